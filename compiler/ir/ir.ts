@@ -1,0 +1,211 @@
+// The tsbpf IR: SSA over virtual registers, in basic blocks ending in one terminator.
+//
+// Value types are register shapes, not source types: `i32` is a 32-bit value kept zero-extended in a
+// 64-bit register (what BPF's ALU32 produces), `i64` a full 64-bit scalar, `ptr` a pointer the
+// verifier tracks (ctx, packet, stack, map value, map). Source-level widths and signedness (u8, i16,
+// ...) are made explicit by the front end with `ext`/`trunc` instructions; the IR itself never wraps
+// at 8 or 16 bits.
+//
+// Every value is defined once (an instruction's `dst`, a block parameter via `phi`, or a function
+// parameter). Printer: print.ts, parser: parse.ts, checker: check.ts.
+
+export type Ty = "i32" | "i64" | "ptr";
+
+/** A virtual register. Identity is the id; the type travels with it. */
+export interface Value {
+  readonly id: number;
+  readonly ty: Ty;
+}
+
+/** An immediate operand. Always stored exactly (bigint); its meaning follows the instruction's type. */
+export interface Imm {
+  readonly imm: bigint;
+}
+
+export type Operand = Value | Imm;
+
+export const isImm = (o: Operand): o is Imm => (o as Imm).imm !== undefined;
+export const isValue = (o: Operand): o is Value => (o as Value).id !== undefined;
+
+export type BinOp =
+  | "add" | "sub" | "mul" | "udiv" | "sdiv" | "umod" | "smod"
+  | "and" | "or" | "xor" | "shl" | "lshr" | "ashr";
+
+export type CondOp =
+  | "eq" | "ne" | "ugt" | "uge" | "ult" | "ule" | "sgt" | "sge" | "slt" | "sle" | "set";
+
+export type MemWidth = 1 | 2 | 4 | 8;
+
+export type Inst =
+  /** dst = constant. dst.ty i32 takes the low 32 bits. */
+  | { op: "const"; dst: Value; value: bigint }
+  /** dst = a op b. dst.ty is i32 (ALU32) or i64 (ALU64); both operands share it. */
+  | { op: "bin"; kind: BinOp; dst: Value; a: Operand; b: Operand }
+  /** dst = -a */
+  | { op: "neg"; dst: Value; a: Operand }
+  /** dst = copy of a (same type). Phi elimination and the front end both make these. */
+  | { op: "copy"; dst: Value; a: Operand }
+  /**
+   * Width change. `zext`: i32 -> i64 (upper half is already zero, so often free).
+   * `sext`: sign-extend the low `from` bits (8, 16 or 32) of `a` into dst (i32 or i64).
+   * `trunc`: keep the low `to` bits (8, 16 or 32) of `a`, zero-extended into dst.
+   */
+  | { op: "zext"; dst: Value; a: Operand }
+  | { op: "sext"; dst: Value; a: Operand; from: 8 | 16 | 32 }
+  | { op: "trunc"; dst: Value; a: Operand; to: 8 | 16 | 32 }
+  /** Byte swap to/from big-endian (network order) of the low `bits` bits, zero-extended. */
+  | { op: "bswap"; dst: Value; a: Operand; bits: 16 | 32 | 64 }
+  /** dst = base + offset, where base is a ptr and offset a scalar (ALU64 add). */
+  | { op: "ptradd"; dst: Value; base: Value; offset: Operand }
+  /** dst = *(width *)(base + offset); zero-extending. dst.ty: i32 for widths <= 4, i64 or ptr for 8. */
+  | { op: "load"; dst: Value; base: Value; offset: number; width: MemWidth }
+  /**
+   * Packet pointer fields of the context (`data`, `data_end`): a 32-bit ctx load that the verifier
+   * turns into a pointer. Kept apart from `load` so no pass treats it as a scalar.
+   */
+  | { op: "ctxptr"; dst: Value; ctx: Value; offset: number }
+  /** *(width *)(base + offset) = value */
+  | { op: "store"; base: Value; offset: number; width: MemWidth; value: Operand }
+  /** dst = address of a stack slot (r10 - slot offset, decided by frame layout). */
+  | { op: "stackaddr"; dst: Value; slot: number }
+  /** dst = address of a map (ld_imm64 with a relocation against the map's symbol). */
+  | { op: "mapaddr"; dst: Value; map: string }
+  /** Helper call. Up to five arguments; clobbers r1-r5; dst receives r0 (i64 or ptr) when present. */
+  | { op: "call"; helper: number; args: Operand[]; dst?: Value }
+  /** Atomic add on memory (lock xadd). */
+  | { op: "atomic_add"; base: Value; offset: number; width: 4 | 8; value: Value };
+
+export type Terminator =
+  | { op: "br"; target: number }
+  /** if (a cond b) goto then else goto else; `width` picks JMP (64) or JMP32 (32). */
+  | { op: "cbr"; cond: CondOp; width: 32 | 64; a: Value; b: Operand; then: number; else: number }
+  | { op: "ret"; value: Operand };
+
+/** A phi: dst = the value from whichever predecessor block control came from. */
+export interface Phi {
+  dst: Value;
+  incoming: { block: number; value: Operand }[];
+}
+
+export interface Block {
+  /** Stable id, also the block's label in printed IR (`b3`). */
+  id: number;
+  phis: Phi[];
+  insts: Inst[];
+  term: Terminator;
+  /** Source position of the construct that made the block's first instruction, for line info. */
+  loc?: SourceLoc;
+}
+
+export interface SourceLoc {
+  line: number; // 1-based
+  col: number; // 1-based
+}
+
+export interface StackSlot {
+  id: number;
+  size: number;
+  align: number;
+}
+
+export interface Func {
+  name: string;
+  /** Parameters, in r1..r5 order on entry. For a program, params[0] is the ctx pointer. */
+  params: Value[];
+  /** blocks[0] is the entry block. Order is layout order; passes may reorder. */
+  blocks: Block[];
+  slots: StackSlot[];
+  /** Next free value id (ids are unique within a function). */
+  nextId: number;
+  /** Per-instruction source locations, keyed by the instruction object, for line_info and comments. */
+  locs?: WeakMap<Inst | Terminator, SourceLoc>;
+}
+
+export function newValue(f: Func, ty: Ty): Value {
+  return { id: f.nextId++, ty };
+}
+
+export function imm(v: number | bigint): Imm {
+  return { imm: BigInt(v) };
+}
+
+/** The value an instruction defines, if any. */
+export function instDst(i: Inst): Value | undefined {
+  return "dst" in i ? i.dst : undefined;
+}
+
+/** Every operand an instruction reads, in a fixed order. */
+export function instUses(i: Inst): Operand[] {
+  switch (i.op) {
+    case "const":
+    case "stackaddr":
+    case "mapaddr":
+      return [];
+    case "bin":
+      return [i.a, i.b];
+    case "neg":
+    case "copy":
+    case "zext":
+    case "sext":
+    case "trunc":
+    case "bswap":
+      return [i.a];
+    case "ptradd":
+      return [i.base, i.offset];
+    case "load":
+      return [i.base];
+    case "ctxptr":
+      return [i.ctx];
+    case "store":
+      return [i.base, i.value];
+    case "call":
+      return i.args;
+    case "atomic_add":
+      return [i.base, i.value];
+  }
+}
+
+export function termUses(t: Terminator): Operand[] {
+  switch (t.op) {
+    case "br":
+      return [];
+    case "cbr":
+      return [t.a, t.b];
+    case "ret":
+      return [t.value];
+  }
+}
+
+export function successors(t: Terminator): number[] {
+  switch (t.op) {
+    case "br":
+      return [t.target];
+    case "cbr":
+      return t.then === t.else ? [t.then] : [t.then, t.else];
+    case "ret":
+      return [];
+  }
+}
+
+/** Instructions with effects beyond their dst: never removed even when dst is unused. */
+export function hasSideEffects(i: Inst): boolean {
+  return i.op === "store" || i.op === "call" || i.op === "atomic_add";
+}
+
+export function blockById(f: Func, id: number): Block {
+  const b = f.blocks.find((x) => x.id === id);
+  if (!b) throw new Error(`internal: no block b${id} in ${f.name}`);
+  return b;
+}
+
+export function predecessors(f: Func): Map<number, number[]> {
+  const preds = new Map<number, number[]>();
+  for (const b of f.blocks) preds.set(b.id, []);
+  for (const b of f.blocks) for (const s of successors(b.term)) preds.get(s)?.push(b.id);
+  return preds;
+}
+
+/** A compilation unit as the back end sees it: functions plus what they reference. */
+export interface Module {
+  funcs: Func[];
+}
