@@ -1,0 +1,232 @@
+/// <reference path="./globals.d.ts" />
+// tsbpf's kernel-side library: what a .bpf.ts file imports from "tsbpf/bpf".
+//
+// Everything here is a declaration. The compiler gives each name its meaning (see
+// docs/language.md); plain `tsc` and editors use these declarations to type-check BPF code with the
+// verifier's rules (nullable lookups, typed contexts, integer widths) visible in the types.
+
+// ---------------------------------------------------------------------------------------------
+// Integers. Literals fit any of them; widening is implicit; narrowing needs an explicit conversion
+// such as u8(x), which truncates (u8/u16/u32) or wraps into range (i8/i16/i32). Arithmetic wraps
+// at the width of its operands after C's usual conversions (narrow types promote to i32).
+
+export type u8 = number & { readonly __int?: "u8" };
+export type u16 = number & { readonly __int?: "u8" | "u16" };
+export type u32 = number & { readonly __int?: "u8" | "u16" | "u32" };
+export type u64 = number & { readonly __int?: "u8" | "u16" | "u32" | "u64" };
+export type i8 = number & { readonly __int?: "i8" };
+export type i16 = number & { readonly __int?: "i8" | "i16" | "u8" };
+export type i32 = number & { readonly __int?: "i8" | "i16" | "i32" | "u8" | "u16" };
+export type i64 = number & { readonly __int?: "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" };
+export type bool = boolean;
+
+/** Truncates to the low 8 bits. */
+export declare function u8(x: number): u8;
+/** Truncates to the low 16 bits. */
+export declare function u16(x: number): u16;
+/** Truncates to the low 32 bits. */
+export declare function u32(x: number): u32;
+/** Reinterprets as unsigned 64-bit (sign-extending a signed operand first, as C does). */
+export declare function u64(x: number): u64;
+/** Keeps the low 8 bits, read as signed. */
+export declare function i8(x: number): i8;
+/** Keeps the low 16 bits, read as signed. */
+export declare function i16(x: number): i16;
+/** Keeps the low 32 bits, read as signed. */
+export declare function i32(x: number): i32;
+/** Reinterprets as signed 64-bit. */
+export declare function i64(x: number): i64;
+
+/** Fixed-size array field of a struct: `FixedArray<u8, 6>` is C's `__u8 x[6]`. */
+export interface FixedArray<T, N extends number> {
+  readonly length: N;
+  [index: number]: T;
+}
+
+/** Size in bytes of a struct or integer type, with C layout. Folded at compile time. */
+export declare function sizeof<T>(): u32;
+
+// ---------------------------------------------------------------------------------------------
+// Byte order. The kernel's packet fields are big-endian (network order); these convert.
+
+/** Host to network order, 16 bits (bpf_htons). */
+export declare function htons(x: u16): u16;
+/** Network to host order, 16 bits (bpf_ntohs). */
+export declare function ntohs(x: u16): u16;
+/** Host to network order, 32 bits (bpf_htonl). */
+export declare function htonl(x: u32): u32;
+/** Network to host order, 32 bits (bpf_ntohl). */
+export declare function ntohl(x: u32): u32;
+/** Host to network order, 64 bits (bpf_cpu_to_be64). */
+export declare function htonll(x: u64): u64;
+/** Network to host order, 64 bits (bpf_be64_to_cpu). */
+export declare function ntohll(x: u64): u64;
+
+// ---------------------------------------------------------------------------------------------
+// Helpers (kernel functions callable from BPF).
+
+/** bpf_ktime_get_ns: nanoseconds since boot, not counting suspend (CLOCK_MONOTONIC). */
+export declare function ktimeGetNs(): u64;
+/** bpf_get_prandom_u32: a pseudo-random 32-bit number (not cryptographically secure). */
+export declare function getPrandomU32(): u32;
+/** bpf_get_smp_processor_id: the id of the CPU running the program. */
+export declare function getSmpProcessorId(): u32;
+
+// ---------------------------------------------------------------------------------------------
+// Maps. Declare them as module-level constants: `const counts = new HashMap<u32, u64>(1024);`.
+// Key and value types become the map's BTF. A lookup returns a reference into the map's memory:
+// a struct value's fields are read and written in place; a scalar value is reached through `.value`.
+
+/** A reference to a scalar that lives in map memory. */
+export interface Cell<T> {
+  value: T;
+}
+
+/** What a lookup returns: the struct itself (by reference) or a Cell around a scalar. */
+export type MapValue<V> = V extends number ? Cell<V> : V;
+
+/** Flags for `update`. */
+export declare const enum UpdateFlags {
+  /** Create or overwrite (BPF_ANY). */
+  ANY = 0,
+  /** Create only if the key does not exist (BPF_NOEXIST). */
+  NOEXIST = 1,
+  /** Overwrite only an existing key (BPF_EXIST). */
+  EXIST = 2,
+}
+
+/** BPF_MAP_TYPE_HASH. */
+export declare class HashMap<K, V> {
+  constructor(maxEntries: number, flags?: number);
+  /** bpf_map_lookup_elem: the value for `key`, or null when absent (the verifier demands the check). */
+  lookup(key: K): MapValue<V> | null;
+  /** bpf_map_update_elem: 0 on success, a negative errno otherwise. */
+  update(key: K, value: V, flags?: UpdateFlags): i64;
+  /** bpf_map_delete_elem: 0 on success, a negative errno otherwise. */
+  delete(key: K): i64;
+}
+
+/** BPF_MAP_TYPE_LRU_HASH: a hash map that evicts the least recently used entry when full. */
+export declare class LruHashMap<K, V> extends HashMap<K, V> {}
+
+/** BPF_MAP_TYPE_ARRAY: `maxEntries` preallocated zeroed values indexed by u32. */
+export declare class ArrayMap<V> {
+  constructor(maxEntries: number, flags?: number);
+  /** The value at `index`, or null when index >= maxEntries. */
+  lookup(index: u32): MapValue<V> | null;
+  update(index: u32, value: V, flags?: UpdateFlags): i64;
+}
+
+/** BPF_MAP_TYPE_PERCPU_ARRAY: like ArrayMap, one copy per CPU; lookups see this CPU's copy. */
+export declare class PerCpuArray<V> {
+  constructor(maxEntries: number, flags?: number);
+  lookup(index: u32): MapValue<V> | null;
+  update(index: u32, value: V, flags?: UpdateFlags): i64;
+}
+
+/** BPF_MAP_TYPE_PERCPU_HASH. */
+export declare class PerCpuHashMap<K, V> extends HashMap<K, V> {}
+
+// ---------------------------------------------------------------------------------------------
+// Programs. A program is an exported module-level constant: `export const prog = xdp(ctx => ...)`.
+// The constant's name is the program's name; the wrapper fixes its kind and libbpf section.
+
+declare const programBrand: unique symbol;
+/** A compiled BPF program entry point. */
+export interface Program {
+  readonly [programBrand]: true;
+}
+
+/** XDP verdicts (enum xdp_action). */
+export declare const enum XdpAction {
+  ABORTED = 0,
+  DROP = 1,
+  PASS = 2,
+  TX = 3,
+  REDIRECT = 4,
+}
+
+/** The XDP context (struct xdp_md) with bounds-checked packet access. */
+export interface XdpContext {
+  /** Bytes between data and data_end. */
+  readonly len: u32;
+  readonly ingress_ifindex: u32;
+  readonly rx_queue_index: u32;
+  readonly egress_ifindex: u32;
+  /**
+   * A view of the packet bytes at `offset` shaped as T, or null when the packet is shorter than
+   * offset + sizeof(T). The compiler emits the data_end comparison the verifier requires. Fields of
+   * the result read and write packet memory directly.
+   */
+  header<T>(offset: number): T | null;
+}
+
+/** An XDP program (section "xdp"). */
+export declare function xdp(fn: (ctx: XdpContext) => XdpAction): Program;
+
+/** Where `SkBuffContext.load` offsets count from (enum bpf_hdr_start_off). */
+export declare const enum HeaderStart {
+  MAC = 0,
+  NET = 1,
+}
+
+/** The socket-buffer context (struct __sk_buff) as socket filters see it. */
+export interface SkBuffContext {
+  readonly len: u32;
+  readonly pkt_type: u32;
+  readonly mark: u32;
+  readonly queue_mapping: u32;
+  /** The link-layer protocol (ETH_P_*), in network byte order. */
+  readonly protocol: u32;
+  readonly vlan_present: u32;
+  readonly vlan_tci: u32;
+  readonly priority: u32;
+  readonly ingress_ifindex: u32;
+  readonly ifindex: u32;
+  readonly hash: u32;
+  /**
+   * A copy of sizeof(T) packet bytes starting `offset` bytes after the network (default) or MAC
+   * header, or null when the packet is too short (bpf_skb_load_bytes_relative).
+   */
+  load<T>(offset: number, start?: HeaderStart): T | null;
+}
+
+/**
+ * A socket filter (section "socket"). Return the number of bytes of the packet to keep: 0 drops it,
+ * `ctx.len` (or more) keeps all of it.
+ */
+export declare function socketFilter(fn: (ctx: SkBuffContext) => u32): Program;
+
+// ---------------------------------------------------------------------------------------------
+// Packet headers (network byte order fields, as in the kernel's uapi headers).
+
+export declare const ETH_P_IP = 0x0800;
+export declare const ETH_P_IPV6 = 0x86dd;
+export declare const ETH_P_ARP = 0x0806;
+export declare const IPPROTO_ICMP = 1;
+export declare const IPPROTO_TCP = 6;
+export declare const IPPROTO_UDP = 17;
+export declare const IPPROTO_ICMPV6 = 58;
+
+/** struct ethhdr (14 bytes). */
+export interface EthHdr {
+  h_dest: FixedArray<u8, 6>;
+  h_source: FixedArray<u8, 6>;
+  /** EtherType, network byte order. */
+  h_proto: u16;
+}
+
+/** struct iphdr without options (20 bytes). */
+export interface Ipv4Hdr {
+  /** version (high nibble) and header length in 32-bit words (low nibble). */
+  ver_ihl: u8;
+  tos: u8;
+  tot_len: u16;
+  id: u16;
+  frag_off: u16;
+  ttl: u8;
+  protocol: u8;
+  check: u16;
+  saddr: u32;
+  daddr: u32;
+}
