@@ -1,0 +1,76 @@
+// Disassembles every executable section of a BPF ELF object in `llvm-objdump -dr` layout, so
+// `tsbpf disasm file.o` output can be diffed against LLVM's and read without LLVM installed.
+
+import { decodeAt } from "../isa/decode.js";
+import { formatInsn, hexBytes, pcColumn, relocLine, type FormatOptions } from "../isa/disasm.js";
+import { readElf, SHF, SHT, STT, type ElfFile, type ElfSection } from "./read-elf.js";
+
+export interface DisasmObjectOptions {
+  /** When given, start with llvm-objdump's `<file>:\tfile format elf64-bpf` header. */
+  fileName?: string;
+  /** Print relocation lines like `llvm-objdump -dr` (default true). */
+  relocs?: boolean;
+  /** Spell 32-bit loads/stores with wN registers, like `llvm-objdump --mcpu=v3` (default false). */
+  alu32?: boolean;
+  /** Print the raw instruction bytes (default true). */
+  bytes?: boolean;
+}
+
+interface Label { addr: number; name: string }
+
+/** Function/other symbols of a section sorted by address; a section-named label at 0 if none is. */
+function sectionLabels(elf: ElfFile, sec: ElfSection): Label[] {
+  const labels = elf.symbols
+    .filter((s) => s.shndx === sec.index && s.index !== 0 && s.type !== STT.SECTION && s.type !== STT.FILE)
+    .map((s) => ({ addr: s.value, name: s.name }))
+    .sort((a, b) => a.addr - b.addr);
+  if (!labels.some((l) => l.addr === 0)) labels.unshift({ addr: 0, name: sec.name });
+  return labels;
+}
+
+/** `<name>` or `<name+0x18>` for a byte address, from the nearest label at or before it. */
+function targetLabel(labels: readonly Label[], addr: number): string | undefined {
+  if (addr < 0) return undefined;
+  let best: Label | undefined;
+  for (const l of labels) if (l.addr <= addr) best = l;
+  if (!best) return undefined;
+  return best.addr === addr ? best.name : `${best.name}+0x${(addr - best.addr).toString(16)}`;
+}
+
+function disassembleSection(elf: ElfFile, sec: ElfSection, opts: DisasmObjectOptions): string {
+  const labels = sectionLabels(elf, sec);
+  const relocs = (opts.relocs ?? true) ? (elf.relocations.get(sec.index) ?? []) : [];
+  const fmt: FormatOptions = { alu32: opts.alu32, label: (pc) => targetLabel(labels, pc * 8) };
+  let out = `\nDisassembly of section ${sec.name}:\n`;
+  let li = 0;
+  for (let p = 0; p < sec.data.length; ) {
+    while (li < labels.length && (labels[li]?.addr ?? 0) <= p) {
+      const l = labels[li++] as Label;
+      // A label inside an instruction (e.g. the second ld_imm64 slot) is not printed.
+      if (l.addr === p) out += `\n${l.addr.toString(16).padStart(16, "0")} <${l.name}>:\n`;
+    }
+    const r = decodeAt(sec.data, p);
+    const size = Math.min(r.size, sec.data.length - p);
+    const text = "insn" in r ? formatInsn(r.insn, p / 8, fmt) : "<unknown>";
+    const raw = opts.bytes === false ? "" : `${hexBytes(sec.data.subarray(p, p + size))}\t`;
+    out += `${pcColumn(Math.floor(p / 8))}${raw}${text}\n`;
+    for (const rel of relocs) {
+      if (rel.offset >= p && rel.offset < p + size) {
+        out += `${relocLine(rel.offset, rel.type, rel.symbol ? elf.symbolName(rel.symbol) : `#${rel.symIndex}`)}\n`;
+      }
+    }
+    p += size;
+  }
+  return out;
+}
+
+/** Text of every non-empty executable section, in section-header order. */
+export function disassembleObject(bytes: Uint8Array, opts: DisasmObjectOptions = {}): string {
+  const elf = readElf(bytes);
+  let out = opts.fileName !== undefined ? `\n${opts.fileName}:\tfile format elf64-bpf\n` : "";
+  for (const sec of elf.sections) {
+    if (sec.type !== SHT.PROGBITS || !(sec.flags & SHF.EXECINSTR) || sec.size === 0) continue;
+    out += disassembleSection(elf, sec, opts);
+  }
+  return out;
+}
