@@ -1,0 +1,256 @@
+// Why: the runtime talks to the kernel through the system's libbpf (libbpf.so.1)
+// via koffi. This file is the only place that knows C signatures, struct
+// layouts and how errno/log output come back, and it loads the library lazily
+// so importing the runtime never fails on machines without libbpf.
+
+import koffi, { type LibraryHandle } from "koffi";
+import { getSystemErrorMap } from "node:util";
+
+/** Opaque native pointers (koffi 3 represents them as bigint; NULL is null). */
+export type Ptr = bigint;
+type MaybePtr = Ptr | null;
+/** Anything koffi accepts for a `void *` argument. */
+export type MemArg = Uint8Array | Ptr | null;
+
+export interface LibbpfApi {
+  bpf_object__open_mem(buf: MemArg, size: number, opts: MemArg): MaybePtr;
+  bpf_object__open_file(path: string, opts: MemArg): MaybePtr;
+  bpf_object__load(obj: Ptr): number;
+  bpf_object__close(obj: Ptr): void;
+  bpf_object__next_program(obj: Ptr, prev: MaybePtr): MaybePtr;
+  bpf_object__next_map(obj: Ptr, prev: MaybePtr): MaybePtr;
+  bpf_program__name(prog: Ptr): string;
+  bpf_program__section_name(prog: Ptr): string;
+  bpf_program__fd(prog: Ptr): number;
+  bpf_program__type(prog: Ptr): number;
+  bpf_program__set_log_buf(prog: Ptr, buf: MemArg, size: number): number;
+  bpf_program__set_log_level(prog: Ptr, level: number): number;
+  bpf_map__name(map: Ptr): string;
+  bpf_map__fd(map: Ptr): number;
+  bpf_map__type(map: Ptr): number;
+  bpf_map__key_size(map: Ptr): number;
+  bpf_map__value_size(map: Ptr): number;
+  bpf_map__max_entries(map: Ptr): number;
+  bpf_map_create(type: number, name: string | null, keySize: number, valueSize: number, maxEntries: number, opts: MemArg): number;
+  bpf_map_lookup_elem(fd: number, key: MemArg, value: MemArg): number;
+  bpf_map_update_elem(fd: number, key: MemArg, value: MemArg, flags: bigint): number;
+  bpf_map_delete_elem(fd: number, key: MemArg): number;
+  bpf_map_get_next_key(fd: number, key: MemArg, next: MemArg): number;
+  bpf_prog_test_run_opts(fd: number, opts: MemArg): number;
+  libbpf_num_possible_cpus(): number;
+  libbpf_get_error(ptr: MaybePtr): number;
+  libbpf_strerror(err: number, buf: MemArg, size: number): number;
+}
+
+interface LibcApi {
+  malloc(size: number): MaybePtr;
+  free(ptr: MaybePtr): void;
+  vsnprintf(buf: MemArg, size: number, fmt: Ptr, ap: Ptr): number;
+}
+
+const LIBBPF_SIGNATURES: Record<keyof LibbpfApi, string> = {
+  bpf_object__open_mem: "void *bpf_object__open_mem(const void *buf, size_t size, const void *opts)",
+  bpf_object__open_file: "void *bpf_object__open_file(const char *path, const void *opts)",
+  bpf_object__load: "int bpf_object__load(void *obj)",
+  bpf_object__close: "void bpf_object__close(void *obj)",
+  bpf_object__next_program: "void *bpf_object__next_program(void *obj, void *prev)",
+  bpf_object__next_map: "void *bpf_object__next_map(void *obj, void *prev)",
+  bpf_program__name: "const char *bpf_program__name(void *prog)",
+  bpf_program__section_name: "const char *bpf_program__section_name(void *prog)",
+  bpf_program__fd: "int bpf_program__fd(void *prog)",
+  bpf_program__type: "int bpf_program__type(void *prog)",
+  bpf_program__set_log_buf: "int bpf_program__set_log_buf(void *prog, void *buf, size_t size)",
+  bpf_program__set_log_level: "int bpf_program__set_log_level(void *prog, uint32_t level)",
+  bpf_map__name: "const char *bpf_map__name(void *map)",
+  bpf_map__fd: "int bpf_map__fd(void *map)",
+  bpf_map__type: "int bpf_map__type(void *map)",
+  bpf_map__key_size: "uint32_t bpf_map__key_size(void *map)",
+  bpf_map__value_size: "uint32_t bpf_map__value_size(void *map)",
+  bpf_map__max_entries: "uint32_t bpf_map__max_entries(void *map)",
+  bpf_map_create:
+    "int bpf_map_create(int type, const char *name, uint32_t key_size, uint32_t value_size, uint32_t max_entries, const void *opts)",
+  bpf_map_lookup_elem: "int bpf_map_lookup_elem(int fd, const void *key, void *value)",
+  bpf_map_update_elem: "int bpf_map_update_elem(int fd, const void *key, const void *value, uint64_t flags)",
+  bpf_map_delete_elem: "int bpf_map_delete_elem(int fd, const void *key)",
+  bpf_map_get_next_key: "int bpf_map_get_next_key(int fd, const void *key, void *next_key)",
+  bpf_prog_test_run_opts: "int bpf_prog_test_run_opts(int fd, void *opts)",
+  libbpf_num_possible_cpus: "int libbpf_num_possible_cpus()",
+  libbpf_get_error: "long libbpf_get_error(const void *ptr)",
+  libbpf_strerror: "int libbpf_strerror(int err, void *buf, size_t size)",
+};
+
+/** Byte layouts checked against libbpf 1.1's headers (x86-64 / LP64). */
+export const OPEN_OPTS = { size: 80, objectName: 8, kernelLogBuf: 56, kernelLogSize: 64, kernelLogLevel: 72 } as const;
+export const TEST_RUN_OPTS = {
+  size: 80,
+  dataIn: 8,
+  dataOut: 16,
+  dataSizeIn: 24,
+  dataSizeOut: 28,
+  ctxIn: 32,
+  ctxOut: 40,
+  ctxSizeIn: 48,
+  ctxSizeOut: 52,
+  retval: 56,
+  repeat: 60,
+  duration: 64,
+  flags: 68,
+  cpu: 72,
+  batchSize: 76,
+} as const;
+
+let cached: { api: LibbpfApi; libc: LibcApi } | null = null;
+
+function bindAll<T>(lib: LibraryHandle, sigs: Record<string, string>): T {
+  const out: Record<string, unknown> = {};
+  for (const [name, sig] of Object.entries(sigs)) out[name] = lib.func(sig);
+  return out as T;
+}
+
+function loadAll(): { api: LibbpfApi; libc: LibcApi } {
+  if (cached) return cached;
+  if (process.platform !== "linux") {
+    throw new Error(`libbpf is only available on Linux (this is ${process.platform})`);
+  }
+  let lib: LibraryHandle;
+  try {
+    lib = koffi.load("libbpf.so.1");
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    throw new Error(
+      `cannot open libbpf.so.1 (${why}); install the libbpf1 package (e.g. \`apt-get install libbpf1\`)`,
+    );
+  }
+  const libcLib = koffi.load("libc.so.6");
+  const libc = bindAll<LibcApi>(libcLib, {
+    malloc: "void *malloc(size_t size)",
+    free: "void free(void *ptr)",
+    vsnprintf: "int vsnprintf(void *buf, size_t size, void *fmt, void *ap)",
+  });
+  const api = bindAll<LibbpfApi>(lib, LIBBPF_SIGNATURES);
+  cached = { api, libc };
+  installPrintHook(lib, libc);
+  return cached;
+}
+
+/** The bound libbpf API; throws a helpful Error if libbpf.so.1 is missing. */
+export function libbpf(): LibbpfApi {
+  return loadAll().api;
+}
+
+/** errno left behind by the most recent native call. */
+export function lastErrno(): number {
+  return koffi.errno();
+}
+
+/**
+ * Turn a libbpf return code (negative errno, or -1 with errno set) into a
+ * positive errno value.
+ */
+export function errnoFrom(rc: number): number {
+  if (rc < -1) return -rc;
+  const e = koffi.errno();
+  return e > 0 ? e : rc < 0 ? -rc : 0;
+}
+
+/** "EACCES (Permission denied)"-style text, including libbpf's own codes (4000+). */
+export function errnoText(errno: number): string {
+  const sys = getSystemErrorMap().get(-errno);
+  if (sys) return `${sys[0]} (${sys[1]})`;
+  try {
+    const buf = Buffer.alloc(256);
+    loadAll().api.libbpf_strerror(errno, buf, buf.length);
+    const text = buf.subarray(0, buf.indexOf(0)).toString("utf8");
+    if (text) return `errno ${errno} (${text})`;
+  } catch {
+    // fall through to the bare number
+  }
+  return `errno ${errno}`;
+}
+
+/** Address of a buffer's first byte, for pointer fields inside C structs. */
+export function addressOf(bytes: Uint8Array): bigint {
+  return bytes.length === 0 ? 0n : koffi.address(bytes);
+}
+
+/** Native (malloc'ed) memory that libbpf may keep a pointer to after a call returns. */
+export class NativeMemory {
+  readonly ptr: Ptr;
+  readonly size: number;
+  #freed = false;
+
+  constructor(size: number) {
+    const p = loadAll().libc.malloc(Math.max(size, 1));
+    if (!p) throw new Error(`malloc(${size}) failed`);
+    this.ptr = p;
+    this.size = size;
+  }
+
+  static from(bytes: Uint8Array): NativeMemory {
+    const mem = new NativeMemory(bytes.length);
+    mem.view().set(bytes);
+    return mem;
+  }
+
+  view(): Uint8Array {
+    if (this.#freed) throw new Error("native memory already freed");
+    return new Uint8Array(koffi.view(this.ptr, this.size));
+  }
+
+  /** The NUL-terminated string at the start of the block. */
+  cString(): string {
+    const v = this.view();
+    const end = v.indexOf(0);
+    return Buffer.from(v.buffer, v.byteOffset, end < 0 ? v.length : end).toString("utf8");
+  }
+
+  free(): void {
+    if (this.#freed) return;
+    this.#freed = true;
+    loadAll().libc.free(this.ptr);
+  }
+}
+
+// ---- libbpf print output -------------------------------------------------
+
+/** libbpf's print levels: 0 warn, 1 info, 2 debug. */
+export interface LibbpfMessage {
+  level: number;
+  text: string;
+}
+
+let captures: LibbpfMessage[][] = [];
+// Kept referenced forever: libbpf holds the callback pointer globally.
+let printCallback: Ptr | null = null;
+
+function installPrintHook(lib: LibraryHandle, libc: LibcApi): void {
+  try {
+    const proto = koffi.proto("int tsbpf_libbpf_print(int level, void *fmt, void *ap)");
+    const setPrint = lib.func("void *libbpf_set_print(tsbpf_libbpf_print *fn)");
+    const scratch = Buffer.alloc(8192);
+    const debug = process.env.TSBPF_DEBUG_LIBBPF === "1";
+    printCallback = koffi.register((level: number, fmt: Ptr, ap: Ptr): number => {
+      const n = libc.vsnprintf(scratch, scratch.length, fmt, ap);
+      const text = scratch.subarray(0, Math.max(0, Math.min(n, scratch.length - 1))).toString("utf8");
+      if (debug) process.stderr.write(text);
+      const top = captures[captures.length - 1];
+      if (top && level <= 1) top.push({ level, text: text.replace(/\n$/, "") });
+      return 0;
+    }, koffi.pointer(proto));
+    setPrint(printCallback);
+  } catch {
+    // Without the hook libbpf keeps printing to stderr itself; nothing breaks.
+  }
+}
+
+/** Run `fn` while collecting libbpf's warn/info messages (otherwise they are dropped). */
+export function withLibbpfMessages<T>(fn: (messages: LibbpfMessage[]) => T): T {
+  loadAll();
+  const messages: LibbpfMessage[] = [];
+  captures.push(messages);
+  try {
+    return fn(messages);
+  } finally {
+    captures = captures.filter((c) => c !== messages);
+  }
+}

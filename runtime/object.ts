@@ -1,0 +1,200 @@
+// Why: loadObject is the runtime's front door: it opens an ELF object with
+// libbpf, loads it into the kernel, turns verifier rejections into a typed
+// VerifierError carrying the kernel log, and guarantees no fd or native
+// buffer survives a failure.
+
+import { BpfMap } from "./map.js";
+import { BpfProgram } from "./program.js";
+import {
+  addressOf,
+  errnoFrom,
+  errnoText,
+  lastErrno,
+  libbpf,
+  NativeMemory,
+  OPEN_OPTS,
+  withLibbpfMessages,
+  type LibbpfApi,
+  type LibbpfMessage,
+  type Ptr,
+} from "./libbpf.js";
+
+export interface LoadOptions {
+  /** Object name (prefix of global-data map names); default: file basename, or "tsbpf" for bytes. */
+  name?: string;
+  /** Verifier log level for successful loads too (1 = basic, 2 = verbose, 4 = stats); default 0. */
+  logLevel?: number;
+  /** Bytes reserved per program for the verifier log; default 16 MiB (only touched on failure/logLevel). */
+  logSize?: number;
+}
+
+/** The kernel verifier refused a program; `log` is its full verifier log. */
+export class VerifierError extends Error {
+  readonly program: string;
+  readonly log: string;
+  readonly errno: number;
+
+  constructor(program: string, log: string, errno: number) {
+    const tail = meaningfulTail(log, 3);
+    super(
+      `verifier rejected program '${program}' (${errnoText(errno)})` +
+        (tail.length ? `:\n  ${tail.join("\n  ")}` : ""),
+    );
+    this.name = "VerifierError";
+    this.program = program;
+    this.log = log;
+    this.errno = errno;
+  }
+}
+
+/** Last `n` log lines that say what went wrong (not the statistics trailer). */
+function meaningfulTail(log: string, n: number): string[] {
+  const noise = /^(processed \d+ insns|verification time|stack depth|max_states_per_insn|-- END|-- BEGIN)/;
+  const lines = log
+    .split("\n")
+    .map((l) => l.trimEnd())
+    .filter((l) => l.trim() !== "" && !noise.test(l.trim()));
+  return lines.slice(-n);
+}
+
+function warningsOf(messages: LibbpfMessage[]): string[] {
+  return messages.filter((m) => m.level === 0).map((m) => m.text.replace(/^libbpf: /, ""));
+}
+
+function describeMessages(messages: LibbpfMessage[]): string {
+  const warnings = warningsOf(messages);
+  return warnings.length ? `\n  libbpf: ${warnings.slice(-4).join("\n  libbpf: ")}` : "";
+}
+
+export class BpfObject {
+  readonly name: string;
+  readonly programs = new Map<string, BpfProgram>();
+  readonly maps = new Map<string, BpfMap>();
+  /** libbpf warnings printed while opening/loading (e.g. BTF fallbacks); normally empty. */
+  readonly warnings: string[];
+  #ptr: Ptr | null;
+  #native: NativeMemory[];
+
+  /** @internal Use loadObject. */
+  constructor(name: string, ptr: Ptr, native: NativeMemory[], warnings: string[] = []) {
+    this.name = name;
+    this.warnings = warnings;
+    this.#ptr = ptr;
+    this.#native = native;
+  }
+
+  get closed(): boolean {
+    return this.#ptr === null;
+  }
+
+  /** Unload everything and close all fds; safe to call twice. */
+  close(): void {
+    const ptr = this.#ptr;
+    if (ptr === null) return;
+    this.#ptr = null;
+    libbpf().bpf_object__close(ptr);
+    for (const mem of this.#native) mem.free();
+    this.#native = [];
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+function* iterate(next: (prev: Ptr | null) => Ptr | null): Generator<Ptr> {
+  for (let p = next(null); p; p = next(p)) yield p;
+}
+
+/**
+ * After a failed load, the program the kernel refused and its log. libbpf
+ * names it in a warning; failing that (no print hook), with logLevel 0 only a
+ * refused program has a log, and loading stops at the first refusal.
+ */
+function failedProgram(
+  api: LibbpfApi,
+  logs: Map<Ptr, NativeMemory>,
+  messages: LibbpfMessage[],
+  logLevel: number,
+): { name: string; log: string } | null {
+  const withLog = [...logs]
+    .map(([prog, mem]) => ({ name: api.bpf_program__name(prog), log: mem.cString() }))
+    .filter((p) => p.log.trim() !== "");
+  for (const m of messages) {
+    const named = /prog '([^']+)': BPF program load failed/.exec(m.text)?.[1];
+    const hit = named === undefined ? undefined : withLog.find((p) => p.name === named);
+    if (hit) return hit;
+  }
+  return logLevel === 0 && withLog.length > 0 ? withLog[withLog.length - 1]! : null;
+}
+
+/** Open an eBPF ELF object (a file path or its bytes) and load it into the kernel. */
+export function loadObject(src: string | Uint8Array, opts: LoadOptions = {}): BpfObject {
+  const api = libbpf();
+  const label = opts.name ?? (typeof src === "string" ? src : "<bytes>");
+  const logLevel = opts.logLevel ?? 0;
+  const logSize = opts.logSize ?? 16 << 20;
+  if (logSize < 128 || logSize > 0x3fff_ffff) throw new RangeError(`logSize ${logSize} out of range`);
+
+  return withLibbpfMessages((messages) => {
+    const native: NativeMemory[] = [];
+    let obj: Ptr | null = null;
+    try {
+      const name = opts.name ?? (typeof src === "string" ? undefined : "tsbpf");
+      const nameBytes = name === undefined ? null : Buffer.from(`${name}\0`, "utf8");
+      const openOpts = Buffer.alloc(OPEN_OPTS.size);
+      openOpts.writeBigUInt64LE(BigInt(OPEN_OPTS.size), 0);
+      // The name only has to outlive the open call: libbpf copies it.
+      if (nameBytes) openOpts.writeBigUInt64LE(addressOf(nameBytes), OPEN_OPTS.objectName);
+
+      if (typeof src === "string") {
+        obj = api.bpf_object__open_file(src, openOpts);
+      } else {
+        // libbpf may keep pointing into the image, so it lives in native memory until close().
+        const image = NativeMemory.from(src);
+        native.push(image);
+        obj = api.bpf_object__open_mem(image.ptr, image.size, openOpts);
+      }
+      void nameBytes;
+      if (!obj) {
+        const errno = lastErrno() || 22;
+        throw new Error(`cannot open BPF object ${label}: ${errnoText(errno)}${describeMessages(messages)}`);
+      }
+
+      const logs = new Map<Ptr, NativeMemory>();
+      for (const prog of iterate((p) => api.bpf_object__next_program(obj!, p))) {
+        const log = new NativeMemory(logSize);
+        native.push(log);
+        log.view()[0] = 0;
+        logs.set(prog, log);
+        api.bpf_program__set_log_buf(prog, log.ptr, logSize);
+        if (logLevel > 0) api.bpf_program__set_log_level(prog, logLevel);
+      }
+
+      const rc = api.bpf_object__load(obj);
+      if (rc < 0) {
+        const errno = errnoFrom(rc);
+        const failed = failedProgram(api, logs, messages, logLevel);
+        if (failed) throw new VerifierError(failed.name, failed.log, errno);
+        throw new Error(`cannot load BPF object ${label}: ${errnoText(errno)}${describeMessages(messages)}`);
+      }
+
+      const result = new BpfObject(name ?? label, obj, native, warningsOf(messages));
+      for (const prog of iterate((p) => api.bpf_object__next_program(obj!, p))) {
+        const log = logLevel > 0 ? (logs.get(prog)?.cString() ?? "") : "";
+        const program = new BpfProgram(result, prog, log);
+        result.programs.set(program.name, program);
+      }
+      for (const map of iterate((p) => api.bpf_object__next_map(obj!, p))) {
+        const m = new BpfMap(result, map);
+        result.maps.set(m.name, m);
+      }
+      obj = null; // owned by `result` now
+      return result;
+    } catch (e) {
+      if (obj) api.bpf_object__close(obj);
+      for (const mem of native) mem.free();
+      throw e;
+    }
+  });
+}
