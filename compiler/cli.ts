@@ -1,0 +1,91 @@
+// The `tsbpf` command: build a .bpf.ts file into an eBPF object, or disassemble an object.
+
+import { readFileSync, writeFileSync } from "node:fs";
+import { basename } from "node:path";
+import { compile } from "./compile.js";
+import { disassembleObject } from "./elf/disasm-object.js";
+import { formatDiagnostic } from "./format-diagnostic.js";
+
+const USAGE = `usage:
+  tsbpf build <file.bpf.ts> [-o out.o] [--dump-ir=<stage>[,<stage>...]]
+  tsbpf disasm <file.o>
+
+stages for --dump-ir: lower, each optimisation pass by name, or all`;
+
+export function main(argv: string[]): number {
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case "build":
+        return build(rest);
+      case "disasm":
+        return disasm(rest);
+      case "-h":
+      case "--help":
+      case "help":
+        process.stdout.write(USAGE + "\n");
+        return 0;
+      default:
+        process.stderr.write(USAGE + "\n");
+        return 2;
+    }
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === "ENOENT") {
+      process.stderr.write(`error: cannot read ${err.path}: no such file\n`);
+      return 1;
+    }
+    process.stderr.write(`internal error: ${err.message}\nthis is a bug in tsbpf; please report it\n`);
+    if (process.env.TSBPF_DEBUG) process.stderr.write(`${err.stack}\n`);
+    return 3;
+  }
+}
+
+function build(args: string[]): number {
+  let input: string | undefined;
+  let output: string | undefined;
+  let dump: Set<string> | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === "-o") output = args[++i];
+    else if (a.startsWith("--dump-ir=")) dump = new Set(a.slice("--dump-ir=".length).split(","));
+    else if (a.startsWith("-")) {
+      process.stderr.write(`error: unknown option ${a}\n${USAGE}\n`);
+      return 2;
+    } else input = a;
+  }
+  if (!input) {
+    process.stderr.write(USAGE + "\n");
+    return 2;
+  }
+  const text = readFileSync(input, "utf8");
+  const result = compile(input, text, { dumpIr: dump });
+  const color = process.stderr.isTTY;
+  for (const d of result.diagnostics) process.stderr.write(formatDiagnostic(d, text, color) + "\n");
+  if (!result.ok || !result.object) {
+    const n = result.diagnostics.filter((d) => d.severity !== "warning").length;
+    process.stderr.write(`${n} error${n === 1 ? "" : "s"}; no object written\n`);
+    return 1;
+  }
+  const out = output ?? input.replace(/(\.bpf)?\.ts$/, "") + ".bpf.o";
+  writeFileSync(out, result.object);
+  for (const p of result.programs) {
+    process.stdout.write(`${basename(out)}: ${p.section} ${p.name}: ${p.insnCount} instructions, ${p.stackSize} bytes of stack\n`);
+  }
+  return 0;
+}
+
+function disasm(args: string[]): number {
+  if (args.length !== 1) {
+    process.stderr.write(USAGE + "\n");
+    return 2;
+  }
+  const bytes = readFileSync(args[0]);
+  try {
+    process.stdout.write(disassembleObject(new Uint8Array(bytes)));
+  } catch (e) {
+    process.stderr.write(`error: ${args[0]}: ${(e as Error).message}\n`);
+    return 1;
+  }
+  return 0;
+}

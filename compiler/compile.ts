@@ -1,0 +1,161 @@
+// The whole compiler in order. Reading this function shows every stage:
+//
+//   1. tsc: parse and type-check the file against stdlib/ (syntax, then semantics)
+//   2. subset check: TypeScript the BPF subset does not cover          frontend/subset-check.ts
+//   3. module scan: maps, programs, LICENSE                           frontend/module-scan.ts
+//   4. lowering: each program's body to SSA IR                        frontend/lower-stmt.ts
+//   5. optimisation passes                                            passes/index.ts
+//   6. back end: out-of-SSA, isel, register allocation, layout        backend/index.ts
+//   7. object writer: ELF, .BTF, .BTF.ext                             elf/write-object.ts
+//
+// Diagnostics are staged: a stage with errors stops the pipeline, so no object is written for
+// input with errors. Anything thrown past the front end becomes an internal-error diagnostic.
+
+import type { Diagnostic } from "./diagnostic.js";
+import { DIAGNOSTICS } from "./diagnostics-table.js";
+import { generate } from "./backend/index.js";
+import { writeObject } from "./elf/write-object.js";
+import { FunctionLowerer } from "./frontend/lower-stmt.js";
+import { scanModule } from "./frontend/module-scan.js";
+import { Bail, Reporter } from "./frontend/reporter.js";
+import { checkSubset } from "./frontend/subset-check.js";
+import { createProgram, flattenMessage, lineCol, ts } from "./frontend/ts-adapter.js";
+import { TypeMapper } from "./frontend/types.js";
+import type { Func } from "./ir/ir.js";
+import type { ObjectModel, ProgramCode } from "./object/model.js";
+import { defaultPasses } from "./passes/index.js";
+import { runPasses } from "./passes/pass-manager.js";
+import { INT_TYPES } from "./ctypes.js";
+import { printFunc } from "./ir/print.js";
+
+export interface CompileOptions {
+  /** Run the IR checker after every pass (tests turn this on). */
+  checkIr?: boolean;
+  /** Pass names after which to dump the IR ("input", "lower", a pass name, or "all"). */
+  dumpIr?: ReadonlySet<string>;
+  dump?: (stage: string, text: string) => void;
+}
+
+export interface CompiledProgram {
+  name: string;
+  section: string;
+  insnCount: number;
+  stackSize: number;
+  ir: Func;
+}
+
+export interface CompileResult {
+  ok: boolean;
+  diagnostics: Diagnostic[];
+  object?: Uint8Array;
+  programs: CompiledProgram[];
+}
+
+export function compile(fileName: string, text: string, opts: CompileOptions = {}): CompileResult {
+  const fail = (diagnostics: Diagnostic[]): CompileResult => ({ ok: false, diagnostics, programs: [] });
+
+  // 1. tsc
+  const program = createProgram(fileName, text);
+  const sf = program.getSourceFiles().find((f) => !f.isDeclarationFile && f.fileName.endsWith(fileName.split(/[\\/]/).pop()!));
+  if (!sf) return fail([internal(fileName, "source file missing from the program")]);
+  const syntactic = program.getSyntacticDiagnostics(sf);
+  if (syntactic.length) return fail(syntactic.map(fromTs));
+  const semantic = [...program.getSemanticDiagnostics(sf), ...program.getGlobalDiagnostics()];
+  if (semantic.length) return fail(semantic.map(fromTs));
+
+  const reporter = new Reporter(sf);
+  try {
+    // 2. subset
+    checkSubset(sf, reporter);
+    if (reporter.hasErrors) return fail(reporter.diagnostics);
+
+    // 3. module
+    const checker = program.getTypeChecker();
+    const types = new TypeMapper(checker);
+    const mod = scanModule(sf, checker, types, reporter);
+    if (mod.license === undefined) reporter.report("TSBPF3001", sf.statements[0] ?? sf);
+
+    // 4-6. each program
+    const programs: CompiledProgram[] = [];
+    const code: ProgramCode[] = [];
+    for (const p of mod.programs) {
+      let f: Func;
+      try {
+        f = new FunctionLowerer(reporter, checker, types, mod, p).lowerProgram();
+      } catch (e) {
+        if (e instanceof Bail) continue;
+        throw e;
+      }
+      opts.dumpIr && dumpIf(opts, "lower", f);
+      runPasses(f, defaultPasses, { check: !!opts.checkIr, dumpAfter: opts.dumpIr, dump: opts.dump });
+      let gen: ReturnType<typeof generate>;
+      try {
+        gen = generate(f, { isProgram: true });
+      } catch (e) {
+        const m = /^stack frame too large/.test((e as Error).message);
+        if (!m) throw e;
+        reporter.report("TSBPF2003", p.decl.name, p.name, (e as Error).message.match(/(\d+)/)?.[1] ?? "?");
+        continue;
+      }
+      programs.push({ name: p.name, section: p.kind.section, insnCount: gen.insns.length, stackSize: gen.stackSize, ir: f });
+      code.push({
+        name: p.name,
+        section: p.kind.section,
+        insns: gen.insns,
+        params: [{ name: "ctx", type: { kind: "ptr", to: null } }],
+        ret: INT_TYPES.i32,
+        lines: gen.lines,
+      });
+    }
+    if (reporter.hasErrors) return fail(reporter.diagnostics);
+
+    // 7. object
+    const model: ObjectModel = {
+      sourcePath: fileName,
+      sourceLines: text.split(/\r?\n/),
+      license: mod.license ?? "",
+      programs: code,
+      subprograms: [],
+      maps: [...mod.maps.values()].map((m) => m.def),
+    };
+    return { ok: true, diagnostics: reporter.diagnostics, object: writeObject(model), programs };
+  } catch (e) {
+    if (e instanceof Bail) return fail(reporter.diagnostics);
+    return fail([...reporter.diagnostics, internal(fileName, (e as Error).stack ?? String(e))]);
+  }
+}
+
+function dumpIf(opts: CompileOptions, stage: string, f: Func): void {
+  if (!opts.dumpIr || !(opts.dumpIr.has(stage) || opts.dumpIr.has("all"))) return;
+  (opts.dump ?? ((s, t) => process.stderr.write(`;; after ${s}\n${t}\n`)))(stage, printFunc(f));
+}
+
+function fromTs(d: ts.Diagnostic): Diagnostic {
+  const start = d.start ?? 0;
+  const { line, col } = d.file ? lineCol(d.file, start) : { line: 1, col: 1 };
+  return {
+    code: `TS${d.code}`,
+    severity: d.category === ts.DiagnosticCategory.Warning ? "warning" : "error",
+    message: flattenMessage(d.messageText),
+    file: d.file?.fileName ?? "",
+    start,
+    length: d.length ?? 0,
+    line,
+    col,
+  };
+}
+
+function internal(file: string, detail: string): Diagnostic {
+  if (process.env.TSBPF_DEBUG) process.stderr.write(`${detail}\n`);
+  return {
+    code: "TSBPF9001",
+    severity: "internal",
+    message: `internal compiler error: ${detail.split("\n")[0]}`,
+    hint: DIAGNOSTICS.TSBPF9001.hint,
+    file,
+    start: 0,
+    length: 0,
+    line: 1,
+    col: 1,
+  };
+}

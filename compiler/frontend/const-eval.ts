@@ -1,0 +1,61 @@
+// Compile-time evaluation of integer constant expressions: literals, enum members, module-level and
+// stdlib constants, and the arithmetic operators on them. Returns undefined when not constant.
+
+import { parseIntLiteral } from "./int-ops.js";
+import { ts } from "./ts-adapter.js";
+
+export function constEval(e: ts.Expression, checker: ts.TypeChecker, depth = 0): bigint | undefined {
+  if (depth > 32) return undefined;
+  const rec = (x: ts.Expression) => constEval(x, checker, depth + 1);
+  if (ts.isParenthesizedExpression(e)) return rec(e.expression);
+  if (ts.isNumericLiteral(e)) return parseIntLiteral(e.getText());
+  if (e.kind === ts.SyntaxKind.TrueKeyword) return 1n;
+  if (e.kind === ts.SyntaxKind.FalseKeyword) return 0n;
+  if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) {
+    const v = checker.getConstantValue(e);
+    return typeof v === "number" && Number.isInteger(v) ? BigInt(v) : undefined;
+  }
+  if (ts.isIdentifier(e)) {
+    let sym = checker.getSymbolAtLocation(e);
+    if (sym && sym.flags & ts.SymbolFlags.Alias) sym = checker.getAliasedSymbol(sym);
+    const d = sym?.valueDeclaration;
+    if (d && ts.isEnumMember(d)) {
+      const v = checker.getConstantValue(d);
+      return typeof v === "number" ? BigInt(v) : undefined;
+    }
+    if (d && ts.isVariableDeclaration(d) && d.initializer && ts.getCombinedNodeFlags(d) & ts.NodeFlags.Const) {
+      const isModuleLevel = ts.isSourceFile(d.parent.parent.parent);
+      if (isModuleLevel) return rec(d.initializer);
+    }
+    return undefined;
+  }
+  if (ts.isPrefixUnaryExpression(e)) {
+    const v = rec(e.operand);
+    if (v === undefined) return undefined;
+    switch (e.operator) {
+      case ts.SyntaxKind.MinusToken: return -v;
+      case ts.SyntaxKind.PlusToken: return v;
+      case ts.SyntaxKind.TildeToken: return ~v;
+      default: return undefined;
+    }
+  }
+  if (ts.isBinaryExpression(e)) {
+    const a = rec(e.left);
+    const b = rec(e.right);
+    if (a === undefined || b === undefined) return undefined;
+    switch (e.operatorToken.kind) {
+      case ts.SyntaxKind.PlusToken: return a + b;
+      case ts.SyntaxKind.MinusToken: return a - b;
+      case ts.SyntaxKind.AsteriskToken: return a * b;
+      case ts.SyntaxKind.SlashToken: return b === 0n ? undefined : a / b;
+      case ts.SyntaxKind.PercentToken: return b === 0n ? undefined : a % b;
+      case ts.SyntaxKind.AmpersandToken: return a & b;
+      case ts.SyntaxKind.BarToken: return a | b;
+      case ts.SyntaxKind.CaretToken: return a ^ b;
+      case ts.SyntaxKind.LessThanLessThanToken: return b >= 0n && b < 64n ? a << b : undefined;
+      case ts.SyntaxKind.GreaterThanGreaterThanToken: return b >= 0n && b < 64n ? a >> b : undefined;
+      default: return undefined;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,196 @@
+// Calls in BPF code: integer conversions, byte order, sizeof, helpers with no arguments, map methods
+// (lookup/update/delete through stack copies of keys and values) and context methods (bounds-checked
+// packet headers, skb loads). Everything else is reported as unknown.
+
+import { INT_TYPES, sizeOf, type CInt, type CType, type IntName } from "../ctypes.js";
+import type { Value } from "../ir/ir.js";
+import { HELPER, SIMPLE_HELPERS } from "./helpers-table.js";
+import { constEval } from "./const-eval.js";
+import { convert, irTy, type IntVal } from "./int-ops.js";
+import type { ExprLowerer } from "./lower-expr.js";
+import type { MapInfo } from "./module-scan.js";
+import { ts } from "./ts-adapter.js";
+import type { NullableVal, RefVal, Val } from "./values.js";
+
+const BYTE_ORDER: Record<string, { t: CInt; bits: 16 | 32 | 64 }> = {
+  htons: { t: INT_TYPES.u16, bits: 16 }, ntohs: { t: INT_TYPES.u16, bits: 16 },
+  htonl: { t: INT_TYPES.u32, bits: 32 }, ntohl: { t: INT_TYPES.u32, bits: 32 },
+  htonll: { t: INT_TYPES.u64, bits: 64 }, ntohll: { t: INT_TYPES.u64, bits: 64 },
+};
+
+export function lowerCall(x: ExprLowerer, e: ts.CallExpression): Val {
+  const callee = e.expression;
+  if (ts.isPropertyAccessExpression(callee)) {
+    const obj = x.lower(callee.expression);
+    const method = callee.name.text;
+    if (obj.k === "map") return mapMethod(x, obj.map, method, e);
+    if (obj.k === "ctx") return ctxMethod(x, method, e);
+    x.r.fail("TSBPF1033", callee, callee.getText());
+  }
+  const sym = ts.isIdentifier(callee) ? x.symbolOf(callee) : undefined;
+  const name = sym && x.types.isStdlibSymbol(sym) ? sym.getName() : undefined;
+  if (!name) x.r.fail("TSBPF1033", callee, callee.getText());
+
+  if (name in INT_TYPES && name !== "bool") {
+    expectArgs(x, e, 1);
+    const v = x.int(e.arguments[0]);
+    return convert(x.b, v, INT_TYPES[name as IntName]);
+  }
+  const bo = BYTE_ORDER[name];
+  if (bo) {
+    expectArgs(x, e, 1);
+    const v = convert(x.b, x.int(e.arguments[0]), bo.t);
+    const dst = x.b.value(irTy(bo.t));
+    x.b.emit({ op: "bswap", dst, a: v.v, bits: bo.bits });
+    return { k: "int", v: dst, t: bo.t };
+  }
+  if (name === "sizeof") {
+    const t = typeArg(x, e);
+    return { k: "int", v: { imm: BigInt(sizeOf(t)) }, t: INT_TYPES.u32 };
+  }
+  const h = SIMPLE_HELPERS[name];
+  if (h) {
+    expectArgs(x, e, 0);
+    const dst = x.b.value("i64");
+    x.b.emit({ op: "call", helper: h.id, args: [], dst });
+    return convert(x.b, { k: "int", v: dst, t: INT_TYPES.u64 }, h.ret);
+  }
+  x.r.fail("TSBPF1033", callee, name);
+}
+
+function expectArgs(x: ExprLowerer, e: ts.CallExpression, n: number): void {
+  if (e.arguments.length !== n) x.r.fail("TSBPF1035", e);
+}
+
+function typeArg(x: ExprLowerer, e: ts.CallExpression): CType {
+  const node = e.typeArguments?.[0];
+  if (!node) x.r.fail("TSBPF2009", e, "(missing type argument)");
+  const t = x.types.memType(x.checker.getTypeFromTypeNode(node));
+  if (!t) x.r.fail("TSBPF2009", node, node.getText());
+  return t;
+}
+
+/** Puts a key or value on the stack (the helpers take pointers) and returns its address. */
+function spill(x: ExprLowerer, t: CType, e: ts.Expression): Value {
+  const v = ts.isObjectLiteralExpression(e) ? undefined : x.lower(e);
+  // A struct already on the stack is passed in place.
+  if (v && v.k === "ref" && v.region === "stack" && sizeOf(v.t) === sizeOf(t)) return x.addOff(v);
+  const size = sizeOf(t);
+  const slot = x.b.slot(size, Math.min(8, size >= 8 ? 8 : size >= 4 ? 4 : size >= 2 ? 2 : 1));
+  const addr = x.b.value("ptr");
+  x.b.emit({ op: "stackaddr", dst: addr, slot });
+  const dst: RefVal = { k: "ref", base: addr, off: 0, t, region: "stack" };
+  if (t.kind === "int") {
+    x.store(dst, t, x.asInt(v!, e));
+  } else if (v) {
+    if (v.k !== "ref" || sizeOf(v.t) !== size) x.r.fail("TSBPF1015", e);
+    x.copy(dst, v, size);
+  } else {
+    x.writeObject(dst, t, e as ts.ObjectLiteralExpression);
+  }
+  return addr;
+}
+
+function mapMethod(x: ExprLowerer, m: MapInfo, method: string, e: ts.CallExpression): Val {
+  const mapPtr = () => {
+    const dst = x.b.value("ptr");
+    x.b.emit({ op: "mapaddr", dst, map: m.def.name });
+    return dst;
+  };
+  const args = e.arguments;
+  switch (method) {
+    case "lookup": {
+      expectArgs(x, e, 1);
+      const key = spill(x, m.key, args[0]);
+      const dst = x.b.value("ptr");
+      x.b.emit({ op: "call", helper: HELPER.map_lookup_elem, args: [mapPtr(), key], dst });
+      return { k: "nullable", ptr: dst, t: m.valueRef, region: "map" } satisfies NullableVal;
+    }
+    case "update": {
+      if (args.length < 2 || args.length > 3) x.r.fail("TSBPF1035", e);
+      const key = spill(x, m.key, args[0]);
+      const value = spill(x, m.value, args[1]);
+      const flags = args[2] ? convert(x.b, x.int(args[2]), INT_TYPES.u64).v : { imm: 0n };
+      const dst = x.b.value("i64");
+      x.b.emit({ op: "call", helper: HELPER.map_update_elem, args: [mapPtr(), key, value, flags], dst });
+      return { k: "int", v: dst, t: INT_TYPES.i64 };
+    }
+    case "delete": {
+      expectArgs(x, e, 1);
+      const key = spill(x, m.key, args[0]);
+      const dst = x.b.value("i64");
+      x.b.emit({ op: "call", helper: HELPER.map_delete_elem, args: [mapPtr(), key], dst });
+      return { k: "int", v: dst, t: INT_TYPES.i64 };
+    }
+  }
+  x.r.fail("TSBPF1033", e.expression, e.expression.getText());
+}
+
+function ctxMethod(x: ExprLowerer, method: string, e: ts.CallExpression): Val {
+  if (method === "header" && x.kind.packet) return packetHeader(x, e);
+  if (method === "load" && x.kind.loadRelative) return skbLoad(x, e);
+  x.r.fail("TSBPF1033", e.expression, e.expression.getText());
+}
+
+/** p = data + off; if (p + sizeof(T) > data_end) null else p — the compare the verifier needs. */
+function packetHeader(x: ExprLowerer, e: ts.CallExpression): Val {
+  const t = typeArg(x, e);
+  expectArgs(x, e, 1);
+  const off = constEval(e.arguments[0], x.checker);
+  if (off === undefined) x.r.fail("TSBPF2013", e.arguments[0], "the header offset");
+  if (off < 0n || off + BigInt(sizeOf(t)) > 0xffffn) x.r.fail("TSBPF2020", e.arguments[0], String(off));
+  const [data, end] = x.packetBounds();
+  let p = data;
+  if (off !== 0n) {
+    p = x.b.value("ptr");
+    x.b.emit({ op: "ptradd", dst: p, base: data, offset: { imm: off } });
+  }
+  const q = x.b.value("ptr");
+  x.b.emit({ op: "ptradd", dst: q, base: p, offset: { imm: BigInt(sizeOf(t)) } });
+  return nullableJoin(x, (ok, bad) => x.b.terminate({ op: "cbr", cond: "ugt", width: 64, a: q, b: end, then: bad, else: ok }), p, t, "packet");
+}
+
+/** bpf_skb_load_bytes_relative into a stack copy; null when the packet is too short. */
+function skbLoad(x: ExprLowerer, e: ts.CallExpression): Val {
+  const t = typeArg(x, e);
+  if (e.arguments.length < 1 || e.arguments.length > 2) x.r.fail("TSBPF1035", e);
+  const off = convert(x.b, x.int(e.arguments[0]), INT_TYPES.u32);
+  const start = e.arguments[1] ? convert(x.b, x.int(e.arguments[1]), INT_TYPES.u32).v : { imm: 1n };
+  const size = sizeOf(t);
+  const slot = x.b.slot(size, 8);
+  const buf = x.b.value("ptr");
+  x.b.emit({ op: "stackaddr", dst: buf, slot });
+  const rc = x.b.value("i64");
+  x.b.emit({ op: "call", helper: HELPER.skb_load_bytes_relative, args: [x.ctx, off.v, buf, { imm: BigInt(size) }, start], dst: rc });
+  const addr = x.b.value("ptr");
+  x.b.emit({ op: "stackaddr", dst: addr, slot });
+  return nullableJoin(x, (ok, bad) => x.b.terminate({ op: "cbr", cond: "ne", width: 64, a: rc, b: { imm: 0n }, then: bad, else: ok }), addr, t, "stack");
+}
+
+/** Builds `ok ? p : null` as a phi after the branch `test` emits; the null-check threading pass
+ *  later connects the user's own null test straight to these two edges. */
+function nullableJoin(
+  x: ExprLowerer,
+  test: (ok: number, bad: number) => void,
+  p: Value,
+  t: CType,
+  region: NullableVal["region"],
+): NullableVal {
+  const ok = x.b.newBlock();
+  const bad = x.b.newBlock();
+  const join = x.b.newBlock();
+  test(ok, bad);
+  x.b.seal(ok);
+  x.b.seal(bad);
+  x.b.switchTo(ok);
+  x.b.jump(join);
+  x.b.switchTo(bad);
+  x.b.jump(join);
+  x.b.seal(join);
+  x.b.switchTo(join);
+  const dst = x.b.value("ptr");
+  x.b.func.blocks.find((b) => b.id === join)!.phis.push({ dst, incoming: [{ block: ok, value: p }, { block: bad, value: { imm: 0n } }] });
+  return { k: "nullable", ptr: dst, t, region };
+}
+
+export type { IntVal };

@@ -1,0 +1,588 @@
+// Lowers expressions of a program body to SSA IR: integer arithmetic with C conversions, field
+// reads and writes through references, conditions as branches (short-circuit), assignments.
+// Calls (helpers, map methods, context methods) are in lower-call.ts; statements in lower-stmt.ts.
+
+import { INT_TYPES, sizeOf, type CInt, type CType } from "../ctypes.js";
+import { isImm, type BinOp, type CondOp, type Operand, type Value } from "../ir/ir.js";
+import { constEval } from "./const-eval.js";
+import { commonType, convert, fits, irTy, literalType, parseIntLiteral, promote, wrapConst, type IntVal } from "./int-ops.js";
+import type { ModuleInfo } from "./module-scan.js";
+import type { ProgramKind } from "./program-kinds.js";
+import type { Reporter } from "./reporter.js";
+import { SsaBuilder } from "./ssa-builder.js";
+import { lineCol, ts } from "./ts-adapter.js";
+import type { TypeMapper } from "./types.js";
+import type { LocalInfo, RefVal, Val } from "./values.js";
+import { lowerCall } from "./lower-call.js";
+
+const K = ts.SyntaxKind;
+
+const ARITH: Partial<Record<ts.SyntaxKind, "+" | "-" | "*" | "/" | "%" | "&" | "|" | "^" | "<<" | ">>" | ">>>">> = {
+  [K.PlusToken]: "+", [K.MinusToken]: "-", [K.AsteriskToken]: "*", [K.SlashToken]: "/",
+  [K.PercentToken]: "%", [K.AmpersandToken]: "&", [K.BarToken]: "|", [K.CaretToken]: "^",
+  [K.LessThanLessThanToken]: "<<", [K.GreaterThanGreaterThanToken]: ">>",
+  [K.GreaterThanGreaterThanGreaterThanToken]: ">>>",
+};
+
+export const COMPOUND: Partial<Record<ts.SyntaxKind, ts.SyntaxKind>> = {
+  [K.PlusEqualsToken]: K.PlusToken, [K.MinusEqualsToken]: K.MinusToken, [K.AsteriskEqualsToken]: K.AsteriskToken,
+  [K.SlashEqualsToken]: K.SlashToken, [K.PercentEqualsToken]: K.PercentToken, [K.AmpersandEqualsToken]: K.AmpersandToken,
+  [K.BarEqualsToken]: K.BarToken, [K.CaretEqualsToken]: K.CaretToken, [K.LessThanLessThanEqualsToken]: K.LessThanLessThanToken,
+  [K.GreaterThanGreaterThanEqualsToken]: K.GreaterThanGreaterThanToken,
+  [K.GreaterThanGreaterThanGreaterThanEqualsToken]: K.GreaterThanGreaterThanGreaterThanToken,
+};
+
+const COMPARE: Partial<Record<ts.SyntaxKind, { s: CondOp; u: CondOp }>> = {
+  [K.EqualsEqualsEqualsToken]: { s: "eq", u: "eq" }, [K.EqualsEqualsToken]: { s: "eq", u: "eq" },
+  [K.ExclamationEqualsEqualsToken]: { s: "ne", u: "ne" }, [K.ExclamationEqualsToken]: { s: "ne", u: "ne" },
+  [K.LessThanToken]: { s: "slt", u: "ult" }, [K.LessThanEqualsToken]: { s: "sle", u: "ule" },
+  [K.GreaterThanToken]: { s: "sgt", u: "ugt" }, [K.GreaterThanEqualsToken]: { s: "sge", u: "uge" },
+};
+
+const SWAP: Record<CondOp, CondOp> = {
+  eq: "eq", ne: "ne", ugt: "ult", uge: "ule", ult: "ugt", ule: "uge",
+  sgt: "slt", sge: "sle", slt: "sgt", sle: "sge", set: "set",
+};
+
+export const NEGATE: Record<CondOp, CondOp> = {
+  eq: "ne", ne: "eq", ugt: "ule", uge: "ult", ult: "uge", ule: "ugt",
+  sgt: "sle", sge: "slt", slt: "sge", sle: "sgt", set: "set",
+};
+
+export class ExprLowerer {
+  readonly b: SsaBuilder;
+  readonly locals = new Map<ts.Symbol, LocalInfo>();
+  ctx!: Value;
+
+  constructor(
+    readonly r: Reporter,
+    readonly checker: ts.TypeChecker,
+    readonly types: TypeMapper,
+    readonly mod: ModuleInfo,
+    readonly kind: ProgramKind,
+    name: string,
+  ) {
+    this.b = new SsaBuilder(name, ["ptr"]);
+  }
+
+  setLoc(node: ts.Node): void {
+    this.b.loc = lineCol(node.getSourceFile(), node.getStart());
+  }
+
+  symbolOf(node: ts.Node): ts.Symbol | undefined {
+    let s = this.checker.getSymbolAtLocation(node);
+    if (s && s.flags & ts.SymbolFlags.Alias) s = this.checker.getAliasedSymbol(s);
+    return s;
+  }
+
+  // ---------------------------------------------------------------------------------- values
+
+  lower(e: ts.Expression): Val {
+    switch (e.kind) {
+      case K.ParenthesizedExpression:
+        return this.lower((e as ts.ParenthesizedExpression).expression);
+      case K.SatisfiesExpression:
+        return this.lower((e as ts.SatisfiesExpression).expression);
+      case K.NumericLiteral: {
+        const v = parseIntLiteral(e.getText());
+        if (v === undefined) this.r.fail("TSBPF1010", e);
+        return { k: "int", v: { imm: v }, t: literalType(v), literal: true };
+      }
+      case K.TrueKeyword:
+      case K.FalseKeyword:
+        return { k: "int", v: { imm: e.kind === K.TrueKeyword ? 1n : 0n }, t: INT_TYPES.bool };
+      case K.NullKeyword:
+        return { k: "nullable", ptr: { imm: 0n }, t: INT_TYPES.u8, region: "stack" };
+      case K.Identifier:
+        return this.identifier(e as ts.Identifier);
+      case K.PropertyAccessExpression:
+        return this.property(e as ts.PropertyAccessExpression);
+      case K.CallExpression:
+        return lowerCall(this, e as ts.CallExpression);
+      case K.PrefixUnaryExpression:
+        return this.prefix(e as ts.PrefixUnaryExpression);
+      case K.PostfixUnaryExpression:
+        return this.increment(e as ts.PostfixUnaryExpression, (e as ts.PostfixUnaryExpression).operator === K.PlusPlusToken ? "+" : "-", true);
+      case K.BinaryExpression:
+        return this.binary(e as ts.BinaryExpression);
+      case K.ConditionalExpression:
+        return this.conditional(e as ts.ConditionalExpression);
+      case K.ObjectLiteralExpression:
+        this.r.fail("TSBPF1015", e);
+      default:
+        this.r.fail("TSBPF1035", e);
+    }
+  }
+
+  /** Lowers and requires an integer (loading it when it is a reference to an integer). */
+  int(e: ts.Expression): IntVal {
+    const v = this.lower(e);
+    return this.asInt(v, e);
+  }
+
+  asInt(v: Val, node: ts.Node): IntVal {
+    if (v.k === "int") return v;
+    if (v.k === "ref" && v.t.kind === "int") return this.load(v, v.t);
+    if (v.k === "ref" && v.t.kind === "struct") this.r.fail("TSBPF2018", node);
+    this.r.fail("TSBPF2014", node);
+  }
+
+  private identifier(id: ts.Identifier): Val {
+    const sym = this.symbolOf(id);
+    if (!sym) this.r.fail("TSBPF2016", id, id.text);
+    const local = this.locals.get(sym);
+    if (local) return this.readLocal(sym, local);
+    const map = this.mod.maps.get(sym);
+    if (map) return { k: "map", map };
+    const c = constEval(id, this.checker);
+    if (c !== undefined) return this.constant(c, id);
+    this.r.fail("TSBPF2016", id, id.text);
+  }
+
+  /** A module or stdlib constant, typed by its declaration when it names one of our int types. */
+  constant(v: bigint, node: ts.Node): IntVal {
+    const declared = this.types.intOf(this.checker.getTypeAtLocation(node));
+    if (declared && declared.name !== "bool") return { k: "int", v: { imm: wrapConst(v, declared) }, t: declared };
+    return { k: "int", v: { imm: v }, t: literalType(v), literal: true };
+  }
+
+  readLocal(sym: ts.Symbol, l: LocalInfo): Val {
+    switch (l.kind) {
+      case "int":
+        return { k: "int", v: this.b.readVar(sym, irTy(l.t)), t: l.t };
+      case "ptr": {
+        const p = this.b.readVar(sym, "ptr");
+        if (l.nullable) return { k: "nullable", ptr: p, t: l.t, region: l.region };
+        return { k: "ref", base: this.materialize(p), off: 0, t: l.t, region: l.region };
+      }
+      case "ctx":
+        return { k: "ctx", v: this.ctx };
+      case "stack": {
+        const dst = this.b.value("ptr");
+        this.b.emit({ op: "stackaddr", dst, slot: l.slot });
+        return { k: "ref", base: dst, off: 0, t: l.t, region: "stack" };
+      }
+    }
+  }
+
+  /** An operand as a register value (constants get a `const`). */
+  materialize(o: Operand, ty: "i32" | "i64" | "ptr" = "ptr"): Value {
+    if (!isImm(o)) return o;
+    const dst = this.b.value(ty === "ptr" ? "i64" : ty);
+    this.b.emit({ op: "const", dst, value: o.imm });
+    return dst;
+  }
+
+  private property(e: ts.PropertyAccessExpression): Val {
+    const enumVal = this.checker.getConstantValue(e);
+    if (typeof enumVal === "number") return this.constant(BigInt(enumVal), e);
+    const obj = this.lower(e.expression);
+    const name = e.name.text;
+    if (obj.k === "ctx") return this.ctxField(name, e);
+    if (obj.k === "nullable") {
+      // tsc's strict null checks reject this unless the value was narrowed; narrowing by control flow
+      // we did not model (e.g. through a boolean variable) lands here.
+      return this.fieldRef({ k: "ref", base: this.materialize(obj.ptr), off: 0, t: obj.t, region: obj.region }, name, e);
+    }
+    if (obj.k === "ref") return this.fieldRef(obj, name, e);
+    this.r.fail("TSBPF2015", e);
+  }
+
+  /** Reads a field: integers are loaded, structs and arrays stay references. */
+  fieldRef(obj: RefVal, name: string, node: ts.Node): Val {
+    if (obj.t.kind !== "struct") this.r.fail("TSBPF2015", node);
+    const f = obj.t.fields.find((x) => x.name === name);
+    if (!f) this.r.fail("TSBPF2015", node);
+    const ref: RefVal = { ...obj, off: obj.off + f.offset, t: f.type };
+    if (f.type.kind === "int") return this.load(ref, f.type);
+    return ref;
+  }
+
+  load(ref: RefVal, t: CInt): IntVal {
+    const dst = this.b.value(irTy(t));
+    this.b.emit({ op: "load", dst, base: ref.base, offset: ref.off, width: t.size });
+    if (t.signed && t.size < 4) {
+      const s = this.b.value("i32");
+      this.b.emit({ op: "sext", dst: s, a: dst, from: (t.size * 8) as 8 | 16 });
+      return { k: "int", v: s, t };
+    }
+    return { k: "int", v: dst, t };
+  }
+
+  store(ref: RefVal, t: CInt, v: IntVal): void {
+    const c = convert(this.b, v, t);
+    this.b.emit({ op: "store", base: ref.base, offset: ref.off, width: t.size, value: c.v });
+  }
+
+  private ctxField(name: string, node: ts.Node): IntVal {
+    if (name === "len" && this.kind.packet) {
+      const [data, end] = this.packetBounds();
+      const d = this.b.value("i64");
+      this.b.emit({ op: "bin", kind: "sub", dst: d, a: end, b: data });
+      return convert(this.b, { k: "int", v: d, t: INT_TYPES.u64 }, INT_TYPES.u32);
+    }
+    const f = this.kind.fields[name];
+    if (!f) this.r.fail("TSBPF2008", node, name, this.kind.ctxName);
+    const t = f.size === 8 ? INT_TYPES.u64 : INT_TYPES.u32;
+    const dst = this.b.value(irTy(t));
+    this.b.emit({ op: "load", dst, base: this.ctx, offset: f.offset, width: f.size });
+    return { k: "int", v: dst, t };
+  }
+
+  /** Fresh loads of the packet's data and data_end pointers. */
+  packetBounds(): [Value, Value] {
+    const p = this.kind.packet!;
+    const data = this.b.value("ptr");
+    const end = this.b.value("ptr");
+    this.b.emit({ op: "ctxptr", dst: data, ctx: this.ctx, offset: p.data });
+    this.b.emit({ op: "ctxptr", dst: end, ctx: this.ctx, offset: p.dataEnd });
+    return [data, end];
+  }
+
+  // ------------------------------------------------------------------------------ operators
+
+  private prefix(e: ts.PrefixUnaryExpression): Val {
+    switch (e.operator) {
+      case K.PlusPlusToken:
+        return this.increment(e, "+", false);
+      case K.MinusMinusToken:
+        return this.increment(e, "-", false);
+      case K.PlusToken:
+        return this.int(e.operand);
+      case K.MinusToken: {
+        const a = this.int(e.operand);
+        if (isImm(a.v)) {
+          const v = -a.v.imm;
+          return a.literal ? { k: "int", v: { imm: v }, t: literalType(v), literal: true } : { k: "int", v: { imm: wrapConst(v, promote(a.t)) }, t: promote(a.t) };
+        }
+        const t = promote(a.t);
+        const x = convert(this.b, a, t);
+        const dst = this.b.value(irTy(t));
+        this.b.emit({ op: "neg", dst, a: x.v });
+        return { k: "int", v: dst, t };
+      }
+      case K.TildeToken: {
+        const a = this.int(e.operand);
+        const t = promote(a.t);
+        if (isImm(a.v)) return { k: "int", v: { imm: wrapConst(~a.v.imm, t) }, t, literal: a.literal };
+        const x = convert(this.b, a, t);
+        const dst = this.b.value(irTy(t));
+        this.b.emit({ op: "bin", kind: "xor", dst, a: x.v, b: { imm: -1n } });
+        return { k: "int", v: dst, t };
+      }
+      case K.ExclamationToken:
+        return this.boolValue(e);
+    }
+    this.r.fail("TSBPF1035", e);
+  }
+
+  private binary(e: ts.BinaryExpression): Val {
+    const op = e.operatorToken.kind;
+    if (op === K.EqualsToken) return this.assign(e.left, () => this.lower(e.right), e);
+    const compound = COMPOUND[op];
+    if (compound) {
+      const sym = ARITH[compound]!;
+      return this.assign(e.left, (old) => this.arith(sym, old, this.int(e.right), e), e);
+    }
+    const a = ARITH[op];
+    if (a) return this.arith(a, this.int(e.left), this.int(e.right), e);
+    if (COMPARE[op] || op === K.AmpersandAmpersandToken || op === K.BarBarToken) return this.boolValue(e);
+    this.r.fail("TSBPF1035", e.operatorToken);
+  }
+
+  arith(op: NonNullable<(typeof ARITH)[ts.SyntaxKind]>, a: IntVal, b: IntVal, node: ts.Node): IntVal {
+    const shift = op === "<<" || op === ">>" || op === ">>>";
+    let t = shift ? promote(a.t) : commonType(a.t, b.t);
+    // An untyped literal adapts to the other operand when it fits (x + 1 stays u64 for a u64 x).
+    if (!shift && a.literal && !b.literal && isImm(a.v) && fits(a.v.imm, promote(b.t))) t = promote(b.t);
+    if (!shift && b.literal && !a.literal && isImm(b.v) && fits(b.v.imm, promote(a.t))) t = promote(a.t);
+    const x = convert(this.b, a, t);
+    const y = convert(this.b, b, t);
+    const kind: BinOp = {
+      "+": "add", "-": "sub", "*": "mul", "/": t.signed ? "sdiv" : "udiv", "%": t.signed ? "smod" : "umod",
+      "&": "and", "|": "or", "^": "xor", "<<": "shl", ">>": t.signed ? "ashr" : "lshr", ">>>": "lshr",
+    }[op] as BinOp;
+    const literal = !!a.literal && !!b.literal;
+    if (isImm(x.v) && isImm(y.v)) {
+      const folded = foldConst(kind, x.v.imm, y.v.imm, t);
+      if (folded !== undefined) {
+        if (literal) return { k: "int", v: { imm: folded.exact }, t: literalType(folded.exact), literal };
+        return { k: "int", v: { imm: folded.wrapped }, t };
+      }
+    }
+    const dst = this.b.value(irTy(t));
+    this.b.emit({ op: "bin", kind, dst, a: x.v, b: y.v });
+    void node;
+    return { k: "int", v: dst, t };
+  }
+
+  /** `target = value` and compound forms; `compute` receives the old value for compound ones. */
+  assign(target: ts.Expression, compute: (old: IntVal) => Val, node: ts.Node): Val {
+    if (ts.isParenthesizedExpression(target)) return this.assign(target.expression, compute, node);
+    if (ts.isIdentifier(target)) {
+      const sym = this.symbolOf(target);
+      const l = sym && this.locals.get(sym);
+      if (!sym || !l) this.r.fail("TSBPF2010", target, target.text);
+      if (l.kind === "int") {
+        if (!l.mutable) this.r.fail("TSBPF2010", target, target.text);
+        const old: IntVal = { k: "int", v: this.b.readVar(sym, irTy(l.t)), t: l.t };
+        const v = convert(this.b, this.asInt(compute(old), node), l.t);
+        this.b.writeVar(sym, v.v);
+        return v;
+      }
+      if (l.kind === "ptr" && l.mutable) {
+        const v = compute(undefined as unknown as IntVal);
+        if (v.k !== "nullable" && v.k !== "ref") this.r.fail("TSBPF2014", node);
+        this.b.writeVar(sym, v.k === "ref" ? this.addOff(v) : v.ptr);
+        return v;
+      }
+      this.r.fail("TSBPF2010", target, target.text);
+    }
+    if (ts.isPropertyAccessExpression(target)) {
+      const obj = this.lower(target.expression);
+      if (obj.k === "ctx") this.r.fail("TSBPF2010", target, target.getText());
+      const ref: RefVal | undefined =
+        obj.k === "ref" ? obj : obj.k === "nullable" ? { k: "ref", base: this.materialize(obj.ptr), off: 0, t: obj.t, region: obj.region } : undefined;
+      if (!ref || ref.t.kind !== "struct") this.r.fail("TSBPF2015", target);
+      const f = ref.t.fields.find((x) => x.name === target.name.text);
+      if (!f || f.type.kind !== "int") this.r.fail("TSBPF2010", target, target.getText());
+      const fref: RefVal = { ...ref, off: ref.off + f.offset, t: f.type };
+      const old = () => this.load(fref, f.type as CInt);
+      const v = this.asInt(compute(lazyInt(old)), node);
+      this.store(fref, f.type, v);
+      return convert(this.b, v, f.type);
+    }
+    this.r.fail("TSBPF2010", target, target.getText());
+  }
+
+  /** A reference as a single pointer value (adds its constant offset). */
+  addOff(v: RefVal): Value {
+    if (v.off === 0) return v.base;
+    const dst = this.b.value("ptr");
+    this.b.emit({ op: "ptradd", dst, base: v.base, offset: { imm: BigInt(v.off) } });
+    return dst;
+  }
+
+  private increment(e: ts.PrefixUnaryExpression | ts.PostfixUnaryExpression, op: "+" | "-", postfix: boolean): Val {
+    let before: IntVal | undefined;
+    const after = this.assign(e.operand, (old) => {
+      before = old.k === "int" && !isLazy(old) ? old : this.asInt(old, e);
+      return this.arith(op, before, { k: "int", v: { imm: 1n }, t: INT_TYPES.i32, literal: true }, e);
+    }, e);
+    return postfix && before ? before : after;
+  }
+
+  private conditional(e: ts.ConditionalExpression): Val {
+    const thenB = this.b.newBlock();
+    const elseB = this.b.newBlock();
+    const join = this.b.newBlock();
+    this.cond(e.condition, thenB, elseB);
+    this.b.seal(thenB);
+    this.b.seal(elseB);
+    this.b.switchTo(thenB);
+    const a = this.int(e.whenTrue);
+    const aEnd = this.b.current;
+    this.b.switchTo(elseB);
+    const c = this.int(e.whenFalse);
+    const t = a.literal && !c.literal ? promote(c.t) : c.literal && !a.literal ? promote(a.t) : commonType(a.t, c.t);
+    const cv = convert(this.b, c, t);
+    this.b.jump(join);
+    const cEnd = this.b.current;
+    this.b.switchTo(aEnd);
+    const av = convert(this.b, a, t);
+    this.b.jump(join);
+    const aEnd2 = this.b.current;
+    this.b.seal(join);
+    this.b.switchTo(join);
+    const dst = this.b.value(irTy(t));
+    this.b.func.blocks.find((x) => x.id === join)!.phis.push({ dst, incoming: [{ block: aEnd2, value: av.v }, { block: cEnd, value: cv.v }] });
+    return { k: "int", v: dst, t };
+  }
+
+  /** A condition used as a value: 0 or 1 through two blocks and a phi. */
+  boolValue(e: ts.Expression): IntVal {
+    const t = this.b.newBlock();
+    const f = this.b.newBlock();
+    const join = this.b.newBlock();
+    this.cond(e, t, f);
+    this.b.seal(t);
+    this.b.seal(f);
+    this.b.switchTo(t);
+    this.b.jump(join);
+    this.b.switchTo(f);
+    this.b.jump(join);
+    this.b.seal(join);
+    this.b.switchTo(join);
+    const dst = this.b.value("i32");
+    this.b.func.blocks.find((x) => x.id === join)!.phis.push({ dst, incoming: [{ block: t, value: { imm: 1n } }, { block: f, value: { imm: 0n } }] });
+    return { k: "int", v: dst, t: INT_TYPES.bool };
+  }
+
+  // ----------------------------------------------------------------------------- conditions
+
+  /** Lowers `e` as a branch: control goes to `t` when it is true, `f` otherwise. */
+  cond(e: ts.Expression, t: number, f: number): void {
+    if (ts.isParenthesizedExpression(e)) return this.cond(e.expression, t, f);
+    if (ts.isPrefixUnaryExpression(e) && e.operator === K.ExclamationToken) return this.cond(e.operand, f, t);
+    if (ts.isBinaryExpression(e)) {
+      const op = e.operatorToken.kind;
+      if (op === K.AmpersandAmpersandToken || op === K.BarBarToken) {
+        const mid = this.b.newBlock();
+        if (op === K.AmpersandAmpersandToken) this.cond(e.left, mid, f);
+        else this.cond(e.left, t, mid);
+        this.b.seal(mid);
+        this.b.switchTo(mid);
+        return this.cond(e.right, t, f);
+      }
+      const cmp = COMPARE[op];
+      if (cmp) return this.compare(e, cmp, t, f);
+    }
+    const v = this.lower(e);
+    if (v.k === "nullable") return this.branch("ne", 64, v.ptr, { imm: 0n }, t, f);
+    if (v.k === "ref") return this.b.jump(t);
+    const i = this.asInt(v, e);
+    return this.branch("ne", i.t.size === 8 ? 64 : 32, i.v, { imm: 0n }, t, f);
+  }
+
+  private compare(e: ts.BinaryExpression, cmp: { s: CondOp; u: CondOp }, t: number, f: number): void {
+    const l = this.lower(e.left);
+    const r = this.lower(e.right);
+    if (l.k === "nullable" || r.k === "nullable" || l.k === "ref" || r.k === "ref") {
+      // Only comparisons with null make sense for references (tsc rejects the others).
+      if (cmp.s !== "eq" && cmp.s !== "ne") this.r.fail("TSBPF2018", e);
+      const isNull = (v: Val) => v.k === "nullable" && isImm(v.ptr) && v.ptr.imm === 0n;
+      const other = isNull(l) ? r : l;
+      if (other.k === "ref") return this.b.jump(cmp.s === "ne" ? t : f); // a checked reference is never null
+      if (other.k !== "nullable") this.r.fail("TSBPF2018", e);
+      return this.branch(cmp.s, 64, other.ptr, { imm: 0n }, t, f);
+    }
+    const a = this.asInt(l, e.left);
+    const b = this.asInt(r, e.right);
+    let ty = commonType(a.t, b.t);
+    if (a.literal && !b.literal && isImm(a.v) && fits(a.v.imm, promote(b.t))) ty = promote(b.t);
+    if (b.literal && !a.literal && isImm(b.v) && fits(b.v.imm, promote(a.t))) ty = promote(a.t);
+    const x = convert(this.b, a, ty);
+    const y = convert(this.b, b, ty);
+    this.branch(ty.signed ? cmp.s : cmp.u, ty.size === 8 ? 64 : 32, x.v, y.v, t, f);
+  }
+
+  branch(cond: CondOp, width: 32 | 64, a: Operand, b: Operand, t: number, f: number): void {
+    if (isImm(a) && isImm(b)) return this.b.jump(evalCond(cond, width, a.imm, b.imm) ? t : f);
+    if (isImm(a)) return this.branch(SWAP[cond], width, b, a, t, f);
+    this.b.terminate({ op: "cbr", cond, width, a: a as Value, b, then: t, else: f });
+  }
+
+  // ---------------------------------------------------------------------------- memory
+
+  /** Writes an integer or struct value into memory at `dst` (a stack slot, map value, ...). */
+  writeValue(dst: RefVal, t: CType, e: ts.Expression): void {
+    if (t.kind === "int") return this.store({ ...dst, t }, t, this.int(e));
+    if (ts.isObjectLiteralExpression(e)) return this.writeObject(dst, t, e);
+    const v = this.lower(e);
+    if (v.k !== "ref" || sizeOf(v.t) !== sizeOf(t)) this.r.fail("TSBPF1015", e);
+    this.copy(dst, v, sizeOf(t));
+  }
+
+  /** Zero-fills `dst` and stores the literal's fields (the verifier wants padding initialised too). */
+  writeObject(dst: RefVal, t: CType, e: ts.ObjectLiteralExpression): void {
+    if (t.kind !== "struct") this.r.fail("TSBPF1015", e);
+    this.zero(dst, t.size);
+    this.storeFields(dst, t, e);
+  }
+
+  private storeFields(dst: RefVal, t: CType, e: ts.ObjectLiteralExpression): void {
+    if (t.kind !== "struct") this.r.fail("TSBPF1015", e);
+    for (const p of e.properties) {
+      if (!ts.isPropertyAssignment(p) && !ts.isShorthandPropertyAssignment(p)) this.r.fail("TSBPF1015", p);
+      const name = p.name.getText();
+      const f = t.fields.find((x) => x.name === name);
+      if (!f) this.r.fail("TSBPF1015", p);
+      const fdst: RefVal = { ...dst, off: dst.off + f.offset, t: f.type };
+      const init = ts.isPropertyAssignment(p) ? p.initializer : p.name;
+      if (f.type.kind === "int") {
+        const v = this.int(init);
+        if (isImm(v.v) && wrapConst(v.v.imm, f.type) === 0n) continue; // already zero
+        this.store(fdst, f.type, v);
+      } else if (ts.isObjectLiteralExpression(init)) {
+        this.storeFields(fdst, f.type, init);
+      } else {
+        this.writeValue(fdst, f.type, init);
+      }
+    }
+  }
+
+  zero(dst: RefVal, size: number): void {
+    for (let o = 0; o < size; ) {
+      const w = chunk(dst.off + o, size - o);
+      this.b.emit({ op: "store", base: dst.base, offset: dst.off + o, width: w, value: { imm: 0n } });
+      o += w;
+    }
+  }
+
+  copy(dst: RefVal, src: RefVal, size: number): void {
+    for (let o = 0; o < size; ) {
+      const w = Math.min(chunk(dst.off + o, size - o), chunk(src.off + o, size - o)) as 1 | 2 | 4 | 8;
+      const tmp = this.b.value(w === 8 ? "i64" : "i32");
+      this.b.emit({ op: "load", dst: tmp, base: src.base, offset: src.off + o, width: w });
+      this.b.emit({ op: "store", base: dst.base, offset: dst.off + o, width: w, value: tmp });
+      o += w;
+    }
+  }
+}
+
+/** Largest access width that is aligned at `off` and fits in `left` bytes. */
+function chunk(off: number, left: number): 1 | 2 | 4 | 8 {
+  for (const w of [8, 4, 2, 1] as const) if (off % w === 0 && left >= w) return w;
+  return 1;
+}
+
+/** Folds a binary operation on constants: the exact result (for untyped literals) and the wrapped one. */
+function foldConst(kind: BinOp, a: bigint, b: bigint, t: CInt): { exact: bigint; wrapped: bigint } | undefined {
+  const bits = BigInt(t.size * 8);
+  let r: bigint;
+  switch (kind) {
+    case "add": r = a + b; break;
+    case "sub": r = a - b; break;
+    case "mul": r = a * b; break;
+    case "udiv": case "sdiv": if (b === 0n) return undefined; r = a / b; break;
+    case "umod": case "smod": if (b === 0n) return undefined; r = a % b; break;
+    case "and": r = a & b; break;
+    case "or": r = a | b; break;
+    case "xor": r = a ^ b; break;
+    case "shl": r = a << (b & (bits - 1n)); break;
+    case "lshr": r = BigInt.asUintN(Number(bits), a) >> (b & (bits - 1n)); break;
+    case "ashr": r = a >> (b & (bits - 1n)); break;
+  }
+  return { exact: r, wrapped: wrapConst(r, t) };
+}
+
+function evalCond(c: CondOp, width: 32 | 64, a: bigint, b: bigint): boolean {
+  const u = (x: bigint) => BigInt.asUintN(width, x);
+  const s = (x: bigint) => BigInt.asIntN(width, x);
+  switch (c) {
+    case "eq": return u(a) === u(b);
+    case "ne": return u(a) !== u(b);
+    case "ugt": return u(a) > u(b);
+    case "uge": return u(a) >= u(b);
+    case "ult": return u(a) < u(b);
+    case "ule": return u(a) <= u(b);
+    case "sgt": return s(a) > s(b);
+    case "sge": return s(a) >= s(b);
+    case "slt": return s(a) < s(b);
+    case "sle": return s(a) <= s(b);
+    case "set": return (u(a) & u(b)) !== 0n;
+  }
+}
+
+// A compound assignment's old value is only loaded when the computation asks for it.
+const LAZY = Symbol("lazy");
+function lazyInt(load: () => IntVal): IntVal {
+  let cached: IntVal | undefined;
+  const get = () => (cached ??= load());
+  return new Proxy({} as IntVal, {
+    get: (_t, p) => (p === LAZY ? true : (get() as unknown as Record<string | symbol, unknown>)[p]),
+  });
+}
+function isLazy(v: IntVal): boolean {
+  return (v as unknown as Record<symbol, unknown>)[LAZY] === true;
+}

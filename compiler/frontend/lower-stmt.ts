@@ -1,0 +1,268 @@
+// Lowers a program's body: locals, if/else, bounded for loops with break/continue, returns.
+// Produces one IR function per program; the ctx pointer is its only parameter.
+
+import { INT_TYPES, type CType } from "../ctypes.js";
+import type { Func } from "../ir/ir.js";
+import { constEval } from "./const-eval.js";
+import { convert, irTy, type IntVal } from "./int-ops.js";
+import { ExprLowerer } from "./lower-expr.js";
+import type { ModuleInfo, ProgramInfo } from "./module-scan.js";
+import type { Reporter } from "./reporter.js";
+import { ts } from "./ts-adapter.js";
+import type { TypeMapper } from "./types.js";
+import type { LocalInfo } from "./values.js";
+
+const K = ts.SyntaxKind;
+
+interface LoopTargets {
+  brk: number;
+  cont: number;
+}
+
+export class FunctionLowerer extends ExprLowerer {
+  private readonly loops: LoopTargets[] = [];
+  private readonly retType = INT_TYPES.i32;
+
+  constructor(r: Reporter, checker: ts.TypeChecker, types: TypeMapper, mod: ModuleInfo, private readonly prog: ProgramInfo) {
+    super(r, checker, types, mod, prog.kind, prog.name);
+  }
+
+  lowerProgram(): Func {
+    const fn = this.prog.fn;
+    this.ctx = this.b.func.params[0];
+    const param = fn.parameters[0];
+    if (fn.parameters.length > 1) this.r.fail("TSBPF2019", fn, this.prog.kind.wrapper);
+    if (param) {
+      if (!ts.isIdentifier(param.name)) this.r.fail("TSBPF1029", param.name);
+      const sym = this.symbolOf(param.name);
+      if (sym) this.locals.set(sym, { kind: "ctx" });
+    }
+    this.setLoc(fn.body);
+    if (ts.isBlock(fn.body)) {
+      this.block(fn.body);
+    } else {
+      this.ret(fn.body);
+    }
+    if (this.b.openBlocks().includes(this.b.current) && !this.b.terminated) this.r.fail("TSBPF2017", fn);
+    return this.b.finish();
+  }
+
+  private block(b: ts.Block): void {
+    for (const s of b.statements) this.stmt(s);
+  }
+
+  private stmt(s: ts.Statement): void {
+    if (this.b.terminated) {
+      // Code after return/break/continue: nothing reaches it. Lower it into a fresh unreachable block
+      // so it is still checked, then let dead-code elimination drop it.
+      this.b.switchTo(this.b.newBlock());
+      this.b.seal(this.b.current);
+    }
+    this.setLoc(s);
+    switch (s.kind) {
+      case K.Block:
+        return this.block(s as ts.Block);
+      case K.EmptyStatement:
+        return;
+      case K.ExpressionStatement:
+        this.lower((s as ts.ExpressionStatement).expression);
+        return;
+      case K.VariableStatement:
+        return this.varStatement(s as ts.VariableStatement);
+      case K.IfStatement:
+        return this.ifStatement(s as ts.IfStatement);
+      case K.ForStatement:
+        return this.forStatement(s as ts.ForStatement);
+      case K.ReturnStatement: {
+        const e = (s as ts.ReturnStatement).expression;
+        if (!e) this.r.fail("TSBPF2017", s);
+        return this.ret(e);
+      }
+      case K.BreakStatement:
+      case K.ContinueStatement: {
+        const loop = this.loops[this.loops.length - 1];
+        if (!loop) this.r.fail("TSBPF1035", s);
+        return this.b.jump(s.kind === K.BreakStatement ? loop.brk : loop.cont);
+      }
+    }
+    this.r.fail("TSBPF1035", s);
+  }
+
+  private ret(e: ts.Expression): void {
+    const v = convert(this.b, this.int(e), this.retType);
+    this.b.terminate({ op: "ret", value: v.v });
+  }
+
+  private varStatement(s: ts.VariableStatement): void {
+    const mutable = !(s.declarationList.flags & ts.NodeFlags.Const);
+    for (const d of s.declarationList.declarations) this.declare(d, mutable);
+  }
+
+  declare(d: ts.VariableDeclaration, mutable: boolean): void {
+    if (!ts.isIdentifier(d.name)) this.r.fail("TSBPF1029", d.name);
+    const sym = this.symbolOf(d.name);
+    if (!sym) this.r.fail("TSBPF2016", d.name, d.name.text);
+    const declaredTs = this.checker.getTypeAtLocation(d.name);
+    const declaredInt = d.type ? this.types.intOf(declaredTs) : undefined;
+    if (!d.initializer) {
+      const t = declaredInt ?? this.r.fail("TSBPF2002", d.name, d.name.text);
+      this.locals.set(sym, { kind: "int", t, mutable });
+      this.b.writeVar(sym, { imm: 0n });
+      return;
+    }
+    const init = d.initializer;
+    if (ts.isObjectLiteralExpression(init)) {
+      const t = this.types.memType(declaredTs);
+      if (!t || t.kind !== "struct") this.r.fail("TSBPF1015", init);
+      this.stackStruct(sym, t, init);
+      return;
+    }
+    const v = this.lower(init);
+    let info: LocalInfo;
+    switch (v.k) {
+      case "int": {
+        const t = declaredInt ?? (v.literal ? literalLocalType(v) : v.t);
+        const c = convert(this.b, v, t);
+        info = { kind: "int", t, mutable };
+        this.b.writeVar(sym, c.v);
+        break;
+      }
+      case "nullable":
+        info = { kind: "ptr", t: v.t, nullable: true, region: v.region, mutable };
+        this.b.writeVar(sym, v.ptr);
+        break;
+      case "ref":
+        if (v.t.kind === "int") {
+          // Reading an integer field into a local copies it.
+          const t = declaredInt ?? v.t;
+          const c = convert(this.b, this.load(v, v.t), t);
+          info = { kind: "int", t, mutable };
+          this.b.writeVar(sym, c.v);
+        } else {
+          info = { kind: "ptr", t: v.t, nullable: false, region: v.region, mutable };
+          this.b.writeVar(sym, this.addOff(v));
+        }
+        break;
+      case "ctx":
+        info = { kind: "ctx" };
+        break;
+      case "map":
+        this.r.fail("TSBPF2021", d, "a map (use the module-level map directly)");
+    }
+    this.locals.set(sym, info);
+  }
+
+  private stackStruct(sym: ts.Symbol, t: CType, init: ts.ObjectLiteralExpression): void {
+    if (t.kind !== "struct") return;
+    const slot = this.b.slot(t.size, Math.min(8, t.align));
+    this.locals.set(sym, { kind: "stack", t, slot });
+    const addr = this.b.value("ptr");
+    this.b.emit({ op: "stackaddr", dst: addr, slot });
+    this.writeObject({ k: "ref", base: addr, off: 0, t, region: "stack" }, t, init);
+  }
+
+  private ifStatement(s: ts.IfStatement): void {
+    const thenB = this.b.newBlock();
+    const elseB = s.elseStatement ? this.b.newBlock() : undefined;
+    const join = this.b.newBlock();
+    this.cond(s.expression, thenB, elseB ?? join);
+    this.b.seal(thenB);
+    this.b.switchTo(thenB);
+    this.stmt(s.thenStatement);
+    this.b.jump(join);
+    if (elseB !== undefined) {
+      this.b.seal(elseB);
+      this.b.switchTo(elseB);
+      this.stmt(s.elseStatement!);
+      this.b.jump(join);
+    }
+    this.b.seal(join);
+    this.b.switchTo(join);
+  }
+
+  /**
+   * Only loops the verifier can bound: `for (let i = A; i <op> N; i++ | i-- | i += k | i -= k)` with
+   * constant A, N and k, and no other writes to i. The verifier then proves termination by walking
+   * each iteration with i's exact value.
+   */
+  private forStatement(s: ts.ForStatement): void {
+    const counter = this.checkBoundedLoop(s);
+    if (ts.isVariableDeclarationList(s.initializer!)) {
+      for (const d of s.initializer.declarations) this.declare(d, true);
+    } else {
+      this.lower(s.initializer as ts.Expression);
+    }
+    void counter;
+    const header = this.b.newBlock();
+    const body = this.b.newBlock();
+    const latch = this.b.newBlock();
+    const exit = this.b.newBlock();
+    this.b.jump(header);
+    this.b.switchTo(header);
+    this.cond(s.condition!, body, exit);
+    this.b.seal(body);
+    this.b.switchTo(body);
+    this.loops.push({ brk: exit, cont: latch });
+    this.stmt(s.statement);
+    this.loops.pop();
+    this.b.jump(latch);
+    this.b.seal(latch);
+    this.b.switchTo(latch);
+    this.setLoc(s.incrementor!);
+    this.lower(s.incrementor!);
+    this.b.jump(header);
+    this.b.seal(header);
+    this.b.seal(exit);
+    this.b.switchTo(exit);
+  }
+
+  private checkBoundedLoop(s: ts.ForStatement): ts.Symbol {
+    const fail = (): never => this.r.fail("TSBPF2001", s.condition ?? s);
+    const init = s.initializer;
+    if (!init || !s.condition || !s.incrementor) fail();
+    let counterName: ts.Identifier | undefined;
+    if (ts.isVariableDeclarationList(init!)) {
+      const d = init.declarations[0];
+      if (init.declarations.length !== 1 || !ts.isIdentifier(d.name) || !d.initializer) fail();
+      if (constEval(d.initializer!, this.checker) === undefined) fail();
+      counterName = d.name as ts.Identifier;
+    } else if (ts.isBinaryExpression(init!) && init.operatorToken.kind === K.EqualsToken && ts.isIdentifier(init.left)) {
+      if (constEval(init.right, this.checker) === undefined) fail();
+      counterName = init.left;
+    } else fail();
+    const counter = this.symbolOf(counterName!) ?? fail();
+    const isCounter = (e: ts.Node) => ts.isIdentifier(e) && this.symbolOf(e) === counter;
+    const c = s.condition!;
+    const relational = [K.LessThanToken, K.LessThanEqualsToken, K.GreaterThanToken, K.GreaterThanEqualsToken, K.ExclamationEqualsEqualsToken, K.ExclamationEqualsToken];
+    if (!ts.isBinaryExpression(c) || !relational.includes(c.operatorToken.kind)) fail();
+    const cb = c as ts.BinaryExpression;
+    const bound = isCounter(cb.left) ? cb.right : isCounter(cb.right) ? cb.left : fail();
+    if (constEval(bound, this.checker) === undefined) fail();
+    const inc = s.incrementor!;
+    const okInc =
+      ((ts.isPostfixUnaryExpression(inc) || ts.isPrefixUnaryExpression(inc)) && isCounter(inc.operand)) ||
+      (ts.isBinaryExpression(inc) &&
+        (inc.operatorToken.kind === K.PlusEqualsToken || inc.operatorToken.kind === K.MinusEqualsToken) &&
+        isCounter(inc.left) && constEval(inc.right, this.checker) !== undefined);
+    if (!okInc) fail();
+    // No other writes to the counter inside the body.
+    const visit = (n: ts.Node): void => {
+      if (ts.isBinaryExpression(n) && n.operatorToken.kind >= K.FirstAssignment && n.operatorToken.kind <= K.LastAssignment && isCounter(n.left)) {
+        this.r.fail("TSBPF2001", n);
+      }
+      if ((ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) && (n.operator === K.PlusPlusToken || n.operator === K.MinusMinusToken) && isCounter(n.operand)) {
+        this.r.fail("TSBPF2001", n);
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(s.statement);
+    return counter;
+  }
+}
+
+/** `let x = 0` without a type: C would say int; we keep the literal's own type. */
+function literalLocalType(v: IntVal) {
+  return v.t;
+}
+
+export { irTy };

@@ -1,0 +1,127 @@
+// Reads a .bpf.ts file's module level: maps (`const m = new HashMap<K, V>(n)`), programs
+// (`export const p = xdp(ctx => ...)`), compile-time constants, and the LICENSE string.
+
+import type { CStruct, CType } from "../ctypes.js";
+import type { MapDef } from "../object/model.js";
+import { MAP_CLASSES } from "./helpers-table.js";
+import { PROGRAM_KINDS, type ProgramKind } from "./program-kinds.js";
+import type { Reporter } from "./reporter.js";
+import { ts } from "./ts-adapter.js";
+import type { TypeMapper } from "./types.js";
+import { constEval } from "./const-eval.js";
+
+export interface MapInfo {
+  def: MapDef;
+  /** Key type as the program passes it. */
+  key: CType;
+  /** What a lookup returns a reference to (a Cell struct around scalar values). */
+  valueRef: CType;
+  value: CType;
+  u32Key: boolean;
+}
+
+export interface ProgramInfo {
+  name: string;
+  kind: ProgramKind;
+  fn: ts.ArrowFunction;
+  decl: ts.VariableDeclaration;
+}
+
+export interface ModuleInfo {
+  maps: Map<ts.Symbol, MapInfo>;
+  programs: ProgramInfo[];
+  license?: string;
+}
+
+export function cell(value: CType): CStruct {
+  const size = value.kind === "int" ? value.size : 8;
+  return { kind: "struct", name: "Cell", fields: [{ name: "value", type: value, offset: 0 }], size, align: size };
+}
+
+export function scanModule(sf: ts.SourceFile, checker: ts.TypeChecker, types: TypeMapper, r: Reporter): ModuleInfo {
+  const info: ModuleInfo = { maps: new Map(), programs: [] };
+  for (const st of sf.statements) {
+    if (!ts.isVariableStatement(st)) continue;
+    const exported = !!st.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+    for (const d of st.declarationList.declarations) {
+      if (!ts.isIdentifier(d.name) || !d.initializer) continue;
+      const name = d.name.text;
+      const init = d.initializer;
+      if (name === "LICENSE" && ts.isStringLiteral(init)) {
+        info.license = init.text;
+        continue;
+      }
+      if (ts.isNewExpression(init)) {
+        const m = scanMap(name, init, checker, types, r);
+        const sym = checker.getSymbolAtLocation(d.name);
+        if (m && sym) info.maps.set(sym, m);
+        continue;
+      }
+      if (ts.isCallExpression(init)) {
+        const callee = resolveStdlib(init.expression, checker, types);
+        const kind = callee ? PROGRAM_KINDS[callee] : undefined;
+        if (!kind) continue; // lowering reports what it cannot evaluate
+        const fn = init.arguments[0];
+        if (init.arguments.length !== 1 || !fn || !ts.isArrowFunction(fn)) {
+          r.report("TSBPF2019", init, kind.wrapper);
+          continue;
+        }
+        if (!exported) {
+          r.report("TSBPF2007", d.name, name, kind.wrapper);
+          continue;
+        }
+        info.programs.push({ name, kind, fn, decl: d });
+      }
+    }
+  }
+  return info;
+}
+
+function scanMap(name: string, e: ts.NewExpression, checker: ts.TypeChecker, types: TypeMapper, r: Reporter): MapInfo | undefined {
+  const cls = resolveStdlib(e.expression, checker, types);
+  const mc = cls ? MAP_CLASSES[cls] : undefined;
+  if (!mc) {
+    r.report("TSBPF2005", e, `'${e.expression.getText()}' is not a map class`);
+    return undefined;
+  }
+  const targs = e.typeArguments ?? [];
+  const want = mc.u32Key ? 1 : 2;
+  if (targs.length !== want) {
+    r.report("TSBPF2005", e, `${cls} needs ${want} explicit type argument${want > 1 ? "s" : ""}`);
+    return undefined;
+  }
+  const argTypes = targs.map((t) => types.memType(checker.getTypeFromTypeNode(t)));
+  for (let i = 0; i < targs.length; i++) {
+    if (!argTypes[i]) {
+      r.report("TSBPF2009", targs[i], targs[i].getText());
+      return undefined;
+    }
+  }
+  const key: CType = mc.u32Key ? { kind: "int", name: "u32", size: 4, signed: false } : argTypes[0]!;
+  const value = argTypes[argTypes.length - 1]!;
+  const max = e.arguments?.[0] ? constEval(e.arguments[0], checker) : undefined;
+  if (max === undefined || max <= 0n || max > 0xffffffffn) {
+    r.report("TSBPF2005", e.arguments?.[0] ?? e, "maxEntries must be a positive constant");
+    return undefined;
+  }
+  const flags = e.arguments?.[1] ? constEval(e.arguments[1], checker) : 0n;
+  if (flags === undefined) {
+    r.report("TSBPF2013", e.arguments![1], "map flags");
+    return undefined;
+  }
+  return {
+    def: { name, type: mc.type, key, value, maxEntries: Number(max), flags: Number(flags) },
+    key,
+    value,
+    valueRef: value.kind === "int" ? cell(value) : value,
+    u32Key: mc.u32Key,
+  };
+}
+
+/** If `e` names a declaration of our stdlib (through imports), its name. */
+export function resolveStdlib(e: ts.Expression, checker: ts.TypeChecker, types: TypeMapper): string | undefined {
+  if (!ts.isIdentifier(e)) return undefined;
+  let sym = checker.getSymbolAtLocation(e);
+  if (sym && sym.flags & ts.SymbolFlags.Alias) sym = checker.getAliasedSymbol(sym);
+  return sym && types.isStdlibSymbol(sym) ? sym.getName() : undefined;
+}

@@ -1,0 +1,201 @@
+// Stage 3 of the front end: decides, in this one place, which TypeScript constructs are outside the
+// BPF subset, and reports each with its own code at its exact span. Runs only after tsc itself found
+// no errors; lowering may then assume the subset (and still reports what depends on types).
+
+import type { DiagnosticCode } from "../diagnostics-table.js";
+import type { Reporter } from "./reporter.js";
+import { STDLIB_MODULE, ts } from "./ts-adapter.js";
+
+const K = ts.SyntaxKind;
+
+/** Statements allowed inside a program body. */
+const BODY_STATEMENTS = new Set([
+  K.VariableStatement, K.ExpressionStatement, K.IfStatement, K.ForStatement, K.ReturnStatement,
+  K.Block, K.BreakStatement, K.ContinueStatement, K.EmptyStatement,
+]);
+
+const UNSUPPORTED_NODES: Partial<Record<ts.SyntaxKind, [DiagnosticCode, string?]>> = {
+  [K.ClassDeclaration]: ["TSBPF1001"],
+  [K.ClassExpression]: ["TSBPF1001"],
+  [K.FunctionExpression]: ["TSBPF1002"],
+  [K.WhileStatement]: ["TSBPF1003", "while"],
+  [K.DoStatement]: ["TSBPF1003", "do-while"],
+  [K.SwitchStatement]: ["TSBPF1004"],
+  [K.TryStatement]: ["TSBPF1005"],
+  [K.ThrowStatement]: ["TSBPF1005"],
+  [K.AwaitExpression]: ["TSBPF1006"],
+  [K.YieldExpression]: ["TSBPF1007"],
+  [K.SpreadElement]: ["TSBPF1008"],
+  [K.SpreadAssignment]: ["TSBPF1008"],
+  [K.TemplateExpression]: ["TSBPF1013"],
+  [K.NoSubstitutionTemplateLiteral]: ["TSBPF1013"],
+  [K.TaggedTemplateExpression]: ["TSBPF1013"],
+  [K.ArrayLiteralExpression]: ["TSBPF1014"],
+  [K.RegularExpressionLiteral]: ["TSBPF1016"],
+  [K.DeleteExpression]: ["TSBPF1017", "delete"],
+  [K.TypeOfExpression]: ["TSBPF1017", "typeof"],
+  [K.VoidExpression]: ["TSBPF1017", "void"],
+  [K.BigIntLiteral]: ["TSBPF1020"],
+  [K.LabeledStatement]: ["TSBPF1021"],
+  [K.ThisKeyword]: ["TSBPF1024"],
+  [K.ForInStatement]: ["TSBPF1032"],
+  [K.ForOfStatement]: ["TSBPF1032"],
+  [K.GetAccessor]: ["TSBPF1031"],
+  [K.SetAccessor]: ["TSBPF1031"],
+  [K.ObjectBindingPattern]: ["TSBPF1029"],
+  [K.ArrayBindingPattern]: ["TSBPF1029"],
+  [K.NonNullExpression]: ["TSBPF1036"],
+  [K.AsExpression]: ["TSBPF1037"],
+  [K.TypeAssertionExpression]: ["TSBPF1037"],
+  [K.AnyKeyword]: ["TSBPF1011", "any"],
+  [K.UnknownKeyword]: ["TSBPF1011", "unknown"],
+  [K.WithStatement]: ["TSBPF1035"],
+  [K.DebuggerStatement]: ["TSBPF1035"],
+  [K.MetaProperty]: ["TSBPF1035"],
+  [K.ModuleDeclaration]: ["TSBPF1034", "namespace"],
+  [K.ImportEqualsDeclaration]: ["TSBPF1018"],
+  [K.ExportAssignment]: ["TSBPF1019"],
+};
+
+const BINARY_UNSUPPORTED: Partial<Record<ts.SyntaxKind, [DiagnosticCode, string?]>> = {
+  [K.AsteriskAsteriskToken]: ["TSBPF1027"],
+  [K.AsteriskAsteriskEqualsToken]: ["TSBPF1027"],
+  [K.QuestionQuestionToken]: ["TSBPF1026"],
+  [K.QuestionQuestionEqualsToken]: ["TSBPF1026"],
+  [K.BarBarEqualsToken]: ["TSBPF1017", "||="],
+  [K.AmpersandAmpersandEqualsToken]: ["TSBPF1017", "&&="],
+  [K.InKeyword]: ["TSBPF1017", "in"],
+  [K.InstanceOfKeyword]: ["TSBPF1017", "instanceof"],
+  [K.CommaToken]: ["TSBPF1030"],
+};
+
+export function checkSubset(sf: ts.SourceFile, r: Reporter): void {
+  for (const st of sf.statements) checkModuleStatement(st, r);
+  walk(sf, r);
+}
+
+function checkModuleStatement(st: ts.Statement, r: Reporter): void {
+  switch (st.kind) {
+    case K.ImportDeclaration: {
+      const spec = (st as ts.ImportDeclaration).moduleSpecifier;
+      if (!ts.isStringLiteral(spec) || spec.text !== STDLIB_MODULE) r.report("TSBPF1018", spec);
+      return;
+    }
+    case K.InterfaceDeclaration:
+    case K.TypeAliasDeclaration:
+    case K.EnumDeclaration:
+    case K.EmptyStatement:
+      return;
+    case K.VariableStatement: {
+      const list = (st as ts.VariableStatement).declarationList;
+      if (!(list.flags & ts.NodeFlags.Const)) {
+        if (!(list.flags & ts.NodeFlags.Let)) r.report("TSBPF1028", st);
+        else r.report("TSBPF1019", st);
+      }
+      return;
+    }
+    case K.FunctionDeclaration:
+      r.report("TSBPF1023", (st as ts.FunctionDeclaration).name ?? st);
+      return;
+    case K.ClassDeclaration:
+    case K.ModuleDeclaration:
+    case K.ImportEqualsDeclaration:
+    case K.ExportAssignment:
+      return; // reported by the walk
+    default:
+      r.report("TSBPF1019", st);
+  }
+}
+
+function walk(node: ts.Node, r: Reporter): void {
+  const bad = UNSUPPORTED_NODES[node.kind];
+  if (bad) {
+    r.report(bad[0], node, ...(bad[1] ? [bad[1]] : []));
+    return; // one diagnostic per construct, not one per nested node
+  }
+  switch (node.kind) {
+    case K.NumericLiteral: {
+      const text = (node as ts.NumericLiteral).getText();
+      if (!/^0[xXoObB]/.test(text) && /[.eE]/.test(text)) r.report("TSBPF1010", node);
+      break;
+    }
+    case K.StringLiteral:
+      if (!isAllowedString(node as ts.StringLiteral)) r.report("TSBPF1009", node);
+      break;
+    case K.BinaryExpression: {
+      const b = BINARY_UNSUPPORTED[(node as ts.BinaryExpression).operatorToken.kind];
+      if (b) r.report(b[0], (node as ts.BinaryExpression).operatorToken, ...(b[1] ? [b[1]] : []));
+      break;
+    }
+    case K.PropertyAccessExpression:
+    case K.CallExpression:
+      if ((node as ts.PropertyAccessExpression | ts.CallExpression).questionDotToken) {
+        r.report("TSBPF1025", node);
+        return;
+      }
+      break;
+    case K.ElementAccessExpression:
+      r.report("TSBPF1012", node);
+      return;
+    case K.ArrowFunction:
+      if (!isProgramCallback(node as ts.ArrowFunction)) {
+        r.report("TSBPF1002", node);
+        return;
+      }
+      if ((node as ts.ArrowFunction).modifiers?.some((m) => m.kind === K.AsyncKeyword)) {
+        r.report("TSBPF1006", node);
+        return;
+      }
+      break;
+    case K.FunctionDeclaration:
+      if (node.parent.kind !== K.SourceFile) {
+        r.report("TSBPF1002", node);
+        return;
+      }
+      break;
+    case K.NewExpression:
+      if (!isModuleConstInitializer(node)) {
+        r.report("TSBPF1022", node);
+        return;
+      }
+      break;
+    case K.VariableDeclarationList:
+      if (!(node.flags & (ts.NodeFlags.Const | ts.NodeFlags.Let))) {
+        r.report("TSBPF1028", node);
+        return;
+      }
+      break;
+  }
+  if (isStatementInBody(node) && !BODY_STATEMENTS.has(node.kind)) {
+    r.report("TSBPF1035", node);
+    return;
+  }
+  if ((node.kind === K.BreakStatement || node.kind === K.ContinueStatement) && (node as ts.BreakStatement).label) {
+    r.report("TSBPF1021", node);
+    return;
+  }
+  ts.forEachChild(node, (c) => walk(c, r));
+}
+
+function isStatementInBody(node: ts.Node): boolean {
+  const p = node.parent;
+  return !!p && ts.isStatement(node as ts.Statement) && p.kind !== K.SourceFile && (ts.isBlock(p) || ts.isIfStatement(p) || ts.isForStatement(p));
+}
+
+function isAllowedString(s: ts.StringLiteral): boolean {
+  const p = s.parent;
+  if (ts.isImportDeclaration(p) || ts.isExportDeclaration(p) || ts.isLiteralTypeNode(p)) return true;
+  // export const LICENSE = "GPL"
+  if (ts.isVariableDeclaration(p) && p.initializer === s && ts.isIdentifier(p.name) && p.name.text === "LICENSE") return true;
+  return false;
+}
+
+function isProgramCallback(f: ts.ArrowFunction): boolean {
+  const call = f.parent;
+  return ts.isCallExpression(call) && call.arguments[0] === f && isModuleConstInitializer(call);
+}
+
+function isModuleConstInitializer(e: ts.Node): boolean {
+  const d = e.parent;
+  return ts.isVariableDeclaration(d) && d.initializer === e && d.parent.parent.parent?.kind === K.SourceFile;
+}

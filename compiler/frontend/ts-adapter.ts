@@ -1,0 +1,78 @@
+// The one module that imports the TypeScript compiler API. TypeScript 7 drops the in-process API;
+// keeping every use behind this file means a port touches one place. Other front-end files import
+// `ts` from here, never from "typescript".
+
+import ts from "typescript";
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export { ts };
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** stdlib/ in the source tree (compiler/frontend/..) and in dist (dist/compiler/frontend/../../..). */
+function findStdlib(): string {
+  for (const c of [resolve(here, "../../stdlib"), resolve(here, "../../../stdlib")]) {
+    try {
+      readFileSync(resolve(c, "bpf.d.ts"));
+      return c;
+    } catch {
+      /* try the next layout */
+    }
+  }
+  throw new Error("internal: tsbpf stdlib/ not found next to the compiler");
+}
+
+export const STDLIB_DIR = findStdlib();
+export const STDLIB_MODULE = "tsbpf/bpf";
+const STDLIB_ENTRY = resolve(STDLIB_DIR, "bpf.d.ts");
+const STDLIB_GLOBALS = resolve(STDLIB_DIR, "globals.d.ts");
+
+export const compilerOptions: ts.CompilerOptions = {
+  noLib: true,
+  strict: true,
+  target: ts.ScriptTarget.ES2022,
+  module: ts.ModuleKind.ESNext,
+  moduleResolution: ts.ModuleResolutionKind.Bundler,
+  types: [],
+  noEmit: true,
+  skipLibCheck: true,
+};
+
+/**
+ * A ts.Program over one .bpf.ts file whose text is given, with our stdlib as the only library.
+ * Module "tsbpf/bpf" resolves to stdlib/bpf.d.ts; nothing else on disk is visible besides relative
+ * imports, which the subset check rejects.
+ */
+export function createProgram(fileName: string, text: string): ts.Program {
+  const rootName = resolve(fileName);
+  const host = ts.createCompilerHost(compilerOptions, true);
+  const getSourceFile = host.getSourceFile.bind(host);
+  host.getSourceFile = (name, languageVersion, onError, shouldCreate) => {
+    if (resolve(name) === rootName) return ts.createSourceFile(name, text, languageVersion, true);
+    return getSourceFile(name, languageVersion, onError, shouldCreate);
+  };
+  const fileExists = host.fileExists.bind(host);
+  host.fileExists = (name) => resolve(name) === rootName || fileExists(name);
+  const readFile = host.readFile.bind(host);
+  host.readFile = (name) => (resolve(name) === rootName ? text : readFile(name));
+  host.resolveModuleNameLiterals = (literals, containingFile) =>
+    literals.map((lit) => {
+      if (lit.text === STDLIB_MODULE) {
+        return { resolvedModule: { resolvedFileName: STDLIB_ENTRY, extension: ts.Extension.Dts, isExternalLibraryImport: false } };
+      }
+      const r = ts.resolveModuleName(lit.text, containingFile, compilerOptions, host);
+      return { resolvedModule: r.resolvedModule };
+    });
+  return ts.createProgram({ rootNames: [rootName, STDLIB_GLOBALS], options: compilerOptions, host });
+}
+
+/** 1-based line and column of a position. */
+export function lineCol(sf: ts.SourceFile, pos: number): { line: number; col: number } {
+  const lc = sf.getLineAndCharacterOfPosition(pos);
+  return { line: lc.line + 1, col: lc.character + 1 };
+}
+
+export function flattenMessage(m: string | ts.DiagnosticMessageChain): string {
+  return ts.flattenDiagnosticMessageText(m, "\n");
+}

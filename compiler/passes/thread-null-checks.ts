@@ -1,0 +1,163 @@
+// Jump threading of branches on a phi whose incoming values decide the branch.
+//
+// The front end builds `ctx.header<T>(off)` and friends as `ok ? p : null` — a phi of the pointer
+// and 0 — and the user then tests that value against null. Routing each predecessor straight to the
+// side it is known to take removes the phi, the test and (after simplify-cfg) the empty blocks,
+// leaving the single data_end compare clang would emit.
+//
+// Applies to a block B with only phis and a `cbr` comparing one of its phis with a constant, when
+// every predecessor's incoming value decides the branch (a constant, or a pointer known non-null
+// against 0), each successor of B has B as its only predecessor, and every use of B's phis outside B
+// lies in a block dominated by one of B's successors. Then each predecessor jumps to its side
+// directly, and each successor gets phis over the predecessors now routed to it (trivial ones are
+// removed by const-fold).
+//
+// Needs: valid SSA. Produces: valid SSA. Invalidates: CFG, dominators.
+
+import { computeDominators } from "../ir/dominators.js";
+import {
+  instDst, instUses, isImm, termUses, type Block, type CondOp, type Func, type Inst, type Operand, type Value,
+} from "../ir/ir.js";
+
+export function threadNullChecks(f: Func): boolean {
+  let changed = false;
+  for (let again = true; again; ) {
+    again = false;
+    for (const b of f.blocks) {
+      if (tryThread(f, b)) {
+        changed = again = true;
+        break; // the CFG changed: recompute everything
+      }
+    }
+  }
+  return changed;
+}
+
+function tryThread(f: Func, b: Block): boolean {
+  const t = b.term;
+  if (t.op !== "cbr" || b.insts.length > 0 || b.phis.length === 0 || !isImm(t.b) || b.id === f.blocks[0].id) return false;
+  const tested = b.phis.find((p) => p.dst.id === t.a.id);
+  if (!tested) return false;
+  const dom = computeDominators(f);
+  const preds = dom.preds.get(b.id) ?? [];
+  if (preds.length === 0 || !dom.isReachable(b.id)) return false;
+  const succs = t.then === t.else ? [t.then] : [t.then, t.else];
+  if (succs.length !== 2 || succs.includes(b.id)) return false;
+  for (const s of succs) if ((dom.preds.get(s) ?? []).length !== 1) return false;
+
+  const defs = definitions(f);
+  const route = new Map<number, number>();
+  for (const p of preds) {
+    if (p === b.id) return false;
+    const inc = tested.incoming.find((i) => i.block === p);
+    if (!inc) return false;
+    const d = decide(t.cond, t.width, inc.value, t.b.imm, defs);
+    if (d === undefined) return false;
+    route.set(p, d ? t.then : t.else);
+  }
+
+  // Every use of B's phis outside B must sit under one successor.
+  const phiIds = new Set(b.phis.map((p) => p.dst.id));
+  const useBlocks: { block: number; succ: number }[] = [];
+  for (const blk of f.blocks) {
+    if (blk.id === b.id) continue;
+    const uses: Operand[] = [...blk.insts.flatMap(instUses), ...termUses(blk.term), ...blk.phis.flatMap((p) => p.incoming.map((i) => i.value))];
+    if (!uses.some((u) => !isImm(u) && phiIds.has(u.id))) continue;
+    const s = succs.find((x) => dom.dominates(x, blk.id));
+    if (s === undefined) return false;
+    useBlocks.push({ block: blk.id, succ: s });
+  }
+
+  // Rewrite: predecessors jump straight to their side.
+  for (const [p, s] of route) {
+    const pb = f.blocks.find((x) => x.id === p)!;
+    retarget(pb, b.id, s);
+  }
+  // Each successor gets phis standing for B's phis along the routed edges.
+  const replace = new Map<number, Map<number, Value>>(); // succ -> old phi id -> new value
+  for (const s of succs) {
+    const sb = f.blocks.find((x) => x.id === s)!;
+    const routed = preds.filter((p) => route.get(p) === s);
+    const m = new Map<number, Value>();
+    for (const phi of b.phis) {
+      const dst: Value = { id: f.nextId++, ty: phi.dst.ty };
+      sb.phis.push({ dst, incoming: routed.map((p) => ({ block: p, value: phi.incoming.find((i) => i.block === p)!.value })) });
+      m.set(phi.dst.id, dst);
+    }
+    replace.set(s, m);
+  }
+  for (const { block, succ } of useBlocks) {
+    const blk = f.blocks.find((x) => x.id === block)!;
+    rewriteUses(blk, replace.get(succ)!);
+  }
+  f.blocks = f.blocks.filter((x) => x.id !== b.id);
+  return true;
+}
+
+function retarget(pb: Block, from: number, to: number): void {
+  const t = pb.term;
+  if (t.op === "br" && t.target === from) t.target = to;
+  if (t.op === "cbr") {
+    if (t.then === from) t.then = to;
+    if (t.else === from) t.else = to;
+  }
+}
+
+function rewriteUses(blk: Block, m: Map<number, Value>): void {
+  const sub = (o: Operand): Operand => (!isImm(o) && m.has(o.id) ? m.get(o.id)! : o);
+  const subV = (v: Value): Value => (m.has(v.id) ? m.get(v.id)! : v);
+  for (const p of blk.phis) for (const i of p.incoming) i.value = sub(i.value);
+  for (const i of blk.insts) rewriteInst(i, sub, subV);
+  const t = blk.term;
+  if (t.op === "cbr") {
+    t.a = subV(t.a);
+    t.b = sub(t.b);
+  } else if (t.op === "ret") t.value = sub(t.value);
+}
+
+function rewriteInst(i: Inst, sub: (o: Operand) => Operand, subV: (v: Value) => Value): void {
+  const x = i as unknown as Record<string, unknown>;
+  for (const k of ["a", "b", "offset", "value"]) if (x[k] !== undefined && typeof x[k] === "object") x[k] = sub(x[k] as Operand);
+  for (const k of ["base", "ctx"]) if (x[k] !== undefined) x[k] = subV(x[k] as Value);
+  if (i.op === "call") i.args = i.args.map(sub);
+}
+
+/** Value id -> defining instruction, to recognise pointers that cannot be null. */
+function definitions(f: Func): Map<number, Inst> {
+  const m = new Map<number, Inst>();
+  for (const b of f.blocks) for (const i of b.insts) {
+    const d = instDst(i);
+    if (d) m.set(d.id, i);
+  }
+  return m;
+}
+
+function nonNull(v: Value, defs: Map<number, Inst>, depth = 0): boolean {
+  const d = defs.get(v.id);
+  if (!d || depth > 8) return false;
+  if (d.op === "stackaddr" || d.op === "mapaddr" || d.op === "ctxptr") return true;
+  if (d.op === "ptradd") return nonNull(d.base, defs, depth + 1);
+  return false;
+}
+
+function decide(cond: CondOp, width: 32 | 64, v: Operand, c: bigint, defs: Map<number, Inst>): boolean | undefined {
+  if (isImm(v)) {
+    const u = (x: bigint) => BigInt.asUintN(width, x);
+    const s = (x: bigint) => BigInt.asIntN(width, x);
+    switch (cond) {
+      case "eq": return u(v.imm) === u(c);
+      case "ne": return u(v.imm) !== u(c);
+      case "ugt": return u(v.imm) > u(c);
+      case "uge": return u(v.imm) >= u(c);
+      case "ult": return u(v.imm) < u(c);
+      case "ule": return u(v.imm) <= u(c);
+      case "sgt": return s(v.imm) > s(c);
+      case "sge": return s(v.imm) >= s(c);
+      case "slt": return s(v.imm) < s(c);
+      case "sle": return s(v.imm) <= s(c);
+      case "set": return (u(v.imm) & u(c)) !== 0n;
+    }
+  }
+  if (c === 0n && (cond === "eq" || cond === "ne") && nonNull(v, defs)) return cond === "ne";
+  return undefined;
+}
