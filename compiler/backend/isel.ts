@@ -1,0 +1,299 @@
+// Pass: instruction selection.
+//
+// Needs:       a Func without phis (out-of-ssa.ts), every block reachable.
+// Produces:    an MFunc (mir.ts): eBPF instructions over virtual registers. IR value vN lives in
+//              virtual register VBASE+N; extra temps come after f.nextId. Fixed-register
+//              constraints appear as copies to/from physical registers: parameters are copied out of
+//              r1..r5 at entry, helper arguments into r1..r5 before `call`, the result out of r0, the
+//              return value into r0 before `exit`. ALU ops are two-address (`mov d, a; op d, b`); the
+//              allocator coalesces the move when it can. Stack offsets are left as FrameRefs.
+// Invalidates: nothing (the IR is only read).
+
+import {
+  type BinOp,
+  type CondOp,
+  type Func,
+  type Inst,
+  type Operand,
+  type SourceLoc,
+  type Terminator,
+  type Ty,
+  isImm,
+} from "../ir/ir.js";
+import { ALU, JMP } from "../isa/opcodes.js";
+import * as E from "./emit-helpers.js";
+import { CALL_CLOBBERS, FP, type MBlock, type MFunc, type MInst, VBASE, newVreg } from "./mir.js";
+
+const BIN_OPS: Record<BinOp, { op: number; signed?: boolean }> = {
+  add: { op: ALU.ADD }, sub: { op: ALU.SUB }, mul: { op: ALU.MUL },
+  udiv: { op: ALU.DIV }, sdiv: { op: ALU.DIV, signed: true },
+  umod: { op: ALU.MOD }, smod: { op: ALU.MOD, signed: true },
+  and: { op: ALU.AND }, or: { op: ALU.OR }, xor: { op: ALU.XOR },
+  shl: { op: ALU.LSH }, lshr: { op: ALU.RSH }, ashr: { op: ALU.ARSH },
+};
+
+const COND_OPS: Record<CondOp, number> = {
+  eq: JMP.JEQ, ne: JMP.JNE, ugt: JMP.JGT, uge: JMP.JGE, ult: JMP.JLT, ule: JMP.JLE,
+  sgt: JMP.JSGT, sge: JMP.JSGE, slt: JMP.JSLT, sle: JMP.JSLE, set: JMP.JSET,
+};
+
+export interface IselOptions {
+  isProgram: boolean;
+}
+
+export function select(f: Func, opts: IselOptions): MFunc {
+  const mf: MFunc = {
+    name: f.name,
+    blocks: [],
+    slots: f.slots,
+    nextVreg: VBASE + f.nextId,
+    spillSlots: 0,
+    noSpill: new Set(),
+  };
+  const ctxParam = opts.isProgram ? f.params[0]?.id : undefined;
+  if (f.params.length > 5) throw new Error(`internal: ${f.name} has more than 5 parameters`);
+
+  for (const [bi, b] of f.blocks.entries()) {
+    const out: MInst[] = [];
+    let loc: SourceLoc | undefined = b.loc;
+    let comment: string | undefined;
+    const emit = (m: MInst): void => {
+      m.loc = loc;
+      if (comment !== undefined) {
+        m.insn.comment = comment;
+        comment = undefined;
+      }
+      out.push(m);
+    };
+    const cx = new Selector(mf, emit, ctxParam);
+    if (bi === 0) {
+      f.params.forEach((p, k) => emit(copy(vreg(p.id), k + 1)));
+    }
+    for (const inst of b.insts) {
+      loc = f.locs?.get(inst) ?? loc;
+      comment = describe(inst);
+      cx.inst(inst);
+    }
+    loc = f.locs?.get(b.term) ?? loc;
+    comment = describe(b.term);
+    const mb: MBlock = { id: b.id, insns: out, termLoc: loc };
+    cx.term(b.term, mb);
+    mf.blocks.push(mb);
+  }
+  return mf;
+}
+
+const vreg = (id: number): number => VBASE + id;
+
+function copy(dst: number, src: number): MInst {
+  return { insn: E.mov64(dst, src), defs: [dst], uses: [src], copy: true };
+}
+
+const def = (insn: ReturnType<typeof E.mk>, defs: number[], uses: number[]): MInst => ({
+  insn,
+  defs,
+  uses: uses.filter((r) => r !== FP),
+});
+
+class Selector {
+  constructor(
+    private mf: MFunc,
+    private emit: (m: MInst) => void,
+    private ctxParam: number | undefined,
+  ) {}
+
+  /** Put a constant into register `d`, as an i32 (mov32) or a 64-bit value. */
+  constant(d: number, ty: Ty, value: bigint): void {
+    if (ty === "i32") this.emit(def(E.aluK(false, ALU.MOV, d, E.imm32(value)), [d], []));
+    else if (E.fitsS32(value)) this.emit(def(E.aluK(true, ALU.MOV, d, Number(BigInt.asIntN(64, value))), [d], []));
+    else this.emit(def(E.ldImm64(d, value), [d], []));
+  }
+
+  /** The register holding an operand; immediates are materialised into a fresh temp. */
+  reg(o: Operand, ty: Ty): number {
+    if (!isImm(o)) return vreg(o.id);
+    const t = newVreg(this.mf);
+    this.constant(t, ty, o.imm);
+    return t;
+  }
+
+  /** d = a (a copy for values, a constant load for immediates). */
+  moveInto(d: number, a: Operand, ty: Ty): void {
+    if (isImm(a)) this.constant(d, ty, a.imm);
+    else this.emit(copy(d, vreg(a.id)));
+  }
+
+  inst(i: Inst): void {
+    switch (i.op) {
+      case "const":
+        return this.constant(vreg(i.dst.id), i.dst.ty, i.value);
+      case "copy":
+        return this.moveInto(vreg(i.dst.id), i.a, i.dst.ty);
+      case "bin":
+        return this.bin(i.kind, vreg(i.dst.id), i.dst.ty, i.a, i.b);
+      case "neg": {
+        const d = vreg(i.dst.id);
+        this.moveInto(d, i.a, i.dst.ty);
+        return this.emit(def(E.neg(i.dst.ty !== "i32", d), [d], [d]));
+      }
+      case "zext":
+        // i32 values are kept zero-extended, so the 64-bit value is the same bits.
+        if (isImm(i.a)) return this.constant(vreg(i.dst.id), "i64", BigInt.asUintN(32, i.a.imm));
+        return this.emit(copy(vreg(i.dst.id), vreg(i.a.id)));
+      case "sext": {
+        const d = vreg(i.dst.id);
+        const is64 = i.dst.ty !== "i32";
+        if (isImm(i.a)) {
+          const v = BigInt.asIntN(i.from, i.a.imm);
+          return this.constant(d, i.dst.ty, is64 ? v : BigInt.asUintN(32, v));
+        }
+        if (!is64 && i.from === 32) return this.emit(def(E.mov32(d, vreg(i.a.id)), [d], [vreg(i.a.id)]));
+        return this.emit(def(E.movsx(is64, d, vreg(i.a.id), i.from), [d], [vreg(i.a.id)]));
+      }
+      case "trunc": {
+        const d = vreg(i.dst.id);
+        if (isImm(i.a)) return this.constant(d, i.dst.ty, BigInt.asUintN(i.to, i.a.imm));
+        const a = vreg(i.a.id);
+        this.emit(def(E.mov32(d, a), [d], [a]));
+        if (i.to < 32) this.emit(def(E.aluK(false, ALU.AND, d, i.to === 8 ? 0xff : 0xffff), [d], [d]));
+        return;
+      }
+      case "bswap": {
+        const d = vreg(i.dst.id);
+        this.moveInto(d, i.a, i.dst.ty);
+        return this.emit(def(E.toBe(d, i.bits), [d], [d]));
+      }
+      case "ptradd": {
+        const d = vreg(i.dst.id);
+        this.emit(copy(d, vreg(i.base.id)));
+        return this.aluOperand(true, ALU.ADD, d, i.offset, "i64");
+      }
+      case "load": {
+        const d = vreg(i.dst.id);
+        const base = vreg(i.base.id);
+        return this.emit(def(E.ldx(i.width, d, base, checkOff(i.offset)), [d], [base]));
+      }
+      case "ctxptr": {
+        const d = vreg(i.dst.id);
+        const ctx = vreg(i.ctx.id);
+        return this.emit(def(E.ldx(4, d, ctx, checkOff(i.offset)), [d], [ctx]));
+      }
+      case "store": {
+        const base = vreg(i.base.id);
+        const off = checkOff(i.offset);
+        const v = i.value;
+        // ST (immediate store) is rejected on ctx, and an 8-byte ST only sign-extends an s32.
+        if (isImm(v) && i.base.id !== this.ctxParam && (i.width < 8 || E.fitsS32(v.imm))) {
+          const imm = i.width < 8 ? Number(BigInt.asIntN(32, BigInt.asUintN(i.width * 8, v.imm))) : Number(BigInt.asIntN(64, v.imm));
+          return this.emit(def(E.st(i.width, base, off, imm), [], [base]));
+        }
+        const r = this.reg(v, i.width === 8 ? "i64" : "i32");
+        return this.emit(def(E.stx(i.width, base, r, off), [], [base, r]));
+      }
+      case "stackaddr": {
+        const d = vreg(i.dst.id);
+        this.emit(def(E.mov64(d, FP), [d], []));
+        return this.emit({ ...def(E.aluK(true, ALU.ADD, d, 0), [d], [d]), frame: { kind: "slot", slot: i.slot, field: "imm" } });
+      }
+      case "mapaddr": {
+        const d = vreg(i.dst.id);
+        return this.emit(def(E.ldImm64(d, 0n, { kind: "map", symbol: i.map }), [d], []));
+      }
+      case "call": {
+        if (i.args.length > 5) throw new Error(`internal: helper ${i.helper} called with more than 5 arguments`);
+        i.args.forEach((a, k) => this.moveInto(k + 1, a, isImm(a) ? "i64" : a.ty));
+        const argRegs = i.args.map((_, k) => k + 1);
+        this.emit({ insn: E.callHelper(i.helper), defs: [...CALL_CLOBBERS], uses: argRegs, call: true });
+        if (i.dst) this.emit(copy(vreg(i.dst.id), 0));
+        return;
+      }
+      case "atomic_add": {
+        const base = vreg(i.base.id);
+        const v = vreg(i.value.id);
+        return this.emit(def(E.atomicAdd(i.width, base, v, checkOff(i.offset)), [], [base, v]));
+      }
+    }
+  }
+
+  private bin(kind: BinOp, d: number, ty: Ty, a: Operand, b: Operand): void {
+    const is64 = ty !== "i32";
+    const { op, signed } = BIN_OPS[kind];
+    if (isImm(b)) {
+      let imm = b.imm;
+      const isDivMod = op === ALU.DIV || op === ALU.MOD;
+      // The verifier rejects a constant zero divisor; BPF defines x/0 = 0 and x%0 = x.
+      if (isDivMod && (is64 ? BigInt.asUintN(64, imm) : BigInt.asUintN(32, imm)) === 0n) {
+        if (op === ALU.DIV) return this.constant(d, ty, 0n);
+        return this.moveInto(d, a, ty);
+      }
+      // The verifier rejects out-of-range constant shifts; the machine masks the amount.
+      if (op === ALU.LSH || op === ALU.RSH || op === ALU.ARSH) imm &= is64 ? 63n : 31n;
+      b = { imm };
+    }
+    this.moveInto(d, a, ty);
+    this.aluOperand(is64, op, d, b, ty, signed ? 1 : 0);
+  }
+
+  /** d = d op b, with the K form when b is an immediate the instruction can hold. */
+  private aluOperand(is64: boolean, op: number, d: number, b: Operand, ty: Ty, off = 0): void {
+    if (isImm(b) && (!is64 || E.fitsS32(b.imm))) {
+      const imm = is64 ? Number(BigInt.asIntN(64, b.imm)) : E.imm32(b.imm);
+      return this.emit(def(E.aluK(is64, op, d, imm, off), [d], [d]));
+    }
+    const r = this.reg(b, ty);
+    this.emit(def(E.aluX(is64, op, d, r, off), [d], [d, r]));
+  }
+
+  term(t: Terminator, mb: MBlock): void {
+    switch (t.op) {
+      case "br":
+        mb.fall = t.target;
+        return;
+      case "cbr": {
+        const is64 = t.width === 64;
+        const a = vreg(t.a.id);
+        const op = COND_OPS[t.cond];
+        const b = t.b;
+        if (isImm(b) && (!is64 || E.fitsS32(b.imm))) {
+          const imm = is64 ? Number(BigInt.asIntN(64, b.imm)) : E.imm32(b.imm);
+          this.emit({ ...def(E.jmpK(is64, op, a, imm), [], [a]), target: t.then });
+        } else {
+          const r = this.reg(b, is64 ? "i64" : "i32");
+          this.emit({ ...def(E.jmpX(is64, op, a, r), [], [a, r]), target: t.then });
+        }
+        mb.fall = t.else;
+        return;
+      }
+      case "ret":
+        this.moveInto(0, t.value, isImm(t.value) ? "i64" : t.value.ty);
+        this.emit({ insn: E.exit(), defs: [], uses: [0] });
+        return;
+    }
+  }
+}
+
+function checkOff(off: number): number {
+  if (!E.fitsS16(off)) throw new Error(`internal: memory offset ${off} does not fit in 16 bits`);
+  return off;
+}
+
+/** A one-line rendering of an IR instruction, attached to its first machine instruction. */
+function describe(i: Inst | Terminator): string {
+  const o = (x: Operand): string => (isImm(x) ? `${x.imm}` : `v${x.id}`);
+  switch (i.op) {
+    case "br": return `br b${i.target}`;
+    case "cbr": return `cbr ${i.cond}${i.width} ${o(i.a)}, ${o(i.b)}, b${i.then}, b${i.else}`;
+    case "ret": return `ret ${o(i.value)}`;
+    case "store": return `store${i.width * 8} [${o(i.base)}+${i.offset}], ${o(i.value)}`;
+    case "atomic_add": return `atomic_add${i.width * 8} [${o(i.base)}+${i.offset}], ${o(i.value)}`;
+    case "call": return `${i.dst ? `v${i.dst.id} = ` : ""}call ${i.helper}(${i.args.map(o).join(", ")})`;
+    case "const": return `v${i.dst.id} = ${i.value}`;
+    case "bin": return `v${i.dst.id} = ${i.kind} ${o(i.a)}, ${o(i.b)}`;
+    case "load": return `v${i.dst.id} = load${i.width * 8} [${o(i.base)}+${i.offset}]`;
+    case "ctxptr": return `v${i.dst.id} = ctxptr [${o(i.ctx)}+${i.offset}]`;
+    case "ptradd": return `v${i.dst.id} = ptradd ${o(i.base)}, ${o(i.offset)}`;
+    case "stackaddr": return `v${i.dst.id} = stackaddr s${i.slot}`;
+    case "mapaddr": return `v${i.dst.id} = mapaddr ${i.map}`;
+    default: return `v${i.dst.id} = ${i.op} ${o(i.a)}`;
+  }
+}

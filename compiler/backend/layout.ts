@@ -1,0 +1,167 @@
+// Pass: block layout, branch resolution and the line table.
+//
+// Needs:       an MFunc in physical registers with final stack offsets (regalloc + frame).
+// Produces:    the final Insn[]: blocks ordered entry first, each followed where possible by the
+//              block it falls into; jumps through empty blocks threaded to their final target;
+//              conditional jumps inverted when that turns the taken branch into the fall-through;
+//              `ja` only where control does not fall through; unreachable blocks dropped (the
+//              verifier rejects unreachable instructions). Jump offsets count 8-byte slots from the
+//              next instruction (ld_imm64 takes two). Also the line table: an entry at each
+//              instruction whose source location differs from the previous instruction's.
+// Invalidates: the MFunc (it is consumed).
+
+import type { Insn } from "../isa/insn.js";
+import { insnSlots } from "../isa/insn.js";
+import type { SourceLoc } from "../ir/ir.js";
+import * as E from "./emit-helpers.js";
+import { type MBlock, type MFunc, type MInst } from "./mir.js";
+
+export interface LineEntry {
+  /** Index into `insns` (not a slot number). */
+  insn: number;
+  line: number;
+  col: number;
+}
+
+export interface LaidOut {
+  insns: Insn[];
+  lines: LineEntry[];
+}
+
+interface Item {
+  insn: Insn;
+  loc?: SourceLoc;
+  /** For jumps: the block whose first instruction is the target. */
+  toBlock?: number;
+}
+
+export function layout(mf: MFunc): LaidOut {
+  const byId = new Map(mf.blocks.map((b) => [b.id, b]));
+  threadJumps(mf, byId);
+  const order = chooseOrder(mf, byId);
+
+  // Emit each block, deciding the branch shape from what follows it.
+  const items: Item[] = [];
+  const blockStart = new Map<number, number>(); // block id -> index into items
+  for (const [k, b] of order.entries()) {
+    const next = order[k + 1]?.id;
+    blockStart.set(b.id, items.length);
+    const last = b.insns[b.insns.length - 1] as MInst | undefined;
+    const cond = last?.target !== undefined ? last : undefined;
+    const body = cond ? b.insns.slice(0, -1) : b.insns;
+    for (const m of body) items.push({ insn: m.insn, loc: m.loc });
+    if (cond) {
+      const T = cond.target!;
+      const F = b.fall!;
+      const inverse = E.invertJmpOp(cond.insn.opcode & 0xf0);
+      if (F === next) {
+        items.push({ insn: cond.insn, loc: cond.loc, toBlock: T });
+      } else if (T === next && inverse !== undefined) {
+        cond.insn.opcode = (cond.insn.opcode & ~0xf0) | inverse;
+        items.push({ insn: cond.insn, loc: cond.loc, toBlock: F });
+      } else {
+        items.push({ insn: cond.insn, loc: cond.loc, toBlock: T });
+        items.push({ insn: E.ja(), loc: b.termLoc, toBlock: F });
+      }
+    } else if (b.fall !== undefined) {
+      if (b.fall !== next) items.push({ insn: E.ja(), loc: b.termLoc, toBlock: b.fall });
+    } else if (!last || !E.isExit(last.insn)) {
+      throw new Error(`internal: block b${b.id} of ${mf.name} neither exits nor continues`);
+    }
+  }
+
+  // Resolve offsets; drop any `ja` that lands on the very next instruction and try again.
+  for (;;) {
+    const pos: number[] = [];
+    let p = 0;
+    for (const it of items) {
+      pos.push(p);
+      p += insnSlots(it.insn);
+    }
+    const target = (it: Item): number => {
+      const idx = blockStart.get(it.toBlock!)!;
+      return idx < items.length ? pos[idx] : p;
+    };
+    const useless = items.findIndex((it, i) => it.toBlock !== undefined && E.isJa(it.insn) && target(it) === pos[i] + 1);
+    if (useless >= 0) {
+      items.splice(useless, 1);
+      for (const [id, idx] of blockStart) if (idx > useless) blockStart.set(id, idx - 1);
+      continue;
+    }
+    items.forEach((it, i) => {
+      if (it.toBlock === undefined) return;
+      const off = target(it) - (pos[i] + 1);
+      if (!E.fitsS16(off)) throw new Error(`jump too far in ${mf.name}: ${off} instructions`);
+      it.insn.off = off;
+    });
+    break;
+  }
+
+  const lines: LineEntry[] = [];
+  let prev: SourceLoc | undefined;
+  items.forEach((it, i) => {
+    const l = it.loc;
+    if (!l || (prev && prev.line === l.line && prev.col === l.col)) return;
+    lines.push({ insn: i, line: l.line, col: l.col });
+    prev = l;
+  });
+  const last = items[items.length - 1]?.insn;
+  if (!last || !(E.isExit(last) || E.isJa(last))) throw new Error(`internal: ${mf.name} does not end in exit or ja`);
+  return { insns: items.map((it) => it.insn), lines };
+}
+
+/** Retarget jumps that lead to empty blocks (only a fall-through) to where those blocks lead. */
+function threadJumps(mf: MFunc, byId: Map<number, MBlock>): void {
+  const resolve = (id: number): number => {
+    const seen = new Set<number>();
+    let b = byId.get(id)!;
+    while (b.insns.length === 0 && b.fall !== undefined && !seen.has(b.id)) {
+      seen.add(b.id);
+      b = byId.get(b.fall)!;
+    }
+    return b.id;
+  };
+  for (const b of mf.blocks) {
+    if (b.fall !== undefined) b.fall = resolve(b.fall);
+    const last = b.insns[b.insns.length - 1];
+    if (last?.target !== undefined) {
+      last.target = resolve(last.target);
+      // Both ways lead to the same place: the compare is pointless.
+      if (last.target === b.fall) b.insns.pop();
+    }
+  }
+}
+
+/** Entry first; then follow fall-through chains, else take the next reachable block in IR order. */
+function chooseOrder(mf: MFunc, byId: Map<number, MBlock>): MBlock[] {
+  const reachable = new Set<number>();
+  const stack = [mf.blocks[0].id];
+  while (stack.length > 0) {
+    const id = stack.pop()!;
+    if (reachable.has(id)) continue;
+    reachable.add(id);
+    const b = byId.get(id)!;
+    const last = b.insns[b.insns.length - 1];
+    if (last?.target !== undefined) stack.push(last.target);
+    if (b.fall !== undefined) stack.push(b.fall);
+  }
+  const placed = new Set<number>();
+  const order: MBlock[] = [];
+  let cur: MBlock | undefined = mf.blocks[0];
+  while (cur) {
+    placed.add(cur.id);
+    order.push(cur);
+    const last = cur.insns[cur.insns.length - 1];
+    const candidates = [cur.fall, last?.target];
+    let next: MBlock | undefined;
+    for (const c of candidates) {
+      if (c !== undefined && !placed.has(c)) {
+        next = byId.get(c);
+        break;
+      }
+    }
+    next ??= mf.blocks.find((b) => reachable.has(b.id) && !placed.has(b.id));
+    cur = next;
+  }
+  return order;
+}

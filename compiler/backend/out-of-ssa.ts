@@ -1,0 +1,150 @@
+// Pass: out of SSA.
+//
+// Needs:       a well-formed SSA Func (phis name each predecessor once).
+// Produces:    a new Func (the input is not mutated) with no phis and no unreachable blocks. Every
+//              phi became `copy` instructions at the end of each predecessor, ordered so that the
+//              parallel-copy semantics of phis hold (copy cycles are broken with a fresh temp).
+//              Critical edges into blocks with phis are split with new blocks that end in `br`.
+//              `cbr` with identical targets becomes `br`. `locs` is carried over to the new objects.
+// Invalidates: SSA form (phi destinations now have one definition per predecessor), predecessor maps.
+
+import {
+  type Block,
+  type Func,
+  type Inst,
+  type Operand,
+  type SourceLoc,
+  type Terminator,
+  type Value,
+  isValue,
+  newValue,
+  successors,
+} from "../ir/ir.js";
+
+export function outOfSsa(input: Func): Func {
+  const oldLocs = input.locs;
+  const locs = new WeakMap<Inst | Terminator, SourceLoc>();
+  const keepLoc = (from: Inst | Terminator, to: Inst | Terminator = from): void => {
+    const l = oldLocs?.get(from);
+    if (l) locs.set(to, l);
+  };
+
+  // Clone the blocks so the caller's Func survives; instructions are immutable and shared.
+  const reachable = reachableBlocks(input);
+  const blocks: Block[] = [];
+  for (const b of input.blocks) {
+    if (!reachable.has(b.id)) continue;
+    let term = b.term;
+    if (term.op === "cbr" && term.then === term.else) {
+      const br: Terminator = { op: "br", target: term.then };
+      keepLoc(term, br);
+      term = br;
+    } else {
+      keepLoc(term);
+    }
+    for (const i of b.insts) keepLoc(i);
+    blocks.push({
+      id: b.id,
+      loc: b.loc,
+      insts: [...b.insts],
+      term: { ...term },
+      phis: b.phis.map((p) => ({
+        dst: p.dst,
+        incoming: p.incoming.filter((inc) => reachable.has(inc.block)).map((inc) => ({ ...inc })),
+      })),
+    });
+    // The shallow term copy is a new object: give it the original's location.
+    const l = locs.get(term);
+    if (l) locs.set(blocks[blocks.length - 1].term, l);
+  }
+  const f: Func = { ...input, blocks, locs };
+
+  splitCriticalEdges(f);
+
+  const byId = new Map(f.blocks.map((b) => [b.id, b]));
+  for (const b of f.blocks) {
+    if (b.phis.length === 0) continue;
+    const preds = new Set<number>();
+    for (const p of f.blocks) if (successors(p.term).includes(b.id)) preds.add(p.id);
+    for (const predId of preds) {
+      const copies: ParallelCopy[] = [];
+      for (const phi of b.phis) {
+        const inc = phi.incoming.find((x) => x.block === predId);
+        if (!inc) throw new Error(`internal: phi v${phi.dst.id} in b${b.id} has no value for b${predId}`);
+        copies.push({ dst: phi.dst, src: inc.value });
+      }
+      const pred = byId.get(predId)!;
+      pred.insts.push(...sequentialize(copies, (ty) => newValue(f, ty)));
+    }
+    b.phis = [];
+  }
+  return f;
+}
+
+function reachableBlocks(f: Func): Set<number> {
+  const seen = new Set<number>();
+  const byId = new Map(f.blocks.map((b) => [b.id, b]));
+  const stack = [f.blocks[0].id];
+  while (stack.length > 0) {
+    const id = stack.pop()!;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const b = byId.get(id);
+    if (!b) throw new Error(`internal: no block b${id} in ${f.name}`);
+    for (const s of successors(b.term)) stack.push(s);
+  }
+  return seen;
+}
+
+/** Split every edge P->S where P has two successors and S has phis and several predecessors. */
+function splitCriticalEdges(f: Func): void {
+  const predCount = new Map<number, number>();
+  for (const b of f.blocks) for (const s of successors(b.term)) predCount.set(s, (predCount.get(s) ?? 0) + 1);
+  const byId = new Map(f.blocks.map((b) => [b.id, b]));
+  let nextId = Math.max(...f.blocks.map((b) => b.id)) + 1;
+  const out: Block[] = [];
+  for (const p of f.blocks) {
+    out.push(p);
+    const t = p.term;
+    if (t.op !== "cbr") continue;
+    for (const side of ["then", "else"] as const) {
+      const s = byId.get(t[side])!;
+      if (s.phis.length === 0 || (predCount.get(s.id) ?? 0) < 2) continue;
+      const mid: Block = { id: nextId++, phis: [], insts: [], term: { op: "br", target: s.id }, loc: s.loc };
+      t[side] = mid.id;
+      for (const phi of s.phis) for (const inc of phi.incoming) if (inc.block === p.id) inc.block = mid.id;
+      out.push(mid);
+    }
+  }
+  f.blocks = out;
+}
+
+export interface ParallelCopy {
+  dst: Value;
+  src: Operand;
+}
+
+/**
+ * Order a set of simultaneous copies (distinct destinations) into sequential `copy` instructions.
+ * A copy is safe to emit once no pending copy still reads its destination; when only cycles remain,
+ * one destination is saved into a temp and the readers of it are redirected to the temp.
+ */
+export function sequentialize(copies: ParallelCopy[], temp: (ty: Value["ty"]) => Value): Inst[] {
+  const pending = copies.filter((c) => !(isValue(c.src) && c.src.id === c.dst.id)).map((c) => ({ ...c }));
+  const out: Inst[] = [];
+  const readers = (id: number): number => pending.filter((c) => isValue(c.src) && c.src.id === id).length;
+  while (pending.length > 0) {
+    const ready = pending.findIndex((c) => readers(c.dst.id) === 0);
+    if (ready >= 0) {
+      const [c] = pending.splice(ready, 1);
+      out.push({ op: "copy", dst: c.dst, a: c.src });
+      continue;
+    }
+    // Only cycles left: every destination is still read. Save one and redirect its readers.
+    const victim = pending[0].dst;
+    const tmp = temp(victim.ty);
+    out.push({ op: "copy", dst: tmp, a: victim });
+    for (const c of pending) if (isValue(c.src) && c.src.id === victim.id) c.src = tmp;
+  }
+  return out;
+}

@@ -1,0 +1,246 @@
+// Pass: register allocation (graph colouring with spilling, Chaitin/Briggs style).
+//
+// Needs:       an MFunc from isel.ts: virtual registers plus fixed physical registers (r1..r5 for
+//              params and helper arguments, r0 for results); helper calls list r0..r5 as defs.
+// Produces:    an assignment of every virtual register to one of r0..r9. Values live across a call
+//              interfere with the call's clobbers r0..r5, so they land in r6..r9 or get spilled.
+//              When colouring fails, the chosen registers are spilled: each gets an 8-byte slot
+//              (a FrameRef of kind "spill"; STX DW after each definition, LDX DW before each use, in
+//              fresh short-lived registers that are never spilled again) and allocation restarts.
+//              Moves are coalesced by biased colouring (a register prefers the colour of the
+//              registers it is copied to/from); `rewriteRegisters` then deletes copies that became
+//              `mov rX, rX`.
+// Invalidates: liveness (spill code is inserted into the MFunc).
+
+import type { Liveness } from "./liveness.js";
+import { liveness } from "./liveness.js";
+import * as E from "./emit-helpers.js";
+import { FP, type MFunc, type MInst, NUM_REGS, isVirtual, newVreg } from "./mir.js";
+
+export interface Allocation {
+  /** The function with spill code inserted, still in virtual registers. */
+  mf: MFunc;
+  /** Virtual register -> physical register. */
+  assign: Map<number, number>;
+  /** Colouring rounds it took (1 when nothing was spilled). */
+  rounds: number;
+}
+
+const MAX_ROUNDS = 64;
+
+export function allocateRegisters(mf: MFunc): Allocation {
+  for (let round = 1; round <= MAX_ROUNDS; round++) {
+    const g = buildGraph(mf, liveness(mf));
+    const { assign, spilled } = colour(g, mf.noSpill);
+    if (spilled.length === 0) return { mf, assign, rounds: round };
+    insertSpillCode(mf, new Set(spilled));
+  }
+  throw new Error(`internal: register allocation of ${mf.name} did not converge`);
+}
+
+/** Replace virtual registers with their physical registers and drop copies that became no-ops. */
+export function rewriteRegisters(mf: MFunc, assign: Map<number, number>): void {
+  const phys = (r: number): number => {
+    if (!isVirtual(r)) return r;
+    const p = assign.get(r);
+    if (p === undefined) throw new Error(`internal: v${r} has no register`);
+    return p;
+  };
+  for (const b of mf.blocks) {
+    const kept: MInst[] = [];
+    let orphanComment: string | undefined;
+    for (const m of b.insns) {
+      m.insn.dst = phys(m.insn.dst);
+      m.insn.src = phys(m.insn.src);
+      m.defs = m.defs.map(phys);
+      m.uses = m.uses.map(phys);
+      if (m.copy && m.insn.dst === m.insn.src) {
+        // Keep what the deleted copy explained on the next instruction.
+        orphanComment ??= m.insn.comment;
+        continue;
+      }
+      if (orphanComment !== undefined && m.insn.comment === undefined) m.insn.comment = orphanComment;
+      orphanComment = undefined;
+      kept.push(m);
+    }
+    b.insns = kept;
+  }
+}
+
+interface Graph {
+  adj: Map<number, Set<number>>;
+  /** Move partners of each register, for biased colouring. */
+  moves: Map<number, Set<number>>;
+  /** Occurrences (uses + defs) of each virtual register. */
+  weight: Map<number, number>;
+  vregs: number[];
+}
+
+function buildGraph(mf: MFunc, live: Liveness): Graph {
+  const adj = new Map<number, Set<number>>();
+  const moves = new Map<number, Set<number>>();
+  const weight = new Map<number, number>();
+  const node = (r: number): Set<number> => {
+    let s = adj.get(r);
+    if (!s) adj.set(r, (s = new Set()));
+    return s;
+  };
+  const edge = (a: number, b: number): void => {
+    if (a === b || a === FP || b === FP) return;
+    if (!isVirtual(a) && !isVirtual(b)) return;
+    node(a).add(b);
+    node(b).add(a);
+  };
+  for (const b of mf.blocks) {
+    const now = new Set(live.liveOut.get(b.id));
+    for (let i = b.insns.length - 1; i >= 0; i--) {
+      const m = b.insns[i];
+      for (const r of [...m.defs, ...m.uses]) {
+        if (r === FP) continue;
+        node(r);
+        if (isVirtual(r)) weight.set(r, (weight.get(r) ?? 0) + 1);
+      }
+      const copySrc = m.copy ? m.uses[0] : undefined;
+      if (m.copy) {
+        const [d, s] = [m.defs[0], m.uses[0]];
+        if (!moves.has(d)) moves.set(d, new Set());
+        if (!moves.has(s)) moves.set(s, new Set());
+        moves.get(d)!.add(s);
+        moves.get(s)!.add(d);
+      }
+      for (const d of m.defs) for (const l of now) if (l !== copySrc) edge(d, l);
+      for (const d of m.defs) now.delete(d);
+      for (const u of m.uses) if (u !== FP) now.add(u);
+    }
+  }
+  const vregs = [...adj.keys()].filter(isVirtual).sort((a, b) => a - b);
+  return { adj, moves, weight, vregs };
+}
+
+function colour(g: Graph, noSpill: Set<number>): { assign: Map<number, number>; spilled: number[] } {
+  // Simplify: remove registers of degree < K; when none is left, remove the cheapest spill
+  // candidate optimistically (it may still find a colour in select).
+  const remaining = new Set(g.vregs);
+  const degree = new Map<number, number>();
+  for (const v of g.vregs) degree.set(v, g.adj.get(v)!.size);
+  const stack: number[] = [];
+  const remove = (v: number): void => {
+    remaining.delete(v);
+    stack.push(v);
+    for (const n of g.adj.get(v)!) if (remaining.has(n)) degree.set(n, degree.get(n)! - 1);
+  };
+  while (remaining.size > 0) {
+    let pick: number | undefined;
+    for (const v of remaining) {
+      if (degree.get(v)! < NUM_REGS) {
+        pick = v;
+        break;
+      }
+    }
+    if (pick === undefined) {
+      let best = Infinity;
+      for (const v of remaining) {
+        const cost = noSpill.has(v) ? Infinity : g.weight.get(v)! / (degree.get(v)! + 1);
+        if (pick === undefined || cost < best) {
+          best = cost;
+          pick = v;
+        }
+      }
+    }
+    remove(pick!);
+  }
+
+  // Select: pop and give each register a colour no neighbour has, preferring move partners'.
+  const assign = new Map<number, number>();
+  const spilled: number[] = [];
+  const colourOf = (r: number): number | undefined => (isVirtual(r) ? assign.get(r) : r);
+  while (stack.length > 0) {
+    const v = stack.pop()!;
+    const taken = new Set<number>();
+    for (const n of g.adj.get(v)!) {
+      const c = colourOf(n);
+      if (c !== undefined) taken.add(c);
+    }
+    let chosen: number | undefined;
+    for (const p of g.moves.get(v) ?? []) {
+      const c = colourOf(p);
+      if (c !== undefined && c < NUM_REGS && !taken.has(c)) {
+        chosen = c;
+        break;
+      }
+    }
+    if (chosen === undefined) {
+      for (let c = 0; c < NUM_REGS; c++) {
+        if (!taken.has(c)) {
+          chosen = c;
+          break;
+        }
+      }
+    }
+    if (chosen === undefined) {
+      if (noSpill.has(v)) throw new Error(`internal: no register for spill temp v${v}`);
+      spilled.push(v);
+    } else {
+      assign.set(v, chosen);
+    }
+  }
+  return { assign, spilled };
+}
+
+/** Rewrite every occurrence of a spilled register through its stack slot. */
+function insertSpillCode(mf: MFunc, spilled: Set<number>): void {
+  const slotOf = new Map<number, number>();
+  for (const v of spilled) slotOf.set(v, mf.spillSlots++);
+  const load = (dst: number, v: number): MInst => ({
+    insn: E.ldx(8, dst, FP, 0),
+    defs: [dst],
+    uses: [],
+    frame: { kind: "spill", index: slotOf.get(v)!, field: "off" },
+  });
+  const store = (src: number, v: number): MInst => ({
+    insn: E.stx(8, FP, src, 0),
+    defs: [],
+    uses: [src],
+    frame: { kind: "spill", index: slotOf.get(v)!, field: "off" },
+  });
+
+  for (const b of mf.blocks) {
+    const out: MInst[] = [];
+    for (const m of b.insns) {
+      const touched = [...new Set([...m.defs, ...m.uses])].filter((r) => spilled.has(r));
+      if (touched.length === 0) {
+        out.push(m);
+        continue;
+      }
+      const keep = { loc: m.loc };
+      if (m.copy && touched.length === 1) {
+        // A copy with one spilled side becomes a single load or store.
+        const [d, s] = [m.defs[0], m.uses[0]];
+        const replacement = spilled.has(d) ? store(s, d) : load(d, s);
+        if (m.insn.comment) replacement.insn.comment = m.insn.comment;
+        out.push({ ...replacement, ...keep });
+        continue;
+      }
+      const before: MInst[] = [];
+      const after: MInst[] = [];
+      for (const v of touched) {
+        const t = newVreg(mf);
+        mf.noSpill.add(t);
+        if (m.insn.dst === v) m.insn.dst = t;
+        if (m.insn.src === v) m.insn.src = t;
+        const isUse = m.uses.includes(v);
+        const isDef = m.defs.includes(v);
+        m.uses = m.uses.map((r) => (r === v ? t : r));
+        m.defs = m.defs.map((r) => (r === v ? t : r));
+        if (isUse) before.push({ ...load(t, v), ...keep });
+        if (isDef) after.push({ ...store(t, v), ...keep });
+      }
+      if (before.length > 0 && m.insn.comment) {
+        before[0].insn.comment = m.insn.comment;
+        delete m.insn.comment;
+      }
+      out.push(...before, m, ...after);
+    }
+    b.insns = out;
+  }
+}

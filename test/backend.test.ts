@@ -1,0 +1,841 @@
+// Back end tests: hand-built IR checked instruction by instruction, and property tests on random
+// IR (allocation checked by check-alloc.ts, results compared between an IR interpreter and an eBPF
+// interpreter running the emitted code).
+
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { generate } from "../compiler/backend/index.js";
+import { checkAllocation } from "../compiler/backend/check-alloc.js";
+import { select } from "../compiler/backend/isel.js";
+import { allocateRegisters } from "../compiler/backend/regalloc.js";
+import { outOfSsa, sequentialize } from "../compiler/backend/out-of-ssa.js";
+import type { BinOp, Block, CondOp, Func, Inst, Operand, SourceLoc, Terminator, Ty, Value } from "../compiler/ir/ir.js";
+import { imm } from "../compiler/ir/ir.js";
+import type { Insn } from "../compiler/isa/insn.js";
+import { CTX_BASE, runBpf } from "./support/bpf-interp.js";
+import { runIr } from "./support/ir-interp.js";
+
+// ---------------------------------------------------------------------------------------------
+// A compact rendering of the instruction subset the back end emits.
+
+const ALU_NAMES: Record<number, string> = {
+  0x00: "add", 0x10: "sub", 0x20: "mul", 0x30: "div", 0x40: "or", 0x50: "and", 0x60: "lsh", 0x70: "rsh",
+  0x80: "neg", 0x90: "mod", 0xa0: "xor", 0xb0: "mov", 0xc0: "arsh",
+};
+const JMP_NAMES: Record<number, string> = {
+  0x10: "jeq", 0x20: "jgt", 0x30: "jge", 0x40: "jset", 0x50: "jne", 0x60: "jsgt", 0x70: "jsge",
+  0xa0: "jlt", 0xb0: "jle", 0xc0: "jslt", 0xd0: "jsle",
+};
+const SIZE_NAMES = ["w", "h", "b", "dw"];
+
+function show(i: Insn): string {
+  const cls = i.opcode & 7;
+  const op = i.opcode & 0xf0;
+  const x = (i.opcode & 8) !== 0;
+  const rhs = x ? `r${i.src}` : `${i.imm}`;
+  const size = SIZE_NAMES[(i.opcode >> 3) & 3];
+  const off = i.off >= 0 ? `+${i.off}` : `${i.off}`;
+  switch (cls) {
+    case 4:
+    case 7: {
+      const w = cls === 7 ? "" : "32";
+      if (op === 0xd0) return `be${i.imm} r${i.dst}`;
+      if (op === 0x80) return `neg${w} r${i.dst}`;
+      if (op === 0xb0 && x && i.off) return `movsx${w}_${i.off} r${i.dst}, r${i.src}`;
+      const s = (op === 0x30 || op === 0x90) && i.off === 1 ? "s" : "";
+      return `${s}${ALU_NAMES[op]}${w} r${i.dst}, ${rhs}`;
+    }
+    case 5:
+    case 6: {
+      if (i.opcode === 0x05) return `ja ${off}`;
+      if (i.opcode === 0x85) return `call ${i.imm}`;
+      if (i.opcode === 0x95) return "exit";
+      return `${JMP_NAMES[op]}${cls === 6 ? "32" : ""} r${i.dst}, ${rhs}, ${off}`;
+    }
+    case 1:
+      return `ldx${size} r${i.dst}, [r${i.src}${off}]`;
+    case 2:
+      return `st${size} [r${i.dst}${off}], ${i.imm}`;
+    case 3:
+      if ((i.opcode & 0xe0) === 0xc0) return `xadd${size} [r${i.dst}${off}], r${i.src}`;
+      return `stx${size} [r${i.dst}${off}], r${i.src}`;
+    case 0:
+      return i.reloc ? `ld_imm64 r${i.dst}, ${i.reloc.symbol}` : `ld_imm64 r${i.dst}, ${i.imm64}`;
+  }
+  return `?${i.opcode.toString(16)}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hand-built IR.
+
+class FB {
+  f: Func;
+  constructor(paramTys: Ty[], name = "f") {
+    this.f = { name, params: [], blocks: [], slots: [], nextId: 0, locs: new WeakMap() };
+    for (const ty of paramTys) this.f.params.push(this.v(ty));
+  }
+  v(ty: Ty): Value {
+    return { id: this.f.nextId++, ty };
+  }
+  block(insts: Inst[], term: Terminator, phis: Block["phis"] = []): Block {
+    const b: Block = { id: this.f.blocks.length, phis, insts, term };
+    this.f.blocks.push(b);
+    return b;
+  }
+}
+
+const lower = (f: Func, isProgram = false): string[] => generate(f, { isProgram, checkAlloc: true }).insns.map(show);
+
+describe("instruction selection", () => {
+  it("returns a constant", () => {
+    const b = new FB([]);
+    b.block([], { op: "ret", value: imm(2) });
+    expect(lower(b.f)).toEqual(["mov r0, 2", "exit"]);
+  });
+
+  it("uses ALU32 for i32, ALU64 for i64, the K form for small immediates and coalesces moves", () => {
+    const b = new FB(["i32", "i64"]);
+    const [x, y] = b.f.params;
+    const s = b.v("i32");
+    const t = b.v("i64");
+    const u = b.v("i64");
+    b.block(
+      [
+        { op: "bin", kind: "add", dst: s, a: x, b: imm(7) },
+        { op: "zext", dst: t, a: s },
+        { op: "bin", kind: "xor", dst: u, a: t, b: y },
+      ],
+      { op: "ret", value: u },
+    );
+    // x+7 is computed straight into the return register; the zext is free.
+    expect(lower(b.f)).toEqual(["mov r0, r1", "add32 r0, 7", "xor r0, r2", "exit"]);
+  });
+
+  it("materialises large constants with ld_imm64 and i32 constants with mov32", () => {
+    const b = new FB([]);
+    const a = b.v("i64");
+    const c = b.v("i32");
+    const d = b.v("i64");
+    b.block(
+      [
+        { op: "const", dst: a, value: 0x1_0000_0000n },
+        { op: "const", dst: c, value: 0xffff_ffffn },
+        { op: "bin", kind: "add", dst: d, a, b: c },
+      ],
+      { op: "ret", value: d },
+    );
+    const out = lower(b.f);
+    expect(out.some((l) => l.startsWith("ld_imm64 ") && l.endsWith("4294967296"))).toBe(true);
+    expect(out.some((l) => /^mov32 r\d, -1$/.test(l))).toBe(true);
+    expect(runBpf(generate(b.f, { isProgram: false }).insns).r0).toBe(0x1_ffff_ffffn);
+  });
+
+  it("selects signed division, sign and zero extension, truncation and byte swaps", () => {
+    const b = new FB(["i64", "i32"]);
+    const [x, w] = b.f.params;
+    const q = b.v("i64");
+    const e = b.v("i64");
+    const n = b.v("i32");
+    const t = b.v("i32");
+    const sw = b.v("i32");
+    b.block(
+      [
+        { op: "bin", kind: "sdiv", dst: q, a: x, b: imm(-3) },
+        { op: "sext", dst: e, a: w, from: 32 },
+        { op: "sext", dst: n, a: w, from: 8 },
+        { op: "trunc", dst: t, a: x, to: 16 },
+        { op: "bswap", dst: sw, a: t, bits: 16 },
+      ],
+      { op: "ret", value: q },
+    );
+    const out = lower(b.f).join("\n");
+    expect(out).toMatch(/sdiv r\d, -3/);
+    expect(out).toMatch(/movsx_32 r\d, r2/);
+    expect(out).toMatch(/movsx32_8 r\d, r2/);
+    expect(out).toMatch(/and32 r\d, 65535/);
+    expect(out).toMatch(/be16 r\d/);
+  });
+
+  it("folds constant division by zero instead of emitting it", () => {
+    const b = new FB(["i64"]);
+    const q = b.v("i64");
+    const m = b.v("i64");
+    const s = b.v("i64");
+    b.block(
+      [
+        { op: "bin", kind: "udiv", dst: q, a: b.f.params[0], b: imm(0) },
+        { op: "bin", kind: "umod", dst: m, a: b.f.params[0], b: imm(0) },
+        { op: "bin", kind: "add", dst: s, a: q, b: m },
+      ],
+      { op: "ret", value: s },
+    );
+    const code = generate(b.f, { isProgram: false });
+    expect(code.insns.map(show).some((l) => /div|mod/.test(l))).toBe(false);
+    expect(runBpf(code.insns, { args: [41n] }).r0).toBe(41n);
+  });
+
+  it("passes helper arguments in r1..r5, keeps values across calls in r6..r9", () => {
+    const b = new FB(["ptr"]);
+    const ctx = b.f.params[0];
+    const m = b.v("ptr");
+    const r = b.v("i64");
+    const x = b.v("i32");
+    const s = b.v("i64");
+    const z = b.v("i64");
+    b.block(
+      [
+        { op: "load", dst: x, base: ctx, offset: 4, width: 4 },
+        { op: "mapaddr", dst: m, map: "counts" },
+        { op: "call", helper: 102, args: [m, imm(9)], dst: r },
+        { op: "zext", dst: z, a: x },
+        { op: "bin", kind: "add", dst: s, a: r, b: z },
+      ],
+      { op: "ret", value: s },
+    );
+    const out = lower(b.f, true);
+    expect(out).toContain("ld_imm64 r1, counts");
+    expect(out).toContain("mov r2, 9");
+    const ld = out.find((l) => l.startsWith("ldxw"))!;
+    expect(ld).toMatch(/^ldxw r[6-9], \[r1\+4\]$/);
+  });
+
+  it("lowers ctx packet pointers to 32-bit loads from the ctx register", () => {
+    const b = new FB(["ptr"]);
+    const d = b.v("ptr");
+    const e = b.v("ptr");
+    const p = b.v("ptr");
+    b.block(
+      [
+        { op: "ctxptr", dst: d, ctx: b.f.params[0], offset: 0 },
+        { op: "ctxptr", dst: e, ctx: b.f.params[0], offset: 4 },
+        { op: "ptradd", dst: p, base: d, offset: imm(14) },
+      ],
+      { op: "cbr", cond: "ugt", width: 64, a: p, b: e, then: 1, else: 2 },
+    );
+    b.block([], { op: "ret", value: imm(1) });
+    b.block([], { op: "ret", value: imm(2) });
+    const out = lower(b.f, true);
+    expect(out[0]).toMatch(/^ldxw r\d, \[r1\+0\]$/);
+    expect(out[1]).toMatch(/^ldxw r\d, \[r1\+4\]$/);
+    expect(out.some((l) => /^add r\d, 14$/.test(l))).toBe(true);
+    expect(out.some((l) => /^j(gt|le) r\d, r\d, \+\d$/.test(l))).toBe(true);
+  });
+
+  it("never uses ST on the ctx pointer and stores immediates elsewhere with ST", () => {
+    const b = new FB(["ptr"]);
+    const sa = b.v("ptr");
+    const r = b.v("i64");
+    b.f.slots.push({ id: 0, size: 8, align: 8 });
+    b.block(
+      [
+        { op: "store", base: b.f.params[0], offset: 8, width: 4, value: imm(3) },
+        { op: "stackaddr", dst: sa, slot: 0 },
+        { op: "store", base: sa, offset: 0, width: 8, value: imm(-1) },
+        { op: "load", dst: r, base: sa, offset: 0, width: 8 },
+      ],
+      { op: "ret", value: r },
+    );
+    const out = lower(b.f, true);
+    expect(out.some((l) => l.startsWith("stw [r1+8]"))).toBe(false);
+    expect(out.some((l) => /^stxw \[r1\+8\], r\d$/.test(l))).toBe(true);
+    expect(out.some((l) => /^stdw \[r\d\+0\], -1$/.test(l))).toBe(true);
+    expect(out.some((l) => /^add r\d, -8$/.test(l))).toBe(true);
+  });
+});
+
+describe("out of SSA", () => {
+  it("sequentialises a swap with one temp", () => {
+    let next = 10;
+    const a: Value = { id: 1, ty: "i64" };
+    const c: Value = { id: 2, ty: "i64" };
+    const seq = sequentialize(
+      [
+        { dst: a, src: c },
+        { dst: c, src: a },
+      ],
+      (ty) => ({ id: next++, ty }),
+    );
+    expect(seq.length).toBe(3);
+    // Simulate.
+    const env = new Map<number, bigint>([[1, 100n], [2, 200n]]);
+    for (const i of seq) if (i.op === "copy") env.set(i.dst.id, "imm" in i.a ? i.a.imm : env.get(i.a.id)!);
+    expect(env.get(1)).toBe(200n);
+    expect(env.get(2)).toBe(100n);
+  });
+
+  it("splits critical edges and does not modify its input", () => {
+    const b = new FB(["i64"]);
+    const x = b.f.params[0];
+    const p = b.v("i64");
+    const y = b.v("i64");
+    b.block([], { op: "cbr", cond: "eq", width: 64, a: x, b: imm(0), then: 1, else: 2 });
+    b.block([{ op: "bin", kind: "add", dst: y, a: x, b: imm(1) }], { op: "br", target: 2 });
+    b.block([], { op: "ret", value: p }, [{ dst: p, incoming: [{ block: 0, value: imm(5) }, { block: 1, value: y }] }]);
+    const json = (x: unknown): string => JSON.stringify(x, (_, v) => (typeof v === "bigint" ? `${v}n` : v));
+    const before = json(b.f.blocks);
+    const g = outOfSsa(b.f);
+    expect(json(b.f.blocks)).toBe(before);
+    expect(g.blocks.length).toBe(4);
+    expect(g.blocks.every((bl) => bl.phis.length === 0)).toBe(true);
+    const code = generate(b.f, { isProgram: false, checkAlloc: true });
+    expect(runBpf(code.insns, { args: [0n] }).r0).toBe(1n);
+    expect(runBpf(code.insns, { args: [7n] }).r0).toBe(5n);
+  });
+});
+
+describe("layout", () => {
+  it("falls through, inverts conditions, drops unreachable blocks and builds the line table", () => {
+    const b = new FB(["i64"]);
+    const x = b.f.params[0];
+    const loc = (line: number): SourceLoc => ({ line, col: 1 });
+    const t0: Terminator = { op: "cbr", cond: "sgt", width: 64, a: x, b: imm(10), then: 2, else: 1 };
+    b.block([], t0);
+    const r1: Terminator = { op: "ret", value: imm(1) };
+    b.block([], r1);
+    const r2: Terminator = { op: "ret", value: imm(2) };
+    b.block([], r2);
+    b.block([], { op: "ret", value: imm(3) }); // unreachable
+    b.f.locs!.set(t0, loc(1));
+    b.f.locs!.set(r1, loc(2));
+    b.f.locs!.set(r2, loc(3));
+    const code = generate(b.f, { isProgram: false });
+    expect(code.insns.map(show)).toEqual(["jsgt r1, 10, +2", "mov r0, 1", "exit", "mov r0, 2", "exit"]);
+    expect(code.lines).toEqual([
+      { insn: 0, line: 1, col: 1 },
+      { insn: 1, line: 2, col: 1 },
+      { insn: 3, line: 3, col: 1 },
+    ]);
+  });
+
+  it("counts ld_imm64 as two slots in jump offsets", () => {
+    const b = new FB(["i64"]);
+    const x = b.f.params[0];
+    const k = b.v("i64");
+    b.block([], { op: "cbr", cond: "eq", width: 64, a: x, b: imm(0), then: 1, else: 2 });
+    b.block([], { op: "ret", value: imm(9) });
+    b.block([{ op: "const", dst: k, value: 1n << 40n }], { op: "ret", value: k });
+    const code = generate(b.f, { isProgram: false });
+    expect(code.insns.map(show)).toEqual(["jeq r1, 0, +3", "ld_imm64 r0, 1099511627776", "exit", "mov r0, 9", "exit"]);
+    expect(runBpf(code.insns, { args: [0n] }).r0).toBe(9n);
+    expect(runBpf(code.insns, { args: [1n] }).r0).toBe(1n << 40n);
+    const j = code.insns[0];
+    expect(j.off).toBe(3);
+  });
+
+  it("rejects frames over 512 bytes", () => {
+    const b = new FB([]);
+    b.f.slots.push({ id: 0, size: 400, align: 8 }, { id: 1, size: 200, align: 8 });
+    b.block([], { op: "ret", value: imm(0) });
+    expect(() => generate(b.f, { isProgram: false })).toThrow(/^stack frame too large/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Random IR functions.
+
+class Rng {
+  constructor(private s: number) {}
+  next(): number {
+    this.s = (this.s + 0x6d2b79f5) | 0;
+    let t = this.s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+  pick<T>(a: readonly T[]): T {
+    return a[this.int(a.length)];
+  }
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+  big(): bigint {
+    switch (this.int(5)) {
+      case 0: return BigInt(this.int(16));
+      case 1: return BigInt(this.int(1 << 30)) - BigInt(1 << 29);
+      case 2: return BigInt.asUintN(64, (BigInt(this.int(1 << 30)) << 34n) | BigInt(this.int(1 << 30)));
+      case 3: return BigInt(this.int(256)) - 128n;
+      default: return 0xffff_ffffn - BigInt(this.int(4));
+    }
+  }
+}
+
+interface GenOptions {
+  size: number;
+  calls: boolean;
+  branches: boolean;
+  loops: boolean;
+  program: boolean;
+  fold: boolean;
+}
+
+const BIN: BinOp[] = ["add", "sub", "mul", "udiv", "sdiv", "umod", "smod", "and", "or", "xor", "shl", "lshr", "ashr"];
+const CONDS: CondOp[] = ["eq", "ne", "ugt", "uge", "ult", "ule", "sgt", "sge", "slt", "sle", "set"];
+
+function randomFunc(seed: number, o: GenOptions): { f: Func; args: bigint[]; ctx?: Uint8Array } {
+  const r = new Rng(seed);
+  const f: Func = { name: "rand", params: [], blocks: [], slots: [], nextId: 0 };
+  const v = (ty: Ty): Value => ({ id: f.nextId++, ty });
+  const pool: Value[] = [];
+  const args: bigint[] = [];
+  let ctx: Uint8Array | undefined;
+  if (o.program) {
+    f.params.push(v("ptr"));
+    ctx = new Uint8Array(64).map(() => r.int(256));
+  }
+  const nParams = r.int(o.program ? 3 : 5) + (o.program ? 0 : 1);
+  for (let k = 0; k < nParams; k++) {
+    const p = v(r.pick(["i32", "i64"] as const));
+    f.params.push(p);
+    pool.push(p);
+    args.push(BigInt.asUintN(p.ty === "i32" ? 32 : 64, r.big()));
+  }
+  if (o.program) args.unshift(CTX_BASE);
+  const newBlock = (): Block => {
+    const b: Block = { id: f.blocks.length, phis: [], insts: [], term: { op: "ret", value: imm(0) } };
+    f.blocks.push(b);
+    return b;
+  };
+  let cur = newBlock();
+  const emit = (i: Inst): void => {
+    cur.insts.push(i);
+  };
+  const valueOf = (ty: "i32" | "i64"): Value | undefined => {
+    const c = pool.filter((x) => x.ty === ty);
+    return c.length > 0 ? r.pick(c) : undefined;
+  };
+  const operand = (ty: "i32" | "i64", immP = 0.3): Operand => {
+    const x = valueOf(ty);
+    if (!x || r.chance(immP)) return imm(ty === "i32" ? BigInt.asUintN(32, r.big()) : r.big());
+    return x;
+  };
+  const scalarTy = (): "i32" | "i64" => r.pick(["i32", "i64"] as const);
+
+  // Stack slots with their addresses taken at entry (long-lived pointers), fully initialised.
+  const slots: { addr: Value; size: number }[] = [];
+  const nSlots = r.int(3);
+  for (let k = 0; k < nSlots; k++) {
+    const size = 8 * (1 + r.int(3));
+    f.slots.push({ id: k, size, align: 8 });
+    const addr = v("ptr");
+    emit({ op: "stackaddr", dst: addr, slot: k });
+    for (let off = 0; off < size; off += 8) emit({ op: "store", base: addr, offset: off, width: 8, value: imm(r.big()) });
+    slots.push({ addr, size });
+  }
+  const maps = ["m_a", "m_b"];
+  let calls = 0;
+
+  const straight = (n: number): void => {
+    for (let k = 0; k < n; k++) {
+      const kind = r.int(o.calls ? 14 : 13);
+      const ty = scalarTy();
+      switch (kind) {
+        case 0: {
+          const d = v(ty);
+          emit({ op: "const", dst: d, value: r.big() });
+          pool.push(d);
+          break;
+        }
+        case 1:
+        case 2:
+        case 3:
+        case 4: {
+          const d = v(ty);
+          emit({ op: "bin", kind: r.pick(BIN), dst: d, a: operand(ty, 0.1), b: operand(ty) });
+          pool.push(d);
+          break;
+        }
+        case 5: {
+          const d = v(ty);
+          emit({ op: r.pick(["neg", "copy"] as const), dst: d, a: operand(ty, 0.1) });
+          pool.push(d);
+          break;
+        }
+        case 6: {
+          const d = v("i64");
+          emit({ op: "zext", dst: d, a: operand("i32", 0.1) });
+          pool.push(d);
+          break;
+        }
+        case 7: {
+          const from = r.pick([8, 16, 32] as const);
+          const d = v(from === 32 ? "i64" : ty);
+          emit({ op: "sext", dst: d, a: operand(scalarTy(), 0.1), from });
+          pool.push(d);
+          break;
+        }
+        case 8: {
+          const d = v(ty);
+          emit({ op: "trunc", dst: d, a: operand(scalarTy(), 0.1), to: ty === "i32" ? r.pick([8, 16, 32] as const) : r.pick([8, 16] as const) });
+          pool.push(d);
+          break;
+        }
+        case 9: {
+          const d = v(ty);
+          emit({ op: "bswap", dst: d, a: operand(ty, 0.1), bits: ty === "i32" ? r.pick([16, 32] as const) : r.pick([16, 32, 64] as const) });
+          pool.push(d);
+          break;
+        }
+        case 10:
+        case 11: {
+          if (slots.length === 0 && !o.program) break;
+          const useCtx = o.program && (slots.length === 0 || r.chance(0.3));
+          const width = r.pick([1, 2, 4, 8] as const);
+          if (useCtx) {
+            const d = v(width === 8 ? "i64" : "i32");
+            emit({ op: "load", dst: d, base: f.params[0], offset: width * r.int(64 / width), width });
+            pool.push(d);
+            break;
+          }
+          const s = r.pick(slots);
+          const offset = width * r.int(s.size / width);
+          if (kind === 10) {
+            const d = v(width === 8 ? "i64" : "i32");
+            emit({ op: "load", dst: d, base: s.addr, offset, width });
+            pool.push(d);
+          } else if (r.chance(0.2) && width >= 4) {
+            const val = valueOf(width === 8 ? "i64" : "i32");
+            if (val) emit({ op: "atomic_add", base: s.addr, offset, width: width as 4 | 8, value: val });
+          } else {
+            emit({ op: "store", base: s.addr, offset, width, value: operand(width === 8 ? "i64" : scalarTy()) });
+          }
+          break;
+        }
+        case 12: {
+          if (slots.length === 0) break;
+          const s = r.pick(slots);
+          const p = v("ptr");
+          const off = 8 * r.int(s.size / 8);
+          emit({ op: "ptradd", dst: p, base: s.addr, offset: imm(off) });
+          const d = v("i64");
+          emit({ op: "load", dst: d, base: p, offset: 0, width: 8 });
+          pool.push(d);
+          break;
+        }
+        case 13: {
+          const n = r.int(6);
+          const a: Operand[] = [];
+          for (let k2 = 0; k2 < n; k2++) {
+            if (r.chance(0.15)) {
+              const m = v("ptr");
+              emit({ op: "mapaddr", dst: m, map: r.pick(maps) });
+              a.push(m);
+            } else a.push(operand(scalarTy()));
+          }
+          calls++;
+          const d = r.chance(0.8) ? v("i64") : undefined;
+          emit({ op: "call", helper: 100 + n, args: a, dst: d });
+          if (d) pool.push(d);
+          break;
+        }
+      }
+    }
+  };
+
+  const phisFor = (n: number): { dst: Value; fromA: Operand }[] => {
+    const out: { dst: Value; fromA: Operand }[] = [];
+    for (let k = 0; k < n; k++) {
+      const ty = scalarTy();
+      out.push({ dst: v(ty), fromA: operand(ty) });
+    }
+    return out;
+  };
+
+  const region = (depth: number, budget: number): void => {
+    while (budget > 0) {
+      const n = 1 + r.int(Math.min(budget, 8));
+      budget -= n;
+      const shape = r.int(10);
+      if (!o.branches || depth > 2 || shape < 4) {
+        straight(n);
+      } else if (shape < 6) {
+        // Diamond with phis at the join.
+        const a = valueOf(scalarTy()) ?? pool[0];
+        if (!a) {
+          straight(n);
+          continue;
+        }
+        const width = a.ty === "i32" ? 32 : r.pick([32, 64] as const);
+        const top = cur;
+        const thenB = newBlock();
+        const elseB = newBlock();
+        top.term = { op: "cbr", cond: r.pick(CONDS), width, a, b: operand(a.ty as "i32" | "i64", 0.6), then: thenB.id, else: elseB.id };
+        const saved = pool.length;
+        cur = thenB;
+        region(depth + 1, n);
+        const thenEnd = cur;
+        const nPhi = r.int(4);
+        const tys: ("i32" | "i64")[] = Array.from({ length: nPhi }, scalarTy);
+        const fromThen = tys.map((ty) => operand(ty, 0.2));
+        pool.length = saved;
+        cur = elseB;
+        region(depth + 1, n);
+        const elseEnd = cur;
+        const fromElse = tys.map((ty) => operand(ty, 0.2));
+        pool.length = saved;
+        const join = newBlock();
+        thenEnd.term = { op: "br", target: join.id };
+        elseEnd.term = { op: "br", target: join.id };
+        join.phis = tys.map((ty, k) => ({
+          dst: v(ty),
+          incoming: [
+            { block: thenEnd.id, value: fromThen[k] },
+            { block: elseEnd.id, value: fromElse[k] },
+          ],
+        }));
+        for (const p of join.phis) pool.push(p.dst);
+        cur = join;
+      } else if (shape < 7) {
+        // Early return on one side.
+        const a = valueOf(scalarTy());
+        if (!a) {
+          straight(n);
+          continue;
+        }
+        const retB = newBlock();
+        const cont = newBlock();
+        cur.term = { op: "cbr", cond: r.pick(CONDS), width: a.ty === "i32" ? 32 : 64, a, b: operand(a.ty as "i32" | "i64", 0.6), then: retB.id, else: cont.id };
+        const saved = pool.length;
+        cur = retB;
+        straight(n);
+        cur.term = { op: "ret", value: operand(scalarTy(), 0.1) };
+        pool.length = saved;
+        cur = cont;
+      } else if (shape < 8) {
+        // Triangle: a critical edge from the top straight to the join.
+        const a = valueOf(scalarTy());
+        if (!a) {
+          straight(n);
+          continue;
+        }
+        const top = cur;
+        const side = newBlock();
+        const join = newBlock();
+        top.term = { op: "cbr", cond: r.pick(CONDS), width: a.ty === "i32" ? 32 : 64, a, b: operand(a.ty as "i32" | "i64", 0.6), then: side.id, else: join.id };
+        const ph = phisFor(r.int(4));
+        const saved = pool.length;
+        cur = side;
+        region(depth + 1, n);
+        const sideEnd = cur;
+        sideEnd.term = { op: "br", target: join.id };
+        const fromSide = ph.map((p) => operand(p.dst.ty as "i32" | "i64", 0.2));
+        pool.length = saved;
+        join.phis = ph.map((p, k) => ({
+          dst: p.dst,
+          incoming: [
+            { block: top.id, value: p.fromA },
+            { block: sideEnd.id, value: fromSide[k] },
+          ],
+        }));
+        for (const p of join.phis) pool.push(p.dst);
+        cur = join;
+      } else {
+        if (!o.loops || depth > 1) {
+          straight(n);
+          continue;
+        }
+        // Counted loop with carried values (including swaps, for copy cycles).
+        const pre = cur;
+        const header = newBlock();
+        const body = newBlock();
+        pre.term = { op: "br", target: header.id };
+        const cty = scalarTy();
+        const i = v(cty);
+        const carried = phisFor(1 + r.int(4));
+        const saved = pool.length;
+        pool.push(i, ...carried.map((c) => c.dst));
+        cur = body;
+        region(depth + 1, n);
+        const inext = v(cty);
+        emit({ op: "bin", kind: "add", dst: inext, a: i, b: imm(1) });
+        const latch = cur;
+        const back = carried.map((c, k) => {
+          if (r.chance(0.4)) {
+            const other = carried[(k + 1) % carried.length].dst;
+            if (other.ty === c.dst.ty) return other;
+          }
+          return operand(c.dst.ty as "i32" | "i64", 0.2);
+        });
+        latch.term = { op: "br", target: header.id };
+        header.phis = [
+          { dst: i, incoming: [{ block: pre.id, value: imm(0) }, { block: latch.id, value: inext }] },
+          ...carried.map((c, k) => ({
+            dst: c.dst,
+            incoming: [
+              { block: pre.id, value: c.fromA },
+              { block: latch.id, value: back[k] },
+            ],
+          })),
+        ];
+        pool.length = saved;
+        const exitB = newBlock();
+        header.term = { op: "cbr", cond: "ult", width: cty === "i32" ? 32 : 64, a: i, b: imm(1 + r.int(3)), then: body.id, else: exitB.id };
+        pool.push(i, ...carried.map((c) => c.dst));
+        cur = exitB;
+      }
+    }
+  };
+  region(0, o.size);
+
+  // Return something that depends on (many of) the values still available.
+  if (o.fold) {
+    let acc: Value | undefined;
+    for (const x of pool) {
+      let w = x;
+      if (x.ty === "i32") {
+        w = v("i64");
+        emit({ op: "zext", dst: w, a: x });
+      }
+      if (!acc) acc = w;
+      else {
+        const d = v("i64");
+        emit({ op: "bin", kind: r.pick(["xor", "add", "sub"] as const), dst: d, a: acc, b: w });
+        acc = d;
+      }
+    }
+    for (const s of slots) {
+      const d = v("i64");
+      emit({ op: "load", dst: d, base: s.addr, offset: 0, width: 8 });
+      if (acc) {
+        const e = v("i64");
+        emit({ op: "bin", kind: "add", dst: e, a: acc, b: d });
+        acc = e;
+      } else acc = d;
+    }
+    cur.term = { op: "ret", value: acc ?? imm(0) };
+  } else {
+    cur.term = { op: "ret", value: operand(scalarTy(), 0.1) };
+  }
+  void calls;
+  return { f, args, ctx };
+}
+
+const genArb = (over: Partial<GenOptions> = {}) =>
+  fc.record({
+    seed: fc.integer(),
+    size: fc.integer({ min: 1, max: 60 }),
+    calls: fc.boolean(),
+    branches: fc.boolean(),
+    loops: fc.boolean(),
+    program: fc.boolean(),
+    fold: fc.boolean(),
+  }).map((o) => ({ ...o, ...over }));
+
+/** Verifier-style structural checks on emitted code: reachability, exits, stack offsets, r10. */
+function checkStructure(insns: Insn[]): void {
+  const slotOf: number[] = [];
+  const idxOfSlot = new Map<number, number>();
+  let s = 0;
+  insns.forEach((i, k) => {
+    slotOf.push(s);
+    idxOfSlot.set(s, k);
+    s += i.opcode === 0x18 ? 2 : 1;
+  });
+  const seen = new Set<number>();
+  const work = [0];
+  while (work.length > 0) {
+    const k = work.pop()!;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    const i = insns[k];
+    expect(i, `fell off the end after insn ${k - 1}`).toBeDefined();
+    const cls = i.opcode & 7;
+    const isJmp = cls === 5 || cls === 6;
+    const op = i.opcode & 0xf0;
+    if (isJmp && op === 0x90) continue;
+    if (isJmp && op !== 0x80) {
+      const t = idxOfSlot.get(slotOf[k] + 1 + i.off);
+      expect(t, `bad jump target at ${k}`).toBeDefined();
+      work.push(t!);
+      if (op === 0x00) continue;
+    }
+    work.push(k + 1);
+  }
+  expect(seen.size, "unreachable instructions").toBe(insns.length);
+  for (const i of insns) {
+    const cls = i.opcode & 7;
+    if (cls === 4 || cls === 7 || cls === 1 || cls === 0) expect(i.dst).not.toBe(10);
+    const size = [4, 2, 1, 8][(i.opcode >> 3) & 3];
+    const fpBased = (cls === 1 && i.src === 10) || ((cls === 2 || cls === 3) && i.dst === 10);
+    if (fpBased) {
+      expect(i.off).toBeLessThan(0);
+      expect(i.off % size === 0, `misaligned stack access ${i.off}`).toBe(true);
+    }
+  }
+}
+
+function differential(o: GenOptions & { seed: number }): void {
+  const { f, args, ctx } = randomFunc(o.seed, o);
+  const expected = runIr(f, { args, ctx });
+  const code = generate(f, { isProgram: o.program, checkAlloc: true });
+  const got = runBpf(code.insns, { args, ctx });
+  expect(got.r0).toBe(expected);
+  checkStructure(code.insns);
+  // Running the IR again proves the back end did not modify it.
+  expect(runIr(f, { args, ctx })).toBe(expected);
+  expect(code.stackSize % 8).toBe(0);
+  expect(code.stackSize).toBeLessThanOrEqual(512);
+}
+
+describe("register allocation (property tests)", () => {
+  it("the allocation checker accepts every allocation of random functions", () => {
+    fc.assert(
+      fc.property(genArb(), (o) => {
+        const { f } = randomFunc(o.seed, o);
+        const mf = select(outOfSsa(f), { isProgram: o.program });
+        const alloc = allocateRegisters(mf);
+        expect(checkAllocation(alloc.mf, alloc.assign, { params: f.params.length })).toEqual([]);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("the allocation checker rejects corrupted allocations", () => {
+    let caught = 0;
+    fc.assert(
+      fc.property(genArb({ fold: true, calls: true, size: 40 }), (o) => {
+        const { f } = randomFunc(o.seed, o);
+        const mf = select(outOfSsa(f), { isProgram: o.program });
+        const alloc = allocateRegisters(mf);
+        // Everything callee-saved moved to r1: values across calls and simultaneous values collide.
+        const bad = new Map([...alloc.assign].map(([k, p]) => [k, p >= 6 ? 1 : p]));
+        const changed = [...alloc.assign.values()].some((p) => p >= 6);
+        if (changed) {
+          expect(checkAllocation(alloc.mf, bad, { params: f.params.length }).length).toBeGreaterThan(0);
+          caught++;
+        }
+      }),
+      { numRuns: 100 },
+    );
+    expect(caught).toBeGreaterThan(0);
+  });
+
+  it("spills under pressure and still computes the right result", () => {
+    let spilled = 0;
+    fc.assert(
+      fc.property(genArb({ fold: true, size: 60, branches: false }), (o) => {
+        const { f } = randomFunc(o.seed, o);
+        const mf = select(outOfSsa(f), { isProgram: o.program });
+        const alloc = allocateRegisters(mf);
+        if (alloc.mf.spillSlots > 0) spilled++;
+        differential(o);
+      }),
+      { numRuns: 100 },
+    );
+    expect(spilled).toBeGreaterThan(10);
+  });
+});
+
+describe("differential: IR interpreter vs emitted eBPF", () => {
+  it("straight-line functions", () => {
+    fc.assert(fc.property(genArb({ branches: false, loops: false }), differential), { numRuns: 300 });
+  });
+  it("branching functions with helper calls and loops", () => {
+    fc.assert(fc.property(genArb({ branches: true, calls: true, loops: true }), differential), { numRuns: 400 });
+  });
+  it("any mix", () => {
+    fc.assert(fc.property(genArb(), differential), { numRuns: 400 });
+  });
+});
