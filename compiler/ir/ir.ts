@@ -39,7 +39,8 @@ export type MemWidth = 1 | 2 | 4 | 8;
 export type Inst =
   /** dst = constant. dst.ty i32 takes the low 32 bits. */
   | { op: "const"; dst: Value; value: bigint }
-  /** dst = a op b. dst.ty is i32 (ALU32) or i64 (ALU64); both operands share it. */
+  /** dst = a op b. dst.ty is i32 (ALU32) or i64 (ALU64); both operands share it, except `sub` of two
+   *  pointers into an i64 (the byte distance, e.g. data_end - data). */
   | { op: "bin"; kind: BinOp; dst: Value; a: Operand; b: Operand }
   /** dst = -a */
   | { op: "neg"; dst: Value; a: Operand }
@@ -208,4 +209,111 @@ export function predecessors(f: Func): Map<number, number[]> {
 /** A compilation unit as the back end sees it: functions plus what they reference. */
 export interface Module {
   funcs: Func[];
+}
+
+// ---- Rewriting helpers (shared by passes) ----
+
+/** Called for every operand slot; `immOk` says whether the slot may hold an immediate. */
+export type OperandMapper = (o: Operand, immOk: boolean) => Operand;
+
+function regOnly(o: Operand, op: string): Value {
+  if (isImm(o)) throw new Error(`internal: immediate put into a register-only operand of ${op}`);
+  return o;
+}
+
+/** Rewrite, in place, every operand an instruction reads. */
+export function mapInstOperands(i: Inst, fn: OperandMapper): void {
+  switch (i.op) {
+    case "const":
+    case "stackaddr":
+    case "mapaddr":
+      return;
+    case "bin":
+      i.a = fn(i.a, true);
+      i.b = fn(i.b, true);
+      return;
+    case "neg":
+    case "copy":
+    case "zext":
+    case "sext":
+    case "trunc":
+    case "bswap":
+      i.a = fn(i.a, true);
+      return;
+    case "ptradd":
+      i.base = regOnly(fn(i.base, false), i.op);
+      i.offset = fn(i.offset, true);
+      return;
+    case "load":
+      i.base = regOnly(fn(i.base, false), i.op);
+      return;
+    case "ctxptr":
+      i.ctx = regOnly(fn(i.ctx, false), i.op);
+      return;
+    case "store":
+      i.base = regOnly(fn(i.base, false), i.op);
+      i.value = fn(i.value, true);
+      return;
+    case "call":
+      for (let k = 0; k < i.args.length; k++) i.args[k] = fn(i.args[k]!, true);
+      return;
+    case "atomic_add":
+      i.base = regOnly(fn(i.base, false), i.op);
+      i.value = regOnly(fn(i.value, false), i.op);
+      return;
+  }
+}
+
+/** Rewrite, in place, every operand a terminator reads. */
+export function mapTermOperands(t: Terminator, fn: OperandMapper): void {
+  switch (t.op) {
+    case "br":
+      return;
+    case "cbr":
+      t.a = regOnly(fn(t.a, false), "cbr");
+      t.b = fn(t.b, true);
+      return;
+    case "ret":
+      t.value = fn(t.value, true);
+      return;
+  }
+}
+
+/** Rewrite every operand in the function: phi incomings, instructions, terminators. */
+export function mapAllOperands(f: Func, fn: OperandMapper): void {
+  for (const b of f.blocks) {
+    for (const p of b.phis) for (const inc of p.incoming) inc.value = fn(inc.value, true);
+    for (const i of b.insts) mapInstOperands(i, fn);
+    mapTermOperands(b.term, fn);
+  }
+}
+
+/** Replace every use of value `id` by `to` (a value of the same type). */
+export function replaceUses(f: Func, id: number, to: Value): void {
+  mapAllOperands(f, (o) => (isValue(o) && o.id === id ? to : o));
+}
+
+/**
+ * Delete blocks not reachable from the entry, dropping phi incomings that came from them.
+ * Returns true when something was removed.
+ */
+export function removeUnreachableBlocks(f: Func): boolean {
+  if (f.blocks.length === 0) return false;
+  const byId = new Map(f.blocks.map((b) => [b.id, b] as const));
+  const seen = new Set<number>([f.blocks[0]!.id]);
+  const stack = [f.blocks[0]!.id];
+  while (stack.length > 0) {
+    const b = byId.get(stack.pop()!);
+    if (!b) continue;
+    for (const s of successors(b.term)) {
+      if (!seen.has(s)) {
+        seen.add(s);
+        stack.push(s);
+      }
+    }
+  }
+  if (f.blocks.every((b) => seen.has(b.id))) return false;
+  f.blocks = f.blocks.filter((b) => seen.has(b.id));
+  for (const b of f.blocks) for (const p of b.phis) p.incoming = p.incoming.filter((inc) => seen.has(inc.block));
+  return true;
 }

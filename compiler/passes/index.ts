@@ -1,0 +1,39 @@
+// The default optimisation pipeline, in order. Each entry is a named pass (see pass-manager.ts);
+// names are what --dump-ir=<pass> takes (a name that occurs twice dumps after each occurrence).
+//
+// Order: const-fold first (folds branches, so whole regions disappear), dce to drop what it left,
+// simplify-cfg to merge straight-line blocks (turning single-incoming phis into plain values and
+// exposing more constants), then const-fold/dce again on the merged code and a final
+// simplify-cfg + dce to remove blocks emptied by the second round.
+
+import { constFold } from "./const-fold.js";
+import { dce } from "./dce.js";
+import type { Pass } from "./pass-manager.js";
+import { simplifyCfg } from "./simplify-cfg.js";
+import { threadNullChecks } from "./thread-null-checks.js";
+
+export const constFoldPass: Pass = { name: "const-fold", run: constFold };
+export const dcePass: Pass = { name: "dce", run: dce };
+export const simplifyCfgPass: Pass = { name: "simplify-cfg", run: simplifyCfg };
+export const threadNullChecksPass: Pass = { name: "thread-null-checks", run: threadNullChecks };
+
+/** Every pass by name, for CLI options that pick passes. */
+export const passesByName: ReadonlyMap<string, Pass> = new Map(
+  [constFoldPass, dcePass, simplifyCfgPass, threadNullChecksPass].map((p) => [p.name, p] as const),
+);
+
+export const defaultPipeline: readonly Pass[] = [
+  constFoldPass,
+  dcePass,
+  threadNullChecksPass,
+  simplifyCfgPass,
+  constFoldPass,
+  dcePass,
+  simplifyCfgPass,
+  dcePass,
+];
+
+export { runPasses, runPassesOnModule, IrCheckError, type Pass, type RunOptions } from "./pass-manager.js";
+
+/** Alias of defaultPipeline (the name compile.ts uses). */
+export const defaultPasses: readonly Pass[] = defaultPipeline;
