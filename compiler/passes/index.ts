@@ -11,15 +11,19 @@ import { dce } from "./dce.js";
 import type { Pass } from "./pass-manager.js";
 import { simplifyCfg } from "./simplify-cfg.js";
 import { threadNullChecks } from "./thread-null-checks.js";
+import { mergeReturns } from "./merge-returns.js";
+import { cse } from "./cse.js";
 
 export const constFoldPass: Pass = { name: "const-fold", run: constFold };
 export const dcePass: Pass = { name: "dce", run: dce };
 export const simplifyCfgPass: Pass = { name: "simplify-cfg", run: simplifyCfg };
 export const threadNullChecksPass: Pass = { name: "thread-null-checks", run: threadNullChecks };
+export const mergeReturnsPass: Pass = { name: "merge-returns", run: mergeReturns };
+export const csePass: Pass = { name: "cse", run: cse };
 
 /** Every pass by name, for CLI options that pick passes. */
 export const passesByName: ReadonlyMap<string, Pass> = new Map(
-  [constFoldPass, dcePass, simplifyCfgPass, threadNullChecksPass].map((p) => [p.name, p] as const),
+  [constFoldPass, dcePass, simplifyCfgPass, threadNullChecksPass, mergeReturnsPass, csePass].map((p) => [p.name, p] as const),
 );
 
 export const defaultPipeline: readonly Pass[] = [
@@ -27,8 +31,11 @@ export const defaultPipeline: readonly Pass[] = [
   dcePass,
   threadNullChecksPass,
   simplifyCfgPass,
+  csePass,
   constFoldPass,
   dcePass,
+  simplifyCfgPass,
+  mergeReturnsPass,
   simplifyCfgPass,
   dcePass,
 ];

@@ -16,8 +16,10 @@
 
 import { computeDominators } from "../ir/dominators.js";
 import {
-  instDst, instUses, isImm, termUses, type Block, type CondOp, type Func, type Inst, type Operand, type Value,
+  instDst, instUses, isImm, mapInstOperands, mapTermOperands, termUses,
+  type Block, type CondOp, type Func, type Inst, type Operand, type Value,
 } from "../ir/ir.js";
+import { evalCond } from "./const-fold.js";
 
 export function threadNullChecks(f: Func): boolean {
   let changed = false;
@@ -105,21 +107,9 @@ function retarget(pb: Block, from: number, to: number): void {
 
 function rewriteUses(blk: Block, m: Map<number, Value>): void {
   const sub = (o: Operand): Operand => (!isImm(o) && m.has(o.id) ? m.get(o.id)! : o);
-  const subV = (v: Value): Value => (m.has(v.id) ? m.get(v.id)! : v);
   for (const p of blk.phis) for (const i of p.incoming) i.value = sub(i.value);
-  for (const i of blk.insts) rewriteInst(i, sub, subV);
-  const t = blk.term;
-  if (t.op === "cbr") {
-    t.a = subV(t.a);
-    t.b = sub(t.b);
-  } else if (t.op === "ret") t.value = sub(t.value);
-}
-
-function rewriteInst(i: Inst, sub: (o: Operand) => Operand, subV: (v: Value) => Value): void {
-  const x = i as unknown as Record<string, unknown>;
-  for (const k of ["a", "b", "offset", "value"]) if (x[k] !== undefined && typeof x[k] === "object") x[k] = sub(x[k] as Operand);
-  for (const k of ["base", "ctx"]) if (x[k] !== undefined) x[k] = subV(x[k] as Value);
-  if (i.op === "call") i.args = i.args.map(sub);
+  for (const i of blk.insts) mapInstOperands(i, sub);
+  mapTermOperands(blk.term, sub);
 }
 
 /** Value id -> defining instruction, to recognise pointers that cannot be null. */
@@ -141,23 +131,7 @@ function nonNull(v: Value, defs: Map<number, Inst>, depth = 0): boolean {
 }
 
 function decide(cond: CondOp, width: 32 | 64, v: Operand, c: bigint, defs: Map<number, Inst>): boolean | undefined {
-  if (isImm(v)) {
-    const u = (x: bigint) => BigInt.asUintN(width, x);
-    const s = (x: bigint) => BigInt.asIntN(width, x);
-    switch (cond) {
-      case "eq": return u(v.imm) === u(c);
-      case "ne": return u(v.imm) !== u(c);
-      case "ugt": return u(v.imm) > u(c);
-      case "uge": return u(v.imm) >= u(c);
-      case "ult": return u(v.imm) < u(c);
-      case "ule": return u(v.imm) <= u(c);
-      case "sgt": return s(v.imm) > s(c);
-      case "sge": return s(v.imm) >= s(c);
-      case "slt": return s(v.imm) < s(c);
-      case "sle": return s(v.imm) <= s(c);
-      case "set": return (u(v.imm) & u(c)) !== 0n;
-    }
-  }
+  if (isImm(v)) return evalCond(cond, width, v.imm, c);
   if (c === 0n && (cond === "eq" || cond === "ne") && nonNull(v, defs)) return cond === "ne";
   return undefined;
 }
