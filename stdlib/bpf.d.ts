@@ -230,3 +230,55 @@ export interface Ipv4Hdr {
   saddr: u32;
   daddr: u32;
 }
+
+/** struct ipv6hdr (40 bytes). */
+export interface Ipv6Hdr {
+  /** version (4 bits), traffic class (8), flow label (20), network byte order. */
+  ver_tc_flow: u32;
+  payload_len: u16;
+  nexthdr: u8;
+  hop_limit: u8;
+  saddr: FixedArray<u8, 16>;
+  daddr: FixedArray<u8, 16>;
+}
+
+/** struct vlan_hdr (4 bytes, follows an EtherType of 0x8100 / 0x88a8). */
+export interface VlanHdr {
+  h_vlan_TCI: u16;
+  h_vlan_encapsulated_proto: u16;
+}
+
+/** struct tcphdr (20 bytes without options). */
+export interface TcpHdr {
+  source: u16;
+  dest: u16;
+  seq: u32;
+  ack_seq: u32;
+  /** data offset (high nibble, 32-bit words) and reserved bits. */
+  doff_res: u8;
+  /** FIN 0x01, SYN 0x02, RST 0x04, PSH 0x08, ACK 0x10, URG 0x20, ECE 0x40, CWR 0x80. */
+  flags: u8;
+  window: u16;
+  check: u16;
+  urg_ptr: u16;
+}
+
+/** struct udphdr (8 bytes). */
+export interface UdpHdr {
+  source: u16;
+  dest: u16;
+  len: u16;
+  check: u16;
+}
+
+/** struct icmphdr (8 bytes). */
+export interface IcmpHdr {
+  type: u8;
+  code: u8;
+  checksum: u16;
+  un: u32;
+}
+
+export declare const ETH_P_8021Q = 0x8100;
+export declare const ETH_P_8021AD = 0x88a8;
+export declare const ETH_HLEN = 14;
