@@ -94,13 +94,13 @@ export function compile(fileName: string, text: string, opts: CompileOptions = {
       } catch (e) {
         const m = /^stack frame too large/.test((e as Error).message);
         if (!m) throw e;
-        reporter.report("TSBPF2003", p.decl.name, p.name, (e as Error).message.match(/(\d+)/)?.[1] ?? "?");
+        reporter.report("TSBPF2003", p.decl.name, p.name, (e as Error).message.match(/(\d+) bytes/)?.[1] ?? "over 512");
         continue;
       }
-      programs.push({ name: p.name, section: p.kind.section, insnCount: gen.insns.length, stackSize: gen.stackSize, ir: f });
+      programs.push({ name: p.name, section: p.section, insnCount: gen.insns.length, stackSize: gen.stackSize, ir: f });
       code.push({
         name: p.name,
-        section: p.kind.section,
+        section: p.section,
         insns: gen.insns,
         params: [{ name: "ctx", type: { kind: "ptr", to: null } }],
         ret: INT_TYPES.i32,

@@ -67,6 +67,9 @@ export const DIAGNOSTICS = {
   TSBPF2018: { message: "struct values can only be copied into maps and locals, not compared or used in arithmetic", hint: "compare fields one by one" },
   TSBPF2019: { message: "the '{0}' program wrapper takes one arrow function", hint: "export const prog = {0}((ctx) => { ... })" },
   TSBPF2020: { message: "offset {0} is out of range for direct packet access (0..65535)", hint: "use a smaller constant offset" },
+  TSBPF2022: { message: "argument index {0} is out of range (0..{1})", hint: "programs of this kind see at most {1}+1 arguments" },
+  TSBPF2023: { message: "index {0} is out of range for an array of {1} elements", hint: "valid indices are 0..{1}-1" },
+  TSBPF2024: { message: "packet bytes cannot be indexed with a variable", hint: "read a header at a constant offset with ctx.header<T>(off)" },
   TSBPF2021: { message: "unsupported type for a local: {0}", hint: "locals hold integers, booleans, structs or references returned by lookups and headers" },
 
   TSBPF3001: { message: "no LICENSE export: the kernel rejects GPL-only helpers without one", hint: "export const LICENSE = \"GPL\";", severity: "warning" },

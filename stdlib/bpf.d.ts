@@ -282,3 +282,141 @@ export interface IcmpHdr {
 export declare const ETH_P_8021Q = 0x8100;
 export declare const ETH_P_8021AD = 0x88a8;
 export declare const ETH_HLEN = 14;
+
+// ---------------------------------------------------------------------------------------------
+// More program kinds.
+
+/** TC actions (TC_ACT_*). */
+export declare const enum TcAction {
+  UNSPEC = -1,
+  OK = 0,
+  RECLASSIFY = 1,
+  SHOT = 2,
+  PIPE = 3,
+  STOLEN = 4,
+  QUEUED = 5,
+  REPEAT = 6,
+  REDIRECT = 7,
+}
+
+/** The __sk_buff context of a TC classifier: direct packet access and writable metadata. */
+export interface TcContext {
+  readonly len: u32;
+  readonly pkt_type: u32;
+  mark: u32;
+  queue_mapping: u32;
+  readonly protocol: u32;
+  readonly vlan_present: u32;
+  readonly vlan_tci: u32;
+  readonly vlan_proto: u32;
+  priority: u32;
+  readonly ingress_ifindex: u32;
+  readonly ifindex: u32;
+  tc_index: u32;
+  readonly hash: u32;
+  tc_classid: u32;
+  /** Bounds-checked view of sizeof(T) packet bytes at `offset` (from the MAC header), or null. */
+  header<T>(offset: number): T | null;
+  /** A copy of sizeof(T) bytes at `offset` after the network (default) or MAC header, or null. */
+  load<T>(offset: number, start?: HeaderStart): T | null;
+}
+
+/** A TC classifier (section "tc"; attach with clsact ingress/egress, direct-action). */
+export declare function tc(fn: (ctx: TcContext) => TcAction): Program;
+
+/** The __sk_buff context of cgroup socket-buffer programs (read-only). */
+export interface CgroupSkbContext {
+  readonly len: u32;
+  readonly pkt_type: u32;
+  readonly mark: u32;
+  readonly protocol: u32;
+  readonly priority: u32;
+  readonly ingress_ifindex: u32;
+  readonly ifindex: u32;
+  readonly hash: u32;
+}
+
+/** A cgroup skb program: return 1 to allow the packet, 0 to drop it. */
+export declare function cgroupSkb(direction: "ingress" | "egress", fn: (ctx: CgroupSkbContext) => 0 | 1): Program;
+
+/**
+ * A tracepoint program (section "tp/<category>/<name>"). T describes the record, laid out as in
+ * /sys/kernel/tracing/events/<category>/<name>/format, including the 8-byte common header.
+ */
+export declare function tracepoint<T>(category: string, name: string, fn: (ctx: T) => i32): Program;
+
+/** Programs whose context is an array of 64-bit arguments. */
+export interface ArgsContext {
+  /** The i-th argument (a constant index), as a raw 64-bit value. */
+  arg(i: number): u64;
+}
+
+/** A raw tracepoint program (section "raw_tp/<name>"): the tracepoint's raw arguments. */
+export declare function rawTracepoint(name: string, fn: (ctx: ArgsContext) => i32): Program;
+/** A BTF-enabled tracepoint (section "tp_btf/<name>"). */
+export declare function tpBtf(name: string, fn: (ctx: ArgsContext) => i32): Program;
+/** Runs at the entry of kernel function `fn` (section "fentry/<fn>"). */
+export declare function fentry(fn: string, body: (ctx: ArgsContext) => i32): Program;
+/** Runs at the exit of kernel function `fn`; the last argument is the return value. */
+export declare function fexit(fn: string, body: (ctx: ArgsContext) => i32): Program;
+/** An LSM hook (section "lsm/<hook>"): return 0 to allow, a negative errno to deny. */
+export declare function lsm(hook: string, body: (ctx: ArgsContext) => i32): Program;
+
+/** struct pt_regs as kprobes and uprobes see it (x86-64). */
+export interface PtRegsContext {
+  /** The i-th function argument (0..5) from its calling-convention register. */
+  arg(i: number): u64;
+  /** The return value register (kretprobe/uretprobe). */
+  ret(): u64;
+}
+
+/** A kprobe on kernel function `fn` (section "kprobe/<fn>"). */
+export declare function kprobe(fn: string, body: (ctx: PtRegsContext) => i32): Program;
+/** A kretprobe on kernel function `fn`. */
+export declare function kretprobe(fn: string, body: (ctx: PtRegsContext) => i32): Program;
+/** A uprobe on `fn` in the executable or library at `path` (section "uprobe/<path>:<fn>"). */
+export declare function uprobe(path: string, fn: string, body: (ctx: PtRegsContext) => i32): Program;
+/** A uretprobe on `fn` in `path`. */
+export declare function uretprobe(path: string, fn: string, body: (ctx: PtRegsContext) => i32): Program;
+
+// ---------------------------------------------------------------------------------------------
+// Tracing helpers.
+
+/** bpf_get_current_pid_tgid: tgid (the user-space PID) in the upper 32 bits, thread id in the lower. */
+export declare function getCurrentPidTgid(): u64;
+/** bpf_get_current_uid_gid: gid in the upper 32 bits, uid in the lower. */
+export declare function getCurrentUidGid(): u64;
+/** bpf_get_current_cgroup_id. */
+export declare function getCurrentCgroupId(): u64;
+/** bpf_ktime_get_boot_ns: nanoseconds since boot, including suspend. */
+export declare function ktimeGetBootNs(): u64;
+/** bpf_get_current_comm: the current task's name, NUL-padded. */
+export declare function getCurrentComm(): FixedArray<u8, 16>;
+/** bpf_probe_read_kernel: a copy of sizeof(T) bytes at kernel address `addr`, or null on a fault. */
+export declare function probeReadKernel<T>(addr: u64): T | null;
+/** bpf_probe_read_user: a copy of sizeof(T) bytes at user address `addr`, or null on a fault. */
+export declare function probeReadUser<T>(addr: u64): T | null;
+/** bpf_probe_read_user_str into `dst`: the string's length including its NUL, or a negative errno. */
+export declare function probeReadUserStr<N extends number>(dst: FixedArray<u8, N>, addr: u64): i64;
+/** bpf_probe_read_kernel_str into `dst`. */
+export declare function probeReadKernelStr<N extends number>(dst: FixedArray<u8, N>, addr: u64): i64;
+
+// ---------------------------------------------------------------------------------------------
+// Event maps.
+
+/** BPF_MAP_TYPE_RINGBUF of `size` bytes (a power of two, multiple of the page size) carrying T. */
+export declare class RingBuf<T> {
+  constructor(size: number);
+  /** bpf_ringbuf_output: copies `event` into the buffer; 0 or a negative errno (e.g. when full). */
+  output(event: T): i64;
+}
+
+/** BPF_MAP_TYPE_PERF_EVENT_ARRAY: per-CPU perf buffers carrying T. */
+export declare class PerfEventArray<T> {
+  constructor();
+  /** bpf_perf_event_output on the current CPU. */
+  output(ctx: unknown, event: T): i64;
+}
+
+/** A zero-filled value of type T (a struct, array or integer): `const e: Event = zero<Event>()`. */
+export declare function zero<T>(): T;

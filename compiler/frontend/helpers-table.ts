@@ -12,6 +12,13 @@ export const HELPER = {
   get_prandom_u32: 7,
   get_smp_processor_id: 8,
   skb_load_bytes_relative: 68,
+  probe_read_user: 112,
+  probe_read_kernel: 113,
+  probe_read_user_str: 114,
+  probe_read_kernel_str: 115,
+  get_current_comm: 16,
+  perf_event_output: 25,
+  ringbuf_output: 130,
 } as const;
 
 /** stdlib name -> helper id and result type, for helpers that take no arguments. */
@@ -19,13 +26,22 @@ export const SIMPLE_HELPERS: Record<string, { id: number; ret: CInt }> = {
   ktimeGetNs: { id: HELPER.ktime_get_ns, ret: INT_TYPES.u64 },
   getPrandomU32: { id: HELPER.get_prandom_u32, ret: INT_TYPES.u32 },
   getSmpProcessorId: { id: HELPER.get_smp_processor_id, ret: INT_TYPES.u32 },
+  getCurrentPidTgid: { id: 14, ret: INT_TYPES.u64 },
+  getCurrentUidGid: { id: 15, ret: INT_TYPES.u64 },
+  getCurrentCgroupId: { id: 80, ret: INT_TYPES.u64 },
+  ktimeGetBootNs: { id: 125, ret: INT_TYPES.u64 },
 };
 
-/** Map classes in stdlib -> BPF_MAP_TYPE_*, and whether the key is fixed to u32. */
-export const MAP_CLASSES: Record<string, { type: number; u32Key: boolean }> = {
-  HashMap: { type: 1, u32Key: false },
-  ArrayMap: { type: 2, u32Key: true },
-  PerCpuHashMap: { type: 5, u32Key: false },
-  PerCpuArray: { type: 6, u32Key: true },
-  LruHashMap: { type: 9, u32Key: false },
+/**
+ * Map classes in stdlib -> BPF_MAP_TYPE_*. `shape` says what the type arguments are: key and value,
+ * a value with a u32 index, or an event type (no key/value in the map's BTF).
+ */
+export const MAP_CLASSES: Record<string, { type: number; shape: "kv" | "array" | "events" }> = {
+  HashMap: { type: 1, shape: "kv" },
+  ArrayMap: { type: 2, shape: "array" },
+  PerfEventArray: { type: 4, shape: "events" },
+  PerCpuHashMap: { type: 5, shape: "kv" },
+  PerCpuArray: { type: 6, shape: "array" },
+  LruHashMap: { type: 9, shape: "kv" },
+  RingBuf: { type: 27, shape: "events" },
 };

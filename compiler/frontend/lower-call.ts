@@ -3,8 +3,9 @@
 // packet headers, skb loads). Everything else is reported as unknown.
 
 import { INT_TYPES, sizeOf, type CInt, type CType, type IntName } from "../ctypes.js";
-import type { Value } from "../ir/ir.js";
+import type { Operand, Value } from "../ir/ir.js";
 import { HELPER, SIMPLE_HELPERS } from "./helpers-table.js";
+import { PT_REGS_ARGS, PT_REGS_RET } from "./program-kinds.js";
 import { constEval } from "./const-eval.js";
 import { convert, irTy, type IntVal } from "./int-ops.js";
 import type { ExprLowerer } from "./lower-expr.js";
@@ -48,6 +49,39 @@ export function lowerCall(x: ExprLowerer, e: ts.CallExpression): Val {
     const t = typeArg(x, e);
     return { k: "int", v: { imm: BigInt(sizeOf(t)) }, t: INT_TYPES.u32 };
   }
+  if (name === "getCurrentComm") {
+    expectArgs(x, e, 0);
+    const t: CType = { kind: "array", elem: INT_TYPES.u8, len: 16 };
+    const slot = x.b.slot(16, 8);
+    const buf = x.b.value("ptr");
+    x.b.emit({ op: "stackaddr", dst: buf, slot });
+    x.b.emit({ op: "call", helper: HELPER.get_current_comm, args: [buf, { imm: 16n }], dst: x.b.value("i64") });
+    return { k: "ref", base: buf, off: 0, t, region: "stack" };
+  }
+  if (name === "probeReadKernel" || name === "probeReadUser") {
+    const t = typeArg(x, e);
+    expectArgs(x, e, 1);
+    const addr = convert(x.b, x.int(e.arguments[0]), INT_TYPES.u64);
+    const slot = x.b.slot(sizeOf(t), 8);
+    const buf = x.b.value("ptr");
+    x.b.emit({ op: "stackaddr", dst: buf, slot });
+    const rc = x.b.value("i64");
+    const id = name === "probeReadKernel" ? HELPER.probe_read_kernel : HELPER.probe_read_user;
+    x.b.emit({ op: "call", helper: id, args: [buf, { imm: BigInt(sizeOf(t)) }, addr.v], dst: rc });
+    const again = x.b.value("ptr");
+    x.b.emit({ op: "stackaddr", dst: again, slot });
+    return nullableJoin(x, (ok, bad) => x.b.terminate({ op: "cbr", cond: "ne", width: 64, a: rc, b: { imm: 0n }, then: bad, else: ok }), again, t, "stack");
+  }
+  if (name === "probeReadUserStr" || name === "probeReadKernelStr") {
+    expectArgs(x, e, 2);
+    const dst = x.lower(e.arguments[0]);
+    if (dst.k !== "ref" || dst.t.kind !== "array" || dst.region === "ctx" || dst.region === "packet") x.r.fail("TSBPF2015", e.arguments[0]);
+    const addr = convert(x.b, x.int(e.arguments[1]), INT_TYPES.u64);
+    const rc = x.b.value("i64");
+    const id = name === "probeReadUserStr" ? HELPER.probe_read_user_str : HELPER.probe_read_kernel_str;
+    x.b.emit({ op: "call", helper: id, args: [x.addOff(dst), { imm: BigInt(sizeOf(dst.t)) }, addr.v], dst: rc });
+    return { k: "int", v: rc, t: INT_TYPES.i64 };
+  }
   const h = SIMPLE_HELPERS[name];
   if (h) {
     expectArgs(x, e, 0);
@@ -70,13 +104,17 @@ function typeArg(x: ExprLowerer, e: ts.CallExpression): CType {
   return t;
 }
 
-/** Puts a key or value on the stack (the helpers take pointers) and returns its address. */
-function spill(x: ExprLowerer, t: CType, e: ts.Expression): Value {
+/**
+ * Puts a key, value or event on the stack (helpers take pointers) and returns its address. A struct
+ * already on the stack is passed in place. Temporary slots are recorded in `temps` so the caller can
+ * release them once the helper call is emitted.
+ */
+function spill(x: ExprLowerer, t: CType, e: ts.Expression, temps: number[]): Value {
   const v = ts.isObjectLiteralExpression(e) ? undefined : x.lower(e);
-  // A struct already on the stack is passed in place.
   if (v && v.k === "ref" && v.region === "stack" && sizeOf(v.t) === sizeOf(t)) return x.addOff(v);
   const size = sizeOf(t);
-  const slot = x.b.slot(size, Math.min(8, size >= 8 ? 8 : size >= 4 ? 4 : size >= 2 ? 2 : 1));
+  const slot = x.acquireTemp(size);
+  temps.push(slot);
   const addr = x.b.value("ptr");
   x.b.emit({ op: "stackaddr", dst: addr, slot });
   const dst: RefVal = { k: "ref", base: addr, off: 0, t, region: "stack" };
@@ -98,28 +136,49 @@ function mapMethod(x: ExprLowerer, m: MapInfo, method: string, e: ts.CallExpress
     return dst;
   };
   const args = e.arguments;
+  const temps: number[] = [];
+  const call = (helper: number, argv: Operand[], ty: "ptr" | "i64") => {
+    const dst = x.b.value(ty);
+    x.b.emit({ op: "call", helper, args: argv, dst });
+    x.releaseTemps(temps);
+    return dst;
+  };
+  if (m.shape === "events") {
+    if (method !== "output") x.r.fail("TSBPF1033", e.expression, e.expression.getText());
+    if (m.def.type === 27) {
+      expectArgs(x, e, 1);
+      const data = spill(x, m.value, args[0], temps);
+      const dst = call(HELPER.ringbuf_output, [mapPtr(), data, { imm: BigInt(sizeOf(m.value)) }, { imm: 0n }], "i64");
+      return { k: "int", v: dst, t: INT_TYPES.i64 };
+    }
+    expectArgs(x, e, 2);
+    const ctx = x.lower(args[0]);
+    if (ctx.k !== "ctx" && !(ctx.k === "ref" && ctx.region === "ctx")) x.r.fail("TSBPF2015", args[0]);
+    const data = spill(x, m.value, args[1], temps);
+    const BPF_F_CURRENT_CPU = 0xffffffffn;
+    const dst = call(HELPER.perf_event_output, [x.ctx, mapPtr(), { imm: BPF_F_CURRENT_CPU }, data, { imm: BigInt(sizeOf(m.value)) }], "i64");
+    return { k: "int", v: dst, t: INT_TYPES.i64 };
+  }
   switch (method) {
     case "lookup": {
       expectArgs(x, e, 1);
-      const key = spill(x, m.key, args[0]);
-      const dst = x.b.value("ptr");
-      x.b.emit({ op: "call", helper: HELPER.map_lookup_elem, args: [mapPtr(), key], dst });
+      const key = spill(x, m.key, args[0], temps);
+      const dst = call(HELPER.map_lookup_elem, [mapPtr(), key], "ptr");
       return { k: "nullable", ptr: dst, t: m.valueRef, region: "map" } satisfies NullableVal;
     }
     case "update": {
       if (args.length < 2 || args.length > 3) x.r.fail("TSBPF1035", e);
-      const key = spill(x, m.key, args[0]);
-      const value = spill(x, m.value, args[1]);
+      const key = spill(x, m.key, args[0], temps);
+      const value = spill(x, m.value, args[1], temps);
       const flags = args[2] ? convert(x.b, x.int(args[2]), INT_TYPES.u64).v : { imm: 0n };
-      const dst = x.b.value("i64");
-      x.b.emit({ op: "call", helper: HELPER.map_update_elem, args: [mapPtr(), key, value, flags], dst });
+      const dst = call(HELPER.map_update_elem, [mapPtr(), key, value, flags], "i64");
       return { k: "int", v: dst, t: INT_TYPES.i64 };
     }
     case "delete": {
+      if (m.shape !== "kv") break;
       expectArgs(x, e, 1);
-      const key = spill(x, m.key, args[0]);
-      const dst = x.b.value("i64");
-      x.b.emit({ op: "call", helper: HELPER.map_delete_elem, args: [mapPtr(), key], dst });
+      const key = spill(x, m.key, args[0], temps);
+      const dst = call(HELPER.map_delete_elem, [mapPtr(), key], "i64");
       return { k: "int", v: dst, t: INT_TYPES.i64 };
     }
   }
@@ -129,6 +188,21 @@ function mapMethod(x: ExprLowerer, m: MapInfo, method: string, e: ts.CallExpress
 function ctxMethod(x: ExprLowerer, method: string, e: ts.CallExpression): Val {
   if (method === "header" && x.kind.packet) return packetHeader(x, e);
   if (method === "load" && x.kind.loadRelative) return skbLoad(x, e);
+  const shape = x.kind.ctx.kind;
+  if ((method === "arg" && (shape === "args" || shape === "pt_regs")) || (method === "ret" && shape === "pt_regs")) {
+    let offset = PT_REGS_RET;
+    if (method === "arg") {
+      expectArgs(x, e, 1);
+      const i = constEval(e.arguments[0], x.checker);
+      const max = shape === "pt_regs" ? PT_REGS_ARGS.length : 12;
+      if (i === undefined) x.r.fail("TSBPF2013", e.arguments[0], "the argument index");
+      if (i < 0n || i >= BigInt(max)) x.r.fail("TSBPF2022", e.arguments[0], String(i), max - 1);
+      offset = shape === "pt_regs" ? PT_REGS_ARGS[Number(i)] : Number(i) * 8;
+    } else expectArgs(x, e, 0);
+    const dst = x.b.value("i64");
+    x.b.emit({ op: "load", dst, base: x.ctx, offset, width: 8 });
+    return { k: "int", v: dst, t: INT_TYPES.u64 };
+  }
   x.r.fail("TSBPF1033", e.expression, e.expression.getText());
 }
 

@@ -6,8 +6,8 @@ import { INT_TYPES, sizeOf, type CInt, type CType } from "../ctypes.js";
 import { isImm, type BinOp, type CondOp, type Operand, type Value } from "../ir/ir.js";
 import { constEval } from "./const-eval.js";
 import { commonType, convert, fits, irTy, literalType, parseIntLiteral, promote, wrapConst, type IntVal } from "./int-ops.js";
-import type { ModuleInfo } from "./module-scan.js";
-import type { ProgramKind } from "./program-kinds.js";
+import type { ModuleInfo, ProgramInfo } from "./module-scan.js";
+import { ctxFields, type ProgramKind } from "./program-kinds.js";
 import type { Reporter } from "./reporter.js";
 import { SsaBuilder } from "./ssa-builder.js";
 import { lineCol, ts } from "./ts-adapter.js";
@@ -54,15 +54,35 @@ export class ExprLowerer {
   readonly locals = new Map<ts.Symbol, LocalInfo>();
   ctx!: Value;
 
+  readonly kind: ProgramKind;
+  /** Stack slots for helper arguments (keys, values, events), reused once their call is emitted. */
+  private readonly temps: { slot: number; size: number; busy: boolean }[] = [];
+
   constructor(
     readonly r: Reporter,
     readonly checker: ts.TypeChecker,
     readonly types: TypeMapper,
     readonly mod: ModuleInfo,
-    readonly kind: ProgramKind,
-    name: string,
+    readonly prog: ProgramInfo,
   ) {
-    this.b = new SsaBuilder(name, ["ptr"]);
+    this.kind = prog.kind;
+    this.b = new SsaBuilder(prog.name, ["ptr"]);
+  }
+
+  /** A stack slot of at least `size` bytes (8-aligned) that no pending call is using. */
+  acquireTemp(size: number): number {
+    const free = this.temps.find((t) => !t.busy && t.size >= size);
+    if (free) {
+      free.busy = true;
+      return free.slot;
+    }
+    const slot = this.b.slot(Math.ceil(size / 8) * 8, 8);
+    this.temps.push({ slot, size: Math.ceil(size / 8) * 8, busy: true });
+    return slot;
+  }
+
+  releaseTemps(slots: number[]): void {
+    for (const t of this.temps) if (slots.includes(t.slot)) t.busy = false;
   }
 
   setLoc(node: ts.Node): void {
@@ -70,7 +90,9 @@ export class ExprLowerer {
   }
 
   symbolOf(node: ts.Node): ts.Symbol | undefined {
-    let s = this.checker.getSymbolAtLocation(node);
+    let s = ts.isShorthandPropertyAssignment(node.parent) && node.parent.name === node
+      ? this.checker.getShorthandAssignmentValueSymbol(node.parent)
+      : this.checker.getSymbolAtLocation(node);
     if (s && s.flags & ts.SymbolFlags.Alias) s = this.checker.getAliasedSymbol(s);
     return s;
   }
@@ -97,6 +119,8 @@ export class ExprLowerer {
         return this.identifier(e as ts.Identifier);
       case K.PropertyAccessExpression:
         return this.property(e as ts.PropertyAccessExpression);
+      case K.ElementAccessExpression:
+        return this.element(e as ts.ElementAccessExpression);
       case K.CallExpression:
         return lowerCall(this, e as ts.CallExpression);
       case K.PrefixUnaryExpression:
@@ -156,6 +180,8 @@ export class ExprLowerer {
         return { k: "ref", base: this.materialize(p), off: 0, t: l.t, region: l.region };
       }
       case "ctx":
+        // A tracepoint's context is the record itself: fields are loads at constant offsets of ctx.
+        if (this.prog.ctxType) return { k: "ref", base: this.ctx, off: 0, t: this.prog.ctxType, region: "ctx" };
         return { k: "ctx", v: this.ctx };
       case "stack": {
         const dst = this.b.value("ptr");
@@ -186,6 +212,65 @@ export class ExprLowerer {
     }
     if (obj.k === "ref") return this.fieldRef(obj, name, e);
     this.r.fail("TSBPF2015", e);
+  }
+
+  /**
+   * `arr[i]` on a FixedArray. A constant index is checked here. A variable index is compared with the
+   * length at run time — the check the verifier needs to bound the access; reads outside give 0 and
+   * writes outside are dropped.
+   */
+  private element(e: ts.ElementAccessExpression): Val {
+    const r = this.elementRef(e);
+    if (r.kind === "const") return r.ref.t.kind === "int" ? this.load(r.ref, r.ref.t) : r.ref;
+    const t = r.elem;
+    if (t.kind !== "int") this.r.fail("TSBPF2015", e);
+    return this.guarded(r, (ref) => this.load(ref, t), t);
+  }
+
+  /** Resolves an element access to a reference (constant index) or a pending bounds check. */
+  elementRef(e: ts.ElementAccessExpression):
+    | { kind: "const"; ref: RefVal }
+    | { kind: "var"; arr: RefVal; index: IntVal; elem: CType; len: number } {
+    const obj = this.lower(e.expression);
+    if (obj.k !== "ref" || obj.t.kind !== "array") this.r.fail("TSBPF1012", e);
+    const arr = obj as RefVal & { t: { kind: "array"; elem: CType; len: number } };
+    const esize = sizeOf(arr.t.elem);
+    const c = constEval(e.argumentExpression, this.checker);
+    if (c !== undefined) {
+      if (c < 0n || c >= BigInt(arr.t.len)) this.r.fail("TSBPF2023", e.argumentExpression, String(c), arr.t.len);
+      return { kind: "const", ref: { ...arr, off: arr.off + Number(c) * esize, t: arr.t.elem } };
+    }
+    if (arr.region === "packet") this.r.fail("TSBPF2024", e.argumentExpression);
+    const index = convert(this.b, this.int(e.argumentExpression), INT_TYPES.u32);
+    return { kind: "var", arr, index, elem: arr.t.elem, len: arr.t.len };
+  }
+
+  /** Runs `body` on the element's reference only when the index is in range; 0 otherwise. */
+  guarded(r: { arr: RefVal; index: IntVal; elem: CType; len: number }, body: (ref: RefVal) => IntVal | void, t?: CInt): IntVal {
+    const inB = this.b.newBlock();
+    const outB = this.b.newBlock();
+    const join = this.b.newBlock();
+    this.branch("ult", 32, r.index.v, { imm: BigInt(r.len) }, inB, outB);
+    this.b.seal(inB);
+    this.b.seal(outB);
+    this.b.switchTo(inB);
+    const idx64 = this.b.value("i64");
+    this.b.emit({ op: "zext", dst: idx64, a: r.index.v });
+    const scaled = this.b.value("i64");
+    this.b.emit({ op: "bin", kind: "mul", dst: scaled, a: idx64, b: { imm: BigInt(sizeOf(r.elem)) } });
+    const p = this.b.value("ptr");
+    this.b.emit({ op: "ptradd", dst: p, base: this.addOff(r.arr), offset: scaled });
+    const v = body({ ...r.arr, base: p, off: 0, t: r.elem });
+    this.b.jump(join);
+    const inEnd = this.b.current;
+    this.b.switchTo(outB);
+    this.b.jump(join);
+    this.b.seal(join);
+    this.b.switchTo(join);
+    if (!v || !t) return { k: "int", v: { imm: 0n }, t: INT_TYPES.i32 };
+    const dst = this.b.value(irTy(t));
+    this.b.func.blocks.find((x) => x.id === join)!.phis.push({ dst, incoming: [{ block: inEnd, value: v.v }, { block: outB, value: { imm: 0n } }] });
+    return { k: "int", v: dst, t };
   }
 
   /** Reads a field: integers are loaded, structs and arrays stay references. */
@@ -221,7 +306,7 @@ export class ExprLowerer {
       this.b.emit({ op: "bin", kind: "sub", dst: d, a: end, b: data });
       return convert(this.b, { k: "int", v: d, t: INT_TYPES.u64 }, INT_TYPES.u32);
     }
-    const f = this.kind.fields[name];
+    const f = ctxFields(this.kind)[name];
     if (!f) this.r.fail("TSBPF2008", node, name, this.kind.ctxName);
     const t = f.size === 8 ? INT_TYPES.u64 : INT_TYPES.u32;
     const dst = this.b.value(irTy(t));
@@ -338,9 +423,22 @@ export class ExprLowerer {
       }
       this.r.fail("TSBPF2010", target, target.text);
     }
+    if (ts.isElementAccessExpression(target)) {
+      const r = this.elementRef(target);
+      const write = (ref: RefVal): IntVal => {
+        if (ref.t.kind !== "int") this.r.fail("TSBPF2015", target);
+        const t = ref.t;
+        const v = this.asInt(compute(lazyInt(() => this.load(ref, t))), node);
+        this.store(ref, t, v);
+        return convert(this.b, v, t);
+      };
+      if (r.kind === "const") return write(r.ref);
+      this.guarded(r, write);
+      return { k: "int", v: { imm: 0n }, t: INT_TYPES.i32 };
+    }
     if (ts.isPropertyAccessExpression(target)) {
       const obj = this.lower(target.expression);
-      if (obj.k === "ctx") this.r.fail("TSBPF2010", target, target.getText());
+      if (obj.k === "ctx") return this.assignCtxField(target, compute, node);
       const ref: RefVal | undefined =
         obj.k === "ref" ? obj : obj.k === "nullable" ? { k: "ref", base: this.materialize(obj.ptr), off: 0, t: obj.t, region: obj.region } : undefined;
       if (!ref || ref.t.kind !== "struct") this.r.fail("TSBPF2015", target);
@@ -353,6 +451,18 @@ export class ExprLowerer {
       return convert(this.b, v, f.type);
     }
     this.r.fail("TSBPF2010", target, target.getText());
+  }
+
+  /** Writes a writable context field (e.g. __sk_buff.mark in TC programs). */
+  private assignCtxField(target: ts.PropertyAccessExpression, compute: (old: IntVal) => Val, node: ts.Node): Val {
+    const f = ctxFields(this.kind)[target.name.text];
+    if (!f) this.r.fail("TSBPF2008", target.name, target.name.text, this.kind.ctxName);
+    if (!f.writable) this.r.fail("TSBPF2010", target, target.getText());
+    const t = f.size === 8 ? INT_TYPES.u64 : INT_TYPES.u32;
+    const v = convert(this.b, this.asInt(compute(lazyInt(() => this.ctxField(target.name.text, target))), node), t);
+    // The verifier forbids immediate stores (BPF_ST) into the context: store from a register.
+    this.b.emit({ op: "store", base: this.ctx, offset: f.offset, width: f.size, value: this.materialize(v.v, irTy(t)) });
+    return v;
   }
 
   /** A reference as a single pointer value (adds its constant offset). */
@@ -466,6 +576,16 @@ export class ExprLowerer {
     this.branch(ty.signed ? cmp.s : cmp.u, ty.size === 8 ? 64 : 32, x.v, y.v, t, f);
   }
 
+  /** Branches on `subject == value` with the comparison typed like `subject === <literal>`. */
+  compareWith(subject: IntVal, value: bigint, node: ts.Node, t: number, f: number): void {
+    const lit: IntVal = { k: "int", v: { imm: value }, t: literalType(value), literal: true };
+    const ty = fits(value, promote(subject.t)) ? promote(subject.t) : commonType(subject.t, lit.t);
+    const x = convert(this.b, subject, ty);
+    const y = convert(this.b, lit, ty);
+    void node;
+    this.branch("eq", ty.size === 8 ? 64 : 32, x.v, y.v, t, f);
+  }
+
   branch(cond: CondOp, width: 32 | 64, a: Operand, b: Operand, t: number, f: number): void {
     if (isImm(a) && isImm(b)) return this.b.jump(evalCond(cond, width, a.imm, b.imm) ? t : f);
     if (isImm(a)) return this.branch(SWAP[cond], width, b, a, t, f);
@@ -476,6 +596,7 @@ export class ExprLowerer {
 
   /** Writes an integer or struct value into memory at `dst` (a stack slot, map value, ...). */
   writeValue(dst: RefVal, t: CType, e: ts.Expression): void {
+    if (this.isZeroCall(e)) return this.zero(dst, sizeOf(t));
     if (t.kind === "int") return this.store({ ...dst, t }, t, this.int(e));
     if (ts.isObjectLiteralExpression(e)) return this.writeObject(dst, t, e);
     const v = this.lower(e);
@@ -499,6 +620,7 @@ export class ExprLowerer {
       if (!f) this.r.fail("TSBPF1015", p);
       const fdst: RefVal = { ...dst, off: dst.off + f.offset, t: f.type };
       const init = ts.isPropertyAssignment(p) ? p.initializer : p.name;
+      if (this.isZeroCall(init)) continue; // the whole struct was zero-filled first
       if (f.type.kind === "int") {
         const v = this.int(init);
         if (isImm(v.v) && wrapConst(v.v.imm, f.type) === 0n) continue; // already zero
@@ -509,6 +631,13 @@ export class ExprLowerer {
         this.writeValue(fdst, f.type, init);
       }
     }
+  }
+
+  /** `zero<T>()` from stdlib. */
+  isZeroCall(e: ts.Expression): boolean {
+    if (!ts.isCallExpression(e) || !ts.isIdentifier(e.expression)) return false;
+    const sym = this.symbolOf(e.expression);
+    return !!sym && sym.getName() === "zero" && this.types.isStdlibSymbol(sym);
   }
 
   zero(dst: RefVal, size: number): void {

@@ -1,7 +1,7 @@
 // Lowers a program's body: locals, if/else, bounded for loops with break/continue, returns.
 // Produces one IR function per program; the ctx pointer is its only parameter.
 
-import { INT_TYPES, type CType } from "../ctypes.js";
+import { sizeOf, type CType } from "../ctypes.js";
 import type { Func } from "../ir/ir.js";
 import { constEval } from "./const-eval.js";
 import { convert, irTy, type IntVal } from "./int-ops.js";
@@ -16,15 +16,18 @@ const K = ts.SyntaxKind;
 
 interface LoopTargets {
   brk: number;
+  /** Block `continue` goes to; -1 where continue is not allowed (a labelled block). */
   cont: number;
+  label?: string;
+  /** A switch or labelled block: plain `break` leaves it, plain `continue` skips it. */
+  isSwitch?: boolean;
 }
 
 export class FunctionLowerer extends ExprLowerer {
   private readonly loops: LoopTargets[] = [];
-  private readonly retType = INT_TYPES.i32;
 
-  constructor(r: Reporter, checker: ts.TypeChecker, types: TypeMapper, mod: ModuleInfo, private readonly prog: ProgramInfo) {
-    super(r, checker, types, mod, prog.kind, prog.name);
+  constructor(r: Reporter, checker: ts.TypeChecker, types: TypeMapper, mod: ModuleInfo, prog: ProgramInfo) {
+    super(r, checker, types, mod, prog);
   }
 
   lowerProgram(): Func {
@@ -73,6 +76,26 @@ export class FunctionLowerer extends ExprLowerer {
         return this.ifStatement(s as ts.IfStatement);
       case K.ForStatement:
         return this.forStatement(s as ts.ForStatement);
+      case K.WhileStatement:
+      case K.DoStatement:
+        return this.whileStatement(s as ts.WhileStatement | ts.DoStatement);
+      case K.SwitchStatement:
+        return this.switchStatement(s as ts.SwitchStatement);
+      case K.LabeledStatement: {
+        const l = s as ts.LabeledStatement;
+        const label = l.label.text;
+        if (ts.isForStatement(l.statement)) return this.forStatement(l.statement, label);
+        if (ts.isWhileStatement(l.statement) || ts.isDoStatement(l.statement)) return this.whileStatement(l.statement, label);
+        if (ts.isSwitchStatement(l.statement)) return this.switchStatement(l.statement, label);
+        const exit = this.b.newBlock();
+        this.loops.push({ brk: exit, cont: -1, label, isSwitch: true });
+        this.stmt(l.statement);
+        this.loops.pop();
+        this.b.jump(exit);
+        this.b.seal(exit);
+        this.b.switchTo(exit);
+        return;
+      }
       case K.ReturnStatement: {
         const e = (s as ts.ReturnStatement).expression;
         if (!e) this.r.fail("TSBPF2017", s);
@@ -80,16 +103,20 @@ export class FunctionLowerer extends ExprLowerer {
       }
       case K.BreakStatement:
       case K.ContinueStatement: {
-        const loop = this.loops[this.loops.length - 1];
-        if (!loop) this.r.fail("TSBPF1035", s);
-        return this.b.jump(s.kind === K.BreakStatement ? loop.brk : loop.cont);
+        const jump = s as ts.BreakStatement | ts.ContinueStatement;
+        const isBreak = s.kind === K.BreakStatement;
+        const label = jump.label?.text;
+        const target = [...this.loops].reverse().find((l) => (label ? l.label === label : isBreak || !l.isSwitch));
+        const to = target && (isBreak ? target.brk : target.cont);
+        if (to === undefined || to < 0) this.r.fail("TSBPF1035", s);
+        return this.b.jump(to);
       }
     }
     this.r.fail("TSBPF1035", s);
   }
 
   private ret(e: ts.Expression): void {
-    const v = convert(this.b, this.int(e), this.retType);
+    const v = convert(this.b, this.int(e), this.prog.kind.ret);
     this.b.terminate({ op: "ret", value: v.v });
   }
 
@@ -111,6 +138,21 @@ export class FunctionLowerer extends ExprLowerer {
       return;
     }
     const init = d.initializer;
+    if (this.isZeroCall(init)) {
+      const t = this.types.memType(declaredTs);
+      if (!t || t.kind === "int") {
+        const it = declaredInt ?? this.r.fail("TSBPF2002", d.name, d.name.text);
+        this.locals.set(sym, { kind: "int", t: it, mutable });
+        this.b.writeVar(sym, { imm: 0n });
+        return;
+      }
+      const slot = this.b.slot(sizeOf(t), Math.min(8, Math.max(1, t.kind === "struct" ? t.align : 8)));
+      this.locals.set(sym, { kind: "stack", t, slot });
+      const addr = this.b.value("ptr");
+      this.b.emit({ op: "stackaddr", dst: addr, slot });
+      this.zero({ k: "ref", base: addr, off: 0, t, region: "stack" }, sizeOf(t));
+      return;
+    }
     if (ts.isObjectLiteralExpression(init)) {
       const t = this.types.memType(declaredTs);
       if (!t || t.kind !== "struct") this.r.fail("TSBPF1015", init);
@@ -185,14 +227,13 @@ export class FunctionLowerer extends ExprLowerer {
    * constant A, N and k, and no other writes to i. The verifier then proves termination by walking
    * each iteration with i's exact value.
    */
-  private forStatement(s: ts.ForStatement): void {
-    const counter = this.checkBoundedLoop(s);
+  private forStatement(s: ts.ForStatement, label?: string): void {
+    this.checkBoundedFor(s);
     if (ts.isVariableDeclarationList(s.initializer!)) {
       for (const d of s.initializer.declarations) this.declare(d, true);
     } else {
       this.lower(s.initializer as ts.Expression);
     }
-    void counter;
     const header = this.b.newBlock();
     const body = this.b.newBlock();
     const latch = this.b.newBlock();
@@ -202,7 +243,7 @@ export class FunctionLowerer extends ExprLowerer {
     this.cond(s.condition!, body, exit);
     this.b.seal(body);
     this.b.switchTo(body);
-    this.loops.push({ brk: exit, cont: latch });
+    this.loops.push({ brk: exit, cont: latch, label });
     this.stmt(s.statement);
     this.loops.pop();
     this.b.jump(latch);
@@ -216,7 +257,71 @@ export class FunctionLowerer extends ExprLowerer {
     this.b.switchTo(exit);
   }
 
-  private checkBoundedLoop(s: ts.ForStatement): ts.Symbol {
+  /**
+   * `while (i < N) { ...; i++; }` and `do { ...; i++; } while (i < N)`: the same counted shape as a
+   * for loop, with the counter stepped by top-level statements of the body and no `continue` (which
+   * could skip the step).
+   */
+  private whileStatement(s: ts.WhileStatement | ts.DoStatement, label?: string): void {
+    this.checkBoundedWhile(s);
+    const header = this.b.newBlock();
+    const body = this.b.newBlock();
+    const exit = this.b.newBlock();
+    this.b.jump(ts.isDoStatement(s) ? body : header);
+    this.b.switchTo(header);
+    this.setLoc(s.expression);
+    this.cond(s.expression, body, exit);
+    this.b.switchTo(body);
+    this.loops.push({ brk: exit, cont: header, label });
+    this.stmt(s.statement);
+    this.loops.pop();
+    this.b.jump(header);
+    this.b.seal(body);
+    this.b.seal(header);
+    this.b.seal(exit);
+    this.b.switchTo(exit);
+  }
+
+  /** switch: a chain of compares; cases fall through like C's; `break` leaves the switch. */
+  private switchStatement(s: ts.SwitchStatement, label?: string): void {
+    const subject = this.int(s.expression);
+    const exit = this.b.newBlock();
+    const clauses = s.caseBlock.clauses;
+    const bodies = clauses.map(() => this.b.newBlock());
+    let defaultBody = exit;
+    for (let i = 0; i < clauses.length; i++) {
+      const c = clauses[i];
+      if (ts.isDefaultClause(c)) {
+        defaultBody = bodies[i];
+        continue;
+      }
+      const v = constEval(c.expression, this.checker);
+      if (v === undefined) this.r.fail("TSBPF2013", c.expression, "a case label");
+      const next = this.b.newBlock();
+      this.setLoc(c);
+      this.compareWith(subject, v, c.expression, bodies[i], next);
+      this.b.seal(next);
+      this.b.switchTo(next);
+    }
+    this.b.jump(defaultBody);
+    this.loops.push({ brk: exit, cont: this.innerContinue(), label, isSwitch: true });
+    for (let i = 0; i < clauses.length; i++) {
+      this.b.seal(bodies[i]);
+      this.b.switchTo(bodies[i]);
+      for (const st of clauses[i].statements) this.stmt(st);
+      this.b.jump(i + 1 < clauses.length ? bodies[i + 1] : exit); // fall through
+    }
+    this.loops.pop();
+    this.b.seal(exit);
+    this.b.switchTo(exit);
+  }
+
+  private innerContinue(): number {
+    for (let i = this.loops.length - 1; i >= 0; i--) if (!this.loops[i].isSwitch) return this.loops[i].cont;
+    return -1;
+  }
+
+  private checkBoundedFor(s: ts.ForStatement): void {
     const fail = (): never => this.r.fail("TSBPF2001", s.condition ?? s);
     const init = s.initializer;
     if (!init || !s.condition || !s.incrementor) fail();
@@ -231,32 +336,67 @@ export class FunctionLowerer extends ExprLowerer {
       counterName = init.left;
     } else fail();
     const counter = this.symbolOf(counterName!) ?? fail();
-    const isCounter = (e: ts.Node) => ts.isIdentifier(e) && this.symbolOf(e) === counter;
-    const c = s.condition!;
-    const relational = [K.LessThanToken, K.LessThanEqualsToken, K.GreaterThanToken, K.GreaterThanEqualsToken, K.ExclamationEqualsEqualsToken, K.ExclamationEqualsToken];
-    if (!ts.isBinaryExpression(c) || !relational.includes(c.operatorToken.kind)) fail();
-    const cb = c as ts.BinaryExpression;
-    const bound = isCounter(cb.left) ? cb.right : isCounter(cb.right) ? cb.left : fail();
-    if (constEval(bound, this.checker) === undefined) fail();
-    const inc = s.incrementor!;
-    const okInc =
-      ((ts.isPostfixUnaryExpression(inc) || ts.isPrefixUnaryExpression(inc)) && isCounter(inc.operand)) ||
-      (ts.isBinaryExpression(inc) &&
-        (inc.operatorToken.kind === K.PlusEqualsToken || inc.operatorToken.kind === K.MinusEqualsToken) &&
-        isCounter(inc.left) && constEval(inc.right, this.checker) !== undefined);
-    if (!okInc) fail();
-    // No other writes to the counter inside the body.
+    this.checkCondition(s.condition!, counter, fail);
+    if (!this.isStep(s.incrementor!, counter)) fail();
+    this.noWrites(s.statement, counter);
+  }
+
+  private checkBoundedWhile(s: ts.WhileStatement | ts.DoStatement): void {
+    const fail = (): never => this.r.fail("TSBPF2001", s.expression);
+    const c = s.expression;
+    if (!ts.isBinaryExpression(c)) fail();
+    const b = c as ts.BinaryExpression;
+    const counterNode = ts.isIdentifier(b.left) && constEval(b.right, this.checker) !== undefined ? b.left
+      : ts.isIdentifier(b.right) && constEval(b.left, this.checker) !== undefined ? b.right : fail();
+    const counter = this.symbolOf(counterNode) ?? fail();
+    const l = this.locals.get(counter);
+    if (!l || l.kind !== "int") fail();
+    this.checkCondition(c, counter, fail);
+    const body = ts.isBlock(s.statement) ? s.statement.statements : [s.statement];
+    const steps = body.filter((st) => ts.isExpressionStatement(st) && this.isStep(st.expression, counter));
+    if (steps.length === 0) fail();
     const visit = (n: ts.Node): void => {
-      if (ts.isBinaryExpression(n) && n.operatorToken.kind >= K.FirstAssignment && n.operatorToken.kind <= K.LastAssignment && isCounter(n.left)) {
-        this.r.fail("TSBPF2001", n);
-      }
-      if ((ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) && (n.operator === K.PlusPlusToken || n.operator === K.MinusMinusToken) && isCounter(n.operand)) {
-        this.r.fail("TSBPF2001", n);
-      }
+      if (ts.isContinueStatement(n)) this.r.fail("TSBPF2001", n);
+      if (ts.isFunctionLike(n)) return;
       ts.forEachChild(n, visit);
     };
     visit(s.statement);
-    return counter;
+    for (const st of body) if (!steps.includes(st)) this.noWrites(st, counter);
+  }
+
+  private checkCondition(c: ts.Expression, counter: ts.Symbol, fail: () => never): void {
+    const relational = [K.LessThanToken, K.LessThanEqualsToken, K.GreaterThanToken, K.GreaterThanEqualsToken, K.ExclamationEqualsEqualsToken, K.ExclamationEqualsToken];
+    if (!ts.isBinaryExpression(c) || !relational.includes(c.operatorToken.kind)) fail();
+    const cb = c as ts.BinaryExpression;
+    const isCounter = (e: ts.Node) => ts.isIdentifier(e) && this.symbolOf(e) === counter;
+    const bound = isCounter(cb.left) ? cb.right : isCounter(cb.right) ? cb.left : fail();
+    if (constEval(bound, this.checker) === undefined) fail();
+  }
+
+  private isStep(inc: ts.Expression, counter: ts.Symbol): boolean {
+    const isCounter = (e: ts.Node) => ts.isIdentifier(e) && this.symbolOf(e) === counter;
+    return (
+      ((ts.isPostfixUnaryExpression(inc) || ts.isPrefixUnaryExpression(inc)) &&
+        (inc.operator === K.PlusPlusToken || inc.operator === K.MinusMinusToken) && isCounter(inc.operand)) ||
+      (ts.isBinaryExpression(inc) &&
+        (inc.operatorToken.kind === K.PlusEqualsToken || inc.operatorToken.kind === K.MinusEqualsToken) &&
+        isCounter(inc.left) && constEval(inc.right, this.checker) !== undefined)
+    );
+  }
+
+  /** Reports any write to the loop counter inside `n`. */
+  private noWrites(n: ts.Node, counter: ts.Symbol): void {
+    const isCounter = (e: ts.Node) => ts.isIdentifier(e) && this.symbolOf(e) === counter;
+    const visit = (x: ts.Node): void => {
+      if (ts.isBinaryExpression(x) && x.operatorToken.kind >= K.FirstAssignment && x.operatorToken.kind <= K.LastAssignment && isCounter(x.left)) {
+        this.r.fail("TSBPF2001", x);
+      }
+      if ((ts.isPrefixUnaryExpression(x) || ts.isPostfixUnaryExpression(x)) && (x.operator === K.PlusPlusToken || x.operator === K.MinusMinusToken) && isCounter(x.operand)) {
+        this.r.fail("TSBPF2001", x);
+      }
+      ts.forEachChild(x, visit);
+    };
+    visit(n);
   }
 }
 

@@ -1,7 +1,7 @@
 // Reads a .bpf.ts file's module level: maps (`const m = new HashMap<K, V>(n)`), programs
 // (`export const p = xdp(ctx => ...)`), compile-time constants, and the LICENSE string.
 
-import type { CStruct, CType } from "../ctypes.js";
+import { INT_TYPES, type CStruct, type CType } from "../ctypes.js";
 import type { MapDef } from "../object/model.js";
 import { MAP_CLASSES } from "./helpers-table.js";
 import { PROGRAM_KINDS, type ProgramKind } from "./program-kinds.js";
@@ -17,12 +17,16 @@ export interface MapInfo {
   /** What a lookup returns a reference to (a Cell struct around scalar values). */
   valueRef: CType;
   value: CType;
-  u32Key: boolean;
+  shape: "kv" | "array" | "events";
 }
 
 export interface ProgramInfo {
   name: string;
   kind: ProgramKind;
+  /** libbpf section, e.g. "xdp" or "tp/syscalls/sys_enter_execve". */
+  section: string;
+  /** The record type of a tracepoint's context. */
+  ctxType?: CType;
   fn: ts.ArrowFunction;
   decl: ts.VariableDeclaration;
 }
@@ -61,8 +65,10 @@ export function scanModule(sf: ts.SourceFile, checker: ts.TypeChecker, types: Ty
         const callee = resolveStdlib(init.expression, checker, types);
         const kind = callee ? PROGRAM_KINDS[callee] : undefined;
         if (!kind) continue; // lowering reports what it cannot evaluate
-        const fn = init.arguments[0];
-        if (init.arguments.length !== 1 || !fn || !ts.isArrowFunction(fn)) {
+        const args = init.arguments;
+        const fn = args[kind.nameArgs];
+        const names = args.slice(0, kind.nameArgs);
+        if (args.length !== kind.nameArgs + 1 || !fn || !ts.isArrowFunction(fn) || !names.every(ts.isStringLiteral)) {
           r.report("TSBPF2019", init, kind.wrapper);
           continue;
         }
@@ -70,7 +76,18 @@ export function scanModule(sf: ts.SourceFile, checker: ts.TypeChecker, types: Ty
           r.report("TSBPF2007", d.name, name, kind.wrapper);
           continue;
         }
-        info.programs.push({ name, kind, fn, decl: d });
+        let ctxType: CType | undefined;
+        if (kind.ctx.kind === "typed") {
+          const targ = init.typeArguments?.[0];
+          const t = targ ? types.memType(checker.getTypeFromTypeNode(targ)) : undefined;
+          if (!t || t.kind !== "struct") {
+            r.report("TSBPF2009", targ ?? init, targ?.getText() ?? "(missing type argument)");
+            continue;
+          }
+          ctxType = t;
+        }
+        const section = kind.section(names.map((n) => (n as ts.StringLiteral).text));
+        info.programs.push({ name, kind, fn, decl: d, section, ctxType });
       }
     }
   }
@@ -85,7 +102,7 @@ function scanMap(name: string, e: ts.NewExpression, checker: ts.TypeChecker, typ
     return undefined;
   }
   const targs = e.typeArguments ?? [];
-  const want = mc.u32Key ? 1 : 2;
+  const want = mc.shape === "kv" ? 2 : 1;
   if (targs.length !== want) {
     r.report("TSBPF2005", e, `${cls} needs ${want} explicit type argument${want > 1 ? "s" : ""}`);
     return undefined;
@@ -97,24 +114,40 @@ function scanMap(name: string, e: ts.NewExpression, checker: ts.TypeChecker, typ
       return undefined;
     }
   }
-  const key: CType = mc.u32Key ? { kind: "int", name: "u32", size: 4, signed: false } : argTypes[0]!;
+  const u32 = INT_TYPES.u32;
+  const key: CType = mc.shape === "kv" ? argTypes[0]! : u32;
   const value = argTypes[argTypes.length - 1]!;
-  const max = e.arguments?.[0] ? constEval(e.arguments[0], checker) : undefined;
-  if (max === undefined || max <= 0n || max > 0xffffffffn) {
-    r.report("TSBPF2005", e.arguments?.[0] ?? e, "maxEntries must be a positive constant");
+  const args = e.arguments ?? [];
+  // Perf event arrays default to one entry per CPU (libbpf fills in max_entries = 0).
+  const max = args[0] ? constEval(args[0], checker) : mc.type === 4 ? 0n : undefined;
+  if (max === undefined || max < 0n || max > 0xffffffffn || (max === 0n && mc.type !== 4)) {
+    r.report("TSBPF2005", args[0] ?? e, "maxEntries must be a positive constant");
     return undefined;
   }
-  const flags = e.arguments?.[1] ? constEval(e.arguments[1], checker) : 0n;
+  if (mc.type === 27 && (max < 4096n || (max & (max - 1n)) !== 0n)) {
+    r.report("TSBPF2005", args[0] ?? e, "a ring buffer's size must be a power of two and at least 4096 bytes");
+    return undefined;
+  }
+  const flags = args[1] ? constEval(args[1], checker) : 0n;
   if (flags === undefined) {
-    r.report("TSBPF2013", e.arguments![1], "map flags");
+    r.report("TSBPF2013", args[1], "map flags");
     return undefined;
   }
+  const events = mc.shape === "events";
   return {
-    def: { name, type: mc.type, key, value, maxEntries: Number(max), flags: Number(flags) },
+    def: {
+      name,
+      type: mc.type,
+      // Ring buffers carry no key/value; perf event arrays have u32 -> u32 (CPU -> perf fd).
+      key: events ? (mc.type === 4 ? u32 : undefined) : key,
+      value: events ? (mc.type === 4 ? u32 : undefined) : value,
+      maxEntries: Number(max),
+      flags: Number(flags),
+    },
     key,
     value,
     valueRef: value.kind === "int" ? cell(value) : value,
-    u32Key: mc.u32Key,
+    shape: mc.shape,
   };
 }
 

@@ -1,59 +1,104 @@
-// One record per program wrapper in stdlib: its libbpf section, the context struct's readable
-// fields (offset and size as the kernel's uapi headers lay them out) and how packet access works.
-// Adding a program kind touches this file only (plus its declaration in stdlib/bpf.d.ts).
+// One record per program wrapper in stdlib: its libbpf section (built from the wrapper's string
+// arguments), how the body sees its context, and the context's readable/writable fields (offset and
+// size as the kernel's uapi headers lay them out). Adding a program kind touches this file only
+// (plus its declaration in stdlib/bpf.d.ts).
+
+import { INT_TYPES, type CInt } from "../ctypes.js";
 
 export interface CtxField {
   offset: number;
   size: 4 | 8;
+  writable?: boolean;
 }
+
+export type CtxShape =
+  /** Named fields of a kernel struct (xdp_md, __sk_buff). */
+  | { kind: "fields"; fields: Record<string, CtxField> }
+  /** The context is a struct the user declares (tracepoint records), given as the type argument. */
+  | { kind: "typed" }
+  /** An array of u64 arguments (raw tracepoints, tp_btf, fentry/fexit, LSM): ctx.arg(i). */
+  | { kind: "args" }
+  /** struct pt_regs (kprobes, uprobes): ctx.arg(i) maps to the calling convention's registers. */
+  | { kind: "pt_regs" };
 
 export interface ProgramKind {
   /** Wrapper function name in stdlib. */
   wrapper: string;
-  /** libbpf section name. */
-  section: string;
+  /** Number of leading string-literal arguments (attach point) before the callback. */
+  nameArgs: number;
+  /** libbpf section name from those arguments. */
+  section(args: string[]): string;
   /** Name of the context interface in stdlib (for messages). */
   ctxName: string;
-  /** Kernel struct the context pointer points to (BTF of the ctx parameter). */
-  ctxStruct: string;
-  fields: Record<string, CtxField>;
+  ctx: CtxShape;
   /** Offsets of the packet data/data_end pointers, for direct packet access (XDP, TC). */
   packet?: { data: number; dataEnd: number };
-  /** Packet copies through bpf_skb_load_bytes_relative (socket filters). */
+  /** Packet copies through bpf_skb_load_bytes_relative (socket filters, TC, cgroup skb). */
   loadRelative?: boolean;
+  ret: CInt;
 }
 
+// struct __sk_buff, as programs attached to sockets, TC and cgroups see it.
+const SKB_FIELDS: Record<string, CtxField> = {
+  len: { offset: 0, size: 4 },
+  pkt_type: { offset: 4, size: 4 },
+  mark: { offset: 8, size: 4 },
+  queue_mapping: { offset: 12, size: 4 },
+  protocol: { offset: 16, size: 4 },
+  vlan_present: { offset: 20, size: 4 },
+  vlan_tci: { offset: 24, size: 4 },
+  vlan_proto: { offset: 28, size: 4 },
+  priority: { offset: 32, size: 4 },
+  ingress_ifindex: { offset: 36, size: 4 },
+  ifindex: { offset: 40, size: 4 },
+  tc_index: { offset: 44, size: 4 },
+  hash: { offset: 68, size: 4 },
+  tc_classid: { offset: 72, size: 4 },
+};
+
+const writable = (f: Record<string, CtxField>, names: string[]) =>
+  Object.fromEntries(Object.entries(f).map(([k, v]) => [k, names.includes(k) ? { ...v, writable: true } : v]));
+
+/** Offsets of the x86-64 argument registers in struct pt_regs (di, si, dx, cx, r8, r9), and ax. */
+export const PT_REGS_ARGS = [112, 104, 96, 88, 72, 64];
+export const PT_REGS_RET = 80;
+
+const simple = (wrapper: string, section: string, ctxName: string, ctx: CtxShape, extra: Partial<ProgramKind> = {}): ProgramKind => ({
+  wrapper, nameArgs: 0, section: () => section, ctxName, ctx, ret: INT_TYPES.i32, ...extra,
+});
+
+const named = (wrapper: string, nameArgs: number, section: (a: string[]) => string, ctxName: string, ctx: CtxShape): ProgramKind => ({
+  wrapper, nameArgs, section, ctxName, ctx, ret: INT_TYPES.i32,
+});
+
 export const PROGRAM_KINDS: Record<string, ProgramKind> = {
-  xdp: {
-    wrapper: "xdp",
-    section: "xdp",
-    ctxName: "XdpContext",
-    ctxStruct: "xdp_md",
+  xdp: simple("xdp", "xdp", "XdpContext", {
+    kind: "fields",
     fields: {
       ingress_ifindex: { offset: 12, size: 4 },
       rx_queue_index: { offset: 16, size: 4 },
       egress_ifindex: { offset: 20, size: 4 },
     },
-    packet: { data: 0, dataEnd: 4 },
-  },
-  socketFilter: {
-    wrapper: "socketFilter",
-    section: "socket",
-    ctxName: "SkBuffContext",
-    ctxStruct: "__sk_buff",
-    fields: {
-      len: { offset: 0, size: 4 },
-      pkt_type: { offset: 4, size: 4 },
-      mark: { offset: 8, size: 4 },
-      queue_mapping: { offset: 12, size: 4 },
-      protocol: { offset: 16, size: 4 },
-      vlan_present: { offset: 20, size: 4 },
-      vlan_tci: { offset: 24, size: 4 },
-      priority: { offset: 32, size: 4 },
-      ingress_ifindex: { offset: 36, size: 4 },
-      ifindex: { offset: 40, size: 4 },
-      hash: { offset: 68, size: 4 },
-    },
-    loadRelative: true,
-  },
+  }, { packet: { data: 0, dataEnd: 4 } }),
+  socketFilter: simple("socketFilter", "socket", "SkBuffContext", { kind: "fields", fields: SKB_FIELDS }, { loadRelative: true, ret: INT_TYPES.u32 }),
+  tc: simple("tc", "tc", "TcContext", {
+    kind: "fields",
+    fields: writable(SKB_FIELDS, ["mark", "priority", "tc_index", "tc_classid", "queue_mapping"]),
+  }, { packet: { data: 76, dataEnd: 80 }, loadRelative: true }),
+  cgroupSkb: named("cgroupSkb", 1, ([dir]) => `cgroup_skb/${dir}`, "CgroupSkbContext", { kind: "fields", fields: SKB_FIELDS }),
+  tracepoint: named("tracepoint", 2, ([cat, name]) => `tp/${cat}/${name}`, "tracepoint record", { kind: "typed" }),
+  rawTracepoint: named("rawTracepoint", 1, ([name]) => `raw_tp/${name}`, "ArgsContext", { kind: "args" }),
+  tpBtf: named("tpBtf", 1, ([name]) => `tp_btf/${name}`, "ArgsContext", { kind: "args" }),
+  fentry: named("fentry", 1, ([fn]) => `fentry/${fn}`, "ArgsContext", { kind: "args" }),
+  fexit: named("fexit", 1, ([fn]) => `fexit/${fn}`, "ArgsContext", { kind: "args" }),
+  lsm: named("lsm", 1, ([hook]) => `lsm/${hook}`, "ArgsContext", { kind: "args" }),
+  kprobe: named("kprobe", 1, ([fn]) => `kprobe/${fn}`, "PtRegsContext", { kind: "pt_regs" }),
+  kretprobe: named("kretprobe", 1, ([fn]) => `kretprobe/${fn}`, "PtRegsContext", { kind: "pt_regs" }),
+  uprobe: named("uprobe", 2, ([path, fn]) => `uprobe/${path}:${fn}`, "PtRegsContext", { kind: "pt_regs" }),
+  uretprobe: named("uretprobe", 2, ([path, fn]) => `uretprobe/${path}:${fn}`, "PtRegsContext", { kind: "pt_regs" }),
 };
+
+/** Context fields of a kind (empty for kinds without named fields). */
+export function ctxFields(k: ProgramKind): Record<string, CtxField> {
+  return k.ctx.kind === "fields" ? k.ctx.fields : {};
+}

@@ -11,16 +11,14 @@ const K = ts.SyntaxKind;
 /** Statements allowed inside a program body. */
 const BODY_STATEMENTS = new Set([
   K.VariableStatement, K.ExpressionStatement, K.IfStatement, K.ForStatement, K.ReturnStatement,
-  K.Block, K.BreakStatement, K.ContinueStatement, K.EmptyStatement,
+  K.Block, K.BreakStatement, K.ContinueStatement, K.EmptyStatement, K.WhileStatement, K.DoStatement,
+  K.SwitchStatement, K.LabeledStatement,
 ]);
 
 const UNSUPPORTED_NODES: Partial<Record<ts.SyntaxKind, [DiagnosticCode, string?]>> = {
   [K.ClassDeclaration]: ["TSBPF1001"],
   [K.ClassExpression]: ["TSBPF1001"],
   [K.FunctionExpression]: ["TSBPF1002"],
-  [K.WhileStatement]: ["TSBPF1003", "while"],
-  [K.DoStatement]: ["TSBPF1003", "do-while"],
-  [K.SwitchStatement]: ["TSBPF1004"],
   [K.TryStatement]: ["TSBPF1005"],
   [K.ThrowStatement]: ["TSBPF1005"],
   [K.AwaitExpression]: ["TSBPF1006"],
@@ -36,7 +34,6 @@ const UNSUPPORTED_NODES: Partial<Record<ts.SyntaxKind, [DiagnosticCode, string?]
   [K.TypeOfExpression]: ["TSBPF1017", "typeof"],
   [K.VoidExpression]: ["TSBPF1017", "void"],
   [K.BigIntLiteral]: ["TSBPF1020"],
-  [K.LabeledStatement]: ["TSBPF1021"],
   [K.ThisKeyword]: ["TSBPF1024"],
   [K.ForInStatement]: ["TSBPF1032"],
   [K.ForOfStatement]: ["TSBPF1032"],
@@ -134,9 +131,6 @@ function walk(node: ts.Node, r: Reporter): void {
         return;
       }
       break;
-    case K.ElementAccessExpression:
-      r.report("TSBPF1012", node);
-      return;
     case K.ArrowFunction:
       if (!isProgramCallback(node as ts.ArrowFunction)) {
         r.report("TSBPF1002", node);
@@ -170,21 +164,20 @@ function walk(node: ts.Node, r: Reporter): void {
     r.report("TSBPF1035", node);
     return;
   }
-  if ((node.kind === K.BreakStatement || node.kind === K.ContinueStatement) && (node as ts.BreakStatement).label) {
-    r.report("TSBPF1021", node);
-    return;
-  }
   ts.forEachChild(node, (c) => walk(c, r));
 }
 
 function isStatementInBody(node: ts.Node): boolean {
   const p = node.parent;
-  return !!p && ts.isStatement(node as ts.Statement) && p.kind !== K.SourceFile && (ts.isBlock(p) || ts.isIfStatement(p) || ts.isForStatement(p));
+  return !!p && ts.isStatement(node as ts.Statement) && p.kind !== K.SourceFile &&
+    (ts.isBlock(p) || ts.isIfStatement(p) || ts.isIterationStatement(p, false) || ts.isLabeledStatement(p) || ts.isCaseOrDefaultClause(p));
 }
 
 function isAllowedString(s: ts.StringLiteral): boolean {
   const p = s.parent;
   if (ts.isImportDeclaration(p) || ts.isExportDeclaration(p) || ts.isLiteralTypeNode(p)) return true;
+  // Attach points of program wrappers: tracepoint("syscalls", "sys_enter_execve", ...)
+  if (ts.isCallExpression(p) && p.arguments.includes(s) && isModuleConstInitializer(p)) return true;
   // export const LICENSE = "GPL"
   if (ts.isVariableDeclaration(p) && p.initializer === s && ts.isIdentifier(p.name) && p.name.text === "LICENSE") return true;
   return false;
@@ -192,7 +185,7 @@ function isAllowedString(s: ts.StringLiteral): boolean {
 
 function isProgramCallback(f: ts.ArrowFunction): boolean {
   const call = f.parent;
-  return ts.isCallExpression(call) && call.arguments[0] === f && isModuleConstInitializer(call);
+  return ts.isCallExpression(call) && call.arguments[call.arguments.length - 1] === f && isModuleConstInitializer(call);
 }
 
 function isModuleConstInitializer(e: ts.Node): boolean {
