@@ -420,3 +420,14 @@ export declare class PerfEventArray<T> {
 
 /** A zero-filled value of type T (a struct, array or integer): `const e: Event = zero<Event>()`. */
 export declare function zero<T>(): T;
+
+// ---------------------------------------------------------------------------------------------
+// Checksums. The Internet checksum is byte-order independent, so these work on fields as read
+// (network order) and give the new field value to store back.
+
+/** RFC 1624 incremental update of checksum `check` when a 16-bit word changes from `from` to `to`. */
+export declare function csumReplace2(check: u16, from: u16, to: u16): u16;
+/** RFC 1624 incremental update of checksum `check` when a 32-bit word changes from `from` to `to`. */
+export declare function csumReplace4(check: u16, from: u32, to: u32): u16;
+/** Folds a 32-bit one's-complement sum to 16 bits and complements it (the checksum field's value). */
+export declare function csumFold(sum: u32): u16;

@@ -8,6 +8,7 @@ import { expect, it } from "vitest";
 import { compile } from "../compiler/compile.js";
 import { loadObject, readU64, u32le } from "../runtime/index.js";
 import { describeKernel } from "./kernel-env.js";
+import { checksum, tcpChecksum, tcpPacket } from "./support/packets.js";
 
 const dir = join(import.meta.dirname, "lang");
 
@@ -47,6 +48,35 @@ describeKernel("language features in the kernel", () => {
       const got = [0, 1, 2, 3, 4].map((k) => readU64(results.lookup(u32le(k))!));
       expect(got, `inputs ${[a, b, c, d]}`).toEqual(controlFlowExpected(a, b, c, d));
     }
+  });
+
+  it("rewrites packets with a variable header length and keeps checksums valid", () => {
+    using obj = loadObject(build("packet-rewrite.bpf.ts"));
+    const prog = obj.programs.get("packet_rewrite")!;
+    for (const ipOptions of [0, 1, 3]) {
+      for (const dport of [80, 443]) {
+        const pkt = tcpPacket({ sport: 40000, dport, ttl: 9, ipOptions });
+        const r = prog.run({ data: pkt });
+        expect(r.retval).toBe(3); // XDP_TX
+        const out = r.data;
+        const ihl = out[14] & 0x0f;
+        expect(ihl).toBe(5 + ipOptions);
+        expect(out[22]).toBe(8); // TTL decremented
+        expect(checksum(out.subarray(14, 14 + ihl * 4))).toBe(0); // IP checksum still valid
+        const t = 14 + ihl * 4;
+        expect((out[t + 2] << 8) | out[t + 3]).toBe(dport === 80 ? 8080 : dport);
+        expect(tcpChecksum(out)).toBe(0); // TCP checksum still valid
+      }
+    }
+    // TTL 1 is dropped; a header length below 5 words is dropped.
+    expect(prog.run({ data: tcpPacket({ sport: 1, dport: 2, ttl: 1 }) }).retval).toBe(1);
+    const bad = tcpPacket({ sport: 1, dport: 2 });
+    bad[14] = 0x44;
+    expect(prog.run({ data: bad }).retval).toBe(1);
+    const ports = obj.maps.get("ports")!;
+    const count = (port: number) => readU64(ports.lookup(new Uint8Array([port & 0xff, port >> 8]))!);
+    expect(count(80)).toBe(3n);
+    expect(count(443)).toBe(3n);
   });
 
   it("tracing programs pass the verifier", () => {

@@ -70,7 +70,10 @@ export function lowerCall(x: ExprLowerer, e: ts.CallExpression): Val {
     x.b.emit({ op: "call", helper: id, args: [buf, { imm: BigInt(sizeOf(t)) }, addr.v], dst: rc });
     const again = x.b.value("ptr");
     x.b.emit({ op: "stackaddr", dst: again, slot });
-    return nullableJoin(x, (ok, bad) => x.b.terminate({ op: "cbr", cond: "ne", width: 64, a: rc, b: { imm: 0n }, then: bad, else: ok }), again, t, "stack");
+    return nullableJoin(x, (ok, bad) => {
+      x.b.terminate({ op: "cbr", cond: "ne", width: 64, a: rc, b: { imm: 0n }, then: bad, else: ok });
+      return again;
+    }, t, "stack");
   }
   if (name === "probeReadUserStr" || name === "probeReadKernelStr") {
     expectArgs(x, e, 2);
@@ -82,6 +85,7 @@ export function lowerCall(x: ExprLowerer, e: ts.CallExpression): Val {
     x.b.emit({ op: "call", helper: id, args: [x.addOff(dst), { imm: BigInt(sizeOf(dst.t)) }, addr.v], dst: rc });
     return { k: "int", v: rc, t: INT_TYPES.i64 };
   }
+  if (name === "csumReplace2" || name === "csumReplace4" || name === "csumFold") return checksum(x, name, e);
   const h = SIMPLE_HELPERS[name];
   if (h) {
     expectArgs(x, e, 0);
@@ -90,6 +94,31 @@ export function lowerCall(x: ExprLowerer, e: ts.CallExpression): Val {
     return convert(x.b, { k: "int", v: dst, t: INT_TYPES.u64 }, h.ret);
   }
   x.r.fail("TSBPF1033", callee, name);
+}
+
+/** RFC 1624: HC' = ~(~HC + ~m + m'), in one's-complement arithmetic on 16-bit words. */
+function checksum(x: ExprLowerer, name: string, e: ts.CallExpression): IntVal {
+  const u32 = INT_TYPES.u32;
+  const lit = (v: number): IntVal => ({ k: "int", v: { imm: BigInt(v) }, t: u32 });
+  const op = (o: "+" | "&" | ">>" | "^", a: IntVal, b: IntVal) => x.arith(o, a, b, e);
+  const fold = (sum: IntVal): IntVal => {
+    for (let i = 0; i < 2; i++) sum = op("+", op("&", sum, lit(0xffff)), op(">>", sum, lit(16)));
+    return convert(x.b, op("^", sum, lit(0xffff)), INT_TYPES.u16);
+  };
+  if (name === "csumFold") {
+    expectArgs(x, e, 1);
+    return fold(convert(x.b, x.int(e.arguments[0]), u32));
+  }
+  expectArgs(x, e, 3);
+  const wide = name === "csumReplace4";
+  const check = convert(x.b, x.int(e.arguments[0]), u32);
+  const from = convert(x.b, x.int(e.arguments[1]), wide ? u32 : INT_TYPES.u16);
+  const to = convert(x.b, x.int(e.arguments[2]), wide ? u32 : INT_TYPES.u16);
+  const words = (v: IntVal) => (wide ? [op("&", v, lit(0xffff)), op(">>", v, lit(16))] : [convert(x.b, v, u32)]);
+  const notFrom = op("^", convert(x.b, from, u32), lit(wide ? 0xffffffff : 0xffff));
+  let sum = op("^", check, lit(0xffff));
+  for (const w of [...words(notFrom), ...words(to)]) sum = op("+", sum, w);
+  return fold(sum);
 }
 
 function expectArgs(x: ExprLowerer, e: ts.CallExpression, n: number): void {
@@ -206,22 +235,36 @@ function ctxMethod(x: ExprLowerer, method: string, e: ts.CallExpression): Val {
   x.r.fail("TSBPF1033", e.expression, e.expression.getText());
 }
 
-/** p = data + off; if (p + sizeof(T) > data_end) null else p — the compare the verifier needs. */
+/**
+ * p = data + off; if (p + sizeof(T) > data_end) null else p — the compare the verifier needs. A
+ * variable offset is first compared with 0xffff so the verifier knows its bounds (it rejects packet
+ * pointer arithmetic with unbounded registers); such huge offsets give null, as a short packet would.
+ */
 function packetHeader(x: ExprLowerer, e: ts.CallExpression): Val {
   const t = typeArg(x, e);
   expectArgs(x, e, 1);
-  const off = constEval(e.arguments[0], x.checker);
-  if (off === undefined) x.r.fail("TSBPF2013", e.arguments[0], "the header offset");
-  if (off < 0n || off + BigInt(sizeOf(t)) > 0xffffn) x.r.fail("TSBPF2020", e.arguments[0], String(off));
+  const size = BigInt(sizeOf(t));
+  const c = constEval(e.arguments[0], x.checker);
+  if (c !== undefined && (c < 0n || c + size > 0xffffn)) x.r.fail("TSBPF2020", e.arguments[0], String(c));
+  const off = c === undefined ? convert(x.b, x.int(e.arguments[0]), INT_TYPES.u64).v : undefined;
   const [data, end] = x.packetBounds();
-  let p = data;
-  if (off !== 0n) {
-    p = x.b.value("ptr");
-    x.b.emit({ op: "ptradd", dst: p, base: data, offset: { imm: off } });
-  }
-  const q = x.b.value("ptr");
-  x.b.emit({ op: "ptradd", dst: q, base: p, offset: { imm: BigInt(sizeOf(t)) } });
-  return nullableJoin(x, (ok, bad) => x.b.terminate({ op: "cbr", cond: "ugt", width: 64, a: q, b: end, then: bad, else: ok }), p, t, "packet");
+  return nullableJoin(x, (ok, bad) => {
+    if (off !== undefined) {
+      const inRange = x.b.newBlock();
+      x.branch("ugt", 64, off, { imm: 0xffffn }, bad, inRange);
+      x.b.seal(inRange);
+      x.b.switchTo(inRange);
+    }
+    let p = data;
+    if (c !== 0n) {
+      p = x.b.value("ptr");
+      x.b.emit({ op: "ptradd", dst: p, base: data, offset: off ?? { imm: c! } });
+    }
+    const q = x.b.value("ptr");
+    x.b.emit({ op: "ptradd", dst: q, base: p, offset: { imm: size } });
+    x.b.terminate({ op: "cbr", cond: "ugt", width: 64, a: q, b: end, then: bad, else: ok });
+    return p;
+  }, t, "packet");
 }
 
 /** bpf_skb_load_bytes_relative into a stack copy; null when the packet is too short. */
@@ -238,22 +281,26 @@ function skbLoad(x: ExprLowerer, e: ts.CallExpression): Val {
   x.b.emit({ op: "call", helper: HELPER.skb_load_bytes_relative, args: [x.ctx, off.v, buf, { imm: BigInt(size) }, start], dst: rc });
   const addr = x.b.value("ptr");
   x.b.emit({ op: "stackaddr", dst: addr, slot });
-  return nullableJoin(x, (ok, bad) => x.b.terminate({ op: "cbr", cond: "ne", width: 64, a: rc, b: { imm: 0n }, then: bad, else: ok }), addr, t, "stack");
+  return nullableJoin(x, (ok, bad) => {
+    x.b.terminate({ op: "cbr", cond: "ne", width: 64, a: rc, b: { imm: 0n }, then: bad, else: ok });
+    return addr;
+  }, t, "stack");
 }
 
-/** Builds `ok ? p : null` as a phi after the branch `test` emits; the null-check threading pass
- *  later connects the user's own null test straight to these two edges. */
+/**
+ * Builds `ok ? p : null` as a phi after the branch `test` emits (it returns p, defined on the way to
+ * `ok`); the null-check threading pass later connects the user's own null test to these two edges.
+ */
 function nullableJoin(
   x: ExprLowerer,
-  test: (ok: number, bad: number) => void,
-  p: Value,
+  test: (ok: number, bad: number) => Value,
   t: CType,
   region: NullableVal["region"],
 ): NullableVal {
   const ok = x.b.newBlock();
   const bad = x.b.newBlock();
   const join = x.b.newBlock();
-  test(ok, bad);
+  const p = test(ok, bad);
   x.b.seal(ok);
   x.b.seal(bad);
   x.b.switchTo(ok);

@@ -47,3 +47,46 @@ export function checksum(bytes: Uint8Array): number {
   while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
   return ~sum & 0xffff;
 }
+
+/** An Ethernet + IPv4 (+ `ipOptions` 4-byte words) + TCP frame with valid IP and TCP checksums. */
+export function tcpPacket(opts: { sport: number; dport: number; ttl?: number; ipOptions?: number; payload?: number }): Uint8Array {
+  const ihl = 5 + (opts.ipOptions ?? 0);
+  const ipLen = ihl * 4;
+  const total = 14 + ipLen + 20 + (opts.payload ?? 8);
+  const p = new Uint8Array(total);
+  const v = new DataView(p.buffer);
+  p.set(MAC_DST, 0);
+  p.set(MAC_SRC, 6);
+  v.setUint16(12, 0x0800);
+  p[14] = 0x40 | ihl;
+  v.setUint16(16, total - 14);
+  p[22] = opts.ttl ?? 64;
+  p[23] = 6;
+  v.setUint32(26, 0x0a000001);
+  v.setUint32(30, 0x0a000002);
+  for (let i = 34; i < 14 + ipLen; i++) p[i] = 1; // NOP options
+  v.setUint16(24, checksum(p.subarray(14, 14 + ipLen)));
+  const t = 14 + ipLen;
+  v.setUint16(t, opts.sport);
+  v.setUint16(t + 2, opts.dport);
+  v.setUint32(t + 4, 1000);
+  p[t + 12] = 5 << 4;
+  p[t + 13] = 0x02;
+  v.setUint16(t + 14, 65535);
+  for (let i = t + 20; i < total; i++) p[i] = (i * 7) & 0xff;
+  v.setUint16(t + 16, tcpChecksum(p));
+  return p;
+}
+
+/** The TCP checksum of a frame built by tcpPacket (0 when the stored checksum is right). */
+export function tcpChecksum(p: Uint8Array): number {
+  const ihl = p[14] & 0x0f;
+  const t = 14 + ihl * 4;
+  const len = p.length - t;
+  const pseudo = new Uint8Array(12 + len);
+  pseudo.set(p.subarray(26, 34), 0);
+  pseudo[9] = 6;
+  new DataView(pseudo.buffer).setUint16(10, len);
+  pseudo.set(p.subarray(t), 12);
+  return checksum(pseudo);
+}
