@@ -51,7 +51,7 @@ export const DIAGNOSTICS = {
   TSBPF2001: { message: "this loop's bound is not a compile-time constant", hint: "loop as for (let i = A; i < N; i++) with constant A and N and no other writes to i" },
   TSBPF2002: { message: "cannot decide the integer type of '{0}'", hint: "annotate it, e.g. let x: u32 = ..." },
   TSBPF2003: { message: "stack frame of '{0}' is {1} bytes; BPF allows 512", hint: "move large structs into a per-CPU array map" },
-  TSBPF2004: { message: "helper calls take at most five arguments", hint: "pass a pointer to a struct instead" },
+  TSBPF2004: { message: "functions and helpers take at most five arguments", hint: "pass a struct (by reference) instead" },
   TSBPF2005: { message: "unsupported map declaration: {0}", hint: "const m = new HashMap<K, V>(maxEntries) at module level, with integer or struct K and V" },
   TSBPF2006: { message: "'{0}' must be a module-level constant", hint: "declare maps and programs with const at module level" },
   TSBPF2007: { message: "a program must be exported: export const {0} = {1}(...)", hint: "add 'export'; the constant's name becomes the program's name" },
@@ -70,6 +70,7 @@ export const DIAGNOSTICS = {
   TSBPF2022: { message: "argument index {0} is out of range (0..{1})", hint: "programs of this kind see at most {1}+1 arguments" },
   TSBPF2023: { message: "index {0} is out of range for an array of {1} elements", hint: "valid indices are 0..{1}-1" },
   TSBPF2024: { message: "packet bytes cannot be indexed with a variable", hint: "read a header at a constant offset with ctx.header<T>(off)" },
+  TSBPF2025: { message: "'{0}' calls itself: BPF programs cannot recurse", hint: "rewrite the recursion as a bounded loop" },
   TSBPF2021: { message: "unsupported type for a local: {0}", hint: "locals hold integers, booleans, structs or references returned by lookups and headers" },
 
   TSBPF3001: { message: "no LICENSE export: the kernel rejects GPL-only helpers without one", hint: "export const LICENSE = \"GPL\";", severity: "warning" },

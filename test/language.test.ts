@@ -79,6 +79,31 @@ describeKernel("language features in the kernel", () => {
     expect(count(443)).toBe(3n);
   });
 
+  it("module-level functions are inlined with their semantics", () => {
+    using obj = loadObject(build("functions.bpf.ts"));
+    const prog = obj.programs.get("functions")!;
+    const results = obj.maps.get("results")!;
+    const gcd = (a: number, b: number): number => {
+      for (let i = 0; i < 64; i++) {
+        if (b === 0) return a;
+        [a, b] = [b, a % b];
+      }
+      return a;
+    };
+    for (const [a, b, c, d] of [[12, 18, -50, 9], [7, 0, 3, 0], [100, 75, 11, 255], [0xfffffff0, 3, -10, 4]]) {
+      const pkt = new Uint8Array(32);
+      const v = new DataView(pkt.buffer);
+      v.setUint32(0, a, true);
+      v.setUint32(4, b, true);
+      v.setInt32(8, c, true);
+      pkt[12] = d;
+      expect(prog.run({ data: pkt }).retval).toBe(2);
+      const w = (a * 3 + b) >>> 0;
+      const expected = [BigInt.asUintN(64, BigInt(Math.max(-10, Math.min(10, c)))), BigInt(gcd(a, b)), BigInt(w), BigInt(gcd(w, d))];
+      expect([0, 1, 2, 3].map((k) => readU64(results.lookup(u32le(k))!)), `inputs ${[a, b, c, d]}`).toEqual(expected);
+    }
+  });
+
   it("tracing programs pass the verifier", () => {
     using obj = loadObject(build("tracing.bpf.ts"));
     for (const name of ["on_openat", "on_exec_raw", "on_getpid_kprobe"]) {

@@ -29,6 +29,8 @@ export function lowerCall(x: ExprLowerer, e: ts.CallExpression): Val {
     x.r.fail("TSBPF1033", callee, callee.getText());
   }
   const sym = ts.isIdentifier(callee) ? x.symbolOf(callee) : undefined;
+  const decl = sym?.valueDeclaration;
+  if (decl && ts.isFunctionDeclaration(decl) && decl.getSourceFile() === e.getSourceFile()) return x.callUserFunction(decl, e);
   const name = sym && x.types.isStdlibSymbol(sym) ? sym.getName() : undefined;
   if (!name) x.r.fail("TSBPF1033", callee, callee.getText());
 

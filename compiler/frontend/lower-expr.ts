@@ -69,6 +69,11 @@ export class ExprLowerer {
     this.b = new SsaBuilder(prog.name, ["ptr"]);
   }
 
+  /** Calls of module-level functions; statements are needed to lower their bodies (lower-stmt.ts). */
+  callUserFunction(decl: ts.FunctionDeclaration, call: ts.CallExpression): Val {
+    this.r.fail("TSBPF1033", call.expression, decl.name?.text ?? "function");
+  }
+
   /** A stack slot of at least `size` bytes (8-aligned) that no pending call is using. */
   acquireTemp(size: number): number {
     const free = this.temps.find((t) => !t.busy && t.size >= size);

@@ -1,7 +1,8 @@
 // Lowers a program's body: locals, if/else, bounded for loops with break/continue, returns.
 // Produces one IR function per program; the ctx pointer is its only parameter.
 
-import { sizeOf, type CType } from "../ctypes.js";
+import { INT_TYPES, sizeOf, type CInt, type CType } from "../ctypes.js";
+import type { Operand } from "../ir/ir.js";
 import type { Func } from "../ir/ir.js";
 import { constEval } from "./const-eval.js";
 import { convert, irTy, type IntVal } from "./int-ops.js";
@@ -10,7 +11,7 @@ import type { ModuleInfo, ProgramInfo } from "./module-scan.js";
 import type { Reporter } from "./reporter.js";
 import { ts } from "./ts-adapter.js";
 import type { TypeMapper } from "./types.js";
-import type { LocalInfo } from "./values.js";
+import type { LocalInfo, Val } from "./values.js";
 
 const K = ts.SyntaxKind;
 
@@ -24,7 +25,9 @@ interface LoopTargets {
 }
 
 export class FunctionLowerer extends ExprLowerer {
-  private readonly loops: LoopTargets[] = [];
+  private loops: LoopTargets[] = [];
+  /** Functions being inlined, innermost last: where their `return`s go. */
+  private readonly inlineFrames: { decl: ts.FunctionDeclaration; ret?: CInt; join: number; incoming: { block: number; value: Operand }[] }[] = [];
 
   constructor(r: Reporter, checker: ts.TypeChecker, types: TypeMapper, mod: ModuleInfo, prog: ProgramInfo) {
     super(r, checker, types, mod, prog);
@@ -98,6 +101,14 @@ export class FunctionLowerer extends ExprLowerer {
       }
       case K.ReturnStatement: {
         const e = (s as ts.ReturnStatement).expression;
+        const frame = this.inlineFrames[this.inlineFrames.length - 1];
+        if (frame) {
+          if (e && frame.ret) {
+            const v = convert(this.b, this.int(e), frame.ret).v;
+            frame.incoming.push({ block: this.b.current, value: v });
+          } else if (e) this.lower(e);
+          return this.b.jump(frame.join);
+        }
         if (!e) this.r.fail("TSBPF2017", s);
         return this.ret(e);
       }
@@ -113,6 +124,62 @@ export class FunctionLowerer extends ExprLowerer {
       }
     }
     this.r.fail("TSBPF1035", s);
+  }
+
+  /**
+   * A call of a module-level function, inlined: arguments are evaluated in the caller, parameters
+   * bound as locals, and every `return` jumps to a join block whose phi is the call's value.
+   */
+  override callUserFunction(decl: ts.FunctionDeclaration, call: ts.CallExpression): Val {
+    if (this.inlineFrames.some((f) => f.decl === decl)) this.r.fail("TSBPF2025", call, decl.name?.text ?? "function");
+    if (decl.parameters.length > 5) this.r.fail("TSBPF2004", decl.parameters[5]);
+    if (!decl.body) this.r.fail("TSBPF1035", decl);
+    const args = call.arguments.map((a) => this.lower(a));
+    const retTs = this.checker.getReturnTypeOfSignature(this.checker.getSignatureFromDeclaration(decl)!);
+    const isVoid = !!(retTs.flags & ts.TypeFlags.Void);
+    const ret = isVoid ? undefined : this.types.intOf(retTs);
+    if (!isVoid && !ret) this.r.fail("TSBPF2021", decl.type ?? decl.name ?? decl, "a return type other than an integer, boolean or void");
+    decl.parameters.forEach((p, i) => {
+      if (!ts.isIdentifier(p.name)) this.r.fail("TSBPF1029", p.name);
+      const sym = this.symbolOf(p.name)!;
+      const arg = args[i];
+      const pt = this.checker.getTypeAtLocation(p.name);
+      const it = this.types.intOf(pt);
+      if (it) {
+        this.locals.set(sym, { kind: "int", t: it, mutable: true });
+        this.b.writeVar(sym, convert(this.b, this.asInt(arg, call.arguments[i]), it).v);
+      } else if (arg.k === "ref") {
+        this.locals.set(sym, { kind: "ptr", t: arg.t, nullable: false, region: arg.region, mutable: false });
+        this.b.writeVar(sym, this.addOff(arg));
+      } else if (arg.k === "nullable") {
+        this.locals.set(sym, { kind: "ptr", t: arg.t, nullable: true, region: arg.region, mutable: false });
+        this.b.writeVar(sym, arg.ptr);
+      } else if (arg.k === "ctx") {
+        this.locals.set(sym, { kind: "ctx" });
+      } else {
+        this.r.fail("TSBPF2021", p, this.checker.typeToString(pt));
+      }
+    });
+    const join = this.b.newBlock();
+    const frame = { decl, ret, join, incoming: [] as { block: number; value: Operand }[] };
+    const savedLoops = this.loops;
+    const savedLoc = this.b.loc;
+    this.loops = [];
+    this.inlineFrames.push(frame);
+    this.block(decl.body);
+    if (!this.b.terminated) {
+      if (ret) this.r.fail("TSBPF2017", decl.name ?? decl);
+      this.b.jump(join);
+    }
+    this.inlineFrames.pop();
+    this.loops = savedLoops;
+    this.b.loc = savedLoc;
+    this.b.seal(join);
+    this.b.switchTo(join);
+    if (!ret) return { k: "int", v: { imm: 0n }, t: INT_TYPES.i32 };
+    const dst = this.b.value(irTy(ret));
+    this.b.func.blocks.find((b) => b.id === join)!.phis.push({ dst, incoming: frame.incoming });
+    return { k: "int", v: dst, t: ret };
   }
 
   private ret(e: ts.Expression): void {

@@ -91,9 +91,12 @@ function checkModuleStatement(st: ts.Statement, r: Reporter): void {
       }
       return;
     }
-    case K.FunctionDeclaration:
-      r.report("TSBPF1023", (st as ts.FunctionDeclaration).name ?? st);
+    case K.FunctionDeclaration: {
+      const f = st as ts.FunctionDeclaration;
+      if (f.asteriskToken) r.report("TSBPF1007", f);
+      else if (f.modifiers?.some((m) => m.kind === K.AsyncKeyword)) r.report("TSBPF1006", f);
       return;
+    }
     case K.ClassDeclaration:
     case K.ModuleDeclaration:
     case K.ImportEqualsDeclaration:

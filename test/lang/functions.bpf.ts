@@ -1,0 +1,48 @@
+// Module-level functions: integer parameters and results, struct references as parameters, early
+// returns, loops inside functions, functions calling functions.
+import { xdp, XdpAction, ArrayMap, u64, type u8, type u32, type i32 } from "tsbpf/bpf";
+
+interface In {
+  a: u32;
+  b: u32;
+  c: i32;
+  d: u8;
+}
+
+const results = new ArrayMap<u64>(8);
+
+function clamp(x: i32, lo: i32, hi: i32): i32 {
+  if (x < lo) return lo;
+  if (x > hi) return hi;
+  return x;
+}
+
+function gcd(a: u32, b: u32): u32 {
+  for (let i = 0; i < 64; i++) {
+    if (b === 0) return a;
+    const t = a % b;
+    a = b;
+    b = t;
+  }
+  return a;
+}
+
+function weight(p: In): u32 {
+  return p.a * 3 + p.b;
+}
+
+function record(slot: u32, v: u64): void {
+  results.update(slot, v);
+}
+
+export const functions = xdp((ctx) => {
+  const p = ctx.header<In>(0);
+  if (p === null) return XdpAction.ABORTED;
+  record(0, u64(clamp(p.c, -10, 10)));
+  record(1, gcd(p.a, p.b));
+  record(2, weight(p));
+  record(3, gcd(weight(p), p.d));
+  return XdpAction.PASS;
+});
+
+export const LICENSE = "GPL";
