@@ -5,10 +5,14 @@ import { basename } from "node:path";
 import { compile } from "./compile.js";
 import { disassembleObject } from "./elf/disasm-object.js";
 import { formatDiagnostic } from "./format-diagnostic.js";
+import { inspectCommand } from "./inspect.js";
+import { genCommand } from "./skeleton.js";
 
 const USAGE = `usage:
   tsbpf build <file.bpf.ts> [-o out.o] [--dump-ir=<stage>[,<stage>...]]
   tsbpf disasm <file.o>
+  tsbpf inspect <file.o>
+  tsbpf gen <file.bpf.ts> [-o out.skel.ts] [--object <file.bpf.o>] [--runtime <module>]
 
 stages for --dump-ir: lower, each optimisation pass by name, or all`;
 
@@ -20,6 +24,10 @@ export function main(argv: string[]): number {
         return build(rest);
       case "disasm":
         return disasm(rest);
+      case "inspect":
+        return inspectCommand(rest);
+      case "gen":
+        return genCommand(rest);
       case "-h":
       case "--help":
       case "help":

@@ -40,6 +40,14 @@ export interface LibbpfApi {
   libbpf_num_possible_cpus(): number;
   libbpf_get_error(ptr: MaybePtr): number;
   libbpf_strerror(err: number, buf: MemArg, size: number): number;
+  // typed maps / BTF (runtime/typed-map.ts)
+  bpf_object__btf(obj: Ptr): MaybePtr;
+  btf__raw_data(btf: Ptr, size: MemArg): MaybePtr;
+  bpf_map__btf_key_type_id(map: Ptr): number;
+  bpf_map__btf_value_type_id(map: Ptr): number;
+  bpf_map_lookup_batch(fd: number, inBatch: MemArg, outBatch: MemArg, keys: MemArg, values: MemArg, count: MemArg, opts: MemArg): number;
+  bpf_map_update_batch(fd: number, keys: MemArg, values: MemArg, count: MemArg, opts: MemArg): number;
+  bpf_map_delete_batch(fd: number, keys: MemArg, count: MemArg, opts: MemArg): number;
 }
 
 interface LibcApi {
@@ -77,6 +85,14 @@ const LIBBPF_SIGNATURES: Record<keyof LibbpfApi, string> = {
   libbpf_num_possible_cpus: "int libbpf_num_possible_cpus()",
   libbpf_get_error: "long libbpf_get_error(const void *ptr)",
   libbpf_strerror: "int libbpf_strerror(int err, void *buf, size_t size)",
+  bpf_object__btf: "void *bpf_object__btf(const void *obj)",
+  btf__raw_data: "const void *btf__raw_data(const void *btf, void *size)",
+  bpf_map__btf_key_type_id: "uint32_t bpf_map__btf_key_type_id(const void *map)",
+  bpf_map__btf_value_type_id: "uint32_t bpf_map__btf_value_type_id(const void *map)",
+  bpf_map_lookup_batch:
+    "int bpf_map_lookup_batch(int fd, void *in_batch, void *out_batch, void *keys, void *values, void *count, const void *opts)",
+  bpf_map_update_batch: "int bpf_map_update_batch(int fd, const void *keys, const void *values, void *count, const void *opts)",
+  bpf_map_delete_batch: "int bpf_map_delete_batch(int fd, const void *keys, void *count, const void *opts)",
 };
 
 /** Byte layouts checked against libbpf 1.1's headers (x86-64 / LP64). */

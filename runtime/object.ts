@@ -5,6 +5,7 @@
 
 import { BpfMap } from "./map.js";
 import { BpfProgram } from "./program.js";
+import { buildTypedMaps, type TypedMaps } from "./typed-map.js";
 import {
   addressOf,
   errnoFrom,
@@ -85,6 +86,13 @@ export class BpfObject {
 
   get closed(): boolean {
     return this.#ptr === null;
+  }
+
+  #typed: TypedMaps | null = null;
+  /** Every map as a TypedMap, keys and values decoded from the object's BTF (runtime/typed-map.ts). */
+  get typed(): TypedMaps {
+    this.#typed ??= buildTypedMaps(this, this.#ptr);
+    return this.#typed;
   }
 
   /** Unload everything and close all fds; safe to call twice. */
