@@ -1,0 +1,90 @@
+// Differential fuzzing of the compiler against the reference evaluator (test/support/diff-*.ts):
+// random well-typed programs are compiled in batches, run in the kernel and compared with the
+// reference on random packets. On a failure fast-check shrinks the batch to one minimal program.
+//
+//   npm run fuzz -- [--runs 5000] [--batch 25] [--seed N] [--inputs 4] [--no-side-effects]
+//                   [--expr-depth 3] [--stmt-depth 2] [--stmts 8] [--no-shrink] [--print N] [--strict]
+//
+// --runs counts programs. Reproduce a failure with the printed seed (and the same options).
+// --print N prints N generated programs for the seed and exits (no kernel needed).
+// --strict also generates and fails on known, already-reported compiler bugs instead of avoiding
+// or compiling around them (see GenOptions.knownBugs and HarnessOptions.strict).
+
+import fc from "fast-check";
+import { caseArb, printProgram, type GenOptions } from "../test/support/diff-gen.js";
+import { formatFailures, newStats, runBatch } from "../test/support/diff-harness.js";
+import { bpfAvailable } from "../runtime/index.js";
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+const flag = (name: string): boolean => process.argv.includes(`--${name}`);
+const num = (name: string, dflt: number): number => {
+  const v = arg(name);
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new Error(`--${name} wants an integer, got ${v}`);
+  return n;
+};
+
+const runs = num("runs", 1000);
+const batch = num("batch", 25);
+const seed = num("seed", (Date.now() ^ (Math.random() * 0x7fffffff)) | 0);
+const inputs = num("inputs", 4);
+const opts: GenOptions = {
+  exprDepth: num("expr-depth", 3),
+  stmtDepth: num("stmt-depth", 2),
+  maxStmts: num("stmts", 8),
+  sideEffects: !flag("no-side-effects"),
+  knownBugs: flag("strict"),
+};
+const print = arg("print");
+
+if (print !== undefined) {
+  const progs = fc.sample(caseArb(opts, inputs), { numRuns: Number(print), seed }).map((c) => c.prog);
+  console.log(printProgram(progs));
+  process.exit(0);
+}
+
+const avail = bpfAvailable();
+if (!avail.ok) {
+  console.error(`fuzz needs a working bpf(): ${avail.reason}`);
+  process.exit(2);
+}
+
+console.log(`fuzz: ${runs} programs in batches of ${batch}, ${inputs} packets each, seed ${seed}, options ${JSON.stringify(opts)}`);
+const stats = newStats();
+const strict = flag("strict");
+const t0 = performance.now();
+let lastReport = t0;
+let shrinking = false;
+let steps = 0;
+
+const prop = fc.property(fc.array(caseArb(opts, inputs), { minLength: 1, maxLength: batch }), (cases) => {
+  if (shrinking) steps++;
+  const failures = runBatch(cases, stats, { strict });
+  const now = performance.now();
+  if (now - lastReport > 10_000) {
+    lastReport = now;
+    const phase = shrinking ? `shrinking (${steps} steps)` : "searching";
+    console.log(`  ${phase}: ${stats.programs} programs, ${stats.runs} runs, ${stats.compiles} compiles, ${((now - t0) / 1000).toFixed(0)} s`);
+  }
+  if (failures.length) {
+    if (!shrinking) console.log(`found a failure after ${stats.programs} programs; shrinking...`);
+    shrinking = true;
+    throw new Error(formatFailures(failures.slice(0, 1)));
+  }
+});
+
+// Batches are made of up to `batch` programs; ask for enough of them to cover `runs` programs.
+const result = fc.check(prop, { numRuns: Math.max(1, Math.ceil((runs * 2) / (batch + 1))), seed, endOnFailure: flag("no-shrink") });
+const secs = ((performance.now() - t0) / 1000).toFixed(1);
+if (result.failed) {
+  console.log(`\nFAILED (seed ${seed}, ${stats.programs} programs, ${stats.runs} runs, ${secs} s; counterexample shrunk ${result.numShrinks} times)`);
+  const err = result.errorInstance as Error | undefined;
+  console.log(err?.message ?? String(result.error));
+  console.log(`\nreproduce: npm run fuzz -- --seed ${seed} --runs ${runs} --batch ${batch}`);
+  process.exit(1);
+}
+console.log(`ok: ${stats.programs} programs, ${stats.runs} runs, ${stats.compiles} compiles (${stats.knownBugs} around known bugs), ${secs} s, seed ${seed}`);

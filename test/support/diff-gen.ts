@@ -1,0 +1,850 @@
+// Random well-typed programs for the differential harness (test/differential.test.ts, bench/fuzz.ts).
+//
+// Three layers:
+//   1. `rawProgramArb`: a fast-check arbitrary of a context-free "raw" AST. Variable references are
+//      indices, not names, so every value fast-check shrinks to is still a usable program.
+//   2. `resolve`: turns a raw AST into a concrete program: indices become names of what is in scope,
+//      statements that make no sense where they are (break outside a loop, a map update while a
+//      reference into that map is live) are dropped, and explicit conversions are inserted where
+//      TypeScript's branded integer types demand one (u16 is not assignable to u8).
+//   3. `printProgram`: the concrete AST as `.bpf.ts` source (one or several XDP programs).
+//
+// The reference evaluator of the same concrete AST is test/support/diff-ref.ts. Nothing here
+// imports compiler code.
+
+import fc from "fast-check";
+
+export type IntName = "u8" | "u16" | "u32" | "u64" | "i8" | "i16" | "i32" | "i64";
+export const INT_NAMES: readonly IntName[] = ["u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64"];
+export const BITS: Record<IntName, number> = { u8: 8, u16: 16, u32: 32, u64: 64, i8: 8, i16: 16, i32: 32, i64: 64 };
+export const isSigned = (t: IntName): boolean => t[0] === "i";
+
+/** The packet the programs read: two fields of every integer type (largest first: no padding). */
+export const INPUT_FIELDS: readonly (readonly [string, IntName])[] = [
+  ["u64a", "u64"], ["i64a", "i64"], ["u64b", "u64"], ["i64b", "i64"],
+  ["u32a", "u32"], ["i32a", "i32"], ["u32b", "u32"], ["i32b", "i32"],
+  ["u16a", "u16"], ["i16a", "i16"], ["u16b", "u16"], ["i16b", "i16"],
+  ["u8a", "u8"], ["i8a", "i8"], ["u8b", "u8"], ["i8b", "i8"],
+];
+/** The struct used for stack locals and hash map values (with padding). */
+export const S_FIELDS: readonly (readonly [string, IntName])[] = [
+  ["a", "u8"], ["b", "i64"], ["c", "u16"], ["d", "i32"], ["e", "i8"], ["f", "u32"],
+];
+export const PACKET_SIZE = 64;
+/** Slots of the `results` ArrayMap<u64>. */
+export const NSLOTS = 12;
+/** Hash keys are always `x & HKEY_MASK`. */
+export const HKEY_MASK = 7;
+export const HASH_ENTRIES = 16;
+
+export type ArithOp = "+" | "-" | "*" | "/" | "%" | "&" | "|" | "^" | "<<" | ">>" | ">>>";
+export const ARITH_OPS: readonly ArithOp[] = ["+", "-", "*", "/", "%", "&", "|", "^", "<<", ">>", ">>>"];
+export type CmpOp = "<" | "<=" | ">" | ">=" | "===" | "!==";
+export const CMP_OPS: readonly CmpOp[] = ["<", "<=", ">", ">=", "===", "!=="];
+export type AssignOp = "=" | `${ArithOp}=`;
+export type UnOp = "-" | "~" | "+";
+
+// ------------------------------------------------------------------------------- concrete AST
+
+export type Lv =
+  | { k: "local"; name: string }
+  | { k: "pfield"; f: string }
+  | { k: "sfield"; s: string; f: string }
+  | { k: "hfield"; h: string; f: string }
+  | { k: "cell"; r: string };
+
+export type Expr =
+  | { k: "lit"; v: bigint; hex: boolean }
+  | { k: "lv"; lv: Lv }
+  | { k: "un"; op: UnOp; a: Expr }
+  | { k: "bin"; op: ArithOp; a: Expr; b: Expr }
+  | { k: "conv"; t: IntName; a: Expr }
+  | { k: "cond"; c: Cond; a: Expr; b: Expr }
+  | { k: "assign"; lv: Lv; op: AssignOp; e: Expr }
+  | { k: "inc"; lv: Lv; op: "++" | "--"; prefix: boolean };
+
+export type Cond =
+  | { k: "cmp"; op: CmpOp; a: Expr; b: Expr }
+  | { k: "and" | "or"; a: Cond; b: Cond }
+  | { k: "not"; a: Cond }
+  | { k: "truthy"; a: Expr }
+  | { k: "bvar"; name: string };
+
+export type Stmt =
+  | { k: "decl"; name: string; mut: boolean; ty: IntName | null; init: Expr }
+  | { k: "bdecl"; name: string; init: Cond }
+  | { k: "sdecl"; name: string; inits: Expr[] }
+  | { k: "expr"; e: Expr }
+  | { k: "if"; c: Cond; then: Stmt[]; else: Stmt[] | null }
+  | { k: "for"; name: string; ty: IntName | null; start: bigint; cond: Cond; update: Expr; body: Stmt[] }
+  | { k: "break" }
+  | { k: "continue" }
+  | { k: "ret"; e: Expr }
+  | { k: "res"; slot: Expr; e: Expr }
+  | { k: "rlookup"; name: string; slot: number; then: Stmt[]; else: Stmt[] | null }
+  | { k: "hupdate"; key: Expr; src: { k: "local"; name: string } | { k: "lit"; inits: Expr[] } }
+  | { k: "hlookup"; name: string; key: Expr; then: Stmt[]; else: Stmt[] | null }
+  | { k: "hdelete"; key: Expr };
+
+export interface Program {
+  body: Stmt[];
+  ret: Expr;
+}
+
+// ------------------------------------------------------------------------------------ raw AST
+
+type RRef = { kind: number; idx: number; f: number };
+type RExpr =
+  | { k: "lit"; v: bigint; hex: boolean }
+  | { k: "ref"; r: RRef }
+  | { k: "un"; op: UnOp; a: RExpr }
+  | { k: "bin"; op: ArithOp; a: RExpr; b: RExpr }
+  | { k: "conv"; t: IntName; a: RExpr }
+  | { k: "cond"; c: RCond; a: RExpr; b: RExpr }
+  | { k: "assign"; lv: RRef; op: AssignOp; e: RExpr }
+  | { k: "inc"; lv: RRef; op: "++" | "--"; prefix: boolean };
+type RCond =
+  | { k: "cmp"; op: CmpOp; a: RExpr; b: RExpr }
+  | { k: "and" | "or"; a: RCond; b: RCond }
+  | { k: "not"; a: RCond }
+  | { k: "truthy"; a: RExpr }
+  | { k: "bvar"; idx: number };
+type RLoop = { ty: IntName | null; start: number; n: number; step: number; down: boolean; form: number };
+type RStmt =
+  | { k: "decl"; mut: boolean; ty: IntName | null; init: RExpr }
+  | { k: "bdecl"; init: RCond }
+  | { k: "sdecl"; inits: RExpr[] }
+  | { k: "assign"; lv: RRef; op: AssignOp; e: RExpr }
+  | { k: "inc"; lv: RRef; op: "++" | "--"; prefix: boolean }
+  | { k: "if"; c: RCond; then: RStmt[]; else: RStmt[] | null }
+  | { k: "for"; loop: RLoop; body: RStmt[] }
+  | { k: "break" }
+  | { k: "continue" }
+  | { k: "ret"; e: RExpr }
+  | { k: "res"; slot: number | RExpr; e: RExpr }
+  | { k: "rlookup"; slot: number; then: RStmt[]; else: RStmt[] | null }
+  | { k: "hupdate"; key: RExpr; src: number | RExpr[] }
+  | { k: "hlookup"; key: RExpr; then: RStmt[]; else: RStmt[] | null }
+  | { k: "hdelete"; key: RExpr };
+export interface RawProgram {
+  body: RStmt[];
+  ret: RExpr;
+}
+
+export interface GenOptions {
+  /** Expression nesting depth. */
+  exprDepth?: number;
+  /** Statement nesting depth (if/for/lookups). */
+  stmtDepth?: number;
+  /** Top-level statements. */
+  maxStmts?: number;
+  /** Allow assignments and ++/-- inside expressions (side effects in operands). */
+  sideEffects?: boolean;
+  /**
+   * Also generate what triggers known, already-reported compiler bugs (see the `it.fails` cases in
+   * test/differential.test.ts). Off by default so that new bugs are not drowned by known ones.
+   * Known: a compound assignment to a field whose right-hand side writes memory; a ?: with a
+   * literal branch that does not fit the other branch's type.
+   */
+  knownBugs?: boolean;
+}
+
+const INTERESTING: bigint[] = [
+  0n, 1n, 2n, 3n, 5n, 7n, 8n, 15n, 16n, 31n, 32n, 33n, 63n, 64n, 127n, 128n, 255n, 256n, 0x7fffn, 0x8000n,
+  0xffffn, 0x10000n, 0x7fffffffn, 0x80000000n, 0xffffffffn, 0x100000000n, 0x7fffffffffffffffn, 0x8000000000000000n,
+  0xffffffffffffffffn,
+];
+
+const litArb: fc.Arbitrary<RExpr> = fc
+  .record({
+    v: fc.oneof({ arbitrary: fc.constantFrom(...INTERESTING), weight: 4 }, { arbitrary: fc.bigInt(0n, 300n), weight: 3 }, { arbitrary: fc.bigInt(0n, (1n << 64n) - 1n), weight: 1 }),
+    hex: fc.boolean(),
+  })
+  .map(({ v, hex }) => ({ k: "lit" as const, v, hex }));
+
+// kind: 0 a local, 1 a packet field, 2 a struct local's field, 3 a map value (hash value field or result cell).
+const refArb: fc.Arbitrary<RRef> = fc.record({
+  kind: fc.oneof({ arbitrary: fc.constant(0), weight: 5 }, { arbitrary: fc.constant(1), weight: 3 }, { arbitrary: fc.constantFrom(2, 3), weight: 2 }),
+  idx: fc.nat(31),
+  f: fc.nat(15),
+});
+const intNameArb = fc.constantFrom(...INT_NAMES);
+const assignOpArb: fc.Arbitrary<AssignOp> = fc.oneof(
+  { arbitrary: fc.constant("=" as AssignOp), weight: 3 },
+  { arbitrary: fc.constantFrom(...ARITH_OPS.map((o) => `${o}=` as AssignOp)), weight: 2 },
+);
+
+export function rawProgramArb(opts: GenOptions = {}): fc.Arbitrary<RawProgram> {
+  const exprDepth = opts.exprDepth ?? 3;
+  const stmtDepth = opts.stmtDepth ?? 2;
+  const maxStmts = opts.maxStmts ?? 8;
+  const side = opts.sideEffects ?? true;
+
+  const exprs: fc.Arbitrary<RExpr>[] = [];
+  const conds: fc.Arbitrary<RCond>[] = [];
+  const leaf: fc.Arbitrary<RExpr> = fc.oneof(
+    { arbitrary: litArb, weight: 2 },
+    { arbitrary: refArb.map((r) => ({ k: "ref" as const, r })), weight: 5 },
+  );
+  for (let d = 0; d <= exprDepth; d++) {
+    if (d === 0) {
+      exprs.push(leaf);
+      conds.push(
+        fc.oneof(
+          { arbitrary: fc.record({ op: fc.constantFrom(...CMP_OPS), a: leaf, b: leaf }).map((x) => ({ k: "cmp" as const, ...x })), weight: 4 },
+          { arbitrary: leaf.map((a) => ({ k: "truthy" as const, a })), weight: 1 },
+          { arbitrary: fc.nat(7).map((idx) => ({ k: "bvar" as const, idx })), weight: 1 },
+        ),
+      );
+      continue;
+    }
+    const sub = exprs[d - 1]!;
+    const subc = conds[d - 1]!;
+    const e: fc.Arbitrary<RExpr> = fc.oneof(
+      { arbitrary: leaf, weight: 6 },
+      { arbitrary: fc.record({ op: fc.constantFrom<UnOp>("-", "~", "+"), a: sub }).map((x) => ({ k: "un" as const, ...x })), weight: 2 },
+      { arbitrary: fc.record({ op: fc.constantFrom(...ARITH_OPS), a: sub, b: sub }).map((x) => ({ k: "bin" as const, ...x })), weight: 12 },
+      { arbitrary: fc.record({ t: intNameArb, a: sub }).map((x) => ({ k: "conv" as const, ...x })), weight: 4 },
+      { arbitrary: fc.record({ c: subc, a: sub, b: sub }).map((x) => ({ k: "cond" as const, ...x })), weight: 2 },
+      { arbitrary: fc.record({ lv: refArb, op: assignOpArb, e: sub }).map((x) => ({ k: "assign" as const, ...x })), weight: side ? 1 : 0 },
+      {
+        arbitrary: fc.record({ lv: refArb, op: fc.constantFrom<"++" | "--">("++", "--"), prefix: fc.boolean() }).map((x) => ({ k: "inc" as const, ...x })),
+        weight: side ? 1 : 0,
+      },
+    );
+    exprs.push(e);
+    conds.push(
+      fc.oneof(
+        { arbitrary: fc.record({ op: fc.constantFrom(...CMP_OPS), a: sub, b: sub }).map((x) => ({ k: "cmp" as const, ...x })), weight: 6 },
+        { arbitrary: fc.record({ k: fc.constantFrom<"and" | "or">("and", "or"), a: subc, b: subc }), weight: 2 },
+        { arbitrary: subc.map((a) => ({ k: "not" as const, a })), weight: 1 },
+        { arbitrary: sub.map((a) => ({ k: "truthy" as const, a })), weight: 1 },
+        { arbitrary: fc.nat(7).map((idx) => ({ k: "bvar" as const, idx })), weight: 1 },
+      ),
+    );
+  }
+  const expr = exprs[exprDepth]!;
+  const cond = conds[Math.max(0, exprDepth - 1)]!;
+  const smallExpr = exprs[Math.max(0, exprDepth - 1)]!;
+
+  const loopArb: fc.Arbitrary<RLoop> = fc.record({
+    ty: fc.option(intNameArb, { nil: null }),
+    start: fc.nat(5),
+    n: fc.nat(6),
+    step: fc.integer({ min: 1, max: 3 }),
+    down: fc.boolean(),
+    form: fc.nat(5),
+  });
+  const simple: { arbitrary: fc.Arbitrary<RStmt>; weight: number }[] = [
+    { arbitrary: fc.record({ mut: fc.boolean(), ty: fc.option(intNameArb, { nil: null, freq: 3 }), init: expr }).map((x) => ({ k: "decl" as const, ...x })), weight: 5 },
+    { arbitrary: cond.map((init) => ({ k: "bdecl" as const, init })), weight: 1 },
+    { arbitrary: fc.array(smallExpr, { minLength: S_FIELDS.length, maxLength: S_FIELDS.length }).map((inits) => ({ k: "sdecl" as const, inits })), weight: 1 },
+    { arbitrary: fc.record({ lv: refArb, op: assignOpArb, e: expr }).map((x) => ({ k: "assign" as const, ...x })), weight: 5 },
+    { arbitrary: fc.record({ lv: refArb, op: fc.constantFrom<"++" | "--">("++", "--"), prefix: fc.boolean() }).map((x) => ({ k: "inc" as const, ...x })), weight: 1 },
+    { arbitrary: fc.constantFrom({ k: "break" as const }, { k: "continue" as const }), weight: 1 },
+    { arbitrary: expr.map((e) => ({ k: "ret" as const, e })), weight: 1 },
+    {
+      arbitrary: fc
+        .record({ slot: fc.oneof({ arbitrary: fc.nat(NSLOTS - 1), weight: 4 }, { arbitrary: smallExpr, weight: 1 }), e: expr })
+        .map((x) => ({ k: "res" as const, ...x })),
+      weight: 5,
+    },
+    {
+      arbitrary: fc
+        .record({ key: smallExpr, src: fc.oneof(fc.nat(7), fc.array(smallExpr, { minLength: S_FIELDS.length, maxLength: S_FIELDS.length })) })
+        .map((x) => ({ k: "hupdate" as const, ...x })),
+      weight: 2,
+    },
+    { arbitrary: smallExpr.map((key) => ({ k: "hdelete" as const, key })), weight: 1 },
+  ];
+  const stmts: fc.Arbitrary<RStmt>[] = [];
+  for (let d = 0; d <= stmtDepth; d++) {
+    if (d === 0) {
+      stmts.push(fc.oneof(...simple));
+      continue;
+    }
+    const block = fc.array(stmts[d - 1]!, { maxLength: 3 });
+    stmts.push(
+      fc.oneof(
+        ...simple,
+        { arbitrary: fc.record({ c: cond, then: block, else: fc.option(block, { nil: null }) }).map((x) => ({ k: "if" as const, ...x })), weight: 4 },
+        { arbitrary: fc.record({ loop: loopArb, body: block }).map((x) => ({ k: "for" as const, ...x })), weight: 2 },
+        {
+          arbitrary: fc.record({ slot: fc.nat(NSLOTS + 1), then: block, else: fc.option(block, { nil: null }) }).map((x) => ({ k: "rlookup" as const, ...x })),
+          weight: 1,
+        },
+        { arbitrary: fc.record({ key: smallExpr, then: block, else: fc.option(block, { nil: null }) }).map((x) => ({ k: "hlookup" as const, ...x })), weight: 2 },
+      ),
+    );
+  }
+  return fc.record({ body: fc.array(stmts[stmtDepth]!, { minLength: 1, maxLength: maxStmts }), ret: smallExpr });
+}
+
+// ------------------------------------------------------------------------------ TypeScript types
+
+/** What tsc thinks an expression is: plain number, number literals, or a union of our brands. */
+interface TsType {
+  number: boolean;
+  lit: boolean;
+  brands: IntName[];
+}
+const BRAND: Record<IntName, IntName[]> = {
+  u8: ["u8"], u16: ["u8", "u16"], u32: ["u8", "u16", "u32"], u64: ["u8", "u16", "u32", "u64"],
+  i8: ["i8"], i16: ["i8", "i16", "u8"], i32: ["i8", "i16", "i32", "u8", "u16"], i64: ["i8", "i16", "i32", "i64", "u8", "u16", "u32"],
+};
+const NUM: TsType = { number: true, lit: false, brands: [] };
+const brand = (t: IntName): TsType => ({ number: false, lit: false, brands: [t] });
+const union = (a: TsType, b: TsType): TsType => ({ number: a.number || b.number, lit: a.lit || b.lit, brands: [...new Set([...a.brands, ...b.brands])] });
+const brandOk = (s: IntName, d: IntName): boolean => BRAND[s].every((x) => BRAND[d].includes(x));
+/** Whether a value of type src may be assigned to dst without an explicit conversion. */
+function assignable(src: TsType, dst: TsType): boolean {
+  if (dst.number) return true;
+  return src.brands.every((s) => dst.brands.some((d) => brandOk(s, d)));
+}
+const onlyLit = (t: TsType): boolean => t.lit && !t.number && t.brands.length === 0;
+/** `(e | 0)`: the same value, but a plain number for tsc. */
+const orZero = (e: Expr): Expr => ({ k: "bin", op: "|", a: e, b: { k: "lit", v: 0n, hex: false } });
+
+// ------------------------------------------------------------------------------------- resolve
+
+interface Local {
+  name: string;
+  ts: TsType;
+  mutable: boolean;
+}
+interface Scope {
+  locals: Local[];
+  bools: string[];
+  structs: string[];
+  /** Hash value references and result cells in scope (innermost last). */
+  hvs: string[];
+  cells: string[];
+  inLoop: boolean;
+  /** A reference into the hash map is live: no updates or deletes of it now. */
+  hashRef: boolean;
+}
+
+const pfieldTs = (f: string): TsType => brand(INPUT_FIELDS.find(([n]) => n === f)![1]);
+const sfieldTs = (f: string): TsType => brand(S_FIELDS.find(([n]) => n === f)![1]);
+
+class Resolver {
+  private n = 0;
+  constructor(private readonly opts: GenOptions = {}) {}
+
+  /**
+   * The right-hand side of `lv op= rhs`. Known bug: for a field target the compiler loads the old
+   * value after evaluating rhs, so unless knownBugs is set an rhs that writes memory turns the
+   * compound assignment into a plain one.
+   */
+  /**
+   * Known bug: in `c ? lit : x` the compiler converts the literal to x's type even when it does not
+   * fit there (arithmetic and comparisons check). Unless knownBugs is set, a literal branch that is
+   * not a small non-negative literal (which fits every type) becomes i64(lit).
+   */
+  private litBranch(e: { e: Expr; ts: TsType }): { e: Expr; ts: TsType } {
+    if (this.opts.knownBugs || !onlyLit(e.ts) || (e.e.k === "lit" && e.e.v <= 127n)) return e;
+    return { e: { k: "conv", t: "i64", a: e.e }, ts: brand("i64") };
+  }
+
+  private compound(lv: Lv, op: AssignOp, rhs: Expr): AssignOp {
+    if (op === "=" || this.opts.knownBugs || lv.k === "local" || !writesMemory(rhs)) return op;
+    return "=";
+  }
+  fresh(prefix: string): string {
+    return `${prefix}${this.n++}`;
+  }
+
+  program(r: RawProgram): Program {
+    const scope: Scope = { locals: [], bools: [], structs: [], hvs: [], cells: [], inLoop: false, hashRef: false };
+    const body = this.block(r.body, scope);
+    return { body, ret: this.retExpr(r.ret, scope) };
+  }
+
+  private block(stmts: RStmt[], outer: Scope): Stmt[] {
+    const scope: Scope = { ...outer, locals: [...outer.locals], bools: [...outer.bools], structs: [...outer.structs], hvs: [...outer.hvs], cells: [...outer.cells] };
+    const out: Stmt[] = [];
+    for (const s of stmts) {
+      const r = this.stmt(s, scope);
+      if (!r) continue;
+      out.push(r);
+      // Nothing after a jump in the same block (tsc would flag it as unreachable).
+      if (r.k === "ret" || r.k === "break" || r.k === "continue") break;
+    }
+    return out;
+  }
+
+  private lv(r: RRef, s: Scope, forWrite: boolean): { lv: Lv; ts: TsType } {
+    const pf = () => {
+      const [f] = INPUT_FIELDS[r.f % INPUT_FIELDS.length]!;
+      return { lv: { k: "pfield" as const, f }, ts: pfieldTs(f) };
+    };
+    switch (r.kind) {
+      case 0: {
+        const ls = forWrite ? s.locals.filter((l) => l.mutable) : s.locals;
+        if (ls.length === 0) return pf();
+        const l = ls[r.idx % ls.length]!;
+        return { lv: { k: "local", name: l.name }, ts: l.ts };
+      }
+      case 2: {
+        if (s.structs.length === 0) return pf();
+        const [f] = S_FIELDS[r.f % S_FIELDS.length]!;
+        return { lv: { k: "sfield", s: s.structs[r.idx % s.structs.length]!, f }, ts: sfieldTs(f) };
+      }
+      case 3: {
+        const n = s.hvs.length + s.cells.length;
+        if (n === 0) return pf();
+        const i = r.idx % n;
+        if (i < s.hvs.length) {
+          const [f] = S_FIELDS[r.f % S_FIELDS.length]!;
+          return { lv: { k: "hfield", h: s.hvs[i]!, f }, ts: sfieldTs(f) };
+        }
+        return { lv: { k: "cell", r: s.cells[i - s.hvs.length]! }, ts: brand("u64") };
+      }
+      default:
+        return pf();
+    }
+  }
+
+  /** Wraps `e` in a conversion when tsc would not accept it where `dst` is expected. */
+  private fit(e: { e: Expr; ts: TsType }, dst: TsType): Expr {
+    if (assignable(e.ts, dst)) return e.e;
+    return { k: "conv", t: dst.brands[0]!, a: e.e };
+  }
+
+  expr(r: RExpr, s: Scope): { e: Expr; ts: TsType } {
+    switch (r.k) {
+      case "lit":
+        return { e: { k: "lit", v: r.v, hex: r.hex }, ts: { number: false, lit: true, brands: [] } };
+      case "ref": {
+        const { lv, ts } = this.lv(r.r, s, false);
+        return { e: { k: "lv", lv }, ts };
+      }
+      case "un": {
+        const a = this.expr(r.a, s);
+        // -5 and +5 are still literal types for tsc; ~5 is number.
+        return { e: { k: "un", op: r.op, a: a.e }, ts: r.op !== "~" && onlyLit(a.ts) ? a.ts : r.op === "+" ? a.ts : NUM };
+      }
+      case "bin": {
+        const a = this.expr(r.a, s);
+        const b = this.expr(r.b, s);
+        return { e: { k: "bin", op: r.op, a: a.e, b: b.e }, ts: NUM };
+      }
+      case "conv":
+        return { e: { k: "conv", t: r.t, a: this.expr(r.a, s).e }, ts: brand(r.t) };
+      case "cond": {
+        const c = this.cond(r.c, s);
+        const a = this.litBranch(this.expr(r.a, s));
+        const b = this.litBranch(this.expr(r.b, s));
+        return { e: { k: "cond", c, a: a.e, b: b.e }, ts: union(a.ts, b.ts) };
+      }
+      case "assign": {
+        const { lv, ts } = this.lv(r.lv, s, true);
+        const e = this.expr(r.e, s);
+        const op = this.compound(lv, r.op, e.e);
+        const rhs = op === "=" ? this.fit(e, ts) : e.e;
+        return { e: { k: "assign", lv, op, e: rhs }, ts: op === "=" ? e.ts : NUM };
+      }
+      case "inc": {
+        const { lv } = this.lv(r.lv, s, true);
+        return { e: { k: "inc", lv, op: r.op, prefix: r.prefix }, ts: NUM };
+      }
+    }
+  }
+
+  cond(r: RCond, s: Scope): Cond {
+    switch (r.k) {
+      case "cmp": {
+        const a = this.expr(r.a, s);
+        const b = this.expr(r.b, s);
+        // tsc rejects 5 === 7 ("no overlap"); (5 | 0) is a number.
+        const ae = (r.op === "===" || r.op === "!==") && onlyLit(a.ts) && onlyLit(b.ts) ? orZero(a.e) : a.e;
+        return { k: "cmp", op: r.op, a: ae, b: b.e };
+      }
+      case "and":
+      case "or":
+        return { k: r.k, a: this.cond(r.a, s), b: this.cond(r.b, s) };
+      case "not":
+        return { k: "not", a: this.cond(r.a, s) };
+      case "truthy": {
+        // tsc rejects a literal as a condition ("always truthy"); (5 | 0) is fine and still 5.
+        const a = this.expr(r.a, s);
+        return { k: "truthy", a: onlyLit(a.ts) ? orZero(a.e) : a.e };
+      }
+      case "bvar":
+        if (s.bools.length === 0) return { k: "truthy", a: { k: "lv", lv: this.lv({ kind: 1, idx: 0, f: r.idx }, s, false).lv } };
+        return { k: "bvar", name: s.bools[r.idx % s.bools.length]! };
+    }
+  }
+
+  /** tsc checks a returned literal (even in a union) against XdpAction's members; (7 | 0) is a number. */
+  private retExpr(r: RExpr, s: Scope): Expr {
+    const e = this.expr(r, s);
+    return e.ts.lit ? orZero(e.e) : e.e;
+  }
+
+  private key(r: RExpr, s: Scope): Expr {
+    return { k: "bin", op: "&", a: this.expr(r, s).e, b: { k: "lit", v: BigInt(HKEY_MASK), hex: false } };
+  }
+
+  private stmt(r: RStmt, s: Scope): Stmt | undefined {
+    switch (r.k) {
+      case "decl": {
+        const init = this.expr(r.init, s);
+        const name = this.fresh("v");
+        if (r.ty) {
+          s.locals.push({ name, ts: brand(r.ty), mutable: r.mut });
+          return { k: "decl", name, mut: r.mut, ty: r.ty, init: this.fit(init, brand(r.ty)) };
+        }
+        // `let x = <literal>` widens to number for tsc.
+        s.locals.push({ name, ts: init.ts.lit ? union(init.ts, NUM) : init.ts, mutable: true });
+        return { k: "decl", name, mut: true, ty: null, init: init.e };
+      }
+      case "bdecl": {
+        const init = this.cond(r.init, s);
+        const name = this.fresh("b");
+        s.bools.push(name);
+        return { k: "bdecl", name, init };
+      }
+      case "sdecl": {
+        const inits = r.inits.map((x, i) => this.fit(this.expr(x, s), sfieldTs(S_FIELDS[i]![0])));
+        const name = this.fresh("s");
+        s.structs.push(name);
+        return { k: "sdecl", name, inits };
+      }
+      case "assign": {
+        const { lv, ts } = this.lv(r.lv, s, true);
+        const e = this.expr(r.e, s);
+        const op = this.compound(lv, r.op, e.e);
+        return { k: "expr", e: { k: "assign", lv, op, e: op === "=" ? this.fit(e, ts) : e.e } };
+      }
+      case "inc":
+        return { k: "expr", e: { k: "inc", lv: this.lv(r.lv, s, true).lv, op: r.op, prefix: r.prefix } };
+      case "if":
+        return { k: "if", c: this.cond(r.c, s), then: this.block(r.then, s), else: r.else ? this.block(r.else, s) : null };
+      case "for":
+        return this.loop(r.loop, r.body, s);
+      case "break":
+      case "continue":
+        return s.inLoop ? { k: r.k } : undefined;
+      case "ret":
+        return { k: "ret", e: this.retExpr(r.e, s) };
+      case "res": {
+        const slot: Expr =
+          typeof r.slot === "number"
+            ? { k: "lit", v: BigInt(r.slot), hex: false }
+            : { k: "bin", op: "%", a: { k: "conv", t: "u32", a: this.expr(r.slot, s).e }, b: { k: "lit", v: BigInt(NSLOTS + 2), hex: false } };
+        return { k: "res", slot, e: this.fit(this.expr(r.e, s), brand("u64")) };
+      }
+      case "rlookup": {
+        const name = this.fresh("r");
+        const inner: Scope = { ...s, cells: [...s.cells, name] };
+        return { k: "rlookup", name, slot: r.slot, then: this.block(r.then, inner), else: r.else ? this.block(r.else, s) : null };
+      }
+      case "hupdate": {
+        if (s.hashRef) return undefined;
+        const key = this.key(r.key, s);
+        if (typeof r.src === "number") {
+          if (s.structs.length === 0) return undefined;
+          return { k: "hupdate", key, src: { k: "local", name: s.structs[r.src % s.structs.length]! } };
+        }
+        const inits = r.src.map((x, i) => this.fit(this.expr(x, s), sfieldTs(S_FIELDS[i]![0])));
+        return { k: "hupdate", key, src: { k: "lit", inits } };
+      }
+      case "hdelete":
+        if (s.hashRef) return undefined;
+        return { k: "hdelete", key: this.key(r.key, s) };
+      case "hlookup": {
+        const key = this.key(r.key, s);
+        const name = this.fresh("h");
+        const inner: Scope = { ...s, hvs: [...s.hvs, name], hashRef: true };
+        return { k: "hlookup", name, key, then: this.block(r.then, inner), else: r.else ? this.block(r.else, s) : null };
+      }
+    }
+  }
+
+  /** `for (let i = A; i <op> B; i += k)` with constants only, so the verifier can bound it. */
+  private loop(l: RLoop, body: RStmt[], s: Scope): Stmt {
+    const name = this.fresh("i");
+    const lit = (v: number): Expr => ({ k: "lit", v: BigInt(v), hex: false });
+    const i: Expr = { k: "lv", lv: { k: "local", name } };
+    const lv: Lv = { k: "local", name };
+    const { n, step: k } = l;
+    let start: number;
+    let cond: Cond;
+    let update: Expr;
+    const form = l.form % 3;
+    if (!l.down) {
+      start = l.start;
+      const op: CmpOp = (["<", "<=", "!=="] as const)[form];
+      const bound = op === "<=" ? start + n * k - 1 : start + n * k;
+      cond = bound < 0 ? { k: "cmp", op: "<", a: i, b: lit(start) } : { k: "cmp", op, a: i, b: lit(bound) };
+      update = k === 1 && l.form >= 3 ? { k: "inc", lv, op: "++", prefix: l.form === 4 } : { k: "assign", lv, op: "+=", e: lit(k) };
+    } else {
+      const low = l.start % 3;
+      start = low + n * k;
+      const op: CmpOp = ([">", ">=", "!=="] as const)[form];
+      cond = { k: "cmp", op, a: i, b: lit(op === ">=" ? low + 1 : low) };
+      if (op === ">=" && n === 0) cond = { k: "cmp", op: ">", a: i, b: lit(start) };
+      update = k === 1 && l.form >= 3 ? { k: "inc", lv, op: "--", prefix: l.form === 4 } : { k: "assign", lv, op: "-=", e: lit(k) };
+    }
+    const inner: Scope = { ...s, locals: [...s.locals, { name, ts: l.ty ? brand(l.ty) : NUM, mutable: false }], inLoop: true };
+    return { k: "for", name, ty: l.ty, start: BigInt(start), cond, update, body: this.block(body, inner) };
+  }
+}
+
+export function resolve(r: RawProgram, opts: GenOptions = {}): Program {
+  return new Resolver(opts).program(r);
+}
+
+export const programArb = (opts: GenOptions = {}): fc.Arbitrary<Program> => rawProgramArb(opts).map((r) => resolve(r, opts));
+
+/** Whether evaluating e may store to memory (a field, a map value) rather than only to locals. */
+function writesMemory(e: Expr): boolean {
+  switch (e.k) {
+    case "lit":
+    case "lv":
+      return false;
+    case "un":
+    case "conv":
+      return writesMemory(e.a);
+    case "bin":
+      return writesMemory(e.a) || writesMemory(e.b);
+    case "cond":
+      return condWritesMemory(e.c) || writesMemory(e.a) || writesMemory(e.b);
+    case "assign":
+      return e.lv.k !== "local" || writesMemory(e.e);
+    case "inc":
+      return e.lv.k !== "local";
+  }
+}
+function condWritesMemory(c: Cond): boolean {
+  switch (c.k) {
+    case "cmp":
+      return writesMemory(c.a) || writesMemory(c.b);
+    case "and":
+    case "or":
+      return condWritesMemory(c.a) || condWritesMemory(c.b);
+    case "not":
+      return condWritesMemory(c.a);
+    case "truthy":
+      return writesMemory(c.a);
+    case "bvar":
+      return false;
+  }
+}
+
+// ------------------------------------------------------------------------------------- inputs
+
+export type InputVec = bigint[];
+
+function valueArb(t: IntName): fc.Arbitrary<bigint> {
+  const bits = BigInt(BITS[t]);
+  const min = isSigned(t) ? -(1n << (bits - 1n)) : 0n;
+  const max = isSigned(t) ? (1n << (bits - 1n)) - 1n : (1n << bits) - 1n;
+  const edges = [0n, 1n, 2n, 7n, max, max - 1n, min, min + 1n, ...(isSigned(t) ? [-1n, -2n, -7n] : [])];
+  return fc.oneof(
+    { arbitrary: fc.constantFrom(...edges), weight: 3 },
+    { arbitrary: fc.bigInt(0n, 40n), weight: 2 },
+    { arbitrary: fc.bigInt(min, max), weight: 3 },
+  );
+}
+
+/** One packet: a value for every INPUT_FIELDS entry. */
+export const inputArb: fc.Arbitrary<InputVec> = fc.tuple(...INPUT_FIELDS.map(([, t]) => valueArb(t)));
+
+export interface Case {
+  prog: Program;
+  inputs: InputVec[];
+}
+
+export const caseArb = (opts: GenOptions = {}, inputs = 3): fc.Arbitrary<Case> =>
+  fc.record({ prog: programArb(opts), inputs: fc.array(inputArb, { minLength: 1, maxLength: inputs }) });
+
+// ------------------------------------------------------------------------------------- printing
+
+function printLit(v: bigint, hex: boolean): string {
+  return hex ? `0x${v.toString(16)}` : v.toString();
+}
+
+function printLv(lv: Lv): string {
+  switch (lv.k) {
+    case "local":
+      return lv.name;
+    case "pfield":
+      return `p.${lv.f}`;
+    case "sfield":
+      return `${lv.s}.${lv.f}`;
+    case "hfield":
+      return `${lv.h}.${lv.f}`;
+    case "cell":
+      return `${lv.r}.value`;
+  }
+}
+
+/** Every compound expression is parenthesised, so precedence never matters. */
+export function printExpr(e: Expr): string {
+  switch (e.k) {
+    case "lit":
+      return printLit(e.v, e.hex);
+    case "lv":
+      return printLv(e.lv);
+    case "un":
+      return `(${e.op}${printExpr(e.a)})`;
+    case "bin":
+      return `(${printExpr(e.a)} ${e.op} ${printExpr(e.b)})`;
+    case "conv":
+      return `${e.t}(${printExpr(e.a)})`;
+    case "cond":
+      return `(${printCond(e.c)} ? ${printExpr(e.a)} : ${printExpr(e.b)})`;
+    case "assign":
+      return `(${printLv(e.lv)} ${e.op} ${printExpr(e.e)})`;
+    case "inc":
+      return e.prefix ? `(${e.op}${printLv(e.lv)})` : `(${printLv(e.lv)}${e.op})`;
+  }
+}
+
+export function printCond(c: Cond): string {
+  switch (c.k) {
+    case "cmp":
+      return `(${printExpr(c.a)} ${c.op} ${printExpr(c.b)})`;
+    case "and":
+      return `(${printCond(c.a)} && ${printCond(c.b)})`;
+    case "or":
+      return `(${printCond(c.a)} || ${printCond(c.b)})`;
+    case "not":
+      return `(!${printCond(c.a)})`;
+    case "truthy":
+      return printExpr(c.a);
+    case "bvar":
+      return c.name;
+  }
+}
+
+const unparen = (s: string): string => (s.startsWith("(") && s.endsWith(")") ? s.slice(1, -1) : s);
+
+function printStmts(stmts: Stmt[], ind: string, out: string[]): void {
+  for (const s of stmts) printStmt(s, ind, out);
+}
+
+function printBlock(stmts: Stmt[], ind: string, out: string[]): void {
+  printStmts(stmts, ind + "  ", out);
+}
+
+function printStmt(s: Stmt, ind: string, out: string[]): void {
+  switch (s.k) {
+    case "decl":
+      out.push(`${ind}${s.mut ? "let" : "const"} ${s.name}${s.ty ? `: ${s.ty}` : ""} = ${printExpr(s.init)};`);
+      return;
+    case "bdecl":
+      out.push(`${ind}const ${s.name} = ${printCond(s.init)};`);
+      return;
+    case "sdecl":
+      out.push(`${ind}const ${s.name}: S = { ${S_FIELDS.map(([f], i) => `${f}: ${printExpr(s.inits[i]!)}`).join(", ")} };`);
+      return;
+    case "expr":
+      out.push(`${ind}${unparen(printExpr(s.e))};`);
+      return;
+    case "if":
+      out.push(`${ind}if ${printCondParen(s.c)} {`);
+      printBlock(s.then, ind, out);
+      if (s.else) {
+        out.push(`${ind}} else {`);
+        printBlock(s.else, ind, out);
+      }
+      out.push(`${ind}}`);
+      return;
+    case "for": {
+      // The loop header stays unparenthesised: the compiler matches its exact shape.
+      const c = s.cond as Extract<Cond, { k: "cmp" }>;
+      const upd = s.update;
+      const updText = upd.k === "inc" ? (upd.prefix ? `${upd.op}${s.name}` : `${s.name}${upd.op}`) : `${s.name} ${(upd as Extract<Expr, { k: "assign" }>).op} ${printExpr((upd as Extract<Expr, { k: "assign" }>).e)}`;
+      out.push(`${ind}for (let ${s.name}${s.ty ? `: ${s.ty}` : ""} = ${s.start}; ${s.name} ${c.op} ${printExpr(c.b)}; ${updText}) {`);
+      printBlock(s.body, ind, out);
+      out.push(`${ind}}`);
+      return;
+    }
+    case "break":
+    case "continue":
+      out.push(`${ind}${s.k};`);
+      return;
+    case "ret":
+      out.push(`${ind}return ${printExpr(s.e)};`);
+      return;
+    case "res":
+      out.push(`${ind}results.update(${printExpr(s.slot)}, ${printExpr(s.e)});`);
+      return;
+    case "rlookup":
+      out.push(`${ind}const ${s.name} = results.lookup(${s.slot});`);
+      out.push(`${ind}if (${s.name} !== null) {`);
+      printBlock(s.then, ind, out);
+      if (s.else) {
+        out.push(`${ind}} else {`);
+        printBlock(s.else, ind, out);
+      }
+      out.push(`${ind}}`);
+      return;
+    case "hupdate": {
+      const v = s.src.k === "local" ? s.src.name : `{ ${S_FIELDS.map(([f], i) => `${f}: ${printExpr((s.src as { inits: Expr[] }).inits[i]!)}`).join(", ")} }`;
+      out.push(`${ind}hm.update(${printExpr(s.key)}, ${v});`);
+      return;
+    }
+    case "hlookup":
+      out.push(`${ind}const ${s.name} = hm.lookup(${printExpr(s.key)});`);
+      out.push(`${ind}if (${s.name} !== null) {`);
+      printBlock(s.then, ind, out);
+      if (s.else) {
+        out.push(`${ind}} else {`);
+        printBlock(s.else, ind, out);
+      }
+      out.push(`${ind}}`);
+      return;
+    case "hdelete":
+      out.push(`${ind}hm.delete(${printExpr(s.key)});`);
+      return;
+  }
+}
+
+function printCondParen(c: Cond): string {
+  const t = printCond(c);
+  return t.startsWith("(") && c.k !== "truthy" ? t : `(${t})`;
+}
+
+/** The shared declarations every generated file starts with. */
+export function printPrelude(): string {
+  return [
+    `import { xdp, XdpAction, ArrayMap, HashMap, u8, u16, u32, u64, i8, i16, i32, i64 } from "tsbpf/bpf";`,
+    ``,
+    `interface Input {`,
+    ...INPUT_FIELDS.map(([n, t]) => `  ${n}: ${t};`),
+    `}`,
+    ``,
+    `interface S {`,
+    ...S_FIELDS.map(([n, t]) => `  ${n}: ${t};`),
+    `}`,
+    ``,
+    `const results = new ArrayMap<u64>(${NSLOTS});`,
+    `const hm = new HashMap<u32, S>(${HASH_ENTRIES});`,
+    ``,
+  ].join("\n");
+}
+
+/** One program as an exported XDP program named `name`. */
+export function printProgramBody(p: Program, name: string): string {
+  const out: string[] = [];
+  out.push(`export const ${name} = xdp((ctx) => {`);
+  // `p` gets a non-nullable declared type: tsc's narrowing of a nullable `p` at each of its many
+  // uses is quadratic in the size of the program and dominated compile time.
+  out.push(`  const pkt = ctx.header<Input>(0);`);
+  out.push(`  if (pkt === null) return XdpAction.ABORTED;`);
+  out.push(`  const p: Input = pkt;`);
+  printStmts(p.body, "  ", out);
+  // After a top-level return nothing is reachable (and tsc forgets that p is not null there).
+  if (p.body[p.body.length - 1]?.k !== "ret") out.push(`  return ${printExpr(p.ret)};`);
+  out.push(`});`);
+  return out.join("\n");
+}
+
+/** A whole `.bpf.ts` file with the programs named prog0, prog1, ... */
+export function printProgram(progs: Program[]): string {
+  return [printPrelude(), ...progs.map((p, i) => printProgramBody(p, `prog${i}`) + "\n"), `export const LICENSE = "GPL";`, ``].join("\n");
+}

@@ -1,0 +1,237 @@
+// Runs generated programs (diff-gen.ts) in the kernel and compares every observable — return value,
+// the `results` ArrayMap, the hash map, the packet after the run — with the reference evaluator
+// (diff-ref.ts). Many programs share one .bpf.ts file, one compile and one load: tsc dominates the
+// cost of a compile, so batching is what makes hundreds of cases fit in a test run.
+
+import { compile } from "../../compiler/compile.js";
+import { loadObject, readU64, u32le, type BpfObject } from "../../runtime/index.js";
+import {
+  BITS, HKEY_MASK, INPUT_FIELDS, NSLOTS, PACKET_SIZE, printProgram, S_FIELDS,
+  type Case, type InputVec, type IntName, type Program,
+} from "./diff-gen.js";
+import { evaluate, POISON, wrap, type RefResult } from "./diff-ref.js";
+
+// ------------------------------------------------------------------------------------ layout
+
+interface Layout {
+  offsets: Map<string, number>;
+  size: number;
+}
+function layout(fields: readonly (readonly [string, IntName])[]): Layout {
+  const offsets = new Map<string, number>();
+  let off = 0;
+  let align = 1;
+  for (const [n, t] of fields) {
+    const sz = BITS[t] / 8;
+    off = Math.ceil(off / sz) * sz;
+    offsets.set(n, off);
+    off += sz;
+    align = Math.max(align, sz);
+  }
+  return { offsets, size: Math.ceil(off / align) * align };
+}
+const INPUT_LAYOUT = layout(INPUT_FIELDS);
+const S_LAYOUT = layout(S_FIELDS);
+
+function writeField(dv: DataView, off: number, t: IntName, v: bigint): void {
+  const u = BigInt.asUintN(BITS[t], v);
+  switch (BITS[t]) {
+    case 8: dv.setUint8(off, Number(u)); break;
+    case 16: dv.setUint16(off, Number(u), true); break;
+    case 32: dv.setUint32(off, Number(u), true); break;
+    default: dv.setBigUint64(off, u, true);
+  }
+}
+function readField(dv: DataView, off: number, t: IntName): bigint {
+  let u: bigint;
+  switch (BITS[t]) {
+    case 8: u = BigInt(dv.getUint8(off)); break;
+    case 16: u = BigInt(dv.getUint16(off, true)); break;
+    case 32: u = BigInt(dv.getUint32(off, true)); break;
+    default: u = dv.getBigUint64(off, true);
+  }
+  return wrap(t, u);
+}
+
+export function packInput(vec: InputVec): Uint8Array {
+  const out = new Uint8Array(PACKET_SIZE);
+  const dv = new DataView(out.buffer);
+  INPUT_FIELDS.forEach(([n, t], i) => writeField(dv, INPUT_LAYOUT.offsets.get(n)!, t, vec[i]!));
+  for (let i = INPUT_LAYOUT.size; i < PACKET_SIZE; i++) out[i] = i;
+  return out;
+}
+
+function decode(bytes: Uint8Array, fields: readonly (readonly [string, IntName])[], lay: Layout): Map<string, bigint> {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return new Map(fields.map(([n, t]) => [n, readField(dv, lay.offsets.get(n)!, t)]));
+}
+
+// ------------------------------------------------------------------------------------ running
+
+export type FailureKind = "compile" | "load" | "run" | "mismatch" | "ref";
+
+export interface Failure {
+  kind: FailureKind;
+  /** Index of the case in the batch. */
+  index: number;
+  /** The failing program alone, as a complete .bpf.ts file (named prog0). */
+  source: string;
+  detail: string;
+}
+
+export interface BatchStats {
+  programs: number;
+  runs: number;
+  compiles: number;
+  /** Batches that hit a known, already-reported compiler bug and were compiled around it. */
+  knownBugs: number;
+}
+
+export const newStats = (): BatchStats => ({ programs: 0, runs: 0, compiles: 0, knownBugs: 0 });
+
+export interface HarnessOptions {
+  /**
+   * Treat known, already-reported compiler bugs as failures instead of working around them.
+   * Known (regression cases in test/differential.test.ts): the IR checker rejects the lowering of
+   * if/else and ?: whose condition folds to a constant ("IR check failed on the input"), and the
+   * output of thread-null-checks for a branch on a ?: of constants. Such batches are recompiled
+   * without checkIr so their semantics are still compared.
+   */
+  strict?: boolean;
+}
+
+const KNOWN_ICE = /IR check failed (on the input|after pass 'thread-null-checks')/;
+
+function compileBatch(src: string, opts: HarnessOptions, stats: BatchStats): ReturnType<typeof compile> {
+  const once = (checkIr: boolean): ReturnType<typeof compile> => {
+    stats.compiles++;
+    try {
+      return compile("diff.bpf.ts", src, { checkIr });
+    } catch (e) {
+      const message = String((e as Error).stack ?? e);
+      return { ok: false, diagnostics: [{ code: "THROW", severity: "internal", file: "diff.bpf.ts", start: 0, length: 0, line: 0, col: 0, message }], programs: [] };
+    }
+  };
+  const res = once(true);
+  if (!res.ok && !opts.strict && res.diagnostics.length > 0 && res.diagnostics.every((d) => KNOWN_ICE.test(d.message))) {
+    stats.knownBugs++;
+    return once(false);
+  }
+  return res;
+}
+
+const hex = (v: bigint): string => (v < 0n ? `-0x${(-v).toString(16)}` : `0x${v.toString(16)}`);
+export const describeInput = (vec: InputVec): string => INPUT_FIELDS.map(([n], i) => `${n}=${vec[i]}`).join(" ");
+
+/** Compares one kernel run with the reference; returns the differences (empty when equal). */
+function compareRun(obj: BpfObject, retval: number, data: Uint8Array, ref: RefResult): string[] {
+  const diffs: string[] = [];
+  if (BigInt(retval >>> 0) !== ref.retval) diffs.push(`retval: got ${hex(BigInt(retval >>> 0))} want ${hex(ref.retval)}`);
+  const results = obj.maps.get("results")!;
+  for (let i = 0; i < NSLOTS; i++) {
+    const got = readU64(results.lookup(u32le(i))!);
+    const want = ref.state.results[i]!;
+    if (got !== want) diffs.push(`results[${i}]: got ${hex(got)} want ${hex(want)}${want === POISON ? " (not written)" : ""}`);
+  }
+  const hm = obj.maps.get("hm")!;
+  for (let k = 0n; k <= BigInt(HKEY_MASK); k++) {
+    const raw = hm.lookup(u32le(Number(k)));
+    const want = ref.state.hash.get(k);
+    if (!raw || !want) {
+      if (!!raw !== !!want) diffs.push(`hm[${k}]: ${raw ? "present" : "absent"}, want ${want ? "present" : "absent"}`);
+      continue;
+    }
+    const got = decode(raw, S_FIELDS, S_LAYOUT);
+    for (const [f] of S_FIELDS) if (got.get(f) !== want.get(f)) diffs.push(`hm[${k}].${f}: got ${hex(got.get(f)!)} want ${hex(want.get(f)!)}`);
+  }
+  const pkt = decode(data, INPUT_FIELDS, INPUT_LAYOUT);
+  for (const [f] of INPUT_FIELDS) {
+    if (pkt.get(f) !== ref.state.input.get(f)) diffs.push(`p.${f}: got ${hex(pkt.get(f)!)} want ${hex(ref.state.input.get(f)!)}`);
+  }
+  return diffs;
+}
+
+function resetMaps(obj: BpfObject): void {
+  const results = obj.maps.get("results")!;
+  const poison = new Uint8Array(8);
+  new DataView(poison.buffer).setBigUint64(0, POISON, true);
+  for (let i = 0; i < NSLOTS; i++) results.update(u32le(i), poison);
+  const hm = obj.maps.get("hm")!;
+  for (let k = 0; k <= HKEY_MASK; k++) hm.delete(u32le(k));
+}
+
+function diagText(d: { code: string; line: number; col: number; message: string }[]): string {
+  return d.map((x) => `${x.code} ${x.line}:${x.col} ${x.message}`).join("\n");
+}
+
+/**
+ * Compiles `cases` into one file, loads it once and runs every program on each of its inputs.
+ * A batch that does not compile or load is split until the culprits are found alone.
+ */
+export function runBatch(cases: Case[], stats: BatchStats = newStats(), opts: HarnessOptions = {}, base = 0): Failure[] {
+  if (cases.length === 0) return [];
+  const failures: Failure[] = [];
+  const single = (i: number) => printProgram([cases[i]!.prog]);
+  const split = (): Failure[] => {
+    const mid = Math.ceil(cases.length / 2);
+    return [...runBatch(cases.slice(0, mid), stats, opts, base), ...runBatch(cases.slice(mid), stats, opts, base + mid)];
+  };
+
+  const res = compileBatch(printProgram(cases.map((c) => c.prog)), opts, stats);
+  if (!res.ok || !res.object) {
+    if (cases.length > 1) return split();
+    return [{ kind: "compile", index: base, source: single(0), detail: diagText(res.diagnostics) }];
+  }
+  let obj: BpfObject;
+  try {
+    obj = loadObject(res.object, { name: "diff" });
+  } catch (e) {
+    if (cases.length > 1) return split();
+    const msg = String((e as Error).message ?? e);
+    const log = (e as { log?: string }).log;
+    return [{ kind: "load", index: base, source: single(0), detail: log ? `${msg}\n${log.split("\n").slice(-30).join("\n")}` : msg }];
+  }
+  try {
+    cases.forEach((c, i) => {
+      stats.programs++;
+      const prog = obj.programs.get(`prog${i}`);
+      if (!prog) {
+        failures.push({ kind: "load", index: base + i, source: single(i), detail: `program prog${i} missing from the object` });
+        return;
+      }
+      for (const input of c.inputs) {
+        let ref: RefResult;
+        try {
+          ref = evaluate(c.prog, input);
+        } catch (e) {
+          failures.push({ kind: "ref", index: base + i, source: single(i), detail: String((e as Error).stack ?? e) });
+          return;
+        }
+        resetMaps(obj);
+        stats.runs++;
+        let out: { retval: number; data: Uint8Array };
+        try {
+          out = prog.run({ data: packInput(input) });
+        } catch (e) {
+          failures.push({ kind: "run", index: base + i, source: single(i), detail: String(e) });
+          return;
+        }
+        const diffs = compareRun(obj, out.retval, out.data, ref);
+        if (diffs.length) {
+          failures.push({ kind: "mismatch", index: base + i, source: single(i), detail: `input: ${describeInput(input)}\n${diffs.join("\n")}` });
+          return;
+        }
+      }
+    });
+  } finally {
+    obj.close();
+  }
+  return failures;
+}
+
+export function formatFailures(fs: Failure[]): string {
+  return fs.map((f) => `--- ${f.kind} (case ${f.index})\n${f.detail}\n--- program:\n${f.source}`).join("\n\n");
+}
+
+/** Source of a batch, for debugging. */
+export const batchSource = (progs: Program[]): string => printProgram(progs);

@@ -1,0 +1,416 @@
+// The reference semantics for the differential harness: a BigInt interpreter of the concrete AST in
+// diff-gen.ts, written from the language's rules (stdlib/bpf.d.ts, the integer rules of C) and not
+// from the compiler's code:
+//
+//  - u8/u16/i8/i16 promote to i32; binary operators use C's usual arithmetic conversions; results
+//    wrap at the width of the common type; conversions (u8(x), assignment, stores) truncate/wrap.
+//  - An untyped literal has C's literal type (i32, else i64, else u64), but adapts to the other
+//    operand's (promoted) type when its value fits there — in arithmetic, comparisons and ?:.
+//  - Operations whose operands are both untyped literals are exact (arbitrary precision, the
+//    result again an untyped literal); shift counts are masked to the width of the left operand.
+//  - x / 0 = 0 and x % 0 = x (BPF); signed division truncates; INT_MIN / -1 wraps.
+//  - Shifts: the result has the promoted left operand's type; the count is masked to its width;
+//    >> is arithmetic for signed types, >>> always logical.
+//  - Comparisons compare in the common type: signed iff it is signed.
+//  - Evaluation is left to right; a compound assignment reads the old value before evaluating the
+//    right-hand side; an assignment's value is the stored (converted) value.
+
+import {
+  BITS, HKEY_MASK, INPUT_FIELDS, isSigned, NSLOTS, S_FIELDS,
+  type ArithOp, type Cond, type Expr, type InputVec, type IntName, type Lv, type Program, type Stmt,
+} from "./diff-gen.js";
+
+export const POISON = 0xa5a5a5a5a5a5a5a5n;
+
+export const wrap = (t: IntName, v: bigint): bigint => (isSigned(t) ? BigInt.asIntN(BITS[t], v) : BigInt.asUintN(BITS[t], v));
+const fits = (t: IntName, v: bigint): boolean => wrap(t, v) === v;
+const promote = (t: IntName): IntName => (BITS[t] < 32 ? "i32" : t);
+function common(a: IntName, b: IntName): IntName {
+  a = promote(a);
+  b = promote(b);
+  if (a === b) return a;
+  if (BITS[a] !== BITS[b]) return BITS[a] > BITS[b] ? a : b;
+  return isSigned(a) ? b : a;
+}
+const literalType = (v: bigint): IntName => (fits("i32", v) ? "i32" : fits("i64", v) ? "i64" : "u64");
+
+/** Static type of an expression; `lit` holds the exact value of an untyped constant expression. */
+interface Ty {
+  t: IntName;
+  lit?: bigint;
+}
+
+export interface RefState {
+  input: Map<string, bigint>;
+  results: bigint[];
+  hash: Map<bigint, Map<string, bigint>>;
+}
+
+export interface RefResult {
+  retval: bigint;
+  state: RefState;
+}
+
+class Jump {
+  constructor(readonly kind: "break" | "continue" | "return", readonly value = 0n) {}
+}
+
+const INPUT_T = new Map(INPUT_FIELDS.map(([n, t]) => [n, t]));
+const S_T = new Map(S_FIELDS.map(([n, t]) => [n, t]));
+
+type Loc = { t: IntName; get(): bigint; set(v: bigint): void };
+
+class Interp {
+  private readonly locals = new Map<string, { t: IntName; v: bigint }>();
+  private readonly bools = new Map<string, boolean>();
+  private readonly structs = new Map<string, Map<string, bigint>>();
+  /** Hash value references (null when the lookup missed) and result cells (slot numbers). */
+  private readonly hvs = new Map<string, Map<string, bigint>>();
+  private readonly cells = new Map<string, number>();
+  private steps = 0;
+
+  constructor(readonly st: RefState) {}
+
+  // ------------------------------------------------------------------------------ locations
+
+  private loc(lv: Lv): Loc {
+    switch (lv.k) {
+      case "local": {
+        const l = this.locals.get(lv.name);
+        if (!l) throw new Error(`ref: unknown local ${lv.name}`);
+        return { t: l.t, get: () => l.v, set: (v) => (l.v = v) };
+      }
+      case "pfield":
+        return this.field(this.st.input, INPUT_T.get(lv.f)!, lv.f);
+      case "sfield":
+        return this.field(this.structs.get(lv.s)!, S_T.get(lv.f)!, lv.f);
+      case "hfield":
+        return this.field(this.hvs.get(lv.h)!, S_T.get(lv.f)!, lv.f);
+      case "cell": {
+        const slot = this.cells.get(lv.r)!;
+        return { t: "u64", get: () => this.st.results[slot]!, set: (v) => (this.st.results[slot] = v) };
+      }
+    }
+  }
+
+  private field(rec: Map<string, bigint>, t: IntName, f: string): Loc {
+    return { t, get: () => rec.get(f)!, set: (v) => rec.set(f, v) };
+  }
+
+  private lvType(lv: Lv): IntName {
+    switch (lv.k) {
+      case "local":
+        return this.locals.get(lv.name)!.t;
+      case "pfield":
+        return INPUT_T.get(lv.f)!;
+      case "sfield":
+      case "hfield":
+        return S_T.get(lv.f)!;
+      case "cell":
+        return "u64";
+    }
+  }
+
+  // ---------------------------------------------------------------------------------- types
+
+  /** The common type of a binary operation, with an untyped literal adapting when it fits. */
+  private opType(a: Ty, b: Ty): IntName {
+    if (a.lit !== undefined && b.lit === undefined && fits(promote(b.t), a.lit)) return promote(b.t);
+    if (b.lit !== undefined && a.lit === undefined && fits(promote(a.t), b.lit)) return promote(a.t);
+    return common(a.t, b.t);
+  }
+
+  ty(e: Expr): Ty {
+    switch (e.k) {
+      case "lit":
+        return { t: literalType(e.v), lit: e.v };
+      case "lv":
+        return { t: this.lvType(e.lv) };
+      case "un": {
+        const a = this.ty(e.a);
+        if (e.op === "+") return a;
+        if (a.lit !== undefined) {
+          if (e.op === "-") return { t: literalType(-a.lit), lit: -a.lit };
+          const t = promote(a.t);
+          return { t, lit: wrap(t, ~a.lit) };
+        }
+        return { t: promote(a.t) };
+      }
+      case "bin": {
+        const a = this.ty(e.a);
+        const b = this.ty(e.b);
+        const shift = e.op === "<<" || e.op === ">>" || e.op === ">>>";
+        const t = shift ? promote(a.t) : this.opType(a, b);
+        if (a.lit !== undefined && b.lit !== undefined && !((e.op === "/" || e.op === "%") && wrap(t, b.lit) === 0n)) {
+          const v = exactOp(e.op, t, a.lit, b.lit);
+          return { t: literalType(v), lit: v };
+        }
+        return { t };
+      }
+      case "conv":
+        return { t: e.t };
+      case "cond": {
+        const a = this.ty(e.a);
+        const b = this.ty(e.b);
+        if (a.lit !== undefined && b.lit !== undefined) return { t: common(a.t, b.t) };
+        return { t: this.opType(a, b) };
+      }
+      case "assign":
+      case "inc":
+        return { t: this.lvType(e.lv) };
+    }
+  }
+
+  // ----------------------------------------------------------------------------- evaluation
+
+  /** The value of e, inside its static type's range (or exact, for untyped literals). */
+  eval(e: Expr): bigint {
+    if (++this.steps > 200_000) throw new Error("ref: step limit (generator bug: unbounded loop?)");
+    switch (e.k) {
+      case "lit":
+        return e.v;
+      case "lv":
+        return this.loc(e.lv).get();
+      case "un": {
+        const ty = this.ty(e);
+        if (ty.lit !== undefined) return ty.lit;
+        const a = this.eval(e.a);
+        if (e.op === "+") return a;
+        return wrap(ty.t, e.op === "-" ? -a : ~a);
+      }
+      case "bin": {
+        const ty = this.ty(e);
+        if (ty.lit !== undefined) return ty.lit;
+        const a = this.eval(e.a);
+        const b = this.eval(e.b);
+        return binOp(e.op, ty.t, wrap(ty.t, a), b);
+      }
+      case "conv":
+        return wrap(e.t, this.eval(e.a));
+      case "cond": {
+        const t = this.ty(e).t;
+        return wrap(t, this.cond(e.c) ? this.eval(e.a) : this.eval(e.b));
+      }
+      case "assign": {
+        const l = this.loc(e.lv);
+        let v: bigint;
+        if (e.op === "=") {
+          v = this.eval(e.e);
+        } else {
+          const old = l.get(); // read before the right-hand side runs
+          const rhsTy = this.ty(e.e);
+          const r = this.eval(e.e);
+          v = this.arith(e.op.slice(0, -1) as ArithOp, { t: l.t }, old, rhsTy, r);
+        }
+        const w = wrap(l.t, v);
+        l.set(w);
+        return w;
+      }
+      case "inc": {
+        const l = this.loc(e.lv);
+        const old = l.get();
+        const nv = wrap(l.t, this.arith(e.op === "++" ? "+" : "-", { t: l.t }, old, { t: "i32", lit: 1n }, 1n));
+        l.set(nv);
+        return e.prefix ? nv : old;
+      }
+    }
+  }
+
+  /** A binary operation on two evaluated operands of the given static types. */
+  private arith(op: ArithOp, a: Ty, av: bigint, b: Ty, bv: bigint): bigint {
+    const shift = op === "<<" || op === ">>" || op === ">>>";
+    const t = shift ? promote(a.t) : this.opType(a, b);
+    return binOp(op, t, wrap(t, av), bv);
+  }
+
+  cond(c: Cond): boolean {
+    switch (c.k) {
+      case "cmp": {
+        const a = this.ty(c.a);
+        const b = this.ty(c.b);
+        const t = this.opType(a, b);
+        const x = wrap(t, this.eval(c.a));
+        const y = wrap(t, this.eval(c.b));
+        switch (c.op) {
+          case "<": return x < y;
+          case "<=": return x <= y;
+          case ">": return x > y;
+          case ">=": return x >= y;
+          case "===": return x === y;
+          case "!==": return x !== y;
+        }
+        break;
+      }
+      case "and":
+        return this.cond(c.a) && this.cond(c.b);
+      case "or":
+        return this.cond(c.a) || this.cond(c.b);
+      case "not":
+        return !this.cond(c.a);
+      case "truthy":
+        return wrap(this.ty(c.a).t, this.eval(c.a)) !== 0n;
+      case "bvar":
+        return this.bools.get(c.name)!;
+    }
+    throw new Error("unreachable");
+  }
+
+  // ------------------------------------------------------------------------------ statements
+
+  block(stmts: Stmt[]): void {
+    for (const s of stmts) this.stmt(s);
+  }
+
+  private newStruct(inits: Expr[]): Map<string, bigint> {
+    const m = new Map<string, bigint>();
+    S_FIELDS.forEach(([f, t], i) => m.set(f, wrap(t, this.eval(inits[i]!))));
+    return m;
+  }
+
+  private stmt(s: Stmt): void {
+    switch (s.k) {
+      case "decl": {
+        const ty = this.ty(s.init);
+        const t = s.ty ?? ty.t;
+        this.locals.set(s.name, { t, v: wrap(t, this.eval(s.init)) });
+        return;
+      }
+      case "bdecl":
+        this.bools.set(s.name, this.cond(s.init));
+        return;
+      case "sdecl":
+        this.structs.set(s.name, this.newStruct(s.inits));
+        return;
+      case "expr":
+        this.eval(s.e);
+        return;
+      case "if":
+        if (this.cond(s.c)) this.block(s.then);
+        else if (s.else) this.block(s.else);
+        return;
+      case "for": {
+        const t = s.ty ?? literalType(s.start);
+        this.locals.set(s.name, { t, v: wrap(t, s.start) });
+        for (let iter = 0; this.cond(s.cond); iter++) {
+          if (iter > 1000) throw new Error("ref: loop does not terminate (generator bug)");
+          try {
+            this.block(s.body);
+          } catch (j) {
+            if (!(j instanceof Jump) || j.kind === "return") throw j;
+            if (j.kind === "break") break;
+          }
+          this.eval(s.update);
+        }
+        return;
+      }
+      case "break":
+      case "continue":
+        throw new Jump(s.k);
+      case "ret":
+        throw new Jump("return", wrap("i32", this.eval(s.e)));
+      case "res": {
+        const slot = wrap("u32", this.eval(s.slot));
+        const v = wrap("u64", this.eval(s.e));
+        if (slot < BigInt(NSLOTS)) this.st.results[Number(slot)] = v;
+        return;
+      }
+      case "rlookup":
+        if (s.slot < NSLOTS) {
+          this.cells.set(s.name, s.slot);
+          this.block(s.then);
+        } else if (s.else) {
+          this.block(s.else);
+        }
+        return;
+      case "hupdate": {
+        const key = wrap("u32", this.eval(s.key));
+        const v = s.src.k === "local" ? new Map(this.structs.get(s.src.name)!) : this.newStruct(s.src.inits);
+        this.st.hash.set(key, v);
+        return;
+      }
+      case "hdelete":
+        this.st.hash.delete(wrap("u32", this.eval(s.key)));
+        return;
+      case "hlookup": {
+        const key = wrap("u32", this.eval(s.key));
+        const v = this.st.hash.get(key);
+        if (v) {
+          this.hvs.set(s.name, v);
+          this.block(s.then);
+        } else if (s.else) {
+          this.block(s.else);
+        }
+        return;
+      }
+    }
+  }
+}
+
+/** The exact result of an operation on two untyped literals (t: the type the operation is done in). */
+function exactOp(op: ArithOp, t: IntName, a: bigint, b: bigint): bigint {
+  const x = wrap(t, a);
+  const y = wrap(t, b);
+  const mask = BigInt(BITS[t] - 1);
+  switch (op) {
+    case "+": return x + y;
+    case "-": return x - y;
+    case "*": return x * y;
+    case "/": return x / y;
+    case "%": return x % y;
+    case "&": return x & y;
+    case "|": return x | y;
+    case "^": return x ^ y;
+    case "<<": return x << (y & mask);
+    case ">>": return x >> (y & mask);
+    case ">>>": return BigInt.asUintN(BITS[t], x) >> (y & mask);
+  }
+}
+
+/** `a op b` in type t (a already in t's range); the result wrapped into t. */
+export function binOp(op: ArithOp, t: IntName, a: bigint, braw: bigint): bigint {
+  const bits = BITS[t];
+  if (op === "<<" || op === ">>" || op === ">>>") {
+    const n = BigInt.asUintN(64, braw) & BigInt(bits - 1);
+    if (op === "<<") return wrap(t, a << n);
+    if (op === ">>>") return wrap(t, BigInt.asUintN(bits, a) >> n);
+    return wrap(t, a >> n);
+  }
+  const b = wrap(t, braw);
+  switch (op) {
+    case "+": return wrap(t, a + b);
+    case "-": return wrap(t, a - b);
+    case "*": return wrap(t, a * b);
+    case "/": return b === 0n ? 0n : wrap(t, a / b);
+    case "%": return b === 0n ? a : wrap(t, a % b);
+    case "&": return wrap(t, a & b);
+    case "|": return wrap(t, a | b);
+    case "^": return wrap(t, a ^ b);
+  }
+}
+
+export function initialState(input: InputVec): RefState {
+  return {
+    input: new Map(INPUT_FIELDS.map(([n, t], i) => [n, wrap(t, input[i]!)])),
+    results: Array.from({ length: NSLOTS }, () => POISON),
+    hash: new Map(),
+  };
+}
+
+/** Runs `p` on one packet from the harness's initial state (results poisoned, hash map empty). */
+export function evaluate(p: Program, input: InputVec): RefResult {
+  const st = initialState(input);
+  const it = new Interp(st);
+  let ret: bigint;
+  try {
+    it.block(p.body);
+    if (p.body[p.body.length - 1]?.k === "ret") throw new Error("ref: the last top-level return did not return");
+    ret = wrap("i32", it.eval(p.ret));
+  } catch (j) {
+    if (!(j instanceof Jump)) throw j;
+    if (j.kind !== "return") throw new Error(`ref: ${j.kind} outside a loop`);
+    ret = j.value;
+  }
+  return { retval: BigInt.asUintN(32, ret), state: st };
+}
+
+export { HKEY_MASK };
