@@ -1,0 +1,744 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { checkFunc } from "../compiler/ir/check.js";
+import { type BinOp, type CondOp, type Func, type Inst, type Operand, type Ty, type Value, isImm } from "../compiler/ir/ir.js";
+import { parseFunc } from "../compiler/ir/parse.js";
+import { printFunc } from "../compiler/ir/print.js";
+import { constFold, evalBin, evalBswap, evalCond, evalNeg, evalSext, evalTrunc, evalZext } from "../compiler/passes/const-fold.js";
+import { dce } from "../compiler/passes/dce.js";
+import { defaultPipeline, passesByName } from "../compiler/passes/index.js";
+import { IrCheckError, type Pass, runPasses } from "../compiler/passes/pass-manager.js";
+import { simplifyCfg } from "../compiler/passes/simplify-cfg.js";
+import { refAlu32, refAlu64, refBswap, refCond, refNeg, refSext, refTrunc, refZext } from "./support/alu-ref.js";
+import { BIN_OPS, COND_OPS, Recipe, arbFuncBuilder } from "./support/ir-gen.js";
+
+const U64 = (v: bigint) => BigInt.asUintN(64, v);
+const norm = (text: string) => printFunc(parseFunc(text));
+
+/** Run `pass` on the parsed input; the output must check clean and print as `expected`. */
+function expectPass(run: (f: Func) => unknown, input: string, expected: string): void {
+  const f = parseFunc(input);
+  expect(checkFunc(f)).toEqual([]);
+  run(f);
+  expect(checkFunc(f)).toEqual([]);
+  expect(printFunc(f)).toBe(norm(expected));
+}
+
+// ---------------------------------------------------------------------------------------------
+describe("const-fold evaluators match the reference ALU", () => {
+  const interesting = fc.oneof(
+    fc.constantFrom(0n, 1n, 2n, 31n, 32n, 63n, 64n, -1n, -2n, 1n << 31n, (1n << 31n) - 1n, (1n << 32n) - 1n, 1n << 32n, 1n << 63n, (1n << 63n) - 1n, (1n << 64n) - 1n),
+    fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+    fc.bigInt({ min: -300n, max: 300n }).map(U64),
+  );
+  const reg = (ty: "i32" | "i64", v: bigint) => (ty === "i32" ? BigInt.asUintN(32, v) : U64(v));
+
+  it("bin, all ops and widths", () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...BIN_OPS), fc.constantFrom("i32" as const, "i64" as const), interesting, interesting, (op, ty, x, y) => {
+        const a = reg(ty, x);
+        const b = reg(ty, y);
+        const want = ty === "i32" ? refAlu32(op, a, b) : refAlu64(op, a, b);
+        expect(U64(evalBin(op, ty, a, b))).toBe(want);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it("unary ops and compares", () => {
+    fc.assert(
+      fc.property(fc.constantFrom("i32" as const, "i64" as const), interesting, interesting, fc.constantFrom(...COND_OPS), fc.constantFrom(32 as const, 64 as const), (ty, x, y, cond, w) => {
+        const a = reg(ty, x);
+        expect(U64(evalNeg(ty, a))).toBe(refNeg(ty === "i64", a));
+        expect(U64(evalZext(x))).toBe(refZext(x));
+        for (const from of [8, 16, 32] as const) if (from < (ty === "i32" ? 32 : 64)) expect(U64(evalSext(from, ty, x))).toBe(refSext(from, ty === "i64", x));
+        for (const to of [8, 16, 32] as const) expect(U64(evalTrunc(to, ty, x))).toBe(refTrunc(to, x));
+        for (const bits of [16, 32, 64] as const) if (bits <= (ty === "i32" ? 32 : 64)) expect(U64(evalBswap(bits, ty, x))).toBe(refBswap(bits, x));
+        expect(evalCond(cond, w, x, y)).toBe(refCond(cond, w, x, y));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("spot checks of BPF corner cases", () => {
+    expect(evalBin("udiv", "i64", 7n, 0n)).toBe(0n);
+    expect(evalBin("umod", "i64", 7n, 0n)).toBe(7n);
+    expect(evalBin("smod", "i32", -7n, 0n)).toBe(BigInt.asUintN(32, -7n));
+    expect(evalBin("sdiv", "i32", -7n, 2n)).toBe(BigInt.asUintN(32, -3n));
+    expect(evalBin("smod", "i32", -7n, 2n)).toBe(BigInt.asUintN(32, -1n));
+    expect(evalBin("sdiv", "i64", -(1n << 63n), -1n)).toBe(-(1n << 63n));
+    expect(evalBin("smod", "i64", -(1n << 63n), -1n)).toBe(0n);
+    expect(evalBin("shl", "i32", 1n, 33n)).toBe(2n);
+    expect(evalBin("lshr", "i64", 1n << 63n, 127n)).toBe(1n);
+    expect(evalBin("ashr", "i32", 0x80000000n, 31n)).toBe(0xffffffffn);
+    expect(evalBin("add", "i32", 0xffffffffn, 1n)).toBe(0n);
+    expect(evalBswap(16, "i32", 0x12345678n)).toBe(0x7856n);
+    expect(evalSext(8, "i64", 0x80n)).toBe(-128n);
+    expect(evalSext(8, "i32", 0x80n)).toBe(0xffffff80n);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Random constant expressions, built as IR, folded by the pass, compared with the reference.
+
+type Expr =
+  | { k: "leaf"; ty: "i32" | "i64"; v: bigint; asImm: boolean }
+  | { k: "bin"; ty: "i32" | "i64"; op: BinOp; a: Expr; b: Expr }
+  | { k: "un"; ty: "i32" | "i64"; op: "neg" | "copy" | "zext"; a: Expr }
+  | { k: "ext"; ty: "i32" | "i64"; op: "sext" | "trunc" | "bswap"; bits: number; a: Expr };
+
+function genExpr(r: Recipe, ty: "i32" | "i64", depth: number): Expr {
+  const sub = () => genExpr(r, r.pick(["i32", "i64"] as const), depth - 1);
+  const choice = depth <= 0 ? 0 : r.int(8);
+  const W = ty === "i32" ? 32 : 64;
+  switch (choice) {
+    case 0:
+      return { k: "leaf", ty, v: r.constant(W), asImm: r.chance(50) };
+    case 1:
+    case 2:
+    case 3:
+      return { k: "bin", ty, op: r.pick(BIN_OPS), a: genExpr(r, ty, depth - 1), b: genExpr(r, ty, depth - 1) };
+    case 4:
+      return { k: "un", ty, op: r.pick(["neg", "copy"] as const), a: genExpr(r, ty, depth - 1) };
+    case 5:
+      return ty === "i64" ? { k: "un", ty, op: "zext", a: genExpr(r, "i32", depth - 1) } : genExpr(r, ty, depth - 1);
+    default: {
+      const op = r.pick(["sext", "trunc", "bswap"] as const);
+      const bits = op === "bswap" ? r.pick([16, 32, 64].filter((b) => b <= W)) : r.pick([8, 16, 32].filter((b) => (op === "sext" ? b < W : b <= W)));
+      return { k: "ext", ty, op, bits, a: sub() };
+    }
+  }
+}
+
+function refEval(e: Expr): bigint {
+  switch (e.k) {
+    case "leaf":
+      return e.ty === "i32" ? BigInt.asUintN(32, e.v) : U64(e.v);
+    case "bin":
+      return e.ty === "i32" ? refAlu32(e.op, refEval(e.a), refEval(e.b)) : refAlu64(e.op, refEval(e.a), refEval(e.b));
+    case "un":
+      return e.op === "neg" ? refNeg(e.ty === "i64", refEval(e.a)) : e.op === "copy" ? refEval(e.a) : refZext(refEval(e.a));
+    case "ext": {
+      const a = refEval(e.a);
+      if (e.op === "sext") return refSext(e.bits as 8 | 16 | 32, e.ty === "i64", a);
+      if (e.op === "trunc") return refTrunc(e.bits as 8 | 16 | 32, a);
+      return refBswap(e.bits as 16 | 32 | 64, a);
+    }
+  }
+}
+
+/** Emits e into insts; returns the operand holding its value. */
+function emitExpr(f: Func, insts: Inst[], e: Expr, immOk: boolean): Operand {
+  const fresh = (ty: Ty): Value => ({ id: f.nextId++, ty });
+  switch (e.k) {
+    case "leaf": {
+      // Immediates of i32 leaves under width changes are written canonically (their meaning there is 64-bit).
+      if (e.asImm && immOk) return { imm: e.v };
+      const d = fresh(e.ty);
+      insts.push({ op: "const", dst: d, value: e.v });
+      return d;
+    }
+    case "bin": {
+      const a = emitExpr(f, insts, e.a, true);
+      const b = emitExpr(f, insts, e.b, true);
+      const d = fresh(e.ty);
+      insts.push({ op: "bin", kind: e.op, dst: d, a, b });
+      return d;
+    }
+    case "un": {
+      const a = emitExpr(f, insts, e.a, true);
+      const d = fresh(e.ty);
+      insts.push({ op: e.op, dst: d, a });
+      return d;
+    }
+    case "ext": {
+      const inner = e.a;
+      const sub: Expr = inner.k === "leaf" && inner.ty === "i32" ? { ...inner, v: BigInt.asUintN(32, inner.v) } : inner;
+      const a = emitExpr(f, insts, sub, true);
+      const d = fresh(e.ty);
+      if (e.op === "sext") insts.push({ op: "sext", from: e.bits as 8 | 16 | 32, dst: d, a });
+      else if (e.op === "trunc") insts.push({ op: "trunc", to: e.bits as 8 | 16 | 32, dst: d, a });
+      else insts.push({ op: "bswap", bits: e.bits as 16 | 32 | 64, dst: d, a });
+      return d;
+    }
+  }
+}
+
+/** The value a folded single-block function returns, as register contents. */
+function foldedResult(f: Func): bigint {
+  expect(f.blocks.length).toBe(1);
+  const b = f.blocks[0]!;
+  expect(b.term.op).toBe("ret");
+  const v = (b.term as { value: Operand }).value;
+  if (isImm(v)) return U64(v.imm);
+  expect(b.insts.length).toBe(1);
+  const c = b.insts[0]!;
+  if (c.op !== "const") throw new Error("not folded: " + printFunc(f));
+  return c.dst.ty === "i32" ? BigInt.asUintN(32, c.value) : U64(c.value);
+}
+
+describe("const-fold on random constant expressions", () => {
+  const recipe = fc.array(fc.nat({ max: 1_000_000 }), { maxLength: 300, size: "max" });
+
+  it("folds to the reference value", () => {
+    fc.assert(
+      fc.property(recipe, (nums) => {
+        const r = new Recipe(nums);
+        const ty = r.pick(["i32", "i64"] as const);
+        const e = genExpr(r, ty, 1 + r.int(5));
+        const f: Func = { name: "e", params: [{ id: 0, ty: "ptr" }], blocks: [], slots: [], nextId: 1 };
+        const insts: Inst[] = [];
+        const out = emitExpr(f, insts, e, false); // a ret immediate would be read as 64 bits
+        f.blocks.push({ id: 0, phis: [], insts, term: { op: "ret", value: out } });
+        expect(checkFunc(f)).toEqual([]);
+        constFold(f);
+        expect(checkFunc(f)).toEqual([]);
+        dce(f);
+        expect(foldedResult(f)).toBe(refEval(e));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("folds compares of constant expressions into branches", () => {
+    fc.assert(
+      fc.property(recipe, (nums) => {
+        const r = new Recipe(nums);
+        const ty = r.pick(["i32", "i64"] as const);
+        const width = r.pick([32, 64] as const);
+        const cond = r.pick(COND_OPS) as CondOp;
+        const ea = genExpr(r, ty, r.int(4));
+        const eb = genExpr(r, ty, r.int(4));
+        const f: Func = { name: "c", params: [{ id: 0, ty: "ptr" }], blocks: [], slots: [], nextId: 1 };
+        const insts: Inst[] = [];
+        const a = emitExpr(f, insts, ea, false) as Value;
+        const bFits = eb.k === "leaf" && (width === 64 || ty === "i32");
+        // Sometimes an immediate unrelated to a's type: read at the compare width.
+        const wild = r.chance(25) ? r.constant(width) : undefined;
+        // An i32 leaf written as the immediate of a 64-bit compare must be its zero-extended value.
+        const ebImm: Expr = eb.k === "leaf" && eb.ty === "i32" ? { ...eb, v: BigInt.asUintN(32, eb.v) } : eb;
+        const b = wild !== undefined ? { imm: wild } : emitExpr(f, insts, ebImm, bFits);
+        const rb = wild !== undefined ? (width === 32 ? BigInt.asUintN(32, wild) : U64(wild)) : refEval(eb);
+        f.blocks.push({ id: 0, phis: [], insts, term: { op: "cbr", cond, width, a, b, then: 1, else: 2 } });
+        f.blocks.push({ id: 1, phis: [], insts: [], term: { op: "ret", value: { imm: 1n } } });
+        f.blocks.push({ id: 2, phis: [], insts: [], term: { op: "ret", value: { imm: 0n } } });
+        expect(checkFunc(f)).toEqual([]);
+        runPasses(f, defaultPipeline, { check: true });
+        expect(foldedResult(f)).toBe(refCond(cond, width, refEval(ea), rb) ? 1n : 0n);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+describe("const-fold (textual)", () => {
+  it("folds, propagates constants into immediates and keeps dead consts for dce", () => {
+    expectPass(
+      constFold,
+      `func f(%0:ptr, %1:i64) {
+b0:
+  %2:i64 = const 5
+  %3:i64 = add %2, 7
+  %4:i64 = mul %1, %3
+  %5:i32 = add 4294967295, 1
+  %6:i32 = sub %5, 1
+  %7:i64 = zext %6
+  %8:i64 = add %4, %7
+  ret %8
+}`,
+      `func f(%0:ptr, %1:i64) {
+b0:
+  %2:i64 = const 5
+  %3:i64 = const 12
+  %4:i64 = mul %1, 12
+  %5:i32 = const 0
+  %6:i32 = const 4294967295
+  %7:i64 = const 4294967295
+  %8:i64 = add %4, %7
+  ret %8
+}`,
+    );
+  });
+
+  it("applies identities and BPF division semantics", () => {
+    expectPass(
+      (f) => (constFold(f), dce(f)),
+      `func f(%0:ptr, %1:i64, %2:i32) {
+b0:
+  %3:i64 = add %1, 0
+  %4:i64 = mul 1, %3
+  %5:i64 = or %4, 0
+  %6:i64 = shl %5, 64
+  %7:i64 = umod %6, 0
+  %8:i32 = mul %2, 0
+  %9:i32 = udiv %2, 0
+  %10:i32 = and %2, 4294967295
+  %11:i32 = xor %10, %10
+  %12:i32 = add %8, %9
+  %13:i32 = add %12, %11
+  %14:i64 = zext %13
+  %15:i64 = add %7, %14
+  %16:ptr = ptradd %0, 0
+  %17:i64 = call 1 (%16, %15)
+  ret %17
+}`,
+      `func f(%0:ptr, %1:i64, %2:i32) {
+b0:
+  %17:i64 = call 1 (%0, %1)
+  ret %17
+}`,
+    );
+  });
+
+  it("keeps constants that do not fit an immediate field as registers", () => {
+    expectPass(
+      constFold,
+      `func f(%0:ptr, %1:i64, %2:i32) {
+b0:
+  %3:i64 = const 4294967296
+  %4:i64 = add %1, %3
+  %5:i32 = const 4294967295
+  %6:i32 = add %2, %5
+  %7:i64 = call 1 (%4, %5, %6)
+  cbr eq.64 %2, %5 -> b1, b2
+b1:
+  cbr eq.32 %2, %5 -> b2, b2
+b2:
+  ret %7
+}`,
+      `func f(%0:ptr, %1:i64, %2:i32) {
+b0:
+  %3:i64 = const 4294967296
+  %4:i64 = add %1, %3
+  %5:i32 = const 4294967295
+  %6:i32 = add %2, 4294967295
+  %7:i64 = call 1 (%4, 4294967295, %6)
+  cbr eq.64 %2, %5 -> b1, b2
+b1:
+  br b2
+b2:
+  ret %7
+}`,
+    );
+  });
+
+  it("folds a constant branch, fixes phis, removes the dead arm and simplifies trivial phis", () => {
+    expectPass(
+      constFold,
+      `func f(%0:ptr, %1:i64) {
+b0:
+  %2:i64 = const 3
+  cbr ugt.64 %2, 2 -> b1, b2
+b1:
+  br b3
+b2:
+  br b3
+b3:
+  %3:i64 = phi [b1: %1], [b2: 9]
+  %4:i64 = phi [b1: 4], [b2: %1]
+  %5:i64 = add %3, %4
+  ret %5
+}`,
+      `func f(%0:ptr, %1:i64) {
+b0:
+  %2:i64 = const 3
+  br b1
+b1:
+  br b3
+b3:
+  %3:i64 = copy %1
+  %4:i64 = const 4
+  %5:i64 = add %1, 4
+  ret %5
+}`,
+    );
+  });
+
+  it("simplifies loop phis that only see themselves and one value, and swaps constant compares", () => {
+    expectPass(
+      constFold,
+      `func f(%0:ptr, %1:i64) {
+b0:
+  %2:i64 = const 7
+  br b1
+b1:
+  %3:i64 = phi [b0: %2], [b1: %3]
+  %4:i64 = add %1, 1
+  cbr slt.64 %2, %4 -> b1, b2
+b2:
+  ret %3
+}`,
+      `func f(%0:ptr, %1:i64) {
+b0:
+  %2:i64 = const 7
+  br b1
+b1:
+  %3:i64 = const 7
+  %4:i64 = add %1, 1
+  cbr sgt.64 %4, 7 -> b1, b2
+b2:
+  ret 7
+}`,
+    );
+  });
+});
+
+describe("dce (textual)", () => {
+  it("removes dead instructions, dead phi cycles and unreachable blocks; keeps side effects", () => {
+    expectPass(
+      dce,
+      `func f(%0:ptr, %1:i64) {
+b0:
+  %2:i64 = add %1, 1
+  %3:i32 = load.4 %0, 0
+  %4:i64 = call 7 ()
+  store.4 %0, 4, %3
+  br b1
+b1:
+  %5:i64 = phi [b0: %2], [b1: %6]
+  %6:i64 = add %5, 1
+  cbr eq.64 %1, 0 -> b1, b2
+b2:
+  ret 0
+}`,
+      `func f(%0:ptr, %1:i64) {
+b0:
+  %3:i32 = load.4 %0, 0
+  %4:i64 = call 7 ()
+  store.4 %0, 4, %3
+  br b1
+b1:
+  cbr eq.64 %1, 0 -> b1, b2
+b2:
+  ret 0
+}`,
+    );
+  });
+
+  it("drops unreachable blocks and their phi incomings", () => {
+    const f = parseFunc(`func f(%0:ptr, %1:i64) {
+b0:
+  br b2
+b1:
+  br b2
+b2:
+  %2:i64 = phi [b0: 1], [b1: 2]
+  ret %2
+}`);
+    expect(checkFunc(f).join()).toMatch(/b1 is unreachable/);
+    dce(f);
+    expect(checkFunc(f)).toEqual([]);
+    expect(printFunc(f)).toBe(norm(`func f(%0:ptr, %1:i64) {
+b0:
+  br b2
+b2:
+  %2:i64 = phi [b0: 1]
+  ret %2
+}`));
+  });
+});
+
+describe("simplify-cfg (textual)", () => {
+  it("merges straight-line blocks, replacing single-incoming phis", () => {
+    expectPass(
+      simplifyCfg,
+      `func f(%0:ptr, %1:i64) {
+b0:
+  %2:i64 = add %1, 1
+  br b1
+b1:
+  %3:i64 = phi [b0: %2]
+  %4:i32 = phi [b0: 5]
+  %5:i64 = add %3, 2
+  br b2
+b2:
+  %6:i64 = zext %4
+  %7:i64 = add %5, %6
+  ret %7
+}`,
+      `func f(%0:ptr, %1:i64) {
+b0:
+  %2:i64 = add %1, 1
+  %4:i32 = const 5
+  %5:i64 = add %2, 2
+  %6:i64 = zext %4
+  %7:i64 = add %5, %6
+  ret %7
+}`,
+    );
+  });
+
+  it("threads jumps through empty blocks and fixes the target's phis", () => {
+    expectPass(
+      simplifyCfg,
+      `func f(%0:ptr, %1:i64) {
+b0:
+  cbr eq.64 %1, 0 -> b1, b2
+b1:
+  br b3
+b2:
+  %2:i64 = add %1, 4
+  cbr eq.64 %2, 9 -> b4, b3
+b4:
+  br b3
+b3:
+  %3:i64 = phi [b1: 1], [b2: %2], [b4: %2]
+  ret %3
+}`,
+      `func f(%0:ptr, %1:i64) {
+b0:
+  cbr eq.64 %1, 0 -> b3, b2
+b2:
+  %2:i64 = add %1, 4
+  br b3
+b3:
+  %3:i64 = phi [b2: %2], [b0: 1]
+  ret %3
+}`,
+    );
+  });
+
+  it("does not thread when the predecessor already reaches the target with a different value", () => {
+    const text = `func f(%0:ptr, %1:i64) {
+b0:
+  cbr eq.64 %1, 0 -> b1, b2
+b1:
+  br b2
+b2:
+  %2:i64 = phi [b0: 1], [b1: 2]
+  ret %2
+}`;
+    expectPass(simplifyCfg, text, text);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// An IR interpreter, to check that passes keep behaviour. Every value is a 64-bit register; a
+// pointer is a fake address derived from what it points into; loads read what an earlier store of
+// the same width wrote to the same address, else a value derived from the address; calls return a
+// value derived from their arguments. The observable behaviour is the list of effects plus the
+// return value (bounded, for loops that never end).
+
+function hash(s: string): bigint {
+  let h = 0xcbf29ce484222325n;
+  for (let k = 0; k < s.length; k++) h = BigInt.asUintN(64, (h ^ BigInt(s.charCodeAt(k))) * 0x100000001b3n);
+  return h;
+}
+
+function interpret(f: Func, limit = 3000): string[] {
+  const env = new Map<number, bigint>();
+  const mem = new Map<string, bigint>();
+  const events: string[] = [];
+  f.params.forEach((p, k) => env.set(p.id, p.ty === "i32" ? BigInt.asUintN(32, hash(`p${k}`)) : hash(`p${k}`) & ~0xfffffn));
+  const rd = (o: Operand, ty: Ty): bigint => {
+    if (isImm(o)) return ty === "i32" ? BigInt.asUintN(32, o.imm) : U64(o.imm);
+    const v = env.get(o.id);
+    if (v === undefined) throw new Error(`read of unset %${o.id}`);
+    return v;
+  };
+  const set = (d: Value, v: bigint) => env.set(d.id, d.ty === "i32" ? BigInt.asUintN(32, v) : U64(v));
+  const load = (addr: bigint, w: number) => mem.get(`${addr}/${w}`) ?? BigInt.asUintN(w * 8, hash(`mem${addr}/${w}`));
+  const byId = new Map(f.blocks.map((b) => [b.id, b] as const));
+  let b = f.blocks[0]!;
+  let prev = -1;
+  let calls = 0;
+  for (let steps = 0; steps < limit; steps++) {
+    if (prev !== -1) {
+      const vals = b.phis.map((p) => rd(p.incoming.find((i) => i.block === prev)!.value, p.dst.ty));
+      b.phis.forEach((p, k) => set(p.dst, vals[k]!));
+    }
+    for (const i of b.insts) {
+      switch (i.op) {
+        case "const": set(i.dst, i.value); break;
+        case "bin": {
+          const a = rd(i.a, i.dst.ty), c = rd(i.b, i.dst.ty);
+          set(i.dst, i.dst.ty === "i32" ? refAlu32(i.kind, a, c) : refAlu64(i.kind, a, c));
+          break;
+        }
+        case "neg": set(i.dst, refNeg(i.dst.ty === "i64", rd(i.a, i.dst.ty))); break;
+        case "copy": set(i.dst, rd(i.a, i.dst.ty)); break;
+        case "zext": set(i.dst, refZext(rd(i.a, "i32"))); break;
+        case "sext": set(i.dst, refSext(i.from, i.dst.ty === "i64", rd(i.a, "i64"))); break;
+        case "trunc": set(i.dst, refTrunc(i.to, rd(i.a, "i64"))); break;
+        case "bswap": set(i.dst, refBswap(i.bits, rd(i.a, "i64"))); break;
+        case "ptradd": set(i.dst, rd(i.base, "ptr") + rd(i.offset, "i64")); break;
+        case "load": set(i.dst, load(U64(rd(i.base, "ptr") + BigInt(i.offset)), i.width)); break;
+        case "ctxptr": set(i.dst, hash(`ctx${rd(i.ctx, "ptr")}/${i.offset}`) & ~0xfffffn); break;
+        case "store": {
+          const addr = U64(rd(i.base, "ptr") + BigInt(i.offset));
+          const v = BigInt.asUintN(i.width * 8, rd(i.value, "i64"));
+          mem.set(`${addr}/${i.width}`, v);
+          events.push(`store.${i.width} ${addr} ${v}`);
+          break;
+        }
+        case "stackaddr": set(i.dst, hash(`slot${i.slot}`) & ~0xfffffn); break;
+        case "mapaddr": set(i.dst, hash(`map${i.map}`) & ~0xfffffn); break;
+        case "call": {
+          const args = i.args.map((a) => rd(a, "i64"));
+          events.push(`call ${i.helper} (${args.join(",")})`);
+          if (i.dst) set(i.dst, hash(`call${calls}/${i.helper}/${args.join(",")}`));
+          calls++;
+          break;
+        }
+        case "atomic_add": {
+          const addr = U64(rd(i.base, "ptr") + BigInt(i.offset));
+          const v = BigInt.asUintN(i.width * 8, load(addr, i.width) + rd(i.value, "i64"));
+          mem.set(`${addr}/${i.width}`, v);
+          events.push(`atomic.${i.width} ${addr} ${v}`);
+          break;
+        }
+        case "callfn": {
+          const args = i.args.map((a) => rd(a, "i64"));
+          events.push(`callfn ${i.func} (${args.join(",")})`);
+          if (i.dst) set(i.dst, hash(`callfn${calls}/${i.func}/${args.join(",")}`));
+          calls++;
+          break;
+        }
+        case "globaladdr": set(i.dst, hash(`global${i.section}/${i.symbol}`) & ~0xfffffn); break;
+        case "funcaddr": set(i.dst, hash(`func${i.func}`) & ~0xfffffn); break;
+        case "atomic": {
+          const ty = i.width === 4 ? "i32" : "i64";
+          const bits = i.width * 8;
+          const addr = U64(rd(i.base, "ptr") + BigInt(i.offset));
+          const old = load(addr, i.width);
+          const x = BigInt.asUintN(bits, rd(i.value, ty));
+          const v =
+            i.kind === "add" ? old + x : i.kind === "or" ? old | x : i.kind === "and" ? old & x : i.kind === "xor" ? old ^ x
+            : i.kind === "xchg" ? x
+            : old === BigInt.asUintN(bits, rd(i.expected!, ty)) ? x : old;
+          mem.set(`${addr}/${i.width}`, BigInt.asUintN(bits, v));
+          events.push(`atomic ${i.kind}.${i.width} ${addr} ${BigInt.asUintN(bits, v)}`);
+          if (i.dst) set(i.dst, old);
+          break;
+        }
+      }
+    }
+    const t = b.term;
+    if (t.op === "ret") {
+      events.push(`ret ${rd(t.value, "i64")}`);
+      return events;
+    }
+    let next: number;
+    if (t.op === "br") next = t.target;
+    else {
+      const ty = t.a.ty === "i32" ? "i32" : "i64";
+      const a = rd(t.a, ty);
+      const c = isImm(t.b) ? (t.width === 32 ? BigInt.asUintN(32, t.b.imm) : U64(t.b.imm)) : rd(t.b, ty);
+      next = refCond(t.cond, t.width, a, c) ? t.then : t.else;
+    }
+    prev = b.id;
+    b = byId.get(next)!;
+  }
+  events.push("...");
+  return events;
+}
+
+/** Two traces agree when equal, or (for runs cut short) one is a prefix of the other. */
+function sameBehaviour(a: string[], b: string[]): void {
+  const cutA = a[a.length - 1] === "...";
+  const cutB = b[b.length - 1] === "...";
+  if (!cutA && !cutB) return void expect(b).toEqual(a);
+  const n = Math.min(cutA ? a.length - 1 : a.length, cutB ? b.length - 1 : b.length);
+  expect(b.slice(0, n)).toEqual(a.slice(0, n));
+}
+
+describe("passes on random functions", () => {
+  const single = ["const-fold", "dce", "simplify-cfg"].map((n) => [n, passesByName.get(n)!] as const);
+
+  it.each(single)("%s keeps the IR valid and the behaviour unchanged", (_name, pass) => {
+    fc.assert(
+      fc.property(arbFuncBuilder(), (build) => {
+        const f = build();
+        const before = interpret(build());
+        runPasses(f, [pass], { check: true });
+        const text = printFunc(f);
+        expect(printFunc(parseFunc(text))).toBe(text);
+        sameBehaviour(before, interpret(f));
+      }),
+      { numRuns: 300, interruptAfterTimeLimit: 45_000 },
+    );
+  });
+
+  const ownPipeline: Pass[] = ["const-fold", "dce", "simplify-cfg", "const-fold", "dce", "simplify-cfg", "dce"].map((n) => passesByName.get(n)!);
+
+  it("const-fold, dce and simplify-cfg in sequence keep the IR valid after every pass and the behaviour unchanged", () => {
+    fc.assert(
+      fc.property(arbFuncBuilder({ constPercent: 60 }), (build) => {
+        const f = build();
+        const before = interpret(build());
+        runPasses(f, ownPipeline, { check: true });
+        sameBehaviour(before, interpret(f));
+        // A second run finds nothing left for const-fold to do.
+        expect(constFold(f)).toBe(false);
+      }),
+      { numRuns: 400, interruptAfterTimeLimit: 45_000 },
+    );
+  });
+
+  // Checked only at the end: the default pipeline also holds passes from other files, which may
+  // rely on a later simplify-cfg/dce to clean up after them.
+  it("the default pipeline keeps the behaviour unchanged and ends with valid IR", () => {
+    fc.assert(
+      fc.property(arbFuncBuilder({ constPercent: 60 }), (build) => {
+        const f = build();
+        const before = interpret(build());
+        runPasses(f, defaultPipeline, { check: false });
+        expect(checkFunc(f)).toEqual([]);
+        sameBehaviour(before, interpret(f));
+      }),
+      { numRuns: 400, interruptAfterTimeLimit: 45_000 },
+    );
+  });
+});
+
+describe("pass manager", () => {
+  const text = `func f(%0:ptr, %1:i64) {
+b0:
+  %2:i64 = add %1, 0
+  ret %2
+}`;
+
+  it("names the pass that broke the IR", () => {
+    const broken: Pass = {
+      name: "breaker",
+      run: (f) => {
+        f.blocks[0]!.insts = [];
+        f.blocks[0]!.term = { op: "ret", value: { id: 2, ty: "i64" } };
+        return true;
+      },
+    };
+    const f = parseFunc(text);
+    expect(() => runPasses(f, [passesByName.get("const-fold")!, broken], { check: true })).toThrowError(/after pass 'breaker' in function f:\n  - b0: ret %2:i64: use of undefined value %2/);
+    try {
+      runPasses(parseFunc(text), [broken], { check: true });
+    } catch (e) {
+      expect(e).toBeInstanceOf(IrCheckError);
+      expect((e as IrCheckError).pass).toBe("breaker");
+      expect((e as IrCheckError).problems.join()).toMatch(/undefined value %2/);
+    }
+    // Without check, nothing is verified.
+    expect(() => runPasses(parseFunc(text), [broken], { check: false })).not.toThrow();
+  });
+
+  it("rejects invalid input when checking", () => {
+    const bad = parseFunc(`func f(%0:ptr) {\nb0:\n  ret 0\nb1:\n  ret 1\n}`);
+    expect(() => runPasses(bad, [], { check: true })).toThrowError(/on the input/);
+  });
+
+  it("dumps the IR after the named passes", () => {
+    const dumps: [string, string][] = [];
+    runPasses(parseFunc(text), defaultPipeline, {
+      check: true,
+      dumpAfter: new Set(["input", "const-fold"]),
+      dump: (name, t) => dumps.push([name, t]),
+    });
+    expect(dumps.map((d) => d[0])).toEqual(["input", "const-fold", "const-fold"]);
+    expect(dumps[0]![1]).toBe(norm(text));
+    expect(dumps[1]![1]).toBe(norm(`func f(%0:ptr, %1:i64) {\nb0:\n  %2:i64 = copy %1\n  ret %1\n}`));
+    const all: string[] = [];
+    runPasses(parseFunc(text), defaultPipeline, { check: false, dumpAfter: new Set(["all"]), dump: (n) => all.push(n) });
+    expect(all).toEqual(defaultPipeline.map((p) => p.name));
+  });
+});
+
