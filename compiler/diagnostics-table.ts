@@ -1,7 +1,8 @@
 // Every diagnostic tsbpf reports, with a stable code, a message template ({0}, {1} are filled in) and
 // a one-line hint. 1xxx: TypeScript outside the subset (subset-check.ts). 2xxx: lowering and
 // verifier-rule errors. 3xxx: warnings. 9xxx: internal errors (a bug in tsbpf; please report).
-// docs/language.md lists the same codes with fixes; a test keeps the two in step.
+// docs/language.md lists the same codes with fixes; a test keeps the two in step. Codes are never
+// reused: 1003, 1004, 1021, 1023 (constructs now supported) and 2006 are retired.
 
 export interface DiagnosticDef {
   message: string;
@@ -12,8 +13,6 @@ export interface DiagnosticDef {
 export const DIAGNOSTICS = {
   TSBPF1001: { message: "classes are not supported in BPF code", hint: "use an interface for data and module-level functions for behaviour" },
   TSBPF1002: { message: "nested functions and closures are not supported here", hint: "move the function to module level; only program wrappers take an arrow function" },
-  TSBPF1003: { message: "'{0}' loops are not supported yet", hint: "use a for loop with a constant bound: for (let i = 0; i < 16; i++)" },
-  TSBPF1004: { message: "switch statements are not supported yet", hint: "use if / else if chains" },
   TSBPF1005: { message: "exceptions are not supported: BPF has no unwinding", hint: "return an error code instead of throwing" },
   TSBPF1006: { message: "async functions and await are not supported: BPF programs cannot suspend", hint: "do the work synchronously" },
   TSBPF1007: { message: "generators are not supported in BPF code", hint: "use a bounded for loop" },
@@ -30,9 +29,7 @@ export const DIAGNOSTICS = {
   TSBPF1018: { message: "only imports from \"tsbpf/bpf\" are supported", hint: "import { xdp, u32, ... } from \"tsbpf/bpf\"" },
   TSBPF1019: { message: "this statement is not allowed at module level", hint: "module level holds imports, interfaces, types, enums, maps, constants and exported programs" },
   TSBPF1020: { message: "bigint values are not supported yet", hint: "write 64-bit constants as number literals; tsbpf reads their exact text" },
-  TSBPF1021: { message: "labelled statements are not supported yet", hint: "restructure with flags or early returns" },
   TSBPF1022: { message: "'new' is only allowed for map declarations", hint: "const m = new HashMap<u32, u64>(1024) at module level" },
-  TSBPF1023: { message: "module-level functions are not supported yet", hint: "write the code inside the program body" },
   TSBPF1024: { message: "'this' is not supported in BPF code", hint: "pass values explicitly" },
   TSBPF1025: { message: "optional chaining is not supported", hint: "test for null with if (x !== null) first, as the verifier requires" },
   TSBPF1026: { message: "the '??' operator is not supported yet", hint: "use if (x === null) ... else ..." },
@@ -53,7 +50,6 @@ export const DIAGNOSTICS = {
   TSBPF2003: { message: "stack frame of '{0}' is {1} bytes; BPF allows 512", hint: "move large structs into a per-CPU array map" },
   TSBPF2004: { message: "functions and helpers take at most five arguments", hint: "pass a struct (by reference) instead" },
   TSBPF2005: { message: "unsupported map declaration: {0}", hint: "const m = new HashMap<K, V>(maxEntries) at module level, with integer or struct K and V" },
-  TSBPF2006: { message: "'{0}' must be a module-level constant", hint: "declare maps and programs with const at module level" },
   TSBPF2007: { message: "a program must be exported: export const {0} = {1}(...)", hint: "add 'export'; the constant's name becomes the program's name" },
   TSBPF2008: { message: "'{0}' is not a field of the {1} context", hint: "see the context interface in tsbpf/bpf for the fields this program kind may read" },
   TSBPF2009: { message: "type '{0}' cannot be laid out in memory", hint: "struct fields must be integers, nested structs or FixedArray<T, N>" },
@@ -71,6 +67,7 @@ export const DIAGNOSTICS = {
   TSBPF2023: { message: "index {0} is out of range for an array of {1} elements", hint: "valid indices are 0..{1}-1" },
   TSBPF2024: { message: "packet bytes cannot be indexed with a variable", hint: "read a header at a constant offset with ctx.header<T>(off)" },
   TSBPF2025: { message: "'{0}' calls itself: BPF programs cannot recurse", hint: "rewrite the recursion as a bounded loop" },
+  TSBPF2026: { message: "this loop does not reach its bound within {0} iterations", hint: "check the step's direction and that the bound fits the counter's type" },
   TSBPF2021: { message: "unsupported type for a local: {0}", hint: "locals hold integers, booleans, structs or references returned by lookups and headers" },
 
   TSBPF3001: { message: "no LICENSE export: the kernel rejects GPL-only helpers without one", hint: "export const LICENSE = \"GPL\";", severity: "warning" },

@@ -164,6 +164,12 @@ const CASES: Case[] = [
   { code: "TSBPF2018", what: "struct compared with <", span: "eth < eth", src: withEth(`  if (eth < eth) return XdpAction.DROP; // error TSBPF2018`) },
   { code: "TSBPF2019", what: "program wrapper given a function value", span: "xdp(handler)", src: mod(`declare const handler: (ctx: XdpContext) => XdpAction;\nexport const prog = xdp(handler); // error TSBPF2019`) },
   { code: "TSBPF2020", what: "header offset beyond 64 KiB", span: "70000", src: xdpBody(`  const eth = ctx.header<EthHdr>(70000); // error TSBPF2020`) },
+  { code: "TSBPF2011", what: "300 in a u8", span: "300", src: xdpBody(`  const x: u8 = 300; // error TSBPF2011\n  if (x === 44) return XdpAction.DROP;`) },
+  { code: "TSBPF2022", what: "kprobe argument 6", span: "6", src: mod(`export const kp = kprobe("do_sys_open", (ctx) => {\n  if (ctx.arg(6) === 0) return 1; // error TSBPF2022\n  return 0;\n});`) },
+  { code: "TSBPF2023", what: "constant index past the end", span: "6", src: withEth(`  if (eth.h_dest[6] === 1) return XdpAction.DROP; // error TSBPF2023`) },
+  { code: "TSBPF2024", what: "packet bytes by variable index", span: "idx", src: withEth(`  const idx = ctx.len & 3;\n  if (eth.h_dest[idx] === 1) return XdpAction.DROP; // error TSBPF2024`) },
+  { code: "TSBPF2025", what: "recursion", span: "f(x - 1)", src: mod(`function f(x: u32): u32 {\n  if (x === 0) return 0;\n  return f(x - 1); // error TSBPF2025\n}\nexport const prog = xdp((ctx) => (f(ctx.len) === 0 ? XdpAction.PASS : XdpAction.DROP));`) },
+  { code: "TSBPF2026", what: "a loop that never ends", span: "i < 20", src: xdpBody(`  for (let i = 10; i < 20; i--) { } // error TSBPF2026`) },
   { code: "TSBPF2021", what: "map in a local", span: "m = counts", src: xdpBody(`  const m = counts; // error TSBPF2021`, `const counts = new HashMap<u32, u64>(16);`) },
   {
     code: "TSBPF2025",
@@ -209,17 +215,11 @@ describe("every diagnostic code (one case each)", () => {
 
   it("covers every code user input can trigger", () => {
     // Codes no user input can reach, and why (see the report / docs):
-    //   TSBPF1003, TSBPF1004, TSBPF1021 (while/do, switch, labels): these are supported now; no stage
-    //     reports the codes any more (unbounded loops are TSBPF2001).
-    //   TSBPF1023 module-level functions: supported now (inlined); no stage reports the code.
     //   TSBPF1007 generators: tsc fails first (no global IterableIterator under noLib) -> TS2318.
-    //   TSBPF1012 element access on a non-array: tsc rejects it for every struct, context and number;
-    //     the only way to reach it is a bug (a null-checked FixedArray reference, see "known bugs").
-    //   TSBPF2006 "must be a module-level constant": never reported by any stage.
-    //   TSBPF2011 literal does not fit: never reported (see the it.fails case below).
+    //   TSBPF1012 element access on a non-array: tsc rejects it for every struct, context and number.
     //   TSBPF2017 missing return: tsc reports TS2345/TS2322 first (the arrow's type includes undefined).
     //   TSBPF3001 is covered below; TSBPF9001 must never happen.
-    const untestable = new Set(["TSBPF1003", "TSBPF1004", "TSBPF1007", "TSBPF1012", "TSBPF1021", "TSBPF1023", "TSBPF2006", "TSBPF2011", "TSBPF2017", "TSBPF3001", "TSBPF9001"]);
+    const untestable = new Set(["TSBPF1007", "TSBPF1012", "TSBPF2017", "TSBPF3001", "TSBPF9001"]);
     const covered = new Set(CASES.map((c) => c.code));
     const missing = Object.keys(DIAGNOSTICS).filter((k) => !covered.has(k as DiagnosticCode) && !untestable.has(k));
     expect(missing).toEqual([]);
@@ -316,23 +316,23 @@ describe("TSBPF3001: no LICENSE", () => {
 });
 
 // -------------------------------------------------------------------------------------------------
-// Compiler bugs found while writing these tests. Each is the behaviour we want; they fail today.
+// Regressions: compiler bugs found while writing these tests, fixed since.
 
-describe("known bugs", () => {
+describe("regressions", () => {
   // `var` at module level is reported twice: once for the statement by checkModuleStatement and once
   // for its declaration list by the walk (subset-check.ts).
-  it.fails("module-level var is reported once", () => {
+  it("module-level var is reported once", () => {
     checkCase({ code: "TSBPF1028", what: "module-level var", span: "var x = 1;", src: mod(`var x = 1; // error TSBPF1028`) });
   });
 
   // TSBPF2011 is in the table but never reported: a literal that does not fit its declared type is
   // silently wrapped (`let x: u8 = 300` is 44).
-  it.fails("TSBPF2011: a literal that does not fit its declared type", () => {
+  it("TSBPF2011: a literal that does not fit its declared type", () => {
     checkCase({ code: "TSBPF2011", what: "300 in a u8", span: "300", src: xdpBody(`  let x: u8 = 300; // error TSBPF2011\n  if (x === 44) return XdpAction.DROP;`) });
   });
 
   // Same for literals beyond 64 bits: 0xffffffffffffffffffff becomes 2^64-1 without a word.
-  it.fails("TSBPF2011: a literal wider than 64 bits", () => {
+  it("TSBPF2011: a literal wider than 64 bits", () => {
     checkCase({
       code: "TSBPF2011",
       what: "80-bit literal",
@@ -343,12 +343,12 @@ describe("known bugs", () => {
 
   // Comparing two references is lowered as a null test of the left one: `eth === eth` (both the same
   // non-null header) compiles to `eth === null`, i.e. false. Should be TSBPF2018 (or pointer equality).
-  it.fails("comparing two struct references is TSBPF2018", () => {
+  it("comparing two struct references is TSBPF2018", () => {
     checkCase({ code: "TSBPF2018", what: "eth === eth", span: "eth === eth", src: withEth(`  if (eth === eth) return XdpAction.TX; // error TSBPF2018`) });
   });
 
   // Same for fixed-array fields: `eth.h_dest === eth.h_dest` compiles to constant false.
-  it.fails("comparing two array fields is TSBPF2018", () => {
+  it("comparing two array fields is TSBPF2018", () => {
     checkCase({
       code: "TSBPF2018",
       what: "h_dest === h_dest",
@@ -360,7 +360,7 @@ describe("known bugs", () => {
   // Storing a looked-up (and null-checked) struct into a map reports TSBPF1015 "object literals are
   // only supported ..." although there is no object literal: the narrowed nullable local is not
   // accepted as a struct reference by spill() in lower-call.ts. It should compile.
-  it.fails("a null-checked lookup result can be stored with update()", () => {
+  it("a null-checked lookup result can be stored with update()", () => {
     const r = compileCase(
       mod(
         `interface Flow { packets: u64; bytes: u64 }\nconst flows = new HashMap<u32, Flow>(16);\n` +
@@ -372,7 +372,7 @@ describe("known bugs", () => {
   });
 
   // Same root cause: a null-checked header passed as a map key.
-  it.fails("a null-checked header can be a map key", () => {
+  it("a null-checked header can be a map key", () => {
     const r = compileCase(withEth(`  seen.update(eth, 1);`, `const seen = new HashMap<EthHdr, u64>(16);`));
     expect(r.diagnostics).toEqual([]);
     expect(r.ok).toBe(true);
@@ -381,24 +381,24 @@ describe("known bugs", () => {
   // checkBoundedLoop (lower-stmt.ts) accepts any constant start, bound and step, without checking
   // that the counter reaches the bound. These loops never end (or only after 2^31 iterations) and the
   // verifier rejects them; they should be TSBPF2001.
-  it.fails("TSBPF2001: a != bound the step skips over", () => {
-    checkCase({ code: "TSBPF2001", what: "i !== 3 by 2", span: "i !== 3", src: xdpBody(`  for (let i = 0; i !== 3; i += 2) { } // error TSBPF2001`) });
+  it("TSBPF2026: a != bound the step skips over", () => {
+    checkCase({ code: "TSBPF2026", what: "i !== 3 by 2", span: "i !== 3", src: xdpBody(`  for (let i = 0; i !== 3; i += 2) { } // error TSBPF2026`) });
   });
 
-  it.fails("TSBPF2001: a counter moving away from its bound", () => {
-    checkCase({ code: "TSBPF2001", what: "i-- towards 20", span: "i < 20", src: xdpBody(`  for (let i = 10; i < 20; i--) { } // error TSBPF2001`) });
+  it("TSBPF2026: a counter moving away from its bound", () => {
+    checkCase({ code: "TSBPF2026", what: "i-- towards 20", span: "i < 20", src: xdpBody(`  for (let i = 10; i < 20; i--) { } // error TSBPF2026`) });
   });
 
   // Element access on a null-checked FixedArray (a header or a map value of array type) reports
   // TSBPF1012 "dynamic property access" instead of indexing: elementRef() in lower-expr.ts only
   // accepts a non-null reference, and a narrowed nullable local still lowers as "nullable".
-  it.fails("indexing a null-checked FixedArray header compiles", () => {
+  it("indexing a null-checked FixedArray header compiles", () => {
     const r = compileCase(xdpBody(`  const h = ctx.header<FixedArray<u8, 4>>(0);\n  if (h === null) return XdpAction.DROP;\n  if (h[0] === 1) return XdpAction.DROP;`));
     expect(r.diagnostics).toEqual([]);
     expect(r.ok).toBe(true);
   });
 
-  it.fails("indexing a null-checked FixedArray map value compiles", () => {
+  it("indexing a null-checked FixedArray map value compiles", () => {
     const r = compileCase(
       xdpBody(`  const v = arrays.lookup(0);\n  if (v === null) return XdpAction.DROP;\n  if (v[1] === 1) return XdpAction.DROP;`, `const arrays = new ArrayMap<FixedArray<u8, 4>>(1);`),
     );
@@ -406,8 +406,8 @@ describe("known bugs", () => {
     expect(r.ok).toBe(true);
   });
 
-  it.fails("TSBPF2001: a bound the counter's type cannot reach", () => {
-    checkCase({ code: "TSBPF2001", what: "u8 counter below 300", span: "i < 300", src: xdpBody(`  for (let i: u8 = 0; i < 300; i++) { } // error TSBPF2001`) });
+  it("TSBPF2026: a bound the counter's type cannot reach", () => {
+    checkCase({ code: "TSBPF2026", what: "u8 counter below 300", span: "i < 300", src: xdpBody(`  for (let i: u8 = 0; i < 300; i++) { } // error TSBPF2026`) });
   });
 });
 

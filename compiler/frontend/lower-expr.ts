@@ -113,6 +113,7 @@ export class ExprLowerer {
       case K.NumericLiteral: {
         const v = parseIntLiteral(e.getText());
         if (v === undefined) this.r.fail("TSBPF1010", e);
+        if (v > 0xffffffffffffffffn) this.r.fail("TSBPF2011", e, e.getText(), "u64");
         return { k: "int", v: { imm: v }, t: literalType(v), literal: true };
       }
       case K.TrueKeyword:
@@ -160,12 +161,30 @@ export class ExprLowerer {
     const sym = this.symbolOf(id);
     if (!sym) this.r.fail("TSBPF2016", id, id.text);
     const local = this.locals.get(sym);
-    if (local) return this.readLocal(sym, local);
+    if (local) {
+      const v = this.readLocal(sym, local);
+      // Where tsc has narrowed `T | null` to T, the IR holds the null test that narrowed it (if,
+      // &&, ||, ?: and early returns all lower to branches), so the pointer is a plain reference.
+      if (v.k === "nullable" && !this.mayBeNull(id)) return { k: "ref", base: this.materialize(v.ptr), off: 0, t: v.t, region: v.region };
+      return v;
+    }
     const map = this.mod.maps.get(sym);
     if (map) return { k: "map", map };
     const c = constEval(id, this.checker);
     if (c !== undefined) return this.constant(c, id);
     this.r.fail("TSBPF2016", id, id.text);
+  }
+
+  private mayBeNull(node: ts.Node): boolean {
+    const t = this.checker.getTypeAtLocation(node);
+    const parts = t.isUnion() ? t.types : [t];
+    return parts.some((p) => !!(p.flags & (ts.TypeFlags.Null | ts.TypeFlags.Undefined)));
+  }
+
+  /** Reports a literal that does not fit the type it initialises or is assigned to. */
+  checkLiteral(v: Val, t: CType, node: ts.Node): void {
+    if (v.k !== "int" || !v.literal || !isImm(v.v) || t.kind !== "int" || t.name === "bool") return;
+    if (!fits(v.v.imm, t)) this.r.fail("TSBPF2011", node, String(v.v.imm), t.name);
   }
 
   /** A module or stdlib constant, typed by its declaration when it names one of our int types. */
@@ -354,7 +373,8 @@ export class ExprLowerer {
       case K.TildeToken: {
         const a = this.int(e.operand);
         const t = promote(a.t);
-        if (isImm(a.v)) return { k: "int", v: { imm: wrapConst(~a.v.imm, t) }, t, literal: a.literal };
+        // Not a literal any more: `const mask: u32 = ~0` converts like C instead of being range-checked.
+        if (isImm(a.v)) return { k: "int", v: { imm: wrapConst(~a.v.imm, t) }, t };
         const x = convert(this.b, a, t);
         const dst = this.b.value(irTy(t));
         this.b.emit({ op: "bin", kind: "xor", dst, a: x.v, b: { imm: -1n } });
@@ -416,7 +436,9 @@ export class ExprLowerer {
       if (l.kind === "int") {
         if (!l.mutable) this.r.fail("TSBPF2010", target, target.text);
         const old: IntVal = { k: "int", v: this.b.readVar(sym, irTy(l.t)), t: l.t };
-        const v = convert(this.b, this.asInt(compute(old), node), l.t);
+        const nv = compute(old);
+        this.checkLiteral(nv, l.t, node);
+        const v = convert(this.b, this.asInt(nv, node), l.t);
         this.b.writeVar(sym, v.v);
         return v;
       }
@@ -566,6 +588,8 @@ export class ExprLowerer {
       // Only comparisons with null make sense for references (tsc rejects the others).
       if (cmp.s !== "eq" && cmp.s !== "ne") this.r.fail("TSBPF2018", e);
       const isNull = (v: Val) => v.k === "nullable" && isImm(v.ptr) && v.ptr.imm === 0n;
+      // Only tests against null: two references are never compared by address or contents.
+      if (!isNull(l) && !isNull(r)) this.r.fail("TSBPF2018", e);
       const other = isNull(l) ? r : l;
       if (other.k === "ref") return this.b.jump(cmp.s === "ne" ? t : f); // a checked reference is never null
       if (other.k !== "nullable") this.r.fail("TSBPF2018", e);
@@ -628,6 +652,7 @@ export class ExprLowerer {
       if (this.isZeroCall(init)) continue; // the whole struct was zero-filled first
       if (f.type.kind === "int") {
         const v = this.int(init);
+        this.checkLiteral(v, f.type, init);
         if (isImm(v.v) && wrapConst(v.v.imm, f.type) === 0n) continue; // already zero
         this.store(fdst, f.type, v);
       } else if (ts.isObjectLiteralExpression(init)) {

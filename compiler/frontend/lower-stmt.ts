@@ -5,7 +5,7 @@ import { INT_TYPES, sizeOf, type CInt, type CType } from "../ctypes.js";
 import type { Operand } from "../ir/ir.js";
 import type { Func } from "../ir/ir.js";
 import { constEval } from "./const-eval.js";
-import { convert, irTy, type IntVal } from "./int-ops.js";
+import { convert, irTy, literalType, wrapConst, type IntVal } from "./int-ops.js";
 import { ExprLowerer } from "./lower-expr.js";
 import type { ModuleInfo, ProgramInfo } from "./module-scan.js";
 import type { Reporter } from "./reporter.js";
@@ -230,6 +230,7 @@ export class FunctionLowerer extends ExprLowerer {
     let info: LocalInfo;
     switch (v.k) {
       case "int": {
+        if (declaredInt) this.checkLiteral(v, declaredInt, init);
         const t = declaredInt ?? (v.literal ? literalLocalType(v) : v.t);
         const c = convert(this.b, v, t);
         info = { kind: "int", t, mutable };
@@ -406,6 +407,20 @@ export class FunctionLowerer extends ExprLowerer {
     this.checkCondition(s.condition!, counter, fail);
     if (!this.isStep(s.incrementor!, counter)) fail();
     this.noWrites(s.statement, counter);
+    const start = ts.isVariableDeclarationList(init!) ? constEval(init.declarations[0].initializer!, this.checker)! : constEval((init as ts.BinaryExpression).right, this.checker)!;
+    const declared = this.types.intOf(this.checker.getTypeAtLocation(counterName!));
+    const type = declared && declared.name !== "bool" ? declared : literalType(start);
+    if (tripCount(start, type, s.condition as ts.BinaryExpression, this.stepOf(s.incrementor!), counter, (n) => this.symbolOf(n), this.checker) === undefined) {
+      this.r.fail("TSBPF2026", s.condition!, MAX_TRIPS);
+    }
+  }
+
+  /** The signed step of `i++`, `i--`, `i += k`, `i -= k`. */
+  private stepOf(inc: ts.Expression): bigint {
+    if (ts.isPostfixUnaryExpression(inc) || ts.isPrefixUnaryExpression(inc)) return inc.operator === K.PlusPlusToken ? 1n : -1n;
+    const b = inc as ts.BinaryExpression;
+    const k = constEval(b.right, this.checker)!;
+    return b.operatorToken.kind === K.PlusEqualsToken ? k : -k;
   }
 
   private checkBoundedWhile(s: ts.WhileStatement | ts.DoStatement): void {
@@ -465,6 +480,39 @@ export class FunctionLowerer extends ExprLowerer {
     };
     visit(n);
   }
+}
+
+/** Loops the compiler accepts run at most this many times (the verifier walks every iteration). */
+const MAX_TRIPS = 65536;
+
+/**
+ * Runs a counted loop's counter (wrapping in its type) until the condition fails; the number of
+ * iterations, or undefined when it does not end within MAX_TRIPS (a bound the step skips over, a
+ * counter moving away from its bound, a bound outside the counter's type).
+ */
+function tripCount(
+  start: bigint, type: CInt, cond: ts.BinaryExpression, step: bigint, counter: ts.Symbol,
+  symbolOf: (n: ts.Node) => ts.Symbol | undefined, checker: ts.TypeChecker,
+): number | undefined {
+  const counterLeft = ts.isIdentifier(cond.left) && symbolOf(cond.left) === counter;
+  const bound = constEval(counterLeft ? cond.right : cond.left, checker)!;
+  const op = cond.operatorToken.kind;
+  const holds = (i: bigint): boolean => {
+    const [a, b] = counterLeft ? [i, bound] : [bound, i];
+    switch (op) {
+      case K.LessThanToken: return a < b;
+      case K.LessThanEqualsToken: return a <= b;
+      case K.GreaterThanToken: return a > b;
+      case K.GreaterThanEqualsToken: return a >= b;
+      default: return a !== b;
+    }
+  };
+  let i = wrapConst(start, type);
+  for (let n = 0; n <= MAX_TRIPS; n++) {
+    if (!holds(i)) return n;
+    i = wrapConst(i + step, type);
+  }
+  return undefined;
 }
 
 /** `let x = 0` without a type: C would say int; we keep the literal's own type. */

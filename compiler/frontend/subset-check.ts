@@ -157,7 +157,8 @@ function walk(node: ts.Node, r: Reporter): void {
       }
       break;
     case K.VariableDeclarationList:
-      if (!(node.flags & (ts.NodeFlags.Const | ts.NodeFlags.Let))) {
+      // Module-level statements were judged whole by checkModuleStatement.
+      if (!(node.flags & (ts.NodeFlags.Const | ts.NodeFlags.Let)) && node.parent.parent?.kind !== K.SourceFile) {
         r.report("TSBPF1028", node);
         return;
       }

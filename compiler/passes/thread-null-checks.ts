@@ -16,7 +16,7 @@
 
 import { computeDominators } from "../ir/dominators.js";
 import {
-  instDst, instUses, isImm, mapInstOperands, mapTermOperands, termUses,
+  instDst, instUses, isImm, mapInstOperands, mapTermOperands, removeUnreachableBlocks, termUses,
   type Block, type CondOp, type Func, type Inst, type Operand, type Value,
 } from "../ir/ir.js";
 import { evalCond } from "./const-fold.js";
@@ -93,6 +93,8 @@ function tryThread(f: Func, b: Block): boolean {
     rewriteUses(blk, replace.get(succ)!);
   }
   f.blocks = f.blocks.filter((x) => x.id !== b.id);
+  // A successor no predecessor was routed to is now unreachable (with phis of no incomings).
+  removeUnreachableBlocks(f);
   return true;
 }
 
