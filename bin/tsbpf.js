@@ -2,4 +2,4 @@
 // Entry point of the `tsbpf` command; the compiler is built into dist/ by `npm install` (prepare).
 import { main } from "../dist/compiler/cli.js";
 
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));

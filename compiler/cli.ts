@@ -5,18 +5,20 @@ import { basename } from "node:path";
 import { compile } from "./compile.js";
 import { disassembleObject } from "./elf/disasm-object.js";
 import { formatDiagnostic } from "./format-diagnostic.js";
+import { runCommand } from "./run-command.js";
 import { inspectCommand } from "./inspect.js";
 import { genCommand } from "./skeleton.js";
 
 const USAGE = `usage:
   tsbpf build <file.bpf.ts> [-o out.o] [--dump-ir=<stage>[,<stage>...]]
   tsbpf disasm <file.o>
+  tsbpf run <file.bpf.ts|file.o> [--attach [PROG=]SPEC]... [--interval ms] [--duration s] [--raw]
   tsbpf inspect <file.o>
   tsbpf gen <file.bpf.ts> [-o out.skel.ts] [--object <file.bpf.o>] [--runtime <module>]
 
 stages for --dump-ir: lower, each optimisation pass by name, or all`;
 
-export function main(argv: string[]): number {
+export function main(argv: string[]): number | Promise<number> {
   const [cmd, ...rest] = argv;
   try {
     switch (cmd) {
@@ -24,6 +26,8 @@ export function main(argv: string[]): number {
         return build(rest);
       case "disasm":
         return disasm(rest);
+      case "run":
+        return runCommand(rest);
       case "inspect":
         return inspectCommand(rest);
       case "gen":

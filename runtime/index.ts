@@ -8,3 +8,28 @@ export { u32le, u64le, readU32, readU64 } from "./bytes.js";
 export { TypedMap, PerCpuTypedMap, typedMap, objectBtf, bindSkeleton, type TypedMaps, type BatchOptions, type BatchMode, type SkeletonSpec } from "./typed-map.js";
 export { btfCodec, ctypeCodec, rawCodec, type Codec, type CodecOptions } from "./codec.js";
 export { parseBtf, readObjectBtf, Btf, BtfError, type BtfType, type BtfMapDef } from "./btf-reader.js";
+export {
+  attachXdp,
+  attachTc,
+  attachSocketFilter,
+  attachTracepoint,
+  attachRawTracepoint,
+  attachTracing,
+  attachKprobe,
+  attachUprobe,
+  attachCgroup,
+  attachAuto,
+  ensureTracefs,
+  ifindexOf,
+  CGROUP_ATTACH_TYPES,
+  type CgroupAttachType,
+  type XdpMode,
+  type XdpOptions,
+  type TcDirection,
+  type TcOptions,
+  type KprobeOptions,
+  type UprobeOptions,
+} from "./attach.js";
+export { Link, AttachError } from "./link.js";
+export { RingBuffer, type EventReader, type EventReaderOptions } from "./ring-buffer.js";
+export { PerfBuffer, type PerfBufferOptions } from "./perf-buffer.js";

@@ -40,6 +40,32 @@ export interface LibbpfApi {
   libbpf_num_possible_cpus(): number;
   libbpf_get_error(ptr: MaybePtr): number;
   libbpf_strerror(err: number, buf: MemArg, size: number): number;
+  // attach / links / events (runtime/attach.ts, link.ts, ring-buffer.ts, perf-buffer.ts)
+  bpf_program__attach(prog: Ptr): MaybePtr;
+  bpf_program__attach_tracepoint(prog: Ptr, category: string, name: string): MaybePtr;
+  bpf_program__attach_raw_tracepoint(prog: Ptr, name: string): MaybePtr;
+  bpf_program__attach_trace(prog: Ptr): MaybePtr;
+  bpf_program__attach_kprobe(prog: Ptr, retprobe: boolean, func: string): MaybePtr;
+  bpf_program__attach_uprobe_opts(prog: Ptr, pid: number, binaryPath: string, funcOffset: number, opts: MemArg): MaybePtr;
+  bpf_program__attach_cgroup(prog: Ptr, cgroupFd: number): MaybePtr;
+  bpf_program__expected_attach_type(prog: Ptr): number;
+  bpf_link__open(path: string): MaybePtr;
+  bpf_link__fd(link: Ptr): number;
+  bpf_link__pin(link: Ptr, path: string): number;
+  bpf_link__unpin(link: Ptr): number;
+  bpf_link__destroy(link: Ptr): number;
+  bpf_link_create(progFd: number, targetFd: number, attachType: number, opts: MemArg): number;
+  bpf_obj_pin(fd: number, path: string): number;
+  bpf_tc_hook_create(hook: MemArg): number;
+  bpf_tc_hook_destroy(hook: MemArg): number;
+  bpf_tc_attach(hook: MemArg, opts: MemArg): number;
+  bpf_tc_detach(hook: MemArg, opts: MemArg): number;
+  ring_buffer__new(mapFd: number, sampleCb: Ptr, ctx: MemArg, opts: MemArg): MaybePtr;
+  ring_buffer__free(rb: Ptr): void;
+  ring_buffer__consume(rb: Ptr): number;
+  perf_buffer__new(mapFd: number, pageCnt: number, sampleCb: Ptr, lostCb: Ptr | null, ctx: MemArg, opts: MemArg): MaybePtr;
+  perf_buffer__free(pb: Ptr): void;
+  perf_buffer__consume(pb: Ptr): number;
   // typed maps / BTF (runtime/typed-map.ts)
   bpf_object__btf(obj: Ptr): MaybePtr;
   btf__raw_data(btf: Ptr, size: MemArg): MaybePtr;
@@ -85,6 +111,33 @@ const LIBBPF_SIGNATURES: Record<keyof LibbpfApi, string> = {
   libbpf_num_possible_cpus: "int libbpf_num_possible_cpus()",
   libbpf_get_error: "long libbpf_get_error(const void *ptr)",
   libbpf_strerror: "int libbpf_strerror(int err, void *buf, size_t size)",
+  bpf_program__attach: "void *bpf_program__attach(void *prog)",
+  bpf_program__attach_tracepoint: "void *bpf_program__attach_tracepoint(void *prog, const char *category, const char *name)",
+  bpf_program__attach_raw_tracepoint: "void *bpf_program__attach_raw_tracepoint(void *prog, const char *name)",
+  bpf_program__attach_trace: "void *bpf_program__attach_trace(void *prog)",
+  bpf_program__attach_kprobe: "void *bpf_program__attach_kprobe(void *prog, bool retprobe, const char *func)",
+  bpf_program__attach_uprobe_opts:
+    "void *bpf_program__attach_uprobe_opts(void *prog, int pid, const char *path, size_t func_offset, const void *opts)",
+  bpf_program__attach_cgroup: "void *bpf_program__attach_cgroup(void *prog, int cgroup_fd)",
+  bpf_program__expected_attach_type: "int bpf_program__expected_attach_type(void *prog)",
+  bpf_link__open: "void *bpf_link__open(const char *path)",
+  bpf_link__fd: "int bpf_link__fd(void *link)",
+  bpf_link__pin: "int bpf_link__pin(void *link, const char *path)",
+  bpf_link__unpin: "int bpf_link__unpin(void *link)",
+  bpf_link__destroy: "int bpf_link__destroy(void *link)",
+  bpf_link_create: "int bpf_link_create(int prog_fd, int target_fd, int attach_type, const void *opts)",
+  bpf_obj_pin: "int bpf_obj_pin(int fd, const char *path)",
+  bpf_tc_hook_create: "int bpf_tc_hook_create(void *hook)",
+  bpf_tc_hook_destroy: "int bpf_tc_hook_destroy(void *hook)",
+  bpf_tc_attach: "int bpf_tc_attach(const void *hook, void *opts)",
+  bpf_tc_detach: "int bpf_tc_detach(const void *hook, const void *opts)",
+  ring_buffer__new: "void *ring_buffer__new(int map_fd, void *sample_cb, void *ctx, const void *opts)",
+  ring_buffer__free: "void ring_buffer__free(void *rb)",
+  ring_buffer__consume: "int ring_buffer__consume(void *rb)",
+  perf_buffer__new:
+    "void *perf_buffer__new(int map_fd, size_t page_cnt, void *sample_cb, void *lost_cb, void *ctx, const void *opts)",
+  perf_buffer__free: "void perf_buffer__free(void *pb)",
+  perf_buffer__consume: "int perf_buffer__consume(void *pb)",
   bpf_object__btf: "void *bpf_object__btf(const void *obj)",
   btf__raw_data: "const void *btf__raw_data(const void *btf, void *size)",
   bpf_map__btf_key_type_id: "uint32_t bpf_map__btf_key_type_id(const void *map)",

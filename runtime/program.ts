@@ -4,6 +4,8 @@
 
 import { addressOf, errnoFrom, errnoText, libbpf, TEST_RUN_OPTS as T, type Ptr } from "./libbpf.js";
 import type { FdOwner } from "./map.js";
+import { attachAuto } from "./attach.js";
+import type { Link } from "./link.js";
 
 export interface RunOptions {
   /** Packet (or input data) handed to the program; XDP and skb programs need >= 14 bytes (ETH_HLEN). */
@@ -38,11 +40,13 @@ export class BpfProgram {
   readonly verifierLog: string;
   readonly #fd: number;
   readonly #owner: FdOwner;
+  readonly #ptr: Ptr;
 
   /** @internal Built by loadObject from a libbpf `struct bpf_program *`. */
   constructor(owner: FdOwner, prog: Ptr, verifierLog = "") {
     const api = libbpf();
     this.#owner = owner;
+    this.#ptr = prog;
     this.name = api.bpf_program__name(prog);
     this.section = api.bpf_program__section_name(prog);
     this.type = api.bpf_program__type(prog);
@@ -55,6 +59,17 @@ export class BpfProgram {
   get fd(): number {
     this.#check();
     return this.#fd;
+  }
+
+  /** @internal libbpf's `struct bpf_program *`; valid only while the object is open. */
+  get nativePtr(): Ptr {
+    this.#check();
+    return this.#ptr;
+  }
+
+  /** Attach as the section name says (tracepoint/..., kprobe/..., tp_btf/..., ...); see attachAuto. */
+  attach(): Link {
+    return attachAuto(this);
   }
 
   run(opts: RunOptions): RunResult {
