@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { compile } from "../compiler/compile.js";
 import { loadObject, readU64, u32le } from "../runtime/index.js";
 import { describeKernel } from "./kernel-env.js";
-import { ipv4Packet, ipv6Packet } from "./support/packets.js";
+import { ipv4Packet, ipv6Packet, tcpPacket } from "./support/packets.js";
 
 const root = join(import.meta.dirname, "..", "examples");
 
@@ -76,5 +76,31 @@ describeKernel("examples in the kernel", () => {
     expect(prog.run({ data: tcp }).retval).toBe(tcp.length - 14);
     expect(prog.run({ data: ipv4Packet(17, 80) }).retval).toBe(0);
     expect(prog.run({ data: ipv6Packet(80) }).retval).toBe(0);
+  });
+
+  it("firewall drops by source address and destination port, counts per rule, passes the rest", () => {
+    using obj = loadObject(build("firewall"));
+    const prog = obj.programs.get("firewall")!;
+    const sources = obj.maps.get("blocked_sources")!;
+    const ports = obj.maps.get("blocked_ports")!;
+    const hits = obj.maps.get("rule_hits")!;
+    // Rule 7: source 10.9.9.9 (key: the address bytes as they appear in the packet). Rule 3: port 22.
+    sources.update(new Uint8Array([10, 9, 9, 9]), u32le(7));
+    ports.update(u32le(22), u32le(3));
+
+    const fromBlocked = ipv4Packet(17, 60, { saddr: 0x0a090909 });
+    const ssh = tcpPacket({ sport: 5555, dport: 22 });
+    const sshWithOptions = tcpPacket({ sport: 5555, dport: 22, ipOptions: 2 });
+    const web = tcpPacket({ sport: 5555, dport: 443 });
+    expect(prog.run({ data: fromBlocked, repeat: 2 }).retval).toBe(1);
+    expect(prog.run({ data: ssh }).retval).toBe(1);
+    expect(prog.run({ data: sshWithOptions }).retval).toBe(1);
+    expect(prog.run({ data: web, repeat: 4 }).retval).toBe(2);
+    expect(prog.run({ data: ipv6Packet(80) }).retval).toBe(2); // not IPv4: not counted
+
+    const total = (rule: number) => hits.lookupPerCpu(u32le(rule))!.reduce((n, v) => n + readU64(v), 0n);
+    expect(total(7)).toBe(2n);
+    expect(total(3)).toBe(2n);
+    expect(total(0)).toBe(4n);
   });
 });
