@@ -12,7 +12,14 @@ import { outOfSsa, sequentialize } from "../compiler/backend/out-of-ssa.js";
 import type { BinOp, Block, CondOp, Func, Inst, Operand, SourceLoc, Terminator, Ty, Value } from "../compiler/ir/ir.js";
 import { imm } from "../compiler/ir/ir.js";
 import type { Insn } from "../compiler/isa/insn.js";
-import { CTX_BASE, runBpf } from "./support/bpf-interp.js";
+import { CTX_BASE, GlobalMemory, runBpf } from "./support/bpf-interp.js";
+import { callChainStack, callGraph, findRecursion } from "../compiler/backend/call-graph.js";
+import { parseFunc, parseModule } from "../compiler/ir/parse.js";
+import { exit as E_exit, alu64X, mov64X } from "../compiler/isa/build.js";
+import { checkModule } from "../compiler/ir/check.js";
+import { INT_TYPES } from "../compiler/ctypes.js";
+import { layoutGlobals } from "../compiler/object/globals.js";
+import type { GlobalVar } from "../compiler/object/model.js";
 import { runIr } from "./support/ir-interp.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -369,6 +376,14 @@ interface GenOptions {
   loops: boolean;
   program: boolean;
   fold: boolean;
+  /** Subprograms the function may call with `callfn` (params are scalars; results read as i64). */
+  callees?: { name: string; params: Ty[] }[];
+  /** Global variables (8-byte aligned, size a multiple of 8) it may address, load, store and update atomically. */
+  globals?: { name: string; section: ".rodata" | ".data" | ".bss"; size: number }[];
+  /** Emit `atomic` instructions on stack slots and globals. */
+  atomics?: boolean;
+  /** Function name (default "rand"). */
+  name?: string;
 }
 
 const BIN: BinOp[] = ["add", "sub", "mul", "udiv", "sdiv", "umod", "smod", "and", "or", "xor", "shl", "lshr", "ashr"];
@@ -376,7 +391,7 @@ const CONDS: CondOp[] = ["eq", "ne", "ugt", "uge", "ult", "ule", "sgt", "sge", "
 
 function randomFunc(seed: number, o: GenOptions): { f: Func; args: bigint[]; ctx?: Uint8Array } {
   const r = new Rng(seed);
-  const f: Func = { name: "rand", params: [], blocks: [], slots: [], nextId: 0 };
+  const f: Func = { name: o.name ?? "rand", params: [], blocks: [], slots: [], nextId: 0 };
   const v = (ty: Ty): Value => ({ id: f.nextId++, ty });
   const pool: Value[] = [];
   const args: bigint[] = [];
@@ -427,14 +442,68 @@ function randomFunc(seed: number, o: GenOptions): { f: Func; args: bigint[]; ctx
   const maps = ["m_a", "m_b"];
   let calls = 0;
 
+  const ATOMIC_KINDS = ["add", "or", "and", "xor", "xchg", "cmpxchg"] as const;
+  /** An atomic on 4 or 8 bytes at base+offset. */
+  const atomicOn = (base: Value, offset: number, width: 4 | 8): void => {
+    const ty = width === 4 ? "i32" : "i64";
+    const kind = r.pick(ATOMIC_KINDS);
+    const fetch = kind === "xchg" || kind === "cmpxchg" || r.chance(0.5);
+    const a: Inst = { op: "atomic", kind, fetch, base, offset, width, value: operand(ty, 0.4) };
+    if (kind === "cmpxchg") a.expected = operand(ty, 0.4);
+    if (fetch && r.chance(0.8)) {
+      a.dst = v(ty);
+      pool.push(a.dst);
+    }
+    emit(a);
+  };
+  /** Subprogram calls, global data and atomics (when the options ask for them). */
+  const extra = (): void => {
+    const choice = r.int(3);
+    if (choice === 0 && o.callees?.length) {
+      const c = r.pick(o.callees);
+      // Immediates for i32 params must be zero-extended (operand() makes them so).
+      const d = r.chance(0.85) ? v("i64") : undefined;
+      emit({ op: "callfn", func: c.name, args: c.params.map((ty) => operand(ty as "i32" | "i64")), dst: d });
+      if (d) pool.push(d);
+      return;
+    }
+    if (choice === 1 && o.globals?.length) {
+      const g = r.pick(o.globals);
+      const base = v("ptr");
+      emit({ op: "globaladdr", dst: base, section: g.section, symbol: g.name });
+      const width = r.pick([1, 2, 4, 8] as const);
+      const offset = width * r.int(g.size / width);
+      const what = g.section === ".rodata" ? 0 : r.int(3);
+      if (what === 0) {
+        const d = v(width === 8 ? "i64" : "i32");
+        emit({ op: "load", dst: d, base, offset, width });
+        pool.push(d);
+      } else if (what === 1 || width < 4 || !o.atomics) {
+        emit({ op: "store", base, offset, width, value: operand(width === 8 ? "i64" : scalarTy()) });
+      } else {
+        atomicOn(base, offset, width as 4 | 8);
+      }
+      return;
+    }
+    if (o.atomics && slots.length > 0) {
+      const s = r.pick(slots);
+      const width = r.pick([4, 8] as const);
+      atomicOn(s.addr, width * r.int(s.size / width), width);
+    }
+  };
+
   const straight = (n: number): void => {
     for (let k = 0; k < n; k++) {
+      if ((o.callees?.length || o.globals?.length || o.atomics) && r.chance(0.25)) {
+        extra();
+        continue;
+      }
       const kind = r.int(o.calls ? 14 : 13);
       const ty = scalarTy();
       switch (kind) {
         case 0: {
           const d = v(ty);
-          emit({ op: "const", dst: d, value: r.big() });
+          emit({ op: "const", dst: d, value: ty === "i32" ? BigInt.asUintN(32, r.big()) : r.big() });
           pool.push(d);
           break;
         }
@@ -779,6 +848,85 @@ function differential(o: GenOptions & { seed: number }): void {
   expect(code.stackSize).toBeLessThanOrEqual(512);
 }
 
+/**
+ * A random module: `main` plus up to three subprograms (sub_k calls only sub_j with j > k, so the
+ * call graph is acyclic), all touching the same .rodata/.data/.bss globals and using atomics.
+ * The IR interpreter and the eBPF interpreter must agree on the result and on the final globals.
+ */
+function differentialModule(o: GenOptions & { seed: number; subs: number }): void {
+  const r = new Rng(o.seed ^ 0x5bd1e995);
+  const gdefs: NonNullable<GenOptions["globals"]> = [
+    { name: "g_ro", section: ".rodata", size: 16 },
+    { name: "g_ro2", section: ".rodata", size: 8 },
+    { name: "g_data", section: ".data", size: 24 },
+    { name: "g_bss", section: ".bss", size: 16 },
+    { name: "g_bss2", section: ".bss", size: 8 },
+  ];
+  const globals: GlobalVar[] = gdefs.map((g) => ({
+    name: g.name,
+    section: g.section,
+    type: { kind: "array", elem: INT_TYPES.u64, len: g.size / 8 },
+    init: g.section === ".bss" ? undefined : Uint8Array.from({ length: g.size }, () => r.int(256)),
+  }));
+  const gm = GlobalMemory.fromLayout(layoutGlobals(globals));
+
+  const subs: Func[] = [];
+  const callees: { name: string; params: Ty[] }[] = [];
+  for (let k = o.subs - 1; k >= 0; k--) {
+    const { f } = randomFunc(o.seed + 7919 * (k + 1), {
+      ...o,
+      program: false,
+      size: Math.max(1, o.size >> 1),
+      name: `sub_${k}`,
+      callees: [...callees],
+      globals: gdefs,
+      atomics: true,
+    });
+    subs.push(f);
+    callees.push({ name: f.name, params: f.params.map((p) => p.ty) });
+  }
+  const { f, args, ctx } = randomFunc(o.seed, { ...o, callees, globals: gdefs, atomics: true });
+  // The cross-function rules (the generator's functions are not all checkFunc-clean: it leaves some
+  // immediates unnormalised, which the interpreters and the back end read modulo their width).
+  expect(checkModule({ funcs: [f, ...subs] }).filter((e) => /callfn|funcaddr/.test(e))).toEqual([]);
+  const irFuncs = new Map(subs.map((s) => [s.name, s] as const));
+
+  const irMem = gm.clone();
+  const expected = runIr(f, { args, ctx, funcs: irFuncs, globals: irMem, maxSteps: 1_000_000 });
+  const code = generate(f, { isProgram: o.program, checkAlloc: true });
+  checkStructure(code.insns);
+  const bpfFuncs = new Map<string, Insn[]>();
+  const stack = new Map<string, number>([[f.name, code.stackSize]]);
+  for (const s of subs) {
+    const c = generate(s, { isProgram: false, checkAlloc: true });
+    checkStructure(c.insns);
+    bpfFuncs.set(s.name, c.insns);
+    stack.set(s.name, c.stackSize);
+  }
+  const bpfMem = gm.clone();
+  const got = runBpf(code.insns, { args, ctx, funcs: bpfFuncs, globals: bpfMem, maxSteps: 1_000_000 });
+  expect(got.r0).toBe(expected);
+  expect(bpfMem.snapshot()).toEqual(irMem.snapshot());
+  const chain = callChainStack([f, ...subs], stack, { roots: [f.name] });
+  expect(chain.cycle).toBeUndefined();
+  expect(chain.chain[0]).toBe(f.name);
+  expect(chain.maxFrames).toBeLessThanOrEqual(o.subs + 1);
+}
+
+describe("differential: modules with subprogram calls, globals and atomics", () => {
+  const arb = (over: Partial<GenOptions> = {}) =>
+    fc.tuple(genArb(over), fc.integer({ min: 0, max: 3 })).map(([o, subs]) => ({ ...o, subs }));
+  it("straight-line modules", () => {
+    fc.assert(fc.property(arb({ branches: false, loops: false }), differentialModule), { numRuns: 200 });
+  });
+  it("any mix", () => {
+    fc.assert(fc.property(arb(), differentialModule), { numRuns: 300 });
+  });
+  it("under register pressure (spills around calls and atomics)", () => {
+    fc.assert(fc.property(arb({ fold: true, size: 60, calls: true }), differentialModule), { numRuns: 100 });
+  });
+});
+
 describe("register allocation (property tests)", () => {
   it("the allocation checker accepts every allocation of random functions", () => {
     fc.assert(
@@ -837,5 +985,172 @@ describe("differential: IR interpreter vs emitted eBPF", () => {
   });
   it("any mix", () => {
     fc.assert(fc.property(genArb(), differential), { numRuns: 400 });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Subprogram calls, global data, function addresses, atomics.
+
+const E_mov = (d: number, s: number): Insn => mov64X(d, s);
+const E_add = (d: number, s: number): Insn => alu64X("add", d, s);
+
+describe("calls, globals and atomics: instruction selection", () => {
+  const gen = (text: string, isProgram = false) => generate(parseFunc(text), { isProgram, checkAlloc: true });
+
+  it("lowers callfn to a pseudo call with a call relocation, args in r1..r5, and keeps live values in r6..r9", () => {
+    const code = gen(`func f(%0:i64, %1:i64) {
+b0:
+  %2:i64 = callfn @g (%1, 2, %0, 4, 5)
+  %3:i64 = add %2, %0
+  %4:i64 = add %3, %1
+  ret %4
+}`);
+    const call = code.insns.find((i) => i.opcode === 0x85)!;
+    expect(call).toMatchObject({ src: 1, dst: 0, off: 0, imm: -1, reloc: { kind: "call", symbol: "g" } });
+    const k = code.insns.indexOf(call);
+    // The five argument registers are written before the call...
+    const written = new Set(code.insns.slice(0, k).map((i) => i.dst));
+    for (const r of [1, 2, 3, 4, 5]) expect(written.has(r)).toBe(true);
+    // ...and the params, live across it, were saved in callee-saved registers.
+    const r = runBpf(code.insns, { args: [10n, 20n], funcs: new Map([["g", [E_mov(0, 3), E_add(0, 1), E_exit()]]]) });
+    // g returns r3 + r1 = 10 + 20; f returns that + 10 + 20.
+    expect(r.r0).toBe(60n);
+  });
+
+  it("lowers globaladdr to ld_imm64 with a map relocation and funcaddr to ld_imm64 src=4", () => {
+    const code = gen(`func f(%0:ptr) {
+b0:
+  %1:ptr = globaladdr.bss @total
+  %2:ptr = funcaddr @cb
+  store.8 %1, 0, %2
+  ret 0
+}`);
+    const lds = code.insns.filter((i) => i.opcode === 0x18);
+    expect(lds.map((i) => [i.src, i.reloc])).toEqual([
+      [0, { kind: "map", symbol: "total" }],
+      [4, { kind: "func", symbol: "cb" }],
+    ]);
+  });
+
+  it("encodes every atomic form; fetch results come back in the source register, cmpxchg uses r0", () => {
+    const text = `func f(%0:ptr) {
+b0:
+  atomic.add.8 %0, 0, 1
+  atomic.or.4 %0, 8, 2
+  atomic.and.4 %0, 8, 3
+  atomic.xor.8 %0, 16, 4
+  %1:i64 = atomic.add.fetch.8 %0, 0, 5
+  %2:i32 = atomic.or.fetch.4 %0, 8, 6
+  %3:i32 = atomic.xchg.fetch.4 %0, 12, 7
+  %4:i64 = atomic.cmpxchg.fetch.8 %0, 16, %1, 9
+  atomic.cmpxchg.fetch.4 %0, 8, 1, %2
+  %5:i64 = add %4, %1
+  ret %5
+}`;
+    const code = gen(text);
+    const atomics = code.insns.filter((i) => (i.opcode & 0xe7) === 0xc3);
+    expect(atomics.map((i) => [i.opcode, i.imm, i.off])).toEqual([
+      [0xdb, 0x00, 0],
+      [0xc3, 0x40, 8],
+      [0xc3, 0x50, 8],
+      [0xdb, 0xa0, 16],
+      [0xdb, 0x01, 0],
+      [0xc3, 0x41, 8],
+      [0xc3, 0xe1, 12],
+      [0xdb, 0xf1, 16],
+      [0xc3, 0xf1, 8],
+    ]);
+    // Right before each cmpxchg, r0 gets the expected value.
+    for (const a of atomics.filter((i) => i.imm === 0xf1)) {
+      const k = code.insns.indexOf(a);
+      expect(code.insns[k - 1]!.dst).toBe(0);
+    }
+    // Run it on a stack buffer: the program gets a pointer to 24 bytes.
+    const wrap = parseFunc(`func w() slots [s0: 24 align 8] {
+b0:
+  %0:ptr = stackaddr s0
+  store.8 %0, 0, 100
+  store.8 %0, 8, 0
+  store.8 %0, 16, 9
+  %1:i64 = callfn @f (%0)
+  %2:i64 = load.8 %0, 0
+  %3:i64 = load.8 %0, 8
+  %4:i64 = load.8 %0, 16
+  %5:i64 = mul %1, 1000000
+  %6:i64 = add %5, %2
+  %7:i64 = mul %3, 1000
+  %8:i64 = add %6, %7
+  %9:i64 = add %8, %4
+  ret %9
+}`);
+    const f = parseFunc(text);
+    const want = runIr(wrap, { funcs: new Map([["f", f]]) });
+    const got = runBpf(generate(wrap, { isProgram: false, checkAlloc: true }).insns, { funcs: new Map([["f", code.insns]]) });
+    expect(got.r0).toBe(want);
+    // x: 100+1 = 101, fetch_add 5 -> 101, x = 106; y(low word at 8): 0|2 = 2, &3 = 2, fetch_or 6 -> 2,
+    // y = 6; cmpxchg(expected 2 -> 1) fails; word at 12 := 7; z: 9^4 = 13, cmpxchg(expected 9) fails -> 13.
+    expect(want).toBe((13n + 101n) * 1000000n + 106n + (6n + (7n << 32n)) * 1000n + 13n);
+  });
+
+  it("runs subprograms with their own r6..r9 and stack frame in the interpreter", () => {
+    const m = parseModule(`func main(%0:i64) slots [s0: 8 align 8] {
+b0:
+  %1:ptr = stackaddr s0
+  store.8 %1, 0, %0
+  %2:i64 = callfn @inc (%1, 5)
+  %3:i64 = callfn @inc (%1, %2)
+  %4:i64 = load.8 %1, 0
+  %5:i64 = add %4, %0
+  ret %5
+}
+
+func inc(%0:ptr, %1:i64) slots [s0: 8 align 8] {
+b0:
+  %2:ptr = stackaddr s0
+  store.8 %2, 0, %1
+  %3:i64 = load.8 %0, 0
+  %4:i64 = load.8 %2, 0
+  %5:i64 = add %3, %4
+  store.8 %0, 0, %5
+  ret %5
+}`);
+    expect(checkModule(m)).toEqual([]);
+    const [main, inc] = m.funcs as [Func, Func];
+    const want = runIr(main, { args: [3n], funcs: new Map([["inc", inc]]) });
+    // 3 -> 8 -> 16; + 3.
+    expect(want).toBe(19n);
+    const funcs = new Map([["inc", generate(inc, { isProgram: false, checkAlloc: true }).insns]]);
+    expect(runBpf(generate(main, { isProgram: false, checkAlloc: true }).insns, { args: [3n], funcs }).r0).toBe(19n);
+  });
+});
+
+describe("call graph", () => {
+  const mod = (text: string) => parseModule(text).funcs;
+  const fn = (name: string, body: string) => `func ${name}() {\nb0:\n${body}  ret 0\n}\n`;
+
+  it("finds the deepest chain by stack bytes, counting callbacks as calls", () => {
+    const funcs = mod(
+      fn("prog", "  callfn @a ()\n  callfn @b ()\n") +
+        "\n" + fn("a", "  callfn @c ()\n") +
+        "\n" + fn("b", "  %0:ptr = funcaddr @d\n") +
+        "\n" + fn("c", "") +
+        "\n" + fn("d", ""),
+    );
+    const sizes = new Map([["prog", 64], ["a", 8], ["b", 100], ["c", 40], ["d", 200]]);
+    const r = callChainStack(funcs, sizes, { roots: ["prog"] });
+    // prog->a->c: 64 + 32 + 64 = 160; prog->b->d: 64 + 128 + 224 = 416 (32-byte rounding).
+    expect(r).toEqual({ depth: 416, chain: ["prog", "b", "d"], maxFrames: 3 });
+    expect(callChainStack(funcs, sizes, { roots: ["prog"], roundTo: 16 }).depth).toBe(64 + 112 + 208);
+    expect(callGraph(funcs).get("prog")).toEqual(["a", "b"]);
+  });
+
+  it("reports recursion as a cycle", () => {
+    const funcs = mod(fn("prog", "  callfn @a ()\n") + "\n" + fn("a", "  callfn @b ()\n") + "\n" + fn("b", "  callfn @a ()\n"));
+    expect(findRecursion(funcs)).toEqual(["a", "b", "a"]);
+    const r = callChainStack(funcs, {}, { roots: ["prog"] });
+    expect(r.cycle).toEqual(["a", "b", "a"]);
+    expect(r.depth).toBe(Infinity);
+    expect(findRecursion(mod(fn("f", "  callfn @f ()\n")))).toEqual(["f", "f"]);
+    expect(findRecursion(mod(fn("f", "  callfn @g ()\n")))).toBeUndefined();
   });
 });

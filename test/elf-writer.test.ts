@@ -180,7 +180,56 @@ const withCalls: ObjectModel = {
   maps: [],
 };
 
+const ld = (dst: number, symbol: string) => ({ opcode: 0x18, dst, src: 0, off: 0, imm: 0, imm64: 0n, reloc: { kind: "map" as const, symbol } });
+const withGlobals: ObjectModel = {
+  ...base,
+  programs: [
+    {
+      name: "use_globals",
+      section: "xdp",
+      params: ctxParam,
+      ret: i32,
+      insns: [
+        ld(1, "cfg"),
+        { opcode: 0x61, dst: 0, src: 1, off: 0, imm: 0 }, // r0 = *(u32 *)(r1 + 0)
+        ld(2, "hits"),
+        { opcode: 0x7b, dst: 2, src: 0, off: 0, imm: 0 }, // *(u64 *)(r2 + 0) = r0
+        ld(3, "greeting"),
+        { opcode: 0x73, dst: 3, src: 0, off: 5, imm: 0 }, // *(u8 *)(r3 + 5) = r0
+        { opcode: 0xb7, dst: 0, src: 0, off: 0, imm: 2 },
+        { opcode: 0x95, dst: 0, src: 0, off: 0, imm: 0 },
+      ],
+      lines: [{ insn: 0, line: 2, col: 3 }],
+    },
+  ],
+  subprograms: [],
+  maps: [],
+  globals: [
+    { name: "cfg", section: ".rodata", type: u32, init: new Uint8Array([7, 0, 0, 0]) },
+    { name: "limit", section: ".rodata", type: u64, init: new Uint8Array(8).fill(1) },
+    { name: "greeting", section: ".data", type: { kind: "array", elem: INT_TYPES.u8, len: 6 }, init: new TextEncoder().encode("hello\0") },
+    { name: "flows", section: ".data", type: flowStats },
+    { name: "small", section: ".bss", type: INT_TYPES.u16 },
+    { name: "hits", section: ".bss", type: u64 },
+  ],
+};
+
 const cases: { name: string; model: ObjectModel; btf: RegExp[]; progs: string[]; lineText: string[] }[] = [
+  {
+    name: "globals",
+    model: withGlobals,
+    btf: [
+      /VAR 'cfg' type_id=\d+, linkage=global/,
+      /DATASEC '\.rodata' size=16 vlen=2/,
+      /type_id=\d+ offset=8 size=8 \(VAR 'limit'\)/,
+      /DATASEC '\.data' size=24 vlen=2/,
+      /type_id=\d+ offset=8 size=16 \(VAR 'flows'\)/,
+      /DATASEC '\.bss' size=16 vlen=2/,
+      /type_id=\d+ offset=8 size=8 \(VAR 'hits'\)/,
+    ],
+    progs: ["use_globals"],
+    lineText: ["return XDP_PASS;"],
+  },
   { name: "xdp-only", model: xdpOnly, btf: [/FUNC 'xdp_pass' type_id=\d+ linkage=global/], progs: ["xdp_pass"], lineText: ["return XDP_PASS;"] },
   {
     name: "maps",
@@ -330,6 +379,27 @@ describe("writeObject structure", () => {
     const xdp = secs.find((s) => s.name === "xdp")!;
     expect(xdp.flags).toBe(6);
     expect(xdp.size).toBe(11 * 8);
+  });
+
+  it("writes .rodata (A), .data (WA) and .bss (NOBITS, WA) with the variables laid out in order", () => {
+    const b = writeObject(withGlobals);
+    const secs = parseSections(b);
+    const sec = (n: string) => secs.find((s) => s.name === n)!;
+    expect([sec(".rodata").type, sec(".rodata").flags, sec(".rodata").size]).toEqual([1, 2, 16]);
+    expect([sec(".data").type, sec(".data").flags, sec(".data").size]).toEqual([1, 3, 24]);
+    expect([sec(".bss").type, sec(".bss").flags, sec(".bss").size]).toEqual([8, 3, 16]);
+    expect([...b.subarray(sec(".rodata").offset, sec(".rodata").offset + 16)]).toEqual([7, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1]);
+    expect(new TextDecoder().decode(b.subarray(sec(".data").offset, sec(".data").offset + 5))).toBe("hello");
+    // Three relocations against the variables' own symbols.
+    expect(sec(".relxdp").size).toBe(3 * 16);
+  });
+
+  it("rejects bad globals", () => {
+    const g = (v: Partial<NonNullable<ObjectModel["globals"]>[number]>) => ({ ...xdpOnly, globals: [{ name: "x", section: ".data" as const, type: u32, ...v }] });
+    expect(() => writeObject(g({ section: ".bss", init: new Uint8Array([1, 0, 0, 0]) }))).toThrow(/nonzero initialiser/);
+    expect(() => writeObject(g({ init: new Uint8Array(3) }))).toThrow(/3 bytes/);
+    expect(() => writeObject(g({ name: "xdp_pass" }))).toThrow(/duplicate symbol/);
+    expect(() => writeObject(g({ name: "a.b" }))).toThrow(/not a valid symbol name/);
   });
 
   it("puts programs sharing a section name in one section", () => {

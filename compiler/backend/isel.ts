@@ -4,8 +4,12 @@
 // Produces:    an MFunc (mir.ts): eBPF instructions over virtual registers. IR value vN lives in
 //              virtual register VBASE+N; extra temps come after f.nextId. Fixed-register
 //              constraints appear as copies to/from physical registers: parameters are copied out of
-//              r1..r5 at entry, helper arguments into r1..r5 before `call`, the result out of r0, the
-//              return value into r0 before `exit`. ALU ops are two-address (`mov d, a; op d, b`); the
+//              r1..r5 at entry, helper and subprogram (`callfn`, a pseudo call with a "call"
+//              relocation) arguments into r1..r5 before `call`, the result out of r0, the return
+//              value into r0 before `exit`, cmpxchg's expected value into r0 (r0 = old value after).
+//              Fetching atomics are two-address: `mov d, value; atomic_fetch_op [base+off], d`.
+//              `globaladdr` is ld_imm64 with a "map" relocation (the variable's symbol), `funcaddr`
+//              ld_imm64 src=4 with a "func" relocation. ALU ops are two-address (`mov d, a; op d, b`); the
 //              allocator coalesces the move when it can. Stack offsets are left as FrameRefs.
 // Invalidates: nothing (the IR is only read).
 
@@ -20,6 +24,7 @@ import {
   type Ty,
   isImm,
 } from "../ir/ir.js";
+import { atomic, atomicCmpxchg, atomicXchg, callPseudo, ldFunc } from "../isa/build.js";
 import { ALU, JMP } from "../isa/opcodes.js";
 import * as E from "./emit-helpers.js";
 import { CALL_CLOBBERS, FP, type MBlock, type MFunc, type MInst, VBASE, newVreg } from "./mir.js";
@@ -212,7 +217,52 @@ class Selector {
         const v = vreg(i.value.id);
         return this.emit(def(E.atomicAdd(i.width, base, v, checkOff(i.offset)), [], [base, v]));
       }
+      case "callfn": {
+        // Same register convention as a helper call: args in r1..r5, r0 out, r0..r5 clobbered. The
+        // callee has its own r6..r9 (the kernel saves the caller's), so values in r6..r9 survive.
+        if (i.args.length > 5) throw new Error(`internal: ${i.func} called with more than 5 arguments`);
+        i.args.forEach((a, k) => this.moveInto(k + 1, a, isImm(a) ? "i64" : a.ty));
+        const argRegs = i.args.map((_, k) => k + 1);
+        this.emit({ insn: callPseudo(i.func), defs: [...CALL_CLOBBERS], uses: argRegs, call: true });
+        if (i.dst) this.emit(copy(vreg(i.dst.id), 0));
+        return;
+      }
+      case "globaladdr": {
+        const d = vreg(i.dst.id);
+        return this.emit(def(E.ldImm64(d, 0n, { kind: "map", symbol: i.symbol }), [d], []));
+      }
+      case "funcaddr": {
+        const d = vreg(i.dst.id);
+        return this.emit(def(ldFunc(d, i.func), [d], []));
+      }
+      case "atomic":
+        return this.atomic(i);
     }
+  }
+
+  private atomic(i: Extract<Inst, { op: "atomic" }>): void {
+    const base = vreg(i.base.id);
+    const off = checkOff(i.offset);
+    const ty: Ty = i.width === 4 ? "i32" : "i64";
+    if (i.kind === "cmpxchg") {
+      // r0 = expected; cmpxchg compares [base+off] with r0, stores src on a match; r0 = old value.
+      if (i.expected === undefined) throw new Error("internal: cmpxchg without an expected value");
+      const v = this.reg(i.value, ty);
+      this.moveInto(0, i.expected, ty);
+      this.emit(def(atomicCmpxchg(i.width, base, v, off), [0], [base, v, 0]));
+      if (i.dst) this.emit(copy(vreg(i.dst.id), 0));
+      return;
+    }
+    if (i.kind === "xchg" || i.fetch) {
+      // The source register receives the old value: dst = value; op [base+off], dst.
+      const d = i.dst ? vreg(i.dst.id) : newVreg(this.mf);
+      this.moveInto(d, i.value, ty);
+      const insn = i.kind === "xchg" ? atomicXchg(i.width, base, d, off) : atomic(i.kind, i.width, base, d, off, true);
+      this.emit(def(insn, [d], [base, d]));
+      return;
+    }
+    const v = this.reg(i.value, ty);
+    this.emit(def(atomic(i.kind, i.width, base, v, off, false), [], [base, v]));
   }
 
   private bin(kind: BinOp, d: number, ty: Ty, a: Operand, b: Operand): void {
@@ -294,6 +344,12 @@ function describe(i: Inst | Terminator): string {
     case "ptradd": return `v${i.dst.id} = ptradd ${o(i.base)}, ${o(i.offset)}`;
     case "stackaddr": return `v${i.dst.id} = stackaddr s${i.slot}`;
     case "mapaddr": return `v${i.dst.id} = mapaddr ${i.map}`;
+    case "globaladdr": return `v${i.dst.id} = globaladdr ${i.section} ${i.symbol}`;
+    case "funcaddr": return `v${i.dst.id} = funcaddr ${i.func}`;
+    case "callfn": return `${i.dst ? `v${i.dst.id} = ` : ""}callfn ${i.func}(${i.args.map(o).join(", ")})`;
+    case "atomic":
+      return `${i.dst ? `v${i.dst.id} = ` : ""}atomic_${i.kind}${i.fetch ? "_fetch" : ""}${i.width * 8} [${o(i.base)}+${i.offset}], ${o(i.value)}` +
+        (i.expected !== undefined ? `, ${o(i.expected)}` : "");
     default: return `v${i.dst.id} = ${i.op} ${o(i.a)}`;
   }
 }

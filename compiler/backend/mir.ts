@@ -29,7 +29,7 @@ export interface MInst {
   uses: number[];
   /** A plain 64-bit register move `dst = src`: the allocator may coalesce it away. */
   copy?: boolean;
-  /** A helper call: r0..r5 are in defs. */
+  /** A helper or bpf-to-bpf call: r0..r5 are in defs (the callee's r6..r9 are its own). */
   call?: boolean;
   /** Conditional jump: the block taken when the condition holds. */
   target?: number;

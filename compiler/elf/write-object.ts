@@ -1,7 +1,9 @@
 // ObjectModel -> ELF relocatable bytes that libbpf 1.x loads: one executable section per program
-// section name (programs sharing a name share the section), `.text` for subprograms, `license`,
-// `.maps`, `.BTF` (FUNCs, map types) and `.BTF.ext` (func_info, line_info), plus symbols and REL
-// relocations derived from `Insn.reloc`.
+// section name (programs sharing a name share the section), `.text` for subprograms, `.rodata`
+// (PROGBITS, A), `.data` (PROGBITS, WA) and `.bss` (NOBITS, WA) for globals, `license`, `.maps`,
+// `.BTF` (FUNCs, map types, global VARs and DATASECs) and `.BTF.ext` (func_info, line_info), plus
+// symbols (GLOBAL STT_OBJECT per map and per global variable) and REL relocations derived from
+// `Insn.reloc` (a "map" reloc may name a map or a global variable).
 
 import type { Insn } from "../isa/insn.js";
 import { encode } from "../isa/encode.js";
@@ -11,6 +13,7 @@ import { BTF_LINKAGE, BtfBuilder } from "./btf-builder.js";
 import { buildBtfExt, type ExtFunction } from "./btf-ext.js";
 import { ElfBuilder, SHF, SHT, STB, STT, STV, type SymbolRef } from "./elf-writer.js";
 import { addMapsBtf } from "./maps-btf.js";
+import { layoutGlobals } from "../object/globals.js";
 
 export const R_BPF_64_64 = 1;
 export const R_BPF_64_32 = 10;
@@ -77,6 +80,16 @@ export function writeObject(model: ObjectModel): Uint8Array {
   // BTF: map definitions, one FUNC per function, then func_info/line_info (which add strings).
   const btf = new BtfBuilder();
   const maps = addMapsBtf(btf, model.maps);
+  // Global data: a VAR (linkage 1) per variable and a DATASEC per section, final sizes and offsets.
+  const globalSecs = layoutGlobals(model.globals ?? []);
+  for (const gs of globalSecs) {
+    const vars = gs.vars.map((p) => ({
+      type: btf.addVar(p.v.name, btf.addCType(p.v.type), BTF_LINKAGE.GLOBAL),
+      offset: p.offset,
+      size: p.size,
+    }));
+    btf.addDatasec(gs.name, gs.data.length, vars);
+  }
   const ext: ExtFunction[] = placed.map((p) => ({
     section: p.section,
     byteOffset: p.byteOffset,
@@ -92,6 +105,12 @@ export function writeObject(model: ObjectModel): Uint8Array {
   const sectionIndex = new Map<string, number>();
   for (const [sec, data] of sectionBytes) {
     sectionIndex.set(sec, elf.addSection({ name: sec, type: SHT.PROGBITS, flags: CODE_FLAGS, data, align: 8 }));
+  }
+  const globalIndex = new Map<string, number>();
+  for (const gs of globalSecs) {
+    const flags = gs.name === ".rodata" ? SHF.ALLOC : SHF.ALLOC | SHF.WRITE;
+    const type = gs.name === ".bss" ? SHT.NOBITS : SHT.PROGBITS;
+    globalIndex.set(gs.name, elf.addSection({ name: gs.name, type, flags, data: gs.data, align: gs.align }));
   }
   const license = new TextEncoder().encode(model.license + "\0");
   elf.addSection({ name: "license", type: SHT.PROGBITS, flags: SHF.WRITE | SHF.ALLOC, data: license, align: 1 });
@@ -121,11 +140,18 @@ export function writeObject(model: ObjectModel): Uint8Array {
     mapSyms.set(m.name, elf.addSymbol({ name: m.name, bind: STB.GLOBAL, type: STT.OBJECT, shndx: mapsIndex, value: m.offset, size: m.size }));
   }
 
+  for (const gs of globalSecs) {
+    for (const p of gs.vars) {
+      const shndx = globalIndex.get(gs.name)!;
+      mapSyms.set(p.v.name, elf.addSymbol({ name: p.v.name, bind: STB.GLOBAL, type: STT.OBJECT, shndx, value: p.offset, size: p.size }));
+    }
+  }
+
   for (const r of relocs) {
     const target = sectionIndex.get(r.section)!;
     if (r.kind === "map") {
       const sym = mapSyms.get(r.symbol);
-      if (!sym) throw new Error(`relocation against unknown map '${r.symbol}'`);
+      if (!sym) throw new Error(`relocation against unknown map '${r.symbol}' (no map or global variable has that name)`);
       elf.addRelocation(target, { offset: r.offset, symbol: sym, type: R_BPF_64_64 });
     } else {
       const f = funcSyms.get(r.symbol);
@@ -164,7 +190,7 @@ function addFuncBtf(btf: BtfBuilder, fn: ProgramCode, isProgram: boolean): numbe
 
 function checkNames(model: ObjectModel): void {
   const seen = new Set<string>();
-  for (const n of [...model.programs, ...model.subprograms, ...model.maps].map((x) => x.name)) {
+  for (const n of [...model.programs, ...model.subprograms, ...model.maps, ...(model.globals ?? [])].map((x) => x.name)) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(n)) throw new Error(`'${n}' is not a valid symbol name`);
     if (seen.has(n)) throw new Error(`duplicate symbol '${n}'`);
     seen.add(n);

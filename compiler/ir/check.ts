@@ -153,13 +153,57 @@ export function checkFunc(f: Func): string[] {
   return errs;
 }
 
+/**
+ * checkFunc on every function, plus the rules between functions: names are unique; every `callfn`
+ * and `funcaddr` names a function of the module; a `callfn` passes exactly the callee's parameter
+ * count, each argument fitting the parameter's type (immediates are passed as 64-bit values, so
+ * one for an i32 parameter must be in [0, 2^32)); a `callfn` result of type T needs every `ret`
+ * of the callee to produce a T (an i32 result: i32 values or immediates in [0, 2^32); a ptr
+ * result: ptr values or 0; an i64 result: anything but ptr).
+ */
 export function checkModule(m: Module): string[] {
   const errs: string[] = [];
-  const names = new Set<string>();
+  const byName = new Map<string, Func>();
   for (const f of m.funcs) {
-    if (names.has(f.name)) errs.push(`function ${f.name} is defined more than once`);
-    names.add(f.name);
+    if (byName.has(f.name)) errs.push(`function ${f.name} is defined more than once`);
+    else byName.set(f.name, f);
     for (const e of checkFunc(f)) errs.push(`${f.name}: ${e}`);
+  }
+  for (const f of m.funcs) {
+    for (const b of f.blocks) {
+      for (const i of b.insts) {
+        if (i.op !== "callfn" && i.op !== "funcaddr") continue;
+        const where = `${f.name}: b${b.id}: ${safePrint(i)}`;
+        const callee = byName.get(i.func);
+        if (!callee) {
+          errs.push(`${where}: no function '${i.func}' in the module`);
+          continue;
+        }
+        if (i.op === "funcaddr") continue;
+        if (i.args.length !== callee.params.length) {
+          errs.push(`${where}: ${i.args.length} arguments, but ${callee.name} takes ${callee.params.length}`);
+        } else {
+          i.args.forEach((a, k) => {
+            const pty = callee.params[k]!.ty;
+            // Immediates travel as 64-bit values in r1..r5: an i32 parameter needs the zero-extended form.
+            if (isImm(a) && pty === "i32" && !(a.imm >= 0n && a.imm < I32_END)) {
+              errs.push(`${where} argument ${k + 1}: immediate ${a.imm} for an i32 parameter must be in [0, 2^32)`);
+            } else checkValueFits(a, pty, `${where} argument ${k + 1}`, errs);
+          });
+        }
+        if (i.dst) {
+          const want = i.dst.ty;
+          for (const cb of callee.blocks) {
+            if (cb.term.op !== "ret") continue;
+            const v = cb.term.value;
+            const ok = isImm(v)
+              ? want === "ptr" ? v.imm === 0n : want === "i32" ? v.imm >= 0n && v.imm < I32_END : true
+              : want === "i64" ? v.ty !== "ptr" : v.ty === want;
+            if (!ok) errs.push(`${where}: result is ${want}, but ${callee.name} b${cb.id} returns ${safePrint(cb.term)}`);
+          }
+        }
+      }
+    }
   }
   return errs;
 }
@@ -177,9 +221,13 @@ function instUsesSafe(i: Inst): Operand[] {
     case "const":
     case "stackaddr":
     case "mapaddr":
+    case "globaladdr":
+    case "funcaddr":
       return [];
     case "bin":
       return [i.a, i.b];
+    case "atomic":
+      return [i.base, i.value, ...(i.expected !== undefined ? [i.expected] : [])];
     case "ptradd":
       return [i.base, i.offset];
     case "load":
@@ -190,6 +238,7 @@ function instUsesSafe(i: Inst): Operand[] {
     case "atomic_add":
       return [i.base, i.value];
     case "call":
+    case "callfn":
       return i.args ?? [];
     default:
       return [i.a];
@@ -323,11 +372,48 @@ function checkInst(f: Func, i: Inst, where: string, errs: string[], slots: Set<n
         if (i.width === 4 && !isScalar(i.value.ty)) errs.push(`${where}: atomic add value must be a scalar`);
       }
       return;
+    case "callfn":
+      if (typeof i.func !== "string" || i.func.length === 0) errs.push(`${where}: empty function name`);
+      if (i.args.length > 5) errs.push(`${where}: ${i.args.length} arguments (at most 5)`);
+      for (const a of i.args) if (isImm(a)) anyScalar(a, where, errs, "argument");
+      return;
+    case "globaladdr":
+      if (i.dst.ty !== "ptr") errs.push(`${where}: globaladdr produces ptr, not ${i.dst.ty}`);
+      if (!GLOBAL_SECTIONS.includes(i.section)) errs.push(`${where}: unknown global section '${i.section}'`);
+      if (typeof i.symbol !== "string" || i.symbol.length === 0) errs.push(`${where}: empty variable name`);
+      return;
+    case "funcaddr":
+      if (i.dst.ty !== "ptr") errs.push(`${where}: funcaddr produces ptr, not ${i.dst.ty}`);
+      if (typeof i.func !== "string" || i.func.length === 0) errs.push(`${where}: empty function name`);
+      return;
+    case "atomic": {
+      reg(i.base, "ptr", where, errs, "base");
+      checkOffset(i.offset, where, errs);
+      if (!ATOMIC_KINDS.includes(i.kind)) errs.push(`${where}: unknown atomic operation '${i.kind}'`);
+      if (i.width !== 4 && i.width !== 8) {
+        errs.push(`${where}: bad atomic width ${i.width}`);
+        return;
+      }
+      const ty = i.width === 4 ? "i32" : "i64";
+      const always = i.kind === "xchg" || i.kind === "cmpxchg";
+      if (always && !i.fetch) errs.push(`${where}: ${i.kind} always fetches the old value (fetch must be set)`);
+      if (!i.fetch && i.dst) errs.push(`${where}: a non-fetching atomic ${i.kind} defines no value`);
+      if (i.dst && i.dst.ty !== ty) errs.push(`${where}: a ${i.width}-byte atomic produces ${ty}, not ${i.dst.ty}`);
+      scalarOperand(i.value, ty, where, errs, "value");
+      if (i.kind === "cmpxchg") {
+        if (i.expected === undefined) errs.push(`${where}: cmpxchg needs an expected value`);
+        else scalarOperand(i.expected, ty, where, errs, "expected value");
+      } else if (i.expected !== undefined) errs.push(`${where}: only cmpxchg takes an expected value`);
+      return;
+    }
     default:
       errs.push(`${where}: unknown instruction '${(i as { op: string }).op}'`);
       void f;
   }
 }
+
+const GLOBAL_SECTIONS: readonly string[] = [".rodata", ".data", ".bss"];
+const ATOMIC_KINDS: readonly string[] = ["add", "or", "and", "xor", "xchg", "cmpxchg"];
 
 const CONDS = ["eq", "ne", "ugt", "uge", "ult", "ule", "sgt", "sge", "slt", "sle", "set"];
 

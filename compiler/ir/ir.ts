@@ -36,6 +36,12 @@ export type CondOp =
 
 export type MemWidth = 1 | 2 | 4 | 8;
 
+/** Global-data sections (each becomes a one-element ARRAY map `<obj>.<section>` in libbpf). */
+export type GlobalSection = ".rodata" | ".data" | ".bss";
+
+/** Read-modify-write operations of BPF_ATOMIC. */
+export type AtomicKind = "add" | "or" | "and" | "xor" | "xchg" | "cmpxchg";
+
 export type Inst =
   /** dst = constant. dst.ty i32 takes the low 32 bits. */
   | { op: "const"; dst: Value; value: bigint }
@@ -73,8 +79,39 @@ export type Inst =
   | { op: "mapaddr"; dst: Value; map: string }
   /** Helper call. Up to five arguments; clobbers r1-r5; dst receives r0 (i64 or ptr) when present. */
   | { op: "call"; helper: number; args: Operand[]; dst?: Value }
-  /** Atomic add on memory (lock xadd). */
-  | { op: "atomic_add"; base: Value; offset: number; width: 4 | 8; value: Value };
+  /** Atomic add on memory (lock xadd). Kept for compatibility; `atomic` is the general form. */
+  | { op: "atomic_add"; base: Value; offset: number; width: 4 | 8; value: Value }
+  /**
+   * bpf-to-bpf call of the subprogram `func` (another Func of the module). Up to five arguments
+   * (r1..r5, in the callee's param order and types); clobbers r1-r5; dst receives r0. The callee's
+   * `ret` values must have dst's type (an i32 dst needs the callee to return an i32 value).
+   * Never pure: the callee may store, call helpers or use atomics.
+   */
+  | { op: "callfn"; func: string; args: Operand[]; dst?: Value }
+  /** dst = address of global variable `symbol` in `section` (ld_imm64 + R_BPF_64_64 against it). */
+  | { op: "globaladdr"; dst: Value; section: GlobalSection; symbol: string }
+  /** dst = address of the subprogram `func` (ld_imm64 src=4), e.g. a bpf_loop callback. */
+  | { op: "funcaddr"; dst: Value; func: string }
+  /**
+   * Atomic read-modify-write of the `width`-byte word at base + offset (BPF_ATOMIC).
+   * - add/or/and/xor: `*p op= value`; with `fetch`, dst receives the old value.
+   * - xchg: `*p = value`, dst = old value (always fetches: `fetch` must be true).
+   * - cmpxchg: `if (*p == expected) *p = value`, dst = old value (always fetches; `expected` is
+   *   required and travels through r0).
+   * value/expected/dst are i32 for width 4 (the old value is zero-extended) and i64 for width 8.
+   * dst is optional even for fetching forms.
+   */
+  | {
+      op: "atomic";
+      kind: AtomicKind;
+      fetch: boolean;
+      base: Value;
+      offset: number;
+      width: 4 | 8;
+      value: Operand;
+      expected?: Operand;
+      dst?: Value;
+    };
 
 export type Terminator =
   | { op: "br"; target: number }
@@ -141,6 +178,8 @@ export function instUses(i: Inst): Operand[] {
     case "const":
     case "stackaddr":
     case "mapaddr":
+    case "globaladdr":
+    case "funcaddr":
       return [];
     case "bin":
       return [i.a, i.b];
@@ -160,9 +199,12 @@ export function instUses(i: Inst): Operand[] {
     case "store":
       return [i.base, i.value];
     case "call":
+    case "callfn":
       return i.args;
     case "atomic_add":
       return [i.base, i.value];
+    case "atomic":
+      return i.expected !== undefined ? [i.base, i.value, i.expected] : [i.base, i.value];
   }
 }
 
@@ -190,7 +232,7 @@ export function successors(t: Terminator): number[] {
 
 /** Instructions with effects beyond their dst: never removed even when dst is unused. */
 export function hasSideEffects(i: Inst): boolean {
-  return i.op === "store" || i.op === "call" || i.op === "atomic_add";
+  return i.op === "store" || i.op === "call" || i.op === "atomic_add" || i.op === "callfn" || i.op === "atomic";
 }
 
 export function blockById(f: Func, id: number): Block {
@@ -227,6 +269,8 @@ export function mapInstOperands(i: Inst, fn: OperandMapper): void {
     case "const":
     case "stackaddr":
     case "mapaddr":
+    case "globaladdr":
+    case "funcaddr":
       return;
     case "bin":
       i.a = fn(i.a, true);
@@ -255,11 +299,17 @@ export function mapInstOperands(i: Inst, fn: OperandMapper): void {
       i.value = fn(i.value, true);
       return;
     case "call":
+    case "callfn":
       for (let k = 0; k < i.args.length; k++) i.args[k] = fn(i.args[k]!, true);
       return;
     case "atomic_add":
       i.base = regOnly(fn(i.base, false), i.op);
       i.value = regOnly(fn(i.value, false), i.op);
+      return;
+    case "atomic":
+      i.base = regOnly(fn(i.base, false), i.op);
+      i.value = fn(i.value, true);
+      if (i.expected !== undefined) i.expected = fn(i.expected, true);
       return;
   }
 }

@@ -14,6 +14,23 @@ export interface ObjectModel {
   /** bpf-to-bpf callees, written to .text. */
   subprograms: ProgramCode[];
   maps: MapDef[];
+  /**
+   * Global variables, laid out in this order within each section (see object/globals.ts). libbpf
+   * turns each non-empty section into a one-element ARRAY map `<obj>.rodata` etc.; `.rodata` is
+   * frozen, so the verifier knows its contents. Optional: an absent list means no globals.
+   */
+  globals?: GlobalVar[];
+}
+
+export type GlobalSection = ".rodata" | ".data" | ".bss";
+
+export interface GlobalVar {
+  /** Symbol and BTF VAR name; code refers to it through `InsnReloc { kind: "map", symbol: name }`. */
+  name: string;
+  section: GlobalSection;
+  type: CType;
+  /** Initial bytes (exactly the type's size); absent means zeros. `.bss` variables take none. */
+  init?: Uint8Array;
 }
 
 export interface ProgramCode {

@@ -5,7 +5,10 @@
 // trunc, bswap, ptradd, stackaddr, mapaddr, context field loads (the ctx struct is read-only for
 // the fields we read) and `ctxptr` — the packet pointers, which stay valid because no helper tsbpf
 // calls today moves packet data (bpf_xdp_adjust_head and friends would end their availability).
-// Loads from other memory are never merged: a store or helper may change it.
+// Loads from other memory are never merged: a store or helper may change it. `globaladdr` and
+// `funcaddr` are link-time constants and merge too. Never merged: helper calls, bpf-to-bpf calls
+// (`callfn`: the callee may store, call helpers or use atomics, so two calls with equal arguments
+// may return different values), atomics, stores.
 //
 // Sharing the one `data` pointer is also what the verifier wants: a bounds check proves a range on
 // the register it compared and on every copy of it, so later accesses through the same value are
@@ -58,6 +61,10 @@ export function cse(f: Func): boolean {
       case "ptradd": return `ptradd ${op(i.base)} ${op(i.offset)}`;
       case "stackaddr": return `stackaddr ${i.slot}`;
       case "mapaddr": return `mapaddr ${i.map}`;
+      case "globaladdr": return `globaladdr ${i.section} ${JSON.stringify(i.symbol)}`;
+      case "funcaddr": return `funcaddr ${JSON.stringify(i.func)}`;
+      // Not pure: results may differ between calls, and each one has effects.
+      case "call": case "callfn": case "atomic": case "atomic_add": case "store": return undefined;
       case "ctxptr": return `ctxptr ${op(i.ctx)} ${i.offset}`;
       case "load":
         return ctxParam && i.base.id === ctxParam.id ? `ctxload ${i.offset} ${i.width} ${i.dst.ty}` : undefined;

@@ -1,15 +1,81 @@
 // A small eBPF interpreter for tests: ALU/ALU64 (incl. cpu v4 sdiv/smod/movsx), JMP/JMP32, LDX/STX/ST
-// MEM, STX ATOMIC add, ld_imm64, helper calls (stubbed) and exit, over a 512-byte stack and an
-// optional read-only ctx buffer. It is strict where the verifier is: reading a register that was
-// never written (or r1..r5 after a call) throws, writing r10 throws, stack reads of unwritten bytes
-// and misaligned stack accesses throw.
+// MEM, STX ATOMIC (add/or/and/xor with and without fetch, xchg, cmpxchg), ld_imm64 (maps, global
+// variables, function addresses), helper calls (stubbed), bpf-to-bpf calls (src=1, resolved by the
+// call relocation's symbol in `funcs`) and exit, over a 512-byte stack per frame, an optional
+// read-only ctx buffer and optional global-data sections. It is strict where the verifier is:
+// reading a register that was never written (or r1..r5 after a call, or r0/r6..r9 on entry to a
+// subprogram) throws, writing r10 throws, stack reads of unwritten bytes and misaligned stack
+// accesses throw, stores to .rodata throw.
 
 import type { Insn } from "../../compiler/isa/insn.js";
+import type { GlobalSectionLayout } from "../../compiler/object/globals.js";
 
 export const CTX_BASE = 0x1000_0000n;
 export const STACK_TOP = 0x7fff_0000n;
-const STACK_SIZE = 512n;
+export const GLOBAL_BASE = 0x3000_0000n;
+const FRAME_SIZE = 512n;
+const MAX_FRAMES = 8;
+const STACK_SIZE = FRAME_SIZE * BigInt(MAX_FRAMES);
 const M64 = (1n << 64n) - 1n;
+
+/** The value a function-address load (ld_imm64 src=4) yields in both interpreters. */
+export function funcToken(symbol: string): bigint {
+  return 0x6000_0000_0000n + (mapToken(symbol) & 0xffff_ffffn);
+}
+
+/**
+ * Global-data sections as flat byte arrays at fixed addresses (GLOBAL_BASE + 64 KiB per section),
+ * shared by both interpreters. `symbols` maps each variable to its address.
+ */
+export class GlobalMemory {
+  constructor(
+    readonly sections: { name: string; base: bigint; bytes: Uint8Array; readonly: boolean }[],
+    readonly symbols: Map<string, bigint>,
+  ) {}
+
+  static fromLayout(layout: readonly GlobalSectionLayout[]): GlobalMemory {
+    const symbols = new Map<string, bigint>();
+    const sections = layout.map((s, k) => {
+      const base = GLOBAL_BASE + BigInt(k) * 0x1_0000n;
+      for (const v of s.vars) symbols.set(v.v.name, base + BigInt(v.offset));
+      return { name: s.name, base, bytes: s.data.slice(), readonly: s.name === ".rodata" };
+    });
+    return new GlobalMemory(sections, symbols);
+  }
+
+  clone(): GlobalMemory {
+    return new GlobalMemory(
+      this.sections.map((s) => ({ ...s, bytes: s.bytes.slice() })),
+      this.symbols,
+    );
+  }
+
+  /** The section holding [addr, addr+size), if any. */
+  find(addr: bigint, size: number): { bytes: Uint8Array; at: number; readonly: boolean } | undefined {
+    for (const s of this.sections) {
+      if (addr >= s.base && addr + BigInt(size) <= s.base + BigInt(s.bytes.length)) {
+        return { bytes: s.bytes, at: Number(addr - s.base), readonly: s.readonly };
+      }
+    }
+    return undefined;
+  }
+
+  /** Section contents by name, for comparing end states. */
+  snapshot(): Record<string, number[]> {
+    return Object.fromEntries(this.sections.map((s) => [s.name, [...s.bytes]]));
+  }
+}
+
+/** The result of an atomic operation on `old` (width bits), shared by both interpreters. */
+export function atomicResult(kind: "add" | "or" | "and" | "xor" | "xchg", old: bigint, v: bigint, bits: number): bigint {
+  switch (kind) {
+    case "add": return zx(old + v, bits);
+    case "or": return zx(old | v, bits);
+    case "and": return zx(old & v, bits);
+    case "xor": return zx(old ^ v, bits);
+    case "xchg": return zx(v, bits);
+  }
+}
 
 /** The address a map symbol resolves to (both interpreters agree on it). */
 export function mapToken(symbol: string): bigint {
@@ -33,6 +99,10 @@ export interface BpfRunOptions {
   args?: bigint[];
   /** When given, r1 = CTX_BASE and loads from [CTX_BASE, CTX_BASE+len) read this buffer. */
   ctx?: Uint8Array;
+  /** Subprograms by symbol, for `call` with src=1 (the call's relocation names the callee). */
+  funcs?: ReadonlyMap<string, Insn[]>;
+  /** Global-data sections; ld_imm64 with a "map" relocation naming a variable yields its address. */
+  globals?: GlobalMemory;
   maxSteps?: number;
 }
 
@@ -45,20 +115,45 @@ export interface BpfRunResult {
 const sx = (v: bigint, bits: number): bigint => BigInt.asIntN(bits, v);
 const zx = (v: bigint, bits: number): bigint => BigInt.asUintN(bits, v);
 
-export function runBpf(insns: Insn[], opts: BpfRunOptions = {}): BpfRunResult {
+interface Code {
+  name: string;
+  insns: Insn[];
+  slotToIdx: Map<number, number>;
+  idxToSlot: number[];
+}
+
+function codeOf(name: string, insns: Insn[]): Code {
   // Map slot numbers to instruction indices (ld_imm64 takes two slots).
   const slotToIdx = new Map<number, number>();
+  const idxToSlot: number[] = [];
   let slot = 0;
   insns.forEach((ins, i) => {
     slotToIdx.set(slot, i);
-    slot += ins.opcode === 0x18 ? 2 : 1;
-  });
-  const idxToSlot: number[] = [];
-  slot = 0;
-  for (const ins of insns) {
     idxToSlot.push(slot);
     slot += ins.opcode === 0x18 ? 2 : 1;
-  }
+  });
+  return { name, insns, slotToIdx, idxToSlot };
+}
+
+interface Frame {
+  code: Code;
+  /** Where to continue in the caller. */
+  ret: number;
+  saved: { regs: bigint[]; init: boolean[] };
+}
+
+export function runBpf(insns: Insn[], opts: BpfRunOptions = {}): BpfRunResult {
+  const codes = new Map<string, Code>();
+  const resolve = (name: string, pc: number): Code => {
+    let c = codes.get(name);
+    if (!c) {
+      const fn = opts.funcs?.get(name);
+      if (!fn) throw new Error(`pc ${pc}: call of unknown subprogram '${name}'`);
+      codes.set(name, (c = codeOf(name, fn)));
+    }
+    return c;
+  };
+  let code = codeOf("<main>", insns);
 
   const regs: bigint[] = new Array(11).fill(0n);
   const init: boolean[] = new Array(11).fill(false);
@@ -76,6 +171,8 @@ export function runBpf(insns: Insn[], opts: BpfRunOptions = {}): BpfRunResult {
   const stack = new Uint8Array(Number(STACK_SIZE));
   const stackInit = new Uint8Array(Number(STACK_SIZE));
   const ctx = opts.ctx ?? new Uint8Array(0);
+  const globals = opts.globals;
+  const frames: Frame[] = [];
 
   const rd = (r: number, pc: number): bigint => {
     if (r < 0 || r > 10 || !init[r]) throw new Error(`pc ${pc}: read of uninitialised r${r}`);
@@ -87,14 +184,16 @@ export function runBpf(insns: Insn[], opts: BpfRunOptions = {}): BpfRunResult {
     regs[r] = zx(v, 64);
     init[r] = true;
   };
-  const mem = (addr: bigint, size: number, pc: number): { buf: Uint8Array; at: number; stackMem: boolean } => {
+  const mem = (addr: bigint, size: number, pc: number): { buf: Uint8Array; at: number; stackMem: boolean; readonly: boolean } => {
     if (addr >= STACK_TOP - STACK_SIZE && addr + BigInt(size) <= STACK_TOP) {
       if (addr % BigInt(size) !== 0n) throw new Error(`pc ${pc}: misaligned stack access at ${addr - STACK_TOP}`);
-      return { buf: stack, at: Number(addr - (STACK_TOP - STACK_SIZE)), stackMem: true };
+      return { buf: stack, at: Number(addr - (STACK_TOP - STACK_SIZE)), stackMem: true, readonly: false };
     }
     if (addr >= CTX_BASE && addr + BigInt(size) <= CTX_BASE + BigInt(ctx.length)) {
-      return { buf: ctx, at: Number(addr - CTX_BASE), stackMem: false };
+      return { buf: ctx, at: Number(addr - CTX_BASE), stackMem: false, readonly: true };
     }
+    const g = globals?.find(addr, size);
+    if (g) return { buf: g.bytes, at: g.at, stackMem: false, readonly: g.readonly };
     throw new Error(`pc ${pc}: access outside memory at 0x${addr.toString(16)} size ${size}`);
   };
   const load = (addr: bigint, size: number, pc: number): bigint => {
@@ -107,11 +206,11 @@ export function runBpf(insns: Insn[], opts: BpfRunOptions = {}): BpfRunResult {
     return v;
   };
   const store = (addr: bigint, size: number, v: bigint, pc: number): void => {
-    const { buf, at, stackMem } = mem(addr, size, pc);
-    if (!stackMem) throw new Error(`pc ${pc}: store outside the stack`);
+    const { buf, at, stackMem, readonly } = mem(addr, size, pc);
+    if (readonly) throw new Error(`pc ${pc}: store to read-only memory at 0x${addr.toString(16)}`);
     for (let k = 0; k < size; k++) {
       buf[at + k] = Number((v >> BigInt(8 * k)) & 0xffn);
-      stackInit[at + k] = 1;
+      if (stackMem) stackInit[at + k] = 1;
     }
   };
   const sizeOf = (opcode: number): number => [4, 2, 1, 8][(opcode >> 3) & 3];
@@ -122,14 +221,14 @@ export function runBpf(insns: Insn[], opts: BpfRunOptions = {}): BpfRunResult {
   const maxSteps = opts.maxSteps ?? 100_000;
   for (;;) {
     if (++steps > maxSteps) throw new Error("step limit exceeded");
-    const ins = insns[pc];
-    if (!ins) throw new Error(`pc ${pc}: fell off the end`);
+    const ins = code.insns[pc];
+    if (!ins) throw new Error(`pc ${pc}: fell off the end of ${code.name}`);
     const cls = ins.opcode & 7;
     const op = ins.opcode & 0xf0;
     const isX = (ins.opcode & 8) !== 0;
     let next = pc + 1;
     const jumpTo = (off: number): number => {
-      const target = slotToIdx.get(idxToSlot[pc] + 1 + off);
+      const target = code.slotToIdx.get(code.idxToSlot[pc] + 1 + off);
       if (target === undefined) throw new Error(`pc ${pc}: jump into the middle of an instruction or out of range`);
       return target;
     };
@@ -204,10 +303,36 @@ export function runBpf(insns: Insn[], opts: BpfRunOptions = {}): BpfRunResult {
           break;
         }
         if (op === 0x90) {
-          return { r0: rd(0, pc), steps, helperCalls };
+          const r0 = rd(0, pc);
+          const fr = frames.pop();
+          if (!fr) return { r0, steps, helperCalls };
+          // Back in the caller: its r6..r9 and r10 are restored, r1..r5 are clobbered.
+          for (let k = 6; k <= 10; k++) {
+            regs[k] = fr.saved.regs[k]!;
+            init[k] = fr.saved.init[k]!;
+          }
+          for (let k = 1; k <= 5; k++) init[k] = false;
+          code = fr.code;
+          next = fr.ret;
+          break;
         }
         if (op === 0x80) {
-          if (ins.src !== 0) throw new Error(`pc ${pc}: only helper calls are supported`);
+          if (ins.src === 1) {
+            if (ins.reloc?.kind !== "call") throw new Error(`pc ${pc}: bpf-to-bpf call without a call relocation`);
+            if (frames.length + 1 >= MAX_FRAMES) throw new Error(`pc ${pc}: call depth above ${MAX_FRAMES} frames`);
+            const callee = resolve(ins.reloc.symbol, pc);
+            frames.push({ code, ret: pc + 1, saved: { regs: [...regs], init: [...init] } });
+            // The callee gets r1..r5 and a fresh frame; r0 and r6..r9 start unreadable.
+            regs[10] -= FRAME_SIZE;
+            const lo = Number(regs[10] - (STACK_TOP - STACK_SIZE) - FRAME_SIZE);
+            stackInit.fill(0, lo, lo + Number(FRAME_SIZE));
+            init[0] = false;
+            for (let k = 6; k <= 9; k++) init[k] = false;
+            code = callee;
+            next = 0;
+            break;
+          }
+          if (ins.src !== 0) throw new Error(`pc ${pc}: only helper and bpf-to-bpf calls are supported`);
           const n = helperArgCount(ins.imm);
           const a: bigint[] = [];
           for (let k = 1; k <= n; k++) a.push(rd(k, pc));
@@ -261,8 +386,22 @@ export function runBpf(insns: Insn[], opts: BpfRunOptions = {}): BpfRunResult {
         const addr = rd(ins.dst, pc) + BigInt(ins.off);
         const v = rd(ins.src, pc);
         if ((ins.opcode & 0xe0) === 0xc0) {
-          if (ins.imm !== 0) throw new Error(`pc ${pc}: only atomic add is supported`);
-          store(addr, size, load(addr, size, pc) + v, pc);
+          if (size !== 4 && size !== 8) throw new Error(`pc ${pc}: atomic of size ${size}`);
+          const bits = size * 8;
+          const old = load(addr, size, pc);
+          const fetch = (ins.imm & 1) !== 0;
+          const kinds: Record<number, "add" | "or" | "and" | "xor" | "xchg"> = { 0x00: "add", 0x40: "or", 0x50: "and", 0xa0: "xor", 0xe0: "xchg" };
+          if (ins.imm === 0xf1) {
+            // cmpxchg: compare with r0, store src on a match, r0 = old (zero-extended).
+            const r0 = rd(0, pc);
+            if (zx(r0, bits) === old) store(addr, size, v, pc);
+            wr(0, old, pc);
+            break;
+          }
+          const kind = kinds[ins.imm & ~1];
+          if (!kind || (kind === "xchg" && !fetch)) throw new Error(`pc ${pc}: bad atomic imm 0x${ins.imm.toString(16)}`);
+          store(addr, size, atomicResult(kind, old, v, bits), pc);
+          if (fetch) wr(ins.src, old, pc);
         } else {
           store(addr, size, v, pc);
         }
@@ -270,7 +409,12 @@ export function runBpf(insns: Insn[], opts: BpfRunOptions = {}): BpfRunResult {
       }
       case 0x00: {
         if (ins.opcode !== 0x18) throw new Error(`pc ${pc}: unsupported LD 0x${ins.opcode.toString(16)}`);
-        const v = ins.reloc?.kind === "map" ? mapToken(ins.reloc.symbol) : (ins.imm64 ?? BigInt(ins.imm));
+        let v: bigint;
+        if (ins.reloc?.kind === "map") v = globals?.symbols.get(ins.reloc.symbol) ?? mapToken(ins.reloc.symbol);
+        else if (ins.reloc?.kind === "func") {
+          if (ins.src !== 4) throw new Error(`pc ${pc}: function address load without src=4`);
+          v = funcToken(ins.reloc.symbol);
+        } else v = ins.imm64 ?? BigInt(ins.imm);
         wr(ins.dst, v & M64, pc);
         break;
       }
