@@ -117,6 +117,7 @@ export function compile(fileName: string, text: string, opts: CompileOptions = {
       programs: code,
       subprograms: [],
       maps: [...mod.maps.values()].map((m) => m.def),
+      globals: [...mod.globals.values()],
     };
     return { ok: true, diagnostics: reporter.diagnostics, object: writeObject(model), programs };
   } catch (e) {

@@ -431,3 +431,28 @@ export declare function csumReplace2(check: u16, from: u16, to: u16): u16;
 export declare function csumReplace4(check: u16, from: u32, to: u32): u16;
 /** Folds a 32-bit one's-complement sum to 16 bits and complements it (the checksum field's value). */
 export declare function csumFold(sum: u32): u16;
+
+// ---------------------------------------------------------------------------------------------
+// Atomics (BPF_ATOMIC). `target` names a 32- or 64-bit integer in a map value, a global or a
+// stack struct: `atomicAdd(stats.packets, 1)` is C's `__sync_fetch_and_add(&stats->packets, 1)`.
+
+/** Atomically adds `value` to `target`. */
+export declare function atomicAdd(target: number, value: number): void;
+/** Atomically ORs `value` into `target`. */
+export declare function atomicOr(target: number, value: number): void;
+/** Atomically ANDs `value` into `target`. */
+export declare function atomicAnd(target: number, value: number): void;
+/** Atomically XORs `value` into `target`. */
+export declare function atomicXor(target: number, value: number): void;
+/** Atomically adds `value` to `target` and returns the previous value. */
+export declare function atomicFetchAdd<T extends number>(target: T, value: number): T;
+/** Atomically ORs `value` into `target` and returns the previous value. */
+export declare function atomicFetchOr<T extends number>(target: T, value: number): T;
+/** Atomically ANDs `value` into `target` and returns the previous value. */
+export declare function atomicFetchAnd<T extends number>(target: T, value: number): T;
+/** Atomically XORs `value` into `target` and returns the previous value. */
+export declare function atomicFetchXor<T extends number>(target: T, value: number): T;
+/** Atomically stores `value` in `target` and returns the previous value. */
+export declare function atomicXchg<T extends number>(target: T, value: number): T;
+/** If `target` equals `expected`, atomically stores `value`; returns the previous value either way. */
+export declare function atomicCmpXchg<T extends number>(target: T, expected: number, value: number): T;

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, it } from "vitest";
 import { compile } from "../compiler/compile.js";
-import { loadObject, readU64, u32le } from "../runtime/index.js";
+import { loadObject, readU32, readU64, u32le } from "../runtime/index.js";
 import { describeKernel } from "./kernel-env.js";
 import { checksum, tcpChecksum, tcpPacket } from "./support/packets.js";
 
@@ -102,6 +102,31 @@ describeKernel("language features in the kernel", () => {
       const expected = [BigInt.asUintN(64, BigInt(Math.max(-10, Math.min(10, c)))), BigInt(gcd(a, b)), BigInt(w), BigInt(gcd(w, d))];
       expect([0, 1, 2, 3].map((k) => readU64(results.lookup(u32le(k))!)), `inputs ${[a, b, c, d]}`).toEqual(expected);
     }
+  });
+
+  it("globals live in .rodata/.data/.bss and atomics update map values and globals", () => {
+    using obj = loadObject(build("globals-atomics.bpf.ts"));
+    const prog = obj.programs.get("globals_atomics")!;
+    const section = (suffix: string) => [...obj.maps.values()].find((m) => m.name.endsWith(suffix))!;
+    const small = new Uint8Array(60);
+    const big = new Uint8Array(200);
+    expect(prog.run({ data: small, repeat: 3 }).retval).toBe(2); // 60 <= LIMIT: pass
+    expect(prog.run({ data: big }).retval).toBe(1); // 200 > LIMIT: drop
+
+    const bss = section(".bss").lookup(u32le(0))!;
+    expect(readU64(bss, 0)).toBe(4n); // packets
+    expect(readU64(bss, 8)).toBe(3n * 60n + 200n); // total_bytes
+    let seed = 7;
+    for (let i = 0; i < 4; i++) seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    expect(readU32(section(".data").lookup(u32le(0))!, 0)).toBe(seed);
+    expect(readU32(section(".rodata").lookup(u32le(0))!, 0)).toBe(100);
+
+    const st = obj.maps.get("stats")!.lookup(u32le(0))!;
+    expect(readU64(st, 0)).toBe(8n); // hits: 2 per run
+    expect(readU32(st, 8)).toBe(200); // last
+    expect(readU32(st, 12)).toBe(5); // flags: 4, then cmpxchg 4 -> 5 (later runs: 5|4 = 5, no swap)
+    expect(readU32(st, 16)).toBe(60); // prev: last before the final run
+    expect(readU32(st, 20)).toBe(5); // swapped: flags seen by the final cmpxchg
   });
 
   it("tracing programs pass the verifier", () => {

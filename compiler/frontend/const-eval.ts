@@ -24,6 +24,8 @@ export function constEval(e: ts.Expression, checker: ts.TypeChecker, depth = 0):
       return typeof v === "number" ? BigInt(v) : undefined;
     }
     if (d && ts.isVariableDeclaration(d) && d.initializer && ts.getCombinedNodeFlags(d) & ts.NodeFlags.Const) {
+      // Module constants fold; a typed one lives in .rodata too, and where a compile-time constant is
+      // required (map sizes, loop bounds, offsets) its initial value is used.
       const isModuleLevel = ts.isSourceFile(d.parent.parent.parent);
       if (isModuleLevel) return rec(d.initializer);
     }

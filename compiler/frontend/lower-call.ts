@@ -3,7 +3,7 @@
 // packet headers, skb loads). Everything else is reported as unknown.
 
 import { INT_TYPES, sizeOf, type CInt, type CType, type IntName } from "../ctypes.js";
-import type { Operand, Value } from "../ir/ir.js";
+import type { AtomicKind, Operand, Value } from "../ir/ir.js";
 import { HELPER, SIMPLE_HELPERS } from "./helpers-table.js";
 import { PT_REGS_ARGS, PT_REGS_RET } from "./program-kinds.js";
 import { constEval } from "./const-eval.js";
@@ -87,6 +87,8 @@ export function lowerCall(x: ExprLowerer, e: ts.CallExpression): Val {
     x.b.emit({ op: "call", helper: id, args: [x.addOff(dst), { imm: BigInt(sizeOf(dst.t)) }, addr.v], dst: rc });
     return { k: "int", v: rc, t: INT_TYPES.i64 };
   }
+  const atomic = ATOMICS[name];
+  if (atomic) return lowerAtomic(x, atomic, e);
   if (name === "csumReplace2" || name === "csumReplace4" || name === "csumFold") return checksum(x, name, e);
   const h = SIMPLE_HELPERS[name];
   if (h) {
@@ -96,6 +98,31 @@ export function lowerCall(x: ExprLowerer, e: ts.CallExpression): Val {
     return convert(x.b, { k: "int", v: dst, t: INT_TYPES.u64 }, h.ret);
   }
   x.r.fail("TSBPF1033", callee, name);
+}
+
+const ATOMICS: Record<string, { kind: AtomicKind; fetch: boolean }> = {
+  atomicAdd: { kind: "add", fetch: false }, atomicOr: { kind: "or", fetch: false },
+  atomicAnd: { kind: "and", fetch: false }, atomicXor: { kind: "xor", fetch: false },
+  atomicFetchAdd: { kind: "add", fetch: true }, atomicFetchOr: { kind: "or", fetch: true },
+  atomicFetchAnd: { kind: "and", fetch: true }, atomicFetchXor: { kind: "xor", fetch: true },
+  atomicXchg: { kind: "xchg", fetch: true }, atomicCmpXchg: { kind: "cmpxchg", fetch: true },
+};
+
+/** Atomic read-modify-write of the integer its first argument names (not reads: an lvalue). */
+function lowerAtomic(x: ExprLowerer, a: { kind: AtomicKind; fetch: boolean }, e: ts.CallExpression): Val {
+  expectArgs(x, e, a.kind === "cmpxchg" ? 3 : 2);
+  const ref = x.lvalueRef(e.arguments[0]);
+  const t = ref.t;
+  if (t.kind !== "int" || (t.size !== 4 && t.size !== 8)) x.r.fail("TSBPF2027", e.arguments[0]);
+  if (ref.region !== "map" && ref.region !== "global" && ref.region !== "stack") x.r.fail("TSBPF2027", e.arguments[0]);
+  const operand = (arg: ts.Expression) => x.materialize(convert(x.b, x.int(arg), t).v, irTy(t));
+  const expected = a.kind === "cmpxchg" ? operand(e.arguments[1]) : undefined;
+  const value = operand(e.arguments[a.kind === "cmpxchg" ? 2 : 1]);
+  const dst = a.fetch ? x.b.value(irTy(t)) : undefined;
+  x.b.emit({ op: "atomic", kind: a.kind, fetch: a.fetch, base: ref.base, offset: ref.off, width: t.size, value, expected, dst });
+  if (!dst) return { k: "int", v: { imm: 0n }, t: INT_TYPES.i32 };
+  // The old value comes back zero-extended; a signed 32-bit type is already in canonical form.
+  return { k: "int", v: dst, t };
 }
 
 /** RFC 1624: HC' = ~(~HC + ~m + m'), in one's-complement arithmetic on 16-bit words. */

@@ -7,6 +7,7 @@ import { isImm, type BinOp, type CondOp, type Operand, type Value } from "../ir/
 import { constEval } from "./const-eval.js";
 import { commonType, convert, fits, irTy, literalType, parseIntLiteral, promote, wrapConst, type IntVal } from "./int-ops.js";
 import type { ModuleInfo, ProgramInfo } from "./module-scan.js";
+import type { GlobalVar } from "../object/model.js";
 import { ctxFields, type ProgramKind } from "./program-kinds.js";
 import type { Reporter } from "./reporter.js";
 import { SsaBuilder } from "./ssa-builder.js";
@@ -170,9 +171,43 @@ export class ExprLowerer {
     }
     const map = this.mod.maps.get(sym);
     if (map) return { k: "map", map };
+    const g = this.mod.globals.get(sym);
+    if (g) {
+      const ref = this.globalRef(g);
+      return g.type.kind === "int" ? this.load(ref, g.type) : ref;
+    }
     const c = constEval(id, this.checker);
     if (c !== undefined) return this.constant(c, id);
     this.r.fail("TSBPF2016", id, id.text);
+  }
+
+  /** The memory an assignable expression names (a field, a constant-index element, a global). */
+  lvalueRef(e: ts.Expression): RefVal {
+    if (ts.isParenthesizedExpression(e)) return this.lvalueRef(e.expression);
+    if (ts.isIdentifier(e)) {
+      const g = this.mod.globals.get(this.symbolOf(e)!);
+      if (g) return this.globalRef(g);
+    }
+    if (ts.isPropertyAccessExpression(e)) {
+      const obj = this.lower(e.expression);
+      const ref = obj.k === "ref" ? obj : obj.k === "nullable" ? { k: "ref" as const, base: this.materialize(obj.ptr), off: 0, t: obj.t, region: obj.region } : undefined;
+      if (ref && ref.t.kind === "struct") {
+        const f = ref.t.fields.find((x) => x.name === e.name.text);
+        if (f) return { ...ref, off: ref.off + f.offset, t: f.type };
+      }
+    }
+    if (ts.isElementAccessExpression(e)) {
+      const r = this.elementRef(e);
+      if (r.kind === "const") return r.ref;
+    }
+    this.r.fail("TSBPF2027", e);
+  }
+
+  /** A module-level variable's memory in .data/.bss/.rodata. */
+  globalRef(g: GlobalVar): RefVal {
+    const base = this.b.value("ptr");
+    this.b.emit({ op: "globaladdr", dst: base, section: g.section, symbol: g.name });
+    return { k: "ref", base, off: 0, t: g.type, region: g.section === ".rodata" ? "rodata" : "global" };
   }
 
   private mayBeNull(node: ts.Node): boolean {
@@ -431,6 +466,17 @@ export class ExprLowerer {
     if (ts.isParenthesizedExpression(target)) return this.assign(target.expression, compute, node);
     if (ts.isIdentifier(target)) {
       const sym = this.symbolOf(target);
+      const g = sym && this.mod.globals.get(sym);
+      if (g) {
+        if (g.section === ".rodata" || g.type.kind !== "int") this.r.fail("TSBPF2010", target, target.text);
+        const ref = this.globalRef(g);
+        const t = g.type;
+        const nv = compute(lazyInt(() => this.load(ref, t)));
+        this.checkLiteral(nv, t, node);
+        const v = this.asInt(nv, node);
+        this.store(ref, t, v);
+        return convert(this.b, v, t);
+      }
       const l = sym && this.locals.get(sym);
       if (!sym || !l) this.r.fail("TSBPF2010", target, target.text);
       if (l.kind === "int") {
@@ -452,6 +498,8 @@ export class ExprLowerer {
     }
     if (ts.isElementAccessExpression(target)) {
       const r = this.elementRef(target);
+      const region = r.kind === "const" ? r.ref.region : r.arr.region;
+      if (region === "rodata" || region === "ctx") this.r.fail("TSBPF2010", target, target.getText());
       const write = (ref: RefVal): IntVal => {
         if (ref.t.kind !== "int") this.r.fail("TSBPF2015", target);
         const t = ref.t;
@@ -469,6 +517,7 @@ export class ExprLowerer {
       const ref: RefVal | undefined =
         obj.k === "ref" ? obj : obj.k === "nullable" ? { k: "ref", base: this.materialize(obj.ptr), off: 0, t: obj.t, region: obj.region } : undefined;
       if (!ref || ref.t.kind !== "struct") this.r.fail("TSBPF2015", target);
+      if (ref.region === "rodata" || ref.region === "ctx") this.r.fail("TSBPF2010", target, target.getText());
       const f = ref.t.fields.find((x) => x.name === target.name.text);
       if (!f || f.type.kind !== "int") this.r.fail("TSBPF2010", target, target.getText());
       const fref: RefVal = { ...ref, off: ref.off + f.offset, t: f.type };

@@ -1,8 +1,8 @@
 // Reads a .bpf.ts file's module level: maps (`const m = new HashMap<K, V>(n)`), programs
 // (`export const p = xdp(ctx => ...)`), compile-time constants, and the LICENSE string.
 
-import { INT_TYPES, type CStruct, type CType } from "../ctypes.js";
-import type { MapDef } from "../object/model.js";
+import { INT_TYPES, sizeOf, type CStruct, type CType } from "../ctypes.js";
+import type { GlobalVar, MapDef } from "../object/model.js";
 import { MAP_CLASSES } from "./helpers-table.js";
 import { PROGRAM_KINDS, type ProgramKind } from "./program-kinds.js";
 import type { Reporter } from "./reporter.js";
@@ -34,6 +34,7 @@ export interface ProgramInfo {
 export interface ModuleInfo {
   maps: Map<ts.Symbol, MapInfo>;
   programs: ProgramInfo[];
+  globals: Map<ts.Symbol, GlobalVar>;
   license?: string;
 }
 
@@ -43,12 +44,20 @@ export function cell(value: CType): CStruct {
 }
 
 export function scanModule(sf: ts.SourceFile, checker: ts.TypeChecker, types: TypeMapper, r: Reporter): ModuleInfo {
-  const info: ModuleInfo = { maps: new Map(), programs: [] };
+  const info: ModuleInfo = { maps: new Map(), programs: [], globals: new Map() };
   for (const st of sf.statements) {
     if (!ts.isVariableStatement(st)) continue;
     const exported = !!st.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+    const isConst = !!(st.declarationList.flags & ts.NodeFlags.Const);
     for (const d of st.declarationList.declarations) {
-      if (!ts.isIdentifier(d.name) || !d.initializer) continue;
+      if (!ts.isIdentifier(d.name)) continue;
+      if (!isConst || (d.type && !(d.initializer && isMapOrProgram(d.initializer)))) {
+        const g = scanGlobal(d, isConst, checker, types, r);
+        const sym = checker.getSymbolAtLocation(d.name);
+        if (g && sym) info.globals.set(sym, g);
+        continue;
+      }
+      if (!d.initializer) continue;
       const name = d.name.text;
       const init = d.initializer;
       if (name === "LICENSE" && ts.isStringLiteral(init)) {
@@ -92,6 +101,56 @@ export function scanModule(sf: ts.SourceFile, checker: ts.TypeChecker, types: Ty
     }
   }
   return info;
+}
+
+function isMapOrProgram(e: ts.Expression): boolean {
+  return ts.isNewExpression(e) || ts.isCallExpression(e) || ts.isStringLiteral(e);
+}
+
+/**
+ * A module-level variable: `let` goes to .data (or .bss when zero), a `const` with a declared type
+ * to .rodata, which user space may set before loading (C's `const volatile`). The initialiser must
+ * be constant: integers, or object literals of them for structs.
+ */
+function scanGlobal(d: ts.VariableDeclaration, isConst: boolean, checker: ts.TypeChecker, types: TypeMapper, r: Reporter): GlobalVar | undefined {
+  const name = (d.name as ts.Identifier).text;
+  const type = types.memType(checker.getTypeAtLocation(d.name));
+  if (!type) {
+    r.report("TSBPF2009", d.type ?? d.name, checker.typeToString(checker.getTypeAtLocation(d.name)));
+    return undefined;
+  }
+  const bytes = new Uint8Array(sizeOf(type));
+  if (d.initializer && !encodeConst(d.initializer, type, 0, bytes, checker, r)) return undefined;
+  const zero = bytes.every((b) => b === 0);
+  return { name, section: isConst ? ".rodata" : zero ? ".bss" : ".data", type, init: zero && !isConst ? undefined : bytes };
+}
+
+/** Writes the constant value of `e` (of type t) into `out` at `off`, little-endian. */
+function encodeConst(e: ts.Expression, t: CType, off: number, out: Uint8Array, checker: ts.TypeChecker, r: Reporter): boolean {
+  if (ts.isCallExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === "zero") return true;
+  if (t.kind === "int") {
+    const v = constEval(e, checker);
+    if (v === undefined) {
+      r.report("TSBPF2013", e, "a global's initial value");
+      return false;
+    }
+    let x = BigInt.asUintN(t.size * 8, v);
+    for (let i = 0; i < t.size; i++, x >>= 8n) out[off + i] = Number(x & 0xffn);
+    return true;
+  }
+  if (t.kind === "struct" && ts.isObjectLiteralExpression(e)) {
+    for (const p of e.properties) {
+      if (!ts.isPropertyAssignment(p)) {
+        r.report("TSBPF2013", p, "a global's initial value");
+        return false;
+      }
+      const f = t.fields.find((x) => x.name === p.name.getText());
+      if (!f || !encodeConst(p.initializer, f.type, off + f.offset, out, checker, r)) return false;
+    }
+    return true;
+  }
+  r.report("TSBPF2013", e, "a global's initial value");
+  return false;
 }
 
 function scanMap(name: string, e: ts.NewExpression, checker: ts.TypeChecker, types: TypeMapper, r: Reporter): MapInfo | undefined {

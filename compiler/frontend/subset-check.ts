@@ -85,10 +85,7 @@ function checkModuleStatement(st: ts.Statement, r: Reporter): void {
       return;
     case K.VariableStatement: {
       const list = (st as ts.VariableStatement).declarationList;
-      if (!(list.flags & ts.NodeFlags.Const)) {
-        if (!(list.flags & ts.NodeFlags.Let)) r.report("TSBPF1028", st);
-        else r.report("TSBPF1019", st);
-      }
+      if (!(list.flags & (ts.NodeFlags.Const | ts.NodeFlags.Let))) r.report("TSBPF1028", st);
       return;
     }
     case K.FunctionDeclaration: {

@@ -13,7 +13,7 @@ export interface RefVal {
   off: number;
   t: CType;
   /** Where the memory is: decides whether writes are allowed and how copies are made. */
-  region: "map" | "packet" | "stack" | "ctx";
+  region: "map" | "packet" | "stack" | "ctx" | "global" | "rodata";
 }
 
 export interface NullableVal {

@@ -127,7 +127,7 @@ function definitions(f: Func): Map<number, Inst> {
 function nonNull(v: Value, defs: Map<number, Inst>, depth = 0): boolean {
   const d = defs.get(v.id);
   if (!d || depth > 8) return false;
-  if (d.op === "stackaddr" || d.op === "mapaddr" || d.op === "ctxptr") return true;
+  if (d.op === "stackaddr" || d.op === "mapaddr" || d.op === "ctxptr" || d.op === "globaladdr" || d.op === "funcaddr") return true;
   if (d.op === "ptradd") return nonNull(d.base, defs, depth + 1);
   return false;
 }
