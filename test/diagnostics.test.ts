@@ -17,7 +17,7 @@ const ROOT = path.resolve(import.meta.dirname, "..");
 const FILE = path.join(ROOT, "test", "case.bpf.ts");
 
 const IMPORTS =
-  `import { xdp, socketFilter, kprobe, fentry, XdpAction, HashMap, ArrayMap, PerCpuArray, ktimeGetNs, htons,\n` +
+  `import { xdp, socketFilter, kprobe, fentry, atomicAdd, XdpAction, HashMap, ArrayMap, PerCpuArray, ktimeGetNs, htons,\n` +
   `  type u8, type u16, type u32, type u64, type EthHdr, type Ipv4Hdr, type XdpContext, type FixedArray } from "tsbpf/bpf";\n`;
 const LICENSE = `export const LICENSE = "GPL";\n`;
 
@@ -115,7 +115,7 @@ const CASES: Case[] = [
   { code: "TSBPF1016", what: "regular expression", span: "/ab+c/", src: mod(`const R = /ab+c/; // error TSBPF1016`) },
   { code: "TSBPF1017", what: "typeof", span: "typeof ctx.len", src: xdpBody(`  const t = typeof ctx.len; // error TSBPF1017`) },
   { code: "TSBPF1018", what: "import from another module", span: `"typescript"`, src: mod(`import type { Node } from "typescript"; // error TSBPF1018`) },
-  { code: "TSBPF1019", what: "module-level let", span: "let total = 0;", src: mod(`let total = 0; // error TSBPF1019`) },
+  { code: "TSBPF1019", what: "module-level if", span: "if (1) {}", src: mod(`if (1) {} // error TSBPF1019`) },
   { code: "TSBPF1020", what: "bigint literal", span: "1n", src: xdpBody(`  let x = 1n; // error TSBPF1020`) },
   { code: "TSBPF1022", what: "new inside a program", span: "new HashMap<u32, u32>(4)", src: xdpBody(`  const m = new HashMap<u32, u32>(4); // error TSBPF1022`) },
   { code: "TSBPF1024", what: "this", span: "this", src: mod(`const self = this; // error TSBPF1024`) },
@@ -136,6 +136,7 @@ const CASES: Case[] = [
   // ---- 2xxx: lowering (module-scan.ts, lower-*.ts, compile.ts)
   { code: "TSBPF2001", what: "loop bound not constant", span: "i < n", src: xdpBody(`  const n = ctx.len;\n  for (let i = 0; i < n; i++) { } // error TSBPF2001`) },
   { code: "TSBPF2002", what: "local of type number", span: "x", src: xdpBody(`  let x: number; // error TSBPF2002`) },
+  { code: "TSBPF2002", what: "module-level let without a type", span: "total", src: mod(`let total = 0; // error TSBPF2002`) },
   {
     code: "TSBPF2003",
     what: "stack frame over 512 bytes",
@@ -170,6 +171,7 @@ const CASES: Case[] = [
   { code: "TSBPF2024", what: "packet bytes by variable index", span: "idx", src: withEth(`  const idx = ctx.len & 3;\n  if (eth.h_dest[idx] === 1) return XdpAction.DROP; // error TSBPF2024`) },
   { code: "TSBPF2025", what: "recursion", span: "f(x - 1)", src: mod(`function f(x: u32): u32 {\n  if (x === 0) return 0;\n  return f(x - 1); // error TSBPF2025\n}\nexport const prog = xdp((ctx) => (f(ctx.len) === 0 ? XdpAction.PASS : XdpAction.DROP));`) },
   { code: "TSBPF2026", what: "a loop that never ends", span: "i < 20", src: xdpBody(`  for (let i = 10; i < 20; i--) { } // error TSBPF2026`) },
+  { code: "TSBPF2027", what: "atomic on a u8 field", span: "eth.h_dest[0]", src: withEth(`  atomicAdd(eth.h_dest[0], 1); // error TSBPF2027`) },
   { code: "TSBPF2021", what: "map in a local", span: "m = counts", src: xdpBody(`  const m = counts; // error TSBPF2021`, `const counts = new HashMap<u32, u64>(16);`) },
   {
     code: "TSBPF2025",

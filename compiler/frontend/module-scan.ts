@@ -48,6 +48,7 @@ export function scanModule(sf: ts.SourceFile, checker: ts.TypeChecker, types: Ty
   for (const st of sf.statements) {
     if (!ts.isVariableStatement(st)) continue;
     const exported = !!st.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+    if (st.modifiers?.some((m) => m.kind === ts.SyntaxKind.DeclareKeyword)) continue; // ambient: no storage
     const isConst = !!(st.declarationList.flags & ts.NodeFlags.Const);
     for (const d of st.declarationList.declarations) {
       if (!ts.isIdentifier(d.name)) continue;
@@ -114,7 +115,13 @@ function isMapOrProgram(e: ts.Expression): boolean {
  */
 function scanGlobal(d: ts.VariableDeclaration, isConst: boolean, checker: ts.TypeChecker, types: TypeMapper, r: Reporter): GlobalVar | undefined {
   const name = (d.name as ts.Identifier).text;
-  const type = types.memType(checker.getTypeAtLocation(d.name));
+  const declared = checker.getTypeAtLocation(d.name);
+  // `let n = 0` says `number`: the width has to be written down.
+  if (!d.type && (declared.flags & ts.TypeFlags.NumberLike) && !types.intOf(declared)) {
+    r.report("TSBPF2002", d.name, name);
+    return undefined;
+  }
+  const type = types.memType(declared);
   if (!type) {
     r.report("TSBPF2009", d.type ?? d.name, checker.typeToString(checker.getTypeAtLocation(d.name)));
     return undefined;
