@@ -14,6 +14,7 @@
 import type { Diagnostic } from "./diagnostic.js";
 import { DIAGNOSTICS } from "./diagnostics-table.js";
 import { generate } from "./backend/index.js";
+import { callChainStack, MAX_CALL_FRAMES, MAX_CHAIN_STACK } from "./backend/call-graph.js";
 import { writeObject } from "./elf/write-object.js";
 import { FunctionLowerer } from "./frontend/lower-stmt.js";
 import { scanModule } from "./frontend/module-scan.js";
@@ -75,37 +76,69 @@ export function compile(fileName: string, text: string, opts: CompileOptions = {
     const mod = scanModule(sf, checker, types, reporter);
     if (mod.license === undefined) reporter.report("TSBPF3001", sf.statements[0] ?? sf);
 
-    // 4-6. each program
+    // 4-6. each program, then each `@noinline` function the programs call (found while lowering)
     const programs: CompiledProgram[] = [];
     const code: ProgramCode[] = [];
-    for (const p of mod.programs) {
+    const subprograms: ProgramCode[] = [];
+    const funcs: Func[] = [];
+    const stack = new Map<string, number>();
+    const build = (lower: () => Func, name: string, node: ts.Node, isProgram: boolean) => {
       let f: Func;
       try {
-        f = new FunctionLowerer(reporter, checker, types, mod, p).lowerProgram();
+        f = lower();
       } catch (e) {
-        if (e instanceof Bail) continue;
+        if (e instanceof Bail) return undefined;
         throw e;
       }
-      opts.dumpIr && dumpIf(opts, "lower", f);
+      if (opts.dumpIr) dumpIf(opts, "lower", f);
       runPasses(f, defaultPasses, { check: !!opts.checkIr, dumpAfter: opts.dumpIr, dump: opts.dump });
-      let gen: ReturnType<typeof generate>;
       try {
-        gen = generate(f, { isProgram: true });
+        const gen = generate(f, { isProgram });
+        funcs.push(f);
+        stack.set(name, gen.stackSize);
+        return { f, gen };
       } catch (e) {
-        const m = /^stack frame too large/.test((e as Error).message);
-        if (!m) throw e;
-        reporter.report("TSBPF2003", p.decl.name, p.name, (e as Error).message.match(/(\d+) bytes/)?.[1] ?? "over 512");
-        continue;
+        if (!/^stack frame too large/.test((e as Error).message)) throw e;
+        reporter.report("TSBPF2003", node, name, (e as Error).message.match(/(\d+) bytes/)?.[1] ?? "over 512");
+        return undefined;
       }
-      programs.push({ name: p.name, section: p.section, insnCount: gen.insns.length, stackSize: gen.stackSize, ir: f });
+    };
+    for (const p of mod.programs) {
+      const r = build(() => FunctionLowerer.forProgram(reporter, checker, types, mod, p), p.name, p.decl.name, true);
+      if (!r) continue;
+      programs.push({ name: p.name, section: p.section, insnCount: r.gen.insns.length, stackSize: r.gen.stackSize, ir: r.f });
       code.push({
         name: p.name,
         section: p.section,
-        insns: gen.insns,
+        insns: r.gen.insns,
         params: [{ name: "ctx", type: { kind: "ptr", to: null } }],
         ret: INT_TYPES.i32,
-        lines: gen.lines,
+        lines: r.gen.lines,
       });
+    }
+    const done = new Set<ts.FunctionDeclaration>();
+    for (let pending = [...mod.subprograms.values()]; pending.length; pending = [...mod.subprograms.values()].filter((s) => !done.has(s.decl))) {
+      for (const s of pending) {
+        done.add(s.decl);
+        const r = build(() => FunctionLowerer.forSubprogram(reporter, checker, types, mod, s), s.name, s.decl.name ?? s.decl, false);
+        if (!r) continue;
+        subprograms.push({
+          name: s.name,
+          section: ".text",
+          insns: r.gen.insns,
+          params: s.decl.parameters.map((p) => ({ name: p.name.getText(), type: { kind: "int", name: "u64", size: 8, signed: false } as const })),
+          ret: INT_TYPES.i64,
+          lines: r.gen.lines,
+        });
+      }
+    }
+    // The verifier adds up the frames along the deepest call chain.
+    for (const p of mod.programs) {
+      if (!stack.has(p.name)) continue;
+      const chain = callChainStack(funcs, stack, { roots: [p.name] });
+      if (chain.cycle) reporter.report("TSBPF2025", p.decl.name, chain.cycle.join(" -> "));
+      else if (chain.depth > MAX_CHAIN_STACK) reporter.report("TSBPF2028", p.decl.name, p.name, chain.depth, chain.chain.join(" -> "));
+      else if (chain.maxFrames > MAX_CALL_FRAMES) reporter.report("TSBPF2028", p.decl.name, p.name, `${chain.maxFrames} frames`, chain.chain.join(" -> "));
     }
     if (reporter.hasErrors) return fail(reporter.diagnostics);
 
@@ -115,7 +148,7 @@ export function compile(fileName: string, text: string, opts: CompileOptions = {
       sourceLines: text.split(/\r?\n/),
       license: mod.license ?? "",
       programs: code,
-      subprograms: [],
+      subprograms,
       maps: [...mod.maps.values()].map((m) => m.def),
       globals: [...mod.globals.values()],
     };

@@ -17,7 +17,7 @@ const ROOT = path.resolve(import.meta.dirname, "..");
 const FILE = path.join(ROOT, "test", "case.bpf.ts");
 
 const IMPORTS =
-  `import { xdp, socketFilter, kprobe, fentry, atomicAdd, XdpAction, HashMap, ArrayMap, PerCpuArray, ktimeGetNs, htons,\n` +
+  `import { xdp, socketFilter, kprobe, fentry, atomicAdd, zero, XdpAction, HashMap, ArrayMap, PerCpuArray, ktimeGetNs, htons,\n` +
   `  type u8, type u16, type u32, type u64, type EthHdr, type Ipv4Hdr, type XdpContext, type FixedArray } from "tsbpf/bpf";\n`;
 const LICENSE = `export const LICENSE = "GPL";\n`;
 
@@ -172,6 +172,10 @@ const CASES: Case[] = [
   { code: "TSBPF2025", what: "recursion", span: "f(x - 1)", src: mod(`function f(x: u32): u32 {\n  if (x === 0) return 0;\n  return f(x - 1); // error TSBPF2025\n}\nexport const prog = xdp((ctx) => (f(ctx.len) === 0 ? XdpAction.PASS : XdpAction.DROP));`) },
   { code: "TSBPF2026", what: "a loop that never ends", span: "i < 20", src: xdpBody(`  for (let i = 10; i < 20; i--) { } // error TSBPF2026`) },
   { code: "TSBPF2027", what: "atomic on a u8 field", span: "eth.h_dest[0]", src: withEth(`  atomicAdd(eth.h_dest[0], 1); // error TSBPF2027`) },
+  { code: "TSBPF2028", what: "call chain over 512 bytes", span: "prog", src: mod(
+    `interface Big { a: FixedArray<u64, 40> }\nconst bigs = new ArrayMap<u64>(1);\n` +
+    `/** @noinline */\nfunction leaf(x: u32): u32 {\n  const b: Big = zero<Big>();\n  b.a[x & 31] = 1;\n  bigs.update(0, b.a[3]);\n  return 0;\n}\n` +
+    `export const prog = xdp((ctx) => { // error TSBPF2028\n  const b: Big = zero<Big>();\n  b.a[ctx.len & 31] = 2;\n  bigs.update(0, b.a[5]);\n  return leaf(ctx.len) === 0 ? XdpAction.PASS : XdpAction.DROP;\n});`) },
   { code: "TSBPF2021", what: "map in a local", span: "m = counts", src: xdpBody(`  const m = counts; // error TSBPF2021`, `const counts = new HashMap<u32, u64>(16);`) },
   {
     code: "TSBPF2025",

@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, it } from "vitest";
 import { compile } from "../compiler/compile.js";
+import { disassembleObject } from "../compiler/elf/disasm-object.js";
 import { loadObject, readU32, readU64, u32le } from "../runtime/index.js";
 import { describeKernel } from "./kernel-env.js";
 import { checksum, tcpChecksum, tcpPacket } from "./support/packets.js";
@@ -127,6 +128,25 @@ describeKernel("language features in the kernel", () => {
     expect(readU32(st, 12)).toBe(5); // flags: 4, then cmpxchg 4 -> 5 (later runs: 5|4 = 5, no swap)
     expect(readU32(st, 16)).toBe(60); // prev: last before the final run
     expect(readU32(st, 20)).toBe(5); // swapped: flags seen by the final cmpxchg
+  });
+
+  it("@noinline functions are BPF-to-BPF calls with the same semantics", () => {
+    const bytes = build("calls.bpf.ts");
+    expect(disassembleObject(bytes)).toMatch(/R_BPF_64_32\s+mix/);
+    using obj = loadObject(bytes);
+    const prog = obj.programs.get("calls")!;
+    const results = obj.maps.get("results")!;
+    for (const len of [20, 64, 1500]) {
+      const pkt = new Uint8Array(len);
+      pkt[12] = 0x08; // EtherType 0x0800, read as a little-endian u16
+      expect(prog.run({ data: pkt }).retval).toBe(2);
+      const got = [0, 1, 2].map((k) => readU64(results.lookup(u32le(k))!));
+      expect(got).toEqual([BigInt(len * 3 + (len + 1) * 5 + 14 + 33 + 1000), BigInt(len * len + (len + 1) * (len + 1)), 8n]);
+    }
+    const acc = obj.maps.get("accs")!.lookup(u32le(0))!;
+    expect(readU64(acc, 0)).toBe(20n + 64n + 1500n);
+    expect(readU32(acc, 8)).toBe(3);
+    expect(acc[12] | (acc[13] << 8)).toBe(7);
   });
 
   it("tracing programs pass the verifier", () => {

@@ -3,7 +3,7 @@
 // Calls (helpers, map methods, context methods) are in lower-call.ts; statements in lower-stmt.ts.
 
 import { INT_TYPES, sizeOf, type CInt, type CType } from "../ctypes.js";
-import { isImm, type BinOp, type CondOp, type Operand, type Value } from "../ir/ir.js";
+import { isImm, type BinOp, type CondOp, type Operand, type Ty, type Value } from "../ir/ir.js";
 import { constEval } from "./const-eval.js";
 import { commonType, convert, fits, irTy, literalType, parseIntLiteral, promote, wrapConst, type IntVal } from "./int-ops.js";
 import type { ModuleInfo, ProgramInfo } from "./module-scan.js";
@@ -50,6 +50,13 @@ export const NEGATE: Record<CondOp, CondOp> = {
   sgt: "sle", sge: "slt", slt: "sge", sle: "sgt", set: "set",
 };
 
+/** What is being lowered: a program, or a subprogram (which may take a program kind's context). */
+export interface LoweringTarget {
+  name: string;
+  kind: ProgramKind;
+  ctxType?: CType;
+}
+
 export class ExprLowerer {
   readonly b: SsaBuilder;
   readonly locals = new Map<ts.Symbol, LocalInfo>();
@@ -64,10 +71,11 @@ export class ExprLowerer {
     readonly checker: ts.TypeChecker,
     readonly types: TypeMapper,
     readonly mod: ModuleInfo,
-    readonly prog: ProgramInfo,
+    readonly prog: LoweringTarget,
+    paramTys: Ty[] = ["ptr"],
   ) {
     this.kind = prog.kind;
-    this.b = new SsaBuilder(prog.name, ["ptr"]);
+    this.b = new SsaBuilder(prog.name, paramTys);
   }
 
   /** Calls of module-level functions; statements are needed to lower their bodies (lower-stmt.ts). */

@@ -2,12 +2,14 @@
 // Produces one IR function per program; the ctx pointer is its only parameter.
 
 import { INT_TYPES, sizeOf, type CInt, type CType } from "../ctypes.js";
-import type { Operand } from "../ir/ir.js";
+import type { Operand, Ty } from "../ir/ir.js";
 import type { Func } from "../ir/ir.js";
 import { constEval } from "./const-eval.js";
 import { convert, irTy, literalType, wrapConst, type IntVal } from "./int-ops.js";
-import { ExprLowerer } from "./lower-expr.js";
-import type { ModuleInfo, ProgramInfo } from "./module-scan.js";
+import { ExprLowerer, type LoweringTarget } from "./lower-expr.js";
+import type { ModuleInfo, ProgramInfo, SubprogramInfo } from "./module-scan.js";
+import { NO_CONTEXT } from "./program-kinds.js";
+import { emitCall, paramShapes, paramTy, resultType, wantsCall, type ParamShape } from "./subprograms.js";
 import type { Reporter } from "./reporter.js";
 import { ts } from "./ts-adapter.js";
 import type { TypeMapper } from "./types.js";
@@ -29,15 +31,58 @@ export class FunctionLowerer extends ExprLowerer {
   /** Functions being inlined, innermost last: where their `return`s go. */
   private readonly inlineFrames: { decl: ts.FunctionDeclaration; ret?: CInt; join: number; incoming: { block: number; value: Operand }[] }[] = [];
 
-  constructor(r: Reporter, checker: ts.TypeChecker, types: TypeMapper, mod: ModuleInfo, prog: ProgramInfo) {
-    super(r, checker, types, mod, prog);
+  /** What `return` converts to; undefined in a void subprogram. */
+  private retType: CInt | undefined;
+
+  constructor(r: Reporter, checker: ts.TypeChecker, types: TypeMapper, mod: ModuleInfo, target: LoweringTarget, paramTys?: Ty[]) {
+    super(r, checker, types, mod, target, paramTys);
+    this.retType = target.kind.ret;
   }
 
-  lowerProgram(): Func {
-    const fn = this.prog.fn;
+  static forProgram(r: Reporter, checker: ts.TypeChecker, types: TypeMapper, mod: ModuleInfo, p: ProgramInfo): Func {
+    return new FunctionLowerer(r, checker, types, mod, p).lowerProgram(p.fn);
+  }
+
+  /** A `@noinline` function as a subprogram: parameters arrive in r1..r5. */
+  static forSubprogram(r: Reporter, checker: ts.TypeChecker, types: TypeMapper, mod: ModuleInfo, s: SubprogramInfo): Func {
+    const probe = new FunctionLowerer(r, checker, types, mod, { name: s.name, kind: s.kind ?? NO_CONTEXT });
+    const shapes = paramShapes(probe, s.decl);
+    const ret = resultType(probe, s.decl);
+    const fl = new FunctionLowerer(r, checker, types, mod, { name: s.name, kind: s.kind ?? NO_CONTEXT }, shapes.map(paramTy));
+    fl.retType = ret;
+    return fl.lowerSubprogram(s.decl, shapes);
+  }
+
+  private lowerSubprogram(decl: ts.FunctionDeclaration, shapes: ParamShape[]): Func {
+    decl.parameters.forEach((p, i) => {
+      if (!ts.isIdentifier(p.name)) this.r.fail("TSBPF1029", p.name);
+      const sym = this.symbolOf(p.name)!;
+      const v = this.b.func.params[i];
+      const shape = shapes[i];
+      if (shape.kind === "int") {
+        this.locals.set(sym, { kind: "int", t: shape.t, mutable: true });
+        this.b.writeVar(sym, v);
+      } else if (shape.kind === "ctx") {
+        this.ctx = v;
+        this.locals.set(sym, { kind: "ctx" });
+      } else {
+        this.locals.set(sym, { kind: "ptr", t: shape.t, nullable: false, region: "param", mutable: false });
+        this.b.writeVar(sym, v);
+      }
+    });
+    this.setLoc(decl.body!);
+    this.block(decl.body!);
+    if (!this.b.terminated) {
+      if (this.retType) this.r.fail("TSBPF2017", decl.name ?? decl);
+      this.b.terminate({ op: "ret", value: { imm: 0n } });
+    }
+    return this.b.finish();
+  }
+
+  private lowerProgram(fn: ts.ArrowFunction): Func {
     this.ctx = this.b.func.params[0];
     const param = fn.parameters[0];
-    if (fn.parameters.length > 1) this.r.fail("TSBPF2019", fn, this.prog.kind.wrapper);
+    if (fn.parameters.length > 1) this.r.fail("TSBPF2019", fn, this.kind.wrapper);
     if (param) {
       if (!ts.isIdentifier(param.name)) this.r.fail("TSBPF1029", param.name);
       const sym = this.symbolOf(param.name);
@@ -131,6 +176,10 @@ export class FunctionLowerer extends ExprLowerer {
    * bound as locals, and every `return` jumps to a join block whose phi is the call's value.
    */
   override callUserFunction(decl: ts.FunctionDeclaration, call: ts.CallExpression): Val {
+    if (wantsCall(decl)) {
+      if (decl.name?.text === this.prog.name) this.r.fail("TSBPF2025", call, decl.name.text);
+      return emitCall(this, decl, call);
+    }
     if (this.inlineFrames.some((f) => f.decl === decl)) this.r.fail("TSBPF2025", call, decl.name?.text ?? "function");
     if (decl.parameters.length > 5) this.r.fail("TSBPF2004", decl.parameters[5]);
     if (!decl.body) this.r.fail("TSBPF1035", decl);
@@ -183,7 +232,11 @@ export class FunctionLowerer extends ExprLowerer {
   }
 
   private ret(e: ts.Expression): void {
-    const v = convert(this.b, this.int(e), this.prog.kind.ret);
+    if (!this.retType) {
+      this.lower(e);
+      return this.b.terminate({ op: "ret", value: { imm: 0n } });
+    }
+    const v = convert(this.b, this.int(e), this.retType);
     this.b.terminate({ op: "ret", value: v.v });
   }
 

@@ -31,10 +31,20 @@ export interface ProgramInfo {
   decl: ts.VariableDeclaration;
 }
 
+/** A module-level function compiled as a BPF-to-BPF callee (`@noinline`), found while lowering. */
+export interface SubprogramInfo {
+  name: string;
+  decl: ts.FunctionDeclaration;
+  /** The program kind whose context it takes as a parameter, if any. */
+  kind?: ProgramKind;
+}
+
 export interface ModuleInfo {
   maps: Map<ts.Symbol, MapInfo>;
   programs: ProgramInfo[];
   globals: Map<ts.Symbol, GlobalVar>;
+  /** Callees reached so far; compile.ts lowers each once. */
+  subprograms: Map<ts.FunctionDeclaration, SubprogramInfo>;
   license?: string;
 }
 
@@ -44,7 +54,7 @@ export function cell(value: CType): CStruct {
 }
 
 export function scanModule(sf: ts.SourceFile, checker: ts.TypeChecker, types: TypeMapper, r: Reporter): ModuleInfo {
-  const info: ModuleInfo = { maps: new Map(), programs: [], globals: new Map() };
+  const info: ModuleInfo = { maps: new Map(), programs: [], globals: new Map(), subprograms: new Map() };
   for (const st of sf.statements) {
     if (!ts.isVariableStatement(st)) continue;
     const exported = !!st.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword);

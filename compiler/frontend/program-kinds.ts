@@ -102,3 +102,6 @@ export const PROGRAM_KINDS: Record<string, ProgramKind> = {
 export function ctxFields(k: ProgramKind): Record<string, CtxField> {
   return k.ctx.kind === "fields" ? k.ctx.fields : {};
 }
+
+/** The "kind" of a subprogram that takes no context: no fields, no packet access. */
+export const NO_CONTEXT: ProgramKind = simple("", ".text", "(no context)", { kind: "fields", fields: {} });

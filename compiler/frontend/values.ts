@@ -13,7 +13,8 @@ export interface RefVal {
   off: number;
   t: CType;
   /** Where the memory is: decides whether writes are allowed and how copies are made. */
-  region: "map" | "packet" | "stack" | "ctx" | "global" | "rodata";
+  /** "param": a subprogram's pointer parameter, whose memory is known only at each call site. */
+  region: "map" | "packet" | "stack" | "ctx" | "global" | "rodata" | "param";
 }
 
 export interface NullableVal {
