@@ -17,7 +17,7 @@ const ROOT = path.resolve(import.meta.dirname, "..");
 const FILE = path.join(ROOT, "test", "case.bpf.ts");
 
 const IMPORTS =
-  `import { xdp, socketFilter, kprobe, fentry, atomicAdd, zero, XdpAction, HashMap, ArrayMap, PerCpuArray, ktimeGetNs, htons,\n` +
+  `import { xdp, socketFilter, kprobe, fentry, atomicAdd, zero, loop, XdpAction, HashMap, ArrayMap, PerCpuArray, ktimeGetNs, htons,\n` +
   `  type u8, type u16, type u32, type u64, type EthHdr, type Ipv4Hdr, type XdpContext, type FixedArray } from "tsbpf/bpf";\n`;
 const LICENSE = `export const LICENSE = "GPL";\n`;
 
@@ -176,6 +176,7 @@ const CASES: Case[] = [
     `interface Big { a: FixedArray<u64, 40> }\nconst bigs = new ArrayMap<u64>(1);\n` +
     `/** @noinline */\nfunction leaf(x: u32): u32 {\n  const b: Big = zero<Big>();\n  b.a[x & 31] = 1;\n  bigs.update(0, b.a[3]);\n  return 0;\n}\n` +
     `export const prog = xdp((ctx) => { // error TSBPF2028\n  const b: Big = zero<Big>();\n  b.a[ctx.len & 31] = 2;\n  bigs.update(0, b.a[5]);\n  return leaf(ctx.len) === 0 ? XdpAction.PASS : XdpAction.DROP;\n});`) },
+  { code: "TSBPF2029", what: "loop() with a stdlib function as its body", span: "ktimeGetNs", src: xdpBody(`  const st: Pair = { a: 0, b: 0 };\n  loop(10, ktimeGetNs, st); // error TSBPF2029`, `interface Pair { a: u32; b: u32 }`) },
   { code: "TSBPF2021", what: "map in a local", span: "m = counts", src: xdpBody(`  const m = counts; // error TSBPF2021`, `const counts = new HashMap<u32, u64>(16);`) },
   {
     code: "TSBPF2025",

@@ -149,6 +149,19 @@ describeKernel("language features in the kernel", () => {
     expect(acc[12] | (acc[13] << 8)).toBe(7);
   });
 
+  it("loop() runs a callback through bpf_loop with shared state and early stop", () => {
+    using obj = loadObject(build("bpf-loop.bpf.ts"));
+    const prog = obj.programs.get("bpf_loop")!;
+    const results = obj.maps.get("results")!;
+    for (const len of [14, 100, 1000]) {
+      expect(prog.run({ data: new Uint8Array(len) }).retval).toBe(2);
+      const [sum, steps, n] = [0, 1, 2].map((k) => readU64(results.lookup(u32le(k))!));
+      expect(sum).toBe(BigInt((len * (len - 1)) / 2));
+      expect(steps).toBe(BigInt(len));
+      expect(n).toBe(BigInt(len + 1)); // the stopping call counts as an iteration
+    }
+  });
+
   it("tracing programs pass the verifier", () => {
     using obj = loadObject(build("tracing.bpf.ts"));
     for (const name of ["on_openat", "on_exec_raw", "on_getpid_kprobe"]) {

@@ -19,6 +19,7 @@ export const HELPER = {
   get_current_comm: 16,
   perf_event_output: 25,
   ringbuf_output: 130,
+  loop: 181,
 } as const;
 
 /** stdlib name -> helper id and result type, for helpers that take no arguments. */

@@ -6,6 +6,7 @@ import { INT_TYPES, sizeOf, type CInt, type CType, type IntName } from "../ctype
 import type { AtomicKind, Operand, Value } from "../ir/ir.js";
 import { HELPER, SIMPLE_HELPERS } from "./helpers-table.js";
 import { PT_REGS_ARGS, PT_REGS_RET } from "./program-kinds.js";
+import { registerSubprogram } from "./subprograms.js";
 import { constEval } from "./const-eval.js";
 import { convert, irTy, type IntVal } from "./int-ops.js";
 import type { ExprLowerer } from "./lower-expr.js";
@@ -87,6 +88,7 @@ export function lowerCall(x: ExprLowerer, e: ts.CallExpression): Val {
     x.b.emit({ op: "call", helper: id, args: [x.addOff(dst), { imm: BigInt(sizeOf(dst.t)) }, addr.v], dst: rc });
     return { k: "int", v: rc, t: INT_TYPES.i64 };
   }
+  if (name === "loop") return bpfLoop(x, e);
   const atomic = ATOMICS[name];
   if (atomic) return lowerAtomic(x, atomic, e);
   if (name === "csumReplace2" || name === "csumReplace4" || name === "csumFold") return checksum(x, name, e);
@@ -98,6 +100,26 @@ export function lowerCall(x: ExprLowerer, e: ts.CallExpression): Val {
     return convert(x.b, { k: "int", v: dst, t: INT_TYPES.u64 }, h.ret);
   }
   x.r.fail("TSBPF1033", callee, name);
+}
+
+/** loop(count, body, state) over bpf_loop: `body` becomes a subprogram passed by address. */
+function bpfLoop(x: ExprLowerer, e: ts.CallExpression): Val {
+  expectArgs(x, e, 3);
+  const [countArg, bodyArg, stateArg] = e.arguments;
+  const sym = ts.isIdentifier(bodyArg) ? x.symbolOf(bodyArg) : undefined;
+  const decl = sym?.valueDeclaration;
+  if (!decl || !ts.isFunctionDeclaration(decl) || !decl.name || decl.getSourceFile() !== e.getSourceFile()) {
+    x.r.fail("TSBPF2029", bodyArg);
+  }
+  const state = x.lower(stateArg);
+  if (state.k !== "ref" || state.region !== "stack") x.r.fail("TSBPF2029", stateArg);
+  const count = convert(x.b, x.int(countArg), INT_TYPES.u32);
+  registerSubprogram(x, decl);
+  const fn = x.b.value("ptr");
+  x.b.emit({ op: "funcaddr", dst: fn, func: decl.name.text });
+  const dst = x.b.value("i64");
+  x.b.emit({ op: "call", helper: HELPER.loop, args: [count.v, fn, x.addOff(state), { imm: 0n }], dst });
+  return { k: "int", v: dst, t: INT_TYPES.i64 };
 }
 
 const ATOMICS: Record<string, { kind: AtomicKind; fetch: boolean }> = {

@@ -54,6 +54,12 @@ export function resultType(x: ExprLowerer, decl: ts.FunctionDeclaration): CInt |
   return it;
 }
 
+/** Records that `decl` is compiled as a subprogram (called, or passed to bpf_loop). */
+export function registerSubprogram(x: ExprLowerer, decl: ts.FunctionDeclaration, shapes = paramShapes(x, decl)): void {
+  if (x.mod.subprograms.has(decl)) return;
+  x.mod.subprograms.set(decl, { name: decl.name!.text, decl, kind: shapes.find((s) => s.kind === "ctx")?.prog });
+}
+
 /** Emits the call of a `@noinline` function and registers it for compilation. */
 export function emitCall(x: ExprLowerer, decl: ts.FunctionDeclaration, call: ts.CallExpression): Val {
   const name = decl.name!.text;
@@ -71,8 +77,7 @@ export function emitCall(x: ExprLowerer, decl: ts.FunctionDeclaration, call: ts.
     if (v.k === "nullable") return x.materialize(v.ptr);
     x.r.fail("TSBPF2015", a);
   });
-  const info: SubprogramInfo = x.mod.subprograms.get(decl) ?? { name, decl, kind: shapes.find((s) => s.kind === "ctx")?.prog };
-  x.mod.subprograms.set(decl, info);
+  registerSubprogram(x, decl, shapes);
   // The result travels in r0, typed like the callee's `ret` values (i32 for types up to 32 bits).
   const dst = ret ? x.b.value(irTy(ret)) : undefined;
   x.b.emit({ op: "callfn", func: name, args, dst });
