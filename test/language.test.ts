@@ -2,14 +2,17 @@
 // tracing program kinds. Each program is compiled, verified by the kernel and, where it can run under
 // BPF_PROG_TEST_RUN, executed with results compared to the same logic written in plain TypeScript.
 
-import { readFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, it } from "vitest";
 import { compile } from "../compiler/compile.js";
 import { disassembleObject } from "../compiler/elf/disasm-object.js";
-import { loadObject, readU32, readU64, u32le } from "../runtime/index.js";
+import { attachTracepoint, loadObject, readU32, readU64, RingBuffer, u32le } from "../runtime/index.js";
+import { ctypeCodec } from "../runtime/codec.js";
+import { describeModule } from "../compiler/module-info.js";
 import { describeKernel } from "./kernel-env.js";
-import { checksum, tcpChecksum, tcpPacket } from "./support/packets.js";
+import { checksum, ipv4Packet, tcpChecksum, tcpPacket } from "./support/packets.js";
 
 const dir = join(import.meta.dirname, "lang");
 
@@ -160,6 +163,46 @@ describeKernel("language features in the kernel", () => {
       expect(steps).toBe(BigInt(len));
       expect(n).toBe(BigInt(len + 1)); // the stopping call counts as an iteration
     }
+  });
+
+  it("a TC classifier reads the packet, drops by port and writes skb->mark", () => {
+    using obj = loadObject(build("tc-mark.bpf.ts"));
+    const prog = obj.programs.get("tc_mark")!;
+    const udp = (dport: number) => {
+      const p = ipv4Packet(17, 60);
+      new DataView(p.buffer).setUint16(36, dport);
+      return p;
+    };
+    const ctx = new Uint8Array(192); // struct __sk_buff
+    const r = prog.run({ data: udp(4789), ctx });
+    expect(r.retval).toBe(0); // TC_ACT_OK
+    expect(readU32(r.ctx!, 8)).toBe(4789 + 60); // mark = port + skb->len
+    expect(prog.run({ data: udp(9), ctx }).retval).toBe(2); // TC_ACT_SHOT
+    expect(prog.run({ data: ipv4Packet(6, 60), ctx }).retval).toBe(0);
+  });
+
+  it("a tracepoint program counts openat calls and reports typed ring-buffer events", async () => {
+    const file = join(dir, "tracing.bpf.ts");
+    const text = readFileSync(file, "utf8");
+    using obj = loadObject(build("tracing.bpf.ts"));
+    const eventType = describeModule(file, text).maps.find((m) => m.name === "events")!.value;
+    const codec = ctypeCodec<{ pid: number; flags: number; ts: bigint; comm: Uint8Array; path: Uint8Array }>(eventType);
+    using link = attachTracepoint(obj.programs.get("on_openat")!, "syscalls", "sys_enter_openat");
+    const events = new RingBuffer(obj.maps.get("events")!, { decode: (b) => codec.decode(b) });
+    const target = join(tmpdir(), `tsbpf-open-${process.pid}.txt`);
+    writeFileSync(target, "x");
+    for (let i = 0; i < 3; i++) closeSync(openSync(target, "r"));
+    const cstr = (b: Uint8Array) => new TextDecoder().decode(b.subarray(0, b.indexOf(0) < 0 ? b.length : b.indexOf(0)));
+    const mine = [];
+    for (const ev of events.drain()) if (ev.pid === process.pid && cstr(ev.path) === target) mine.push(ev);
+    events.close();
+    rmSync(target, { force: true });
+    expect(mine.length).toBeGreaterThanOrEqual(3);
+    expect(mine[0].ts).toBeGreaterThan(0n);
+    expect(cstr(mine[0].comm).length).toBeGreaterThan(0);
+    const opens = readU64(obj.maps.get("opens")!.lookup(u32le(process.pid))!);
+    expect(opens).toBeGreaterThanOrEqual(3n);
+    void link;
   });
 
   it("tracing programs pass the verifier", () => {
