@@ -467,3 +467,6 @@ export declare function atomicCmpXchg<T extends number>(target: T, expected: num
  * `count` is. Returns the number of iterations run, or a negative errno.
  */
 export declare function loop<S>(count: number, body: (index: u32, state: S) => number, state: S): i64;
+
+/** Byte offset of `field` within struct T, with C layout. Folded at compile time. */
+export declare function offsetof<T>(field: keyof T & string): u32;

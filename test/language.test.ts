@@ -205,6 +205,19 @@ describeKernel("language features in the kernel", () => {
     void link;
   });
 
+  it("copies structs, folds enums, constant objects, sizeof and offsetof", () => {
+    using obj = loadObject(build("structs-consts.bpf.ts"));
+    expect(obj.programs.get("structs_consts")!.run({ data: new Uint8Array(77) }).retval).toBe(2);
+    const results = obj.maps.get("results")!;
+    expect(readU64(results.lookup(u32le(0))!)).toBe(77n); // b kept the copied x
+    // struct Shape { u8 tag; Point origin (4); u16 size (12); Point corner (16) } = 24 bytes
+    expect(readU64(results.lookup(u32le(1))!)).toBe(16n * 1000n + 24n);
+    expect(readU64(results.lookup(u32le(2))!)).toBe(443n - 80n);
+    const s = obj.maps.get("shapes")!.lookup(u32le(0))!;
+    expect(s[0]).toBe(5); // Color.Blue | Color.Red
+    expect([readU32(s, 4), readU32(s, 8), readU32(s, 16), readU32(s, 20)]).toEqual([77, 7, 77, 99]);
+  });
+
   it("tracing programs pass the verifier", () => {
     using obj = loadObject(build("tracing.bpf.ts"));
     for (const name of ["on_openat", "on_exec_raw", "on_getpid_kprobe"]) {

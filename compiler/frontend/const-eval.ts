@@ -13,7 +13,20 @@ export function constEval(e: ts.Expression, checker: ts.TypeChecker, depth = 0):
   if (e.kind === ts.SyntaxKind.FalseKeyword) return 0n;
   if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) {
     const v = checker.getConstantValue(e);
-    return typeof v === "number" && Number.isInteger(v) ? BigInt(v) : undefined;
+    if (typeof v === "number" && Number.isInteger(v)) return BigInt(v);
+    // Members of (non-const) enums: tsc only inlines const enums, so ask the member's declaration.
+    const member = checker.getSymbolAtLocation(ts.isPropertyAccessExpression(e) ? e.name : e)?.valueDeclaration;
+    if (member && ts.isEnumMember(member)) {
+      const mv = checker.getConstantValue(member);
+      return typeof mv === "number" && Number.isInteger(mv) ? BigInt(mv) : undefined;
+    }
+    // A field of a module-level constant object: `const PORT = { HTTP: 80 } as const; PORT.HTTP`.
+    if (ts.isPropertyAccessExpression(e)) {
+      const obj = constObject(e.expression, checker);
+      const prop = obj?.properties.find((p) => ts.isPropertyAssignment(p) && p.name.getText() === e.name.text);
+      if (prop && ts.isPropertyAssignment(prop)) return rec(prop.initializer);
+    }
+    return undefined;
   }
   if (ts.isIdentifier(e)) {
     let sym = checker.getSymbolAtLocation(e);
@@ -60,4 +73,17 @@ export function constEval(e: ts.Expression, checker: ts.TypeChecker, depth = 0):
     }
   }
   return undefined;
+}
+
+/** The object literal a module-level `const X = { ... }` (optionally `as const`) names. */
+function constObject(e: ts.Expression, checker: ts.TypeChecker): ts.ObjectLiteralExpression | undefined {
+  if (!ts.isIdentifier(e)) return undefined;
+  let sym = checker.getSymbolAtLocation(e);
+  if (sym && sym.flags & ts.SymbolFlags.Alias) sym = checker.getAliasedSymbol(sym);
+  const d = sym?.valueDeclaration;
+  if (!d || !ts.isVariableDeclaration(d) || !d.initializer || !(ts.getCombinedNodeFlags(d) & ts.NodeFlags.Const)) return undefined;
+  if (!ts.isSourceFile(d.parent.parent.parent)) return undefined;
+  let init = d.initializer;
+  if (ts.isAsExpression(init)) init = init.expression;
+  return ts.isObjectLiteralExpression(init) ? init : undefined;
 }

@@ -48,6 +48,13 @@ export function lowerCall(x: ExprLowerer, e: ts.CallExpression): Val {
     x.b.emit({ op: "bswap", dst, a: v.v, bits: bo.bits });
     return { k: "int", v: dst, t: bo.t };
   }
+  if (name === "offsetof") {
+    const t = typeArg(x, e);
+    const arg = e.arguments[0];
+    const f = t.kind === "struct" && arg && ts.isStringLiteral(arg) ? t.fields.find((y) => y.name === arg.text) : undefined;
+    if (!f) x.r.fail("TSBPF2015", e);
+    return { k: "int", v: { imm: BigInt(f.offset) }, t: INT_TYPES.u32 };
+  }
   if (name === "sizeof") {
     const t = typeArg(x, e);
     return { k: "int", v: { imm: BigInt(sizeOf(t)) }, t: INT_TYPES.u32 };

@@ -267,8 +267,8 @@ export class ExprLowerer {
   }
 
   private property(e: ts.PropertyAccessExpression): Val {
-    const enumVal = this.checker.getConstantValue(e);
-    if (typeof enumVal === "number") return this.constant(BigInt(enumVal), e);
+    const folded = constEval(e, this.checker);
+    if (folded !== undefined) return this.constant(folded, e);
     const obj = this.lower(e.expression);
     const name = e.name.text;
     if (obj.k === "ctx") return this.ctxField(name, e);
@@ -496,6 +496,14 @@ export class ExprLowerer {
         this.b.writeVar(sym, v.v);
         return v;
       }
+      if (l.kind === "stack") {
+        // Assigning a struct local copies into its stack slot.
+        const src = compute(undefined as unknown as IntVal);
+        if (src.k !== "ref" || sizeOf(src.t) !== sizeOf(l.t)) this.r.fail("TSBPF2018", node);
+        const dst = this.readLocal(sym, l) as RefVal;
+        this.copy(dst, src, sizeOf(l.t));
+        return dst;
+      }
       if (l.kind === "ptr" && l.mutable) {
         const v = compute(undefined as unknown as IntVal);
         if (v.k !== "nullable" && v.k !== "ref") this.r.fail("TSBPF2014", node);
@@ -527,6 +535,13 @@ export class ExprLowerer {
       if (!ref || ref.t.kind !== "struct") this.r.fail("TSBPF2015", target);
       if (ref.region === "rodata" || ref.region === "ctx") this.r.fail("TSBPF2010", target, target.getText());
       const f = ref.t.fields.find((x) => x.name === target.name.text);
+      if (f && f.type.kind !== "int") {
+        // Whole struct or array fields are copied, as C's struct assignment does.
+        const src = compute(undefined as unknown as IntVal);
+        if (src.k !== "ref" || sizeOf(src.t) !== sizeOf(f.type)) this.r.fail("TSBPF2018", node);
+        this.copy({ ...ref, off: ref.off + f.offset, t: f.type }, src, sizeOf(f.type));
+        return src;
+      }
       if (!f || f.type.kind !== "int") this.r.fail("TSBPF2010", target, target.getText());
       const fref: RefVal = { ...ref, off: ref.off + f.offset, t: f.type };
       const old = () => this.load(fref, f.type as CInt);

@@ -42,7 +42,6 @@ const UNSUPPORTED_NODES: Partial<Record<ts.SyntaxKind, [DiagnosticCode, string?]
   [K.ObjectBindingPattern]: ["TSBPF1029"],
   [K.ArrayBindingPattern]: ["TSBPF1029"],
   [K.NonNullExpression]: ["TSBPF1036"],
-  [K.AsExpression]: ["TSBPF1037"],
   [K.TypeAssertionExpression]: ["TSBPF1037"],
   [K.AnyKeyword]: ["TSBPF1011", "any"],
   [K.UnknownKeyword]: ["TSBPF1011", "unknown"],
@@ -124,6 +123,13 @@ function walk(node: ts.Node, r: Reporter): void {
       if (b) r.report(b[0], (node as ts.BinaryExpression).operatorToken, ...(b[1] ? [b[1]] : []));
       break;
     }
+    case K.AsExpression:
+      // `as const` on a module-level object of constants is fine: it only narrows types.
+      if (!isAsConstObject(node as ts.AsExpression)) {
+        r.report("TSBPF1037", node);
+        return;
+      }
+      break;
     case K.PropertyAccessExpression:
     case K.CallExpression:
       if ((node as ts.PropertyAccessExpression | ts.CallExpression).questionDotToken) {
@@ -177,6 +183,8 @@ function isStatementInBody(node: ts.Node): boolean {
 function isAllowedString(s: ts.StringLiteral): boolean {
   const p = s.parent;
   if (ts.isImportDeclaration(p) || ts.isExportDeclaration(p) || ts.isLiteralTypeNode(p)) return true;
+  // offsetof<T>("field")
+  if (ts.isCallExpression(p) && ts.isIdentifier(p.expression) && p.expression.text === "offsetof") return true;
   // Attach points of program wrappers: tracepoint("syscalls", "sys_enter_execve", ...)
   if (ts.isCallExpression(p) && p.arguments.includes(s) && isModuleConstInitializer(p)) return true;
   // export const LICENSE = "GPL"
@@ -192,4 +200,8 @@ function isProgramCallback(f: ts.ArrowFunction): boolean {
 function isModuleConstInitializer(e: ts.Node): boolean {
   const d = e.parent;
   return ts.isVariableDeclaration(d) && d.initializer === e && d.parent.parent.parent?.kind === K.SourceFile;
+}
+
+function isAsConstObject(e: ts.AsExpression): boolean {
+  return ts.isConstTypeReference(e.type) && ts.isObjectLiteralExpression(e.expression) && isModuleConstInitializer(e);
 }
