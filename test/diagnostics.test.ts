@@ -17,7 +17,7 @@ const ROOT = path.resolve(import.meta.dirname, "..");
 const FILE = path.join(ROOT, "test", "case.bpf.ts");
 
 const IMPORTS =
-  `import { xdp, socketFilter, kprobe, fentry, atomicAdd, zero, loop, XdpAction, HashMap, ArrayMap, PerCpuArray, ktimeGetNs, htons,\n` +
+  `import { xdp, socketFilter, kprobe, fentry, tracepoint, atomicAdd, zero, loop, XdpAction, HashMap, ArrayMap, PerCpuArray, ktimeGetNs, htons,\n` +
   `  type u8, type u16, type u32, type u64, type EthHdr, type Ipv4Hdr, type XdpContext, type FixedArray } from "tsbpf/bpf";\n`;
 const LICENSE = `export const LICENSE = "GPL";\n`;
 
@@ -157,7 +157,7 @@ const CASES: Case[] = [
   { code: "TSBPF2007", what: "program not exported", span: "prog", src: mod(`const prog = xdp(() => XdpAction.PASS); // error TSBPF2007`) },
   { code: "TSBPF2008", what: "context member that is not a field", span: "ctx.header", src: xdpBody(`  const h = ctx.header; // error TSBPF2008`) },
   { code: "TSBPF2009", what: "map value of type number", span: "number", src: mod(`const m = new HashMap<u32, number>(16); // error TSBPF2009`) },
-  { code: "TSBPF2010", what: "assignment to an array field", span: "eth.h_dest", src: withEth(`  eth.h_dest = eth.h_source; // error TSBPF2010`) },
+  { code: "TSBPF2010", what: "write to a tracepoint record", span: "ctx.id", src: mod(`interface Rec { pad: u64; id: u64 }\nexport const tp = tracepoint<Rec>("syscalls", "sys_enter_getpid", (ctx) => {\n  ctx.id = 1; // error TSBPF2010\n  return 0;\n});`) },
   { code: "TSBPF2013", what: "case label not constant", span: "k", src: xdpBody(`  const k = ctx.len;\n  switch (ctx.len) { case k: return XdpAction.DROP; } // error TSBPF2013`) },
   { code: "TSBPF2014", what: "array reference used as a number", span: "eth.h_dest", src: withEth(`  const x = ctx.len > 1 ? eth.h_dest : eth.h_source; // error TSBPF2014`) },
   { code: "TSBPF2015", what: "property of a fixed array", span: "eth.h_dest.length", src: withEth(`  const n = eth.h_dest.length; // error TSBPF2015`) },
