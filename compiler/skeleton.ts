@@ -9,6 +9,10 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, relative, resolve } from "node:path";
 import type { CStruct, CType } from "./ctypes.js";
 import { formatDiagnostic } from "./format-diagnostic.js";
+import { scanModule } from "./frontend/module-scan.js";
+import { Bail, Reporter } from "./frontend/reporter.js";
+import { createProgram, ts } from "./frontend/ts-adapter.js";
+import { TypeMapper } from "./frontend/types.js";
 import { describeModule, type ModuleDescription } from "./module-info.js";
 
 export interface SkeletonOptions {
@@ -26,6 +30,15 @@ const RESERVED = new Set(["rt", "fileURLToPath", "load", "spec", "defaultObjectP
 const ident = (s: string) => /^[A-Za-z_$][\w$]*$/.test(s);
 const prop = (s: string) => (ident(s) ? s : JSON.stringify(s));
 
+/** A module-level global as the front end describes it (compiler/object/model.ts GlobalVar). */
+export interface SkeletonGlobal {
+  name: string;
+  section: ".rodata" | ".data" | ".bss";
+  type: CType;
+  /** Initial bytes; absent means zeros. */
+  init?: Uint8Array;
+}
+
 /** "xdp-counter.bpf.ts" -> "XdpCounter". */
 export function skeletonPrefix(fileName: string): string {
   const base = basename(fileName).replace(/(\.bpf)?\.ts$/, "");
@@ -35,7 +48,11 @@ export function skeletonPrefix(fileName: string): string {
 }
 
 /** The skeleton module text for an already described module. */
-export function generateSkeleton(mod: ModuleDescription, prefix: string, opts: SkeletonOptions = {}): string {
+export function generateSkeleton(
+  mod: ModuleDescription & { globals?: readonly SkeletonGlobal[] },
+  prefix: string,
+  opts: SkeletonOptions = {},
+): string {
   const runtime = opts.runtimeImport ?? "tsbpf/runtime";
   const objectPath = opts.objectPath ?? `./${opts.sourceName ? opts.sourceName.replace(/(\.bpf)?\.ts$/, "") : prefix}.bpf.o`;
   const taken = new Set<string>([...RESERVED, `${prefix}Maps`, `${prefix}Programs`, `${prefix}Object`]);
@@ -81,6 +98,8 @@ export function generateSkeleton(mod: ModuleDescription, prefix: string, opts: S
   const progLines = mod.programs.map((p) => `  /** ${p.wrapper} program (section "${p.section}"). */\n  readonly ${prop(p.name)}: rt.BpfProgram;`);
   const sizeOf = (t: CType): number =>
     t.kind === "int" ? t.size : t.kind === "struct" ? t.size : t.kind === "ptr" ? 8 : sizeOf(t.elem) * t.len;
+  const globals = mod.globals ?? [];
+  const G = globals.length ? globalsParts(globals, prefix, taken, tsType) : null;
   const spec = {
     maps: Object.fromEntries(mod.maps.map((m) => [m.name, { type: m.type, keySize: sizeOf(m.key), valueSize: sizeOf(m.value) }])),
     programs: mod.programs.map((p) => p.name),
@@ -90,7 +109,7 @@ export function generateSkeleton(mod: ModuleDescription, prefix: string, opts: S
 import { fileURLToPath } from "node:url";
 import * as rt from ${JSON.stringify(runtime)};
 
-${decls.join("\n\n")}${decls.length ? "\n\n" : ""}export interface ${prefix}Maps {
+${decls.join("\n\n")}${decls.length ? "\n\n" : ""}${G ? G.decls : ""}export interface ${prefix}Maps {
 ${mapLines.join("\n")}
 }
 
@@ -102,7 +121,7 @@ export interface ${prefix}Object {
   /** The underlying object (untyped maps and programs, close()). */
   readonly object: rt.BpfObject;
   readonly maps: ${prefix}Maps;
-  readonly programs: ${prefix}Programs;
+  readonly programs: ${prefix}Programs;${G ? G.objectMember : ""}
   close(): void;
   [Symbol.dispose](): void;
 }
@@ -111,16 +130,16 @@ export interface ${prefix}Object {
 export const defaultObjectPath: string = fileURLToPath(new URL(${JSON.stringify(objectPath)}, import.meta.url));
 
 const spec: rt.SkeletonSpec = ${JSON.stringify(spec)};
-
+${G ? G.spec : ""}
 /** Load the object (a path or its bytes) into the kernel; throws if it does not match this skeleton. */
-export function load(src: string | Uint8Array = defaultObjectPath, opts?: rt.LoadOptions): ${prefix}Object {
+export function load(src: string | Uint8Array = defaultObjectPath, opts?: ${G ? `${prefix}LoadOptions` : "rt.LoadOptions"}): ${prefix}Object {
   const object = rt.loadObject(src, opts);
   try {
     const bound = rt.bindSkeleton(object, spec);
     return {
       object,
       maps: bound.maps as unknown as ${prefix}Maps,
-      programs: bound.programs as unknown as ${prefix}Programs,
+      programs: bound.programs as unknown as ${prefix}Programs,${G ? G.bind : ""}
       close: () => object.close(),
       [Symbol.dispose]: () => object.close(),
     };
@@ -132,11 +151,90 @@ export function load(src: string | Uint8Array = defaultObjectPath, opts?: rt.Loa
 `;
 }
 
+/** The generated pieces for a module's globals (only emitted when it has any). */
+function globalsParts(
+  globals: readonly SkeletonGlobal[],
+  prefix: string,
+  taken: Set<string>,
+  tsType: (t: CType) => string,
+): { decls: string; objectMember: string; spec: string; bind: string } {
+  const R = `${prefix}Rodata`;
+  const W = `${prefix}Globals`;
+  const O = `${prefix}LoadOptions`;
+  for (const n of [R, W, O, "globalsSpec"]) taken.add(n);
+  const cName = (t: CType): string =>
+    t.kind === "int" ? t.name : t.kind === "struct" ? `struct ${t.name || "(anonymous)"}` : t.kind === "ptr" ? "pointer" : `${cName(t.elem)}[${t.len}]`;
+  const initial = (g: SkeletonGlobal): string => {
+    if (g.type.kind !== "int") return "";
+    let x = 0n;
+    for (let i = g.type.size - 1; i >= 0; i--) x = (x << 8n) | BigInt(g.init?.[i] ?? 0);
+    if (g.type.signed) x = BigInt.asIntN(g.type.size * 8, x);
+    return g.type.name === "bool" ? String(x !== 0n) : String(x);
+  };
+  const member = (g: SkeletonGlobal, note: (init: string) => string): string => {
+    const init = initial(g);
+    return `  /** ${cName(g.type)} (${g.section})${init ? note(init) : ""}. */
+  ${prop(g.name)}: ${tsType(g.type)};`;
+  };
+  const ro = globals.filter((g) => g.section === ".rodata");
+  const rw = globals.filter((g) => g.section !== ".rodata");
+  const body = (lines: string[]) => (lines.length ? `{\n${lines.join("\n")}\n}` : "{}");
+  const decls =
+    `/** .rodata variables (typed module-level \`const\`): set before load with \`load(src, { rodata })\`, read with \`globals.rodata()\`. */\n` +
+    `export type ${R} = ${body(ro.map((g) => member(g, (v) => `; ${v} unless set at load`)))};\n\n` +
+    `/** .data/.bss variables (module-level \`let\`): \`globals.get()\`/\`set()\` after load; initial values with \`load(src, { data })\`. */\n` +
+    `export type ${W} = ${body(rw.map((g) => member(g, (v) => `; initially ${v}`)))};\n\n` +
+    `export interface ${O} extends rt.LoadOptions {\n` +
+    `  /** Values of .rodata variables, fixed at load (the verifier sees them as constants). */\n` +
+    `  rodata?: ${ro.length ? `Partial<${R}>` : "Record<string, never>"};\n` +
+    `  /** Initial values of .data/.bss variables. */\n` +
+    `  data?: ${rw.length ? `Partial<${W}>` : "Record<string, never>"};\n` +
+    `}\n\n`;
+  const sizeOf = (t: CType): number => (t.kind === "int" || t.kind === "struct" ? t.size : t.kind === "ptr" ? 8 : sizeOf(t.elem) * t.len);
+  const spec = Object.fromEntries(globals.map((g) => [g.name, [g.section.slice(1), sizeOf(g.type)]]));
+  return {
+    decls,
+    objectMember: `\n  /** Global variables: \`get\`/\`set\` for .data/.bss, \`rodata\` for .rodata. */\n  readonly globals: rt.Globals<${W}, ${R}>;`,
+    spec: `const globalsSpec: rt.GlobalsSpec = ${JSON.stringify(spec)};\n`,
+    bind: `\n      globals: rt.bindGlobals<${W}, ${R}>(object, globalsSpec),`,
+  };
+}
+
+/**
+ * The module-level globals of a source that describeModule() accepted. Sources without a
+ * candidate declaration (module-level \`let\`, or a typed \`const\` that is not a map or
+ * program) skip the second type-checker pass.
+ */
+export function moduleGlobals(fileName: string, text: string): SkeletonGlobal[] {
+  const sf0 = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, false);
+  const candidate = sf0.statements.some(
+    (st) =>
+      ts.isVariableStatement(st) &&
+      !st.modifiers?.some((m) => m.kind === ts.SyntaxKind.DeclareKeyword) &&
+      (!(st.declarationList.flags & ts.NodeFlags.Const) || st.declarationList.declarations.some((d) => d.type !== undefined)),
+  );
+  if (!candidate) return [];
+  const program = createProgram(fileName, text);
+  const base = fileName.split(/[\\/]/).pop()!;
+  const sf = program.getSourceFiles().find((f) => !f.isDeclarationFile && f.fileName.endsWith(base));
+  if (!sf) return [];
+  const checker = program.getTypeChecker();
+  try {
+    const info = scanModule(sf, checker, new TypeMapper(checker), new Reporter(sf));
+    return [...info.globals.values()];
+  } catch (e) {
+    if (e instanceof Bail) return [];
+    throw e;
+  }
+}
+
 /** Describe the source file and generate its skeleton; null (with diagnostics) when the source has errors. */
 export function skeletonFor(fileName: string, text: string, opts: SkeletonOptions = {}): { text: string | null; mod: ModuleDescription } {
   const mod = describeModule(fileName, text);
   if (!mod.ok) return { text: null, mod };
-  return { text: generateSkeleton(mod, skeletonPrefix(fileName), { sourceName: basename(fileName), ...opts }), mod };
+  // describeModule() may grow a `globals` list; until then scan them here.
+  const globals = (mod as { globals?: readonly SkeletonGlobal[] }).globals ?? moduleGlobals(fileName, text);
+  return { text: generateSkeleton({ ...mod, globals }, skeletonPrefix(fileName), { sourceName: basename(fileName), ...opts }), mod };
 }
 
 const GEN_USAGE = "usage: tsbpf gen <file.bpf.ts> [-o out.skel.ts] [--object <file.bpf.o>] [--runtime <module>]";

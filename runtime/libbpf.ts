@@ -74,6 +74,9 @@ export interface LibbpfApi {
   bpf_map_lookup_batch(fd: number, inBatch: MemArg, outBatch: MemArg, keys: MemArg, values: MemArg, count: MemArg, opts: MemArg): number;
   bpf_map_update_batch(fd: number, keys: MemArg, values: MemArg, count: MemArg, opts: MemArg): number;
   bpf_map_delete_batch(fd: number, keys: MemArg, count: MemArg, opts: MemArg): number;
+  // global variables (runtime/globals.ts)
+  bpf_map__initial_value(map: Ptr, size: MemArg): MaybePtr;
+  bpf_map__set_initial_value(map: Ptr, data: MemArg, size: number): number;
 }
 
 interface LibcApi {
@@ -146,6 +149,8 @@ const LIBBPF_SIGNATURES: Record<keyof LibbpfApi, string> = {
     "int bpf_map_lookup_batch(int fd, void *in_batch, void *out_batch, void *keys, void *values, void *count, const void *opts)",
   bpf_map_update_batch: "int bpf_map_update_batch(int fd, const void *keys, const void *values, void *count, const void *opts)",
   bpf_map_delete_batch: "int bpf_map_delete_batch(int fd, const void *keys, void *count, const void *opts)",
+  bpf_map__initial_value: "void *bpf_map__initial_value(void *map, void *psize)",
+  bpf_map__set_initial_value: "int bpf_map__set_initial_value(void *map, const void *data, size_t size)",
 };
 
 /** Byte layouts checked against libbpf 1.1's headers (x86-64 / LP64). */

@@ -6,6 +6,7 @@
 import { BpfMap } from "./map.js";
 import { BpfProgram } from "./program.js";
 import { buildTypedMaps, type TypedMaps } from "./typed-map.js";
+import { applyInitialValues, openGlobals, type Globals } from "./globals.js";
 import {
   addressOf,
   errnoFrom,
@@ -27,6 +28,10 @@ export interface LoadOptions {
   logLevel?: number;
   /** Bytes reserved per program for the verifier log; default 16 MiB (only touched on failure/logLevel). */
   logSize?: number;
+  /** Values for `.rodata` variables (`const X: u32 = ...`), written before load; the verifier sees them as constants. */
+  rodata?: Readonly<Record<string, unknown>>;
+  /** Initial values for `.data`/`.bss` variables (module-level `let`), written before load. */
+  data?: Readonly<Record<string, unknown>>;
 }
 
 /** The kernel verifier refused a program; `log` is its full verifier log. */
@@ -93,6 +98,13 @@ export class BpfObject {
   get typed(): TypedMaps {
     this.#typed ??= buildTypedMaps(this, this.#ptr);
     return this.#typed;
+  }
+
+  #globals: Globals | null = null;
+  /** Global variables by name: `get`/`set` for .data/.bss, `rodata` for .rodata (runtime/globals.ts). */
+  get globals(): Globals {
+    this.#globals ??= openGlobals(libbpf(), this, this.#ptr);
+    return this.#globals;
   }
 
   /** Unload everything and close all fds; safe to call twice. */
@@ -178,6 +190,8 @@ export function loadObject(src: string | Uint8Array, opts: LoadOptions = {}): Bp
         api.bpf_program__set_log_buf(prog, log.ptr, logSize);
         if (logLevel > 0) api.bpf_program__set_log_level(prog, logLevel);
       }
+
+      applyInitialValues(api, obj, opts);
 
       const rc = api.bpf_object__load(obj);
       if (rc < 0) {
