@@ -7,9 +7,11 @@
 //              When colouring fails, the chosen registers are spilled: each gets an 8-byte slot
 //              (a FrameRef of kind "spill"; STX DW after each definition, LDX DW before each use, in
 //              fresh short-lived registers that are never spilled again) and allocation restarts.
-//              Moves are coalesced by biased colouring (a register prefers the colour of the
-//              registers it is copied to/from); `rewriteRegisters` then deletes copies that became
-//              `mov rX, rX`.
+//              Moves are coalesced conservatively before colouring (Briggs' test between virtual
+//              registers, George's test into the fixed r0..r5), then by biased colouring (a register
+//              prefers the colour of the registers it is copied to/from, and otherwise avoids the
+//              fixed registers its uncoloured neighbours are copied to/from, e.g. r0 for a call
+//              result); `rewriteRegisters` then deletes copies that became `mov rX, rX`.
 // Invalidates: liveness (spill code is inserted into the MFunc).
 
 import type { Liveness } from "./liveness.js";
@@ -117,12 +119,106 @@ function buildGraph(mf: MFunc, live: Liveness): Graph {
   return { adj, moves, weight, vregs };
 }
 
+/**
+ * Conservative coalescing: merge the two sides of a copy into one node when they do not interfere
+ * and the merge cannot make the graph harder to colour. Two virtual registers merge under Briggs'
+ * test (the merged node has fewer than K neighbours of significant degree); a virtual register
+ * merges into a physical one (a fixed argument/result register) under George's test (each of its
+ * neighbours already interferes with that register or has insignificant degree). Returns the
+ * representative of every node; `adj`, `moves` and `weight` are rewritten over representatives.
+ */
+function coalesce(g: Graph, noSpill: Set<number>): Map<number, number> {
+  const rep = new Map<number, number>();
+  const find = (r: number): number => {
+    let x = r;
+    while (rep.has(x)) x = rep.get(x)!;
+    return x;
+  };
+  const adjOf = (r: number): Set<number> => g.adj.get(r) ?? new Set();
+  const significant = (n: number): boolean => !isVirtual(n) || adjOf(n).size >= NUM_REGS;
+  const pairs: [number, number][] = [];
+  for (const [d, ss] of g.moves) for (const s of ss) if (d < s) pairs.push([d, s]);
+  // Fixed-register copies first (they remove a move and pin a value where it is needed), then the
+  // rest in register order for determinism.
+  pairs.sort((x, y) => Number(isVirtual(x[0]) && isVirtual(x[1])) - Number(isVirtual(y[0]) && isVirtual(y[1])) || x[0] - y[0] || x[1] - y[1]);
+  const merge = (into: number, from: number): void => {
+    rep.set(from, into);
+    const into_ = adjOf(into);
+    for (const n of adjOf(from)) {
+      const na = adjOf(n);
+      na.delete(from);
+      if (!isVirtual(n) && !isVirtual(into)) continue; // physical pairs need no edge
+      na.add(into);
+      into_.add(n);
+    }
+    g.adj.set(into, into_);
+    g.adj.delete(from);
+    g.weight.set(into, (g.weight.get(into) ?? 0) + (g.weight.get(from) ?? 0));
+  };
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const [x, y] of pairs) {
+      let a = find(x);
+      let b = find(y);
+      if (a === b || adjOf(a).has(b)) continue;
+      if (!isVirtual(a) && !isVirtual(b)) continue;
+      if (!isVirtual(b)) [a, b] = [b, a];
+      if (!isVirtual(a)) {
+        // George: b's neighbours all interfere with a already, or are easy to colour.
+        const pa = adjOf(a);
+        let ok = true;
+        for (const t of adjOf(b)) {
+          if (isVirtual(t) && adjOf(t).size >= NUM_REGS && !pa.has(t)) {
+            ok = false;
+            break;
+          }
+        }
+        if (!ok) continue;
+        merge(a, b);
+      } else {
+        // Spill temps must stay tiny: never merge one with a value that may be spilled.
+        if (noSpill.has(a) !== noSpill.has(b)) continue;
+        // Briggs: fewer than K significant neighbours after merging.
+        let k = 0;
+        for (const n of new Set([...adjOf(a), ...adjOf(b)])) if (significant(n)) k++;
+        if (k >= NUM_REGS) continue;
+        merge(a, b);
+      }
+      changed = true;
+    }
+  }
+  // Moves over representatives, for biased colouring of what could not be merged.
+  const moves = new Map<number, Set<number>>();
+  for (const [x, y] of pairs) {
+    const a = find(x);
+    const b = find(y);
+    if (a === b) continue;
+    if (!moves.has(a)) moves.set(a, new Set());
+    if (!moves.has(b)) moves.set(b, new Set());
+    moves.get(a)!.add(b);
+    moves.get(b)!.add(a);
+  }
+  g.moves = moves;
+  const out = new Map<number, number>();
+  for (const v of g.vregs) out.set(v, find(v));
+  return out;
+}
+
 function colour(g: Graph, noSpill: Set<number>): { assign: Map<number, number>; spilled: number[] } {
+  const repOf = coalesce(g, noSpill);
+  const nodes = [...new Set(g.vregs.map((v) => repOf.get(v)!))].filter(isVirtual);
+  const members = new Map<number, number[]>();
+  for (const v of g.vregs) {
+    const r = repOf.get(v)!;
+    if (!members.has(r)) members.set(r, []);
+    members.get(r)!.push(v);
+  }
+
   // Simplify: remove registers of degree < K; when none is left, remove the cheapest spill
   // candidate optimistically (it may still find a colour in select).
-  const remaining = new Set(g.vregs);
+  const remaining = new Set(nodes);
   const degree = new Map<number, number>();
-  for (const v of g.vregs) degree.set(v, g.adj.get(v)!.size);
+  for (const v of nodes) degree.set(v, g.adj.get(v)!.size);
   const stack: number[] = [];
   const remove = (v: number): void => {
     remaining.delete(v);
@@ -151,9 +247,11 @@ function colour(g: Graph, noSpill: Set<number>): { assign: Map<number, number>; 
   }
 
   // Select: pop and give each register a colour no neighbour has, preferring move partners'.
-  const assign = new Map<number, number>();
-  const spilled: number[] = [];
-  const colourOf = (r: number): number | undefined => (isVirtual(r) ? assign.get(r) : r);
+  // Without a partner's colour to take, avoid the fixed registers that uncoloured neighbours are
+  // copied to/from (e.g. leave r0 to the call result a neighbour is copied out of).
+  const colours = new Map<number, number>();
+  const spilledNodes: number[] = [];
+  const colourOf = (r: number): number | undefined => (isVirtual(r) ? colours.get(r) : r);
   while (stack.length > 0) {
     const v = stack.pop()!;
     const taken = new Set<number>();
@@ -170,19 +268,35 @@ function colour(g: Graph, noSpill: Set<number>): { assign: Map<number, number>; 
       }
     }
     if (chosen === undefined) {
-      for (let c = 0; c < NUM_REGS; c++) {
-        if (!taken.has(c)) {
-          chosen = c;
-          break;
+      const wanted = new Set<number>();
+      for (const n of g.adj.get(v)!) {
+        if (colourOf(n) !== undefined) continue;
+        for (const p of g.moves.get(n) ?? []) {
+          const c = colourOf(p);
+          if (c !== undefined) wanted.add(c);
         }
+      }
+      for (const avoid of [true, false]) {
+        for (let c = 0; c < NUM_REGS && chosen === undefined; c++) {
+          if (!taken.has(c) && !(avoid && wanted.has(c))) chosen = c;
+        }
+        if (chosen !== undefined) break;
       }
     }
     if (chosen === undefined) {
       if (noSpill.has(v)) throw new Error(`internal: no register for spill temp v${v}`);
-      spilled.push(v);
+      spilledNodes.push(v);
     } else {
-      assign.set(v, chosen);
+      colours.set(v, chosen);
     }
+  }
+  const assign = new Map<number, number>();
+  const spilled: number[] = [];
+  for (const v of g.vregs) {
+    const r = repOf.get(v)!;
+    if (!isVirtual(r)) assign.set(v, r);
+    else if (colours.has(r)) assign.set(v, colours.get(r)!);
+    else spilled.push(v);
   }
   return { assign, spilled };
 }
