@@ -3,7 +3,8 @@
 // Needs:       an MFunc whose stack references are FrameRefs: IR slots (`stackaddr`) and the
 //              allocator's 8-byte spill slots.
 // Produces:    final negative r10 offsets patched into every referencing instruction (`off` or
-//              `imm`), and the frame size. IR slots are placed first, largest alignment first, each
+//              `imm`; plus the reference's byte offset into the slot for r10-relative accesses),
+//              and the frame size. IR slots are placed first, largest alignment first, each
 //              at an offset that is a multiple of its alignment (so r10-relative accesses stay
 //              aligned); spill slots follow, 8 bytes each, 8-aligned, so pointer spills are STX DW
 //              at 8-aligned slots. Throws `stack frame too large ...` past 512 bytes.
@@ -53,7 +54,7 @@ export function layoutFrame(mf: MFunc): FrameLayout {
       if (ref.kind === "slot") offset = slotOffset.get(ref.slot);
       else offset = spillOffset[ref.index];
       if (offset === undefined) throw new Error(`internal: unknown ${ref.kind} ${ref.kind === "slot" ? ref.slot : ref.index}`);
-      m.insn[ref.field] = -offset;
+      m.insn[ref.field] = -offset + (ref.kind === "slot" ? (ref.add ?? 0) : 0);
     }
   }
   return { slotOffset, spillOffset, size };

@@ -11,6 +11,9 @@
 //              `globaladdr` is ld_imm64 with a "map" relocation (the variable's symbol), `funcaddr`
 //              ld_imm64 src=4 with a "func" relocation. ALU ops are two-address (`mov d, a; op d, b`); the
 //              allocator coalesces the move when it can. Stack offsets are left as FrameRefs.
+//              Loads/stores/atomics on a `stackaddr` value address the slot from r10 directly; the
+//              address is materialised (`mov d, r10; add d, -off`) only where a use needs the
+//              pointer. An i64 `bin` whose every use truncates it is computed with ALU32.
 // Invalidates: nothing (the IR is only read).
 
 import {
@@ -22,12 +25,14 @@ import {
   type SourceLoc,
   type Terminator,
   type Ty,
+  instUses,
   isImm,
+  termUses,
 } from "../ir/ir.js";
 import { atomic, atomicCmpxchg, atomicXchg, callPseudo, ldFunc } from "../isa/build.js";
 import { ALU, JMP } from "../isa/opcodes.js";
 import * as E from "./emit-helpers.js";
-import { CALL_CLOBBERS, FP, type MBlock, type MFunc, type MInst, VBASE, newVreg } from "./mir.js";
+import { CALL_CLOBBERS, FP, type FrameRef, type MBlock, type MFunc, type MInst, VBASE, newVreg } from "./mir.js";
 
 const BIN_OPS: Record<BinOp, { op: number; signed?: boolean }> = {
   add: { op: ALU.ADD }, sub: { op: ALU.SUB }, mul: { op: ALU.MUL },
@@ -57,6 +62,7 @@ export function select(f: Func, opts: IselOptions): MFunc {
   };
   const ctxParam = opts.isProgram ? f.params[0]?.id : undefined;
   if (f.params.length > 5) throw new Error(`internal: ${f.name} has more than 5 parameters`);
+  const facts = analyse(f);
 
   for (const [bi, b] of f.blocks.entries()) {
     const out: MInst[] = [];
@@ -70,7 +76,7 @@ export function select(f: Func, opts: IselOptions): MFunc {
       }
       out.push(m);
     };
-    const cx = new Selector(mf, emit, ctxParam);
+    const cx = new Selector(mf, emit, ctxParam, facts);
     if (bi === 0) {
       f.params.forEach((p, k) => emit(copy(vreg(p.id), k + 1)));
     }
@@ -100,11 +106,73 @@ const def = (insn: ReturnType<typeof E.mk>, defs: number[], uses: number[]): MIn
   uses: uses.filter((r) => r !== FP),
 });
 
+/** What isel needs to know about values before selecting: how they are used. */
+interface Facts {
+  /**
+   * i64 `bin` results only ever truncated to 32 bits or less: computed with ALU32 instead (the low
+   * 32 bits of add/sub/mul/and/or/xor, and of shl by a constant below 32, depend only on the low 32
+   * bits of the operands), so the truncation is a plain copy. `sub` of two packet pointers this way
+   * is `w6 -= w7`, as clang emits it.
+   */
+  narrow: Set<number>;
+  /**
+   * `stackaddr` results by value id -> slot. Loads, stores and atomics based on one address the
+   * slot from r10 directly (`*(u32 *)(r10 - 8) = r1`); the address itself is only materialised
+   * when something else uses it (a helper argument, a stored pointer, a phi).
+   */
+  stackAddrs: Map<number, number>;
+  /** Stack addresses some use needs in a register. */
+  stackAddrNeeded: Set<number>;
+}
+
+const NARROWABLE: ReadonlySet<BinOp> = new Set(["add", "sub", "mul", "and", "or", "xor", "shl"]);
+
+function analyse(f: Func): Facts {
+  const truncUses = new Map<number, number>();
+  const allUses = new Map<number, number>();
+  const count = (m: Map<number, number>, o: Operand): void => {
+    if (!isImm(o)) m.set(o.id, (m.get(o.id) ?? 0) + 1);
+  };
+  for (const b of f.blocks) {
+    for (const p of b.phis) for (const inc of p.incoming) count(allUses, inc.value);
+    for (const i of b.insts) {
+      for (const o of instUses(i)) count(allUses, o);
+      if (i.op === "trunc") count(truncUses, i.a);
+    }
+    for (const o of termUses(b.term)) count(allUses, o);
+  }
+  const narrow = new Set<number>();
+  for (const b of f.blocks) {
+    for (const i of b.insts) {
+      if (i.op !== "bin" || i.dst.ty !== "i64" || !NARROWABLE.has(i.kind)) continue;
+      if (i.kind === "shl" && !(isImm(i.b) && BigInt.asUintN(64, i.b.imm) < 32n)) continue;
+      const n = allUses.get(i.dst.id) ?? 0;
+      if (n > 0 && truncUses.get(i.dst.id) === n) narrow.add(i.dst.id);
+    }
+  }
+  const stackAddrs = new Map<number, number>();
+  for (const b of f.blocks) for (const i of b.insts) if (i.op === "stackaddr") stackAddrs.set(i.dst.id, i.slot);
+  const stackAddrNeeded = new Set<number>();
+  const need = (o: Operand): void => {
+    if (!isImm(o) && stackAddrs.has(o.id)) stackAddrNeeded.add(o.id);
+  };
+  for (const b of f.blocks) {
+    for (const p of b.phis) for (const inc of p.incoming) need(inc.value);
+    for (const i of b.insts) {
+      const base = i.op === "load" || i.op === "store" || i.op === "atomic_add" || i.op === "atomic" ? i.base : undefined;
+      for (const o of instUses(i)) if (o !== base) need(o);
+    }
+    for (const o of termUses(b.term)) need(o);
+  }
+  return { narrow, stackAddrs, stackAddrNeeded };
+}
+
 class Selector {
   constructor(
     private mf: MFunc,
     private emit: (m: MInst) => void,
     private ctxParam: number | undefined,
+    private facts: Facts,
   ) {}
 
   /** Put a constant into register `d`, as an i32 (mov32) or a 64-bit value. */
@@ -135,6 +203,7 @@ class Selector {
       case "copy":
         return this.moveInto(vreg(i.dst.id), i.a, i.dst.ty);
       case "bin":
+        if (this.facts.narrow.has(i.dst.id)) return this.bin(i.kind, vreg(i.dst.id), "i32", i.a, i.b);
         return this.bin(i.kind, vreg(i.dst.id), i.dst.ty, i.a, i.b);
       case "neg": {
         const d = vreg(i.dst.id);
@@ -159,7 +228,9 @@ class Selector {
         const d = vreg(i.dst.id);
         if (isImm(i.a)) return this.constant(d, i.dst.ty, BigInt.asUintN(i.to, i.a.imm));
         const a = vreg(i.a.id);
-        this.emit(def(E.mov32(d, a), [d], [a]));
+        // A narrowed value is zero-extended already: the truncation to 32 bits is a copy.
+        if (this.facts.narrow.has(i.a.id)) this.emit(copy(d, a));
+        else this.emit(def(E.mov32(d, a), [d], [a]));
         if (i.to < 32) this.emit(def(E.aluK(false, ALU.AND, d, i.to === 8 ? 0xff : 0xffff), [d], [d]));
         return;
       }
@@ -175,6 +246,8 @@ class Selector {
       }
       case "load": {
         const d = vreg(i.dst.id);
+        const slot = this.facts.stackAddrs.get(i.base.id);
+        if (slot !== undefined) return this.emit({ ...def(E.ldx(i.width, d, FP, 0), [d], []), frame: slotRef(slot, i.offset) });
         const base = vreg(i.base.id);
         return this.emit(def(E.ldx(i.width, d, base, checkOff(i.offset)), [d], [base]));
       }
@@ -184,18 +257,22 @@ class Selector {
         return this.emit(def(E.ldx(4, d, ctx, checkOff(i.offset)), [d], [ctx]));
       }
       case "store": {
-        const base = vreg(i.base.id);
-        const off = checkOff(i.offset);
+        const slot = this.facts.stackAddrs.get(i.base.id);
+        const base = slot !== undefined ? FP : vreg(i.base.id);
+        const off = slot !== undefined ? 0 : checkOff(i.offset);
+        const frame = slot !== undefined ? { frame: slotRef(slot, i.offset) } : {};
         const v = i.value;
         // ST (immediate store) is rejected on ctx, and an 8-byte ST only sign-extends an s32.
         if (isImm(v) && i.base.id !== this.ctxParam && (i.width < 8 || E.fitsS32(v.imm))) {
           const imm = i.width < 8 ? Number(BigInt.asIntN(32, BigInt.asUintN(i.width * 8, v.imm))) : Number(BigInt.asIntN(64, v.imm));
-          return this.emit(def(E.st(i.width, base, off, imm), [], [base]));
+          return this.emit({ ...def(E.st(i.width, base, off, imm), [], [base]), ...frame });
         }
         const r = this.reg(v, i.width === 8 ? "i64" : "i32");
-        return this.emit(def(E.stx(i.width, base, r, off), [], [base, r]));
+        return this.emit({ ...def(E.stx(i.width, base, r, off), [], [base, r]), ...frame });
       }
       case "stackaddr": {
+        // Only materialised when a use needs the address itself (see Facts.stackAddrs).
+        if (!this.facts.stackAddrNeeded.has(i.dst.id)) return;
         const d = vreg(i.dst.id);
         this.emit(def(E.mov64(d, FP), [d], []));
         return this.emit({ ...def(E.aluK(true, ALU.ADD, d, 0), [d], [d]), frame: { kind: "slot", slot: i.slot, field: "imm" } });
@@ -213,8 +290,10 @@ class Selector {
         return;
       }
       case "atomic_add": {
-        const base = vreg(i.base.id);
+        const slot = this.facts.stackAddrs.get(i.base.id);
         const v = vreg(i.value.id);
+        if (slot !== undefined) return this.emit({ ...def(E.atomicAdd(i.width, FP, v, 0), [], [v]), frame: slotRef(slot, i.offset) });
+        const base = vreg(i.base.id);
         return this.emit(def(E.atomicAdd(i.width, base, v, checkOff(i.offset)), [], [base, v]));
       }
       case "callfn": {
@@ -241,15 +320,17 @@ class Selector {
   }
 
   private atomic(i: Extract<Inst, { op: "atomic" }>): void {
-    const base = vreg(i.base.id);
-    const off = checkOff(i.offset);
+    const slot = this.facts.stackAddrs.get(i.base.id);
+    const base = slot !== undefined ? FP : vreg(i.base.id);
+    const off = slot !== undefined ? 0 : checkOff(i.offset);
+    const frame = slot !== undefined ? { frame: slotRef(slot, i.offset) } : {};
     const ty: Ty = i.width === 4 ? "i32" : "i64";
     if (i.kind === "cmpxchg") {
       // r0 = expected; cmpxchg compares [base+off] with r0, stores src on a match; r0 = old value.
       if (i.expected === undefined) throw new Error("internal: cmpxchg without an expected value");
       const v = this.reg(i.value, ty);
       this.moveInto(0, i.expected, ty);
-      this.emit(def(atomicCmpxchg(i.width, base, v, off), [0], [base, v, 0]));
+      this.emit({ ...def(atomicCmpxchg(i.width, base, v, off), [0], [base, v, 0]), ...frame });
       if (i.dst) this.emit(copy(vreg(i.dst.id), 0));
       return;
     }
@@ -258,11 +339,11 @@ class Selector {
       const d = i.dst ? vreg(i.dst.id) : newVreg(this.mf);
       this.moveInto(d, i.value, ty);
       const insn = i.kind === "xchg" ? atomicXchg(i.width, base, d, off) : atomic(i.kind, i.width, base, d, off, true);
-      this.emit(def(insn, [d], [base, d]));
+      this.emit({ ...def(insn, [d], [base, d]), ...frame });
       return;
     }
     const v = this.reg(i.value, ty);
-    this.emit(def(atomic(i.kind, i.width, base, v, off, false), [], [base, v]));
+    this.emit({ ...def(atomic(i.kind, i.width, base, v, off, false), [], [base, v]), ...frame });
   }
 
   private bin(kind: BinOp, d: number, ty: Ty, a: Operand, b: Operand): void {
@@ -320,6 +401,11 @@ class Selector {
         return;
     }
   }
+}
+
+/** An r10-relative access `offset` bytes into stack slot `slot` (the frame fills in `off`). */
+function slotRef(slot: number, offset: number): FrameRef {
+  return { kind: "slot", slot, field: "off", add: offset };
 }
 
 function checkOff(off: number): number {

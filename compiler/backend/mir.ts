@@ -18,9 +18,12 @@ export const NUM_REGS = 10;
 export const CALL_CLOBBERS = [0, 1, 2, 3, 4, 5] as const;
 export const isVirtual = (r: number): boolean => r >= VBASE;
 
-/** A stack offset to fill in once the frame is laid out: `insn[field] = -(offset of the object)`. */
+/**
+ * A stack offset to fill in once the frame is laid out: `insn[field] = -(offset of the object) + add`
+ * (`add`, default 0: a byte offset into a slot accessed from r10 directly).
+ */
 export type FrameRef =
-  | { kind: "slot"; slot: number; field: "off" | "imm" }
+  | { kind: "slot"; slot: number; field: "off" | "imm"; add?: number }
   | { kind: "spill"; index: number; field: "off" | "imm" };
 
 export interface MInst {
