@@ -2,7 +2,8 @@
 //
 // Needs:       an MFunc in physical registers with final stack offsets (regalloc + frame).
 // Produces:    the final Insn[]: blocks ordered entry first, each followed where possible by the
-//              block it falls into; jumps through empty blocks threaded to their final target;
+//              block it falls into once all of that block's forward predecessors are placed (joins
+//              and shared returns come after the paths into them); jumps through empty blocks threaded to their final target;
 //              conditional jumps inverted when that turns the taken branch into the fall-through;
 //              `ja` only where control does not fall through; unreachable blocks dropped (the
 //              verifier rejects unreachable instructions). Jump offsets count 8-byte slots from the
@@ -132,36 +133,56 @@ function threadJumps(mf: MFunc, byId: Map<number, MBlock>): void {
   }
 }
 
-/** Entry first; then follow fall-through chains, else take the next reachable block in IR order. */
+/**
+ * Entry first; then follow fall-through chains, but only into blocks all of whose forward
+ * predecessors (in reverse postorder) are placed already, so join blocks and shared return blocks
+ * come after every path into them and those paths fall or branch forward to them (a block that
+ * waits for its other predecessors would otherwise be reached by a `ja` back). The fall-through
+ * successor is preferred, then the taken one (the branch is inverted); when neither is ready, the
+ * next block in reverse postorder.
+ */
 function chooseOrder(mf: MFunc, byId: Map<number, MBlock>): MBlock[] {
-  const reachable = new Set<number>();
-  const stack = [mf.blocks[0].id];
-  while (stack.length > 0) {
-    const id = stack.pop()!;
-    if (reachable.has(id)) continue;
-    reachable.add(id);
-    const b = byId.get(id)!;
+  const succs = (b: MBlock): number[] => {
     const last = b.insns[b.insns.length - 1];
-    if (last?.target !== undefined) stack.push(last.target);
-    if (b.fall !== undefined) stack.push(b.fall);
+    const out: number[] = [];
+    if (b.fall !== undefined) out.push(b.fall);
+    if (last?.target !== undefined && last.target !== b.fall) out.push(last.target);
+    return out;
+  };
+  // Reverse postorder of the reachable blocks (iterative DFS, fall-through explored first).
+  const post: number[] = [];
+  const seen = new Set<number>([mf.blocks[0].id]);
+  const stack: { id: number; next: number }[] = [{ id: mf.blocks[0].id, next: 0 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    const ss = succs(byId.get(top.id)!);
+    if (top.next < ss.length) {
+      const s = ss[top.next++];
+      if (!seen.has(s)) {
+        seen.add(s);
+        stack.push({ id: s, next: 0 });
+      }
+      continue;
+    }
+    post.push(top.id);
+    stack.pop();
+  }
+  const rpo = post.reverse();
+  const index = new Map(rpo.map((id, k) => [id, k]));
+  const forwardPreds = new Map<number, number[]>(rpo.map((id) => [id, []]));
+  for (const id of rpo) {
+    for (const s of succs(byId.get(id)!)) if (index.get(s)! > index.get(id)!) forwardPreds.get(s)!.push(id);
   }
   const placed = new Set<number>();
+  const ready = (id: number): boolean => !placed.has(id) && forwardPreds.get(id)!.every((p) => placed.has(p));
   const order: MBlock[] = [];
   let cur: MBlock | undefined = mf.blocks[0];
   while (cur) {
     placed.add(cur.id);
     order.push(cur);
-    const last = cur.insns[cur.insns.length - 1];
-    const candidates = [cur.fall, last?.target];
-    let next: MBlock | undefined;
-    for (const c of candidates) {
-      if (c !== undefined && !placed.has(c)) {
-        next = byId.get(c);
-        break;
-      }
-    }
-    next ??= mf.blocks.find((b) => reachable.has(b.id) && !placed.has(b.id));
-    cur = next;
+    let next: number | undefined = succs(cur).find(ready);
+    next ??= rpo.find((id) => !placed.has(id));
+    cur = next === undefined ? undefined : byId.get(next);
   }
   return order;
 }
