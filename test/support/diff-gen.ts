@@ -311,6 +311,8 @@ interface Local {
   name: string;
   ts: TsType;
   mutable: boolean;
+  /** The declared integer type, when the declaration has one. */
+  c: IntName | null;
 }
 interface Scope {
   locals: Local[];
@@ -373,40 +375,47 @@ class Resolver {
     return out;
   }
 
-  private lv(r: RRef, s: Scope, forWrite: boolean): { lv: Lv; ts: TsType } {
+  private lv(r: RRef, s: Scope, forWrite: boolean): { lv: Lv; ts: TsType; c: IntName | null } {
     const pf = () => {
-      const [f] = INPUT_FIELDS[r.f % INPUT_FIELDS.length]!;
-      return { lv: { k: "pfield" as const, f }, ts: pfieldTs(f) };
+      const [f, t] = INPUT_FIELDS[r.f % INPUT_FIELDS.length]!;
+      return { lv: { k: "pfield" as const, f }, ts: pfieldTs(f), c: t };
     };
     switch (r.kind) {
       case 0: {
         const ls = forWrite ? s.locals.filter((l) => l.mutable) : s.locals;
         if (ls.length === 0) return pf();
         const l = ls[r.idx % ls.length]!;
-        return { lv: { k: "local", name: l.name }, ts: l.ts };
+        return { lv: { k: "local", name: l.name }, ts: l.ts, c: l.c };
       }
       case 2: {
         if (s.structs.length === 0) return pf();
-        const [f] = S_FIELDS[r.f % S_FIELDS.length]!;
-        return { lv: { k: "sfield", s: s.structs[r.idx % s.structs.length]!, f }, ts: sfieldTs(f) };
+        const [f, t] = S_FIELDS[r.f % S_FIELDS.length]!;
+        return { lv: { k: "sfield", s: s.structs[r.idx % s.structs.length]!, f }, ts: sfieldTs(f), c: t };
       }
       case 3: {
         const n = s.hvs.length + s.cells.length;
         if (n === 0) return pf();
         const i = r.idx % n;
         if (i < s.hvs.length) {
-          const [f] = S_FIELDS[r.f % S_FIELDS.length]!;
-          return { lv: { k: "hfield", h: s.hvs[i]!, f }, ts: sfieldTs(f) };
+          const [f, t] = S_FIELDS[r.f % S_FIELDS.length]!;
+          return { lv: { k: "hfield", h: s.hvs[i]!, f }, ts: sfieldTs(f), c: t };
         }
-        return { lv: { k: "cell", r: s.cells[i - s.hvs.length]! }, ts: brand("u64") };
+        return { lv: { k: "cell", r: s.cells[i - s.hvs.length]! }, ts: brand("u64"), c: "u64" };
       }
       default:
         return pf();
     }
   }
 
-  /** Wraps `e` in a conversion when tsc would not accept it where `dst` is expected. */
-  private fit(e: { e: Expr; ts: TsType }, dst: TsType): Expr {
+  /**
+   * Wraps `e` in a conversion when tsc would not accept it where `dst` is expected, and when it is
+   * a constant expression stored into an integer target (`dstC`, or "unknown" for an untyped local)
+   * that it may not fit: that is TSBPF2011 (`const x: u8 = 300`); `u8(300)` is the legal spelling.
+   */
+  private fit(e: { e: Expr; ts: TsType }, dst: TsType, dstC?: IntName | null): Expr {
+    if (dstC !== undefined && isConstExpr(e.e) && !(e.e.k === "lit" && dstC !== null && fitsIn(dstC, e.e.v))) {
+      return { k: "conv", t: dstC ?? (dst.number || dst.brands.length === 0 ? "i64" : dst.brands[0]!), a: e.e };
+    }
     if (assignable(e.ts, dst)) return e.e;
     return { k: "conv", t: dst.brands[0]!, a: e.e };
   }
@@ -438,11 +447,13 @@ class Resolver {
         return { e: { k: "cond", c, a: a.e, b: b.e }, ts: union(a.ts, b.ts) };
       }
       case "assign": {
-        const { lv, ts } = this.lv(r.lv, s, true);
+        const { lv, ts, c } = this.lv(r.lv, s, true);
         const e = this.expr(r.e, s);
         const op = this.compound(lv, r.op, e.e);
-        const rhs = op === "=" ? this.fit(e, ts) : e.e;
-        return { e: { k: "assign", lv, op, e: rhs }, ts: op === "=" ? e.ts : NUM };
+        const rhs = op === "=" ? this.fit(e, ts, c) : e.e;
+        // For tsc, (x = e) has e's type: after fit() possibly the converted one.
+        const rts = op !== "=" ? NUM : rhs === e.e ? e.ts : brand((rhs as Extract<Expr, { k: "conv" }>).t);
+        return { e: { k: "assign", lv, op, e: rhs }, ts: rts };
       }
       case "inc": {
         const { lv } = this.lv(r.lv, s, true);
@@ -492,11 +503,11 @@ class Resolver {
         const init = this.expr(r.init, s);
         const name = this.fresh("v");
         if (r.ty) {
-          s.locals.push({ name, ts: brand(r.ty), mutable: r.mut });
-          return { k: "decl", name, mut: r.mut, ty: r.ty, init: this.fit(init, brand(r.ty)) };
+          s.locals.push({ name, ts: brand(r.ty), mutable: r.mut, c: r.ty });
+          return { k: "decl", name, mut: r.mut, ty: r.ty, init: this.fit(init, brand(r.ty), r.ty) };
         }
         // `let x = <literal>` widens to number for tsc.
-        s.locals.push({ name, ts: init.ts.lit ? union(init.ts, NUM) : init.ts, mutable: true });
+        s.locals.push({ name, ts: init.ts.lit ? union(init.ts, NUM) : init.ts, mutable: true, c: null });
         return { k: "decl", name, mut: true, ty: null, init: init.e };
       }
       case "bdecl": {
@@ -506,16 +517,16 @@ class Resolver {
         return { k: "bdecl", name, init };
       }
       case "sdecl": {
-        const inits = r.inits.map((x, i) => this.fit(this.expr(x, s), sfieldTs(S_FIELDS[i]![0])));
+        const inits = r.inits.map((x, i) => this.fit(this.expr(x, s), sfieldTs(S_FIELDS[i]![0]), S_FIELDS[i]![1]));
         const name = this.fresh("s");
         s.structs.push(name);
         return { k: "sdecl", name, inits };
       }
       case "assign": {
-        const { lv, ts } = this.lv(r.lv, s, true);
+        const { lv, ts, c } = this.lv(r.lv, s, true);
         const e = this.expr(r.e, s);
         const op = this.compound(lv, r.op, e.e);
-        return { k: "expr", e: { k: "assign", lv, op, e: op === "=" ? this.fit(e, ts) : e.e } };
+        return { k: "expr", e: { k: "assign", lv, op, e: op === "=" ? this.fit(e, ts, c) : e.e } };
       }
       case "inc":
         return { k: "expr", e: { k: "inc", lv: this.lv(r.lv, s, true).lv, op: r.op, prefix: r.prefix } };
@@ -547,7 +558,7 @@ class Resolver {
           if (s.structs.length === 0) return undefined;
           return { k: "hupdate", key, src: { k: "local", name: s.structs[r.src % s.structs.length]! } };
         }
-        const inits = r.src.map((x, i) => this.fit(this.expr(x, s), sfieldTs(S_FIELDS[i]![0])));
+        const inits = r.src.map((x, i) => this.fit(this.expr(x, s), sfieldTs(S_FIELDS[i]![0]), S_FIELDS[i]![1]));
         return { k: "hupdate", key, src: { k: "lit", inits } };
       }
       case "hdelete":
@@ -564,7 +575,7 @@ class Resolver {
 
   /** `for (let i = A; i <op> B; i += k)` with constants only, so the verifier can bound it. */
   private loop(l: RLoop, body: RStmt[], s: Scope): Stmt {
-    const name = this.fresh("i");
+    const name = this.fresh("k"); // not "i": i8, i16... are conversion functions
     const lit = (v: number): Expr => ({ k: "lit", v: BigInt(v), hex: false });
     const i: Expr = { k: "lv", lv: { k: "local", name } };
     const lv: Lv = { k: "local", name };
@@ -587,7 +598,7 @@ class Resolver {
       if (op === ">=" && n === 0) cond = { k: "cmp", op: ">", a: i, b: lit(start) };
       update = k === 1 && l.form >= 3 ? { k: "inc", lv, op: "--", prefix: l.form === 4 } : { k: "assign", lv, op: "-=", e: lit(k) };
     }
-    const inner: Scope = { ...s, locals: [...s.locals, { name, ts: l.ty ? brand(l.ty) : NUM, mutable: false }], inLoop: true };
+    const inner: Scope = { ...s, locals: [...s.locals, { name, ts: l.ty ? brand(l.ty) : NUM, mutable: false, c: l.ty }], inLoop: true };
     return { k: "for", name, ty: l.ty, start: BigInt(start), cond, update, body: this.block(body, inner) };
   }
 }
@@ -597,6 +608,18 @@ export function resolve(r: RawProgram, opts: GenOptions = {}): Program {
 }
 
 export const programArb = (opts: GenOptions = {}): fc.Arbitrary<Program> => rawProgramArb(opts).map((r) => resolve(r, opts));
+
+/** An expression of literals only (the compiler folds it exactly and checks it against its target). */
+function isConstExpr(e: Expr): boolean {
+  if (e.k === "lit") return true;
+  if (e.k === "un") return isConstExpr(e.a);
+  if (e.k === "bin") return isConstExpr(e.a) && isConstExpr(e.b);
+  return false;
+}
+function fitsIn(t: IntName, v: bigint): boolean {
+  const bits = BITS[t];
+  return isSigned(t) ? v >= -(1n << BigInt(bits - 1)) && v < 1n << BigInt(bits - 1) : v >= 0n && v < 1n << BigInt(bits);
+}
 
 /** Whether evaluating e may store to memory (a field, a map value) rather than only to locals. */
 function writesMemory(e: Expr): boolean {

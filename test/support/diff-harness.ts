@@ -92,15 +92,14 @@ export const newStats = (): BatchStats => ({ programs: 0, runs: 0, compiles: 0, 
 export interface HarnessOptions {
   /**
    * Treat known, already-reported compiler bugs as failures instead of working around them.
-   * Known (regression cases in test/differential.test.ts): the IR checker rejects the lowering of
-   * if/else and ?: whose condition folds to a constant ("IR check failed on the input"), and the
-   * output of thread-null-checks for a branch on a ?: of constants. Such batches are recompiled
-   * without checkIr so their semantics are still compared.
+   * Known (regression case in test/differential.test.ts): the IR checker rejects the lowering of
+   * if/else and ?: whose condition folds to a constant ("IR check failed on the input"). Such
+   * batches are recompiled without checkIr so their semantics are still compared.
    */
   strict?: boolean;
 }
 
-const KNOWN_ICE = /IR check failed (on the input|after pass 'thread-null-checks')/;
+const KNOWN_ICE = /IR check failed on the input/;
 
 function compileBatch(src: string, opts: HarnessOptions, stats: BatchStats): ReturnType<typeof compile> {
   const once = (checkIr: boolean): ReturnType<typeof compile> => {
