@@ -435,7 +435,11 @@ export class ExprLowerer {
     const compound = COMPOUND[op];
     if (compound) {
       const sym = ARITH[compound]!;
-      return this.assign(e.left, (old) => this.arith(sym, old, this.int(e.right), e), e);
+      // JavaScript reads the target's old value before evaluating the right-hand side.
+      return this.assign(e.left, (old) => {
+        const before: IntVal = { k: "int", v: old.v, t: old.t };
+        return this.arith(sym, before, this.int(e.right), e);
+      }, e);
     }
     const a = ARITH[op];
     if (a) return this.arith(a, this.int(e.left), this.int(e.right), e);
@@ -593,7 +597,9 @@ export class ExprLowerer {
     const aEnd = this.b.current;
     this.b.switchTo(elseB);
     const c = this.int(e.whenFalse);
-    const t = a.literal && !c.literal ? promote(c.t) : c.literal && !a.literal ? promote(a.t) : commonType(a.t, c.t);
+    // An untyped literal branch adapts to the other branch's type only when it fits there.
+    const adapts = (lit: IntVal, other: IntVal) => lit.literal && !other.literal && isImm(lit.v) && fits(lit.v.imm, promote(other.t));
+    const t = adapts(a, c) ? promote(c.t) : adapts(c, a) ? promote(a.t) : commonType(a.t, c.t);
     const cv = convert(this.b, c, t);
     this.b.jump(join);
     const cEnd = this.b.current;
