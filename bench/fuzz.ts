@@ -7,8 +7,8 @@
 //
 // --runs counts programs. Reproduce a failure with the printed seed (and the same options).
 // --print N prints N generated programs for the seed and exits (no kernel needed).
-// --strict also generates and fails on known, already-reported compiler bugs instead of avoiding
-// or compiling around them (see GenOptions.knownBugs and HarnessOptions.strict).
+// --strict also fails on known, already-reported compiler bugs instead of compiling around them
+// (see HarnessOptions.strict in test/support/diff-harness.ts).
 
 import fc from "fast-check";
 import { caseArb, printProgram, type GenOptions } from "../test/support/diff-gen.js";
@@ -37,7 +37,6 @@ const opts: GenOptions = {
   stmtDepth: num("stmt-depth", 2),
   maxStmts: num("stmts", 8),
   sideEffects: !flag("no-side-effects"),
-  knownBugs: flag("strict"),
 };
 const print = arg("print");
 

@@ -7,7 +7,7 @@
 // (test/support/diff-harness.ts) runs them in the kernel and compares return value, maps and the
 // packet. `npm run fuzz` runs the same thing longer, with shrinking.
 //
-// Mismatches found so far are pinned below as regression cases; the ones still open are `it.fails`.
+// Bugs found so far are pinned below as regression cases; the ones still open are `it.fails`.
 
 import fc from "fast-check";
 import { expect, it } from "vitest";
@@ -92,8 +92,9 @@ ${LICENSE}`;
   // Found by the generator (seed 2, shrunk): a compound assignment to a field (packet, struct
   // local, map value) loads the field's old value only after evaluating the right-hand side, so
   // a right-hand side that writes the field is seen twice. TypeScript reads the old value first:
-  // with x = 1, x += (x = x * 2) makes x 1 + 2 = 3 (the compiler gives 4). Locals are right.
-  it.fails("regression: a compound assignment to a field reads the old value before the right-hand side", () => {
+  // with x = 1, x += (x = x * 2) makes x 1 + 2 = 3 (the compiler gave 4). Locals were right. Fixed
+  // in 63884fe.
+  it("regression: a compound assignment to a field reads the old value before the right-hand side", () => {
     const r = runSource(`  p.x += (p.x = p.x * 2);
   const s: S = { a: 1, b: 1 };
   s.b += (s.b = s.b * 2);
@@ -109,9 +110,9 @@ ${LICENSE}`;
   // Found by the generator (seed 20261124): in `c ? lit : x` an untyped literal is converted to x's
   // (promoted) type even when it does not fit there, while arithmetic and comparisons only let a
   // literal adapt when it fits. With y = 9: p.y > 3 ? 5000000000 : p.y should be the i64
-  // 5000000000 (C gives long long too); the compiler truncates it to i32 (705032704), and in the
-  // original program a following >> then masked its count to 5 bits instead of 6.
-  it.fails("regression: ?: keeps a literal branch that does not fit the other branch's type", () => {
+  // 5000000000 (C gives long long too); the compiler truncated it to i32 (705032704), and in the
+  // original program a following >> then masked its count to 5 bits instead of 6. Fixed in 63884fe.
+  it("regression: ?: keeps a literal branch that does not fit the other branch's type", () => {
     const r = runSource(`  const v = p.y > 3 ? 5000000000 : p.y;
   results.update(0, u64(v));
   return XdpAction.PASS;`, 0n, 9);

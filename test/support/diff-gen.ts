@@ -140,13 +140,6 @@ export interface GenOptions {
   maxStmts?: number;
   /** Allow assignments and ++/-- inside expressions (side effects in operands). */
   sideEffects?: boolean;
-  /**
-   * Also generate what triggers known, already-reported compiler bugs (see the `it.fails` cases in
-   * test/differential.test.ts). Off by default so that new bugs are not drowned by known ones.
-   * Known: a compound assignment to a field whose right-hand side writes memory; a ?: with a
-   * literal branch that does not fit the other branch's type.
-   */
-  knownBugs?: boolean;
 }
 
 const INTERESTING: bigint[] = [
@@ -331,27 +324,6 @@ const sfieldTs = (f: string): TsType => brand(S_FIELDS.find(([n]) => n === f)![1
 
 class Resolver {
   private n = 0;
-  constructor(private readonly opts: GenOptions = {}) {}
-
-  /**
-   * The right-hand side of `lv op= rhs`. Known bug: for a field target the compiler loads the old
-   * value after evaluating rhs, so unless knownBugs is set an rhs that writes memory turns the
-   * compound assignment into a plain one.
-   */
-  /**
-   * Known bug: in `c ? lit : x` the compiler converts the literal to x's type even when it does not
-   * fit there (arithmetic and comparisons check). Unless knownBugs is set, a literal branch that is
-   * not a small non-negative literal (which fits every type) becomes i64(lit).
-   */
-  private litBranch(e: { e: Expr; ts: TsType }): { e: Expr; ts: TsType } {
-    if (this.opts.knownBugs || !onlyLit(e.ts) || (e.e.k === "lit" && e.e.v <= 127n)) return e;
-    return { e: { k: "conv", t: "i64", a: e.e }, ts: brand("i64") };
-  }
-
-  private compound(lv: Lv, op: AssignOp, rhs: Expr): AssignOp {
-    if (op === "=" || this.opts.knownBugs || lv.k === "local" || !writesMemory(rhs)) return op;
-    return "=";
-  }
   fresh(prefix: string): string {
     return `${prefix}${this.n++}`;
   }
@@ -442,14 +414,14 @@ class Resolver {
         return { e: { k: "conv", t: r.t, a: this.expr(r.a, s).e }, ts: brand(r.t) };
       case "cond": {
         const c = this.cond(r.c, s);
-        const a = this.litBranch(this.expr(r.a, s));
-        const b = this.litBranch(this.expr(r.b, s));
+        const a = this.expr(r.a, s);
+        const b = this.expr(r.b, s);
         return { e: { k: "cond", c, a: a.e, b: b.e }, ts: union(a.ts, b.ts) };
       }
       case "assign": {
         const { lv, ts, c } = this.lv(r.lv, s, true);
         const e = this.expr(r.e, s);
-        const op = this.compound(lv, r.op, e.e);
+        const op = r.op;
         const rhs = op === "=" ? this.fit(e, ts, c) : e.e;
         // For tsc, (x = e) has e's type: after fit() possibly the converted one.
         const rts = op !== "=" ? NUM : rhs === e.e ? e.ts : brand((rhs as Extract<Expr, { k: "conv" }>).t);
@@ -525,8 +497,7 @@ class Resolver {
       case "assign": {
         const { lv, ts, c } = this.lv(r.lv, s, true);
         const e = this.expr(r.e, s);
-        const op = this.compound(lv, r.op, e.e);
-        return { k: "expr", e: { k: "assign", lv, op, e: op === "=" ? this.fit(e, ts, c) : e.e } };
+        return { k: "expr", e: { k: "assign", lv, op: r.op, e: r.op === "=" ? this.fit(e, ts, c) : e.e } };
       }
       case "inc":
         return { k: "expr", e: { k: "inc", lv: this.lv(r.lv, s, true).lv, op: r.op, prefix: r.prefix } };
@@ -603,11 +574,11 @@ class Resolver {
   }
 }
 
-export function resolve(r: RawProgram, opts: GenOptions = {}): Program {
-  return new Resolver(opts).program(r);
+export function resolve(r: RawProgram): Program {
+  return new Resolver().program(r);
 }
 
-export const programArb = (opts: GenOptions = {}): fc.Arbitrary<Program> => rawProgramArb(opts).map((r) => resolve(r, opts));
+export const programArb = (opts: GenOptions = {}): fc.Arbitrary<Program> => rawProgramArb(opts).map(resolve);
 
 /** An expression of literals only (the compiler folds it exactly and checks it against its target). */
 function isConstExpr(e: Expr): boolean {
@@ -619,41 +590,6 @@ function isConstExpr(e: Expr): boolean {
 function fitsIn(t: IntName, v: bigint): boolean {
   const bits = BITS[t];
   return isSigned(t) ? v >= -(1n << BigInt(bits - 1)) && v < 1n << BigInt(bits - 1) : v >= 0n && v < 1n << BigInt(bits);
-}
-
-/** Whether evaluating e may store to memory (a field, a map value) rather than only to locals. */
-function writesMemory(e: Expr): boolean {
-  switch (e.k) {
-    case "lit":
-    case "lv":
-      return false;
-    case "un":
-    case "conv":
-      return writesMemory(e.a);
-    case "bin":
-      return writesMemory(e.a) || writesMemory(e.b);
-    case "cond":
-      return condWritesMemory(e.c) || writesMemory(e.a) || writesMemory(e.b);
-    case "assign":
-      return e.lv.k !== "local" || writesMemory(e.e);
-    case "inc":
-      return e.lv.k !== "local";
-  }
-}
-function condWritesMemory(c: Cond): boolean {
-  switch (c.k) {
-    case "cmp":
-      return writesMemory(c.a) || writesMemory(c.b);
-    case "and":
-    case "or":
-      return condWritesMemory(c.a) || condWritesMemory(c.b);
-    case "not":
-      return condWritesMemory(c.a);
-    case "truthy":
-      return writesMemory(c.a);
-    case "bvar":
-      return false;
-  }
 }
 
 // ------------------------------------------------------------------------------------- inputs
