@@ -7,10 +7,14 @@
 //
 // Applies to a block B with only phis and a `cbr` comparing one of its phis with a constant, when
 // every predecessor's incoming value decides the branch (a constant, or a pointer known non-null
-// against 0), each successor of B has B as its only predecessor, and every use of B's phis outside B
-// lies in a block dominated by one of B's successors. Then each predecessor jumps to its side
-// directly, and each successor gets phis over the predecessors now routed to it (trivial ones are
-// removed by const-fold).
+// against 0), and every use of B's phis outside B lies in a block dominated by one of B's
+// successors that has B as its only predecessor. A successor with other predecessors (typically a
+// shared `return PASS` block, as in `if (eth === null || eth.h_proto !== ...) return PASS`) is
+// allowed when nothing under it uses B's phis; its own phis take, from each predecessor now routed
+// to it, what they took from B (B's phi values seen from that predecessor), and no predecessor
+// may already reach it directly when it has phis. Then each predecessor jumps to its side
+// directly, and each single-predecessor successor gets phis over the predecessors now routed to it
+// (trivial ones are removed by const-fold).
 //
 // Needs: valid SSA. Produces: valid SSA. Invalidates: CFG, dominators.
 
@@ -45,7 +49,8 @@ function tryThread(f: Func, b: Block): boolean {
   if (preds.length === 0 || !dom.isReachable(b.id)) return false;
   const succs = t.then === t.else ? [t.then] : [t.then, t.else];
   if (succs.length !== 2 || succs.includes(b.id)) return false;
-  for (const s of succs) if ((dom.preds.get(s) ?? []).length !== 1) return false;
+  /** Successors reached from elsewhere too: they get no phis for B's values. */
+  const shared = new Set(succs.filter((s) => (dom.preds.get(s) ?? []).length !== 1));
 
   const defs = definitions(f);
   const route = new Map<number, number>();
@@ -58,16 +63,23 @@ function tryThread(f: Func, b: Block): boolean {
     route.set(p, d ? t.then : t.else);
   }
 
-  // Every use of B's phis outside B must sit under one successor.
+  // Every use of B's phis outside B must sit under one successor (phi values flowing out of B are
+  // rewritten per predecessor below).
   const phiIds = new Set(b.phis.map((p) => p.dst.id));
   const useBlocks: { block: number; succ: number }[] = [];
   for (const blk of f.blocks) {
     if (blk.id === b.id) continue;
-    const uses: Operand[] = [...blk.insts.flatMap(instUses), ...termUses(blk.term), ...blk.phis.flatMap((p) => p.incoming.map((i) => i.value))];
+    const uses: Operand[] = [...blk.insts.flatMap(instUses), ...termUses(blk.term), ...blk.phis.flatMap((p) => p.incoming.filter((i) => i.block !== b.id).map((i) => i.value))];
     if (!uses.some((u) => !isImm(u) && phiIds.has(u.id))) continue;
     const s = succs.find((x) => dom.dominates(x, blk.id));
-    if (s === undefined) return false;
+    if (s === undefined || shared.has(s)) return false;
     useBlocks.push({ block: blk.id, succ: s });
+  }
+  // A shared successor's phis: a predecessor routed to it must not reach it already.
+  for (const s of shared) {
+    const sb = f.blocks.find((x) => x.id === s)!;
+    if (sb.phis.length === 0) continue;
+    for (const [p, to] of route) if (to === s && (dom.preds.get(s) ?? []).includes(p)) return false;
   }
 
   // Rewrite: predecessors jump straight to their side.
@@ -75,9 +87,25 @@ function tryThread(f: Func, b: Block): boolean {
     const pb = f.blocks.find((x) => x.id === p)!;
     retarget(pb, b.id, s);
   }
-  // Each successor gets phis standing for B's phis along the routed edges.
+  // Each successor's own phis take, along each routed edge, what they took from B.
+  const seenFrom = (p: number, v: Operand): Operand => {
+    if (isImm(v)) return v;
+    const phi = b.phis.find((x) => x.dst.id === v.id);
+    return phi ? phi.incoming.find((i) => i.block === p)!.value : v;
+  };
+  for (const s of succs) {
+    const sb = f.blocks.find((x) => x.id === s)!;
+    const routed = preds.filter((p) => route.get(p) === s);
+    for (const phi of sb.phis) {
+      const fromB = phi.incoming.find((i) => i.block === b.id);
+      phi.incoming = phi.incoming.filter((i) => i.block !== b.id);
+      if (fromB) for (const p of routed) phi.incoming.push({ block: p, value: seenFrom(p, fromB.value) });
+    }
+  }
+  // Each single-predecessor successor gets phis standing for B's phis along the routed edges.
   const replace = new Map<number, Map<number, Value>>(); // succ -> old phi id -> new value
   for (const s of succs) {
+    if (shared.has(s)) continue;
     const sb = f.blocks.find((x) => x.id === s)!;
     const routed = preds.filter((p) => route.get(p) === s);
     const m = new Map<number, Value>();
