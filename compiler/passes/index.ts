@@ -4,7 +4,8 @@
 // Order: const-fold first (folds branches, so whole regions disappear), dce to drop what it left,
 // simplify-cfg to merge straight-line blocks (turning single-incoming phis into plain values and
 // exposing more constants), then const-fold/dce again on the merged code and a final
-// simplify-cfg + dce to remove blocks emptied by the second round.
+// simplify-cfg + dce to remove blocks emptied by the second round. tail-merge runs once the CFG is
+// clean and returns are merged (identical tails then also end in the same blocks).
 
 import { constFold } from "./const-fold.js";
 import { dce } from "./dce.js";
@@ -13,6 +14,7 @@ import { simplifyCfg } from "./simplify-cfg.js";
 import { threadNullChecks } from "./thread-null-checks.js";
 import { mergeReturns } from "./merge-returns.js";
 import { cse } from "./cse.js";
+import { tailMerge } from "./tail-merge.js";
 
 export const constFoldPass: Pass = { name: "const-fold", run: constFold };
 export const dcePass: Pass = { name: "dce", run: dce };
@@ -20,10 +22,11 @@ export const simplifyCfgPass: Pass = { name: "simplify-cfg", run: simplifyCfg };
 export const threadNullChecksPass: Pass = { name: "thread-null-checks", run: threadNullChecks };
 export const mergeReturnsPass: Pass = { name: "merge-returns", run: mergeReturns };
 export const csePass: Pass = { name: "cse", run: cse };
+export const tailMergePass: Pass = { name: "tail-merge", run: tailMerge };
 
 /** Every pass by name, for CLI options that pick passes. */
 export const passesByName: ReadonlyMap<string, Pass> = new Map(
-  [constFoldPass, dcePass, simplifyCfgPass, threadNullChecksPass, mergeReturnsPass, csePass].map((p) => [p.name, p] as const),
+  [constFoldPass, dcePass, simplifyCfgPass, threadNullChecksPass, mergeReturnsPass, csePass, tailMergePass].map((p) => [p.name, p] as const),
 );
 
 export const defaultPipeline: readonly Pass[] = [
@@ -36,6 +39,7 @@ export const defaultPipeline: readonly Pass[] = [
   dcePass,
   simplifyCfgPass,
   mergeReturnsPass,
+  tailMergePass,
   simplifyCfgPass,
   dcePass,
 ];
