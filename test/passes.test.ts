@@ -9,6 +9,8 @@ import { dce } from "../compiler/passes/dce.js";
 import { defaultPipeline, passesByName } from "../compiler/passes/index.js";
 import { IrCheckError, type Pass, runPasses } from "../compiler/passes/pass-manager.js";
 import { simplifyCfg } from "../compiler/passes/simplify-cfg.js";
+import { tailMerge } from "../compiler/passes/tail-merge.js";
+import { threadNullChecks } from "../compiler/passes/thread-null-checks.js";
 import { refAlu32, refAlu64, refBswap, refCond, refNeg, refSext, refTrunc, refZext } from "./support/alu-ref.js";
 import { BIN_OPS, COND_OPS, Recipe, arbFuncBuilder } from "./support/ir-gen.js";
 
@@ -513,6 +515,238 @@ b2:
   });
 });
 
+describe("thread-null-checks (textual)", () => {
+  it("threads a null check whose 'null' side is a shared return block, rewriting that block's phis", () => {
+    // `if (eth === null || eth.h_proto !== 8) return x`: b4 is also reached from b5.
+    expectPass(
+      threadNullChecks,
+      `func f(%0:ptr) {
+b0:
+  %1:ptr = ctxptr %0, 0
+  %2:ptr = ctxptr %0, 4
+  %3:ptr = ptradd %1, 14
+  cbr ugt.64 %3, %2 -> b2, b3
+b2:
+  br b3
+b3:
+  %4:ptr = phi [b2: 0], [b0: %1]
+  %7:i32 = phi [b2: 5], [b0: 6]
+  cbr eq.64 %4, 0 -> b4, b5
+b4:
+  %8:i32 = phi [b3: %7], [b5: 9]
+  ret %8
+b5:
+  %5:i32 = load.2 %4, 12
+  cbr ne.32 %5, 8 -> b4, b6
+b6:
+  ret 1
+}`,
+      `func f(%0:ptr) {
+b0:
+  %1:ptr = ctxptr %0, 0
+  %2:ptr = ctxptr %0, 4
+  %3:ptr = ptradd %1, 14
+  cbr ugt.64 %3, %2 -> b2, b5
+b2:
+  br b4
+b4:
+  %8:i32 = phi [b5: 9], [b2: 5]
+  ret %8
+b5:
+  %9:ptr = phi [b0: %1]
+  %10:i32 = phi [b0: 6]
+  %5:i32 = load.2 %9, 12
+  cbr ne.32 %5, 8 -> b4, b6
+b6:
+  ret 1
+}`,
+    );
+  });
+
+  it("does not thread when the shared block uses the tested phi", () => {
+    const text = `func f(%0:ptr) {
+b0:
+  %1:ptr = ctxptr %0, 0
+  %2:ptr = ctxptr %0, 4
+  %3:ptr = ptradd %1, 14
+  cbr ugt.64 %3, %2 -> b2, b3
+b2:
+  br b3
+b3:
+  %4:ptr = phi [b2: 0], [b0: %1]
+  cbr eq.64 %4, 0 -> b4, b5
+b4:
+  %6:i64 = load.8 %0, 0
+  cbr eq.64 %6, 0 -> b6, b5
+b5:
+  %5:i32 = load.2 %4, 12
+  ret %5
+b6:
+  ret 1
+}`;
+    expectPass(threadNullChecks, text, text);
+  });
+});
+
+describe("tail-merge (textual)", () => {
+  it("merges identical blocks, with a phi for the one operand that differs, bottom-up", () => {
+    // Two inlined `count(rule.value)` after different lookups; the increments merge first, which
+    // makes the lookups identical too.
+    expectPass(
+      tailMerge,
+      `func f(%0:ptr, %1:i64) slots [s0: 8 align 8] {
+b0:
+  %2:ptr = stackaddr s0
+  %3:ptr = mapaddr @m
+  %4:ptr = call 1 (%3, %2)
+  cbr ne.64 %4, 0 -> b1, b2
+b1:
+  %5:i32 = load.4 %4, 0
+  %6:i32 = and %5, 255
+  store.4 %2, 0, %6
+  %7:ptr = mapaddr @hits
+  %8:ptr = call 1 (%7, %2)
+  cbr ne.64 %8, 0 -> b5, b6
+b2:
+  %9:ptr = mapaddr @ports
+  %10:ptr = call 1 (%9, %2)
+  cbr ne.64 %10, 0 -> b3, b6
+b3:
+  %11:i32 = load.4 %10, 0
+  %12:i32 = and %11, 255
+  store.4 %2, 0, %12
+  %13:ptr = mapaddr @hits
+  %14:ptr = call 1 (%13, %2)
+  cbr ne.64 %14, 0 -> b4, b6
+b4:
+  %15:i64 = load.8 %14, 0
+  %16:i64 = add %15, 1
+  store.8 %14, 0, %16
+  br b6
+b5:
+  %17:i64 = load.8 %8, 0
+  %18:i64 = add %17, 1
+  store.8 %8, 0, %18
+  br b6
+b6:
+  ret 1
+}`,
+      `func f(%0:ptr, %1:i64) slots [s0: 8 align 8] {
+b0:
+  %2:ptr = stackaddr s0
+  %3:ptr = mapaddr @m
+  %4:ptr = call 1 (%3, %2)
+  cbr ne.64 %4, 0 -> b1, b2
+b1:
+  %20:ptr = phi [b0: %4], [b2: %10]
+  %5:i32 = load.4 %20, 0
+  %6:i32 = and %5, 255
+  store.4 %2, 0, %6
+  %7:ptr = mapaddr @hits
+  %8:ptr = call 1 (%7, %2)
+  cbr ne.64 %8, 0 -> b4, b6
+b2:
+  %9:ptr = mapaddr @ports
+  %10:ptr = call 1 (%9, %2)
+  cbr ne.64 %10, 0 -> b1, b6
+b4:
+  %15:i64 = load.8 %8, 0
+  %16:i64 = add %15, 1
+  store.8 %8, 0, %16
+  br b6
+b6:
+  ret 1
+}`,
+    );
+  });
+
+  it("keeps blocks apart when a value they define is used elsewhere, attributes differ or successors' phis disagree", () => {
+    const usedOutside = `func f(%0:ptr, %1:i64) {
+b0:
+  cbr eq.64 %1, 0 -> b1, b2
+b1:
+  %2:i64 = add %1, 1
+  %3:i64 = mul %2, 3
+  br b3
+b2:
+  %4:i64 = add %1, 1
+  %5:i64 = mul %4, 3
+  br b3
+b3:
+  %6:i64 = phi [b1: %2], [b2: %5]
+  ret %6
+}`;
+    expectPass(tailMerge, usedOutside, usedOutside);
+    const otherMap = `func f(%0:ptr, %1:i64) slots [s0: 8 align 8] {
+b0:
+  %2:ptr = stackaddr s0
+  cbr eq.64 %1, 0 -> b1, b2
+b1:
+  %3:ptr = mapaddr @a
+  %4:ptr = call 1 (%3, %2)
+  ret 1
+b2:
+  %5:ptr = mapaddr @b
+  %6:ptr = call 1 (%5, %2)
+  ret 1
+}`;
+    expectPass(tailMerge, otherMap, otherMap);
+  });
+
+  it("merges blocks that differ only in outside values when they share no predecessor, never when they do", () => {
+    const shared = `func f(%0:ptr, %1:i64, %2:i64) {
+b0:
+  cbr eq.64 %1, 0 -> b1, b2
+b1:
+  %3:i64 = mul %1, 7
+  %4:i64 = add %3, 1
+  %5:i64 = xor %4, 9
+  ret %5
+b2:
+  %6:i64 = mul %2, 7
+  %7:i64 = add %6, 1
+  %8:i64 = xor %7, 9
+  ret %8
+}`;
+    expectPass(tailMerge, shared, shared);
+    expectPass(
+      tailMerge,
+      `func f(%0:ptr, %1:i64, %2:i64) {
+b0:
+  cbr eq.64 %1, 0 -> b3, b4
+b3:
+  br b1
+b4:
+  br b2
+b1:
+  %3:i64 = mul %1, 7
+  %4:i64 = add %3, 1
+  %5:i64 = xor %4, 9
+  ret %5
+b2:
+  %6:i64 = mul %2, 7
+  %7:i64 = add %6, 1
+  %8:i64 = xor %7, 9
+  ret %8
+}`,
+      `func f(%0:ptr, %1:i64, %2:i64) {
+b0:
+  cbr eq.64 %1, 0 -> b3, b4
+b3:
+  br b1
+b4:
+  br b1
+b1:
+  %9:i64 = phi [b3: %1], [b4: %2]
+  %3:i64 = mul %9, 7
+  %4:i64 = add %3, 1
+  %5:i64 = xor %4, 9
+  ret %5
+}`,
+    );
+  });
+});
+
 // ---------------------------------------------------------------------------------------------
 // An IR interpreter, to check that passes keep behaviour. Every value is a 64-bit register; a
 // pointer is a fake address derived from what it points into; loads read what an earlier store of
@@ -644,7 +878,7 @@ function sameBehaviour(a: string[], b: string[]): void {
 }
 
 describe("passes on random functions", () => {
-  const single = ["const-fold", "dce", "simplify-cfg"].map((n) => [n, passesByName.get(n)!] as const);
+  const single = ["const-fold", "dce", "simplify-cfg", "tail-merge", "thread-null-checks"].map((n) => [n, passesByName.get(n)!] as const);
 
   it.each(single)("%s keeps the IR valid and the behaviour unchanged", (_name, pass) => {
     fc.assert(
@@ -689,6 +923,70 @@ describe("passes on random functions", () => {
       }),
       { numRuns: 400, interruptAfterTimeLimit: 45_000 },
     );
+  });
+});
+
+describe("tail-merge on random duplicated tails", () => {
+  // b0 branches (directly, or through empty blocks) to two copies of a random straight-line body
+  // that differ only in one outside value (or not at all), ending in a return or a join with a phi.
+  const arbTwins = fc.record({
+    ops: fc.array(
+      fc.record({ kind: fc.constantFrom(...BIN_OPS), a: fc.nat(9), b: fc.nat(9), imm: fc.bigInt({ min: -5n, max: 70n }), useImm: fc.boolean(), call: fc.boolean() }),
+      { minLength: 1, maxLength: 6 },
+    ),
+    differ: fc.boolean(),
+    viaEmpty: fc.boolean(),
+    join: fc.boolean(),
+  });
+  const build = (o: { ops: { kind: BinOp; a: number; b: number; imm: bigint; useImm: boolean; call: boolean }[]; differ: boolean; viaEmpty: boolean; join: boolean }): string => {
+    let next = 3;
+    const body = (x: string): { text: string; last: string } => {
+      const vals = [x, "%1", "%2"];
+      const lines: string[] = [];
+      for (const op of o.ops) {
+        const a = vals[op.a % vals.length]!;
+        const b = op.useImm ? `${op.imm}` : vals[op.b % vals.length]!;
+        const d = `%${next++}`;
+        lines.push(op.call ? `  ${d}:i64 = call 7 (${a}, ${b})` : `  ${d}:i64 = ${op.kind} ${a}, ${b}`);
+        vals.push(d);
+      }
+      return { text: lines.join("\n"), last: vals[vals.length - 1]! };
+    };
+    const one = body("%1");
+    const two = body(o.differ ? "%2" : "%1");
+    const [t1, t2] = o.viaEmpty ? ["b4", "b5"] : ["b1", "b2"];
+    const end = (last: string) => (o.join ? "  br b3" : `  ret ${last}`);
+    return [
+      "func f(%0:ptr, %1:i64, %2:i64) {",
+      "b0:",
+      `  cbr ugt.64 %1, %2 -> ${t1}, ${t2}`,
+      ...(o.viaEmpty ? ["b4:", "  br b1", "b5:", "  br b2"] : []),
+      "b1:", one.text, end(one.last),
+      "b2:", two.text, end(two.last),
+      ...(o.join ? ["b3:", `  %${next}:i64 = phi [b1: ${one.last}], [b2: ${two.last}]`, `  ret %${next}`] : []),
+      "}",
+    ].join("\n");
+  };
+
+  it("merges the copies when allowed and keeps the behaviour", () => {
+    let merged = 0;
+    fc.assert(
+      fc.property(arbTwins, (o) => {
+        const text = build(o);
+        const f = parseFunc(text);
+        expect(checkFunc(f)).toEqual([]);
+        const before = interpret(parseFunc(text));
+        const changed = tailMerge(f);
+        expect(checkFunc(f)).toEqual([]);
+        sameBehaviour(before, interpret(f));
+        // Identical copies always merge; differing ones (one phi) when they share no predecessor and
+        // save more than two instructions.
+        if (!o.differ || (o.viaEmpty && o.ops.length + (o.join ? 0 : 1) > 2)) expect(changed).toBe(true);
+        if (changed) merged++;
+      }),
+      { numRuns: 300 },
+    );
+    expect(merged).toBeGreaterThan(100);
   });
 });
 
