@@ -7,7 +7,7 @@
 // (test/support/diff-harness.ts) runs them in the kernel and compares return value, maps and the
 // packet. `npm run fuzz` runs the same thing longer, with shrinking.
 //
-// Bugs found so far are pinned below as regression cases; the ones still open are `it.fails`.
+// Bugs found so far are pinned below as regression cases (all fixed).
 
 import fc from "fast-check";
 import { expect, it } from "vitest";
@@ -69,10 +69,9 @@ ${LICENSE}`;
     }
   }
 
-  // Found by the generator (seed 1): an if/else or ?: whose condition folds to a constant lowers to
-  // IR the checker rejects ("internal compiler error: IR check failed on the input"); without
-  // checkIr the same program compiles and runs correctly. The harness compiles around it.
-  it.fails("regression: ?: and if/else with a constant condition pass the IR checker", () => {
+  // Found by the generator (seed 1): an if/else or ?: whose condition folds to a constant lowered to
+  // IR the checker rejected (the dead side was an unreachable block). Fixed since.
+  it("regression: ?: and if/else with a constant condition pass the IR checker", () => {
     const r = runSource(`  const a = 5 > 3 ? 1 : p.y;
   if (2 > 3) { results.update(0, 7); } else { results.update(0, 8); }
   return a;`, 0n, 9);

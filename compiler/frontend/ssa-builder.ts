@@ -5,7 +5,7 @@
 // left for the const-fold pass to remove.
 
 import {
-  newValue, type Block, type Func, type Inst, type Operand, type SourceLoc, type Terminator,
+  newValue, removeUnreachableBlocks, type Block, type Func, type Inst, type Operand, type SourceLoc, type Terminator,
   type Ty, type Value,
 } from "../ir/ir.js";
 
@@ -127,8 +127,12 @@ export class SsaBuilder {
     phi.incoming = st.preds.map((p) => ({ block: p, value: this.readVar(key, ty, p) }));
   }
 
-  /** Finish: blocks with no terminator fall off the end (the caller reports a missing return). */
+  /**
+   * Finish: drops blocks nothing jumps to (code after a return, the dead side of a branch on a
+   * constant), so the IR handed to the passes is fully reachable.
+   */
   finish(): Func {
+    removeUnreachableBlocks(this.func);
     return this.func;
   }
 
