@@ -3,6 +3,7 @@
 // VerifierError carrying the kernel log, and guarantees no fd or native
 // buffer survives a failure.
 
+import { readFileSync } from "node:fs";
 import { BpfMap } from "./map.js";
 import { BpfProgram } from "./program.js";
 import { buildTypedMaps, type TypedMaps } from "./typed-map.js";
@@ -50,6 +51,36 @@ export class VerifierError extends Error {
     this.program = program;
     this.log = log;
     this.errno = errno;
+  }
+}
+
+/** The process may not load BPF programs: it is not root and lacks CAP_BPF/CAP_SYS_ADMIN. */
+export class BpfPermissionError extends Error {
+  readonly errno: number;
+
+  constructor(label: string, errno: number) {
+    super(
+      `cannot load BPF object ${label}: ${errnoText(errno)}: loading BPF programs needs root, or CAP_BPF with ` +
+        `CAP_PERFMON (and CAP_NET_ADMIN for networking programs); this process has none of CAP_BPF and CAP_SYS_ADMIN`,
+    );
+    this.name = "BpfPermissionError";
+    this.errno = errno;
+  }
+}
+
+const EPERM = 1;
+const CAP_SYS_ADMIN = 21n;
+const CAP_BPF = 39n;
+
+/** Whether the effective capability set (from /proc/self/status) holds CAP_BPF or CAP_SYS_ADMIN. */
+function hasBpfCapabilities(): boolean {
+  try {
+    const hex = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync("/proc/self/status", "utf8"))?.[1];
+    if (!hex) return true;
+    const caps = BigInt(`0x${hex}`);
+    return ((caps >> CAP_BPF) & 1n) === 1n || ((caps >> CAP_SYS_ADMIN) & 1n) === 1n;
+  } catch {
+    return true; // cannot tell: report the plain error
   }
 }
 
@@ -196,6 +227,7 @@ export function loadObject(src: string | Uint8Array, opts: LoadOptions = {}): Bp
       const rc = api.bpf_object__load(obj);
       if (rc < 0) {
         const errno = errnoFrom(rc);
+        if (errno === EPERM && !hasBpfCapabilities()) throw new BpfPermissionError(label, errno);
         const failed = failedProgram(api, logs, messages, logLevel);
         if (failed) throw new VerifierError(failed.name, failed.log, errno);
         throw new Error(`cannot load BPF object ${label}: ${errnoText(errno)}${describeMessages(messages)}`);
