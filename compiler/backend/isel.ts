@@ -125,6 +125,7 @@ interface Facts {
   stackAddrNeeded: Set<number>;
 }
 
+const COMMUTATIVE: ReadonlySet<BinOp> = new Set(["add", "mul", "and", "or", "xor"]);
 const NARROWABLE: ReadonlySet<BinOp> = new Set(["add", "sub", "mul", "and", "or", "xor", "shl"]);
 
 function analyse(f: Func): Facts {
@@ -349,6 +350,8 @@ class Selector {
   private bin(kind: BinOp, d: number, ty: Ty, a: Operand, b: Operand): void {
     const is64 = ty !== "i32";
     const { op, signed } = BIN_OPS[kind];
+    // `14 + x`: commutative, so `d = x; d += 14` rather than materialising the constant first.
+    if (isImm(a) && !isImm(b) && COMMUTATIVE.has(kind)) [a, b] = [b, a];
     if (isImm(b)) {
       let imm = b.imm;
       const isDivMod = op === ALU.DIV || op === ALU.MOD;
