@@ -5,7 +5,9 @@
 // simplify-cfg to merge straight-line blocks (turning single-incoming phis into plain values and
 // exposing more constants), then const-fold/dce again on the merged code and a final
 // simplify-cfg + dce to remove blocks emptied by the second round. tail-merge runs once the CFG is
-// clean and returns are merged (identical tails then also end in the same blocks).
+// clean and returns are merged (identical tails then also end in the same blocks); load-cse after
+// it, since reusing a predecessor's load would make otherwise identical tails differ, and cse once
+// more for what computes on the reused loads (`ntohs(udp.dest)` twice).
 
 import { constFold } from "./const-fold.js";
 import { dce } from "./dce.js";
@@ -15,6 +17,7 @@ import { threadNullChecks } from "./thread-null-checks.js";
 import { mergeReturns } from "./merge-returns.js";
 import { cse } from "./cse.js";
 import { tailMerge } from "./tail-merge.js";
+import { loadCse } from "./load-cse.js";
 
 export const constFoldPass: Pass = { name: "const-fold", run: constFold };
 export const dcePass: Pass = { name: "dce", run: dce };
@@ -23,10 +26,11 @@ export const threadNullChecksPass: Pass = { name: "thread-null-checks", run: thr
 export const mergeReturnsPass: Pass = { name: "merge-returns", run: mergeReturns };
 export const csePass: Pass = { name: "cse", run: cse };
 export const tailMergePass: Pass = { name: "tail-merge", run: tailMerge };
+export const loadCsePass: Pass = { name: "load-cse", run: loadCse };
 
 /** Every pass by name, for CLI options that pick passes. */
 export const passesByName: ReadonlyMap<string, Pass> = new Map(
-  [constFoldPass, dcePass, simplifyCfgPass, threadNullChecksPass, mergeReturnsPass, csePass, tailMergePass].map((p) => [p.name, p] as const),
+  [constFoldPass, dcePass, simplifyCfgPass, threadNullChecksPass, mergeReturnsPass, csePass, tailMergePass, loadCsePass].map((p) => [p.name, p] as const),
 );
 
 export const defaultPipeline: readonly Pass[] = [
@@ -41,6 +45,8 @@ export const defaultPipeline: readonly Pass[] = [
   mergeReturnsPass,
   tailMergePass,
   simplifyCfgPass,
+  loadCsePass,
+  csePass,
   dcePass,
 ];
 
