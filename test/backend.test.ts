@@ -339,6 +339,14 @@ describe("instruction selection", () => {
     expect(out).toHaveLength(4);
   });
 
+  it("puts the immediate of a commutative operation on the right", () => {
+    const b = new FB(["i32"]);
+    const x = b.f.params[0];
+    const s = b.v("i32");
+    b.block([{ op: "bin", kind: "add", dst: s, a: imm(14), b: x }], { op: "ret", value: s });
+    expect(lower(b.f)).toEqual(["mov r0, r1", "add32 r0, 14", "exit"]);
+  });
+
   it("keeps a 64-bit operation when the full value is also used", () => {
     const b = new FB(["i64", "i64"]);
     const [x, y] = b.f.params;
@@ -361,6 +369,43 @@ describe("instruction selection", () => {
     const y0 = 0xffff_ffffn;
     const sum = x0 + y0;
     expect(runBpf(code.insns, { args: [x0, y0] }).r0).toBe(BigInt.asUintN(32, sum) ^ sum);
+  });
+});
+
+describe("rematerialisation", () => {
+  it("recomputes map and stack addresses before each call instead of spilling live packet-like values", () => {
+    // Four loaded values, a map address and a stack address are all live across the calls, and
+    // only r6..r9 survive a call. Recomputing the map address (one ld_imm64 per call instead of a
+    // copy) is cheapest; then spilling one loaded value (a store and a load) beats recomputing the
+    // stack address (two instructions per call).
+    const b = new FB(["ptr"]);
+    const ctx = b.f.params[0];
+    b.f.slots.push({ id: 0, size: 8, align: 8 });
+    const sa = b.v("ptr");
+    const m = b.v("ptr");
+    const xs = Array.from({ length: 4 }, () => b.v("i64"));
+    const insts: Inst[] = [
+      { op: "stackaddr", dst: sa, slot: 0 },
+      { op: "mapaddr", dst: m, map: "counts" },
+      ...xs.map((x, k): Inst => ({ op: "load", dst: x, base: ctx, offset: 8 * k, width: 8 })),
+    ];
+    for (let k = 0; k < 3; k++) insts.push({ op: "call", helper: 1, args: [m, sa] });
+    let acc: Value = xs[0]!;
+    for (const x of xs.slice(1)) {
+      const d = b.v("i64");
+      insts.push({ op: "bin", kind: "add", dst: d, a: acc, b: x });
+      acc = d;
+    }
+    b.block(insts, { op: "ret", value: acc });
+    const mf = select(outOfSsa(b.f), { isProgram: true });
+    const alloc = allocateRegisters(mf);
+    expect(checkAllocation(alloc.mf, alloc.assign, { params: 1 })).toEqual([]);
+    const code = generate(b.f, { isProgram: true, checkAlloc: true });
+    const out = code.insns.map(show);
+    expect(out.filter((l) => l === "ld_imm64 r1, counts")).toHaveLength(3);
+    expect(out.filter((l) => /^mov r\d, r10$/.test(l))).toHaveLength(1);
+    expect(out.filter((l) => /^stxdw \[r10-16\], r\d$/.test(l))).toHaveLength(1);
+    expect(code.stackSize).toBe(16);
   });
 });
 

@@ -10,6 +10,7 @@ import { defaultPipeline, passesByName } from "../compiler/passes/index.js";
 import { IrCheckError, type Pass, runPasses } from "../compiler/passes/pass-manager.js";
 import { simplifyCfg } from "../compiler/passes/simplify-cfg.js";
 import { tailMerge } from "../compiler/passes/tail-merge.js";
+import { loadCse } from "../compiler/passes/load-cse.js";
 import { threadNullChecks } from "../compiler/passes/thread-null-checks.js";
 import { refAlu32, refAlu64, refBswap, refCond, refNeg, refSext, refTrunc, refZext } from "./support/alu-ref.js";
 import { BIN_OPS, COND_OPS, Recipe, arbFuncBuilder } from "./support/ir-gen.js";
@@ -588,6 +589,63 @@ b6:
   });
 });
 
+describe("load-cse (textual)", () => {
+  it("reuses a load within the block and from a single predecessor, never across a join or a store", () => {
+    expectPass(
+      loadCse,
+      `func f(%0:ptr, %1:ptr) slots [s0: 8 align 8] {
+b0:
+  %2:i32 = load.1 %1, 9
+  cbr eq.32 %2, 17 -> b1, b2
+b1:
+  ret 1
+b2:
+  %3:i32 = load.1 %1, 9
+  %4:i32 = load.2 %1, 2
+  cbr eq.32 %3, 6 -> b3, b4
+b3:
+  %5:i32 = load.2 %1, 2
+  %6:ptr = stackaddr s0
+  store.4 %6, 0, %5
+  %7:i32 = load.2 %1, 2
+  ret %7
+b4:
+  br b3
+}`,
+      `func f(%0:ptr, %1:ptr) slots [s0: 8 align 8] {
+b0:
+  %2:i32 = load.1 %1, 9
+  cbr eq.32 %2, 17 -> b1, b2
+b1:
+  ret 1
+b2:
+  %4:i32 = load.2 %1, 2
+  cbr eq.32 %2, 6 -> b3, b4
+b3:
+  %5:i32 = load.2 %1, 2
+  %6:ptr = stackaddr s0
+  store.4 %6, 0, %5
+  %7:i32 = load.2 %1, 2
+  ret %7
+b4:
+  br b3
+}`,
+    );
+  });
+
+  it("forgets loads at helper calls", () => {
+    const text = `func f(%0:ptr, %1:ptr) {
+b0:
+  %2:i64 = load.8 %1, 0
+  %3:i64 = call 5 ()
+  %4:i64 = load.8 %1, 0
+  %5:i64 = add %2, %4
+  ret %5
+}`;
+    expectPass(loadCse, text, text);
+  });
+});
+
 describe("tail-merge (textual)", () => {
   it("merges identical blocks, with a phi for the one operand that differs, bottom-up", () => {
     // Two inlined `count(rule.value)` after different lookups; the increments merge first, which
@@ -878,7 +936,7 @@ function sameBehaviour(a: string[], b: string[]): void {
 }
 
 describe("passes on random functions", () => {
-  const single = ["const-fold", "dce", "simplify-cfg", "tail-merge", "thread-null-checks"].map((n) => [n, passesByName.get(n)!] as const);
+  const single = ["const-fold", "dce", "simplify-cfg", "tail-merge", "thread-null-checks", "load-cse"].map((n) => [n, passesByName.get(n)!] as const);
 
   it.each(single)("%s keeps the IR valid and the behaviour unchanged", (_name, pass) => {
     fc.assert(
