@@ -20,7 +20,7 @@ import { FunctionLowerer } from "./frontend/lower-stmt.js";
 import { scanModule } from "./frontend/module-scan.js";
 import { Bail, Reporter } from "./frontend/reporter.js";
 import { checkSubset } from "./frontend/subset-check.js";
-import { createProgram, flattenMessage, lineCol, ts } from "./frontend/ts-adapter.js";
+import { createProgram, fromTsDiagnostic, ts } from "./frontend/ts-adapter.js";
 import { TypeMapper } from "./frontend/types.js";
 import type { Func } from "./ir/ir.js";
 import type { ObjectModel, ProgramCode } from "./object/model.js";
@@ -60,9 +60,9 @@ export function compile(fileName: string, text: string, opts: CompileOptions = {
   const sf = program.getSourceFiles().find((f) => !f.isDeclarationFile && f.fileName.endsWith(fileName.split(/[\\/]/).pop()!));
   if (!sf) return fail([internal(fileName, "source file missing from the program")]);
   const syntactic = program.getSyntacticDiagnostics(sf);
-  if (syntactic.length) return fail(syntactic.map(fromTs));
+  if (syntactic.length) return fail(syntactic.map(fromTsDiagnostic));
   const semantic = [...program.getSemanticDiagnostics(sf), ...program.getGlobalDiagnostics()];
-  if (semantic.length) return fail(semantic.map(fromTs));
+  if (semantic.length) return fail(semantic.map(fromTsDiagnostic));
 
   const reporter = new Reporter(sf);
   try {
@@ -164,20 +164,6 @@ function dumpIf(opts: CompileOptions, stage: string, f: Func): void {
   (opts.dump ?? ((s, t) => process.stderr.write(`;; after ${s}\n${t}\n`)))(stage, printFunc(f));
 }
 
-function fromTs(d: ts.Diagnostic): Diagnostic {
-  const start = d.start ?? 0;
-  const { line, col } = d.file ? lineCol(d.file, start) : { line: 1, col: 1 };
-  return {
-    code: `TS${d.code}`,
-    severity: d.category === ts.DiagnosticCategory.Warning ? "warning" : "error",
-    message: flattenMessage(d.messageText),
-    file: d.file?.fileName ?? "",
-    start,
-    length: d.length ?? 0,
-    line,
-    col,
-  };
-}
 
 function internal(file: string, detail: string): Diagnostic {
   if (process.env.TSBPF_DEBUG) process.stderr.write(`${detail}\n`);

@@ -6,7 +6,7 @@ import type { CType } from "./ctypes.js";
 import type { Diagnostic } from "./diagnostic.js";
 import { scanModule } from "./frontend/module-scan.js";
 import { Bail, Reporter } from "./frontend/reporter.js";
-import { createProgram, flattenMessage, lineCol, ts } from "./frontend/ts-adapter.js";
+import { createProgram, fromTsDiagnostic } from "./frontend/ts-adapter.js";
 import { TypeMapper } from "./frontend/types.js";
 
 export interface ModuleMap {
@@ -47,7 +47,7 @@ export function describeModule(fileName: string, text: string): ModuleDescriptio
   const sf = program.getSourceFiles().find((f) => !f.isDeclarationFile && f.fileName.endsWith(base));
   if (!sf) return fail([]);
   const tsDiags = [...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf)];
-  if (tsDiags.length) return fail(tsDiags.map(fromTs));
+  if (tsDiags.length) return fail(tsDiags.map(fromTsDiagnostic));
   const reporter = new Reporter(sf);
   const checker = program.getTypeChecker();
   let mod: ReturnType<typeof scanModule>;
@@ -75,17 +75,3 @@ export function describeModule(fileName: string, text: string): ModuleDescriptio
   };
 }
 
-function fromTs(d: ts.Diagnostic): Diagnostic {
-  const start = d.start ?? 0;
-  const { line, col } = d.file ? lineCol(d.file, start) : { line: 1, col: 1 };
-  return {
-    code: `TS${d.code}`,
-    severity: d.category === ts.DiagnosticCategory.Warning ? "warning" : "error",
-    message: flattenMessage(d.messageText),
-    file: d.file?.fileName ?? "",
-    start,
-    length: d.length ?? 0,
-    line,
-    col,
-  };
-}

@@ -355,20 +355,8 @@ function nullableJoin(
   t: CType,
   region: NullableVal["region"],
 ): NullableVal {
-  const ok = x.b.newBlock();
-  const bad = x.b.newBlock();
-  const join = x.b.newBlock();
-  const p = test(ok, bad);
-  x.b.seal(ok);
-  x.b.seal(bad);
-  x.b.switchTo(ok);
-  x.b.jump(join);
-  x.b.switchTo(bad);
-  x.b.jump(join);
-  x.b.seal(join);
-  x.b.switchTo(join);
-  const dst = x.b.value("ptr");
-  x.b.func.blocks.find((b) => b.id === join)!.phis.push({ dst, incoming: [{ block: ok, value: p }, { block: bad, value: { imm: 0n } }] });
+  let p: Value | undefined;
+  const dst = x.b.diamond("ptr", (ok, bad) => (p = test(ok, bad)), () => p!, () => ({ imm: 0n }));
   return { k: "nullable", ptr: dst, t, region };
 }
 

@@ -5,6 +5,7 @@
 import { INT_TYPES, sizeOf, type CInt, type CType } from "../ctypes.js";
 import { isImm, type BinOp, type CondOp, type Operand, type Ty, type Value } from "../ir/ir.js";
 import { constEval } from "./const-eval.js";
+import { evalCond } from "../passes/const-fold.js";
 import { commonType, convert, fits, irTy, literalType, parseIntLiteral, promote, wrapConst, type IntVal } from "./int-ops.js";
 import type { ModuleInfo, ProgramInfo } from "./module-scan.js";
 import type { GlobalVar } from "../object/model.js";
@@ -335,8 +336,7 @@ export class ExprLowerer {
     this.b.seal(join);
     this.b.switchTo(join);
     if (!v || !t) return { k: "int", v: { imm: 0n }, t: INT_TYPES.i32 };
-    const dst = this.b.value(irTy(t));
-    this.b.func.blocks.find((x) => x.id === join)!.phis.push({ dst, incoming: [{ block: inEnd, value: v.v }, { block: outB, value: { imm: 0n } }] });
+    const dst = this.b.phi(join, irTy(t), [{ block: inEnd, value: v.v }, { block: outB, value: { imm: 0n } }]);
     return { k: "int", v: dst, t };
   }
 
@@ -609,27 +609,13 @@ export class ExprLowerer {
     const aEnd2 = this.b.current;
     this.b.seal(join);
     this.b.switchTo(join);
-    const dst = this.b.value(irTy(t));
-    this.b.func.blocks.find((x) => x.id === join)!.phis.push({ dst, incoming: [{ block: aEnd2, value: av.v }, { block: cEnd, value: cv.v }] });
+    const dst = this.b.phi(join, irTy(t), [{ block: aEnd2, value: av.v }, { block: cEnd, value: cv.v }]);
     return { k: "int", v: dst, t };
   }
 
   /** A condition used as a value: 0 or 1 through two blocks and a phi. */
   boolValue(e: ts.Expression): IntVal {
-    const t = this.b.newBlock();
-    const f = this.b.newBlock();
-    const join = this.b.newBlock();
-    this.cond(e, t, f);
-    this.b.seal(t);
-    this.b.seal(f);
-    this.b.switchTo(t);
-    this.b.jump(join);
-    this.b.switchTo(f);
-    this.b.jump(join);
-    this.b.seal(join);
-    this.b.switchTo(join);
-    const dst = this.b.value("i32");
-    this.b.func.blocks.find((x) => x.id === join)!.phis.push({ dst, incoming: [{ block: t, value: { imm: 1n } }, { block: f, value: { imm: 0n } }] });
+    const dst = this.b.diamond("i32", (t, f) => this.cond(e, t, f), () => ({ imm: 1n }), () => ({ imm: 0n }));
     return { k: "int", v: dst, t: INT_TYPES.bool };
   }
 
@@ -793,23 +779,6 @@ function foldConst(kind: BinOp, a: bigint, b: bigint, t: CInt): { exact: bigint;
   return { exact: r, wrapped: wrapConst(r, t) };
 }
 
-function evalCond(c: CondOp, width: 32 | 64, a: bigint, b: bigint): boolean {
-  const u = (x: bigint) => BigInt.asUintN(width, x);
-  const s = (x: bigint) => BigInt.asIntN(width, x);
-  switch (c) {
-    case "eq": return u(a) === u(b);
-    case "ne": return u(a) !== u(b);
-    case "ugt": return u(a) > u(b);
-    case "uge": return u(a) >= u(b);
-    case "ult": return u(a) < u(b);
-    case "ule": return u(a) <= u(b);
-    case "sgt": return s(a) > s(b);
-    case "sge": return s(a) >= s(b);
-    case "slt": return s(a) < s(b);
-    case "sle": return s(a) <= s(b);
-    case "set": return (u(a) & u(b)) !== 0n;
-  }
-}
 
 // A compound assignment's old value is only loaded when the computation asks for it.
 const LAZY = Symbol("lazy");

@@ -226,8 +226,7 @@ export class FunctionLowerer extends ExprLowerer {
     this.b.seal(join);
     this.b.switchTo(join);
     if (!ret) return { k: "int", v: { imm: 0n }, t: INT_TYPES.i32 };
-    const dst = this.b.value(irTy(ret));
-    this.b.func.blocks.find((b) => b.id === join)!.phis.push({ dst, incoming: frame.incoming });
+    const dst = this.b.phi(join, irTy(ret), frame.incoming);
     return { k: "int", v: dst, t: ret };
   }
 

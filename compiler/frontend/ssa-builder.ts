@@ -78,6 +78,37 @@ export class SsaBuilder {
     this.current = block;
   }
 
+  /** A phi at the start of `block` merging values that arrive from the given predecessors. */
+  phi(block: number, ty: Ty, incoming: { block: number; value: Operand }[]): Value {
+    const dst = this.value(ty);
+    this.state(block).block.phis.push({ dst, incoming });
+    return dst;
+  }
+
+  /**
+   * An if-then-else producing a value: `test(t, f)` branches, each arm runs in its own block and
+   * returns its value, and the two meet in a phi (the code continues in the join block).
+   */
+  diamond(ty: Ty, test: (t: number, f: number) => void, onTrue: () => Operand, onFalse: () => Operand): Value {
+    const t = this.newBlock();
+    const f = this.newBlock();
+    const join = this.newBlock();
+    test(t, f);
+    this.seal(t);
+    this.seal(f);
+    this.switchTo(t);
+    const a = onTrue();
+    const tEnd = this.current;
+    this.jump(join);
+    this.switchTo(f);
+    const b = onFalse();
+    const fEnd = this.current;
+    this.jump(join);
+    this.seal(join);
+    this.switchTo(join);
+    return this.phi(join, ty, [{ block: tEnd, value: a }, { block: fEnd, value: b }]);
+  }
+
   slot(size: number, align: number): number {
     const id = this.func.slots.length;
     this.func.slots.push({ id, size, align });

@@ -3,6 +3,7 @@
 // `ts` from here, never from "typescript".
 
 import ts from "typescript";
+import type { Diagnostic } from "../diagnostic.js";
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -75,4 +76,20 @@ export function lineCol(sf: ts.SourceFile, pos: number): { line: number; col: nu
 
 export function flattenMessage(m: string | ts.DiagnosticMessageChain): string {
   return ts.flattenDiagnosticMessageText(m, "\n");
+}
+
+/** A tsc diagnostic in tsbpf's form (code `TSnnnn`, 1-based line and column). */
+export function fromTsDiagnostic(d: ts.Diagnostic): Diagnostic {
+  const start = d.start ?? 0;
+  const { line, col } = d.file ? lineCol(d.file, start) : { line: 1, col: 1 };
+  return {
+    code: `TS${d.code}`,
+    severity: d.category === ts.DiagnosticCategory.Warning ? "warning" : "error",
+    message: flattenMessage(d.messageText),
+    file: d.file?.fileName ?? "",
+    start,
+    length: d.length ?? 0,
+    line,
+    col,
+  };
 }
