@@ -3,19 +3,16 @@
 // Calls (helpers, map methods, context methods) are in lower-call.ts; statements in lower-stmt.ts.
 
 import { INT_TYPES, sizeOf, type CInt, type CType } from "../ctypes.js";
-import { isImm, type BinOp, type CondOp, type Operand, type Ty, type Value } from "../ir/ir.js";
+import { isImm, type BinOp, type CondOp, type Operand, type Value } from "../ir/ir.js";
 import { constEval } from "./const-eval.js";
 import { evalCond } from "../passes/const-fold.js";
 import { commonType, convert, fits, irTy, literalType, parseIntLiteral, promote, wrapConst, type IntVal } from "./int-ops.js";
-import type { ModuleInfo, ProgramInfo } from "./module-scan.js";
-import type { GlobalVar } from "../object/model.js";
-import { ctxFields, type ProgramKind } from "./program-kinds.js";
-import type { Reporter } from "./reporter.js";
-import { SsaBuilder } from "./ssa-builder.js";
-import { lineCol, ts } from "./ts-adapter.js";
-import type { TypeMapper } from "./types.js";
+import { ctxFields } from "./program-kinds.js";
+import { ts } from "./ts-adapter.js";
 import type { LocalInfo, RefVal, Val } from "./values.js";
 import { lowerCall } from "./lower-call.js";
+import { LowererBase } from "./lower-base.js";
+export type { LoweringTarget } from "./lower-base.js";
 
 const K = ts.SyntaxKind;
 
@@ -51,66 +48,17 @@ export const NEGATE: Record<CondOp, CondOp> = {
   sgt: "sle", sge: "slt", slt: "sge", sle: "sgt", set: "set",
 };
 
-/** What is being lowered: a program, or a subprogram (which may take a program kind's context). */
-export interface LoweringTarget {
-  name: string;
-  kind: ProgramKind;
-  ctxType?: CType;
-}
 
-export class ExprLowerer {
-  readonly b: SsaBuilder;
-  readonly locals = new Map<ts.Symbol, LocalInfo>();
-  ctx!: Value;
-
-  readonly kind: ProgramKind;
-  /** Stack slots for helper arguments (keys, values, events), reused once their call is emitted. */
-  private readonly temps: { slot: number; size: number; busy: boolean }[] = [];
-
-  constructor(
-    readonly r: Reporter,
-    readonly checker: ts.TypeChecker,
-    readonly types: TypeMapper,
-    readonly mod: ModuleInfo,
-    readonly prog: LoweringTarget,
-    paramTys: Ty[] = ["ptr"],
-  ) {
-    this.kind = prog.kind;
-    this.b = new SsaBuilder(prog.name, paramTys);
-  }
+export class ExprLowerer extends LowererBase {
 
   /** Calls of module-level functions; statements are needed to lower their bodies (lower-stmt.ts). */
   callUserFunction(decl: ts.FunctionDeclaration, call: ts.CallExpression): Val {
     this.r.fail("TSBPF1033", call.expression, decl.name?.text ?? "function");
   }
 
-  /** A stack slot of at least `size` bytes (8-aligned) that no pending call is using. */
-  acquireTemp(size: number): number {
-    const free = this.temps.find((t) => !t.busy && t.size >= size);
-    if (free) {
-      free.busy = true;
-      return free.slot;
-    }
-    const slot = this.b.slot(Math.ceil(size / 8) * 8, 8);
-    this.temps.push({ slot, size: Math.ceil(size / 8) * 8, busy: true });
-    return slot;
-  }
 
-  releaseTemps(slots: number[]): void {
-    for (const t of this.temps) if (slots.includes(t.slot)) t.busy = false;
-  }
 
-  setLoc(node: ts.Node): void {
-    this.b.loc = lineCol(node.getSourceFile(), node.getStart());
-  }
 
-  symbolOf(node: ts.Node): ts.Symbol | undefined {
-    let s = ts.isShorthandPropertyAssignment(node.parent) && node.parent.name === node
-      ? this.checker.getShorthandAssignmentValueSymbol(node.parent)
-      : this.checker.getSymbolAtLocation(node);
-    if (s && s.flags & ts.SymbolFlags.Alias) s = this.checker.getAliasedSymbol(s);
-    return s;
-  }
 
   // ---------------------------------------------------------------------------------- values
 
@@ -212,12 +160,6 @@ export class ExprLowerer {
     this.r.fail("TSBPF2027", e);
   }
 
-  /** A module-level variable's memory in .data/.bss/.rodata. */
-  globalRef(g: GlobalVar): RefVal {
-    const base = this.b.value("ptr");
-    this.b.emit({ op: "globaladdr", dst: base, section: g.section, symbol: g.name });
-    return { k: "ref", base, off: 0, t: g.type, region: g.section === ".rodata" ? "rodata" : "global" };
-  }
 
   private mayBeNull(node: ts.Node): boolean {
     const t = this.checker.getTypeAtLocation(node);
@@ -259,13 +201,6 @@ export class ExprLowerer {
     }
   }
 
-  /** An operand as a register value (constants get a `const`). */
-  materialize(o: Operand, ty: "i32" | "i64" | "ptr" = "ptr"): Value {
-    if (!isImm(o)) return o;
-    const dst = this.b.value(ty === "ptr" ? "i64" : ty);
-    this.b.emit({ op: "const", dst, value: o.imm });
-    return dst;
-  }
 
   private property(e: ts.PropertyAccessExpression): Val {
     const folded = constEval(e, this.checker);
@@ -350,21 +285,7 @@ export class ExprLowerer {
     return ref;
   }
 
-  load(ref: RefVal, t: CInt): IntVal {
-    const dst = this.b.value(irTy(t));
-    this.b.emit({ op: "load", dst, base: ref.base, offset: ref.off, width: t.size });
-    if (t.signed && t.size < 4) {
-      const s = this.b.value("i32");
-      this.b.emit({ op: "sext", dst: s, a: dst, from: (t.size * 8) as 8 | 16 });
-      return { k: "int", v: s, t };
-    }
-    return { k: "int", v: dst, t };
-  }
 
-  store(ref: RefVal, t: CInt, v: IntVal): void {
-    const c = convert(this.b, v, t);
-    this.b.emit({ op: "store", base: ref.base, offset: ref.off, width: t.size, value: c.v });
-  }
 
   private ctxField(name: string, node: ts.Node): IntVal {
     if (name === "len" && this.kind.packet) {
@@ -381,15 +302,6 @@ export class ExprLowerer {
     return { k: "int", v: dst, t };
   }
 
-  /** Fresh loads of the packet's data and data_end pointers. */
-  packetBounds(): [Value, Value] {
-    const p = this.kind.packet!;
-    const data = this.b.value("ptr");
-    const end = this.b.value("ptr");
-    this.b.emit({ op: "ctxptr", dst: data, ctx: this.ctx, offset: p.data });
-    this.b.emit({ op: "ctxptr", dst: end, ctx: this.ctx, offset: p.dataEnd });
-    return [data, end];
-  }
 
   // ------------------------------------------------------------------------------ operators
 
@@ -568,13 +480,6 @@ export class ExprLowerer {
     return v;
   }
 
-  /** A reference as a single pointer value (adds its constant offset). */
-  addOff(v: RefVal): Value {
-    if (v.off === 0) return v.base;
-    const dst = this.b.value("ptr");
-    this.b.emit({ op: "ptradd", dst, base: v.base, offset: { imm: BigInt(v.off) } });
-    return dst;
-  }
 
   private increment(e: ts.PrefixUnaryExpression | ts.PostfixUnaryExpression, op: "+" | "-", postfix: boolean): Val {
     let before: IntVal | undefined;
@@ -727,37 +632,10 @@ export class ExprLowerer {
     }
   }
 
-  /** `zero<T>()` from stdlib. */
-  isZeroCall(e: ts.Expression): boolean {
-    if (!ts.isCallExpression(e) || !ts.isIdentifier(e.expression)) return false;
-    const sym = this.symbolOf(e.expression);
-    return !!sym && sym.getName() === "zero" && this.types.isStdlibSymbol(sym);
-  }
 
-  zero(dst: RefVal, size: number): void {
-    for (let o = 0; o < size; ) {
-      const w = chunk(dst.off + o, size - o);
-      this.b.emit({ op: "store", base: dst.base, offset: dst.off + o, width: w, value: { imm: 0n } });
-      o += w;
-    }
-  }
 
-  copy(dst: RefVal, src: RefVal, size: number): void {
-    for (let o = 0; o < size; ) {
-      const w = Math.min(chunk(dst.off + o, size - o), chunk(src.off + o, size - o)) as 1 | 2 | 4 | 8;
-      const tmp = this.b.value(w === 8 ? "i64" : "i32");
-      this.b.emit({ op: "load", dst: tmp, base: src.base, offset: src.off + o, width: w });
-      this.b.emit({ op: "store", base: dst.base, offset: dst.off + o, width: w, value: tmp });
-      o += w;
-    }
-  }
 }
 
-/** Largest access width that is aligned at `off` and fits in `left` bytes. */
-function chunk(off: number, left: number): 1 | 2 | 4 | 8 {
-  for (const w of [8, 4, 2, 1] as const) if (off % w === 0 && left >= w) return w;
-  return 1;
-}
 
 /** Folds a binary operation on constants: the exact result (for untyped literals) and the wrapped one. */
 function foldConst(kind: BinOp, a: bigint, b: bigint, t: CInt): { exact: bigint; wrapped: bigint } | undefined {

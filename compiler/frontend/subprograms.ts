@@ -7,7 +7,6 @@ import { INT_TYPES, type CInt, type CType } from "../ctypes.js";
 import type { Operand, Ty } from "../ir/ir.js";
 import { convert, irTy } from "./int-ops.js";
 import type { ExprLowerer } from "./lower-expr.js";
-import type { SubprogramInfo } from "./module-scan.js";
 import { PROGRAM_KINDS, type ProgramKind } from "./program-kinds.js";
 import { ts } from "./ts-adapter.js";
 import type { Val } from "./values.js";
