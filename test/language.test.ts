@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { expect, it } from "vitest";
 import { compile } from "../compiler/compile.js";
 import { disassembleObject } from "../compiler/elf/disasm-object.js";
-import { attachTracepoint, loadObject, readU32, readU64, RingBuffer, u32le } from "../runtime/index.js";
+import koffi from "koffi";
+import { attachKprobe, attachRawTracepoint, attachTracepoint, attachTracing, attachUprobe, loadObject, readU32, readU64, RingBuffer, u32le } from "../runtime/index.js";
 import { ctypeCodec } from "../runtime/codec.js";
 import { describeModule } from "../compiler/module-info.js";
 import { describeKernel } from "./kernel-env.js";
@@ -216,6 +217,53 @@ describeKernel("language features in the kernel", () => {
     const s = obj.maps.get("shapes")!.lookup(u32le(0))!;
     expect(s[0]).toBe(5); // Color.Blue | Color.Red
     expect([readU32(s, 4), readU32(s, 8), readU32(s, 16), readU32(s, 20)]).toEqual([77, 7, 77, 99]);
+  });
+
+  it("raw_tp, tp_btf and uprobe programs attach and count this process's getpid calls", () => {
+    using obj = loadObject(build("tracing-kinds.bpf.ts"), { rodata: { TARGET_TGID: process.pid } });
+    const libc = koffi.load("libc.so.6");
+    const getpid = libc.func("int getpid()");
+    const hits = obj.maps.get("hits")!;
+    const count = (slot: number) => readU64(hits.lookup(u32le(slot))!);
+    {
+      using _raw = attachRawTracepoint(obj.programs.get("raw_sys_enter")!, "sys_enter");
+      using _btf = attachTracing(obj.programs.get("btf_sys_enter")!);
+      using _up = attachUprobe(obj.programs.get("libc_getpid")!, "/lib/x86_64-linux-gnu/libc.so.6", "getpid");
+      for (let i = 0; i < 5; i++) getpid();
+    }
+    // Other threads of this process may call getpid too: at least our five calls were seen.
+    expect(count(0)).toBeGreaterThanOrEqual(5n);
+    expect(count(1)).toBeGreaterThanOrEqual(5n);
+    expect(count(2)).toBeGreaterThanOrEqual(5n);
+    const settled = [count(0), count(1), count(2)];
+    getpid(); // detached: nothing counts any more
+    expect([count(0), count(1), count(2)]).toEqual(settled);
+  });
+
+  it("fentry/fexit/LSM programs compile to their sections; this kernel refuses to load them", () => {
+    const bytes = build("trampolines.bpf.ts");
+    const listing = disassembleObject(bytes);
+    for (const section of ["fentry/do_unlinkat", "fexit/do_unlinkat", "lsm/file_open"]) expect(listing).toContain(section);
+    let error: unknown;
+    try {
+      loadObject(bytes).close();
+    } catch (e) {
+      error = e;
+    }
+    // Kernels with BPF trampolines load them; this one answers EPERM (see docs/runtime.md).
+    if (error) expect(String((error as Error).message)).toMatch(/EPERM|operation not permitted/i);
+  });
+
+  it("a kprobe program loads; attaching fails on kernels without CONFIG_KPROBES", () => {
+    using obj = loadObject(build("tracing.bpf.ts"));
+    const prog = obj.programs.get("on_getpid_kprobe")!;
+    let error: unknown;
+    try {
+      attachKprobe(prog, "__x64_sys_getpid").close();
+    } catch (e) {
+      error = e;
+    }
+    if (error) expect((error as Error).name).toBe("AttachError");
   });
 
   it("tracing programs pass the verifier", () => {
