@@ -304,7 +304,10 @@ function packetHeader(x: ExprLowerer, e: ts.CallExpression): Val {
   const size = BigInt(sizeOf(t));
   const c = constEval(e.arguments[0], x.checker);
   if (c !== undefined && (c < 0n || c + size > 0xffffn)) x.r.fail("TSBPF2020", e.arguments[0], String(c));
-  const off = c === undefined ? convert(x.b, x.int(e.arguments[0]), INT_TYPES.u64).v : undefined;
+  // A negative offset is out of range either way, so a 32-bit offset is widened as unsigned (free:
+  // it is already zero-extended in its register) and caught by the same > 0xffff test.
+  const offVal = c === undefined ? x.int(e.arguments[0]) : undefined;
+  const off = offVal === undefined ? undefined : convert(x.b, offVal.t.size <= 4 ? convert(x.b, offVal, INT_TYPES.u32) : offVal, INT_TYPES.u64).v;
   const [data, end] = x.packetBounds();
   return nullableJoin(x, (ok, bad) => {
     if (off !== undefined) {
