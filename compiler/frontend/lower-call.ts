@@ -363,4 +363,3 @@ function nullableJoin(
   return { k: "nullable", ptr: dst, t, region };
 }
 
-export type { IntVal };

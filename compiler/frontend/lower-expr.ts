@@ -43,10 +43,6 @@ const SWAP: Record<CondOp, CondOp> = {
   sgt: "slt", sge: "sle", slt: "sgt", sle: "sge", set: "set",
 };
 
-export const NEGATE: Record<CondOp, CondOp> = {
-  eq: "ne", ne: "eq", ugt: "ule", uge: "ult", ult: "uge", ule: "ugt",
-  sgt: "sle", sge: "slt", slt: "sge", sle: "sgt", set: "set",
-};
 
 
 export class ExprLowerer extends LowererBase {

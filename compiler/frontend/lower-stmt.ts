@@ -5,7 +5,7 @@ import { INT_TYPES, sizeOf, type CInt, type CType } from "../ctypes.js";
 import type { Operand, Ty } from "../ir/ir.js";
 import type { Func } from "../ir/ir.js";
 import { constEval } from "./const-eval.js";
-import { convert, irTy, literalType, wrapConst, type IntVal } from "./int-ops.js";
+import { convert, irTy, literalType, wrapConst } from "./int-ops.js";
 import { ExprLowerer, type LoweringTarget } from "./lower-expr.js";
 import type { ModuleInfo, ProgramInfo, SubprogramInfo } from "./module-scan.js";
 import { NO_CONTEXT } from "./program-kinds.js";
@@ -283,7 +283,8 @@ export class FunctionLowerer extends ExprLowerer {
     switch (v.k) {
       case "int": {
         if (declaredInt) this.checkLiteral(v, declaredInt, init);
-        const t = declaredInt ?? (v.literal ? literalLocalType(v) : v.t);
+        // Without a declared type a local takes its initialiser's type (a literal's is C's: i32, ...).
+        const t = declaredInt ?? v.t;
         const c = convert(this.b, v, t);
         info = { kind: "int", t, mutable };
         this.b.writeVar(sym, c.v);
@@ -566,10 +567,3 @@ function tripCount(
   }
   return undefined;
 }
-
-/** `let x = 0` without a type: C would say int; we keep the literal's own type. */
-function literalLocalType(v: IntVal) {
-  return v.t;
-}
-
-export { irTy };
