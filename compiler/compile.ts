@@ -35,6 +35,8 @@ export interface CompileOptions {
   /** Pass names after which to dump the IR ("input", "lower", a pass name, or "all"). */
   dumpIr?: ReadonlySet<string>;
   dump?: (stage: string, text: string) => void;
+  /** Instruction set level: "v3" (default, kernel 5.1+) or "v4" (MOVSX, SDIV/SMOD; kernel 6.6+). */
+  cpu?: "v3" | "v4";
 }
 
 export interface CompiledProgram {
@@ -93,7 +95,7 @@ export function compile(fileName: string, text: string, opts: CompileOptions = {
       if (opts.dumpIr) dumpIf(opts, "lower", f);
       runPasses(f, defaultPasses, { check: !!opts.checkIr, dumpAfter: opts.dumpIr, dump: opts.dump });
       try {
-        const gen = generate(f, { isProgram });
+        const gen = generate(f, { isProgram, cpu: opts.cpu ?? "v3" });
         funcs.push(f);
         stack.set(name, gen.stackSize);
         return { f, gen };
@@ -126,8 +128,8 @@ export function compile(fileName: string, text: string, opts: CompileOptions = {
           name: s.name,
           section: ".text",
           insns: r.gen.insns,
-          params: s.decl.parameters.map((p) => ({ name: p.name.getText(), type: { kind: "int", name: "u64", size: 8, signed: false } as const })),
-          ret: INT_TYPES.i64,
+          params: s.params ?? [],
+          ret: s.ret ?? INT_TYPES.i32,
           lines: r.gen.lines,
         });
       }

@@ -50,6 +50,12 @@ export class FunctionLowerer extends ExprLowerer {
     const ret = resultType(probe, s.decl);
     const fl = new FunctionLowerer(r, checker, types, mod, { name: s.name, kind: s.kind ?? NO_CONTEXT }, shapes.map(paramTy));
     fl.retType = ret;
+    s.ret = ret;
+    s.params = s.decl.parameters.map((p, i) => {
+      const shape = shapes[i];
+      const type: CType = shape.kind === "int" ? shape.t : { kind: "ptr", to: shape.kind === "ref" ? shape.t : null };
+      return { name: p.name.getText(), type };
+    });
     return fl.lowerSubprogram(s.decl, shapes);
   }
 

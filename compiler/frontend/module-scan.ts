@@ -37,6 +37,10 @@ export interface SubprogramInfo {
   decl: ts.FunctionDeclaration;
   /** The program kind whose context it takes as a parameter, if any. */
   kind?: ProgramKind;
+  /** Parameter names and types for its BTF FUNC_PROTO, filled in when it is lowered. */
+  params?: { name: string; type: CType }[];
+  /** Its result type (an integer), undefined for void. */
+  ret?: CType;
 }
 
 export interface ModuleInfo {
