@@ -36,6 +36,13 @@ describeKernel("examples in the kernel", () => {
     }
   });
 
+  it("verifier logs point at TypeScript source lines", () => {
+    using obj = loadObject(build("xdp-counter"), { logLevel: 2 });
+    const log = obj.programs.get("xdp_counter")!.verifierLog;
+    expect(log).toContain("; const eth = ctx.header<EthHdr>(0);");
+    expect(log).toMatch(/xdp-counter\.bpf\.ts:14/);
+  });
+
   it("xdp-pass passes every packet", () => {
     using obj = loadObject(build("xdp-pass"));
     const r = obj.programs.get("xdp_pass")!.run({ data: ipv4Packet(6, 40) });
