@@ -2,10 +2,12 @@
 //
 //   1. tsc: parse and type-check the file against stdlib/ (syntax, then semantics)
 //   2. subset check: TypeScript the BPF subset does not cover          frontend/subset-check.ts
-//   3. module scan: maps, programs, LICENSE                           frontend/module-scan.ts
-//   4. lowering: each program's body to SSA IR                        frontend/lower-stmt.ts
+//   3. module scan: maps, programs, globals, LICENSE                  frontend/module-scan.ts
+//   4. lowering: each program's body to SSA IR, then each `@noinline`
+//      function the programs call (a subprogram in .text)             frontend/lower-stmt.ts
 //   5. optimisation passes                                            passes/index.ts
 //   6. back end: out-of-SSA, isel, register allocation, layout        backend/index.ts
+//      and the verifier's call-chain stack limit                      backend/call-graph.ts
 //   7. object writer: ELF, .BTF, .BTF.ext                             elf/write-object.ts
 //
 // Diagnostics are staged: a stage with errors stops the pipeline, so no object is written for
@@ -165,7 +167,6 @@ function dumpIf(opts: CompileOptions, stage: string, f: Func): void {
   if (!opts.dumpIr || !(opts.dumpIr.has(stage) || opts.dumpIr.has("all"))) return;
   (opts.dump ?? ((s, t) => process.stderr.write(`;; after ${s}\n${t}\n`)))(stage, printFunc(f));
 }
-
 
 function internal(file: string, detail: string): Diagnostic {
   if (process.env.TSBPF_DEBUG) process.stderr.write(`${detail}\n`);
