@@ -10,7 +10,7 @@ import { inspectCommand } from "./inspect.js";
 import { genCommand } from "./skeleton.js";
 
 const USAGE = `usage:
-  tsbpf build <file.bpf.ts> [-o out.o] [--dump-ir=<stage>[,<stage>...]]
+  tsbpf build <file.bpf.ts> [-o out.o] [--cpu=v3|v4] [--dump-ir=<stage>[,<stage>...]]
   tsbpf disasm <file.o>
   tsbpf run <file.bpf.ts|file.o> [--attach [PROG=]SPEC]... [--interval ms] [--duration s] [--raw]
   tsbpf inspect <file.o>
@@ -57,10 +57,12 @@ function build(args: string[]): number {
   let input: string | undefined;
   let output: string | undefined;
   let dump: Set<string> | undefined;
+  let cpu: "v3" | "v4" = "v3";
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === "-o") output = args[++i];
     else if (a.startsWith("--dump-ir=")) dump = new Set(a.slice("--dump-ir=".length).split(","));
+    else if (a === "--cpu=v3" || a === "--cpu=v4") cpu = a === "--cpu=v4" ? "v4" : "v3";
     else if (a.startsWith("-")) {
       process.stderr.write(`error: unknown option ${a}\n${USAGE}\n`);
       return 2;
@@ -71,7 +73,7 @@ function build(args: string[]): number {
     return 2;
   }
   const text = readFileSync(input, "utf8");
-  const result = compile(input, text, { dumpIr: dump });
+  const result = compile(input, text, { dumpIr: dump, cpu });
   const color = process.stderr.isTTY;
   for (const d of result.diagnostics) process.stderr.write(formatDiagnostic(d, text, color) + "\n");
   if (!result.ok || !result.object) {

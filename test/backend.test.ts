@@ -159,12 +159,19 @@ describe("instruction selection", () => {
       ],
       { op: "ret", value: q },
     );
-    const out = lower(b.f).join("\n");
+    const out = generate(b.f, { isProgram: false, checkAlloc: true, cpu: "v4" }).insns.map(show).join("\n");
     expect(out).toMatch(/sdiv r\d, -3/);
     expect(out).toMatch(/movsx_32 r\d, r2/);
     expect(out).toMatch(/movsx32_8 r\d, r2/);
     expect(out).toMatch(/and32 r\d, 65535/);
     expect(out).toMatch(/be16 r\d/);
+    // v3 (the default): shift pairs and an unsigned division with sign fix-ups.
+    const v3 = lower(b.f).join("\n");
+    expect(v3).not.toMatch(/sdiv|smod|movsx/);
+    expect(v3).toMatch(/div r\d, 3/);
+    expect(v3).toMatch(/lsh r\d, 32\n(.*\n)*arsh r\d, 32/);
+    expect(v3).toMatch(/lsh32 r\d, 24\n(.*\n)*arsh32 r\d, 24/);
+    expect(v3).toMatch(/be16 r\d/);
   });
 
   it("folds constant division by zero instead of emitting it", () => {
@@ -1014,10 +1021,14 @@ function checkStructure(insns: Insn[]): void {
   }
 }
 
-function differential(o: GenOptions & { seed: number }): void {
+type Cpu = "v3" | "v4";
+const CPUS: Cpu[] = ["v3", "v4"];
+
+function differential(o: GenOptions & { seed: number; cpu?: Cpu }): void {
   const { f, args, ctx } = randomFunc(o.seed, o);
   const expected = runIr(f, { args, ctx });
-  const code = generate(f, { isProgram: o.program, checkAlloc: true });
+  const code = generate(f, { isProgram: o.program, checkAlloc: true, cpu: o.cpu });
+  if (o.cpu !== "v4") expect(v4Insns(code.insns)).toEqual([]);
   const got = runBpf(code.insns, { args, ctx });
   expect(got.r0).toBe(expected);
   checkStructure(code.insns);
@@ -1032,7 +1043,7 @@ function differential(o: GenOptions & { seed: number }): void {
  * call graph is acyclic), all touching the same .rodata/.data/.bss globals and using atomics.
  * The IR interpreter and the eBPF interpreter must agree on the result and on the final globals.
  */
-function differentialModule(o: GenOptions & { seed: number; subs: number }): void {
+function differentialModule(o: GenOptions & { seed: number; subs: number; cpu?: Cpu }): void {
   const r = new Rng(o.seed ^ 0x5bd1e995);
   const gdefs: NonNullable<GenOptions["globals"]> = [
     { name: "g_ro", section: ".rodata", size: 16 },
@@ -1072,12 +1083,12 @@ function differentialModule(o: GenOptions & { seed: number; subs: number }): voi
 
   const irMem = gm.clone();
   const expected = runIr(f, { args, ctx, funcs: irFuncs, globals: irMem, maxSteps: 1_000_000 });
-  const code = generate(f, { isProgram: o.program, checkAlloc: true });
+  const code = generate(f, { isProgram: o.program, checkAlloc: true, cpu: o.cpu });
   checkStructure(code.insns);
   const bpfFuncs = new Map<string, Insn[]>();
   const stack = new Map<string, number>([[f.name, code.stackSize]]);
   for (const s of subs) {
-    const c = generate(s, { isProgram: false, checkAlloc: true });
+    const c = generate(s, { isProgram: false, checkAlloc: true, cpu: o.cpu });
     checkStructure(c.insns);
     bpfFuncs.set(s.name, c.insns);
     stack.set(s.name, c.stackSize);
@@ -1092,9 +1103,9 @@ function differentialModule(o: GenOptions & { seed: number; subs: number }): voi
   expect(chain.maxFrames).toBeLessThanOrEqual(o.subs + 1);
 }
 
-describe("differential: modules with subprogram calls, globals and atomics", () => {
+describe.each(CPUS)("differential (cpu %s): modules with subprogram calls, globals and atomics", (cpu) => {
   const arb = (over: Partial<GenOptions> = {}) =>
-    fc.tuple(genArb(over), fc.integer({ min: 0, max: 3 })).map(([o, subs]) => ({ ...o, subs }));
+    fc.tuple(genArb(over), fc.integer({ min: 0, max: 3 })).map(([o, subs]) => ({ ...o, subs, cpu }));
   it("straight-line modules", () => {
     fc.assert(fc.property(arb({ branches: false, loops: false }), differentialModule), { numRuns: 200 });
   });
@@ -1147,7 +1158,7 @@ describe("register allocation (property tests)", () => {
         const mf = select(outOfSsa(f), { isProgram: o.program });
         const alloc = allocateRegisters(mf);
         if (alloc.mf.spillSlots > 0) spilled++;
-        differential(o);
+        for (const cpu of CPUS) differential({ ...o, cpu });
       }),
       { numRuns: 100 },
     );
@@ -1155,15 +1166,75 @@ describe("register allocation (property tests)", () => {
   });
 });
 
-describe("differential: IR interpreter vs emitted eBPF", () => {
+describe.each(CPUS)("differential (cpu %s): IR interpreter vs emitted eBPF", (cpu) => {
+  const run = (o: GenOptions & { seed: number }): void => differential({ ...o, cpu });
   it("straight-line functions", () => {
-    fc.assert(fc.property(genArb({ branches: false, loops: false }), differential), { numRuns: 300 });
+    fc.assert(fc.property(genArb({ branches: false, loops: false }), run), { numRuns: 300 });
   });
   it("branching functions with helper calls and loops", () => {
-    fc.assert(fc.property(genArb({ branches: true, calls: true, loops: true }), differential), { numRuns: 400 });
+    fc.assert(fc.property(genArb({ branches: true, calls: true, loops: true }), run), { numRuns: 400 });
   });
   it("any mix", () => {
-    fc.assert(fc.property(genArb(), differential), { numRuns: 400 });
+    fc.assert(fc.property(genArb(), run), { numRuns: 400 });
+  });
+});
+
+/** The cpu v4 instructions in a list (§1.7): MOVSX, SDIV/SMOD, LDX MEMSX, bswap `d7`, `gotol`. */
+function v4Insns(insns: Insn[]): string[] {
+  const bad: string[] = [];
+  for (const i of insns) {
+    const cls = i.opcode & 7;
+    const op = i.opcode & 0xf0;
+    const isAlu = cls === 4 || cls === 7;
+    if (isAlu && op === 0xb0 && i.off !== 0) bad.push(`movsx ${show(i)}`);
+    else if (isAlu && (op === 0x30 || op === 0x90) && i.off !== 0) bad.push(`sdiv/smod ${show(i)}`);
+    else if (cls === 1 && (i.opcode & 0xe0) === 0x80) bad.push(`ldxsx ${show(i)}`);
+    else if (i.opcode === 0xd7) bad.push(`bswap ${show(i)}`);
+    else if (i.opcode === 0x06) bad.push(`gotol ${show(i)}`);
+  }
+  return bad;
+}
+
+describe("cpu v3 output", () => {
+  it("contains no v4 instruction for random functions (default and explicit v3)", () => {
+    let sawV4 = 0;
+    fc.assert(
+      fc.property(genArb({ fold: false }), (o) => {
+        const { f } = randomFunc(o.seed, o);
+        expect(v4Insns(generate(f, { isProgram: o.program }).insns)).toEqual([]);
+        expect(v4Insns(generate(f, { isProgram: o.program, cpu: "v3" }).insns)).toEqual([]);
+        if (v4Insns(generate(f, { isProgram: o.program, cpu: "v4" }).insns).length > 0) sawV4++;
+      }),
+      { numRuns: 300 },
+    );
+    // The generator does produce signed division and sign extension (so v4 mode uses v4 opcodes).
+    expect(sawV4).toBeGreaterThan(30);
+  });
+
+  it("computes signed division and modulo exactly like v4 SDIV/SMOD on edge values", () => {
+    for (const ty of ["i32", "i64"] as const) {
+      const bits = ty === "i32" ? 32 : 64;
+      const min = -(1n << BigInt(bits - 1));
+      const vals = [0n, 1n, -1n, 2n, -2n, 3n, -3n, 7n, -7n, min, min + 1n, -min - 1n, 1n << 20n, -(1n << 20n)].map((v) => BigInt.asUintN(bits, v));
+      for (const kind of ["sdiv", "smod"] as const) {
+        for (const bConst of [false, true]) {
+          for (const bv of vals) {
+            const b = new FB([ty, ty]);
+            const [x, y] = b.f.params;
+            const q = b.v(ty);
+            b.block([{ op: "bin", kind, dst: q, a: x, b: bConst ? imm(bv) : y }], { op: "ret", value: q });
+            const codes = CPUS.map((cpu) => generate(b.f, { isProgram: false, checkAlloc: true, cpu }).insns);
+            expect(v4Insns(codes[0]!)).toEqual([]);
+            for (const av of vals) {
+              const expected = runIr(b.f, { args: [av, bv] });
+              for (const [k, code] of codes.entries()) {
+                expect(runBpf(code, { args: [av, bv] }).r0, `${CPUS[k]} ${ty} ${kind} ${av} ${bv} const=${bConst}`).toBe(expected);
+              }
+            }
+          }
+        }
+      }
+    }
   });
 });
 

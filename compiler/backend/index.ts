@@ -25,7 +25,15 @@ export interface GenerateOptions {
   isProgram: boolean;
   /** Run the independent allocation checker and throw on any violation (tests, debugging). */
   checkAlloc?: boolean;
+  /**
+   * Instruction set level (§1.7 of the object-format notes). "v3" (the default, kernel 5.1+) uses
+   * no v4 instruction: sign extension is a shift pair and signed division/modulo an unsigned
+   * DIV/MOD with sign fix-ups. "v4" (kernel 6.6+) emits MOVSX and SDIV/SMOD.
+   */
+  cpu?: CpuVersion;
 }
+
+export type CpuVersion = "v3" | "v4";
 
 export interface GeneratedCode {
   insns: Insn[];
@@ -37,7 +45,7 @@ export interface GeneratedCode {
 
 export function generate(f: Func, opts: GenerateOptions): GeneratedCode {
   const ssaFree = outOfSsa(f);
-  const mf = select(ssaFree, { isProgram: opts.isProgram });
+  const mf = select(ssaFree, { isProgram: opts.isProgram, cpu: opts.cpu ?? "v3" });
   const alloc = allocateRegisters(mf);
   if (opts.checkAlloc) {
     const problems = checkAllocation(alloc.mf, alloc.assign, { params: f.params.length });

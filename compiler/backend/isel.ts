@@ -49,6 +49,8 @@ const COND_OPS: Record<CondOp, number> = {
 
 export interface IselOptions {
   isProgram: boolean;
+  /** "v3" (default): no MOVSX, SDIV or SMOD; see `sext` and `signedDivMod` below. */
+  cpu?: "v3" | "v4";
 }
 
 export function select(f: Func, opts: IselOptions): MFunc {
@@ -76,7 +78,7 @@ export function select(f: Func, opts: IselOptions): MFunc {
       }
       out.push(m);
     };
-    const cx = new Selector(mf, emit, ctxParam, facts);
+    const cx = new Selector(mf, emit, ctxParam, facts, opts.cpu === "v4");
     if (bi === 0) {
       f.params.forEach((p, k) => emit(copy(vreg(p.id), k + 1)));
     }
@@ -174,6 +176,7 @@ class Selector {
     private emit: (m: MInst) => void,
     private ctxParam: number | undefined,
     private facts: Facts,
+    private v4: boolean,
   ) {}
 
   /** Put a constant into register `d`, as an i32 (mov32) or a 64-bit value. */
@@ -223,7 +226,14 @@ class Selector {
           return this.constant(d, i.dst.ty, is64 ? v : BigInt.asUintN(32, v));
         }
         if (!is64 && i.from === 32) return this.emit(def(E.mov32(d, vreg(i.a.id)), [d], [vreg(i.a.id)]));
-        return this.emit(def(E.movsx(is64, d, vreg(i.a.id), i.from), [d], [vreg(i.a.id)]));
+        if (this.v4) return this.emit(def(E.movsx(is64, d, vreg(i.a.id), i.from), [d], [vreg(i.a.id)]));
+        // v3: move the field to the top of the register and shift it back arithmetically
+        // (`lsh32 24; arsh32 24` for s8 -> i32, `lsh 32; arsh 32` for s32 -> i64).
+        const sh = (is64 ? 64 : 32) - i.from;
+        if (is64) this.emit(copy(d, vreg(i.a.id)));
+        else this.emit(def(E.mov32(d, vreg(i.a.id)), [d], [vreg(i.a.id)]));
+        this.emit(def(E.aluK(is64, ALU.LSH, d, sh), [d], [d]));
+        return this.emit(def(E.aluK(is64, ALU.ARSH, d, sh), [d], [d]));
       }
       case "trunc": {
         const d = vreg(i.dst.id);
@@ -364,8 +374,57 @@ class Selector {
       if (op === ALU.LSH || op === ALU.RSH || op === ALU.ARSH) imm &= is64 ? 63n : 31n;
       b = { imm };
     }
+    if (signed && !this.v4) return this.signedDivMod(op, d, ty, a, b);
     this.moveInto(d, a, ty);
     this.aluOperand(is64, op, d, b, ty, signed ? 1 : 0);
+  }
+
+  /**
+   * cpu v3 SDIV/SMOD (C truncating semantics, exactly what v4's off=1 forms compute) from the
+   * unsigned ops, branch-free. With sa, sb the sign masks (x >>s (bits-1)) and |x| = (x ^ s) - s:
+   *   a / b = ((|a| /u |b|) ^ (sa ^ sb)) - (sa ^ sb)      a % b = ((|a| %u |b|) ^ sa) - sa
+   * |INT_MIN| is 2^(bits-1) as an unsigned value, so INT_MIN / -1 = INT_MIN and INT_MIN % -1 = 0;
+   * b = 0 gives |a| /u 0 = 0 and |a| %u 0 = |a|, i.e. x / 0 = 0 and x % 0 = x, as the ISA defines.
+   * A constant divisor (never 0 here, see `bin`) is folded to its magnitude and known sign.
+   */
+  private signedDivMod(op: number, d: number, ty: Ty, a: Operand, b: Operand): void {
+    const is64 = ty !== "i32";
+    const bits = is64 ? 64 : 32;
+    const top = bits - 1;
+    const signMask = (s: number, src: number): void => {
+      if (is64) this.emit(copy(s, src));
+      else this.emit(def(E.mov32(s, src), [s], [src]));
+      this.emit(def(E.aluK(is64, ALU.ARSH, s, top), [s], [s]));
+    };
+    const applySign = (x: number, s: number): void => {
+      this.emit(def(E.aluX(is64, ALU.XOR, x, s), [x], [x, s]));
+      this.emit(def(E.aluX(is64, ALU.SUB, x, s), [x], [x, s]));
+    };
+    const ra = this.reg(a, ty);
+    const sa = newVreg(this.mf);
+    signMask(sa, ra);
+    this.emit(copy(d, ra));
+    applySign(d, sa);
+    if (isImm(b)) {
+      const v = BigInt.asIntN(bits, b.imm);
+      const neg = v < 0n;
+      const mag = BigInt.asUintN(bits, neg ? -v : v);
+      this.aluOperand(is64, op, d, { imm: mag }, ty);
+      if (op === ALU.MOD || !neg) return applySign(d, sa);
+      // Negative constant divisor: the quotient's sign is the opposite of a's.
+      applySign(d, sa);
+      return this.emit(def(E.neg(is64, d), [d], [d]));
+    }
+    const rb = vreg(b.id);
+    const sb = newVreg(this.mf);
+    signMask(sb, rb);
+    const mb = newVreg(this.mf);
+    this.emit(is64 ? copy(mb, rb) : def(E.mov32(mb, rb), [mb], [rb]));
+    applySign(mb, sb);
+    this.emit(def(E.aluX(is64, op, d, mb), [d], [d, mb]));
+    if (op === ALU.MOD) return applySign(d, sa);
+    this.emit(def(E.aluX(is64, ALU.XOR, sa, sb), [sa], [sa, sb]));
+    applySign(d, sa);
   }
 
   /** d = d op b, with the K form when b is an immediate the instruction can hold. */
