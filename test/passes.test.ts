@@ -647,6 +647,22 @@ b0:
 });
 
 describe("tail-merge (textual)", () => {
+  // Found by the random pipeline property: blocks returning different constants were merged,
+  // because a const's value (an attribute, not an operand) was left out of the comparison.
+  it("keeps blocks whose constants differ apart", () => {
+    const text = `func f(%0:i32) {
+b0:
+  cbr sge.32 %0, 45 -> b1, b2
+b1:
+  %1:i64 = const -701506827427224238
+  ret %1
+b2:
+  %2:i64 = const 658182589522257383
+  ret %2
+}`;
+    expectPass(tailMerge, text, text);
+  });
+
   it("merges identical blocks, with a phi for the one operand that differs, bottom-up", () => {
     // Two inlined `count(rule.value)` after different lookups; the increments merge first, which
     // makes the lookups identical too.

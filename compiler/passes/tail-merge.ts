@@ -114,6 +114,7 @@ const OPERAND_KEYS = ["dst", "a", "b", "base", "value", "expected", "args", "ctx
 function shape(i: Inst): string {
   const rest: Record<string, unknown> = { ...i };
   for (const k of OPERAND_KEYS) delete rest[k];
+  if (i.op === "const") rest.value = i.value; // the constant itself is an attribute, not an operand
   if (i.op === "ptradd") delete rest.offset; // an operand there (a number for load/store)
   const d = instDst(i);
   return json(rest) + (d ? `:${d.ty}` : "") + `/${instUses(i).length}`;
