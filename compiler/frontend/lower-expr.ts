@@ -480,7 +480,7 @@ export class ExprLowerer extends LowererBase {
   private increment(e: ts.PrefixUnaryExpression | ts.PostfixUnaryExpression, op: "+" | "-", postfix: boolean): Val {
     let before: IntVal | undefined;
     const after = this.assign(e.operand, (old) => {
-      before = old.k === "int" && !isLazy(old) ? old : this.asInt(old, e);
+      before = { k: "int", v: old.v, t: old.t }; // read the target now, as JavaScript does
       return this.arith(op, before, { k: "int", v: { imm: 1n }, t: INT_TYPES.i32, literal: true }, e);
     }, e);
     return postfix && before ? before : after;
@@ -654,15 +654,9 @@ function foldConst(kind: BinOp, a: bigint, b: bigint, t: CInt): { exact: bigint;
 }
 
 
-// A compound assignment's old value is only loaded when the computation asks for it.
-const LAZY = Symbol("lazy");
+// A target's old value is only loaded when the computation asks for it (plain `=` never does).
 function lazyInt(load: () => IntVal): IntVal {
   let cached: IntVal | undefined;
   const get = () => (cached ??= load());
-  return new Proxy({} as IntVal, {
-    get: (_t, p) => (p === LAZY ? true : (get() as unknown as Record<string | symbol, unknown>)[p]),
-  });
-}
-function isLazy(v: IntVal): boolean {
-  return (v as unknown as Record<symbol, unknown>)[LAZY] === true;
+  return new Proxy({} as IntVal, { get: (_t, p) => (get() as unknown as Record<string | symbol, unknown>)[p] });
 }

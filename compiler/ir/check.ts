@@ -16,9 +16,11 @@ import {
   type Terminator,
   type Ty,
   type Value,
+  instUses,
   isImm,
   isValue,
   successors,
+  termUses,
 } from "./ir.js";
 import { printInst } from "./print.js";
 
@@ -216,37 +218,13 @@ function safePrint(x: Inst | Terminator): string {
   }
 }
 
+/** instUses/termUses, tolerant of malformed input: the checker may be handed anything. */
 function instUsesSafe(i: Inst): Operand[] {
-  switch (i.op) {
-    case "const":
-    case "stackaddr":
-    case "mapaddr":
-    case "globaladdr":
-    case "funcaddr":
-      return [];
-    case "bin":
-      return [i.a, i.b];
-    case "atomic":
-      return [i.base, i.value, ...(i.expected !== undefined ? [i.expected] : [])];
-    case "ptradd":
-      return [i.base, i.offset];
-    case "load":
-      return [i.base];
-    case "ctxptr":
-      return [i.ctx];
-    case "store":
-    case "atomic_add":
-      return [i.base, i.value];
-    case "call":
-    case "callfn":
-      return i.args ?? [];
-    default:
-      return [i.a];
-  }
+  return (instUses(i) ?? []).filter((o) => o !== undefined);
 }
 
 function termUsesSafe(t: Terminator): Operand[] {
-  return t.op === "cbr" ? [t.a, t.b] : t.op === "ret" ? [t.value] : [];
+  return (termUses(t) ?? []).filter((o) => o !== undefined);
 }
 
 /** `o` (a value or an immediate) used where a `ty` is wanted. */
