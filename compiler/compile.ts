@@ -28,7 +28,7 @@ import type { Func } from "./ir/ir.js";
 import type { ObjectModel, ProgramCode } from "./object/model.js";
 import { defaultPasses } from "./passes/index.js";
 import { runPasses } from "./passes/pass-manager.js";
-import { INT_TYPES } from "./ctypes.js";
+import { INT_TYPES } from "../common/ctypes.js";
 import { printFunc } from "./ir/print.js";
 
 export interface CompileOptions {

@@ -13,8 +13,8 @@
 // Encoding is strict: wrong types, out-of-range integers, missing or unknown
 // struct fields are errors that name the offending path; padding is zeroed.
 
-import type { CType } from "../compiler/ctypes.js";
-import type { Btf } from "./btf-reader.js";
+import type { CType } from "../common/ctypes.js";
+import type { Btf } from "../common/btf-reader.js";
 
 export interface CodecOptions {
   /** How 1-byte-element arrays decode: "bytes" (default; Uint8Array/Int8Array) or "string" (C string). */

@@ -7,7 +7,7 @@
 // between bpf_object__open and bpf_object__load, and offers typed get/set after load.
 
 import koffi from "koffi";
-import { parseBtf, type Btf } from "./btf-reader.js";
+import { parseBtf, type Btf } from "../common/btf-reader.js";
 import { btfCodec, type Codec } from "./codec.js";
 import { errnoFrom, errnoText, type LibbpfApi, type Ptr } from "./libbpf.js";
 import type { BpfMap } from "./map.js";

@@ -8,7 +8,7 @@ export { u32le, u64le, readU32, readU64 } from "./bytes.js";
 export { TypedMap, PerCpuTypedMap, typedMap, objectBtf, bindSkeleton, type TypedMaps, type BatchOptions, type BatchMode, type SkeletonSpec } from "./typed-map.js";
 export { btfCodec, ctypeCodec, rawCodec, type Codec, type CodecOptions } from "./codec.js";
 export { Globals, bindGlobals, type GlobalVarInfo, type GlobalSectionKind, type GlobalsSpec, type GlobalInitOptions } from "./globals.js";
-export { parseBtf, readObjectBtf, Btf, BtfError, type BtfType, type BtfMapDef } from "./btf-reader.js";
+export { parseBtf, readObjectBtf, Btf, BtfError, type BtfType, type BtfMapDef } from "../common/btf-reader.js";
 export {
   attachXdp,
   attachTc,

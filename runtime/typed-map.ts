@@ -5,7 +5,7 @@
 // kernel has them (falling back to one syscall per entry where it does not).
 
 import koffi from "koffi";
-import { parseBtf, type Btf } from "./btf-reader.js";
+import { parseBtf, type Btf } from "../common/btf-reader.js";
 import { btfCodec, rawCodec, type Codec, type CodecOptions } from "./codec.js";
 import { possibleCpus } from "./kernel.js";
 import { errnoFrom, errnoText, libbpf, type Ptr } from "./libbpf.js";

@@ -8,7 +8,7 @@
 import { expect, it } from "vitest";
 import { callChainStack } from "../compiler/backend/call-graph.js";
 import { generate } from "../compiler/backend/index.js";
-import { INT_TYPES, type CType, layoutStruct } from "../compiler/ctypes.js";
+import { INT_TYPES, type CType, layoutStruct } from "../common/ctypes.js";
 import { writeObject } from "../compiler/elf/write-object.js";
 import { checkModule } from "../compiler/ir/check.js";
 import type { Func, Ty } from "../compiler/ir/ir.js";

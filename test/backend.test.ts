@@ -17,7 +17,7 @@ import { callChainStack, callGraph, findRecursion } from "../compiler/backend/ca
 import { parseFunc, parseModule } from "../compiler/ir/parse.js";
 import { exit as E_exit, alu64X, mov64X } from "../compiler/isa/build.js";
 import { checkModule } from "../compiler/ir/check.js";
-import { INT_TYPES } from "../compiler/ctypes.js";
+import { INT_TYPES } from "../common/ctypes.js";
 import { layoutGlobals } from "../compiler/object/globals.js";
 import type { GlobalVar } from "../compiler/object/model.js";
 import { runIr } from "./support/ir-interp.js";

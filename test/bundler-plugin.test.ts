@@ -9,8 +9,8 @@ import { pathToFileURL } from "node:url";
 import { build, type Plugin } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compile } from "../compiler/compile.js";
-import { bpfModuleCode, tsbpf } from "../compiler/bundler-plugin.js";
-import type { BpfImportObject } from "../compiler/bundler-plugin.js";
+import { bpfModuleCode, tsbpf } from "../compiler/tools/bundler-plugin.js";
+import type { BpfImportObject } from "../compiler/tools/bundler-plugin.js";
 import { describeKernel } from "./kernel-env.js";
 
 const root = resolve(import.meta.dirname, "..");

@@ -8,7 +8,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compile, type CompileOptions } from "../compiler/compile.js";
-import { readElf, SHF, SHT } from "../compiler/elf/read-elf.js";
+import { readElf, SHF, SHT } from "../common/read-elf.js";
 import { decode } from "../compiler/isa/decode.js";
 import { loadObject } from "../runtime/index.js";
 import { describeKernel } from "./kernel-env.js";

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { INT_TYPES, layoutStruct, type CType } from "../compiler/ctypes.js";
+import { INT_TYPES, layoutStruct, type CType } from "../common/ctypes.js";
 import { BtfBuilder } from "../compiler/elf/btf-builder.js";
 import { writeObject } from "../compiler/elf/write-object.js";
 import type { ObjectModel } from "../compiler/object/model.js";

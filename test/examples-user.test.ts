@@ -12,7 +12,7 @@ import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { compile } from "../compiler/compile.js";
-import { skeletonFor } from "../compiler/skeleton.js";
+import { skeletonFor } from "../compiler/tools/skeleton.js";
 import { describeKernel } from "./kernel-env.js";
 import { VethNetns } from "./support/bpf-c.js";
 

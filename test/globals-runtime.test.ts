@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { compile } from "../compiler/compile.js";
-import { skeletonFor } from "../compiler/skeleton.js";
+import { skeletonFor } from "../compiler/tools/skeleton.js";
 import { loadObject, type Globals, type LoadOptions } from "../runtime/index.js";
 import { describeKernel } from "./kernel-env.js";
 

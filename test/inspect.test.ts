@@ -5,9 +5,9 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { main } from "../compiler/cli.js";
+import { main } from "../compiler/tools/cli.js";
 import { compile } from "../compiler/compile.js";
-import { formatInspection, inspectCommand, inspectObject } from "../compiler/inspect.js";
+import { formatInspection, inspectCommand, inspectObject } from "../compiler/tools/inspect.js";
 
 const root = join(import.meta.dirname, "..");
 const tmp = mkdtempSync(join(tmpdir(), "tsbpf-inspect-"));

@@ -15,7 +15,7 @@ import { encode } from "../compiler/isa/encode.js";
 import type { Insn } from "../compiler/isa/insn.js";
 import { FORMS, matchForm, type InsnForm, type Rule } from "../compiler/isa/table.js";
 import { disassembleObject } from "../compiler/elf/disasm-object.js";
-import { readElf } from "../compiler/elf/read-elf.js";
+import { readElf } from "../common/read-elf.js";
 
 const hex = (s: string): Uint8Array => Uint8Array.from(s.trim().split(/\s+/), (b) => parseInt(b, 16));
 

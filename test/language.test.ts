@@ -11,7 +11,7 @@ import { disassembleObject } from "../compiler/elf/disasm-object.js";
 import koffi from "koffi";
 import { attachKprobe, attachRawTracepoint, attachTracepoint, attachTracing, attachUprobe, loadObject, readU32, readU64, RingBuffer, u32le } from "../runtime/index.js";
 import { ctypeCodec } from "../runtime/codec.js";
-import { describeModule } from "../compiler/module-info.js";
+import { describeModule } from "../compiler/tools/module-info.js";
 import { describeKernel } from "./kernel-env.js";
 import { checksum, ipv4Packet, tcpChecksum, tcpPacket } from "./support/packets.js";
 

@@ -4,7 +4,7 @@
 
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCommand, type RunIo } from "../compiler/run-command.js";
+import { runCommand, type RunIo } from "../compiler/tools/run-command.js";
 import { describeKernel } from "./kernel-env.js";
 import { CBuilder, clangIt, fdCount, haveClang, libc, SYS_getpid, VethNetns } from "./support/bpf-c.js";
 

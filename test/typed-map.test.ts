@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { compile } from "../compiler/compile.js";
-import { INT_TYPES, layoutStruct } from "../compiler/ctypes.js";
+import { INT_TYPES, layoutStruct } from "../common/ctypes.js";
 import {
   BtfError,
   ctypeCodec,

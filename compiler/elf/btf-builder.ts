@@ -2,7 +2,7 @@
 // 24-byte header. Identical records get one id. Also maps tsbpf's C-layout CTypes to BTF the way a C
 // compiler would describe them (u32 -> TYPEDEF "u32" -> INT "unsigned int").
 
-import { C_INT_NAMES, type CType } from "../ctypes.js";
+import { C_INT_NAMES, type CType } from "../../common/ctypes.js";
 
 export const BTF_MAGIC = 0xeb9f;
 

@@ -3,7 +3,7 @@
 
 import { decodeAt } from "../isa/decode.js";
 import { formatInsn, hexBytes, pcColumn, relocLine, type FormatOptions } from "../isa/disasm.js";
-import { readElf, SHF, SHT, STT, type ElfFile, type ElfSection } from "./read-elf.js";
+import { readElf, SHF, SHT, STT, type ElfFile, type ElfSection } from "../../common/read-elf.js";
 
 export interface DisasmObjectOptions {
   /** When given, start with llvm-objdump's `<file>:\tfile format elf64-bpf` header. */

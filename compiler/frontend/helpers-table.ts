@@ -2,7 +2,7 @@
 // map one-to-one onto a helper call. Functions with their own lowering (conversions, byte order,
 // sizeof, map methods) are in builtins.ts.
 
-import { INT_TYPES, type CInt } from "../ctypes.js";
+import { INT_TYPES, type CInt } from "../../common/ctypes.js";
 
 export const HELPER = {
   map_lookup_elem: 1,

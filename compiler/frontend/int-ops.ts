@@ -3,7 +3,7 @@
 // values (unsigned ones zero-extended, i8/i16 sign-extended to 32 bits), 8-byte types in `i64`.
 // Constant operands are kept as the mathematical value of their type.
 
-import { INT_TYPES, type CInt } from "../ctypes.js";
+import { INT_TYPES, type CInt } from "../../common/ctypes.js";
 import type { Operand, Ty } from "../ir/ir.js";
 import { isImm } from "../ir/ir.js";
 import type { SsaBuilder } from "./ssa-builder.js";

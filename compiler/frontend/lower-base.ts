@@ -3,7 +3,7 @@
 // stores, copies and zero-fills, stack temporaries, addresses. Expression lowering (lower-expr.ts)
 // and statement lowering (lower-stmt.ts) extend it.
 
-import type { CInt, CType } from "../ctypes.js";
+import type { CInt, CType } from "../../common/ctypes.js";
 import { isImm, type Operand, type Ty, type Value } from "../ir/ir.js";
 import type { GlobalVar } from "../object/model.js";
 import { convert, irTy, type IntVal } from "./int-ops.js";

@@ -2,7 +2,7 @@
 // (lookup/update/delete through stack copies of keys and values) and context methods (bounds-checked
 // packet headers, skb loads). Everything else is reported as unknown.
 
-import { INT_TYPES, sizeOf, type CInt, type CType, type IntName } from "../ctypes.js";
+import { INT_TYPES, sizeOf, type CInt, type CType, type IntName } from "../../common/ctypes.js";
 import type { AtomicKind, Operand, Value } from "../ir/ir.js";
 import { HELPER, SIMPLE_HELPERS } from "./helpers-table.js";
 import { PT_REGS_ARGS, PT_REGS_RET } from "./program-kinds.js";

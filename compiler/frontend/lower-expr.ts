@@ -2,7 +2,7 @@
 // reads and writes through references, conditions as branches (short-circuit), assignments.
 // Calls (helpers, map methods, context methods) are in lower-call.ts; statements in lower-stmt.ts.
 
-import { INT_TYPES, sizeOf, type CInt, type CType } from "../ctypes.js";
+import { INT_TYPES, sizeOf, type CInt, type CType } from "../../common/ctypes.js";
 import { isImm, type BinOp, type CondOp, type Operand, type Value } from "../ir/ir.js";
 import { constEval } from "./const-eval.js";
 import { evalCond } from "../passes/const-fold.js";

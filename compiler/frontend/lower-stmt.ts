@@ -1,7 +1,7 @@
 // Lowers a program's body: locals, if/else, bounded for loops with break/continue, returns.
 // Produces one IR function per program; the ctx pointer is its only parameter.
 
-import { INT_TYPES, sizeOf, type CInt, type CType } from "../ctypes.js";
+import { INT_TYPES, sizeOf, type CInt, type CType } from "../../common/ctypes.js";
 import type { Operand, Ty } from "../ir/ir.js";
 import type { Func } from "../ir/ir.js";
 import { constEval } from "./const-eval.js";

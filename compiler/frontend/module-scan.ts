@@ -1,7 +1,7 @@
 // Reads a .bpf.ts file's module level: maps (`const m = new HashMap<K, V>(n)`), programs
 // (`export const p = xdp(ctx => ...)`), compile-time constants, and the LICENSE string.
 
-import { INT_TYPES, sizeOf, type CStruct, type CType } from "../ctypes.js";
+import { INT_TYPES, sizeOf, type CStruct, type CType } from "../../common/ctypes.js";
 import type { GlobalVar, MapDef } from "../object/model.js";
 import { MAP_CLASSES } from "./helpers-table.js";
 import { PROGRAM_KINDS, type ProgramKind } from "./program-kinds.js";

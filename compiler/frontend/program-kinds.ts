@@ -3,7 +3,7 @@
 // size as the kernel's uapi headers lay them out). Adding a program kind touches this file only
 // (plus its declaration in stdlib/bpf.d.ts).
 
-import { INT_TYPES, type CInt } from "../ctypes.js";
+import { INT_TYPES, type CInt } from "../../common/ctypes.js";
 
 export interface CtxField {
   offset: number;

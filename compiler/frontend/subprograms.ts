@@ -3,7 +3,7 @@
 // arguments keep what the caller proved about them); every other function is inlined. This file
 // decides which, describes a subprogram's parameters, and builds the caller's `callfn`.
 
-import { INT_TYPES, type CInt, type CType } from "../ctypes.js";
+import { INT_TYPES, type CInt, type CType } from "../../common/ctypes.js";
 import type { Operand, Ty } from "../ir/ir.js";
 import { convert, irTy } from "./int-ops.js";
 import type { ExprLowerer } from "./lower-expr.js";

@@ -2,7 +2,7 @@
 // interfaces and type literals to C-layout structs, FixedArray<T, N> to arrays. Results are cached
 // per ts.Type so every use of one interface shares one CStruct (and one BTF type).
 
-import { INT_TYPES, layoutStruct, type CType, type CInt, type IntName } from "../ctypes.js";
+import { INT_TYPES, layoutStruct, type CType, type CInt, type IntName } from "../../common/ctypes.js";
 import { ts } from "./ts-adapter.js";
 
 const INT_NAMES = new Set(Object.keys(INT_TYPES));

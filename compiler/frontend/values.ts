@@ -2,7 +2,7 @@
 // maps, packets, the stack) is a reference: a pointer value plus a constant offset and the type
 // found there. `nullable` is a pointer that may be 0 (a lookup or header result before its check).
 
-import type { CInt, CType } from "../ctypes.js";
+import type { CInt, CType } from "../../common/ctypes.js";
 import type { Operand, Value } from "../ir/ir.js";
 import type { IntVal } from "./int-ops.js";
 import type { MapInfo } from "./module-scan.js";

@@ -3,7 +3,7 @@
 // Variables keep the model's order within a section, each at the next offset aligned to its C
 // alignment; a section's size is the end of its last variable (no tail padding, as clang does).
 
-import { alignOf, sizeOf } from "../ctypes.js";
+import { alignOf, sizeOf } from "../../common/ctypes.js";
 import type { GlobalSection, GlobalVar } from "./model.js";
 
 export const GLOBAL_SECTIONS: readonly GlobalSection[] = [".rodata", ".data", ".bss"];

@@ -1,7 +1,7 @@
 // What the back end hands the object writer: everything needed to write one ELF relocatable file
 // with .BTF and .BTF.ext. The writer decides section layout, symbols, string tables and type ids.
 
-import type { CType } from "../ctypes.js";
+import type { CType } from "../../common/ctypes.js";
 import type { Insn } from "../isa/insn.js";
 
 export interface ObjectModel {

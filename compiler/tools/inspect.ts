@@ -3,10 +3,10 @@
 // BTF types printed as C declarations. Works on tsbpf's and clang's objects alike.
 
 import { readFileSync } from "node:fs";
-import { Btf, BtfError, parseBtf } from "../runtime/btf-reader.js";
-import { layoutFromBtf, tsTypeOf } from "../runtime/codec.js";
-import { decodeAt } from "./isa/decode.js";
-import { readElf, SHF, SHT, STB, STT, type ElfFile } from "./elf/read-elf.js";
+import { Btf, BtfError, parseBtf } from "../../common/btf-reader.js";
+import { layoutFromBtf, tsTypeOf } from "../../runtime/codec.js";
+import { decodeAt } from "../isa/decode.js";
+import { readElf, SHF, SHT, STB, STT, type ElfFile } from "../../common/read-elf.js";
 
 export const EM_BPF = 247;
 

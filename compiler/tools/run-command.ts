@@ -3,15 +3,15 @@
 // detach and unload. It is the quickest way to watch a program work on a real machine.
 
 import { readFileSync } from "node:fs";
-import { compile } from "./compile.js";
-import { formatDiagnostic } from "./format-diagnostic.js";
-import { loadObject, type BpfObject } from "../runtime/object.js";
-import type { BpfProgram } from "../runtime/program.js";
-import type { BpfMap } from "../runtime/map.js";
-import type { Link } from "../runtime/link.js";
-import { attachAuto, attachCgroup, attachRawTracepoint, attachTc, attachTracepoint, attachUprobe, attachXdp, type XdpMode } from "../runtime/attach.js";
-import { RingBuffer, type EventReader } from "../runtime/ring-buffer.js";
-import { PerfBuffer } from "../runtime/perf-buffer.js";
+import { compile } from "../compile.js";
+import { formatDiagnostic } from "../format-diagnostic.js";
+import { loadObject, type BpfObject } from "../../runtime/object.js";
+import type { BpfProgram } from "../../runtime/program.js";
+import type { BpfMap } from "../../runtime/map.js";
+import type { Link } from "../../runtime/link.js";
+import { attachAuto, attachCgroup, attachRawTracepoint, attachTc, attachTracepoint, attachUprobe, attachXdp, type XdpMode } from "../../runtime/attach.js";
+import { RingBuffer, type EventReader } from "../../runtime/ring-buffer.js";
+import { PerfBuffer } from "../../runtime/perf-buffer.js";
 
 export const RUN_USAGE = `usage:
   tsbpf run <file.bpf.ts|file.o> [--attach [PROG=]SPEC]... [--interval ms] [--duration s] [--raw]

@@ -2,12 +2,12 @@
 // generator reads map names with their key/value CTypes and program names from here. It runs the
 // same tsc program and module scan as compile() (stages 1-3) and stops there.
 
-import type { CType } from "./ctypes.js";
-import type { Diagnostic } from "./diagnostic.js";
-import { scanModule } from "./frontend/module-scan.js";
-import { Bail, Reporter } from "./frontend/reporter.js";
-import { createProgram, fromTsDiagnostic } from "./frontend/ts-adapter.js";
-import { TypeMapper } from "./frontend/types.js";
+import type { CType } from "../../common/ctypes.js";
+import type { Diagnostic } from "../diagnostic.js";
+import { scanModule } from "../frontend/module-scan.js";
+import { Bail, Reporter } from "../frontend/reporter.js";
+import { createProgram, fromTsDiagnostic } from "../frontend/ts-adapter.js";
+import { TypeMapper } from "../frontend/types.js";
 
 export interface ModuleMap {
   name: string;

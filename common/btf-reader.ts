@@ -3,7 +3,7 @@
 // is a small, pure reader of the BTF wire format (kinds 1-19), plus helpers that
 // find BTF-defined maps and print types the way C would declare them.
 
-import { readElf } from "../compiler/elf/read-elf.js";
+import { readElf } from "./read-elf.js";
 
 /** The BTF kinds by name (BTF_KIND_*). */
 export const BTF_KINDS = [

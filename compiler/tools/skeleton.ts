@@ -7,12 +7,12 @@
 
 import { readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, relative, resolve } from "node:path";
-import type { CStruct, CType } from "./ctypes.js";
-import { formatDiagnostic } from "./format-diagnostic.js";
-import { scanModule } from "./frontend/module-scan.js";
-import { Bail, Reporter } from "./frontend/reporter.js";
-import { createProgram, ts } from "./frontend/ts-adapter.js";
-import { TypeMapper } from "./frontend/types.js";
+import type { CStruct, CType } from "../../common/ctypes.js";
+import { formatDiagnostic } from "../format-diagnostic.js";
+import { scanModule } from "../frontend/module-scan.js";
+import { Bail, Reporter } from "../frontend/reporter.js";
+import { createProgram, ts } from "../frontend/ts-adapter.js";
+import { TypeMapper } from "../frontend/types.js";
 import { describeModule, type ModuleDescription } from "./module-info.js";
 
 export interface SkeletonOptions {

@@ -2,9 +2,9 @@
 
 import { readFileSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
-import { compile } from "./compile.js";
-import { disassembleObject } from "./elf/disasm-object.js";
-import { formatDiagnostic } from "./format-diagnostic.js";
+import { compile } from "../compile.js";
+import { disassembleObject } from "../elf/disasm-object.js";
+import { formatDiagnostic } from "../format-diagnostic.js";
 import { runCommand } from "./run-command.js";
 import { inspectCommand } from "./inspect.js";
 import { genCommand } from "./skeleton.js";

@@ -2,7 +2,7 @@
 // .bpf.ts file with the `?bpf` query compiles it at build time and yields a module with the object
 // embedded, so the bundle needs neither the compiler nor a .bpf.o file next to it:
 //
-//   import load, { object } from "./xdp-counter.bpf.ts?bpf";
+//   import load, { object } from "../xdp-counter.bpf.ts?bpf";
 //   using obj = load();                       // like the skeleton's load(), bytes already in
 //   obj.maps.counters.readAll();
 //
@@ -21,10 +21,10 @@
 import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
 import { createUnplugin, type UnpluginInstance } from "unplugin";
-import type { BpfObject, BpfProgram, LoadOptions, TypedMap, PerCpuTypedMap } from "../runtime/index.js";
-import { compile, type CompileOptions } from "./compile.js";
-import { formatDiagnostic } from "./format-diagnostic.js";
-import { ts } from "./frontend/ts-adapter.js";
+import type { BpfObject, BpfProgram, LoadOptions, TypedMap, PerCpuTypedMap } from "../../runtime/index.js";
+import { compile, type CompileOptions } from "../compile.js";
+import { formatDiagnostic } from "../format-diagnostic.js";
+import { ts } from "../frontend/ts-adapter.js";
 import { skeletonFor } from "./skeleton.js";
 
 export interface TsbpfPluginOptions {
