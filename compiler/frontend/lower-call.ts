@@ -1,18 +1,19 @@
-// Calls in BPF code: integer conversions, byte order, sizeof, helpers with no arguments, map methods
-// (lookup/update/delete through stack copies of keys and values) and context methods (bounds-checked
-// packet headers, skb loads). Everything else is reported as unknown.
+// Calls in BPF code: integer conversions, byte order, sizeof, helpers, atomics and context methods
+// (bounds-checked packet headers, skb loads); map methods are in lower-map.ts. Everything else is
+// reported as unknown.
 
 import { INT_TYPES, sizeOf, type CInt, type CType, type IntName } from "../../common/ctypes.js";
-import type { AtomicKind, Operand, Value } from "../ir/ir.js";
+import type { AtomicKind } from "../ir/ir.js";
 import { HELPER, SIMPLE_HELPERS } from "./helpers-table.js";
 import { PT_REGS_ARGS, PT_REGS_RET } from "./program-kinds.js";
 import { registerSubprogram } from "./subprograms.js";
 import { constEval } from "./const-eval.js";
 import { convert, irTy, type IntVal } from "./int-ops.js";
+import { expectArgs, nullableJoin, typeArg } from "./call-utils.js";
 import type { ExprLowerer } from "./lower-expr.js";
-import type { MapInfo } from "./module-scan.js";
+import { mapMethod } from "./lower-map.js";
 import { ts } from "./ts-adapter.js";
-import type { NullableVal, RefVal, Val } from "./values.js";
+import type { Val } from "./values.js";
 
 const BYTE_ORDER: Record<string, { t: CInt; bits: 16 | 32 | 64 }> = {
   htons: { t: INT_TYPES.u16, bits: 16 }, ntohs: { t: INT_TYPES.u16, bits: 16 },
@@ -179,99 +180,6 @@ function checksum(x: ExprLowerer, name: string, e: ts.CallExpression): IntVal {
   return fold(sum);
 }
 
-function expectArgs(x: ExprLowerer, e: ts.CallExpression, n: number): void {
-  if (e.arguments.length !== n) x.r.fail("TSBPF1035", e);
-}
-
-function typeArg(x: ExprLowerer, e: ts.CallExpression): CType {
-  const node = e.typeArguments?.[0];
-  if (!node) x.r.fail("TSBPF2009", e, "(missing type argument)");
-  const t = x.types.memType(x.checker.getTypeFromTypeNode(node));
-  if (!t) x.r.fail("TSBPF2009", node, node.getText());
-  return t;
-}
-
-/**
- * Puts a key, value or event on the stack (helpers take pointers) and returns its address. A struct
- * already on the stack is passed in place. Temporary slots are recorded in `temps` so the caller can
- * release them once the helper call is emitted.
- */
-function spill(x: ExprLowerer, t: CType, e: ts.Expression, temps: number[]): Value {
-  const v = ts.isObjectLiteralExpression(e) ? undefined : x.lower(e);
-  if (v && v.k === "ref" && v.region === "stack" && sizeOf(v.t) === sizeOf(t)) return x.addOff(v);
-  const size = sizeOf(t);
-  const slot = x.acquireTemp(size);
-  temps.push(slot);
-  const addr = x.b.value("ptr");
-  x.b.emit({ op: "stackaddr", dst: addr, slot });
-  const dst: RefVal = { k: "ref", base: addr, off: 0, t, region: "stack" };
-  if (t.kind === "int") {
-    x.store(dst, t, x.asInt(v!, e));
-  } else if (v) {
-    if (v.k !== "ref" || sizeOf(v.t) !== size) x.r.fail("TSBPF1015", e);
-    x.copy(dst, v, size);
-  } else {
-    x.writeObject(dst, t, e as ts.ObjectLiteralExpression);
-  }
-  return addr;
-}
-
-function mapMethod(x: ExprLowerer, m: MapInfo, method: string, e: ts.CallExpression): Val {
-  const mapPtr = () => {
-    const dst = x.b.value("ptr");
-    x.b.emit({ op: "mapaddr", dst, map: m.def.name });
-    return dst;
-  };
-  const args = e.arguments;
-  const temps: number[] = [];
-  const call = (helper: number, argv: Operand[], ty: "ptr" | "i64") => {
-    const dst = x.b.value(ty);
-    x.b.emit({ op: "call", helper, args: argv, dst });
-    x.releaseTemps(temps);
-    return dst;
-  };
-  if (m.shape === "events") {
-    if (method !== "output") x.r.fail("TSBPF1033", e.expression, e.expression.getText());
-    if (m.def.type === 27) {
-      expectArgs(x, e, 1);
-      const data = spill(x, m.value, args[0], temps);
-      const dst = call(HELPER.ringbuf_output, [mapPtr(), data, { imm: BigInt(sizeOf(m.value)) }, { imm: 0n }], "i64");
-      return { k: "int", v: dst, t: INT_TYPES.i64 };
-    }
-    expectArgs(x, e, 2);
-    const ctx = x.lower(args[0]);
-    if (ctx.k !== "ctx" && !(ctx.k === "ref" && ctx.region === "ctx")) x.r.fail("TSBPF2015", args[0]);
-    const data = spill(x, m.value, args[1], temps);
-    const BPF_F_CURRENT_CPU = 0xffffffffn;
-    const dst = call(HELPER.perf_event_output, [x.ctx, mapPtr(), { imm: BPF_F_CURRENT_CPU }, data, { imm: BigInt(sizeOf(m.value)) }], "i64");
-    return { k: "int", v: dst, t: INT_TYPES.i64 };
-  }
-  switch (method) {
-    case "lookup": {
-      expectArgs(x, e, 1);
-      const key = spill(x, m.key, args[0], temps);
-      const dst = call(HELPER.map_lookup_elem, [mapPtr(), key], "ptr");
-      return { k: "nullable", ptr: dst, t: m.valueRef, region: "map" } satisfies NullableVal;
-    }
-    case "update": {
-      if (args.length < 2 || args.length > 3) x.r.fail("TSBPF1035", e);
-      const key = spill(x, m.key, args[0], temps);
-      const value = spill(x, m.value, args[1], temps);
-      const flags = args[2] ? convert(x.b, x.int(args[2]), INT_TYPES.u64).v : { imm: 0n };
-      const dst = call(HELPER.map_update_elem, [mapPtr(), key, value, flags], "i64");
-      return { k: "int", v: dst, t: INT_TYPES.i64 };
-    }
-    case "delete": {
-      if (m.shape !== "kv") break;
-      expectArgs(x, e, 1);
-      const key = spill(x, m.key, args[0], temps);
-      const dst = call(HELPER.map_delete_elem, [mapPtr(), key], "i64");
-      return { k: "int", v: dst, t: INT_TYPES.i64 };
-    }
-  }
-  x.r.fail("TSBPF1033", e.expression, e.expression.getText());
-}
-
 function ctxMethod(x: ExprLowerer, method: string, e: ts.CallExpression): Val {
   if (method === "header" && x.kind.packet) return packetHeader(x, e);
   if (method === "load" && x.kind.loadRelative) return skbLoad(x, e);
@@ -347,19 +255,3 @@ function skbLoad(x: ExprLowerer, e: ts.CallExpression): Val {
     return addr;
   }, t, "stack");
 }
-
-/**
- * Builds `ok ? p : null` as a phi after the branch `test` emits (it returns p, defined on the way to
- * `ok`); the null-check threading pass later connects the user's own null test to these two edges.
- */
-function nullableJoin(
-  x: ExprLowerer,
-  test: (ok: number, bad: number) => Value,
-  t: CType,
-  region: NullableVal["region"],
-): NullableVal {
-  let p: Value | undefined;
-  const dst = x.b.diamond("ptr", (ok, bad) => (p = test(ok, bad)), () => p!, () => ({ imm: 0n }));
-  return { k: "nullable", ptr: dst, t, region };
-}
-

@@ -1,0 +1,93 @@
+// Map methods in BPF code: lookup/update/delete through stack copies of keys and values, and
+// event output to ring and perf buffers.
+
+import { INT_TYPES, sizeOf, type CType } from "../../common/ctypes.js";
+import type { Operand, Value } from "../ir/ir.js";
+import { expectArgs } from "./call-utils.js";
+import { HELPER } from "./helpers-table.js";
+import { convert } from "./int-ops.js";
+import type { ExprLowerer } from "./lower-expr.js";
+import type { MapInfo } from "./module-scan.js";
+import { ts } from "./ts-adapter.js";
+import type { NullableVal, RefVal, Val } from "./values.js";
+
+/**
+ * Puts a key, value or event on the stack (helpers take pointers) and returns its address. A struct
+ * already on the stack is passed in place. Temporary slots are recorded in `temps` so the caller can
+ * release them once the helper call is emitted.
+ */
+function spill(x: ExprLowerer, t: CType, e: ts.Expression, temps: number[]): Value {
+  const v = ts.isObjectLiteralExpression(e) ? undefined : x.lower(e);
+  if (v && v.k === "ref" && v.region === "stack" && sizeOf(v.t) === sizeOf(t)) return x.addOff(v);
+  const size = sizeOf(t);
+  const slot = x.acquireTemp(size);
+  temps.push(slot);
+  const addr = x.b.value("ptr");
+  x.b.emit({ op: "stackaddr", dst: addr, slot });
+  const dst: RefVal = { k: "ref", base: addr, off: 0, t, region: "stack" };
+  if (t.kind === "int") {
+    x.store(dst, t, x.asInt(v!, e));
+  } else if (v) {
+    if (v.k !== "ref" || sizeOf(v.t) !== size) x.r.fail("TSBPF1015", e);
+    x.copy(dst, v, size);
+  } else {
+    x.writeObject(dst, t, e as ts.ObjectLiteralExpression);
+  }
+  return addr;
+}
+
+export function mapMethod(x: ExprLowerer, m: MapInfo, method: string, e: ts.CallExpression): Val {
+  const mapPtr = () => {
+    const dst = x.b.value("ptr");
+    x.b.emit({ op: "mapaddr", dst, map: m.def.name });
+    return dst;
+  };
+  const args = e.arguments;
+  const temps: number[] = [];
+  const call = (helper: number, argv: Operand[], ty: "ptr" | "i64") => {
+    const dst = x.b.value(ty);
+    x.b.emit({ op: "call", helper, args: argv, dst });
+    x.releaseTemps(temps);
+    return dst;
+  };
+  if (m.shape === "events") {
+    if (method !== "output") x.r.fail("TSBPF1033", e.expression, e.expression.getText());
+    if (m.def.type === 27) {
+      expectArgs(x, e, 1);
+      const data = spill(x, m.value, args[0], temps);
+      const dst = call(HELPER.ringbuf_output, [mapPtr(), data, { imm: BigInt(sizeOf(m.value)) }, { imm: 0n }], "i64");
+      return { k: "int", v: dst, t: INT_TYPES.i64 };
+    }
+    expectArgs(x, e, 2);
+    const ctx = x.lower(args[0]);
+    if (ctx.k !== "ctx" && !(ctx.k === "ref" && ctx.region === "ctx")) x.r.fail("TSBPF2015", args[0]);
+    const data = spill(x, m.value, args[1], temps);
+    const BPF_F_CURRENT_CPU = 0xffffffffn;
+    const dst = call(HELPER.perf_event_output, [x.ctx, mapPtr(), { imm: BPF_F_CURRENT_CPU }, data, { imm: BigInt(sizeOf(m.value)) }], "i64");
+    return { k: "int", v: dst, t: INT_TYPES.i64 };
+  }
+  switch (method) {
+    case "lookup": {
+      expectArgs(x, e, 1);
+      const key = spill(x, m.key, args[0], temps);
+      const dst = call(HELPER.map_lookup_elem, [mapPtr(), key], "ptr");
+      return { k: "nullable", ptr: dst, t: m.valueRef, region: "map" } satisfies NullableVal;
+    }
+    case "update": {
+      if (args.length < 2 || args.length > 3) x.r.fail("TSBPF1035", e);
+      const key = spill(x, m.key, args[0], temps);
+      const value = spill(x, m.value, args[1], temps);
+      const flags = args[2] ? convert(x.b, x.int(args[2]), INT_TYPES.u64).v : { imm: 0n };
+      const dst = call(HELPER.map_update_elem, [mapPtr(), key, value, flags], "i64");
+      return { k: "int", v: dst, t: INT_TYPES.i64 };
+    }
+    case "delete": {
+      if (m.shape !== "kv") break;
+      expectArgs(x, e, 1);
+      const key = spill(x, m.key, args[0], temps);
+      const dst = call(HELPER.map_delete_elem, [mapPtr(), key], "i64");
+      return { k: "int", v: dst, t: INT_TYPES.i64 };
+    }
+  }
+  x.r.fail("TSBPF1033", e.expression, e.expression.getText());
+}
