@@ -83,7 +83,7 @@ const secs = ((performance.now() - t0) / 1000).toFixed(1);
 if (result.failed) {
   console.log(`\nFAILED (seed ${seed}, ${stats.programs} programs, ${stats.runs} runs, ${secs} s; counterexample shrunk ${result.numShrinks} times)`);
   const err = result.errorInstance as Error | undefined;
-  console.log(err?.message ?? String(result.error));
+  console.log(err?.message ?? String(result.errorInstance));
   console.log(`\nreproduce: npm run fuzz -- --seed ${seed} --runs ${runs} --batch ${batch}`);
   process.exit(1);
 }

@@ -131,7 +131,7 @@ describe("codecs", () => {
     expect(codec.tsType).toContain("u64v: bigint");
     // Strings in and out of byte arrays.
     const s = btfCodec<typeof WIDE>(btf, wide.valueType, { byteStrings: "string" });
-    const decoded = s.decode(s.encode({ ...WIDE, name: "abc" as unknown as Uint8Array })) as unknown as { name: string };
+    const decoded = s.decode(s.encode({ ...WIDE, name: "abc" as unknown as Uint8Array<ArrayBuffer> })) as unknown as { name: string };
     expect(decoded.name).toBe("abc");
   });
 
