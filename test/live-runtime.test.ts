@@ -3,7 +3,7 @@
 // map and field named, or migrated; attachments the kernel cannot update need allowGap; wrong pin
 // dirs and moved attach points are refused before anything changes; unload removes everything.
 
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
 import {
@@ -19,7 +19,8 @@ import {
 } from "../runtime/index.js";
 import { describeKernel } from "./kernel-env.js";
 import { VethNetns } from "./support/bpf-c.js";
-import { LiveEnv, tcProgIds, xdpProgId } from "./support/live.js";
+import { LiveEnv, LIVE_FIXTURES, tcProgIds, xdpProgId } from "./support/live.js";
+import { skeletonFor } from "../compiler/tools/skeleton.js";
 
 describeKernel("live modules (runtime API)", () => {
   const env = new LiveEnv();
@@ -80,6 +81,31 @@ describeKernel("live modules (runtime API)", () => {
     expect(xdpProgId(net.host)).toBeNull();
     expect(existsSync(pin)).toBe(false);
     expect(readModuleRecord(pin)).toBeNull();
+  });
+
+  it("gives another process typed access to the pinned maps through the skeleton", async () => {
+    const pin = env.pinDir("skel");
+    const src = join(LIVE_FIXTURES, "xdp-a.bpf.ts");
+    const { text } = skeletonFor(src, readFileSync(src, "utf8"), { runtimeImport: join(import.meta.dirname, "..", "runtime", "index.ts") });
+    const skelPath = join(env.tmp, "xdp-a.skel.ts");
+    writeFileSync(skelPath, text!);
+    const skel = (await import(skelPath)) as {
+      openPinned(dir: string): { maps: { hits: PerCpuTypedMap<number, bigint> }; close(): void };
+    };
+    try {
+      deployModule(env.object("xdp-a"), { pinDir: pin, attach: [{ spec: xdpSpec() }] });
+      const p = skel.openPinned(pin);
+      try {
+        p.maps.hits.setAll(2, 5n);
+        expect(p.maps.hits.get(2)!.every((v) => v === 5n)).toBe(true);
+        expect(p.maps.hits.get(3)!.every((v) => v === 0n)).toBe(true);
+      } finally {
+        p.close();
+      }
+      expect(() => skel.openPinned(join(pin, "links"))).toThrow(/do not match the skeleton: missing map 'hits'/);
+    } finally {
+      unloadModule(pin);
+    }
   });
 
   it("refuses a changed map layout, naming the map and what differs, and keeps the old program", () => {
