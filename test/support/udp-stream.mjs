@@ -3,8 +3,11 @@
 // sends COUNT datagrams to HOST:PORT, BATCH at a time with PAUSE_MS between batches, waits for
 // every send to complete and prints {"sent":N,"failed":M,"ms":T} as the last line.
 import dgram from "node:dgram";
+import { writeFileSync } from "node:fs";
 
 const [host, port, count, batch, pause] = process.argv.slice(2);
+// TSBPF_CGROUP: join that cgroup (v2 directory) first, so cgroup_skb programs see this stream.
+if (process.env.TSBPF_CGROUP) writeFileSync(`${process.env.TSBPF_CGROUP}/cgroup.procs`, String(process.pid));
 const total = Number(count);
 const per = Number(batch);
 const gap = Number(pause);
