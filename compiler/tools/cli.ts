@@ -10,6 +10,7 @@ import { inspectCommand } from "./inspect.js";
 import { genCommand } from "./skeleton.js";
 import { loadCommand } from "./load-command.js";
 import { lsCommand, unloadCommand } from "./module-commands.js";
+import { imageCommand } from "./image-command.js";
 
 const USAGE = `usage:
   tsbpf build <file.bpf.ts> [-o out.o] [--cpu=v3|v4] [--dump-ir=<stage>[,<stage>...]]
@@ -20,6 +21,7 @@ const USAGE = `usage:
   tsbpf load <file.bpf.ts|file.o> --attach [PROG=]SPEC... --pin DIR [--allow-gap] [--migrate MODULE]
   tsbpf unload <DIR>
   tsbpf ls [--json]
+  tsbpf image <file.bpf.ts|file.o> -o DIR [--tag TAG] [--arch ARCH]
 
 stages for --dump-ir: lower, each optimisation pass by name, or all`;
 
@@ -43,6 +45,8 @@ export function main(argv: string[]): number | Promise<number> {
         return unloadCommand(rest);
       case "ls":
         return lsCommand(rest);
+      case "image":
+        return imageCommand(rest);
       case "-h":
       case "--help":
       case "help":
