@@ -11,7 +11,8 @@ import type { BpfProgram } from "./program.js";
 import type { Link } from "./link.js";
 import { attachCgroup, attachRawTracepoint, attachTracepoint, attachXdp, ifindexOf, type XdpMode } from "./attach.js";
 import { closePlan, pinFd, pinNewMaps, requireBpffsDir, reusePinnedMaps, runMigrations, type MapMigration, type MapReusePlan } from "./pinned.js";
-import { attachTcFilter, detachTcFilter, linkUpdatable, replaceTcProgram, tcFilterProgId, updateLinkProgram, type TcFilter } from "./replace.js";
+import { attachTcFilter, detachTcFilter, linkUpdatable, replaceTcProgram, tcFilterProgId, updateLinkProgram, updatePinnedLink, type ProgramRef, type TcFilter } from "./replace.js";
+import { libbpf } from "./libbpf.js";
 import { linkInfo, mapInfo, openPinnedFd, progInfo, progInfoById } from "./obj-info.js";
 
 /** One program's attach point as given on the command line: xdp:IF[:mode], tc:IF:dir, cgroup:PATH, tp:CAT/NAME, raw_tp:NAME. */
@@ -203,8 +204,14 @@ export function deployModule(src: string | Uint8Array, opts: DeployOptions): Dep
   const plan: MapReusePlan = { reused: [], fresh: [], migrated: [], unpinned: [] };
   const obj = loadObject(src, { ...opts.load, name: objectName, beforeLoad: reusePinnedMaps({ mapsDir, migrate: opts.migrate }, plan) });
   const report: SwapReport[] = [];
+  // Until the record is written, every change has an undo: a failure part-way (an attach point
+  // that is gone, a pin that cannot be written) puts the old version back and leaves no new pins.
+  const undo: (() => void)[] = [];
+  const keep: number[] = [];
+  const hadDir = existsSync(pinDir);
   try {
     runMigrations(obj, plan, opts.migrate ?? {});
+    for (const name of plan.fresh) undo.push(() => unlinkIfExists(join(mapsDir, name)));
     pinNewMaps(obj, { ...plan, migrated: [] }, mapsDir);
 
     const programs: ProgramRecord[] = [];
@@ -217,15 +224,18 @@ export function deployModule(src: string | Uint8Array, opts: DeployOptions): Dep
         let open = true;
         try {
           if (linkUpdatable(fd).updatable) {
+            const oldProg = linkInfo(fd).progId;
             const t0 = process.hrtime.bigint();
             updateLinkProgram(fd, prog);
             report.push({ program: prog.name, spec: a.spec, action: "replaced", micros: micros(t0) });
+            undo.push(() => withProgById(oldProg, (old) => updatePinnedLink(path, old)));
             if (prev.name !== prog.name) {
               pinFd(fd, join(linksDir, prog.name));
               unlinkSync(path);
             }
           } else {
-            // allowGap was checked above: removing the pin and our fd detaches the old program.
+            // allowGap was checked above: removing the pin and our fd detaches the old program
+            // (this step has no undo: the old attachment is gone).
             unlinkSync(path);
             closeSync(fd);
             open = false;
@@ -242,26 +252,41 @@ export function deployModule(src: string | Uint8Array, opts: DeployOptions): Dep
         }
         programs.push({ name: prog.name, section: prog.section, spec: a.spec, kind: "link" });
       } else if (prev?.kind === "tc") {
+        const oldProg = tcFilterProgId(prev.tc!);
         const t0 = process.hrtime.bigint();
         replaceTcProgram(prev.tc!, prog);
         report.push({ program: prog.name, spec: a.spec, action: "replaced", micros: micros(t0) });
+        if (oldProg) undo.push(() => withProgById(oldProg, (old) => replaceTcProgram(prev.tc!, old)));
         programs.push({ name: prog.name, section: prog.section, spec: a.spec, kind: "tc", tc: prev.tc });
       } else {
         const r = attachFresh(prog, a.spec);
         if (r.link) {
           mkdirSync(linksDir, { recursive: true });
+          const path = join(linksDir, prog.name);
           try {
-            r.link.pin(join(linksDir, prog.name));
+            r.link.pin(path);
           } finally {
             r.link.close(); // the pin keeps it attached
           }
+          undo.push(() => unlinkIfExists(path)); // the last reference: detaches
           programs.push({ name: prog.name, section: prog.section, spec: a.spec, kind: "link" });
-        } else programs.push({ name: prog.name, section: prog.section, spec: a.spec, kind: "tc", tc: r.tc });
+        } else {
+          const f = r.tc!;
+          undo.push(() => detachTcFilter(f));
+          programs.push({ name: prog.name, section: prog.section, spec: a.spec, kind: "tc", tc: f });
+        }
         report.push({ program: prog.name, spec: a.spec, action: "attached" });
       }
-      pinFd(prog.fd, join(progsDir, prog.name));
+      const progPin = join(progsDir, prog.name);
+      if (existsSync(progPin)) {
+        const oldFd = openPinnedFd(progPin);
+        keep.push(oldFd);
+        undo.push(() => pinFd(oldFd, progPin));
+      } else undo.push(() => unlinkIfExists(progPin));
+      pinFd(prog.fd, progPin);
       report[report.length - 1]!.progId = progInfo(prog.fd).id;
     }
+    undo.length = 0; // every program runs the new version: from here on, only clean-up
 
     // Programs of the old version that the new one no longer attaches.
     for (const p of old?.programs ?? []) {
@@ -295,9 +320,38 @@ export function deployModule(src: string | Uint8Array, opts: DeployOptions): Dep
     };
     writeRecord(record);
     return { record, programs: report, plan, removedMaps, object: opts.keepOpen ? obj : null };
+  } catch (e) {
+    for (const u of undo.reverse()) {
+      try {
+        u();
+      } catch {
+        // best effort: keep undoing the rest
+      }
+    }
+    if (!hadDir) removeEmptyDirs(pinDir);
+    if (opts.keepOpen) obj.close();
+    throw e;
   } finally {
+    for (const fd of keep) closeSync(fd);
     closePlan(plan);
     if (!opts.keepOpen) obj.close();
+  }
+}
+
+/** Run `fn` with the program whose kernel id is `id` (still alive while a pin or link holds it). */
+function withProgById(id: number, fn: (p: ProgramRef) => void): void {
+  const fd = libbpf().bpf_prog_get_fd_by_id(id);
+  if (fd < 0) throw new Error(`program id ${id} is gone`);
+  try {
+    fn({ fd, name: `previous version (id ${id})` });
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function removeEmptyDirs(pinDir: string): void {
+  for (const d of [join(pinDir, "links"), join(pinDir, "progs"), join(pinDir, "maps"), pinDir]) {
+    if (existsSync(d) && readdirSync(d).length === 0) rmdirSync(d);
   }
 }
 

@@ -19,6 +19,9 @@ const BPF_TC_F_REPLACE = 1;
 const EEXIST = 17;
 const ENOENT = 2;
 
+/** What a replacement needs of a program: its fd (and name, for messages). */
+export type ProgramRef = Pick<BpfProgram, "fd" | "name">;
+
 /** Link types whose program the kernel swaps atomically with BPF_LINK_UPDATE. */
 export const UPDATABLE_LINK_TYPES = new Set([3, 4, 5, 6, 11, 13]);
 
@@ -51,7 +54,7 @@ export interface LinkUpdateOptions {
  * Atomically make the BPF link `linkFd` run `prog` instead of its current program
  * (BPF_LINK_UPDATE). Packets or events see either the old or the new program, never none.
  */
-export function updateLinkProgram(linkFd: number, prog: BpfProgram, opts: LinkUpdateOptions = {}): void {
+export function updateLinkProgram(linkFd: number, prog: ProgramRef, opts: LinkUpdateOptions = {}): void {
   const { updatable, kind } = linkUpdatable(linkFd);
   if (!updatable) {
     throw new ReplaceError(`a ${kind} link cannot have its program replaced atomically (the kernel has no update for it)`, 95, false);
@@ -127,7 +130,7 @@ export function attachTcFilter(prog: BpfProgram, ifindex: number, direction: "in
  * Atomically make the cls_bpf filter `f` run `prog` (netlink replace on the same handle and
  * priority: the classifier list is switched under RCU, so every packet runs one of the two).
  */
-export function replaceTcProgram(f: TcFilter, prog: BpfProgram): void {
+export function replaceTcProgram(f: TcFilter, prog: ProgramRef): void {
   const api = libbpf();
   withLibbpfMessages((messages) => {
     if (tcFilterProgId(f) === null) throw new ReplaceError(`no tc filter handle ${f.handle} priority ${f.priority} on ${f.direction} of ifindex ${f.ifindex} to replace`, ENOENT, true);
@@ -150,7 +153,7 @@ export function detachTcFilter(f: TcFilter): void {
 }
 
 /** Update a pinned BPF link's program by pin path. */
-export function updatePinnedLink(path: string, prog: BpfProgram, opts: LinkUpdateOptions = {}): void {
+export function updatePinnedLink(path: string, prog: ProgramRef, opts: LinkUpdateOptions = {}): void {
   const fd = openPinnedFd(path);
   try {
     updateLinkProgram(fd, prog, opts);

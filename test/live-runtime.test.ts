@@ -18,7 +18,7 @@ import {
   type PerCpuTypedMap,
 } from "../runtime/index.js";
 import { describeKernel } from "./kernel-env.js";
-import { VethNetns } from "./support/bpf-c.js";
+import { fdCount, VethNetns } from "./support/bpf-c.js";
 import { LiveEnv, LIVE_FIXTURES, tcProgIds, xdpProgId } from "./support/live.js";
 import { skeletonFor } from "../compiler/tools/skeleton.js";
 
@@ -113,6 +113,7 @@ describeKernel("live modules (runtime API)", () => {
     try {
       deployModule(env.object("xdp-a"), { pinDir: pin, attach: [{ spec: xdpSpec() }] });
       const id = xdpProgId(net.host);
+      const fds = fdCount();
       let err: unknown;
       try {
         deployModule(env.object("xdp-wide"), { pinDir: pin, attach: [{ spec: xdpSpec() }] });
@@ -122,6 +123,7 @@ describeKernel("live modules (runtime API)", () => {
       expect(err).toBeInstanceOf(MapLayoutError);
       expect((err as Error).message).toMatch(/map 'hits' cannot be reused .*: value size: 8 in the pinned map, 16 in the new object; pass a migration/);
       expect(xdpProgId(net.host)).toBe(id);
+      expect(fdCount()).toBe(fds); // the refused object and the opened pins are all closed
     } finally {
       unloadModule(pin);
     }
@@ -217,5 +219,53 @@ describeKernel("live modules (runtime API)", () => {
       unloadModule(pin);
     }
     expect(tcProgIds(net.host)).toEqual([]);
+  });
+
+  it("puts everything back when a load fails part-way (first load and replacement)", () => {
+    const pin = env.pinDir("undo");
+    const fds = fdCount();
+    const host = net.host;
+    // First load: the second attach point does not exist; the XDP program attached first is detached again.
+    expect(() =>
+      deployModule(env.object("multi"), { pinDir: pin, attach: [{ program: "live_xdp", spec: xdpSpec() }, { program: "live_tc", spec: "tc:tsbpf-nope0:ingress" }] }),
+    ).toThrow(/no network interface named 'tsbpf-nope0'/);
+    expect(xdpProgId(host)).toBeNull();
+    expect(existsSync(pin)).toBe(false);
+    expect(readModuleRecord(pin)).toBeNull();
+    try {
+      const first = deployModule(env.object("multi"), {
+        pinDir: pin,
+        attach: [{ program: "live_xdp", spec: xdpSpec() }, { program: "live_tc", spec: `tc:${host}:ingress` }],
+      });
+      const ids = first.programs.map((p) => p.progId);
+      expect([xdpProgId(host), ...tcProgIds(host)]).toEqual(ids);
+      // Replacement: both programs are switched, then the third attach fails: both are switched back.
+      expect(() =>
+        deployModule(env.object("multi"), {
+          pinDir: pin,
+          attach: [
+            { program: "live_xdp", spec: xdpSpec() },
+            { program: "live_tc", spec: `tc:${host}:ingress` },
+            { program: "live_xdp2", spec: "xdp:tsbpf-nope0:generic" },
+          ],
+        }),
+      ).toThrow(/no network interface named 'tsbpf-nope0'/);
+      expect([xdpProgId(host), ...tcProgIds(host)]).toEqual(ids);
+      const st = moduleStatus(readModuleRecord(pin)!);
+      expect(st.record.generation).toBe(1);
+      expect(st.programs.map((p) => p.progId)).toEqual(ids);
+      // The refused replacement changed nothing a later one depends on.
+      const again = deployModule(env.object("multi"), {
+        pinDir: pin,
+        attach: [{ program: "live_xdp", spec: xdpSpec() }, { program: "live_tc", spec: `tc:${host}:ingress` }],
+      });
+      expect(again.programs.map((p) => p.action)).toEqual(["replaced", "replaced"]);
+      expect(again.record.generation).toBe(2);
+    } finally {
+      unloadModule(pin);
+    }
+    expect(xdpProgId(host)).toBeNull();
+    expect(tcProgIds(host)).toEqual([]);
+    expect(fdCount()).toBe(fds); // no fd survives deploys, refusals, rollbacks and unload
   });
 });
