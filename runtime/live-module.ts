@@ -10,7 +10,7 @@ import { loadObject, type BpfObject, type LoadOptions } from "./object.js";
 import type { BpfProgram } from "./program.js";
 import type { Link } from "./link.js";
 import { attachCgroup, attachRawTracepoint, attachTracepoint, attachXdp, ifindexOf, type XdpMode } from "./attach.js";
-import { closePlan, pinFd, pinNewMaps, requireBpffsDir, reusePinnedMaps, runMigrations, type MapMigration, type MapReusePlan } from "./pinned.js";
+import { closePlan, pinFd, pinName, pinNewMaps, requireBpffsDir, reusePinnedMaps, runMigrations, type MapMigration, type MapReusePlan } from "./pinned.js";
 import { attachTcFilter, detachTcFilter, linkUpdatable, replaceTcProgram, tcFilterProgId, updateLinkProgram, updatePinnedLink, type ProgramRef, type TcFilter } from "./replace.js";
 import { libbpf } from "./libbpf.js";
 import { linkInfo, mapInfo, openPinnedFd, progInfo, progInfoById } from "./obj-info.js";
@@ -211,7 +211,7 @@ export function deployModule(src: string | Uint8Array, opts: DeployOptions): Dep
   const hadDir = existsSync(pinDir);
   try {
     runMigrations(obj, plan, opts.migrate ?? {});
-    for (const name of plan.fresh) undo.push(() => unlinkIfExists(join(mapsDir, name)));
+    for (const name of plan.fresh) undo.push(() => unlinkIfExists(join(mapsDir, pinName(name))));
     pinNewMaps(obj, { ...plan, migrated: [] }, mapsDir);
 
     const programs: ProgramRecord[] = [];
@@ -296,11 +296,11 @@ export function deployModule(src: string | Uint8Array, opts: DeployOptions): Dep
     }
 
     // Maps whose layout changed now get the new map's pin; maps the new version dropped lose theirs.
-    for (const m of plan.migrated) pinFd(obj.maps.get(m.name)!.fd, join(mapsDir, m.name));
+    for (const m of plan.migrated) pinFd(obj.maps.get(m.name)!.fd, join(mapsDir, pinName(m.name)));
     const mapNames = [...plan.reused, ...plan.fresh, ...plan.migrated.map((m) => m.name)];
     const removedMaps: string[] = [];
     for (const f of existsSync(mapsDir) ? readdirSync(mapsDir) : []) {
-      if (!mapNames.includes(f)) {
+      if (!mapNames.some((n) => pinName(n) === f)) {
         unlinkSync(join(mapsDir, f));
         removedMaps.push(f);
       }
@@ -427,7 +427,7 @@ export function moduleStatus(rec: ModuleRecord): ModuleStatus {
   });
   const maps = rec.maps.map((name) => {
     try {
-      const fd = openPinnedFd(join(rec.pinDir, "maps", name));
+      const fd = openPinnedFd(join(rec.pinDir, "maps", pinName(name)));
       try {
         const i = mapInfo(fd);
         return { name, id: i.id, type: i.type, entries: i.maxEntries };

@@ -20,6 +20,11 @@ const BPF_FS_MAGIC = 0xcafe4a11;
 const BPF_MAP_TYPE_PROG_ARRAY = 3;
 const U32_KEY_TYPES = new Set([2, 6]);
 
+/** The pin file name of a map: bpffs refuses names with '.', so `obj.bss` is pinned as `obj_bss` (as libbpf does). */
+export function pinName(map: string): string {
+  return map.replace(/\./g, "_");
+}
+
 /** Whether `path` (or, when it does not exist yet, its nearest existing parent) is on a bpffs mount. */
 export function isOnBpffs(path: string): boolean {
   let p = path;
@@ -242,7 +247,7 @@ export function reusePinnedMaps(opts: MapReuseOptions, plan: MapReusePlan): (obj
         plan.unpinned.push(name);
         continue;
       }
-      const path = join(opts.mapsDir, name);
+      const path = join(opts.mapsDir, pinName(name));
       if (!existsSync(path)) {
         plan.fresh.push(name);
         continue;
@@ -310,6 +315,6 @@ export function pinFd(fd: number, path: string): void {
 export function pinNewMaps(obj: BpfObject, plan: MapReusePlan, mapsDir: string): void {
   for (const name of [...plan.fresh, ...plan.migrated.map((m) => m.name)]) {
     const map = obj.maps.get(name);
-    if (map) pinFd(map.fd, join(mapsDir, name));
+    if (map) pinFd(map.fd, join(mapsDir, pinName(name)));
   }
 }

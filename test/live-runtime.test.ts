@@ -268,4 +268,33 @@ describeKernel("live modules (runtime API)", () => {
     expect(tcProgIds(host)).toEqual([]);
     expect(fdCount()).toBe(fds); // no fd survives deploys, refusals, rollbacks and unload
   });
+
+  it("keeps .bss/.data variables across a replacement; .rodata constants come from the new object", () => {
+    const pin = env.pinDir("glob");
+    const packet = new Uint8Array(64);
+    try {
+      const a = deployModule(env.object("xdp-global"), { pinDir: pin, attach: [{ spec: xdpSpec() }], keepOpen: true });
+      const objA = a.object!;
+      try {
+        for (let i = 0; i < 3; i++) objA.programs.get("live_xdp")!.run({ data: packet });
+        expect(objA.globals.get("packets")).toBe(3n);
+      } finally {
+        objA.close();
+      }
+      const b = deployModule(env.object("xdp-global"), { pinDir: pin, attach: [{ spec: xdpSpec() }], keepOpen: true, load: { rodata: { VERSION: 2 } } });
+      const objB = b.object!;
+      try {
+        expect(b.plan.reused.some((n) => n.endsWith(".bss"))).toBe(true);
+        expect(b.plan.unpinned.some((n) => n.endsWith(".rodata"))).toBe(true);
+        expect(objB.globals.get("packets")).toBe(3n);
+        objB.programs.get("live_xdp")!.run({ data: packet });
+        expect(objB.globals.get("packets")).toBe(4n);
+        expect(objB.globals.get("last_version")).toBe(2);
+      } finally {
+        objB.close();
+      }
+    } finally {
+      unloadModule(pin);
+    }
+  });
 });
