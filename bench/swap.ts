@@ -1,6 +1,6 @@
 // `npm run bench:swap` (also the last step of `npm run bench`): how long replacing a live module's
-// program takes, per attach type. For XDP (generic, on a veth), TC (cls_bpf ingress, same veth)
-// and cgroup_skb (a fresh cgroup v2 directory), version A is deployed, then replaced SWAPS times
+// program takes, per attach type. For XDP (generic and driver mode, on a veth), TC (cls_bpf
+// ingress, same veth), tcx (TC through a link) and cgroup_skb (a fresh cgroup v2 directory), version A is deployed, then replaced SWAPS times
 // alternating with version B (test/fixtures/live/*-a/-b.bpf.ts, same map layout):
 //   - switch: the hook switch alone (BPF_LINK_UPDATE, or the netlink filter replace for TC),
 //   - replace: the whole deployModule call (open, map reuse check, load + verify, switch, pins).
@@ -92,6 +92,8 @@ export function swapBench(): void {
     rows.push(measure("XDP (driver, veth)", o("xdp-a"), o("xdp-b"), `xdp:${dev}:driver`, pin("xdpdrv")));
     process.stderr.write("bench: swap latency (tc)\n");
     rows.push(measure("TC (cls_bpf ingress)", o("tc-a"), o("tc-b"), `tc:${dev}:ingress`, pin("tc")));
+    process.stderr.write("bench: swap latency (tcx)\n");
+    rows.push(measure("tcx ingress (TC link)", o("tc-a"), o("tc-b"), `tcx:${dev}:ingress`, pin("tcx")));
     if (cg) {
       mkdirSync(cg);
       process.stderr.write("bench: swap latency (cgroup_skb)\n");
@@ -104,7 +106,7 @@ export function swapBench(): void {
       // already gone
     }
     if (cg && existsSync(cg)) rmdirSync(cg);
-    for (const k of ["xdp", "xdpdrv", "tc", "cg"]) if (existsSync(pin(k))) rmSync(pin(k), { recursive: true, force: true });
+    for (const k of ["xdp", "xdpdrv", "tc", "tcx", "cg"]) if (existsSync(pin(k))) rmSync(pin(k), { recursive: true, force: true });
     rmSync(tmp, { recursive: true, force: true });
     if (prevState === undefined) delete process.env.TSBPF_STATE_DIR;
     else process.env.TSBPF_STATE_DIR = prevState;
@@ -120,7 +122,7 @@ export function swapBench(): void {
     "",
     `Each row: version A deployed, then ${SWAPS} replacements alternating B and A (same map, reused).`,
     "",
-    "- **switch**: the hook switch alone: `BPF_LINK_UPDATE` on the pinned link (XDP, cgroup), the netlink",
+    "- **switch**: the hook switch alone: `BPF_LINK_UPDATE` on the pinned link (XDP, tcx, cgroup), the netlink",
     "  `RTM_NEWTFILTER` replace on the same handle/priority (TC). The hook runs the old or the new program",
     "  throughout; this is how long the call takes, not a gap. XDP and TC take the RTNL lock, so other",
     "  network configuration on the machine (other tests creating namespaces) shows up in the maximum.",

@@ -12,6 +12,7 @@ export { parseBtf, readObjectBtf, Btf, BtfError, type BtfType, type BtfMapDef } 
 export {
   attachXdp,
   attachTc,
+  attachTcx,
   attachSocketFilter,
   attachTracepoint,
   attachRawTracepoint,

@@ -9,13 +9,13 @@ import { basename, join, resolve } from "node:path";
 import { loadObject, type BpfObject, type LoadOptions } from "./object.js";
 import type { BpfProgram } from "./program.js";
 import type { Link } from "./link.js";
-import { attachCgroup, attachRawTracepoint, attachTracepoint, attachXdp, ifindexOf, type XdpMode } from "./attach.js";
+import { attachCgroup, attachRawTracepoint, attachTcx, attachTracepoint, attachXdp, ifindexOf, type XdpMode } from "./attach.js";
 import { closePlan, pinFd, pinName, pinNewMaps, requireBpffsDir, reusePinnedMaps, runMigrations, type MapMigration, type MapReusePlan } from "./pinned.js";
 import { attachTcFilter, detachTcFilter, linkUpdatable, replaceTcProgram, tcFilterProgId, updateLinkProgram, updatePinnedLink, type ProgramRef, type TcFilter } from "./replace.js";
 import { libbpf } from "./libbpf.js";
 import { linkInfo, mapInfo, openPinnedFd, progInfo, progInfoById } from "./obj-info.js";
 
-/** One program's attach point as given on the command line: xdp:IF[:mode], tc:IF:dir, cgroup:PATH, tp:CAT/NAME, raw_tp:NAME. */
+/** One program's attach point as given on the command line: xdp:IF[:mode], tc:IF:dir, tcx:IF:dir, cgroup:PATH, tp:CAT/NAME, raw_tp:NAME. */
 export interface ModuleAttach {
   /** Program name; default: the first program whose type fits the spec. */
   program?: string;
@@ -110,11 +110,11 @@ export function listModuleRecords(): ModuleRecord[] {
 }
 
 /** Program types (enum bpf_prog_type) each attach kind accepts. */
-const KIND_TYPES: Record<string, number[]> = { xdp: [6], tc: [3, 4], tp: [5], raw_tp: [17, 24], cgroup: [8, 9, 13, 15, 18, 23, 25] };
+const KIND_TYPES: Record<string, number[]> = { xdp: [6], tc: [3, 4], tcx: [3], tp: [5], raw_tp: [17, 24], cgroup: [8, 9, 13, 15, 18, 23, 25] };
 
 function pick(obj: BpfObject, a: ModuleAttach): BpfProgram {
   const kind = a.spec.split(":")[0]!;
-  if (!(kind in KIND_TYPES)) throw new Error(`unknown attach spec '${a.spec}' (xdp:IFNAME[:mode], tc:IFNAME:ingress|egress, cgroup:PATH, tp:CATEGORY/NAME, raw_tp:NAME)`);
+  if (!(kind in KIND_TYPES)) throw new Error(`unknown attach spec '${a.spec}' (xdp:IFNAME[:mode], tc:IFNAME:ingress|egress, tcx:IFNAME:ingress|egress, cgroup:PATH, tp:CATEGORY/NAME, raw_tp:NAME)`);
   if (a.program !== undefined) {
     const p = obj.programs.get(a.program);
     if (!p) throw new Error(`no program named '${a.program}' (have: ${[...obj.programs.keys()].join(", ")})`);
@@ -136,6 +136,11 @@ function attachFresh(prog: BpfProgram, spec: string): { link?: Link; tc?: TcFilt
       const [ifname, dir] = rest;
       if (!ifname || (dir !== "ingress" && dir !== "egress")) throw new Error("tc:IFNAME:ingress|egress");
       return { tc: { ...attachTcFilter(prog, ifindexOf(ifname), dir), ifname } };
+    }
+    case "tcx": {
+      const [ifname, dir] = rest;
+      if (!ifname || (dir !== "ingress" && dir !== "egress")) throw new Error("tcx:IFNAME:ingress|egress");
+      return { link: attachTcx(prog, ifname, dir) };
     }
     case "cgroup":
       if (!rest.length) throw new Error("cgroup:PATH");

@@ -1,5 +1,5 @@
 // The live-replacement proof: a bounded, steady UDP stream flows (from a netns over a veth for
-// XDP and TC, from a process in a fresh cgroup for cgroup_skb) while the module is replaced 20
+// XDP, TC and tcx, from a process in a fresh cgroup for cgroup_skb) while the module is replaced 20
 // times, alternating two versions that count into the same pinned map. Asserted: every packet
 // sent was counted (none passed unprocessed during a swap), the counter never went backwards (the
 // map survived every swap), both versions handled packets, and a sampler process watching the
@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, rmdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { deployModule, openPinnedMaps, unloadModule, type PerCpuTypedMap } from "../runtime/index.js";
+import { deployModule, moduleStatus, openPinnedMaps, readModuleRecord, unloadModule, type PerCpuTypedMap } from "../runtime/index.js";
 import { describeKernel } from "./kernel-env.js";
 import { VethNetns } from "./support/bpf-c.js";
 import { LiveEnv } from "./support/live.js";
@@ -50,7 +50,7 @@ async function swapUnderLoad(
   tag: string,
   objects: [string, string],
   spec: string,
-  sampler: [string, string],
+  sampler: [string, string] | ((pin: string) => [string, string]),
   stream: { cmd: string; args: string[]; env?: NodeJS.ProcessEnv },
 ): Promise<SwapRun> {
   const pin = env.pinDir(tag);
@@ -59,7 +59,8 @@ async function swapUnderLoad(
   let streaming: ReturnType<typeof collect> | null = null;
   try {
     deployModule(objects[0], { pinDir: pin, attach: [{ spec }] });
-    sampling = collect(spawn(process.execPath, [SAMPLER, ...sampler, stop], { stdio: ["ignore", "pipe", "pipe"] }));
+    const what = typeof sampler === "function" ? sampler(pin) : sampler;
+    sampling = collect(spawn(process.execPath, [SAMPLER, ...what, stop], { stdio: ["ignore", "pipe", "pipe"] }));
     await sleep(100);
     let streamDone = false;
     streaming = collect(spawn(stream.cmd, stream.args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...stream.env } }));
@@ -137,6 +138,12 @@ describeKernel("live replacement under load", () => {
 
   it("TC: 20 atomic swaps during a stream lose no packet", async () => {
     const r = await swapUnderLoad(env, "tc", [env.object("tc-a"), env.object("tc-b")], `tc:${net.host}:ingress`, ["tc", net.host], streamArgs());
+    check(r);
+  }, 120_000);
+
+  it("tcx: 20 atomic swaps during a stream lose no packet", async () => {
+    const linkOf = (pin: string): [string, string] => ["link", String(moduleStatus(readModuleRecord(pin)!).programs[0]!.linkId)];
+    const r = await swapUnderLoad(env, "tcx", [env.object("tc-a"), env.object("tc-b")], `tcx:${net.host}:ingress`, linkOf, streamArgs());
     check(r);
   }, 120_000);
 

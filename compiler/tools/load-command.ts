@@ -18,7 +18,8 @@ export const LOAD_USAGE = `usage:
 Loads the object, attaches its programs and pins links (DIR/links/PROG), programs (DIR/progs/PROG)
 and maps (DIR/maps/MAP) in bpffs, then exits leaving the module running. Run again with the same
 DIR and a new version to replace the programs in place, keeping every map whose layout is
-unchanged. SPEC: xdp:IFNAME[:generic|driver|auto], tc:IFNAME:ingress|egress, cgroup:PATH,
+unchanged. SPEC: xdp:IFNAME[:generic|driver|auto], tc:IFNAME:ingress|egress (cls_bpf),
+tcx:IFNAME:ingress|egress (a TC link, Linux 6.6+), cgroup:PATH,
 tp:CATEGORY/NAME, raw_tp:NAME.
   --allow-gap     where the hook cannot swap programs atomically (tracepoints, raw tracepoints),
                   detach and re-attach instead (a moment without the program)

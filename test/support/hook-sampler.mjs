@@ -1,7 +1,8 @@
 // Samples an attach point as fast as the tools allow until STOPFILE exists, for the live-swap
 // tests: node hook-sampler.mjs xdp|tc|cgroup TARGET STOPFILE
 //   xdp: `ip -j link show dev TARGET`, tc: `tc -j filter show dev TARGET ingress`,
-//   cgroup: `bpftool -j cgroup show TARGET`.
+//   cgroup: `bpftool -j cgroup show TARGET`, link: `bpftool -j link show id TARGET` (its program;
+//   for tcx links, which bpftool 7.1 does not list per device).
 // Prints {"samples":N,"empty":E,"ids":[...]} (E: samples that saw no program at the hook).
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -18,6 +19,10 @@ function progIds() {
   if (kind === "tc") {
     const j = JSON.parse(execFileSync("tc", ["-j", "filter", "show", "dev", target, "ingress"]).toString() || "[]");
     return j.map((f) => f.options?.prog?.id).filter((x) => typeof x === "number");
+  }
+  if (kind === "link") {
+    const l = JSON.parse(execFileSync("bpftool", ["-j", "link", "show", "id", target]).toString());
+    return l.prog_id ? [l.prog_id] : [];
   }
   const j = JSON.parse(execFileSync("bpftool", ["-j", "cgroup", "show", target]).toString() || "[]");
   return j.map((p) => p.id);
