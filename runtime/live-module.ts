@@ -172,6 +172,49 @@ const micros = (t0: bigint): number => Number(process.hrtime.bigint() - t0) / 10
 export function deployModule(src: string | Uint8Array, opts: DeployOptions): DeployReport {
   const pinDir = resolve(opts.pinDir);
   requireBpffsDir(pinDir);
+  return withModuleLock(pinDir, () => deployLocked(src, pinDir, opts));
+}
+
+/**
+ * One load/unload at a time per module: a lock file next to the record, created exclusively,
+ * naming the holder's pid (a lock left by a process that died is taken over).
+ */
+function withModuleLock<T>(pinDir: string, fn: () => T): T {
+  const lock = `${recordPath(pinDir)}.lock`;
+  mkdirSync(join(stateDir(), "modules"), { recursive: true });
+  for (let attempt = 0; ; attempt++) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: "wx" });
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST" || attempt > 0) {
+        const holder = existsSync(lock) ? readFileSync(lock, "utf8").trim() : "?";
+        throw new Error(`${pinDir} is being changed by another tsbpf process (pid ${holder}); try again when it is done (lock ${lock})`);
+      }
+      const holder = Number(readFileSync(lock, "utf8").trim());
+      if (holder > 0 && holder !== process.pid && pidAlive(holder)) {
+        throw new Error(`${pinDir} is being changed by another tsbpf process (pid ${holder}); try again when it is done (lock ${lock})`);
+      }
+      unlinkSync(lock); // stale: its process is gone
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    unlinkIfExists(lock);
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+function deployLocked(src: string | Uint8Array, pinDir: string, opts: DeployOptions): DeployReport {
   const old = readModuleRecord(pinDir);
   if (!old && existsSync(join(pinDir, "links"))) {
     throw new Error(`${pinDir} holds links pinned by something else (no tsbpf record for it): choose another --pin directory or remove it`);
@@ -370,6 +413,10 @@ function detachProgram(pinDir: string, p: ProgramRecord): void {
 export function unloadModule(pinDir: string): { programs: string[]; maps: string[] } {
   const dir = resolve(pinDir);
   requireBpffsDir(dir);
+  return withModuleLock(dir, () => unloadLocked(dir));
+}
+
+function unloadLocked(dir: string): { programs: string[]; maps: string[] } {
   const rec = readModuleRecord(dir);
   if (!rec && !existsSync(dir)) throw new Error(`no module is loaded at ${dir} (no such directory)`);
   const programs: string[] = [];

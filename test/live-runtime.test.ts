@@ -3,7 +3,7 @@
 // map and field named, or migrated; attachments the kernel cannot update need allowGap; wrong pin
 // dirs and moved attach points are refused before anything changes; unload removes everything.
 
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
 import {
@@ -166,6 +166,37 @@ describeKernel("live modules (runtime API)", () => {
       using pm = openPinnedMaps(pin);
       const v = (pm.maps.hits as PerCpuTypedMap<number, { packets: bigint; bytes: bigint }>).get(0)!;
       expect(v.every((x) => x.packets === 7n && x.bytes === 0n)).toBe(true);
+    } finally {
+      unloadModule(pin);
+    }
+  });
+
+  it("refuses a dir pinned by something else, a migration for a missing map, and a concurrent load", () => {
+    const foreign = env.pinDir("foreign");
+    mkdirSync(join(foreign, "links"), { recursive: true });
+    try {
+      expect(() => deployModule(env.object("xdp-a"), { pinDir: foreign, attach: [{ spec: xdpSpec() }] })).toThrow(
+        /holds links pinned by something else \(no tsbpf record for it\)/,
+      );
+    } finally {
+      rmSync(foreign, { recursive: true, force: true });
+    }
+    const pin = env.pinDir("mig");
+    expect(() => deployModule(env.object("xdp-a"), { pinDir: pin, attach: [{ spec: xdpSpec() }], migrate: { nope: () => {} } })).toThrow(
+      /a migration is given for map 'nope', but the new object has no such map/,
+    );
+    expect(existsSync(pin)).toBe(false);
+    // A lock held by a live process (our parent stands in for another tsbpf) refuses; a stale one is taken over.
+    const lock = join(env.stateDir, "modules", `${encodeURIComponent(pin)}.json.lock`);
+    mkdirSync(join(env.stateDir, "modules"), { recursive: true });
+    writeFileSync(lock, String(process.ppid));
+    expect(() => deployModule(env.object("xdp-a"), { pinDir: pin, attach: [{ spec: xdpSpec() }] })).toThrow(
+      new RegExp(`is being changed by another tsbpf process \\(pid ${process.ppid}\\)`),
+    );
+    writeFileSync(lock, "999999999");
+    try {
+      deployModule(env.object("xdp-a"), { pinDir: pin, attach: [{ spec: xdpSpec() }] });
+      expect(existsSync(lock)).toBe(false);
     } finally {
       unloadModule(pin);
     }
