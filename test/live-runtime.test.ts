@@ -15,6 +15,10 @@ import {
   readModuleRecord,
   unloadModule,
   MapLayoutError,
+  ReplaceError,
+  attachRawTracepoint,
+  attachXdp,
+  loadObject,
   type PerCpuTypedMap,
 } from "../runtime/index.js";
 import { describeKernel } from "./kernel-env.js";
@@ -327,5 +331,35 @@ describeKernel("live modules (runtime API)", () => {
     } finally {
       unloadModule(pin);
     }
+  });
+
+  it("Link.replaceProgram swaps an XDP link's program, compare-and-swap included; raw tracepoints refuse", () => {
+    using a = loadObject(env.object("xdp-a"));
+    using b = loadObject(env.object("xdp-b"));
+    const progA = a.programs.get("live_xdp")!;
+    const progB = b.programs.get("live_xdp")!;
+    {
+      using link = attachXdp(progA, net.host, { mode: "generic" });
+      const idA = xdpProgId(net.host);
+      // Expecting B to be running is wrong: nothing changes.
+      expect(() => link.replaceProgram(progA, { expectedProgFd: progB.fd })).toThrow(ReplaceError);
+      expect(xdpProgId(net.host)).toBe(idA);
+      link.replaceProgram(progB, { expectedProgFd: progA.fd });
+      expect(xdpProgId(net.host)).not.toBe(idA);
+      link.replaceProgram(progA);
+      expect(xdpProgId(net.host)).toBe(idA);
+    }
+    expect(xdpProgId(net.host)).toBeNull();
+    using r = loadObject(env.object("rawtp"));
+    using raw = attachRawTracepoint(r.programs.get("live_rawtp")!, "sys_enter");
+    let err: unknown;
+    try {
+      raw.replaceProgram(r.programs.get("live_rawtp")!);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ReplaceError);
+    expect((err as ReplaceError).atomic).toBe(false);
+    expect((err as Error).message).toMatch(/a raw_tracepoint link cannot have its program replaced atomically/);
   });
 });
