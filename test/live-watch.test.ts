@@ -3,7 +3,7 @@
 // save a version the verifier rejects and see the rejection (with the TypeScript line) while the
 // old version keeps counting; stop, and nothing is left attached or pinned.
 
-import { copyFileSync, existsSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { runCommand, type RunIo } from "../compiler/tools/run-command.js";
@@ -43,6 +43,8 @@ describeKernel("tsbpf run --watch", () => {
   });
   afterAll(() => {
     net.destroy();
+    // What a failed run may have left: the watch session's pins (named after this process).
+    rmSync(`/sys/fs/bpf/tsbpf-run-${process.pid}`, { recursive: true, force: true });
     env.cleanup();
     delete process.env.TSBPF_STATE_DIR;
   });
