@@ -18,6 +18,7 @@ import { compile } from "../compiler/compile.js";
 import { bpfAvailable, loadObject, VerifierError } from "../runtime/index.js";
 import { funcSymbols } from "./elf.js";
 import { observe } from "./twins.js";
+import { swapBench } from "./swap.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const EXAMPLES = ["xdp-pass", "xdp-counter", "socket-filter-tcp", "firewall"];
@@ -256,6 +257,7 @@ function main(): void {
   ].join("\n");
   writeFileSync(join(ROOT, "bench", "results.md"), doc);
   process.stderr.write(`bench: wrote bench/results.md in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  swapBench(); // live replacement latency: bench/swap-results.md
 }
 
 if (process.argv[2] === "--cold") coldChild(process.argv[3]!);

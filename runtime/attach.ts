@@ -241,6 +241,31 @@ export function attachTc(prog: BpfProgram, iface: string | number, direction: Tc
   });
 }
 
+// ---- tcx (TC through a BPF link, Linux 6.6+) ----
+
+const BPF_TCX_INGRESS = 46;
+const BPF_TCX_EGRESS = 47;
+
+/**
+ * Attach a TC program (section 'tc') to an interface through a tcx BPF link (Linux 6.6+; no
+ * qdisc involved). Unlike attachTc, the result is a real link: it can be pinned and its program
+ * replaced atomically (Link.replaceProgram); closing the last reference detaches. Programs keep
+ * TC's return codes (TC_ACT_OK is tcx's "pass", TC_ACT_SHOT its "drop").
+ */
+export function attachTcx(prog: BpfProgram, iface: string | number, direction: TcDirection): Link {
+  const target = `tcx:${iface}:${direction}`;
+  if (direction !== "ingress" && direction !== "egress") throw new RangeError(`tcx direction must be ingress or egress, got '${direction}'`);
+  requireType(prog, [BPF_PROG_TYPE.SCHED_CLS], target, "only TC programs (section 'tc') attach to tcx");
+  const fd = loadedFd(prog);
+  const ifindex = ifindexOf(iface);
+  const linkFd = libbpf().bpf_link_create(fd, ifindex, direction === "ingress" ? BPF_TCX_INGRESS : BPF_TCX_EGRESS, null);
+  if (linkFd < 0) {
+    const errno = errnoFrom(linkFd);
+    throw new AttachError(prog.name, target, errno, errno === EINVAL ? "; tcx needs Linux 6.6 or later" : "");
+  }
+  return Link.fromFd(prog.name, target, linkFd);
+}
+
 // ---- socket filters ----
 
 /**

@@ -12,6 +12,7 @@ export { parseBtf, readObjectBtf, Btf, BtfError, type BtfType, type BtfMapDef } 
 export {
   attachXdp,
   attachTc,
+  attachTcx,
   attachSocketFilter,
   attachTracepoint,
   attachRawTracepoint,
@@ -34,3 +35,8 @@ export {
 export { Link, AttachError } from "./link.js";
 export { RingBuffer, type EventReader, type EventReaderOptions } from "./ring-buffer.js";
 export { PerfBuffer, type PerfBufferOptions } from "./perf-buffer.js";
+export { progInfo, mapInfo, linkInfo, openPinnedFd, LINK_TYPES, type ProgInfo, type MapInfo, type LinkInfo } from "./obj-info.js";
+export { openPinnedMap, openPinnedMaps, PinnedMap, MapLayoutError, isOnBpffs, kernelBtf, type PinnedMaps, type MapMigration } from "./pinned.js";
+export { mapShapeDiff, type MapShape } from "./map-layout.js";
+export { updateLinkProgram, updatePinnedLink, replaceTcProgram, attachTcFilter, detachTcFilter, tcFilterProgId, ReplaceError, UPDATABLE_LINK_TYPES, type TcFilter, type LinkUpdateOptions } from "./replace.js";
+export { deployModule, unloadModule, moduleStatus, listModuleRecords, readModuleRecord, stateDir, type DeployOptions, type DeployReport, type ModuleRecord, type ModuleAttach, type SwapReport } from "./live-module.js";

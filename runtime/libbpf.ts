@@ -77,6 +77,17 @@ export interface LibbpfApi {
   // global variables (runtime/globals.ts)
   bpf_map__initial_value(map: Ptr, size: MemArg): MaybePtr;
   bpf_map__set_initial_value(map: Ptr, data: MemArg, size: number): number;
+  // live replacement: pins, map reuse, link update, object info (runtime/pinned.ts, replace.ts)
+  bpf_obj_get(path: string): number;
+  bpf_obj_get_info_by_fd(fd: number, info: MemArg, len: MemArg): number;
+  bpf_map__reuse_fd(map: Ptr, fd: number): number;
+  bpf_map__map_flags(map: Ptr): number;
+  bpf_map__is_internal(map: Ptr): boolean;
+  bpf_link_update(linkFd: number, newProgFd: number, opts: MemArg): number;
+  btf__load_from_kernel_by_id(id: number): MaybePtr;
+  btf__free(btf: Ptr): void;
+  bpf_prog_get_fd_by_id(id: number): number;
+  bpf_tc_query(hook: MemArg, opts: MemArg): number;
 }
 
 interface LibcApi {
@@ -151,6 +162,16 @@ const LIBBPF_SIGNATURES: Record<keyof LibbpfApi, string> = {
   bpf_map_delete_batch: "int bpf_map_delete_batch(int fd, const void *keys, void *count, const void *opts)",
   bpf_map__initial_value: "void *bpf_map__initial_value(void *map, void *psize)",
   bpf_map__set_initial_value: "int bpf_map__set_initial_value(void *map, const void *data, size_t size)",
+  bpf_obj_get: "int bpf_obj_get(const char *pathname)",
+  bpf_obj_get_info_by_fd: "int bpf_obj_get_info_by_fd(int bpf_fd, void *info, void *info_len)",
+  bpf_map__reuse_fd: "int bpf_map__reuse_fd(void *map, int fd)",
+  bpf_map__map_flags: "uint32_t bpf_map__map_flags(const void *map)",
+  bpf_map__is_internal: "bool bpf_map__is_internal(const void *map)",
+  bpf_link_update: "int bpf_link_update(int link_fd, int new_prog_fd, const void *opts)",
+  btf__load_from_kernel_by_id: "void *btf__load_from_kernel_by_id(uint32_t id)",
+  btf__free: "void btf__free(void *btf)",
+  bpf_prog_get_fd_by_id: "int bpf_prog_get_fd_by_id(uint32_t id)",
+  bpf_tc_query: "int bpf_tc_query(const void *hook, void *opts)",
 };
 
 /** Byte layouts checked against libbpf 1.1's headers (x86-64 / LP64). */

@@ -10,6 +10,16 @@ export interface FdOwner {
   readonly closed: boolean;
 }
 
+/** A map known by fd (opened from a pin or by id) rather than through a libbpf object. */
+export interface MapDescription {
+  name: string;
+  fd: number;
+  type: number;
+  keySize: number;
+  valueSize: number;
+  maxEntries: number;
+}
+
 const ENOENT = 2;
 /** PERCPU_HASH, PERCPU_ARRAY, LRU_PERCPU_HASH, PERCPU_CGROUP_STORAGE. */
 const PER_CPU_TYPES = new Set([5, 6, 10, 21]);
@@ -25,10 +35,17 @@ export class BpfMap {
   readonly #fd: number;
   readonly #owner: FdOwner;
 
-  /** @internal Built by loadObject from a libbpf `struct bpf_map *`. */
-  constructor(owner: FdOwner, map: Ptr) {
-    const api = libbpf();
+  /**
+   * @internal Built by loadObject from a libbpf `struct bpf_map *`, or (runtime/pinned.ts) from an
+   * fd and the kernel's description of the map.
+   */
+  constructor(owner: FdOwner, map: Ptr | MapDescription) {
     this.#owner = owner;
+    if (typeof map !== "bigint") {
+      ({ name: this.name, fd: this.#fd, type: this.type, keySize: this.keySize, valueSize: this.valueSize, maxEntries: this.maxEntries } = map);
+      return;
+    }
+    const api = libbpf();
     this.name = api.bpf_map__name(map);
     this.#fd = api.bpf_map__fd(map);
     this.type = api.bpf_map__type(map);

@@ -33,6 +33,11 @@ export interface LoadOptions {
   rodata?: Readonly<Record<string, unknown>>;
   /** Initial values for `.data`/`.bss` variables (module-level `let`), written before load. */
   data?: Readonly<Record<string, unknown>>;
+  /**
+   * @internal Called with libbpf's `struct bpf_object *` after open and before load (map reuse
+   * from pins, runtime/pinned.ts); throwing aborts the load and closes everything.
+   */
+  beforeLoad?: (obj: Ptr) => void;
 }
 
 /** The kernel verifier refused a program; `log` is its full verifier log. */
@@ -223,6 +228,7 @@ export function loadObject(src: string | Uint8Array, opts: LoadOptions = {}): Bp
       }
 
       applyInitialValues(api, obj, opts);
+      opts.beforeLoad?.(obj);
 
       const rc = api.bpf_object__load(obj);
       if (rc < 0) {

@@ -8,6 +8,9 @@ import { formatDiagnostic } from "../format-diagnostic.js";
 import { runCommand } from "./run-command.js";
 import { inspectCommand } from "./inspect.js";
 import { genCommand } from "./skeleton.js";
+import { loadCommand } from "./load-command.js";
+import { lsCommand, unloadCommand } from "./module-commands.js";
+import { imageCommand } from "./image-command.js";
 
 const USAGE = `usage:
   tsbpf build <file.bpf.ts> [-o out.o] [--cpu=v3|v4] [--dump-ir=<stage>[,<stage>...]]
@@ -15,6 +18,10 @@ const USAGE = `usage:
   tsbpf run <file.bpf.ts|file.o> [--attach [PROG=]SPEC]... [--interval ms] [--duration s] [--raw]
   tsbpf inspect <file.o>
   tsbpf gen <file.bpf.ts> [-o out.skel.ts] [--object <file.bpf.o>] [--runtime <module>]
+  tsbpf load <file.bpf.ts|file.o> --attach [PROG=]SPEC... --pin DIR [--allow-gap] [--migrate MODULE]
+  tsbpf unload <DIR>
+  tsbpf ls [--json]
+  tsbpf image <file.bpf.ts|file.o> -o DIR [--tag TAG] [--arch ARCH]
 
 stages for --dump-ir: lower, each optimisation pass by name, or all`;
 
@@ -32,6 +39,14 @@ export function main(argv: string[]): number | Promise<number> {
         return inspectCommand(rest);
       case "gen":
         return genCommand(rest);
+      case "load":
+        return loadCommand(rest);
+      case "unload":
+        return unloadCommand(rest);
+      case "ls":
+        return lsCommand(rest);
+      case "image":
+        return imageCommand(rest);
       case "-h":
       case "--help":
       case "help":

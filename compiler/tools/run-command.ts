@@ -12,9 +12,10 @@ import type { Link } from "../../runtime/link.js";
 import { attachAuto, attachCgroup, attachRawTracepoint, attachTc, attachTracepoint, attachUprobe, attachXdp, type XdpMode } from "../../runtime/attach.js";
 import { RingBuffer, type EventReader } from "../../runtime/ring-buffer.js";
 import { PerfBuffer } from "../../runtime/perf-buffer.js";
+import { watchRun } from "./watch.js";
 
 export const RUN_USAGE = `usage:
-  tsbpf run <file.bpf.ts|file.o> [--attach [PROG=]SPEC]... [--interval ms] [--duration s] [--raw]
+  tsbpf run <file.bpf.ts|file.o> [--attach [PROG=]SPEC]... [--interval ms] [--duration s] [--raw] [--watch]
 
 SPEC is one of
   xdp:IFNAME[:generic|driver|offload|auto]   XDP on an interface (default mode: auto)
@@ -26,7 +27,9 @@ SPEC is one of
   auto                                       every program, from its section name (the default)
 PROG picks the program; without it the first program of a fitting type is used.
 Map contents are printed every --interval ms (default 1000; all-zero entries hidden), ring-buffer
-and perf-buffer events as they arrive (hex). --raw prints hex even when BTF could decode values.`;
+and perf-buffer events as they arrive (hex). --raw prints hex even when BTF could decode values.
+--watch (a .bpf.ts with xdp, tc, cgroup, tp or raw_tp attach specs): recompile on save and swap the new
+version in place keeping the maps; a compile error or verifier rejection keeps the running version.`;
 
 export interface RunIo {
   stdout: (s: string) => void;
@@ -51,6 +54,7 @@ interface RunArgs {
   intervalMs: number;
   durationS: number | null;
   raw: boolean;
+  watch: boolean;
 }
 
 class UsageError extends Error {}
@@ -61,6 +65,7 @@ function parseArgs(args: string[]): RunArgs {
   let intervalMs = 1000;
   let durationS: number | null = null;
   let raw = false;
+  let watch = false;
   const value = (i: number, opt: string): string => {
     const v = args[i];
     if (v === undefined) throw new UsageError(`${opt} needs a value`);
@@ -79,12 +84,14 @@ function parseArgs(args: string[]): RunArgs {
       durationS = Number(value(++i, a));
       if (!(durationS >= 0)) throw new UsageError(`--duration must be a number of seconds`);
     } else if (a === "--raw") raw = true;
+    else if (a === "--watch") watch = true;
     else if (a.startsWith("-")) throw new UsageError(`unknown option ${a}`);
     else if (input === undefined) input = a;
     else throw new UsageError(`unexpected argument ${a}`);
   }
   if (input === undefined) throw new UsageError("missing input file");
-  return { input, attach: attach.length ? attach : [{ spec: "auto" }], intervalMs, durationS, raw };
+  if (watch && (!/\.ts$/.test(input) || attach.length === 0)) throw new UsageError("--watch needs a .bpf.ts file and at least one --attach");
+  return { input, attach: attach.length ? attach : [{ spec: "auto" }], intervalMs, durationS, raw, watch };
 }
 
 /** Program types (enum bpf_prog_type) each attach kind accepts. */
@@ -280,6 +287,7 @@ export async function runCommand(args: string[], io: RunIo = defaultIo): Promise
     io.stderr(`error: ${(e as Error).message}\n${RUN_USAGE}\n`);
     return 2;
   }
+  if (parsed.watch) return watchRun(parsed, io, printMaps);
 
   let obj: BpfObject | null = null;
   const links: Link[] = [];

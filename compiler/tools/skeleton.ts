@@ -25,7 +25,7 @@ export interface SkeletonOptions {
 }
 
 const MAP_CLASS: Record<number, string> = { 1: "HashMap", 2: "ArrayMap", 5: "PerCpuHashMap", 6: "PerCpuArray", 9: "LruHashMap" };
-const RESERVED = new Set(["rt", "fileURLToPath", "load", "spec", "defaultObjectPath", "Uint8Array", "Int8Array", "Array", "Symbol", "Object"]);
+const RESERVED = new Set(["rt", "fileURLToPath", "load", "openPinned", "spec", "defaultObjectPath", "Uint8Array", "Int8Array", "Array", "Symbol", "Object"]);
 
 const ident = (s: string) => /^[A-Za-z_$][\w$]*$/.test(s);
 const prop = (s: string) => (ident(s) ? s : JSON.stringify(s));
@@ -147,6 +147,12 @@ export function load(src: string | Uint8Array = defaultObjectPath, opts?: ${G ? 
     object.close();
     throw e;
   }
+}
+
+/** The maps of a live module (\`tsbpf load ... --pin DIR\`), opened from any process and typed like load()'s. */
+export function openPinned(pinDir: string): { readonly maps: ${prefix}Maps; close(): void; [Symbol.dispose](): void } {
+  const pinned = rt.openPinnedMaps(pinDir, spec);
+  return { maps: pinned.maps as unknown as ${prefix}Maps, close: () => pinned.close(), [Symbol.dispose]: () => pinned.close() };
 }
 `;
 }
