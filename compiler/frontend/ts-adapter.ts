@@ -78,15 +78,18 @@ export function flattenMessage(m: string | ts.DiagnosticMessageChain): string {
   return ts.flattenDiagnosticMessageText(m, "\n");
 }
 
-/** A tsc diagnostic in tsbpf's form (code `TSnnnn`, 1-based line and column). */
-export function fromTsDiagnostic(d: ts.Diagnostic): Diagnostic {
+/**
+ * A tsc diagnostic in tsbpf's form (code `TSnnnn`, 1-based line and column). A global diagnostic
+ * (no file, e.g. "Cannot find global type") is placed at the start of `fallbackFile`.
+ */
+export function fromTsDiagnostic(d: ts.Diagnostic, fallbackFile = ""): Diagnostic {
   const start = d.start ?? 0;
   const { line, col } = d.file ? lineCol(d.file, start) : { line: 1, col: 1 };
   return {
     code: `TS${d.code}`,
     severity: d.category === ts.DiagnosticCategory.Warning ? "warning" : "error",
     message: flattenMessage(d.messageText),
-    file: d.file?.fileName ?? "",
+    file: d.file?.fileName ?? fallbackFile,
     start,
     length: d.length ?? 0,
     line,
