@@ -229,7 +229,7 @@ function referencedFunctions(sf: ts.SourceFile): Set<string> {
 
 function dumpIf(opts: CompileOptions, stage: string, f: Func): void {
   if (!opts.dumpIr || !(opts.dumpIr.has(stage) || opts.dumpIr.has("all"))) return;
-  (opts.dump ?? ((s, t) => process.stderr.write(`;; after ${s}\n${t}\n`)))(stage, printFunc(f));
+  (opts.dump ?? ((s, t) => process.stderr.write(`; ---- IR after ${s} ----\n${t}`)))(stage, printFunc(f));
 }
 
 function internal(file: string, detail: string): Diagnostic {

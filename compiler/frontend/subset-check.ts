@@ -168,6 +168,8 @@ function walk(node: ts.Node, r: Reporter): void {
         r.report("TSBPF1002", node);
         return;
       }
+      // A generator or async function was reported whole by checkModuleStatement.
+      if ((node as ts.FunctionDeclaration).asteriskToken || (node as ts.FunctionDeclaration).modifiers?.some((m) => m.kind === K.AsyncKeyword)) return;
       break;
     case K.NewExpression:
       if (!isModuleConstInitializer(node)) {
