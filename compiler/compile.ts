@@ -19,9 +19,12 @@ import { generate } from "./backend/index.js";
 import { callChainStack, MAX_CALL_FRAMES, MAX_CHAIN_STACK } from "./backend/call-graph.js";
 import { writeObject } from "./elf/write-object.js";
 import { FunctionLowerer } from "./frontend/lower-stmt.js";
+import { NO_CONTEXT } from "./frontend/program-kinds.js";
+import { paramShapes } from "./frontend/subprograms.js";
 import { scanModule } from "./frontend/module-scan.js";
 import { Bail, Reporter } from "./frontend/reporter.js";
 import { checkSubset } from "./frontend/subset-check.js";
+import { checkTokenNesting, checkTreeDepth } from "./frontend/depth-guard.js";
 import { createProgram, fromTsDiagnostic, ts } from "./frontend/ts-adapter.js";
 import { TypeMapper } from "./frontend/types.js";
 import type { Func } from "./ir/ir.js";
@@ -57,23 +60,53 @@ export interface CompileResult {
 }
 
 export function compile(fileName: string, text: string, opts: CompileOptions = {}): CompileResult {
+  try {
+    return compileFile(fileName, text, opts);
+  } catch (e) {
+    // tsc's parser and checker recurse; the depth guards keep known shapes below the stack limit,
+    // and this catches the rest (e.g. thousands of sequential ifs in one function).
+    if (e instanceof RangeError && /call stack/.test(e.message)) {
+      const d = DIAGNOSTICS.TSBPF1041;
+      return { ok: false, programs: [], diagnostics: [{ code: "TSBPF1041", severity: "error", message: d.message, hint: d.hint, file: fileName, start: 0, length: 0, line: 1, col: 1 }] };
+    }
+    return { ok: false, programs: [], diagnostics: [internal(fileName, (e as Error).stack ?? String(e))] };
+  }
+}
+
+function compileFile(fileName: string, text: string, opts: CompileOptions): CompileResult {
   const fail = (diagnostics: Diagnostic[]): CompileResult => ({ ok: false, diagnostics, programs: [] });
 
-  // 1. tsc
+  // 0. nesting the recursive parser could not take
+  const tooDeep = checkTokenNesting(fileName, text);
+  if (tooDeep) return fail([tooDeep]);
+
+  // 1. tsc: syntax
   const program = createProgram(fileName, text);
   const sf = program.getSourceFiles().find((f) => !f.isDeclarationFile && f.fileName.endsWith(fileName.split(/[\\/]/).pop()!));
   if (!sf) return fail([internal(fileName, "source file missing from the program")]);
   const syntactic = program.getSyntacticDiagnostics(sf);
-  if (syntactic.length) return fail(syntactic.map(fromTsDiagnostic));
-  const semantic = [...program.getSemanticDiagnostics(sf), ...program.getGlobalDiagnostics()];
-  if (semantic.length) return fail(semantic.map(fromTsDiagnostic));
+  if (syntactic.length) return fail(syntactic.map((d) => fromTsDiagnostic(d, sf.fileName)));
+  const treeTooDeep = checkTreeDepth(sf);
+  if (treeTooDeep) return fail([treeTooDeep]);
+
+  // 2. subset, before tsc's semantic check: constructs outside the subset (generators, tagged
+  // templates, decorators) otherwise surface as tsc errors about missing global types.
+  const subsetReporter = new Reporter(sf);
+  checkSubset(sf, subsetReporter);
+  if (subsetReporter.hasErrors) return fail(subsetReporter.diagnostics);
+
+  // 1b. tsc: semantics. Global diagnostics have no file; they are reported against this one, once.
+  const seen = new Set<string>();
+  const semantic = [...program.getSemanticDiagnostics(sf), ...program.getGlobalDiagnostics()]
+    .map((d) => fromTsDiagnostic(d, sf.fileName))
+    .filter((d) => {
+      const key = `${d.code}:${d.start}:${d.message}`;
+      return !seen.has(key) && !!seen.add(key);
+    });
+  if (semantic.length) return fail(semantic);
 
   const reporter = new Reporter(sf);
   try {
-    // 2. subset
-    checkSubset(sf, reporter);
-    if (reporter.hasErrors) return fail(reporter.diagnostics);
-
     // 3. module
     const checker = program.getTypeChecker();
     const types = new TypeMapper(checker);
@@ -86,7 +119,7 @@ export function compile(fileName: string, text: string, opts: CompileOptions = {
     const subprograms: ProgramCode[] = [];
     const funcs: Func[] = [];
     const stack = new Map<string, number>();
-    const build = (lower: () => Func, name: string, node: ts.Node, isProgram: boolean) => {
+    const build = (lower: () => Func, name: string, node: ts.Node, isProgram: boolean, checkOnly = false) => {
       let f: Func;
       try {
         f = lower();
@@ -98,8 +131,10 @@ export function compile(fileName: string, text: string, opts: CompileOptions = {
       runPasses(f, defaultPasses, { check: !!opts.checkIr, dumpAfter: opts.dumpIr, dump: opts.dump });
       try {
         const gen = generate(f, { isProgram, cpu: opts.cpu ?? "v3" });
-        funcs.push(f);
-        stack.set(name, gen.stackSize);
+        if (!checkOnly) {
+          funcs.push(f);
+          stack.set(name, gen.stackSize);
+        }
         return { f, gen };
       } catch (e) {
         if (!/^stack frame too large/.test((e as Error).message)) throw e;
@@ -136,6 +171,18 @@ export function compile(fileName: string, text: string, opts: CompileOptions = {
         });
       }
     }
+    // Whole-file checking: a function no program calls yet is lowered and compiled too (as if it
+    // were a subprogram, into a scratch module so nothing it registers reaches the object).
+    const referenced = referencedFunctions(sf);
+    for (const st of sf.statements) {
+      if (!ts.isFunctionDeclaration(st) || !st.body || !st.name || done.has(st) || mod.subprograms.has(st) || referenced.has(st.name.text)) continue;
+      const scratch = { ...mod, subprograms: new Map(mod.subprograms) };
+      build(() => {
+        const probe = new FunctionLowerer(reporter, checker, types, scratch, { name: st.name!.text, kind: NO_CONTEXT });
+        const kind = paramShapes(probe, st).find((p) => p.kind === "ctx")?.prog;
+        return FunctionLowerer.forSubprogram(reporter, checker, types, scratch, { name: st.name!.text, decl: st, kind });
+      }, st.name.text, st.name, false, true);
+    }
     // The verifier adds up the frames along the deepest call chain.
     for (const p of mod.programs) {
       if (!stack.has(p.name)) continue;
@@ -144,6 +191,8 @@ export function compile(fileName: string, text: string, opts: CompileOptions = {
       else if (chain.depth > MAX_CHAIN_STACK) reporter.report("TSBPF2028", p.decl.name, p.name, chain.depth, chain.chain.join(" -> "));
       else if (chain.maxFrames > MAX_CALL_FRAMES) reporter.report("TSBPF2028", p.decl.name, p.name, `${chain.maxFrames} frames`, chain.chain.join(" -> "));
     }
+    // Said only when nothing else is wrong: an empty object is useless, but other errors come first.
+    if (mod.programs.length === 0 && !reporter.hasErrors) reporter.report("TSBPF1045", sf.statements[0] ?? sf);
     if (reporter.hasErrors) return fail(reporter.diagnostics);
 
     // 7. object
@@ -163,9 +212,24 @@ export function compile(fileName: string, text: string, opts: CompileOptions = {
   }
 }
 
+/** Names of module-level functions used anywhere outside their own body (called, or passed to loop()). */
+function referencedFunctions(sf: ts.SourceFile): Set<string> {
+  const names = new Set(sf.statements.filter(ts.isFunctionDeclaration).map((f) => f.name?.text).filter((n) => n !== undefined));
+  const used = new Set<string>();
+  const stack: [ts.Node, string | undefined][] = sf.statements.map((st) => [st, ts.isFunctionDeclaration(st) ? st.name?.text : undefined]);
+  while (stack.length) {
+    const [node, owner] = stack.pop()!;
+    if (ts.isIdentifier(node) && names.has(node.text) && node.text !== owner && !ts.isFunctionDeclaration(node.parent)) used.add(node.text);
+    ts.forEachChild(node, (c) => {
+      stack.push([c, owner]);
+    });
+  }
+  return used;
+}
+
 function dumpIf(opts: CompileOptions, stage: string, f: Func): void {
   if (!opts.dumpIr || !(opts.dumpIr.has(stage) || opts.dumpIr.has("all"))) return;
-  (opts.dump ?? ((s, t) => process.stderr.write(`;; after ${s}\n${t}\n`)))(stage, printFunc(f));
+  (opts.dump ?? ((s, t) => process.stderr.write(`; ---- IR after ${s} ----\n${t}`)))(stage, printFunc(f));
 }
 
 function internal(file: string, detail: string): Diagnostic {

@@ -44,6 +44,12 @@ export const DIAGNOSTICS = {
   TSBPF1035: { message: "this expression is not supported in BPF code", hint: "see docs/language.md for the supported subset" },
   TSBPF1036: { message: "non-null assertions ('!') would skip the null check the verifier requires", hint: "test with if (x !== null) instead" },
   TSBPF1037: { message: "type assertions ('as') do not convert integers", hint: "use an explicit conversion such as u8(x) or u32(x)" },
+  TSBPF1040: { message: "this is nested {0} levels deep; tsbpf accepts at most {1}", hint: "split the expression or block into smaller statements or functions" },
+  TSBPF1041: { message: "this file is too large or too deeply nested to compile: the compiler ran out of stack", hint: "split long functions, long if/else chains and long expressions into smaller pieces" },
+  TSBPF1042: { message: "'{0}' comments cannot switch off checks in a .bpf.ts file", hint: "fix the reported error instead: tsbpf's checks stand for the kernel verifier's rules" },
+  TSBPF1043: { message: "decorators are not supported in BPF code", hint: "remove the decorator; mark BPF-to-BPF calls with a /** @noinline */ comment" },
+  TSBPF1044: { message: "default and optional parameters are not supported", hint: "declare every parameter with a type and pass every argument" },
+  TSBPF1045: { message: "this file declares no program", hint: "export one, e.g. export const prog = xdp((ctx) => XdpAction.PASS);" },
 
   TSBPF2001: { message: "this loop's bound is not a compile-time constant", hint: "loop as for (let i = A; i < N; i++) with constant A and N and no other writes to i" },
   TSBPF2002: { message: "cannot decide the integer type of '{0}'", hint: "annotate it, e.g. let x: u32 = ..." },
@@ -71,6 +77,8 @@ export const DIAGNOSTICS = {
   TSBPF2027: { message: "atomics need a 32- or 64-bit integer in a map value, a global or a stack struct", hint: "name the field directly: atomicAdd(stats.packets, 1)" },
   TSBPF2028: { message: "'{0}' needs {1} bytes of stack along {2}; BPF allows 512 over a whole call chain (8 frames)", hint: "inline small functions, or keep large structs in a per-CPU array map" },
   TSBPF2029: { message: "loop() takes a module-level function and a struct local as its state", hint: "function body(i: u32, s: State): u32 { ... }  const s: State = { ... };  loop(n, body, s)" },
+  TSBPF2200: { message: "'{0}' must return a value on every path", hint: "add a final return, or a default case that returns" },
+  TSBPF2201: { message: "the expression {0} (= {1}) does not fit in {2}", hint: "use a wider type, or wrap the value explicitly, e.g. u8(x)" },
   TSBPF2021: { message: "unsupported type for a local: {0}", hint: "locals hold integers, booleans, structs or references returned by lookups and headers" },
 
   TSBPF3001: { message: "no LICENSE export: the kernel rejects GPL-only helpers without one", hint: "export const LICENSE = \"GPL\";", severity: "warning" },

@@ -18,6 +18,8 @@ export interface DisasmObjectOptions {
 
 interface Label { addr: number; name: string }
 
+const EM_BPF = 247;
+
 /** Function/other symbols of a section sorted by address; a section-named label at 0 if none is. */
 function sectionLabels(elf: ElfFile, sec: ElfSection): Label[] {
   const labels = elf.symbols
@@ -67,6 +69,8 @@ function disassembleSection(elf: ElfFile, sec: ElfSection, opts: DisasmObjectOpt
 /** Text of every non-empty executable section, in section-header order. */
 export function disassembleObject(bytes: Uint8Array, opts: DisasmObjectOptions = {}): string {
   const elf = readElf(bytes);
+  // An x86 executable decodes as garbage BPF: refuse anything that is not EM_BPF.
+  if (elf.machine !== EM_BPF) throw new Error(`not an eBPF object (ELF machine ${elf.machine}, expected ${EM_BPF})`);
   let out = opts.fileName !== undefined ? `\n${opts.fileName}:\tfile format elf64-bpf\n` : "";
   for (const sec of elf.sections) {
     if (sec.type !== SHT.PROGBITS || !(sec.flags & SHF.EXECINSTR) || sec.size === 0) continue;

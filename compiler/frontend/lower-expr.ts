@@ -166,7 +166,11 @@ export class ExprLowerer extends LowererBase {
   /** Reports a literal that does not fit the type it initialises or is assigned to. */
   checkLiteral(v: Val, t: CType, node: ts.Node): void {
     if (v.k !== "int" || !v.literal || !isImm(v.v) || t.kind !== "int" || t.name === "bool") return;
-    if (!fits(v.v.imm, t)) this.r.fail("TSBPF2011", node, String(v.v.imm), t.name);
+    if (fits(v.v.imm, t)) return;
+    let lit: ts.Node = node;
+    while (ts.isParenthesizedExpression(lit)) lit = lit.expression;
+    if (ts.isNumericLiteral(lit) || (ts.isPrefixUnaryExpression(lit) && ts.isNumericLiteral(lit.operand))) this.r.fail("TSBPF2011", node, String(v.v.imm), t.name);
+    this.r.fail("TSBPF2201", node, exprText(node), String(v.v.imm), t.name);
   }
 
   /** A module or stdlib constant, typed by its declaration when it names one of our int types. */
@@ -371,7 +375,11 @@ export class ExprLowerer extends LowererBase {
     if (isImm(x.v) && isImm(y.v)) {
       const folded = foldConst(kind, x.v.imm, y.v.imm, t);
       if (folded !== undefined) {
-        if (literal) return { k: "int", v: { imm: folded.exact }, t: literalType(folded.exact), literal };
+        if (literal) {
+          // Constant expressions are checked like literals: no 64-bit type holds the result.
+          if (folded.exact > 0xffffffffffffffffn || folded.exact < -0x8000000000000000n) this.r.fail("TSBPF2201", node, exprText(node), String(folded.exact), "a 64-bit integer");
+          return { k: "int", v: { imm: folded.exact }, t: literalType(folded.exact), literal };
+        }
         return { k: "int", v: { imm: folded.wrapped }, t };
       }
     }
@@ -632,6 +640,12 @@ export class ExprLowerer extends LowererBase {
 
 }
 
+
+/** An expression's text for a message, shortened when long. */
+function exprText(node: ts.Node): string {
+  const t = node.getText().replace(/\s+/g, " ");
+  return t.length > 60 ? `${t.slice(0, 57)}...` : t;
+}
 
 /** Folds a binary operation on constants: the exact result (for untyped literals) and the wrapped one. */
 function foldConst(kind: BinOp, a: bigint, b: bigint, t: CInt): { exact: bigint; wrapped: bigint } | undefined {

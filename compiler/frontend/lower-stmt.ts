@@ -79,7 +79,8 @@ export class FunctionLowerer extends ExprLowerer {
     this.setLoc(decl.body!);
     this.block(decl.body!);
     if (!this.b.terminated) {
-      if (this.retType) this.r.fail("TSBPF2017", decl.name ?? decl);
+      // After a switch whose every case returns, the current block has no predecessors.
+      if (this.retType && this.b.openBlocks().includes(this.b.current)) this.r.fail("TSBPF2200", decl.name ?? decl, decl.name?.text ?? "function");
       this.b.terminate({ op: "ret", value: { imm: 0n } });
     }
     return this.b.finish();
@@ -223,7 +224,7 @@ export class FunctionLowerer extends ExprLowerer {
     this.inlineFrames.push(frame);
     this.block(decl.body);
     if (!this.b.terminated) {
-      if (ret) this.r.fail("TSBPF2017", decl.name ?? decl);
+      if (ret && this.b.openBlocks().includes(this.b.current)) this.r.fail("TSBPF2200", decl.name ?? decl, decl.name?.text ?? "function");
       this.b.jump(join);
     }
     this.inlineFrames.pop();

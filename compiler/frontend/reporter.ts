@@ -35,6 +35,14 @@ export class Reporter {
     });
   }
 
+  /** Report at a text span that is no node (a comment). */
+  reportAt(code: DiagnosticCode, start: number, length: number, ...args: (string | number)[]): void {
+    const sf = this.sourceFile;
+    const { line, col } = lineCol(sf, start);
+    const def = DIAGNOSTICS[code] as { message: string; hint: string; severity?: Diagnostic["severity"] };
+    this.diagnostics.push({ code, severity: def.severity ?? "error", message: formatMessage(code, args), hint: def.hint, file: sf.fileName, start, length, line, col });
+  }
+
   /** Report and abandon the current function. */
   fail(code: DiagnosticCode, node: ts.Node, ...args: (string | number)[]): never {
     this.report(code, node, ...args);

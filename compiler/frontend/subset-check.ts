@@ -51,6 +51,7 @@ const UNSUPPORTED_NODES: Partial<Record<ts.SyntaxKind, [DiagnosticCode, string?]
   [K.ModuleDeclaration]: ["TSBPF1034", "namespace"],
   [K.ImportEqualsDeclaration]: ["TSBPF1018"],
   [K.ExportAssignment]: ["TSBPF1019"],
+  [K.Decorator]: ["TSBPF1043"],
 };
 
 const BINARY_UNSUPPORTED: Partial<Record<ts.SyntaxKind, [DiagnosticCode, string?]>> = {
@@ -66,8 +67,23 @@ const BINARY_UNSUPPORTED: Partial<Record<ts.SyntaxKind, [DiagnosticCode, string?
 };
 
 export function checkSubset(sf: ts.SourceFile, r: Reporter): void {
+  checkSuppressions(sf, r);
   for (const st of sf.statements) checkModuleStatement(st, r);
   walk(sf, r);
+}
+
+/**
+ * `@ts-ignore`, `@ts-expect-error` and `@ts-nocheck` would silence tsc's null and type errors, which
+ * here stand for verifier rules: an object built past them fails to load. They are refused outright.
+ */
+function checkSuppressions(sf: ts.SourceFile, r: Reporter): void {
+  if (!/@ts-(ignore|expect-error|nocheck)/.test(sf.text)) return;
+  const scanner = ts.createScanner(ts.ScriptTarget.ES2022, false, ts.LanguageVariant.Standard, sf.text);
+  for (let tok = scanner.scan(); tok !== K.EndOfFileToken; tok = scanner.scan()) {
+    if (tok !== K.SingleLineCommentTrivia && tok !== K.MultiLineCommentTrivia) continue;
+    const m = /@ts-(ignore|expect-error|nocheck)\b/.exec(scanner.getTokenText());
+    if (m) r.reportAt("TSBPF1042", scanner.getTokenStart() + m.index, m[0].length, m[0]);
+  }
 }
 
 function checkModuleStatement(st: ts.Statement, r: Reporter): void {
@@ -152,6 +168,8 @@ function walk(node: ts.Node, r: Reporter): void {
         r.report("TSBPF1002", node);
         return;
       }
+      // A generator or async function was reported whole by checkModuleStatement.
+      if ((node as ts.FunctionDeclaration).asteriskToken || (node as ts.FunctionDeclaration).modifiers?.some((m) => m.kind === K.AsyncKeyword)) return;
       break;
     case K.NewExpression:
       if (!isModuleConstInitializer(node)) {
@@ -159,6 +177,14 @@ function walk(node: ts.Node, r: Reporter): void {
         return;
       }
       break;
+    case K.Parameter: {
+      const p = node as ts.ParameterDeclaration;
+      if (p.initializer || p.questionToken) {
+        r.report("TSBPF1044", p);
+        return;
+      }
+      break;
+    }
     case K.VariableDeclarationList:
       // Module-level statements were judged whole by checkModuleStatement.
       if (!(node.flags & (ts.NodeFlags.Const | ts.NodeFlags.Let)) && node.parent.parent?.kind !== K.SourceFile) {

@@ -78,18 +78,63 @@ export function flattenMessage(m: string | ts.DiagnosticMessageChain): string {
   return ts.flattenDiagnosticMessageText(m, "\n");
 }
 
-/** A tsc diagnostic in tsbpf's form (code `TSnnnn`, 1-based line and column). */
-export function fromTsDiagnostic(d: ts.Diagnostic): Diagnostic {
+/**
+ * A tsc diagnostic in tsbpf's form (code `TSnnnn`, 1-based line and column). A global diagnostic
+ * (no file, e.g. "Cannot find global type") is placed at the start of `fallbackFile`.
+ */
+export function fromTsDiagnostic(d: ts.Diagnostic, fallbackFile = ""): Diagnostic {
   const start = d.start ?? 0;
   const { line, col } = d.file ? lineCol(d.file, start) : { line: 1, col: 1 };
+  const { message, hint } = rephrase(flattenMessage(d.messageText), d);
   return {
     code: `TS${d.code}`,
     severity: d.category === ts.DiagnosticCategory.Warning ? "warning" : "error",
-    message: flattenMessage(d.messageText),
-    file: d.file?.fileName ?? "",
+    message,
+    ...(hint ? { hint } : {}),
+    file: d.file?.fileName ?? fallbackFile,
     start,
     length: d.length ?? 0,
     line,
     col,
   };
+}
+
+const INT_NAMES = new Set(["u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64"]);
+const MAP_METHODS = new Set(["lookup", "update", "delete", "get", "set", "has", "increment", "lookupOrInit"]);
+
+/**
+ * tsc's words for two mistakes every user makes: narrowing an integer (the message would show the
+ * `__int` brand that encodes widening in stdlib) and a map key or value of the wrong kind.
+ */
+function rephrase(message: string, d: ts.Diagnostic): { message: string; hint?: string } {
+  const first = message.split("\n")[0];
+  const m = /^(?:Type|Argument of type) '(\w+)' is not assignable to (?:type|parameter of type) '(\w+)'\.$/.exec(first);
+  if (!m) return { message };
+  const [, from, to] = m;
+  if (INT_NAMES.has(from) && INT_NAMES.has(to)) {
+    return { message: `${from} does not fit in ${to} — use ${to}(x)`, hint: `convert explicitly: ${to}(x) keeps the low bits, as a C cast does` };
+  }
+  if ((INT_NAMES.has(from) || from === "number") && !INT_NAMES.has(to) && d.file && d.start !== undefined) {
+    const call = callAround(d.file, d.start);
+    const method = call && ts.isPropertyAccessExpression(call.expression) ? call.expression.name.text : undefined;
+    if (method && MAP_METHODS.has(method)) {
+      return {
+        message: `this map's ${call!.arguments[0]?.getStart() === d.start ? "key" : "value"} is the struct '${to}', not an integer`,
+        hint: `build a struct local and pass it: const k: ${to} = { ... }; then .${method}(k${method === "update" ? ", v" : ""})`,
+      };
+    }
+  }
+  return { message };
+}
+
+/** The innermost call expression whose argument starts at `pos`. */
+function callAround(sf: ts.SourceFile, pos: number): ts.CallExpression | undefined {
+  let node: ts.Node = sf;
+  let found: ts.CallExpression | undefined;
+  for (;;) {
+    const next: ts.Node | undefined = ts.forEachChild(node, (c) => (c.getStart(sf) <= pos && pos < c.getEnd() ? c : undefined));
+    if (!next) return found;
+    if (ts.isCallExpression(next) && next.arguments.some((a) => a.getStart(sf) === pos)) found = next;
+    node = next;
+  }
 }

@@ -29,8 +29,9 @@ export function threadNullChecks(f: Func): boolean {
   let changed = false;
   for (let again = true; again; ) {
     again = false;
+    const defs = definitions(f);
     for (const b of f.blocks) {
-      if (tryThread(f, b)) {
+      if (tryThread(f, b, defs)) {
         changed = again = true;
         break; // the CFG changed: recompute everything
       }
@@ -39,11 +40,14 @@ export function threadNullChecks(f: Func): boolean {
   return changed;
 }
 
-function tryThread(f: Func, b: Block): boolean {
+function tryThread(f: Func, b: Block, defs: Map<number, Inst>): boolean {
   const t = b.term;
   if (t.op !== "cbr" || b.insts.length > 0 || b.phis.length === 0 || !isImm(t.b) || b.id === f.blocks[0].id) return false;
   const tested = b.phis.find((p) => p.dst.id === t.a.id);
   if (!tested) return false;
+  // Cheap test first: dominators cost O(blocks), and a chain of ifs has a candidate per block.
+  const c = t.b.imm;
+  if (tested.incoming.some((i) => decide(t.cond, t.width, i.value, c, defs) === undefined)) return false;
   const dom = computeDominators(f);
   const preds = dom.preds.get(b.id) ?? [];
   if (preds.length === 0 || !dom.isReachable(b.id)) return false;
@@ -52,7 +56,6 @@ function tryThread(f: Func, b: Block): boolean {
   /** Successors reached from elsewhere too: they get no phis for B's values. */
   const shared = new Set(succs.filter((s) => (dom.preds.get(s) ?? []).length !== 1));
 
-  const defs = definitions(f);
   const route = new Map<number, number>();
   for (const p of preds) {
     if (p === b.id) return false;

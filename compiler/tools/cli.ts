@@ -11,6 +11,7 @@ import { genCommand } from "./skeleton.js";
 import { loadCommand } from "./load-command.js";
 import { lsCommand, unloadCommand } from "./module-commands.js";
 import { imageCommand } from "./image-command.js";
+import { defaultPasses } from "../passes/index.js";
 
 const USAGE = `usage:
   tsbpf build <file.bpf.ts> [-o out.o] [--cpu=v3|v4] [--dump-ir=<stage>[,<stage>...]]
@@ -23,7 +24,9 @@ const USAGE = `usage:
   tsbpf ls [--json]
   tsbpf image <file.bpf.ts|file.o> -o DIR [--tag TAG] [--arch ARCH]
 
-stages for --dump-ir: lower, each optimisation pass by name, or all`;
+  tsbpf --version
+
+stages for --dump-ir: input, lower, each optimisation pass by name, or all`;
 
 export function main(argv: string[]): number | Promise<number> {
   const [cmd, ...rest] = argv;
@@ -52,20 +55,81 @@ export function main(argv: string[]): number | Promise<number> {
       case "help":
         process.stdout.write(USAGE + "\n");
         return 0;
-      default:
+      case "-v":
+      case "--version":
+      case "version":
+        process.stdout.write(`tsbpf ${packageVersion()}\n`);
+        return 0;
+      case undefined:
         process.stderr.write(USAGE + "\n");
+        return 2;
+      default:
+        process.stderr.write(`error: unknown command '${cmd}'${suggest(cmd)}\n${USAGE}\n`);
         return 2;
     }
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    if (err.code === "ENOENT") {
-      process.stderr.write(`error: cannot read ${err.path}: no such file\n`);
+    const fsError = FS_ERRORS[err.code ?? ""];
+    if (fsError) {
+      process.stderr.write(`error: cannot read ${err.path}: ${fsError}\n`);
       return 1;
     }
     process.stderr.write(`internal error: ${err.message}\nthis is a bug in tsbpf; please report it\n`);
     if (process.env.TSBPF_DEBUG) process.stderr.write(`${err.stack}\n`);
     return 3;
   }
+}
+
+const COMMANDS = ["build", "disasm", "run", "inspect", "gen", "load", "unload", "ls", "image", "help", "version"];
+
+/** Errors from reading an input path, in words. */
+const FS_ERRORS: Record<string, string> = {
+  ENOENT: "no such file",
+  EISDIR: "is a directory, not a file",
+  EACCES: "permission denied",
+  ENOTDIR: "a part of the path is not a directory",
+  ELOOP: "too many symbolic links",
+  ENAMETOOLONG: "path too long",
+};
+
+/** ", did you mean 'build'?" for a near miss (edit distance <= 2), else "". */
+function suggest(cmd: string): string {
+  const dist = (a: string, b: string): number => {
+    const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+    for (let j = 1; j <= b.length; j++) d[0][j] = j;
+    for (let i = 1; i <= a.length; i++) {
+      for (let j = 1; j <= b.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    return d[a.length][b.length];
+  };
+  const near = COMMANDS.find((c) => dist(cmd, c) <= 2);
+  return near ? `; did you mean '${near}'?` : "";
+}
+
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version?: string };
+    if (pkg.version) return pkg.version;
+  } catch {
+    /* the source layout: one level less */
+  }
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string };
+  return pkg.version ?? "unknown";
+}
+
+/** Reads an input file; errors name the path (EISDIR carries none by itself). */
+function readInput(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    (e as NodeJS.ErrnoException).path ??= path;
+    throw e;
+  }
+}
+
+/** Every name --dump-ir accepts. */
+function dumpStages(): string[] {
+  return ["input", "lower", ...new Set(defaultPasses.map((p) => p.name)), "all"];
 }
 
 function build(args: string[]): number {
@@ -75,10 +139,25 @@ function build(args: string[]): number {
   let cpu: "v3" | "v4" = "v3";
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    if (a === "-o") output = args[++i];
-    else if (a.startsWith("--dump-ir=")) dump = new Set(a.slice("--dump-ir=".length).split(","));
-    else if (a === "--cpu=v3" || a === "--cpu=v4") cpu = a === "--cpu=v4" ? "v4" : "v3";
-    else if (a.startsWith("-")) {
+    if (a === "-o") {
+      output = args[++i];
+      if (output === undefined || output === "") {
+        process.stderr.write("error: -o needs a file name\n");
+        return 2;
+      }
+    } else if (a.startsWith("--dump-ir=")) {
+      dump = new Set(a.slice("--dump-ir=".length).split(","));
+      const known = dumpStages();
+      const bad = [...dump].filter((x) => !known.includes(x));
+      if (bad.length) {
+        process.stderr.write(`error: unknown --dump-ir stage ${bad.map((b) => `'${b}'`).join(", ")}; stages: ${known.join(", ")}\n`);
+        return 2;
+      }
+    } else if (a === "--cpu=v3" || a === "--cpu=v4") cpu = a === "--cpu=v4" ? "v4" : "v3";
+    else if (a.startsWith("--cpu=") || a === "--cpu") {
+      process.stderr.write(`error: unknown cpu '${a.slice("--cpu=".length)}', use v3 or v4\n`);
+      return 2;
+    } else if (a.startsWith("-")) {
       process.stderr.write(`error: unknown option ${a}\n${USAGE}\n`);
       return 2;
     } else input = a;
@@ -87,7 +166,7 @@ function build(args: string[]): number {
     process.stderr.write(USAGE + "\n");
     return 2;
   }
-  const text = readFileSync(input, "utf8");
+  const text = readInput(input).toString("utf8");
   const result = compile(input, text, { dumpIr: dump, cpu });
   const color = process.stderr.isTTY;
   for (const d of result.diagnostics) process.stderr.write(formatDiagnostic(d, text, color) + "\n");
@@ -109,7 +188,7 @@ function disasm(args: string[]): number {
     process.stderr.write(USAGE + "\n");
     return 2;
   }
-  const bytes = readFileSync(args[0]);
+  const bytes = readInput(args[0]);
   try {
     process.stdout.write(disassembleObject(new Uint8Array(bytes)));
   } catch (e) {

@@ -47,7 +47,7 @@ export function describeModule(fileName: string, text: string): ModuleDescriptio
   const sf = program.getSourceFiles().find((f) => !f.isDeclarationFile && f.fileName.endsWith(base));
   if (!sf) return fail([]);
   const tsDiags = [...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf)];
-  if (tsDiags.length) return fail(tsDiags.map(fromTsDiagnostic));
+  if (tsDiags.length) return fail(tsDiags.map((d) => fromTsDiagnostic(d)));
   const reporter = new Reporter(sf);
   const checker = program.getTypeChecker();
   let mod: ReturnType<typeof scanModule>;
