@@ -418,6 +418,23 @@ export declare class PerfEventArray<T> {
   output(ctx: unknown, event: T): i64;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Kernel types (CO-RE). `tsbpf vmlinux -o vmlinux.d.ts` declares the kernel's structs with these;
+// see docs/language.md, "Kernel types and CO-RE".
+
+/**
+ * A pointer to kernel memory holding a T (a struct or union from the generated vmlinux.d.ts).
+ * Reading `p.field` compiles to a CO-RE relocatable load; pointer members are `KernelPtr<U> | null`
+ * and must be checked before they are followed.
+ */
+export type KernelPtr<T> = T;
+/** A kernel address of a non-struct value (`char *`, `void *`, `u32 *`): a u64 for probeRead*. */
+export type KernelAddr<T> = u64 & { readonly __kaddr?: T };
+/** Kernel functions by name, filled in by the generated vmlinux.d.ts (module augmentation). */
+export interface KernelFunctions {}
+/** BTF tracepoints by name, filled in by the generated vmlinux.d.ts. */
+export interface KernelTracepoints {}
+
 /** A zero-filled value of type T (a struct, array or integer): `const e: Event = zero<Event>()`. */
 export declare function zero<T>(): T;
 

@@ -8,6 +8,7 @@ import { formatDiagnostic } from "../format-diagnostic.js";
 import { runCommand } from "./run-command.js";
 import { inspectCommand } from "./inspect.js";
 import { genCommand } from "./skeleton.js";
+import { vmlinuxCommand } from "./vmlinux.js";
 
 const USAGE = `usage:
   tsbpf build <file.bpf.ts> [-o out.o] [--cpu=v3|v4] [--dump-ir=<stage>[,<stage>...]]
@@ -15,6 +16,7 @@ const USAGE = `usage:
   tsbpf run <file.bpf.ts|file.o> [--attach [PROG=]SPEC]... [--interval ms] [--duration s] [--raw]
   tsbpf inspect <file.o>
   tsbpf gen <file.bpf.ts> [-o out.skel.ts] [--object <file.bpf.o>] [--runtime <module>]
+  tsbpf vmlinux [--btf FILE] -o <file.d.ts | dir>
 
 stages for --dump-ir: lower, each optimisation pass by name, or all`;
 
@@ -32,6 +34,8 @@ export function main(argv: string[]): number | Promise<number> {
         return inspectCommand(rest);
       case "gen":
         return genCommand(rest);
+      case "vmlinux":
+        return vmlinuxCommand(rest);
       case "-h":
       case "--help":
       case "help":
