@@ -434,6 +434,33 @@ export type KernelAddr<T> = u64 & { readonly __kaddr?: T };
 export interface KernelFunctions {}
 /** BTF tracepoints by name, filled in by the generated vmlinux.d.ts. */
 export interface KernelTracepoints {}
+/** Kernel structs and unions by C name, filled in by the generated vmlinux.d.ts. */
+export interface KernelTypes {}
+/** The kernel's task_struct (never until a generated vmlinux.d.ts is imported). */
+export type KernelTask = KernelTypes extends { task_struct: infer T } ? T : never;
+
+/**
+ * bpf_get_current_task_btf: the current task as a trusted BTF pointer (never null); its fields are
+ * read with direct, CO-RE relocated loads. Tracing programs only (raw_tp, tp_btf, fentry, LSM, ...).
+ */
+export declare function getCurrentTask(): KernelPtr<KernelTask>;
+/**
+ * A kernel address as a pointer to T (e.g. a raw tracepoint argument): fields are read with
+ * bpf_probe_read_kernel at CO-RE relocated offsets; null when `addr` is 0.
+ */
+export declare function kernelPtr<T>(addr: u64): KernelPtr<T> | null;
+/** Whether the running kernel's `obj` has member `field` (CO-RE FIELD_EXISTS, resolved at load). */
+export declare function coreFieldExists<T>(obj: T, field: keyof T & string): bool;
+/** The size in bytes of member `field` in the running kernel (CO-RE FIELD_BYTE_SIZE). */
+export declare function coreFieldSize<T>(obj: T, field: keyof T & string): u32;
+/** Whether the running kernel has kernel type T (CO-RE TYPE_EXISTS). */
+export declare function coreTypeExists<T>(): bool;
+/** sizeof(T) in the running kernel (CO-RE TYPE_SIZE). */
+export declare function coreTypeSize<T>(): u32;
+/** Whether the running kernel's enum has this enumerator (CO-RE ENUMVAL_EXISTS): `pid_type.PIDTYPE_TGID`. */
+export declare function coreEnumValueExists(value: number): bool;
+/** The enumerator's value in the running kernel (CO-RE ENUMVAL_VALUE). */
+export declare function coreEnumValue(value: number): i64;
 
 /** A zero-filled value of type T (a struct, array or integer): `const e: Event = zero<Event>()`. */
 export declare function zero<T>(): T;

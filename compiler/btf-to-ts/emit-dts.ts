@@ -6,10 +6,11 @@
 // The layout travels in `@btf` JSDoc tags, which the compiler reads when it lowers a kernel field
 // access to a CO-RE relocation (compiler/frontend/kernel-types.ts) and editors show on hover:
 //   on a struct/union/enum:  @btf struct <c-name> <size>    (c-name "-" when anonymous)
-//   on a member:             @btf <index>@<bit offset>[/<index>@<bit offset>...][ bits=<n>]
+//   on a member:             @btf <index>@<bit offset>[:<kind>:<size>][/...][ bits=<n>]
 // A member path has several steps when the field sits in anonymous structs or unions, which C (and
 // the generated interface) flatten into the parent; each step is the member index and bit offset in
-// its container. `bits=n` marks a bitfield of n bits.
+// its container, plus kind and size when the member's type is an anonymous struct or union.
+// `bits=n` marks a bitfield of n bits.
 
 import type { Btf, BtfType } from "../../common/btf-reader.js";
 import { assignNames, IMPORTED, safeIdent } from "./names.js";
@@ -217,17 +218,19 @@ export interface ${name} { readonly __opaque?: "${t.name}" }
     t.members.forEach((m, i) => {
       const step = `${i}@${m.bitOffset}`;
       const mt = this.btf.get(this.skipMods(m.type));
-      if (!m.name && (mt.kind === "STRUCT" || mt.kind === "UNION")) {
-        this.members(mt, [...path, step], indent, lines, seen);
+      // An anonymous struct/union: its kind and size travel in the step (the local BTF needs them).
+      const anon = (mt.kind === "STRUCT" || mt.kind === "UNION") && !mt.name ? `:${mt.kind.toLowerCase()}:${mt.size}` : "";
+      if (!m.name && anon) {
+        this.members(mt as Composite, [...path, step + anon], indent, lines, seen);
         return;
       }
       if (!m.name || seen.has(m.name)) return;
       seen.add(m.name);
-      const bytes = path.reduce((s, p) => s + Number(p.split("@")[1]), m.bitOffset);
+      const bytes = path.reduce((s, p) => s + Number(p.split("@")[1].split(":")[0]), m.bitOffset);
       let where = m.bitSize ? `bits ${bytes}..${bytes + m.bitSize - 1}` : `offset ${bytes / 8}`;
       const arr = this.btf.get(this.skipMods(m.type));
       if (arr.kind === "ARRAY" && arr.len === 0) where += ", flexible array (its length is not known here)";
-      const tag = `@btf ${[...path, step].join("/")}${m.bitSize ? ` bits=${m.bitSize}` : ""}`;
+      const tag = `@btf ${[...path, step + anon].join("/")}${m.bitSize ? ` bits=${m.bitSize}` : ""}`;
       lines.push(`${indent}/** ${where} ${tag} */`);
       lines.push(`${indent}readonly ${m.name}: ${this.typeExpr(m.type, indent)};`);
     });
@@ -311,11 +314,18 @@ export interface ${name} { readonly __opaque?: "${t.name}" }
   }
 
   /** Kernel functions and BTF tracepoints, merged into tsbpf/bpf's KernelFunctions/KernelTracepoints. */
-  private augmentation(sel?: { fns: Set<string>; tps: Set<string> }): string[] {
+  private augmentation(sel?: { keep: Set<number>; fns: Set<string>; tps: Set<string> }): string[] {
     const fns: string[] = [];
     const seenFn = new Set<string>();
+    const structs: string[] = [];
+    const seenStruct = new Set<string>();
     const tps: string[] = [];
     for (const t of this.btf.types) {
+      const tsName = this.names.get(t.id);
+      if ((t.kind === "STRUCT" || t.kind === "UNION") && t.name && tsName && !seenStruct.has(t.name) && (!sel || sel.keep.has(t.id))) {
+        seenStruct.add(t.name);
+        structs.push(`    ${JSON.stringify(t.name)}: ${tsName};`);
+      }
       if (t.kind === "FUNC" && (!sel || sel.fns.has(t.name)) && !seenFn.has(t.name) && /^[A-Za-z_][A-Za-z0-9_]*$/.test(t.name)) {
         seenFn.add(t.name);
         const proto = this.btf.get(t.type);
@@ -336,6 +346,10 @@ export interface ${name} { readonly __opaque?: "${t.name}" }
       `  /** Kernel functions by name (fentry/fexit attach points; bpf_lsm_<hook> for LSM hooks). */`,
       `  interface KernelFunctions {`,
       ...fns,
+      `  }`,
+      `  /** Structs and unions by C name (getCurrentTask() is KernelTypes["task_struct"]). */`,
+      `  interface KernelTypes {`,
+      ...structs,
       `  }`,
       `  /** BTF-enabled tracepoints by name, without the leading context argument. */`,
       `  interface KernelTracepoints {`,

@@ -5,7 +5,7 @@
 import type { Btf, BtfType } from "../../common/btf-reader.js";
 
 /** Names the generated file imports from "tsbpf/bpf"; kernel types may not take them. */
-export const IMPORTED = ["u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64", "bool", "FixedArray", "KernelPtr", "KernelAddr", "KernelFunctions", "KernelTracepoints"] as const;
+export const IMPORTED = ["u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64", "bool", "FixedArray", "KernelPtr", "KernelAddr", "KernelFunctions", "KernelTracepoints", "KernelTypes"] as const;
 
 const RESERVED = new Set([
   "break", "case", "catch", "class", "const", "continue", "debugger", "default", "delete", "do", "else", "enum",

@@ -73,7 +73,9 @@ export function checkSubset(sf: ts.SourceFile, r: Reporter): void {
 function checkModuleStatement(st: ts.Statement, r: Reporter): void {
   switch (st.kind) {
     case K.ImportDeclaration: {
-      const spec = (st as ts.ImportDeclaration).moduleSpecifier;
+      const imp = st as ts.ImportDeclaration;
+      const spec = imp.moduleSpecifier;
+      if (ts.isStringLiteral(spec) && spec.text !== STDLIB_MODULE && typeOnlyRelative(imp)) return; // vmlinux.d.ts
       if (!ts.isStringLiteral(spec) || spec.text !== STDLIB_MODULE) r.report("TSBPF1018", spec);
       return;
     }
@@ -204,4 +206,15 @@ function isModuleConstInitializer(e: ts.Node): boolean {
 
 function isAsConstObject(e: ts.AsExpression): boolean {
   return ts.isConstTypeReference(e.type) && ts.isObjectLiteralExpression(e.expression) && isModuleConstInitializer(e);
+}
+
+/** `import type { task_struct } from "./vmlinux"`: types only (kernel declarations), from a relative path. */
+function typeOnlyRelative(imp: ts.ImportDeclaration): boolean {
+  const spec = imp.moduleSpecifier as ts.StringLiteral;
+  if (!spec.text.startsWith("./") && !spec.text.startsWith("../")) return false;
+  const clause = imp.importClause;
+  if (!clause) return false;
+  if (clause.isTypeOnly) return true;
+  const b = clause.namedBindings;
+  return !clause.name && !!b && ts.isNamedImports(b) && b.elements.length > 0 && b.elements.every((e) => e.isTypeOnly);
 }
