@@ -75,7 +75,7 @@ d("tsbpf vmlinux", () => {
     const fname = declarationOf(full, "export interface filename");
     expect(fname).toMatch(/flexible array .*\n {2}readonly iname: FixedArray<u8, 0>;/);
     // Members of anonymous unions/structs are flattened, with the path through them in the tag.
-    expect(full).toMatch(/@btf \d+@\d+\/\d+@\d+ \*\//);
+    expect(full).toMatch(/@btf \d+@\d+:(struct|union):\d+\/\d+@\d+ \*\//);
     // `struct module` and `struct class` become `module_` and `class_`.
     expect(full).toContain("\nexport interface module_ {");
     expect(full).toContain("\nexport interface class_ {");
