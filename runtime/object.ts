@@ -262,6 +262,8 @@ export function loadObject(src: string | Uint8Array, opts: LoadOptions = {}): Bp
     } catch (e) {
       if (obj) api.bpf_object__close(obj);
       for (const mem of native) mem.free();
+      // With libbpfDebug, a failed load still shows what libbpf did before it (e.g. CO-RE relocations).
+      if (opts.libbpfDebug && e instanceof Error) Object.assign(e, { libbpfLog: messages.map((m) => m.text) });
       throw e;
     }
   }, opts.libbpfDebug);

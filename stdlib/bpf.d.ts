@@ -351,14 +351,24 @@ export interface ArgsContext {
   arg(i: number): u64;
 }
 
+/** With vmlinux.d.ts imported: the tracepoint's arguments, typed (kernel pointers read by probe reads). */
+export declare function rawTracepoint<N extends keyof KernelTracepoints & string>(name: N, fn: (...args: KernelTpArgs<N>) => i32): Program;
 /** A raw tracepoint program (section "raw_tp/<name>"): the tracepoint's raw arguments. */
 export declare function rawTracepoint(name: string, fn: (ctx: ArgsContext) => i32): Program;
+/** With vmlinux.d.ts imported: the tracepoint's arguments, typed (trusted BTF pointers). */
+export declare function tpBtf<N extends keyof KernelTracepoints & string>(name: N, fn: (...args: KernelTpArgs<N>) => i32): Program;
 /** A BTF-enabled tracepoint (section "tp_btf/<name>"). */
 export declare function tpBtf(name: string, fn: (ctx: ArgsContext) => i32): Program;
+/** With vmlinux.d.ts imported: `fn`'s arguments, typed from its prototype. */
+export declare function fentry<F extends keyof KernelFunctions & string>(fn: F, body: (...args: KernelArgs<F>) => i32): Program;
 /** Runs at the entry of kernel function `fn` (section "fentry/<fn>"). */
 export declare function fentry(fn: string, body: (ctx: ArgsContext) => i32): Program;
+/** With vmlinux.d.ts imported: `fn`'s arguments, then its return value. */
+export declare function fexit<F extends keyof KernelFunctions & string>(fn: F, body: (...args: [...KernelArgs<F>, KernelRet<F>]) => i32): Program;
 /** Runs at the exit of kernel function `fn`; the last argument is the return value. */
 export declare function fexit(fn: string, body: (ctx: ArgsContext) => i32): Program;
+/** With vmlinux.d.ts imported: the hook's arguments (from bpf_lsm_<hook>), typed. */
+export declare function lsm<H extends LsmHook>(hook: H, body: (...args: KernelArgs<`bpf_lsm_${H}`>) => i32): Program;
 /** An LSM hook (section "lsm/<hook>"): return 0 to allow, a negative errno to deny. */
 export declare function lsm(hook: string, body: (ctx: ArgsContext) => i32): Program;
 
@@ -436,6 +446,14 @@ export interface KernelFunctions {}
 export interface KernelTracepoints {}
 /** Kernel structs and unions by C name, filled in by the generated vmlinux.d.ts. */
 export interface KernelTypes {}
+/** Argument types of kernel function F (a tuple), from vmlinux.d.ts. */
+export type KernelArgs<F> = F extends keyof KernelFunctions ? (KernelFunctions[F] extends (...a: infer A) => unknown ? A : never) : never;
+/** Return type of kernel function F. */
+export type KernelRet<F> = F extends keyof KernelFunctions ? (KernelFunctions[F] extends (...a: never[]) => infer R ? R : never) : never;
+/** Argument types of BTF tracepoint T (without the leading context). */
+export type KernelTpArgs<T> = T extends keyof KernelTracepoints ? (KernelTracepoints[T] extends (...a: infer A) => unknown ? A : never) : never;
+/** LSM hook names: the kernel functions bpf_lsm_<hook>. */
+export type LsmHook = keyof KernelFunctions extends infer K ? (K extends `bpf_lsm_${infer H}` ? H : never) : never;
 /** The kernel's task_struct (never until a generated vmlinux.d.ts is imported). */
 export type KernelTask = KernelTypes extends { task_struct: infer T } ? T : never;
 

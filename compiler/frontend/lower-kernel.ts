@@ -295,3 +295,41 @@ function asPtr(x: ExprLowerer, v: Value | { imm: bigint }): Value {
   x.releaseTemps([slot]);
   return p;
 }
+
+// ------------------------------------------------------------------------- typed program arguments
+
+/**
+ * Binds the parameters of a tpBtf/rawTracepoint/fentry/fexit/lsm callback typed from the kernel's
+ * prototype (`fentry("do_unlinkat", (dfd, name) => ...)`): parameter i is the i-th u64 of the context.
+ * Kernel pointers are references: trusted BTF pointers (direct loads) except for raw tracepoints,
+ * whose arguments are plain addresses (probe reads). False when the callback takes an ArgsContext.
+ */
+export function bindKernelArgs(x: ExprLowerer, fn: ts.ArrowFunction): boolean {
+  if (x.kind.ctx.kind !== "args" || fn.parameters.length === 0) return false;
+  const first = x.checker.getTypeAtLocation(fn.parameters[0].name);
+  if (fn.parameters.length === 1 && (first.getSymbol() ?? first.aliasSymbol)?.getName() === "ArgsContext") return false;
+  if (fn.parameters.length > 12) x.r.fail("TSBPF2022", fn.parameters[12], "12", 11);
+  const region: RefVal["region"] = x.kind.wrapper === "rawTracepoint" ? "kernel" : "btf";
+  const kt = kernelTypes(x.checker);
+  fn.parameters.forEach((p, i) => {
+    if (!ts.isIdentifier(p.name)) x.r.fail("TSBPF1029", p.name);
+    const sym = x.symbolOf(p.name)!;
+    const t = x.checker.getTypeAtLocation(p.name);
+    const it = x.types.intOf(t);
+    if (it) {
+      const raw = x.b.value("i64");
+      x.b.emit({ op: "load", dst: raw, base: x.ctx, offset: i * 8, width: 8 });
+      const v = convert(x.b, { k: "int", v: raw, t: INT_TYPES.u64 }, it);
+      x.locals.set(sym, { kind: "int", t: it, mutable: true });
+      x.b.writeVar(sym, v.v);
+      return;
+    }
+    const view = kt.rootView(x.checker.getNonNullableType(t));
+    if (!view) x.r.fail("TSBPF2251", p.name, p.name.text, x.checker.typeToString(t));
+    const ptr = x.b.value("ptr");
+    x.b.emit({ op: "load", dst: ptr, base: x.ctx, offset: i * 8, width: 8 });
+    x.locals.set(sym, { kind: "ptr", t: view, nullable: true, region, mutable: false });
+    x.b.writeVar(sym, ptr);
+  });
+  return true;
+}
