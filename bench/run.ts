@@ -20,7 +20,7 @@ import { funcSymbols } from "./elf.js";
 import { observe } from "./twins.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const EXAMPLES = ["xdp-pass", "xdp-counter", "socket-filter-tcp", "firewall", "exec-tracer"];
+const EXAMPLES = ["xdp-pass", "xdp-counter", "socket-filter-tcp", "firewall", "exec-tracer", "unlink-watch"];
 const TSBPF_RUNS = 25;
 const CLANG_RUNS = 9;
 const CLANG = "clang-19";

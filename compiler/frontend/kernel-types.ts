@@ -37,6 +37,8 @@ export interface TypeTag {
   name: string;
   size: number;
   signed: boolean;
+  /** The TS name: tells anonymous C types (typedef'd `struct { ... } atomic_t`) apart. */
+  key: string;
 }
 
 export class KernelTypes {
@@ -66,14 +68,14 @@ export class KernelTypes {
       if (!text) continue;
       const [kind, name, size, signed] = text.split(/\s+/);
       if (kind !== "struct" && kind !== "union" && kind !== "enum") continue;
-      return { kind, name: name === "-" ? "" : name, size: Number(size), signed: signed === "signed" };
+      return { kind, name: name === "-" ? "" : name, size: Number(size), signed: signed === "signed", key: sym!.getName() };
     }
     return undefined;
   }
 
   /** The local BTF type of a named struct or union (one per C name in the object). */
   composite(tag: TypeTag): KComposite {
-    const key = `${tag.kind} ${tag.name}`;
+    const key = `${tag.kind} ${tag.name || `(anonymous ${tag.key})`}`;
     let c = this.composites.get(key);
     if (!c) {
       c = { kind: tag.kind === "union" ? "union" : "struct", name: tag.name, size: tag.size, members: [] };
