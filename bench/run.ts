@@ -21,7 +21,7 @@ import { observe } from "./twins.js";
 import { swapBench } from "./swap.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const EXAMPLES = ["xdp-pass", "xdp-counter", "socket-filter-tcp", "firewall"];
+const EXAMPLES = ["xdp-pass", "xdp-counter", "socket-filter-tcp", "firewall", "exec-tracer", "unlink-watch"];
 const TSBPF_RUNS = 25;
 const CLANG_RUNS = 9;
 const CLANG = "clang-19";
@@ -151,10 +151,22 @@ function measureOurs(example: string): { program: string; bytes: Uint8Array | nu
   };
 }
 
+function vmlinuxHeader(dir: string): void {
+  const file = join(dir, "vmlinux.h");
+  try {
+    readFileSync(file);
+  } catch {
+    const header = execFileSync("bpftool", ["btf", "dump", "file", "/sys/kernel/btf/vmlinux", "format", "c"], { maxBuffer: 1 << 30 });
+    writeFileSync(file, header);
+  }
+}
+
 function measureClang(example: string, program: string, tmp: string): Side {
   const src = join(ROOT, "examples", example, `${example}.bpf.c`);
   const out = join(tmp, `${example}.o`);
-  const run = (): void => void execFileSync(CLANG, [...CLANG_FLAGS, "-c", src, "-o", out], { stdio: ["ignore", "ignore", "pipe"] });
+  // CO-RE twins include "vmlinux.h": bpftool writes it into tmp once (libbpf-bootstrap's recipe).
+  if (readFileSync(src, "utf8").includes('"vmlinux.h"')) vmlinuxHeader(tmp);
+  const run = (): void => void execFileSync(CLANG, [...CLANG_FLAGS, `-I${tmp}`, "-c", src, "-o", out], { stdio: ["ignore", "ignore", "pipe"] });
   try {
     run(); // warm-up (and the object we measure)
   } catch (e) {

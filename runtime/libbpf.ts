@@ -175,7 +175,7 @@ const LIBBPF_SIGNATURES: Record<keyof LibbpfApi, string> = {
 };
 
 /** Byte layouts checked against libbpf 1.1's headers (x86-64 / LP64). */
-export const OPEN_OPTS = { size: 80, objectName: 8, kernelLogBuf: 56, kernelLogSize: 64, kernelLogLevel: 72 } as const;
+export const OPEN_OPTS = { size: 80, objectName: 8, btfCustomPath: 48, kernelLogBuf: 56, kernelLogSize: 64, kernelLogLevel: 72 } as const;
 export const TEST_RUN_OPTS = {
   size: 80,
   dataIn: 8,
@@ -315,6 +315,8 @@ export interface LibbpfMessage {
 }
 
 let captures: LibbpfMessage[][] = [];
+/** Captures that also want libbpf's debug messages (e.g. CO-RE relocation reports). */
+const debugCaptures = new WeakSet<LibbpfMessage[]>();
 // Kept referenced forever: libbpf holds the callback pointer globally.
 let printCallback: Ptr | null = null;
 
@@ -329,7 +331,7 @@ function installPrintHook(lib: LibraryHandle, libc: LibcApi): void {
       const text = scratch.subarray(0, Math.max(0, Math.min(n, scratch.length - 1))).toString("utf8");
       if (debug) process.stderr.write(text);
       const top = captures[captures.length - 1];
-      if (top && level <= 1) top.push({ level, text: text.replace(/\n$/, "") });
+      if (top && (level <= 1 || debugCaptures.has(top))) top.push({ level, text: text.replace(/\n$/, "") });
       return 0;
     }, koffi.pointer(proto));
     setPrint(printCallback);
@@ -339,9 +341,10 @@ function installPrintHook(lib: LibraryHandle, libc: LibcApi): void {
 }
 
 /** Run `fn` while collecting libbpf's warn/info messages (otherwise they are dropped). */
-export function withLibbpfMessages<T>(fn: (messages: LibbpfMessage[]) => T): T {
+export function withLibbpfMessages<T>(fn: (messages: LibbpfMessage[]) => T, debug = false): T {
   loadAll();
   const messages: LibbpfMessage[] = [];
+  if (debug) debugCaptures.add(messages);
   captures.push(messages);
   try {
     return fn(messages);

@@ -38,6 +38,13 @@ export interface LoadOptions {
    * from pins, runtime/pinned.ts); throwing aborts the load and closes everything.
    */
   beforeLoad?: (obj: Ptr) => void;
+  /**
+   * Kernel BTF to resolve CO-RE relocations against instead of /sys/kernel/btf/vmlinux (libbpf's
+   * btf_custom_path): a raw BTF file, e.g. another kernel's, to check an object's portability.
+   */
+  btfCustomPath?: string;
+  /** Keep libbpf's debug messages (CO-RE relocations applied, ...) in `BpfObject.libbpfLog`. */
+  libbpfDebug?: boolean;
 }
 
 /** The kernel verifier refused a program; `log` is its full verifier log. */
@@ -114,6 +121,8 @@ export class BpfObject {
   readonly maps = new Map<string, BpfMap>();
   /** libbpf warnings printed while opening/loading (e.g. BTF fallbacks); normally empty. */
   readonly warnings: string[];
+  /** Every libbpf message of the load when `libbpfDebug` was set (CO-RE: "relo #0: patched insn ..."). */
+  libbpfLog: string[] = [];
   #ptr: Ptr | null;
   #native: NativeMemory[];
 
@@ -202,6 +211,9 @@ export function loadObject(src: string | Uint8Array, opts: LoadOptions = {}): Bp
       openOpts.writeBigUInt64LE(BigInt(OPEN_OPTS.size), 0);
       // The name only has to outlive the open call: libbpf copies it.
       if (nameBytes) openOpts.writeBigUInt64LE(addressOf(nameBytes), OPEN_OPTS.objectName);
+      // Like the name, the path is only read during open (libbpf keeps its own copy).
+      const btfPath = opts.btfCustomPath === undefined ? null : Buffer.from(`${opts.btfCustomPath}\0`, "utf8");
+      if (btfPath) openOpts.writeBigUInt64LE(addressOf(btfPath), OPEN_OPTS.btfCustomPath);
 
       if (typeof src === "string") {
         obj = api.bpf_object__open_file(src, openOpts);
@@ -212,6 +224,7 @@ export function loadObject(src: string | Uint8Array, opts: LoadOptions = {}): Bp
         obj = api.bpf_object__open_mem(image.ptr, image.size, openOpts);
       }
       void nameBytes;
+      void btfPath;
       if (!obj) {
         const errno = lastErrno() || 22;
         throw new Error(`cannot open BPF object ${label}: ${errnoText(errno)}${describeMessages(messages)}`);
@@ -240,6 +253,7 @@ export function loadObject(src: string | Uint8Array, opts: LoadOptions = {}): Bp
       }
 
       const result = new BpfObject(name ?? label, obj, native, warningsOf(messages));
+      if (opts.libbpfDebug) result.libbpfLog = messages.map((m) => m.text);
       for (const prog of iterate((p) => api.bpf_object__next_program(obj!, p))) {
         const log = logLevel > 0 ? (logs.get(prog)?.cString() ?? "") : "";
         const program = new BpfProgram(result, prog, log);
@@ -254,7 +268,9 @@ export function loadObject(src: string | Uint8Array, opts: LoadOptions = {}): Bp
     } catch (e) {
       if (obj) api.bpf_object__close(obj);
       for (const mem of native) mem.free();
+      // With libbpfDebug, a failed load still shows what libbpf did before it (e.g. CO-RE relocations).
+      if (opts.libbpfDebug && e instanceof Error) Object.assign(e, { libbpfLog: messages.map((m) => m.text) });
       throw e;
     }
-  });
+  }, opts.libbpfDebug);
 }

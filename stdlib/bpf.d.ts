@@ -351,14 +351,24 @@ export interface ArgsContext {
   arg(i: number): u64;
 }
 
+/** With vmlinux.d.ts imported: the tracepoint's arguments, typed (kernel pointers read by probe reads). */
+export declare function rawTracepoint<N extends keyof KernelTracepoints & string>(name: N, fn: (...args: KernelTpArgs<N>) => i32): Program;
 /** A raw tracepoint program (section "raw_tp/<name>"): the tracepoint's raw arguments. */
 export declare function rawTracepoint(name: string, fn: (ctx: ArgsContext) => i32): Program;
+/** With vmlinux.d.ts imported: the tracepoint's arguments, typed (trusted BTF pointers). */
+export declare function tpBtf<N extends keyof KernelTracepoints & string>(name: N, fn: (...args: KernelTpArgs<N>) => i32): Program;
 /** A BTF-enabled tracepoint (section "tp_btf/<name>"). */
 export declare function tpBtf(name: string, fn: (ctx: ArgsContext) => i32): Program;
+/** With vmlinux.d.ts imported: `fn`'s arguments, typed from its prototype. */
+export declare function fentry<F extends keyof KernelFunctions & string>(fn: F, body: (...args: KernelArgs<F>) => i32): Program;
 /** Runs at the entry of kernel function `fn` (section "fentry/<fn>"). */
 export declare function fentry(fn: string, body: (ctx: ArgsContext) => i32): Program;
+/** With vmlinux.d.ts imported: `fn`'s arguments, then its return value. */
+export declare function fexit<F extends keyof KernelFunctions & string>(fn: F, body: (...args: [...KernelArgs<F>, KernelRet<F>]) => i32): Program;
 /** Runs at the exit of kernel function `fn`; the last argument is the return value. */
 export declare function fexit(fn: string, body: (ctx: ArgsContext) => i32): Program;
+/** With vmlinux.d.ts imported: the hook's arguments (from bpf_lsm_<hook>), typed. */
+export declare function lsm<H extends LsmHook>(hook: H, body: (...args: KernelArgs<`bpf_lsm_${H}`>) => i32): Program;
 /** An LSM hook (section "lsm/<hook>"): return 0 to allow, a negative errno to deny. */
 export declare function lsm(hook: string, body: (ctx: ArgsContext) => i32): Program;
 
@@ -417,6 +427,58 @@ export declare class PerfEventArray<T> {
   /** bpf_perf_event_output on the current CPU. */
   output(ctx: unknown, event: T): i64;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Kernel types (CO-RE). `tsbpf vmlinux -o vmlinux.d.ts` declares the kernel's structs with these;
+// see docs/language.md, "Kernel types and CO-RE".
+
+/**
+ * A pointer to kernel memory holding a T (a struct or union from the generated vmlinux.d.ts).
+ * Reading `p.field` compiles to a CO-RE relocatable load; pointer members are `KernelPtr<U> | null`
+ * and must be checked before they are followed.
+ */
+export type KernelPtr<T> = T;
+/** A kernel address of a non-struct value (`char *`, `void *`, `u32 *`): a u64 for probeRead*. */
+export type KernelAddr<T> = u64 & { readonly __kaddr?: T };
+/** Kernel functions by name, filled in by the generated vmlinux.d.ts (module augmentation). */
+export interface KernelFunctions {}
+/** BTF tracepoints by name, filled in by the generated vmlinux.d.ts. */
+export interface KernelTracepoints {}
+/** Kernel structs and unions by C name, filled in by the generated vmlinux.d.ts. */
+export interface KernelTypes {}
+/** Argument types of kernel function F (a tuple), from vmlinux.d.ts. */
+export type KernelArgs<F> = F extends keyof KernelFunctions ? (KernelFunctions[F] extends (...a: infer A) => unknown ? A : never) : never;
+/** Return type of kernel function F. */
+export type KernelRet<F> = F extends keyof KernelFunctions ? (KernelFunctions[F] extends (...a: never[]) => infer R ? R : never) : never;
+/** Argument types of BTF tracepoint T (without the leading context). */
+export type KernelTpArgs<T> = T extends keyof KernelTracepoints ? (KernelTracepoints[T] extends (...a: infer A) => unknown ? A : never) : never;
+/** LSM hook names: the kernel functions bpf_lsm_<hook>. */
+export type LsmHook = keyof KernelFunctions extends infer K ? (K extends `bpf_lsm_${infer H}` ? H : never) : never;
+/** The kernel's task_struct (never until a generated vmlinux.d.ts is imported). */
+export type KernelTask = KernelTypes extends { task_struct: infer T } ? T : never;
+
+/**
+ * bpf_get_current_task_btf: the current task as a trusted BTF pointer (never null); its fields are
+ * read with direct, CO-RE relocated loads. Tracing programs only (raw_tp, tp_btf, fentry, LSM, ...).
+ */
+export declare function getCurrentTask(): KernelPtr<KernelTask>;
+/**
+ * A kernel address as a pointer to T (e.g. a raw tracepoint argument): fields are read with
+ * bpf_probe_read_kernel at CO-RE relocated offsets; null when `addr` is 0.
+ */
+export declare function kernelPtr<T>(addr: u64): KernelPtr<T> | null;
+/** Whether the running kernel's `obj` has member `field` (CO-RE FIELD_EXISTS, resolved at load). */
+export declare function coreFieldExists<T>(obj: T, field: keyof T & string): bool;
+/** The size in bytes of member `field` in the running kernel (CO-RE FIELD_BYTE_SIZE). */
+export declare function coreFieldSize<T>(obj: T, field: keyof T & string): u32;
+/** Whether the running kernel has kernel type T (CO-RE TYPE_EXISTS). */
+export declare function coreTypeExists<T>(): bool;
+/** sizeof(T) in the running kernel (CO-RE TYPE_SIZE). */
+export declare function coreTypeSize<T>(): u32;
+/** Whether the running kernel's enum has this enumerator (CO-RE ENUMVAL_EXISTS): `pid_type.PIDTYPE_TGID`. */
+export declare function coreEnumValueExists(value: number): bool;
+/** The enumerator's value in the running kernel (CO-RE ENUMVAL_VALUE). */
+export declare function coreEnumValue(value: number): i64;
 
 /** A zero-filled value of type T (a struct, array or integer): `const e: Event = zero<Event>()`. */
 export declare function zero<T>(): T;

@@ -235,7 +235,8 @@ describe("every diagnostic code (one case each)", () => {
     //   TSBPF1040/1041 (nesting, out of stack) need huge inputs: test/robustness.test.ts covers them.
     const untestable = new Set(["TSBPF1040", "TSBPF1041", "TSBPF1012", "TSBPF2017", "TSBPF3001", "TSBPF9001"]);
     const covered = new Set(CASES.map((c) => c.code));
-    const missing = Object.keys(DIAGNOSTICS).filter((k) => !covered.has(k as DiagnosticCode) && !untestable.has(k));
+    // TSBPF2250-2299 (kernel types) need a generated vmlinux.d.ts: test/core-diagnostics.test.ts.
+    const missing = Object.keys(DIAGNOSTICS).filter((k) => !covered.has(k as DiagnosticCode) && !untestable.has(k) && !/^TSBPF22[5-9]\d$/.test(k));
     expect(missing).toEqual([]);
   });
 });

@@ -29,7 +29,10 @@ describe("examples compile", () => {
 
 describeKernel("examples in the kernel", () => {
   it("every example passes the verifier", () => {
+    // fentry/fexit/LSM examples: kernels without trampolines refuse them (EPERM); test/unlink-watch.test.ts.
+    const trampolines = new Set(["unlink-watch"]);
     for (const name of readdirSync(root)) {
+      if (trampolines.has(name)) continue;
       using obj = loadObject(build(name));
       expect(obj.programs.size).toBeGreaterThan(0);
       for (const p of obj.programs.values()) expect(p.fd).toBeGreaterThan(0);

@@ -260,7 +260,9 @@ class Selector {
         const slot = this.facts.stackAddrs.get(i.base.id);
         if (slot !== undefined) return this.emit({ ...def(E.ldx(i.width, d, FP, 0), [d], []), frame: slotRef(slot, i.offset) });
         const base = vreg(i.base.id);
-        return this.emit(def(E.ldx(i.width, d, base, checkOff(i.offset)), [d], [base]));
+        const insn = E.ldx(i.width, d, base, checkOff(i.offset));
+        if (i.core) insn.reloc = { kind: "core", relo: i.core };
+        return this.emit(def(insn, [d], [base]));
       }
       case "ctxptr": {
         const d = vreg(i.dst.id);
@@ -324,6 +326,13 @@ class Selector {
       case "funcaddr": {
         const d = vreg(i.dst.id);
         return this.emit(def(ldFunc(d, i.func), [d], []));
+      }
+      case "coreoff": {
+        // `mov64 d, imm` carrying the CO-RE relocation, as clang emits for BPF_CORE_READ.
+        const d = vreg(i.dst.id);
+        const insn = E.aluK(true, ALU.MOV, d, Number(BigInt.asIntN(32, i.value)));
+        insn.reloc = { kind: "core", relo: i.relo };
+        return this.emit(def(insn, [d], []));
       }
       case "atomic":
         return this.atomic(i);
@@ -494,6 +503,7 @@ function describe(i: Inst | Terminator): string {
     case "mapaddr": return `v${i.dst.id} = mapaddr ${i.map}`;
     case "globaladdr": return `v${i.dst.id} = globaladdr ${i.section} ${i.symbol}`;
     case "funcaddr": return `v${i.dst.id} = funcaddr ${i.func}`;
+    case "coreoff": return `v${i.dst.id} = coreoff ${i.value} (CO-RE ${i.relo.access})`;
     case "callfn": return `${i.dst ? `v${i.dst.id} = ` : ""}callfn ${i.func}(${i.args.map(o).join(", ")})`;
     case "atomic":
       return `${i.dst ? `v${i.dst.id} = ` : ""}atomic_${i.kind}${i.fetch ? "_fetch" : ""}${i.width * 8} [${o(i.base)}+${i.offset}], ${o(i.value)}` +

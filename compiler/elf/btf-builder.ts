@@ -95,6 +95,20 @@ export class BtfBuilder {
     return this.add(words);
   }
 
+  /** A struct or union whose members may be bitfields (kflag set: bit size in the offset's top byte). */
+  addComposite(kind: "struct" | "union", name: string, size: number, members: (BtfMember & { bitSize?: number })[]): number {
+    const kflag = members.some((m) => m.bitSize) ? 1 : 0;
+    const words = [this.str(name), BtfBuilder.info(kind === "struct" ? BTF_KIND.STRUCT : BTF_KIND.UNION, members.length, kflag), size];
+    for (const m of members) words.push(this.str(m.name), m.type, kflag ? ((m.bitSize ?? 0) << 24) | m.bitOffset : m.bitOffset);
+    return this.add(words);
+  }
+
+  addEnum(name: string, size: number, signed: boolean, values: { name: string; value: bigint }[]): number {
+    const words = [this.str(name), BtfBuilder.info(BTF_KIND.ENUM, values.length, signed ? 1 : 0), size];
+    for (const v of values) words.push(this.str(v.name), Number(BigInt.asUintN(32, v.value)));
+    return this.add(words);
+  }
+
   addTypedef(name: string, type: number): number {
     return this.add([this.str(name), BtfBuilder.info(BTF_KIND.TYPEDEF), type]);
   }

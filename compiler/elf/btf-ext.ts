@@ -23,7 +23,18 @@ const LINE_REC = 16;
 
 type Block = { section: string; records: number[][] };
 
-export function buildBtfExt(btf: BtfBuilder, fns: ExtFunction[], sourcePath: string, sourceLines: string[]): Uint8Array {
+/** A CO-RE record: instruction byte offset in `section`, local BTF type id, access string, kind. */
+export interface ExtCoreRelo {
+  section: string;
+  byteOffset: number;
+  typeId: number;
+  access: string;
+  kind: number;
+}
+
+const CORE_REC = 16;
+
+export function buildBtfExt(btf: BtfBuilder, fns: ExtFunction[], sourcePath: string, sourceLines: string[], core: ExtCoreRelo[] = []): Uint8Array {
   const funcBlocks = new Map<string, number[][]>();
   const lineBlocks = new Map<string, number[][]>();
   const fileOff = btf.str(sourcePath);
@@ -66,8 +77,12 @@ export function buildBtfExt(btf: BtfBuilder, fns: ExtFunction[], sourcePath: str
     [...m].map(([section, records]) => ({ section, records: [...records].sort((a, b) => a[0] - b[0]) }));
   const func = encodeSubsection(btf, FUNC_REC, toBlocks(funcBlocks));
   const line = encodeSubsection(btf, LINE_REC, toBlocks(lineBlocks));
+  // struct bpf_core_relo { insn_off, type_id, access_str_off, kind }, grouped per section like the others.
+  const coreBlocks = new Map<string, number[][]>();
+  for (const c of core) push(coreBlocks, c.section, [c.byteOffset, c.typeId, btf.str(c.access), c.kind]);
+  const coreSub = encodeSubsection(btf, CORE_REC, toBlocks(coreBlocks));
 
-  const out = new Uint8Array(HDR_LEN + func.length + line.length);
+  const out = new Uint8Array(HDR_LEN + func.length + line.length + coreSub.length);
   const v = new DataView(out.buffer);
   v.setUint16(0, BTF_MAGIC, true);
   v.setUint8(2, 1);
@@ -77,11 +92,12 @@ export function buildBtfExt(btf: BtfBuilder, fns: ExtFunction[], sourcePath: str
   v.setUint32(12, func.length, true);
   v.setUint32(16, func.length, true);
   v.setUint32(20, line.length, true);
-  // The fixed header is 24 bytes; like LLVM we include the optional core_relo off/len (empty) -> 32.
-  v.setUint32(24, 0, true);
-  v.setUint32(28, 0, true);
+  // The fixed header is 24 bytes; like LLVM we include the optional core_relo off/len -> 32.
+  v.setUint32(24, func.length + line.length, true);
+  v.setUint32(28, coreSub.length, true);
   out.set(func, HDR_LEN);
   out.set(line, HDR_LEN + func.length);
+  out.set(coreSub, HDR_LEN + func.length + line.length);
   return out;
 }
 

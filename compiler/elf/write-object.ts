@@ -14,6 +14,7 @@ import { buildBtfExt, type ExtFunction } from "./btf-ext.js";
 import { ElfBuilder, SHF, SHT, STB, STT, STV, type SymbolRef } from "./elf-writer.js";
 import { addMapsBtf } from "./maps-btf.js";
 import { layoutGlobals } from "../object/globals.js";
+import { addCoreRelos, type PlacedCoreRelo } from "./core-btf.js";
 
 export const R_BPF_64_64 = 1;
 export const R_BPF_64_32 = 10;
@@ -57,6 +58,7 @@ export function writeObject(model: ObjectModel): Uint8Array {
   // Encode each section, placing functions back to back and collecting relocations.
   const placed: PlacedFunction[] = [];
   const relocs: PendingReloc[] = [];
+  const coreRelos: PlacedCoreRelo[] = [];
   const sectionBytes = new Map<string, Uint8Array>();
   for (const [sec, fns] of sections) {
     const parts: Uint8Array[] = [];
@@ -66,7 +68,8 @@ export function writeObject(model: ObjectModel): Uint8Array {
       const insns = fn.insns.map((i) => fixupInsn(i, fn.name));
       let at = pos;
       for (const i of insns) {
-        if (i.reloc) relocs.push({ section: sec, offset: at, kind: i.reloc.kind, symbol: i.reloc.symbol });
+        if (i.reloc?.kind === "core") coreRelos.push({ section: sec, byteOffset: at, relo: i.reloc.relo });
+        else if (i.reloc) relocs.push({ section: sec, offset: at, kind: i.reloc.kind, symbol: i.reloc.symbol });
         at += i.opcode === LD_IMM64 ? 16 : 8;
       }
       const bytes = encode(insns);
@@ -97,7 +100,8 @@ export function writeObject(model: ObjectModel): Uint8Array {
     insns: p.code.insns,
     lines: p.code.lines,
   }));
-  const btfExt = placed.length ? buildBtfExt(btf, ext, model.sourcePath, model.sourceLines) : null;
+  const core = addCoreRelos(btf, coreRelos);
+  const btfExt = placed.length ? buildBtfExt(btf, ext, model.sourcePath, model.sourceLines, core) : null;
   const btfBytes = btf.serialize();
 
   // ELF sections.
@@ -175,6 +179,8 @@ function fixupInsn(i: Insn, fnName: string): Insn {
     case "func":
       if (i.opcode !== LD_IMM64) throw new Error(`${fnName}: func relocation on a non-ld_imm64 instruction`);
       return { ...i, src: PSEUDO_FUNC, imm: 0, imm64: 0n };
+    case "core":
+      return i; // the compiled value stays in place; libbpf patches it (.BTF.ext core_relo)
   }
 }
 

@@ -12,6 +12,7 @@ import { convert, irTy, type IntVal } from "./int-ops.js";
 import { expectArgs, nullableJoin, typeArg } from "./call-utils.js";
 import type { ExprLowerer } from "./lower-expr.js";
 import { mapMethod } from "./lower-map.js";
+import { kernelCall } from "./lower-kernel.js";
 import { ts } from "./ts-adapter.js";
 import type { Val } from "./values.js";
 
@@ -107,6 +108,8 @@ export function lowerCall(x: ExprLowerer, e: ts.CallExpression): Val {
     x.b.emit({ op: "call", helper: h.id, args: [], dst });
     return convert(x.b, { k: "int", v: dst, t: INT_TYPES.u64 }, h.ret);
   }
+  const kernel = kernelCall(x, name, e); // kernel types and CO-RE (lower-kernel.ts)
+  if (kernel) return kernel;
   x.r.fail("TSBPF1033", callee, name);
 }
 

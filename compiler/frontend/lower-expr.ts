@@ -11,6 +11,7 @@ import { ctxFields } from "./program-kinds.js";
 import { ts } from "./ts-adapter.js";
 import type { LocalInfo, RefVal, Val } from "./values.js";
 import { lowerCall } from "./lower-call.js";
+import { kernelField, kernelRef } from "./lower-kernel.js";
 import { LowererBase } from "./lower-base.js";
 export type { LoweringTarget } from "./lower-base.js";
 
@@ -208,6 +209,8 @@ export class ExprLowerer extends LowererBase {
     const obj = this.lower(e.expression);
     const name = e.name.text;
     if (obj.k === "ctx") return this.ctxField(name, e);
+    const kref = kernelRef(obj);
+    if (kref) return kernelField(this, kref, name, e);
     if (obj.k === "nullable") {
       // tsc's strict null checks reject this unless the value was narrowed; narrowing by control flow
       // we did not model (e.g. through a boolean variable) lands here.

@@ -1,6 +1,7 @@
 // Lowers a program's body: locals, if/else, bounded for loops with break/continue, returns.
 // Produces one IR function per program; the ctx pointer is its only parameter.
 
+import { bindKernelArgs } from "./lower-kernel.js";
 import { INT_TYPES, sizeOf, type CInt, type CType } from "../../common/ctypes.js";
 import type { Operand, Ty } from "../ir/ir.js";
 import type { Func } from "../ir/ir.js";
@@ -89,8 +90,10 @@ export class FunctionLowerer extends ExprLowerer {
   private lowerProgram(fn: ts.ArrowFunction): Func {
     this.ctx = this.b.func.params[0];
     const param = fn.parameters[0];
-    if (fn.parameters.length > 1) this.r.fail("TSBPF2019", fn, this.kind.wrapper);
-    if (param) {
+    if (bindKernelArgs(this, fn)) {
+      // fentry/tpBtf/... callbacks typed from the kernel's prototype (lower-kernel.ts)
+    } else if (fn.parameters.length > 1) this.r.fail("TSBPF2019", fn, this.kind.wrapper);
+    else if (param) {
       if (!ts.isIdentifier(param.name)) this.r.fail("TSBPF1029", param.name);
       const sym = this.symbolOf(param.name);
       if (sym) this.locals.set(sym, { kind: "ctx" });

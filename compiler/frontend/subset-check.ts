@@ -89,7 +89,9 @@ function checkSuppressions(sf: ts.SourceFile, r: Reporter): void {
 function checkModuleStatement(st: ts.Statement, r: Reporter): void {
   switch (st.kind) {
     case K.ImportDeclaration: {
-      const spec = (st as ts.ImportDeclaration).moduleSpecifier;
+      const imp = st as ts.ImportDeclaration;
+      const spec = imp.moduleSpecifier;
+      if (ts.isStringLiteral(spec) && spec.text !== STDLIB_MODULE && namedRelative(imp)) return; // vmlinux.d.ts
       if (!ts.isStringLiteral(spec) || spec.text !== STDLIB_MODULE) r.report("TSBPF1018", spec);
       return;
     }
@@ -211,6 +213,8 @@ function isAllowedString(s: ts.StringLiteral): boolean {
   if (ts.isImportDeclaration(p) || ts.isExportDeclaration(p) || ts.isLiteralTypeNode(p)) return true;
   // offsetof<T>("field")
   if (ts.isCallExpression(p) && ts.isIdentifier(p.expression) && p.expression.text === "offsetof") return true;
+  // coreFieldExists(task, "pid"), coreFieldSize(task, "comm"): a kernel field name
+  if (ts.isCallExpression(p) && ts.isIdentifier(p.expression) && /^coreField(Exists|Size)$/.test(p.expression.text) && p.arguments[1] === s) return true;
   // Attach points of program wrappers: tracepoint("syscalls", "sys_enter_execve", ...)
   if (ts.isCallExpression(p) && p.arguments.includes(s) && isModuleConstInitializer(p)) return true;
   // export const LICENSE = "GPL"
@@ -230,4 +234,17 @@ function isModuleConstInitializer(e: ts.Node): boolean {
 
 function isAsConstObject(e: ts.AsExpression): boolean {
   return ts.isConstTypeReference(e.type) && ts.isObjectLiteralExpression(e.expression) && isModuleConstInitializer(e);
+}
+
+/**
+ * `import { type task_struct, pid_type } from "./vmlinux"`: named imports from a relative path, for
+ * kernel declarations (types and const enums). Anything else imported has no value in BPF code and
+ * is reported where it is used (TSBPF2016).
+ */
+function namedRelative(imp: ts.ImportDeclaration): boolean {
+  const spec = imp.moduleSpecifier as ts.StringLiteral;
+  if (!spec.text.startsWith("./") && !spec.text.startsWith("../")) return false;
+  const clause = imp.importClause;
+  const b = clause?.namedBindings;
+  return !!clause && !clause.name && !!b && ts.isNamedImports(b);
 }

@@ -14,7 +14,9 @@ export interface RefVal {
   t: CType;
   /** Where the memory is: decides whether writes are allowed and how copies are made. */
   /** "param": a subprogram's pointer parameter, whose memory is known only at each call site. */
-  region: "map" | "packet" | "stack" | "ctx" | "global" | "rodata" | "param";
+  /** "kernel": kernel memory read with bpf_probe_read_kernel; "btf": a trusted BTF pointer read
+   *  with direct loads (tp_btf/fentry/LSM arguments, getCurrentTask()); both via lower-kernel.ts. */
+  region: "map" | "packet" | "stack" | "ctx" | "global" | "rodata" | "param" | "kernel" | "btf";
 }
 
 export interface NullableVal {

@@ -360,6 +360,9 @@ function checkInst(f: Func, i: Inst, where: string, errs: string[], slots: Set<n
       if (!GLOBAL_SECTIONS.includes(i.section)) errs.push(`${where}: unknown global section '${i.section}'`);
       if (typeof i.symbol !== "string" || i.symbol.length === 0) errs.push(`${where}: empty variable name`);
       return;
+    case "coreoff":
+      if (i.dst.ty !== "i64") errs.push(`${where}: coreoff produces i64, not ${i.dst.ty}`);
+      return;
     case "funcaddr":
       if (i.dst.ty !== "ptr") errs.push(`${where}: funcaddr produces ptr, not ${i.dst.ty}`);
       if (typeof i.func !== "string" || i.func.length === 0) errs.push(`${where}: empty function name`);

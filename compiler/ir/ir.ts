@@ -9,6 +9,8 @@
 // Every value is defined once (an instruction's `dst`, a block parameter via `phi`, or a function
 // parameter). Printer: print.ts, parser: parse.ts, checker: check.ts.
 
+import type { CoreRelo } from "../object/core-relo.js";
+
 export type Ty = "i32" | "i64" | "ptr";
 
 /** A virtual register. Identity is the id; the type travels with it. */
@@ -65,7 +67,12 @@ export type Inst =
   /** dst = base + offset, where base is a ptr and offset a scalar (ALU64 add). */
   | { op: "ptradd"; dst: Value; base: Value; offset: Operand }
   /** dst = *(width *)(base + offset); zero-extending. dst.ty: i32 for widths <= 4, i64 or ptr for 8. */
-  | { op: "load"; dst: Value; base: Value; offset: number; width: MemWidth }
+  | { op: "load"; dst: Value; base: Value; offset: number; width: MemWidth; core?: CoreRelo }
+  /**
+   * dst (i64) = a kernel field offset or other CO-RE value, `value` as compiled; the loader patches the
+   * instruction (a `mov` immediate) for the running kernel. Never folded: the value is not known yet.
+   */
+  | { op: "coreoff"; dst: Value; value: bigint; relo: CoreRelo }
   /**
    * Packet pointer fields of the context (`data`, `data_end`): a 32-bit ctx load that the verifier
    * turns into a pointer. Kept apart from `load` so no pass treats it as a scalar.
@@ -180,6 +187,7 @@ export function instUses(i: Inst): Operand[] {
     case "mapaddr":
     case "globaladdr":
     case "funcaddr":
+    case "coreoff":
       return [];
     case "bin":
       return [i.a, i.b];
@@ -271,6 +279,7 @@ export function mapInstOperands(i: Inst, fn: OperandMapper): void {
     case "mapaddr":
     case "globaladdr":
     case "funcaddr":
+    case "coreoff":
       return;
     case "bin":
       i.a = fn(i.a, true);

@@ -148,6 +148,9 @@ class Printer {
       case "funcaddr":
         rhs = `funcaddr @${printName(i.func)}`;
         break;
+      case "coreoff":
+        rhs = `coreoff ${i.value} ; CO-RE kind ${i.relo.kind} access ${i.relo.access}`;
+        break;
       case "atomic":
         rhs =
           `atomic.${i.kind}${i.fetch ? ".fetch" : ""}.${i.width} ${o(i.base)}, ${i.offset}, ${o(i.value)}` +

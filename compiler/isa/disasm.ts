@@ -97,8 +97,12 @@ export function disassemble(insns: readonly Insn[], opts: DisasmOptions = {}): s
     if (opts.comments && insn.comment) line += `\t; ${insn.comment}`;
     lines.push(line);
     if (insn.reloc && opts.relocs !== false) {
-      const type = insn.reloc.kind === "call" ? 10 : 1;
-      lines.push(relocLine(pc * 8, type, insn.reloc.symbol));
+      if (insn.reloc.kind === "core") {
+        lines.push(`\t\t${(pc * 8).toString(16).padStart(16, "0")}:  CO-RE kind ${insn.reloc.relo.kind} ${insn.reloc.relo.access}`);
+      } else {
+        const type = insn.reloc.kind === "call" ? 10 : 1;
+        lines.push(relocLine(pc * 8, type, insn.reloc.symbol));
+      }
     }
     pc += insnSlots(insn);
   }

@@ -2,6 +2,8 @@
 // consume it. Field meanings follow the kernel's `struct bpf_insn`; `ld_imm64` is one Insn that
 // encodes to two 8-byte slots (imm64 holds the full constant).
 
+import type { CoreRelo } from "../object/core-relo.js";
+
 export interface Insn {
   /** The full first byte: operation | source | class. */
   opcode: number;
@@ -23,7 +25,9 @@ export type InsnReloc =
   /** bpf-to-bpf call: R_BPF_64_32 against the callee's FUNC symbol, imm = -1. */
   | { kind: "call"; symbol: string }
   /** ld_imm64 src=4 function address (bpf_loop callbacks): R_BPF_64_64 against a global FUNC. */
-  | { kind: "func"; symbol: string };
+  | { kind: "func"; symbol: string }
+  /** A CO-RE relocation (.BTF.ext core_relo) on an ALU immediate or a load/store offset. */
+  | { kind: "core"; relo: CoreRelo };
 
 /** Number of 8-byte slots an instruction occupies. */
 export const insnSlots = (i: Insn): number => (i.opcode === 0x18 ? 2 : 1);

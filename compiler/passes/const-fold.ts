@@ -213,6 +213,7 @@ class Folder {
       case "mapaddr":
       case "globaladdr":
       case "funcaddr":
+      case "coreoff":
         return;
       case "bin":
         i.a = this.rewrite(i.a, i.dst.ty === "i32" ? "alu32" : "alu64");

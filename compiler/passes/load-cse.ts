@@ -39,7 +39,7 @@ export function loadCse(f: Func): boolean {
         return true;
       }
       if (i.op !== "load" || (ctx && i.base.id === ctx.id)) return true;
-      const k = `${id(i.base)} ${i.offset} ${i.width} ${i.dst.ty}`;
+      const k = `${id(i.base)} ${i.offset} ${i.width} ${i.dst.ty}${i.core ? ` core ${i.core.access}` : ""}`;
       const prev = loads.get(k);
       if (prev) {
         replaced.set(i.dst.id, prev);

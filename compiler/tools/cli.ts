@@ -12,6 +12,7 @@ import { loadCommand } from "./load-command.js";
 import { lsCommand, unloadCommand } from "./module-commands.js";
 import { imageCommand } from "./image-command.js";
 import { defaultPasses } from "../passes/index.js";
+import { vmlinuxCommand } from "./vmlinux.js";
 
 const USAGE = `usage:
   tsbpf build <file.bpf.ts> [-o out.o] [--cpu=v3|v4] [--dump-ir=<stage>[,<stage>...]]
@@ -23,6 +24,7 @@ const USAGE = `usage:
   tsbpf unload <DIR>
   tsbpf ls [--json]
   tsbpf image <file.bpf.ts|file.o> -o DIR [--tag TAG] [--arch ARCH]
+  tsbpf vmlinux [--btf FILE] -o <file.d.ts | dir>
 
   tsbpf --version
 
@@ -50,6 +52,8 @@ export function main(argv: string[]): number | Promise<number> {
         return lsCommand(rest);
       case "image":
         return imageCommand(rest);
+      case "vmlinux":
+        return vmlinuxCommand(rest);
       case "-h":
       case "--help":
       case "help":
@@ -80,7 +84,7 @@ export function main(argv: string[]): number | Promise<number> {
   }
 }
 
-const COMMANDS = ["build", "disasm", "run", "inspect", "gen", "load", "unload", "ls", "image", "help", "version"];
+const COMMANDS = ["build", "disasm", "run", "inspect", "gen", "load", "unload", "ls", "image", "vmlinux", "help", "version"];
 
 /** Errors from reading an input path, in words. */
 const FS_ERRORS: Record<string, string> = {
