@@ -72,6 +72,8 @@ export const DIAGNOSTICS = {
   TSBPF2028: { message: "'{0}' needs {1} bytes of stack along {2}; BPF allows 512 over a whole call chain (8 frames)", hint: "inline small functions, or keep large structs in a per-CPU array map" },
   TSBPF2029: { message: "loop() takes a module-level function and a struct local as its state", hint: "function body(i: u32, s: State): u32 { ... }  const s: State = { ... };  loop(n, body, s)" },
   TSBPF2021: { message: "unsupported type for a local: {0}", hint: "locals hold integers, booleans, structs or references returned by lookups and headers" },
+  // 2100-2149: map kinds (common/map-kinds.ts).
+  TSBPF2100: { message: "{0} does not take map flags {1}", hint: "use the flags docs/language.md lists for this map kind (MapFlags)" },
 
   TSBPF3001: { message: "no LICENSE export: the kernel rejects GPL-only helpers without one", hint: "export const LICENSE = \"GPL\";", severity: "warning" },
 

@@ -6,6 +6,7 @@
 
 import koffi from "koffi";
 import { parseBtf, type Btf } from "../common/btf-reader.js";
+import { mapKind } from "../common/map-kinds.js";
 import { btfCodec, rawCodec, type Codec, type CodecOptions } from "./codec.js";
 import { possibleCpus } from "./kernel.js";
 import { errnoFrom, errnoText, libbpf, type Ptr } from "./libbpf.js";
@@ -306,7 +307,6 @@ interface ObjectTypes {
 
 const typesOf = new WeakMap<BpfObject, ObjectTypes>();
 
-const U32_KEY_TYPES = new Set([2, 6]); // ARRAY, PERCPU_ARRAY
 
 function codecsFor(types: ObjectTypes, map: BpfMap, opts: CodecOptions): [Codec<unknown>, Codec<unknown>] {
   const ids = types.ids.get(map.name) ?? { key: 0, value: 0 };
@@ -314,7 +314,7 @@ function codecsFor(types: ObjectTypes, map: BpfMap, opts: CodecOptions): [Codec<
   const key =
     btf && ids.key
       ? btfCodec(btf, ids.key, opts)
-      : U32_KEY_TYPES.has(map.type) && map.keySize === 4
+      : mapKind(map.type)?.shape === "array" && map.keySize === 4
         ? u32Codec
         : rawCodec(map.keySize);
   const value = btf && ids.value ? btfCodec(btf, ids.value, opts) : rawCodec(map.valueSize);

@@ -213,6 +213,7 @@ const VARIANTS: Case[] = [
   { code: "TSBPF2010", what: "assignment to the context", span: "ctx", src: xdpBody(`  const other = ctx;\n  ctx = other; // error TSBPF2010`) },
   { code: "TSBPF2013", what: "map flags not constant", span: "ktimeGetNs()", src: mod(`const m = new HashMap<u32, u64>(16, ktimeGetNs()); // error TSBPF2013`) },
   { code: "TSBPF2020", what: "negative header offset", span: "-1", src: xdpBody(`  const eth = ctx.header<EthHdr>(-1); // error TSBPF2020`) },
+  { code: "TSBPF2100", what: "NO_PREALLOC on an array map", span: "1", src: mod(`const m = new ArrayMap<u64>(16, 1); // error TSBPF2100`) },
 ];
 
 describe("every diagnostic code (one case each)", () => {

@@ -2,9 +2,9 @@
 // event output to ring and perf buffers.
 
 import { INT_TYPES, sizeOf, type CType } from "../../common/ctypes.js";
+import { MAP_HELPER as HELPER } from "../../common/map-kinds.js";
 import type { Operand, Value } from "../ir/ir.js";
 import { expectArgs } from "./call-utils.js";
-import { HELPER } from "./helpers-table.js";
 import { convert } from "./int-ops.js";
 import type { ExprLowerer } from "./lower-expr.js";
 import type { MapInfo } from "./module-scan.js";
@@ -50,30 +50,31 @@ export function mapMethod(x: ExprLowerer, m: MapInfo, method: string, e: ts.Call
     x.releaseTemps(temps);
     return dst;
   };
-  if (m.shape === "events") {
-    if (method !== "output") x.r.fail("TSBPF1033", e.expression, e.expression.getText());
-    if (m.def.type === 27) {
+  // The map kind's row says which helper each method is; the switch says how its arguments go.
+  const helper = (m.kind.methods as Record<string, number | undefined>)[method];
+  switch (helper) {
+    case HELPER.ringbuf_output: {
       expectArgs(x, e, 1);
       const data = spill(x, m.value, args[0], temps);
       const dst = call(HELPER.ringbuf_output, [mapPtr(), data, { imm: BigInt(sizeOf(m.value)) }, { imm: 0n }], "i64");
       return { k: "int", v: dst, t: INT_TYPES.i64 };
     }
-    expectArgs(x, e, 2);
-    const ctx = x.lower(args[0]);
-    if (ctx.k !== "ctx" && !(ctx.k === "ref" && ctx.region === "ctx")) x.r.fail("TSBPF2015", args[0]);
-    const data = spill(x, m.value, args[1], temps);
-    const BPF_F_CURRENT_CPU = 0xffffffffn;
-    const dst = call(HELPER.perf_event_output, [x.ctx, mapPtr(), { imm: BPF_F_CURRENT_CPU }, data, { imm: BigInt(sizeOf(m.value)) }], "i64");
-    return { k: "int", v: dst, t: INT_TYPES.i64 };
-  }
-  switch (method) {
-    case "lookup": {
+    case HELPER.perf_event_output: {
+      expectArgs(x, e, 2);
+      const ctx = x.lower(args[0]);
+      if (ctx.k !== "ctx" && !(ctx.k === "ref" && ctx.region === "ctx")) x.r.fail("TSBPF2015", args[0]);
+      const data = spill(x, m.value, args[1], temps);
+      const BPF_F_CURRENT_CPU = 0xffffffffn;
+      const dst = call(HELPER.perf_event_output, [x.ctx, mapPtr(), { imm: BPF_F_CURRENT_CPU }, data, { imm: BigInt(sizeOf(m.value)) }], "i64");
+      return { k: "int", v: dst, t: INT_TYPES.i64 };
+    }
+    case HELPER.map_lookup_elem: {
       expectArgs(x, e, 1);
       const key = spill(x, m.key, args[0], temps);
       const dst = call(HELPER.map_lookup_elem, [mapPtr(), key], "ptr");
       return { k: "nullable", ptr: dst, t: m.valueRef, region: "map" } satisfies NullableVal;
     }
-    case "update": {
+    case HELPER.map_update_elem: {
       if (args.length < 2 || args.length > 3) x.r.fail("TSBPF1035", e);
       const key = spill(x, m.key, args[0], temps);
       const value = spill(x, m.value, args[1], temps);
@@ -81,8 +82,7 @@ export function mapMethod(x: ExprLowerer, m: MapInfo, method: string, e: ts.Call
       const dst = call(HELPER.map_update_elem, [mapPtr(), key, value, flags], "i64");
       return { k: "int", v: dst, t: INT_TYPES.i64 };
     }
-    case "delete": {
-      if (m.shape !== "kv") break;
+    case HELPER.map_delete_elem: {
       expectArgs(x, e, 1);
       const key = spill(x, m.key, args[0], temps);
       const dst = call(HELPER.map_delete_elem, [mapPtr(), key], "i64");

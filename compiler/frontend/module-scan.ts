@@ -2,8 +2,8 @@
 // (`export const p = xdp(ctx => ...)`), compile-time constants, and the LICENSE string.
 
 import { INT_TYPES, sizeOf, type CStruct, type CType } from "../../common/ctypes.js";
+import { MAP_KIND_BY_CLASS, type MapKind, type MapShape } from "../../common/map-kinds.js";
 import type { GlobalVar, MapDef } from "../object/model.js";
-import { MAP_CLASSES } from "./helpers-table.js";
 import { PROGRAM_KINDS, type ProgramKind } from "./program-kinds.js";
 import type { Reporter } from "./reporter.js";
 import { ts } from "./ts-adapter.js";
@@ -17,7 +17,9 @@ export interface MapInfo {
   /** What a lookup returns a reference to (a Cell struct around scalar values). */
   valueRef: CType;
   value: CType;
-  shape: "kv" | "array" | "events";
+  shape: MapShape;
+  /** Its row in common/map-kinds.ts. */
+  kind: MapKind;
 }
 
 export interface ProgramInfo {
@@ -176,15 +178,16 @@ function encodeConst(e: ts.Expression, t: CType, off: number, out: Uint8Array, c
 
 function scanMap(name: string, e: ts.NewExpression, checker: ts.TypeChecker, types: TypeMapper, r: Reporter): MapInfo | undefined {
   const cls = resolveStdlib(e.expression, checker, types);
-  const mc = cls ? MAP_CLASSES[cls] : undefined;
-  if (!mc) {
+  const mc = cls ? MAP_KIND_BY_CLASS[cls] : undefined;
+  if (!mc || !mc.shape) {
     r.report("TSBPF2005", e, `'${e.expression.getText()}' is not a map class`);
     return undefined;
   }
+  const shape = mc.shape;
   const targs = e.typeArguments ?? [];
-  const want = mc.shape === "kv" ? 2 : 1;
+  const want = shape === "kv" ? 2 : shape === "slots" ? 0 : 1;
   if (targs.length !== want) {
-    r.report("TSBPF2005", e, `${cls} needs ${want} explicit type argument${want > 1 ? "s" : ""}`);
+    r.report("TSBPF2005", e, want === 0 ? `${cls} takes no type arguments` : `${cls} needs ${want} explicit type argument${want > 1 ? "s" : ""}`);
     return undefined;
   }
   const argTypes = targs.map((t) => types.memType(checker.getTypeFromTypeNode(t)));
@@ -195,16 +198,15 @@ function scanMap(name: string, e: ts.NewExpression, checker: ts.TypeChecker, typ
     }
   }
   const u32 = INT_TYPES.u32;
-  const key: CType = mc.shape === "kv" ? argTypes[0]! : u32;
-  const value = argTypes[argTypes.length - 1]!;
+  const key: CType = shape === "kv" ? argTypes[0]! : u32;
+  const value = argTypes.length ? argTypes[argTypes.length - 1]! : u32;
   const args = e.arguments ?? [];
-  // Perf event arrays default to one entry per CPU (libbpf fills in max_entries = 0).
-  const max = args[0] ? constEval(args[0], checker) : mc.type === 4 ? 0n : undefined;
-  if (max === undefined || max < 0n || max > 0xffffffffn || (max === 0n && mc.type !== 4)) {
+  const max = args[0] ? constEval(args[0], checker) : mc.defaultMaxEntries !== undefined ? BigInt(mc.defaultMaxEntries) : undefined;
+  if (max === undefined || max < 0n || max > 0xffffffffn || (max === 0n && mc.defaultMaxEntries !== 0)) {
     r.report("TSBPF2005", args[0] ?? e, "maxEntries must be a positive constant");
     return undefined;
   }
-  if (mc.type === 27 && (max < 4096n || (max & (max - 1n)) !== 0n)) {
+  if (mc.sizeRule === "pow2-page" && (max < 4096n || (max & (max - 1n)) !== 0n)) {
     r.report("TSBPF2005", args[0] ?? e, "a ring buffer's size must be a power of two and at least 4096 bytes");
     return undefined;
   }
@@ -213,21 +215,27 @@ function scanMap(name: string, e: ts.NewExpression, checker: ts.TypeChecker, typ
     r.report("TSBPF2013", args[1], "map flags");
     return undefined;
   }
-  const events = mc.shape === "events";
+  const bad = flags & ~BigInt(mc.flagsAllowed);
+  if (bad !== 0n) {
+    r.report("TSBPF2100", args[1]!, cls!, `0x${bad.toString(16)}`);
+    return undefined;
+  }
+  const btfKey = mc.btf === "kv" ? key : mc.btf === "u32" ? u32 : undefined;
+  const btfValue = mc.btf === "kv" || mc.btf === "value" ? value : mc.btf === "u32" ? u32 : undefined;
   return {
     def: {
       name,
       type: mc.type,
-      // Ring buffers carry no key/value; perf event arrays have u32 -> u32 (CPU -> perf fd).
-      key: events ? (mc.type === 4 ? u32 : undefined) : key,
-      value: events ? (mc.type === 4 ? u32 : undefined) : value,
+      key: btfKey,
+      value: btfValue,
       maxEntries: Number(max),
-      flags: Number(flags),
+      flags: Number(flags) | (mc.requiredFlags ?? 0),
     },
     key,
     value,
     valueRef: value.kind === "int" ? cell(value) : value,
-    shape: mc.shape,
+    shape,
+    kind: mc,
   };
 }
 
