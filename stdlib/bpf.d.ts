@@ -127,6 +127,45 @@ export declare class PerCpuArray<V> {
 /** BPF_MAP_TYPE_PERCPU_HASH. */
 export declare class PerCpuHashMap<K, V> extends HashMap<K, V> {}
 
+/**
+ * Map creation flags (BPF_F_*), the constructor's second argument: `new HashMap<K, V>(n,
+ * MapFlags.NO_PREALLOC)`. Each map kind takes only some (TSBPF2100); flags a kind requires are set
+ * for you.
+ */
+export declare const enum MapFlags {
+  /** Allocate entries on update instead of up front (hash maps; always set for LpmTrie). */
+  NO_PREALLOC = 1,
+  /** LRU maps: one LRU list per CPU instead of a common one. */
+  NO_COMMON_LRU = 2,
+  /** Programs may only read the map (the verifier rejects writes); user space still writes. */
+  RDONLY_PROG = 128,
+  /** Programs may only write the map. */
+  WRONLY_PROG = 256,
+  /** Array maps: user space may mmap() the values (Linux 5.5). */
+  MMAPABLE = 1024,
+}
+
+/** The key of an LpmTrie: `prefixlen` (how many leading bits of the data count), then the data. */
+export interface LpmKey {
+  prefixlen: u32;
+}
+
+/**
+ * BPF_MAP_TYPE_LPM_TRIE (Linux 4.11): longest-prefix match. `K` is a struct whose first field is
+ * `prefixlen: u32` followed by the data (e.g. an IPv4 address as in the packet, 1 to 256 bytes);
+ * a lookup with `prefixlen` set to the data's full width returns the value of the longest stored
+ * prefix that matches. BPF_F_NO_PREALLOC, which the kernel requires, is set automatically.
+ */
+export declare class LpmTrie<K extends LpmKey, V> {
+  constructor(maxEntries: number, flags?: MapFlags);
+  /** bpf_map_lookup_elem: the value of the longest matching prefix, or null. */
+  lookup(key: K): MapValue<V> | null;
+  /** bpf_map_update_elem: store the prefix; 0 or a negative errno. */
+  update(key: K, value: V, flags?: UpdateFlags): i64;
+  /** bpf_map_delete_elem: remove exactly this prefix; 0 or a negative errno. */
+  delete(key: K): i64;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Programs. A program is an exported module-level constant: `export const prog = xdp(ctx => ...)`.
 // The constant's name is the program's name; the wrapper fixes its kind and libbpf section.

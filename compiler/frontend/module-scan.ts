@@ -200,6 +200,10 @@ function scanMap(name: string, e: ts.NewExpression, checker: ts.TypeChecker, typ
   const u32 = INT_TYPES.u32;
   const key: CType = shape === "kv" ? argTypes[0]! : u32;
   const value = argTypes.length ? argTypes[argTypes.length - 1]! : u32;
+  if (mc.keyRule === "lpm" && !isLpmKey(key)) {
+    r.report("TSBPF2101", targs[0]!, targs[0]!.getText());
+    return undefined;
+  }
   const args = e.arguments ?? [];
   const max = args[0] ? constEval(args[0], checker) : mc.defaultMaxEntries !== undefined ? BigInt(mc.defaultMaxEntries) : undefined;
   if (max === undefined || max < 0n || max > 0xffffffffn || (max === 0n && mc.defaultMaxEntries !== 0)) {
@@ -237,6 +241,14 @@ function scanMap(name: string, e: ts.NewExpression, checker: ts.TypeChecker, typ
     shape,
     kind: mc,
   };
+}
+
+/** The kernel's LPM key: `struct { __u32 prefixlen; __u8 data[]; }` with 1..256 bytes of data. */
+function isLpmKey(t: CType): boolean {
+  if (t.kind !== "struct") return false;
+  const f = t.fields[0];
+  const data = sizeOf(t) - 4;
+  return !!f && f.name === "prefixlen" && f.offset === 0 && f.type.kind === "int" && f.type.size === 4 && data >= 1 && data <= 256;
 }
 
 /** If `e` names a declaration of our stdlib (through imports), its name. */

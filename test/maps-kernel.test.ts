@@ -1,0 +1,97 @@
+// Map kinds in the kernel: each example built on a map kind from common/map-kinds.ts is compiled,
+// loaded (the verifier must accept it), fed real packets with BPF_PROG_TEST_RUN and read back
+// through the runtime's typed maps.
+
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { expect, it } from "vitest";
+import { compile } from "../compiler/compile.js";
+import { loadObject } from "../runtime/index.js";
+import { describeKernel } from "./kernel-env.js";
+import { ipv4Packet, ipv6Packet } from "./support/packets.js";
+
+const root = join(import.meta.dirname, "..", "examples");
+const XDP_DROP = 1;
+const XDP_PASS = 2;
+
+function build(name: string): Uint8Array {
+  const file = join(root, name, `${name}.bpf.ts`);
+  const r = compile(file, readFileSync(file, "utf8"), { checkIr: true });
+  expect(r.diagnostics.filter((d) => d.severity !== "warning")).toEqual([]);
+  return r.object!;
+}
+
+/** "10.1.2.3" as the number a program reads from ip.saddr (packet bytes as a host-order u32). */
+const hostOrder = (addr: string): number => new Uint32Array(new Uint8Array(addr.split(".").map(Number)).buffer)[0]!;
+/** "10.1.2.3" as the big-endian number ipv4Packet writes. */
+const be = (addr: string): number => addr.split(".").reduce((a, b) => a * 256 + Number(b), 0);
+
+describeKernel("LpmTrie", () => {
+  it("lpm-blocklist drops by longest matching prefix and counts per prefix", () => {
+    using obj = loadObject(build("lpm-blocklist"));
+    const prog = obj.programs.get("lpm_blocklist")!;
+    const blocklist = obj.typed.blocklist!;
+    const stats = obj.typed.stats!;
+    expect(obj.maps.get("blocklist")!.type).toBe(11);
+    const prefixes: [string, number][] = [["10.0.0.0", 8], ["10.1.0.0", 16], ["192.168.7.0", 24], ["203.0.113.9", 32]];
+    for (const [addr, len] of prefixes) blocklist.set({ prefixlen: len, addr: hostOrder(addr) }, 0n);
+
+    const run = (src: string, repeat = 1) => prog.run({ data: ipv4Packet(17, 60, { saddr: be(src) }), repeat }).retval;
+    expect(run("10.1.2.3", 3)).toBe(XDP_DROP); // /16 beats /8
+    expect(run("10.200.0.1", 2)).toBe(XDP_DROP); // /8 only
+    expect(run("192.168.7.255")).toBe(XDP_DROP);
+    expect(run("192.168.8.1")).toBe(XDP_PASS);
+    expect(run("203.0.113.9")).toBe(XDP_DROP);
+    expect(run("203.0.113.10")).toBe(XDP_PASS);
+    expect(run("11.0.0.1")).toBe(XDP_PASS);
+    expect(prog.run({ data: ipv6Packet(60) }).retval).toBe(XDP_PASS); // not counted
+
+    const hits = Object.fromEntries([...blocklist.entries()].map(([k, v]) => [`${k.prefixlen}/${k.addr}`, v]));
+    expect(hits).toEqual({
+      [`8/${hostOrder("10.0.0.0")}`]: 2n,
+      [`16/${hostOrder("10.1.0.0")}`]: 3n,
+      [`24/${hostOrder("192.168.7.0")}`]: 1n,
+      [`32/${hostOrder("203.0.113.9")}`]: 1n,
+    });
+    const sum = (i: number) => (stats.get(i) as bigint[]).reduce((a, b) => a + b, 0n);
+    expect(sum(0)).toBe(3n);
+    expect(sum(1)).toBe(7n);
+
+    // Deleting the /16 lets 10.1.x.x fall back to the /8.
+    expect(blocklist.delete({ prefixlen: 16, addr: hostOrder("10.1.0.0") })).toBe(true);
+    expect(run("10.1.2.3")).toBe(XDP_DROP);
+    expect(blocklist.get({ prefixlen: 8, addr: hostOrder("10.0.0.0") })).toBe(3n);
+  });
+
+  it("LpmTrie gets BPF_F_NO_PREALLOC without asking, and keeps user flags", () => {
+    const src = `import { xdp, XdpAction, LpmTrie, MapFlags, type u32, type u64 } from "tsbpf/bpf";
+interface K { prefixlen: u32; data: u64 }
+const a = new LpmTrie<K, u32>(16);
+const b = new LpmTrie<K, u32>(16, MapFlags.RDONLY_PROG);
+export const p = xdp(() => {
+  const x = a.lookup({ prefixlen: 64, data: 1 });
+  const y = b.lookup({ prefixlen: 64, data: 1 });
+  return x !== null || y !== null ? XdpAction.DROP : XdpAction.PASS;
+});
+export const LICENSE = "GPL";`;
+    const r = compile("lpm-flags.bpf.ts", src);
+    expect(r.diagnostics).toEqual([]);
+    using obj = loadObject(r.object!);
+    const flags = (name: string) => {
+      const out = JSON.parse(execBpftoolMapShow(obj.maps.get(name)!.fd));
+      return out.flags as number;
+    };
+    expect(flags("a")).toBe(1);
+    expect(flags("b")).toBe(1 | 128);
+    expect(obj.programs.get("p")!.run({ data: ipv4Packet(6, 60) }).retval).toBe(XDP_PASS);
+  });
+});
+
+/** `bpftool map show` of a map by id, found through its fd's /proc fdinfo. */
+function execBpftoolMapShow(fd: number): string {
+  const info = readFileSync(`/proc/self/fdinfo/${fd}`, "utf8");
+  const id = /map_id:\s*(\d+)/.exec(info)?.[1];
+  expect(id).toBeDefined();
+  return execFileSync("bpftool", ["-j", "map", "show", "id", id!], { encoding: "utf8" });
+}
