@@ -63,10 +63,13 @@ export interface MapKind {
   iterable: boolean;
   /**
    * What the `.maps` BTF definition carries: "kv" key and value types, "u32" u32 key and u32
-   * value (perf event array, program array, device/CPU/socket maps), "value" the value only,
-   * "none" neither (ring buffer).
+   * value (perf event array, device/CPU/socket maps), "sizes" key_size = value_size = 4 as
+   * numbers (program array: the kernel refuses BTF types there), "value" the value only, "none"
+   * neither (ring buffer).
    */
-  btf: "kv" | "u32" | "value" | "none";
+  btf: "kv" | "u32" | "sizes" | "value" | "none";
+  /** The constructor's second argument initialises slots instead of giving flags ("programs": `{ 0: prog }`). */
+  init?: "programs";
   /** Flags the kernel requires; set automatically (LPM trie: NO_PREALLOC). */
   requiredFlags?: number;
   /** Flags a program may add (the constructor's `flags`). */
@@ -81,6 +84,8 @@ export interface MapKind {
   mapExtra?: "bloom-hashes";
   /** stdlib method -> helper id. */
   methods: Readonly<Record<string, number>>;
+  /** The runtime class user space gets when it is not TypedMap/PerCpuTypedMap (runtime/typed-map.ts). */
+  runtimeClass?: "ProgArrayMap";
   /** Oldest kernel with the map type. */
   since: string;
 }
@@ -98,7 +103,10 @@ export const MAP_KINDS = [
   { type: 0, name: "UNSPEC", perCpu: false, iterable: false, btf: "none", flagsAllowed: 0, methods: NONE, since: "3.19" },
   { type: 1, name: "HASH", cls: "HashMap", shape: "kv", perCpu: false, iterable: true, btf: "kv", flagsAllowed: HASH_FLAGS, methods: KV, since: "3.19" },
   { type: 2, name: "ARRAY", cls: "ArrayMap", shape: "array", perCpu: false, iterable: true, btf: "kv", flagsAllowed: ARRAY_FLAGS, methods: ARR, since: "3.19" },
-  { type: 3, name: "PROG_ARRAY", perCpu: false, iterable: false, btf: "u32", flagsAllowed: 0, methods: { tailCall: H.tail_call }, since: "4.2" },
+  {
+    type: 3, name: "PROG_ARRAY", cls: "ProgArray", shape: "slots", runtimeClass: "ProgArrayMap", perCpu: false, iterable: false, btf: "sizes", init: "programs",
+    flagsAllowed: 0, methods: { tailCall: H.tail_call }, since: "4.2",
+  },
   {
     type: 4, name: "PERF_EVENT_ARRAY", cls: "PerfEventArray", shape: "events", perCpu: false, iterable: false, btf: "u32",
     flagsAllowed: F.NUMA_NODE | F.PRESERVE_ELEMS, defaultMaxEntries: 0, methods: { output: H.perf_event_output }, since: "4.3",

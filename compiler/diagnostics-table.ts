@@ -74,6 +74,7 @@ export const DIAGNOSTICS = {
   TSBPF2021: { message: "unsupported type for a local: {0}", hint: "locals hold integers, booleans, structs or references returned by lookups and headers" },
   // 2100-2149: map kinds (common/map-kinds.ts).
   TSBPF2100: { message: "{0} does not take map flags {1}", hint: "use the flags docs/language.md lists for this map kind (MapFlags)" },
+  TSBPF2102: { message: "bad program-array slots: {0}", hint: "new ProgArray(4, { 0: handle_tcp, 1: handle_udp }) after the exported programs it names" },
   TSBPF2101: { message: "an LpmTrie key must be a struct starting with prefixlen: u32 and 1 to 256 bytes of data; '{0}' is not", hint: "interface Key { prefixlen: u32; addr: u32 }" },
 
   TSBPF3001: { message: "no LICENSE export: the kernel rejects GPL-only helpers without one", hint: "export const LICENSE = \"GPL\";", severity: "warning" },

@@ -145,6 +145,22 @@ export declare const enum MapFlags {
   MMAPABLE = 1024,
 }
 
+/**
+ * BPF_MAP_TYPE_PROG_ARRAY (Linux 4.2): slots holding programs of one type, for tail calls. Fill
+ * slots statically with `new ProgArray(n, { 0: handle_tcp, 1: handle_udp })` (the programs must be
+ * exported from this file and declared before; libbpf stores them at load, like C's
+ * `.values = { [0] = &handle_tcp }`) or from user space at run time.
+ */
+export declare class ProgArray {
+  constructor(maxEntries: number, slots?: { readonly [index: number]: Program });
+  /**
+   * bpf_tail_call: jump to the program in slot `index`, passing this program's context; it does not
+   * return. When the slot is empty (or 33 tail calls were already made) it returns a negative errno
+   * and execution falls through to the next statement.
+   */
+  tailCall(ctx: unknown, index: u32): i64;
+}
+
 /** The key of an LpmTrie: `prefixlen` (how many leading bits of the data count), then the data. */
 export interface LpmKey {
   prefixlen: u32;

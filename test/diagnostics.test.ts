@@ -167,6 +167,7 @@ const CASES: Case[] = [
   { code: "TSBPF2020", what: "header offset beyond 64 KiB", span: "70000", src: xdpBody(`  const eth = ctx.header<EthHdr>(70000); // error TSBPF2020`) },
   { code: "TSBPF2100", what: "NO_PREALLOC on an array map", span: "0x1", src: mod(`const m = new ArrayMap<u64>(16, 0x1); // error TSBPF2100`) },
   { code: "TSBPF2101", what: "LpmTrie key with prefixlen second", span: "Key", src: mod(`import { LpmTrie } from "tsbpf/bpf";\ninterface Key { addr: u32; prefixlen: u32 }\nconst m = new LpmTrie<Key, u32>(16); // error TSBPF2101`) },
+  { code: "TSBPF2102", what: "program-array slot out of range", span: "9: a", src: mod(`import { ProgArray } from "tsbpf/bpf";\nexport const a = xdp(() => XdpAction.PASS);\nconst m = new ProgArray(4, { 9: a }); // error TSBPF2102`) },
   { code: "TSBPF2011", what: "300 in a u8", span: "300", src: xdpBody(`  const x: u8 = 300; // error TSBPF2011\n  if (x === 44) return XdpAction.DROP;`) },
   { code: "TSBPF2022", what: "kprobe argument 6", span: "6", src: mod(`export const kp = kprobe("do_sys_open", (ctx) => {\n  if (ctx.arg(6) === 0) return 1; // error TSBPF2022\n  return 0;\n});`) },
   { code: "TSBPF2023", what: "constant index past the end", span: "6", src: withEth(`  if (eth.h_dest[6] === 1) return XdpAction.DROP; // error TSBPF2023`) },

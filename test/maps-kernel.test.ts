@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, it } from "vitest";
 import { compile } from "../compiler/compile.js";
-import { loadObject } from "../runtime/index.js";
+import { loadObject, ProgArrayMap } from "../runtime/index.js";
 import { describeKernel } from "./kernel-env.js";
 import { ipv4Packet, ipv6Packet } from "./support/packets.js";
 
@@ -95,3 +95,56 @@ function execBpftoolMapShow(fd: number): string {
   expect(id).toBeDefined();
   return execFileSync("bpftool", ["-j", "map", "show", "id", id!], { encoding: "utf8" });
 }
+
+describeKernel("ProgArray and tail calls", () => {
+  it("tail-call-dispatcher jumps by IP protocol through statically filled slots; user space changes slots", () => {
+    using obj = loadObject(build("tail-call-dispatcher"));
+    const dispatcher = obj.programs.get("dispatcher")!;
+    const handlers = obj.typed.handlers as ProgArrayMap;
+    expect(handlers).toBeInstanceOf(ProgArrayMap);
+    const stats = obj.typed.stats!;
+    const path = (i: number) => (stats.get(i) as bigint[]).reduce((a, b) => a + b, 0n);
+    const programs = () => obj.programs.values();
+
+    // libbpf filled slots 6 and 17 from the .rel.maps relocations; the rest are empty.
+    expect(handlers.program(6, programs())?.name).toBe("handle_tcp");
+    expect(handlers.program(17, programs())?.name).toBe("handle_udp");
+    expect(handlers.programId(1)).toBeUndefined();
+    expect([...handlers.keys()].length).toBe(256);
+    expect([...handlers.entries()].map(([i]) => i)).toEqual([6, 17]);
+
+    const udpTo = (port: number) => {
+      const p = ipv4Packet(17, 60);
+      new DataView(p.buffer).setUint16(36, port); // UDP destination port
+      return p;
+    };
+    expect(dispatcher.run({ data: ipv4Packet(6, 60), repeat: 2 }).retval).toBe(XDP_PASS);
+    expect(dispatcher.run({ data: udpTo(9) }).retval).toBe(XDP_DROP); // handle_udp's verdict
+    expect(dispatcher.run({ data: udpTo(53) }).retval).toBe(XDP_PASS);
+    expect(dispatcher.run({ data: ipv4Packet(1, 60) }).retval).toBe(XDP_PASS); // ICMP: empty slot
+    expect(dispatcher.run({ data: ipv6Packet(60) }).retval).toBe(XDP_PASS); // not IPv4: no tail call
+    expect([path(0), path(1), path(2)]).toEqual([1n, 2n, 2n]);
+
+    // Run time: ICMP to the UDP handler (drops nothing: ICMP has no port 9), UDP slot emptied.
+    handlers.setProgram(1, obj.programs.get("handle_udp")!);
+    expect(handlers.program(1, programs())?.name).toBe("handle_udp");
+    expect(handlers.delete(17)).toBe(true);
+    expect(dispatcher.run({ data: ipv4Packet(1, 60) }).retval).toBe(XDP_PASS);
+    expect(dispatcher.run({ data: udpTo(9) }).retval).toBe(XDP_PASS); // falls through now
+    expect([path(0), path(1), path(2)]).toEqual([2n, 2n, 3n]);
+  });
+
+  it("rejects slots that name something other than a program of this file", () => {
+    const src = (slots: string) => `import { xdp, socketFilter, XdpAction, ProgArray } from "tsbpf/bpf";
+export const a = xdp(() => XdpAction.PASS);
+export const s = socketFilter(() => 0);
+const other = 3;
+const jmp = new ProgArray(4, ${slots});
+export const d = xdp((ctx) => { jmp.tailCall(ctx, 0); return XdpAction.PASS; });
+export const LICENSE = "GPL";`;
+    const codes = (slots: string) => compile("slots.bpf.ts", src(slots)).diagnostics.map((d) => `${d.code} ${d.message}`);
+    expect(codes("{ 0: a }")).toEqual([]);
+    expect(codes("{ 4: a }")).toEqual(["TSBPF2102 bad program-array slots: slot 4 is outside 0..3"]);
+    expect(codes("{ 0: a, 1: s }")).toEqual(["TSBPF2102 bad program-array slots: 's' is socketFilter, the other slots xdp: one program array holds one program type"]);
+  });
+});

@@ -68,6 +68,16 @@ export function mapMethod(x: ExprLowerer, m: MapInfo, method: string, e: ts.Call
       const dst = call(HELPER.perf_event_output, [x.ctx, mapPtr(), { imm: BPF_F_CURRENT_CPU }, data, { imm: BigInt(sizeOf(m.value)) }], "i64");
       return { k: "int", v: dst, t: INT_TYPES.i64 };
     }
+    case HELPER.tail_call: {
+      // bpf_tail_call(ctx, map, index) does not return when the slot holds a program; when it is
+      // empty (or the tail-call limit is reached) it returns a negative errno and the caller goes on.
+      expectArgs(x, e, 2);
+      const ctx = x.lower(args[0]);
+      if (ctx.k !== "ctx") x.r.fail("TSBPF2015", args[0]);
+      const index = convert(x.b, x.int(args[1]), INT_TYPES.u32).v;
+      const dst = call(HELPER.tail_call, [x.ctx, mapPtr(), index], "i64");
+      return { k: "int", v: dst, t: INT_TYPES.i64 };
+    }
     case HELPER.map_lookup_elem: {
       expectArgs(x, e, 1);
       const key = spill(x, m.key, args[0], temps);

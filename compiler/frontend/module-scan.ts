@@ -20,6 +20,8 @@ export interface MapInfo {
   shape: MapShape;
   /** Its row in common/map-kinds.ts. */
   kind: MapKind;
+  /** A program array's static slots with their source, checked against the programs once all are known. */
+  slotNodes?: { index: number; program: string; node: ts.Node }[];
 }
 
 export interface ProgramInfo {
@@ -117,6 +119,7 @@ export function scanModule(sf: ts.SourceFile, checker: ts.TypeChecker, types: Ty
       }
     }
   }
+  checkSlots(info, r);
   return info;
 }
 
@@ -214,7 +217,9 @@ function scanMap(name: string, e: ts.NewExpression, checker: ts.TypeChecker, typ
     r.report("TSBPF2005", args[0] ?? e, "a ring buffer's size must be a power of two and at least 4096 bytes");
     return undefined;
   }
-  const flags = args[1] ? constEval(args[1], checker) : 0n;
+  // Bad slots are reported; the map is still declared so its uses do not cascade into more errors.
+  const slots = mc.init === "programs" && args[1] ? (scanSlots(args[1], Number(max), checker, r) ?? []) : undefined;
+  const flags = args[1] && !slots ? constEval(args[1], checker) : 0n;
   if (flags === undefined) {
     r.report("TSBPF2013", args[1], "map flags");
     return undefined;
@@ -224,6 +229,7 @@ function scanMap(name: string, e: ts.NewExpression, checker: ts.TypeChecker, typ
     r.report("TSBPF2100", args[1]!, cls!, `0x${bad.toString(16)}`);
     return undefined;
   }
+  const sizes = mc.btf === "sizes" ? 4 : undefined;
   const btfKey = mc.btf === "kv" ? key : mc.btf === "u32" ? u32 : undefined;
   const btfValue = mc.btf === "kv" || mc.btf === "value" ? value : mc.btf === "u32" ? u32 : undefined;
   return {
@@ -234,13 +240,58 @@ function scanMap(name: string, e: ts.NewExpression, checker: ts.TypeChecker, typ
       value: btfValue,
       maxEntries: Number(max),
       flags: Number(flags) | (mc.requiredFlags ?? 0),
+      keySize: sizes,
+      valueSize: sizes,
+      progSlots: slots?.map((s) => ({ index: s.index, program: s.program })),
     },
+    slotNodes: slots,
     key,
     value,
     valueRef: value.kind === "int" ? cell(value) : value,
     shape,
     kind: mc,
   };
+}
+
+/** `{ 0: prog, 3: other }`: constant indices below maxEntries naming module-level constants. */
+function scanSlots(e: ts.Expression, max: number, checker: ts.TypeChecker, r: Reporter): MapInfo["slotNodes"] {
+  if (!ts.isObjectLiteralExpression(e)) {
+    r.report("TSBPF2102", e, "the slots must be an object literal { index: program }");
+    return undefined;
+  }
+  const out: NonNullable<MapInfo["slotNodes"]> = [];
+  for (const p of e.properties) {
+    const init = ts.isPropertyAssignment(p) ? p.initializer : ts.isShorthandPropertyAssignment(p) ? p.name : undefined;
+    const index = ts.isPropertyAssignment(p) && (ts.isNumericLiteral(p.name) || ts.isComputedPropertyName(p.name))
+      ? constEval(ts.isComputedPropertyName(p.name) ? p.name.expression : p.name, checker)
+      : undefined;
+    if (!init || !ts.isIdentifier(init) || index === undefined) {
+      r.report("TSBPF2102", p, "write each slot as `index: program` with a constant index");
+      return undefined;
+    }
+    if (index < 0n || index >= BigInt(max)) {
+      r.report("TSBPF2102", p, `slot ${index} is outside 0..${max - 1}`);
+      return undefined;
+    }
+    out.push({ index: Number(index), program: init.text, node: init });
+  }
+  return out;
+}
+
+/** Program-array slots must name programs of this file, all of one kind. */
+function checkSlots(info: ModuleInfo, r: Reporter): void {
+  for (const m of info.maps.values()) {
+    let kind: string | undefined;
+    for (const s of m.slotNodes ?? []) {
+      const p = info.programs.find((x) => x.name === s.program);
+      if (!p) {
+        r.report("TSBPF2102", s.node, `'${s.program}' is not an exported program of this file`);
+        continue;
+      }
+      if (kind !== undefined && p.kind.wrapper !== kind) r.report("TSBPF2102", s.node, `'${s.program}' is ${p.kind.wrapper}, the other slots ${kind}: one program array holds one program type`);
+      kind ??= p.kind.wrapper;
+    }
+  }
 }
 
 /** The kernel's LPM key: `struct { __u32 prefixlen; __u8 data[]; }` with 1..256 bytes of data. */

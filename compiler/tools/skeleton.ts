@@ -91,7 +91,8 @@ export function generateSkeleton(
   const mapLines = mod.maps.map((m) => {
     const k = tsType(m.key);
     const v = tsType(m.value);
-    const cls = m.perCpu ? `rt.PerCpuTypedMap<${k}, ${v}>` : `rt.TypedMap<${k}, ${v}>`;
+    const runtimeClass = mapKind(m.type)?.runtimeClass;
+    const cls = runtimeClass ? `rt.${runtimeClass}` : m.perCpu ? `rt.PerCpuTypedMap<${k}, ${v}>` : `rt.TypedMap<${k}, ${v}>`;
     const doc = `${mapKind(m.type)?.cls ?? `map type ${m.type}`}, ${m.maxEntries} entries${m.perCpu ? "; values are per-CPU arrays" : ""}`;
     return `  /** ${doc}. */\n  readonly ${prop(m.name)}: ${cls};`;
   });
