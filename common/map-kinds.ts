@@ -135,7 +135,8 @@ export const MAP_KINDS = [
   { type: 26, name: "STRUCT_OPS", perCpu: false, iterable: false, btf: "none", flagsAllowed: 0, methods: NONE, since: "5.6" },
   {
     type: 27, name: "RINGBUF", cls: "RingBuf", shape: "events", perCpu: false, iterable: false, btf: "none",
-    flagsAllowed: 0, sizeRule: "pow2-page", methods: { output: H.ringbuf_output }, since: "5.8",
+    flagsAllowed: 0, sizeRule: "pow2-page", since: "5.8",
+    methods: { output: H.ringbuf_output, reserve: H.ringbuf_reserve, submit: H.ringbuf_submit, discard: H.ringbuf_discard },
   },
   { type: 28, name: "INODE_STORAGE", perCpu: false, iterable: false, btf: "kv", flagsAllowed: F.NO_PREALLOC, requiredFlags: F.NO_PREALLOC, methods: NONE, since: "5.10" },
   { type: 29, name: "TASK_STORAGE", perCpu: false, iterable: false, btf: "kv", flagsAllowed: F.NO_PREALLOC, requiredFlags: F.NO_PREALLOC, methods: NONE, since: "5.11" },

@@ -459,11 +459,33 @@ export declare function probeReadKernelStr<N extends number>(dst: FixedArray<u8,
 // ---------------------------------------------------------------------------------------------
 // Event maps.
 
-/** BPF_MAP_TYPE_RINGBUF of `size` bytes (a power of two, multiple of the page size) carrying T. */
+declare const reservedBrand: unique symbol;
+/** A record reserved in a ring buffer (`events.reserve()`): write its fields, then submit or discard it. */
+export type Reserved<T> = T & { readonly [reservedBrand]: true };
+
+/** Flags for RingBuf.submit/discard (BPF_RB_*). */
+export declare const enum RingBufFlags {
+  /** Do not wake up the user-space reader for this record. */
+  NO_WAKEUP = 1,
+  /** Wake up the reader even if it would not be woken otherwise. */
+  FORCE_WAKEUP = 2,
+}
+
+/** BPF_MAP_TYPE_RINGBUF (Linux 5.8) of `size` bytes (a power of two, multiple of the page size) carrying T. */
 export declare class RingBuf<T> {
   constructor(size: number);
   /** bpf_ringbuf_output: copies `event` into the buffer; 0 or a negative errno (e.g. when full). */
   output(event: T): i64;
+  /**
+   * bpf_ringbuf_reserve: room for one record (of T, or of U when given) in the buffer, written in
+   * place, or null when the buffer is full. On every path where it is not null the program must
+   * `submit` or `discard` it before returning (TSBPF2103), as the verifier demands.
+   */
+  reserve<U = T>(): Reserved<U> | null;
+  /** bpf_ringbuf_submit: publish the reserved record to user space. */
+  submit(record: Reserved<unknown>, flags?: RingBufFlags): void;
+  /** bpf_ringbuf_discard: drop the reserved record; user space never sees it. */
+  discard(record: Reserved<unknown>, flags?: RingBufFlags): void;
 }
 
 /** BPF_MAP_TYPE_PERF_EVENT_ARRAY: per-CPU perf buffers carrying T. */

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { expect, it } from "vitest";
 import { compile } from "../compiler/compile.js";
 import { loadObject, ProgArrayMap } from "../runtime/index.js";
+import { RingBuffer } from "../runtime/ring-buffer.js";
 import { describeKernel } from "./kernel-env.js";
 import { ipv4Packet, ipv6Packet } from "./support/packets.js";
 
@@ -146,5 +147,91 @@ export const LICENSE = "GPL";`;
     expect(codes("{ 0: a }")).toEqual([]);
     expect(codes("{ 4: a }")).toEqual(["TSBPF2102 bad program-array slots: slot 4 is outside 0..3"]);
     expect(codes("{ 0: a, 1: s }")).toEqual(["TSBPF2102 bad program-array slots: 's' is socketFilter, the other slots xdp: one program array holds one program type"]);
+  });
+});
+
+const RESERVE_SRC = `import { xdp, XdpAction, RingBuf, ETH_P_IP, htons, type u8, type u32, type u64, type EthHdr, type Ipv4Hdr } from "tsbpf/bpf";
+
+interface PacketEvent {
+  saddr: u32;
+  len: u32;
+  proto: u8;
+  seq: u64;
+}
+
+const events = new RingBuf<PacketEvent>(4096);
+let seq: u64 = 0;
+
+export const report = xdp((ctx) => {
+  const eth = ctx.header<EthHdr>(0);
+  if (eth === null || eth.h_proto !== htons(ETH_P_IP)) return XdpAction.PASS;
+  const ip = ctx.header<Ipv4Hdr>(14);
+  if (ip === null) return XdpAction.PASS;
+  const e = events.reserve();
+  if (e === null) return XdpAction.PASS; // full: nothing to release
+  e.saddr = ip.saddr;
+  e.len = ctx.len;
+  e.proto = ip.protocol;
+  e.seq = seq;
+  if (ip.protocol === 1) {
+    events.discard(e); // ICMP: reserved, then dropped
+    return XdpAction.PASS;
+  }
+  seq += 1;
+  events.submit(e);
+  return XdpAction.PASS;
+});
+
+export const LICENSE = "GPL";
+`;
+
+describeKernel("RingBuf reserve/submit/discard", () => {
+  it("writes events in place; submitted ones reach user space, discarded ones do not", async () => {
+    const r = compile("reserve.bpf.ts", RESERVE_SRC, { checkIr: true });
+    expect(r.diagnostics).toEqual([]);
+    using obj = loadObject(r.object!);
+    const prog = obj.programs.get("report")!;
+    const decode = (b: Uint8Array) => {
+      const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+      return { saddr: v.getUint32(0, false), len: v.getUint32(4, true), proto: b[8], seq: v.getBigUint64(16, true) };
+    };
+    using rb = new RingBuffer(obj.maps.get("events")!, { decode });
+    prog.run({ data: ipv4Packet(6, 60, { saddr: be("10.0.0.7") }) });
+    prog.run({ data: ipv4Packet(1, 70) }); // discarded
+    prog.run({ data: ipv4Packet(17, 80, { saddr: be("10.0.0.9") }) });
+    prog.run({ data: ipv6Packet(60) }); // no reservation
+    expect(rb.poll()).toBe(2);
+    const got = rb.drain();
+    expect(got).toEqual([
+      { saddr: be("10.0.0.7"), len: 60, proto: 6, seq: 0n },
+      { saddr: be("10.0.0.9"), len: 80, proto: 17, seq: 1n },
+    ]);
+  });
+
+  it("rejects a path that neither submits nor discards, naming its lines", () => {
+    const leaky = RESERVE_SRC.replace("    events.discard(e); // ICMP: reserved, then dropped\n", "");
+    const r = compile("leak.bpf.ts", leaky);
+    expect(r.ok).toBe(false);
+    const d = r.diagnostics.filter((x) => x.code === "TSBPF2103");
+    expect(d).toHaveLength(1);
+    expect(d[0]!.line).toBe(18); // the reserve() call
+    expect(d[0]!.message).toBe(
+      "the ring-buffer record reserved here is neither submitted nor discarded on the path through lines 19-25 to the return on line 25",
+    );
+  });
+
+  it("rejects submit of a record before its null check (TypeScript) and of a record from elsewhere", () => {
+    const early = RESERVE_SRC.replace("  if (e === null) return XdpAction.PASS; // full: nothing to release\n", "  events.submit(e);\n  if (e === null) return XdpAction.PASS;\n");
+    expect(compile("early.bpf.ts", early).diagnostics.map((d) => d.code)).toEqual(["TS2345"]); // Reserved<T> | null
+    // An inlined function may release it; a separate subprogram (@noinline) cannot take it at all.
+    const via = (doc: string) =>
+      RESERVE_SRC.replace("type u8,", "type u8, type Reserved,")
+        .replace("export const report", `${doc}function finish(r: Reserved<PacketEvent>): void {\n  events.submit(r);\n}\n\nexport const report`)
+        .replace("  events.submit(e);\n  return", "  finish(e);\n  return");
+    const inlined = compile("inlined.bpf.ts", via(""), { checkIr: true });
+    expect(inlined.diagnostics).toEqual([]);
+    using obj = loadObject(inlined.object!);
+    expect(obj.programs.get("report")!.fd).toBeGreaterThan(0);
+    expect(compile("via.bpf.ts", via("/** @noinline */\n")).diagnostics.map((d) => d.code).sort()).toEqual(["TSBPF2021"]);
   });
 });

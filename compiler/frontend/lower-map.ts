@@ -4,7 +4,8 @@
 import { INT_TYPES, sizeOf, type CType } from "../../common/ctypes.js";
 import { MAP_HELPER as HELPER } from "../../common/map-kinds.js";
 import type { Operand, Value } from "../ir/ir.js";
-import { expectArgs } from "./call-utils.js";
+import { expectArgs, typeArg } from "./call-utils.js";
+import { noteReserve } from "./check-reservations.js";
 import { convert } from "./int-ops.js";
 import type { ExprLowerer } from "./lower-expr.js";
 import type { MapInfo } from "./module-scan.js";
@@ -58,6 +59,26 @@ export function mapMethod(x: ExprLowerer, m: MapInfo, method: string, e: ts.Call
       const data = spill(x, m.value, args[0], temps);
       const dst = call(HELPER.ringbuf_output, [mapPtr(), data, { imm: BigInt(sizeOf(m.value)) }, { imm: 0n }], "i64");
       return { k: "int", v: dst, t: INT_TYPES.i64 };
+    }
+    case HELPER.ringbuf_reserve: {
+      // A record of the event type (or the type argument) written in place; checkReservations
+      // makes sure every non-null path submits or discards it.
+      expectArgs(x, e, 0);
+      const t = e.typeArguments?.length ? typeArg(x, e) : m.value;
+      const dst = x.b.value("ptr");
+      const inst = { op: "call" as const, helper: HELPER.ringbuf_reserve, args: [mapPtr(), { imm: BigInt(sizeOf(t)) }, { imm: 0n }], dst };
+      x.b.emit(inst);
+      noteReserve(inst, e);
+      return { k: "nullable", ptr: dst, t, region: "map" } satisfies NullableVal;
+    }
+    case HELPER.ringbuf_submit:
+    case HELPER.ringbuf_discard: {
+      if (args.length < 1 || args.length > 2) x.r.fail("TSBPF1035", e);
+      const rec = x.lower(args[0]);
+      if (rec.k !== "ref" || rec.off !== 0 || rec.region !== "map") x.r.fail("TSBPF2104", args[0], `${method}()`);
+      const flags = args[1] ? convert(x.b, x.int(args[1]), INT_TYPES.u64).v : { imm: 0n };
+      x.b.emit({ op: "call", helper, args: [rec.base, flags] });
+      return { k: "int", v: { imm: 0n }, t: INT_TYPES.i32 };
     }
     case HELPER.perf_event_output: {
       expectArgs(x, e, 2);
