@@ -97,6 +97,9 @@ const ARR = { lookup: H.map_lookup_elem, update: H.map_update_elem };
 const HASH_FLAGS = F.NO_PREALLOC | F.NO_COMMON_LRU | F.NUMA_NODE | F.RDONLY | F.WRONLY | F.RDONLY_PROG | F.WRONLY_PROG | F.ZERO_SEED;
 const ARRAY_FLAGS = F.NUMA_NODE | F.RDONLY | F.WRONLY | F.RDONLY_PROG | F.WRONLY_PROG | F.MMAPABLE | F.PRESERVE_ELEMS | F.INNER_MAP;
 const NONE = {} as const;
+const REDIRECT = { redirect: H.redirect_map };
+/** DEV_CREATE_FLAG_MASK in kernel/bpf/devmap.c (xskmap takes the same). */
+const DEV_FLAGS = F.NUMA_NODE | F.RDONLY | F.WRONLY;
 
 /** Every BPF_MAP_TYPE_* the kernel defines, indexed by number. */
 export const MAP_KINDS = [
@@ -120,10 +123,10 @@ export const MAP_KINDS = [
   { type: 11, name: "LPM_TRIE", cls: "LpmTrie", shape: "kv", keyRule: "lpm", perCpu: false, iterable: true, btf: "kv", requiredFlags: F.NO_PREALLOC, flagsAllowed: F.NO_PREALLOC | F.NUMA_NODE | F.RDONLY | F.WRONLY | F.RDONLY_PROG | F.WRONLY_PROG, methods: KV, since: "4.11" },
   { type: 12, name: "ARRAY_OF_MAPS", perCpu: false, iterable: false, btf: "kv", flagsAllowed: 0, methods: NONE, since: "4.12" },
   { type: 13, name: "HASH_OF_MAPS", perCpu: false, iterable: false, btf: "kv", flagsAllowed: 0, methods: NONE, since: "4.12" },
-  { type: 14, name: "DEVMAP", perCpu: false, iterable: false, btf: "u32", flagsAllowed: 0, methods: NONE, since: "4.14" },
+  { type: 14, name: "DEVMAP", cls: "DevMap", shape: "slots", perCpu: false, iterable: true, btf: "sizes", flagsAllowed: DEV_FLAGS, methods: REDIRECT, since: "4.14" },
   { type: 15, name: "SOCKMAP", perCpu: false, iterable: false, btf: "u32", flagsAllowed: 0, methods: NONE, since: "4.14" },
-  { type: 16, name: "CPUMAP", perCpu: false, iterable: false, btf: "u32", flagsAllowed: 0, methods: NONE, since: "4.15" },
-  { type: 17, name: "XSKMAP", perCpu: false, iterable: false, btf: "u32", flagsAllowed: 0, methods: NONE, since: "4.18" },
+  { type: 16, name: "CPUMAP", cls: "CpuMap", shape: "slots", perCpu: false, iterable: true, btf: "sizes", flagsAllowed: F.NUMA_NODE, methods: REDIRECT, since: "4.15" },
+  { type: 17, name: "XSKMAP", cls: "XskMap", shape: "slots", perCpu: false, iterable: false, btf: "sizes", flagsAllowed: DEV_FLAGS, methods: REDIRECT, since: "4.18" },
   { type: 18, name: "SOCKHASH", perCpu: false, iterable: false, btf: "kv", flagsAllowed: 0, methods: NONE, since: "4.18" },
   { type: 19, name: "CGROUP_STORAGE", perCpu: false, iterable: true, btf: "kv", flagsAllowed: 0, methods: NONE, since: "4.19" },
   { type: 20, name: "REUSEPORT_SOCKARRAY", perCpu: false, iterable: false, btf: "u32", flagsAllowed: 0, methods: NONE, since: "4.19" },
@@ -131,7 +134,7 @@ export const MAP_KINDS = [
   { type: 22, name: "QUEUE", perCpu: false, iterable: false, btf: "value", flagsAllowed: 0, methods: NONE, since: "4.20" },
   { type: 23, name: "STACK", perCpu: false, iterable: false, btf: "value", flagsAllowed: 0, methods: NONE, since: "4.20" },
   { type: 24, name: "SK_STORAGE", perCpu: false, iterable: false, btf: "kv", flagsAllowed: F.NO_PREALLOC, requiredFlags: F.NO_PREALLOC, methods: NONE, since: "5.2" },
-  { type: 25, name: "DEVMAP_HASH", perCpu: false, iterable: false, btf: "u32", flagsAllowed: 0, methods: NONE, since: "5.4" },
+  { type: 25, name: "DEVMAP_HASH", cls: "DevMapHash", shape: "slots", perCpu: false, iterable: true, btf: "sizes", flagsAllowed: DEV_FLAGS, methods: REDIRECT, since: "5.4" },
   { type: 26, name: "STRUCT_OPS", perCpu: false, iterable: false, btf: "none", flagsAllowed: 0, methods: NONE, since: "5.6" },
   {
     type: 27, name: "RINGBUF", cls: "RingBuf", shape: "events", perCpu: false, iterable: false, btf: "none",

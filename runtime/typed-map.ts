@@ -346,14 +346,16 @@ const typesOf = new WeakMap<BpfObject, ObjectTypes>();
 
 function codecsFor(types: ObjectTypes, map: BpfMap, opts: CodecOptions): [Codec<unknown>, Codec<unknown>] {
   const ids = types.ids.get(map.name) ?? { key: 0, value: 0 };
+  const shape = mapKind(map.type)?.shape;
   const btf = types.btf;
   const key =
     btf && ids.key
       ? btfCodec(btf, ids.key, opts)
-      : mapKind(map.type)?.shape === "array" && map.keySize === 4
+      : (shape === "array" || shape === "slots") && map.keySize === 4
         ? u32Codec
         : rawCodec(map.keySize);
-  const value = btf && ids.value ? btfCodec(btf, ids.value, opts) : rawCodec(map.valueSize);
+  // Slots (devices, CPUs, sockets, programs) hold a u32: an ifindex, a queue size, an fd or an id.
+  const value = btf && ids.value ? btfCodec(btf, ids.value, opts) : shape === "slots" && map.valueSize === 4 ? u32Codec : rawCodec(map.valueSize);
   return [key, value];
 }
 

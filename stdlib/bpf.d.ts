@@ -161,6 +161,52 @@ export declare class ProgArray {
   tailCall(ctx: unknown, index: u32): i64;
 }
 
+/**
+ * Flags of `redirect` (bpf_redirect_map): the low two bits are the XDP action returned when the
+ * slot is empty (Linux 5.6; e.g. `XdpAction.PASS`); devmaps also take BROADCAST and EXCLUDE_INGRESS.
+ */
+export declare const enum RedirectFlags {
+  /** Devmaps (Linux 5.13): send to every device in the map. */
+  BROADCAST = 8,
+  /** With BROADCAST: skip the device the packet came in on. */
+  EXCLUDE_INGRESS = 16,
+}
+
+/**
+ * BPF_MAP_TYPE_DEVMAP (Linux 4.14): u32 slot -> network device (its ifindex, set from user space),
+ * the target of XDP redirects. `redirect(slot)` in an XDP program sends the packet out of that device.
+ */
+export declare class DevMap {
+  constructor(maxEntries: number, flags?: MapFlags);
+  /** bpf_redirect_map: XdpAction.REDIRECT, or `flags & 3` as the action when the slot is empty. */
+  redirect(key: u32, flags?: number): XdpAction;
+}
+
+/** BPF_MAP_TYPE_DEVMAP_HASH (Linux 5.4): like DevMap, keyed by any u32 (e.g. the ifindex itself). */
+export declare class DevMapHash {
+  constructor(maxEntries: number, flags?: MapFlags);
+  /** bpf_redirect_map: XdpAction.REDIRECT, or `flags & 3` as the action when the key is absent. */
+  redirect(key: u32, flags?: number): XdpAction;
+}
+
+/**
+ * BPF_MAP_TYPE_CPUMAP (Linux 4.15): slot = CPU number, value = queue size set from user space;
+ * `redirect(cpu)` hands the packet to that CPU, which builds the skb and runs the network stack.
+ */
+export declare class CpuMap {
+  constructor(maxEntries: number, flags?: MapFlags);
+  redirect(cpu: u32, flags?: number): XdpAction;
+}
+
+/**
+ * BPF_MAP_TYPE_XSKMAP (Linux 4.18): slot (usually the rx queue index) -> AF_XDP socket, set from user
+ * space; `redirect(ctx.rx_queue_index)` delivers the frame to that socket.
+ */
+export declare class XskMap {
+  constructor(maxEntries: number, flags?: MapFlags);
+  redirect(queue: u32, flags?: number): XdpAction;
+}
+
 /** The key of an LpmTrie: `prefixlen` (how many leading bits of the data count), then the data. */
 export interface LpmKey {
   prefixlen: u32;

@@ -2,12 +2,12 @@
 // loaded (the verifier must accept it), fed real packets with BPF_PROG_TEST_RUN and read back
 // through the runtime's typed maps.
 
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, it } from "vitest";
 import { compile } from "../compiler/compile.js";
-import { loadObject, ProgArrayMap } from "../runtime/index.js";
+import { attachXdp, ifindexOf, loadObject, ProgArrayMap } from "../runtime/index.js";
 import { RingBuffer } from "../runtime/ring-buffer.js";
 import { describeKernel } from "./kernel-env.js";
 import { ipv4Packet, ipv6Packet } from "./support/packets.js";
@@ -15,6 +15,7 @@ import { ipv4Packet, ipv6Packet } from "./support/packets.js";
 const root = join(import.meta.dirname, "..", "examples");
 const XDP_DROP = 1;
 const XDP_PASS = 2;
+const XDP_REDIRECT = 4;
 
 function build(name: string): Uint8Array {
   const file = join(root, name, `${name}.bpf.ts`);
@@ -234,4 +235,83 @@ describeKernel("RingBuf reserve/submit/discard", () => {
     expect(obj.programs.get("report")!.fd).toBeGreaterThan(0);
     expect(compile("via.bpf.ts", via("/** @noinline */\n")).diagnostics.map((d) => d.code).sort()).toEqual(["TSBPF2021"]);
   });
+});
+
+describeKernel("DevMap and bpf_redirect_map", () => {
+  it("xdp-redirect: test run returns REDIRECT with a filled slot and falls back to PASS with an empty one", () => {
+    using obj = loadObject(build("xdp-redirect"));
+    const prog = obj.programs.get("xdp_redirect")!;
+    const tx = obj.typed.tx_port!;
+    const stats = obj.typed.stats!;
+    expect(obj.maps.get("tx_port")!.type).toBe(14);
+    const sum = (i: number) => (stats.get(i) as bigint[]).reduce((a, b) => a + b, 0n);
+    expect(prog.run({ data: ipv4Packet(6, 60) }).retval).toBe(XDP_PASS); // slot 0 empty
+    tx.set(0, ifindexOf("lo"));
+    expect(tx.get(0)).toBe(ifindexOf("lo"));
+    expect(prog.run({ data: ipv4Packet(6, 60), repeat: 2 }).retval).toBe(XDP_REDIRECT);
+    expect(prog.run({ data: ipv6Packet(60) }).retval).toBe(XDP_PASS); // not IPv4: not redirected
+    expect([sum(0), sum(1)]).toEqual([2n, 1n]);
+  });
+
+  it("DevMapHash, CpuMap and XskMap load and redirect (test run)", () => {
+    const src = `import { xdp, XdpAction, DevMapHash, CpuMap, XskMap } from "tsbpf/bpf";
+const byIfindex = new DevMapHash(8);
+const cpus = new CpuMap(4);
+const sockets = new XskMap(4);
+export const p = xdp((ctx) => {
+  if (ctx.len > 100) return byIfindex.redirect(1, XdpAction.DROP);
+  if (ctx.len > 80) return cpus.redirect(0, XdpAction.DROP);
+  return sockets.redirect(ctx.rx_queue_index, XdpAction.PASS);
+});
+export const LICENSE = "GPL";`;
+    const r = compile("redirects.bpf.ts", src, { checkIr: true });
+    expect(r.diagnostics).toEqual([]);
+    using obj = loadObject(r.object!);
+    expect(["byIfindex", "cpus", "sockets"].map((n) => obj.maps.get(n)!.type)).toEqual([25, 16, 17]);
+    const prog = obj.programs.get("p")!;
+    expect(prog.run({ data: ipv4Packet(6, 120) }).retval).toBe(XDP_DROP); // key 1 absent: fallback
+    expect(prog.run({ data: ipv4Packet(6, 90) }).retval).toBe(XDP_DROP); // CPU 0 not set up
+    expect(prog.run({ data: ipv4Packet(6, 60) }).retval).toBe(XDP_PASS); // no AF_XDP socket
+    obj.typed.byIfindex!.set(1, ifindexOf("lo"));
+    obj.typed.cpus!.set(0, 192); // queue size: the kernel starts a kthread for CPU 0
+    expect(obj.typed.cpus!.get(0)).toBe(192);
+    expect(prog.run({ data: ipv4Packet(6, 120) }).retval).toBe(XDP_REDIRECT);
+    expect(prog.run({ data: ipv4Packet(6, 90) }).retval).toBe(XDP_REDIRECT);
+  });
+
+  it("xdp-redirect moves real frames from one veth to another", () => {
+    const tag = `${process.pid % 100000}`;
+    const ns = `tsbpf-maps-${process.pid}`;
+    const [a0, a1, b0, b1] = [`tmra${tag}h`, `tmra${tag}p`, `tmrb${tag}h`, `tmrb${tag}p`];
+    const ip = (...args: string[]) => execFileSync("ip", args, { encoding: "utf8" });
+    const cleanup = () => {
+      for (const dev of [a0, b0]) spawnSync("ip", ["link", "del", dev]);
+      spawnSync("ip", ["netns", "del", ns]);
+    };
+    cleanup();
+    try {
+      ip("netns", "add", ns);
+      ip("link", "add", a0, "type", "veth", "peer", "name", a1, "netns", ns);
+      ip("link", "add", b0, "type", "veth", "peer", "name", b1, "netns", ns);
+      for (const dev of [a0, b0]) ip("link", "set", dev, "up");
+      for (const dev of [a1, b1, "lo"]) ip("-n", ns, "link", "set", dev, "up");
+      ip("-n", ns, "addr", "add", "10.213.0.2/24", "dev", a1);
+      // A static neighbour: frames to 10.213.0.1 leave a1 without ARP, addressed to a0.
+      const mac = JSON.parse(ip("-j", "link", "show", a0))[0].address as string;
+      ip("-n", ns, "neigh", "add", "10.213.0.1", "lladdr", mac, "dev", a1);
+      const rx = () => Number(JSON.parse(ip("-n", ns, "-s", "-j", "link", "show", b1))[0].stats64.rx.packets);
+
+      using obj = loadObject(build("xdp-redirect"));
+      obj.typed.tx_port!.set(0, ifindexOf(b0));
+      using link = attachXdp(obj.programs.get("xdp_redirect")!, a0, { mode: "generic" });
+      expect(link.fd).toBeGreaterThan(0);
+      const before = rx();
+      spawnSync("ip", ["netns", "exec", ns, "ping", "-c", "3", "-i", "0.2", "-W", "1", "-q", "10.213.0.1"]);
+      const redirected = (obj.typed.stats!.get(0) as bigint[]).reduce((a, b) => a + b, 0n);
+      expect(redirected).toBe(3n); // three echo requests, none answered (they never reached a0's stack)
+      expect(rx() - before).toBeGreaterThanOrEqual(3);
+    } finally {
+      cleanup();
+    }
+  }, 20_000);
 });

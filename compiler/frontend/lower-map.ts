@@ -99,6 +99,15 @@ export function mapMethod(x: ExprLowerer, m: MapInfo, method: string, e: ts.Call
       const dst = call(HELPER.tail_call, [x.ctx, mapPtr(), index], "i64");
       return { k: "int", v: dst, t: INT_TYPES.i64 };
     }
+    case HELPER.redirect_map: {
+      // bpf_redirect_map(map, key, flags): XDP_REDIRECT, or the action in flags' low bits when the
+      // slot is empty (Linux 5.6+; older kernels return XDP_ABORTED).
+      if (args.length < 1 || args.length > 2) x.r.fail("TSBPF1035", e);
+      const key = convert(x.b, x.int(args[0]), INT_TYPES.u64).v;
+      const flags = args[1] ? convert(x.b, x.int(args[1]), INT_TYPES.u64).v : { imm: 0n };
+      const dst = call(HELPER.redirect_map, [mapPtr(), key, flags], "i64");
+      return { k: "int", v: dst, t: INT_TYPES.i64 };
+    }
     case HELPER.map_lookup_elem: {
       expectArgs(x, e, 1);
       const key = spill(x, m.key, args[0], temps);
