@@ -126,6 +126,8 @@ export class Btf {
       const m: BtfMapDef = { name: variable.name, type: 0, keyType: 0, valueType: 0, keySize: 0, valueSize: 0, maxEntries: 0, flags: 0 };
       for (const mem of def.members) {
         const p = this.resolve(mem.type);
+        // `__array(values, ...)`: program and map-in-map arrays hold 4-byte fds (libbpf sets value_size 4).
+        if (mem.name === "values") m.valueSize = 4;
         if (p.kind !== "PTR") continue;
         const target = this.get(p.type);
         // `__uint(name, N)` is `int (*name)[N]`.

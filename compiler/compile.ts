@@ -25,6 +25,7 @@ import { scanModule } from "./frontend/module-scan.js";
 import { Bail, Reporter } from "./frontend/reporter.js";
 import { checkSubset } from "./frontend/subset-check.js";
 import { checkTokenNesting, checkTreeDepth } from "./frontend/depth-guard.js";
+import { checkReservations } from "./frontend/check-reservations.js";
 import { createProgram, fromTsDiagnostic, ts } from "./frontend/ts-adapter.js";
 import { TypeMapper } from "./frontend/types.js";
 import type { Func } from "./ir/ir.js";
@@ -127,6 +128,7 @@ function compileFile(fileName: string, text: string, opts: CompileOptions): Comp
         if (e instanceof Bail) return undefined;
         throw e;
       }
+      if (!checkReservations(f, reporter)) return undefined;
       if (opts.dumpIr) dumpIf(opts, "lower", f);
       runPasses(f, defaultPasses, { check: !!opts.checkIr, dumpAfter: opts.dumpIr, dump: opts.dump });
       try {

@@ -3,11 +3,11 @@
 
 import { execFileSync } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { MAP_TYPE } from "../common/map-kinds.js";
 import { errnoFrom, errnoText, libbpf } from "./libbpf.js";
 
 export type BpfAvailability = { ok: true } | { ok: false; reason: string };
 
-const BPF_MAP_TYPE_ARRAY = 2;
 const EPERM = 1;
 const ENOSYS = 38;
 const EACCES = 13;
@@ -22,7 +22,7 @@ function probe(): BpfAvailability {
   } catch (e) {
     return { ok: false, reason: e instanceof Error ? e.message : String(e) };
   }
-  const fd = api.bpf_map_create(BPF_MAP_TYPE_ARRAY, "tsbpf_probe", 4, 4, 1, null);
+  const fd = api.bpf_map_create(MAP_TYPE.ARRAY, "tsbpf_probe", 4, 4, 1, null);
   if (fd < 0) {
     const errno = errnoFrom(fd);
     if (errno === EPERM || errno === EACCES) {

@@ -3,6 +3,7 @@
 // can never make the kernel read past a JS buffer) and per-CPU value layout.
 
 import { errnoFrom, errnoText, libbpf, type Ptr } from "./libbpf.js";
+import { isPerCpuMap } from "../common/map-kinds.js";
 import { possibleCpus } from "./kernel.js";
 
 /** Something that owns the file descriptors and can be closed. */
@@ -21,8 +22,6 @@ export interface MapDescription {
 }
 
 const ENOENT = 2;
-/** PERCPU_HASH, PERCPU_ARRAY, LRU_PERCPU_HASH, PERCPU_CGROUP_STORAGE. */
-const PER_CPU_TYPES = new Set([5, 6, 10, 21]);
 
 const roundUp8 = (n: number): number => (n + 7) & ~7;
 
@@ -60,7 +59,7 @@ export class BpfMap {
   }
 
   get isPerCpu(): boolean {
-    return PER_CPU_TYPES.has(this.type);
+    return isPerCpuMap(this.type);
   }
 
   /** Bytes a lookup returns: valueSize, or possibleCpus() * round_up(valueSize, 8) for per-CPU maps. */

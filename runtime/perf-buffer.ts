@@ -4,11 +4,11 @@
 // counts the samples the kernel dropped.
 
 import koffi, { type TypeObject } from "koffi";
+import { MAP_TYPE } from "../common/map-kinds.js";
 import type { BpfMap } from "./map.js";
 import { errnoText, lastErrno, libbpf, type Ptr } from "./libbpf.js";
 import { copyNative, EventReader, type EventReaderOptions } from "./ring-buffer.js";
 
-const BPF_MAP_TYPE_PERF_EVENT_ARRAY = 4;
 
 export interface PerfBufferOptions<T> extends EventReaderOptions<T> {
   /** Pages of per-CPU buffer (a power of two); default 64. */
@@ -33,9 +33,9 @@ export class PerfBuffer<T = Uint8Array> extends EventReader<T> {
   constructor(map: BpfMap, opts: PerfBufferOptions<T> = {}) {
     super(opts);
     this.map = map.name;
-    if (map.type !== BPF_MAP_TYPE_PERF_EVENT_ARRAY) {
+    if (map.type !== MAP_TYPE.PERF_EVENT_ARRAY) {
       throw new Error(
-        `map '${map.name}' is not a perf event array (type ${map.type}, want BPF_MAP_TYPE_PERF_EVENT_ARRAY = ${BPF_MAP_TYPE_PERF_EVENT_ARRAY})`,
+        `map '${map.name}' is not a perf event array (type ${map.type}, want BPF_MAP_TYPE_PERF_EVENT_ARRAY = ${MAP_TYPE.PERF_EVENT_ARRAY})`,
       );
     }
     const pages = opts.pageCount ?? 64;

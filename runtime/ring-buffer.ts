@@ -4,10 +4,10 @@
 // exposes the events as an async iterator of raw bytes or decoded values.
 
 import koffi, { type TypeObject } from "koffi";
+import { MAP_TYPE } from "../common/map-kinds.js";
 import type { BpfMap } from "./map.js";
 import { errnoFrom, errnoText, lastErrno, libbpf, type Ptr } from "./libbpf.js";
 
-const BPF_MAP_TYPE_RINGBUF = 27;
 
 export interface EventReaderOptions<T> {
   /** Turns one event's bytes (a private copy) into a value; default: the bytes themselves. */
@@ -209,8 +209,8 @@ export class RingBuffer<T = Uint8Array> extends EventReader<T> {
   constructor(map: BpfMap, opts: EventReaderOptions<T> = {}) {
     super(opts);
     this.map = map.name;
-    if (map.type !== BPF_MAP_TYPE_RINGBUF) {
-      throw new Error(`map '${map.name}' is not a ring buffer (type ${map.type}, want BPF_MAP_TYPE_RINGBUF = ${BPF_MAP_TYPE_RINGBUF})`);
+    if (map.type !== MAP_TYPE.RINGBUF) {
+      throw new Error(`map '${map.name}' is not a ring buffer (type ${map.type}, want BPF_MAP_TYPE_RINGBUF = ${MAP_TYPE.RINGBUF})`);
     }
     const api = libbpf();
     sampleProto ??= koffi.proto("int tsbpf_ringbuf_sample(void *ctx, void *data, size_t size)");

@@ -4,13 +4,16 @@
 // moves many entries per syscall with the BPF_MAP_*_BATCH commands where the
 // kernel has them (falling back to one syscall per entry where it does not).
 
+import { readFileSync } from "node:fs";
 import koffi from "koffi";
 import { parseBtf, type Btf } from "../common/btf-reader.js";
+import { mapKind } from "../common/map-kinds.js";
 import { btfCodec, rawCodec, type Codec, type CodecOptions } from "./codec.js";
 import { possibleCpus } from "./kernel.js";
 import { errnoFrom, errnoText, libbpf, type Ptr } from "./libbpf.js";
 import type { BpfMap } from "./map.js";
 import type { BpfObject } from "./object.js";
+import type { BpfProgram } from "./program.js";
 
 const ENOENT = 2;
 const EINVAL = 22;
@@ -289,8 +292,42 @@ function unsupported(errno: number): boolean {
   return errno === EINVAL || errno === EOPNOTSUPP || errno === ENOTSUPP;
 }
 
+/**
+ * A program array (ProgArray in .bpf.ts): u32 slot -> program. Writing a slot stores a program
+ * (by fd, `setProgram`); reading one gives the kernel's id of the program in it, which `program()`
+ * matches against the object's programs. `delete(i)` empties a slot; `entries()` lists the filled
+ * slots as [index, program id].
+ */
+export class ProgArrayMap extends TypedMap<number, number> {
+  /** Put `prog` in slot `index`; the kernel refuses a program of another type than the array's. */
+  setProgram(index: number, prog: BpfProgram): this {
+    this.map.update(u32buf(index), u32buf(prog.fd));
+    return this;
+  }
+
+  /** The kernel id of the program in slot `index`, or undefined when the slot is empty. */
+  programId(index: number): number | undefined {
+    return this.get(index);
+  }
+
+  /** Which of `programs` (e.g. `obj.programs.values()`) is in slot `index`, by kernel id. */
+  program(index: number, programs: Iterable<BpfProgram>): BpfProgram | undefined {
+    const id = this.programId(index);
+    if (id === undefined) return undefined;
+    for (const p of programs) if (programIdOf(p.fd) === id) return p;
+    return undefined;
+  }
+}
+
+/** A program's kernel id, from /proc/self/fdinfo (the line `prog_id:`). */
+function programIdOf(fd: number): number | undefined {
+  const m = /^prog_id:\s*(\d+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, "utf8"));
+  return m ? Number(m[1]) : undefined;
+}
+
 /** Construct the right TypedMap class for `map`. */
 export function makeTypedMap(map: BpfMap, keyCodec: Codec<unknown>, valueCodec: Codec<unknown>): TypedMap {
+  if (mapKind(map.type)?.runtimeClass === "ProgArrayMap") return new ProgArrayMap(map, u32Codec as Codec<number>, u32Codec);
   return map.isPerCpu ? new PerCpuTypedMap(map, keyCodec, valueCodec) : new TypedMap(map, keyCodec, valueCodec);
 }
 
@@ -306,18 +343,19 @@ interface ObjectTypes {
 
 const typesOf = new WeakMap<BpfObject, ObjectTypes>();
 
-const U32_KEY_TYPES = new Set([2, 6]); // ARRAY, PERCPU_ARRAY
 
 function codecsFor(types: ObjectTypes, map: BpfMap, opts: CodecOptions): [Codec<unknown>, Codec<unknown>] {
   const ids = types.ids.get(map.name) ?? { key: 0, value: 0 };
+  const shape = mapKind(map.type)?.shape;
   const btf = types.btf;
   const key =
     btf && ids.key
       ? btfCodec(btf, ids.key, opts)
-      : U32_KEY_TYPES.has(map.type) && map.keySize === 4
+      : (shape === "array" || shape === "slots") && map.keySize === 4
         ? u32Codec
         : rawCodec(map.keySize);
-  const value = btf && ids.value ? btfCodec(btf, ids.value, opts) : rawCodec(map.valueSize);
+  // Slots (devices, CPUs, sockets, programs) hold a u32: an ifindex, a queue size, an fd or an id.
+  const value = btf && ids.value ? btfCodec(btf, ids.value, opts) : shape === "slots" && map.valueSize === 4 ? u32Codec : rawCodec(map.valueSize);
   return [key, value];
 }
 

@@ -127,6 +127,107 @@ export declare class PerCpuArray<V> {
 /** BPF_MAP_TYPE_PERCPU_HASH. */
 export declare class PerCpuHashMap<K, V> extends HashMap<K, V> {}
 
+/**
+ * Map creation flags (BPF_F_*), the constructor's second argument: `new HashMap<K, V>(n,
+ * MapFlags.NO_PREALLOC)`. Each map kind takes only some (TSBPF2100); flags a kind requires are set
+ * for you.
+ */
+export declare const enum MapFlags {
+  /** Allocate entries on update instead of up front (hash maps; always set for LpmTrie). */
+  NO_PREALLOC = 1,
+  /** LRU maps: one LRU list per CPU instead of a common one. */
+  NO_COMMON_LRU = 2,
+  /** Programs may only read the map (the verifier rejects writes); user space still writes. */
+  RDONLY_PROG = 128,
+  /** Programs may only write the map. */
+  WRONLY_PROG = 256,
+  /** Array maps: user space may mmap() the values (Linux 5.5). */
+  MMAPABLE = 1024,
+}
+
+/**
+ * BPF_MAP_TYPE_PROG_ARRAY (Linux 4.2): slots holding programs of one type, for tail calls. Fill
+ * slots statically with `new ProgArray(n, { 0: handle_tcp, 1: handle_udp })` (the programs must be
+ * exported from this file and declared before; libbpf stores them at load, like C's
+ * `.values = { [0] = &handle_tcp }`) or from user space at run time.
+ */
+export declare class ProgArray {
+  constructor(maxEntries: number, slots?: { readonly [index: number]: Program });
+  /**
+   * bpf_tail_call: jump to the program in slot `index`, passing this program's context; it does not
+   * return. When the slot is empty (or 33 tail calls were already made) it returns a negative errno
+   * and execution falls through to the next statement.
+   */
+  tailCall(ctx: unknown, index: u32): i64;
+}
+
+/**
+ * Flags of `redirect` (bpf_redirect_map): the low two bits are the XDP action returned when the
+ * slot is empty (Linux 5.6; e.g. `XdpAction.PASS`); devmaps also take BROADCAST and EXCLUDE_INGRESS.
+ */
+export declare const enum RedirectFlags {
+  /** Devmaps (Linux 5.13): send to every device in the map. */
+  BROADCAST = 8,
+  /** With BROADCAST: skip the device the packet came in on. */
+  EXCLUDE_INGRESS = 16,
+}
+
+/**
+ * BPF_MAP_TYPE_DEVMAP (Linux 4.14): u32 slot -> network device (its ifindex, set from user space),
+ * the target of XDP redirects. `redirect(slot)` in an XDP program sends the packet out of that device.
+ */
+export declare class DevMap {
+  constructor(maxEntries: number, flags?: MapFlags);
+  /** bpf_redirect_map: XdpAction.REDIRECT, or `flags & 3` as the action when the slot is empty. */
+  redirect(key: u32, flags?: number): XdpAction;
+}
+
+/** BPF_MAP_TYPE_DEVMAP_HASH (Linux 5.4): like DevMap, keyed by any u32 (e.g. the ifindex itself). */
+export declare class DevMapHash {
+  constructor(maxEntries: number, flags?: MapFlags);
+  /** bpf_redirect_map: XdpAction.REDIRECT, or `flags & 3` as the action when the key is absent. */
+  redirect(key: u32, flags?: number): XdpAction;
+}
+
+/**
+ * BPF_MAP_TYPE_CPUMAP (Linux 4.15): slot = CPU number, value = queue size set from user space;
+ * `redirect(cpu)` hands the packet to that CPU, which builds the skb and runs the network stack.
+ */
+export declare class CpuMap {
+  constructor(maxEntries: number, flags?: MapFlags);
+  redirect(cpu: u32, flags?: number): XdpAction;
+}
+
+/**
+ * BPF_MAP_TYPE_XSKMAP (Linux 4.18): slot (usually the rx queue index) -> AF_XDP socket, set from user
+ * space; `redirect(ctx.rx_queue_index)` delivers the frame to that socket.
+ */
+export declare class XskMap {
+  constructor(maxEntries: number, flags?: MapFlags);
+  redirect(queue: u32, flags?: number): XdpAction;
+}
+
+/** The key of an LpmTrie: `prefixlen` (how many leading bits of the data count), then the data. */
+export interface LpmKey {
+  prefixlen: u32;
+}
+
+/**
+ * BPF_MAP_TYPE_LPM_TRIE (Linux 4.11): longest-prefix match. `K` is a struct whose first field is
+ * `prefixlen: u32` followed by the data (e.g. an IPv4 address as in the packet, 1 to 256 bytes);
+ * a lookup with `prefixlen` set to the data's full width returns the value of the longest stored
+ * prefix that matches. BPF_F_NO_PREALLOC, which the kernel requires, is set automatically.
+ */
+export declare class LpmTrie<K extends LpmKey, V> {
+  constructor(maxEntries: number, flags?: MapFlags);
+  /** bpf_map_lookup_elem: the value of the longest matching prefix, or null. */
+  lookup(key: K): MapValue<V> | null;
+  /** bpf_map_update_elem: store the prefix; 0 or a negative errno. */
+  update(key: K, value: V, flags?: UpdateFlags): i64;
+  /** bpf_map_delete_elem: remove exactly this prefix; 0 or a negative errno. */
+  delete(key: K): i64;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Programs. A program is an exported module-level constant: `export const prog = xdp(ctx => ...)`.
 // The constant's name is the program's name; the wrapper fixes its kind and libbpf section.
@@ -414,11 +515,33 @@ export declare function probeReadKernelStr<N extends number>(dst: FixedArray<u8,
 // ---------------------------------------------------------------------------------------------
 // Event maps.
 
-/** BPF_MAP_TYPE_RINGBUF of `size` bytes (a power of two, multiple of the page size) carrying T. */
+declare const reservedBrand: unique symbol;
+/** A record reserved in a ring buffer (`events.reserve()`): write its fields, then submit or discard it. */
+export type Reserved<T> = T & { readonly [reservedBrand]: true };
+
+/** Flags for RingBuf.submit/discard (BPF_RB_*). */
+export declare const enum RingBufFlags {
+  /** Do not wake up the user-space reader for this record. */
+  NO_WAKEUP = 1,
+  /** Wake up the reader even if it would not be woken otherwise. */
+  FORCE_WAKEUP = 2,
+}
+
+/** BPF_MAP_TYPE_RINGBUF (Linux 5.8) of `size` bytes (a power of two, multiple of the page size) carrying T. */
 export declare class RingBuf<T> {
   constructor(size: number);
   /** bpf_ringbuf_output: copies `event` into the buffer; 0 or a negative errno (e.g. when full). */
   output(event: T): i64;
+  /**
+   * bpf_ringbuf_reserve: room for one record (of T, or of U when given) in the buffer, written in
+   * place, or null when the buffer is full. On every path where it is not null the program must
+   * `submit` or `discard` it before returning (TSBPF2103), as the verifier demands.
+   */
+  reserve<U = T>(): Reserved<U> | null;
+  /** bpf_ringbuf_submit: publish the reserved record to user space. */
+  submit(record: Reserved<unknown>, flags?: RingBufFlags): void;
+  /** bpf_ringbuf_discard: drop the reserved record; user space never sees it. */
+  discard(record: Reserved<unknown>, flags?: RingBufFlags): void;
 }
 
 /** BPF_MAP_TYPE_PERF_EVENT_ARRAY: per-CPU perf buffers carrying T. */

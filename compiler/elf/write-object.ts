@@ -17,6 +17,8 @@ import { layoutGlobals } from "../object/globals.js";
 import { addCoreRelos, type PlacedCoreRelo } from "./core-btf.js";
 
 export const R_BPF_64_64 = 1;
+/** Data relocation: a 64-bit absolute address (program-array slots in `.maps`). */
+export const R_BPF_64_ABS64 = 2;
 export const R_BPF_64_32 = 10;
 
 const TEXT = ".text";
@@ -149,6 +151,12 @@ export function writeObject(model: ObjectModel): Uint8Array {
       const shndx = globalIndex.get(gs.name)!;
       mapSyms.set(p.v.name, elf.addSymbol({ name: p.v.name, bind: STB.GLOBAL, type: STT.OBJECT, shndx, value: p.offset, size: p.size }));
     }
+  }
+
+  for (const s of maps.slotRelocs) {
+    const f = funcSyms.get(s.program);
+    if (!f || !f.isProgram) throw new Error(`program array slot names '${s.program}', which is not a program`);
+    elf.addRelocation(mapsIndex, { offset: s.offset, symbol: f.ref, type: R_BPF_64_ABS64 });
   }
 
   for (const r of relocs) {

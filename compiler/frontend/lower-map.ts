@@ -2,9 +2,10 @@
 // event output to ring and perf buffers.
 
 import { INT_TYPES, sizeOf, type CType } from "../../common/ctypes.js";
+import { MAP_HELPER as HELPER } from "../../common/map-kinds.js";
 import type { Operand, Value } from "../ir/ir.js";
-import { expectArgs } from "./call-utils.js";
-import { HELPER } from "./helpers-table.js";
+import { expectArgs, typeArg } from "./call-utils.js";
+import { noteReserve } from "./check-reservations.js";
 import { convert } from "./int-ops.js";
 import type { ExprLowerer } from "./lower-expr.js";
 import type { MapInfo } from "./module-scan.js";
@@ -50,30 +51,70 @@ export function mapMethod(x: ExprLowerer, m: MapInfo, method: string, e: ts.Call
     x.releaseTemps(temps);
     return dst;
   };
-  if (m.shape === "events") {
-    if (method !== "output") x.r.fail("TSBPF1033", e.expression, e.expression.getText());
-    if (m.def.type === 27) {
+  // The map kind's row says which helper each method is; the switch says how its arguments go.
+  const helper = (m.kind.methods as Record<string, number | undefined>)[method];
+  switch (helper) {
+    case HELPER.ringbuf_output: {
       expectArgs(x, e, 1);
       const data = spill(x, m.value, args[0], temps);
       const dst = call(HELPER.ringbuf_output, [mapPtr(), data, { imm: BigInt(sizeOf(m.value)) }, { imm: 0n }], "i64");
       return { k: "int", v: dst, t: INT_TYPES.i64 };
     }
-    expectArgs(x, e, 2);
-    const ctx = x.lower(args[0]);
-    if (ctx.k !== "ctx" && !(ctx.k === "ref" && ctx.region === "ctx")) x.r.fail("TSBPF2015", args[0]);
-    const data = spill(x, m.value, args[1], temps);
-    const BPF_F_CURRENT_CPU = 0xffffffffn;
-    const dst = call(HELPER.perf_event_output, [x.ctx, mapPtr(), { imm: BPF_F_CURRENT_CPU }, data, { imm: BigInt(sizeOf(m.value)) }], "i64");
-    return { k: "int", v: dst, t: INT_TYPES.i64 };
-  }
-  switch (method) {
-    case "lookup": {
+    case HELPER.ringbuf_reserve: {
+      // A record of the event type (or the type argument) written in place; checkReservations
+      // makes sure every non-null path submits or discards it.
+      expectArgs(x, e, 0);
+      const t = e.typeArguments?.length ? typeArg(x, e) : m.value;
+      const dst = x.b.value("ptr");
+      const inst = { op: "call" as const, helper: HELPER.ringbuf_reserve, args: [mapPtr(), { imm: BigInt(sizeOf(t)) }, { imm: 0n }], dst };
+      x.b.emit(inst);
+      noteReserve(inst, e);
+      return { k: "nullable", ptr: dst, t, region: "map" } satisfies NullableVal;
+    }
+    case HELPER.ringbuf_submit:
+    case HELPER.ringbuf_discard: {
+      if (args.length < 1 || args.length > 2) x.r.fail("TSBPF1035", e);
+      const rec = x.lower(args[0]);
+      if (rec.k !== "ref" || rec.off !== 0 || rec.region !== "map") x.r.fail("TSBPF2104", args[0], `${method}()`);
+      const flags = args[1] ? convert(x.b, x.int(args[1]), INT_TYPES.u64).v : { imm: 0n };
+      x.b.emit({ op: "call", helper, args: [rec.base, flags] });
+      return { k: "int", v: { imm: 0n }, t: INT_TYPES.i32 };
+    }
+    case HELPER.perf_event_output: {
+      expectArgs(x, e, 2);
+      const ctx = x.lower(args[0]);
+      if (ctx.k !== "ctx" && !(ctx.k === "ref" && ctx.region === "ctx")) x.r.fail("TSBPF2015", args[0]);
+      const data = spill(x, m.value, args[1], temps);
+      const BPF_F_CURRENT_CPU = 0xffffffffn;
+      const dst = call(HELPER.perf_event_output, [x.ctx, mapPtr(), { imm: BPF_F_CURRENT_CPU }, data, { imm: BigInt(sizeOf(m.value)) }], "i64");
+      return { k: "int", v: dst, t: INT_TYPES.i64 };
+    }
+    case HELPER.tail_call: {
+      // bpf_tail_call(ctx, map, index) does not return when the slot holds a program; when it is
+      // empty (or the tail-call limit is reached) it returns a negative errno and the caller goes on.
+      expectArgs(x, e, 2);
+      const ctx = x.lower(args[0]);
+      if (ctx.k !== "ctx") x.r.fail("TSBPF2015", args[0]);
+      const index = convert(x.b, x.int(args[1]), INT_TYPES.u32).v;
+      const dst = call(HELPER.tail_call, [x.ctx, mapPtr(), index], "i64");
+      return { k: "int", v: dst, t: INT_TYPES.i64 };
+    }
+    case HELPER.redirect_map: {
+      // bpf_redirect_map(map, key, flags): XDP_REDIRECT, or the action in flags' low bits when the
+      // slot is empty (Linux 5.6+; older kernels return XDP_ABORTED).
+      if (args.length < 1 || args.length > 2) x.r.fail("TSBPF1035", e);
+      const key = convert(x.b, x.int(args[0]), INT_TYPES.u64).v;
+      const flags = args[1] ? convert(x.b, x.int(args[1]), INT_TYPES.u64).v : { imm: 0n };
+      const dst = call(HELPER.redirect_map, [mapPtr(), key, flags], "i64");
+      return { k: "int", v: dst, t: INT_TYPES.i64 };
+    }
+    case HELPER.map_lookup_elem: {
       expectArgs(x, e, 1);
       const key = spill(x, m.key, args[0], temps);
       const dst = call(HELPER.map_lookup_elem, [mapPtr(), key], "ptr");
       return { k: "nullable", ptr: dst, t: m.valueRef, region: "map" } satisfies NullableVal;
     }
-    case "update": {
+    case HELPER.map_update_elem: {
       if (args.length < 2 || args.length > 3) x.r.fail("TSBPF1035", e);
       const key = spill(x, m.key, args[0], temps);
       const value = spill(x, m.value, args[1], temps);
@@ -81,8 +122,7 @@ export function mapMethod(x: ExprLowerer, m: MapInfo, method: string, e: ts.Call
       const dst = call(HELPER.map_update_elem, [mapPtr(), key, value, flags], "i64");
       return { k: "int", v: dst, t: INT_TYPES.i64 };
     }
-    case "delete": {
-      if (m.shape !== "kv") break;
+    case HELPER.map_delete_elem: {
       expectArgs(x, e, 1);
       const key = spill(x, m.key, args[0], temps);
       const dst = call(HELPER.map_delete_elem, [mapPtr(), key], "i64");

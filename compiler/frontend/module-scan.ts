@@ -2,8 +2,8 @@
 // (`export const p = xdp(ctx => ...)`), compile-time constants, and the LICENSE string.
 
 import { INT_TYPES, sizeOf, type CStruct, type CType } from "../../common/ctypes.js";
+import { MAP_KIND_BY_CLASS, type MapKind, type MapShape } from "../../common/map-kinds.js";
 import type { GlobalVar, MapDef } from "../object/model.js";
-import { MAP_CLASSES } from "./helpers-table.js";
 import { PROGRAM_KINDS, type ProgramKind } from "./program-kinds.js";
 import type { Reporter } from "./reporter.js";
 import { ts } from "./ts-adapter.js";
@@ -17,7 +17,11 @@ export interface MapInfo {
   /** What a lookup returns a reference to (a Cell struct around scalar values). */
   valueRef: CType;
   value: CType;
-  shape: "kv" | "array" | "events";
+  shape: MapShape;
+  /** Its row in common/map-kinds.ts. */
+  kind: MapKind;
+  /** A program array's static slots with their source, checked against the programs once all are known. */
+  slotNodes?: { index: number; program: string; node: ts.Node }[];
 }
 
 export interface ProgramInfo {
@@ -115,6 +119,7 @@ export function scanModule(sf: ts.SourceFile, checker: ts.TypeChecker, types: Ty
       }
     }
   }
+  checkSlots(info, r);
   return info;
 }
 
@@ -176,15 +181,16 @@ function encodeConst(e: ts.Expression, t: CType, off: number, out: Uint8Array, c
 
 function scanMap(name: string, e: ts.NewExpression, checker: ts.TypeChecker, types: TypeMapper, r: Reporter): MapInfo | undefined {
   const cls = resolveStdlib(e.expression, checker, types);
-  const mc = cls ? MAP_CLASSES[cls] : undefined;
-  if (!mc) {
+  const mc = cls ? MAP_KIND_BY_CLASS[cls] : undefined;
+  if (!mc || !mc.shape) {
     r.report("TSBPF2005", e, `'${e.expression.getText()}' is not a map class`);
     return undefined;
   }
+  const shape = mc.shape;
   const targs = e.typeArguments ?? [];
-  const want = mc.shape === "kv" ? 2 : 1;
+  const want = shape === "kv" ? 2 : shape === "slots" ? 0 : 1;
   if (targs.length !== want) {
-    r.report("TSBPF2005", e, `${cls} needs ${want} explicit type argument${want > 1 ? "s" : ""}`);
+    r.report("TSBPF2005", e, want === 0 ? `${cls} takes no type arguments` : `${cls} needs ${want} explicit type argument${want > 1 ? "s" : ""}`);
     return undefined;
   }
   const argTypes = targs.map((t) => types.memType(checker.getTypeFromTypeNode(t)));
@@ -195,40 +201,105 @@ function scanMap(name: string, e: ts.NewExpression, checker: ts.TypeChecker, typ
     }
   }
   const u32 = INT_TYPES.u32;
-  const key: CType = mc.shape === "kv" ? argTypes[0]! : u32;
-  const value = argTypes[argTypes.length - 1]!;
+  const key: CType = shape === "kv" ? argTypes[0]! : u32;
+  const value = argTypes.length ? argTypes[argTypes.length - 1]! : u32;
+  if (mc.keyRule === "lpm" && !isLpmKey(key)) {
+    r.report("TSBPF2101", targs[0]!, targs[0]!.getText());
+    return undefined;
+  }
   const args = e.arguments ?? [];
-  // Perf event arrays default to one entry per CPU (libbpf fills in max_entries = 0).
-  const max = args[0] ? constEval(args[0], checker) : mc.type === 4 ? 0n : undefined;
-  if (max === undefined || max < 0n || max > 0xffffffffn || (max === 0n && mc.type !== 4)) {
+  const max = args[0] ? constEval(args[0], checker) : mc.defaultMaxEntries !== undefined ? BigInt(mc.defaultMaxEntries) : undefined;
+  if (max === undefined || max < 0n || max > 0xffffffffn || (max === 0n && mc.defaultMaxEntries !== 0)) {
     r.report("TSBPF2005", args[0] ?? e, "maxEntries must be a positive constant");
     return undefined;
   }
-  if (mc.type === 27 && (max < 4096n || (max & (max - 1n)) !== 0n)) {
+  if (mc.sizeRule === "pow2-page" && (max < 4096n || (max & (max - 1n)) !== 0n)) {
     r.report("TSBPF2005", args[0] ?? e, "a ring buffer's size must be a power of two and at least 4096 bytes");
     return undefined;
   }
-  const flags = args[1] ? constEval(args[1], checker) : 0n;
+  // Bad slots are reported; the map is still declared so its uses do not cascade into more errors.
+  const slots = mc.init === "programs" && args[1] ? (scanSlots(args[1], Number(max), checker, r) ?? []) : undefined;
+  const flags = args[1] && !slots ? constEval(args[1], checker) : 0n;
   if (flags === undefined) {
     r.report("TSBPF2013", args[1], "map flags");
     return undefined;
   }
-  const events = mc.shape === "events";
+  const bad = flags & ~BigInt(mc.flagsAllowed);
+  if (bad !== 0n) {
+    r.report("TSBPF2100", args[1]!, cls!, `0x${bad.toString(16)}`);
+    return undefined;
+  }
+  const sizes = mc.btf === "sizes" ? 4 : undefined;
+  const btfKey = mc.btf === "kv" ? key : mc.btf === "u32" ? u32 : undefined;
+  const btfValue = mc.btf === "kv" || mc.btf === "value" ? value : mc.btf === "u32" ? u32 : undefined;
   return {
     def: {
       name,
       type: mc.type,
-      // Ring buffers carry no key/value; perf event arrays have u32 -> u32 (CPU -> perf fd).
-      key: events ? (mc.type === 4 ? u32 : undefined) : key,
-      value: events ? (mc.type === 4 ? u32 : undefined) : value,
+      key: btfKey,
+      value: btfValue,
       maxEntries: Number(max),
-      flags: Number(flags),
+      flags: Number(flags) | (mc.requiredFlags ?? 0),
+      keySize: sizes,
+      valueSize: sizes,
+      progSlots: slots?.map((s) => ({ index: s.index, program: s.program })),
     },
+    slotNodes: slots,
     key,
     value,
     valueRef: value.kind === "int" ? cell(value) : value,
-    shape: mc.shape,
+    shape,
+    kind: mc,
   };
+}
+
+/** `{ 0: prog, 3: other }`: constant indices below maxEntries naming module-level constants. */
+function scanSlots(e: ts.Expression, max: number, checker: ts.TypeChecker, r: Reporter): MapInfo["slotNodes"] {
+  if (!ts.isObjectLiteralExpression(e)) {
+    r.report("TSBPF2102", e, "the slots must be an object literal { index: program }");
+    return undefined;
+  }
+  const out: NonNullable<MapInfo["slotNodes"]> = [];
+  for (const p of e.properties) {
+    const init = ts.isPropertyAssignment(p) ? p.initializer : ts.isShorthandPropertyAssignment(p) ? p.name : undefined;
+    const index = ts.isPropertyAssignment(p) && (ts.isNumericLiteral(p.name) || ts.isComputedPropertyName(p.name))
+      ? constEval(ts.isComputedPropertyName(p.name) ? p.name.expression : p.name, checker)
+      : undefined;
+    if (!init || !ts.isIdentifier(init) || index === undefined) {
+      r.report("TSBPF2102", p, "write each slot as `index: program` with a constant index");
+      return undefined;
+    }
+    if (index < 0n || index >= BigInt(max)) {
+      r.report("TSBPF2102", p, `slot ${index} is outside 0..${max - 1}`);
+      return undefined;
+    }
+    out.push({ index: Number(index), program: init.text, node: init });
+  }
+  return out;
+}
+
+/** Program-array slots must name programs of this file, all of one kind. */
+function checkSlots(info: ModuleInfo, r: Reporter): void {
+  for (const m of info.maps.values()) {
+    let kind: string | undefined;
+    for (const s of m.slotNodes ?? []) {
+      const p = info.programs.find((x) => x.name === s.program);
+      if (!p) {
+        r.report("TSBPF2102", s.node, `'${s.program}' is not an exported program of this file`);
+        continue;
+      }
+      if (kind !== undefined && p.kind.wrapper !== kind) r.report("TSBPF2102", s.node, `'${s.program}' is ${p.kind.wrapper}, the other slots ${kind}: one program array holds one program type`);
+      kind ??= p.kind.wrapper;
+    }
+  }
+}
+
+/** The kernel's LPM key: `struct { __u32 prefixlen; __u8 data[]; }` with 1..256 bytes of data. */
+function isLpmKey(t: CType): boolean {
+  if (t.kind !== "struct") return false;
+  const f = t.fields[0];
+  const data = sizeOf(t) - 4;
+  return !!f && f.name === "prefixlen" && f.offset === 0 && f.type.kind === "int" && f.type.size === 4 && data >= 1 && data <= 256;
 }
 
 /** If `e` names a declaration of our stdlib (through imports), its name. */

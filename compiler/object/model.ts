@@ -55,4 +55,12 @@ export interface MapDef {
   value?: CType;
   maxEntries: number;
   flags?: number;
+  /** key_size/value_size written as numbers, for kinds whose key and value carry no BTF type. */
+  keySize?: number;
+  valueSize?: number;
+  /**
+   * Program-array slots filled at load (C's `.values = { [i] = &prog }`): a `values` BTF member and
+   * one `.rel.maps` relocation per slot against the program's symbol; libbpf stores the fds.
+   */
+  progSlots?: { index: number; program: string }[];
 }

@@ -4,6 +4,7 @@
 
 import { readFileSync } from "node:fs";
 import { Btf, BtfError, parseBtf } from "../../common/btf-reader.js";
+import { MAP_KINDS } from "../../common/map-kinds.js";
 import { layoutFromBtf, tsTypeOf } from "../../runtime/codec.js";
 import { decodeAt } from "../isa/decode.js";
 import { readElf, SHF, SHT, STB, STT, type ElfFile } from "../../common/read-elf.js";
@@ -11,13 +12,7 @@ import { readElf, SHF, SHT, STB, STT, type ElfFile } from "../../common/read-elf
 export const EM_BPF = 247;
 
 /** BPF_MAP_TYPE_* names by number. */
-export const MAP_TYPE_NAMES = [
-  "UNSPEC", "HASH", "ARRAY", "PROG_ARRAY", "PERF_EVENT_ARRAY", "PERCPU_HASH", "PERCPU_ARRAY", "STACK_TRACE",
-  "CGROUP_ARRAY", "LRU_HASH", "LRU_PERCPU_HASH", "LPM_TRIE", "ARRAY_OF_MAPS", "HASH_OF_MAPS", "DEVMAP", "SOCKMAP",
-  "CPUMAP", "XSKMAP", "SOCKHASH", "CGROUP_STORAGE", "REUSEPORT_SOCKARRAY", "PERCPU_CGROUP_STORAGE", "QUEUE", "STACK",
-  "SK_STORAGE", "DEVMAP_HASH", "STRUCT_OPS", "RINGBUF", "INODE_STORAGE", "TASK_STORAGE", "BLOOM_FILTER", "USER_RINGBUF",
-  "CGRP_STORAGE", "ARENA",
-] as const;
+export const MAP_TYPE_NAMES: readonly string[] = MAP_KINDS.map((k) => k.name);
 
 const SECTION_TYPES: Record<number, string> = { 0: "NULL", 1: "PROGBITS", 2: "SYMTAB", 3: "STRTAB", 4: "RELA", 8: "NOBITS", 9: "REL" };
 

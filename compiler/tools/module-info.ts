@@ -3,6 +3,7 @@
 // same tsc program and module scan as compile() (stages 1-3) and stops there.
 
 import type { CType } from "../../common/ctypes.js";
+import { isPerCpuMap } from "../../common/map-kinds.js";
 import type { Diagnostic } from "../diagnostic.js";
 import { scanModule } from "../frontend/module-scan.js";
 import { Bail, Reporter } from "../frontend/reporter.js";
@@ -37,8 +38,6 @@ export interface ModuleDescription {
   license?: string;
 }
 
-const PER_CPU_TYPES = new Set([5, 6, 10, 21]);
-
 /** Maps and programs declared by the .bpf.ts source `text` (named `fileName`). */
 export function describeModule(fileName: string, text: string): ModuleDescription {
   const fail = (diagnostics: Diagnostic[]): ModuleDescription => ({ ok: false, diagnostics, maps: [], programs: [] });
@@ -68,7 +67,7 @@ export function describeModule(fileName: string, text: string): ModuleDescriptio
       value: m.value,
       maxEntries: m.def.maxEntries,
       flags: m.def.flags ?? 0,
-      perCpu: PER_CPU_TYPES.has(m.def.type),
+      perCpu: isPerCpuMap(m.def.type),
     })),
     programs: mod.programs.map((p) => ({ name: p.name, section: p.section, wrapper: p.kind.wrapper })),
     license: mod.license,

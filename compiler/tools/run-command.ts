@@ -3,6 +3,7 @@
 // detach and unload. It is the quickest way to watch a program work on a real machine.
 
 import { readFileSync } from "node:fs";
+import { MAP_TYPE, mapKind } from "../../common/map-kinds.js";
 import { compile } from "../compile.js";
 import { formatDiagnostic } from "../format-diagnostic.js";
 import { loadObject, type BpfObject } from "../../runtime/object.js";
@@ -171,10 +172,6 @@ function pickProgramByName(obj: BpfObject, name: string): BpfProgram {
 const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
 const allZero = (b: Uint8Array): boolean => b.every((x) => x === 0);
 
-const BPF_MAP_TYPE_PERF_EVENT_ARRAY = 4;
-const BPF_MAP_TYPE_RINGBUF = 27;
-/** Maps whose lookups do not return data worth printing. */
-const UNPRINTABLE = new Set([3, BPF_MAP_TYPE_PERF_EVENT_ARRAY, 7, 12, 13, 14, 15, 17, 18, BPF_MAP_TYPE_RINGBUF, 31]);
 
 interface TypedLike {
   entries(): Iterable<[unknown, unknown]>;
@@ -224,7 +221,7 @@ function printMaps(obj: BpfObject, raw: boolean, out: (s: string) => void): void
   const stamp = new Date().toISOString();
   out(`--- ${stamp}\n`);
   for (const map of obj.maps.values()) {
-    if (UNPRINTABLE.has(map.type)) continue;
+    if (!mapKind(map.type)?.iterable) continue; // lookups return no data worth printing
     const lines: string[] = [];
     let hidden = 0;
     try {
@@ -316,8 +313,8 @@ export async function runCommand(args: string[], io: RunIo = defaultIo): Promise
       }
     }
     for (const map of obj.maps.values()) {
-      if (map.type === BPF_MAP_TYPE_RINGBUF) readers.push(new RingBuffer(map));
-      else if (map.type === BPF_MAP_TYPE_PERF_EVENT_ARRAY) readers.push(new PerfBuffer(map));
+      if (map.type === MAP_TYPE.RINGBUF) readers.push(new RingBuffer(map));
+      else if (map.type === MAP_TYPE.PERF_EVENT_ARRAY) readers.push(new PerfBuffer(map));
       else continue;
       pumps.push(pumpEvents(map.name, readers[readers.length - 1]!, io.stdout));
     }

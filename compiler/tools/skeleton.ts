@@ -8,6 +8,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, relative, resolve } from "node:path";
 import type { CStruct, CType } from "../../common/ctypes.js";
+import { mapKind } from "../../common/map-kinds.js";
 import { formatDiagnostic } from "../format-diagnostic.js";
 import { scanModule } from "../frontend/module-scan.js";
 import { Bail, Reporter } from "../frontend/reporter.js";
@@ -24,7 +25,6 @@ export interface SkeletonOptions {
   sourceName?: string;
 }
 
-const MAP_CLASS: Record<number, string> = { 1: "HashMap", 2: "ArrayMap", 5: "PerCpuHashMap", 6: "PerCpuArray", 9: "LruHashMap" };
 const RESERVED = new Set(["rt", "fileURLToPath", "load", "openPinned", "spec", "defaultObjectPath", "Uint8Array", "Int8Array", "Array", "Symbol", "Object"]);
 
 const ident = (s: string) => /^[A-Za-z_$][\w$]*$/.test(s);
@@ -91,8 +91,9 @@ export function generateSkeleton(
   const mapLines = mod.maps.map((m) => {
     const k = tsType(m.key);
     const v = tsType(m.value);
-    const cls = m.perCpu ? `rt.PerCpuTypedMap<${k}, ${v}>` : `rt.TypedMap<${k}, ${v}>`;
-    const doc = `${MAP_CLASS[m.type] ?? `map type ${m.type}`}, ${m.maxEntries} entries${m.perCpu ? "; values are per-CPU arrays" : ""}`;
+    const runtimeClass = mapKind(m.type)?.runtimeClass;
+    const cls = runtimeClass ? `rt.${runtimeClass}` : m.perCpu ? `rt.PerCpuTypedMap<${k}, ${v}>` : `rt.TypedMap<${k}, ${v}>`;
+    const doc = `${mapKind(m.type)?.cls ?? `map type ${m.type}`}, ${m.maxEntries} entries${m.perCpu ? "; values are per-CPU arrays" : ""}`;
     return `  /** ${doc}. */\n  readonly ${prop(m.name)}: ${cls};`;
   });
   const progLines = mod.programs.map((p) => `  /** ${p.wrapper} program (section "${p.section}"). */\n  readonly ${prop(p.name)}: rt.BpfProgram;`);
