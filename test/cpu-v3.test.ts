@@ -61,7 +61,7 @@ const needsOpts: Record<string, Parameters<typeof loadObject>[1]> = {
 };
 
 describe("cpu v3 and v4 compile everything", () => {
-  it("every source compiles in both modes; v3 objects have no v4 opcode", () => {
+  it("every source compiles in both modes; v3 objects have no v4 opcode", { timeout: 300_000 }, () => {
     const files = sources();
     expect(files.length).toBeGreaterThan(40);
     for (const f of files) {
@@ -75,10 +75,10 @@ describe("cpu v3 and v4 compile everything", () => {
 
 describeKernel("cpu v3 and v4 in the kernel", () => {
   for (const cpu of CPUS) {
-    it(`every source passes the verifier (cpu ${cpu})`, () => {
+    it(`every source passes the verifier (cpu ${cpu})`, { timeout: 300_000 }, () => {
       for (const f of sources()) {
         const name = f.split("/").pop()!;
-        if (name === "trampolines.bpf.ts") {
+        if (/\b(fentry|fexit|lsm)\(/.test(readFileSync(f, "utf8"))) {
           // This kernel refuses fentry/fexit/LSM loads with EPERM (test/language.test.ts), whatever the code.
           try {
             loadObject(build(f, cpu)).close();
