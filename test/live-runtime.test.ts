@@ -39,8 +39,10 @@ describeKernel("live modules (runtime API)", () => {
     env.cleanup();
     delete process.env.TSBPF_STATE_DIR;
   });
-  beforeEach(() => {
-    // Each test starts with nothing on the veth.
+  beforeEach(async () => {
+    // Each test starts with nothing on the veth. The kernel frees a link whose last fd closed from a
+    // workqueue, so the previous test's detach may take a moment to show on a loaded machine.
+    for (let i = 0; i < 50 && xdpProgId(net.host) !== null; i++) await new Promise((r) => setTimeout(r, 100));
     expect(xdpProgId(net.host)).toBeNull();
   });
 
