@@ -266,6 +266,9 @@ function deployLocked(src: string | Uint8Array, pinDir: string, opts: DeployOpti
     for (const a of opts.attach) {
       const prog = pick(obj, a);
       const prev = oldByName.get(prog.name) ?? old?.programs.find((p) => p.spec === a.spec);
+      if (prev && prev.spec !== a.spec) {
+        throw new Error(`program '${prev.name}' of ${pinDir} is attached to ${prev.spec}, not ${a.spec}: unload the module first to move it`);
+      }
       if (prev?.kind === "link") {
         const path = join(linksDir, prev.name);
         const fd = openPinnedFd(path);
