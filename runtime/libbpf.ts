@@ -88,6 +88,7 @@ export interface LibbpfApi {
   btf__free(btf: Ptr): void;
   bpf_prog_get_fd_by_id(id: number): number;
   bpf_tc_query(hook: MemArg, opts: MemArg): number;
+  bpf_link_detach(linkFd: number): number;
 }
 
 interface LibcApi {
@@ -172,6 +173,7 @@ const LIBBPF_SIGNATURES: Record<keyof LibbpfApi, string> = {
   btf__free: "void btf__free(void *btf)",
   bpf_prog_get_fd_by_id: "int bpf_prog_get_fd_by_id(uint32_t id)",
   bpf_tc_query: "int bpf_tc_query(const void *hook, void *opts)",
+  bpf_link_detach: "int bpf_link_detach(int link_fd)",
 };
 
 /** Byte layouts checked against libbpf 1.1's headers (x86-64 / LP64). */

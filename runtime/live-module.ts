@@ -161,6 +161,23 @@ function unlinkIfExists(p: string): void {
   if (existsSync(p)) unlinkSync(p);
 }
 
+/**
+ * Detach a pinned link now and remove its pin. Dropping the pin alone detaches only when the
+ * kernel gets round to freeing the link (deferred work), so `unload` could return with the program
+ * still attached; BPF_LINK_DETACH (XDP, cgroup, tcx, netns, ...) detaches before returning. Links
+ * without it (tracepoints, raw tracepoints) go with their last reference.
+ */
+function detachPinnedLink(path: string): void {
+  if (!existsSync(path)) return;
+  const fd = openPinnedFd(path);
+  try {
+    libbpf().bpf_link_detach(fd); // EOPNOTSUPP for link kinds without detach: the unpin below does it
+  } finally {
+    closeSync(fd);
+  }
+  unlinkIfExists(path);
+}
+
 const micros = (t0: bigint): number => Number(process.hrtime.bigint() - t0) / 1000;
 
 /**
@@ -266,6 +283,9 @@ function deployLocked(src: string | Uint8Array, pinDir: string, opts: DeployOpti
     for (const a of opts.attach) {
       const prog = pick(obj, a);
       const prev = oldByName.get(prog.name) ?? old?.programs.find((p) => p.spec === a.spec);
+      if (prev && prev.spec !== a.spec) {
+        throw new Error(`program '${prev.name}' of ${pinDir} is attached to ${prev.spec}, not ${a.spec}: unload the module first to move it`);
+      }
       if (prev?.kind === "link") {
         const path = join(linksDir, prev.name);
         const fd = openPinnedFd(path);
@@ -316,7 +336,7 @@ function deployLocked(src: string | Uint8Array, pinDir: string, opts: DeployOpti
           } finally {
             r.link.close(); // the pin keeps it attached
           }
-          undo.push(() => unlinkIfExists(path)); // the last reference: detaches
+          undo.push(() => detachPinnedLink(path));
           programs.push({ name: prog.name, section: prog.section, spec: a.spec, kind: "link" });
         } else {
           const f = r.tc!;
@@ -405,7 +425,7 @@ function removeEmptyDirs(pinDir: string): void {
 
 function detachProgram(pinDir: string, p: ProgramRecord): void {
   if (p.kind === "tc" && p.tc) detachTcFilter(p.tc);
-  unlinkIfExists(join(pinDir, "links", p.name));
+  detachPinnedLink(join(pinDir, "links", p.name));
   unlinkIfExists(join(pinDir, "progs", p.name));
 }
 
@@ -429,8 +449,10 @@ function unloadLocked(dir: string): { programs: string[]; maps: string[] } {
     const d = join(dir, sub);
     if (!existsSync(d)) continue;
     for (const f of readdirSync(d)) {
-      unlinkSync(join(d, f));
-      if (sub === "links") programs.push(f);
+      if (sub === "links") {
+        detachPinnedLink(join(d, f));
+        programs.push(f);
+      } else unlinkSync(join(d, f));
     }
     rmdirSync(d);
   }

@@ -99,7 +99,7 @@ describeKernel("tsbpf load / ls / unload", () => {
     } finally {
       if (existsSync(pin)) tsbpf("unload", pin);
     }
-  }, 60_000);
+  }, 180_000);
 
   clangIt("keeps the running version when the new one fails to compile or to verify", () => {
     const pin = env.pinDir("bad");
@@ -127,7 +127,37 @@ describeKernel("tsbpf load / ls / unload", () => {
       c.remove();
       tsbpf("unload", pin);
     }
-  }, 60_000);
+  }, 180_000);
+
+  it("runs the xdp-counter README's live-module steps: load, read through the skeleton, reload, unload", async () => {
+    const pin = env.pinDir("readme");
+    const example = join(import.meta.dirname, "..", "examples", "xdp-counter", "xdp-counter.bpf.ts");
+    const spec = `xdp:${net.host}:generic`;
+    // The committed skeleton, as user code imports it (it resolves tsbpf/runtime to dist/).
+    const skel = (await import("../examples/xdp-counter/xdp-counter.skel.js")) as unknown as {
+      openPinned(dir: string): { maps: { counters: PerCpuTypedMap<number, { packets: bigint }> }; close(): void };
+    };
+    const icmp = (): bigint => {
+      const live = skel.openPinned(pin);
+      try {
+        return live.maps.counters.get(1)!.reduce((n, c) => n + c.packets, 0n);
+      } finally {
+        live.close();
+      }
+    };
+    try {
+      const first = tsbpf("load", example, "--attach", spec, "--pin", pin);
+      expect(first.out).toMatch(/attached xdp_counter to xdp:\S+ \(prog id \d+\)\nmaps: counters \(new\)\n/);
+      expect(net.ping(3)).toBe(true);
+      const n = icmp();
+      expect(n).toBeGreaterThanOrEqual(3n);
+      const again = tsbpf("load", example, "--attach", spec, "--pin", pin);
+      expect(again.out).toMatch(/replaced xdp_counter on xdp:\S+ atomically in \d+ µs \(prog id \d+\)\nmaps: counters \(reused, entries kept\)/);
+      expect(icmp()).toBeGreaterThanOrEqual(n);
+    } finally {
+      expect(tsbpf("unload", pin).code).toBe(0);
+    }
+  }, 180_000);
 
   it("refuses bad pin dirs and bad usage", () => {
     const spec = `xdp:${net.host}:generic`;
@@ -139,5 +169,5 @@ describeKernel("tsbpf load / ls / unload", () => {
     expect(un.code).toBe(1);
     expect(un.err).toMatch(/no module is loaded at/);
     expect(xdpProgId(net.host)).toBeNull();
-  }, 60_000);
+  }, 180_000);
 });

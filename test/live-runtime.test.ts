@@ -218,6 +218,13 @@ describeKernel("live modules (runtime API)", () => {
       expect(() => deployModule(env.object("xdp-b"), { pinDir: pin, attach: [{ program: "live_xdp", spec: `xdp:lo:generic` }] })).toThrow(
         /program 'live_xdp' of .* is attached to xdp:.*, not xdp:lo:generic: unload the module first/,
       );
+      // Without PROG= the program is found by name after loading: refused the same way, nothing moved.
+      const id = xdpProgId(net.host);
+      expect(() => deployModule(env.object("xdp-b"), { pinDir: pin, attach: [{ spec: `xdp:lo:generic` }] })).toThrow(
+        /program 'live_xdp' of .* is attached to xdp:.*, not xdp:lo:generic: unload the module first/,
+      );
+      expect(xdpProgId(net.host)).toBe(id);
+      expect(xdpProgId("lo")).toBeNull();
     } finally {
       unloadModule(pin);
     }

@@ -34,7 +34,8 @@ export class LiveEnv {
 
   /** A fresh pin dir under /sys/fs/bpf (not created), unique per process and call. */
   pinDir(tag: string): string {
-    const p = `/sys/fs/bpf/tsbpf-live-${process.pid}-${tag}-${this.#n++}`;
+    // The temp dir's random suffix keeps names apart even between test files of one process.
+    const p = `/sys/fs/bpf/tsbpf-live-${process.pid}-${this.tmp.slice(-6)}-${tag}-${this.#n++}`;
     this.#pins.push(p);
     return p;
   }
