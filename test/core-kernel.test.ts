@@ -169,8 +169,9 @@ import { type task_struct, type mm_struct, pid_type } from "./vmlinux";
 
 const PARENT: u32 = 0;
 /** [0] exists(pid) [1] size(comm) [2] exists(real_parent) [3] typeExists(mm_struct) [4] typeSize(mm_struct)
- *  [5] enumExists(PIDTYPE_SID) [6] enumValue(PIDTYPE_SID) [7] set when the program ran */
-const q = new ArrayMap<i64>(8);
+ *  [5] enumExists(PIDTYPE_SID) [6] enumValue(PIDTYPE_SID) [7] set when the program ran
+ *  [8] the bitfield in_execve (1 during exec) [9] the bitfield sched_reset_on_fork (0) */
+const q = new ArrayMap<i64>(10);
 
 function put(i: u32, v: i64): void {
   const c = q.lookup(i);
@@ -190,6 +191,8 @@ export const queries = rawTracepoint("sched_process_exec", (ctx) => {
   put(5, coreEnumValueExists(pid_type.PIDTYPE_SID) ? 1 : 0);
   put(6, coreEnumValue(pid_type.PIDTYPE_SID));
   put(7, 1);
+  put(8, task.in_execve);
+  put(9, task.sched_reset_on_fork);
   return 0;
 });
 export const LICENSE = "GPL";
@@ -207,7 +210,7 @@ describeKernel("CO-RE queries resolved by libbpf", () => {
     const child = spawn("/bin/true", [], { stdio: "ignore" });
     await new Promise((res) => child.on("exit", res));
     const q = obj.maps.get("q")!;
-    return Array.from({ length: 8 }, (_, i) => Number(readU32(q.lookup(u32le(i))!, 0)));
+    return Array.from({ length: 10 }, (_, i) => Number(readU32(q.lookup(u32le(i))!, 0)));
   }
 
   it("give this kernel's answers", async () => {
@@ -215,7 +218,7 @@ describeKernel("CO-RE queries resolved by libbpf", () => {
     const mm = btf.types.find((t) => t.kind === "STRUCT" && t.name === "mm_struct")!;
     const sid = btf.types.find((t) => t.kind === "ENUM" && t.name === "pid_type");
     const sidValue = sid?.kind === "ENUM" ? sid.values.find((v) => v.name === "PIDTYPE_SID")!.value : -1;
-    expect(await run({})).toEqual([1, 16, 1, 1, btf.sizeOf(mm.id), 1, sidValue, 1]);
+    expect(await run({})).toEqual([1, 16, 1, 1, btf.sizeOf(mm.id), 1, sidValue, 1, 1, 0]);
   });
 
   it("follow another kernel's BTF: a renamed field no longer exists", async () => {

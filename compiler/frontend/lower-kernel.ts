@@ -40,6 +40,8 @@ interface Placed {
   /** Path and local type for an embedded struct member. */
   access: number[];
   bitOffset: number;
+  /** Bitfield width (0: a whole field). */
+  bits: number;
 }
 
 /** `ref.name` where ref is a kernel reference. */
@@ -78,6 +80,7 @@ export function kernelField(x: ExprLowerer, obj: RefVal | NullableVal, name: str
     const sub: KernelView = { root: view.root, access: p.access, bitOffset: p.bitOffset, local: p.local, ts: p.tsType };
     return { k: "ref", base: obj.base, off: 0, t: kt.view(sub), region };
   }
+  if (p.bits) return readBitfield(x, obj.base, p);
   // Integers, enums and plain addresses (KernelAddr) are loaded as integers.
   const it = intType(p.local, refName === "KernelAddr");
   const raw = read(x, obj.base, region, p, it.size, irTy(it));
@@ -90,7 +93,6 @@ function place(x: ExprLowerer, kt: KernelTypes, view: KernelView, name: string, 
   const decl = prop?.declarations?.[0];
   const tag = decl && ts.isPropertySignature(decl) ? parseMemberTag(KernelTypes.tagText(decl) ?? "") : undefined;
   if (!prop || !decl || !ts.isPropertySignature(decl) || !tag) x.r.fail("TSBPF2250", node, name);
-  if (tag.bits) x.r.fail("TSBPF2252", node, name);
   const tsType = x.checker.getTypeOfSymbol(prop);
   let container = view.local;
   const access = [...view.access];
@@ -106,7 +108,8 @@ function place(x: ExprLowerer, kt: KernelTypes, view: KernelView, name: string, 
   }
   const last = tag.steps[tag.steps.length - 1];
   const local = localType(x, kt, tsType, decl, last.anon, node, name);
-  const idx = kt.memberIndex(container, name, () => ({ name, type: local, bitOffset: last.bitOffset, bitSize: 0 }));
+  if (tag.bits && local.kind !== "int" && local.kind !== "enum") x.r.fail("TSBPF2252", node, name);
+  const idx = kt.memberIndex(container, name, () => ({ name, type: local, bitOffset: last.bitOffset, bitSize: tag.bits }));
   access.push(idx);
   bitOffset += last.bitOffset;
   const root = view.root;
@@ -119,6 +122,7 @@ function place(x: ExprLowerer, kt: KernelTypes, view: KernelView, name: string, 
     decl,
     access,
     bitOffset,
+    bits: tag.bits,
   };
 }
 
@@ -154,6 +158,46 @@ function intType(local: KType, addr: boolean): CInt {
   const signed = local.kind === "int" || local.kind === "enum" ? local.signed : false;
   const name = `${signed ? "i" : "u"}${size * 8}` as keyof typeof INT_TYPES;
   return INT_TYPES[name] ?? INT_TYPES.u64;
+}
+
+/**
+ * A bitfield, as BPF_CORE_READ_BITFIELD_PROBED reads it: bpf_probe_read_kernel of FIELD_BYTE_SIZE
+ * bytes at FIELD_BYTE_OFFSET into a zeroed u64, shifted left by FIELD_LSHIFT_U64 and right by
+ * FIELD_RSHIFT_U64 (arithmetic for a signed field). All four are relocated constants; their compiled
+ * values follow libbpf's own computation for the local type (it checks them before patching).
+ */
+function readBitfield(x: ExprLowerer, base: Value, p: Placed): IntVal {
+  const it = intType(p.local, false);
+  const bitOff = p.bitOffset;
+  let size = it.size;
+  let byteOff = Math.floor(bitOff / 8 / size) * size;
+  while (bitOff + p.bits - byteOff * 8 > size * 8) {
+    if (size >= 8) x.r.fail("TSBPF2252", p.decl.name, p.decl.name.getText());
+    size *= 2;
+    byteOff = Math.floor(bitOff / 8 / size) * size;
+  }
+  const rel = (kind: number, value: number): Value => {
+    const v = x.b.value("i64");
+    x.b.emit({ op: "coreoff", dst: v, value: BigInt(value), relo: p.relo(kind) });
+    return v;
+  };
+  const slot = x.acquireTemp(8);
+  const buf = x.b.value("ptr");
+  x.b.emit({ op: "stackaddr", dst: buf, slot });
+  x.b.emit({ op: "store", base: buf, offset: 0, width: 8, value: { imm: 0n } });
+  const addr = x.b.value("ptr");
+  x.b.emit({ op: "ptradd", dst: addr, base, offset: rel(CORE_KIND.FIELD_BYTE_OFFSET, byteOff) });
+  x.b.emit({ op: "call", helper: HELPER.probe_read_kernel, args: [buf, rel(CORE_KIND.FIELD_BYTE_SIZE, size), addr], dst: x.b.value("i64") });
+  const again = x.b.value("ptr");
+  x.b.emit({ op: "stackaddr", dst: again, slot });
+  const word = x.b.value("i64");
+  x.b.emit({ op: "load", dst: word, base: again, offset: 0, width: 8 });
+  x.releaseTemps([slot]);
+  const left = x.b.value("i64");
+  x.b.emit({ op: "bin", kind: "shl", dst: left, a: word, b: rel(CORE_KIND.FIELD_LSHIFT_U64, 64 - (bitOff + p.bits - byteOff * 8)) });
+  const right = x.b.value("i64");
+  x.b.emit({ op: "bin", kind: it.signed ? "ashr" : "lshr", dst: right, a: left, b: rel(CORE_KIND.FIELD_RSHIFT_U64, 64 - p.bits) });
+  return convert(x.b, { k: "int", v: right, t: it.signed ? INT_TYPES.i64 : INT_TYPES.u64 }, it);
 }
 
 /** Loads `width` bytes of a member: a relocated direct load (btf) or a probe read (kernel). */
