@@ -78,7 +78,7 @@ describeKernel("cpu v3 and v4 in the kernel", () => {
     it(`every source passes the verifier (cpu ${cpu})`, () => {
       for (const f of sources()) {
         const name = f.split("/").pop()!;
-        if (name === "trampolines.bpf.ts") {
+        if (name === "trampolines.bpf.ts" || name === "unlink-watch.bpf.ts") {
           // This kernel refuses fentry/fexit/LSM loads with EPERM (test/language.test.ts), whatever the code.
           try {
             loadObject(build(f, cpu)).close();
