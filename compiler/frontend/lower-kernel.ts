@@ -15,6 +15,7 @@ import { INT_TYPES, sizeOf, type CInt, type CType } from "../../common/ctypes.js
 import type { Value } from "../ir/ir.js";
 import { CORE_KIND, type CoreRelo, type KType } from "../object/core-relo.js";
 import { expectArgs } from "./call-utils.js";
+import { constEval } from "./const-eval.js";
 import { HELPER } from "./helpers-table.js";
 import { convert, irTy, type IntVal } from "./int-ops.js";
 import { kernelTypes, KernelTypes, parseMemberTag, type KernelView } from "./kernel-types.js";
@@ -256,7 +257,9 @@ export function kernelCall(x: ExprLowerer, name: string, e: ts.CallExpression): 
       expectArgs(x, e, 1);
       const view = kernelTypes(x.checker).rootView(x.checker.getNonNullableType(x.checker.getTypeAtLocation(e)));
       if (!view) x.r.fail("TSBPF2250", e, e.typeArguments?.[0]?.getText() ?? "T");
-      return { k: "nullable", ptr: asPtr(x, convert(x.b, x.int(e.arguments[0]), INT_TYPES.u64).v), t: view, region: "kernel" };
+      const direct = ctxArgPointer(x, e.arguments[0]);
+      const ptr = direct ?? asPtr(x, convert(x.b, x.int(e.arguments[0]), INT_TYPES.u64).v);
+      return { k: "nullable", ptr, t: view, region: "kernel" };
     }
     case "coreFieldExists":
     case "coreFieldSize": {
@@ -326,6 +329,20 @@ function coreValue(x: ExprLowerer, value: bigint, relo: CoreRelo, t: CInt): IntV
   const dst = x.b.value("i64");
   x.b.emit({ op: "coreoff", dst, value, relo });
   return convert(x.b, { k: "int", v: dst, t: INT_TYPES.i64 }, t);
+}
+
+/** `kernelPtr<T>(ctx.arg(i))` of an ArgsContext: the argument loaded straight as a pointer. */
+function ctxArgPointer(x: ExprLowerer, arg: ts.Expression): Value | undefined {
+  if (x.kind.ctx.kind !== "args" || !ts.isCallExpression(arg) || arg.arguments.length !== 1) return undefined;
+  const callee = arg.expression;
+  if (!ts.isPropertyAccessExpression(callee) || callee.name.text !== "arg" || !ts.isIdentifier(callee.expression)) return undefined;
+  const sym = x.symbolOf(callee.expression);
+  if (!sym || x.locals.get(sym)?.kind !== "ctx") return undefined;
+  const i = constEval(arg.arguments[0], x.checker);
+  if (i === undefined || i < 0n || i >= 12n) return undefined; // the generic path reports it
+  const p = x.b.value("ptr");
+  x.b.emit({ op: "load", dst: p, base: x.ctx, offset: Number(i) * 8, width: 8 });
+  return p;
 }
 
 /** An integer address as a pointer-typed IR value (through a stack temporary, which the IR allows). */
