@@ -606,6 +606,8 @@ describe("mutated examples", () => {
   it("the examples themselves compile cleanly", () => {
     expect(EXAMPLES.length).toBeGreaterThanOrEqual(3);
     for (const src of EXAMPLES) {
+      // Examples with kernel types import ./vmlinux from their own folder: examples.test.ts compiles them there.
+      if (/from "\.\.?\//.test(src)) continue;
       const r = compileCase(src);
       expect(r.diagnostics).toEqual([]);
       expect(r.ok).toBe(true);
