@@ -16,7 +16,7 @@ const USAGE = `usage:
   tsbpf run <file.bpf.ts|file.o> [--attach [PROG=]SPEC]... [--interval ms] [--duration s] [--raw]
   tsbpf inspect <file.o>
   tsbpf gen <file.bpf.ts> [-o out.skel.ts] [--object <file.bpf.o>] [--runtime <module>]
-  tsbpf vmlinux [--btf FILE] -o <file.d.ts | dir>
+  tsbpf vmlinux [--btf FILE] [--only NAME,...] [--depth N] -o <file.d.ts | dir>
 
 stages for --dump-ir: lower, each optimisation pass by name, or all`;
 
