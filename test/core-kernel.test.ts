@@ -11,7 +11,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { compile } from "../compiler/compile.js";
 import { DEFAULT_BTF, vmlinuxDts } from "../compiler/tools/vmlinux.js";
 import { attachRawTracepoint, attachTracing } from "../runtime/attach.js";
-import { loadObject, readU32, u32le, type BpfObject } from "../runtime/index.js";
+import { loadObject, parseBtf, readU32, u32le, type BpfObject } from "../runtime/index.js";
 import { describeKernel } from "./kernel-env.js";
 import { moveMembers } from "./support/btf-edit.js";
 
@@ -72,7 +72,7 @@ let object: Uint8Array;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "tsbpf-core-"));
-  writeFileSync(join(dir, "vmlinux.d.ts"), vmlinuxDts(DEFAULT_BTF, ["task_struct"], 1));
+  writeFileSync(join(dir, "vmlinux.d.ts"), vmlinuxDts(DEFAULT_BTF, ["task_struct", "mm_struct", "pid_type"], 1));
   const file = join(dir, "exec.bpf.ts");
   writeFileSync(file, PROGRAM);
   const r = compile(file, PROGRAM, { checkIr: true });
@@ -160,5 +160,78 @@ describeKernel("CO-RE portability: one object relocated against another kernel's
     const expected = { pid, tgid: pid, ppid: pid, comm: "sleep" };
     expect(btf).toEqual(expected);
     expect(raw).toEqual(expected);
+  });
+});
+
+const QUERIES = `
+import { rawTracepoint, ArrayMap, kernelPtr, coreFieldExists, coreFieldSize, coreTypeExists, coreTypeSize, coreEnumValue, coreEnumValueExists, u32, type i64 } from "tsbpf/bpf";
+import { type task_struct, type mm_struct, pid_type } from "./vmlinux";
+
+const PARENT: u32 = 0;
+/** [0] exists(pid) [1] size(comm) [2] exists(real_parent) [3] typeExists(mm_struct) [4] typeSize(mm_struct)
+ *  [5] enumExists(PIDTYPE_SID) [6] enumValue(PIDTYPE_SID) [7] set when the program ran
+ *  [8] the bitfield in_execve (1 during exec) [9] the bitfield sched_reset_on_fork (0) */
+const q = new ArrayMap<i64>(10);
+
+function put(i: u32, v: i64): void {
+  const c = q.lookup(i);
+  if (c !== null) c.value = v;
+}
+
+export const queries = rawTracepoint("sched_process_exec", (ctx) => {
+  const task = kernelPtr<task_struct>(ctx.arg(0));
+  if (task === null) return 0;
+  const tracer = task.parent;
+  if (tracer === null || u32(tracer.tgid) !== PARENT) return 0;
+  put(0, coreFieldExists(task, "pid") ? 1 : 0);
+  put(1, coreFieldSize(task, "comm"));
+  put(2, coreFieldExists(task, "real_parent") ? 1 : 0);
+  put(3, coreTypeExists<mm_struct>() ? 1 : 0);
+  put(4, coreTypeSize<mm_struct>());
+  put(5, coreEnumValueExists(pid_type.PIDTYPE_SID) ? 1 : 0);
+  put(6, coreEnumValue(pid_type.PIDTYPE_SID));
+  put(7, 1);
+  put(8, task.in_execve);
+  put(9, task.sched_reset_on_fork);
+  return 0;
+});
+export const LICENSE = "GPL";
+`;
+
+describeKernel("CO-RE queries resolved by libbpf", () => {
+  async function run(opts: { btfCustomPath?: string }): Promise<number[]> {
+    const file = join(dir, "queries.bpf.ts");
+    writeFileSync(file, QUERIES);
+    const r = compile(file, QUERIES, { checkIr: true });
+    expect(r.diagnostics).toEqual([]);
+    using obj = loadObject(r.object!, { name: "queries", rodata: { PARENT: process.pid }, ...opts });
+    using link = attachRawTracepoint(obj.programs.get("queries")!, "sched_process_exec");
+    expect(link.fd).toBeGreaterThan(0);
+    const child = spawn("/bin/true", [], { stdio: "ignore" });
+    await new Promise((res) => child.on("exit", res));
+    const q = obj.maps.get("q")!;
+    return Array.from({ length: 10 }, (_, i) => Number(readU32(q.lookup(u32le(i))!, 0)));
+  }
+
+  it("give this kernel's answers", async () => {
+    const btf = parseBtf(new Uint8Array(readFileSync(DEFAULT_BTF)));
+    const mm = btf.types.find((t) => t.kind === "STRUCT" && t.name === "mm_struct")!;
+    const sid = btf.types.find((t) => t.kind === "ENUM" && t.name === "pid_type");
+    const sidValue = sid?.kind === "ENUM" ? sid.values.find((v) => v.name === "PIDTYPE_SID")!.value : -1;
+    expect(await run({})).toEqual([1, 16, 1, 1, btf.sizeOf(mm.id), 1, sidValue, 1, 1, 0]);
+  });
+
+  it("follow another kernel's BTF: a renamed field no longer exists", async () => {
+    // "real_parent" renamed to "real_parenx" (same length): FIELD_EXISTS is 0 there.
+    const raw = new Uint8Array(readFileSync(DEFAULT_BTF));
+    const at = Buffer.from(raw).indexOf(Buffer.from("\0real_parent\0"));
+    expect(at).toBeGreaterThan(0);
+    raw[at + "real_paren".length] = "x".charCodeAt(0);
+    const btfFile = join(dir, "renamed.btf");
+    writeFileSync(btfFile, raw);
+    const got = await run({ btfCustomPath: btfFile });
+    expect(got[2]).toBe(0);
+    expect(got[0]).toBe(1);
+    expect(got[7]).toBe(1);
   });
 });

@@ -6,7 +6,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_BTF, vmlinuxDts } from "../compiler/tools/vmlinux.js";
+import { readFileSync } from "node:fs";
+import { DEFAULT_BTF, vmlinuxCommand, vmlinuxDts } from "../compiler/tools/vmlinux.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const HAVE_BTF = existsSync(DEFAULT_BTF);
@@ -102,4 +103,30 @@ d("tsbpf vmlinux", () => {
     expect(tscErrors(file, false)).toEqual([]);
     expect(() => vmlinuxDts(DEFAULT_BTF, ["no_such_type_xyz"])).toThrow(/no type, function or tracepoint named 'no_such_type_xyz'/);
   }, 60_000);
+});
+
+d("tsbpf vmlinux command line", () => {
+  it("writes into a directory, takes --only/--depth, and rejects bad arguments", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tsbpf-vmlinux-cli-"));
+    const write = process.stdout.write;
+    const errors: string[] = [];
+    const errWrite = process.stderr.write;
+    process.stdout.write = (() => true) as typeof process.stdout.write;
+    process.stderr.write = ((t: string) => (errors.push(String(t)), true)) as typeof process.stderr.write;
+    try {
+      expect(vmlinuxCommand(["--only", "do_unlinkat", "--depth", "0", "-o", dir])).toBe(0);
+      expect(readFileSync(join(dir, "vmlinux.d.ts"), "utf8")).toContain("do_unlinkat(dfd: i32, name: KernelPtr<filename> | null): i32;");
+      expect(vmlinuxCommand(["-o"])).toBe(2);
+      expect(vmlinuxCommand(["--depth", "-1", "-o", join(dir, "x.d.ts")])).toBe(2);
+      expect(vmlinuxCommand(["--btf", join(dir, "missing.btf"), "-o", join(dir, "x.d.ts")])).toBe(1);
+      expect(vmlinuxCommand(["--btf", join(dir, "vmlinux.d.ts"), "-o", join(dir, "x.d.ts")])).toBe(1);
+      expect(vmlinuxCommand(["--only", "no_such_thing_here", "-o", join(dir, "x.d.ts")])).toBe(1);
+    } finally {
+      process.stdout.write = write;
+      process.stderr.write = errWrite;
+    }
+    expect(errors.join("")).toMatch(/missing\.btf: no such file/);
+    expect(errors.join("")).toMatch(/invalid BTF: bad magic/);
+    expect(errors.join("")).toMatch(/no type, function or tracepoint named 'no_such_thing_here'/);
+  });
 });

@@ -4,6 +4,8 @@
 import { decodeAt } from "../isa/decode.js";
 import { formatInsn, hexBytes, pcColumn, relocLine, type FormatOptions } from "../isa/disasm.js";
 import { readElf, SHF, SHT, STT, type ElfFile, type ElfSection } from "../../common/read-elf.js";
+import { parseBtf, type Btf } from "../../common/btf-reader.js";
+import { formatCoreRecord, readCoreRecords, type CoreRecord } from "./read-core-relos.js";
 
 export interface DisasmObjectOptions {
   /** When given, start with llvm-objdump's `<file>:\tfile format elf64-bpf` header. */
@@ -39,7 +41,7 @@ function targetLabel(labels: readonly Label[], addr: number): string | undefined
   return best.addr === addr ? best.name : `${best.name}+0x${(addr - best.addr).toString(16)}`;
 }
 
-function disassembleSection(elf: ElfFile, sec: ElfSection, opts: DisasmObjectOptions): string {
+function disassembleSection(elf: ElfFile, sec: ElfSection, opts: DisasmObjectOptions, core: { btf: Btf; records: CoreRecord[] } | null): string {
   const labels = sectionLabels(elf, sec);
   const relocs = (opts.relocs ?? true) ? (elf.relocations.get(sec.index) ?? []) : [];
   const fmt: FormatOptions = { alu32: opts.alu32, label: (pc) => targetLabel(labels, pc * 8) };
@@ -61,6 +63,9 @@ function disassembleSection(elf: ElfFile, sec: ElfSection, opts: DisasmObjectOpt
         out += `${relocLine(rel.offset, rel.type, rel.symbol ? elf.symbolName(rel.symbol) : `#${rel.symIndex}`)}\n`;
       }
     }
+    for (const c of core?.records ?? []) {
+      if (c.section === sec.name && c.insnOff === p) out += `\t\t${p.toString(16).padStart(16, "0")}:  ${formatCoreRecord(core!.btf, c)}\n`;
+    }
     p += size;
   }
   return out;
@@ -72,9 +77,23 @@ export function disassembleObject(bytes: Uint8Array, opts: DisasmObjectOptions =
   // An x86 executable decodes as garbage BPF: refuse anything that is not EM_BPF.
   if (elf.machine !== EM_BPF) throw new Error(`not an eBPF object (ELF machine ${elf.machine}, expected ${EM_BPF})`);
   let out = opts.fileName !== undefined ? `\n${opts.fileName}:\tfile format elf64-bpf\n` : "";
+  const core = (opts.relocs ?? true) ? coreRecords(elf) : null;
   for (const sec of elf.sections) {
     if (sec.type !== SHT.PROGBITS || !(sec.flags & SHF.EXECINSTR) || sec.size === 0) continue;
-    out += disassembleSection(elf, sec, opts);
+    out += disassembleSection(elf, sec, opts, core);
   }
   return out;
+}
+
+/** CO-RE records (.BTF.ext) with the object's BTF to name them; null when there are none. */
+function coreRecords(elf: ElfFile): { btf: Btf; records: CoreRecord[] } | null {
+  const ext = elf.sectionByName(".BTF.ext");
+  const btfSec = elf.sectionByName(".BTF");
+  if (!ext || !btfSec) return null;
+  try {
+    const records = readCoreRecords(ext.data, btfSec.data);
+    return records.length ? { btf: parseBtf(btfSec.data), records } : null;
+  } catch {
+    return null; // a malformed .BTF.ext does not stop the listing
+  }
 }

@@ -15,6 +15,7 @@ import { INT_TYPES, sizeOf, type CInt, type CType } from "../../common/ctypes.js
 import type { Value } from "../ir/ir.js";
 import { CORE_KIND, type CoreRelo, type KType } from "../object/core-relo.js";
 import { expectArgs } from "./call-utils.js";
+import { constEval } from "./const-eval.js";
 import { HELPER } from "./helpers-table.js";
 import { convert, irTy, type IntVal } from "./int-ops.js";
 import { kernelTypes, KernelTypes, parseMemberTag, type KernelView } from "./kernel-types.js";
@@ -40,6 +41,8 @@ interface Placed {
   /** Path and local type for an embedded struct member. */
   access: number[];
   bitOffset: number;
+  /** Bitfield width (0: a whole field). */
+  bits: number;
 }
 
 /** `ref.name` where ref is a kernel reference. */
@@ -78,6 +81,7 @@ export function kernelField(x: ExprLowerer, obj: RefVal | NullableVal, name: str
     const sub: KernelView = { root: view.root, access: p.access, bitOffset: p.bitOffset, local: p.local, ts: p.tsType };
     return { k: "ref", base: obj.base, off: 0, t: kt.view(sub), region };
   }
+  if (p.bits) return readBitfield(x, obj.base, p);
   // Integers, enums and plain addresses (KernelAddr) are loaded as integers.
   const it = intType(p.local, refName === "KernelAddr");
   const raw = read(x, obj.base, region, p, it.size, irTy(it));
@@ -90,7 +94,6 @@ function place(x: ExprLowerer, kt: KernelTypes, view: KernelView, name: string, 
   const decl = prop?.declarations?.[0];
   const tag = decl && ts.isPropertySignature(decl) ? parseMemberTag(KernelTypes.tagText(decl) ?? "") : undefined;
   if (!prop || !decl || !ts.isPropertySignature(decl) || !tag) x.r.fail("TSBPF2250", node, name);
-  if (tag.bits) x.r.fail("TSBPF2252", node, name);
   const tsType = x.checker.getTypeOfSymbol(prop);
   let container = view.local;
   const access = [...view.access];
@@ -106,7 +109,8 @@ function place(x: ExprLowerer, kt: KernelTypes, view: KernelView, name: string, 
   }
   const last = tag.steps[tag.steps.length - 1];
   const local = localType(x, kt, tsType, decl, last.anon, node, name);
-  const idx = kt.memberIndex(container, name, () => ({ name, type: local, bitOffset: last.bitOffset, bitSize: 0 }));
+  if (tag.bits && local.kind !== "int" && local.kind !== "enum") x.r.fail("TSBPF2252", node, name);
+  const idx = kt.memberIndex(container, name, () => ({ name, type: local, bitOffset: last.bitOffset, bitSize: tag.bits }));
   access.push(idx);
   bitOffset += last.bitOffset;
   const root = view.root;
@@ -119,6 +123,7 @@ function place(x: ExprLowerer, kt: KernelTypes, view: KernelView, name: string, 
     decl,
     access,
     bitOffset,
+    bits: tag.bits,
   };
 }
 
@@ -154,6 +159,46 @@ function intType(local: KType, addr: boolean): CInt {
   const signed = local.kind === "int" || local.kind === "enum" ? local.signed : false;
   const name = `${signed ? "i" : "u"}${size * 8}` as keyof typeof INT_TYPES;
   return INT_TYPES[name] ?? INT_TYPES.u64;
+}
+
+/**
+ * A bitfield, as BPF_CORE_READ_BITFIELD_PROBED reads it: bpf_probe_read_kernel of FIELD_BYTE_SIZE
+ * bytes at FIELD_BYTE_OFFSET into a zeroed u64, shifted left by FIELD_LSHIFT_U64 and right by
+ * FIELD_RSHIFT_U64 (arithmetic for a signed field). All four are relocated constants; their compiled
+ * values follow libbpf's own computation for the local type (it checks them before patching).
+ */
+function readBitfield(x: ExprLowerer, base: Value, p: Placed): IntVal {
+  const it = intType(p.local, false);
+  const bitOff = p.bitOffset;
+  let size = it.size;
+  let byteOff = Math.floor(bitOff / 8 / size) * size;
+  while (bitOff + p.bits - byteOff * 8 > size * 8) {
+    if (size >= 8) x.r.fail("TSBPF2252", p.decl.name, p.decl.name.getText());
+    size *= 2;
+    byteOff = Math.floor(bitOff / 8 / size) * size;
+  }
+  const rel = (kind: number, value: number): Value => {
+    const v = x.b.value("i64");
+    x.b.emit({ op: "coreoff", dst: v, value: BigInt(value), relo: p.relo(kind) });
+    return v;
+  };
+  const slot = x.acquireTemp(8);
+  const buf = x.b.value("ptr");
+  x.b.emit({ op: "stackaddr", dst: buf, slot });
+  x.b.emit({ op: "store", base: buf, offset: 0, width: 8, value: { imm: 0n } });
+  const addr = x.b.value("ptr");
+  x.b.emit({ op: "ptradd", dst: addr, base, offset: rel(CORE_KIND.FIELD_BYTE_OFFSET, byteOff) });
+  x.b.emit({ op: "call", helper: HELPER.probe_read_kernel, args: [buf, rel(CORE_KIND.FIELD_BYTE_SIZE, size), addr], dst: x.b.value("i64") });
+  const again = x.b.value("ptr");
+  x.b.emit({ op: "stackaddr", dst: again, slot });
+  const word = x.b.value("i64");
+  x.b.emit({ op: "load", dst: word, base: again, offset: 0, width: 8 });
+  x.releaseTemps([slot]);
+  const left = x.b.value("i64");
+  x.b.emit({ op: "bin", kind: "shl", dst: left, a: word, b: rel(CORE_KIND.FIELD_LSHIFT_U64, 64 - (bitOff + p.bits - byteOff * 8)) });
+  const right = x.b.value("i64");
+  x.b.emit({ op: "bin", kind: it.signed ? "ashr" : "lshr", dst: right, a: left, b: rel(CORE_KIND.FIELD_RSHIFT_U64, 64 - p.bits) });
+  return convert(x.b, { k: "int", v: right, t: it.signed ? INT_TYPES.i64 : INT_TYPES.u64 }, it);
 }
 
 /** Loads `width` bytes of a member: a relocated direct load (btf) or a probe read (kernel). */
@@ -212,7 +257,9 @@ export function kernelCall(x: ExprLowerer, name: string, e: ts.CallExpression): 
       expectArgs(x, e, 1);
       const view = kernelTypes(x.checker).rootView(x.checker.getNonNullableType(x.checker.getTypeAtLocation(e)));
       if (!view) x.r.fail("TSBPF2250", e, e.typeArguments?.[0]?.getText() ?? "T");
-      return { k: "nullable", ptr: asPtr(x, convert(x.b, x.int(e.arguments[0]), INT_TYPES.u64).v), t: view, region: "kernel" };
+      const direct = ctxArgPointer(x, e.arguments[0]);
+      const ptr = direct ?? asPtr(x, convert(x.b, x.int(e.arguments[0]), INT_TYPES.u64).v);
+      return { k: "nullable", ptr, t: view, region: "kernel" };
     }
     case "coreFieldExists":
     case "coreFieldSize": {
@@ -282,6 +329,20 @@ function coreValue(x: ExprLowerer, value: bigint, relo: CoreRelo, t: CInt): IntV
   const dst = x.b.value("i64");
   x.b.emit({ op: "coreoff", dst, value, relo });
   return convert(x.b, { k: "int", v: dst, t: INT_TYPES.i64 }, t);
+}
+
+/** `kernelPtr<T>(ctx.arg(i))` of an ArgsContext: the argument loaded straight as a pointer. */
+function ctxArgPointer(x: ExprLowerer, arg: ts.Expression): Value | undefined {
+  if (x.kind.ctx.kind !== "args" || !ts.isCallExpression(arg) || arg.arguments.length !== 1) return undefined;
+  const callee = arg.expression;
+  if (!ts.isPropertyAccessExpression(callee) || callee.name.text !== "arg" || !ts.isIdentifier(callee.expression)) return undefined;
+  const sym = x.symbolOf(callee.expression);
+  if (!sym || x.locals.get(sym)?.kind !== "ctx") return undefined;
+  const i = constEval(arg.arguments[0], x.checker);
+  if (i === undefined || i < 0n || i >= 12n) return undefined; // the generic path reports it
+  const p = x.b.value("ptr");
+  x.b.emit({ op: "load", dst: p, base: x.ctx, offset: Number(i) * 8, width: 8 });
+  return p;
 }
 
 /** An integer address as a pointer-typed IR value (through a stack temporary, which the IR allows). */

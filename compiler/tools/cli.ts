@@ -24,7 +24,7 @@ const USAGE = `usage:
   tsbpf unload <DIR>
   tsbpf ls [--json]
   tsbpf image <file.bpf.ts|file.o> -o DIR [--tag TAG] [--arch ARCH]
-  tsbpf vmlinux [--btf FILE] -o <file.d.ts | dir>
+  tsbpf vmlinux [--btf FILE] [--only NAME,...] [--depth N] -o <file.d.ts | dir>
 
   tsbpf --version
 

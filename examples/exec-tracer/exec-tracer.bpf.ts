@@ -2,7 +2,7 @@
 // new task's pid, its parent's tgid and its name through CO-RE field accesses (relocated by libbpf
 // for the running kernel) and sends one event per exec to user space through a ring buffer.
 import { tpBtf, RingBuf, zero, probeReadKernelStr, type i32, type u8, type FixedArray } from "tsbpf/bpf";
-// Kernel types from `npx tsbpf vmlinux --only sched_process_exec -o vmlinux.d.ts` (see README).
+// Kernel types from `npx tsbpf vmlinux --only sched_process_exec --depth 1 -o vmlinux.d.ts` (see README).
 import type {} from "./vmlinux";
 
 export interface ExecEvent {

@@ -2,7 +2,7 @@
 // sees its arguments, typed from the kernel's prototype, and its return value, and sends the name,
 // the result and the calling process to user space through a ring buffer.
 import { fexit, RingBuf, zero, probeReadKernelStr, getCurrentPidTgid, getCurrentComm, u32, type i32, type u8, type FixedArray } from "tsbpf/bpf";
-// Kernel types from `npx tsbpf vmlinux --only do_unlinkat -o vmlinux.d.ts` (see README).
+// Kernel types from `npx tsbpf vmlinux --only do_unlinkat --depth 1 -o vmlinux.d.ts` (see README).
 import type {} from "./vmlinux";
 
 export interface UnlinkEvent {
