@@ -4,13 +4,15 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import { compile } from "../compile.js";
 import { disassembleObject } from "../elf/disasm-object.js";
-import { formatDiagnostic } from "../format-diagnostic.js";
 import { runCommand } from "./run-command.js";
 import { inspectCommand } from "./inspect.js";
 import { genCommand } from "./skeleton.js";
+import { checkCommand, CHECK_USAGE } from "./check.js";
+import { asTyped, errorCount, printJson, printText, sourceCache, takeOutputFlags } from "./diag-output.js";
 
 const USAGE = `usage:
-  tsbpf build <file.bpf.ts> [-o out.o] [--cpu=v3|v4] [--dump-ir=<stage>[,<stage>...]]
+  tsbpf build <file.bpf.ts> [-o out.o] [--cpu=v3|v4] [--dump-ir=<stage>[,<stage>...]] [--format=text|json] [--quiet]
+${CHECK_USAGE}
   tsbpf disasm <file.o>
   tsbpf run <file.bpf.ts|file.o> [--attach [PROG=]SPEC]... [--interval ms] [--duration s] [--raw]
   tsbpf inspect <file.o>
@@ -32,6 +34,8 @@ export function main(argv: string[]): number | Promise<number> {
         return inspectCommand(rest);
       case "gen":
         return genCommand(rest);
+      case "check":
+        return checkCommand(rest);
       case "-h":
       case "--help":
       case "help":
@@ -53,7 +57,13 @@ export function main(argv: string[]): number | Promise<number> {
   }
 }
 
-function build(args: string[]): number {
+function build(argv: string[]): number {
+  const taken = takeOutputFlags(argv);
+  if ("error" in taken) {
+    process.stderr.write(`error: ${taken.error}\n`);
+    return 2;
+  }
+  const { opts: out_, rest: args } = taken;
   let input: string | undefined;
   let output: string | undefined;
   let dump: Set<string> | undefined;
@@ -74,16 +84,16 @@ function build(args: string[]): number {
   }
   const text = readFileSync(input, "utf8");
   const result = compile(input, text, { dumpIr: dump, cpu });
-  const color = process.stderr.isTTY;
-  for (const d of result.diagnostics) process.stderr.write(formatDiagnostic(d, text, color) + "\n");
+  const source = sourceCache({ [input]: text });
+  (out_.format === "json" ? printJson : printText)(asTyped(result.diagnostics, [input]), source, out_);
   if (!result.ok || !result.object) {
-    const n = result.diagnostics.filter((d) => d.severity !== "warning").length;
-    process.stderr.write(`${n} error${n === 1 ? "" : "s"}; no object written\n`);
+    const n = errorCount(result.diagnostics);
+    if (out_.format === "text" && !out_.quiet) process.stderr.write(`${n} error${n === 1 ? "" : "s"}; no object written\n`);
     return 1;
   }
   const out = output ?? input.replace(/(\.bpf)?\.ts$/, "") + ".bpf.o";
   writeFileSync(out, result.object);
-  for (const p of result.programs) {
+  for (const p of out_.format === "text" && !out_.quiet ? result.programs : []) {
     process.stdout.write(`${basename(out)}: ${p.section} ${p.name}: ${p.insnCount} instructions, ${p.stackSize} bytes of stack\n`);
   }
   return 0;
