@@ -39,6 +39,8 @@ export interface CompileOptions {
   dump?: (stage: string, text: string) => void;
   /** Instruction set level: "v3" (default, kernel 5.1+) or "v4" (MOVSX, SDIV/SMOD; kernel 6.6+). */
   cpu?: "v3" | "v4";
+  /** An existing program holding `fileName` (the editor's, in the language-service plugin); not rebuilt. */
+  program?: ts.Program;
 }
 
 export interface CompiledProgram {
@@ -60,8 +62,8 @@ export function compile(fileName: string, text: string, opts: CompileOptions = {
   const fail = (diagnostics: Diagnostic[]): CompileResult => ({ ok: false, diagnostics, programs: [] });
 
   // 1. tsc
-  const program = createProgram(fileName, text);
-  const sf = program.getSourceFiles().find((f) => !f.isDeclarationFile && f.fileName.endsWith(fileName.split(/[\\/]/).pop()!));
+  const program = opts.program ?? createProgram(fileName, text);
+  const sf = opts.program?.getSourceFile(fileName) ?? program.getSourceFiles().find((f) => !f.isDeclarationFile && f.fileName.endsWith(fileName.split(/[\\/]/).pop()!));
   if (!sf) return fail([internal(fileName, "source file missing from the program")]);
   const syntactic = program.getSyntacticDiagnostics(sf);
   if (syntactic.length) return fail(syntactic.map(fromTsDiagnostic));
