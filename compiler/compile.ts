@@ -13,6 +13,7 @@
 // Diagnostics are staged: a stage with errors stops the pipeline, so no object is written for
 // input with errors. Anything thrown past the front end becomes an internal-error diagnostic.
 
+import { dirname, join, relative, resolve } from "node:path";
 import type { Diagnostic } from "./diagnostic.js";
 import { DIAGNOSTICS } from "./diagnostics-table.js";
 import { generate } from "./backend/index.js";
@@ -22,6 +23,7 @@ import { FunctionLowerer } from "./frontend/lower-stmt.js";
 import { scanModule } from "./frontend/module-scan.js";
 import { Bail, Reporter } from "./frontend/reporter.js";
 import { checkSubset } from "./frontend/subset-check.js";
+import { checkImportedModule, localModules } from "./frontend/local-modules.js";
 import { createProgram, fromTsDiagnostic, ts } from "./frontend/ts-adapter.js";
 import { TypeMapper } from "./frontend/types.js";
 import type { Func } from "./ir/ir.js";
@@ -67,13 +69,18 @@ export function compile(fileName: string, text: string, opts: CompileOptions = {
   if (!sf) return fail([internal(fileName, "source file missing from the program")]);
   const syntactic = program.getSyntacticDiagnostics(sf);
   if (syntactic.length) return fail(syntactic.map(fromTsDiagnostic));
-  const semantic = [...program.getSemanticDiagnostics(sf), ...program.getGlobalDiagnostics()];
+  const locals = localModules(program, sf);
+  const semantic = [...[sf, ...locals].flatMap((f) => [...program.getSyntacticDiagnostics(f), ...program.getSemanticDiagnostics(f)]), ...program.getGlobalDiagnostics()];
   if (semantic.length) return fail(semantic.map(fromTsDiagnostic));
 
   const reporter = new Reporter(sf);
   try {
     // 2. subset
     checkSubset(sf, reporter);
+    for (const m of locals) {
+      checkSubset(m, reporter);
+      checkImportedModule(m, reporter);
+    }
     if (reporter.hasErrors) return fail(reporter.diagnostics);
 
     // 3. module
@@ -152,6 +159,7 @@ export function compile(fileName: string, text: string, opts: CompileOptions = {
     const model: ObjectModel = {
       sourcePath: fileName,
       sourceLines: text.split(/\r?\n/),
+      sources: sourcesOf(fileName, locals),
       license: mod.license ?? "",
       programs: code,
       subprograms,
@@ -163,6 +171,14 @@ export function compile(fileName: string, text: string, opts: CompileOptions = {
     if (e instanceof Bail) return fail(reporter.diagnostics);
     return fail([...reporter.diagnostics, internal(fileName, (e as Error).stack ?? String(e))]);
   }
+}
+
+/** Imported modules for line info, named relative to the entry file as the user gave its path. */
+function sourcesOf(fileName: string, locals: ts.SourceFile[]): ObjectModel["sources"] {
+  const out: NonNullable<ObjectModel["sources"]> = {};
+  const dir = dirname(resolve(fileName));
+  for (const m of locals) out[m.fileName] = { path: join(dirname(fileName), relative(dir, m.fileName)), lines: m.text.split(/\r?\n/) };
+  return out;
 }
 
 function dumpIf(opts: CompileOptions, stage: string, f: Func): void {

@@ -26,7 +26,7 @@ export const DIAGNOSTICS = {
   TSBPF1015: { message: "object literals are only supported as struct values with a known interface type", hint: "annotate the target: const v: Counter = { ... }" },
   TSBPF1016: { message: "regular expressions are not supported", hint: "compare bytes explicitly" },
   TSBPF1017: { message: "the '{0}' operator is not supported", hint: "BPF values have static types; compare fields explicitly" },
-  TSBPF1018: { message: "only imports from \"tsbpf/bpf\" are supported", hint: "import { xdp, u32, ... } from \"tsbpf/bpf\"" },
+  TSBPF1018: { message: "only imports from \"tsbpf/bpf\" and local modules are supported", hint: "import { xdp, u32, ... } from \"tsbpf/bpf\", or from a module of your own: \"./common.ts\"" },
   TSBPF1019: { message: "this statement is not allowed at module level", hint: "module level holds imports, interfaces, types, enums, maps, constants and exported programs" },
   TSBPF1020: { message: "bigint values are not supported yet", hint: "write 64-bit constants as number literals; tsbpf reads their exact text" },
   TSBPF1022: { message: "'new' is only allowed for map declarations", hint: "const m = new HashMap<u32, u64>(1024) at module level" },
@@ -44,6 +44,7 @@ export const DIAGNOSTICS = {
   TSBPF1035: { message: "this expression is not supported in BPF code", hint: "see docs/language.md for the supported subset" },
   TSBPF1036: { message: "non-null assertions ('!') would skip the null check the verifier requires", hint: "test with if (x !== null) instead" },
   TSBPF1037: { message: "type assertions ('as') do not convert integers", hint: "use an explicit conversion such as u8(x) or u32(x)" },
+  TSBPF1070: { message: "'{0}' is declared in an imported module; maps, globals, programs and LICENSE belong in the entry file", hint: "move it to the .bpf.ts file you build; imported modules hold types, enums, constants and functions" },
 
   TSBPF2001: { message: "this loop's bound is not a compile-time constant", hint: "loop as for (let i = A; i < N; i++) with constant A and N and no other writes to i" },
   TSBPF2002: { message: "cannot decide the integer type of '{0}'", hint: "annotate it, e.g. let x: u32 = ..." },

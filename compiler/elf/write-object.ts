@@ -97,7 +97,7 @@ export function writeObject(model: ObjectModel): Uint8Array {
     insns: p.code.insns,
     lines: p.code.lines,
   }));
-  const btfExt = placed.length ? buildBtfExt(btf, ext, model.sourcePath, model.sourceLines) : null;
+  const btfExt = placed.length ? buildBtfExt(btf, ext, model.sourcePath, model.sourceLines, model.sources) : null;
   const btfBytes = btf.serialize();
 
   // ELF sections.

@@ -5,6 +5,7 @@
 import type { DiagnosticCode } from "../diagnostics-table.js";
 import type { Reporter } from "./reporter.js";
 import { STDLIB_MODULE, ts } from "./ts-adapter.js";
+import { isLocalSpecifier } from "./local-modules.js";
 
 const K = ts.SyntaxKind;
 
@@ -74,7 +75,7 @@ function checkModuleStatement(st: ts.Statement, r: Reporter): void {
   switch (st.kind) {
     case K.ImportDeclaration: {
       const spec = (st as ts.ImportDeclaration).moduleSpecifier;
-      if (!ts.isStringLiteral(spec) || spec.text !== STDLIB_MODULE) r.report("TSBPF1018", spec);
+      if (!ts.isStringLiteral(spec) || (spec.text !== STDLIB_MODULE && !isLocalSpecifier(spec.text))) r.report("TSBPF1018", spec);
       return;
     }
     case K.InterfaceDeclaration:
