@@ -13,18 +13,14 @@ import { loadObject } from "../runtime/index.js";
 import { readLineInfo } from "../runtime/verifier-log.js";
 import { skeletonFor } from "../compiler/tools/skeleton.js";
 import { describeKernel } from "./kernel-env.js";
-import { ipv4Packet } from "./support/packets.js";
+import { eth, ipv4, packet, payload, tcp, udp } from "../testing/index.js";
 
 const DIR = path.join(import.meta.dirname, "fixtures", "multi");
 const ENTRY = path.join(DIR, "ports.bpf.ts");
 const build = (file: string) => compile(file, fs.readFileSync(file, "utf8"));
 
-/** Ethernet + IPv4 + UDP to `dport`. */
-function udpTo(dport: number, total = 64): Uint8Array {
-  const p = ipv4Packet(17, total);
-  new DataView(p.buffer).setUint16(36, dport);
-  return p;
-}
+/** Ethernet + IPv4 + UDP to `dport`, `total` bytes long. */
+const udpTo = (dport: number, total = 64) => packet(eth(), ipv4(), udp({ dport }), payload(total - 42));
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tsbpf-multi-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -126,7 +122,7 @@ describeKernel("multi-file programs: in the kernel", () => {
       expect(prog.run({ data: udpTo(53) }).retval).toBe(2); // XDP_PASS
       expect(prog.run({ data: udpTo(53, 100) }).retval).toBe(2);
       expect(prog.run({ data: udpTo(9) }).retval).toBe(1); // XDP_DROP
-      expect(prog.run({ data: ipv4Packet(6, 64) }).retval).toBe(2); // TCP: not counted
+      expect(prog.run({ data: packet(eth(), ipv4(), tcp({ dport: 53 })) }).retval).toBe(2); // TCP: not counted
       const ports = obj.typed.ports;
       expect(ports.get(53)).toEqual({ packets: 2n, bytes: 164n });
       expect(ports.get(9)).toEqual({ packets: 1n, bytes: 64n });
