@@ -8,6 +8,7 @@ import { runCommand } from "./run-command.js";
 import { inspectCommand } from "./inspect.js";
 import { genCommand } from "./skeleton.js";
 import { checkCommand, CHECK_USAGE } from "./check.js";
+import { initCommand, INIT_USAGE } from "./init.js";
 import { asTyped, errorCount, printJson, printText, sourceCache, takeOutputFlags } from "./diag-output.js";
 
 const USAGE = `usage:
@@ -17,6 +18,7 @@ ${CHECK_USAGE}
   tsbpf run <file.bpf.ts|file.o> [--attach [PROG=]SPEC]... [--interval ms] [--duration s] [--raw]
   tsbpf inspect <file.o>
   tsbpf gen <file.bpf.ts> [-o out.skel.ts] [--object <file.bpf.o>] [--runtime <module>]
+${INIT_USAGE}
 
 stages for --dump-ir: lower, each optimisation pass by name, or all`;
 
@@ -36,6 +38,8 @@ export function main(argv: string[]): number | Promise<number> {
         return genCommand(rest);
       case "check":
         return checkCommand(rest);
+      case "init":
+        return initCommand(rest);
       case "-h":
       case "--help":
       case "help":
