@@ -136,9 +136,11 @@ function sourceOf(insn: number, section: string | undefined, lines: LineInfo, lo
     if (rec && rec.line > 0) return { file: rec.file, line: rec.line, col: rec.col, text: rec.text };
   }
   if (comment) {
+    // The kernel prints the file's base name; the records have the path the compiler wrote.
     const [, text, file, line] = comment;
-    const rec = [...lines.records.values()].flat().find((r) => r.file === file && r.line === Number(line));
-    return { file, line: Number(line), col: rec?.col ?? 1, text: rec?.text ?? text };
+    const sameFile = (f: string) => f === file || f.endsWith(`/${file}`);
+    const rec = [...lines.records.values()].flat().find((r) => sameFile(r.file) && r.line === Number(line) && r.col > 0);
+    return { file: rec?.file ?? file, line: Number(line), col: rec?.col ?? 1, text: rec?.text ?? text };
   }
   return undefined;
 }

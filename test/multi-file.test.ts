@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { compile } from "../compiler/compile.js";
 import { readElf } from "../common/read-elf.js";
-import { loadObject } from "../runtime/index.js";
+import { loadObject, VerifierError } from "../runtime/index.js";
 import { readLineInfo } from "../runtime/verifier-log.js";
 import { skeletonFor } from "../compiler/tools/skeleton.js";
 import { describeKernel } from "./kernel-env.js";
@@ -130,5 +130,24 @@ describeKernel("multi-file programs: in the kernel", () => {
     } finally {
       obj.close();
     }
+  });
+
+  it("a rejection inside the imported @noinline function names that file, line and column", () => {
+    // Make portIndex's first instruction read memory through its integer argument (r0 = *(u32 *)(r1 + 0)).
+    const bytes = build(ENTRY).object!.slice();
+    const text = readElf(bytes).sectionByName(".text")!;
+    bytes.set([0x61, 0x10, 0, 0, 0, 0, 0, 0], text.offset);
+    let err: unknown;
+    try {
+      loadObject(bytes, { name: `multibad${process.pid}` }).close();
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(VerifierError);
+    const v = err as VerifierError;
+    expect(v.source).toMatchObject({ line: 7, col: 3, text: "  return port % MAX_PORTS;" });
+    expect(path.resolve(v.source!.file)).toBe(path.join(DIR, "parse.bpf.ts"));
+    expect(v.reason).toBe("R1 invalid mem access 'scalar'");
+    expect(v.hint).toMatch(/plain number is used as a pointer/);
   });
 });

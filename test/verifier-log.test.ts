@@ -2,7 +2,9 @@
 // compiler never emits such code) is loaded into the real kernel; the error must name the
 // TypeScript line of the failing instruction, the verifier's reason and a hint, and keep the log.
 
+import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { compile } from "../compiler/compile.js";
@@ -118,4 +120,21 @@ describeKernel("verifier rejections point at TypeScript", () => {
     expect(err.hint).toMatch(/!== null/);
     expect(err.message).toContain(`${FILE}:${use.line}:${use.col} - verifier: R`);
   });
+
+  it("tsbpf run prints the same TypeScript position, reason and hint (exit 1, no stack trace)", () => {
+    execFileSync(process.execPath, [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], { cwd: ROOT, stdio: "pipe" });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsbpf-vlog-"));
+    try {
+      const obj = path.join(dir, "bad.o");
+      fs.writeFileSync(obj, dropCheck(built(), 0x15, 10).bytes);
+      const r = spawnSync(process.execPath, [path.join(ROOT, "bin", "tsbpf.js"), "run", obj], { encoding: "utf8", timeout: 30_000 });
+      const use = at("c.packets += 1");
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain(`${FILE}:${use.line}:${use.col} - verifier: R0 invalid mem access 'map_value_or_null'`);
+      expect(r.stderr).toContain("hint: the value may be null");
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
