@@ -23,6 +23,7 @@ const OPTIONS: ts.CompilerOptions = {
   noLib: true,
   types: [],
   noEmit: true,
+  allowImportingTsExtensions: true,
   paths: { "tsbpf/bpf": [path.join(STDLIB, "bpf.d.ts")] },
 };
 
@@ -131,6 +132,19 @@ export const LICENSE = "GPL";
     expect(d[0].text).toMatch(/'prog' needs \d+ bytes of stack along prog -> leaf/);
     const plain = ed.set("plain.ts", LOOP);
     expect(ed.diags(plain).filter((x) => x.source === "tsbpf")).toEqual([]);
+  });
+
+  it("a module imported by a .bpf.ts file shows the errors compiling its importer finds in it; other .ts files get no fixes", () => {
+    const ed = new Editor();
+    const common = ed.set("common.ts", `import type { u32 } from "tsbpf/bpf";\nexport const LIMIT = 8;\n/** @noinline */\nexport function spin(n: u32): u32 {\n  let x: u32 = 0;\n  while (x < n) { x++; }\n  return x;\n}\n`);
+    const entry = ed.set("entry.bpf.ts", `import { xdp, XdpAction } from "tsbpf/bpf";\nimport { spin, LIMIT } from "./common.ts";\nexport const prog = xdp((ctx) => (spin(ctx.len) > LIMIT ? XdpAction.DROP : XdpAction.PASS));\nexport const LICENSE = "GPL";\n`);
+    const inModule = ed.diags(common);
+    expect(inModule).toEqual([expect.objectContaining({ code: 2001, source: "tsbpf", text: expect.stringContaining("loop's bound") })]);
+    expect(ed.diags(entry)).toEqual([]);
+    const user = ed.set("user.ts", `export function f(x: { a: number } | null) { return x.a; }\n`);
+    const [d] = ed.ls.getSemanticDiagnostics(user);
+    const fixes = ed.ls.getCodeFixesAtPosition(user, d.start!, d.start! + d.length!, [d.code], {}, {});
+    expect(fixes.filter((f) => f.fixName.startsWith("tsbpf"))).toEqual([]);
   });
 
   it("reuses the editor's program: one program per edit, and a cached answer for the same version", () => {

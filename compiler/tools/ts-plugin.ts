@@ -9,6 +9,7 @@
 import { compile } from "../compile.js";
 import type { Diagnostic } from "../diagnostic.js";
 import { DIAGNOSTICS } from "../diagnostics-table.js";
+import { localModules } from "../frontend/local-modules.js";
 import { ts } from "../frontend/ts-adapter.js";
 import { bpfFixes, FIXABLE_TS_CODES } from "./ts-plugin-fixes.js";
 
@@ -19,14 +20,27 @@ const numeric = (code: string): number => Number(code.replace(/^\D+/, ""));
 /** tsbpf's codes as the numbers a ts.Diagnostic carries (with source "tsbpf"). */
 export const TSBPF_NUMERIC_CODES = Object.keys(DIAGNOSTICS).map(numeric);
 
-/** tsbpf's diagnostics for one file of a program, without tsc's (the language service has those). */
+/**
+ * tsbpf's diagnostics from compiling `fileName` as an entry file, without tsc's (the language
+ * service has those). They may lie in the modules it imports; callers filter by file.
+ */
 export function tsbpfDiagnostics(program: ts.Program, fileName: string, sameTs: boolean): Diagnostic[] {
   const sf = program.getSourceFile(fileName);
   if (!sf) return [];
   // A different TypeScript copy in the editor: its nodes do not match our SyntaxKind numbers, so
   // compile the file on our own (slower, but right).
   const result = compile(sf.fileName, sf.text, sameTs ? { program } : {});
-  return result.diagnostics.filter((d) => !/^TS\d/.test(d.code) && sameFile(d.file, sf.fileName));
+  return result.diagnostics.filter((d) => !/^TS\d/.test(d.code));
+}
+
+/** The .bpf.ts files of the program that import `fileName` (directly or not): its entry files. */
+function entriesImporting(program: ts.Program, fileName: string): string[] {
+  const target = program.getSourceFile(fileName);
+  if (!target) return [];
+  return program
+    .getSourceFiles()
+    .filter((f) => isBpfFile(f.fileName) && !f.isDeclarationFile && f !== target && localModules(program, f).includes(target))
+    .map((f) => f.fileName);
 }
 
 function sameFile(a: string, b: string): boolean {
@@ -54,25 +68,40 @@ function init(modules: { typescript: Ts }) {
     const log = (s: string) => info.project?.projectService?.logger?.info(`[tsbpf] ${s}`);
     const cache = new WeakMap<ts.Program, Map<string, Diagnostic[]>>();
 
-    const ours = (fileName: string): { diags: Diagnostic[]; sf?: ts.SourceFile } => {
-      if (!isBpfFile(fileName)) return { diags: [] };
-      const program = ls.getProgram();
-      const sf = program?.getSourceFile(fileName);
-      if (!program || !sf) return { diags: [] };
+    /** Diagnostics of compiling `entry`, cached per program (one compile per file version). */
+    const compiled = (program: ts.Program, entry: string): Diagnostic[] => {
       let perFile = cache.get(program);
       if (!perFile) cache.set(program, (perFile = new Map()));
-      let diags = perFile.get(fileName);
+      let diags = perFile.get(entry);
       if (!diags) {
         const t0 = performance.now();
         try {
-          diags = tsbpfDiagnostics(program, fileName, sameTs);
+          diags = tsbpfDiagnostics(program, entry, sameTs);
         } catch (e) {
-          log(`internal error on ${fileName}: ${(e as Error).stack}`);
+          log(`internal error on ${entry}: ${(e as Error).stack}`);
           diags = [];
         }
-        perFile.set(fileName, diags);
-        log(`${fileName}: ${diags.length} diagnostics in ${(performance.now() - t0).toFixed(1)} ms`);
+        perFile.set(entry, diags);
+        log(`${entry}: ${diags.length} diagnostics in ${(performance.now() - t0).toFixed(1)} ms`);
       }
+      return diags;
+    };
+
+    // A .bpf.ts file is compiled as an entry; a module a .bpf.ts file imports (common.ts) shows
+    // what compiling its importers reports inside it.
+    const ours = (fileName: string): { diags: Diagnostic[]; sf?: ts.SourceFile } => {
+      const program = ls.getProgram();
+      const sf = program?.getSourceFile(fileName);
+      if (!program || !sf || sf.isDeclarationFile) return { diags: [] };
+      const entries = isBpfFile(fileName) ? [fileName] : entriesImporting(program, fileName);
+      const seen = new Set<string>();
+      const diags = entries
+        .flatMap((e) => compiled(program, e))
+        .filter((d) => sameFile(d.file, sf.fileName))
+        .filter((d) => {
+          const key = `${d.code}:${d.start}:${d.length}`;
+          return !seen.has(key) && !!seen.add(key);
+        });
       return { diags, sf };
     };
 
@@ -95,9 +124,10 @@ function init(modules: { typescript: Ts }) {
 
     proxy.getCodeFixesAtPosition = (fileName, start, end, errorCodes, formatOptions, preferences) => {
       const base = ls.getCodeFixesAtPosition(fileName, start, end, errorCodes, formatOptions, preferences);
-      if (!isBpfFile(fileName)) return base;
-      const sf = ls.getProgram()?.getSourceFile(fileName);
-      if (!sf) return base;
+      const program = ls.getProgram();
+      const sf = program?.getSourceFile(fileName);
+      // Only BPF code: a .bpf.ts file or a module one imports (never user-space files).
+      if (!program || !sf || (!isBpfFile(fileName) && !entriesImporting(program, fileName).length)) return base;
       const at = ours(fileName).diags.filter((d) => d.start <= end && d.start + d.length >= start);
       const codes = new Set<string>([...at.map((d) => d.code), ...errorCodes.map((c) => `TS${c}`)]);
       try {
