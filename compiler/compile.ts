@@ -58,10 +58,13 @@ export interface CompileResult {
   diagnostics: Diagnostic[];
   object?: Uint8Array;
   programs: CompiledProgram[];
+  /** The files compiled: the entry and the local modules it imports (what a watcher should watch). */
+  files?: string[];
 }
 
 export function compile(fileName: string, text: string, opts: CompileOptions = {}): CompileResult {
-  const fail = (diagnostics: Diagnostic[]): CompileResult => ({ ok: false, diagnostics, programs: [] });
+  let files = [fileName];
+  const fail = (diagnostics: Diagnostic[]): CompileResult => ({ ok: false, diagnostics, programs: [], files });
 
   // 1. tsc
   const program = opts.program ?? createProgram(fileName, text);
@@ -70,6 +73,7 @@ export function compile(fileName: string, text: string, opts: CompileOptions = {
   const syntactic = program.getSyntacticDiagnostics(sf);
   if (syntactic.length) return fail(syntactic.map(fromTsDiagnostic));
   const locals = localModules(program, sf);
+  files = [fileName, ...locals.map((m) => m.fileName)];
   const semantic = [...[sf, ...locals].flatMap((f) => [...program.getSyntacticDiagnostics(f), ...program.getSemanticDiagnostics(f)]), ...program.getGlobalDiagnostics()];
   if (semantic.length) return fail(semantic.map(fromTsDiagnostic));
 
@@ -166,7 +170,7 @@ export function compile(fileName: string, text: string, opts: CompileOptions = {
       maps: [...mod.maps.values()].map((m) => m.def),
       globals: [...mod.globals.values()],
     };
-    return { ok: true, diagnostics: reporter.diagnostics, object: writeObject(model), programs };
+    return { ok: true, diagnostics: reporter.diagnostics, object: writeObject(model), programs, files };
   } catch (e) {
     if (e instanceof Bail) return fail(reporter.diagnostics);
     return fail([...reporter.diagnostics, internal(fileName, (e as Error).stack ?? String(e))]);

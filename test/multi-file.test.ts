@@ -12,6 +12,7 @@ import { readElf } from "../common/read-elf.js";
 import { loadObject, VerifierError } from "../runtime/index.js";
 import { readLineInfo } from "../runtime/verifier-log.js";
 import { skeletonFor } from "../compiler/tools/skeleton.js";
+import { bpfModuleCode, BuildError } from "../compiler/tools/bundler-plugin.js";
 import { describeKernel } from "./kernel-env.js";
 import { eth, ipv4, packet, payload, tcp, udp } from "../testing/index.js";
 
@@ -111,6 +112,31 @@ describe("multi-file programs: compile", () => {
     const skel = skeletonFor(ENTRY, fs.readFileSync(ENTRY, "utf8")).text!;
     expect(skel).toContain("export interface PortStat {");
     expect(skel).toContain("readonly ports: rt.TypedMap<number, PortStat>;");
+  });
+});
+
+describe("multi-file programs: bundler plugin", () => {
+  it("reports the files a ?bpf import read (to watch them) and shows errors in the module's own text", () => {
+    const ok = bpfModuleCode(ENTRY, fs.readFileSync(ENTRY, "utf8"));
+    expect(ok.files.map((f) => path.resolve(f)).sort()).toEqual([ENTRY, path.join(DIR, "common.ts"), path.join(DIR, "parse.bpf.ts")].sort());
+    const { dir } = project(
+      {
+        "lib.ts": `import type { u32 } from "tsbpf/bpf";\nexport function spin(n: u32): u32 {\n  let x: u32 = 0;\n  while (x < n) { x++; }\n  return x;\n}\n`,
+        "main.bpf.ts": ENTRY_SRC(`import { spin } from "./lib.ts";`, "  return spin(ctx.len) > 3 ? XdpAction.DROP : XdpAction.PASS;"),
+      },
+      "main.bpf.ts",
+    );
+    const main = path.join(dir, "main.bpf.ts");
+    let err: unknown;
+    try {
+      bpfModuleCode(main, fs.readFileSync(main, "utf8"));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(BuildError);
+    expect((err as BuildError).message).toContain("lib.ts:4:10 - error TSBPF2001");
+    expect((err as BuildError).message).toContain("4   while (x < n) { x++; }");
+    expect((err as BuildError).files!.map((f) => path.basename(f)).sort()).toEqual(["lib.ts", "main.bpf.ts"]);
   });
 });
 
