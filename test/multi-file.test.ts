@@ -1,4 +1,4 @@
-// Multi-file programs: test/fixtures/multi/ports.bpf.ts imports types, an enum and constants from
+// Multi-file programs: examples/udp-ports/udp-ports.bpf.ts imports types, an enum and constants from
 // ./common.ts and a @noinline and an inlined function from ./parse.bpf.ts. One object for the entry
 // file, loaded into the kernel and run on packets; diagnostics and line info point into the file
 // the code came from; the skeleton carries the imported struct types.
@@ -16,8 +16,8 @@ import { bpfModuleCode, BuildError } from "../compiler/tools/bundler-plugin.js";
 import { describeKernel } from "./kernel-env.js";
 import { eth, ipv4, packet, payload, tcp, udp } from "../testing/index.js";
 
-const DIR = path.join(import.meta.dirname, "fixtures", "multi");
-const ENTRY = path.join(DIR, "ports.bpf.ts");
+const DIR = path.join(import.meta.dirname, "..", "examples", "udp-ports");
+const ENTRY = path.join(DIR, "udp-ports.bpf.ts");
 const build = (file: string) => compile(file, fs.readFileSync(file, "utf8"));
 
 /** Ethernet + IPv4 + UDP to `dport`, `total` bytes long. */
@@ -111,6 +111,8 @@ describe("multi-file programs: compile", () => {
   it("the skeleton follows the imports: the imported struct type is in it", () => {
     const skel = skeletonFor(ENTRY, fs.readFileSync(ENTRY, "utf8")).text!;
     expect(skel).toContain("export interface PortStat {");
+    // The example's committed skeleton is what `tsbpf gen examples/udp-ports/udp-ports.bpf.ts` writes now.
+    expect(fs.readFileSync(path.join(DIR, "udp-ports.skel.ts"), "utf8")).toBe(skeletonFor(ENTRY, fs.readFileSync(ENTRY, "utf8"), { sourceName: "udp-ports.bpf.ts" }).text);
     expect(skel).toContain("readonly ports: rt.TypedMap<number, PortStat>;");
   });
 });
