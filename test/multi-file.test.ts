@@ -1,5 +1,5 @@
 // Multi-file programs: examples/udp-ports/udp-ports.bpf.ts imports types, an enum and constants from
-// ./common.ts and a @noinline and an inlined function from ./parse.bpf.ts. One object for the entry
+// ./common.ts and a @noinline and an inlined function from ./parse.ts. One object for the entry
 // file, loaded into the kernel and run on packets; diagnostics and line info point into the file
 // the code came from; the skeleton carries the imported struct types.
 
@@ -49,12 +49,12 @@ describe("multi-file programs: compile", () => {
     const info = readLineInfo(build(ENTRY).object!);
     const text = info.records.get(".text")!;
     expect(text.length).toBeGreaterThan(0);
-    expect(new Set(text.map((r) => path.resolve(r.file)))).toEqual(new Set([path.join(DIR, "parse.bpf.ts")]));
+    expect(new Set(text.map((r) => path.resolve(r.file)))).toEqual(new Set([path.join(DIR, "parse.ts")]));
     expect(text.some((r) => r.text.includes("return port % MAX_PORTS;"))).toBe(true);
     const xdp = info.records.get("xdp")!;
-    expect(xdp.every((r) => path.resolve(r.file) === ENTRY || path.resolve(r.file) === path.join(DIR, "parse.bpf.ts"))).toBe(true);
+    expect(xdp.every((r) => path.resolve(r.file) === ENTRY || path.resolve(r.file) === path.join(DIR, "parse.ts"))).toBe(true);
     // destPort() is inlined: its line shows up inside the program, under its own file.
-    expect(xdp.some((r) => r.text.includes("ntohs(udp.dest)") && r.file.endsWith("parse.bpf.ts"))).toBe(true);
+    expect(xdp.some((r) => r.text.includes("ntohs(udp.dest)") && r.file.endsWith("parse.ts"))).toBe(true);
   });
 
   it("an error in an imported function points into that file", () => {
@@ -120,7 +120,7 @@ describe("multi-file programs: compile", () => {
 describe("multi-file programs: bundler plugin", () => {
   it("reports the files a ?bpf import read (to watch them) and shows errors in the module's own text", () => {
     const ok = bpfModuleCode(ENTRY, fs.readFileSync(ENTRY, "utf8"));
-    expect(ok.files.map((f) => path.resolve(f)).sort()).toEqual([ENTRY, path.join(DIR, "common.ts"), path.join(DIR, "parse.bpf.ts")].sort());
+    expect(ok.files.map((f) => path.resolve(f)).sort()).toEqual([ENTRY, path.join(DIR, "common.ts"), path.join(DIR, "parse.ts")].sort());
     const { dir } = project(
       {
         "lib.ts": `import type { u32 } from "tsbpf/bpf";\nexport function spin(n: u32): u32 {\n  let x: u32 = 0;\n  while (x < n) { x++; }\n  return x;\n}\n`,
@@ -174,7 +174,7 @@ describeKernel("multi-file programs: in the kernel", () => {
     expect(err).toBeInstanceOf(VerifierError);
     const v = err as VerifierError;
     expect(v.source).toMatchObject({ line: 7, col: 3, text: "  return port % MAX_PORTS;" });
-    expect(path.resolve(v.source!.file)).toBe(path.join(DIR, "parse.bpf.ts"));
+    expect(path.resolve(v.source!.file)).toBe(path.join(DIR, "parse.ts"));
     expect(v.reason).toBe("R1 invalid mem access 'scalar'");
     expect(v.hint).toMatch(/plain number is used as a pointer/);
   });
