@@ -147,6 +147,26 @@ export const LICENSE = "GPL";
     expect(fixes.filter((f) => f.fixName.startsWith("tsbpf"))).toEqual([]);
   });
 
+  it("compiles a file again only when it or a module it imports changed", () => {
+    const ed = new Editor();
+    const lib = ed.set("lib.ts", `export const LIMIT = 8;\n`);
+    const a = ed.set("a.bpf.ts", LOOP);
+    const b = ed.set("b.bpf.ts", `import { xdp, XdpAction } from "tsbpf/bpf";\nimport { LIMIT } from "./lib.ts";\nexport const prog = xdp((ctx) => (ctx.len > LIMIT ? XdpAction.DROP : XdpAction.PASS));\nexport const LICENSE = "GPL";\n`);
+    const compiles = () => ed.logs.filter((l) => / diagnostics in /.test(l)).map((l) => path.basename(l.split(":")[0].replace("[tsbpf] ", "")));
+    ed.diags(a);
+    ed.diags(b);
+    expect(compiles()).toEqual(["a.bpf.ts", "b.bpf.ts"]);
+    ed.set("a.bpf.ts", LOOP + "\n"); // edit a: b is not compiled again
+    ed.diags(a);
+    ed.diags(b);
+    expect(compiles()).toEqual(["a.bpf.ts", "b.bpf.ts", "a.bpf.ts"]);
+    ed.set("lib.ts", `export const LIMIT = 9;\n`); // edit b's import: b is
+    ed.diags(a);
+    ed.diags(b);
+    expect(compiles()).toEqual(["a.bpf.ts", "b.bpf.ts", "a.bpf.ts", "b.bpf.ts"]);
+    void lib;
+  });
+
   it("reuses the editor's program: one program per edit, and a cached answer for the same version", () => {
     const ed = new Editor();
     const f = ed.set("loop.bpf.ts", LOOP);

@@ -2,7 +2,8 @@
 // tsbpf's own diagnostics (subset, module scan, lowering and verifier-rule errors) next to tsc's,
 // and offers quick fixes where the fix is mechanical (add the null check, add LICENSE, convert an
 // integer). It runs the compiler on the editor's own ts.Program (no second program per keystroke)
-// and caches the result per program, so asking twice for one file version costs nothing.
+// and caches the result per source file: the language service keeps the SourceFile objects of files
+// that did not change, so a file is compiled again only when it or a module it imports changed.
 //
 // Enable it in the tsconfig of the BPF sources: "plugins": [{ "name": "tsbpf/ts-plugin" }].
 
@@ -66,24 +67,26 @@ function init(modules: { typescript: Ts }) {
   function create(info: ts.server.PluginCreateInfo): ts.LanguageService {
     const ls = info.languageService;
     const log = (s: string) => info.project?.projectService?.logger?.info(`[tsbpf] ${s}`);
-    const cache = new WeakMap<ts.Program, Map<string, Diagnostic[]>>();
+    // Entry file -> its diagnostics and the SourceFile objects (its own and its imports') they came from.
+    const cache = new WeakMap<ts.SourceFile, { deps: ts.SourceFile[]; diags: Diagnostic[] }>();
 
-    /** Diagnostics of compiling `entry`, cached per program (one compile per file version). */
+    /** Diagnostics of compiling `entry`; reused while neither it nor a local module it imports changed. */
     const compiled = (program: ts.Program, entry: string): Diagnostic[] => {
-      let perFile = cache.get(program);
-      if (!perFile) cache.set(program, (perFile = new Map()));
-      let diags = perFile.get(entry);
-      if (!diags) {
-        const t0 = performance.now();
-        try {
-          diags = tsbpfDiagnostics(program, entry, sameTs);
-        } catch (e) {
-          log(`internal error on ${entry}: ${(e as Error).stack}`);
-          diags = [];
-        }
-        perFile.set(entry, diags);
-        log(`${entry}: ${diags.length} diagnostics in ${(performance.now() - t0).toFixed(1)} ms`);
+      const sf = program.getSourceFile(entry);
+      if (!sf) return [];
+      const deps = localModules(program, sf);
+      const hit = cache.get(sf);
+      if (hit && hit.deps.length === deps.length && hit.deps.every((d, i) => d === deps[i])) return hit.diags;
+      const t0 = performance.now();
+      let diags: Diagnostic[];
+      try {
+        diags = tsbpfDiagnostics(program, entry, sameTs);
+      } catch (e) {
+        log(`internal error on ${entry}: ${(e as Error).stack}`);
+        diags = [];
       }
+      cache.set(sf, { deps, diags });
+      log(`${entry}: ${diags.length} diagnostics in ${(performance.now() - t0).toFixed(1)} ms`);
       return diags;
     };
 
