@@ -13,6 +13,7 @@
 // Diagnostics are staged: a stage with errors stops the pipeline, so no object is written for
 // input with errors. Anything thrown past the front end becomes an internal-error diagnostic.
 
+import { dirname, join, relative, resolve } from "node:path";
 import type { Diagnostic } from "./diagnostic.js";
 import { DIAGNOSTICS } from "./diagnostics-table.js";
 import { generate } from "./backend/index.js";
@@ -26,6 +27,7 @@ import { Bail, Reporter } from "./frontend/reporter.js";
 import { checkSubset } from "./frontend/subset-check.js";
 import { checkTokenNesting, checkTreeDepth } from "./frontend/depth-guard.js";
 import { checkReservations } from "./frontend/check-reservations.js";
+import { checkImportedModule, localModules } from "./frontend/local-modules.js";
 import { createProgram, fromTsDiagnostic, ts } from "./frontend/ts-adapter.js";
 import { TypeMapper } from "./frontend/types.js";
 import type { Func } from "./ir/ir.js";
@@ -43,6 +45,8 @@ export interface CompileOptions {
   dump?: (stage: string, text: string) => void;
   /** Instruction set level: "v3" (default, kernel 5.1+) or "v4" (MOVSX, SDIV/SMOD; kernel 6.6+). */
   cpu?: "v3" | "v4";
+  /** An existing program holding `fileName` (the editor's, in the language-service plugin); not rebuilt. */
+  program?: ts.Program;
 }
 
 export interface CompiledProgram {
@@ -58,6 +62,8 @@ export interface CompileResult {
   diagnostics: Diagnostic[];
   object?: Uint8Array;
   programs: CompiledProgram[];
+  /** The files compiled: the entry and the local modules it imports (what a watcher should watch). */
+  files?: string[];
 }
 
 export function compile(fileName: string, text: string, opts: CompileOptions = {}): CompileResult {
@@ -75,33 +81,44 @@ export function compile(fileName: string, text: string, opts: CompileOptions = {
 }
 
 function compileFile(fileName: string, text: string, opts: CompileOptions): CompileResult {
-  const fail = (diagnostics: Diagnostic[]): CompileResult => ({ ok: false, diagnostics, programs: [] });
+  let files = [fileName];
+  const fail = (diagnostics: Diagnostic[]): CompileResult => ({ ok: false, diagnostics, programs: [], files });
 
   // 0. nesting the recursive parser could not take
   const tooDeep = checkTokenNesting(fileName, text);
   if (tooDeep) return fail([tooDeep]);
 
-  // 1. tsc: syntax
-  const program = createProgram(fileName, text);
-  const sf = program.getSourceFiles().find((f) => !f.isDeclarationFile && f.fileName.endsWith(fileName.split(/[\\/]/).pop()!));
+  // 1. tsc: syntax, of the entry file and the local modules it imports
+  const program = opts.program ?? createProgram(fileName, text);
+  const sf = opts.program?.getSourceFile(fileName) ?? program.getSourceFiles().find((f) => !f.isDeclarationFile && f.fileName.endsWith(fileName.split(/[\\/]/).pop()!));
   if (!sf) return fail([internal(fileName, "source file missing from the program")]);
   const syntactic = program.getSyntacticDiagnostics(sf);
   if (syntactic.length) return fail(syntactic.map((d) => fromTsDiagnostic(d, sf.fileName)));
-  const treeTooDeep = checkTreeDepth(sf);
-  if (treeTooDeep) return fail([treeTooDeep]);
+  const locals = localModules(program, sf);
+  files = [fileName, ...locals.map((m) => m.fileName)];
+  const localSyntax = locals.flatMap((m) => program.getSyntacticDiagnostics(m));
+  if (localSyntax.length) return fail(localSyntax.map((d) => fromTsDiagnostic(d, sf.fileName)));
+  for (const f of [sf, ...locals]) {
+    const treeTooDeep = checkTreeDepth(f);
+    if (treeTooDeep) return fail([treeTooDeep]);
+  }
 
   // 2. subset, before tsc's semantic check: constructs outside the subset (generators, tagged
   // templates, decorators) otherwise surface as tsc errors about missing global types.
   const subsetReporter = new Reporter(sf);
   checkSubset(sf, subsetReporter);
+  for (const m of locals) {
+    checkSubset(m, subsetReporter);
+    checkImportedModule(m, subsetReporter);
+  }
   if (subsetReporter.hasErrors) return fail(subsetReporter.diagnostics);
 
-  // 1b. tsc: semantics. Global diagnostics have no file; they are reported against this one, once.
+  // 1b. tsc: semantics. Global diagnostics have no file; they are reported against the entry, once.
   const seen = new Set<string>();
-  const semantic = [...program.getSemanticDiagnostics(sf), ...program.getGlobalDiagnostics()]
+  const semantic = [...[sf, ...locals].flatMap((f) => program.getSemanticDiagnostics(f)), ...program.getGlobalDiagnostics()]
     .map((d) => fromTsDiagnostic(d, sf.fileName))
     .filter((d) => {
-      const key = `${d.code}:${d.start}:${d.message}`;
+      const key = `${d.file}:${d.code}:${d.start}:${d.message}`;
       return !seen.has(key) && !!seen.add(key);
     });
   if (semantic.length) return fail(semantic);
@@ -201,13 +218,14 @@ function compileFile(fileName: string, text: string, opts: CompileOptions): Comp
     const model: ObjectModel = {
       sourcePath: fileName,
       sourceLines: text.split(/\r?\n/),
+      sources: sourcesOf(fileName, locals),
       license: mod.license ?? "",
       programs: code,
       subprograms,
       maps: [...mod.maps.values()].map((m) => m.def),
       globals: [...mod.globals.values()],
     };
-    return { ok: true, diagnostics: reporter.diagnostics, object: writeObject(model), programs };
+    return { ok: true, diagnostics: reporter.diagnostics, object: writeObject(model), programs, files };
   } catch (e) {
     if (e instanceof Bail) return fail(reporter.diagnostics);
     return fail([...reporter.diagnostics, internal(fileName, (e as Error).stack ?? String(e))]);
@@ -227,6 +245,14 @@ function referencedFunctions(sf: ts.SourceFile): Set<string> {
     });
   }
   return used;
+}
+
+/** Imported modules for line info, named relative to the entry file as the user gave its path. */
+function sourcesOf(fileName: string, locals: ts.SourceFile[]): ObjectModel["sources"] {
+  const out: NonNullable<ObjectModel["sources"]> = {};
+  const dir = dirname(resolve(fileName));
+  for (const m of locals) out[m.fileName] = { path: join(dirname(fileName), relative(dir, m.fileName)), lines: m.text.split(/\r?\n/) };
+  return out;
 }
 
 function dumpIf(opts: CompileOptions, stage: string, f: Func): void {

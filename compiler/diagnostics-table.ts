@@ -26,7 +26,7 @@ export const DIAGNOSTICS = {
   TSBPF1015: { message: "object literals are only supported as struct values with a known interface type", hint: "annotate the target: const v: Counter = { ... }" },
   TSBPF1016: { message: "regular expressions are not supported", hint: "compare bytes explicitly" },
   TSBPF1017: { message: "the '{0}' operator is not supported", hint: "BPF values have static types; compare fields explicitly" },
-  TSBPF1018: { message: "only imports from \"tsbpf/bpf\" are supported", hint: "import { xdp, u32, ... } from \"tsbpf/bpf\"" },
+  TSBPF1018: { message: "only imports from \"tsbpf/bpf\" and local modules are supported", hint: "import { xdp, u32, ... } from \"tsbpf/bpf\", or from a module of your own: \"./common.ts\"" },
   TSBPF1019: { message: "this statement is not allowed at module level", hint: "module level holds imports, interfaces, types, enums, maps, constants and exported programs" },
   TSBPF1020: { message: "bigint values are not supported yet", hint: "write 64-bit constants as number literals; tsbpf reads their exact text" },
   TSBPF1022: { message: "'new' is only allowed for map declarations", hint: "const m = new HashMap<u32, u64>(1024) at module level" },
@@ -50,6 +50,7 @@ export const DIAGNOSTICS = {
   TSBPF1043: { message: "decorators are not supported in BPF code", hint: "remove the decorator; mark BPF-to-BPF calls with a /** @noinline */ comment" },
   TSBPF1044: { message: "default and optional parameters are not supported", hint: "declare every parameter with a type and pass every argument" },
   TSBPF1045: { message: "this file declares no program", hint: "export one, e.g. export const prog = xdp((ctx) => XdpAction.PASS);" },
+  TSBPF1070: { message: "'{0}' is declared in an imported module; maps, globals, programs and LICENSE belong in the entry file", hint: "move it to the .bpf.ts file you build; imported modules hold types, enums, constants and functions" },
 
   TSBPF2001: { message: "this loop's bound is not a compile-time constant", hint: "loop as for (let i = A; i < N; i++) with constant A and N and no other writes to i" },
   TSBPF2002: { message: "cannot decide the integer type of '{0}'", hint: "annotate it, e.g. let x: u32 = ..." },
@@ -79,6 +80,7 @@ export const DIAGNOSTICS = {
   TSBPF2029: { message: "loop() takes a module-level function and a struct local as its state", hint: "function body(i: u32, s: State): u32 { ... }  const s: State = { ... };  loop(n, body, s)" },
   TSBPF2200: { message: "'{0}' must return a value on every path", hint: "add a final return, or a default case that returns" },
   TSBPF2201: { message: "the expression {0} (= {1}) does not fit in {2}", hint: "use a wider type, or wrap the value explicitly, e.g. u8(x)" },
+  TSBPF2300: { message: "cannot read {0}: {1}", hint: "check the path; tsbpf check takes .bpf.ts files" },
   TSBPF2021: { message: "unsupported type for a local: {0}", hint: "locals hold integers, booleans, structs or references returned by lookups and headers" },
   // 2100-2149: map kinds (common/map-kinds.ts).
   TSBPF2100: { message: "{0} does not take map flags {1}", hint: "use the flags docs/language.md lists for this map kind (MapFlags)" },

@@ -33,6 +33,7 @@ export {
   type UprobeOptions,
 } from "./attach.js";
 export { Link, AttachError } from "./link.js";
+export { VERIFIER_HINTS, explainVerifierLog, readLineInfo, type VerifierExplanation, type LineInfo, type LineRecord } from "./verifier-log.js";
 export { RingBuffer, type EventReader, type EventReaderOptions } from "./ring-buffer.js";
 export { PerfBuffer, type PerfBufferOptions } from "./perf-buffer.js";
 export { progInfo, mapInfo, linkInfo, openPinnedFd, LINK_TYPES, type ProgInfo, type MapInfo, type LinkInfo } from "./obj-info.js";

@@ -8,6 +8,7 @@ import { BpfMap } from "./map.js";
 import { BpfProgram } from "./program.js";
 import { buildTypedMaps, type TypedMaps } from "./typed-map.js";
 import { applyInitialValues, openGlobals, type Globals } from "./globals.js";
+import { explainVerifierLog, formatExplanation, readLineInfo, type VerifierExplanation } from "./verifier-log.js";
 import {
   addressOf,
   errnoFrom,
@@ -47,22 +48,43 @@ export interface LoadOptions {
   libbpfDebug?: boolean;
 }
 
-/** The kernel verifier refused a program; `log` is its full verifier log. */
+/**
+ * The kernel verifier refused a program; `log` is its full verifier log. When the object has line
+ * info, the message names the TypeScript file:line:col of the failing instruction, the verifier's
+ * reason and a hint (runtime/verifier-log.ts); `source`, `reason` and `hint` hold the same.
+ */
 export class VerifierError extends Error {
   readonly program: string;
   readonly log: string;
   readonly errno: number;
+  readonly reason?: string;
+  readonly hint?: string;
+  readonly insn?: number;
+  readonly source?: VerifierExplanation["source"];
 
-  constructor(program: string, log: string, errno: number) {
+  constructor(program: string, log: string, errno: number, explained?: VerifierExplanation) {
     const tail = meaningfulTail(log, 3);
     super(
       `verifier rejected program '${program}' (${errnoText(errno)})` +
-        (tail.length ? `:\n  ${tail.join("\n  ")}` : ""),
+        (explained?.reason ? `:\n  ${formatExplanation(program, explained).replace(/\n/g, "\n  ")}\n  (the full verifier log is in .log)` : tail.length ? `:\n  ${tail.join("\n  ")}` : ""),
     );
     this.name = "VerifierError";
     this.program = program;
     this.log = log;
     this.errno = errno;
+    this.reason = explained?.reason;
+    this.hint = explained?.hint;
+    this.insn = explained?.insn;
+    this.source = explained?.source;
+  }
+}
+
+/** Reads the object's line info to explain a rejection; a failure here never hides the rejection. */
+function explain(src: string | Uint8Array, section: string | undefined, log: string): VerifierExplanation | undefined {
+  try {
+    return explainVerifierLog(log, section, readLineInfo(typeof src === "string" ? readFileSync(src) : src));
+  } catch {
+    return undefined;
   }
 }
 
@@ -248,7 +270,11 @@ export function loadObject(src: string | Uint8Array, opts: LoadOptions = {}): Bp
         const errno = errnoFrom(rc);
         if (errno === EPERM && !hasBpfCapabilities()) throw new BpfPermissionError(label, errno);
         const failed = failedProgram(api, logs, messages, logLevel);
-        if (failed) throw new VerifierError(failed.name, failed.log, errno);
+        if (failed) {
+          const prog = [...logs.keys()].find((p) => api.bpf_program__name(p) === failed.name);
+          const section = prog ? api.bpf_program__section_name(prog) : undefined;
+          throw new VerifierError(failed.name, failed.log, errno, explain(src, section, failed.log));
+        }
         throw new Error(`cannot load BPF object ${label}: ${errnoText(errno)}${describeMessages(messages)}`);
       }
 

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { compile } from "../compiler/compile.js";
 import { loadObject, readU64, u32le } from "../runtime/index.js";
 import { describeKernel } from "./kernel-env.js";
-import { ipv4Packet, ipv6Packet, tcpPacket } from "./support/packets.js";
+import { ipv4Packet, ipv6Packet, tcpPacket } from "../testing/packets.js";
 
 const root = join(import.meta.dirname, "..", "examples");
 

@@ -13,7 +13,7 @@ import { attachKprobe, attachRawTracepoint, attachTracepoint, attachTracing, att
 import { ctypeCodec } from "../runtime/codec.js";
 import { describeModule } from "../compiler/tools/module-info.js";
 import { describeKernel } from "./kernel-env.js";
-import { checksum, ipv4Packet, tcpChecksum, tcpPacket } from "./support/packets.js";
+import { checksum, ipv4Packet, tcpChecksum, tcpPacket } from "../testing/packets.js";
 
 const dir = join(import.meta.dirname, "lang");
 

@@ -14,7 +14,7 @@ import { genCommand, generateSkeleton, skeletonFor, skeletonPrefix } from "../co
 import { main } from "../compiler/tools/cli.js";
 import type { BpfProgram, PerCpuTypedMap } from "../runtime/index.js";
 import { describeKernel } from "./kernel-env.js";
-import { ipv4Packet } from "./support/packets.js";
+import { ipv4Packet } from "../testing/packets.js";
 
 const root = resolve(import.meta.dirname, "..");
 const RUNTIME = join(root, "runtime", "index.js");

@@ -24,7 +24,7 @@ import {
 } from "../runtime/index.js";
 import { btfCodec } from "../runtime/codec.js";
 import { describeKernel } from "./kernel-env.js";
-import { ipv4Packet, ipv6Packet } from "./support/packets.js";
+import { ipv4Packet, ipv6Packet } from "../testing/packets.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "tsbpf-typed-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -22,6 +22,8 @@ export interface LineEntry {
   insn: number;
   line: number;
   col: number;
+  /** Set for code from an imported local module. */
+  file?: string;
 }
 
 export interface LaidOut {
@@ -102,8 +104,8 @@ export function layout(mf: MFunc): LaidOut {
   let prev: SourceLoc | undefined;
   items.forEach((it, i) => {
     const l = it.loc;
-    if (!l || (prev && prev.line === l.line && prev.col === l.col)) return;
-    lines.push({ insn: i, line: l.line, col: l.col });
+    if (!l || (prev && prev.line === l.line && prev.col === l.col && prev.file === l.file)) return;
+    lines.push({ insn: i, line: l.line, col: l.col, ...(l.file ? { file: l.file } : {}) });
     prev = l;
   });
   const last = items[items.length - 1]?.insn;

@@ -14,7 +14,7 @@ export interface ExtFunction {
   funcTypeId: number;
   insns: Insn[];
   /** Instruction index (not slot) -> 1-based line and column. */
-  lines: { insn: number; line: number; col: number }[];
+  lines: { insn: number; line: number; col: number; file?: string }[];
 }
 
 const HDR_LEN = 32;
@@ -34,7 +34,14 @@ export interface ExtCoreRelo {
 
 const CORE_REC = 16;
 
-export function buildBtfExt(btf: BtfBuilder, fns: ExtFunction[], sourcePath: string, sourceLines: string[], core: ExtCoreRelo[] = []): Uint8Array {
+export function buildBtfExt(
+  btf: BtfBuilder,
+  fns: ExtFunction[],
+  sourcePath: string,
+  sourceLines: string[],
+  sources: Record<string, { path: string; lines: string[] }> = {},
+  core: ExtCoreRelo[] = [],
+): Uint8Array {
   const funcBlocks = new Map<string, number[][]>();
   const lineBlocks = new Map<string, number[][]>();
   const fileOff = btf.str(sourcePath);
@@ -56,7 +63,7 @@ export function buildBtfExt(btf: BtfBuilder, fns: ExtFunction[], sourcePath: str
     const lines = fn.lines
       .filter((l) => Number.isInteger(l.insn) && l.insn >= 0 && l.insn < fn.insns.length)
       .sort((a, b) => a.insn - b.insn);
-    const chosen: { insn: number; line: number; col: number }[] = [];
+    const chosen: { insn: number; line: number; col: number; file?: string }[] = [];
     for (const l of lines) {
       if (chosen.length && chosen[chosen.length - 1].insn === l.insn) continue;
       chosen.push(l);
@@ -64,12 +71,14 @@ export function buildBtfExt(btf: BtfBuilder, fns: ExtFunction[], sourcePath: str
     // The kernel wants a line record at every function start.
     if (fn.insns.length && (chosen.length === 0 || chosen[0].insn !== 0)) {
       const first = chosen[0];
-      chosen.unshift({ insn: 0, line: first?.line ?? 0, col: first?.col ?? 0 });
+      chosen.unshift({ insn: 0, line: first?.line ?? 0, col: first?.col ?? 0, file: first?.file });
     }
     for (const l of chosen) {
-      const text = l.line >= 1 ? (sourceLines[l.line - 1] ?? "") : "";
+      // Code from an imported module names its own file and line text.
+      const other = l.file !== undefined ? sources[l.file] : undefined;
+      const text = l.line >= 1 ? ((other?.lines ?? sourceLines)[l.line - 1] ?? "") : "";
       const lineCol = ((Math.max(0, l.line) << 10) | (Math.max(0, l.col) & 0x3ff)) >>> 0;
-      push(lineBlocks, fn.section, [starts[l.insn], fileOff, btf.str(text), lineCol]);
+      push(lineBlocks, fn.section, [starts[l.insn], other ? btf.str(other.path) : fileOff, btf.str(text), lineCol]);
     }
   }
 

@@ -103,7 +103,7 @@ export function writeObject(model: ObjectModel): Uint8Array {
     lines: p.code.lines,
   }));
   const core = addCoreRelos(btf, coreRelos);
-  const btfExt = placed.length ? buildBtfExt(btf, ext, model.sourcePath, model.sourceLines, core) : null;
+  const btfExt = placed.length ? buildBtfExt(btf, ext, model.sourcePath, model.sourceLines, model.sources, core) : null;
   const btfBytes = btf.serialize();
 
   // ELF sections.

@@ -60,7 +60,8 @@ export class LowererBase {
   }
 
   setLoc(node: ts.Node): void {
-    this.b.loc = lineCol(node.getSourceFile(), node.getStart());
+    const sf = node.getSourceFile();
+    this.b.loc = { ...lineCol(sf, node.getStart()), file: sf.fileName };
   }
 
   symbolOf(node: ts.Node): ts.Symbol | undefined {

@@ -33,7 +33,7 @@ export function lowerCall(x: ExprLowerer, e: ts.CallExpression): Val {
   }
   const sym = ts.isIdentifier(callee) ? x.symbolOf(callee) : undefined;
   const decl = sym?.valueDeclaration;
-  if (decl && ts.isFunctionDeclaration(decl) && decl.getSourceFile() === e.getSourceFile()) return x.callUserFunction(decl, e);
+  if (decl && ts.isFunctionDeclaration(decl) && !decl.getSourceFile().isDeclarationFile) return x.callUserFunction(decl, e);
   const name = sym && x.types.isStdlibSymbol(sym) ? sym.getName() : undefined;
   if (!name) x.r.fail("TSBPF1033", callee, callee.getText());
 
@@ -119,7 +119,7 @@ function bpfLoop(x: ExprLowerer, e: ts.CallExpression): Val {
   const [countArg, bodyArg, stateArg] = e.arguments;
   const sym = ts.isIdentifier(bodyArg) ? x.symbolOf(bodyArg) : undefined;
   const decl = sym?.valueDeclaration;
-  if (!decl || !ts.isFunctionDeclaration(decl) || !decl.name || decl.getSourceFile() !== e.getSourceFile()) {
+  if (!decl || !ts.isFunctionDeclaration(decl) || !decl.name || decl.getSourceFile().isDeclarationFile) {
     x.r.fail("TSBPF2029", bodyArg);
   }
   const state = x.lower(stateArg);

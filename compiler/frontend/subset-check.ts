@@ -5,6 +5,7 @@
 import type { DiagnosticCode } from "../diagnostics-table.js";
 import type { Reporter } from "./reporter.js";
 import { STDLIB_MODULE, ts } from "./ts-adapter.js";
+import { isLocalSpecifier } from "./local-modules.js";
 
 const K = ts.SyntaxKind;
 
@@ -91,8 +92,8 @@ function checkModuleStatement(st: ts.Statement, r: Reporter): void {
     case K.ImportDeclaration: {
       const imp = st as ts.ImportDeclaration;
       const spec = imp.moduleSpecifier;
-      if (ts.isStringLiteral(spec) && spec.text !== STDLIB_MODULE && namedRelative(imp)) return; // vmlinux.d.ts
-      if (!ts.isStringLiteral(spec) || spec.text !== STDLIB_MODULE) r.report("TSBPF1018", spec);
+      if (ts.isStringLiteral(spec) && spec.text !== STDLIB_MODULE && namedRelative(imp)) return; // vmlinux.d.ts, local modules
+      if (!ts.isStringLiteral(spec) || (spec.text !== STDLIB_MODULE && !isLocalSpecifier(spec.text))) r.report("TSBPF1018", spec);
       return;
     }
     case K.InterfaceDeclaration:

@@ -38,12 +38,14 @@ export const compilerOptions: ts.CompilerOptions = {
   types: [],
   noEmit: true,
   skipLibCheck: true,
+  // Local modules may be imported as "./common.ts" as well as "./common" or "./common.js".
+  allowImportingTsExtensions: true,
 };
 
 /**
  * A ts.Program over one .bpf.ts file whose text is given, with our stdlib as the only library.
- * Module "tsbpf/bpf" resolves to stdlib/bpf.d.ts; nothing else on disk is visible besides relative
- * imports, which the subset check rejects.
+ * Module "tsbpf/bpf" resolves to stdlib/bpf.d.ts; relative imports resolve to the user's local
+ * modules on disk (compiled with the entry file, see local-modules.ts).
  */
 export function createProgram(fileName: string, text: string): ts.Program {
   const rootName = resolve(fileName);

@@ -145,6 +145,8 @@ export interface Block {
 export interface SourceLoc {
   line: number; // 1-based
   col: number; // 1-based
+  /** The source file, for code from an imported local module (multi-file programs). */
+  file?: string;
 }
 
 export interface StackSlot {

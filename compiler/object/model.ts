@@ -9,6 +9,8 @@ export interface ObjectModel {
   sourcePath: string;
   /** Source text, one entry per line (line info stores the text of each referenced line). */
   sourceLines: string[];
+  /** Imported local modules (multi-file programs), keyed by the `file` of their line entries. */
+  sources?: Record<string, { path: string; lines: string[] }>;
   license: string;
   programs: ProgramCode[];
   /** bpf-to-bpf callees, written to .text. */
@@ -44,7 +46,7 @@ export interface ProgramCode {
   /** Return type for the FUNC_PROTO; programs return int. */
   ret: CType;
   /** Line records: instruction index (not slot) -> 1-based source line and column. Sorted. */
-  lines: { insn: number; line: number; col: number }[];
+  lines: { insn: number; line: number; col: number; file?: string }[];
 }
 
 export interface MapDef {

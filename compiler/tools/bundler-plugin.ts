@@ -67,15 +67,27 @@ export interface BpfImport {
 const PREFIX = "\0tsbpf:";
 
 /** The JavaScript of the module a `?bpf` import of `file` resolves to; throws BuildError on source errors. */
-export function bpfModuleCode(file: string, text: string, opts: TsbpfPluginOptions = {}): { code: string; warnings: string[] } {
-  const rel = relative(process.cwd(), file);
-  const shown = rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel : file;
+export function bpfModuleCode(file: string, text: string, opts: TsbpfPluginOptions = {}): { code: string; warnings: string[]; files: string[] } {
+  const show = (f: string) => {
+    const rel = relative(process.cwd(), f);
+    return rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel : f;
+  };
+  const shown = show(file);
   const result = compile(file, text, { cpu: opts.cpu });
-  const render = (ds: typeof result.diagnostics) => ds.map((d) => formatDiagnostic({ ...d, file: shown }, text)).join("\n");
+  // A diagnostic may lie in a local module the file imports: show that file and its text.
+  const textOf = (f: string) => {
+    try {
+      return resolve(f) === resolve(file) ? text : readFileSync(f, "utf8");
+    } catch {
+      return undefined;
+    }
+  };
+  const render = (ds: typeof result.diagnostics) =>
+    ds.map((d) => formatDiagnostic({ ...d, file: resolve(d.file) === resolve(file) ? shown : show(d.file) }, textOf(d.file))).join("\n");
   const warnings = result.diagnostics.filter((d) => d.severity === "warning");
   if (!result.ok || !result.object) {
     const errors = result.diagnostics.filter((d) => d.severity !== "warning");
-    throw new BuildError(`${render(result.diagnostics)}\n${errors.length} error${errors.length === 1 ? "" : "s"} in ${shown}`);
+    throw new BuildError(`${render(result.diagnostics)}\n${errors.length} error${errors.length === 1 ? "" : "s"} in ${shown}`, result.files);
   }
   const skel = skeletonFor(file, text, { runtimeImport: opts.runtime ?? "tsbpf/runtime" });
   if (skel.text === null) throw new BuildError(render(skel.mod.diagnostics));
@@ -101,13 +113,16 @@ export function bpfModuleCode(file: string, text: string, opts: TsbpfPluginOptio
     compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, verbatimModuleSyntax: false },
     fileName: `${file}.bpf-module.ts`,
   }).outputText;
-  return { code: js, warnings: warnings.map((d) => formatDiagnostic({ ...d, file: shown }, text)) };
+  return { code: js, warnings: warnings.map((d) => formatDiagnostic({ ...d, file: shown }, text)), files: result.files ?? [file] };
 }
 
 /** A source error: the message is the formatted diagnostics, so no stack is worth showing. */
 export class BuildError extends Error {
-  constructor(message: string) {
+  /** The files the failed build read (entry and local modules), for watchers. */
+  files?: string[];
+  constructor(message: string, files?: string[]) {
     super(message);
+    this.files = files;
     this.name = "TsbpfBuildError";
     this.stack = `${this.name}: ${message}`;
   }
@@ -139,7 +154,16 @@ export const tsbpf: UnpluginInstance<TsbpfPluginOptions | undefined, false> = cr
       } catch (e) {
         throw new BuildError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`);
       }
-      const { code, warnings } = bpfModuleCode(file, text, opts);
+      let built: ReturnType<typeof bpfModuleCode>;
+      try {
+        built = bpfModuleCode(file, text, opts);
+      } catch (e) {
+        // Rebuild when a local module it imports changes, also after an error there.
+        for (const f of (e as BuildError).files ?? []) this.addWatchFile(f);
+        throw e;
+      }
+      const { code, warnings, files } = built;
+      for (const f of files) this.addWatchFile(f);
       for (const w of warnings) this.warn(w);
       return { code, map: null };
     },

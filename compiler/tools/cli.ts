@@ -4,7 +4,6 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import { compile } from "../compile.js";
 import { disassembleObject } from "../elf/disasm-object.js";
-import { formatDiagnostic } from "../format-diagnostic.js";
 import { runCommand } from "./run-command.js";
 import { inspectCommand } from "./inspect.js";
 import { genCommand } from "./skeleton.js";
@@ -13,9 +12,13 @@ import { lsCommand, unloadCommand } from "./module-commands.js";
 import { imageCommand } from "./image-command.js";
 import { defaultPasses } from "../passes/index.js";
 import { vmlinuxCommand } from "./vmlinux.js";
+import { checkCommand, CHECK_USAGE } from "./check.js";
+import { initCommand, INIT_USAGE } from "./init.js";
+import { asTyped, errorCount, printJson, printText, sourceCache, takeOutputFlags } from "./diag-output.js";
 
 const USAGE = `usage:
-  tsbpf build <file.bpf.ts> [-o out.o] [--cpu=v3|v4] [--dump-ir=<stage>[,<stage>...]]
+  tsbpf build <file.bpf.ts> [-o out.o] [--cpu=v3|v4] [--dump-ir=<stage>[,<stage>...]] [--format=text|json] [--quiet]
+${CHECK_USAGE}
   tsbpf disasm <file.o>
   tsbpf run <file.bpf.ts|file.o> [--attach [PROG=]SPEC]... [--interval ms] [--duration s] [--raw]
   tsbpf inspect <file.o>
@@ -25,6 +28,7 @@ const USAGE = `usage:
   tsbpf ls [--json]
   tsbpf image <file.bpf.ts|file.o> -o DIR [--tag TAG] [--arch ARCH]
   tsbpf vmlinux [--btf FILE] [--only NAME,...] [--depth N] -o <file.d.ts | dir>
+${INIT_USAGE}
 
   tsbpf --version
 
@@ -54,6 +58,10 @@ export function main(argv: string[]): number | Promise<number> {
         return imageCommand(rest);
       case "vmlinux":
         return vmlinuxCommand(rest);
+      case "check":
+        return checkCommand(rest);
+      case "init":
+        return initCommand(rest);
       case "-h":
       case "--help":
       case "help":
@@ -84,7 +92,7 @@ export function main(argv: string[]): number | Promise<number> {
   }
 }
 
-const COMMANDS = ["build", "disasm", "run", "inspect", "gen", "load", "unload", "ls", "image", "vmlinux", "help", "version"];
+const COMMANDS = ["build", "disasm", "run", "inspect", "gen", "load", "unload", "ls", "image", "vmlinux", "check", "init", "help", "version"];
 
 /** Errors from reading an input path, in words. */
 const FS_ERRORS: Record<string, string> = {
@@ -136,7 +144,13 @@ function dumpStages(): string[] {
   return ["input", "lower", ...new Set(defaultPasses.map((p) => p.name)), "all"];
 }
 
-function build(args: string[]): number {
+function build(argv: string[]): number {
+  const taken = takeOutputFlags(argv);
+  if ("error" in taken) {
+    process.stderr.write(`error: ${taken.error}\n`);
+    return 2;
+  }
+  const { opts: out_, rest: args } = taken;
   let input: string | undefined;
   let output: string | undefined;
   let dump: Set<string> | undefined;
@@ -172,16 +186,16 @@ function build(args: string[]): number {
   }
   const text = readInput(input).toString("utf8");
   const result = compile(input, text, { dumpIr: dump, cpu });
-  const color = process.stderr.isTTY;
-  for (const d of result.diagnostics) process.stderr.write(formatDiagnostic(d, text, color) + "\n");
+  const source = sourceCache({ [input]: text });
+  (out_.format === "json" ? printJson : printText)(asTyped(result.diagnostics, [input]), source, out_);
   if (!result.ok || !result.object) {
-    const n = result.diagnostics.filter((d) => d.severity !== "warning").length;
-    process.stderr.write(`${n} error${n === 1 ? "" : "s"}; no object written\n`);
+    const n = errorCount(result.diagnostics);
+    if (out_.format === "text" && !out_.quiet) process.stderr.write(`${n} error${n === 1 ? "" : "s"}; no object written\n`);
     return 1;
   }
   const out = output ?? input.replace(/(\.bpf)?\.ts$/, "") + ".bpf.o";
   writeFileSync(out, result.object);
-  for (const p of result.programs) {
+  for (const p of out_.format === "text" && !out_.quiet ? result.programs : []) {
     process.stdout.write(`${basename(out)}: ${p.section} ${p.name}: ${p.insnCount} instructions, ${p.stackSize} bytes of stack\n`);
   }
   return 0;

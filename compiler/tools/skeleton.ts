@@ -15,6 +15,7 @@ import { Bail, Reporter } from "../frontend/reporter.js";
 import { createProgram, ts } from "../frontend/ts-adapter.js";
 import { TypeMapper } from "../frontend/types.js";
 import { describeModule, type ModuleDescription } from "./module-info.js";
+import { useColor } from "./diag-output.js";
 
 export interface SkeletonOptions {
   /** Module specifier the skeleton imports the runtime from; default "tsbpf/runtime". */
@@ -295,7 +296,7 @@ export function genCommand(args: string[]): number {
   let rel = relative(dirname(resolve(out)), resolve(objPath)).split("\\").join("/");
   if (!rel.startsWith(".")) rel = `./${rel}`;
   const { text: skel, mod } = skeletonFor(input, text, { objectPath: rel, runtimeImport: runtime });
-  const color = process.stderr.isTTY;
+  const color = useColor();
   for (const d of mod.diagnostics) process.stderr.write(formatDiagnostic(d, text, color) + "\n");
   if (skel === null) {
     const n = mod.diagnostics.filter((d) => d.severity !== "warning").length;
