@@ -80,12 +80,12 @@ export interface MapKind {
   sizeRule?: "pow2-page";
   /** A constraint on the key type: "lpm" = a struct starting with `prefixlen: u32`, 1..256 data bytes. */
   keyRule?: "lpm";
-  /** Extra map attribute carried in BTF (`map_extra`: bloom filter hash count). */
+  /** Extra map attribute carried in BTF (`map_extra`: bloom filter hash count, the constructor's second argument). */
   mapExtra?: "bloom-hashes";
   /** stdlib method -> helper id. */
   methods: Readonly<Record<string, number>>;
   /** The runtime class user space gets when it is not TypedMap/PerCpuTypedMap (runtime/typed-map.ts). */
-  runtimeClass?: "ProgArrayMap";
+  runtimeClass?: "ProgArrayMap" | "ValueMap";
   /** Oldest kernel with the map type. */
   since: string;
 }
@@ -97,6 +97,9 @@ const ARR = { lookup: H.map_lookup_elem, update: H.map_update_elem };
 const HASH_FLAGS = F.NO_PREALLOC | F.NO_COMMON_LRU | F.NUMA_NODE | F.RDONLY | F.WRONLY | F.RDONLY_PROG | F.WRONLY_PROG | F.ZERO_SEED;
 const ARRAY_FLAGS = F.NUMA_NODE | F.RDONLY | F.WRONLY | F.RDONLY_PROG | F.WRONLY_PROG | F.MMAPABLE | F.PRESERVE_ELEMS | F.INNER_MAP;
 const NONE = {} as const;
+const PUSH_POP = { push: H.map_push_elem, pop: H.map_pop_elem, peek: H.map_peek_elem };
+/** QUEUE_STACK_CREATE_FLAG_MASK: NUMA node and the access flags. */
+const ACCESS_FLAGS = F.NUMA_NODE | F.RDONLY | F.WRONLY | F.RDONLY_PROG | F.WRONLY_PROG;
 const REDIRECT = { redirect: H.redirect_map };
 /** DEV_CREATE_FLAG_MASK in kernel/bpf/devmap.c (xskmap takes the same). */
 const DEV_FLAGS = F.NUMA_NODE | F.RDONLY | F.WRONLY;
@@ -131,8 +134,8 @@ export const MAP_KINDS = [
   { type: 19, name: "CGROUP_STORAGE", perCpu: false, iterable: true, btf: "kv", flagsAllowed: 0, methods: NONE, since: "4.19" },
   { type: 20, name: "REUSEPORT_SOCKARRAY", perCpu: false, iterable: false, btf: "u32", flagsAllowed: 0, methods: NONE, since: "4.19" },
   { type: 21, name: "PERCPU_CGROUP_STORAGE", perCpu: true, iterable: true, btf: "kv", flagsAllowed: 0, methods: NONE, since: "4.20" },
-  { type: 22, name: "QUEUE", perCpu: false, iterable: false, btf: "value", flagsAllowed: 0, methods: NONE, since: "4.20" },
-  { type: 23, name: "STACK", perCpu: false, iterable: false, btf: "value", flagsAllowed: 0, methods: NONE, since: "4.20" },
+  { type: 22, name: "QUEUE", cls: "Queue", shape: "value-only", runtimeClass: "ValueMap", perCpu: false, iterable: false, btf: "value", flagsAllowed: ACCESS_FLAGS, methods: PUSH_POP, since: "4.20" },
+  { type: 23, name: "STACK", cls: "Stack", shape: "value-only", runtimeClass: "ValueMap", perCpu: false, iterable: false, btf: "value", flagsAllowed: ACCESS_FLAGS, methods: PUSH_POP, since: "4.20" },
   { type: 24, name: "SK_STORAGE", perCpu: false, iterable: false, btf: "kv", flagsAllowed: F.NO_PREALLOC, requiredFlags: F.NO_PREALLOC, methods: NONE, since: "5.2" },
   { type: 25, name: "DEVMAP_HASH", cls: "DevMapHash", shape: "slots", perCpu: false, iterable: true, btf: "sizes", flagsAllowed: DEV_FLAGS, methods: REDIRECT, since: "5.4" },
   { type: 26, name: "STRUCT_OPS", perCpu: false, iterable: false, btf: "none", flagsAllowed: 0, methods: NONE, since: "5.6" },
@@ -143,7 +146,10 @@ export const MAP_KINDS = [
   },
   { type: 28, name: "INODE_STORAGE", perCpu: false, iterable: false, btf: "kv", flagsAllowed: F.NO_PREALLOC, requiredFlags: F.NO_PREALLOC, methods: NONE, since: "5.10" },
   { type: 29, name: "TASK_STORAGE", perCpu: false, iterable: false, btf: "kv", flagsAllowed: F.NO_PREALLOC, requiredFlags: F.NO_PREALLOC, methods: NONE, since: "5.11" },
-  { type: 30, name: "BLOOM_FILTER", perCpu: false, iterable: false, btf: "value", flagsAllowed: 0, mapExtra: "bloom-hashes", methods: NONE, since: "5.16" },
+  {
+    type: 30, name: "BLOOM_FILTER", cls: "BloomFilter", shape: "value-only", runtimeClass: "ValueMap", perCpu: false, iterable: false, btf: "value",
+    flagsAllowed: ACCESS_FLAGS | F.ZERO_SEED, mapExtra: "bloom-hashes", methods: { push: H.map_push_elem, has: H.map_peek_elem }, since: "5.16",
+  },
   { type: 31, name: "USER_RINGBUF", perCpu: false, iterable: false, btf: "none", flagsAllowed: 0, methods: NONE, since: "6.1" },
   { type: 32, name: "CGRP_STORAGE", perCpu: false, iterable: false, btf: "kv", flagsAllowed: F.NO_PREALLOC, requiredFlags: F.NO_PREALLOC, methods: NONE, since: "6.2" },
   { type: 33, name: "ARENA", perCpu: false, iterable: false, btf: "none", flagsAllowed: F.MMAPABLE, methods: NONE, since: "6.9" },

@@ -207,6 +207,40 @@ export declare class XskMap {
   redirect(queue: u32, flags?: number): XdpAction;
 }
 
+/**
+ * BPF_MAP_TYPE_QUEUE (Linux 4.20): a FIFO of up to `maxEntries` values of T, no keys. Programs and
+ * user space (ValueMap in the runtime) push, pop and peek.
+ */
+export declare class Queue<T> {
+  constructor(maxEntries: number, flags?: MapFlags);
+  /** bpf_map_push_elem: append `value`; with UpdateFlags.EXIST a full queue drops its oldest value. 0 or a negative errno. */
+  push(value: T, flags?: UpdateFlags): i64;
+  /** bpf_map_pop_elem: remove and return the oldest value (a copy on the stack), or null when empty. */
+  pop(): MapValue<T> | null;
+  /** bpf_map_peek_elem: the oldest value without removing it, or null when empty. */
+  peek(): MapValue<T> | null;
+}
+
+/** BPF_MAP_TYPE_STACK (Linux 4.20): a LIFO of up to `maxEntries` values of T; `pop`/`peek` see the newest. */
+export declare class Stack<T> {
+  constructor(maxEntries: number, flags?: MapFlags);
+  push(value: T, flags?: UpdateFlags): i64;
+  pop(): MapValue<T> | null;
+  peek(): MapValue<T> | null;
+}
+
+/**
+ * BPF_MAP_TYPE_BLOOM_FILTER (Linux 5.16): a set of T with false positives and no deletion, sized for
+ * `maxEntries` values; `hashes` (1..15, default 5) is the number of hash functions (`map_extra`).
+ */
+export declare class BloomFilter<T> {
+  constructor(maxEntries: number, hashes?: number, flags?: MapFlags);
+  /** bpf_map_push_elem: add `value`; 0 or a negative errno. */
+  push(value: T): i64;
+  /** bpf_map_peek_elem: false when `value` was certainly never added, true when it may have been. */
+  has(value: T): boolean;
+}
+
 /** The key of an LpmTrie: `prefixlen` (how many leading bits of the data count), then the data. */
 export interface LpmKey {
   prefixlen: u32;

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, it } from "vitest";
 import { compile } from "../compiler/compile.js";
-import { attachXdp, ifindexOf, loadObject, ProgArrayMap } from "../runtime/index.js";
+import { attachXdp, ifindexOf, loadObject, ProgArrayMap, ValueMap } from "../runtime/index.js";
 import { RingBuffer } from "../runtime/ring-buffer.js";
 import { describeKernel } from "./kernel-env.js";
 import { ipv4Packet, ipv6Packet } from "./support/packets.js";
@@ -314,4 +314,64 @@ export const LICENSE = "GPL";`;
       cleanup();
     }
   }, 20_000);
+});
+
+describeKernel("Queue, Stack and BloomFilter", () => {
+  const SRC = `import { xdp, XdpAction, Queue, Stack, BloomFilter, UpdateFlags, type u32, type u64 } from "tsbpf/bpf";
+interface Item { a: u32; b: u64 }
+const fifo = new Queue<Item>(4);
+const lifo = new Stack<u64>(4);
+const seen = new BloomFilter<u32>(1024, 3);
+const out = new Queue<u64>(16);
+
+export const p = xdp((ctx) => {
+  // Echo the two oldest queue items and the newest stack value into \`out\`, then move the packet
+  // length through the bloom filter.
+  const first = fifo.pop();
+  if (first !== null) out.push(first.b + first.a);
+  const top = lifo.peek();
+  if (top !== null) out.push(top.value);
+  fifo.push({ a: ctx.len, b: 1000 }, UpdateFlags.EXIST);
+  if (seen.has(ctx.len)) return XdpAction.DROP;
+  seen.push(ctx.len);
+  return XdpAction.PASS;
+});
+export const LICENSE = "GPL";`;
+
+  it("push/pop/peek in programs and user space, map_extra for the bloom filter", () => {
+    const r = compile("values.bpf.ts", SRC, { checkIr: true });
+    expect(r.diagnostics).toEqual([]);
+    using obj = loadObject(r.object!);
+    expect(["fifo", "lifo", "seen", "out"].map((n) => obj.maps.get(n)!.type)).toEqual([22, 23, 30, 22]);
+    expect(obj.maps.get("fifo")!.keySize).toBe(0);
+    const { fifo, lifo, seen, out } = obj.typed as unknown as Record<string, ValueMap>;
+    expect(fifo).toBeInstanceOf(ValueMap);
+    fifo.push({ a: 1, b: 10n });
+    fifo.push({ a: 2, b: 20n });
+    lifo.push(5n);
+    lifo.push(6n);
+    const prog = obj.programs.get("p")!;
+    expect(prog.run({ data: ipv4Packet(6, 60) }).retval).toBe(XDP_PASS); // 60 not seen yet
+    expect(prog.run({ data: ipv4Packet(6, 60) }).retval).toBe(XDP_DROP); // now it may be
+    // out: 11 (first pop), 6 (stack top), 22 (second pop), 6 (top again: peek does not remove)
+    const got: bigint[] = [];
+    for (let v = out.pop(); v !== undefined; v = out.pop()) got.push(v);
+    expect(got).toEqual([11n, 6n, 22n, 6n]);
+    expect(lifo.pop()).toBe(6n);
+    expect(lifo.pop()).toBe(5n);
+    expect(lifo.pop()).toBeUndefined();
+    // The program queued two items of its own, { a: 60, b: 1000 } each.
+    expect(fifo.peek()).toEqual({ a: 60, b: 1000n });
+    expect(seen.mayContain(60)).toBe(true);
+    expect(seen.mayContain(61)).toBe(false); // 3 hashes, 1024 bits per entry: a false positive here would be a bug
+    seen.push(61);
+    expect(seen.mayContain(61)).toBe(true);
+    // map_extra reached the kernel.
+    expect(readFileSync(`/proc/self/fdinfo/${obj.maps.get("seen")!.fd}`, "utf8")).toMatch(/^map_extra:\s+0x3$/m);
+  });
+
+  it("rejects a bad hash count", () => {
+    const bad = SRC.replace("new BloomFilter<u32>(1024, 3)", "new BloomFilter<u32>(1024, 16)");
+    expect(compile("bad.bpf.ts", bad).diagnostics.map((d) => d.code)).toEqual(["TSBPF2105"]);
+  });
 });

@@ -4,7 +4,7 @@
 import { INT_TYPES, sizeOf, type CType } from "../../common/ctypes.js";
 import { MAP_HELPER as HELPER } from "../../common/map-kinds.js";
 import type { Operand, Value } from "../ir/ir.js";
-import { expectArgs, typeArg } from "./call-utils.js";
+import { expectArgs, nullableJoin, typeArg } from "./call-utils.js";
 import { noteReserve } from "./check-reservations.js";
 import { convert } from "./int-ops.js";
 import type { ExprLowerer } from "./lower-expr.js";
@@ -107,6 +107,37 @@ export function mapMethod(x: ExprLowerer, m: MapInfo, method: string, e: ts.Call
       const flags = args[1] ? convert(x.b, x.int(args[1]), INT_TYPES.u64).v : { imm: 0n };
       const dst = call(HELPER.redirect_map, [mapPtr(), key, flags], "i64");
       return { k: "int", v: dst, t: INT_TYPES.i64 };
+    }
+    case HELPER.map_push_elem: {
+      // Queue/stack: flags BPF_EXIST (UpdateFlags.EXIST) overwrites the oldest value when full.
+      if (args.length < 1 || args.length > 2) x.r.fail("TSBPF1035", e);
+      const value = spill(x, m.value, args[0], temps);
+      const flags = args[1] ? convert(x.b, x.int(args[1]), INT_TYPES.u64).v : { imm: 0n };
+      const dst = call(HELPER.map_push_elem, [mapPtr(), value, flags], "i64");
+      return { k: "int", v: dst, t: INT_TYPES.i64 };
+    }
+    case HELPER.map_pop_elem:
+    case HELPER.map_peek_elem: {
+      if (method === "has") {
+        // Bloom filter: peek with the value as input; 0 means "maybe present", -ENOENT "absent".
+        expectArgs(x, e, 1);
+        const value = spill(x, m.value, args[0], temps);
+        const rc = call(HELPER.map_peek_elem, [mapPtr(), value], "i64");
+        const dst = x.b.diamond("i32", (t, f) => x.b.terminate({ op: "cbr", cond: "eq", width: 64, a: rc, b: { imm: 0n }, then: t, else: f }), () => ({ imm: 1n }), () => ({ imm: 0n }));
+        return { k: "int", v: dst, t: INT_TYPES.bool };
+      }
+      // Queue/stack: the value is copied into a stack slot of its own, valid after the call.
+      expectArgs(x, e, 0);
+      const slot = x.b.slot(Math.ceil(sizeOf(m.value) / 8) * 8, 8);
+      const buf = x.b.value("ptr");
+      x.b.emit({ op: "stackaddr", dst: buf, slot });
+      const rc = call(helper, [mapPtr(), buf], "i64");
+      const again = x.b.value("ptr");
+      x.b.emit({ op: "stackaddr", dst: again, slot });
+      return nullableJoin(x, (ok, bad) => {
+        x.b.terminate({ op: "cbr", cond: "ne", width: 64, a: rc, b: { imm: 0n }, then: bad, else: ok });
+        return again;
+      }, m.valueRef, "stack");
     }
     case HELPER.map_lookup_elem: {
       expectArgs(x, e, 1);

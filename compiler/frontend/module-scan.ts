@@ -219,14 +219,19 @@ function scanMap(name: string, e: ts.NewExpression, checker: ts.TypeChecker, typ
   }
   // Bad slots are reported; the map is still declared so its uses do not cascade into more errors.
   const slots = mc.init === "programs" && args[1] ? (scanSlots(args[1], Number(max), checker, r) ?? []) : undefined;
-  const flags = args[1] && !slots ? constEval(args[1], checker) : 0n;
+  // A bloom filter's second argument is its hash-function count (map_extra, 1..15), flags come third.
+  const extraArg = mc.mapExtra ? args[1] : undefined;
+  const mapExtra = extraArg ? constEval(extraArg, checker) : undefined;
+  if (extraArg && (mapExtra === undefined || mapExtra < 1n || mapExtra > 15n)) r.report("TSBPF2105", extraArg, extraArg.getText());
+  const flagsArg = mc.mapExtra ? args[2] : slots ? undefined : args[1];
+  const flags = flagsArg ? constEval(flagsArg, checker) : 0n;
   if (flags === undefined) {
-    r.report("TSBPF2013", args[1], "map flags");
+    r.report("TSBPF2013", flagsArg!, "map flags");
     return undefined;
   }
   const bad = flags & ~BigInt(mc.flagsAllowed);
   if (bad !== 0n) {
-    r.report("TSBPF2100", args[1]!, cls!, `0x${bad.toString(16)}`);
+    r.report("TSBPF2100", flagsArg!, cls!, `0x${bad.toString(16)}`);
     return undefined;
   }
   const sizes = mc.btf === "sizes" ? 4 : undefined;
@@ -240,6 +245,7 @@ function scanMap(name: string, e: ts.NewExpression, checker: ts.TypeChecker, typ
       value: btfValue,
       maxEntries: Number(max),
       flags: Number(flags) | (mc.requiredFlags ?? 0),
+      mapExtra: mapExtra === undefined ? undefined : Number(mapExtra),
       keySize: sizes,
       valueSize: sizes,
       progSlots: slots?.map((s) => ({ index: s.index, program: s.program })),

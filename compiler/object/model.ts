@@ -58,6 +58,8 @@ export interface MapDef {
   /** key_size/value_size written as numbers, for kinds whose key and value carry no BTF type. */
   keySize?: number;
   valueSize?: number;
+  /** `map_extra` (bloom filter: number of hash functions). */
+  mapExtra?: number;
   /**
    * Program-array slots filled at load (C's `.values = { [i] = &prog }`): a `values` BTF member and
    * one `.rel.maps` relocation per slot against the program's symbol; libbpf stores the fds.
