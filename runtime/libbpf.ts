@@ -156,7 +156,7 @@ const LIBBPF_SIGNATURES: Record<keyof LibbpfApi, string> = {
 };
 
 /** Byte layouts checked against libbpf 1.1's headers (x86-64 / LP64). */
-export const OPEN_OPTS = { size: 80, objectName: 8, kernelLogBuf: 56, kernelLogSize: 64, kernelLogLevel: 72 } as const;
+export const OPEN_OPTS = { size: 80, objectName: 8, pinRootPath: 24, kernelLogBuf: 56, kernelLogSize: 64, kernelLogLevel: 72 } as const;
 export const TEST_RUN_OPTS = {
   size: 80,
   dataIn: 8,

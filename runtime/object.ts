@@ -33,6 +33,11 @@ export interface LoadOptions {
   rodata?: Readonly<Record<string, unknown>>;
   /** Initial values for `.data`/`.bss` variables (module-level `let`), written before load. */
   data?: Readonly<Record<string, unknown>>;
+  /**
+   * Directory (on bpffs) for maps declared with `pinning: Pinning.BY_NAME`; default /sys/fs/bpf.
+   * libbpf pins such a map at `<pinRoot>/<name>`, or reuses the map already pinned there.
+   */
+  pinRoot?: string;
 }
 
 /** The kernel verifier refused a program; `log` is its full verifier log. */
@@ -197,6 +202,8 @@ export function loadObject(src: string | Uint8Array, opts: LoadOptions = {}): Bp
       openOpts.writeBigUInt64LE(BigInt(OPEN_OPTS.size), 0);
       // The name only has to outlive the open call: libbpf copies it.
       if (nameBytes) openOpts.writeBigUInt64LE(addressOf(nameBytes), OPEN_OPTS.objectName);
+      const pinRootBytes = opts.pinRoot === undefined ? null : Buffer.from(`${opts.pinRoot}\0`, "utf8");
+      if (pinRootBytes) openOpts.writeBigUInt64LE(addressOf(pinRootBytes), OPEN_OPTS.pinRootPath);
 
       if (typeof src === "string") {
         obj = api.bpf_object__open_file(src, openOpts);
@@ -207,6 +214,7 @@ export function loadObject(src: string | Uint8Array, opts: LoadOptions = {}): Bp
         obj = api.bpf_object__open_mem(image.ptr, image.size, openOpts);
       }
       void nameBytes;
+      void pinRootBytes;
       if (!obj) {
         const errno = lastErrno() || 22;
         throw new Error(`cannot open BPF object ${label}: ${errnoText(errno)}${describeMessages(messages)}`);

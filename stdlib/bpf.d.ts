@@ -97,7 +97,7 @@ export declare const enum UpdateFlags {
 
 /** BPF_MAP_TYPE_HASH. */
 export declare class HashMap<K, V> {
-  constructor(maxEntries: number, flags?: number);
+  constructor(maxEntries: number, options?: MapFlags | MapOptions);
   /** bpf_map_lookup_elem: the value for `key`, or null when absent (the verifier demands the check). */
   lookup(key: K): MapValue<V> | null;
   /** bpf_map_update_elem: 0 on success, a negative errno otherwise. */
@@ -111,7 +111,7 @@ export declare class LruHashMap<K, V> extends HashMap<K, V> {}
 
 /** BPF_MAP_TYPE_ARRAY: `maxEntries` preallocated zeroed values indexed by u32. */
 export declare class ArrayMap<V> {
-  constructor(maxEntries: number, flags?: number);
+  constructor(maxEntries: number, options?: MapFlags | MapOptions);
   /** The value at `index`, or null when index >= maxEntries. */
   lookup(index: u32): MapValue<V> | null;
   update(index: u32, value: V, flags?: UpdateFlags): i64;
@@ -119,7 +119,7 @@ export declare class ArrayMap<V> {
 
 /** BPF_MAP_TYPE_PERCPU_ARRAY: like ArrayMap, one copy per CPU; lookups see this CPU's copy. */
 export declare class PerCpuArray<V> {
-  constructor(maxEntries: number, flags?: number);
+  constructor(maxEntries: number, options?: MapFlags | MapOptions);
   lookup(index: u32): MapValue<V> | null;
   update(index: u32, value: V, flags?: UpdateFlags): i64;
 }
@@ -152,7 +152,7 @@ export declare const enum MapFlags {
  * `.values = { [0] = &handle_tcp }`) or from user space at run time.
  */
 export declare class ProgArray {
-  constructor(maxEntries: number, slots?: { readonly [index: number]: Program });
+  constructor(maxEntries: number, slots?: { readonly [index: number]: Program }, options?: MapOptions);
   /**
    * bpf_tail_call: jump to the program in slot `index`, passing this program's context; it does not
    * return. When the slot is empty (or 33 tail calls were already made) it returns a negative errno
@@ -177,14 +177,14 @@ export declare const enum RedirectFlags {
  * the target of XDP redirects. `redirect(slot)` in an XDP program sends the packet out of that device.
  */
 export declare class DevMap {
-  constructor(maxEntries: number, flags?: MapFlags);
+  constructor(maxEntries: number, options?: MapFlags | MapOptions);
   /** bpf_redirect_map: XdpAction.REDIRECT, or `flags & 3` as the action when the slot is empty. */
   redirect(key: u32, flags?: number): XdpAction;
 }
 
 /** BPF_MAP_TYPE_DEVMAP_HASH (Linux 5.4): like DevMap, keyed by any u32 (e.g. the ifindex itself). */
 export declare class DevMapHash {
-  constructor(maxEntries: number, flags?: MapFlags);
+  constructor(maxEntries: number, options?: MapFlags | MapOptions);
   /** bpf_redirect_map: XdpAction.REDIRECT, or `flags & 3` as the action when the key is absent. */
   redirect(key: u32, flags?: number): XdpAction;
 }
@@ -194,7 +194,7 @@ export declare class DevMapHash {
  * `redirect(cpu)` hands the packet to that CPU, which builds the skb and runs the network stack.
  */
 export declare class CpuMap {
-  constructor(maxEntries: number, flags?: MapFlags);
+  constructor(maxEntries: number, options?: MapFlags | MapOptions);
   redirect(cpu: u32, flags?: number): XdpAction;
 }
 
@@ -203,7 +203,7 @@ export declare class CpuMap {
  * space; `redirect(ctx.rx_queue_index)` delivers the frame to that socket.
  */
 export declare class XskMap {
-  constructor(maxEntries: number, flags?: MapFlags);
+  constructor(maxEntries: number, options?: MapFlags | MapOptions);
   redirect(queue: u32, flags?: number): XdpAction;
 }
 
@@ -212,7 +212,7 @@ export declare class XskMap {
  * user space (ValueMap in the runtime) push, pop and peek.
  */
 export declare class Queue<T> {
-  constructor(maxEntries: number, flags?: MapFlags);
+  constructor(maxEntries: number, options?: MapFlags | MapOptions);
   /** bpf_map_push_elem: append `value`; with UpdateFlags.EXIST a full queue drops its oldest value. 0 or a negative errno. */
   push(value: T, flags?: UpdateFlags): i64;
   /** bpf_map_pop_elem: remove and return the oldest value (a copy on the stack), or null when empty. */
@@ -223,7 +223,7 @@ export declare class Queue<T> {
 
 /** BPF_MAP_TYPE_STACK (Linux 4.20): a LIFO of up to `maxEntries` values of T; `pop`/`peek` see the newest. */
 export declare class Stack<T> {
-  constructor(maxEntries: number, flags?: MapFlags);
+  constructor(maxEntries: number, options?: MapFlags | MapOptions);
   push(value: T, flags?: UpdateFlags): i64;
   pop(): MapValue<T> | null;
   peek(): MapValue<T> | null;
@@ -234,11 +234,27 @@ export declare class Stack<T> {
  * `maxEntries` values; `hashes` (1..15, default 5) is the number of hash functions (`map_extra`).
  */
 export declare class BloomFilter<T> {
-  constructor(maxEntries: number, hashes?: number, flags?: MapFlags);
+  constructor(maxEntries: number, hashes?: number, options?: MapFlags | MapOptions);
   /** bpf_map_push_elem: add `value`; 0 or a negative errno. */
   push(value: T): i64;
   /** bpf_map_peek_elem: false when `value` was certainly never added, true when it may have been. */
   has(value: T): boolean;
+}
+
+/** Map pinning (libbpf's LIBBPF_PIN_*): where the map lives beyond the loading process. */
+export declare const enum Pinning {
+  NONE = 0,
+  /**
+   * LIBBPF_PIN_BY_NAME: libbpf pins the map at `<pin root>/<map name>` (default /sys/fs/bpf), and
+   * a later load of any object with a compatible map of that name reuses the pinned map.
+   */
+  BY_NAME = 1,
+}
+
+/** A map's options, the constructor argument after its sizes: `{ flags: MapFlags.NO_PREALLOC, pinning: Pinning.BY_NAME }`. */
+export interface MapOptions {
+  flags?: MapFlags;
+  pinning?: Pinning;
 }
 
 /** The key of an LpmTrie: `prefixlen` (how many leading bits of the data count), then the data. */
@@ -253,7 +269,7 @@ export interface LpmKey {
  * prefix that matches. BPF_F_NO_PREALLOC, which the kernel requires, is set automatically.
  */
 export declare class LpmTrie<K extends LpmKey, V> {
-  constructor(maxEntries: number, flags?: MapFlags);
+  constructor(maxEntries: number, options?: MapFlags | MapOptions);
   /** bpf_map_lookup_elem: the value of the longest matching prefix, or null. */
   lookup(key: K): MapValue<V> | null;
   /** bpf_map_update_elem: store the prefix; 0 or a negative errno. */
@@ -553,7 +569,7 @@ export declare const enum RingBufFlags {
 
 /** BPF_MAP_TYPE_RINGBUF (Linux 5.8) of `size` bytes (a power of two, multiple of the page size) carrying T. */
 export declare class RingBuf<T> {
-  constructor(size: number);
+  constructor(size: number, options?: MapOptions);
   /** bpf_ringbuf_output: copies `event` into the buffer; 0 or a negative errno (e.g. when full). */
   output(event: T): i64;
   /**

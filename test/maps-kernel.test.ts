@@ -3,7 +3,7 @@
 // through the runtime's typed maps.
 
 import { execFileSync, spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { expect, it } from "vitest";
 import { compile } from "../compiler/compile.js";
@@ -373,5 +373,52 @@ export const LICENSE = "GPL";`;
   it("rejects a bad hash count", () => {
     const bad = SRC.replace("new BloomFilter<u32>(1024, 3)", "new BloomFilter<u32>(1024, 16)");
     expect(compile("bad.bpf.ts", bad).diagnostics.map((d) => d.code)).toEqual(["TSBPF2105"]);
+  });
+});
+
+describeKernel("Pinning.BY_NAME", () => {
+  it("pins a map under its name; a second object and bpftool share it", () => {
+    const src = `import { xdp, XdpAction, HashMap, ArrayMap, Pinning, MapFlags, type u32, type u64 } from "tsbpf/bpf";
+const shared_counts = new HashMap<u32, u64>(16, { pinning: Pinning.BY_NAME, flags: MapFlags.NO_PREALLOC });
+const private_counts = new ArrayMap<u64>(1);
+export const p = xdp((ctx) => {
+  const c = shared_counts.lookup(ctx.len);
+  if (c !== null) c.value += 1;
+  else shared_counts.update(ctx.len, 1);
+  const q = private_counts.lookup(0);
+  if (q !== null) q.value += 1;
+  return XdpAction.PASS;
+});
+export const LICENSE = "GPL";`;
+    const r = compile("pin.bpf.ts", src, { checkIr: true });
+    expect(r.diagnostics).toEqual([]);
+    const root = `/sys/fs/bpf/tsbpf-maps-pin-${process.pid}`;
+    rmSync(root, { recursive: true, force: true });
+    mkdirSync(root);
+    try {
+      {
+        using first = loadObject(r.object!, { pinRoot: root });
+        first.programs.get("p")!.run({ data: ipv4Packet(6, 60), repeat: 3 });
+        expect(readdirSync(root)).toEqual(["shared_counts"]); // only the pinned map
+      }
+      // The first object is gone; the pinned map and its contents stay.
+      const dump = JSON.parse(execFileSync("bpftool", ["-j", "map", "dump", "pinned", `${root}/shared_counts`], { encoding: "utf8" }));
+      expect(dump).toHaveLength(1);
+      using second = loadObject(r.object!, { pinRoot: root });
+      expect(second.typed.shared_counts!.get(60)).toBe(3n);
+      second.programs.get("p")!.run({ data: ipv4Packet(6, 60) });
+      expect(second.typed.shared_counts!.get(60)).toBe(4n);
+      expect(second.typed.private_counts!.get(0)).toBe(1n); // not pinned: a fresh map
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it("rejects options that are not constants", () => {
+    const src = `import { HashMap, Pinning, type u32 } from "tsbpf/bpf";
+declare const how: Pinning;
+const m = new HashMap<u32, u32>(16, { pinning: how });
+export const LICENSE = "GPL";`;
+    expect(compile("opt.bpf.ts", src).diagnostics.map((d) => d.code)).toEqual(["TSBPF2106"]);
   });
 });

@@ -36,6 +36,7 @@ export function addMapsBtf(btf: BtfBuilder, maps: MapDef[]): MapsLayout {
     if (m.value) members.push({ name: "value", type: btf.addPtr(btf.addCType(m.value)) });
     members.push({ name: "max_entries", type: uintAttr(m.maxEntries) });
     if (m.flags) members.push({ name: "map_flags", type: uintAttr(m.flags) });
+    if (m.pinning) members.push({ name: "pinning", type: uintAttr(m.pinning) });
     if (m.mapExtra) members.push({ name: "map_extra", type: uintAttr(m.mapExtra) });
     if (m.keySize !== undefined) members.push({ name: "key_size", type: uintAttr(m.keySize) });
     // libbpf sets value_size 4 itself when there is a `values` member.

@@ -223,7 +223,11 @@ function scanMap(name: string, e: ts.NewExpression, checker: ts.TypeChecker, typ
   const extraArg = mc.mapExtra ? args[1] : undefined;
   const mapExtra = extraArg ? constEval(extraArg, checker) : undefined;
   if (extraArg && (mapExtra === undefined || mapExtra < 1n || mapExtra > 15n)) r.report("TSBPF2105", extraArg, extraArg.getText());
-  const flagsArg = mc.mapExtra ? args[2] : slots ? undefined : args[1];
+  // The options come after the sizes (and the slots or hash count): MapFlags, or { flags, pinning }.
+  const optionsArg = mc.mapExtra || mc.init ? args[2] : args[1];
+  const options = optionsArg && ts.isObjectLiteralExpression(optionsArg) ? scanOptions(optionsArg, checker, r) : undefined;
+  if (optionsArg && ts.isObjectLiteralExpression(optionsArg) && !options) return undefined;
+  const flagsArg = options ? options.flagsNode : optionsArg;
   const flags = flagsArg ? constEval(flagsArg, checker) : 0n;
   if (flags === undefined) {
     r.report("TSBPF2013", flagsArg!, "map flags");
@@ -246,6 +250,7 @@ function scanMap(name: string, e: ts.NewExpression, checker: ts.TypeChecker, typ
       maxEntries: Number(max),
       flags: Number(flags) | (mc.requiredFlags ?? 0),
       mapExtra: mapExtra === undefined ? undefined : Number(mapExtra),
+      pinning: options?.pinning || undefined,
       keySize: sizes,
       valueSize: sizes,
       progSlots: slots?.map((s) => ({ index: s.index, program: s.program })),
@@ -257,6 +262,30 @@ function scanMap(name: string, e: ts.NewExpression, checker: ts.TypeChecker, typ
     shape,
     kind: mc,
   };
+}
+
+/** `{ flags: ..., pinning: ... }`, each a constant. */
+function scanOptions(e: ts.ObjectLiteralExpression, checker: ts.TypeChecker, r: Reporter): { flagsNode?: ts.Expression; pinning: number } | undefined {
+  let flagsNode: ts.Expression | undefined;
+  let pinning = 0;
+  for (const p of e.properties) {
+    const name = p.name && ts.isIdentifier(p.name) ? p.name.text : undefined;
+    if (!ts.isPropertyAssignment(p) || (name !== "flags" && name !== "pinning")) {
+      r.report("TSBPF2106", p, p.getText());
+      return undefined;
+    }
+    if (name === "flags") {
+      flagsNode = p.initializer;
+      continue;
+    }
+    const v = constEval(p.initializer, checker);
+    if (v === undefined || (v !== 0n && v !== 1n)) {
+      r.report("TSBPF2106", p, p.getText());
+      return undefined;
+    }
+    pinning = Number(v);
+  }
+  return { flagsNode, pinning };
 }
 
 /** `{ 0: prog, 3: other }`: constant indices below maxEntries naming module-level constants. */

@@ -58,6 +58,8 @@ export interface MapDef {
   /** key_size/value_size written as numbers, for kinds whose key and value carry no BTF type. */
   keySize?: number;
   valueSize?: number;
+  /** LIBBPF_PIN_BY_NAME (1): libbpf pins the map under its name and reuses an existing pin. */
+  pinning?: number;
   /** `map_extra` (bloom filter: number of hash functions). */
   mapExtra?: number;
   /**
