@@ -45,9 +45,10 @@ export const MAP_HELPER = {
  * - "array": a value type, indexed by u32 (`ArrayMap<V>`);
  * - "events": an event type; the map itself carries no key/value types (ring/perf buffers);
  * - "value-only": a value type and no key (queue, stack, bloom filter);
- * - "slots": no type arguments; u32 index -> a kernel object (program, device, CPU, socket).
+ * - "slots": no type arguments; u32 index -> a kernel object (program, device, CPU, socket);
+ * - "stacks": no type arguments; u32 stack id -> `depth` (the constructor's second argument) u64 addresses.
  */
-export type MapShape = "kv" | "array" | "events" | "value-only" | "slots";
+export type MapShape = "kv" | "array" | "events" | "value-only" | "slots" | "stacks";
 
 export interface MapKind {
   /** BPF_MAP_TYPE_* number. */
@@ -119,7 +120,10 @@ export const MAP_KINDS = [
   },
   { type: 5, name: "PERCPU_HASH", cls: "PerCpuHashMap", shape: "kv", perCpu: true, iterable: true, btf: "kv", flagsAllowed: HASH_FLAGS, methods: KV, since: "4.6" },
   { type: 6, name: "PERCPU_ARRAY", cls: "PerCpuArray", shape: "array", perCpu: true, iterable: true, btf: "kv", flagsAllowed: ARRAY_FLAGS, methods: ARR, since: "4.6" },
-  { type: 7, name: "STACK_TRACE", perCpu: false, iterable: false, btf: "kv", flagsAllowed: F.STACK_BUILD_ID | F.NUMA_NODE, methods: NONE, since: "4.6" },
+  {
+    type: 7, name: "STACK_TRACE", cls: "StackTraceMap", shape: "stacks", perCpu: false, iterable: true, btf: "kv",
+    flagsAllowed: F.STACK_BUILD_ID | F.NUMA_NODE | F.RDONLY | F.WRONLY | F.RDONLY_PROG | F.WRONLY_PROG, methods: { getStackId: H.get_stackid }, since: "4.6",
+  },
   { type: 8, name: "CGROUP_ARRAY", perCpu: false, iterable: false, btf: "u32", flagsAllowed: 0, methods: NONE, since: "4.8" },
   { type: 9, name: "LRU_HASH", cls: "LruHashMap", shape: "kv", perCpu: false, iterable: true, btf: "kv", flagsAllowed: HASH_FLAGS, methods: KV, since: "4.10" },
   { type: 10, name: "LRU_PERCPU_HASH", perCpu: true, iterable: true, btf: "kv", flagsAllowed: HASH_FLAGS, methods: KV, since: "4.10" },

@@ -257,6 +257,27 @@ export interface MapOptions {
   pinning?: Pinning;
 }
 
+/** Flags of StackTraceMap.getStackId (BPF_F_*): the low 8 bits are frames to skip. */
+export declare const enum StackFlags {
+  /** The user-space stack instead of the kernel stack. */
+  USER_STACK = 256,
+  /** Compare stacks by hash only (faster, may merge distinct stacks). */
+  FAST_STACK_CMP = 512,
+  /** Replace an existing stack with the same hash instead of failing with -EEXIST. */
+  REUSE_STACKID = 1024,
+}
+
+/**
+ * BPF_MAP_TYPE_STACK_TRACE (Linux 4.6): stack id -> up to `depth` (1..127, default 127) instruction
+ * pointers, innermost first, zero-padded. Programs store stacks with `getStackId`; user space reads
+ * them by id (TypedMap<number, bigint[]>) and symbolises them.
+ */
+export declare class StackTraceMap {
+  constructor(maxEntries: number, depth?: number, options?: MapFlags | MapOptions);
+  /** bpf_get_stackid: store the current kernel (or user) stack and return its id, or a negative errno. */
+  getStackId(ctx: unknown, flags?: StackFlags): i64;
+}
+
 /** The key of an LpmTrie: `prefixlen` (how many leading bits of the data count), then the data. */
 export interface LpmKey {
   prefixlen: u32;

@@ -7,7 +7,8 @@ import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { expect, it } from "vitest";
 import { compile } from "../compiler/compile.js";
-import { attachXdp, ifindexOf, loadObject, ProgArrayMap, ValueMap } from "../runtime/index.js";
+import { attachTracepoint, attachXdp, ifindexOf, loadObject, ProgArrayMap, ValueMap } from "../runtime/index.js";
+import { libc, SYS_getpid } from "./support/bpf-c.js";
 import { RingBuffer } from "../runtime/ring-buffer.js";
 import { describeKernel } from "./kernel-env.js";
 import { ipv4Packet, ipv6Packet } from "./support/packets.js";
@@ -420,5 +421,40 @@ declare const how: Pinning;
 const m = new HashMap<u32, u32>(16, { pinning: how });
 export const LICENSE = "GPL";`;
     expect(compile("opt.bpf.ts", src).diagnostics.map((d) => d.code)).toEqual(["TSBPF2106"]);
+  });
+});
+
+describeKernel("StackTraceMap", () => {
+  it("getStackId stores the kernel and user stacks of a traced getpid()", () => {
+    const src = `import { tracepoint, StackTraceMap, StackFlags, ArrayMap, getCurrentPidTgid, u32, type u8, type u16, type i32, type i64 } from "tsbpf/bpf";
+interface SysEnter { common_type: u16; common_flags: u8; common_preempt_count: u8; common_pid: i32; __syscall_nr: i32 }
+const stacks = new StackTraceMap(64, 32);
+/** 0: kernel stack id, 1: user stack id of the last getpid() of the target process. */
+const ids = new ArrayMap<i64>(2);
+let target: u32 = 0;
+export const on_getpid = tracepoint<SysEnter>("syscalls", "sys_enter_getpid", (ctx) => {
+  if (u32(getCurrentPidTgid() >> 32) !== target) return 0;
+  ids.update(0, stacks.getStackId(ctx, StackFlags.REUSE_STACKID));
+  ids.update(1, stacks.getStackId(ctx, StackFlags.USER_STACK | StackFlags.REUSE_STACKID));
+  return 0;
+});
+export const LICENSE = "GPL";`;
+    const r = compile("stacks.bpf.ts", src, { checkIr: true });
+    expect(r.diagnostics).toEqual([]);
+    using obj = loadObject(r.object!, { data: { target: process.pid } });
+    expect(obj.maps.get("stacks")!.valueSize).toBe(32 * 8);
+    using link = attachTracepoint(obj.programs.get("on_getpid")!, "syscalls", "sys_enter_getpid");
+    expect(link.fd).toBeGreaterThan(0);
+    libc().syscall(SYS_getpid);
+    const kernelId = obj.typed.ids!.get(0) as bigint;
+    const userId = obj.typed.ids!.get(1) as bigint;
+    expect(kernelId).toBeGreaterThanOrEqual(0n);
+    expect(userId).toBeGreaterThanOrEqual(0n);
+    const kernelStack = obj.typed.stacks!.get(Number(kernelId)) as bigint[];
+    const userStack = obj.typed.stacks!.get(Number(userId)) as bigint[];
+    expect(kernelStack).toHaveLength(32);
+    // Kernel text is in the top half of the address space; user code in the bottom half.
+    expect(kernelStack[0]! >= 0xffff800000000000n).toBe(true);
+    expect(userStack[0]! > 0n && userStack[0]! < 0x800000000000n).toBe(true);
   });
 });

@@ -139,6 +139,16 @@ export function mapMethod(x: ExprLowerer, m: MapInfo, method: string, e: ts.Call
         return again;
       }, m.valueRef, "stack");
     }
+    case HELPER.get_stackid: {
+      // bpf_get_stackid(ctx, map, flags): the id under which the current kernel (or, with
+      // StackFlags.USER_STACK, user) stack is stored, or a negative errno.
+      if (args.length < 1 || args.length > 2) x.r.fail("TSBPF1035", e);
+      const ctx = x.lower(args[0]);
+      if (ctx.k !== "ctx" && !(ctx.k === "ref" && ctx.region === "ctx")) x.r.fail("TSBPF2015", args[0]);
+      const flags = args[1] ? convert(x.b, x.int(args[1]), INT_TYPES.u64).v : { imm: 0n };
+      const dst = call(HELPER.get_stackid, [x.ctx, mapPtr(), flags], "i64");
+      return { k: "int", v: dst, t: INT_TYPES.i64 };
+    }
     case HELPER.map_lookup_elem: {
       expectArgs(x, e, 1);
       const key = spill(x, m.key, args[0], temps);

@@ -188,7 +188,7 @@ function scanMap(name: string, e: ts.NewExpression, checker: ts.TypeChecker, typ
   }
   const shape = mc.shape;
   const targs = e.typeArguments ?? [];
-  const want = shape === "kv" ? 2 : shape === "slots" ? 0 : 1;
+  const want = shape === "kv" ? 2 : shape === "slots" || shape === "stacks" ? 0 : 1;
   if (targs.length !== want) {
     r.report("TSBPF2005", e, want === 0 ? `${cls} takes no type arguments` : `${cls} needs ${want} explicit type argument${want > 1 ? "s" : ""}`);
     return undefined;
@@ -202,7 +202,15 @@ function scanMap(name: string, e: ts.NewExpression, checker: ts.TypeChecker, typ
   }
   const u32 = INT_TYPES.u32;
   const key: CType = shape === "kv" ? argTypes[0]! : u32;
-  const value = argTypes.length ? argTypes[argTypes.length - 1]! : u32;
+  // A stack trace map's value is `depth` u64 instruction pointers (default 127, PERF_MAX_STACK_DEPTH).
+  const depthArg = shape === "stacks" ? e.arguments?.[1] : undefined;
+  const depth = shape === "stacks" ? (depthArg ? constEval(depthArg, checker) : 127n) : undefined;
+  if (depthArg && (depth === undefined || depth < 1n || depth > 127n)) {
+    r.report("TSBPF2107", depthArg, depthArg.getText());
+    return undefined;
+  }
+  const value: CType =
+    depth !== undefined ? { kind: "array", elem: INT_TYPES.u64, len: Number(depth) } : argTypes.length ? argTypes[argTypes.length - 1]! : u32;
   if (mc.keyRule === "lpm" && !isLpmKey(key)) {
     r.report("TSBPF2101", targs[0]!, targs[0]!.getText());
     return undefined;
@@ -224,7 +232,7 @@ function scanMap(name: string, e: ts.NewExpression, checker: ts.TypeChecker, typ
   const mapExtra = extraArg ? constEval(extraArg, checker) : undefined;
   if (extraArg && (mapExtra === undefined || mapExtra < 1n || mapExtra > 15n)) r.report("TSBPF2105", extraArg, extraArg.getText());
   // The options come after the sizes (and the slots or hash count): MapFlags, or { flags, pinning }.
-  const optionsArg = mc.mapExtra || mc.init ? args[2] : args[1];
+  const optionsArg = mc.mapExtra || mc.init || shape === "stacks" ? args[2] : args[1];
   const options = optionsArg && ts.isObjectLiteralExpression(optionsArg) ? scanOptions(optionsArg, checker, r) : undefined;
   if (optionsArg && ts.isObjectLiteralExpression(optionsArg) && !options) return undefined;
   const flagsArg = options ? options.flagsNode : optionsArg;
