@@ -126,7 +126,7 @@ export const MAP_KINDS = [
   },
   { type: 8, name: "CGROUP_ARRAY", perCpu: false, iterable: false, btf: "u32", flagsAllowed: 0, methods: NONE, since: "4.8" },
   { type: 9, name: "LRU_HASH", cls: "LruHashMap", shape: "kv", perCpu: false, iterable: true, btf: "kv", flagsAllowed: HASH_FLAGS, methods: KV, since: "4.10" },
-  { type: 10, name: "LRU_PERCPU_HASH", perCpu: true, iterable: true, btf: "kv", flagsAllowed: HASH_FLAGS, methods: KV, since: "4.10" },
+  { type: 10, name: "LRU_PERCPU_HASH", cls: "LruPerCpuHashMap", shape: "kv", perCpu: true, iterable: true, btf: "kv", flagsAllowed: HASH_FLAGS, methods: KV, since: "4.10" },
   { type: 11, name: "LPM_TRIE", cls: "LpmTrie", shape: "kv", keyRule: "lpm", perCpu: false, iterable: true, btf: "kv", requiredFlags: F.NO_PREALLOC, flagsAllowed: F.NO_PREALLOC | F.NUMA_NODE | F.RDONLY | F.WRONLY | F.RDONLY_PROG | F.WRONLY_PROG, methods: KV, since: "4.11" },
   { type: 12, name: "ARRAY_OF_MAPS", perCpu: false, iterable: false, btf: "kv", flagsAllowed: 0, methods: NONE, since: "4.12" },
   { type: 13, name: "HASH_OF_MAPS", perCpu: false, iterable: false, btf: "kv", flagsAllowed: 0, methods: NONE, since: "4.12" },

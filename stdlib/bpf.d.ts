@@ -127,6 +127,9 @@ export declare class PerCpuArray<V> {
 /** BPF_MAP_TYPE_PERCPU_HASH. */
 export declare class PerCpuHashMap<K, V> extends HashMap<K, V> {}
 
+/** BPF_MAP_TYPE_LRU_PERCPU_HASH (Linux 4.10): a per-CPU hash map that evicts the least recently used entry when full. */
+export declare class LruPerCpuHashMap<K, V> extends HashMap<K, V> {}
+
 /**
  * Map creation flags (BPF_F_*), the constructor's second argument: `new HashMap<K, V>(n,
  * MapFlags.NO_PREALLOC)`. Each map kind takes only some (TSBPF2100); flags a kind requires are set

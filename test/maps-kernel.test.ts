@@ -458,3 +458,25 @@ export const LICENSE = "GPL";`;
     expect(userStack[0]! > 0n && userStack[0]! < 0x800000000000n).toBe(true);
   });
 });
+
+describeKernel("LruPerCpuHashMap (a kind added as one table row and one stdlib class)", () => {
+  it("counts per CPU and reads back as per-CPU arrays", () => {
+    const src = `import { xdp, XdpAction, LruPerCpuHashMap, type u32, type u64 } from "tsbpf/bpf";
+const recent = new LruPerCpuHashMap<u32, u64>(8);
+export const p = xdp((ctx) => {
+  const c = recent.lookup(ctx.len);
+  if (c !== null) c.value += 1;
+  else recent.update(ctx.len, 1);
+  return XdpAction.PASS;
+});
+export const LICENSE = "GPL";`;
+    const r = compile("lru.bpf.ts", src, { checkIr: true });
+    expect(r.diagnostics).toEqual([]);
+    using obj = loadObject(r.object!);
+    expect(obj.maps.get("recent")!.type).toBe(10);
+    obj.programs.get("p")!.run({ data: ipv4Packet(6, 60), repeat: 5 });
+    const perCpu = obj.typed.recent!.get(60) as bigint[];
+    expect(obj.typed.recent!.isPerCpu).toBe(true);
+    expect(perCpu.reduce((a, b) => a + b, 0n)).toBe(5n);
+  });
+});
