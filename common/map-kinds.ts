@@ -46,9 +46,10 @@ export const MAP_HELPER = {
  * - "events": an event type; the map itself carries no key/value types (ring/perf buffers);
  * - "value-only": a value type and no key (queue, stack, bloom filter);
  * - "slots": no type arguments; u32 index -> a kernel object (program, device, CPU, socket);
+ * - "maps": no type arguments; u32 key -> an inner map, typed after the maps named in its slots;
  * - "stacks": no type arguments; u32 stack id -> `depth` (the constructor's second argument) u64 addresses.
  */
-export type MapShape = "kv" | "array" | "events" | "value-only" | "slots" | "stacks";
+export type MapShape = "kv" | "array" | "events" | "value-only" | "slots" | "stacks" | "maps";
 
 export interface MapKind {
   /** BPF_MAP_TYPE_* number. */
@@ -70,7 +71,7 @@ export interface MapKind {
    */
   btf: "kv" | "u32" | "sizes" | "value" | "none";
   /** The constructor's second argument initialises slots instead of giving flags ("programs": `{ 0: prog }`). */
-  init?: "programs";
+  init?: "programs" | "maps";
   /** Flags the kernel requires; set automatically (LPM trie: NO_PREALLOC). */
   requiredFlags?: number;
   /** Flags a program may add (the constructor's `flags`). */
@@ -98,6 +99,8 @@ const ARR = { lookup: H.map_lookup_elem, update: H.map_update_elem };
 const HASH_FLAGS = F.NO_PREALLOC | F.NO_COMMON_LRU | F.NUMA_NODE | F.RDONLY | F.WRONLY | F.RDONLY_PROG | F.WRONLY_PROG | F.ZERO_SEED;
 const ARRAY_FLAGS = F.NUMA_NODE | F.RDONLY | F.WRONLY | F.RDONLY_PROG | F.WRONLY_PROG | F.MMAPABLE | F.PRESERVE_ELEMS | F.INNER_MAP;
 const NONE = {} as const;
+/** Maps of maps: the outer lookup; lower-map.ts chains the inner lookup or update. */
+const IN_MAPS = { lookupIn: H.map_lookup_elem, updateIn: H.map_update_elem };
 const PUSH_POP = { push: H.map_push_elem, pop: H.map_pop_elem, peek: H.map_peek_elem };
 /** QUEUE_STACK_CREATE_FLAG_MASK: NUMA node and the access flags. */
 const ACCESS_FLAGS = F.NUMA_NODE | F.RDONLY | F.WRONLY | F.RDONLY_PROG | F.WRONLY_PROG;
@@ -128,8 +131,8 @@ export const MAP_KINDS = [
   { type: 9, name: "LRU_HASH", cls: "LruHashMap", shape: "kv", perCpu: false, iterable: true, btf: "kv", flagsAllowed: HASH_FLAGS, methods: KV, since: "4.10" },
   { type: 10, name: "LRU_PERCPU_HASH", cls: "LruPerCpuHashMap", shape: "kv", perCpu: true, iterable: true, btf: "kv", flagsAllowed: HASH_FLAGS, methods: KV, since: "4.10" },
   { type: 11, name: "LPM_TRIE", cls: "LpmTrie", shape: "kv", keyRule: "lpm", perCpu: false, iterable: true, btf: "kv", requiredFlags: F.NO_PREALLOC, flagsAllowed: F.NO_PREALLOC | F.NUMA_NODE | F.RDONLY | F.WRONLY | F.RDONLY_PROG | F.WRONLY_PROG, methods: KV, since: "4.11" },
-  { type: 12, name: "ARRAY_OF_MAPS", perCpu: false, iterable: false, btf: "kv", flagsAllowed: 0, methods: NONE, since: "4.12" },
-  { type: 13, name: "HASH_OF_MAPS", perCpu: false, iterable: false, btf: "kv", flagsAllowed: 0, methods: NONE, since: "4.12" },
+  { type: 12, name: "ARRAY_OF_MAPS", cls: "ArrayOfMaps", shape: "maps", init: "maps", perCpu: false, iterable: true, btf: "sizes", flagsAllowed: F.NUMA_NODE | F.RDONLY | F.WRONLY, methods: IN_MAPS, since: "4.12" },
+  { type: 13, name: "HASH_OF_MAPS", cls: "HashOfMaps", shape: "maps", init: "maps", perCpu: false, iterable: true, btf: "sizes", flagsAllowed: F.NO_PREALLOC | F.NUMA_NODE | F.RDONLY | F.WRONLY, methods: IN_MAPS, since: "4.12" },
   { type: 14, name: "DEVMAP", cls: "DevMap", shape: "slots", perCpu: false, iterable: true, btf: "sizes", flagsAllowed: DEV_FLAGS, methods: REDIRECT, since: "4.14" },
   { type: 15, name: "SOCKMAP", perCpu: false, iterable: false, btf: "u32", flagsAllowed: 0, methods: NONE, since: "4.14" },
   { type: 16, name: "CPUMAP", cls: "CpuMap", shape: "slots", perCpu: false, iterable: true, btf: "sizes", flagsAllowed: F.NUMA_NODE, methods: REDIRECT, since: "4.15" },

@@ -80,6 +80,7 @@ export const DIAGNOSTICS = {
   TSBPF2105: { message: "a bloom filter's hash-function count must be a constant from 1 to 15, not {0}", hint: "new BloomFilter<T>(maxEntries, 3); leave it out for the kernel's default of 5" },
   TSBPF2106: { message: "unknown or non-constant map option: {0}", hint: "options are { flags?: MapFlags, pinning?: Pinning }, each a constant" },
   TSBPF2107: { message: "a stack trace map's depth must be a constant from 1 to 127, not {0}", hint: "new StackTraceMap(maxEntries, 32): 32 frames per stack" },
+  TSBPF2108: { message: "bad map-of-maps slots: {0}", hint: "const a = new HashMap<u32, u64>(64); const outer = new ArrayOfMaps(4, { 0: a });" },
   TSBPF2101: { message: "an LpmTrie key must be a struct starting with prefixlen: u32 and 1 to 256 bytes of data; '{0}' is not", hint: "interface Key { prefixlen: u32; addr: u32 }" },
 
   TSBPF3001: { message: "no LICENSE export: the kernel rejects GPL-only helpers without one", hint: "export const LICENSE = \"GPL\";", severity: "warning" },

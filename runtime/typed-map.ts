@@ -382,11 +382,11 @@ function codecsFor(types: ObjectTypes, map: BpfMap, opts: CodecOptions): [Codec<
   const key =
     btf && ids.key
       ? btfCodec(btf, ids.key, opts)
-      : (shape === "array" || shape === "slots") && map.keySize === 4
+      : (shape === "array" || shape === "slots" || shape === "maps") && map.keySize === 4
         ? u32Codec
         : rawCodec(map.keySize);
-  // Slots (devices, CPUs, sockets, programs) hold a u32: an ifindex, a queue size, an fd or an id.
-  const value = btf && ids.value ? btfCodec(btf, ids.value, opts) : shape === "slots" && map.valueSize === 4 ? u32Codec : rawCodec(map.valueSize);
+  // Slots (devices, CPUs, sockets, programs, inner maps) hold a u32: an ifindex, a queue size, an fd or an id.
+  const value = btf && ids.value ? btfCodec(btf, ids.value, opts) : (shape === "slots" || shape === "maps") && map.valueSize === 4 ? u32Codec : rawCodec(map.valueSize);
   return [key, value];
 }
 

@@ -281,6 +281,31 @@ export declare class StackTraceMap {
   getStackId(ctx: unknown, flags?: StackFlags): i64;
 }
 
+/** The key, value and stdlib map class of a hash or array map (for maps of maps). */
+type InnerKey<M> = M extends { update(key: infer K, value: any, flags?: UpdateFlags): i64 } ? K : never;
+type InnerValue<M> = M extends { update(key: any, value: infer V, flags?: UpdateFlags): i64 } ? V : never;
+
+/**
+ * BPF_MAP_TYPE_ARRAY_OF_MAPS (Linux 4.12): u32 slot -> a map. The slots are filled at load with maps
+ * of this file, `new ArrayOfMaps(4, { 0: blue, 1: green })` (all with one definition: kind, size,
+ * key and value types; the first is libbpf's inner-map template), and user space can swap them.
+ * `M` is the inner map class, e.g. `ArrayOfMaps<typeof blue>`.
+ */
+export declare class ArrayOfMaps<M> {
+  constructor(maxEntries: number, slots: { readonly [index: number]: M }, options?: MapFlags | MapOptions);
+  /** Look `key` up in the map in slot `index`: its value, or null (empty slot or absent key). */
+  lookupIn(index: u32, key: InnerKey<M>): MapValue<InnerValue<M>> | null;
+  /** Update `key` in the map in slot `index`: 0, a negative errno, or -ENOENT (-2) when the slot is empty. */
+  updateIn(index: u32, key: InnerKey<M>, value: InnerValue<M>, flags?: UpdateFlags): i64;
+}
+
+/** BPF_MAP_TYPE_HASH_OF_MAPS (Linux 4.12): like ArrayOfMaps, with u32 keys that need not be dense. */
+export declare class HashOfMaps<M> {
+  constructor(maxEntries: number, slots: { readonly [key: number]: M }, options?: MapFlags | MapOptions);
+  lookupIn(key: u32, innerKey: InnerKey<M>): MapValue<InnerValue<M>> | null;
+  updateIn(key: u32, innerKey: InnerKey<M>, value: InnerValue<M>, flags?: UpdateFlags): i64;
+}
+
 /** The key of an LpmTrie: `prefixlen` (how many leading bits of the data count), then the data. */
 export interface LpmKey {
   prefixlen: u32;

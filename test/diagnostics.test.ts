@@ -172,6 +172,7 @@ const CASES: Case[] = [
   { code: "TSBPF2105", what: "bloom filter with 0 hash functions", span: "0", src: mod(`import { BloomFilter } from "tsbpf/bpf";\nconst b = new BloomFilter<u32>(64, 0); // error TSBPF2105`) },
   { code: "TSBPF2106", what: "map pinning not a constant", span: "pinning: how", src: mod(`import { Pinning } from "tsbpf/bpf";\ndeclare const how: Pinning;\nconst m = new HashMap<u32, u32>(16, { pinning: how }); // error TSBPF2106`) },
   { code: "TSBPF2107", what: "stack trace map deeper than 127", span: "200", src: mod(`import { StackTraceMap } from "tsbpf/bpf";\nconst st = new StackTraceMap(64, 200); // error TSBPF2107`) },
+  { code: "TSBPF2108", what: "map of maps naming a ring buffer", span: "rb", src: mod(`import { ArrayOfMaps, RingBuf } from "tsbpf/bpf";\nconst rb = new RingBuf<u64>(4096);\nconst outer = new ArrayOfMaps(4, { 0: rb }); // error TSBPF2108`) },
   { code: "TSBPF2011", what: "300 in a u8", span: "300", src: xdpBody(`  const x: u8 = 300; // error TSBPF2011\n  if (x === 44) return XdpAction.DROP;`) },
   { code: "TSBPF2022", what: "kprobe argument 6", span: "6", src: mod(`export const kp = kprobe("do_sys_open", (ctx) => {\n  if (ctx.arg(6) === 0) return 1; // error TSBPF2022\n  return 0;\n});`) },
   { code: "TSBPF2023", what: "constant index past the end", span: "6", src: withEth(`  if (eth.h_dest[6] === 1) return XdpAction.DROP; // error TSBPF2023`) },

@@ -16,6 +16,7 @@ import { ipv4Packet, ipv6Packet } from "./support/packets.js";
 const root = join(import.meta.dirname, "..", "examples");
 const XDP_DROP = 1;
 const XDP_PASS = 2;
+const XDP_TX = 3;
 const XDP_REDIRECT = 4;
 
 function build(name: string): Uint8Array {
@@ -478,5 +479,58 @@ export const LICENSE = "GPL";`;
     const perCpu = obj.typed.recent!.get(60) as bigint[];
     expect(obj.typed.recent!.isPerCpu).toBe(true);
     expect(perCpu.reduce((a, b) => a + b, 0n)).toBe(5n);
+  });
+});
+
+describeKernel("ArrayOfMaps and HashOfMaps", () => {
+  const SRC = `import { xdp, XdpAction, HashMap, ArrayOfMaps, HashOfMaps, type u32, type u64 } from "tsbpf/bpf";
+const blue = new HashMap<u32, u64>(64);
+const green = new HashMap<u32, u64>(64);
+const tables = new ArrayOfMaps(2, { 0: blue, 1: green });
+const byKey = new HashOfMaps(8, { 7: green });
+let active: u32 = 0;
+export const p = xdp((ctx) => {
+  const c = tables.lookupIn(active, ctx.len);
+  if (c !== null) c.value += 1;
+  else if (tables.updateIn(active, ctx.len, 1) !== 0) return XdpAction.DROP;
+  const g = byKey.lookupIn(7, ctx.len);
+  return g !== null && g.value > 2 ? XdpAction.TX : XdpAction.PASS;
+});
+export const LICENSE = "GPL";`;
+
+  it("looks up and updates through inner maps filled at load; user space swaps slots", () => {
+    const r = compile("mim.bpf.ts", SRC, { checkIr: true });
+    expect(r.diagnostics).toEqual([]);
+    using obj = loadObject(r.object!);
+    expect(obj.maps.get("tables")!.type).toBe(12);
+    expect(obj.maps.get("byKey")!.type).toBe(13);
+    const prog = obj.programs.get("p")!;
+    const blue = obj.typed.blue!;
+    const green = obj.typed.green!;
+    const tables = obj.typed.tables!;
+    const mapId = (fd: number) => Number(/^map_id:\s*(\d+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, "utf8"))![1]);
+    // libbpf put blue in slot 0 and green in slot 1 (reads give the inner maps' ids).
+    expect(tables.get(0)).toBe(mapId(obj.maps.get("blue")!.fd));
+    expect(tables.get(1)).toBe(mapId(obj.maps.get("green")!.fd));
+
+    expect(prog.run({ data: ipv4Packet(6, 60), repeat: 3 }).retval).toBe(XDP_PASS);
+    expect(blue.get(60)).toBe(3n);
+    expect(green.get(60)).toBeUndefined();
+    obj.globals.set("active", 1);
+    for (let i = 0; i < 3; i++) prog.run({ data: ipv4Packet(6, 60) });
+    expect(green.get(60)).toBe(3n);
+    expect(prog.run({ data: ipv4Packet(6, 60) }).retval).toBe(XDP_TX); // green[60] = 4 > 2 through byKey[7]
+
+    // Swap from user space: slot 1 now holds blue; an emptied slot makes updateIn fail (DROP).
+    tables.set(1, obj.maps.get("blue")!.fd);
+    prog.run({ data: ipv4Packet(6, 60) });
+    expect(blue.get(60)).toBe(4n);
+    tables.delete(1);
+    expect(prog.run({ data: ipv4Packet(6, 61) }).retval).toBe(XDP_DROP);
+  });
+
+  it("rejects inner maps of different definitions", () => {
+    const bad = SRC.replace("const green = new HashMap<u32, u64>(64);", "const green = new HashMap<u32, u64>(32);");
+    expect(compile("bad.bpf.ts", bad).diagnostics.map((d) => d.code)).toEqual(["TSBPF2108"]);
   });
 });

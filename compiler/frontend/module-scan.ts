@@ -20,7 +20,9 @@ export interface MapInfo {
   shape: MapShape;
   /** Its row in common/map-kinds.ts. */
   kind: MapKind;
-  /** A program array's static slots with their source, checked against the programs once all are known. */
+  /** A map of maps' inner definition: the first map named in its slots. */
+  inner?: MapInfo;
+  /** A program array's (or map of maps') static slots with their source, checked once all are known. */
   slotNodes?: { index: number; program: string; node: ts.Node }[];
 }
 
@@ -188,7 +190,7 @@ function scanMap(name: string, e: ts.NewExpression, checker: ts.TypeChecker, typ
   }
   const shape = mc.shape;
   const targs = e.typeArguments ?? [];
-  const want = shape === "kv" ? 2 : shape === "slots" || shape === "stacks" ? 0 : 1;
+  const want = shape === "kv" ? 2 : shape === "slots" || shape === "stacks" || shape === "maps" ? 0 : 1;
   if (targs.length !== want) {
     r.report("TSBPF2005", e, want === 0 ? `${cls} takes no type arguments` : `${cls} needs ${want} explicit type argument${want > 1 ? "s" : ""}`);
     return undefined;
@@ -226,7 +228,11 @@ function scanMap(name: string, e: ts.NewExpression, checker: ts.TypeChecker, typ
     return undefined;
   }
   // Bad slots are reported; the map is still declared so its uses do not cascade into more errors.
-  const slots = mc.init === "programs" && args[1] ? (scanSlots(args[1], Number(max), checker, r) ?? []) : undefined;
+  const slots = mc.init && args[1] ? (scanSlots(args[1], Number(max), checker, r) ?? []) : undefined;
+  if (mc.init === "maps" && !args[1]) {
+    r.report("TSBPF2108", e, "give the inner maps: new ArrayOfMaps(n, { 0: inner_a, 1: inner_b })");
+    return undefined;
+  }
   // A bloom filter's second argument is its hash-function count (map_extra, 1..15), flags come third.
   const extraArg = mc.mapExtra ? args[1] : undefined;
   const mapExtra = extraArg ? constEval(extraArg, checker) : undefined;
@@ -261,7 +267,7 @@ function scanMap(name: string, e: ts.NewExpression, checker: ts.TypeChecker, typ
       pinning: options?.pinning || undefined,
       keySize: sizes,
       valueSize: sizes,
-      progSlots: slots?.map((s) => ({ index: s.index, program: s.program })),
+      progSlots: mc.init === "programs" ? slots?.map((s) => ({ index: s.index, program: s.program })) : undefined,
     },
     slotNodes: slots,
     key,
@@ -324,6 +330,10 @@ function scanSlots(e: ts.Expression, max: number, checker: ts.TypeChecker, r: Re
 /** Program-array slots must name programs of this file, all of one kind. */
 function checkSlots(info: ModuleInfo, r: Reporter): void {
   for (const m of info.maps.values()) {
+    if (m.kind.init === "maps") {
+      checkInnerMaps(info, m, r);
+      continue;
+    }
     let kind: string | undefined;
     for (const s of m.slotNodes ?? []) {
       const p = info.programs.find((x) => x.name === s.program);
@@ -335,6 +345,32 @@ function checkSlots(info: ModuleInfo, r: Reporter): void {
       kind ??= p.kind.wrapper;
     }
   }
+}
+
+/**
+ * A map of maps' slots name maps declared before it, all of one definition (kind, key, value, size):
+ * the first becomes libbpf's inner-map template and gives `lookupIn`/`updateIn` their types.
+ */
+function checkInnerMaps(info: ModuleInfo, m: MapInfo, r: Reporter): void {
+  const byName = new Map([...info.maps.values()].map((x) => [x.def.name, x]));
+  const same = (a: MapInfo, b: MapInfo) =>
+    a.def.type === b.def.type && a.def.maxEntries === b.def.maxEntries && sizeOf(a.key) === sizeOf(b.key) && sizeOf(a.value) === sizeOf(b.value);
+  for (const s of m.slotNodes ?? []) {
+    const inner = byName.get(s.program);
+    if (!inner || inner === m || inner.kind.init === "maps" || !(inner.shape === "kv" || inner.shape === "array")) {
+      r.report("TSBPF2108", s.node, `'${s.program}' is not a hash or array map of this file`);
+      return;
+    }
+    if (m.inner && !same(m.inner, inner)) {
+      r.report("TSBPF2108", s.node, `'${s.program}' differs from '${m.inner.def.name}' in kind, size, key or value; all inner maps share one definition`);
+      return;
+    }
+    m.inner ??= inner;
+  }
+  if (!m.inner) return;
+  const { pinning: _pinning, ...template } = m.inner.def;
+  m.def.innerMap = { ...template, name: `${m.def.name}.inner` };
+  m.def.mapSlots = (m.slotNodes ?? []).map((s) => ({ index: s.index, map: s.program }));
 }
 
 /** The kernel's LPM key: `struct { __u32 prefixlen; __u8 data[]; }` with 1..256 bytes of data. */

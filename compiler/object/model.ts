@@ -67,4 +67,7 @@ export interface MapDef {
    * one `.rel.maps` relocation per slot against the program's symbol; libbpf stores the fds.
    */
   progSlots?: { index: number; program: string }[];
+  /** Maps of maps: the inner maps' definition (libbpf's template) and the slots filled at load. */
+  innerMap?: MapDef;
+  mapSlots?: { index: number; map: string }[];
 }
