@@ -228,7 +228,7 @@ function scanMap(name: string, e: ts.NewExpression, checker: ts.TypeChecker, typ
     return undefined;
   }
   // Bad slots are reported; the map is still declared so its uses do not cascade into more errors.
-  const slots = mc.init && args[1] ? (scanSlots(args[1], Number(max), checker, r) ?? []) : undefined;
+  const slots = mc.init && args[1] ? (scanSlots(args[1], Number(max), mc.init === "maps" ? "TSBPF2108" : "TSBPF2102", checker, r) ?? []) : undefined;
   if (mc.init === "maps" && !args[1]) {
     r.report("TSBPF2108", e, "give the inner maps: new ArrayOfMaps(n, { 0: inner_a, 1: inner_b })");
     return undefined;
@@ -303,9 +303,10 @@ function scanOptions(e: ts.ObjectLiteralExpression, checker: ts.TypeChecker, r: 
 }
 
 /** `{ 0: prog, 3: other }`: constant indices below maxEntries naming module-level constants. */
-function scanSlots(e: ts.Expression, max: number, checker: ts.TypeChecker, r: Reporter): MapInfo["slotNodes"] {
+function scanSlots(e: ts.Expression, max: number, code: "TSBPF2102" | "TSBPF2108", checker: ts.TypeChecker, r: Reporter): MapInfo["slotNodes"] {
+  const what = code === "TSBPF2102" ? "program" : "map";
   if (!ts.isObjectLiteralExpression(e)) {
-    r.report("TSBPF2102", e, "the slots must be an object literal { index: program }");
+    r.report(code, e, `the slots must be an object literal { index: ${what} }`);
     return undefined;
   }
   const out: NonNullable<MapInfo["slotNodes"]> = [];
@@ -315,11 +316,11 @@ function scanSlots(e: ts.Expression, max: number, checker: ts.TypeChecker, r: Re
       ? constEval(ts.isComputedPropertyName(p.name) ? p.name.expression : p.name, checker)
       : undefined;
     if (!init || !ts.isIdentifier(init) || index === undefined) {
-      r.report("TSBPF2102", p, "write each slot as `index: program` with a constant index");
+      r.report(code, p, `write each slot as \`index: ${what}\` with a constant index`);
       return undefined;
     }
     if (index < 0n || index >= BigInt(max)) {
-      r.report("TSBPF2102", p, `slot ${index} is outside 0..${max - 1}`);
+      r.report(code, p, `slot ${index} is outside 0..${max - 1}`);
       return undefined;
     }
     out.push({ index: Number(index), program: init.text, node: init });
