@@ -45,9 +45,11 @@ export const MAP_HELPER = {
  * - "array": a value type, indexed by u32 (`ArrayMap<V>`);
  * - "events": an event type; the map itself carries no key/value types (ring/perf buffers);
  * - "value-only": a value type and no key (queue, stack, bloom filter);
- * - "slots": no type arguments; u32 index -> a kernel object (program, device, CPU, socket).
+ * - "slots": no type arguments; u32 index -> a kernel object (program, device, CPU, socket);
+ * - "maps": no type arguments; u32 key -> an inner map, typed after the maps named in its slots;
+ * - "stacks": no type arguments; u32 stack id -> `depth` (the constructor's second argument) u64 addresses.
  */
-export type MapShape = "kv" | "array" | "events" | "value-only" | "slots";
+export type MapShape = "kv" | "array" | "events" | "value-only" | "slots" | "stacks" | "maps";
 
 export interface MapKind {
   /** BPF_MAP_TYPE_* number. */
@@ -69,7 +71,7 @@ export interface MapKind {
    */
   btf: "kv" | "u32" | "sizes" | "value" | "none";
   /** The constructor's second argument initialises slots instead of giving flags ("programs": `{ 0: prog }`). */
-  init?: "programs";
+  init?: "programs" | "maps";
   /** Flags the kernel requires; set automatically (LPM trie: NO_PREALLOC). */
   requiredFlags?: number;
   /** Flags a program may add (the constructor's `flags`). */
@@ -80,12 +82,12 @@ export interface MapKind {
   sizeRule?: "pow2-page";
   /** A constraint on the key type: "lpm" = a struct starting with `prefixlen: u32`, 1..256 data bytes. */
   keyRule?: "lpm";
-  /** Extra map attribute carried in BTF (`map_extra`: bloom filter hash count). */
+  /** Extra map attribute carried in BTF (`map_extra`: bloom filter hash count, the constructor's second argument). */
   mapExtra?: "bloom-hashes";
   /** stdlib method -> helper id. */
   methods: Readonly<Record<string, number>>;
   /** The runtime class user space gets when it is not TypedMap/PerCpuTypedMap (runtime/typed-map.ts). */
-  runtimeClass?: "ProgArrayMap";
+  runtimeClass?: "ProgArrayMap" | "ValueMap";
   /** Oldest kernel with the map type. */
   since: string;
 }
@@ -97,6 +99,11 @@ const ARR = { lookup: H.map_lookup_elem, update: H.map_update_elem };
 const HASH_FLAGS = F.NO_PREALLOC | F.NO_COMMON_LRU | F.NUMA_NODE | F.RDONLY | F.WRONLY | F.RDONLY_PROG | F.WRONLY_PROG | F.ZERO_SEED;
 const ARRAY_FLAGS = F.NUMA_NODE | F.RDONLY | F.WRONLY | F.RDONLY_PROG | F.WRONLY_PROG | F.MMAPABLE | F.PRESERVE_ELEMS | F.INNER_MAP;
 const NONE = {} as const;
+/** Maps of maps: the outer lookup; lower-map.ts chains the inner lookup or update. */
+const IN_MAPS = { lookupIn: H.map_lookup_elem, updateIn: H.map_update_elem };
+const PUSH_POP = { push: H.map_push_elem, pop: H.map_pop_elem, peek: H.map_peek_elem };
+/** QUEUE_STACK_CREATE_FLAG_MASK: NUMA node and the access flags. */
+const ACCESS_FLAGS = F.NUMA_NODE | F.RDONLY | F.WRONLY | F.RDONLY_PROG | F.WRONLY_PROG;
 const REDIRECT = { redirect: H.redirect_map };
 /** DEV_CREATE_FLAG_MASK in kernel/bpf/devmap.c (xskmap takes the same). */
 const DEV_FLAGS = F.NUMA_NODE | F.RDONLY | F.WRONLY;
@@ -116,13 +123,16 @@ export const MAP_KINDS = [
   },
   { type: 5, name: "PERCPU_HASH", cls: "PerCpuHashMap", shape: "kv", perCpu: true, iterable: true, btf: "kv", flagsAllowed: HASH_FLAGS, methods: KV, since: "4.6" },
   { type: 6, name: "PERCPU_ARRAY", cls: "PerCpuArray", shape: "array", perCpu: true, iterable: true, btf: "kv", flagsAllowed: ARRAY_FLAGS, methods: ARR, since: "4.6" },
-  { type: 7, name: "STACK_TRACE", perCpu: false, iterable: false, btf: "kv", flagsAllowed: F.STACK_BUILD_ID | F.NUMA_NODE, methods: NONE, since: "4.6" },
+  {
+    type: 7, name: "STACK_TRACE", cls: "StackTraceMap", shape: "stacks", perCpu: false, iterable: true, btf: "kv",
+    flagsAllowed: F.STACK_BUILD_ID | F.NUMA_NODE | F.RDONLY | F.WRONLY | F.RDONLY_PROG | F.WRONLY_PROG, methods: { getStackId: H.get_stackid }, since: "4.6",
+  },
   { type: 8, name: "CGROUP_ARRAY", perCpu: false, iterable: false, btf: "u32", flagsAllowed: 0, methods: NONE, since: "4.8" },
   { type: 9, name: "LRU_HASH", cls: "LruHashMap", shape: "kv", perCpu: false, iterable: true, btf: "kv", flagsAllowed: HASH_FLAGS, methods: KV, since: "4.10" },
-  { type: 10, name: "LRU_PERCPU_HASH", perCpu: true, iterable: true, btf: "kv", flagsAllowed: HASH_FLAGS, methods: KV, since: "4.10" },
+  { type: 10, name: "LRU_PERCPU_HASH", cls: "LruPerCpuHashMap", shape: "kv", perCpu: true, iterable: true, btf: "kv", flagsAllowed: HASH_FLAGS, methods: KV, since: "4.10" },
   { type: 11, name: "LPM_TRIE", cls: "LpmTrie", shape: "kv", keyRule: "lpm", perCpu: false, iterable: true, btf: "kv", requiredFlags: F.NO_PREALLOC, flagsAllowed: F.NO_PREALLOC | F.NUMA_NODE | F.RDONLY | F.WRONLY | F.RDONLY_PROG | F.WRONLY_PROG, methods: KV, since: "4.11" },
-  { type: 12, name: "ARRAY_OF_MAPS", perCpu: false, iterable: false, btf: "kv", flagsAllowed: 0, methods: NONE, since: "4.12" },
-  { type: 13, name: "HASH_OF_MAPS", perCpu: false, iterable: false, btf: "kv", flagsAllowed: 0, methods: NONE, since: "4.12" },
+  { type: 12, name: "ARRAY_OF_MAPS", cls: "ArrayOfMaps", shape: "maps", init: "maps", perCpu: false, iterable: true, btf: "sizes", flagsAllowed: F.NUMA_NODE | F.RDONLY | F.WRONLY, methods: IN_MAPS, since: "4.12" },
+  { type: 13, name: "HASH_OF_MAPS", cls: "HashOfMaps", shape: "maps", init: "maps", perCpu: false, iterable: true, btf: "sizes", flagsAllowed: F.NO_PREALLOC | F.NUMA_NODE | F.RDONLY | F.WRONLY, methods: IN_MAPS, since: "4.12" },
   { type: 14, name: "DEVMAP", cls: "DevMap", shape: "slots", perCpu: false, iterable: true, btf: "sizes", flagsAllowed: DEV_FLAGS, methods: REDIRECT, since: "4.14" },
   { type: 15, name: "SOCKMAP", perCpu: false, iterable: false, btf: "u32", flagsAllowed: 0, methods: NONE, since: "4.14" },
   { type: 16, name: "CPUMAP", cls: "CpuMap", shape: "slots", perCpu: false, iterable: true, btf: "sizes", flagsAllowed: F.NUMA_NODE, methods: REDIRECT, since: "4.15" },
@@ -131,8 +141,8 @@ export const MAP_KINDS = [
   { type: 19, name: "CGROUP_STORAGE", perCpu: false, iterable: true, btf: "kv", flagsAllowed: 0, methods: NONE, since: "4.19" },
   { type: 20, name: "REUSEPORT_SOCKARRAY", perCpu: false, iterable: false, btf: "u32", flagsAllowed: 0, methods: NONE, since: "4.19" },
   { type: 21, name: "PERCPU_CGROUP_STORAGE", perCpu: true, iterable: true, btf: "kv", flagsAllowed: 0, methods: NONE, since: "4.20" },
-  { type: 22, name: "QUEUE", perCpu: false, iterable: false, btf: "value", flagsAllowed: 0, methods: NONE, since: "4.20" },
-  { type: 23, name: "STACK", perCpu: false, iterable: false, btf: "value", flagsAllowed: 0, methods: NONE, since: "4.20" },
+  { type: 22, name: "QUEUE", cls: "Queue", shape: "value-only", runtimeClass: "ValueMap", perCpu: false, iterable: false, btf: "value", flagsAllowed: ACCESS_FLAGS, methods: PUSH_POP, since: "4.20" },
+  { type: 23, name: "STACK", cls: "Stack", shape: "value-only", runtimeClass: "ValueMap", perCpu: false, iterable: false, btf: "value", flagsAllowed: ACCESS_FLAGS, methods: PUSH_POP, since: "4.20" },
   { type: 24, name: "SK_STORAGE", perCpu: false, iterable: false, btf: "kv", flagsAllowed: F.NO_PREALLOC, requiredFlags: F.NO_PREALLOC, methods: NONE, since: "5.2" },
   { type: 25, name: "DEVMAP_HASH", cls: "DevMapHash", shape: "slots", perCpu: false, iterable: true, btf: "sizes", flagsAllowed: DEV_FLAGS, methods: REDIRECT, since: "5.4" },
   { type: 26, name: "STRUCT_OPS", perCpu: false, iterable: false, btf: "none", flagsAllowed: 0, methods: NONE, since: "5.6" },
@@ -143,7 +153,10 @@ export const MAP_KINDS = [
   },
   { type: 28, name: "INODE_STORAGE", perCpu: false, iterable: false, btf: "kv", flagsAllowed: F.NO_PREALLOC, requiredFlags: F.NO_PREALLOC, methods: NONE, since: "5.10" },
   { type: 29, name: "TASK_STORAGE", perCpu: false, iterable: false, btf: "kv", flagsAllowed: F.NO_PREALLOC, requiredFlags: F.NO_PREALLOC, methods: NONE, since: "5.11" },
-  { type: 30, name: "BLOOM_FILTER", perCpu: false, iterable: false, btf: "value", flagsAllowed: 0, mapExtra: "bloom-hashes", methods: NONE, since: "5.16" },
+  {
+    type: 30, name: "BLOOM_FILTER", cls: "BloomFilter", shape: "value-only", runtimeClass: "ValueMap", perCpu: false, iterable: false, btf: "value",
+    flagsAllowed: ACCESS_FLAGS | F.ZERO_SEED, mapExtra: "bloom-hashes", methods: { push: H.map_push_elem, has: H.map_peek_elem }, since: "5.16",
+  },
   { type: 31, name: "USER_RINGBUF", perCpu: false, iterable: false, btf: "none", flagsAllowed: 0, methods: NONE, since: "6.1" },
   { type: 32, name: "CGRP_STORAGE", perCpu: false, iterable: false, btf: "kv", flagsAllowed: F.NO_PREALLOC, requiredFlags: F.NO_PREALLOC, methods: NONE, since: "6.2" },
   { type: 33, name: "ARENA", perCpu: false, iterable: false, btf: "none", flagsAllowed: F.MMAPABLE, methods: NONE, since: "6.9" },

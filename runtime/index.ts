@@ -5,7 +5,7 @@ export { BpfProgram, type RunOptions, type RunResult } from "./program.js";
 export { BpfMap } from "./map.js";
 export { bpfAvailable, ensureBpffs, possibleCpus, BPFFS_PATH, type BpfAvailability } from "./kernel.js";
 export { u32le, u64le, readU32, readU64 } from "./bytes.js";
-export { TypedMap, PerCpuTypedMap, ProgArrayMap, typedMap, objectBtf, bindSkeleton, type TypedMaps, type BatchOptions, type BatchMode, type SkeletonSpec } from "./typed-map.js";
+export { TypedMap, PerCpuTypedMap, ProgArrayMap, ValueMap, typedMap, objectBtf, bindSkeleton, type TypedMaps, type BatchOptions, type BatchMode, type SkeletonSpec } from "./typed-map.js";
 export { btfCodec, ctypeCodec, rawCodec, type Codec, type CodecOptions } from "./codec.js";
 export { Globals, bindGlobals, type GlobalVarInfo, type GlobalSectionKind, type GlobalsSpec, type GlobalInitOptions } from "./globals.js";
 export { parseBtf, readObjectBtf, Btf, BtfError, type BtfType, type BtfMapDef } from "../common/btf-reader.js";

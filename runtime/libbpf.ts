@@ -36,6 +36,7 @@ export interface LibbpfApi {
   bpf_map_update_elem(fd: number, key: MemArg, value: MemArg, flags: bigint): number;
   bpf_map_delete_elem(fd: number, key: MemArg): number;
   bpf_map_get_next_key(fd: number, key: MemArg, next: MemArg): number;
+  bpf_map_lookup_and_delete_elem(fd: number, key: MemArg, value: MemArg): number;
   bpf_prog_test_run_opts(fd: number, opts: MemArg): number;
   libbpf_num_possible_cpus(): number;
   libbpf_get_error(ptr: MaybePtr): number;
@@ -122,6 +123,7 @@ const LIBBPF_SIGNATURES: Record<keyof LibbpfApi, string> = {
   bpf_map_update_elem: "int bpf_map_update_elem(int fd, const void *key, const void *value, uint64_t flags)",
   bpf_map_delete_elem: "int bpf_map_delete_elem(int fd, const void *key)",
   bpf_map_get_next_key: "int bpf_map_get_next_key(int fd, const void *key, void *next_key)",
+  bpf_map_lookup_and_delete_elem: "int bpf_map_lookup_and_delete_elem(int fd, const void *key, void *value)",
   bpf_prog_test_run_opts: "int bpf_prog_test_run_opts(int fd, void *opts)",
   libbpf_num_possible_cpus: "int libbpf_num_possible_cpus()",
   libbpf_get_error: "long libbpf_get_error(const void *ptr)",
@@ -177,7 +179,7 @@ const LIBBPF_SIGNATURES: Record<keyof LibbpfApi, string> = {
 };
 
 /** Byte layouts checked against libbpf 1.1's headers (x86-64 / LP64). */
-export const OPEN_OPTS = { size: 80, objectName: 8, btfCustomPath: 48, kernelLogBuf: 56, kernelLogSize: 64, kernelLogLevel: 72 } as const;
+export const OPEN_OPTS = { size: 80, objectName: 8, pinRootPath: 24, btfCustomPath: 48, kernelLogBuf: 56, kernelLogSize: 64, kernelLogLevel: 72 } as const;
 export const TEST_RUN_OPTS = {
   size: 80,
   dataIn: 8,

@@ -3,7 +3,7 @@
 // can never make the kernel read past a JS buffer) and per-CPU value layout.
 
 import { errnoFrom, errnoText, libbpf, type Ptr } from "./libbpf.js";
-import { isPerCpuMap } from "../common/map-kinds.js";
+import { isPerCpuMap, mapTypeName } from "../common/map-kinds.js";
 import { possibleCpus } from "./kernel.js";
 
 /** Something that owns the file descriptors and can be closed. */
@@ -125,6 +125,61 @@ export class BpfMap {
       throw this.#error("delete", errno);
     }
     return true;
+  }
+
+  /**
+   * Maps without keys (queue, stack, bloom filter; keySize 0): `push` stores a value (update with
+   * no key; flags 2 = BPF_EXIST lets a full queue/stack drop its oldest value), `pop` removes and
+   * returns the next one, `peek` returns it without removing (null when empty); a bloom filter's
+   * `peek(value)` is true when the value may be in the set.
+   */
+  push(value: Uint8Array, flags = 0): void {
+    const v = this.#valueOnly(value);
+    const rc = libbpf().bpf_map_update_elem(this.#fd, null, v, BigInt(flags));
+    if (rc < 0) throw this.#error("push", errnoFrom(rc));
+  }
+
+  pop(): Uint8Array | null {
+    this.#valueOnly();
+    const value = new Uint8Array(this.valueSize);
+    const rc = libbpf().bpf_map_lookup_and_delete_elem(this.#fd, null, value);
+    if (rc < 0) {
+      const errno = errnoFrom(rc);
+      if (errno === ENOENT) return null;
+      throw this.#error("pop", errno);
+    }
+    return value;
+  }
+
+  peek(): Uint8Array | null {
+    this.#valueOnly();
+    const value = new Uint8Array(this.valueSize);
+    const rc = libbpf().bpf_map_lookup_elem(this.#fd, null, value);
+    if (rc < 0) {
+      const errno = errnoFrom(rc);
+      if (errno === ENOENT) return null;
+      throw this.#error("peek", errno);
+    }
+    return value;
+  }
+
+  /** Bloom filters: whether `value` may have been pushed (false: certainly not). */
+  mayContain(value: Uint8Array): boolean {
+    const v = this.#valueOnly(value);
+    const rc = libbpf().bpf_map_lookup_elem(this.#fd, null, v);
+    if (rc === 0) return true;
+    const errno = errnoFrom(rc);
+    if (errno === ENOENT) return false;
+    throw this.#error("peek", errno);
+  }
+
+  #valueOnly(value?: Uint8Array): Uint8Array {
+    this.#check();
+    if (this.keySize !== 0) throw new Error(`map '${this.name}' (${mapTypeName(this.type)}) has keys; push/pop/peek are for queues, stacks and bloom filters`);
+    if (value && value.length !== this.valueSize) {
+      throw new RangeError(`map '${this.name}': value must be ${this.valueSize} bytes, got ${value.length}`);
+    }
+    return value ?? new Uint8Array(0);
   }
 
   /** Iterate keys in kernel order (BPF_MAP_GET_NEXT_KEY); each yielded key is a fresh copy. */

@@ -46,6 +46,11 @@ export interface LoadOptions {
   btfCustomPath?: string;
   /** Keep libbpf's debug messages (CO-RE relocations applied, ...) in `BpfObject.libbpfLog`. */
   libbpfDebug?: boolean;
+  /**
+   * Directory (on bpffs) for maps declared with `pinning: Pinning.BY_NAME`; default /sys/fs/bpf.
+   * libbpf pins such a map at `<pinRoot>/<name>`, or reuses the map already pinned there.
+   */
+  pinRoot?: string;
 }
 
 /**
@@ -236,6 +241,8 @@ export function loadObject(src: string | Uint8Array, opts: LoadOptions = {}): Bp
       // Like the name, the path is only read during open (libbpf keeps its own copy).
       const btfPath = opts.btfCustomPath === undefined ? null : Buffer.from(`${opts.btfCustomPath}\0`, "utf8");
       if (btfPath) openOpts.writeBigUInt64LE(addressOf(btfPath), OPEN_OPTS.btfCustomPath);
+      const pinRootBytes = opts.pinRoot === undefined ? null : Buffer.from(`${opts.pinRoot}\0`, "utf8");
+      if (pinRootBytes) openOpts.writeBigUInt64LE(addressOf(pinRootBytes), OPEN_OPTS.pinRootPath);
 
       if (typeof src === "string") {
         obj = api.bpf_object__open_file(src, openOpts);
@@ -247,6 +254,7 @@ export function loadObject(src: string | Uint8Array, opts: LoadOptions = {}): Bp
       }
       void nameBytes;
       void btfPath;
+      void pinRootBytes;
       if (!obj) {
         const errno = lastErrno() || 22;
         throw new Error(`cannot open BPF object ${label}: ${errnoText(errno)}${describeMessages(messages)}`);

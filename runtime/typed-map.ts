@@ -319,6 +319,35 @@ export class ProgArrayMap extends TypedMap<number, number> {
   }
 }
 
+/**
+ * A queue, stack or bloom filter (Queue, Stack, BloomFilter in .bpf.ts): values without keys.
+ * `get`/`set`/iteration do not apply; use push/pop/peek (and mayContain for bloom filters).
+ */
+export class ValueMap<V = any> extends TypedMap<never, V> {
+  /** Append (queue), push (stack) or add (bloom filter) `value`; flags 2 (BPF_EXIST) overwrites the oldest when full. */
+  push(value: V, flags = 0): this {
+    this.map.push(this.valueCodec.encode(value), flags);
+    return this;
+  }
+
+  /** Remove and return the next value (oldest for a queue, newest for a stack), or undefined when empty. */
+  pop(): V | undefined {
+    const raw = this.map.pop();
+    return raw ? (this.valueCodec.decode(raw, 0) as V) : undefined;
+  }
+
+  /** The next value without removing it, or undefined when empty. */
+  peek(): V | undefined {
+    const raw = this.map.peek();
+    return raw ? (this.valueCodec.decode(raw, 0) as V) : undefined;
+  }
+
+  /** Bloom filters: false when `value` was certainly never pushed. */
+  mayContain(value: V): boolean {
+    return this.map.mayContain(this.valueCodec.encode(value));
+  }
+}
+
 /** A program's kernel id, from /proc/self/fdinfo (the line `prog_id:`). */
 function programIdOf(fd: number): number | undefined {
   const m = /^prog_id:\s*(\d+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, "utf8"));
@@ -327,7 +356,9 @@ function programIdOf(fd: number): number | undefined {
 
 /** Construct the right TypedMap class for `map`. */
 export function makeTypedMap(map: BpfMap, keyCodec: Codec<unknown>, valueCodec: Codec<unknown>): TypedMap {
-  if (mapKind(map.type)?.runtimeClass === "ProgArrayMap") return new ProgArrayMap(map, u32Codec as Codec<number>, u32Codec);
+  const runtimeClass = mapKind(map.type)?.runtimeClass;
+  if (runtimeClass === "ProgArrayMap") return new ProgArrayMap(map, u32Codec as Codec<number>, u32Codec);
+  if (runtimeClass === "ValueMap") return new ValueMap(map, keyCodec as Codec<never>, valueCodec);
   return map.isPerCpu ? new PerCpuTypedMap(map, keyCodec, valueCodec) : new TypedMap(map, keyCodec, valueCodec);
 }
 
@@ -351,11 +382,11 @@ function codecsFor(types: ObjectTypes, map: BpfMap, opts: CodecOptions): [Codec<
   const key =
     btf && ids.key
       ? btfCodec(btf, ids.key, opts)
-      : (shape === "array" || shape === "slots") && map.keySize === 4
+      : (shape === "array" || shape === "slots" || shape === "maps") && map.keySize === 4
         ? u32Codec
         : rawCodec(map.keySize);
-  // Slots (devices, CPUs, sockets, programs) hold a u32: an ifindex, a queue size, an fd or an id.
-  const value = btf && ids.value ? btfCodec(btf, ids.value, opts) : shape === "slots" && map.valueSize === 4 ? u32Codec : rawCodec(map.valueSize);
+  // Slots (devices, CPUs, sockets, programs, inner maps) hold a u32: an ifindex, a queue size, an fd or an id.
+  const value = btf && ids.value ? btfCodec(btf, ids.value, opts) : (shape === "slots" || shape === "maps") && map.valueSize === 4 ? u32Codec : rawCodec(map.valueSize);
   return [key, value];
 }
 
@@ -393,8 +424,13 @@ export function buildTypedMaps(obj: BpfObject, native: Ptr | null): TypedMaps {
     if (data && n > 0) btf = parseBtf(new Uint8Array(koffi.view(data, n)).slice());
   }
   const ids = new Map<string, { key: number; value: number }>();
+  // libbpf drops the BTF type ids of kinds the kernel takes no BTF for (queue, stack, perf event
+  // array, ...); the object's own `.maps` definitions still name the types the source declared.
+  const declared = new Map((btf?.mapDefs() ?? []).map((d) => [d.name, d]));
   for (let m = api.bpf_object__next_map(native, null); m; m = api.bpf_object__next_map(native, m)) {
-    ids.set(api.bpf_map__name(m), { key: api.bpf_map__btf_key_type_id(m), value: api.bpf_map__btf_value_type_id(m) });
+    const name = api.bpf_map__name(m);
+    const def = declared.get(name);
+    ids.set(name, { key: api.bpf_map__btf_key_type_id(m) || (def?.keyType ?? 0), value: api.bpf_map__btf_value_type_id(m) || (def?.valueType ?? 0) });
   }
   const types: ObjectTypes = { btf, ids };
   typesOf.set(obj, types);

@@ -97,7 +97,7 @@ export declare const enum UpdateFlags {
 
 /** BPF_MAP_TYPE_HASH. */
 export declare class HashMap<K, V> {
-  constructor(maxEntries: number, flags?: number);
+  constructor(maxEntries: number, options?: MapFlags | MapOptions);
   /** bpf_map_lookup_elem: the value for `key`, or null when absent (the verifier demands the check). */
   lookup(key: K): MapValue<V> | null;
   /** bpf_map_update_elem: 0 on success, a negative errno otherwise. */
@@ -111,7 +111,7 @@ export declare class LruHashMap<K, V> extends HashMap<K, V> {}
 
 /** BPF_MAP_TYPE_ARRAY: `maxEntries` preallocated zeroed values indexed by u32. */
 export declare class ArrayMap<V> {
-  constructor(maxEntries: number, flags?: number);
+  constructor(maxEntries: number, options?: MapFlags | MapOptions);
   /** The value at `index`, or null when index >= maxEntries. */
   lookup(index: u32): MapValue<V> | null;
   update(index: u32, value: V, flags?: UpdateFlags): i64;
@@ -119,13 +119,16 @@ export declare class ArrayMap<V> {
 
 /** BPF_MAP_TYPE_PERCPU_ARRAY: like ArrayMap, one copy per CPU; lookups see this CPU's copy. */
 export declare class PerCpuArray<V> {
-  constructor(maxEntries: number, flags?: number);
+  constructor(maxEntries: number, options?: MapFlags | MapOptions);
   lookup(index: u32): MapValue<V> | null;
   update(index: u32, value: V, flags?: UpdateFlags): i64;
 }
 
 /** BPF_MAP_TYPE_PERCPU_HASH. */
 export declare class PerCpuHashMap<K, V> extends HashMap<K, V> {}
+
+/** BPF_MAP_TYPE_LRU_PERCPU_HASH (Linux 4.10): a per-CPU hash map that evicts the least recently used entry when full. */
+export declare class LruPerCpuHashMap<K, V> extends HashMap<K, V> {}
 
 /**
  * Map creation flags (BPF_F_*), the constructor's second argument: `new HashMap<K, V>(n,
@@ -152,7 +155,7 @@ export declare const enum MapFlags {
  * `.values = { [0] = &handle_tcp }`) or from user space at run time.
  */
 export declare class ProgArray {
-  constructor(maxEntries: number, slots?: { readonly [index: number]: Program });
+  constructor(maxEntries: number, slots?: { readonly [index: number]: Program }, options?: MapOptions);
   /**
    * bpf_tail_call: jump to the program in slot `index`, passing this program's context; it does not
    * return. When the slot is empty (or 33 tail calls were already made) it returns a negative errno
@@ -177,14 +180,14 @@ export declare const enum RedirectFlags {
  * the target of XDP redirects. `redirect(slot)` in an XDP program sends the packet out of that device.
  */
 export declare class DevMap {
-  constructor(maxEntries: number, flags?: MapFlags);
+  constructor(maxEntries: number, options?: MapFlags | MapOptions);
   /** bpf_redirect_map: XdpAction.REDIRECT, or `flags & 3` as the action when the slot is empty. */
   redirect(key: u32, flags?: number): XdpAction;
 }
 
 /** BPF_MAP_TYPE_DEVMAP_HASH (Linux 5.4): like DevMap, keyed by any u32 (e.g. the ifindex itself). */
 export declare class DevMapHash {
-  constructor(maxEntries: number, flags?: MapFlags);
+  constructor(maxEntries: number, options?: MapFlags | MapOptions);
   /** bpf_redirect_map: XdpAction.REDIRECT, or `flags & 3` as the action when the key is absent. */
   redirect(key: u32, flags?: number): XdpAction;
 }
@@ -194,7 +197,7 @@ export declare class DevMapHash {
  * `redirect(cpu)` hands the packet to that CPU, which builds the skb and runs the network stack.
  */
 export declare class CpuMap {
-  constructor(maxEntries: number, flags?: MapFlags);
+  constructor(maxEntries: number, options?: MapFlags | MapOptions);
   redirect(cpu: u32, flags?: number): XdpAction;
 }
 
@@ -203,8 +206,104 @@ export declare class CpuMap {
  * space; `redirect(ctx.rx_queue_index)` delivers the frame to that socket.
  */
 export declare class XskMap {
-  constructor(maxEntries: number, flags?: MapFlags);
+  constructor(maxEntries: number, options?: MapFlags | MapOptions);
   redirect(queue: u32, flags?: number): XdpAction;
+}
+
+/**
+ * BPF_MAP_TYPE_QUEUE (Linux 4.20): a FIFO of up to `maxEntries` values of T, no keys. Programs and
+ * user space (ValueMap in the runtime) push, pop and peek.
+ */
+export declare class Queue<T> {
+  constructor(maxEntries: number, options?: MapFlags | MapOptions);
+  /** bpf_map_push_elem: append `value`; with UpdateFlags.EXIST a full queue drops its oldest value. 0 or a negative errno. */
+  push(value: T, flags?: UpdateFlags): i64;
+  /** bpf_map_pop_elem: remove and return the oldest value (a copy on the stack), or null when empty. */
+  pop(): MapValue<T> | null;
+  /** bpf_map_peek_elem: the oldest value without removing it, or null when empty. */
+  peek(): MapValue<T> | null;
+}
+
+/** BPF_MAP_TYPE_STACK (Linux 4.20): a LIFO of up to `maxEntries` values of T; `pop`/`peek` see the newest. */
+export declare class Stack<T> {
+  constructor(maxEntries: number, options?: MapFlags | MapOptions);
+  push(value: T, flags?: UpdateFlags): i64;
+  pop(): MapValue<T> | null;
+  peek(): MapValue<T> | null;
+}
+
+/**
+ * BPF_MAP_TYPE_BLOOM_FILTER (Linux 5.16): a set of T with false positives and no deletion, sized for
+ * `maxEntries` values; `hashes` (1..15, default 5) is the number of hash functions (`map_extra`).
+ */
+export declare class BloomFilter<T> {
+  constructor(maxEntries: number, hashes?: number, options?: MapFlags | MapOptions);
+  /** bpf_map_push_elem: add `value`; 0 or a negative errno. */
+  push(value: T): i64;
+  /** bpf_map_peek_elem: false when `value` was certainly never added, true when it may have been. */
+  has(value: T): boolean;
+}
+
+/** Map pinning (libbpf's LIBBPF_PIN_*): where the map lives beyond the loading process. */
+export declare const enum Pinning {
+  NONE = 0,
+  /**
+   * LIBBPF_PIN_BY_NAME: libbpf pins the map at `<pin root>/<map name>` (default /sys/fs/bpf), and
+   * a later load of any object with a compatible map of that name reuses the pinned map.
+   */
+  BY_NAME = 1,
+}
+
+/** A map's options, the constructor argument after its sizes: `{ flags: MapFlags.NO_PREALLOC, pinning: Pinning.BY_NAME }`. */
+export interface MapOptions {
+  flags?: MapFlags;
+  pinning?: Pinning;
+}
+
+/** Flags of StackTraceMap.getStackId (BPF_F_*): the low 8 bits are frames to skip. */
+export declare const enum StackFlags {
+  /** The user-space stack instead of the kernel stack. */
+  USER_STACK = 256,
+  /** Compare stacks by hash only (faster, may merge distinct stacks). */
+  FAST_STACK_CMP = 512,
+  /** Replace an existing stack with the same hash instead of failing with -EEXIST. */
+  REUSE_STACKID = 1024,
+}
+
+/**
+ * BPF_MAP_TYPE_STACK_TRACE (Linux 4.6): stack id -> up to `depth` (1..127, default 127) instruction
+ * pointers, innermost first, zero-padded. Programs store stacks with `getStackId`; user space reads
+ * them by id (TypedMap<number, bigint[]>) and symbolises them.
+ */
+export declare class StackTraceMap {
+  constructor(maxEntries: number, depth?: number, options?: MapFlags | MapOptions);
+  /** bpf_get_stackid: store the current kernel (or user) stack and return its id, or a negative errno. */
+  getStackId(ctx: unknown, flags?: StackFlags): i64;
+}
+
+/** The key, value and stdlib map class of a hash or array map (for maps of maps). */
+type InnerKey<M> = M extends { update(key: infer K, value: any, flags?: UpdateFlags): i64 } ? K : never;
+type InnerValue<M> = M extends { update(key: any, value: infer V, flags?: UpdateFlags): i64 } ? V : never;
+
+/**
+ * BPF_MAP_TYPE_ARRAY_OF_MAPS (Linux 4.12): u32 slot -> a map. The slots are filled at load with maps
+ * of this file, `new ArrayOfMaps(4, { 0: blue, 1: green })` (all with one definition: kind, size,
+ * key and value types; the first is libbpf's inner-map template), and user space can swap them.
+ * `M` is the inner map class, e.g. `ArrayOfMaps<typeof blue>`.
+ */
+export declare class ArrayOfMaps<M> {
+  constructor(maxEntries: number, slots: { readonly [index: number]: M }, options?: MapFlags | MapOptions);
+  /** Look `key` up in the map in slot `index`: its value, or null (empty slot or absent key). */
+  lookupIn(index: u32, key: InnerKey<M>): MapValue<InnerValue<M>> | null;
+  /** Update `key` in the map in slot `index`: 0, a negative errno, or -ENOENT (-2) when the slot is empty. */
+  updateIn(index: u32, key: InnerKey<M>, value: InnerValue<M>, flags?: UpdateFlags): i64;
+}
+
+/** BPF_MAP_TYPE_HASH_OF_MAPS (Linux 4.12): like ArrayOfMaps, with u32 keys that need not be dense. */
+export declare class HashOfMaps<M> {
+  constructor(maxEntries: number, slots: { readonly [key: number]: M }, options?: MapFlags | MapOptions);
+  lookupIn(key: u32, innerKey: InnerKey<M>): MapValue<InnerValue<M>> | null;
+  updateIn(key: u32, innerKey: InnerKey<M>, value: InnerValue<M>, flags?: UpdateFlags): i64;
 }
 
 /** The key of an LpmTrie: `prefixlen` (how many leading bits of the data count), then the data. */
@@ -219,7 +318,7 @@ export interface LpmKey {
  * prefix that matches. BPF_F_NO_PREALLOC, which the kernel requires, is set automatically.
  */
 export declare class LpmTrie<K extends LpmKey, V> {
-  constructor(maxEntries: number, flags?: MapFlags);
+  constructor(maxEntries: number, options?: MapFlags | MapOptions);
   /** bpf_map_lookup_elem: the value of the longest matching prefix, or null. */
   lookup(key: K): MapValue<V> | null;
   /** bpf_map_update_elem: store the prefix; 0 or a negative errno. */
@@ -529,7 +628,7 @@ export declare const enum RingBufFlags {
 
 /** BPF_MAP_TYPE_RINGBUF (Linux 5.8) of `size` bytes (a power of two, multiple of the page size) carrying T. */
 export declare class RingBuf<T> {
-  constructor(size: number);
+  constructor(size: number, options?: MapOptions);
   /** bpf_ringbuf_output: copies `event` into the buffer; 0 or a negative errno (e.g. when full). */
   output(event: T): i64;
   /**

@@ -3,11 +3,12 @@
 // through the runtime's typed maps.
 
 import { execFileSync, spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { expect, it } from "vitest";
 import { compile } from "../compiler/compile.js";
-import { attachXdp, ifindexOf, loadObject, ProgArrayMap } from "../runtime/index.js";
+import { attachTracepoint, attachXdp, ifindexOf, loadObject, ProgArrayMap, ValueMap } from "../runtime/index.js";
+import { libc, SYS_getpid } from "./support/bpf-c.js";
 import { RingBuffer } from "../runtime/ring-buffer.js";
 import { describeKernel } from "./kernel-env.js";
 import { ipv4Packet, ipv6Packet } from "./support/packets.js";
@@ -15,6 +16,7 @@ import { ipv4Packet, ipv6Packet } from "./support/packets.js";
 const root = join(import.meta.dirname, "..", "examples");
 const XDP_DROP = 1;
 const XDP_PASS = 2;
+const XDP_TX = 3;
 const XDP_REDIRECT = 4;
 
 function build(name: string): Uint8Array {
@@ -314,4 +316,221 @@ export const LICENSE = "GPL";`;
       cleanup();
     }
   }, 20_000);
+});
+
+describeKernel("Queue, Stack and BloomFilter", () => {
+  const SRC = `import { xdp, XdpAction, Queue, Stack, BloomFilter, UpdateFlags, type u32, type u64 } from "tsbpf/bpf";
+interface Item { a: u32; b: u64 }
+const fifo = new Queue<Item>(4);
+const lifo = new Stack<u64>(4);
+const seen = new BloomFilter<u32>(1024, 3);
+const out = new Queue<u64>(16);
+
+export const p = xdp((ctx) => {
+  // Echo the two oldest queue items and the newest stack value into \`out\`, then move the packet
+  // length through the bloom filter.
+  const first = fifo.pop();
+  if (first !== null) out.push(first.b + first.a);
+  const top = lifo.peek();
+  if (top !== null) out.push(top.value);
+  fifo.push({ a: ctx.len, b: 1000 }, UpdateFlags.EXIST);
+  if (seen.has(ctx.len)) return XdpAction.DROP;
+  seen.push(ctx.len);
+  return XdpAction.PASS;
+});
+export const LICENSE = "GPL";`;
+
+  it("push/pop/peek in programs and user space, map_extra for the bloom filter", () => {
+    const r = compile("values.bpf.ts", SRC, { checkIr: true });
+    expect(r.diagnostics).toEqual([]);
+    using obj = loadObject(r.object!);
+    expect(["fifo", "lifo", "seen", "out"].map((n) => obj.maps.get(n)!.type)).toEqual([22, 23, 30, 22]);
+    expect(obj.maps.get("fifo")!.keySize).toBe(0);
+    const { fifo, lifo, seen, out } = obj.typed as unknown as Record<string, ValueMap>;
+    expect(fifo).toBeInstanceOf(ValueMap);
+    fifo.push({ a: 1, b: 10n });
+    fifo.push({ a: 2, b: 20n });
+    lifo.push(5n);
+    lifo.push(6n);
+    const prog = obj.programs.get("p")!;
+    expect(prog.run({ data: ipv4Packet(6, 60) }).retval).toBe(XDP_PASS); // 60 not seen yet
+    expect(prog.run({ data: ipv4Packet(6, 60) }).retval).toBe(XDP_DROP); // now it may be
+    // out: 11 (first pop), 6 (stack top), 22 (second pop), 6 (top again: peek does not remove)
+    const got: bigint[] = [];
+    for (let v = out.pop(); v !== undefined; v = out.pop()) got.push(v);
+    expect(got).toEqual([11n, 6n, 22n, 6n]);
+    expect(lifo.pop()).toBe(6n);
+    expect(lifo.pop()).toBe(5n);
+    expect(lifo.pop()).toBeUndefined();
+    // The program queued two items of its own, { a: 60, b: 1000 } each.
+    expect(fifo.peek()).toEqual({ a: 60, b: 1000n });
+    expect(seen.mayContain(60)).toBe(true);
+    expect(seen.mayContain(61)).toBe(false); // 3 hashes, 1024 bits per entry: a false positive here would be a bug
+    seen.push(61);
+    expect(seen.mayContain(61)).toBe(true);
+    // map_extra reached the kernel.
+    expect(readFileSync(`/proc/self/fdinfo/${obj.maps.get("seen")!.fd}`, "utf8")).toMatch(/^map_extra:\s+0x3$/m);
+  });
+
+  it("rejects a bad hash count", () => {
+    const bad = SRC.replace("new BloomFilter<u32>(1024, 3)", "new BloomFilter<u32>(1024, 16)");
+    expect(compile("bad.bpf.ts", bad).diagnostics.map((d) => d.code)).toEqual(["TSBPF2105"]);
+  });
+});
+
+describeKernel("Pinning.BY_NAME", () => {
+  it("pins a map under its name; a second object and bpftool share it", () => {
+    const src = `import { xdp, XdpAction, HashMap, ArrayMap, Pinning, MapFlags, type u32, type u64 } from "tsbpf/bpf";
+const shared_counts = new HashMap<u32, u64>(16, { pinning: Pinning.BY_NAME, flags: MapFlags.NO_PREALLOC });
+const private_counts = new ArrayMap<u64>(1);
+export const p = xdp((ctx) => {
+  const c = shared_counts.lookup(ctx.len);
+  if (c !== null) c.value += 1;
+  else shared_counts.update(ctx.len, 1);
+  const q = private_counts.lookup(0);
+  if (q !== null) q.value += 1;
+  return XdpAction.PASS;
+});
+export const LICENSE = "GPL";`;
+    const r = compile("pin.bpf.ts", src, { checkIr: true });
+    expect(r.diagnostics).toEqual([]);
+    const root = `/sys/fs/bpf/tsbpf-maps-pin-${process.pid}`;
+    rmSync(root, { recursive: true, force: true });
+    mkdirSync(root);
+    try {
+      {
+        using first = loadObject(r.object!, { pinRoot: root });
+        first.programs.get("p")!.run({ data: ipv4Packet(6, 60), repeat: 3 });
+        expect(readdirSync(root)).toEqual(["shared_counts"]); // only the pinned map
+      }
+      // The first object is gone; the pinned map and its contents stay.
+      const dump = JSON.parse(execFileSync("bpftool", ["-j", "map", "dump", "pinned", `${root}/shared_counts`], { encoding: "utf8" }));
+      expect(dump).toHaveLength(1);
+      using second = loadObject(r.object!, { pinRoot: root });
+      expect(second.typed.shared_counts!.get(60)).toBe(3n);
+      second.programs.get("p")!.run({ data: ipv4Packet(6, 60) });
+      expect(second.typed.shared_counts!.get(60)).toBe(4n);
+      expect(second.typed.private_counts!.get(0)).toBe(1n); // not pinned: a fresh map
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it("rejects options that are not constants", () => {
+    const src = `import { HashMap, Pinning, type u32 } from "tsbpf/bpf";
+declare const how: Pinning;
+const m = new HashMap<u32, u32>(16, { pinning: how });
+export const LICENSE = "GPL";`;
+    expect(compile("opt.bpf.ts", src).diagnostics.map((d) => d.code)).toEqual(["TSBPF2106"]);
+  });
+});
+
+describeKernel("StackTraceMap", () => {
+  it("getStackId stores the kernel and user stacks of a traced getpid()", () => {
+    const src = `import { tracepoint, StackTraceMap, StackFlags, ArrayMap, getCurrentPidTgid, u32, type u8, type u16, type i32, type i64 } from "tsbpf/bpf";
+interface SysEnter { common_type: u16; common_flags: u8; common_preempt_count: u8; common_pid: i32; __syscall_nr: i32 }
+const stacks = new StackTraceMap(64, 32);
+/** 0: kernel stack id, 1: user stack id of the last getpid() of the target process. */
+const ids = new ArrayMap<i64>(2);
+let target: u32 = 0;
+export const on_getpid = tracepoint<SysEnter>("syscalls", "sys_enter_getpid", (ctx) => {
+  if (u32(getCurrentPidTgid() >> 32) !== target) return 0;
+  ids.update(0, stacks.getStackId(ctx, StackFlags.REUSE_STACKID));
+  ids.update(1, stacks.getStackId(ctx, StackFlags.USER_STACK | StackFlags.REUSE_STACKID));
+  return 0;
+});
+export const LICENSE = "GPL";`;
+    const r = compile("stacks.bpf.ts", src, { checkIr: true });
+    expect(r.diagnostics).toEqual([]);
+    using obj = loadObject(r.object!, { data: { target: process.pid } });
+    expect(obj.maps.get("stacks")!.valueSize).toBe(32 * 8);
+    using link = attachTracepoint(obj.programs.get("on_getpid")!, "syscalls", "sys_enter_getpid");
+    expect(link.fd).toBeGreaterThan(0);
+    libc().syscall(SYS_getpid);
+    const kernelId = obj.typed.ids!.get(0) as bigint;
+    const userId = obj.typed.ids!.get(1) as bigint;
+    expect(kernelId).toBeGreaterThanOrEqual(0n);
+    expect(userId).toBeGreaterThanOrEqual(0n);
+    const kernelStack = obj.typed.stacks!.get(Number(kernelId)) as bigint[];
+    const userStack = obj.typed.stacks!.get(Number(userId)) as bigint[];
+    expect(kernelStack).toHaveLength(32);
+    // Kernel text is in the top half of the address space; user code in the bottom half.
+    expect(kernelStack[0]! >= 0xffff800000000000n).toBe(true);
+    expect(userStack[0]! > 0n && userStack[0]! < 0x800000000000n).toBe(true);
+  });
+});
+
+describeKernel("LruPerCpuHashMap (a kind added as one table row and one stdlib class)", () => {
+  it("counts per CPU and reads back as per-CPU arrays", () => {
+    const src = `import { xdp, XdpAction, LruPerCpuHashMap, type u32, type u64 } from "tsbpf/bpf";
+const recent = new LruPerCpuHashMap<u32, u64>(8);
+export const p = xdp((ctx) => {
+  const c = recent.lookup(ctx.len);
+  if (c !== null) c.value += 1;
+  else recent.update(ctx.len, 1);
+  return XdpAction.PASS;
+});
+export const LICENSE = "GPL";`;
+    const r = compile("lru.bpf.ts", src, { checkIr: true });
+    expect(r.diagnostics).toEqual([]);
+    using obj = loadObject(r.object!);
+    expect(obj.maps.get("recent")!.type).toBe(10);
+    obj.programs.get("p")!.run({ data: ipv4Packet(6, 60), repeat: 5 });
+    const perCpu = obj.typed.recent!.get(60) as bigint[];
+    expect(obj.typed.recent!.isPerCpu).toBe(true);
+    expect(perCpu.reduce((a, b) => a + b, 0n)).toBe(5n);
+  });
+});
+
+describeKernel("ArrayOfMaps and HashOfMaps", () => {
+  const SRC = `import { xdp, XdpAction, HashMap, ArrayOfMaps, HashOfMaps, type u32, type u64 } from "tsbpf/bpf";
+const blue = new HashMap<u32, u64>(64);
+const green = new HashMap<u32, u64>(64);
+const tables = new ArrayOfMaps(2, { 0: blue, 1: green });
+const byKey = new HashOfMaps(8, { 7: green });
+let active: u32 = 0;
+export const p = xdp((ctx) => {
+  const c = tables.lookupIn(active, ctx.len);
+  if (c !== null) c.value += 1;
+  else if (tables.updateIn(active, ctx.len, 1) !== 0) return XdpAction.DROP;
+  const g = byKey.lookupIn(7, ctx.len);
+  return g !== null && g.value > 2 ? XdpAction.TX : XdpAction.PASS;
+});
+export const LICENSE = "GPL";`;
+
+  it("looks up and updates through inner maps filled at load; user space swaps slots", () => {
+    const r = compile("mim.bpf.ts", SRC, { checkIr: true });
+    expect(r.diagnostics).toEqual([]);
+    using obj = loadObject(r.object!);
+    expect(obj.maps.get("tables")!.type).toBe(12);
+    expect(obj.maps.get("byKey")!.type).toBe(13);
+    const prog = obj.programs.get("p")!;
+    const blue = obj.typed.blue!;
+    const green = obj.typed.green!;
+    const tables = obj.typed.tables!;
+    const mapId = (fd: number) => Number(/^map_id:\s*(\d+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, "utf8"))![1]);
+    // libbpf put blue in slot 0 and green in slot 1 (reads give the inner maps' ids).
+    expect(tables.get(0)).toBe(mapId(obj.maps.get("blue")!.fd));
+    expect(tables.get(1)).toBe(mapId(obj.maps.get("green")!.fd));
+
+    expect(prog.run({ data: ipv4Packet(6, 60), repeat: 3 }).retval).toBe(XDP_PASS);
+    expect(blue.get(60)).toBe(3n);
+    expect(green.get(60)).toBeUndefined();
+    obj.globals.set("active", 1);
+    for (let i = 0; i < 3; i++) prog.run({ data: ipv4Packet(6, 60) });
+    expect(green.get(60)).toBe(3n);
+    expect(prog.run({ data: ipv4Packet(6, 60) }).retval).toBe(XDP_TX); // green[60] = 4 > 2 through byKey[7]
+
+    // Swap from user space: slot 1 now holds blue; an emptied slot makes updateIn fail (DROP).
+    tables.set(1, obj.maps.get("blue")!.fd);
+    prog.run({ data: ipv4Packet(6, 60) });
+    expect(blue.get(60)).toBe(4n);
+    tables.delete(1);
+    expect(prog.run({ data: ipv4Packet(6, 61) }).retval).toBe(XDP_DROP);
+  });
+
+  it("rejects inner maps of different definitions", () => {
+    const bad = SRC.replace("const green = new HashMap<u32, u64>(64);", "const green = new HashMap<u32, u64>(32);");
+    expect(compile("bad.bpf.ts", bad).diagnostics.map((d) => d.code)).toEqual(["TSBPF2108"]);
+  });
 });

@@ -13,8 +13,8 @@ export interface MapsLayout {
   data: Uint8Array;
   /** One entry per map: where its definition lives in `.maps`. */
   symbols: { name: string; offset: number; size: number }[];
-  /** Pointer slots in `.maps` that libbpf fills with program fds (R_BPF_64_ABS64 relocations). */
-  slotRelocs: { offset: number; program: string }[];
+  /** Pointer slots in `.maps` that libbpf fills with program or map fds (R_BPF_64_ABS64 relocations). */
+  slotRelocs: { offset: number; target: string; kind: "program" | "map" }[];
 }
 
 /** Adds the `.maps` types and DATASEC to `btf` and lays out the section. */
@@ -27,27 +27,39 @@ export function addMapsBtf(btf: BtfBuilder, maps: MapDef[]): MapsLayout {
   const symbols: MapsLayout["symbols"] = [];
   const slotRelocs: MapsLayout["slotRelocs"] = [];
   const vars: { type: number; offset: number; size: number }[] = [];
-  let offset = 0;
-  for (const m of maps) {
-    if (seen.has(m.name)) throw new Error(`duplicate map name '${m.name}'`);
-    seen.add(m.name);
+  /** The definition's members; a `values` member (zero-sized) comes last. */
+  const defMembers = (m: MapDef): { name: string; type: number }[] => {
     const members: { name: string; type: number }[] = [{ name: "type", type: uintAttr(m.type) }];
     if (m.key) members.push({ name: "key", type: btf.addPtr(btf.addCType(m.key)) });
     if (m.value) members.push({ name: "value", type: btf.addPtr(btf.addCType(m.value)) });
     members.push({ name: "max_entries", type: uintAttr(m.maxEntries) });
     if (m.flags) members.push({ name: "map_flags", type: uintAttr(m.flags) });
+    if (m.pinning) members.push({ name: "pinning", type: uintAttr(m.pinning) });
+    if (m.mapExtra) members.push({ name: "map_extra", type: uintAttr(m.mapExtra) });
     if (m.keySize !== undefined) members.push({ name: "key_size", type: uintAttr(m.keySize) });
     // libbpf sets value_size 4 itself when there is a `values` member.
-    if (m.valueSize !== undefined && !m.progSlots) members.push({ name: "value_size", type: uintAttr(m.valueSize) });
-    let slots = 0;
+    if (m.valueSize !== undefined && !m.progSlots && !m.innerMap) members.push({ name: "value_size", type: uintAttr(m.valueSize) });
     if (m.progSlots) {
       const proto = btf.addFuncProto(intType, [{ name: "", type: btf.addPtr(0) }]);
       members.push({ name: "values", type: btf.addArray(btf.addPtr(proto), btf.arrayIndexType(), 0) });
-      slots = m.progSlots.reduce((n, s) => Math.max(n, s.index + 1), 0);
+    } else if (m.innerMap) {
+      // A map of maps: `values` points to the inner map's definition, libbpf's template for it.
+      const inner = defMembers(m.innerMap);
+      const innerStruct = btf.addStruct("", inner.length * 8, inner.map((mm, i) => ({ ...mm, bitOffset: i * 64 })));
+      members.push({ name: "values", type: btf.addArray(btf.addPtr(innerStruct), btf.arrayIndexType(), 0) });
     }
-    const structSize = (members.length - (m.progSlots ? 1 : 0)) * 8; // `values` is zero-sized
+    return members;
+  };
+  let offset = 0;
+  for (const m of maps) {
+    if (seen.has(m.name)) throw new Error(`duplicate map name '${m.name}'`);
+    seen.add(m.name);
+    const members = defMembers(m);
+    const slotList = [...(m.progSlots ?? []).map((s) => ({ index: s.index, target: s.program })), ...(m.mapSlots ?? []).map((s) => ({ index: s.index, target: s.map }))];
+    const slots = slotList.reduce((n, s) => Math.max(n, s.index + 1), 0);
+    const structSize = (members.length - (m.progSlots || m.innerMap ? 1 : 0)) * 8; // `values` is zero-sized
     const size = structSize + slots * 8;
-    for (const s of m.progSlots ?? []) slotRelocs.push({ offset: offset + structSize + s.index * 8, program: s.program });
+    for (const s of slotList) slotRelocs.push({ offset: offset + structSize + s.index * 8, target: s.target, kind: m.progSlots ? "program" : "map" });
     const btfMembers: BtfMember[] = members.map((mm, i) => ({ ...mm, bitOffset: i * 64 }));
     const struct = btf.addStruct("", structSize, btfMembers);
     const v = btf.addVar(m.name, struct, BTF_LINKAGE.GLOBAL);

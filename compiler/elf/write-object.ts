@@ -154,8 +154,14 @@ export function writeObject(model: ObjectModel): Uint8Array {
   }
 
   for (const s of maps.slotRelocs) {
-    const f = funcSyms.get(s.program);
-    if (!f || !f.isProgram) throw new Error(`program array slot names '${s.program}', which is not a program`);
+    if (s.kind === "map") {
+      const m = mapSyms.get(s.target);
+      if (!m) throw new Error(`map-of-maps slot names '${s.target}', which is not a map`);
+      elf.addRelocation(mapsIndex, { offset: s.offset, symbol: m, type: R_BPF_64_ABS64 });
+      continue;
+    }
+    const f = funcSyms.get(s.target);
+    if (!f || !f.isProgram) throw new Error(`program array slot names '${s.target}', which is not a program`);
     elf.addRelocation(mapsIndex, { offset: s.offset, symbol: f.ref, type: R_BPF_64_ABS64 });
   }
 

@@ -4,7 +4,7 @@
 import { INT_TYPES, sizeOf, type CType } from "../../common/ctypes.js";
 import { MAP_HELPER as HELPER } from "../../common/map-kinds.js";
 import type { Operand, Value } from "../ir/ir.js";
-import { expectArgs, typeArg } from "./call-utils.js";
+import { expectArgs, nullableJoin, typeArg } from "./call-utils.js";
 import { noteReserve } from "./check-reservations.js";
 import { convert } from "./int-ops.js";
 import type { ExprLowerer } from "./lower-expr.js";
@@ -108,13 +108,56 @@ export function mapMethod(x: ExprLowerer, m: MapInfo, method: string, e: ts.Call
       const dst = call(HELPER.redirect_map, [mapPtr(), key, flags], "i64");
       return { k: "int", v: dst, t: INT_TYPES.i64 };
     }
+    case HELPER.map_push_elem: {
+      // Queue/stack: flags BPF_EXIST (UpdateFlags.EXIST) overwrites the oldest value when full.
+      if (args.length < 1 || args.length > 2) x.r.fail("TSBPF1035", e);
+      const value = spill(x, m.value, args[0], temps);
+      const flags = args[1] ? convert(x.b, x.int(args[1]), INT_TYPES.u64).v : { imm: 0n };
+      const dst = call(HELPER.map_push_elem, [mapPtr(), value, flags], "i64");
+      return { k: "int", v: dst, t: INT_TYPES.i64 };
+    }
+    case HELPER.map_pop_elem:
+    case HELPER.map_peek_elem: {
+      if (method === "has") {
+        // Bloom filter: peek with the value as input; 0 means "maybe present", -ENOENT "absent".
+        expectArgs(x, e, 1);
+        const value = spill(x, m.value, args[0], temps);
+        const rc = call(HELPER.map_peek_elem, [mapPtr(), value], "i64");
+        const dst = x.b.diamond("i32", (t, f) => x.b.terminate({ op: "cbr", cond: "eq", width: 64, a: rc, b: { imm: 0n }, then: t, else: f }), () => ({ imm: 1n }), () => ({ imm: 0n }));
+        return { k: "int", v: dst, t: INT_TYPES.bool };
+      }
+      // Queue/stack: the value is copied into a stack slot of its own, valid after the call.
+      expectArgs(x, e, 0);
+      const slot = x.b.slot(Math.ceil(sizeOf(m.value) / 8) * 8, 8);
+      const buf = x.b.value("ptr");
+      x.b.emit({ op: "stackaddr", dst: buf, slot });
+      const rc = call(helper, [mapPtr(), buf], "i64");
+      const again = x.b.value("ptr");
+      x.b.emit({ op: "stackaddr", dst: again, slot });
+      return nullableJoin(x, (ok, bad) => {
+        x.b.terminate({ op: "cbr", cond: "ne", width: 64, a: rc, b: { imm: 0n }, then: bad, else: ok });
+        return again;
+      }, m.valueRef, "stack");
+    }
+    case HELPER.get_stackid: {
+      // bpf_get_stackid(ctx, map, flags): the id under which the current kernel (or, with
+      // StackFlags.USER_STACK, user) stack is stored, or a negative errno.
+      if (args.length < 1 || args.length > 2) x.r.fail("TSBPF1035", e);
+      const ctx = x.lower(args[0]);
+      if (ctx.k !== "ctx" && !(ctx.k === "ref" && ctx.region === "ctx")) x.r.fail("TSBPF2015", args[0]);
+      const flags = args[1] ? convert(x.b, x.int(args[1]), INT_TYPES.u64).v : { imm: 0n };
+      const dst = call(HELPER.get_stackid, [x.ctx, mapPtr(), flags], "i64");
+      return { k: "int", v: dst, t: INT_TYPES.i64 };
+    }
     case HELPER.map_lookup_elem: {
+      if (method === "lookupIn") return lookupIn(x, m, e, mapPtr, temps);
       expectArgs(x, e, 1);
       const key = spill(x, m.key, args[0], temps);
       const dst = call(HELPER.map_lookup_elem, [mapPtr(), key], "ptr");
       return { k: "nullable", ptr: dst, t: m.valueRef, region: "map" } satisfies NullableVal;
     }
     case HELPER.map_update_elem: {
+      if (method === "updateIn") return updateIn(x, m, e, mapPtr, temps);
       if (args.length < 2 || args.length > 3) x.r.fail("TSBPF1035", e);
       const key = spill(x, m.key, args[0], temps);
       const value = spill(x, m.value, args[1], temps);
@@ -130,4 +173,61 @@ export function mapMethod(x: ExprLowerer, m: MapInfo, method: string, e: ts.Call
     }
   }
   x.r.fail("TSBPF1033", e.expression, e.expression.getText());
+}
+
+/** The inner map in slot `index` of a map of maps: a map pointer, 0 when the slot is empty. */
+function innerMap(x: ExprLowerer, m: MapInfo, index: ts.Expression, outer: () => Value, temps: number[]): Value {
+  const key = spill(x, INT_TYPES.u32, index, temps);
+  const dst = x.b.value("ptr");
+  x.b.emit({ op: "call", helper: HELPER.map_lookup_elem, args: [outer(), key], dst });
+  x.releaseTemps(temps);
+  return dst;
+}
+
+/** `outer.lookupIn(index, key)`: the inner map's value for `key`, or null (no inner map or no key). */
+function lookupIn(x: ExprLowerer, m: MapInfo, e: ts.CallExpression, outer: () => Value, temps: number[]): Val {
+  expectArgs(x, e, 2);
+  const inner = m.inner!;
+  return nullableJoin(x, (ok, bad) => {
+    const map = innerMap(x, m, e.arguments[0], outer, temps);
+    const found = x.b.newBlock();
+    x.b.terminate({ op: "cbr", cond: "eq", width: 64, a: map, b: { imm: 0n }, then: bad, else: found });
+    x.b.seal(found);
+    x.b.switchTo(found);
+    const key = spill(x, inner.key, e.arguments[1], temps);
+    const v = x.b.value("ptr");
+    x.b.emit({ op: "call", helper: HELPER.map_lookup_elem, args: [map, key], dst: v });
+    x.releaseTemps(temps);
+    x.b.terminate({ op: "cbr", cond: "eq", width: 64, a: v, b: { imm: 0n }, then: bad, else: ok });
+    return v;
+  }, inner.valueRef, "map");
+}
+
+/** `outer.updateIn(index, key, value, flags?)`: 0, a negative errno, or -ENOENT (-2) when the slot is empty. */
+function updateIn(x: ExprLowerer, m: MapInfo, e: ts.CallExpression, outer: () => Value, temps: number[]): Val {
+  const args = e.arguments;
+  if (args.length < 3 || args.length > 4) x.r.fail("TSBPF1035", e);
+  const inner = m.inner!;
+  let result: Value | undefined;
+  const dst = x.b.diamond(
+    "i64",
+    (t, f) => {
+      const map = innerMap(x, m, args[0], outer, temps);
+      const found = x.b.newBlock();
+      x.b.terminate({ op: "cbr", cond: "eq", width: 64, a: map, b: { imm: 0n }, then: f, else: found });
+      x.b.seal(found);
+      x.b.switchTo(found);
+      const key = spill(x, inner.key, args[1], temps);
+      const value = spill(x, inner.value, args[2], temps);
+      const flags = args[3] ? convert(x.b, x.int(args[3]), INT_TYPES.u64).v : { imm: 0n };
+      const rc = x.b.value("i64");
+      x.b.emit({ op: "call", helper: HELPER.map_update_elem, args: [map, key, value, flags], dst: rc });
+      x.releaseTemps(temps);
+      result = rc;
+      x.b.jump(t);
+    },
+    () => result!,
+    () => ({ imm: -2n }),
+  );
+  return { k: "int", v: dst, t: INT_TYPES.i64 };
 }

@@ -20,7 +20,9 @@ export interface MapInfo {
   shape: MapShape;
   /** Its row in common/map-kinds.ts. */
   kind: MapKind;
-  /** A program array's static slots with their source, checked against the programs once all are known. */
+  /** A map of maps' inner definition: the first map named in its slots. */
+  inner?: MapInfo;
+  /** A program array's (or map of maps') static slots with their source, checked once all are known. */
   slotNodes?: { index: number; program: string; node: ts.Node }[];
 }
 
@@ -188,7 +190,7 @@ function scanMap(name: string, e: ts.NewExpression, checker: ts.TypeChecker, typ
   }
   const shape = mc.shape;
   const targs = e.typeArguments ?? [];
-  const want = shape === "kv" ? 2 : shape === "slots" ? 0 : 1;
+  const want = shape === "kv" ? 2 : shape === "slots" || shape === "stacks" || shape === "maps" ? 0 : 1;
   if (targs.length !== want) {
     r.report("TSBPF2005", e, want === 0 ? `${cls} takes no type arguments` : `${cls} needs ${want} explicit type argument${want > 1 ? "s" : ""}`);
     return undefined;
@@ -202,7 +204,15 @@ function scanMap(name: string, e: ts.NewExpression, checker: ts.TypeChecker, typ
   }
   const u32 = INT_TYPES.u32;
   const key: CType = shape === "kv" ? argTypes[0]! : u32;
-  const value = argTypes.length ? argTypes[argTypes.length - 1]! : u32;
+  // A stack trace map's value is `depth` u64 instruction pointers (default 127, PERF_MAX_STACK_DEPTH).
+  const depthArg = shape === "stacks" ? e.arguments?.[1] : undefined;
+  const depth = shape === "stacks" ? (depthArg ? constEval(depthArg, checker) : 127n) : undefined;
+  if (depthArg && (depth === undefined || depth < 1n || depth > 127n)) {
+    r.report("TSBPF2107", depthArg, depthArg.getText());
+    return undefined;
+  }
+  const value: CType =
+    depth !== undefined ? { kind: "array", elem: INT_TYPES.u64, len: Number(depth) } : argTypes.length ? argTypes[argTypes.length - 1]! : u32;
   if (mc.keyRule === "lpm" && !isLpmKey(key)) {
     r.report("TSBPF2101", targs[0]!, targs[0]!.getText());
     return undefined;
@@ -218,15 +228,28 @@ function scanMap(name: string, e: ts.NewExpression, checker: ts.TypeChecker, typ
     return undefined;
   }
   // Bad slots are reported; the map is still declared so its uses do not cascade into more errors.
-  const slots = mc.init === "programs" && args[1] ? (scanSlots(args[1], Number(max), checker, r) ?? []) : undefined;
-  const flags = args[1] && !slots ? constEval(args[1], checker) : 0n;
+  const slots = mc.init && args[1] ? (scanSlots(args[1], Number(max), mc.init === "maps" ? "TSBPF2108" : "TSBPF2102", checker, r) ?? []) : undefined;
+  if (mc.init === "maps" && !args[1]) {
+    r.report("TSBPF2108", e, "give the inner maps: new ArrayOfMaps(n, { 0: inner_a, 1: inner_b })");
+    return undefined;
+  }
+  // A bloom filter's second argument is its hash-function count (map_extra, 1..15), flags come third.
+  const extraArg = mc.mapExtra ? args[1] : undefined;
+  const mapExtra = extraArg ? constEval(extraArg, checker) : undefined;
+  if (extraArg && (mapExtra === undefined || mapExtra < 1n || mapExtra > 15n)) r.report("TSBPF2105", extraArg, extraArg.getText());
+  // The options come after the sizes (and the slots or hash count): MapFlags, or { flags, pinning }.
+  const optionsArg = mc.mapExtra || mc.init || shape === "stacks" ? args[2] : args[1];
+  const options = optionsArg && ts.isObjectLiteralExpression(optionsArg) ? scanOptions(optionsArg, checker, r) : undefined;
+  if (optionsArg && ts.isObjectLiteralExpression(optionsArg) && !options) return undefined;
+  const flagsArg = options ? options.flagsNode : optionsArg;
+  const flags = flagsArg ? constEval(flagsArg, checker) : 0n;
   if (flags === undefined) {
-    r.report("TSBPF2013", args[1], "map flags");
+    r.report("TSBPF2013", flagsArg!, "map flags");
     return undefined;
   }
   const bad = flags & ~BigInt(mc.flagsAllowed);
   if (bad !== 0n) {
-    r.report("TSBPF2100", args[1]!, cls!, `0x${bad.toString(16)}`);
+    r.report("TSBPF2100", flagsArg!, cls!, `0x${bad.toString(16)}`);
     return undefined;
   }
   const sizes = mc.btf === "sizes" ? 4 : undefined;
@@ -240,9 +263,11 @@ function scanMap(name: string, e: ts.NewExpression, checker: ts.TypeChecker, typ
       value: btfValue,
       maxEntries: Number(max),
       flags: Number(flags) | (mc.requiredFlags ?? 0),
+      mapExtra: mapExtra === undefined ? undefined : Number(mapExtra),
+      pinning: options?.pinning || undefined,
       keySize: sizes,
       valueSize: sizes,
-      progSlots: slots?.map((s) => ({ index: s.index, program: s.program })),
+      progSlots: mc.init === "programs" ? slots?.map((s) => ({ index: s.index, program: s.program })) : undefined,
     },
     slotNodes: slots,
     key,
@@ -253,10 +278,35 @@ function scanMap(name: string, e: ts.NewExpression, checker: ts.TypeChecker, typ
   };
 }
 
+/** `{ flags: ..., pinning: ... }`, each a constant. */
+function scanOptions(e: ts.ObjectLiteralExpression, checker: ts.TypeChecker, r: Reporter): { flagsNode?: ts.Expression; pinning: number } | undefined {
+  let flagsNode: ts.Expression | undefined;
+  let pinning = 0;
+  for (const p of e.properties) {
+    const name = p.name && ts.isIdentifier(p.name) ? p.name.text : undefined;
+    if (!ts.isPropertyAssignment(p) || (name !== "flags" && name !== "pinning")) {
+      r.report("TSBPF2106", p, p.getText());
+      return undefined;
+    }
+    if (name === "flags") {
+      flagsNode = p.initializer;
+      continue;
+    }
+    const v = constEval(p.initializer, checker);
+    if (v === undefined || (v !== 0n && v !== 1n)) {
+      r.report("TSBPF2106", p, p.getText());
+      return undefined;
+    }
+    pinning = Number(v);
+  }
+  return { flagsNode, pinning };
+}
+
 /** `{ 0: prog, 3: other }`: constant indices below maxEntries naming module-level constants. */
-function scanSlots(e: ts.Expression, max: number, checker: ts.TypeChecker, r: Reporter): MapInfo["slotNodes"] {
+function scanSlots(e: ts.Expression, max: number, code: "TSBPF2102" | "TSBPF2108", checker: ts.TypeChecker, r: Reporter): MapInfo["slotNodes"] {
+  const what = code === "TSBPF2102" ? "program" : "map";
   if (!ts.isObjectLiteralExpression(e)) {
-    r.report("TSBPF2102", e, "the slots must be an object literal { index: program }");
+    r.report(code, e, `the slots must be an object literal { index: ${what} }`);
     return undefined;
   }
   const out: NonNullable<MapInfo["slotNodes"]> = [];
@@ -266,11 +316,11 @@ function scanSlots(e: ts.Expression, max: number, checker: ts.TypeChecker, r: Re
       ? constEval(ts.isComputedPropertyName(p.name) ? p.name.expression : p.name, checker)
       : undefined;
     if (!init || !ts.isIdentifier(init) || index === undefined) {
-      r.report("TSBPF2102", p, "write each slot as `index: program` with a constant index");
+      r.report(code, p, `write each slot as \`index: ${what}\` with a constant index`);
       return undefined;
     }
     if (index < 0n || index >= BigInt(max)) {
-      r.report("TSBPF2102", p, `slot ${index} is outside 0..${max - 1}`);
+      r.report(code, p, `slot ${index} is outside 0..${max - 1}`);
       return undefined;
     }
     out.push({ index: Number(index), program: init.text, node: init });
@@ -281,6 +331,10 @@ function scanSlots(e: ts.Expression, max: number, checker: ts.TypeChecker, r: Re
 /** Program-array slots must name programs of this file, all of one kind. */
 function checkSlots(info: ModuleInfo, r: Reporter): void {
   for (const m of info.maps.values()) {
+    if (m.kind.init === "maps") {
+      checkInnerMaps(info, m, r);
+      continue;
+    }
     let kind: string | undefined;
     for (const s of m.slotNodes ?? []) {
       const p = info.programs.find((x) => x.name === s.program);
@@ -292,6 +346,32 @@ function checkSlots(info: ModuleInfo, r: Reporter): void {
       kind ??= p.kind.wrapper;
     }
   }
+}
+
+/**
+ * A map of maps' slots name maps declared before it, all of one definition (kind, key, value, size):
+ * the first becomes libbpf's inner-map template and gives `lookupIn`/`updateIn` their types.
+ */
+function checkInnerMaps(info: ModuleInfo, m: MapInfo, r: Reporter): void {
+  const byName = new Map([...info.maps.values()].map((x) => [x.def.name, x]));
+  const same = (a: MapInfo, b: MapInfo) =>
+    a.def.type === b.def.type && a.def.maxEntries === b.def.maxEntries && sizeOf(a.key) === sizeOf(b.key) && sizeOf(a.value) === sizeOf(b.value);
+  for (const s of m.slotNodes ?? []) {
+    const inner = byName.get(s.program);
+    if (!inner || inner === m || inner.kind.init === "maps" || !(inner.shape === "kv" || inner.shape === "array")) {
+      r.report("TSBPF2108", s.node, `'${s.program}' is not a hash or array map of this file`);
+      return;
+    }
+    if (m.inner && !same(m.inner, inner)) {
+      r.report("TSBPF2108", s.node, `'${s.program}' differs from '${m.inner.def.name}' in kind, size, key or value; all inner maps share one definition`);
+      return;
+    }
+    m.inner ??= inner;
+  }
+  if (!m.inner) return;
+  const { pinning: _pinning, ...template } = m.inner.def;
+  m.def.innerMap = { ...template, name: `${m.def.name}.inner` };
+  m.def.mapSlots = (m.slotNodes ?? []).map((s) => ({ index: s.index, map: s.program }));
 }
 
 /** The kernel's LPM key: `struct { __u32 prefixlen; __u8 data[]; }` with 1..256 bytes of data. */

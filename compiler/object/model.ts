@@ -60,9 +60,16 @@ export interface MapDef {
   /** key_size/value_size written as numbers, for kinds whose key and value carry no BTF type. */
   keySize?: number;
   valueSize?: number;
+  /** LIBBPF_PIN_BY_NAME (1): libbpf pins the map under its name and reuses an existing pin. */
+  pinning?: number;
+  /** `map_extra` (bloom filter: number of hash functions). */
+  mapExtra?: number;
   /**
    * Program-array slots filled at load (C's `.values = { [i] = &prog }`): a `values` BTF member and
    * one `.rel.maps` relocation per slot against the program's symbol; libbpf stores the fds.
    */
   progSlots?: { index: number; program: string }[];
+  /** Maps of maps: the inner maps' definition (libbpf's template) and the slots filled at load. */
+  innerMap?: MapDef;
+  mapSlots?: { index: number; map: string }[];
 }

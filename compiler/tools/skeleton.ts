@@ -40,6 +40,21 @@ export interface SkeletonGlobal {
   init?: Uint8Array;
 }
 
+/** The key and value sizes the kernel reports for a map: what its kind carries (common/map-kinds.ts). */
+function kernelSizes(type: number, key: number, value: number): { keySize: number; valueSize: number } {
+  switch (mapKind(type)?.btf) {
+    case "u32":
+    case "sizes":
+      return { keySize: 4, valueSize: 4 };
+    case "value":
+      return { keySize: 0, valueSize: value };
+    case "none":
+      return { keySize: 0, valueSize: 0 };
+    default:
+      return { keySize: key, valueSize: value };
+  }
+}
+
 /** "xdp-counter.bpf.ts" -> "XdpCounter". */
 export function skeletonPrefix(fileName: string): string {
   const base = basename(fileName).replace(/(\.bpf)?\.ts$/, "");
@@ -92,9 +107,15 @@ export function generateSkeleton(
   const mapLines = mod.maps.map((m) => {
     const k = tsType(m.key);
     const v = tsType(m.value);
-    const runtimeClass = mapKind(m.type)?.runtimeClass;
-    const cls = runtimeClass ? `rt.${runtimeClass}` : m.perCpu ? `rt.PerCpuTypedMap<${k}, ${v}>` : `rt.TypedMap<${k}, ${v}>`;
-    const doc = `${mapKind(m.type)?.cls ?? `map type ${m.type}`}, ${m.maxEntries} entries${m.perCpu ? "; values are per-CPU arrays" : ""}`;
+    const kind = mapKind(m.type);
+    const cls =
+      kind?.runtimeClass === "ValueMap" ? `rt.ValueMap<${v}>`
+      : kind?.runtimeClass ? `rt.${kind.runtimeClass}`
+      : kind?.shape === "events" ? "rt.TypedMap<never, never>"
+      : m.perCpu ? `rt.PerCpuTypedMap<${k}, ${v}>`
+      : `rt.TypedMap<${k}, ${v}>`;
+    const reader = kind?.shape === "events" ? `; read its events with \`new rt.${kind.name === "RINGBUF" ? "RingBuffer" : "PerfBuffer"}(maps.${m.name}.map)\`` : "";
+    const doc = `${kind?.cls ?? `map type ${m.type}`}, ${m.maxEntries} ${kind?.sizeRule ? "bytes" : "entries"}${m.perCpu ? "; values are per-CPU arrays" : ""}${reader}`;
     return `  /** ${doc}. */\n  readonly ${prop(m.name)}: ${cls};`;
   });
   const progLines = mod.programs.map((p) => `  /** ${p.wrapper} program (section "${p.section}"). */\n  readonly ${prop(p.name)}: rt.BpfProgram;`);
@@ -103,7 +124,7 @@ export function generateSkeleton(
   const globals = mod.globals ?? [];
   const G = globals.length ? globalsParts(globals, prefix, taken, tsType) : null;
   const spec = {
-    maps: Object.fromEntries(mod.maps.map((m) => [m.name, { type: m.type, keySize: sizeOf(m.key), valueSize: sizeOf(m.value) }])),
+    maps: Object.fromEntries(mod.maps.map((m) => [m.name, { type: m.type, ...kernelSizes(m.type, sizeOf(m.key), sizeOf(m.value)) }])),
     programs: mod.programs.map((p) => p.name),
   };
 
