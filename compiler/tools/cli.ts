@@ -3,11 +3,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import { compile } from "../compile.js";
-import { disassembleObject } from "../elf/disasm-object.js";
 import { formatDiagnostic } from "../format-diagnostic.js";
-import { runCommand } from "./run-command.js";
-import { inspectCommand } from "./inspect.js";
-import { genCommand } from "./skeleton.js";
 
 const USAGE = `usage:
   tsbpf build <file.bpf.ts> [-o out.o] [--cpu=v3|v4] [--dump-ir=<stage>[,<stage>...]]
@@ -25,13 +21,15 @@ export function main(argv: string[]): number | Promise<number> {
       case "build":
         return build(rest);
       case "disasm":
-        return disasm(rest);
+        return lazy(import("../elf/disasm-object.js").then((m) => disasm(rest, m.disassembleObject)));
       case "run":
-        return runCommand(rest);
+        // Loaded on demand: the runtime (koffi, libbpf) and the object readers cost start-up time
+        // that `build` does not need.
+        return lazy(import("./run-command.js").then((m) => m.runCommand(rest)));
       case "inspect":
-        return inspectCommand(rest);
+        return lazy(import("./inspect.js").then((m) => m.inspectCommand(rest)));
       case "gen":
-        return genCommand(rest);
+        return lazy(import("./skeleton.js").then((m) => m.genCommand(rest)));
       case "-h":
       case "--help":
       case "help":
@@ -42,15 +40,24 @@ export function main(argv: string[]): number | Promise<number> {
         return 2;
     }
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === "ENOENT") {
-      process.stderr.write(`error: cannot read ${err.path}: no such file\n`);
-      return 1;
-    }
-    process.stderr.write(`internal error: ${err.message}\nthis is a bug in tsbpf; please report it\n`);
-    if (process.env.TSBPF_DEBUG) process.stderr.write(`${err.stack}\n`);
-    return 3;
+    return crashed(e);
   }
+}
+
+/** A command loaded on demand: its errors are reported like those of the commands loaded eagerly. */
+function lazy(run: Promise<number>): Promise<number> {
+  return run.catch(crashed);
+}
+
+function crashed(e: unknown): number {
+  const err = e as NodeJS.ErrnoException;
+  if (err.code === "ENOENT") {
+    process.stderr.write(`error: cannot read ${err.path}: no such file\n`);
+    return 1;
+  }
+  process.stderr.write(`internal error: ${err.message}\nthis is a bug in tsbpf; please report it\n`);
+  if (process.env.TSBPF_DEBUG) process.stderr.write(`${err.stack}\n`);
+  return 3;
 }
 
 function build(args: string[]): number {
@@ -89,7 +96,7 @@ function build(args: string[]): number {
   return 0;
 }
 
-function disasm(args: string[]): number {
+function disasm(args: string[], disassembleObject: (bytes: Uint8Array) => string): number {
   if (args.length !== 1) {
     process.stderr.write(USAGE + "\n");
     return 2;
