@@ -6,6 +6,7 @@
 // 9 MB typescript.js before running it (~250 ms of every cold start); require() just compiles it.
 import ts = require("typescript");
 import type { Diagnostic } from "../diagnostic.js";
+import { TSC_HINTS } from "./tsc-hints.js";
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -109,6 +110,7 @@ export function fromTsDiagnostic(d: ts.Diagnostic): Diagnostic {
     code: `TS${d.code}`,
     severity: d.category === ts.DiagnosticCategory.Warning ? "warning" : "error",
     message: flattenMessage(d.messageText),
+    ...(TSC_HINTS[d.code] !== undefined ? { hint: TSC_HINTS[d.code] } : {}),
     file: d.file?.fileName ?? "",
     start,
     length: d.length ?? 0,
