@@ -39,6 +39,16 @@ export interface CompileOptions {
   dump?: (stage: string, text: string) => void;
   /** Instruction set level: "v3" (default, kernel 5.1+) or "v4" (MOVSX, SDIV/SMOD; kernel 6.6+). */
   cpu?: "v3" | "v4";
+  /**
+   * Kept between compiles of the same file (watch mode): the previous tsc program, whose unchanged
+   * files and module resolutions the next one reuses.
+   */
+  incremental?: IncrementalState;
+}
+
+export interface IncrementalState {
+  /** Opaque: the last ts.Program built for this file. */
+  program?: unknown;
 }
 
 export interface CompiledProgram {
@@ -60,7 +70,8 @@ export function compile(fileName: string, text: string, opts: CompileOptions = {
   const fail = (diagnostics: Diagnostic[]): CompileResult => ({ ok: false, diagnostics, programs: [] });
 
   // 1. tsc
-  const program = createProgram(fileName, text);
+  const program = createProgram(fileName, text, opts.incremental?.program as ts.Program | undefined);
+  if (opts.incremental) opts.incremental.program = program;
   const sf = program.getSourceFiles().find((f) => !f.isDeclarationFile && f.fileName.endsWith(fileName.split(/[\\/]/).pop()!));
   if (!sf) return fail([internal(fileName, "source file missing from the program")]);
   const syntactic = program.getSyntacticDiagnostics(sf);

@@ -7,6 +7,7 @@ import { formatDiagnostic } from "../format-diagnostic.js";
 
 const USAGE = `usage:
   tsbpf build <file.bpf.ts> [-o out.o] [--cpu=v3|v4] [--dump-ir=<stage>[,<stage>...]]
+  tsbpf build --watch <file.bpf.ts> [-o out.o] [--cpu=v3|v4]
   tsbpf disasm <file.o>
   tsbpf run <file.bpf.ts|file.o> [--attach [PROG=]SPEC]... [--interval ms] [--duration s] [--raw]
   tsbpf inspect <file.o>
@@ -19,6 +20,7 @@ export function main(argv: string[]): number | Promise<number> {
   try {
     switch (cmd) {
       case "build":
+        if (rest.includes("--watch")) return lazy(import("./watch.js").then((m) => m.watchCommand(rest)));
         return build(rest);
       case "disasm":
         return lazy(import("../elf/disasm-object.js").then((m) => disasm(rest, m.disassembleObject)));
