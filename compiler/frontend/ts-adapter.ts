@@ -4,6 +4,11 @@
 
 // CommonJS `require` rather than an ES import: Node's ES-module loader scans and syntax-sniffs the
 // 9 MB typescript.js before running it (~250 ms of every cold start); require() just compiles it.
+// The local `require` is for tools that run this file as TypeScript (tsx, vitest): they turn the
+// line below into `const ts = require(...)`, which needs a `require` in an ES module; tsc itself
+// emits its own createRequire call.
+import { createRequire } from "node:module";
+const require = createRequire(import.meta.url);
 import ts = require("typescript");
 import type { Diagnostic } from "../diagnostic.js";
 import { TSC_HINTS } from "./tsc-hints.js";

@@ -23,9 +23,10 @@ const bundleTypescript: import("esbuild").Plugin = {
   setup(build) {
     build.onLoad({ filter: /[\\/]ts-adapter\.js$/ }, async (args) => {
       const text = readFileSync(args.path, "utf8");
-      const out = text.replace(/\b__require\("typescript"\)/, 'require("typescript")');
-      if (out === text) throw new Error(`${args.path}: the typescript require was not found`);
-      return { contents: out, loader: "js" };
+      const local = /^const require = createRequire\(import\.meta\.url\);$/m;
+      const load = /\b__require\("typescript"\)/;
+      if (!local.test(text) || !load.test(text)) throw new Error(`${args.path}: the typescript require was not found`);
+      return { contents: text.replace(local, "").replace(load, 'require("typescript")'), loader: "js" };
     });
   },
 };
@@ -59,6 +60,13 @@ async function buildSnapshot(): Promise<string> {
   if (r.status !== 0 || !existsSync(blob)) {
     rmSync(outDir, { recursive: true, force: true });
     return `failed (${r.error?.message ?? r.stderr.trim().split("\n").slice(-3).join(" | ")}); tsbpf starts without it`;
+  }
+  // A snapshot that cannot start would break `tsbpf build` (bin/tsbpf only falls back when node
+  // refuses the blob outright), so try it once.
+  const probe = spawnSync(process.execPath, ["--snapshot-blob", blob, "help"], { encoding: "utf8" });
+  if (probe.status !== 0 || !probe.stdout.includes("tsbpf build")) {
+    rmSync(outDir, { recursive: true, force: true });
+    return `failed: the snapshot does not start (${probe.stderr.trim().split("\n").slice(0, 2).join(" | ")}); tsbpf starts without it`;
   }
   rmSync(bundle);
   // bin/tsbpf uses the blob only with this very node binary.
