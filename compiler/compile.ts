@@ -16,7 +16,7 @@
 import type { Diagnostic } from "./diagnostic.js";
 import { DIAGNOSTICS } from "./diagnostics-table.js";
 import { generate } from "./backend/index.js";
-import { callChainStack, MAX_CALL_FRAMES, MAX_CHAIN_STACK } from "./backend/call-graph.js";
+import { callChainStack, callGraph, MAX_CALL_FRAMES, MAX_CHAIN_STACK } from "./backend/call-graph.js";
 import { writeObject } from "./elf/write-object.js";
 import { FunctionLowerer } from "./frontend/lower-stmt.js";
 import { scanModule } from "./frontend/module-scan.js";
@@ -148,9 +148,10 @@ export function compile(fileName: string, text: string, opts: CompileOptions = {
       }
     }
     // The verifier adds up the frames along the deepest call chain.
+    const graph = callGraph(funcs);
     for (const p of mod.programs) {
       if (!stack.has(p.name)) continue;
-      const chain = callChainStack(funcs, stack, { roots: [p.name] });
+      const chain = callChainStack(funcs, stack, { roots: [p.name], graph });
       if (chain.cycle) reporter.report("TSBPF2025", p.decl.name, chain.cycle.join(" -> "));
       else if (chain.depth > MAX_CHAIN_STACK) reporter.report("TSBPF2028", p.decl.name, p.name, chain.depth, chain.chain.join(" -> "));
       else if (chain.maxFrames > MAX_CALL_FRAMES) reporter.report("TSBPF2028", p.decl.name, p.name, `${chain.maxFrames} frames`, chain.chain.join(" -> "));
