@@ -9,13 +9,16 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
-const LAUNCHER = path.join(ROOT, "bin", "tsbpf");
-const JS_ENTRY = path.join(ROOT, "bin", "tsbpf.js");
-const BLOB = path.join(ROOT, "dist", "snapshot", "tsbpf.blob");
 const FIREWALL = path.join(ROOT, "examples", "firewall", "firewall.bpf.ts");
 const FROM_SNAPSHOT = "tsbpf: started from the start-up snapshot";
 
+// The package is copied to a temporary directory first: other test files recompile dist/ in place,
+// which (rightly) makes the launcher treat a snapshot in the source tree as stale.
 let tmp: string;
+let PKG: string;
+let LAUNCHER: string;
+let JS_ENTRY: string;
+let BLOB: string;
 
 function run(cmd: string, args: string[], env: Record<string, string> = {}) {
   const r = spawnSync(cmd, args, { cwd: tmp, encoding: "utf8", env: { ...process.env, NO_COLOR: "1", TSBPF_DEBUG: "1", ...env } });
@@ -26,8 +29,17 @@ function run(cmd: string, args: string[], env: Record<string, string> = {}) {
 beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), `tsbpf-startup-${process.pid}-`));
   execFileSync(process.execPath, [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], { cwd: ROOT, stdio: "pipe" });
-  const out = execFileSync(process.execPath, [path.join(ROOT, "dist", "compiler", "tools", "build-snapshot.js")], { cwd: ROOT, encoding: "utf8" });
+  PKG = path.join(tmp, "pkg");
+  for (const part of ["bin", "dist", "stdlib", "package.json"]) {
+    fs.cpSync(path.join(ROOT, part), path.join(PKG, part), { recursive: true, filter: (src) => src !== path.join(ROOT, "dist", "snapshot") });
+  }
+  fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(PKG, "node_modules"));
+  LAUNCHER = path.join(PKG, "bin", "tsbpf");
+  JS_ENTRY = path.join(PKG, "bin", "tsbpf.js");
+  BLOB = path.join(PKG, "dist", "snapshot", "tsbpf.blob");
+  const out = execFileSync(process.execPath, [path.join(PKG, "dist", "compiler", "tools", "build-snapshot.js")], { cwd: PKG, encoding: "utf8" });
   expect(out).toMatch(/start-up snapshot: built/);
+  expect(fs.existsSync(BLOB)).toBe(true);
 }, 120_000);
 
 afterAll(() => {
@@ -67,7 +79,7 @@ describe("bin/tsbpf start-up snapshot", () => {
   });
 
   it("falls back to the plain entry when the snapshot is older than dist/ or was built by another node", () => {
-    const cli = path.join(ROOT, "dist", "compiler", "tools", "cli.js");
+    const cli = path.join(PKG, "dist", "compiler", "tools", "cli.js");
     const blobTime = fs.statSync(BLOB).mtime;
     const sidecar = fs.readFileSync(`${BLOB}.node`, "utf8");
     try {

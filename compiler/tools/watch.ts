@@ -62,7 +62,12 @@ export function watchCommand(args: string[]): Promise<number> | number {
       process.stderr.write(`${n} error${n === 1 ? "" : "s"}; no object written; watching for changes\n`);
       return;
     }
-    writeFileSync(out, result.object);
+    try {
+      writeFileSync(out, result.object);
+    } catch (e) {
+      process.stderr.write(`error: cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; watching for changes\n`);
+      return;
+    }
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
     const used = process.cpuUsage(c0);
     for (const p of result.programs) {
