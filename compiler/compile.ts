@@ -17,7 +17,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import type { Diagnostic } from "./diagnostic.js";
 import { DIAGNOSTICS } from "./diagnostics-table.js";
 import { generate } from "./backend/index.js";
-import { callChainStack, MAX_CALL_FRAMES, MAX_CHAIN_STACK } from "./backend/call-graph.js";
+import { callChainStack, callGraph, MAX_CALL_FRAMES, MAX_CHAIN_STACK } from "./backend/call-graph.js";
 import { writeObject } from "./elf/write-object.js";
 import { FunctionLowerer } from "./frontend/lower-stmt.js";
 import { NO_CONTEXT } from "./frontend/program-kinds.js";
@@ -47,6 +47,16 @@ export interface CompileOptions {
   cpu?: "v3" | "v4";
   /** An existing program holding `fileName` (the editor's, in the language-service plugin); not rebuilt. */
   program?: ts.Program;
+  /**
+   * Kept between compiles of the same file (watch mode): the previous tsc program, whose unchanged
+   * files and module resolutions the next one reuses.
+   */
+  incremental?: IncrementalState;
+}
+
+export interface IncrementalState {
+  /** Opaque: the last ts.Program built for this file. */
+  program?: unknown;
 }
 
 export interface CompiledProgram {
@@ -88,8 +98,10 @@ function compileFile(fileName: string, text: string, opts: CompileOptions): Comp
   const tooDeep = checkTokenNesting(fileName, text);
   if (tooDeep) return fail([tooDeep]);
 
-  // 1. tsc: syntax, of the entry file and the local modules it imports
-  const program = opts.program ?? createProgram(fileName, text);
+  // 1. tsc: syntax, of the entry file and the local modules it imports. The editor's program is used
+  // as it is; in watch mode the previous program is reused.
+  const program = opts.program ?? createProgram(fileName, text, opts.incremental?.program as ts.Program | undefined);
+  if (opts.incremental && !opts.program) opts.incremental.program = program;
   const sf = opts.program?.getSourceFile(fileName) ?? program.getSourceFiles().find((f) => !f.isDeclarationFile && f.fileName.endsWith(fileName.split(/[\\/]/).pop()!));
   if (!sf) return fail([internal(fileName, "source file missing from the program")]);
   const syntactic = program.getSyntacticDiagnostics(sf);
@@ -203,9 +215,10 @@ function compileFile(fileName: string, text: string, opts: CompileOptions): Comp
       }, st.name.text, st.name, false, true);
     }
     // The verifier adds up the frames along the deepest call chain.
+    const graph = callGraph(funcs);
     for (const p of mod.programs) {
       if (!stack.has(p.name)) continue;
-      const chain = callChainStack(funcs, stack, { roots: [p.name] });
+      const chain = callChainStack(funcs, stack, { roots: [p.name], graph });
       if (chain.cycle) reporter.report("TSBPF2025", p.decl.name, chain.cycle.join(" -> "));
       else if (chain.depth > MAX_CHAIN_STACK) reporter.report("TSBPF2028", p.decl.name, p.name, chain.depth, chain.chain.join(" -> "));
       else if (chain.maxFrames > MAX_CALL_FRAMES) reporter.report("TSBPF2028", p.decl.name, p.name, `${chain.maxFrames} frames`, chain.chain.join(" -> "));

@@ -37,8 +37,12 @@ export function callGraph(funcs: readonly Func[]): Map<string, string[]> {
  * the first name repeated at the end (`["a", "b", "a"]`; `["f", "f"]` for self-recursion), or
  * undefined when the graph is acyclic. Calls to functions not in `funcs` are ignored.
  */
-export function findRecursion(funcs: readonly Func[], roots?: readonly string[]): string[] | undefined {
-  const g = callGraph(funcs);
+export function findRecursion(
+  funcs: readonly Func[],
+  roots?: readonly string[],
+  graph?: ReadonlyMap<string, readonly string[]>,
+): string[] | undefined {
+  const g = graph ?? callGraph(funcs);
   const state = new Map<string, 1 | 2>(); // 1: on the DFS stack, 2: done
   const path: string[] = [];
   const visit = (n: string): string[] | undefined => {
@@ -69,6 +73,11 @@ export interface ChainStackOptions {
   roots?: readonly string[];
   /** Per-frame rounding: 32 (interpreter rule, default) or 16 (JIT rule). */
   roundTo?: 16 | 32;
+  /**
+   * `callGraph(funcs)`, when the caller already has it: asking once per program of a module would
+   * otherwise rescan every function's instructions each time (quadratic in the number of programs).
+   */
+  graph?: ReadonlyMap<string, readonly string[]>;
 }
 
 export interface ChainStack {
@@ -101,10 +110,10 @@ export function callChainStack(
   const roundTo = opts.roundTo ?? 32;
   const sizeOf = (n: string): number =>
     frameStack((stackSizes instanceof Map ? stackSizes.get(n) : (stackSizes as Record<string, number>)[n]) ?? 0, roundTo);
-  const cycle = findRecursion(funcs, opts.roots);
+  const g = opts.graph ?? callGraph(funcs);
+  const cycle = findRecursion(funcs, opts.roots, g);
   if (cycle) return { depth: Infinity, chain: cycle, maxFrames: Infinity, cycle };
 
-  const g = callGraph(funcs);
   const memo = new Map<string, { depth: number; chain: string[]; frames: number }>();
   const deepest = (n: string): { depth: number; chain: string[]; frames: number } => {
     const hit = memo.get(n);

@@ -135,10 +135,23 @@ function coalesce(g: Graph, noSpill: Set<number>): Map<number, number> {
   const find = (r: number): number => {
     let x = r;
     while (rep.has(x)) x = rep.get(x)!;
+    // Path compression: later finds of r are one step.
+    for (let y = r; y !== x; ) {
+      const next = rep.get(y)!;
+      rep.set(y, x);
+      y = next;
+    }
     return x;
   };
   const adjOf = (r: number): Set<number> => g.adj.get(r) ?? new Set();
   const significant = (n: number): boolean => !isVirtual(n) || adjOf(n).size >= NUM_REGS;
+  /** Briggs' test, stopping at the K-th significant neighbour (a long-lived value has thousands). */
+  const briggs = (pa: Set<number>, pb: Set<number>): boolean => {
+    let k = 0;
+    for (const n of pa) if (significant(n) && ++k >= NUM_REGS) return false;
+    for (const n of pb) if (!pa.has(n) && significant(n) && ++k >= NUM_REGS) return false;
+    return true;
+  };
   const pairs: [number, number][] = [];
   for (const [d, ss] of g.moves) for (const s of ss) if (d < s) pairs.push([d, s]);
   // Fixed-register copies first (they remove a move and pin a value where it is needed), then the
@@ -182,9 +195,7 @@ function coalesce(g: Graph, noSpill: Set<number>): Map<number, number> {
         // Spill temps must stay tiny: never merge one with a value that may be spilled.
         if (noSpill.has(a) !== noSpill.has(b)) continue;
         // Briggs: fewer than K significant neighbours after merging.
-        let k = 0;
-        for (const n of new Set([...adjOf(a), ...adjOf(b)])) if (significant(n)) k++;
-        if (k >= NUM_REGS) continue;
+        if (!briggs(adjOf(a), adjOf(b))) continue;
         merge(a, b);
       }
       changed = true;

@@ -24,28 +24,37 @@ export function cse(f: Func): boolean {
   const ctx = f.params[0];
   const blocks = new Map(f.blocks.map((b) => [b.id, b]));
   const replaced = new Map<number, Value>();
-  const table: Map<string, Value>[] = [];
+  // The values available at this point of the dominator-tree walk: for each key, one entry per
+  // enclosing scope that defined it, innermost last (a scoped hash table: lookups do not walk the
+  // scopes, which made long chains of blocks quadratic).
+  const avail = new Map<string, Value[]>();
 
   const visit = (id: number) => {
-    const scope = new Map<string, Value>();
-    table.push(scope);
+    const defined = new Set<string>();
     const b = blocks.get(id)!;
     b.insts = b.insts.filter((i) => {
       const k = key(i, ctx);
       const d = instDst(i);
       if (!k || !d) return true;
-      for (let s = table.length - 1; s >= 0; s--) {
-        const prev = table[s].get(k);
-        if (prev && prev.ty === d.ty) {
-          replaced.set(d.id, prev);
-          return false;
+      const stack = avail.get(k);
+      if (stack) {
+        for (let s = stack.length - 1; s >= 0; s--) {
+          if (stack[s]!.ty === d.ty) {
+            replaced.set(d.id, stack[s]!);
+            return false;
+          }
         }
       }
-      scope.set(k, d);
+      if (defined.has(k)) stack![stack!.length - 1] = d; // this scope's entry for k is replaced
+      else {
+        defined.add(k);
+        if (stack) stack.push(d);
+        else avail.set(k, [d]);
+      }
       return true;
     });
     for (const c of dom.children.get(id) ?? []) visit(c);
-    table.pop();
+    for (const k of defined) avail.get(k)!.pop();
   };
   // Keys use operand ids after replacement, so rewrite uses as we go: a replaced value's users are
   // visited later in dominator order and see the substitution through `op()`.

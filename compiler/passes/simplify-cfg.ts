@@ -15,9 +15,10 @@ import {
   type Operand,
   type Terminator,
   isImm,
+  type Value,
+  mapAllOperands,
   predecessors,
   removeUnreachableBlocks,
-  replaceUses,
   successors,
 } from "../ir/ir.js";
 
@@ -46,9 +47,23 @@ function collapseCbr(f: Func, b: Block): boolean {
   return true;
 }
 
-function mergeOne(f: Func): boolean {
+/**
+ * Every merge in one sweep (a merge never makes another block mergeable or unmergeable: it moves S's
+ * terminator into P, and S's successors keep their predecessor count), so this is the fixed point
+ * that merging one block at a time reaches, in one pass over the function instead of one per merge.
+ * Phi values are substituted once at the end for the same reason.
+ */
+function mergeAll(f: Func): boolean {
   const preds = predecessors(f);
   const byId = new Map(f.blocks.map((b) => [b.id, b] as const));
+  const subst = new Map<number, Value>();
+  const resolve = (o: Operand): Operand => {
+    if (isImm(o)) return o;
+    let v: Value = o;
+    for (let next = subst.get(v.id); next !== undefined; next = subst.get(v.id)) v = next;
+    return v;
+  };
+  const gone = new Set<Block>();
   for (const s of f.blocks.slice(1)) {
     const ps = preds.get(s.id)!;
     if (ps.length !== 1 || ps[0] === s.id) continue;
@@ -57,9 +72,10 @@ function mergeOne(f: Func): boolean {
     // Phis of s have one incoming (from p).
     const front: Inst[] = [];
     for (const phi of s.phis) {
-      const v = phi.incoming.find((i) => i.block === p.id)?.value;
-      if (v === undefined) continue; // invalid input; leave the value undefined for the checker
-      if (!isImm(v)) replaceUses(f, phi.dst.id, v);
+      const found = phi.incoming.find((i) => i.block === p.id)?.value;
+      if (found === undefined) continue; // invalid input; leave the value undefined for the checker
+      const v = resolve(found);
+      if (!isImm(v)) subst.set(phi.dst.id, v);
       else if (phi.dst.ty === "ptr") front.push({ op: "copy", dst: phi.dst, a: v });
       else {
         const value = phi.dst.ty === "i32" ? BigInt.asUintN(32, v.imm) : BigInt.asIntN(64, v.imm);
@@ -70,11 +86,17 @@ function mergeOne(f: Func): boolean {
     p.term = s.term;
     for (const succ of successors(s.term)) {
       for (const phi of byId.get(succ)?.phis ?? []) for (const inc of phi.incoming) if (inc.block === s.id) inc.block = p.id;
+      const sp = preds.get(succ);
+      if (sp) for (let k = 0; k < sp.length; k++) if (sp[k] === s.id) sp[k] = p.id;
     }
-    f.blocks = f.blocks.filter((b) => b !== s);
-    return true;
+    // Later blocks whose single predecessor was s now have p.
+    byId.set(s.id, p);
+    gone.add(s);
   }
-  return false;
+  if (gone.size === 0) return false;
+  f.blocks = f.blocks.filter((b) => !gone.has(b));
+  if (subst.size > 0) mapAllOperands(f, resolve);
+  return true;
 }
 
 function threadOne(f: Func): boolean {
@@ -120,7 +142,7 @@ export function simplifyCfg(f: Func): boolean {
   for (;;) {
     let step = removeUnreachableBlocks(f);
     for (const b of f.blocks) if (collapseCbr(f, b)) step = true;
-    if (mergeOne(f)) step = true;
+    if (mergeAll(f)) step = true;
     else if (threadOne(f)) step = true;
     if (!step) return changed;
     changed = true;

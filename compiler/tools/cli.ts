@@ -1,26 +1,20 @@
-// The `tsbpf` command: build a .bpf.ts file into an eBPF object, or disassemble an object.
+// The `tsbpf` command. One table names every command and loads its module on demand: `build`, the
+// common case, pays for no runtime (koffi, libbpf), object reader or skeleton writer it does not use.
 
 import { readFileSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import { compile } from "../compile.js";
-import { disassembleObject } from "../elf/disasm-object.js";
-import { runCommand } from "./run-command.js";
-import { inspectCommand } from "./inspect.js";
-import { genCommand } from "./skeleton.js";
-import { loadCommand } from "./load-command.js";
-import { lsCommand, unloadCommand } from "./module-commands.js";
-import { imageCommand } from "./image-command.js";
 import { defaultPasses } from "../passes/index.js";
-import { vmlinuxCommand } from "./vmlinux.js";
-import { checkCommand, CHECK_USAGE } from "./check.js";
-import { initCommand, INIT_USAGE } from "./init.js";
+import { CHECK_USAGE } from "./check.js";
 import { asTyped, errorCount, printJson, printText, sourceCache, takeOutputFlags } from "./diag-output.js";
+import { INIT_USAGE } from "./init.js";
 
 const USAGE = `usage:
   tsbpf build <file.bpf.ts> [-o out.o] [--cpu=v3|v4] [--dump-ir=<stage>[,<stage>...]] [--format=text|json] [--quiet]
+  tsbpf build --watch <file.bpf.ts> [-o out.o] [--cpu=v3|v4]
 ${CHECK_USAGE}
   tsbpf disasm <file.o>
-  tsbpf run <file.bpf.ts|file.o> [--attach [PROG=]SPEC]... [--interval ms] [--duration s] [--raw]
+  tsbpf run <file.bpf.ts|file.o> [--attach [PROG=]SPEC]... [--interval ms] [--duration s] [--raw] [--watch]
   tsbpf inspect <file.o>
   tsbpf gen <file.bpf.ts> [-o out.skel.ts] [--object <file.bpf.o>] [--runtime <module>]
   tsbpf load <file.bpf.ts|file.o> --attach [PROG=]SPEC... --pin DIR [--allow-gap] [--migrate MODULE]
@@ -34,65 +28,51 @@ ${INIT_USAGE}
 
 stages for --dump-ir: input, lower, each optimisation pass by name, or all`;
 
+type Command = (args: string[]) => number | Promise<number>;
+
+/** Every command, by name. A new command is one row here and its module under compiler/tools/. */
+const COMMANDS: Record<string, Command> = {
+  build: (a) => (a.includes("--watch") ? import("./build-watch.js").then((m) => m.watchCommand(a)) : build(a)),
+  check: (a) => import("./check.js").then((m) => m.checkCommand(a)),
+  disasm: (a) => import("../elf/disasm-object.js").then((m) => disasm(a, m.disassembleObject)),
+  run: (a) => import("./run-command.js").then((m) => m.runCommand(a)),
+  inspect: (a) => import("./inspect.js").then((m) => m.inspectCommand(a)),
+  gen: (a) => import("./skeleton.js").then((m) => m.genCommand(a)),
+  load: (a) => import("./load-command.js").then((m) => m.loadCommand(a)),
+  unload: (a) => import("./module-commands.js").then((m) => m.unloadCommand(a)),
+  ls: (a) => import("./module-commands.js").then((m) => m.lsCommand(a)),
+  image: (a) => import("./image-command.js").then((m) => m.imageCommand(a)),
+  vmlinux: (a) => import("./vmlinux.js").then((m) => m.vmlinuxCommand(a)),
+  init: (a) => import("./init.js").then((m) => m.initCommand(a)),
+  help: () => {
+    process.stdout.write(USAGE + "\n");
+    return 0;
+  },
+  version: () => {
+    process.stdout.write(`tsbpf ${packageVersion()}\n`);
+    return 0;
+  },
+};
+const ALIASES: Record<string, string> = { "-h": "help", "--help": "help", "-v": "version", "--version": "version" };
+
 export function main(argv: string[]): number | Promise<number> {
   const [cmd, ...rest] = argv;
+  if (cmd === undefined) {
+    process.stderr.write(USAGE + "\n");
+    return 2;
+  }
+  const run = COMMANDS[ALIASES[cmd] ?? cmd];
+  if (!run || !Object.hasOwn(COMMANDS, ALIASES[cmd] ?? cmd)) {
+    process.stderr.write(`error: unknown command '${cmd}'${suggest(cmd)}\n${USAGE}\n`);
+    return 2;
+  }
   try {
-    switch (cmd) {
-      case "build":
-        return build(rest);
-      case "disasm":
-        return disasm(rest);
-      case "run":
-        return runCommand(rest);
-      case "inspect":
-        return inspectCommand(rest);
-      case "gen":
-        return genCommand(rest);
-      case "load":
-        return loadCommand(rest);
-      case "unload":
-        return unloadCommand(rest);
-      case "ls":
-        return lsCommand(rest);
-      case "image":
-        return imageCommand(rest);
-      case "vmlinux":
-        return vmlinuxCommand(rest);
-      case "check":
-        return checkCommand(rest);
-      case "init":
-        return initCommand(rest);
-      case "-h":
-      case "--help":
-      case "help":
-        process.stdout.write(USAGE + "\n");
-        return 0;
-      case "-v":
-      case "--version":
-      case "version":
-        process.stdout.write(`tsbpf ${packageVersion()}\n`);
-        return 0;
-      case undefined:
-        process.stderr.write(USAGE + "\n");
-        return 2;
-      default:
-        process.stderr.write(`error: unknown command '${cmd}'${suggest(cmd)}\n${USAGE}\n`);
-        return 2;
-    }
+    const r = run(rest);
+    return typeof r === "number" ? r : r.catch(crashed);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const fsError = FS_ERRORS[err.code ?? ""];
-    if (fsError) {
-      process.stderr.write(`error: cannot read ${err.path}: ${fsError}\n`);
-      return 1;
-    }
-    process.stderr.write(`internal error: ${err.message}\nthis is a bug in tsbpf; please report it\n`);
-    if (process.env.TSBPF_DEBUG) process.stderr.write(`${err.stack}\n`);
-    return 3;
+    return crashed(e);
   }
 }
-
-const COMMANDS = ["build", "disasm", "run", "inspect", "gen", "load", "unload", "ls", "image", "vmlinux", "check", "init", "help", "version"];
 
 /** Errors from reading an input path, in words. */
 const FS_ERRORS: Record<string, string> = {
@@ -104,6 +84,19 @@ const FS_ERRORS: Record<string, string> = {
   ENAMETOOLONG: "path too long",
 };
 
+/** What escapes a command: an unreadable input in words, anything else as a tsbpf bug. */
+function crashed(e: unknown): number {
+  const err = e as NodeJS.ErrnoException;
+  const fsError = FS_ERRORS[err.code ?? ""];
+  if (fsError) {
+    process.stderr.write(`error: cannot read ${err.path}: ${fsError}\n`);
+    return 1;
+  }
+  process.stderr.write(`internal error: ${err.message}\nthis is a bug in tsbpf; please report it\n`);
+  if (process.env.TSBPF_DEBUG) process.stderr.write(`${err.stack}\n`);
+  return 3;
+}
+
 /** ", did you mean 'build'?" for a near miss (edit distance <= 2), else "". */
 function suggest(cmd: string): string {
   const dist = (a: string, b: string): number => {
@@ -114,7 +107,7 @@ function suggest(cmd: string): string {
     }
     return d[a.length][b.length];
   };
-  const near = COMMANDS.find((c) => dist(cmd, c) <= 2);
+  const near = Object.keys(COMMANDS).find((c) => dist(cmd, c) <= 2);
   return near ? `; did you mean '${near}'?` : "";
 }
 
@@ -201,7 +194,7 @@ function build(argv: string[]): number {
   return 0;
 }
 
-function disasm(args: string[]): number {
+function disasm(args: string[], disassembleObject: (bytes: Uint8Array) => string): number {
   if (args.length !== 1) {
     process.stderr.write(USAGE + "\n");
     return 2;

@@ -1,0 +1,69 @@
+// Rebuild time of `tsbpf build --watch` on a 200-line program, as the watcher reports it: the CLI
+// is started as users start it, the file is edited EDITS times (a constant changes), and each
+// "rebuilt ... in X ms" line is collected. Used by bench/compile-time.ts.
+
+import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { SHAPES } from "./synthetic.js";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const EDITS = Number(process.env.WATCH_EDITS ?? 20);
+
+export interface WatchTimes {
+  lines: number;
+  first?: number;
+  rebuilds: number[];
+  /** CPU time of each rebuild as the watcher reports it (what the machine's load inflates least). */
+  rebuildsCpu: number[];
+  error?: string;
+}
+
+export async function measureWatch(tmp: string, lines = 200): Promise<WatchTimes> {
+  const file = join(tmp, "watched.bpf.ts");
+  const source = (k: number) => SHAPES.programs(lines).replace("let y: u32 = e.value ^", `let y: u32 = e.value + ${k} ^`);
+  writeFileSync(file, source(0));
+  const child = spawn(process.execPath, [join(ROOT, "bin", "tsbpf.js"), "build", "--watch", file, "-o", join(tmp, "watched.o")], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const result: WatchTimes = { lines: source(0).split("\n").length, rebuilds: [], rebuildsCpu: [] };
+  let buffered = "";
+  let waiting: ((ms: number, cpuMs: number) => void) | undefined;
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+    buffered += chunk;
+    for (let nl = buffered.indexOf("\n"); nl >= 0; nl = buffered.indexOf("\n")) {
+      const line = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
+      const m = /^(?:re)?built \S+ in ([\d.]+) ms \(CPU ([\d.]+) ms\)/.exec(line);
+      if (m && waiting) waiting(Number(m[1]), Number(m[2]));
+    }
+  });
+  let stderr = "";
+  child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
+  const next = (timeoutMs: number) =>
+    new Promise<[number, number]>((res, rej) => {
+      const t = setTimeout(() => rej(new Error(`no build reported within ${timeoutMs} ms: ${stderr.trim()}`)), timeoutMs);
+      waiting = (ms, cpuMs) => {
+        clearTimeout(t);
+        waiting = undefined;
+        res([ms, cpuMs]);
+      };
+    });
+  try {
+    result.first = (await next(60_000))[0];
+    for (let k = 1; k <= EDITS; k++) {
+      const done = next(30_000);
+      writeFileSync(file, source(k));
+      const [ms, cpuMs] = await done;
+      result.rebuilds.push(ms);
+      result.rebuildsCpu.push(cpuMs);
+      await new Promise((r) => setTimeout(r, 50)); // let a second event for the same save pass
+    }
+  } catch (e) {
+    result.error = (e as Error).message;
+  } finally {
+    child.kill("SIGTERM");
+  }
+  return result;
+}

@@ -1,0 +1,116 @@
+// `tsbpf build --watch <file.bpf.ts> [-o out.o] [--cpu=v3|v4]`: build, then rebuild whenever the
+// file changes, until interrupted. A rebuild reuses what the process already has: TypeScript and the
+// compiler loaded and JIT-compiled, the stdlib parsed and bound (ts-adapter's shared SourceFiles),
+// and the previous tsc program (old-program reuse of unchanged files and module resolutions). Each
+// build reports its time, from reading the file to the object written (the 25 ms the watcher waits
+// for a save's events to settle come before that).
+
+import { readFileSync, watch, writeFileSync, type FSWatcher } from "node:fs";
+import { basename, dirname, resolve } from "node:path";
+import { compile, type IncrementalState } from "../compile.js";
+import { formatDiagnostic } from "../format-diagnostic.js";
+
+const WARM_UPS = 8;
+const DEBOUNCE_MS = 25;
+const USAGE = "usage: tsbpf build --watch <file.bpf.ts> [-o out.o] [--cpu=v3|v4]";
+
+export function watchCommand(args: string[]): Promise<number> | number {
+  let input: string | undefined;
+  let output: string | undefined;
+  let cpu: "v3" | "v4" = "v3";
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === "--watch") continue;
+    if (a === "-o") output = args[++i];
+    else if (a === "--cpu=v3" || a === "--cpu=v4") cpu = a === "--cpu=v4" ? "v4" : "v3";
+    else if (a.startsWith("-")) {
+      process.stderr.write(`error: unknown option ${a} with --watch\n${USAGE}\n`);
+      return 2;
+    } else if (input === undefined) input = a;
+    else {
+      process.stderr.write(`error: --watch takes one file\n${USAGE}\n`);
+      return 2;
+    }
+  }
+  if (!input || (output === undefined && args.includes("-o"))) {
+    process.stderr.write(USAGE + "\n");
+    return 2;
+  }
+  const file = input;
+  const out = output ?? file.replace(/(\.bpf)?\.ts$/, "") + ".bpf.o";
+  const state: IncrementalState = {};
+  const color = process.stderr.isTTY && !process.env.NO_COLOR;
+  let last: string | undefined;
+
+  const build = (why: "first" | "change"): void => {
+    const t0 = process.hrtime.bigint();
+    const c0 = process.cpuUsage();
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch (e) {
+      // An editor that saves by rename may leave the path missing for a moment; the next event retries.
+      if (why === "first") process.stderr.write(`error: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+      return;
+    }
+    if (text === last) return; // an event without a change (metadata, a second event for one save)
+    last = text;
+    const result = compile(file, text, { cpu, incremental: state });
+    for (const d of result.diagnostics) process.stderr.write(formatDiagnostic(d, text, color) + "\n");
+    if (!result.ok || !result.object) {
+      const n = result.diagnostics.filter((d) => d.severity !== "warning").length;
+      process.stderr.write(`${n} error${n === 1 ? "" : "s"}; no object written; watching for changes\n`);
+      return;
+    }
+    try {
+      writeFileSync(out, result.object);
+    } catch (e) {
+      process.stderr.write(`error: cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; watching for changes\n`);
+      return;
+    }
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    const used = process.cpuUsage(c0);
+    for (const p of result.programs) {
+      process.stdout.write(`${basename(out)}: ${p.section} ${p.name}: ${p.insnCount} instructions, ${p.stackSize} bytes of stack\n`);
+    }
+    process.stdout.write(`${why === "first" ? "built" : "rebuilt"} ${basename(out)} in ${ms.toFixed(1)} ms (CPU ${((used.user + used.system) / 1000).toFixed(1)} ms); watching ${file} for changes\n`);
+  };
+
+  build("first");
+  if (last === undefined) return 1;
+  // While the user edits: compile the same text a few times more, silently, so that the first real
+  // rebuild runs JIT-compiled code instead of paying for the warm-up itself.
+  let warmUps = WARM_UPS;
+  const warmUp = (): void => {
+    if (warmUps-- <= 0 || last === undefined) return;
+    compile(file, last, { cpu, incremental: state });
+    setImmediate(warmUp);
+  };
+  setImmediate(warmUp);
+  // Watch the directory, not the file: editors that save by writing a new file and renaming it
+  // over the old one would end a watch on the file itself.
+  const name = basename(file);
+  let watcher: FSWatcher;
+  let pending: NodeJS.Timeout | undefined;
+  try {
+    watcher = watch(dirname(resolve(file)), (_event, changed) => {
+      if (changed !== null && changed !== name) return;
+      // One save is often several events (truncate, write, rename); build once they stop, so a
+      // half-written file is not compiled.
+      clearTimeout(pending);
+      pending = setTimeout(() => build("change"), DEBOUNCE_MS);
+    });
+  } catch (e) {
+    process.stderr.write(`error: cannot watch ${file}: ${(e as Error).message}\n`);
+    return 1;
+  }
+  return new Promise<number>((done) => {
+    const stop = () => {
+      clearTimeout(pending);
+      watcher.close();
+      done(0);
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+}
