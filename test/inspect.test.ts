@@ -21,6 +21,20 @@ function buildExample(name: string): { bytes: Uint8Array; result: ReturnType<typ
 }
 
 /** Run `fn` capturing what it writes to stdout and stderr. */
+/** Like capture(), for the CLI's main(), which loads `inspect` on demand (a promise). */
+async function captureMain(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const o = vi.spyOn(process.stdout, "write").mockImplementation((s) => ((out += String(s)), true));
+  const e = vi.spyOn(process.stderr, "write").mockImplementation((s) => ((err += String(s)), true));
+  try {
+    return { code: await main(argv), out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
 function capture(fn: () => number): { code: number; out: string; err: string } {
   let out = "";
   let err = "";
@@ -60,11 +74,11 @@ describe("inspect", () => {
     expect(text).toContain("License: GPL");
   });
 
-  it("works through the CLI for every example", () => {
+  it("works through the CLI for every example", async () => {
     for (const name of readdirSync(join(root, "examples"))) {
       const o = join(tmp, `${name}.bpf.o`);
       writeFileSync(o, buildExample(name).bytes);
-      const r = capture(() => main(["inspect", o]) as number);
+      const r = await captureMain(["inspect", o]);
       expect(r.err).toBe("");
       expect(r.code).toBe(0);
       expect(r.out).toContain(`${o}: eBPF relocatable object`);
@@ -73,7 +87,7 @@ describe("inspect", () => {
     }
   });
 
-  it("gives documented errors for missing, corrupt and non-BPF files", () => {
+  it("gives documented errors for missing, corrupt and non-BPF files", async () => {
     const missing = capture(() => inspectCommand([join(tmp, "nope.o")]));
     expect(missing).toEqual({ code: 1, out: "", err: `error: cannot read ${join(tmp, "nope.o")}: no such file\n` });
 
@@ -110,7 +124,7 @@ describe("inspect", () => {
     expect(capture(() => inspectCommand([tmp])).err).toBe(`error: cannot read ${tmp}: is a directory\n`);
 
     expect(capture(() => inspectCommand([])).code).toBe(2);
-    expect(capture(() => main(["inspect", "a.o", "b.o"]) as number).code).toBe(2);
+    expect((await captureMain(["inspect", "a.o", "b.o"])).code).toBe(2);
   });
 });
 

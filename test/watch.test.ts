@@ -78,9 +78,9 @@ describe("tsbpf build --watch", () => {
       expect(Buffer.from(fs.readFileSync(out)).equals(Buffer.from(compile(file, source("XdpAction.DROP")).object!))).toBe(true);
 
       const before = fs.readFileSync(out);
-      fs.writeFileSync(file, source(`"not a verdict"`));
+      fs.writeFileSync(file, source("notAVerdict"));
       const failed = await next(/error; no object written; watching for changes/);
-      expect(failed.join("\n")).toMatch(/prog\.bpf\.ts:3:\d+ - error TS2345/);
+      expect(failed.join("\n")).toMatch(/prog\.bpf\.ts:\d+:\d+ - error TS2304/);
       expect(fs.readFileSync(out).equals(before)).toBe(true);
 
       fs.writeFileSync(file, source("XdpAction.TX"));
