@@ -72,6 +72,7 @@ export const DIAGNOSTICS = {
   TSBPF2028: { message: "'{0}' needs {1} bytes of stack along {2}; BPF allows 512 over a whole call chain (8 frames)", hint: "inline small functions, or keep large structs in a per-CPU array map" },
   TSBPF2029: { message: "loop() takes a module-level function and a struct local as its state", hint: "function body(i: u32, s: State): u32 { ... }  const s: State = { ... };  loop(n, body, s)" },
   TSBPF2021: { message: "unsupported type for a local: {0}", hint: "locals hold integers, booleans, structs or references returned by lookups and headers" },
+  TSBPF2150: { message: "'{0}' ({1}) cannot be called from a {2} program", hint: "the kernel offers {1} only to these program types: {3}" },
 
   TSBPF3001: { message: "no LICENSE export: the kernel rejects GPL-only helpers without one", hint: "export const LICENSE = \"GPL\";", severity: "warning" },
 

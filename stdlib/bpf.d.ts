@@ -470,3 +470,21 @@ export declare function loop<S>(count: number, body: (index: u32, state: S) => n
 
 /** Byte offset of `field` within struct T, with C layout. Folded at compile time. */
 export declare function offsetof<T>(field: keyof T & string): u32;
+
+// ---------------------------------------------------------------------------------------------
+// Packet helpers. Each says the first kernel that has it and the program kinds that may call it;
+// calling one from another kind is a compile-time error (TSBPF2150).
+
+/** Flags of `redirect` (BPF_F_INGRESS: deliver to the target's ingress instead of its egress; TC only). */
+export declare const enum RedirectFlags {
+  NONE = 0,
+  INGRESS = 1,
+}
+
+/**
+ * bpf_redirect (kernel 4.4; xdp, tc): sends the packet out of interface `ifindex` once the program
+ * returns this call's result. XDP: XdpAction.REDIRECT (ABORTED for bad flags). TC: TcAction.REDIRECT
+ * (SHOT for bad flags); RedirectFlags.INGRESS delivers to the target's ingress. The result's type
+ * follows the program's: `return redirect(ifindex)`.
+ */
+export declare function redirect<A extends XdpAction | TcAction = XdpAction>(ifindex: u32, flags?: RedirectFlags): A;

@@ -187,6 +187,12 @@ const CASES: Case[] = [
   { code: "TSBPF2022", what: "argument index beyond the kind's arguments", span: "6", src: mod(`export const prog = kprobe("tcp_connect", (ctx) => {\n  const a = ctx.arg(6); // error TSBPF2022\n  return 0;\n});`) },
   { code: "TSBPF2023", what: "constant index out of range", span: "6", src: withEth(`  const b = eth.h_dest[6]; // error TSBPF2023`) },
   { code: "TSBPF2024", what: "packet array indexed by a variable", span: "i", src: withEth(`  const i = ctx.len;\n  const b = eth.h_source[i]; // error TSBPF2024`) },
+  {
+    code: "TSBPF2150",
+    what: "a helper the program's type may not call",
+    span: "redirect",
+    src: `import { tracepoint, redirect, type u64 } from "tsbpf/bpf";\ninterface Rec { pad: u64 }\nexport const prog = tracepoint<Rec>("syscalls", "sys_enter_getpid", (ctx) => {\n  redirect(1); // error TSBPF2150\n  return 0;\n});\n${LICENSE}`,
+  },
 ];
 
 /** More spellings of some codes (each reports its own construct). */

@@ -4,6 +4,7 @@
 // (plus its declaration in stdlib/bpf.d.ts).
 
 import { INT_TYPES, type CInt } from "../../common/ctypes.js";
+import type { ProgTypeName } from "../../common/program-types.js";
 
 export interface CtxField {
   offset: number;
@@ -30,6 +31,8 @@ export interface ProgramKind {
   section(args: string[]): string;
   /** Name of the context interface in stdlib (for messages). */
   ctxName: string;
+  /** The kernel's program type (decides which helpers it may call); none for context-free subprograms. */
+  type?: ProgTypeName;
   ctx: CtxShape;
   /** Offsets of the packet data/data_end pointers, for direct packet access (XDP, TC). */
   packet?: { data: number; dataEnd: number };
@@ -63,16 +66,16 @@ const writable = (f: Record<string, CtxField>, names: string[]) =>
 export const PT_REGS_ARGS = [112, 104, 96, 88, 72, 64];
 export const PT_REGS_RET = 80;
 
-const simple = (wrapper: string, section: string, ctxName: string, ctx: CtxShape, extra: Partial<ProgramKind> = {}): ProgramKind => ({
-  wrapper, nameArgs: 0, section: () => section, ctxName, ctx, ret: INT_TYPES.i32, ...extra,
+const simple = (wrapper: string, type: ProgTypeName | undefined, section: string, ctxName: string, ctx: CtxShape, extra: Partial<ProgramKind> = {}): ProgramKind => ({
+  wrapper, type, nameArgs: 0, section: () => section, ctxName, ctx, ret: INT_TYPES.i32, ...extra,
 });
 
-const named = (wrapper: string, nameArgs: number, section: (a: string[]) => string, ctxName: string, ctx: CtxShape): ProgramKind => ({
-  wrapper, nameArgs, section, ctxName, ctx, ret: INT_TYPES.i32,
+const named = (wrapper: string, type: ProgTypeName, nameArgs: number, section: (a: string[]) => string, ctxName: string, ctx: CtxShape, extra: Partial<ProgramKind> = {}): ProgramKind => ({
+  wrapper, type, nameArgs, section, ctxName, ctx, ret: INT_TYPES.i32, ...extra,
 });
 
 export const PROGRAM_KINDS: Record<string, ProgramKind> = {
-  xdp: simple("xdp", "xdp", "XdpContext", {
+  xdp: simple("xdp", "XDP", "xdp", "XdpContext", {
     kind: "fields",
     fields: {
       ingress_ifindex: { offset: 12, size: 4 },
@@ -80,22 +83,22 @@ export const PROGRAM_KINDS: Record<string, ProgramKind> = {
       egress_ifindex: { offset: 20, size: 4 },
     },
   }, { packet: { data: 0, dataEnd: 4 } }),
-  socketFilter: simple("socketFilter", "socket", "SkBuffContext", { kind: "fields", fields: SKB_FIELDS }, { loadRelative: true, ret: INT_TYPES.u32 }),
-  tc: simple("tc", "tc", "TcContext", {
+  socketFilter: simple("socketFilter", "SOCKET_FILTER", "socket", "SkBuffContext", { kind: "fields", fields: SKB_FIELDS }, { loadRelative: true, ret: INT_TYPES.u32 }),
+  tc: simple("tc", "SCHED_CLS", "tc", "TcContext", {
     kind: "fields",
     fields: writable(SKB_FIELDS, ["mark", "priority", "tc_index", "tc_classid", "queue_mapping"]),
   }, { packet: { data: 76, dataEnd: 80 }, loadRelative: true }),
-  cgroupSkb: named("cgroupSkb", 1, ([dir]) => `cgroup_skb/${dir}`, "CgroupSkbContext", { kind: "fields", fields: SKB_FIELDS }),
-  tracepoint: named("tracepoint", 2, ([cat, name]) => `tp/${cat}/${name}`, "tracepoint record", { kind: "typed" }),
-  rawTracepoint: named("rawTracepoint", 1, ([name]) => `raw_tp/${name}`, "ArgsContext", { kind: "args" }),
-  tpBtf: named("tpBtf", 1, ([name]) => `tp_btf/${name}`, "ArgsContext", { kind: "args" }),
-  fentry: named("fentry", 1, ([fn]) => `fentry/${fn}`, "ArgsContext", { kind: "args" }),
-  fexit: named("fexit", 1, ([fn]) => `fexit/${fn}`, "ArgsContext", { kind: "args" }),
-  lsm: named("lsm", 1, ([hook]) => `lsm/${hook}`, "ArgsContext", { kind: "args" }),
-  kprobe: named("kprobe", 1, ([fn]) => `kprobe/${fn}`, "PtRegsContext", { kind: "pt_regs" }),
-  kretprobe: named("kretprobe", 1, ([fn]) => `kretprobe/${fn}`, "PtRegsContext", { kind: "pt_regs" }),
-  uprobe: named("uprobe", 2, ([path, fn]) => `uprobe/${path}:${fn}`, "PtRegsContext", { kind: "pt_regs" }),
-  uretprobe: named("uretprobe", 2, ([path, fn]) => `uretprobe/${path}:${fn}`, "PtRegsContext", { kind: "pt_regs" }),
+  cgroupSkb: named("cgroupSkb", "CGROUP_SKB", 1, ([dir]) => `cgroup_skb/${dir}`, "CgroupSkbContext", { kind: "fields", fields: SKB_FIELDS }),
+  tracepoint: named("tracepoint", "TRACEPOINT", 2, ([cat, name]) => `tp/${cat}/${name}`, "tracepoint record", { kind: "typed" }),
+  rawTracepoint: named("rawTracepoint", "RAW_TRACEPOINT", 1, ([name]) => `raw_tp/${name}`, "ArgsContext", { kind: "args" }),
+  tpBtf: named("tpBtf", "TRACING", 1, ([name]) => `tp_btf/${name}`, "ArgsContext", { kind: "args" }),
+  fentry: named("fentry", "TRACING", 1, ([fn]) => `fentry/${fn}`, "ArgsContext", { kind: "args" }),
+  fexit: named("fexit", "TRACING", 1, ([fn]) => `fexit/${fn}`, "ArgsContext", { kind: "args" }),
+  lsm: named("lsm", "LSM", 1, ([hook]) => `lsm/${hook}`, "ArgsContext", { kind: "args" }),
+  kprobe: named("kprobe", "KPROBE", 1, ([fn]) => `kprobe/${fn}`, "PtRegsContext", { kind: "pt_regs" }),
+  kretprobe: named("kretprobe", "KPROBE", 1, ([fn]) => `kretprobe/${fn}`, "PtRegsContext", { kind: "pt_regs" }),
+  uprobe: named("uprobe", "KPROBE", 2, ([path, fn]) => `uprobe/${path}:${fn}`, "PtRegsContext", { kind: "pt_regs" }),
+  uretprobe: named("uretprobe", "KPROBE", 2, ([path, fn]) => `uretprobe/${path}:${fn}`, "PtRegsContext", { kind: "pt_regs" }),
 };
 
 /** Context fields of a kind (empty for kinds without named fields). */
@@ -104,4 +107,4 @@ export function ctxFields(k: ProgramKind): Record<string, CtxField> {
 }
 
 /** The "kind" of a subprogram that takes no context: no fields, no packet access. */
-export const NO_CONTEXT: ProgramKind = simple("", ".text", "(no context)", { kind: "fields", fields: {} });
+export const NO_CONTEXT: ProgramKind = simple("", undefined, ".text", "(no context)", { kind: "fields", fields: {} });
