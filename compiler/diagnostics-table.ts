@@ -73,6 +73,9 @@ export const DIAGNOSTICS = {
   TSBPF2029: { message: "loop() takes a module-level function and a struct local as its state", hint: "function body(i: u32, s: State): u32 { ... }  const s: State = { ... };  loop(n, body, s)" },
   TSBPF2021: { message: "unsupported type for a local: {0}", hint: "locals hold integers, booleans, structs or references returned by lookups and headers" },
   TSBPF2150: { message: "'{0}' ({1}) cannot be called from a {2} program", hint: "the kernel offers {1} only to these program types: {3}" },
+  TSBPF2151: { message: "invalid bpfPrintk format: {0}", hint: "bpf_trace_printk implements %d %i %u %x %X (with l or ll for 64 bits), %c, %s, %p, %px, %pK, %pI4, %pi4, %pI6, %pi6 and %%, with flags 0+- and a width" },
+  TSBPF2152: { message: "the format has {0} conversions but {1} arguments follow it", hint: "give one argument per conversion (at most 3)" },
+  TSBPF2153: { message: "'{0}' needs {1}, not {2}", hint: "match each argument to its conversion: %lld/%llu/%llx for 64-bit integers, a FixedArray<u8, N> for %s" },
 
   TSBPF3001: { message: "no LICENSE export: the kernel rejects GPL-only helpers without one", hint: "export const LICENSE = \"GPL\";", severity: "warning" },
 

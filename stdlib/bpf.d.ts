@@ -488,3 +488,19 @@ export declare const enum RedirectFlags {
  * follows the program's: `return redirect(ifindex)`.
  */
 export declare function redirect<A extends XdpAction | TcAction = XdpAction>(ifindex: u32, flags?: RedirectFlags): A;
+
+// ---------------------------------------------------------------------------------------------
+// Debug output.
+
+/** What bpfPrintk prints: an integer, or memory (a FixedArray<u8, N> string for %s, an address field for %pI4/%pI6). */
+export type PrintkArg = number | FixedArray<u8, number>;
+
+/**
+ * bpf_trace_printk (kernel 4.1; every program kind): formats up to three arguments into a line of
+ * /sys/kernel/tracing/trace_pipe (`bpftool prog tracelog` shows it too). `fmt` must be a string
+ * literal; the compiler checks it as the kernel would: %d %i %u %x %X (l or ll for 64-bit values),
+ * %c, %s (a FixedArray<u8, N>), %p/%px/%pK, %pI4/%pi4/%pI6/%pi6 (a 4- or 16-byte field), %%, flags
+ * 0+- and a width; one argument per conversion. Add "\n" yourself. For debugging: it is slow and
+ * the kernel warns in dmesg when a program uses it. Returns the bytes written or a negative errno.
+ */
+export declare function bpfPrintk(fmt: string, a?: PrintkArg, b?: PrintkArg, c?: PrintkArg): i64;

@@ -17,7 +17,7 @@ const ROOT = path.resolve(import.meta.dirname, "..");
 const FILE = path.join(ROOT, "test", "case.bpf.ts");
 
 const IMPORTS =
-  `import { xdp, socketFilter, kprobe, fentry, tracepoint, atomicAdd, zero, loop, XdpAction, HashMap, ArrayMap, PerCpuArray, ktimeGetNs, htons,\n` +
+  `import { xdp, socketFilter, kprobe, fentry, tracepoint, atomicAdd, zero, loop, bpfPrintk, XdpAction, HashMap, ArrayMap, PerCpuArray, ktimeGetNs, htons,\n` +
   `  type u8, type u16, type u32, type u64, type EthHdr, type Ipv4Hdr, type XdpContext, type FixedArray } from "tsbpf/bpf";\n`;
 const LICENSE = `export const LICENSE = "GPL";\n`;
 
@@ -193,6 +193,9 @@ const CASES: Case[] = [
     span: "redirect",
     src: `import { tracepoint, redirect, type u64 } from "tsbpf/bpf";\ninterface Rec { pad: u64 }\nexport const prog = tracepoint<Rec>("syscalls", "sys_enter_getpid", (ctx) => {\n  redirect(1); // error TSBPF2150\n  return 0;\n});\n${LICENSE}`,
   },
+  { code: "TSBPF2151", what: "a printk conversion the kernel lacks", span: `"len=%f\\n"`, src: xdpBody(`  bpfPrintk("len=%f\\n", ctx.len); // error TSBPF2151`) },
+  { code: "TSBPF2152", what: "printk arguments that do not match the conversions", span: `bpfPrintk("len=%u rx=%u\\n", ctx.len)`, src: xdpBody(`  bpfPrintk("len=%u rx=%u\\n", ctx.len); // error TSBPF2152`) },
+  { code: "TSBPF2153", what: "a 64-bit printk argument for %d", span: "now", src: xdpBody(`  const now = ktimeGetNs();\n  bpfPrintk("at %d\\n", now); // error TSBPF2153`) },
 ];
 
 /** More spellings of some codes (each reports its own construct). */

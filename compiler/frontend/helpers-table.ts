@@ -9,6 +9,7 @@
 import { INT_TYPES, type CInt } from "../../common/ctypes.js";
 import type { ProgTypeName } from "../../common/program-types.js";
 import * as L from "./lower-intrinsic.js";
+import { lowerPrintk } from "./printk.js";
 
 export const HELPER = {
   map_lookup_elem: 1,
@@ -164,6 +165,9 @@ export const INTRINSICS: Record<string, Intrinsic> = {
   probeReadKernelStr: { helper: "probe_read_kernel_str", args: [{ k: "mem", write: true }, { k: "int", t: u64 }], ret: i64, since: "5.5" },
   // Loops.
   loop: { helper: "loop", since: "5.17", lower: L.bpfLoop },
+
+  // Debug output (/sys/kernel/tracing/trace_pipe).
+  bpfPrintk: { helper: "trace_printk", since: "4.1", lower: lowerPrintk },
 
   // Packet redirection.
   redirect: { helper: "redirect", args: [{ k: "int", t: u32 }, { k: "const", t: u64, def: 0n }], ret: i64, kinds: KINDS.tcXdp, since: "4.4" },

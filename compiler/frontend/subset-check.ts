@@ -185,6 +185,8 @@ function isAllowedString(s: ts.StringLiteral): boolean {
   if (ts.isImportDeclaration(p) || ts.isExportDeclaration(p) || ts.isLiteralTypeNode(p)) return true;
   // offsetof<T>("field")
   if (ts.isCallExpression(p) && ts.isIdentifier(p.expression) && p.expression.text === "offsetof") return true;
+  // bpfPrintk("format %d\n", x): the format, checked and kept in .rodata (printk.ts)
+  if (ts.isCallExpression(p) && ts.isIdentifier(p.expression) && p.expression.text === "bpfPrintk" && p.arguments[0] === s) return true;
   // Attach points of program wrappers: tracepoint("syscalls", "sys_enter_execve", ...)
   if (ts.isCallExpression(p) && p.arguments.includes(s) && isModuleConstInitializer(p)) return true;
   // export const LICENSE = "GPL"
