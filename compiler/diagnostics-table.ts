@@ -76,6 +76,7 @@ export const DIAGNOSTICS = {
   TSBPF2151: { message: "invalid bpfPrintk format: {0}", hint: "bpf_trace_printk implements %d %i %u %x %X (with l or ll for 64 bits), %c, %s, %p, %px, %pK, %pI4, %pi4, %pI6, %pi6 and %%, with flags 0+- and a width" },
   TSBPF2152: { message: "the format has {0} conversions but {1} arguments follow it", hint: "give one argument per conversion (at most 3)" },
   TSBPF2153: { message: "'{0}' needs {1}, not {2}", hint: "match each argument to its conversion: %lld/%llu/%llx for 64-bit integers, a FixedArray<u8, N> for %s" },
+  TSBPF2154: { message: "'{0}' points into the packet as it was before {1} (line {2}), which may move or resize it", hint: "the verifier forgets packet references after such a call: get the header again with ctx.header<T>(offset) after it" },
 
   TSBPF3001: { message: "no LICENSE export: the kernel rejects GPL-only helpers without one", hint: "export const LICENSE = \"GPL\";", severity: "warning" },
 

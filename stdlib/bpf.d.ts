@@ -159,6 +159,16 @@ export interface XdpContext {
    * the result read and write packet memory directly.
    */
   header<T>(offset: number): T | null;
+  /**
+   * bpf_xdp_adjust_head (kernel 4.10): moves the packet's start by `delta` bytes (negative: grows
+   * room in front, e.g. for an encapsulation header; positive: strips bytes). 0 or a negative errno.
+   * Earlier packet references die (TSBPF2154): get headers again after it.
+   */
+  adjustHead(delta: i32): i64;
+  /** bpf_xdp_adjust_tail (kernel 4.18): moves the packet's end by `delta` bytes (negative: trims). 0 or a negative errno. Packet references die. */
+  adjustTail(delta: i32): i64;
+  /** bpf_xdp_adjust_meta (kernel 4.15): moves the start of the metadata area in front of the packet by `delta`. 0 or a negative errno. Packet references die. */
+  adjustMeta(delta: i32): i64;
 }
 
 /** An XDP program (section "xdp"). */
@@ -189,6 +199,8 @@ export interface SkBuffContext {
    * header, or null when the packet is too short (bpf_skb_load_bytes_relative).
    */
   load<T>(offset: number, start?: HeaderStart): T | null;
+  /** bpf_skb_load_bytes (kernel 4.5): a copy of sizeof(T) bytes at `offset` from the packet's start, or null. */
+  loadBytes<T>(offset: number): T | null;
 }
 
 /**
@@ -319,6 +331,55 @@ export interface TcContext {
   header<T>(offset: number): T | null;
   /** A copy of sizeof(T) bytes at `offset` after the network (default) or MAC header, or null. */
   load<T>(offset: number, start?: HeaderStart): T | null;
+  /** bpf_skb_load_bytes (kernel 4.5): a copy of sizeof(T) bytes at `offset` from the MAC header, or null. */
+  loadBytes<T>(offset: number): T | null;
+  /**
+   * bpf_skb_store_bytes (kernel 4.1): writes `value` at `offset` from the MAC header (an integer
+   * writes its type's size: use u16(...)/u32(...) to choose). 0 or a negative errno. Packet
+   * references die (TSBPF2154): get headers again after it.
+   */
+  storeBytes<T>(offset: u32, value: T, flags?: StoreBytesFlags): i64;
+  /**
+   * bpf_l3_csum_replace (kernel 4.1): updates the IP checksum at `offset` for a 2- or 4-byte field
+   * that changed from `from` to `to` (both as read from the packet); `flags` is the field's size
+   * (CsumFlags.SIZE2 or SIZE4). 0 or a negative errno. Packet references die.
+   */
+  l3CsumReplace(offset: u32, from: u64, to: u64, flags: CsumFlags): i64;
+  /**
+   * bpf_l4_csum_replace (kernel 4.1): the same for a TCP/UDP checksum at `offset`; add
+   * CsumFlags.PSEUDO_HDR when the field is part of the pseudo header (addresses), MARK_MANGLED_0
+   * for UDP (a zero checksum stays "none"). 0 or a negative errno. Packet references die.
+   */
+  l4CsumReplace(offset: u32, from: u64, to: u64, flags: CsumFlags): i64;
+  /**
+   * bpf_clone_redirect (kernel 4.2): sends a copy of the packet out of `ifindex` (to its ingress with
+   * RedirectFlags.INGRESS) now; this program goes on with the original. 0 or a negative errno.
+   * Packet references die.
+   */
+  cloneRedirect(ifindex: u32, flags?: RedirectFlags): i64;
+  /**
+   * bpf_skb_change_proto (kernel 4.8): switches between IPv4 and IPv6 (`proto` is
+   * htons(ETH_P_IP) or htons(ETH_P_IPV6)), growing or shrinking room for the network header; the
+   * program writes the new header. 0 or a negative errno. Packet references die.
+   */
+  changeProto(proto: u16): i64;
+  /** bpf_skb_change_type (kernel 4.8): sets the packet type (PACKET_HOST 0, BROADCAST 1, MULTICAST 2, OTHERHOST 3). 0 or a negative errno. */
+  changeType(type: u32): i64;
+}
+
+/** Flags of TcContext.storeBytes (BPF_F_RECOMPUTE_CSUM, BPF_F_INVALIDATE_HASH). */
+export declare const enum StoreBytesFlags {
+  NONE = 0,
+  RECOMPUTE_CSUM = 1,
+  INVALIDATE_HASH = 2,
+}
+
+/** Flags of l3CsumReplace/l4CsumReplace: the field's size, combined with the BPF_F_* bits. */
+export declare const enum CsumFlags {
+  SIZE2 = 2,
+  SIZE4 = 4,
+  PSEUDO_HDR = 0x10,
+  MARK_MANGLED_0 = 0x20,
 }
 
 /** A TC classifier (section "tc"; attach with clsact ingress/egress, direct-action). */
@@ -334,6 +395,8 @@ export interface CgroupSkbContext {
   readonly ingress_ifindex: u32;
   readonly ifindex: u32;
   readonly hash: u32;
+  /** bpf_skb_load_bytes (kernel 4.5): a copy of sizeof(T) bytes at `offset` from the network header, or null. */
+  loadBytes<T>(offset: number): T | null;
 }
 
 /** A cgroup skb program: return 1 to allow the packet, 0 to drop it. */
@@ -488,6 +551,13 @@ export declare const enum RedirectFlags {
  * follows the program's: `return redirect(ifindex)`.
  */
 export declare function redirect<A extends XdpAction | TcAction = XdpAction>(ifindex: u32, flags?: RedirectFlags): A;
+
+/**
+ * bpf_csum_diff (kernel 4.6; xdp, tc): the one's-complement sum of `to` minus that of `from`, added
+ * to `seed` (sizes multiples of 4 bytes; an integer counts as its type's size). Feed the result to
+ * csumFold, or to l3CsumReplace/l4CsumReplace with from = 0. A negative errno on bad sizes.
+ */
+export declare function csumDiff<F, T>(from: F, to: T, seed: u32): i64;
 
 // ---------------------------------------------------------------------------------------------
 // Debug output.

@@ -196,6 +196,7 @@ const CASES: Case[] = [
   { code: "TSBPF2151", what: "a printk conversion the kernel lacks", span: `"len=%f\\n"`, src: xdpBody(`  bpfPrintk("len=%f\\n", ctx.len); // error TSBPF2151`) },
   { code: "TSBPF2152", what: "printk arguments that do not match the conversions", span: `bpfPrintk("len=%u rx=%u\\n", ctx.len)`, src: xdpBody(`  bpfPrintk("len=%u rx=%u\\n", ctx.len); // error TSBPF2152`) },
   { code: "TSBPF2153", what: "a 64-bit printk argument for %d", span: "now", src: xdpBody(`  const now = ktimeGetNs();\n  bpfPrintk("at %d\\n", now); // error TSBPF2153`) },
+  { code: "TSBPF2154", what: "a packet reference used after adjustHead", span: "eth", src: withEth(`  ctx.adjustHead(14);\n  if (eth.h_proto === 0) return XdpAction.DROP; // error TSBPF2154`) },
 ];
 
 /** More spellings of some codes (each reports its own construct). */

@@ -9,7 +9,8 @@ import { compile } from "../compiler/compile.js";
 import { ensureTracefs, loadObject } from "../runtime/index.js";
 import { parseFormat } from "../compiler/frontend/printk.js";
 import { describeKernel } from "./kernel-env.js";
-import { ipv4Packet } from "./support/packets.js";
+import { checksum, ipv4Packet, tcpChecksum, tcpPacket } from "./support/packets.js";
+import { readU64, u32le } from "../runtime/index.js";
 
 const FILE = join(import.meta.dirname, "helpers-case.bpf.ts");
 
@@ -36,6 +37,21 @@ it("bpfPrintk formats are parsed as the kernel's bpf_bprintf_prepare parses them
   expect(kinds("%pI4 %pi6")).toEqual(["ip4", "ip16"]);
   expect(kinds("%p.")).toEqual(["ptr"]);
   for (const bad of ["%f", "%5.2d", "%lf", "%pB", "%pS", "%n", "%hd", "%z", "tab\u00e9", "\u0001", "%d %d %d %d", "%"]) expect(kinds(bad), bad).toBe("error");
+});
+
+it("packet references die at helpers that move the packet, on the paths that reach a use (TSBPF2154)", () => {
+  const codes = (body: string) => {
+    const src = `import { xdp, XdpAction, type EthHdr } from "tsbpf/bpf";\nexport const p = xdp((ctx) => {\n  const eth = ctx.header<EthHdr>(0);\n  if (eth === null) return XdpAction.DROP;\n${body}\n  return XdpAction.PASS;\n});\nexport const LICENSE = "GPL";\n`;
+    return compile(FILE, src).diagnostics.map((d) => d.code);
+  };
+  expect(codes("  ctx.adjustHead(14);\n  if (eth.h_proto === 0) return XdpAction.DROP;")).toEqual(["TSBPF2154"]);
+  expect(codes("  if (ctx.len > 100) ctx.adjustTail(-4);\n  eth.h_proto = 0;")).toEqual(["TSBPF2154"]);
+  expect(codes("  for (let i = 0; i < 2; i++) {\n    eth.h_proto = 1;\n    ctx.adjustMeta(-4);\n  }")).toEqual(["TSBPF2154"]);
+  // A path that returns before the use, a use before the call, and a header taken again are fine.
+  expect(codes("  if (ctx.len > 100) { ctx.adjustHead(14); return XdpAction.TX; }\n  eth.h_proto = 0;")).toEqual([]);
+  expect(codes("  eth.h_proto = 0;\n  ctx.adjustHead(14);")).toEqual([]);
+  expect(codes("  ctx.adjustHead(-4);\n  const again = ctx.header<EthHdr>(4);\n  if (again !== null) again.h_proto = 0;")).toEqual([]);
+  expect(codes("  for (let i = 0; i < 2; i++) {\n    const e2 = ctx.header<EthHdr>(0);\n    if (e2 !== null) e2.h_proto = 1;\n    ctx.adjustMeta(-4);\n  }")).toEqual([]);
 });
 
 describeKernel("helpers in the kernel", () => {
@@ -83,5 +99,108 @@ export const LICENSE = "GPL";
     expect(lines[0]).toBe(`tsbpf-printk ${id}: big=123456789abcdef0 neg=-42`);
     expect(lines[1]).toBe(`tsbpf-printk ${id}: ip=192.0.2.7 c=O`);
     expect(lines[2]).toMatch(new RegExp(`^tsbpf-printk ${id}: comm=\\S.* 100%$`));
+  });
+
+  it("xdp adjustHead / adjustTail / adjustMeta move and resize the packet", () => {
+    using obj = loadObject(build(`
+import { xdp, htons, XdpAction, type u32, type EthHdr } from "tsbpf/bpf";
+interface Tag { v: u32 }
+export const push = xdp((ctx) => {
+  if (ctx.adjustHead(-4) !== 0) return XdpAction.ABORTED;
+  const t = ctx.header<Tag>(0);
+  if (t === null) return XdpAction.DROP;
+  t.v = 0xefbeadde;
+  return XdpAction.PASS;
+});
+export const pop = xdp((ctx) => {
+  const eth = ctx.header<EthHdr>(0);
+  if (eth === null) return XdpAction.DROP;
+  const proto = eth.h_proto;
+  if (ctx.adjustHead(14) !== 0) return XdpAction.ABORTED;
+  return proto === htons(0x0800) ? XdpAction.PASS : XdpAction.DROP;
+});
+export const trim = xdp((ctx) => (ctx.adjustTail(-10) === 0 ? XdpAction.PASS : XdpAction.ABORTED));
+export const meta = xdp((ctx) => (ctx.adjustMeta(-8) === 0 ? XdpAction.PASS : XdpAction.ABORTED));
+export const LICENSE = "GPL";
+`));
+    const pkt = ipv4Packet(17, 64);
+    const run = (name: string) => obj.programs.get(name)!.run({ data: pkt });
+    const pushed = run("push");
+    expect(pushed.retval).toBe(2);
+    expect([...pushed.data]).toEqual([0xde, 0xad, 0xbe, 0xef, ...pkt]);
+    const popped = run("pop");
+    expect(popped.retval).toBe(2);
+    expect([...popped.data]).toEqual([...pkt.subarray(14)]);
+    const trimmed = run("trim");
+    expect(trimmed.retval).toBe(2);
+    expect([...trimmed.data]).toEqual([...pkt.subarray(0, 54)]);
+    const m = run("meta");
+    expect(m.retval).toBe(2);
+    // BPF_PROG_TEST_RUN hands back the metadata area (zeroed) in front of the packet.
+    expect([...m.data]).toEqual([...new Array(8).fill(0), ...pkt]);
+  });
+
+  it("tc storeBytes with l3/l4CsumReplace rewrites addresses and ports with valid checksums; loadBytes copies", () => {
+    using obj = loadObject(build(`
+import { tc, htonl, htons, u16, u32, TcAction, CsumFlags, ETH_HLEN, type Ipv4Hdr, type TcpHdr } from "tsbpf/bpf";
+export const nat = tc((ctx) => {
+  const ip = ctx.header<Ipv4Hdr>(ETH_HLEN);
+  if (ip === null) return TcAction.OK;
+  const oldAddr = ip.daddr;
+  const newAddr = htonl(0x0a090807);
+  if (ctx.storeBytes(ETH_HLEN + 16, u32(newAddr)) !== 0) return TcAction.SHOT;
+  if (ctx.l3CsumReplace(ETH_HLEN + 10, oldAddr, newAddr, CsumFlags.SIZE4) !== 0) return TcAction.SHOT;
+  if (ctx.l4CsumReplace(ETH_HLEN + 20 + 16, oldAddr, newAddr, CsumFlags.SIZE4 | CsumFlags.PSEUDO_HDR) !== 0) return TcAction.SHOT;
+  const tcp = ctx.loadBytes<TcpHdr>(ETH_HLEN + 20);
+  if (tcp === null) return TcAction.SHOT;
+  const oldPort = tcp.dest;
+  const newPort = htons(8080);
+  if (ctx.storeBytes(ETH_HLEN + 20 + 2, u16(newPort)) !== 0) return TcAction.SHOT;
+  if (ctx.l4CsumReplace(ETH_HLEN + 20 + 16, oldPort, newPort, CsumFlags.SIZE2) !== 0) return TcAction.SHOT;
+  return TcAction.OK;
+});
+export const LICENSE = "GPL";
+`));
+    const pkt = tcpPacket({ sport: 40000, dport: 80 });
+    expect(tcpChecksum(pkt)).toBe(0);
+    const r = obj.programs.get("nat")!.run({ data: pkt });
+    expect(r.retval).toBe(0);
+    const out = r.data;
+    const v = new DataView(out.buffer, out.byteOffset);
+    expect(v.getUint32(30)).toBe(0x0a090807);
+    expect(v.getUint16(36)).toBe(8080);
+    expect(checksum(out.subarray(14, 34))).toBe(0);
+    expect(tcpChecksum(out)).toBe(0);
+  });
+
+  it("tc changeProto, changeType and cloneRedirect; csumDiff in XDP", () => {
+    using obj = loadObject(build(`
+import { tc, xdp, htons, csumDiff, u32, u64, TcAction, XdpAction, ArrayMap, ETH_P_IPV6 } from "tsbpf/bpf";
+const results = new ArrayMap<u64>(4);
+export const to6 = tc((ctx) => (ctx.changeProto(htons(ETH_P_IPV6)) === 0 ? TcAction.OK : TcAction.SHOT));
+export const other = tc((ctx) => (ctx.changeType(3) === 0 ? TcAction.OK : TcAction.SHOT));
+export const clone = tc((ctx) => {
+  results.update(1, u64(ctx.cloneRedirect(1)));
+  return TcAction.OK;
+});
+export const diff = xdp((ctx) => {
+  results.update(0, u64(csumDiff(u32(0x11112222), u32(0x33334444), 0)));
+  return XdpAction.PASS;
+});
+export const LICENSE = "GPL";
+`));
+    const pkt = ipv4Packet(17, 64);
+    const to6 = obj.programs.get("to6")!.run({ data: pkt });
+    expect(to6.retval).toBe(0);
+    expect(to6.data.length).toBe(pkt.length + 20);
+    expect(obj.programs.get("other")!.run({ data: pkt }).retval).toBe(0);
+    expect(obj.programs.get("clone")!.run({ data: pkt }).retval).toBe(0);
+    const results = obj.maps.get("results")!;
+    expect(BigInt.asIntN(64, readU64(results.lookup(u32le(1))!))).toBe(0n);
+    expect(obj.programs.get("diff")!.run({ data: pkt }).retval).toBe(2);
+    // csum_diff: the 32-bit one's-complement sum of ~from and to (unfolded), as the kernel's csum_partial gives it.
+    const folded = (x: bigint) => { while (x > 0xffffn) x = (x & 0xffffn) + (x >> 16n); return x; };
+    const got = readU64(results.lookup(u32le(0))!);
+    expect(folded(got)).toBe(folded(0xeeeen + 0xddddn + 0x3333n + 0x4444n));
   });
 });

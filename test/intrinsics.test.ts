@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseBtf, type Btf } from "../common/btf-reader.js";
 import { BPF_ATTACH_TYPE, BPF_PROG_TYPE, sectionType, type ProgTypeName } from "../common/program-types.js";
-import { HELPER, INTRINSICS } from "../compiler/frontend/helpers-table.js";
+import { CTX_METHODS, HELPER, INTRINSICS, type Intrinsic } from "../compiler/frontend/helpers-table.js";
 import { PROGRAM_KINDS } from "../compiler/frontend/program-kinds.js";
 import { describeKernel } from "./kernel-env.js";
 import { probeHelper } from "./support/helper-probe.js";
@@ -65,12 +65,15 @@ describe("intrinsics table and stdlib", () => {
     expect([...declared].filter((n) => !known.has(n))).toEqual([]);
   });
   it("every helper row names a kernel version and every declaration says it", () => {
-    for (const [name, row] of Object.entries(INTRINSICS)) {
+    for (const [name, row] of ALL_ROWS) {
       if (!row.helper) continue;
       expect(row.since, name).toMatch(/^\d+\.\d+$/);
     }
   });
 });
+
+/** Free functions and context methods (`ctx.name`). */
+const ALL_ROWS: [string, Intrinsic][] = [...Object.entries(INTRINSICS), ...Object.entries(CTX_METHODS).map(([n, r]): [string, Intrinsic] => [`ctx.${n}`, r])];
 
 /** Program types this machine loads (fentry/fexit/LSM are refused here: EPERM) with the attach type they need. */
 const PROBE_TYPES: [ProgTypeName, number][] = [
@@ -84,7 +87,7 @@ const PROBE_TYPES: [ProgTypeName, number][] = [
 describeKernel("intrinsics' program types against the verifier", () => {
   it("each helper is allowed exactly in the program types the table lists", () => {
     const wrong: string[] = [];
-    for (const [name, row] of Object.entries(INTRINSICS)) {
+    for (const [name, row] of ALL_ROWS) {
       if (!row.helper) continue;
       for (const [type, attach] of PROBE_TYPES) {
         const r = probeHelper(BPF_PROG_TYPE[type], HELPER[row.helper], attach);
@@ -98,8 +101,7 @@ describeKernel("intrinsics' program types against the verifier", () => {
 });
 
 /** The docs' row for a helper: function, helper, first kernel, program kinds (wrapper names). */
-function docRow(name: string): string {
-  const row = INTRINSICS[name];
+function docRow([name, row]: [string, Intrinsic]): string {
   const kinds = row.kinds
     ? Object.values(PROGRAM_KINDS).filter((k) => k.type && row.kinds!.includes(k.type)).map((k) => k.wrapper).join(", ")
     : "all";
@@ -109,7 +111,7 @@ function docRow(name: string): string {
 describe("docs/language.md helper catalogue", () => {
   const doc = readFileSync(join(import.meta.dirname, "..", "docs", "language.md"), "utf8");
   it("has a row per helper with its kernel version and program kinds", () => {
-    const missing = Object.keys(INTRINSICS).filter((n) => INTRINSICS[n].helper).map(docRow).filter((r) => !doc.includes(r));
+    const missing = ALL_ROWS.filter(([, r]) => r.helper).map(docRow).filter((r) => !doc.includes(r));
     expect(missing).toEqual([]);
   });
 });

@@ -94,7 +94,10 @@ export type Arg =
    * its address and then its size, as two helper arguments. `write`: the helper writes it. */
   | { k: "mem"; write?: boolean }
   /** A user argument that is a map declared at module level (its address). */
-  | { k: "map" };
+  | { k: "map" }
+  /** A user argument whose bytes the helper reads: an integer (stored to the stack, its type's
+   * size) or memory; its address and then its size, as two helper arguments. */
+  | { k: "bytes" };
 
 /** A lowering hook: emits the call's code and returns its value (`id` is the row's helper id, or 0). */
 export type LowerHook = (x: import("./lower-expr.js").ExprLowerer, e: import("./ts-adapter.js").ts.CallExpression, id: number) => import("./values.js").Val;
@@ -112,6 +115,8 @@ export interface Intrinsic {
   since?: string;
   /** Custom lowering. */
   lower?: LowerHook;
+  /** The helper may move or resize the packet: earlier packet references die (packet-refs.ts). */
+  movesPacket?: boolean;
 }
 
 const { u8, u16, u32, u64, i32, i64 } = INT_TYPES;
@@ -169,6 +174,29 @@ export const INTRINSICS: Record<string, Intrinsic> = {
   // Debug output (/sys/kernel/tracing/trace_pipe).
   bpfPrintk: { helper: "trace_printk", since: "4.1", lower: lowerPrintk },
 
-  // Packet redirection.
+  // Packets (context methods are in CTX_METHODS below).
+  csumDiff: { helper: "csum_diff", args: [{ k: "bytes" }, { k: "bytes" }, { k: "int", t: u32 }], ret: i64, kinds: KINDS.tcXdp, since: "4.6" },
   redirect: { helper: "redirect", args: [{ k: "int", t: u32 }, { k: "const", t: u64, def: 0n }], ret: i64, kinds: KINDS.tcXdp, since: "4.4" },
+};
+
+const i32Arg: Arg = { k: "int", t: i32 };
+const u32Arg: Arg = { k: "int", t: u32 };
+const ctx: Arg = { k: "ctx" };
+
+/**
+ * Context methods that are plain helper calls (the context is the helper's first argument); the
+ * context interfaces in stdlib decide which programs see them. `header`, `load` and `arg` have their
+ * own lowering in lower-call.ts.
+ */
+export const CTX_METHODS: Record<string, Intrinsic> = {
+  adjustHead: { helper: "xdp_adjust_head", args: [ctx, i32Arg], ret: i64, kinds: KINDS.xdp, since: "4.10", movesPacket: true },
+  adjustTail: { helper: "xdp_adjust_tail", args: [ctx, i32Arg], ret: i64, kinds: KINDS.xdp, since: "4.18", movesPacket: true },
+  adjustMeta: { helper: "xdp_adjust_meta", args: [ctx, i32Arg], ret: i64, kinds: KINDS.xdp, since: "4.15", movesPacket: true },
+  storeBytes: { helper: "skb_store_bytes", args: [ctx, u32Arg, { k: "bytes" }, { k: "const", t: u64, def: 0n }], ret: i64, kinds: KINDS.skbWrite, since: "4.1", movesPacket: true },
+  loadBytes: { helper: "skb_load_bytes", lower: L.skbLoadBytes, kinds: KINDS.skbRead, since: "4.5" },
+  l3CsumReplace: { helper: "l3_csum_replace", args: [ctx, u32Arg, { k: "int", t: u64 }, { k: "int", t: u64 }, { k: "const", t: u64 }], ret: i64, kinds: KINDS.tc, since: "4.1", movesPacket: true },
+  l4CsumReplace: { helper: "l4_csum_replace", args: [ctx, u32Arg, { k: "int", t: u64 }, { k: "int", t: u64 }, { k: "const", t: u64 }], ret: i64, kinds: KINDS.tc, since: "4.1", movesPacket: true },
+  cloneRedirect: { helper: "clone_redirect", args: [ctx, u32Arg, { k: "const", t: u64, def: 0n }], ret: i64, kinds: KINDS.tc, since: "4.2", movesPacket: true },
+  changeProto: { helper: "skb_change_proto", args: [ctx, { k: "int", t: u16 }, { k: "imm", v: 0n }], ret: i64, kinds: KINDS.tc, since: "4.8", movesPacket: true },
+  changeType: { helper: "skb_change_type", args: [ctx, u32Arg], ret: i64, kinds: KINDS.tc, since: "4.8" },
 };

@@ -4,7 +4,8 @@
 
 import { INT_TYPES, sizeOf } from "../../common/ctypes.js";
 import type { Operand } from "../ir/ir.js";
-import { HELPER, INTRINSICS, type Intrinsic } from "./helpers-table.js";
+import { CTX_METHODS, HELPER, INTRINSICS, type Intrinsic } from "./helpers-table.js";
+import { invalidatePacketRefs } from "./packet-refs.js";
 import { PT_REGS_ARGS, PT_REGS_RET } from "./program-kinds.js";
 import { constEval } from "./const-eval.js";
 import { convert } from "./int-ops.js";
@@ -30,9 +31,15 @@ export function lowerCall(x: ExprLowerer, e: ts.CallExpression): Val {
   if (!name) x.r.fail("TSBPF1033", callee, callee.getText());
   const row = Object.hasOwn(INTRINSICS, name) ? INTRINSICS[name] : undefined;
   if (!row) x.r.fail("TSBPF1033", callee, name);
+  return intrinsicCall(x, e, name, row);
+}
+
+function intrinsicCall(x: ExprLowerer, e: ts.CallExpression, name: string, row: Intrinsic): Val {
   checkKind(x, e, name, row);
   const id = row.helper ? HELPER[row.helper] : 0;
-  return row.lower ? row.lower(x, e, id) : helperCall(x, e, row, id);
+  const v = row.lower ? row.lower(x, e, id) : helperCall(x, e, row, id);
+  if (row.movesPacket) invalidatePacketRefs(x, e, `${name}()`);
+  return v;
 }
 
 /**
@@ -54,6 +61,7 @@ function helperCall(x: ExprLowerer, e: ts.CallExpression, row: Intrinsic, id: nu
   const required = user.filter((a) => !(a.k === "const" && a.def !== undefined)).length;
   if (e.arguments.length < required || e.arguments.length > user.length) x.r.fail("TSBPF1035", e);
   const ops: Operand[] = [];
+  const temps: number[] = [];
   let i = 0;
   for (const a of spec) {
     if (a.k === "ctx") ops.push(x.ctx);
@@ -66,6 +74,19 @@ function helperCall(x: ExprLowerer, e: ts.CallExpression, row: Intrinsic, id: nu
         const c = constEval(node, x.checker);
         if (c === undefined) x.r.fail("TSBPF2013", node, "this argument");
         ops.push(convert(x.b, { k: "int", v: { imm: c }, t: INT_TYPES.i64 }, a.t).v);
+      } else if (a.k === "bytes") {
+        const v = x.lower(node);
+        if (v.k === "int") {
+          const slot = x.acquireTemp(v.t.size);
+          temps.push(slot);
+          const p = x.b.value("ptr");
+          x.b.emit({ op: "stackaddr", dst: p, slot });
+          x.store({ k: "ref", base: p, off: 0, t: v.t, region: "stack" }, v.t, v);
+          ops.push(p, { imm: BigInt(v.t.size) });
+        } else {
+          if (v.k !== "ref" || v.region === "ctx") x.r.fail("TSBPF2015", node);
+          ops.push(x.addOff(v), { imm: BigInt(sizeOf(v.t)) });
+        }
       } else if (a.k === "mem") {
         const v = x.lower(node);
         if (v.k !== "ref" || v.region === "ctx" || (a.write && (v.region === "rodata" || v.region === "packet"))) x.r.fail("TSBPF2015", node);
@@ -82,6 +103,7 @@ function helperCall(x: ExprLowerer, e: ts.CallExpression, row: Intrinsic, id: nu
   if (ops.length > 5) x.r.fail("TSBPF2004", e);
   const dst = x.b.value("i64");
   x.b.emit({ op: "call", helper: id, args: ops, dst });
+  x.releaseTemps(temps);
   const ret = row.ret ?? "void";
   if (ret === "void") return { k: "int", v: { imm: 0n }, t: INT_TYPES.i32 };
   return convert(x.b, { k: "int", v: dst, t: ret.signed ? INT_TYPES.i64 : INT_TYPES.u64 }, ret);
@@ -90,6 +112,8 @@ function helperCall(x: ExprLowerer, e: ts.CallExpression, row: Intrinsic, id: nu
 function ctxMethod(x: ExprLowerer, method: string, e: ts.CallExpression): Val {
   if (method === "header" && x.kind.packet) return packetHeader(x, e);
   if (method === "load" && x.kind.loadRelative) return skbLoad(x, e);
+  const row = Object.hasOwn(CTX_METHODS, method) ? CTX_METHODS[method] : undefined;
+  if (row) return intrinsicCall(x, e, `ctx.${method}`, row);
   const shape = x.kind.ctx.kind;
   if ((method === "arg" && (shape === "args" || shape === "pt_regs")) || (method === "ret" && shape === "pt_regs")) {
     let offset = PT_REGS_RET;

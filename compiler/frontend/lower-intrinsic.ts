@@ -133,3 +133,22 @@ export function checksum(x: ExprLowerer, name: "csumReplace2" | "csumReplace4" |
   for (const w of [...words(notFrom), ...words(to)]) sum = op("+", sum, w);
   return fold(sum);
 }
+
+/** ctx.loadBytes<T>(offset) over bpf_skb_load_bytes: a stack copy of T, or null past the packet's end. */
+export function skbLoadBytes(x: ExprLowerer, e: ts.CallExpression, id: number): Val {
+  const t = typeArg(x, e);
+  expectArgs(x, e, 1);
+  const off = convert(x.b, x.int(e.arguments[0]), INT_TYPES.u32);
+  const size = sizeOf(t);
+  const slot = x.b.slot(size, 8);
+  const buf = x.b.value("ptr");
+  x.b.emit({ op: "stackaddr", dst: buf, slot });
+  const rc = x.b.value("i64");
+  x.b.emit({ op: "call", helper: id, args: [x.ctx, off.v, buf, { imm: BigInt(size) }], dst: rc });
+  const addr = x.b.value("ptr");
+  x.b.emit({ op: "stackaddr", dst: addr, slot });
+  return nullableJoin(x, (ok, bad) => {
+    x.b.terminate({ op: "cbr", cond: "ne", width: 64, a: rc, b: { imm: 0n }, then: bad, else: ok });
+    return addr;
+  }, t, "stack");
+}
