@@ -552,6 +552,68 @@ export declare const enum RedirectFlags {
  */
 export declare function redirect<A extends XdpAction | TcAction = XdpAction>(ifindex: u32, flags?: RedirectFlags): A;
 
+/** struct bpf_fib_lookup (64 bytes): the question (family, addresses, ifindex, ...) and, filled in by fibLookup, the answer. */
+export interface FibLookup {
+  /** AF_INET (2) or AF_INET6 (10). */
+  family: u8;
+  l4_protocol: u8;
+  /** Ports, network byte order. */
+  sport: u16;
+  dport: u16;
+  /** In: the packet's total length (for the MTU check). Out: the route's MTU (mtu_result). */
+  tot_len: u16;
+  /** In: the ingress interface. Out: the egress interface to redirect to. */
+  ifindex: u32;
+  /** In: IPv4 TOS (low byte) or the IPv6 flow info. Out: the route's metric (rt_metric). */
+  flowinfo: u32;
+  /** Source address: an IPv4 address (network order) in src[0], or the 16 bytes of an IPv6 one. */
+  src: FixedArray<u32, 4>;
+  /** Destination address, laid out like `src`. */
+  dst: FixedArray<u32, 4>;
+  /** Out: VLAN protocol and TCI of the egress device (in: the table id with FibLookupFlags.TBID). */
+  h_vlan_proto: u16;
+  h_vlan_TCI: u16;
+  /** Out: the source and next-hop MAC addresses (in: smac's first 4 bytes carry `mark` with FibLookupFlags.MARK). */
+  smac: FixedArray<u8, 6>;
+  dmac: FixedArray<u8, 6>;
+}
+
+/** Flags of fibLookup (BPF_FIB_LOOKUP_*). */
+export declare const enum FibLookupFlags {
+  NONE = 0,
+  /** Skip policy rules, look the main table (or TBID) up directly. */
+  DIRECT = 1,
+  /** An output lookup (the packet is locally generated): no forwarding check. */
+  OUTPUT = 2,
+  /** Do not resolve the neighbour (skip filling dmac). */
+  SKIP_NEIGH = 4,
+  /** Use the table id in h_vlan_proto/h_vlan_TCI (with DIRECT). */
+  TBID = 8,
+  SRC = 16,
+  MARK = 32,
+}
+
+/** Results of fibLookup (BPF_FIB_LKUP_RET_*). */
+export declare const enum FibResult {
+  SUCCESS = 0,
+  BLACKHOLE = 1,
+  UNREACHABLE = 2,
+  PROHIBIT = 3,
+  NOT_FWDED = 4,
+  FWD_DISABLED = 5,
+  UNSUPP_LWT = 6,
+  NO_NEIGH = 7,
+  FRAG_NEEDED = 8,
+  NO_SRC_ADDR = 9,
+}
+
+/**
+ * bpf_fib_lookup (kernel 4.18; xdp, tc): looks the route for `params` up in the kernel's FIB and
+ * fills in the egress ifindex, MTU and MAC addresses: the core of an XDP/TC router. Returns a
+ * FibResult (SUCCESS: redirect to params.ifindex after rewriting the MACs) or a negative errno.
+ */
+export declare function fibLookup(params: FibLookup, flags?: FibLookupFlags): i64;
+
 /**
  * bpf_csum_diff (kernel 4.6; xdp, tc): the one's-complement sum of `to` minus that of `from`, added
  * to `seed` (sizes multiples of 4 bytes; an integer counts as its type's size). Feed the result to

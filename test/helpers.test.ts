@@ -2,7 +2,9 @@
 // here, loaded (the verifier accepts it) and run with BPF_PROG_TEST_RUN or attached and triggered;
 // the tests check the helper's effect (return value, output packet, map contents, trace output).
 
-import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, it } from "vitest";
 import { compile } from "../compiler/compile.js";
@@ -202,5 +204,40 @@ export const LICENSE = "GPL";
     const folded = (x: bigint) => { while (x > 0xffffn) x = (x & 0xffffn) + (x >> 16n); return x; };
     const got = readU64(results.lookup(u32le(0))!);
     expect(folded(got)).toBe(folded(0xeeeen + 0xddddn + 0x3333n + 0x4444n));
+  });
+
+  it("fibLookup finds the route, egress interface and next-hop MAC (in a namespace with forwarding on)", () => {
+    const object = build(`
+import { xdp, fibLookup, zero, htonl, u64, XdpAction, FibLookupFlags, ArrayMap, type FibLookup } from "tsbpf/bpf";
+const results = new ArrayMap<u64>(4);
+export const route = xdp((ctx) => {
+  const q: FibLookup = zero<FibLookup>();
+  q.family = 2;
+  q.ifindex = 1;
+  q.tot_len = 100;
+  q.src[0] = htonl(0x7f000001);
+  q.dst[0] = htonl(0x0a010002);
+  results.update(0, u64(fibLookup(q)));
+  results.update(1, u64(q.ifindex));
+  results.update(2, u64(q.dmac[0]) << 40 | u64(q.dmac[5]));
+  results.update(3, u64(fibLookup(q, FibLookupFlags.OUTPUT | 0x4000)));
+  return XdpAction.PASS;
+});
+export const LICENSE = "GPL";
+`);
+    const file = join(tmpdir(), `tsbpf-fib-${process.pid}.o`);
+    writeFileSync(file, object);
+    try {
+      const child = join(import.meta.dirname, "support", "fib-child.ts");
+      const out = execFileSync("unshare", ["-n", process.execPath, "--import", "tsx", child, file, "route"], { encoding: "utf8" });
+      const r = JSON.parse(out) as { retval: number; d0: number; slots: string[] };
+      expect(r.retval).toBe(2);
+      expect(r.slots[0]).toBe("0"); // BPF_FIB_LKUP_RET_SUCCESS
+      expect(r.slots[1]).toBe(String(r.d0)); // egress: the veth with the route
+      expect(r.slots[2]).toBe(String((2n << 40n) | 2n)); // next hop 02:00:00:00:00:02
+      expect(r.slots[3]).toBe("-22"); // unknown flags: -EINVAL
+    } finally {
+      rmSync(file, { force: true });
+    }
   });
 });

@@ -131,6 +131,10 @@ export const KINDS = {
   skbWrite: ["SCHED_CLS", "SCHED_ACT", "SK_SKB"],
 } as const satisfies Record<string, readonly ProgTypeName[]>;
 
+const i32Arg: Arg = { k: "int", t: i32 };
+const u32Arg: Arg = { k: "int", t: u32 };
+const ctx: Arg = { k: "ctx" };
+
 const conv = (t: CInt): Intrinsic => ({ lower: (x, e) => L.intConversion(x, e, t) });
 const byteOrder = (t: CInt, bits: 16 | 32 | 64): Intrinsic => ({ lower: (x, e) => L.byteOrder(x, e, t, bits) });
 const atomic = (kind: L.AtomicSpec["kind"], fetch: boolean): Intrinsic => ({ lower: (x, e) => L.lowerAtomic(x, { kind, fetch }, e) });
@@ -176,12 +180,10 @@ export const INTRINSICS: Record<string, Intrinsic> = {
 
   // Packets (context methods are in CTX_METHODS below).
   csumDiff: { helper: "csum_diff", args: [{ k: "bytes" }, { k: "bytes" }, { k: "int", t: u32 }], ret: i64, kinds: KINDS.tcXdp, since: "4.6" },
+  fibLookup: { helper: "fib_lookup", args: [ctx, { k: "mem", write: true }, { k: "const", t: u32, def: 0n }], ret: i64, kinds: KINDS.tcXdp, since: "4.18" },
   redirect: { helper: "redirect", args: [{ k: "int", t: u32 }, { k: "const", t: u64, def: 0n }], ret: i64, kinds: KINDS.tcXdp, since: "4.4" },
 };
 
-const i32Arg: Arg = { k: "int", t: i32 };
-const u32Arg: Arg = { k: "int", t: u32 };
-const ctx: Arg = { k: "ctx" };
 
 /**
  * Context methods that are plain helper calls (the context is the helper's first argument); the
