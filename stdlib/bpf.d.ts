@@ -636,3 +636,45 @@ export type PrintkArg = number | FixedArray<u8, number>;
  * the kernel warns in dmesg when a program uses it. Returns the bytes written or a negative errno.
  */
 export declare function bpfPrintk(fmt: string, a?: PrintkArg, b?: PrintkArg, c?: PrintkArg): i64;
+
+// ---------------------------------------------------------------------------------------------
+// More tracing helpers.
+
+/** Flags of getStack (BPF_F_*): how many frames to skip (0..255) plus these bits. */
+export declare const enum GetStackFlags {
+  KERNEL = 0,
+  /** The user-space stack instead of the kernel's (BPF_F_USER_STACK). */
+  USER_STACK = 0x100,
+}
+
+/**
+ * bpf_get_stack (kernel 4.18; tracing kinds: kprobe, tracepoint, rawTracepoint, tpBtf, fentry,
+ * fexit, lsm, uprobe): fills `buf` with the return addresses of the current kernel (or, with
+ * GetStackFlags.USER_STACK, user) stack, innermost first. Returns the number of bytes written or a
+ * negative errno.
+ */
+export declare function getStack<N extends number>(buf: FixedArray<u64, N>, flags?: GetStackFlags): i64;
+
+/** struct bpf_pidns_info: the current task's ids as seen in a PID namespace. */
+export interface PidNsInfo {
+  pid: u32;
+  tgid: u32;
+}
+
+/**
+ * bpf_get_ns_current_pid_tgid (kernel 5.7; every kind on 6.18): fills `info` with the current
+ * task's pid and tgid as the PID namespace identified by `dev` and `ino` (stat of
+ * /proc/<pid>/ns/pid: st_dev, st_ino) sees them. 0, or -EINVAL when the current task is not in
+ * that namespace, -ENOENT when it has no pid there.
+ */
+export declare function getNsCurrentPidTgid(dev: u64, ino: u64, info: PidNsInfo): i64;
+
+/**
+ * bpf_send_signal (kernel 5.3; every kind on 6.18): sends signal `sig` to the current process
+ * (the thread group of the task the program runs in) once the program returns. 0 or a negative
+ * errno (-EPERM for kernel threads, -EBUSY when another signal is pending delivery).
+ */
+export declare function sendSignal(sig: u32): i64;
+
+/** bpf_send_signal_thread (kernel 5.5): like sendSignal, to the current thread only. */
+export declare function sendSignalThread(sig: u32): i64;

@@ -2,13 +2,13 @@
 // here, loaded (the verifier accepts it) and run with BPF_PROG_TEST_RUN or attached and triggered;
 // the tests check the helper's effect (return value, output packet, map contents, trace output).
 
-import { execFileSync } from "node:child_process";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, it } from "vitest";
 import { compile } from "../compiler/compile.js";
-import { ensureTracefs, loadObject } from "../runtime/index.js";
+import { attachRawTracepoint, attachTracepoint, ensureTracefs, loadObject } from "../runtime/index.js";
 import { parseFormat } from "../compiler/frontend/printk.js";
 import { describeKernel } from "./kernel-env.js";
 import { checksum, ipv4Packet, tcpChecksum, tcpPacket } from "./support/packets.js";
@@ -240,4 +240,64 @@ export const LICENSE = "GPL";
       rmSync(file, { force: true });
     }
   });
+
+  it("getStack and getNsCurrentPidTgid in a raw tracepoint see this process", () => {
+    const ns = statSync("/proc/self/ns/pid");
+    using obj = loadObject(build(`
+import { rawTracepoint, getStack, getNsCurrentPidTgid, getCurrentPidTgid, zero, u32, u64, ArrayMap, type FixedArray, type PidNsInfo } from "tsbpf/bpf";
+const TARGET: u32 = 0;
+const NS_DEV: u64 = 0;
+const NS_INO: u64 = 0;
+const results = new ArrayMap<u64>(8);
+interface Stack { ips: FixedArray<u64, 16> }
+export const probe = rawTracepoint("sys_enter", (ctx) => {
+  if (u32(getCurrentPidTgid() >> 32) !== TARGET) return 0;
+  const st: Stack = zero<Stack>();
+  results.update(0, u64(getStack(st.ips)));
+  results.update(1, st.ips[0]);
+  const info: PidNsInfo = zero<PidNsInfo>();
+  results.update(2, u64(getNsCurrentPidTgid(NS_DEV, NS_INO, info)));
+  results.update(3, u64(info.tgid));
+  results.update(4, u64(getNsCurrentPidTgid(NS_DEV, NS_INO + 1, info)));
+  return 0;
+});
+export const LICENSE = "GPL";
+`), { rodata: { TARGET: process.pid, NS_DEV: BigInt(ns.dev), NS_INO: BigInt(ns.ino) } });
+    const link = attachRawTracepoint(obj.programs.get("probe")!, "sys_enter");
+    try {
+      process.getuid?.();
+      statSync("/");
+    } finally {
+      link.close();
+    }
+    const results = obj.maps.get("results")!;
+    const at = (i: number) => BigInt.asIntN(64, readU64(results.lookup(u32le(i))!));
+    expect(at(0) > 0n && at(0) % 8n === 0n, `getStack returned ${at(0)}`).toBe(true);
+    expect(BigInt.asUintN(64, at(1)) >= 0xffff_8000_0000_0000n, "innermost frame is a kernel address").toBe(true);
+    expect(at(2)).toBe(0n);
+    expect(at(3)).toBe(BigInt(process.pid));
+    expect(at(4)).toBe(-22n); // another namespace: -EINVAL
+  });
+
+  it("sendSignal kills the process that triggers the program", async () => {
+    const child = spawn(process.execPath, ["-e", "setInterval(() => process.getuid(), 20)"], { stdio: "ignore" });
+    try {
+      using obj = loadObject(build(`
+import { tracepoint, sendSignal, getCurrentPidTgid, u32, type u64 } from "tsbpf/bpf";
+const TARGET: u32 = 0;
+interface Enter { pad: u64 }
+export const kill = tracepoint<Enter>("syscalls", "sys_enter_getuid", (ctx) => {
+  if (u32(getCurrentPidTgid() >> 32) === TARGET) sendSignal(9);
+  return 0;
+});
+export const LICENSE = "GPL";
+`), { rodata: { TARGET: child.pid! } });
+      using link = attachTracepoint(obj.programs.get("kill")!, "syscalls", "sys_enter_getuid");
+      const signal = await new Promise<string | null>((resolve) => child.on("exit", (_code, sig) => resolve(sig)));
+      void link;
+      expect(signal).toBe("SIGKILL");
+    } finally {
+      child.kill("SIGKILL");
+    }
+  }, 20000);
 });
