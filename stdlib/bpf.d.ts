@@ -678,3 +678,137 @@ export declare function sendSignal(sig: u32): i64;
 
 /** bpf_send_signal_thread (kernel 5.5): like sendSignal, to the current thread only. */
 export declare function sendSignalThread(sig: u32): i64;
+
+// ---------------------------------------------------------------------------------------------
+// Cgroup socket programs. Attach them to a cgroup v2 directory (runtime attachCgroup); they run for
+// the sockets of the processes in it. Return 1 to allow the operation, 0 to refuse it (the system
+// call fails with EPERM).
+
+/** Address fields common to the sock_addr contexts (struct bpf_sock_addr); ports and addresses in network byte order. */
+interface SockAddrCommon {
+  /** AF_INET (2) or AF_INET6 (10): the family of the address the program sees. */
+  readonly user_family: u32;
+  /** The port (network order in the low 16 bits): compare with htons(port); writable to redirect. */
+  user_port: u32;
+  /** The socket's family, type (SOCK_STREAM 1, SOCK_DGRAM 2) and protocol. */
+  readonly family: u32;
+  readonly type: u32;
+  readonly protocol: u32;
+}
+
+/** struct bpf_sock_addr for IPv4 hooks: the address being connected/bound/received from. */
+export interface SockAddr4Context extends SockAddrCommon {
+  /** The IPv4 address, network order: compare with htonl(...); writable to redirect. */
+  user_ip4: u32;
+}
+
+/** struct bpf_sock_addr for IPv6 hooks: the address as four network-order 32-bit words. */
+export interface SockAddr6Context extends SockAddrCommon {
+  user_ip6_0: u32;
+  user_ip6_1: u32;
+  user_ip6_2: u32;
+  user_ip6_3: u32;
+}
+
+/** sendmsg4 also sees (and may set) the source address of the datagram. */
+export interface Sendmsg4Context extends SockAddr4Context {
+  msg_src_ip4: u32;
+}
+
+/** sendmsg6 also sees (and may set) the source address of the datagram. */
+export interface Sendmsg6Context extends SockAddr6Context {
+  msg_src_ip6_0: u32;
+  msg_src_ip6_1: u32;
+  msg_src_ip6_2: u32;
+  msg_src_ip6_3: u32;
+}
+
+/**
+ * A cgroup sock_addr program for IPv4 (section "cgroup/<hook>", kernel 4.17+; recvmsg4 5.2,
+ * getpeername4/getsockname4 5.8): runs on connect(), bind(), recvmsg() (rewrites the reported
+ * source), getpeername()/getsockname(). Rewrite ctx.user_ip4/user_port to redirect; return 0 to
+ * refuse (EPERM), 1 to allow.
+ */
+export declare function cgroupSockAddr4(hook: "connect4" | "bind4" | "recvmsg4" | "getpeername4" | "getsockname4", fn: (ctx: SockAddr4Context) => 0 | 1): Program;
+/** The IPv6 sock_addr hooks (section "cgroup/<hook>"). */
+export declare function cgroupSockAddr6(hook: "connect6" | "bind6" | "recvmsg6" | "getpeername6" | "getsockname6", fn: (ctx: SockAddr6Context) => 0 | 1): Program;
+/** A cgroup program on UDP sendmsg() over IPv4 (section "cgroup/sendmsg4", kernel 4.18): may rewrite destination and source. */
+export declare function cgroupSendmsg4(fn: (ctx: Sendmsg4Context) => 0 | 1): Program;
+/** A cgroup program on UDP sendmsg() over IPv6 (section "cgroup/sendmsg6", kernel 4.18). */
+export declare function cgroupSendmsg6(fn: (ctx: Sendmsg6Context) => 0 | 1): Program;
+
+/** struct bpf_sock as socket creation and release see it. */
+export interface SockContext {
+  /** The device the socket is bound to (SO_BINDTODEVICE), writable. */
+  bound_dev_if: u32;
+  /** AF_INET, AF_INET6, ... */
+  readonly family: u32;
+  /** SOCK_STREAM 1, SOCK_DGRAM 2, SOCK_RAW 3. */
+  readonly type: u32;
+  readonly protocol: u32;
+  /** SO_MARK and SO_PRIORITY, writable. */
+  mark: u32;
+  priority: u32;
+}
+
+/** struct bpf_sock after bind() (read-only), with the bound address and port (host order). */
+export interface PostBind4Context {
+  readonly bound_dev_if: u32;
+  readonly family: u32;
+  readonly type: u32;
+  readonly protocol: u32;
+  readonly mark: u32;
+  readonly priority: u32;
+  /** Network order. */
+  readonly src_ip4: u32;
+  /** Host order. */
+  readonly src_port: u32;
+}
+
+/** struct bpf_sock after an IPv6 bind(). */
+export interface PostBind6Context {
+  readonly bound_dev_if: u32;
+  readonly family: u32;
+  readonly type: u32;
+  readonly protocol: u32;
+  readonly mark: u32;
+  readonly priority: u32;
+  readonly src_ip6_0: u32;
+  readonly src_ip6_1: u32;
+  readonly src_ip6_2: u32;
+  readonly src_ip6_3: u32;
+  /** Host order. */
+  readonly src_port: u32;
+}
+
+/**
+ * A cgroup sock program on socket creation or release (section "cgroup/sock_create", kernel 4.10;
+ * "cgroup/sock_release", 5.9): may set the device, mark and priority; return 0 to refuse socket()
+ * (EPERM), 1 to allow.
+ */
+export declare function cgroupSock(hook: "sock_create" | "sock_release", fn: (ctx: SockContext) => 0 | 1): Program;
+/** Runs after an IPv4 bind() (section "cgroup/post_bind4", kernel 4.17): return 0 to make bind() fail (EPERM). */
+export declare function cgroupPostBind4(fn: (ctx: PostBind4Context) => 0 | 1): Program;
+/** Runs after an IPv6 bind() (section "cgroup/post_bind6", kernel 4.17). */
+export declare function cgroupPostBind6(fn: (ctx: PostBind6Context) => 0 | 1): Program;
+
+/** Device access bits in DeviceContext.access_type (the high 16 bits; the low 16 are the device type). */
+export declare const enum DeviceAccess {
+  MKNOD = 1,
+  READ = 2,
+  WRITE = 4,
+}
+
+/** struct bpf_cgroup_dev_ctx: which device is being opened or created, and how. */
+export interface DeviceContext {
+  /** (access << 16) | type: type 1 block, 2 char; access a DeviceAccess mask. */
+  readonly access_type: u32;
+  readonly major: u32;
+  readonly minor: u32;
+}
+
+/**
+ * A cgroup device controller program (section "cgroup/dev", kernel 4.15): runs when a process in
+ * the cgroup opens or mknods a device node; return 0 to refuse (EPERM), 1 to allow.
+ */
+export declare function cgroupDevice(fn: (ctx: DeviceContext) => 0 | 1): Program;

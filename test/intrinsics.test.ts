@@ -42,7 +42,9 @@ describe.runIf(haveVmlinux)("tables against the kernel's BTF", () => {
 if (!haveVmlinux) it.skip(`tables against the kernel's BTF (no ${VMLINUX})`, () => {});
 
 /** Attach-point arguments for wrappers whose section depends on them (the rest take any name). */
-const SAMPLE_ARGS: Record<string, string[]> = { cgroupSkb: ["ingress"] };
+const SAMPLE_ARGS: Record<string, string[]> = {
+  cgroupSkb: ["ingress"], cgroupSockAddr4: ["connect4"], cgroupSockAddr6: ["bind6"], cgroupSock: ["sock_create"],
+};
 
 describe("program kinds and sections", () => {
   it("every program kind's section selects the kind's program type", () => {
@@ -51,6 +53,32 @@ describe("program kinds and sections", () => {
       const st = sectionType(section);
       expect(st?.type, `${k.wrapper}: section '${section}'`).toBe(k.type);
     }
+  });
+});
+
+describe.runIf(haveVmlinux)("context layouts against the kernel's BTF", () => {
+  it("every context field has its kernel struct member's offset and size", () => {
+    const wrong: string[] = [];
+    for (const k of Object.values(PROGRAM_KINDS)) {
+      if (!k.ctxStruct || k.ctx.kind !== "fields") continue;
+      const st = kernelBtf().types.find((t) => t.kind === "STRUCT" && t.name === k.ctxStruct);
+      if (!st || st.kind !== "STRUCT") throw new Error(`no struct ${k.ctxStruct} in ${VMLINUX}`);
+      for (const [name, f] of Object.entries(k.ctx.fields)) {
+        // user_ip6_2 is word 2 of the array member user_ip6.
+        const m = /^(.*)_(\d)$/.exec(name);
+        const member = st.members.find((x) => x.name === name) ?? (m ? st.members.find((x) => x.name === m[1]) : undefined);
+        if (!member) {
+          wrong.push(`${k.wrapper}: ${k.ctxStruct} has no member ${name}`);
+          continue;
+        }
+        const index = member.name === name ? 0 : Number(m![2]);
+        const resolved = kernelBtf().resolve(member.type);
+        const elemSize = resolved.kind === "ARRAY" ? kernelBtf().sizeOf(resolved.elem) : kernelBtf().sizeOf(member.type);
+        const offset = member.bitOffset / 8 + index * elemSize;
+        if (offset !== f.offset || elemSize !== f.size) wrong.push(`${k.wrapper}.${name}: table ${f.offset}/${f.size}, kernel ${offset}/${elemSize}`);
+      }
+    }
+    expect(wrong).toEqual([]);
   });
 });
 

@@ -34,6 +34,8 @@ export interface ProgramKind {
   /** The kernel's program type (decides which helpers it may call); none for context-free subprograms. */
   type?: ProgTypeName;
   ctx: CtxShape;
+  /** The kernel struct the context fields come from (test/program-kinds.test.ts checks offsets against vmlinux BTF). */
+  ctxStruct?: string;
   /** Offsets of the packet data/data_end pointers, for direct packet access (XDP, TC). */
   packet?: { data: number; dataEnd: number };
   /** Packet copies through bpf_skb_load_bytes_relative (socket filters, TC, cgroup skb). */
@@ -62,6 +64,35 @@ const SKB_FIELDS: Record<string, CtxField> = {
 const writable = (f: Record<string, CtxField>, names: string[]) =>
   Object.fromEntries(Object.entries(f).map(([k, v]) => [k, names.includes(k) ? { ...v, writable: true } : v]));
 
+// struct bpf_sock_addr: what cgroup connect/bind/sendmsg/... programs see of the address being used.
+// Reading or writing the other family's address, or msg_src_* outside sendmsg, is refused by the
+// verifier, so each family (and sendmsg) is its own kind with only its own fields.
+const SOCK_ADDR_COMMON: Record<string, CtxField> = {
+  user_family: { offset: 0, size: 4 },
+  user_port: { offset: 24, size: 4, writable: true },
+  family: { offset: 28, size: 4 },
+  type: { offset: 32, size: 4 },
+  protocol: { offset: 36, size: 4 },
+};
+const IP6 = (name: string, at: number, w: boolean): Record<string, CtxField> =>
+  Object.fromEntries([0, 1, 2, 3].map((i) => [`${name}_${i}`, { offset: at + 4 * i, size: 4 as const, writable: w }]));
+const SOCK_ADDR4 = { ...SOCK_ADDR_COMMON, user_ip4: { offset: 4, size: 4 as const, writable: true } };
+const SOCK_ADDR6 = { ...SOCK_ADDR_COMMON, ...IP6("user_ip6", 8, true) };
+
+// struct bpf_sock as cgroup sock programs see it: socket creation and release may set the device,
+// mark and priority; post-bind hooks read the bound address (the verifier refuses it elsewhere).
+const SOCK_FIELDS: Record<string, CtxField> = {
+  bound_dev_if: { offset: 0, size: 4, writable: true },
+  family: { offset: 4, size: 4 },
+  type: { offset: 8, size: 4 },
+  protocol: { offset: 12, size: 4 },
+  mark: { offset: 16, size: 4, writable: true },
+  priority: { offset: 20, size: 4, writable: true },
+};
+const readOnly = (f: Record<string, CtxField>) => Object.fromEntries(Object.entries(f).map(([k, v]) => [k, { offset: v.offset, size: v.size }]));
+const POST_BIND4 = { ...readOnly(SOCK_FIELDS), src_ip4: { offset: 24, size: 4 as const }, src_port: { offset: 44, size: 4 as const } };
+const POST_BIND6 = { ...readOnly(SOCK_FIELDS), ...IP6("src_ip6", 28, false), src_port: { offset: 44, size: 4 as const } };
+
 /** Offsets of the x86-64 argument registers in struct pt_regs (di, si, dx, cx, r8, r9), and ax. */
 export const PT_REGS_ARGS = [112, 104, 96, 88, 72, 64];
 export const PT_REGS_RET = 80;
@@ -82,13 +113,13 @@ export const PROGRAM_KINDS: Record<string, ProgramKind> = {
       rx_queue_index: { offset: 16, size: 4 },
       egress_ifindex: { offset: 20, size: 4 },
     },
-  }, { packet: { data: 0, dataEnd: 4 } }),
-  socketFilter: simple("socketFilter", "SOCKET_FILTER", "socket", "SkBuffContext", { kind: "fields", fields: SKB_FIELDS }, { loadRelative: true, ret: INT_TYPES.u32 }),
+  }, { packet: { data: 0, dataEnd: 4 }, ctxStruct: "xdp_md" }),
+  socketFilter: simple("socketFilter", "SOCKET_FILTER", "socket", "SkBuffContext", { kind: "fields", fields: SKB_FIELDS }, { loadRelative: true, ret: INT_TYPES.u32, ctxStruct: "__sk_buff" }),
   tc: simple("tc", "SCHED_CLS", "tc", "TcContext", {
     kind: "fields",
     fields: writable(SKB_FIELDS, ["mark", "priority", "tc_index", "tc_classid", "queue_mapping"]),
-  }, { packet: { data: 76, dataEnd: 80 }, loadRelative: true }),
-  cgroupSkb: named("cgroupSkb", "CGROUP_SKB", 1, ([dir]) => `cgroup_skb/${dir}`, "CgroupSkbContext", { kind: "fields", fields: SKB_FIELDS }),
+  }, { packet: { data: 76, dataEnd: 80 }, loadRelative: true, ctxStruct: "__sk_buff" }),
+  cgroupSkb: named("cgroupSkb", "CGROUP_SKB", 1, ([dir]) => `cgroup_skb/${dir}`, "CgroupSkbContext", { kind: "fields", fields: SKB_FIELDS }, { ctxStruct: "__sk_buff" }),
   tracepoint: named("tracepoint", "TRACEPOINT", 2, ([cat, name]) => `tp/${cat}/${name}`, "tracepoint record", { kind: "typed" }),
   rawTracepoint: named("rawTracepoint", "RAW_TRACEPOINT", 1, ([name]) => `raw_tp/${name}`, "ArgsContext", { kind: "args" }),
   tpBtf: named("tpBtf", "TRACING", 1, ([name]) => `tp_btf/${name}`, "ArgsContext", { kind: "args" }),
@@ -99,6 +130,21 @@ export const PROGRAM_KINDS: Record<string, ProgramKind> = {
   kretprobe: named("kretprobe", "KPROBE", 1, ([fn]) => `kretprobe/${fn}`, "PtRegsContext", { kind: "pt_regs" }),
   uprobe: named("uprobe", "KPROBE", 2, ([path, fn]) => `uprobe/${path}:${fn}`, "PtRegsContext", { kind: "pt_regs" }),
   uretprobe: named("uretprobe", "KPROBE", 2, ([path, fn]) => `uretprobe/${path}:${fn}`, "PtRegsContext", { kind: "pt_regs" }),
+  cgroupSockAddr4: named("cgroupSockAddr4", "CGROUP_SOCK_ADDR", 1, ([hook]) => `cgroup/${hook}`, "SockAddr4Context", { kind: "fields", fields: SOCK_ADDR4 }, { ctxStruct: "bpf_sock_addr" }),
+  cgroupSockAddr6: named("cgroupSockAddr6", "CGROUP_SOCK_ADDR", 1, ([hook]) => `cgroup/${hook}`, "SockAddr6Context", { kind: "fields", fields: SOCK_ADDR6 }, { ctxStruct: "bpf_sock_addr" }),
+  cgroupSendmsg4: simple("cgroupSendmsg4", "CGROUP_SOCK_ADDR", "cgroup/sendmsg4", "Sendmsg4Context", {
+    kind: "fields", fields: { ...SOCK_ADDR4, msg_src_ip4: { offset: 40, size: 4, writable: true } },
+  }, { ctxStruct: "bpf_sock_addr" }),
+  cgroupSendmsg6: simple("cgroupSendmsg6", "CGROUP_SOCK_ADDR", "cgroup/sendmsg6", "Sendmsg6Context", {
+    kind: "fields", fields: { ...SOCK_ADDR6, ...IP6("msg_src_ip6", 44, true) },
+  }, { ctxStruct: "bpf_sock_addr" }),
+  cgroupSock: named("cgroupSock", "CGROUP_SOCK", 1, ([hook]) => `cgroup/${hook}`, "SockContext", { kind: "fields", fields: SOCK_FIELDS }, { ctxStruct: "bpf_sock" }),
+  cgroupPostBind4: simple("cgroupPostBind4", "CGROUP_SOCK", "cgroup/post_bind4", "PostBind4Context", { kind: "fields", fields: POST_BIND4 }, { ctxStruct: "bpf_sock" }),
+  cgroupPostBind6: simple("cgroupPostBind6", "CGROUP_SOCK", "cgroup/post_bind6", "PostBind6Context", { kind: "fields", fields: POST_BIND6 }, { ctxStruct: "bpf_sock" }),
+  cgroupDevice: simple("cgroupDevice", "CGROUP_DEVICE", "cgroup/dev", "DeviceContext", {
+    kind: "fields",
+    fields: { access_type: { offset: 0, size: 4 }, major: { offset: 4, size: 4 }, minor: { offset: 8, size: 4 } },
+  }, { ctxStruct: "bpf_cgroup_dev_ctx" }),
 };
 
 /** Context fields of a kind (empty for kinds without named fields). */
