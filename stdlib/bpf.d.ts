@@ -812,3 +812,117 @@ export interface DeviceContext {
  * the cgroup opens or mknods a device node; return 0 to refuse (EPERM), 1 to allow.
  */
 export declare function cgroupDevice(fn: (ctx: DeviceContext) => 0 | 1): Program;
+
+/** BPF_SOCK_OPS_* callbacks (SockOpsContext.op). */
+export declare const enum SockOpsOp {
+  VOID = 0,
+  TIMEOUT_INIT = 1,
+  RWND_INIT = 2,
+  TCP_CONNECT_CB = 3,
+  ACTIVE_ESTABLISHED_CB = 4,
+  PASSIVE_ESTABLISHED_CB = 5,
+  NEEDS_ECN = 6,
+  BASE_RTT = 7,
+  RTO_CB = 8,
+  RETRANS_CB = 9,
+  STATE_CB = 10,
+  TCP_LISTEN_CB = 11,
+  RTT_CB = 12,
+}
+
+/** Flags of SockOpsContext.setCbFlags (BPF_SOCK_OPS_*_CB_FLAG): which extra callbacks to get. */
+export declare const enum SockOpsCbFlags {
+  NONE = 0,
+  RTO = 1,
+  RETRANS = 2,
+  STATE = 4,
+  RTT = 8,
+}
+
+/** struct bpf_sock_ops: a TCP event of a socket in the cgroup; addresses and remote_port in network order, local_port in host order. */
+export interface SockOpsContext {
+  /** Which event (SockOpsOp). */
+  readonly op: u32;
+  /** Event arguments (e.g. STATE_CB: old and new state). */
+  readonly args_0: u32;
+  readonly args_1: u32;
+  readonly args_2: u32;
+  readonly args_3: u32;
+  /** The answer to events that ask one (TIMEOUT_INIT, RWND_INIT, NEEDS_ECN, BASE_RTT). */
+  reply: u32;
+  readonly family: u32;
+  readonly remote_ip4: u32;
+  readonly local_ip4: u32;
+  readonly remote_ip6_0: u32;
+  readonly remote_ip6_1: u32;
+  readonly remote_ip6_2: u32;
+  readonly remote_ip6_3: u32;
+  readonly local_ip6_0: u32;
+  readonly local_ip6_1: u32;
+  readonly local_ip6_2: u32;
+  readonly local_ip6_3: u32;
+  readonly remote_port: u32;
+  readonly local_port: u32;
+  /** 1 when the fields below (TCP state) are valid. */
+  readonly is_fullsock: u32;
+  readonly snd_cwnd: u32;
+  readonly srtt_us: u32;
+  readonly bpf_sock_ops_cb_flags: u32;
+  readonly state: u32;
+  readonly rtt_min: u32;
+  readonly snd_ssthresh: u32;
+  readonly rcv_nxt: u32;
+  readonly snd_nxt: u32;
+  readonly snd_una: u32;
+  readonly mss_cache: u32;
+  readonly ecn_flags: u32;
+  readonly rate_delivered: u32;
+  readonly rate_interval_us: u32;
+  readonly packets_out: u32;
+  readonly retrans_out: u32;
+  readonly total_retrans: u32;
+  readonly segs_in: u32;
+  readonly data_segs_in: u32;
+  readonly segs_out: u32;
+  readonly data_segs_out: u32;
+  readonly lost_out: u32;
+  readonly sacked_out: u32;
+  sk_txhash: u32;
+  readonly bytes_received: u64;
+  readonly bytes_acked: u64;
+  /** bpf_sock_ops_cb_flags_set (kernel 4.16): asks for more callbacks (SockOpsCbFlags) on this socket. 0 or a negative errno. */
+  setCbFlags(flags: u32): i64;
+}
+
+/** A sock_ops program (section "sockops", kernel 4.13): sees TCP events of the cgroup's sockets; return 1. */
+export declare function sockOps(fn: (ctx: SockOpsContext) => 0 | 1): Program;
+
+/** struct bpf_sysctl: a sysctl access by a process in the cgroup. */
+export interface SysctlContext {
+  /** 1 for a write, 0 for a read. */
+  readonly write: u32;
+  /** The file position of the access (writable). */
+  file_pos: u32;
+}
+
+/** A cgroup sysctl program (section "cgroup/sysctl", kernel 5.2): return 0 to refuse the access (EPERM), 1 to allow. */
+export declare function cgroupSysctl(fn: (ctx: SysctlContext) => 0 | 1): Program;
+
+/**
+ * An XDP program that accepts multi-buffer packets (section "xdp.frags", kernel 5.18): jumbo frames
+ * and GRO packets arrive whole instead of being refused; ctx.header reaches the first buffer only.
+ */
+export declare function xdpFrags(fn: (ctx: XdpContext) => XdpAction): Program;
+
+/** struct bpf_perf_event_data (the registers are not exposed yet). */
+export interface PerfEventContext {
+  readonly sample_period: u64;
+  readonly addr: u64;
+}
+
+/**
+ * A perf event program (section "perf_event"): runs on each sample of a perf event (a CPU clock,
+ * a hardware counter) it is attached to with perf_event_open + PERF_EVENT_IOC_SET_BPF; the runtime
+ * does not attach these yet.
+ */
+export declare function perfEvent(fn: (ctx: PerfEventContext) => i32): Program;

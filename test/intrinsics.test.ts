@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseBtf, type Btf } from "../common/btf-reader.js";
+import { parseBtf, type Btf, type BtfMemberInfo } from "../common/btf-reader.js";
 import { BPF_ATTACH_TYPE, BPF_PROG_TYPE, sectionType, type ProgTypeName } from "../common/program-types.js";
 import { CTX_METHODS, HELPER, INTRINSICS, type Intrinsic } from "../compiler/frontend/helpers-table.js";
 import { PROGRAM_KINDS } from "../compiler/frontend/program-kinds.js";
@@ -56,6 +56,15 @@ describe("program kinds and sections", () => {
   });
 });
 
+/** Members of a struct with those of anonymous unions and structs lifted to the top (offsets added). */
+function flatMembers(ms: BtfMemberInfo[], base = 0): BtfMemberInfo[] {
+  return ms.flatMap((x) => {
+    const t = kernelBtf().resolve(x.type);
+    if (x.name === "" && (t.kind === "UNION" || t.kind === "STRUCT")) return flatMembers(t.members, base + x.bitOffset);
+    return [{ ...x, bitOffset: base + x.bitOffset }];
+  });
+}
+
 describe.runIf(haveVmlinux)("context layouts against the kernel's BTF", () => {
   it("every context field has its kernel struct member's offset and size", () => {
     const wrong: string[] = [];
@@ -66,7 +75,8 @@ describe.runIf(haveVmlinux)("context layouts against the kernel's BTF", () => {
       for (const [name, f] of Object.entries(k.ctx.fields)) {
         // user_ip6_2 is word 2 of the array member user_ip6.
         const m = /^(.*)_(\d)$/.exec(name);
-        const member = st.members.find((x) => x.name === name) ?? (m ? st.members.find((x) => x.name === m[1]) : undefined);
+        const members = flatMembers(st.members);
+        const member = members.find((x) => x.name === name) ?? (m ? members.find((x) => x.name === m[1]) : undefined);
         if (!member) {
           wrong.push(`${k.wrapper}: ${k.ctxStruct} has no member ${name}`);
           continue;

@@ -164,4 +164,66 @@ export const LICENSE = "GPL";
       console.log(JSON.stringify([udp, nul, zero, tcp]));`);
     expect(got).toEqual(["EPERM", "EPERM", "ok", "ok"]);
   });
+
+  it("sockOps sees the TCP events of the cgroup's connections and gets state callbacks on request", async () => {
+    using obj = loadObject(build(`
+import { sockOps, atomicAdd, ArrayMap, SockOpsOp, SockOpsCbFlags, type u64 } from "tsbpf/bpf";
+const seen = new ArrayMap<u64>(16);
+export const ops = sockOps((ctx) => {
+  if (ctx.op < 16) {
+    const c = seen.lookup(ctx.op);
+    if (c !== null) atomicAdd(c.value, 1);
+  }
+  if (ctx.op === SockOpsOp.ACTIVE_ESTABLISHED_CB) ctx.setCbFlags(SockOpsCbFlags.STATE);
+  return 1;
+});
+export const LICENSE = "GPL";
+`));
+    {
+      using link = attachCgroup(obj.programs.get("ops")!, CGROUP);
+      void link;
+      expect(await inCgroup(`console.log(JSON.stringify(${CONNECT(serverPort)}));`)).toBe("ok");
+      await new Promise((r) => setTimeout(r, 200)); // the client's close runs its state changes
+    }
+    const seen = obj.maps.get("seen")!;
+    const count = (op: number) => new DataView(seen.lookup(new Uint8Array(new Uint32Array([op]).buffer))!.buffer).getBigUint64(0, true);
+    expect(count(3), "TCP_CONNECT_CB").toBe(1n);
+    expect(count(4), "ACTIVE_ESTABLISHED_CB").toBe(1n);
+    expect(count(10), "STATE_CB after setCbFlags").toBeGreaterThan(0n);
+    expect(count(5), "the listener is not in the cgroup").toBe(0n);
+  });
+
+  it("cgroupSysctl refuses sysctl reads for processes in the cgroup", async () => {
+    using obj = loadObject(build(`
+import { cgroupSysctl } from "tsbpf/bpf";
+export const no_reads = cgroupSysctl((ctx) => (ctx.write === 0 ? 0 : 1));
+export const LICENSE = "GPL";
+`));
+    const read = `let r; try { (await import("node:fs")).readFileSync("/proc/sys/kernel/ostype", "utf8"); r = "ok"; } catch (e) { r = e.code; } console.log(JSON.stringify(r));`;
+    {
+      using link = attachCgroup(obj.programs.get("no_reads")!, CGROUP);
+      void link;
+      expect(await inCgroup(read)).toBe("EPERM");
+    }
+    expect(await inCgroup(read)).toBe("ok");
+  });
+
+  it("xdpFrags and perfEvent programs load (xdp.frags also runs)", () => {
+    using obj = loadObject(build(`
+import { xdpFrags, perfEvent, XdpAction, ArrayMap, type u64 } from "tsbpf/bpf";
+const results = new ArrayMap<u64>(2);
+export const frags = xdpFrags((ctx) => (ctx.len > 20 ? XdpAction.PASS : XdpAction.DROP));
+export const sample = perfEvent((ctx) => {
+  results.update(0, ctx.sample_period);
+  results.update(1, ctx.addr);
+  return 0;
+});
+export const LICENSE = "GPL";
+`));
+    const frags = obj.programs.get("frags")!;
+    expect(frags.section).toBe("xdp.frags");
+    expect(frags.run({ data: new Uint8Array(64) }).retval).toBe(2);
+    expect(frags.run({ data: new Uint8Array(16) }).retval).toBe(1);
+    expect(obj.programs.get("sample")!.fd).toBeGreaterThan(0);
+  });
 });

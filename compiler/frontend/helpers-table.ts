@@ -37,6 +37,7 @@ export const HELPER = {
   l4_csum_replace: 11,
   clone_redirect: 13,
   perf_event_read: 22,
+  sock_ops_cb_flags_set: 59,
   redirect: 23,
   skb_load_bytes: 26,
   get_stackid: 27,
@@ -205,5 +206,6 @@ export const CTX_METHODS: Record<string, Intrinsic> = {
   l4CsumReplace: { helper: "l4_csum_replace", args: [ctx, u32Arg, { k: "int", t: u64 }, { k: "int", t: u64 }, { k: "const", t: u64 }], ret: i64, kinds: KINDS.tc, since: "4.1", movesPacket: true },
   cloneRedirect: { helper: "clone_redirect", args: [ctx, u32Arg, { k: "const", t: u64, def: 0n }], ret: i64, kinds: KINDS.tc, since: "4.2", movesPacket: true },
   changeProto: { helper: "skb_change_proto", args: [ctx, { k: "int", t: u16 }, { k: "imm", v: 0n }], ret: i64, kinds: KINDS.tc, since: "4.8", movesPacket: true },
+  setCbFlags: { helper: "sock_ops_cb_flags_set", args: [ctx, u32Arg], ret: i64, kinds: ["SOCK_OPS"], since: "4.16" },
   changeType: { helper: "skb_change_type", args: [ctx, u32Arg], ret: i64, kinds: KINDS.tc, since: "4.8" },
 };

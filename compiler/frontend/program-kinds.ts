@@ -43,6 +43,16 @@ export interface ProgramKind {
   ret: CInt;
 }
 
+// struct xdp_md (data/data_end are the packet bounds, reached through ctx.header).
+const XDP_CTX: CtxShape = {
+  kind: "fields",
+  fields: {
+    ingress_ifindex: { offset: 12, size: 4 },
+    rx_queue_index: { offset: 16, size: 4 },
+    egress_ifindex: { offset: 20, size: 4 },
+  },
+};
+
 // struct __sk_buff, as programs attached to sockets, TC and cgroups see it.
 const SKB_FIELDS: Record<string, CtxField> = {
   len: { offset: 0, size: 4 },
@@ -93,6 +103,23 @@ const readOnly = (f: Record<string, CtxField>) => Object.fromEntries(Object.entr
 const POST_BIND4 = { ...readOnly(SOCK_FIELDS), src_ip4: { offset: 24, size: 4 as const }, src_port: { offset: 44, size: 4 as const } };
 const POST_BIND6 = { ...readOnly(SOCK_FIELDS), ...IP6("src_ip6", 28, false), src_port: { offset: 44, size: 4 as const } };
 
+// struct bpf_sock_ops: TCP events (connection set up, RTT, state changes) of the cgroup's sockets.
+const u32s = (names: string[], at: number): Record<string, CtxField> => Object.fromEntries(names.map((n, i) => [n, { offset: at + 4 * i, size: 4 as const }]));
+const SOCK_OPS_FIELDS: Record<string, CtxField> = {
+  op: { offset: 0, size: 4 },
+  ...u32s(["args_0", "args_1", "args_2", "args_3"], 4),
+  reply: { offset: 4, size: 4, writable: true },
+  ...u32s(["family", "remote_ip4", "local_ip4"], 20),
+  ...IP6("remote_ip6", 32, false),
+  ...IP6("local_ip6", 48, false),
+  ...u32s(["remote_port", "local_port", "is_fullsock", "snd_cwnd", "srtt_us", "bpf_sock_ops_cb_flags", "state", "rtt_min",
+    "snd_ssthresh", "rcv_nxt", "snd_nxt", "snd_una", "mss_cache", "ecn_flags", "rate_delivered", "rate_interval_us", "packets_out",
+    "retrans_out", "total_retrans", "segs_in", "data_segs_in", "segs_out", "data_segs_out", "lost_out", "sacked_out"], 64),
+  sk_txhash: { offset: 164, size: 4, writable: true },
+  bytes_received: { offset: 168, size: 8 },
+  bytes_acked: { offset: 176, size: 8 },
+};
+
 /** Offsets of the x86-64 argument registers in struct pt_regs (di, si, dx, cx, r8, r9), and ax. */
 export const PT_REGS_ARGS = [112, 104, 96, 88, 72, 64];
 export const PT_REGS_RET = 80;
@@ -106,14 +133,7 @@ const named = (wrapper: string, type: ProgTypeName, nameArgs: number, section: (
 });
 
 export const PROGRAM_KINDS: Record<string, ProgramKind> = {
-  xdp: simple("xdp", "XDP", "xdp", "XdpContext", {
-    kind: "fields",
-    fields: {
-      ingress_ifindex: { offset: 12, size: 4 },
-      rx_queue_index: { offset: 16, size: 4 },
-      egress_ifindex: { offset: 20, size: 4 },
-    },
-  }, { packet: { data: 0, dataEnd: 4 }, ctxStruct: "xdp_md" }),
+  xdp: simple("xdp", "XDP", "xdp", "XdpContext", XDP_CTX, { packet: { data: 0, dataEnd: 4 }, ctxStruct: "xdp_md" }),
   socketFilter: simple("socketFilter", "SOCKET_FILTER", "socket", "SkBuffContext", { kind: "fields", fields: SKB_FIELDS }, { loadRelative: true, ret: INT_TYPES.u32, ctxStruct: "__sk_buff" }),
   tc: simple("tc", "SCHED_CLS", "tc", "TcContext", {
     kind: "fields",
@@ -141,6 +161,14 @@ export const PROGRAM_KINDS: Record<string, ProgramKind> = {
   cgroupSock: named("cgroupSock", "CGROUP_SOCK", 1, ([hook]) => `cgroup/${hook}`, "SockContext", { kind: "fields", fields: SOCK_FIELDS }, { ctxStruct: "bpf_sock" }),
   cgroupPostBind4: simple("cgroupPostBind4", "CGROUP_SOCK", "cgroup/post_bind4", "PostBind4Context", { kind: "fields", fields: POST_BIND4 }, { ctxStruct: "bpf_sock" }),
   cgroupPostBind6: simple("cgroupPostBind6", "CGROUP_SOCK", "cgroup/post_bind6", "PostBind6Context", { kind: "fields", fields: POST_BIND6 }, { ctxStruct: "bpf_sock" }),
+  sockOps: simple("sockOps", "SOCK_OPS", "sockops", "SockOpsContext", { kind: "fields", fields: SOCK_OPS_FIELDS }, { ctxStruct: "bpf_sock_ops" }),
+  cgroupSysctl: simple("cgroupSysctl", "CGROUP_SYSCTL", "cgroup/sysctl", "SysctlContext", {
+    kind: "fields", fields: { write: { offset: 0, size: 4 }, file_pos: { offset: 4, size: 4, writable: true } },
+  }, { ctxStruct: "bpf_sysctl" }),
+  xdpFrags: simple("xdpFrags", "XDP", "xdp.frags", "XdpContext", XDP_CTX, { packet: { data: 0, dataEnd: 4 }, ctxStruct: "xdp_md" }),
+  perfEvent: simple("perfEvent", "PERF_EVENT", "perf_event", "PerfEventContext", {
+    kind: "fields", fields: { sample_period: { offset: 168, size: 8 }, addr: { offset: 176, size: 8 } },
+  }, { ctxStruct: "bpf_perf_event_data" }),
   cgroupDevice: simple("cgroupDevice", "CGROUP_DEVICE", "cgroup/dev", "DeviceContext", {
     kind: "fields",
     fields: { access_type: { offset: 0, size: 4 }, major: { offset: 4, size: 4 }, minor: { offset: 8, size: 4 } },
