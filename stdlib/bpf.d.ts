@@ -926,3 +926,23 @@ export interface PerfEventContext {
  * does not attach these yet.
  */
 export declare function perfEvent(fn: (ctx: PerfEventContext) => i32): Program;
+
+// ---------------------------------------------------------------------------------------------
+// Spin locks.
+
+/** struct bpf_spin_lock (its name is what the kernel looks for in the map value's BTF); never read or write it. */
+export interface bpf_spin_lock {
+  readonly val: u32;
+}
+/** A lock field in a map value struct: `interface Account { lock: SpinLock; balance: u64 }` (at most one per value). */
+export type SpinLock = bpf_spin_lock;
+
+/**
+ * bpf_spin_lock (kernel 5.1): takes the lock `lock`, a SpinLock field of a value from a map
+ * lookup. Until spinUnlock the program may only read and write that value: no helper or function
+ * calls, and it must unlock on every path (the verifier checks). Not in socket filters and tracing
+ * programs (kprobe, tracepoint, raw tracepoints, perf events): the kernel refuses such maps there.
+ */
+export declare function spinLock(lock: SpinLock): void;
+/** bpf_spin_unlock (kernel 5.1): releases a lock taken with spinLock. */
+export declare function spinUnlock(lock: SpinLock): void;

@@ -300,4 +300,36 @@ export const LICENSE = "GPL";
       child.kill("SIGKILL");
     }
   }, 20000);
+
+  it("spinLock/spinUnlock guard a map value's fields (repeated TEST_RUN counts every run)", () => {
+    using obj = loadObject(build(`
+import { xdp, tc, spinLock, spinUnlock, ArrayMap, XdpAction, TcAction, type SpinLock, type u64 } from "tsbpf/bpf";
+interface Counter { lock: SpinLock; n: u64; bytes: u64 }
+const counters = new ArrayMap<Counter>(1);
+export const count = xdp((ctx) => {
+  const c = counters.lookup(0);
+  if (c === null) return XdpAction.ABORTED;
+  spinLock(c.lock);
+  c.n += 1;
+  c.bytes += ctx.len;
+  spinUnlock(c.lock);
+  return XdpAction.PASS;
+});
+export const count_tc = tc((ctx) => {
+  const c = counters.lookup(0);
+  if (c === null) return TcAction.SHOT;
+  spinLock(c.lock);
+  c.n += 1;
+  spinUnlock(c.lock);
+  return TcAction.OK;
+});
+export const LICENSE = "GPL";
+`));
+    expect(obj.programs.get("count")!.run({ data: ipv4Packet(17, 64), repeat: 1000 }).retval).toBe(2);
+    expect(obj.programs.get("count_tc")!.run({ data: ipv4Packet(17, 64), repeat: 10 }).retval).toBe(0);
+    const v = obj.maps.get("counters")!.lookup(u32le(0))!;
+    const dv = new DataView(v.buffer, v.byteOffset);
+    expect(dv.getBigUint64(8, true)).toBe(1010n);
+    expect(dv.getBigUint64(16, true)).toBe(64000n);
+  });
 });

@@ -175,6 +175,9 @@ export const INTRINSICS: Record<string, Intrinsic> = {
   probeReadKernelStr: { helper: "probe_read_kernel_str", args: [{ k: "mem", write: true }, { k: "int", t: u64 }], ret: i64, since: "5.5" },
   getStack: { helper: "get_stack", args: [ctx, { k: "mem", write: true }, { k: "const", t: u64, def: 0n }], ret: i64, kinds: KINDS.tracing, since: "4.18" },
   getNsCurrentPidTgid: { helper: "get_ns_current_pid_tgid", args: [{ k: "int", t: u64 }, { k: "int", t: u64 }, { k: "mem", write: true }], ret: i64, since: "5.7" },
+  // Spin locks in map values.
+  spinLock: { helper: "spin_lock", since: "5.1", lower: L.spinLock },
+  spinUnlock: { helper: "spin_unlock", since: "5.1", lower: L.spinLock },
   // Signals to the current task.
   sendSignal: { helper: "send_signal", args: [u32Arg], ret: i64, since: "5.3" },
   sendSignalThread: { helper: "send_signal_thread", args: [u32Arg], ret: i64, since: "5.5" },
