@@ -79,6 +79,7 @@ export const DIAGNOSTICS = {
   TSBPF2154: { message: "'{0}' points into the packet as it was before {1} (line {2}), which may move or resize it", hint: "the verifier forgets packet references after such a call: get the header again with ctx.header<T>(offset) after it" },
   TSBPF2155: { message: "spinLock and spinUnlock take the SpinLock field of a map value", hint: "declare `lock: SpinLock` in the value struct and pass it from a lookup: spinLock(v.lock)" },
   TSBPF2156: { message: "{0} programs cannot use spin locks: the kernel refuses maps with a bpf_spin_lock in them", hint: "use atomics (atomicAdd, atomicCmpXchg) in these programs" },
+  TSBPF2157: { message: "'{0}' needs the program's context, which this function does not have", hint: "take the context as a parameter (function f(ctx: XdpContext, ...)) and pass it from the program" },
 
   TSBPF3001: { message: "no LICENSE export: the kernel rejects GPL-only helpers without one", hint: "export const LICENSE = \"GPL\";", severity: "warning" },
 

@@ -199,6 +199,7 @@ const CASES: Case[] = [
   { code: "TSBPF2154", what: "a packet reference used after adjustHead", span: "eth", src: withEth(`  ctx.adjustHead(14);\n  if (eth.h_proto === 0) return XdpAction.DROP; // error TSBPF2154`) },
   { code: "TSBPF2155", what: "spinLock on a lock outside a map value", span: "l", src: `import { xdp, spinLock, zero, XdpAction, type bpf_spin_lock } from "tsbpf/bpf";\nexport const p = xdp((ctx) => {\n  const l: bpf_spin_lock = zero<bpf_spin_lock>();\n  spinLock(l); // error TSBPF2155\n  return XdpAction.PASS;\n});\n${LICENSE}` },
   { code: "TSBPF2156", what: "spinLock in a tracepoint", span: "spinLock", src: `import { tracepoint, spinLock, ArrayMap, type SpinLock, type u64 } from "tsbpf/bpf";\ninterface V { lock: SpinLock; n: u64 }\nconst m = new ArrayMap<V>(1);\ninterface Rec { pad: u64 }\nexport const p = tracepoint<Rec>("syscalls", "sys_enter_getpid", (ctx) => {\n  const v = m.lookup(0);\n  if (v !== null) spinLock(v.lock); // error TSBPF2156\n  return 0;\n});\n${LICENSE}` },
+  { code: "TSBPF2157", what: "fibLookup in a function without the context", span: "fibLookup", src: `import { xdp, fibLookup, zero, XdpAction, type FibLookup, type i64 } from "tsbpf/bpf";\n/** @noinline */\nfunction look(q: FibLookup): i64 {\n  return fibLookup(q); // error TSBPF2157\n}\nexport const p = xdp((ctx) => {\n  const q: FibLookup = zero<FibLookup>();\n  return look(q) === 0 ? XdpAction.PASS : XdpAction.DROP;\n});\n${LICENSE}` },
 ];
 
 /** More spellings of some codes (each reports its own construct). */

@@ -54,6 +54,14 @@ it("packet references die at helpers that move the packet, on the paths that rea
   expect(codes("  eth.h_proto = 0;\n  ctx.adjustHead(14);")).toEqual([]);
   expect(codes("  ctx.adjustHead(-4);\n  const again = ctx.header<EthHdr>(4);\n  if (again !== null) again.h_proto = 0;")).toEqual([]);
   expect(codes("  for (let i = 0; i < 2; i++) {\n    const e2 = ctx.header<EthHdr>(0);\n    if (e2 !== null) e2.h_proto = 1;\n    ctx.adjustMeta(-4);\n  }")).toEqual([]);
+  // A module function that moves the packet (inlined or @noinline, directly or through another) counts as the call.
+  const withFns = (body: string) => {
+    const src = `import { xdp, XdpAction, type EthHdr, type XdpContext } from "tsbpf/bpf";\n/** @noinline */\nfunction strip(ctx: XdpContext): u32 {\n  return ctx.adjustHead(14) === 0 ? 1 : 0;\n}\nfunction viaStrip(ctx: XdpContext): u32 {\n  return strip(ctx);\n}\nfunction pure(ctx: XdpContext): u32 {\n  return ctx.len;\n}\nexport const p = xdp((ctx) => {\n  const eth = ctx.header<EthHdr>(0);\n  if (eth === null) return XdpAction.DROP;\n${body}\n  return XdpAction.PASS;\n});\nexport const LICENSE = "GPL";\n`;
+    return compile(FILE, src.replace("type XdpContext }", "type XdpContext, type u32 }")).diagnostics.map((d) => d.code);
+  };
+  expect(withFns("  strip(ctx);\n  eth.h_proto = 0;")).toEqual(["TSBPF2154"]);
+  expect(withFns("  viaStrip(ctx);\n  eth.h_proto = 0;")).toEqual(["TSBPF2154"]);
+  expect(withFns("  pure(ctx);\n  eth.h_proto = 0;")).toEqual([]);
 });
 
 describeKernel("helpers in the kernel", () => {

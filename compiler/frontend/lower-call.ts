@@ -5,7 +5,7 @@
 import { INT_TYPES, sizeOf } from "../../common/ctypes.js";
 import type { Operand } from "../ir/ir.js";
 import { CTX_METHODS, HELPER, INTRINSICS, type Intrinsic } from "./helpers-table.js";
-import { invalidatePacketRefs } from "./packet-refs.js";
+import { functionMovesPacket, invalidatePacketRefs } from "./packet-refs.js";
 import { PT_REGS_ARGS, PT_REGS_RET } from "./program-kinds.js";
 import { constEval } from "./const-eval.js";
 import { convert } from "./int-ops.js";
@@ -26,7 +26,11 @@ export function lowerCall(x: ExprLowerer, e: ts.CallExpression): Val {
   }
   const sym = ts.isIdentifier(callee) ? x.symbolOf(callee) : undefined;
   const decl = sym?.valueDeclaration;
-  if (decl && ts.isFunctionDeclaration(decl) && decl.getSourceFile() === e.getSourceFile()) return x.callUserFunction(decl, e);
+  if (decl && ts.isFunctionDeclaration(decl) && decl.getSourceFile() === e.getSourceFile()) {
+    const v = x.callUserFunction(decl, e);
+    if (functionMovesPacket(x.checker, decl, { ctx: CTX_METHODS, free: INTRINSICS })) invalidatePacketRefs(x, e, `${decl.name?.text ?? "the function"}()`);
+    return v;
+  }
   const name = sym && x.types.isStdlibSymbol(sym) ? sym.getName() : undefined;
   if (!name) x.r.fail("TSBPF1033", callee, callee.getText());
   const row = Object.hasOwn(INTRINSICS, name) ? INTRINSICS[name] : undefined;
@@ -64,7 +68,10 @@ function helperCall(x: ExprLowerer, e: ts.CallExpression, row: Intrinsic, id: nu
   const temps: number[] = [];
   let i = 0;
   for (const a of spec) {
-    if (a.k === "ctx") ops.push(x.ctx);
+    if (a.k === "ctx") {
+      if (!x.kind.type) x.r.fail("TSBPF2157", e.expression, e.expression.getText());
+      ops.push(x.ctx);
+    }
     else if (a.k === "imm") ops.push({ imm: a.v });
     else {
       const node = e.arguments[i++];

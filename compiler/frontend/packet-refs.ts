@@ -7,6 +7,7 @@
 // include a call's tag on some path is reported, naming the call. The phis this creates are removed.
 
 import type { Operand, Value } from "../ir/ir.js";
+import type { Intrinsic } from "./helpers-table.js";
 import type { LowererBase } from "./lower-base.js";
 import { ts } from "./ts-adapter.js";
 
@@ -84,4 +85,40 @@ export function checkPacketUses(x: LowererBase): void {
     const line = sf.getLineAndCharacterOfPosition(bad.site.node.getStart()).line + 1;
     x.r.fail("TSBPF2154", bad.node, bad.name, bad.site.helper, line);
   }
+}
+
+const moves = new WeakMap<ts.FunctionDeclaration, boolean>();
+
+/**
+ * Whether calling module function `decl` may move the packet: its body (or a module function it
+ * calls, transitively) calls a context method or stdlib function whose row says so. A call of such a
+ * `@noinline` function invalidates the caller's packet references like the helper itself would.
+ */
+export function functionMovesPacket(
+  checker: ts.TypeChecker,
+  decl: ts.FunctionDeclaration,
+  rows: { ctx: Record<string, Intrinsic>; free: Record<string, Intrinsic> },
+): boolean {
+  const known = moves.get(decl);
+  if (known !== undefined) return known;
+  moves.set(decl, false); // recursion is reported elsewhere; assume no until shown otherwise
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (ts.isCallExpression(n)) {
+      const c = n.expression;
+      if (ts.isPropertyAccessExpression(c) && Object.hasOwn(rows.ctx, c.name.text) && rows.ctx[c.name.text].movesPacket) found = true;
+      else if (ts.isIdentifier(c)) {
+        let sym = checker.getSymbolAtLocation(c);
+        if (sym && sym.flags & ts.SymbolFlags.Alias) sym = checker.getAliasedSymbol(sym);
+        const d = sym?.valueDeclaration;
+        if (d && ts.isFunctionDeclaration(d) && d.body && d.getSourceFile() === decl.getSourceFile()) found = functionMovesPacket(checker, d, rows);
+        else if (Object.hasOwn(rows.free, c.text) && rows.free[c.text].movesPacket) found = true;
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  if (decl.body) visit(decl.body);
+  moves.set(decl, found);
+  return found;
 }
