@@ -921,9 +921,9 @@ export interface PerfEventContext {
 }
 
 /**
- * A perf event program (section "perf_event"): runs on each sample of a perf event (a CPU clock,
- * a hardware counter) it is attached to with perf_event_open + PERF_EVENT_IOC_SET_BPF; the runtime
- * does not attach these yet.
+ * A perf event program (section "perf_event", kernel 4.9): runs on each sample of a perf event (a
+ * CPU clock, a hardware counter) it is attached to: runtime attachPerfEvent(prog, { type, config,
+ * samplePeriod, pid, cpu }). Return 0.
  */
 export declare function perfEvent(fn: (ctx: PerfEventContext) => i32): Program;
 

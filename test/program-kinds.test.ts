@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { compile } from "../compiler/compile.js";
-import { attachCgroup, loadObject } from "../runtime/index.js";
+import { attachCgroup, attachPerfEvent, loadObject } from "../runtime/index.js";
 import { describeKernel } from "./kernel-env.js";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -225,5 +225,34 @@ export const LICENSE = "GPL";
     expect(frags.run({ data: new Uint8Array(64) }).retval).toBe(2);
     expect(frags.run({ data: new Uint8Array(16) }).retval).toBe(1);
     expect(obj.programs.get("sample")!.fd).toBeGreaterThan(0);
+  });
+
+  it("perfEvent runs on the samples of a CPU-clock event of this process (attachPerfEvent)", async () => {
+    using obj = loadObject(build(`
+import { perfEvent, atomicAdd, ArrayMap, type u64 } from "tsbpf/bpf";
+const results = new ArrayMap<u64>(2);
+export const sample = perfEvent((ctx) => {
+  const n = results.lookup(0);
+  if (n !== null) atomicAdd(n.value, 1);
+  results.update(1, ctx.sample_period);
+  return 0;
+});
+export const LICENSE = "GPL";
+`));
+    {
+      using link = attachPerfEvent(obj.programs.get("sample")!, { pid: 0, cpu: -1, samplePeriod: 100_000 });
+      void link;
+      const end = Date.now() + 100;
+      let spin = 0;
+      while (Date.now() < end) spin++; // 100 ms of CPU: about 1000 samples of 100 µs
+      void spin;
+    }
+    const results = obj.maps.get("results")!;
+    const at = (i: number) => new DataView(results.lookup(new Uint8Array(new Uint32Array([i]).buffer))!.buffer).getBigUint64(0, true);
+    expect(at(0)).toBeGreaterThan(100n);
+    expect(at(1)).toBe(100_000n);
+    const after = at(0);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(at(0)).toBe(after); // detached
   });
 });
