@@ -34,4 +34,4 @@ export {
 export { Link, AttachError } from "./link.js";
 export { RingBuffer, type EventReader, type EventReaderOptions } from "./ring-buffer.js";
 export { PerfBuffer, type PerfBufferOptions } from "./perf-buffer.js";
-export { attachPerfEvent, PERF_TYPE, PERF_COUNT_SW, PERF_COUNT_HW, type PerfEventOptions } from "./perf-event.js";
+export { attachPerfEvent, openPerfEvent, PERF_TYPE, PERF_COUNT_SW, PERF_COUNT_HW, type PerfEventOptions } from "./perf-event.js";

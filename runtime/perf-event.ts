@@ -52,30 +52,47 @@ function api(): PerfApi {
   return perfApi;
 }
 
-/** Open a perf event and attach a perf_event program to it; closing the link detaches and closes the event. */
-export function attachPerfEvent(prog: BpfProgram, opts: PerfEventOptions = {}): Link {
+/**
+ * perf_event_open(2) with `opts` (samplePeriod 0: a counting event, for perfEventRead from BPF via a
+ * PerfEventArray); returns the event fd, which the caller closes. Starts disabled unless `enabled`.
+ */
+export function openPerfEvent(opts: PerfEventOptions & { enabled?: boolean } = {}): number {
   const type = opts.type ?? PERF_TYPE.SOFTWARE;
   const config = opts.config ?? PERF_COUNT_SW.CPU_CLOCK;
   const pid = opts.pid ?? -1;
   const cpu = opts.cpu ?? (pid === -1 ? 0 : -1);
-  const target = `perf_event:type ${type} config ${config} pid ${pid} cpu ${cpu}`;
-  if (prog.type !== BPF_PROG_TYPE.PERF_EVENT) {
-    throw new AttachError(prog.name, target, EINVAL, `; only perf_event programs (section 'perf_event') attach to perf events (section '${prog.section}')`);
-  }
-  const progFd = prog.fd;
-  if (progFd < 0) throw new Error(`program '${prog.name}' is not loaded, so it cannot be attached`);
   const attr = Buffer.alloc(ATTR_SIZE);
   attr.writeUInt32LE(type, 0);
   attr.writeUInt32LE(ATTR_SIZE, 4);
   attr.writeBigUInt64LE(BigInt(config), 8);
   attr.writeBigUInt64LE(BigInt(opts.samplePeriod ?? 1_000_000), 16);
-  attr.writeBigUInt64LE(1n, 40); // disabled until the program is set
-  const a = api();
-  const fd = a.syscall(SYS_perf_event_open, "void *", attr, "int", pid, "int", cpu, "int", -1, "unsigned long", 0);
+  attr.writeBigUInt64LE(opts.enabled ? 0n : 1n, 40); // bit 0: disabled
+  const fd = api().syscall(SYS_perf_event_open, "void *", attr, "int", pid, "int", cpu, "int", -1, "unsigned long", 0);
   if (fd < 0) {
     const errno = koffi.errno();
-    throw new AttachError(prog.name, target, errno, errno === 2 ? "; this kernel or CPU has no such event" : "");
+    const what = `perf_event_open(type ${type}, config ${config}, pid ${pid}, cpu ${cpu})`;
+    throw new Error(`${what} failed: errno ${errno}${errno === 2 ? " (this kernel or CPU has no such event)" : ""}`);
   }
+  return fd;
+}
+
+/** Open a perf event and attach a perf_event program to it; closing the link detaches and closes the event. */
+export function attachPerfEvent(prog: BpfProgram, opts: PerfEventOptions = {}): Link {
+  const pid = opts.pid ?? -1;
+  const cpu = opts.cpu ?? (pid === -1 ? 0 : -1);
+  const target = `perf_event:type ${opts.type ?? PERF_TYPE.SOFTWARE} config ${opts.config ?? PERF_COUNT_SW.CPU_CLOCK} pid ${pid} cpu ${cpu}`;
+  if (prog.type !== BPF_PROG_TYPE.PERF_EVENT) {
+    throw new AttachError(prog.name, target, EINVAL, `; only perf_event programs (section 'perf_event') attach to perf events (section '${prog.section}')`);
+  }
+  const progFd = prog.fd;
+  if (progFd < 0) throw new Error(`program '${prog.name}' is not loaded, so it cannot be attached`);
+  let fd: number;
+  try {
+    fd = openPerfEvent({ ...opts, pid, cpu });
+  } catch (e) {
+    throw new AttachError(prog.name, target, koffi.errno() || EINVAL, `; ${(e as Error).message}`);
+  }
+  const a = api();
   if (a.ioctl(fd, PERF_EVENT_IOC_SET_BPF, "int", progFd) < 0 || a.ioctl(fd, PERF_EVENT_IOC_ENABLE, "int", 0) < 0) {
     const errno = koffi.errno();
     a.close(fd);

@@ -946,3 +946,31 @@ export type SpinLock = bpf_spin_lock;
 export declare function spinLock(lock: SpinLock): void;
 /** bpf_spin_unlock (kernel 5.1): releases a lock taken with spinLock. */
 export declare function spinUnlock(lock: SpinLock): void;
+
+// ---------------------------------------------------------------------------------------------
+// Perf counters. User space opens counting perf events (runtime openPerfEvent with samplePeriod 0),
+// one per CPU, and stores their fds in a PerfEventArray at the CPU's index.
+
+/** Index meaning "the CPU this program runs on" (BPF_F_CURRENT_CPU). */
+export declare const PERF_CURRENT_CPU = 0xffffffff;
+
+/** struct bpf_perf_event_value. */
+export interface PerfEventValue {
+  counter: u64;
+  /** Time the event was enabled and running, in ns (they differ when the PMU multiplexes). */
+  enabled: u64;
+  running: u64;
+}
+
+/**
+ * bpf_perf_event_read (kernel 4.3; every kind on 6.18): the counter of the perf event stored in
+ * `events` at `index` (PERF_CURRENT_CPU: this CPU's). On failure it returns a negative errno as a
+ * u64: prefer perfEventReadValue.
+ */
+export declare function perfEventRead<T>(events: PerfEventArray<T>, index: u64): u64;
+/**
+ * bpf_perf_event_read_value (kernel 4.15; every kind on 6.18): fills `value` with the counter and
+ * its enabled/running times; 0 or a negative errno (-ENOENT: no event at that index, -EINVAL: the
+ * event is not this CPU's).
+ */
+export declare function perfEventReadValue<T>(events: PerfEventArray<T>, index: u64, value: PerfEventValue): i64;

@@ -3,12 +3,12 @@
 // the tests check the helper's effect (return value, output packet, map contents, trace output).
 
 import { execFileSync, spawn } from "node:child_process";
-import { readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, it } from "vitest";
 import { compile } from "../compiler/compile.js";
-import { attachRawTracepoint, attachTracepoint, ensureTracefs, loadObject } from "../runtime/index.js";
+import { attachRawTracepoint, attachTracepoint, ensureTracefs, loadObject, openPerfEvent, possibleCpus } from "../runtime/index.js";
 import { parseFormat } from "../compiler/frontend/printk.js";
 import { describeKernel } from "./kernel-env.js";
 import { checksum, ipv4Packet, tcpChecksum, tcpPacket } from "./support/packets.js";
@@ -339,5 +339,40 @@ export const LICENSE = "GPL";
     const dv = new DataView(v.buffer, v.byteOffset);
     expect(dv.getBigUint64(8, true)).toBe(1010n);
     expect(dv.getBigUint64(16, true)).toBe(64000n);
+  });
+
+  it("perfEventRead and perfEventReadValue read this CPU's counter from a PerfEventArray", () => {
+    using obj = loadObject(build(`
+import { xdp, perfEventRead, perfEventReadValue, zero, u64, PerfEventArray, ArrayMap, XdpAction, PERF_CURRENT_CPU, type PerfEventValue } from "tsbpf/bpf";
+const events = new PerfEventArray<u64>();
+const results = new ArrayMap<u64>(4);
+export const read = xdp((ctx) => {
+  const v: PerfEventValue = zero<PerfEventValue>();
+  results.update(0, u64(perfEventReadValue(events, PERF_CURRENT_CPU, v)));
+  results.update(1, v.counter);
+  results.update(2, v.enabled);
+  results.update(3, perfEventRead(events, PERF_CURRENT_CPU));
+  return XdpAction.PASS;
+});
+export const LICENSE = "GPL";
+`));
+    const fds: number[] = [];
+    try {
+      const events = obj.maps.get("events")!;
+      for (let cpu = 0; cpu < possibleCpus(); cpu++) {
+        const fd = openPerfEvent({ pid: -1, cpu, samplePeriod: 0, enabled: true });
+        fds.push(fd);
+        events.update(u32le(cpu), u32le(fd));
+      }
+      expect(obj.programs.get("read")!.run({ data: ipv4Packet(17, 64) }).retval).toBe(2);
+    } finally {
+      for (const fd of fds) closeSync(fd);
+    }
+    const results = obj.maps.get("results")!;
+    const at = (i: number) => BigInt.asIntN(64, readU64(results.lookup(u32le(i))!));
+    expect(at(0)).toBe(0n);
+    expect(at(1)).toBeGreaterThan(0n);
+    expect(at(2)).toBeGreaterThan(0n);
+    expect(at(3)).toBeGreaterThanOrEqual(at(1)); // read later: the clock only grows
   });
 });

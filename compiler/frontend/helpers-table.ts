@@ -37,6 +37,7 @@ export const HELPER = {
   l4_csum_replace: 11,
   clone_redirect: 13,
   perf_event_read: 22,
+  perf_event_read_value: 55,
   sock_ops_cb_flags_set: 59,
   redirect: 23,
   skb_load_bytes: 26,
@@ -175,6 +176,9 @@ export const INTRINSICS: Record<string, Intrinsic> = {
   probeReadKernelStr: { helper: "probe_read_kernel_str", args: [{ k: "mem", write: true }, { k: "int", t: u64 }], ret: i64, since: "5.5" },
   getStack: { helper: "get_stack", args: [ctx, { k: "mem", write: true }, { k: "const", t: u64, def: 0n }], ret: i64, kinds: KINDS.tracing, since: "4.18" },
   getNsCurrentPidTgid: { helper: "get_ns_current_pid_tgid", args: [{ k: "int", t: u64 }, { k: "int", t: u64 }, { k: "mem", write: true }], ret: i64, since: "5.7" },
+  // Perf counters through a PerfEventArray of event fds.
+  perfEventRead: { helper: "perf_event_read", args: [{ k: "map" }, { k: "int", t: u64 }], ret: u64, since: "4.3" },
+  perfEventReadValue: { helper: "perf_event_read_value", args: [{ k: "map" }, { k: "int", t: u64 }, { k: "mem", write: true }], ret: i64, since: "4.15" },
   // Spin locks in map values.
   spinLock: { helper: "spin_lock", since: "5.1", lower: L.spinLock },
   spinUnlock: { helper: "spin_unlock", since: "5.1", lower: L.spinLock },
