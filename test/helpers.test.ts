@@ -41,6 +41,13 @@ it("bpfPrintk formats are parsed as the kernel's bpf_bprintf_prepare parses them
   for (const bad of ["%f", "%5.2d", "%lf", "%pB", "%pS", "%n", "%hd", "%z", "tab\u00e9", "\u0001", "%d %d %d %d", "%"]) expect(kinds(bad), bad).toBe("error");
 });
 
+it("a helper the program's type may not call is refused inside the module functions it calls too (TSBPF2150)", () => {
+  const src = (body: string) => `import { tracepoint, redirect, ktimeGetNs, type u64, type i64 } from "tsbpf/bpf";\ninterface Rec { pad: u64 }\n/** @noinline */\nfunction inner(i: u64): i64 {\n  ${body}\n}\n/** @noinline */\nfunction outer(i: u64): i64 {\n  return inner(i);\n}\nexport const p = tracepoint<Rec>("syscalls", "sys_enter_getpid", (ctx) => {\n  outer(1);\n  return 0;\n});\nexport const LICENSE = "GPL";\n`;
+  const r = compile(FILE, src("return redirect(1);"));
+  expect(r.diagnostics.map((d) => [d.code, d.line])).toEqual([["TSBPF2150", 5]]);
+  expect(compile(FILE, src("return i64(ktimeGetNs());").replace("ktimeGetNs,", "ktimeGetNs, i64,").replace("type i64 ", "")).diagnostics).toEqual([]);
+});
+
 it("packet references die at helpers that move the packet, on the paths that reach a use (TSBPF2154)", () => {
   const codes = (body: string) => {
     const src = `import { xdp, XdpAction, type EthHdr } from "tsbpf/bpf";\nexport const p = xdp((ctx) => {\n  const eth = ctx.header<EthHdr>(0);\n  if (eth === null) return XdpAction.DROP;\n${body}\n  return XdpAction.PASS;\n});\nexport const LICENSE = "GPL";\n`;

@@ -27,6 +27,7 @@ export function lowerCall(x: ExprLowerer, e: ts.CallExpression): Val {
   const sym = ts.isIdentifier(callee) ? x.symbolOf(callee) : undefined;
   const decl = sym?.valueDeclaration;
   if (decl && ts.isFunctionDeclaration(decl) && decl.getSourceFile() === e.getSourceFile()) {
+    checkCalleeKinds(x, decl, new Set());
     const v = x.callUserFunction(decl, e);
     if (functionMovesPacket(x.checker, decl, { ctx: CTX_METHODS, free: INTRINSICS })) invalidatePacketRefs(x, e, `${decl.name?.text ?? "the function"}()`);
     return v;
@@ -56,6 +57,26 @@ function checkKind(x: ExprLowerer, e: ts.CallExpression, name: string, row: Intr
   if (!row.kinds || !type || row.kinds.includes(type)) return;
   const helper = row.helper ? `bpf_${row.helper}` : name;
   x.r.fail("TSBPF2150", e.expression, name, helper, x.kind.wrapper, row.kinds.join(", "));
+}
+
+/**
+ * A module function called from a program of known type: the helpers its body calls (directly or
+ * through further module functions) must suit that type too. This catches what checkKind cannot see
+ * inside `@noinline` functions that take no context (lowered without a program type).
+ */
+function checkCalleeKinds(x: ExprLowerer, decl: ts.FunctionDeclaration, seen: Set<ts.FunctionDeclaration>): void {
+  if (!x.kind.type || seen.has(decl) || !decl.body) return;
+  seen.add(decl);
+  const visit = (n: ts.Node): void => {
+    if (ts.isCallExpression(n) && ts.isIdentifier(n.expression)) {
+      const sym = x.symbolOf(n.expression);
+      const d = sym?.valueDeclaration;
+      if (d && ts.isFunctionDeclaration(d) && d.getSourceFile() === decl.getSourceFile()) checkCalleeKinds(x, d, seen);
+      else if (sym && x.types.isStdlibSymbol(sym) && Object.hasOwn(INTRINSICS, sym.getName())) checkKind(x, n, sym.getName(), INTRINSICS[sym.getName()]);
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(decl.body);
 }
 
 /** A helper call whose arguments the row's Arg list describes. */
