@@ -974,3 +974,65 @@ export declare function perfEventRead<T>(events: PerfEventArray<T>, index: u64):
  * event is not this CPU's).
  */
 export declare function perfEventReadValue<T>(events: PerfEventArray<T>, index: u64, value: PerfEventValue): i64;
+
+// ---------------------------------------------------------------------------------------------
+// Socket-map programs. They run on the sockets of a sockmap/sockhash they are attached to (with
+// bpf_prog_attach to the map); this library does not declare those maps yet, so these programs
+// load but cannot be attached.
+
+/** Verdicts of sk_skb and sk_msg programs (enum sk_action). */
+export declare const enum SkAction {
+  DROP = 0,
+  PASS = 1,
+}
+
+/** The __sk_buff of a stream parser/verdict program: packet access, no mark or tc_classid. */
+export interface SkSkbContext {
+  readonly len: u32;
+  readonly pkt_type: u32;
+  readonly queue_mapping: u32;
+  readonly protocol: u32;
+  readonly vlan_present: u32;
+  readonly vlan_tci: u32;
+  readonly vlan_proto: u32;
+  priority: u32;
+  readonly ingress_ifindex: u32;
+  readonly ifindex: u32;
+  tc_index: u32;
+  readonly hash: u32;
+  /** Bounds-checked view of sizeof(T) bytes of the message at `offset`, or null. */
+  header<T>(offset: number): T | null;
+  /** bpf_skb_load_bytes (kernel 4.5): a copy of sizeof(T) bytes at `offset`, or null. */
+  loadBytes<T>(offset: number): T | null;
+  /** bpf_skb_store_bytes: writes `value` at `offset`; 0 or a negative errno. Packet references die (TSBPF2154). */
+  storeBytes<T>(offset: u32, value: T, flags?: StoreBytesFlags): i64;
+}
+
+/**
+ * An sk_skb program (section "sk_skb/stream_parser" or "sk_skb/stream_verdict", kernel 4.14): the
+ * parser returns the length of the next message in the stream (0: need more data), the verdict an
+ * SkAction.
+ */
+export declare function skSkb(hook: "stream_parser" | "stream_verdict", fn: (ctx: SkSkbContext) => i32): Program;
+
+/** struct sk_msg_md: a message sent on a socket of the map (addresses network order, local_port host order). */
+export interface SkMsgContext {
+  readonly family: u32;
+  readonly remote_ip4: u32;
+  readonly local_ip4: u32;
+  readonly remote_ip6_0: u32;
+  readonly remote_ip6_1: u32;
+  readonly remote_ip6_2: u32;
+  readonly remote_ip6_3: u32;
+  readonly local_ip6_0: u32;
+  readonly local_ip6_1: u32;
+  readonly local_ip6_2: u32;
+  readonly local_ip6_3: u32;
+  readonly remote_port: u32;
+  readonly local_port: u32;
+  /** Bytes in the message. */
+  readonly size: u32;
+}
+
+/** An sk_msg program (section "sk_msg", kernel 4.17): a verdict (SkAction) on each sendmsg of a socket in the map. */
+export declare function skMsg(fn: (ctx: SkMsgContext) => SkAction): Program;

@@ -43,7 +43,7 @@ if (!haveVmlinux) it.skip(`tables against the kernel's BTF (no ${VMLINUX})`, () 
 
 /** Attach-point arguments for wrappers whose section depends on them (the rest take any name). */
 const SAMPLE_ARGS: Record<string, string[]> = {
-  cgroupSkb: ["ingress"], cgroupSockAddr4: ["connect4"], cgroupSockAddr6: ["bind6"], cgroupSock: ["sock_create"],
+  cgroupSkb: ["ingress"], cgroupSockAddr4: ["connect4"], cgroupSockAddr6: ["bind6"], cgroupSock: ["sock_create"], skSkb: ["stream_verdict"],
 };
 
 describe("program kinds and sections", () => {

@@ -255,4 +255,23 @@ export const LICENSE = "GPL";
     await new Promise((r) => setTimeout(r, 50));
     expect(at(0)).toBe(after); // detached
   });
+
+  it("skSkb (parser and verdict, with packet access) and skMsg programs load", () => {
+    using obj = loadObject(build(`
+import { skSkb, skMsg, SkAction, type u32 } from "tsbpf/bpf";
+interface Len { n: u32 }
+export const parser = skSkb("stream_parser", (ctx) => {
+  const h = ctx.header<Len>(0);
+  return h === null ? 0 : h.n + 4;
+});
+export const verdict = skSkb("stream_verdict", (ctx) => {
+  ctx.priority = ctx.len > 100 ? 1 : 0;
+  ctx.tc_index = ctx.protocol;
+  return ctx.ifindex !== 0 ? SkAction.PASS : SkAction.DROP;
+});
+export const msg = skMsg((ctx) => (ctx.size > 0 && ctx.family === 2 && ctx.local_port !== 0 && ctx.remote_ip6_3 === 0 ? SkAction.PASS : SkAction.DROP));
+export const LICENSE = "GPL";
+`));
+    for (const name of ["parser", "verdict", "msg"]) expect(obj.programs.get(name)!.fd, name).toBeGreaterThan(0);
+  });
 });

@@ -120,6 +120,18 @@ const SOCK_OPS_FIELDS: Record<string, CtxField> = {
   bytes_acked: { offset: 176, size: 8 },
 };
 
+// sk_skb programs see __sk_buff without mark and tc_classid (the verifier refuses them there) and
+// may set tc_index and priority; sk_msg programs see struct sk_msg_md (its data/data_end are 64-bit
+// pointers, which ctx.header does not read yet, so no packet access).
+const { mark: _mark, tc_classid: _classid, ...SK_SKB_BASE } = SKB_FIELDS;
+const SK_SKB_FIELDS = writable(SK_SKB_BASE, ["tc_index", "priority"]);
+const SK_MSG_FIELDS: Record<string, CtxField> = {
+  ...u32s(["family", "remote_ip4", "local_ip4"], 16),
+  ...IP6("remote_ip6", 28, false),
+  ...IP6("local_ip6", 44, false),
+  ...u32s(["remote_port", "local_port", "size"], 60),
+};
+
 /** Offsets of the x86-64 argument registers in struct pt_regs (di, si, dx, cx, r8, r9), and ax. */
 export const PT_REGS_ARGS = [112, 104, 96, 88, 72, 64];
 export const PT_REGS_RET = 80;
@@ -169,6 +181,10 @@ export const PROGRAM_KINDS: Record<string, ProgramKind> = {
   perfEvent: simple("perfEvent", "PERF_EVENT", "perf_event", "PerfEventContext", {
     kind: "fields", fields: { sample_period: { offset: 168, size: 8 }, addr: { offset: 176, size: 8 } },
   }, { ctxStruct: "bpf_perf_event_data" }),
+  skSkb: named("skSkb", "SK_SKB", 1, ([hook]) => `sk_skb/${hook}`, "SkSkbContext", { kind: "fields", fields: SK_SKB_FIELDS }, {
+    packet: { data: 76, dataEnd: 80 }, ctxStruct: "__sk_buff",
+  }),
+  skMsg: simple("skMsg", "SK_MSG", "sk_msg", "SkMsgContext", { kind: "fields", fields: SK_MSG_FIELDS }, { ctxStruct: "sk_msg_md" }),
   cgroupDevice: simple("cgroupDevice", "CGROUP_DEVICE", "cgroup/dev", "DeviceContext", {
     kind: "fields",
     fields: { access_type: { offset: 0, size: 4 }, major: { offset: 4, size: 4 }, minor: { offset: 8, size: 4 } },
