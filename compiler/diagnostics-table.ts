@@ -80,6 +80,8 @@ export const DIAGNOSTICS = {
   TSBPF2155: { message: "spinLock and spinUnlock take the SpinLock field of a map value", hint: "declare `lock: SpinLock` in the value struct and pass it from a lookup: spinLock(v.lock)" },
   TSBPF2156: { message: "{0} programs cannot use spin locks: the kernel refuses maps with a bpf_spin_lock in them", hint: "use atomics (atomicAdd, atomicCmpXchg) in these programs" },
   TSBPF2157: { message: "'{0}' needs the program's context, which this function does not have", hint: "take the context as a parameter (function f(ctx: XdpContext, ...)) and pass it from the program" },
+  TSBPF2158: { message: "{0} is called while the spin lock taken at line {1} is held", hint: "the verifier allows no helper or function calls between spinLock and spinUnlock: move the call out" },
+  TSBPF2159: { message: "a path returns while the spin lock taken at line {0} is held", hint: "call spinUnlock on every path before returning" },
 
   TSBPF3001: { message: "no LICENSE export: the kernel rejects GPL-only helpers without one", hint: "export const LICENSE = \"GPL\";", severity: "warning" },
 

@@ -48,6 +48,17 @@ it("a helper the program's type may not call is refused inside the module functi
   expect(compile(FILE, src("return i64(ktimeGetNs());").replace("ktimeGetNs,", "ktimeGetNs, i64,").replace("type i64 ", "")).diagnostics).toEqual([]);
 });
 
+it("spin-lock rules are compile-time errors: no calls while held (TSBPF2158), unlock on every path (TSBPF2159)", () => {
+  const codes = (body: string) => {
+    const src = `import { xdp, spinLock, spinUnlock, ktimeGetNs, ArrayMap, XdpAction, type SpinLock, type u64 } from "tsbpf/bpf";\ninterface V { lock: SpinLock; n: u64 }\nconst m = new ArrayMap<V>(1);\nexport const p = xdp((ctx) => {\n  const v = m.lookup(0);\n  if (v === null) return XdpAction.DROP;\n${body}\n  return XdpAction.PASS;\n});\nexport const LICENSE = "GPL";\n`;
+    return compile(FILE, src).diagnostics.map((d) => d.code);
+  };
+  expect(codes("  spinLock(v.lock);\n  v.n = ktimeGetNs();\n  spinUnlock(v.lock);")).toEqual(["TSBPF2158"]);
+  expect(codes("  spinLock(v.lock);\n  if (v.n > 5) return XdpAction.TX;\n  spinUnlock(v.lock);")).toEqual(["TSBPF2159"]);
+  expect(codes("  spinLock(v.lock);\n  if (v.n > 5) v.n = 0;")).toEqual(["TSBPF2159"]);
+  expect(codes("  const t = ktimeGetNs();\n  spinLock(v.lock);\n  if (v.n > 5) { spinUnlock(v.lock); return XdpAction.TX; }\n  v.n = t;\n  spinUnlock(v.lock);\n  v.n = ktimeGetNs();")).toEqual([]);
+});
+
 it("packet references die at helpers that move the packet, on the paths that reach a use (TSBPF2154)", () => {
   const codes = (body: string) => {
     const src = `import { xdp, XdpAction, type EthHdr } from "tsbpf/bpf";\nexport const p = xdp((ctx) => {\n  const eth = ctx.header<EthHdr>(0);\n  if (eth === null) return XdpAction.DROP;\n${body}\n  return XdpAction.PASS;\n});\nexport const LICENSE = "GPL";\n`;

@@ -180,8 +180,8 @@ export const INTRINSICS: Record<string, Intrinsic> = {
   perfEventRead: { helper: "perf_event_read", args: [{ k: "map" }, { k: "int", t: u64 }], ret: u64, since: "4.3" },
   perfEventReadValue: { helper: "perf_event_read_value", args: [{ k: "map" }, { k: "int", t: u64 }, { k: "mem", write: true }], ret: i64, since: "4.15" },
   // Spin locks in map values.
-  spinLock: { helper: "spin_lock", since: "5.1", lower: L.spinLock },
-  spinUnlock: { helper: "spin_unlock", since: "5.1", lower: L.spinLock },
+  spinLock: { helper: "spin_lock", since: "5.1", lower: (x, e, id) => L.spinLock(x, e, id, true) },
+  spinUnlock: { helper: "spin_unlock", since: "5.1", lower: (x, e, id) => L.spinLock(x, e, id, false) },
   // Signals to the current task.
   sendSignal: { helper: "send_signal", args: [u32Arg], ret: i64, since: "5.3" },
   sendSignalThread: { helper: "send_signal_thread", args: [u32Arg], ret: i64, since: "5.5" },

@@ -6,6 +6,8 @@ import { INT_TYPES, sizeOf } from "../../common/ctypes.js";
 import type { Operand } from "../ir/ir.js";
 import { CTX_METHODS, HELPER, INTRINSICS, type Intrinsic } from "./helpers-table.js";
 import { functionMovesPacket, invalidatePacketRefs } from "./packet-refs.js";
+import { noteCallUnderLock } from "./spin-locks.js";
+import { wantsCall } from "./subprograms.js";
 import { PT_REGS_ARGS, PT_REGS_RET } from "./program-kinds.js";
 import { constEval } from "./const-eval.js";
 import { convert } from "./int-ops.js";
@@ -28,6 +30,7 @@ export function lowerCall(x: ExprLowerer, e: ts.CallExpression): Val {
   const decl = sym?.valueDeclaration;
   if (decl && ts.isFunctionDeclaration(decl) && decl.getSourceFile() === e.getSourceFile()) {
     checkCalleeKinds(x, decl, new Set());
+    if (wantsCall(decl)) noteCallUnderLock(x, e, `${decl.name?.text ?? "the function"}()`);
     const v = x.callUserFunction(decl, e);
     if (functionMovesPacket(x.checker, decl, { ctx: CTX_METHODS, free: INTRINSICS })) invalidatePacketRefs(x, e, `${decl.name?.text ?? "the function"}()`);
     return v;
@@ -41,6 +44,7 @@ export function lowerCall(x: ExprLowerer, e: ts.CallExpression): Val {
 
 function intrinsicCall(x: ExprLowerer, e: ts.CallExpression, name: string, row: Intrinsic): Val {
   checkKind(x, e, name, row);
+  if (row.helper && row.helper !== "spin_lock" && row.helper !== "spin_unlock") noteCallUnderLock(x, e, `${name}()`);
   const id = row.helper ? HELPER[row.helper] : 0;
   const v = row.lower ? row.lower(x, e, id) : helperCall(x, e, row, id);
   if (row.movesPacket) invalidatePacketRefs(x, e, `${name}()`);

@@ -8,6 +8,7 @@ import type { AtomicKind } from "../ir/ir.js";
 import { expectArgs, nullableJoin, typeArg } from "./call-utils.js";
 import { convert, irTy, type IntVal } from "./int-ops.js";
 import type { ExprLowerer } from "./lower-expr.js";
+import { noteLock, noteUnlock } from "./spin-locks.js";
 import { registerSubprogram } from "./subprograms.js";
 import { ts } from "./ts-adapter.js";
 import type { Val } from "./values.js";
@@ -157,12 +158,14 @@ export function skbLoadBytes(x: ExprLowerer, e: ts.CallExpression, id: number): 
 const NO_SPIN_LOCK = new Set(["SOCKET_FILTER", "KPROBE", "TRACEPOINT", "PERF_EVENT", "RAW_TRACEPOINT", "RAW_TRACEPOINT_WRITABLE"]);
 
 /** spinLock(v.lock) / spinUnlock(v.lock): the address of a SpinLock field in a map value. */
-export function spinLock(x: ExprLowerer, e: ts.CallExpression, id: number): Val {
+export function spinLock(x: ExprLowerer, e: ts.CallExpression, id: number, lock: boolean): Val {
   expectArgs(x, e, 1);
   if (x.kind.type && NO_SPIN_LOCK.has(x.kind.type)) x.r.fail("TSBPF2156", e.expression, x.kind.wrapper);
   const v = x.lower(e.arguments[0]);
   const isLock = v.k === "ref" && v.t.kind === "struct" && v.t.name === "bpf_spin_lock";
   if (!isLock || v.region !== "map") x.r.fail("TSBPF2155", e.arguments[0]);
   x.b.emit({ op: "call", helper: id, args: [x.addOff(v)], dst: x.b.value("i64") });
+  if (lock) noteLock(x, e);
+  else noteUnlock(x, e);
   return { k: "int", v: { imm: 0n }, t: INT_TYPES.i32 };
 }

@@ -15,6 +15,7 @@ import { ts } from "./ts-adapter.js";
 import type { TypeMapper } from "./types.js";
 import type { LocalInfo, Val } from "./values.js";
 import { checkPacketUses, notePacketLocal } from "./packet-refs.js";
+import { checkSpinLocks } from "./spin-locks.js";
 
 const K = ts.SyntaxKind;
 
@@ -84,6 +85,7 @@ export class FunctionLowerer extends ExprLowerer {
       this.b.terminate({ op: "ret", value: { imm: 0n } });
     }
     checkPacketUses(this);
+    checkSpinLocks(this);
     return this.b.finish();
   }
 
@@ -104,6 +106,7 @@ export class FunctionLowerer extends ExprLowerer {
     }
     if (this.b.openBlocks().includes(this.b.current) && !this.b.terminated) this.r.fail("TSBPF2017", fn);
     checkPacketUses(this);
+    checkSpinLocks(this);
     return this.b.finish();
   }
 
