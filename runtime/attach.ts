@@ -9,11 +9,11 @@ import koffi from "koffi";
 import type { BpfProgram } from "./program.js";
 import { AttachError, Link } from "./link.js";
 import { addressOf, errnoFrom, lastErrno, libbpf, withLibbpfMessages, type LibbpfMessage, type Ptr } from "./libbpf.js";
+import { BPF_ATTACH_TYPE as A, progTypesFor } from "../common/program-types.js";
 
 // ---- constants (linux/bpf.h, linux/if_link.h, asm-generic/socket.h) ----
 
-const BPF_PROG_TYPE = { SOCKET_FILTER: 1, SCHED_CLS: 3, SCHED_ACT: 4, XDP: 6, CGROUP_SKB: 8 } as const;
-const BPF_XDP = 37;
+const BPF_XDP = A.XDP;
 const XDP_FLAGS = { auto: 0, generic: 1 << 1, driver: 1 << 2, offload: 1 << 3 } as const;
 const BPF_TC_INGRESS = 1;
 const BPF_TC_EGRESS = 2;
@@ -34,29 +34,29 @@ const UPROBE_OPTS = { size: 48, refCtrOffset: 8, cookie: 16, retprobe: 24, funcN
 
 /** Cgroup attach types by name (enum bpf_attach_type). */
 export const CGROUP_ATTACH_TYPES = {
-  ingress: 0,
-  egress: 1,
-  sock_create: 2,
-  sock_ops: 3,
-  device: 6,
-  bind4: 8,
-  bind6: 9,
-  connect4: 10,
-  connect6: 11,
-  post_bind4: 12,
-  post_bind6: 13,
-  sendmsg4: 14,
-  sendmsg6: 15,
-  sysctl: 18,
-  recvmsg4: 19,
-  recvmsg6: 20,
-  getsockopt: 21,
-  setsockopt: 22,
-  getpeername4: 29,
-  getpeername6: 30,
-  getsockname4: 31,
-  getsockname6: 32,
-  sock_release: 34,
+  ingress: A.CGROUP_INET_INGRESS,
+  egress: A.CGROUP_INET_EGRESS,
+  sock_create: A.CGROUP_INET_SOCK_CREATE,
+  sock_ops: A.CGROUP_SOCK_OPS,
+  device: A.CGROUP_DEVICE,
+  bind4: A.CGROUP_INET4_BIND,
+  bind6: A.CGROUP_INET6_BIND,
+  connect4: A.CGROUP_INET4_CONNECT,
+  connect6: A.CGROUP_INET6_CONNECT,
+  post_bind4: A.CGROUP_INET4_POST_BIND,
+  post_bind6: A.CGROUP_INET6_POST_BIND,
+  sendmsg4: A.CGROUP_UDP4_SENDMSG,
+  sendmsg6: A.CGROUP_UDP6_SENDMSG,
+  sysctl: A.CGROUP_SYSCTL,
+  recvmsg4: A.CGROUP_UDP4_RECVMSG,
+  recvmsg6: A.CGROUP_UDP6_RECVMSG,
+  getsockopt: A.CGROUP_GETSOCKOPT,
+  setsockopt: A.CGROUP_SETSOCKOPT,
+  getpeername4: A.CGROUP_INET4_GETPEERNAME,
+  getpeername6: A.CGROUP_INET6_GETPEERNAME,
+  getsockname4: A.CGROUP_INET4_GETSOCKNAME,
+  getsockname6: A.CGROUP_INET6_GETSOCKNAME,
+  sock_release: A.CGROUP_INET_SOCK_RELEASE,
 } as const;
 export type CgroupAttachType = keyof typeof CGROUP_ATTACH_TYPES;
 
@@ -140,7 +140,7 @@ export function attachXdp(prog: BpfProgram, iface: string | number, opts: XdpOpt
   const mode = opts.mode ?? "auto";
   if (!(mode in XDP_FLAGS)) throw new RangeError(`unknown XDP mode '${mode}' (generic, driver, offload or auto)`);
   const target = `xdp:${iface} (${mode})`;
-  requireType(prog, [BPF_PROG_TYPE.XDP], target, "only XDP programs (section 'xdp') attach to XDP");
+  requireType(prog, progTypesFor("xdp"), target, "only XDP programs (section 'xdp') attach to XDP");
   const fd = loadedFd(prog);
   const ifindex = ifindexOf(iface);
   const o = Buffer.alloc(LINK_CREATE_OPTS.size);
@@ -187,7 +187,7 @@ function tcHook(ifindex: number, attachPoint: number): Buffer {
 export function attachTc(prog: BpfProgram, iface: string | number, direction: TcDirection, opts: TcOptions = {}): Link {
   const target = `tc:${iface}:${direction}`;
   if (direction !== "ingress" && direction !== "egress") throw new RangeError(`TC direction must be ingress or egress, got '${direction}'`);
-  requireType(prog, [BPF_PROG_TYPE.SCHED_CLS, BPF_PROG_TYPE.SCHED_ACT], target, "only TC programs (section 'tc' or 'classifier') attach to TC");
+  requireType(prog, progTypesFor("tc"), target, "only TC programs (section 'tc' or 'classifier') attach to TC");
   const fd = loadedFd(prog);
   const ifindex = ifindexOf(iface);
   const api = libbpf();
@@ -243,8 +243,8 @@ export function attachTc(prog: BpfProgram, iface: string | number, direction: Tc
 
 // ---- tcx (TC through a BPF link, Linux 6.6+) ----
 
-const BPF_TCX_INGRESS = 46;
-const BPF_TCX_EGRESS = 47;
+const BPF_TCX_INGRESS = A.TCX_INGRESS;
+const BPF_TCX_EGRESS = A.TCX_EGRESS;
 
 /**
  * Attach a TC program (section 'tc') to an interface through a tcx BPF link (Linux 6.6+; no
@@ -255,7 +255,7 @@ const BPF_TCX_EGRESS = 47;
 export function attachTcx(prog: BpfProgram, iface: string | number, direction: TcDirection): Link {
   const target = `tcx:${iface}:${direction}`;
   if (direction !== "ingress" && direction !== "egress") throw new RangeError(`tcx direction must be ingress or egress, got '${direction}'`);
-  requireType(prog, [BPF_PROG_TYPE.SCHED_CLS], target, "only TC programs (section 'tc') attach to tcx");
+  requireType(prog, progTypesFor("tc"), target, "only TC programs (section 'tc') attach to tcx");
   const fd = loadedFd(prog);
   const ifindex = ifindexOf(iface);
   const linkFd = libbpf().bpf_link_create(fd, ifindex, direction === "ingress" ? BPF_TCX_INGRESS : BPF_TCX_EGRESS, null);
@@ -275,7 +275,7 @@ export function attachTcx(prog: BpfProgram, iface: string | number, direction: T
  */
 export function attachSocketFilter(prog: BpfProgram, socketFd: number): Link {
   const target = `socket fd ${socketFd}`;
-  requireType(prog, [BPF_PROG_TYPE.SOCKET_FILTER], target, "only socket filter programs (section 'socket') attach to sockets");
+  requireType(prog, progTypesFor("socket"), target, "only socket filter programs (section 'socket') attach to sockets");
   const fd = loadedFd(prog);
   const value = Buffer.alloc(4);
   value.writeInt32LE(fd, 0);

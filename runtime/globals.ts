@@ -87,7 +87,7 @@ export function describeSections(api: LibbpfApi, obj: Ptr): SectionInfo[] {
     const vars: GlobalVarInfo[] = [];
     for (const v of sec.vars) {
       const variable = btf.get(v.type);
-      if (variable.kind !== "VAR") continue;
+      if (variable.kind !== "VAR" || variable.linkage === 0) continue; // static: not user-visible (format strings)
       const codec = btfCodec<unknown>(btf, variable.type);
       vars.push({
         name: variable.name,

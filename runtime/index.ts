@@ -41,3 +41,4 @@ export { openPinnedMap, openPinnedMaps, PinnedMap, MapLayoutError, isOnBpffs, ke
 export { mapShapeDiff, type MapShape } from "./map-layout.js";
 export { updateLinkProgram, updatePinnedLink, replaceTcProgram, attachTcFilter, detachTcFilter, tcFilterProgId, ReplaceError, UPDATABLE_LINK_TYPES, type TcFilter, type LinkUpdateOptions } from "./replace.js";
 export { deployModule, unloadModule, moduleStatus, listModuleRecords, readModuleRecord, stateDir, type DeployOptions, type DeployReport, type ModuleRecord, type ModuleAttach, type SwapReport } from "./live-module.js";
+export { attachPerfEvent, openPerfEvent, PERF_TYPE, PERF_COUNT_SW, PERF_COUNT_HW, type PerfEventOptions } from "./perf-event.js";

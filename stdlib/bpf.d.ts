@@ -359,6 +359,16 @@ export interface XdpContext {
    * the result read and write packet memory directly.
    */
   header<T>(offset: number): T | null;
+  /**
+   * bpf_xdp_adjust_head (kernel 4.10): moves the packet's start by `delta` bytes (negative: grows
+   * room in front, e.g. for an encapsulation header; positive: strips bytes). 0 or a negative errno.
+   * Earlier packet references die (TSBPF2154): get headers again after it.
+   */
+  adjustHead(delta: i32): i64;
+  /** bpf_xdp_adjust_tail (kernel 4.18): moves the packet's end by `delta` bytes (negative: trims). 0 or a negative errno. Packet references die. */
+  adjustTail(delta: i32): i64;
+  /** bpf_xdp_adjust_meta (kernel 4.15): moves the start of the metadata area in front of the packet by `delta`. 0 or a negative errno. Packet references die. */
+  adjustMeta(delta: i32): i64;
 }
 
 /** An XDP program (section "xdp"). */
@@ -389,6 +399,8 @@ export interface SkBuffContext {
    * header, or null when the packet is too short (bpf_skb_load_bytes_relative).
    */
   load<T>(offset: number, start?: HeaderStart): T | null;
+  /** bpf_skb_load_bytes (kernel 4.5): a copy of sizeof(T) bytes at `offset` from the packet's start, or null. */
+  loadBytes<T>(offset: number): T | null;
 }
 
 /**
@@ -519,6 +531,55 @@ export interface TcContext {
   header<T>(offset: number): T | null;
   /** A copy of sizeof(T) bytes at `offset` after the network (default) or MAC header, or null. */
   load<T>(offset: number, start?: HeaderStart): T | null;
+  /** bpf_skb_load_bytes (kernel 4.5): a copy of sizeof(T) bytes at `offset` from the MAC header, or null. */
+  loadBytes<T>(offset: number): T | null;
+  /**
+   * bpf_skb_store_bytes (kernel 4.1): writes `value` at `offset` from the MAC header (an integer
+   * writes its type's size: use u16(...)/u32(...) to choose). 0 or a negative errno. Packet
+   * references die (TSBPF2154): get headers again after it.
+   */
+  storeBytes<T>(offset: u32, value: T, flags?: StoreBytesFlags): i64;
+  /**
+   * bpf_l3_csum_replace (kernel 4.1): updates the IP checksum at `offset` for a 2- or 4-byte field
+   * that changed from `from` to `to` (both as read from the packet); `flags` is the field's size
+   * (CsumFlags.SIZE2 or SIZE4). 0 or a negative errno. Packet references die.
+   */
+  l3CsumReplace(offset: u32, from: u64, to: u64, flags: CsumFlags): i64;
+  /**
+   * bpf_l4_csum_replace (kernel 4.1): the same for a TCP/UDP checksum at `offset`; add
+   * CsumFlags.PSEUDO_HDR when the field is part of the pseudo header (addresses), MARK_MANGLED_0
+   * for UDP (a zero checksum stays "none"). 0 or a negative errno. Packet references die.
+   */
+  l4CsumReplace(offset: u32, from: u64, to: u64, flags: CsumFlags): i64;
+  /**
+   * bpf_clone_redirect (kernel 4.2): sends a copy of the packet out of `ifindex` (to its ingress with
+   * RedirectFlags.INGRESS) now; this program goes on with the original. 0 or a negative errno.
+   * Packet references die.
+   */
+  cloneRedirect(ifindex: u32, flags?: RedirectFlags): i64;
+  /**
+   * bpf_skb_change_proto (kernel 4.8): switches between IPv4 and IPv6 (`proto` is
+   * htons(ETH_P_IP) or htons(ETH_P_IPV6)), growing or shrinking room for the network header; the
+   * program writes the new header. 0 or a negative errno. Packet references die.
+   */
+  changeProto(proto: u16): i64;
+  /** bpf_skb_change_type (kernel 4.8): sets the packet type (PACKET_HOST 0, BROADCAST 1, MULTICAST 2, OTHERHOST 3). 0 or a negative errno. */
+  changeType(type: u32): i64;
+}
+
+/** Flags of TcContext.storeBytes (BPF_F_RECOMPUTE_CSUM, BPF_F_INVALIDATE_HASH). */
+export declare const enum StoreBytesFlags {
+  NONE = 0,
+  RECOMPUTE_CSUM = 1,
+  INVALIDATE_HASH = 2,
+}
+
+/** Flags of l3CsumReplace/l4CsumReplace: the field's size, combined with the BPF_F_* bits. */
+export declare const enum CsumFlags {
+  SIZE2 = 2,
+  SIZE4 = 4,
+  PSEUDO_HDR = 0x10,
+  MARK_MANGLED_0 = 0x20,
 }
 
 /** A TC classifier (section "tc"; attach with clsact ingress/egress, direct-action). */
@@ -534,6 +595,8 @@ export interface CgroupSkbContext {
   readonly ingress_ifindex: u32;
   readonly ifindex: u32;
   readonly hash: u32;
+  /** bpf_skb_load_bytes (kernel 4.5): a copy of sizeof(T) bytes at `offset` from the network header, or null. */
+  loadBytes<T>(offset: number): T | null;
 }
 
 /** A cgroup skb program: return 1 to allow the packet, 0 to drop it. */
@@ -754,3 +817,506 @@ export declare function loop<S>(count: number, body: (index: u32, state: S) => n
 
 /** Byte offset of `field` within struct T, with C layout. Folded at compile time. */
 export declare function offsetof<T>(field: keyof T & string): u32;
+
+// ---------------------------------------------------------------------------------------------
+// Packet helpers. Each says the first kernel that has it and the program kinds that may call it;
+// calling one from another kind is a compile-time error (TSBPF2150).
+
+/** Flags of `redirect` (BPF_F_INGRESS: deliver to the target's ingress instead of its egress; TC only). */
+export declare const enum RedirectFlags {
+  NONE = 0,
+  INGRESS = 1,
+}
+
+/**
+ * bpf_redirect (kernel 4.4; xdp, tc): sends the packet out of interface `ifindex` once the program
+ * returns this call's result. XDP: XdpAction.REDIRECT (ABORTED for bad flags). TC: TcAction.REDIRECT
+ * (SHOT for bad flags); RedirectFlags.INGRESS delivers to the target's ingress. The result's type
+ * follows the program's: `return redirect(ifindex)`.
+ */
+export declare function redirect<A extends XdpAction | TcAction = XdpAction>(ifindex: u32, flags?: RedirectFlags): A;
+
+/** struct bpf_fib_lookup (64 bytes): the question (family, addresses, ifindex, ...) and, filled in by fibLookup, the answer. */
+export interface FibLookup {
+  /** AF_INET (2) or AF_INET6 (10). */
+  family: u8;
+  l4_protocol: u8;
+  /** Ports, network byte order. */
+  sport: u16;
+  dport: u16;
+  /** In: the packet's total length (for the MTU check). Out: the route's MTU (mtu_result). */
+  tot_len: u16;
+  /** In: the ingress interface. Out: the egress interface to redirect to. */
+  ifindex: u32;
+  /** In: IPv4 TOS (low byte) or the IPv6 flow info. Out: the route's metric (rt_metric). */
+  flowinfo: u32;
+  /** Source address: an IPv4 address (network order) in src[0], or the 16 bytes of an IPv6 one. */
+  src: FixedArray<u32, 4>;
+  /** Destination address, laid out like `src`. */
+  dst: FixedArray<u32, 4>;
+  /** Out: VLAN protocol and TCI of the egress device (in: the table id with FibLookupFlags.TBID). */
+  h_vlan_proto: u16;
+  h_vlan_TCI: u16;
+  /** Out: the source and next-hop MAC addresses (in: smac's first 4 bytes carry `mark` with FibLookupFlags.MARK). */
+  smac: FixedArray<u8, 6>;
+  dmac: FixedArray<u8, 6>;
+}
+
+/** Flags of fibLookup (BPF_FIB_LOOKUP_*). */
+export declare const enum FibLookupFlags {
+  NONE = 0,
+  /** Skip policy rules, look the main table (or TBID) up directly. */
+  DIRECT = 1,
+  /** An output lookup (the packet is locally generated): no forwarding check. */
+  OUTPUT = 2,
+  /** Do not resolve the neighbour (skip filling dmac). */
+  SKIP_NEIGH = 4,
+  /** Use the table id in h_vlan_proto/h_vlan_TCI (with DIRECT). */
+  TBID = 8,
+  SRC = 16,
+  MARK = 32,
+}
+
+/** Results of fibLookup (BPF_FIB_LKUP_RET_*). */
+export declare const enum FibResult {
+  SUCCESS = 0,
+  BLACKHOLE = 1,
+  UNREACHABLE = 2,
+  PROHIBIT = 3,
+  NOT_FWDED = 4,
+  FWD_DISABLED = 5,
+  UNSUPP_LWT = 6,
+  NO_NEIGH = 7,
+  FRAG_NEEDED = 8,
+  NO_SRC_ADDR = 9,
+}
+
+/**
+ * bpf_fib_lookup (kernel 4.18; xdp, tc): looks the route for `params` up in the kernel's FIB and
+ * fills in the egress ifindex, MTU and MAC addresses: the core of an XDP/TC router. Returns a
+ * FibResult (SUCCESS: redirect to params.ifindex after rewriting the MACs) or a negative errno.
+ */
+export declare function fibLookup(params: FibLookup, flags?: FibLookupFlags): i64;
+
+/**
+ * bpf_csum_diff (kernel 4.6; xdp, tc): the one's-complement sum of `to` minus that of `from`, added
+ * to `seed` (sizes multiples of 4 bytes; an integer counts as its type's size). Feed the result to
+ * csumFold, or to l3CsumReplace/l4CsumReplace with from = 0. A negative errno on bad sizes.
+ */
+export declare function csumDiff<F, T>(from: F, to: T, seed: u32): i64;
+
+// ---------------------------------------------------------------------------------------------
+// Debug output.
+
+/** What bpfPrintk prints: an integer, or memory (a FixedArray<u8, N> string for %s, an address field for %pI4/%pI6). */
+export type PrintkArg = number | FixedArray<u8, number>;
+
+/**
+ * bpf_trace_printk (kernel 4.1; every program kind): formats up to three arguments into a line of
+ * /sys/kernel/tracing/trace_pipe (`bpftool prog tracelog` shows it too). `fmt` must be a string
+ * literal; the compiler checks it as the kernel would: %d %i %u %x %X (l or ll for 64-bit values),
+ * %c, %s (a FixedArray<u8, N>), %p/%px/%pK, %pI4/%pi4/%pI6/%pi6 (a 4- or 16-byte field), %%, flags
+ * 0+- and a width; one argument per conversion. Add "\n" yourself. For debugging: it is slow and
+ * the kernel warns in dmesg when a program uses it. Returns the bytes written or a negative errno.
+ */
+export declare function bpfPrintk(fmt: string, a?: PrintkArg, b?: PrintkArg, c?: PrintkArg): i64;
+
+// ---------------------------------------------------------------------------------------------
+// More tracing helpers.
+
+/** Flags of getStack (BPF_F_*): how many frames to skip (0..255) plus these bits. */
+export declare const enum GetStackFlags {
+  KERNEL = 0,
+  /** The user-space stack instead of the kernel's (BPF_F_USER_STACK). */
+  USER_STACK = 0x100,
+}
+
+/**
+ * bpf_get_stack (kernel 4.18; tracing kinds: kprobe, tracepoint, rawTracepoint, tpBtf, fentry,
+ * fexit, lsm, uprobe): fills `buf` with the return addresses of the current kernel (or, with
+ * GetStackFlags.USER_STACK, user) stack, innermost first. Returns the number of bytes written or a
+ * negative errno.
+ */
+export declare function getStack<N extends number>(buf: FixedArray<u64, N>, flags?: GetStackFlags): i64;
+
+/** struct bpf_pidns_info: the current task's ids as seen in a PID namespace. */
+export interface PidNsInfo {
+  pid: u32;
+  tgid: u32;
+}
+
+/**
+ * bpf_get_ns_current_pid_tgid (kernel 5.7; every kind on 6.18): fills `info` with the current
+ * task's pid and tgid as the PID namespace identified by `dev` and `ino` (stat of
+ * /proc/<pid>/ns/pid: st_dev, st_ino) sees them. 0, or -EINVAL when the current task is not in
+ * that namespace, -ENOENT when it has no pid there.
+ */
+export declare function getNsCurrentPidTgid(dev: u64, ino: u64, info: PidNsInfo): i64;
+
+/**
+ * bpf_send_signal (kernel 5.3; every kind on 6.18): sends signal `sig` to the current process
+ * (the thread group of the task the program runs in) once the program returns. 0 or a negative
+ * errno (-EPERM for kernel threads, -EBUSY when another signal is pending delivery).
+ */
+export declare function sendSignal(sig: u32): i64;
+
+/** bpf_send_signal_thread (kernel 5.5): like sendSignal, to the current thread only. */
+export declare function sendSignalThread(sig: u32): i64;
+
+// ---------------------------------------------------------------------------------------------
+// Cgroup socket programs. Attach them to a cgroup v2 directory (runtime attachCgroup); they run for
+// the sockets of the processes in it. Return 1 to allow the operation, 0 to refuse it (the system
+// call fails with EPERM).
+
+/** Address fields common to the sock_addr contexts (struct bpf_sock_addr); ports and addresses in network byte order. */
+interface SockAddrCommon {
+  /** AF_INET (2) or AF_INET6 (10): the family of the address the program sees. */
+  readonly user_family: u32;
+  /** The port (network order in the low 16 bits): compare with htons(port); writable to redirect. */
+  user_port: u32;
+  /** The socket's family, type (SOCK_STREAM 1, SOCK_DGRAM 2) and protocol. */
+  readonly family: u32;
+  readonly type: u32;
+  readonly protocol: u32;
+}
+
+/** struct bpf_sock_addr for IPv4 hooks: the address being connected/bound/received from. */
+export interface SockAddr4Context extends SockAddrCommon {
+  /** The IPv4 address, network order: compare with htonl(...); writable to redirect. */
+  user_ip4: u32;
+}
+
+/** struct bpf_sock_addr for IPv6 hooks: the address as four network-order 32-bit words. */
+export interface SockAddr6Context extends SockAddrCommon {
+  user_ip6_0: u32;
+  user_ip6_1: u32;
+  user_ip6_2: u32;
+  user_ip6_3: u32;
+}
+
+/** sendmsg4 also sees (and may set) the source address of the datagram. */
+export interface Sendmsg4Context extends SockAddr4Context {
+  msg_src_ip4: u32;
+}
+
+/** sendmsg6 also sees (and may set) the source address of the datagram. */
+export interface Sendmsg6Context extends SockAddr6Context {
+  msg_src_ip6_0: u32;
+  msg_src_ip6_1: u32;
+  msg_src_ip6_2: u32;
+  msg_src_ip6_3: u32;
+}
+
+/**
+ * A cgroup sock_addr program for IPv4 (section "cgroup/<hook>", kernel 4.17+; recvmsg4 5.2,
+ * getpeername4/getsockname4 5.8): runs on connect(), bind(), recvmsg() (rewrites the reported
+ * source), getpeername()/getsockname(). Rewrite ctx.user_ip4/user_port to redirect; return 0 to
+ * refuse (EPERM), 1 to allow.
+ */
+export declare function cgroupSockAddr4(hook: "connect4" | "bind4" | "recvmsg4" | "getpeername4" | "getsockname4", fn: (ctx: SockAddr4Context) => 0 | 1): Program;
+/** The IPv6 sock_addr hooks (section "cgroup/<hook>"). */
+export declare function cgroupSockAddr6(hook: "connect6" | "bind6" | "recvmsg6" | "getpeername6" | "getsockname6", fn: (ctx: SockAddr6Context) => 0 | 1): Program;
+/** A cgroup program on UDP sendmsg() over IPv4 (section "cgroup/sendmsg4", kernel 4.18): may rewrite destination and source. */
+export declare function cgroupSendmsg4(fn: (ctx: Sendmsg4Context) => 0 | 1): Program;
+/** A cgroup program on UDP sendmsg() over IPv6 (section "cgroup/sendmsg6", kernel 4.18). */
+export declare function cgroupSendmsg6(fn: (ctx: Sendmsg6Context) => 0 | 1): Program;
+
+/** struct bpf_sock as socket creation and release see it. */
+export interface SockContext {
+  /** The device the socket is bound to (SO_BINDTODEVICE), writable. */
+  bound_dev_if: u32;
+  /** AF_INET, AF_INET6, ... */
+  readonly family: u32;
+  /** SOCK_STREAM 1, SOCK_DGRAM 2, SOCK_RAW 3. */
+  readonly type: u32;
+  readonly protocol: u32;
+  /** SO_MARK and SO_PRIORITY, writable. */
+  mark: u32;
+  priority: u32;
+}
+
+/** struct bpf_sock after bind() (read-only), with the bound address and port (host order). */
+export interface PostBind4Context {
+  readonly bound_dev_if: u32;
+  readonly family: u32;
+  readonly type: u32;
+  readonly protocol: u32;
+  readonly mark: u32;
+  readonly priority: u32;
+  /** Network order. */
+  readonly src_ip4: u32;
+  /** Host order. */
+  readonly src_port: u32;
+}
+
+/** struct bpf_sock after an IPv6 bind(). */
+export interface PostBind6Context {
+  readonly bound_dev_if: u32;
+  readonly family: u32;
+  readonly type: u32;
+  readonly protocol: u32;
+  readonly mark: u32;
+  readonly priority: u32;
+  readonly src_ip6_0: u32;
+  readonly src_ip6_1: u32;
+  readonly src_ip6_2: u32;
+  readonly src_ip6_3: u32;
+  /** Host order. */
+  readonly src_port: u32;
+}
+
+/**
+ * A cgroup sock program on socket creation or release (section "cgroup/sock_create", kernel 4.10;
+ * "cgroup/sock_release", 5.9): may set the device, mark and priority; return 0 to refuse socket()
+ * (EPERM), 1 to allow.
+ */
+export declare function cgroupSock(hook: "sock_create" | "sock_release", fn: (ctx: SockContext) => 0 | 1): Program;
+/** Runs after an IPv4 bind() (section "cgroup/post_bind4", kernel 4.17): return 0 to make bind() fail (EPERM). */
+export declare function cgroupPostBind4(fn: (ctx: PostBind4Context) => 0 | 1): Program;
+/** Runs after an IPv6 bind() (section "cgroup/post_bind6", kernel 4.17). */
+export declare function cgroupPostBind6(fn: (ctx: PostBind6Context) => 0 | 1): Program;
+
+/** Device access bits in DeviceContext.access_type (the high 16 bits; the low 16 are the device type). */
+export declare const enum DeviceAccess {
+  MKNOD = 1,
+  READ = 2,
+  WRITE = 4,
+}
+
+/** struct bpf_cgroup_dev_ctx: which device is being opened or created, and how. */
+export interface DeviceContext {
+  /** (access << 16) | type: type 1 block, 2 char; access a DeviceAccess mask. */
+  readonly access_type: u32;
+  readonly major: u32;
+  readonly minor: u32;
+}
+
+/**
+ * A cgroup device controller program (section "cgroup/dev", kernel 4.15): runs when a process in
+ * the cgroup opens or mknods a device node; return 0 to refuse (EPERM), 1 to allow.
+ */
+export declare function cgroupDevice(fn: (ctx: DeviceContext) => 0 | 1): Program;
+
+/** BPF_SOCK_OPS_* callbacks (SockOpsContext.op). */
+export declare const enum SockOpsOp {
+  VOID = 0,
+  TIMEOUT_INIT = 1,
+  RWND_INIT = 2,
+  TCP_CONNECT_CB = 3,
+  ACTIVE_ESTABLISHED_CB = 4,
+  PASSIVE_ESTABLISHED_CB = 5,
+  NEEDS_ECN = 6,
+  BASE_RTT = 7,
+  RTO_CB = 8,
+  RETRANS_CB = 9,
+  STATE_CB = 10,
+  TCP_LISTEN_CB = 11,
+  RTT_CB = 12,
+}
+
+/** Flags of SockOpsContext.setCbFlags (BPF_SOCK_OPS_*_CB_FLAG): which extra callbacks to get. */
+export declare const enum SockOpsCbFlags {
+  NONE = 0,
+  RTO = 1,
+  RETRANS = 2,
+  STATE = 4,
+  RTT = 8,
+}
+
+/** struct bpf_sock_ops: a TCP event of a socket in the cgroup; addresses and remote_port in network order, local_port in host order. */
+export interface SockOpsContext {
+  /** Which event (SockOpsOp). */
+  readonly op: u32;
+  /** Event arguments (e.g. STATE_CB: old and new state). */
+  readonly args_0: u32;
+  readonly args_1: u32;
+  readonly args_2: u32;
+  readonly args_3: u32;
+  /** The answer to events that ask one (TIMEOUT_INIT, RWND_INIT, NEEDS_ECN, BASE_RTT). */
+  reply: u32;
+  readonly family: u32;
+  readonly remote_ip4: u32;
+  readonly local_ip4: u32;
+  readonly remote_ip6_0: u32;
+  readonly remote_ip6_1: u32;
+  readonly remote_ip6_2: u32;
+  readonly remote_ip6_3: u32;
+  readonly local_ip6_0: u32;
+  readonly local_ip6_1: u32;
+  readonly local_ip6_2: u32;
+  readonly local_ip6_3: u32;
+  readonly remote_port: u32;
+  readonly local_port: u32;
+  /** 1 when the fields below (TCP state) are valid. */
+  readonly is_fullsock: u32;
+  readonly snd_cwnd: u32;
+  readonly srtt_us: u32;
+  readonly bpf_sock_ops_cb_flags: u32;
+  readonly state: u32;
+  readonly rtt_min: u32;
+  readonly snd_ssthresh: u32;
+  readonly rcv_nxt: u32;
+  readonly snd_nxt: u32;
+  readonly snd_una: u32;
+  readonly mss_cache: u32;
+  readonly ecn_flags: u32;
+  readonly rate_delivered: u32;
+  readonly rate_interval_us: u32;
+  readonly packets_out: u32;
+  readonly retrans_out: u32;
+  readonly total_retrans: u32;
+  readonly segs_in: u32;
+  readonly data_segs_in: u32;
+  readonly segs_out: u32;
+  readonly data_segs_out: u32;
+  readonly lost_out: u32;
+  readonly sacked_out: u32;
+  sk_txhash: u32;
+  readonly bytes_received: u64;
+  readonly bytes_acked: u64;
+  /** bpf_sock_ops_cb_flags_set (kernel 4.16): asks for more callbacks (SockOpsCbFlags) on this socket. 0 or a negative errno. */
+  setCbFlags(flags: u32): i64;
+}
+
+/** A sock_ops program (section "sockops", kernel 4.13): sees TCP events of the cgroup's sockets; return 1. */
+export declare function sockOps(fn: (ctx: SockOpsContext) => 0 | 1): Program;
+
+/** struct bpf_sysctl: a sysctl access by a process in the cgroup. */
+export interface SysctlContext {
+  /** 1 for a write, 0 for a read. */
+  readonly write: u32;
+  /** The file position of the access (writable). */
+  file_pos: u32;
+}
+
+/** A cgroup sysctl program (section "cgroup/sysctl", kernel 5.2): return 0 to refuse the access (EPERM), 1 to allow. */
+export declare function cgroupSysctl(fn: (ctx: SysctlContext) => 0 | 1): Program;
+
+/**
+ * An XDP program that accepts multi-buffer packets (section "xdp.frags", kernel 5.18): jumbo frames
+ * and GRO packets arrive whole instead of being refused; ctx.header reaches the first buffer only.
+ */
+export declare function xdpFrags(fn: (ctx: XdpContext) => XdpAction): Program;
+
+/** struct bpf_perf_event_data (the registers are not exposed yet). */
+export interface PerfEventContext {
+  readonly sample_period: u64;
+  readonly addr: u64;
+}
+
+/**
+ * A perf event program (section "perf_event", kernel 4.9): runs on each sample of a perf event (a
+ * CPU clock, a hardware counter) it is attached to: runtime attachPerfEvent(prog, { type, config,
+ * samplePeriod, pid, cpu }). Return 0.
+ */
+export declare function perfEvent(fn: (ctx: PerfEventContext) => i32): Program;
+
+// ---------------------------------------------------------------------------------------------
+// Spin locks.
+
+/** struct bpf_spin_lock (its name is what the kernel looks for in the map value's BTF); never read or write it. */
+export interface bpf_spin_lock {
+  readonly val: u32;
+}
+/** A lock field in a map value struct: `interface Account { lock: SpinLock; balance: u64 }` (at most one per value). */
+export type SpinLock = bpf_spin_lock;
+
+/**
+ * bpf_spin_lock (kernel 5.1): takes the lock `lock`, a SpinLock field of a value from a map
+ * lookup. Until spinUnlock the program may only read and write that value: no helper or function
+ * calls, and it must unlock on every path (the verifier checks). Not in socket filters and tracing
+ * programs (kprobe, tracepoint, raw tracepoints, perf events): the kernel refuses such maps there.
+ */
+export declare function spinLock(lock: SpinLock): void;
+/** bpf_spin_unlock (kernel 5.1): releases a lock taken with spinLock. */
+export declare function spinUnlock(lock: SpinLock): void;
+
+// ---------------------------------------------------------------------------------------------
+// Perf counters. User space opens counting perf events (runtime openPerfEvent with samplePeriod 0),
+// one per CPU, and stores their fds in a PerfEventArray at the CPU's index.
+
+/** Index meaning "the CPU this program runs on" (BPF_F_CURRENT_CPU). */
+export declare const PERF_CURRENT_CPU = 0xffffffff;
+
+/** struct bpf_perf_event_value. */
+export interface PerfEventValue {
+  counter: u64;
+  /** Time the event was enabled and running, in ns (they differ when the PMU multiplexes). */
+  enabled: u64;
+  running: u64;
+}
+
+/**
+ * bpf_perf_event_read (kernel 4.3; every kind on 6.18): the counter of the perf event stored in
+ * `events` at `index` (PERF_CURRENT_CPU: this CPU's). On failure it returns a negative errno as a
+ * u64: prefer perfEventReadValue.
+ */
+export declare function perfEventRead<T>(events: PerfEventArray<T>, index: u64): u64;
+/**
+ * bpf_perf_event_read_value (kernel 4.15; every kind on 6.18): fills `value` with the counter and
+ * its enabled/running times; 0 or a negative errno (-ENOENT: no event at that index, -EINVAL: the
+ * event is not this CPU's).
+ */
+export declare function perfEventReadValue<T>(events: PerfEventArray<T>, index: u64, value: PerfEventValue): i64;
+
+// ---------------------------------------------------------------------------------------------
+// Socket-map programs. They run on the sockets of a sockmap/sockhash they are attached to (with
+// bpf_prog_attach to the map); this library does not declare those maps yet, so these programs
+// load but cannot be attached.
+
+/** Verdicts of sk_skb and sk_msg programs (enum sk_action). */
+export declare const enum SkAction {
+  DROP = 0,
+  PASS = 1,
+}
+
+/** The __sk_buff of a stream parser/verdict program: packet access, no mark or tc_classid. */
+export interface SkSkbContext {
+  readonly len: u32;
+  readonly pkt_type: u32;
+  readonly queue_mapping: u32;
+  readonly protocol: u32;
+  readonly vlan_present: u32;
+  readonly vlan_tci: u32;
+  readonly vlan_proto: u32;
+  priority: u32;
+  readonly ingress_ifindex: u32;
+  readonly ifindex: u32;
+  tc_index: u32;
+  readonly hash: u32;
+  /** Bounds-checked view of sizeof(T) bytes of the message at `offset`, or null. */
+  header<T>(offset: number): T | null;
+  /** bpf_skb_load_bytes (kernel 4.5): a copy of sizeof(T) bytes at `offset`, or null. */
+  loadBytes<T>(offset: number): T | null;
+  /** bpf_skb_store_bytes: writes `value` at `offset`; 0 or a negative errno. Packet references die (TSBPF2154). */
+  storeBytes<T>(offset: u32, value: T, flags?: StoreBytesFlags): i64;
+}
+
+/**
+ * An sk_skb program (section "sk_skb/stream_parser" or "sk_skb/stream_verdict", kernel 4.14): the
+ * parser returns the length of the next message in the stream (0: need more data), the verdict an
+ * SkAction.
+ */
+export declare function skSkb(hook: "stream_parser" | "stream_verdict", fn: (ctx: SkSkbContext) => i32): Program;
+
+/** struct sk_msg_md: a message sent on a socket of the map (addresses network order, local_port host order). */
+export interface SkMsgContext {
+  readonly family: u32;
+  readonly remote_ip4: u32;
+  readonly local_ip4: u32;
+  readonly remote_ip6_0: u32;
+  readonly remote_ip6_1: u32;
+  readonly remote_ip6_2: u32;
+  readonly remote_ip6_3: u32;
+  readonly local_ip6_0: u32;
+  readonly local_ip6_1: u32;
+  readonly local_ip6_2: u32;
+  readonly local_ip6_3: u32;
+  readonly remote_port: u32;
+  readonly local_port: u32;
+  /** Bytes in the message. */
+  readonly size: u32;
+}
+
+/** An sk_msg program (section "sk_msg", kernel 4.17): a verdict (SkAction) on each sendmsg of a socket in the map. */
+export declare function skMsg(fn: (ctx: SkMsgContext) => SkAction): Program;

@@ -67,7 +67,7 @@ function show(i: Insn): string {
       if ((i.opcode & 0xe0) === 0xc0) return `xadd${size} [r${i.dst}${off}], r${i.src}`;
       return `stx${size} [r${i.dst}${off}], r${i.src}`;
     case 0:
-      return i.reloc ? `ld_imm64 r${i.dst}, ${i.reloc.symbol}` : `ld_imm64 r${i.dst}, ${i.imm64}`;
+      return i.reloc && "symbol" in i.reloc ? `ld_imm64 r${i.dst}, ${i.reloc.symbol}` : `ld_imm64 r${i.dst}, ${i.imm64}`;
   }
   return `?${i.opcode.toString(16)}`;
 }

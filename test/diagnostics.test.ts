@@ -17,7 +17,7 @@ const ROOT = path.resolve(import.meta.dirname, "..");
 const FILE = path.join(ROOT, "test", "case.bpf.ts");
 
 const IMPORTS =
-  `import { xdp, socketFilter, kprobe, fentry, tracepoint, atomicAdd, zero, loop, XdpAction, HashMap, ArrayMap, PerCpuArray, ktimeGetNs, htons,\n` +
+  `import { xdp, socketFilter, kprobe, fentry, tracepoint, atomicAdd, zero, loop, bpfPrintk, XdpAction, HashMap, ArrayMap, PerCpuArray, ktimeGetNs, htons,\n` +
   `  type u8, type u16, type u32, type u64, type EthHdr, type Ipv4Hdr, type XdpContext, type FixedArray } from "tsbpf/bpf";\n`;
 const LICENSE = `export const LICENSE = "GPL";\n`;
 
@@ -202,6 +202,21 @@ const CASES: Case[] = [
   { code: "TSBPF2022", what: "argument index beyond the kind's arguments", span: "6", src: mod(`export const prog = kprobe("tcp_connect", (ctx) => {\n  const a = ctx.arg(6); // error TSBPF2022\n  return 0;\n});`) },
   { code: "TSBPF2023", what: "constant index out of range", span: "6", src: withEth(`  const b = eth.h_dest[6]; // error TSBPF2023`) },
   { code: "TSBPF2024", what: "packet array indexed by a variable", span: "i", src: withEth(`  const i = ctx.len;\n  const b = eth.h_source[i]; // error TSBPF2024`) },
+  {
+    code: "TSBPF2150",
+    what: "a helper the program's type may not call",
+    span: "redirect",
+    src: `import { tracepoint, redirect, type u64 } from "tsbpf/bpf";\ninterface Rec { pad: u64 }\nexport const prog = tracepoint<Rec>("syscalls", "sys_enter_getpid", (ctx) => {\n  redirect(1); // error TSBPF2150\n  return 0;\n});\n${LICENSE}`,
+  },
+  { code: "TSBPF2151", what: "a printk conversion the kernel lacks", span: `"len=%f\\n"`, src: xdpBody(`  bpfPrintk("len=%f\\n", ctx.len); // error TSBPF2151`) },
+  { code: "TSBPF2152", what: "printk arguments that do not match the conversions", span: `bpfPrintk("len=%u rx=%u\\n", ctx.len)`, src: xdpBody(`  bpfPrintk("len=%u rx=%u\\n", ctx.len); // error TSBPF2152`) },
+  { code: "TSBPF2153", what: "a 64-bit printk argument for %d", span: "now", src: xdpBody(`  const now = ktimeGetNs();\n  bpfPrintk("at %d\\n", now); // error TSBPF2153`) },
+  { code: "TSBPF2154", what: "a packet reference used after adjustHead", span: "eth", src: withEth(`  ctx.adjustHead(14);\n  if (eth.h_proto === 0) return XdpAction.DROP; // error TSBPF2154`) },
+  { code: "TSBPF2155", what: "spinLock on a lock outside a map value", span: "l", src: `import { xdp, spinLock, zero, XdpAction, type bpf_spin_lock } from "tsbpf/bpf";\nexport const p = xdp((ctx) => {\n  const l: bpf_spin_lock = zero<bpf_spin_lock>();\n  spinLock(l); // error TSBPF2155\n  return XdpAction.PASS;\n});\n${LICENSE}` },
+  { code: "TSBPF2156", what: "spinLock in a tracepoint", span: "spinLock", src: `import { tracepoint, spinLock, ArrayMap, type SpinLock, type u64 } from "tsbpf/bpf";\ninterface V { lock: SpinLock; n: u64 }\nconst m = new ArrayMap<V>(1);\ninterface Rec { pad: u64 }\nexport const p = tracepoint<Rec>("syscalls", "sys_enter_getpid", (ctx) => {\n  const v = m.lookup(0);\n  if (v !== null) spinLock(v.lock); // error TSBPF2156\n  return 0;\n});\n${LICENSE}` },
+  { code: "TSBPF2157", what: "fibLookup in a function without the context", span: "fibLookup", src: `import { xdp, fibLookup, zero, XdpAction, type FibLookup, type i64 } from "tsbpf/bpf";\n/** @noinline */\nfunction look(q: FibLookup): i64 {\n  return fibLookup(q); // error TSBPF2157\n}\nexport const p = xdp((ctx) => {\n  const q: FibLookup = zero<FibLookup>();\n  return look(q) === 0 ? XdpAction.PASS : XdpAction.DROP;\n});\n${LICENSE}` },
+  { code: "TSBPF2158", what: "a helper call while a spin lock is held", span: "ktimeGetNs()", src: `import { xdp, spinLock, spinUnlock, ktimeGetNs, ArrayMap, XdpAction, type SpinLock, type u64 } from "tsbpf/bpf";\ninterface V { lock: SpinLock; n: u64 }\nconst m = new ArrayMap<V>(1);\nexport const p = xdp((ctx) => {\n  const v = m.lookup(0);\n  if (v === null) return XdpAction.DROP;\n  spinLock(v.lock);\n  v.n = ktimeGetNs(); // error TSBPF2158\n  spinUnlock(v.lock);\n  return XdpAction.PASS;\n});\n${LICENSE}` },
+  { code: "TSBPF2159", what: "a return with a spin lock held", span: "spinLock(v.lock)", src: `import { xdp, spinLock, spinUnlock, ktimeGetNs, ArrayMap, XdpAction, type SpinLock, type u64 } from "tsbpf/bpf";\ninterface V { lock: SpinLock; n: u64 }\nconst m = new ArrayMap<V>(1);\nexport const p = xdp((ctx) => {\n  const v = m.lookup(0);\n  if (v === null) return XdpAction.DROP;\n  spinLock(v.lock); // error TSBPF2159\n  if (v.n > 5) return XdpAction.TX;\n  spinUnlock(v.lock);\n  return XdpAction.PASS;\n});\n${LICENSE}` },
 ];
 
 /** More spellings of some codes (each reports its own construct). */

@@ -17,7 +17,7 @@ import { describeKernel } from "./kernel-env.js";
 import { VethNetns } from "./support/bpf-c.js";
 
 const root = resolve(import.meta.dirname, "..");
-const EXAMPLES = ["xdp-pass", "xdp-counter", "socket-filter-tcp", "firewall", "lpm-blocklist", "tail-call-dispatcher", "xdp-redirect"] as const;
+const EXAMPLES = ["xdp-pass", "xdp-counter", "socket-filter-tcp", "firewall", "lpm-blocklist", "tail-call-dispatcher", "xdp-redirect", "connect4-policy", "udp-ports"] as const;
 const userPath = (name: string): string => join(root, "examples", name, "user.ts");
 const tmp = mkdtempSync(join(tmpdir(), "tsbpf-user-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

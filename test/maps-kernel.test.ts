@@ -11,7 +11,7 @@ import { attachTracepoint, attachXdp, ifindexOf, loadObject, ProgArrayMap, Value
 import { libc, SYS_getpid } from "./support/bpf-c.js";
 import { RingBuffer } from "../runtime/ring-buffer.js";
 import { describeKernel } from "./kernel-env.js";
-import { ipv4Packet, ipv6Packet } from "./support/packets.js";
+import { ipv4Packet, ipv6Packet } from "../testing/packets.js";
 
 const root = join(import.meta.dirname, "..", "examples");
 const XDP_DROP = 1;

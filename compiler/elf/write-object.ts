@@ -89,7 +89,7 @@ export function writeObject(model: ObjectModel): Uint8Array {
   const globalSecs = layoutGlobals(model.globals ?? []);
   for (const gs of globalSecs) {
     const vars = gs.vars.map((p) => ({
-      type: btf.addVar(p.v.name, btf.addCType(p.v.type), BTF_LINKAGE.GLOBAL),
+      type: btf.addVar(p.v.name, btf.addCType(p.v.type), p.v.static ? BTF_LINKAGE.STATIC : BTF_LINKAGE.GLOBAL),
       offset: p.offset,
       size: p.size,
     }));
@@ -149,7 +149,8 @@ export function writeObject(model: ObjectModel): Uint8Array {
   for (const gs of globalSecs) {
     for (const p of gs.vars) {
       const shndx = globalIndex.get(gs.name)!;
-      mapSyms.set(p.v.name, elf.addSymbol({ name: p.v.name, bind: STB.GLOBAL, type: STT.OBJECT, shndx, value: p.offset, size: p.size }));
+      const bind = p.v.static ? STB.LOCAL : STB.GLOBAL;
+      mapSyms.set(p.v.name, elf.addSymbol({ name: p.v.name, bind, type: STT.OBJECT, shndx, value: p.offset, size: p.size }));
     }
   }
 

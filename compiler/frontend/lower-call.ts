@@ -1,26 +1,22 @@
-// Calls in BPF code: integer conversions, byte order, sizeof, helpers, atomics and context methods
-// (bounds-checked packet headers, skb loads); map methods are in lower-map.ts. Everything else is
-// reported as unknown.
+// Calls in BPF code: user functions, stdlib functions through the intrinsics table
+// (helpers-table.ts), and context methods (bounds-checked packet headers, skb loads); map methods are
+// in lower-map.ts. Everything else is reported as unknown.
 
-import { INT_TYPES, sizeOf, type CInt, type CType, type IntName } from "../../common/ctypes.js";
-import type { AtomicKind } from "../ir/ir.js";
-import { HELPER, SIMPLE_HELPERS } from "./helpers-table.js";
+import { INT_TYPES, sizeOf } from "../../common/ctypes.js";
+import type { Operand } from "../ir/ir.js";
+import { CTX_METHODS, HELPER, INTRINSICS, type Intrinsic } from "./helpers-table.js";
+import { functionMovesPacket, invalidatePacketRefs } from "./packet-refs.js";
+import { noteCallUnderLock } from "./spin-locks.js";
+import { wantsCall } from "./subprograms.js";
 import { PT_REGS_ARGS, PT_REGS_RET } from "./program-kinds.js";
-import { registerSubprogram } from "./subprograms.js";
 import { constEval } from "./const-eval.js";
-import { convert, irTy, type IntVal } from "./int-ops.js";
+import { convert } from "./int-ops.js";
 import { expectArgs, nullableJoin, typeArg } from "./call-utils.js";
 import type { ExprLowerer } from "./lower-expr.js";
 import { mapMethod } from "./lower-map.js";
 import { kernelCall } from "./lower-kernel.js";
 import { ts } from "./ts-adapter.js";
 import type { Val } from "./values.js";
-
-const BYTE_ORDER: Record<string, { t: CInt; bits: 16 | 32 | 64 }> = {
-  htons: { t: INT_TYPES.u16, bits: 16 }, ntohs: { t: INT_TYPES.u16, bits: 16 },
-  htonl: { t: INT_TYPES.u32, bits: 32 }, ntohl: { t: INT_TYPES.u32, bits: 32 },
-  htonll: { t: INT_TYPES.u64, bits: 64 }, ntohll: { t: INT_TYPES.u64, bits: 64 },
-};
 
 export function lowerCall(x: ExprLowerer, e: ts.CallExpression): Val {
   const callee = e.expression;
@@ -33,159 +29,128 @@ export function lowerCall(x: ExprLowerer, e: ts.CallExpression): Val {
   }
   const sym = ts.isIdentifier(callee) ? x.symbolOf(callee) : undefined;
   const decl = sym?.valueDeclaration;
-  if (decl && ts.isFunctionDeclaration(decl) && !decl.getSourceFile().isDeclarationFile) return x.callUserFunction(decl, e);
+  if (decl && ts.isFunctionDeclaration(decl) && !decl.getSourceFile().isDeclarationFile) {
+    checkCalleeKinds(x, decl, new Set());
+    if (wantsCall(decl)) noteCallUnderLock(x, e, `${decl.name?.text ?? "the function"}()`);
+    const v = x.callUserFunction(decl, e);
+    if (functionMovesPacket(x.checker, decl, { ctx: CTX_METHODS, free: INTRINSICS })) invalidatePacketRefs(x, e, `${decl.name?.text ?? "the function"}()`);
+    return v;
+  }
   const name = sym && x.types.isStdlibSymbol(sym) ? sym.getName() : undefined;
   if (!name) x.r.fail("TSBPF1033", callee, callee.getText());
-
-  if (name in INT_TYPES && name !== "bool") {
-    expectArgs(x, e, 1);
-    const v = x.int(e.arguments[0]);
-    return convert(x.b, v, INT_TYPES[name as IntName]);
+  const row = Object.hasOwn(INTRINSICS, name) ? INTRINSICS[name] : undefined;
+  if (!row) {
+    const kernel = kernelCall(x, name, e); // kernel types and CO-RE (lower-kernel.ts)
+    if (kernel) return kernel;
+    x.r.fail("TSBPF1033", callee, name);
   }
-  const bo = BYTE_ORDER[name];
-  if (bo) {
-    expectArgs(x, e, 1);
-    const v = convert(x.b, x.int(e.arguments[0]), bo.t);
-    const dst = x.b.value(irTy(bo.t));
-    x.b.emit({ op: "bswap", dst, a: v.v, bits: bo.bits });
-    return { k: "int", v: dst, t: bo.t };
-  }
-  if (name === "offsetof") {
-    const t = typeArg(x, e);
-    const arg = e.arguments[0];
-    const f = t.kind === "struct" && arg && ts.isStringLiteral(arg) ? t.fields.find((y) => y.name === arg.text) : undefined;
-    if (!f) x.r.fail("TSBPF2015", e);
-    return { k: "int", v: { imm: BigInt(f.offset) }, t: INT_TYPES.u32 };
-  }
-  if (name === "sizeof") {
-    const t = typeArg(x, e);
-    return { k: "int", v: { imm: BigInt(sizeOf(t)) }, t: INT_TYPES.u32 };
-  }
-  if (name === "getCurrentComm") {
-    expectArgs(x, e, 0);
-    const t: CType = { kind: "array", elem: INT_TYPES.u8, len: 16 };
-    const slot = x.b.slot(16, 8);
-    const buf = x.b.value("ptr");
-    x.b.emit({ op: "stackaddr", dst: buf, slot });
-    x.b.emit({ op: "call", helper: HELPER.get_current_comm, args: [buf, { imm: 16n }], dst: x.b.value("i64") });
-    return { k: "ref", base: buf, off: 0, t, region: "stack" };
-  }
-  if (name === "probeReadKernel" || name === "probeReadUser") {
-    const t = typeArg(x, e);
-    expectArgs(x, e, 1);
-    const addr = convert(x.b, x.int(e.arguments[0]), INT_TYPES.u64);
-    const slot = x.b.slot(sizeOf(t), 8);
-    const buf = x.b.value("ptr");
-    x.b.emit({ op: "stackaddr", dst: buf, slot });
-    const rc = x.b.value("i64");
-    const id = name === "probeReadKernel" ? HELPER.probe_read_kernel : HELPER.probe_read_user;
-    x.b.emit({ op: "call", helper: id, args: [buf, { imm: BigInt(sizeOf(t)) }, addr.v], dst: rc });
-    const again = x.b.value("ptr");
-    x.b.emit({ op: "stackaddr", dst: again, slot });
-    return nullableJoin(x, (ok, bad) => {
-      x.b.terminate({ op: "cbr", cond: "ne", width: 64, a: rc, b: { imm: 0n }, then: bad, else: ok });
-      return again;
-    }, t, "stack");
-  }
-  if (name === "probeReadUserStr" || name === "probeReadKernelStr") {
-    expectArgs(x, e, 2);
-    const dst = x.lower(e.arguments[0]);
-    if (dst.k !== "ref" || dst.t.kind !== "array" || dst.region === "ctx" || dst.region === "packet") x.r.fail("TSBPF2015", e.arguments[0]);
-    const addr = convert(x.b, x.int(e.arguments[1]), INT_TYPES.u64);
-    const rc = x.b.value("i64");
-    const id = name === "probeReadUserStr" ? HELPER.probe_read_user_str : HELPER.probe_read_kernel_str;
-    x.b.emit({ op: "call", helper: id, args: [x.addOff(dst), { imm: BigInt(sizeOf(dst.t)) }, addr.v], dst: rc });
-    return { k: "int", v: rc, t: INT_TYPES.i64 };
-  }
-  if (name === "loop") return bpfLoop(x, e);
-  const atomic = ATOMICS[name];
-  if (atomic) return lowerAtomic(x, atomic, e);
-  if (name === "csumReplace2" || name === "csumReplace4" || name === "csumFold") return checksum(x, name, e);
-  const h = SIMPLE_HELPERS[name];
-  if (h) {
-    expectArgs(x, e, 0);
-    const dst = x.b.value("i64");
-    x.b.emit({ op: "call", helper: h.id, args: [], dst });
-    return convert(x.b, { k: "int", v: dst, t: INT_TYPES.u64 }, h.ret);
-  }
-  const kernel = kernelCall(x, name, e); // kernel types and CO-RE (lower-kernel.ts)
-  if (kernel) return kernel;
-  x.r.fail("TSBPF1033", callee, name);
+  return intrinsicCall(x, e, name, row);
 }
 
-/** loop(count, body, state) over bpf_loop: `body` becomes a subprogram passed by address. */
-function bpfLoop(x: ExprLowerer, e: ts.CallExpression): Val {
-  expectArgs(x, e, 3);
-  const [countArg, bodyArg, stateArg] = e.arguments;
-  const sym = ts.isIdentifier(bodyArg) ? x.symbolOf(bodyArg) : undefined;
-  const decl = sym?.valueDeclaration;
-  if (!decl || !ts.isFunctionDeclaration(decl) || !decl.name || decl.getSourceFile().isDeclarationFile) {
-    x.r.fail("TSBPF2029", bodyArg);
-  }
-  const state = x.lower(stateArg);
-  if (state.k !== "ref" || state.region !== "stack") x.r.fail("TSBPF2029", stateArg);
-  const count = convert(x.b, x.int(countArg), INT_TYPES.u32);
-  registerSubprogram(x, decl);
-  const fn = x.b.value("ptr");
-  x.b.emit({ op: "funcaddr", dst: fn, func: decl.name.text });
-  const dst = x.b.value("i64");
-  x.b.emit({ op: "call", helper: HELPER.loop, args: [count.v, fn, x.addOff(state), { imm: 0n }], dst });
-  return { k: "int", v: dst, t: INT_TYPES.i64 };
+function intrinsicCall(x: ExprLowerer, e: ts.CallExpression, name: string, row: Intrinsic): Val {
+  checkKind(x, e, name, row);
+  if (row.helper && row.helper !== "spin_lock" && row.helper !== "spin_unlock") noteCallUnderLock(x, e, `${name}()`);
+  const id = row.helper ? HELPER[row.helper] : 0;
+  const v = row.lower ? row.lower(x, e, id) : helperCall(x, e, row, id);
+  if (row.movesPacket) invalidatePacketRefs(x, e, `${name}()`);
+  return v;
 }
 
-const ATOMICS: Record<string, { kind: AtomicKind; fetch: boolean }> = {
-  atomicAdd: { kind: "add", fetch: false }, atomicOr: { kind: "or", fetch: false },
-  atomicAnd: { kind: "and", fetch: false }, atomicXor: { kind: "xor", fetch: false },
-  atomicFetchAdd: { kind: "add", fetch: true }, atomicFetchOr: { kind: "or", fetch: true },
-  atomicFetchAnd: { kind: "and", fetch: true }, atomicFetchXor: { kind: "xor", fetch: true },
-  atomicXchg: { kind: "xchg", fetch: true }, atomicCmpXchg: { kind: "cmpxchg", fetch: true },
-};
-
-/** Atomic read-modify-write of the integer its first argument names (not reads: an lvalue). */
-function lowerAtomic(x: ExprLowerer, a: { kind: AtomicKind; fetch: boolean }, e: ts.CallExpression): Val {
-  expectArgs(x, e, a.kind === "cmpxchg" ? 3 : 2);
-  const ref = x.lvalueRef(e.arguments[0]);
-  const t = ref.t;
-  if (t.kind !== "int" || (t.size !== 4 && t.size !== 8)) x.r.fail("TSBPF2027", e.arguments[0]);
-  if (ref.region !== "map" && ref.region !== "global" && ref.region !== "stack") x.r.fail("TSBPF2027", e.arguments[0]);
-  const operand = (arg: ts.Expression) => x.materialize(convert(x.b, x.int(arg), t).v, irTy(t));
-  const expected = a.kind === "cmpxchg" ? operand(e.arguments[1]) : undefined;
-  const value = operand(e.arguments[a.kind === "cmpxchg" ? 2 : 1]);
-  const dst = a.fetch ? x.b.value(irTy(t)) : undefined;
-  x.b.emit({ op: "atomic", kind: a.kind, fetch: a.fetch, base: ref.base, offset: ref.off, width: t.size, value, expected, dst });
-  if (!dst) return { k: "int", v: { imm: 0n }, t: INT_TYPES.i32 };
-  // The old value comes back zero-extended; a signed 32-bit type is already in canonical form.
-  return { k: "int", v: dst, t };
+/**
+ * The kernel refuses a helper that the program's type may not call ("program of this type cannot
+ * use helper"); say so at the call. Context-free subprograms are not checked here (their callers'
+ * types are not known while they are lowered); the verifier still is.
+ */
+function checkKind(x: ExprLowerer, e: ts.CallExpression, name: string, row: Intrinsic): void {
+  const type = x.kind.type;
+  if (!row.kinds || !type || row.kinds.includes(type)) return;
+  const helper = row.helper ? `bpf_${row.helper}` : name;
+  x.r.fail("TSBPF2150", e.expression, name, helper, x.kind.wrapper, row.kinds.join(", "));
 }
 
-/** RFC 1624: HC' = ~(~HC + ~m + m'), in one's-complement arithmetic on 16-bit words. */
-function checksum(x: ExprLowerer, name: string, e: ts.CallExpression): IntVal {
-  const u32 = INT_TYPES.u32;
-  const lit = (v: number): IntVal => ({ k: "int", v: { imm: BigInt(v) }, t: u32 });
-  const op = (o: "+" | "&" | ">>" | "^", a: IntVal, b: IntVal) => x.arith(o, a, b, e);
-  const fold = (sum: IntVal): IntVal => {
-    for (let i = 0; i < 2; i++) sum = op("+", op("&", sum, lit(0xffff)), op(">>", sum, lit(16)));
-    return convert(x.b, op("^", sum, lit(0xffff)), INT_TYPES.u16);
+/**
+ * A module function called from a program of known type: the helpers its body calls (directly or
+ * through further module functions) must suit that type too. This catches what checkKind cannot see
+ * inside `@noinline` functions that take no context (lowered without a program type).
+ */
+function checkCalleeKinds(x: ExprLowerer, decl: ts.FunctionDeclaration, seen: Set<ts.FunctionDeclaration>): void {
+  if (!x.kind.type || seen.has(decl) || !decl.body) return;
+  seen.add(decl);
+  const visit = (n: ts.Node): void => {
+    if (ts.isCallExpression(n) && ts.isIdentifier(n.expression)) {
+      const sym = x.symbolOf(n.expression);
+      const d = sym?.valueDeclaration;
+      if (d && ts.isFunctionDeclaration(d) && d.getSourceFile() === decl.getSourceFile()) checkCalleeKinds(x, d, seen);
+      else if (sym && x.types.isStdlibSymbol(sym) && Object.hasOwn(INTRINSICS, sym.getName())) checkKind(x, n, sym.getName(), INTRINSICS[sym.getName()]);
+    }
+    ts.forEachChild(n, visit);
   };
-  if (name === "csumFold") {
-    expectArgs(x, e, 1);
-    return fold(convert(x.b, x.int(e.arguments[0]), u32));
+  visit(decl.body);
+}
+
+/** A helper call whose arguments the row's Arg list describes. */
+function helperCall(x: ExprLowerer, e: ts.CallExpression, row: Intrinsic, id: number): Val {
+  const spec = row.args ?? [];
+  const user = spec.filter((a) => a.k !== "ctx" && a.k !== "imm");
+  const required = user.filter((a) => !(a.k === "const" && a.def !== undefined)).length;
+  if (e.arguments.length < required || e.arguments.length > user.length) x.r.fail("TSBPF1035", e);
+  const ops: Operand[] = [];
+  const temps: number[] = [];
+  let i = 0;
+  for (const a of spec) {
+    if (a.k === "ctx") {
+      if (!x.kind.type) x.r.fail("TSBPF2157", e.expression, e.expression.getText());
+      ops.push(x.ctx);
+    }
+    else if (a.k === "imm") ops.push({ imm: a.v });
+    else {
+      const node = e.arguments[i++];
+      if (!node && a.k === "const") ops.push({ imm: a.def! });
+      else if (a.k === "int") ops.push(convert(x.b, x.int(node), a.t).v);
+      else if (a.k === "const") {
+        const c = constEval(node, x.checker);
+        if (c === undefined) x.r.fail("TSBPF2013", node, "this argument");
+        ops.push(convert(x.b, { k: "int", v: { imm: c }, t: INT_TYPES.i64 }, a.t).v);
+      } else if (a.k === "bytes") {
+        const v = x.lower(node);
+        if (v.k === "int") {
+          const slot = x.acquireTemp(v.t.size);
+          temps.push(slot);
+          const p = x.b.value("ptr");
+          x.b.emit({ op: "stackaddr", dst: p, slot });
+          x.store({ k: "ref", base: p, off: 0, t: v.t, region: "stack" }, v.t, v);
+          ops.push(p, { imm: BigInt(v.t.size) });
+        } else {
+          if (v.k !== "ref" || v.region === "ctx") x.r.fail("TSBPF2015", node);
+          ops.push(x.addOff(v), { imm: BigInt(sizeOf(v.t)) });
+        }
+      } else if (a.k === "mem") {
+        const v = x.lower(node);
+        if (v.k !== "ref" || v.region === "ctx" || (a.write && (v.region === "rodata" || v.region === "packet"))) x.r.fail("TSBPF2015", node);
+        ops.push(x.addOff(v), { imm: BigInt(sizeOf(v.t)) });
+      } else {
+        const v = x.lower(node);
+        if (v.k !== "map") x.r.fail("TSBPF2015", node);
+        const p = x.b.value("ptr");
+        x.b.emit({ op: "mapaddr", dst: p, map: v.map.def.name });
+        ops.push(p);
+      }
+    }
   }
-  expectArgs(x, e, 3);
-  const wide = name === "csumReplace4";
-  const check = convert(x.b, x.int(e.arguments[0]), u32);
-  const from = convert(x.b, x.int(e.arguments[1]), wide ? u32 : INT_TYPES.u16);
-  const to = convert(x.b, x.int(e.arguments[2]), wide ? u32 : INT_TYPES.u16);
-  const words = (v: IntVal) => (wide ? [op("&", v, lit(0xffff)), op(">>", v, lit(16))] : [convert(x.b, v, u32)]);
-  const notFrom = op("^", convert(x.b, from, u32), lit(wide ? 0xffffffff : 0xffff));
-  let sum = op("^", check, lit(0xffff));
-  for (const w of [...words(notFrom), ...words(to)]) sum = op("+", sum, w);
-  return fold(sum);
+  if (ops.length > 5) x.r.fail("TSBPF2004", e);
+  const dst = x.b.value("i64");
+  x.b.emit({ op: "call", helper: id, args: ops, dst });
+  x.releaseTemps(temps);
+  const ret = row.ret ?? "void";
+  if (ret === "void") return { k: "int", v: { imm: 0n }, t: INT_TYPES.i32 };
+  return convert(x.b, { k: "int", v: dst, t: ret.signed ? INT_TYPES.i64 : INT_TYPES.u64 }, ret);
 }
 
 function ctxMethod(x: ExprLowerer, method: string, e: ts.CallExpression): Val {
   if (method === "header" && x.kind.packet) return packetHeader(x, e);
   if (method === "load" && x.kind.loadRelative) return skbLoad(x, e);
+  const row = Object.hasOwn(CTX_METHODS, method) ? CTX_METHODS[method] : undefined;
+  if (row) return intrinsicCall(x, e, `ctx.${method}`, row);
   const shape = x.kind.ctx.kind;
   if ((method === "arg" && (shape === "args" || shape === "pt_regs")) || (method === "ret" && shape === "pt_regs")) {
     let offset = PT_REGS_RET;

@@ -12,6 +12,7 @@ import { ts } from "./ts-adapter.js";
 import type { LocalInfo, RefVal, Val } from "./values.js";
 import { lowerCall } from "./lower-call.js";
 import { kernelField, kernelRef } from "./lower-kernel.js";
+import { notePacketLocal, usePacketLocal } from "./packet-refs.js";
 import { LowererBase } from "./lower-base.js";
 export type { LoweringTarget } from "./lower-base.js";
 
@@ -117,6 +118,7 @@ export class ExprLowerer extends LowererBase {
     if (!sym) this.r.fail("TSBPF2016", id, id.text);
     const local = this.locals.get(sym);
     if (local) {
+      if (local.kind === "ptr" && local.region === "packet") usePacketLocal(this, sym, id);
       const v = this.readLocal(sym, local);
       // Where tsc has narrowed `T | null` to T, the IR holds the null test that narrowed it (if,
       // &&, ||, ?: and early returns all lower to branches), so the pointer is a plain reference.
@@ -431,6 +433,7 @@ export class ExprLowerer extends LowererBase {
         const v = compute(undefined as unknown as IntVal);
         if (v.k !== "nullable" && v.k !== "ref") this.r.fail("TSBPF2014", node);
         this.b.writeVar(sym, v.k === "ref" ? this.addOff(v) : v.ptr);
+        if (l.region === "packet") notePacketLocal(this, sym);
         return v;
       }
       this.r.fail("TSBPF2010", target, target.text);

@@ -15,6 +15,8 @@ import type { Reporter } from "./reporter.js";
 import { ts } from "./ts-adapter.js";
 import type { TypeMapper } from "./types.js";
 import type { LocalInfo, Val } from "./values.js";
+import { checkPacketUses, notePacketLocal } from "./packet-refs.js";
+import { checkSpinLocks } from "./spin-locks.js";
 
 const K = ts.SyntaxKind;
 
@@ -84,6 +86,8 @@ export class FunctionLowerer extends ExprLowerer {
       if (this.retType && this.b.openBlocks().includes(this.b.current)) this.r.fail("TSBPF2200", decl.name ?? decl, decl.name?.text ?? "function");
       this.b.terminate({ op: "ret", value: { imm: 0n } });
     }
+    checkPacketUses(this);
+    checkSpinLocks(this);
     return this.b.finish();
   }
 
@@ -105,6 +109,8 @@ export class FunctionLowerer extends ExprLowerer {
       this.ret(fn.body);
     }
     if (this.b.openBlocks().includes(this.b.current) && !this.b.terminated) this.r.fail("TSBPF2017", fn);
+    checkPacketUses(this);
+    checkSpinLocks(this);
     return this.b.finish();
   }
 
@@ -218,6 +224,7 @@ export class FunctionLowerer extends ExprLowerer {
       } else {
         this.r.fail("TSBPF2021", p, this.checker.typeToString(pt));
       }
+      if ((arg.k === "ref" || arg.k === "nullable") && arg.region === "packet") notePacketLocal(this, sym);
     });
     const join = this.b.newBlock();
     const frame = { decl, ret, join, incoming: [] as { block: number; value: Operand }[] };
@@ -323,6 +330,7 @@ export class FunctionLowerer extends ExprLowerer {
         this.r.fail("TSBPF2021", d, "a map (use the module-level map directly)");
     }
     this.locals.set(sym, info);
+    if (info.kind === "ptr" && info.region === "packet") notePacketLocal(this, sym);
   }
 
   private stackStruct(sym: ts.Symbol, t: CType, init: ts.ObjectLiteralExpression): void {

@@ -4,6 +4,7 @@
 // (plus its declaration in stdlib/bpf.d.ts).
 
 import { INT_TYPES, type CInt } from "../../common/ctypes.js";
+import type { ProgTypeName } from "../../common/program-types.js";
 
 export interface CtxField {
   offset: number;
@@ -30,13 +31,27 @@ export interface ProgramKind {
   section(args: string[]): string;
   /** Name of the context interface in stdlib (for messages). */
   ctxName: string;
+  /** The kernel's program type (decides which helpers it may call); none for context-free subprograms. */
+  type?: ProgTypeName;
   ctx: CtxShape;
+  /** The kernel struct the context fields come from (test/program-kinds.test.ts checks offsets against vmlinux BTF). */
+  ctxStruct?: string;
   /** Offsets of the packet data/data_end pointers, for direct packet access (XDP, TC). */
   packet?: { data: number; dataEnd: number };
   /** Packet copies through bpf_skb_load_bytes_relative (socket filters, TC, cgroup skb). */
   loadRelative?: boolean;
   ret: CInt;
 }
+
+// struct xdp_md (data/data_end are the packet bounds, reached through ctx.header).
+const XDP_CTX: CtxShape = {
+  kind: "fields",
+  fields: {
+    ingress_ifindex: { offset: 12, size: 4 },
+    rx_queue_index: { offset: 16, size: 4 },
+    egress_ifindex: { offset: 20, size: 4 },
+  },
+};
 
 // struct __sk_buff, as programs attached to sockets, TC and cgroups see it.
 const SKB_FIELDS: Record<string, CtxField> = {
@@ -59,43 +74,121 @@ const SKB_FIELDS: Record<string, CtxField> = {
 const writable = (f: Record<string, CtxField>, names: string[]) =>
   Object.fromEntries(Object.entries(f).map(([k, v]) => [k, names.includes(k) ? { ...v, writable: true } : v]));
 
+// struct bpf_sock_addr: what cgroup connect/bind/sendmsg/... programs see of the address being used.
+// Reading or writing the other family's address, or msg_src_* outside sendmsg, is refused by the
+// verifier, so each family (and sendmsg) is its own kind with only its own fields.
+const SOCK_ADDR_COMMON: Record<string, CtxField> = {
+  user_family: { offset: 0, size: 4 },
+  user_port: { offset: 24, size: 4, writable: true },
+  family: { offset: 28, size: 4 },
+  type: { offset: 32, size: 4 },
+  protocol: { offset: 36, size: 4 },
+};
+const IP6 = (name: string, at: number, w: boolean): Record<string, CtxField> =>
+  Object.fromEntries([0, 1, 2, 3].map((i) => [`${name}_${i}`, { offset: at + 4 * i, size: 4 as const, writable: w }]));
+const SOCK_ADDR4 = { ...SOCK_ADDR_COMMON, user_ip4: { offset: 4, size: 4 as const, writable: true } };
+const SOCK_ADDR6 = { ...SOCK_ADDR_COMMON, ...IP6("user_ip6", 8, true) };
+
+// struct bpf_sock as cgroup sock programs see it: socket creation and release may set the device,
+// mark and priority; post-bind hooks read the bound address (the verifier refuses it elsewhere).
+const SOCK_FIELDS: Record<string, CtxField> = {
+  bound_dev_if: { offset: 0, size: 4, writable: true },
+  family: { offset: 4, size: 4 },
+  type: { offset: 8, size: 4 },
+  protocol: { offset: 12, size: 4 },
+  mark: { offset: 16, size: 4, writable: true },
+  priority: { offset: 20, size: 4, writable: true },
+};
+const readOnly = (f: Record<string, CtxField>) => Object.fromEntries(Object.entries(f).map(([k, v]) => [k, { offset: v.offset, size: v.size }]));
+const POST_BIND4 = { ...readOnly(SOCK_FIELDS), src_ip4: { offset: 24, size: 4 as const }, src_port: { offset: 44, size: 4 as const } };
+const POST_BIND6 = { ...readOnly(SOCK_FIELDS), ...IP6("src_ip6", 28, false), src_port: { offset: 44, size: 4 as const } };
+
+// struct bpf_sock_ops: TCP events (connection set up, RTT, state changes) of the cgroup's sockets.
+const u32s = (names: string[], at: number): Record<string, CtxField> => Object.fromEntries(names.map((n, i) => [n, { offset: at + 4 * i, size: 4 as const }]));
+const SOCK_OPS_FIELDS: Record<string, CtxField> = {
+  op: { offset: 0, size: 4 },
+  ...u32s(["args_0", "args_1", "args_2", "args_3"], 4),
+  reply: { offset: 4, size: 4, writable: true },
+  ...u32s(["family", "remote_ip4", "local_ip4"], 20),
+  ...IP6("remote_ip6", 32, false),
+  ...IP6("local_ip6", 48, false),
+  ...u32s(["remote_port", "local_port", "is_fullsock", "snd_cwnd", "srtt_us", "bpf_sock_ops_cb_flags", "state", "rtt_min",
+    "snd_ssthresh", "rcv_nxt", "snd_nxt", "snd_una", "mss_cache", "ecn_flags", "rate_delivered", "rate_interval_us", "packets_out",
+    "retrans_out", "total_retrans", "segs_in", "data_segs_in", "segs_out", "data_segs_out", "lost_out", "sacked_out"], 64),
+  sk_txhash: { offset: 164, size: 4, writable: true },
+  bytes_received: { offset: 168, size: 8 },
+  bytes_acked: { offset: 176, size: 8 },
+};
+
+// sk_skb programs see __sk_buff without mark and tc_classid (the verifier refuses them there) and
+// may set tc_index and priority; sk_msg programs see struct sk_msg_md (its data/data_end are 64-bit
+// pointers, which ctx.header does not read yet, so no packet access).
+const { mark: _mark, tc_classid: _classid, ...SK_SKB_BASE } = SKB_FIELDS;
+const SK_SKB_FIELDS = writable(SK_SKB_BASE, ["tc_index", "priority"]);
+const SK_MSG_FIELDS: Record<string, CtxField> = {
+  ...u32s(["family", "remote_ip4", "local_ip4"], 16),
+  ...IP6("remote_ip6", 28, false),
+  ...IP6("local_ip6", 44, false),
+  ...u32s(["remote_port", "local_port", "size"], 60),
+};
+
 /** Offsets of the x86-64 argument registers in struct pt_regs (di, si, dx, cx, r8, r9), and ax. */
 export const PT_REGS_ARGS = [112, 104, 96, 88, 72, 64];
 export const PT_REGS_RET = 80;
 
-const simple = (wrapper: string, section: string, ctxName: string, ctx: CtxShape, extra: Partial<ProgramKind> = {}): ProgramKind => ({
-  wrapper, nameArgs: 0, section: () => section, ctxName, ctx, ret: INT_TYPES.i32, ...extra,
+const simple = (wrapper: string, type: ProgTypeName | undefined, section: string, ctxName: string, ctx: CtxShape, extra: Partial<ProgramKind> = {}): ProgramKind => ({
+  wrapper, type, nameArgs: 0, section: () => section, ctxName, ctx, ret: INT_TYPES.i32, ...extra,
 });
 
-const named = (wrapper: string, nameArgs: number, section: (a: string[]) => string, ctxName: string, ctx: CtxShape): ProgramKind => ({
-  wrapper, nameArgs, section, ctxName, ctx, ret: INT_TYPES.i32,
+const named = (wrapper: string, type: ProgTypeName, nameArgs: number, section: (a: string[]) => string, ctxName: string, ctx: CtxShape, extra: Partial<ProgramKind> = {}): ProgramKind => ({
+  wrapper, type, nameArgs, section, ctxName, ctx, ret: INT_TYPES.i32, ...extra,
 });
 
 export const PROGRAM_KINDS: Record<string, ProgramKind> = {
-  xdp: simple("xdp", "xdp", "XdpContext", {
-    kind: "fields",
-    fields: {
-      ingress_ifindex: { offset: 12, size: 4 },
-      rx_queue_index: { offset: 16, size: 4 },
-      egress_ifindex: { offset: 20, size: 4 },
-    },
-  }, { packet: { data: 0, dataEnd: 4 } }),
-  socketFilter: simple("socketFilter", "socket", "SkBuffContext", { kind: "fields", fields: SKB_FIELDS }, { loadRelative: true, ret: INT_TYPES.u32 }),
-  tc: simple("tc", "tc", "TcContext", {
+  xdp: simple("xdp", "XDP", "xdp", "XdpContext", XDP_CTX, { packet: { data: 0, dataEnd: 4 }, ctxStruct: "xdp_md" }),
+  socketFilter: simple("socketFilter", "SOCKET_FILTER", "socket", "SkBuffContext", { kind: "fields", fields: SKB_FIELDS }, { loadRelative: true, ret: INT_TYPES.u32, ctxStruct: "__sk_buff" }),
+  tc: simple("tc", "SCHED_CLS", "tc", "TcContext", {
     kind: "fields",
     fields: writable(SKB_FIELDS, ["mark", "priority", "tc_index", "tc_classid", "queue_mapping"]),
-  }, { packet: { data: 76, dataEnd: 80 }, loadRelative: true }),
-  cgroupSkb: named("cgroupSkb", 1, ([dir]) => `cgroup_skb/${dir}`, "CgroupSkbContext", { kind: "fields", fields: SKB_FIELDS }),
-  tracepoint: named("tracepoint", 2, ([cat, name]) => `tp/${cat}/${name}`, "tracepoint record", { kind: "typed" }),
-  rawTracepoint: named("rawTracepoint", 1, ([name]) => `raw_tp/${name}`, "ArgsContext", { kind: "args" }),
-  tpBtf: named("tpBtf", 1, ([name]) => `tp_btf/${name}`, "ArgsContext", { kind: "args" }),
-  fentry: named("fentry", 1, ([fn]) => `fentry/${fn}`, "ArgsContext", { kind: "args" }),
-  fexit: named("fexit", 1, ([fn]) => `fexit/${fn}`, "ArgsContext", { kind: "args" }),
-  lsm: named("lsm", 1, ([hook]) => `lsm/${hook}`, "ArgsContext", { kind: "args" }),
-  kprobe: named("kprobe", 1, ([fn]) => `kprobe/${fn}`, "PtRegsContext", { kind: "pt_regs" }),
-  kretprobe: named("kretprobe", 1, ([fn]) => `kretprobe/${fn}`, "PtRegsContext", { kind: "pt_regs" }),
-  uprobe: named("uprobe", 2, ([path, fn]) => `uprobe/${path}:${fn}`, "PtRegsContext", { kind: "pt_regs" }),
-  uretprobe: named("uretprobe", 2, ([path, fn]) => `uretprobe/${path}:${fn}`, "PtRegsContext", { kind: "pt_regs" }),
+  }, { packet: { data: 76, dataEnd: 80 }, loadRelative: true, ctxStruct: "__sk_buff" }),
+  cgroupSkb: named("cgroupSkb", "CGROUP_SKB", 1, ([dir]) => `cgroup_skb/${dir}`, "CgroupSkbContext", { kind: "fields", fields: SKB_FIELDS }, { ctxStruct: "__sk_buff" }),
+  tracepoint: named("tracepoint", "TRACEPOINT", 2, ([cat, name]) => `tp/${cat}/${name}`, "tracepoint record", { kind: "typed" }),
+  rawTracepoint: named("rawTracepoint", "RAW_TRACEPOINT", 1, ([name]) => `raw_tp/${name}`, "ArgsContext", { kind: "args" }),
+  tpBtf: named("tpBtf", "TRACING", 1, ([name]) => `tp_btf/${name}`, "ArgsContext", { kind: "args" }),
+  fentry: named("fentry", "TRACING", 1, ([fn]) => `fentry/${fn}`, "ArgsContext", { kind: "args" }),
+  fexit: named("fexit", "TRACING", 1, ([fn]) => `fexit/${fn}`, "ArgsContext", { kind: "args" }),
+  lsm: named("lsm", "LSM", 1, ([hook]) => `lsm/${hook}`, "ArgsContext", { kind: "args" }),
+  kprobe: named("kprobe", "KPROBE", 1, ([fn]) => `kprobe/${fn}`, "PtRegsContext", { kind: "pt_regs" }),
+  kretprobe: named("kretprobe", "KPROBE", 1, ([fn]) => `kretprobe/${fn}`, "PtRegsContext", { kind: "pt_regs" }),
+  uprobe: named("uprobe", "KPROBE", 2, ([path, fn]) => `uprobe/${path}:${fn}`, "PtRegsContext", { kind: "pt_regs" }),
+  uretprobe: named("uretprobe", "KPROBE", 2, ([path, fn]) => `uretprobe/${path}:${fn}`, "PtRegsContext", { kind: "pt_regs" }),
+  cgroupSockAddr4: named("cgroupSockAddr4", "CGROUP_SOCK_ADDR", 1, ([hook]) => `cgroup/${hook}`, "SockAddr4Context", { kind: "fields", fields: SOCK_ADDR4 }, { ctxStruct: "bpf_sock_addr" }),
+  cgroupSockAddr6: named("cgroupSockAddr6", "CGROUP_SOCK_ADDR", 1, ([hook]) => `cgroup/${hook}`, "SockAddr6Context", { kind: "fields", fields: SOCK_ADDR6 }, { ctxStruct: "bpf_sock_addr" }),
+  cgroupSendmsg4: simple("cgroupSendmsg4", "CGROUP_SOCK_ADDR", "cgroup/sendmsg4", "Sendmsg4Context", {
+    kind: "fields", fields: { ...SOCK_ADDR4, msg_src_ip4: { offset: 40, size: 4, writable: true } },
+  }, { ctxStruct: "bpf_sock_addr" }),
+  cgroupSendmsg6: simple("cgroupSendmsg6", "CGROUP_SOCK_ADDR", "cgroup/sendmsg6", "Sendmsg6Context", {
+    kind: "fields", fields: { ...SOCK_ADDR6, ...IP6("msg_src_ip6", 44, true) },
+  }, { ctxStruct: "bpf_sock_addr" }),
+  cgroupSock: named("cgroupSock", "CGROUP_SOCK", 1, ([hook]) => `cgroup/${hook}`, "SockContext", { kind: "fields", fields: SOCK_FIELDS }, { ctxStruct: "bpf_sock" }),
+  cgroupPostBind4: simple("cgroupPostBind4", "CGROUP_SOCK", "cgroup/post_bind4", "PostBind4Context", { kind: "fields", fields: POST_BIND4 }, { ctxStruct: "bpf_sock" }),
+  cgroupPostBind6: simple("cgroupPostBind6", "CGROUP_SOCK", "cgroup/post_bind6", "PostBind6Context", { kind: "fields", fields: POST_BIND6 }, { ctxStruct: "bpf_sock" }),
+  sockOps: simple("sockOps", "SOCK_OPS", "sockops", "SockOpsContext", { kind: "fields", fields: SOCK_OPS_FIELDS }, { ctxStruct: "bpf_sock_ops" }),
+  cgroupSysctl: simple("cgroupSysctl", "CGROUP_SYSCTL", "cgroup/sysctl", "SysctlContext", {
+    kind: "fields", fields: { write: { offset: 0, size: 4 }, file_pos: { offset: 4, size: 4, writable: true } },
+  }, { ctxStruct: "bpf_sysctl" }),
+  xdpFrags: simple("xdpFrags", "XDP", "xdp.frags", "XdpContext", XDP_CTX, { packet: { data: 0, dataEnd: 4 }, ctxStruct: "xdp_md" }),
+  perfEvent: simple("perfEvent", "PERF_EVENT", "perf_event", "PerfEventContext", {
+    kind: "fields", fields: { sample_period: { offset: 168, size: 8 }, addr: { offset: 176, size: 8 } },
+  }, { ctxStruct: "bpf_perf_event_data" }),
+  skSkb: named("skSkb", "SK_SKB", 1, ([hook]) => `sk_skb/${hook}`, "SkSkbContext", { kind: "fields", fields: SK_SKB_FIELDS }, {
+    packet: { data: 76, dataEnd: 80 }, ctxStruct: "__sk_buff",
+  }),
+  skMsg: simple("skMsg", "SK_MSG", "sk_msg", "SkMsgContext", { kind: "fields", fields: SK_MSG_FIELDS }, { ctxStruct: "sk_msg_md" }),
+  cgroupDevice: simple("cgroupDevice", "CGROUP_DEVICE", "cgroup/dev", "DeviceContext", {
+    kind: "fields",
+    fields: { access_type: { offset: 0, size: 4 }, major: { offset: 4, size: 4 }, minor: { offset: 8, size: 4 } },
+  }, { ctxStruct: "bpf_cgroup_dev_ctx" }),
 };
 
 /** Context fields of a kind (empty for kinds without named fields). */
@@ -104,4 +197,4 @@ export function ctxFields(k: ProgramKind): Record<string, CtxField> {
 }
 
 /** The "kind" of a subprogram that takes no context: no fields, no packet access. */
-export const NO_CONTEXT: ProgramKind = simple("", ".text", "(no context)", { kind: "fields", fields: {} });
+export const NO_CONTEXT: ProgramKind = simple("", undefined, ".text", "(no context)", { kind: "fields", fields: {} });

@@ -216,6 +216,8 @@ function isAllowedString(s: ts.StringLiteral): boolean {
   if (ts.isCallExpression(p) && ts.isIdentifier(p.expression) && p.expression.text === "offsetof") return true;
   // coreFieldExists(task, "pid"), coreFieldSize(task, "comm"): a kernel field name
   if (ts.isCallExpression(p) && ts.isIdentifier(p.expression) && /^coreField(Exists|Size)$/.test(p.expression.text) && p.arguments[1] === s) return true;
+  // bpfPrintk("format %d\n", x): the format, checked and kept in .rodata (printk.ts)
+  if (ts.isCallExpression(p) && ts.isIdentifier(p.expression) && p.expression.text === "bpfPrintk" && p.arguments[0] === s) return true;
   // Attach points of program wrappers: tracepoint("syscalls", "sys_enter_execve", ...)
   if (ts.isCallExpression(p) && p.arguments.includes(s) && isModuleConstInitializer(p)) return true;
   // export const LICENSE = "GPL"

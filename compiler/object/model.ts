@@ -33,6 +33,8 @@ export interface GlobalVar {
   type: CType;
   /** Initial bytes (exactly the type's size); absent means zeros. `.bss` variables take none. */
   init?: Uint8Array;
+  /** File-local (C `static`): BTF linkage static and a local symbol, hidden from user space (format strings). */
+  static?: boolean;
 }
 
 export interface ProgramCode {

@@ -14,6 +14,7 @@ import { attachAuto, attachCgroup, attachRawTracepoint, attachTc, attachTracepoi
 import { RingBuffer, type EventReader } from "../../runtime/ring-buffer.js";
 import { PerfBuffer } from "../../runtime/perf-buffer.js";
 import { watchRun } from "./watch.js";
+import { progTypesFor } from "../../common/program-types.js";
 
 export const RUN_USAGE = `usage:
   tsbpf run <file.bpf.ts|file.o> [--attach [PROG=]SPEC]... [--interval ms] [--duration s] [--raw] [--watch]
@@ -97,12 +98,12 @@ function parseArgs(args: string[]): RunArgs {
 
 /** Program types (enum bpf_prog_type) each attach kind accepts. */
 const KIND_TYPES: Record<string, number[]> = {
-  xdp: [6],
-  tc: [3, 4],
-  tp: [5],
-  raw_tp: [17, 24],
-  uprobe: [2],
-  cgroup: [8, 9, 13, 15, 18, 23, 25],
+  xdp: progTypesFor("xdp"),
+  tc: progTypesFor("tc"),
+  tp: progTypesFor("tracepoint"),
+  raw_tp: progTypesFor("raw_tp"),
+  uprobe: progTypesFor("uprobe"),
+  cgroup: progTypesFor("cgroup"),
 };
 
 function pickProgram(obj: BpfObject, kind: string, name: string | undefined): BpfProgram {
