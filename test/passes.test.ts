@@ -12,6 +12,7 @@ import { simplifyCfg } from "../compiler/passes/simplify-cfg.js";
 import { tailMerge } from "../compiler/passes/tail-merge.js";
 import { loadCse } from "../compiler/passes/load-cse.js";
 import { threadNullChecks } from "../compiler/passes/thread-null-checks.js";
+import { rangeFold } from "../compiler/passes/range-fold.js";
 import { refAlu32, refAlu64, refBswap, refCond, refNeg, refSext, refTrunc, refZext } from "./support/alu-ref.js";
 import { BIN_OPS, COND_OPS, Recipe, arbFuncBuilder } from "./support/ir-gen.js";
 
@@ -1114,3 +1115,114 @@ b0:
   });
 });
 
+
+// ---------------------------------------------------------------------------------------------
+describe("range-fold (textual)", () => {
+  it("drops the 0xffff offset test of a header at 14 + (ver_ihl & 0xf) * 4 and the mask of a 16-bit load", () => {
+    expectPass(
+      rangeFold,
+      `func f(%0:ptr, %1:ptr) {
+b0:
+  %2:i32 = load.1 %1, 0
+  %3:i32 = and %2, 15
+  %4:i32 = mul %3, 4
+  %5:i32 = add %4, 14
+  %6:i64 = zext %5
+  cbr ugt.64 %6, 65535 -> b1, b2
+b1:
+  ret 0
+b2:
+  %7:i32 = load.2 %1, 2
+  %8:i32 = and %7, 65535
+  %9:i32 = and %7, 255
+  %10:i32 = add %8, %9
+  ret %10
+}`,
+      `func f(%0:ptr, %1:ptr) {
+b0:
+  %2:i32 = load.1 %1, 0
+  %3:i32 = and %2, 15
+  %4:i32 = mul %3, 4
+  %5:i32 = add %4, 14
+  %6:i64 = zext %5
+  br b2
+b2:
+  %7:i32 = load.2 %1, 2
+  %9:i32 = and %7, 255
+  %10:i32 = add %7, %9
+  ret %10
+}`,
+    );
+  });
+
+  it("narrows a loop counter inside the loop (i < 64 makes 42 + i <= 105) but not after it", () => {
+    expectPass(
+      rangeFold,
+      `func f(%0:ptr) {
+b0:
+  br b1
+b1:
+  %1:i32 = phi [b0: 0], [b3: %5]
+  cbr ult.32 %1, 64 -> b2, b4
+b2:
+  %2:i32 = add %1, 42
+  %3:i64 = zext %2
+  cbr ugt.64 %3, 65535 -> b4, b3
+b3:
+  %5:i32 = add %1, 1
+  br b1
+b4:
+  %6:i32 = phi [b1: 0], [b2: 1]
+  %7:i32 = add %1, 42
+  cbr ugt.32 %7, 100 -> b5, b6
+b5:
+  ret %6
+b6:
+  ret 2
+}`,
+      `func f(%0:ptr) {
+b0:
+  br b1
+b1:
+  %1:i32 = phi [b0: 0], [b3: %5]
+  cbr ult.32 %1, 64 -> b2, b4
+b2:
+  %2:i32 = add %1, 42
+  %3:i64 = zext %2
+  br b3
+b3:
+  %5:i32 = add %1, 1
+  br b1
+b4:
+  %6:i32 = phi [b1: 0]
+  %7:i32 = add %1, 42
+  cbr ugt.32 %7, 100 -> b5, b6
+b5:
+  ret %6
+b6:
+  ret 2
+}`,
+    );
+  });
+
+  it("leaves compares the ranges cannot decide, signed compares and wrapping arithmetic alone", () => {
+    const text = `func f(%0:ptr, %1:ptr) {
+b0:
+  %2:i32 = load.1 %1, 0
+  %3:i32 = mul %2, 16843009
+  %4:i32 = mul %3, 256
+  cbr ugt.32 %4, 65535 -> b1, b2
+b1:
+  ret 0
+b2:
+  cbr slt.32 %2, 0 -> b3, b4
+b3:
+  ret 1
+b4:
+  cbr ugt.32 %2, 200 -> b1, b5
+b5:
+  ret 2
+}`;
+    expectPass(rangeFold, text, text);
+  });
+});

@@ -18,6 +18,7 @@ import { mergeReturns } from "./merge-returns.js";
 import { cse } from "./cse.js";
 import { tailMerge } from "./tail-merge.js";
 import { loadCse } from "./load-cse.js";
+import { rangeFold } from "./range-fold.js";
 
 export const constFoldPass: Pass = { name: "const-fold", run: constFold };
 export const dcePass: Pass = { name: "dce", run: dce };
@@ -27,10 +28,11 @@ export const mergeReturnsPass: Pass = { name: "merge-returns", run: mergeReturns
 export const csePass: Pass = { name: "cse", run: cse };
 export const tailMergePass: Pass = { name: "tail-merge", run: tailMerge };
 export const loadCsePass: Pass = { name: "load-cse", run: loadCse };
+export const rangeFoldPass: Pass = { name: "range-fold", run: rangeFold };
 
 /** Every pass by name, for CLI options that pick passes. */
 export const passesByName: ReadonlyMap<string, Pass> = new Map(
-  [constFoldPass, dcePass, simplifyCfgPass, threadNullChecksPass, mergeReturnsPass, csePass, tailMergePass, loadCsePass].map((p) => [p.name, p] as const),
+  [constFoldPass, dcePass, simplifyCfgPass, threadNullChecksPass, mergeReturnsPass, csePass, tailMergePass, loadCsePass, rangeFoldPass].map((p) => [p.name, p] as const),
 );
 
 export const defaultPipeline: readonly Pass[] = [
@@ -39,6 +41,7 @@ export const defaultPipeline: readonly Pass[] = [
   threadNullChecksPass,
   simplifyCfgPass,
   csePass,
+  rangeFoldPass,
   constFoldPass,
   dcePass,
   simplifyCfgPass,
