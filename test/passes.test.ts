@@ -13,6 +13,8 @@ import { tailMerge } from "../compiler/passes/tail-merge.js";
 import { loadCse } from "../compiler/passes/load-cse.js";
 import { threadNullChecks } from "../compiler/passes/thread-null-checks.js";
 import { rangeFold } from "../compiler/passes/range-fold.js";
+import { licm } from "../compiler/passes/licm.js";
+import { addrFold } from "../compiler/passes/addr-fold.js";
 import { refAlu32, refAlu64, refBswap, refCond, refNeg, refSext, refTrunc, refZext } from "./support/alu-ref.js";
 import { BIN_OPS, COND_OPS, Recipe, arbFuncBuilder } from "./support/ir-gen.js";
 
@@ -1224,5 +1226,161 @@ b5:
   ret 2
 }`;
     expectPass(rangeFold, text, text);
+  });
+});
+
+describe("range-fold splits small packet offsets", () => {
+  it("turns base + zext(x + C) into (base + zext x) + C when x + C stays below 0x10000", () => {
+    expectPass(
+      rangeFold,
+      `func f(%0:ptr, %1:ptr) {
+b0:
+  %2:i32 = load.1 %1, 0
+  %3:i32 = and %2, 15
+  %4:i32 = add %3, 14
+  %5:i64 = zext %4
+  %6:ptr = ptradd %1, %5
+  %7:i32 = load.2 %6, 2
+  %8:i32 = load.4 %1, 0
+  %9:i32 = add %8, 14
+  %10:i64 = zext %9
+  %11:ptr = ptradd %1, %10
+  %12:i32 = load.2 %11, 2
+  %13:i32 = add %7, %12
+  ret %13
+}`,
+      `func f(%0:ptr, %1:ptr) {
+b0:
+  %2:i32 = load.1 %1, 0
+  %3:i32 = and %2, 15
+  %4:i32 = add %3, 14
+  %5:i64 = zext %4
+  %14:i64 = zext %3
+  %15:ptr = ptradd %1, %14
+  %6:ptr = ptradd %15, 14
+  %7:i32 = load.2 %6, 2
+  %8:i32 = load.4 %1, 0
+  %9:i32 = add %8, 14
+  %10:i64 = zext %9
+  %11:ptr = ptradd %1, %10
+  %12:i32 = load.2 %11, 2
+  %13:i32 = add %7, %12
+  ret %13
+}`,
+    );
+  });
+});
+
+describe("licm (textual)", () => {
+  it("hoists context reads and arithmetic on them out of a call-free loop, not constants or packet pointers", () => {
+    expectPass(
+      licm,
+      `func f(%0:ptr) {
+b0:
+  br b1
+b1:
+  %1:i32 = phi [b0: 0], [b2: %9]
+  cbr ult.32 %1, 64 -> b2, b3
+b2:
+  %2:ptr = ctxptr %0, 0
+  %3:ptr = ctxptr %0, 4
+  %4:i32 = load.4 %0, 16
+  %5:i32 = add %4, 1
+  %6:i32 = const 7
+  %7:i64 = zext %1
+  %8:ptr = ptradd %2, %7
+  %10:ptr = ptradd %8, 1
+  %9:i32 = add %1, %5
+  cbr ugt.64 %10, %3 -> b3, b1
+b3:
+  ret %1
+}`,
+      `func f(%0:ptr) {
+b0:
+  %2:ptr = ctxptr %0, 0
+  %3:ptr = ctxptr %0, 4
+  %4:i32 = load.4 %0, 16
+  %5:i32 = add %4, 1
+  br b1
+b1:
+  %1:i32 = phi [b0: 0], [b2: %9]
+  cbr ult.32 %1, 64 -> b2, b3
+b2:
+  %6:i32 = const 7
+  %7:i64 = zext %1
+  %8:ptr = ptradd %2, %7
+  %10:ptr = ptradd %8, 1
+  %9:i32 = add %1, %5
+  cbr ugt.64 %10, %3 -> b3, b1
+b3:
+  ret %1
+}`,
+    );
+  });
+
+  it("leaves loops with helper calls alone", () => {
+    const text = `func f(%0:ptr) {
+b0:
+  br b1
+b1:
+  %1:i32 = phi [b0: 0], [b2: %5]
+  cbr ult.32 %1, 8 -> b2, b3
+b2:
+  %2:i32 = load.4 %0, 16
+  %3:i64 = call 5 ()
+  %5:i32 = add %1, %2
+  br b1
+b3:
+  ret %1
+}`;
+    expectPass(licm, text, text);
+  });
+});
+
+describe("addr-fold (textual)", () => {
+  it("folds constant ptradds into load, store and atomic offsets and merges ptradd chains", () => {
+    expectPass(
+      addrFold,
+      `func f(%0:ptr, %1:ptr) {
+b0:
+  %2:ptr = ptradd %1, 14
+  %3:ptr = ptradd %2, 20
+  %4:i32 = load.4 %2, 12
+  %5:i64 = const 8
+  %6:ptr = ptradd %2, %5
+  store.2 %6, 2, %4
+  %7:i64 = load.8 %3, 0
+  atomic_add.8 %6, 0, %7
+  %8:i64 = zext %4
+  %9:ptr = ptradd %2, %8
+  %10:i32 = load.1 %9, 3
+  ret %10
+}`,
+      `func f(%0:ptr, %1:ptr) {
+b0:
+  %2:ptr = ptradd %1, 14
+  %3:ptr = ptradd %1, 34
+  %4:i32 = load.4 %1, 26
+  %5:i64 = const 8
+  %6:ptr = ptradd %1, 22
+  store.2 %1, 24, %4
+  %7:i64 = load.8 %1, 34
+  atomic_add.8 %1, 22, %7
+  %8:i64 = zext %4
+  %9:ptr = ptradd %2, %8
+  %10:i32 = load.1 %9, 3
+  ret %10
+}`,
+    );
+  });
+
+  it("keeps offsets that do not fit the 16-bit field", () => {
+    const text = `func f(%0:ptr, %1:ptr) {
+b0:
+  %2:ptr = ptradd %1, 32760
+  %3:i32 = load.4 %2, 12
+  ret %3
+}`;
+    expectPass(addrFold, text, text);
   });
 });

@@ -19,6 +19,8 @@ import { cse } from "./cse.js";
 import { tailMerge } from "./tail-merge.js";
 import { loadCse } from "./load-cse.js";
 import { rangeFold } from "./range-fold.js";
+import { licm } from "./licm.js";
+import { addrFold } from "./addr-fold.js";
 
 export const constFoldPass: Pass = { name: "const-fold", run: constFold };
 export const dcePass: Pass = { name: "dce", run: dce };
@@ -29,10 +31,12 @@ export const csePass: Pass = { name: "cse", run: cse };
 export const tailMergePass: Pass = { name: "tail-merge", run: tailMerge };
 export const loadCsePass: Pass = { name: "load-cse", run: loadCse };
 export const rangeFoldPass: Pass = { name: "range-fold", run: rangeFold };
+export const licmPass: Pass = { name: "licm", run: licm };
+export const addrFoldPass: Pass = { name: "addr-fold", run: addrFold };
 
 /** Every pass by name, for CLI options that pick passes. */
 export const passesByName: ReadonlyMap<string, Pass> = new Map(
-  [constFoldPass, dcePass, simplifyCfgPass, threadNullChecksPass, mergeReturnsPass, csePass, tailMergePass, loadCsePass, rangeFoldPass].map((p) => [p.name, p] as const),
+  [constFoldPass, dcePass, simplifyCfgPass, threadNullChecksPass, mergeReturnsPass, csePass, tailMergePass, loadCsePass, rangeFoldPass, licmPass, addrFoldPass].map((p) => [p.name, p] as const),
 );
 
 export const defaultPipeline: readonly Pass[] = [
@@ -42,12 +46,14 @@ export const defaultPipeline: readonly Pass[] = [
   simplifyCfgPass,
   csePass,
   rangeFoldPass,
+  licmPass,
   constFoldPass,
   dcePass,
   simplifyCfgPass,
   mergeReturnsPass,
   tailMergePass,
   simplifyCfgPass,
+  addrFoldPass,
   loadCsePass,
   csePass,
   dcePass,

@@ -17,7 +17,7 @@
 // Needs: valid SSA. Produces: valid SSA; blocks a folded branch no longer reaches are deleted. Invalidates: the dominator tree when a branch folds.
 
 import { computeDominators, type DomTree } from "../ir/dominators.js";
-import { isImm, isValue, mapAllOperands, removeUnreachableBlocks, type Block, type CondOp, type Func, type Inst, type Operand, type Ty, type Value } from "../ir/ir.js";
+import { isImm, isValue, mapAllOperands, newValue, removeUnreachableBlocks, type Block, type CondOp, type Func, type Inst, type Operand, type Ty, type Value } from "../ir/ir.js";
 
 interface Range {
   lo: bigint;
@@ -48,22 +48,55 @@ export function rangeFold(f: Func): boolean {
     return facts.get(v.id) ?? defined.get(v.id) ?? full(v.ty);
   };
 
+  /** Instructions replacing the one `keep` rejected (a split ptradd); empty when it was just dropped. */
+  const split: Inst[] = [];
+  const keep = (i: Inst, facts: ReadonlyMap<number, Range>): boolean => {
+    if (i.op === "ptradd" && isValue(i.offset)) return !splitOffset(i, facts);
+    const d = "dst" in i ? i.dst : undefined;
+    if (!d || d.ty === "ptr") return true;
+    const r = rangeOfInst(i, d.ty, (o) => rangeIn(o, d.ty, facts), (o) => rangeIn(o, isValue(o) ? o.ty : d.ty, facts));
+    // Identities the ranges prove: the instruction's result equals its operand.
+    const same = identityOperand(i, (o) => rangeIn(o, d.ty, facts));
+    if (same && isValue(same) && same.ty === d.ty) {
+      replaced.set(d.id, replaced.get(same.id) ?? same);
+      changed = true;
+      return false;
+    }
+    defined.set(d.id, r);
+    return true;
+  };
+
+  /**
+   * `p = base + zext(x + C)` with x + C visibly in [0, 0xffff] becomes `q = base + zext(x); p = q + C`,
+   * so addr-fold can move C into the offsets of the accesses through p (and the verifier, which
+   * bounds x the same way, accepts q).
+   */
+  const splitOffset = (i: Extract<Inst, { op: "ptradd" }>, facts: ReadonlyMap<number, Range>): boolean => {
+    const off = resolve(i.offset as Value);
+    const z = defs.get(off.id);
+    if (!z || z.op !== "zext" || !isValue(z.a)) return false;
+    const add = defs.get(resolve(z.a).id);
+    if (!add || add.op !== "bin" || add.kind !== "add" || add.dst.ty !== "i32") return false;
+    const [x, c] = isImm(add.b) ? [add.a, add.b.imm] : isImm(add.a) ? [add.b, add.a.imm] : [undefined, 0n];
+    if (!x || !isValue(x) || c <= 0n || c > 0x7fffn) return false;
+    if (rangeIn(x, "i32", facts).hi + c > 0xffffn) return false;
+    const xz = newValue(f, "i64");
+    const q = newValue(f, "ptr");
+    split.push({ op: "zext", dst: xz, a: resolve(x) }, { op: "ptradd", dst: q, base: i.base, offset: xz }, { op: "ptradd", dst: i.dst, base: q, offset: { imm: c } });
+    const loc = f.locs?.get(i);
+    if (loc) for (const n of split) f.locs!.set(n, loc);
+    changed = true;
+    return true;
+  };
+  const resolve = (v: Value): Value => replaced.get(v.id) ?? v;
+  const defs = new Map<number, Inst>();
+  for (const bb of f.blocks) for (const i of bb.insts) if ("dst" in i && i.dst) defs.set(i.dst.id, i);
+
   const visit = (id: number, facts: Map<number, Range>): void => {
     const b = blocks.get(id)!;
-    b.insts = b.insts.filter((i) => {
-      const d = "dst" in i ? i.dst : undefined;
-      if (!d || d.ty === "ptr") return true;
-      const r = rangeOfInst(i, d.ty, (o) => rangeIn(o, d.ty, facts), (o) => rangeIn(o, isValue(o) ? o.ty : d.ty, facts));
-      // Identities the ranges prove: the instruction's result equals its operand.
-      const same = identityOperand(i, (o) => rangeIn(o, d.ty, facts));
-      if (same && isValue(same) && same.ty === d.ty) {
-        replaced.set(d.id, replaced.get(same.id) ?? same);
-        changed = true;
-        return false;
-      }
-      defined.set(d.id, r);
-      return true;
-    });
+    const out: Inst[] = [];
+    for (const i of b.insts) if (keep(i, facts)) out.push(i); else if (split.length) out.push(...split.splice(0));
+    b.insts = out;
     const t = b.term;
     if (t.op === "cbr" && t.a.ty !== "ptr" && (t.width === 64 || t.a.ty === "i32")) {
       const a = rangeIn(t.a, t.a.ty, facts);
