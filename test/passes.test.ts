@@ -15,6 +15,8 @@ import { threadNullChecks } from "../compiler/passes/thread-null-checks.js";
 import { rangeFold } from "../compiler/passes/range-fold.js";
 import { licm } from "../compiler/passes/licm.js";
 import { addrFold } from "../compiler/passes/addr-fold.js";
+import { narrowStore } from "../compiler/passes/narrow-store.js";
+import { ivMerge } from "../compiler/passes/iv-merge.js";
 import { refAlu32, refAlu64, refBswap, refCond, refNeg, refSext, refTrunc, refZext } from "./support/alu-ref.js";
 import { BIN_OPS, COND_OPS, Recipe, arbFuncBuilder } from "./support/ir-gen.js";
 
@@ -955,7 +957,7 @@ function sameBehaviour(a: string[], b: string[]): void {
 }
 
 describe("passes on random functions", () => {
-  const single = ["const-fold", "dce", "simplify-cfg", "tail-merge", "thread-null-checks", "load-cse"].map((n) => [n, passesByName.get(n)!] as const);
+  const single = ["const-fold", "dce", "simplify-cfg", "tail-merge", "thread-null-checks", "load-cse", "range-fold", "licm", "addr-fold", "narrow-store", "iv-merge"].map((n) => [n, passesByName.get(n)!] as const);
 
   it.each(single)("%s keeps the IR valid and the behaviour unchanged", (_name, pass) => {
     fc.assert(
@@ -1230,7 +1232,7 @@ b5:
 });
 
 describe("range-fold splits small packet offsets", () => {
-  it("turns base + zext(x + C) into (base + zext x) + C when x + C stays below 0x10000", () => {
+  it("turns base + zext(x + C) into (base + x) + C when x + C stays below 0x10000", () => {
     expectPass(
       rangeFold,
       `func f(%0:ptr, %1:ptr) {
@@ -1255,9 +1257,8 @@ b0:
   %3:i32 = and %2, 15
   %4:i32 = add %3, 14
   %5:i64 = zext %4
-  %14:i64 = zext %3
-  %15:ptr = ptradd %1, %14
-  %6:ptr = ptradd %15, 14
+  %14:ptr = ptradd %1, %3
+  %6:ptr = ptradd %14, 14
   %7:i32 = load.2 %6, 2
   %8:i32 = load.4 %1, 0
   %9:i32 = add %8, 14
@@ -1338,7 +1339,7 @@ b3:
 });
 
 describe("addr-fold (textual)", () => {
-  it("folds constant ptradds into load, store and atomic offsets and merges ptradd chains", () => {
+  it("folds constant ptradds into load, store and atomic offsets, merges ptradd chains and adds i32 offsets without zext", () => {
     expectPass(
       addrFold,
       `func f(%0:ptr, %1:ptr) {
@@ -1367,7 +1368,7 @@ b0:
   %7:i64 = load.8 %1, 34
   atomic_add.8 %1, 22, %7
   %8:i64 = zext %4
-  %9:ptr = ptradd %2, %8
+  %9:ptr = ptradd %2, %4
   %10:i32 = load.1 %9, 3
   ret %10
 }`,
@@ -1382,5 +1383,80 @@ b0:
   ret %3
 }`;
     expectPass(addrFold, text, text);
+  });
+});
+
+describe("narrow-store (textual)", () => {
+  it("stores the untruncated value when the store keeps only bits the truncation or mask kept", () => {
+    expectPass(
+      narrowStore,
+      `func f(%0:ptr, %1:ptr, %2:i32) {
+b0:
+  %3:i32 = trunc.16 %2
+  store.2 %1, 0, %3
+  %4:i32 = and %2, 255
+  store.1 %1, 2, %4
+  store.2 %1, 4, %4
+  %5:i32 = and %2, 65535
+  %6:i32 = trunc.8 %5
+  store.1 %1, 6, %6
+  store.4 %1, 8, %3
+  ret %3
+}`,
+      `func f(%0:ptr, %1:ptr, %2:i32) {
+b0:
+  %3:i32 = trunc.16 %2
+  store.2 %1, 0, %2
+  %4:i32 = and %2, 255
+  store.1 %1, 2, %2
+  store.2 %1, 4, %4
+  %5:i32 = and %2, 65535
+  %6:i32 = trunc.8 %5
+  store.1 %1, 6, %2
+  store.4 %1, 8, %3
+  ret %3
+}`,
+    );
+  });
+});
+
+describe("iv-merge (textual)", () => {
+  it("merges counters that start equal and step alike; keeps ones that differ", () => {
+    expectPass(
+      ivMerge,
+      `func f(%0:ptr) {
+b0:
+  br b1
+b1:
+  %1:i32 = phi [b0: 0], [b2: %4]
+  %2:i32 = phi [b0: 0], [b2: %5]
+  %3:i32 = phi [b0: 1], [b2: %6]
+  cbr ult.32 %1, 64 -> b2, b3
+b2:
+  %4:i32 = add %1, 1
+  %5:i32 = add %2, 1
+  %6:i32 = add %3, 1
+  br b1
+b3:
+  %7:i32 = add %2, %3
+  ret %7
+}`,
+      `func f(%0:ptr) {
+b0:
+  br b1
+b1:
+  %1:i32 = phi [b0: 0], [b2: %4]
+  %3:i32 = phi [b0: 1], [b2: %6]
+  cbr ult.32 %1, 64 -> b2, b3
+b2:
+  %4:i32 = add %1, 1
+  %5:i32 = add %1, 1
+  %6:i32 = add %3, 1
+  br b1
+b3:
+  %7:i32 = add %1, %3
+  ret %7
+}`,
+    );
   });
 });

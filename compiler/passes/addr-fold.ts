@@ -8,6 +8,9 @@
 // read through both come straight from q. The ptradds left without uses go at the next dce; that
 // removes a register copy and an add per header, and frees the register that held the header.
 //
+// A `zext` feeding a ptradd's offset is skipped: i32 values are kept zero-extended in their registers,
+// so the ALU64 add can take the 32-bit value's register directly (no copy to a second register).
+//
 // Only constant offsets are folded (a variable one must stay: the verifier needs its bounds on the
 // pointer). Needs: valid SSA. Produces: valid SSA. Invalidates: nothing structural.
 
@@ -22,11 +25,21 @@ export function addrFold(f: Func): boolean {
   const consts = new Map<number, bigint>();
   /** ptr value id -> [base, constant] when it is `ptradd base, constant`. */
   const offsetOf = new Map<number, { base: Value; c: number }>();
-  for (const b of f.blocks) for (const i of b.insts) if (i.op === "const") consts.set(i.dst.id, i.value);
+  /** zext value id -> its i32 operand: a zero-extended register already, usable as a 64-bit offset. */
+  const zexts = new Map<number, Operand>();
+  for (const b of f.blocks) {
+    for (const i of b.insts) {
+      if (i.op === "const") consts.set(i.dst.id, i.value);
+      if (i.op === "zext" && isValue(i.a)) zexts.set(i.dst.id, i.a);
+    }
+  }
   const constOf = (o: Operand): number | undefined => {
-    const v = isImm(o) ? o.imm : consts.get(o.id);
-    if (v === undefined) return undefined;
-    const n = Number(BigInt.asIntN(64, v));
+    // An immediate of the ALU64 add is read as a signed 64-bit value; an i32 constant is
+    // zero-extended in its register.
+    const c = isImm(o) ? o.imm : consts.get(o.id);
+    if (c === undefined) return undefined;
+    const v = isValue(o) && o.ty === "i32" ? BigInt.asUintN(32, c) : BigInt.asIntN(64, c);
+    const n = Number(v);
     return n >= S32_MIN && n <= S32_MAX ? n : undefined;
   };
   // Resolve each constant ptradd to its root (definitions come before uses in dominator order, and
@@ -38,6 +51,11 @@ export function addrFold(f: Func): boolean {
     for (const b of f.blocks) {
       for (const i of b.insts) {
         if (i.op === "ptradd") {
+          const z = isValue(i.offset) ? zexts.get(i.offset.id) : undefined;
+          if (z) {
+            i.offset = z;
+            changed = true;
+          }
           const c = constOf(i.offset);
           if (c === undefined) continue;
           const inner = offsetOf.get(i.base.id);

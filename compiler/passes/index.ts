@@ -21,6 +21,8 @@ import { loadCse } from "./load-cse.js";
 import { rangeFold } from "./range-fold.js";
 import { licm } from "./licm.js";
 import { addrFold } from "./addr-fold.js";
+import { narrowStore } from "./narrow-store.js";
+import { ivMerge } from "./iv-merge.js";
 
 export const constFoldPass: Pass = { name: "const-fold", run: constFold };
 export const dcePass: Pass = { name: "dce", run: dce };
@@ -33,10 +35,12 @@ export const loadCsePass: Pass = { name: "load-cse", run: loadCse };
 export const rangeFoldPass: Pass = { name: "range-fold", run: rangeFold };
 export const licmPass: Pass = { name: "licm", run: licm };
 export const addrFoldPass: Pass = { name: "addr-fold", run: addrFold };
+export const narrowStorePass: Pass = { name: "narrow-store", run: narrowStore };
+export const ivMergePass: Pass = { name: "iv-merge", run: ivMerge };
 
 /** Every pass by name, for CLI options that pick passes. */
 export const passesByName: ReadonlyMap<string, Pass> = new Map(
-  [constFoldPass, dcePass, simplifyCfgPass, threadNullChecksPass, mergeReturnsPass, csePass, tailMergePass, loadCsePass, rangeFoldPass, licmPass, addrFoldPass].map((p) => [p.name, p] as const),
+  [constFoldPass, dcePass, simplifyCfgPass, threadNullChecksPass, mergeReturnsPass, csePass, tailMergePass, loadCsePass, rangeFoldPass, licmPass, addrFoldPass, narrowStorePass, ivMergePass].map((p) => [p.name, p] as const),
 );
 
 export const defaultPipeline: readonly Pass[] = [
@@ -45,6 +49,7 @@ export const defaultPipeline: readonly Pass[] = [
   threadNullChecksPass,
   simplifyCfgPass,
   csePass,
+  ivMergePass,
   rangeFoldPass,
   licmPass,
   constFoldPass,
@@ -54,6 +59,7 @@ export const defaultPipeline: readonly Pass[] = [
   tailMergePass,
   simplifyCfgPass,
   addrFoldPass,
+  narrowStorePass,
   loadCsePass,
   csePass,
   dcePass,

@@ -67,7 +67,7 @@ export function rangeFold(f: Func): boolean {
   };
 
   /**
-   * `p = base + zext(x + C)` with x + C visibly in [0, 0xffff] becomes `q = base + zext(x); p = q + C`,
+   * `p = base + zext(x + C)` with x + C visibly in [0, 0xffff] becomes `q = base + x; p = q + C`,
    * so addr-fold can move C into the offsets of the accesses through p (and the verifier, which
    * bounds x the same way, accepts q).
    */
@@ -80,9 +80,9 @@ export function rangeFold(f: Func): boolean {
     const [x, c] = isImm(add.b) ? [add.a, add.b.imm] : isImm(add.a) ? [add.b, add.a.imm] : [undefined, 0n];
     if (!x || !isValue(x) || c <= 0n || c > 0x7fffn) return false;
     if (rangeIn(x, "i32", facts).hi + c > 0xffffn) return false;
-    const xz = newValue(f, "i64");
+    // An i32 value is kept zero-extended in its register: it is a valid 64-bit offset as it is.
     const q = newValue(f, "ptr");
-    split.push({ op: "zext", dst: xz, a: resolve(x) }, { op: "ptradd", dst: q, base: i.base, offset: xz }, { op: "ptradd", dst: i.dst, base: q, offset: { imm: c } });
+    split.push({ op: "ptradd", dst: q, base: i.base, offset: resolve(x) }, { op: "ptradd", dst: i.dst, base: q, offset: { imm: c } });
     const loc = f.locs?.get(i);
     if (loc) for (const n of split) f.locs!.set(n, loc);
     changed = true;
