@@ -17,6 +17,7 @@ import { licm } from "../compiler/passes/licm.js";
 import { addrFold } from "../compiler/passes/addr-fold.js";
 import { narrowStore } from "../compiler/passes/narrow-store.js";
 import { ivMerge } from "../compiler/passes/iv-merge.js";
+import { deadStackStore } from "../compiler/passes/dead-stack-store.js";
 import { refAlu32, refAlu64, refBswap, refCond, refNeg, refSext, refTrunc, refZext } from "./support/alu-ref.js";
 import { BIN_OPS, COND_OPS, Recipe, arbFuncBuilder } from "./support/ir-gen.js";
 
@@ -828,8 +829,8 @@ b1:
 
 // ---------------------------------------------------------------------------------------------
 // An IR interpreter, to check that passes keep behaviour. Every value is a 64-bit register; a
-// pointer is a fake address derived from what it points into; loads read what an earlier store of
-// the same width wrote to the same address, else a value derived from the address; calls return a
+// pointer is a fake address derived from what it points into; loads read the bytes earlier stores
+// wrote, else bytes derived from the address; calls return a
 // value derived from their arguments. The observable behaviour is the list of effects plus the
 // return value (bounded, for loops that never end).
 
@@ -851,7 +852,29 @@ function interpret(f: Func, limit = 3000): string[] {
     return v;
   };
   const set = (d: Value, v: bigint) => env.set(d.id, d.ty === "i32" ? BigInt.asUintN(32, v) : U64(v));
-  const load = (addr: bigint, w: number) => mem.get(`${addr}/${w}`) ?? BigInt.asUintN(w * 8, hash(`mem${addr}/${w}`));
+  // Memory is bytes (little-endian), so stores and loads of different widths see each other; a byte
+  // never written reads as one derived from its address.
+  const load = (addr: bigint, w: number) => {
+    let v = 0n;
+    for (let k = w - 1; k >= 0; k--) v = (v << 8n) | (mem.get(`${U64(addr + BigInt(k))}`) ?? hash(`mem${U64(addr + BigInt(k))}`) & 0xffn);
+    return v;
+  };
+  const stackMem = new Map<bigint, bigint>();
+  const storeBytes = (addr: bigint, w: number, v: bigint) => {
+    for (let k = 0; k < w; k++) {
+      const a = U64(addr + BigInt(k));
+      const byte = (v >> BigInt(8 * k)) & 0xffn;
+      mem.set(`${a}`, byte);
+      if (isStack(a)) stackMem.set(a, byte);
+    }
+  };
+  // Stack slots are private to the function: a store there is only visible through later loads,
+  // or through the bytes a call can see (the slots its arguments point into), which are recorded
+  // with the call.
+  const stackBases = new Set<bigint>();
+  const isStack = (addr: bigint) => stackBases.has(addr & ~0xfffffn);
+  const stackBytes = (bases: bigint[]) =>
+    [...stackMem.entries()].filter(([a]) => bases.includes(a & ~0xfffffn)).sort(([x], [y]) => (x < y ? -1 : 1)).map(([a, v]) => `${a}:${v}`).join(" ");
   const byId = new Map(f.blocks.map((b) => [b.id, b] as const));
   let b = f.blocks[0]!;
   let prev = -1;
@@ -881,15 +904,21 @@ function interpret(f: Func, limit = 3000): string[] {
         case "store": {
           const addr = U64(rd(i.base, "ptr") + BigInt(i.offset));
           const v = BigInt.asUintN(i.width * 8, rd(i.value, "i64"));
-          mem.set(`${addr}/${i.width}`, v);
-          events.push(`store.${i.width} ${addr} ${v}`);
+          storeBytes(addr, i.width, v);
+          if (!isStack(addr)) events.push(`store.${i.width} ${addr} ${v}`);
           break;
         }
-        case "stackaddr": set(i.dst, hash(`slot${i.slot}`) & ~0xfffffn); break;
+        case "stackaddr": {
+          const base = hash(`slot${i.slot}`) & ~0xfffffn;
+          stackBases.add(base);
+          set(i.dst, base);
+          break;
+        }
         case "mapaddr": set(i.dst, hash(`map${i.map}`) & ~0xfffffn); break;
         case "call": {
           const args = i.args.map((a) => rd(a, "i64"));
-          events.push(`call ${i.helper} (${args.join(",")})`);
+          const seen = args.map((a) => a & ~0xfffffn).filter((a) => stackBases.has(a));
+          events.push(`call ${i.helper} (${args.join(",")})${seen.length ? ` sees ${stackBytes(seen)}` : ""}`);
           if (i.dst) set(i.dst, hash(`call${calls}/${i.helper}/${args.join(",")}`));
           calls++;
           break;
@@ -897,13 +926,14 @@ function interpret(f: Func, limit = 3000): string[] {
         case "atomic_add": {
           const addr = U64(rd(i.base, "ptr") + BigInt(i.offset));
           const v = BigInt.asUintN(i.width * 8, load(addr, i.width) + rd(i.value, "i64"));
-          mem.set(`${addr}/${i.width}`, v);
+          storeBytes(addr, i.width, v);
           events.push(`atomic.${i.width} ${addr} ${v}`);
           break;
         }
         case "callfn": {
           const args = i.args.map((a) => rd(a, "i64"));
-          events.push(`callfn ${i.func} (${args.join(",")})`);
+          const seen = args.map((a) => a & ~0xfffffn).filter((a) => stackBases.has(a));
+          events.push(`callfn ${i.func} (${args.join(",")})${seen.length ? ` sees ${stackBytes(seen)}` : ""}`);
           if (i.dst) set(i.dst, hash(`callfn${calls}/${i.func}/${args.join(",")}`));
           calls++;
           break;
@@ -920,7 +950,7 @@ function interpret(f: Func, limit = 3000): string[] {
             i.kind === "add" ? old + x : i.kind === "or" ? old | x : i.kind === "and" ? old & x : i.kind === "xor" ? old ^ x
             : i.kind === "xchg" ? x
             : old === BigInt.asUintN(bits, rd(i.expected!, ty)) ? x : old;
-          mem.set(`${addr}/${i.width}`, BigInt.asUintN(bits, v));
+          storeBytes(addr, i.width, BigInt.asUintN(bits, v));
           events.push(`atomic ${i.kind}.${i.width} ${addr} ${BigInt.asUintN(bits, v)}`);
           if (i.dst) set(i.dst, old);
           break;
@@ -957,7 +987,7 @@ function sameBehaviour(a: string[], b: string[]): void {
 }
 
 describe("passes on random functions", () => {
-  const single = ["const-fold", "dce", "simplify-cfg", "tail-merge", "thread-null-checks", "load-cse", "range-fold", "licm", "addr-fold", "narrow-store", "iv-merge"].map((n) => [n, passesByName.get(n)!] as const);
+  const single = ["const-fold", "dce", "simplify-cfg", "tail-merge", "thread-null-checks", "load-cse", "range-fold", "licm", "addr-fold", "narrow-store", "iv-merge", "dead-stack-store"].map((n) => [n, passesByName.get(n)!] as const);
 
   it.each(single)("%s keeps the IR valid and the behaviour unchanged", (_name, pass) => {
     fc.assert(
@@ -1458,5 +1488,66 @@ b3:
   ret %7
 }`,
     );
+  });
+});
+
+describe("dead-stack-store (textual)", () => {
+  it("drops zero-fills overwritten before any read, keeps what a helper or load may read", () => {
+    expectPass(
+      deadStackStore,
+      `func f(%0:ptr) slots [s0: 16 align 8, s1: 8 align 8] {
+b0:
+  %1:ptr = stackaddr s0
+  store.8 %1, 0, 0
+  store.8 %1, 8, 0
+  %2:ptr = stackaddr s1
+  store.8 %2, 0, 0
+  %3:i64 = call 14 ()
+  store.4 %1, 0, 7
+  store.4 %1, 4, 9
+  %4:i64 = call 16 (%2, 8)
+  store.8 %2, 0, %3
+  %5:ptr = ptradd %1, 8
+  store.2 %5, 0, 1
+  %6:i64 = load.8 %1, 8
+  store.8 %1, 8, %6
+  %7:ptr = mapaddr @m
+  %8:i64 = call 2 (%7, %2, %1, 0)
+  store.8 %1, 0, 5
+  ret 0
+}`,
+      `func f(%0:ptr) slots [s0: 16 align 8, s1: 8 align 8] {
+b0:
+  %1:ptr = stackaddr s0
+  store.8 %1, 8, 0
+  %2:ptr = stackaddr s1
+  store.8 %2, 0, 0
+  %3:i64 = call 14 ()
+  store.4 %1, 0, 7
+  store.4 %1, 4, 9
+  %4:i64 = call 16 (%2, 8)
+  store.8 %2, 0, %3
+  %5:ptr = ptradd %1, 8
+  store.2 %5, 0, 1
+  %6:i64 = load.8 %1, 8
+  store.8 %1, 8, %6
+  %7:ptr = mapaddr @m
+  %8:i64 = call 2 (%7, %2, %1, 0)
+  ret 0
+}`,
+    );
+  });
+
+  it("treats a bpf-to-bpf call as reading every slot whose address escaped", () => {
+    const text = `func f(%0:ptr) slots [s0: 8 align 8] {
+b0:
+  %1:ptr = stackaddr s0
+  store.8 %1, 0, 0
+  %2:i64 = callfn @g (%1)
+  store.8 %1, 0, 1
+  %3:i64 = load.8 %1, 0
+  ret %3
+}`;
+    expectPass(deadStackStore, text, text);
   });
 });

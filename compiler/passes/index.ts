@@ -23,6 +23,7 @@ import { licm } from "./licm.js";
 import { addrFold } from "./addr-fold.js";
 import { narrowStore } from "./narrow-store.js";
 import { ivMerge } from "./iv-merge.js";
+import { deadStackStore } from "./dead-stack-store.js";
 
 export const constFoldPass: Pass = { name: "const-fold", run: constFold };
 export const dcePass: Pass = { name: "dce", run: dce };
@@ -37,10 +38,11 @@ export const licmPass: Pass = { name: "licm", run: licm };
 export const addrFoldPass: Pass = { name: "addr-fold", run: addrFold };
 export const narrowStorePass: Pass = { name: "narrow-store", run: narrowStore };
 export const ivMergePass: Pass = { name: "iv-merge", run: ivMerge };
+export const deadStackStorePass: Pass = { name: "dead-stack-store", run: deadStackStore };
 
 /** Every pass by name, for CLI options that pick passes. */
 export const passesByName: ReadonlyMap<string, Pass> = new Map(
-  [constFoldPass, dcePass, simplifyCfgPass, threadNullChecksPass, mergeReturnsPass, csePass, tailMergePass, loadCsePass, rangeFoldPass, licmPass, addrFoldPass, narrowStorePass, ivMergePass].map((p) => [p.name, p] as const),
+  [constFoldPass, dcePass, simplifyCfgPass, threadNullChecksPass, mergeReturnsPass, csePass, tailMergePass, loadCsePass, rangeFoldPass, licmPass, addrFoldPass, narrowStorePass, ivMergePass, deadStackStorePass].map((p) => [p.name, p] as const),
 );
 
 export const defaultPipeline: readonly Pass[] = [
@@ -60,6 +62,7 @@ export const defaultPipeline: readonly Pass[] = [
   simplifyCfgPass,
   addrFoldPass,
   narrowStorePass,
+  deadStackStorePass,
   loadCsePass,
   csePass,
   dcePass,
