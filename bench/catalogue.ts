@@ -13,6 +13,8 @@ export interface BenchProgram {
   /** Packet programs are test-run (behaviour and ns/packet); tracing programs are only loaded. */
   kind: "xdp" | "tc" | "socket" | "tracing";
   setup?: (obj: BpfObject) => void;
+  /** Label of the packet (bench/twins.ts) its run time is measured on; default TIMING_PACKET. */
+  timing?: string;
 }
 
 /** 10.0.0.9 as it sits in a packet, read as a little-endian u32 key. */
@@ -40,13 +42,13 @@ export const PROGRAMS: readonly BenchProgram[] = [
     put(obj, "port_policy", u32le(22), u32le(1));
     put(obj, "port_policy", u32le(53), u32le(1));
   }),
-  bench("icmp-echo", "xdp"),
+  { ...bench("icmp-echo", "xdp"), timing: "ipv4/icmp echo" },
   bench("tc-classify", "tc"),
   example("socket-filter-tcp", "socket"),
   bench("sock-dns", "socket"),
   bench("tp-syscalls", "tracing"),
   bench("execve-trace", "tracing"),
-  bench("payload-loop", "xdp"),
+  { ...bench("payload-loop", "xdp"), timing: "ipv4/udp:8080 payload 100" },
   bench("bpf2bpf", "xdp"),
   bench("globals-cfg", "xdp"),
   bench("xdp-vlan", "xdp"),

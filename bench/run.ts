@@ -22,6 +22,7 @@ import { bpfAvailable, loadObject, VerifierError, type BpfObject } from "../runt
 import { PROGRAMS, type BenchProgram } from "./catalogue.js";
 import { funcSymbols } from "./elf.js";
 import { observe, TIMING_PACKET, timeRun } from "./twins.js";
+import { passEffectsTable } from "./pass-effects.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const TSBPF_RUNS = 9;
@@ -204,7 +205,7 @@ function measure(p: BenchProgram, tmp: string, haveClang: boolean): Row {
       const samples = new Map<SideName, number[]>();
       for (let round = 0; round < TIMING_ROUNDS; round++) {
         for (const [s, obj] of objs) {
-          const ns = timeRun(obj, ours.program, TIMING_PACKET, TIMING_REPEAT);
+          const ns = timeRun(obj, ours.program, p.timing ?? TIMING_PACKET, TIMING_REPEAT);
           if (ns !== null) samples.set(s, [...(samples.get(s) ?? []), ns]);
         }
       }
@@ -322,6 +323,10 @@ function main(): void {
     return;
   }
 
+  process.stderr.write("bench: pass effects\n");
+  const effects = passEffectsTable();
+  process.stdout.write(`\n${effects}\n`);
+
   const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string };
   const commit = toolVersion("git", ["-C", ROOT, "rev-parse", "--short", "HEAD"]);
   const doc = [
@@ -339,6 +344,14 @@ function main(): void {
     "## Run time (BPF_PROG_TEST_RUN)",
     "",
     runTime,
+    "",
+    "## What each optimisation pass buys",
+    "",
+    "Each row compiles every program with the default pipeline minus one pass (bench/pass-effects.ts); the",
+    "savings are against the full pipeline. The verifier's count can move either way when a branch disappears:",
+    "it stores states for pruning only every few jumps, so a shorter path can end up pruned later.",
+    "",
+    effects,
     "",
     "## Compile time",
     "",
@@ -361,7 +374,8 @@ function main(): void {
     "  array and hash map afterwards must be equal. Tracepoint programs cannot be test-run: they are only",
     "  loaded (verifier numbers).",
     `- **ns/packet**: the kernel's average duration of BPF_PROG_TEST_RUN with repeat ${TIMING_REPEAT} on the`,
-    `  "${TIMING_PACKET}" packet, median of ${TIMING_ROUNDS} rounds in which the objects take turns. A repeated run sees`,
+    `  "${TIMING_PACKET}" packet (icmp-echo: "ipv4/icmp echo", payload-loop: "ipv4/udp:8080 payload 100"), median of`,
+    `  ${TIMING_ROUNDS} rounds in which the objects take turns. A repeated run sees`,
     "  its own rewritten packet (icmp-echo turns the request into a reply on the first run). This machine is shared;",
     "  differences of a few ns are noise.",
     `- **compile tsbpf median**: in-process \`compile()\` of the .bpf.ts source to object bytes, median of ${TSBPF_RUNS} runs after one`,
