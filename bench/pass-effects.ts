@@ -1,5 +1,5 @@
-// `npm run bench -- --pass-effects` (or `node --import tsx bench/pass-effects.ts`): what each
-// optimisation pass buys on the benchmark programs. For each pass of PASSES it compiles every
+// What each optimisation pass buys on the benchmark programs: part of `npm run bench`, or alone with
+// `node --import tsx bench/pass-effects.ts`. For each pass of PASSES it compiles every
 // program of bench/catalogue.ts with the default pipeline minus that pass and reports Σ slots and
 // Σ verifier-processed instructions beside the full pipeline (kernel numbers need bpf()).
 
