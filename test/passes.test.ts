@@ -1441,10 +1441,40 @@ b0:
   store.1 %1, 2, %2
   store.2 %1, 4, %4
   %5:i32 = and %2, 65535
-  %6:i32 = trunc.8 %5
+  %6:i32 = trunc.8 %2
   store.1 %1, 6, %2
   store.4 %1, 8, %3
   ret %3
+}`,
+    );
+  });
+
+  it("drops a mask under arithmetic whose low bits reach only a narrow store (a checksum fold)", () => {
+    expectPass(
+      narrowStore,
+      `func f(%0:ptr, %1:ptr, %2:i32) {
+b0:
+  %3:i32 = and %2, 65535
+  %4:i32 = lshr %2, 16
+  %5:i32 = add %3, %4
+  %6:i32 = xor %5, 65535
+  store.2 %1, 0, %6
+  %7:i32 = and %2, 255
+  %8:i32 = add %7, 1
+  store.2 %1, 2, %8
+  ret 0
+}`,
+      `func f(%0:ptr, %1:ptr, %2:i32) {
+b0:
+  %3:i32 = and %2, 65535
+  %4:i32 = lshr %2, 16
+  %5:i32 = add %2, %4
+  %6:i32 = xor %5, 65535
+  store.2 %1, 0, %6
+  %7:i32 = and %2, 255
+  %8:i32 = add %7, 1
+  store.2 %1, 2, %8
+  ret 0
 }`,
     );
   });
