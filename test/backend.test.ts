@@ -436,7 +436,7 @@ describe("out of SSA", () => {
     expect(env.get(2)).toBe(100n);
   });
 
-  it("splits critical edges and does not modify its input", () => {
+  it("puts the copies of a critical edge out of a block in no cycle before its branch, and does not modify its input", () => {
     const b = new FB(["i64"]);
     const x = b.f.params[0];
     const p = b.v("i64");
@@ -448,11 +448,34 @@ describe("out of SSA", () => {
     const before = json(b.f.blocks);
     const g = outOfSsa(b.f);
     expect(json(b.f.blocks)).toBe(before);
-    expect(g.blocks.length).toBe(4);
+    expect(g.blocks.length).toBe(3);
+    expect(g.blocks[0]!.insts).toEqual([{ op: "copy", dst: p, a: imm(5) }]);
     expect(g.blocks.every((bl) => bl.phis.length === 0)).toBe(true);
     const code = generate(b.f, { isProgram: false, checkAlloc: true });
     expect(runBpf(code.insns, { args: [0n] }).r0).toBe(1n);
     expect(runBpf(code.insns, { args: [7n] }).r0).toBe(5n);
+  });
+
+  it("splits critical edges out of blocks in a cycle", () => {
+    // b1: i = phi(0, i + 1); if (i == x) goto b3 (phi r = i) else b2; b2: if (i < 10) goto b1 else b3 (r = 99)
+    const f = parseFunc(`func f(%0:i64) {
+b0:
+  br b1
+b1:
+  %1:i64 = phi [b0: 0], [b2: %2]
+  cbr eq.64 %1, %0 -> b3, b2
+b2:
+  %2:i64 = add %1, 1
+  cbr ult.64 %2, 10 -> b1, b3
+b3:
+  %3:i64 = phi [b1: %1], [b2: 99]
+  ret %3
+}`);
+    const g = outOfSsa(f);
+    expect(g.blocks.length).toBe(7); // b1->b3, b2->b1 and b2->b3 are split
+    const code = generate(f, { isProgram: false, checkAlloc: true });
+    expect(runBpf(code.insns, { args: [4n] }).r0).toBe(4n);
+    expect(runBpf(code.insns, { args: [40n] }).r0).toBe(99n);
   });
 });
 

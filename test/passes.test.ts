@@ -12,6 +12,12 @@ import { simplifyCfg } from "../compiler/passes/simplify-cfg.js";
 import { tailMerge } from "../compiler/passes/tail-merge.js";
 import { loadCse } from "../compiler/passes/load-cse.js";
 import { threadNullChecks } from "../compiler/passes/thread-null-checks.js";
+import { rangeFold } from "../compiler/passes/range-fold.js";
+import { licm } from "../compiler/passes/licm.js";
+import { addrFold } from "../compiler/passes/addr-fold.js";
+import { narrowStore } from "../compiler/passes/narrow-store.js";
+import { ivMerge } from "../compiler/passes/iv-merge.js";
+import { deadStackStore } from "../compiler/passes/dead-stack-store.js";
 import { refAlu32, refAlu64, refBswap, refCond, refNeg, refSext, refTrunc, refZext } from "./support/alu-ref.js";
 import { BIN_OPS, COND_OPS, Recipe, arbFuncBuilder } from "./support/ir-gen.js";
 
@@ -823,8 +829,8 @@ b1:
 
 // ---------------------------------------------------------------------------------------------
 // An IR interpreter, to check that passes keep behaviour. Every value is a 64-bit register; a
-// pointer is a fake address derived from what it points into; loads read what an earlier store of
-// the same width wrote to the same address, else a value derived from the address; calls return a
+// pointer is a fake address derived from what it points into; loads read the bytes earlier stores
+// wrote, else bytes derived from the address; calls return a
 // value derived from their arguments. The observable behaviour is the list of effects plus the
 // return value (bounded, for loops that never end).
 
@@ -846,7 +852,29 @@ function interpret(f: Func, limit = 3000): string[] {
     return v;
   };
   const set = (d: Value, v: bigint) => env.set(d.id, d.ty === "i32" ? BigInt.asUintN(32, v) : U64(v));
-  const load = (addr: bigint, w: number) => mem.get(`${addr}/${w}`) ?? BigInt.asUintN(w * 8, hash(`mem${addr}/${w}`));
+  // Memory is bytes (little-endian), so stores and loads of different widths see each other; a byte
+  // never written reads as one derived from its address.
+  const load = (addr: bigint, w: number) => {
+    let v = 0n;
+    for (let k = w - 1; k >= 0; k--) v = (v << 8n) | (mem.get(`${U64(addr + BigInt(k))}`) ?? hash(`mem${U64(addr + BigInt(k))}`) & 0xffn);
+    return v;
+  };
+  const stackMem = new Map<bigint, bigint>();
+  const storeBytes = (addr: bigint, w: number, v: bigint) => {
+    for (let k = 0; k < w; k++) {
+      const a = U64(addr + BigInt(k));
+      const byte = (v >> BigInt(8 * k)) & 0xffn;
+      mem.set(`${a}`, byte);
+      if (isStack(a)) stackMem.set(a, byte);
+    }
+  };
+  // Stack slots are private to the function: a store there is only visible through later loads,
+  // or through the bytes a call can see (the slots its arguments point into), which are recorded
+  // with the call.
+  const stackBases = new Set<bigint>();
+  const isStack = (addr: bigint) => stackBases.has(addr & ~0xfffffn);
+  const stackBytes = (bases: bigint[]) =>
+    [...stackMem.entries()].filter(([a]) => bases.includes(a & ~0xfffffn)).sort(([x], [y]) => (x < y ? -1 : 1)).map(([a, v]) => `${a}:${v}`).join(" ");
   const byId = new Map(f.blocks.map((b) => [b.id, b] as const));
   let b = f.blocks[0]!;
   let prev = -1;
@@ -876,15 +904,21 @@ function interpret(f: Func, limit = 3000): string[] {
         case "store": {
           const addr = U64(rd(i.base, "ptr") + BigInt(i.offset));
           const v = BigInt.asUintN(i.width * 8, rd(i.value, "i64"));
-          mem.set(`${addr}/${i.width}`, v);
-          events.push(`store.${i.width} ${addr} ${v}`);
+          storeBytes(addr, i.width, v);
+          if (!isStack(addr)) events.push(`store.${i.width} ${addr} ${v}`);
           break;
         }
-        case "stackaddr": set(i.dst, hash(`slot${i.slot}`) & ~0xfffffn); break;
+        case "stackaddr": {
+          const base = hash(`slot${i.slot}`) & ~0xfffffn;
+          stackBases.add(base);
+          set(i.dst, base);
+          break;
+        }
         case "mapaddr": set(i.dst, hash(`map${i.map}`) & ~0xfffffn); break;
         case "call": {
           const args = i.args.map((a) => rd(a, "i64"));
-          events.push(`call ${i.helper} (${args.join(",")})`);
+          const seen = args.map((a) => a & ~0xfffffn).filter((a) => stackBases.has(a));
+          events.push(`call ${i.helper} (${args.join(",")})${seen.length ? ` sees ${stackBytes(seen)}` : ""}`);
           if (i.dst) set(i.dst, hash(`call${calls}/${i.helper}/${args.join(",")}`));
           calls++;
           break;
@@ -892,13 +926,14 @@ function interpret(f: Func, limit = 3000): string[] {
         case "atomic_add": {
           const addr = U64(rd(i.base, "ptr") + BigInt(i.offset));
           const v = BigInt.asUintN(i.width * 8, load(addr, i.width) + rd(i.value, "i64"));
-          mem.set(`${addr}/${i.width}`, v);
+          storeBytes(addr, i.width, v);
           events.push(`atomic.${i.width} ${addr} ${v}`);
           break;
         }
         case "callfn": {
           const args = i.args.map((a) => rd(a, "i64"));
-          events.push(`callfn ${i.func} (${args.join(",")})`);
+          const seen = args.map((a) => a & ~0xfffffn).filter((a) => stackBases.has(a));
+          events.push(`callfn ${i.func} (${args.join(",")})${seen.length ? ` sees ${stackBytes(seen)}` : ""}`);
           if (i.dst) set(i.dst, hash(`callfn${calls}/${i.func}/${args.join(",")}`));
           calls++;
           break;
@@ -915,7 +950,7 @@ function interpret(f: Func, limit = 3000): string[] {
             i.kind === "add" ? old + x : i.kind === "or" ? old | x : i.kind === "and" ? old & x : i.kind === "xor" ? old ^ x
             : i.kind === "xchg" ? x
             : old === BigInt.asUintN(bits, rd(i.expected!, ty)) ? x : old;
-          mem.set(`${addr}/${i.width}`, BigInt.asUintN(bits, v));
+          storeBytes(addr, i.width, BigInt.asUintN(bits, v));
           events.push(`atomic ${i.kind}.${i.width} ${addr} ${BigInt.asUintN(bits, v)}`);
           if (i.dst) set(i.dst, old);
           break;
@@ -952,7 +987,7 @@ function sameBehaviour(a: string[], b: string[]): void {
 }
 
 describe("passes on random functions", () => {
-  const single = ["const-fold", "dce", "simplify-cfg", "tail-merge", "thread-null-checks", "load-cse"].map((n) => [n, passesByName.get(n)!] as const);
+  const single = ["const-fold", "dce", "simplify-cfg", "tail-merge", "thread-null-checks", "load-cse", "range-fold", "licm", "addr-fold", "narrow-store", "iv-merge", "dead-stack-store"].map((n) => [n, passesByName.get(n)!] as const);
 
   it.each(single)("%s keeps the IR valid and the behaviour unchanged", (_name, pass) => {
     fc.assert(
@@ -1114,3 +1149,435 @@ b0:
   });
 });
 
+
+// ---------------------------------------------------------------------------------------------
+describe("range-fold (textual)", () => {
+  it("drops the 0xffff offset test of a header at 14 + (ver_ihl & 0xf) * 4 and the mask of a 16-bit load", () => {
+    expectPass(
+      rangeFold,
+      `func f(%0:ptr, %1:ptr) {
+b0:
+  %2:i32 = load.1 %1, 0
+  %3:i32 = and %2, 15
+  %4:i32 = mul %3, 4
+  %5:i32 = add %4, 14
+  %6:i64 = zext %5
+  cbr ugt.64 %6, 65535 -> b1, b2
+b1:
+  ret 0
+b2:
+  %7:i32 = load.2 %1, 2
+  %8:i32 = and %7, 65535
+  %9:i32 = and %7, 255
+  %10:i32 = add %8, %9
+  ret %10
+}`,
+      `func f(%0:ptr, %1:ptr) {
+b0:
+  %2:i32 = load.1 %1, 0
+  %3:i32 = and %2, 15
+  %4:i32 = mul %3, 4
+  %5:i32 = add %4, 14
+  %6:i64 = zext %5
+  br b2
+b2:
+  %7:i32 = load.2 %1, 2
+  %9:i32 = and %7, 255
+  %10:i32 = add %7, %9
+  ret %10
+}`,
+    );
+  });
+
+  it("narrows a loop counter inside the loop (i < 64 makes 42 + i <= 105) but not after it", () => {
+    expectPass(
+      rangeFold,
+      `func f(%0:ptr) {
+b0:
+  br b1
+b1:
+  %1:i32 = phi [b0: 0], [b3: %5]
+  cbr ult.32 %1, 64 -> b2, b4
+b2:
+  %2:i32 = add %1, 42
+  %3:i64 = zext %2
+  cbr ugt.64 %3, 65535 -> b4, b3
+b3:
+  %5:i32 = add %1, 1
+  br b1
+b4:
+  %6:i32 = phi [b1: 0], [b2: 1]
+  %7:i32 = add %1, 42
+  cbr ugt.32 %7, 100 -> b5, b6
+b5:
+  ret %6
+b6:
+  ret 2
+}`,
+      `func f(%0:ptr) {
+b0:
+  br b1
+b1:
+  %1:i32 = phi [b0: 0], [b3: %5]
+  cbr ult.32 %1, 64 -> b2, b4
+b2:
+  %2:i32 = add %1, 42
+  %3:i64 = zext %2
+  br b3
+b3:
+  %5:i32 = add %1, 1
+  br b1
+b4:
+  %6:i32 = phi [b1: 0]
+  %7:i32 = add %1, 42
+  cbr ugt.32 %7, 100 -> b5, b6
+b5:
+  ret %6
+b6:
+  ret 2
+}`,
+    );
+  });
+
+  it("leaves compares the ranges cannot decide, signed compares and wrapping arithmetic alone", () => {
+    const text = `func f(%0:ptr, %1:ptr) {
+b0:
+  %2:i32 = load.1 %1, 0
+  %3:i32 = mul %2, 16843009
+  %4:i32 = mul %3, 256
+  cbr ugt.32 %4, 65535 -> b1, b2
+b1:
+  ret 0
+b2:
+  cbr slt.32 %2, 0 -> b3, b4
+b3:
+  ret 1
+b4:
+  cbr ugt.32 %2, 200 -> b1, b5
+b5:
+  ret 2
+}`;
+    expectPass(rangeFold, text, text);
+  });
+});
+
+describe("range-fold splits small packet offsets", () => {
+  it("turns base + zext(x + C) into (base + x) + C when x + C stays below 0x10000", () => {
+    expectPass(
+      rangeFold,
+      `func f(%0:ptr, %1:ptr) {
+b0:
+  %2:i32 = load.1 %1, 0
+  %3:i32 = and %2, 15
+  %4:i32 = add %3, 14
+  %5:i64 = zext %4
+  %6:ptr = ptradd %1, %5
+  %7:i32 = load.2 %6, 2
+  %8:i32 = load.4 %1, 0
+  %9:i32 = add %8, 14
+  %10:i64 = zext %9
+  %11:ptr = ptradd %1, %10
+  %12:i32 = load.2 %11, 2
+  %13:i32 = add %7, %12
+  ret %13
+}`,
+      `func f(%0:ptr, %1:ptr) {
+b0:
+  %2:i32 = load.1 %1, 0
+  %3:i32 = and %2, 15
+  %4:i32 = add %3, 14
+  %5:i64 = zext %4
+  %14:ptr = ptradd %1, %3
+  %6:ptr = ptradd %14, 14
+  %7:i32 = load.2 %6, 2
+  %8:i32 = load.4 %1, 0
+  %9:i32 = add %8, 14
+  %10:i64 = zext %9
+  %11:ptr = ptradd %1, %10
+  %12:i32 = load.2 %11, 2
+  %13:i32 = add %7, %12
+  ret %13
+}`,
+    );
+  });
+});
+
+describe("licm (textual)", () => {
+  it("hoists context reads and arithmetic on them out of a call-free loop, not constants or packet pointers", () => {
+    expectPass(
+      licm,
+      `func f(%0:ptr) {
+b0:
+  br b1
+b1:
+  %1:i32 = phi [b0: 0], [b2: %9]
+  cbr ult.32 %1, 64 -> b2, b3
+b2:
+  %2:ptr = ctxptr %0, 0
+  %3:ptr = ctxptr %0, 4
+  %4:i32 = load.4 %0, 16
+  %5:i32 = add %4, 1
+  %6:i32 = const 7
+  %7:i64 = zext %1
+  %8:ptr = ptradd %2, %7
+  %10:ptr = ptradd %8, 1
+  %9:i32 = add %1, %5
+  cbr ugt.64 %10, %3 -> b3, b1
+b3:
+  ret %1
+}`,
+      `func f(%0:ptr) {
+b0:
+  %2:ptr = ctxptr %0, 0
+  %3:ptr = ctxptr %0, 4
+  %4:i32 = load.4 %0, 16
+  %5:i32 = add %4, 1
+  br b1
+b1:
+  %1:i32 = phi [b0: 0], [b2: %9]
+  cbr ult.32 %1, 64 -> b2, b3
+b2:
+  %6:i32 = const 7
+  %7:i64 = zext %1
+  %8:ptr = ptradd %2, %7
+  %10:ptr = ptradd %8, 1
+  %9:i32 = add %1, %5
+  cbr ugt.64 %10, %3 -> b3, b1
+b3:
+  ret %1
+}`,
+    );
+  });
+
+  it("leaves loops with helper calls alone", () => {
+    const text = `func f(%0:ptr) {
+b0:
+  br b1
+b1:
+  %1:i32 = phi [b0: 0], [b2: %5]
+  cbr ult.32 %1, 8 -> b2, b3
+b2:
+  %2:i32 = load.4 %0, 16
+  %3:i64 = call 5 ()
+  %5:i32 = add %1, %2
+  br b1
+b3:
+  ret %1
+}`;
+    expectPass(licm, text, text);
+  });
+});
+
+describe("addr-fold (textual)", () => {
+  it("folds constant ptradds into load, store and atomic offsets, merges ptradd chains and adds i32 offsets without zext", () => {
+    expectPass(
+      addrFold,
+      `func f(%0:ptr, %1:ptr) {
+b0:
+  %2:ptr = ptradd %1, 14
+  %3:ptr = ptradd %2, 20
+  %4:i32 = load.4 %2, 12
+  %5:i64 = const 8
+  %6:ptr = ptradd %2, %5
+  store.2 %6, 2, %4
+  %7:i64 = load.8 %3, 0
+  atomic_add.8 %6, 0, %7
+  %8:i64 = zext %4
+  %9:ptr = ptradd %2, %8
+  %10:i32 = load.1 %9, 3
+  ret %10
+}`,
+      `func f(%0:ptr, %1:ptr) {
+b0:
+  %2:ptr = ptradd %1, 14
+  %3:ptr = ptradd %1, 34
+  %4:i32 = load.4 %1, 26
+  %5:i64 = const 8
+  %6:ptr = ptradd %1, 22
+  store.2 %1, 24, %4
+  %7:i64 = load.8 %1, 34
+  atomic_add.8 %1, 22, %7
+  %8:i64 = zext %4
+  %9:ptr = ptradd %2, %4
+  %10:i32 = load.1 %9, 3
+  ret %10
+}`,
+    );
+  });
+
+  it("keeps offsets that do not fit the 16-bit field", () => {
+    const text = `func f(%0:ptr, %1:ptr) {
+b0:
+  %2:ptr = ptradd %1, 32760
+  %3:i32 = load.4 %2, 12
+  ret %3
+}`;
+    expectPass(addrFold, text, text);
+  });
+});
+
+describe("narrow-store (textual)", () => {
+  it("stores the untruncated value when the store keeps only bits the truncation or mask kept", () => {
+    expectPass(
+      narrowStore,
+      `func f(%0:ptr, %1:ptr, %2:i32) {
+b0:
+  %3:i32 = trunc.16 %2
+  store.2 %1, 0, %3
+  %4:i32 = and %2, 255
+  store.1 %1, 2, %4
+  store.2 %1, 4, %4
+  %5:i32 = and %2, 65535
+  %6:i32 = trunc.8 %5
+  store.1 %1, 6, %6
+  store.4 %1, 8, %3
+  ret %3
+}`,
+      `func f(%0:ptr, %1:ptr, %2:i32) {
+b0:
+  %3:i32 = trunc.16 %2
+  store.2 %1, 0, %2
+  %4:i32 = and %2, 255
+  store.1 %1, 2, %2
+  store.2 %1, 4, %4
+  %5:i32 = and %2, 65535
+  %6:i32 = trunc.8 %2
+  store.1 %1, 6, %2
+  store.4 %1, 8, %3
+  ret %3
+}`,
+    );
+  });
+
+  it("drops a mask under arithmetic whose low bits reach only a narrow store (a checksum fold)", () => {
+    expectPass(
+      narrowStore,
+      `func f(%0:ptr, %1:ptr, %2:i32) {
+b0:
+  %3:i32 = and %2, 65535
+  %4:i32 = lshr %2, 16
+  %5:i32 = add %3, %4
+  %6:i32 = xor %5, 65535
+  store.2 %1, 0, %6
+  %7:i32 = and %2, 255
+  %8:i32 = add %7, 1
+  store.2 %1, 2, %8
+  ret 0
+}`,
+      `func f(%0:ptr, %1:ptr, %2:i32) {
+b0:
+  %3:i32 = and %2, 65535
+  %4:i32 = lshr %2, 16
+  %5:i32 = add %2, %4
+  %6:i32 = xor %5, 65535
+  store.2 %1, 0, %6
+  %7:i32 = and %2, 255
+  %8:i32 = add %7, 1
+  store.2 %1, 2, %8
+  ret 0
+}`,
+    );
+  });
+});
+
+describe("iv-merge (textual)", () => {
+  it("merges counters that start equal and step alike; keeps ones that differ", () => {
+    expectPass(
+      ivMerge,
+      `func f(%0:ptr) {
+b0:
+  br b1
+b1:
+  %1:i32 = phi [b0: 0], [b2: %4]
+  %2:i32 = phi [b0: 0], [b2: %5]
+  %3:i32 = phi [b0: 1], [b2: %6]
+  cbr ult.32 %1, 64 -> b2, b3
+b2:
+  %4:i32 = add %1, 1
+  %5:i32 = add %2, 1
+  %6:i32 = add %3, 1
+  br b1
+b3:
+  %7:i32 = add %2, %3
+  ret %7
+}`,
+      `func f(%0:ptr) {
+b0:
+  br b1
+b1:
+  %1:i32 = phi [b0: 0], [b2: %4]
+  %3:i32 = phi [b0: 1], [b2: %6]
+  cbr ult.32 %1, 64 -> b2, b3
+b2:
+  %4:i32 = add %1, 1
+  %5:i32 = add %1, 1
+  %6:i32 = add %3, 1
+  br b1
+b3:
+  %7:i32 = add %1, %3
+  ret %7
+}`,
+    );
+  });
+});
+
+describe("dead-stack-store (textual)", () => {
+  it("drops zero-fills overwritten before any read, keeps what a helper or load may read", () => {
+    expectPass(
+      deadStackStore,
+      `func f(%0:ptr) slots [s0: 16 align 8, s1: 8 align 8] {
+b0:
+  %1:ptr = stackaddr s0
+  store.8 %1, 0, 0
+  store.8 %1, 8, 0
+  %2:ptr = stackaddr s1
+  store.8 %2, 0, 0
+  %3:i64 = call 14 ()
+  store.4 %1, 0, 7
+  store.4 %1, 4, 9
+  %4:i64 = call 16 (%2, 8)
+  store.8 %2, 0, %3
+  %5:ptr = ptradd %1, 8
+  store.2 %5, 0, 1
+  %6:i64 = load.8 %1, 8
+  store.8 %1, 8, %6
+  %7:ptr = mapaddr @m
+  %8:i64 = call 2 (%7, %2, %1, 0)
+  store.8 %1, 0, 5
+  ret 0
+}`,
+      `func f(%0:ptr) slots [s0: 16 align 8, s1: 8 align 8] {
+b0:
+  %1:ptr = stackaddr s0
+  store.8 %1, 8, 0
+  %2:ptr = stackaddr s1
+  store.8 %2, 0, 0
+  %3:i64 = call 14 ()
+  store.4 %1, 0, 7
+  store.4 %1, 4, 9
+  %4:i64 = call 16 (%2, 8)
+  store.8 %2, 0, %3
+  %5:ptr = ptradd %1, 8
+  store.2 %5, 0, 1
+  %6:i64 = load.8 %1, 8
+  store.8 %1, 8, %6
+  %7:ptr = mapaddr @m
+  %8:i64 = call 2 (%7, %2, %1, 0)
+  ret 0
+}`,
+    );
+  });
+
+  it("treats a bpf-to-bpf call as reading every slot whose address escaped", () => {
+    const text = `func f(%0:ptr) slots [s0: 8 align 8] {
+b0:
+  %1:ptr = stackaddr s0
+  store.8 %1, 0, 0
+  %2:i64 = callfn @g (%1)
+  store.8 %1, 0, 1
+  %3:i64 = load.8 %1, 0
+  ret %3
+}`;
+    expectPass(deadStackStore, text, text);
+  });
+});

@@ -4,7 +4,8 @@
 // Produces:    a new Func (the input is not mutated) with no phis and no unreachable blocks. Every
 //              phi became `copy` instructions at the end of each predecessor, ordered so that the
 //              parallel-copy semantics of phis hold (copy cycles are broken with a fresh temp).
-//              Critical edges into blocks with phis are split with new blocks that end in `br`.
+//              Critical edges into blocks with phis are split with new blocks that end in `br`,
+//              except out of blocks in no cycle, whose copies for one such edge go before the branch.
 //              `cbr` with identical targets becomes `br`. `locs` is carried over to the new objects.
 // Invalidates: SSA form (phi destinations now have one definition per predecessor), predecessor maps.
 
@@ -96,20 +97,34 @@ function reachableBlocks(f: Func): Set<number> {
   return seen;
 }
 
-/** Split every edge P->S where P has two successors and S has phis and several predecessors. */
+/**
+ * Split every edge P->S where P has two successors and S has phis and several predecessors —
+ * except when P is in no cycle: then S's phi copies go at the end of P, before its branch, and run
+ * on both of P's paths. That is safe because a phi's value is only used where S dominates, so on the
+ * path that does not go to S it is rewritten at S before any use; and it saves the jump the split
+ * block would cost (`x = 0; if (c) goto S; x = 1; ...` instead of a block with `x = 0; goto S`).
+ */
 function splitCriticalEdges(f: Func): void {
   const predCount = new Map<number, number>();
   for (const b of f.blocks) for (const s of successors(b.term)) predCount.set(s, (predCount.get(s) ?? 0) + 1);
   const byId = new Map(f.blocks.map((b) => [b.id, b]));
   let nextId = Math.max(...f.blocks.map((b) => b.id)) + 1;
   const out: Block[] = [];
+  const inCycle = blocksInCycles(f);
   for (const p of f.blocks) {
     out.push(p);
     const t = p.term;
     if (t.op !== "cbr") continue;
+    let hoisted = false;
     for (const side of ["then", "else"] as const) {
       const s = byId.get(t[side])!;
       if (s.phis.length === 0 || (predCount.get(s.id) ?? 0) < 2) continue;
+      // (The other side may already be a new split block, without phis.)
+      const other = byId.get(t[side === "then" ? "else" : "then"]);
+      if (!hoisted && !inCycle.has(p.id) && !inCycle.has(s.id) && (other?.phis.length ?? 0) === 0) {
+        hoisted = true; // one side only: the other side's copies would land before the branch too
+        continue;
+      }
       const mid: Block = { id: nextId++, phis: [], insts: [], term: { op: "br", target: s.id }, loc: s.loc };
       t[side] = mid.id;
       for (const phi of s.phis) for (const inc of phi.incoming) if (inc.block === p.id) inc.block = mid.id;
@@ -117,6 +132,28 @@ function splitCriticalEdges(f: Func): void {
     }
   }
   f.blocks = out;
+}
+
+/** Blocks on some cycle of the CFG (a block that can reach itself). */
+function blocksInCycles(f: Func): Set<number> {
+  const byId = new Map(f.blocks.map((b) => [b.id, b]));
+  const result = new Set<number>();
+  for (const b of f.blocks) {
+    const seen = new Set<number>();
+    const stack = [...successors(b.term)];
+    while (stack.length > 0) {
+      const id = stack.pop()!;
+      if (id === b.id) {
+        result.add(b.id);
+        break;
+      }
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const x = byId.get(id);
+      if (x) stack.push(...successors(x.term));
+    }
+  }
+  return result;
 }
 
 export interface ParallelCopy {

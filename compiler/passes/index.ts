@@ -18,6 +18,12 @@ import { mergeReturns } from "./merge-returns.js";
 import { cse } from "./cse.js";
 import { tailMerge } from "./tail-merge.js";
 import { loadCse } from "./load-cse.js";
+import { rangeFold } from "./range-fold.js";
+import { licm } from "./licm.js";
+import { addrFold } from "./addr-fold.js";
+import { narrowStore } from "./narrow-store.js";
+import { ivMerge } from "./iv-merge.js";
+import { deadStackStore } from "./dead-stack-store.js";
 
 export const constFoldPass: Pass = { name: "const-fold", run: constFold };
 export const dcePass: Pass = { name: "dce", run: dce };
@@ -27,10 +33,16 @@ export const mergeReturnsPass: Pass = { name: "merge-returns", run: mergeReturns
 export const csePass: Pass = { name: "cse", run: cse };
 export const tailMergePass: Pass = { name: "tail-merge", run: tailMerge };
 export const loadCsePass: Pass = { name: "load-cse", run: loadCse };
+export const rangeFoldPass: Pass = { name: "range-fold", run: rangeFold };
+export const licmPass: Pass = { name: "licm", run: licm };
+export const addrFoldPass: Pass = { name: "addr-fold", run: addrFold };
+export const narrowStorePass: Pass = { name: "narrow-store", run: narrowStore };
+export const ivMergePass: Pass = { name: "iv-merge", run: ivMerge };
+export const deadStackStorePass: Pass = { name: "dead-stack-store", run: deadStackStore };
 
 /** Every pass by name, for CLI options that pick passes. */
 export const passesByName: ReadonlyMap<string, Pass> = new Map(
-  [constFoldPass, dcePass, simplifyCfgPass, threadNullChecksPass, mergeReturnsPass, csePass, tailMergePass, loadCsePass].map((p) => [p.name, p] as const),
+  [constFoldPass, dcePass, simplifyCfgPass, threadNullChecksPass, mergeReturnsPass, csePass, tailMergePass, loadCsePass, rangeFoldPass, licmPass, addrFoldPass, narrowStorePass, ivMergePass, deadStackStorePass].map((p) => [p.name, p] as const),
 );
 
 export const defaultPipeline: readonly Pass[] = [
@@ -39,12 +51,18 @@ export const defaultPipeline: readonly Pass[] = [
   threadNullChecksPass,
   simplifyCfgPass,
   csePass,
+  ivMergePass,
+  rangeFoldPass,
+  licmPass,
   constFoldPass,
   dcePass,
   simplifyCfgPass,
   mergeReturnsPass,
   tailMergePass,
   simplifyCfgPass,
+  addrFoldPass,
+  narrowStorePass,
+  deadStackStorePass,
   loadCsePass,
   csePass,
   dcePass,

@@ -1,0 +1,62 @@
+// The benchmark's programs: each a .bpf.ts with a C twin (.bpf.c) beside it, one program per file.
+// `setup` fills maps identically in both objects before the behaviour check, so lookups that hit
+// are exercised too.
+
+import type { BpfObject } from "../runtime/index.js";
+import { u32le } from "../runtime/index.js";
+
+export interface BenchProgram {
+  /** Folder and file base name. */
+  name: string;
+  /** Folder relative to the repository root. */
+  dir: string;
+  /** Packet programs are test-run (behaviour and ns/packet); tracing programs are only loaded. */
+  kind: "xdp" | "tc" | "socket" | "tracing";
+  setup?: (obj: BpfObject) => void;
+  /** Label of the packet (bench/twins.ts) its run time is measured on; default TIMING_PACKET. */
+  timing?: string;
+}
+
+/** 10.0.0.9 as it sits in a packet, read as a little-endian u32 key. */
+const ADDR_10_0_0_9 = Uint8Array.of(10, 0, 0, 9);
+
+function put(obj: BpfObject, map: string, key: Uint8Array, value: Uint8Array): void {
+  const m = obj.maps.get(map);
+  if (!m) throw new Error(`bench setup: no map ${map}`);
+  m.update(key, value);
+}
+
+const bench = (name: string, kind: BenchProgram["kind"], setup?: BenchProgram["setup"]): BenchProgram => ({ name, dir: `bench/programs/${name}`, kind, setup });
+const example = (name: string, kind: BenchProgram["kind"], setup?: BenchProgram["setup"]): BenchProgram => ({ name, dir: `examples/${name}`, kind, setup });
+
+export const PROGRAMS: readonly BenchProgram[] = [
+  example("xdp-pass", "xdp"),
+  example("xdp-counter", "xdp"),
+  bench("proto-counters", "xdp"),
+  example("firewall", "xdp", (obj) => {
+    put(obj, "blocked_sources", ADDR_10_0_0_9, u32le(5));
+    put(obj, "blocked_ports", u32le(22), u32le(7));
+  }),
+  bench("fw-atomic", "xdp", (obj) => {
+    put(obj, "allow_src", ADDR_10_0_0_9, u32le(1));
+    put(obj, "port_policy", u32le(22), u32le(1));
+    put(obj, "port_policy", u32le(53), u32le(1));
+  }),
+  { ...bench("icmp-echo", "xdp"), timing: "ipv4/icmp echo" },
+  bench("tc-classify", "tc"),
+  example("socket-filter-tcp", "socket"),
+  bench("sock-dns", "socket"),
+  bench("tp-syscalls", "tracing"),
+  bench("execve-trace", "tracing"),
+  { ...bench("payload-loop", "xdp"), timing: "ipv4/udp:8080 payload 100" },
+  bench("bpf2bpf", "xdp"),
+  bench("globals-cfg", "xdp"),
+  bench("xdp-vlan", "xdp"),
+  // From the catalogue, kernel types and workflow work: their examples, measured the same way.
+  example("lpm-blocklist", "xdp"),
+  example("tail-call-dispatcher", "xdp"),
+  example("xdp-redirect", "xdp"),
+  example("connect4-policy", "tracing"),
+  example("exec-tracer", "tracing"),
+  example("unlink-watch", "tracing"),
+];
