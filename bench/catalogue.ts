@@ -13,6 +13,8 @@ export interface BenchProgram {
   /** Packet programs are test-run (behaviour and ns/packet); tracing programs are only loaded. */
   kind: "xdp" | "tc" | "socket" | "tracing";
   setup?: (obj: BpfObject) => void;
+  /** Why this kernel refuses to load it (fentry/fexit/LSM: EPERM); it is compiled and counted only. */
+  refusedHere?: string;
   /** Label of the packet (bench/twins.ts) its run time is measured on; default TIMING_PACKET. */
   timing?: string;
 }
@@ -58,5 +60,5 @@ export const PROGRAMS: readonly BenchProgram[] = [
   example("xdp-redirect", "xdp"),
   example("connect4-policy", "tracing"),
   example("exec-tracer", "tracing"),
-  example("unlink-watch", "tracing"),
+  { ...example("unlink-watch", "tracing"), refusedHere: "fexit: this kernel refuses trampoline programs (EPERM)" },
 ];

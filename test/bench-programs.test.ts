@@ -65,7 +65,11 @@ describe("benchmark programs compile", () => {
 
 describeKernel("benchmark programs in the kernel", () => {
   for (const p of PROGRAMS) {
-    it(`${p.name} loads${p.kind === "tracing" ? "" : " and runs the test packets"}${hasClang && p.kind !== "tracing" ? " like its C twin" : ""}`, () => {
+    it(`${p.name} ${p.refusedHere ? "is refused by this kernel as expected" : "loads"}${p.kind === "tracing" ? "" : " and runs the test packets"}${hasClang && p.kind !== "tracing" ? " like its C twin" : ""}`, () => {
+      if (p.refusedHere) {
+        expect(() => observed(build(p), p)).toThrow(/EPERM|not permitted/i);
+        return;
+      }
       const ours = observed(build(p), p);
       const ours4 = observed(build(p, "v4"), p);
       expect(ours4).toBe(ours);
