@@ -5,10 +5,19 @@
 
 import { closeSync, existsSync, openSync } from "node:fs";
 import { execFileSync } from "node:child_process";
-import koffi from "koffi";
 import type { BpfProgram } from "./program.js";
 import { AttachError, Link } from "./link.js";
-import { addressOf, errnoFrom, lastErrno, libbpf, withLibbpfMessages, type LibbpfMessage, type Ptr } from "./libbpf.js";
+import {
+  addressOf,
+  errnoFrom,
+  ifNameToIndex,
+  lastErrno,
+  libbpf,
+  setSocketOption,
+  withLibbpfMessages,
+  type LibbpfMessage,
+  type Ptr,
+} from "./libbpf.js";
 import { BPF_ATTACH_TYPE as A, progTypesFor } from "../common/program-types.js";
 
 // ---- constants (linux/bpf.h, linux/if_link.h, asm-generic/socket.h) ----
@@ -63,23 +72,6 @@ export type CgroupAttachType = keyof typeof CGROUP_ATTACH_TYPES;
 export type XdpMode = keyof typeof XDP_FLAGS;
 export type TcDirection = "ingress" | "egress";
 
-// ---- libc (if_nametoindex, setsockopt) ----
-
-interface Libc {
-  if_nametoindex(name: string): number;
-  setsockopt(fd: number, level: number, name: number, value: Uint8Array, len: number): number;
-}
-let libcApi: Libc | null = null;
-function libc(): Libc {
-  if (libcApi) return libcApi;
-  const lib = koffi.load("libc.so.6");
-  libcApi = {
-    if_nametoindex: lib.func("unsigned int if_nametoindex(const char *name)"),
-    setsockopt: lib.func("int setsockopt(int fd, int level, int name, const void *value, uint32_t len)"),
-  };
-  return libcApi;
-}
-
 // ---- helpers ----
 
 function loadedFd(prog: BpfProgram): number {
@@ -119,7 +111,7 @@ export function ifindexOf(iface: string | number): number {
     if (!Number.isInteger(iface) || iface <= 0) throw new RangeError(`bad ifindex ${iface}`);
     return iface;
   }
-  const idx = libc().if_nametoindex(iface);
+  const idx = ifNameToIndex(iface);
   if (idx === 0) throw new Error(`no network interface named '${iface}' in this network namespace`);
   return idx;
 }
@@ -279,8 +271,7 @@ export function attachSocketFilter(prog: BpfProgram, socketFd: number): Link {
   const fd = loadedFd(prog);
   const value = Buffer.alloc(4);
   value.writeInt32LE(fd, 0);
-  const c = libc();
-  if (c.setsockopt(socketFd, SOL_SOCKET, SO_ATTACH_BPF, value, 4) < 0) {
+  if (setSocketOption(socketFd, SOL_SOCKET, SO_ATTACH_BPF, value) < 0) {
     const errno = lastErrno() || EINVAL;
     const hint = errno === 88 || errno === 9 ? "; not an open socket" : "";
     throw new AttachError(prog.name, target, errno, hint);
@@ -289,7 +280,7 @@ export function attachSocketFilter(prog: BpfProgram, socketFd: number): Link {
     fd: () => -1,
     destroy() {
       // EBADF/ENOENT: the socket is already closed or the filter replaced; nothing left to undo.
-      c.setsockopt(socketFd, SOL_SOCKET, SO_DETACH_BPF, Buffer.alloc(4), 4);
+      setSocketOption(socketFd, SOL_SOCKET, SO_DETACH_BPF, Buffer.alloc(4));
     },
   });
 }

@@ -6,10 +6,9 @@
 // This file finds the sections and variables from the object's BTF, patches initial values
 // between bpf_object__open and bpf_object__load, and offers typed get/set after load.
 
-import koffi from "koffi";
 import { parseBtf, type Btf } from "../common/btf-reader.js";
 import { btfCodec, type Codec } from "./codec.js";
-import { errnoFrom, errnoText, type LibbpfApi, type Ptr } from "./libbpf.js";
+import { copyNative, errnoFrom, errnoText, type LibbpfApi, type Ptr } from "./libbpf.js";
 import type { BpfMap } from "./map.js";
 import type { BpfObject } from "./object.js";
 
@@ -61,7 +60,7 @@ function libbpfBtf(api: LibbpfApi, obj: Ptr): Btf | null {
   const data = api.btf__raw_data(handle, size);
   const n = new DataView(size.buffer).getUint32(0, true);
   if (!data || n === 0) return null;
-  return parseBtf(new Uint8Array(koffi.view(data, n)).slice());
+  return parseBtf(copyNative(data, n));
 }
 
 /**
@@ -184,7 +183,7 @@ function initialValue(api: LibbpfApi, sec: SectionInfo): Uint8Array {
   const data = api.bpf_map__initial_value(sec.ptr, size);
   const n = Number(new DataView(size.buffer).getBigUint64(0, true));
   if (!data) throw new Error(`map '${sec.map}' has no initial value`);
-  return n === 0 ? new Uint8Array(0) : new Uint8Array(koffi.view(data, n)).slice();
+  return n === 0 ? new Uint8Array(0) : copyNative(data, n);
 }
 
 /**

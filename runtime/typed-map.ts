@@ -5,12 +5,11 @@
 // kernel has them (falling back to one syscall per entry where it does not).
 
 import { readFileSync } from "node:fs";
-import koffi from "koffi";
 import { parseBtf, type Btf } from "../common/btf-reader.js";
 import { mapKind } from "../common/map-kinds.js";
 import { btfCodec, rawCodec, type Codec, type CodecOptions } from "./codec.js";
 import { possibleCpus } from "./kernel.js";
-import { errnoFrom, errnoText, libbpf, type Ptr } from "./libbpf.js";
+import { copyNative, errnoFrom, errnoText, libbpf, type Ptr } from "./libbpf.js";
 import type { BpfMap } from "./map.js";
 import type { BpfObject } from "./object.js";
 import type { BpfProgram } from "./program.js";
@@ -421,7 +420,7 @@ export function buildTypedMaps(obj: BpfObject, native: Ptr | null): TypedMaps {
     const size = new Uint8Array(4);
     const data = api.btf__raw_data(handle, size);
     const n = new DataView(size.buffer).getUint32(0, true);
-    if (data && n > 0) btf = parseBtf(new Uint8Array(koffi.view(data, n)).slice());
+    if (data && n > 0) btf = parseBtf(copyNative(data, n));
   }
   const ids = new Map<string, { key: number; value: number }>();
   // libbpf drops the BTF type ids of kinds the kernel takes no BTF for (queue, stack, perf event
