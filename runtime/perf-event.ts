@@ -5,7 +5,7 @@
 
 import { BPF_PROG_TYPE } from "../common/program-types.js";
 import { AttachError, Link } from "./link.js";
-import type { BpfProgram } from "./program.js";
+import type { ProgramHandle } from "./types.js";
 import { closeFd, ioctlInt, lastErrno, perfEventOpen } from "./libbpf.js";
 
 const PERF_EVENT_IOC_ENABLE = 0x2400;
@@ -59,7 +59,7 @@ export function openPerfEvent(opts: PerfEventOptions & { enabled?: boolean } = {
 }
 
 /** Open a perf event and attach a perf_event program to it; closing the link detaches and closes the event. */
-export function attachPerfEvent(prog: BpfProgram, opts: PerfEventOptions = {}): Link {
+export function attachPerfEvent(prog: ProgramHandle, opts: PerfEventOptions = {}): Link {
   const pid = opts.pid ?? -1;
   const cpu = opts.cpu ?? (pid === -1 ? 0 : -1);
   const target = `perf_event:type ${opts.type ?? PERF_TYPE.SOFTWARE} config ${opts.config ?? PERF_COUNT_SW.CPU_CLOCK} pid ${pid} cpu ${cpu}`;
