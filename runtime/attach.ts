@@ -5,10 +5,19 @@
 
 import { closeSync, existsSync, openSync } from "node:fs";
 import { execFileSync } from "node:child_process";
-import koffi from "koffi";
-import type { BpfProgram } from "./program.js";
+import type { ProgramHandle } from "./types.js";
 import { AttachError, Link } from "./link.js";
-import { addressOf, errnoFrom, lastErrno, libbpf, withLibbpfMessages, type LibbpfMessage, type Ptr } from "./libbpf.js";
+import {
+  addressOf,
+  errnoFrom,
+  ifNameToIndex,
+  lastErrno,
+  libbpf,
+  setSocketOption,
+  withLibbpfMessages,
+  type LibbpfMessage,
+  type Ptr,
+} from "./libbpf.js";
 import { BPF_ATTACH_TYPE as A, progTypesFor } from "../common/program-types.js";
 
 // ---- constants (linux/bpf.h, linux/if_link.h, asm-generic/socket.h) ----
@@ -63,26 +72,9 @@ export type CgroupAttachType = keyof typeof CGROUP_ATTACH_TYPES;
 export type XdpMode = keyof typeof XDP_FLAGS;
 export type TcDirection = "ingress" | "egress";
 
-// ---- libc (if_nametoindex, setsockopt) ----
-
-interface Libc {
-  if_nametoindex(name: string): number;
-  setsockopt(fd: number, level: number, name: number, value: Uint8Array, len: number): number;
-}
-let libcApi: Libc | null = null;
-function libc(): Libc {
-  if (libcApi) return libcApi;
-  const lib = koffi.load("libc.so.6");
-  libcApi = {
-    if_nametoindex: lib.func("unsigned int if_nametoindex(const char *name)"),
-    setsockopt: lib.func("int setsockopt(int fd, int level, int name, const void *value, uint32_t len)"),
-  };
-  return libcApi;
-}
-
 // ---- helpers ----
 
-function loadedFd(prog: BpfProgram): number {
+function loadedFd(prog: ProgramHandle): number {
   const fd = prog.fd;
   if (fd < 0) throw new Error(`program '${prog.name}' is not loaded (autoload was off), so it cannot be attached`);
   return fd;
@@ -94,7 +86,7 @@ function detailOf(messages: LibbpfMessage[]): string {
 }
 
 /** Call a libbpf attach function returning `struct bpf_link *` and wrap the result. */
-function viaLibbpf(prog: BpfProgram, target: string, call: (p: Ptr) => Ptr | null, hint?: (errno: number) => string): Link {
+function viaLibbpf(prog: ProgramHandle, target: string, call: (p: Ptr) => Ptr | null, hint?: (errno: number) => string): Link {
   const p = prog.nativePtr;
   loadedFd(prog);
   return withLibbpfMessages((messages) => {
@@ -107,7 +99,7 @@ function viaLibbpf(prog: BpfProgram, target: string, call: (p: Ptr) => Ptr | nul
   });
 }
 
-function requireType(prog: BpfProgram, types: number[], target: string, what: string): void {
+function requireType(prog: ProgramHandle, types: number[], target: string, what: string): void {
   if (!types.includes(prog.type)) {
     throw new AttachError(prog.name, target, EINVAL, `; ${what} (program type is ${prog.type}, section '${prog.section}')`);
   }
@@ -119,7 +111,7 @@ export function ifindexOf(iface: string | number): number {
     if (!Number.isInteger(iface) || iface <= 0) throw new RangeError(`bad ifindex ${iface}`);
     return iface;
   }
-  const idx = libc().if_nametoindex(iface);
+  const idx = ifNameToIndex(iface);
   if (idx === 0) throw new Error(`no network interface named '${iface}' in this network namespace`);
   return idx;
 }
@@ -136,7 +128,7 @@ export interface XdpOptions {
 }
 
 /** Attach an XDP program to an interface through a BPF link (closing the link detaches it). */
-export function attachXdp(prog: BpfProgram, iface: string | number, opts: XdpOptions = {}): Link {
+export function attachXdp(prog: ProgramHandle, iface: string | number, opts: XdpOptions = {}): Link {
   const mode = opts.mode ?? "auto";
   if (!(mode in XDP_FLAGS)) throw new RangeError(`unknown XDP mode '${mode}' (generic, driver, offload or auto)`);
   const target = `xdp:${iface} (${mode})`;
@@ -184,7 +176,7 @@ function tcHook(ifindex: number, attachPoint: number): Buffer {
  * created it and no other filter of this process still uses it. TC filters
  * are not BPF links: they cannot be pinned and survive a crash of the process.
  */
-export function attachTc(prog: BpfProgram, iface: string | number, direction: TcDirection, opts: TcOptions = {}): Link {
+export function attachTc(prog: ProgramHandle, iface: string | number, direction: TcDirection, opts: TcOptions = {}): Link {
   const target = `tc:${iface}:${direction}`;
   if (direction !== "ingress" && direction !== "egress") throw new RangeError(`TC direction must be ingress or egress, got '${direction}'`);
   requireType(prog, progTypesFor("tc"), target, "only TC programs (section 'tc' or 'classifier') attach to TC");
@@ -252,7 +244,7 @@ const BPF_TCX_EGRESS = A.TCX_EGRESS;
  * replaced atomically (Link.replaceProgram); closing the last reference detaches. Programs keep
  * TC's return codes (TC_ACT_OK is tcx's "pass", TC_ACT_SHOT its "drop").
  */
-export function attachTcx(prog: BpfProgram, iface: string | number, direction: TcDirection): Link {
+export function attachTcx(prog: ProgramHandle, iface: string | number, direction: TcDirection): Link {
   const target = `tcx:${iface}:${direction}`;
   if (direction !== "ingress" && direction !== "egress") throw new RangeError(`tcx direction must be ingress or egress, got '${direction}'`);
   requireType(prog, progTypesFor("tc"), target, "only TC programs (section 'tc') attach to tcx");
@@ -273,14 +265,13 @@ export function attachTcx(prog: BpfProgram, iface: string | number, direction: T
  * setsockopt(SO_ATTACH_BPF). close() detaches it (SO_DETACH_BPF); it does not
  * close the socket. Only one BPF filter per socket: attaching replaces.
  */
-export function attachSocketFilter(prog: BpfProgram, socketFd: number): Link {
+export function attachSocketFilter(prog: ProgramHandle, socketFd: number): Link {
   const target = `socket fd ${socketFd}`;
   requireType(prog, progTypesFor("socket"), target, "only socket filter programs (section 'socket') attach to sockets");
   const fd = loadedFd(prog);
   const value = Buffer.alloc(4);
   value.writeInt32LE(fd, 0);
-  const c = libc();
-  if (c.setsockopt(socketFd, SOL_SOCKET, SO_ATTACH_BPF, value, 4) < 0) {
+  if (setSocketOption(socketFd, SOL_SOCKET, SO_ATTACH_BPF, value) < 0) {
     const errno = lastErrno() || EINVAL;
     const hint = errno === 88 || errno === 9 ? "; not an open socket" : "";
     throw new AttachError(prog.name, target, errno, hint);
@@ -289,7 +280,7 @@ export function attachSocketFilter(prog: BpfProgram, socketFd: number): Link {
     fd: () => -1,
     destroy() {
       // EBADF/ENOENT: the socket is already closed or the filter replaced; nothing left to undo.
-      c.setsockopt(socketFd, SOL_SOCKET, SO_DETACH_BPF, Buffer.alloc(4), 4);
+      setSocketOption(socketFd, SOL_SOCKET, SO_DETACH_BPF, Buffer.alloc(4));
     },
   });
 }
@@ -312,7 +303,7 @@ export function ensureTracefs(): string {
 }
 
 /** Attach a tracepoint program (section 'tracepoint/...' or 'tp/...') to CATEGORY/NAME, e.g. syscalls/sys_enter_getpid. */
-export function attachTracepoint(prog: BpfProgram, category: string, name: string): Link {
+export function attachTracepoint(prog: ProgramHandle, category: string, name: string): Link {
   const target = `tracepoint:${category}/${name}`;
   let dir: string;
   try {
@@ -326,7 +317,7 @@ export function attachTracepoint(prog: BpfProgram, category: string, name: strin
 }
 
 /** Attach a raw tracepoint program (section 'raw_tp/...' or 'raw_tracepoint/...') to a tracepoint by name, e.g. sys_enter. */
-export function attachRawTracepoint(prog: BpfProgram, name: string): Link {
+export function attachRawTracepoint(prog: ProgramHandle, name: string): Link {
   return viaLibbpf(prog, `raw_tracepoint:${name}`, (p) => libbpf().bpf_program__attach_raw_tracepoint(p, name));
 }
 
@@ -335,7 +326,7 @@ export function attachRawTracepoint(prog: BpfProgram, name: string): Link {
  * fmod_ret/... The target was fixed at load time from the section name.
  * (On kernels that refuse fentry/fexit loads, loadObject already fails with EPERM.)
  */
-export function attachTracing(prog: BpfProgram): Link {
+export function attachTracing(prog: ProgramHandle): Link {
   return viaLibbpf(prog, `tracing:${prog.section}`, (p) => libbpf().bpf_program__attach_trace(p));
 }
 
@@ -349,7 +340,7 @@ export interface KprobeOptions {
  * CONFIG_KPROBES; without it this throws AttachError with errno ENOENT (the
  * kprobe PMU and kprobe_events are both missing).
  */
-export function attachKprobe(prog: BpfProgram, funcName: string, opts: KprobeOptions = {}): Link {
+export function attachKprobe(prog: ProgramHandle, funcName: string, opts: KprobeOptions = {}): Link {
   const retprobe = opts.retprobe ?? false;
   const target = `${retprobe ? "kretprobe" : "kprobe"}:${funcName}`;
   return viaLibbpf(prog, target, (p) => libbpf().bpf_program__attach_kprobe(p, retprobe, funcName), kprobeHint);
@@ -375,7 +366,7 @@ export interface UprobeOptions {
  * an ELF binary or shared library: either by symbol name (resolved by libbpf,
  * e.g. "getpid" in /lib/x86_64-linux-gnu/libc.so.6) or by file offset.
  */
-export function attachUprobe(prog: BpfProgram, binaryPath: string, func: string | number, opts: UprobeOptions = {}): Link {
+export function attachUprobe(prog: ProgramHandle, binaryPath: string, func: string | number, opts: UprobeOptions = {}): Link {
   const pid = opts.pid ?? -1;
   const target = `${opts.retprobe ? "uretprobe" : "uprobe"}:${binaryPath}:${typeof func === "number" ? `0x${func.toString(16)}` : func}`;
   if (!existsSync(binaryPath)) throw new AttachError(prog.name, target, ENOENT, `; no such file ${binaryPath}`);
@@ -398,7 +389,7 @@ export function attachUprobe(prog: BpfProgram, binaryPath: string, func: string 
  * cgroup v2 directory `cgroupPath` through a BPF link. Without `attachType`
  * the program's expected attach type (from its section name) is used.
  */
-export function attachCgroup(prog: BpfProgram, cgroupPath: string, attachType?: CgroupAttachType | number): Link {
+export function attachCgroup(prog: ProgramHandle, cgroupPath: string, attachType?: CgroupAttachType | number): Link {
   const target = `cgroup:${cgroupPath}${attachType === undefined ? "" : `:${attachType}`}`;
   const progFd = loadedFd(prog);
   let type: number | undefined;
@@ -431,7 +422,7 @@ export function attachCgroup(prog: BpfProgram, cgroupPath: string, attachType?: 
  * kretprobe/, uprobe/BINARY:FUNC, ... Sections that need a target (xdp, tc,
  * socket, cgroup) throw an AttachError naming the function to use instead.
  */
-export function attachAuto(prog: BpfProgram): Link {
+export function attachAuto(prog: ProgramHandle): Link {
   const sec = prog.section;
   const needs: [RegExp, string][] = [
     [/^xdp/, "attachXdp(prog, ifname)"],

@@ -6,12 +6,11 @@
 // This file finds the sections and variables from the object's BTF, patches initial values
 // between bpf_object__open and bpf_object__load, and offers typed get/set after load.
 
-import koffi from "koffi";
 import { parseBtf, type Btf } from "../common/btf-reader.js";
 import { btfCodec, type Codec } from "./codec.js";
-import { errnoFrom, errnoText, type LibbpfApi, type Ptr } from "./libbpf.js";
+import { copyNative, errnoFrom, errnoText, type LibbpfApi, type Ptr } from "./libbpf.js";
 import type { BpfMap } from "./map.js";
-import type { BpfObject } from "./object.js";
+import type { ObjectHandle } from "./types.js";
 
 /** The data sections libbpf turns into maps (custom `.rodata.*`/`.data.*` sections included). */
 export type GlobalSectionKind = "rodata" | "data" | "bss";
@@ -61,7 +60,7 @@ function libbpfBtf(api: LibbpfApi, obj: Ptr): Btf | null {
   const data = api.btf__raw_data(handle, size);
   const n = new DataView(size.buffer).getUint32(0, true);
   if (!data || n === 0) return null;
-  return parseBtf(new Uint8Array(koffi.view(data, n)).slice());
+  return parseBtf(copyNative(data, n));
 }
 
 /**
@@ -184,7 +183,7 @@ function initialValue(api: LibbpfApi, sec: SectionInfo): Uint8Array {
   const data = api.bpf_map__initial_value(sec.ptr, size);
   const n = Number(new DataView(size.buffer).getBigUint64(0, true));
   if (!data) throw new Error(`map '${sec.map}' has no initial value`);
-  return n === 0 ? new Uint8Array(0) : new Uint8Array(koffi.view(data, n)).slice();
+  return n === 0 ? new Uint8Array(0) : copyNative(data, n);
 }
 
 /**
@@ -196,11 +195,11 @@ function initialValue(api: LibbpfApi, sec: SectionInfo): Uint8Array {
  * that updates *another* variable of the same section in between loses that update.
  */
 export class Globals<W extends object = Record<string, any>, R extends object = Record<string, any>> {
-  readonly #obj: BpfObject;
+  readonly #obj: ObjectHandle;
   readonly #vars = new Map<string, GlobalVarInfo>();
 
   /** @internal Use `obj.globals`. */
-  constructor(obj: BpfObject, vars: GlobalVarInfo[]) {
+  constructor(obj: ObjectHandle, vars: GlobalVarInfo[]) {
     this.#obj = obj;
     for (const v of vars) if (!this.#vars.has(v.name)) this.#vars.set(v.name, v);
   }
@@ -274,7 +273,7 @@ export class Globals<W extends object = Record<string, any>, R extends object = 
 }
 
 /** @internal Used by BpfObject.globals. */
-export function openGlobals(api: LibbpfApi, obj: BpfObject, native: Ptr | null): Globals {
+export function openGlobals(api: LibbpfApi, obj: ObjectHandle, native: Ptr | null): Globals {
   if (native === null || obj.closed) throw new Error(`BPF object '${obj.name}' is closed`);
   return new Globals(obj, allVars(describeSections(api, native)));
 }
@@ -286,7 +285,7 @@ export type GlobalsSpec = Record<string, [GlobalSectionKind, number]>;
  * @internal Used by generated skeletons: check that the loaded object has the globals the source
  * declared (same section, same size) and return its typed accessor.
  */
-export function bindGlobals<W extends object, R extends object>(obj: BpfObject, spec: GlobalsSpec): Globals<W, R> {
+export function bindGlobals<W extends object, R extends object>(obj: ObjectHandle & { readonly globals: Globals }, spec: GlobalsSpec): Globals<W, R> {
   const g = obj.globals;
   const problems: string[] = [];
   for (const [name, [kind, size]] of Object.entries(spec)) {

@@ -1,9 +1,10 @@
 // Why: the runtime talks to the kernel through the system's libbpf (libbpf.so.1)
-// via koffi. This file is the only place that knows C signatures, struct
-// layouts and how errno/log output come back, and it loads the library lazily
-// so importing the runtime never fails on machines without libbpf.
+// and libc via koffi. This file is the only one that imports koffi: it knows the
+// C signatures, struct layouts, callbacks and how errno/log output come back,
+// and it loads the libraries lazily so importing the runtime never fails on
+// machines without libbpf.
 
-import koffi, { type LibraryHandle } from "koffi";
+import koffi, { type LibraryHandle, type TypeObject } from "koffi";
 import { getSystemErrorMap } from "node:util";
 
 /** Opaque native pointers (koffi 3 represents them as bigint; NULL is null). */
@@ -96,7 +97,24 @@ interface LibcApi {
   malloc(size: number): MaybePtr;
   free(ptr: MaybePtr): void;
   vsnprintf(buf: MemArg, size: number, fmt: Ptr, ap: Ptr): number;
+  if_nametoindex(name: string): number;
+  setsockopt(fd: number, level: number, name: number, value: MemArg, len: number): number;
+  close(fd: number): number;
+  // variadic: koffi takes (fixed args..., "type", value, "type", value, ...)
+  syscall: (...args: unknown[]) => number;
+  ioctl: (...args: unknown[]) => number;
 }
+
+const LIBC_SIGNATURES: Record<keyof LibcApi, string> = {
+  malloc: "void *malloc(size_t size)",
+  free: "void free(void *ptr)",
+  vsnprintf: "int vsnprintf(void *buf, size_t size, void *fmt, void *ap)",
+  if_nametoindex: "unsigned int if_nametoindex(const char *name)",
+  setsockopt: "int setsockopt(int fd, int level, int name, const void *value, uint32_t len)",
+  close: "int close(int fd)",
+  syscall: "long syscall(long number, ...)",
+  ioctl: "int ioctl(int fd, unsigned long request, ...)",
+};
 
 const LIBBPF_SIGNATURES: Record<keyof LibbpfApi, string> = {
   bpf_object__open_mem: "void *bpf_object__open_mem(const void *buf, size_t size, const void *opts)",
@@ -199,6 +217,13 @@ export const TEST_RUN_OPTS = {
 } as const;
 
 let cached: { api: LibbpfApi; libc: LibcApi } | null = null;
+let libcCached: LibcApi | null = null;
+
+/** The one libc binding (opened lazily; independent of libbpf being installed). */
+function libc(): LibcApi {
+  libcCached ??= bindAll<LibcApi>(koffi.load("libc.so.6"), LIBC_SIGNATURES);
+  return libcCached;
+}
 
 function bindAll<T>(lib: LibraryHandle, sigs: Record<string, string>): T {
   const out: Record<string, unknown> = {};
@@ -220,15 +245,10 @@ function loadAll(): { api: LibbpfApi; libc: LibcApi } {
       `cannot open libbpf.so.1 (${why}); install the libbpf1 package (e.g. \`apt-get install libbpf1\`)`,
     );
   }
-  const libcLib = koffi.load("libc.so.6");
-  const libc = bindAll<LibcApi>(libcLib, {
-    malloc: "void *malloc(size_t size)",
-    free: "void free(void *ptr)",
-    vsnprintf: "int vsnprintf(void *buf, size_t size, void *fmt, void *ap)",
-  });
+  const c = libc();
   const api = bindAll<LibbpfApi>(lib, LIBBPF_SIGNATURES);
-  cached = { api, libc };
-  installPrintHook(lib, libc);
+  cached = { api, libc: c };
+  installPrintHook(lib, c);
   return cached;
 }
 
@@ -270,6 +290,83 @@ export function errnoText(errno: number): string {
 /** Address of a buffer's first byte, for pointer fields inside C structs. */
 export function addressOf(bytes: Uint8Array): bigint {
   return bytes.length === 0 ? 0n : koffi.address(bytes);
+}
+
+/** Copy `size` bytes at native address `data` (from libbpf) into a fresh Uint8Array. */
+export function copyNative(data: Ptr | null, size: number | bigint): Uint8Array {
+  const n = Number(size);
+  if (!data || n === 0) return new Uint8Array(0);
+  return new Uint8Array(koffi.view(data, n)).slice();
+}
+
+// ---- libc: interfaces, sockets, perf events, ioctl ------------------------
+
+/** if_nametoindex(3): the interface's index, 0 when there is no such interface. */
+export function ifNameToIndex(name: string): number {
+  return libc().if_nametoindex(name);
+}
+
+/** setsockopt(2) with a byte buffer as the value; returns -1 with errno set on failure. */
+export function setSocketOption(fd: number, level: number, name: number, value: Uint8Array): number {
+  return libc().setsockopt(fd, level, name, value, value.length);
+}
+
+/** close(2). */
+export function closeFd(fd: number): number {
+  return libc().close(fd);
+}
+
+/** ioctl(2) with one int argument; returns -1 with errno set on failure. */
+export function ioctlInt(fd: number, request: number, arg: number): number {
+  return libc().ioctl(fd, request, "int", arg);
+}
+
+const SYS_perf_event_open = 298; // x86-64
+
+/** perf_event_open(2) with a `struct perf_event_attr`; the new fd, or -1 with errno set. */
+export function perfEventOpen(attr: Uint8Array, pid: number, cpu: number, groupFd: number, flags: number): number {
+  return libc().syscall(SYS_perf_event_open, "void *", attr, "int", pid, "int", cpu, "int", groupFd, "unsigned long", flags);
+}
+
+// ---- callbacks libbpf calls back into -------------------------------------
+
+/** A JavaScript function registered as a C function pointer; release it with unregisterCallback. */
+export type NativeCallback = bigint;
+
+let callbackProtos: { ringbuf: TypeObject; perfSample: TypeObject; perfLost: TypeObject } | null = null;
+function protos(): NonNullable<typeof callbackProtos> {
+  callbackProtos ??= {
+    ringbuf: koffi.proto("int tsbpf_ringbuf_sample(void *ctx, void *data, size_t size)"),
+    perfSample: koffi.proto("void tsbpf_perf_sample(void *ctx, int cpu, void *data, uint32_t size)"),
+    perfLost: koffi.proto("void tsbpf_perf_lost(void *ctx, int cpu, uint64_t count)"),
+  };
+  return callbackProtos;
+}
+
+/** ring_buffer_sample_fn: `fn(data, size)` per record; a negative return stops ring_buffer__consume. */
+export function registerRingBufferSample(fn: (data: Ptr | null, size: number | bigint) => number): NativeCallback {
+  return koffi.register(
+    (_ctx: Ptr | null, data: Ptr | null, size: number | bigint): number => fn(data, size),
+    koffi.pointer(protos().ringbuf),
+  );
+}
+
+/** perf_buffer_sample_fn: `fn(cpu, data, size)` per sample. */
+export function registerPerfSample(fn: (cpu: number, data: Ptr | null, size: number) => void): NativeCallback {
+  return koffi.register(
+    (_ctx: Ptr | null, cpu: number, data: Ptr | null, size: number): void => fn(cpu, data, size),
+    koffi.pointer(protos().perfSample),
+  );
+}
+
+/** perf_buffer_lost_fn: `fn(cpu, count)` when the kernel dropped samples. */
+export function registerPerfLost(fn: (cpu: number, count: number | bigint) => void): NativeCallback {
+  return koffi.register((_ctx: Ptr | null, cpu: number, count: number | bigint): void => fn(cpu, count), koffi.pointer(protos().perfLost));
+}
+
+/** Release a callback once libbpf can no longer call it. */
+export function unregisterCallback(cb: NativeCallback): void {
+  koffi.unregister(cb);
 }
 
 /** Native (malloc'ed) memory that libbpf may keep a pointer to after a call returns. */

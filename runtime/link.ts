@@ -4,7 +4,7 @@
 
 import { closeSync, unlinkSync } from "node:fs";
 import { errnoFrom, errnoText, lastErrno, libbpf, type Ptr } from "./libbpf.js";
-import type { BpfProgram } from "./program.js";
+import type { ProgramHandle } from "./types.js";
 import { updateLinkProgram, type LinkUpdateOptions } from "./replace.js";
 
 /** How a Link undoes its attachment; implemented in attach.ts. */
@@ -103,7 +103,7 @@ export class Link {
    * Atomically swap the program this BPF link runs (BPF_LINK_UPDATE; XDP, cgroup, tcx, netns, iter
    * links). Throws ReplaceError for attachments the kernel cannot update (runtime/replace.ts).
    */
-  replaceProgram(prog: BpfProgram, opts: LinkUpdateOptions = {}): void {
+  replaceProgram(prog: ProgramHandle, opts: LinkUpdateOptions = {}): void {
     const fd = this.#live().fd();
     if (fd < 0) throw new Error(`${this.target}: this attachment is not a BPF link; use replaceTcProgram for TC filters`);
     updateLinkProgram(fd, prog, opts);

@@ -3,19 +3,26 @@
 // libbpf's perf_buffer with the same async-iterator shape as RingBuffer and
 // counts the samples the kernel dropped.
 
-import koffi, { type TypeObject } from "koffi";
 import { MAP_TYPE } from "../common/map-kinds.js";
 import type { BpfMap } from "./map.js";
-import { errnoText, lastErrno, libbpf, type Ptr } from "./libbpf.js";
-import { copyNative, EventReader, type EventReaderOptions } from "./ring-buffer.js";
+import {
+  copyNative,
+  errnoText,
+  lastErrno,
+  libbpf,
+  registerPerfLost,
+  registerPerfSample,
+  unregisterCallback,
+  type NativeCallback,
+  type Ptr,
+} from "./libbpf.js";
+import { EventReader, type EventReaderOptions } from "./ring-buffer.js";
 
 
 export interface PerfBufferOptions<T> extends EventReaderOptions<T> {
   /** Pages of per-CPU buffer (a power of two); default 64. */
   pageCount?: number;
 }
-
-let protos: { sample: TypeObject; lost: TypeObject } | null = null;
 
 /**
  * Reader for a BPF_MAP_TYPE_PERF_EVENT_ARRAY map (one perf buffer per CPU).
@@ -27,7 +34,7 @@ let protos: { sample: TypeObject; lost: TypeObject } | null = null;
 export class PerfBuffer<T = Uint8Array> extends EventReader<T> {
   readonly map: string;
   #pb: Ptr | null;
-  #callbacks: bigint[];
+  #callbacks: NativeCallback[];
   #lost = 0n;
 
   constructor(map: BpfMap, opts: PerfBufferOptions<T> = {}) {
@@ -42,25 +49,21 @@ export class PerfBuffer<T = Uint8Array> extends EventReader<T> {
     if (!Number.isInteger(pages) || pages <= 0 || (pages & (pages - 1)) !== 0) {
       throw new RangeError(`pageCount must be a power of two, got ${pages}`);
     }
-    protos ??= {
-      sample: koffi.proto("void tsbpf_perf_sample(void *ctx, int cpu, void *data, uint32_t size)"),
-      lost: koffi.proto("void tsbpf_perf_lost(void *ctx, int cpu, uint64_t count)"),
-    };
-    const sample = koffi.register((_ctx: Ptr | null, _cpu: number, data: Ptr | null, size: number): void => {
+    const sample = registerPerfSample((_cpu, data, size) => {
       try {
         this.accept(copyNative(data, size));
       } catch (e) {
         this.fail(e);
       }
-    }, koffi.pointer(protos.sample));
-    const lost = koffi.register((_ctx: Ptr | null, _cpu: number, count: number | bigint): void => {
+    });
+    const lost = registerPerfLost((_cpu, count) => {
       this.#lost += BigInt(count);
-    }, koffi.pointer(protos.lost));
+    });
     const pb = libbpf().perf_buffer__new(map.fd, pages, sample, lost, null, null);
     if (!pb) {
       const errno = lastErrno() || 22;
-      koffi.unregister(sample);
-      koffi.unregister(lost);
+      unregisterCallback(sample);
+      unregisterCallback(lost);
       throw new Error(`cannot open perf buffer '${map.name}': ${errnoText(errno)}`);
     }
     this.#pb = pb;
@@ -78,7 +81,7 @@ export class PerfBuffer<T = Uint8Array> extends EventReader<T> {
 
   protected freeNative(): void {
     if (this.#pb !== null) libbpf().perf_buffer__free(this.#pb);
-    for (const cb of this.#callbacks) koffi.unregister(cb);
+    for (const cb of this.#callbacks) unregisterCallback(cb);
     this.#pb = null;
     this.#callbacks = [];
   }

@@ -3,12 +3,11 @@
 // (PERF_EVENT_IOC_SET_BPF) and enabling it. close() disables the event and closes it, which
 // detaches the program.
 
-import koffi from "koffi";
 import { BPF_PROG_TYPE } from "../common/program-types.js";
 import { AttachError, Link } from "./link.js";
-import type { BpfProgram } from "./program.js";
+import type { ProgramHandle } from "./types.js";
+import { closeFd, ioctlInt, lastErrno, perfEventOpen } from "./libbpf.js";
 
-const SYS_perf_event_open = 298; // x86-64
 const PERF_EVENT_IOC_ENABLE = 0x2400;
 const PERF_EVENT_IOC_DISABLE = 0x2401;
 const PERF_EVENT_IOC_SET_BPF = 0x40042408;
@@ -35,23 +34,6 @@ export interface PerfEventOptions {
   cpu?: number;
 }
 
-interface PerfApi {
-  syscall: (...args: unknown[]) => number;
-  ioctl: (...args: unknown[]) => number;
-  close(fd: number): number;
-}
-let perfApi: PerfApi | null = null;
-function api(): PerfApi {
-  if (perfApi) return perfApi;
-  const libc = koffi.load("libc.so.6");
-  perfApi = {
-    syscall: libc.func("long syscall(long number, ...)") as PerfApi["syscall"],
-    ioctl: libc.func("int ioctl(int fd, unsigned long request, ...)") as PerfApi["ioctl"],
-    close: libc.func("int close(int fd)"),
-  };
-  return perfApi;
-}
-
 /**
  * perf_event_open(2) with `opts` (samplePeriod 0: a counting event, for perfEventRead from BPF via a
  * PerfEventArray); returns the event fd, which the caller closes. Starts disabled unless `enabled`.
@@ -67,9 +49,9 @@ export function openPerfEvent(opts: PerfEventOptions & { enabled?: boolean } = {
   attr.writeBigUInt64LE(BigInt(config), 8);
   attr.writeBigUInt64LE(BigInt(opts.samplePeriod ?? 1_000_000), 16);
   attr.writeBigUInt64LE(opts.enabled ? 0n : 1n, 40); // bit 0: disabled
-  const fd = api().syscall(SYS_perf_event_open, "void *", attr, "int", pid, "int", cpu, "int", -1, "unsigned long", 0);
+  const fd = perfEventOpen(attr, pid, cpu, -1, 0);
   if (fd < 0) {
-    const errno = koffi.errno();
+    const errno = lastErrno();
     const what = `perf_event_open(type ${type}, config ${config}, pid ${pid}, cpu ${cpu})`;
     throw new Error(`${what} failed: errno ${errno}${errno === 2 ? " (this kernel or CPU has no such event)" : ""}`);
   }
@@ -77,7 +59,7 @@ export function openPerfEvent(opts: PerfEventOptions & { enabled?: boolean } = {
 }
 
 /** Open a perf event and attach a perf_event program to it; closing the link detaches and closes the event. */
-export function attachPerfEvent(prog: BpfProgram, opts: PerfEventOptions = {}): Link {
+export function attachPerfEvent(prog: ProgramHandle, opts: PerfEventOptions = {}): Link {
   const pid = opts.pid ?? -1;
   const cpu = opts.cpu ?? (pid === -1 ? 0 : -1);
   const target = `perf_event:type ${opts.type ?? PERF_TYPE.SOFTWARE} config ${opts.config ?? PERF_COUNT_SW.CPU_CLOCK} pid ${pid} cpu ${cpu}`;
@@ -90,19 +72,18 @@ export function attachPerfEvent(prog: BpfProgram, opts: PerfEventOptions = {}): 
   try {
     fd = openPerfEvent({ ...opts, pid, cpu });
   } catch (e) {
-    throw new AttachError(prog.name, target, koffi.errno() || EINVAL, `; ${(e as Error).message}`);
+    throw new AttachError(prog.name, target, lastErrno() || EINVAL, `; ${(e as Error).message}`);
   }
-  const a = api();
-  if (a.ioctl(fd, PERF_EVENT_IOC_SET_BPF, "int", progFd) < 0 || a.ioctl(fd, PERF_EVENT_IOC_ENABLE, "int", 0) < 0) {
-    const errno = koffi.errno();
-    a.close(fd);
+  if (ioctlInt(fd, PERF_EVENT_IOC_SET_BPF, progFd) < 0 || ioctlInt(fd, PERF_EVENT_IOC_ENABLE, 0) < 0) {
+    const errno = lastErrno();
+    closeFd(fd);
     throw new AttachError(prog.name, target, errno);
   }
   return new Link(prog.name, target, {
     fd: () => -1,
     destroy() {
-      a.ioctl(fd, PERF_EVENT_IOC_DISABLE, "int", 0);
-      a.close(fd);
+      ioctlInt(fd, PERF_EVENT_IOC_DISABLE, 0);
+      closeFd(fd);
     },
   });
 }

@@ -6,10 +6,9 @@
 
 import { closeSync, existsSync, mkdirSync, readdirSync, statfsSync, unlinkSync } from "node:fs";
 import { dirname, join } from "node:path";
-import koffi from "koffi";
 import { parseBtf, type Btf } from "../common/btf-reader.js";
 import { btfCodec, rawCodec, type Codec, type CodecOptions } from "./codec.js";
-import { errnoFrom, errnoText, libbpf, type LibbpfApi, type Ptr } from "./libbpf.js";
+import { copyNative, errnoFrom, errnoText, libbpf, type LibbpfApi, type Ptr } from "./libbpf.js";
 import { BpfMap } from "./map.js";
 import { mapInfo, openPinnedFd, type MapInfo } from "./obj-info.js";
 import { mapShapeDiff, type MapShape } from "./map-layout.js";
@@ -64,7 +63,7 @@ function btfBytes(api: LibbpfApi, handle: Ptr): Btf | null {
   const size = new Uint8Array(4);
   const data = api.btf__raw_data(handle, size);
   const n = new DataView(size.buffer).getUint32(0, true);
-  return data && n > 0 ? parseBtf(new Uint8Array(koffi.view(data, n)).slice()) : null;
+  return data && n > 0 ? parseBtf(copyNative(data, n)) : null;
 }
 
 /** A map opened from its pin; close() releases the fd (the pin stays). */

@@ -6,6 +6,7 @@ import { addressOf, errnoFrom, errnoText, libbpf, TEST_RUN_OPTS as T, type Ptr }
 import type { FdOwner } from "./map.js";
 import { attachAuto } from "./attach.js";
 import type { Link } from "./link.js";
+import type { ProgramHandle } from "./types.js";
 
 export interface RunOptions {
   /** Packet (or input data) handed to the program; XDP and skb programs need >= 14 bytes (ETH_HLEN). */
@@ -32,7 +33,7 @@ const ENOSPC = 28;
 const EINVAL = 22;
 const ETH_HLEN = 14;
 
-export class BpfProgram {
+export class BpfProgram implements ProgramHandle {
   readonly name: string;
   readonly section: string;
   readonly type: number;

@@ -5,7 +5,7 @@
 // here; callers may fall back to detach + attach only when the user accepts a gap.
 
 import { closeSync } from "node:fs";
-import type { BpfProgram } from "./program.js";
+import type { ProgramHandle } from "./types.js";
 import { errnoFrom, errnoText, libbpf, withLibbpfMessages } from "./libbpf.js";
 import { linkInfo, LINK_TYPES, openPinnedFd } from "./obj-info.js";
 
@@ -20,7 +20,7 @@ const EEXIST = 17;
 const ENOENT = 2;
 
 /** What a replacement needs of a program: its fd (and name, for messages). */
-export type ProgramRef = Pick<BpfProgram, "fd" | "name">;
+export type ProgramRef = Pick<ProgramHandle, "fd" | "name">;
 
 /** Link types whose program the kernel swaps atomically with BPF_LINK_UPDATE. */
 export const UPDATABLE_LINK_TYPES = new Set([3, 4, 5, 6, 11, 13]);
@@ -114,7 +114,7 @@ function libbpfDetail(messages: { level: number; text: string }[]): string {
  * the clsact qdisc when missing; returns the filter's handle and priority for replaceTcProgram and
  * detachTcFilter.
  */
-export function attachTcFilter(prog: BpfProgram, ifindex: number, direction: "ingress" | "egress", want: { handle?: number; priority?: number } = {}): TcFilter {
+export function attachTcFilter(prog: ProgramHandle, ifindex: number, direction: "ingress" | "egress", want: { handle?: number; priority?: number } = {}): TcFilter {
   const api = libbpf();
   return withLibbpfMessages((messages) => {
     const rc = api.bpf_tc_hook_create(hook(ifindex, BPF_TC_INGRESS | BPF_TC_EGRESS));

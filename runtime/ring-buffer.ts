@@ -3,10 +3,19 @@
 // event loop: it polls on a short timer only while someone is waiting) and
 // exposes the events as an async iterator of raw bytes or decoded values.
 
-import koffi, { type TypeObject } from "koffi";
 import { MAP_TYPE } from "../common/map-kinds.js";
 import type { BpfMap } from "./map.js";
-import { errnoFrom, errnoText, lastErrno, libbpf, type Ptr } from "./libbpf.js";
+import {
+  copyNative,
+  errnoFrom,
+  errnoText,
+  lastErrno,
+  libbpf,
+  registerRingBufferSample,
+  unregisterCallback,
+  type NativeCallback,
+  type Ptr,
+} from "./libbpf.js";
 
 
 export interface EventReaderOptions<T> {
@@ -184,15 +193,6 @@ export abstract class EventReader<T> implements AsyncIterable<T> {
   }
 }
 
-/** Copy `size` bytes at native address `data` into a fresh Uint8Array. */
-export function copyNative(data: Ptr | null, size: number | bigint): Uint8Array {
-  const n = Number(size);
-  if (!data || n === 0) return new Uint8Array(0);
-  return new Uint8Array(koffi.view(data, n)).slice();
-}
-
-let sampleProto: TypeObject | null = null;
-
 /**
  * Reader for a BPF_MAP_TYPE_RINGBUF map. Each event is one
  * bpf_ringbuf_output/bpf_ringbuf_submit record, as bytes or as decoded by
@@ -204,7 +204,7 @@ let sampleProto: TypeObject | null = null;
 export class RingBuffer<T = Uint8Array> extends EventReader<T> {
   readonly map: string;
   #rb: Ptr | null;
-  #callback: bigint | null;
+  #callback: NativeCallback | null;
 
   constructor(map: BpfMap, opts: EventReaderOptions<T> = {}) {
     super(opts);
@@ -213,19 +213,18 @@ export class RingBuffer<T = Uint8Array> extends EventReader<T> {
       throw new Error(`map '${map.name}' is not a ring buffer (type ${map.type}, want BPF_MAP_TYPE_RINGBUF = ${MAP_TYPE.RINGBUF})`);
     }
     const api = libbpf();
-    sampleProto ??= koffi.proto("int tsbpf_ringbuf_sample(void *ctx, void *data, size_t size)");
-    const cb = koffi.register((_ctx: Ptr | null, data: Ptr | null, size: number | bigint): number => {
+    const cb = registerRingBufferSample((data, size) => {
       try {
         return this.accept(copyNative(data, size));
       } catch (e) {
         this.fail(e);
         return -1;
       }
-    }, koffi.pointer(sampleProto));
+    });
     const rb = api.ring_buffer__new(map.fd, cb, null, null);
     if (!rb) {
       const errno = lastErrno() || 22;
-      koffi.unregister(cb);
+      unregisterCallback(cb);
       throw new Error(`cannot open ring buffer '${map.name}': ${errnoText(errno)}`);
     }
     this.#rb = rb;
@@ -238,7 +237,7 @@ export class RingBuffer<T = Uint8Array> extends EventReader<T> {
 
   protected freeNative(): void {
     if (this.#rb !== null) libbpf().ring_buffer__free(this.#rb);
-    if (this.#callback !== null) koffi.unregister(this.#callback);
+    if (this.#callback !== null) unregisterCallback(this.#callback);
     this.#rb = null;
     this.#callback = null;
   }

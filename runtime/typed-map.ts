@@ -5,14 +5,13 @@
 // kernel has them (falling back to one syscall per entry where it does not).
 
 import { readFileSync } from "node:fs";
-import koffi from "koffi";
 import { parseBtf, type Btf } from "../common/btf-reader.js";
 import { mapKind } from "../common/map-kinds.js";
 import { btfCodec, rawCodec, type Codec, type CodecOptions } from "./codec.js";
 import { possibleCpus } from "./kernel.js";
-import { errnoFrom, errnoText, libbpf, type Ptr } from "./libbpf.js";
+import { copyNative, errnoFrom, errnoText, libbpf, type Ptr } from "./libbpf.js";
 import type { BpfMap } from "./map.js";
-import type { BpfObject } from "./object.js";
+import type { ObjectHandle } from "./types.js";
 import type { BpfProgram } from "./program.js";
 
 const ENOENT = 2;
@@ -372,7 +371,13 @@ interface ObjectTypes {
   ids: Map<string, { key: number; value: number }>;
 }
 
-const typesOf = new WeakMap<BpfObject, ObjectTypes>();
+const typesOf = new WeakMap<ObjectHandle, ObjectTypes>();
+
+/** What typedMap, objectBtf and bindSkeleton use of a loaded object: a BpfObject. */
+export interface TypedObject extends ObjectHandle {
+  /** Every map as a TypedMap; reading it builds the codecs once (buildTypedMaps). */
+  readonly typed: TypedMaps;
+}
 
 
 function codecsFor(types: ObjectTypes, map: BpfMap, opts: CodecOptions): [Codec<unknown>, Codec<unknown>] {
@@ -412,7 +417,7 @@ const u32Codec: Codec<unknown> = {
  * @internal Used by BpfObject.typed: reads the object's BTF and each map's
  * key/value type ids through libbpf and wraps every map.
  */
-export function buildTypedMaps(obj: BpfObject, native: Ptr | null): TypedMaps {
+export function buildTypedMaps(obj: ObjectHandle, native: Ptr | null): TypedMaps {
   if (native === null || obj.closed) throw new Error(`BPF object '${obj.name}' is closed`);
   const api = libbpf();
   let btf: Btf | null = null;
@@ -421,7 +426,7 @@ export function buildTypedMaps(obj: BpfObject, native: Ptr | null): TypedMaps {
     const size = new Uint8Array(4);
     const data = api.btf__raw_data(handle, size);
     const n = new DataView(size.buffer).getUint32(0, true);
-    if (data && n > 0) btf = parseBtf(new Uint8Array(koffi.view(data, n)).slice());
+    if (data && n > 0) btf = parseBtf(copyNative(data, n));
   }
   const ids = new Map<string, { key: number; value: number }>();
   // libbpf drops the BTF type ids of kinds the kernel takes no BTF for (queue, stack, perf event
@@ -443,13 +448,13 @@ export function buildTypedMaps(obj: BpfObject, native: Ptr | null): TypedMaps {
 }
 
 /** The object's BTF as libbpf holds it (null when the object has none). */
-export function objectBtf(obj: BpfObject): Btf | null {
+export function objectBtf(obj: TypedObject): Btf | null {
   void obj.typed;
   return typesOf.get(obj)?.btf ?? null;
 }
 
 /** One map with codec options (e.g. `{ byteStrings: "string" }`); throws if there is no such map. */
-export function typedMap<K = any, V = any>(obj: BpfObject, name: string, opts: CodecOptions = {}): TypedMap<K, V> {
+export function typedMap<K = any, V = any>(obj: TypedObject, name: string, opts: CodecOptions = {}): TypedMap<K, V> {
   void obj.typed;
   const map = obj.maps.get(name);
   const types = typesOf.get(obj);
@@ -467,7 +472,7 @@ export interface SkeletonSpec {
  * @internal Used by generated skeletons: check that the loaded object has the
  * maps (with the sizes the source declared) and programs the skeleton promises.
  */
-export function bindSkeleton(obj: BpfObject, spec: SkeletonSpec): { maps: TypedMaps; programs: Record<string, unknown> } {
+export function bindSkeleton(obj: TypedObject, spec: SkeletonSpec): { maps: TypedMaps; programs: Record<string, unknown> } {
   const typed = obj.typed;
   const problems: string[] = [];
   for (const [name, want] of Object.entries(spec.maps)) {
