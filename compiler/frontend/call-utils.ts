@@ -3,7 +3,7 @@
 
 import type { CType } from "../../common/ctypes.js";
 import type { Value } from "../ir/ir.js";
-import type { ExprLowerer } from "./lower-expr.js";
+import type { ExprContext as ExprLowerer } from "./expr-context.js";
 import { ts } from "./ts-adapter.js";
 import type { NullableVal } from "./values.js";
 

@@ -102,7 +102,7 @@ export type Arg =
   | { k: "bytes" };
 
 /** A lowering hook: emits the call's code and returns its value (`id` is the row's helper id, or 0). */
-export type LowerHook = (x: import("./lower-expr.js").ExprLowerer, e: import("./ts-adapter.js").ts.CallExpression, id: number) => import("./values.js").Val;
+export type LowerHook = (x: import("./expr-context.js").ExprContext, e: import("./ts-adapter.js").ts.CallExpression, id: number) => import("./values.js").Val;
 
 export interface Intrinsic {
   /** The kernel helper it calls (enum bpf_func_id without BPF_FUNC_); absent for built-ins. */

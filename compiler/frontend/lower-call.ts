@@ -12,7 +12,7 @@ import { PT_REGS_ARGS, PT_REGS_RET } from "./program-kinds.js";
 import { constEval } from "./const-eval.js";
 import { convert } from "./int-ops.js";
 import { expectArgs, nullableJoin, typeArg } from "./call-utils.js";
-import type { ExprLowerer } from "./lower-expr.js";
+import type { ExprContext as ExprLowerer } from "./expr-context.js";
 import { mapMethod } from "./lower-map.js";
 import { kernelCall } from "./lower-kernel.js";
 import { ts } from "./ts-adapter.js";

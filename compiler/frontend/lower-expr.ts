@@ -1,6 +1,8 @@
 // Lowers expressions of a program body to SSA IR: integer arithmetic with C conversions, field
 // reads and writes through references, conditions as branches (short-circuit), assignments.
-// Calls (helpers, map methods, context methods) are in lower-call.ts; statements in lower-stmt.ts.
+// Calls (helpers, map methods, context methods) are in lower-call.ts, which FunctionLowerer
+// (lower-stmt.ts) plugs in through `callExpression`, so this file need not import it; statements
+// are in lower-stmt.ts.
 
 import { INT_TYPES, sizeOf, type CInt, type CType } from "../../common/ctypes.js";
 import { isImm, type BinOp, type CondOp, type Operand, type Value } from "../ir/ir.js";
@@ -10,7 +12,7 @@ import { commonType, convert, fits, irTy, literalType, parseIntLiteral, promote,
 import { ctxFields } from "./program-kinds.js";
 import { ts } from "./ts-adapter.js";
 import type { LocalInfo, RefVal, Val } from "./values.js";
-import { lowerCall } from "./lower-call.js";
+import type { ExprContext } from "./expr-context.js";
 import { kernelField, kernelRef } from "./lower-kernel.js";
 import { notePacketLocal, usePacketLocal } from "./packet-refs.js";
 import { LowererBase } from "./lower-base.js";
@@ -47,12 +49,15 @@ const SWAP: Record<CondOp, CondOp> = {
 
 
 
-export class ExprLowerer extends LowererBase {
+export abstract class ExprLowerer extends LowererBase implements ExprContext {
 
   /** Calls of module-level functions; statements are needed to lower their bodies (lower-stmt.ts). */
   callUserFunction(decl: ts.FunctionDeclaration, call: ts.CallExpression): Val {
     this.r.fail("TSBPF1033", call.expression, decl.name?.text ?? "function");
   }
+
+  /** Calls: lowerCall (lower-call.ts), which calls back into this class for arguments. */
+  abstract callExpression(e: ts.CallExpression): Val;
 
 
 
@@ -84,7 +89,7 @@ export class ExprLowerer extends LowererBase {
       case K.ElementAccessExpression:
         return this.element(e as ts.ElementAccessExpression);
       case K.CallExpression:
-        return lowerCall(this, e as ts.CallExpression);
+        return this.callExpression(e as ts.CallExpression);
       case K.PrefixUnaryExpression:
         return this.prefix(e as ts.PrefixUnaryExpression);
       case K.PostfixUnaryExpression:

@@ -7,7 +7,7 @@ import { INT_TYPES, sizeOf, type CInt, type CType } from "../../common/ctypes.js
 import type { AtomicKind } from "../ir/ir.js";
 import { expectArgs, nullableJoin, typeArg } from "./call-utils.js";
 import { convert, irTy, type IntVal } from "./int-ops.js";
-import type { ExprLowerer } from "./lower-expr.js";
+import type { ExprContext as ExprLowerer } from "./expr-context.js";
 import { noteLock, noteUnlock } from "./spin-locks.js";
 import { registerSubprogram } from "./subprograms.js";
 import { ts } from "./ts-adapter.js";

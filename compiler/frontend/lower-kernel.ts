@@ -19,7 +19,7 @@ import { constEval } from "./const-eval.js";
 import { HELPER } from "./helpers-table.js";
 import { convert, irTy, type IntVal } from "./int-ops.js";
 import { kernelTypes, KernelTypes, parseMemberTag, type KernelView } from "./kernel-types.js";
-import type { ExprLowerer } from "./lower-expr.js";
+import type { ExprContext as ExprLowerer } from "./expr-context.js";
 import { ts } from "./ts-adapter.js";
 import type { NullableVal, RefVal, Val } from "./values.js";
 

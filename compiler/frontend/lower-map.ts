@@ -7,7 +7,7 @@ import type { Operand, Value } from "../ir/ir.js";
 import { expectArgs, nullableJoin, typeArg } from "./call-utils.js";
 import { noteReserve } from "./check-reservations.js";
 import { convert } from "./int-ops.js";
-import type { ExprLowerer } from "./lower-expr.js";
+import type { ExprContext as ExprLowerer } from "./expr-context.js";
 import type { MapInfo } from "./module-scan.js";
 import { ts } from "./ts-adapter.js";
 import type { NullableVal, RefVal, Val } from "./values.js";

@@ -8,6 +8,7 @@ import type { Func } from "../ir/ir.js";
 import { constEval } from "./const-eval.js";
 import { convert, irTy, literalType, wrapConst } from "./int-ops.js";
 import { ExprLowerer, type LoweringTarget } from "./lower-expr.js";
+import { lowerCall } from "./lower-call.js";
 import type { ModuleInfo, ProgramInfo, SubprogramInfo } from "./module-scan.js";
 import { NO_CONTEXT } from "./program-kinds.js";
 import { emitCall, paramShapes, paramTy, resultType, wantsCall, type ParamShape } from "./subprograms.js";
@@ -185,6 +186,11 @@ export class FunctionLowerer extends ExprLowerer {
       }
     }
     this.r.fail("TSBPF1035", s);
+  }
+
+  /** Calls go to lower-call.ts, imported here rather than by lower-expr.ts to keep imports acyclic. */
+  override callExpression(e: ts.CallExpression): Val {
+    return lowerCall(this, e);
   }
 
   /**

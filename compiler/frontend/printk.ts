@@ -8,7 +8,7 @@ import { INT_TYPES, sizeOf, type CInt } from "../../common/ctypes.js";
 import type { Operand } from "../ir/ir.js";
 import type { GlobalVar } from "../object/model.js";
 import { convert } from "./int-ops.js";
-import type { ExprLowerer } from "./lower-expr.js";
+import type { ExprContext as ExprLowerer } from "./expr-context.js";
 import type { ModuleInfo } from "./module-scan.js";
 import { ts } from "./ts-adapter.js";
 

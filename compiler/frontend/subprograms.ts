@@ -6,7 +6,7 @@
 import { INT_TYPES, type CInt, type CType } from "../../common/ctypes.js";
 import type { Operand, Ty } from "../ir/ir.js";
 import { convert, irTy } from "./int-ops.js";
-import type { ExprLowerer } from "./lower-expr.js";
+import type { ExprContext as ExprLowerer } from "./expr-context.js";
 import { PROGRAM_KINDS, type ProgramKind } from "./program-kinds.js";
 import { ts } from "./ts-adapter.js";
 import type { Val } from "./values.js";
