@@ -3,6 +3,7 @@
 // /sys/kernel/btf/vmlinux), the program types each intrinsic allows against what the verifier
 // accepts (a probe load per helper and type), and the stdlib declarations against the table.
 
+import { KERNEL_CALLS } from "../compiler/frontend/lower-kernel.js";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -98,8 +99,8 @@ describe("intrinsics table and stdlib", () => {
   it("every intrinsic is declared in stdlib/bpf.d.ts", () => {
     expect(Object.keys(INTRINSICS).filter((n) => !declared.has(n))).toEqual([]);
   });
-  it("every stdlib function is an intrinsic, a program wrapper or zero()", () => {
-    const known = new Set([...Object.keys(INTRINSICS), ...Object.keys(PROGRAM_KINDS), "zero"]);
+  it("every stdlib function is an intrinsic, a program wrapper, a kernel-type call or zero()", () => {
+    const known = new Set([...Object.keys(INTRINSICS), ...Object.keys(PROGRAM_KINDS), ...KERNEL_CALLS, "zero"]);
     expect([...declared].filter((n) => !known.has(n))).toEqual([]);
   });
   it("every helper row names a kernel version and every declaration says it", () => {

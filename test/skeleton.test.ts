@@ -125,7 +125,7 @@ export const LICENSE = "GPL";
     expect(skel).toContain("readonly l: rt.TypedMap<bigint, { a: number; b: bigint }>;");
   });
 
-  it("reports source errors instead of writing a skeleton", () => {
+  it("reports source errors instead of writing a skeleton", async () => {
     const bad = join(tmp, "bad.bpf.ts");
     writeFileSync(bad, `import { HashMap, type u32 } from "tsbpf/bpf";\nconst m = new HashMap<u32, string>(4);\n`);
     const err = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
@@ -134,7 +134,7 @@ export const LICENSE = "GPL";
       expect(genCommand([join(tmp, "missing.bpf.ts")])).toBe(1);
       expect(genCommand([COUNTER_SRC, "-o", join(tmp, "no", "such", "dir.ts")])).toBe(1);
       expect(genCommand([])).toBe(2);
-      expect(main(["gen", "--bogus"]) as number).toBe(2);
+      expect(await main(["gen", "--bogus"])).toBe(2);
       const said = err.mock.calls.map((c) => String(c[0])).join("");
       expect(said).toContain("no skeleton written");
       expect(said).toContain("cannot read");

@@ -243,6 +243,11 @@ function signExtend(x: ExprLowerer, v: Value, t: CInt): IntVal {
 // ------------------------------------------------------------------------------ stdlib calls
 
 /** getCurrentTask, kernelPtr and the core* functions; undefined for other names. */
+/** The stdlib functions kernelCall lowers (kernel pointers and CO-RE queries; not helper-table rows). */
+export const KERNEL_CALLS = [
+  "getCurrentTask", "kernelPtr", "coreFieldExists", "coreFieldSize", "coreTypeExists", "coreTypeSize", "coreEnumValueExists", "coreEnumValue",
+] as const;
+
 export function kernelCall(x: ExprLowerer, name: string, e: ts.CallExpression): Val | undefined {
   switch (name) {
     case "getCurrentTask": {

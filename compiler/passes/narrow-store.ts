@@ -31,7 +31,7 @@ export function narrowStore(f: Func): boolean {
   for (const b of f.blocks) {
     for (const p of b.phis) for (const inc of p.incoming) all(inc.value);
     for (const o of termUses(b.term)) all(o);
-    insts.push(...b.insts);
+    for (const i of b.insts) insts.push(i); // not push(...): a block may hold more values than a call takes arguments
   }
   for (let again = true; again; ) {
     again = false;

@@ -82,7 +82,8 @@ function mergeAll(f: Func): boolean {
         front.push({ op: "const", dst: phi.dst, value });
       }
     }
-    p.insts.push(...front, ...s.insts);
+    for (const i of front) p.insts.push(i);
+    for (const i of s.insts) p.insts.push(i); // not push(...): blocks can be longer than an argument list
     p.term = s.term;
     for (const succ of successors(s.term)) {
       for (const phi of byId.get(succ)?.phis ?? []) for (const inc of phi.incoming) if (inc.block === s.id) inc.block = p.id;

@@ -47,3 +47,9 @@ export function load(src: string | Uint8Array = defaultObjectPath, opts?: rt.Loa
     throw e;
   }
 }
+
+/** The maps of a live module (`tsbpf load ... --pin DIR`), opened from any process and typed like load()'s. */
+export function openPinned(pinDir: string): { readonly maps: Connect4PolicyMaps; close(): void; [Symbol.dispose](): void } {
+  const pinned = rt.openPinnedMaps(pinDir, spec);
+  return { maps: pinned.maps as unknown as Connect4PolicyMaps, close: () => pinned.close(), [Symbol.dispose]: () => pinned.close() };
+}
