@@ -25,6 +25,7 @@ import { scanModule } from "./frontend/module-scan.js";
 import { Bail, Reporter } from "./frontend/reporter.js";
 import { checkSubset } from "./frontend/subset-check.js";
 import { checkTokenNesting, checkTreeDepth } from "./frontend/depth-guard.js";
+import { estimateVerifierCost, VERIFIER_INSN_LIMIT } from "./frontend/verifier-cost.js";
 import { createProgram, fromTsDiagnostic, ts } from "./frontend/ts-adapter.js";
 import { TypeMapper } from "./frontend/types.js";
 import type { Func } from "./ir/ir.js";
@@ -146,6 +147,11 @@ function compileFile(fileName: string, text: string, opts: CompileOptions): Comp
       const r = build(() => FunctionLowerer.forProgram(reporter, checker, types, mod, p), p.name, p.decl.name, true);
       if (!r) continue;
       programs.push({ name: p.name, section: p.section, insnCount: r.gen.insns.length, stackSize: r.gen.stackSize, ir: r.f });
+      // The verifier walks loops iteration by iteration and comparisons path by path: say so here
+      // when that adds up past its limit, rather than after the kernel refused the object.
+      const cost = estimateVerifierCost(p.fn, checker, r.gen.insns.length);
+      if (cost.steps > 2 * VERIFIER_INSN_LIMIT) reporter.report("TSBPF2202", cost.hottest ?? p.decl.name, p.name, cost.steps.toLocaleString("en-US"));
+      else if (cost.steps > 0.9 * VERIFIER_INSN_LIMIT) reporter.report("TSBPF3010", cost.hottest ?? p.decl.name, p.name, cost.steps.toLocaleString("en-US"));
       code.push({
         name: p.name,
         section: p.section,
