@@ -29,6 +29,8 @@ export const STDLIB_MODULE = "tsbpf/bpf";
 const STDLIB_ENTRY = resolve(STDLIB_DIR, "bpf.d.ts");
 const STDLIB_GLOBALS = resolve(STDLIB_DIR, "globals.d.ts");
 
+const stdlibFiles = new Map<string, ts.SourceFile>();
+
 export const compilerOptions: ts.CompilerOptions = {
   noLib: true,
   strict: true,
@@ -51,6 +53,16 @@ export function createProgram(fileName: string, text: string): ts.Program {
   const getSourceFile = host.getSourceFile.bind(host);
   host.getSourceFile = (name, languageVersion, onError, shouldCreate) => {
     if (resolve(name) === rootName) return ts.createSourceFile(name, text, languageVersion, true);
+    // The stdlib declarations are parsed once per process: they dominate a small file's parse.
+    const key = resolve(name);
+    if (key.startsWith(STDLIB_DIR)) {
+      let sf = stdlibFiles.get(key);
+      if (!sf) {
+        sf = getSourceFile(name, languageVersion, onError, shouldCreate);
+        if (sf) stdlibFiles.set(key, sf);
+      }
+      return sf;
+    }
     return getSourceFile(name, languageVersion, onError, shouldCreate);
   };
   const fileExists = host.fileExists.bind(host);
