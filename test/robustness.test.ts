@@ -246,7 +246,7 @@ describe("the tsbpf command on bad input", () => {
 describe("found by the hostile fuzzer", () => {
   it("a map larger than the kernel accepts is TSBPF2005, not an object that fails with E2BIG", () => {
     for (const [cls, n, ok] of [["HashMap", "0x7fffffff", false], ["HashMap", "134217729", false], ["HashMap", "134217728", true], ["ArrayMap", "0x40000000", false]] as const) {
-      const decl = cls === "HashMap" ? `const m = new HashMap<u32, u64>(${n});\n` : `const m = new ArrayMap<u64>(${n});\n`;
+      const decl = cls === "HashMap" ? `const m = new HashMap<u32, u64>(${n});\n` : `import { ArrayMap } from "tsbpf/bpf";\nconst m = new ArrayMap<u64>(${n});\n`;
       const r = compile(FILE, prog("  m.update(1, 2);", decl));
       wellFormed(r);
       if (ok) expect(codes(r), `${cls}(${n})`).toEqual([]);
