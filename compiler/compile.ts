@@ -20,7 +20,7 @@ import { callChainStack, MAX_CALL_FRAMES, MAX_CHAIN_STACK } from "./backend/call
 import { writeObject } from "./elf/write-object.js";
 import { FunctionLowerer } from "./frontend/lower-stmt.js";
 import { NO_CONTEXT } from "./frontend/program-kinds.js";
-import { paramShapes } from "./frontend/subprograms.js";
+import { paramShapes, wantsCall } from "./frontend/subprograms.js";
 import { scanModule } from "./frontend/module-scan.js";
 import { Bail, Reporter } from "./frontend/reporter.js";
 import { checkSubset } from "./frontend/subset-check.js";
@@ -183,11 +183,17 @@ function compileFile(fileName: string, text: string, opts: CompileOptions): Comp
     for (const st of sf.statements) {
       if (!ts.isFunctionDeclaration(st) || !st.body || !st.name || done.has(st) || mod.subprograms.has(st) || referenced.has(st.name.text)) continue;
       const scratch = { ...mod, subprograms: new Map(mod.subprograms) };
+      const own = new Reporter(sf);
       build(() => {
-        const probe = new FunctionLowerer(reporter, checker, types, scratch, { name: st.name!.text, kind: NO_CONTEXT });
+        const probe = new FunctionLowerer(own, checker, types, scratch, { name: st.name!.text, kind: NO_CONTEXT });
         const kind = paramShapes(probe, st).find((p) => p.kind === "ctx")?.prog;
-        return FunctionLowerer.forSubprogram(reporter, checker, types, scratch, { name: st.name!.text, decl: st, kind });
+        return FunctionLowerer.forSubprogram(own, checker, types, scratch, { name: st.name!.text, decl: st, kind });
       }, st.name.text, st.name, false, true);
+      // An inlined function may take what a subprogram cannot (a `T | null` reference): checked
+      // standalone, its parameter types are only an error when it is @noinline.
+      const params = { start: st.parameters.pos, end: st.parameters.end };
+      const inParams = (d: Diagnostic) => d.code === "TSBPF2021" && d.start >= params.start && d.start < params.end;
+      reporter.diagnostics.push(...own.diagnostics.filter((d) => wantsCall(st) || !inParams(d)));
     }
     // The verifier adds up the frames along the deepest call chain.
     for (const p of mod.programs) {

@@ -119,6 +119,12 @@ describe("regressions from the issue", () => {
     expect(codes(r).sort()).toEqual(["TSBPF2001", "TSBPF2025"]);
   });
 
+  it("an unused inline helper taking a `T | null` reference is not an error (only a subprogram could not take it)", () => {
+    const r = compile(FILE, prog("", `interface Val { n: u64 }\nfunction bump(v: Val | null): u32 { if (v === null) return 0; v.n += 1; return 1; }\n`));
+    expect(codes(r)).toEqual([]);
+    expect(r.ok).toBe(true);
+  });
+
   it("an unused function that is fine does not change the object", () => {
     const used = compile(FILE, prog(""));
     const withUnused = compile(FILE, prog("", `/** @noinline */\nfunction helper(x: u32): u32 { return x * 3; }\n`));
