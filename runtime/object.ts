@@ -65,7 +65,7 @@ function precheck(src: string | Uint8Array, label: string): void {
     } catch (e) {
       if (e instanceof BpfObjectError) throw e;
       const code = (e as NodeJS.ErrnoException).code;
-      throw new BpfObjectError(label, code === "ENOENT" ? "no such file" : (e as Error).message);
+      throw new BpfObjectError(label, code === "ENOENT" ? "ENOENT (no such file or directory)" : (e as Error).message);
     }
   } else bytes = src;
   let machine: number;
