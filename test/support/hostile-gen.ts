@@ -88,7 +88,7 @@ export function mutationArb(seeds: { name: string; text: string }[]): fc.Arbitra
       ),
     })
     .map(({ seed, ops }) => {
-      let toks = seeds[seed].text.match(TOKEN) ?? [];
+      let toks: string[] = [...(seeds[seed].text.match(TOKEN) ?? [])];
       for (const op of ops) {
         if (toks.length === 0) break;
         const i = op.at % toks.length;
