@@ -225,6 +225,11 @@ describe("the tsbpf command on bad input", () => {
     expect(run("build", example, "--cpu=v5")).toMatchObject({ status: 2, err: "error: unknown cpu 'v5', use v3 or v4\n" });
   });
 
+  it("build -o into a directory or a missing directory: exit 1 with 'cannot write'", () => {
+    expect(run("build", example, "-o", tmp)).toMatchObject({ status: 1, err: `error: cannot write ${tmp}: is a directory, not a file\n` });
+    expect(run("build", example, "-o", path.join(tmp, "no", "x.o"))).toMatchObject({ status: 1, err: `error: cannot write ${path.join(tmp, "no", "x.o")}: no such directory\n` });
+  });
+
   it("--dump-ir headers have one format for the lowering and the passes", () => {
     const r = run("build", example, "-o", path.join(tmp, "x.o"), "--dump-ir=lower,dce");
     expect(r.status).toBe(0);
