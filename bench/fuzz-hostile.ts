@@ -26,7 +26,7 @@ fs.mkdirSync(out, { recursive: true });
 const seeds = seedSources();
 console.log(`fuzz:hostile: ${runs} inputs, seed ${seed}, ${seeds.length} seed files, kernel loads ${load ? "on" : "off"}`);
 
-const stats = { inputs: 0, objects: 0, diagnostics: 0, crashes: 0, slow: 0, loaded: 0, rejected: 0, loadErrors: 0, slowestMs: 0, byKind: {} as Record<string, number> };
+const stats = { inputs: 0, objects: 0, diagnostics: 0, crashes: 0, slow: 0, loaded: 0, rejected: 0, loadErrors: 0, unloadable: 0, slowestMs: 0, byKind: {} as Record<string, number> };
 const t0 = performance.now();
 let last = t0;
 const save = (what: string, text: string, detail: string) => {
@@ -55,7 +55,9 @@ for (const input of fc.sample(hostileArb(seeds), { numRuns: runs, seed })) {
         loadObject(v.result.object).close();
         stats.loaded++;
       } catch (e) {
-        if (e instanceof VerifierError) {
+        // fentry/fexit/LSM loads are refused with EPERM on kernels without trampolines: not a bug.
+        if (/EPERM/.test((e as Error).message)) stats.unloadable++;
+        else if (e instanceof VerifierError) {
           stats.rejected++;
           save("rejected", input.text, `${e.message}\n\n${e.log.slice(-4000)}`);
         } else {
@@ -74,7 +76,7 @@ for (const input of fc.sample(hostileArb(seeds), { numRuns: runs, seed })) {
 const secs = (performance.now() - t0) / 1000;
 console.log(
   `inputs ${stats.inputs} (${Object.entries(stats.byKind).map(([k, n]) => `${k} ${n}`).join(", ")}), ${(stats.inputs / secs).toFixed(1)} inputs/s, ${secs.toFixed(0)} s\n` +
-    `objects ${stats.objects} (loaded ${stats.loaded}, verifier rejections ${stats.rejected}, other load errors ${stats.loadErrors}), diagnostics ${stats.diagnostics}\n` +
+    `objects ${stats.objects} (loaded ${stats.loaded}, verifier rejections ${stats.rejected}, EPERM (program kinds this kernel refuses) ${stats.unloadable}, other load errors ${stats.loadErrors}), diagnostics ${stats.diagnostics}\n` +
     `crashes ${stats.crashes}, over ${maxMs} ms ${stats.slow}, slowest ${stats.slowestMs.toFixed(0)} ms, seed ${seed}`,
 );
-process.exit(stats.crashes + stats.rejected + stats.slow > 0 ? 1 : 0);
+process.exit(stats.crashes + stats.rejected + stats.loadErrors + stats.slow > 0 ? 1 : 0);
