@@ -150,7 +150,7 @@ function compileFile(fileName: string, text: string, opts: CompileOptions): Comp
       // The verifier walks loops iteration by iteration and comparisons path by path: say so here
       // when that adds up past its limit, rather than after the kernel refused the object.
       const cost = estimateVerifierCost(p.fn, checker, r.gen.insns.length);
-      if (cost.steps > 2 * VERIFIER_INSN_LIMIT) reporter.report("TSBPF2202", cost.hottest ?? p.decl.name, p.name, cost.steps.toLocaleString("en-US"));
+      if (cost.loopSteps > 2 * VERIFIER_INSN_LIMIT) reporter.report("TSBPF2202", cost.hottest ?? p.decl.name, p.name, cost.loopSteps.toLocaleString("en-US"));
       else if (cost.steps > 0.9 * VERIFIER_INSN_LIMIT) reporter.report("TSBPF3010", cost.hottest ?? p.decl.name, p.name, cost.steps.toLocaleString("en-US"));
       code.push({
         name: p.name,

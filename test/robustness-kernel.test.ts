@@ -53,6 +53,22 @@ describeKernel("verifier cost estimate", () => {
     expect((err as VerifierError).log).toMatch(/BPF program is too large\. Processed 1000001 insn/);
   }, 120_000);
 
+  kernelTest("straight-line branches that re-merge are never refused: 1500 copies of `if (x > 3) x--` build and load", () => {
+    // The estimate cannot see that these states prune (the kernel processes ~5 instructions per if),
+    // so it may warn; only loops are trusted enough for TSBPF2202.
+    const src = `import { xdp, XdpAction, type u32 } from "tsbpf/bpf";
+export const prog = xdp((ctx) => {
+  let x: u32 = ctx.len;
+${"  if (x > 3) { x = x - 1; }\n".repeat(1500)}  return x === 7 ? XdpAction.PASS : XdpAction.DROP;
+});
+export const LICENSE = "GPL";
+`;
+    const r = compile("ifs1500.bpf.ts", src);
+    expect(r.ok).toBe(true);
+    expect(r.diagnostics.every((d) => d.code === "TSBPF3010")).toBe(true);
+    loadObject(r.object!).close();
+  }, 120_000);
+
   kernelTest("250 comparisons: TSBPF2202, no object", () => {
     const r = compile("cost250.bpf.ts", loopOfComparisons(250));
     expect(r.ok).toBe(false);
