@@ -5,6 +5,7 @@
 // bpf() works ("if it compiles, it verifies"); a rejection is written to --out for minimising.
 //
 //   npm run fuzz:hostile -- [--runs 100000] [--seed N] [--max-ms 20000] [--out .tmp/hostile] [--no-load]
+//   (Ctrl-C stops early and prints the totals so far)
 
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -36,7 +37,26 @@ const save = (what: string, text: string, detail: string) => {
   console.log(`  ${what}: ${f}: ${detail.split("\n")[0].slice(0, 200)}`);
 };
 
-for (const input of fc.sample(hostileArb(seeds), { numRuns: runs, seed })) {
+// Ctrl-C (or SIGTERM) ends a long run early with the totals so far.
+let stop = false;
+process.on("SIGINT", () => (stop = true));
+process.on("SIGTERM", () => (stop = true));
+
+// Inputs are drawn in chunks (seed, seed+1, ...): 100,000 size attacks at once would not fit in memory,
+// and the pause between chunks lets a signal in.
+const arb = hostileArb(seeds);
+const chunks = function* () {
+  for (let chunk = 0; stats.inputs < runs && !stop; chunk++) {
+    yield* fc.sample(arb, { numRuns: Math.min(500, runs - stats.inputs), seed: seed + chunk });
+  }
+};
+let sinceYield = 0;
+for (const input of chunks()) {
+  if (stop) break;
+  if (++sinceYield >= 50) {
+    sinceYield = 0;
+    await new Promise((r) => setImmediate(r));
+  }
   stats.inputs++;
   stats.byKind[input.kind] = (stats.byKind[input.kind] ?? 0) + 1;
   const v = checkInput("/tmp/hostile.bpf.ts", input.text);
