@@ -21,13 +21,14 @@ import { callChainStack, callGraph, MAX_CALL_FRAMES, MAX_CHAIN_STACK } from "./b
 import { writeObject } from "./elf/write-object.js";
 import { FunctionLowerer } from "./frontend/lower-stmt.js";
 import { NO_CONTEXT } from "./frontend/program-kinds.js";
-import { paramShapes } from "./frontend/subprograms.js";
+import { paramShapes, wantsCall } from "./frontend/subprograms.js";
 import { scanModule } from "./frontend/module-scan.js";
 import { Bail, Reporter } from "./frontend/reporter.js";
 import { checkSubset } from "./frontend/subset-check.js";
 import { checkTokenNesting, checkTreeDepth } from "./frontend/depth-guard.js";
 import { checkReservations } from "./frontend/check-reservations.js";
 import { checkImportedModule, localModules } from "./frontend/local-modules.js";
+import { estimateVerifierCost, VERIFIER_INSN_LIMIT } from "./frontend/verifier-cost.js";
 import { createProgram, fromTsDiagnostic, ts } from "./frontend/ts-adapter.js";
 import { TypeMapper } from "./frontend/types.js";
 import type { Func } from "./ir/ir.js";
@@ -177,6 +178,11 @@ function compileFile(fileName: string, text: string, opts: CompileOptions): Comp
       const r = build(() => FunctionLowerer.forProgram(reporter, checker, types, mod, p), p.name, p.decl.name, true);
       if (!r) continue;
       programs.push({ name: p.name, section: p.section, insnCount: r.gen.insns.length, stackSize: r.gen.stackSize, ir: r.f });
+      // The verifier walks loops iteration by iteration and comparisons path by path: say so here
+      // when that adds up past its limit, rather than after the kernel refused the object.
+      const cost = estimateVerifierCost(p.fn, checker, r.gen.insns.length);
+      if (cost.loopSteps > 2 * VERIFIER_INSN_LIMIT) reporter.report("TSBPF2202", cost.hottest ?? p.decl.name, p.name, cost.loopSteps.toLocaleString("en-US"));
+      else if (cost.steps > 0.9 * VERIFIER_INSN_LIMIT) reporter.report("TSBPF3010", cost.hottest ?? p.decl.name, p.name, cost.steps.toLocaleString("en-US"));
       code.push({
         name: p.name,
         section: p.section,
@@ -208,11 +214,17 @@ function compileFile(fileName: string, text: string, opts: CompileOptions): Comp
     for (const st of sf.statements) {
       if (!ts.isFunctionDeclaration(st) || !st.body || !st.name || done.has(st) || mod.subprograms.has(st) || referenced.has(st.name.text)) continue;
       const scratch = { ...mod, subprograms: new Map(mod.subprograms) };
+      const own = new Reporter(sf);
       build(() => {
-        const probe = new FunctionLowerer(reporter, checker, types, scratch, { name: st.name!.text, kind: NO_CONTEXT });
+        const probe = new FunctionLowerer(own, checker, types, scratch, { name: st.name!.text, kind: NO_CONTEXT });
         const kind = paramShapes(probe, st).find((p) => p.kind === "ctx")?.prog;
-        return FunctionLowerer.forSubprogram(reporter, checker, types, scratch, { name: st.name!.text, decl: st, kind });
+        return FunctionLowerer.forSubprogram(own, checker, types, scratch, { name: st.name!.text, decl: st, kind });
       }, st.name.text, st.name, false, true);
+      // An inlined function may take what a subprogram cannot (a `T | null` reference): checked
+      // standalone, its parameter types are only an error when it is @noinline.
+      const params = { start: st.parameters.pos, end: st.parameters.end };
+      const inParams = (d: Diagnostic) => d.code === "TSBPF2021" && d.start >= params.start && d.start < params.end;
+      reporter.diagnostics.push(...own.diagnostics.filter((d) => wantsCall(st) || !inParams(d)));
     }
     // The verifier adds up the frames along the deepest call chain.
     const graph = callGraph(funcs);

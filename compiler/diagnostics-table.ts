@@ -81,6 +81,7 @@ export const DIAGNOSTICS = {
   TSBPF2200: { message: "'{0}' must return a value on every path", hint: "add a final return, or a default case that returns" },
   TSBPF2201: { message: "the expression {0} (= {1}) does not fit in {2}", hint: "use a wider type, or wrap the value explicitly, e.g. u8(x)" },
   TSBPF2300: { message: "cannot read {0}: {1}", hint: "check the path; tsbpf check takes .bpf.ts files" },
+  TSBPF2202: { message: "'{0}' needs an estimated {1} verifier steps; the kernel stops at 1,000,000", hint: "shrink the loop's trip count or body, or move the loop into loop() (bpf_loop), which the verifier checks once" },
   TSBPF2021: { message: "unsupported type for a local: {0}", hint: "locals hold integers, booleans, structs or references returned by lookups and headers" },
   // 2100-2149: map kinds (common/map-kinds.ts).
   TSBPF2100: { message: "{0} does not take map flags {1}", hint: "use the flags docs/language.md lists for this map kind (MapFlags)" },
@@ -113,6 +114,8 @@ export const DIAGNOSTICS = {
   TSBPF2159: { message: "a path returns while the spin lock taken at line {0} is held", hint: "call spinUnlock on every path before returning" },
 
   TSBPF3001: { message: "no LICENSE export: the kernel rejects GPL-only helpers without one", hint: "export const LICENSE = \"GPL\";", severity: "warning" },
+
+  TSBPF3010: { message: "'{0}' may need about {1} verifier steps; the kernel stops at 1,000,000", hint: "shrink the loop's trip count or the comparisons in its body, or use loop() (bpf_loop), which the verifier checks once", severity: "warning" },
 
   TSBPF9001: { message: "internal compiler error: {0}", hint: "this is a bug in tsbpf; please report it with the input file", severity: "internal" },
 } satisfies Record<string, DiagnosticDef>;

@@ -1,6 +1,6 @@
 // Why: the public surface of `tsbpf/runtime`; everything else is internal.
 
-export { loadObject, BpfObject, VerifierError, BpfPermissionError, type LoadOptions } from "./object.js";
+export { loadObject, BpfObject, VerifierError, BpfPermissionError, BpfObjectError, type LoadOptions } from "./object.js";
 export { BpfProgram, type RunOptions, type RunResult } from "./program.js";
 export { BpfMap } from "./map.js";
 export { bpfAvailable, ensureBpffs, possibleCpus, BPFFS_PATH, type BpfAvailability } from "./kernel.js";

@@ -3,7 +3,9 @@
 // VerifierError carrying the kernel log, and guarantees no fd or native
 // buffer survives a failure.
 
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
+import { readElf } from "../common/read-elf.js";
+import { readObjectBtf } from "../common/btf-reader.js";
 import { BpfMap } from "./map.js";
 import { BpfProgram } from "./program.js";
 import { buildTypedMaps, type TypedMaps } from "./typed-map.js";
@@ -51,6 +53,57 @@ export interface LoadOptions {
    * libbpf pins such a map at `<pinRoot>/<name>`, or reuses the map already pinned there.
    */
   pinRoot?: string;
+}
+
+/**
+ * The object could not be opened: a missing path, a directory, not an ELF file, an ELF file for
+ * another machine, or one libbpf cannot parse (truncated, corrupt sections or BTF).
+ */
+export class BpfObjectError extends Error {
+  readonly path: string;
+  readonly errno?: number;
+
+  constructor(path: string, reason: string, errno?: number) {
+    super(`cannot open BPF object ${path}: ${reason}`);
+    this.name = "BpfObjectError";
+    this.path = path;
+    this.errno = errno;
+  }
+}
+
+const EM_BPF = 247;
+
+/** Checks what libbpf would only call "format invalid", to name the problem. */
+function precheck(src: string | Uint8Array, label: string): void {
+  let bytes: Uint8Array;
+  if (typeof src === "string") {
+    try {
+      if (statSync(src).isDirectory()) throw new BpfObjectError(label, "is a directory, not a file");
+      bytes = readFileSync(src);
+    } catch (e) {
+      if (e instanceof BpfObjectError) throw e;
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new BpfObjectError(label, code === "ENOENT" ? "ENOENT (no such file or directory)" : (e as Error).message);
+    }
+  } else bytes = src;
+  let machine: number;
+  try {
+    machine = readElf(bytes).machine;
+  } catch (e) {
+    throw new BpfObjectError(label, (e as Error).message);
+  }
+  if (machine !== EM_BPF) throw new BpfObjectError(label, `not an eBPF object (ELF machine ${machine}, expected ${EM_BPF})`);
+}
+
+/** After libbpf refused to open an ELF file for BPF: is its BTF what is broken? */
+function explainOpenFailure(src: string | Uint8Array): string | undefined {
+  try {
+    readObjectBtf(typeof src === "string" ? readFileSync(src) : src);
+  } catch (e) {
+    const m = (e as Error).message;
+    return m.startsWith("invalid BTF") ? m : `invalid BTF: ${m}`;
+  }
+  return undefined;
 }
 
 /**
@@ -228,6 +281,7 @@ export function loadObject(src: string | Uint8Array, opts: LoadOptions = {}): Bp
   const logSize = opts.logSize ?? 16 << 20;
   if (logSize < 128 || logSize > 0x3fff_ffff) throw new RangeError(`logSize ${logSize} out of range`);
 
+  precheck(src, label);
   return withLibbpfMessages((messages) => {
     const native: NativeMemory[] = [];
     let obj: Ptr | null = null;
@@ -257,7 +311,7 @@ export function loadObject(src: string | Uint8Array, opts: LoadOptions = {}): Bp
       void pinRootBytes;
       if (!obj) {
         const errno = lastErrno() || 22;
-        throw new Error(`cannot open BPF object ${label}: ${errnoText(errno)}${describeMessages(messages)}`);
+        throw new BpfObjectError(label, `${explainOpenFailure(src) ?? errnoText(errno)}${describeMessages(messages)}`, errno);
       }
 
       const logs = new Map<Ptr, NativeMemory>();

@@ -119,6 +119,12 @@ describe("regressions from the issue", () => {
     expect(codes(r).sort()).toEqual(["TSBPF2001", "TSBPF2025"]);
   });
 
+  it("an unused inline helper taking a `T | null` reference is not an error (only a subprogram could not take it)", () => {
+    const r = compile(FILE, prog("", `interface Val { n: u64 }\nfunction bump(v: Val | null): u32 { if (v === null) return 0; v.n += 1; return 1; }\n`));
+    expect(codes(r)).toEqual([]);
+    expect(r.ok).toBe(true);
+  });
+
   it("an unused function that is fine does not change the object", () => {
     const used = compile(FILE, prog(""));
     const withUnused = compile(FILE, prog("", `/** @noinline */\nfunction helper(x: u32): u32 { return x * 3; }\n`));
@@ -219,6 +225,11 @@ describe("the tsbpf command on bad input", () => {
     expect(run("build", example, "--cpu=v5")).toMatchObject({ status: 2, err: "error: unknown cpu 'v5', use v3 or v4\n" });
   });
 
+  it("build -o into a directory or a missing directory: exit 1 with 'cannot write'", () => {
+    expect(run("build", example, "-o", tmp)).toMatchObject({ status: 1, err: `error: cannot write ${tmp}: is a directory, not a file\n` });
+    expect(run("build", example, "-o", path.join(tmp, "no", "x.o"))).toMatchObject({ status: 1, err: `error: cannot write ${path.join(tmp, "no", "x.o")}: no such directory\n` });
+  });
+
   it("--dump-ir headers have one format for the lowering and the passes", () => {
     const r = run("build", example, "-o", path.join(tmp, "x.o"), "--dump-ir=lower,dce");
     expect(r.status).toBe(0);
@@ -240,5 +251,17 @@ describe("the tsbpf command on bad input", () => {
     const again = run("gen", src);
     expect(again.status).toBe(0);
     expect(again.out).toContain("(replaced)");
+  });
+});
+
+describe("found by the hostile fuzzer", () => {
+  it("a map larger than the kernel accepts is TSBPF2005, not an object that fails with E2BIG", () => {
+    for (const [cls, n, ok] of [["HashMap", "0x7fffffff", false], ["HashMap", "134217729", false], ["HashMap", "134217728", true], ["ArrayMap", "0x40000000", false]] as const) {
+      const decl = cls === "HashMap" ? `const m = new HashMap<u32, u64>(${n});\n` : `import { ArrayMap } from "tsbpf/bpf";\nconst m = new ArrayMap<u64>(${n});\n`;
+      const r = compile(FILE, prog("  m.update(1, 2);", decl));
+      wellFormed(r);
+      if (ok) expect(codes(r), `${cls}(${n})`).toEqual([]);
+      else expect(codes(r)[0], `${cls}(${n})`).toBe("TSBPF2005");
+    }
   });
 });

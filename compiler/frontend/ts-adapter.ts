@@ -61,11 +61,17 @@ export function createProgram(fileName: string, text: string, oldProgram?: ts.Pr
   const getSourceFile = host.getSourceFile.bind(host);
   host.getSourceFile = (name, languageVersion, onError, shouldCreate) => {
     if (resolve(name) === rootName) return ts.createSourceFile(name, text, languageVersion, true);
-    const cached = stdlibFiles.get(name);
-    if (cached) return cached;
-    const sf = getSourceFile(name, languageVersion, onError, shouldCreate);
-    if (sf && resolve(name).startsWith(STDLIB_DIR)) stdlibFiles.set(name, sf);
-    return sf;
+    // The stdlib declarations are parsed once per process: they dominate a small file's parse.
+    const key = resolve(name);
+    if (key.startsWith(STDLIB_DIR)) {
+      let sf = stdlibFiles.get(key);
+      if (!sf) {
+        sf = getSourceFile(name, languageVersion, onError, shouldCreate);
+        if (sf) stdlibFiles.set(key, sf);
+      }
+      return sf;
+    }
+    return getSourceFile(name, languageVersion, onError, shouldCreate);
   };
   const fileExists = host.fileExists.bind(host);
   host.fileExists = (name) => resolve(name) === rootName || fileExists(name);

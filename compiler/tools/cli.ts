@@ -187,7 +187,14 @@ function build(argv: string[]): number {
     return 1;
   }
   const out = output ?? input.replace(/(\.bpf)?\.ts$/, "") + ".bpf.o";
-  writeFileSync(out, result.object);
+  try {
+    writeFileSync(out, result.object);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const why = err.code === "ENOENT" ? "no such directory" : (FS_ERRORS[err.code ?? ""] ?? err.message);
+    process.stderr.write(`error: cannot write ${out}: ${why}\n`);
+    return 1;
+  }
   for (const p of out_.format === "text" && !out_.quiet ? result.programs : []) {
     process.stdout.write(`${basename(out)}: ${p.section} ${p.name}: ${p.insnCount} instructions, ${p.stackSize} bytes of stack\n`);
   }

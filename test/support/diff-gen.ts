@@ -408,7 +408,11 @@ class Resolver {
       case "bin": {
         const a = this.expr(r.a, s);
         const b = this.expr(r.b, s);
-        return { e: { k: "bin", op: r.op, a: a.e, b: b.e }, ts: NUM };
+        const e: Expr = { k: "bin", op: r.op, a: a.e, b: b.e };
+        // Literal-only arithmetic folds exactly; a result past 64 bits is TSBPF2201 (as a literal
+        // would be TSBPF2011). Where it might be, type the left operand so the operation wraps.
+        if (isConstExpr(e) && constBound(e) >= 1n << 63n) return { e: { ...e, a: { k: "conv", t: "i64", a: a.e } }, ts: NUM };
+        return { e, ts: NUM };
       }
       case "conv":
         return { e: { k: "conv", t: r.t, a: this.expr(r.a, s).e }, ts: brand(r.t) };
@@ -587,6 +591,21 @@ function isConstExpr(e: Expr): boolean {
   if (e.k === "bin") return isConstExpr(e.a) && isConstExpr(e.b);
   return false;
 }
+/** An upper bound of |value| of a literal-only expression, as the compiler folds it exactly. */
+function constBound(e: Expr): bigint {
+  if (e.k === "lit") return e.v < 0n ? -e.v : e.v;
+  if (e.k === "un") return constBound(e.a) + 1n;
+  if (e.k !== "bin") return 1n << 64n;
+  const a = constBound(e.a);
+  const b = constBound(e.b);
+  switch (e.op) {
+    case "+": case "-": return a + b;
+    case "*": return a * b;
+    case "<<": return b >= 64n ? 1n << 64n : a << b;
+    default: return 2n * (a > b ? a : b) + 1n;
+  }
+}
+
 function fitsIn(t: IntName, v: bigint): boolean {
   const bits = BITS[t];
   return isSigned(t) ? v >= -(1n << BigInt(bits - 1)) && v < 1n << BigInt(bits - 1) : v >= 0n && v < 1n << BigInt(bits);
