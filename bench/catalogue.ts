@@ -28,8 +28,18 @@ function put(obj: BpfObject, map: string, key: Uint8Array, value: Uint8Array): v
   m.update(key, value);
 }
 
-const bench = (name: string, kind: BenchProgram["kind"], setup?: BenchProgram["setup"]): BenchProgram => ({ name, dir: `bench/programs/${name}`, kind, setup });
-const example = (name: string, kind: BenchProgram["kind"], setup?: BenchProgram["setup"]): BenchProgram => ({ name, dir: `examples/${name}`, kind, setup });
+const bench = (name: string, kind: BenchProgram["kind"], setup?: BenchProgram["setup"]): BenchProgram => ({
+  name,
+  dir: `bench/programs/${name}`,
+  kind,
+  setup,
+});
+const example = (name: string, kind: BenchProgram["kind"], setup?: BenchProgram["setup"]): BenchProgram => ({
+  name,
+  dir: `examples/${name}`,
+  kind,
+  setup,
+});
 
 export const PROGRAMS: readonly BenchProgram[] = [
   example("xdp-pass", "xdp"),

@@ -18,7 +18,7 @@ const arg = (name: string): string | undefined => {
   return i >= 0 ? process.argv[i + 1] : undefined;
 };
 const runs = Number(arg("runs") ?? 10_000);
-const seed = Number(arg("seed") ?? ((Date.now() ^ (Math.random() * 0x7fffffff)) | 0));
+const seed = Number(arg("seed") ?? (Date.now() ^ (Math.random() * 0x7fffffff)) | 0);
 const maxMs = Number(arg("max-ms") ?? 20_000);
 const out = arg("out") ?? ".tmp/hostile";
 const load = !process.argv.includes("--no-load") && bpfAvailable().ok;
@@ -27,7 +27,19 @@ fs.mkdirSync(out, { recursive: true });
 const seeds = seedSources();
 console.log(`fuzz:hostile: ${runs} inputs, seed ${seed}, ${seeds.length} seed files, kernel loads ${load ? "on" : "off"}`);
 
-const stats = { inputs: 0, objects: 0, diagnostics: 0, crashes: 0, slow: 0, loaded: 0, rejected: 0, loadErrors: 0, unloadable: 0, slowestMs: 0, byKind: {} as Record<string, number> };
+const stats = {
+  inputs: 0,
+  objects: 0,
+  diagnostics: 0,
+  crashes: 0,
+  slow: 0,
+  loaded: 0,
+  rejected: 0,
+  loadErrors: 0,
+  unloadable: 0,
+  slowestMs: 0,
+  byKind: {} as Record<string, number>,
+};
 const t0 = performance.now();
 let last = t0;
 const save = (what: string, text: string, detail: string) => {
@@ -90,12 +102,16 @@ for (const input of chunks()) {
   const now = performance.now();
   if (now - last > 30_000) {
     last = now;
-    console.log(`  ${stats.inputs} inputs, ${(stats.inputs / ((now - t0) / 1000)).toFixed(1)}/s, ${stats.crashes} crashes, ${stats.rejected} rejections`);
+    console.log(
+      `  ${stats.inputs} inputs, ${(stats.inputs / ((now - t0) / 1000)).toFixed(1)}/s, ${stats.crashes} crashes, ${stats.rejected} rejections`,
+    );
   }
 }
 const secs = (performance.now() - t0) / 1000;
 console.log(
-  `inputs ${stats.inputs} (${Object.entries(stats.byKind).map(([k, n]) => `${k} ${n}`).join(", ")}), ${(stats.inputs / secs).toFixed(1)} inputs/s, ${secs.toFixed(0)} s\n` +
+  `inputs ${stats.inputs} (${Object.entries(stats.byKind)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(", ")}), ${(stats.inputs / secs).toFixed(1)} inputs/s, ${secs.toFixed(0)} s\n` +
     `objects ${stats.objects} (loaded ${stats.loaded}, verifier rejections ${stats.rejected}, EPERM (program kinds this kernel refuses) ${stats.unloadable}, other load errors ${stats.loadErrors}), diagnostics ${stats.diagnostics}\n` +
     `crashes ${stats.crashes}, over ${maxMs} ms ${stats.slow}, slowest ${stats.slowestMs.toFixed(0)} ms, seed ${seed}`,
 );

@@ -68,7 +68,9 @@ const prop = fc.property(fc.array(caseArb(opts, inputs), { minLength: 1, maxLeng
   if (now - lastReport > 10_000) {
     lastReport = now;
     const phase = shrinking ? `shrinking (${steps} steps)` : "searching";
-    console.log(`  ${phase}: ${stats.programs} programs, ${stats.runs} runs, ${stats.compiles} compiles, ${((now - t0) / 1000).toFixed(0)} s`);
+    console.log(
+      `  ${phase}: ${stats.programs} programs, ${stats.runs} runs, ${stats.compiles} compiles, ${((now - t0) / 1000).toFixed(0)} s`,
+    );
   }
   if (failures.length) {
     if (!shrinking) console.log(`found a failure after ${stats.programs} programs; shrinking...`);
@@ -81,10 +83,14 @@ const prop = fc.property(fc.array(caseArb(opts, inputs), { minLength: 1, maxLeng
 const result = fc.check(prop, { numRuns: runs, seed, endOnFailure: flag("no-shrink") });
 const secs = ((performance.now() - t0) / 1000).toFixed(1);
 if (result.failed) {
-  console.log(`\nFAILED (seed ${seed}, ${stats.programs} programs, ${stats.runs} runs, ${secs} s; counterexample shrunk ${result.numShrinks} times)`);
+  console.log(
+    `\nFAILED (seed ${seed}, ${stats.programs} programs, ${stats.runs} runs, ${secs} s; counterexample shrunk ${result.numShrinks} times)`,
+  );
   const err = result.errorInstance as Error | undefined;
   console.log(err?.message ?? String(result.errorInstance));
   console.log(`\nreproduce: npm run fuzz -- --seed ${seed} --runs ${runs} --batch ${batch}`);
   process.exit(1);
 }
-console.log(`ok: ${stats.programs} programs, ${stats.runs} runs, ${stats.compiles} compiles (${stats.knownBugs} around known bugs), ${secs} s, seed ${seed}`);
+console.log(
+  `ok: ${stats.programs} programs, ${stats.runs} runs, ${stats.compiles} compiles (${stats.knownBugs} around known bugs), ${secs} s, seed ${seed}`,
+);

@@ -67,13 +67,15 @@ export function passEffectsTable(): string {
   for (const name of PASSES) {
     process.stderr.write(`pass-effects: without ${name}\n`);
     const t = without(name, measure);
-    const changed = [...t.perProgram].filter(([n, v]) => {
-      const f = full.perProgram.get(n)!;
-      return v.slots !== f.slots || v.processed !== f.processed;
-    }).map(([n, v]) => {
-      const f = full.perProgram.get(n)!;
-      return `${n} ${v.slots}→${f.slots} / ${fmt(v.processed)}→${fmt(f.processed)}`;
-    });
+    const changed = [...t.perProgram]
+      .filter(([n, v]) => {
+        const f = full.perProgram.get(n)!;
+        return v.slots !== f.slots || v.processed !== f.processed;
+      })
+      .map(([n, v]) => {
+        const f = full.perProgram.get(n)!;
+        return `${n} ${v.slots}→${f.slots} / ${fmt(v.processed)}→${fmt(f.processed)}`;
+      });
     const dp = t.processed === null || full.processed === null ? null : t.processed - full.processed;
     lines.push(`| ${name} | ${t.slots} | ${fmt(t.processed)} | ${t.slots - full.slots} | ${fmt(dp)} | ${changed.join("; ") || "—"} |`);
   }

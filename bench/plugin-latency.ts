@@ -40,7 +40,11 @@ export function bigSource(): string {
     );
   }
   out.push(`export const prog = xdp((ctx) => {`, `  const eth = ctx.header<EthHdr>(0);`, `  if (eth === null) return XdpAction.PASS;`);
-  out.push(`  if (eth.h_proto !== htons(ETH_P_IP)) return XdpAction.PASS;`, `  const ip = ctx.header<Ipv4Hdr>(14);`, `  if (ip === null) return XdpAction.PASS;`);
+  out.push(
+    `  if (eth.h_proto !== htons(ETH_P_IP)) return XdpAction.PASS;`,
+    `  const ip = ctx.header<Ipv4Hdr>(14);`,
+    `  if (ip === null) return XdpAction.PASS;`,
+  );
   out.push(`  let h: u32 = ip.saddr;`);
   for (let i = 0; i < N; i++) out.push(`  h = step${i}(h, ctx.len);`);
   out.push(`  return (h & 3) === 0 ? XdpAction.DROP : XdpAction.PASS;`, `});`, ``, `export const LICENSE = "GPL";`);
@@ -50,14 +54,25 @@ export function bigSource(): string {
 
 function service(text: () => string, version: () => number, withPlugin: boolean): ts.LanguageService {
   const options: ts.CompilerOptions = {
-    target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler,
-    strict: true, noLib: true, types: [], noEmit: true, paths: { "tsbpf/bpf": [path.join(STDLIB, "bpf.d.ts")] },
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    strict: true,
+    noLib: true,
+    types: [],
+    noEmit: true,
+    paths: { "tsbpf/bpf": [path.join(STDLIB, "bpf.d.ts")] },
   };
   const host: ts.LanguageServiceHost = {
     getCompilationSettings: () => options,
     getScriptFileNames: () => [FILE, path.join(STDLIB, "globals.d.ts")],
     getScriptVersion: (f) => (f === FILE ? String(version()) : "1"),
-    getScriptSnapshot: (f) => (f === FILE ? ts.ScriptSnapshot.fromString(text()) : fs.existsSync(f) ? ts.ScriptSnapshot.fromString(fs.readFileSync(f, "utf8")) : undefined),
+    getScriptSnapshot: (f) =>
+      f === FILE
+        ? ts.ScriptSnapshot.fromString(text())
+        : fs.existsSync(f)
+          ? ts.ScriptSnapshot.fromString(fs.readFileSync(f, "utf8"))
+          : undefined,
     getCurrentDirectory: () => ROOT,
     getDefaultLibFileName: (o) => ts.getDefaultLibFilePath(o),
     fileExists: (f) => f === FILE || fs.existsSync(f),
@@ -65,7 +80,13 @@ function service(text: () => string, version: () => number, withPlugin: boolean)
   };
   const ls = ts.createLanguageService(host, ts.createDocumentRegistry());
   if (!withPlugin) return ls;
-  const info = { languageService: ls, languageServiceHost: host, project: undefined, config: {}, serverHost: ts.sys } as unknown as ts.server.PluginCreateInfo;
+  const info = {
+    languageService: ls,
+    languageServiceHost: host,
+    project: undefined,
+    config: {},
+    serverHost: ts.sys,
+  } as unknown as ts.server.PluginCreateInfo;
   return init({ typescript: ts }).create(info);
 }
 
@@ -73,7 +94,11 @@ function measure(withPlugin: boolean, rounds: number): { cold: number; median: n
   const base = bigSource();
   let v = 1;
   let text = base;
-  const ls = service(() => text, () => v, withPlugin);
+  const ls = service(
+    () => text,
+    () => v,
+    withPlugin,
+  );
   let t = performance.now();
   let diags = ls.getSemanticDiagnostics(FILE).length;
   const cold = performance.now() - t;
@@ -94,7 +119,8 @@ const lines = bigSource().split("\n").length - 1;
 const rounds = Number(process.argv[2] ?? 30);
 const tscOnly = measure(false, rounds);
 const plugin = measure(true, rounds);
-const fmt = (r: typeof tscOnly) => `cold ${r.cold.toFixed(0)} ms, per edit median ${r.median.toFixed(1)} ms, p90 ${r.p90.toFixed(1)} ms (${r.diags} diagnostics)`;
+const fmt = (r: typeof tscOnly) =>
+  `cold ${r.cold.toFixed(0)} ms, per edit median ${r.median.toFixed(1)} ms, p90 ${r.p90.toFixed(1)} ms (${r.diags} diagnostics)`;
 console.log(`plugin latency on a ${lines}-line .bpf.ts file, ${rounds} edits`);
 console.log(`  tsc only:        ${fmt(tscOnly)}`);
 console.log(`  tsc + tsbpf:     ${fmt(plugin)}`);

@@ -101,7 +101,9 @@ function coldCompileMs(p: BenchProgram): number | null {
 
 function toolVersion(cmd: string, args: string[]): string | null {
   try {
-    return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).split("\n")[0]!.trim();
+    return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] })
+      .split("\n")[0]!
+      .trim();
   } catch {
     return null;
   }
@@ -111,7 +113,11 @@ function libbpfVersion(): string {
   try {
     const out = execFileSync("ldconfig", ["-p"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
     const path = /libbpf\.so\.1 \([^)]*x86-64[^)]*\) => (\S+)/.exec(out)?.[1] ?? /libbpf\.so\.1 \([^)]*\) => (\S+)/.exec(out)?.[1];
-    if (path) return realpathSync(path).split("/").pop()!.replace(/^libbpf\.so\./, "libbpf ");
+    if (path)
+      return realpathSync(path)
+        .split("/")
+        .pop()!
+        .replace(/^libbpf\.so\./, "libbpf ");
   } catch {
     /* fall through */
   }
@@ -172,7 +178,8 @@ function clangSide(p: BenchProgram, cpu: string, tmp: string): { side: Side; ms:
   const src = join(ROOT, p.dir, `${p.name}.bpf.c`);
   const out = join(tmp, `${p.name}-${cpu}.o`);
   if (readFileSync(src, "utf8").includes('"vmlinux.h"')) vmlinuxHeader(tmp);
-  const run = (): void => void execFileSync(CLANG, [...clangFlags(cpu), `-I${tmp}`, "-c", src, "-o", out], { stdio: ["ignore", "ignore", "pipe"] });
+  const run = (): void =>
+    void execFileSync(CLANG, [...clangFlags(cpu), `-I${tmp}`, "-c", src, "-o", out], { stdio: ["ignore", "ignore", "pipe"] });
   try {
     run();
   } catch (e) {
@@ -245,18 +252,50 @@ function total(rows: Row[], m: Metric, side: SideName): number | null {
 }
 
 function sizeTable(rows: Row[]): string {
-  const head = ["program", "kind", "slots tsbpf", "slots clang v3", "slots clang v4", "slots vs v4",
-    "processed tsbpf", "processed clang v3", "processed clang v4", "processed vs v4",
-    "stack tsbpf", "stack clang v3", "stack clang v4", "same behaviour"];
+  const head = [
+    "program",
+    "kind",
+    "slots tsbpf",
+    "slots clang v3",
+    "slots clang v4",
+    "slots vs v4",
+    "processed tsbpf",
+    "processed clang v3",
+    "processed clang v4",
+    "processed vs v4",
+    "stack tsbpf",
+    "stack clang v3",
+    "stack clang v4",
+    "same behaviour",
+  ];
   const lines = [`| ${head.join(" | ")} |`, `|${head.map((_, i) => (i < 2 ? "---" : "---:")).join("|")}|`];
   const cells = (label: string, kind: string, get: (m: Metric, s: SideName) => number | null, same: string): string[] => [
-    label, kind,
-    fmt(get("slots", "tsbpf")), fmt(get("slots", "clang v3")), fmt(get("slots", "clang v4")), ratio(get("slots", "tsbpf"), get("slots", "clang v4")),
-    fmt(get("processed", "tsbpf")), fmt(get("processed", "clang v3")), fmt(get("processed", "clang v4")), ratio(get("processed", "tsbpf"), get("processed", "clang v4")),
-    fmt(get("stack", "tsbpf")), fmt(get("stack", "clang v3")), fmt(get("stack", "clang v4")), same,
+    label,
+    kind,
+    fmt(get("slots", "tsbpf")),
+    fmt(get("slots", "clang v3")),
+    fmt(get("slots", "clang v4")),
+    ratio(get("slots", "tsbpf"), get("slots", "clang v4")),
+    fmt(get("processed", "tsbpf")),
+    fmt(get("processed", "clang v3")),
+    fmt(get("processed", "clang v4")),
+    ratio(get("processed", "tsbpf"), get("processed", "clang v4")),
+    fmt(get("stack", "tsbpf")),
+    fmt(get("stack", "clang v3")),
+    fmt(get("stack", "clang v4")),
+    same,
   ];
   for (const r of rows) lines.push(`| ${cells(r.program, r.p.kind, (m, s) => r.sides[s][m], sameBehaviour(r)).join(" | ")} |`);
-  lines.push(`| ${cells("**total**", "", (m, s) => total(rows, m, s), `${rows.filter((r) => sameBehaviour(r) === "yes").length} of ${rows.filter((r) => r.p.kind !== "tracing").length} yes`).map((c, i) => (i >= 2 && i <= 12 && c !== "n/a" ? `**${c}**` : c)).join(" | ")} |`);
+  lines.push(
+    `| ${cells(
+      "**total**",
+      "",
+      (m, s) => total(rows, m, s),
+      `${rows.filter((r) => sameBehaviour(r) === "yes").length} of ${rows.filter((r) => r.p.kind !== "tracing").length} yes`,
+    )
+      .map((c, i) => (i >= 2 && i <= 12 && c !== "n/a" ? `**${c}**` : c))
+      .join(" | ")} |`,
+  );
   return lines.join("\n");
 }
 
@@ -264,8 +303,10 @@ function totalsSummary(rows: Row[]): string {
   const out: string[] = [];
   for (const m of ["slots", "processed", "stack"] as const) {
     const t = Object.fromEntries(SIDES.map((s) => [s, total(rows, m, s)])) as Record<SideName, number | null>;
-    out.push(`- Σ ${m}: tsbpf ${fmt(t.tsbpf)} (tsbpf --cpu=v4 ${fmt(t["tsbpf v4"])}), clang -mcpu=v3 ${fmt(t["clang v3"])}, clang -mcpu=v4 ${fmt(t["clang v4"])}; ` +
-      `tsbpf/clang-v3 ${ratio(t.tsbpf, t["clang v3"])}x, tsbpf/clang-v4 ${ratio(t.tsbpf, t["clang v4"])}x, tsbpf --cpu=v4/clang-v4 ${ratio(t["tsbpf v4"], t["clang v4"])}x`);
+    out.push(
+      `- Σ ${m}: tsbpf ${fmt(t.tsbpf)} (tsbpf --cpu=v4 ${fmt(t["tsbpf v4"])}), clang -mcpu=v3 ${fmt(t["clang v3"])}, clang -mcpu=v4 ${fmt(t["clang v4"])}; ` +
+        `tsbpf/clang-v3 ${ratio(t.tsbpf, t["clang v3"])}x, tsbpf/clang-v4 ${ratio(t.tsbpf, t["clang v4"])}x, tsbpf --cpu=v4/clang-v4 ${ratio(t["tsbpf v4"], t["clang v4"])}x`,
+    );
   }
   return out.join("\n");
 }
@@ -276,13 +317,17 @@ function runTimeTable(rows: Row[]): string {
   const timed = rows.filter((r) => r.p.kind !== "tracing");
   for (const r of timed) {
     const s = r.sides;
-    lines.push(`| ${[r.program, r.p.kind, fmt(s.tsbpf.ns), fmt(s["clang v3"].ns), fmt(s["clang v4"].ns), ratio(s.tsbpf.ns, s["clang v4"].ns)].join(" | ")} |`);
+    lines.push(
+      `| ${[r.program, r.p.kind, fmt(s.tsbpf.ns), fmt(s["clang v3"].ns), fmt(s["clang v4"].ns), ratio(s.tsbpf.ns, s["clang v4"].ns)].join(" | ")} |`,
+    );
   }
   const sum = (side: SideName): number | null => {
     const usable = timed.filter((r) => SIDES.every((x) => r.sides[x].ns !== null));
     return usable.length ? usable.reduce((n, r) => n + r.sides[side].ns!, 0) : null;
   };
-  lines.push(`| **total** | | **${fmt(sum("tsbpf"))}** | **${fmt(sum("clang v3"))}** | **${fmt(sum("clang v4"))}** | **${ratio(sum("tsbpf"), sum("clang v4"))}** |`);
+  lines.push(
+    `| **total** | | **${fmt(sum("tsbpf"))}** | **${fmt(sum("clang v3"))}** | **${fmt(sum("clang v4"))}** | **${ratio(sum("tsbpf"), sum("clang v4"))}** |`,
+  );
   return lines.join("\n");
 }
 
@@ -301,7 +346,10 @@ function main(): void {
   const rows: Row[] = [];
   const notes: string[] = [];
   const started = Date.now();
-  const loadBefore = os.loadavg().map((l) => l.toFixed(2)).join(" ");
+  const loadBefore = os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ");
   try {
     for (const p of PROGRAMS) {
       if (only.length && !only.includes(p.name)) continue;

@@ -75,11 +75,18 @@ export function swapBench(): void {
   const prevState = process.env.TSBPF_STATE_DIR;
   process.env.TSBPF_STATE_DIR = join(tmp, "state");
   const dev = `tsbsw${process.pid % 100000}`;
-  const cgRoot = existsSync("/sys/fs/cgroup/unified/cgroup.procs") ? "/sys/fs/cgroup/unified" : existsSync("/sys/fs/cgroup/cgroup.procs") ? "/sys/fs/cgroup" : null;
+  const cgRoot = existsSync("/sys/fs/cgroup/unified/cgroup.procs")
+    ? "/sys/fs/cgroup/unified"
+    : existsSync("/sys/fs/cgroup/cgroup.procs")
+      ? "/sys/fs/cgroup"
+      : null;
   const cg = cgRoot ? join(cgRoot, `tsbpf-swap-${process.pid}`) : null;
   const pin = (k: string) => `/sys/fs/bpf/tsbpf-swap-${process.pid}-${k}`;
   const rows: Stats[] = [];
-  const loadBefore = os.loadavg().map((l) => l.toFixed(2)).join(" ");
+  const loadBefore = os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ");
   const started = Date.now();
   try {
     execFileSync("ip", ["link", "add", dev, "type", "veth", "peer", "name", `${dev}p`]);

@@ -18,9 +18,9 @@ const FOOTER = `export const LICENSE = "GPL";\n`;
 function helper(i: number): string {
   return `function step${i}(x: u32): u32 {
   const e = table.lookup((x + ${i}) & 0xff);
-  let y: u32 = x ^ ${(i * 2654435761) >>> 0 & 0xffff};
+  let y: u32 = x ^ ${((i * 2654435761) >>> 0) & 0xffff};
   if (e !== null) y = y + e.value * ${(i % 7) + 1};
-  if ((y & ${1 << i % 8}) !== 0) y = (y >> 1) | ${i & 0xff};
+  if ((y & ${1 << (i % 8)}) !== 0) y = (y >> 1) | ${i & 0xff};
   return y;
 }
 `;
@@ -45,7 +45,7 @@ export function programs(lines: number): string {
   const e = table.lookup((len + ${i}) & 0xff);
   if (e === null) return XdpAction.PASS;
   let y: u32 = e.value ^ ${(i * 40503) & 0xffff};
-  if ((y & ${1 << i % 8}) !== 0) y = y >> 1;
+  if ((y & ${1 << (i % 8)}) !== 0) y = y >> 1;
   const h = hits.lookup(y & 0xff);
   if (h !== null) h.value += 1;
   return y > ${i} ? XdpAction.PASS : XdpAction.DROP;
@@ -62,7 +62,7 @@ export function flat(lines: number): string {
     s += `  {
     const e${i} = table.lookup((x + ${i}) & 0xff);
     if (e${i} !== null) x = x + e${i}.value * ${(i % 7) + 1};
-    x = x ^ ${(i * 2654435761) >>> 0 & 0xffff};
+    x = x ^ ${((i * 2654435761) >>> 0) & 0xffff};
   }
 `;
   }

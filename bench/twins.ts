@@ -46,11 +46,21 @@ function ipv4(protocol: number, l4: number[], o: Ip4Opts = {}): number[] {
   const totLen = hdrLen + l4.length;
   const frag = o.fragOff ?? 0x4000;
   const hdr = [
-    0x40 | (hdrLen / 4), 0, ...be16(totLen), // ver_ihl, tos, tot_len
-    0, 1, ...be16(frag), // id, frag_off
-    o.ttl ?? 64, protocol, 0, 0, // ttl, protocol, check
+    0x40 | (hdrLen / 4),
+    0,
+    ...be16(totLen), // ver_ihl, tos, tot_len
+    0,
+    1,
+    ...be16(frag), // id, frag_off
+    o.ttl ?? 64,
+    protocol,
+    0,
+    0, // ttl, protocol, check
     ...(o.saddr ?? [10, 0, 0, 1]), // saddr
-    10, 0, 0, 2, // daddr
+    10,
+    0,
+    0,
+    2, // daddr
     ...opts,
   ];
   const check = inetChecksum(hdr);
@@ -59,8 +69,34 @@ function ipv4(protocol: number, l4: number[], o: Ip4Opts = {}): number[] {
   return [...hdr, ...l4];
 }
 
-const tcp = (sport: number, dport: number): number[] => [...be16(sport), ...be16(dport), 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0xff, 0xff, 0, 0, 0, 0];
-const udp = (sport: number, dport: number, payload: number[]): number[] => [...be16(sport), ...be16(dport), ...be16(8 + payload.length), 0, 0, ...payload];
+const tcp = (sport: number, dport: number): number[] => [
+  ...be16(sport),
+  ...be16(dport),
+  0,
+  0,
+  0,
+  1,
+  0,
+  0,
+  0,
+  0,
+  0x50,
+  0x02,
+  0xff,
+  0xff,
+  0,
+  0,
+  0,
+  0,
+];
+const udp = (sport: number, dport: number, payload: number[]): number[] => [
+  ...be16(sport),
+  ...be16(dport),
+  ...be16(8 + payload.length),
+  0,
+  0,
+  ...payload,
+];
 
 function icmpEcho(payloadLen: number): number[] {
   const msg = [8, 0, 0, 0, 0x12, 0x34, 0, 1, ...Array.from({ length: payloadLen }, (_, i) => i & 0xff)];
@@ -70,7 +106,20 @@ function icmpEcho(payloadLen: number): number[] {
   return msg;
 }
 
-const ipv6 = (nexthdr: number, l4: number[]): number[] => [0x60, 0, 0, 0, ...be16(l4.length), nexthdr, 64, ...new Array<number>(15).fill(0), 1, ...new Array<number>(15).fill(0), 2, ...l4];
+const ipv6 = (nexthdr: number, l4: number[]): number[] => [
+  0x60,
+  0,
+  0,
+  0,
+  ...be16(l4.length),
+  nexthdr,
+  64,
+  ...new Array<number>(15).fill(0),
+  1,
+  ...new Array<number>(15).fill(0),
+  2,
+  ...l4,
+];
 const vlan = (vid: number, inner: number): number[] => [...be16(vid), ...be16(inner)];
 const payload = (n: number, seed: number): number[] => Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
 
@@ -150,7 +199,7 @@ export function observe(obj: BpfObject): string {
     if (map.type === BPF_MAP_TYPE_ARRAY || map.type === BPF_MAP_TYPE_PERCPU_ARRAY) {
       for (let i = 0; i < map.maxEntries; i++) {
         const value = map.isPerCpu ? sumPerCpu(map.lookupPerCpu(u32le(i)) ?? []) : map.lookup(u32le(i));
-        if (value && value.some((b) => b !== 0)) lines.push(`${label}[${i}] = ${hex(value)}`);
+        if (value?.some((b) => b !== 0)) lines.push(`${label}[${i}] = ${hex(value)}`);
       }
     } else if ([BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_PERCPU_HASH, BPF_MAP_TYPE_LRU_HASH].includes(map.type)) {
       const entries: string[] = [];
@@ -183,7 +232,8 @@ export function timeRun(obj: BpfObject, program: string, label: string, repeat: 
   const p = TEST_PACKETS.find((t) => t.label === label);
   if (!prog || !p) return null;
   try {
-    const opts = prog.type === BPF_PROG_TYPE_SCHED_CLS ? { data: p.data, repeat, ctx: new Uint8Array(SK_BUFF_SIZE) } : { data: p.data, repeat };
+    const opts =
+      prog.type === BPF_PROG_TYPE_SCHED_CLS ? { data: p.data, repeat, ctx: new Uint8Array(SK_BUFF_SIZE) } : { data: p.data, repeat };
     return prog.run(opts).duration;
   } catch {
     return null;

@@ -7,8 +7,26 @@ import { readElf } from "./read-elf.js";
 
 /** The BTF kinds by name (BTF_KIND_*). */
 export const BTF_KINDS = [
-  "UNKN", "INT", "PTR", "ARRAY", "STRUCT", "UNION", "ENUM", "FWD", "TYPEDEF", "VOLATILE",
-  "CONST", "RESTRICT", "FUNC", "FUNC_PROTO", "VAR", "DATASEC", "FLOAT", "DECL_TAG", "TYPE_TAG", "ENUM64",
+  "UNKN",
+  "INT",
+  "PTR",
+  "ARRAY",
+  "STRUCT",
+  "UNION",
+  "ENUM",
+  "FWD",
+  "TYPEDEF",
+  "VOLATILE",
+  "CONST",
+  "RESTRICT",
+  "FUNC",
+  "FUNC_PROTO",
+  "VAR",
+  "DATASEC",
+  "FLOAT",
+  "DECL_TAG",
+  "TYPE_TAG",
+  "ENUM64",
 ] as const;
 export type BtfKind = (typeof BTF_KINDS)[number];
 
@@ -116,7 +134,7 @@ export class Btf {
   /** Map definitions from the `.maps` DATASEC (clang's and tsbpf's layout). */
   mapDefs(): BtfMapDef[] {
     const sec = this.find("DATASEC", ".maps");
-    if (!sec || sec.kind !== "DATASEC") return [];
+    if (sec?.kind !== "DATASEC") return [];
     const out: BtfMapDef[] = [];
     for (const v of sec.vars) {
       const variable = this.get(v.type);
@@ -133,13 +151,29 @@ export class Btf {
         // `__uint(name, N)` is `int (*name)[N]`.
         const uint = target.kind === "ARRAY" ? target.len : 0;
         switch (mem.name) {
-          case "type": m.type = uint; break;
-          case "max_entries": m.maxEntries = uint; break;
-          case "map_flags": m.flags = uint; break;
-          case "key_size": m.keySize = uint; break;
-          case "value_size": m.valueSize = uint; break;
-          case "key": m.keyType = p.type; m.keySize = this.sizeOf(p.type); break;
-          case "value": m.valueType = p.type; m.valueSize = this.sizeOf(p.type); break;
+          case "type":
+            m.type = uint;
+            break;
+          case "max_entries":
+            m.maxEntries = uint;
+            break;
+          case "map_flags":
+            m.flags = uint;
+            break;
+          case "key_size":
+            m.keySize = uint;
+            break;
+          case "value_size":
+            m.valueSize = uint;
+            break;
+          case "key":
+            m.keyType = p.type;
+            m.keySize = this.sizeOf(p.type);
+            break;
+          case "value":
+            m.valueType = p.type;
+            m.valueSize = this.sizeOf(p.type);
+            break;
         }
       }
       out.push(m);
@@ -173,7 +207,9 @@ export class Btf {
       case "FUNC": {
         const proto = this.get(t.type);
         const linkage = ["static ", "", "extern "][t.linkage] ?? "";
-        return proto.kind === "FUNC_PROTO" ? `${linkage}${declare(this, proto.ret, `${t.name}(${params(this, proto.params)})`)};` : `/* func ${t.name} */`;
+        return proto.kind === "FUNC_PROTO"
+          ? `${linkage}${declare(this, proto.ret, `${t.name}(${params(this, proto.params)})`)};`
+          : `/* func ${t.name} */`;
       }
       case "VAR":
         return `${t.linkage === 0 ? "static " : ""}${declare(this, t.type, t.name)};`;
@@ -295,8 +331,15 @@ export function parseBtf(bytes: Uint8Array): Btf {
         const e = word();
         const enc = (e >>> 24) & 0xf;
         types.push({
-          id, kind, name, size: sizeOrType, signed: (enc & 1) !== 0, char: (enc & 2) !== 0, bool: (enc & 4) !== 0,
-          bits: e & 0xff, bitOffset: (e >>> 16) & 0xff,
+          id,
+          kind,
+          name,
+          size: sizeOrType,
+          signed: (enc & 1) !== 0,
+          char: (enc & 2) !== 0,
+          bool: (enc & 4) !== 0,
+          bits: e & 0xff,
+          bitOffset: (e >>> 16) & 0xff,
         });
         break;
       }
@@ -322,7 +365,11 @@ export function parseBtf(bytes: Uint8Array): Btf {
           const mname = str(word());
           const type = word();
           const off = word();
-          members.push(kflag ? { name: mname, type, bitOffset: off & 0xffffff, bitSize: off >>> 24 } : { name: mname, type, bitOffset: off, bitSize: 0 });
+          members.push(
+            kflag
+              ? { name: mname, type, bitOffset: off & 0xffffff, bitSize: off >>> 24 }
+              : { name: mname, type, bitOffset: off, bitSize: 0 },
+          );
         }
         types.push({ id, kind, name, size: sizeOrType, members });
         break;
@@ -385,12 +432,30 @@ export function parseBtf(bytes: Uint8Array): Btf {
   };
   for (const t of types) {
     switch (t.kind) {
-      case "ARRAY": check(t.id, t.elem); check(t.id, t.index); break;
-      case "STRUCT": case "UNION": for (const m of t.members) check(t.id, m.type); break;
-      case "FUNC_PROTO": check(t.id, t.ret); for (const q of t.params) check(t.id, q.type); break;
-      case "DATASEC": for (const q of t.vars) check(t.id, q.type); break;
-      case "UNKN": case "INT": case "ENUM": case "ENUM64": case "FWD": case "FLOAT": break;
-      default: check(t.id, t.type);
+      case "ARRAY":
+        check(t.id, t.elem);
+        check(t.id, t.index);
+        break;
+      case "STRUCT":
+      case "UNION":
+        for (const m of t.members) check(t.id, m.type);
+        break;
+      case "FUNC_PROTO":
+        check(t.id, t.ret);
+        for (const q of t.params) check(t.id, q.type);
+        break;
+      case "DATASEC":
+        for (const q of t.vars) check(t.id, q.type);
+        break;
+      case "UNKN":
+      case "INT":
+      case "ENUM":
+      case "ENUM64":
+      case "FWD":
+      case "FLOAT":
+        break;
+      default:
+        check(t.id, t.type);
     }
   }
   return btf;

@@ -90,8 +90,16 @@ export function readElf(bytes: Uint8Array): ElfFile {
     if (secType !== SHT.NOBITS && secType !== SHT.NULL && offset + size > bytes.length) fail(`section ${i} out of bounds`);
     nameOffs.push(v.getUint32(h, true));
     sections.push({
-      index: i, name: "", type: secType, flags: u64(h + 8), offset, size,
-      link: v.getUint32(h + 40, true), info: v.getUint32(h + 44, true), addralign: u64(h + 48), entsize: u64(h + 56),
+      index: i,
+      name: "",
+      type: secType,
+      flags: u64(h + 8),
+      offset,
+      size,
+      link: v.getUint32(h + 40, true),
+      info: v.getUint32(h + 44, true),
+      addralign: u64(h + 48),
+      entsize: u64(h + 56),
       data: secType === SHT.NOBITS || secType === SHT.NULL ? new Uint8Array(0) : bytes.subarray(offset, offset + size),
     });
   }
@@ -106,8 +114,14 @@ export function readElf(bytes: Uint8Array): ElfFile {
       const b = symtab.offset + p;
       const info = v.getUint8(b + 4);
       symbols.push({
-        index: p / 24, name: cstr(strs, v.getUint32(b, true)), bind: info >> 4, type: info & 0xf,
-        visibility: v.getUint8(b + 5) & 3, shndx: v.getUint16(b + 6, true), value: u64(b + 8), size: u64(b + 16),
+        index: p / 24,
+        name: cstr(strs, v.getUint32(b, true)),
+        bind: info >> 4,
+        type: info & 0xf,
+        visibility: v.getUint8(b + 5) & 3,
+        shndx: v.getUint16(b + 6, true),
+        value: u64(b + 8),
+        size: u64(b + 16),
       });
     }
   }
@@ -129,7 +143,11 @@ export function readElf(bytes: Uint8Array): ElfFile {
   }
 
   return {
-    type, machine, sections, symbols, relocations,
+    type,
+    machine,
+    sections,
+    symbols,
+    relocations,
     sectionByName: (name) => sections.find((s) => s.name === name),
     symbolName: (sym) => (sym.type === STT.SECTION ? (sections[sym.shndx]?.name ?? "") : sym.name),
   };

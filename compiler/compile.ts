@@ -85,7 +85,13 @@ export function compile(fileName: string, text: string, opts: CompileOptions = {
     // and this catches the rest (e.g. thousands of sequential ifs in one function).
     if (e instanceof RangeError && /call stack/.test(e.message)) {
       const d = DIAGNOSTICS.TSBPF1041;
-      return { ok: false, programs: [], diagnostics: [{ code: "TSBPF1041", severity: "error", message: d.message, hint: d.hint, file: fileName, start: 0, length: 0, line: 1, col: 1 }] };
+      return {
+        ok: false,
+        programs: [],
+        diagnostics: [
+          { code: "TSBPF1041", severity: "error", message: d.message, hint: d.hint, file: fileName, start: 0, length: 0, line: 1, col: 1 },
+        ],
+      };
     }
     return { ok: false, programs: [], diagnostics: [internal(fileName, (e as Error).stack ?? String(e))] };
   }
@@ -103,7 +109,9 @@ function compileFile(fileName: string, text: string, opts: CompileOptions): Comp
   // as it is; in watch mode the previous program is reused.
   const program = opts.program ?? createProgram(fileName, text, opts.incremental?.program as ts.Program | undefined);
   if (opts.incremental && !opts.program) opts.incremental.program = program;
-  const sf = opts.program?.getSourceFile(fileName) ?? program.getSourceFiles().find((f) => !f.isDeclarationFile && f.fileName.endsWith(fileName.split(/[\\/]/).pop()!));
+  const sf =
+    opts.program?.getSourceFile(fileName) ??
+    program.getSourceFiles().find((f) => !f.isDeclarationFile && f.fileName.endsWith(fileName.split(/[\\/]/).pop()!));
   if (!sf) return fail([internal(fileName, "source file missing from the program")]);
   const syntactic = program.getSyntacticDiagnostics(sf);
   if (syntactic.length) return fail(syntactic.map((d) => fromTsDiagnostic(d, sf.fileName)));
@@ -181,8 +189,10 @@ function compileFile(fileName: string, text: string, opts: CompileOptions): Comp
       // The verifier walks loops iteration by iteration and comparisons path by path: say so here
       // when that adds up past its limit, rather than after the kernel refused the object.
       const cost = estimateVerifierCost(p.fn, checker, r.gen.insns.length);
-      if (cost.loopSteps > 2 * VERIFIER_INSN_LIMIT) reporter.report("TSBPF2202", cost.hottest ?? p.decl.name, p.name, cost.loopSteps.toLocaleString("en-US"));
-      else if (cost.steps > 0.9 * VERIFIER_INSN_LIMIT) reporter.report("TSBPF3010", cost.hottest ?? p.decl.name, p.name, cost.steps.toLocaleString("en-US"));
+      if (cost.loopSteps > 2 * VERIFIER_INSN_LIMIT)
+        reporter.report("TSBPF2202", cost.hottest ?? p.decl.name, p.name, cost.loopSteps.toLocaleString("en-US"));
+      else if (cost.steps > 0.9 * VERIFIER_INSN_LIMIT)
+        reporter.report("TSBPF3010", cost.hottest ?? p.decl.name, p.name, cost.steps.toLocaleString("en-US"));
       code.push({
         name: p.name,
         section: p.section,
@@ -193,7 +203,11 @@ function compileFile(fileName: string, text: string, opts: CompileOptions): Comp
       });
     }
     const done = new Set<ts.FunctionDeclaration>();
-    for (let pending = [...mod.subprograms.values()]; pending.length; pending = [...mod.subprograms.values()].filter((s) => !done.has(s.decl))) {
+    for (
+      let pending = [...mod.subprograms.values()];
+      pending.length;
+      pending = [...mod.subprograms.values()].filter((s) => !done.has(s.decl))
+    ) {
       for (const s of pending) {
         done.add(s.decl);
         const r = build(() => FunctionLowerer.forSubprogram(reporter, checker, types, mod, s), s.name, s.decl.name ?? s.decl, false);
@@ -212,14 +226,21 @@ function compileFile(fileName: string, text: string, opts: CompileOptions): Comp
     // were a subprogram, into a scratch module so nothing it registers reaches the object).
     const referenced = referencedFunctions(sf);
     for (const st of sf.statements) {
-      if (!ts.isFunctionDeclaration(st) || !st.body || !st.name || done.has(st) || mod.subprograms.has(st) || referenced.has(st.name.text)) continue;
+      if (!ts.isFunctionDeclaration(st) || !st.body || !st.name || done.has(st) || mod.subprograms.has(st) || referenced.has(st.name.text))
+        continue;
       const scratch = { ...mod, subprograms: new Map(mod.subprograms) };
       const own = new Reporter(sf);
-      build(() => {
-        const probe = new FunctionLowerer(own, checker, types, scratch, { name: st.name!.text, kind: NO_CONTEXT });
-        const kind = paramShapes(probe, st).find((p) => p.kind === "ctx")?.prog;
-        return FunctionLowerer.forSubprogram(own, checker, types, scratch, { name: st.name!.text, decl: st, kind });
-      }, st.name.text, st.name, false, true);
+      build(
+        () => {
+          const probe = new FunctionLowerer(own, checker, types, scratch, { name: st.name!.text, kind: NO_CONTEXT });
+          const kind = paramShapes(probe, st).find((p) => p.kind === "ctx")?.prog;
+          return FunctionLowerer.forSubprogram(own, checker, types, scratch, { name: st.name!.text, decl: st, kind });
+        },
+        st.name.text,
+        st.name,
+        false,
+        true,
+      );
       // An inlined function may take what a subprogram cannot (a `T | null` reference): checked
       // standalone, its parameter types are only an error when it is @noinline.
       const params = { start: st.parameters.pos, end: st.parameters.end };
@@ -233,7 +254,8 @@ function compileFile(fileName: string, text: string, opts: CompileOptions): Comp
       const chain = callChainStack(funcs, stack, { roots: [p.name], graph });
       if (chain.cycle) reporter.report("TSBPF2025", p.decl.name, chain.cycle.join(" -> "));
       else if (chain.depth > MAX_CHAIN_STACK) reporter.report("TSBPF2028", p.decl.name, p.name, chain.depth, chain.chain.join(" -> "));
-      else if (chain.maxFrames > MAX_CALL_FRAMES) reporter.report("TSBPF2028", p.decl.name, p.name, `${chain.maxFrames} frames`, chain.chain.join(" -> "));
+      else if (chain.maxFrames > MAX_CALL_FRAMES)
+        reporter.report("TSBPF2028", p.decl.name, p.name, `${chain.maxFrames} frames`, chain.chain.join(" -> "));
     }
     // Said only when nothing else is wrong: an empty object is useless, but other errors come first.
     if (mod.programs.length === 0 && !reporter.hasErrors) reporter.report("TSBPF1045", sf.statements[0] ?? sf);
@@ -259,7 +281,12 @@ function compileFile(fileName: string, text: string, opts: CompileOptions): Comp
 
 /** Names of module-level functions used anywhere outside their own body (called, or passed to loop()). */
 function referencedFunctions(sf: ts.SourceFile): Set<string> {
-  const names = new Set(sf.statements.filter(ts.isFunctionDeclaration).map((f) => f.name?.text).filter((n) => n !== undefined));
+  const names = new Set(
+    sf.statements
+      .filter(ts.isFunctionDeclaration)
+      .map((f) => f.name?.text)
+      .filter((n) => n !== undefined),
+  );
   const used = new Set<string>();
   const stack: [ts.Node, string | undefined][] = sf.statements.map((st) => [st, ts.isFunctionDeclaration(st) ? st.name?.text : undefined]);
   while (stack.length) {

@@ -11,24 +11,45 @@ export interface DiagnosticDef {
 }
 
 export const DIAGNOSTICS = {
-  TSBPF1001: { message: "classes are not supported in BPF code", hint: "use an interface for data and module-level functions for behaviour" },
-  TSBPF1002: { message: "nested functions and closures are not supported here", hint: "move the function to module level; only program wrappers take an arrow function" },
+  TSBPF1001: {
+    message: "classes are not supported in BPF code",
+    hint: "use an interface for data and module-level functions for behaviour",
+  },
+  TSBPF1002: {
+    message: "nested functions and closures are not supported here",
+    hint: "move the function to module level; only program wrappers take an arrow function",
+  },
   TSBPF1005: { message: "exceptions are not supported: BPF has no unwinding", hint: "return an error code instead of throwing" },
   TSBPF1006: { message: "async functions and await are not supported: BPF programs cannot suspend", hint: "do the work synchronously" },
   TSBPF1007: { message: "generators are not supported in BPF code", hint: "use a bounded for loop" },
   TSBPF1008: { message: "spread syntax is not supported", hint: "write the fields or arguments out" },
   TSBPF1009: { message: "strings are not supported here", hint: "strings may only appear as the LICENSE value" },
-  TSBPF1010: { message: "floating-point numbers are not supported: eBPF has no floats", hint: "use integer arithmetic, e.g. scale by 1000" },
+  TSBPF1010: {
+    message: "floating-point numbers are not supported: eBPF has no floats",
+    hint: "use integer arithmetic, e.g. scale by 1000",
+  },
   TSBPF1011: { message: "'{0}' is not allowed in BPF code", hint: "give the value an integer, struct or map type" },
   TSBPF1012: { message: "dynamic property access is not supported", hint: "access fields by name: obj.field" },
   TSBPF1013: { message: "template literals are not supported", hint: "BPF code has no strings" },
   TSBPF1014: { message: "array literals are not supported", hint: "declare a FixedArray field in a struct or a map" },
-  TSBPF1015: { message: "object literals are only supported as struct values with a known interface type", hint: "annotate the target: const v: Counter = { ... }" },
+  TSBPF1015: {
+    message: "object literals are only supported as struct values with a known interface type",
+    hint: "annotate the target: const v: Counter = { ... }",
+  },
   TSBPF1016: { message: "regular expressions are not supported", hint: "compare bytes explicitly" },
   TSBPF1017: { message: "the '{0}' operator is not supported", hint: "BPF values have static types; compare fields explicitly" },
-  TSBPF1018: { message: "only imports from \"tsbpf/bpf\" and local modules are supported", hint: "import { xdp, u32, ... } from \"tsbpf/bpf\", or from a module of your own: \"./common.ts\"" },
-  TSBPF1019: { message: "this statement is not allowed at module level", hint: "module level holds imports, interfaces, types, enums, maps, constants and exported programs" },
-  TSBPF1020: { message: "bigint values are not supported yet", hint: "write 64-bit constants as number literals; tsbpf reads their exact text" },
+  TSBPF1018: {
+    message: 'only imports from "tsbpf/bpf" and local modules are supported',
+    hint: 'import { xdp, u32, ... } from "tsbpf/bpf", or from a module of your own: "./common.ts"',
+  },
+  TSBPF1019: {
+    message: "this statement is not allowed at module level",
+    hint: "module level holds imports, interfaces, types, enums, maps, constants and exported programs",
+  },
+  TSBPF1020: {
+    message: "bigint values are not supported yet",
+    hint: "write 64-bit constants as number literals; tsbpf reads their exact text",
+  },
   TSBPF1022: { message: "'new' is only allowed for map declarations", hint: "const m = new HashMap<u32, u64>(1024) at module level" },
   TSBPF1024: { message: "'this' is not supported in BPF code", hint: "pass values explicitly" },
   TSBPF1025: { message: "optional chaining is not supported", hint: "test for null with if (x !== null) first, as the verifier requires" },
@@ -39,27 +60,63 @@ export const DIAGNOSTICS = {
   TSBPF1030: { message: "the comma operator is not supported", hint: "write separate statements" },
   TSBPF1031: { message: "getters and setters are not supported", hint: "use plain fields" },
   TSBPF1032: { message: "for-in and for-of loops are not supported", hint: "use a for loop with a constant bound" },
-  TSBPF1033: { message: "'{0}' is not a function tsbpf knows", hint: "call a helper exported by \"tsbpf/bpf\"" },
+  TSBPF1033: { message: "'{0}' is not a function tsbpf knows", hint: 'call a helper exported by "tsbpf/bpf"' },
   TSBPF1034: { message: "'{0}' declarations are not supported in BPF code", hint: "remove it or move it to user-space code" },
   TSBPF1035: { message: "this expression is not supported in BPF code", hint: "see docs/language.md for the supported subset" },
-  TSBPF1036: { message: "non-null assertions ('!') would skip the null check the verifier requires", hint: "test with if (x !== null) instead" },
+  TSBPF1036: {
+    message: "non-null assertions ('!') would skip the null check the verifier requires",
+    hint: "test with if (x !== null) instead",
+  },
   TSBPF1037: { message: "type assertions ('as') do not convert integers", hint: "use an explicit conversion such as u8(x) or u32(x)" },
-  TSBPF1040: { message: "this is nested {0} levels deep; tsbpf accepts at most {1}", hint: "split the expression or block into smaller statements or functions" },
-  TSBPF1041: { message: "this file is too large or too deeply nested to compile: the compiler ran out of stack", hint: "split long functions, long if/else chains and long expressions into smaller pieces" },
-  TSBPF1042: { message: "'{0}' comments cannot switch off checks in a .bpf.ts file", hint: "fix the reported error instead: tsbpf's checks stand for the kernel verifier's rules" },
-  TSBPF1043: { message: "decorators are not supported in BPF code", hint: "remove the decorator; mark BPF-to-BPF calls with a /** @noinline */ comment" },
-  TSBPF1044: { message: "default and optional parameters are not supported", hint: "declare every parameter with a type and pass every argument" },
+  TSBPF1040: {
+    message: "this is nested {0} levels deep; tsbpf accepts at most {1}",
+    hint: "split the expression or block into smaller statements or functions",
+  },
+  TSBPF1041: {
+    message: "this file is too large or too deeply nested to compile: the compiler ran out of stack",
+    hint: "split long functions, long if/else chains and long expressions into smaller pieces",
+  },
+  TSBPF1042: {
+    message: "'{0}' comments cannot switch off checks in a .bpf.ts file",
+    hint: "fix the reported error instead: tsbpf's checks stand for the kernel verifier's rules",
+  },
+  TSBPF1043: {
+    message: "decorators are not supported in BPF code",
+    hint: "remove the decorator; mark BPF-to-BPF calls with a /** @noinline */ comment",
+  },
+  TSBPF1044: {
+    message: "default and optional parameters are not supported",
+    hint: "declare every parameter with a type and pass every argument",
+  },
   TSBPF1045: { message: "this file declares no program", hint: "export one, e.g. export const prog = xdp((ctx) => XdpAction.PASS);" },
-  TSBPF1070: { message: "'{0}' is declared in an imported module; maps, globals, programs and LICENSE belong in the entry file", hint: "move it to the .bpf.ts file you build; imported modules hold types, enums, constants and functions" },
+  TSBPF1070: {
+    message: "'{0}' is declared in an imported module; maps, globals, programs and LICENSE belong in the entry file",
+    hint: "move it to the .bpf.ts file you build; imported modules hold types, enums, constants and functions",
+  },
 
-  TSBPF2001: { message: "this loop's bound is not a compile-time constant", hint: "loop as for (let i = A; i < N; i++) with constant A and N and no other writes to i" },
+  TSBPF2001: {
+    message: "this loop's bound is not a compile-time constant",
+    hint: "loop as for (let i = A; i < N; i++) with constant A and N and no other writes to i",
+  },
   TSBPF2002: { message: "cannot decide the integer type of '{0}'", hint: "annotate it, e.g. let x: u32 = ..." },
   TSBPF2003: { message: "stack frame of '{0}' is {1} bytes; BPF allows 512", hint: "move large structs into a per-CPU array map" },
   TSBPF2004: { message: "functions and helpers take at most five arguments", hint: "pass a struct (by reference) instead" },
-  TSBPF2005: { message: "unsupported map declaration: {0}", hint: "const m = new HashMap<K, V>(maxEntries) at module level, with integer or struct K and V" },
-  TSBPF2007: { message: "a program must be exported: export const {0} = {1}(...)", hint: "add 'export'; the constant's name becomes the program's name" },
-  TSBPF2008: { message: "'{0}' is not a field of the {1} context", hint: "see the context interface in tsbpf/bpf for the fields this program kind may read" },
-  TSBPF2009: { message: "type '{0}' cannot be laid out in memory", hint: "struct fields must be integers, nested structs or FixedArray<T, N>" },
+  TSBPF2005: {
+    message: "unsupported map declaration: {0}",
+    hint: "const m = new HashMap<K, V>(maxEntries) at module level, with integer or struct K and V",
+  },
+  TSBPF2007: {
+    message: "a program must be exported: export const {0} = {1}(...)",
+    hint: "add 'export'; the constant's name becomes the program's name",
+  },
+  TSBPF2008: {
+    message: "'{0}' is not a field of the {1} context",
+    hint: "see the context interface in tsbpf/bpf for the fields this program kind may read",
+  },
+  TSBPF2009: {
+    message: "type '{0}' cannot be laid out in memory",
+    hint: "struct fields must be integers, nested structs or FixedArray<T, N>",
+  },
   TSBPF2010: { message: "'{0}' cannot be assigned", hint: "context fields and const bindings are read-only" },
   TSBPF2011: { message: "the literal {0} does not fit in {1}", hint: "use a wider type or an explicit conversion" },
   TSBPF2013: { message: "{0} must be a compile-time constant", hint: "use a literal, an enum member or a const of one" },
@@ -67,57 +124,165 @@ export const DIAGNOSTICS = {
   TSBPF2015: { message: "this expression has no value tsbpf can use here", hint: "see docs/language.md for the supported subset" },
   TSBPF2016: { message: "'{0}' cannot be used in BPF code", hint: "only locals, module constants, maps and stdlib names are visible" },
   TSBPF2017: { message: "a program's body must return a value on every path", hint: "add a final return" },
-  TSBPF2018: { message: "struct values can only be copied into maps and locals, not compared or used in arithmetic", hint: "compare fields one by one" },
+  TSBPF2018: {
+    message: "struct values can only be copied into maps and locals, not compared or used in arithmetic",
+    hint: "compare fields one by one",
+  },
   TSBPF2019: { message: "the '{0}' program wrapper takes one arrow function", hint: "export const prog = {0}((ctx) => { ... })" },
   TSBPF2020: { message: "offset {0} is out of range for direct packet access (0..65535)", hint: "use a smaller constant offset" },
   TSBPF2022: { message: "argument index {0} is out of range (0..{1})", hint: "programs of this kind see at most {1}+1 arguments" },
   TSBPF2023: { message: "index {0} is out of range for an array of {1} elements", hint: "valid indices are 0..{1}-1" },
-  TSBPF2024: { message: "packet bytes cannot be indexed with a variable", hint: "read a header at a constant offset with ctx.header<T>(off)" },
+  TSBPF2024: {
+    message: "packet bytes cannot be indexed with a variable",
+    hint: "read a header at a constant offset with ctx.header<T>(off)",
+  },
   TSBPF2025: { message: "'{0}' calls itself: BPF programs cannot recurse", hint: "rewrite the recursion as a bounded loop" },
-  TSBPF2026: { message: "this loop does not reach its bound within {0} iterations", hint: "check the step's direction and that the bound fits the counter's type" },
-  TSBPF2027: { message: "atomics need a 32- or 64-bit integer in a map value, a global or a stack struct", hint: "name the field directly: atomicAdd(stats.packets, 1)" },
-  TSBPF2028: { message: "'{0}' needs {1} bytes of stack along {2}; BPF allows 512 over a whole call chain (8 frames)", hint: "inline small functions, or keep large structs in a per-CPU array map" },
-  TSBPF2029: { message: "loop() takes a module-level function and a struct local as its state", hint: "function body(i: u32, s: State): u32 { ... }  const s: State = { ... };  loop(n, body, s)" },
+  TSBPF2026: {
+    message: "this loop does not reach its bound within {0} iterations",
+    hint: "check the step's direction and that the bound fits the counter's type",
+  },
+  TSBPF2027: {
+    message: "atomics need a 32- or 64-bit integer in a map value, a global or a stack struct",
+    hint: "name the field directly: atomicAdd(stats.packets, 1)",
+  },
+  TSBPF2028: {
+    message: "'{0}' needs {1} bytes of stack along {2}; BPF allows 512 over a whole call chain (8 frames)",
+    hint: "inline small functions, or keep large structs in a per-CPU array map",
+  },
+  TSBPF2029: {
+    message: "loop() takes a module-level function and a struct local as its state",
+    hint: "function body(i: u32, s: State): u32 { ... }  const s: State = { ... };  loop(n, body, s)",
+  },
   TSBPF2200: { message: "'{0}' must return a value on every path", hint: "add a final return, or a default case that returns" },
-  TSBPF2201: { message: "the expression {0} (= {1}) does not fit in {2}", hint: "use a wider type, or wrap the value explicitly, e.g. u8(x)" },
+  TSBPF2201: {
+    message: "the expression {0} (= {1}) does not fit in {2}",
+    hint: "use a wider type, or wrap the value explicitly, e.g. u8(x)",
+  },
   TSBPF2300: { message: "cannot read {0}: {1}", hint: "check the path; tsbpf check takes .bpf.ts files" },
-  TSBPF2202: { message: "'{0}' needs an estimated {1} verifier steps; the kernel stops at 1,000,000", hint: "shrink the loop's trip count or body, or move the loop into loop() (bpf_loop), which the verifier checks once" },
-  TSBPF2021: { message: "unsupported type for a local: {0}", hint: "locals hold integers, booleans, structs or references returned by lookups and headers" },
+  TSBPF2202: {
+    message: "'{0}' needs an estimated {1} verifier steps; the kernel stops at 1,000,000",
+    hint: "shrink the loop's trip count or body, or move the loop into loop() (bpf_loop), which the verifier checks once",
+  },
+  TSBPF2021: {
+    message: "unsupported type for a local: {0}",
+    hint: "locals hold integers, booleans, structs or references returned by lookups and headers",
+  },
   // 2100-2149: map kinds (common/map-kinds.ts).
   TSBPF2100: { message: "{0} does not take map flags {1}", hint: "use the flags docs/language.md lists for this map kind (MapFlags)" },
-  TSBPF2102: { message: "bad program-array slots: {0}", hint: "new ProgArray(4, { 0: handle_tcp, 1: handle_udp }) after the exported programs it names" },
-  TSBPF2103: { message: "the ring-buffer record reserved here is neither submitted nor discarded on the path {0}", hint: "call events.submit(rec) or events.discard(rec) on every path after the null check, before returning" },
-  TSBPF2104: { message: "{0} takes a record from reserve() in this function, after its null check", hint: "const rec = events.reserve(); if (rec === null) return ...; ... events.submit(rec);" },
-  TSBPF2105: { message: "a bloom filter's hash-function count must be a constant from 1 to 15, not {0}", hint: "new BloomFilter<T>(maxEntries, 3); leave it out for the kernel's default of 5" },
-  TSBPF2106: { message: "unknown or non-constant map option: {0}", hint: "options are { flags?: MapFlags, pinning?: Pinning }, each a constant" },
-  TSBPF2107: { message: "a stack trace map's depth must be a constant from 1 to 127, not {0}", hint: "new StackTraceMap(maxEntries, 32): 32 frames per stack" },
-  TSBPF2108: { message: "bad map-of-maps slots: {0}", hint: "const a = new HashMap<u32, u64>(64); const outer = new ArrayOfMaps(4, { 0: a });" },
-  TSBPF2101: { message: "an LpmTrie key must be a struct starting with prefixlen: u32 and 1 to 256 bytes of data; '{0}' is not", hint: "interface Key { prefixlen: u32; addr: u32 }" },
+  TSBPF2102: {
+    message: "bad program-array slots: {0}",
+    hint: "new ProgArray(4, { 0: handle_tcp, 1: handle_udp }) after the exported programs it names",
+  },
+  TSBPF2103: {
+    message: "the ring-buffer record reserved here is neither submitted nor discarded on the path {0}",
+    hint: "call events.submit(rec) or events.discard(rec) on every path after the null check, before returning",
+  },
+  TSBPF2104: {
+    message: "{0} takes a record from reserve() in this function, after its null check",
+    hint: "const rec = events.reserve(); if (rec === null) return ...; ... events.submit(rec);",
+  },
+  TSBPF2105: {
+    message: "a bloom filter's hash-function count must be a constant from 1 to 15, not {0}",
+    hint: "new BloomFilter<T>(maxEntries, 3); leave it out for the kernel's default of 5",
+  },
+  TSBPF2106: {
+    message: "unknown or non-constant map option: {0}",
+    hint: "options are { flags?: MapFlags, pinning?: Pinning }, each a constant",
+  },
+  TSBPF2107: {
+    message: "a stack trace map's depth must be a constant from 1 to 127, not {0}",
+    hint: "new StackTraceMap(maxEntries, 32): 32 frames per stack",
+  },
+  TSBPF2108: {
+    message: "bad map-of-maps slots: {0}",
+    hint: "const a = new HashMap<u32, u64>(64); const outer = new ArrayOfMaps(4, { 0: a });",
+  },
+  TSBPF2101: {
+    message: "an LpmTrie key must be a struct starting with prefixlen: u32 and 1 to 256 bytes of data; '{0}' is not",
+    hint: "interface Key { prefixlen: u32; addr: u32 }",
+  },
 
-  TSBPF2250: { message: "'{0}' has no kernel layout: it is not a type or field generated by `tsbpf vmlinux`", hint: "declare kernel structs with `tsbpf vmlinux -o vmlinux.d.ts` and import them with `import type`" },
-  TSBPF2251: { message: "kernel field '{0}' has a type tsbpf cannot read: {1}", hint: "read integer, enum, pointer, array or struct fields" },
-  TSBPF2252: { message: "kernel bitfield '{0}' cannot be read: it is not an integer, or spans more than 64 bits", hint: "read the whole word that holds it with probeReadKernel" },
-  TSBPF2254: { message: "{0} takes an enum member of a generated kernel enum, e.g. pid_type.PIDTYPE_PID", hint: "pass `EnumName.MEMBER` from vmlinux.d.ts" },
-  TSBPF2255: { message: "getCurrentTask() needs the kernel's task_struct: import a vmlinux.d.ts generated by `tsbpf vmlinux`", hint: "import type { task_struct } from \"./vmlinux\"" },
-  TSBPF2256: { message: "'{0}' is read through a kernel pointer that may be null", hint: "check the pointer first: if (p === null) return 0;" },
-  TSBPF2257: { message: "{0} takes a kernel struct reference and a field name", hint: "coreFieldExists(task, \"pid\")" },
+  TSBPF2250: {
+    message: "'{0}' has no kernel layout: it is not a type or field generated by `tsbpf vmlinux`",
+    hint: "declare kernel structs with `tsbpf vmlinux -o vmlinux.d.ts` and import them with `import type`",
+  },
+  TSBPF2251: {
+    message: "kernel field '{0}' has a type tsbpf cannot read: {1}",
+    hint: "read integer, enum, pointer, array or struct fields",
+  },
+  TSBPF2252: {
+    message: "kernel bitfield '{0}' cannot be read: it is not an integer, or spans more than 64 bits",
+    hint: "read the whole word that holds it with probeReadKernel",
+  },
+  TSBPF2254: {
+    message: "{0} takes an enum member of a generated kernel enum, e.g. pid_type.PIDTYPE_PID",
+    hint: "pass `EnumName.MEMBER` from vmlinux.d.ts",
+  },
+  TSBPF2255: {
+    message: "getCurrentTask() needs the kernel's task_struct: import a vmlinux.d.ts generated by `tsbpf vmlinux`",
+    hint: 'import type { task_struct } from "./vmlinux"',
+  },
+  TSBPF2256: {
+    message: "'{0}' is read through a kernel pointer that may be null",
+    hint: "check the pointer first: if (p === null) return 0;",
+  },
+  TSBPF2257: { message: "{0} takes a kernel struct reference and a field name", hint: 'coreFieldExists(task, "pid")' },
   // 2150-2199: helpers and program kinds (compiler/frontend/helpers-table.ts).
   TSBPF2150: { message: "'{0}' ({1}) cannot be called from a {2} program", hint: "the kernel offers {1} only to these program types: {3}" },
-  TSBPF2151: { message: "invalid bpfPrintk format: {0}", hint: "bpf_trace_printk implements %d %i %u %x %X (with l or ll for 64 bits), %c, %s, %p, %px, %pK, %pI4, %pi4, %pI6, %pi6 and %%, with flags 0+- and a width" },
-  TSBPF2152: { message: "the format has {0} conversions but {1} arguments follow it", hint: "give one argument per conversion (at most 3)" },
-  TSBPF2153: { message: "'{0}' needs {1}, not {2}", hint: "match each argument to its conversion: %lld/%llu/%llx for 64-bit integers, a FixedArray<u8, N> for %s" },
-  TSBPF2154: { message: "'{0}' points into the packet as it was before {1} (line {2}), which may move or resize it", hint: "the verifier forgets packet references after such a call: get the header again with ctx.header<T>(offset) after it" },
-  TSBPF2155: { message: "spinLock and spinUnlock take the SpinLock field of a map value", hint: "declare `lock: SpinLock` in the value struct and pass it from a lookup: spinLock(v.lock)" },
-  TSBPF2156: { message: "{0} programs cannot use spin locks: the kernel refuses maps with a bpf_spin_lock in them", hint: "use atomics (atomicAdd, atomicCmpXchg) in these programs" },
-  TSBPF2157: { message: "'{0}' needs the program's context, which this function does not have", hint: "take the context as a parameter (function f(ctx: XdpContext, ...)) and pass it from the program" },
-  TSBPF2158: { message: "{0} is called while the spin lock taken at line {1} is held", hint: "the verifier allows no helper or function calls between spinLock and spinUnlock: move the call out" },
-  TSBPF2159: { message: "a path returns while the spin lock taken at line {0} is held", hint: "call spinUnlock on every path before returning" },
+  TSBPF2151: {
+    message: "invalid bpfPrintk format: {0}",
+    hint: "bpf_trace_printk implements %d %i %u %x %X (with l or ll for 64 bits), %c, %s, %p, %px, %pK, %pI4, %pi4, %pI6, %pi6 and %%, with flags 0+- and a width",
+  },
+  TSBPF2152: {
+    message: "the format has {0} conversions but {1} arguments follow it",
+    hint: "give one argument per conversion (at most 3)",
+  },
+  TSBPF2153: {
+    message: "'{0}' needs {1}, not {2}",
+    hint: "match each argument to its conversion: %lld/%llu/%llx for 64-bit integers, a FixedArray<u8, N> for %s",
+  },
+  TSBPF2154: {
+    message: "'{0}' points into the packet as it was before {1} (line {2}), which may move or resize it",
+    hint: "the verifier forgets packet references after such a call: get the header again with ctx.header<T>(offset) after it",
+  },
+  TSBPF2155: {
+    message: "spinLock and spinUnlock take the SpinLock field of a map value",
+    hint: "declare `lock: SpinLock` in the value struct and pass it from a lookup: spinLock(v.lock)",
+  },
+  TSBPF2156: {
+    message: "{0} programs cannot use spin locks: the kernel refuses maps with a bpf_spin_lock in them",
+    hint: "use atomics (atomicAdd, atomicCmpXchg) in these programs",
+  },
+  TSBPF2157: {
+    message: "'{0}' needs the program's context, which this function does not have",
+    hint: "take the context as a parameter (function f(ctx: XdpContext, ...)) and pass it from the program",
+  },
+  TSBPF2158: {
+    message: "{0} is called while the spin lock taken at line {1} is held",
+    hint: "the verifier allows no helper or function calls between spinLock and spinUnlock: move the call out",
+  },
+  TSBPF2159: {
+    message: "a path returns while the spin lock taken at line {0} is held",
+    hint: "call spinUnlock on every path before returning",
+  },
 
-  TSBPF3001: { message: "no LICENSE export: the kernel rejects GPL-only helpers without one", hint: "export const LICENSE = \"GPL\";", severity: "warning" },
+  TSBPF3001: {
+    message: "no LICENSE export: the kernel rejects GPL-only helpers without one",
+    hint: 'export const LICENSE = "GPL";',
+    severity: "warning",
+  },
 
-  TSBPF3010: { message: "'{0}' may need about {1} verifier steps; the kernel stops at 1,000,000", hint: "shrink the loop's trip count or the comparisons in its body, or use loop() (bpf_loop), which the verifier checks once", severity: "warning" },
+  TSBPF3010: {
+    message: "'{0}' may need about {1} verifier steps; the kernel stops at 1,000,000",
+    hint: "shrink the loop's trip count or the comparisons in its body, or use loop() (bpf_loop), which the verifier checks once",
+    severity: "warning",
+  },
 
-  TSBPF9001: { message: "internal compiler error: {0}", hint: "this is a bug in tsbpf; please report it with the input file", severity: "internal" },
+  TSBPF9001: {
+    message: "internal compiler error: {0}",
+    hint: "this is a bug in tsbpf; please report it with the input file",
+    severity: "internal",
+  },
 } satisfies Record<string, DiagnosticDef>;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTICS;

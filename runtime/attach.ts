@@ -246,7 +246,8 @@ const BPF_TCX_EGRESS = A.TCX_EGRESS;
  */
 export function attachTcx(prog: ProgramHandle, iface: string | number, direction: TcDirection): Link {
   const target = `tcx:${iface}:${direction}`;
-  if (direction !== "ingress" && direction !== "egress") throw new RangeError(`tcx direction must be ingress or egress, got '${direction}'`);
+  if (direction !== "ingress" && direction !== "egress")
+    throw new RangeError(`tcx direction must be ingress or egress, got '${direction}'`);
   requireType(prog, progTypesFor("tc"), target, "only TC programs (section 'tc') attach to tcx");
   const fd = loadedFd(prog);
   const ifindex = ifindexOf(iface);
@@ -311,8 +312,12 @@ export function attachTracepoint(prog: ProgramHandle, category: string, name: st
   } catch (e) {
     throw new AttachError(prog.name, target, ENOENT, `; ${(e as Error).message}`);
   }
-  return viaLibbpf(prog, target, (p) => libbpf().bpf_program__attach_tracepoint(p, category, name), (errno) =>
-    errno === ENOENT && !existsSync(`${dir}/events/${category}/${name}`) ? `; no tracepoint ${category}/${name} in ${dir}/events` : "",
+  return viaLibbpf(
+    prog,
+    target,
+    (p) => libbpf().bpf_program__attach_tracepoint(p, category, name),
+    (errno) =>
+      errno === ENOENT && !existsSync(`${dir}/events/${category}/${name}`) ? `; no tracepoint ${category}/${name} in ${dir}/events` : "",
   );
 }
 
@@ -433,8 +438,13 @@ export function attachAuto(prog: ProgramHandle): Link {
   for (const [re, fn] of needs) {
     if (re.test(sec)) throw new AttachError(prog.name, `section '${sec}'`, EOPNOTSUPP, `; this section needs a target: use ${fn}`);
   }
-  return viaLibbpf(prog, `section '${sec}'`, (p) => libbpf().bpf_program__attach(p), (errno) => {
-    if (errno === EOPNOTSUPP || errno === ESRCH) return "; libbpf cannot attach this section automatically";
-    return /^k(ret)?probe/.test(sec) ? kprobeHint(errno) : "";
-  });
+  return viaLibbpf(
+    prog,
+    `section '${sec}'`,
+    (p) => libbpf().bpf_program__attach(p),
+    (errno) => {
+      if (errno === EOPNOTSUPP || errno === ESRCH) return "; libbpf cannot attach this section automatically";
+      return /^k(ret)?probe/.test(sec) ? kprobeHint(errno) : "";
+    },
+  );
 }

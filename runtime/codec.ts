@@ -130,12 +130,23 @@ export function layoutFromBtf(btf: Btf, typeId: number, depth = 0): Layout {
     case "STRUCT":
     case "UNION":
       return {
-        k: "struct", name, size: t.size, union: t.kind === "UNION",
-        fields: t.members.map((m) => ({ name: m.name, bitOffset: m.bitOffset, bitSize: m.bitSize, layout: layoutFromBtf(btf, m.type, depth + 1) })),
+        k: "struct",
+        name,
+        size: t.size,
+        union: t.kind === "UNION",
+        fields: t.members.map((m) => ({
+          name: m.name,
+          bitOffset: m.bitOffset,
+          bitSize: m.bitSize,
+          layout: layoutFromBtf(btf, m.type, depth + 1),
+        })),
       };
     case "DATASEC":
       return {
-        k: "struct", name, size: t.size, union: false,
+        k: "struct",
+        name,
+        size: t.size,
+        union: false,
         fields: t.vars.map((v) => {
           const variable = btf.get(v.type);
           const vname = variable.kind === "VAR" ? variable.name : `var${v.type}`;
@@ -162,7 +173,10 @@ export function layoutFromCType(t: CType): Layout {
     }
     case "struct":
       return {
-        k: "struct", name: t.name || "struct", size: t.size, union: false,
+        k: "struct",
+        name: t.name || "struct",
+        size: t.size,
+        union: false,
         fields: t.fields.map((f) => ({ name: f.name, bitOffset: f.offset * 8, bitSize: 0, layout: layoutFromCType(f.type) })),
       };
   }
@@ -320,7 +334,13 @@ function encodeStruct(l: Extract<Layout, { k: "struct" }>, v: unknown, dv: DataV
 
 /** Members of `l` from `obj`; anonymous struct/union members read their fields from `obj` itself. */
 function encodeFields(
-  l: Extract<Layout, { k: "struct" }>, obj: Record<string, unknown>, dv: DataView, bytes: Uint8Array, off: number, path: string, partial: boolean,
+  l: Extract<Layout, { k: "struct" }>,
+  obj: Record<string, unknown>,
+  dv: DataView,
+  bytes: Uint8Array,
+  off: number,
+  path: string,
+  partial: boolean,
 ): void {
   for (const f of l.fields) {
     if (f.name === "" && f.layout.k === "struct" && f.bitOffset % 8 === 0) {
@@ -343,11 +363,20 @@ function encodeFields(
 
 function writeInt(dv: DataView, off: number, size: number, b: bigint): void {
   switch (size) {
-    case 1: dv.setUint8(off, Number(BigInt.asUintN(8, b))); break;
-    case 2: dv.setUint16(off, Number(BigInt.asUintN(16, b)), true); break;
-    case 4: dv.setUint32(off, Number(BigInt.asUintN(32, b)), true); break;
-    case 8: dv.setBigUint64(off, BigInt.asUintN(64, b), true); break;
-    default: throw new RangeError(`cannot encode a ${size}-byte integer`);
+    case 1:
+      dv.setUint8(off, Number(BigInt.asUintN(8, b)));
+      break;
+    case 2:
+      dv.setUint16(off, Number(BigInt.asUintN(16, b)), true);
+      break;
+    case 4:
+      dv.setUint32(off, Number(BigInt.asUintN(32, b)), true);
+      break;
+    case 8:
+      dv.setBigUint64(off, BigInt.asUintN(64, b), true);
+      break;
+    default:
+      throw new RangeError(`cannot encode a ${size}-byte integer`);
   }
 }
 
@@ -388,7 +417,7 @@ function readBits(bytes: Uint8Array, base: number, f: LayoutField): number | big
 function decodeAt(l: Layout, dv: DataView, bytes: Uint8Array, off: number, strings: boolean): unknown {
   switch (l.k) {
     case "int": {
-      if (l.bool) return readInt(dv, off, l.size, false) != 0;
+      if (l.bool) return readInt(dv, off, l.size, false) !== 0;
       return readInt(dv, off, l.size, l.signed);
     }
     case "enum":
@@ -427,10 +456,15 @@ function decodeAt(l: Layout, dv: DataView, bytes: Uint8Array, off: number, strin
 
 function readInt(dv: DataView, off: number, size: number, signed: boolean): number | bigint {
   switch (size) {
-    case 1: return signed ? dv.getInt8(off) : dv.getUint8(off);
-    case 2: return signed ? dv.getInt16(off, true) : dv.getUint16(off, true);
-    case 4: return signed ? dv.getInt32(off, true) : dv.getUint32(off, true);
-    case 8: return signed ? dv.getBigInt64(off, true) : dv.getBigUint64(off, true);
-    default: throw new RangeError(`cannot decode a ${size}-byte integer`);
+    case 1:
+      return signed ? dv.getInt8(off) : dv.getUint8(off);
+    case 2:
+      return signed ? dv.getInt16(off, true) : dv.getUint16(off, true);
+    case 4:
+      return signed ? dv.getInt32(off, true) : dv.getUint32(off, true);
+    case 8:
+      return signed ? dv.getBigInt64(off, true) : dv.getBigUint64(off, true);
+    default:
+      throw new RangeError(`cannot decode a ${size}-byte integer`);
   }
 }

@@ -78,10 +78,11 @@ export function describeSections(api: LibbpfApi, obj: Ptr): SectionInfo[] {
     // The longest matching section name wins (`x.rodata.str` is not `.data`'s map).
     let sec: (typeof datasecs)[number] | undefined;
     for (const d of datasecs) {
-      const match = name === d.name || (name.endsWith(d.name) && name.length > d.name.length && !name.slice(0, -d.name.length).includes("."));
+      const match =
+        name === d.name || (name.endsWith(d.name) && name.length > d.name.length && !name.slice(0, -d.name.length).includes("."));
       if (match && (!sec || d.name.length > sec.name.length)) sec = d;
     }
-    if (!sec || sec.kind !== "DATASEC") continue;
+    if (sec?.kind !== "DATASEC") continue;
     const kind = kindOf(sec.name)!;
     const vars: GlobalVarInfo[] = [];
     for (const v of sec.vars) {
@@ -255,7 +256,10 @@ export class Globals<W extends object = Record<string, any>, R extends object = 
   #var(name: string): GlobalVarInfo {
     if (this.#obj.closed) throw new Error(`BPF object '${this.#obj.name}' is closed`);
     const v = this.#vars.get(name);
-    if (!v) throw new Error(`BPF object '${this.#obj.name}' has no global variable '${name}' (globals: ${namesOf(this.vars as GlobalVarInfo[])})`);
+    if (!v)
+      throw new Error(
+        `BPF object '${this.#obj.name}' has no global variable '${name}' (globals: ${namesOf(this.vars as GlobalVarInfo[])})`,
+      );
     return v;
   }
 
@@ -285,7 +289,10 @@ export type GlobalsSpec = Record<string, [GlobalSectionKind, number]>;
  * @internal Used by generated skeletons: check that the loaded object has the globals the source
  * declared (same section, same size) and return its typed accessor.
  */
-export function bindGlobals<W extends object, R extends object>(obj: ObjectHandle & { readonly globals: Globals }, spec: GlobalsSpec): Globals<W, R> {
+export function bindGlobals<W extends object, R extends object>(
+  obj: ObjectHandle & { readonly globals: Globals },
+  spec: GlobalsSpec,
+): Globals<W, R> {
   const g = obj.globals;
   const problems: string[] = [];
   for (const [name, [kind, size]] of Object.entries(spec)) {

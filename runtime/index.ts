@@ -5,7 +5,19 @@ export { BpfProgram, type RunOptions, type RunResult } from "./program.js";
 export { BpfMap } from "./map.js";
 export { bpfAvailable, ensureBpffs, possibleCpus, BPFFS_PATH, type BpfAvailability } from "./kernel.js";
 export { u32le, u64le, readU32, readU64 } from "./bytes.js";
-export { TypedMap, PerCpuTypedMap, ProgArrayMap, ValueMap, typedMap, objectBtf, bindSkeleton, type TypedMaps, type BatchOptions, type BatchMode, type SkeletonSpec } from "./typed-map.js";
+export {
+  TypedMap,
+  PerCpuTypedMap,
+  ProgArrayMap,
+  ValueMap,
+  typedMap,
+  objectBtf,
+  bindSkeleton,
+  type TypedMaps,
+  type BatchOptions,
+  type BatchMode,
+  type SkeletonSpec,
+} from "./typed-map.js";
 export { btfCodec, ctypeCodec, rawCodec, type Codec, type CodecOptions } from "./codec.js";
 export { Globals, bindGlobals, type GlobalVarInfo, type GlobalSectionKind, type GlobalsSpec, type GlobalInitOptions } from "./globals.js";
 export { parseBtf, readObjectBtf, Btf, BtfError, type BtfType, type BtfMapDef } from "../common/btf-reader.js";
@@ -33,12 +45,51 @@ export {
   type UprobeOptions,
 } from "./attach.js";
 export { Link, AttachError } from "./link.js";
-export { VERIFIER_HINTS, explainVerifierLog, readLineInfo, type VerifierExplanation, type LineInfo, type LineRecord } from "./verifier-log.js";
+export {
+  VERIFIER_HINTS,
+  explainVerifierLog,
+  readLineInfo,
+  type VerifierExplanation,
+  type LineInfo,
+  type LineRecord,
+} from "./verifier-log.js";
 export { RingBuffer, type EventReader, type EventReaderOptions } from "./ring-buffer.js";
 export { PerfBuffer, type PerfBufferOptions } from "./perf-buffer.js";
 export { progInfo, mapInfo, linkInfo, openPinnedFd, LINK_TYPES, type ProgInfo, type MapInfo, type LinkInfo } from "./obj-info.js";
-export { openPinnedMap, openPinnedMaps, PinnedMap, MapLayoutError, isOnBpffs, kernelBtf, type PinnedMaps, type MapMigration } from "./pinned.js";
+export {
+  openPinnedMap,
+  openPinnedMaps,
+  PinnedMap,
+  MapLayoutError,
+  isOnBpffs,
+  kernelBtf,
+  type PinnedMaps,
+  type MapMigration,
+} from "./pinned.js";
 export { mapShapeDiff, type MapShape } from "./map-layout.js";
-export { updateLinkProgram, updatePinnedLink, replaceTcProgram, attachTcFilter, detachTcFilter, tcFilterProgId, ReplaceError, UPDATABLE_LINK_TYPES, type TcFilter, type LinkUpdateOptions } from "./replace.js";
-export { deployModule, unloadModule, moduleStatus, listModuleRecords, readModuleRecord, stateDir, type DeployOptions, type DeployReport, type ModuleRecord, type ModuleAttach, type SwapReport } from "./live-module.js";
+export {
+  updateLinkProgram,
+  updatePinnedLink,
+  replaceTcProgram,
+  attachTcFilter,
+  detachTcFilter,
+  tcFilterProgId,
+  ReplaceError,
+  UPDATABLE_LINK_TYPES,
+  type TcFilter,
+  type LinkUpdateOptions,
+} from "./replace.js";
+export {
+  deployModule,
+  unloadModule,
+  moduleStatus,
+  listModuleRecords,
+  readModuleRecord,
+  stateDir,
+  type DeployOptions,
+  type DeployReport,
+  type ModuleRecord,
+  type ModuleAttach,
+  type SwapReport,
+} from "./live-module.js";
 export { attachPerfEvent, openPerfEvent, PERF_TYPE, PERF_COUNT_SW, PERF_COUNT_HW, type PerfEventOptions } from "./perf-event.js";

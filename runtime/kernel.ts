@@ -16,7 +16,7 @@ let availability: BpfAvailability | null = null;
 
 function probe(): BpfAvailability {
   if (process.platform !== "linux") return { ok: false, reason: `not Linux (platform is ${process.platform})` };
-  let api;
+  let api: ReturnType<typeof libbpf>;
   try {
     api = libbpf();
   } catch (e) {

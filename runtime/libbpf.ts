@@ -169,8 +169,7 @@ const LIBBPF_SIGNATURES: Record<keyof LibbpfApi, string> = {
   ring_buffer__new: "void *ring_buffer__new(int map_fd, void *sample_cb, void *ctx, const void *opts)",
   ring_buffer__free: "void ring_buffer__free(void *rb)",
   ring_buffer__consume: "int ring_buffer__consume(void *rb)",
-  perf_buffer__new:
-    "void *perf_buffer__new(int map_fd, size_t page_cnt, void *sample_cb, void *lost_cb, void *ctx, const void *opts)",
+  perf_buffer__new: "void *perf_buffer__new(int map_fd, size_t page_cnt, void *sample_cb, void *lost_cb, void *ctx, const void *opts)",
   perf_buffer__free: "void perf_buffer__free(void *pb)",
   perf_buffer__consume: "int perf_buffer__consume(void *pb)",
   bpf_object__btf: "void *bpf_object__btf(const void *obj)",
@@ -197,7 +196,15 @@ const LIBBPF_SIGNATURES: Record<keyof LibbpfApi, string> = {
 };
 
 /** Byte layouts checked against libbpf 1.1's headers (x86-64 / LP64). */
-export const OPEN_OPTS = { size: 80, objectName: 8, pinRootPath: 24, btfCustomPath: 48, kernelLogBuf: 56, kernelLogSize: 64, kernelLogLevel: 72 } as const;
+export const OPEN_OPTS = {
+  size: 80,
+  objectName: 8,
+  pinRootPath: 24,
+  btfCustomPath: 48,
+  kernelLogBuf: 56,
+  kernelLogSize: 64,
+  kernelLogLevel: 72,
+} as const;
 export const TEST_RUN_OPTS = {
   size: 80,
   dataIn: 8,
@@ -241,9 +248,7 @@ function loadAll(): { api: LibbpfApi; libc: LibcApi } {
     lib = koffi.load("libbpf.so.1");
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
-    throw new Error(
-      `cannot open libbpf.so.1 (${why}); install the libbpf1 package (e.g. \`apt-get install libbpf1\`)`,
-    );
+    throw new Error(`cannot open libbpf.so.1 (${why}); install the libbpf1 package (e.g. \`apt-get install libbpf1\`)`);
   }
   const c = libc();
   const api = bindAll<LibbpfApi>(lib, LIBBPF_SIGNATURES);

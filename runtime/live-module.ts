@@ -10,8 +10,28 @@ import { loadObject, type BpfObject, type LoadOptions } from "./object.js";
 import type { BpfProgram } from "./program.js";
 import type { Link } from "./link.js";
 import { attachCgroup, attachRawTracepoint, attachTcx, attachTracepoint, attachXdp, ifindexOf, type XdpMode } from "./attach.js";
-import { closePlan, pinFd, pinName, pinNewMaps, requireBpffsDir, reusePinnedMaps, runMigrations, type MapMigration, type MapReusePlan } from "./pinned.js";
-import { attachTcFilter, detachTcFilter, linkUpdatable, replaceTcProgram, tcFilterProgId, updateLinkProgram, updatePinnedLink, type ProgramRef, type TcFilter } from "./replace.js";
+import {
+  closePlan,
+  pinFd,
+  pinName,
+  pinNewMaps,
+  requireBpffsDir,
+  reusePinnedMaps,
+  runMigrations,
+  type MapMigration,
+  type MapReusePlan,
+} from "./pinned.js";
+import {
+  attachTcFilter,
+  detachTcFilter,
+  linkUpdatable,
+  replaceTcProgram,
+  tcFilterProgId,
+  updateLinkProgram,
+  updatePinnedLink,
+  type ProgramRef,
+  type TcFilter,
+} from "./replace.js";
 import { libbpf } from "./libbpf.js";
 import { linkInfo, mapInfo, openPinnedFd, progInfo, progInfoById } from "./obj-info.js";
 
@@ -110,11 +130,21 @@ export function listModuleRecords(): ModuleRecord[] {
 }
 
 /** Program types (enum bpf_prog_type) each attach kind accepts. */
-const KIND_TYPES: Record<string, number[]> = { xdp: [6], tc: [3, 4], tcx: [3], tp: [5], raw_tp: [17, 24], cgroup: [8, 9, 13, 15, 18, 23, 25] };
+const KIND_TYPES: Record<string, number[]> = {
+  xdp: [6],
+  tc: [3, 4],
+  tcx: [3],
+  tp: [5],
+  raw_tp: [17, 24],
+  cgroup: [8, 9, 13, 15, 18, 23, 25],
+};
 
 function pick(obj: BpfObject, a: ModuleAttach): BpfProgram {
   const kind = a.spec.split(":")[0]!;
-  if (!(kind in KIND_TYPES)) throw new Error(`unknown attach spec '${a.spec}' (xdp:IFNAME[:mode], tc:IFNAME:ingress|egress, tcx:IFNAME:ingress|egress, cgroup:PATH, tp:CATEGORY/NAME, raw_tp:NAME)`);
+  if (!(kind in KIND_TYPES))
+    throw new Error(
+      `unknown attach spec '${a.spec}' (xdp:IFNAME[:mode], tc:IFNAME:ingress|egress, tcx:IFNAME:ingress|egress, cgroup:PATH, tp:CATEGORY/NAME, raw_tp:NAME)`,
+    );
   if (a.program !== undefined) {
     const p = obj.programs.get(a.program);
     if (!p) throw new Error(`no program named '${a.program}' (have: ${[...obj.programs.keys()].join(", ")})`);
@@ -246,18 +276,24 @@ function deployLocked(src: string | Uint8Array, pinDir: string, opts: DeployOpti
     for (const a of opts.attach) {
       const prev = a.program !== undefined ? oldByName.get(a.program) : old.programs.find((p) => p.spec === a.spec);
       if (prev && prev.spec !== a.spec) {
-        throw new Error(`program '${prev.name}' of ${pinDir} is attached to ${prev.spec}, not ${a.spec}: unload the module first to move it`);
+        throw new Error(
+          `program '${prev.name}' of ${pinDir} is attached to ${prev.spec}, not ${a.spec}: unload the module first to move it`,
+        );
       }
     }
     for (const p of old.programs) {
       if (p.kind !== "link") continue;
       const path = join(linksDir, p.name);
-      if (!existsSync(path)) throw new Error(`${pinDir}: the link of '${p.name}' is no longer pinned at ${path}; unload the module and load it again`);
+      if (!existsSync(path))
+        throw new Error(`${pinDir}: the link of '${p.name}' is no longer pinned at ${path}; unload the module and load it again`);
       const fd = openPinnedFd(path);
       try {
         const u = linkUpdatable(fd);
         if (!u.updatable && !opts.allowGap) {
-          throw new Error(`program '${p.name}' (${p.spec}) is attached through a ${u.kind} link, which the kernel cannot update atomically; ` + `pass --allow-gap (allowGap) to detach and re-attach it, leaving a moment without the program`);
+          throw new Error(
+            `program '${p.name}' (${p.spec}) is attached through a ${u.kind} link, which the kernel cannot update atomically; ` +
+              `pass --allow-gap (allowGap) to detach and re-attach it, leaving a moment without the program`,
+          );
         }
       } finally {
         closeSync(fd);
@@ -265,7 +301,8 @@ function deployLocked(src: string | Uint8Array, pinDir: string, opts: DeployOpti
     }
   }
 
-  const objectName = old?.objectName ?? opts.objectName ?? (typeof src === "string" ? basename(src).replace(/(\.bpf)?\.(o|ts)$/, "") : "tsbpf");
+  const objectName =
+    old?.objectName ?? opts.objectName ?? (typeof src === "string" ? basename(src).replace(/(\.bpf)?\.(o|ts)$/, "") : "tsbpf");
   const plan: MapReusePlan = { reused: [], fresh: [], migrated: [], unpinned: [] };
   const obj = loadObject(src, { ...opts.load, name: objectName, beforeLoad: reusePinnedMaps({ mapsDir, migrate: opts.migrate }, plan) });
   const report: SwapReport[] = [];
@@ -284,7 +321,9 @@ function deployLocked(src: string | Uint8Array, pinDir: string, opts: DeployOpti
       const prog = pick(obj, a);
       const prev = oldByName.get(prog.name) ?? old?.programs.find((p) => p.spec === a.spec);
       if (prev && prev.spec !== a.spec) {
-        throw new Error(`program '${prev.name}' of ${pinDir} is attached to ${prev.spec}, not ${a.spec}: unload the module first to move it`);
+        throw new Error(
+          `program '${prev.name}' of ${pinDir} is attached to ${prev.spec}, not ${a.spec}: unload the module first to move it`,
+        );
       }
       if (prev?.kind === "link") {
         const path = join(linksDir, prev.name);

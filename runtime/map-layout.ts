@@ -109,8 +109,10 @@ function typeDiff(ab: Btf, aId: number, bb: Btf, bId: number, path: string, dept
         if (!vb) return `${path} variable '${name(ab, va.type)}' is gone in the new object`;
         const na = name(ab, va.type);
         const at = `${path} variable '${na}'`;
-        if (na !== name(bb, vb.type)) return `${path} variable ${i + 1}: '${na}' in the pinned map, '${name(bb, vb.type)}' in the new object`;
-        if (va.offset !== vb.offset || va.size !== vb.size) return `${at}: ${va.size} bytes at ${va.offset} in the pinned map, ${vb.size} at ${vb.offset} in the new object`;
+        if (na !== name(bb, vb.type))
+          return `${path} variable ${i + 1}: '${na}' in the pinned map, '${name(bb, vb.type)}' in the new object`;
+        if (va.offset !== vb.offset || va.size !== vb.size)
+          return `${at}: ${va.size} bytes at ${va.offset} in the pinned map, ${vb.size} at ${vb.offset} in the new object`;
         const ta = ab.get(va.type);
         const tb = bb.get(vb.type);
         if (ta.kind === "VAR" && tb.kind === "VAR") {

@@ -41,7 +41,14 @@ export class BpfMap {
   constructor(owner: FdOwner, map: Ptr | MapDescription) {
     this.#owner = owner;
     if (typeof map !== "bigint") {
-      ({ name: this.name, fd: this.#fd, type: this.type, keySize: this.keySize, valueSize: this.valueSize, maxEntries: this.maxEntries } = map);
+      ({
+        name: this.name,
+        fd: this.#fd,
+        type: this.type,
+        keySize: this.keySize,
+        valueSize: this.valueSize,
+        maxEntries: this.maxEntries,
+      } = map);
       return;
     }
     const api = libbpf();
@@ -175,7 +182,8 @@ export class BpfMap {
 
   #valueOnly(value?: Uint8Array): Uint8Array {
     this.#check();
-    if (this.keySize !== 0) throw new Error(`map '${this.name}' (${mapTypeName(this.type)}) has keys; push/pop/peek are for queues, stacks and bloom filters`);
+    if (this.keySize !== 0)
+      throw new Error(`map '${this.name}' (${mapTypeName(this.type)}) has keys; push/pop/peek are for queues, stacks and bloom filters`);
     if (value && value.length !== this.valueSize) {
       throw new RangeError(`map '${this.name}': value must be ${this.valueSize} bytes, got ${value.length}`);
     }

@@ -7,7 +7,19 @@ import { errnoFrom, errnoText, lastErrno, libbpf } from "./libbpf.js";
 
 /** Byte offsets in struct bpf_prog_info / bpf_map_info / bpf_link_info (linux/bpf.h, stable ABI). */
 const PROG_INFO = { type: 0, id: 4, tag: 8, loadTime: 40, uid: 48, name: 64, size: 232 } as const;
-const MAP_INFO = { type: 0, id: 4, keySize: 8, valueSize: 12, maxEntries: 16, flags: 20, name: 24, btfId: 64, btfKey: 68, btfValue: 72, size: 96 } as const;
+const MAP_INFO = {
+  type: 0,
+  id: 4,
+  keySize: 8,
+  valueSize: 12,
+  maxEntries: 16,
+  flags: 20,
+  name: 24,
+  btfId: 64,
+  btfKey: 68,
+  btfValue: 72,
+  size: 96,
+} as const;
 const LINK_INFO = { type: 0, id: 4, progId: 8, union: 16, size: 64 } as const;
 
 /** enum bpf_link_type, by number. */
@@ -111,7 +123,12 @@ export function mapInfo(fd: number): MapInfo {
 export function linkInfo(fd: number): LinkInfo {
   const b = infoBytes(fd, LINK_INFO.size, "link");
   const type = b.readUInt32LE(LINK_INFO.type);
-  const out: LinkInfo = { id: b.readUInt32LE(LINK_INFO.id), type, typeName: LINK_TYPES[type] ?? `type ${type}`, progId: b.readUInt32LE(LINK_INFO.progId) };
+  const out: LinkInfo = {
+    id: b.readUInt32LE(LINK_INFO.id),
+    type,
+    typeName: LINK_TYPES[type] ?? `type ${type}`,
+    progId: b.readUInt32LE(LINK_INFO.progId),
+  };
   if (type === 6) out.ifindex = b.readUInt32LE(LINK_INFO.union);
   if (type === 3) {
     out.cgroupId = b.readBigUInt64LE(LINK_INFO.union);

@@ -124,7 +124,11 @@ export class VerifierError extends Error {
     const tail = meaningfulTail(log, 3);
     super(
       `verifier rejected program '${program}' (${errnoText(errno)})` +
-        (explained?.reason ? `:\n  ${formatExplanation(program, explained).replace(/\n/g, "\n  ")}\n  (the full verifier log is in .log)` : tail.length ? `:\n  ${tail.join("\n  ")}` : ""),
+        (explained?.reason
+          ? `:\n  ${formatExplanation(program, explained).replace(/\n/g, "\n  ")}\n  (the full verifier log is in .log)`
+          : tail.length
+            ? `:\n  ${tail.join("\n  ")}`
+            : ""),
     );
     this.name = "VerifierError";
     this.program = program;

@@ -18,7 +18,6 @@ import {
 } from "./libbpf.js";
 import { EventReader, type EventReaderOptions } from "./ring-buffer.js";
 
-
 export interface PerfBufferOptions<T> extends EventReaderOptions<T> {
   /** Pages of per-CPU buffer (a power of two); default 64. */
   pageCount?: number;

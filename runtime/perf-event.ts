@@ -19,7 +19,14 @@ export const PERF_TYPE = { HARDWARE: 0, SOFTWARE: 1, TRACEPOINT: 2, HW_CACHE: 3,
 /** perf_event_attr.config for PERF_TYPE.SOFTWARE. */
 export const PERF_COUNT_SW = { CPU_CLOCK: 0, TASK_CLOCK: 1, PAGE_FAULTS: 2, CONTEXT_SWITCHES: 3, CPU_MIGRATIONS: 4 } as const;
 /** perf_event_attr.config for PERF_TYPE.HARDWARE. */
-export const PERF_COUNT_HW = { CPU_CYCLES: 0, INSTRUCTIONS: 1, CACHE_REFERENCES: 2, CACHE_MISSES: 3, BRANCH_INSTRUCTIONS: 4, BRANCH_MISSES: 5 } as const;
+export const PERF_COUNT_HW = {
+  CPU_CYCLES: 0,
+  INSTRUCTIONS: 1,
+  CACHE_REFERENCES: 2,
+  CACHE_MISSES: 3,
+  BRANCH_INSTRUCTIONS: 4,
+  BRANCH_MISSES: 5,
+} as const;
 
 export interface PerfEventOptions {
   /** PERF_TYPE.* (default SOFTWARE). */
@@ -64,7 +71,12 @@ export function attachPerfEvent(prog: ProgramHandle, opts: PerfEventOptions = {}
   const cpu = opts.cpu ?? (pid === -1 ? 0 : -1);
   const target = `perf_event:type ${opts.type ?? PERF_TYPE.SOFTWARE} config ${opts.config ?? PERF_COUNT_SW.CPU_CLOCK} pid ${pid} cpu ${cpu}`;
   if (prog.type !== BPF_PROG_TYPE.PERF_EVENT) {
-    throw new AttachError(prog.name, target, EINVAL, `; only perf_event programs (section 'perf_event') attach to perf events (section '${prog.section}')`);
+    throw new AttachError(
+      prog.name,
+      target,
+      EINVAL,
+      `; only perf_event programs (section 'perf_event') attach to perf events (section '${prog.section}')`,
+    );
   }
   const progFd = prog.fd;
   if (progFd < 0) throw new Error(`program '${prog.name}' is not loaded, so it cannot be attached`);

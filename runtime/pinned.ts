@@ -85,7 +85,14 @@ export class PinnedMap {
       throw e;
     }
     const i = this.info;
-    this.map = new BpfMap(this, { name: name ?? i.name, fd: this.#fd, type: i.type, keySize: i.keySize, valueSize: i.valueSize, maxEntries: i.maxEntries });
+    this.map = new BpfMap(this, {
+      name: name ?? i.name,
+      fd: this.#fd,
+      type: i.type,
+      keySize: i.keySize,
+      valueSize: i.valueSize,
+      maxEntries: i.maxEntries,
+    });
   }
 
   get closed(): boolean {
@@ -96,7 +103,11 @@ export class PinnedMap {
   typed<K = any, V = any>(opts: CodecOptions = {}): TypedMap<K, V> {
     const i = this.info;
     const key: Codec<unknown> =
-      this.btf && i.btfKeyTypeId ? btfCodec(this.btf, i.btfKeyTypeId, opts) : U32_KEY_TYPES.has(i.type) && i.keySize === 4 ? u32 : rawCodec(i.keySize);
+      this.btf && i.btfKeyTypeId
+        ? btfCodec(this.btf, i.btfKeyTypeId, opts)
+        : U32_KEY_TYPES.has(i.type) && i.keySize === 4
+          ? u32
+          : rawCodec(i.keySize);
     const value: Codec<unknown> = this.btf && i.btfValueTypeId ? btfCodec(this.btf, i.btfValueTypeId, opts) : rawCodec(i.valueSize);
     return makeTypedMap(this.map, key, value) as TypedMap<K, V>;
   }
@@ -104,7 +115,16 @@ export class PinnedMap {
   /** What mapShapeDiff compares. */
   shape(): MapShape {
     const i = this.info;
-    return { type: i.type, keySize: i.keySize, valueSize: i.valueSize, maxEntries: i.maxEntries, flags: i.flags, btf: this.btf, keyTypeId: i.btfKeyTypeId, valueTypeId: i.btfValueTypeId };
+    return {
+      type: i.type,
+      keySize: i.keySize,
+      valueSize: i.valueSize,
+      maxEntries: i.maxEntries,
+      flags: i.flags,
+      btf: this.btf,
+      keyTypeId: i.btfKeyTypeId,
+      valueTypeId: i.btfValueTypeId,
+    };
   }
 
   close(): void {
@@ -122,7 +142,8 @@ const u32: Codec<unknown> = {
   size: 4,
   tsType: "number",
   encode(v: unknown): Uint8Array {
-    if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > 0xffff_ffff) throw new RangeError(`key: ${String(v)} is not a u32 index`);
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > 0xffff_ffff)
+      throw new RangeError(`key: ${String(v)} is not a u32 index`);
     const b = new Uint8Array(4);
     new DataView(b.buffer).setUint32(0, v, true);
     return b;
@@ -164,7 +185,9 @@ export function openPinnedMaps(dir: string, spec?: SkeletonSpec, opts: CodecOpti
       const m = pinned.get(name)?.map;
       if (!m) problems.push(`missing map '${name}'`);
       else if (m.keySize !== want.keySize || m.valueSize !== want.valueSize || m.type !== want.type) {
-        problems.push(`map '${name}' is type ${m.type} with ${m.keySize}-byte keys and ${m.valueSize}-byte values; the skeleton expects type ${want.type}, ${want.keySize} and ${want.valueSize}`);
+        problems.push(
+          `map '${name}' is type ${m.type} with ${m.keySize}-byte keys and ${m.valueSize}-byte values; the skeleton expects type ${want.type}, ${want.keySize} and ${want.valueSize}`,
+        );
       }
     }
     if (problems.length) throw new Error(`pinned maps in ${mapsDir} do not match the skeleton: ${problems.join("; ")}`);

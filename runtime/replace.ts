@@ -69,7 +69,12 @@ export function updateLinkProgram(linkFd: number, prog: ProgramRef, opts: LinkUp
   const rc = libbpf().bpf_link_update(linkFd, prog.fd, o);
   if (rc < 0) {
     const errno = errnoFrom(rc);
-    const hint = errno === 22 ? " (the new program's type or expected attach type differs from the running one)" : errno === 1 ? " (the link runs a different program than expected)" : "";
+    const hint =
+      errno === 22
+        ? " (the new program's type or expected attach type differs from the running one)"
+        : errno === 1
+          ? " (the link runs a different program than expected)"
+          : "";
     throw new ReplaceError(`cannot replace the program of the ${kind} link with '${prog.name}': ${errnoText(errno)}${hint}`, errno, true);
   }
 }
@@ -114,14 +119,23 @@ function libbpfDetail(messages: { level: number; text: string }[]): string {
  * the clsact qdisc when missing; returns the filter's handle and priority for replaceTcProgram and
  * detachTcFilter.
  */
-export function attachTcFilter(prog: ProgramHandle, ifindex: number, direction: "ingress" | "egress", want: { handle?: number; priority?: number } = {}): TcFilter {
+export function attachTcFilter(
+  prog: ProgramHandle,
+  ifindex: number,
+  direction: "ingress" | "egress",
+  want: { handle?: number; priority?: number } = {},
+): TcFilter {
   const api = libbpf();
   return withLibbpfMessages((messages) => {
     const rc = api.bpf_tc_hook_create(hook(ifindex, BPF_TC_INGRESS | BPF_TC_EGRESS));
-    if (rc < 0 && errnoFrom(rc) !== EEXIST) throw new Error(`cannot create the clsact qdisc on ifindex ${ifindex}: ${errnoText(errnoFrom(rc))}`);
+    if (rc < 0 && errnoFrom(rc) !== EEXIST)
+      throw new Error(`cannot create the clsact qdisc on ifindex ${ifindex}: ${errnoText(errnoFrom(rc))}`);
     const o = tcOpts(want, prog.fd);
     const arc = api.bpf_tc_attach(hook(ifindex, point(direction)), o);
-    if (arc < 0) throw new Error(`cannot attach '${prog.name}' to tc ${direction} of ifindex ${ifindex}: ${errnoText(errnoFrom(arc))}${libbpfDetail(messages)}`);
+    if (arc < 0)
+      throw new Error(
+        `cannot attach '${prog.name}' to tc ${direction} of ifindex ${ifindex}: ${errnoText(errnoFrom(arc))}${libbpfDetail(messages)}`,
+      );
     return { ifindex, direction, handle: o.readUInt32LE(TC_OPTS.handle), priority: o.readUInt32LE(TC_OPTS.priority) };
   });
 }
@@ -133,9 +147,19 @@ export function attachTcFilter(prog: ProgramHandle, ifindex: number, direction: 
 export function replaceTcProgram(f: TcFilter, prog: ProgramRef): void {
   const api = libbpf();
   withLibbpfMessages((messages) => {
-    if (tcFilterProgId(f) === null) throw new ReplaceError(`no tc filter handle ${f.handle} priority ${f.priority} on ${f.direction} of ifindex ${f.ifindex} to replace`, ENOENT, true);
+    if (tcFilterProgId(f) === null)
+      throw new ReplaceError(
+        `no tc filter handle ${f.handle} priority ${f.priority} on ${f.direction} of ifindex ${f.ifindex} to replace`,
+        ENOENT,
+        true,
+      );
     const rc = api.bpf_tc_attach(hook(f.ifindex, point(f.direction)), tcOpts(f, prog.fd, BPF_TC_F_REPLACE));
-    if (rc < 0) throw new ReplaceError(`cannot replace the tc filter's program with '${prog.name}': ${errnoText(errnoFrom(rc))}${libbpfDetail(messages)}`, errnoFrom(rc), true);
+    if (rc < 0)
+      throw new ReplaceError(
+        `cannot replace the tc filter's program with '${prog.name}': ${errnoText(errnoFrom(rc))}${libbpfDetail(messages)}`,
+        errnoFrom(rc),
+        true,
+      );
   });
 }
 

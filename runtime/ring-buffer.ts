@@ -17,7 +17,6 @@ import {
   type Ptr,
 } from "./libbpf.js";
 
-
 export interface EventReaderOptions<T> {
   /** Turns one event's bytes (a private copy) into a value; default: the bytes themselves. */
   decode?: (bytes: Uint8Array) => T;

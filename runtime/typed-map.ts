@@ -379,7 +379,6 @@ export interface TypedObject extends ObjectHandle {
   readonly typed: TypedMaps;
 }
 
-
 function codecsFor(types: ObjectTypes, map: BpfMap, opts: CodecOptions): [Codec<unknown>, Codec<unknown>] {
   const ids = types.ids.get(map.name) ?? { key: 0, value: 0 };
   const shape = mapKind(map.type)?.shape;
@@ -391,7 +390,12 @@ function codecsFor(types: ObjectTypes, map: BpfMap, opts: CodecOptions): [Codec<
         ? u32Codec
         : rawCodec(map.keySize);
   // Slots (devices, CPUs, sockets, programs, inner maps) hold a u32: an ifindex, a queue size, an fd or an id.
-  const value = btf && ids.value ? btfCodec(btf, ids.value, opts) : (shape === "slots" || shape === "maps") && map.valueSize === 4 ? u32Codec : rawCodec(map.valueSize);
+  const value =
+    btf && ids.value
+      ? btfCodec(btf, ids.value, opts)
+      : (shape === "slots" || shape === "maps") && map.valueSize === 4
+        ? u32Codec
+        : rawCodec(map.valueSize);
   return [key, value];
 }
 
@@ -435,7 +439,10 @@ export function buildTypedMaps(obj: ObjectHandle, native: Ptr | null): TypedMaps
   for (let m = api.bpf_object__next_map(native, null); m; m = api.bpf_object__next_map(native, m)) {
     const name = api.bpf_map__name(m);
     const def = declared.get(name);
-    ids.set(name, { key: api.bpf_map__btf_key_type_id(m) || (def?.keyType ?? 0), value: api.bpf_map__btf_value_type_id(m) || (def?.valueType ?? 0) });
+    ids.set(name, {
+      key: api.bpf_map__btf_key_type_id(m) || (def?.keyType ?? 0),
+      value: api.bpf_map__btf_value_type_id(m) || (def?.valueType ?? 0),
+    });
   }
   const types: ObjectTypes = { btf, ids };
   typesOf.set(obj, types);

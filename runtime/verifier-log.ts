@@ -28,21 +28,64 @@ export interface VerifierExplanation {
 
 /** Known verifier messages, most specific first, and what to do about them in tsbpf's terms. */
 export const VERIFIER_HINTS: readonly { match: RegExp; hint: string }[] = [
-  { match: /invalid mem access '(map_value_or_null|[a-z_]*_or_null)'|R\d+ invalid mem access '(ptr_or_null|mem_or_null)'/, hint: "the value may be null: test the lookup or header with if (v !== null) before using it" },
-  { match: /invalid access to packet|offset is outside of the packet|R\d+ invalid mem access 'pkt/, hint: "read packet bytes only through the header returned by ctx.header<T>(off) after its null check; the check must cover every byte read" },
-  { match: /invalid access to map value|value is outside of the allowed memory range|invalid variable-offset/, hint: "bound the index before using it: if (i < N) or i & (N - 1); the verifier needs a range it can prove" },
-  { match: /unbounded min value|unbounded memory access|min value is negative|math between .* pointer and register with unbounded/, hint: "the offset has no proven bounds: compare it against a constant (or mask it) right before the access" },
-  { match: /!read_ok|invalid read from stack|invalid indirect read from stack/, hint: "a value is read before it is written on some path: initialise the local or struct on every path" },
-  { match: /BPF program is too large|too many instructions|complexity limit/, hint: "the verifier walked more than 1M instructions: lower loop bounds, use loop() for long loops, or split the work with tail calls" },
-  { match: /back-edge from insn|infinite loop detected|loop is not bounded/, hint: "the verifier cannot see this loop end: loop as for (let i = A; i < N; i++) with constant bounds, or use loop()" },
-  { match: /jump out of range|unreachable insn|last insn is not an exit or jmp/, hint: "the object's control flow is malformed: rebuild it with tsbpf; if it persists this is a tsbpf bug, please report it" },
-  { match: /cannot call GPL-restricted function|GPL-incompatible/, hint: "this helper is GPL-only: export const LICENSE = \"GPL\";" },
-  { match: /unknown func|program of this type cannot use helper|helper call is not allowed|not supported for prog type|func .* not supported/, hint: "this helper is not available to this program kind: see the program kinds table in docs/language.md" },
-  { match: /combined stack size|stack depth .* too large|exceeds 512|too deep/, hint: "the call chain uses more than 512 bytes of stack: inline small functions or keep large structs in a per-CPU array map" },
-  { match: /Unreleased reference|reference has not been released/, hint: "a ring-buffer reservation is not submitted or discarded on every path" },
-  { match: /invalid bpf_context access|dereference of modified ctx ptr/, hint: "read the context only through its declared fields, directly from ctx" },
-  { match: /R0 !read_ok|At program exit the register R0/, hint: "the program must return a value the kernel accepts for this program kind on every path" },
-  { match: /invalid mem access 'scalar'|invalid mem access 'inv'/, hint: "a plain number is used as a pointer: keep references from lookups and headers in their own locals" },
+  {
+    match: /invalid mem access '(map_value_or_null|[a-z_]*_or_null)'|R\d+ invalid mem access '(ptr_or_null|mem_or_null)'/,
+    hint: "the value may be null: test the lookup or header with if (v !== null) before using it",
+  },
+  {
+    match: /invalid access to packet|offset is outside of the packet|R\d+ invalid mem access 'pkt/,
+    hint: "read packet bytes only through the header returned by ctx.header<T>(off) after its null check; the check must cover every byte read",
+  },
+  {
+    match: /invalid access to map value|value is outside of the allowed memory range|invalid variable-offset/,
+    hint: "bound the index before using it: if (i < N) or i & (N - 1); the verifier needs a range it can prove",
+  },
+  {
+    match: /unbounded min value|unbounded memory access|min value is negative|math between .* pointer and register with unbounded/,
+    hint: "the offset has no proven bounds: compare it against a constant (or mask it) right before the access",
+  },
+  {
+    match: /!read_ok|invalid read from stack|invalid indirect read from stack/,
+    hint: "a value is read before it is written on some path: initialise the local or struct on every path",
+  },
+  {
+    match: /BPF program is too large|too many instructions|complexity limit/,
+    hint: "the verifier walked more than 1M instructions: lower loop bounds, use loop() for long loops, or split the work with tail calls",
+  },
+  {
+    match: /back-edge from insn|infinite loop detected|loop is not bounded/,
+    hint: "the verifier cannot see this loop end: loop as for (let i = A; i < N; i++) with constant bounds, or use loop()",
+  },
+  {
+    match: /jump out of range|unreachable insn|last insn is not an exit or jmp/,
+    hint: "the object's control flow is malformed: rebuild it with tsbpf; if it persists this is a tsbpf bug, please report it",
+  },
+  { match: /cannot call GPL-restricted function|GPL-incompatible/, hint: 'this helper is GPL-only: export const LICENSE = "GPL";' },
+  {
+    match:
+      /unknown func|program of this type cannot use helper|helper call is not allowed|not supported for prog type|func .* not supported/,
+    hint: "this helper is not available to this program kind: see the program kinds table in docs/language.md",
+  },
+  {
+    match: /combined stack size|stack depth .* too large|exceeds 512|too deep/,
+    hint: "the call chain uses more than 512 bytes of stack: inline small functions or keep large structs in a per-CPU array map",
+  },
+  {
+    match: /Unreleased reference|reference has not been released/,
+    hint: "a ring-buffer reservation is not submitted or discarded on every path",
+  },
+  {
+    match: /invalid bpf_context access|dereference of modified ctx ptr/,
+    hint: "read the context only through its declared fields, directly from ctx",
+  },
+  {
+    match: /R0 !read_ok|At program exit the register R0/,
+    hint: "the program must return a value the kernel accepts for this program kind on every path",
+  },
+  {
+    match: /invalid mem access 'scalar'|invalid mem access 'inv'/,
+    hint: "a plain number is used as a pointer: keep references from lookups and headers in their own locals",
+  },
   { match: /permission denied|Permission denied/, hint: "loading needs root or CAP_BPF (and CAP_NET_ADMIN for networking programs)" },
 ];
 
@@ -85,15 +128,25 @@ export function readLineInfo(elfBytes: Uint8Array): LineInfo {
     const recs: LineRecord[] = [];
     for (let i = 0; i < count && p + recSize <= lineOff + lineLen; i++, p += recSize) {
       const lc = v.getUint32(p + 12, true);
-      recs.push({ insn: v.getUint32(p, true) / 8, file: str(v.getUint32(p + 4, true)), text: str(v.getUint32(p + 8, true)), line: lc >>> 10, col: lc & 0x3ff });
+      recs.push({
+        insn: v.getUint32(p, true) / 8,
+        file: str(v.getUint32(p + 4, true)),
+        text: str(v.getUint32(p + 8, true)),
+        line: lc >>> 10,
+        col: lc & 0x3ff,
+      });
     }
-    out.set(section, recs.sort((a, b) => a.insn - b.insn));
+    out.set(
+      section,
+      recs.sort((a, b) => a.insn - b.insn),
+    );
   }
   return info;
 }
 
 const INSN_LINE = /^(\d+): \([0-9a-f]{2}\)/;
-const NOISE = /^(processed \d+ insns|verification time|stack depth|max_states_per_insn|-- END|-- BEGIN|R\d+(_\w+)?=|\d+: R\d|;|from \d+ to \d+:|mark_precise|last_idx|regs=|caller:|callee:|\s)/;
+const NOISE =
+  /^(processed \d+ insns|verification time|stack depth|max_states_per_insn|-- END|-- BEGIN|R\d+(_\w+)?=|\d+: R\d|;|from \d+ to \d+:|mark_precise|last_idx|regs=|caller:|callee:|\s)/;
 
 /**
  * Reads a verifier log: the failing instruction (the last one the verifier printed, or the one its
@@ -130,8 +183,11 @@ export function explainVerifierLog(log: string, section: string | undefined, lin
  */
 function sourceOf(insn: number, section: string | undefined, lines: LineInfo, logUpTo: string[]): VerifierExplanation["source"] {
   const own = section ? lines.records.get(section) : undefined;
-  const comment = [...logUpTo].reverse().map((l) => /^; (.*) @ (.+):(\d+)$/.exec(l)).find((m) => m);
-  if (own && own.length && insn < (lines.sizes.get(section!) ?? 0)) {
+  const comment = [...logUpTo]
+    .reverse()
+    .map((l) => /^; (.*) @ (.+):(\d+)$/.exec(l))
+    .find((m) => m);
+  if (own?.length && insn < (lines.sizes.get(section!) ?? 0)) {
     const rec = [...own].reverse().find((r) => r.insn <= insn);
     if (rec && rec.line > 0) return { file: rec.file, line: rec.line, col: rec.col, text: rec.text };
   }
@@ -147,7 +203,9 @@ function sourceOf(insn: number, section: string | undefined, lines: LineInfo, lo
 
 /** The error text: `file:line:col - verifier: reason`, the source line, the hint. */
 export function formatExplanation(program: string, e: VerifierExplanation): string {
-  const where = e.source ? `${e.source.file}:${e.source.line}:${e.source.col}` : `program '${program}'${e.insn !== undefined ? ` instruction ${e.insn}` : ""}`;
+  const where = e.source
+    ? `${e.source.file}:${e.source.line}:${e.source.col}`
+    : `program '${program}'${e.insn !== undefined ? ` instruction ${e.insn}` : ""}`;
   let s = `${where} - verifier: ${e.reason}`;
   if (e.source?.text) s += `\n  ${e.source.line} | ${e.source.text.trim()}`;
   if (e.hint) s += `\n  hint: ${e.hint}`;

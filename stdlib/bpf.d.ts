@@ -627,7 +627,10 @@ export declare function fentry<F extends keyof KernelFunctions & string>(fn: F, 
 /** Runs at the entry of kernel function `fn` (section "fentry/<fn>"). */
 export declare function fentry(fn: string, body: (ctx: ArgsContext) => i32): Program;
 /** With vmlinux.d.ts imported: `fn`'s arguments, then its return value. */
-export declare function fexit<F extends keyof KernelFunctions & string>(fn: F, body: (...args: [...KernelArgs<F>, KernelRet<F>]) => i32): Program;
+export declare function fexit<F extends keyof KernelFunctions & string>(
+  fn: F,
+  body: (...args: [...KernelArgs<F>, KernelRet<F>]) => i32,
+): Program;
 /** Runs at the exit of kernel function `fn`; the last argument is the return value. */
 export declare function fexit(fn: string, body: (ctx: ArgsContext) => i32): Program;
 /** With vmlinux.d.ts imported: the hook's arguments (from bpf_lsm_<hook>), typed. */
@@ -736,7 +739,11 @@ export type KernelArgs<F> = F extends keyof KernelFunctions ? (KernelFunctions[F
 /** Return type of kernel function F. */
 export type KernelRet<F> = F extends keyof KernelFunctions ? (KernelFunctions[F] extends (...a: never[]) => infer R ? R : never) : never;
 /** Argument types of BTF tracepoint T (without the leading context). */
-export type KernelTpArgs<T> = T extends keyof KernelTracepoints ? (KernelTracepoints[T] extends (...a: infer A) => unknown ? A : never) : never;
+export type KernelTpArgs<T> = T extends keyof KernelTracepoints
+  ? KernelTracepoints[T] extends (...a: infer A) => unknown
+    ? A
+    : never
+  : never;
 /** LSM hook names: the kernel functions bpf_lsm_<hook>. */
 export type LsmHook = keyof KernelFunctions extends infer K ? (K extends `bpf_lsm_${infer H}` ? H : never) : never;
 /** The kernel's task_struct (never until a generated vmlinux.d.ts is imported). */
@@ -1013,9 +1020,15 @@ export interface Sendmsg6Context extends SockAddr6Context {
  * source), getpeername()/getsockname(). Rewrite ctx.user_ip4/user_port to redirect; return 0 to
  * refuse (EPERM), 1 to allow.
  */
-export declare function cgroupSockAddr4(hook: "connect4" | "bind4" | "recvmsg4" | "getpeername4" | "getsockname4", fn: (ctx: SockAddr4Context) => 0 | 1): Program;
+export declare function cgroupSockAddr4(
+  hook: "connect4" | "bind4" | "recvmsg4" | "getpeername4" | "getsockname4",
+  fn: (ctx: SockAddr4Context) => 0 | 1,
+): Program;
 /** The IPv6 sock_addr hooks (section "cgroup/<hook>"). */
-export declare function cgroupSockAddr6(hook: "connect6" | "bind6" | "recvmsg6" | "getpeername6" | "getsockname6", fn: (ctx: SockAddr6Context) => 0 | 1): Program;
+export declare function cgroupSockAddr6(
+  hook: "connect6" | "bind6" | "recvmsg6" | "getpeername6" | "getsockname6",
+  fn: (ctx: SockAddr6Context) => 0 | 1,
+): Program;
 /** A cgroup program on UDP sendmsg() over IPv4 (section "cgroup/sendmsg4", kernel 4.18): may rewrite destination and source. */
 export declare function cgroupSendmsg4(fn: (ctx: Sendmsg4Context) => 0 | 1): Program;
 /** A cgroup program on UDP sendmsg() over IPv6 (section "cgroup/sendmsg6", kernel 4.18). */

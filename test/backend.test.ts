@@ -26,12 +26,32 @@ import { runIr } from "./support/ir-interp.js";
 // A compact rendering of the instruction subset the back end emits.
 
 const ALU_NAMES: Record<number, string> = {
-  0x00: "add", 0x10: "sub", 0x20: "mul", 0x30: "div", 0x40: "or", 0x50: "and", 0x60: "lsh", 0x70: "rsh",
-  0x80: "neg", 0x90: "mod", 0xa0: "xor", 0xb0: "mov", 0xc0: "arsh",
+  0x00: "add",
+  0x10: "sub",
+  0x20: "mul",
+  0x30: "div",
+  0x40: "or",
+  0x50: "and",
+  0x60: "lsh",
+  0x70: "rsh",
+  0x80: "neg",
+  0x90: "mod",
+  0xa0: "xor",
+  0xb0: "mov",
+  0xc0: "arsh",
 };
 const JMP_NAMES: Record<number, string> = {
-  0x10: "jeq", 0x20: "jgt", 0x30: "jge", 0x40: "jset", 0x50: "jne", 0x60: "jsgt", 0x70: "jsge",
-  0xa0: "jlt", 0xb0: "jle", 0xc0: "jslt", 0xd0: "jsle",
+  0x10: "jeq",
+  0x20: "jgt",
+  0x30: "jge",
+  0x40: "jset",
+  0x50: "jne",
+  0x60: "jsgt",
+  0x70: "jsge",
+  0xa0: "jlt",
+  0xb0: "jle",
+  0xc0: "jslt",
+  0xd0: "jsle",
 };
 const SIZE_NAMES = ["w", "h", "b", "dw"];
 
@@ -430,7 +450,10 @@ describe("out of SSA", () => {
     );
     expect(seq.length).toBe(3);
     // Simulate.
-    const env = new Map<number, bigint>([[1, 100n], [2, 200n]]);
+    const env = new Map<number, bigint>([
+      [1, 100n],
+      [2, 200n],
+    ]);
     for (const i of seq) if (i.op === "copy") env.set(i.dst.id, "imm" in i.a ? i.a.imm : env.get(i.a.id)!);
     expect(env.get(1)).toBe(200n);
     expect(env.get(2)).toBe(100n);
@@ -443,7 +466,15 @@ describe("out of SSA", () => {
     const y = b.v("i64");
     b.block([], { op: "cbr", cond: "eq", width: 64, a: x, b: imm(0), then: 1, else: 2 });
     b.block([{ op: "bin", kind: "add", dst: y, a: x, b: imm(1) }], { op: "br", target: 2 });
-    b.block([], { op: "ret", value: p }, [{ dst: p, incoming: [{ block: 0, value: imm(5) }, { block: 1, value: y }] }]);
+    b.block([], { op: "ret", value: p }, [
+      {
+        dst: p,
+        incoming: [
+          { block: 0, value: imm(5) },
+          { block: 1, value: y },
+        ],
+      },
+    ]);
     const json = (x: unknown): string => JSON.stringify(x, (_, v) => (typeof v === "bigint" ? `${v}n` : v));
     const before = json(b.f.blocks);
     const g = outOfSsa(b.f);
@@ -569,11 +600,16 @@ class Rng {
   }
   big(): bigint {
     switch (this.int(5)) {
-      case 0: return BigInt(this.int(16));
-      case 1: return BigInt(this.int(1 << 30)) - BigInt(1 << 29);
-      case 2: return BigInt.asUintN(64, (BigInt(this.int(1 << 30)) << 34n) | BigInt(this.int(1 << 30)));
-      case 3: return BigInt(this.int(256)) - 128n;
-      default: return 0xffff_ffffn - BigInt(this.int(4));
+      case 0:
+        return BigInt(this.int(16));
+      case 1:
+        return BigInt(this.int(1 << 30)) - BigInt(1 << 29);
+      case 2:
+        return BigInt.asUintN(64, (BigInt(this.int(1 << 30)) << 34n) | BigInt(this.int(1 << 30)));
+      case 3:
+        return BigInt(this.int(256)) - 128n;
+      default:
+        return 0xffff_ffffn - BigInt(this.int(4));
     }
   }
 }
@@ -626,12 +662,12 @@ function randomFunc(seed: number, o: GenOptions): { f: Func; args: bigint[]; ctx
   const emit = (i: Inst): void => {
     cur.insts.push(i);
   };
-  const valueOf = (ty: "i32" | "i64"): Value | undefined => {
+  const pickValue = (ty: "i32" | "i64"): Value | undefined => {
     const c = pool.filter((x) => x.ty === ty);
     return c.length > 0 ? r.pick(c) : undefined;
   };
   const operand = (ty: "i32" | "i64", immP = 0.3): Operand => {
-    const x = valueOf(ty);
+    const x = pickValue(ty);
     if (!x || r.chance(immP)) return imm(ty === "i32" ? BigInt.asUintN(32, r.big()) : r.big());
     return x;
   };
@@ -746,13 +782,23 @@ function randomFunc(seed: number, o: GenOptions): { f: Func; args: bigint[]; ctx
         }
         case 8: {
           const d = v(ty);
-          emit({ op: "trunc", dst: d, a: operand(scalarTy(), 0.1), to: ty === "i32" ? r.pick([8, 16, 32] as const) : r.pick([8, 16] as const) });
+          emit({
+            op: "trunc",
+            dst: d,
+            a: operand(scalarTy(), 0.1),
+            to: ty === "i32" ? r.pick([8, 16, 32] as const) : r.pick([8, 16] as const),
+          });
           pool.push(d);
           break;
         }
         case 9: {
           const d = v(ty);
-          emit({ op: "bswap", dst: d, a: operand(ty, 0.1), bits: ty === "i32" ? r.pick([16, 32] as const) : r.pick([16, 32, 64] as const) });
+          emit({
+            op: "bswap",
+            dst: d,
+            a: operand(ty, 0.1),
+            bits: ty === "i32" ? r.pick([16, 32] as const) : r.pick([16, 32, 64] as const),
+          });
           pool.push(d);
           break;
         }
@@ -774,7 +820,7 @@ function randomFunc(seed: number, o: GenOptions): { f: Func; args: bigint[]; ctx
             emit({ op: "load", dst: d, base: s.addr, offset, width });
             pool.push(d);
           } else if (r.chance(0.2) && width >= 4) {
-            const val = valueOf(width === 8 ? "i64" : "i32");
+            const val = pickValue(width === 8 ? "i64" : "i32");
             if (val) emit({ op: "atomic_add", base: s.addr, offset, width: width as 4 | 8, value: val });
           } else {
             emit({ op: "store", base: s.addr, offset, width, value: operand(width === 8 ? "i64" : scalarTy()) });
@@ -830,7 +876,7 @@ function randomFunc(seed: number, o: GenOptions): { f: Func; args: bigint[]; ctx
         straight(n);
       } else if (shape < 6) {
         // Diamond with phis at the join.
-        const a = valueOf(scalarTy()) ?? pool[0];
+        const a = pickValue(scalarTy()) ?? pool[0];
         if (!a) {
           straight(n);
           continue;
@@ -867,14 +913,22 @@ function randomFunc(seed: number, o: GenOptions): { f: Func; args: bigint[]; ctx
         cur = join;
       } else if (shape < 7) {
         // Early return on one side.
-        const a = valueOf(scalarTy());
+        const a = pickValue(scalarTy());
         if (!a) {
           straight(n);
           continue;
         }
         const retB = newBlock();
         const cont = newBlock();
-        cur.term = { op: "cbr", cond: r.pick(CONDS), width: a.ty === "i32" ? 32 : 64, a, b: operand(a.ty as "i32" | "i64", 0.6), then: retB.id, else: cont.id };
+        cur.term = {
+          op: "cbr",
+          cond: r.pick(CONDS),
+          width: a.ty === "i32" ? 32 : 64,
+          a,
+          b: operand(a.ty as "i32" | "i64", 0.6),
+          then: retB.id,
+          else: cont.id,
+        };
         const saved = pool.length;
         cur = retB;
         straight(n);
@@ -883,7 +937,7 @@ function randomFunc(seed: number, o: GenOptions): { f: Func; args: bigint[]; ctx
         cur = cont;
       } else if (shape < 8) {
         // Triangle: a critical edge from the top straight to the join.
-        const a = valueOf(scalarTy());
+        const a = pickValue(scalarTy());
         if (!a) {
           straight(n);
           continue;
@@ -891,7 +945,15 @@ function randomFunc(seed: number, o: GenOptions): { f: Func; args: bigint[]; ctx
         const top = cur;
         const side = newBlock();
         const join = newBlock();
-        top.term = { op: "cbr", cond: r.pick(CONDS), width: a.ty === "i32" ? 32 : 64, a, b: operand(a.ty as "i32" | "i64", 0.6), then: side.id, else: join.id };
+        top.term = {
+          op: "cbr",
+          cond: r.pick(CONDS),
+          width: a.ty === "i32" ? 32 : 64,
+          a,
+          b: operand(a.ty as "i32" | "i64", 0.6),
+          then: side.id,
+          else: join.id,
+        };
         const ph = phisFor(r.int(4));
         const saved = pool.length;
         cur = side;
@@ -938,7 +1000,13 @@ function randomFunc(seed: number, o: GenOptions): { f: Func; args: bigint[]; ctx
         });
         latch.term = { op: "br", target: header.id };
         header.phis = [
-          { dst: i, incoming: [{ block: pre.id, value: imm(0) }, { block: latch.id, value: inext }] },
+          {
+            dst: i,
+            incoming: [
+              { block: pre.id, value: imm(0) },
+              { block: latch.id, value: inext },
+            ],
+          },
           ...carried.map((c, k) => ({
             dst: c.dst,
             incoming: [
@@ -991,15 +1059,17 @@ function randomFunc(seed: number, o: GenOptions): { f: Func; args: bigint[]; ctx
 }
 
 const genArb = (over: Partial<GenOptions> = {}) =>
-  fc.record({
-    seed: fc.integer(),
-    size: fc.integer({ min: 1, max: 60 }),
-    calls: fc.boolean(),
-    branches: fc.boolean(),
-    loops: fc.boolean(),
-    program: fc.boolean(),
-    fold: fc.boolean(),
-  }).map((o) => ({ ...o, ...over }));
+  fc
+    .record({
+      seed: fc.integer(),
+      size: fc.integer({ min: 1, max: 60 }),
+      calls: fc.boolean(),
+      branches: fc.boolean(),
+      loops: fc.boolean(),
+      program: fc.boolean(),
+      fold: fc.boolean(),
+    })
+    .map((o) => ({ ...o, ...over }));
 
 /** Verifier-style structural checks on emitted code: reachability, exits, stack offsets, r10. */
 function checkStructure(insns: Insn[]): void {
@@ -1238,7 +1308,9 @@ describe("cpu v3 output", () => {
     for (const ty of ["i32", "i64"] as const) {
       const bits = ty === "i32" ? 32 : 64;
       const min = -(1n << BigInt(bits - 1));
-      const vals = [0n, 1n, -1n, 2n, -2n, 3n, -3n, 7n, -7n, min, min + 1n, -min - 1n, 1n << 20n, -(1n << 20n)].map((v) => BigInt.asUintN(bits, v));
+      const vals = [0n, 1n, -1n, 2n, -2n, 3n, -3n, 7n, -7n, min, min + 1n, -min - 1n, 1n << 20n, -(1n << 20n)].map((v) =>
+        BigInt.asUintN(bits, v),
+      );
       for (const kind of ["sdiv", "smod"] as const) {
         for (const bConst of [false, true]) {
           for (const bv of vals) {
@@ -1404,12 +1476,22 @@ describe("call graph", () => {
   it("finds the deepest chain by stack bytes, counting callbacks as calls", () => {
     const funcs = mod(
       fn("prog", "  callfn @a ()\n  callfn @b ()\n") +
-        "\n" + fn("a", "  callfn @c ()\n") +
-        "\n" + fn("b", "  %0:ptr = funcaddr @d\n") +
-        "\n" + fn("c", "") +
-        "\n" + fn("d", ""),
+        "\n" +
+        fn("a", "  callfn @c ()\n") +
+        "\n" +
+        fn("b", "  %0:ptr = funcaddr @d\n") +
+        "\n" +
+        fn("c", "") +
+        "\n" +
+        fn("d", ""),
     );
-    const sizes = new Map([["prog", 64], ["a", 8], ["b", 100], ["c", 40], ["d", 200]]);
+    const sizes = new Map([
+      ["prog", 64],
+      ["a", 8],
+      ["b", 100],
+      ["c", 40],
+      ["d", 200],
+    ]);
     const r = callChainStack(funcs, sizes, { roots: ["prog"] });
     // prog->a->c: 64 + 32 + 64 = 160; prog->b->d: 64 + 128 + 224 = 416 (32-byte rounding).
     expect(r).toEqual({ depth: 416, chain: ["prog", "b", "d"], maxFrames: 3 });

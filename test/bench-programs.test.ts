@@ -37,7 +37,18 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function clangBuild(p: BenchProgram): Uint8Array {
   const out = join(tmp, `${p.name}.o`);
-  execFileSync("clang-19", ["-O2", "-g", "-target", "bpf", "-mcpu=v4", "-I/usr/include/x86_64-linux-gnu", "-c", join(root, p.dir, `${p.name}.bpf.c`), "-o", out]);
+  execFileSync("clang-19", [
+    "-O2",
+    "-g",
+    "-target",
+    "bpf",
+    "-mcpu=v4",
+    "-I/usr/include/x86_64-linux-gnu",
+    "-c",
+    join(root, p.dir, `${p.name}.bpf.c`),
+    "-o",
+    out,
+  ]);
   return new Uint8Array(readFileSync(out));
 }
 

@@ -14,7 +14,11 @@ const EXAMPLE = path.join(ROOT, "examples", "xdp-counter", "xdp-counter.bpf.ts")
 let tmp: string;
 
 function tsbpf(args: string[], env: Record<string, string> = { NO_COLOR: "1" }) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: tmp, encoding: "utf8", env: { ...process.env, TSBPF_DEBUG: "", NO_COLOR: "", ...env } });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: tmp,
+    encoding: "utf8",
+    env: { ...process.env, TSBPF_DEBUG: "", NO_COLOR: "", ...env },
+  });
   if (r.error) throw r.error;
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
@@ -34,7 +38,10 @@ const BAD = [
 const NO_LICENSE = [`import { xdp, XdpAction } from "tsbpf/bpf";`, `export const prog = xdp(() => XdpAction.PASS);`, ``].join("\n");
 
 beforeAll(() => {
-  execFileSync(process.execPath, [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], { cwd: ROOT, stdio: "pipe" });
+  execFileSync(process.execPath, [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], {
+    cwd: ROOT,
+    stdio: "pipe",
+  });
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tsbpf-check-"));
   fs.writeFileSync(path.join(tmp, "bad.bpf.ts"), BAD);
   fs.writeFileSync(path.join(tmp, "nolicense.bpf.ts"), NO_LICENSE);

@@ -97,7 +97,7 @@ describe("tsbpf build", () => {
     const lines = r.stderr.split("\n");
     expect(lines[0]).toBe(`${src}:5:10 - error TSBPF2001: this loop's bound is not a compile-time constant`);
     // The code frame: the offending line with its number, then the span underlined.
-    const frame = lines.findIndex((l) => l === "5   while (x < ctx.len) { x++; }");
+    const frame = lines.indexOf("5   while (x < ctx.len) { x++; }");
     expect(frame).toBeGreaterThan(0);
     expect(lines[frame + 1]).toBe("    " + " ".repeat("while (".length) + "~".repeat("x < ctx.len".length));
     expect(r.stderr).toContain("hint: loop as for (let i = A; i < N; i++) with constant A and N and no other writes to i");

@@ -45,11 +45,14 @@ function one(body: string, withTypes = true): { code: string; text: string; mess
   return { code: x.code, text: src.slice(x.start, x.start + x.length), message: x.message };
 }
 
-const put = (e: string) => `export const p = tpBtf("sched_process_exec", (ctx) => {\n  const task = getCurrentTask();\n  const v = out.lookup(0);\n  if (v !== null) v.value = ${e};\n  return 0;\n});`;
+const put = (e: string) =>
+  `export const p = tpBtf("sched_process_exec", (ctx) => {\n  const task = getCurrentTask();\n  const v = out.lookup(0);\n  if (v !== null) v.value = ${e};\n  return 0;\n});`;
 
 d("kernel-type diagnostics", () => {
   it("TSBPF2250: a hand-written interface has no kernel layout", () => {
-    const x = one(`interface mine { pid: i64 }\nexport const p = rawTracepoint("sched_process_exec", (ctx) => {\n  const t = kernelPtr<mine>(ctx.arg(0));\n  return 0;\n});`);
+    const x = one(
+      `interface mine { pid: i64 }\nexport const p = rawTracepoint("sched_process_exec", (ctx) => {\n  const t = kernelPtr<mine>(ctx.arg(0));\n  return 0;\n});`,
+    );
     expect(x.code).toBe("TSBPF2250");
     expect(x.text).toBe("kernelPtr<mine>(ctx.arg(0))");
   });
@@ -74,7 +77,9 @@ d("kernel-type diagnostics", () => {
   });
 
   it("TSBPF2257: coreFieldExists on a number", () => {
-    const x = one(`interface Pair { a: i64 }\nexport const p = tpBtf("sched_process_exec", (ctx) => {\n  const s: Pair = { a: 1 };\n  return coreFieldExists(s, "a") ? 1 : 0;\n});`);
+    const x = one(
+      `interface Pair { a: i64 }\nexport const p = tpBtf("sched_process_exec", (ctx) => {\n  const s: Pair = { a: 1 };\n  return coreFieldExists(s, "a") ? 1 : 0;\n});`,
+    );
     expect(x.code).toBe("TSBPF2257");
     expect(x.text).toBe(`coreFieldExists(s, "a")`);
   });

@@ -81,7 +81,9 @@ beforeAll(() => {
 });
 
 /** Attaches both programs, starts `sleep`, and returns what each recorded for it, with its pid. */
-async function observeExec(obj: BpfObject): Promise<{ pid: number; btf: ReturnType<typeof decode>; raw: ReturnType<typeof decode>; proc: { comm: string; ppid: number } }> {
+async function observeExec(
+  obj: BpfObject,
+): Promise<{ pid: number; btf: ReturnType<typeof decode>; raw: ReturnType<typeof decode>; proc: { comm: string; ppid: number } }> {
   const links = [attachTracing(obj.programs.get("exec_btf")!), attachRawTracepoint(obj.programs.get("exec_raw")!, "sched_process_exec")];
   const child = spawn("/bin/sleep", ["5"], { stdio: "ignore" });
   try {
@@ -148,7 +150,10 @@ describeKernel("CO-RE portability: one object relocated against another kernel's
     writeFileSync(btfFile, moveMembers(new Uint8Array(readFileSync(DEFAULT_BTF)), "task_struct", { real_parent: "group_leader" }));
     obj = loadObject(object, { name: "core_moved", rodata: { PARENT: process.pid }, libbpfDebug: true, btfCustomPath: btfFile });
     const patched = obj.libbpfLog.filter((l) => /real_parent/.test(l) || /patched insn/.test(l)).join("\n");
-    const m = /exec_btf': relo #\d+: <byte_off> \[\d+\] struct task_struct\.real_parent \(0:\d+ @ offset (\d+)\)\n.*matching candidate #0 <byte_off> \[\d+\] struct task_struct\.real_parent \(0:\d+ @ offset (\d+)\)/.exec(patched);
+    const m =
+      /exec_btf': relo #\d+: <byte_off> \[\d+\] struct task_struct\.real_parent \(0:\d+ @ offset (\d+)\)\n.*matching candidate #0 <byte_off> \[\d+\] struct task_struct\.real_parent \(0:\d+ @ offset (\d+)\)/.exec(
+        patched,
+      );
     expect(m, patched).not.toBeNull();
     const [local, target] = [Number(m![1]), Number(m![2])];
     expect(target).not.toBe(local);

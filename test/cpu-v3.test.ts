@@ -21,17 +21,27 @@ const CPUS = ["v3", "v4"] as const;
 
 function sources(): string[] {
   const dir = (d: string): string[] =>
-    readdirSync(join(here, d)).filter((f) => f.endsWith(".bpf.ts")).sort().map((f) => join(here, d, f));
+    readdirSync(join(here, d))
+      .filter((f) => f.endsWith(".bpf.ts"))
+      .sort()
+      .map((f) => join(here, d, f));
   const ex = join(here, "..", "examples");
-  const examples = readdirSync(ex).sort().flatMap((d) =>
-    readdirSync(join(ex, d)).filter((f) => f.endsWith(".bpf.ts")).map((f) => join(ex, d, f)),
-  );
+  const examples = readdirSync(ex)
+    .sort()
+    .flatMap((d) =>
+      readdirSync(join(ex, d))
+        .filter((f) => f.endsWith(".bpf.ts"))
+        .map((f) => join(ex, d, f)),
+    );
   return [...dir("fixtures"), ...dir("lang"), ...examples];
 }
 
 function build(file: string, cpu: CompileOptions["cpu"]): Uint8Array {
   const r = compile(file, readFileSync(file, "utf8"), { checkIr: true, cpu });
-  expect(r.diagnostics.filter((d) => d.severity !== "warning"), file).toEqual([]);
+  expect(
+    r.diagnostics.filter((d) => d.severity !== "warning"),
+    file,
+  ).toEqual([]);
   expect(r.ok, file).toBe(true);
   return r.object!;
 }
@@ -105,7 +115,15 @@ describeKernel("cpu v3 and v4 in the kernel", () => {
       for (let i = 0; i < 20; i++) inputs.push([rng.of(t), rng.of(t), BigInt(rng.below(256))]);
       for (const [a, b, s] of inputs) {
         poisonResults(obj, ARITH_SLOTS);
-        const res = run(obj, `arith_${t.name}`, packStruct([[t, a], [t, b], [T.u8, s]]));
+        const res = run(
+          obj,
+          `arith_${t.name}`,
+          packStruct([
+            [t, a],
+            [t, b],
+            [T.u8, s],
+          ]),
+        );
         expect(res.retval).toBe(XDP.PASS);
         expectSlots(readResults(obj, ARITH_SLOTS), arithExpected(t, a, b, s), [], `v4 a=${a} b=${b} s=${s}`);
       }

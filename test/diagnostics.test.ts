@@ -79,7 +79,10 @@ function describeDiags(ds: Diagnostic[], src: string): string {
 function checkCase(c: Case): void {
   const r = compileCase(c.src);
   const where = `\n${describeDiags(r.diagnostics, c.src)}`;
-  expect(r.diagnostics.map((d) => d.code), where).toEqual([c.code]);
+  expect(
+    r.diagnostics.map((d) => d.code),
+    where,
+  ).toEqual([c.code]);
   const d = r.diagnostics[0];
   const want = expectedLocation(c.src, c.code, c.span);
   expect({ line: d.line, col: d.col, start: d.start }, where).toEqual(want);
@@ -111,37 +114,118 @@ const CASES: Case[] = [
   { code: "TSBPF1011", what: "any", span: "any", src: xdpBody(`  let x: any = 0; // error TSBPF1011`) },
   { code: "TSBPF1013", what: "template literal", span: "`GPL`", src: mod("const L = `GPL`; // error TSBPF1013") },
   { code: "TSBPF1014", what: "array literal", span: "[1, 2]", src: mod(`const A = [1, 2]; // error TSBPF1014`) },
-  { code: "TSBPF1015", what: "object literal without a struct type", span: "{ a: 1 }", src: xdpBody(`  const o = { a: 1 }; // error TSBPF1015`) },
+  {
+    code: "TSBPF1015",
+    what: "object literal without a struct type",
+    span: "{ a: 1 }",
+    src: xdpBody(`  const o = { a: 1 }; // error TSBPF1015`),
+  },
   { code: "TSBPF1016", what: "regular expression", span: "/ab+c/", src: mod(`const R = /ab+c/; // error TSBPF1016`) },
   { code: "TSBPF1017", what: "typeof", span: "typeof ctx.len", src: xdpBody(`  const t = typeof ctx.len; // error TSBPF1017`) },
-  { code: "TSBPF1018", what: "import from another module", span: `"typescript"`, src: mod(`import type { Node } from "typescript"; // error TSBPF1018`) },
+  {
+    code: "TSBPF1018",
+    what: "import from another module",
+    span: `"typescript"`,
+    src: mod(`import type { Node } from "typescript"; // error TSBPF1018`),
+  },
   { code: "TSBPF1019", what: "module-level if", span: "if (1) {}", src: mod(`if (1) {} // error TSBPF1019`) },
   { code: "TSBPF1020", what: "bigint literal", span: "1n", src: xdpBody(`  let x = 1n; // error TSBPF1020`) },
-  { code: "TSBPF1022", what: "new inside a program", span: "new HashMap<u32, u32>(4)", src: xdpBody(`  const m = new HashMap<u32, u32>(4); // error TSBPF1022`) },
+  {
+    code: "TSBPF1022",
+    what: "new inside a program",
+    span: "new HashMap<u32, u32>(4)",
+    src: xdpBody(`  const m = new HashMap<u32, u32>(4); // error TSBPF1022`),
+  },
   { code: "TSBPF1024", what: "this", span: "this", src: mod(`const self = this; // error TSBPF1024`) },
-  { code: "TSBPF1025", what: "optional chaining", span: "c?.value", src: xdpBody(`  const c = counts.lookup(0);\n  const v = c?.value; // error TSBPF1025`, `const counts = new HashMap<u32, u64>(16);`) },
-  { code: "TSBPF1026", what: "nullish coalescing", span: "??", src: xdpBody(`  const c = counts.lookup(0);\n  const v = c ?? 0; // error TSBPF1026`, `const counts = new HashMap<u32, u64>(16);`) },
+  {
+    code: "TSBPF1025",
+    what: "optional chaining",
+    span: "c?.value",
+    src: xdpBody(`  const c = counts.lookup(0);\n  const v = c?.value; // error TSBPF1025`, `const counts = new HashMap<u32, u64>(16);`),
+  },
+  {
+    code: "TSBPF1026",
+    what: "nullish coalescing",
+    span: "??",
+    src: xdpBody(`  const c = counts.lookup(0);\n  const v = c ?? 0; // error TSBPF1026`, `const counts = new HashMap<u32, u64>(16);`),
+  },
   { code: "TSBPF1027", what: "exponent operator", span: "**", src: xdpBody(`  const y = ctx.len ** 2; // error TSBPF1027`) },
   { code: "TSBPF1028", what: "var inside a program", span: "var x = 1", src: xdpBody(`  var x = 1; // error TSBPF1028`) },
   { code: "TSBPF1029", what: "destructuring", span: "{ h_proto }", src: withEth(`  const { h_proto } = eth; // error TSBPF1029`) },
   { code: "TSBPF1030", what: "comma operator", span: ",", src: xdpBody(`  let a = 0;\n  a++, a++; // error TSBPF1030`) },
   { code: "TSBPF1031", what: "getter", span: "get v() { return 1; }", src: mod(`const o = { get v() { return 1; } }; // error TSBPF1031`) },
   { code: "TSBPF1032", what: "for-in", span: "for (const k in eth) { }", src: withEth(`  for (const k in eth) { } // error TSBPF1032`) },
-  { code: "TSBPF1033", what: "call of an unknown function", span: "now", src: xdpBody(`  const t = now(); // error TSBPF1033`, `declare const now: () => u64;`) },
-  { code: "TSBPF1034", what: "namespace", span: "namespace N { export const A = 1; }", src: mod(`namespace N { export const A = 1; } // error TSBPF1034`) },
+  {
+    code: "TSBPF1033",
+    what: "call of an unknown function",
+    span: "now",
+    src: xdpBody(`  const t = now(); // error TSBPF1033`, `declare const now: () => u64;`),
+  },
+  {
+    code: "TSBPF1034",
+    what: "namespace",
+    span: "namespace N { export const A = 1; }",
+    src: mod(`namespace N { export const A = 1; } // error TSBPF1034`),
+  },
   { code: "TSBPF1035", what: "debugger statement", span: "debugger;", src: xdpBody(`  debugger; // error TSBPF1035`) },
-  { code: "TSBPF1036", what: "non-null assertion", span: "c!", src: xdpBody(`  const c = counts.lookup(0);\n  c!.value = 1; // error TSBPF1036`, `const counts = new HashMap<u32, u64>(16);`) },
+  {
+    code: "TSBPF1036",
+    what: "non-null assertion",
+    span: "c!",
+    src: xdpBody(`  const c = counts.lookup(0);\n  c!.value = 1; // error TSBPF1036`, `const counts = new HashMap<u32, u64>(16);`),
+  },
   { code: "TSBPF1037", what: "as", span: "ctx.len as u8", src: xdpBody(`  const b = ctx.len as u8; // error TSBPF1037`) },
-  { code: "TSBPF1007", what: "generator function", span: "function* g(): u32 { return 1; }", src: mod(`function* g(): u32 { return 1; } // error TSBPF1007`) },
-  { code: "TSBPF1042", what: "@ts-ignore", span: "@ts-ignore", src: xdpBody(`  // @ts-ignore // error TSBPF1042\n  const x: u32 = 1;\n  if (x === 2) return XdpAction.DROP;`) },
-  { code: "TSBPF1043", what: "decorator", span: "@dec", src: mod(`declare function dec(f: u32): void;\n@dec // error TSBPF1043\nfunction f(): u32 { return 1; }\nexport const prog = xdp(() => f() === 1 ? XdpAction.PASS : XdpAction.DROP);`) },
-  { code: "TSBPF1044", what: "default parameter of a @noinline function", span: "y: u32 = 3", src: mod(`/** @noinline */\nfunction f(x: u32, y: u32 = 3): u32 { return x + y; } // error TSBPF1044\nexport const prog = xdp(() => f(1) === 4 ? XdpAction.PASS : XdpAction.DROP);`) },
+  {
+    code: "TSBPF1007",
+    what: "generator function",
+    span: "function* g(): u32 { return 1; }",
+    src: mod(`function* g(): u32 { return 1; } // error TSBPF1007`),
+  },
+  {
+    code: "TSBPF1042",
+    what: "@ts-ignore",
+    span: "@ts-ignore",
+    src: xdpBody(`  // @ts-ignore // error TSBPF1042\n  const x: u32 = 1;\n  if (x === 2) return XdpAction.DROP;`),
+  },
+  {
+    code: "TSBPF1043",
+    what: "decorator",
+    span: "@dec",
+    src: mod(
+      `declare function dec(f: u32): void;\n@dec // error TSBPF1043\nfunction f(): u32 { return 1; }\nexport const prog = xdp(() => f() === 1 ? XdpAction.PASS : XdpAction.DROP);`,
+    ),
+  },
+  {
+    code: "TSBPF1044",
+    what: "default parameter of a @noinline function",
+    span: "y: u32 = 3",
+    src: mod(
+      `/** @noinline */\nfunction f(x: u32, y: u32 = 3): u32 { return x + y; } // error TSBPF1044\nexport const prog = xdp(() => f(1) === 4 ? XdpAction.PASS : XdpAction.DROP);`,
+    ),
+  },
   { code: "TSBPF1045", what: "a file without a program", span: "const A = 1;", src: `const A = 1; // error TSBPF1045\n${LICENSE}` },
-  { code: "TSBPF2200", what: "a switch over an enum tsc deems exhaustive", span: "pick", src: mod(`enum E { A, B }\nfunction pick(e: E): u32 { // error TSBPF2200\n  switch (e) { case E.A: return 1; case E.B: return 2; }\n}\nexport const prog = xdp(() => pick(E.A) === 1 ? XdpAction.PASS : XdpAction.DROP);`) },
-  { code: "TSBPF2201", what: "a constant expression that overflows u8", span: "200 + 100", src: xdpBody(`  const x: u8 = 200 + 100; // error TSBPF2201\n  if (x === 44) return XdpAction.DROP;`) },
+  {
+    code: "TSBPF2200",
+    what: "a switch over an enum tsc deems exhaustive",
+    span: "pick",
+    src: mod(
+      `enum E { A, B }\nfunction pick(e: E): u32 { // error TSBPF2200\n  switch (e) { case E.A: return 1; case E.B: return 2; }\n}\nexport const prog = xdp(() => pick(E.A) === 1 ? XdpAction.PASS : XdpAction.DROP);`,
+    ),
+  },
+  {
+    code: "TSBPF2201",
+    what: "a constant expression that overflows u8",
+    span: "200 + 100",
+    src: xdpBody(`  const x: u8 = 200 + 100; // error TSBPF2201\n  if (x === 44) return XdpAction.DROP;`),
+  },
 
   // ---- 2xxx: lowering (module-scan.ts, lower-*.ts, compile.ts)
-  { code: "TSBPF2001", what: "loop bound not constant", span: "i < n", src: xdpBody(`  const n = ctx.len;\n  for (let i = 0; i < n; i++) { } // error TSBPF2001`) },
+  {
+    code: "TSBPF2001",
+    what: "loop bound not constant",
+    span: "i < n",
+    src: xdpBody(`  const n = ctx.len;\n  for (let i = 0; i < n; i++) { } // error TSBPF2001`),
+  },
   { code: "TSBPF2002", what: "local of type number", span: "x", src: xdpBody(`  let x: number; // error TSBPF2002`) },
   { code: "TSBPF2002", what: "module-level let without a type", span: "total", src: mod(`let total = 0; // error TSBPF2002`) },
   {
@@ -158,76 +242,324 @@ const CASES: Case[] = [
     code: "TSBPF2004",
     what: "function with six parameters",
     span: "f: u32",
-    src: xdpBody(`  if (six(1, 2, 3, 4, 5, 6) > 1) return XdpAction.DROP;`, `function six(a: u32, b: u32, c: u32, d: u32, e: u32, f: u32): u32 { return a + f; } // error TSBPF2004`),
+    src: xdpBody(
+      `  if (six(1, 2, 3, 4, 5, 6) > 1) return XdpAction.DROP;`,
+      `function six(a: u32, b: u32, c: u32, d: u32, e: u32, f: u32): u32 { return a + f; } // error TSBPF2004`,
+    ),
   },
   { code: "TSBPF2005", what: "map with maxEntries 0", span: "0", src: mod(`const m = new HashMap<u32, u64>(0); // error TSBPF2005`) },
   { code: "TSBPF2007", what: "program not exported", span: "prog", src: mod(`const prog = xdp(() => XdpAction.PASS); // error TSBPF2007`) },
-  { code: "TSBPF2008", what: "context member that is not a field", span: "ctx.header", src: xdpBody(`  const h = ctx.header; // error TSBPF2008`) },
-  { code: "TSBPF2009", what: "map value of type number", span: "number", src: mod(`const m = new HashMap<u32, number>(16); // error TSBPF2009`) },
-  { code: "TSBPF2010", what: "write to a tracepoint record", span: "ctx.id", src: mod(`interface Rec { pad: u64; id: u64 }\nexport const tp = tracepoint<Rec>("syscalls", "sys_enter_getpid", (ctx) => {\n  ctx.id = 1; // error TSBPF2010\n  return 0;\n});`) },
-  { code: "TSBPF2013", what: "case label not constant", span: "k", src: xdpBody(`  const k = ctx.len;\n  switch (ctx.len) { case k: return XdpAction.DROP; } // error TSBPF2013`) },
-  { code: "TSBPF2014", what: "array reference used as a number", span: "eth.h_dest", src: withEth(`  const x = ctx.len > 1 ? eth.h_dest : eth.h_source; // error TSBPF2014`) },
-  { code: "TSBPF2015", what: "property of a fixed array", span: "eth.h_dest.length", src: withEth(`  const n = eth.h_dest.length; // error TSBPF2015`) },
-  { code: "TSBPF2016", what: "declared constant without a value", span: "limit", src: xdpBody(`  if (ctx.len > limit) return XdpAction.DROP; // error TSBPF2016`, `declare const limit: u32;`) },
-  { code: "TSBPF2018", what: "struct compared with <", span: "eth < eth", src: withEth(`  if (eth < eth) return XdpAction.DROP; // error TSBPF2018`) },
-  { code: "TSBPF2019", what: "program wrapper given a function value", span: "xdp(handler)", src: mod(`declare const handler: (ctx: XdpContext) => XdpAction;\nexport const prog = xdp(handler); // error TSBPF2019`) },
-  { code: "TSBPF2020", what: "header offset beyond 64 KiB", span: "70000", src: xdpBody(`  const eth = ctx.header<EthHdr>(70000); // error TSBPF2020`) },
-  { code: "TSBPF2100", what: "NO_PREALLOC on an array map", span: "0x1", src: mod(`const m = new ArrayMap<u64>(16, 0x1); // error TSBPF2100`) },
-  { code: "TSBPF2101", what: "LpmTrie key with prefixlen second", span: "Key", src: mod(`import { LpmTrie } from "tsbpf/bpf";\ninterface Key { addr: u32; prefixlen: u32 }\nconst m = new LpmTrie<Key, u32>(16); // error TSBPF2101`) },
-  { code: "TSBPF2102", what: "program-array slot out of range", span: "9: a", src: mod(`import { ProgArray } from "tsbpf/bpf";\nexport const a = xdp(() => XdpAction.PASS);\nconst m = new ProgArray(4, { 9: a }); // error TSBPF2102`) },
-  { code: "TSBPF2103", what: "ring-buffer record leaked on a path", span: "rb.reserve()", src: mod(`import { RingBuf } from "tsbpf/bpf";\nconst rb = new RingBuf<u64>(4096);\nexport const p = xdp((ctx) => {\n  const r = rb.reserve(); // error TSBPF2103\n  if (r === null) return XdpAction.PASS;\n  if (ctx.len > 100) return XdpAction.DROP;\n  rb.submit(r);\n  return XdpAction.PASS;\n});`) },
-  { code: "TSBPF2105", what: "bloom filter with 0 hash functions", span: "0", src: mod(`import { BloomFilter } from "tsbpf/bpf";\nconst b = new BloomFilter<u32>(64, 0); // error TSBPF2105`) },
-  { code: "TSBPF2106", what: "map pinning not a constant", span: "pinning: how", src: mod(`import { Pinning } from "tsbpf/bpf";\ndeclare const how: Pinning;\nconst m = new HashMap<u32, u32>(16, { pinning: how }); // error TSBPF2106`) },
-  { code: "TSBPF2107", what: "stack trace map deeper than 127", span: "200", src: mod(`import { StackTraceMap } from "tsbpf/bpf";\nconst st = new StackTraceMap(64, 200); // error TSBPF2107`) },
-  { code: "TSBPF2108", what: "map of maps naming a ring buffer", span: "rb", src: mod(`import { ArrayOfMaps, RingBuf } from "tsbpf/bpf";\nconst rb = new RingBuf<u64>(4096);\nconst outer = new ArrayOfMaps(4, { 0: rb }); // error TSBPF2108`) },
-  { code: "TSBPF2011", what: "300 in a u8", span: "300", src: xdpBody(`  const x: u8 = 300; // error TSBPF2011\n  if (x === 44) return XdpAction.DROP;`) },
-  { code: "TSBPF2022", what: "kprobe argument 6", span: "6", src: mod(`export const kp = kprobe("do_sys_open", (ctx) => {\n  if (ctx.arg(6) === 0) return 1; // error TSBPF2022\n  return 0;\n});`) },
-  { code: "TSBPF2023", what: "constant index past the end", span: "6", src: withEth(`  if (eth.h_dest[6] === 1) return XdpAction.DROP; // error TSBPF2023`) },
-  { code: "TSBPF2024", what: "packet bytes by variable index", span: "idx", src: withEth(`  const idx = ctx.len & 3;\n  if (eth.h_dest[idx] === 1) return XdpAction.DROP; // error TSBPF2024`) },
-  { code: "TSBPF2025", what: "recursion", span: "f(x - 1)", src: mod(`function f(x: u32): u32 {\n  if (x === 0) return 0;\n  return f(x - 1); // error TSBPF2025\n}\nexport const prog = xdp((ctx) => (f(ctx.len) === 0 ? XdpAction.PASS : XdpAction.DROP));`) },
-  { code: "TSBPF2026", what: "a loop that never ends", span: "i < 20", src: xdpBody(`  for (let i = 10; i < 20; i--) { } // error TSBPF2026`) },
-  { code: "TSBPF2027", what: "atomic on a u8 field", span: "eth.h_dest[0]", src: withEth(`  atomicAdd(eth.h_dest[0], 1); // error TSBPF2027`) },
-  { code: "TSBPF2028", what: "call chain over 512 bytes", span: "prog", src: mod(
-    `interface Big { a: FixedArray<u64, 40> }\nconst bigs = new ArrayMap<u64>(1);\n` +
-    `/** @noinline */\nfunction leaf(x: u32): u32 {\n  const b: Big = zero<Big>();\n  b.a[x & 31] = 1;\n  bigs.update(0, b.a[3]);\n  return 0;\n}\n` +
-    `export const prog = xdp((ctx) => { // error TSBPF2028\n  const b: Big = zero<Big>();\n  b.a[ctx.len & 31] = 2;\n  bigs.update(0, b.a[5]);\n  return leaf(ctx.len) === 0 ? XdpAction.PASS : XdpAction.DROP;\n});`) },
-  { code: "TSBPF2029", what: "loop() with a stdlib function as its body", span: "ktimeGetNs", src: xdpBody(`  const st: Pair = { a: 0, b: 0 };\n  loop(10, ktimeGetNs, st); // error TSBPF2029`, `interface Pair { a: u32; b: u32 }`) },
-  { code: "TSBPF2021", what: "map in a local", span: "m = counts", src: xdpBody(`  const m = counts; // error TSBPF2021`, `const counts = new HashMap<u32, u64>(16);`) },
+  {
+    code: "TSBPF2008",
+    what: "context member that is not a field",
+    span: "ctx.header",
+    src: xdpBody(`  const h = ctx.header; // error TSBPF2008`),
+  },
+  {
+    code: "TSBPF2009",
+    what: "map value of type number",
+    span: "number",
+    src: mod(`const m = new HashMap<u32, number>(16); // error TSBPF2009`),
+  },
+  {
+    code: "TSBPF2010",
+    what: "write to a tracepoint record",
+    span: "ctx.id",
+    src: mod(
+      `interface Rec { pad: u64; id: u64 }\nexport const tp = tracepoint<Rec>("syscalls", "sys_enter_getpid", (ctx) => {\n  ctx.id = 1; // error TSBPF2010\n  return 0;\n});`,
+    ),
+  },
+  {
+    code: "TSBPF2013",
+    what: "case label not constant",
+    span: "k",
+    src: xdpBody(`  const k = ctx.len;\n  switch (ctx.len) { case k: return XdpAction.DROP; } // error TSBPF2013`),
+  },
+  {
+    code: "TSBPF2014",
+    what: "array reference used as a number",
+    span: "eth.h_dest",
+    src: withEth(`  const x = ctx.len > 1 ? eth.h_dest : eth.h_source; // error TSBPF2014`),
+  },
+  {
+    code: "TSBPF2015",
+    what: "property of a fixed array",
+    span: "eth.h_dest.length",
+    src: withEth(`  const n = eth.h_dest.length; // error TSBPF2015`),
+  },
+  {
+    code: "TSBPF2016",
+    what: "declared constant without a value",
+    span: "limit",
+    src: xdpBody(`  if (ctx.len > limit) return XdpAction.DROP; // error TSBPF2016`, `declare const limit: u32;`),
+  },
+  {
+    code: "TSBPF2018",
+    what: "struct compared with <",
+    span: "eth < eth",
+    src: withEth(`  if (eth < eth) return XdpAction.DROP; // error TSBPF2018`),
+  },
+  {
+    code: "TSBPF2019",
+    what: "program wrapper given a function value",
+    span: "xdp(handler)",
+    src: mod(`declare const handler: (ctx: XdpContext) => XdpAction;\nexport const prog = xdp(handler); // error TSBPF2019`),
+  },
+  {
+    code: "TSBPF2020",
+    what: "header offset beyond 64 KiB",
+    span: "70000",
+    src: xdpBody(`  const eth = ctx.header<EthHdr>(70000); // error TSBPF2020`),
+  },
+  {
+    code: "TSBPF2100",
+    what: "NO_PREALLOC on an array map",
+    span: "0x1",
+    src: mod(`const m = new ArrayMap<u64>(16, 0x1); // error TSBPF2100`),
+  },
+  {
+    code: "TSBPF2101",
+    what: "LpmTrie key with prefixlen second",
+    span: "Key",
+    src: mod(
+      `import { LpmTrie } from "tsbpf/bpf";\ninterface Key { addr: u32; prefixlen: u32 }\nconst m = new LpmTrie<Key, u32>(16); // error TSBPF2101`,
+    ),
+  },
+  {
+    code: "TSBPF2102",
+    what: "program-array slot out of range",
+    span: "9: a",
+    src: mod(
+      `import { ProgArray } from "tsbpf/bpf";\nexport const a = xdp(() => XdpAction.PASS);\nconst m = new ProgArray(4, { 9: a }); // error TSBPF2102`,
+    ),
+  },
+  {
+    code: "TSBPF2103",
+    what: "ring-buffer record leaked on a path",
+    span: "rb.reserve()",
+    src: mod(
+      `import { RingBuf } from "tsbpf/bpf";\nconst rb = new RingBuf<u64>(4096);\nexport const p = xdp((ctx) => {\n  const r = rb.reserve(); // error TSBPF2103\n  if (r === null) return XdpAction.PASS;\n  if (ctx.len > 100) return XdpAction.DROP;\n  rb.submit(r);\n  return XdpAction.PASS;\n});`,
+    ),
+  },
+  {
+    code: "TSBPF2105",
+    what: "bloom filter with 0 hash functions",
+    span: "0",
+    src: mod(`import { BloomFilter } from "tsbpf/bpf";\nconst b = new BloomFilter<u32>(64, 0); // error TSBPF2105`),
+  },
+  {
+    code: "TSBPF2106",
+    what: "map pinning not a constant",
+    span: "pinning: how",
+    src: mod(
+      `import { Pinning } from "tsbpf/bpf";\ndeclare const how: Pinning;\nconst m = new HashMap<u32, u32>(16, { pinning: how }); // error TSBPF2106`,
+    ),
+  },
+  {
+    code: "TSBPF2107",
+    what: "stack trace map deeper than 127",
+    span: "200",
+    src: mod(`import { StackTraceMap } from "tsbpf/bpf";\nconst st = new StackTraceMap(64, 200); // error TSBPF2107`),
+  },
+  {
+    code: "TSBPF2108",
+    what: "map of maps naming a ring buffer",
+    span: "rb",
+    src: mod(
+      `import { ArrayOfMaps, RingBuf } from "tsbpf/bpf";\nconst rb = new RingBuf<u64>(4096);\nconst outer = new ArrayOfMaps(4, { 0: rb }); // error TSBPF2108`,
+    ),
+  },
+  {
+    code: "TSBPF2011",
+    what: "300 in a u8",
+    span: "300",
+    src: xdpBody(`  const x: u8 = 300; // error TSBPF2011\n  if (x === 44) return XdpAction.DROP;`),
+  },
+  {
+    code: "TSBPF2022",
+    what: "kprobe argument 6",
+    span: "6",
+    src: mod(`export const kp = kprobe("do_sys_open", (ctx) => {\n  if (ctx.arg(6) === 0) return 1; // error TSBPF2022\n  return 0;\n});`),
+  },
+  {
+    code: "TSBPF2023",
+    what: "constant index past the end",
+    span: "6",
+    src: withEth(`  if (eth.h_dest[6] === 1) return XdpAction.DROP; // error TSBPF2023`),
+  },
+  {
+    code: "TSBPF2024",
+    what: "packet bytes by variable index",
+    span: "idx",
+    src: withEth(`  const idx = ctx.len & 3;\n  if (eth.h_dest[idx] === 1) return XdpAction.DROP; // error TSBPF2024`),
+  },
+  {
+    code: "TSBPF2025",
+    what: "recursion",
+    span: "f(x - 1)",
+    src: mod(
+      `function f(x: u32): u32 {\n  if (x === 0) return 0;\n  return f(x - 1); // error TSBPF2025\n}\nexport const prog = xdp((ctx) => (f(ctx.len) === 0 ? XdpAction.PASS : XdpAction.DROP));`,
+    ),
+  },
+  {
+    code: "TSBPF2026",
+    what: "a loop that never ends",
+    span: "i < 20",
+    src: xdpBody(`  for (let i = 10; i < 20; i--) { } // error TSBPF2026`),
+  },
+  {
+    code: "TSBPF2027",
+    what: "atomic on a u8 field",
+    span: "eth.h_dest[0]",
+    src: withEth(`  atomicAdd(eth.h_dest[0], 1); // error TSBPF2027`),
+  },
+  {
+    code: "TSBPF2028",
+    what: "call chain over 512 bytes",
+    span: "prog",
+    src: mod(
+      `interface Big { a: FixedArray<u64, 40> }\nconst bigs = new ArrayMap<u64>(1);\n` +
+        `/** @noinline */\nfunction leaf(x: u32): u32 {\n  const b: Big = zero<Big>();\n  b.a[x & 31] = 1;\n  bigs.update(0, b.a[3]);\n  return 0;\n}\n` +
+        `export const prog = xdp((ctx) => { // error TSBPF2028\n  const b: Big = zero<Big>();\n  b.a[ctx.len & 31] = 2;\n  bigs.update(0, b.a[5]);\n  return leaf(ctx.len) === 0 ? XdpAction.PASS : XdpAction.DROP;\n});`,
+    ),
+  },
+  {
+    code: "TSBPF2029",
+    what: "loop() with a stdlib function as its body",
+    span: "ktimeGetNs",
+    src: xdpBody(`  const st: Pair = { a: 0, b: 0 };\n  loop(10, ktimeGetNs, st); // error TSBPF2029`, `interface Pair { a: u32; b: u32 }`),
+  },
+  {
+    code: "TSBPF2021",
+    what: "map in a local",
+    span: "m = counts",
+    src: xdpBody(`  const m = counts; // error TSBPF2021`, `const counts = new HashMap<u32, u64>(16);`),
+  },
   {
     code: "TSBPF2025",
     what: "recursive function",
     span: "fact(n - 1)",
-    src: xdpBody(`  if (fact(5) > 100) return XdpAction.DROP;`, `function fact(n: u32): u32 {\n  if (n === 0) return 1;\n  return n * fact(n - 1); // error TSBPF2025\n}`),
+    src: xdpBody(
+      `  if (fact(5) > 100) return XdpAction.DROP;`,
+      `function fact(n: u32): u32 {\n  if (n === 0) return 1;\n  return n * fact(n - 1); // error TSBPF2025\n}`,
+    ),
   },
-  { code: "TSBPF2022", what: "argument index beyond the kind's arguments", span: "6", src: mod(`export const prog = kprobe("tcp_connect", (ctx) => {\n  const a = ctx.arg(6); // error TSBPF2022\n  return 0;\n});`) },
+  {
+    code: "TSBPF2022",
+    what: "argument index beyond the kind's arguments",
+    span: "6",
+    src: mod(`export const prog = kprobe("tcp_connect", (ctx) => {\n  const a = ctx.arg(6); // error TSBPF2022\n  return 0;\n});`),
+  },
   { code: "TSBPF2023", what: "constant index out of range", span: "6", src: withEth(`  const b = eth.h_dest[6]; // error TSBPF2023`) },
-  { code: "TSBPF2024", what: "packet array indexed by a variable", span: "i", src: withEth(`  const i = ctx.len;\n  const b = eth.h_source[i]; // error TSBPF2024`) },
+  {
+    code: "TSBPF2024",
+    what: "packet array indexed by a variable",
+    span: "i",
+    src: withEth(`  const i = ctx.len;\n  const b = eth.h_source[i]; // error TSBPF2024`),
+  },
   {
     code: "TSBPF2150",
     what: "a helper the program's type may not call",
     span: "redirect",
     src: `import { tracepoint, redirect, type u64 } from "tsbpf/bpf";\ninterface Rec { pad: u64 }\nexport const prog = tracepoint<Rec>("syscalls", "sys_enter_getpid", (ctx) => {\n  redirect(1); // error TSBPF2150\n  return 0;\n});\n${LICENSE}`,
   },
-  { code: "TSBPF2151", what: "a printk conversion the kernel lacks", span: `"len=%f\\n"`, src: xdpBody(`  bpfPrintk("len=%f\\n", ctx.len); // error TSBPF2151`) },
-  { code: "TSBPF2152", what: "printk arguments that do not match the conversions", span: `bpfPrintk("len=%u rx=%u\\n", ctx.len)`, src: xdpBody(`  bpfPrintk("len=%u rx=%u\\n", ctx.len); // error TSBPF2152`) },
-  { code: "TSBPF2153", what: "a 64-bit printk argument for %d", span: "now", src: xdpBody(`  const now = ktimeGetNs();\n  bpfPrintk("at %d\\n", now); // error TSBPF2153`) },
-  { code: "TSBPF2154", what: "a packet reference used after adjustHead", span: "eth", src: withEth(`  ctx.adjustHead(14);\n  if (eth.h_proto === 0) return XdpAction.DROP; // error TSBPF2154`) },
-  { code: "TSBPF2155", what: "spinLock on a lock outside a map value", span: "l", src: `import { xdp, spinLock, zero, XdpAction, type bpf_spin_lock } from "tsbpf/bpf";\nexport const p = xdp((ctx) => {\n  const l: bpf_spin_lock = zero<bpf_spin_lock>();\n  spinLock(l); // error TSBPF2155\n  return XdpAction.PASS;\n});\n${LICENSE}` },
-  { code: "TSBPF2156", what: "spinLock in a tracepoint", span: "spinLock", src: `import { tracepoint, spinLock, ArrayMap, type SpinLock, type u64 } from "tsbpf/bpf";\ninterface V { lock: SpinLock; n: u64 }\nconst m = new ArrayMap<V>(1);\ninterface Rec { pad: u64 }\nexport const p = tracepoint<Rec>("syscalls", "sys_enter_getpid", (ctx) => {\n  const v = m.lookup(0);\n  if (v !== null) spinLock(v.lock); // error TSBPF2156\n  return 0;\n});\n${LICENSE}` },
-  { code: "TSBPF2157", what: "fibLookup in a function without the context", span: "fibLookup", src: `import { xdp, fibLookup, zero, XdpAction, type FibLookup, type i64 } from "tsbpf/bpf";\n/** @noinline */\nfunction look(q: FibLookup): i64 {\n  return fibLookup(q); // error TSBPF2157\n}\nexport const p = xdp((ctx) => {\n  const q: FibLookup = zero<FibLookup>();\n  return look(q) === 0 ? XdpAction.PASS : XdpAction.DROP;\n});\n${LICENSE}` },
-  { code: "TSBPF2158", what: "a helper call while a spin lock is held", span: "ktimeGetNs()", src: `import { xdp, spinLock, spinUnlock, ktimeGetNs, ArrayMap, XdpAction, type SpinLock, type u64 } from "tsbpf/bpf";\ninterface V { lock: SpinLock; n: u64 }\nconst m = new ArrayMap<V>(1);\nexport const p = xdp((ctx) => {\n  const v = m.lookup(0);\n  if (v === null) return XdpAction.DROP;\n  spinLock(v.lock);\n  v.n = ktimeGetNs(); // error TSBPF2158\n  spinUnlock(v.lock);\n  return XdpAction.PASS;\n});\n${LICENSE}` },
-  { code: "TSBPF2159", what: "a return with a spin lock held", span: "spinLock(v.lock)", src: `import { xdp, spinLock, spinUnlock, ktimeGetNs, ArrayMap, XdpAction, type SpinLock, type u64 } from "tsbpf/bpf";\ninterface V { lock: SpinLock; n: u64 }\nconst m = new ArrayMap<V>(1);\nexport const p = xdp((ctx) => {\n  const v = m.lookup(0);\n  if (v === null) return XdpAction.DROP;\n  spinLock(v.lock); // error TSBPF2159\n  if (v.n > 5) return XdpAction.TX;\n  spinUnlock(v.lock);\n  return XdpAction.PASS;\n});\n${LICENSE}` },
+  {
+    code: "TSBPF2151",
+    what: "a printk conversion the kernel lacks",
+    span: `"len=%f\\n"`,
+    src: xdpBody(`  bpfPrintk("len=%f\\n", ctx.len); // error TSBPF2151`),
+  },
+  {
+    code: "TSBPF2152",
+    what: "printk arguments that do not match the conversions",
+    span: `bpfPrintk("len=%u rx=%u\\n", ctx.len)`,
+    src: xdpBody(`  bpfPrintk("len=%u rx=%u\\n", ctx.len); // error TSBPF2152`),
+  },
+  {
+    code: "TSBPF2153",
+    what: "a 64-bit printk argument for %d",
+    span: "now",
+    src: xdpBody(`  const now = ktimeGetNs();\n  bpfPrintk("at %d\\n", now); // error TSBPF2153`),
+  },
+  {
+    code: "TSBPF2154",
+    what: "a packet reference used after adjustHead",
+    span: "eth",
+    src: withEth(`  ctx.adjustHead(14);\n  if (eth.h_proto === 0) return XdpAction.DROP; // error TSBPF2154`),
+  },
+  {
+    code: "TSBPF2155",
+    what: "spinLock on a lock outside a map value",
+    span: "l",
+    src: `import { xdp, spinLock, zero, XdpAction, type bpf_spin_lock } from "tsbpf/bpf";\nexport const p = xdp((ctx) => {\n  const l: bpf_spin_lock = zero<bpf_spin_lock>();\n  spinLock(l); // error TSBPF2155\n  return XdpAction.PASS;\n});\n${LICENSE}`,
+  },
+  {
+    code: "TSBPF2156",
+    what: "spinLock in a tracepoint",
+    span: "spinLock",
+    src: `import { tracepoint, spinLock, ArrayMap, type SpinLock, type u64 } from "tsbpf/bpf";\ninterface V { lock: SpinLock; n: u64 }\nconst m = new ArrayMap<V>(1);\ninterface Rec { pad: u64 }\nexport const p = tracepoint<Rec>("syscalls", "sys_enter_getpid", (ctx) => {\n  const v = m.lookup(0);\n  if (v !== null) spinLock(v.lock); // error TSBPF2156\n  return 0;\n});\n${LICENSE}`,
+  },
+  {
+    code: "TSBPF2157",
+    what: "fibLookup in a function without the context",
+    span: "fibLookup",
+    src: `import { xdp, fibLookup, zero, XdpAction, type FibLookup, type i64 } from "tsbpf/bpf";\n/** @noinline */\nfunction look(q: FibLookup): i64 {\n  return fibLookup(q); // error TSBPF2157\n}\nexport const p = xdp((ctx) => {\n  const q: FibLookup = zero<FibLookup>();\n  return look(q) === 0 ? XdpAction.PASS : XdpAction.DROP;\n});\n${LICENSE}`,
+  },
+  {
+    code: "TSBPF2158",
+    what: "a helper call while a spin lock is held",
+    span: "ktimeGetNs()",
+    src: `import { xdp, spinLock, spinUnlock, ktimeGetNs, ArrayMap, XdpAction, type SpinLock, type u64 } from "tsbpf/bpf";\ninterface V { lock: SpinLock; n: u64 }\nconst m = new ArrayMap<V>(1);\nexport const p = xdp((ctx) => {\n  const v = m.lookup(0);\n  if (v === null) return XdpAction.DROP;\n  spinLock(v.lock);\n  v.n = ktimeGetNs(); // error TSBPF2158\n  spinUnlock(v.lock);\n  return XdpAction.PASS;\n});\n${LICENSE}`,
+  },
+  {
+    code: "TSBPF2159",
+    what: "a return with a spin lock held",
+    span: "spinLock(v.lock)",
+    src: `import { xdp, spinLock, spinUnlock, ktimeGetNs, ArrayMap, XdpAction, type SpinLock, type u64 } from "tsbpf/bpf";\ninterface V { lock: SpinLock; n: u64 }\nconst m = new ArrayMap<V>(1);\nexport const p = xdp((ctx) => {\n  const v = m.lookup(0);\n  if (v === null) return XdpAction.DROP;\n  spinLock(v.lock); // error TSBPF2159\n  if (v.n > 5) return XdpAction.TX;\n  spinUnlock(v.lock);\n  return XdpAction.PASS;\n});\n${LICENSE}`,
+  },
 ];
 
 /** More spellings of some codes (each reports its own construct). */
 const VARIANTS: Case[] = [
   { code: "TSBPF1001", what: "class expression", span: "class {}", src: mod(`const C = class {}; // error TSBPF1001`) },
-  { code: "TSBPF1002", what: "function declaration inside a program", span: "function f() { return 1; }", src: xdpBody(`  function f() { return 1; } // error TSBPF1002`) },
-  { code: "TSBPF2001", what: "while loop with a run-time bound", span: "x < ctx.len", src: xdpBody(`  let x: u32 = 0;\n  while (x < ctx.len) { x++; } // error TSBPF2001`) },
-  { code: "TSBPF2001", what: "while loop without a step", span: "x < 3", src: xdpBody(`  let x: u32 = 0;\n  while (x < 3) { } // error TSBPF2001`) },
-  { code: "TSBPF2001", what: "do-while loop with a run-time bound", span: "x < ctx.len", src: xdpBody(`  let x: u32 = 0;\n  do { x++; } while (x < ctx.len); // error TSBPF2001`) },
-  { code: "TSBPF2013", what: "argument index not constant", span: "idx", src: mod(`export const prog = fentry("tcp_connect", (ctx) => {\n  const idx = ctx.arg(0);\n  const a = ctx.arg(idx); // error TSBPF2013\n  return 0;\n});`) },
-  { code: "TSBPF2022", what: "fentry argument index", span: "99", src: mod(`export const prog = fentry("tcp_connect", (ctx) => {\n  const a = ctx.arg(99); // error TSBPF2022\n  return 0;\n});`) },
+  {
+    code: "TSBPF1002",
+    what: "function declaration inside a program",
+    span: "function f() { return 1; }",
+    src: xdpBody(`  function f() { return 1; } // error TSBPF1002`),
+  },
+  {
+    code: "TSBPF2001",
+    what: "while loop with a run-time bound",
+    span: "x < ctx.len",
+    src: xdpBody(`  let x: u32 = 0;\n  while (x < ctx.len) { x++; } // error TSBPF2001`),
+  },
+  {
+    code: "TSBPF2001",
+    what: "while loop without a step",
+    span: "x < 3",
+    src: xdpBody(`  let x: u32 = 0;\n  while (x < 3) { } // error TSBPF2001`),
+  },
+  {
+    code: "TSBPF2001",
+    what: "do-while loop with a run-time bound",
+    span: "x < ctx.len",
+    src: xdpBody(`  let x: u32 = 0;\n  do { x++; } while (x < ctx.len); // error TSBPF2001`),
+  },
+  {
+    code: "TSBPF2013",
+    what: "argument index not constant",
+    span: "idx",
+    src: mod(
+      `export const prog = fentry("tcp_connect", (ctx) => {\n  const idx = ctx.arg(0);\n  const a = ctx.arg(idx); // error TSBPF2013\n  return 0;\n});`,
+    ),
+  },
+  {
+    code: "TSBPF2022",
+    what: "fentry argument index",
+    span: "99",
+    src: mod(`export const prog = fentry("tcp_connect", (ctx) => {\n  const a = ctx.arg(99); // error TSBPF2022\n  return 0;\n});`),
+  },
   { code: "TSBPF1005", what: "try", span: "try { } catch { }", src: xdpBody(`  try { } catch { } // error TSBPF1005`) },
   { code: "TSBPF1010", what: "exponent literal", span: "1e3", src: xdpBody(`  const x: u32 = 1e3; // error TSBPF1010`) },
   { code: "TSBPF1011", what: "unknown", span: "unknown", src: xdpBody(`  let x: unknown = 0; // error TSBPF1011`) },
@@ -236,13 +568,43 @@ const VARIANTS: Case[] = [
   { code: "TSBPF1019", what: "module-level expression statement", span: "htons(1);", src: mod(`htons(1); // error TSBPF1019`) },
   { code: "TSBPF1019", what: "export default", span: "export default 1;", src: mod(`export default 1; // error TSBPF1019`) },
   { code: "TSBPF1027", what: "**=", span: "**=", src: xdpBody(`  let a: u32 = 2;\n  a **= 2; // error TSBPF1027`) },
-  { code: "TSBPF1029", what: "destructured program parameter", span: "{ len }", src: mod(`export const prog = xdp(({ len }) => XdpAction.PASS); // error TSBPF1029`) },
-  { code: "TSBPF1032", what: "for-of", span: "for (const b of eth.h_dest) { }", src: withEth(`  for (const b of eth.h_dest) { } // error TSBPF1032`) },
+  {
+    code: "TSBPF1029",
+    what: "destructured program parameter",
+    span: "{ len }",
+    src: mod(`export const prog = xdp(({ len }) => XdpAction.PASS); // error TSBPF1029`),
+  },
+  {
+    code: "TSBPF1032",
+    what: "for-of",
+    span: "for (const b of eth.h_dest) { }",
+    src: withEth(`  for (const b of eth.h_dest) { } // error TSBPF1032`),
+  },
   { code: "TSBPF1037", what: "angle-bracket assertion", span: "<u8>ctx.len", src: xdpBody(`  const b = <u8>ctx.len; // error TSBPF1037`) },
-  { code: "TSBPF2005", what: "map without type arguments", span: "new HashMap(16)", src: mod(`const m = new HashMap(16); // error TSBPF2005`) },
-  { code: "TSBPF2010", what: "assignment to the context", span: "ctx", src: xdpBody(`  const other = ctx;\n  ctx = other; // error TSBPF2010`) },
-  { code: "TSBPF2013", what: "map flags not constant", span: "ktimeGetNs()", src: mod(`const m = new HashMap<u32, u64>(16, ktimeGetNs()); // error TSBPF2013`) },
-  { code: "TSBPF2020", what: "negative header offset", span: "-1", src: xdpBody(`  const eth = ctx.header<EthHdr>(-1); // error TSBPF2020`) },
+  {
+    code: "TSBPF2005",
+    what: "map without type arguments",
+    span: "new HashMap(16)",
+    src: mod(`const m = new HashMap(16); // error TSBPF2005`),
+  },
+  {
+    code: "TSBPF2010",
+    what: "assignment to the context",
+    span: "ctx",
+    src: xdpBody(`  const other = ctx;\n  ctx = other; // error TSBPF2010`),
+  },
+  {
+    code: "TSBPF2013",
+    what: "map flags not constant",
+    span: "ktimeGetNs()",
+    src: mod(`const m = new HashMap<u32, u64>(16, ktimeGetNs()); // error TSBPF2013`),
+  },
+  {
+    code: "TSBPF2020",
+    what: "negative header offset",
+    span: "-1",
+    src: xdpBody(`  const eth = ctx.header<EthHdr>(-1); // error TSBPF2020`),
+  },
 ];
 
 describe("every diagnostic code (one case each)", () => {
@@ -252,7 +614,7 @@ describe("every diagnostic code (one case each)", () => {
 
   it("covers every code user input can trigger", () => {
     // Codes no user input can reach, and why (see the report / docs):
-        //   TSBPF1012 element access on a non-array: tsc rejects it for every struct, context and number.
+    //   TSBPF1012 element access on a non-array: tsc rejects it for every struct, context and number.
     //   TSBPF2017 missing return: tsc reports TS2345/TS2322 first (the arrow's type includes undefined).
     //   TSBPF3001 is covered below; TSBPF9001 must never happen.
     //   TSBPF1040/1041 (nesting, out of stack) need huge inputs: test/robustness.test.ts covers them.
@@ -260,10 +622,24 @@ describe("every diagnostic code (one case each)", () => {
     //     (TS2345), and @noinline functions cannot take one (TSBPF2021).
     //   TSBPF1070 needs two files: test/multi-file.test.ts; TSBPF2300 is the CLI's: test/check-cli.test.ts.
     //   TSBPF2202/3010 (verifier cost) need a large loop: test/robustness-kernel.test.ts covers them.
-    const untestable = new Set(["TSBPF1040", "TSBPF1041", "TSBPF2202", "TSBPF3010", "TSBPF1012", "TSBPF2017", "TSBPF2104", "TSBPF3001", "TSBPF9001", "TSBPF1070", "TSBPF2300"]);
+    const untestable = new Set([
+      "TSBPF1040",
+      "TSBPF1041",
+      "TSBPF2202",
+      "TSBPF3010",
+      "TSBPF1012",
+      "TSBPF2017",
+      "TSBPF2104",
+      "TSBPF3001",
+      "TSBPF9001",
+      "TSBPF1070",
+      "TSBPF2300",
+    ]);
     const covered = new Set(CASES.map((c) => c.code));
     // TSBPF2250-2299 (kernel types) need a generated vmlinux.d.ts: test/core-diagnostics.test.ts.
-    const missing = Object.keys(DIAGNOSTICS).filter((k) => !covered.has(k as DiagnosticCode) && !untestable.has(k) && !/^TSBPF22[5-9]\d$/.test(k));
+    const missing = Object.keys(DIAGNOSTICS).filter(
+      (k) => !covered.has(k as DiagnosticCode) && !untestable.has(k) && !/^TSBPF22[5-9]\d$/.test(k),
+    );
     expect(missing).toEqual([]);
   });
 });
@@ -371,7 +747,12 @@ describe("regressions", () => {
   // TSBPF2011 is in the table but never reported: a literal that does not fit its declared type is
   // silently wrapped (`let x: u8 = 300` is 44).
   it("TSBPF2011: a literal that does not fit its declared type", () => {
-    checkCase({ code: "TSBPF2011", what: "300 in a u8", span: "300", src: xdpBody(`  let x: u8 = 300; // error TSBPF2011\n  if (x === 44) return XdpAction.DROP;`) });
+    checkCase({
+      code: "TSBPF2011",
+      what: "300 in a u8",
+      span: "300",
+      src: xdpBody(`  let x: u8 = 300; // error TSBPF2011\n  if (x === 44) return XdpAction.DROP;`),
+    });
   });
 
   // Same for literals beyond 64 bits: 0xffffffffffffffffffff becomes 2^64-1 without a word.
@@ -387,7 +768,12 @@ describe("regressions", () => {
   // Comparing two references is lowered as a null test of the left one: `eth === eth` (both the same
   // non-null header) compiles to `eth === null`, i.e. false. Should be TSBPF2018 (or pointer equality).
   it("comparing two struct references is TSBPF2018", () => {
-    checkCase({ code: "TSBPF2018", what: "eth === eth", span: "eth === eth", src: withEth(`  if (eth === eth) return XdpAction.TX; // error TSBPF2018`) });
+    checkCase({
+      code: "TSBPF2018",
+      what: "eth === eth",
+      span: "eth === eth",
+      src: withEth(`  if (eth === eth) return XdpAction.TX; // error TSBPF2018`),
+    });
   });
 
   // Same for fixed-array fields: `eth.h_dest === eth.h_dest` compiles to constant false.
@@ -425,32 +811,54 @@ describe("regressions", () => {
   // that the counter reaches the bound. These loops never end (or only after 2^31 iterations) and the
   // verifier rejects them; they should be TSBPF2001.
   it("TSBPF2026: a != bound the step skips over", () => {
-    checkCase({ code: "TSBPF2026", what: "i !== 3 by 2", span: "i !== 3", src: xdpBody(`  for (let i = 0; i !== 3; i += 2) { } // error TSBPF2026`) });
+    checkCase({
+      code: "TSBPF2026",
+      what: "i !== 3 by 2",
+      span: "i !== 3",
+      src: xdpBody(`  for (let i = 0; i !== 3; i += 2) { } // error TSBPF2026`),
+    });
   });
 
   it("TSBPF2026: a counter moving away from its bound", () => {
-    checkCase({ code: "TSBPF2026", what: "i-- towards 20", span: "i < 20", src: xdpBody(`  for (let i = 10; i < 20; i--) { } // error TSBPF2026`) });
+    checkCase({
+      code: "TSBPF2026",
+      what: "i-- towards 20",
+      span: "i < 20",
+      src: xdpBody(`  for (let i = 10; i < 20; i--) { } // error TSBPF2026`),
+    });
   });
 
   // Element access on a null-checked FixedArray (a header or a map value of array type) reports
   // TSBPF1012 "dynamic property access" instead of indexing: elementRef() in lower-expr.ts only
   // accepts a non-null reference, and a narrowed nullable local still lowers as "nullable".
   it("indexing a null-checked FixedArray header compiles", () => {
-    const r = compileCase(xdpBody(`  const h = ctx.header<FixedArray<u8, 4>>(0);\n  if (h === null) return XdpAction.DROP;\n  if (h[0] === 1) return XdpAction.DROP;`));
+    const r = compileCase(
+      xdpBody(
+        `  const h = ctx.header<FixedArray<u8, 4>>(0);\n  if (h === null) return XdpAction.DROP;\n  if (h[0] === 1) return XdpAction.DROP;`,
+      ),
+    );
     expect(r.diagnostics).toEqual([]);
     expect(r.ok).toBe(true);
   });
 
   it("indexing a null-checked FixedArray map value compiles", () => {
     const r = compileCase(
-      xdpBody(`  const v = arrays.lookup(0);\n  if (v === null) return XdpAction.DROP;\n  if (v[1] === 1) return XdpAction.DROP;`, `const arrays = new ArrayMap<FixedArray<u8, 4>>(1);`),
+      xdpBody(
+        `  const v = arrays.lookup(0);\n  if (v === null) return XdpAction.DROP;\n  if (v[1] === 1) return XdpAction.DROP;`,
+        `const arrays = new ArrayMap<FixedArray<u8, 4>>(1);`,
+      ),
     );
     expect(r.diagnostics).toEqual([]);
     expect(r.ok).toBe(true);
   });
 
   it("TSBPF2026: a bound the counter's type cannot reach", () => {
-    checkCase({ code: "TSBPF2026", what: "u8 counter below 300", span: "i < 300", src: xdpBody(`  for (let i: u8 = 0; i < 300; i++) { } // error TSBPF2026`) });
+    checkCase({
+      code: "TSBPF2026",
+      what: "u8 counter below 300",
+      span: "i < 300",
+      src: xdpBody(`  for (let i: u8 = 0; i < 300; i++) { } // error TSBPF2026`),
+    });
   });
 });
 
@@ -486,7 +894,12 @@ const ODD_INPUTS: [string, string][] = [
   ["dead code after return", xdpBody(`  return XdpAction.DROP;\n  const x = ctx.len;\n  if (x > 1) return XdpAction.TX;`)],
   ["break outside a loop (tsc)", xdpBody(`  break;`)],
   ["continue in a loop", xdpBody(`  for (let i = 0; i < 4; i++) { if (ctx.len > i) continue; break; }`)],
-  ["nested loops", xdpBody(`  let s: u32 = 0;\n  for (let i = 0; i < 4; i++) { for (let j = 0; j < 4; j++) { s += i * j; } }\n  if (s > 5) return XdpAction.DROP;`)],
+  [
+    "nested loops",
+    xdpBody(
+      `  let s: u32 = 0;\n  for (let i = 0; i < 4; i++) { for (let j = 0; j < 4; j++) { s += i * j; } }\n  if (s > 5) return XdpAction.DROP;`,
+    ),
+  ],
   ["loop counting down", xdpBody(`  let s: u32 = 0;\n  for (let i = 10; i > 0; i--) { s += 1; }\n  if (s === 10) return XdpAction.TX;`)],
   ["loop with assignment init", xdpBody(`  let i: u32 = 0;\n  for (i = 0; i < 4; i += 2) { }`)],
   ["write to loop counter", xdpBody(`  for (let i = 0; i < 4; i++) { i = 2; }`)],
@@ -497,28 +910,70 @@ const ODD_INPUTS: [string, string][] = [
   ["huge shift", xdpBody(`  const x = ctx.len << 99;\n  if (x > 1) return XdpAction.DROP;`)],
   ["negative shift", xdpBody(`  const x = 1 << -1;\n  if (x > 1) return XdpAction.DROP;`)],
   ["huge literal", xdpBody(`  const x = 0xffffffffffffffffffffffffffff;\n  if (ctx.len < x) return XdpAction.DROP;`)],
-  ["deeply nested expression", xdpBody(`  const x = ${"(".repeat(200)}ctx.len${" + 1)".repeat(200)};\n  if (x > 1) return XdpAction.DROP;`)],
+  [
+    "deeply nested expression",
+    xdpBody(`  const x = ${"(".repeat(200)}ctx.len${" + 1)".repeat(200)};\n  if (x > 1) return XdpAction.DROP;`),
+  ],
   ["long && chain", xdpBody(`  if (${Array.from({ length: 60 }, (_, i) => `ctx.len > ${i}`).join(" && ")}) return XdpAction.DROP;`)],
   ["ternaries", xdpBody(`  const x = ctx.len > 1 ? (ctx.len > 2 ? 3 : 4) : 5;\n  if (x === 3) return XdpAction.DROP;`)],
   ["boolean local", xdpBody(`  const big = ctx.len > 100;\n  if (big && !big) return XdpAction.DROP;`)],
   ["header without type argument", xdpBody(`  const h = ctx.header(0);\n  if (h === null) return XdpAction.DROP;`)],
-  ["sizeof without type argument", xdpBody(`  const n = sizeof();\n  if (n > 1) return XdpAction.DROP;`, `import { sizeof } from "tsbpf/bpf";`)],
-  ["struct local", xdpBody(`  const f: Flow = { packets: 1, bytes: ctx.len };\n  flows.update(0, f);`, `interface Flow { packets: u64; bytes: u64 }\nconst flows = new HashMap<u32, Flow>(16);`)],
-  ["object literal with missing fields", xdpBody(`  flows.update(0, { packets: 1 });`, `interface Flow { packets: u64; bytes: u64 }\nconst flows = new HashMap<u32, Flow>(16);`)],
+  [
+    "sizeof without type argument",
+    xdpBody(`  const n = sizeof();\n  if (n > 1) return XdpAction.DROP;`, `import { sizeof } from "tsbpf/bpf";`),
+  ],
+  [
+    "struct local",
+    xdpBody(
+      `  const f: Flow = { packets: 1, bytes: ctx.len };\n  flows.update(0, f);`,
+      `interface Flow { packets: u64; bytes: u64 }\nconst flows = new HashMap<u32, Flow>(16);`,
+    ),
+  ],
+  [
+    "object literal with missing fields",
+    xdpBody(`  flows.update(0, { packets: 1 });`, `interface Flow { packets: u64; bytes: u64 }\nconst flows = new HashMap<u32, Flow>(16);`),
+  ],
   ["empty interface value", xdpBody(`  const e: Empty = {};`, `interface Empty {}`)],
   ["map of empty struct", mod(`interface Empty {}\nconst m = new HashMap<u32, Empty>(4);\nexport const prog = xdp(() => XdpAction.PASS);`)],
-  ["recursive interface", mod(`interface Node2 { next: Node2; v: u32 }\nconst m = new HashMap<u32, Node2>(4);\nexport const prog = xdp(() => XdpAction.PASS);`)],
-  ["map key struct", mod(`interface K { a: u32; b: u16 }\nconst m = new HashMap<K, u64>(4);\nexport const prog = xdp(() => { m.update({ a: 1, b: 2 }, 3); return XdpAction.PASS; });`)],
-  ["lookup value used as integer", xdpBody(`  const c = counts.lookup(0);\n  if (c !== null && c.value > 10) return XdpAction.DROP;`, `const counts = new HashMap<u32, u64>(16);`)],
-  ["increment map cell", xdpBody(`  const c = counts.lookup(0);\n  if (c !== null) { c.value++; c.value += 2; }`, `const counts = new HashMap<u32, u64>(16);`)],
+  [
+    "recursive interface",
+    mod(`interface Node2 { next: Node2; v: u32 }\nconst m = new HashMap<u32, Node2>(4);\nexport const prog = xdp(() => XdpAction.PASS);`),
+  ],
+  [
+    "map key struct",
+    mod(
+      `interface K { a: u32; b: u16 }\nconst m = new HashMap<K, u64>(4);\nexport const prog = xdp(() => { m.update({ a: 1, b: 2 }, 3); return XdpAction.PASS; });`,
+    ),
+  ],
+  [
+    "lookup value used as integer",
+    xdpBody(
+      `  const c = counts.lookup(0);\n  if (c !== null && c.value > 10) return XdpAction.DROP;`,
+      `const counts = new HashMap<u32, u64>(16);`,
+    ),
+  ],
+  [
+    "increment map cell",
+    xdpBody(`  const c = counts.lookup(0);\n  if (c !== null) { c.value++; c.value += 2; }`, `const counts = new HashMap<u32, u64>(16);`),
+  ],
   ["enum of our own", xdpBody(`  if (ctx.len > Size.Big) return XdpAction.DROP;`, `const enum Size { Small = 64, Big = 1500 }`)],
-  ["user type named u8", mod(`type myint = number;\nexport const prog = xdp((ctx) => { const x: myint = ctx.len; return x > 1 ? XdpAction.DROP : XdpAction.PASS; });`)],
+  [
+    "user type named u8",
+    mod(
+      `type myint = number;\nexport const prog = xdp((ctx) => { const x: myint = ctx.len; return x > 1 ? XdpAction.DROP : XdpAction.PASS; });`,
+    ),
+  ],
   ["export list", mod(`const prog = xdp(() => XdpAction.PASS);\nexport { prog };`)],
   ["LICENSE as a number", `${IMPORTS}export const prog = xdp(() => XdpAction.PASS);\nexport const LICENSE = 1;\n`],
   ["two LICENSEs (tsc)", `${IMPORTS}export const LICENSE = "GPL";\nexport const LICENSE = "MIT";\n`],
   ["assignment as condition", xdpBody(`  let x: u32 = 0;\n  if ((x = ctx.len)) return XdpAction.DROP;`)],
   ["conditional with references", withEth(`  const p = ctx.len > 1 ? eth.h_proto : 0;\n  if (p > 1) return XdpAction.DROP;`)],
-  ["socket filter load with start", mod(`import { HeaderStart } from "tsbpf/bpf";\nexport const f = socketFilter((ctx) => { const ip = ctx.load<Ipv4Hdr>(0, HeaderStart.MAC); return ip === null ? 0 : ctx.len; });`)],
+  [
+    "socket filter load with start",
+    mod(
+      `import { HeaderStart } from "tsbpf/bpf";\nexport const f = socketFilter((ctx) => { const ip = ctx.load<Ipv4Hdr>(0, HeaderStart.MAC); return ip === null ? 0 : ctx.len; });`,
+    ),
+  ],
   ["header of a u32", xdpBody(`  const w = ctx.header<u32>(0);\n  if (w !== null && w > 5) return XdpAction.DROP;`)],
   ["unused map", mod(`const unused = new ArrayMap<u32>(4);\nexport const prog = xdp(() => XdpAction.PASS);`)],
 ];
@@ -532,13 +987,20 @@ describe("no internal errors", () => {
 // -------------------------------------------------------------------------------------------------
 // Property: random mutations of the example sources never crash the compiler.
 
-const EXAMPLE_FILES = fs
-  .readdirSync(path.join(ROOT, "examples"))
-  .flatMap((d) => fs.readdirSync(path.join(ROOT, "examples", d)).filter((f) => f.endsWith(".bpf.ts")).map((f) => path.join(ROOT, "examples", d, f)));
+const EXAMPLE_FILES = fs.readdirSync(path.join(ROOT, "examples")).flatMap((d) =>
+  fs
+    .readdirSync(path.join(ROOT, "examples", d))
+    .filter((f) => f.endsWith(".bpf.ts"))
+    .map((f) => path.join(ROOT, "examples", d, f)),
+);
 const EXAMPLES = EXAMPLE_FILES.map((f) => fs.readFileSync(f, "utf8"));
 
 function tokens(src: string): string[] {
-  return src.match(/\s+|[A-Za-z_$][\w$]*|0[xX][0-9a-fA-F]+|\d+|"[^"\n]*"|\/\/[^\n]*|=>|===|!==|>>>=?|<<=?|>>=?|&&|\|\||\?\?|[<>=!+\-*/%&|^]=?|[^\s]/g) ?? [];
+  return (
+    src.match(
+      /\s+|[A-Za-z_$][\w$]*|0[xX][0-9a-fA-F]+|\d+|"[^"\n]*"|\/\/[^\n]*|=>|===|!==|>>>=?|<<=?|>>=?|&&|\|\||\?\?|[<>=!+\-*/%&|^]=?|[^\s]/g,
+    ) ?? []
+  );
 }
 
 type Mutation =
@@ -551,9 +1013,53 @@ type Mutation =
   | { kind: "replaceNumber"; at: number; value: string }
   | { kind: "replaceOperator"; at: number; op: string };
 
-const INSERTABLE = ["{", "}", "(", ")", ";", ",", "!", "?", ":", "=", "null", "0", "1.5", "ctx", "return", "=>", "<", ">", "...", "as", "let", "\n", "`", "\"", "for", "if", "else"];
+const INSERTABLE = [
+  "{",
+  "}",
+  "(",
+  ")",
+  ";",
+  ",",
+  "!",
+  "?",
+  ":",
+  "=",
+  "null",
+  "0",
+  "1.5",
+  "ctx",
+  "return",
+  "=>",
+  "<",
+  ">",
+  "...",
+  "as",
+  "let",
+  "\n",
+  "`",
+  '"',
+  "for",
+  "if",
+  "else",
+];
 
-const NUMBERS = ["0", "1", "-1", "255", "256", "65535", "65536", "0x7fffffff", "0xffffffff", "0x100000000", "0xffffffffffffffff", "0x10000000000000000", "1.5", "1e3", "1_000"];
+const NUMBERS = [
+  "0",
+  "1",
+  "-1",
+  "255",
+  "256",
+  "65535",
+  "65536",
+  "0x7fffffff",
+  "0xffffffff",
+  "0x100000000",
+  "0xffffffffffffffff",
+  "0x10000000000000000",
+  "1.5",
+  "1e3",
+  "1_000",
+];
 const OPERATORS = ["+", "-", "*", "/", "%", "&", "|", "^", "<<", ">>", ">>>", "<", "<=", ">", ">=", "===", "!==", "&&", "||", "="];
 const isOperator = (t: string) => OPERATORS.includes(t);
 const isNumber = (t: string) => /^(0[xX][0-9a-fA-F]+|\d+)$/.test(t);
@@ -631,7 +1137,10 @@ function mutate(src: string, m: Mutation): string {
 /** Language test programs (test/lang/*.bpf.ts), when present. */
 const LANG_DIR = path.join(ROOT, "test", "lang");
 const LANG = fs.existsSync(LANG_DIR)
-  ? fs.readdirSync(LANG_DIR).filter((f) => f.endsWith(".bpf.ts")).map((f) => fs.readFileSync(path.join(LANG_DIR, f), "utf8"))
+  ? fs
+      .readdirSync(LANG_DIR)
+      .filter((f) => f.endsWith(".bpf.ts"))
+      .map((f) => fs.readFileSync(path.join(LANG_DIR, f), "utf8"))
   : [];
 
 /** The examples, the language test programs and the odd inputs above that compile: what the mutations start from. */

@@ -33,7 +33,9 @@ describeKernel("differential: generated programs vs the reference evaluator", ()
       { numRuns: BATCHES, seed: SEED, endOnFailure: true },
     );
     expect(stats.programs).toBe(BATCH * BATCHES);
-    console.log(`differential: ${stats.programs} programs, ${stats.runs} runs, ${stats.compiles} compiles (${stats.knownBugs} around known bugs)`);
+    console.log(
+      `differential: ${stats.programs} programs, ${stats.runs} runs, ${stats.compiles} compiles (${stats.knownBugs} around known bugs)`,
+    );
   }, 240_000);
 
   // ------------------------------------------------------------------------ regression cases
@@ -72,9 +74,13 @@ ${LICENSE}`;
   // Found by the generator (seed 1): an if/else or ?: whose condition folds to a constant lowered to
   // IR the checker rejected (the dead side was an unreachable block). Fixed since.
   it("regression: ?: and if/else with a constant condition pass the IR checker", () => {
-    const r = runSource(`  const a = 5 > 3 ? 1 : p.y;
+    const r = runSource(
+      `  const a = 5 > 3 ? 1 : p.y;
   if (2 > 3) { results.update(0, 7); } else { results.update(0, 8); }
-  return a;`, 0n, 9);
+  return a;`,
+      0n,
+      9,
+    );
     expect(r.retval).toBe(1);
     expect(r.results[0]).toBe(8n);
   });
@@ -82,9 +88,13 @@ ${LICENSE}`;
   // Found by the generator (seed 2): branching on a ?: of two constants broke the IR in
   // thread-null-checks ("IR check failed after pass 'thread-null-checks'"). Fixed since.
   it("regression: a branch on a ?: of constants survives thread-null-checks", () => {
-    const r = runSource(`  const c = p.y > 3 ? 1 : 2;
+    const r = runSource(
+      `  const c = p.y > 3 ? 1 : 2;
   if (c) { results.update(0, 1); } else { results.update(0, 2); }
-  return XdpAction.PASS;`, 0n, 9);
+  return XdpAction.PASS;`,
+      0n,
+      9,
+    );
     expect(r.results[0]).toBe(1n);
   });
 
@@ -94,7 +104,8 @@ ${LICENSE}`;
   // with x = 1, x += (x = x * 2) makes x 1 + 2 = 3 (the compiler gave 4). Locals were right. Fixed
   // in 63884fe.
   it("regression: a compound assignment to a field reads the old value before the right-hand side", () => {
-    const r = runSource(`  p.x += (p.x = p.x * 2);
+    const r = runSource(
+      `  p.x += (p.x = p.x * 2);
   const s: S = { a: 1, b: 1 };
   s.b += (s.b = s.b * 2);
   let l: u64 = 1;
@@ -102,7 +113,10 @@ ${LICENSE}`;
   results.update(0, p.x);
   results.update(1, s.b);
   results.update(2, l);
-  return XdpAction.PASS;`, 1n, 0);
+  return XdpAction.PASS;`,
+      1n,
+      0,
+    );
     expect(r.results.slice(0, 3)).toEqual([3n, 3n, 3n]);
   });
 
@@ -112,9 +126,13 @@ ${LICENSE}`;
   // 5000000000 (C gives long long too); the compiler truncated it to i32 (705032704), and in the
   // original program a following >> then masked its count to 5 bits instead of 6. Fixed in 63884fe.
   it("regression: ?: keeps a literal branch that does not fit the other branch's type", () => {
-    const r = runSource(`  const v = p.y > 3 ? 5000000000 : p.y;
+    const r = runSource(
+      `  const v = p.y > 3 ? 5000000000 : p.y;
   results.update(0, u64(v));
-  return XdpAction.PASS;`, 0n, 9);
+  return XdpAction.PASS;`,
+      0n,
+      9,
+    );
     expect(r.results[0]).toBe(5000000000n);
   });
 });

@@ -180,7 +180,15 @@ const withCalls: ObjectModel = {
   maps: [],
 };
 
-const ld = (dst: number, symbol: string) => ({ opcode: 0x18, dst, src: 0, off: 0, imm: 0, imm64: 0n, reloc: { kind: "map" as const, symbol } });
+const ld = (dst: number, symbol: string) => ({
+  opcode: 0x18,
+  dst,
+  src: 0,
+  off: 0,
+  imm: 0,
+  imm64: 0n,
+  reloc: { kind: "map" as const, symbol },
+});
 const withGlobals: ObjectModel = {
   ...base,
   programs: [
@@ -230,7 +238,13 @@ const cases: { name: string; model: ObjectModel; btf: RegExp[]; progs: string[];
     progs: ["use_globals"],
     lineText: ["return XDP_PASS;"],
   },
-  { name: "xdp-only", model: xdpOnly, btf: [/FUNC 'xdp_pass' type_id=\d+ linkage=global/], progs: ["xdp_pass"], lineText: ["return XDP_PASS;"] },
+  {
+    name: "xdp-only",
+    model: xdpOnly,
+    btf: [/FUNC 'xdp_pass' type_id=\d+ linkage=global/],
+    progs: ["xdp_pass"],
+    lineText: ["return XDP_PASS;"],
+  },
   {
     name: "maps",
     model: withMaps,
@@ -260,7 +274,12 @@ const cases: { name: string; model: ObjectModel; btf: RegExp[]; progs: string[];
   {
     name: "calls",
     model: withCalls,
-    btf: [/FUNC 'caller' type_id=\d+ linkage=global/, /FUNC 'add_one' type_id=\d+ linkage=static/, /FUNC 'loop_cb' type_id=\d+ linkage=static/, /'x' type_id=\d+/],
+    btf: [
+      /FUNC 'caller' type_id=\d+ linkage=global/,
+      /FUNC 'add_one' type_id=\d+ linkage=static/,
+      /FUNC 'loop_cb' type_id=\d+ linkage=static/,
+      /'x' type_id=\d+/,
+    ],
     progs: ["caller"],
     lineText: ["const y = add_one(1);", "function add_one(x: u32): u32 { return x + 1; }", "return 0; // continue the loop"],
   },
@@ -325,7 +344,16 @@ function writeCase(name: string, model: ObjectModel): string {
 
 // ---------- structural tests (no kernel) ----------
 
-interface Shdr { name: string; type: number; flags: number; offset: number; size: number; link: number; info: number; entsize: number }
+interface Shdr {
+  name: string;
+  type: number;
+  flags: number;
+  offset: number;
+  size: number;
+  link: number;
+  info: number;
+  entsize: number;
+}
 
 function parseSections(b: Uint8Array): Shdr[] {
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
@@ -395,7 +423,10 @@ describe("writeObject structure", () => {
   });
 
   it("rejects bad globals", () => {
-    const g = (v: Partial<NonNullable<ObjectModel["globals"]>[number]>) => ({ ...xdpOnly, globals: [{ name: "x", section: ".data" as const, type: u32, ...v }] });
+    const g = (v: Partial<NonNullable<ObjectModel["globals"]>[number]>) => ({
+      ...xdpOnly,
+      globals: [{ name: "x", section: ".data" as const, type: u32, ...v }],
+    });
     expect(() => writeObject(g({ section: ".bss", init: new Uint8Array([1, 0, 0, 0]) }))).toThrow(/nonzero initialiser/);
     expect(() => writeObject(g({ init: new Uint8Array(3) }))).toThrow(/3 bytes/);
     expect(() => writeObject(g({ name: "xdp_pass" }))).toThrow(/duplicate symbol/);
@@ -423,7 +454,12 @@ describe("writeObject structure", () => {
   it("rejects relocations against unknown symbols", () => {
     const bad: ObjectModel = {
       ...xdpOnly,
-      programs: [{ ...xdpOnly.programs[0], insns: [{ opcode: 0x18, dst: 1, src: 0, off: 0, imm: 0, reloc: { kind: "map", symbol: "nope" } }, ...xdpOnly.programs[0].insns] }],
+      programs: [
+        {
+          ...xdpOnly.programs[0],
+          insns: [{ opcode: 0x18, dst: 1, src: 0, off: 0, imm: 0, reloc: { kind: "map", symbol: "nope" } }, ...xdpOnly.programs[0].insns],
+        },
+      ],
     };
     expect(() => writeObject(bad)).toThrow(/unknown map 'nope'/);
   });

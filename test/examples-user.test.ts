@@ -17,7 +17,17 @@ import { describeKernel } from "./kernel-env.js";
 import { VethNetns } from "./support/bpf-c.js";
 
 const root = resolve(import.meta.dirname, "..");
-const EXAMPLES = ["xdp-pass", "xdp-counter", "socket-filter-tcp", "firewall", "lpm-blocklist", "tail-call-dispatcher", "xdp-redirect", "connect4-policy", "udp-ports"] as const;
+const EXAMPLES = [
+  "xdp-pass",
+  "xdp-counter",
+  "socket-filter-tcp",
+  "firewall",
+  "lpm-blocklist",
+  "tail-call-dispatcher",
+  "xdp-redirect",
+  "connect4-policy",
+  "udp-ports",
+] as const;
 const userPath = (name: string): string => join(root, "examples", name, "user.ts");
 const tmp = mkdtempSync(join(tmpdir(), "tsbpf-user-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -38,8 +48,15 @@ describe("example user programs: sources", () => {
       tsconfig,
       JSON.stringify({
         compilerOptions: {
-          target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, noEmit: true,
-          noUnusedLocals: true, skipLibCheck: true, types: ["node"], typeRoots: [join(root, "node_modules", "@types")],
+          target: "ES2022",
+          module: "NodeNext",
+          moduleResolution: "NodeNext",
+          strict: true,
+          noEmit: true,
+          noUnusedLocals: true,
+          skipLibCheck: true,
+          types: ["node"],
+          typeRoots: [join(root, "node_modules", "@types")],
         },
         files: EXAMPLES.map(userPath),
       }),
@@ -245,7 +262,9 @@ describeKernel("example user programs on a veth", () => {
       });
       expect(out.stderr).toBe("");
       expect(out.code).toBe(0);
-      expect(out.stdout).toContain(`  rule 1: drop from ${extraIp}\n  rule 2: drop TCP/UDP to port 8080\n  rule 3: drop TCP/UDP to port 53\n`);
+      expect(out.stdout).toContain(
+        `  rule 1: drop from ${extraIp}\n  rule 2: drop TCP/UDP to port 8080\n  rule 3: drop TCP/UDP to port 53\n`,
+      );
       const total = totalLine(out.stdout);
       const hits = Object.fromEntries([...total.matchAll(/(passed|rule \d+): (\d+)/g)].map((m) => [m[1], Number(m[2])]));
       expect(hits.passed).toBeGreaterThanOrEqual(3);

@@ -116,9 +116,17 @@ describeKernel("globals: load options and obj.globals", () => {
       [{ rodata: { LIMT: 10 } }, /rodata option: no \.rodata variable 'LIMT' \(the object's \.rodata variables: LIMIT\)/, Error],
       [{ rodata: { seed: 1 } }, /no \.rodata variable 'seed' \('seed' is in \.data; pass it in \{ data: \.\.\. \}\)/, Error],
       [{ data: { LIMIT: 1 } }, /data option: no \.data\/\.bss variable 'LIMIT' \('LIMIT' is in \.rodata; pass it in \{ rodata/, Error],
-      [{ rodata: { LIMIT: -1 } }, /cannot set \.rodata variable 'LIMIT' \(u32\): -1 is out of range for u32 \(0\.\.4294967295\)/, RangeError],
+      [
+        { rodata: { LIMIT: -1 } },
+        /cannot set \.rodata variable 'LIMIT' \(u32\): -1 is out of range for u32 \(0\.\.4294967295\)/,
+        RangeError,
+      ],
       [{ rodata: { LIMIT: 2 ** 32 } }, /'LIMIT' \(u32\): 4294967296 is out of range/, RangeError],
-      [{ rodata: { LIMIT: "10" } }, /cannot set \.rodata variable 'LIMIT' \(u32\): expected an integer for u32, got string "10"/, TypeError],
+      [
+        { rodata: { LIMIT: "10" } },
+        /cannot set \.rodata variable 'LIMIT' \(u32\): expected an integer for u32, got string "10"/,
+        TypeError,
+      ],
       [{ data: { packets: 1.5 } }, /cannot set \.bss variable 'packets' \(u64\): expected an integer/, TypeError],
       [{ data: { seed: 1 }, rodata: { LIMIT: 1n << 40n } }, /'LIMIT'/, RangeError],
     ];
@@ -130,7 +138,10 @@ describeKernel("globals: load options and obj.globals", () => {
         } catch (e) {
           caught = e;
         }
-        expect(caught, JSON.stringify(opts, (_, v) => (typeof v === "bigint" ? `${v}n` : v))).toBeInstanceOf(cls);
+        expect(
+          caught,
+          JSON.stringify(opts, (_, v) => (typeof v === "bigint" ? `${v}n` : v)),
+        ).toBeInstanceOf(cls);
         expect((caught as Error).message).toMatch(message);
       }
     }
@@ -185,8 +196,14 @@ export {};
       tsconfig,
       JSON.stringify({
         compilerOptions: {
-          target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, noEmit: true,
-          skipLibCheck: true, types: ["node"], typeRoots: [join(root, "node_modules", "@types")],
+          target: "ES2022",
+          module: "NodeNext",
+          moduleResolution: "NodeNext",
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          types: ["node"],
+          typeRoots: [join(root, "node_modules", "@types")],
         },
         files: [join(dir, "user-ok.ts"), join(dir, "user-bad.ts")],
       }),
@@ -215,14 +232,19 @@ export {};
       const before = openFds();
       expect(() => skel.load(undefined, { rodata: { NOPE: 1 } })).toThrow(/no \.rodata variable 'NOPE'/);
       // An object without the globals the skeleton promises is refused (and closed).
-      const other = compile(join(tmp, "other.bpf.ts"), `import { xdp, XdpAction, ArrayMap, type u32 } from "tsbpf/bpf";
+      const other = compile(
+        join(tmp, "other.bpf.ts"),
+        `import { xdp, XdpAction, ArrayMap, type u32 } from "tsbpf/bpf";
 const stats = new ArrayMap<{ hits: u64; last: u32; flags: u32; prev: u32; swapped: u32 }>(1);
 let seed: u64 = 1;
 export const globals_atomics = xdp(() => { seed += 1; return stats.lookup(0) === null ? XdpAction.DROP : XdpAction.PASS; });
 export const LICENSE = "GPL";
-import type { u64 } from "tsbpf/bpf";`);
+import type { u64 } from "tsbpf/bpf";`,
+      );
       expect(other.ok, JSON.stringify(other.diagnostics)).toBe(true);
-      expect(() => skel.load(other.object!)).toThrow(/does not match its skeleton.*missing global 'LIMIT'.*global 'seed' is a 8-byte \.data variable; the skeleton expects a 4-byte \.data one/);
+      expect(() => skel.load(other.object!)).toThrow(
+        /does not match its skeleton.*missing global 'LIMIT'.*global 'seed' is a 8-byte \.data variable; the skeleton expects a 4-byte \.data one/,
+      );
       expect(openFds()).toBe(before);
     });
   });

@@ -22,12 +22,16 @@ function build(src: string): Uint8Array {
   return r.object!;
 }
 
-const XDP_ABORTED = 0, XDP_REDIRECT = 4, TC_ACT_REDIRECT = 7;
+const XDP_ABORTED = 0,
+  XDP_REDIRECT = 4,
+  TC_ACT_REDIRECT = 7;
 
 it("bpfPrintk formats are parsed as the kernel's bpf_bprintf_prepare parses them", () => {
   const kinds = (f: string) => {
     const r = parseFormat(f);
-    return "error" in r ? "error" : r.map((c) => (c.kind === "int" ? `${c.signed ? "i" : "u"}${c.bits}` : c.kind === "ip" ? `ip${c.bytes}` : c.kind));
+    return "error" in r
+      ? "error"
+      : r.map((c) => (c.kind === "int" ? `${c.signed ? "i" : "u"}${c.bits}` : c.kind === "ip" ? `ip${c.bytes}` : c.kind));
   };
   expect(kinds("plain text\n")).toEqual([]);
   expect(kinds("%d %i %u")).toEqual(["i32", "i32", "u32"]);
@@ -38,14 +42,18 @@ it("bpfPrintk formats are parsed as the kernel's bpf_bprintf_prepare parses them
   expect(kinds("%p %px %pK")).toEqual(["ptr", "ptr", "ptr"]);
   expect(kinds("%pI4 %pi6")).toEqual(["ip4", "ip16"]);
   expect(kinds("%p.")).toEqual(["ptr"]);
-  for (const bad of ["%f", "%5.2d", "%lf", "%pB", "%pS", "%n", "%hd", "%z", "tab\u00e9", "\u0001", "%d %d %d %d", "%"]) expect(kinds(bad), bad).toBe("error");
+  for (const bad of ["%f", "%5.2d", "%lf", "%pB", "%pS", "%n", "%hd", "%z", "tab\u00e9", "\u0001", "%d %d %d %d", "%"])
+    expect(kinds(bad), bad).toBe("error");
 });
 
 it("a helper the program's type may not call is refused inside the module functions it calls too (TSBPF2150)", () => {
-  const src = (body: string) => `import { tracepoint, redirect, ktimeGetNs, type u64, type i64 } from "tsbpf/bpf";\ninterface Rec { pad: u64 }\n/** @noinline */\nfunction inner(i: u64): i64 {\n  ${body}\n}\n/** @noinline */\nfunction outer(i: u64): i64 {\n  return inner(i);\n}\nexport const p = tracepoint<Rec>("syscalls", "sys_enter_getpid", (ctx) => {\n  outer(1);\n  return 0;\n});\nexport const LICENSE = "GPL";\n`;
+  const src = (body: string) =>
+    `import { tracepoint, redirect, ktimeGetNs, type u64, type i64 } from "tsbpf/bpf";\ninterface Rec { pad: u64 }\n/** @noinline */\nfunction inner(i: u64): i64 {\n  ${body}\n}\n/** @noinline */\nfunction outer(i: u64): i64 {\n  return inner(i);\n}\nexport const p = tracepoint<Rec>("syscalls", "sys_enter_getpid", (ctx) => {\n  outer(1);\n  return 0;\n});\nexport const LICENSE = "GPL";\n`;
   const r = compile(FILE, src("return redirect(1);"));
   expect(r.diagnostics.map((d) => [d.code, d.line])).toEqual([["TSBPF2150", 5]]);
-  expect(compile(FILE, src("return i64(ktimeGetNs());").replace("ktimeGetNs,", "ktimeGetNs, i64,").replace("type i64 ", "")).diagnostics).toEqual([]);
+  expect(
+    compile(FILE, src("return i64(ktimeGetNs());").replace("ktimeGetNs,", "ktimeGetNs, i64,").replace("type i64 ", "")).diagnostics,
+  ).toEqual([]);
 });
 
 it("spin-lock rules are compile-time errors: no calls while held (TSBPF2158), unlock on every path (TSBPF2159)", () => {
@@ -56,7 +64,11 @@ it("spin-lock rules are compile-time errors: no calls while held (TSBPF2158), un
   expect(codes("  spinLock(v.lock);\n  v.n = ktimeGetNs();\n  spinUnlock(v.lock);")).toEqual(["TSBPF2158"]);
   expect(codes("  spinLock(v.lock);\n  if (v.n > 5) return XdpAction.TX;\n  spinUnlock(v.lock);")).toEqual(["TSBPF2159"]);
   expect(codes("  spinLock(v.lock);\n  if (v.n > 5) v.n = 0;")).toEqual(["TSBPF2159"]);
-  expect(codes("  const t = ktimeGetNs();\n  spinLock(v.lock);\n  if (v.n > 5) { spinUnlock(v.lock); return XdpAction.TX; }\n  v.n = t;\n  spinUnlock(v.lock);\n  v.n = ktimeGetNs();")).toEqual([]);
+  expect(
+    codes(
+      "  const t = ktimeGetNs();\n  spinLock(v.lock);\n  if (v.n > 5) { spinUnlock(v.lock); return XdpAction.TX; }\n  v.n = t;\n  spinUnlock(v.lock);\n  v.n = ktimeGetNs();",
+    ),
+  ).toEqual([]);
 });
 
 it("packet references die at helpers that move the packet, on the paths that reach a use (TSBPF2154)", () => {
@@ -71,7 +83,11 @@ it("packet references die at helpers that move the packet, on the paths that rea
   expect(codes("  if (ctx.len > 100) { ctx.adjustHead(14); return XdpAction.TX; }\n  eth.h_proto = 0;")).toEqual([]);
   expect(codes("  eth.h_proto = 0;\n  ctx.adjustHead(14);")).toEqual([]);
   expect(codes("  ctx.adjustHead(-4);\n  const again = ctx.header<EthHdr>(4);\n  if (again !== null) again.h_proto = 0;")).toEqual([]);
-  expect(codes("  for (let i = 0; i < 2; i++) {\n    const e2 = ctx.header<EthHdr>(0);\n    if (e2 !== null) e2.h_proto = 1;\n    ctx.adjustMeta(-4);\n  }")).toEqual([]);
+  expect(
+    codes(
+      "  for (let i = 0; i < 2; i++) {\n    const e2 = ctx.header<EthHdr>(0);\n    if (e2 !== null) e2.h_proto = 1;\n    ctx.adjustMeta(-4);\n  }",
+    ),
+  ).toEqual([]);
   // A module function that moves the packet (inlined or @noinline, directly or through another) counts as the call.
   const withFns = (body: string) => {
     const src = `import { xdp, XdpAction, type EthHdr, type XdpContext } from "tsbpf/bpf";\n/** @noinline */\nfunction strip(ctx: XdpContext): u32 {\n  return ctx.adjustHead(14) === 0 ? 1 : 0;\n}\nfunction viaStrip(ctx: XdpContext): u32 {\n  return strip(ctx);\n}\nfunction pure(ctx: XdpContext): u32 {\n  return ctx.len;\n}\nexport const p = xdp((ctx) => {\n  const eth = ctx.header<EthHdr>(0);\n  if (eth === null) return XdpAction.DROP;\n${body}\n  return XdpAction.PASS;\n});\nexport const LICENSE = "GPL";\n`;
@@ -84,13 +100,15 @@ it("packet references die at helpers that move the packet, on the paths that rea
 
 describeKernel("helpers in the kernel", () => {
   it("redirect returns XDP_REDIRECT / TC_ACT_REDIRECT (XDP_ABORTED for flags XDP does not take)", () => {
-    using obj = loadObject(build(`
+    using obj = loadObject(
+      build(`
 import { xdp, tc, redirect, RedirectFlags, XdpAction, TcAction } from "tsbpf/bpf";
 export const to_lo = xdp((ctx) => redirect(1));
 export const bad_flags = xdp((ctx) => redirect(1, RedirectFlags.INGRESS));
 export const tc_to_lo = tc((ctx) => redirect(1, RedirectFlags.INGRESS));
 export const LICENSE = "GPL";
-`));
+`),
+    );
     const pkt = ipv4Packet(17, 64);
     const run = (name: string) => obj.programs.get(name)!.run({ data: pkt }).retval;
     expect(run("to_lo")).toBe(XDP_REDIRECT);
@@ -99,7 +117,8 @@ export const LICENSE = "GPL";
   });
 
   it("bpfPrintk writes checked formats to the trace buffer", () => {
-    using obj = loadObject(build(`
+    using obj = loadObject(
+      build(`
 import { xdp, bpfPrintk, getCurrentComm, XdpAction, type u32, type u64, type i32 } from "tsbpf/bpf";
 interface Hdr { id: u32; neg: i32; big: u64; ip: u32; }
 export const say = xdp((ctx) => {
@@ -112,7 +131,8 @@ export const say = xdp((ctx) => {
   return XdpAction.PASS;
 });
 export const LICENSE = "GPL";
-`));
+`),
+    );
     const id = (process.pid * 7919 + Date.now()) >>> 0;
     const pkt = new Uint8Array(64);
     const v = new DataView(pkt.buffer);
@@ -122,7 +142,10 @@ export const LICENSE = "GPL";
     pkt.set([192, 0, 2, 7], 16);
     expect(obj.programs.get("say")!.run({ data: pkt }).retval).toBe(2);
     const trace = readFileSync(join(ensureTracefs(), "trace"), "utf8");
-    const lines = trace.split("\n").filter((l) => l.includes(`tsbpf-printk ${id}:`)).map((l) => l.slice(l.indexOf("tsbpf-printk")));
+    const lines = trace
+      .split("\n")
+      .filter((l) => l.includes(`tsbpf-printk ${id}:`))
+      .map((l) => l.slice(l.indexOf("tsbpf-printk")));
     expect(lines).toHaveLength(3);
     expect(lines[0]).toBe(`tsbpf-printk ${id}: big=123456789abcdef0 neg=-42`);
     expect(lines[1]).toBe(`tsbpf-printk ${id}: ip=192.0.2.7 c=O`);
@@ -130,7 +153,8 @@ export const LICENSE = "GPL";
   });
 
   it("xdp adjustHead / adjustTail / adjustMeta move and resize the packet", () => {
-    using obj = loadObject(build(`
+    using obj = loadObject(
+      build(`
 import { xdp, htons, XdpAction, type u32, type EthHdr } from "tsbpf/bpf";
 interface Tag { v: u32 }
 export const push = xdp((ctx) => {
@@ -150,7 +174,8 @@ export const pop = xdp((ctx) => {
 export const trim = xdp((ctx) => (ctx.adjustTail(-10) === 0 ? XdpAction.PASS : XdpAction.ABORTED));
 export const meta = xdp((ctx) => (ctx.adjustMeta(-8) === 0 ? XdpAction.PASS : XdpAction.ABORTED));
 export const LICENSE = "GPL";
-`));
+`),
+    );
     const pkt = ipv4Packet(17, 64);
     const run = (name: string) => obj.programs.get(name)!.run({ data: pkt });
     const pushed = run("push");
@@ -169,7 +194,8 @@ export const LICENSE = "GPL";
   });
 
   it("tc storeBytes with l3/l4CsumReplace rewrites addresses and ports with valid checksums; loadBytes copies", () => {
-    using obj = loadObject(build(`
+    using obj = loadObject(
+      build(`
 import { tc, htonl, htons, u16, u32, TcAction, CsumFlags, ETH_HLEN, type Ipv4Hdr, type TcpHdr } from "tsbpf/bpf";
 export const nat = tc((ctx) => {
   const ip = ctx.header<Ipv4Hdr>(ETH_HLEN);
@@ -188,7 +214,8 @@ export const nat = tc((ctx) => {
   return TcAction.OK;
 });
 export const LICENSE = "GPL";
-`));
+`),
+    );
     const pkt = tcpPacket({ sport: 40000, dport: 80 });
     expect(tcpChecksum(pkt)).toBe(0);
     const r = obj.programs.get("nat")!.run({ data: pkt });
@@ -202,7 +229,8 @@ export const LICENSE = "GPL";
   });
 
   it("tc changeProto, changeType and cloneRedirect; csumDiff in XDP", () => {
-    using obj = loadObject(build(`
+    using obj = loadObject(
+      build(`
 import { tc, xdp, htons, csumDiff, u32, u64, TcAction, XdpAction, ArrayMap, ETH_P_IPV6 } from "tsbpf/bpf";
 const results = new ArrayMap<u64>(4);
 export const to6 = tc((ctx) => (ctx.changeProto(htons(ETH_P_IPV6)) === 0 ? TcAction.OK : TcAction.SHOT));
@@ -216,7 +244,8 @@ export const diff = xdp((ctx) => {
   return XdpAction.PASS;
 });
 export const LICENSE = "GPL";
-`));
+`),
+    );
     const pkt = ipv4Packet(17, 64);
     const to6 = obj.programs.get("to6")!.run({ data: pkt });
     expect(to6.retval).toBe(0);
@@ -227,7 +256,10 @@ export const LICENSE = "GPL";
     expect(BigInt.asIntN(64, readU64(results.lookup(u32le(1))!))).toBe(0n);
     expect(obj.programs.get("diff")!.run({ data: pkt }).retval).toBe(2);
     // csum_diff: the 32-bit one's-complement sum of ~from and to (unfolded), as the kernel's csum_partial gives it.
-    const folded = (x: bigint) => { while (x > 0xffffn) x = (x & 0xffffn) + (x >> 16n); return x; };
+    const folded = (x: bigint) => {
+      while (x > 0xffffn) x = (x & 0xffffn) + (x >> 16n);
+      return x;
+    };
     const got = readU64(results.lookup(u32le(0))!);
     expect(folded(got)).toBe(folded(0xeeeen + 0xddddn + 0x3333n + 0x4444n));
   });
@@ -269,7 +301,8 @@ export const LICENSE = "GPL";
 
   it("getStack and getNsCurrentPidTgid in a raw tracepoint see this process", () => {
     const ns = statSync("/proc/self/ns/pid");
-    using obj = loadObject(build(`
+    using obj = loadObject(
+      build(`
 import { rawTracepoint, getStack, getNsCurrentPidTgid, getCurrentPidTgid, zero, u32, u64, ArrayMap, type FixedArray, type PidNsInfo } from "tsbpf/bpf";
 const TARGET: u32 = 0;
 const NS_DEV: u64 = 0;
@@ -288,7 +321,9 @@ export const probe = rawTracepoint("sys_enter", (ctx) => {
   return 0;
 });
 export const LICENSE = "GPL";
-`), { rodata: { TARGET: process.pid, NS_DEV: BigInt(ns.dev), NS_INO: BigInt(ns.ino) } });
+`),
+      { rodata: { TARGET: process.pid, NS_DEV: BigInt(ns.dev), NS_INO: BigInt(ns.ino) } },
+    );
     const link = attachRawTracepoint(obj.programs.get("probe")!, "sys_enter");
     try {
       process.getuid?.();
@@ -308,7 +343,8 @@ export const LICENSE = "GPL";
   it("sendSignal kills the process that triggers the program", async () => {
     const child = spawn(process.execPath, ["-e", "setInterval(() => process.getuid(), 20)"], { stdio: "ignore" });
     try {
-      using obj = loadObject(build(`
+      using obj = loadObject(
+        build(`
 import { tracepoint, sendSignal, getCurrentPidTgid, u32, type u64 } from "tsbpf/bpf";
 const TARGET: u32 = 0;
 interface Enter { pad: u64 }
@@ -317,7 +353,9 @@ export const kill = tracepoint<Enter>("syscalls", "sys_enter_getuid", (ctx) => {
   return 0;
 });
 export const LICENSE = "GPL";
-`), { rodata: { TARGET: child.pid! } });
+`),
+        { rodata: { TARGET: child.pid! } },
+      );
       using link = attachTracepoint(obj.programs.get("kill")!, "syscalls", "sys_enter_getuid");
       const signal = await new Promise<string | null>((resolve) => child.on("exit", (_code, sig) => resolve(sig)));
       void link;
@@ -328,7 +366,8 @@ export const LICENSE = "GPL";
   }, 20000);
 
   it("spinLock/spinUnlock guard a map value's fields (repeated TEST_RUN counts every run)", () => {
-    using obj = loadObject(build(`
+    using obj = loadObject(
+      build(`
 import { xdp, tc, spinLock, spinUnlock, ArrayMap, XdpAction, TcAction, type SpinLock, type u64 } from "tsbpf/bpf";
 interface Counter { lock: SpinLock; n: u64; bytes: u64 }
 const counters = new ArrayMap<Counter>(1);
@@ -350,7 +389,8 @@ export const count_tc = tc((ctx) => {
   return TcAction.OK;
 });
 export const LICENSE = "GPL";
-`));
+`),
+    );
     expect(obj.programs.get("count")!.run({ data: ipv4Packet(17, 64), repeat: 1000 }).retval).toBe(2);
     expect(obj.programs.get("count_tc")!.run({ data: ipv4Packet(17, 64), repeat: 10 }).retval).toBe(0);
     const v = obj.maps.get("counters")!.lookup(u32le(0))!;
@@ -360,7 +400,8 @@ export const LICENSE = "GPL";
   });
 
   it("perfEventRead and perfEventReadValue read this CPU's counter from a PerfEventArray", () => {
-    using obj = loadObject(build(`
+    using obj = loadObject(
+      build(`
 import { xdp, perfEventRead, perfEventReadValue, zero, u64, PerfEventArray, ArrayMap, XdpAction, PERF_CURRENT_CPU, type PerfEventValue } from "tsbpf/bpf";
 const events = new PerfEventArray<u64>();
 const results = new ArrayMap<u64>(4);
@@ -373,7 +414,8 @@ export const read = xdp((ctx) => {
   return XdpAction.PASS;
 });
 export const LICENSE = "GPL";
-`));
+`),
+    );
     const fds: number[] = [];
     try {
       const events = obj.maps.get("events")!;

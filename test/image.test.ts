@@ -58,7 +58,9 @@ describe("tsbpf image", () => {
     expect(first.code).toBe(0);
     expect(JSON.parse(readFileSync(join(dir, "oci-layout"), "utf8"))).toEqual({ imageLayoutVersion: "1.0.0" });
     for (const f of readdirSync(join(dir, "blobs", "sha256"))) expect(sha(readFileSync(join(dir, "blobs", "sha256", f)))).toBe(f);
-    const index = JSON.parse(readFileSync(join(dir, "index.json"), "utf8")) as { manifests: { digest: string; size: number; annotations: Record<string, string> }[] };
+    const index = JSON.parse(readFileSync(join(dir, "index.json"), "utf8")) as {
+      manifests: { digest: string; size: number; annotations: Record<string, string> }[];
+    };
     expect(index.manifests).toHaveLength(1);
     expect(index.manifests[0]!.annotations["org.opencontainers.image.ref.name"]).toBe("v1");
     const m = JSON.parse(blob(dir, index.manifests[0]!.digest).toString()) as Manifest;
@@ -69,7 +71,12 @@ describe("tsbpf image", () => {
     expect(m.layers[0]!.mediaType).toBe("application/vnd.oci.image.layer.v1.tar+gzip");
     expect(first.out).toContain(`in layer ${m.layers[0]!.digest}`);
 
-    const config = JSON.parse(blob(dir, m.config.digest).toString()) as { config: { Labels: Record<string, string> }; rootfs: { diff_ids: string[] }; os: string; created: string };
+    const config = JSON.parse(blob(dir, m.config.digest).toString()) as {
+      config: { Labels: Record<string, string> };
+      rootfs: { diff_ids: string[] };
+      os: string;
+      created: string;
+    };
     expect(config.os).toBe("linux");
     expect(config.created).toBe("2023-11-14T22:13:20.000Z"); // SOURCE_DATE_EPOCH
     expect(JSON.parse(config.config.Labels["io.ebpf.programs"]!)).toEqual({ xdp_counter: "xdp" });
@@ -102,7 +109,9 @@ describe("tsbpf image", () => {
     mkdirSync(none);
     writeFileSync(join(none, "bad.bpf.ts"), "export const x = ;\n");
     const out: string[] = [];
-    expect(imageCommand([join(none, "bad.bpf.ts"), "-o", join(none, "img")], { stdout: (s) => out.push(s), stderr: (s) => out.push(s) })).toBe(1);
+    expect(
+      imageCommand([join(none, "bad.bpf.ts"), "-o", join(none, "img")], { stdout: (s) => out.push(s), stderr: (s) => out.push(s) }),
+    ).toBe(1);
     expect(imageCommand([SRC], { stdout: () => {}, stderr: () => {} })).toBe(2);
   });
 

@@ -12,14 +12,27 @@ const ROOT = path.resolve(import.meta.dirname, "..");
 const BIN = path.join(ROOT, "bin", "tsbpf.js");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tsbpf-init-"));
 
-const tsbpf = (args: string[], cwd = tmp) => spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+const tsbpf = (args: string[], cwd = tmp) =>
+  spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
 
 beforeAll(() => {
-  execFileSync(process.execPath, [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], { cwd: ROOT, stdio: "pipe" });
+  execFileSync(process.execPath, [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], {
+    cwd: ROOT,
+    stdio: "pipe",
+  });
 }, 300_000);
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-const FILES = [".gitignore", "README.md", "bpf/counter.bpf.ts", "bpf/tsconfig.json", "package.json", "src/user.ts", "test/counter.test.ts", "tsconfig.json"];
+const FILES = [
+  ".gitignore",
+  "README.md",
+  "bpf/counter.bpf.ts",
+  "bpf/tsconfig.json",
+  "package.json",
+  "src/user.ts",
+  "test/counter.test.ts",
+  "tsconfig.json",
+];
 
 describe("tsbpf init", () => {
   it("writes a small project named after its directory", () => {
@@ -33,7 +46,9 @@ describe("tsbpf init", () => {
     expect(pkg.type).toBe("module");
     expect(Object.keys(pkg.scripts)).toEqual(expect.arrayContaining(["build", "gen", "test", "check", "start"]));
     expect(pkg.dependencies.tsbpf).toBe(`^${JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).version}`);
-    expect(JSON.parse(fs.readFileSync(path.join(dir, "bpf", "tsconfig.json"), "utf8").replace(/^\s*\/\/.*$/gm, "")).compilerOptions.plugins).toEqual([{ name: "tsbpf/ts-plugin" }]);
+    expect(
+      JSON.parse(fs.readFileSync(path.join(dir, "bpf", "tsconfig.json"), "utf8").replace(/^\s*\/\/.*$/gm, "")).compilerOptions.plugins,
+    ).toEqual([{ name: "tsbpf/ts-plugin" }]);
     // The template's program compiles as it stands.
     expect(tsbpf(["check", "bpf/counter.bpf.ts"], dir).status).toBe(0);
   });
@@ -61,7 +76,11 @@ describe("tsbpf init, end to end from a packed tarball", () => {
     const pack = path.join(tmp, "pack");
     fs.mkdirSync(pack);
     const t0 = Date.now();
-    const out = execFileSync("npm", ["pack", "--pack-destination", pack, "--silent"], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    const out = execFileSync("npm", ["pack", "--pack-destination", pack, "--silent"], {
+      cwd: ROOT,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const tarball = path.join(pack, out.trim().split("\n").pop()!);
     expect(fs.existsSync(tarball)).toBe(true);
     const dir = path.join(tmp, "e2e");
@@ -81,11 +100,24 @@ describe("tsbpf init, end to end from a packed tarball", () => {
     if (process.getuid?.() === 0) {
       // Without privileges the kernel test skips with one line saying why, and the run passes.
       for (let d = dir; d !== path.dirname(tmp); d = path.dirname(d)) fs.chmodSync(d, 0o755);
-      const vitest = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", process.execPath, "node_modules/vitest/vitest.mjs", "run", "--cache=false"], {
-        cwd: dir,
-        encoding: "utf8",
-        env: { ...process.env, HOME: os.tmpdir(), CI: "", NO_COLOR: "1" },
-      });
+      const vitest = spawnSync(
+        "setpriv",
+        [
+          "--reuid=65534",
+          "--regid=65534",
+          "--clear-groups",
+          "--inh-caps=-all",
+          process.execPath,
+          "node_modules/vitest/vitest.mjs",
+          "run",
+          "--cache=false",
+        ],
+        {
+          cwd: dir,
+          encoding: "utf8",
+          env: { ...process.env, HOME: os.tmpdir(), CI: "", NO_COLOR: "1" },
+        },
+      );
       expect(vitest.status, vitest.stdout + vitest.stderr).toBe(0);
       expect(vitest.stdout + vitest.stderr).toMatch(/skipping kernel tests: bpf\(\) not permitted/);
       expect(vitest.stdout).toMatch(/Tests\s+1 skipped/);

@@ -57,8 +57,17 @@ describe("inspect", () => {
     ]);
     expect(info.maps).toEqual([
       {
-        name: "counters", type: 6, typeName: "PERCPU_ARRAY", keySize: 4, valueSize: 16, keyType: "u32", valueType: "struct Counter",
-        keyTs: "number", valueTs: "{ packets: bigint; bytes: bigint }", maxEntries: 256, flags: 0,
+        name: "counters",
+        type: 6,
+        typeName: "PERCPU_ARRAY",
+        keySize: 4,
+        valueSize: 16,
+        keyType: "u32",
+        valueType: "struct Counter",
+        keyTs: "number",
+        valueTs: "{ packets: bigint; bytes: bigint }",
+        maxEntries: 256,
+        flags: 0,
       },
     ]);
     expect(info.license).toBe("GPL");
@@ -69,7 +78,9 @@ describe("inspect", () => {
     expect(text).toContain("counters  PERCPU_ARRAY  key u32 (4 bytes)  value struct Counter (16 bytes)  max_entries 256");
     expect(text).toContain("typedef unsigned long long u64;");
     expect(text).toMatch(/struct Counter \{\n\tu64 packets;\t\/\* offset 0 \*\/\n\tu64 bytes;\t\/\* offset 8 \*\/\n\};\t\/\* size 16 \*\//);
-    expect(text).toMatch(/struct \{\n\tint \(\*type\)\[6\];[^\n]*\n\tu32 \*key;[^\n]*\n\tstruct Counter \*value;[^\n]*\n\tint \(\*max_entries\)\[256\];[^\n]*\n\} counters SEC\("\.maps"\);/);
+    expect(text).toMatch(
+      /struct \{\n\tint \(\*type\)\[6\];[^\n]*\n\tu32 \*key;[^\n]*\n\tstruct Counter \*value;[^\n]*\n\tint \(\*max_entries\)\[256\];[^\n]*\n\} counters SEC\("\.maps"\);/,
+    );
     expect(text).toMatch(/i32 xdp_counter\(void \*ctx\);/);
     expect(text).toContain("License: GPL");
   });

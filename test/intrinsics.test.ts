@@ -44,7 +44,11 @@ if (!haveVmlinux) it.skip(`tables against the kernel's BTF (no ${VMLINUX})`, () 
 
 /** Attach-point arguments for wrappers whose section depends on them (the rest take any name). */
 const SAMPLE_ARGS: Record<string, string[]> = {
-  cgroupSkb: ["ingress"], cgroupSockAddr4: ["connect4"], cgroupSockAddr6: ["bind6"], cgroupSock: ["sock_create"], skSkb: ["stream_verdict"],
+  cgroupSkb: ["ingress"],
+  cgroupSockAddr4: ["connect4"],
+  cgroupSockAddr6: ["bind6"],
+  cgroupSock: ["sock_create"],
+  skSkb: ["stream_verdict"],
 };
 
 describe("program kinds and sections", () => {
@@ -72,7 +76,7 @@ describe.runIf(haveVmlinux)("context layouts against the kernel's BTF", () => {
     for (const k of Object.values(PROGRAM_KINDS)) {
       if (!k.ctxStruct || k.ctx.kind !== "fields") continue;
       const st = kernelBtf().types.find((t) => t.kind === "STRUCT" && t.name === k.ctxStruct);
-      if (!st || st.kind !== "STRUCT") throw new Error(`no struct ${k.ctxStruct} in ${VMLINUX}`);
+      if (st?.kind !== "STRUCT") throw new Error(`no struct ${k.ctxStruct} in ${VMLINUX}`);
       for (const [name, f] of Object.entries(k.ctx.fields)) {
         // user_ip6_2 is word 2 of the array member user_ip6.
         const m = /^(.*)_(\d)$/.exec(name);
@@ -86,7 +90,8 @@ describe.runIf(haveVmlinux)("context layouts against the kernel's BTF", () => {
         const resolved = kernelBtf().resolve(member.type);
         const elemSize = resolved.kind === "ARRAY" ? kernelBtf().sizeOf(resolved.elem) : kernelBtf().sizeOf(member.type);
         const offset = member.bitOffset / 8 + index * elemSize;
-        if (offset !== f.offset || elemSize !== f.size) wrong.push(`${k.wrapper}.${name}: table ${f.offset}/${f.size}, kernel ${offset}/${elemSize}`);
+        if (offset !== f.offset || elemSize !== f.size)
+          wrong.push(`${k.wrapper}.${name}: table ${f.offset}/${f.size}, kernel ${offset}/${elemSize}`);
       }
     }
     expect(wrong).toEqual([]);
@@ -112,14 +117,32 @@ describe("intrinsics table and stdlib", () => {
 });
 
 /** Free functions and context methods (`ctx.name`). */
-const ALL_ROWS: [string, Intrinsic][] = [...Object.entries(INTRINSICS), ...Object.entries(CTX_METHODS).map(([n, r]): [string, Intrinsic] => [`ctx.${n}`, r])];
+const ALL_ROWS: [string, Intrinsic][] = [
+  ...Object.entries(INTRINSICS),
+  ...Object.entries(CTX_METHODS).map(([n, r]): [string, Intrinsic] => [`ctx.${n}`, r]),
+];
 
 /** Program types this machine loads (fentry/fexit/LSM are refused here: EPERM) with the attach type they need. */
 const PROBE_TYPES: [ProgTypeName, number][] = [
-  ["SOCKET_FILTER", 0], ["KPROBE", 0], ["SCHED_CLS", 0], ["SCHED_ACT", 0], ["TRACEPOINT", 0], ["XDP", 0], ["PERF_EVENT", 0],
-  ["CGROUP_SKB", 0], ["CGROUP_SOCK", BPF_ATTACH_TYPE.CGROUP_INET_SOCK_CREATE], ["SOCK_OPS", 0], ["SK_SKB", 0],
-  ["CGROUP_DEVICE", 0], ["SK_MSG", 0], ["RAW_TRACEPOINT", 0], ["CGROUP_SOCK_ADDR", BPF_ATTACH_TYPE.CGROUP_INET4_CONNECT],
-  ["FLOW_DISSECTOR", 0], ["CGROUP_SYSCTL", 0], ["RAW_TRACEPOINT_WRITABLE", 0], ["SK_LOOKUP", BPF_ATTACH_TYPE.SK_LOOKUP],
+  ["SOCKET_FILTER", 0],
+  ["KPROBE", 0],
+  ["SCHED_CLS", 0],
+  ["SCHED_ACT", 0],
+  ["TRACEPOINT", 0],
+  ["XDP", 0],
+  ["PERF_EVENT", 0],
+  ["CGROUP_SKB", 0],
+  ["CGROUP_SOCK", BPF_ATTACH_TYPE.CGROUP_INET_SOCK_CREATE],
+  ["SOCK_OPS", 0],
+  ["SK_SKB", 0],
+  ["CGROUP_DEVICE", 0],
+  ["SK_MSG", 0],
+  ["RAW_TRACEPOINT", 0],
+  ["CGROUP_SOCK_ADDR", BPF_ATTACH_TYPE.CGROUP_INET4_CONNECT],
+  ["FLOW_DISSECTOR", 0],
+  ["CGROUP_SYSCTL", 0],
+  ["RAW_TRACEPOINT_WRITABLE", 0],
+  ["SK_LOOKUP", BPF_ATTACH_TYPE.SK_LOOKUP],
   ["NETFILTER", BPF_ATTACH_TYPE.NETFILTER],
 ];
 
@@ -132,7 +155,10 @@ describeKernel("intrinsics' program types against the verifier", () => {
         const r = probeHelper(BPF_PROG_TYPE[type], HELPER[row.helper], attach);
         expect(r.answer, `${name} in ${type}: ${r.log}`).not.toBe("unknown");
         const table = !row.kinds || row.kinds.includes(type);
-        if (table !== (r.answer === "allowed")) wrong.push(`${name} (bpf_${row.helper}) in ${type}: table ${table ? "allows" : "forbids"}, kernel ${r.answer === "allowed" ? "allows" : "forbids"}`);
+        if (table !== (r.answer === "allowed"))
+          wrong.push(
+            `${name} (bpf_${row.helper}) in ${type}: table ${table ? "allows" : "forbids"}, kernel ${r.answer === "allowed" ? "allows" : "forbids"}`,
+          );
       }
     }
     expect(wrong).toEqual([]);
@@ -142,7 +168,10 @@ describeKernel("intrinsics' program types against the verifier", () => {
 /** The docs' row for a helper: function, helper, first kernel, program kinds (wrapper names). */
 function docRow([name, row]: [string, Intrinsic]): string {
   const kinds = row.kinds
-    ? Object.values(PROGRAM_KINDS).filter((k) => k.type && row.kinds!.includes(k.type)).map((k) => k.wrapper).join(", ")
+    ? Object.values(PROGRAM_KINDS)
+        .filter((k) => k.type && row.kinds!.includes(k.type))
+        .map((k) => k.wrapper)
+        .join(", ")
     : "all";
   return `| \`${name}\` | \`bpf_${row.helper}\` | ${row.since} | ${kinds} |`;
 }
@@ -150,7 +179,9 @@ function docRow([name, row]: [string, Intrinsic]): string {
 describe("docs/language.md helper catalogue", () => {
   const doc = readFileSync(join(import.meta.dirname, "..", "docs", "language.md"), "utf8");
   it("has a row per helper with its kernel version and program kinds", () => {
-    const missing = ALL_ROWS.filter(([, r]) => r.helper).map(docRow).filter((r) => !doc.includes(r));
+    const missing = ALL_ROWS.filter(([, r]) => r.helper)
+      .map(docRow)
+      .filter((r) => !doc.includes(r));
     expect(missing).toEqual([]);
   });
 });

@@ -141,7 +141,11 @@ b2:
   const cases: [string, string, RegExp][] = [
     ["duplicate definition", `func f(%0:ptr) {\nb0:\n  %1:i64 = const 1\n  %1:i64 = const 2\n  ret %1\n}`, /%1 is defined more than once/],
     ["param redefined", `func f(%0:ptr) {\nb0:\n  %0:ptr = stackaddr s0\n  ret 0\n}`, /%0 is defined more than once/],
-    ["use before definition in a block", `func f(%0:ptr) {\nb0:\n  %2:i64 = add %1, 1\n  %1:i64 = const 2\n  ret %2\n}`, /%1 is not dominated/],
+    [
+      "use before definition in a block",
+      `func f(%0:ptr) {\nb0:\n  %2:i64 = add %1, 1\n  %1:i64 = const 2\n  ret %2\n}`,
+      /%1 is not dominated/,
+    ],
     [
       "use not dominated across blocks",
       `func f(%0:ptr, %1:i64) {\nb0:\n  cbr eq.64 %1, 0 -> b1, b2\nb1:\n  %2:i64 = const 1\n  br b2\nb2:\n  ret %2\n}`,
@@ -182,9 +186,21 @@ b2:
     ["stackaddr of a missing slot", `func f(%0:ptr) {\nb0:\n  %1:ptr = stackaddr s3\n  ret 0\n}`, /no stack slot s3/],
     ["call with six arguments", `func f(%0:ptr) {\nb0:\n  call 1 (1, 2, 3, 4, 5, 6)\n  ret 0\n}`, /6 arguments/],
     ["8-byte atomic add of i32", `func f(%0:ptr, %1:i32) {\nb0:\n  atomic_add.8 %0, 0, %1\n  ret 0\n}`, /needs an i64 value/],
-    ["cbr operand widths differ", `func f(%0:ptr, %1:i64, %2:i32) {\nb0:\n  cbr eq.64 %1, %2 -> b1, b1\nb1:\n  ret 0\n}`, /compares i64 %1 with i32 %2/],
-    ["32-bit compare of a pointer", `func f(%0:ptr) {\nb0:\n  cbr eq.32 %0, 0 -> b1, b1\nb1:\n  ret 0\n}`, /32-bit compare cannot take a ptr/],
-    ["cbr immediate too wide for JMP32", `func f(%0:ptr, %1:i32) {\nb0:\n  cbr eq.32 %1, 4294967296 -> b1, b1\nb1:\n  ret 0\n}`, /does not fit 32 bits/],
+    [
+      "cbr operand widths differ",
+      `func f(%0:ptr, %1:i64, %2:i32) {\nb0:\n  cbr eq.64 %1, %2 -> b1, b1\nb1:\n  ret 0\n}`,
+      /compares i64 %1 with i32 %2/,
+    ],
+    [
+      "32-bit compare of a pointer",
+      `func f(%0:ptr) {\nb0:\n  cbr eq.32 %0, 0 -> b1, b1\nb1:\n  ret 0\n}`,
+      /32-bit compare cannot take a ptr/,
+    ],
+    [
+      "cbr immediate too wide for JMP32",
+      `func f(%0:ptr, %1:i32) {\nb0:\n  cbr eq.32 %1, 4294967296 -> b1, b1\nb1:\n  ret 0\n}`,
+      /does not fit 32 bits/,
+    ],
     ["branch to a missing block", `func f(%0:ptr) {\nb0:\n  br b9\n}`, /branch to missing block b9/],
     ["entry with a predecessor", `func f(%0:ptr) {\nb0:\n  br b1\nb1:\n  br b0\n}`, /entry block b0 has predecessors b1/],
     ["unreachable block", `func f(%0:ptr) {\nb0:\n  ret 0\nb1:\n  ret 1\n}`, /block b1 is unreachable/],
@@ -221,7 +237,7 @@ function naiveDominators(f: Func): Map<number, Set<number>> {
   while (stack.length) {
     const id = stack.pop()!;
     const b = f.blocks.find((x) => x.id === id)!;
-    for (const s of successors(b.term)) if (!reach.has(s)) (reach.add(s), stack.push(s));
+    for (const s of successors(b.term)) if (!reach.has(s)) reach.add(s), stack.push(s);
   }
   const dom = new Map<number, Set<number>>();
   for (const i of ids) if (reach.has(i)) dom.set(i, i === entry ? new Set([entry]) : new Set(reach));
@@ -358,7 +374,11 @@ describe("IR: callfn, globaladdr, funcaddr, atomic", () => {
     ["callfn with six arguments", `func f() {\nb0:\n  callfn @g (1, 2, 3, 4, 5, 6)\n  ret 0\n}`, /6 arguments/],
     ["atomic value width", `func f(%0:ptr, %1:i32) {\nb0:\n  atomic.add.8 %0, 0, %1\n  ret 0\n}`, /value %1 is i32, expected i64/],
     ["atomic result width", `func f(%0:ptr) {\nb0:\n  %1:i64 = atomic.add.fetch.4 %0, 0, 1\n  ret 0\n}`, /4-byte atomic produces i32/],
-    ["non-fetching atomic with a result", `func f(%0:ptr) {\nb0:\n  %1:i64 = atomic.add.8 %0, 0, 1\n  ret 0\n}`, /non-fetching atomic add defines no value/],
+    [
+      "non-fetching atomic with a result",
+      `func f(%0:ptr) {\nb0:\n  %1:i64 = atomic.add.8 %0, 0, 1\n  ret 0\n}`,
+      /non-fetching atomic add defines no value/,
+    ],
     ["xchg without fetch", `func f(%0:ptr) {\nb0:\n  atomic.xchg.8 %0, 0, 1\n  ret 0\n}`, /xchg always fetches/],
     ["cmpxchg without expected", `func f(%0:ptr) {\nb0:\n  atomic.cmpxchg.fetch.8 %0, 0, 1\n  ret 0\n}`, /cmpxchg needs an expected value/],
     ["expected on add", `func f(%0:ptr) {\nb0:\n  atomic.add.8 %0, 0, 1, 2\n  ret 0\n}`, /only cmpxchg takes an expected value/],
@@ -372,11 +392,31 @@ describe("IR: callfn, globaladdr, funcaddr, atomic", () => {
   const mcases: [string, string, RegExp][] = [
     ["a call of a missing function", `func f() {\nb0:\n  callfn @nope ()\n  ret 0\n}`, /no function 'nope' in the module/],
     ["a missing callback", `func f() {\nb0:\n  %0:ptr = funcaddr @nope\n  ret 0\n}`, /no function 'nope'/],
-    ["an argument count mismatch", `func f() {\nb0:\n  callfn @g (1)\n  ret 0\n}\n\nfunc g(%0:i64, %1:i64) {\nb0:\n  ret 0\n}`, /1 arguments, but g takes 2/],
-    ["an argument type mismatch", `func f(%0:ptr) {\nb0:\n  callfn @g (%0)\n  ret 0\n}\n\nfunc g(%0:i64) {\nb0:\n  ret 0\n}`, /argument 1: %0 is ptr, expected i64/],
-    ["a negative immediate for an i32 parameter", `func f() {\nb0:\n  callfn @g (-1)\n  ret 0\n}\n\nfunc g(%0:i32) {\nb0:\n  ret 0\n}`, /must be in \[0, 2\^32\)/],
-    ["an i32 result from an i64 callee", `func f() {\nb0:\n  %0:i32 = callfn @g ()\n  ret 0\n}\n\nfunc g(%0:i64) {\nb0:\n  ret %0\n}`, /result is i32, but g b0 returns/],
-    ["an i32 result from a negative immediate", `func f() {\nb0:\n  %0:i32 = callfn @g ()\n  ret 0\n}\n\nfunc g() {\nb0:\n  ret -1\n}`, /result is i32/],
+    [
+      "an argument count mismatch",
+      `func f() {\nb0:\n  callfn @g (1)\n  ret 0\n}\n\nfunc g(%0:i64, %1:i64) {\nb0:\n  ret 0\n}`,
+      /1 arguments, but g takes 2/,
+    ],
+    [
+      "an argument type mismatch",
+      `func f(%0:ptr) {\nb0:\n  callfn @g (%0)\n  ret 0\n}\n\nfunc g(%0:i64) {\nb0:\n  ret 0\n}`,
+      /argument 1: %0 is ptr, expected i64/,
+    ],
+    [
+      "a negative immediate for an i32 parameter",
+      `func f() {\nb0:\n  callfn @g (-1)\n  ret 0\n}\n\nfunc g(%0:i32) {\nb0:\n  ret 0\n}`,
+      /must be in \[0, 2\^32\)/,
+    ],
+    [
+      "an i32 result from an i64 callee",
+      `func f() {\nb0:\n  %0:i32 = callfn @g ()\n  ret 0\n}\n\nfunc g(%0:i64) {\nb0:\n  ret %0\n}`,
+      /result is i32, but g b0 returns/,
+    ],
+    [
+      "an i32 result from a negative immediate",
+      `func f() {\nb0:\n  %0:i32 = callfn @g ()\n  ret 0\n}\n\nfunc g() {\nb0:\n  ret -1\n}`,
+      /result is i32/,
+    ],
   ];
   it.each(mcases)("checkModule rejects %s", (_name, text, re) => {
     expect(checkModule(parseModule(text)).join("\n")).toMatch(re);

@@ -21,40 +21,60 @@ const hex = (s: string): Uint8Array => Uint8Array.from(s.trim().split(/\s+/), (b
 
 // ---- random valid instructions from the table --------------------------------------------------
 const ruleArb = (rule: Rule, min: number, max: number): fc.Arbitrary<number> =>
-  rule === "reg" ? fc.integer({ min: 0, max: 10 }) : rule === "zero" ? fc.constant(0) : rule === "any" ? fc.integer({ min, max }) : fc.constantFrom(...rule);
+  rule === "reg"
+    ? fc.integer({ min: 0, max: 10 })
+    : rule === "zero"
+      ? fc.constant(0)
+      : rule === "any"
+        ? fc.integer({ min, max })
+        : fc.constantFrom(...rule);
 
 const insnOf = (f: InsnForm): fc.Arbitrary<Insn> =>
-  fc.record({
-    dst: ruleArb(f.dst, 0, 10), src: ruleArb(f.src, 0, 10), off: ruleArb(f.off, -0x8000, 0x7fff),
-    imm: ruleArb(f.imm, -0x80000000, 0x7fffffff), imm64: fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n }),
-  }).map(({ imm64, ...r }) => {
-    const insn: Insn = { opcode: f.opcode, ...r };
-    if (f.kind === "ld_imm64") {
-      insn.imm64 = imm64;
-      insn.imm = Number(BigInt.asIntN(32, imm64));
-    }
-    return insn;
-  });
+  fc
+    .record({
+      dst: ruleArb(f.dst, 0, 10),
+      src: ruleArb(f.src, 0, 10),
+      off: ruleArb(f.off, -0x8000, 0x7fff),
+      imm: ruleArb(f.imm, -0x80000000, 0x7fffffff),
+      imm64: fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n }),
+    })
+    .map(({ imm64, ...r }) => {
+      const insn: Insn = { opcode: f.opcode, ...r };
+      if (f.kind === "ld_imm64") {
+        insn.imm64 = imm64;
+        insn.imm = Number(BigInt.asIntN(32, imm64));
+      }
+      return insn;
+    });
 
 const anyInsn = fc.constantFrom(...FORMS).chain(insnOf);
 
 describe("instruction table", () => {
   it("has unique names and no two forms accepting the same encoding", () => {
     expect(new Set(FORMS.map((f) => f.name)).size).toBe(FORMS.length);
-    fc.assert(fc.property(fc.constantFrom(...FORMS).chain((f) => insnOf(f).map((i) => [f, i] as const)), ([f, i]) => {
-      expect(matchForm(i)?.name).toBe(f.name);
-    }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...FORMS).chain((f) => insnOf(f).map((i) => [f, i] as const)),
+        ([f, i]) => {
+          expect(matchForm(i)?.name).toBe(f.name);
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });
 
 describe("encode/decode", () => {
   it("round-trips random valid instructions (encode -> decode -> encode)", () => {
-    fc.assert(fc.property(fc.array(anyInsn, { minLength: 1, maxLength: 20 }), (insns) => {
-      const bytes = encode(insns);
-      const back = decode(bytes);
-      expect(back).toEqual(insns);
-      expect(encode(back)).toEqual(bytes);
-    }), { numRuns: 1000 });
+    fc.assert(
+      fc.property(fc.array(anyInsn, { minLength: 1, maxLength: 20 }), (insns) => {
+        const bytes = encode(insns);
+        const back = decode(bytes);
+        expect(back).toEqual(insns);
+        expect(encode(back)).toEqual(bytes);
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   it("decodes the byte examples of the object-format doc", () => {
@@ -68,13 +88,31 @@ describe("encode/decode", () => {
       95 00 00 00 00 00 00 00`);
     const insns = decode(body);
     expect(insns).toEqual([
-      B.mov64K(1, 0), B.stx(4, 10, 1, -4), B.mov64X(2, 10), B.alu64K("add", 2, -4), B.ldImm64(1, 0n), B.call(1),
-      B.jmpK("jeq", 0, 0, 2), B.mov64K(1, 1), B.atomicAdd(8, 0, 1, 0), B.mov64K(0, 2), B.exit(),
+      B.mov64K(1, 0),
+      B.stx(4, 10, 1, -4),
+      B.mov64X(2, 10),
+      B.alu64K("add", 2, -4),
+      B.ldImm64(1, 0n),
+      B.call(1),
+      B.jmpK("jeq", 0, 0, 2),
+      B.mov64K(1, 1),
+      B.atomicAdd(8, 0, 1, 0),
+      B.mov64K(0, 2),
+      B.exit(),
     ]);
     expect(body.length).toBe(96);
     expect(insns.map((i, n) => formatInsn(i, n))).toEqual([
-      "r1 = 0x0", "*(u32 *)(r10 - 0x4) = r1", "r2 = r10", "r2 += -0x4", "r1 = 0x0 ll", "call 0x1",
-      "if r0 == 0x0 goto +0x2", "r1 = 0x1", "lock *(u64 *)(r0 + 0x0) += r1", "r0 = 0x2", "exit",
+      "r1 = 0x0",
+      "*(u32 *)(r10 - 0x4) = r1",
+      "r2 = r10",
+      "r2 += -0x4",
+      "r1 = 0x0 ll",
+      "call 0x1",
+      "if r0 == 0x0 goto +0x2",
+      "r1 = 0x1",
+      "lock *(u64 *)(r0 + 0x0) += r1",
+      "r0 = 0x2",
+      "exit",
     ]);
   });
 
@@ -172,6 +210,7 @@ function compareWithLlvm(obj: string): number {
   return checked;
 }
 
+// biome-ignore lint/complexity/noUselessStringRaw: C source; raw keeps any backslash added later literal
 const C_SOURCE = String.raw`
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -306,16 +345,20 @@ describe.skipIf(missing.length > 0 && !inCI)("cross-check with llvm-objdump-19",
     const total = all.reduce((n, i) => n + (i.opcode === 0x18 ? 2 : 1), 0);
     for (const i of all) {
       const f = matchForm(i);
-      if (f?.kind === "jcond" || f?.kind === "ja" || f?.kind === "may_goto") i.off = ((i.off % total) + total) % total - pc - 1;
-      if (f?.kind === "gotol") i.imm = ((i.imm % total) + total) % total - pc - 1;
+      if (f?.kind === "jcond" || f?.kind === "ja" || f?.kind === "may_goto") i.off = (((i.off % total) + total) % total) - pc - 1;
+      if (f?.kind === "gotol") i.imm = (((i.imm % total) + total) % total) - pc - 1;
       pc += i.opcode === 0x18 ? 2 : 1;
     }
     const bytes = encode(all);
     const lines = [];
-    for (let p = 0; p < bytes.length; p += 8) lines.push(`\t.byte ${Array.from(bytes.subarray(p, p + 8), (b) => `0x${b.toString(16)}`).join(",")}`);
+    for (let p = 0; p < bytes.length; p += 8)
+      lines.push(`\t.byte ${Array.from(bytes.subarray(p, p + 8), (b) => `0x${b.toString(16)}`).join(",")}`);
     const asm = join(dir, "forms.s");
     const obj = join(dir, "forms.o");
-    writeFileSync(asm, `\t.section xdp,"ax",@progbits\n\t.globl f\n\t.type f,@function\nf:\n${lines.join("\n")}\n\t.size f, ${bytes.length}\n`);
+    writeFileSync(
+      asm,
+      `\t.section xdp,"ax",@progbits\n\t.globl f\n\t.type f,@function\nf:\n${lines.join("\n")}\n\t.size f, ${bytes.length}\n`,
+    );
     execFileSync("clang-19", ["-target", "bpf", "-c", asm, "-o", obj]);
     expect(compareWithLlvm(obj)).toBeGreaterThan(FORMS.length * 4);
   });

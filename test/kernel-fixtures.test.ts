@@ -37,7 +37,9 @@ describeKernel("kernel fixtures", () => {
   });
 
   it("has a test case for every fixture file", () => {
-    const files = readdirSync(FIXTURE_DIR).filter((f) => f.endsWith(".bpf.ts")).sort();
+    const files = readdirSync(FIXTURE_DIR)
+      .filter((f) => f.endsWith(".bpf.ts"))
+      .sort();
     const covered = new Set([...generatedFixtures().keys(), ...HAND_CASES.map((c) => c.file)]);
     expect(files.filter((f) => !covered.has(f))).toEqual([]);
     expect(files.length).toBeGreaterThanOrEqual(30);
@@ -50,7 +52,15 @@ describeKernel("kernel fixtures", () => {
       withFixture(file, (obj) => {
         for (const [a, b, s] of arithInputs(t)) {
           poisonResults(obj, ARITH_SLOTS);
-          const res = run(obj, `arith_${t.name}`, packStruct([[t, a], [t, b], [T.u8, s]]));
+          const res = run(
+            obj,
+            `arith_${t.name}`,
+            packStruct([
+              [t, a],
+              [t, b],
+              [T.u8, s],
+            ]),
+          );
           expect(res.retval).toBe(XDP.PASS);
           expectSlots(readResults(obj, ARITH_SLOTS), arithExpected(t, a, b, s), labels, `a=${a} b=${b} s=${s}`);
         }

@@ -9,7 +9,18 @@ import { expect, it } from "vitest";
 import { compile } from "../compiler/compile.js";
 import { disassembleObject } from "../compiler/elf/disasm-object.js";
 import koffi from "koffi";
-import { attachKprobe, attachRawTracepoint, attachTracepoint, attachTracing, attachUprobe, loadObject, readU32, readU64, RingBuffer, u32le } from "../runtime/index.js";
+import {
+  attachKprobe,
+  attachRawTracepoint,
+  attachTracepoint,
+  attachTracing,
+  attachUprobe,
+  loadObject,
+  readU32,
+  readU64,
+  RingBuffer,
+  u32le,
+} from "../runtime/index.js";
 import { ctypeCodec } from "../runtime/codec.js";
 import { describeModule } from "../compiler/tools/module-info.js";
 import { describeKernel } from "./kernel-env.js";
@@ -44,7 +55,12 @@ describeKernel("language features in the kernel", () => {
     const prog = obj.programs.get("control_flow")!;
     const results = obj.maps.get("results")!;
     const inputs = [
-      [0, 0, 0, 0], [5, 1, 5, 2], [31, 2, 15, 7], [40, 3, 16, 8], [7, 200, 3, 255], [1, 1, 12, 3],
+      [0, 0, 0, 0],
+      [5, 1, 5, 2],
+      [31, 2, 15, 7],
+      [40, 3, 16, 8],
+      [7, 200, 3, 255],
+      [1, 1, 12, 3],
     ];
     for (const [a, b, c, d] of inputs) {
       const pkt = new Uint8Array(64);
@@ -95,7 +111,12 @@ describeKernel("language features in the kernel", () => {
       }
       return a;
     };
-    for (const [a, b, c, d] of [[12, 18, -50, 9], [7, 0, 3, 0], [100, 75, 11, 255], [0xfffffff0, 3, -10, 4]]) {
+    for (const [a, b, c, d] of [
+      [12, 18, -50, 9],
+      [7, 0, 3, 0],
+      [100, 75, 11, 255],
+      [0xfffffff0, 3, -10, 4],
+    ]) {
       const pkt = new Uint8Array(32);
       const v = new DataView(pkt.buffer);
       v.setUint32(0, a, true);
@@ -105,7 +126,10 @@ describeKernel("language features in the kernel", () => {
       expect(prog.run({ data: pkt }).retval).toBe(2);
       const w = (a * 3 + b) >>> 0;
       const expected = [BigInt.asUintN(64, BigInt(Math.max(-10, Math.min(10, c)))), BigInt(gcd(a, b)), BigInt(w), BigInt(gcd(w, d))];
-      expect([0, 1, 2, 3].map((k) => readU64(results.lookup(u32le(k))!)), `inputs ${[a, b, c, d]}`).toEqual(expected);
+      expect(
+        [0, 1, 2, 3].map((k) => readU64(results.lookup(u32le(k))!)),
+        `inputs ${[a, b, c, d]}`,
+      ).toEqual(expected);
     }
   });
 

@@ -43,14 +43,18 @@ describeKernel("tsbpf load / ls / unload", () => {
       const a = tsbpf("load", join(LIVE_FIXTURES, "xdp-a.bpf.ts"), "--attach", spec, "--pin", pin);
       expect(a.err).toBe("");
       expect(a.code).toBe(0);
-      expect(a.out).toMatch(new RegExp(`attached live_xdp to ${spec} \\(prog id (\\d+)\\)\\nmaps: hits \\(new\\)\\nloaded: pinned in ${pin}\\n`));
+      expect(a.out).toMatch(
+        new RegExp(`attached live_xdp to ${spec} \\(prog id (\\d+)\\)\\nmaps: hits \\(new\\)\\nloaded: pinned in ${pin}\\n`),
+      );
       const idA = Number(/prog id (\d+)/.exec(a.out)![1]);
       expect(xdpProgId(net.host)).toBe(idA); // still attached after the process exited
       const first = send(200);
 
       const b = tsbpf("load", join(LIVE_FIXTURES, "xdp-b.bpf.ts"), "--attach", spec, "--pin", pin);
       expect(b.code).toBe(0);
-      expect(b.out).toMatch(/replaced live_xdp on xdp:\S+ atomically in \d+ µs \(prog id \d+\)\nmaps: hits \(reused, entries kept\)\nreplaced \(generation 2\)/);
+      expect(b.out).toMatch(
+        /replaced live_xdp on xdp:\S+ atomically in \d+ µs \(prog id \d+\)\nmaps: hits \(reused, entries kept\)\nreplaced \(generation 2\)/,
+      );
       const idB = Number(/prog id (\d+)/.exec(b.out)![1]);
       expect(idB).not.toBe(idA);
       expect(xdpProgId(net.host)).toBe(idB);
@@ -78,7 +82,10 @@ describeKernel("tsbpf load / ls / unload", () => {
       expect(xdpProgId(net.host)).toBe(idB);
 
       const migration = join(env.tmp, "migrate.mjs");
-      writeFileSync(migration, `export function hits(from, to) {\n  for (const [k, cpus] of from.entries()) to.set(k, cpus.map((p) => ({ packets: p, bytes: 0n })));\n}\n`);
+      writeFileSync(
+        migration,
+        `export function hits(from, to) {\n  for (const [k, cpus] of from.entries()) to.set(k, cpus.map((p) => ({ packets: p, bytes: 0n })));\n}\n`,
+      );
       const mig = tsbpf("load", join(LIVE_FIXTURES, "xdp-wide.bpf.ts"), "--attach", spec, "--pin", pin, "--migrate", migration);
       expect(mig.err).toBe("");
       expect(mig.out).toMatch(/replaced live_xdp .*\nmaps: hits \(migrated: value size: 8 in the pinned map, 16 in the new object\)/);
@@ -101,33 +108,43 @@ describeKernel("tsbpf load / ls / unload", () => {
     }
   }, 180_000);
 
-  clangIt("keeps the running version when the new one fails to compile or to verify", () => {
-    const pin = env.pinDir("bad");
-    const spec = `xdp:${net.host}:generic`;
-    const c = new CBuilder();
-    try {
-      expect(tsbpf("load", join(LIVE_FIXTURES, "xdp-a.bpf.ts"), "--attach", spec, "--pin", pin).code).toBe(0);
-      const id = xdpProgId(net.host);
-      const broken = join(env.tmp, "broken.bpf.ts");
-      writeFileSync(broken, 'import { xdp, XdpAction } from "tsbpf/bpf";\nexport const live_xdp = xdp((ctx) => { return nope; });\nexport const LICENSE = "GPL";\n');
-      const ce = tsbpf("load", broken, "--attach", spec, "--pin", pin);
-      expect(ce.code).toBe(1);
-      expect(ce.err).toMatch(/broken\.bpf\.ts:2:\d+ - error TSBPF\d+|broken\.bpf\.ts:2:\d+ - error TS\d+/);
-      expect(ce.err).toMatch(/nothing loaded/);
-      // Reads packet data without a bounds check: the verifier refuses it.
-      const obj = c.build("unchecked", `SEC("xdp") int live_xdp(struct xdp_md *ctx) { return *(unsigned char *)(long)ctx->data == 1 ? XDP_DROP : XDP_PASS; }`);
-      const ve = tsbpf("load", obj, "--attach", spec, "--pin", pin);
-      expect(ve.code).toBe(1);
-      expect(ve.err).toMatch(/error: verifier rejected program 'live_xdp'/);
-      expect(xdpProgId(net.host)).toBe(id);
-      expect(send(20)).toBe(20);
-      using pm = openPinnedMaps(pin);
-      expect((pm.maps.hits as PerCpuTypedMap<number, bigint>).get(0)!.reduce((a, b) => a + b, 0n)).toBe(20n);
-    } finally {
-      c.remove();
-      tsbpf("unload", pin);
-    }
-  }, 180_000);
+  clangIt(
+    "keeps the running version when the new one fails to compile or to verify",
+    () => {
+      const pin = env.pinDir("bad");
+      const spec = `xdp:${net.host}:generic`;
+      const c = new CBuilder();
+      try {
+        expect(tsbpf("load", join(LIVE_FIXTURES, "xdp-a.bpf.ts"), "--attach", spec, "--pin", pin).code).toBe(0);
+        const id = xdpProgId(net.host);
+        const broken = join(env.tmp, "broken.bpf.ts");
+        writeFileSync(
+          broken,
+          'import { xdp, XdpAction } from "tsbpf/bpf";\nexport const live_xdp = xdp((ctx) => { return nope; });\nexport const LICENSE = "GPL";\n',
+        );
+        const ce = tsbpf("load", broken, "--attach", spec, "--pin", pin);
+        expect(ce.code).toBe(1);
+        expect(ce.err).toMatch(/broken\.bpf\.ts:2:\d+ - error TSBPF\d+|broken\.bpf\.ts:2:\d+ - error TS\d+/);
+        expect(ce.err).toMatch(/nothing loaded/);
+        // Reads packet data without a bounds check: the verifier refuses it.
+        const obj = c.build(
+          "unchecked",
+          `SEC("xdp") int live_xdp(struct xdp_md *ctx) { return *(unsigned char *)(long)ctx->data == 1 ? XDP_DROP : XDP_PASS; }`,
+        );
+        const ve = tsbpf("load", obj, "--attach", spec, "--pin", pin);
+        expect(ve.code).toBe(1);
+        expect(ve.err).toMatch(/error: verifier rejected program 'live_xdp'/);
+        expect(xdpProgId(net.host)).toBe(id);
+        expect(send(20)).toBe(20);
+        using pm = openPinnedMaps(pin);
+        expect((pm.maps.hits as PerCpuTypedMap<number, bigint>).get(0)!.reduce((a, b) => a + b, 0n)).toBe(20n);
+      } finally {
+        c.remove();
+        tsbpf("unload", pin);
+      }
+    },
+    180_000,
+  );
 
   it("runs the xdp-counter README's live-module steps: load, read through the skeleton, reload, unload", async () => {
     const pin = env.pinDir("readme");
@@ -152,7 +169,9 @@ describeKernel("tsbpf load / ls / unload", () => {
       const n = icmp();
       expect(n).toBeGreaterThanOrEqual(3n);
       const again = tsbpf("load", example, "--attach", spec, "--pin", pin);
-      expect(again.out).toMatch(/replaced xdp_counter on xdp:\S+ atomically in \d+ µs \(prog id \d+\)\nmaps: counters \(reused, entries kept\)/);
+      expect(again.out).toMatch(
+        /replaced xdp_counter on xdp:\S+ atomically in \d+ µs \(prog id \d+\)\nmaps: counters \(reused, entries kept\)/,
+      );
       expect(icmp()).toBeGreaterThanOrEqual(n);
     } finally {
       expect(tsbpf("unload", pin).code).toBe(0);

@@ -127,7 +127,9 @@ describeKernel("live modules (runtime API)", () => {
         err = e;
       }
       expect(err).toBeInstanceOf(MapLayoutError);
-      expect((err as Error).message).toMatch(/map 'hits' cannot be reused .*: value size: 8 in the pinned map, 16 in the new object; pass a migration/);
+      expect((err as Error).message).toMatch(
+        /map 'hits' cannot be reused .*: value size: 8 in the pinned map, 16 in the new object; pass a migration/,
+      );
       expect(xdpProgId(net.host)).toBe(id);
       expect(fdCount()).toBe(fds); // the refused object and the opened pins are all closed
     } finally {
@@ -161,7 +163,11 @@ describeKernel("live modules (runtime API)", () => {
         attach: [{ spec: xdpSpec() }],
         migrate: {
           hits: (from, to) => {
-            for (const [k, perCpu] of from.entries()) to.set(k, (perCpu as bigint[]).map((p) => ({ packets: p, bytes: 0n })));
+            for (const [k, perCpu] of from.entries())
+              to.set(
+                k,
+                (perCpu as bigint[]).map((p) => ({ packets: p, bytes: 0n })),
+              );
           },
         },
       });
@@ -271,7 +277,13 @@ describeKernel("live modules (runtime API)", () => {
     const host = net.host;
     // First load: the second attach point does not exist; the XDP program attached first is detached again.
     expect(() =>
-      deployModule(env.object("multi"), { pinDir: pin, attach: [{ program: "live_xdp", spec: xdpSpec() }, { program: "live_tc", spec: "tc:tsbpf-nope0:ingress" }] }),
+      deployModule(env.object("multi"), {
+        pinDir: pin,
+        attach: [
+          { program: "live_xdp", spec: xdpSpec() },
+          { program: "live_tc", spec: "tc:tsbpf-nope0:ingress" },
+        ],
+      }),
     ).toThrow(/no network interface named 'tsbpf-nope0'/);
     expect(xdpProgId(host)).toBeNull();
     expect(existsSync(pin)).toBe(false);
@@ -279,7 +291,10 @@ describeKernel("live modules (runtime API)", () => {
     try {
       const first = deployModule(env.object("multi"), {
         pinDir: pin,
-        attach: [{ program: "live_xdp", spec: xdpSpec() }, { program: "live_tc", spec: `tc:${host}:ingress` }],
+        attach: [
+          { program: "live_xdp", spec: xdpSpec() },
+          { program: "live_tc", spec: `tc:${host}:ingress` },
+        ],
       });
       const ids = first.programs.map((p) => p.progId);
       expect([xdpProgId(host), ...tcProgIds(host)]).toEqual(ids);
@@ -301,7 +316,10 @@ describeKernel("live modules (runtime API)", () => {
       // The refused replacement changed nothing a later one depends on.
       const again = deployModule(env.object("multi"), {
         pinDir: pin,
-        attach: [{ program: "live_xdp", spec: xdpSpec() }, { program: "live_tc", spec: `tc:${host}:ingress` }],
+        attach: [
+          { program: "live_xdp", spec: xdpSpec() },
+          { program: "live_tc", spec: `tc:${host}:ingress` },
+        ],
       });
       expect(again.programs.map((p) => p.action)).toEqual(["replaced", "replaced"]);
       expect(again.record.generation).toBe(2);
@@ -325,7 +343,12 @@ describeKernel("live modules (runtime API)", () => {
       } finally {
         objA.close();
       }
-      const b = deployModule(env.object("xdp-global"), { pinDir: pin, attach: [{ spec: xdpSpec() }], keepOpen: true, load: { rodata: { VERSION: 2 } } });
+      const b = deployModule(env.object("xdp-global"), {
+        pinDir: pin,
+        attach: [{ spec: xdpSpec() }],
+        keepOpen: true,
+        load: { rodata: { VERSION: 2 } },
+      });
       const objB = b.object!;
       try {
         expect(b.plan.reused.some((n) => n.endsWith(".bss"))).toBe(true);

@@ -119,7 +119,10 @@ function check(r: SwapRun): void {
 describeKernel("live replacement under load", () => {
   const env = new LiveEnv();
   const net = new VethNetns("w");
-  const streamArgs = () => ({ cmd: "ip", args: ["netns", "exec", net.ns, process.execPath, STREAM, net.hostIp, "47000", String(PACKETS), "10", "1"] });
+  const streamArgs = () => ({
+    cmd: "ip",
+    args: ["netns", "exec", net.ns, process.execPath, STREAM, net.hostIp, "47000", String(PACKETS), "10", "1"],
+  });
   beforeAll(() => {
     process.env.TSBPF_STATE_DIR = env.stateDir;
     net.create();
@@ -132,12 +135,26 @@ describeKernel("live replacement under load", () => {
   });
 
   it("XDP: 20 atomic swaps during a stream lose no packet", async () => {
-    const r = await swapUnderLoad(env, "xdp", [env.object("xdp-a"), env.object("xdp-b")], `xdp:${net.host}:generic`, ["xdp", net.host], streamArgs());
+    const r = await swapUnderLoad(
+      env,
+      "xdp",
+      [env.object("xdp-a"), env.object("xdp-b")],
+      `xdp:${net.host}:generic`,
+      ["xdp", net.host],
+      streamArgs(),
+    );
     check(r);
   }, 120_000);
 
   it("TC: 20 atomic swaps during a stream lose no packet", async () => {
-    const r = await swapUnderLoad(env, "tc", [env.object("tc-a"), env.object("tc-b")], `tc:${net.host}:ingress`, ["tc", net.host], streamArgs());
+    const r = await swapUnderLoad(
+      env,
+      "tc",
+      [env.object("tc-a"), env.object("tc-b")],
+      `tc:${net.host}:ingress`,
+      ["tc", net.host],
+      streamArgs(),
+    );
     check(r);
   }, 120_000);
 
@@ -148,7 +165,11 @@ describeKernel("live replacement under load", () => {
   }, 120_000);
 
   it("cgroup_skb: 20 atomic swaps during a stream lose no packet", async () => {
-    const root = existsSync("/sys/fs/cgroup/unified/cgroup.procs") ? "/sys/fs/cgroup/unified" : existsSync("/sys/fs/cgroup/cgroup.procs") ? "/sys/fs/cgroup" : null;
+    const root = existsSync("/sys/fs/cgroup/unified/cgroup.procs")
+      ? "/sys/fs/cgroup/unified"
+      : existsSync("/sys/fs/cgroup/cgroup.procs")
+        ? "/sys/fs/cgroup"
+        : null;
     if (!root) {
       if (process.env.CI === "true") expect.fail("no cgroup v2 hierarchy mounted");
       console.warn("skipping the cgroup_skb swap test: no cgroup v2 hierarchy mounted");

@@ -71,7 +71,10 @@ describeKernel("tsbpf run --watch", () => {
       const idB = xdpProgId(net.host);
       const s2 = send(40);
 
-      writeFileSync(file, 'import { xdp, XdpAction } from "tsbpf/bpf";\nexport const live_xdp = xdp((ctx) => {\n  return XdpAction.PAS;\n});\nexport const LICENSE = "GPL";\n');
+      writeFileSync(
+        file,
+        'import { xdp, XdpAction } from "tsbpf/bpf";\nexport const live_xdp = xdp((ctx) => {\n  return XdpAction.PAS;\n});\nexport const LICENSE = "GPL";\n',
+      );
       await waitFor(err, /build failed: keeping the running version \(generation 2\)/, 20_000);
       expect(err()).toMatch(new RegExp(`watched-${process.pid}\\.bpf\\.ts:3:\\d+ - error`));
       expect(xdpProgId(net.host)).toBe(idB);

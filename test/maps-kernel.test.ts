@@ -38,7 +38,12 @@ describeKernel("LpmTrie", () => {
     const blocklist = obj.typed.blocklist!;
     const stats = obj.typed.stats!;
     expect(obj.maps.get("blocklist")!.type).toBe(11);
-    const prefixes: [string, number][] = [["10.0.0.0", 8], ["10.1.0.0", 16], ["192.168.7.0", 24], ["203.0.113.9", 32]];
+    const prefixes: [string, number][] = [
+      ["10.0.0.0", 8],
+      ["10.1.0.0", 16],
+      ["192.168.7.0", 24],
+      ["203.0.113.9", 32],
+    ];
     for (const [addr, len] of prefixes) blocklist.set({ prefixlen: len, addr: hostOrder(addr) }, 0n);
 
     const run = (src: string, repeat = 1) => prog.run({ data: ipv4Packet(17, 60, { saddr: be(src) }), repeat }).retval;
@@ -149,7 +154,9 @@ export const LICENSE = "GPL";`;
     const codes = (slots: string) => compile("slots.bpf.ts", src(slots)).diagnostics.map((d) => `${d.code} ${d.message}`);
     expect(codes("{ 0: a }")).toEqual([]);
     expect(codes("{ 4: a }")).toEqual(["TSBPF2102 bad program-array slots: slot 4 is outside 0..3"]);
-    expect(codes("{ 0: a, 1: s }")).toEqual(["TSBPF2102 bad program-array slots: 's' is socketFilter, the other slots xdp: one program array holds one program type"]);
+    expect(codes("{ 0: a, 1: s }")).toEqual([
+      "TSBPF2102 bad program-array slots: 's' is socketFilter, the other slots xdp: one program array holds one program type",
+    ]);
   });
 });
 
@@ -224,18 +231,28 @@ describeKernel("RingBuf reserve/submit/discard", () => {
   });
 
   it("rejects submit of a record before its null check (TypeScript) and of a record from elsewhere", () => {
-    const early = RESERVE_SRC.replace("  if (e === null) return XdpAction.PASS; // full: nothing to release\n", "  events.submit(e);\n  if (e === null) return XdpAction.PASS;\n");
+    const early = RESERVE_SRC.replace(
+      "  if (e === null) return XdpAction.PASS; // full: nothing to release\n",
+      "  events.submit(e);\n  if (e === null) return XdpAction.PASS;\n",
+    );
     expect(compile("early.bpf.ts", early).diagnostics.map((d) => d.code)).toEqual(["TS2345"]); // Reserved<T> | null
     // An inlined function may release it; a separate subprogram (@noinline) cannot take it at all.
     const via = (doc: string) =>
       RESERVE_SRC.replace("type u8,", "type u8, type Reserved,")
-        .replace("export const report", `${doc}function finish(r: Reserved<PacketEvent>): void {\n  events.submit(r);\n}\n\nexport const report`)
+        .replace(
+          "export const report",
+          `${doc}function finish(r: Reserved<PacketEvent>): void {\n  events.submit(r);\n}\n\nexport const report`,
+        )
         .replace("  events.submit(e);\n  return", "  finish(e);\n  return");
     const inlined = compile("inlined.bpf.ts", via(""), { checkIr: true });
     expect(inlined.diagnostics).toEqual([]);
     using obj = loadObject(inlined.object!);
     expect(obj.programs.get("report")!.fd).toBeGreaterThan(0);
-    expect(compile("via.bpf.ts", via("/** @noinline */\n")).diagnostics.map((d) => d.code).sort()).toEqual(["TSBPF2021"]);
+    expect(
+      compile("via.bpf.ts", via("/** @noinline */\n"))
+        .diagnostics.map((d) => d.code)
+        .sort(),
+    ).toEqual(["TSBPF2021"]);
   });
 });
 

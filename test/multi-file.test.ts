@@ -42,7 +42,12 @@ describe("multi-file programs: compile", () => {
     expect(r.diagnostics).toEqual([]);
     expect(r.programs.map((p) => p.name)).toEqual(["count_ports"]);
     const elf = readElf(r.object!);
-    expect(elf.symbols.filter((s) => s.type === 2).map((s) => s.name).sort()).toEqual(["count_ports", "portIndex"]);
+    expect(
+      elf.symbols
+        .filter((s) => s.type === 2)
+        .map((s) => s.name)
+        .sort(),
+    ).toEqual(["count_ports", "portIndex"]);
   });
 
   it("line info names the file each instruction came from", () => {
@@ -71,13 +76,19 @@ describe("multi-file programs: compile", () => {
 
   it("tsc's and the subset's errors in an imported module point into it", () => {
     const typeErr = project(
-      { "c.ts": `import type { u8 } from "tsbpf/bpf";\nexport function f(): u8 { return missing; }\n`, "main.bpf.ts": ENTRY_SRC(`import { f } from "./c.ts";`) },
+      {
+        "c.ts": `import type { u8 } from "tsbpf/bpf";\nexport function f(): u8 { return missing; }\n`,
+        "main.bpf.ts": ENTRY_SRC(`import { f } from "./c.ts";`),
+      },
       "main.bpf.ts",
     ).result;
     expect(typeErr.diagnostics[0]).toMatchObject({ code: "TS2304", line: 2 });
     expect(typeErr.diagnostics[0].file.endsWith("c.ts")).toBe(true);
     const subset = project(
-      { "c.ts": `export class K {}\nexport const A = 1;\n`, "main.bpf.ts": ENTRY_SRC(`import { A } from "./c";`, "  return A === 1 ? XdpAction.PASS : XdpAction.DROP;") },
+      {
+        "c.ts": `export class K {}\nexport const A = 1;\n`,
+        "main.bpf.ts": ENTRY_SRC(`import { A } from "./c";`, "  return A === 1 ? XdpAction.PASS : XdpAction.DROP;"),
+      },
       "main.bpf.ts",
     ).result;
     expect(subset.diagnostics).toEqual([expect.objectContaining({ code: "TSBPF1001", line: 1, col: 1 })]);
@@ -101,7 +112,10 @@ describe("multi-file programs: compile", () => {
   it("imports may be written ./x.ts, ./x.js or ./x", () => {
     for (const spec of ["./k.ts", "./k.js", "./k"]) {
       const { result } = project(
-        { "k.ts": `export const enum K { A = 7 }\n`, "main.bpf.ts": ENTRY_SRC(`import { K } from "${spec}";`, "  return ctx.len === K.A ? XdpAction.DROP : XdpAction.PASS;") },
+        {
+          "k.ts": `export const enum K { A = 7 }\n`,
+          "main.bpf.ts": ENTRY_SRC(`import { K } from "${spec}";`, "  return ctx.len === K.A ? XdpAction.DROP : XdpAction.PASS;"),
+        },
         "main.bpf.ts",
       );
       expect(result.diagnostics, spec).toEqual([]);
@@ -112,7 +126,9 @@ describe("multi-file programs: compile", () => {
     const skel = skeletonFor(ENTRY, fs.readFileSync(ENTRY, "utf8")).text!;
     expect(skel).toContain("export interface PortStat {");
     // The example's committed skeleton is what `tsbpf gen examples/udp-ports/udp-ports.bpf.ts` writes now.
-    expect(fs.readFileSync(path.join(DIR, "udp-ports.skel.ts"), "utf8")).toBe(skeletonFor(ENTRY, fs.readFileSync(ENTRY, "utf8"), { sourceName: "udp-ports.bpf.ts" }).text);
+    expect(fs.readFileSync(path.join(DIR, "udp-ports.skel.ts"), "utf8")).toBe(
+      skeletonFor(ENTRY, fs.readFileSync(ENTRY, "utf8"), { sourceName: "udp-ports.bpf.ts" }).text,
+    );
     expect(skel).toContain("readonly ports: rt.TypedMap<number, PortStat>;");
   });
 });

@@ -36,7 +36,24 @@ function expectPass(run: (f: Func) => unknown, input: string, expected: string):
 // ---------------------------------------------------------------------------------------------
 describe("const-fold evaluators match the reference ALU", () => {
   const interesting = fc.oneof(
-    fc.constantFrom(0n, 1n, 2n, 31n, 32n, 63n, 64n, -1n, -2n, 1n << 31n, (1n << 31n) - 1n, (1n << 32n) - 1n, 1n << 32n, 1n << 63n, (1n << 63n) - 1n, (1n << 64n) - 1n),
+    fc.constantFrom(
+      0n,
+      1n,
+      2n,
+      31n,
+      32n,
+      63n,
+      64n,
+      -1n,
+      -2n,
+      1n << 31n,
+      (1n << 31n) - 1n,
+      (1n << 32n) - 1n,
+      1n << 32n,
+      1n << 63n,
+      (1n << 63n) - 1n,
+      (1n << 64n) - 1n,
+    ),
     fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
     fc.bigInt({ min: -300n, max: 300n }).map(U64),
   );
@@ -44,27 +61,42 @@ describe("const-fold evaluators match the reference ALU", () => {
 
   it("bin, all ops and widths", () => {
     fc.assert(
-      fc.property(fc.constantFrom(...BIN_OPS), fc.constantFrom("i32" as const, "i64" as const), interesting, interesting, (op, ty, x, y) => {
-        const a = reg(ty, x);
-        const b = reg(ty, y);
-        const want = ty === "i32" ? refAlu32(op, a, b) : refAlu64(op, a, b);
-        expect(U64(evalBin(op, ty, a, b))).toBe(want);
-      }),
+      fc.property(
+        fc.constantFrom(...BIN_OPS),
+        fc.constantFrom("i32" as const, "i64" as const),
+        interesting,
+        interesting,
+        (op, ty, x, y) => {
+          const a = reg(ty, x);
+          const b = reg(ty, y);
+          const want = ty === "i32" ? refAlu32(op, a, b) : refAlu64(op, a, b);
+          expect(U64(evalBin(op, ty, a, b))).toBe(want);
+        },
+      ),
       { numRuns: 5000 },
     );
   });
 
   it("unary ops and compares", () => {
     fc.assert(
-      fc.property(fc.constantFrom("i32" as const, "i64" as const), interesting, interesting, fc.constantFrom(...COND_OPS), fc.constantFrom(32 as const, 64 as const), (ty, x, y, cond, w) => {
-        const a = reg(ty, x);
-        expect(U64(evalNeg(ty, a))).toBe(refNeg(ty === "i64", a));
-        expect(U64(evalZext(x))).toBe(refZext(x));
-        for (const from of [8, 16, 32] as const) if (from < (ty === "i32" ? 32 : 64)) expect(U64(evalSext(from, ty, x))).toBe(refSext(from, ty === "i64", x));
-        for (const to of [8, 16, 32] as const) expect(U64(evalTrunc(to, ty, x))).toBe(refTrunc(to, x));
-        for (const bits of [16, 32, 64] as const) if (bits <= (ty === "i32" ? 32 : 64)) expect(U64(evalBswap(bits, ty, x))).toBe(refBswap(bits, x));
-        expect(evalCond(cond, w, x, y)).toBe(refCond(cond, w, x, y));
-      }),
+      fc.property(
+        fc.constantFrom("i32" as const, "i64" as const),
+        interesting,
+        interesting,
+        fc.constantFrom(...COND_OPS),
+        fc.constantFrom(32 as const, 64 as const),
+        (ty, x, y, cond, w) => {
+          const a = reg(ty, x);
+          expect(U64(evalNeg(ty, a))).toBe(refNeg(ty === "i64", a));
+          expect(U64(evalZext(x))).toBe(refZext(x));
+          for (const from of [8, 16, 32] as const)
+            if (from < (ty === "i32" ? 32 : 64)) expect(U64(evalSext(from, ty, x))).toBe(refSext(from, ty === "i64", x));
+          for (const to of [8, 16, 32] as const) expect(U64(evalTrunc(to, ty, x))).toBe(refTrunc(to, x));
+          for (const bits of [16, 32, 64] as const)
+            if (bits <= (ty === "i32" ? 32 : 64)) expect(U64(evalBswap(bits, ty, x))).toBe(refBswap(bits, x));
+          expect(evalCond(cond, w, x, y)).toBe(refCond(cond, w, x, y));
+        },
+      ),
       { numRuns: 3000 },
     );
   });
@@ -113,7 +145,8 @@ function genExpr(r: Recipe, ty: "i32" | "i64", depth: number): Expr {
       return ty === "i64" ? { k: "un", ty, op: "zext", a: genExpr(r, "i32", depth - 1) } : genExpr(r, ty, depth - 1);
     default: {
       const op = r.pick(["sext", "trunc", "bswap"] as const);
-      const bits = op === "bswap" ? r.pick([16, 32, 64].filter((b) => b <= W)) : r.pick([8, 16, 32].filter((b) => (op === "sext" ? b < W : b <= W)));
+      const bits =
+        op === "bswap" ? r.pick([16, 32, 64].filter((b) => b <= W)) : r.pick([8, 16, 32].filter((b) => (op === "sext" ? b < W : b <= W)));
       return { k: "ext", ty, op, bits, a: sub() };
     }
   }
@@ -438,13 +471,15 @@ b2:
     expect(checkFunc(f).join()).toMatch(/b1 is unreachable/);
     dce(f);
     expect(checkFunc(f)).toEqual([]);
-    expect(printFunc(f)).toBe(norm(`func f(%0:ptr, %1:i64) {
+    expect(printFunc(f)).toBe(
+      norm(`func f(%0:ptr, %1:i64) {
 b0:
   br b2
 b2:
   %2:i64 = phi [b0: 1]
   ret %2
-}`));
+}`),
+    );
   });
 });
 
@@ -874,7 +909,11 @@ function interpret(f: Func, limit = 3000): string[] {
   const stackBases = new Set<bigint>();
   const isStack = (addr: bigint) => stackBases.has(addr & ~0xfffffn);
   const stackBytes = (bases: bigint[]) =>
-    [...stackMem.entries()].filter(([a]) => bases.includes(a & ~0xfffffn)).sort(([x], [y]) => (x < y ? -1 : 1)).map(([a, v]) => `${a}:${v}`).join(" ");
+    [...stackMem.entries()]
+      .filter(([a]) => bases.includes(a & ~0xfffffn))
+      .sort(([x], [y]) => (x < y ? -1 : 1))
+      .map(([a, v]) => `${a}:${v}`)
+      .join(" ");
   const byId = new Map(f.blocks.map((b) => [b.id, b] as const));
   let b = f.blocks[0]!;
   let prev = -1;
@@ -886,21 +925,42 @@ function interpret(f: Func, limit = 3000): string[] {
     }
     for (const i of b.insts) {
       switch (i.op) {
-        case "const": set(i.dst, i.value); break;
+        case "const":
+          set(i.dst, i.value);
+          break;
         case "bin": {
-          const a = rd(i.a, i.dst.ty), c = rd(i.b, i.dst.ty);
+          const a = rd(i.a, i.dst.ty),
+            c = rd(i.b, i.dst.ty);
           set(i.dst, i.dst.ty === "i32" ? refAlu32(i.kind, a, c) : refAlu64(i.kind, a, c));
           break;
         }
-        case "neg": set(i.dst, refNeg(i.dst.ty === "i64", rd(i.a, i.dst.ty))); break;
-        case "copy": set(i.dst, rd(i.a, i.dst.ty)); break;
-        case "zext": set(i.dst, refZext(rd(i.a, "i32"))); break;
-        case "sext": set(i.dst, refSext(i.from, i.dst.ty === "i64", rd(i.a, "i64"))); break;
-        case "trunc": set(i.dst, refTrunc(i.to, rd(i.a, "i64"))); break;
-        case "bswap": set(i.dst, refBswap(i.bits, rd(i.a, "i64"))); break;
-        case "ptradd": set(i.dst, rd(i.base, "ptr") + rd(i.offset, "i64")); break;
-        case "load": set(i.dst, load(U64(rd(i.base, "ptr") + BigInt(i.offset)), i.width)); break;
-        case "ctxptr": set(i.dst, hash(`ctx${rd(i.ctx, "ptr")}/${i.offset}`) & ~0xfffffn); break;
+        case "neg":
+          set(i.dst, refNeg(i.dst.ty === "i64", rd(i.a, i.dst.ty)));
+          break;
+        case "copy":
+          set(i.dst, rd(i.a, i.dst.ty));
+          break;
+        case "zext":
+          set(i.dst, refZext(rd(i.a, "i32")));
+          break;
+        case "sext":
+          set(i.dst, refSext(i.from, i.dst.ty === "i64", rd(i.a, "i64")));
+          break;
+        case "trunc":
+          set(i.dst, refTrunc(i.to, rd(i.a, "i64")));
+          break;
+        case "bswap":
+          set(i.dst, refBswap(i.bits, rd(i.a, "i64")));
+          break;
+        case "ptradd":
+          set(i.dst, rd(i.base, "ptr") + rd(i.offset, "i64"));
+          break;
+        case "load":
+          set(i.dst, load(U64(rd(i.base, "ptr") + BigInt(i.offset)), i.width));
+          break;
+        case "ctxptr":
+          set(i.dst, hash(`ctx${rd(i.ctx, "ptr")}/${i.offset}`) & ~0xfffffn);
+          break;
         case "store": {
           const addr = U64(rd(i.base, "ptr") + BigInt(i.offset));
           const v = BigInt.asUintN(i.width * 8, rd(i.value, "i64"));
@@ -914,7 +974,9 @@ function interpret(f: Func, limit = 3000): string[] {
           set(i.dst, base);
           break;
         }
-        case "mapaddr": set(i.dst, hash(`map${i.map}`) & ~0xfffffn); break;
+        case "mapaddr":
+          set(i.dst, hash(`map${i.map}`) & ~0xfffffn);
+          break;
         case "call": {
           const args = i.args.map((a) => rd(a, "i64"));
           const seen = args.map((a) => a & ~0xfffffn).filter((a) => stackBases.has(a));
@@ -938,8 +1000,12 @@ function interpret(f: Func, limit = 3000): string[] {
           calls++;
           break;
         }
-        case "globaladdr": set(i.dst, hash(`global${i.section}/${i.symbol}`) & ~0xfffffn); break;
-        case "funcaddr": set(i.dst, hash(`func${i.func}`) & ~0xfffffn); break;
+        case "globaladdr":
+          set(i.dst, hash(`global${i.section}/${i.symbol}`) & ~0xfffffn);
+          break;
+        case "funcaddr":
+          set(i.dst, hash(`func${i.func}`) & ~0xfffffn);
+          break;
         case "atomic": {
           const ty = i.width === 4 ? "i32" : "i64";
           const bits = i.width * 8;
@@ -947,9 +1013,19 @@ function interpret(f: Func, limit = 3000): string[] {
           const old = load(addr, i.width);
           const x = BigInt.asUintN(bits, rd(i.value, ty));
           const v =
-            i.kind === "add" ? old + x : i.kind === "or" ? old | x : i.kind === "and" ? old & x : i.kind === "xor" ? old ^ x
-            : i.kind === "xchg" ? x
-            : old === BigInt.asUintN(bits, rd(i.expected!, ty)) ? x : old;
+            i.kind === "add"
+              ? old + x
+              : i.kind === "or"
+                ? old | x
+                : i.kind === "and"
+                  ? old & x
+                  : i.kind === "xor"
+                    ? old ^ x
+                    : i.kind === "xchg"
+                      ? x
+                      : old === BigInt.asUintN(bits, rd(i.expected!, ty))
+                        ? x
+                        : old;
           storeBytes(addr, i.width, BigInt.asUintN(bits, v));
           events.push(`atomic ${i.kind}.${i.width} ${addr} ${BigInt.asUintN(bits, v)}`);
           if (i.dst) set(i.dst, old);
@@ -987,7 +1063,20 @@ function sameBehaviour(a: string[], b: string[]): void {
 }
 
 describe("passes on random functions", () => {
-  const single = ["const-fold", "dce", "simplify-cfg", "tail-merge", "thread-null-checks", "load-cse", "range-fold", "licm", "addr-fold", "narrow-store", "iv-merge", "dead-stack-store"].map((n) => [n, passesByName.get(n)!] as const);
+  const single = [
+    "const-fold",
+    "dce",
+    "simplify-cfg",
+    "tail-merge",
+    "thread-null-checks",
+    "load-cse",
+    "range-fold",
+    "licm",
+    "addr-fold",
+    "narrow-store",
+    "iv-merge",
+    "dead-stack-store",
+  ].map((n) => [n, passesByName.get(n)!] as const);
 
   it.each(single)("%s keeps the IR valid and the behaviour unchanged", (_name, pass) => {
     fc.assert(
@@ -1003,7 +1092,9 @@ describe("passes on random functions", () => {
     );
   });
 
-  const ownPipeline: Pass[] = ["const-fold", "dce", "simplify-cfg", "const-fold", "dce", "simplify-cfg", "dce"].map((n) => passesByName.get(n)!);
+  const ownPipeline: Pass[] = ["const-fold", "dce", "simplify-cfg", "const-fold", "dce", "simplify-cfg", "dce"].map(
+    (n) => passesByName.get(n)!,
+  );
 
   it("const-fold, dce and simplify-cfg in sequence keep the IR valid after every pass and the behaviour unchanged", () => {
     fc.assert(
@@ -1040,14 +1131,26 @@ describe("tail-merge on random duplicated tails", () => {
   // that differ only in one outside value (or not at all), ending in a return or a join with a phi.
   const arbTwins = fc.record({
     ops: fc.array(
-      fc.record({ kind: fc.constantFrom(...BIN_OPS), a: fc.nat(9), b: fc.nat(9), imm: fc.bigInt({ min: -5n, max: 70n }), useImm: fc.boolean(), call: fc.boolean() }),
+      fc.record({
+        kind: fc.constantFrom(...BIN_OPS),
+        a: fc.nat(9),
+        b: fc.nat(9),
+        imm: fc.bigInt({ min: -5n, max: 70n }),
+        useImm: fc.boolean(),
+        call: fc.boolean(),
+      }),
       { minLength: 1, maxLength: 6 },
     ),
     differ: fc.boolean(),
     viaEmpty: fc.boolean(),
     join: fc.boolean(),
   });
-  const build = (o: { ops: { kind: BinOp; a: number; b: number; imm: bigint; useImm: boolean; call: boolean }[]; differ: boolean; viaEmpty: boolean; join: boolean }): string => {
+  const build = (o: {
+    ops: { kind: BinOp; a: number; b: number; imm: bigint; useImm: boolean; call: boolean }[];
+    differ: boolean;
+    viaEmpty: boolean;
+    join: boolean;
+  }): string => {
     let next = 3;
     const body = (x: string): { text: string; last: string } => {
       const vals = [x, "%1", "%2"];
@@ -1070,8 +1173,12 @@ describe("tail-merge on random duplicated tails", () => {
       "b0:",
       `  cbr ugt.64 %1, %2 -> ${t1}, ${t2}`,
       ...(o.viaEmpty ? ["b4:", "  br b1", "b5:", "  br b2"] : []),
-      "b1:", one.text, end(one.last),
-      "b2:", two.text, end(two.last),
+      "b1:",
+      one.text,
+      end(one.last),
+      "b2:",
+      two.text,
+      end(two.last),
       ...(o.join ? ["b3:", `  %${next}:i64 = phi [b1: ${one.last}], [b2: ${two.last}]`, `  ret %${next}`] : []),
       "}",
     ].join("\n");
@@ -1116,7 +1223,9 @@ b0:
       },
     };
     const f = parseFunc(text);
-    expect(() => runPasses(f, [passesByName.get("const-fold")!, broken], { check: true })).toThrowError(/after pass 'breaker' in function f:\n  - b0: ret %2:i64: use of undefined value %2/);
+    expect(() => runPasses(f, [passesByName.get("const-fold")!, broken], { check: true })).toThrowError(
+      /after pass 'breaker' in function f:\n {2}- b0: ret %2:i64: use of undefined value %2/,
+    );
     try {
       runPasses(parseFunc(text), [broken], { check: true });
     } catch (e) {
@@ -1148,7 +1257,6 @@ b0:
     expect(all).toEqual(defaultPipeline.map((p) => p.name));
   });
 });
-
 
 // ---------------------------------------------------------------------------------------------
 describe("range-fold (textual)", () => {

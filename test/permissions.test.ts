@@ -15,10 +15,14 @@ const tmp = mkdtempSync(join(tmpdir(), "tsbpf-perm-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function child(args: string[], obj: string): { ok: boolean; name?: string; message?: string; leaked: number } {
-  const out = execFileSync(args[0], [...args.slice(1), process.execPath, "--import", "tsx", join(root, "test/support/load-unprivileged.ts"), obj], {
-    cwd: root,
-    encoding: "utf8",
-  });
+  const out = execFileSync(
+    args[0],
+    [...args.slice(1), process.execPath, "--import", "tsx", join(root, "test/support/load-unprivileged.ts"), obj],
+    {
+      cwd: root,
+      encoding: "utf8",
+    },
+  );
   return JSON.parse(out.trim().split("\n").pop()!);
 }
 

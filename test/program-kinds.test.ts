@@ -24,8 +24,10 @@ function build(src: string, file = FILE): Uint8Array {
 }
 
 /** The cgroup v2 mount: /sys/fs/cgroup itself, or /sys/fs/cgroup/unified beside v1 hierarchies. */
-const CGROUP2 = ["/sys/fs/cgroup", "/sys/fs/cgroup/unified"].find((d) => existsSync(join(d, "cgroup.procs")) && existsSync(join(d, "cgroup.controllers")))
-  ?? (existsSync("/sys/fs/cgroup/unified/cgroup.procs") ? "/sys/fs/cgroup/unified" : "/sys/fs/cgroup");
+const CGROUP2 =
+  ["/sys/fs/cgroup", "/sys/fs/cgroup/unified"].find(
+    (d) => existsSync(join(d, "cgroup.procs")) && existsSync(join(d, "cgroup.controllers")),
+  ) ?? (existsSync("/sys/fs/cgroup/unified/cgroup.procs") ? "/sys/fs/cgroup/unified" : "/sys/fs/cgroup");
 const CGROUP = join(CGROUP2, `tsbpf-kinds-${process.pid}`);
 
 /**
@@ -33,7 +35,9 @@ const CGROUP = join(CGROUP2, `tsbpf-kinds-${process.pid}`);
  * process that is moved into CGROUP before the script starts.
  */
 async function inCgroup(script: string): Promise<unknown> {
-  const child = spawn(process.execPath, ["--input-type=module", "-e", `process.stdin.once("data", async () => { ${script} });`], { stdio: ["pipe", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--input-type=module", "-e", `process.stdin.once("data", async () => { ${script} });`], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
   let out = "";
   child.stdout.on("data", (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
@@ -76,7 +80,8 @@ describeKernel("cgroup program kinds in the kernel", () => {
   });
 
   it("every cgroup socket and device kind passes the verifier using its context's fields", () => {
-    using obj = loadObject(build(`
+    using obj = loadObject(
+      build(`
 import { cgroupSockAddr4, cgroupSockAddr6, cgroupSendmsg4, cgroupSendmsg6, cgroupSock, cgroupPostBind4, cgroupPostBind6, cgroupDevice, htons, htonl } from "tsbpf/bpf";
 export const c4 = cgroupSockAddr4("connect4", (ctx) => {
   if (ctx.user_family !== 2 || ctx.type !== 1 || ctx.protocol === 17 || ctx.family !== 2) return 1;
@@ -98,7 +103,8 @@ export const pb4 = cgroupPostBind4((ctx) => (ctx.src_port === 1 && ctx.src_ip4 !
 export const pb6 = cgroupPostBind6((ctx) => (ctx.src_ip6_3 === 1 && ctx.src_port === 1 ? 0 : 1));
 export const dev = cgroupDevice((ctx) => (ctx.major === 1 && ctx.minor === 3 && (ctx.access_type >> 16) !== 0 ? 1 : 1));
 export const LICENSE = "GPL";
-`));
+`),
+    );
     expect([...obj.programs.values()].map((p) => [p.name, p.fd > 0])).toEqual([...obj.programs.keys()].map((n) => [n, true]));
     expect(obj.programs.size).toBe(14);
   });
@@ -129,7 +135,20 @@ export const LICENSE = "GPL";
     const object = join(tmpdir(), `tsbpf-connect4-${process.pid}.o`);
     writeFileSync(object, build(readFileSync(file, "utf8"), file));
     try {
-      const args = ["--import", "tsx", join(ROOT, "examples", "connect4-policy", "user.ts"), CGROUP, "--block", "7", "--redirect", `9:${serverPort}`, "--duration", "3", "--object", object];
+      const args = [
+        "--import",
+        "tsx",
+        join(ROOT, "examples", "connect4-policy", "user.ts"),
+        CGROUP,
+        "--block",
+        "7",
+        "--redirect",
+        `9:${serverPort}`,
+        "--duration",
+        "3",
+        "--object",
+        object,
+      ];
       let stdout = "";
       const child = execFile(process.execPath, args, { cwd: ROOT, timeout: 30_000 });
       child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -146,12 +165,14 @@ export const LICENSE = "GPL";
   }, 40_000);
 
   it("cgroupSock refuses socket() and cgroupDevice refuses a device open for processes in the cgroup", async () => {
-    using obj = loadObject(build(`
+    using obj = loadObject(
+      build(`
 import { cgroupSock, cgroupDevice } from "tsbpf/bpf";
 export const no_udp = cgroupSock("sock_create", (ctx) => (ctx.type === 2 ? 0 : 1));
 export const no_null = cgroupDevice((ctx) => (ctx.major === 1 && ctx.minor === 3 ? 0 : 1));
 export const LICENSE = "GPL";
-`));
+`),
+    );
     using a = attachCgroup(obj.programs.get("no_udp")!, CGROUP);
     using b = attachCgroup(obj.programs.get("no_null")!, CGROUP);
     void [a, b];
@@ -166,7 +187,8 @@ export const LICENSE = "GPL";
   });
 
   it("sockOps sees the TCP events of the cgroup's connections and gets state callbacks on request", async () => {
-    using obj = loadObject(build(`
+    using obj = loadObject(
+      build(`
 import { sockOps, atomicAdd, ArrayMap, SockOpsOp, SockOpsCbFlags, type u64 } from "tsbpf/bpf";
 const seen = new ArrayMap<u64>(16);
 export const ops = sockOps((ctx) => {
@@ -178,7 +200,8 @@ export const ops = sockOps((ctx) => {
   return 1;
 });
 export const LICENSE = "GPL";
-`));
+`),
+    );
     {
       using link = attachCgroup(obj.programs.get("ops")!, CGROUP);
       void link;
@@ -194,11 +217,13 @@ export const LICENSE = "GPL";
   });
 
   it("cgroupSysctl refuses sysctl reads for processes in the cgroup", async () => {
-    using obj = loadObject(build(`
+    using obj = loadObject(
+      build(`
 import { cgroupSysctl } from "tsbpf/bpf";
 export const no_reads = cgroupSysctl((ctx) => (ctx.write === 0 ? 0 : 1));
 export const LICENSE = "GPL";
-`));
+`),
+    );
     const read = `let r; try { (await import("node:fs")).readFileSync("/proc/sys/kernel/ostype", "utf8"); r = "ok"; } catch (e) { r = e.code; } console.log(JSON.stringify(r));`;
     {
       using link = attachCgroup(obj.programs.get("no_reads")!, CGROUP);
@@ -209,7 +234,8 @@ export const LICENSE = "GPL";
   });
 
   it("xdpFrags and perfEvent programs load (xdp.frags also runs)", () => {
-    using obj = loadObject(build(`
+    using obj = loadObject(
+      build(`
 import { xdpFrags, perfEvent, XdpAction, ArrayMap, type u64 } from "tsbpf/bpf";
 const results = new ArrayMap<u64>(2);
 export const frags = xdpFrags((ctx) => (ctx.len > 20 ? XdpAction.PASS : XdpAction.DROP));
@@ -219,7 +245,8 @@ export const sample = perfEvent((ctx) => {
   return 0;
 });
 export const LICENSE = "GPL";
-`));
+`),
+    );
     const frags = obj.programs.get("frags")!;
     expect(frags.section).toBe("xdp.frags");
     expect(frags.run({ data: new Uint8Array(64) }).retval).toBe(2);
@@ -228,7 +255,8 @@ export const LICENSE = "GPL";
   });
 
   it("perfEvent runs on the samples of a CPU-clock event of this process (attachPerfEvent)", async () => {
-    using obj = loadObject(build(`
+    using obj = loadObject(
+      build(`
 import { perfEvent, atomicAdd, ArrayMap, type u64 } from "tsbpf/bpf";
 const results = new ArrayMap<u64>(2);
 export const sample = perfEvent((ctx) => {
@@ -238,7 +266,8 @@ export const sample = perfEvent((ctx) => {
   return 0;
 });
 export const LICENSE = "GPL";
-`));
+`),
+    );
     {
       using link = attachPerfEvent(obj.programs.get("sample")!, { pid: 0, cpu: -1, samplePeriod: 100_000 });
       void link;
@@ -257,7 +286,8 @@ export const LICENSE = "GPL";
   });
 
   it("skSkb (parser and verdict, with packet access) and skMsg programs load", () => {
-    using obj = loadObject(build(`
+    using obj = loadObject(
+      build(`
 import { skSkb, skMsg, SkAction, type u32 } from "tsbpf/bpf";
 interface Len { n: u32 }
 export const parser = skSkb("stream_parser", (ctx) => {
@@ -271,7 +301,8 @@ export const verdict = skSkb("stream_verdict", (ctx) => {
 });
 export const msg = skMsg((ctx) => (ctx.size > 0 && ctx.family === 2 && ctx.local_port !== 0 && ctx.remote_ip6_3 === 0 ? SkAction.PASS : SkAction.DROP));
 export const LICENSE = "GPL";
-`));
+`),
+    );
     for (const name of ["parser", "verdict", "msg"]) expect(obj.programs.get(name)!.fd, name).toBeGreaterThan(0);
   });
 });

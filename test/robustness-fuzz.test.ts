@@ -26,17 +26,21 @@ describe("hostile inputs (300, fixed seed)", () => {
     expect(objects.length).toBeGreaterThan(0);
   }, 300_000);
 
-  kernelTest("every object that compiled passes the verifier", () => {
-    expect(bpfAvailable().ok).toBe(true);
-    const rejected: string[] = [];
-    for (const o of objects) {
-      try {
-        loadObject(o).close();
-      } catch (e) {
-        // fentry/fexit/LSM are refused with EPERM where the kernel lacks trampolines (docs/runtime.md).
-        if (!/EPERM/.test((e as Error).message)) rejected.push((e as Error).message.slice(0, 300));
+  kernelTest(
+    "every object that compiled passes the verifier",
+    () => {
+      expect(bpfAvailable().ok).toBe(true);
+      const rejected: string[] = [];
+      for (const o of objects) {
+        try {
+          loadObject(o).close();
+        } catch (e) {
+          // fentry/fexit/LSM are refused with EPERM where the kernel lacks trampolines (docs/runtime.md).
+          if (!/EPERM/.test((e as Error).message)) rejected.push((e as Error).message.slice(0, 300));
+        }
       }
-    }
-    expect(rejected).toEqual([]);
-  }, 120_000);
+      expect(rejected).toEqual([]);
+    },
+    120_000,
+  );
 });

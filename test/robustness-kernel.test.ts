@@ -30,49 +30,65 @@ export const LICENSE = "GPL";
 }
 
 describeKernel("verifier cost estimate", () => {
-  kernelTest("20 comparisons: no warning, and the kernel loads it", () => {
-    const r = compile("cost20.bpf.ts", loopOfComparisons(20));
-    expect(r.ok).toBe(true);
-    expect(r.diagnostics).toEqual([]);
-    loadObject(r.object!).close();
-  }, 60_000);
-
-  kernelTest("101 comparisons: TSBPF3010 at compile time, and the kernel indeed refuses it", () => {
-    const r = compile("cost101.bpf.ts", loopOfComparisons(101));
-    expect(r.ok).toBe(true);
-    expect(r.diagnostics.map((d) => d.code)).toEqual(["TSBPF3010"]);
-    expect(r.diagnostics[0].line).toBe(9); // the for loop
-    expect(r.diagnostics[0].message).toMatch(/^'p' may need about [\d,]+ verifier steps; the kernel stops at 1,000,000$/);
-    let err: unknown;
-    try {
+  kernelTest(
+    "20 comparisons: no warning, and the kernel loads it",
+    () => {
+      const r = compile("cost20.bpf.ts", loopOfComparisons(20));
+      expect(r.ok).toBe(true);
+      expect(r.diagnostics).toEqual([]);
       loadObject(r.object!).close();
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(VerifierError);
-    expect((err as VerifierError).log).toMatch(/BPF program is too large\. Processed 1000001 insn/);
-  }, 120_000);
+    },
+    60_000,
+  );
 
-  kernelTest("straight-line branches that re-merge are never refused: 1500 copies of `if (x > 3) x--` build and load", () => {
-    // The estimate cannot see that these states prune (the kernel processes ~5 instructions per if),
-    // so it may warn; only loops are trusted enough for TSBPF2202.
-    const src = `import { xdp, XdpAction, type u32 } from "tsbpf/bpf";
+  kernelTest(
+    "101 comparisons: TSBPF3010 at compile time, and the kernel indeed refuses it",
+    () => {
+      const r = compile("cost101.bpf.ts", loopOfComparisons(101));
+      expect(r.ok).toBe(true);
+      expect(r.diagnostics.map((d) => d.code)).toEqual(["TSBPF3010"]);
+      expect(r.diagnostics[0].line).toBe(9); // the for loop
+      expect(r.diagnostics[0].message).toMatch(/^'p' may need about [\d,]+ verifier steps; the kernel stops at 1,000,000$/);
+      let err: unknown;
+      try {
+        loadObject(r.object!).close();
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(VerifierError);
+      expect((err as VerifierError).log).toMatch(/BPF program is too large\. Processed 1000001 insn/);
+    },
+    120_000,
+  );
+
+  kernelTest(
+    "straight-line branches that re-merge are never refused: 1500 copies of `if (x > 3) x--` build and load",
+    () => {
+      // The estimate cannot see that these states prune (the kernel processes ~5 instructions per if),
+      // so it may warn; only loops are trusted enough for TSBPF2202.
+      const src = `import { xdp, XdpAction, type u32 } from "tsbpf/bpf";
 export const prog = xdp((ctx) => {
   let x: u32 = ctx.len;
 ${"  if (x > 3) { x = x - 1; }\n".repeat(1500)}  return x === 7 ? XdpAction.PASS : XdpAction.DROP;
 });
 export const LICENSE = "GPL";
 `;
-    const r = compile("ifs1500.bpf.ts", src);
-    expect(r.ok).toBe(true);
-    expect(r.diagnostics.every((d) => d.code === "TSBPF3010")).toBe(true);
-    loadObject(r.object!).close();
-  }, 120_000);
+      const r = compile("ifs1500.bpf.ts", src);
+      expect(r.ok).toBe(true);
+      expect(r.diagnostics.every((d) => d.code === "TSBPF3010")).toBe(true);
+      loadObject(r.object!).close();
+    },
+    120_000,
+  );
 
-  kernelTest("250 comparisons: TSBPF2202, no object", () => {
-    const r = compile("cost250.bpf.ts", loopOfComparisons(250));
-    expect(r.ok).toBe(false);
-    expect(r.object).toBeUndefined();
-    expect(r.diagnostics.map((d) => d.code)).toEqual(["TSBPF2202"]);
-  }, 60_000);
+  kernelTest(
+    "250 comparisons: TSBPF2202, no object",
+    () => {
+      const r = compile("cost250.bpf.ts", loopOfComparisons(250));
+      expect(r.ok).toBe(false);
+      expect(r.object).toBeUndefined();
+      expect(r.diagnostics.map((d) => d.code)).toEqual(["TSBPF2202"]);
+    },
+    60_000,
+  );
 });

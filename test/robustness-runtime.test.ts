@@ -109,7 +109,10 @@ describe("hostile objects", () => {
     });
     for (const f of [...files, tmp, path.join(tmp, "missing.o")]) {
       for (const cmd of ["inspect", "disasm", "run"]) {
-        const r = spawnSync(process.execPath, [BIN, cmd, f, ...(cmd === "run" ? ["--duration", "1"] : [])], { encoding: "utf8", timeout: 30_000 });
+        const r = spawnSync(process.execPath, [BIN, cmd, f, ...(cmd === "run" ? ["--duration", "1"] : [])], {
+          encoding: "utf8",
+          timeout: 30_000,
+        });
         expect(r.signal, `${cmd} ${f}`).toBeNull();
         // disasm needs no BTF: an object whose BTF alone is corrupt still disassembles.
         if (cmd === "disasm" && f.includes("corrupt-BTF")) {

@@ -43,8 +43,12 @@ describe("deep nesting gives TSBPF1040, not a stack overflow", () => {
     "unary operators": prog(`  const x: u32 = ${"- ".repeat(n)}1;\n  if (x === 2) return XdpAction.DROP;`),
     "if/else chain": prog(`  const x: u32 = ctx.len;\n  if (x === 0) {}${" else if (x === 1) {}".repeat(n)}`),
     "nested ifs": prog(`  const x: u32 = ctx.len;\n${"if (x > 1) ".repeat(n)}return XdpAction.DROP;`),
-    "conditional chain": prog(`  const x: u32 = ctx.len;\n  const y: u32 = ${"x > 1 ? 1 : ".repeat(n)}0;\n  if (y === 2) return XdpAction.DROP;`),
-    "a + a + ... chain": prog(`  const a: u32 = ctx.len;\n  const x: u32 = a${" + a".repeat(20000)};\n  if (x === 2) return XdpAction.DROP;`),
+    "conditional chain": prog(
+      `  const x: u32 = ctx.len;\n  const y: u32 = ${"x > 1 ? 1 : ".repeat(n)}0;\n  if (y === 2) return XdpAction.DROP;`,
+    ),
+    "a + a + ... chain": prog(
+      `  const a: u32 = ctx.len;\n  const x: u32 = a${" + a".repeat(20000)};\n  if (x === 2) return XdpAction.DROP;`,
+    ),
   };
   for (const [what, src] of Object.entries(cases)) {
     it(what, () => {
@@ -113,14 +117,20 @@ describe("regressions from the issue", () => {
   });
 
   it("unused functions are checked: recursion and unbounded loops are reported", () => {
-    const src = prog("", `function f(x: u32): u32 { return f(x - 1); }\nfunction g(x: u32): u32 { let i: u32 = 0; while (i < x) { i++; } return i; }\n`);
+    const src = prog(
+      "",
+      `function f(x: u32): u32 { return f(x - 1); }\nfunction g(x: u32): u32 { let i: u32 = 0; while (i < x) { i++; } return i; }\n`,
+    );
     const r = compile(FILE, src);
     wellFormed(r);
     expect(codes(r).sort()).toEqual(["TSBPF2001", "TSBPF2025"]);
   });
 
   it("an unused inline helper taking a `T | null` reference is not an error (only a subprogram could not take it)", () => {
-    const r = compile(FILE, prog("", `interface Val { n: u64 }\nfunction bump(v: Val | null): u32 { if (v === null) return 0; v.n += 1; return 1; }\n`));
+    const r = compile(
+      FILE,
+      prog("", `interface Val { n: u64 }\nfunction bump(v: Val | null): u32 { if (v === null) return 0; v.n += 1; return 1; }\n`),
+    );
     expect(codes(r)).toEqual([]);
     expect(r.ok).toBe(true);
   });
@@ -164,20 +174,29 @@ describe("regressions from the issue", () => {
   });
 
   it("decorators, tagged templates, default and optional parameters: tsbpf diagnostics on the construct", () => {
-    const deco = compile(FILE, `${H}declare function dec(f: u32): void;\n@dec\nfunction f(): u32 { return 1; }\nexport const p = xdp(() => XdpAction.PASS);${L}`);
+    const deco = compile(
+      FILE,
+      `${H}declare function dec(f: u32): void;\n@dec\nfunction f(): u32 { return 1; }\nexport const p = xdp(() => XdpAction.PASS);${L}`,
+    );
     expect(codes(deco)).toEqual(["TSBPF1043"]);
     expect(deco.diagnostics[0].line).toBe(3);
     const tagged = compile(FILE, prog("  const x = tag`a`;", `declare function tag(s: u32): u32;\n`));
     expect(codes(tagged)).toEqual(["TSBPF1013"]);
     for (const param of ["y: u32 = 3", "y?: u32"]) {
-      const r = compile(FILE, `${H}/** @noinline */\nfunction f(x: u32, ${param}): u32 { return x; }\nexport const p = xdp(() => f(1) === 1 ? XdpAction.PASS : XdpAction.DROP);${L}`);
+      const r = compile(
+        FILE,
+        `${H}/** @noinline */\nfunction f(x: u32, ${param}): u32 { return x; }\nexport const p = xdp(() => f(1) === 1 ? XdpAction.PASS : XdpAction.DROP);${L}`,
+      );
       wellFormed(r);
       expect(codes(r)).toEqual(["TSBPF1044"]);
     }
   });
 
   it("integer narrowing and a wrong map key read as plain words", () => {
-    const src = prog(`  const a: u64 = ctx.len;\n  const b: u32 = a;\n  s.lookup(5);`, `interface K { a: u32; b: u32 }\nconst s = new HashMap<K, u64>(16);\n`);
+    const src = prog(
+      `  const a: u64 = ctx.len;\n  const b: u32 = a;\n  s.lookup(5);`,
+      `interface K { a: u32; b: u32 }\nconst s = new HashMap<K, u64>(16);\n`,
+    );
     const r = compile(FILE, src);
     expect(r.diagnostics.map((d) => d.message)).toEqual([
       "u64 does not fit in u32 — use u32(x)",
@@ -227,7 +246,10 @@ describe("the tsbpf command on bad input", () => {
 
   it("build -o into a directory or a missing directory: exit 1 with 'cannot write'", () => {
     expect(run("build", example, "-o", tmp)).toMatchObject({ status: 1, err: `error: cannot write ${tmp}: is a directory, not a file\n` });
-    expect(run("build", example, "-o", path.join(tmp, "no", "x.o"))).toMatchObject({ status: 1, err: `error: cannot write ${path.join(tmp, "no", "x.o")}: no such directory\n` });
+    expect(run("build", example, "-o", path.join(tmp, "no", "x.o"))).toMatchObject({
+      status: 1,
+      err: `error: cannot write ${path.join(tmp, "no", "x.o")}: no such directory\n`,
+    });
   });
 
   it("--dump-ir headers have one format for the lowering and the passes", () => {
@@ -256,8 +278,16 @@ describe("the tsbpf command on bad input", () => {
 
 describe("found by the hostile fuzzer", () => {
   it("a map larger than the kernel accepts is TSBPF2005, not an object that fails with E2BIG", () => {
-    for (const [cls, n, ok] of [["HashMap", "0x7fffffff", false], ["HashMap", "134217729", false], ["HashMap", "134217728", true], ["ArrayMap", "0x40000000", false]] as const) {
-      const decl = cls === "HashMap" ? `const m = new HashMap<u32, u64>(${n});\n` : `import { ArrayMap } from "tsbpf/bpf";\nconst m = new ArrayMap<u64>(${n});\n`;
+    for (const [cls, n, ok] of [
+      ["HashMap", "0x7fffffff", false],
+      ["HashMap", "134217729", false],
+      ["HashMap", "134217728", true],
+      ["ArrayMap", "0x40000000", false],
+    ] as const) {
+      const decl =
+        cls === "HashMap"
+          ? `const m = new HashMap<u32, u64>(${n});\n`
+          : `import { ArrayMap } from "tsbpf/bpf";\nconst m = new ArrayMap<u64>(${n});\n`;
       const r = compile(FILE, prog("  m.update(1, 2);", decl));
       wellFormed(r);
       if (ok) expect(codes(r), `${cls}(${n})`).toEqual([]);

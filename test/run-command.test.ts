@@ -37,7 +37,7 @@ describe("tsbpf run: arguments", () => {
     for (const args of [[], ["x.o", "--bogus"], ["x.o", "--interval"], ["x.o", "--interval", "1"]]) {
       const io = capture();
       expect(await runCommand(args, io)).toBe(2);
-      expect(io.err.join("")).toMatch(/usage:\n  tsbpf run/);
+      expect(io.err.join("")).toMatch(/usage:\n {2}tsbpf run/);
     }
   });
 
@@ -70,7 +70,7 @@ describeKernel("tsbpf run", () => {
     const out = io.out.join("");
     expect(out).toMatch(new RegExp(`attached xdp_counter to xdp:${net.host} \\(generic\\)`));
     // Key 1 (ICMP), summed over CPUs: [packets, bytes].
-    expect(out).toMatch(/counters:\n  01000000: sum over \d+ CPUs: \[[3-9]\d*, \d+\]/);
+    expect(out).toMatch(/counters:\n {2}01000000: sum over \d+ CPUs: \[[3-9]\d*, \d+\]/);
     expect(out).toMatch(/detached 1 link\n$/);
     expect(net.hostLink()).not.toMatch(/xdp/);
     expect(fdCount()).toBe(fds);
@@ -87,7 +87,7 @@ describeKernel("tsbpf run", () => {
     const out = io.out.join("");
     expect(out).toMatch(/attached on_getpid to tracepoint:syscalls\/sys_enter_getpid/);
     expect(out).toMatch(/event events: 3412cdab/);
-    expect(out).toMatch(/calls:\n  /);
+    expect(out).toMatch(/calls:\n {2}/);
   });
 
   it("fails with exit code 1 when the attach fails, leaving nothing open", async () => {

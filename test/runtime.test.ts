@@ -7,16 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import {
-  BpfObject,
-  loadObject,
-  possibleCpus,
-  readU32,
-  readU64,
-  u32le,
-  u64le,
-  VerifierError,
-} from "../runtime/index.js";
+import { type BpfObject, loadObject, possibleCpus, readU32, readU64, u32le, u64le, VerifierError } from "../runtime/index.js";
 import { describeKernel } from "./kernel-env.js";
 
 const COUNTER_C = `

@@ -50,8 +50,14 @@ function typecheck(files: string[]): { ok: boolean; output: string } {
     tsconfig,
     JSON.stringify({
       compilerOptions: {
-        target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, noEmit: true,
-        skipLibCheck: true, types: ["node"], typeRoots: [join(root, "node_modules", "@types")],
+        target: "ES2022",
+        module: "NodeNext",
+        moduleResolution: "NodeNext",
+        strict: true,
+        noEmit: true,
+        skipLibCheck: true,
+        types: ["node"],
+        typeRoots: [join(root, "node_modules", "@types")],
       },
       files,
     }),
@@ -120,7 +126,9 @@ export const LICENSE = "GPL";
 `;
     const { text: skel } = skeletonFor(src, text);
     expect(skel).toContain("export interface Pt {\n  x: number; // i8\n  y: number; // u16\n}");
-    expect(skel).toMatch(/ok: boolean;[^\n]*\n  name: Uint8Array;[^\n]*\n  sb: Int8Array;[^\n]*\n  pts: Pt\[\];[^\n]*\n  n: bigint;/);
+    expect(skel).toMatch(
+      /ok: boolean;[^\n]*\n {2}name: Uint8Array;[^\n]*\n {2}sb: Int8Array;[^\n]*\n {2}pts: Pt\[\];[^\n]*\n {2}n: bigint;/,
+    );
     expect(skel).toContain("readonly m: rt.TypedMap<Pt, Val>;");
     expect(skel).toContain("readonly l: rt.TypedMap<bigint, { a: number; b: bigint }>;");
   });
@@ -165,7 +173,9 @@ export {};
     expect(res.ok).toBe(false);
     const errors = res.output.split("\n").filter((l) => /error TS/.test(l));
     expect(errors.filter((l) => !l.includes("user-bad.ts"))).toEqual([]);
-    expect(res.output).toMatch(/user-bad\.ts\(3,\d+\): error TS2345: Argument of type 'string' is not assignable to parameter of type 'number'/);
+    expect(res.output).toMatch(
+      /user-bad\.ts\(3,\d+\): error TS2345: Argument of type 'string' is not assignable to parameter of type 'number'/,
+    );
     expect(res.output).toMatch(/user-bad\.ts\(4,\d+\): error TS(2551|2339)/); // bigint has no toFixed
     expect(res.output).toMatch(/user-bad\.ts\(5,\d+\): error TS2339: Property 'nope' does not exist/);
     expect(errors).toHaveLength(3);
@@ -226,7 +236,9 @@ export const xdp_counter = xdp(() => { const c = counters.lookup(0); if (c !== n
 export const LICENSE = "GPL";`;
     const r = compile(other, text);
     expect(r.ok).toBe(true);
-    expect(() => skel.load(r.object!)).toThrow(/does not match its skeleton.*map 'counters' is type 2 with 4-byte keys and 4-byte values; the skeleton expects type 6, 4 and 16/);
+    expect(() => skel.load(r.object!)).toThrow(
+      /does not match its skeleton.*map 'counters' is type 2 with 4-byte keys and 4-byte values; the skeleton expects type 6, 4 and 16/,
+    );
     expect(openFds()).toBe(before);
   });
 });

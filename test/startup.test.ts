@@ -28,16 +28,25 @@ function run(cmd: string, args: string[], env: Record<string, string> = {}) {
 
 beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), `tsbpf-startup-${process.pid}-`));
-  execFileSync(process.execPath, [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], { cwd: ROOT, stdio: "pipe" });
+  execFileSync(process.execPath, [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], {
+    cwd: ROOT,
+    stdio: "pipe",
+  });
   PKG = path.join(tmp, "pkg");
   for (const part of ["bin", "dist", "stdlib", "package.json"]) {
-    fs.cpSync(path.join(ROOT, part), path.join(PKG, part), { recursive: true, filter: (src) => src !== path.join(ROOT, "dist", "snapshot") });
+    fs.cpSync(path.join(ROOT, part), path.join(PKG, part), {
+      recursive: true,
+      filter: (src) => src !== path.join(ROOT, "dist", "snapshot"),
+    });
   }
   fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(PKG, "node_modules"));
   LAUNCHER = path.join(PKG, "bin", "tsbpf");
   JS_ENTRY = path.join(PKG, "bin", "tsbpf.js");
   BLOB = path.join(PKG, "dist", "snapshot", "tsbpf.blob");
-  const out = execFileSync(process.execPath, [path.join(PKG, "dist", "compiler", "tools", "build-snapshot.js")], { cwd: PKG, encoding: "utf8" });
+  const out = execFileSync(process.execPath, [path.join(PKG, "dist", "compiler", "tools", "build-snapshot.js")], {
+    cwd: PKG,
+    encoding: "utf8",
+  });
   expect(out).toMatch(/start-up snapshot: built/);
   expect(fs.existsSync(BLOB)).toBe(true);
 }, 120_000);
@@ -60,7 +69,10 @@ describe("bin/tsbpf start-up snapshot", () => {
 
   it("reports diagnostics and exit codes like the plain entry", () => {
     const bad = path.join(tmp, "bad.bpf.ts");
-    fs.writeFileSync(bad, `import { xdp, XdpAction } from "tsbpf/bpf";\nexport const p = xdp((ctx) => { const s = "no"; return XdpAction.PASS; });\n`);
+    fs.writeFileSync(
+      bad,
+      `import { xdp, XdpAction } from "tsbpf/bpf";\nexport const p = xdp((ctx) => { const s = "no"; return XdpAction.PASS; });\n`,
+    );
     const fast = run(LAUNCHER, ["build", bad]);
     const plain = run(process.execPath, [JS_ENTRY, "build", bad]);
     expect(fast.status).toBe(1);

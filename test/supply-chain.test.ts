@@ -46,13 +46,23 @@ describe("supply chain", () => {
   });
 
   it("the npm package ships only bin, dist, stdlib, docs, the init template, the editor plugin and the README (no tests, data or secrets)", () => {
-    const out = execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    const out = execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], {
+      cwd: ROOT,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const files = (JSON.parse(out) as { files: { path: string }[] }[])[0].files.map((f) => f.path);
     expect(files.length).toBeGreaterThan(10);
-    const unexpected = files.filter((p) => !/^(bin|dist|stdlib|docs|templates\/init|ts-plugin)\//.test(p) && !/^(README\.md|package\.json|LICENSE)$/.test(p));
+    const unexpected = files.filter(
+      (p) => !/^(bin|dist|stdlib|docs|templates\/init|ts-plugin)\//.test(p) && !/^(README\.md|package\.json|LICENSE)$/.test(p),
+    );
     expect(unexpected).toEqual([]);
     // templates/init/test/ is the new project's own test (tsbpf init), not ours.
-    const suspicious = files.filter((p) => !p.startsWith("templates/init/test/") && /(^|\/)(test|tests|fixtures|\.tmp|bench)\/|\.(o|pem|key|p12|env)$|\.npmrc|id_rsa|secret|credential/i.test(p));
+    const suspicious = files.filter(
+      (p) =>
+        !p.startsWith("templates/init/test/") &&
+        /(^|\/)(test|tests|fixtures|\.tmp|bench)\/|\.(o|pem|key|p12|env)$|\.npmrc|id_rsa|secret|credential/i.test(p),
+    );
     expect(suspicious).toEqual([]);
   }, 120_000);
 });

@@ -5,8 +5,24 @@
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import {
-  checksum, checksumsOk, CompileError, compileAndLoad, eth, icmp, ipv4, ipv6, kernelSkipReason, packet, payload,
-  readMap, setMaps, TCP, tcp, testRun, udp, vlan,
+  checksum,
+  checksumsOk,
+  CompileError,
+  compileAndLoad,
+  eth,
+  icmp,
+  ipv4,
+  ipv6,
+  kernelSkipReason,
+  packet,
+  payload,
+  readMap,
+  setMaps,
+  TCP,
+  tcp,
+  testRun,
+  udp,
+  vlan,
 } from "../testing/index.js";
 
 const FIXTURE = path.join(import.meta.dirname, "fixtures", "testing", "classify.bpf.ts");
@@ -14,7 +30,12 @@ const dv = (p: Uint8Array) => new DataView(p.buffer, p.byteOffset, p.byteLength)
 
 describe("packet builders", () => {
   it("Ethernet + IPv4 + UDP: lengths, EtherType, protocol, checksums", () => {
-    const p = packet(eth({ src: "02:00:00:00:00:aa" }), ipv4({ saddr: "192.168.1.1", daddr: "192.168.1.2", ttl: 9 }), udp({ sport: 1000, dport: 53 }), payload(10));
+    const p = packet(
+      eth({ src: "02:00:00:00:00:aa" }),
+      ipv4({ saddr: "192.168.1.1", daddr: "192.168.1.2", ttl: 9 }),
+      udp({ sport: 1000, dport: 53 }),
+      payload(10),
+    );
     expect(p.length).toBe(14 + 20 + 8 + 10);
     expect(dv(p).getUint16(12)).toBe(0x0800);
     expect(p[11]).toBe(0xaa);
@@ -72,7 +93,9 @@ describe("compileAndLoad", () => {
   it("a source with errors throws CompileError with the formatted diagnostics, before any kernel use", () => {
     let err: unknown;
     try {
-      compileAndLoad("bad.bpf.ts", { source: `import { xdp, XdpAction } from "tsbpf/bpf";\nexport const p = xdp((ctx) => { let x = 1.5; return XdpAction.PASS; });\n` });
+      compileAndLoad("bad.bpf.ts", {
+        source: `import { xdp, XdpAction } from "tsbpf/bpf";\nexport const p = xdp((ctx) => { let x = 1.5; return XdpAction.PASS; });\n`,
+      });
     } catch (e) {
       err = e;
     }

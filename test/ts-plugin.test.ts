@@ -68,7 +68,13 @@ class Editor {
 
   diags(f: string) {
     this.programs.add(this.ls.getProgram()!);
-    return this.ls.getSemanticDiagnostics(f).map((d) => ({ code: d.code, source: d.source, start: d.start!, length: d.length!, text: ts.flattenDiagnosticMessageText(d.messageText, "\n") }));
+    return this.ls.getSemanticDiagnostics(f).map((d) => ({
+      code: d.code,
+      source: d.source,
+      start: d.start!,
+      length: d.length!,
+      text: ts.flattenDiagnosticMessageText(d.messageText, "\n"),
+    }));
   }
 
   /** Applies the first fix named `fixName` for the diagnostic `d`; returns the new text. */
@@ -102,7 +108,9 @@ describe("ts-plugin in a LanguageService", () => {
     const d = ed.diags(f);
     expect(d, ed.logs.join("\n")).toHaveLength(1);
     expect(d[0]).toMatchObject({ code: 2001, source: "tsbpf", start: LOOP.indexOf("x < ctx.len"), length: "x < ctx.len".length });
-    expect(d[0].text).toBe("this loop's bound is not a compile-time constant\nhint: loop as for (let i = A; i < N; i++) with constant A and N and no other writes to i");
+    expect(d[0].text).toBe(
+      "this loop's bound is not a compile-time constant\nhint: loop as for (let i = A; i < N; i++) with constant A and N and no other writes to i",
+    );
   });
 
   it("reports verifier-rule errors found by the back end (call-chain stack) and only in .bpf.ts files", () => {
@@ -136,8 +144,14 @@ export const LICENSE = "GPL";
 
   it("a module imported by a .bpf.ts file shows the errors compiling its importer finds in it; other .ts files get no fixes", () => {
     const ed = new Editor();
-    const common = ed.set("common.ts", `import type { u32 } from "tsbpf/bpf";\nexport const LIMIT = 8;\n/** @noinline */\nexport function spin(n: u32): u32 {\n  let x: u32 = 0;\n  while (x < n) { x++; }\n  return x;\n}\n`);
-    const entry = ed.set("entry.bpf.ts", `import { xdp, XdpAction } from "tsbpf/bpf";\nimport { spin, LIMIT } from "./common.ts";\nexport const prog = xdp((ctx) => (spin(ctx.len) > LIMIT ? XdpAction.DROP : XdpAction.PASS));\nexport const LICENSE = "GPL";\n`);
+    const common = ed.set(
+      "common.ts",
+      `import type { u32 } from "tsbpf/bpf";\nexport const LIMIT = 8;\n/** @noinline */\nexport function spin(n: u32): u32 {\n  let x: u32 = 0;\n  while (x < n) { x++; }\n  return x;\n}\n`,
+    );
+    const entry = ed.set(
+      "entry.bpf.ts",
+      `import { xdp, XdpAction } from "tsbpf/bpf";\nimport { spin, LIMIT } from "./common.ts";\nexport const prog = xdp((ctx) => (spin(ctx.len) > LIMIT ? XdpAction.DROP : XdpAction.PASS));\nexport const LICENSE = "GPL";\n`,
+    );
     const inModule = ed.diags(common);
     expect(inModule).toEqual([expect.objectContaining({ code: 2001, source: "tsbpf", text: expect.stringContaining("loop's bound") })]);
     expect(ed.diags(entry)).toEqual([]);
@@ -151,8 +165,12 @@ export const LICENSE = "GPL";
     const ed = new Editor();
     const lib = ed.set("lib.ts", `export const LIMIT = 8;\n`);
     const a = ed.set("a.bpf.ts", LOOP);
-    const b = ed.set("b.bpf.ts", `import { xdp, XdpAction } from "tsbpf/bpf";\nimport { LIMIT } from "./lib.ts";\nexport const prog = xdp((ctx) => (ctx.len > LIMIT ? XdpAction.DROP : XdpAction.PASS));\nexport const LICENSE = "GPL";\n`);
-    const compiles = () => ed.logs.filter((l) => / diagnostics in /.test(l)).map((l) => path.basename(l.split(":")[0].replace("[tsbpf] ", "")));
+    const b = ed.set(
+      "b.bpf.ts",
+      `import { xdp, XdpAction } from "tsbpf/bpf";\nimport { LIMIT } from "./lib.ts";\nexport const prog = xdp((ctx) => (ctx.len > LIMIT ? XdpAction.DROP : XdpAction.PASS));\nexport const LICENSE = "GPL";\n`,
+    );
+    const compiles = () =>
+      ed.logs.filter((l) => / diagnostics in /.test(l)).map((l) => path.basename(l.split(":")[0].replace("[tsbpf] ", "")));
     ed.diags(a);
     ed.diags(b);
     expect(compiles()).toEqual(["a.bpf.ts", "b.bpf.ts"]);
@@ -281,14 +299,33 @@ describe("ts-plugin in tsserver", () => {
     fs.writeFileSync(
       path.join(tmp, "tsconfig.json"),
       JSON.stringify({
-        compilerOptions: { target: "ES2022", module: "ESNext", moduleResolution: "Bundler", strict: true, noLib: true, types: [], noEmit: true, plugins: [{ name: "tsbpf/ts-plugin" }] },
+        compilerOptions: {
+          target: "ES2022",
+          module: "ESNext",
+          moduleResolution: "Bundler",
+          strict: true,
+          noLib: true,
+          types: [],
+          noEmit: true,
+          plugins: [{ name: "tsbpf/ts-plugin" }],
+        },
         files: ["./node_modules/tsbpf/stdlib/globals.d.ts"],
         include: ["**/*.bpf.ts"],
       }),
     );
     const file = path.join(tmp, "loop.bpf.ts");
     fs.writeFileSync(file, LOOP);
-    const server = spawn(process.execPath, [path.join(ROOT, "node_modules", "typescript", "lib", "tsserver.js"), "--disableAutomaticTypingAcquisition", "--pluginProbeLocations", tmp, "--allowLocalPluginLoads"], { stdio: ["pipe", "pipe", "pipe"] });
+    const server = spawn(
+      process.execPath,
+      [
+        path.join(ROOT, "node_modules", "typescript", "lib", "tsserver.js"),
+        "--disableAutomaticTypingAcquisition",
+        "--pluginProbeLocations",
+        tmp,
+        "--allowLocalPluginLoads",
+      ],
+      { stdio: ["pipe", "pipe", "pipe"] },
+    );
     try {
       let buf = "";
       const waiting: ((m: any) => boolean)[] = [];
@@ -310,7 +347,8 @@ describe("ts-plugin in tsserver", () => {
         }
       });
       let seq = 0;
-      const send = (command: string, args: object) => server.stdin.write(JSON.stringify({ seq: ++seq, type: "request", command, arguments: args }) + "\n");
+      const send = (command: string, args: object) =>
+        server.stdin.write(JSON.stringify({ seq: ++seq, type: "request", command, arguments: args }) + "\n");
       const until = (pred: (m: any) => boolean) =>
         new Promise<any>((resolve, reject) => {
           const hit = seen.find(pred);

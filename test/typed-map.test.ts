@@ -20,7 +20,7 @@ import {
   possibleCpus,
   readObjectBtf,
   typedMap,
-  TypedMap,
+  type TypedMap,
 } from "../runtime/index.js";
 import { btfCodec } from "../runtime/codec.js";
 import { describeKernel } from "./kernel-env.js";
@@ -75,8 +75,14 @@ const COUNTER = readFileSync(join(import.meta.dirname, "..", "examples", "xdp-co
 
 const inner = (a: number) => ({ a, b: -2 - a, tags: [1, a, 65535] });
 const WIDE = {
-  u8v: 255, u16v: 65535, u32v: 0xffff_ffff, u64v: 2n ** 64n - 1n,
-  i8v: -128, i16v: -32768, i32v: -(2 ** 31), i64v: -(2n ** 63n),
+  u8v: 255,
+  u16v: 65535,
+  u32v: 0xffff_ffff,
+  u64v: 2n ** 64n - 1n,
+  i8v: -128,
+  i16v: -32768,
+  i32v: -(2 ** 31),
+  i64v: -(2n ** 63n),
   flag: true,
   name: new TextEncoder().encode("tsbpf!\0\0"),
   sbytes: new Int8Array([-1, 2, -3, 127]),
@@ -168,7 +174,12 @@ describeKernel("typed maps in the kernel", () => {
     expect(t.neg!.get(-5)).toBe(-99n);
     expect(t.neg!.get(2 ** 31 - 1)).toBe(2n ** 63n - 1n);
     t.small!.set(-128, -32768).set(127, 32767);
-    expect(new Map(t.small!.entries())).toEqual(new Map([[-128, -32768], [127, 32767]]));
+    expect(new Map(t.small!.entries())).toEqual(
+      new Map([
+        [-128, -32768],
+        [127, 32767],
+      ]),
+    );
     t.lru!.set(2n ** 64n - 1n, 200);
     expect(t.lru!.get(2n ** 64n - 1n)).toBe(200);
 
@@ -201,7 +212,12 @@ describeKernel("typed maps in the kernel", () => {
 
     const pch = obj.typed.pch as PerCpuTypedMap<number, number>;
     pch.setAll(10, 5).setAll(11, 6);
-    expect(new Map(pch.entries())).toEqual(new Map([[10, Array(n).fill(5)], [11, Array(n).fill(6)]]));
+    expect(new Map(pch.entries())).toEqual(
+      new Map([
+        [10, Array(n).fill(5)],
+        [11, Array(n).fill(6)],
+      ]),
+    );
   });
 
   it("entries(), keys() and values() visit every entry", () => {
@@ -242,11 +258,29 @@ describeKernel("typed maps in the kernel", () => {
     // Per-CPU and array maps.
     const n = possibleCpus();
     const pch = obj.typed.pch as PerCpuTypedMap<number, number>;
-    pch.setBatch([[1, Array(n).fill(1)], [2, Array.from({ length: n }, (_, c) => c)]]);
-    expect(sorted(pch.readAll() as never)).toEqual([[1, Array(n).fill(1)], [2, Array.from({ length: n }, (_, c) => c)]]);
+    pch.setBatch([
+      [1, Array(n).fill(1)],
+      [2, Array.from({ length: n }, (_, c) => c)],
+    ]);
+    expect(sorted(pch.readAll() as never)).toEqual([
+      [1, Array(n).fill(1)],
+      [2, Array.from({ length: n }, (_, c) => c)],
+    ]);
     const arr = obj.typed.arr as TypedMap<number, bigint>;
-    arr.setBatch([[0, 10n], [7, 70n]]);
-    expect(arr.readAll()).toEqual([[0, 10n], [1, 0n], [2, 0n], [3, 0n], [4, 0n], [5, 0n], [6, 0n], [7, 70n]]);
+    arr.setBatch([
+      [0, 10n],
+      [7, 70n],
+    ]);
+    expect(arr.readAll()).toEqual([
+      [0, 10n],
+      [1, 0n],
+      [2, 0n],
+      [3, 0n],
+      [4, 0n],
+      [5, 0n],
+      [6, 0n],
+      [7, 70n],
+    ]);
     const wide = obj.typed.wide!;
     wide.setBatch([[{ proto: 1, port: 2, addr: 3 }, WIDE]]);
     expect(wide.readAll()).toEqual([[{ proto: 1, port: 2, addr: 3 }, WIDE]]);
@@ -264,7 +298,10 @@ describeKernel("typed maps in the kernel", () => {
     expect(total(6)).toEqual({ packets: 3n, bytes: 180n });
     expect(total(17)).toEqual({ packets: 5n, bytes: 500n });
     expect(total(1)).toEqual({ packets: 0n, bytes: 0n });
-    const busy = counters.readAll().filter(([, per]) => per.some((c) => c.packets > 0n)).map(([k]) => k);
+    const busy = counters
+      .readAll()
+      .filter(([, per]) => per.some((c) => c.packets > 0n))
+      .map(([k]) => k);
     expect(busy).toEqual([6, 17]);
     // typedMap() gives the same map with codec options.
     expect(typedMap(obj, "counters").get(6)).toEqual(counters.get(6));

@@ -122,7 +122,10 @@ describeKernel("verifier rejections point at TypeScript", () => {
   });
 
   it("tsbpf run prints the same TypeScript position, reason and hint (exit 1, no stack trace)", () => {
-    execFileSync(process.execPath, [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], { cwd: ROOT, stdio: "pipe" });
+    execFileSync(process.execPath, [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], {
+      cwd: ROOT,
+      stdio: "pipe",
+    });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsbpf-vlog-"));
     try {
       const obj = path.join(dir, "bad.o");

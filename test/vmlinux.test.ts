@@ -26,8 +26,14 @@ function declarationOf(text: string, head: string): string {
 /** tsc's errors for a project of one declaration file plus stdlib (as a user's editor sees it). */
 function tscErrors(file: string, skipLibCheck: boolean): string[] {
   const options: ts.CompilerOptions = {
-    strict: true, noEmit: true, noLib: true, types: [], skipLibCheck,
-    target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler,
+    strict: true,
+    noEmit: true,
+    noLib: true,
+    types: [],
+    skipLibCheck,
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
     paths: { "tsbpf/bpf": [join(ROOT, "stdlib", "bpf.d.ts")] },
   };
   const program = ts.createProgram([file, join(ROOT, "stdlib", "globals.d.ts")], options);
@@ -68,7 +74,9 @@ d("tsbpf vmlinux", () => {
 
   it("declares kernel functions and BTF tracepoints for typed program arguments", () => {
     expect(full).toContain("\n    do_unlinkat(dfd: i32, name: KernelPtr<filename> | null): i32;\n");
-    expect(full).toMatch(/\n {4}sched_process_exec\(arg0: KernelPtr<task_struct> \| null, arg1: pid_t, arg2: KernelPtr<linux_binprm> \| null\): void;\n/);
+    expect(full).toMatch(
+      /\n {4}sched_process_exec\(arg0: KernelPtr<task_struct> \| null, arg1: pid_t, arg2: KernelPtr<linux_binprm> \| null\): void;\n/,
+    );
     expect(full).toMatch(/\n {4}bpf_lsm_file_open\(file: KernelPtr<file> \| null\): i32;\n/);
   });
 

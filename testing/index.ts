@@ -20,7 +20,9 @@ export class CompileError extends Error {
   readonly diagnostics: Diagnostic[];
   constructor(file: string, diagnostics: Diagnostic[], text: string) {
     const errors = diagnostics.filter((d) => d.severity !== "warning");
-    super(`${file}: ${errors.length} error${errors.length === 1 ? "" : "s"}\n${diagnostics.map((d) => formatDiagnostic(d, d.file === file ? text : undefined)).join("\n")}`);
+    super(
+      `${file}: ${errors.length} error${errors.length === 1 ? "" : "s"}\n${diagnostics.map((d) => formatDiagnostic(d, d.file === file ? text : undefined)).join("\n")}`,
+    );
     this.name = "CompileError";
     this.diagnostics = diagnostics;
   }
@@ -46,7 +48,17 @@ export function compileAndLoad(file: string, opts: CompileAndLoadOptions = {}): 
 }
 
 const XDP = ["XDP_ABORTED", "XDP_DROP", "XDP_PASS", "XDP_TX", "XDP_REDIRECT"];
-const TC: Record<number, string> = { [-1]: "TC_ACT_UNSPEC", 0: "TC_ACT_OK", 1: "TC_ACT_RECLASSIFY", 2: "TC_ACT_SHOT", 3: "TC_ACT_PIPE", 4: "TC_ACT_STOLEN", 5: "TC_ACT_QUEUED", 6: "TC_ACT_REPEAT", 7: "TC_ACT_REDIRECT" };
+const TC: Record<number, string> = {
+  [-1]: "TC_ACT_UNSPEC",
+  0: "TC_ACT_OK",
+  1: "TC_ACT_RECLASSIFY",
+  2: "TC_ACT_SHOT",
+  3: "TC_ACT_PIPE",
+  4: "TC_ACT_STOLEN",
+  5: "TC_ACT_QUEUED",
+  6: "TC_ACT_REPEAT",
+  7: "TC_ACT_REDIRECT",
+};
 
 export interface TestRunResult {
   /** The program's return value (for TC as a signed number: -1 is TC_ACT_UNSPEC). */
@@ -86,7 +98,10 @@ export function setMaps(obj: BpfObject, fixtures: Record<string, Entries>): void
   for (const [name, entries] of Object.entries(fixtures)) {
     const m = obj.typed[name];
     if (!m) throw new Error(`no map '${name}' in the object (maps: ${Object.keys(obj.typed).join(", ")})`);
-    const list = Symbol.iterator in Object(entries) ? [...(entries as Iterable<readonly [unknown, unknown]>)] : Object.entries(entries).map(([k, v]) => [/^\d+$/.test(k) ? Number(k) : k, v] as const);
+    const list =
+      Symbol.iterator in Object(entries)
+        ? [...(entries as Iterable<readonly [unknown, unknown]>)]
+        : Object.entries(entries).map(([k, v]) => [/^\d+$/.test(k) ? Number(k) : k, v] as const);
     for (const [k, v] of list) m.set(k, v);
   }
 }

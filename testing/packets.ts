@@ -66,7 +66,17 @@ export function checksum(bytes: Uint8Array): number {
 const etherTypeOf = (next: Layer | undefined): number =>
   next?.kind === "ipv6" ? ETH_P_IPV6 : next?.kind === "vlan" ? ETH_P_8021Q : ETH_P_IP;
 const protoOf = (next: Layer | undefined, v6: boolean): number =>
-  next?.kind === "tcp" ? IPPROTO_TCP : next?.kind === "udp" ? IPPROTO_UDP : next?.kind === "icmp" ? (v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP) : v6 ? 59 : 255;
+  next?.kind === "tcp"
+    ? IPPROTO_TCP
+    : next?.kind === "udp"
+      ? IPPROTO_UDP
+      : next?.kind === "icmp"
+        ? v6
+          ? IPPROTO_ICMPV6
+          : IPPROTO_ICMP
+        : v6
+          ? 59
+          : 255;
 
 /** Ethernet II. `type` defaults to what follows (IPv4, IPv6 or 802.1Q). */
 export function eth(o: { src?: Mac; dst?: Mac; type?: number } = {}): Layer {
@@ -100,7 +110,18 @@ export function vlan(id: number, o: { pcp?: number; type?: number } = {}): Layer
  * IPv4 with a correct header checksum. `options`: raw option bytes, or a number of 4-byte words of
  * NOP options (IHL = 5 + words). `proto` defaults to the next layer's protocol.
  */
-export function ipv4(o: { saddr?: Ipv4Addr; daddr?: Ipv4Addr; ttl?: number; proto?: number; id?: number; tos?: number; flags?: number; options?: Uint8Array | number } = {}): Layer {
+export function ipv4(
+  o: {
+    saddr?: Ipv4Addr;
+    daddr?: Ipv4Addr;
+    ttl?: number;
+    proto?: number;
+    id?: number;
+    tos?: number;
+    flags?: number;
+    options?: Uint8Array | number;
+  } = {},
+): Layer {
   return {
     kind: "ipv4",
     bytes(next, rest) {
@@ -229,7 +250,11 @@ function fillTransportChecksums(frame: Uint8Array, layers: Layer[], parts: Uint8
     const seg = frame.subarray(at);
     const csumAt = l.kind === "tcp" ? 16 : l.kind === "udp" ? 6 : 2;
     let ipIdx = -1;
-    for (let j = i - 1; j >= 0; j--) if (layers[j].kind === "ipv4" || layers[j].kind === "ipv6") { ipIdx = j; break; }
+    for (let j = i - 1; j >= 0; j--)
+      if (layers[j].kind === "ipv4" || layers[j].kind === "ipv6") {
+        ipIdx = j;
+        break;
+      }
     const ip = ipIdx >= 0 ? frame.subarray(offsets[ipIdx], offsets[ipIdx] + parts[ipIdx].length) : undefined;
     const v6 = ipIdx >= 0 && layers[ipIdx].kind === "ipv6";
     v.setUint16(at + csumAt, 0);

@@ -134,7 +134,8 @@ export function callChainStack(
   for (const r of opts.roots ?? [...g.keys()]) {
     if (!g.has(r)) continue;
     const d = deepest(r);
-    if (d.depth > out.depth || out.chain.length === 0) out = { depth: d.depth, chain: d.chain, maxFrames: Math.max(out.maxFrames, d.frames) };
+    if (d.depth > out.depth || out.chain.length === 0)
+      out = { depth: d.depth, chain: d.chain, maxFrames: Math.max(out.maxFrames, d.frames) };
     else out.maxFrames = Math.max(out.maxFrames, d.frames);
   }
   return out;

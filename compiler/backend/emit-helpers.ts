@@ -21,8 +21,7 @@ export const mov64 = (dst: number, src: number): Insn => aluX(true, ALU.MOV, dst
 /** 32-bit register copy: keeps the low half and zeroes the upper half. */
 export const mov32 = (dst: number, src: number): Insn => aluX(false, ALU.MOV, dst, src);
 /** Sign-extending move (cpu v4): the low `bits` bits of src into a 64-bit (or 32-bit) dst. */
-export const movsx = (is64: boolean, dst: number, src: number, bits: 8 | 16 | 32): Insn =>
-  aluX(is64, ALU.MOV, dst, src, bits);
+export const movsx = (is64: boolean, dst: number, src: number, bits: 8 | 16 | 32): Insn => aluX(is64, ALU.MOV, dst, src, bits);
 export const neg = (is64: boolean, dst: number): Insn => aluK(is64, ALU.NEG, dst, 0);
 /** Host (little-endian) to big-endian conversion of the low `bits` bits, zero-extending. */
 export const toBe = (dst: number, bits: 16 | 32 | 64): Insn => mk(CLASS.ALU | ALU.END | END_TO_BE, dst, 0, 0, bits);
@@ -64,17 +63,28 @@ export const isCondJump = (i: Insn): boolean => {
 /** The condition that holds exactly when `op` does not, or undefined (JSET has none). */
 export function invertJmpOp(op: number): number | undefined {
   switch (op) {
-    case JMP.JEQ: return JMP.JNE;
-    case JMP.JNE: return JMP.JEQ;
-    case JMP.JGT: return JMP.JLE;
-    case JMP.JLE: return JMP.JGT;
-    case JMP.JGE: return JMP.JLT;
-    case JMP.JLT: return JMP.JGE;
-    case JMP.JSGT: return JMP.JSLE;
-    case JMP.JSLE: return JMP.JSGT;
-    case JMP.JSGE: return JMP.JSLT;
-    case JMP.JSLT: return JMP.JSGE;
-    default: return undefined;
+    case JMP.JEQ:
+      return JMP.JNE;
+    case JMP.JNE:
+      return JMP.JEQ;
+    case JMP.JGT:
+      return JMP.JLE;
+    case JMP.JLE:
+      return JMP.JGT;
+    case JMP.JGE:
+      return JMP.JLT;
+    case JMP.JLT:
+      return JMP.JGE;
+    case JMP.JSGT:
+      return JMP.JSLE;
+    case JMP.JSLE:
+      return JMP.JSGT;
+    case JMP.JSGE:
+      return JMP.JSLT;
+    case JMP.JSLT:
+      return JMP.JSGE;
+    default:
+      return undefined;
   }
 }
 

@@ -35,16 +35,33 @@ import * as E from "./emit-helpers.js";
 import { CALL_CLOBBERS, FP, type FrameRef, type MBlock, type MFunc, type MInst, VBASE, newVreg } from "./mir.js";
 
 const BIN_OPS: Record<BinOp, { op: number; signed?: boolean }> = {
-  add: { op: ALU.ADD }, sub: { op: ALU.SUB }, mul: { op: ALU.MUL },
-  udiv: { op: ALU.DIV }, sdiv: { op: ALU.DIV, signed: true },
-  umod: { op: ALU.MOD }, smod: { op: ALU.MOD, signed: true },
-  and: { op: ALU.AND }, or: { op: ALU.OR }, xor: { op: ALU.XOR },
-  shl: { op: ALU.LSH }, lshr: { op: ALU.RSH }, ashr: { op: ALU.ARSH },
+  add: { op: ALU.ADD },
+  sub: { op: ALU.SUB },
+  mul: { op: ALU.MUL },
+  udiv: { op: ALU.DIV },
+  sdiv: { op: ALU.DIV, signed: true },
+  umod: { op: ALU.MOD },
+  smod: { op: ALU.MOD, signed: true },
+  and: { op: ALU.AND },
+  or: { op: ALU.OR },
+  xor: { op: ALU.XOR },
+  shl: { op: ALU.LSH },
+  lshr: { op: ALU.RSH },
+  ashr: { op: ALU.ARSH },
 };
 
 const COND_OPS: Record<CondOp, number> = {
-  eq: JMP.JEQ, ne: JMP.JNE, ugt: JMP.JGT, uge: JMP.JGE, ult: JMP.JLT, ule: JMP.JLE,
-  sgt: JMP.JSGT, sge: JMP.JSGE, slt: JMP.JSLT, sle: JMP.JSLE, set: JMP.JSET,
+  eq: JMP.JEQ,
+  ne: JMP.JNE,
+  ugt: JMP.JGT,
+  uge: JMP.JGE,
+  ult: JMP.JLT,
+  ule: JMP.JLE,
+  sgt: JMP.JSGT,
+  sge: JMP.JSGE,
+  slt: JMP.JSLT,
+  sle: JMP.JSLE,
+  set: JMP.JSET,
 };
 
 export interface IselOptions {
@@ -488,26 +505,46 @@ function checkOff(off: number): number {
 function describe(i: Inst | Terminator): string {
   const o = (x: Operand): string => (isImm(x) ? `${x.imm}` : `v${x.id}`);
   switch (i.op) {
-    case "br": return `br b${i.target}`;
-    case "cbr": return `cbr ${i.cond}${i.width} ${o(i.a)}, ${o(i.b)}, b${i.then}, b${i.else}`;
-    case "ret": return `ret ${o(i.value)}`;
-    case "store": return `store${i.width * 8} [${o(i.base)}+${i.offset}], ${o(i.value)}`;
-    case "atomic_add": return `atomic_add${i.width * 8} [${o(i.base)}+${i.offset}], ${o(i.value)}`;
-    case "call": return `${i.dst ? `v${i.dst.id} = ` : ""}call ${i.helper}(${i.args.map(o).join(", ")})`;
-    case "const": return `v${i.dst.id} = ${i.value}`;
-    case "bin": return `v${i.dst.id} = ${i.kind} ${o(i.a)}, ${o(i.b)}`;
-    case "load": return `v${i.dst.id} = load${i.width * 8} [${o(i.base)}+${i.offset}]`;
-    case "ctxptr": return `v${i.dst.id} = ctxptr [${o(i.ctx)}+${i.offset}]`;
-    case "ptradd": return `v${i.dst.id} = ptradd ${o(i.base)}, ${o(i.offset)}`;
-    case "stackaddr": return `v${i.dst.id} = stackaddr s${i.slot}`;
-    case "mapaddr": return `v${i.dst.id} = mapaddr ${i.map}`;
-    case "globaladdr": return `v${i.dst.id} = globaladdr ${i.section} ${i.symbol}`;
-    case "funcaddr": return `v${i.dst.id} = funcaddr ${i.func}`;
-    case "coreoff": return `v${i.dst.id} = coreoff ${i.value} (CO-RE ${i.relo.access})`;
-    case "callfn": return `${i.dst ? `v${i.dst.id} = ` : ""}callfn ${i.func}(${i.args.map(o).join(", ")})`;
+    case "br":
+      return `br b${i.target}`;
+    case "cbr":
+      return `cbr ${i.cond}${i.width} ${o(i.a)}, ${o(i.b)}, b${i.then}, b${i.else}`;
+    case "ret":
+      return `ret ${o(i.value)}`;
+    case "store":
+      return `store${i.width * 8} [${o(i.base)}+${i.offset}], ${o(i.value)}`;
+    case "atomic_add":
+      return `atomic_add${i.width * 8} [${o(i.base)}+${i.offset}], ${o(i.value)}`;
+    case "call":
+      return `${i.dst ? `v${i.dst.id} = ` : ""}call ${i.helper}(${i.args.map(o).join(", ")})`;
+    case "const":
+      return `v${i.dst.id} = ${i.value}`;
+    case "bin":
+      return `v${i.dst.id} = ${i.kind} ${o(i.a)}, ${o(i.b)}`;
+    case "load":
+      return `v${i.dst.id} = load${i.width * 8} [${o(i.base)}+${i.offset}]`;
+    case "ctxptr":
+      return `v${i.dst.id} = ctxptr [${o(i.ctx)}+${i.offset}]`;
+    case "ptradd":
+      return `v${i.dst.id} = ptradd ${o(i.base)}, ${o(i.offset)}`;
+    case "stackaddr":
+      return `v${i.dst.id} = stackaddr s${i.slot}`;
+    case "mapaddr":
+      return `v${i.dst.id} = mapaddr ${i.map}`;
+    case "globaladdr":
+      return `v${i.dst.id} = globaladdr ${i.section} ${i.symbol}`;
+    case "funcaddr":
+      return `v${i.dst.id} = funcaddr ${i.func}`;
+    case "coreoff":
+      return `v${i.dst.id} = coreoff ${i.value} (CO-RE ${i.relo.access})`;
+    case "callfn":
+      return `${i.dst ? `v${i.dst.id} = ` : ""}callfn ${i.func}(${i.args.map(o).join(", ")})`;
     case "atomic":
-      return `${i.dst ? `v${i.dst.id} = ` : ""}atomic_${i.kind}${i.fetch ? "_fetch" : ""}${i.width * 8} [${o(i.base)}+${i.offset}], ${o(i.value)}` +
-        (i.expected !== undefined ? `, ${o(i.expected)}` : "");
-    default: return `v${i.dst.id} = ${i.op} ${o(i.a)}`;
+      return (
+        `${i.dst ? `v${i.dst.id} = ` : ""}atomic_${i.kind}${i.fetch ? "_fetch" : ""}${i.width * 8} [${o(i.base)}+${i.offset}], ${o(i.value)}` +
+        (i.expected !== undefined ? `, ${o(i.expected)}` : "")
+      );
+    default:
+      return `v${i.dst.id} = ${i.op} ${o(i.a)}`;
   }
 }

@@ -15,7 +15,7 @@ import type { Insn } from "../isa/insn.js";
 import { insnSlots } from "../isa/insn.js";
 import type { SourceLoc } from "../ir/ir.js";
 import * as E from "./emit-helpers.js";
-import { type MBlock, type MFunc, type MInst } from "./mir.js";
+import type { MBlock, MFunc, MInst } from "./mir.js";
 
 export interface LineEntry {
   /** Index into `insns` (not a slot number). */

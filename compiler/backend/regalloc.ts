@@ -156,7 +156,9 @@ function coalesce(g: Graph, noSpill: Set<number>): Map<number, number> {
   for (const [d, ss] of g.moves) for (const s of ss) if (d < s) pairs.push([d, s]);
   // Fixed-register copies first (they remove a move and pin a value where it is needed), then the
   // rest in register order for determinism.
-  pairs.sort((x, y) => Number(isVirtual(x[0]) && isVirtual(x[1])) - Number(isVirtual(y[0]) && isVirtual(y[1])) || x[0] - y[0] || x[1] - y[1]);
+  pairs.sort(
+    (x, y) => Number(isVirtual(x[0]) && isVirtual(x[1])) - Number(isVirtual(y[0]) && isVirtual(y[1])) || x[0] - y[0] || x[1] - y[1],
+  );
   const merge = (into: number, from: number): void => {
     rep.set(from, into);
     const into_ = adjOf(into);
@@ -241,14 +243,22 @@ function rematerialisable(mf: MFunc): Map<number, MInst[]> {
     if (ds.some((m) => m.call || m.copy || m.defs.length !== 1)) continue;
     const [a, b] = ds;
     const isConst = (m: MInst): boolean =>
-      m.uses.length === 0 && !m.frame && (m.insn.opcode === LD_IMM64 || m.insn.opcode === (CLASS.ALU64 | ALU.MOV | SRC.K) || m.insn.opcode === (CLASS.ALU | ALU.MOV | SRC.K));
+      m.uses.length === 0 &&
+      !m.frame &&
+      (m.insn.opcode === LD_IMM64 || m.insn.opcode === (CLASS.ALU64 | ALU.MOV | SRC.K) || m.insn.opcode === (CLASS.ALU | ALU.MOV | SRC.K));
     if (ds.length === 1 && isConst(a!)) out.set(v, ds);
     else if (
       ds.length === 2 &&
-      a!.insn.opcode === (CLASS.ALU64 | ALU.MOV | SRC.X) && a!.insn.src === FP && a!.uses.length === 0 &&
-      b!.insn.opcode === (CLASS.ALU64 | ALU.ADD | SRC.K) && b!.frame?.kind === "slot" && b!.uses.length === 1 && b!.uses[0] === v &&
+      a!.insn.opcode === (CLASS.ALU64 | ALU.MOV | SRC.X) &&
+      a!.insn.src === FP &&
+      a!.uses.length === 0 &&
+      b!.insn.opcode === (CLASS.ALU64 | ALU.ADD | SRC.K) &&
+      b!.frame?.kind === "slot" &&
+      b!.uses.length === 1 &&
+      b!.uses[0] === v &&
       sameBlockAdjacent(mf, a!, b!)
-    ) out.set(v, ds);
+    )
+      out.set(v, ds);
   }
   return out;
 }
@@ -378,7 +388,14 @@ function rematerialise(mf: MFunc, v: number, defs: MInst[]): void {
           const insn = { ...d.insn, dst: t };
           if (d.insn.reloc) insn.reloc = { ...d.insn.reloc };
           delete insn.comment;
-          out.push({ ...d, insn, defs: [t], uses: d.uses.map((r) => (r === v ? t : r)), frame: d.frame ? { ...d.frame } : undefined, loc: m.loc });
+          out.push({
+            ...d,
+            insn,
+            defs: [t],
+            uses: d.uses.map((r) => (r === v ? t : r)),
+            frame: d.frame ? { ...d.frame } : undefined,
+            loc: m.loc,
+          });
         }
         if (m.insn.dst === v) m.insn.dst = t;
         if (m.insn.src === v) m.insn.src = t;

@@ -5,17 +5,103 @@
 import type { Btf, BtfType } from "../../common/btf-reader.js";
 
 /** Names the generated file imports from "tsbpf/bpf"; kernel types may not take them. */
-export const IMPORTED = ["u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64", "bool", "FixedArray", "KernelPtr", "KernelAddr", "KernelFunctions", "KernelTracepoints", "KernelTypes"] as const;
+export const IMPORTED = [
+  "u8",
+  "u16",
+  "u32",
+  "u64",
+  "i8",
+  "i16",
+  "i32",
+  "i64",
+  "bool",
+  "FixedArray",
+  "KernelPtr",
+  "KernelAddr",
+  "KernelFunctions",
+  "KernelTracepoints",
+  "KernelTypes",
+] as const;
 
 const RESERVED = new Set([
-  "break", "case", "catch", "class", "const", "continue", "debugger", "default", "delete", "do", "else", "enum",
-  "export", "extends", "false", "finally", "for", "function", "if", "import", "in", "instanceof", "new", "null",
-  "return", "super", "switch", "this", "throw", "true", "try", "typeof", "var", "void", "while", "with",
-  "implements", "interface", "let", "package", "private", "protected", "public", "static", "yield", "await",
+  "break",
+  "case",
+  "catch",
+  "class",
+  "const",
+  "continue",
+  "debugger",
+  "default",
+  "delete",
+  "do",
+  "else",
+  "enum",
+  "export",
+  "extends",
+  "false",
+  "finally",
+  "for",
+  "function",
+  "if",
+  "import",
+  "in",
+  "instanceof",
+  "new",
+  "null",
+  "return",
+  "super",
+  "switch",
+  "this",
+  "throw",
+  "true",
+  "try",
+  "typeof",
+  "var",
+  "void",
+  "while",
+  "with",
+  "implements",
+  "interface",
+  "let",
+  "package",
+  "private",
+  "protected",
+  "public",
+  "static",
+  "yield",
+  "await",
   // Predefined type names cannot name a declared type.
-  "any", "unknown", "never", "number", "bigint", "boolean", "string", "symbol", "object", "undefined",
-  "intrinsic", "as", "satisfies", "keyof", "infer", "is", "asserts", "readonly", "unique", "global", "declare",
-  "namespace", "module", "type", "abstract", "constructor", "get", "set", "require", "arguments", "eval",
+  "any",
+  "unknown",
+  "never",
+  "number",
+  "bigint",
+  "boolean",
+  "string",
+  "symbol",
+  "object",
+  "undefined",
+  "intrinsic",
+  "as",
+  "satisfies",
+  "keyof",
+  "infer",
+  "is",
+  "asserts",
+  "readonly",
+  "unique",
+  "global",
+  "declare",
+  "namespace",
+  "module",
+  "type",
+  "abstract",
+  "constructor",
+  "get",
+  "set",
+  "require",
+  "arguments",
+  "eval",
 ]);
 
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
@@ -66,7 +152,10 @@ export function assignNames(btf: Btf): Map<number, string> {
   for (const t of btf.types) {
     if (t.kind !== "TYPEDEF" || !t.name) continue;
     const target = btf.get(t.type);
-    if ((target.kind === "STRUCT" || target.kind === "UNION" || target.kind === "ENUM" || target.kind === "ENUM64") && target.name === t.name) {
+    if (
+      (target.kind === "STRUCT" || target.kind === "UNION" || target.kind === "ENUM" || target.kind === "ENUM64") &&
+      target.name === t.name
+    ) {
       names.set(t.id, names.get(target.id)!);
       continue;
     }

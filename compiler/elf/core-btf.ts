@@ -14,8 +14,14 @@ export interface PlacedCoreRelo {
 }
 
 const C_INT: Record<string, string> = {
-  "1s": "signed char", "1u": "unsigned char", "2s": "short", "2u": "unsigned short",
-  "4s": "int", "4u": "unsigned int", "8s": "long long", "8u": "unsigned long long",
+  "1s": "signed char",
+  "1u": "unsigned char",
+  "2s": "short",
+  "2u": "unsigned short",
+  "4s": "int",
+  "4u": "unsigned int",
+  "8s": "long long",
+  "8u": "unsigned long long",
 };
 
 export function addCoreRelos(btf: BtfBuilder, relos: PlacedCoreRelo[]): ExtCoreRelo[] {
@@ -39,11 +45,22 @@ export function addCoreRelos(btf: BtfBuilder, relos: PlacedCoreRelo[]): ExtCoreR
         break;
       case "struct":
       case "union":
-        id = btf.addComposite(t.kind, t.name, t.size, t.members.map((m) => ({ name: m.name, type: add(m.type), bitOffset: m.bitOffset, bitSize: m.bitSize })));
+        id = btf.addComposite(
+          t.kind,
+          t.name,
+          t.size,
+          t.members.map((m) => ({ name: m.name, type: add(m.type), bitOffset: m.bitOffset, bitSize: m.bitSize })),
+        );
         break;
     }
     ids.set(t, id);
     return id;
   };
-  return relos.map((r) => ({ section: r.section, byteOffset: r.byteOffset, typeId: add(r.relo.type), access: r.relo.access, kind: r.relo.kind }));
+  return relos.map((r) => ({
+    section: r.section,
+    byteOffset: r.byteOffset,
+    typeId: add(r.relo.type),
+    access: r.relo.access,
+    kind: r.relo.kind,
+  }));
 }

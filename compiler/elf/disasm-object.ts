@@ -18,7 +18,10 @@ export interface DisasmObjectOptions {
   bytes?: boolean;
 }
 
-interface Label { addr: number; name: string }
+interface Label {
+  addr: number;
+  name: string;
+}
 
 const EM_BPF = 247;
 
@@ -41,7 +44,12 @@ function targetLabel(labels: readonly Label[], addr: number): string | undefined
   return best.addr === addr ? best.name : `${best.name}+0x${(addr - best.addr).toString(16)}`;
 }
 
-function disassembleSection(elf: ElfFile, sec: ElfSection, opts: DisasmObjectOptions, core: { btf: Btf; records: CoreRecord[] } | null): string {
+function disassembleSection(
+  elf: ElfFile,
+  sec: ElfSection,
+  opts: DisasmObjectOptions,
+  core: { btf: Btf; records: CoreRecord[] } | null,
+): string {
   const labels = sectionLabels(elf, sec);
   const relocs = (opts.relocs ?? true) ? (elf.relocations.get(sec.index) ?? []) : [];
   const fmt: FormatOptions = { alu32: opts.alu32, label: (pc) => targetLabel(labels, pc * 8) };

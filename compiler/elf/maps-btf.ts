@@ -45,7 +45,11 @@ export function addMapsBtf(btf: BtfBuilder, maps: MapDef[]): MapsLayout {
     } else if (m.innerMap) {
       // A map of maps: `values` points to the inner map's definition, libbpf's template for it.
       const inner = defMembers(m.innerMap);
-      const innerStruct = btf.addStruct("", inner.length * 8, inner.map((mm, i) => ({ ...mm, bitOffset: i * 64 })));
+      const innerStruct = btf.addStruct(
+        "",
+        inner.length * 8,
+        inner.map((mm, i) => ({ ...mm, bitOffset: i * 64 })),
+      );
       members.push({ name: "values", type: btf.addArray(btf.addPtr(innerStruct), btf.arrayIndexType(), 0) });
     }
     return members;
@@ -55,11 +59,15 @@ export function addMapsBtf(btf: BtfBuilder, maps: MapDef[]): MapsLayout {
     if (seen.has(m.name)) throw new Error(`duplicate map name '${m.name}'`);
     seen.add(m.name);
     const members = defMembers(m);
-    const slotList = [...(m.progSlots ?? []).map((s) => ({ index: s.index, target: s.program })), ...(m.mapSlots ?? []).map((s) => ({ index: s.index, target: s.map }))];
+    const slotList = [
+      ...(m.progSlots ?? []).map((s) => ({ index: s.index, target: s.program })),
+      ...(m.mapSlots ?? []).map((s) => ({ index: s.index, target: s.map })),
+    ];
     const slots = slotList.reduce((n, s) => Math.max(n, s.index + 1), 0);
     const structSize = (members.length - (m.progSlots || m.innerMap ? 1 : 0)) * 8; // `values` is zero-sized
     const size = structSize + slots * 8;
-    for (const s of slotList) slotRelocs.push({ offset: offset + structSize + s.index * 8, target: s.target, kind: m.progSlots ? "program" : "map" });
+    for (const s of slotList)
+      slotRelocs.push({ offset: offset + structSize + s.index * 8, target: s.target, kind: m.progSlots ? "program" : "map" });
     const btfMembers: BtfMember[] = members.map((mm, i) => ({ ...mm, bitOffset: i * 64 }));
     const struct = btf.addStruct("", structSize, btfMembers);
     const v = btf.addVar(m.name, struct, BTF_LINKAGE.GLOBAL);

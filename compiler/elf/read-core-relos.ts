@@ -14,8 +14,19 @@ export interface CoreRecord {
 }
 
 const KIND_NAMES = [
-  "byte_off", "byte_sz", "field_exists", "signed", "lshift_u64", "rshift_u64", "local_type_id",
-  "target_type_id", "type_exists", "type_size", "enumval_exists", "enumval_value", "type_matches",
+  "byte_off",
+  "byte_sz",
+  "field_exists",
+  "signed",
+  "lshift_u64",
+  "rshift_u64",
+  "local_type_id",
+  "target_type_id",
+  "type_exists",
+  "type_size",
+  "enumval_exists",
+  "enumval_value",
+  "type_matches",
 ];
 
 /** The core_relo subsection of a .BTF.ext; strings come from the .BTF string table. */
@@ -40,7 +51,13 @@ export function readCoreRecords(ext: Uint8Array, btfBytes: Uint8Array): CoreReco
     const n = v.getUint32(p + 4, true);
     p += 8;
     for (let i = 0; i < n && p + 16 <= off + len; i++, p += recSize) {
-      out.push({ section, insnOff: v.getUint32(p, true), typeId: v.getUint32(p + 4, true), access: str(v.getUint32(p + 8, true)), kind: v.getUint32(p + 12, true) });
+      out.push({
+        section,
+        insnOff: v.getUint32(p, true),
+        typeId: v.getUint32(p + 4, true),
+        access: str(v.getUint32(p + 8, true)),
+        kind: v.getUint32(p + 12, true),
+      });
     }
   }
   return out;
@@ -80,9 +97,14 @@ export function formatCoreRecord(btf: Btf, r: CoreRecord): string {
 
 function typeName(t: BtfType): string {
   switch (t.kind) {
-    case "STRUCT": return `struct ${t.name}`;
-    case "UNION": return `union ${t.name}`;
-    case "ENUM": case "ENUM64": return `enum ${t.name}`;
-    default: return t.name || t.kind.toLowerCase();
+    case "STRUCT":
+      return `struct ${t.name}`;
+    case "UNION":
+      return `union ${t.name}`;
+    case "ENUM":
+    case "ENUM64":
+      return `enum ${t.name}`;
+    default:
+      return t.name || t.kind.toLowerCase();
   }
 }

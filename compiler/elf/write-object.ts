@@ -143,7 +143,10 @@ export function writeObject(model: ObjectModel): Uint8Array {
   }
   const mapSyms = new Map<string, SymbolRef>();
   for (const m of maps.symbols) {
-    mapSyms.set(m.name, elf.addSymbol({ name: m.name, bind: STB.GLOBAL, type: STT.OBJECT, shndx: mapsIndex, value: m.offset, size: m.size }));
+    mapSyms.set(
+      m.name,
+      elf.addSymbol({ name: m.name, bind: STB.GLOBAL, type: STT.OBJECT, shndx: mapsIndex, value: m.offset, size: m.size }),
+    );
   }
 
   for (const gs of globalSecs) {
@@ -162,7 +165,7 @@ export function writeObject(model: ObjectModel): Uint8Array {
       continue;
     }
     const f = funcSyms.get(s.target);
-    if (!f || !f.isProgram) throw new Error(`program array slot names '${s.target}', which is not a program`);
+    if (!f?.isProgram) throw new Error(`program array slot names '${s.target}', which is not a program`);
     elf.addRelocation(mapsIndex, { offset: s.offset, symbol: f.ref, type: R_BPF_64_ABS64 });
   }
 

@@ -4,7 +4,7 @@
 import type { CType } from "../../common/ctypes.js";
 import type { Value } from "../ir/ir.js";
 import type { ExprContext as ExprLowerer } from "./expr-context.js";
-import { ts } from "./ts-adapter.js";
+import type { ts } from "./ts-adapter.js";
 import type { NullableVal } from "./values.js";
 
 export function expectArgs(x: ExprLowerer, e: ts.CallExpression, n: number): void {
@@ -30,6 +30,11 @@ export function nullableJoin(
   region: NullableVal["region"],
 ): NullableVal {
   let p: Value | undefined;
-  const dst = x.b.diamond("ptr", (ok, bad) => (p = test(ok, bad)), () => p!, () => ({ imm: 0n }));
+  const dst = x.b.diamond(
+    "ptr",
+    (ok, bad) => (p = test(ok, bad)),
+    () => p!,
+    () => ({ imm: 0n }),
+  );
   return { k: "nullable", ptr: dst, t, region };
 }

@@ -48,10 +48,14 @@ export function constEval(e: ts.Expression, checker: ts.TypeChecker, depth = 0):
     const v = rec(e.operand);
     if (v === undefined) return undefined;
     switch (e.operator) {
-      case ts.SyntaxKind.MinusToken: return -v;
-      case ts.SyntaxKind.PlusToken: return v;
-      case ts.SyntaxKind.TildeToken: return ~v;
-      default: return undefined;
+      case ts.SyntaxKind.MinusToken:
+        return -v;
+      case ts.SyntaxKind.PlusToken:
+        return v;
+      case ts.SyntaxKind.TildeToken:
+        return ~v;
+      default:
+        return undefined;
     }
   }
   if (ts.isBinaryExpression(e)) {
@@ -59,17 +63,28 @@ export function constEval(e: ts.Expression, checker: ts.TypeChecker, depth = 0):
     const b = rec(e.right);
     if (a === undefined || b === undefined) return undefined;
     switch (e.operatorToken.kind) {
-      case ts.SyntaxKind.PlusToken: return a + b;
-      case ts.SyntaxKind.MinusToken: return a - b;
-      case ts.SyntaxKind.AsteriskToken: return a * b;
-      case ts.SyntaxKind.SlashToken: return b === 0n ? undefined : a / b;
-      case ts.SyntaxKind.PercentToken: return b === 0n ? undefined : a % b;
-      case ts.SyntaxKind.AmpersandToken: return a & b;
-      case ts.SyntaxKind.BarToken: return a | b;
-      case ts.SyntaxKind.CaretToken: return a ^ b;
-      case ts.SyntaxKind.LessThanLessThanToken: return b >= 0n && b < 64n ? a << b : undefined;
-      case ts.SyntaxKind.GreaterThanGreaterThanToken: return b >= 0n && b < 64n ? a >> b : undefined;
-      default: return undefined;
+      case ts.SyntaxKind.PlusToken:
+        return a + b;
+      case ts.SyntaxKind.MinusToken:
+        return a - b;
+      case ts.SyntaxKind.AsteriskToken:
+        return a * b;
+      case ts.SyntaxKind.SlashToken:
+        return b === 0n ? undefined : a / b;
+      case ts.SyntaxKind.PercentToken:
+        return b === 0n ? undefined : a % b;
+      case ts.SyntaxKind.AmpersandToken:
+        return a & b;
+      case ts.SyntaxKind.BarToken:
+        return a | b;
+      case ts.SyntaxKind.CaretToken:
+        return a ^ b;
+      case ts.SyntaxKind.LessThanLessThanToken:
+        return b >= 0n && b < 64n ? a << b : undefined;
+      case ts.SyntaxKind.GreaterThanGreaterThanToken:
+        return b >= 0n && b < 64n ? a >> b : undefined;
+      default:
+        return undefined;
     }
   }
   return undefined;

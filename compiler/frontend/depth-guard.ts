@@ -19,16 +19,40 @@ const K = ts.SyntaxKind;
 const OPEN = new Set([K.OpenParenToken, K.OpenBracketToken, K.OpenBraceToken]);
 const CLOSE = new Set([K.CloseParenToken, K.CloseBracketToken, K.CloseBraceToken]);
 const PREFIX = new Set([
-  K.MinusToken, K.PlusToken, K.ExclamationToken, K.TildeToken, K.PlusPlusToken, K.MinusMinusToken,
-  K.TypeOfKeyword, K.VoidKeyword, K.DeleteKeyword, K.AwaitKeyword, K.LessThanToken,
+  K.MinusToken,
+  K.PlusToken,
+  K.ExclamationToken,
+  K.TildeToken,
+  K.PlusPlusToken,
+  K.MinusMinusToken,
+  K.TypeOfKeyword,
+  K.VoidKeyword,
+  K.DeleteKeyword,
+  K.AwaitKeyword,
+  K.LessThanToken,
 ]);
 /** Tokens after which the parser recurses without an opening bracket. */
 const CHAIN = new Set([
-  K.QuestionToken, K.EqualsToken, K.PlusEqualsToken, K.MinusEqualsToken, K.AsteriskEqualsToken,
-  K.SlashEqualsToken, K.PercentEqualsToken, K.AmpersandEqualsToken, K.BarEqualsToken, K.CaretEqualsToken,
-  K.LessThanLessThanEqualsToken, K.GreaterThanGreaterThanEqualsToken, K.GreaterThanGreaterThanGreaterThanEqualsToken,
-  K.AsteriskAsteriskToken, K.EqualsGreaterThanToken, K.IfKeyword, K.ElseKeyword, K.WhileKeyword,
-  K.ForKeyword, K.DoKeyword,
+  K.QuestionToken,
+  K.EqualsToken,
+  K.PlusEqualsToken,
+  K.MinusEqualsToken,
+  K.AsteriskEqualsToken,
+  K.SlashEqualsToken,
+  K.PercentEqualsToken,
+  K.AmpersandEqualsToken,
+  K.BarEqualsToken,
+  K.CaretEqualsToken,
+  K.LessThanLessThanEqualsToken,
+  K.GreaterThanGreaterThanEqualsToken,
+  K.GreaterThanGreaterThanGreaterThanEqualsToken,
+  K.AsteriskAsteriskToken,
+  K.EqualsGreaterThanToken,
+  K.IfKeyword,
+  K.ElseKeyword,
+  K.WhileKeyword,
+  K.ForKeyword,
+  K.DoKeyword,
 ]);
 
 /** The first place where the text nests deeper than MAX_NESTING, by a token scan; undefined if none. */
@@ -67,9 +91,21 @@ function sum(xs: number[]): number {
 
 /** Tokens after which `-`, `+`, `<` are binary operators rather than prefixes. */
 function isOperand(k: ts.SyntaxKind): boolean {
-  return k === K.Identifier || k === K.NumericLiteral || k === K.StringLiteral || k === K.BigIntLiteral ||
-    k === K.CloseParenToken || k === K.CloseBracketToken || k === K.CloseBraceToken || k === K.ThisKeyword ||
-    k === K.TrueKeyword || k === K.FalseKeyword || k === K.NullKeyword || k === K.PlusPlusToken || k === K.MinusMinusToken;
+  return (
+    k === K.Identifier ||
+    k === K.NumericLiteral ||
+    k === K.StringLiteral ||
+    k === K.BigIntLiteral ||
+    k === K.CloseParenToken ||
+    k === K.CloseBracketToken ||
+    k === K.CloseBraceToken ||
+    k === K.ThisKeyword ||
+    k === K.TrueKeyword ||
+    k === K.FalseKeyword ||
+    k === K.NullKeyword ||
+    k === K.PlusPlusToken ||
+    k === K.MinusMinusToken
+  );
 }
 
 /** The first node deeper than MAX_TREE_DEPTH in the parsed file, by an explicit-stack walk. */

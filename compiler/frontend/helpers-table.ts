@@ -102,7 +102,11 @@ export type Arg =
   | { k: "bytes" };
 
 /** A lowering hook: emits the call's code and returns its value (`id` is the row's helper id, or 0). */
-export type LowerHook = (x: import("./expr-context.js").ExprContext, e: import("./ts-adapter.js").ts.CallExpression, id: number) => import("./values.js").Val;
+export type LowerHook = (
+  x: import("./expr-context.js").ExprContext,
+  e: import("./ts-adapter.js").ts.CallExpression,
+  id: number,
+) => import("./values.js").Val;
 
 export interface Intrinsic {
   /** The kernel helper it calls (enum bpf_func_id without BPF_FUNC_); absent for built-ins. */
@@ -144,17 +148,33 @@ const noArgs = (helper: HelperName, ret: CInt, since: string): Intrinsic => ({ h
 
 export const INTRINSICS: Record<string, Intrinsic> = {
   // Integer conversions and byte order (compiler built-ins).
-  u8: conv(u8), u16: conv(u16), u32: conv(u32), u64: conv(u64),
-  i8: conv(INT_TYPES.i8), i16: conv(INT_TYPES.i16), i32: conv(i32), i64: conv(i64),
-  htons: byteOrder(u16, 16), ntohs: byteOrder(u16, 16),
-  htonl: byteOrder(u32, 32), ntohl: byteOrder(u32, 32),
-  htonll: byteOrder(u64, 64), ntohll: byteOrder(u64, 64),
+  u8: conv(u8),
+  u16: conv(u16),
+  u32: conv(u32),
+  u64: conv(u64),
+  i8: conv(INT_TYPES.i8),
+  i16: conv(INT_TYPES.i16),
+  i32: conv(i32),
+  i64: conv(i64),
+  htons: byteOrder(u16, 16),
+  ntohs: byteOrder(u16, 16),
+  htonl: byteOrder(u32, 32),
+  ntohl: byteOrder(u32, 32),
+  htonll: byteOrder(u64, 64),
+  ntohll: byteOrder(u64, 64),
   sizeof: { lower: L.sizeofType },
   offsetof: { lower: L.offsetofField },
   // Atomics (BPF_ATOMIC instructions, no helper).
-  atomicAdd: atomic("add", false), atomicOr: atomic("or", false), atomicAnd: atomic("and", false), atomicXor: atomic("xor", false),
-  atomicFetchAdd: atomic("add", true), atomicFetchOr: atomic("or", true), atomicFetchAnd: atomic("and", true), atomicFetchXor: atomic("xor", true),
-  atomicXchg: atomic("xchg", true), atomicCmpXchg: atomic("cmpxchg", true),
+  atomicAdd: atomic("add", false),
+  atomicOr: atomic("or", false),
+  atomicAnd: atomic("and", false),
+  atomicXor: atomic("xor", false),
+  atomicFetchAdd: atomic("add", true),
+  atomicFetchOr: atomic("or", true),
+  atomicFetchAnd: atomic("and", true),
+  atomicFetchXor: atomic("xor", true),
+  atomicXchg: atomic("xchg", true),
+  atomicCmpXchg: atomic("cmpxchg", true),
   // Software checksums (plain arithmetic).
   csumReplace2: { lower: (x, e) => L.checksum(x, "csumReplace2", e) },
   csumReplace4: { lower: (x, e) => L.checksum(x, "csumReplace4", e) },
@@ -172,13 +192,49 @@ export const INTRINSICS: Record<string, Intrinsic> = {
   getCurrentComm: { helper: "get_current_comm", since: "4.2", lower: L.currentComm },
   probeReadKernel: { helper: "probe_read_kernel", since: "5.5", lower: L.probeRead },
   probeReadUser: { helper: "probe_read_user", since: "5.5", lower: L.probeRead },
-  probeReadUserStr: { helper: "probe_read_user_str", args: [{ k: "mem", write: true }, { k: "int", t: u64 }], ret: i64, since: "5.5" },
-  probeReadKernelStr: { helper: "probe_read_kernel_str", args: [{ k: "mem", write: true }, { k: "int", t: u64 }], ret: i64, since: "5.5" },
-  getStack: { helper: "get_stack", args: [ctx, { k: "mem", write: true }, { k: "const", t: u64, def: 0n }], ret: i64, kinds: KINDS.tracing, since: "4.18" },
-  getNsCurrentPidTgid: { helper: "get_ns_current_pid_tgid", args: [{ k: "int", t: u64 }, { k: "int", t: u64 }, { k: "mem", write: true }], ret: i64, since: "5.7" },
+  probeReadUserStr: {
+    helper: "probe_read_user_str",
+    args: [
+      { k: "mem", write: true },
+      { k: "int", t: u64 },
+    ],
+    ret: i64,
+    since: "5.5",
+  },
+  probeReadKernelStr: {
+    helper: "probe_read_kernel_str",
+    args: [
+      { k: "mem", write: true },
+      { k: "int", t: u64 },
+    ],
+    ret: i64,
+    since: "5.5",
+  },
+  getStack: {
+    helper: "get_stack",
+    args: [ctx, { k: "mem", write: true }, { k: "const", t: u64, def: 0n }],
+    ret: i64,
+    kinds: KINDS.tracing,
+    since: "4.18",
+  },
+  getNsCurrentPidTgid: {
+    helper: "get_ns_current_pid_tgid",
+    args: [
+      { k: "int", t: u64 },
+      { k: "int", t: u64 },
+      { k: "mem", write: true },
+    ],
+    ret: i64,
+    since: "5.7",
+  },
   // Perf counters through a PerfEventArray of event fds.
   perfEventRead: { helper: "perf_event_read", args: [{ k: "map" }, { k: "int", t: u64 }], ret: u64, since: "4.3" },
-  perfEventReadValue: { helper: "perf_event_read_value", args: [{ k: "map" }, { k: "int", t: u64 }, { k: "mem", write: true }], ret: i64, since: "4.15" },
+  perfEventReadValue: {
+    helper: "perf_event_read_value",
+    args: [{ k: "map" }, { k: "int", t: u64 }, { k: "mem", write: true }],
+    ret: i64,
+    since: "4.15",
+  },
   // Spin locks in map values.
   spinLock: { helper: "spin_lock", since: "5.1", lower: (x, e, id) => L.spinLock(x, e, id, true) },
   spinUnlock: { helper: "spin_unlock", since: "5.1", lower: (x, e, id) => L.spinLock(x, e, id, false) },
@@ -192,11 +248,31 @@ export const INTRINSICS: Record<string, Intrinsic> = {
   bpfPrintk: { helper: "trace_printk", since: "4.1", lower: lowerPrintk },
 
   // Packets (context methods are in CTX_METHODS below).
-  csumDiff: { helper: "csum_diff", args: [{ k: "bytes" }, { k: "bytes" }, { k: "int", t: u32 }], ret: i64, kinds: KINDS.tcXdp, since: "4.6" },
-  fibLookup: { helper: "fib_lookup", args: [ctx, { k: "mem", write: true }, { k: "const", t: u32, def: 0n }], ret: i64, kinds: KINDS.tcXdp, since: "4.18" },
-  redirect: { helper: "redirect", args: [{ k: "int", t: u32 }, { k: "const", t: u64, def: 0n }], ret: i64, kinds: KINDS.tcXdp, since: "4.4" },
+  csumDiff: {
+    helper: "csum_diff",
+    args: [{ k: "bytes" }, { k: "bytes" }, { k: "int", t: u32 }],
+    ret: i64,
+    kinds: KINDS.tcXdp,
+    since: "4.6",
+  },
+  fibLookup: {
+    helper: "fib_lookup",
+    args: [ctx, { k: "mem", write: true }, { k: "const", t: u32, def: 0n }],
+    ret: i64,
+    kinds: KINDS.tcXdp,
+    since: "4.18",
+  },
+  redirect: {
+    helper: "redirect",
+    args: [
+      { k: "int", t: u32 },
+      { k: "const", t: u64, def: 0n },
+    ],
+    ret: i64,
+    kinds: KINDS.tcXdp,
+    since: "4.4",
+  },
 };
-
 
 /**
  * Context methods that are plain helper calls (the context is the helper's first argument); the
@@ -207,12 +283,47 @@ export const CTX_METHODS: Record<string, Intrinsic> = {
   adjustHead: { helper: "xdp_adjust_head", args: [ctx, i32Arg], ret: i64, kinds: KINDS.xdp, since: "4.10", movesPacket: true },
   adjustTail: { helper: "xdp_adjust_tail", args: [ctx, i32Arg], ret: i64, kinds: KINDS.xdp, since: "4.18", movesPacket: true },
   adjustMeta: { helper: "xdp_adjust_meta", args: [ctx, i32Arg], ret: i64, kinds: KINDS.xdp, since: "4.15", movesPacket: true },
-  storeBytes: { helper: "skb_store_bytes", args: [ctx, u32Arg, { k: "bytes" }, { k: "const", t: u64, def: 0n }], ret: i64, kinds: KINDS.skbWrite, since: "4.1", movesPacket: true },
+  storeBytes: {
+    helper: "skb_store_bytes",
+    args: [ctx, u32Arg, { k: "bytes" }, { k: "const", t: u64, def: 0n }],
+    ret: i64,
+    kinds: KINDS.skbWrite,
+    since: "4.1",
+    movesPacket: true,
+  },
   loadBytes: { helper: "skb_load_bytes", lower: L.skbLoadBytes, kinds: KINDS.skbRead, since: "4.5" },
-  l3CsumReplace: { helper: "l3_csum_replace", args: [ctx, u32Arg, { k: "int", t: u64 }, { k: "int", t: u64 }, { k: "const", t: u64 }], ret: i64, kinds: KINDS.tc, since: "4.1", movesPacket: true },
-  l4CsumReplace: { helper: "l4_csum_replace", args: [ctx, u32Arg, { k: "int", t: u64 }, { k: "int", t: u64 }, { k: "const", t: u64 }], ret: i64, kinds: KINDS.tc, since: "4.1", movesPacket: true },
-  cloneRedirect: { helper: "clone_redirect", args: [ctx, u32Arg, { k: "const", t: u64, def: 0n }], ret: i64, kinds: KINDS.tc, since: "4.2", movesPacket: true },
-  changeProto: { helper: "skb_change_proto", args: [ctx, { k: "int", t: u16 }, { k: "imm", v: 0n }], ret: i64, kinds: KINDS.tc, since: "4.8", movesPacket: true },
+  l3CsumReplace: {
+    helper: "l3_csum_replace",
+    args: [ctx, u32Arg, { k: "int", t: u64 }, { k: "int", t: u64 }, { k: "const", t: u64 }],
+    ret: i64,
+    kinds: KINDS.tc,
+    since: "4.1",
+    movesPacket: true,
+  },
+  l4CsumReplace: {
+    helper: "l4_csum_replace",
+    args: [ctx, u32Arg, { k: "int", t: u64 }, { k: "int", t: u64 }, { k: "const", t: u64 }],
+    ret: i64,
+    kinds: KINDS.tc,
+    since: "4.1",
+    movesPacket: true,
+  },
+  cloneRedirect: {
+    helper: "clone_redirect",
+    args: [ctx, u32Arg, { k: "const", t: u64, def: 0n }],
+    ret: i64,
+    kinds: KINDS.tc,
+    since: "4.2",
+    movesPacket: true,
+  },
+  changeProto: {
+    helper: "skb_change_proto",
+    args: [ctx, { k: "int", t: u16 }, { k: "imm", v: 0n }],
+    ret: i64,
+    kinds: KINDS.tc,
+    since: "4.8",
+    movesPacket: true,
+  },
   setCbFlags: { helper: "sock_ops_cb_flags_set", args: [ctx, u32Arg], ret: i64, kinds: ["SOCK_OPS"], since: "4.16" },
   changeType: { helper: "skb_change_type", args: [ctx, u32Arg], ret: i64, kinds: KINDS.tc, since: "4.8" },
 };

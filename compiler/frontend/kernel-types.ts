@@ -147,7 +147,11 @@ export function parseMemberTag(text: string): MemberTag | undefined {
   for (const s of m[1].split("/")) {
     const sm = /^(\d+)@(\d+)(?::(struct|union):(\d+))?$/.exec(s);
     if (!sm) return undefined;
-    steps.push({ index: Number(sm[1]), bitOffset: Number(sm[2]), anon: sm[3] ? { kind: sm[3] as "struct" | "union", size: Number(sm[4]) } : undefined });
+    steps.push({
+      index: Number(sm[1]),
+      bitOffset: Number(sm[2]),
+      anon: sm[3] ? { kind: sm[3] as "struct" | "union", size: Number(sm[4]) } : undefined,
+    });
   }
   return { steps, bits: m[2] ? Number(m[2]) : 0 };
 }

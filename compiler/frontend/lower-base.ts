@@ -65,9 +65,10 @@ export class LowererBase {
   }
 
   symbolOf(node: ts.Node): ts.Symbol | undefined {
-    let s = ts.isShorthandPropertyAssignment(node.parent) && node.parent.name === node
-      ? this.checker.getShorthandAssignmentValueSymbol(node.parent)
-      : this.checker.getSymbolAtLocation(node);
+    let s =
+      ts.isShorthandPropertyAssignment(node.parent) && node.parent.name === node
+        ? this.checker.getShorthandAssignmentValueSymbol(node.parent)
+        : this.checker.getSymbolAtLocation(node);
     if (s && s.flags & ts.SymbolFlags.Alias) s = this.checker.getAliasedSymbol(s);
     return s;
   }

@@ -33,7 +33,8 @@ export function lowerCall(x: ExprLowerer, e: ts.CallExpression): Val {
     checkCalleeKinds(x, decl, new Set());
     if (wantsCall(decl)) noteCallUnderLock(x, e, `${decl.name?.text ?? "the function"}()`);
     const v = x.callUserFunction(decl, e);
-    if (functionMovesPacket(x.checker, decl, { ctx: CTX_METHODS, free: INTRINSICS })) invalidatePacketRefs(x, e, `${decl.name?.text ?? "the function"}()`);
+    if (functionMovesPacket(x.checker, decl, { ctx: CTX_METHODS, free: INTRINSICS }))
+      invalidatePacketRefs(x, e, `${decl.name?.text ?? "the function"}()`);
     return v;
   }
   const name = sym && x.types.isStdlibSymbol(sym) ? sym.getName() : undefined;
@@ -81,7 +82,8 @@ function checkCalleeKinds(x: ExprLowerer, decl: ts.FunctionDeclaration, seen: Se
       const sym = x.symbolOf(n.expression);
       const d = sym?.valueDeclaration;
       if (d && ts.isFunctionDeclaration(d) && d.getSourceFile() === decl.getSourceFile()) checkCalleeKinds(x, d, seen);
-      else if (sym && x.types.isStdlibSymbol(sym) && Object.hasOwn(INTRINSICS, sym.getName())) checkKind(x, n, sym.getName(), INTRINSICS[sym.getName()]);
+      else if (sym && x.types.isStdlibSymbol(sym) && Object.hasOwn(INTRINSICS, sym.getName()))
+        checkKind(x, n, sym.getName(), INTRINSICS[sym.getName()]);
     }
     ts.forEachChild(n, visit);
   };
@@ -101,8 +103,7 @@ function helperCall(x: ExprLowerer, e: ts.CallExpression, row: Intrinsic, id: nu
     if (a.k === "ctx") {
       if (!x.kind.type) x.r.fail("TSBPF2157", e.expression, e.expression.getText());
       ops.push(x.ctx);
-    }
-    else if (a.k === "imm") ops.push({ imm: a.v });
+    } else if (a.k === "imm") ops.push({ imm: a.v });
     else {
       const node = e.arguments[i++];
       if (!node && a.k === "const") ops.push({ imm: a.def! });
@@ -126,7 +127,8 @@ function helperCall(x: ExprLowerer, e: ts.CallExpression, row: Intrinsic, id: nu
         }
       } else if (a.k === "mem") {
         const v = x.lower(node);
-        if (v.k !== "ref" || v.region === "ctx" || (a.write && (v.region === "rodata" || v.region === "packet"))) x.r.fail("TSBPF2015", node);
+        if (v.k !== "ref" || v.region === "ctx" || (a.write && (v.region === "rodata" || v.region === "packet")))
+          x.r.fail("TSBPF2015", node);
         ops.push(x.addOff(v), { imm: BigInt(sizeOf(v.t)) });
       } else {
         const v = x.lower(node);
@@ -183,25 +185,31 @@ function packetHeader(x: ExprLowerer, e: ts.CallExpression): Val {
   // A negative offset is out of range either way, so a 32-bit offset is widened as unsigned (free:
   // it is already zero-extended in its register) and caught by the same > 0xffff test.
   const offVal = c === undefined ? x.int(e.arguments[0]) : undefined;
-  const off = offVal === undefined ? undefined : convert(x.b, offVal.t.size <= 4 ? convert(x.b, offVal, INT_TYPES.u32) : offVal, INT_TYPES.u64).v;
+  const off =
+    offVal === undefined ? undefined : convert(x.b, offVal.t.size <= 4 ? convert(x.b, offVal, INT_TYPES.u32) : offVal, INT_TYPES.u64).v;
   const [data, end] = x.packetBounds();
-  return nullableJoin(x, (ok, bad) => {
-    if (off !== undefined) {
-      const inRange = x.b.newBlock();
-      x.branch("ugt", 64, off, { imm: 0xffffn }, bad, inRange);
-      x.b.seal(inRange);
-      x.b.switchTo(inRange);
-    }
-    let p = data;
-    if (c !== 0n) {
-      p = x.b.value("ptr");
-      x.b.emit({ op: "ptradd", dst: p, base: data, offset: off ?? { imm: c! } });
-    }
-    const q = x.b.value("ptr");
-    x.b.emit({ op: "ptradd", dst: q, base: p, offset: { imm: size } });
-    x.b.terminate({ op: "cbr", cond: "ugt", width: 64, a: q, b: end, then: bad, else: ok });
-    return p;
-  }, t, "packet");
+  return nullableJoin(
+    x,
+    (ok, bad) => {
+      if (off !== undefined) {
+        const inRange = x.b.newBlock();
+        x.branch("ugt", 64, off, { imm: 0xffffn }, bad, inRange);
+        x.b.seal(inRange);
+        x.b.switchTo(inRange);
+      }
+      let p = data;
+      if (c !== 0n) {
+        p = x.b.value("ptr");
+        x.b.emit({ op: "ptradd", dst: p, base: data, offset: off ?? { imm: c! } });
+      }
+      const q = x.b.value("ptr");
+      x.b.emit({ op: "ptradd", dst: q, base: p, offset: { imm: size } });
+      x.b.terminate({ op: "cbr", cond: "ugt", width: 64, a: q, b: end, then: bad, else: ok });
+      return p;
+    },
+    t,
+    "packet",
+  );
 }
 
 /** bpf_skb_load_bytes_relative into a stack copy; null when the packet is too short. */
@@ -218,8 +226,13 @@ function skbLoad(x: ExprLowerer, e: ts.CallExpression): Val {
   x.b.emit({ op: "call", helper: HELPER.skb_load_bytes_relative, args: [x.ctx, off.v, buf, { imm: BigInt(size) }, start], dst: rc });
   const addr = x.b.value("ptr");
   x.b.emit({ op: "stackaddr", dst: addr, slot });
-  return nullableJoin(x, (ok, bad) => {
-    x.b.terminate({ op: "cbr", cond: "ne", width: 64, a: rc, b: { imm: 0n }, then: bad, else: ok });
-    return addr;
-  }, t, "stack");
+  return nullableJoin(
+    x,
+    (ok, bad) => {
+      x.b.terminate({ op: "cbr", cond: "ne", width: 64, a: rc, b: { imm: 0n }, then: bad, else: ok });
+      return addr;
+    },
+    t,
+    "stack",
+  );
 }

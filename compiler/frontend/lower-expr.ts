@@ -21,36 +21,59 @@ export type { LoweringTarget } from "./lower-base.js";
 const K = ts.SyntaxKind;
 
 const ARITH: Partial<Record<ts.SyntaxKind, "+" | "-" | "*" | "/" | "%" | "&" | "|" | "^" | "<<" | ">>" | ">>>">> = {
-  [K.PlusToken]: "+", [K.MinusToken]: "-", [K.AsteriskToken]: "*", [K.SlashToken]: "/",
-  [K.PercentToken]: "%", [K.AmpersandToken]: "&", [K.BarToken]: "|", [K.CaretToken]: "^",
-  [K.LessThanLessThanToken]: "<<", [K.GreaterThanGreaterThanToken]: ">>",
+  [K.PlusToken]: "+",
+  [K.MinusToken]: "-",
+  [K.AsteriskToken]: "*",
+  [K.SlashToken]: "/",
+  [K.PercentToken]: "%",
+  [K.AmpersandToken]: "&",
+  [K.BarToken]: "|",
+  [K.CaretToken]: "^",
+  [K.LessThanLessThanToken]: "<<",
+  [K.GreaterThanGreaterThanToken]: ">>",
   [K.GreaterThanGreaterThanGreaterThanToken]: ">>>",
 };
 
 export const COMPOUND: Partial<Record<ts.SyntaxKind, ts.SyntaxKind>> = {
-  [K.PlusEqualsToken]: K.PlusToken, [K.MinusEqualsToken]: K.MinusToken, [K.AsteriskEqualsToken]: K.AsteriskToken,
-  [K.SlashEqualsToken]: K.SlashToken, [K.PercentEqualsToken]: K.PercentToken, [K.AmpersandEqualsToken]: K.AmpersandToken,
-  [K.BarEqualsToken]: K.BarToken, [K.CaretEqualsToken]: K.CaretToken, [K.LessThanLessThanEqualsToken]: K.LessThanLessThanToken,
+  [K.PlusEqualsToken]: K.PlusToken,
+  [K.MinusEqualsToken]: K.MinusToken,
+  [K.AsteriskEqualsToken]: K.AsteriskToken,
+  [K.SlashEqualsToken]: K.SlashToken,
+  [K.PercentEqualsToken]: K.PercentToken,
+  [K.AmpersandEqualsToken]: K.AmpersandToken,
+  [K.BarEqualsToken]: K.BarToken,
+  [K.CaretEqualsToken]: K.CaretToken,
+  [K.LessThanLessThanEqualsToken]: K.LessThanLessThanToken,
   [K.GreaterThanGreaterThanEqualsToken]: K.GreaterThanGreaterThanToken,
   [K.GreaterThanGreaterThanGreaterThanEqualsToken]: K.GreaterThanGreaterThanGreaterThanToken,
 };
 
 const COMPARE: Partial<Record<ts.SyntaxKind, { s: CondOp; u: CondOp }>> = {
-  [K.EqualsEqualsEqualsToken]: { s: "eq", u: "eq" }, [K.EqualsEqualsToken]: { s: "eq", u: "eq" },
-  [K.ExclamationEqualsEqualsToken]: { s: "ne", u: "ne" }, [K.ExclamationEqualsToken]: { s: "ne", u: "ne" },
-  [K.LessThanToken]: { s: "slt", u: "ult" }, [K.LessThanEqualsToken]: { s: "sle", u: "ule" },
-  [K.GreaterThanToken]: { s: "sgt", u: "ugt" }, [K.GreaterThanEqualsToken]: { s: "sge", u: "uge" },
+  [K.EqualsEqualsEqualsToken]: { s: "eq", u: "eq" },
+  [K.EqualsEqualsToken]: { s: "eq", u: "eq" },
+  [K.ExclamationEqualsEqualsToken]: { s: "ne", u: "ne" },
+  [K.ExclamationEqualsToken]: { s: "ne", u: "ne" },
+  [K.LessThanToken]: { s: "slt", u: "ult" },
+  [K.LessThanEqualsToken]: { s: "sle", u: "ule" },
+  [K.GreaterThanToken]: { s: "sgt", u: "ugt" },
+  [K.GreaterThanEqualsToken]: { s: "sge", u: "uge" },
 };
 
 const SWAP: Record<CondOp, CondOp> = {
-  eq: "eq", ne: "ne", ugt: "ult", uge: "ule", ult: "ugt", ule: "uge",
-  sgt: "slt", sge: "sle", slt: "sgt", sle: "sge", set: "set",
+  eq: "eq",
+  ne: "ne",
+  ugt: "ult",
+  uge: "ule",
+  ult: "ugt",
+  ule: "uge",
+  sgt: "slt",
+  sge: "sle",
+  slt: "sgt",
+  sle: "sge",
+  set: "set",
 };
 
-
-
 export abstract class ExprLowerer extends LowererBase implements ExprContext {
-
   /** Calls of module-level functions; statements are needed to lower their bodies (lower-stmt.ts). */
   callUserFunction(decl: ts.FunctionDeclaration, call: ts.CallExpression): Val {
     this.r.fail("TSBPF1033", call.expression, decl.name?.text ?? "function");
@@ -58,10 +81,6 @@ export abstract class ExprLowerer extends LowererBase implements ExprContext {
 
   /** Calls: lowerCall (lower-call.ts), which calls back into this class for arguments. */
   abstract callExpression(e: ts.CallExpression): Val;
-
-
-
-
 
   // ---------------------------------------------------------------------------------- values
 
@@ -93,13 +112,17 @@ export abstract class ExprLowerer extends LowererBase implements ExprContext {
       case K.PrefixUnaryExpression:
         return this.prefix(e as ts.PrefixUnaryExpression);
       case K.PostfixUnaryExpression:
-        return this.increment(e as ts.PostfixUnaryExpression, (e as ts.PostfixUnaryExpression).operator === K.PlusPlusToken ? "+" : "-", true);
+        return this.increment(
+          e as ts.PostfixUnaryExpression,
+          (e as ts.PostfixUnaryExpression).operator === K.PlusPlusToken ? "+" : "-",
+          true,
+        );
       case K.BinaryExpression:
         return this.binary(e as ts.BinaryExpression);
       case K.ConditionalExpression:
         return this.conditional(e as ts.ConditionalExpression);
       case K.ObjectLiteralExpression:
-        this.r.fail("TSBPF1015", e);
+        return this.r.fail("TSBPF1015", e);
       default:
         this.r.fail("TSBPF1035", e);
     }
@@ -151,7 +174,12 @@ export abstract class ExprLowerer extends LowererBase implements ExprContext {
     }
     if (ts.isPropertyAccessExpression(e)) {
       const obj = this.lower(e.expression);
-      const ref = obj.k === "ref" ? obj : obj.k === "nullable" ? { k: "ref" as const, base: this.materialize(obj.ptr), off: 0, t: obj.t, region: obj.region } : undefined;
+      const ref =
+        obj.k === "ref"
+          ? obj
+          : obj.k === "nullable"
+            ? { k: "ref" as const, base: this.materialize(obj.ptr), off: 0, t: obj.t, region: obj.region }
+            : undefined;
       if (ref && ref.t.kind === "struct") {
         const f = ref.t.fields.find((x) => x.name === e.name.text);
         if (f) return { ...ref, off: ref.off + f.offset, t: f.type };
@@ -163,7 +191,6 @@ export abstract class ExprLowerer extends LowererBase implements ExprContext {
     }
     this.r.fail("TSBPF2027", e);
   }
-
 
   private mayBeNull(node: ts.Node): boolean {
     const t = this.checker.getTypeAtLocation(node);
@@ -177,7 +204,8 @@ export abstract class ExprLowerer extends LowererBase implements ExprContext {
     if (fits(v.v.imm, t)) return;
     let lit: ts.Node = node;
     while (ts.isParenthesizedExpression(lit)) lit = lit.expression;
-    if (ts.isNumericLiteral(lit) || (ts.isPrefixUnaryExpression(lit) && ts.isNumericLiteral(lit.operand))) this.r.fail("TSBPF2011", node, String(v.v.imm), t.name);
+    if (ts.isNumericLiteral(lit) || (ts.isPrefixUnaryExpression(lit) && ts.isNumericLiteral(lit.operand)))
+      this.r.fail("TSBPF2011", node, String(v.v.imm), t.name);
     this.r.fail("TSBPF2201", node, exprText(node), String(v.v.imm), t.name);
   }
 
@@ -208,7 +236,6 @@ export abstract class ExprLowerer extends LowererBase implements ExprContext {
       }
     }
   }
-
 
   private property(e: ts.PropertyAccessExpression): Val {
     const folded = constEval(e, this.checker);
@@ -241,9 +268,9 @@ export abstract class ExprLowerer extends LowererBase implements ExprContext {
   }
 
   /** Resolves an element access to a reference (constant index) or a pending bounds check. */
-  elementRef(e: ts.ElementAccessExpression):
-    | { kind: "const"; ref: RefVal }
-    | { kind: "var"; arr: RefVal; index: IntVal; elem: CType; len: number } {
+  elementRef(
+    e: ts.ElementAccessExpression,
+  ): { kind: "const"; ref: RefVal } | { kind: "var"; arr: RefVal; index: IntVal; elem: CType; len: number } {
     const obj = this.lower(e.expression);
     if (obj.k !== "ref" || obj.t.kind !== "array") this.r.fail("TSBPF1012", e);
     const arr = obj as RefVal & { t: { kind: "array"; elem: CType; len: number } };
@@ -259,7 +286,7 @@ export abstract class ExprLowerer extends LowererBase implements ExprContext {
   }
 
   /** Runs `body` on the element's reference only when the index is in range; 0 otherwise. */
-  guarded(r: { arr: RefVal; index: IntVal; elem: CType; len: number }, body: (ref: RefVal) => IntVal | void, t?: CInt): IntVal {
+  guarded(r: { arr: RefVal; index: IntVal; elem: CType; len: number }, body: (ref: RefVal) => IntVal | undefined, t?: CInt): IntVal {
     const inB = this.b.newBlock();
     const outB = this.b.newBlock();
     const join = this.b.newBlock();
@@ -281,7 +308,10 @@ export abstract class ExprLowerer extends LowererBase implements ExprContext {
     this.b.seal(join);
     this.b.switchTo(join);
     if (!v || !t) return { k: "int", v: { imm: 0n }, t: INT_TYPES.i32 };
-    const dst = this.b.phi(join, irTy(t), [{ block: inEnd, value: v.v }, { block: outB, value: { imm: 0n } }]);
+    const dst = this.b.phi(join, irTy(t), [
+      { block: inEnd, value: v.v },
+      { block: outB, value: { imm: 0n } },
+    ]);
     return { k: "int", v: dst, t };
   }
 
@@ -294,8 +324,6 @@ export abstract class ExprLowerer extends LowererBase implements ExprContext {
     if (f.type.kind === "int") return this.load(ref, f.type);
     return ref;
   }
-
-
 
   private ctxField(name: string, node: ts.Node): IntVal {
     if (name === "len" && this.kind.packet) {
@@ -312,7 +340,6 @@ export abstract class ExprLowerer extends LowererBase implements ExprContext {
     return { k: "int", v: dst, t };
   }
 
-
   // ------------------------------------------------------------------------------ operators
 
   private prefix(e: ts.PrefixUnaryExpression): Val {
@@ -327,7 +354,9 @@ export abstract class ExprLowerer extends LowererBase implements ExprContext {
         const a = this.int(e.operand);
         if (isImm(a.v)) {
           const v = -a.v.imm;
-          return a.literal ? { k: "int", v: { imm: v }, t: literalType(v), literal: true } : { k: "int", v: { imm: wrapConst(v, promote(a.t)) }, t: promote(a.t) };
+          return a.literal
+            ? { k: "int", v: { imm: v }, t: literalType(v), literal: true }
+            : { k: "int", v: { imm: wrapConst(v, promote(a.t)) }, t: promote(a.t) };
         }
         const t = promote(a.t);
         const x = convert(this.b, a, t);
@@ -358,10 +387,14 @@ export abstract class ExprLowerer extends LowererBase implements ExprContext {
     if (compound) {
       const sym = ARITH[compound]!;
       // JavaScript reads the target's old value before evaluating the right-hand side.
-      return this.assign(e.left, (old) => {
-        const before: IntVal = { k: "int", v: old.v, t: old.t };
-        return this.arith(sym, before, this.int(e.right), e);
-      }, e);
+      return this.assign(
+        e.left,
+        (old) => {
+          const before: IntVal = { k: "int", v: old.v, t: old.t };
+          return this.arith(sym, before, this.int(e.right), e);
+        },
+        e,
+      );
     }
     const a = ARITH[op];
     if (a) return this.arith(a, this.int(e.left), this.int(e.right), e);
@@ -378,8 +411,17 @@ export abstract class ExprLowerer extends LowererBase implements ExprContext {
     const x = convert(this.b, a, t);
     const y = convert(this.b, b, t);
     const kind: BinOp = {
-      "+": "add", "-": "sub", "*": "mul", "/": t.signed ? "sdiv" : "udiv", "%": t.signed ? "smod" : "umod",
-      "&": "and", "|": "or", "^": "xor", "<<": "shl", ">>": t.signed ? "ashr" : "lshr", ">>>": "lshr",
+      "+": "add",
+      "-": "sub",
+      "*": "mul",
+      "/": t.signed ? "sdiv" : "udiv",
+      "%": t.signed ? "smod" : "umod",
+      "&": "and",
+      "|": "or",
+      "^": "xor",
+      "<<": "shl",
+      ">>": t.signed ? "ashr" : "lshr",
+      ">>>": "lshr",
     }[op] as BinOp;
     const literal = !!a.literal && !!b.literal;
     if (isImm(x.v) && isImm(y.v)) {
@@ -387,7 +429,8 @@ export abstract class ExprLowerer extends LowererBase implements ExprContext {
       if (folded !== undefined) {
         if (literal) {
           // Constant expressions are checked like literals: no 64-bit type holds the result.
-          if (folded.exact > 0xffffffffffffffffn || folded.exact < -0x8000000000000000n) this.r.fail("TSBPF2201", node, exprText(node), String(folded.exact), "a 64-bit integer");
+          if (folded.exact > 0xffffffffffffffffn || folded.exact < -0x8000000000000000n)
+            this.r.fail("TSBPF2201", node, exprText(node), String(folded.exact), "a 64-bit integer");
           return { k: "int", v: { imm: folded.exact }, t: literalType(folded.exact), literal };
         }
         return { k: "int", v: { imm: folded.wrapped }, t };
@@ -462,8 +505,12 @@ export abstract class ExprLowerer extends LowererBase implements ExprContext {
       const obj = this.lower(target.expression);
       if (obj.k === "ctx") return this.assignCtxField(target, compute, node);
       const ref: RefVal | undefined =
-        obj.k === "ref" ? obj : obj.k === "nullable" ? { k: "ref", base: this.materialize(obj.ptr), off: 0, t: obj.t, region: obj.region } : undefined;
-      if (!ref || ref.t.kind !== "struct") this.r.fail("TSBPF2015", target);
+        obj.k === "ref"
+          ? obj
+          : obj.k === "nullable"
+            ? { k: "ref", base: this.materialize(obj.ptr), off: 0, t: obj.t, region: obj.region }
+            : undefined;
+      if (ref?.t.kind !== "struct") this.r.fail("TSBPF2015", target);
       if (ref.region === "rodata" || ref.region === "ctx") this.r.fail("TSBPF2010", target, target.getText());
       const f = ref.t.fields.find((x) => x.name === target.name.text);
       if (f && f.type.kind !== "int") {
@@ -473,7 +520,7 @@ export abstract class ExprLowerer extends LowererBase implements ExprContext {
         this.copy({ ...ref, off: ref.off + f.offset, t: f.type }, src, sizeOf(f.type));
         return src;
       }
-      if (!f || f.type.kind !== "int") this.r.fail("TSBPF2010", target, target.getText());
+      if (f?.type.kind !== "int") this.r.fail("TSBPF2010", target, target.getText());
       const fref: RefVal = { ...ref, off: ref.off + f.offset, t: f.type };
       const old = () => this.load(fref, f.type as CInt);
       const v = this.asInt(compute(lazyInt(old)), node);
@@ -495,13 +542,16 @@ export abstract class ExprLowerer extends LowererBase implements ExprContext {
     return v;
   }
 
-
   private increment(e: ts.PrefixUnaryExpression | ts.PostfixUnaryExpression, op: "+" | "-", postfix: boolean): Val {
     let before: IntVal | undefined;
-    const after = this.assign(e.operand, (old) => {
-      before = { k: "int", v: old.v, t: old.t }; // read the target now, as JavaScript does
-      return this.arith(op, before, { k: "int", v: { imm: 1n }, t: INT_TYPES.i32, literal: true }, e);
-    }, e);
+    const after = this.assign(
+      e.operand,
+      (old) => {
+        before = { k: "int", v: old.v, t: old.t }; // read the target now, as JavaScript does
+        return this.arith(op, before, { k: "int", v: { imm: 1n }, t: INT_TYPES.i32, literal: true }, e);
+      },
+      e,
+    );
     return postfix && before ? before : after;
   }
 
@@ -529,13 +579,21 @@ export abstract class ExprLowerer extends LowererBase implements ExprContext {
     const aEnd2 = this.b.current;
     this.b.seal(join);
     this.b.switchTo(join);
-    const dst = this.b.phi(join, irTy(t), [{ block: aEnd2, value: av.v }, { block: cEnd, value: cv.v }]);
+    const dst = this.b.phi(join, irTy(t), [
+      { block: aEnd2, value: av.v },
+      { block: cEnd, value: cv.v },
+    ]);
     return { k: "int", v: dst, t };
   }
 
   /** A condition used as a value: 0 or 1 through two blocks and a phi. */
   boolValue(e: ts.Expression): IntVal {
-    const dst = this.b.diamond("i32", (t, f) => this.cond(e, t, f), () => ({ imm: 1n }), () => ({ imm: 0n }));
+    const dst = this.b.diamond(
+      "i32",
+      (t, f) => this.cond(e, t, f),
+      () => ({ imm: 1n }),
+      () => ({ imm: 0n }),
+    );
     return { k: "int", v: dst, t: INT_TYPES.bool };
   }
 
@@ -646,11 +704,7 @@ export abstract class ExprLowerer extends LowererBase implements ExprContext {
       }
     }
   }
-
-
-
 }
-
 
 /** An expression's text for a message, shortened when long. */
 function exprText(node: ts.Node): string {
@@ -663,21 +717,46 @@ function foldConst(kind: BinOp, a: bigint, b: bigint, t: CInt): { exact: bigint;
   const bits = BigInt(t.size * 8);
   let r: bigint;
   switch (kind) {
-    case "add": r = a + b; break;
-    case "sub": r = a - b; break;
-    case "mul": r = a * b; break;
-    case "udiv": case "sdiv": if (b === 0n) return undefined; r = a / b; break;
-    case "umod": case "smod": if (b === 0n) return undefined; r = a % b; break;
-    case "and": r = a & b; break;
-    case "or": r = a | b; break;
-    case "xor": r = a ^ b; break;
-    case "shl": r = a << (b & (bits - 1n)); break;
-    case "lshr": r = BigInt.asUintN(Number(bits), a) >> (b & (bits - 1n)); break;
-    case "ashr": r = a >> (b & (bits - 1n)); break;
+    case "add":
+      r = a + b;
+      break;
+    case "sub":
+      r = a - b;
+      break;
+    case "mul":
+      r = a * b;
+      break;
+    case "udiv":
+    case "sdiv":
+      if (b === 0n) return undefined;
+      r = a / b;
+      break;
+    case "umod":
+    case "smod":
+      if (b === 0n) return undefined;
+      r = a % b;
+      break;
+    case "and":
+      r = a & b;
+      break;
+    case "or":
+      r = a | b;
+      break;
+    case "xor":
+      r = a ^ b;
+      break;
+    case "shl":
+      r = a << (b & (bits - 1n));
+      break;
+    case "lshr":
+      r = BigInt.asUintN(Number(bits), a) >> (b & (bits - 1n));
+      break;
+    case "ashr":
+      r = a >> (b & (bits - 1n));
+      break;
   }
   return { exact: r, wrapped: wrapConst(r, t) };
 }
-
 
 // A target's old value is only loaded when the computation asks for it (plain `=` never does).
 function lazyInt(load: () => IntVal): IntVal {

@@ -62,10 +62,15 @@ export function probeRead(x: ExprLowerer, e: ts.CallExpression, id: number): Val
   x.b.emit({ op: "call", helper: id, args: [buf, { imm: BigInt(sizeOf(t)) }, addr.v], dst: rc });
   const again = x.b.value("ptr");
   x.b.emit({ op: "stackaddr", dst: again, slot });
-  return nullableJoin(x, (ok, bad) => {
-    x.b.terminate({ op: "cbr", cond: "ne", width: 64, a: rc, b: { imm: 0n }, then: bad, else: ok });
-    return again;
-  }, t, "stack");
+  return nullableJoin(
+    x,
+    (ok, bad) => {
+      x.b.terminate({ op: "cbr", cond: "ne", width: 64, a: rc, b: { imm: 0n }, then: bad, else: ok });
+      return again;
+    },
+    t,
+    "stack",
+  );
 }
 
 /** loop(count, body, state) over bpf_loop: `body` becomes a subprogram passed by address. */
@@ -148,10 +153,15 @@ export function skbLoadBytes(x: ExprLowerer, e: ts.CallExpression, id: number): 
   x.b.emit({ op: "call", helper: id, args: [x.ctx, off.v, buf, { imm: BigInt(size) }], dst: rc });
   const addr = x.b.value("ptr");
   x.b.emit({ op: "stackaddr", dst: addr, slot });
-  return nullableJoin(x, (ok, bad) => {
-    x.b.terminate({ op: "cbr", cond: "ne", width: 64, a: rc, b: { imm: 0n }, then: bad, else: ok });
-    return addr;
-  }, t, "stack");
+  return nullableJoin(
+    x,
+    (ok, bad) => {
+      x.b.terminate({ op: "cbr", cond: "ne", width: 64, a: rc, b: { imm: 0n }, then: bad, else: ok });
+      return addr;
+    },
+    t,
+    "stack",
+  );
 }
 
 /** Program types the kernel refuses maps with a bpf_spin_lock in (check_map_prog_compatibility). */

@@ -55,7 +55,10 @@ export function kernelField(x: ExprLowerer, obj: RefVal | NullableVal, name: str
   const region = obj.region;
   const typeNode = p.decl.type;
   const refName = typeNode && ts.isTypeReferenceNode(typeNode) ? typeNode.typeName.getText() : undefined;
-  const isPtr = typeNode && ts.isUnionTypeNode(typeNode) && typeNode.types.some((u) => ts.isTypeReferenceNode(u) && u.typeName.getText() === "KernelPtr");
+  const isPtr =
+    typeNode &&
+    ts.isUnionTypeNode(typeNode) &&
+    typeNode.types.some((u) => ts.isTypeReferenceNode(u) && u.typeName.getText() === "KernelPtr");
 
   if (isPtr) {
     const pointee = x.checker.getNonNullableType(p.tsType);
@@ -101,7 +104,10 @@ function place(x: ExprLowerer, kt: KernelTypes, view: KernelView, name: string, 
   for (const s of tag.steps.slice(0, -1)) {
     const anon = s.anon ?? { kind: "struct" as const, size: 0 };
     const idx = kt.memberIndex(container, `#${s.index}`, () => ({
-      name: "", type: { kind: anon.kind, name: "", size: anon.size, members: [] }, bitOffset: s.bitOffset, bitSize: 0,
+      name: "",
+      type: { kind: anon.kind, name: "", size: anon.size, members: [] },
+      bitOffset: s.bitOffset,
+      bitSize: 0,
     }));
     access.push(idx);
     bitOffset += s.bitOffset;
@@ -129,8 +135,13 @@ function place(x: ExprLowerer, kt: KernelTypes, view: KernelView, name: string, 
 
 /** The local BTF type of a member, from its TS type (what libbpf checks for compatibility). */
 function localType(
-  x: ExprLowerer, kt: KernelTypes, t: ts.Type, decl: ts.PropertySignature,
-  anon: { kind: "struct" | "union"; size: number } | undefined, node: ts.Node, name: string,
+  x: ExprLowerer,
+  kt: KernelTypes,
+  t: ts.Type,
+  decl: ts.PropertySignature,
+  anon: { kind: "struct" | "union"; size: number } | undefined,
+  node: ts.Node,
+  name: string,
 ): KType {
   const typeNode = decl.type;
   const ref = typeNode && ts.isTypeReferenceNode(typeNode) ? typeNode.typeName.getText() : undefined;
@@ -188,7 +199,12 @@ function readBitfield(x: ExprLowerer, base: Value, p: Placed): IntVal {
   x.b.emit({ op: "store", base: buf, offset: 0, width: 8, value: { imm: 0n } });
   const addr = x.b.value("ptr");
   x.b.emit({ op: "ptradd", dst: addr, base, offset: rel(CORE_KIND.FIELD_BYTE_OFFSET, byteOff) });
-  x.b.emit({ op: "call", helper: HELPER.probe_read_kernel, args: [buf, rel(CORE_KIND.FIELD_BYTE_SIZE, size), addr], dst: x.b.value("i64") });
+  x.b.emit({
+    op: "call",
+    helper: HELPER.probe_read_kernel,
+    args: [buf, rel(CORE_KIND.FIELD_BYTE_SIZE, size), addr],
+    dst: x.b.value("i64"),
+  });
   const again = x.b.value("ptr");
   x.b.emit({ op: "stackaddr", dst: again, slot });
   const word = x.b.value("i64");
@@ -245,7 +261,14 @@ function signExtend(x: ExprLowerer, v: Value, t: CInt): IntVal {
 /** getCurrentTask, kernelPtr and the core* functions; undefined for other names. */
 /** The stdlib functions kernelCall lowers (kernel pointers and CO-RE queries; not helper-table rows). */
 export const KERNEL_CALLS = [
-  "getCurrentTask", "kernelPtr", "coreFieldExists", "coreFieldSize", "coreTypeExists", "coreTypeSize", "coreEnumValueExists", "coreEnumValue",
+  "getCurrentTask",
+  "kernelPtr",
+  "coreFieldExists",
+  "coreFieldSize",
+  "coreTypeExists",
+  "coreTypeSize",
+  "coreEnumValueExists",
+  "coreEnumValue",
 ] as const;
 
 export function kernelCall(x: ExprLowerer, name: string, e: ts.CallExpression): Val | undefined {
@@ -301,7 +324,7 @@ export function kernelCall(x: ExprLowerer, name: string, e: ts.CallExpression): 
       if (!member || !ts.isEnumMember(member)) x.r.fail("TSBPF2254", arg, name);
       const kt = kernelTypes(x.checker);
       const tag = kt.typeTag(x.checker.getTypeAtLocation(member.parent.name));
-      if (!tag || tag.kind !== "enum") x.r.fail("TSBPF2254", arg, name);
+      if (tag?.kind !== "enum") x.r.fail("TSBPF2254", arg, name);
       const local = kt.enumType(tag);
       const v = x.checker.getConstantValue(member);
       const value = BigInt(typeof v === "number" ? v : 0);

@@ -86,7 +86,11 @@ export function mapMethod(x: ExprLowerer, m: MapInfo, method: string, e: ts.Call
       if (ctx.k !== "ctx" && !(ctx.k === "ref" && ctx.region === "ctx")) x.r.fail("TSBPF2015", args[0]);
       const data = spill(x, m.value, args[1], temps);
       const BPF_F_CURRENT_CPU = 0xffffffffn;
-      const dst = call(HELPER.perf_event_output, [x.ctx, mapPtr(), { imm: BPF_F_CURRENT_CPU }, data, { imm: BigInt(sizeOf(m.value)) }], "i64");
+      const dst = call(
+        HELPER.perf_event_output,
+        [x.ctx, mapPtr(), { imm: BPF_F_CURRENT_CPU }, data, { imm: BigInt(sizeOf(m.value)) }],
+        "i64",
+      );
       return { k: "int", v: dst, t: INT_TYPES.i64 };
     }
     case HELPER.tail_call: {
@@ -123,7 +127,12 @@ export function mapMethod(x: ExprLowerer, m: MapInfo, method: string, e: ts.Call
         expectArgs(x, e, 1);
         const value = spill(x, m.value, args[0], temps);
         const rc = call(HELPER.map_peek_elem, [mapPtr(), value], "i64");
-        const dst = x.b.diamond("i32", (t, f) => x.b.terminate({ op: "cbr", cond: "eq", width: 64, a: rc, b: { imm: 0n }, then: t, else: f }), () => ({ imm: 1n }), () => ({ imm: 0n }));
+        const dst = x.b.diamond(
+          "i32",
+          (t, f) => x.b.terminate({ op: "cbr", cond: "eq", width: 64, a: rc, b: { imm: 0n }, then: t, else: f }),
+          () => ({ imm: 1n }),
+          () => ({ imm: 0n }),
+        );
         return { k: "int", v: dst, t: INT_TYPES.bool };
       }
       // Queue/stack: the value is copied into a stack slot of its own, valid after the call.
@@ -134,10 +143,15 @@ export function mapMethod(x: ExprLowerer, m: MapInfo, method: string, e: ts.Call
       const rc = call(helper, [mapPtr(), buf], "i64");
       const again = x.b.value("ptr");
       x.b.emit({ op: "stackaddr", dst: again, slot });
-      return nullableJoin(x, (ok, bad) => {
-        x.b.terminate({ op: "cbr", cond: "ne", width: 64, a: rc, b: { imm: 0n }, then: bad, else: ok });
-        return again;
-      }, m.valueRef, "stack");
+      return nullableJoin(
+        x,
+        (ok, bad) => {
+          x.b.terminate({ op: "cbr", cond: "ne", width: 64, a: rc, b: { imm: 0n }, then: bad, else: ok });
+          return again;
+        },
+        m.valueRef,
+        "stack",
+      );
     }
     case HELPER.get_stackid: {
       // bpf_get_stackid(ctx, map, flags): the id under which the current kernel (or, with
@@ -176,7 +190,7 @@ export function mapMethod(x: ExprLowerer, m: MapInfo, method: string, e: ts.Call
 }
 
 /** The inner map in slot `index` of a map of maps: a map pointer, 0 when the slot is empty. */
-function innerMap(x: ExprLowerer, m: MapInfo, index: ts.Expression, outer: () => Value, temps: number[]): Value {
+function innerMap(x: ExprLowerer, _m: MapInfo, index: ts.Expression, outer: () => Value, temps: number[]): Value {
   const key = spill(x, INT_TYPES.u32, index, temps);
   const dst = x.b.value("ptr");
   x.b.emit({ op: "call", helper: HELPER.map_lookup_elem, args: [outer(), key], dst });
@@ -188,19 +202,24 @@ function innerMap(x: ExprLowerer, m: MapInfo, index: ts.Expression, outer: () =>
 function lookupIn(x: ExprLowerer, m: MapInfo, e: ts.CallExpression, outer: () => Value, temps: number[]): Val {
   expectArgs(x, e, 2);
   const inner = m.inner!;
-  return nullableJoin(x, (ok, bad) => {
-    const map = innerMap(x, m, e.arguments[0], outer, temps);
-    const found = x.b.newBlock();
-    x.b.terminate({ op: "cbr", cond: "eq", width: 64, a: map, b: { imm: 0n }, then: bad, else: found });
-    x.b.seal(found);
-    x.b.switchTo(found);
-    const key = spill(x, inner.key, e.arguments[1], temps);
-    const v = x.b.value("ptr");
-    x.b.emit({ op: "call", helper: HELPER.map_lookup_elem, args: [map, key], dst: v });
-    x.releaseTemps(temps);
-    x.b.terminate({ op: "cbr", cond: "eq", width: 64, a: v, b: { imm: 0n }, then: bad, else: ok });
-    return v;
-  }, inner.valueRef, "map");
+  return nullableJoin(
+    x,
+    (ok, bad) => {
+      const map = innerMap(x, m, e.arguments[0], outer, temps);
+      const found = x.b.newBlock();
+      x.b.terminate({ op: "cbr", cond: "eq", width: 64, a: map, b: { imm: 0n }, then: bad, else: found });
+      x.b.seal(found);
+      x.b.switchTo(found);
+      const key = spill(x, inner.key, e.arguments[1], temps);
+      const v = x.b.value("ptr");
+      x.b.emit({ op: "call", helper: HELPER.map_lookup_elem, args: [map, key], dst: v });
+      x.releaseTemps(temps);
+      x.b.terminate({ op: "cbr", cond: "eq", width: 64, a: v, b: { imm: 0n }, then: bad, else: ok });
+      return v;
+    },
+    inner.valueRef,
+    "map",
+  );
 }
 
 /** `outer.updateIn(index, key, value, flags?)`: 0, a negative errno, or -ENOENT (-2) when the slot is empty. */

@@ -33,7 +33,12 @@ interface LoopTargets {
 export class FunctionLowerer extends ExprLowerer {
   private loops: LoopTargets[] = [];
   /** Functions being inlined, innermost last: where their `return`s go. */
-  private readonly inlineFrames: { decl: ts.FunctionDeclaration; ret?: CInt; join: number; incoming: { block: number; value: Operand }[] }[] = [];
+  private readonly inlineFrames: {
+    decl: ts.FunctionDeclaration;
+    ret?: CInt;
+    join: number;
+    incoming: { block: number; value: Operand }[];
+  }[] = [];
 
   /** What `return` converts to; undefined in a void subprogram. */
   private retType: CInt | undefined;
@@ -84,7 +89,8 @@ export class FunctionLowerer extends ExprLowerer {
     this.block(decl.body!);
     if (!this.b.terminated) {
       // After a switch whose every case returns, the current block has no predecessors.
-      if (this.retType && this.b.openBlocks().includes(this.b.current)) this.r.fail("TSBPF2200", decl.name ?? decl, decl.name?.text ?? "function");
+      if (this.retType && this.b.openBlocks().includes(this.b.current))
+        this.r.fail("TSBPF2200", decl.name ?? decl, decl.name?.text ?? "function");
       this.b.terminate({ op: "ret", value: { imm: 0n } });
     }
     checkPacketUses(this);
@@ -297,7 +303,7 @@ export class FunctionLowerer extends ExprLowerer {
     }
     if (ts.isObjectLiteralExpression(init)) {
       const t = this.types.memType(declaredTs);
-      if (!t || t.kind !== "struct") this.r.fail("TSBPF1015", init);
+      if (t?.kind !== "struct") this.r.fail("TSBPF1015", init);
       this.stackStruct(sym, t, init);
       return;
     }
@@ -484,10 +490,22 @@ export class FunctionLowerer extends ExprLowerer {
     this.checkCondition(s.condition!, counter, fail);
     if (!this.isStep(s.incrementor!, counter)) fail();
     this.noWrites(s.statement, counter);
-    const start = ts.isVariableDeclarationList(init!) ? constEval(init.declarations[0].initializer!, this.checker)! : constEval((init as ts.BinaryExpression).right, this.checker)!;
+    const start = ts.isVariableDeclarationList(init!)
+      ? constEval(init.declarations[0].initializer!, this.checker)!
+      : constEval((init as ts.BinaryExpression).right, this.checker)!;
     const declared = this.types.intOf(this.checker.getTypeAtLocation(counterName!));
     const type = declared && declared.name !== "bool" ? declared : literalType(start);
-    if (tripCount(start, type, s.condition as ts.BinaryExpression, this.stepOf(s.incrementor!), counter, (n) => this.symbolOf(n), this.checker) === undefined) {
+    if (
+      tripCount(
+        start,
+        type,
+        s.condition as ts.BinaryExpression,
+        this.stepOf(s.incrementor!),
+        counter,
+        (n) => this.symbolOf(n),
+        this.checker,
+      ) === undefined
+    ) {
       this.r.fail("TSBPF2026", s.condition!, MAX_TRIPS);
     }
   }
@@ -505,11 +523,15 @@ export class FunctionLowerer extends ExprLowerer {
     const c = s.expression;
     if (!ts.isBinaryExpression(c)) fail();
     const b = c as ts.BinaryExpression;
-    const counterNode = ts.isIdentifier(b.left) && constEval(b.right, this.checker) !== undefined ? b.left
-      : ts.isIdentifier(b.right) && constEval(b.left, this.checker) !== undefined ? b.right : fail();
+    const counterNode =
+      ts.isIdentifier(b.left) && constEval(b.right, this.checker) !== undefined
+        ? b.left
+        : ts.isIdentifier(b.right) && constEval(b.left, this.checker) !== undefined
+          ? b.right
+          : fail();
     const counter = this.symbolOf(counterNode) ?? fail();
     const l = this.locals.get(counter);
-    if (!l || l.kind !== "int") fail();
+    if (l?.kind !== "int") fail();
     this.checkCondition(c, counter, fail);
     const body = ts.isBlock(s.statement) ? s.statement.statements : [s.statement];
     const steps = body.filter((st) => ts.isExpressionStatement(st) && this.isStep(st.expression, counter));
@@ -524,7 +546,14 @@ export class FunctionLowerer extends ExprLowerer {
   }
 
   private checkCondition(c: ts.Expression, counter: ts.Symbol, fail: () => never): void {
-    const relational = [K.LessThanToken, K.LessThanEqualsToken, K.GreaterThanToken, K.GreaterThanEqualsToken, K.ExclamationEqualsEqualsToken, K.ExclamationEqualsToken];
+    const relational = [
+      K.LessThanToken,
+      K.LessThanEqualsToken,
+      K.GreaterThanToken,
+      K.GreaterThanEqualsToken,
+      K.ExclamationEqualsEqualsToken,
+      K.ExclamationEqualsToken,
+    ];
     if (!ts.isBinaryExpression(c) || !relational.includes(c.operatorToken.kind)) fail();
     const cb = c as ts.BinaryExpression;
     const isCounter = (e: ts.Node) => ts.isIdentifier(e) && this.symbolOf(e) === counter;
@@ -536,10 +565,12 @@ export class FunctionLowerer extends ExprLowerer {
     const isCounter = (e: ts.Node) => ts.isIdentifier(e) && this.symbolOf(e) === counter;
     return (
       ((ts.isPostfixUnaryExpression(inc) || ts.isPrefixUnaryExpression(inc)) &&
-        (inc.operator === K.PlusPlusToken || inc.operator === K.MinusMinusToken) && isCounter(inc.operand)) ||
+        (inc.operator === K.PlusPlusToken || inc.operator === K.MinusMinusToken) &&
+        isCounter(inc.operand)) ||
       (ts.isBinaryExpression(inc) &&
         (inc.operatorToken.kind === K.PlusEqualsToken || inc.operatorToken.kind === K.MinusEqualsToken) &&
-        isCounter(inc.left) && constEval(inc.right, this.checker) !== undefined)
+        isCounter(inc.left) &&
+        constEval(inc.right, this.checker) !== undefined)
     );
   }
 
@@ -547,10 +578,19 @@ export class FunctionLowerer extends ExprLowerer {
   private noWrites(n: ts.Node, counter: ts.Symbol): void {
     const isCounter = (e: ts.Node) => ts.isIdentifier(e) && this.symbolOf(e) === counter;
     const visit = (x: ts.Node): void => {
-      if (ts.isBinaryExpression(x) && x.operatorToken.kind >= K.FirstAssignment && x.operatorToken.kind <= K.LastAssignment && isCounter(x.left)) {
+      if (
+        ts.isBinaryExpression(x) &&
+        x.operatorToken.kind >= K.FirstAssignment &&
+        x.operatorToken.kind <= K.LastAssignment &&
+        isCounter(x.left)
+      ) {
         this.r.fail("TSBPF2001", x);
       }
-      if ((ts.isPrefixUnaryExpression(x) || ts.isPostfixUnaryExpression(x)) && (x.operator === K.PlusPlusToken || x.operator === K.MinusMinusToken) && isCounter(x.operand)) {
+      if (
+        (ts.isPrefixUnaryExpression(x) || ts.isPostfixUnaryExpression(x)) &&
+        (x.operator === K.PlusPlusToken || x.operator === K.MinusMinusToken) &&
+        isCounter(x.operand)
+      ) {
         this.r.fail("TSBPF2001", x);
       }
       ts.forEachChild(x, visit);
@@ -568,8 +608,13 @@ const MAX_TRIPS = 65536;
  * counter moving away from its bound, a bound outside the counter's type).
  */
 function tripCount(
-  start: bigint, type: CInt, cond: ts.BinaryExpression, step: bigint, counter: ts.Symbol,
-  symbolOf: (n: ts.Node) => ts.Symbol | undefined, checker: ts.TypeChecker,
+  start: bigint,
+  type: CInt,
+  cond: ts.BinaryExpression,
+  step: bigint,
+  counter: ts.Symbol,
+  symbolOf: (n: ts.Node) => ts.Symbol | undefined,
+  checker: ts.TypeChecker,
 ): number | undefined {
   const counterLeft = ts.isIdentifier(cond.left) && symbolOf(cond.left) === counter;
   const bound = constEval(counterLeft ? cond.right : cond.left, checker)!;
@@ -577,11 +622,16 @@ function tripCount(
   const holds = (i: bigint): boolean => {
     const [a, b] = counterLeft ? [i, bound] : [bound, i];
     switch (op) {
-      case K.LessThanToken: return a < b;
-      case K.LessThanEqualsToken: return a <= b;
-      case K.GreaterThanToken: return a > b;
-      case K.GreaterThanEqualsToken: return a >= b;
-      default: return a !== b;
+      case K.LessThanToken:
+        return a < b;
+      case K.LessThanEqualsToken:
+        return a <= b;
+      case K.GreaterThanToken:
+        return a > b;
+      case K.GreaterThanEqualsToken:
+        return a >= b;
+      default:
+        return a !== b;
     }
   };
   let i = wrapConst(start, type);

@@ -110,7 +110,7 @@ export function scanModule(sf: ts.SourceFile, checker: ts.TypeChecker, types: Ty
         if (kind.ctx.kind === "typed") {
           const targ = init.typeArguments?.[0];
           const t = targ ? types.memType(checker.getTypeFromTypeNode(targ)) : undefined;
-          if (!t || t.kind !== "struct") {
+          if (t?.kind !== "struct") {
             r.report("TSBPF2009", targ ?? init, targ?.getText() ?? "(missing type argument)");
             continue;
           }
@@ -134,11 +134,17 @@ function isMapOrProgram(e: ts.Expression): boolean {
  * to .rodata, which user space may set before loading (C's `const volatile`). The initialiser must
  * be constant: integers, or object literals of them for structs.
  */
-function scanGlobal(d: ts.VariableDeclaration, isConst: boolean, checker: ts.TypeChecker, types: TypeMapper, r: Reporter): GlobalVar | undefined {
+function scanGlobal(
+  d: ts.VariableDeclaration,
+  isConst: boolean,
+  checker: ts.TypeChecker,
+  types: TypeMapper,
+  r: Reporter,
+): GlobalVar | undefined {
   const name = (d.name as ts.Identifier).text;
   const declared = checker.getTypeAtLocation(d.name);
   // `let n = 0` says `number`: the width has to be written down.
-  if (!d.type && (declared.flags & ts.TypeFlags.NumberLike) && !types.intOf(declared)) {
+  if (!d.type && declared.flags & ts.TypeFlags.NumberLike && !types.intOf(declared)) {
     r.report("TSBPF2002", d.name, name);
     return undefined;
   }
@@ -184,7 +190,7 @@ function encodeConst(e: ts.Expression, t: CType, off: number, out: Uint8Array, c
 function scanMap(name: string, e: ts.NewExpression, checker: ts.TypeChecker, types: TypeMapper, r: Reporter): MapInfo | undefined {
   const cls = resolveStdlib(e.expression, checker, types);
   const mc = cls ? MAP_KIND_BY_CLASS[cls] : undefined;
-  if (!mc || !mc.shape) {
+  if (!mc?.shape) {
     r.report("TSBPF2005", e, `'${e.expression.getText()}' is not a map class`);
     return undefined;
   }
@@ -192,7 +198,11 @@ function scanMap(name: string, e: ts.NewExpression, checker: ts.TypeChecker, typ
   const targs = e.typeArguments ?? [];
   const want = shape === "kv" ? 2 : shape === "slots" || shape === "stacks" || shape === "maps" ? 0 : 1;
   if (targs.length !== want) {
-    r.report("TSBPF2005", e, want === 0 ? `${cls} takes no type arguments` : `${cls} needs ${want} explicit type argument${want > 1 ? "s" : ""}`);
+    r.report(
+      "TSBPF2005",
+      e,
+      want === 0 ? `${cls} takes no type arguments` : `${cls} needs ${want} explicit type argument${want > 1 ? "s" : ""}`,
+    );
     return undefined;
   }
   const argTypes = targs.map((t) => types.memType(checker.getTypeFromTypeNode(t)));
@@ -212,7 +222,11 @@ function scanMap(name: string, e: ts.NewExpression, checker: ts.TypeChecker, typ
     return undefined;
   }
   const value: CType =
-    depth !== undefined ? { kind: "array", elem: INT_TYPES.u64, len: Number(depth) } : argTypes.length ? argTypes[argTypes.length - 1]! : u32;
+    depth !== undefined
+      ? { kind: "array", elem: INT_TYPES.u64, len: Number(depth) }
+      : argTypes.length
+        ? argTypes[argTypes.length - 1]!
+        : u32;
   if (mc.keyRule === "lpm" && !isLpmKey(key)) {
     r.report("TSBPF2101", targs[0]!, targs[0]!.getText());
     return undefined;
@@ -236,7 +250,8 @@ function scanMap(name: string, e: ts.NewExpression, checker: ts.TypeChecker, typ
     return undefined;
   }
   // Bad slots are reported; the map is still declared so its uses do not cascade into more errors.
-  const slots = mc.init && args[1] ? (scanSlots(args[1], Number(max), mc.init === "maps" ? "TSBPF2108" : "TSBPF2102", checker, r) ?? []) : undefined;
+  const slots =
+    mc.init && args[1] ? (scanSlots(args[1], Number(max), mc.init === "maps" ? "TSBPF2108" : "TSBPF2102", checker, r) ?? []) : undefined;
   if (mc.init === "maps" && !args[1]) {
     r.report("TSBPF2108", e, "give the inner maps: new ArrayOfMaps(n, { 0: inner_a, 1: inner_b })");
     return undefined;
@@ -287,7 +302,11 @@ function scanMap(name: string, e: ts.NewExpression, checker: ts.TypeChecker, typ
 }
 
 /** `{ flags: ..., pinning: ... }`, each a constant. */
-function scanOptions(e: ts.ObjectLiteralExpression, checker: ts.TypeChecker, r: Reporter): { flagsNode?: ts.Expression; pinning: number } | undefined {
+function scanOptions(
+  e: ts.ObjectLiteralExpression,
+  checker: ts.TypeChecker,
+  r: Reporter,
+): { flagsNode?: ts.Expression; pinning: number } | undefined {
   let flagsNode: ts.Expression | undefined;
   let pinning = 0;
   for (const p of e.properties) {
@@ -311,7 +330,13 @@ function scanOptions(e: ts.ObjectLiteralExpression, checker: ts.TypeChecker, r: 
 }
 
 /** `{ 0: prog, 3: other }`: constant indices below maxEntries naming module-level constants. */
-function scanSlots(e: ts.Expression, max: number, code: "TSBPF2102" | "TSBPF2108", checker: ts.TypeChecker, r: Reporter): MapInfo["slotNodes"] {
+function scanSlots(
+  e: ts.Expression,
+  max: number,
+  code: "TSBPF2102" | "TSBPF2108",
+  checker: ts.TypeChecker,
+  r: Reporter,
+): MapInfo["slotNodes"] {
   const what = code === "TSBPF2102" ? "program" : "map";
   if (!ts.isObjectLiteralExpression(e)) {
     r.report(code, e, `the slots must be an object literal { index: ${what} }`);
@@ -320,9 +345,10 @@ function scanSlots(e: ts.Expression, max: number, code: "TSBPF2102" | "TSBPF2108
   const out: NonNullable<MapInfo["slotNodes"]> = [];
   for (const p of e.properties) {
     const init = ts.isPropertyAssignment(p) ? p.initializer : ts.isShorthandPropertyAssignment(p) ? p.name : undefined;
-    const index = ts.isPropertyAssignment(p) && (ts.isNumericLiteral(p.name) || ts.isComputedPropertyName(p.name))
-      ? constEval(ts.isComputedPropertyName(p.name) ? p.name.expression : p.name, checker)
-      : undefined;
+    const index =
+      ts.isPropertyAssignment(p) && (ts.isNumericLiteral(p.name) || ts.isComputedPropertyName(p.name))
+        ? constEval(ts.isComputedPropertyName(p.name) ? p.name.expression : p.name, checker)
+        : undefined;
     if (!init || !ts.isIdentifier(init) || index === undefined) {
       r.report(code, p, `write each slot as \`index: ${what}\` with a constant index`);
       return undefined;
@@ -350,7 +376,12 @@ function checkSlots(info: ModuleInfo, r: Reporter): void {
         r.report("TSBPF2102", s.node, `'${s.program}' is not an exported program of this file`);
         continue;
       }
-      if (kind !== undefined && p.kind.wrapper !== kind) r.report("TSBPF2102", s.node, `'${s.program}' is ${p.kind.wrapper}, the other slots ${kind}: one program array holds one program type`);
+      if (kind !== undefined && p.kind.wrapper !== kind)
+        r.report(
+          "TSBPF2102",
+          s.node,
+          `'${s.program}' is ${p.kind.wrapper}, the other slots ${kind}: one program array holds one program type`,
+        );
       kind ??= p.kind.wrapper;
     }
   }
@@ -363,7 +394,10 @@ function checkSlots(info: ModuleInfo, r: Reporter): void {
 function checkInnerMaps(info: ModuleInfo, m: MapInfo, r: Reporter): void {
   const byName = new Map([...info.maps.values()].map((x) => [x.def.name, x]));
   const same = (a: MapInfo, b: MapInfo) =>
-    a.def.type === b.def.type && a.def.maxEntries === b.def.maxEntries && sizeOf(a.key) === sizeOf(b.key) && sizeOf(a.value) === sizeOf(b.value);
+    a.def.type === b.def.type &&
+    a.def.maxEntries === b.def.maxEntries &&
+    sizeOf(a.key) === sizeOf(b.key) &&
+    sizeOf(a.value) === sizeOf(b.value);
   for (const s of m.slotNodes ?? []) {
     const inner = byName.get(s.program);
     if (!inner || inner === m || inner.kind.init === "maps" || !(inner.shape === "kv" || inner.shape === "array")) {
@@ -371,7 +405,11 @@ function checkInnerMaps(info: ModuleInfo, m: MapInfo, r: Reporter): void {
       return;
     }
     if (m.inner && !same(m.inner, inner)) {
-      r.report("TSBPF2108", s.node, `'${s.program}' differs from '${m.inner.def.name}' in kind, size, key or value; all inner maps share one definition`);
+      r.report(
+        "TSBPF2108",
+        s.node,
+        `'${s.program}' differs from '${m.inner.def.name}' in kind, size, key or value; all inner maps share one definition`,
+      );
       return;
     }
     m.inner ??= inner;

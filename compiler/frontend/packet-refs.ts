@@ -61,7 +61,12 @@ export function checkPacketUses(x: LowererBase): void {
   const s = states.get(x);
   if (!s || s.uses.length === 0) return;
   const phis = new Map<number, Operand[]>();
-  for (const b of x.b.func.blocks) for (const p of b.phis) phis.set(p.dst.id, p.incoming.map((i) => i.value));
+  for (const b of x.b.func.blocks)
+    for (const p of b.phis)
+      phis.set(
+        p.dst.id,
+        p.incoming.map((i) => i.value),
+      );
   const ours = new Set<number>();
   const tagsOf = (v: Operand, seen: Set<number>, out: Set<bigint>): Set<bigint> => {
     if ("imm" in v) out.add(v.imm);
@@ -112,7 +117,8 @@ export function functionMovesPacket(
         let sym = checker.getSymbolAtLocation(c);
         if (sym && sym.flags & ts.SymbolFlags.Alias) sym = checker.getAliasedSymbol(sym);
         const d = sym?.valueDeclaration;
-        if (d && ts.isFunctionDeclaration(d) && d.body && d.getSourceFile() === decl.getSourceFile()) found = functionMovesPacket(checker, d, rows);
+        if (d && ts.isFunctionDeclaration(d) && d.body && d.getSourceFile() === decl.getSourceFile())
+          found = functionMovesPacket(checker, d, rows);
         else if (Object.hasOwn(rows.free, c.text) && rows.free[c.text].movesPacket) found = true;
       }
     }

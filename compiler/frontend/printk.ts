@@ -73,7 +73,8 @@ export function parseFormat(fmt: string): Conversion[] | { error: string } {
     }
     out.push({ kind: "int", text: text(), bits, signed: d === "d" || d === "i" });
   }
-  if (out.length > MAX_PRINTK_ARGS) return { error: `it has ${out.length} conversions; bpf_trace_printk takes at most ${MAX_PRINTK_ARGS} arguments` };
+  if (out.length > MAX_PRINTK_ARGS)
+    return { error: `it has ${out.length} conversions; bpf_trace_printk takes at most ${MAX_PRINTK_ARGS} arguments` };
   return out;
 }
 
@@ -87,7 +88,13 @@ function formatGlobal(x: ExprLowerer, fmt: string): GlobalVar {
   if (!g) {
     const bytes = new Uint8Array(fmt.length + 1);
     for (let i = 0; i < fmt.length; i++) bytes[i] = fmt.charCodeAt(i);
-    g = { name: `___fmt_${strings.size}`, section: ".rodata", type: { kind: "array", elem: INT_TYPES.u8, len: bytes.length }, init: bytes, static: true };
+    g = {
+      name: `___fmt_${strings.size}`,
+      section: ".rodata",
+      type: { kind: "array", elem: INT_TYPES.u8, len: bytes.length },
+      init: bytes,
+      static: true,
+    };
     strings.set(fmt, g);
     // The module's globals are keyed by their TypeScript symbol; a format string has none, so a
     // fresh object stands in (nothing looks it up by key; the object writer takes the values).
@@ -114,11 +121,13 @@ export function lowerPrintk(x: ExprLowerer, e: ts.CallExpression, id: number): {
 
 function printkArg(x: ExprLowerer, c: Conversion, arg: ts.Expression): Operand {
   const v = x.lower(arg);
-  const describe = () => (v.k === "int" ? v.t.name : v.k === "ref" ? x.checker.typeToString(x.checker.getTypeAtLocation(arg)) : "this value");
+  const describe = () =>
+    v.k === "int" ? v.t.name : v.k === "ref" ? x.checker.typeToString(x.checker.getTypeAtLocation(arg)) : "this value";
   switch (c.kind) {
     case "int": {
       if (v.k !== "int") x.r.fail("TSBPF2153", arg, c.text, "an integer", describe());
-      if (c.bits === 32 && v.t.size === 8) x.r.fail("TSBPF2153", arg, c.text, "a value of at most 32 bits (use %lld, %llu or %llx for 64 bits)", describe());
+      if (c.bits === 32 && v.t.size === 8)
+        x.r.fail("TSBPF2153", arg, c.text, "a value of at most 32 bits (use %lld, %llu or %llx for 64 bits)", describe());
       const t = c.bits === 64 ? (c.signed ? INT_TYPES.i64 : INT_TYPES.u64) : c.signed ? INT_TYPES.i32 : INT_TYPES.u32;
       return convert(x.b, v, t).v;
     }
@@ -135,8 +144,14 @@ function printkArg(x: ExprLowerer, c: Conversion, arg: ts.Expression): Operand {
       return x.addOff(v);
     }
     case "ip": {
-      const ref = v.k === "ref" ? v : v.k === "int" && (ts.isPropertyAccessExpression(arg) || ts.isElementAccessExpression(arg)) ? x.lvalueRef(arg) : undefined;
-      if (!ref || sizeOf(ref.t) !== c.bytes) x.r.fail("TSBPF2153", arg, c.text, `a ${c.bytes}-byte field or array holding the address`, describe());
+      const ref =
+        v.k === "ref"
+          ? v
+          : v.k === "int" && (ts.isPropertyAccessExpression(arg) || ts.isElementAccessExpression(arg))
+            ? x.lvalueRef(arg)
+            : undefined;
+      if (!ref || sizeOf(ref.t) !== c.bytes)
+        x.r.fail("TSBPF2153", arg, c.text, `a ${c.bytes}-byte field or array holding the address`, describe());
       return x.addOff(ref);
     }
   }

@@ -99,12 +99,14 @@ const SOCK_FIELDS: Record<string, CtxField> = {
   mark: { offset: 16, size: 4, writable: true },
   priority: { offset: 20, size: 4, writable: true },
 };
-const readOnly = (f: Record<string, CtxField>) => Object.fromEntries(Object.entries(f).map(([k, v]) => [k, { offset: v.offset, size: v.size }]));
+const readOnly = (f: Record<string, CtxField>) =>
+  Object.fromEntries(Object.entries(f).map(([k, v]) => [k, { offset: v.offset, size: v.size }]));
 const POST_BIND4 = { ...readOnly(SOCK_FIELDS), src_ip4: { offset: 24, size: 4 as const }, src_port: { offset: 44, size: 4 as const } };
 const POST_BIND6 = { ...readOnly(SOCK_FIELDS), ...IP6("src_ip6", 28, false), src_port: { offset: 44, size: 4 as const } };
 
 // struct bpf_sock_ops: TCP events (connection set up, RTT, state changes) of the cgroup's sockets.
-const u32s = (names: string[], at: number): Record<string, CtxField> => Object.fromEntries(names.map((n, i) => [n, { offset: at + 4 * i, size: 4 as const }]));
+const u32s = (names: string[], at: number): Record<string, CtxField> =>
+  Object.fromEntries(names.map((n, i) => [n, { offset: at + 4 * i, size: 4 as const }]));
 const SOCK_OPS_FIELDS: Record<string, CtxField> = {
   op: { offset: 0, size: 4 },
   ...u32s(["args_0", "args_1", "args_2", "args_3"], 4),
@@ -112,9 +114,36 @@ const SOCK_OPS_FIELDS: Record<string, CtxField> = {
   ...u32s(["family", "remote_ip4", "local_ip4"], 20),
   ...IP6("remote_ip6", 32, false),
   ...IP6("local_ip6", 48, false),
-  ...u32s(["remote_port", "local_port", "is_fullsock", "snd_cwnd", "srtt_us", "bpf_sock_ops_cb_flags", "state", "rtt_min",
-    "snd_ssthresh", "rcv_nxt", "snd_nxt", "snd_una", "mss_cache", "ecn_flags", "rate_delivered", "rate_interval_us", "packets_out",
-    "retrans_out", "total_retrans", "segs_in", "data_segs_in", "segs_out", "data_segs_out", "lost_out", "sacked_out"], 64),
+  ...u32s(
+    [
+      "remote_port",
+      "local_port",
+      "is_fullsock",
+      "snd_cwnd",
+      "srtt_us",
+      "bpf_sock_ops_cb_flags",
+      "state",
+      "rtt_min",
+      "snd_ssthresh",
+      "rcv_nxt",
+      "snd_nxt",
+      "snd_una",
+      "mss_cache",
+      "ecn_flags",
+      "rate_delivered",
+      "rate_interval_us",
+      "packets_out",
+      "retrans_out",
+      "total_retrans",
+      "segs_in",
+      "data_segs_in",
+      "segs_out",
+      "data_segs_out",
+      "lost_out",
+      "sacked_out",
+    ],
+    64,
+  ),
   sk_txhash: { offset: 164, size: 4, writable: true },
   bytes_received: { offset: 168, size: 8 },
   bytes_acked: { offset: 176, size: 8 },
@@ -136,22 +165,73 @@ const SK_MSG_FIELDS: Record<string, CtxField> = {
 export const PT_REGS_ARGS = [112, 104, 96, 88, 72, 64];
 export const PT_REGS_RET = 80;
 
-const simple = (wrapper: string, type: ProgTypeName | undefined, section: string, ctxName: string, ctx: CtxShape, extra: Partial<ProgramKind> = {}): ProgramKind => ({
-  wrapper, type, nameArgs: 0, section: () => section, ctxName, ctx, ret: INT_TYPES.i32, ...extra,
+const simple = (
+  wrapper: string,
+  type: ProgTypeName | undefined,
+  section: string,
+  ctxName: string,
+  ctx: CtxShape,
+  extra: Partial<ProgramKind> = {},
+): ProgramKind => ({
+  wrapper,
+  type,
+  nameArgs: 0,
+  section: () => section,
+  ctxName,
+  ctx,
+  ret: INT_TYPES.i32,
+  ...extra,
 });
 
-const named = (wrapper: string, type: ProgTypeName, nameArgs: number, section: (a: string[]) => string, ctxName: string, ctx: CtxShape, extra: Partial<ProgramKind> = {}): ProgramKind => ({
-  wrapper, type, nameArgs, section, ctxName, ctx, ret: INT_TYPES.i32, ...extra,
+const named = (
+  wrapper: string,
+  type: ProgTypeName,
+  nameArgs: number,
+  section: (a: string[]) => string,
+  ctxName: string,
+  ctx: CtxShape,
+  extra: Partial<ProgramKind> = {},
+): ProgramKind => ({
+  wrapper,
+  type,
+  nameArgs,
+  section,
+  ctxName,
+  ctx,
+  ret: INT_TYPES.i32,
+  ...extra,
 });
 
 export const PROGRAM_KINDS: Record<string, ProgramKind> = {
   xdp: simple("xdp", "XDP", "xdp", "XdpContext", XDP_CTX, { packet: { data: 0, dataEnd: 4 }, ctxStruct: "xdp_md" }),
-  socketFilter: simple("socketFilter", "SOCKET_FILTER", "socket", "SkBuffContext", { kind: "fields", fields: SKB_FIELDS }, { loadRelative: true, ret: INT_TYPES.u32, ctxStruct: "__sk_buff" }),
-  tc: simple("tc", "SCHED_CLS", "tc", "TcContext", {
-    kind: "fields",
-    fields: writable(SKB_FIELDS, ["mark", "priority", "tc_index", "tc_classid", "queue_mapping"]),
-  }, { packet: { data: 76, dataEnd: 80 }, loadRelative: true, ctxStruct: "__sk_buff" }),
-  cgroupSkb: named("cgroupSkb", "CGROUP_SKB", 1, ([dir]) => `cgroup_skb/${dir}`, "CgroupSkbContext", { kind: "fields", fields: SKB_FIELDS }, { ctxStruct: "__sk_buff" }),
+  socketFilter: simple(
+    "socketFilter",
+    "SOCKET_FILTER",
+    "socket",
+    "SkBuffContext",
+    { kind: "fields", fields: SKB_FIELDS },
+    { loadRelative: true, ret: INT_TYPES.u32, ctxStruct: "__sk_buff" },
+  ),
+  tc: simple(
+    "tc",
+    "SCHED_CLS",
+    "tc",
+    "TcContext",
+    {
+      kind: "fields",
+      fields: writable(SKB_FIELDS, ["mark", "priority", "tc_index", "tc_classid", "queue_mapping"]),
+    },
+    { packet: { data: 76, dataEnd: 80 }, loadRelative: true, ctxStruct: "__sk_buff" },
+  ),
+  cgroupSkb: named(
+    "cgroupSkb",
+    "CGROUP_SKB",
+    1,
+    ([dir]) => `cgroup_skb/${dir}`,
+    "CgroupSkbContext",
+    { kind: "fields", fields: SKB_FIELDS },
+    { ctxStruct: "__sk_buff" },
+  ),
   tracepoint: named("tracepoint", "TRACEPOINT", 2, ([cat, name]) => `tp/${cat}/${name}`, "tracepoint record", { kind: "typed" }),
   rawTracepoint: named("rawTracepoint", "RAW_TRACEPOINT", 1, ([name]) => `raw_tp/${name}`, "ArgsContext", { kind: "args" }),
   tpBtf: named("tpBtf", "TRACING", 1, ([name]) => `tp_btf/${name}`, "ArgsContext", { kind: "args" }),
@@ -162,33 +242,126 @@ export const PROGRAM_KINDS: Record<string, ProgramKind> = {
   kretprobe: named("kretprobe", "KPROBE", 1, ([fn]) => `kretprobe/${fn}`, "PtRegsContext", { kind: "pt_regs" }),
   uprobe: named("uprobe", "KPROBE", 2, ([path, fn]) => `uprobe/${path}:${fn}`, "PtRegsContext", { kind: "pt_regs" }),
   uretprobe: named("uretprobe", "KPROBE", 2, ([path, fn]) => `uretprobe/${path}:${fn}`, "PtRegsContext", { kind: "pt_regs" }),
-  cgroupSockAddr4: named("cgroupSockAddr4", "CGROUP_SOCK_ADDR", 1, ([hook]) => `cgroup/${hook}`, "SockAddr4Context", { kind: "fields", fields: SOCK_ADDR4 }, { ctxStruct: "bpf_sock_addr" }),
-  cgroupSockAddr6: named("cgroupSockAddr6", "CGROUP_SOCK_ADDR", 1, ([hook]) => `cgroup/${hook}`, "SockAddr6Context", { kind: "fields", fields: SOCK_ADDR6 }, { ctxStruct: "bpf_sock_addr" }),
-  cgroupSendmsg4: simple("cgroupSendmsg4", "CGROUP_SOCK_ADDR", "cgroup/sendmsg4", "Sendmsg4Context", {
-    kind: "fields", fields: { ...SOCK_ADDR4, msg_src_ip4: { offset: 40, size: 4, writable: true } },
-  }, { ctxStruct: "bpf_sock_addr" }),
-  cgroupSendmsg6: simple("cgroupSendmsg6", "CGROUP_SOCK_ADDR", "cgroup/sendmsg6", "Sendmsg6Context", {
-    kind: "fields", fields: { ...SOCK_ADDR6, ...IP6("msg_src_ip6", 44, true) },
-  }, { ctxStruct: "bpf_sock_addr" }),
-  cgroupSock: named("cgroupSock", "CGROUP_SOCK", 1, ([hook]) => `cgroup/${hook}`, "SockContext", { kind: "fields", fields: SOCK_FIELDS }, { ctxStruct: "bpf_sock" }),
-  cgroupPostBind4: simple("cgroupPostBind4", "CGROUP_SOCK", "cgroup/post_bind4", "PostBind4Context", { kind: "fields", fields: POST_BIND4 }, { ctxStruct: "bpf_sock" }),
-  cgroupPostBind6: simple("cgroupPostBind6", "CGROUP_SOCK", "cgroup/post_bind6", "PostBind6Context", { kind: "fields", fields: POST_BIND6 }, { ctxStruct: "bpf_sock" }),
-  sockOps: simple("sockOps", "SOCK_OPS", "sockops", "SockOpsContext", { kind: "fields", fields: SOCK_OPS_FIELDS }, { ctxStruct: "bpf_sock_ops" }),
-  cgroupSysctl: simple("cgroupSysctl", "CGROUP_SYSCTL", "cgroup/sysctl", "SysctlContext", {
-    kind: "fields", fields: { write: { offset: 0, size: 4 }, file_pos: { offset: 4, size: 4, writable: true } },
-  }, { ctxStruct: "bpf_sysctl" }),
+  cgroupSockAddr4: named(
+    "cgroupSockAddr4",
+    "CGROUP_SOCK_ADDR",
+    1,
+    ([hook]) => `cgroup/${hook}`,
+    "SockAddr4Context",
+    { kind: "fields", fields: SOCK_ADDR4 },
+    { ctxStruct: "bpf_sock_addr" },
+  ),
+  cgroupSockAddr6: named(
+    "cgroupSockAddr6",
+    "CGROUP_SOCK_ADDR",
+    1,
+    ([hook]) => `cgroup/${hook}`,
+    "SockAddr6Context",
+    { kind: "fields", fields: SOCK_ADDR6 },
+    { ctxStruct: "bpf_sock_addr" },
+  ),
+  cgroupSendmsg4: simple(
+    "cgroupSendmsg4",
+    "CGROUP_SOCK_ADDR",
+    "cgroup/sendmsg4",
+    "Sendmsg4Context",
+    {
+      kind: "fields",
+      fields: { ...SOCK_ADDR4, msg_src_ip4: { offset: 40, size: 4, writable: true } },
+    },
+    { ctxStruct: "bpf_sock_addr" },
+  ),
+  cgroupSendmsg6: simple(
+    "cgroupSendmsg6",
+    "CGROUP_SOCK_ADDR",
+    "cgroup/sendmsg6",
+    "Sendmsg6Context",
+    {
+      kind: "fields",
+      fields: { ...SOCK_ADDR6, ...IP6("msg_src_ip6", 44, true) },
+    },
+    { ctxStruct: "bpf_sock_addr" },
+  ),
+  cgroupSock: named(
+    "cgroupSock",
+    "CGROUP_SOCK",
+    1,
+    ([hook]) => `cgroup/${hook}`,
+    "SockContext",
+    { kind: "fields", fields: SOCK_FIELDS },
+    { ctxStruct: "bpf_sock" },
+  ),
+  cgroupPostBind4: simple(
+    "cgroupPostBind4",
+    "CGROUP_SOCK",
+    "cgroup/post_bind4",
+    "PostBind4Context",
+    { kind: "fields", fields: POST_BIND4 },
+    { ctxStruct: "bpf_sock" },
+  ),
+  cgroupPostBind6: simple(
+    "cgroupPostBind6",
+    "CGROUP_SOCK",
+    "cgroup/post_bind6",
+    "PostBind6Context",
+    { kind: "fields", fields: POST_BIND6 },
+    { ctxStruct: "bpf_sock" },
+  ),
+  sockOps: simple(
+    "sockOps",
+    "SOCK_OPS",
+    "sockops",
+    "SockOpsContext",
+    { kind: "fields", fields: SOCK_OPS_FIELDS },
+    { ctxStruct: "bpf_sock_ops" },
+  ),
+  cgroupSysctl: simple(
+    "cgroupSysctl",
+    "CGROUP_SYSCTL",
+    "cgroup/sysctl",
+    "SysctlContext",
+    {
+      kind: "fields",
+      fields: { write: { offset: 0, size: 4 }, file_pos: { offset: 4, size: 4, writable: true } },
+    },
+    { ctxStruct: "bpf_sysctl" },
+  ),
   xdpFrags: simple("xdpFrags", "XDP", "xdp.frags", "XdpContext", XDP_CTX, { packet: { data: 0, dataEnd: 4 }, ctxStruct: "xdp_md" }),
-  perfEvent: simple("perfEvent", "PERF_EVENT", "perf_event", "PerfEventContext", {
-    kind: "fields", fields: { sample_period: { offset: 168, size: 8 }, addr: { offset: 176, size: 8 } },
-  }, { ctxStruct: "bpf_perf_event_data" }),
-  skSkb: named("skSkb", "SK_SKB", 1, ([hook]) => `sk_skb/${hook}`, "SkSkbContext", { kind: "fields", fields: SK_SKB_FIELDS }, {
-    packet: { data: 76, dataEnd: 80 }, ctxStruct: "__sk_buff",
-  }),
+  perfEvent: simple(
+    "perfEvent",
+    "PERF_EVENT",
+    "perf_event",
+    "PerfEventContext",
+    {
+      kind: "fields",
+      fields: { sample_period: { offset: 168, size: 8 }, addr: { offset: 176, size: 8 } },
+    },
+    { ctxStruct: "bpf_perf_event_data" },
+  ),
+  skSkb: named(
+    "skSkb",
+    "SK_SKB",
+    1,
+    ([hook]) => `sk_skb/${hook}`,
+    "SkSkbContext",
+    { kind: "fields", fields: SK_SKB_FIELDS },
+    {
+      packet: { data: 76, dataEnd: 80 },
+      ctxStruct: "__sk_buff",
+    },
+  ),
   skMsg: simple("skMsg", "SK_MSG", "sk_msg", "SkMsgContext", { kind: "fields", fields: SK_MSG_FIELDS }, { ctxStruct: "sk_msg_md" }),
-  cgroupDevice: simple("cgroupDevice", "CGROUP_DEVICE", "cgroup/dev", "DeviceContext", {
-    kind: "fields",
-    fields: { access_type: { offset: 0, size: 4 }, major: { offset: 4, size: 4 }, minor: { offset: 8, size: 4 } },
-  }, { ctxStruct: "bpf_cgroup_dev_ctx" }),
+  cgroupDevice: simple(
+    "cgroupDevice",
+    "CGROUP_DEVICE",
+    "cgroup/dev",
+    "DeviceContext",
+    {
+      kind: "fields",
+      fields: { access_type: { offset: 0, size: 4 }, major: { offset: 4, size: 4 }, minor: { offset: 8, size: 4 } },
+    },
+    { ctxStruct: "bpf_cgroup_dev_ctx" },
+  ),
 };
 
 /** Context fields of a kind (empty for kinds without named fields). */

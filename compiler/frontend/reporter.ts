@@ -40,7 +40,17 @@ export class Reporter {
     const sf = this.sourceFile;
     const { line, col } = lineCol(sf, start);
     const def = DIAGNOSTICS[code] as { message: string; hint: string; severity?: Diagnostic["severity"] };
-    this.diagnostics.push({ code, severity: def.severity ?? "error", message: formatMessage(code, args), hint: def.hint, file: sf.fileName, start, length, line, col });
+    this.diagnostics.push({
+      code,
+      severity: def.severity ?? "error",
+      message: formatMessage(code, args),
+      hint: def.hint,
+      file: sf.fileName,
+      start,
+      length,
+      line,
+      col,
+    });
   }
 
   /** Report and abandon the current function. */

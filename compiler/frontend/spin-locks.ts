@@ -6,7 +6,7 @@
 
 import type { Operand, Value } from "../ir/ir.js";
 import type { LowererBase } from "./lower-base.js";
-import { ts } from "./ts-adapter.js";
+import type { ts } from "./ts-adapter.js";
 
 interface State {
   key: object;
@@ -53,7 +53,12 @@ export function checkSpinLocks(x: LowererBase): void {
   const f = x.b.func;
   const returns = f.blocks.filter((b) => b.term?.op === "ret").map((b) => x.b.readVar(s.key, "i64", b.id));
   const phis = new Map<number, Operand[]>();
-  for (const b of f.blocks) for (const p of b.phis) phis.set(p.dst.id, p.incoming.map((i) => i.value));
+  for (const b of f.blocks)
+    for (const p of b.phis)
+      phis.set(
+        p.dst.id,
+        p.incoming.map((i) => i.value),
+      );
   const ours = new Set<number>();
   const held = (v: Operand): bigint | undefined => {
     const out = new Set<bigint>();

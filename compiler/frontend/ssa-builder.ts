@@ -5,8 +5,16 @@
 // left for the const-fold pass to remove.
 
 import {
-  newValue, removeUnreachableBlocks, type Block, type Func, type Inst, type Operand, type SourceLoc, type Terminator,
-  type Ty, type Value,
+  newValue,
+  removeUnreachableBlocks,
+  type Block,
+  type Func,
+  type Inst,
+  type Operand,
+  type SourceLoc,
+  type Terminator,
+  type Ty,
+  type Value,
 } from "../ir/ir.js";
 
 export type VarKey = object;
@@ -106,7 +114,10 @@ export class SsaBuilder {
     this.jump(join);
     this.seal(join);
     this.switchTo(join);
-    return this.phi(join, ty, [{ block: tEnd, value: a }, { block: fEnd, value: b }]);
+    return this.phi(join, ty, [
+      { block: tEnd, value: a },
+      { block: fEnd, value: b },
+    ]);
   }
 
   slot(size: number, align: number): number {
@@ -175,9 +186,7 @@ export class SsaBuilder {
 
   /** Blocks that were created but never terminated and are reachable (have preds or are entry). */
   openBlocks(): number[] {
-    return [...this.states.values()]
-      .filter((s) => !s.terminated && (s.preds.length > 0 || s.block.id === 0))
-      .map((s) => s.block.id);
+    return [...this.states.values()].filter((s) => !s.terminated && (s.preds.length > 0 || s.block.id === 0)).map((s) => s.block.id);
   }
 
   preds(block: number): number[] {

@@ -16,10 +16,7 @@ export function wantsCall(decl: ts.FunctionDeclaration): boolean {
   return ts.getJSDocTags(decl).some((t) => t.tagName.text === "noinline");
 }
 
-export type ParamShape =
-  | { kind: "int"; t: CInt }
-  | { kind: "ref"; t: CType }
-  | { kind: "ctx"; prog: ProgramKind };
+export type ParamShape = { kind: "int"; t: CInt } | { kind: "ref"; t: CType } | { kind: "ctx"; prog: ProgramKind };
 
 /** Context interfaces in stdlib -> the program kind whose context they are. */
 function kindOfContext(name: string): ProgramKind | undefined {

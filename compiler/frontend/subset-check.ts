@@ -11,9 +11,19 @@ const K = ts.SyntaxKind;
 
 /** Statements allowed inside a program body. */
 const BODY_STATEMENTS = new Set([
-  K.VariableStatement, K.ExpressionStatement, K.IfStatement, K.ForStatement, K.ReturnStatement,
-  K.Block, K.BreakStatement, K.ContinueStatement, K.EmptyStatement, K.WhileStatement, K.DoStatement,
-  K.SwitchStatement, K.LabeledStatement,
+  K.VariableStatement,
+  K.ExpressionStatement,
+  K.IfStatement,
+  K.ForStatement,
+  K.ReturnStatement,
+  K.Block,
+  K.BreakStatement,
+  K.ContinueStatement,
+  K.EmptyStatement,
+  K.WhileStatement,
+  K.DoStatement,
+  K.SwitchStatement,
+  K.LabeledStatement,
 ]);
 
 const UNSUPPORTED_NODES: Partial<Record<ts.SyntaxKind, [DiagnosticCode, string?]>> = {
@@ -172,7 +182,11 @@ function walk(node: ts.Node, r: Reporter): void {
         return;
       }
       // A generator or async function was reported whole by checkModuleStatement.
-      if ((node as ts.FunctionDeclaration).asteriskToken || (node as ts.FunctionDeclaration).modifiers?.some((m) => m.kind === K.AsyncKeyword)) return;
+      if (
+        (node as ts.FunctionDeclaration).asteriskToken ||
+        (node as ts.FunctionDeclaration).modifiers?.some((m) => m.kind === K.AsyncKeyword)
+      )
+        return;
       break;
     case K.NewExpression:
       if (!isModuleConstInitializer(node)) {
@@ -205,8 +219,12 @@ function walk(node: ts.Node, r: Reporter): void {
 
 function isStatementInBody(node: ts.Node): boolean {
   const p = node.parent;
-  return !!p && ts.isStatement(node as ts.Statement) && p.kind !== K.SourceFile &&
-    (ts.isBlock(p) || ts.isIfStatement(p) || ts.isIterationStatement(p, false) || ts.isLabeledStatement(p) || ts.isCaseOrDefaultClause(p));
+  return (
+    !!p &&
+    ts.isStatement(node as ts.Statement) &&
+    p.kind !== K.SourceFile &&
+    (ts.isBlock(p) || ts.isIfStatement(p) || ts.isIterationStatement(p, false) || ts.isLabeledStatement(p) || ts.isCaseOrDefaultClause(p))
+  );
 }
 
 function isAllowedString(s: ts.StringLiteral): boolean {
@@ -215,7 +233,8 @@ function isAllowedString(s: ts.StringLiteral): boolean {
   // offsetof<T>("field")
   if (ts.isCallExpression(p) && ts.isIdentifier(p.expression) && p.expression.text === "offsetof") return true;
   // coreFieldExists(task, "pid"), coreFieldSize(task, "comm"): a kernel field name
-  if (ts.isCallExpression(p) && ts.isIdentifier(p.expression) && /^coreField(Exists|Size)$/.test(p.expression.text) && p.arguments[1] === s) return true;
+  if (ts.isCallExpression(p) && ts.isIdentifier(p.expression) && /^coreField(Exists|Size)$/.test(p.expression.text) && p.arguments[1] === s)
+    return true;
   // bpfPrintk("format %d\n", x): the format, checked and kept in .rodata (printk.ts)
   if (ts.isCallExpression(p) && ts.isIdentifier(p.expression) && p.expression.text === "bpfPrintk" && p.arguments[0] === s) return true;
   // Attach points of program wrappers: tracepoint("syscalls", "sys_enter_execve", ...)

@@ -8,7 +8,7 @@
 // line below into `const ts = require(...)`, which needs a `require` in an ES module; tsc itself
 // emits its own createRequire call.
 import { createRequire } from "node:module";
-const require = createRequire(import.meta.url);
+const _require = createRequire(import.meta.url);
 import ts = require("typescript");
 import type { Diagnostic } from "../diagnostic.js";
 import { TSC_HINTS } from "./tsc-hints.js";
@@ -151,7 +151,10 @@ function rephrase(message: string, d: ts.Diagnostic): { message: string; hint?: 
   if (!m) return { message };
   const [, from, to] = m;
   if (INT_NAMES.has(from) && INT_NAMES.has(to)) {
-    return { message: `${from} does not fit in ${to} — use ${to}(x)`, hint: `convert explicitly: ${to}(x) keeps the low bits, as a C cast does` };
+    return {
+      message: `${from} does not fit in ${to} — use ${to}(x)`,
+      hint: `convert explicitly: ${to}(x) keeps the low bits, as a C cast does`,
+    };
   }
   if ((INT_NAMES.has(from) || from === "number") && !INT_NAMES.has(to) && d.file && d.start !== undefined) {
     const call = callAround(d.file, d.start);

@@ -55,7 +55,10 @@ class Walker {
   private cap: number;
 
   /** `outside`: the most states that travel outside loops. */
-  constructor(private readonly checker: ts.TypeChecker, outside: number) {
+  constructor(
+    private readonly checker: ts.TypeChecker,
+    outside: number,
+  ) {
     this.cap = outside;
   }
 
@@ -156,9 +159,19 @@ function nodeWeight(node: ts.Node): number {
   while (stack.length) {
     const n = stack.pop()!;
     if (n !== node && (ts.isStatement(n) || ts.isFunctionLike(n) || ts.isTypeNode(n))) continue;
-    if (ts.isBinaryExpression(n) || ts.isCallExpression(n) || ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n) ||
-        ts.isPropertyAccessExpression(n) || ts.isElementAccessExpression(n) || ts.isConditionalExpression(n) || ts.isVariableDeclaration(n) ||
-        ts.isReturnStatement(n) || ts.isExpressionStatement(n)) w++;
+    if (
+      ts.isBinaryExpression(n) ||
+      ts.isCallExpression(n) ||
+      ts.isPrefixUnaryExpression(n) ||
+      ts.isPostfixUnaryExpression(n) ||
+      ts.isPropertyAccessExpression(n) ||
+      ts.isElementAccessExpression(n) ||
+      ts.isConditionalExpression(n) ||
+      ts.isVariableDeclaration(n) ||
+      ts.isReturnStatement(n) ||
+      ts.isExpressionStatement(n)
+    )
+      w++;
     ts.forEachChild(n, (c) => {
       stack.push(c);
     });
@@ -175,7 +188,8 @@ function countBranches(node: ts.Node): number {
     if (ts.isFunctionLike(n) && n !== node) continue;
     if (ts.isIfStatement(n) && !returns(n.thenStatement)) b++;
     else if (ts.isConditionalExpression(n) || ts.isCaseClause(n)) b++;
-    else if (ts.isBinaryExpression(n) && (n.operatorToken.kind === K.AmpersandAmpersandToken || n.operatorToken.kind === K.BarBarToken)) b++;
+    else if (ts.isBinaryExpression(n) && (n.operatorToken.kind === K.AmpersandAmpersandToken || n.operatorToken.kind === K.BarBarToken))
+      b++;
     ts.forEachChild(n, (c) => {
       stack.push(c);
     });
@@ -201,7 +215,11 @@ function tripCount(s: ts.IterationStatement, checker: ts.TypeChecker): number | 
   if (start === undefined || end === undefined) return undefined;
   let step = 1n;
   const inc = s.incrementor;
-  if (inc && ts.isBinaryExpression(inc) && (inc.operatorToken.kind === K.PlusEqualsToken || inc.operatorToken.kind === K.MinusEqualsToken)) {
+  if (
+    inc &&
+    ts.isBinaryExpression(inc) &&
+    (inc.operatorToken.kind === K.PlusEqualsToken || inc.operatorToken.kind === K.MinusEqualsToken)
+  ) {
     step = constEval(inc.right, checker) ?? 1n;
   }
   if (step <= 0n) step = 1n;

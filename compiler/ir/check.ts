@@ -72,7 +72,12 @@ export function checkFunc(f: Func): string[] {
   const entry = f.blocks[0]!;
   const preds = dt.preds;
   if (preds.get(entry.id)!.length > 0) {
-    errs.push(`entry block b${entry.id} has predecessors ${preds.get(entry.id)!.map((p) => "b" + p).join(", ")}`);
+    errs.push(
+      `entry block b${entry.id} has predecessors ${preds
+        .get(entry.id)!
+        .map((p) => "b" + p)
+        .join(", ")}`,
+    );
   }
   for (const b of f.blocks) {
     if (!dt.isReachable(b.id)) errs.push(`block b${b.id} is unreachable from the entry`);
@@ -199,8 +204,14 @@ export function checkModule(m: Module): string[] {
             if (cb.term.op !== "ret") continue;
             const v = cb.term.value;
             const ok = isImm(v)
-              ? want === "ptr" ? v.imm === 0n : want === "i32" ? v.imm >= 0n && v.imm < I32_END : true
-              : want === "i64" ? v.ty !== "ptr" : v.ty === want;
+              ? want === "ptr"
+                ? v.imm === 0n
+                : want === "i32"
+                  ? v.imm >= 0n && v.imm < I32_END
+                  : true
+              : want === "i64"
+                ? v.ty !== "ptr"
+                : v.ty === want;
             if (!ok) errs.push(`${where}: result is ${want}, but ${callee.name} b${cb.id} returns ${safePrint(cb.term)}`);
           }
         }

@@ -29,12 +29,9 @@ export type Operand = Value | Imm;
 export const isImm = (o: Operand): o is Imm => (o as Imm).imm !== undefined;
 export const isValue = (o: Operand): o is Value => (o as Value).id !== undefined;
 
-export type BinOp =
-  | "add" | "sub" | "mul" | "udiv" | "sdiv" | "umod" | "smod"
-  | "and" | "or" | "xor" | "shl" | "lshr" | "ashr";
+export type BinOp = "add" | "sub" | "mul" | "udiv" | "sdiv" | "umod" | "smod" | "and" | "or" | "xor" | "shl" | "lshr" | "ashr";
 
-export type CondOp =
-  | "eq" | "ne" | "ugt" | "uge" | "ult" | "ule" | "sgt" | "sge" | "slt" | "sle" | "set";
+export type CondOp = "eq" | "ne" | "ugt" | "uge" | "ult" | "ule" | "sgt" | "sge" | "slt" | "sle" | "set";
 
 export type MemWidth = 1 | 2 | 4 | 8;
 

@@ -230,7 +230,8 @@ class LineParser {
 
 function pickWidth<T extends number>(lp: LineParser, mnemonic: string, suffix: string | undefined, allowed: readonly T[]): T {
   const n = suffix === undefined ? NaN : Number(suffix);
-  if (!allowed.includes(n as T)) lp.err(`'${mnemonic}' needs a width suffix .${allowed.join("/.")}, found '${mnemonic}${suffix === undefined ? "" : "." + suffix}'`);
+  if (!allowed.includes(n as T))
+    lp.err(`'${mnemonic}' needs a width suffix .${allowed.join("/.")}, found '${mnemonic}${suffix === undefined ? "" : "." + suffix}'`);
   return n as T;
 }
 

@@ -37,17 +37,7 @@
 // `!line:col` is the instruction's entry in `Func.locs`. A module is its functions separated by a
 // blank line.
 
-import {
-  type Func,
-  type Inst,
-  type Module,
-  type Operand,
-  type Phi,
-  type Terminator,
-  type Ty,
-  type SourceLoc,
-  isImm,
-} from "./ir.js";
+import { type Func, type Inst, type Module, type Operand, type Phi, type Terminator, type Ty, type SourceLoc, isImm } from "./ir.js";
 
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$.]*$/;
 
@@ -183,8 +173,7 @@ export function printFunc(f: Func): string {
   const p = new Printer(definitionTypes(f), f.locs);
   const lines: string[] = [];
   const params = f.params.map((v) => `%${v.id}:${v.ty}`).join(", ");
-  const slots =
-    f.slots.length > 0 ? ` slots [${f.slots.map((s) => `s${s.id}: ${s.size} align ${s.align}`).join(", ")}]` : "";
+  const slots = f.slots.length > 0 ? ` slots [${f.slots.map((s) => `s${s.id}: ${s.size} align ${s.align}`).join(", ")}]` : "";
   lines.push(`func ${printName(f.name)}(${params})${slots} {`);
   for (const b of f.blocks) {
     lines.push(`b${b.id}:${b.loc ? ` !${b.loc.line}:${b.loc.col}` : ""}`);

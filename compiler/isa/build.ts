@@ -10,13 +10,33 @@ export type Size = 1 | 2 | 4 | 8;
 export type AtomicOp = "add" | "or" | "and" | "xor";
 
 const ALU_CODE: Record<AluOp, [number, number]> = {
-  add: [ALU.ADD, 0], sub: [ALU.SUB, 0], mul: [ALU.MUL, 0], div: [ALU.DIV, 0], sdiv: [ALU.DIV, 1],
-  or: [ALU.OR, 0], and: [ALU.AND, 0], lsh: [ALU.LSH, 0], rsh: [ALU.RSH, 0], arsh: [ALU.ARSH, 0],
-  mod: [ALU.MOD, 0], smod: [ALU.MOD, 1], xor: [ALU.XOR, 0], mov: [ALU.MOV, 0],
+  add: [ALU.ADD, 0],
+  sub: [ALU.SUB, 0],
+  mul: [ALU.MUL, 0],
+  div: [ALU.DIV, 0],
+  sdiv: [ALU.DIV, 1],
+  or: [ALU.OR, 0],
+  and: [ALU.AND, 0],
+  lsh: [ALU.LSH, 0],
+  rsh: [ALU.RSH, 0],
+  arsh: [ALU.ARSH, 0],
+  mod: [ALU.MOD, 0],
+  smod: [ALU.MOD, 1],
+  xor: [ALU.XOR, 0],
+  mov: [ALU.MOV, 0],
 };
 const JMP_CODE: Record<JmpOp, number> = {
-  jeq: JMP.JEQ, jne: JMP.JNE, jgt: JMP.JGT, jge: JMP.JGE, jlt: JMP.JLT, jle: JMP.JLE,
-  jsgt: JMP.JSGT, jsge: JMP.JSGE, jslt: JMP.JSLT, jsle: JMP.JSLE, jset: JMP.JSET,
+  jeq: JMP.JEQ,
+  jne: JMP.JNE,
+  jgt: JMP.JGT,
+  jge: JMP.JGE,
+  jlt: JMP.JLT,
+  jle: JMP.JLE,
+  jsgt: JMP.JSGT,
+  jsge: JMP.JSGE,
+  jslt: JMP.JSLT,
+  jsle: JMP.JSLE,
+  jset: JMP.JSET,
 };
 const ATOMIC_CODE: Record<AtomicOp, number> = { add: 0x00, or: 0x40, and: 0x50, xor: 0xa0 };
 const BPF_FETCH = 0x01;
@@ -28,14 +48,18 @@ export function insn(opcode: number, dst = 0, src = 0, off = 0, imm = 0): Insn {
   return { opcode, dst, src, off: s16(off), imm: s32(imm) };
 }
 
-const aluK = (cls: number) => (op: AluOp, dst: number, imm: number): Insn => {
-  const [code, off] = ALU_CODE[op];
-  return insn(code | SRC.K | cls, dst, 0, off, imm);
-};
-const aluX = (cls: number) => (op: AluOp, dst: number, src: number): Insn => {
-  const [code, off] = ALU_CODE[op];
-  return insn(code | SRC.X | cls, dst, src, off, 0);
-};
+const aluK =
+  (cls: number) =>
+  (op: AluOp, dst: number, imm: number): Insn => {
+    const [code, off] = ALU_CODE[op];
+    return insn(code | SRC.K | cls, dst, 0, off, imm);
+  };
+const aluX =
+  (cls: number) =>
+  (op: AluOp, dst: number, src: number): Insn => {
+    const [code, off] = ALU_CODE[op];
+    return insn(code | SRC.X | cls, dst, src, off, 0);
+  };
 
 export const alu64K = aluK(CLASS.ALU64);
 export const alu64X = aluX(CLASS.ALU64);
@@ -60,7 +84,8 @@ export const bswap = (bits: 16 | 32 | 64, dst: number): Insn => insn(ALU.END | C
 
 export const ldx = (size: Size, dst: number, src: number, off: number): Insn => insn(MODE.MEM | sizeCode(size) | CLASS.LDX, dst, src, off);
 /** Sign-extending load (v4); size 1, 2 or 4. */
-export const ldxsx = (size: 1 | 2 | 4, dst: number, src: number, off: number): Insn => insn(MODE.MEMSX | sizeCode(size) | CLASS.LDX, dst, src, off);
+export const ldxsx = (size: 1 | 2 | 4, dst: number, src: number, off: number): Insn =>
+  insn(MODE.MEMSX | sizeCode(size) | CLASS.LDX, dst, src, off);
 export const stx = (size: Size, dst: number, src: number, off: number): Insn => insn(MODE.MEM | sizeCode(size) | CLASS.STX, dst, src, off);
 export const st = (size: Size, dst: number, off: number, imm: number): Insn => insn(MODE.MEM | sizeCode(size) | CLASS.ST, dst, 0, off, imm);
 
@@ -68,13 +93,16 @@ export const st = (size: Size, dst: number, off: number, imm: number): Insn => i
 export const atomic = (op: AtomicOp, size: 4 | 8, dst: number, src: number, off: number, fetch = false): Insn =>
   insn(MODE.ATOMIC | sizeCode(size) | CLASS.STX, dst, src, off, ATOMIC_CODE[op] | (fetch ? BPF_FETCH : 0));
 export const atomicAdd = (size: 4 | 8, dst: number, src: number, off: number): Insn => atomic("add", size, dst, src, off);
-export const atomicXchg = (size: 4 | 8, dst: number, src: number, off: number): Insn => insn(MODE.ATOMIC | sizeCode(size) | CLASS.STX, dst, src, off, 0xe1);
+export const atomicXchg = (size: 4 | 8, dst: number, src: number, off: number): Insn =>
+  insn(MODE.ATOMIC | sizeCode(size) | CLASS.STX, dst, src, off, 0xe1);
 /** Compares memory with r0; r0 receives the old value. */
-export const atomicCmpxchg = (size: 4 | 8, dst: number, src: number, off: number): Insn => insn(MODE.ATOMIC | sizeCode(size) | CLASS.STX, dst, src, off, 0xf1);
+export const atomicCmpxchg = (size: 4 | 8, dst: number, src: number, off: number): Insn =>
+  insn(MODE.ATOMIC | sizeCode(size) | CLASS.STX, dst, src, off, 0xf1);
 
 export const jmpK = (op: JmpOp, dst: number, imm: number, off: number): Insn => insn(JMP_CODE[op] | SRC.K | CLASS.JMP, dst, 0, off, imm);
 export const jmpX = (op: JmpOp, dst: number, src: number, off: number): Insn => insn(JMP_CODE[op] | SRC.X | CLASS.JMP, dst, src, off);
-export const jmp32K = (op: JmpOp, dst: number, imm: number, off: number): Insn => insn(JMP_CODE[op] | SRC.K | CLASS.JMP32, dst, 0, off, imm);
+export const jmp32K = (op: JmpOp, dst: number, imm: number, off: number): Insn =>
+  insn(JMP_CODE[op] | SRC.K | CLASS.JMP32, dst, 0, off, imm);
 export const jmp32X = (op: JmpOp, dst: number, src: number, off: number): Insn => insn(JMP_CODE[op] | SRC.X | CLASS.JMP32, dst, src, off);
 export const ja = (off: number): Insn => insn(JMP.JA | CLASS.JMP, 0, 0, off);
 /** 32-bit-offset unconditional jump (v4). */
@@ -82,7 +110,10 @@ export const gotol = (imm: number): Insn => insn(JMP.JA | CLASS.JMP32, 0, 0, 0, 
 
 export const call = (helperId: number): Insn => insn(JMP.CALL | CLASS.JMP, 0, 0, 0, helperId);
 /** bpf-to-bpf call, resolved through an R_BPF_64_32 relocation against `symbol`. */
-export const callPseudo = (symbol: string): Insn => ({ ...insn(JMP.CALL | CLASS.JMP, 0, PSEUDO_CALL, 0, -1), reloc: { kind: "call", symbol } });
+export const callPseudo = (symbol: string): Insn => ({
+  ...insn(JMP.CALL | CLASS.JMP, 0, PSEUDO_CALL, 0, -1),
+  reloc: { kind: "call", symbol },
+});
 /** Kernel function call by BTF id (src=2). */
 export const callKfunc = (btfId: number): Insn => insn(JMP.CALL | CLASS.JMP, 0, 2, 0, btfId);
 export const exit = (): Insn => insn(JMP.EXIT | CLASS.JMP);

@@ -50,18 +50,30 @@ export function formatInsn(insn: Insn, pc: number, opts: FormatOptions = {}): st
   const imm64 = insn.opcode === 0x18 ? BigInt.asIntN(64, insn.imm64 ?? BigInt(insn.imm)) : 0n;
   let text = f.asm.replace(/\{(\w+)\}/g, (_m, key: string): string => {
     switch (key) {
-      case "d": return String(insn.dst);
-      case "s": return String(insn.src);
-      case "x": return opts.alu32 ? "w" : "r";
-      case "imm": return shex(insn.imm);
-      case "uimm": return shex(insn.imm >>> 0);
-      case "imm64": return shex(imm64);
-      case "width": return String(insn.imm);
-      case "moff": return moff;
-      case "joff": return rel(insn.off);
-      case "jimm": return rel(insn.imm);
-      case "srcn": return shex(insn.src);
-      default: throw new Error(`bad placeholder {${key}} in form ${f.name}`);
+      case "d":
+        return String(insn.dst);
+      case "s":
+        return String(insn.src);
+      case "x":
+        return opts.alu32 ? "w" : "r";
+      case "imm":
+        return shex(insn.imm);
+      case "uimm":
+        return shex(insn.imm >>> 0);
+      case "imm64":
+        return shex(imm64);
+      case "width":
+        return String(insn.imm);
+      case "moff":
+        return moff;
+      case "joff":
+        return rel(insn.off);
+      case "jimm":
+        return rel(insn.imm);
+      case "srcn":
+        return shex(insn.src);
+      default:
+        throw new Error(`bad placeholder {${key}} in form ${f.name}`);
     }
   });
   const target = jumpTarget(insn, pc);
@@ -79,7 +91,12 @@ export const hexBytes = (b: Uint8Array): string => Array.from(b, (x) => x.toStri
 export const pcColumn = (pc: number): string => `${String(pc).padStart(8)}:\t`;
 
 export const relocTypeName = (type: number): string =>
-  ({ 0: "R_BPF_NONE", 1: "R_BPF_64_64", 2: "R_BPF_64_ABS64", 3: "R_BPF_64_ABS32", 4: "R_BPF_64_NODYLD32", 10: "R_BPF_64_32" } as Record<number, string>)[type] ?? `R_BPF_UNKNOWN_${type}`;
+  (
+    ({ 0: "R_BPF_NONE", 1: "R_BPF_64_64", 2: "R_BPF_64_ABS64", 3: "R_BPF_64_ABS32", 4: "R_BPF_64_NODYLD32", 10: "R_BPF_64_32" }) as Record<
+      number,
+      string
+    >
+  )[type] ?? `R_BPF_UNKNOWN_${type}`;
 
 /** A relocation annotation line in llvm-objdump -dr layout (byteOffset within the section). */
 export const relocLine = (byteOffset: number, type: number, symbol: string): string =>

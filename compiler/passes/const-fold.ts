@@ -47,20 +47,46 @@ export function evalBin(kind: BinOp, ty: "i32" | "i64", a: bigint, b: bigint): b
   const sh = y & (W - 1n);
   let r: bigint;
   switch (kind) {
-    case "add": r = x + y; break;
-    case "sub": r = x - y; break;
-    case "mul": r = x * y; break;
-    case "udiv": r = y === 0n ? 0n : x / y; break;
-    case "umod": r = y === 0n ? x : x % y; break;
+    case "add":
+      r = x + y;
+      break;
+    case "sub":
+      r = x - y;
+      break;
+    case "mul":
+      r = x * y;
+      break;
+    case "udiv":
+      r = y === 0n ? 0n : x / y;
+      break;
+    case "umod":
+      r = y === 0n ? x : x % y;
+      break;
     // BigInt division truncates toward zero and % takes the dividend's sign, like C and BPF.
-    case "sdiv": r = sy === 0n ? 0n : sx / sy; break;
-    case "smod": r = sy === 0n ? x : sx % sy; break;
-    case "and": r = x & y; break;
-    case "or": r = x | y; break;
-    case "xor": r = x ^ y; break;
-    case "shl": r = x << sh; break;
-    case "lshr": r = x >> sh; break;
-    case "ashr": r = sx >> sh; break;
+    case "sdiv":
+      r = sy === 0n ? 0n : sx / sy;
+      break;
+    case "smod":
+      r = sy === 0n ? x : sx % sy;
+      break;
+    case "and":
+      r = x & y;
+      break;
+    case "or":
+      r = x | y;
+      break;
+    case "xor":
+      r = x ^ y;
+      break;
+    case "shl":
+      r = x << sh;
+      break;
+    case "lshr":
+      r = x >> sh;
+      break;
+    case "ashr":
+      r = sx >> sh;
+      break;
   }
   return canon(BigInt.asUintN(w, r), ty);
 }
@@ -100,25 +126,44 @@ export function evalCond(cond: CondOp, width: 32 | 64, a: bigint, b: bigint): bo
   const sx = BigInt.asIntN(width, a);
   const sy = BigInt.asIntN(width, b);
   switch (cond) {
-    case "eq": return x === y;
-    case "ne": return x !== y;
-    case "ugt": return x > y;
-    case "uge": return x >= y;
-    case "ult": return x < y;
-    case "ule": return x <= y;
-    case "sgt": return sx > sy;
-    case "sge": return sx >= sy;
-    case "slt": return sx < sy;
-    case "sle": return sx <= sy;
-    case "set": return (x & y) !== 0n;
+    case "eq":
+      return x === y;
+    case "ne":
+      return x !== y;
+    case "ugt":
+      return x > y;
+    case "uge":
+      return x >= y;
+    case "ult":
+      return x < y;
+    case "ule":
+      return x <= y;
+    case "sgt":
+      return sx > sy;
+    case "sge":
+      return sx >= sy;
+    case "slt":
+      return sx < sy;
+    case "sle":
+      return sx <= sy;
+    case "set":
+      return (x & y) !== 0n;
   }
 }
 
 /** The condition c' with (b c' a) === (a c b). */
 export const swappedCond: Record<CondOp, CondOp> = {
-  eq: "eq", ne: "ne", set: "set",
-  ugt: "ult", uge: "ule", ult: "ugt", ule: "uge",
-  sgt: "slt", sge: "sle", slt: "sgt", sle: "sge",
+  eq: "eq",
+  ne: "ne",
+  set: "set",
+  ugt: "ult",
+  uge: "ule",
+  ult: "ugt",
+  ule: "uge",
+  sgt: "slt",
+  sge: "sle",
+  slt: "sgt",
+  sle: "sge",
 };
 
 // ---- The pass ----
@@ -293,11 +338,15 @@ class Folder {
         const c = this.constOf(i.a, i.op === "zext" ? "i32" : isImm(i.a) ? "i64" : i.a.ty);
         if (c === undefined) return;
         const v =
-          i.op === "neg" ? evalNeg(ty, c)
-          : i.op === "zext" ? evalZext(c)
-          : i.op === "sext" ? evalSext(i.from, ty, c)
-          : i.op === "trunc" ? evalTrunc(i.to, ty, c)
-          : evalBswap(i.bits, ty, c);
+          i.op === "neg"
+            ? evalNeg(ty, c)
+            : i.op === "zext"
+              ? evalZext(c)
+              : i.op === "sext"
+                ? evalSext(i.from, ty, c)
+                : i.op === "trunc"
+                  ? evalTrunc(i.to, ty, c)
+                  : evalBswap(i.bits, ty, c);
         this.toConst(b, k, i.dst, v);
         return;
       }

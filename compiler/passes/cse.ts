@@ -45,7 +45,8 @@ export function cse(f: Func): boolean {
           }
         }
       }
-      if (defined.has(k)) stack![stack!.length - 1] = d; // this scope's entry for k is replaced
+      if (defined.has(k))
+        stack![stack!.length - 1] = d; // this scope's entry for k is replaced
       else {
         defined.add(k);
         if (stack) stack.push(d);
@@ -61,23 +62,42 @@ export function cse(f: Func): boolean {
   const op = (o: Operand): string => (isImm(o) ? `#${o.imm}` : `%${(replaced.get(o.id) ?? o).id}`);
   function key(i: Inst, ctxParam: Value | undefined): string | undefined {
     switch (i.op) {
-      case "const": return `const ${i.dst.ty} ${i.value}`;
-      case "bin": return `bin ${i.kind} ${i.dst.ty} ${op(i.a)} ${op(i.b)}`;
-      case "neg": case "zext": return `${i.op} ${i.dst.ty} ${op(i.a)}`;
-      case "sext": return `sext ${i.from} ${i.dst.ty} ${op(i.a)}`;
-      case "trunc": return `trunc ${i.to} ${i.dst.ty} ${op(i.a)}`;
-      case "bswap": return `bswap ${i.bits} ${i.dst.ty} ${op(i.a)}`;
-      case "ptradd": return `ptradd ${op(i.base)} ${op(i.offset)}`;
-      case "stackaddr": return `stackaddr ${i.slot}`;
-      case "mapaddr": return `mapaddr ${i.map}`;
-      case "globaladdr": return `globaladdr ${i.section} ${JSON.stringify(i.symbol)}`;
-      case "funcaddr": return `funcaddr ${JSON.stringify(i.func)}`;
+      case "const":
+        return `const ${i.dst.ty} ${i.value}`;
+      case "bin":
+        return `bin ${i.kind} ${i.dst.ty} ${op(i.a)} ${op(i.b)}`;
+      case "neg":
+      case "zext":
+        return `${i.op} ${i.dst.ty} ${op(i.a)}`;
+      case "sext":
+        return `sext ${i.from} ${i.dst.ty} ${op(i.a)}`;
+      case "trunc":
+        return `trunc ${i.to} ${i.dst.ty} ${op(i.a)}`;
+      case "bswap":
+        return `bswap ${i.bits} ${i.dst.ty} ${op(i.a)}`;
+      case "ptradd":
+        return `ptradd ${op(i.base)} ${op(i.offset)}`;
+      case "stackaddr":
+        return `stackaddr ${i.slot}`;
+      case "mapaddr":
+        return `mapaddr ${i.map}`;
+      case "globaladdr":
+        return `globaladdr ${i.section} ${JSON.stringify(i.symbol)}`;
+      case "funcaddr":
+        return `funcaddr ${JSON.stringify(i.func)}`;
       // Not pure: results may differ between calls, and each one has effects.
-      case "call": case "callfn": case "atomic": case "atomic_add": case "store": return undefined;
-      case "ctxptr": return `ctxptr ${op(i.ctx)} ${i.offset}`;
+      case "call":
+      case "callfn":
+      case "atomic":
+      case "atomic_add":
+      case "store":
+        return undefined;
+      case "ctxptr":
+        return `ctxptr ${op(i.ctx)} ${i.offset}`;
       case "load":
         return ctxParam && i.base.id === ctxParam.id ? `ctxload ${i.offset} ${i.width} ${i.dst.ty}` : undefined;
-      default: return undefined;
+      default:
+        return undefined;
     }
   }
   visit(f.blocks[0].id);

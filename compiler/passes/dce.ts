@@ -5,16 +5,7 @@
 // transitively needed by a side effect or a terminator; no such dead phis (dead cycles through
 // phis go too). Invalidates: the dominator tree when blocks were removed.
 
-import {
-  type Func,
-  type Operand,
-  hasSideEffects,
-  instDst,
-  instUses,
-  isImm,
-  removeUnreachableBlocks,
-  termUses,
-} from "../ir/ir.js";
+import { type Func, type Operand, hasSideEffects, instDst, instUses, isImm, removeUnreachableBlocks, termUses } from "../ir/ir.js";
 
 export function dce(f: Func): boolean {
   let changed = removeUnreachableBlocks(f);
@@ -22,7 +13,11 @@ export function dce(f: Func): boolean {
   // Where each value is defined: its operands, to mark them live in turn.
   const usesOf = new Map<number, Operand[]>();
   for (const b of f.blocks) {
-    for (const p of b.phis) usesOf.set(p.dst.id, p.incoming.map((i) => i.value));
+    for (const p of b.phis)
+      usesOf.set(
+        p.dst.id,
+        p.incoming.map((i) => i.value),
+      );
     for (const i of b.insts) {
       const d = instDst(i);
       if (d) usesOf.set(d.id, instUses(i));

@@ -50,25 +50,25 @@ export function deadStackStore(f: Func): boolean {
   const placeOf = (o: Operand): Place | undefined => (isValue(o) ? places.get(o.id) : undefined);
   // Slots whose address goes somewhere we do not follow (phis, stores of the pointer, returns, ...).
   const escaped = new Set<number>();
-  const escape = (o: Operand): void => {
+  const markEscaped = (o: Operand): void => {
     const p = placeOf(o);
     if (p) escaped.add(p.slot);
   };
   for (const b of f.blocks) {
-    for (const p of b.phis) for (const inc of p.incoming) escape(inc.value);
+    for (const p of b.phis) for (const inc of p.incoming) markEscaped(inc.value);
     for (const i of b.insts) {
       // Uses the walk below understands: the base of a memory access, the base of a ptradd, a
       // helper's argument. Any other use lets the address go where it is not followed.
       if (i.op === "load" || i.op === "ptradd") continue;
       if (i.op === "store" || i.op === "atomic" || i.op === "atomic_add") {
-        escape(i.value);
-        if (i.op === "atomic" && i.expected) escape(i.expected);
+        markEscaped(i.value);
+        if (i.op === "atomic" && i.expected) markEscaped(i.expected);
         continue;
       }
       if (i.op === "call") continue;
-      for (const o of instUses(i)) escape(o);
+      for (const o of instUses(i)) markEscaped(o);
     }
-    for (const o of termUses(b.term)) escape(o);
+    for (const o of termUses(b.term)) markEscaped(o);
   }
 
   let changed = false;

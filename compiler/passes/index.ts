@@ -42,7 +42,22 @@ export const deadStackStorePass: Pass = { name: "dead-stack-store", run: deadSta
 
 /** Every pass by name, for CLI options that pick passes. */
 export const passesByName: ReadonlyMap<string, Pass> = new Map(
-  [constFoldPass, dcePass, simplifyCfgPass, threadNullChecksPass, mergeReturnsPass, csePass, tailMergePass, loadCsePass, rangeFoldPass, licmPass, addrFoldPass, narrowStorePass, ivMergePass, deadStackStorePass].map((p) => [p.name, p] as const),
+  [
+    constFoldPass,
+    dcePass,
+    simplifyCfgPass,
+    threadNullChecksPass,
+    mergeReturnsPass,
+    csePass,
+    tailMergePass,
+    loadCsePass,
+    rangeFoldPass,
+    licmPass,
+    addrFoldPass,
+    narrowStorePass,
+    ivMergePass,
+    deadStackStorePass,
+  ].map((p) => [p.name, p] as const),
 );
 
 export const defaultPipeline: readonly Pass[] = [

@@ -101,7 +101,11 @@ function unmasked(i: Inst, bits: number): Operand | undefined {
   if (i.op === "trunc" && i.to >= bits) return i.a;
   if (i.op === "bin" && i.kind === "and") {
     const low = (1n << BigInt(bits)) - 1n;
-    for (const [x, m] of [[i.a, i.b], [i.b, i.a]] as const) if (isImm(m) && (BigInt.asUintN(64, m.imm) & low) === low) return x;
+    for (const [x, m] of [
+      [i.a, i.b],
+      [i.b, i.a],
+    ] as const)
+      if (isImm(m) && (BigInt.asUintN(64, m.imm) & low) === low) return x;
   }
   return undefined;
 }

@@ -17,7 +17,7 @@ export interface Pass {
   /** Kebab-case name, as used by --dump-ir. */
   name: string;
   /** Transforms f in place; returns true when it changed something (undefined means "maybe"). */
-  run(f: Func): boolean | void;
+  run(f: Func): boolean | undefined;
 }
 
 export interface RunOptions {

@@ -17,7 +17,20 @@
 // Needs: valid SSA. Produces: valid SSA; blocks a folded branch no longer reaches are deleted. Invalidates: the dominator tree when a branch folds.
 
 import { computeDominators, type DomTree } from "../ir/dominators.js";
-import { isImm, isValue, mapAllOperands, newValue, removeUnreachableBlocks, type Block, type CondOp, type Func, type Inst, type Operand, type Ty, type Value } from "../ir/ir.js";
+import {
+  isImm,
+  isValue,
+  mapAllOperands,
+  newValue,
+  removeUnreachableBlocks,
+  type Block,
+  type CondOp,
+  type Func,
+  type Inst,
+  type Operand,
+  type Ty,
+  type Value,
+} from "../ir/ir.js";
 
 interface Range {
   lo: bigint;
@@ -54,7 +67,12 @@ export function rangeFold(f: Func): boolean {
     if (i.op === "ptradd" && isValue(i.offset)) return !splitOffset(i, facts);
     const d = "dst" in i ? i.dst : undefined;
     if (!d || d.ty === "ptr") return true;
-    const r = rangeOfInst(i, d.ty, (o) => rangeIn(o, d.ty, facts), (o) => rangeIn(o, isValue(o) ? o.ty : d.ty, facts));
+    const r = rangeOfInst(
+      i,
+      d.ty,
+      (o) => rangeIn(o, d.ty, facts),
+      (o) => rangeIn(o, isValue(o) ? o.ty : d.ty, facts),
+    );
     // Identities the ranges prove: the instruction's result equals its operand.
     const same = identityOperand(i, (o) => rangeIn(o, d.ty, facts));
     if (same && isValue(same) && same.ty === d.ty) {
@@ -74,9 +92,9 @@ export function rangeFold(f: Func): boolean {
   const splitOffset = (i: Extract<Inst, { op: "ptradd" }>, facts: ReadonlyMap<number, Range>): boolean => {
     const off = resolve(i.offset as Value);
     const z = defs.get(off.id);
-    if (!z || z.op !== "zext" || !isValue(z.a)) return false;
+    if (z?.op !== "zext" || !isValue(z.a)) return false;
     const add = defs.get(resolve(z.a).id);
-    if (!add || add.op !== "bin" || add.kind !== "add" || add.dst.ty !== "i32") return false;
+    if (add?.op !== "bin" || add.kind !== "add" || add.dst.ty !== "i32") return false;
     const [x, c] = isImm(add.b) ? [add.a, add.b.imm] : isImm(add.a) ? [add.b, add.a.imm] : [undefined, 0n];
     if (!x || !isValue(x) || c <= 0n || c > 0x7fffn) return false;
     if (rangeIn(x, "i32", facts).hi + c > 0xffffn) return false;
@@ -95,7 +113,9 @@ export function rangeFold(f: Func): boolean {
   const visit = (id: number, facts: Map<number, Range>): void => {
     const b = blocks.get(id)!;
     const out: Inst[] = [];
-    for (const i of b.insts) if (keep(i, facts)) out.push(i); else if (split.length) out.push(...split.splice(0));
+    for (const i of b.insts)
+      if (keep(i, facts)) out.push(i);
+      else if (split.length) out.push(...split.splice(0));
     b.insts = out;
     const t = b.term;
     if (t.op === "cbr" && t.a.ty !== "ptr" && (t.width === 64 || t.a.ty === "i32")) {
@@ -151,12 +171,24 @@ const negate = (c: CondOp): CondOp => NEGATED[c] ?? "set";
 function narrow(cond: CondOp, cur: Range, k: bigint): Range | undefined {
   let { lo, hi } = cur;
   switch (cond) {
-    case "eq": lo = hi = k; break;
-    case "ult": if (k === 0n) return undefined; if (hi > k - 1n) hi = k - 1n; break;
-    case "ule": if (hi > k) hi = k; break;
-    case "ugt": if (lo < k + 1n) lo = k + 1n; break;
-    case "uge": if (lo < k) lo = k; break;
-    default: return undefined;
+    case "eq":
+      lo = hi = k;
+      break;
+    case "ult":
+      if (k === 0n) return undefined;
+      if (hi > k - 1n) hi = k - 1n;
+      break;
+    case "ule":
+      if (hi > k) hi = k;
+      break;
+    case "ugt":
+      if (lo < k + 1n) lo = k + 1n;
+      break;
+    case "uge":
+      if (lo < k) lo = k;
+      break;
+    default:
+      return undefined;
   }
   return lo <= hi ? { lo, hi } : undefined;
 }
@@ -164,13 +196,20 @@ function narrow(cond: CondOp, cur: Range, k: bigint): Range | undefined {
 /** Does `a cond b` hold for every pair of values in the ranges (true), for none (false), or is it open? */
 function decide(cond: CondOp, a: Range, b: Range): boolean | undefined {
   switch (cond) {
-    case "ugt": return a.lo > b.hi ? true : a.hi <= b.lo ? false : undefined;
-    case "uge": return a.lo >= b.hi ? true : a.hi < b.lo ? false : undefined;
-    case "ult": return a.hi < b.lo ? true : a.lo >= b.hi ? false : undefined;
-    case "ule": return a.hi <= b.lo ? true : a.lo > b.hi ? false : undefined;
-    case "eq": return a.hi < b.lo || b.hi < a.lo ? false : undefined;
-    case "ne": return a.hi < b.lo || b.hi < a.lo ? true : undefined;
-    default: return undefined;
+    case "ugt":
+      return a.lo > b.hi ? true : a.hi <= b.lo ? false : undefined;
+    case "uge":
+      return a.lo >= b.hi ? true : a.hi < b.lo ? false : undefined;
+    case "ult":
+      return a.hi < b.lo ? true : a.lo >= b.hi ? false : undefined;
+    case "ule":
+      return a.hi <= b.lo ? true : a.lo > b.hi ? false : undefined;
+    case "eq":
+      return a.hi < b.lo || b.hi < a.lo ? false : undefined;
+    case "ne":
+      return a.hi < b.lo || b.hi < a.lo ? true : undefined;
+    default:
+      return undefined;
   }
 }
 
@@ -183,42 +222,60 @@ function rangeOfInst(i: Inst, ty: Ty, op: (o: Operand) => Range, any: (o: Operan
       const v = BigInt.asUintN(widthOf(ty), i.value);
       return { lo: v, hi: v };
     }
-    case "load": return i.width === 8 ? full(ty) : { lo: 0n, hi: (1n << BigInt(8 * i.width)) - 1n };
-    case "copy": return op(i.a);
-    case "zext": return any(i.a);
+    case "load":
+      return i.width === 8 ? full(ty) : { lo: 0n, hi: (1n << BigInt(8 * i.width)) - 1n };
+    case "copy":
+      return op(i.a);
+    case "zext":
+      return any(i.a);
     case "trunc": {
       const a = any(i.a);
       const m = (1n << BigInt(i.to)) - 1n;
       return a.hi <= m ? a : { lo: 0n, hi: m };
     }
-    case "bswap": return { lo: 0n, hi: (1n << BigInt(i.bits)) - 1n };
+    case "bswap":
+      return { lo: 0n, hi: (1n << BigInt(i.bits)) - 1n };
     case "bin": {
       const a = op(i.a);
       const b = i.kind === "shl" || i.kind === "lshr" || i.kind === "ashr" ? any(i.b) : op(i.b);
       switch (i.kind) {
-        case "add": return fits(a.lo + b.lo, a.hi + b.hi);
-        case "sub": return a.lo >= b.hi ? fits(a.lo - b.hi, a.hi - b.lo) : full(ty);
-        case "mul": return fits(a.lo * b.lo, a.hi * b.hi);
-        case "and": return { lo: 0n, hi: a.hi < b.hi ? a.hi : b.hi };
-        case "or": case "xor": {
+        case "add":
+          return fits(a.lo + b.lo, a.hi + b.hi);
+        case "sub":
+          return a.lo >= b.hi ? fits(a.lo - b.hi, a.hi - b.lo) : full(ty);
+        case "mul":
+          return fits(a.lo * b.lo, a.hi * b.hi);
+        case "and":
+          return { lo: 0n, hi: a.hi < b.hi ? a.hi : b.hi };
+        case "or":
+        case "xor": {
           const m = ones(a.hi > b.hi ? a.hi : b.hi);
           return { lo: 0n, hi: m };
         }
-        case "shl": return b.lo === b.hi && b.lo < BigInt(widthOf(ty)) ? fits(a.lo << b.lo, a.hi << b.lo) : full(ty);
-        case "lshr": return b.lo === b.hi && b.lo < BigInt(widthOf(ty)) ? { lo: a.lo >> b.lo, hi: a.hi >> b.lo } : { lo: 0n, hi: a.hi };
-        case "udiv": return b.lo > 0n ? { lo: a.lo / b.hi, hi: a.hi / b.lo } : { lo: 0n, hi: a.hi };
-        case "umod": return b.lo > 0n ? { lo: 0n, hi: a.hi < b.hi - 1n ? a.hi : b.hi - 1n } : { lo: 0n, hi: a.hi };
-        default: return full(ty);
+        case "shl":
+          return b.lo === b.hi && b.lo < BigInt(widthOf(ty)) ? fits(a.lo << b.lo, a.hi << b.lo) : full(ty);
+        case "lshr":
+          return b.lo === b.hi && b.lo < BigInt(widthOf(ty)) ? { lo: a.lo >> b.lo, hi: a.hi >> b.lo } : { lo: 0n, hi: a.hi };
+        case "udiv":
+          return b.lo > 0n ? { lo: a.lo / b.hi, hi: a.hi / b.lo } : { lo: 0n, hi: a.hi };
+        case "umod":
+          return b.lo > 0n ? { lo: 0n, hi: a.hi < b.hi - 1n ? a.hi : b.hi - 1n } : { lo: 0n, hi: a.hi };
+        default:
+          return full(ty);
       }
     }
-    default: return full(ty);
+    default:
+      return full(ty);
   }
 }
 
 /** An operand equal to the instruction's result, by the ranges (`and x, 2^k-1` with x <= 2^k-1, ...). */
 function identityOperand(i: Inst, op: (o: Operand) => Range): Operand | undefined {
   if (i.op === "bin" && i.kind === "and") {
-    for (const [x, m] of [[i.a, i.b], [i.b, i.a]] as const) {
+    for (const [x, m] of [
+      [i.a, i.b],
+      [i.b, i.a],
+    ] as const) {
       if (!isImm(m)) continue;
       const mask = op(m).lo;
       if (mask === ones(mask) && op(x).hi <= mask) return x;

@@ -122,9 +122,12 @@ function shape(i: Inst): string {
 
 function termShape(t: Terminator): string {
   switch (t.op) {
-    case "br": return `br ${t.target}`;
-    case "cbr": return `cbr ${t.cond}${t.width} ${t.then} ${t.else}`;
-    case "ret": return "ret";
+    case "br":
+      return `br ${t.target}`;
+    case "cbr":
+      return `cbr ${t.cond}${t.width} ${t.then} ${t.else}`;
+    case "ret":
+      return "ret";
   }
 }
 

@@ -20,8 +20,19 @@
 
 import { computeDominators } from "../ir/dominators.js";
 import {
-  instDst, instUses, isImm, mapInstOperands, mapTermOperands, removeUnreachableBlocks, termUses,
-  type Block, type CondOp, type Func, type Inst, type Operand, type Value,
+  instDst,
+  instUses,
+  isImm,
+  mapInstOperands,
+  mapTermOperands,
+  removeUnreachableBlocks,
+  termUses,
+  type Block,
+  type CondOp,
+  type Func,
+  type Inst,
+  type Operand,
+  type Value,
 } from "../ir/ir.js";
 import { evalCond } from "./const-fold.js";
 
@@ -72,7 +83,11 @@ function tryThread(f: Func, b: Block, defs: Map<number, Inst>): boolean {
   const useBlocks: { block: number; succ: number }[] = [];
   for (const blk of f.blocks) {
     if (blk.id === b.id) continue;
-    const uses: Operand[] = [...blk.insts.flatMap(instUses), ...termUses(blk.term), ...blk.phis.flatMap((p) => p.incoming.filter((i) => i.block !== b.id).map((i) => i.value))];
+    const uses: Operand[] = [
+      ...blk.insts.flatMap(instUses),
+      ...termUses(blk.term),
+      ...blk.phis.flatMap((p) => p.incoming.filter((i) => i.block !== b.id).map((i) => i.value)),
+    ];
     if (!uses.some((u) => !isImm(u) && phiIds.has(u.id))) continue;
     const s = succs.find((x) => dom.dominates(x, blk.id));
     if (s === undefined || shared.has(s)) return false;
@@ -148,10 +163,11 @@ function rewriteUses(blk: Block, m: Map<number, Value>): void {
 /** Value id -> defining instruction, to recognise pointers that cannot be null. */
 function definitions(f: Func): Map<number, Inst> {
   const m = new Map<number, Inst>();
-  for (const b of f.blocks) for (const i of b.insts) {
-    const d = instDst(i);
-    if (d) m.set(d.id, i);
-  }
+  for (const b of f.blocks)
+    for (const i of b.insts) {
+      const d = instDst(i);
+      if (d) m.set(d.id, i);
+    }
   return m;
 }
 

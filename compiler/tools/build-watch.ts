@@ -50,7 +50,8 @@ export function watchCommand(args: string[]): Promise<number> | number {
       text = readFileSync(file, "utf8");
     } catch (e) {
       // An editor that saves by rename may leave the path missing for a moment; the next event retries.
-      if (why === "first") process.stderr.write(`error: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+      if (why === "first")
+        process.stderr.write(`error: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
       return;
     }
     if (text === last) return; // an event without a change (metadata, a second event for one save)
@@ -65,7 +66,9 @@ export function watchCommand(args: string[]): Promise<number> | number {
     try {
       writeFileSync(out, result.object);
     } catch (e) {
-      process.stderr.write(`error: cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; watching for changes\n`);
+      process.stderr.write(
+        `error: cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; watching for changes\n`,
+      );
       return;
     }
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
@@ -73,7 +76,9 @@ export function watchCommand(args: string[]): Promise<number> | number {
     for (const p of result.programs) {
       process.stdout.write(`${basename(out)}: ${p.section} ${p.name}: ${p.insnCount} instructions, ${p.stackSize} bytes of stack\n`);
     }
-    process.stdout.write(`${why === "first" ? "built" : "rebuilt"} ${basename(out)} in ${ms.toFixed(1)} ms (CPU ${((used.user + used.system) / 1000).toFixed(1)} ms); watching ${file} for changes\n`);
+    process.stdout.write(
+      `${why === "first" ? "built" : "rebuilt"} ${basename(out)} in ${ms.toFixed(1)} ms (CPU ${((used.user + used.system) / 1000).toFixed(1)} ms); watching ${file} for changes\n`,
+    );
   };
 
   build("first");

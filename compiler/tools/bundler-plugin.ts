@@ -67,7 +67,11 @@ export interface BpfImport {
 const PREFIX = "\0tsbpf:";
 
 /** The JavaScript of the module a `?bpf` import of `file` resolves to; throws BuildError on source errors. */
-export function bpfModuleCode(file: string, text: string, opts: TsbpfPluginOptions = {}): { code: string; warnings: string[]; files: string[] } {
+export function bpfModuleCode(
+  file: string,
+  text: string,
+  opts: TsbpfPluginOptions = {},
+): { code: string; warnings: string[]; files: string[] } {
   const show = (f: string) => {
     const rel = relative(process.cwd(), f);
     return rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel : f;
@@ -87,7 +91,10 @@ export function bpfModuleCode(file: string, text: string, opts: TsbpfPluginOptio
   const warnings = result.diagnostics.filter((d) => d.severity === "warning");
   if (!result.ok || !result.object) {
     const errors = result.diagnostics.filter((d) => d.severity !== "warning");
-    throw new BuildError(`${render(result.diagnostics)}\n${errors.length} error${errors.length === 1 ? "" : "s"} in ${shown}`, result.files);
+    throw new BuildError(
+      `${render(result.diagnostics)}\n${errors.length} error${errors.length === 1 ? "" : "s"} in ${shown}`,
+      result.files,
+    );
   }
   const skel = skeletonFor(file, text, { runtimeImport: opts.runtime ?? "tsbpf/runtime" });
   if (skel.text === null) throw new BuildError(render(skel.mod.diagnostics));
@@ -152,7 +159,9 @@ export const tsbpf: UnpluginInstance<TsbpfPluginOptions | undefined, false> = cr
       try {
         text = readFileSync(file, "utf8");
       } catch (e) {
-        throw new BuildError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`);
+        throw new BuildError(
+          `cannot read ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`,
+        );
       }
       let built: ReturnType<typeof bpfModuleCode>;
       try {

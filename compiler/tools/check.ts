@@ -37,7 +37,17 @@ export function checkCommand(args: string[]): number {
       text = readFileSync(f, "utf8");
     } catch (e) {
       const why = (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message;
-      all.push({ code: "TSBPF2300", severity: "error", message: formatMessage("TSBPF2300", [f, why]), hint: DIAGNOSTICS.TSBPF2300.hint, file: f, start: 0, length: 0, line: 1, col: 1 });
+      all.push({
+        code: "TSBPF2300",
+        severity: "error",
+        message: formatMessage("TSBPF2300", [f, why]),
+        hint: DIAGNOSTICS.TSBPF2300.hint,
+        file: f,
+        start: 0,
+        length: 0,
+        line: 1,
+        col: 1,
+      });
       continue;
     }
     texts[f] = text;
@@ -51,7 +61,9 @@ export function checkCommand(args: string[]): number {
     if (!opts.quiet) {
       const w = all.length - n;
       const files_ = `${files.length} file${files.length === 1 ? "" : "s"}`;
-      process.stderr.write(n || w ? `${n} error${n === 1 ? "" : "s"}, ${w} warning${w === 1 ? "" : "s"} in ${files_}\n` : `${files_} checked: no errors\n`);
+      process.stderr.write(
+        n || w ? `${n} error${n === 1 ? "" : "s"}, ${w} warning${w === 1 ? "" : "s"} in ${files_}\n` : `${files_} checked: no errors\n`,
+      );
     }
   }
   return errorCount(all) ? 1 : 0;

@@ -117,7 +117,13 @@ export function printText(diags: readonly Diagnostic[], source: (file: string) =
 
 /** JSON mode: one array of diagnostics on stdout, nothing else there. */
 export function printJson(diags: readonly Diagnostic[], source: (file: string) => string | undefined, opts: OutputOptions): void {
-  process.stdout.write(JSON.stringify(visible(diags, opts).map((d) => toJson(d, source(d.file))), null, 2) + "\n");
+  process.stdout.write(
+    JSON.stringify(
+      visible(diags, opts).map((d) => toJson(d, source(d.file))),
+      null,
+      2,
+    ) + "\n",
+  );
 }
 
 export function errorCount(diags: readonly Diagnostic[]): number {

@@ -51,8 +51,16 @@ export function initCommand(args: string[]): number {
     process.stderr.write(`error: ${dir ?? "."} already has ${clash.join(", ")}; nothing written (--force overwrites them)\n`);
     return 1;
   }
-  const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string; dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
-  const name = basename(dest).toLowerCase().replace(/[^a-z0-9._-]+/g, "-").replace(/^[._-]+/, "") || "bpf-project";
+  const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
+    version: string;
+    dependencies?: Record<string, string>;
+    devDependencies?: Record<string, string>;
+  };
+  const name =
+    basename(dest)
+      .toLowerCase()
+      .replace(/[^a-z0-9._-]+/g, "-")
+      .replace(/^[._-]+/, "") || "bpf-project";
   const vars: Record<string, string> = {
     name,
     tsbpfVersion: `^${pkg.version}`,

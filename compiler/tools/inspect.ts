@@ -3,7 +3,7 @@
 // BTF types printed as C declarations. Works on tsbpf's and clang's objects alike.
 
 import { readFileSync } from "node:fs";
-import { Btf, BtfError, parseBtf } from "../../common/btf-reader.js";
+import { type Btf, BtfError, parseBtf } from "../../common/btf-reader.js";
 import { MAP_KINDS } from "../../common/map-kinds.js";
 import { layoutFromBtf, tsTypeOf } from "../../runtime/codec.js";
 import { decodeAt } from "../isa/decode.js";
@@ -62,7 +62,13 @@ export function inspectObject(bytes: Uint8Array): ObjectInfo {
   return {
     sections: elf.sections
       .filter((s) => s.index !== 0)
-      .map((s) => ({ index: s.index, name: s.name, type: SECTION_TYPES[s.type] ?? `0x${s.type.toString(16)}`, size: s.size, flags: flagText(s.flags) })),
+      .map((s) => ({
+        index: s.index,
+        name: s.name,
+        type: SECTION_TYPES[s.type] ?? `0x${s.type.toString(16)}`,
+        size: s.size,
+        flags: flagText(s.flags),
+      })),
     programs: programsOf(elf),
     maps: btf ? mapsOf(btf) : [],
     license,
@@ -78,9 +84,7 @@ function programsOf(elf: ElfFile): InspectedProgram[] {
   const out: InspectedProgram[] = [];
   for (const sec of elf.sections) {
     if (sec.type !== SHT.PROGBITS || !(sec.flags & SHF.EXECINSTR) || sec.size === 0) continue;
-    const funcs = elf.symbols
-      .filter((s) => s.shndx === sec.index && s.type === STT.FUNC)
-      .sort((a, b) => a.value - b.value);
+    const funcs = elf.symbols.filter((s) => s.shndx === sec.index && s.type === STT.FUNC).sort((a, b) => a.value - b.value);
     const entries = funcs.length ? funcs : [{ name: sec.name, value: 0, size: sec.size, bind: STB.GLOBAL }];
     entries.forEach((f, i) => {
       const end = f.size > 0 ? f.value + f.size : (entries[i + 1]?.value ?? sec.size);
@@ -148,7 +152,10 @@ export function formatBtfTypes(btf: Btf): string {
                 .map((v) => {
                   const variable = btf.get(v.type);
                   if (variable.kind !== "VAR") return btf.format(v.type);
-                  const body = btf.format(variable.type).replace(/\t\/\* size \d+ \*\/$/, "").replace(/;$/, "");
+                  const body = btf
+                    .format(variable.type)
+                    .replace(/\t\/\* size \d+ \*\/$/, "")
+                    .replace(/;$/, "");
                   return `${body} ${variable.name} SEC(".maps");`;
                 })
                 .join("\n")

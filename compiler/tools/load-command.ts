@@ -160,7 +160,14 @@ export async function loadCommand(args: string[], io: CliIo = defaultIo): Promis
     const migrate = a.migrate ? await loadMigrations(a.migrate) : undefined;
     const src = objectFor(a.input, io.stderr);
     if (src === null) return 1;
-    const r = deployModule(src, { pinDir: a.pinDir, attach: a.attach, allowGap: a.allowGap, migrate, source: resolve(a.input), objectName: a.input.replace(/^.*\//, "").replace(/(\.bpf)?\.(o|ts)$/, "") });
+    const r = deployModule(src, {
+      pinDir: a.pinDir,
+      attach: a.attach,
+      allowGap: a.allowGap,
+      migrate,
+      source: resolve(a.input),
+      objectName: a.input.replace(/^.*\//, "").replace(/(\.bpf)?\.(o|ts)$/, ""),
+    });
     describeDeploy(r, io.stdout);
     io.stdout(`${r.record.generation === 1 ? "loaded" : `replaced (generation ${r.record.generation})`}: pinned in ${r.record.pinDir}\n`);
     return 0;

@@ -43,12 +43,18 @@ export function lsCommand(args: string[], io: CliIo = defaultIo): number {
   for (const m of all) {
     const r = m.record;
     io.stdout(`${r.pinDir}${m.present ? "" : "  (pin directory missing: stale record)"}\n`);
-    io.stdout(`  source ${r.source}, generation ${r.generation}, loaded ${r.loadedAt}${r.replacedAt ? `, replaced ${r.replacedAt}` : ""}\n`);
+    io.stdout(
+      `  source ${r.source}, generation ${r.generation}, loaded ${r.loadedAt}${r.replacedAt ? `, replaced ${r.replacedAt}` : ""}\n`,
+    );
     for (const p of m.programs) {
-      const state = p.progId === null ? "NOT ATTACHED" : `prog id ${p.progId}, tag ${p.tag}${p.linkId !== null ? `, link id ${p.linkId}` : ""}, loaded ${p.loadedAt?.toISOString()}`;
+      const state =
+        p.progId === null
+          ? "NOT ATTACHED"
+          : `prog id ${p.progId}, tag ${p.tag}${p.linkId !== null ? `, link id ${p.linkId}` : ""}, loaded ${p.loadedAt?.toISOString()}`;
       io.stdout(`  program ${p.name} on ${p.spec}: ${state}\n`);
     }
-    for (const mp of m.maps) io.stdout(`  map ${mp.name}: ${mp.id === null ? "NOT PINNED" : `id ${mp.id}, type ${mp.type}, max_entries ${mp.entries}`}\n`);
+    for (const mp of m.maps)
+      io.stdout(`  map ${mp.name}: ${mp.id === null ? "NOT PINNED" : `id ${mp.id}, type ${mp.type}, max_entries ${mp.entries}`}\n`);
   }
   return 0;
 }

@@ -73,4 +73,3 @@ export function describeModule(fileName: string, text: string): ModuleDescriptio
     license: mod.license,
   };
 }
-

@@ -10,7 +10,16 @@ import { loadObject, type BpfObject } from "../../runtime/object.js";
 import type { BpfProgram } from "../../runtime/program.js";
 import type { BpfMap } from "../../runtime/map.js";
 import type { Link } from "../../runtime/link.js";
-import { attachAuto, attachCgroup, attachRawTracepoint, attachTc, attachTracepoint, attachUprobe, attachXdp, type XdpMode } from "../../runtime/attach.js";
+import {
+  attachAuto,
+  attachCgroup,
+  attachRawTracepoint,
+  attachTc,
+  attachTracepoint,
+  attachUprobe,
+  attachXdp,
+  type XdpMode,
+} from "../../runtime/attach.js";
 import { RingBuffer, type EventReader } from "../../runtime/ring-buffer.js";
 import { PerfBuffer } from "../../runtime/perf-buffer.js";
 import { watchRun } from "./watch.js";
@@ -92,7 +101,8 @@ function parseArgs(args: string[]): RunArgs {
     else throw new UsageError(`unexpected argument ${a}`);
   }
   if (input === undefined) throw new UsageError("missing input file");
-  if (watch && (!/\.ts$/.test(input) || attach.length === 0)) throw new UsageError("--watch needs a .bpf.ts file and at least one --attach");
+  if (watch && (!/\.ts$/.test(input) || attach.length === 0))
+    throw new UsageError("--watch needs a .bpf.ts file and at least one --attach");
   return { input, attach: attach.length ? attach : [{ spec: "auto" }], intervalMs, durationS, raw, watch };
 }
 
@@ -173,7 +183,6 @@ function pickProgramByName(obj: BpfObject, name: string): BpfProgram {
 const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
 const allZero = (b: Uint8Array): boolean => b.every((x) => x === 0);
 
-
 interface TypedLike {
   entries(): Iterable<[unknown, unknown]>;
 }
@@ -189,9 +198,7 @@ function typedMaps(obj: BpfObject): Record<string, TypedLike> | null {
 }
 
 function show(v: unknown): string {
-  return JSON.stringify(v, (_k, x: unknown) =>
-    typeof x === "bigint" ? x.toString() : x instanceof Uint8Array ? hex(x) : x,
-  );
+  return JSON.stringify(v, (_k, x: unknown) => (typeof x === "bigint" ? x.toString() : x instanceof Uint8Array ? hex(x) : x));
 }
 
 function isZero(v: unknown): boolean {

@@ -26,7 +26,19 @@ export interface SkeletonOptions {
   sourceName?: string;
 }
 
-const RESERVED = new Set(["rt", "fileURLToPath", "load", "openPinned", "spec", "defaultObjectPath", "Uint8Array", "Int8Array", "Array", "Symbol", "Object"]);
+const RESERVED = new Set([
+  "rt",
+  "fileURLToPath",
+  "load",
+  "openPinned",
+  "spec",
+  "defaultObjectPath",
+  "Uint8Array",
+  "Int8Array",
+  "Array",
+  "Symbol",
+  "Object",
+]);
 
 const ident = (s: string) => /^[A-Za-z_$][\w$]*$/.test(s);
 const prop = (s: string) => (ident(s) ? s : JSON.stringify(s));
@@ -109,16 +121,25 @@ export function generateSkeleton(
     const v = tsType(m.value);
     const kind = mapKind(m.type);
     const cls =
-      kind?.runtimeClass === "ValueMap" ? `rt.ValueMap<${v}>`
-      : kind?.runtimeClass ? `rt.${kind.runtimeClass}`
-      : kind?.shape === "events" ? "rt.TypedMap<never, never>"
-      : m.perCpu ? `rt.PerCpuTypedMap<${k}, ${v}>`
-      : `rt.TypedMap<${k}, ${v}>`;
-    const reader = kind?.shape === "events" ? `; read its events with \`new rt.${kind.name === "RINGBUF" ? "RingBuffer" : "PerfBuffer"}(maps.${m.name}.map)\`` : "";
+      kind?.runtimeClass === "ValueMap"
+        ? `rt.ValueMap<${v}>`
+        : kind?.runtimeClass
+          ? `rt.${kind.runtimeClass}`
+          : kind?.shape === "events"
+            ? "rt.TypedMap<never, never>"
+            : m.perCpu
+              ? `rt.PerCpuTypedMap<${k}, ${v}>`
+              : `rt.TypedMap<${k}, ${v}>`;
+    const reader =
+      kind?.shape === "events"
+        ? `; read its events with \`new rt.${kind.name === "RINGBUF" ? "RingBuffer" : "PerfBuffer"}(maps.${m.name}.map)\``
+        : "";
     const doc = `${kind?.cls ?? `map type ${m.type}`}, ${m.maxEntries} ${kind?.sizeRule ? "bytes" : "entries"}${m.perCpu ? "; values are per-CPU arrays" : ""}${reader}`;
     return `  /** ${doc}. */\n  readonly ${prop(m.name)}: ${cls};`;
   });
-  const progLines = mod.programs.map((p) => `  /** ${p.wrapper} program (section "${p.section}"). */\n  readonly ${prop(p.name)}: rt.BpfProgram;`);
+  const progLines = mod.programs.map(
+    (p) => `  /** ${p.wrapper} program (section "${p.section}"). */\n  readonly ${prop(p.name)}: rt.BpfProgram;`,
+  );
   const sizeOf = (t: CType): number =>
     t.kind === "int" ? t.size : t.kind === "struct" ? t.size : t.kind === "ptr" ? 8 : sizeOf(t.elem) * t.len;
   const globals = mod.globals ?? [];
@@ -192,7 +213,13 @@ function globalsParts(
   const O = `${prefix}LoadOptions`;
   for (const n of [R, W, O, "globalsSpec"]) taken.add(n);
   const cName = (t: CType): string =>
-    t.kind === "int" ? t.name : t.kind === "struct" ? `struct ${t.name || "(anonymous)"}` : t.kind === "ptr" ? "pointer" : `${cName(t.elem)}[${t.len}]`;
+    t.kind === "int"
+      ? t.name
+      : t.kind === "struct"
+        ? `struct ${t.name || "(anonymous)"}`
+        : t.kind === "ptr"
+          ? "pointer"
+          : `${cName(t.elem)}[${t.len}]`;
   const initial = (g: SkeletonGlobal): string => {
     if (g.type.kind !== "int") return "";
     let x = 0n;
@@ -308,13 +335,17 @@ export function genCommand(args: string[]): number {
   try {
     text = readFileSync(input, "utf8");
   } catch (e) {
-    process.stderr.write(`error: cannot read ${input}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}\n`);
+    process.stderr.write(
+      `error: cannot read ${input}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}\n`,
+    );
     return 1;
   }
   const stem = input.replace(/(\.bpf)?\.ts$/, "");
   const out = output ?? `${stem}.skel.ts`;
   const objPath = object ?? `${stem}.bpf.o`;
-  let rel = relative(dirname(resolve(out)), resolve(objPath)).split("\\").join("/");
+  let rel = relative(dirname(resolve(out)), resolve(objPath))
+    .split("\\")
+    .join("/");
   if (!rel.startsWith(".")) rel = `./${rel}`;
   const { text: skel, mod } = skeletonFor(input, text, { objectPath: rel, runtimeImport: runtime });
   const color = useColor();
@@ -343,6 +374,8 @@ export function genCommand(args: string[]): number {
     process.stderr.write(`error: cannot write ${out}: ${code === "ENOENT" ? "no such directory" : (e as Error).message}\n`);
     return 1;
   }
-  process.stdout.write(`${out}${replaced ? " (replaced)" : ""}: ${mod.maps.length} map${mod.maps.length === 1 ? "" : "s"}, ${mod.programs.length} program${mod.programs.length === 1 ? "" : "s"}\n`);
+  process.stdout.write(
+    `${out}${replaced ? " (replaced)" : ""}: ${mod.maps.length} map${mod.maps.length === 1 ? "" : "s"}, ${mod.programs.length} program${mod.programs.length === 1 ? "" : "s"}\n`,
+  );
   return 0;
 }

@@ -23,7 +23,9 @@ export function bpfFixes(tsx: Ts, sf: ts.SourceFile, start: number, end: number,
 
   if (codes.has("TSBPF3001") && !/export\s+const\s+LICENSE\b/.test(sf.text)) {
     const sep = sf.text.endsWith("\n") || sf.text === "" ? "" : "\n";
-    fix("tsbpfAddLicense", 'Add export const LICENSE = "GPL"', [{ span: { start: sf.text.length, length: 0 }, newText: `${sep}\nexport const LICENSE = "GPL";\n` }]);
+    fix("tsbpfAddLicense", 'Add export const LICENSE = "GPL"', [
+      { span: { start: sf.text.length, length: 0 }, newText: `${sep}\nexport const LICENSE = "GPL";\n` },
+    ]);
   }
 
   const node = nodeAt(tsx, sf, start, end);
@@ -60,7 +62,7 @@ export function bpfFixes(tsx: Ts, sf: ts.SourceFile, start: number, end: number,
   if (node && codes.has("TS2322")) {
     const decl = findUp(tsx, node, tsx.isVariableDeclaration);
     const t = decl?.type && tsx.isTypeReferenceNode(decl.type) ? decl.type.typeName.getText(sf) : undefined;
-    if (decl && decl.initializer && t && INT_TYPES.has(t) && decl.name.getStart(sf) <= start && start <= decl.name.end) {
+    if (decl?.initializer && t && INT_TYPES.has(t) && decl.name.getStart(sf) <= start && start <= decl.name.end) {
       const init = decl.initializer;
       fix("tsbpfConvert", `Convert with ${t}(...)`, [
         { span: { start: init.getStart(sf), length: init.end - init.getStart(sf) }, newText: `${t}(${init.getText(sf)})` },
@@ -91,7 +93,8 @@ function findUp<T extends ts.Node>(_tsx: Ts, n: ts.Node, is: (n: ts.Node) => n i
 
 function enclosingStatement(tsx: Ts, n: ts.Node): ts.Statement | undefined {
   for (let p: ts.Node | undefined = n; p?.parent; p = p.parent) {
-    if (tsx.isBlock(p.parent) || tsx.isSourceFile(p.parent) || tsx.isCaseClause(p.parent) || tsx.isDefaultClause(p.parent)) return p as ts.Statement;
+    if (tsx.isBlock(p.parent) || tsx.isSourceFile(p.parent) || tsx.isCaseClause(p.parent) || tsx.isDefaultClause(p.parent))
+      return p as ts.Statement;
   }
   return undefined;
 }

@@ -111,7 +111,8 @@ function init(modules: { typescript: Ts }) {
     const proxy = Object.create(null) as ts.LanguageService;
     for (const k of Object.keys(ls) as (keyof ts.LanguageService)[]) {
       const f = ls[k] as unknown;
-      (proxy as unknown as Record<string, unknown>)[k] = typeof f === "function" ? (...args: unknown[]) => (f as (...a: unknown[]) => unknown).apply(ls, args) : f;
+      (proxy as unknown as Record<string, unknown>)[k] =
+        typeof f === "function" ? (...args: unknown[]) => (f as (...a: unknown[]) => unknown).apply(ls, args) : f;
     }
 
     proxy.getSemanticDiagnostics = (fileName) => {

@@ -42,7 +42,11 @@ function build(input: string, text: string, io: WatchIo): Uint8Array | null {
   return r.object;
 }
 
-export async function watchRun(a: WatchArgs, io: WatchIo, printMaps: (obj: BpfObject, raw: boolean, out: (s: string) => void) => void): Promise<number> {
+export async function watchRun(
+  a: WatchArgs,
+  io: WatchIo,
+  printMaps: (obj: BpfObject, raw: boolean, out: (s: string) => void) => void,
+): Promise<number> {
   const input = resolve(a.input);
   const pinDir = `${ensureBpffs()}/tsbpf-run-${process.pid}`;
   let text = readFileSync(input, "utf8");
@@ -54,7 +58,13 @@ export async function watchRun(a: WatchArgs, io: WatchIo, printMaps: (obj: BpfOb
   let obj: BpfObject;
   let generation = 1;
   try {
-    const r = deployModule(first, { pinDir, attach: a.attach, keepOpen: true, source: input, objectName: basename(input).replace(/(\.bpf)?\.ts$/, "") });
+    const r = deployModule(first, {
+      pinDir,
+      attach: a.attach,
+      keepOpen: true,
+      source: input,
+      objectName: basename(input).replace(/(\.bpf)?\.ts$/, ""),
+    });
     obj = r.object!;
     describeDeploy(r, io.stdout);
   } catch (e) {

@@ -59,7 +59,9 @@ const format = (): string => `refused ${stats.get(0) ?? 0n} | redirected ${stats
 
 {
   using link = attachCgroup(obj.programs.connect4_policy, cgroup);
-  console.log(`attached connect4_policy to ${link.target}: blocking [${blocked.join(", ")}], redirecting [${redirects.map(([f, t]) => `${f}->${t}`).join(", ")}]; Ctrl-C to stop`);
+  console.log(
+    `attached connect4_policy to ${link.target}: blocking [${blocked.join(", ")}], redirecting [${redirects.map(([f, t]) => `${f}->${t}`).join(", ")}]; Ctrl-C to stop`,
+  );
 
   const stop = new AbortController();
   process.once("SIGINT", () => stop.abort());

@@ -15,8 +15,7 @@ import { parseArgs } from "node:util";
 import { attachXdp } from "tsbpf/runtime";
 import { load } from "./firewall.skel.js";
 
-const usage =
-  "usage: user.ts <interface> [--block-source IPv4]... [--block-port port]... [--duration seconds] [--object firewall.bpf.o]";
+const usage = "usage: user.ts <interface> [--block-source IPv4]... [--block-port port]... [--duration seconds] [--object firewall.bpf.o]";
 const { values: opts, positionals } = parseArgs({
   options: {
     "block-source": { type: "string", multiple: true, default: [] },

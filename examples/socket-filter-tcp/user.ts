@@ -61,7 +61,9 @@ const sockaddr_ll = koffi.struct("sockaddr_ll", {
 });
 const socket = libc.func("int socket(int domain, int type, int protocol)");
 const bind = libc.func("int bind(int fd, const sockaddr_ll *addr, uint32_t len)");
-const recvfrom = libc.func("long recvfrom(int fd, _Out_ uint8_t *buf, size_t len, int flags, _Out_ sockaddr_ll *from, _Inout_ uint32_t *fromlen)");
+const recvfrom = libc.func(
+  "long recvfrom(int fd, _Out_ uint8_t *buf, size_t len, int flags, _Out_ sockaddr_ll *from, _Inout_ uint32_t *fromlen)",
+);
 const close = libc.func("int close(int fd)");
 
 interface PacketSocket {
@@ -109,7 +111,12 @@ function drain(sock: PacketSocket): void {
 }
 
 const format = (seen: Map<string, number>): string =>
-  seen.size === 0 ? "nothing" : [...seen].sort(([a], [b]) => a.localeCompare(b)).map(([kind, n]) => `${kind} ${n}`).join(", ");
+  seen.size === 0
+    ? "nothing"
+    : [...seen]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([kind, n]) => `${kind} ${n}`)
+        .join(", ");
 
 using obj = load(await objectFile());
 using filtered = packetSocket(iface);

@@ -35,7 +35,7 @@ const decode = (b: Uint8Array) => {
   return { pid: v.getUint32(0, true), ret: v.getInt32(4, true), comm: cString(b.subarray(8, 24)), name: cString(b.subarray(24, 88)) };
 };
 
-let obj;
+let obj: ReturnType<typeof loadObject>;
 try {
   obj = loadObject(await objectFile(), { name: "unlink_watch" });
 } catch (e) {
@@ -51,5 +51,6 @@ const stop = (): void => events.close();
 process.once("SIGINT", stop);
 process.once("SIGTERM", stop);
 if (duration !== undefined) setTimeout(stop, duration * 1000).unref();
-for await (const e of events) console.log(`${String(e.pid).padStart(7)} ${e.comm.padEnd(16)} ${e.ret === 0 ? "ok    " : `err ${e.ret}`} ${e.name}`);
+for await (const e of events)
+  console.log(`${String(e.pid).padStart(7)} ${e.comm.padEnd(16)} ${e.ret === 0 ? "ok    " : `err ${e.ret}`} ${e.name}`);
 console.log("detached");

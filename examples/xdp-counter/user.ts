@@ -55,7 +55,9 @@ function totals(perProtocol: Iterable<[number, Counter[]]>): Map<number, Counter
 function format(counts: Map<number, Counter>): string {
   if (counts.size === 0) return "no IPv4 packets yet";
   return [...counts]
-    .map(([proto, c]) => `${PROTOCOLS[proto] ?? `proto ${proto}`}: ${c.packets} ${c.packets === 1n ? "packet" : "packets"}, ${c.bytes} bytes`)
+    .map(
+      ([proto, c]) => `${PROTOCOLS[proto] ?? `proto ${proto}`}: ${c.packets} ${c.packets === 1n ? "packet" : "packets"}, ${c.bytes} bytes`,
+    )
     .join(" | ");
 }
 

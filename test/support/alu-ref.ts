@@ -20,19 +20,32 @@ export function refAlu32(op: BinOp, dst: bigint, src: bigint): bigint {
   const a = lo32(dst);
   const b = lo32(src);
   switch (op) {
-    case "add": return z(a + b);
-    case "sub": return z(a - b);
-    case "mul": return z(Math.imul(a, b));
-    case "udiv": return b === 0 ? 0n : z(Math.floor(a / b));
-    case "umod": return b === 0 ? z(a) : z(a % b);
-    case "sdiv": return b === 0 ? 0n : z(Math.trunc((a | 0) / (b | 0)));
-    case "smod": return b === 0 ? z(a) : z((a | 0) % (b | 0));
-    case "and": return z(a & b);
-    case "or": return z(a | b);
-    case "xor": return z(a ^ b);
-    case "shl": return z(a << b);
-    case "lshr": return z(a >>> b);
-    case "ashr": return z(a >> b);
+    case "add":
+      return z(a + b);
+    case "sub":
+      return z(a - b);
+    case "mul":
+      return z(Math.imul(a, b));
+    case "udiv":
+      return b === 0 ? 0n : z(Math.floor(a / b));
+    case "umod":
+      return b === 0 ? z(a) : z(a % b);
+    case "sdiv":
+      return b === 0 ? 0n : z(Math.trunc((a | 0) / (b | 0)));
+    case "smod":
+      return b === 0 ? z(a) : z((a | 0) % (b | 0));
+    case "and":
+      return z(a & b);
+    case "or":
+      return z(a | b);
+    case "xor":
+      return z(a ^ b);
+    case "shl":
+      return z(a << b);
+    case "lshr":
+      return z(a >>> b);
+    case "ashr":
+      return z(a >> b);
   }
 }
 
@@ -44,19 +57,45 @@ export function refAlu64(op: BinOp, dst: bigint, src: bigint): bigint {
   const b = u64[0]!;
   const sb = s64[0]!;
   switch (op) {
-    case "add": u64[0] = a + b; break;
-    case "sub": u64[0] = a - b; break;
-    case "mul": u64[0] = a * b; break;
-    case "udiv": u64[0] = b === 0n ? 0n : a / b; break;
-    case "umod": u64[0] = b === 0n ? a : a % b; break;
-    case "sdiv": s64[0] = sb === 0n ? 0n : sa / sb; break;
-    case "smod": s64[0] = sb === 0n ? sa : sa % sb; break;
-    case "and": u64[0] = a & b; break;
-    case "or": u64[0] = a | b; break;
-    case "xor": u64[0] = a ^ b; break;
-    case "shl": u64[0] = a << (b % 64n); break;
-    case "lshr": u64[0] = a >> (b % 64n); break;
-    case "ashr": s64[0] = sa >> (b % 64n); break;
+    case "add":
+      u64[0] = a + b;
+      break;
+    case "sub":
+      u64[0] = a - b;
+      break;
+    case "mul":
+      u64[0] = a * b;
+      break;
+    case "udiv":
+      u64[0] = b === 0n ? 0n : a / b;
+      break;
+    case "umod":
+      u64[0] = b === 0n ? a : a % b;
+      break;
+    case "sdiv":
+      s64[0] = sb === 0n ? 0n : sa / sb;
+      break;
+    case "smod":
+      s64[0] = sb === 0n ? sa : sa % sb;
+      break;
+    case "and":
+      u64[0] = a & b;
+      break;
+    case "or":
+      u64[0] = a | b;
+      break;
+    case "xor":
+      u64[0] = a ^ b;
+      break;
+    case "shl":
+      u64[0] = a << (b % 64n);
+      break;
+    case "lshr":
+      u64[0] = a >> (b % 64n);
+      break;
+    case "ashr":
+      s64[0] = sa >> (b % 64n);
+      break;
   }
   return u64[0]!;
 }
@@ -110,16 +149,27 @@ export function refCond(cond: CondOp, width: 32 | 64, a: bigint, b: bigint): boo
     sb = s64[0]!;
   }
   switch (cond) {
-    case "eq": return ua === ub;
-    case "ne": return ua !== ub;
-    case "ugt": return ua > ub;
-    case "uge": return ua >= ub;
-    case "ult": return ua < ub;
-    case "ule": return ua <= ub;
-    case "sgt": return sa > sb;
-    case "sge": return sa >= sb;
-    case "slt": return sa < sb;
-    case "sle": return sa <= sb;
-    case "set": return (ua & ub) !== 0n;
+    case "eq":
+      return ua === ub;
+    case "ne":
+      return ua !== ub;
+    case "ugt":
+      return ua > ub;
+    case "uge":
+      return ua >= ub;
+    case "ult":
+      return ua < ub;
+    case "ule":
+      return ua <= ub;
+    case "sgt":
+      return sa > sb;
+    case "sge":
+      return sa >= sb;
+    case "slt":
+      return sa < sb;
+    case "sle":
+      return sa <= sb;
+    case "set":
+      return (ua & ub) !== 0n;
   }
 }

@@ -86,7 +86,7 @@ export class VethNetns {
     this.ns = `tsbpf-test-${process.pid}-${tag}`;
     this.host = `tsb${tag}h${id}`.slice(0, 15);
     this.peer = `tsb${tag}p${id}`.slice(0, 15);
-    const net = `10.${tag.charCodeAt(0) % 50 + 200}.${process.pid % 250}`;
+    const net = `10.${(tag.charCodeAt(0) % 50) + 200}.${process.pid % 250}`;
     this.hostIp = `${net}.1`;
     this.peerIp = `${net}.2`;
   }

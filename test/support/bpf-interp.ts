@@ -69,11 +69,16 @@ export class GlobalMemory {
 /** The result of an atomic operation on `old` (width bits), shared by both interpreters. */
 export function atomicResult(kind: "add" | "or" | "and" | "xor" | "xchg", old: bigint, v: bigint, bits: number): bigint {
   switch (kind) {
-    case "add": return zx(old + v, bits);
-    case "or": return zx(old | v, bits);
-    case "and": return zx(old & v, bits);
-    case "xor": return zx(old ^ v, bits);
-    case "xchg": return zx(v, bits);
+    case "add":
+      return zx(old + v, bits);
+    case "or":
+      return zx(old | v, bits);
+    case "and":
+      return zx(old & v, bits);
+    case "xor":
+      return zx(old ^ v, bits);
+    case "xchg":
+      return zx(v, bits);
   }
 }
 
@@ -270,9 +275,15 @@ export function runBpf(insns: Insn[], opts: BpfRunOptions = {}): BpfRunResult {
         const signed = ins.off === 1;
         let r: bigint;
         switch (op) {
-          case 0x00: r = a + b; break;
-          case 0x10: r = a - b; break;
-          case 0x20: r = a * b; break;
+          case 0x00:
+            r = a + b;
+            break;
+          case 0x10:
+            r = a - b;
+            break;
+          case 0x20:
+            r = a * b;
+            break;
           case 0x30:
             if (b === 0n) r = 0n;
             else if (signed) r = sx(a, bits) / sx(b, bits);
@@ -283,13 +294,26 @@ export function runBpf(insns: Insn[], opts: BpfRunOptions = {}): BpfRunResult {
             else if (signed) r = sx(a, bits) % sx(b, bits);
             else r = a % b;
             break;
-          case 0x40: r = a | b; break;
-          case 0x50: r = a & b; break;
-          case 0xa0: r = a ^ b; break;
-          case 0x60: r = a << (b & BigInt(bits - 1)); break;
-          case 0x70: r = a >> (b & BigInt(bits - 1)); break;
-          case 0xc0: r = sx(a, bits) >> (b & BigInt(bits - 1)); break;
-          default: throw new Error(`pc ${pc}: bad ALU op 0x${ins.opcode.toString(16)}`);
+          case 0x40:
+            r = a | b;
+            break;
+          case 0x50:
+            r = a & b;
+            break;
+          case 0xa0:
+            r = a ^ b;
+            break;
+          case 0x60:
+            r = a << (b & BigInt(bits - 1));
+            break;
+          case 0x70:
+            r = a >> (b & BigInt(bits - 1));
+            break;
+          case 0xc0:
+            r = sx(a, bits) >> (b & BigInt(bits - 1));
+            break;
+          default:
+            throw new Error(`pc ${pc}: bad ALU op 0x${ins.opcode.toString(16)}`);
         }
         wr(ins.dst, zx(r, bits), pc);
         break;
@@ -351,18 +375,41 @@ export function runBpf(insns: Insn[], opts: BpfRunOptions = {}): BpfRunResult {
         const sb = sx(b, bits);
         let taken: boolean;
         switch (op) {
-          case 0x10: taken = a === b; break;
-          case 0x50: taken = a !== b; break;
-          case 0x20: taken = a > b; break;
-          case 0x30: taken = a >= b; break;
-          case 0xa0: taken = a < b; break;
-          case 0xb0: taken = a <= b; break;
-          case 0x60: taken = sa > sb; break;
-          case 0x70: taken = sa >= sb; break;
-          case 0xc0: taken = sa < sb; break;
-          case 0xd0: taken = sa <= sb; break;
-          case 0x40: taken = (a & b) !== 0n; break;
-          default: throw new Error(`pc ${pc}: bad JMP op 0x${ins.opcode.toString(16)}`);
+          case 0x10:
+            taken = a === b;
+            break;
+          case 0x50:
+            taken = a !== b;
+            break;
+          case 0x20:
+            taken = a > b;
+            break;
+          case 0x30:
+            taken = a >= b;
+            break;
+          case 0xa0:
+            taken = a < b;
+            break;
+          case 0xb0:
+            taken = a <= b;
+            break;
+          case 0x60:
+            taken = sa > sb;
+            break;
+          case 0x70:
+            taken = sa >= sb;
+            break;
+          case 0xc0:
+            taken = sa < sb;
+            break;
+          case 0xd0:
+            taken = sa <= sb;
+            break;
+          case 0x40:
+            taken = (a & b) !== 0n;
+            break;
+          default:
+            throw new Error(`pc ${pc}: bad JMP op 0x${ins.opcode.toString(16)}`);
         }
         if (taken) next = jumpTo(ins.off);
         break;
@@ -390,7 +437,13 @@ export function runBpf(insns: Insn[], opts: BpfRunOptions = {}): BpfRunResult {
           const bits = size * 8;
           const old = load(addr, size, pc);
           const fetch = (ins.imm & 1) !== 0;
-          const kinds: Record<number, "add" | "or" | "and" | "xor" | "xchg"> = { 0x00: "add", 0x40: "or", 0x50: "and", 0xa0: "xor", 0xe0: "xchg" };
+          const kinds: Record<number, "add" | "or" | "and" | "xor" | "xchg"> = {
+            0x00: "add",
+            0x40: "or",
+            0x50: "and",
+            0xa0: "xor",
+            0xe0: "xchg",
+          };
           if (ins.imm === 0xf1) {
             // cmpxchg: compare with r0, store src on a match, r0 = old (zero-extended).
             const r0 = rd(0, pc);

@@ -4,16 +4,27 @@
 /** Bytes each kind adds after the 12-byte common header (BTF_KIND_* order). */
 function extraBytes(kind: number, vlen: number): number {
   switch (kind) {
-    case 1: return 4; // INT
-    case 3: return 12; // ARRAY
-    case 4: case 5: return 12 * vlen; // STRUCT, UNION
-    case 6: return 8 * vlen; // ENUM
-    case 13: return 8 * vlen; // FUNC_PROTO
-    case 14: return 4; // VAR
-    case 15: return 12 * vlen; // DATASEC
-    case 17: return 4; // DECL_TAG
-    case 19: return 12 * vlen; // ENUM64
-    default: return 0; // PTR, FWD, TYPEDEF, VOLATILE, CONST, RESTRICT, FUNC, FLOAT, TYPE_TAG
+    case 1:
+      return 4; // INT
+    case 3:
+      return 12; // ARRAY
+    case 4:
+    case 5:
+      return 12 * vlen; // STRUCT, UNION
+    case 6:
+      return 8 * vlen; // ENUM
+    case 13:
+      return 8 * vlen; // FUNC_PROTO
+    case 14:
+      return 4; // VAR
+    case 15:
+      return 12 * vlen; // DATASEC
+    case 17:
+      return 4; // DECL_TAG
+    case 19:
+      return 12 * vlen; // ENUM64
+    default:
+      return 0; // PTR, FWD, TYPEDEF, VOLATILE, CONST, RESTRICT, FUNC, FLOAT, TYPE_TAG
   }
 }
 

@@ -21,14 +21,31 @@ export const isSigned = (t: IntName): boolean => t[0] === "i";
 
 /** The packet the programs read: two fields of every integer type (largest first: no padding). */
 export const INPUT_FIELDS: readonly (readonly [string, IntName])[] = [
-  ["u64a", "u64"], ["i64a", "i64"], ["u64b", "u64"], ["i64b", "i64"],
-  ["u32a", "u32"], ["i32a", "i32"], ["u32b", "u32"], ["i32b", "i32"],
-  ["u16a", "u16"], ["i16a", "i16"], ["u16b", "u16"], ["i16b", "i16"],
-  ["u8a", "u8"], ["i8a", "i8"], ["u8b", "u8"], ["i8b", "i8"],
+  ["u64a", "u64"],
+  ["i64a", "i64"],
+  ["u64b", "u64"],
+  ["i64b", "i64"],
+  ["u32a", "u32"],
+  ["i32a", "i32"],
+  ["u32b", "u32"],
+  ["i32b", "i32"],
+  ["u16a", "u16"],
+  ["i16a", "i16"],
+  ["u16b", "u16"],
+  ["i16b", "i16"],
+  ["u8a", "u8"],
+  ["i8a", "i8"],
+  ["u8b", "u8"],
+  ["i8b", "i8"],
 ];
 /** The struct used for stack locals and hash map values (with padding). */
 export const S_FIELDS: readonly (readonly [string, IntName])[] = [
-  ["a", "u8"], ["b", "i64"], ["c", "u16"], ["d", "i32"], ["e", "i8"], ["f", "u32"],
+  ["a", "u8"],
+  ["b", "i64"],
+  ["c", "u16"],
+  ["d", "i32"],
+  ["e", "i8"],
+  ["f", "u32"],
 ];
 export const PACKET_SIZE = 64;
 /** Slots of the `results` ArrayMap<u64>. */
@@ -143,21 +160,55 @@ export interface GenOptions {
 }
 
 const INTERESTING: bigint[] = [
-  0n, 1n, 2n, 3n, 5n, 7n, 8n, 15n, 16n, 31n, 32n, 33n, 63n, 64n, 127n, 128n, 255n, 256n, 0x7fffn, 0x8000n,
-  0xffffn, 0x10000n, 0x7fffffffn, 0x80000000n, 0xffffffffn, 0x100000000n, 0x7fffffffffffffffn, 0x8000000000000000n,
+  0n,
+  1n,
+  2n,
+  3n,
+  5n,
+  7n,
+  8n,
+  15n,
+  16n,
+  31n,
+  32n,
+  33n,
+  63n,
+  64n,
+  127n,
+  128n,
+  255n,
+  256n,
+  0x7fffn,
+  0x8000n,
+  0xffffn,
+  0x10000n,
+  0x7fffffffn,
+  0x80000000n,
+  0xffffffffn,
+  0x100000000n,
+  0x7fffffffffffffffn,
+  0x8000000000000000n,
   0xffffffffffffffffn,
 ];
 
 const litArb: fc.Arbitrary<RExpr> = fc
   .record({
-    v: fc.oneof({ arbitrary: fc.constantFrom(...INTERESTING), weight: 4 }, { arbitrary: fc.bigInt(0n, 300n), weight: 3 }, { arbitrary: fc.bigInt(0n, (1n << 64n) - 1n), weight: 1 }),
+    v: fc.oneof(
+      { arbitrary: fc.constantFrom(...INTERESTING), weight: 4 },
+      { arbitrary: fc.bigInt(0n, 300n), weight: 3 },
+      { arbitrary: fc.bigInt(0n, (1n << 64n) - 1n), weight: 1 },
+    ),
     hex: fc.boolean(),
   })
   .map(({ v, hex }) => ({ k: "lit" as const, v, hex }));
 
 // kind: 0 a local, 1 a packet field, 2 a struct local's field, 3 a map value (hash value field or result cell).
 const refArb: fc.Arbitrary<RRef> = fc.record({
-  kind: fc.oneof({ arbitrary: fc.constant(0), weight: 5 }, { arbitrary: fc.constant(1), weight: 3 }, { arbitrary: fc.constantFrom(2, 3), weight: 2 }),
+  kind: fc.oneof(
+    { arbitrary: fc.constant(0), weight: 5 },
+    { arbitrary: fc.constant(1), weight: 3 },
+    { arbitrary: fc.constantFrom(2, 3), weight: 2 },
+  ),
   idx: fc.nat(31),
   f: fc.nat(15),
 });
@@ -184,7 +235,10 @@ export function rawProgramArb(opts: GenOptions = {}): fc.Arbitrary<RawProgram> {
       exprs.push(leaf);
       conds.push(
         fc.oneof(
-          { arbitrary: fc.record({ op: fc.constantFrom(...CMP_OPS), a: leaf, b: leaf }).map((x) => ({ k: "cmp" as const, ...x })), weight: 4 },
+          {
+            arbitrary: fc.record({ op: fc.constantFrom(...CMP_OPS), a: leaf, b: leaf }).map((x) => ({ k: "cmp" as const, ...x })),
+            weight: 4,
+          },
           { arbitrary: leaf.map((a) => ({ k: "truthy" as const, a })), weight: 1 },
           { arbitrary: fc.nat(7).map((idx) => ({ k: "bvar" as const, idx })), weight: 1 },
         ),
@@ -201,7 +255,9 @@ export function rawProgramArb(opts: GenOptions = {}): fc.Arbitrary<RawProgram> {
       { arbitrary: fc.record({ c: subc, a: sub, b: sub }).map((x) => ({ k: "cond" as const, ...x })), weight: 2 },
       { arbitrary: fc.record({ lv: refArb, op: assignOpArb, e: sub }).map((x) => ({ k: "assign" as const, ...x })), weight: side ? 1 : 0 },
       {
-        arbitrary: fc.record({ lv: refArb, op: fc.constantFrom<"++" | "--">("++", "--"), prefix: fc.boolean() }).map((x) => ({ k: "inc" as const, ...x })),
+        arbitrary: fc
+          .record({ lv: refArb, op: fc.constantFrom<"++" | "--">("++", "--"), prefix: fc.boolean() })
+          .map((x) => ({ k: "inc" as const, ...x })),
         weight: side ? 1 : 0,
       },
     );
@@ -229,11 +285,26 @@ export function rawProgramArb(opts: GenOptions = {}): fc.Arbitrary<RawProgram> {
     form: fc.nat(5),
   });
   const simple: { arbitrary: fc.Arbitrary<RStmt>; weight: number }[] = [
-    { arbitrary: fc.record({ mut: fc.boolean(), ty: fc.option(intNameArb, { nil: null, freq: 3 }), init: expr }).map((x) => ({ k: "decl" as const, ...x })), weight: 5 },
+    {
+      arbitrary: fc
+        .record({ mut: fc.boolean(), ty: fc.option(intNameArb, { nil: null, freq: 3 }), init: expr })
+        .map((x) => ({ k: "decl" as const, ...x })),
+      weight: 5,
+    },
     { arbitrary: cond.map((init) => ({ k: "bdecl" as const, init })), weight: 1 },
-    { arbitrary: fc.array(smallExpr, { minLength: S_FIELDS.length, maxLength: S_FIELDS.length }).map((inits) => ({ k: "sdecl" as const, inits })), weight: 1 },
+    {
+      arbitrary: fc
+        .array(smallExpr, { minLength: S_FIELDS.length, maxLength: S_FIELDS.length })
+        .map((inits) => ({ k: "sdecl" as const, inits })),
+      weight: 1,
+    },
     { arbitrary: fc.record({ lv: refArb, op: assignOpArb, e: expr }).map((x) => ({ k: "assign" as const, ...x })), weight: 5 },
-    { arbitrary: fc.record({ lv: refArb, op: fc.constantFrom<"++" | "--">("++", "--"), prefix: fc.boolean() }).map((x) => ({ k: "inc" as const, ...x })), weight: 1 },
+    {
+      arbitrary: fc
+        .record({ lv: refArb, op: fc.constantFrom<"++" | "--">("++", "--"), prefix: fc.boolean() })
+        .map((x) => ({ k: "inc" as const, ...x })),
+      weight: 1,
+    },
     { arbitrary: fc.constantFrom({ k: "break" as const }, { k: "continue" as const }), weight: 1 },
     { arbitrary: expr.map((e) => ({ k: "ret" as const, e })), weight: 1 },
     {
@@ -244,7 +315,10 @@ export function rawProgramArb(opts: GenOptions = {}): fc.Arbitrary<RawProgram> {
     },
     {
       arbitrary: fc
-        .record({ key: smallExpr, src: fc.oneof(fc.nat(7), fc.array(smallExpr, { minLength: S_FIELDS.length, maxLength: S_FIELDS.length })) })
+        .record({
+          key: smallExpr,
+          src: fc.oneof(fc.nat(7), fc.array(smallExpr, { minLength: S_FIELDS.length, maxLength: S_FIELDS.length })),
+        })
         .map((x) => ({ k: "hupdate" as const, ...x })),
       weight: 2,
     },
@@ -260,13 +334,23 @@ export function rawProgramArb(opts: GenOptions = {}): fc.Arbitrary<RawProgram> {
     stmts.push(
       fc.oneof(
         ...simple,
-        { arbitrary: fc.record({ c: cond, then: block, else: fc.option(block, { nil: null }) }).map((x) => ({ k: "if" as const, ...x })), weight: 4 },
+        {
+          arbitrary: fc.record({ c: cond, then: block, else: fc.option(block, { nil: null }) }).map((x) => ({ k: "if" as const, ...x })),
+          weight: 4,
+        },
         { arbitrary: fc.record({ loop: loopArb, body: block }).map((x) => ({ k: "for" as const, ...x })), weight: 2 },
         {
-          arbitrary: fc.record({ slot: fc.nat(NSLOTS + 1), then: block, else: fc.option(block, { nil: null }) }).map((x) => ({ k: "rlookup" as const, ...x })),
+          arbitrary: fc
+            .record({ slot: fc.nat(NSLOTS + 1), then: block, else: fc.option(block, { nil: null }) })
+            .map((x) => ({ k: "rlookup" as const, ...x })),
           weight: 1,
         },
-        { arbitrary: fc.record({ key: smallExpr, then: block, else: fc.option(block, { nil: null }) }).map((x) => ({ k: "hlookup" as const, ...x })), weight: 2 },
+        {
+          arbitrary: fc
+            .record({ key: smallExpr, then: block, else: fc.option(block, { nil: null }) })
+            .map((x) => ({ k: "hlookup" as const, ...x })),
+          weight: 2,
+        },
       ),
     );
   }
@@ -282,12 +366,22 @@ interface TsType {
   brands: IntName[];
 }
 const BRAND: Record<IntName, IntName[]> = {
-  u8: ["u8"], u16: ["u8", "u16"], u32: ["u8", "u16", "u32"], u64: ["u8", "u16", "u32", "u64"],
-  i8: ["i8"], i16: ["i8", "i16", "u8"], i32: ["i8", "i16", "i32", "u8", "u16"], i64: ["i8", "i16", "i32", "i64", "u8", "u16", "u32"],
+  u8: ["u8"],
+  u16: ["u8", "u16"],
+  u32: ["u8", "u16", "u32"],
+  u64: ["u8", "u16", "u32", "u64"],
+  i8: ["i8"],
+  i16: ["i8", "i16", "u8"],
+  i32: ["i8", "i16", "i32", "u8", "u16"],
+  i64: ["i8", "i16", "i32", "i64", "u8", "u16", "u32"],
 };
 const NUM: TsType = { number: true, lit: false, brands: [] };
 const brand = (t: IntName): TsType => ({ number: false, lit: false, brands: [t] });
-const union = (a: TsType, b: TsType): TsType => ({ number: a.number || b.number, lit: a.lit || b.lit, brands: [...new Set([...a.brands, ...b.brands])] });
+const union = (a: TsType, b: TsType): TsType => ({
+  number: a.number || b.number,
+  lit: a.lit || b.lit,
+  brands: [...new Set([...a.brands, ...b.brands])],
+});
 const brandOk = (s: IntName, d: IntName): boolean => BRAND[s].every((x) => BRAND[d].includes(x));
 /** Whether a value of type src may be assigned to dst without an explicit conversion. */
 function assignable(src: TsType, dst: TsType): boolean {
@@ -335,7 +429,14 @@ class Resolver {
   }
 
   private block(stmts: RStmt[], outer: Scope): Stmt[] {
-    const scope: Scope = { ...outer, locals: [...outer.locals], bools: [...outer.bools], structs: [...outer.structs], hvs: [...outer.hvs], cells: [...outer.cells] };
+    const scope: Scope = {
+      ...outer,
+      locals: [...outer.locals],
+      bools: [...outer.bools],
+      structs: [...outer.structs],
+      hvs: [...outer.hvs],
+      cells: [...outer.cells],
+    };
     const out: Stmt[] = [];
     for (const s of stmts) {
       const r = this.stmt(s, scope);
@@ -518,7 +619,12 @@ class Resolver {
         const slot: Expr =
           typeof r.slot === "number"
             ? { k: "lit", v: BigInt(r.slot), hex: false }
-            : { k: "bin", op: "%", a: { k: "conv", t: "u32", a: this.expr(r.slot, s).e }, b: { k: "lit", v: BigInt(NSLOTS + 2), hex: false } };
+            : {
+                k: "bin",
+                op: "%",
+                a: { k: "conv", t: "u32", a: this.expr(r.slot, s).e },
+                b: { k: "lit", v: BigInt(NSLOTS + 2), hex: false },
+              };
         return { k: "res", slot, e: this.fit(this.expr(r.e, s), brand("u64")) };
       }
       case "rlookup": {
@@ -599,10 +705,15 @@ function constBound(e: Expr): bigint {
   const a = constBound(e.a);
   const b = constBound(e.b);
   switch (e.op) {
-    case "+": case "-": return a + b;
-    case "*": return a * b;
-    case "<<": return b >= 64n ? 1n << 64n : a << b;
-    default: return 2n * (a > b ? a : b) + 1n;
+    case "+":
+    case "-":
+      return a + b;
+    case "*":
+      return a * b;
+    case "<<":
+      return b >= 64n ? 1n << 64n : a << b;
+    default:
+      return 2n * (a > b ? a : b) + 1n;
   }
 }
 
@@ -735,7 +846,12 @@ function printStmt(s: Stmt, ind: string, out: string[]): void {
       // The loop header stays unparenthesised: the compiler matches its exact shape.
       const c = s.cond as Extract<Cond, { k: "cmp" }>;
       const upd = s.update;
-      const updText = upd.k === "inc" ? (upd.prefix ? `${upd.op}${s.name}` : `${s.name}${upd.op}`) : `${s.name} ${(upd as Extract<Expr, { k: "assign" }>).op} ${printExpr((upd as Extract<Expr, { k: "assign" }>).e)}`;
+      const updText =
+        upd.k === "inc"
+          ? upd.prefix
+            ? `${upd.op}${s.name}`
+            : `${s.name}${upd.op}`
+          : `${s.name} ${(upd as Extract<Expr, { k: "assign" }>).op} ${printExpr((upd as Extract<Expr, { k: "assign" }>).e)}`;
       out.push(`${ind}for (let ${s.name}${s.ty ? `: ${s.ty}` : ""} = ${s.start}; ${s.name} ${c.op} ${printExpr(c.b)}; ${updText}) {`);
       printBlock(s.body, ind, out);
       out.push(`${ind}}`);
@@ -762,7 +878,10 @@ function printStmt(s: Stmt, ind: string, out: string[]): void {
       out.push(`${ind}}`);
       return;
     case "hupdate": {
-      const v = s.src.k === "local" ? s.src.name : `{ ${S_FIELDS.map(([f], i) => `${f}: ${printExpr((s.src as { inits: Expr[] }).inits[i]!)}`).join(", ")} }`;
+      const v =
+        s.src.k === "local"
+          ? s.src.name
+          : `{ ${S_FIELDS.map(([f], i) => `${f}: ${printExpr((s.src as { inits: Expr[] }).inits[i]!)}`).join(", ")} }`;
       out.push(`${ind}hm.update(${printExpr(s.key)}, ${v});`);
       return;
     }

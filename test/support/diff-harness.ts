@@ -6,8 +6,17 @@
 import { compile } from "../../compiler/compile.js";
 import { loadObject, readU64, u32le, type BpfObject } from "../../runtime/index.js";
 import {
-  BITS, HKEY_MASK, INPUT_FIELDS, NSLOTS, PACKET_SIZE, printProgram, S_FIELDS,
-  type Case, type InputVec, type IntName, type Program,
+  BITS,
+  HKEY_MASK,
+  INPUT_FIELDS,
+  NSLOTS,
+  PACKET_SIZE,
+  printProgram,
+  S_FIELDS,
+  type Case,
+  type InputVec,
+  type IntName,
+  type Program,
 } from "./diff-gen.js";
 import { evaluate, POISON, wrap, type RefResult } from "./diff-ref.js";
 
@@ -36,19 +45,33 @@ const S_LAYOUT = layout(S_FIELDS);
 function writeField(dv: DataView, off: number, t: IntName, v: bigint): void {
   const u = BigInt.asUintN(BITS[t], v);
   switch (BITS[t]) {
-    case 8: dv.setUint8(off, Number(u)); break;
-    case 16: dv.setUint16(off, Number(u), true); break;
-    case 32: dv.setUint32(off, Number(u), true); break;
-    default: dv.setBigUint64(off, u, true);
+    case 8:
+      dv.setUint8(off, Number(u));
+      break;
+    case 16:
+      dv.setUint16(off, Number(u), true);
+      break;
+    case 32:
+      dv.setUint32(off, Number(u), true);
+      break;
+    default:
+      dv.setBigUint64(off, u, true);
   }
 }
 function readField(dv: DataView, off: number, t: IntName): bigint {
   let u: bigint;
   switch (BITS[t]) {
-    case 8: u = BigInt(dv.getUint8(off)); break;
-    case 16: u = BigInt(dv.getUint16(off, true)); break;
-    case 32: u = BigInt(dv.getUint32(off, true)); break;
-    default: u = dv.getBigUint64(off, true);
+    case 8:
+      u = BigInt(dv.getUint8(off));
+      break;
+    case 16:
+      u = BigInt(dv.getUint16(off, true));
+      break;
+    case 32:
+      u = BigInt(dv.getUint32(off, true));
+      break;
+    default:
+      u = dv.getBigUint64(off, true);
   }
   return wrap(t, u);
 }
@@ -107,7 +130,11 @@ function compileBatch(src: string, opts: HarnessOptions, stats: BatchStats): Ret
       return compile("diff.bpf.ts", src, { checkIr });
     } catch (e) {
       const message = String((e as Error).stack ?? e);
-      return { ok: false, diagnostics: [{ code: "THROW", severity: "internal", file: "diff.bpf.ts", start: 0, length: 0, line: 0, col: 0, message }], programs: [] };
+      return {
+        ok: false,
+        diagnostics: [{ code: "THROW", severity: "internal", file: "diff.bpf.ts", start: 0, length: 0, line: 0, col: 0, message }],
+        programs: [],
+      };
     }
   };
   const res = once(true);
@@ -140,7 +167,8 @@ function compareRun(obj: BpfObject, retval: number, data: Uint8Array, ref: RefRe
       continue;
     }
     const got = decode(raw, S_FIELDS, S_LAYOUT);
-    for (const [f] of S_FIELDS) if (got.get(f) !== want.get(f)) diffs.push(`hm[${k}].${f}: got ${hex(got.get(f)!)} want ${hex(want.get(f)!)}`);
+    for (const [f] of S_FIELDS)
+      if (got.get(f) !== want.get(f)) diffs.push(`hm[${k}].${f}: got ${hex(got.get(f)!)} want ${hex(want.get(f)!)}`);
   }
   const pkt = decode(data, INPUT_FIELDS, INPUT_LAYOUT);
   for (const [f] of INPUT_FIELDS) {
@@ -216,7 +244,12 @@ export function runBatch(cases: Case[], stats: BatchStats = newStats(), opts: Ha
         }
         const diffs = compareRun(obj, out.retval, out.data, ref);
         if (diffs.length) {
-          failures.push({ kind: "mismatch", index: base + i, source: single(i), detail: `input: ${describeInput(input)}\n${diffs.join("\n")}` });
+          failures.push({
+            kind: "mismatch",
+            index: base + i,
+            source: single(i),
+            detail: `input: ${describeInput(input)}\n${diffs.join("\n")}`,
+          });
           return;
         }
       }

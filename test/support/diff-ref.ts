@@ -16,8 +16,20 @@
 //    right-hand side; an assignment's value is the stored (converted) value.
 
 import {
-  BITS, HKEY_MASK, INPUT_FIELDS, isSigned, NSLOTS, S_FIELDS,
-  type ArithOp, type Cond, type Expr, type InputVec, type IntName, type Lv, type Program, type Stmt,
+  BITS,
+  HKEY_MASK,
+  INPUT_FIELDS,
+  isSigned,
+  NSLOTS,
+  S_FIELDS,
+  type ArithOp,
+  type Cond,
+  type Expr,
+  type InputVec,
+  type IntName,
+  type Lv,
+  type Program,
+  type Stmt,
 } from "./diff-gen.js";
 
 export const POISON = 0xa5a5a5a5a5a5a5a5n;
@@ -52,7 +64,10 @@ export interface RefResult {
 }
 
 class Jump {
-  constructor(readonly kind: "break" | "continue" | "return", readonly value = 0n) {}
+  constructor(
+    readonly kind: "break" | "continue" | "return",
+    readonly value = 0n,
+  ) {}
 }
 
 const INPUT_T = new Map(INPUT_FIELDS.map(([n, t]) => [n, t]));
@@ -232,12 +247,18 @@ class Interp {
         const x = wrap(t, this.eval(c.a));
         const y = wrap(t, this.eval(c.b));
         switch (c.op) {
-          case "<": return x < y;
-          case "<=": return x <= y;
-          case ">": return x > y;
-          case ">=": return x >= y;
-          case "===": return x === y;
-          case "!==": return x !== y;
+          case "<":
+            return x < y;
+          case "<=":
+            return x <= y;
+          case ">":
+            return x > y;
+          case ">=":
+            return x >= y;
+          case "===":
+            return x === y;
+          case "!==":
+            return x !== y;
         }
         break;
       }
@@ -352,17 +373,28 @@ function exactOp(op: ArithOp, t: IntName, a: bigint, b: bigint): bigint {
   const y = wrap(t, b);
   const mask = BigInt(BITS[t] - 1);
   switch (op) {
-    case "+": return x + y;
-    case "-": return x - y;
-    case "*": return x * y;
-    case "/": return x / y;
-    case "%": return x % y;
-    case "&": return x & y;
-    case "|": return x | y;
-    case "^": return x ^ y;
-    case "<<": return x << (y & mask);
-    case ">>": return x >> (y & mask);
-    case ">>>": return BigInt.asUintN(BITS[t], x) >> (y & mask);
+    case "+":
+      return x + y;
+    case "-":
+      return x - y;
+    case "*":
+      return x * y;
+    case "/":
+      return x / y;
+    case "%":
+      return x % y;
+    case "&":
+      return x & y;
+    case "|":
+      return x | y;
+    case "^":
+      return x ^ y;
+    case "<<":
+      return x << (y & mask);
+    case ">>":
+      return x >> (y & mask);
+    case ">>>":
+      return BigInt.asUintN(BITS[t], x) >> (y & mask);
   }
 }
 
@@ -377,14 +409,22 @@ export function binOp(op: ArithOp, t: IntName, a: bigint, braw: bigint): bigint 
   }
   const b = wrap(t, braw);
   switch (op) {
-    case "+": return wrap(t, a + b);
-    case "-": return wrap(t, a - b);
-    case "*": return wrap(t, a * b);
-    case "/": return b === 0n ? 0n : wrap(t, a / b);
-    case "%": return b === 0n ? a : wrap(t, a % b);
-    case "&": return wrap(t, a & b);
-    case "|": return wrap(t, a | b);
-    case "^": return wrap(t, a ^ b);
+    case "+":
+      return wrap(t, a + b);
+    case "-":
+      return wrap(t, a - b);
+    case "*":
+      return wrap(t, a * b);
+    case "/":
+      return b === 0n ? 0n : wrap(t, a / b);
+    case "%":
+      return b === 0n ? a : wrap(t, a % b);
+    case "&":
+      return wrap(t, a & b);
+    case "|":
+      return wrap(t, a | b);
+    case "^":
+      return wrap(t, a ^ b);
   }
 }
 

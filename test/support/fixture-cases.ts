@@ -23,7 +23,12 @@ const u64 = (v: bigint): bigint => BigInt.asUintN(64, v);
 /** Checks results[0..n) against `want`, where undefined means "not written" (still poisoned). */
 function checkResults(obj: BpfObject, want: (bigint | undefined)[], what: string): void {
   const got = readResults(obj, want.length);
-  expectSlots(got, want.map((w) => w ?? POISON), want.map((_, i) => `results[${i}]`), what);
+  expectSlots(
+    got,
+    want.map((w) => w ?? POISON),
+    want.map((_, i) => `results[${i}]`),
+    what,
+  );
 }
 
 function bswap(v: bigint, bits: number): bigint {
@@ -47,13 +52,29 @@ const branches: HandCase = {
   run(obj) {
     const rng = new Rng(11);
     const vecs: [bigint, bigint, bigint][] = [
-      [-5n, -6n, 3n], [-5n, 6n, 3n], [0n, 9n, 2000n], [7n, 3n, 1000n], [7n, 3n, 1001n], [3n, 7n, 0n],
-      [-(2n ** 31n), 0n, 0n], [5n, 5n, 0xffffffffn], [1n, 2n, 0x80000000n], [-1n, -1n, 999n],
+      [-5n, -6n, 3n],
+      [-5n, 6n, 3n],
+      [0n, 9n, 2000n],
+      [7n, 3n, 1000n],
+      [7n, 3n, 1001n],
+      [3n, 7n, 0n],
+      [-(2n ** 31n), 0n, 0n],
+      [5n, 5n, 0xffffffffn],
+      [1n, 2n, 0x80000000n],
+      [-1n, -1n, 999n],
     ];
     for (let k = 0; k < 40; k++) vecs.push([rng.of(T.i32), rng.of(T.i32), rng.below(2) ? rng.of(T.u32) : BigInt(rng.below(2000))]);
     for (const [a, b, c] of vecs) {
       poisonResults(obj, 4);
-      const res = run(obj, "branches", packStruct([[T.i32, a], [T.i32, b], [T.u32, c]]));
+      const res = run(
+        obj,
+        "branches",
+        packStruct([
+          [T.i32, a],
+          [T.i32, b],
+          [T.u32, c],
+        ]),
+      );
       const cls = a < 0n ? (b < 0n ? 1n : 2n) : a === 0n ? 3n : a > b ? 4n : 5n;
       let m = a;
       if (b > m) m = b;
@@ -72,8 +93,14 @@ const ternary: HandCase = {
   run(obj) {
     const rng = new Rng(12);
     const vecs: [bigint, bigint, bigint][] = [
-      [0n, 0n, 0n], [11n, -1n, 1n], [10n, -(2n ** 31n), 255n], [5n, 2n ** 31n - 1n, 101n], [100n, 7n, 129n],
-      [99n, -7n, 128n], [0xffffffffn, 3n, 100n], [6n, -6n, 3n],
+      [0n, 0n, 0n],
+      [11n, -1n, 1n],
+      [10n, -(2n ** 31n), 255n],
+      [5n, 2n ** 31n - 1n, 101n],
+      [100n, 7n, 129n],
+      [99n, -7n, 128n],
+      [0xffffffffn, 3n, 100n],
+      [6n, -6n, 3n],
     ];
     for (let k = 0; k < 40; k++) vecs.push([rng.of(T.u32), rng.of(T.i32), rng.of(T.u8)]);
     for (const [av, bv, cvv] of vecs) {
@@ -82,7 +109,15 @@ const ternary: HandCase = {
       const c = cv(T.u8, cvv);
       const i32 = (n: number): CV => cv(T.i32, n);
       poisonResults(obj, 8);
-      const res = run(obj, "ternary", packStruct([[T.u32, av], [T.i32, bv], [T.u8, cvv]]));
+      const res = run(
+        obj,
+        "ternary",
+        packStruct([
+          [T.u32, av],
+          [T.i32, bv],
+          [T.u8, cvv],
+        ]),
+      );
       const want: bigint[] = [];
       want[0] = toU64(cmp(">", a, i32(10)) ? a : cv(T.u32, 10));
       want[1] = toU64(b.v < 0n ? cv(T.i32, -b.v) : b);
@@ -104,17 +139,40 @@ const logical: HandCase = {
     const rng = new Rng(13);
     const hits = mapOf(obj, "hits");
     const vecs: [bigint, bigint][] = [
-      [0n, 0n], [10n, 20n], [11n, 21n], [11n, 20n], [4n, 4n], [4n, 100n], [100n, 4n], [3n, 5n], [0n, 7n], [0xffffffffn, 1n],
+      [0n, 0n],
+      [10n, 20n],
+      [11n, 21n],
+      [11n, 20n],
+      [4n, 4n],
+      [4n, 100n],
+      [100n, 4n],
+      [3n, 5n],
+      [0n, 7n],
+      [0xffffffffn, 1n],
     ];
     for (let k = 0; k < 40; k++) vecs.push([BigInt(rng.below(40)), rng.below(2) ? BigInt(rng.below(40)) : rng.of(T.u32)]);
     const SENT = 0xdeadn;
     for (const [a, b] of vecs) {
       for (let i = 0; i < 3; i++) hits.update(u32le(i), u64le(SENT));
       poisonResults(obj, 6);
-      const res = run(obj, "logical", packStruct([[T.u32, a], [T.u32, b]]));
+      const res = run(
+        obj,
+        "logical",
+        packStruct([
+          [T.u32, a],
+          [T.u32, b],
+        ]),
+      );
       const f = a !== b && (a < 5n || b < 5n);
       const g = a > b || a === 0n;
-      const want = [a > 10n ? 1n : 2n, b > 20n ? 1n : 2n, f ? 1n : 0n, g ? 7n : 9n, (a & 1n) !== 0n && (b & 1n) !== 0n ? 1n : 0n, !f && !g ? 1n : 0n];
+      const want = [
+        a > 10n ? 1n : 2n,
+        b > 20n ? 1n : 2n,
+        f ? 1n : 0n,
+        g ? 7n : 9n,
+        (a & 1n) !== 0n && (b & 1n) !== 0n ? 1n : 0n,
+        !f && !g ? 1n : 0n,
+      ];
       checkResults(obj, want, `a=${a} b=${b}`);
       const gotHits = [0, 1, 2].map((i) => readU64(hits.lookup(u32le(i))!));
       expect(gotHits, `hits for a=${a} b=${b}`).toEqual([a > 10n ? a : SENT, b > 20n ? SENT : b, (a & 1n) !== 0n ? u32(a + b) : SENT]);
@@ -131,7 +189,15 @@ const loops: HandCase = {
     for (let n = 0; n < 12; n++) vecs.push([BigInt(n * 37 + 1), BigInt(n * 1000), BigInt(n)]);
     for (const [a, b, n] of vecs as [bigint, bigint, bigint][]) {
       poisonResults(obj, 8);
-      const res = run(obj, "loops", packStruct([[T.u32, a], [T.u32, b], [T.u32, n]]));
+      const res = run(
+        obj,
+        "loops",
+        packStruct([
+          [T.u32, a],
+          [T.u32, b],
+          [T.u32, n],
+        ]),
+      );
       let s = 0n;
       for (let i = 0n; i < 16n; i++) s = u64(s + u32(u32(a * i) + b));
       let t = 0n;
@@ -169,9 +235,25 @@ const hashStruct: HandCase = {
     for (let n = 0; n < 120; n++) {
       const [src, port, proto] = keys[rng.below(keys.length)]!;
       const len = rng.of(T.u8);
-      const key = packStruct([[T.u32, src], [T.u16, port], [T.u8, proto]], 8);
+      const key = packStruct(
+        [
+          [T.u32, src],
+          [T.u16, port],
+          [T.u8, proto],
+        ],
+        8,
+      );
       const id = key.join(",");
-      const res = run(obj, "hash_struct", packStruct([[T.u32, src], [T.u16, port], [T.u8, proto], [T.u8, len]]));
+      const res = run(
+        obj,
+        "hash_struct",
+        packStruct([
+          [T.u32, src],
+          [T.u16, port],
+          [T.u8, proto],
+          [T.u8, len],
+        ]),
+      );
       const m = model.get(id);
       if (!m) {
         model.set(id, { key, packets: 1n, bytes: len, last: src ^ 0xffffn, flags: 1n });
@@ -200,11 +282,25 @@ const arrayMap: HandCase = {
     const arr = mapOf(obj, "arr");
     const model = Array.from({ length: 8 }, (_, i) => BigInt(i * 1000));
     model.forEach((v, i) => arr.update(u32le(i), u32le(Number(v))));
-    const vecs: [bigint, bigint][] = [[0n, 1n], [7n, 0xffffffffn], [8n, 5n], [0xfffffff8n, 3n], [0xffffffffn, 9n], [0xfffffff9n, 2n]];
+    const vecs: [bigint, bigint][] = [
+      [0n, 1n],
+      [7n, 0xffffffffn],
+      [8n, 5n],
+      [0xfffffff8n, 3n],
+      [0xffffffffn, 9n],
+      [0xfffffff9n, 2n],
+    ];
     for (let k = 0; k < 30; k++) vecs.push([rng.below(3) ? BigInt(rng.below(10)) : rng.of(T.u32), rng.of(T.u32)]);
     for (const [idx, add] of vecs) {
       poisonResults(obj, 6);
-      const res = run(obj, "array_map", packStruct([[T.u32, idx], [T.u32, add]]));
+      const res = run(
+        obj,
+        "array_map",
+        packStruct([
+          [T.u32, idx],
+          [T.u32, add],
+        ]),
+      );
       const want: (bigint | undefined)[] = [];
       if (idx < 8n) {
         model[Number(idx)] = u32(model[Number(idx)]! + add);
@@ -243,9 +339,25 @@ const percpu: HandCase = {
     let n = 0n;
     let sum = 0n;
     let max = 0n;
-    const runs: [number, bigint, number][] = [[0, 5n, 3], [1, 100n, 10], [3, 7n, 1], [4, 1000n, 5], [2, 0xffffffffn, 2], [0, 9n, 50], [0xffffffff, 1n, 1]];
+    const runs: [number, bigint, number][] = [
+      [0, 5n, 3],
+      [1, 100n, 10],
+      [3, 7n, 1],
+      [4, 1000n, 5],
+      [2, 0xffffffffn, 2],
+      [0, 9n, 50],
+      [0xffffffff, 1n, 1],
+    ];
     for (const [slot, v, repeat] of runs) {
-      const res = run(obj, "percpu", packStruct([[T.u32, slot], [T.u32, v]]), repeat);
+      const res = run(
+        obj,
+        "percpu",
+        packStruct([
+          [T.u32, slot],
+          [T.u32, v],
+        ]),
+        repeat,
+      );
       if (slot < 4) {
         model[slot] = model[slot]! + BigInt(repeat);
         n += BigInt(repeat);
@@ -285,13 +397,20 @@ const mapUpdateDelete: HandCase = {
       if (has2) put(u32(k + 2n), 222n);
       if (has1000) put(u32(k + 1000n), 333n);
       poisonResults(obj, 10);
-      const res = run(obj, "map_update_delete", packStruct([[T.u32, k], [T.u64, v]]));
+      const res = run(
+        obj,
+        "map_update_delete",
+        packStruct([
+          [T.u32, k],
+          [T.u64, v],
+        ]),
+      );
       const want: bigint[] = [];
       if (model.has(k)) want[0] = neg(EEXIST);
-      else (model.set(k, v), (want[0] = 0n));
+      else model.set(k, v), (want[0] = 0n);
       want[1] = neg(EEXIST);
       const k1 = u32(k + 1n);
-      if (model.has(k1)) (model.set(k1, 3n), (want[2] = 0n));
+      if (model.has(k1)) model.set(k1, 3n), (want[2] = 0n);
       else want[2] = neg(ENOENT);
       want[3] = model.get(k)!;
       model.delete(k);
@@ -324,7 +443,14 @@ const loopMaps: HandCase = {
     for (let r = 0; r < 25; r++) {
       const a = rng.of(T.u32);
       const b = BigInt(rng.below(16));
-      const res = run(obj, "loop_maps", packStruct([[T.u32, a], [T.u32, b]]));
+      const res = run(
+        obj,
+        "loop_maps",
+        packStruct([
+          [T.u32, a],
+          [T.u32, b],
+        ]),
+      );
       let x = a;
       let inserted = 0n;
       for (let i = 0n; i < 12n; i++) {
@@ -339,7 +465,10 @@ const loopMaps: HandCase = {
       }
       histModel[0] = u64(histModel[0]! + u32(inserted << 20n));
       expect(res.retval).toBe(XDP.PASS);
-      expect(histModel.map((_, i) => readU64(hist.lookup(u32le(i))!)), `run ${r}`).toEqual(histModel);
+      expect(
+        histModel.map((_, i) => readU64(hist.lookup(u32le(i))!)),
+        `run ${r}`,
+      ).toEqual(histModel);
       const got = new Map([...seen.keys()].map((key) => [BigInt(readU32(key)), BigInt(readU32(seen.lookup(key)!))]));
       expect(got).toEqual(seenModel);
     }
@@ -356,7 +485,21 @@ const compoundFields: HandCase = {
     const m = { c8: 250n, s8: -120n, c16: 0xfff0n, s16: -30000n, c32: 0x80000001n, c64: 5n, s64: -(2n ** 63n) + 3n };
     const cellModel = [1n, 250n];
     const write = () => {
-      acc.update(u32le(0), packStruct([[T.u8, m.c8], [T.i8, m.s8], [T.u16, m.c16], [T.i16, m.s16], [T.u32, m.c32], [T.u64, m.c64], [T.i64, m.s64]], 32));
+      acc.update(
+        u32le(0),
+        packStruct(
+          [
+            [T.u8, m.c8],
+            [T.i8, m.s8],
+            [T.u16, m.c16],
+            [T.i16, m.s16],
+            [T.u32, m.c32],
+            [T.u64, m.c64],
+            [T.i64, m.s64],
+          ],
+          32,
+        ),
+      );
       cells.update(u32le(0), new Uint8Array([Number(cellModel[0])]));
       cells.update(u32le(1), new Uint8Array([Number(cellModel[1])]));
     };
@@ -364,7 +507,14 @@ const compoundFields: HandCase = {
     for (let r = 0; r < 40; r++) {
       const x = r < 4 ? [0n, 0xffffffffn, 0x8000n, 1n][r]! : rng.of(T.u32);
       const y = r < 4 ? [1n, 255n, 31n, 33n][r]! : rng.of(T.u8);
-      const res = run(obj, "compound_fields", packStruct([[T.u32, x], [T.u8, y]]));
+      const res = run(
+        obj,
+        "compound_fields",
+        packStruct([
+          [T.u32, x],
+          [T.u8, y],
+        ]),
+      );
       const X = cv(T.u32, x);
       const Y = cv(T.u8, y);
       m.c8 = conv(T.u8, bin("+", cv(T.u8, m.c8), Y)).v;
@@ -383,8 +533,13 @@ const compoundFields: HandCase = {
       const v = acc.lookup(u32le(0))!;
       const dv = new DataView(v.buffer, v.byteOffset);
       const got = {
-        c8: BigInt(dv.getUint8(0)), s8: BigInt(dv.getInt8(1)), c16: BigInt(dv.getUint16(2, true)), s16: BigInt(dv.getInt16(4, true)),
-        c32: BigInt(dv.getUint32(8, true)), c64: dv.getBigUint64(16, true), s64: dv.getBigInt64(24, true),
+        c8: BigInt(dv.getUint8(0)),
+        s8: BigInt(dv.getInt8(1)),
+        c16: BigInt(dv.getUint16(2, true)),
+        s16: BigInt(dv.getInt16(4, true)),
+        c32: BigInt(dv.getUint32(8, true)),
+        c64: dv.getBigUint64(16, true),
+        s64: dv.getBigInt64(24, true),
       };
       expect(got, `run ${r} x=${x} y=${y}`).toEqual(m);
       expect([0, 1].map((i) => BigInt(cells.lookup(u32le(i))![0]!))).toEqual(cellModel);
@@ -563,7 +718,16 @@ const socketFilter: HandCase = {
     // BPF_PROG_TEST_RUN refuses skbs whose IPv4 (IPv6) header is incomplete: EINVAL below 34 (54)
     // bytes, so the ip === null path cannot be reached from a test run.
     for (let k = 0; k < 40; k++) {
-      pkts.push(ipPacket({ len: 54 + rng.below(100), proto: [6, 17, 1, rng.below(256)][rng.below(4)]!, ttl: rng.below(256), sport: rng.below(65536), dport: rng.below(65536), ethType: rng.below(6) ? 0x0800 : 0x86dd }));
+      pkts.push(
+        ipPacket({
+          len: 54 + rng.below(100),
+          proto: [6, 17, 1, rng.below(256)][rng.below(4)]!,
+          ttl: rng.below(256),
+          sport: rng.below(65536),
+          dport: rng.below(65536),
+          ethType: rng.below(6) ? 0x0800 : 0x86dd,
+        }),
+      );
     }
     for (const p of pkts) {
       const net = p.length - 14;
@@ -591,7 +755,12 @@ const structLayout: HandCase = {
   run(obj) {
     const rng = new Rng(23);
     for (let r = 0; r < 30; r++) {
-      const tag = rng.of(T.u8), x = rng.of(T.u8), y = rng.of(T.u32), w = rng.of(T.u16), big = rng.of(T.u64), last = rng.of(T.i16);
+      const tag = rng.of(T.u8),
+        x = rng.of(T.u8),
+        y = rng.of(T.u32),
+        w = rng.of(T.u16),
+        big = rng.of(T.u64),
+        last = rng.of(T.i16);
       // C layout: tag@0, inner@4 {x@4, y@8}, w@12, big@16, last@24; sizeof 32.
       const p = new Uint8Array(64).fill(0xee);
       const dv = new DataView(p.buffer);
@@ -605,7 +774,11 @@ const structLayout: HandCase = {
       const res = run(obj, "struct_layout", p);
       const cx = cv(T.u8, x + 1n);
       const cy = cv(T.u32, y * 2n);
-      checkResults(obj, [8n, 32n, tag, x, y, w, big, u64(last), toU64(bin("+", cx, cy)), toU64(bin("-", cv(T.u32, y), cv(T.u8, x)))], `r=${r}`);
+      checkResults(
+        obj,
+        [8n, 32n, tag, x, y, w, big, u64(last), toU64(bin("+", cx, cy)), toU64(bin("-", cv(T.u32, y), cv(T.u8, x)))],
+        `r=${r}`,
+      );
       expect(res.retval).toBe(XDP.PASS);
     }
   },
@@ -619,18 +792,49 @@ const registerPressure: HandCase = {
     const rng = new Rng(24);
     for (let r = 0; r < 30; r++) {
       const raw = [rng.of(T.u32), rng.of(T.u32), rng.of(T.i32), rng.of(T.u16), rng.of(T.u8), rng.of(T.u64)];
-      const [a, b, c, d, e, f] = [cv(T.u32, raw[0]!), cv(T.u32, raw[1]!), cv(T.i32, raw[2]!), cv(T.u16, raw[3]!), cv(T.u8, raw[4]!), cv(T.u64, raw[5]!)];
+      const [a, b, c, d, e, f] = [
+        cv(T.u32, raw[0]!),
+        cv(T.u32, raw[1]!),
+        cv(T.i32, raw[2]!),
+        cv(T.u16, raw[3]!),
+        cv(T.u8, raw[4]!),
+        cv(T.u64, raw[5]!),
+      ];
       poisonResults(obj, 20);
-      const res = run(obj, "register_pressure", packStruct([[T.u32, raw[0]!], [T.u32, raw[1]!], [T.i32, raw[2]!], [T.u16, raw[3]!], [T.u8, raw[4]!], [T.u64, raw[5]!]]));
+      const res = run(
+        obj,
+        "register_pressure",
+        packStruct([
+          [T.u32, raw[0]!],
+          [T.u32, raw[1]!],
+          [T.i32, raw[2]!],
+          [T.u16, raw[3]!],
+          [T.u8, raw[4]!],
+          [T.u64, raw[5]!],
+        ]),
+      );
       const got = readResults(obj, 20);
       const r1 = cv(T.u32, got[16]!);
       const r2 = cv(T.u32, got[17]!);
       expect(got[16]! <= 0xffffffffn && got[17]! <= 0xffffffffn).toBe(true);
       const i = (n: number | bigint): CV => cv(T.i32, n);
       const v = [
-        bin("*", a, i(3)), bin("^", b, i(0x55aa)), bin("-", c, i(7)), bin("+", d, e), bin("+", f, a), bin("*", f, b),
-        bin("+", bin("+", a, b), i(1)), bin("*", c, c), bin(">>", f, i(3)), bin("<<", e, i(4)), bin("-", a, b),
-        bin("^", f, cv(T.u64, 0x0123456789abcdefn)), bin("*", d, i(3)), bin("+", c, d), bin("|", b, i(0x100)), bin("-", f, b),
+        bin("*", a, i(3)),
+        bin("^", b, i(0x55aa)),
+        bin("-", c, i(7)),
+        bin("+", d, e),
+        bin("+", f, a),
+        bin("*", f, b),
+        bin("+", bin("+", a, b), i(1)),
+        bin("*", c, c),
+        bin(">>", f, i(3)),
+        bin("<<", e, i(4)),
+        bin("-", a, b),
+        bin("^", f, cv(T.u64, 0x0123456789abcdefn)),
+        bin("*", d, i(3)),
+        bin("+", c, d),
+        bin("|", b, i(0x100)),
+        bin("-", f, b),
       ];
       const sum = [...v, r1].reduce((s, x) => bin("+", s, x));
       const x = [v[0]!, v[1]!, v[6]!, v[10]!, v[14]!].reduce((s, y) => bin("^", s, y), r2);
@@ -666,11 +870,24 @@ const byteOrder: HandCase = {
   file: "byte-order.bpf.ts",
   run(obj) {
     const rng = new Rng(25);
-    const vecs: [bigint, bigint, bigint][] = [[0x1234n, 0x12345678n, 0x0102030405060708n], [0xffffn, 0xffffffffn, 0xffffffffffffffffn], [0x80n, 0x80n, 0x80n], [0n, 0n, 0n]];
+    const vecs: [bigint, bigint, bigint][] = [
+      [0x1234n, 0x12345678n, 0x0102030405060708n],
+      [0xffffn, 0xffffffffn, 0xffffffffffffffffn],
+      [0x80n, 0x80n, 0x80n],
+      [0n, 0n, 0n],
+    ];
     for (let k = 0; k < 20; k++) vecs.push([rng.of(T.u16), rng.of(T.u32), rng.of(T.u64)]);
     for (const [s, l, q] of vecs) {
       poisonResults(obj, 8);
-      const res = run(obj, "byte_order", packStruct([[T.u16, s], [T.u32, l], [T.u64, q]]));
+      const res = run(
+        obj,
+        "byte_order",
+        packStruct([
+          [T.u16, s],
+          [T.u32, l],
+          [T.u64, q],
+        ]),
+      );
       const s16 = bswap(s, 16);
       checkResults(obj, [s16, s16, bswap(l, 32), bswap(l, 32), bswap(q, 64), bswap(q, 64), u32(l + s), s16 + 1n], `s=${s} l=${l} q=${q}`);
       expect(res.retval).toBe(XDP.PASS);
@@ -679,8 +896,22 @@ const byteOrder: HandCase = {
 };
 
 export const HAND_CASES: readonly HandCase[] = [
-  branches, ternary, logical, loops,
-  hashStruct, arrayMap, percpu, mapUpdateDelete, loopMaps, compoundFields,
-  xdpParse, xdpWrite, xdpShort, socketFilter, structLayout,
-  registerPressure, helpers, byteOrder,
+  branches,
+  ternary,
+  logical,
+  loops,
+  hashStruct,
+  arrayMap,
+  percpu,
+  mapUpdateDelete,
+  loopMaps,
+  compoundFields,
+  xdpParse,
+  xdpWrite,
+  xdpShort,
+  socketFilter,
+  structLayout,
+  registerPressure,
+  helpers,
+  byteOrder,
 ];

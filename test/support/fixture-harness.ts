@@ -29,7 +29,12 @@ export function compileFixture(file: string): Uint8Array {
 
 /** Compiles and loads a fixture, runs `body`, and always closes the object. */
 export function withFixture(file: string, body: (obj: BpfObject) => void): void {
-  const obj = loadObject(compileFixture(file), { name: file.replace(/\.bpf\.ts$/, "").replace(/[^A-Za-z0-9_]/g, "_").slice(0, 15) });
+  const obj = loadObject(compileFixture(file), {
+    name: file
+      .replace(/\.bpf\.ts$/, "")
+      .replace(/[^A-Za-z0-9_]/g, "_")
+      .slice(0, 15),
+  });
   try {
     body(obj);
   } finally {

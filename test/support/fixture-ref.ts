@@ -63,14 +63,22 @@ export function bin(op: ArithOp, a: CV, b: CV): CV {
   const x = conv(t, a).v;
   const y = conv(t, b).v;
   switch (op) {
-    case "+": return cv(t, x + y);
-    case "-": return cv(t, x - y);
-    case "*": return cv(t, x * y);
-    case "/": return cv(t, y === 0n ? 0n : x / y); // BigInt division truncates like C
-    case "%": return cv(t, y === 0n ? x : x % y);
-    case "&": return cv(t, x & y);
-    case "|": return cv(t, x | y);
-    case "^": return cv(t, x ^ y);
+    case "+":
+      return cv(t, x + y);
+    case "-":
+      return cv(t, x - y);
+    case "*":
+      return cv(t, x * y);
+    case "/":
+      return cv(t, y === 0n ? 0n : x / y); // BigInt division truncates like C
+    case "%":
+      return cv(t, y === 0n ? x : x % y);
+    case "&":
+      return cv(t, x & y);
+    case "|":
+      return cv(t, x | y);
+    case "^":
+      return cv(t, x ^ y);
   }
 }
 
@@ -84,12 +92,18 @@ export function cmp(op: CmpOp, a: CV, b: CV): boolean {
   const x = conv(t, a).v;
   const y = conv(t, b).v;
   switch (op) {
-    case "<": return x < y;
-    case "<=": return x <= y;
-    case ">": return x > y;
-    case ">=": return x >= y;
-    case "===": return x === y;
-    case "!==": return x !== y;
+    case "<":
+      return x < y;
+    case "<=":
+      return x <= y;
+    case ">":
+      return x > y;
+    case ">=":
+      return x >= y;
+    case "===":
+      return x === y;
+    case "!==":
+      return x !== y;
   }
 }
 
@@ -142,7 +156,8 @@ export class Rng {
     const r = this.next64();
     const mode = Number(r & 3n);
     let v = this.next64();
-    if (mode === 1) v &= 0xffn; // small
+    if (mode === 1)
+      v &= 0xffn; // small
     else if (mode === 2) v = BigInt.asUintN(64, -(v & 0xffn)); // small negative / near max
     return wrap(t, v);
   }

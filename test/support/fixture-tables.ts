@@ -73,8 +73,14 @@ const litFor = (x: CV, n: bigint | number): CV => {
 };
 
 const MIXED_FIELDS = [
-  ["a8", T.u8], ["b8", T.i8], ["a16", T.u16], ["b16", T.i16],
-  ["a32", T.u32], ["b32", T.i32], ["a64", T.u64], ["b64", T.i64],
+  ["a8", T.u8],
+  ["b8", T.i8],
+  ["a16", T.u16],
+  ["b16", T.i16],
+  ["a32", T.u32],
+  ["b32", T.i32],
+  ["a64", T.u64],
+  ["b64", T.i64],
 ] as const;
 
 export const MIXED: TableFixture = {
@@ -166,9 +172,26 @@ export const COMPARE32: TableFixture = {
   file: "compare-32.bpf.ts",
   prog: "compare_32",
   doc: "Comparisons at 32 bits and below: signed iff the common type is signed (i32 vs u32 is unsigned).",
-  fields: [["x", T.u32], ["y", T.u32], ["p", T.i32], ["q", T.i32], ["c", T.u8], ["d", T.i8], ["h", T.u16], ["g", T.i16]],
+  fields: [
+    ["x", T.u32],
+    ["y", T.u32],
+    ["p", T.i32],
+    ["q", T.i32],
+    ["c", T.u8],
+    ["d", T.i8],
+    ["h", T.u16],
+    ["g", T.i16],
+  ],
   rows: [
-    ...cmpRows([["p", "q"], ["x", "y"], ["p", "x"], ["d", "c"]], ["<", "<=", ">", ">=", "===", "!=="]),
+    ...cmpRows(
+      [
+        ["p", "q"],
+        ["x", "y"],
+        ["p", "x"],
+        ["d", "c"],
+      ],
+      ["<", "<=", ">", ">=", "===", "!=="],
+    ),
   ],
 };
 
@@ -177,9 +200,28 @@ export const COMPARE32_MIXED: TableFixture = {
   file: "compare-32-mixed.bpf.ts",
   prog: "compare_mixed",
   doc: "Comparisons of narrow and mixed operands and against literals (which adapt when they fit).",
-  fields: [["x", T.u32], ["y", T.u32], ["p", T.i32], ["q", T.i32], ["c", T.u8], ["d", T.i8], ["h", T.u16], ["g", T.i16]],
+  fields: [
+    ["x", T.u32],
+    ["y", T.u32],
+    ["p", T.i32],
+    ["q", T.i32],
+    ["c", T.u8],
+    ["d", T.i8],
+    ["h", T.u16],
+    ["g", T.i16],
+  ],
   rows: [
-    ...cmpRows([["d", "p"], ["c", "q"], ["g", "h"], ["g", "x"], ["h", "p"], ["d", "x"]], ["<", ">="]),
+    ...cmpRows(
+      [
+        ["d", "p"],
+        ["c", "q"],
+        ["g", "h"],
+        ["g", "x"],
+        ["h", "p"],
+        ["d", "x"],
+      ],
+      ["<", ">="],
+    ),
     { e: "p < 0", r: (v) => cmp("<", v.p!, lit(0)) },
     { e: "d < -100", r: (v) => cmp("<", v.d!, lit(-100)) },
     { e: "x > 4000000000", r: (v) => cmp(">", v.x!, litFor(v.x!, 4000000000)) },
@@ -194,10 +236,33 @@ export const COMPARE64: TableFixture = {
   file: "compare-64.bpf.ts",
   prog: "compare_64",
   doc: "Comparisons at 64 bits: signed for i64, unsigned once a u64 is involved; 32-bit operands extended first.",
-  fields: [["x", T.u64], ["y", T.u64], ["p", T.i64], ["q", T.i64], ["a", T.u32], ["b", T.i32]],
+  fields: [
+    ["x", T.u64],
+    ["y", T.u64],
+    ["p", T.i64],
+    ["q", T.i64],
+    ["a", T.u32],
+    ["b", T.i32],
+  ],
   rows: [
-    ...cmpRows([["p", "q"], ["x", "y"], ["p", "x"]], ["<", "<=", ">", ">=", "===", "!=="]),
-    ...cmpRows([["b", "p"], ["a", "p"], ["b", "x"], ["a", "x"], ["a", "b"]], ["<", ">", "==="]),
+    ...cmpRows(
+      [
+        ["p", "q"],
+        ["x", "y"],
+        ["p", "x"],
+      ],
+      ["<", "<=", ">", ">=", "===", "!=="],
+    ),
+    ...cmpRows(
+      [
+        ["b", "p"],
+        ["a", "p"],
+        ["b", "x"],
+        ["a", "x"],
+        ["a", "b"],
+      ],
+      ["<", ">", "==="],
+    ),
     { e: "p < 0", r: (v) => cmp("<", v.p!, lit(0)) },
     { e: "x > 0xffffffff", r: (v) => cmp(">", v.x!, litFor(v.x!, 0xffffffff)) },
     { e: "x >= 0x8000000000000000", r: (v) => cmp(">=", v.x!, litFor(v.x!, 0x8000000000000000n)) },
@@ -211,7 +276,14 @@ export const LITERALS: TableFixture = {
   file: "literals.bpf.ts",
   prog: "literals",
   doc: "Untyped literals adapt to the other operand's type when they fit; large ones keep C's literal types.",
-  fields: [["a8", T.u8], ["b8", T.i8], ["a32", T.u32], ["b32", T.i32], ["a64", T.u64], ["b64", T.i64]],
+  fields: [
+    ["a8", T.u8],
+    ["b8", T.i8],
+    ["a32", T.u32],
+    ["b32", T.i32],
+    ["a64", T.u64],
+    ["b64", T.i64],
+  ],
   rows: [
     { e: "a32 + 4000000000", r: (v) => bin("+", v.a32!, litFor(v.a32!, 4000000000)) },
     { e: "a32 * 0xfffffff0", r: (v) => bin("*", v.a32!, litFor(v.a32!, 0xfffffff0)) },

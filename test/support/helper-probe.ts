@@ -34,7 +34,9 @@ export type ProbeAnswer = "allowed" | "denied" | "unknown";
 
 /** Whether program type `progType` (with `attachType`) may call helper `id` on this kernel. */
 export function probeHelper(progType: number, id: number, attachType = 0): { answer: ProbeAnswer; log: string } {
-  const MOV64_IMM = 0xb7, CALL = 0x85, EXIT = 0x95;
+  const MOV64_IMM = 0xb7,
+    CALL = 0x85,
+    EXIT = 0x95;
   const code = Buffer.concat([
     ...[1, 2, 3, 4, 5].map((r) => insn(MOV64_IMM, r, 0, 0, 0)),
     insn(CALL, 0, 0, 0, id),

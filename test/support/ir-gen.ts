@@ -16,20 +16,7 @@
 
 import fc from "fast-check";
 import { computeDominators } from "../../compiler/ir/dominators.js";
-import type {
-  BinOp,
-  Block,
-  CondOp,
-  Func,
-  Inst,
-  MemWidth,
-  Operand,
-  Phi,
-  SourceLoc,
-  Terminator,
-  Ty,
-  Value,
-} from "../../compiler/ir/ir.js";
+import type { BinOp, Block, CondOp, Func, Inst, MemWidth, Operand, Phi, SourceLoc, Terminator, Ty, Value } from "../../compiler/ir/ir.js";
 
 export interface GenOptions {
   /** Most blocks (default 7). */
@@ -68,7 +55,29 @@ export class Recipe {
   /** An interesting integer that fits `bits` (32: -2^31..2^32-1, 64: -2^63..2^64-1). */
   constant(bits: 32 | 64): bigint {
     const B = BigInt(bits);
-    const special = [0n, 1n, 2n, 3n, 7n, 8n, 31n, 32n, 63n, 64n, 255n, 256n, 65535n, -1n, -2n, -8n, (1n << 31n) - 1n, 1n << 31n, -(1n << 31n), (1n << 32n) - 1n, 1n << 16n];
+    const special = [
+      0n,
+      1n,
+      2n,
+      3n,
+      7n,
+      8n,
+      31n,
+      32n,
+      63n,
+      64n,
+      255n,
+      256n,
+      65535n,
+      -1n,
+      -2n,
+      -8n,
+      (1n << 31n) - 1n,
+      1n << 31n,
+      -(1n << 31n),
+      (1n << 32n) - 1n,
+      1n << 16n,
+    ];
     const special64 = [(1n << 63n) - 1n, -(1n << 63n), 1n << 32n, (1n << 64n) - 1n, 1n << 63n, 0x1234_5678_9abc_def0n];
     switch (this.int(4)) {
       case 0:
@@ -137,9 +146,11 @@ export function genFunc(nums: readonly number[], opts: GenOptions = {}): Func {
     const s = succ[k]!.map((x) => ids[x]!);
     const dummy: Value = f.params[0]!;
     const term: Terminator =
-      s.length === 0 ? { op: "ret", value: { imm: 0n } }
-      : s.length === 1 && !sameTarget.has(k) ? { op: "br", target: s[0]! }
-      : { op: "cbr", cond: "eq", width: 64, a: dummy, b: { imm: 0n }, then: s[0]!, else: s[1] ?? s[0]! };
+      s.length === 0
+        ? { op: "ret", value: { imm: 0n } }
+        : s.length === 1 && !sameTarget.has(k)
+          ? { op: "br", target: s[0]! }
+          : { op: "cbr", cond: "eq", width: 64, a: dummy, b: { imm: 0n }, then: s[0]!, else: s[1] ?? s[0]! };
     return { id, phis: [], insts: [], term };
   });
   // Layout: entry first, the rest shuffled.
@@ -174,8 +185,7 @@ export function genFunc(nums: readonly number[], opts: GenOptions = {}): Func {
       emit({ op: "const", dst: v, value: r.constant(ty === "i32" ? 32 : 64) });
       return v;
     };
-    const operand = (ty: "i32" | "i64"): Operand =>
-      r.chance(constPct) ? { imm: r.constant(ty === "i32" ? 32 : 64) } : value(ty);
+    const operand = (ty: "i32" | "i64"): Operand => (r.chance(constPct) ? { imm: r.constant(ty === "i32" ? 32 : 64) } : value(ty));
 
     for (const p of b.phis) add(p.dst);
     const count = r.int(maxInsts + 1);
@@ -285,7 +295,12 @@ export function genFunc(nums: readonly number[], opts: GenOptions = {}): Func {
           break;
         }
         case 17:
-          emit({ op: "globaladdr", dst: fresh("ptr"), section: r.pick([".rodata", ".data", ".bss"] as const), symbol: r.pick(GLOBAL_NAMES) });
+          emit({
+            op: "globaladdr",
+            dst: fresh("ptr"),
+            section: r.pick([".rodata", ".data", ".bss"] as const),
+            symbol: r.pick(GLOBAL_NAMES),
+          });
           break;
         case 18:
           emit({ op: "funcaddr", dst: fresh("ptr"), func: r.pick(FUNC_NAMES) });
@@ -311,9 +326,7 @@ export function genFunc(nums: readonly number[], opts: GenOptions = {}): Func {
       const ty: Ty = width === 64 && r.chance(20) ? "ptr" : scalarTy();
       const a = value(ty);
       const bOp: Operand =
-        ty === "ptr" ? (r.chance(50) ? { imm: 0n } : value("ptr"))
-        : r.chance(constPct + 20) ? { imm: r.constant(width) }
-        : value(ty);
+        ty === "ptr" ? (r.chance(50) ? { imm: 0n } : value("ptr")) : r.chance(constPct + 20) ? { imm: r.constant(width) } : value(ty);
       b.term = { op: "cbr", cond: r.pick(COND_OPS), width, a, b: bOp, then: t.then, else: t.else };
     } else if (t.op === "ret") {
       b.term = { op: "ret", value: r.chance(40) ? { imm: r.constant(64) } : value(r.pick(["i32", "i64"] as const)) };

@@ -5,15 +5,7 @@
 // CTX_BASE and optional global-data sections (GlobalMemory, shared with bpf-interp.ts; .rodata is
 // read-only). `callfn` runs the callee from `funcs` in a new frame (at most 8 frames).
 
-import {
-  type Func,
-  type Inst,
-  type Operand,
-  type Terminator,
-  type Ty,
-  blockById,
-  isImm,
-} from "../../compiler/ir/ir.js";
+import { type Func, type Inst, type Operand, type Terminator, type Ty, blockById, isImm } from "../../compiler/ir/ir.js";
 import { CTX_BASE, type GlobalMemory, atomicResult, funcToken, helperArgCount, mapToken, stubHelper } from "./bpf-interp.js";
 
 const SLOT_BASE = 0x2000_0000n;
@@ -56,7 +48,8 @@ export function runIr(f: Func, opts: IrRunOptions = {}): bigint {
         }
       }
     }
-    if (addr >= CTX_BASE && addr + BigInt(size) <= CTX_BASE + BigInt(ctx.length)) return { bytes: ctx, at: Number(addr - CTX_BASE), readonly: true };
+    if (addr >= CTX_BASE && addr + BigInt(size) <= CTX_BASE + BigInt(ctx.length))
+      return { bytes: ctx, at: Number(addr - CTX_BASE), readonly: true };
     const g = globals?.find(addr, size);
     if (g) return { bytes: g.bytes, at: g.at, readonly: g.readonly };
     throw new Error(`access outside memory at 0x${addr.toString(16)}`);
@@ -231,20 +224,47 @@ export function runIr(f: Func, opts: IrRunOptions = {}): bigint {
 function binop(kind: string, a: bigint, b: bigint, bits: number): bigint {
   let r: bigint;
   switch (kind) {
-    case "add": r = a + b; break;
-    case "sub": r = a - b; break;
-    case "mul": r = a * b; break;
-    case "udiv": r = b === 0n ? 0n : a / b; break;
-    case "umod": r = b === 0n ? a : a % b; break;
-    case "sdiv": r = b === 0n ? 0n : sx(a, bits) / sx(b, bits); break;
-    case "smod": r = b === 0n ? a : sx(a, bits) % sx(b, bits); break;
-    case "and": r = a & b; break;
-    case "or": r = a | b; break;
-    case "xor": r = a ^ b; break;
-    case "shl": r = a << (b & BigInt(bits - 1)); break;
-    case "lshr": r = a >> (b & BigInt(bits - 1)); break;
-    case "ashr": r = sx(a, bits) >> (b & BigInt(bits - 1)); break;
-    default: throw new Error(`unknown op ${kind}`);
+    case "add":
+      r = a + b;
+      break;
+    case "sub":
+      r = a - b;
+      break;
+    case "mul":
+      r = a * b;
+      break;
+    case "udiv":
+      r = b === 0n ? 0n : a / b;
+      break;
+    case "umod":
+      r = b === 0n ? a : a % b;
+      break;
+    case "sdiv":
+      r = b === 0n ? 0n : sx(a, bits) / sx(b, bits);
+      break;
+    case "smod":
+      r = b === 0n ? a : sx(a, bits) % sx(b, bits);
+      break;
+    case "and":
+      r = a & b;
+      break;
+    case "or":
+      r = a | b;
+      break;
+    case "xor":
+      r = a ^ b;
+      break;
+    case "shl":
+      r = a << (b & BigInt(bits - 1));
+      break;
+    case "lshr":
+      r = a >> (b & BigInt(bits - 1));
+      break;
+    case "ashr":
+      r = sx(a, bits) >> (b & BigInt(bits - 1));
+      break;
+    default:
+      throw new Error(`unknown op ${kind}`);
   }
   return zx(r, bits);
 }
@@ -255,17 +275,29 @@ function compare(cond: string, a0: bigint, b0: bigint, width: 32 | 64): boolean 
   const sa = sx(a, width);
   const sb = sx(b, width);
   switch (cond) {
-    case "eq": return a === b;
-    case "ne": return a !== b;
-    case "ugt": return a > b;
-    case "uge": return a >= b;
-    case "ult": return a < b;
-    case "ule": return a <= b;
-    case "sgt": return sa > sb;
-    case "sge": return sa >= sb;
-    case "slt": return sa < sb;
-    case "sle": return sa <= sb;
-    case "set": return (a & b) !== 0n;
-    default: throw new Error(`unknown cond ${cond}`);
+    case "eq":
+      return a === b;
+    case "ne":
+      return a !== b;
+    case "ugt":
+      return a > b;
+    case "uge":
+      return a >= b;
+    case "ult":
+      return a < b;
+    case "ule":
+      return a <= b;
+    case "sgt":
+      return sa > sb;
+    case "sge":
+      return sa >= sb;
+    case "slt":
+      return sa < sb;
+    case "sle":
+      return sa <= sb;
+    case "set":
+      return (a & b) !== 0n;
+    default:
+      throw new Error(`unknown cond ${cond}`);
   }
 }

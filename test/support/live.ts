@@ -52,13 +52,17 @@ export class LiveEnv {
 /** Kernel id of the XDP program on `dev` (from `ip -j link`), or null. */
 export function xdpProgId(dev: string, netns?: string): number | null {
   const args = [...(netns ? ["-n", netns] : []), "-j", "link", "show", "dev", dev];
-  const j = JSON.parse(execFileSync("ip", args).toString()) as { xdp?: { prog?: { id: number }; attached?: { prog?: { id: number } }[] } }[];
+  const j = JSON.parse(execFileSync("ip", args).toString()) as {
+    xdp?: { prog?: { id: number }; attached?: { prog?: { id: number } }[] };
+  }[];
   const x = j[0]?.xdp;
   return x?.prog?.id ?? x?.attached?.[0]?.prog?.id ?? null;
 }
 
 /** Program ids of the cls_bpf filters on `dev` ingress (from `tc -j filter show`). */
 export function tcProgIds(dev: string): number[] {
-  const j = JSON.parse(execFileSync("tc", ["-j", "filter", "show", "dev", dev, "ingress"]).toString() || "[]") as { options?: { prog?: { id: number } } }[];
+  const j = JSON.parse(execFileSync("tc", ["-j", "filter", "show", "dev", dev, "ingress"]).toString() || "[]") as {
+    options?: { prog?: { id: number } };
+  }[];
   return j.map((f) => f.options?.prog?.id).filter((x): x is number => typeof x === "number");
 }
