@@ -8,7 +8,8 @@
 // line below into `const ts = require(...)`, which needs a `require` in an ES module; tsc itself
 // emits its own createRequire call.
 import { createRequire } from "node:module";
-const _require = createRequire(import.meta.url);
+// biome-ignore lint/correctness/noUnusedVariables: used by the require() that tsx and vitest emit for the line below
+const require = createRequire(import.meta.url);
 import ts = require("typescript");
 import type { Diagnostic } from "../diagnostic.js";
 import { TSC_HINTS } from "./tsc-hints.js";
