@@ -442,8 +442,9 @@ class Resolver {
       const r = this.stmt(s, scope);
       if (!r) continue;
       out.push(r);
-      // Nothing after a jump in the same block (tsc would flag it as unreachable).
-      if (r.k === "ret" || r.k === "break" || r.k === "continue") break;
+      // Nothing after a jump in the same block, or after an if/else that jumps on both arms: tsc
+      // does not narrow in unreachable code (a later null-checked lookup would be TS18047).
+      if (alwaysJumps(r)) break;
     }
     return out;
   }
@@ -691,6 +692,13 @@ export function resolve(r: RawProgram): Program {
 export const programArb = (opts: GenOptions = {}): fc.Arbitrary<Program> => rawProgramArb(opts).map(resolve);
 
 /** An expression of literals only (the compiler folds it exactly and checks it against its target). */
+/** Whether control never falls through `s` (every path returns, breaks or continues). */
+function alwaysJumps(s: Stmt): boolean {
+  if (s.k === "ret" || s.k === "break" || s.k === "continue") return true;
+  if (s.k === "if" || s.k === "rlookup" || s.k === "hlookup") return !!s.else && s.then.some(alwaysJumps) && s.else.some(alwaysJumps);
+  return false;
+}
+
 function isConstExpr(e: Expr): boolean {
   if (e.k === "lit") return true;
   if (e.k === "un") return isConstExpr(e.a);
