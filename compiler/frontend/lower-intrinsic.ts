@@ -86,6 +86,7 @@ export function bpfLoop(x: ExprLowerer, e: ts.CallExpression, id: number): Val {
   if (state.k !== "ref" || state.region !== "stack") x.r.fail("TSBPF2029", stateArg);
   const count = convert(x.b, x.int(countArg), INT_TYPES.u32);
   registerSubprogram(x, decl);
+  x.mod.subprograms.get(decl)!.loopBody = true;
   const fn = x.b.value("ptr");
   x.b.emit({ op: "funcaddr", dst: fn, func: decl.name.text });
   const dst = x.b.value("i64");

@@ -47,6 +47,8 @@ export interface SubprogramInfo {
   params?: { name: string; type: CType }[];
   /** Its result type (an integer), undefined for void. */
   ret?: CType;
+  /** Passed to loop() (bpf_loop): the verifier wants its r0 in [0, 1], so returns are lowered as `v !== 0 ? 1 : 0`. */
+  loopBody?: boolean;
 }
 
 export interface ModuleInfo {
