@@ -34,3 +34,55 @@ describe.runIf(bpfAvailable().ok)("loop() body results are stop flags (verifier 
     });
   }
 });
+
+/** XDP: reads byte 0 as `k`, then a 2-byte header at a variable offset; returns DROP iff it reads 0xabcd. */
+const headerProgram = (offset: string) => `import { xdp, XdpAction, type u8, type u16 } from "tsbpf/bpf";
+interface H { k: u8; b: u8 }
+interface W { v: u16 }
+export const p = xdp((ctx) => {
+  const h = ctx.header<H>(0);
+  if (h === null) return XdpAction.PASS;
+  const w = ctx.header<W>(${offset});
+  if (w === null) return XdpAction.ABORTED;
+  return w.v === 0xcdab ? XdpAction.DROP : XdpAction.PASS;
+});
+export const LICENSE = "GPL";
+`;
+
+describe.runIf(bpfAvailable().ok)("ctx.header<T>(variable offset): bounded so the verifier grants the checked range", () => {
+  const XDP = { ABORTED: 0, DROP: 1, PASS: 2 };
+  /** A 256-byte packet: byte 0 = k, bytes [at, at + 2) = ab cd. */
+  const pkt = (k: number, at: number) => {
+    const d = new Uint8Array(256);
+    d[0] = k;
+    d[at] = 0xab;
+    d[at + 1] = 0xcd;
+    return d;
+  };
+  const run = (offset: string, data: Uint8Array) => {
+    using obj = loadObject(build(headerProgram(offset)));
+    return obj.programs.get("p")!.run({ data }).retval;
+  };
+
+  it("an offset that can exceed 65535 loads; huge values give null, small ones read the packet", () => {
+    const off = "14 + (h.k & 0x0f) * 0x7fffffff";
+    expect(run(off, pkt(0, 14))).toBe(XDP.DROP);
+    expect(run(off, pkt(1, 14))).toBe(XDP.ABORTED); // 14 + 0x7fffffff: out of range -> null
+  });
+
+  it("an offset whose maximum is 65535 exactly loads (the bound leaves room for sizeof(T))", () => {
+    const off = "h.k * 256 + h.b";
+    const d = pkt(0, 100);
+    d[1] = 100;
+    expect(run(off, d)).toBe(XDP.DROP);
+    d[0] = 0xff;
+    d[1] = 0xfe; // 65534: 65534 + 2 > 65535, null
+    expect(run(off, d)).toBe(XDP.ABORTED);
+  });
+
+  it("a typical IHL-scaled offset reads the right bytes", () => {
+    const off = "(h.k & 0x0f) * 4";
+    expect(run(off, pkt(5, 20))).toBe(XDP.DROP);
+    expect(run(off, pkt(6, 20))).toBe(XDP.PASS);
+  });
+});
