@@ -3,6 +3,7 @@
 // refused at compile time with a diagnostic.
 
 import { describe, expect, it } from "vitest";
+import { readElf } from "../common/read-elf.js";
 import { compile } from "../compiler/compile.js";
 import { bpfAvailable, loadObject } from "../runtime/index.js";
 
@@ -84,5 +85,75 @@ describe.runIf(bpfAvailable().ok)("ctx.header<T>(variable offset): bounded so th
     const off = "(h.k & 0x0f) * 4";
     expect(run(off, pkt(5, 20))).toBe(XDP.DROP);
     expect(run(off, pkt(6, 20))).toBe(XDP.PASS);
+  });
+});
+
+/** An XDP program calling `call` (a statement), under `license`. */
+const gplProgram = (
+  call: string,
+  license: string,
+  decls = "",
+) => `import { xdp, XdpAction, bpfPrintk, ktimeGetNs, fibLookup, zero, type FibLookup, type u64 } from "tsbpf/bpf";
+${decls}
+export const p = xdp((ctx) => {
+  ${call}
+  return XdpAction.PASS;
+});
+export const LICENSE = ${JSON.stringify(license)};
+`;
+
+const codes = (src: string) => compile("verify.bpf.ts", src).diagnostics.map((d) => d.code);
+
+describe("GPL-only helpers need a GPL-compatible LICENSE (TSBPF2210)", () => {
+  const calls: [string, string][] = [
+    ["bpf_trace_printk", `bpfPrintk("len %d", ctx.len);`],
+    ["bpf_fib_lookup", `const q: FibLookup = zero<FibLookup>(); const rc = fibLookup(q); if (rc === 99) return XdpAction.DROP;`],
+  ];
+  for (const [helper, call] of calls) {
+    it(`${helper}: an error under "MIT", "Proprietary" and "GPLv2"; none under the kernel's GPL-compatible strings`, () => {
+      for (const lic of ["MIT", "Proprietary", "GPLv2", "BSD"]) expect(codes(gplProgram(call, lic))).toContain("TSBPF2210");
+      for (const lic of ["GPL", "GPL v2", "GPL and additional rights", "Dual BSD/GPL", "Dual MIT/GPL", "Dual MPL/GPL"])
+        expect(codes(gplProgram(call, lic))).not.toContain("TSBPF2210");
+    });
+  }
+
+  it("helpers that are not GPL-only compile under any LICENSE", () => {
+    expect(codes(gplProgram(`const t: u64 = ktimeGetNs(); if (t === 1) return XdpAction.DROP;`, "MIT"))).toEqual([]);
+  });
+
+  it("the diagnostic points at the call and names the license", () => {
+    const r = compile("verify.bpf.ts", gplProgram(`bpfPrintk("len %d", ctx.len);`, "MIT"));
+    expect(r.ok).toBe(false);
+    const d = r.diagnostics.find((x) => x.code === "TSBPF2210")!;
+    expect(d.line).toBe(4);
+    expect(d.message).toContain('"MIT"');
+    expect(d.message).toContain("bpf_trace_printk");
+  });
+});
+
+describe.runIf(bpfAvailable().ok)("GPL-only helpers: the kernel agrees with the table", () => {
+  /** Compiles under "GPL", then rewrites the object's license section to `to` (same length). */
+  const relicensed = (src: string, to: string): Uint8Array => {
+    const obj = build(src);
+    const sec = readElf(obj).sectionByName("license")!;
+    expect(new TextDecoder().decode(sec.data)).toBe("GPL\0");
+    sec.data.set(new TextEncoder().encode(`${to}\0`));
+    return obj;
+  };
+  const calls = [
+    `bpfPrintk("len %d", ctx.len);`,
+    `const q: FibLookup = zero<FibLookup>(); const rc = fibLookup(q); if (rc === 99) return XdpAction.DROP;`,
+  ];
+
+  for (const call of calls) {
+    it(`${call.slice(0, 40)}...: loads under "GPL" and "Dual MIT/GPL"; the kernel refuses it under "MIT"`, () => {
+      loadObject(build(gplProgram(call, "GPL"))).close();
+      loadObject(build(gplProgram(call, "Dual MIT/GPL"))).close();
+      expect(() => loadObject(relicensed(gplProgram(call, "GPL"), "MIT")).close()).toThrow(/GPL/);
+    });
+  }
+
+  it("a helper the table leaves out loads under MIT", () => {
+    loadObject(relicensed(gplProgram(`const t: u64 = ktimeGetNs(); if (t === 1) return XdpAction.DROP;`, "GPL"), "MIT")).close();
   });
 });

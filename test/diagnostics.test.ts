@@ -517,6 +517,12 @@ const CASES: Case[] = [
     span: "spinLock(v.lock)",
     src: `import { xdp, spinLock, spinUnlock, ktimeGetNs, ArrayMap, XdpAction, type SpinLock, type u64 } from "tsbpf/bpf";\ninterface V { lock: SpinLock; n: u64 }\nconst m = new ArrayMap<V>(1);\nexport const p = xdp((ctx) => {\n  const v = m.lookup(0);\n  if (v === null) return XdpAction.DROP;\n  spinLock(v.lock); // error TSBPF2159\n  if (v.n > 5) return XdpAction.TX;\n  spinUnlock(v.lock);\n  return XdpAction.PASS;\n});\n${LICENSE}`,
   },
+  {
+    code: "TSBPF2210",
+    what: "GPL-only helper under a non-GPL LICENSE",
+    span: `bpfPrintk("len %d", ctx.len)`,
+    src: xdpBody(`  bpfPrintk("len %d", ctx.len); // error TSBPF2210`).replace(LICENSE, `export const LICENSE = "MIT";\n`),
+  },
 ];
 
 /** More spellings of some codes (each reports its own construct). */

@@ -19,6 +19,17 @@ import { ts } from "./ts-adapter.js";
 import type { Val } from "./values.js";
 
 export function lowerCall(x: ExprLowerer, e: ts.CallExpression): Val {
+  // Diagnostics about the helpers a call emits (gpl-helpers.ts) point at the innermost call.
+  const outer = x.callSite;
+  x.callSite = e;
+  try {
+    return lowerCallAt(x, e);
+  } finally {
+    x.callSite = outer;
+  }
+}
+
+function lowerCallAt(x: ExprLowerer, e: ts.CallExpression): Val {
   const callee = e.expression;
   if (ts.isPropertyAccessExpression(callee)) {
     const obj = x.lower(callee.expression);

@@ -18,6 +18,7 @@ import type { TypeMapper } from "./types.js";
 import type { LocalInfo, Val } from "./values.js";
 import { checkPacketUses, notePacketLocal } from "./packet-refs.js";
 import { checkSpinLocks } from "./spin-locks.js";
+import { checkGplHelper } from "./gpl-helpers.js";
 
 const K = ts.SyntaxKind;
 
@@ -48,6 +49,10 @@ export class FunctionLowerer extends ExprLowerer {
   constructor(r: Reporter, checker: ts.TypeChecker, types: TypeMapper, mod: ModuleInfo, target: LoweringTarget, paramTys?: Ty[]) {
     super(r, checker, types, mod, target, paramTys);
     this.retType = target.kind.ret;
+    const seen = new Set<string>();
+    this.b.onEmit = (i) => {
+      if (i.op === "call") checkGplHelper(this, i.helper, this.callSite ?? this.locNode, seen);
+    };
   }
 
   static forProgram(r: Reporter, checker: ts.TypeChecker, types: TypeMapper, mod: ModuleInfo, p: ProgramInfo): Func {
