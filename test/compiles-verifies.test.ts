@@ -3,7 +3,10 @@
 // refused at compile time with a diagnostic.
 
 import { describe, expect, it } from "vitest";
+import { existsSync, readFileSync } from "node:fs";
+import { parseBtf } from "../common/btf-reader.js";
 import { readElf } from "../common/read-elf.js";
+import { GPL_ONLY_HELPERS } from "../compiler/frontend/helpers-table.js";
 import { compile } from "../compiler/compile.js";
 import { bpfAvailable, loadObject } from "../runtime/index.js";
 
@@ -155,5 +158,34 @@ describe.runIf(bpfAvailable().ok)("GPL-only helpers: the kernel agrees with the 
 
   it("a helper the table leaves out loads under MIT", () => {
     loadObject(relicensed(gplProgram(`const t: u64 = ktimeGetNs(); if (t === 1) return XdpAction.DROP;`, "GPL"), "MIT")).close();
+  });
+});
+
+describe.runIf(existsSync("/sys/kernel/btf/vmlinux"))("GPL_ONLY_HELPERS against the kernel's BTF", () => {
+  it("every entry is enum bpf_func_id's id for that name", () => {
+    const t = parseBtf(readFileSync("/sys/kernel/btf/vmlinux")).types.find((x) => x.kind === "ENUM" && x.name === "bpf_func_id");
+    if (!t || t.kind !== "ENUM") throw new Error("no enum bpf_func_id");
+    const ids = new Map(t.values.map((v) => [v.name.replace(/^BPF_FUNC_/, ""), Number(v.value)]));
+    for (const [name, id] of Object.entries(GPL_ONLY_HELPERS)) expect(ids.get(name), `BPF_FUNC_${name}`).toBe(id);
+  });
+});
+
+describe("GPL-only helpers reached in other ways", () => {
+  it("probeReadKernel in a kprobe under MIT reports TSBPF2210; under GPL it compiles", () => {
+    const src = (lic: string) => `import { kprobe, probeReadKernel, type u64 } from "tsbpf/bpf";
+interface Q { a: u64 }
+export const t = kprobe("d_alloc", (ctx) => {
+  const q = probeReadKernel<Q>(ctx.arg(1));
+  return q === null ? 0 : 1;
+});
+export const LICENSE = ${JSON.stringify(lic)};
+`;
+    expect(codes(src("MIT"))).toContain("TSBPF2210");
+    expect(codes(src("GPL"))).toEqual([]);
+  });
+
+  it("no LICENSE at all: the GPL-only call is an error too (beside the TSBPF3001 warning)", () => {
+    const src = gplProgram(`bpfPrintk("x");`, "GPL").replace(/export const LICENSE.*\n/, "");
+    expect(codes(src)).toEqual(expect.arrayContaining(["TSBPF2210", "TSBPF3001"]));
   });
 });
