@@ -164,7 +164,7 @@ describe.runIf(bpfAvailable().ok)("GPL-only helpers: the kernel agrees with the 
 describe.runIf(existsSync("/sys/kernel/btf/vmlinux"))("GPL_ONLY_HELPERS against the kernel's BTF", () => {
   it("every entry is enum bpf_func_id's id for that name", () => {
     const t = parseBtf(readFileSync("/sys/kernel/btf/vmlinux")).types.find((x) => x.kind === "ENUM" && x.name === "bpf_func_id");
-    if (!t || t.kind !== "ENUM") throw new Error("no enum bpf_func_id");
+    if (t?.kind !== "ENUM") throw new Error("no enum bpf_func_id");
     const ids = new Map(t.values.map((v) => [v.name.replace(/^BPF_FUNC_/, ""), Number(v.value)]));
     for (const [name, id] of Object.entries(GPL_ONLY_HELPERS)) expect(ids.get(name), `BPF_FUNC_${name}`).toBe(id);
   });
