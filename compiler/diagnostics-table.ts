@@ -168,6 +168,11 @@ export const DIAGNOSTICS = {
     message: "bpf_{0} is a GPL-only kernel helper, and LICENSE {1} is not GPL-compatible",
     hint: 'the kernel refuses GPL-only helpers to other programs: export const LICENSE = "GPL" (or "Dual MIT/GPL", "Dual BSD/GPL", ...), or do without the helper',
   },
+  TSBPF2211: {
+    message:
+      "'{0}' is a loop() body and is also called directly (@noinline): a direct call would get its loop() stop flag (0 or 1), not its result",
+    hint: "give loop() its own body function that calls '{0}', or drop @noinline so direct calls are inlined",
+  },
   TSBPF2021: {
     message: "unsupported type for a local: {0}",
     hint: "locals hold integers, booleans, structs or references returned by lookups and headers",

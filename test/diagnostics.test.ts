@@ -523,6 +523,15 @@ const CASES: Case[] = [
     span: `bpfPrintk("len %d", ctx.len)`,
     src: xdpBody(`  bpfPrintk("len %d", ctx.len); // error TSBPF2210`).replace(LICENSE, `export const LICENSE = "MIT";\n`),
   },
+  {
+    code: "TSBPF2211",
+    what: "a @noinline loop() body also called directly",
+    span: "step(1, st)",
+    src: xdpBody(
+      `  const st: Pair = { a: 0, b: 0 };\n  loop(10, step, st);\n  if (step(1, st) === 3) return XdpAction.DROP; // error TSBPF2211`,
+      `interface Pair { a: u32; b: u32 }\n/** @noinline */\nfunction step(i: u32, s: Pair): u32 {\n  s.a += i;\n  return s.a;\n}`,
+    ),
+  },
 ];
 
 /** More spellings of some codes (each reports its own construct). */
