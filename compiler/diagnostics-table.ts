@@ -163,6 +163,16 @@ export const DIAGNOSTICS = {
     message: "'{0}' needs an estimated {1} verifier steps; the kernel stops at 1,000,000",
     hint: "shrink the loop's trip count or body, or move the loop into loop() (bpf_loop), which the verifier checks once",
   },
+  // 2210-2219: what the kernel verifier would refuse, caught at compile time.
+  TSBPF2210: {
+    message: "bpf_{0} is a GPL-only kernel helper, and LICENSE {1} is not GPL-compatible",
+    hint: 'the kernel refuses GPL-only helpers to other programs: export const LICENSE = "GPL" (or "Dual MIT/GPL", "Dual BSD/GPL", ...), or do without the helper',
+  },
+  TSBPF2211: {
+    message:
+      "'{0}' is a loop() body and is also called directly (@noinline): a direct call would get its loop() stop flag (0 or 1), not its result",
+    hint: "give loop() its own body function that calls '{0}', or drop @noinline so direct calls are inlined",
+  },
   TSBPF2021: {
     message: "unsupported type for a local: {0}",
     hint: "locals hold integers, booleans, structs or references returned by lookups and headers",

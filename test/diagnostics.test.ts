@@ -517,6 +517,21 @@ const CASES: Case[] = [
     span: "spinLock(v.lock)",
     src: `import { xdp, spinLock, spinUnlock, ktimeGetNs, ArrayMap, XdpAction, type SpinLock, type u64 } from "tsbpf/bpf";\ninterface V { lock: SpinLock; n: u64 }\nconst m = new ArrayMap<V>(1);\nexport const p = xdp((ctx) => {\n  const v = m.lookup(0);\n  if (v === null) return XdpAction.DROP;\n  spinLock(v.lock); // error TSBPF2159\n  if (v.n > 5) return XdpAction.TX;\n  spinUnlock(v.lock);\n  return XdpAction.PASS;\n});\n${LICENSE}`,
   },
+  {
+    code: "TSBPF2210",
+    what: "GPL-only helper under a non-GPL LICENSE",
+    span: `bpfPrintk("len %d", ctx.len)`,
+    src: xdpBody(`  bpfPrintk("len %d", ctx.len); // error TSBPF2210`).replace(LICENSE, `export const LICENSE = "MIT";\n`),
+  },
+  {
+    code: "TSBPF2211",
+    what: "a @noinline loop() body also called directly",
+    span: "step(1, st)",
+    src: xdpBody(
+      `  const st: Pair = { a: 0, b: 0 };\n  loop(10, step, st);\n  if (step(1, st) === 3) return XdpAction.DROP; // error TSBPF2211`,
+      `interface Pair { a: u32; b: u32 }\n/** @noinline */\nfunction step(i: u32, s: Pair): u32 {\n  s.a += i;\n  return s.a;\n}`,
+    ),
+  },
 ];
 
 /** More spellings of some codes (each reports its own construct). */

@@ -327,3 +327,34 @@ export const CTX_METHODS: Record<string, Intrinsic> = {
   setCbFlags: { helper: "sock_ops_cb_flags_set", args: [ctx, u32Arg], ret: i64, kinds: ["SOCK_OPS"], since: "4.16" },
   changeType: { helper: "skb_change_type", args: [ctx, u32Arg], ret: i64, kinds: KINDS.tc, since: "4.8" },
 };
+
+/**
+ * Helpers whose kernel bpf_func_proto has `gpl_only = true` (kernel/trace/bpf_trace.c,
+ * kernel/bpf/helpers.c, kernel/bpf/stackmap.c, net/core/filter.c), by kernel name -> helper id. The
+ * verifier refuses them to a program whose license is not GPL-compatible ("cannot call
+ * GPL-restricted function from non-GPL compatible program"); gpl-helpers.ts reports it at compile
+ * time. Keyed by id, not by HELPER row, because the compiler also calls some of them implicitly
+ * (kernel memory reads, the current task) and a helper is GPL-only whichever way it is reached.
+ */
+export const GPL_ONLY_HELPERS: Readonly<Record<string, number>> = {
+  probe_read: 4,
+  trace_printk: 6,
+  perf_event_read: 22,
+  perf_event_output: 25, // also the skb and xdp variants (bpf_skb_event_output, bpf_xdp_event_output)
+  get_stackid: 27,
+  get_current_task: 35,
+  probe_write_user: 36,
+  probe_read_str: 45,
+  perf_event_read_value: 55,
+  get_stack: 67,
+  fib_lookup: 69, // both the XDP and the skb variants
+  probe_read_user: 112,
+  probe_read_kernel: 113,
+  probe_read_user_str: 114,
+  probe_read_kernel_str: 115,
+  get_current_task_btf: 158,
+  timer_init: 169,
+  timer_set_callback: 170,
+  timer_start: 171,
+  timer_cancel: 172,
+};

@@ -59,7 +59,12 @@ export class LowererBase {
     for (const t of this.temps) if (slots.includes(t.slot)) t.busy = false;
   }
 
+  /** The statement (setLoc) and the call expression (lowerCall) being lowered, for diagnostics raised per emitted instruction. */
+  locNode: ts.Node | undefined;
+  callSite: ts.Node | undefined;
+
   setLoc(node: ts.Node): void {
+    this.locNode = node;
     const sf = node.getSourceFile();
     this.b.loc = { ...lineCol(sf, node.getStart()), file: sf.fileName };
   }

@@ -19,6 +19,17 @@ import { ts } from "./ts-adapter.js";
 import type { Val } from "./values.js";
 
 export function lowerCall(x: ExprLowerer, e: ts.CallExpression): Val {
+  // Diagnostics about the helpers a call emits (gpl-helpers.ts) point at the innermost call.
+  const outer = x.callSite;
+  x.callSite = e;
+  try {
+    return lowerCallAt(x, e);
+  } finally {
+    x.callSite = outer;
+  }
+}
+
+function lowerCallAt(x: ExprLowerer, e: ts.CallExpression): Val {
   const callee = e.expression;
   if (ts.isPropertyAccessExpression(callee)) {
     const obj = x.lower(callee.expression);
@@ -173,15 +184,18 @@ function ctxMethod(x: ExprLowerer, method: string, e: ts.CallExpression): Val {
 
 /**
  * p = data + off; if (p + sizeof(T) > data_end) null else p — the compare the verifier needs. A
- * variable offset is first compared with 0xffff so the verifier knows its bounds (it rejects packet
- * pointer arithmetic with unbounded registers); such huge offsets give null, as a short packet would.
+ * variable offset is first compared with 0xffff - sizeof(T) so the verifier knows its bounds (it
+ * rejects packet pointer arithmetic with unbounded registers, and grants no checked range when the
+ * pointer's maximum offset plus sizeof(T) could pass 0xffff); such huge offsets give null, as a short
+ * packet would.
  */
 function packetHeader(x: ExprLowerer, e: ts.CallExpression): Val {
   const t = typeArg(x, e);
   expectArgs(x, e, 1);
   const size = BigInt(sizeOf(t));
   const c = constEval(e.arguments[0], x.checker);
-  if (c !== undefined && (c < 0n || c + size > 0xffffn)) x.r.fail("TSBPF2020", e.arguments[0], String(c));
+  if (size > 0xffffn || (c !== undefined && (c < 0n || c + size > 0xffffn)))
+    x.r.fail("TSBPF2020", e.arguments[0], c === undefined ? e.arguments[0].getText() : String(c));
   // A negative offset is out of range either way, so a 32-bit offset is widened as unsigned (free:
   // it is already zero-extended in its register) and caught by the same > 0xffff test.
   const offVal = c === undefined ? x.int(e.arguments[0]) : undefined;
@@ -193,7 +207,7 @@ function packetHeader(x: ExprLowerer, e: ts.CallExpression): Val {
     (ok, bad) => {
       if (off !== undefined) {
         const inRange = x.b.newBlock();
-        x.branch("ugt", 64, off, { imm: 0xffffn }, bad, inRange);
+        x.branch("ugt", 64, off, { imm: 0xffffn - size }, bad, inRange);
         x.b.seal(inRange);
         x.b.switchTo(inRange);
       }

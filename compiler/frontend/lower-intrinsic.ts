@@ -9,7 +9,7 @@ import { expectArgs, nullableJoin, typeArg } from "./call-utils.js";
 import { convert, irTy, type IntVal } from "./int-ops.js";
 import type { ExprContext as ExprLowerer } from "./expr-context.js";
 import { noteLock, noteUnlock } from "./spin-locks.js";
-import { registerSubprogram } from "./subprograms.js";
+import { registerSubprogram, resultType } from "./subprograms.js";
 import { ts } from "./ts-adapter.js";
 import type { Val } from "./values.js";
 
@@ -86,6 +86,10 @@ export function bpfLoop(x: ExprLowerer, e: ts.CallExpression, id: number): Val {
   if (state.k !== "ref" || state.region !== "stack") x.r.fail("TSBPF2029", stateArg);
   const count = convert(x.b, x.int(countArg), INT_TYPES.u32);
   registerSubprogram(x, decl);
+  const info = x.mod.subprograms.get(decl)!;
+  info.loopBody = true;
+  // One subprogram serves both uses, so a direct caller would see the 0/1 stop flag (lower-stmt.ts).
+  if (info.calledDirectly && resultType(x, decl)) x.r.report("TSBPF2211", bodyArg, decl.name.text);
   const fn = x.b.value("ptr");
   x.b.emit({ op: "funcaddr", dst: fn, func: decl.name.text });
   const dst = x.b.value("i64");

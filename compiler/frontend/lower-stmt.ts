@@ -18,6 +18,7 @@ import type { TypeMapper } from "./types.js";
 import type { LocalInfo, Val } from "./values.js";
 import { checkPacketUses, notePacketLocal } from "./packet-refs.js";
 import { checkSpinLocks } from "./spin-locks.js";
+import { checkGplHelper } from "./gpl-helpers.js";
 
 const K = ts.SyntaxKind;
 
@@ -42,10 +43,16 @@ export class FunctionLowerer extends ExprLowerer {
 
   /** What `return` converts to; undefined in a void subprogram. */
   private retType: CInt | undefined;
+  /** Lowering a loop() body: its result is a stop flag, returned as exactly 0 or 1. */
+  private loopBody = false;
 
   constructor(r: Reporter, checker: ts.TypeChecker, types: TypeMapper, mod: ModuleInfo, target: LoweringTarget, paramTys?: Ty[]) {
     super(r, checker, types, mod, target, paramTys);
     this.retType = target.kind.ret;
+    const seen = new Set<string>();
+    this.b.onEmit = (i) => {
+      if (i.op === "call") checkGplHelper(this, i.helper, this.callSite ?? this.locNode, seen);
+    };
   }
 
   static forProgram(r: Reporter, checker: ts.TypeChecker, types: TypeMapper, mod: ModuleInfo, p: ProgramInfo): Func {
@@ -59,6 +66,7 @@ export class FunctionLowerer extends ExprLowerer {
     const ret = resultType(probe, s.decl);
     const fl = new FunctionLowerer(r, checker, types, mod, { name: s.name, kind: s.kind ?? NO_CONTEXT }, shapes.map(paramTy));
     fl.retType = ret;
+    fl.loopBody = s.loopBody === true;
     s.ret = ret;
     s.params = s.decl.parameters.map((p, i) => {
       const shape = shapes[i];
@@ -265,7 +273,22 @@ export class FunctionLowerer extends ExprLowerer {
       return this.b.terminate({ op: "ret", value: { imm: 0n } });
     }
     const v = convert(this.b, this.int(e), this.retType);
+    if (this.loopBody) return this.retStopFlag(v.v, this.retType.size === 8 ? 64 : 32);
     this.b.terminate({ op: "ret", value: v.v });
+  }
+
+  /** bpf_loop's verifier check wants r0 in [0, 1]: any non-zero result means "stop" and returns 1. */
+  private retStopFlag(v: Operand, width: 32 | 64): void {
+    if (typeof v === "object" && "imm" in v) return this.b.terminate({ op: "ret", value: { imm: v.imm === 0n ? 0n : 1n } });
+    const stop = this.b.newBlock();
+    const go = this.b.newBlock();
+    this.b.terminate({ op: "cbr", cond: "ne", width, a: v, b: { imm: 0n }, then: stop, else: go });
+    this.b.seal(stop);
+    this.b.seal(go);
+    this.b.switchTo(stop);
+    this.b.terminate({ op: "ret", value: { imm: 1n } });
+    this.b.switchTo(go);
+    this.b.terminate({ op: "ret", value: { imm: 0n } });
   }
 
   private varStatement(s: ts.VariableStatement): void {

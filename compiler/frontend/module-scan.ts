@@ -47,6 +47,10 @@ export interface SubprogramInfo {
   params?: { name: string; type: CType }[];
   /** Its result type (an integer), undefined for void. */
   ret?: CType;
+  /** Passed to loop() (bpf_loop): the verifier wants its r0 in [0, 1], so returns are lowered as `v !== 0 ? 1 : 0`. */
+  loopBody?: boolean;
+  /** Called with `callfn` (a `@noinline` call) somewhere, as opposed to only passed to loop(). */
+  calledDirectly?: boolean;
 }
 
 export interface ModuleInfo {

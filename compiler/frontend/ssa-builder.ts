@@ -55,10 +55,14 @@ export class SsaBuilder {
     return newValue(this.func, ty);
   }
 
+  /** Sees every instruction kept (gpl-helpers.ts checks helper calls). */
+  onEmit?: (inst: Inst) => void;
+
   emit(inst: Inst): void {
     const st = this.state(this.current);
     if (st.terminated) return; // code after return/break: unreachable, dropped
     st.block.insts.push(inst);
+    this.onEmit?.(inst);
     if (this.loc) this.func.locs!.set(inst, this.loc);
     if (!st.block.loc && this.loc) st.block.loc = this.loc;
   }

@@ -74,6 +74,10 @@ export function emitCall(x: ExprLowerer, decl: ts.FunctionDeclaration, call: ts.
     x.r.fail("TSBPF2015", a);
   });
   registerSubprogram(x, decl, shapes);
+  const info = x.mod.subprograms.get(decl)!;
+  info.calledDirectly = true;
+  // A loop() body's returns are stop flags (0/1), which this caller would get instead of the value.
+  if (info.loopBody && ret) x.r.report("TSBPF2211", call, name);
   // The result travels in r0, typed like the callee's `ret` values (i32 for types up to 32 bits).
   const dst = ret ? x.b.value(irTy(ret)) : undefined;
   x.b.emit({ op: "callfn", func: name, args, dst });
