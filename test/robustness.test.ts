@@ -295,3 +295,26 @@ describe("found by the hostile fuzzer", () => {
     }
   });
 });
+
+describe("verifier-cost estimate, regressions from the hostile fuzzer", () => {
+  it("a u32 loop bounded by -1 runs to 0xffffffff, so it is refused (TSBPF2202), not estimated at one trip", () => {
+    const src = `import { xdp, XdpAction, ArrayMap, type u32, type u64 } from "tsbpf/bpf";
+interface In { a: u32; c: u32 }
+const results = new ArrayMap<u64>(8);
+export const p = xdp((ctx) => {
+  const h = ctx.header<In>(0);
+  if (h === null) return XdpAction.ABORTED;
+  let s: u64 = 0;
+  for (let y: u32 = 0; y < -1; y++) {
+    if (y * 4 === h.c) s += 1;
+  }
+  results.update(0, s);
+  return XdpAction.PASS;
+});
+export const LICENSE = "GPL";
+`;
+    const r = compile("loop-minus-one.bpf.ts", src);
+    expect(r.ok).toBe(false);
+    expect(r.diagnostics.map((d) => [d.code, d.line])).toEqual([["TSBPF2202", 8]]);
+  });
+});

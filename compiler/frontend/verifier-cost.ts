@@ -211,8 +211,12 @@ function tripCount(s: ts.IterationStatement, checker: ts.TypeChecker): number | 
   const d = s.initializer.declarations[0];
   if (!d?.initializer || !ts.isBinaryExpression(s.condition)) return undefined;
   const start = constEval(d.initializer, checker);
-  const end = constEval(s.condition.right, checker);
+  let end = constEval(s.condition.right, checker);
   if (start === undefined || end === undefined) return undefined;
+  // The bound converts to the counter's type, as the comparison does: `y < -1` on a u32 runs to
+  // 0xffffffff (found by the hostile fuzzer: the kernel gave up, the estimate said one trip).
+  const width = d.type ? /^([ui])(8|16|32|64)$/.exec(d.type.getText()) : null;
+  if (width) end = width[1] === "u" ? BigInt.asUintN(Number(width[2]), end) : BigInt.asIntN(Number(width[2]), end);
   let step = 1n;
   const inc = s.incrementor;
   if (
