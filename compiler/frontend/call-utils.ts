@@ -1,5 +1,6 @@
-// Small pieces every call lowering shares: argument-count checks, type arguments, and the
-// `ok ? p : null` join that turns a helper's success test into a nullable reference.
+// Small pieces every call lowering shares: argument-count checks, type arguments, the
+// `ok ? p : null` join that turns a helper's success test into a nullable reference, and a stack
+// slot a helper fills.
 
 import type { CType } from "../../common/ctypes.js";
 import type { Value } from "../ir/ir.js";
@@ -37,4 +38,27 @@ export function nullableJoin(
     () => ({ imm: 0n }),
   );
   return { k: "nullable", ptr: dst, t, region };
+}
+
+/**
+ * A helper that copies into a fresh stack slot of `size` bytes and returns 0 on success (probe
+ * reads, skb loads, queue pops): `rc === 0 ? &slot : null`. `call` emits the helper, given the
+ * slot's address, and returns its result.
+ */
+export function filledSlot(x: ExprLowerer, size: number, t: CType, call: (buf: Value) => Value): NullableVal {
+  const slot = x.b.slot(size, 8);
+  const buf = x.b.value("ptr");
+  x.b.emit({ op: "stackaddr", dst: buf, slot });
+  const rc = call(buf);
+  const again = x.b.value("ptr");
+  x.b.emit({ op: "stackaddr", dst: again, slot });
+  return nullableJoin(
+    x,
+    (ok, bad) => {
+      x.b.terminate({ op: "cbr", cond: "ne", width: 64, a: rc, b: { imm: 0n }, then: bad, else: ok });
+      return again;
+    },
+    t,
+    "stack",
+  );
 }

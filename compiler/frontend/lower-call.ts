@@ -11,7 +11,7 @@ import { wantsCall } from "./subprograms.js";
 import { PT_REGS_ARGS, PT_REGS_RET } from "./program-kinds.js";
 import { constEval } from "./const-eval.js";
 import { convert } from "./int-ops.js";
-import { expectArgs, nullableJoin, typeArg } from "./call-utils.js";
+import { expectArgs, filledSlot, nullableJoin, typeArg } from "./call-utils.js";
 import type { ExprContext as ExprLowerer } from "./expr-context.js";
 import { mapMethod } from "./lower-map.js";
 import { kernelCall } from "./lower-kernel.js";
@@ -233,20 +233,9 @@ function skbLoad(x: ExprLowerer, e: ts.CallExpression): Val {
   const off = convert(x.b, x.int(e.arguments[0]), INT_TYPES.u32);
   const start = e.arguments[1] ? convert(x.b, x.int(e.arguments[1]), INT_TYPES.u32).v : { imm: 1n };
   const size = sizeOf(t);
-  const slot = x.b.slot(size, 8);
-  const buf = x.b.value("ptr");
-  x.b.emit({ op: "stackaddr", dst: buf, slot });
-  const rc = x.b.value("i64");
-  x.b.emit({ op: "call", helper: HELPER.skb_load_bytes_relative, args: [x.ctx, off.v, buf, { imm: BigInt(size) }, start], dst: rc });
-  const addr = x.b.value("ptr");
-  x.b.emit({ op: "stackaddr", dst: addr, slot });
-  return nullableJoin(
-    x,
-    (ok, bad) => {
-      x.b.terminate({ op: "cbr", cond: "ne", width: 64, a: rc, b: { imm: 0n }, then: bad, else: ok });
-      return addr;
-    },
-    t,
-    "stack",
-  );
+  return filledSlot(x, size, t, (buf) => {
+    const rc = x.b.value("i64");
+    x.b.emit({ op: "call", helper: HELPER.skb_load_bytes_relative, args: [x.ctx, off.v, buf, { imm: BigInt(size) }, start], dst: rc });
+    return rc;
+  });
 }

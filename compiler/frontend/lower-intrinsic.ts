@@ -5,7 +5,7 @@
 
 import { INT_TYPES, sizeOf, type CInt, type CType } from "../../common/ctypes.js";
 import type { AtomicKind } from "../ir/ir.js";
-import { expectArgs, nullableJoin, typeArg } from "./call-utils.js";
+import { expectArgs, filledSlot, nullableJoin, typeArg } from "./call-utils.js";
 import { convert, irTy, type IntVal } from "./int-ops.js";
 import type { ExprContext as ExprLowerer } from "./expr-context.js";
 import { noteLock, noteUnlock } from "./spin-locks.js";
@@ -55,22 +55,11 @@ export function probeRead(x: ExprLowerer, e: ts.CallExpression, id: number): Val
   const t = typeArg(x, e);
   expectArgs(x, e, 1);
   const addr = convert(x.b, x.int(e.arguments[0]), INT_TYPES.u64);
-  const slot = x.b.slot(sizeOf(t), 8);
-  const buf = x.b.value("ptr");
-  x.b.emit({ op: "stackaddr", dst: buf, slot });
-  const rc = x.b.value("i64");
-  x.b.emit({ op: "call", helper: id, args: [buf, { imm: BigInt(sizeOf(t)) }, addr.v], dst: rc });
-  const again = x.b.value("ptr");
-  x.b.emit({ op: "stackaddr", dst: again, slot });
-  return nullableJoin(
-    x,
-    (ok, bad) => {
-      x.b.terminate({ op: "cbr", cond: "ne", width: 64, a: rc, b: { imm: 0n }, then: bad, else: ok });
-      return again;
-    },
-    t,
-    "stack",
-  );
+  return filledSlot(x, sizeOf(t), t, (buf) => {
+    const rc = x.b.value("i64");
+    x.b.emit({ op: "call", helper: id, args: [buf, { imm: BigInt(sizeOf(t)) }, addr.v], dst: rc });
+    return rc;
+  });
 }
 
 /** loop(count, body, state) over bpf_loop: `body` becomes a subprogram passed by address. */

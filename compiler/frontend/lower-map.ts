@@ -4,7 +4,7 @@
 import { INT_TYPES, sizeOf, type CType } from "../../common/ctypes.js";
 import { MAP_HELPER as HELPER } from "../../common/map-kinds.js";
 import type { Operand, Value } from "../ir/ir.js";
-import { expectArgs, nullableJoin, typeArg } from "./call-utils.js";
+import { expectArgs, filledSlot, nullableJoin, typeArg } from "./call-utils.js";
 import { noteReserve } from "./check-reservations.js";
 import { convert } from "./int-ops.js";
 import type { ExprContext as ExprLowerer } from "./expr-context.js";
@@ -137,21 +137,7 @@ export function mapMethod(x: ExprLowerer, m: MapInfo, method: string, e: ts.Call
       }
       // Queue/stack: the value is copied into a stack slot of its own, valid after the call.
       expectArgs(x, e, 0);
-      const slot = x.b.slot(Math.ceil(sizeOf(m.value) / 8) * 8, 8);
-      const buf = x.b.value("ptr");
-      x.b.emit({ op: "stackaddr", dst: buf, slot });
-      const rc = call(helper, [mapPtr(), buf], "i64");
-      const again = x.b.value("ptr");
-      x.b.emit({ op: "stackaddr", dst: again, slot });
-      return nullableJoin(
-        x,
-        (ok, bad) => {
-          x.b.terminate({ op: "cbr", cond: "ne", width: 64, a: rc, b: { imm: 0n }, then: bad, else: ok });
-          return again;
-        },
-        m.valueRef,
-        "stack",
-      );
+      return filledSlot(x, Math.ceil(sizeOf(m.value) / 8) * 8, m.valueRef, (buf) => call(helper, [mapPtr(), buf], "i64"));
     }
     case HELPER.get_stackid: {
       // bpf_get_stackid(ctx, map, flags): the id under which the current kernel (or, with
