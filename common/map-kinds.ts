@@ -78,8 +78,12 @@ export interface MapKind {
   flagsAllowed: number;
   /** max_entries when the constructor leaves it out (perf event array: 0 = libbpf uses the CPU count). */
   defaultMaxEntries?: number;
-  /** A ring buffer's size: a power of two of at least a page. */
-  sizeRule?: "pow2-page";
+  /**
+   * A limit on max_entries beyond the 2^30 every kind has (BTF spells it `int (*)[N]`): a ring
+   * buffer's size is a power of two of at least a page; a hash map rounds N up to a power of two
+   * of 16-byte buckets, at most 2^27 (E2BIG at load time otherwise).
+   */
+  sizeRule?: "pow2-page" | "hash-buckets";
   /** A constraint on the key type: "lpm" = a struct starting with `prefixlen: u32`, 1..256 data bytes. */
   keyRule?: "lpm";
   /** Extra map attribute carried in BTF (`map_extra`: bloom filter hash count, the constructor's second argument). */
@@ -119,6 +123,7 @@ export const MAP_KINDS = [
     perCpu: false,
     iterable: true,
     btf: "kv",
+    sizeRule: "hash-buckets",
     flagsAllowed: HASH_FLAGS,
     methods: KV,
     since: "3.19",
@@ -170,6 +175,7 @@ export const MAP_KINDS = [
     perCpu: true,
     iterable: true,
     btf: "kv",
+    sizeRule: "hash-buckets",
     flagsAllowed: HASH_FLAGS,
     methods: KV,
     since: "4.6",
@@ -207,6 +213,7 @@ export const MAP_KINDS = [
     perCpu: false,
     iterable: true,
     btf: "kv",
+    sizeRule: "hash-buckets",
     flagsAllowed: HASH_FLAGS,
     methods: KV,
     since: "4.10",
@@ -219,6 +226,7 @@ export const MAP_KINDS = [
     perCpu: true,
     iterable: true,
     btf: "kv",
+    sizeRule: "hash-buckets",
     flagsAllowed: HASH_FLAGS,
     methods: KV,
     since: "4.10",

@@ -245,11 +245,10 @@ function scanMap(name: string, e: ts.NewExpression, checker: ts.TypeChecker, typ
     r.report("TSBPF2005", args[0] ?? e, "a ring buffer's size must be a power of two and at least 4096 bytes");
     return undefined;
   }
-  // Limits the kernel enforces with E2BIG at load time: BTF spells max_entries as `int (*)[N]`, whose
-  // 4N bytes must fit 32 bits; a hash map rounds N up to a power of two of 16-byte buckets.
-  const HASH_TYPES = [1, 5, 9, 10]; // BPF_MAP_TYPE_{HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH}
-  if (max > 0x3fffffffn || (HASH_TYPES.includes(mc.type) && max > 1n << 27n)) {
-    const limit = HASH_TYPES.includes(mc.type) ? "134217728 (2^27) for hash maps" : "1073741823";
+  // Limits the kernel enforces with E2BIG at load time (see MapKind.sizeRule).
+  const hash = mc.sizeRule === "hash-buckets";
+  if (max > 0x3fffffffn || (hash && max > 1n << 27n)) {
+    const limit = hash ? "134217728 (2^27) for hash maps" : "1073741823";
     r.report("TSBPF2005", args[0] ?? e, `maxEntries ${max} is more than the kernel accepts (at most ${limit})`);
     return undefined;
   }
