@@ -7,7 +7,7 @@
 import { INT_TYPES, sizeOf, type CInt, type CType } from "../../common/ctypes.js";
 import { isImm, type BinOp, type CondOp, type Operand, type Value } from "../ir/ir.js";
 import { constEval } from "./const-eval.js";
-import { evalCond } from "../passes/const-fold.js";
+import { evalCond, swappedCond } from "../passes/const-fold.js";
 import { commonType, convert, fits, irTy, literalType, parseIntLiteral, promote, wrapConst, type IntVal } from "./int-ops.js";
 import { ctxFields } from "./program-kinds.js";
 import { ts } from "./ts-adapter.js";
@@ -57,20 +57,6 @@ const COMPARE: Partial<Record<ts.SyntaxKind, { s: CondOp; u: CondOp }>> = {
   [K.LessThanEqualsToken]: { s: "sle", u: "ule" },
   [K.GreaterThanToken]: { s: "sgt", u: "ugt" },
   [K.GreaterThanEqualsToken]: { s: "sge", u: "uge" },
-};
-
-const SWAP: Record<CondOp, CondOp> = {
-  eq: "eq",
-  ne: "ne",
-  ugt: "ult",
-  uge: "ule",
-  ult: "ugt",
-  ule: "uge",
-  sgt: "slt",
-  sge: "sle",
-  slt: "sgt",
-  sle: "sge",
-  set: "set",
 };
 
 export abstract class ExprLowerer extends LowererBase implements ExprContext {
@@ -659,7 +645,7 @@ export abstract class ExprLowerer extends LowererBase implements ExprContext {
 
   branch(cond: CondOp, width: 32 | 64, a: Operand, b: Operand, t: number, f: number): void {
     if (isImm(a) && isImm(b)) return this.b.jump(evalCond(cond, width, a.imm, b.imm) ? t : f);
-    if (isImm(a)) return this.branch(SWAP[cond], width, b, a, t, f);
+    if (isImm(a)) return this.branch(swappedCond[cond], width, b, a, t, f);
     this.b.terminate({ op: "cbr", cond, width, a: a as Value, b, then: t, else: f });
   }
 
