@@ -3,12 +3,13 @@
 // refused at compile time with a diagnostic.
 
 import { describe, expect, it } from "vitest";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { parseBtf } from "../common/btf-reader.js";
 import { readElf } from "../common/read-elf.js";
 import { GPL_ONLY_HELPERS } from "../compiler/frontend/helpers-table.js";
 import { compile } from "../compiler/compile.js";
-import { bpfAvailable, loadObject } from "../runtime/index.js";
+import { loadObject } from "../runtime/index.js";
+import { describeKernel, describeWithBtf } from "./kernel-env.js";
 
 function build(src: string): Uint8Array {
   const r = compile("verify.bpf.ts", src);
@@ -24,7 +25,7 @@ export const p = xdp(() => { const s: S = { n: 0 }; loop(10, step, s); return s.
 export const LICENSE = "GPL";
 `;
 
-describe.runIf(bpfAvailable().ok)("loop() body results are stop flags (verifier wants r0 in [0, 1])", () => {
+describeKernel("loop() body results are stop flags (verifier wants r0 in [0, 1])", () => {
   const cases: [string, string, number][] = [
     ["a constant other than 0/1 stops at once", "return 0x7fffffff;", 1],
     ["0 continues to the end", "return 0;", 10],
@@ -53,7 +54,7 @@ export const p = xdp((ctx) => {
 export const LICENSE = "GPL";
 `;
 
-describe.runIf(bpfAvailable().ok)("ctx.header<T>(variable offset): bounded so the verifier grants the checked range", () => {
+describeKernel("ctx.header<T>(variable offset): bounded so the verifier grants the checked range", () => {
   const XDP = { ABORTED: 0, DROP: 1, PASS: 2 };
   /** A 256-byte packet: byte 0 = k, bytes [at, at + 2) = ab cd. */
   const pkt = (k: number, at: number) => {
@@ -134,7 +135,7 @@ describe("GPL-only helpers need a GPL-compatible LICENSE (TSBPF2210)", () => {
   });
 });
 
-describe.runIf(bpfAvailable().ok)("GPL-only helpers: the kernel agrees with the table", () => {
+describeKernel("GPL-only helpers: the kernel agrees with the table", () => {
   /** Compiles under "GPL", then rewrites the object's license section to `to` (same length). */
   const relicensed = (src: string, to: string): Uint8Array => {
     const obj = build(src);
@@ -161,7 +162,7 @@ describe.runIf(bpfAvailable().ok)("GPL-only helpers: the kernel agrees with the 
   });
 });
 
-describe.runIf(existsSync("/sys/kernel/btf/vmlinux"))("GPL_ONLY_HELPERS against the kernel's BTF", () => {
+describeWithBtf("GPL_ONLY_HELPERS against the kernel's BTF", () => {
   it("every entry is enum bpf_func_id's id for that name", () => {
     const t = parseBtf(readFileSync("/sys/kernel/btf/vmlinux")).types.find((x) => x.kind === "ENUM" && x.name === "bpf_func_id");
     if (t?.kind !== "ENUM") throw new Error("no enum bpf_func_id");

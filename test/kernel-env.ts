@@ -2,7 +2,8 @@
 // when it does not, and otherwise skip with a single visible line instead of
 // a wall of red on developer machines without privileges.
 
-import { describe, it } from "vitest";
+import { existsSync } from "node:fs";
+import { describe, expect, it } from "vitest";
 import { bpfAvailable } from "../runtime/kernel.js";
 
 const inCi = (): boolean => process.env.CI === "true";
@@ -42,6 +43,36 @@ export function kernelTest(name: string, fn: () => unknown, timeout?: number): v
     });
   } else {
     warnSkip(avail.reason);
+    it.skip(name, fn);
+  }
+}
+
+export const VMLINUX_BTF = "/sys/kernel/btf/vmlinux";
+
+/**
+ * A `describe` that reads the running kernel's BTF: the same policy as describeKernel (fails under
+ * CI=true, skips with one line elsewhere) when /sys/kernel/btf/vmlinux is missing.
+ */
+export function describeWithBtf(name: string, fn: () => void): void {
+  if (existsSync(VMLINUX_BTF)) describe(name, fn);
+  else if (inCi()) {
+    describe(name, () => {
+      it("has the kernel's BTF", () => {
+        throw new Error(`kernel BTF tests cannot run under CI=true: no ${VMLINUX_BTF}`);
+      });
+    });
+  } else {
+    console.warn(`skipping kernel BTF tests: no ${VMLINUX_BTF}`);
+    describe.skip(name, fn);
+  }
+}
+
+/** A single `it` that reads the running kernel's BTF; same policy as describeWithBtf. */
+export function btfTest(name: string, fn: () => unknown, timeout?: number): void {
+  if (existsSync(VMLINUX_BTF)) it(name, fn, timeout);
+  else if (inCi()) it(name, () => expect.fail(`kernel BTF test cannot run under CI=true: no ${VMLINUX_BTF}`));
+  else {
+    console.warn(`skipping kernel BTF test: no ${VMLINUX_BTF}`);
     it.skip(name, fn);
   }
 }

@@ -3,8 +3,9 @@
 // whole enum, and the flag values must match the kernel's BPF_F_* constants. Also checks the rows'
 // internal consistency (classes unique, methods only where a class exists).
 
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { btfTest } from "./kernel-env.js";
 import { parseBtf, type Btf } from "../common/btf-reader.js";
 import { MAP_FLAG, MAP_HELPER, MAP_KIND_BY_CLASS, MAP_KINDS, MAP_TYPE, mapTypeName, type MapKind } from "../common/map-kinds.js";
 
@@ -45,8 +46,7 @@ describe("map-kind table", () => {
     }
   });
 
-  const haveBtf = existsSync(VMLINUX);
-  (haveBtf ? it : it.skip)("matches the kernel's enum bpf_map_type and BPF_F_* flags (/sys/kernel/btf/vmlinux)", () => {
+  btfTest("matches the kernel's enum bpf_map_type and BPF_F_* flags (/sys/kernel/btf/vmlinux)", () => {
     const btf = parseBtf(new Uint8Array(readFileSync(VMLINUX)));
     const enumType = btf.find("ENUM", "bpf_map_type");
     expect(enumType, "enum bpf_map_type in vmlinux BTF").toBeDefined();
@@ -66,5 +66,4 @@ describe("map-kind table", () => {
     const funcs = enumValues(btf, (n) => n.startsWith("BPF_FUNC_"));
     for (const [name, v] of Object.entries(MAP_HELPER)) expect(funcs.get(`BPF_FUNC_${name}`), name).toBe(v);
   });
-  if (!haveBtf) console.warn(`skipping the kernel cross-check: no ${VMLINUX}`);
 });

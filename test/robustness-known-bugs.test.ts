@@ -12,7 +12,8 @@
 
 import { describe, expect, it } from "vitest";
 import { compile } from "../compiler/compile.js";
-import { bpfAvailable, loadObject } from "../runtime/index.js";
+import { loadObject } from "../runtime/index.js";
+import { describeKernel } from "./kernel-env.js";
 
 /** Compiles; then either a diagnostic was reported, or the kernel must accept the object. */
 function compilesOnlyIfItVerifies(src: string): void {
@@ -24,7 +25,7 @@ function compilesOnlyIfItVerifies(src: string): void {
   loadObject(r.object!).close();
 }
 
-describe.runIf(bpfAvailable().ok)("known: compiled but refused by the verifier", () => {
+describeKernel("known: compiled but refused by the verifier", () => {
   it("loop() body returning 0x7fffffff", () => {
     compilesOnlyIfItVerifies(`import { xdp, XdpAction, loop, type u32 } from "tsbpf/bpf";
 interface S { n: u32 }
