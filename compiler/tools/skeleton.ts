@@ -134,7 +134,7 @@ export function generateSkeleton(
       kind?.shape === "events"
         ? `; read its events with \`new rt.${kind.name === "RINGBUF" ? "RingBuffer" : "PerfBuffer"}(maps.${m.name}.map)\``
         : "";
-    const doc = `${kind?.cls ?? `map type ${m.type}`}, ${m.maxEntries} ${kind?.sizeRule ? "bytes" : "entries"}${m.perCpu ? "; values are per-CPU arrays" : ""}${reader}`;
+    const doc = `${kind?.cls ?? `map type ${m.type}`}, ${m.maxEntries} ${kind?.sizeRule === "pow2-page" ? "bytes" : "entries"}${m.perCpu ? "; values are per-CPU arrays" : ""}${reader}`;
     return `  /** ${doc}. */\n  readonly ${prop(m.name)}: ${cls};`;
   });
   const progLines = mod.programs.map(
