@@ -162,24 +162,3 @@ describeKernel("intrinsics' program types against the verifier", () => {
     expect(wrong).toEqual([]);
   });
 });
-
-/** The docs' row for a helper: function, helper, first kernel, program kinds (wrapper names). */
-function docRow([name, row]: [string, Intrinsic]): string {
-  const kinds = row.kinds
-    ? Object.values(PROGRAM_KINDS)
-        .filter((k) => k.type && row.kinds!.includes(k.type))
-        .map((k) => k.wrapper)
-        .join(", ")
-    : "all";
-  return `| \`${name}\` | \`bpf_${row.helper}\` | ${row.since} | ${kinds} |`;
-}
-
-describe("docs/language.md helper catalogue", () => {
-  const doc = readFileSync(join(import.meta.dirname, "..", "docs", "language.md"), "utf8");
-  it("has a row per helper with its kernel version and program kinds", () => {
-    const missing = ALL_ROWS.filter(([, r]) => r.helper)
-      .map(docRow)
-      .filter((r) => !doc.includes(r));
-    expect(missing).toEqual([]);
-  });
-});
