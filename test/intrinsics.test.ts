@@ -3,13 +3,13 @@
 // /sys/kernel/btf/vmlinux), the program types each intrinsic allows against what the verifier
 // accepts (a probe load per helper and type), and the stdlib declarations against the table.
 
-import { KERNEL_CALLS } from "../compiler/frontend/lower-kernel.js";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseBtf, type Btf, type BtfMemberInfo } from "../common/btf-reader.js";
 import { BPF_ATTACH_TYPE, BPF_PROG_TYPE, sectionType, type ProgTypeName } from "../common/program-types.js";
-import { CTX_METHODS, HELPER, INTRINSICS, type Intrinsic } from "../compiler/frontend/helpers-table.js";
+import { HELPER } from "../compiler/frontend/helper-ids.js";
+import { CTX_METHODS, INTRINSICS, type Intrinsic } from "../compiler/frontend/helpers-table.js";
 import { PROGRAM_KINDS } from "../compiler/frontend/program-kinds.js";
 import { describeKernel, describeWithBtf } from "./kernel-env.js";
 import { probeHelper } from "./support/helper-probe.js";
@@ -26,13 +26,17 @@ function kernelEnum(name: string, prefix: RegExp): Map<string, number> {
 }
 
 describeWithBtf("tables against the kernel's BTF", () => {
-  it("helper ids are enum bpf_func_id's", () => {
+  it("helper ids are enum bpf_func_id's, the whole enum (npm run gen:helper-ids writes them)", () => {
     const ids = kernelEnum("bpf_func_id", /^BPF_FUNC_/);
     for (const [name, id] of Object.entries(HELPER)) expect(ids.get(name), `BPF_FUNC_${name}`).toBe(id);
+    const missing = [...ids.keys()].filter((n) => !n.startsWith("__") && !Object.hasOwn(HELPER, n));
+    expect(missing, "helpers of this kernel missing from helper-ids.ts").toEqual([]);
   });
-  it("program types are enum bpf_prog_type's", () => {
+  it("program types are enum bpf_prog_type's, every one of them", () => {
     const ids = kernelEnum("bpf_prog_type", /^BPF_PROG_TYPE_/);
     for (const [name, id] of Object.entries(BPF_PROG_TYPE)) expect(ids.get(name), `BPF_PROG_TYPE_${name}`).toBe(id);
+    const missing = [...ids.keys()].filter((n) => n !== "UNSPEC" && !n.startsWith("__") && !Object.hasOwn(BPF_PROG_TYPE, n));
+    expect(missing, "program types of this kernel missing from common/program-types.ts").toEqual([]);
   });
   it("attach types are enum bpf_attach_type's", () => {
     const ids = kernelEnum("bpf_attach_type", /^BPF_/);
@@ -102,15 +106,23 @@ describe("intrinsics table and stdlib", () => {
   it("every intrinsic is declared in stdlib/bpf.d.ts", () => {
     expect(Object.keys(INTRINSICS).filter((n) => !declared.has(n))).toEqual([]);
   });
-  it("every stdlib function is an intrinsic, a program wrapper, a kernel-type call or zero()", () => {
-    const known = new Set([...Object.keys(INTRINSICS), ...Object.keys(PROGRAM_KINDS), ...KERNEL_CALLS, "zero"]);
+  it("every stdlib function is an intrinsic, a program wrapper or zero()", () => {
+    const known = new Set([...Object.keys(INTRINSICS), ...Object.keys(PROGRAM_KINDS), "zero"]);
     expect([...declared].filter((n) => !known.has(n))).toEqual([]);
   });
-  it("every helper row names a kernel version and every declaration says it", () => {
+  it("every helper row names a kernel version, and a declaration that names one agrees", () => {
+    const wrong: string[] = [];
     for (const [name, row] of ALL_ROWS) {
       if (!row.helper) continue;
       expect(row.since, name).toMatch(/^\d+\.\d+$/);
+      // The JSDoc right before `export declare function name` (free functions only).
+      const at = stdlib.search(new RegExp(`^export declare function ${name}\\b`, "m"));
+      if (at < 0) continue;
+      const doc = /\/\*\*((?:(?!\*\/)[\s\S])*)\*\/\s*$/.exec(stdlib.slice(Math.max(0, at - 2000), at))?.[1] ?? "";
+      const said = /\(kernel (\d+\.\d+)/.exec(doc)?.[1];
+      if (said !== undefined && said !== row.since) wrong.push(`${name}: row ${row.since}, stdlib JSDoc ${said}`);
     }
+    expect(wrong).toEqual([]);
   });
 });
 

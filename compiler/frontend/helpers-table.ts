@@ -3,81 +3,19 @@
 // result type, the program types that may call it and the first kernel that has it. lowerCall looks
 // rows up here; a plain helper needs only its row (and its stdlib declaration), a function that
 // plain argument conversion cannot express names a lowering hook (lower-intrinsic.ts and friends).
-// Helper ids are the kernel's (include/uapi/linux/bpf.h, enum bpf_func_id; test/intrinsics.test.ts
-// checks them against the running kernel's BTF). Map methods are lowered in lower-map.ts.
+// Helper ids are the kernel's, in helper-ids.ts (the whole enum bpf_func_id, generated from BTF).
+// Map methods are lowered in lower-map.ts. docs/language.md's helper catalogue is generated from
+// these rows (npm run docs:gen).
 
 import { INT_TYPES, type CInt } from "../../common/ctypes.js";
 import type { ProgTypeName } from "../../common/program-types.js";
+import type { HelperName } from "./helper-ids.js";
+import * as K from "./lower-kernel.js";
 import * as L from "./lower-intrinsic.js";
 import { lowerPrintk } from "./printk.js";
 
-export const HELPER = {
-  map_lookup_elem: 1,
-  map_update_elem: 2,
-  map_delete_elem: 3,
-  ktime_get_ns: 5,
-  get_prandom_u32: 7,
-  get_smp_processor_id: 8,
-  skb_load_bytes_relative: 68,
-  probe_read_user: 112,
-  probe_read_kernel: 113,
-  probe_read_user_str: 114,
-  probe_read_kernel_str: 115,
-  get_current_comm: 16,
-  get_current_pid_tgid: 14,
-  get_current_uid_gid: 15,
-  get_current_cgroup_id: 80,
-  ktime_get_boot_ns: 125,
-  perf_event_output: 25,
-  ringbuf_output: 130,
-  loop: 181,
-  trace_printk: 6,
-  skb_store_bytes: 9,
-  l3_csum_replace: 10,
-  l4_csum_replace: 11,
-  clone_redirect: 13,
-  perf_event_read: 22,
-  perf_event_read_value: 55,
-  sock_ops_cb_flags_set: 59,
-  redirect: 23,
-  skb_load_bytes: 26,
-  get_stackid: 27,
-  csum_diff: 28,
-  skb_change_proto: 31,
-  skb_change_type: 32,
-  xdp_adjust_head: 44,
-  xdp_adjust_meta: 54,
-  xdp_adjust_tail: 65,
-  get_stack: 67,
-  fib_lookup: 69,
-  sk_lookup_tcp: 84,
-  sk_lookup_udp: 85,
-  sk_release: 86,
-  spin_lock: 93,
-  spin_unlock: 94,
-  send_signal: 109,
-  send_signal_thread: 117,
-  get_ns_current_pid_tgid: 120,
-  timer_init: 169,
-  timer_set_callback: 170,
-  timer_start: 171,
-  timer_cancel: 172,
-} as const;
-export type HelperName = keyof typeof HELPER;
-
-/**
- * Map classes in stdlib -> BPF_MAP_TYPE_*. `shape` says what the type arguments are: key and value,
- * a value with a u32 index, or an event type (no key/value in the map's BTF).
- */
-export const MAP_CLASSES: Record<string, { type: number; shape: "kv" | "array" | "events" }> = {
-  HashMap: { type: 1, shape: "kv" },
-  ArrayMap: { type: 2, shape: "array" },
-  PerfEventArray: { type: 4, shape: "events" },
-  PerCpuHashMap: { type: 5, shape: "kv" },
-  PerCpuArray: { type: 6, shape: "array" },
-  LruHashMap: { type: 9, shape: "kv" },
-  RingBuf: { type: 27, shape: "events" },
-};
+// Callers that imported the ids from here before they moved to helper-ids.ts.
+export { GPL_ONLY_HELPERS, HELPER, type HelperName } from "./helper-ids.js";
 
 /**
  * How one argument reaches the helper. User arguments are consumed left to right; `ctx` and `imm`
@@ -291,6 +229,20 @@ export const INTRINSICS: Record<string, Intrinsic> = {
     since: "5.5",
     doc: "sends a signal to the current thread when the program returns",
   },
+  // Kernel types and CO-RE (lower-kernel.ts): the current task, kernel pointers, relocated queries.
+  getCurrentTask: {
+    helper: "get_current_task_btf",
+    since: "5.11",
+    doc: "the current task as a trusted BTF pointer (`KernelPtr<KernelTask>`); fields are CO-RE relocated loads",
+    lower: K.currentTask,
+  },
+  kernelPtr: { lower: K.kernelPtrCall },
+  coreFieldExists: { lower: (x, e) => K.coreField(x, e, "coreFieldExists") },
+  coreFieldSize: { lower: (x, e) => K.coreField(x, e, "coreFieldSize") },
+  coreTypeExists: { lower: (x, e) => K.coreType(x, e, "coreTypeExists") },
+  coreTypeSize: { lower: (x, e) => K.coreType(x, e, "coreTypeSize") },
+  coreEnumValueExists: { lower: (x, e) => K.coreEnum(x, e, "coreEnumValueExists") },
+  coreEnumValue: { lower: (x, e) => K.coreEnum(x, e, "coreEnumValue") },
   // Loops.
   loop: {
     helper: "loop",
@@ -438,35 +390,4 @@ export const CTX_METHODS: Record<string, Intrinsic> = {
     since: "4.8",
     doc: "sets the packet type (host, broadcast, multicast, other host)",
   },
-};
-
-/**
- * Helpers whose kernel bpf_func_proto has `gpl_only = true` (kernel/trace/bpf_trace.c,
- * kernel/bpf/helpers.c, kernel/bpf/stackmap.c, net/core/filter.c), by kernel name -> helper id. The
- * verifier refuses them to a program whose license is not GPL-compatible ("cannot call
- * GPL-restricted function from non-GPL compatible program"); gpl-helpers.ts reports it at compile
- * time. Keyed by id, not by HELPER row, because the compiler also calls some of them implicitly
- * (kernel memory reads, the current task) and a helper is GPL-only whichever way it is reached.
- */
-export const GPL_ONLY_HELPERS: Readonly<Record<string, number>> = {
-  probe_read: 4,
-  trace_printk: 6,
-  perf_event_read: 22,
-  perf_event_output: 25, // also the skb and xdp variants (bpf_skb_event_output, bpf_xdp_event_output)
-  get_stackid: 27,
-  get_current_task: 35,
-  probe_write_user: 36,
-  probe_read_str: 45,
-  perf_event_read_value: 55,
-  get_stack: 67,
-  fib_lookup: 69, // both the XDP and the skb variants
-  probe_read_user: 112,
-  probe_read_kernel: 113,
-  probe_read_user_str: 114,
-  probe_read_kernel_str: 115,
-  get_current_task_btf: 158,
-  timer_init: 169,
-  timer_set_callback: 170,
-  timer_start: 171,
-  timer_cancel: 172,
 };
