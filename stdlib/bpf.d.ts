@@ -664,8 +664,6 @@ export declare function getCurrentPidTgid(): u64;
 export declare function getCurrentUidGid(): u64;
 /** bpf_get_current_cgroup_id. */
 export declare function getCurrentCgroupId(): u64;
-/** bpf_jiffies64 (kernel 5.5): the 64-bit jiffies counter. */
-export declare function jiffies64(): u64;
 /** bpf_ktime_get_boot_ns: nanoseconds since boot, including suspend. */
 export declare function ktimeGetBootNs(): u64;
 /** bpf_get_current_comm: the current task's name, NUL-padded. */

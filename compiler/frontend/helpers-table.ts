@@ -127,7 +127,6 @@ export const INTRINSICS: Record<string, Intrinsic> = {
   getCurrentPidTgid: noArgs("get_current_pid_tgid", u64, "4.2", "`u64`: tgid (user-space PID) << 32 | thread id"),
   getCurrentUidGid: noArgs("get_current_uid_gid", u64, "4.2", "`u64`: gid << 32 | uid"),
   getCurrentCgroupId: noArgs("get_current_cgroup_id", u64, "4.18", "`u64` id of the current task's cgroup (v2)"),
-  jiffies64: noArgs("jiffies64", u64, "5.5", "`u64` jiffies since boot (64-bit)"),
   ktimeGetBootNs: noArgs("ktime_get_boot_ns", u64, "5.8", "`u64` nanoseconds since boot, including suspend"),
   // Tracing reads.
   getCurrentComm: {
