@@ -204,7 +204,7 @@ export const MAP_KINDS = [
     methods: { getStackId: H.get_stackid },
     since: "4.6",
   },
-  { type: 8, name: "CGROUP_ARRAY", cls: "CgroupArray", shape: "slots", perCpu: false, iterable: false, btf: "sizes", flagsAllowed: 0, methods: NONE, since: "4.8" },
+  { type: 8, name: "CGROUP_ARRAY", perCpu: false, iterable: false, btf: "u32", flagsAllowed: 0, methods: NONE, since: "4.8" },
   {
     type: 9,
     name: "LRU_HASH",

@@ -185,11 +185,6 @@ export declare class DevMap {
   redirect(key: u32, flags?: number): XdpAction;
 }
 
-/** BPF_MAP_TYPE_CGROUP_ARRAY (Linux 4.8): cgroup fds by u32 index (throwaway). */
-export declare class CgroupArray {
-  constructor(maxEntries: number, options?: MapFlags | MapOptions);
-}
-
 /** BPF_MAP_TYPE_DEVMAP_HASH (Linux 5.4): like DevMap, keyed by any u32 (e.g. the ifindex itself). */
 export declare class DevMapHash {
   constructor(maxEntries: number, options?: MapFlags | MapOptions);
