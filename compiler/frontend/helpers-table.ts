@@ -84,7 +84,7 @@ const ctx: Arg = { k: "ctx" };
 const conv = (t: CInt): Intrinsic => ({ lower: (x, e) => L.intConversion(x, e, t) });
 const byteOrder = (t: CInt, bits: 16 | 32 | 64): Intrinsic => ({ lower: (x, e) => L.byteOrder(x, e, t, bits) });
 const atomic = (kind: L.AtomicSpec["kind"], fetch: boolean): Intrinsic => ({ lower: (x, e) => L.lowerAtomic(x, { kind, fetch }, e) });
-const noArgs = (helper: HelperName, ret: CInt, since: string, doc: string): Intrinsic => ({ helper, args: [], ret, since, doc });
+const noArgs = (helper: HelperName, ret: CInt, since: string, doc?: string): Intrinsic => ({ helper, args: [], ret, since, doc });
 
 export const INTRINSICS: Record<string, Intrinsic> = {
   // Integer conversions and byte order (compiler built-ins).
