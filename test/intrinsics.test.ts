@@ -11,6 +11,7 @@ import { describe, expect, it } from "vitest";
 import { parseBtf, type Btf, type BtfMemberInfo } from "../common/btf-reader.js";
 import { BPF_ATTACH_TYPE, BPF_PROG_TYPE, sectionType, type ProgTypeName } from "../common/program-types.js";
 import { HELPER } from "../compiler/frontend/helper-ids.js";
+import { helperIdsFromBtf, rewriteHelperIds } from "../compiler/tools/gen-helper-ids.js";
 import { CTX_METHODS, INTRINSICS, type Intrinsic } from "../compiler/frontend/helpers-table.js";
 import { PROGRAM_KINDS } from "../compiler/frontend/program-kinds.js";
 import { describeKernel, describeWithBtf } from "./kernel-env.js";
@@ -33,6 +34,14 @@ describeWithBtf("tables against the kernel's BTF", () => {
     for (const [name, id] of Object.entries(HELPER)) expect(ids.get(name), `BPF_FUNC_${name}`).toBe(id);
     const missing = [...ids.keys()].filter((n) => !n.startsWith("__") && !Object.hasOwn(HELPER, n));
     expect(missing, "helpers of this kernel missing from helper-ids.ts").toEqual([]);
+  });
+  it("helper-ids.ts is what npm run gen:helper-ids writes from this kernel's BTF", () => {
+    const file = join(import.meta.dirname, "..", "compiler", "frontend", "helper-ids.ts");
+    const text = readFileSync(file, "utf8");
+    const ids = helperIdsFromBtf(readFileSync(VMLINUX));
+    expect(ids.length).toBeGreaterThan(200);
+    expect(rewriteHelperIds(text, ids)).toBe(text);
+    expect(rewriteHelperIds(text, ids.slice(0, 3))).not.toBe(text);
   });
   it("program types are enum bpf_prog_type's, every one of them", () => {
     const ids = kernelEnum("bpf_prog_type", /^BPF_PROG_TYPE_/);
