@@ -4,6 +4,8 @@
 //     subprograms it calls, counted the same way for both compilers),
 //   - instructions the kernel verifier processed when loading the object (verifier log, level 1|4),
 //   - the verifier's stack depth (summed over the frames it reports),
+//   (a file with several programs, such as a tail-call dispatcher and its handlers, is one row whose
+//   numbers are the sums over its programs),
 //   - whether the objects behave the same on a set of test packets (BPF_PROG_TEST_RUN: return value,
 //     rewritten packet, skb->mark, map contents),
 //   - run time: ns per packet under BPF_PROG_TEST_RUN with repeat, the objects interleaved in one run,
@@ -49,7 +51,10 @@ interface Side {
 
 interface Row {
   p: BenchProgram;
+  /** The program test-run for ns/packet (the entry of a multi-program file). */
   program: string;
+  /** Every program of the file, in the object's order (one for most files). */
+  programs: string[];
   sides: Record<SideName, Side>;
   compileMs: number | null;
   coldMs: number | null;
@@ -126,7 +131,7 @@ function libbpfVersion(): string {
 
 const emptySide = (error?: string): Side => ({ bytes: null, slots: null, processed: null, stack: null, observed: null, ns: null, error });
 
-/** All FUNC symbols: the program and any subprograms (each file holds one program). */
+/** All FUNC symbols: the programs and any subprograms. */
 function slotsOf(bytes: Uint8Array): number {
   return funcSymbols(bytes).reduce((n, s) => n + s.size / 8, 0);
 }
@@ -137,15 +142,34 @@ function stackOf(log: string): number | null {
   return m ? m[1]!.split("+").reduce((n, s) => n + Number(s), 0) : null;
 }
 
-/** Loads one object, reads the verifier's numbers, sets maps up and observes its behaviour; the object stays open. */
-function loadSide(side: Side, p: BenchProgram, program: string): BpfObject | null {
+/** Σ of a verifier number over `programs`; null when one of them lacks it. */
+function sumOver(obj: BpfObject, programs: string[], read: (log: string) => number | null): number | null {
+  let n = 0;
+  for (const name of programs) {
+    const v = read(obj.programs.get(name)?.verifierLog ?? "");
+    if (v === null) return null;
+    n += v;
+  }
+  return n;
+}
+
+const processedOf = (log: string): number | null => {
+  const m = /processed (\d+) insns/.exec(log)?.[1];
+  return m === undefined ? null : Number(m);
+};
+
+/**
+ * Loads one object, reads the verifier's numbers (summed over `programs`: every program of the file),
+ * sets maps up and observes its behaviour; the object stays open.
+ */
+function loadSide(side: Side, p: BenchProgram, programs: string[]): BpfObject | null {
   if (!side.bytes || !bpfAvailable().ok) return null;
   try {
     const obj = loadObject(side.bytes, { logLevel: 1 | 4, name: "bench" });
-    const log = obj.programs.get(program)?.verifierLog ?? "";
-    const processed = /processed (\d+) insns/.exec(log)?.[1];
-    side.processed = processed === undefined ? null : Number(processed);
-    side.stack = stackOf(log);
+    const missing = programs.filter((n) => !obj.programs.has(n));
+    if (missing.length) throw new Error(`no program ${missing.join(", ")} in the object`);
+    side.processed = sumOver(obj, programs, processedOf);
+    side.stack = sumOver(obj, programs, stackOf);
     if (p.kind !== "tracing") {
       p.setup?.(obj);
       side.observed = observe(obj);
@@ -157,14 +181,18 @@ function loadSide(side: Side, p: BenchProgram, program: string): BpfObject | nul
   }
 }
 
-function tsbpfSide(p: BenchProgram, cpu: "v3" | "v4"): { program: string; side: Side } {
+function tsbpfSide(p: BenchProgram, cpu: "v3" | "v4"): { program: string; programs: string[]; side: Side } {
   const { path, text } = sourceOf(p);
   const r = compile(path, text, { cpu });
   if (!r.ok || !r.object) {
     const why = r.diagnostics.map((d) => `${d.code} ${d.message}`).join("; ");
-    return { program: p.name.replace(/-/g, "_"), side: emptySide(`compile failed: ${why}`) };
+    const name = p.entry ?? p.name.replace(/-/g, "_");
+    return { program: name, programs: [name], side: emptySide(`compile failed: ${why}`) };
   }
-  return { program: r.programs[0]!.name, side: { ...emptySide(), bytes: r.object, slots: slotsOf(r.object) } };
+  const programs = r.programs.map((q) => q.name);
+  if (programs.length > 1 && (!p.entry || !programs.includes(p.entry)))
+    throw new Error(`bench/catalogue.ts: ${p.name} has ${programs.length} programs (${programs.join(", ")}); give its \`entry\``);
+  return { program: p.entry ?? programs[0]!, programs, side: { ...emptySide(), bytes: r.object, slots: slotsOf(r.object) } };
 }
 
 /** CO-RE twins include "vmlinux.h": bpftool writes it into `dir` once (libbpf-bootstrap's recipe). */
@@ -213,7 +241,7 @@ function measure(p: BenchProgram, tmp: string, haveClang: boolean): Row {
   const objs = new Map<SideName, BpfObject>();
   try {
     for (const s of SIDES) {
-      const obj = loadSide(sides[s], p, ours.program);
+      const obj = loadSide(sides[s], p, ours.programs);
       if (obj) objs.set(s, obj);
     }
     // Run time: the objects take turns, so drift in machine load hits them alike.
@@ -230,7 +258,7 @@ function measure(p: BenchProgram, tmp: string, haveClang: boolean): Row {
   } finally {
     for (const obj of objs.values()) obj.close();
   }
-  return { p, program: ours.program, sides, compileMs, coldMs, clangMs: c4.ms };
+  return { p, program: ours.program, programs: ours.programs, sides, compileMs, coldMs, clangMs: c4.ms };
 }
 
 const fmt = (n: number | null | undefined, digits = 0): string => (n === null || n === undefined ? "n/a" : n.toFixed(digits));
@@ -244,6 +272,13 @@ function sameBehaviour(r: Row): string {
 }
 
 type Metric = "slots" | "processed" | "stack";
+
+/** The row's name: the program, or for a file with several the entry and the others (numbers are sums). */
+function rowLabel(r: Row): string {
+  if (r.programs.length < 2) return r.program;
+  const others = r.programs.filter((n) => n !== r.program);
+  return `${r.program} + ${others.join(" + ")} (Σ of ${r.programs.length} programs)`;
+}
 
 /** Σ over programs where every side has the number (so totals compare like with like). */
 function total(rows: Row[], m: Metric, side: SideName): number | null {
@@ -285,7 +320,7 @@ function sizeTable(rows: Row[]): string {
     fmt(get("stack", "clang v4")),
     same,
   ];
-  for (const r of rows) lines.push(`| ${cells(r.program, r.p.kind, (m, s) => r.sides[s][m], sameBehaviour(r)).join(" | ")} |`);
+  for (const r of rows) lines.push(`| ${cells(rowLabel(r), r.p.kind, (m, s) => r.sides[s][m], sameBehaviour(r)).join(" | ")} |`);
   lines.push(
     `| ${cells(
       "**total**",
@@ -318,7 +353,7 @@ function runTimeTable(rows: Row[]): string {
   for (const r of timed) {
     const s = r.sides;
     lines.push(
-      `| ${[r.program, r.p.kind, fmt(s.tsbpf.ns), fmt(s["clang v3"].ns), fmt(s["clang v4"].ns), ratio(s.tsbpf.ns, s["clang v4"].ns)].join(" | ")} |`,
+      `| ${[r.programs.length > 1 ? `${r.program} (entry, tail calls included)` : r.program, r.p.kind, fmt(s.tsbpf.ns), fmt(s["clang v3"].ns), fmt(s["clang v4"].ns), ratio(s.tsbpf.ns, s["clang v4"].ns)].join(" | ")} |`,
     );
   }
   const sum = (side: SideName): number | null => {
@@ -334,7 +369,7 @@ function runTimeTable(rows: Row[]): string {
 function compileTable(rows: Row[]): string {
   const head = ["program", "compile tsbpf median ms", "compile tsbpf cold ms", "clang -O2 -mcpu=v4 median ms"];
   const lines = [`| ${head.join(" | ")} |`, `|---|---:|---:|---:|`];
-  for (const r of rows) lines.push(`| ${[r.program, fmt(r.compileMs, 1), fmt(r.coldMs, 1), fmt(r.clangMs, 1)].join(" | ")} |`);
+  for (const r of rows) lines.push(`| ${[rowLabel(r), fmt(r.compileMs, 1), fmt(r.coldMs, 1), fmt(r.clangMs, 1)].join(" | ")} |`);
   return lines.join("\n");
 }
 
@@ -424,6 +459,9 @@ function main(): void {
     "  `loadObject(bytes, { logLevel: 1 | 4 })`: instructions the verifier walked over all paths.",
     "- **stack**: the verifier's `stack depth` in bytes (frames of subprograms added).",
     "- **vs v4**: tsbpf / clang -mcpu=v4. Totals are over the programs where every compiler has a number.",
+    "- A file with several programs (the tail-call dispatcher and its handlers) is one row: its slots, processed",
+    "  instructions and stack are the sums over its programs (each program is verified on its own), and its",
+    "  ns/packet is the entry program's, the tail calls it makes included.",
     "- **same behaviour**: the four objects (tsbpf v3/v4, clang v3/v4) run (BPF_PROG_TEST_RUN) on the same",
     "  packets of bench/twins.ts (IPv4 TCP/UDP/ICMP with and without options, fragments, low TTL, an ICMP echo",
     "  request, IPv6, VLAN and QinQ, ARP, truncated and oversized packets), after the same map set-up",

@@ -750,8 +750,8 @@ export type LsmHook = keyof KernelFunctions extends infer K ? (K extends `bpf_ls
 export type KernelTask = KernelTypes extends { task_struct: infer T } ? T : never;
 
 /**
- * bpf_get_current_task_btf: the current task as a trusted BTF pointer (never null); its fields are
- * read with direct, CO-RE relocated loads. Tracing programs only (raw_tp, tp_btf, fentry, LSM, ...).
+ * bpf_get_current_task_btf (kernel 5.11; tracing kinds there, every kind on 6.18): the current task
+ * as a trusted BTF pointer (never null); its fields are read with direct, CO-RE relocated loads.
  */
 export declare function getCurrentTask(): KernelPtr<KernelTask>;
 /**

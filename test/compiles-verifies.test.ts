@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { parseBtf } from "../common/btf-reader.js";
 import { readElf } from "../common/read-elf.js";
-import { GPL_ONLY_HELPERS } from "../compiler/frontend/helpers-table.js";
+import { GPL_ONLY_HELPERS } from "../compiler/frontend/helper-ids.js";
 import { compile } from "../compiler/compile.js";
 import { loadObject } from "../runtime/index.js";
 import { describeKernel, describeWithBtf } from "./kernel-env.js";

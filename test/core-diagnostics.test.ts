@@ -69,6 +69,17 @@ d("kernel-type diagnostics", () => {
     expect(x.text).toBe("3");
   });
 
+  it("getCurrentTask() is an intrinsics row like any helper: with a spin lock held it is TSBPF2158", () => {
+    const codes = (body: string) => {
+      const src = `import { xdp, XdpAction, ArrayMap, spinLock, spinUnlock, getCurrentTask, u64, type SpinLock } from "tsbpf/bpf";\n${VMLINUX}interface V { lock: SpinLock; n: u64 }\nconst m = new ArrayMap<V>(1);\nexport const p = xdp((ctx) => {\n  const v = m.lookup(0);\n  if (v === null) return XdpAction.DROP;\n${body}\n  return XdpAction.PASS;\n});\nexport const LICENSE = "GPL";\n`;
+      const file = join(dir, `lock${Math.random().toString(36).slice(2)}.bpf.ts`);
+      writeFileSync(file, src);
+      return compile(file, src).diagnostics.map((x) => x.code);
+    };
+    expect(codes("  spinLock(v.lock);\n  v.n = u64(getCurrentTask().pid);\n  spinUnlock(v.lock);")).toEqual(["TSBPF2158"]);
+    expect(codes("  const pid = u64(getCurrentTask().pid);\n  spinLock(v.lock);\n  v.n = pid;\n  spinUnlock(v.lock);")).toEqual([]);
+  });
+
   it("TSBPF2255: getCurrentTask() without generated kernel types", () => {
     const x = one(`export const p = tpBtf("sched_process_exec", (ctx) => {\n  const t = getCurrentTask();\n  return 0;\n});`, false);
     expect(x.code).toBe("TSBPF2255");

@@ -1,15 +1,18 @@
 // The tables the compiler and runtime share, checked against the running kernel: helper ids against
-// `enum bpf_func_id`, program and attach type numbers against their enums (all from
+// `enum bpf_func_id` (the whole enum), program and attach type numbers against their enums, the
+// stdlib's const enums against the kernel constants they stand for (all from
 // /sys/kernel/btf/vmlinux), the program types each intrinsic allows against what the verifier
-// accepts (a probe load per helper and type), and the stdlib declarations against the table.
+// accepts (a probe load per helper and type), and the stdlib declarations against the table. Map
+// type numbers and flags: test/map-kinds.test.ts; GPL-only helper ids: test/compiles-verifies.test.ts.
 
-import { KERNEL_CALLS } from "../compiler/frontend/lower-kernel.js";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseBtf, type Btf, type BtfMemberInfo } from "../common/btf-reader.js";
 import { BPF_ATTACH_TYPE, BPF_PROG_TYPE, sectionType, type ProgTypeName } from "../common/program-types.js";
-import { CTX_METHODS, HELPER, INTRINSICS, type Intrinsic } from "../compiler/frontend/helpers-table.js";
+import { HELPER } from "../compiler/frontend/helper-ids.js";
+import { helperIdsFromBtf, rewriteHelperIds } from "../compiler/tools/gen-helper-ids.js";
+import { CTX_METHODS, INTRINSICS, type Intrinsic } from "../compiler/frontend/helpers-table.js";
 import { PROGRAM_KINDS } from "../compiler/frontend/program-kinds.js";
 import { describeKernel, describeWithBtf } from "./kernel-env.js";
 import { probeHelper } from "./support/helper-probe.js";
@@ -26,17 +29,95 @@ function kernelEnum(name: string, prefix: RegExp): Map<string, number> {
 }
 
 describeWithBtf("tables against the kernel's BTF", () => {
-  it("helper ids are enum bpf_func_id's", () => {
+  it("helper ids are enum bpf_func_id's, the whole enum (npm run gen:helper-ids writes them)", () => {
     const ids = kernelEnum("bpf_func_id", /^BPF_FUNC_/);
     for (const [name, id] of Object.entries(HELPER)) expect(ids.get(name), `BPF_FUNC_${name}`).toBe(id);
+    const missing = [...ids.keys()].filter((n) => !n.startsWith("__") && !Object.hasOwn(HELPER, n));
+    expect(missing, "helpers of this kernel missing from helper-ids.ts").toEqual([]);
   });
-  it("program types are enum bpf_prog_type's", () => {
+  it("helper-ids.ts is what npm run gen:helper-ids writes from this kernel's BTF", () => {
+    const file = join(import.meta.dirname, "..", "compiler", "frontend", "helper-ids.ts");
+    const text = readFileSync(file, "utf8");
+    const ids = helperIdsFromBtf(readFileSync(VMLINUX));
+    expect(ids.length).toBeGreaterThan(200);
+    expect(rewriteHelperIds(text, ids)).toBe(text);
+    expect(rewriteHelperIds(text, ids.slice(0, 3))).not.toBe(text);
+  });
+  it("program types are enum bpf_prog_type's, every one of them", () => {
     const ids = kernelEnum("bpf_prog_type", /^BPF_PROG_TYPE_/);
     for (const [name, id] of Object.entries(BPF_PROG_TYPE)) expect(ids.get(name), `BPF_PROG_TYPE_${name}`).toBe(id);
+    const missing = [...ids.keys()].filter((n) => n !== "UNSPEC" && !n.startsWith("__") && !Object.hasOwn(BPF_PROG_TYPE, n));
+    expect(missing, "program types of this kernel missing from common/program-types.ts").toEqual([]);
   });
   it("attach types are enum bpf_attach_type's", () => {
     const ids = kernelEnum("bpf_attach_type", /^BPF_/);
     for (const [name, id] of Object.entries(BPF_ATTACH_TYPE)) expect(ids.get(name), `BPF_${name}`).toBe(id);
+  });
+});
+
+/**
+ * The kernel constant behind each member of a stdlib const enum (undefined: a member with no kernel
+ * constant, such as NONE). Enums whose constants are preprocessor #defines or libbpf's, which BTF
+ * does not carry, are listed in NOT_IN_BTF; a new stdlib enum must be added to one of the two.
+ */
+const STDLIB_ENUMS: Record<string, (member: string) => string | undefined> = {
+  UpdateFlags: (m) => `BPF_${m}`,
+  MapFlags: (m) => `BPF_F_${m}`,
+  RedirectFlags: (m) => (m === "NONE" ? undefined : `BPF_F_${m}`),
+  StackFlags: (m) => `BPF_F_${m}`,
+  XdpAction: (m) => `XDP_${m}`,
+  HeaderStart: (m) => `BPF_HDR_START_${m}`,
+  StoreBytesFlags: (m) => (m === "NONE" ? undefined : `BPF_F_${m}`),
+  // SIZE2/SIZE4 are the field size itself (the low bits, BPF_F_HDR_FIELD_MASK).
+  CsumFlags: (m) => (m.startsWith("SIZE") ? undefined : `BPF_F_${m}`),
+  RingBufFlags: (m) => `BPF_RB_${m}`,
+  FibLookupFlags: (m) => (m === "NONE" ? undefined : `BPF_FIB_LOOKUP_${m}`),
+  FibResult: (m) => `BPF_FIB_LKUP_RET_${m}`,
+  GetStackFlags: (m) => (m === "KERNEL" ? undefined : `BPF_F_${m}`),
+  SockOpsOp: (m) => `BPF_SOCK_OPS_${m}`,
+  SockOpsCbFlags: (m) => (m === "NONE" ? undefined : `BPF_SOCK_OPS_${m}_CB_FLAG`),
+  SkAction: (m) => `SK_${m}`,
+};
+/** TC_ACT_* are #defines (pkt_cls.h), BPF_DEVCG_ACC_* an enum no kernel symbol uses, LIBBPF_PIN_* libbpf's. */
+const NOT_IN_BTF = new Set(["TcAction", "DeviceAccess", "Pinning"]);
+
+/** `export declare const enum` members of stdlib/bpf.d.ts by enum (declarations of one name merged). */
+function stdlibEnums(text: string): Map<string, Map<string, number>> {
+  const out = new Map<string, Map<string, number>>();
+  for (const m of text.matchAll(/^export declare const enum (\w+) \{([\s\S]*?)^\}/gm)) {
+    const members = out.get(m[1]) ?? new Map<string, number>();
+    for (const v of m[2].matchAll(/^\s*(\w+)\s*=\s*(-?(?:0x[0-9a-fA-F]+|\d+))\s*,?\s*$/gm)) members.set(v[1], Number(v[2]));
+    out.set(m[1], members);
+  }
+  return out;
+}
+
+describeWithBtf("stdlib constants against the kernel's BTF", () => {
+  it("every member of a stdlib const enum (and PERF_CURRENT_CPU) has its kernel constant's value", () => {
+    const text = readFileSync(join(import.meta.dirname, "..", "stdlib", "bpf.d.ts"), "utf8");
+    const kernel = new Map<string, number>();
+    for (const t of kernelBtf().types)
+      if (t.kind === "ENUM" || t.kind === "ENUM64") for (const v of t.values) kernel.set(v.name, Number(v.value));
+    const enums = stdlibEnums(text);
+    expect(enums.size).toBeGreaterThan(15);
+    const unknown = [...enums.keys()].filter((n) => !STDLIB_ENUMS[n] && !NOT_IN_BTF.has(n));
+    expect(unknown, "stdlib enums this test does not map to kernel constants").toEqual([]);
+    const wrong: string[] = [];
+    let checked = 0;
+    for (const [name, members] of enums) {
+      const constant = STDLIB_ENUMS[name];
+      if (!constant) continue;
+      for (const [member, value] of members) {
+        const c = constant(member);
+        if (c === undefined) continue;
+        checked++;
+        if (kernel.get(c) !== value) wrong.push(`${name}.${member} = ${value}, kernel ${c} = ${kernel.get(c)}`);
+      }
+    }
+    const cpu = /^export declare const PERF_CURRENT_CPU = (0x[0-9a-f]+);/m.exec(text);
+    expect(Number(cpu?.[1]), "PERF_CURRENT_CPU").toBe(kernel.get("BPF_F_CURRENT_CPU"));
+    expect(wrong).toEqual([]);
+    expect(checked).toBeGreaterThan(60);
   });
 });
 
@@ -102,15 +183,23 @@ describe("intrinsics table and stdlib", () => {
   it("every intrinsic is declared in stdlib/bpf.d.ts", () => {
     expect(Object.keys(INTRINSICS).filter((n) => !declared.has(n))).toEqual([]);
   });
-  it("every stdlib function is an intrinsic, a program wrapper, a kernel-type call or zero()", () => {
-    const known = new Set([...Object.keys(INTRINSICS), ...Object.keys(PROGRAM_KINDS), ...KERNEL_CALLS, "zero"]);
+  it("every stdlib function is an intrinsic, a program wrapper or zero()", () => {
+    const known = new Set([...Object.keys(INTRINSICS), ...Object.keys(PROGRAM_KINDS), "zero"]);
     expect([...declared].filter((n) => !known.has(n))).toEqual([]);
   });
-  it("every helper row names a kernel version and every declaration says it", () => {
+  it("every helper row names a kernel version, and a declaration that names one agrees", () => {
+    const wrong: string[] = [];
     for (const [name, row] of ALL_ROWS) {
       if (!row.helper) continue;
       expect(row.since, name).toMatch(/^\d+\.\d+$/);
+      // The JSDoc right before `export declare function name` (free functions only).
+      const at = stdlib.search(new RegExp(`^export declare function ${name}\\b`, "m"));
+      if (at < 0) continue;
+      const doc = /\/\*\*((?:(?!\*\/)[\s\S])*)\*\/\s*$/.exec(stdlib.slice(Math.max(0, at - 2000), at))?.[1] ?? "";
+      const said = /\(kernel (\d+\.\d+)/.exec(doc)?.[1];
+      if (said !== undefined && said !== row.since) wrong.push(`${name}: row ${row.since}, stdlib JSDoc ${said}`);
     }
+    expect(wrong).toEqual([]);
   });
 });
 
@@ -160,26 +249,5 @@ describeKernel("intrinsics' program types against the verifier", () => {
       }
     }
     expect(wrong).toEqual([]);
-  });
-});
-
-/** The docs' row for a helper: function, helper, first kernel, program kinds (wrapper names). */
-function docRow([name, row]: [string, Intrinsic]): string {
-  const kinds = row.kinds
-    ? Object.values(PROGRAM_KINDS)
-        .filter((k) => k.type && row.kinds!.includes(k.type))
-        .map((k) => k.wrapper)
-        .join(", ")
-    : "all";
-  return `| \`${name}\` | \`bpf_${row.helper}\` | ${row.since} | ${kinds} |`;
-}
-
-describe("docs/language.md helper catalogue", () => {
-  const doc = readFileSync(join(import.meta.dirname, "..", "docs", "language.md"), "utf8");
-  it("has a row per helper with its kernel version and program kinds", () => {
-    const missing = ALL_ROWS.filter(([, r]) => r.helper)
-      .map(docRow)
-      .filter((r) => !doc.includes(r));
-    expect(missing).toEqual([]);
   });
 });

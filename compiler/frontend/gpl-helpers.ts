@@ -2,7 +2,7 @@
 // then the verifier refuses the program. Caught here at compile time (TSBPF2210), for every helper
 // call the lowering emits, explicit (bpfPrintk) or implicit (a kernel-memory read).
 
-import { GPL_ONLY_HELPERS } from "./helpers-table.js";
+import { GPL_ONLY_HELPERS } from "./helper-ids.js";
 import type { LowererBase } from "./lower-base.js";
 import type { ts } from "./ts-adapter.js";
 

@@ -3,81 +3,19 @@
 // result type, the program types that may call it and the first kernel that has it. lowerCall looks
 // rows up here; a plain helper needs only its row (and its stdlib declaration), a function that
 // plain argument conversion cannot express names a lowering hook (lower-intrinsic.ts and friends).
-// Helper ids are the kernel's (include/uapi/linux/bpf.h, enum bpf_func_id; test/intrinsics.test.ts
-// checks them against the running kernel's BTF). Map methods are lowered in lower-map.ts.
+// Helper ids are the kernel's, in helper-ids.ts (the whole enum bpf_func_id, generated from BTF).
+// Map methods are lowered in lower-map.ts. docs/language.md's helper catalogue is generated from
+// these rows (npm run docs:gen).
 
 import { INT_TYPES, type CInt } from "../../common/ctypes.js";
 import type { ProgTypeName } from "../../common/program-types.js";
+import type { HelperName } from "./helper-ids.js";
+import * as K from "./lower-kernel.js";
 import * as L from "./lower-intrinsic.js";
 import { lowerPrintk } from "./printk.js";
 
-export const HELPER = {
-  map_lookup_elem: 1,
-  map_update_elem: 2,
-  map_delete_elem: 3,
-  ktime_get_ns: 5,
-  get_prandom_u32: 7,
-  get_smp_processor_id: 8,
-  skb_load_bytes_relative: 68,
-  probe_read_user: 112,
-  probe_read_kernel: 113,
-  probe_read_user_str: 114,
-  probe_read_kernel_str: 115,
-  get_current_comm: 16,
-  get_current_pid_tgid: 14,
-  get_current_uid_gid: 15,
-  get_current_cgroup_id: 80,
-  ktime_get_boot_ns: 125,
-  perf_event_output: 25,
-  ringbuf_output: 130,
-  loop: 181,
-  trace_printk: 6,
-  skb_store_bytes: 9,
-  l3_csum_replace: 10,
-  l4_csum_replace: 11,
-  clone_redirect: 13,
-  perf_event_read: 22,
-  perf_event_read_value: 55,
-  sock_ops_cb_flags_set: 59,
-  redirect: 23,
-  skb_load_bytes: 26,
-  get_stackid: 27,
-  csum_diff: 28,
-  skb_change_proto: 31,
-  skb_change_type: 32,
-  xdp_adjust_head: 44,
-  xdp_adjust_meta: 54,
-  xdp_adjust_tail: 65,
-  get_stack: 67,
-  fib_lookup: 69,
-  sk_lookup_tcp: 84,
-  sk_lookup_udp: 85,
-  sk_release: 86,
-  spin_lock: 93,
-  spin_unlock: 94,
-  send_signal: 109,
-  send_signal_thread: 117,
-  get_ns_current_pid_tgid: 120,
-  timer_init: 169,
-  timer_set_callback: 170,
-  timer_start: 171,
-  timer_cancel: 172,
-} as const;
-export type HelperName = keyof typeof HELPER;
-
-/**
- * Map classes in stdlib -> BPF_MAP_TYPE_*. `shape` says what the type arguments are: key and value,
- * a value with a u32 index, or an event type (no key/value in the map's BTF).
- */
-export const MAP_CLASSES: Record<string, { type: number; shape: "kv" | "array" | "events" }> = {
-  HashMap: { type: 1, shape: "kv" },
-  ArrayMap: { type: 2, shape: "array" },
-  PerfEventArray: { type: 4, shape: "events" },
-  PerCpuHashMap: { type: 5, shape: "kv" },
-  PerCpuArray: { type: 6, shape: "array" },
-  LruHashMap: { type: 9, shape: "kv" },
-  RingBuf: { type: 27, shape: "events" },
-};
+// Callers that imported the ids from here before they moved to helper-ids.ts.
+export { GPL_ONLY_HELPERS, HELPER, type HelperName } from "./helper-ids.js";
 
 /**
  * How one argument reaches the helper. User arguments are consumed left to right; `ctx` and `imm`
@@ -123,6 +61,8 @@ export interface Intrinsic {
   lower?: LowerHook;
   /** The helper may move or resize the packet: earlier packet references die (packet-refs.ts). */
   movesPacket?: boolean;
+  /** One line for the helper catalogue in docs/language.md (written by `npm run docs:gen`). */
+  doc?: string;
 }
 
 const { u8, u16, u32, u64, i32, i64 } = INT_TYPES;
@@ -144,7 +84,7 @@ const ctx: Arg = { k: "ctx" };
 const conv = (t: CInt): Intrinsic => ({ lower: (x, e) => L.intConversion(x, e, t) });
 const byteOrder = (t: CInt, bits: 16 | 32 | 64): Intrinsic => ({ lower: (x, e) => L.byteOrder(x, e, t, bits) });
 const atomic = (kind: L.AtomicSpec["kind"], fetch: boolean): Intrinsic => ({ lower: (x, e) => L.lowerAtomic(x, { kind, fetch }, e) });
-const noArgs = (helper: HelperName, ret: CInt, since: string): Intrinsic => ({ helper, args: [], ret, since });
+const noArgs = (helper: HelperName, ret: CInt, since: string, doc?: string): Intrinsic => ({ helper, args: [], ret, since, doc });
 
 export const INTRINSICS: Record<string, Intrinsic> = {
   // Integer conversions and byte order (compiler built-ins).
@@ -181,17 +121,32 @@ export const INTRINSICS: Record<string, Intrinsic> = {
   csumFold: { lower: (x, e) => L.checksum(x, "csumFold", e) },
 
   // Helpers without arguments.
-  ktimeGetNs: noArgs("ktime_get_ns", u64, "4.1"),
-  getPrandomU32: noArgs("get_prandom_u32", u32, "4.1"),
-  getSmpProcessorId: noArgs("get_smp_processor_id", u32, "4.1"),
-  getCurrentPidTgid: noArgs("get_current_pid_tgid", u64, "4.2"),
-  getCurrentUidGid: noArgs("get_current_uid_gid", u64, "4.2"),
-  getCurrentCgroupId: noArgs("get_current_cgroup_id", u64, "4.18"),
-  ktimeGetBootNs: noArgs("ktime_get_boot_ns", u64, "5.8"),
+  ktimeGetNs: noArgs("ktime_get_ns", u64, "4.1", "`u64` nanoseconds since boot, not counting suspend (monotonic)"),
+  getPrandomU32: noArgs("get_prandom_u32", u32, "4.1", "`u32` pseudo-random number (not cryptographically secure)"),
+  getSmpProcessorId: noArgs("get_smp_processor_id", u32, "4.1", "`u32` id of the CPU running the program"),
+  getCurrentPidTgid: noArgs("get_current_pid_tgid", u64, "4.2", "`u64`: tgid (user-space PID) << 32 | thread id"),
+  getCurrentUidGid: noArgs("get_current_uid_gid", u64, "4.2", "`u64`: gid << 32 | uid"),
+  getCurrentCgroupId: noArgs("get_current_cgroup_id", u64, "4.18", "`u64` id of the current task's cgroup (v2)"),
+  ktimeGetBootNs: noArgs("ktime_get_boot_ns", u64, "5.8", "`u64` nanoseconds since boot, including suspend"),
   // Tracing reads.
-  getCurrentComm: { helper: "get_current_comm", since: "4.2", lower: L.currentComm },
-  probeReadKernel: { helper: "probe_read_kernel", since: "5.5", lower: L.probeRead },
-  probeReadUser: { helper: "probe_read_user", since: "5.5", lower: L.probeRead },
+  getCurrentComm: {
+    helper: "get_current_comm",
+    since: "4.2",
+    doc: "`FixedArray<u8, 16>`: the current task's name, NUL-padded (a stack copy)",
+    lower: L.currentComm,
+  },
+  probeReadKernel: {
+    helper: "probe_read_kernel",
+    since: "5.5",
+    doc: "a stack copy of `T` read from kernel address `addr`, or `null` on a fault",
+    lower: L.probeRead,
+  },
+  probeReadUser: {
+    helper: "probe_read_user",
+    since: "5.5",
+    doc: "a stack copy of `T` read from user address `addr`, or `null` on a fault",
+    lower: L.probeRead,
+  },
   probeReadUserStr: {
     helper: "probe_read_user_str",
     args: [
@@ -200,6 +155,7 @@ export const INTRINSICS: Record<string, Intrinsic> = {
     ],
     ret: i64,
     since: "5.5",
+    doc: "copies a NUL-terminated user string into a `FixedArray<u8, N>`; `i64` length including the NUL, or a negative errno",
   },
   probeReadKernelStr: {
     helper: "probe_read_kernel_str",
@@ -209,6 +165,7 @@ export const INTRINSICS: Record<string, Intrinsic> = {
     ],
     ret: i64,
     since: "5.5",
+    doc: "copies a NUL-terminated kernel string into a `FixedArray<u8, N>`; `i64` length including the NUL, or a negative errno",
   },
   getStack: {
     helper: "get_stack",
@@ -216,6 +173,7 @@ export const INTRINSICS: Record<string, Intrinsic> = {
     ret: i64,
     kinds: KINDS.tracing,
     since: "4.18",
+    doc: "fills a `FixedArray<u64, N>` with the kernel (or user) stack; `i64` bytes written",
   },
   getNsCurrentPidTgid: {
     helper: "get_ns_current_pid_tgid",
@@ -226,26 +184,80 @@ export const INTRINSICS: Record<string, Intrinsic> = {
     ],
     ret: i64,
     since: "5.7",
+    doc: "fills a `PidNsInfo` with the current task's pid and tgid in a PID namespace",
   },
   // Perf counters through a PerfEventArray of event fds.
-  perfEventRead: { helper: "perf_event_read", args: [{ k: "map" }, { k: "int", t: u64 }], ret: u64, since: "4.3" },
+  perfEventRead: {
+    helper: "perf_event_read",
+    args: [{ k: "map" }, { k: "int", t: u64 }],
+    ret: u64,
+    since: "4.3",
+    doc: "the counter of a perf event stored in a `PerfEventArray` (an errno comes back as a `u64`)",
+  },
   perfEventReadValue: {
     helper: "perf_event_read_value",
     args: [{ k: "map" }, { k: "int", t: u64 }, { k: "mem", write: true }],
     ret: i64,
     since: "4.15",
+    doc: "fills a `PerfEventValue` (counter, enabled and running times); 0 or a negative errno",
   },
   // Spin locks in map values.
-  spinLock: { helper: "spin_lock", since: "5.1", lower: (x, e, id) => L.spinLock(x, e, id, true) },
-  spinUnlock: { helper: "spin_unlock", since: "5.1", lower: (x, e, id) => L.spinLock(x, e, id, false) },
+  spinLock: {
+    helper: "spin_lock",
+    since: "5.1",
+    doc: "takes the `SpinLock` field of a map value",
+    lower: (x, e, id) => L.spinLock(x, e, id, true),
+  },
+  spinUnlock: {
+    helper: "spin_unlock",
+    since: "5.1",
+    doc: "releases a lock taken with `spinLock`",
+    lower: (x, e, id) => L.spinLock(x, e, id, false),
+  },
   // Signals to the current task.
-  sendSignal: { helper: "send_signal", args: [u32Arg], ret: i64, since: "5.3" },
-  sendSignalThread: { helper: "send_signal_thread", args: [u32Arg], ret: i64, since: "5.5" },
+  sendSignal: {
+    helper: "send_signal",
+    args: [u32Arg],
+    ret: i64,
+    since: "5.3",
+    doc: "sends a signal to the current process when the program returns",
+  },
+  sendSignalThread: {
+    helper: "send_signal_thread",
+    args: [u32Arg],
+    ret: i64,
+    since: "5.5",
+    doc: "sends a signal to the current thread when the program returns",
+  },
+  // Kernel types and CO-RE (lower-kernel.ts): the current task, kernel pointers, relocated queries.
+  getCurrentTask: {
+    helper: "get_current_task_btf",
+    since: "5.11",
+    doc: "the current task as a trusted BTF pointer (`KernelPtr<KernelTask>`); fields are CO-RE relocated loads",
+    lower: K.currentTask,
+  },
+  kernelPtr: { lower: K.kernelPtrCall },
+  coreFieldExists: { lower: (x, e) => K.coreField(x, e, "coreFieldExists") },
+  coreFieldSize: { lower: (x, e) => K.coreField(x, e, "coreFieldSize") },
+  coreTypeExists: { lower: (x, e) => K.coreType(x, e, "coreTypeExists") },
+  coreTypeSize: { lower: (x, e) => K.coreType(x, e, "coreTypeSize") },
+  coreEnumValueExists: { lower: (x, e) => K.coreEnum(x, e, "coreEnumValueExists") },
+  coreEnumValue: { lower: (x, e) => K.coreEnum(x, e, "coreEnumValue") },
   // Loops.
-  loop: { helper: "loop", since: "5.17", lower: L.bpfLoop },
+  loop: {
+    helper: "loop",
+    since: "5.17",
+    doc: "calls a module function up to `count` times, verified once; `i64` iterations run",
+    lower: L.bpfLoop,
+  },
 
   // Debug output (/sys/kernel/tracing/trace_pipe).
-  bpfPrintk: { helper: "trace_printk", since: "4.1", lower: lowerPrintk },
+  bpfPrintk: {
+    helper: "trace_printk",
+    since: "4.1",
+    doc: "a line in `/sys/kernel/tracing/trace_pipe`, format checked at compile time",
+    lower: lowerPrintk,
+  },
 
   // Packets (context methods are in CTX_METHODS below).
   csumDiff: {
@@ -254,6 +266,7 @@ export const INTRINSICS: Record<string, Intrinsic> = {
     ret: i64,
     kinds: KINDS.tcXdp,
     since: "4.6",
+    doc: "one's-complement sum of `to` minus `from`, plus `seed`",
   },
   fibLookup: {
     helper: "fib_lookup",
@@ -261,6 +274,7 @@ export const INTRINSICS: Record<string, Intrinsic> = {
     ret: i64,
     kinds: KINDS.tcXdp,
     since: "4.18",
+    doc: "looks a route up in the kernel's FIB and fills in egress ifindex and MACs",
   },
   redirect: {
     helper: "redirect",
@@ -271,6 +285,7 @@ export const INTRINSICS: Record<string, Intrinsic> = {
     ret: i64,
     kinds: KINDS.tcXdp,
     since: "4.4",
+    doc: "sends the packet out of (or, TC, into) another interface when the program returns",
   },
 };
 
@@ -280,24 +295,56 @@ export const INTRINSICS: Record<string, Intrinsic> = {
  * own lowering in lower-call.ts.
  */
 export const CTX_METHODS: Record<string, Intrinsic> = {
-  adjustHead: { helper: "xdp_adjust_head", args: [ctx, i32Arg], ret: i64, kinds: KINDS.xdp, since: "4.10", movesPacket: true },
-  adjustTail: { helper: "xdp_adjust_tail", args: [ctx, i32Arg], ret: i64, kinds: KINDS.xdp, since: "4.18", movesPacket: true },
-  adjustMeta: { helper: "xdp_adjust_meta", args: [ctx, i32Arg], ret: i64, kinds: KINDS.xdp, since: "4.15", movesPacket: true },
+  adjustHead: {
+    helper: "xdp_adjust_head",
+    args: [ctx, i32Arg],
+    ret: i64,
+    kinds: KINDS.xdp,
+    since: "4.10",
+    doc: "moves the packet's start by `delta` bytes; packet references die",
+    movesPacket: true,
+  },
+  adjustTail: {
+    helper: "xdp_adjust_tail",
+    args: [ctx, i32Arg],
+    ret: i64,
+    kinds: KINDS.xdp,
+    since: "4.18",
+    doc: "moves the packet's end by `delta` bytes; packet references die",
+    movesPacket: true,
+  },
+  adjustMeta: {
+    helper: "xdp_adjust_meta",
+    args: [ctx, i32Arg],
+    ret: i64,
+    kinds: KINDS.xdp,
+    since: "4.15",
+    doc: "moves the start of the metadata area in front of the packet; packet references die",
+    movesPacket: true,
+  },
   storeBytes: {
     helper: "skb_store_bytes",
     args: [ctx, u32Arg, { k: "bytes" }, { k: "const", t: u64, def: 0n }],
     ret: i64,
     kinds: KINDS.skbWrite,
     since: "4.1",
+    doc: "writes a value into the packet at `offset`; packet references die",
     movesPacket: true,
   },
-  loadBytes: { helper: "skb_load_bytes", lower: L.skbLoadBytes, kinds: KINDS.skbRead, since: "4.5" },
+  loadBytes: {
+    helper: "skb_load_bytes",
+    lower: L.skbLoadBytes,
+    kinds: KINDS.skbRead,
+    since: "4.5",
+    doc: "a copy of `sizeof(T)` packet bytes at `offset`, or `null`",
+  },
   l3CsumReplace: {
     helper: "l3_csum_replace",
     args: [ctx, u32Arg, { k: "int", t: u64 }, { k: "int", t: u64 }, { k: "const", t: u64 }],
     ret: i64,
     kinds: KINDS.tc,
     since: "4.1",
+    doc: "updates the IP checksum for a changed 2- or 4-byte field; packet references die",
     movesPacket: true,
   },
   l4CsumReplace: {
@@ -306,6 +353,7 @@ export const CTX_METHODS: Record<string, Intrinsic> = {
     ret: i64,
     kinds: KINDS.tc,
     since: "4.1",
+    doc: "updates the TCP/UDP checksum for a changed field; packet references die",
     movesPacket: true,
   },
   cloneRedirect: {
@@ -314,6 +362,7 @@ export const CTX_METHODS: Record<string, Intrinsic> = {
     ret: i64,
     kinds: KINDS.tc,
     since: "4.2",
+    doc: "sends a copy of the packet out of another interface now",
     movesPacket: true,
   },
   changeProto: {
@@ -322,39 +371,23 @@ export const CTX_METHODS: Record<string, Intrinsic> = {
     ret: i64,
     kinds: KINDS.tc,
     since: "4.8",
+    doc: "switches the packet between IPv4 and IPv6; packet references die",
     movesPacket: true,
   },
-  setCbFlags: { helper: "sock_ops_cb_flags_set", args: [ctx, u32Arg], ret: i64, kinds: ["SOCK_OPS"], since: "4.16" },
-  changeType: { helper: "skb_change_type", args: [ctx, u32Arg], ret: i64, kinds: KINDS.tc, since: "4.8" },
-};
-
-/**
- * Helpers whose kernel bpf_func_proto has `gpl_only = true` (kernel/trace/bpf_trace.c,
- * kernel/bpf/helpers.c, kernel/bpf/stackmap.c, net/core/filter.c), by kernel name -> helper id. The
- * verifier refuses them to a program whose license is not GPL-compatible ("cannot call
- * GPL-restricted function from non-GPL compatible program"); gpl-helpers.ts reports it at compile
- * time. Keyed by id, not by HELPER row, because the compiler also calls some of them implicitly
- * (kernel memory reads, the current task) and a helper is GPL-only whichever way it is reached.
- */
-export const GPL_ONLY_HELPERS: Readonly<Record<string, number>> = {
-  probe_read: 4,
-  trace_printk: 6,
-  perf_event_read: 22,
-  perf_event_output: 25, // also the skb and xdp variants (bpf_skb_event_output, bpf_xdp_event_output)
-  get_stackid: 27,
-  get_current_task: 35,
-  probe_write_user: 36,
-  probe_read_str: 45,
-  perf_event_read_value: 55,
-  get_stack: 67,
-  fib_lookup: 69, // both the XDP and the skb variants
-  probe_read_user: 112,
-  probe_read_kernel: 113,
-  probe_read_user_str: 114,
-  probe_read_kernel_str: 115,
-  get_current_task_btf: 158,
-  timer_init: 169,
-  timer_set_callback: 170,
-  timer_start: 171,
-  timer_cancel: 172,
+  setCbFlags: {
+    helper: "sock_ops_cb_flags_set",
+    args: [ctx, u32Arg],
+    ret: i64,
+    kinds: ["SOCK_OPS"],
+    since: "4.16",
+    doc: "asks for more sock_ops callbacks on this socket",
+  },
+  changeType: {
+    helper: "skb_change_type",
+    args: [ctx, u32Arg],
+    ret: i64,
+    kinds: KINDS.tc,
+    since: "4.8",
+    doc: "sets the packet type (host, broadcast, multicast, other host)",
+  },
 };

@@ -4,7 +4,8 @@
 
 import { INT_TYPES, sizeOf } from "../../common/ctypes.js";
 import type { Operand } from "../ir/ir.js";
-import { CTX_METHODS, HELPER, INTRINSICS, type Intrinsic } from "./helpers-table.js";
+import { HELPER } from "./helper-ids.js";
+import { CTX_METHODS, INTRINSICS, type Intrinsic } from "./helpers-table.js";
 import { functionMovesPacket, invalidatePacketRefs } from "./packet-refs.js";
 import { noteCallUnderLock } from "./spin-locks.js";
 import { wantsCall } from "./subprograms.js";
@@ -14,7 +15,6 @@ import { convert } from "./int-ops.js";
 import { expectArgs, filledSlot, nullableJoin, typeArg } from "./call-utils.js";
 import type { ExprContext as ExprLowerer } from "./expr-context.js";
 import { mapMethod } from "./lower-map.js";
-import { kernelCall } from "./lower-kernel.js";
 import { ts } from "./ts-adapter.js";
 import type { Val } from "./values.js";
 
@@ -51,11 +51,7 @@ function lowerCallAt(x: ExprLowerer, e: ts.CallExpression): Val {
   const name = sym && x.types.isStdlibSymbol(sym) ? sym.getName() : undefined;
   if (!name) x.r.fail("TSBPF1033", callee, callee.getText());
   const row = Object.hasOwn(INTRINSICS, name) ? INTRINSICS[name] : undefined;
-  if (!row) {
-    const kernel = kernelCall(x, name, e); // kernel types and CO-RE (lower-kernel.ts)
-    if (kernel) return kernel;
-    x.r.fail("TSBPF1033", callee, name);
-  }
+  if (!row) x.r.fail("TSBPF1033", callee, name);
   return intrinsicCall(x, e, name, row);
 }
 

@@ -9,21 +9,20 @@
 // Embedded structs extend the access path (one relocation for `task.se.vruntime`); pointer members
 // are read as pointers and give a nullable reference the program must check. Also the CO-RE stdlib
 // functions (coreFieldExists, coreFieldSize, coreTypeExists, coreTypeSize, coreEnumValueExists,
-// coreEnumValue), getCurrentTask() and kernelPtr<T>(addr).
+// coreEnumValue), getCurrentTask() and kernelPtr<T>(addr): lowering hooks of their rows in the
+// intrinsics table (helpers-table.ts).
 
 import { INT_TYPES, sizeOf, type CInt, type CType } from "../../common/ctypes.js";
 import type { Value } from "../ir/ir.js";
 import { CORE_KIND, type CoreRelo, type KType } from "../object/core-relo.js";
 import { expectArgs } from "./call-utils.js";
 import { constEval } from "./const-eval.js";
-import { HELPER } from "./helpers-table.js";
+import { HELPER } from "./helper-ids.js";
 import { convert, irTy, type IntVal } from "./int-ops.js";
 import { kernelTypes, KernelTypes, parseMemberTag, type KernelView } from "./kernel-types.js";
 import type { ExprContext as ExprLowerer } from "./expr-context.js";
 import { ts } from "./ts-adapter.js";
 import type { NullableVal, RefVal, Val } from "./values.js";
-
-const GET_CURRENT_TASK_BTF = 158;
 
 /** A reference into kernel memory (a struct view). */
 export function kernelRef(v: Val): RefVal | NullableVal | undefined {
@@ -258,84 +257,73 @@ function signExtend(x: ExprLowerer, v: Value, t: CInt): IntVal {
 
 // ------------------------------------------------------------------------------ stdlib calls
 
-/** getCurrentTask, kernelPtr and the core* functions; undefined for other names. */
-/** The stdlib functions kernelCall lowers (kernel pointers and CO-RE queries; not helper-table rows). */
-export const KERNEL_CALLS = [
-  "getCurrentTask",
-  "kernelPtr",
-  "coreFieldExists",
-  "coreFieldSize",
-  "coreTypeExists",
-  "coreTypeSize",
-  "coreEnumValueExists",
-  "coreEnumValue",
-] as const;
+// Lowering hooks of the intrinsics table's kernel-type rows (getCurrentTask, kernelPtr, core*).
 
-export function kernelCall(x: ExprLowerer, name: string, e: ts.CallExpression): Val | undefined {
-  switch (name) {
-    case "getCurrentTask": {
-      expectArgs(x, e, 0);
-      const view = kernelTypes(x.checker).rootView(x.checker.getTypeAtLocation(e));
-      if (!view) x.r.fail("TSBPF2255", e);
-      const dst = x.b.value("ptr");
-      x.b.emit({ op: "call", helper: GET_CURRENT_TASK_BTF, args: [], dst });
-      return { k: "ref", base: dst, off: 0, t: view, region: "btf" };
-    }
-    case "kernelPtr": {
-      expectArgs(x, e, 1);
-      const view = kernelTypes(x.checker).rootView(x.checker.getNonNullableType(x.checker.getTypeAtLocation(e)));
-      if (!view) x.r.fail("TSBPF2250", e, e.typeArguments?.[0]?.getText() ?? "T");
-      const direct = ctxArgPointer(x, e.arguments[0]);
-      const ptr = direct ?? asPtr(x, convert(x.b, x.int(e.arguments[0]), INT_TYPES.u64).v);
-      return { k: "nullable", ptr, t: view, region: "kernel" };
-    }
-    case "coreFieldExists":
-    case "coreFieldSize": {
-      expectArgs(x, e, 2);
-      const obj = kernelRef(x.lower(e.arguments[0]));
-      const field = e.arguments[1];
-      if (!obj || !ts.isStringLiteral(field)) x.r.fail("TSBPF2257", e, name);
-      const kt = kernelTypes(x.checker);
-      const view = kt.viewOf(obj.t)!;
-      const p = place(x, kt, view, field.text, field);
-      const exists = name === "coreFieldExists";
-      const value = exists ? 1n : BigInt(localSize(p.local));
-      const rel = p.relo(exists ? CORE_KIND.FIELD_EXISTS : CORE_KIND.FIELD_BYTE_SIZE);
-      return coreValue(x, value, rel, exists ? INT_TYPES.bool : INT_TYPES.u32);
-    }
-    case "coreTypeExists":
-    case "coreTypeSize": {
-      expectArgs(x, e, 0);
-      const node = e.typeArguments?.[0];
-      const kt = kernelTypes(x.checker);
-      const tag = node ? kt.typeTag(x.checker.getTypeFromTypeNode(node)) : undefined;
-      if (!node || !tag) x.r.fail("TSBPF2250", e, node?.getText() ?? "T");
-      const local = tag.kind === "enum" ? kt.enumType(tag) : kt.composite(tag);
-      const exists = name === "coreTypeExists";
-      const rel: CoreRelo = { kind: exists ? CORE_KIND.TYPE_EXISTS : CORE_KIND.TYPE_SIZE, type: local, access: "0" };
-      return coreValue(x, exists ? 1n : BigInt(tag.size), rel, exists ? INT_TYPES.bool : INT_TYPES.u32);
-    }
-    case "coreEnumValueExists":
-    case "coreEnumValue": {
-      expectArgs(x, e, 1);
-      const arg = e.arguments[0];
-      const sym = ts.isPropertyAccessExpression(arg) ? x.symbolOf(arg.name) : undefined;
-      const member = sym?.valueDeclaration;
-      if (!member || !ts.isEnumMember(member)) x.r.fail("TSBPF2254", arg, name);
-      const kt = kernelTypes(x.checker);
-      const tag = kt.typeTag(x.checker.getTypeAtLocation(member.parent.name));
-      if (tag?.kind !== "enum") x.r.fail("TSBPF2254", arg, name);
-      const local = kt.enumType(tag);
-      const v = x.checker.getConstantValue(member);
-      const value = BigInt(typeof v === "number" ? v : 0);
-      const idx = kt.enumValueIndex(local, member.name.getText(), value);
-      const exists = name === "coreEnumValueExists";
-      const rel: CoreRelo = { kind: exists ? CORE_KIND.ENUMVAL_EXISTS : CORE_KIND.ENUMVAL_VALUE, type: local, access: String(idx) };
-      return coreValue(x, exists ? 1n : value, rel, exists ? INT_TYPES.bool : INT_TYPES.i64);
-    }
-    default:
-      return undefined;
-  }
+/** getCurrentTask(): bpf_get_current_task_btf (`id`), a trusted BTF pointer to the task. */
+export function currentTask(x: ExprLowerer, e: ts.CallExpression, id: number): Val {
+  expectArgs(x, e, 0);
+  const view = kernelTypes(x.checker).rootView(x.checker.getTypeAtLocation(e));
+  if (!view) x.r.fail("TSBPF2255", e);
+  const dst = x.b.value("ptr");
+  x.b.emit({ op: "call", helper: id, args: [], dst });
+  return { k: "ref", base: dst, off: 0, t: view, region: "btf" };
+}
+
+/** kernelPtr<T>(addr): a nullable reference whose fields are probe reads. */
+export function kernelPtrCall(x: ExprLowerer, e: ts.CallExpression): Val {
+  expectArgs(x, e, 1);
+  const view = kernelTypes(x.checker).rootView(x.checker.getNonNullableType(x.checker.getTypeAtLocation(e)));
+  if (!view) x.r.fail("TSBPF2250", e, e.typeArguments?.[0]?.getText() ?? "T");
+  const direct = ctxArgPointer(x, e.arguments[0]);
+  const ptr = direct ?? asPtr(x, convert(x.b, x.int(e.arguments[0]), INT_TYPES.u64).v);
+  return { k: "nullable", ptr, t: view, region: "kernel" };
+}
+
+/** coreFieldExists / coreFieldSize(obj, "field"). */
+export function coreField(x: ExprLowerer, e: ts.CallExpression, name: "coreFieldExists" | "coreFieldSize"): Val {
+  expectArgs(x, e, 2);
+  const obj = kernelRef(x.lower(e.arguments[0]));
+  const field = e.arguments[1];
+  if (!obj || !ts.isStringLiteral(field)) x.r.fail("TSBPF2257", e, name);
+  const kt = kernelTypes(x.checker);
+  const view = kt.viewOf(obj.t)!;
+  const p = place(x, kt, view, field.text, field);
+  const exists = name === "coreFieldExists";
+  const value = exists ? 1n : BigInt(localSize(p.local));
+  const rel = p.relo(exists ? CORE_KIND.FIELD_EXISTS : CORE_KIND.FIELD_BYTE_SIZE);
+  return coreValue(x, value, rel, exists ? INT_TYPES.bool : INT_TYPES.u32);
+}
+
+/** coreTypeExists<T>() / coreTypeSize<T>(). */
+export function coreType(x: ExprLowerer, e: ts.CallExpression, name: "coreTypeExists" | "coreTypeSize"): Val {
+  expectArgs(x, e, 0);
+  const node = e.typeArguments?.[0];
+  const kt = kernelTypes(x.checker);
+  const tag = node ? kt.typeTag(x.checker.getTypeFromTypeNode(node)) : undefined;
+  if (!node || !tag) x.r.fail("TSBPF2250", e, node?.getText() ?? "T");
+  const local = tag.kind === "enum" ? kt.enumType(tag) : kt.composite(tag);
+  const exists = name === "coreTypeExists";
+  const rel: CoreRelo = { kind: exists ? CORE_KIND.TYPE_EXISTS : CORE_KIND.TYPE_SIZE, type: local, access: "0" };
+  return coreValue(x, exists ? 1n : BigInt(tag.size), rel, exists ? INT_TYPES.bool : INT_TYPES.u32);
+}
+
+/** coreEnumValueExists / coreEnumValue(Enum.MEMBER). */
+export function coreEnum(x: ExprLowerer, e: ts.CallExpression, name: "coreEnumValueExists" | "coreEnumValue"): Val {
+  expectArgs(x, e, 1);
+  const arg = e.arguments[0];
+  const sym = ts.isPropertyAccessExpression(arg) ? x.symbolOf(arg.name) : undefined;
+  const member = sym?.valueDeclaration;
+  if (!member || !ts.isEnumMember(member)) x.r.fail("TSBPF2254", arg, name);
+  const kt = kernelTypes(x.checker);
+  const tag = kt.typeTag(x.checker.getTypeAtLocation(member.parent.name));
+  if (tag?.kind !== "enum") x.r.fail("TSBPF2254", arg, name);
+  const local = kt.enumType(tag);
+  const v = x.checker.getConstantValue(member);
+  const value = BigInt(typeof v === "number" ? v : 0);
+  const idx = kt.enumValueIndex(local, member.name.getText(), value);
+  const exists = name === "coreEnumValueExists";
+  const rel: CoreRelo = { kind: exists ? CORE_KIND.ENUMVAL_EXISTS : CORE_KIND.ENUMVAL_VALUE, type: local, access: String(idx) };
+  return coreValue(x, exists ? 1n : value, rel, exists ? INT_TYPES.bool : INT_TYPES.i64);
 }
 
 function localSize(t: KType): number {
