@@ -1245,6 +1245,52 @@ export declare function spinLock(lock: SpinLock): void;
 export declare function spinUnlock(lock: SpinLock): void;
 
 // ---------------------------------------------------------------------------------------------
+// Timers (kernel 5.15, GPL-only helpers). A timer lives in a map value; the program initialises it
+// with the map, gives it a callback and arms it; the kernel later calls the callback with the map,
+// the element's key and its value. Not in tracing programs (kprobe, tracepoint, raw tracepoints,
+// perf events): the kernel refuses maps with a bpf_timer there.
+
+/** struct bpf_timer (its name and size are what the kernel looks for in the map value's BTF); never read or write it. */
+export interface bpf_timer {
+  readonly __opaque: FixedArray<u64, 2>;
+}
+/** A timer field in a HashMap, LruHashMap or ArrayMap value struct: `interface Elem { timer: BpfTimer; n: u64 }`. */
+export type BpfTimer = bpf_timer;
+
+/** Clocks a timer may run on (timerInit's third argument). */
+export declare const enum TimerClock {
+  REALTIME = 0,
+  MONOTONIC = 1,
+  BOOTTIME = 7,
+}
+
+/** Flags of timerStart (BPF_F_TIMER_*). */
+export declare const enum TimerFlags {
+  /** `ns` is an absolute time on the timer's clock, not a delay (kernel 6.7). */
+  ABS = 1,
+  /** Run the callback on the CPU that armed the timer (kernel 6.7). */
+  CPU_PIN = 2,
+}
+
+/**
+ * bpf_timer_init (kernel 5.15): initialises `timer`, the BpfTimer field of a value of `map` (the
+ * map the value was looked up in: the verifier checks), on `clock` (default MONOTONIC). 0, or
+ * -EBUSY when it was already initialised.
+ */
+export declare function timerInit<V>(timer: BpfTimer, map: HashMap<any, V> | ArrayMap<V>, clock?: TimerClock): i64;
+/**
+ * bpf_timer_set_callback (kernel 5.15): `fn` runs when the timer fires. It must be a module-level
+ * function taking the map, the element's key (a u32 index for an ArrayMap) and its value (a
+ * reference into the map: it may update fields and re-arm the timer), and return 0.
+ */
+export declare function timerSetCallback<V>(timer: BpfTimer, fn: (map: ArrayMap<V>, key: u32, value: V) => 0 | void): i64;
+export declare function timerSetCallback<K, V>(timer: BpfTimer, fn: (map: HashMap<K, V>, key: K, value: V) => 0 | void): i64;
+/** bpf_timer_start (kernel 5.15): fires the callback in `ns` nanoseconds (TimerFlags.ABS: at `ns`); 0 or a negative errno. */
+export declare function timerStart(timer: BpfTimer, ns: u64, flags?: TimerFlags | 0): i64;
+/** bpf_timer_cancel (kernel 5.15): stops a pending timer; 1 if it was pending, 0 if not, -EDEADLK from its own callback. */
+export declare function timerCancel(timer: BpfTimer): i64;
+
+// ---------------------------------------------------------------------------------------------
 // Perf counters. User space opens counting perf events (runtime openPerfEvent with samplePeriod 0),
 // one per CPU, and stores their fds in a PerfEventArray at the CPU's index.
 

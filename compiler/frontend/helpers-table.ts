@@ -10,6 +10,7 @@ import { INT_TYPES, type CInt } from "../../common/ctypes.js";
 import type { ProgTypeName } from "../../common/program-types.js";
 import * as L from "./lower-intrinsic.js";
 import { lowerPrintk } from "./printk.js";
+import * as T from "./timers.js";
 
 export const HELPER = {
   map_lookup_elem: 1,
@@ -243,6 +244,12 @@ export const INTRINSICS: Record<string, Intrinsic> = {
   sendSignalThread: { helper: "send_signal_thread", args: [u32Arg], ret: i64, since: "5.5" },
   // Loops.
   loop: { helper: "loop", since: "5.17", lower: L.bpfLoop },
+
+  // Timers in map values (timers.ts).
+  timerInit: { helper: "timer_init", since: "5.15", lower: T.timerInit },
+  timerSetCallback: { helper: "timer_set_callback", since: "5.15", lower: T.timerSetCallback },
+  timerStart: { helper: "timer_start", since: "5.15", lower: T.timerStart },
+  timerCancel: { helper: "timer_cancel", since: "5.15", lower: T.timerCancel },
 
   // Debug output (/sys/kernel/tracing/trace_pipe).
   bpfPrintk: { helper: "trace_printk", since: "4.1", lower: lowerPrintk },
