@@ -1283,7 +1283,9 @@ export declare function timerInit<V>(timer: BpfTimer, map: HashMap<any, V> | Arr
  * function taking the map, the element's key (a u32 index for an ArrayMap) and its value (a
  * reference into the map: it may update fields and re-arm the timer), and return 0.
  */
+// biome-ignore lint/suspicious/noConfusingVoidType: the callback returns 0 or nothing; `void` admits the latter only here
 export declare function timerSetCallback<V>(timer: BpfTimer, fn: (map: ArrayMap<V>, key: u32, value: V) => 0 | void): i64;
+// biome-ignore lint/suspicious/noConfusingVoidType: as above
 export declare function timerSetCallback<K, V>(timer: BpfTimer, fn: (map: HashMap<K, V>, key: K, value: V) => 0 | void): i64;
 /** bpf_timer_start (kernel 5.15): fires the callback in `ns` nanoseconds (TimerFlags.ABS: at `ns`); 0 or a negative errno. */
 export declare function timerStart(timer: BpfTimer, ns: u64, flags?: TimerFlags | 0): i64;
