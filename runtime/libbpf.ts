@@ -333,6 +333,19 @@ export function perfEventOpen(attr: Uint8Array, pid: number, cpu: number, groupF
   return libc().syscall(SYS_perf_event_open, "void *", attr, "int", pid, "int", cpu, "int", groupFd, "unsigned long", flags);
 }
 
+const SYS_bpf = 321; // x86-64
+const SYS_setns = 308; // x86-64
+
+/** bpf(2) with a raw `union bpf_attr` (for attributes libbpf 1.1 has no options for); the result, or -1 with errno set. */
+export function bpfSyscall(cmd: number, attr: Uint8Array): number {
+  return libc().syscall(SYS_bpf, "int", cmd, "void *", attr, "unsigned int", attr.length);
+}
+
+/** setns(2) for the calling thread (the JavaScript thread); 0, or -1 with errno set. */
+export function setNamespace(fd: number, nstype: number): number {
+  return libc().syscall(SYS_setns, "int", fd, "int", nstype);
+}
+
 // ---- callbacks libbpf calls back into -------------------------------------
 
 /** A JavaScript function registered as a C function pointer; release it with unregisterCallback. */

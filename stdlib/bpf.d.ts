@@ -1225,6 +1225,77 @@ export interface PerfEventContext {
 export declare function perfEvent(fn: (ctx: PerfEventContext) => i32): Program;
 
 // ---------------------------------------------------------------------------------------------
+// Flow dissector (BPF_PROG_TYPE_FLOW_DISSECTOR). Replaces the kernel's C flow dissector in a
+// network namespace: it parses each packet the kernel needs a flow hash or flow keys for (RPS,
+// fq/fq_codel, tc flower, nft symhash, ...) and fills ctx.flow_keys.
+
+/** Results of a flow dissector (BPF_OK, BPF_DROP, BPF_FLOW_DISSECTOR_CONTINUE). */
+export declare const enum FlowDissectorAction {
+  /** The keys are filled in: the kernel uses them. */
+  OK = 0,
+  /** The packet could not be dissected: the kernel reports failure. */
+  DROP = 2,
+  /** Fall back to the kernel's own C dissector for this packet (kernel 6.7). */
+  CONTINUE = 129,
+}
+
+/** Flags of BpfFlowKeys.flags (BPF_FLOW_DISSECTOR_F_*): what the kernel asks for. */
+export declare const enum FlowDissectorFlags {
+  /** Stop after the first fragment's headers. */
+  PARSE_1ST_FRAG = 1,
+  /** Stop at the flow label of an IPv6 header. */
+  STOP_AT_FLOW_LABEL = 2,
+  /** Stop at an encapsulation header. */
+  STOP_AT_ENCAP = 4,
+}
+
+/**
+ * struct bpf_flow_keys (network byte order where the packet has it: n_proto, ports, addresses).
+ * nhoff/thoff are offsets from the start of the data ctx.header reads (the network header starts
+ * at nhoff when the program starts). ipv4_src/ipv4_dst share memory with ipv6_src[0..1] (a C union).
+ */
+export interface BpfFlowKeys {
+  nhoff: u16;
+  thoff: u16;
+  /** ETH_P_IP or ETH_P_IPV6 (host order) once the addresses are filled in. */
+  addr_proto: u16;
+  is_frag: u8;
+  is_first_frag: u8;
+  is_encap: u8;
+  ip_proto: u8;
+  n_proto: u16;
+  sport: u16;
+  dport: u16;
+  ipv4_src: u32;
+  ipv4_dst: u32;
+  ipv6_src: FixedArray<u32, 4>;
+  ipv6_dst: FixedArray<u32, 4>;
+  /** FlowDissectorFlags the kernel passes in. */
+  readonly flags: u32;
+  flow_label: u32;
+}
+
+/** What a flow dissector sees: the packet (ctx.header, ctx.loadBytes) and the keys to fill. */
+export interface FlowDissectorContext {
+  /** The flow keys to fill in (read and write its fields directly; do not copy it). */
+  readonly flow_keys: BpfFlowKeys;
+  /** Bytes of packet data the program can reach (data_end - data). */
+  readonly len: u32;
+  /** Bounds-checked view of sizeof(T) bytes at `offset` (from the data start), or null. */
+  header<T>(offset: number): T | null;
+  /** bpf_skb_load_bytes (kernel 4.5): a copy of sizeof(T) bytes at `offset`, or null. */
+  loadBytes<T>(offset: number): T | null;
+}
+
+/**
+ * A flow dissector (section "flow_dissector", kernel 4.20): fills ctx.flow_keys from the packet and
+ * returns a FlowDissectorAction. Attach it to a network namespace with the runtime's
+ * attachFlowDissector(prog, netnsPath); test it with prog.run({ data }), which returns the filled
+ * bpf_flow_keys as its output data.
+ */
+export declare function flowDissector(fn: (ctx: FlowDissectorContext) => FlowDissectorAction): Program;
+
+// ---------------------------------------------------------------------------------------------
 // Spin locks.
 
 /** struct bpf_spin_lock (its name is what the kernel looks for in the map value's BTF); never read or write it. */

@@ -228,7 +228,14 @@ export abstract class ExprLowerer extends LowererBase implements ExprContext {
     if (folded !== undefined) return this.constant(folded, e);
     const obj = this.lower(e.expression);
     const name = e.name.text;
-    if (obj.k === "ctx") return this.ctxField(name, e);
+    if (obj.k === "ctx") {
+      // A pointer in the context (flow_keys): a reference to the struct it points to.
+      const points = ctxFields(this.kind)[name]?.points;
+      if (!points) return this.ctxField(name, e);
+      const dst = this.b.value("ptr");
+      this.b.emit({ op: "load", dst, base: this.ctx, offset: ctxFields(this.kind)[name].offset, width: 8 });
+      return { k: "ref", base: dst, off: 0, t: points, region: "param" };
+    }
     const kref = kernelRef(obj);
     if (kref) return kernelField(this, kref, name, e);
     if (obj.k === "nullable") {
