@@ -28,7 +28,12 @@ function openNetns(path: string, prog: ProgramHandle, target: string): number {
   try {
     return openSync(path, "r");
   } catch (e) {
-    throw new AttachError(prog.name, target, (e as NodeJS.ErrnoException).errno ? -(e as NodeJS.ErrnoException).errno! : 2, `; cannot open ${path}`);
+    throw new AttachError(
+      prog.name,
+      target,
+      (e as NodeJS.ErrnoException).errno ? -(e as NodeJS.ErrnoException).errno! : 2,
+      `; cannot open ${path}`,
+    );
   }
 }
 
@@ -104,8 +109,7 @@ export function attachNetfilter(prog: ProgramHandle, opts: NetfilterOptions): Li
   const rc = opts.netns ? inNetns(opts.netns, prog, target, create) : create();
   if (rc < 0) {
     const errno = -rc;
-    const hint =
-      errno === EINVAL ? "; netfilter links need Linux 6.4 (6.6 for defrag) and a priority other than INT_MIN/INT_MAX" : "";
+    const hint = errno === EINVAL ? "; netfilter links need Linux 6.4 (6.6 for defrag) and a priority other than INT_MIN/INT_MAX" : "";
     throw new AttachError(prog.name, target, errno, hint);
   }
   return Link.fromFd(prog.name, target, rc);
@@ -117,12 +121,17 @@ function inNetns<T>(path: string, prog: ProgramHandle, target: string, fn: () =>
   const other = openNetns(path, prog, target);
   try {
     if (setNamespace(other, CLONE_NEWNET) !== 0) throw new AttachError(prog.name, target, lastErrno() || EINVAL, `; cannot enter ${path}`);
+    let out: { ok: true; v: T } | { ok: false; e: unknown };
     try {
-      return fn();
-    } finally {
-      if (setNamespace(own, CLONE_NEWNET) !== 0)
-        throw new Error(`could not return to this thread's network namespace after attaching '${prog.name}' (errno ${lastErrno()})`);
+      out = { ok: true, v: fn() };
+    } catch (e) {
+      out = { ok: false, e };
     }
+    // Back home before anything else runs on this thread, whether fn threw or not.
+    if (setNamespace(own, CLONE_NEWNET) !== 0)
+      throw new Error(`could not return to this thread's network namespace after attaching '${prog.name}' (errno ${lastErrno()})`);
+    if (!out.ok) throw out.e;
+    return out.v;
   } finally {
     closeSync(other);
     closeSync(own);

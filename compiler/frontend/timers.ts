@@ -118,7 +118,7 @@ export function timerCallbackShapes(x: ExprLowerer, decl: ts.FunctionDeclaration
   }
   if (ps.length > 2) {
     const val = x.types.memType(x.checker.getTypeAtLocation(ps[2].name));
-    if (!val || val.kind !== "struct" || !hasTimer(val)) x.r.fail("TSBPF2121", ps[2]);
+    if (val?.kind !== "struct" || !hasTimer(val)) x.r.fail("TSBPF2121", ps[2]);
     shapes.push({ kind: "ref", t: val, region: "map" });
   }
   return shapes.slice(0, ps.length);
