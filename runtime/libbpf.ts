@@ -51,6 +51,8 @@ export interface LibbpfApi {
   bpf_program__attach_uprobe_opts(prog: Ptr, pid: number, binaryPath: string, funcOffset: number, opts: MemArg): MaybePtr;
   bpf_program__attach_cgroup(prog: Ptr, cgroupFd: number): MaybePtr;
   bpf_program__expected_attach_type(prog: Ptr): number;
+  bpf_program__set_type(prog: Ptr, type: number): number;
+  bpf_program__set_expected_attach_type(prog: Ptr, type: number): number;
   bpf_link__open(path: string): MaybePtr;
   bpf_link__fd(link: Ptr): number;
   bpf_link__pin(link: Ptr, path: string): number;
@@ -155,6 +157,8 @@ const LIBBPF_SIGNATURES: Record<keyof LibbpfApi, string> = {
     "void *bpf_program__attach_uprobe_opts(void *prog, int pid, const char *path, size_t func_offset, const void *opts)",
   bpf_program__attach_cgroup: "void *bpf_program__attach_cgroup(void *prog, int cgroup_fd)",
   bpf_program__expected_attach_type: "int bpf_program__expected_attach_type(void *prog)",
+  bpf_program__set_type: "int bpf_program__set_type(void *prog, int type)",
+  bpf_program__set_expected_attach_type: "int bpf_program__set_expected_attach_type(void *prog, int type)",
   bpf_link__open: "void *bpf_link__open(const char *path)",
   bpf_link__fd: "int bpf_link__fd(void *link)",
   bpf_link__pin: "int bpf_link__pin(void *link, const char *path)",

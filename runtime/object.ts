@@ -6,6 +6,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { readElf } from "../common/read-elf.js";
 import { readObjectBtf } from "../common/btf-reader.js";
+import { BPF_ATTACH_TYPE, BPF_PROG_TYPE, sectionType } from "../common/program-types.js";
 import { BpfMap } from "./map.js";
 import { BpfProgram } from "./program.js";
 import { buildTypedMaps, type TypedMaps } from "./typed-map.js";
@@ -24,6 +25,18 @@ import {
   type LibbpfMessage,
   type Ptr,
 } from "./libbpf.js";
+
+/**
+ * Sections libbpf 1.1 does not know (netfilter) leave the program without a type, and libbpf would
+ * refuse to load it: set the type and expected attach type from tsbpf's own section table.
+ */
+function setTypeFromSection(api: LibbpfApi, prog: Ptr): void {
+  if (api.bpf_program__type(prog) !== 0) return;
+  const st = sectionType(api.bpf_program__section_name(prog));
+  if (!st) return;
+  api.bpf_program__set_type(prog, BPF_PROG_TYPE[st.type]);
+  if (st.attach) api.bpf_program__set_expected_attach_type(prog, BPF_ATTACH_TYPE[st.attach]);
+}
 
 export interface LoadOptions {
   /** Object name (prefix of global-data map names); default: file basename, or "tsbpf" for bytes. */
@@ -326,6 +339,7 @@ export function loadObject(src: string | Uint8Array, opts: LoadOptions = {}): Bp
         logs.set(prog, log);
         api.bpf_program__set_log_buf(prog, log.ptr, logSize);
         if (logLevel > 0) api.bpf_program__set_log_level(prog, logLevel);
+        setTypeFromSection(api, prog);
       }
 
       applyInitialValues(api, obj, opts);

@@ -1296,6 +1296,38 @@ export interface FlowDissectorContext {
 export declare function flowDissector(fn: (ctx: FlowDissectorContext) => FlowDissectorAction): Program;
 
 // ---------------------------------------------------------------------------------------------
+// Netfilter programs (BPF_PROG_TYPE_NETFILTER, kernel 6.4): run at a netfilter hook (prerouting,
+// input, forward, output, postrouting of IPv4 or IPv6) chosen when attaching (runtime
+// attachNetfilter), beside iptables/nftables, and return a verdict.
+
+/** Verdicts of a netfilter program (NF_DROP, NF_ACCEPT); the verifier allows only these. */
+export declare const enum NfVerdict {
+  DROP = 0,
+  ACCEPT = 1,
+}
+
+/** struct nf_hook_state from a vmlinux.d.ts (`tsbpf vmlinux --only nf_hook_state`). */
+export type KernelNfHookState = KernelTypes extends { nf_hook_state: infer T } ? T : never;
+/** struct sk_buff from a vmlinux.d.ts (`tsbpf vmlinux --only sk_buff`). */
+export type KernelSkBuff = KernelTypes extends { sk_buff: infer T } ? T : never;
+
+/**
+ * struct bpf_nf_ctx: trusted kernel pointers to the hook's state (hook, pf, in/out devices) and
+ * the packet's sk_buff, read field by field with CO-RE once a vmlinux.d.ts declares their types.
+ */
+export interface NetfilterContext {
+  readonly state: KernelPtr<KernelNfHookState>;
+  readonly skb: KernelPtr<KernelSkBuff>;
+}
+
+/**
+ * A netfilter program (section "netfilter", kernel 6.4): returns NfVerdict.ACCEPT or DROP for each
+ * packet at the hook it is attached to with attachNetfilter(prog, { family, hook, priority }).
+ * libbpf 1.1 does not know the section: the tsbpf runtime sets the program type itself.
+ */
+export declare function netfilter(fn: (ctx: NetfilterContext) => NfVerdict): Program;
+
+// ---------------------------------------------------------------------------------------------
 // Spin locks.
 
 /** struct bpf_spin_lock (its name is what the kernel looks for in the map value's BTF); never read or write it. */

@@ -12,6 +12,8 @@ export interface CtxField {
   writable?: boolean;
   /** A pointer field: reading it gives a reference to this struct (the flow dissector's flow_keys). */
   points?: CStruct;
+  /** A trusted BTF pointer to this kernel struct (netfilter's state, skb): read through a vmlinux.d.ts view. */
+  kernel?: string;
 }
 
 export type CtxShape =
@@ -392,6 +394,17 @@ export const PROGRAM_KINDS: Record<string, ProgramKind> = {
     "FlowDissectorContext",
     { kind: "fields", fields: { flow_keys: { offset: 144, size: 8, points: FLOW_KEYS } } },
     { packet: { data: 76, dataEnd: 80 }, ctxStruct: "__sk_buff" },
+  ),
+  netfilter: simple(
+    "netfilter",
+    "NETFILTER",
+    "netfilter",
+    "NetfilterContext",
+    {
+      kind: "fields",
+      fields: { state: { offset: 0, size: 8, kernel: "nf_hook_state" }, skb: { offset: 8, size: 8, kernel: "sk_buff" } },
+    },
+    { ctxStruct: "bpf_nf_ctx" },
   ),
   cgroupDevice: simple(
     "cgroupDevice",
