@@ -154,6 +154,23 @@ export class VerifierError extends Error {
   }
 }
 
+/**
+ * EPERM with nothing verified: the kernel refused the program type itself before the verifier
+ * ran (this is how kernels without BPF trampolines refuse fentry/fexit/LSM/iterator programs).
+ */
+function refusedType(errno: number, section: string | undefined, log: string): VerifierExplanation | undefined {
+  if (errno !== EPERM || !/processed 0 insns/.test(log)) return undefined;
+  const st = section ? sectionType(section) : undefined;
+  const kind = st ? `${st.type}${st.attach ? `/${st.attach}` : ""}` : "this";
+  return {
+    reason: `the kernel refused to load a ${kind} program (section '${section ?? "?"}') before verifying it`,
+    hint:
+      st?.type === "TRACING" || st?.type === "LSM" || st?.type === "EXT"
+        ? "fentry/fexit, LSM and iterator programs need a kernel with BPF trampolines that allows tracing programs (LSM also needs 'bpf' in the active LSMs); this one does not"
+        : "this kernel does not allow this program type for this process",
+  };
+}
+
 /** Reads the object's line info to explain a rejection; a failure here never hides the rejection. */
 function explain(src: string | Uint8Array, section: string | undefined, log: string): VerifierExplanation | undefined {
   try {
@@ -353,7 +370,12 @@ export function loadObject(src: string | Uint8Array, opts: LoadOptions = {}): Bp
         if (failed) {
           const prog = [...logs.keys()].find((p) => api.bpf_program__name(p) === failed.name);
           const section = prog ? api.bpf_program__section_name(prog) : undefined;
-          throw new VerifierError(failed.name, failed.log, errno, explain(src, section, failed.log));
+          throw new VerifierError(
+            failed.name,
+            failed.log,
+            errno,
+            refusedType(errno, section, failed.log) ?? explain(src, section, failed.log),
+          );
         }
         throw new Error(`cannot load BPF object ${label}: ${errnoText(errno)}${describeMessages(messages)}`);
       }

@@ -637,6 +637,17 @@ export declare function fexit(fn: string, body: (ctx: ArgsContext) => i32): Prog
 export declare function lsm<H extends LsmHook>(hook: H, body: (...args: KernelArgs<`bpf_lsm_${H}`>) => i32): Program;
 /** An LSM hook (section "lsm/<hook>"): return 0 to allow, a negative errno to deny. */
 export declare function lsm(hook: string, body: (ctx: ArgsContext) => i32): Program;
+/**
+ * A BPF iterator (section "iter/<target>", kernel 5.8: BPF_PROG_TYPE_TRACING with
+ * BPF_TRACE_ITER): called once per object the target walks (`task`: every task, `bpf_map_elem`:
+ * every element of a map, `tcp`, `udp`, ...) and once more at the end with the object null. With a
+ * vmlinux.d.ts imported the callback takes the kernel's `bpf_iter_<target>` arguments (`(meta,
+ * task) => ...`); it writes output with seqPrintf/seqWrite to `meta.seq`. Return 0 (1 asks the
+ * kernel to call again for the same object). Reading the output needs an iterator link and a read
+ * of its fd (the runtime does not offer that yet).
+ */
+export declare function iter<T extends IterTarget>(target: T, body: (...args: KernelArgs<`bpf_iter_${T}`>) => i32): Program;
+export declare function iter(target: string, body: (ctx: ArgsContext) => i32): Program;
 
 /** struct pt_regs as kprobes and uprobes see it (x86-64). */
 export interface PtRegsContext {
@@ -745,6 +756,8 @@ export type KernelTpArgs<T> = T extends keyof KernelTracepoints
     : never
   : never;
 /** LSM hook names: the kernel functions bpf_lsm_<hook>. */
+/** Iterator targets the kernel's BTF declares (`bpf_iter_<target>` functions in vmlinux.d.ts). */
+export type IterTarget = keyof KernelFunctions extends infer K ? (K extends `bpf_iter_${infer T}` ? T : never) : never;
 export type LsmHook = keyof KernelFunctions extends infer K ? (K extends `bpf_lsm_${infer H}` ? H : never) : never;
 /** The kernel's task_struct (never until a generated vmlinux.d.ts is imported). */
 export type KernelTask = KernelTypes extends { task_struct: infer T } ? T : never;

@@ -274,6 +274,7 @@ export const PROGRAM_KINDS: Record<string, ProgramKind> = {
   fentry: named("fentry", "TRACING", 1, ([fn]) => `fentry/${fn}`, "ArgsContext", { kind: "args" }),
   fexit: named("fexit", "TRACING", 1, ([fn]) => `fexit/${fn}`, "ArgsContext", { kind: "args" }),
   lsm: named("lsm", "LSM", 1, ([hook]) => `lsm/${hook}`, "ArgsContext", { kind: "args" }),
+  iter: named("iter", "TRACING", 1, ([target]) => `iter/${target}`, "ArgsContext", { kind: "args" }),
   kprobe: named("kprobe", "KPROBE", 1, ([fn]) => `kprobe/${fn}`, "PtRegsContext", { kind: "pt_regs" }),
   kretprobe: named("kretprobe", "KPROBE", 1, ([fn]) => `kretprobe/${fn}`, "PtRegsContext", { kind: "pt_regs" }),
   uprobe: named("uprobe", "KPROBE", 2, ([path, fn]) => `uprobe/${path}:${fn}`, "PtRegsContext", { kind: "pt_regs" }),
