@@ -648,6 +648,14 @@ export declare function lsm(hook: string, body: (ctx: ArgsContext) => i32): Prog
  */
 export declare function iter<T extends IterTarget>(target: T, body: (...args: KernelArgs<`bpf_iter_${T}`>) => i32): Program;
 export declare function iter(target: string, body: (ctx: ArgsContext) => i32): Program;
+/**
+ * bpf_seq_printf (kernel 5.8; iterators only; GPL): formats up to 12 arguments into the iterator's
+ * output. `seq` is `meta.seq` after its null check; `fmt` a string literal checked as bpfPrintk's
+ * is. 0, or a negative errno (-EOVERFLOW: the output buffer is full; the kernel calls again).
+ */
+export declare function seqPrintf(seq: object, fmt: string, ...args: PrintkArg[]): i64;
+/** bpf_seq_write (kernel 5.8; iterators only; GPL): appends the bytes of `data` to the iterator's output. */
+export declare function seqWrite<T>(seq: object, data: T): i64;
 
 /** struct pt_regs as kprobes and uprobes see it (x86-64). */
 export interface PtRegsContext {

@@ -15,18 +15,23 @@ import { DEFAULT_BTF, vmlinuxDts } from "../compiler/tools/vmlinux.js";
 import { loadObject } from "../runtime/index.js";
 import { describeKernel } from "./kernel-env.js";
 
-const SRC = `import { iter, ArrayMap, u32, type u64 } from "tsbpf/bpf";
+const SRC = `import { iter, seqPrintf, seqWrite, ArrayMap, u32, type u64 } from "tsbpf/bpf";
 import type {} from "./vmlinux";
 
 /** 0: tasks seen, 1: the largest pid. */
 const stats = new ArrayMap<u64>(2);
 
 export const tasks = iter("task", (meta, task) => {
-  if (task === null) return 0; // the final call, after the last task
+  if (task === null || meta === null) return 0; // the final call, after the last task
   const n = stats.lookup(0);
   if (n !== null) n.value += 1;
   const m = stats.lookup(1);
   if (m !== null && u32(task.pid) > m.value) m.value = u32(task.pid);
+  const seq = meta.seq;
+  if (seq === null) return 0;
+  const pid: u64 = u32(task.pid);
+  seqPrintf(seq, "%d %s\\n", task.pid, task.comm);
+  seqWrite(seq, pid);
   return 0;
 });
 
@@ -90,4 +95,46 @@ describeKernel("iterators in the kernel", () => {
     expect(log.join("\n")).toMatch(/prog 'tasks': relo #\d+: patched insn #\d+ \(LDX\/ST\/STX\) off \d+ -> \d+/);
     expect(log.join("\n")).not.toMatch(/failed to resolve CO-RE relocation/);
   });
+});
+
+it("seqPrintf/seqWrite: the seq_file argument, the program kind and the format are checked at compile time", () => {
+  const codes = (body: string, wrapper = 'iter("task", (meta, task) => {') => {
+    const file = join(dir, "seq.bpf.ts");
+    const src = `import { iter, xdp, seqPrintf, seqWrite, XdpAction, type u64 } from "tsbpf/bpf";
+import type {} from "./vmlinux";
+export const p = ${wrapper}
+  if (meta === null || task === null) return 0;
+  const seq = meta.seq;
+  if (seq === null) return 0;
+${body}
+  return 0;
+});
+export const LICENSE = "GPL";
+`;
+    writeFileSync(file, src);
+    return compile(file, src).diagnostics.map((d) => d.code);
+  };
+  expect(codes('  seqPrintf(seq, "%d %llu\\n", task.pid, task.start_time);')).toEqual([]);
+  // Not the seq_file: the task itself.
+  expect(codes('  seqPrintf(task, "%d\\n", task.pid);')).toEqual(["TSBPF2170"]);
+  // A format the kernel refuses, and a count mismatch.
+  expect(codes('  seqPrintf(seq, "%q\\n", task.pid);')).toEqual(["TSBPF2151"]);
+  expect(codes('  seqPrintf(seq, "%d %d\\n", task.pid);')).toEqual(["TSBPF2152"]);
+  // 13 conversions: bpf_seq_printf takes at most 12.
+  expect(codes(`  seqPrintf(seq, "${"%d".repeat(13)}", ${Array(13).fill("task.pid").join(", ")});`)).toEqual(["TSBPF2151"]);
+  expect(codes("  const v: u64 = 7;\n  seqWrite(seq, v);")).toEqual([]);
+});
+
+it("seqPrintf outside an iterator is a compile-time error", () => {
+  const file = join(dir, "seq-xdp.bpf.ts");
+  const src = `import { tpBtf, seqPrintf } from "tsbpf/bpf";
+import type {} from "./vmlinux";
+export const p = tpBtf("sched_switch", (ctx) => {
+  seqPrintf(ctx, "x\\n");
+  return 0;
+});
+export const LICENSE = "GPL";
+`;
+  writeFileSync(file, src);
+  expect(compile(file, src).diagnostics.map((d) => d.code)).toEqual(["TSBPF2171"]);
 });

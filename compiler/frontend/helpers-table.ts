@@ -10,6 +10,7 @@ import { INT_TYPES, type CInt } from "../../common/ctypes.js";
 import type { ProgTypeName } from "../../common/program-types.js";
 import * as L from "./lower-intrinsic.js";
 import { lowerPrintk } from "./printk.js";
+import * as S from "./seq-output.js";
 import * as T from "./timers.js";
 
 export const HELPER = {
@@ -59,6 +60,8 @@ export const HELPER = {
   send_signal: 109,
   send_signal_thread: 117,
   get_ns_current_pid_tgid: 120,
+  seq_printf: 126,
+  seq_write: 127,
   timer_init: 169,
   timer_set_callback: 170,
   timer_start: 171,
@@ -251,6 +254,10 @@ export const INTRINSICS: Record<string, Intrinsic> = {
   timerStart: { helper: "timer_start", since: "5.15", lower: T.timerStart },
   timerCancel: { helper: "timer_cancel", since: "5.15", lower: T.timerCancel },
 
+  // Iterator output (seq-output.ts).
+  seqPrintf: { helper: "seq_printf", since: "5.8", kinds: ["TRACING"], lower: S.lowerSeqPrintf },
+  seqWrite: { helper: "seq_write", since: "5.8", kinds: ["TRACING"], lower: S.lowerSeqWrite },
+
   // Debug output (/sys/kernel/tracing/trace_pipe).
   bpfPrintk: { helper: "trace_printk", since: "4.1", lower: lowerPrintk },
 
@@ -360,6 +367,8 @@ export const GPL_ONLY_HELPERS: Readonly<Record<string, number>> = {
   probe_read_user_str: 114,
   probe_read_kernel_str: 115,
   get_current_task_btf: 158,
+  seq_printf: 126,
+  seq_write: 127,
   timer_init: 169,
   timer_set_callback: 170,
   timer_start: 171,
