@@ -12,7 +12,7 @@ import { describeKernel } from "./kernel-env.js";
 
 const FILE = join(import.meta.dirname, "timers-case.bpf.ts");
 
-const HEAD = `import { xdp, tc, tracepoint, timerInit, timerSetCallback, timerStart, timerCancel, ktimeGetNs, atomicAdd, ArrayMap, HashMap, PerCpuArray, XdpAction, TcAction, TimerClock, type BpfTimer, type u32, type u64 } from "tsbpf/bpf";
+const HEAD = `import { xdp, tc, tracepoint, timerInit, timerSetCallback, timerStart, timerCancel, ktimeGetNs, atomicAdd, ArrayMap, HashMap, PerCpuArray, XdpAction, zero, TcAction, TimerClock, type BpfTimer, type u32, type u64 } from "tsbpf/bpf";
 interface Elem { timer: BpfTimer; fired: u64; armedAt: u64; firedAt: u64; again: u32 }
 const timers = new ArrayMap<Elem>(2);
 `;
@@ -124,5 +124,54 @@ describeKernel("timers in the kernel", () => {
     const armedAt = v.getBigUint64(24, true);
     const firedAt = v.getBigUint64(32, true);
     expect(firedAt - armedAt).toBeGreaterThanOrEqual(5000000n);
+  });
+
+  it("user space: writing a value or deleting an element cancels its timer; an untouched one fires", async () => {
+    using obj = loadObject(
+      build(`
+const byKey = new HashMap<u32, Elem>(4);
+/** 0, 1: array timers fired, by key; 2: hash timers fired. */
+const fired = new ArrayMap<u64>(3);
+function onArray(map: ArrayMap<Elem>, key: u32, value: Elem): 0 {
+  const c = fired.lookup(key);
+  if (c !== null) atomicAdd(c.value, 1);
+  return 0;
+}
+function onHash(map: HashMap<u32, Elem>, key: u32, value: Elem): 0 {
+  const c = fired.lookup(2);
+  if (c !== null) atomicAdd(c.value, 1);
+  return 0;
+}
+export const arm = xdp((ctx) => {
+  for (let k: u32 = 0; k < 2; k++) {
+    const e = timers.lookup(k);
+    if (e === null) return XdpAction.ABORTED;
+    timerInit(e.timer, timers);
+    timerSetCallback(e.timer, onArray);
+    timerStart(e.timer, 200000000);
+    const fresh: Elem = zero<Elem>();
+    byKey.update(k, fresh);
+    const h = byKey.lookup(k);
+    if (h === null) return XdpAction.ABORTED;
+    timerInit(h.timer, byKey);
+    timerSetCallback(h.timer, onHash);
+    timerStart(h.timer, 200000000);
+  }
+  return XdpAction.PASS;
+});
+export const LICENSE = "GPL";
+`),
+    );
+    expect(obj.programs.get("arm")!.run({ data: ipv4Packet(17, 64) }).retval).toBe(2);
+    // Before the 200 ms are up: overwrite array value 0 and hash key 0, delete hash key 1.
+    const zeroes = new Uint8Array(48);
+    obj.maps.get("timers")!.update(u32le(0), zeroes);
+    obj.maps.get("byKey")!.update(u32le(0), zeroes);
+    obj.maps.get("byKey")!.delete(u32le(1));
+    await new Promise((r) => setTimeout(r, 600));
+    const count = (i: number) => new DataView(obj.maps.get("fired")!.lookup(u32le(i))!.buffer).getBigUint64(0, true);
+    expect(count(1)).toBe(1n); // array value 1, untouched, fired
+    expect(count(0)).toBe(0n);
+    expect(count(2)).toBe(0n);
   });
 });
