@@ -117,8 +117,9 @@ describeKernel("netfilter in the kernel", () => {
     expect(stat(0)).toBe(seen);
   });
 
-  it("refuses a priority the kernel reserves and a missing namespace with clear errors", () => {
+  it("refuses a priority the kernel reserves, a missing namespace and auto-attach with clear errors", () => {
     const prog = obj.programs.get("nf")!;
+    expect(() => prog.attach()).toThrow(/needs a target: use attachNetfilter/);
     expect(() => attachNetfilter(prog, { family: "ipv4", hook: "output", priority: 2 ** 31 - 1 })).toThrow(RangeError);
     const attached = () => attachNetfilter(prog, { family: "ipv4", hook: "output", netns: "/run/netns/no-such-tsbpf-ns" });
     expect(attached).toThrow(AttachError);
