@@ -11,6 +11,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { readElf } from "../common/read-elf.js";
 import { sectionType } from "../common/program-types.js";
 import { compile } from "../compiler/compile.js";
+import { programKind } from "../compiler/tools/oci-image.js";
 import { DEFAULT_BTF, vmlinuxDts } from "../compiler/tools/vmlinux.js";
 import { loadObject } from "../runtime/index.js";
 import { describeKernel } from "./kernel-env.js";
@@ -137,4 +138,10 @@ export const LICENSE = "GPL";
 `;
   writeFileSync(file, src);
   expect(compile(file, src).diagnostics.map((d) => d.code)).toEqual(["TSBPF2171"]);
+});
+
+it("tsbpf image names the new kinds as bpfman does", () => {
+  expect(programKind("iter/task")).toBe("tracing");
+  expect(programKind("flow_dissector")).toBe("flow_dissector");
+  expect(programKind("netfilter")).toBe("netfilter");
 });
