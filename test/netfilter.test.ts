@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { compile } from "../compiler/compile.js";
+import { runCommand } from "../compiler/tools/run-command.js";
 import { DEFAULT_BTF, vmlinuxDts } from "../compiler/tools/vmlinux.js";
 import { attachNetfilter, AttachError, loadObject, u32le, type BpfObject } from "../runtime/index.js";
 import { describeKernel } from "./kernel-env.js";
@@ -115,6 +116,27 @@ describeKernel("netfilter in the kernel", () => {
     const seen = stat(0);
     expect(sendFrom(ns, 47012)).toBe("ok");
     expect(stat(0)).toBe(seen);
+  });
+
+  it("tsbpf run attaches it with --attach netfilter:ipv4:output:PRIORITY:NETNS and prints its map", async () => {
+    const file = join(dir, "nf.bpf.o");
+    writeFileSync(file, object);
+    const out: string[] = [];
+    const err: string[] = [];
+    const ctl = new AbortController();
+    const io = { stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t), signal: ctl.signal };
+    const done = runCommand([file, "--attach", `netfilter:ipv4:output:-5:/run/netns/${ns}`, "--interval", "100", "--raw"], io);
+    // Loading and attaching are synchronous: the hook is in place now.
+    expect(sendFrom(ns, 47012)).toBe("EPERM");
+    await new Promise((r) => setTimeout(r, 250));
+    ctl.abort();
+    expect(await done).toBe(0);
+    expect(err.join("")).toBe("");
+    const text = out.join("");
+    expect(text).toMatch(new RegExp(`attached nf to netfilter:ipv4:output@/run/netns/${ns}`));
+    expect(text).toMatch(/stats:\n/);
+    expect(text).toMatch(/detached 1 link\n$/);
+    expect(sendFrom(ns, 47012)).toBe("ok");
   });
 
   it("refuses a priority the kernel reserves, a missing namespace and auto-attach with clear errors", () => {
