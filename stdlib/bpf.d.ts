@@ -1304,7 +1304,7 @@ export interface FlowDissectorContext {
   readonly len: u32;
   /** Bounds-checked view of sizeof(T) bytes at `offset` (from the data start), or null. */
   header<T>(offset: number): T | null;
-  /** bpf_skb_load_bytes (kernel 4.5): a copy of sizeof(T) bytes at `offset`, or null. */
+  /** bpf_skb_load_bytes (kernel 4.5): a copy of sizeof(T) bytes at `offset`, or null (always null in test runs: no sk_buff there). */
   loadBytes<T>(offset: number): T | null;
 }
 

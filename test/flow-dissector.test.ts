@@ -1,7 +1,8 @@
 // Flow dissector programs (section "flow_dissector"): test/flow-dissector.bpf.ts compiled, loaded,
 // run with BPF_PROG_TEST_RUN on real frames (the kernel returns the bpf_flow_keys it filled as the
 // output data), then attached to a fresh network namespace, where the kernel dissects looped-back
-// UDP packets with it (RPS on lo asks for each packet's flow hash).
+// UDP packets with it (RPS on lo asks for each packet's flow hash). A second program copies the
+// headers with ctx.loadBytes, which only real traffic can exercise.
 
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -101,18 +102,28 @@ describeKernel("flow dissector in the kernel", () => {
     expect(run(packet(eth(), ipv4({ proto: 6 }), payload(2))).retval).toBe(DROP);
   });
 
-  it("attached to a network namespace, it dissects that namespace's packets", () => {
-    const ns = `tsbpf-fd-${process.pid}`;
+  it("ctx.loadBytes (bpf_skb_load_bytes) fails in test runs: the kernel's helper needs the packet's sk_buff", () => {
+    const prog = obj.programs.get("dissect_copy")!;
+    const frame = packet(eth(), ipv4(), tcp({ sport: 1000, dport: 22 }), payload(4));
+    expect(prog.run({ data: frame, dataOutSize: 56 }).retval).toBe(DROP);
+  });
+
+  // Each program on real traffic in a namespace of its own: the in-place reader and the loadBytes copier.
+  it.each([
+    ["dissect", 47011],
+    ["dissect_copy", 47021],
+  ])("attached to a network namespace, %s dissects that namespace's packets", (name, port) => {
+    const ns = `tsbpf-fd-${process.pid}-${name}`;
     execFileSync("ip", ["netns", "add", ns]);
     try {
       execFileSync("ip", ["-n", ns, "link", "set", "lo", "up"]);
       // RPS on lo: every received packet needs a flow hash, which the flow dissector computes.
       execFileSync("ip", ["netns", "exec", ns, "sh", "-c", "echo 1 > /sys/class/net/lo/queues/rx-0/rps_cpus"]);
-      using link = attachFlowDissector(obj.programs.get("dissect")!, `/run/netns/${ns}`);
+      using link = attachFlowDissector(obj.programs.get(name)!, `/run/netns/${ns}`);
       expect(link.target).toContain(ns);
-      const send = `const s=require("dgram").createSocket("udp4");let n=0;const go=()=>s.send("x",47011,"127.0.0.1",()=>{if(++n<5)go();else s.close();});go();`;
+      const send = `const s=require("dgram").createSocket("udp4");let n=0;const go=()=>s.send("x",${port},"127.0.0.1",()=>{if(++n<5)go();else s.close();});go();`;
       execFileSync("ip", ["netns", "exec", ns, process.execPath, "-e", send], { timeout: 10000 });
-      const c = obj.maps.get("byPort")!.lookup(u32le(47011));
+      const c = obj.maps.get("byPort")!.lookup(u32le(port));
       expect(c).not.toBeNull();
       expect(new DataView(c!.buffer, c!.byteOffset).getBigUint64(0, true)).toBeGreaterThanOrEqual(5n);
     } finally {
