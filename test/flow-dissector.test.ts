@@ -118,7 +118,10 @@ describeKernel("flow dissector in the kernel", () => {
     try {
       execFileSync("ip", ["-n", ns, "link", "set", "lo", "up"]);
       // RPS on lo: every received packet needs a flow hash, which the flow dissector computes.
-      execFileSync("ip", ["netns", "exec", ns, "sh", "-c", "echo 1 > /sys/class/net/lo/queues/rx-0/rps_cpus"]);
+      execFileSync("ip", ["netns", "exec", ns, "tee", "/sys/class/net/lo/queues/rx-0/rps_cpus"], {
+        input: "1\n",
+        stdio: ["pipe", "ignore", "inherit"],
+      });
       using link = attachFlowDissector(obj.programs.get(name)!, `/run/netns/${ns}`);
       expect(link.target).toContain(ns);
       const send = `const s=require("dgram").createSocket("udp4");let n=0;const go=()=>s.send("x",${port},"127.0.0.1",()=>{if(++n<5)go();else s.close();});go();`;
