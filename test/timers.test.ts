@@ -12,7 +12,7 @@ import { describeKernel } from "./kernel-env.js";
 
 const FILE = join(import.meta.dirname, "timers-case.bpf.ts");
 
-const HEAD = `import { xdp, tc, tracepoint, timerInit, timerSetCallback, timerStart, timerCancel, ktimeGetNs, atomicAdd, ArrayMap, HashMap, PerCpuArray, XdpAction, zero, TcAction, TimerClock, type BpfTimer, type u32, type u64 } from "tsbpf/bpf";
+const HEAD = `import { xdp, tc, tracepoint, timerInit, timerSetCallback, timerStart, timerCancel, ktimeGetNs, atomicAdd, ArrayMap, HashMap, PerCpuArray, XdpAction, zero, TcAction, TimerClock, type BpfTimer, type u32, u64 } from "tsbpf/bpf";
 interface Elem { timer: BpfTimer; fired: u64; armedAt: u64; firedAt: u64; again: u32 }
 const timers = new ArrayMap<Elem>(2);
 `;
@@ -173,5 +173,39 @@ export const LICENSE = "GPL";
     expect(count(1)).toBe(1n); // array value 1, untouched, fired
     expect(count(0)).toBe(0n);
     expect(count(2)).toBe(0n);
+  });
+
+  it("timerCancel stops a pending timer (1), finds none the second time (0), and the callback never runs", async () => {
+    using obj = loadObject(
+      build(`
+const results = new ArrayMap<u64>(2);
+function never(map: ArrayMap<Elem>, key: u32, value: Elem): 0 {
+  value.fired += 1;
+  return 0;
+}
+export const arm = xdp((ctx) => {
+  const e = timers.lookup(0);
+  if (e === null) return XdpAction.ABORTED;
+  timerInit(e.timer, timers, TimerClock.BOOTTIME);
+  timerSetCallback(e.timer, never);
+  return timerStart(e.timer, 300000000) === 0 ? XdpAction.PASS : XdpAction.DROP;
+});
+export const cancel = tc((ctx) => {
+  const e = timers.lookup(0);
+  if (e === null) return TcAction.SHOT;
+  results.update(0, u64(timerCancel(e.timer)));
+  results.update(1, u64(timerCancel(e.timer)));
+  return TcAction.OK;
+});
+export const LICENSE = "GPL";
+`),
+    );
+    expect(obj.programs.get("arm")!.run({ data: ipv4Packet(17, 64) }).retval).toBe(2);
+    expect(obj.programs.get("cancel")!.run({ data: ipv4Packet(17, 64) }).retval).toBe(0);
+    const result = (i: number) => new DataView(obj.maps.get("results")!.lookup(u32le(i))!.buffer).getBigInt64(0, true);
+    expect(result(0)).toBe(1n);
+    expect(result(1)).toBe(0n);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(new DataView(obj.maps.get("timers")!.lookup(u32le(0))!.buffer).getBigUint64(16, true)).toBe(0n);
   });
 });
