@@ -166,7 +166,7 @@ function refusedType(errno: number, section: string | undefined, log: string): V
     reason: `the kernel refused to load a ${kind} program (section '${section ?? "?"}') before verifying it`,
     hint:
       st?.type === "TRACING" || st?.type === "LSM" || st?.type === "EXT"
-        ? "fentry/fexit, LSM and iterator programs need a kernel with BPF trampolines that allows tracing programs (LSM also needs 'bpf' in the active LSMs); this one does not"
+        ? "kernels without BPF trampolines refuse fentry/fexit and LSM programs like this (LSM also needs 'bpf' among the active LSMs); a kernel may also refuse one attach target (an iterator target, a function) to this process"
         : "this kernel does not allow this program type for this process",
   };
 }

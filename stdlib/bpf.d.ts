@@ -643,8 +643,8 @@ export declare function lsm(hook: string, body: (ctx: ArgsContext) => i32): Prog
  * every element of a map, `tcp`, `udp`, ...) and once more at the end with the object null. With a
  * vmlinux.d.ts imported the callback takes the kernel's `bpf_iter_<target>` arguments (`(meta,
  * task) => ...`); it writes output with seqPrintf/seqWrite to `meta.seq`. Return 0 (1 asks the
- * kernel to call again for the same object). Reading the output needs an iterator link and a read
- * of its fd (the runtime does not offer that yet).
+ * kernel to call again for the same object). User space runs it with the runtime's
+ * attachIterator(prog) and readIterator(link).
  */
 export declare function iter<T extends IterTarget>(target: T, body: (...args: KernelArgs<`bpf_iter_${T}`>) => i32): Program;
 export declare function iter(target: string, body: (ctx: ArgsContext) => i32): Program;
