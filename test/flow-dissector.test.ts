@@ -102,6 +102,32 @@ describeKernel("flow dissector in the kernel", () => {
     expect(run(packet(eth(), ipv4({ proto: 6 }), payload(2))).retval).toBe(DROP);
   });
 
+  it("BpfFlowKeys keeps the kernel's union layout, also as a @noinline function's parameter", () => {
+    const src = `import { flowDissector, FlowDissectorAction, type BpfFlowKeys, type u32 } from "tsbpf/bpf";
+/** @noinline */
+function mark(k: BpfFlowKeys, v: u32): u32 {
+  k.ipv6_dst[3] = v;
+  k.flow_label = v + 1;
+  return 0;
+}
+export const d = flowDissector((ctx) => {
+  const keys: BpfFlowKeys = ctx.flow_keys;
+  keys.ipv4_dst = 0x04030201;
+  mark(keys, 5);
+  return FlowDissectorAction.OK;
+});
+export const LICENSE = "GPL";
+`;
+    const r = compile(join(import.meta.dirname, "fd-layout.bpf.ts"), src, { checkIr: true });
+    expect(r.diagnostics).toEqual([]);
+    using o = loadObject(r.object!);
+    const out = o.programs.get("d")!.run({ data: packet(eth(), ipv4(), udp(), payload(4)), dataOutSize: 56 }).data;
+    const v = new DataView(out.buffer, out.byteOffset);
+    expect(keys(out).ipv4_dst).toBe("1.2.3.4"); // offset 20, inside the union
+    expect(v.getUint32(44, true)).toBe(5); // ipv6_dst[3]
+    expect(v.getUint32(52, true)).toBe(6); // flow_label
+  });
+
   it("ctx.loadBytes (bpf_skb_load_bytes) fails in test runs: the kernel's helper needs the packet's sk_buff", () => {
     const prog = obj.programs.get("dissect_copy")!;
     const frame = packet(eth(), ipv4(), tcp({ sport: 1000, dport: 22 }), payload(4));

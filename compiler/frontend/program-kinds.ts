@@ -197,6 +197,9 @@ const FLOW_KEYS: CStruct = (() => {
   };
 })();
 
+/** stdlib interfaces whose C layout is not sequential (a union inside): the type mapper uses these. */
+export const STDLIB_LAYOUTS: Readonly<Record<string, CStruct>> = { BpfFlowKeys: FLOW_KEYS };
+
 /** Offsets of the x86-64 argument registers in struct pt_regs (di, si, dx, cx, r8, r9), and ax. */
 export const PT_REGS_ARGS = [112, 104, 96, 88, 72, 64];
 export const PT_REGS_RET = 80;
