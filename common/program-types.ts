@@ -86,7 +86,19 @@ export const BPF_ATTACH_TYPE = {
 export type AttachTypeName = keyof typeof BPF_ATTACH_TYPE;
 
 /** How the runtime attaches a program of a section (runtime/attach.ts has one function for each). */
-export type AttachVia = "xdp" | "tc" | "socket" | "cgroup" | "tracepoint" | "raw_tp" | "tracing" | "kprobe" | "uprobe" | "none";
+export type AttachVia =
+  | "xdp"
+  | "tc"
+  | "socket"
+  | "cgroup"
+  | "tracepoint"
+  | "raw_tp"
+  | "tracing"
+  | "kprobe"
+  | "uprobe"
+  | "netns"
+  | "netfilter"
+  | "none";
 
 export interface SectionType {
   /** Section name, or its prefix when it ends in '/' (the rest names the attach point). */
@@ -146,6 +158,8 @@ export const SECTION_TYPES: readonly SectionType[] = [
   { section: "uprobe/", type: "KPROBE", via: "uprobe" },
   { section: "uretprobe/", type: "KPROBE", via: "uprobe" },
   { section: "perf_event", type: "PERF_EVENT", via: "none" },
+  { section: "flow_dissector", type: "FLOW_DISSECTOR", attach: "FLOW_DISSECTOR", via: "netns" },
+  { section: "netfilter", type: "NETFILTER", attach: "NETFILTER", via: "netfilter" },
 ];
 
 /** The section record a section name matches, or undefined for a section tsbpf does not know. */

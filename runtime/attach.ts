@@ -434,6 +434,8 @@ export function attachAuto(prog: ProgramHandle): Link {
     [/^(tc|classifier|action)\b/, "attachTc(prog, ifname, direction)"],
     [/^socket/, "attachSocketFilter(prog, socketFd)"],
     [/^cgroup/, "attachCgroup(prog, cgroupPath)"],
+    [/^flow_dissector/, "attachFlowDissector(prog, netnsPath)"],
+    [/^netfilter/, "attachNetfilter(prog, { family, hook })"],
   ];
   for (const [re, fn] of needs) {
     if (re.test(sec)) throw new AttachError(prog.name, `section '${sec}'`, EOPNOTSUPP, `; this section needs a target: use ${fn}`);

@@ -44,6 +44,8 @@ export {
   type KprobeOptions,
   type UprobeOptions,
 } from "./attach.js";
+export { attachFlowDissector, attachNetfilter, NF_FAMILY, NF_HOOK, type NetfilterOptions } from "./attach-net.js";
+export { attachIterator, readIterator } from "./iter.js";
 export { Link, AttachError } from "./link.js";
 export {
   VERIFIER_HINTS,

@@ -51,6 +51,8 @@ export interface LibbpfApi {
   bpf_program__attach_uprobe_opts(prog: Ptr, pid: number, binaryPath: string, funcOffset: number, opts: MemArg): MaybePtr;
   bpf_program__attach_cgroup(prog: Ptr, cgroupFd: number): MaybePtr;
   bpf_program__expected_attach_type(prog: Ptr): number;
+  bpf_program__set_type(prog: Ptr, type: number): number;
+  bpf_program__set_expected_attach_type(prog: Ptr, type: number): number;
   bpf_link__open(path: string): MaybePtr;
   bpf_link__fd(link: Ptr): number;
   bpf_link__pin(link: Ptr, path: string): number;
@@ -155,6 +157,8 @@ const LIBBPF_SIGNATURES: Record<keyof LibbpfApi, string> = {
     "void *bpf_program__attach_uprobe_opts(void *prog, int pid, const char *path, size_t func_offset, const void *opts)",
   bpf_program__attach_cgroup: "void *bpf_program__attach_cgroup(void *prog, int cgroup_fd)",
   bpf_program__expected_attach_type: "int bpf_program__expected_attach_type(void *prog)",
+  bpf_program__set_type: "int bpf_program__set_type(void *prog, int type)",
+  bpf_program__set_expected_attach_type: "int bpf_program__set_expected_attach_type(void *prog, int type)",
   bpf_link__open: "void *bpf_link__open(const char *path)",
   bpf_link__fd: "int bpf_link__fd(void *link)",
   bpf_link__pin: "int bpf_link__pin(void *link, const char *path)",
@@ -331,6 +335,19 @@ const SYS_perf_event_open = 298; // x86-64
 /** perf_event_open(2) with a `struct perf_event_attr`; the new fd, or -1 with errno set. */
 export function perfEventOpen(attr: Uint8Array, pid: number, cpu: number, groupFd: number, flags: number): number {
   return libc().syscall(SYS_perf_event_open, "void *", attr, "int", pid, "int", cpu, "int", groupFd, "unsigned long", flags);
+}
+
+const SYS_bpf = 321; // x86-64
+const SYS_setns = 308; // x86-64
+
+/** bpf(2) with a raw `union bpf_attr` (for attributes libbpf 1.1 has no options for); the result, or -1 with errno set. */
+export function bpfSyscall(cmd: number, attr: Uint8Array): number {
+  return libc().syscall(SYS_bpf, "int", cmd, "void *", attr, "unsigned int", attr.length);
+}
+
+/** setns(2) for the calling thread (the JavaScript thread); 0, or -1 with errno set. */
+export function setNamespace(fd: number, nstype: number): number {
+  return libc().syscall(SYS_setns, "int", fd, "int", nstype);
 }
 
 // ---- callbacks libbpf calls back into -------------------------------------

@@ -6,6 +6,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { readElf } from "../common/read-elf.js";
 import { readObjectBtf } from "../common/btf-reader.js";
+import { BPF_ATTACH_TYPE, BPF_PROG_TYPE, sectionType } from "../common/program-types.js";
 import { BpfMap } from "./map.js";
 import { BpfProgram } from "./program.js";
 import { buildTypedMaps, type TypedMaps } from "./typed-map.js";
@@ -24,6 +25,18 @@ import {
   type LibbpfMessage,
   type Ptr,
 } from "./libbpf.js";
+
+/**
+ * Sections libbpf 1.1 does not know (netfilter) leave the program without a type, and libbpf would
+ * refuse to load it: set the type and expected attach type from tsbpf's own section table.
+ */
+function setTypeFromSection(api: LibbpfApi, prog: Ptr): void {
+  if (api.bpf_program__type(prog) !== 0) return;
+  const st = sectionType(api.bpf_program__section_name(prog));
+  if (!st) return;
+  api.bpf_program__set_type(prog, BPF_PROG_TYPE[st.type]);
+  if (st.attach) api.bpf_program__set_expected_attach_type(prog, BPF_ATTACH_TYPE[st.attach]);
+}
 
 export interface LoadOptions {
   /** Object name (prefix of global-data map names); default: file basename, or "tsbpf" for bytes. */
@@ -139,6 +152,23 @@ export class VerifierError extends Error {
     this.insn = explained?.insn;
     this.source = explained?.source;
   }
+}
+
+/**
+ * EPERM with nothing verified: the kernel refused the program type itself before the verifier
+ * ran (this is how kernels without BPF trampolines refuse fentry/fexit/LSM/iterator programs).
+ */
+function refusedType(errno: number, section: string | undefined, log: string): VerifierExplanation | undefined {
+  if (errno !== EPERM || !/processed 0 insns/.test(log)) return undefined;
+  const st = section ? sectionType(section) : undefined;
+  const kind = st ? `${st.type}${st.attach ? `/${st.attach}` : ""}` : "this";
+  return {
+    reason: `the kernel refused to load a ${kind} program (section '${section ?? "?"}') before verifying it`,
+    hint:
+      st?.type === "TRACING" || st?.type === "LSM" || st?.type === "EXT"
+        ? "kernels without BPF trampolines refuse fentry/fexit and LSM programs like this (LSM also needs 'bpf' among the active LSMs); a kernel may also refuse one attach target (an iterator target, a function) to this process"
+        : "this kernel does not allow this program type for this process",
+  };
 }
 
 /** Reads the object's line info to explain a rejection; a failure here never hides the rejection. */
@@ -326,6 +356,7 @@ export function loadObject(src: string | Uint8Array, opts: LoadOptions = {}): Bp
         logs.set(prog, log);
         api.bpf_program__set_log_buf(prog, log.ptr, logSize);
         if (logLevel > 0) api.bpf_program__set_log_level(prog, logLevel);
+        setTypeFromSection(api, prog);
       }
 
       applyInitialValues(api, obj, opts);
@@ -339,7 +370,12 @@ export function loadObject(src: string | Uint8Array, opts: LoadOptions = {}): Bp
         if (failed) {
           const prog = [...logs.keys()].find((p) => api.bpf_program__name(p) === failed.name);
           const section = prog ? api.bpf_program__section_name(prog) : undefined;
-          throw new VerifierError(failed.name, failed.log, errno, explain(src, section, failed.log));
+          throw new VerifierError(
+            failed.name,
+            failed.log,
+            errno,
+            refusedType(errno, section, failed.log) ?? explain(src, section, failed.log),
+          );
         }
         throw new Error(`cannot load BPF object ${label}: ${errnoText(errno)}${describeMessages(messages)}`);
       }

@@ -637,6 +637,25 @@ export declare function fexit(fn: string, body: (ctx: ArgsContext) => i32): Prog
 export declare function lsm<H extends LsmHook>(hook: H, body: (...args: KernelArgs<`bpf_lsm_${H}`>) => i32): Program;
 /** An LSM hook (section "lsm/<hook>"): return 0 to allow, a negative errno to deny. */
 export declare function lsm(hook: string, body: (ctx: ArgsContext) => i32): Program;
+/**
+ * A BPF iterator (section "iter/<target>", kernel 5.8: BPF_PROG_TYPE_TRACING with
+ * BPF_TRACE_ITER): called once per object the target walks (`task`: every task, `bpf_map_elem`:
+ * every element of a map, `tcp`, `udp`, ...) and once more at the end with the object null. With a
+ * vmlinux.d.ts imported the callback takes the kernel's `bpf_iter_<target>` arguments (`(meta,
+ * task) => ...`); it writes output with seqPrintf/seqWrite to `meta.seq`. Return 0 (1 asks the
+ * kernel to call again for the same object). User space runs it with the runtime's
+ * attachIterator(prog) and readIterator(link).
+ */
+export declare function iter<T extends IterTarget>(target: T, body: (...args: KernelArgs<`bpf_iter_${T}`>) => i32): Program;
+export declare function iter(target: string, body: (ctx: ArgsContext) => i32): Program;
+/**
+ * bpf_seq_printf (kernel 5.8; iterators only; GPL): formats up to 12 arguments into the iterator's
+ * output. `seq` is `meta.seq` after its null check; `fmt` a string literal checked as bpfPrintk's
+ * is. 0, or a negative errno (-EOVERFLOW: the output buffer is full; the kernel calls again).
+ */
+export declare function seqPrintf(seq: object, fmt: string, ...args: PrintkArg[]): i64;
+/** bpf_seq_write (kernel 5.8; iterators only; GPL): appends the bytes of `data` to the iterator's output. */
+export declare function seqWrite<T>(seq: object, data: T): i64;
 
 /** struct pt_regs as kprobes and uprobes see it (x86-64). */
 export interface PtRegsContext {
@@ -745,6 +764,8 @@ export type KernelTpArgs<T> = T extends keyof KernelTracepoints
     : never
   : never;
 /** LSM hook names: the kernel functions bpf_lsm_<hook>. */
+/** Iterator targets the kernel's BTF declares (`bpf_iter_<target>` functions in vmlinux.d.ts). */
+export type IterTarget = keyof KernelFunctions extends infer K ? (K extends `bpf_iter_${infer T}` ? T : never) : never;
 export type LsmHook = keyof KernelFunctions extends infer K ? (K extends `bpf_lsm_${infer H}` ? H : never) : never;
 /** The kernel's task_struct (never until a generated vmlinux.d.ts is imported). */
 export type KernelTask = KernelTypes extends { task_struct: infer T } ? T : never;
@@ -1225,6 +1246,109 @@ export interface PerfEventContext {
 export declare function perfEvent(fn: (ctx: PerfEventContext) => i32): Program;
 
 // ---------------------------------------------------------------------------------------------
+// Flow dissector (BPF_PROG_TYPE_FLOW_DISSECTOR). Replaces the kernel's C flow dissector in a
+// network namespace: it parses each packet the kernel needs a flow hash or flow keys for (RPS,
+// fq/fq_codel, tc flower, nft symhash, ...) and fills ctx.flow_keys.
+
+/** Results of a flow dissector (BPF_OK, BPF_DROP, BPF_FLOW_DISSECTOR_CONTINUE). */
+export declare const enum FlowDissectorAction {
+  /** The keys are filled in: the kernel uses them. */
+  OK = 0,
+  /** The packet could not be dissected: the kernel reports failure. */
+  DROP = 2,
+  /** Fall back to the kernel's own C dissector for this packet (kernel 6.7). */
+  CONTINUE = 129,
+}
+
+/** Flags of BpfFlowKeys.flags (BPF_FLOW_DISSECTOR_F_*): what the kernel asks for. */
+export declare const enum FlowDissectorFlags {
+  /** Stop after the first fragment's headers. */
+  PARSE_1ST_FRAG = 1,
+  /** Stop at the flow label of an IPv6 header. */
+  STOP_AT_FLOW_LABEL = 2,
+  /** Stop at an encapsulation header. */
+  STOP_AT_ENCAP = 4,
+}
+
+/**
+ * struct bpf_flow_keys (network byte order where the packet has it: n_proto, ports, addresses).
+ * nhoff/thoff are offsets from the start of the data ctx.header reads (the network header starts
+ * at nhoff when the program starts). ipv4_src/ipv4_dst share memory with ipv6_src[0..1] (a C union).
+ */
+export interface BpfFlowKeys {
+  nhoff: u16;
+  thoff: u16;
+  /** ETH_P_IP or ETH_P_IPV6 (host order) once the addresses are filled in. */
+  addr_proto: u16;
+  is_frag: u8;
+  is_first_frag: u8;
+  is_encap: u8;
+  ip_proto: u8;
+  n_proto: u16;
+  sport: u16;
+  dport: u16;
+  ipv4_src: u32;
+  ipv4_dst: u32;
+  ipv6_src: FixedArray<u32, 4>;
+  ipv6_dst: FixedArray<u32, 4>;
+  /** FlowDissectorFlags the kernel passes in. */
+  readonly flags: u32;
+  flow_label: u32;
+}
+
+/** What a flow dissector sees: the packet (ctx.header, ctx.loadBytes) and the keys to fill. */
+export interface FlowDissectorContext {
+  /** The flow keys to fill in (read and write its fields directly; do not copy it). */
+  readonly flow_keys: BpfFlowKeys;
+  /** Bytes of packet data the program can reach (data_end - data). */
+  readonly len: u32;
+  /** Bounds-checked view of sizeof(T) bytes at `offset` (from the data start), or null. */
+  header<T>(offset: number): T | null;
+  /** bpf_skb_load_bytes (kernel 4.5): a copy of sizeof(T) bytes at `offset`, or null (always null in test runs: no sk_buff there). */
+  loadBytes<T>(offset: number): T | null;
+}
+
+/**
+ * A flow dissector (section "flow_dissector", kernel 4.20): fills ctx.flow_keys from the packet and
+ * returns a FlowDissectorAction. Attach it to a network namespace with the runtime's
+ * attachFlowDissector(prog, netnsPath); test it with prog.run({ data }), which returns the filled
+ * bpf_flow_keys as its output data.
+ */
+export declare function flowDissector(fn: (ctx: FlowDissectorContext) => FlowDissectorAction): Program;
+
+// ---------------------------------------------------------------------------------------------
+// Netfilter programs (BPF_PROG_TYPE_NETFILTER, kernel 6.4): run at a netfilter hook (prerouting,
+// input, forward, output, postrouting of IPv4 or IPv6) chosen when attaching (runtime
+// attachNetfilter), beside iptables/nftables, and return a verdict.
+
+/** Verdicts of a netfilter program (NF_DROP, NF_ACCEPT); the verifier allows only these. */
+export declare const enum NfVerdict {
+  DROP = 0,
+  ACCEPT = 1,
+}
+
+/** struct nf_hook_state from a vmlinux.d.ts (`tsbpf vmlinux --only nf_hook_state`). */
+export type KernelNfHookState = KernelTypes extends { nf_hook_state: infer T } ? T : never;
+/** struct sk_buff from a vmlinux.d.ts (`tsbpf vmlinux --only sk_buff`). */
+export type KernelSkBuff = KernelTypes extends { sk_buff: infer T } ? T : never;
+
+/**
+ * struct bpf_nf_ctx: trusted kernel pointers to the hook's state (hook, pf, in/out devices) and
+ * the packet's sk_buff, read field by field with CO-RE once a vmlinux.d.ts declares their types.
+ */
+export interface NetfilterContext {
+  readonly state: KernelPtr<KernelNfHookState>;
+  readonly skb: KernelPtr<KernelSkBuff>;
+}
+
+/**
+ * A netfilter program (section "netfilter", kernel 6.4): returns NfVerdict.ACCEPT or DROP for each
+ * packet at the hook it is attached to with attachNetfilter(prog, { family, hook, priority }).
+ * libbpf 1.1 does not know the section: the tsbpf runtime sets the program type itself.
+ */
+export declare function netfilter(fn: (ctx: NetfilterContext) => NfVerdict): Program;
+
+// ---------------------------------------------------------------------------------------------
 // Spin locks.
 
 /** struct bpf_spin_lock (its name is what the kernel looks for in the map value's BTF); never read or write it. */
@@ -1243,6 +1367,54 @@ export type SpinLock = bpf_spin_lock;
 export declare function spinLock(lock: SpinLock): void;
 /** bpf_spin_unlock (kernel 5.1): releases a lock taken with spinLock. */
 export declare function spinUnlock(lock: SpinLock): void;
+
+// ---------------------------------------------------------------------------------------------
+// Timers (kernel 5.15, GPL-only helpers). A timer lives in a map value; the program initialises it
+// with the map, gives it a callback and arms it; the kernel later calls the callback with the map,
+// the element's key and its value. Not in tracing programs (kprobe, tracepoint, raw tracepoints,
+// perf events): the kernel refuses maps with a bpf_timer there.
+
+/** struct bpf_timer (its name and size are what the kernel looks for in the map value's BTF); never read or write it. */
+export interface bpf_timer {
+  readonly __opaque: FixedArray<u64, 2>;
+}
+/** A timer field in a HashMap, LruHashMap or ArrayMap value struct: `interface Elem { timer: BpfTimer; n: u64 }`. */
+export type BpfTimer = bpf_timer;
+
+/** Clocks a timer may run on (timerInit's third argument). */
+export declare const enum TimerClock {
+  REALTIME = 0,
+  MONOTONIC = 1,
+  BOOTTIME = 7,
+}
+
+/** Flags of timerStart (BPF_F_TIMER_*). */
+export declare const enum TimerFlags {
+  /** `ns` is an absolute time on the timer's clock, not a delay (kernel 6.7). */
+  ABS = 1,
+  /** Run the callback on the CPU that armed the timer (kernel 6.7). */
+  CPU_PIN = 2,
+}
+
+/**
+ * bpf_timer_init (kernel 5.15): initialises `timer`, the BpfTimer field of a value of `map` (the
+ * map the value was looked up in: the verifier checks), on `clock` (default MONOTONIC). 0, or
+ * -EBUSY when it was already initialised.
+ */
+export declare function timerInit<V>(timer: BpfTimer, map: HashMap<any, V> | ArrayMap<V>, clock?: TimerClock): i64;
+/**
+ * bpf_timer_set_callback (kernel 5.15): `fn` runs when the timer fires. It must be a module-level
+ * function taking the map, the element's key (a u32 index for an ArrayMap) and its value (a
+ * reference into the map: it may update fields and re-arm the timer), and return 0.
+ */
+// biome-ignore lint/suspicious/noConfusingVoidType: the callback returns 0 or nothing; `void` admits the latter only here
+export declare function timerSetCallback<V>(timer: BpfTimer, fn: (map: ArrayMap<V>, key: u32, value: V) => 0 | void): i64;
+// biome-ignore lint/suspicious/noConfusingVoidType: as above
+export declare function timerSetCallback<K, V>(timer: BpfTimer, fn: (map: HashMap<K, V>, key: K, value: V) => 0 | void): i64;
+/** bpf_timer_start (kernel 5.15): fires the callback in `ns` nanoseconds (TimerFlags.ABS: at `ns`); 0 or a negative errno. */
+export declare function timerStart(timer: BpfTimer, ns: u64, flags?: TimerFlags | 0): i64;
+/** bpf_timer_cancel (kernel 5.15): stops a pending timer; 1 if it was pending, 0 if not, -EDEADLK from its own callback. */
+export declare function timerCancel(timer: BpfTimer): i64;
 
 // ---------------------------------------------------------------------------------------------
 // Perf counters. User space opens counting perf events (runtime openPerfEvent with samplePeriod 0),

@@ -532,6 +532,42 @@ const CASES: Case[] = [
       `interface Pair { a: u32; b: u32 }\n/** @noinline */\nfunction step(i: u32, s: Pair): u32 {\n  s.a += i;\n  return s.a;\n}`,
     ),
   },
+  {
+    code: "TSBPF2120",
+    what: "a timer that is not a map value's",
+    span: "e.timer",
+    src: `import { xdp, timerStart, zero, XdpAction, type BpfTimer, type u64 } from "tsbpf/bpf";\ninterface E { timer: BpfTimer; n: u64 }\nexport const p = xdp((ctx) => {\n  const e: E = zero<E>();\n  timerStart(e.timer, 1); // error TSBPF2120\n  return XdpAction.PASS;\n});\n${LICENSE}`,
+  },
+  {
+    code: "TSBPF2121",
+    what: "a timer callback whose value is not the struct holding the timer",
+    span: "value: u64",
+    src: `import { xdp, timerSetCallback, ArrayMap, XdpAction, type BpfTimer, type u32, type u64 } from "tsbpf/bpf";\ninterface E { timer: BpfTimer; n: u64 }\nconst m = new ArrayMap<E>(1);\nfunction cb(map: ArrayMap<u64>, key: u32, value: u64): 0 { // error TSBPF2121\n  return 0;\n}\nexport const p = xdp((ctx) => {\n  const e = m.lookup(0);\n  if (e !== null) timerSetCallback(e.timer, cb);\n  return XdpAction.PASS;\n});\n${LICENSE}`,
+  },
+  {
+    code: "TSBPF2123",
+    what: "a timer in a tracepoint program",
+    span: "timerStart",
+    src: `import { tracepoint, timerStart, ArrayMap, type BpfTimer, type u64 } from "tsbpf/bpf";\ninterface E { timer: BpfTimer; n: u64 }\nconst m = new ArrayMap<E>(1);\nexport const t = tracepoint<{ pad: u64 }>("syscalls", "sys_enter_getpid", (ctx) => {\n  const e = m.lookup(0);\n  if (e !== null) timerStart(e.timer, 1); // error TSBPF2123\n  return 0;\n});\n${LICENSE}`,
+  },
+  {
+    code: "TSBPF2124",
+    what: "a timer in a per-CPU map's value",
+    span: "E",
+    src: `import { xdp, PerCpuArray, XdpAction, type BpfTimer, type u64 } from "tsbpf/bpf";\ninterface E { timer: BpfTimer; n: u64 }\nconst pc = new PerCpuArray<E>(1); // error TSBPF2124\nexport const p = xdp((ctx) => XdpAction.PASS);\n${LICENSE}`,
+  },
+  {
+    code: "TSBPF2170",
+    what: "seqPrintf without the iterator's seq_file",
+    span: "ctx",
+    src: `import { iter, seqPrintf } from "tsbpf/bpf";\nexport const it = iter("task", (ctx) => {\n  seqPrintf(ctx, "x"); // error TSBPF2170\n  return 0;\n});\n${LICENSE}`,
+  },
+  {
+    code: "TSBPF2171",
+    what: "seqPrintf outside an iterator",
+    span: "seqPrintf",
+    src: `import { tpBtf, seqPrintf } from "tsbpf/bpf";\nexport const t = tpBtf("sched_switch", (ctx) => {\n  seqPrintf(ctx, "x"); // error TSBPF2171\n  return 0;\n});\n${LICENSE}`,
+  },
 ];
 
 /** More spellings of some codes (each reports its own construct). */
@@ -637,6 +673,8 @@ describe("every diagnostic code (one case each)", () => {
     //     (TS2345), and @noinline functions cannot take one (TSBPF2021).
     //   TSBPF1070 needs two files: test/multi-file.test.ts; TSBPF2300 is the CLI's: test/check-cli.test.ts.
     //   TSBPF2202/3010 (verifier cost) need a large loop: test/robustness-kernel.test.ts covers them.
+    //   TSBPF2122 (a timer callback's result): tsc checks it against timerSetCallback's declaration
+    //     first (TS2769); the compiler's own check stays for code tsc cannot see through.
     const untestable = new Set([
       "TSBPF1040",
       "TSBPF1041",
@@ -649,6 +687,7 @@ describe("every diagnostic code (one case each)", () => {
       "TSBPF9001",
       "TSBPF1070",
       "TSBPF2300",
+      "TSBPF2122",
     ]);
     const covered = new Set(CASES.map((c) => c.code));
     // TSBPF2250-2299 (kernel types) need a generated vmlinux.d.ts: test/core-diagnostics.test.ts.

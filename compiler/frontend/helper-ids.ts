@@ -247,6 +247,8 @@ const GPL_ONLY: readonly HelperName[] = [
   "probe_read_user_str",
   "probe_read_kernel_str",
   "get_current_task_btf",
+  "seq_printf",
+  "seq_write",
   "timer_init",
   "timer_set_callback",
   "timer_start",

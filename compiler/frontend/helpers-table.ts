@@ -13,6 +13,8 @@ import type { HelperName } from "./helper-ids.js";
 import * as K from "./lower-kernel.js";
 import * as L from "./lower-intrinsic.js";
 import { lowerPrintk } from "./printk.js";
+import * as S from "./seq-output.js";
+import * as T from "./timers.js";
 
 // Callers that imported the ids from here before they moved to helper-ids.ts.
 export { GPL_ONLY_HELPERS, HELPER, type HelperName } from "./helper-ids.js";
@@ -250,6 +252,37 @@ export const INTRINSICS: Record<string, Intrinsic> = {
     doc: "calls a module function up to `count` times, verified once; `i64` iterations run",
     lower: L.bpfLoop,
   },
+
+  // Timers in map values (timers.ts).
+  timerInit: {
+    helper: "timer_init",
+    since: "5.15",
+    doc: "initialises a `BpfTimer` field of a map value for a clock; not in tracing programs",
+    lower: T.timerInit,
+  },
+  timerSetCallback: {
+    helper: "timer_set_callback",
+    since: "5.15",
+    doc: "sets the module function `(map, key, value)` the timer calls",
+    lower: T.timerSetCallback,
+  },
+  timerStart: {
+    helper: "timer_start",
+    since: "5.15",
+    doc: "arms the timer to fire after `ns` nanoseconds (or at an absolute time with a flag)",
+    lower: T.timerStart,
+  },
+  timerCancel: { helper: "timer_cancel", since: "5.15", doc: "cancels an armed timer; 1 if it was armed, 0 if not", lower: T.timerCancel },
+
+  // Iterator output (seq-output.ts).
+  seqPrintf: {
+    helper: "seq_printf",
+    since: "5.8",
+    kinds: ["TRACING"],
+    doc: "formatted output to an iterator's seq_file, format checked at compile time",
+    lower: S.lowerSeqPrintf,
+  },
+  seqWrite: { helper: "seq_write", since: "5.8", kinds: ["TRACING"], doc: "raw bytes to an iterator's seq_file", lower: S.lowerSeqWrite },
 
   // Debug output (/sys/kernel/tracing/trace_pipe).
   bpfPrintk: {

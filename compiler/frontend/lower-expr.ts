@@ -13,7 +13,7 @@ import { ctxFields } from "./program-kinds.js";
 import { ts } from "./ts-adapter.js";
 import type { LocalInfo, RefVal, Val } from "./values.js";
 import type { ExprContext } from "./expr-context.js";
-import { kernelField, kernelRef } from "./lower-kernel.js";
+import { ctxKernelPointer, kernelField, kernelRef } from "./lower-kernel.js";
 import { notePacketLocal, usePacketLocal } from "./packet-refs.js";
 import { LowererBase } from "./lower-base.js";
 export type { LoweringTarget } from "./lower-base.js";
@@ -228,7 +228,15 @@ export abstract class ExprLowerer extends LowererBase implements ExprContext {
     if (folded !== undefined) return this.constant(folded, e);
     const obj = this.lower(e.expression);
     const name = e.name.text;
-    if (obj.k === "ctx") return this.ctxField(name, e);
+    if (obj.k === "ctx") {
+      // A pointer in the context (flow_keys; netfilter's kernel pointers): a reference to what it points to.
+      const f = ctxFields(this.kind)[name];
+      if (!f?.points && !f?.kernel) return this.ctxField(name, e);
+      const dst = this.b.value("ptr");
+      this.b.emit({ op: "load", dst, base: this.ctx, offset: f.offset, width: 8 });
+      if (f.kernel) return ctxKernelPointer(this, e, dst, f.kernel);
+      return { k: "ref", base: dst, off: 0, t: f.points!, region: "param" };
+    }
     const kref = kernelRef(obj);
     if (kref) return kernelField(this, kref, name, e);
     if (obj.k === "nullable") {

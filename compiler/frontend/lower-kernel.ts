@@ -381,6 +381,13 @@ function asPtr(x: ExprLowerer, v: Value | { imm: bigint }): Value {
  * Kernel pointers are references: trusted BTF pointers (direct loads) except for raw tracepoints,
  * whose arguments are plain addresses (probe reads). False when the callback takes an ArgsContext.
  */
+/** A trusted BTF pointer read from the context (netfilter's ctx.state, ctx.skb), viewed through vmlinux.d.ts. */
+export function ctxKernelPointer(x: ExprLowerer, e: ts.Expression, ptr: Value, struct: string): Val {
+  const view = kernelTypes(x.checker).rootView(x.checker.getNonNullableType(x.checker.getTypeAtLocation(e)));
+  if (!view) x.r.fail("TSBPF2250", e, struct);
+  return { k: "ref", base: ptr, off: 0, t: view, region: "btf" };
+}
+
 export function bindKernelArgs(x: ExprLowerer, fn: ts.ArrowFunction): boolean {
   if (x.kind.ctx.kind !== "args" || fn.parameters.length === 0) return false;
   const first = x.checker.getTypeAtLocation(fn.parameters[0].name);

@@ -11,7 +11,8 @@ import { ExprLowerer, type LoweringTarget } from "./lower-expr.js";
 import { lowerCall } from "./lower-call.js";
 import type { ModuleInfo, ProgramInfo, SubprogramInfo } from "./module-scan.js";
 import { NO_CONTEXT } from "./program-kinds.js";
-import { emitCall, paramShapes, paramTy, resultType, wantsCall, type ParamShape } from "./subprograms.js";
+import { emitCall, paramCType, paramShapes, paramTy, resultType, wantsCall, type ParamShape } from "./subprograms.js";
+import { timerCallbackRet, timerCallbackShapes } from "./timers.js";
 import type { Reporter } from "./reporter.js";
 import { ts } from "./ts-adapter.js";
 import type { TypeMapper } from "./types.js";
@@ -62,17 +63,14 @@ export class FunctionLowerer extends ExprLowerer {
   /** A `@noinline` function as a subprogram: parameters arrive in r1..r5. */
   static forSubprogram(r: Reporter, checker: ts.TypeChecker, types: TypeMapper, mod: ModuleInfo, s: SubprogramInfo): Func {
     const probe = new FunctionLowerer(r, checker, types, mod, { name: s.name, kind: s.kind ?? NO_CONTEXT });
-    const shapes = paramShapes(probe, s.decl);
-    const ret = resultType(probe, s.decl);
+    const shapes = s.timerCallback ? timerCallbackShapes(probe, s.decl) : paramShapes(probe, s.decl);
+    // A timer callback returns 0 or nothing (timerCallbackShapes checked); void ones return 0 too.
+    const ret = s.timerCallback ? timerCallbackRet(probe, s.decl) : resultType(probe, s.decl);
     const fl = new FunctionLowerer(r, checker, types, mod, { name: s.name, kind: s.kind ?? NO_CONTEXT }, shapes.map(paramTy));
     fl.retType = ret;
     fl.loopBody = s.loopBody === true;
     s.ret = ret;
-    s.params = s.decl.parameters.map((p, i) => {
-      const shape = shapes[i];
-      const type: CType = shape.kind === "int" ? shape.t : { kind: "ptr", to: shape.kind === "ref" ? shape.t : null };
-      return { name: p.name.getText(), type };
-    });
+    s.params = s.decl.parameters.map((p, i) => ({ name: p.name.getText(), type: paramCType(shapes[i]) }));
     return fl.lowerSubprogram(s.decl, shapes);
   }
 
@@ -88,8 +86,11 @@ export class FunctionLowerer extends ExprLowerer {
       } else if (shape.kind === "ctx") {
         this.ctx = v;
         this.locals.set(sym, { kind: "ctx" });
-      } else {
-        this.locals.set(sym, { kind: "ptr", t: shape.t, nullable: false, region: "param", mutable: false });
+      } else if (shape.kind === "deref") {
+        this.locals.set(sym, { kind: "int", t: shape.t, mutable: true });
+        this.b.writeVar(sym, this.load({ k: "ref", base: v, off: 0, t: shape.t, region: "param" }, shape.t).v);
+      } else if (shape.kind === "ref") {
+        this.locals.set(sym, { kind: "ptr", t: shape.t, nullable: false, region: shape.region ?? "param", mutable: false });
         this.b.writeVar(sym, v);
       }
     });

@@ -9,6 +9,7 @@ import type { Reporter } from "./reporter.js";
 import { ts } from "./ts-adapter.js";
 import type { TypeMapper } from "./types.js";
 import { constEval } from "./const-eval.js";
+import { hasTimer, TIMER_MAP_TYPES } from "./timer-types.js";
 
 export interface MapInfo {
   def: MapDef;
@@ -49,6 +50,8 @@ export interface SubprogramInfo {
   ret?: CType;
   /** Passed to loop() (bpf_loop): the verifier wants its r0 in [0, 1], so returns are lowered as `v !== 0 ? 1 : 0`. */
   loopBody?: boolean;
+  /** Passed to timerSetCallback: parameters (map, key, value) as the kernel passes them (timers.ts). */
+  timerCallback?: boolean;
   /** Called with `callfn` (a `@noinline` call) somewhere, as opposed to only passed to loop(). */
   calledDirectly?: boolean;
 }
@@ -231,6 +234,11 @@ function scanMap(name: string, e: ts.NewExpression, checker: ts.TypeChecker, typ
       : argTypes.length
         ? argTypes[argTypes.length - 1]!
         : u32;
+  // The kernel refuses to create other kinds of map whose value holds a bpf_timer (EOPNOTSUPP).
+  if (hasTimer(value) && !TIMER_MAP_TYPES.has(mc.type)) {
+    r.report("TSBPF2124", targs[targs.length - 1] ?? e, cls!);
+    return undefined;
+  }
   if (mc.keyRule === "lpm" && !isLpmKey(key)) {
     r.report("TSBPF2101", targs[0]!, targs[0]!.getText());
     return undefined;

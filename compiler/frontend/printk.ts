@@ -25,7 +25,7 @@ export type Conversion =
 export const MAX_PRINTK_ARGS = 3;
 
 /** The conversions of a format, or the reason the kernel would refuse it. */
-export function parseFormat(fmt: string): Conversion[] | { error: string } {
+export function parseFormat(fmt: string, max = MAX_PRINTK_ARGS, helper = "bpf_trace_printk"): Conversion[] | { error: string } {
   const out: Conversion[] = [];
   for (let i = 0; i < fmt.length; i++) {
     const ch = fmt.charCodeAt(i);
@@ -50,7 +50,7 @@ export function parseFormat(fmt: string): Conversion[] | { error: string } {
       } else if ((n === "i" || n === "I") && (fmt[i + 2] === "4" || fmt[i + 2] === "6")) {
         i += 2;
         out.push({ kind: "ip", text: text(), bytes: fmt[i] === "4" ? 4 : 16 });
-      } else return { error: `'%p${n}' is not a conversion bpf_trace_printk implements` };
+      } else return { error: `'%p${n}' is not a conversion ${helper} implements` };
       continue;
     }
     if (c === "s") {
@@ -69,19 +69,18 @@ export function parseFormat(fmt: string): Conversion[] | { error: string } {
     }
     const d = fmt[i];
     if (d === undefined || !"diuxX".includes(d)) {
-      return { error: `'${fmt.slice(start, i + 1)}' is not a conversion bpf_trace_printk implements` };
+      return { error: `'${fmt.slice(start, i + 1)}' is not a conversion ${helper} implements` };
     }
     out.push({ kind: "int", text: text(), bits, signed: d === "d" || d === "i" });
   }
-  if (out.length > MAX_PRINTK_ARGS)
-    return { error: `it has ${out.length} conversions; bpf_trace_printk takes at most ${MAX_PRINTK_ARGS} arguments` };
+  if (out.length > max) return { error: `it has ${out.length} conversions; ${helper} takes at most ${max} arguments` };
   return out;
 }
 
 /** Format strings already placed in .rodata, per module (the same text is stored once). */
 const placed = new WeakMap<ModuleInfo, Map<string, GlobalVar>>();
 
-function formatGlobal(x: ExprLowerer, fmt: string): GlobalVar {
+export function formatGlobal(x: ExprLowerer, fmt: string): GlobalVar {
   let strings = placed.get(x.mod);
   if (!strings) placed.set(x.mod, (strings = new Map()));
   let g = strings.get(fmt);
@@ -119,7 +118,7 @@ export function lowerPrintk(x: ExprLowerer, e: ts.CallExpression, id: number): {
   return { k: "int", v: dst, t: INT_TYPES.i64 };
 }
 
-function printkArg(x: ExprLowerer, c: Conversion, arg: ts.Expression): Operand {
+export function printkArg(x: ExprLowerer, c: Conversion, arg: ts.Expression): Operand {
   const v = x.lower(arg);
   const describe = () =>
     v.k === "int" ? v.t.name : v.k === "ref" ? x.checker.typeToString(x.checker.getTypeAtLocation(arg)) : "this value";

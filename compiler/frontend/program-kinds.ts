@@ -3,13 +3,17 @@
 // size as the kernel's uapi headers lay them out). Adding a program kind touches this file only
 // (plus its declaration in stdlib/bpf.d.ts).
 
-import { INT_TYPES, type CInt } from "../../common/ctypes.js";
+import { INT_TYPES, type CInt, type CStruct, type CType } from "../../common/ctypes.js";
 import type { ProgTypeName } from "../../common/program-types.js";
 
 export interface CtxField {
   offset: number;
   size: 4 | 8;
   writable?: boolean;
+  /** A pointer field: reading it gives a reference to this struct (the flow dissector's flow_keys). */
+  points?: CStruct;
+  /** A trusted BTF pointer to this kernel struct (netfilter's state, skb): read through a vmlinux.d.ts view. */
+  kernel?: string;
 }
 
 export type CtxShape =
@@ -161,6 +165,41 @@ const SK_MSG_FIELDS: Record<string, CtxField> = {
   ...u32s(["remote_port", "local_port", "size"], 60),
 };
 
+// struct bpf_flow_keys: what a flow dissector fills in. Laid out by hand because of its union: the
+// IPv4 addresses share bytes 16..23 with the first IPv6 address.
+const FLOW_KEYS: CStruct = (() => {
+  const { u8, u16, u32 } = INT_TYPES;
+  const addr6: CType = { kind: "array", elem: u32, len: 4 };
+  const f = (name: string, type: CType, offset: number) => ({ name, type, offset });
+  return {
+    kind: "struct",
+    name: "bpf_flow_keys",
+    fields: [
+      f("nhoff", u16, 0),
+      f("thoff", u16, 2),
+      f("addr_proto", u16, 4),
+      f("is_frag", u8, 6),
+      f("is_first_frag", u8, 7),
+      f("is_encap", u8, 8),
+      f("ip_proto", u8, 9),
+      f("n_proto", u16, 10),
+      f("sport", u16, 12),
+      f("dport", u16, 14),
+      f("ipv4_src", u32, 16),
+      f("ipv4_dst", u32, 20),
+      f("ipv6_src", addr6, 16),
+      f("ipv6_dst", addr6, 32),
+      f("flags", u32, 48),
+      f("flow_label", u32, 52),
+    ],
+    size: 56,
+    align: 4,
+  };
+})();
+
+/** stdlib interfaces whose C layout is not sequential (a union inside): the type mapper uses these. */
+export const STDLIB_LAYOUTS: Readonly<Record<string, CStruct>> = { BpfFlowKeys: FLOW_KEYS };
+
 /** Offsets of the x86-64 argument registers in struct pt_regs (di, si, dx, cx, r8, r9), and ax. */
 export const PT_REGS_ARGS = [112, 104, 96, 88, 72, 64];
 export const PT_REGS_RET = 80;
@@ -238,6 +277,7 @@ export const PROGRAM_KINDS: Record<string, ProgramKind> = {
   fentry: named("fentry", "TRACING", 1, ([fn]) => `fentry/${fn}`, "ArgsContext", { kind: "args" }),
   fexit: named("fexit", "TRACING", 1, ([fn]) => `fexit/${fn}`, "ArgsContext", { kind: "args" }),
   lsm: named("lsm", "LSM", 1, ([hook]) => `lsm/${hook}`, "ArgsContext", { kind: "args" }),
+  iter: named("iter", "TRACING", 1, ([target]) => `iter/${target}`, "ArgsContext", { kind: "args" }),
   kprobe: named("kprobe", "KPROBE", 1, ([fn]) => `kprobe/${fn}`, "PtRegsContext", { kind: "pt_regs" }),
   kretprobe: named("kretprobe", "KPROBE", 1, ([fn]) => `kretprobe/${fn}`, "PtRegsContext", { kind: "pt_regs" }),
   uprobe: named("uprobe", "KPROBE", 2, ([path, fn]) => `uprobe/${path}:${fn}`, "PtRegsContext", { kind: "pt_regs" }),
@@ -351,6 +391,25 @@ export const PROGRAM_KINDS: Record<string, ProgramKind> = {
     },
   ),
   skMsg: simple("skMsg", "SK_MSG", "sk_msg", "SkMsgContext", { kind: "fields", fields: SK_MSG_FIELDS }, { ctxStruct: "sk_msg_md" }),
+  flowDissector: simple(
+    "flowDissector",
+    "FLOW_DISSECTOR",
+    "flow_dissector",
+    "FlowDissectorContext",
+    { kind: "fields", fields: { flow_keys: { offset: 144, size: 8, points: FLOW_KEYS } } },
+    { packet: { data: 76, dataEnd: 80 }, ctxStruct: "__sk_buff" },
+  ),
+  netfilter: simple(
+    "netfilter",
+    "NETFILTER",
+    "netfilter",
+    "NetfilterContext",
+    {
+      kind: "fields",
+      fields: { state: { offset: 0, size: 8, kernel: "nf_hook_state" }, skb: { offset: 8, size: 8, kernel: "sk_buff" } },
+    },
+    { ctxStruct: "bpf_nf_ctx" },
+  ),
   cgroupDevice: simple(
     "cgroupDevice",
     "CGROUP_DEVICE",

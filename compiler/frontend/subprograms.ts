@@ -16,7 +16,15 @@ export function wantsCall(decl: ts.FunctionDeclaration): boolean {
   return ts.getJSDocTags(decl).some((t) => t.tagName.text === "noinline");
 }
 
-export type ParamShape = { kind: "int"; t: CInt } | { kind: "ref"; t: CType } | { kind: "ctx"; prog: ProgramKind };
+export type ParamShape =
+  | { kind: "int"; t: CInt }
+  /** A pointer to memory; `region` when the kernel says where it points (a timer callback's value: "map"). */
+  | { kind: "ref"; t: CType; region?: "map" }
+  | { kind: "ctx"; prog: ProgramKind }
+  /** A pointer the body does not use (a timer callback's map). */
+  | { kind: "opaque" }
+  /** A pointer to an integer, read once on entry (a timer callback's key). */
+  | { kind: "deref"; t: CInt };
 
 /** Context interfaces in stdlib -> the program kind whose context they are. */
 function kindOfContext(name: string): ProgramKind | undefined {
@@ -40,6 +48,12 @@ export function paramShapes(x: ExprLowerer, decl: ts.FunctionDeclaration): Param
 }
 
 export const paramTy = (s: ParamShape): Ty => (s.kind === "int" ? irTy(s.t) : "ptr");
+
+/** The parameter's C type in the subprogram's BTF prototype. */
+export function paramCType(s: ParamShape): CType {
+  if (s.kind === "int") return s.t;
+  return { kind: "ptr", to: s.kind === "ref" || s.kind === "deref" ? s.t : null };
+}
 
 /** The subprogram's result type: an integer, or undefined for void. */
 export function resultType(x: ExprLowerer, decl: ts.FunctionDeclaration): CInt | undefined {

@@ -237,6 +237,8 @@ function isAllowedString(s: ts.StringLiteral): boolean {
     return true;
   // bpfPrintk("format %d\n", x): the format, checked and kept in .rodata (printk.ts)
   if (ts.isCallExpression(p) && ts.isIdentifier(p.expression) && p.expression.text === "bpfPrintk" && p.arguments[0] === s) return true;
+  // seqPrintf(meta.seq, "format %d\n", x): the same, for iterators (seq-output.ts)
+  if (ts.isCallExpression(p) && ts.isIdentifier(p.expression) && p.expression.text === "seqPrintf" && p.arguments[1] === s) return true;
   // Attach points of program wrappers: tracepoint("syscalls", "sys_enter_execve", ...)
   if (ts.isCallExpression(p) && p.arguments.includes(s) && isModuleConstInitializer(p)) return true;
   // export const LICENSE = "GPL"

@@ -3,6 +3,7 @@
 // per ts.Type so every use of one interface shares one CStruct (and one BTF type).
 
 import { INT_TYPES, layoutStruct, type CType, type CInt, type IntName } from "../../common/ctypes.js";
+import { STDLIB_LAYOUTS } from "./program-kinds.js";
 import { ts } from "./ts-adapter.js";
 
 const INT_NAMES = new Set(Object.keys(INT_TYPES));
@@ -38,7 +39,10 @@ export class TypeMapper {
     this.cache.set(t, null); // recursion guard
     let result: CType | null = null;
     const sym = t.aliasSymbol ?? t.getSymbol();
-    if (sym?.getName() === "FixedArray" && this.isStdlibSymbol(sym)) {
+    const fixed =
+      sym && Object.hasOwn(STDLIB_LAYOUTS, sym.getName()) && this.isStdlibSymbol(sym) ? STDLIB_LAYOUTS[sym.getName()] : undefined;
+    if (fixed) result = fixed;
+    else if (sym?.getName() === "FixedArray" && this.isStdlibSymbol(sym)) {
       const args = this.typeArgs(t);
       if (args.length === 2) {
         const elem = this.memType(args[0]);

@@ -41,6 +41,9 @@ const PROGRAM_KINDS: [RegExp, string][] = [
   [/^sk_msg/, "sk_msg"],
   [/^sk_lookup/, "sk_lookup"],
   [/^perf_event/, "perf_event"],
+  [/^flow_dissector/, "flow_dissector"],
+  [/^netfilter/, "netfilter"],
+  [/^iter(\.s)?\//, "tracing"],
 ];
 
 export function programKind(section: string): string {

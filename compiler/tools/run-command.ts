@@ -20,6 +20,7 @@ import {
   attachXdp,
   type XdpMode,
 } from "../../runtime/attach.js";
+import { attachFlowDissector, attachNetfilter, NF_HOOK } from "../../runtime/attach-net.js";
 import { RingBuffer, type EventReader } from "../../runtime/ring-buffer.js";
 import { PerfBuffer } from "../../runtime/perf-buffer.js";
 import { watchRun } from "./watch.js";
@@ -35,6 +36,10 @@ SPEC is one of
   raw_tp:NAME                                raw tracepoint, e.g. raw_tp:sys_enter
   uprobe:BINARY:FUNCTION                     uprobe on a function of an ELF file
   cgroup:PATH                                cgroup program on a cgroup v2 directory
+  flow_dissector[:NETNS]                     flow dissector of a network namespace (a file such as
+                                             /run/netns/NAME; default this process's)
+  netfilter:ipv4|ipv6:HOOK[:PRIORITY[:NETNS]]  netfilter hook: prerouting, input, forward, output,
+                                             postrouting (priority default 0)
   auto                                       every program, from its section name (the default)
 PROG picks the program; without it the first program of a fitting type is used.
 Map contents are printed every --interval ms (default 1000; all-zero entries hidden), ring-buffer
@@ -114,6 +119,8 @@ const KIND_TYPES: Record<string, number[]> = {
   raw_tp: progTypesFor("raw_tp"),
   uprobe: progTypesFor("uprobe"),
   cgroup: progTypesFor("cgroup"),
+  flow_dissector: progTypesFor("netns"),
+  netfilter: progTypesFor("netfilter"),
 };
 
 function pickProgram(obj: BpfObject, kind: string, name: string | undefined): BpfProgram {
@@ -170,6 +177,21 @@ function attachOne(obj: BpfObject, a: AttachSpec): Link[] {
     case "cgroup":
       if (!rest.length) throw new UsageError("cgroup:PATH");
       return [attachCgroup(prog, rest.join(":"))];
+    case "flow_dissector":
+      return [attachFlowDissector(prog, rest.length ? rest.join(":") : undefined)];
+    case "netfilter": {
+      const [family, hook, priority, ...ns] = rest;
+      if ((family !== "ipv4" && family !== "ipv6") || !hook || !(hook in NF_HOOK) || (priority !== undefined && !/^-?\d+$/.test(priority)))
+        throw new UsageError("netfilter:ipv4|ipv6:prerouting|input|forward|output|postrouting[:PRIORITY[:NETNS]]");
+      return [
+        attachNetfilter(prog, {
+          family,
+          hook: hook as keyof typeof NF_HOOK,
+          priority: priority === undefined ? 0 : Number(priority),
+          netns: ns.length ? ns.join(":") : undefined,
+        }),
+      ];
+    }
   }
   throw new UsageError(`unknown attach spec '${a.spec}'`);
 }
