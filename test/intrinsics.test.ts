@@ -77,9 +77,13 @@ const STDLIB_ENUMS: Record<string, (member: string) => string | undefined> = {
   SockOpsOp: (m) => `BPF_SOCK_OPS_${m}`,
   SockOpsCbFlags: (m) => (m === "NONE" ? undefined : `BPF_SOCK_OPS_${m}_CB_FLAG`),
   SkAction: (m) => `SK_${m}`,
+  FlowDissectorAction: (m) => (m === "CONTINUE" ? "BPF_FLOW_DISSECTOR_CONTINUE" : `BPF_${m}`),
+  FlowDissectorFlags: (m) => `BPF_FLOW_DISSECTOR_F_${m}`,
+  TimerFlags: (m) => `BPF_F_TIMER_${m}`,
 };
-/** TC_ACT_* are #defines (pkt_cls.h), BPF_DEVCG_ACC_* an enum no kernel symbol uses, LIBBPF_PIN_* libbpf's. */
-const NOT_IN_BTF = new Set(["TcAction", "DeviceAccess", "Pinning"]);
+/** TC_ACT_* (pkt_cls.h), NF_DROP/NF_ACCEPT and CLOCK_* are #defines, BPF_DEVCG_ACC_* an enum no kernel
+ * symbol uses, LIBBPF_PIN_* libbpf's. */
+const NOT_IN_BTF = new Set(["TcAction", "DeviceAccess", "Pinning", "NfVerdict", "TimerClock"]);
 
 /** `export declare const enum` members of stdlib/bpf.d.ts by enum (declarations of one name merged). */
 function stdlibEnums(text: string): Map<string, Map<string, number>> {
