@@ -106,6 +106,17 @@ export function preloadStdlib(): void {
   program.getSemanticDiagnostics();
 }
 
+/**
+ * tsc's semantic diagnostics of `sf`, or of only the given top-level statements: TypeScript's region
+ * check (the `nodesToCheck` parameter editors use for the visible part of a file, TS 5.6+), which
+ * checks those statements and what they reach and leaves the rest of the file alone.
+ */
+export function semanticDiagnostics(program: ts.Program, sf: ts.SourceFile, only?: readonly ts.Statement[]): readonly ts.Diagnostic[] {
+  if (!only) return program.getSemanticDiagnostics(sf);
+  type RegionCheck = (sf: ts.SourceFile, token: undefined, nodesToCheck: readonly ts.Node[]) => readonly ts.Diagnostic[];
+  return (program.getSemanticDiagnostics as RegionCheck)(sf, undefined, only);
+}
+
 /** 1-based line and column of a position. */
 export function lineCol(sf: ts.SourceFile, pos: number): { line: number; col: number } {
   const lc = sf.getLineAndCharacterOfPosition(pos);
