@@ -149,6 +149,7 @@ function isImport(st: ts.Statement): boolean {
   return ts.isImportDeclaration(st) || ts.isImportEqualsDeclaration(st) || ts.isExportDeclaration(st) || ts.isExportAssignment(st);
 }
 
+/** Top-level names a statement declares; none for namespaces and `declare global` (kept in every key). */
 function declaredNames(st: ts.Statement): string[] {
   if (ts.isVariableStatement(st)) {
     const out: string[] = [];
@@ -164,8 +165,7 @@ function declaredNames(st: ts.Statement): string[] {
       ts.isClassDeclaration(st) ||
       ts.isInterfaceDeclaration(st) ||
       ts.isTypeAliasDeclaration(st) ||
-      ts.isEnumDeclaration(st) ||
-      ts.isModuleDeclaration(st)) &&
+      ts.isEnumDeclaration(st)) &&
     st.name &&
     ts.isIdentifier(st.name)
   )
@@ -223,7 +223,8 @@ function memberStarts(idx: StatementIndex, members: number[]): { line: number; c
 function relLoc(l: SourceLoc, entry: string, starts: { line: number; col: number; endLine: number }[]): RelLoc | undefined {
   if (l.file !== undefined && l.file !== entry) return { m: -1, dl: l.line, col: l.col, first: false, file: l.file };
   const m = starts.findIndex((s) => s.line <= l.line && l.line <= s.endLine);
-  if (m < 0) return undefined;
+  // On a line two members share, the location could belong to either: not reusable.
+  if (m < 0 || starts.some((s, k) => k !== m && s.line <= l.line && l.line <= s.endLine)) return undefined;
   const s = starts[m]!;
   const first = l.line === s.line;
   return { m, dl: l.line - s.line, col: first ? l.col - s.col : l.col, first, ...(l.file !== undefined ? { file: l.file } : {}) };
