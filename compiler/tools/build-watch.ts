@@ -8,7 +8,7 @@
 // the file to the object written (the 25 ms the watcher waits for a save's events to settle come
 // before that).
 
-import { readFileSync, watch, writeFileSync, type FSWatcher } from "node:fs";
+import { existsSync, readFileSync, watch, writeFileSync, type FSWatcher } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import { compile, type IncrementalState } from "../compile.js";
 import { formatDiagnostic } from "../format-diagnostic.js";
@@ -68,7 +68,8 @@ export function watchCommand(args: string[]): Promise<number> | number {
       return;
     }
     try {
-      if (!written || !sameBytes(written, result.object)) writeFileSync(out, result.object);
+      // An unchanged object is not written again (unless it was removed meanwhile).
+      if (!written || !sameBytes(written, result.object) || !existsSync(out)) writeFileSync(out, result.object);
       written = result.object;
     } catch (e) {
       process.stderr.write(
