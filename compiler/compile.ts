@@ -29,7 +29,7 @@ import { checkTokenNesting, checkTreeDepth } from "./frontend/depth-guard.js";
 import { checkReservations } from "./frontend/check-reservations.js";
 import { checkImportedModule, localModules } from "./frontend/local-modules.js";
 import { estimateVerifierCost, VERIFIER_INSN_LIMIT } from "./frontend/verifier-cost.js";
-import { createProgram, fromTsDiagnostic, ts } from "./frontend/ts-adapter.js";
+import { createProgram, fromTsDiagnostic, semanticDiagnostics, ts } from "./frontend/ts-adapter.js";
 import { TypeMapper } from "./frontend/types.js";
 import type { Func } from "./ir/ir.js";
 import type { ObjectModel, ProgramCode } from "./object/model.js";
@@ -37,6 +37,16 @@ import { defaultPasses } from "./passes/index.js";
 import { runPasses } from "./passes/pass-manager.js";
 import { INT_TYPES } from "../common/ctypes.js";
 import { printFunc } from "./ir/print.js";
+import {
+  changedStatements,
+  directCalls,
+  nextState,
+  programKey,
+  type ReuseState,
+  reuseProgram,
+  StatementIndex,
+  storeProgram,
+} from "./incremental.js";
 
 export interface CompileOptions {
   /** Run the IR checker after every pass (tests turn this on). */
@@ -58,6 +68,10 @@ export interface CompileOptions {
 export interface IncrementalState {
   /** Opaque: the last ts.Program built for this file. */
   program?: unknown;
+  /** Opaque: what the last compile checked and compiled (incremental.ts). */
+  reuse?: unknown;
+  /** What the last compile redid: the whole file's type check or some statements', and programs compiled vs reused. */
+  last?: { checked: "file" | "statements"; compiled: number; reused: number };
 }
 
 export interface CompiledProgram {
@@ -109,6 +123,11 @@ function compileFile(fileName: string, text: string, opts: CompileOptions): Comp
   // as it is; in watch mode the previous program is reused.
   const program = opts.program ?? createProgram(fileName, text, opts.incremental?.program as ts.Program | undefined);
   if (opts.incremental && !opts.program) opts.incremental.program = program;
+  // Watch mode: the previous compile's checked statements and compiled programs (incremental.ts).
+  // Until this compile's check is clean, the next one checks the whole file again.
+  const inc = opts.incremental && !opts.program && !opts.dumpIr ? opts.incremental : undefined;
+  const prev = inc?.reuse as ReuseState | undefined;
+  if (inc) inc.reuse = prev && { ...prev, checkedClean: false };
   const sf =
     opts.program?.getSourceFile(fileName) ??
     program.getSourceFiles().find((f) => !f.isDeclarationFile && f.fileName.endsWith(fileName.split(/[\\/]/).pop()!));
@@ -135,14 +154,23 @@ function compileFile(fileName: string, text: string, opts: CompileOptions): Comp
   if (subsetReporter.hasErrors) return fail(subsetReporter.diagnostics);
 
   // 1b. tsc: semantics. Global diagnostics have no file; they are reported against the entry, once.
+  // A rebuild after an edit of statements nothing else names checks only those.
+  const idx = inc ? new StatementIndex(sf) : undefined;
+  const localsKey = locals.map((m) => `${m.fileName}\u0000${m.text}`).join("\u0000");
+  const only = idx && changedStatements(prev, idx, localsKey);
   const seen = new Set<string>();
-  const semantic = [...[sf, ...locals].flatMap((f) => program.getSemanticDiagnostics(f)), ...program.getGlobalDiagnostics()]
+  const checked = only ? semanticDiagnostics(program, sf, only) : [sf, ...locals].flatMap((f) => program.getSemanticDiagnostics(f));
+  const semantic = [...checked, ...program.getGlobalDiagnostics()]
     .map((d) => fromTsDiagnostic(d, sf.fileName))
     .filter((d) => {
       const key = `${d.file}:${d.code}:${d.start}:${d.message}`;
       return !seen.has(key) && !!seen.add(key);
     });
+  if (inc) inc.last = { checked: only ? "statements" : "file", compiled: 0, reused: 0 };
   if (semantic.length) return fail(semantic);
+  const reused = new Map<string, NonNullable<ReturnType<typeof storeProgram>>>();
+  if (inc && idx) inc.reuse = nextState(idx, localsKey, true, reused);
+  const reuseKey = `${opts.cpu ?? "v3"}|${!!opts.checkIr}|${localsKey}`;
 
   const reporter = new Reporter(sf);
   try {
@@ -158,7 +186,14 @@ function compileFile(fileName: string, text: string, opts: CompileOptions): Comp
     const subprograms: ProgramCode[] = [];
     const funcs: Func[] = [];
     const stack = new Map<string, number>();
-    const build = (lower: () => Func, name: string, node: ts.Node, isProgram: boolean, checkOnly = false) => {
+    const build = (
+      lower: () => Func,
+      name: string,
+      node: ts.Node,
+      isProgram: boolean,
+      checkOnly = false,
+      onLowered?: (f: Func) => void,
+    ) => {
       let f: Func;
       try {
         f = lower();
@@ -167,6 +202,7 @@ function compileFile(fileName: string, text: string, opts: CompileOptions): Comp
         throw e;
       }
       if (!checkReservations(f, reporter)) return undefined;
+      onLowered?.(f);
       if (opts.dumpIr) dumpIf(opts, "lower", f);
       runPasses(f, defaultPasses, { check: !!opts.checkIr, dumpAfter: opts.dumpIr, dump: opts.dump });
       try {
@@ -183,7 +219,43 @@ function compileFile(fileName: string, text: string, opts: CompileOptions): Comp
       }
     };
     for (const p of mod.programs) {
-      const r = build(() => FunctionLowerer.forProgram(reporter, checker, types, mod, p), p.name, p.decl.name, true);
+      // Watch mode: the same input as in the last compile gives the same code (incremental.ts).
+      const key = idx && programKey(idx, p, reuseKey);
+      const hit = key && (prev?.programs.get(key.key) ?? reused.get(key.key));
+      const again = hit && idx ? reuseProgram(hit, idx, key.members, mod, [sf, ...locals]) : undefined;
+      if (hit && again) {
+        reused.set(key.key, hit);
+        inc!.last!.reused++;
+        funcs.push(again.f);
+        stack.set(p.name, again.gen.stackSize);
+        programs.push({ name: p.name, section: p.section, insnCount: again.gen.insns.length, stackSize: again.gen.stackSize, ir: again.f });
+        code.push({
+          name: p.name,
+          section: p.section,
+          insns: again.gen.insns,
+          params: PROGRAM_PARAMS,
+          ret: INT_TYPES.i32,
+          lines: again.gen.lines,
+        });
+        continue;
+      }
+      const before = key && {
+        diagnostics: reporter.diagnostics.length,
+        globals: mod.globals.size,
+        subprograms: new Map([...mod.subprograms].map(([d, s]) => [d, { calledDirectly: s.calledDirectly, loopBody: s.loopBody }])),
+      };
+      if (inc?.last) inc.last.compiled++;
+      let calls: string[] | undefined;
+      const r = build(
+        () => FunctionLowerer.forProgram(reporter, checker, types, mod, p),
+        p.name,
+        p.decl.name,
+        true,
+        false,
+        (f) => {
+          if (before) calls = directCalls(f);
+        },
+      );
       if (!r) continue;
       programs.push({ name: p.name, section: p.section, insnCount: r.gen.insns.length, stackSize: r.gen.stackSize, ir: r.f });
       // The verifier walks loops iteration by iteration and comparisons path by path: say so here
@@ -193,14 +265,11 @@ function compileFile(fileName: string, text: string, opts: CompileOptions): Comp
         reporter.report("TSBPF2202", cost.hottest ?? p.decl.name, p.name, cost.loopSteps.toLocaleString("en-US"));
       else if (cost.steps > 0.9 * VERIFIER_INSN_LIMIT)
         reporter.report("TSBPF3010", cost.hottest ?? p.decl.name, p.name, cost.steps.toLocaleString("en-US"));
-      code.push({
-        name: p.name,
-        section: p.section,
-        insns: r.gen.insns,
-        params: [{ name: "ctx", type: { kind: "ptr", to: null } }],
-        ret: INT_TYPES.i32,
-        lines: r.gen.lines,
-      });
+      code.push({ name: p.name, section: p.section, insns: r.gen.insns, params: PROGRAM_PARAMS, ret: INT_TYPES.i32, lines: r.gen.lines });
+      if (key && before && idx && reporter.diagnostics.length === before.diagnostics) {
+        const c = storeProgram(idx, key.members, r.f, r.gen, mod, before, calls);
+        if (c) reused.set(key.key, c);
+      }
     }
     const done = new Set<ts.FunctionDeclaration>();
     for (
@@ -278,6 +347,9 @@ function compileFile(fileName: string, text: string, opts: CompileOptions): Comp
     return fail([...reporter.diagnostics, internal(fileName, (e as Error).stack ?? String(e))]);
   }
 }
+
+/** A program's one parameter, for its BTF FUNC_PROTO. */
+const PROGRAM_PARAMS: ProgramCode["params"] = [{ name: "ctx", type: { kind: "ptr", to: null } }];
 
 /** Names of module-level functions used anywhere outside their own body (called, or passed to loop()). */
 function referencedFunctions(sf: ts.SourceFile): Set<string> {

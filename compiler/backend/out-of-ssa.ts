@@ -63,10 +63,17 @@ export function outOfSsa(input: Func): Func {
   splitCriticalEdges(f);
 
   const byId = new Map(f.blocks.map((b) => [b.id, b]));
+  // Predecessors in block order, found once (a scan of every block per phi block was quadratic).
+  const predsOf = new Map<number, Set<number>>();
+  for (const p of f.blocks)
+    for (const s of successors(p.term)) {
+      let set = predsOf.get(s);
+      if (!set) predsOf.set(s, (set = new Set()));
+      set.add(p.id);
+    }
   for (const b of f.blocks) {
     if (b.phis.length === 0) continue;
-    const preds = new Set<number>();
-    for (const p of f.blocks) if (successors(p.term).includes(b.id)) preds.add(p.id);
+    const preds = predsOf.get(b.id) ?? new Set<number>();
     for (const predId of preds) {
       const copies: ParallelCopy[] = [];
       for (const phi of b.phis) {
@@ -134,23 +141,55 @@ function splitCriticalEdges(f: Func): void {
   f.blocks = out;
 }
 
-/** Blocks on some cycle of the CFG (a block that can reach itself). */
+/**
+ * Blocks on some cycle of the CFG (a block that can reach itself): the blocks of strongly connected
+ * components with more than one block, and blocks that jump to themselves. Tarjan's algorithm with an
+ * explicit stack, linear in the CFG (a search from every block was quadratic in a function's size).
+ */
 function blocksInCycles(f: Func): Set<number> {
   const byId = new Map(f.blocks.map((b) => [b.id, b]));
+  const succ = (id: number): number[] => {
+    const b = byId.get(id);
+    return b ? successors(b.term).filter((s) => byId.has(s)) : [];
+  };
+  const index = new Map<number, number>();
+  const low = new Map<number, number>();
+  const onStack = new Set<number>();
+  const stack: number[] = [];
   const result = new Set<number>();
-  for (const b of f.blocks) {
-    const seen = new Set<number>();
-    const stack = [...successors(b.term)];
-    while (stack.length > 0) {
-      const id = stack.pop()!;
-      if (id === b.id) {
-        result.add(b.id);
-        break;
+  let next = 0;
+  for (const root of f.blocks) {
+    if (index.has(root.id)) continue;
+    // Each frame: a block and the position in its successor list.
+    const frames: { id: number; succs: number[]; i: number }[] = [];
+    const enter = (id: number): void => {
+      index.set(id, next);
+      low.set(id, next++);
+      stack.push(id);
+      onStack.add(id);
+      frames.push({ id, succs: succ(id), i: 0 });
+    };
+    enter(root.id);
+    while (frames.length > 0) {
+      const fr = frames[frames.length - 1]!;
+      if (fr.i < fr.succs.length) {
+        const s = fr.succs[fr.i++]!;
+        if (s === fr.id) result.add(s);
+        if (!index.has(s)) enter(s);
+        else if (onStack.has(s)) low.set(fr.id, Math.min(low.get(fr.id)!, index.get(s)!));
+        continue;
       }
-      if (seen.has(id)) continue;
-      seen.add(id);
-      const x = byId.get(id);
-      if (x) stack.push(...successors(x.term));
+      frames.pop();
+      const parent = frames[frames.length - 1];
+      if (parent) low.set(parent.id, Math.min(low.get(parent.id)!, low.get(fr.id)!));
+      if (low.get(fr.id) !== index.get(fr.id)) continue;
+      const scc: number[] = [];
+      for (let x = stack.pop()!; ; x = stack.pop()!) {
+        onStack.delete(x);
+        scc.push(x);
+        if (x === fr.id) break;
+      }
+      if (scc.length > 1) for (const x of scc) result.add(x);
     }
   }
   return result;

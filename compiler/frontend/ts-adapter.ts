@@ -60,8 +60,15 @@ export function createProgram(fileName: string, text: string, oldProgram?: ts.Pr
   const rootName = resolve(fileName);
   const host = ts.createCompilerHost(compilerOptions, true);
   const getSourceFile = host.getSourceFile.bind(host);
+  // A rebuild parses only what the edit touched (the language service's incremental parse): the
+  // old program is not used after this one is made, so its file may give up its nodes.
+  const previous = oldProgram?.getSourceFile(rootName) ?? oldProgram?.getSourceFiles().find((f) => resolve(f.fileName) === rootName);
   host.getSourceFile = (name, languageVersion, onError, shouldCreate) => {
-    if (resolve(name) === rootName) return ts.createSourceFile(name, text, languageVersion, true);
+    if (resolve(name) === rootName) {
+      if (previous?.fileName === name)
+        return previous.text === text ? previous : ts.updateSourceFile(previous, text, textChange(previous.text, text));
+      return ts.createSourceFile(name, text, languageVersion, true);
+    }
     // The stdlib declarations are parsed once per process: they dominate a small file's parse.
     const key = resolve(name);
     if (key.startsWith(STDLIB_DIR)) {
@@ -89,6 +96,16 @@ export function createProgram(fileName: string, text: string, oldProgram?: ts.Pr
   return ts.createProgram({ rootNames: [rootName, STDLIB_GLOBALS], options: compilerOptions, host, oldProgram });
 }
 
+/** The span of `before` that `after` replaces: everything between their common prefix and suffix. */
+function textChange(before: string, after: string): ts.TextChangeRange {
+  const max = Math.min(before.length, after.length);
+  let p = 0;
+  while (p < max && before.charCodeAt(p) === after.charCodeAt(p)) p++;
+  let q = 0;
+  while (q < max - p && before.charCodeAt(before.length - 1 - q) === after.charCodeAt(after.length - 1 - q)) q++;
+  return ts.createTextChangeRange(ts.createTextSpan(p, before.length - p - q), after.length - p - q);
+}
+
 /**
  * The stdlib's parsed (and, once a program has used them, bound) declaration files, shared by every
  * program in this process: a second compile, a watch rebuild or a start-up snapshot skips parsing
@@ -104,6 +121,17 @@ export function preloadStdlib(): void {
   const name = resolve(STDLIB_DIR, "__tsbpf_warmup.bpf.ts");
   const program = createProgram(name, `import { u32 } from "${STDLIB_MODULE}";\nexport const x: u32 = 1 as u32;\n`);
   program.getSemanticDiagnostics();
+}
+
+/**
+ * tsc's semantic diagnostics of `sf`, or of only the given top-level statements: TypeScript's region
+ * check (the `nodesToCheck` parameter editors use for the visible part of a file, TS 5.6+), which
+ * checks those statements and what they reach and leaves the rest of the file alone.
+ */
+export function semanticDiagnostics(program: ts.Program, sf: ts.SourceFile, only?: readonly ts.Statement[]): readonly ts.Diagnostic[] {
+  if (!only) return program.getSemanticDiagnostics(sf);
+  type RegionCheck = (sf: ts.SourceFile, token: undefined, nodesToCheck: readonly ts.Node[]) => readonly ts.Diagnostic[];
+  return (program.getSemanticDiagnostics as RegionCheck)(sf, undefined, only);
 }
 
 /** 1-based line and column of a position. */

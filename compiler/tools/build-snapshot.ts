@@ -53,6 +53,10 @@ async function buildSnapshot(): Promise<string> {
     // the stdlib is found at dist/snapshot/../../stdlib as from dist/compiler/frontend.
     define: { "import.meta.url": "__tsbpf_import_meta_url" },
     banner: { js: 'var __tsbpf_import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
+    // Minified, the snapshot is 14 MB instead of 32 (mostly the source text V8 keeps for functions
+    // compiled on first use, and their names): a third less to deserialize at every start.
+    minify: true,
+    legalComments: "none",
     logLevel: "error",
     plugins: [bundleTypescript],
   });

@@ -1,11 +1,14 @@
 // `tsbpf build --watch <file.bpf.ts> [-o out.o] [--cpu=v3|v4]`: build, then rebuild whenever the
 // file changes, until interrupted. A rebuild reuses what the process already has: TypeScript and the
 // compiler loaded and JIT-compiled, the stdlib parsed and bound (ts-adapter's shared SourceFiles),
-// and the previous tsc program (old-program reuse of unchanged files and module resolutions). Each
-// build reports its time, from reading the file to the object written (the 25 ms the watcher waits
-// for a save's events to settle come before that).
+// the previous tsc program (old-program reuse of unchanged files and module resolutions), and the
+// previous compile's results (compiler/incremental.ts): only the statements an edit changed are
+// type-checked again when nothing else names them, and only programs whose input changed are
+// compiled; an unchanged object is not written again. Each build reports its time, from reading
+// the file to the object written (the 25 ms the watcher waits for a save's events to settle come
+// before that).
 
-import { readFileSync, watch, writeFileSync, type FSWatcher } from "node:fs";
+import { existsSync, readFileSync, watch, writeFileSync, type FSWatcher } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import { compile, type IncrementalState } from "../compile.js";
 import { formatDiagnostic } from "../format-diagnostic.js";
@@ -41,6 +44,7 @@ export function watchCommand(args: string[]): Promise<number> | number {
   const state: IncrementalState = {};
   const color = process.stderr.isTTY && !process.env.NO_COLOR;
   let last: string | undefined;
+  let written: Uint8Array | undefined;
 
   const build = (why: "first" | "change"): void => {
     const t0 = process.hrtime.bigint();
@@ -64,7 +68,9 @@ export function watchCommand(args: string[]): Promise<number> | number {
       return;
     }
     try {
-      writeFileSync(out, result.object);
+      // An unchanged object is not written again (unless it was removed meanwhile).
+      if (!written || !sameBytes(written, result.object) || !existsSync(out)) writeFileSync(out, result.object);
+      written = result.object;
     } catch (e) {
       process.stderr.write(
         `error: cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; watching for changes\n`,
@@ -84,11 +90,12 @@ export function watchCommand(args: string[]): Promise<number> | number {
   build("first");
   if (last === undefined) return 1;
   // While the user edits: compile the same text a few times more, silently, so that the first real
-  // rebuild runs JIT-compiled code instead of paying for the warm-up itself.
+  // rebuild runs JIT-compiled code instead of paying for the warm-up itself. Not through `state`,
+  // which would reuse everything and warm nothing.
   let warmUps = WARM_UPS;
   const warmUp = (): void => {
     if (warmUps-- <= 0 || last === undefined) return;
-    compile(file, last, { cpu, incremental: state });
+    compile(file, last, { cpu });
     setImmediate(warmUp);
   };
   setImmediate(warmUp);
@@ -118,4 +125,10 @@ export function watchCommand(args: string[]): Promise<number> | number {
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
   });
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
