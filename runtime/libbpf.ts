@@ -91,6 +91,9 @@ export interface LibbpfApi {
   bpf_prog_get_fd_by_id(id: number): number;
   bpf_tc_query(hook: MemArg, opts: MemArg): number;
   bpf_link_detach(linkFd: number): number;
+  // socket maps (runtime/attach.ts, kernels without sockmap links)
+  bpf_prog_attach(progFd: number, targetFd: number, type: number, flags: number): number;
+  bpf_prog_detach2(progFd: number, targetFd: number, type: number): number;
 }
 
 interface LibcApi {
@@ -193,6 +196,8 @@ const LIBBPF_SIGNATURES: Record<keyof LibbpfApi, string> = {
   bpf_prog_get_fd_by_id: "int bpf_prog_get_fd_by_id(uint32_t id)",
   bpf_tc_query: "int bpf_tc_query(const void *hook, void *opts)",
   bpf_link_detach: "int bpf_link_detach(int link_fd)",
+  bpf_prog_attach: "int bpf_prog_attach(int prog_fd, int attachable_fd, int type, unsigned int flags)",
+  bpf_prog_detach2: "int bpf_prog_detach2(int prog_fd, int attachable_fd, int type)",
 };
 
 /** Byte layouts checked against libbpf 1.1's headers (x86-64 / LP64). */

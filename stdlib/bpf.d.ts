@@ -1273,9 +1273,8 @@ export declare function perfEventRead<T>(events: PerfEventArray<T>, index: u64):
 export declare function perfEventReadValue<T>(events: PerfEventArray<T>, index: u64, value: PerfEventValue): i64;
 
 // ---------------------------------------------------------------------------------------------
-// Socket-map programs. They run on the sockets of a sockmap/sockhash they are attached to (with
-// bpf_prog_attach to the map); this library does not declare those maps yet, so these programs
-// load but cannot be attached.
+// Socket-map programs. They run on the sockets of a SockMap/SockHash they are attached to (the
+// runtime's attachSockMap: a BPF link to the map, or BPF_PROG_ATTACH on older kernels).
 
 /** Verdicts of sk_skb and sk_msg programs (enum sk_action). */
 export declare const enum SkAction {
@@ -1306,11 +1305,12 @@ export interface SkSkbContext {
 }
 
 /**
- * An sk_skb program (section "sk_skb/stream_parser" or "sk_skb/stream_verdict", kernel 4.14): the
- * parser returns the length of the next message in the stream (0: need more data), the verdict an
- * SkAction.
+ * An sk_skb program (section "sk_skb/stream_parser" or "sk_skb/stream_verdict", kernel 4.14; "verdict",
+ * kernel 5.13, is emitted as section "sk_skb", the name libbpf 1.1 knows, and attached as
+ * BPF_SK_SKB_VERDICT): the parser returns the length of the next message in the stream (0: need
+ * more data), the verdicts an SkAction (`skRedirectMap`/`skRedirectHash` pick the target socket).
  */
-export declare function skSkb(hook: "stream_parser" | "stream_verdict", fn: (ctx: SkSkbContext) => i32): Program;
+export declare function skSkb(hook: "stream_parser" | "stream_verdict" | "verdict", fn: (ctx: SkSkbContext) => i32): Program;
 
 /** struct sk_msg_md: a message sent on a socket of the map (addresses network order, local_port host order). */
 export interface SkMsgContext {
@@ -1333,3 +1333,46 @@ export interface SkMsgContext {
 
 /** An sk_msg program (section "sk_msg", kernel 4.17): a verdict (SkAction) on each sendmsg of a socket in the map. */
 export declare function skMsg(fn: (ctx: SkMsgContext) => SkAction): Program;
+
+/**
+ * BPF_MAP_TYPE_SOCKMAP (Linux 4.14): u32 slot -> a TCP (or UDP, unix) socket, inserted from user
+ * space (the runtime's SocketMap.add with a net.Socket or an fd) or by a sock_ops program
+ * (`sockMapUpdate`). sk_skb and sk_msg programs attached to the map run on its sockets and redirect
+ * data to another socket of the map. User space reads a slot as the socket's cookie.
+ */
+export declare class SockMap {
+  constructor(maxEntries: number, options?: MapFlags | MapOptions);
+}
+
+/** BPF_MAP_TYPE_SOCKHASH (Linux 4.18): like SockMap, keyed by any K (typically a connection's 4-tuple). */
+export declare class SockHash<K> {
+  constructor(maxEntries: number, options?: MapFlags | MapOptions);
+  /** Key type marker (never read). */
+  readonly __key?: K;
+}
+
+/** Flags of the socket-map redirects (BPF_F_INGRESS): deliver to the target socket's receive queue instead of sending. */
+export declare const enum SkRedirectFlags {
+  EGRESS = 0,
+  INGRESS = 1,
+}
+
+/**
+ * bpf_msg_redirect_map (sk_msg, kernel 4.17): send the message to the socket in `slot` of `map`
+ * (its receive queue with SkRedirectFlags.INGRESS, else out of it). SkAction.PASS when the slot
+ * holds a socket (return it), SkAction.DROP otherwise.
+ */
+export declare function msgRedirectMap(map: SockMap, slot: u32, flags?: SkRedirectFlags): SkAction;
+/** bpf_msg_redirect_hash (sk_msg, kernel 4.18): msgRedirectMap for a SockHash key. */
+export declare function msgRedirectHash<K>(map: SockHash<K>, key: K, flags?: SkRedirectFlags): SkAction;
+/** bpf_sk_redirect_map (sk_skb verdicts, kernel 4.14): redirect the skb to the socket in `slot`; SkAction.PASS or DROP. */
+export declare function skRedirectMap(map: SockMap, slot: u32, flags?: SkRedirectFlags): SkAction;
+/** bpf_sk_redirect_hash (sk_skb verdicts, kernel 4.18): skRedirectMap for a SockHash key. */
+export declare function skRedirectHash<K>(map: SockHash<K>, key: K, flags?: SkRedirectFlags): SkAction;
+/**
+ * bpf_sock_map_update (sockOps, kernel 4.14): put this callback's socket in `slot` of `map`
+ * (UpdateFlags as for map updates); 0 or a negative errno. Call it from an ESTABLISHED callback.
+ */
+export declare function sockMapUpdate(map: SockMap, slot: u32, flags?: UpdateFlags): i64;
+/** bpf_sock_hash_update (sockOps, kernel 4.18): put this callback's socket under `key`; 0 or a negative errno. */
+export declare function sockHashUpdate<K>(map: SockHash<K>, key: K, flags?: UpdateFlags): i64;

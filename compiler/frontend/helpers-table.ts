@@ -62,6 +62,12 @@ export const HELPER = {
   timer_set_callback: 170,
   timer_start: 171,
   timer_cancel: 172,
+  sk_redirect_map: 52,
+  sock_map_update: 53,
+  msg_redirect_map: 60,
+  sock_hash_update: 70,
+  msg_redirect_hash: 71,
+  sk_redirect_hash: 72,
 } as const;
 export type HelperName = keyof typeof HELPER;
 
@@ -97,6 +103,8 @@ export type Arg =
   | { k: "mem"; write?: boolean }
   /** A user argument that is a map declared at module level (its address). */
   | { k: "map" }
+  /** A user argument that is a key of the map argument before it: stored as the map's key type, its address. */
+  | { k: "mapKey" }
   /** A user argument whose bytes the helper reads: an integer (stored to the stack, its type's
    * size) or memory; its address and then its size, as two helper arguments. */
   | { k: "bytes" };
@@ -146,6 +154,15 @@ const byteOrder = (t: CInt, bits: 16 | 32 | 64): Intrinsic => ({ lower: (x, e) =
 const atomic = (kind: L.AtomicSpec["kind"], fetch: boolean): Intrinsic => ({ lower: (x, e) => L.lowerAtomic(x, { kind, fetch }, e) });
 const noArgs = (helper: HelperName, ret: CInt, since: string): Intrinsic => ({ helper, args: [], ret, since });
 
+// Socket maps (SockMap, SockHash): redirects from sk_msg and sk_skb verdicts, inserts from sock_ops.
+// `byPointer`: the helper takes the key by address (hash keys, and both update helpers).
+const sockRow = (helper: HelperName, byPointer: boolean, kind: ProgTypeName, since: string): Intrinsic => ({
+  helper,
+  args: [ctx, { k: "map" }, byPointer ? { k: "mapKey" } : u32Arg, { k: "const", t: u64, def: 0n }],
+  ret: i64,
+  kinds: [kind],
+  since,
+});
 export const INTRINSICS: Record<string, Intrinsic> = {
   // Integer conversions and byte order (compiler built-ins).
   u8: conv(u8),
@@ -272,6 +289,13 @@ export const INTRINSICS: Record<string, Intrinsic> = {
     kinds: KINDS.tcXdp,
     since: "4.4",
   },
+  // Socket maps.
+  msgRedirectMap: sockRow("msg_redirect_map", false, "SK_MSG", "4.17"),
+  msgRedirectHash: sockRow("msg_redirect_hash", true, "SK_MSG", "4.18"),
+  skRedirectMap: sockRow("sk_redirect_map", false, "SK_SKB", "4.14"),
+  skRedirectHash: sockRow("sk_redirect_hash", true, "SK_SKB", "4.18"),
+  sockMapUpdate: sockRow("sock_map_update", true, "SOCK_OPS", "4.14"),
+  sockHashUpdate: sockRow("sock_hash_update", true, "SOCK_OPS", "4.18"),
 };
 
 /**

@@ -17,7 +17,7 @@ import type { NullableVal, RefVal, Val } from "./values.js";
  * already on the stack is passed in place. Temporary slots are recorded in `temps` so the caller can
  * release them once the helper call is emitted.
  */
-function spill(x: ExprLowerer, t: CType, e: ts.Expression, temps: number[]): Value {
+export function spill(x: ExprLowerer, t: CType, e: ts.Expression, temps: number[]): Value {
   const v = ts.isObjectLiteralExpression(e) ? undefined : x.lower(e);
   if (v && v.k === "ref" && v.region === "stack" && sizeOf(v.t) === sizeOf(t)) return x.addOff(v);
   const size = sizeOf(t);

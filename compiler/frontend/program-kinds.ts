@@ -342,7 +342,7 @@ export const PROGRAM_KINDS: Record<string, ProgramKind> = {
     "skSkb",
     "SK_SKB",
     1,
-    ([hook]) => `sk_skb/${hook}`,
+    ([hook]) => (hook === "verdict" ? "sk_skb" : `sk_skb/${hook}`),
     "SkSkbContext",
     { kind: "fields", fields: SK_SKB_FIELDS },
     {
