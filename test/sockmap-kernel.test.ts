@@ -118,3 +118,46 @@ describeKernel("socket maps in the kernel", () => {
     expect(r.established.find((e) => e.local_port === r.clientPorts[0])?.cookie).toBe(r.msgCookies[0]);
   });
 });
+
+describeKernel("socket map helpers", () => {
+  it("the SockHash variants pass the verifier (keys by address), and each helper is refused in other program kinds", async () => {
+    const { loadObject } = await import("../runtime/index.js");
+    using obj = loadObject(
+      build(`
+import { skMsg, skSkb, sockOps, SockMap, SockHash, SkAction, msgRedirectHash, skRedirectHash, sockMapUpdate, i32, type u32 } from "tsbpf/bpf";
+interface Key { port: u32; tag: u32 }
+const socks = new SockMap(4);
+const hash = new SockHash<Key>(16);
+export const msg = skMsg((ctx) => msgRedirectHash(hash, { port: ctx.local_port, tag: 1 }));
+export const verdict = skSkb("stream_verdict", (ctx) => {
+  const k: Key = { port: ctx.len, tag: 2 };
+  return skRedirectHash(hash, k);
+});
+export const parser = skSkb("stream_parser", (ctx) => i32(ctx.len));
+export const ops = sockOps((ctx) => {
+  sockMapUpdate(socks, ctx.op & 3);
+  return 1;
+});
+export const LICENSE = "GPL";
+`),
+    );
+    expect([...obj.programs.values()].map((p) => p.section).sort()).toEqual([
+      "sk_msg",
+      "sk_skb/stream_parser",
+      "sk_skb/stream_verdict",
+      "sockops",
+    ]);
+    expect(obj.typed.hash.map.keySize).toBe(8);
+    const r = compile(
+      FILE,
+      `import { skMsg, SockMap, skRedirectMap } from "tsbpf/bpf";
+const socks = new SockMap(4);
+export const msg = skMsg((ctx) => skRedirectMap(socks, 0));
+export const LICENSE = "GPL";
+`,
+    );
+    expect(r.object).toBeUndefined();
+    expect(r.diagnostics.map((d) => d.code)).toEqual(["TSBPF2150"]);
+    expect(`${r.diagnostics[0]!.message} ${r.diagnostics[0]!.hint}`).toMatch(/bpf_sk_redirect_map.*skMsg.*SK_SKB/);
+  });
+});
