@@ -77,7 +77,11 @@ export interface MapKind {
   requiredFlags?: number;
   /** Flags a program may add (the constructor's `flags`). */
   flagsAllowed: number;
-  /** max_entries when the constructor leaves it out (perf event array: 0 = libbpf uses the CPU count). */
+  /**
+   * max_entries when the constructor leaves it out (perf event array: 0 = libbpf uses the CPU count;
+   * local storage: 0, the only value the kernel takes: values live with their owner, keyed by its fd
+   * from user space).
+   */
   defaultMaxEntries?: number;
   /**
    * A limit on max_entries beyond the 2^30 every kind has (BTF spells it `int (*)[N]`): a ring
@@ -375,6 +379,9 @@ export const MAP_KINDS = [
   {
     type: 24,
     name: "SK_STORAGE",
+    cls: "SkStorage",
+    shape: "value-only",
+    defaultMaxEntries: 0,
     perCpu: false,
     iterable: false,
     btf: "kv",
@@ -412,6 +419,9 @@ export const MAP_KINDS = [
   {
     type: 28,
     name: "INODE_STORAGE",
+    cls: "InodeStorage",
+    shape: "value-only",
+    defaultMaxEntries: 0,
     perCpu: false,
     iterable: false,
     btf: "kv",
@@ -423,6 +433,9 @@ export const MAP_KINDS = [
   {
     type: 29,
     name: "TASK_STORAGE",
+    cls: "TaskStorage",
+    shape: "value-only",
+    defaultMaxEntries: 0,
     perCpu: false,
     iterable: false,
     btf: "kv",
@@ -449,6 +462,9 @@ export const MAP_KINDS = [
   {
     type: 32,
     name: "CGRP_STORAGE",
+    cls: "CgrpStorage",
+    shape: "value-only",
+    defaultMaxEntries: 0,
     perCpu: false,
     iterable: false,
     btf: "kv",

@@ -1376,3 +1376,41 @@ export declare function skRedirectHash<K>(map: SockHash<K>, key: K, flags?: SkRe
 export declare function sockMapUpdate(map: SockMap, slot: u32, flags?: UpdateFlags): i64;
 /** bpf_sock_hash_update (sockOps, kernel 4.18): put this callback's socket under `key`; 0 or a negative errno. */
 export declare function sockHashUpdate<K>(map: SockHash<K>, key: K, flags?: UpdateFlags): i64;
+
+// ---------------------------------------------------------------------------------------------
+// Local storage: a value per socket, task, inode or cgroup, living (and dying) with its owner. The
+// map has no size (max_entries 0) and no keys in programs: the owner is the key. BPF_F_NO_PREALLOC,
+// which the kernel requires, is set automatically. User space reaches a value by the owner's fd
+// (a socket fd, a pidfd, a cgroup directory fd).
+
+/** Flags of the local-storage `get` helpers (BPF_LOCAL_STORAGE_GET_F_CREATE). */
+export declare const enum StorageFlags {
+  /** Create the owner's value (from `init`, or zeroed) when it has none. */
+  CREATE = 1,
+}
+
+/** The contexts whose socket skStorageGet/skStorageDelete use (the `sk` of the kernel's context struct, or the socket itself). */
+export type SocketContext =
+  | CgroupSkbContext
+  | TcContext
+  | SockOpsContext
+  | SockAddr4Context
+  | SockAddr6Context
+  | SockContext
+  | PostBind4Context
+  | PostBind6Context
+  | SkMsgContext;
+
+/** BPF_MAP_TYPE_SK_STORAGE (Linux 5.2): one V per socket, freed with the socket. */
+export declare class SkStorage<V> {
+  constructor(options?: MapOptions);
+}
+
+/**
+ * bpf_sk_storage_get (Linux 5.2): the value of the context's socket in `map`, or null (no socket,
+ * or no value and no StorageFlags.CREATE). With CREATE a missing value is created from `init`
+ * (null: zeroed). Allowed in cgroupSkb, tc, sockOps, cgroup sock_addr and sock programs, skMsg.
+ */
+export declare function skStorageGet<V>(map: SkStorage<V>, sk: SocketContext, init?: V | null, flags?: StorageFlags): MapValue<V> | null;
+/** bpf_sk_storage_delete (Linux 5.2): remove the context's socket's value; 0, or -ENOENT (-2) when there is none. */
+export declare function skStorageDelete<V>(map: SkStorage<V>, sk: SocketContext): i64;

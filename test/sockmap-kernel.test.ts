@@ -161,3 +161,85 @@ export const LICENSE = "GPL";
     expect(`${r.diagnostics[0]!.message} ${r.diagnostics[0]!.hint}`).toMatch(/bpf_sk_redirect_map.*skMsg.*SK_SKB/);
   });
 });
+
+const STORAGE_SRC = `
+import { cgroupSkb, cgroupSockAddr4, SkStorage, StorageFlags, ArrayMap, skStorageGet, skStorageDelete, type u32, type u64 } from "tsbpf/bpf";
+
+interface Usage {
+  packets: u64;
+  bytes: u64;
+  connects: u32;
+  port: u32;
+}
+const usage = new SkStorage<Usage>();
+/** 0: a port (network order) whose connections lose their value in connect4. */
+const config = new ArrayMap<u32>(1);
+
+export const egress = cgroupSkb("egress", (ctx) => {
+  const u = skStorageGet(usage, ctx, null, StorageFlags.CREATE);
+  if (u !== null) {
+    u.packets += 1;
+    u.bytes += ctx.len;
+  }
+  return 1;
+});
+
+export const connect = cgroupSockAddr4("connect4", (ctx) => {
+  const u = skStorageGet(usage, ctx, { packets: 0, bytes: 0, connects: 100, port: 0 }, StorageFlags.CREATE);
+  if (u !== null) {
+    u.connects += 1;
+    u.port = ctx.user_port;
+  }
+  const drop = config.lookup(0);
+  if (drop !== null && drop.value === ctx.user_port) skStorageDelete(usage, ctx);
+  return 1;
+});
+export const LICENSE = "GPL";
+`;
+
+type Usage = { packets: number; bytes: number; connects: number; port: number } | null;
+
+describeKernel("socket local storage in the kernel", () => {
+  it("SkStorage counts each socket's egress bytes (cgroupSkb) and connects (connect4), read back by socket fd", () => {
+    const r = runChild("storage-child.ts", build(STORAGE_SRC), "skstorage") as Record<string, Usage> & { port: number };
+    const be16 = (p: number) => ((p & 0xff) << 8) | (p >> 8);
+    // connect4 created the value from its init (connects: 100) and counted the connect.
+    expect(r.client).toMatchObject({ connects: 101, port: be16(r.port) });
+    // Every egress packet of the client: the SYN, the 1000 data bytes, ACKs; each with 40 bytes of headers at least.
+    expect(r.client!.packets).toBeGreaterThanOrEqual(3);
+    expect(r.client!.bytes).toBeGreaterThanOrEqual(1000 + 40 * r.client!.packets);
+    // The accepted socket never connected: its value was created zeroed by its first egress packet.
+    expect(r.server).toMatchObject({ connects: 0, port: 0 });
+    expect(r.server!.packets).toBeGreaterThanOrEqual(1);
+    // The SYN-ACK leaves with the listener as its socket (the request socket is not a full one).
+    expect(r.listener).toMatchObject({ connects: 0, port: 0 });
+    expect(r.listener!.packets).toBeGreaterThanOrEqual(1);
+    // skStorageDelete in connect4 dropped the value; later egress packets created a zeroed one.
+    expect(r.deleted).toMatchObject({ connects: 0, port: 0 });
+    expect(r.deleted!.packets).toBeGreaterThanOrEqual(1);
+  });
+});
+
+it("local storage calls report a wrong map, a wrong owner and a wrong program kind", () => {
+  const codes = (body: string, wrapper = `cgroupSkb("egress", (ctx) => {`) => {
+    const r = compile(
+      FILE,
+      `import { cgroupSkb, xdp, SkStorage, SockMap, StorageFlags, skStorageGet, type SockContext, type u64 } from "tsbpf/bpf";
+const store = new SkStorage<u64>();
+const other = new SockMap(4);
+export const p = ${wrapper}
+  ${body}
+  return 1;
+});
+export const LICENSE = "GPL";
+`,
+    );
+    return r.diagnostics.map((d) => d.code);
+  };
+  expect(codes(`const v = skStorageGet(store, ctx, null, StorageFlags.CREATE); if (v !== null) v.value += 1;`)).toEqual([]);
+  // A SockMap has the (empty) shape of an SkStorage as far as tsc is concerned; tsbpf knows better.
+  expect(codes(`skStorageGet(other, ctx);`)).toEqual(["TSBPF2110"]);
+  const fake = `const s: SockContext = { bound_dev_if: 0, family: 2, type: 1, protocol: 6, mark: 0, priority: 0 };`;
+  expect(codes(`${fake} skStorageGet(store, s);`)).toEqual(["TSBPF2111"]);
+  expect(codes(`${fake} skStorageGet(store, s);`, `xdp((ctx) => {`)).toEqual(["TSBPF2150"]);
+});

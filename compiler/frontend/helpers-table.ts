@@ -10,6 +10,7 @@ import { INT_TYPES, type CInt } from "../../common/ctypes.js";
 import type { ProgTypeName } from "../../common/program-types.js";
 import * as L from "./lower-intrinsic.js";
 import { lowerPrintk } from "./printk.js";
+import { storageDelete, storageGet, type StorageOwner } from "./lower-storage.js";
 
 export const HELPER = {
   map_lookup_elem: 1,
@@ -68,6 +69,15 @@ export const HELPER = {
   sock_hash_update: 70,
   msg_redirect_hash: 71,
   sk_redirect_hash: 72,
+  get_local_storage: 81,
+  sk_storage_get: 107,
+  sk_storage_delete: 108,
+  inode_storage_get: 145,
+  inode_storage_delete: 146,
+  task_storage_get: 156,
+  task_storage_delete: 157,
+  cgrp_storage_get: 210,
+  cgrp_storage_delete: 211,
 } as const;
 export type HelperName = keyof typeof HELPER;
 
@@ -163,6 +173,44 @@ const sockRow = (helper: HelperName, byPointer: boolean, kind: ProgTypeName, sin
   kinds: [kind],
   since,
 });
+// Local storage: get/delete rows for one map kind (lower-storage.ts); `kinds` as the kernel's func_proto tables list them.
+const storage = (
+  get: HelperName,
+  del: HelperName,
+  mapType: number,
+  cls: string,
+  owner: StorageOwner,
+  kinds: readonly ProgTypeName[],
+  since: string,
+  delKinds = kinds,
+): [Intrinsic, Intrinsic] => [
+  { helper: get, kinds, since, lower: (x, e, id) => storageGet(x, e, id, mapType, cls, owner) },
+  { helper: del, kinds: delKinds, since, lower: (x, e, id) => storageDelete(x, e, id, mapType, cls, owner) },
+];
+const SK_STORAGE_KINDS: readonly ProgTypeName[] = [
+  "CGROUP_SKB",
+  "SCHED_CLS",
+  "SCHED_ACT",
+  "SOCK_OPS",
+  "CGROUP_SOCK_ADDR",
+  "CGROUP_SOCK",
+  "SK_MSG",
+  "CGROUP_SOCKOPT",
+  "TRACING",
+  "LSM",
+];
+// cgroup sock programs may create and read a socket's value but not delete it (sock_filter_func_proto).
+const [skStorageGet, skStorageDelete] = storage(
+  "sk_storage_get",
+  "sk_storage_delete",
+  24,
+  "SkStorage",
+  "socket",
+  SK_STORAGE_KINDS,
+  "5.2",
+  SK_STORAGE_KINDS.filter((k) => k !== "CGROUP_SOCK"),
+);
+
 export const INTRINSICS: Record<string, Intrinsic> = {
   // Integer conversions and byte order (compiler built-ins).
   u8: conv(u8),
@@ -296,6 +344,9 @@ export const INTRINSICS: Record<string, Intrinsic> = {
   skRedirectHash: sockRow("sk_redirect_hash", true, "SK_SKB", "4.18"),
   sockMapUpdate: sockRow("sock_map_update", true, "SOCK_OPS", "4.14"),
   sockHashUpdate: sockRow("sock_hash_update", true, "SOCK_OPS", "4.18"),
+  // Local storage.
+  skStorageGet,
+  skStorageDelete,
 };
 
 /**
