@@ -217,6 +217,7 @@ describeKernel("socket local storage in the kernel", () => {
     // skStorageDelete in connect4 dropped the value; later egress packets created a zeroed one.
     expect(r.deleted).toMatchObject({ connects: 0, port: 0 });
     expect(r.deleted!.packets).toBeGreaterThanOrEqual(1);
+    expect(r.written).toEqual({ packets: 7, bytes: 8, connects: 9, port: 10 });
   });
 });
 

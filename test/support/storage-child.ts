@@ -47,7 +47,11 @@ const out = {
   server: show(usage.get(socketFd(serverSide!))),
   listener: show(usage.get(socketFd(server as never))),
   deleted: show(usage.get(socketFd(deleted))),
+  written: null as unknown,
 };
+// User space writes a socket's value by fd too.
+usage.set(socketFd(deleted), { packets: 7n, bytes: 8n, connects: 9, port: 10 });
+out.written = show(usage.get(socketFd(deleted)));
 client.destroy();
 serverSide!.destroy();
 deleted.destroy();
