@@ -348,11 +348,11 @@ export class ValueMap<V = any> extends TypedMap<never, V> {
 }
 
 /** A socket as user space holds it: a Node net.Socket/net.Server (connected or listening) or a raw fd. */
-export type SocketLike = number | { readonly _handle?: { readonly fd?: number } | null };
+export type SocketLike = number | object;
 
-/** The fd of a socket: the number itself, or a Node socket's (its handle's) fd. */
+/** The fd of a socket: the number itself, or a Node socket's fd (its undocumented `_handle.fd`, Linux). */
 export function socketFd(socket: SocketLike): number {
-  const fd = typeof socket === "number" ? socket : socket._handle?.fd;
+  const fd = typeof socket === "number" ? socket : (socket as { _handle?: { fd?: number } | null })._handle?.fd;
   if (typeof fd !== "number" || !Number.isInteger(fd) || fd < 0) {
     throw new TypeError("not an open socket: pass a connected net.Socket, a listening net.Server, or a socket fd");
   }

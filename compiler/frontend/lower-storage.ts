@@ -35,7 +35,7 @@ export type StorageOwner = "socket" | "task" | "cgroup" | "inode";
 function storageMap(x: ExprLowerer, e: ts.CallExpression, mapType: number, cls: string): MapInfo {
   const node = e.arguments[0];
   const v = node ? x.lower(node) : undefined;
-  if (!v || v.k !== "map" || v.map.def.type !== mapType) x.r.fail("TSBPF2110", node ?? e, cls);
+  if (v?.k !== "map" || v.map.def.type !== mapType) x.r.fail("TSBPF2110", node ?? e, cls);
   return v.map;
 }
 

@@ -45,7 +45,7 @@ const out = {
   port,
   client: show(usage.get(socketFd(client))),
   server: show(usage.get(socketFd(serverSide!))),
-  listener: show(usage.get(socketFd(server as never))),
+  listener: show(usage.get(socketFd(server))),
   deleted: show(usage.get(socketFd(deleted))),
   written: null as unknown,
 };
