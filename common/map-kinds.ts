@@ -100,6 +100,8 @@ export interface MapKind {
    * socket's cookie on lookup (the kernel answers lookups only when the value is 8 bytes).
    */
   socketValue?: boolean;
+  /** The key is a u64 the kernel fills (cgroup storage: the cgroup's id), not declared by the program. */
+  u64Key?: boolean;
   /** The runtime class user space gets when it is not TypedMap/PerCpuTypedMap (runtime/typed-map.ts). */
   runtimeClass?: "ProgArrayMap" | "ValueMap" | "SocketMap";
   /** Oldest kernel with the map type. */
@@ -347,9 +349,35 @@ export const MAP_KINDS = [
     methods: NONE,
     since: "4.18",
   },
-  { type: 19, name: "CGROUP_STORAGE", perCpu: false, iterable: true, btf: "kv", flagsAllowed: 0, methods: NONE, since: "4.19" },
+  {
+    type: 19,
+    name: "CGROUP_STORAGE",
+    cls: "CgroupStorage",
+    shape: "value-only",
+    u64Key: true,
+    defaultMaxEntries: 0,
+    perCpu: false,
+    iterable: true,
+    btf: "kv",
+    flagsAllowed: ACCESS_FLAGS,
+    methods: NONE,
+    since: "4.19",
+  },
   { type: 20, name: "REUSEPORT_SOCKARRAY", perCpu: false, iterable: false, btf: "u32", flagsAllowed: 0, methods: NONE, since: "4.19" },
-  { type: 21, name: "PERCPU_CGROUP_STORAGE", perCpu: true, iterable: true, btf: "kv", flagsAllowed: 0, methods: NONE, since: "4.20" },
+  {
+    type: 21,
+    name: "PERCPU_CGROUP_STORAGE",
+    cls: "PerCpuCgroupStorage",
+    shape: "value-only",
+    u64Key: true,
+    defaultMaxEntries: 0,
+    perCpu: true,
+    iterable: true,
+    btf: "kv",
+    flagsAllowed: ACCESS_FLAGS,
+    methods: NONE,
+    since: "4.20",
+  },
   {
     type: 22,
     name: "QUEUE",

@@ -3,7 +3,7 @@
 // that closing the fd detaches), turn failures into AttachError with the
 // errno and libbpf's own explanation, and never leak an fd on failure.
 
-import { closeSync, existsSync, openSync } from "node:fs";
+import { closeSync, existsSync, openSync, statSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import type { ProgramHandle } from "./types.js";
 import { AttachError, Link } from "./link.js";
@@ -470,6 +470,11 @@ export function attachSockMap(prog: ProgramHandle, target: SockMapTarget, attach
 
 function sockMapHint(errno: number): string {
   return errno === 16 ? "; a program of this attach type is already attached to the map" : "";
+}
+
+/** A cgroup's id (the inode number of its cgroup v2 directory): the key of its CgroupStorage values, what bpf_get_current_cgroup_id returns. */
+export function cgroupId(cgroupPath: string): bigint {
+  return statSync(cgroupPath, { bigint: true }).ino;
 }
 
 // ---- auto ----

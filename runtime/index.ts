@@ -37,6 +37,7 @@ export {
   attachCgroup,
   attachAuto,
   attachSockMap,
+  cgroupId,
   SOCKMAP_ATTACH_TYPES,
   type SockMapAttachType,
   type SockMapTarget,

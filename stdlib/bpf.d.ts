@@ -1414,3 +1414,24 @@ export declare class SkStorage<V> {
 export declare function skStorageGet<V>(map: SkStorage<V>, sk: SocketContext, init?: V | null, flags?: StorageFlags): MapValue<V> | null;
 /** bpf_sk_storage_delete (Linux 5.2): remove the context's socket's value; 0, or -ENOENT (-2) when there is none. */
 export declare function skStorageDelete<V>(map: SkStorage<V>, sk: SocketContext): i64;
+
+/**
+ * BPF_MAP_TYPE_CGROUP_STORAGE (Linux 4.19): one V per cgroup a program of this object is attached to,
+ * allocated at attach time; `getLocalStorage(map)` in the program reaches the value of the cgroup it
+ * runs for. User space reads it by the cgroup's id (`cgroupId(path)` in the runtime: a u64 key).
+ */
+export declare class CgroupStorage<V> {
+  constructor(options?: MapFlags | MapOptions);
+}
+
+/** BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE (Linux 4.20): like CgroupStorage, one copy per CPU; programs see this CPU's. */
+export declare class PerCpuCgroupStorage<V> {
+  constructor(options?: MapFlags | MapOptions);
+}
+
+/**
+ * bpf_get_local_storage (Linux 4.19): the value of the running program's cgroup in `map` (this CPU's
+ * for PerCpuCgroupStorage). Never null. Cgroup program kinds only (cgroupSkb, cgroupSock, sockOps,
+ * cgroup sock_addr, sysctl, device, sockopt).
+ */
+export declare function getLocalStorage<V>(map: CgroupStorage<V> | PerCpuCgroupStorage<V>): MapValue<V>;

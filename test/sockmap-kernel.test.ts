@@ -244,3 +244,47 @@ export const LICENSE = "GPL";
   expect(codes(`${fake} skStorageGet(store, s);`)).toEqual(["TSBPF2111"]);
   expect(codes(`${fake} skStorageGet(store, s);`, `xdp((ctx) => {`)).toEqual(["TSBPF2150"]);
 });
+
+const CGROUP_STORAGE_SRC = `
+import { cgroupSkb, CgroupStorage, PerCpuCgroupStorage, getLocalStorage, atomicAdd, type u64 } from "tsbpf/bpf";
+
+interface Usage {
+  packets: u64;
+  bytes: u64;
+}
+const perCgroup = new CgroupStorage<Usage>();
+const perCgroupPerCpu = new PerCpuCgroupStorage<u64>();
+
+export const count = cgroupSkb("egress", (ctx) => {
+  const u = getLocalStorage(perCgroup);
+  atomicAdd(u.packets, 1);
+  atomicAdd(u.bytes, ctx.len);
+  getLocalStorage(perCgroupPerCpu).value += 1;
+  return 1;
+});
+export const LICENSE = "GPL";
+`;
+
+describeKernel("cgroup storage in the kernel", () => {
+  it("CgroupStorage and PerCpuCgroupStorage count each cgroup's egress packets, read back by cgroup id", () => {
+    const r = runChild("cgroup-storage-child.ts", build(CGROUP_STORAGE_SRC), "cgstorage") as {
+      ids: string[];
+      values: { packets: number; bytes: number }[];
+      perCpuSums: string[];
+      keys: string[];
+      written: unknown;
+      deleted: unknown;
+    };
+    // One value per cgroup the program is attached to, keyed by the cgroup's id.
+    expect(r.keys).toEqual([...r.ids].sort());
+    // 3 and 5 datagrams of 1 byte: 20 (IP) + 8 (UDP) + 1 bytes each.
+    expect(r.values).toEqual([
+      { packets: 3, bytes: 3 * 29 },
+      { packets: 5, bytes: 5 * 29 },
+    ]);
+    expect(r.perCpuSums).toEqual(["3", "5"]);
+    // User space overwrites a value; the kernel refuses deletes (EINVAL).
+    expect(r.written).toEqual({ packets: 7, bytes: 8 });
+    expect(String(r.deleted)).toMatch(/EINVAL|Invalid argument/);
+  });
+});

@@ -10,7 +10,7 @@ import { INT_TYPES, type CInt } from "../../common/ctypes.js";
 import type { ProgTypeName } from "../../common/program-types.js";
 import * as L from "./lower-intrinsic.js";
 import { lowerPrintk } from "./printk.js";
-import { storageDelete, storageGet, type StorageOwner } from "./lower-storage.js";
+import { cgroupStorageGet, storageDelete, storageGet, type StorageOwner } from "./lower-storage.js";
 
 export const HELPER = {
   map_lookup_elem: 1,
@@ -347,6 +347,12 @@ export const INTRINSICS: Record<string, Intrinsic> = {
   // Local storage.
   skStorageGet,
   skStorageDelete,
+  getLocalStorage: {
+    helper: "get_local_storage",
+    since: "4.19",
+    kinds: ["CGROUP_SKB", "CGROUP_SOCK", "SOCK_OPS", "CGROUP_DEVICE", "CGROUP_SOCK_ADDR", "CGROUP_SYSCTL", "CGROUP_SOCKOPT"],
+    lower: (x, e, id) => cgroupStorageGet(x, e, id, [19, 21]),
+  },
 };
 
 /**

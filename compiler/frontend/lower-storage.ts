@@ -116,3 +116,19 @@ export function storageDelete(x: ExprLowerer, e: ts.CallExpression, id: number, 
   );
   return { k: "int", v: dst, t: INT_TYPES.i64 };
 }
+
+/**
+ * `getLocalStorage(map)` (bpf_get_local_storage): the value of the cgroup the running program is
+ * attached to (this CPU's copy for PerCpuCgroupStorage). Never null: the kernel allocates it when
+ * the program is attached.
+ */
+export function cgroupStorageGet(x: ExprLowerer, e: ts.CallExpression, id: number, mapTypes: readonly number[]): Val {
+  if (e.arguments.length !== 1) x.r.fail("TSBPF1035", e);
+  const v = x.lower(e.arguments[0]!);
+  if (v.k !== "map" || !mapTypes.includes(v.map.def.type)) x.r.fail("TSBPF2110", e.arguments[0]!, "CgroupStorage or PerCpuCgroupStorage");
+  const mapPtr = x.b.value("ptr");
+  x.b.emit({ op: "mapaddr", dst: mapPtr, map: v.map.def.name });
+  const dst = x.b.value("ptr");
+  x.b.emit({ op: "call", helper: id, args: [mapPtr, { imm: 0n }], dst });
+  return { k: "ref", base: dst, off: 0, t: v.map.valueRef, region: "map" };
+}

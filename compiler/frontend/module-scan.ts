@@ -217,7 +217,7 @@ function scanMap(name: string, e: ts.NewExpression, checker: ts.TypeChecker, typ
     }
   }
   const u32 = INT_TYPES.u32;
-  const key: CType = shape === "kv" || shape === "keys" ? argTypes[0]! : u32;
+  const key: CType = shape === "kv" || shape === "keys" ? argTypes[0]! : mc.u64Key ? INT_TYPES.u64 : u32;
   // A stack trace map's value is `depth` u64 instruction pointers (default 127, PERF_MAX_STACK_DEPTH).
   const depthArg = shape === "stacks" ? e.arguments?.[1] : undefined;
   const depth = shape === "stacks" ? (depthArg ? constEval(depthArg, checker) : 127n) : undefined;
