@@ -12,6 +12,7 @@ export {
   ValueMap,
   SocketMap,
   socketFd,
+  pidFd,
   type SocketLike,
   typedMap,
   objectBtf,

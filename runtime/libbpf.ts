@@ -338,6 +338,13 @@ export function perfEventOpen(attr: Uint8Array, pid: number, cpu: number, groupF
   return libc().syscall(SYS_perf_event_open, "void *", attr, "int", pid, "int", cpu, "int", groupFd, "unsigned long", flags);
 }
 
+const SYS_pidfd_open = 434; // x86-64 (and every architecture since 5.3)
+
+/** pidfd_open(2): an fd for process `pid` (the key of its TaskStorage values); -1 with errno on failure. */
+export function pidfdOpen(pid: number): number {
+  return libc().syscall(SYS_pidfd_open, "int", pid, "unsigned int", 0);
+}
+
 // ---- callbacks libbpf calls back into -------------------------------------
 
 /** A JavaScript function registered as a C function pointer; release it with unregisterCallback. */

@@ -9,7 +9,7 @@ import { parseBtf, type Btf } from "../common/btf-reader.js";
 import { mapKind } from "../common/map-kinds.js";
 import { btfCodec, rawCodec, type Codec, type CodecOptions } from "./codec.js";
 import { possibleCpus } from "./kernel.js";
-import { copyNative, errnoFrom, errnoText, libbpf, type Ptr } from "./libbpf.js";
+import { copyNative, errnoFrom, errnoText, lastErrno, libbpf, pidfdOpen, type Ptr } from "./libbpf.js";
 import type { BpfMap } from "./map.js";
 import type { ObjectHandle } from "./types.js";
 import type { BpfProgram } from "./program.js";
@@ -379,6 +379,16 @@ export class SocketMap<K = number> extends TypedMap<K, bigint> {
   cookie(key: K): bigint | undefined {
     return this.get(key);
   }
+}
+
+/**
+ * An fd for process `pid` (pidfd_open): the key of the process's TaskStorage values in user space
+ * (`taskStorage.get(fd)`). Close it with fs.closeSync when done.
+ */
+export function pidFd(pid: number): number {
+  const fd = pidfdOpen(pid);
+  if (fd < 0) throw new Error(`pidfd_open(${pid}) failed: ${errnoText(lastErrno())}`);
+  return fd;
 }
 
 /** A program's kernel id, from /proc/self/fdinfo (the line `prog_id:`). */

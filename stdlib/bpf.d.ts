@@ -1435,3 +1435,30 @@ export declare class PerCpuCgroupStorage<V> {
  * cgroup sock_addr, sysctl, device, sockopt).
  */
 export declare function getLocalStorage<V>(map: CgroupStorage<V> | PerCpuCgroupStorage<V>): MapValue<V>;
+
+/** BPF_MAP_TYPE_TASK_STORAGE (Linux 5.11): one V per task (thread), freed with it. User space keys it by a pidfd. */
+export declare class TaskStorage<V> {
+  constructor(options?: MapOptions);
+}
+
+/**
+ * bpf_task_storage_get (Linux 5.11): the value of `task` (a trusted task pointer: getCurrentTask(),
+ * or a typed tp_btf/fentry/LSM argument) in `map`, or null; StorageFlags.CREATE creates it from
+ * `init` (null: zeroed). Every program kind may call it (it needs a trusted task pointer, which tracing kinds have).
+ */
+export declare function taskStorageGet<V>(map: TaskStorage<V>, task: KernelTask, init?: V | null, flags?: StorageFlags): MapValue<V> | null;
+/** bpf_task_storage_delete (Linux 5.11): remove the task's value; 0 or a negative errno (-ENOENT when none). */
+export declare function taskStorageDelete<V>(map: TaskStorage<V>, task: KernelTask): i64;
+
+/** The kernel's struct inode (never until a generated vmlinux.d.ts with `inode` is imported). */
+export type KernelInode = KernelTypes extends { inode: infer T } ? T : never;
+
+/** BPF_MAP_TYPE_INODE_STORAGE (Linux 5.10): one V per inode, freed with it. LSM programs only. */
+export declare class InodeStorage<V> {
+  constructor(options?: MapOptions);
+}
+
+/** bpf_inode_storage_get (Linux 5.10, LSM programs): the value of `inode` (a trusted inode pointer from a hook's arguments), or null. */
+export declare function inodeStorageGet<V>(map: InodeStorage<V>, inode: KernelInode, init?: V | null, flags?: StorageFlags): MapValue<V> | null;
+/** bpf_inode_storage_delete (Linux 5.10, LSM programs): remove the inode's value; 0 or a negative errno. */
+export declare function inodeStorageDelete<V>(map: InodeStorage<V>, inode: KernelInode): i64;

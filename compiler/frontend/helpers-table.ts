@@ -180,7 +180,7 @@ const storage = (
   mapType: number,
   cls: string,
   owner: StorageOwner,
-  kinds: readonly ProgTypeName[],
+  kinds: readonly ProgTypeName[] | undefined,
   since: string,
   delKinds = kinds,
 ): [Intrinsic, Intrinsic] => [
@@ -209,6 +209,26 @@ const [skStorageGet, skStorageDelete] = storage(
   SK_STORAGE_KINDS,
   "5.2",
   SK_STORAGE_KINDS.filter((k) => k !== "CGROUP_SOCK"),
+);
+
+// Task storage: every program type (bpf_base_func_proto); inode storage: LSM only (bpf_lsm_func_proto).
+const [taskStorageGet, taskStorageDelete] = storage(
+  "task_storage_get",
+  "task_storage_delete",
+  29,
+  "TaskStorage",
+  "task",
+  undefined,
+  "5.11",
+);
+const [inodeStorageGet, inodeStorageDelete] = storage(
+  "inode_storage_get",
+  "inode_storage_delete",
+  28,
+  "InodeStorage",
+  "inode",
+  ["LSM"],
+  "5.10",
 );
 
 export const INTRINSICS: Record<string, Intrinsic> = {
@@ -347,6 +367,10 @@ export const INTRINSICS: Record<string, Intrinsic> = {
   // Local storage.
   skStorageGet,
   skStorageDelete,
+  taskStorageGet,
+  taskStorageDelete,
+  inodeStorageGet,
+  inodeStorageDelete,
   getLocalStorage: {
     helper: "get_local_storage",
     since: "4.19",
