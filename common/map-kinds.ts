@@ -308,7 +308,7 @@ export const MAP_KINDS = [
     iterable: true,
     btf: "kv",
     flagsAllowed: SOCK_FLAGS,
-    methods: NONE,
+    methods: { lookup: H.map_lookup_elem },
     since: "4.14",
   },
   {
@@ -346,7 +346,7 @@ export const MAP_KINDS = [
     iterable: true,
     btf: "kv",
     flagsAllowed: SOCK_FLAGS,
-    methods: NONE,
+    methods: { lookup: H.map_lookup_elem },
     since: "4.18",
   },
   {

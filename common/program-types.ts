@@ -86,7 +86,19 @@ export const BPF_ATTACH_TYPE = {
 export type AttachTypeName = keyof typeof BPF_ATTACH_TYPE;
 
 /** How the runtime attaches a program of a section (runtime/attach.ts has one function for each). */
-export type AttachVia = "xdp" | "tc" | "socket" | "cgroup" | "tracepoint" | "raw_tp" | "tracing" | "kprobe" | "uprobe" | "sockmap" | "none";
+export type AttachVia =
+  | "xdp"
+  | "tc"
+  | "socket"
+  | "cgroup"
+  | "tracepoint"
+  | "raw_tp"
+  | "tracing"
+  | "kprobe"
+  | "uprobe"
+  | "sockmap"
+  | "netns"
+  | "none";
 
 export interface SectionType {
   /** Section name, or its prefix when it ends in '/' (the rest names the attach point). */
@@ -133,6 +145,7 @@ export const SECTION_TYPES: readonly SectionType[] = [
   // libbpf 1.1 loads plain "sk_skb" without an expected attach type; the runtime attaches it as BPF_SK_SKB_VERDICT.
   { section: "sk_skb", type: "SK_SKB", attach: "SK_SKB_VERDICT", via: "sockmap" },
   { section: "sk_msg", type: "SK_MSG", attach: "SK_MSG_VERDICT", via: "sockmap" },
+  { section: "sk_lookup", type: "SK_LOOKUP", attach: "SK_LOOKUP", via: "netns" },
   { section: "tp/", type: "TRACEPOINT", via: "tracepoint" },
   { section: "tracepoint/", type: "TRACEPOINT", via: "tracepoint" },
   { section: "raw_tp/", type: "RAW_TRACEPOINT", via: "raw_tp" },

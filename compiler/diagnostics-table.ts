@@ -220,6 +220,14 @@ export const DIAGNOSTICS = {
     message: "pass the program's context as the socket: {0} programs have no socket the helper can use here",
     hint: "skStorageGet(store, ctx, ...) in cgroupSkb, tc, sockOps, cgroup sock_addr, cgroupSock or skMsg programs",
   },
+  TSBPF2113: {
+    message: "the socket looked up here is not released on the path {0}",
+    hint: "call skRelease(sk) on every path after the null check, before returning (the verifier's 'Unreleased reference')",
+  },
+  TSBPF2114: {
+    message: "expected a socket from a SockMap/SockHash lookup, after its null check",
+    hint: "const sk = socks.lookup(0); if (sk === null) return SkAction.PASS; ... skRelease(sk);",
+  },
   TSBPF2112: {
     message: "the {0} must be a trusted kernel pointer (e.g. getCurrentTask()), not a value read from memory",
     hint: "taskStorageGet(store, getCurrentTask(), null, StorageFlags.CREATE)",

@@ -472,6 +472,34 @@ function sockMapHint(errno: number): string {
   return errno === 16 ? "; a program of this attach type is already attached to the map" : "";
 }
 
+// ---- network namespaces ----
+
+/**
+ * Attach an sk_lookup program (section 'sk_lookup') to a network namespace through a BPF link
+ * (BPF_LINK_CREATE with the namespace's fd, BPF_SK_LOOKUP; Linux 5.9): it then runs on every socket
+ * lookup for incoming connections and datagrams there. `netns` is a path such as
+ * /proc/self/ns/net (the default: this process's namespace) or /run/netns/NAME.
+ */
+export function attachNetns(prog: ProgramHandle, netns = "/proc/self/ns/net"): Link {
+  const target = `netns:${netns}`;
+  requireType(prog, progTypesFor("netns"), target, "only sk_lookup programs (section 'sk_lookup') attach to network namespaces");
+  const progFd = loadedFd(prog);
+  let nsFd: number;
+  try {
+    nsFd = openSync(netns, "r");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).errno;
+    throw new AttachError(prog.name, target, code ? -code : ENOENT, "; cannot open the network namespace");
+  }
+  try {
+    const linkFd = libbpf().bpf_link_create(progFd, nsFd, A.SK_LOOKUP, null);
+    if (linkFd < 0) throw new AttachError(prog.name, target, errnoFrom(linkFd));
+    return Link.fromFd(prog.name, target, linkFd);
+  } finally {
+    closeSync(nsFd); // the link keeps the namespace
+  }
+}
+
 /** A cgroup's id (the inode number of its cgroup v2 directory): the key of its CgroupStorage values, what bpf_get_current_cgroup_id returns. */
 export function cgroupId(cgroupPath: string): bigint {
   return statSync(cgroupPath, { bigint: true }).ino;

@@ -39,6 +39,7 @@ export {
   attachAuto,
   attachSockMap,
   cgroupId,
+  attachNetns,
   SOCKMAP_ATTACH_TYPES,
   type SockMapAttachType,
   type SockMapTarget,

@@ -1342,6 +1342,11 @@ export declare function skMsg(fn: (ctx: SkMsgContext) => SkAction): Program;
  */
 export declare class SockMap {
   constructor(maxEntries: number, options?: MapFlags | MapOptions);
+  /**
+   * bpf_map_lookup_elem on a socket map: a reference to the socket in `slot`, or null. The
+   * reference must be released with `skRelease(sk)` on every path after the null check (TSBPF2113).
+   */
+  lookup(slot: u32): SockRef | null;
 }
 
 /** BPF_MAP_TYPE_SOCKHASH (Linux 4.18): like SockMap, keyed by any K (typically a connection's 4-tuple). */
@@ -1349,7 +1354,29 @@ export declare class SockHash<K> {
   constructor(maxEntries: number, options?: MapFlags | MapOptions);
   /** Key type marker (never read). */
   readonly __key?: K;
+  /** A reference to the socket under `key`, or null; release it with `skRelease(sk)` (TSBPF2113). */
+  lookup(key: K): SockRef | null;
 }
+
+/** struct bpf_sock through a socket reference (read-only): ports in host order except where noted. */
+export interface SockRef {
+  readonly bound_dev_if: u32;
+  readonly family: u32;
+  readonly type: u32;
+  readonly protocol: u32;
+  readonly mark: u32;
+  readonly priority: u32;
+  /** Network order. */
+  readonly src_ip4: u32;
+  readonly src_port: u32;
+  /** Network order. */
+  readonly dst_ip4: u32;
+  /** TCP state (BPF_TCP_LISTEN = 10, ...). */
+  readonly state: u32;
+}
+
+/** bpf_sk_release (Linux 4.20): release a socket reference from a SockMap/SockHash lookup. */
+export declare function skRelease(sk: SockRef): void;
 
 /** Flags of the socket-map redirects (BPF_F_INGRESS): deliver to the target socket's receive queue instead of sending. */
 export declare const enum SkRedirectFlags {
@@ -1462,3 +1489,54 @@ export declare class InodeStorage<V> {
 export declare function inodeStorageGet<V>(map: InodeStorage<V>, inode: KernelInode, init?: V | null, flags?: StorageFlags): MapValue<V> | null;
 /** bpf_inode_storage_delete (Linux 5.10, LSM programs): remove the inode's value; 0 or a negative errno. */
 export declare function inodeStorageDelete<V>(map: InodeStorage<V>, inode: KernelInode): i64;
+
+// ---------------------------------------------------------------------------------------------
+// Socket lookup: sk_lookup programs (Linux 5.9) run when the stack looks up a listening (TCP) or
+// unconnected (UDP) socket for an incoming connection or datagram in their network namespace, and
+// may pick the socket themselves, e.g. to serve a range of ports or addresses from one socket.
+
+/** struct bpf_sk_lookup: the packet being delivered; addresses in network order, ports in host order except remote_port. */
+export interface SkLookupContext {
+  /** AF_INET 2 or AF_INET6 10. */
+  readonly family: u32;
+  /** IPPROTO_TCP 6 or IPPROTO_UDP 17. */
+  readonly protocol: u32;
+  readonly remote_ip4: u32;
+  readonly remote_ip6_0: u32;
+  readonly remote_ip6_1: u32;
+  readonly remote_ip6_2: u32;
+  readonly remote_ip6_3: u32;
+  /** Network order (a 16-bit field). */
+  readonly remote_port: u32;
+  readonly local_ip4: u32;
+  readonly local_ip6_0: u32;
+  readonly local_ip6_1: u32;
+  readonly local_ip6_2: u32;
+  readonly local_ip6_3: u32;
+  /** Host order. */
+  readonly local_port: u32;
+  readonly ingress_ifindex: u32;
+}
+
+/**
+ * An sk_lookup program (section "sk_lookup", Linux 5.9). Return SkAction.PASS to let the lookup go on
+ * (with the socket chosen by `skAssign`, if any) or SkAction.DROP to refuse the packet. Attach it to a
+ * network namespace with the runtime's `attachNetns(prog)`.
+ */
+export declare function skLookup(fn: (ctx: SkLookupContext) => SkAction): Program;
+
+/** Flags of skAssign (BPF_SK_LOOKUP_F_*). */
+export declare const enum SkAssignFlags {
+  /** Replace a socket an earlier program assigned. */
+  REPLACE = 1,
+  /** Use `sk` itself even when it is in a SO_REUSEPORT group (no selection within the group). */
+  NO_REUSEPORT = 2,
+}
+
+/**
+ * bpf_sk_assign (sk_lookup, Linux 5.9): deliver the packet to `sk` (a listening TCP or an unconnected
+ * UDP socket of the right family, from a SockMap/SockHash lookup). 0, or a negative errno
+ * (-EAFNOSUPPORT, -ESOCKTNOSUPPORT, -EEXIST when a socket was already assigned). `sk` must still be
+ * released with skRelease.
+ */
+export declare function skAssign(sk: SockRef, flags?: SkAssignFlags): i64;

@@ -288,3 +288,65 @@ describeKernel("cgroup storage in the kernel", () => {
     expect(String(r.deleted)).toMatch(/EINVAL|Invalid argument/);
   });
 });
+
+const SK_LOOKUP_SRC = `
+import { skLookup, SockMap, SkAction, ArrayMap, atomicAdd, skAssign, skRelease, type u64 } from "tsbpf/bpf";
+
+const listeners = new SockMap(1);
+/** 0: connections assigned to the listener, 1: assignments refused. */
+const hits = new ArrayMap<u64>(2);
+
+export const steer = skLookup((ctx) => {
+  if (ctx.protocol !== 6 || ctx.local_port < 7000 || ctx.local_port > 7009) return SkAction.PASS;
+  const sk = listeners.lookup(0);
+  if (sk === null) return SkAction.PASS;
+  const rc = skAssign(sk);
+  skRelease(sk);
+  const c = hits.lookup(rc === 0 ? 0 : 1);
+  if (c !== null) atomicAdd(c.value, 1);
+  return rc === 0 ? SkAction.PASS : SkAction.DROP;
+});
+export const LICENSE = "GPL";
+`;
+
+describeKernel("sk_lookup in the kernel", () => {
+  it("steers connections to a port range to one listening socket from a SockMap", () => {
+    const file = join(tmpdir(), `tsbpf-sklookup-${process.pid}.o`);
+    writeFileSync(file, build(SK_LOOKUP_SRC));
+    try {
+      const child = join(import.meta.dirname, "support", "sklookup-child.ts");
+      const out = execFileSync("unshare", ["-n", process.execPath, "--import", "tsx", child, file], { encoding: "utf8", timeout: 60_000 });
+      const r = JSON.parse(out) as {
+        port: number;
+        results: { inRange: string[]; outside: string; direct: string };
+        seenPorts: number[];
+        hits: string[];
+      };
+      const hello = `hello from ${r.port}`;
+      // Ports 7000-7009 have no socket of their own: the program hands them the listener.
+      expect(r.results.inRange).toEqual([hello, hello]);
+      // Outside the range nothing listens: refused, as without the program.
+      expect(r.results.outside).toBe("ECONNREFUSED");
+      expect(r.results.direct).toBe(hello);
+      // The accepted sockets keep the port the client dialled.
+      expect(r.seenPorts).toEqual([7000, 7009, r.port]);
+      expect(r.hits).toEqual(["2", "0"]);
+    } finally {
+      rmSync(file, { force: true });
+    }
+  });
+
+  it("a socket reference that some path does not release is a compile-time error (TSBPF2113)", () => {
+    const leaky = SK_LOOKUP_SRC.replace("  skRelease(sk);\n", "  if (rc === 0) skRelease(sk);\n");
+    const r = compile(FILE, leaky);
+    expect(r.object).toBeUndefined();
+    expect(r.diagnostics.map((d) => d.code)).toEqual(["TSBPF2113"]);
+    expect(r.diagnostics[0]!.message).toMatch(/not released on the path through lines .* to the return on line/);
+    // Only a looked-up socket can be assigned or released.
+    const fake = SK_LOOKUP_SRC.replace("import { skLookup,", "import { type SockRef, skLookup,").replace(
+      "  skRelease(sk);\n",
+      "  skRelease(sk);\n  const other: SockRef = { bound_dev_if: 0, family: 2, type: 1, protocol: 6, mark: 0, priority: 0, src_ip4: 0, src_port: 0, dst_ip4: 0, state: 0 };\n  skRelease(other);\n",
+    );
+    expect(compile(FILE, fake).diagnostics.map((d) => d.code)).toEqual(["TSBPF2114"]);
+  });
+});

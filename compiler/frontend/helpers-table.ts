@@ -7,7 +7,7 @@
 // checks them against the running kernel's BTF). Map methods are lowered in lower-map.ts.
 
 import { INT_TYPES, type CInt } from "../../common/ctypes.js";
-import type { ProgTypeName } from "../../common/program-types.js";
+import { BPF_PROG_TYPE, type ProgTypeName } from "../../common/program-types.js";
 import * as L from "./lower-intrinsic.js";
 import { lowerPrintk } from "./printk.js";
 import { cgroupStorageGet, storageDelete, storageGet, type StorageOwner } from "./lower-storage.js";
@@ -78,6 +78,7 @@ export const HELPER = {
   task_storage_delete: 157,
   cgrp_storage_get: 210,
   cgrp_storage_delete: 211,
+  sk_assign: 124,
 } as const;
 export type HelperName = keyof typeof HELPER;
 
@@ -115,6 +116,8 @@ export type Arg =
   | { k: "map" }
   /** A user argument that is a key of the map argument before it: stored as the map's key type, its address. */
   | { k: "mapKey" }
+  /** A user argument that is a socket reference from a SockMap/SockHash lookup, after its null check. */
+  | { k: "sock" }
   /** A user argument whose bytes the helper reads: an integer (stored to the stack, its type's
    * size) or memory; its address and then its size, as two helper arguments. */
   | { k: "bytes" };
@@ -173,6 +176,26 @@ const sockRow = (helper: HelperName, byPointer: boolean, kind: ProgTypeName, sin
   kinds: [kind],
   since,
 });
+/** The program types whose func_proto tables offer bpf_sk_release (the ones that can hold socket references). */
+const SK_RELEASE_KINDS = (Object.keys(BPF_PROG_TYPE) as ProgTypeName[]).filter(
+  (k) =>
+    ![
+      "SOCKET_FILTER",
+      "KPROBE",
+      "TRACEPOINT",
+      "PERF_EVENT",
+      "CGROUP_SOCK",
+      "SOCK_OPS",
+      "CGROUP_DEVICE",
+      "SK_MSG",
+      "RAW_TRACEPOINT",
+      "FLOW_DISSECTOR",
+      "CGROUP_SYSCTL",
+      "RAW_TRACEPOINT_WRITABLE",
+      "NETFILTER",
+    ].includes(k),
+);
+
 // Local storage: get/delete rows for one map kind (lower-storage.ts); `kinds` as the kernel's func_proto tables list them.
 const storage = (
   get: HelperName,
@@ -364,6 +387,15 @@ export const INTRINSICS: Record<string, Intrinsic> = {
   skRedirectHash: sockRow("sk_redirect_hash", true, "SK_SKB", "4.18"),
   sockMapUpdate: sockRow("sock_map_update", true, "SOCK_OPS", "4.14"),
   sockHashUpdate: sockRow("sock_hash_update", true, "SOCK_OPS", "4.18"),
+  // Socket references (SockMap/SockHash lookups): steering and release.
+  skAssign: {
+    helper: "sk_assign",
+    args: [ctx, { k: "sock" }, { k: "const", t: u64, def: 0n }],
+    ret: i64,
+    kinds: ["SK_LOOKUP", "SCHED_CLS", "SCHED_ACT"],
+    since: "5.7",
+  },
+  skRelease: { helper: "sk_release", args: [{ k: "sock" }], ret: "void", kinds: SK_RELEASE_KINDS, since: "4.20" },
   // Local storage.
   skStorageGet,
   skStorageDelete,

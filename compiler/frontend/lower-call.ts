@@ -143,6 +143,10 @@ function helperCall(x: ExprLowerer, e: ts.CallExpression, row: Intrinsic, id: nu
         if (v.k !== "ref" || v.region === "ctx" || (a.write && (v.region === "rodata" || v.region === "packet")))
           x.r.fail("TSBPF2015", node);
         ops.push(x.addOff(v), { imm: BigInt(sizeOf(v.t)) });
+      } else if (a.k === "sock") {
+        const v = x.lower(node);
+        if (v.k !== "ref" || v.off !== 0 || v.t.kind !== "struct" || v.t.name !== "bpf_sock") x.r.fail("TSBPF2114", node);
+        ops.push(v.base);
       } else if (a.k === "mapKey") {
         // A key of the map argument before it, stored on the stack as that map's key type.
         ops.push(spill(x, lastMap!.key, node, temps));
