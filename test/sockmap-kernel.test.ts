@@ -120,11 +120,11 @@ describeKernel("socket maps in the kernel", () => {
 });
 
 describeKernel("socket map helpers", () => {
-  it("the SockHash variants pass the verifier (keys by address), and each helper is refused in other program kinds", async () => {
+  it("the SockHash variants (redirects, update, lookup with skAssign) pass the verifier (keys by address), and each helper is refused in other program kinds", async () => {
     const { loadObject } = await import("../runtime/index.js");
     using obj = loadObject(
       build(`
-import { skMsg, skSkb, sockOps, SockMap, SockHash, SkAction, msgRedirectHash, skRedirectHash, sockMapUpdate, i32, type u32 } from "tsbpf/bpf";
+import { skMsg, skSkb, skLookup, sockOps, SockMap, SockHash, SkAction, msgRedirectHash, skRedirectHash, sockMapUpdate, skAssign, skRelease, i32, type u32 } from "tsbpf/bpf";
 interface Key { port: u32; tag: u32 }
 const socks = new SockMap(4);
 const hash = new SockHash<Key>(16);
@@ -134,6 +134,13 @@ export const verdict = skSkb("stream_verdict", (ctx) => {
   return skRedirectHash(hash, k);
 });
 export const parser = skSkb("stream_parser", (ctx) => i32(ctx.len));
+export const lookup = skLookup((ctx) => {
+  const sk = hash.lookup({ port: ctx.local_port, tag: 3 });
+  if (sk === null) return SkAction.PASS;
+  const rc = skAssign(sk);
+  skRelease(sk);
+  return rc === 0 ? SkAction.PASS : SkAction.DROP;
+});
 export const ops = sockOps((ctx) => {
   sockMapUpdate(socks, ctx.op & 3);
   return 1;
@@ -142,6 +149,7 @@ export const LICENSE = "GPL";
 `),
     );
     expect([...obj.programs.values()].map((p) => p.section).sort()).toEqual([
+      "sk_lookup",
       "sk_msg",
       "sk_skb/stream_parser",
       "sk_skb/stream_verdict",
