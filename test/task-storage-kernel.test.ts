@@ -127,3 +127,15 @@ describeKernel("inode storage", () => {
     expect((err as Error).message).toMatch(/BPF LSM/);
   });
 });
+
+it("a task that is not a trusted pointer is TSBPF2112", () => {
+  const src = TASK_SRC.replace("import type { task_struct }", "import { type task_struct }")
+    .replace("tpBtf, getCurrentTask,", "tpBtf, getCurrentTask, kernelPtr,")
+    .replace(
+      "  s.tgid = task.tgid;\n",
+      "  s.tgid = task.tgid;\n  const other = kernelPtr<task_struct>(ctx.arg(0));\n  if (other !== null) taskStorageDelete(seen, other);\n",
+    );
+  const { object, codes } = build("task-untrusted.bpf.ts", src);
+  expect(object).toBeUndefined();
+  expect(codes).toEqual(["TSBPF2112 the task must be a trusted kernel pointer (e.g. getCurrentTask()), not a value read from memory"]);
+});
