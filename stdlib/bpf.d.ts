@@ -1486,7 +1486,12 @@ export declare class InodeStorage<V> {
 }
 
 /** bpf_inode_storage_get (Linux 5.10, LSM programs): the value of `inode` (a trusted inode pointer from a hook's arguments), or null. */
-export declare function inodeStorageGet<V>(map: InodeStorage<V>, inode: KernelInode, init?: V | null, flags?: StorageFlags): MapValue<V> | null;
+export declare function inodeStorageGet<V>(
+  map: InodeStorage<V>,
+  inode: KernelInode,
+  init?: V | null,
+  flags?: StorageFlags,
+): MapValue<V> | null;
 /** bpf_inode_storage_delete (Linux 5.10, LSM programs): remove the inode's value; 0 or a negative errno. */
 export declare function inodeStorageDelete<V>(map: InodeStorage<V>, inode: KernelInode): i64;
 
