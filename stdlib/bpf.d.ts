@@ -1284,6 +1284,7 @@ export declare const enum SkAction {
 
 /** The __sk_buff of a stream parser/verdict program: packet access, no mark or tc_classid. */
 export interface SkSkbContext {
+  /** __sk_buff.len: the whole message (a stream parser returns it to take the data as one message), not only its linear part. */
   readonly len: u32;
   readonly pkt_type: u32;
   readonly queue_mapping: u32;

@@ -358,3 +358,49 @@ describeKernel("sk_lookup in the kernel", () => {
     expect(compile(FILE, fake).diagnostics.map((d) => d.code)).toEqual(["TSBPF2114"]);
   });
 });
+
+const SOCKHASH_SRC = `
+import { skMsg, skSkb, sockOps, SockMap, SockHash, ArrayMap, SkAction, SkRedirectFlags, SockOpsOp, msgRedirectHash, skRedirectHash, sockMapUpdate, i32, type u32 } from "tsbpf/bpf";
+
+const msgHash = new SockHash<u32>(8);
+const skbHash = new SockHash<u32>(8);
+const lastAccepted = new SockMap(1);
+const mine = new SockMap(1);
+/** 0: the key sk_msg sends to, 1: the key the sk_skb verdict sends to. */
+const config = new ArrayMap<u32>(2);
+
+export const msg = skMsg((ctx) => {
+  const to = config.lookup(0);
+  if (to === null) return SkAction.PASS;
+  return msgRedirectHash(msgHash, to.value, SkRedirectFlags.INGRESS);
+});
+
+export const parser = skSkb("stream_parser", (ctx) => i32(ctx.len));
+
+export const verdict = skSkb("stream_verdict", (ctx) => {
+  const to = config.lookup(1);
+  if (to === null) return SkAction.PASS;
+  return skRedirectHash(skbHash, to.value);
+});
+
+export const ops = sockOps((ctx) => {
+  if (ctx.op === SockOpsOp.PASSIVE_ESTABLISHED_CB) sockMapUpdate(lastAccepted, 0);
+  return 1;
+});
+export const LICENSE = "GPL";
+`;
+
+describeKernel("socket hashes in the kernel", () => {
+  it("msgRedirectHash, stream parser + skRedirectHash and sockMapUpdate move bytes and sockets", () => {
+    const r = runChild("sockhash-child.ts", build(SOCKHASH_SRC), "sockhash") as {
+      msg: Record<string, string>;
+      skb: Record<string, string>;
+      cookies: [string, string];
+    };
+    expect(r.msg).toEqual({ b1: "via-msg-hash", a1s: "", b1s: "" });
+    expect(r.skb).toEqual({ b2: "via-skb-hash", a2s: "", b2s: "" });
+    // sock_ops put the last accepted socket in its SockMap: the same socket user space added to another.
+    expect(r.cookies[0]).not.toBe("undefined");
+    expect(r.cookies[0]).toBe(r.cookies[1]);
+  });
+});
