@@ -13,6 +13,7 @@ import type { Link } from "../../runtime/link.js";
 import {
   attachAuto,
   attachCgroup,
+  attachNetns,
   attachRawTracepoint,
   attachTc,
   attachTracepoint,
@@ -35,6 +36,7 @@ SPEC is one of
   raw_tp:NAME                                raw tracepoint, e.g. raw_tp:sys_enter
   uprobe:BINARY:FUNCTION                     uprobe on a function of an ELF file
   cgroup:PATH                                cgroup program on a cgroup v2 directory
+  netns[:PATH]                               sk_lookup program on a network namespace (default: this one)
   auto                                       every program, from its section name (the default)
 PROG picks the program; without it the first program of a fitting type is used.
 Map contents are printed every --interval ms (default 1000; all-zero entries hidden), ring-buffer
@@ -114,6 +116,7 @@ const KIND_TYPES: Record<string, number[]> = {
   raw_tp: progTypesFor("raw_tp"),
   uprobe: progTypesFor("uprobe"),
   cgroup: progTypesFor("cgroup"),
+  netns: progTypesFor("netns"),
 };
 
 function pickProgram(obj: BpfObject, kind: string, name: string | undefined): BpfProgram {
@@ -170,6 +173,8 @@ function attachOne(obj: BpfObject, a: AttachSpec): Link[] {
     case "cgroup":
       if (!rest.length) throw new UsageError("cgroup:PATH");
       return [attachCgroup(prog, rest.join(":"))];
+    case "netns":
+      return [rest.length ? attachNetns(prog, rest.join(":")) : attachNetns(prog)];
   }
   throw new UsageError(`unknown attach spec '${a.spec}'`);
 }
