@@ -490,6 +490,9 @@ export const MAP_KINDS = [
   {
     type: 32,
     name: "CGRP_STORAGE",
+    cls: "CgrpStorage",
+    shape: "value-only",
+    defaultMaxEntries: 0,
     perCpu: false,
     iterable: false,
     btf: "kv",

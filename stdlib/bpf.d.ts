@@ -1546,3 +1546,29 @@ export declare const enum SkAssignFlags {
  * released with skRelease.
  */
 export declare function skAssign(sk: SockRef, flags?: SkAssignFlags): i64;
+
+/** The kernel's struct cgroup (never until a generated vmlinux.d.ts with `cgroup` is imported). */
+export type KernelCgroup = KernelTypes extends { cgroup: infer T } ? T : never;
+
+/**
+ * BPF_MAP_TYPE_CGRP_STORAGE (Linux 6.2): one V per cgroup, freed with it, for any cgroup a program
+ * has a pointer to (unlike CgroupStorage, which is tied to attachments). User space keys it by an
+ * open fd of the cgroup's directory.
+ */
+export declare class CgrpStorage<V> {
+  constructor(options?: MapOptions);
+}
+
+/**
+ * bpf_cgrp_storage_get (Linux 6.2): the value of `cgroup` (a trusted or RCU kernel pointer, e.g.
+ * `getCurrentTask().cgroups.dfl_cgrp` or a tp_btf argument) in `map`, or null; StorageFlags.CREATE
+ * creates it from `init` (null: zeroed).
+ */
+export declare function cgrpStorageGet<V>(
+  map: CgrpStorage<V>,
+  cgroup: KernelCgroup,
+  init?: V | null,
+  flags?: StorageFlags,
+): MapValue<V> | null;
+/** bpf_cgrp_storage_delete (Linux 6.2): remove the cgroup's value; 0 or a negative errno. */
+export declare function cgrpStorageDelete<V>(map: CgrpStorage<V>, cgroup: KernelCgroup): i64;

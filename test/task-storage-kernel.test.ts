@@ -4,7 +4,7 @@
 // with EPERM) with an error that says so.
 
 import { spawn } from "node:child_process";
-import { closeSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -17,7 +17,10 @@ let dir: string;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "tsbpf-task-storage-"));
-  writeFileSync(join(dir, "vmlinux.d.ts"), vmlinuxDts(DEFAULT_BTF, ["task_struct", "file", "inode", "bpf_lsm_file_open"], 1));
+  writeFileSync(
+    join(dir, "vmlinux.d.ts"),
+    vmlinuxDts(DEFAULT_BTF, ["task_struct", "file", "inode", "css_set", "cgroup", "bpf_lsm_file_open"], 1),
+  );
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -138,4 +141,54 @@ it("a task that is not a trusted pointer is TSBPF2112", () => {
   const { object, codes } = build("task-untrusted.bpf.ts", src);
   expect(object).toBeUndefined();
   expect(codes).toEqual(["TSBPF2112 the task must be a trusted kernel pointer (e.g. getCurrentTask()), not a value read from memory"]);
+});
+
+const CGRP_SRC = `
+import { tpBtf, getCurrentTask, CgrpStorage, StorageFlags, cgrpStorageGet, type u32, type u64 } from "tsbpf/bpf";
+import type { task_struct } from "./vmlinux";
+
+const TARGET: u32 = 0;
+const syscalls = new CgrpStorage<u64>();
+
+export const count = tpBtf("sys_enter", (ctx) => {
+  const task = getCurrentTask();
+  if (task.tgid !== TARGET) return 0;
+  const css = task.cgroups;
+  if (css === null) return 0;
+  const cg = css.dfl_cgrp;
+  if (cg === null) return 0;
+  const n = cgrpStorageGet(syscalls, cg, null, StorageFlags.CREATE);
+  if (n !== null) n.value += 1;
+  return 0;
+});
+
+export const LICENSE = "GPL";
+`;
+
+describeKernel("cgroup local storage (CGRP_STORAGE) in the kernel", () => {
+  it("a tp_btf program counts one process's syscalls in its cgroup's value, read back by the cgroup directory's fd", async () => {
+    const { object, codes } = build("cgrp.bpf.ts", CGRP_SRC);
+    expect(codes).toEqual([]);
+    const child = spawn("/bin/sh", ["-c", "read a; i=0; while [ $i -lt 20 ]; do i=$((i+1)); echo $i > /dev/null; done; read b"], {
+      stdio: ["pipe", "ignore", "ignore"],
+    });
+    await new Promise((r) => child.on("spawn", r));
+    try {
+      using obj = loadObject(object!, { rodata: { TARGET: child.pid } });
+      using _link = attachTracing(obj.programs.get("count")!);
+      child.stdin!.write("go\n");
+      await new Promise((r) => setTimeout(r, 300));
+      // The child's cgroup v2 path, from /proc (line "0::/path").
+      const rel = readFileSync(`/proc/${child.pid}/cgroup`, "utf8").match(/^0::(.*)$/m)![1]!;
+      const root = existsSync("/sys/fs/cgroup/cgroup.controllers") ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified";
+      const fd = openSync(join(root, rel), "r");
+      try {
+        expect(obj.typed.syscalls!.get(fd)).toBeGreaterThan(20n);
+      } finally {
+        closeSync(fd);
+      }
+    } finally {
+      child.kill();
+    }
+  });
 });

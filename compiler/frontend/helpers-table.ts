@@ -244,6 +244,15 @@ const [taskStorageGet, taskStorageDelete] = storage(
   undefined,
   "5.11",
 );
+const [cgrpStorageGet, cgrpStorageDelete] = storage(
+  "cgrp_storage_get",
+  "cgrp_storage_delete",
+  32,
+  "CgrpStorage",
+  "cgroup",
+  undefined,
+  "6.2",
+);
 const [inodeStorageGet, inodeStorageDelete] = storage(
   "inode_storage_get",
   "inode_storage_delete",
@@ -403,6 +412,8 @@ export const INTRINSICS: Record<string, Intrinsic> = {
   taskStorageDelete,
   inodeStorageGet,
   inodeStorageDelete,
+  cgrpStorageGet,
+  cgrpStorageDelete,
   getLocalStorage: {
     helper: "get_local_storage",
     since: "4.19",
