@@ -7,25 +7,30 @@ import { spawn } from "node:child_process";
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, expect, it } from "vitest";
 import { compile } from "../compiler/compile.js";
 import { DEFAULT_BTF, vmlinuxDts } from "../compiler/tools/vmlinux.js";
 import { attachTracing, loadObject, pidFd } from "../runtime/index.js";
-import { describeKernel } from "./kernel-env.js";
+import { btfTest, describeKernel } from "./kernel-env.js";
 
-let dir: string;
+let dir: string | undefined;
 
-beforeAll(() => {
+/** A temporary directory with a vmlinux.d.ts generated from this kernel's BTF (made on first use). */
+function workDir(): string {
+  if (dir) return dir;
   dir = mkdtempSync(join(tmpdir(), "tsbpf-task-storage-"));
   writeFileSync(
     join(dir, "vmlinux.d.ts"),
     vmlinuxDts(DEFAULT_BTF, ["task_struct", "file", "inode", "css_set", "cgroup", "bpf_lsm_file_open"], 1),
   );
+  return dir;
+}
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function build(name: string, src: string): { object?: Uint8Array; codes: string[] } {
-  const file = join(dir, name);
+  const file = join(workDir(), name);
   writeFileSync(file, src);
   const r = compile(file, src, { checkIr: true });
   return { object: r.object, codes: r.diagnostics.map((d) => `${d.code} ${d.message}`) };
@@ -131,7 +136,7 @@ describeKernel("inode storage", () => {
   });
 });
 
-it("a task that is not a trusted pointer is TSBPF2112", () => {
+btfTest("a task that is not a trusted pointer is TSBPF2112", () => {
   const src = TASK_SRC.replace("import type { task_struct }", "import { type task_struct }")
     .replace("tpBtf, getCurrentTask,", "tpBtf, getCurrentTask, kernelPtr,")
     .replace(
