@@ -73,6 +73,7 @@ export const PROGRAMS: readonly BenchProgram[] = [
   { ...example("tail-call-dispatcher", "xdp"), entry: "dispatcher" },
   example("xdp-redirect", "xdp"),
   example("connect4-policy", "tracing"),
+  example("sk-lookup-ports", "tracing"),
   example("exec-tracer", "tracing"),
   { ...example("unlink-watch", "tracing"), refusedHere: "fexit: this kernel refuses trampoline programs (EPERM)" },
 ];

@@ -47,9 +47,10 @@ export const MAP_HELPER = {
  * - "value-only": a value type and no key (queue, stack, bloom filter);
  * - "slots": no type arguments; u32 index -> a kernel object (program, device, CPU, socket);
  * - "maps": no type arguments; u32 key -> an inner map, typed after the maps named in its slots;
- * - "stacks": no type arguments; u32 stack id -> `depth` (the constructor's second argument) u64 addresses.
+ * - "stacks": no type arguments; u32 stack id -> `depth` (the constructor's second argument) u64 addresses;
+ * - "keys": one type argument, the key; the value is fixed by the kind (`socketValue`: socket hash).
  */
-export type MapShape = "kv" | "array" | "events" | "value-only" | "slots" | "stacks" | "maps";
+export type MapShape = "kv" | "array" | "events" | "value-only" | "slots" | "stacks" | "maps" | "keys";
 
 export interface MapKind {
   /** BPF_MAP_TYPE_* number. */
@@ -76,7 +77,11 @@ export interface MapKind {
   requiredFlags?: number;
   /** Flags a program may add (the constructor's `flags`). */
   flagsAllowed: number;
-  /** max_entries when the constructor leaves it out (perf event array: 0 = libbpf uses the CPU count). */
+  /**
+   * max_entries when the constructor leaves it out (perf event array: 0 = libbpf uses the CPU count;
+   * local storage: 0, the only value the kernel takes: values live with their owner, keyed by its fd
+   * from user space).
+   */
   defaultMaxEntries?: number;
   /**
    * A limit on max_entries beyond the 2^30 every kind has (BTF spells it `int (*)[N]`): a ring
@@ -90,8 +95,15 @@ export interface MapKind {
   mapExtra?: "bloom-hashes";
   /** stdlib method -> helper id. */
   methods: Readonly<Record<string, number>>;
+  /**
+   * The value is a socket (sockmap, sockhash): a u64, a socket fd on update from user space, the
+   * socket's cookie on lookup (the kernel answers lookups only when the value is 8 bytes).
+   */
+  socketValue?: boolean;
+  /** The key is a u64 the kernel fills (cgroup storage: the cgroup's id), not declared by the program. */
+  u64Key?: boolean;
   /** The runtime class user space gets when it is not TypedMap/PerCpuTypedMap (runtime/typed-map.ts). */
-  runtimeClass?: "ProgArrayMap" | "ValueMap";
+  runtimeClass?: "ProgArrayMap" | "ValueMap" | "SocketMap";
   /** Oldest kernel with the map type. */
   since: string;
 }
@@ -111,6 +123,8 @@ const ACCESS_FLAGS = F.NUMA_NODE | F.RDONLY | F.WRONLY | F.RDONLY_PROG | F.WRONL
 const REDIRECT = { redirect: H.redirect_map };
 /** DEV_CREATE_FLAG_MASK in kernel/bpf/devmap.c (xskmap takes the same). */
 const DEV_FLAGS = F.NUMA_NODE | F.RDONLY | F.WRONLY;
+/** SOCK_CREATE_FLAG_MASK in net/core/sock_map.c. */
+const SOCK_FLAGS = F.NUMA_NODE | F.RDONLY | F.WRONLY;
 
 /** Every BPF_MAP_TYPE_* the kernel defines, indexed by number. */
 export const MAP_KINDS = [
@@ -283,7 +297,20 @@ export const MAP_KINDS = [
     methods: REDIRECT,
     since: "4.14",
   },
-  { type: 15, name: "SOCKMAP", perCpu: false, iterable: false, btf: "u32", flagsAllowed: 0, methods: NONE, since: "4.14" },
+  {
+    type: 15,
+    name: "SOCKMAP",
+    cls: "SockMap",
+    shape: "slots",
+    socketValue: true,
+    runtimeClass: "SocketMap",
+    perCpu: false,
+    iterable: true,
+    btf: "kv",
+    flagsAllowed: SOCK_FLAGS,
+    methods: { lookup: H.map_lookup_elem },
+    since: "4.14",
+  },
   {
     type: 16,
     name: "CPUMAP",
@@ -308,10 +335,49 @@ export const MAP_KINDS = [
     methods: REDIRECT,
     since: "4.18",
   },
-  { type: 18, name: "SOCKHASH", perCpu: false, iterable: false, btf: "kv", flagsAllowed: 0, methods: NONE, since: "4.18" },
-  { type: 19, name: "CGROUP_STORAGE", perCpu: false, iterable: true, btf: "kv", flagsAllowed: 0, methods: NONE, since: "4.19" },
+  {
+    type: 18,
+    name: "SOCKHASH",
+    cls: "SockHash",
+    shape: "keys",
+    socketValue: true,
+    runtimeClass: "SocketMap",
+    perCpu: false,
+    iterable: true,
+    btf: "kv",
+    flagsAllowed: SOCK_FLAGS,
+    methods: { lookup: H.map_lookup_elem },
+    since: "4.18",
+  },
+  {
+    type: 19,
+    name: "CGROUP_STORAGE",
+    cls: "CgroupStorage",
+    shape: "value-only",
+    u64Key: true,
+    defaultMaxEntries: 0,
+    perCpu: false,
+    iterable: true,
+    btf: "kv",
+    flagsAllowed: ACCESS_FLAGS,
+    methods: NONE,
+    since: "4.19",
+  },
   { type: 20, name: "REUSEPORT_SOCKARRAY", perCpu: false, iterable: false, btf: "u32", flagsAllowed: 0, methods: NONE, since: "4.19" },
-  { type: 21, name: "PERCPU_CGROUP_STORAGE", perCpu: true, iterable: true, btf: "kv", flagsAllowed: 0, methods: NONE, since: "4.20" },
+  {
+    type: 21,
+    name: "PERCPU_CGROUP_STORAGE",
+    cls: "PerCpuCgroupStorage",
+    shape: "value-only",
+    u64Key: true,
+    defaultMaxEntries: 0,
+    perCpu: true,
+    iterable: true,
+    btf: "kv",
+    flagsAllowed: ACCESS_FLAGS,
+    methods: NONE,
+    since: "4.20",
+  },
   {
     type: 22,
     name: "QUEUE",
@@ -341,6 +407,9 @@ export const MAP_KINDS = [
   {
     type: 24,
     name: "SK_STORAGE",
+    cls: "SkStorage",
+    shape: "value-only",
+    defaultMaxEntries: 0,
     perCpu: false,
     iterable: false,
     btf: "kv",
@@ -378,6 +447,9 @@ export const MAP_KINDS = [
   {
     type: 28,
     name: "INODE_STORAGE",
+    cls: "InodeStorage",
+    shape: "value-only",
+    defaultMaxEntries: 0,
     perCpu: false,
     iterable: false,
     btf: "kv",
@@ -389,6 +461,9 @@ export const MAP_KINDS = [
   {
     type: 29,
     name: "TASK_STORAGE",
+    cls: "TaskStorage",
+    shape: "value-only",
+    defaultMaxEntries: 0,
     perCpu: false,
     iterable: false,
     btf: "kv",
@@ -415,6 +490,9 @@ export const MAP_KINDS = [
   {
     type: 32,
     name: "CGRP_STORAGE",
+    cls: "CgrpStorage",
+    shape: "value-only",
+    defaultMaxEntries: 0,
     perCpu: false,
     iterable: false,
     btf: "kv",

@@ -98,6 +98,7 @@ export type AttachVia =
   | "uprobe"
   | "netns"
   | "netfilter"
+  | "sockmap"
   | "none";
 
 export interface SectionType {
@@ -140,9 +141,12 @@ export const SECTION_TYPES: readonly SectionType[] = [
   { section: "cgroup/getsockopt", type: "CGROUP_SOCKOPT", attach: "CGROUP_GETSOCKOPT", via: "cgroup" },
   { section: "cgroup/setsockopt", type: "CGROUP_SOCKOPT", attach: "CGROUP_SETSOCKOPT", via: "cgroup" },
   { section: "sockops", type: "SOCK_OPS", attach: "CGROUP_SOCK_OPS", via: "cgroup" },
-  { section: "sk_skb/stream_parser", type: "SK_SKB", attach: "SK_SKB_STREAM_PARSER", via: "none" },
-  { section: "sk_skb/stream_verdict", type: "SK_SKB", attach: "SK_SKB_STREAM_VERDICT", via: "none" },
-  { section: "sk_msg", type: "SK_MSG", attach: "SK_MSG_VERDICT", via: "none" },
+  { section: "sk_skb/stream_parser", type: "SK_SKB", attach: "SK_SKB_STREAM_PARSER", via: "sockmap" },
+  { section: "sk_skb/stream_verdict", type: "SK_SKB", attach: "SK_SKB_STREAM_VERDICT", via: "sockmap" },
+  // libbpf 1.1 loads plain "sk_skb" without an expected attach type; the runtime attaches it as BPF_SK_SKB_VERDICT.
+  { section: "sk_skb", type: "SK_SKB", attach: "SK_SKB_VERDICT", via: "sockmap" },
+  { section: "sk_msg", type: "SK_MSG", attach: "SK_MSG_VERDICT", via: "sockmap" },
+  { section: "sk_lookup", type: "SK_LOOKUP", attach: "SK_LOOKUP", via: "netns" },
   { section: "tp/", type: "TRACEPOINT", via: "tracepoint" },
   { section: "tracepoint/", type: "TRACEPOINT", via: "tracepoint" },
   { section: "raw_tp/", type: "RAW_TRACEPOINT", via: "raw_tp" },

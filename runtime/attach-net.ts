@@ -4,7 +4,7 @@
 // kernel takes the caller's), after which the thread returns to its own namespace.
 
 import { closeSync, openSync } from "node:fs";
-import { BPF_ATTACH_TYPE as A, progTypesFor } from "../common/program-types.js";
+import { BPF_ATTACH_TYPE as A, BPF_PROG_TYPE, progTypesFor } from "../common/program-types.js";
 import { bpfSyscall, errnoFrom, lastErrno, libbpf, setNamespace } from "./libbpf.js";
 import { AttachError, Link } from "./link.js";
 import type { ProgramHandle } from "./types.js";
@@ -45,7 +45,7 @@ function openNetns(path: string, prog: ProgramHandle, target: string): number {
  */
 export function attachFlowDissector(prog: ProgramHandle, netns = "/proc/self/ns/net"): Link {
   const target = `flow_dissector:${netns}`;
-  requireType(prog, progTypesFor("netns"), target, "only flow dissectors (section 'flow_dissector') attach to a network namespace");
+  requireType(prog, [BPF_PROG_TYPE.FLOW_DISSECTOR], target, "only flow dissectors (section 'flow_dissector') attach to a network namespace");
   const fd = loadedFd(prog);
   const nsFd = openNetns(netns, prog, target);
   try {

@@ -3,7 +3,7 @@
 // that closing the fd detaches), turn failures into AttachError with the
 // errno and libbpf's own explanation, and never leak an fd on failure.
 
-import { closeSync, existsSync, openSync } from "node:fs";
+import { closeSync, existsSync, openSync, statSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import type { ProgramHandle } from "./types.js";
 import { AttachError, Link } from "./link.js";
@@ -18,7 +18,8 @@ import {
   type LibbpfMessage,
   type Ptr,
 } from "./libbpf.js";
-import { BPF_ATTACH_TYPE as A, progTypesFor } from "../common/program-types.js";
+import { BPF_ATTACH_TYPE as A, BPF_PROG_TYPE, progTypesFor, sectionType } from "../common/program-types.js";
+import { MAP_TYPE } from "../common/map-kinds.js";
 
 // ---- constants (linux/bpf.h, linux/if_link.h, asm-generic/socket.h) ----
 
@@ -417,6 +418,91 @@ export function attachCgroup(prog: ProgramHandle, cgroupPath: string, attachType
   } finally {
     closeSync(cgFd); // the link holds its own reference to the cgroup
   }
+}
+
+// ---- socket maps ----
+
+/** Attach types of programs that run on a socket map's sockets. */
+export const SOCKMAP_ATTACH_TYPES = {
+  stream_parser: A.SK_SKB_STREAM_PARSER,
+  stream_verdict: A.SK_SKB_STREAM_VERDICT,
+  verdict: A.SK_SKB_VERDICT,
+  msg_verdict: A.SK_MSG_VERDICT,
+} as const;
+export type SockMapAttachType = keyof typeof SOCKMAP_ATTACH_TYPES;
+
+/** What attachSockMap needs of a map: a BpfMap or a TypedMap (its `.map`). */
+export type SockMapTarget = { readonly fd: number; readonly type: number; readonly name: string } | { readonly map: SockMapTarget };
+
+/**
+ * Attach an sk_skb or sk_msg program to a SockMap/SockHash: it then runs on every socket in the
+ * map (sockets added before or after). The attach type comes from the section (sk_skb/stream_parser,
+ * sk_skb/stream_verdict, sk_skb = verdict, sk_msg) unless given. Uses a BPF link (Linux 6.10+;
+ * closing it detaches) and falls back to BPF_PROG_ATTACH on the map (close() detaches with
+ * BPF_PROG_DETACH) where the kernel has no sockmap links.
+ */
+export function attachSockMap(prog: ProgramHandle, target: SockMapTarget, attachType?: SockMapAttachType): Link {
+  const map = "map" in target ? target.map : target;
+  const what = `sockmap:${"name" in map ? map.name : "?"}`;
+  requireType(prog, progTypesFor("sockmap"), what, "only sk_skb and sk_msg programs attach to socket maps");
+  if (!("fd" in map) || (map.type !== MAP_TYPE.SOCKMAP && map.type !== MAP_TYPE.SOCKHASH)) {
+    throw new AttachError(prog.name, what, EINVAL, "; the target is not a SockMap or SockHash");
+  }
+  const type = attachType !== undefined ? SOCKMAP_ATTACH_TYPES[attachType] : A[sectionType(prog.section)?.attach ?? "SK_SKB_VERDICT"];
+  if (type === undefined) throw new RangeError(`unknown socket map attach type '${attachType}'`);
+  const target2 = `${what}:${Object.entries(SOCKMAP_ATTACH_TYPES).find(([, v]) => v === type)?.[0] ?? type}`;
+  const progFd = loadedFd(prog);
+  const api = libbpf();
+  const linkFd = api.bpf_link_create(progFd, map.fd, type, null);
+  if (linkFd >= 0) return Link.fromFd(prog.name, target2, linkFd);
+  const errno = errnoFrom(linkFd);
+  if (errno !== EINVAL && errno !== EOPNOTSUPP) throw new AttachError(prog.name, target2, errno, sockMapHint(errno));
+  const rc = api.bpf_prog_attach(progFd, map.fd, type, 0);
+  if (rc < 0) throw new AttachError(prog.name, target2, errnoFrom(rc), sockMapHint(errnoFrom(rc)));
+  const mapFd = map.fd;
+  return new Link(prog.name, `${target2} (prog_attach)`, {
+    fd: () => -1,
+    destroy() {
+      api.bpf_prog_detach2(progFd, mapFd, type);
+    },
+  });
+}
+
+function sockMapHint(errno: number): string {
+  return errno === 16 ? "; a program of this attach type is already attached to the map" : "";
+}
+
+// ---- network namespaces ----
+
+/**
+ * Attach an sk_lookup program (section 'sk_lookup') to a network namespace through a BPF link
+ * (BPF_LINK_CREATE with the namespace's fd, BPF_SK_LOOKUP; Linux 5.9): it then runs on every socket
+ * lookup for incoming connections and datagrams there. `netns` is a path such as
+ * /proc/self/ns/net (the default: this process's namespace) or /run/netns/NAME.
+ */
+export function attachNetns(prog: ProgramHandle, netns = "/proc/self/ns/net"): Link {
+  const target = `netns:${netns}`;
+  requireType(prog, [BPF_PROG_TYPE.SK_LOOKUP], target, "only sk_lookup programs (flow dissectors: attachFlowDissector) (section 'sk_lookup') attach to network namespaces");
+  const progFd = loadedFd(prog);
+  let nsFd: number;
+  try {
+    nsFd = openSync(netns, "r");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).errno;
+    throw new AttachError(prog.name, target, code ? -code : ENOENT, "; cannot open the network namespace");
+  }
+  try {
+    const linkFd = libbpf().bpf_link_create(progFd, nsFd, A.SK_LOOKUP, null);
+    if (linkFd < 0) throw new AttachError(prog.name, target, errnoFrom(linkFd));
+    return Link.fromFd(prog.name, target, linkFd);
+  } finally {
+    closeSync(nsFd); // the link keeps the namespace
+  }
+}
+
+/** A cgroup's id (the inode number of its cgroup v2 directory): the key of its CgroupStorage values, what bpf_get_current_cgroup_id returns. */
+export function cgroupId(cgroupPath: string): bigint {
+  return statSync(cgroupPath, { bigint: true }).ino;
 }
 
 // ---- auto ----

@@ -93,6 +93,9 @@ export interface LibbpfApi {
   bpf_prog_get_fd_by_id(id: number): number;
   bpf_tc_query(hook: MemArg, opts: MemArg): number;
   bpf_link_detach(linkFd: number): number;
+  // socket maps (runtime/attach.ts, kernels without sockmap links)
+  bpf_prog_attach(progFd: number, targetFd: number, type: number, flags: number): number;
+  bpf_prog_detach2(progFd: number, targetFd: number, type: number): number;
 }
 
 interface LibcApi {
@@ -197,6 +200,8 @@ const LIBBPF_SIGNATURES: Record<keyof LibbpfApi, string> = {
   bpf_prog_get_fd_by_id: "int bpf_prog_get_fd_by_id(uint32_t id)",
   bpf_tc_query: "int bpf_tc_query(const void *hook, void *opts)",
   bpf_link_detach: "int bpf_link_detach(int link_fd)",
+  bpf_prog_attach: "int bpf_prog_attach(int prog_fd, int attachable_fd, int type, unsigned int flags)",
+  bpf_prog_detach2: "int bpf_prog_detach2(int prog_fd, int attachable_fd, int type)",
 };
 
 /** Byte layouts checked against libbpf 1.1's headers (x86-64 / LP64). */
@@ -348,6 +353,13 @@ export function bpfSyscall(cmd: number, attr: Uint8Array): number {
 /** setns(2) for the calling thread (the JavaScript thread); 0, or -1 with errno set. */
 export function setNamespace(fd: number, nstype: number): number {
   return libc().syscall(SYS_setns, "int", fd, "int", nstype);
+}
+
+const SYS_pidfd_open = 434; // x86-64 (and every architecture since 5.3)
+
+/** pidfd_open(2): an fd for process `pid` (the key of its TaskStorage values); -1 with errno on failure. */
+export function pidfdOpen(pid: number): number {
+  return libc().syscall(SYS_pidfd_open, "int", pid, "unsigned int", 0);
 }
 
 // ---- callbacks libbpf calls back into -------------------------------------

@@ -290,6 +290,34 @@ function* iterate(next: (prev: Ptr | null) => Ptr | null): Generator<Ptr> {
  * names it in a warning; failing that (no print hook), with logLevel 0 only a
  * refused program has a log, and loading stops at the first refusal.
  */
+/**
+ * EPERM although the process may load BPF (libbpf then suggests `ulimit -l`, which is not the
+ * cause): kernels without BPF trampolines or without the BPF LSM refuse fentry/fexit/LSM loads.
+ * Names the program and the likely reason.
+ */
+function refusedKindHint(api: LibbpfApi, obj: Ptr, errno: number, messages: LibbpfMessage[]): string {
+  if (errno !== EPERM) return "";
+  const named = messages.map((m) => /prog '([^']+)': BPF program load failed/.exec(m.text)?.[1]).find((n) => n !== undefined);
+  let section = "";
+  for (let p = api.bpf_object__next_program(obj, null); p; p = api.bpf_object__next_program(obj, p)) {
+    if (api.bpf_program__name(p) === named) section = api.bpf_program__section_name(p);
+  }
+  if (/^lsm(\.s)?\//.test(section)) {
+    let lsms = "";
+    try {
+      lsms = readFileSync("/sys/kernel/security/lsm", "utf8").trim();
+    } catch {}
+    const why = lsms.split(",").includes("bpf")
+      ? "the BPF LSM is active, so a lockdown or security policy refused it"
+      : `this kernel does not run the BPF LSM ('bpf' is not in ${lsms ? `/sys/kernel/security/lsm: ${lsms}` : "the active LSMs: /sys/kernel/security/lsm is missing"}; it needs CONFIG_BPF_LSM and lsm=...,bpf at boot)`;
+    return `: the kernel refused LSM program '${named}' (section '${section}') although this process may load BPF programs: ${why}`;
+  }
+  if (/^(fentry|fexit|fmod_ret|iter)(\.s)?\//.test(section)) {
+    return `: the kernel refused tracing program '${named}' (section '${section}') although this process may load BPF programs: this kernel has no BPF trampolines for it (fentry/fexit/iterators)`;
+  }
+  return "";
+}
+
 function failedProgram(
   api: LibbpfApi,
   logs: Map<Ptr, NativeMemory>,
@@ -377,7 +405,9 @@ export function loadObject(src: string | Uint8Array, opts: LoadOptions = {}): Bp
             refusedType(errno, section, failed.log) ?? explain(src, section, failed.log),
           );
         }
-        throw new Error(`cannot load BPF object ${label}: ${errnoText(errno)}${describeMessages(messages)}`);
+        throw new Error(
+          `cannot load BPF object ${label}: ${errnoText(errno)}${refusedKindHint(api, obj, errno, messages)}${describeMessages(messages)}`,
+        );
       }
 
       const result = new BpfObject(name ?? label, obj, native, warningsOf(messages));

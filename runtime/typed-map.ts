@@ -9,7 +9,7 @@ import { parseBtf, type Btf } from "../common/btf-reader.js";
 import { mapKind } from "../common/map-kinds.js";
 import { btfCodec, rawCodec, type Codec, type CodecOptions } from "./codec.js";
 import { possibleCpus } from "./kernel.js";
-import { copyNative, errnoFrom, errnoText, libbpf, type Ptr } from "./libbpf.js";
+import { copyNative, errnoFrom, errnoText, lastErrno, libbpf, pidfdOpen, type Ptr } from "./libbpf.js";
 import type { BpfMap } from "./map.js";
 import type { ObjectHandle } from "./types.js";
 import type { BpfProgram } from "./program.js";
@@ -347,6 +347,50 @@ export class ValueMap<V = any> extends TypedMap<never, V> {
   }
 }
 
+/** A socket as user space holds it: a Node net.Socket/net.Server (connected or listening) or a raw fd. */
+export type SocketLike = number | object;
+
+/** The fd of a socket: the number itself, or a Node socket's fd (its undocumented `_handle.fd`, Linux). */
+export function socketFd(socket: SocketLike): number {
+  const fd = typeof socket === "number" ? socket : (socket as { _handle?: { fd?: number } | null })._handle?.fd;
+  if (typeof fd !== "number" || !Number.isInteger(fd) || fd < 0) {
+    throw new TypeError("not an open socket: pass a connected net.Socket, a listening net.Server, or a socket fd");
+  }
+  return fd;
+}
+
+/**
+ * A socket map (SockMap, SockHash in .bpf.ts): key -> socket. `add` inserts a socket (a Node
+ * net.Socket or an fd; the kernel takes TCP sockets that are established or listening, UDP and unix
+ * sockets); `get`/`cookie` read back the socket's cookie (SO_COOKIE), `delete` removes it.
+ */
+export class SocketMap<K = number> extends TypedMap<K, bigint> {
+  /** Put `socket` under `key` (flags: 0 any, 1 only new, 2 only existing). */
+  add(key: K, socket: SocketLike, flags = 0): this {
+    const fd = socketFd(socket);
+    const v = new Uint8Array(this.map.valueSize);
+    if (this.map.valueSize === 8) new DataView(v.buffer).setBigUint64(0, BigInt(fd), true);
+    else new DataView(v.buffer).setUint32(0, fd, true);
+    this.map.update(this.keyCodec.encode(key), v, flags);
+    return this;
+  }
+
+  /** The cookie of the socket under `key`, or undefined when there is none. */
+  cookie(key: K): bigint | undefined {
+    return this.get(key);
+  }
+}
+
+/**
+ * An fd for process `pid` (pidfd_open): the key of the process's TaskStorage values in user space
+ * (`taskStorage.get(fd)`). Close it with fs.closeSync when done.
+ */
+export function pidFd(pid: number): number {
+  const fd = pidfdOpen(pid);
+  if (fd < 0) throw new Error(`pidfd_open(${pid}) failed: ${errnoText(lastErrno())}`);
+  return fd;
+}
+
 /** A program's kernel id, from /proc/self/fdinfo (the line `prog_id:`). */
 function programIdOf(fd: number): number | undefined {
   const m = /^prog_id:\s*(\d+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, "utf8"));
@@ -358,6 +402,7 @@ export function makeTypedMap(map: BpfMap, keyCodec: Codec<unknown>, valueCodec: 
   const runtimeClass = mapKind(map.type)?.runtimeClass;
   if (runtimeClass === "ProgArrayMap") return new ProgArrayMap(map, u32Codec as Codec<number>, u32Codec);
   if (runtimeClass === "ValueMap") return new ValueMap(map, keyCodec as Codec<never>, valueCodec);
+  if (runtimeClass === "SocketMap") return new SocketMap(map, keyCodec, valueCodec);
   return map.isPerCpu ? new PerCpuTypedMap(map, keyCodec, valueCodec) : new TypedMap(map, keyCodec, valueCodec);
 }
 

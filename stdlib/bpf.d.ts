@@ -1445,9 +1445,8 @@ export declare function perfEventRead<T>(events: PerfEventArray<T>, index: u64):
 export declare function perfEventReadValue<T>(events: PerfEventArray<T>, index: u64, value: PerfEventValue): i64;
 
 // ---------------------------------------------------------------------------------------------
-// Socket-map programs. They run on the sockets of a sockmap/sockhash they are attached to (with
-// bpf_prog_attach to the map); this library does not declare those maps yet, so these programs
-// load but cannot be attached.
+// Socket-map programs. They run on the sockets of a SockMap/SockHash they are attached to (the
+// runtime's attachSockMap: a BPF link to the map, or BPF_PROG_ATTACH on older kernels).
 
 /** Verdicts of sk_skb and sk_msg programs (enum sk_action). */
 export declare const enum SkAction {
@@ -1457,6 +1456,7 @@ export declare const enum SkAction {
 
 /** The __sk_buff of a stream parser/verdict program: packet access, no mark or tc_classid. */
 export interface SkSkbContext {
+  /** __sk_buff.len: the whole message (a stream parser returns it to take the data as one message), not only its linear part. */
   readonly len: u32;
   readonly pkt_type: u32;
   readonly queue_mapping: u32;
@@ -1478,11 +1478,12 @@ export interface SkSkbContext {
 }
 
 /**
- * An sk_skb program (section "sk_skb/stream_parser" or "sk_skb/stream_verdict", kernel 4.14): the
- * parser returns the length of the next message in the stream (0: need more data), the verdict an
- * SkAction.
+ * An sk_skb program (section "sk_skb/stream_parser" or "sk_skb/stream_verdict", kernel 4.14; "verdict",
+ * kernel 5.13, is emitted as section "sk_skb", the name libbpf 1.1 knows, and attached as
+ * BPF_SK_SKB_VERDICT): the parser returns the length of the next message in the stream (0: need
+ * more data), the verdicts an SkAction (`skRedirectMap`/`skRedirectHash` pick the target socket).
  */
-export declare function skSkb(hook: "stream_parser" | "stream_verdict", fn: (ctx: SkSkbContext) => i32): Program;
+export declare function skSkb(hook: "stream_parser" | "stream_verdict" | "verdict", fn: (ctx: SkSkbContext) => i32): Program;
 
 /** struct sk_msg_md: a message sent on a socket of the map (addresses network order, local_port host order). */
 export interface SkMsgContext {
@@ -1505,3 +1506,241 @@ export interface SkMsgContext {
 
 /** An sk_msg program (section "sk_msg", kernel 4.17): a verdict (SkAction) on each sendmsg of a socket in the map. */
 export declare function skMsg(fn: (ctx: SkMsgContext) => SkAction): Program;
+
+/**
+ * BPF_MAP_TYPE_SOCKMAP (Linux 4.14): u32 slot -> a TCP (or UDP, unix) socket, inserted from user
+ * space (the runtime's SocketMap.add with a net.Socket or an fd) or by a sock_ops program
+ * (`sockMapUpdate`). sk_skb and sk_msg programs attached to the map run on its sockets and redirect
+ * data to another socket of the map. User space reads a slot as the socket's cookie.
+ */
+export declare class SockMap {
+  constructor(maxEntries: number, options?: MapFlags | MapOptions);
+  /**
+   * bpf_map_lookup_elem on a socket map: a reference to the socket in `slot`, or null. The
+   * reference must be released with `skRelease(sk)` on every path after the null check (TSBPF2113).
+   */
+  lookup(slot: u32): SockRef | null;
+}
+
+/** BPF_MAP_TYPE_SOCKHASH (Linux 4.18): like SockMap, keyed by any K (typically a connection's 4-tuple). */
+export declare class SockHash<K> {
+  constructor(maxEntries: number, options?: MapFlags | MapOptions);
+  /** Key type marker (never read). */
+  readonly __key?: K;
+  /** A reference to the socket under `key`, or null; release it with `skRelease(sk)` (TSBPF2113). */
+  lookup(key: K): SockRef | null;
+}
+
+/** struct bpf_sock through a socket reference (read-only): ports in host order except where noted. */
+export interface SockRef {
+  readonly bound_dev_if: u32;
+  readonly family: u32;
+  readonly type: u32;
+  readonly protocol: u32;
+  readonly mark: u32;
+  readonly priority: u32;
+  /** Network order. */
+  readonly src_ip4: u32;
+  readonly src_port: u32;
+  /** Network order. */
+  readonly dst_ip4: u32;
+  /** TCP state (BPF_TCP_LISTEN = 10, ...). */
+  readonly state: u32;
+}
+
+/** bpf_sk_release (Linux 4.20): release a socket reference from a SockMap/SockHash lookup. */
+export declare function skRelease(sk: SockRef): void;
+
+/** Flags of the socket-map redirects (BPF_F_INGRESS): deliver to the target socket's receive queue instead of sending. */
+export declare const enum SkRedirectFlags {
+  EGRESS = 0,
+  INGRESS = 1,
+}
+
+/**
+ * bpf_msg_redirect_map (sk_msg, kernel 4.17): send the message to the socket in `slot` of `map`
+ * (its receive queue with SkRedirectFlags.INGRESS, else out of it). SkAction.PASS when the slot
+ * holds a socket (return it), SkAction.DROP otherwise.
+ */
+export declare function msgRedirectMap(map: SockMap, slot: u32, flags?: SkRedirectFlags): SkAction;
+/** bpf_msg_redirect_hash (sk_msg, kernel 4.18): msgRedirectMap for a SockHash key. */
+export declare function msgRedirectHash<K>(map: SockHash<K>, key: K, flags?: SkRedirectFlags): SkAction;
+/** bpf_sk_redirect_map (sk_skb verdicts, kernel 4.14): redirect the skb to the socket in `slot`; SkAction.PASS or DROP. */
+export declare function skRedirectMap(map: SockMap, slot: u32, flags?: SkRedirectFlags): SkAction;
+/** bpf_sk_redirect_hash (sk_skb verdicts, kernel 4.18): skRedirectMap for a SockHash key. */
+export declare function skRedirectHash<K>(map: SockHash<K>, key: K, flags?: SkRedirectFlags): SkAction;
+/**
+ * bpf_sock_map_update (sockOps, kernel 4.14): put this callback's socket in `slot` of `map`
+ * (UpdateFlags as for map updates); 0 or a negative errno. Call it from an ESTABLISHED callback.
+ */
+export declare function sockMapUpdate(map: SockMap, slot: u32, flags?: UpdateFlags): i64;
+/** bpf_sock_hash_update (sockOps, kernel 4.18): put this callback's socket under `key`; 0 or a negative errno. */
+export declare function sockHashUpdate<K>(map: SockHash<K>, key: K, flags?: UpdateFlags): i64;
+
+// ---------------------------------------------------------------------------------------------
+// Local storage: a value per socket, task, inode or cgroup, living (and dying) with its owner. The
+// map has no size (max_entries 0) and no keys in programs: the owner is the key. BPF_F_NO_PREALLOC,
+// which the kernel requires, is set automatically. User space reaches a value by the owner's fd
+// (a socket fd, a pidfd, a cgroup directory fd).
+
+/** Flags of the local-storage `get` helpers (BPF_LOCAL_STORAGE_GET_F_CREATE). */
+export declare const enum StorageFlags {
+  /** Create the owner's value (from `init`, or zeroed) when it has none. */
+  CREATE = 1,
+}
+
+/** The contexts whose socket skStorageGet/skStorageDelete use (the `sk` of the kernel's context struct, or the socket itself). */
+export type SocketContext =
+  | CgroupSkbContext
+  | TcContext
+  | SockOpsContext
+  | SockAddr4Context
+  | SockAddr6Context
+  | SockContext
+  | PostBind4Context
+  | PostBind6Context
+  | SkMsgContext;
+
+/** BPF_MAP_TYPE_SK_STORAGE (Linux 5.2): one V per socket, freed with the socket. */
+export declare class SkStorage<V> {
+  constructor(options?: MapOptions);
+}
+
+/**
+ * bpf_sk_storage_get (Linux 5.2): the value of the context's socket in `map`, or null (no socket,
+ * or no value and no StorageFlags.CREATE). With CREATE a missing value is created from `init`
+ * (null: zeroed). Allowed in cgroupSkb, tc, sockOps, cgroup sock_addr and sock programs, skMsg.
+ */
+export declare function skStorageGet<V>(map: SkStorage<V>, sk: SocketContext, init?: V | null, flags?: StorageFlags): MapValue<V> | null;
+/** bpf_sk_storage_delete (Linux 5.2): remove the context's socket's value; 0, or -ENOENT (-2) when there is none. */
+export declare function skStorageDelete<V>(map: SkStorage<V>, sk: SocketContext): i64;
+
+/**
+ * BPF_MAP_TYPE_CGROUP_STORAGE (Linux 4.19): one V per cgroup a program of this object is attached to,
+ * allocated at attach time; `getLocalStorage(map)` in the program reaches the value of the cgroup it
+ * runs for. User space reads it by the cgroup's id (`cgroupId(path)` in the runtime: a u64 key).
+ */
+export declare class CgroupStorage<V> {
+  constructor(options?: MapFlags | MapOptions);
+}
+
+/** BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE (Linux 4.20): like CgroupStorage, one copy per CPU; programs see this CPU's. */
+export declare class PerCpuCgroupStorage<V> {
+  constructor(options?: MapFlags | MapOptions);
+}
+
+/**
+ * bpf_get_local_storage (Linux 4.19): the value of the running program's cgroup in `map` (this CPU's
+ * for PerCpuCgroupStorage). Never null. Cgroup program kinds only (cgroupSkb, cgroupSock, sockOps,
+ * cgroup sock_addr, sysctl, device, sockopt).
+ */
+export declare function getLocalStorage<V>(map: CgroupStorage<V> | PerCpuCgroupStorage<V>): MapValue<V>;
+
+/** BPF_MAP_TYPE_TASK_STORAGE (Linux 5.11): one V per task (thread), freed with it. User space keys it by a pidfd. */
+export declare class TaskStorage<V> {
+  constructor(options?: MapOptions);
+}
+
+/**
+ * bpf_task_storage_get (Linux 5.11): the value of `task` (a trusted task pointer: getCurrentTask(),
+ * or a typed tp_btf/fentry/LSM argument) in `map`, or null; StorageFlags.CREATE creates it from
+ * `init` (null: zeroed). Every program kind may call it (it needs a trusted task pointer, which tracing kinds have).
+ */
+export declare function taskStorageGet<V>(map: TaskStorage<V>, task: KernelTask, init?: V | null, flags?: StorageFlags): MapValue<V> | null;
+/** bpf_task_storage_delete (Linux 5.11): remove the task's value; 0 or a negative errno (-ENOENT when none). */
+export declare function taskStorageDelete<V>(map: TaskStorage<V>, task: KernelTask): i64;
+
+/** The kernel's struct inode (never until a generated vmlinux.d.ts with `inode` is imported). */
+export type KernelInode = KernelTypes extends { inode: infer T } ? T : never;
+
+/** BPF_MAP_TYPE_INODE_STORAGE (Linux 5.10): one V per inode, freed with it. LSM programs only. */
+export declare class InodeStorage<V> {
+  constructor(options?: MapOptions);
+}
+
+/** bpf_inode_storage_get (Linux 5.10, LSM programs): the value of `inode` (a trusted inode pointer from a hook's arguments), or null. */
+export declare function inodeStorageGet<V>(
+  map: InodeStorage<V>,
+  inode: KernelInode,
+  init?: V | null,
+  flags?: StorageFlags,
+): MapValue<V> | null;
+/** bpf_inode_storage_delete (Linux 5.10, LSM programs): remove the inode's value; 0 or a negative errno. */
+export declare function inodeStorageDelete<V>(map: InodeStorage<V>, inode: KernelInode): i64;
+
+// ---------------------------------------------------------------------------------------------
+// Socket lookup: sk_lookup programs (Linux 5.9) run when the stack looks up a listening (TCP) or
+// unconnected (UDP) socket for an incoming connection or datagram in their network namespace, and
+// may pick the socket themselves, e.g. to serve a range of ports or addresses from one socket.
+
+/** struct bpf_sk_lookup: the packet being delivered; addresses in network order, ports in host order except remote_port. */
+export interface SkLookupContext {
+  /** AF_INET 2 or AF_INET6 10. */
+  readonly family: u32;
+  /** IPPROTO_TCP 6 or IPPROTO_UDP 17. */
+  readonly protocol: u32;
+  readonly remote_ip4: u32;
+  readonly remote_ip6_0: u32;
+  readonly remote_ip6_1: u32;
+  readonly remote_ip6_2: u32;
+  readonly remote_ip6_3: u32;
+  /** Network order (a 16-bit field). */
+  readonly remote_port: u32;
+  readonly local_ip4: u32;
+  readonly local_ip6_0: u32;
+  readonly local_ip6_1: u32;
+  readonly local_ip6_2: u32;
+  readonly local_ip6_3: u32;
+  /** Host order. */
+  readonly local_port: u32;
+  readonly ingress_ifindex: u32;
+}
+
+/**
+ * An sk_lookup program (section "sk_lookup", Linux 5.9). Return SkAction.PASS to let the lookup go on
+ * (with the socket chosen by `skAssign`, if any) or SkAction.DROP to refuse the packet. Attach it to a
+ * network namespace with the runtime's `attachNetns(prog)`.
+ */
+export declare function skLookup(fn: (ctx: SkLookupContext) => SkAction): Program;
+
+/** Flags of skAssign (BPF_SK_LOOKUP_F_*). */
+export declare const enum SkAssignFlags {
+  /** Replace a socket an earlier program assigned. */
+  REPLACE = 1,
+  /** Use `sk` itself even when it is in a SO_REUSEPORT group (no selection within the group). */
+  NO_REUSEPORT = 2,
+}
+
+/**
+ * bpf_sk_assign (sk_lookup, Linux 5.9): deliver the packet to `sk` (a listening TCP or an unconnected
+ * UDP socket of the right family, from a SockMap/SockHash lookup). 0, or a negative errno
+ * (-EAFNOSUPPORT, -ESOCKTNOSUPPORT, -EEXIST when a socket was already assigned). `sk` must still be
+ * released with skRelease.
+ */
+export declare function skAssign(sk: SockRef, flags?: SkAssignFlags): i64;
+
+/** The kernel's struct cgroup (never until a generated vmlinux.d.ts with `cgroup` is imported). */
+export type KernelCgroup = KernelTypes extends { cgroup: infer T } ? T : never;
+
+/**
+ * BPF_MAP_TYPE_CGRP_STORAGE (Linux 6.2): one V per cgroup, freed with it, for any cgroup a program
+ * has a pointer to (unlike CgroupStorage, which is tied to attachments). User space keys it by an
+ * open fd of the cgroup's directory.
+ */
+export declare class CgrpStorage<V> {
+  constructor(options?: MapOptions);
+}
+
+/**
+ * bpf_cgrp_storage_get (Linux 6.2): the value of `cgroup` (a trusted or RCU kernel pointer, e.g.
+ * `getCurrentTask().cgroups.dfl_cgrp` or a tp_btf argument) in `map`, or null; StorageFlags.CREATE
+ * creates it from `init` (null: zeroed).
+ */
+export declare function cgrpStorageGet<V>(
+  map: CgrpStorage<V>,
+  cgroup: KernelCgroup,
+  init?: V | null,
+  flags?: StorageFlags,
+): MapValue<V> | null;
+/** bpf_cgrp_storage_delete (Linux 6.2): remove the cgroup's value; 0 or a negative errno. */
+export declare function cgrpStorageDelete<V>(map: CgrpStorage<V>, cgroup: KernelCgroup): i64;

@@ -155,18 +155,20 @@ d("CO-RE records", () => {
       }
     }
     // FIELD_BYTE_OFFSET (0) for each read; se.vruntime is one relocation through the embedded struct.
-    expect(records).toContain("raw_tp/sched_process_exec 0 STRUCT task_struct 0:0");
-    expect(records).toContain("raw_tp/sched_process_exec 0 STRUCT task_struct 0:1");
-    expect(records).toContain("raw_tp/sched_process_exec 0 STRUCT task_struct 0:2:0");
-    expect(records).toContain("raw_tp/sched_process_exec 1 STRUCT task_struct 0:3"); // FIELD_BYTE_SIZE comm
-    expect(records).toContain("raw_tp/sched_process_exec 2 STRUCT task_struct 0:4"); // FIELD_EXISTS pid
+    // Member indices are those of the local struct, whose members are in offset order (below).
+    expect(records).toContain("raw_tp/sched_process_exec 0 STRUCT task_struct 0:3"); // real_parent
+    expect(records).toContain("raw_tp/sched_process_exec 0 STRUCT task_struct 0:2"); // tgid
+    expect(records).toContain("raw_tp/sched_process_exec 0 STRUCT task_struct 0:0:0"); // se.vruntime
+    expect(records).toContain("raw_tp/sched_process_exec 1 STRUCT task_struct 0:4"); // FIELD_BYTE_SIZE comm
+    expect(records).toContain("raw_tp/sched_process_exec 2 STRUCT task_struct 0:1"); // FIELD_EXISTS pid
     expect(records).toContain("raw_tp/sched_process_exec 9 STRUCT mm_struct 0"); // TYPE_SIZE
     expect(records).toContain("raw_tp/sched_process_exec 8 STRUCT mm_struct 0"); // TYPE_EXISTS
     expect(records).toContain("raw_tp/sched_process_exec 11 ENUM pid_type 0"); // ENUMVAL_VALUE
     expect(records).toContain("raw_tp/sched_process_exec 10 ENUM pid_type 1"); // ENUMVAL_EXISTS
-    // The local task_struct has only the members read, at the kernel's offsets.
+    // The local task_struct has only the members read, at the kernel's offsets and in their order
+    // (the kernel refuses BTF whose member offsets go down, and then every map needing BTF).
     const task = btf.types.find((t) => t.kind === "STRUCT" && t.name === "task_struct");
-    expect(task?.kind === "STRUCT" && task.members.map((m) => m.name)).toEqual(["real_parent", "tgid", "se", "comm", "pid"]);
+    expect(task?.kind === "STRUCT" && task.members.map((m) => m.name)).toEqual(["se", "pid", "tgid", "real_parent", "comm"]);
   });
 });
 

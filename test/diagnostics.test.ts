@@ -370,6 +370,38 @@ const CASES: Case[] = [
     ),
   },
   {
+    code: "TSBPF2110",
+    what: "skStorageGet on a SockMap (structurally an SkStorage to tsc)",
+    span: "socks",
+    src: mod(
+      `import { cgroupSkb, SockMap, skStorageGet } from "tsbpf/bpf";\nconst socks = new SockMap(4);\nexport const p = cgroupSkb("egress", (ctx) => {\n  skStorageGet(socks, ctx); // error TSBPF2110\n  return 1;\n});`,
+    ),
+  },
+  {
+    code: "TSBPF2111",
+    what: "skStorageGet with a struct that is not the context",
+    span: "fake",
+    src: mod(
+      `import { cgroupSkb, SkStorage, skStorageGet, type SockContext } from "tsbpf/bpf";\nconst store = new SkStorage<u64>();\nexport const p = cgroupSkb("egress", (ctx) => {\n  const fake: SockContext = { bound_dev_if: 0, family: 2, type: 1, protocol: 6, mark: 0, priority: 0 };\n  skStorageGet(store, fake); // error TSBPF2111\n  return 1;\n});`,
+    ),
+  },
+  {
+    code: "TSBPF2113",
+    what: "socket reference from a SockMap lookup not released on a path",
+    span: "socks.lookup(0)",
+    src: mod(
+      `import { skLookup, SockMap, SkAction, skAssign, skRelease } from "tsbpf/bpf";\nconst socks = new SockMap(1);\nexport const p = skLookup((ctx) => {\n  const sk = socks.lookup(0); // error TSBPF2113\n  if (sk === null) return SkAction.PASS;\n  if (skAssign(sk) !== 0) return SkAction.DROP;\n  skRelease(sk);\n  return SkAction.PASS;\n});`,
+    ),
+  },
+  {
+    code: "TSBPF2114",
+    what: "skRelease of a struct that is not a looked-up socket",
+    span: "fake",
+    src: mod(
+      `import { skLookup, SkAction, skRelease, type SockRef } from "tsbpf/bpf";\nexport const p = skLookup((ctx) => {\n  const fake: SockRef = { bound_dev_if: 0, family: 2, type: 1, protocol: 6, mark: 0, priority: 0, src_ip4: 0, src_port: 0, dst_ip4: 0, state: 0 };\n  skRelease(fake); // error TSBPF2114\n  return SkAction.PASS;\n});`,
+    ),
+  },
+  {
     code: "TSBPF2011",
     what: "300 in a u8",
     span: "300",
@@ -686,6 +718,7 @@ describe("every diagnostic code (one case each)", () => {
       "TSBPF3001",
       "TSBPF9001",
       "TSBPF1070",
+      "TSBPF2112", // a task/inode owner that is not a trusted pointer needs vmlinux.d.ts: test/task-storage-kernel.test.ts
       "TSBPF2300",
       "TSBPF2122",
     ]);

@@ -28,6 +28,8 @@ const EXAMPLES = [
   "connect4-policy",
   "udp-ports",
   "flow-timeout",
+  "sk-lookup-ports",
+  "sockmap-redirect",
 ] as const;
 const userPath = (name: string): string => join(root, "examples", name, "user.ts");
 const tmp = mkdtempSync(join(tmpdir(), "tsbpf-user-"));

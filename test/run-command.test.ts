@@ -2,6 +2,7 @@
 // attach a C tracepoint program and watch its ring-buffer events; usage and attach errors give exit
 // codes 2 and 1 and leave nothing attached or open.
 
+import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCommand, type RunIo } from "../compiler/tools/run-command.js";
@@ -88,6 +89,19 @@ describeKernel("tsbpf run", () => {
     expect(out).toMatch(/attached on_getpid to tracepoint:syscalls\/sys_enter_getpid/);
     expect(out).toMatch(/event events: 3412cdab/);
     expect(out).toMatch(/calls:\n {2}/);
+  });
+
+  it("attaches the sk-lookup-ports example to a named network namespace (netns:PATH) and detaches", async () => {
+    const ns = `tsbpf-run-${process.pid}`;
+    execFileSync("ip", ["netns", "add", ns]);
+    try {
+      const io = capture();
+      const src = join(import.meta.dirname, "..", "examples", "sk-lookup-ports", "sk-lookup-ports.bpf.ts");
+      expect(await runCommand([src, "--attach", `netns:/run/netns/${ns}`, "--duration", "0.2"], io)).toBe(0);
+      expect(io.out.join("")).toMatch(new RegExp(`attached steer_ports to netns:/run/netns/${ns}`));
+    } finally {
+      execFileSync("ip", ["netns", "del", ns]);
+    }
   });
 
   it("fails with exit code 1 when the attach fails, leaving nothing open", async () => {

@@ -133,6 +133,31 @@ export const LICENSE = "GPL";
     expect(skel).toContain("readonly l: rt.TypedMap<bigint, { a: number; b: bigint }>;");
   });
 
+  it("types socket maps, local and cgroup storage for user space", () => {
+    const src = join(tmp, "sockets.bpf.ts");
+    const text = `
+import { skMsg, SkAction, SockMap, SockHash, SkStorage, TaskStorage, CgroupStorage, PerCpuCgroupStorage, type u32, type u64 } from "tsbpf/bpf";
+export interface Conn { local_port: u32; remote_port: u32; }
+const slots = new SockMap(2);
+const conns = new SockHash<Conn>(64);
+const perSocket = new SkStorage<Conn>();
+const perTask = new TaskStorage<u64>();
+const perCgroup = new CgroupStorage<u64>();
+const perCgroupCpu = new PerCpuCgroupStorage<u64>();
+export const p = skMsg(() => SkAction.PASS);
+export const LICENSE = "GPL";
+`;
+    const { text: skel } = skeletonFor(src, text);
+    expect(skel).toContain("readonly slots: rt.SocketMap<number>;");
+    expect(skel).toContain("readonly conns: rt.SocketMap<Conn>;");
+    expect(skel).toContain("readonly perSocket: rt.TypedMap<number, Conn>;");
+    expect(skel).toContain("readonly perTask: rt.TypedMap<number, bigint>;");
+    expect(skel).toContain("readonly perCgroup: rt.TypedMap<bigint, bigint>;");
+    expect(skel).toContain("readonly perCgroupCpu: rt.PerCpuTypedMap<bigint, bigint>;");
+    expect(skel).toContain(`"slots":{"type":15,"keySize":4,"valueSize":8}`);
+    expect(skel).toContain(`"perCgroup":{"type":19,"keySize":8,"valueSize":8}`);
+  });
+
   it("reports source errors instead of writing a skeleton", async () => {
     const bad = join(tmp, "bad.bpf.ts");
     writeFileSync(bad, `import { HashMap, type u32 } from "tsbpf/bpf";\nconst m = new HashMap<u32, string>(4);\n`);

@@ -49,7 +49,10 @@ export function addCoreRelos(btf: BtfBuilder, relos: PlacedCoreRelo[]): ExtCoreR
           t.kind,
           t.name,
           t.size,
-          t.members.map((m) => ({ name: m.name, type: add(m.type), bitOffset: m.bitOffset, bitSize: m.bitSize })),
+          byOffset(t).map((i) => {
+            const m = t.members[i]!;
+            return { name: m.name, type: add(m.type), bitOffset: m.bitOffset, bitSize: m.bitSize };
+          }),
         );
         break;
     }
@@ -60,7 +63,33 @@ export function addCoreRelos(btf: BtfBuilder, relos: PlacedCoreRelo[]): ExtCoreR
     section: r.section,
     byteOffset: r.byteOffset,
     typeId: add(r.relo.type),
-    access: r.relo.access,
+    access: r.relo.kind <= LAST_FIELD_KIND ? fieldAccess(r.relo.type, r.relo.access) : r.relo.access,
     kind: r.relo.kind,
   }));
+}
+
+/** Field relocations (FIELD_BYTE_OFFSET .. FIELD_RSHIFT_U64) carry member indices in their access strings. */
+const LAST_FIELD_KIND = 5;
+
+/**
+ * A struct's members in the order BTF needs (the kernel refuses a struct whose members' offsets go
+ * down: "Invalid member bits_offset"); the program added them in the order it first read them.
+ */
+function byOffset(t: Extract<KType, { kind: "struct" | "union" }>): number[] {
+  const idx = t.members.map((_, i) => i);
+  return t.kind === "union" ? idx : idx.sort((a, b) => t.members[a]!.bitOffset - t.members[b]!.bitOffset || a - b);
+}
+
+/** A field access string with each member index renumbered to the member's place in byOffset order. */
+function fieldAccess(root: KType, access: string): string {
+  const parts = access.split(":").map(Number);
+  let t = root;
+  for (let i = 1; i < parts.length; i++) {
+    if (t.kind === "struct" || t.kind === "union") {
+      const m = t.members[parts[i]!]!;
+      parts[i] = byOffset(t).indexOf(parts[i]!);
+      t = m.type;
+    } else if (t.kind === "array") t = t.elem;
+  }
+  return parts.join(":");
 }

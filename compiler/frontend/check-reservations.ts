@@ -5,20 +5,35 @@
 // lowering: for each reserve call it walks the CFG from the call while the record is held, stopping
 // at a release of the record and on the null edge of a null test; reaching a return (or the same
 // reserve again, around a loop) is a leak, reported at the reserve with the path's source lines.
+// Socket references from a SockMap/SockHash lookup (released with bpf_sk_release) follow the same
+// rule (TSBPF2113).
 
 import { MAP_HELPER } from "../../common/map-kinds.js";
 import { isValue, successors, type Block, type Func, type Inst, type Terminator } from "../ir/ir.js";
 import type { Reporter } from "./reporter.js";
 import type { ts } from "./ts-adapter.js";
 
-/** Reserve calls made by the map lowering, with their source node, for the report. */
-const reserveSites = new WeakMap<Inst, ts.Node>();
-
-export function noteReserve(call: Inst, node: ts.Node): void {
-  reserveSites.set(call, node);
+/** A call that acquires a reference: its source node, the helpers that release it, the code to report. */
+interface Acquire {
+  node: ts.Node;
+  release: ReadonlySet<number>;
+  code: "TSBPF2103" | "TSBPF2113";
 }
 
+/** Acquiring calls made by the map lowering (reserve, socket lookups), for the check and the report. */
+const acquireSites = new WeakMap<Inst, Acquire>();
+
 const RELEASE = new Set<number>([MAP_HELPER.ringbuf_submit, MAP_HELPER.ringbuf_discard]);
+const SK_RELEASE = new Set<number>([86]); // bpf_sk_release
+
+export function noteReserve(call: Inst, node: ts.Node): void {
+  acquireSites.set(call, { node, release: RELEASE, code: "TSBPF2103" });
+}
+
+/** A SockMap/SockHash lookup: the socket it returns must reach skRelease on every non-null path. */
+export function noteSocketRef(call: Inst, node: ts.Node): void {
+  acquireSites.set(call, { node, release: SK_RELEASE, code: "TSBPF2113" });
+}
 
 /** Reports TSBPF2103 for every reservation some path leaves held. Returns false if it reported. */
 export function checkReservations(f: Func, r: Reporter): boolean {
@@ -26,12 +41,12 @@ export function checkReservations(f: Func, r: Reporter): boolean {
   const byId = new Map<number, Block>(f.blocks.map((b) => [b.id, b]));
   for (const b of f.blocks) {
     b.insts.forEach((inst, i) => {
-      if (inst.op !== "call" || inst.helper !== MAP_HELPER.ringbuf_reserve || !inst.dst) return;
-      const node = reserveSites.get(inst);
-      if (!node) return;
-      const path = leakPath(f, byId, b, i, aliases(f, inst.dst.id));
+      if (inst.op !== "call" || !inst.dst) return;
+      const site = acquireSites.get(inst);
+      if (!site) return;
+      const path = leakPath(f, byId, b, i, aliases(f, inst.dst.id), site.release);
       if (path) {
-        r.report("TSBPF2103", node, path);
+        r.report(site.code, site.node, path);
         ok = false;
       }
     });
@@ -67,10 +82,17 @@ function heldSuccessors(t: Terminator, held: Set<number>): number[] {
 }
 
 /** A description of a path from the reserve to a return with the record held, or undefined. */
-function leakPath(f: Func, byId: Map<number, Block>, start: Block, at: number, held: Set<number>): string | undefined {
+function leakPath(
+  f: Func,
+  byId: Map<number, Block>,
+  start: Block,
+  at: number,
+  held: Set<number>,
+  release: ReadonlySet<number>,
+): string | undefined {
   const line = (x: Inst | Terminator | undefined): number | undefined => (x ? f.locs?.get(x)?.line : undefined);
   const releases = (inst: Inst): boolean =>
-    inst.op === "call" && RELEASE.has(inst.helper) && !!inst.args[0] && isValue(inst.args[0]) && held.has(inst.args[0].id);
+    inst.op === "call" && release.has(inst.helper) && !!inst.args[0] && isValue(inst.args[0]) && held.has(inst.args[0].id);
   const parent = new Map<number, number | null>([[start.id, null]]);
   const describe = (end: Block, tail: string): string => {
     const blocks: Block[] = [];

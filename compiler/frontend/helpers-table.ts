@@ -8,10 +8,11 @@
 // these rows (npm run docs:gen).
 
 import { INT_TYPES, type CInt } from "../../common/ctypes.js";
-import type { ProgTypeName } from "../../common/program-types.js";
+import { BPF_PROG_TYPE, type ProgTypeName } from "../../common/program-types.js";
 import type { HelperName } from "./helper-ids.js";
 import * as K from "./lower-kernel.js";
 import * as L from "./lower-intrinsic.js";
+import { cgroupStorageGet, storageDelete, storageGet, type StorageOwner } from "./lower-storage.js";
 import { lowerPrintk } from "./printk.js";
 import * as S from "./seq-output.js";
 import * as T from "./timers.js";
@@ -37,6 +38,10 @@ export type Arg =
   | { k: "mem"; write?: boolean }
   /** A user argument that is a map declared at module level (its address). */
   | { k: "map" }
+  /** A user argument that is a key of the map argument before it: stored as the map's key type, its address. */
+  | { k: "mapKey" }
+  /** A user argument that is a socket reference from a SockMap/SockHash lookup, after its null check. */
+  | { k: "sock" }
   /** A user argument whose bytes the helper reads: an integer (stored to the stack, its type's
    * size) or memory; its address and then its size, as two helper arguments. */
   | { k: "bytes" };
@@ -87,6 +92,102 @@ const conv = (t: CInt): Intrinsic => ({ lower: (x, e) => L.intConversion(x, e, t
 const byteOrder = (t: CInt, bits: 16 | 32 | 64): Intrinsic => ({ lower: (x, e) => L.byteOrder(x, e, t, bits) });
 const atomic = (kind: L.AtomicSpec["kind"], fetch: boolean): Intrinsic => ({ lower: (x, e) => L.lowerAtomic(x, { kind, fetch }, e) });
 const noArgs = (helper: HelperName, ret: CInt, since: string, doc?: string): Intrinsic => ({ helper, args: [], ret, since, doc });
+
+// Socket maps (SockMap, SockHash): redirects from sk_msg and sk_skb verdicts, inserts from sock_ops.
+// `byPointer`: the helper takes the key by address (hash keys, and both update helpers).
+const sockRow = (helper: HelperName, byPointer: boolean, kind: ProgTypeName, since: string): Intrinsic => ({
+  helper,
+  args: [ctx, { k: "map" }, byPointer ? { k: "mapKey" } : u32Arg, { k: "const", t: u64, def: 0n }],
+  ret: i64,
+  kinds: [kind],
+  since,
+});
+/** The program types whose func_proto tables offer bpf_sk_release (the ones that can hold socket references). */
+const SK_RELEASE_KINDS = (Object.keys(BPF_PROG_TYPE) as ProgTypeName[]).filter(
+  (k) =>
+    ![
+      "SOCKET_FILTER",
+      "KPROBE",
+      "TRACEPOINT",
+      "PERF_EVENT",
+      "CGROUP_SOCK",
+      "SOCK_OPS",
+      "CGROUP_DEVICE",
+      "SK_MSG",
+      "RAW_TRACEPOINT",
+      "FLOW_DISSECTOR",
+      "CGROUP_SYSCTL",
+      "RAW_TRACEPOINT_WRITABLE",
+      "NETFILTER",
+    ].includes(k),
+);
+
+// Local storage: get/delete rows for one map kind (lower-storage.ts); `kinds` as the kernel's func_proto tables list them.
+const storage = (
+  get: HelperName,
+  del: HelperName,
+  mapType: number,
+  cls: string,
+  owner: StorageOwner,
+  kinds: readonly ProgTypeName[] | undefined,
+  since: string,
+  delKinds = kinds,
+): [Intrinsic, Intrinsic] => [
+  { helper: get, kinds, since, lower: (x, e, id) => storageGet(x, e, id, mapType, cls, owner) },
+  { helper: del, kinds: delKinds, since, lower: (x, e, id) => storageDelete(x, e, id, mapType, cls, owner) },
+];
+const SK_STORAGE_KINDS: readonly ProgTypeName[] = [
+  "CGROUP_SKB",
+  "SCHED_CLS",
+  "SCHED_ACT",
+  "SOCK_OPS",
+  "CGROUP_SOCK_ADDR",
+  "CGROUP_SOCK",
+  "SK_MSG",
+  "CGROUP_SOCKOPT",
+  "TRACING",
+  "LSM",
+];
+// cgroup sock programs may create and read a socket's value but not delete it (sock_filter_func_proto).
+const [skStorageGet, skStorageDelete] = storage(
+  "sk_storage_get",
+  "sk_storage_delete",
+  24,
+  "SkStorage",
+  "socket",
+  SK_STORAGE_KINDS,
+  "5.2",
+  SK_STORAGE_KINDS.filter((k) => k !== "CGROUP_SOCK"),
+);
+
+// Task storage: every program type (bpf_base_func_proto); inode storage: LSM only (bpf_lsm_func_proto).
+const [taskStorageGet, taskStorageDelete] = storage(
+  "task_storage_get",
+  "task_storage_delete",
+  29,
+  "TaskStorage",
+  "task",
+  undefined,
+  "5.11",
+);
+const [cgrpStorageGet, cgrpStorageDelete] = storage(
+  "cgrp_storage_get",
+  "cgrp_storage_delete",
+  32,
+  "CgrpStorage",
+  "cgroup",
+  undefined,
+  "6.2",
+);
+const [inodeStorageGet, inodeStorageDelete] = storage(
+  "inode_storage_get",
+  "inode_storage_delete",
+  28,
+  "InodeStorage",
+  "inode",
+  ["LSM"],
+  "5.10",
+);
 
 export const INTRINSICS: Record<string, Intrinsic> = {
   // Integer conversions and byte order (compiler built-ins).
@@ -319,6 +420,61 @@ export const INTRINSICS: Record<string, Intrinsic> = {
     kinds: KINDS.tcXdp,
     since: "4.4",
     doc: "sends the packet out of (or, TC, into) another interface when the program returns",
+  },
+  // Socket maps.
+  msgRedirectMap: {
+    ...sockRow("msg_redirect_map", false, "SK_MSG", "4.17"),
+    doc: "sends the message to the socket in a `SockMap` slot (`SkAction.PASS` on success)",
+  },
+  msgRedirectHash: {
+    ...sockRow("msg_redirect_hash", true, "SK_MSG", "4.18"),
+    doc: "sends the message to the socket under a key of a `SockHash`",
+  },
+  skRedirectMap: { ...sockRow("sk_redirect_map", false, "SK_SKB", "4.14"), doc: "sends the stream data to the socket in a `SockMap` slot" },
+  skRedirectHash: {
+    ...sockRow("sk_redirect_hash", true, "SK_SKB", "4.18"),
+    doc: "sends the stream data to the socket under a key of a `SockHash`",
+  },
+  sockMapUpdate: { ...sockRow("sock_map_update", true, "SOCK_OPS", "4.14"), doc: "puts the context's socket into a `SockMap` slot" },
+  sockHashUpdate: {
+    ...sockRow("sock_hash_update", true, "SOCK_OPS", "4.18"),
+    doc: "puts the context's socket into a `SockHash` under a key",
+  },
+  // Socket references (SockMap/SockHash lookups): steering and release.
+  skAssign: {
+    helper: "sk_assign",
+    args: [ctx, { k: "sock" }, { k: "const", t: u64, def: 0n }],
+    ret: i64,
+    kinds: ["SK_LOOKUP", "SCHED_CLS", "SCHED_ACT"],
+    since: "5.7",
+    doc: "steers the connection or datagram to a socket from a `SockMap`/`SockHash` lookup",
+  },
+  skRelease: {
+    helper: "sk_release",
+    args: [{ k: "sock" }],
+    ret: "void",
+    kinds: SK_RELEASE_KINDS,
+    since: "4.20",
+    doc: "releases a socket reference from a `SockMap`/`SockHash` lookup",
+  },
+  // Local storage.
+  skStorageGet: {
+    ...skStorageGet,
+    doc: "the `SkStorage` value of the context's socket, created from `init` with `StorageFlags.CREATE`, or `null`",
+  },
+  skStorageDelete: { ...skStorageDelete, doc: "deletes the context's socket's `SkStorage` value" },
+  taskStorageGet: { ...taskStorageGet, doc: "the `TaskStorage` value of a task (`getCurrentTask()`), optionally created, or `null`" },
+  taskStorageDelete: { ...taskStorageDelete, doc: "deletes a task's `TaskStorage` value" },
+  inodeStorageGet: { ...inodeStorageGet, doc: "the `InodeStorage` value of an inode, optionally created, or `null`" },
+  inodeStorageDelete: { ...inodeStorageDelete, doc: "deletes an inode's `InodeStorage` value" },
+  cgrpStorageGet: { ...cgrpStorageGet, doc: "the `CgrpStorage` value of a cgroup, optionally created, or `null`" },
+  cgrpStorageDelete: { ...cgrpStorageDelete, doc: "deletes a cgroup's `CgrpStorage` value" },
+  getLocalStorage: {
+    helper: "get_local_storage",
+    since: "4.19",
+    kinds: ["CGROUP_SKB", "CGROUP_SOCK", "SOCK_OPS", "CGROUP_DEVICE", "CGROUP_SOCK_ADDR", "CGROUP_SYSCTL", "CGROUP_SOCKOPT"],
+    lower: (x, e, id) => cgroupStorageGet(x, e, id, [19, 21]),
+    doc: "the current cgroup's `CgroupStorage`/`PerCpuCgroupStorage` value for this program",
   },
 };
 

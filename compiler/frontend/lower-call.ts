@@ -14,7 +14,8 @@ import { constEval } from "./const-eval.js";
 import { convert } from "./int-ops.js";
 import { expectArgs, filledSlot, nullableJoin, typeArg } from "./call-utils.js";
 import type { ExprContext as ExprLowerer } from "./expr-context.js";
-import { mapMethod } from "./lower-map.js";
+import { mapMethod, spill } from "./lower-map.js";
+import type { MapInfo } from "./module-scan.js";
 import { ts } from "./ts-adapter.js";
 import type { Val } from "./values.js";
 
@@ -106,6 +107,7 @@ function helperCall(x: ExprLowerer, e: ts.CallExpression, row: Intrinsic, id: nu
   const ops: Operand[] = [];
   const temps: number[] = [];
   let i = 0;
+  let lastMap: MapInfo | undefined;
   for (const a of spec) {
     if (a.k === "ctx") {
       if (!x.kind.type) x.r.fail("TSBPF2157", e.expression, e.expression.getText());
@@ -137,9 +139,17 @@ function helperCall(x: ExprLowerer, e: ts.CallExpression, row: Intrinsic, id: nu
         if (v.k !== "ref" || v.region === "ctx" || (a.write && (v.region === "rodata" || v.region === "packet")))
           x.r.fail("TSBPF2015", node);
         ops.push(x.addOff(v), { imm: BigInt(sizeOf(v.t)) });
+      } else if (a.k === "sock") {
+        const v = x.lower(node);
+        if (v.k !== "ref" || v.off !== 0 || v.t.kind !== "struct" || v.t.name !== "bpf_sock") x.r.fail("TSBPF2114", node);
+        ops.push(v.base);
+      } else if (a.k === "mapKey") {
+        // A key of the map argument before it, stored on the stack as that map's key type.
+        ops.push(spill(x, lastMap!.key, node, temps));
       } else {
         const v = x.lower(node);
         if (v.k !== "map") x.r.fail("TSBPF2015", node);
+        lastMap = v.map;
         const p = x.b.value("ptr");
         x.b.emit({ op: "mapaddr", dst: p, map: v.map.def.name });
         ops.push(p);

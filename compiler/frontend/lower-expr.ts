@@ -320,7 +320,9 @@ export abstract class ExprLowerer extends LowererBase implements ExprContext {
   }
 
   private ctxField(name: string, node: ts.Node): IntVal {
-    if (name === "len" && this.kind.packet) {
+    // XDP (and TC) read `len` as the packet bounds' difference; sk_skb reads __sk_buff.len, the whole
+    // message, which a stream parser returns and which may be longer than the linear data.
+    if (name === "len" && this.kind.packet && this.kind.type !== "SK_SKB") {
       const [data, end] = this.packetBounds();
       const d = this.b.value("i64");
       this.b.emit({ op: "bin", kind: "sub", dst: d, a: end, b: data });

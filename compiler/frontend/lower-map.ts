@@ -5,7 +5,7 @@ import { INT_TYPES, sizeOf, type CType } from "../../common/ctypes.js";
 import { MAP_HELPER as HELPER } from "../../common/map-kinds.js";
 import type { Operand, Value } from "../ir/ir.js";
 import { expectArgs, filledSlot, nullableJoin, typeArg } from "./call-utils.js";
-import { noteReserve } from "./check-reservations.js";
+import { noteReserve, noteSocketRef } from "./check-reservations.js";
 import { convert } from "./int-ops.js";
 import type { ExprContext as ExprLowerer } from "./expr-context.js";
 import type { MapInfo } from "./module-scan.js";
@@ -17,7 +17,7 @@ import type { NullableVal, RefVal, Val } from "./values.js";
  * already on the stack is passed in place. Temporary slots are recorded in `temps` so the caller can
  * release them once the helper call is emitted.
  */
-function spill(x: ExprLowerer, t: CType, e: ts.Expression, temps: number[]): Value {
+export function spill(x: ExprLowerer, t: CType, e: ts.Expression, temps: number[]): Value {
   const v = ts.isObjectLiteralExpression(e) ? undefined : x.lower(e);
   if (v && v.k === "ref" && v.region === "stack" && sizeOf(v.t) === sizeOf(t)) return x.addOff(v);
   const size = sizeOf(t);
@@ -36,6 +36,26 @@ function spill(x: ExprLowerer, t: CType, e: ts.Expression, temps: number[]): Val
   }
   return addr;
 }
+
+/** struct bpf_sock as a socket reference reads it (include/uapi/linux/bpf.h). */
+const BPF_SOCK: CType = {
+  kind: "struct",
+  name: "bpf_sock",
+  size: 80,
+  align: 4,
+  fields: [
+    ["bound_dev_if", 0],
+    ["family", 4],
+    ["type", 8],
+    ["protocol", 12],
+    ["mark", 16],
+    ["priority", 20],
+    ["src_ip4", 24],
+    ["src_port", 44],
+    ["dst_ip4", 52],
+    ["state", 72],
+  ].map(([name, offset]) => ({ name: name as string, offset: offset as number, type: INT_TYPES.u32 })),
+};
 
 export function mapMethod(x: ExprLowerer, m: MapInfo, method: string, e: ts.CallExpression): Val {
   const mapPtr = () => {
@@ -153,6 +173,16 @@ export function mapMethod(x: ExprLowerer, m: MapInfo, method: string, e: ts.Call
       if (method === "lookupIn") return lookupIn(x, m, e, mapPtr, temps);
       expectArgs(x, e, 1);
       const key = spill(x, m.key, args[0], temps);
+      if (m.kind.socketValue) {
+        // A socket map's lookup returns a referenced socket (struct bpf_sock), which must be
+        // released with skRelease on every path (check-reservations.ts).
+        const dst = x.b.value("ptr");
+        const inst = { op: "call" as const, helper: HELPER.map_lookup_elem, args: [mapPtr(), key], dst };
+        x.b.emit(inst);
+        x.releaseTemps(temps);
+        noteSocketRef(inst, e);
+        return { k: "nullable", ptr: dst, t: BPF_SOCK, region: "map" } satisfies NullableVal;
+      }
       const dst = call(HELPER.map_lookup_elem, [mapPtr(), key], "ptr");
       return { k: "nullable", ptr: dst, t: m.valueRef, region: "map" } satisfies NullableVal;
     }

@@ -203,7 +203,7 @@ function scanMap(name: string, e: ts.NewExpression, checker: ts.TypeChecker, typ
   }
   const shape = mc.shape;
   const targs = e.typeArguments ?? [];
-  const want = shape === "kv" ? 2 : shape === "slots" || shape === "stacks" || shape === "maps" ? 0 : 1;
+  const want = shape === "kv" ? 2 : shape === "keys" ? 1 : shape === "slots" || shape === "stacks" || shape === "maps" ? 0 : 1;
   if (targs.length !== want) {
     r.report(
       "TSBPF2005",
@@ -220,7 +220,7 @@ function scanMap(name: string, e: ts.NewExpression, checker: ts.TypeChecker, typ
     }
   }
   const u32 = INT_TYPES.u32;
-  const key: CType = shape === "kv" ? argTypes[0]! : u32;
+  const key: CType = shape === "kv" || shape === "keys" ? argTypes[0]! : mc.u64Key ? INT_TYPES.u64 : u32;
   // A stack trace map's value is `depth` u64 instruction pointers (default 127, PERF_MAX_STACK_DEPTH).
   const depthArg = shape === "stacks" ? e.arguments?.[1] : undefined;
   const depth = shape === "stacks" ? (depthArg ? constEval(depthArg, checker) : 127n) : undefined;
@@ -228,8 +228,9 @@ function scanMap(name: string, e: ts.NewExpression, checker: ts.TypeChecker, typ
     r.report("TSBPF2107", depthArg, depthArg.getText());
     return undefined;
   }
-  const value: CType =
-    depth !== undefined
+  const value: CType = mc.socketValue
+    ? INT_TYPES.u64
+    : depth !== undefined
       ? { kind: "array", elem: INT_TYPES.u64, len: Number(depth) }
       : argTypes.length
         ? argTypes[argTypes.length - 1]!

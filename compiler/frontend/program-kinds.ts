@@ -8,7 +8,8 @@ import type { ProgTypeName } from "../../common/program-types.js";
 
 export interface CtxField {
   offset: number;
-  size: 4 | 8;
+  /** 2: a 16-bit member (read zero-extended into a u32). */
+  size: 2 | 4 | 8;
   writable?: boolean;
   /** A pointer field: reading it gives a reference to this struct (the flow dissector's flow_keys). */
   points?: CStruct;
@@ -382,13 +383,34 @@ export const PROGRAM_KINDS: Record<string, ProgramKind> = {
     "skSkb",
     "SK_SKB",
     1,
-    ([hook]) => `sk_skb/${hook}`,
+    ([hook]) => (hook === "verdict" ? "sk_skb" : `sk_skb/${hook}`),
     "SkSkbContext",
     { kind: "fields", fields: SK_SKB_FIELDS },
     {
       packet: { data: 76, dataEnd: 80 },
       ctxStruct: "__sk_buff",
     },
+  ),
+  skLookup: simple(
+    "skLookup",
+    "SK_LOOKUP",
+    "sk_lookup",
+    "SkLookupContext",
+    {
+      kind: "fields",
+      fields: {
+        family: { offset: 8, size: 4 },
+        protocol: { offset: 12, size: 4 },
+        remote_ip4: { offset: 16, size: 4 },
+        ...IP6("remote_ip6", 20, false),
+        remote_port: { offset: 36, size: 2 },
+        local_ip4: { offset: 40, size: 4 },
+        ...IP6("local_ip6", 44, false),
+        local_port: { offset: 60, size: 4 },
+        ingress_ifindex: { offset: 64, size: 4 },
+      },
+    },
+    { ctxStruct: "bpf_sk_lookup" },
   ),
   skMsg: simple("skMsg", "SK_MSG", "sk_msg", "SkMsgContext", { kind: "fields", fields: SK_MSG_FIELDS }, { ctxStruct: "sk_msg_md" }),
   flowDissector: simple(

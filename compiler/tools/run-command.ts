@@ -13,6 +13,7 @@ import type { Link } from "../../runtime/link.js";
 import {
   attachAuto,
   attachCgroup,
+  attachNetns,
   attachRawTracepoint,
   attachTc,
   attachTracepoint,
@@ -24,7 +25,7 @@ import { attachFlowDissector, attachNetfilter, NF_HOOK } from "../../runtime/att
 import { RingBuffer, type EventReader } from "../../runtime/ring-buffer.js";
 import { PerfBuffer } from "../../runtime/perf-buffer.js";
 import { watchRun } from "./watch.js";
-import { progTypesFor } from "../../common/program-types.js";
+import { BPF_PROG_TYPE, progTypesFor } from "../../common/program-types.js";
 
 export const RUN_USAGE = `usage:
   tsbpf run <file.bpf.ts|file.o> [--attach [PROG=]SPEC]... [--interval ms] [--duration s] [--raw] [--watch]
@@ -40,6 +41,7 @@ SPEC is one of
                                              /run/netns/NAME; default this process's)
   netfilter:ipv4|ipv6:HOOK[:PRIORITY[:NETNS]]  netfilter hook: prerouting, input, forward, output,
                                              postrouting (priority default 0)
+  netns[:PATH]                               sk_lookup program on a network namespace (default: this one)
   auto                                       every program, from its section name (the default)
 PROG picks the program; without it the first program of a fitting type is used.
 Map contents are printed every --interval ms (default 1000; all-zero entries hidden), ring-buffer
@@ -119,8 +121,9 @@ const KIND_TYPES: Record<string, number[]> = {
   raw_tp: progTypesFor("raw_tp"),
   uprobe: progTypesFor("uprobe"),
   cgroup: progTypesFor("cgroup"),
-  flow_dissector: progTypesFor("netns"),
+  flow_dissector: [BPF_PROG_TYPE.FLOW_DISSECTOR],
   netfilter: progTypesFor("netfilter"),
+  netns: [BPF_PROG_TYPE.SK_LOOKUP],
 };
 
 function pickProgram(obj: BpfObject, kind: string, name: string | undefined): BpfProgram {
@@ -192,6 +195,8 @@ function attachOne(obj: BpfObject, a: AttachSpec): Link[] {
         }),
       ];
     }
+    case "netns":
+      return [rest.length ? attachNetns(prog, rest.join(":")) : attachNetns(prog)];
   }
   throw new UsageError(`unknown attach spec '${a.spec}'`);
 }

@@ -123,13 +123,15 @@ export function generateSkeleton(
     const cls =
       kind?.runtimeClass === "ValueMap"
         ? `rt.ValueMap<${v}>`
-        : kind?.runtimeClass
-          ? `rt.${kind.runtimeClass}`
-          : kind?.shape === "events"
-            ? "rt.TypedMap<never, never>"
-            : m.perCpu
-              ? `rt.PerCpuTypedMap<${k}, ${v}>`
-              : `rt.TypedMap<${k}, ${v}>`;
+        : kind?.runtimeClass === "SocketMap"
+          ? `rt.SocketMap<${k}>`
+          : kind?.runtimeClass
+            ? `rt.${kind.runtimeClass}`
+            : kind?.shape === "events"
+              ? "rt.TypedMap<never, never>"
+              : m.perCpu
+                ? `rt.PerCpuTypedMap<${k}, ${v}>`
+                : `rt.TypedMap<${k}, ${v}>`;
     const reader =
       kind?.shape === "events"
         ? `; read its events with \`new rt.${kind.name === "RINGBUF" ? "RingBuffer" : "PerfBuffer"}(maps.${m.name}.map)\``
