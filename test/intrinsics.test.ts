@@ -80,6 +80,9 @@ const STDLIB_ENUMS: Record<string, (member: string) => string | undefined> = {
   FlowDissectorAction: (m) => (m === "CONTINUE" ? "BPF_FLOW_DISSECTOR_CONTINUE" : `BPF_${m}`),
   FlowDissectorFlags: (m) => `BPF_FLOW_DISSECTOR_F_${m}`,
   TimerFlags: (m) => `BPF_F_TIMER_${m}`,
+  SkRedirectFlags: (m) => (m === "EGRESS" ? undefined : `BPF_F_${m}`),
+  StorageFlags: (m) => `BPF_LOCAL_STORAGE_GET_F_${m}`,
+  SkAssignFlags: (m) => `BPF_SK_LOOKUP_F_${m}`,
 };
 /** TC_ACT_* (pkt_cls.h), NF_DROP/NF_ACCEPT and CLOCK_* are #defines, BPF_DEVCG_ACC_* an enum no kernel
  * symbol uses, LIBBPF_PIN_* libbpf's. */
