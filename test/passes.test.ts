@@ -1076,6 +1076,7 @@ describe("passes on random functions", () => {
     "narrow-store",
     "iv-merge",
     "dead-stack-store",
+    "loop-sr",
   ].map((n) => [n, passesByName.get(n)!] as const);
 
   it.each(single)("%s keeps the IR valid and the behaviour unchanged", (_name, pass) => {
