@@ -167,7 +167,7 @@ function basicIv(
   const n = phi.incoming.find((x) => x.block === latch)?.value;
   if (!a || !n || !isImm(a) || !isValue(n) || a.imm < 0n) return undefined;
   const d = defInst.get(n.id);
-  if (!d || d.op !== "bin" || d.kind !== "add") return undefined;
+  if (d?.op !== "bin" || d.kind !== "add") return undefined;
   const self = (o: typeof d.a) => isValue(o) && o.id === phi.dst.id;
   const step = self(d.a) && isImm(d.b) ? d.b.imm : self(d.b) && isImm(d.a) ? d.a.imm : undefined;
   if (step === undefined || step <= 0n || step > 0x7fffn) return undefined;
