@@ -532,6 +532,15 @@ const CASES: Case[] = [
       `interface Pair { a: u32; b: u32 }\n/** @noinline */\nfunction step(i: u32, s: Pair): u32 {\n  s.a += i;\n  return s.a;\n}`,
     ),
   },
+  {
+    code: "TSBPF3020",
+    what: "@global function that returns void",
+    span: "mark",
+    src: xdpBody(
+      `  const c = ctx.len;\n  mark(c);`,
+      `/** @noinline @global */\nfunction mark(x: u32): void { bpfPrintk("%u", x); } // error TSBPF3020`,
+    ),
+  },
 ];
 
 /** More spellings of some codes (each reports its own construct). */
