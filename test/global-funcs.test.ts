@@ -110,4 +110,13 @@ describeKernel("global functions in the kernel", () => {
     expect(scores).toEqual(readMap(s, "scores"));
     expect([...scores.values()].some((v) => v !== 0n)).toBe(true);
   });
+
+  kernelTest("take stack structs, globals and map values, and a TC context", () => {
+    using o = loadObject(build("test/fixtures/global-args.bpf.ts").object!, { logLevel: 2 | 4, name: `a${process.pid}` });
+    expect(o.programs.get("px")!.verifierLog).toContain("Func#1 ('addTo') is safe for any args that match its prototype");
+    expect(o.programs.get("pt")!.verifierLog).toContain("Func#1 ('skbLen') is safe for any args that match its prototype");
+    expect(testRun(o.programs.get("px")!, packet(eth(), ipv4(), udp())).verdict).toBe("XDP_PASS");
+    expect(readMap(o, "accs").get(0)).toEqual({ sum: 7n, calls: 1, pad: 0 });
+    expect(testRun(o.programs.get("pt")!, packet(eth(), ipv4(), udp())).verdict).toBe("TC_ACT_OK");
+  });
 });
