@@ -12,7 +12,7 @@ import { loadObject } from "../runtime/index.js";
 import { eth, ipv4, packet, readMap, tcp, testRun, udp, ipv6 } from "../testing/index.js";
 import { describeKernel, kernelTest } from "./kernel-env.js";
 
-const GLOBAL = "test/fixtures/global-funcs.bpf.ts";
+const GLOBAL = "test/fixtures/codegen/global-funcs.bpf.ts";
 const STATIC = "bench/programs/bpf2bpf/bpf2bpf.bpf.ts";
 
 function build(file: string, text = readFileSync(file, "utf8")) {
@@ -112,7 +112,7 @@ describeKernel("global functions in the kernel", () => {
   });
 
   kernelTest("take stack structs, globals and map values, and a TC context", () => {
-    using o = loadObject(build("test/fixtures/global-args.bpf.ts").object!, { logLevel: 2 | 4, name: `a${process.pid}` });
+    using o = loadObject(build("test/fixtures/codegen/global-args.bpf.ts").object!, { logLevel: 2 | 4, name: `a${process.pid}` });
     expect(o.programs.get("px")!.verifierLog).toContain("Func#1 ('addTo') is safe for any args that match its prototype");
     expect(o.programs.get("pt")!.verifierLog).toContain("Func#1 ('skbLen') is safe for any args that match its prototype");
     expect(testRun(o.programs.get("px")!, packet(eth(), ipv4(), udp())).verdict).toBe("XDP_PASS");

@@ -4,7 +4,7 @@ import { expect } from "vitest";
 import { compileAndLoad, readMap, testRun } from "../testing/index.js";
 import { describeKernel, kernelTest } from "./kernel-env.js";
 
-const FIXTURE = "test/fixtures/packet-loops.bpf.ts";
+const FIXTURE = "test/fixtures/codegen/packet-loops.bpf.ts";
 
 function model(p: Uint8Array): [number, number, number] {
   let h = 7;
