@@ -14,7 +14,7 @@ import { funcSymbols } from "./elf.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 /** The passes measured (each occurrence in the pipeline is removed). */
-export const PASSES = ["range-fold", "licm", "addr-fold", "narrow-store", "iv-merge", "dead-stack-store"];
+export const PASSES = ["range-fold", "licm", "addr-fold", "narrow-store", "iv-merge", "dead-stack-store", "loop-sr"];
 
 interface Totals {
   slots: number;
