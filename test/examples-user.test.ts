@@ -27,6 +27,7 @@ const EXAMPLES = [
   "xdp-redirect",
   "connect4-policy",
   "udp-ports",
+  "ip-sizes",
 ] as const;
 const userPath = (name: string): string => join(root, "examples", name, "user.ts");
 const tmp = mkdtempSync(join(tmpdir(), "tsbpf-user-"));

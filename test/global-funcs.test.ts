@@ -9,7 +9,7 @@ import { readObjectBtf } from "../common/btf-reader.js";
 import { readElf } from "../common/read-elf.js";
 import { compile } from "../compiler/compile.js";
 import { loadObject } from "../runtime/index.js";
-import { eth, ipv4, packet, readMap, tcp, testRun, udp, ipv6 } from "../testing/index.js";
+import { eth, icmp, ipv4, ipv6, packet, payload, readMap, tcp, testRun, udp } from "../testing/index.js";
 import { describeKernel, kernelTest } from "./kernel-env.js";
 
 const GLOBAL = "test/fixtures/codegen/global-funcs.bpf.ts";
@@ -118,5 +118,21 @@ describeKernel("global functions in the kernel", () => {
     expect(testRun(o.programs.get("px")!, packet(eth(), ipv4(), udp())).verdict).toBe("XDP_PASS");
     expect(readMap(o, "accs").get(0)).toEqual({ sum: 7n, calls: 1, pad: 0 });
     expect(testRun(o.programs.get("pt")!, packet(eth(), ipv4(), udp())).verdict).toBe("TC_ACT_OK");
+  });
+
+  kernelTest("examples/ip-sizes: verified once per function, counts packets, bytes and small packets per protocol", () => {
+    using o = loadObject(build("examples/ip-sizes/ip-sizes.bpf.ts").object!, { logLevel: 2 | 4, name: `i${process.pid}` });
+    const prog = o.programs.get("ip_sizes")!;
+    for (const f of ["slotOf", "ipLen", "account"]) expect(prog.verifierLog).toMatch(new RegExp(`\\('${f}'\\) is safe for any args`));
+    const small = packet(eth(), ipv4(), udp(), payload(20));
+    const big = packet(eth(), ipv4(), tcp(), payload(300));
+    const icmpEcho = packet(eth(), ipv4(), icmp(), payload(8));
+    for (const p of [small, small, big, icmpEcho, packet(eth(), ipv6(), udp())]) expect(testRun(prog, p).verdict).toBe("XDP_PASS");
+    const len = (p: Uint8Array) => BigInt(p.length - 14);
+    const stats = readMap(o, "sizes");
+    expect(stats.get(2)).toEqual({ packets: 2n, bytes: 2n * len(small), small: 2n });
+    expect(stats.get(1)).toEqual({ packets: 1n, bytes: len(big), small: 0n });
+    expect(stats.get(3)).toEqual({ packets: 1n, bytes: len(icmpEcho), small: 1n });
+    expect(stats.get(0)).toEqual({ packets: 0n, bytes: 0n, small: 0n });
   });
 });
