@@ -1077,6 +1077,8 @@ describe("passes on random functions", () => {
     "iv-merge",
     "dead-stack-store",
     "loop-sr",
+    "loop-preheader",
+    "redundant-phi",
   ].map((n) => [n, passesByName.get(n)!] as const);
 
   it.each(single)("%s keeps the IR valid and the behaviour unchanged", (_name, pass) => {

@@ -87,22 +87,34 @@ export function loopSr(f: Func): boolean {
     // The step runs only after a passed exit test.
     if (!dom.dominates(t.then, defBlock.get(iv.next.id)!)) continue;
 
-    // Candidates: `ptradd base, %i` (or `zext %i`) in the loop, base defined outside it.
-    const isI = (o: Operand): boolean => {
-      if (!isValue(o)) return false;
-      if (o.id === phi.dst.id) return true;
+    // Candidates: `ptradd base, %i * c` (c = 1, or a constant multiplier or shift; through a `zext`)
+    // in the loop, base defined outside it, and i * c never wrapping while the loop runs.
+    const limit = (1n << bits) - 1n;
+    const scaleOf = (o: Operand): bigint | undefined => {
+      if (!isValue(o)) return undefined;
+      if (o.id === phi.dst.id) return 1n;
       const z = defInst.get(o.id);
-      return z?.op === "zext" && isValue(z.a) && z.a.id === phi.dst.id;
+      if (z?.op === "zext" && isValue(z.a)) return scaleOf(z.a);
+      if (z?.op !== "bin" || z.dst.ty !== phi.dst.ty) return undefined;
+      const self = (x: Operand) => isValue(x) && x.id === phi.dst.id;
+      let c: bigint | undefined;
+      if (z.kind === "mul") c = self(z.a) && isImm(z.b) ? z.b.imm : self(z.b) && isImm(z.a) ? z.a.imm : undefined;
+      else if (z.kind === "shl" && self(z.a) && isImm(z.b) && z.b.imm >= 0n && z.b.imm < 16n) c = 1n << z.b.imm;
+      if (c === undefined || c <= 0n || c > 0x7fffn || (maxAtStep + iv.step) * c > limit || iv.step * c > 0x7fffn) return undefined;
+      return c;
     };
-    const byBase = new Map<number, { base: Value; adds: { block: Block; inst: Inst & { op: "ptradd" } }[] }>();
+    const byBase = new Map<string, { base: Value; scale: bigint; adds: { block: Block; inst: Inst & { op: "ptradd" } }[] }>();
     for (const x of bodyBlocks) {
       for (const i of x.insts) {
-        if (i.op !== "ptradd" || !isI(i.offset)) continue;
+        if (i.op !== "ptradd") continue;
+        const scale = scaleOf(i.offset);
+        if (scale === undefined) continue;
         const db = defBlock.get(i.base.id);
         if (db !== undefined && body.has(db)) continue;
-        const g = byBase.get(i.base.id) ?? { base: i.base, adds: [] };
+        const key = `${i.base.id}*${scale}`;
+        const g = byBase.get(key) ?? { base: i.base, scale, adds: [] };
         g.adds.push({ block: x, inst: i });
-        byBase.set(i.base.id, g);
+        byBase.set(key, g);
       }
     }
     for (const g of byBase.values()) {
@@ -113,7 +125,7 @@ export function loopSr(f: Func): boolean {
         replaceUses(f, inst.dst.id, p);
       }
       const K = rebaseOffset(f, p, body, blocks);
-      const init = iv.init + K;
+      const init = iv.init * g.scale + K;
       let start: Value = g.base;
       if (init !== 0n) {
         start = newValue(f, "ptr");
@@ -122,7 +134,7 @@ export function loopSr(f: Func): boolean {
         if (loc) f.locs?.set(add, loc);
       }
       const next = newValue(f, "ptr");
-      const inc: Inst = { op: "ptradd", dst: next, base: p, offset: { imm: iv.step } };
+      const inc: Inst = { op: "ptradd", dst: next, base: p, offset: { imm: iv.step * g.scale } };
       const stepBlock = blocks.get(defBlock.get(iv.next.id)!)!;
       const at = stepBlock.insts.indexOf(defInst.get(iv.next.id)!);
       stepBlock.insts.splice(at + 1, 0, inc);
