@@ -10,43 +10,50 @@
 //
 // Needs: valid SSA. Produces: valid SSA. Invalidates: nothing structural.
 
-import { isValue, replaceUses, type Func, type Operand, type Value } from "../ir/ir.js";
+import { isValue, mapAllOperands, type Func, type Operand, type Value } from "../ir/ir.js";
 
 export function redundantPhi(f: Func): boolean {
   let changed = false;
+  // Each sweep decides every phi against the replacements so far, then rewrites all uses once
+  // (linear per sweep; a removal can make another phi redundant, hence the sweeps).
   for (let again = true; again; ) {
     again = false;
     const copies = new Map<number, Operand>();
     for (const b of f.blocks) for (const i of b.insts) if (i.op === "copy") copies.set(i.dst.id, i.a);
+    const replaced = new Map<number, Value>();
     const through = (o: Operand): Operand => {
-      for (let k = 0; k < 64 && isValue(o) && copies.has(o.id); k++) o = copies.get(o.id)!;
+      for (let k = 0; k < 64 && isValue(o); k++) {
+        const next = replaced.get(o.id) ?? copies.get(o.id);
+        if (next === undefined) break;
+        o = next;
+      }
       return o;
     };
     for (const b of f.blocks) {
-      for (const phi of b.phis) {
+      b.phis = b.phis.filter((phi) => {
         let only: Value | undefined;
-        let ok = true;
         for (const inc of phi.incoming) {
           const v = through(inc.value);
-          if (!isValue(v)) {
-            ok = false;
-            break;
-          }
+          if (!isValue(v)) return true;
           if (v.id === phi.dst.id) continue;
-          if (only && only.id !== v.id) {
-            ok = false;
-            break;
-          }
+          if (only && only.id !== v.id) return true;
           only = v;
         }
-        if (!ok || !only || only.ty !== phi.dst.ty) continue;
-        b.phis = b.phis.filter((p) => p !== phi);
-        replaceUses(f, phi.dst.id, only);
-        changed = again = true;
-        break;
-      }
-      if (again) break;
+        if (!only || only.ty !== phi.dst.ty) return true;
+        const target = through(only);
+        if (isValue(target) && target.id === phi.dst.id) return true; // phis feeding only each other
+        replaced.set(phi.dst.id, only);
+        return false;
+      });
     }
+    if (replaced.size === 0) break;
+    const resolve = (v: Value): Value => {
+      let r = v;
+      for (let k = 0; k < 64 && replaced.has(r.id); k++) r = replaced.get(r.id)!;
+      return r;
+    };
+    mapAllOperands(f, (o) => (isValue(o) && replaced.has(o.id) ? resolve(o) : o));
+    changed = again = true;
   }
   return changed;
 }
