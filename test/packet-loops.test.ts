@@ -1,6 +1,11 @@
 // Kernel behaviour of packet loops after loop-sr and loop rotation: the results match a model of
 // the source on packets of every length around the loops' ends, and the loop bodies stay short.
-import { expect } from "vitest";
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { compile } from "../compiler/compile.js";
+import { decode } from "../compiler/isa/decode.js";
+import { formatInsn, jumpTarget } from "../compiler/isa/disasm.js";
+import { readElf } from "../common/read-elf.js";
 import { compileAndLoad, readMap, testRun } from "../testing/index.js";
 import { describeKernel, kernelTest } from "./kernel-env.js";
 
@@ -22,6 +27,30 @@ function model(p: Uint8Array): [number, number, number] {
   }
   return [h, n, s];
 }
+
+describe("packet loop bodies", () => {
+  it("are short: a pointer that advances, one bounds check, one exit test at the bottom, no register copies", () => {
+    const r = compile(FIXTURE, readFileSync(FIXTURE, "utf8"));
+    expect(r.ok).toBe(true);
+    const text = readElf(r.object!).sections.find((s) => s.name === "xdp")!.data;
+    const insns = decode(text);
+    const lines = insns.map((i, pc) => formatInsn(i, pc));
+    // Each loop ends in a conditional jump back; its body runs from the jump's target to the jump.
+    const loops = insns.flatMap((i, pc) => {
+      const t = jumpTarget(i, pc);
+      return t !== undefined && t <= pc ? [lines.slice(t, pc + 1)] : [];
+    });
+    expect(loops.length).toBe(2);
+    for (const body of loops) {
+      expect(
+        body.filter((l) => /^r\d+ = r\d+$/.test(l)),
+        body.join("\n"),
+      ).toEqual([]);
+      expect(body.filter((l) => /^goto /.test(l))).toEqual([]);
+      expect(body.length).toBeLessThanOrEqual(8);
+    }
+  });
+});
 
 describeKernel("packet loops (loop-sr, rotation)", () => {
   kernelTest("agree with the model on packets of 14 to 80 bytes", () => {
