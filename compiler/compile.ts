@@ -22,7 +22,7 @@ import { writeObject } from "./elf/write-object.js";
 import { FunctionLowerer } from "./frontend/lower-stmt.js";
 import { NO_CONTEXT } from "./frontend/program-kinds.js";
 import { paramShapes, wantsCall } from "./frontend/subprograms.js";
-import { scanModule } from "./frontend/module-scan.js";
+import { scanModule, type ModuleInfo } from "./frontend/module-scan.js";
 import { Bail, Reporter } from "./frontend/reporter.js";
 import { checkSubset } from "./frontend/subset-check.js";
 import { checkTokenNesting, checkTreeDepth } from "./frontend/depth-guard.js";
@@ -35,7 +35,7 @@ import type { Func } from "./ir/ir.js";
 import type { ObjectModel, ProgramCode } from "./object/model.js";
 import { defaultPasses } from "./passes/index.js";
 import { runPasses } from "./passes/pass-manager.js";
-import { INT_TYPES } from "../common/ctypes.js";
+import { INT_TYPES, type CType } from "../common/ctypes.js";
 import { printFunc } from "./ir/print.js";
 import {
   changedStatements,
@@ -291,6 +291,7 @@ function compileFile(fileName: string, text: string, opts: CompileOptions): Comp
         });
       }
     }
+    markGlobals(mod, subprograms, reporter);
     // Whole-file checking: a function no program calls yet is lowered and compiled too (as if it
     // were a subprogram, into a scratch module so nothing it registers reaches the object).
     const referenced = referencedFunctions(sf);
@@ -397,4 +398,29 @@ function internal(file: string, detail: string): Diagnostic {
     line: 1,
     col: 1,
   };
+}
+
+/**
+ * `@global` subprograms that may be global get global linkage, their context parameter the kernel's
+ * context struct by name (which is how the verifier recognises it) and `arg:nonnull` on struct
+ * references; the others stay static with TSBPF3020 saying why.
+ */
+function markGlobals(mod: ModuleInfo, code: ProgramCode[], reporter: Reporter): void {
+  for (const s of mod.subprograms.values()) {
+    if (!s.global) continue;
+    if (s.loopBody && !s.notGlobal) s.notGlobal = "it is a loop() body, and the kernel wants bpf_loop callbacks static";
+    if (s.notGlobal) {
+      reporter.report("TSBPF3020", s.decl.name ?? s.decl, s.name, s.notGlobal);
+      continue;
+    }
+    const c = code.find((x) => x.name === s.name);
+    if (!c) continue;
+    c.global = true;
+    c.params = c.params.map((p) => {
+      if (p.type.kind !== "ptr") return p;
+      if (p.type.to !== null) return { ...p, nonnull: true };
+      const ctx: CType = { kind: "struct", name: s.kind?.ctxStruct ?? "", fields: [], size: 0, align: 1 };
+      return { ...p, type: { kind: "ptr", to: ctx } };
+    });
+  }
 }

@@ -339,6 +339,12 @@ export const DIAGNOSTICS = {
     severity: "warning",
   },
 
+  TSBPF3020: {
+    message: "'{0}' is marked @global but is compiled as a static subprogram: {1}",
+    hint: "a global function is verified once from its BTF prototype: it takes integers, the context of an xdp, tc, socket or cgroup-skb program and struct references to writable memory (headers, map values, struct locals, globals), and returns an integer; drop @global to silence this",
+    severity: "warning",
+  },
+
   TSBPF9001: {
     message: "internal compiler error: {0}",
     hint: "this is a bug in tsbpf; please report it with the input file",

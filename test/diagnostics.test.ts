@@ -600,6 +600,15 @@ const CASES: Case[] = [
     span: "seqPrintf",
     src: `import { tpBtf, seqPrintf } from "tsbpf/bpf";\nexport const t = tpBtf("sched_switch", (ctx) => {\n  seqPrintf(ctx, "x"); // error TSBPF2171\n  return 0;\n});\n${LICENSE}`,
   },
+  {
+    code: "TSBPF3020",
+    what: "@global function that returns void",
+    span: "mark",
+    src: xdpBody(
+      `  const c = ctx.len;\n  mark(c);`,
+      `/** @noinline @global */\nfunction mark(x: u32): void { bpfPrintk("%u", x); } // error TSBPF3020`,
+    ),
+  },
 ];
 
 /** More spellings of some codes (each reports its own construct). */

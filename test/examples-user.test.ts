@@ -30,6 +30,7 @@ const EXAMPLES = [
   "flow-timeout",
   "sk-lookup-ports",
   "sockmap-redirect",
+  "ip-sizes",
 ] as const;
 const userPath = (name: string): string => join(root, "examples", name, "user.ts");
 const tmp = mkdtempSync(join(tmpdir(), "tsbpf-user-"));

@@ -1076,6 +1076,9 @@ describe("passes on random functions", () => {
     "narrow-store",
     "iv-merge",
     "dead-stack-store",
+    "loop-sr",
+    "loop-preheader",
+    "redundant-phi",
   ].map((n) => [n, passesByName.get(n)!] as const);
 
   it.each(single)("%s keeps the IR valid and the behaviour unchanged", (_name, pass) => {

@@ -16,6 +16,7 @@ import { insnSlots } from "../isa/insn.js";
 import type { SourceLoc } from "../ir/ir.js";
 import * as E from "./emit-helpers.js";
 import type { MBlock, MFunc, MInst } from "./mir.js";
+import { rotateLoops } from "./rotate-loops.js";
 
 export interface LineEntry {
   /** Index into `insns` (not a slot number). */
@@ -41,6 +42,7 @@ interface Item {
 export function layout(mf: MFunc): LaidOut {
   const byId = new Map(mf.blocks.map((b) => [b.id, b]));
   threadJumps(mf, byId);
+  rotateLoops(mf, byId);
   const order = chooseOrder(mf, byId);
 
   // Emit each block, deciding the branch shape from what follows it.

@@ -341,6 +341,22 @@ function colour(g: Graph, noSpill: Set<number>, remat: Map<number, MInst[]>): { 
       }
     }
     if (chosen === undefined) {
+      // A move partner not coloured yet: take a colour it could take too (free of its neighbours'
+      // colours and fixed registers), so that it can follow and the copy disappears — a loop
+      // variable updated in the body and live across calls after the loop would otherwise get a
+      // caller-saved register for the update and a copy into its own register at every iteration.
+      for (const p of g.moves.get(v) ?? []) {
+        if (colourOf(p) !== undefined || !isVirtual(p)) continue;
+        const blocked = new Set(taken);
+        for (const n of g.adj.get(p) ?? []) {
+          const c = colourOf(n);
+          if (c !== undefined) blocked.add(c);
+        }
+        for (let c = 0; c < NUM_REGS && chosen === undefined; c++) if (!blocked.has(c)) chosen = c;
+        if (chosen !== undefined) break;
+      }
+    }
+    if (chosen === undefined) {
       const wanted = new Set<number>();
       for (const n of g.adj.get(v)!) {
         if (colourOf(n) !== undefined) continue;

@@ -22,6 +22,7 @@ export const BTF_KIND = {
   FUNC_PROTO: 13,
   VAR: 14,
   DATASEC: 15,
+  DECL_TAG: 17,
 } as const;
 
 export const BTF_INT_ENC = { SIGNED: 1, CHAR: 2, BOOL: 4 } as const;
@@ -134,6 +135,11 @@ export class BtfBuilder {
 
   addFunc(name: string, proto: number, linkage: number): number {
     return this.add([this.str(name), BtfBuilder.info(BTF_KIND.FUNC, linkage), proto]);
+  }
+
+  /** A BTF_KIND_DECL_TAG on `type` (component -1: the type itself, else a member or parameter index). */
+  addDeclTag(name: string, type: number, component: number): number {
+    return this.add([this.str(name), BtfBuilder.info(BTF_KIND.DECL_TAG), type, component >>> 0]);
   }
 
   addVar(name: string, type: number, linkage: number): number {

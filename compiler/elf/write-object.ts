@@ -137,7 +137,8 @@ export function writeObject(model: ObjectModel): Uint8Array {
       shndx: sectionIndex.get(p.section)!,
       value: p.byteOffset,
       size: p.byteSize,
-      visibility: p.isProgram ? STV.DEFAULT : STV.HIDDEN,
+      // libbpf turns a hidden global function static; a `@global` subprogram must stay visible.
+      visibility: p.isProgram || p.code.global ? STV.DEFAULT : STV.HIDDEN,
     });
     funcSyms.set(p.code.name, { ref, isProgram: p.isProgram });
   }
@@ -202,14 +203,23 @@ function fixupInsn(i: Insn, fnName: string): Insn {
   }
 }
 
-/** FUNC + FUNC_PROTO. Programs take `void *ctx` and are global; subprograms are static. */
+/**
+ * FUNC + FUNC_PROTO. Programs take `void *ctx` and are global; subprograms are static unless marked
+ * global, whose pointer parameters to memory (not the context) are tagged `arg:nonnull`.
+ */
 function addFuncBtf(btf: BtfBuilder, fn: ProgramCode, isProgram: boolean): number {
   const ret = btf.addCType(fn.ret);
   const params = isProgram
     ? [{ name: "ctx", type: btf.addPtr(0) }]
     : fn.params.map((p, i) => ({ name: p.name || `arg${i}`, type: btf.addCType(p.type) }));
   const proto = btf.addFuncProto(ret, params);
-  return btf.addFunc(fn.name, proto, isProgram ? BTF_LINKAGE.GLOBAL : BTF_LINKAGE.STATIC);
+  const id = btf.addFunc(fn.name, proto, isProgram || fn.global ? BTF_LINKAGE.GLOBAL : BTF_LINKAGE.STATIC);
+  if (!isProgram && fn.global) {
+    fn.params.forEach((p, i) => {
+      if (p.nonnull) btf.addDeclTag("arg:nonnull", id, i);
+    });
+  }
+  return id;
 }
 
 function checkNames(model: ObjectModel): void {

@@ -54,6 +54,10 @@ export interface SubprogramInfo {
   timerCallback?: boolean;
   /** Called with `callfn` (a `@noinline` call) somewhere, as opposed to only passed to loop(). */
   calledDirectly?: boolean;
+  /** Marked `@global`: emitted with global linkage unless `notGlobal` says why it cannot be. */
+  global?: boolean;
+  /** Why a `@global` function stays static (TSBPF3020), from its signature or a call site. */
+  notGlobal?: string;
 }
 
 export interface ModuleInfo {

@@ -10,11 +10,33 @@ import type { ExprContext as ExprLowerer } from "./expr-context.js";
 import { PROGRAM_KINDS, type ProgramKind } from "./program-kinds.js";
 import { ts } from "./ts-adapter.js";
 import type { Val } from "./values.js";
+import type { SubprogramInfo } from "./module-scan.js";
 
 /** `@noinline` asks for a call; `@inline` (or nothing) inlines. */
 export function wantsCall(decl: ts.FunctionDeclaration): boolean {
   return ts.getJSDocTags(decl).some((t) => t.tagName.text === "noinline");
 }
+
+/**
+ * `@global` (with `@noinline`) asks for a global function: BTF linkage global, verified once from its
+ * prototype instead of at every call site. `export` alone does not: multi-file programs export the
+ * functions they share.
+ */
+export function wantsGlobal(decl: ts.FunctionDeclaration): boolean {
+  return wantsCall(decl) && ts.getJSDocTags(decl).some((t) => t.tagName.text === "global");
+}
+
+/** Why a function cannot be global from its signature alone (the verifier's rules for globals). */
+function signatureRefusal(shapes: ParamShape[], ret: CInt | undefined): string | undefined {
+  if (!ret) return "it returns void (a global function must return an integer)";
+  for (const s of shapes) {
+    if (s.kind === "ctx" && !s.prog.ctxStruct) return `the kernel has no context type for ${s.prog.ctxName} arguments of global functions`;
+  }
+  return undefined;
+}
+
+/** Regions a caller may pass to a global function's struct parameter: memory it may read and write. */
+const GLOBAL_ARG_REGIONS = new Set<string>(["map", "packet", "stack", "global", "param"]);
 
 export type ParamShape =
   | { kind: "int"; t: CInt }
@@ -67,7 +89,12 @@ export function resultType(x: ExprLowerer, decl: ts.FunctionDeclaration): CInt |
 /** Records that `decl` is compiled as a subprogram (called, or passed to bpf_loop). */
 export function registerSubprogram(x: ExprLowerer, decl: ts.FunctionDeclaration, shapes = paramShapes(x, decl)): void {
   if (x.mod.subprograms.has(decl)) return;
-  x.mod.subprograms.set(decl, { name: decl.name!.text, decl, kind: shapes.find((s) => s.kind === "ctx")?.prog });
+  const info: SubprogramInfo = { name: decl.name!.text, decl, kind: shapes.find((s) => s.kind === "ctx")?.prog };
+  if (wantsGlobal(decl)) {
+    info.global = true;
+    info.notGlobal = signatureRefusal(shapes, resultType(x, decl));
+  }
+  x.mod.subprograms.set(decl, info);
 }
 
 /** Emits the call of a `@noinline` function and registers it for compilation. */
@@ -75,6 +102,7 @@ export function emitCall(x: ExprLowerer, decl: ts.FunctionDeclaration, call: ts.
   const name = decl.name!.text;
   const shapes = paramShapes(x, decl);
   const ret = resultType(x, decl);
+  const regions: string[] = [];
   const args: Operand[] = call.arguments.map((a, i) => {
     const shape = shapes[i];
     const v = x.lower(a);
@@ -83,12 +111,21 @@ export function emitCall(x: ExprLowerer, decl: ts.FunctionDeclaration, call: ts.
       if (v.k !== "ctx") x.r.fail("TSBPF2015", a);
       return x.ctx;
     }
-    if (v.k === "ref") return x.addOff(v);
-    if (v.k === "nullable") return x.materialize(v.ptr);
+    if (v.k === "ref") {
+      regions.push(v.region);
+      return x.addOff(v);
+    }
+    if (v.k === "nullable") {
+      regions.push(v.region);
+      return x.materialize(v.ptr);
+    }
     x.r.fail("TSBPF2015", a);
   });
   registerSubprogram(x, decl, shapes);
   const info = x.mod.subprograms.get(decl)!;
+  const badRegion = regions.find((r) => !GLOBAL_ARG_REGIONS.has(r));
+  if (info.global && !info.notGlobal && badRegion)
+    info.notGlobal = `a call passes ${badRegion === "rodata" ? "read-only" : badRegion} memory, which a global function's struct parameter cannot take`;
   info.calledDirectly = true;
   // A loop() body's returns are stop flags (0/1), which this caller would get instead of the value.
   if (info.loopBody && ret) x.r.report("TSBPF2211", call, name);

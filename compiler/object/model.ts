@@ -44,9 +44,15 @@ export interface ProgramCode {
   section: string;
   insns: Insn[];
   /** Parameter names and types for the BTF FUNC_PROTO (a program has one: its ctx pointer). */
-  params: { name: string; type: CType }[];
+  params: { name: string; type: CType; nonnull?: boolean }[];
   /** Return type for the FUNC_PROTO; programs return int. */
   ret: CType;
+  /**
+   * A subprogram with global linkage (`@global`): BTF FUNC linkage global and a visible symbol, so
+   * the verifier checks it once from its prototype. Parameters with `nonnull` get an `arg:nonnull`
+   * decl tag (tsbpf's struct references are never null).
+   */
+  global?: boolean;
   /** Line records: instruction index (not slot) -> 1-based source line and column. Sorted. */
   lines: { insn: number; line: number; col: number; file?: string }[];
 }

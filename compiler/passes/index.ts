@@ -24,6 +24,9 @@ import { addrFold } from "./addr-fold.js";
 import { narrowStore } from "./narrow-store.js";
 import { ivMerge } from "./iv-merge.js";
 import { deadStackStore } from "./dead-stack-store.js";
+import { loopSr } from "./loop-sr.js";
+import { loopPreheader } from "./loop-preheader.js";
+import { redundantPhi } from "./redundant-phi.js";
 
 export const constFoldPass: Pass = { name: "const-fold", run: constFold };
 export const dcePass: Pass = { name: "dce", run: dce };
@@ -39,6 +42,9 @@ export const addrFoldPass: Pass = { name: "addr-fold", run: addrFold };
 export const narrowStorePass: Pass = { name: "narrow-store", run: narrowStore };
 export const ivMergePass: Pass = { name: "iv-merge", run: ivMerge };
 export const deadStackStorePass: Pass = { name: "dead-stack-store", run: deadStackStore };
+export const loopSrPass: Pass = { name: "loop-sr", run: loopSr };
+export const loopPreheaderPass: Pass = { name: "loop-preheader", run: loopPreheader };
+export const redundantPhiPass: Pass = { name: "redundant-phi", run: redundantPhi };
 
 /** Every pass by name, for CLI options that pick passes. */
 export const passesByName: ReadonlyMap<string, Pass> = new Map(
@@ -57,18 +63,24 @@ export const passesByName: ReadonlyMap<string, Pass> = new Map(
     narrowStorePass,
     ivMergePass,
     deadStackStorePass,
+    loopSrPass,
+    loopPreheaderPass,
+    redundantPhiPass,
   ].map((p) => [p.name, p] as const),
 );
 
 export const defaultPipeline: readonly Pass[] = [
   constFoldPass,
+  redundantPhiPass,
   dcePass,
   threadNullChecksPass,
   simplifyCfgPass,
   csePass,
   ivMergePass,
   rangeFoldPass,
+  loopPreheaderPass,
   licmPass,
+  loopSrPass,
   constFoldPass,
   dcePass,
   simplifyCfgPass,
