@@ -12,7 +12,7 @@
 //     so line info is stored relative to the statement it points into and placed again.
 //
 // Only programs whose compile reported nothing, placed no globals (printk format strings) and used
-// no loop() callback are kept: their code is independent of what the other programs do. A program
+// no loop() callback or @global function are kept: their code is independent of what the other programs do. A program
 // that calls `@noinline` functions records them and registers them again when it is reused.
 
 import type { Func, SourceLoc } from "./ir/ir.js";
@@ -254,6 +254,8 @@ export function storeProgram(
   const registered: CachedProgram["calls"] = [];
   for (const [decl, info] of mod.subprograms) {
     const was = before.subprograms.get(decl);
+    // Whether a @global callee stays global depends on every call site's arguments: compile fresh.
+    if (info.global && calls.includes(info.name)) return undefined;
     if (info.loopBody) {
       if (calls.includes(info.name) || !was || !was.loopBody) return undefined;
       continue;
