@@ -24,6 +24,7 @@ import { addrFold } from "./addr-fold.js";
 import { narrowStore } from "./narrow-store.js";
 import { ivMerge } from "./iv-merge.js";
 import { deadStackStore } from "./dead-stack-store.js";
+import { suffixMerge } from "./suffix-merge.js";
 
 export const constFoldPass: Pass = { name: "const-fold", run: constFold };
 export const dcePass: Pass = { name: "dce", run: dce };
@@ -39,6 +40,7 @@ export const addrFoldPass: Pass = { name: "addr-fold", run: addrFold };
 export const narrowStorePass: Pass = { name: "narrow-store", run: narrowStore };
 export const ivMergePass: Pass = { name: "iv-merge", run: ivMerge };
 export const deadStackStorePass: Pass = { name: "dead-stack-store", run: deadStackStore };
+export const suffixMergePass: Pass = { name: "suffix-merge", run: suffixMerge };
 
 /** Every pass by name, for CLI options that pick passes. */
 export const passesByName: ReadonlyMap<string, Pass> = new Map(
@@ -57,6 +59,7 @@ export const passesByName: ReadonlyMap<string, Pass> = new Map(
     narrowStorePass,
     ivMergePass,
     deadStackStorePass,
+    suffixMergePass,
   ].map((p) => [p.name, p] as const),
 );
 
@@ -74,6 +77,7 @@ export const defaultPipeline: readonly Pass[] = [
   simplifyCfgPass,
   mergeReturnsPass,
   tailMergePass,
+  suffixMergePass,
   simplifyCfgPass,
   addrFoldPass,
   narrowStorePass,
