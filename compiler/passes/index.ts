@@ -8,6 +8,10 @@
 // clean and returns are merged (identical tails then also end in the same blocks); load-cse after
 // it, since reusing a predecessor's load would make otherwise identical tails differ, and cse once
 // more for what computes on the reused loads (`ntohs(udp.dest)` twice).
+// suffix-merge right after tail-merge shares the common ends tail-merge's whole-block test misses;
+// fill-in-place before dead-stack-store (whose zeroing stores it makes dead), same-stack-store after;
+// eq-prop and bit-fold last, then const-fold/simplify-cfg/dce once more for what the known
+// constants fold (eq-prop needs load-cse's reuse of an already tested load).
 
 import { constFold } from "./const-fold.js";
 import { dce } from "./dce.js";
@@ -25,6 +29,10 @@ import { narrowStore } from "./narrow-store.js";
 import { ivMerge } from "./iv-merge.js";
 import { deadStackStore } from "./dead-stack-store.js";
 import { suffixMerge } from "./suffix-merge.js";
+import { eqProp } from "./eq-prop.js";
+import { sameStackStore } from "./same-stack-store.js";
+import { fillInPlace } from "./fill-in-place.js";
+import { bitFold } from "./bit-fold.js";
 
 export const constFoldPass: Pass = { name: "const-fold", run: constFold };
 export const dcePass: Pass = { name: "dce", run: dce };
@@ -41,6 +49,10 @@ export const narrowStorePass: Pass = { name: "narrow-store", run: narrowStore };
 export const ivMergePass: Pass = { name: "iv-merge", run: ivMerge };
 export const deadStackStorePass: Pass = { name: "dead-stack-store", run: deadStackStore };
 export const suffixMergePass: Pass = { name: "suffix-merge", run: suffixMerge };
+export const eqPropPass: Pass = { name: "eq-prop", run: eqProp };
+export const sameStackStorePass: Pass = { name: "same-stack-store", run: sameStackStore };
+export const fillInPlacePass: Pass = { name: "fill-in-place", run: fillInPlace };
+export const bitFoldPass: Pass = { name: "bit-fold", run: bitFold };
 
 /** Every pass by name, for CLI options that pick passes. */
 export const passesByName: ReadonlyMap<string, Pass> = new Map(
@@ -60,6 +72,10 @@ export const passesByName: ReadonlyMap<string, Pass> = new Map(
     ivMergePass,
     deadStackStorePass,
     suffixMergePass,
+    eqPropPass,
+    sameStackStorePass,
+    fillInPlacePass,
+    bitFoldPass,
   ].map((p) => [p.name, p] as const),
 );
 
@@ -81,9 +97,17 @@ export const defaultPipeline: readonly Pass[] = [
   simplifyCfgPass,
   addrFoldPass,
   narrowStorePass,
+  fillInPlacePass,
   deadStackStorePass,
+  sameStackStorePass,
   loadCsePass,
   csePass,
+  dcePass,
+  eqPropPass,
+  constFoldPass,
+  bitFoldPass,
+  constFoldPass,
+  simplifyCfgPass,
   dcePass,
 ];
 

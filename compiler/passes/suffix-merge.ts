@@ -148,6 +148,17 @@ function mergeOne(f: Func): boolean {
   const usedIn = useBlocks(f);
   const defs = defsOf(f);
   const headers = loopHeaders(f, entry);
+  const uses = new Map<number, number>();
+  let retTy: Ty = "i64";
+  const count = (o: Operand): void => {
+    if (!isImm(o)) uses.set(o.id, (uses.get(o.id) ?? 0) + 1);
+  };
+  for (const b of f.blocks) {
+    for (const p of b.phis) for (const inc of p.incoming) count(inc.value);
+    for (const i of b.insts) for (const o of instUses(i)) count(o);
+    for (const o of termUses(b.term)) count(o);
+    if (b.term.op === "ret" && !isImm(b.term.value)) retTy = b.term.value.ty;
+  }
   const exclusive = (t: number, from: number): Block | undefined => {
     const tb = byId.get(t);
     const p = preds.get(t) ?? [];
@@ -171,7 +182,7 @@ function mergeOne(f: Func): boolean {
     for (let j = group.length - 1; j > 0; j--) {
       for (let i = j - 1; i >= 0; i--) {
         if (++tried > MAX_PAIRS) return false;
-        const plan = planPair(group[i]!, group[j]!, { exclusive, usedIn, byId, defs, headers });
+        const plan = planPair(group[i]!, group[j]!, { exclusive, usedIn, uses, retTy, byId, defs, headers });
         if (!plan) continue;
         apply(f, plan, preds, entry);
         return true;
@@ -184,6 +195,10 @@ function mergeOne(f: Func): boolean {
 interface Env {
   exclusive: (t: number, from: number) => Block | undefined;
   usedIn: Map<number, Set<number>>;
+  /** Number of uses of each value (instruction operands, terminators, phi incomings). */
+  uses: Map<number, number>;
+  /** The type of the function's returned values (phis of returned immediates take it). */
+  retTy: Ty;
   byId: Map<number, Block>;
   defs: Map<number, Inst>;
   headers: Set<number>;
@@ -269,7 +284,7 @@ function check(a: Block, b: Block, sa: number[], sb: number[], env: Env): Plan |
     if (termKeyPart(tx) !== termKeyPart(ty)) return undefined;
     const ux = termUses(tx);
     const uy = termUses(ty);
-    for (let n = 0; n < ux.length; n++) if (!pair(tx, n, ux[n]!, uy[n]!)) return undefined;
+    for (let n = 0; n < ux.length; n++) if (!pair(tx, n, ux[n]!, uy[n]!, tx.op === "ret" ? env.retTy : undefined)) return undefined;
     const targets = (t: Terminator): number[] => (t.op === "br" ? [t.target] : t.op === "cbr" ? [t.then, t.else] : []);
     const gx = targets(tx);
     const gy = targets(ty);
@@ -310,6 +325,31 @@ function check(a: Block, b: Block, sa: number[], sb: number[], env: Env): Plan |
   }
   const phis = diffs.filter((d) => !d.remat).length;
   if (phis > MAX_PHIS) return undefined;
+  // A phi costs a move on a side unless that side's operand is an immediate returned anyway (the
+  // move into r0 is there already) or a value the side defines just for this use (it can be
+  // computed straight into the phi's register).
+  const restOf = (blk: Block, suffix: number[]): Set<number> => {
+    const inSuffix = new Set(suffix);
+    const ids = new Set<number>();
+    blk.insts.forEach((i, k) => {
+      const d = instDst(i);
+      if (d && !inSuffix.has(k)) ids.add(d.id);
+    });
+    return ids;
+  };
+  const ownA = restOf(a, sa);
+  const ownB = restOf(b, sb);
+  const freeOn = (o: Operand, own: Set<number>, blk: Block, d: number): boolean => {
+    if (isImm(o)) return sites.every((st) => st.diff !== d || (st.at.op === "ret" && true));
+    const where = env.usedIn.get(o.id);
+    return own.has(o.id) && where !== undefined && where.size === 1 && where.has(blk.id);
+  };
+  let moves = 0;
+  diffs.forEach((d, k) => {
+    if (d.remat) return;
+    if (!freeOn(d.a, ownA, a, k)) moves++;
+    if (!freeOn(d.b, ownB, b, k)) moves++;
+  });
   let shared = 0;
   for (const k of sa) shared += slotsOf(a.insts[k]!);
   for (const [x] of region) for (const i of x.insts) shared += slotsOf(i);
@@ -318,7 +358,7 @@ function check(a: Block, b: Block, sa: number[], sb: number[], env: Env): Plan |
   let remat = 0;
   for (const d of diffs) if (d.remat) remat += slotsOf(d.remat);
   // Costs: a jump from B (A usually falls through), one move per phi and predecessor side.
-  const saved = shared - 1 - 2 * phis - remat;
+  const saved = shared - 1 - moves - remat;
   if (saved < 2) return undefined;
   return { a, b, suffixA: sa, suffixB: sb, region, diffs, sites, saved };
 }
@@ -330,18 +370,34 @@ function apply(f: Func, plan: Plan, preds: Map<number, number[]>, entry: number 
   const suffix = a.insts.filter((_, k) => inSuffixA.has(k));
   const restA = a.insts.filter((_, k) => !inSuffixA.has(k));
   const restB = b.insts.filter((_, k) => !inSuffixB.has(k));
-  const reuse = restA.length === 0 && a.phis.length === 0 && a.id !== entry;
+  // A's own phis can take B's values too when each feeds exactly one difference (and nothing else
+  // needs a value from B's side).
+  const phiOfA = new Map(a.phis.map((p) => [p.dst.id, p] as const));
+  const extend = new Map<Phi, Operand>();
+  let reuse = restA.length === 0 && a.id !== entry;
+  if (reuse && a.phis.length > 0) {
+    for (const d of diffs) {
+      const p = !isImm(d.a) && !d.remat ? phiOfA.get(d.a.id) : undefined;
+      if (!p) continue;
+      if (extend.has(p)) reuse = false;
+      extend.set(p, d.b);
+    }
+    if (extend.size !== a.phis.length) reuse = false;
+  }
+  if (!reuse) extend.clear();
   const target: Block = reuse ? a : { id: Math.max(...f.blocks.map((x) => x.id)) + 1, phis: [], insts: [], term: a.term, loc: a.loc };
-  // One value per diff: a phi, or a fresh copy of the constant-like definition.
+  // One value per diff: a phi (new, or A's own extended), or a fresh copy of the constant-like definition.
   const remats: Inst[] = [];
   const aPreds = reuse ? (preds.get(a.id) ?? []) : [a.id];
+  const fresh: Phi[] = [];
   const values: Value[] = diffs.map((d) => {
+    const own = !isImm(d.a) && !d.remat ? phiOfA.get(d.a.id) : undefined;
+    if (own && extend.has(own)) return own.dst;
     const v = newValue(f, d.ty);
     if (d.remat) {
       remats.push({ ...d.remat, dst: v } as Inst);
     } else {
-      const phi: Phi = { dst: v, incoming: [...aPreds.map((p) => ({ block: p, value: d.a })), { block: b.id, value: d.b }] };
-      target.phis.push(phi);
+      fresh.push({ dst: v, incoming: [...aPreds.map((p) => ({ block: p, value: d.a })), { block: b.id, value: d.b }] });
     }
     return v;
   });
@@ -364,15 +420,16 @@ function apply(f: Func, plan: Plan, preds: Map<number, number[]>, entry: number 
   // from the target block (when it is new).
   const regionB = new Set(region.map(([, y]) => y.id));
   const fromB = new Set([b.id, ...regionB]);
-  const fresh = new Set(target.phis);
   const afterA = new Set(successors(a.term));
   for (const blk of f.blocks) {
     for (const phi of blk.phis) {
-      if (fresh.has(phi)) continue;
+      if (extend.has(phi)) continue;
       phi.incoming = phi.incoming.filter((p) => !fromB.has(p.block));
       if (!reuse && afterA.has(blk.id)) for (const p of phi.incoming) if (p.block === a.id) p.block = target.id;
     }
   }
+  for (const [p, v] of extend) p.incoming.push({ block: b.id, value: v });
+  target.phis.push(...fresh);
   if (reuse) {
     a.insts = [...remats, ...suffix];
   } else {

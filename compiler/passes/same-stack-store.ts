@@ -1,0 +1,132 @@
+// Pass: same-stack-store — drop a stack store that writes what the slot already holds.
+//
+// Lookup-or-init stores the key for `lookup(id)` and again for `update(id, ...)`; the lookup only
+// reads its key, so the second store writes the bytes that are already there (clang stores once).
+// Walking blocks in dominator order, and carrying what is known into a block only from its single
+// predecessor, the pass records for each store through a stack slot's address (plus a constant) the
+// bytes it wrote and the operand written. A store of the same operand, at the same offset and width,
+// to bytes still known to hold it is removed.
+//
+// What forgets: a store or atomic through the slot at other bytes that overlap (or at a varying
+// offset: the whole slot); a store, atomic or bpf-to-bpf call through anything else, and a helper
+// call, forget every slot whose address escapes (is used other than as the base of a memory access,
+// of a ptradd, or as a helper argument); a helper given a pointer into a slot forgets that slot,
+// unless it only reads its pointer arguments (map lookup/update/delete/push, perf and ring buffer
+// output).
+//
+// Needs: valid SSA. Produces: valid SSA, fewer stores. Invalidates: nothing structural.
+
+import { computeDominators } from "../ir/dominators.js";
+import { type Func, type Inst, isImm, isValue, type Operand, predecessors } from "../ir/ir.js";
+
+/** Helpers whose pointer arguments are only read: map_lookup_elem, map_update_elem,
+ *  map_delete_elem, perf_event_output, map_push_elem, ringbuf_output. */
+const READS_ONLY = new Set([1, 2, 3, 25, 87, 130]);
+
+interface Place {
+  slot: number;
+  off: number | undefined;
+}
+
+interface Known {
+  slot: number;
+  off: number;
+  width: number;
+  value: string;
+}
+
+const opKey = (o: Operand): string => (isImm(o) ? `#${o.imm}` : `%${o.id}`);
+
+export function sameStackStore(f: Func): boolean {
+  if (f.blocks.length === 0) return false;
+  const places = new Map<number, Place>();
+  // Blocks in dominator order: a value's definition comes before its uses.
+  const dom = computeDominators(f);
+  const byId = new Map(f.blocks.map((b) => [b.id, b] as const));
+  const order: number[] = [];
+  for (const stack = [f.blocks[0]!.id]; stack.length > 0; ) {
+    const bid = stack.pop()!;
+    order.push(bid);
+    for (const c of dom.children.get(bid) ?? []) stack.push(c);
+  }
+  for (const bid of order)
+    for (const i of byId.get(bid)!.insts) {
+      if (i.op === "stackaddr") places.set(i.dst.id, { slot: i.slot, off: 0 });
+      else if (i.op === "ptradd" && places.has(i.base.id)) {
+        const p = places.get(i.base.id)!;
+        places.set(i.dst.id, { slot: p.slot, off: isImm(i.offset) && p.off !== undefined ? p.off + Number(i.offset.imm) : undefined });
+      }
+    }
+  const placeOf = (o: Operand): Place | undefined => (isValue(o) ? places.get(o.id) : undefined);
+  const escaped = new Set<number>();
+  const escape = (o: Operand): void => {
+    const p = placeOf(o);
+    if (p) escaped.add(p.slot);
+  };
+  for (const b of f.blocks) {
+    for (const p of b.phis) for (const inc of p.incoming) escape(inc.value);
+    for (const i of b.insts) {
+      if (i.op === "store") escape(i.value);
+      else if (i.op === "atomic" || i.op === "atomic_add") {
+        escape(i.value);
+        if (i.op === "atomic" && i.expected) escape(i.expected);
+      } else if (i.op === "callfn" || i.op === "bin" || i.op === "copy" || i.op === "neg") {
+        for (const o of i.op === "callfn" ? i.args : i.op === "bin" ? [i.a, i.b] : [i.a]) escape(o);
+      } else if (i.op === "ptradd" && !isImm(i.offset)) escape(i.offset);
+    }
+    if (b.term.op === "ret") escape(b.term.value);
+  }
+  const preds = predecessors(f);
+  const knownAt = new Map<number, Known[]>();
+  let changed = false;
+  for (const bid of order) {
+    const b = byId.get(bid)!;
+    const p = preds.get(bid) ?? [];
+    let known: Known[] = p.length === 1 ? [...(knownAt.get(p[0]!) ?? [])] : [];
+    const forgetSlot = (slot: number): void => void (known = known.filter((k) => k.slot !== slot));
+    const forgetEscaped = (): void => void (known = known.filter((k) => !escaped.has(k.slot)));
+    const write = (base: Operand, off: number, width: number): Place | undefined => {
+      const pl = placeOf(base);
+      if (!pl) {
+        forgetEscaped();
+        return undefined;
+      }
+      if (pl.off === undefined) {
+        forgetSlot(pl.slot);
+        return undefined;
+      }
+      const at = pl.off + off;
+      known = known.filter((k) => k.slot !== pl.slot || k.off + k.width <= at || at + width <= k.off);
+      return { slot: pl.slot, off: at };
+    };
+    b.insts = b.insts.filter((i: Inst) => {
+      if (i.op === "store") {
+        const pl = placeOf(i.base);
+        if (pl && pl.off !== undefined) {
+          const at = pl.off + i.offset;
+          const v = opKey(i.value);
+          if (known.some((k) => k.slot === pl.slot && k.off === at && k.width === i.width && k.value === v)) {
+            changed = true;
+            return false;
+          }
+        }
+        const w = write(i.base, i.offset, i.width);
+        if (w) known.push({ slot: w.slot, off: w.off!, width: i.width, value: opKey(i.value) });
+      } else if (i.op === "atomic" || i.op === "atomic_add") {
+        write(i.base, i.offset, i.width);
+      } else if (i.op === "callfn") {
+        known = [];
+      } else if (i.op === "call") {
+        forgetEscaped();
+        if (!READS_ONLY.has(i.helper))
+          for (const a of i.args) {
+            const pl = placeOf(a);
+            if (pl) forgetSlot(pl.slot);
+          }
+      }
+      return true;
+    });
+    knownAt.set(bid, known);
+  }
+  return changed;
+}
