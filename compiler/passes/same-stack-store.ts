@@ -59,22 +59,22 @@ export function sameStackStore(f: Func): boolean {
     }
   const placeOf = (o: Operand): Place | undefined => (isValue(o) ? places.get(o.id) : undefined);
   const escaped = new Set<number>();
-  const escape = (o: Operand): void => {
+  const markEscaped = (o: Operand): void => {
     const p = placeOf(o);
     if (p) escaped.add(p.slot);
   };
   for (const b of f.blocks) {
-    for (const p of b.phis) for (const inc of p.incoming) escape(inc.value);
+    for (const p of b.phis) for (const inc of p.incoming) markEscaped(inc.value);
     for (const i of b.insts) {
-      if (i.op === "store") escape(i.value);
+      if (i.op === "store") markEscaped(i.value);
       else if (i.op === "atomic" || i.op === "atomic_add") {
-        escape(i.value);
-        if (i.op === "atomic" && i.expected) escape(i.expected);
+        markEscaped(i.value);
+        if (i.op === "atomic" && i.expected) markEscaped(i.expected);
       } else if (i.op === "callfn" || i.op === "bin" || i.op === "copy" || i.op === "neg") {
-        for (const o of i.op === "callfn" ? i.args : i.op === "bin" ? [i.a, i.b] : [i.a]) escape(o);
-      } else if (i.op === "ptradd" && !isImm(i.offset)) escape(i.offset);
+        for (const o of i.op === "callfn" ? i.args : i.op === "bin" ? [i.a, i.b] : [i.a]) markEscaped(o);
+      } else if (i.op === "ptradd" && !isImm(i.offset)) markEscaped(i.offset);
     }
-    if (b.term.op === "ret") escape(b.term.value);
+    if (b.term.op === "ret") markEscaped(b.term.value);
   }
   const preds = predecessors(f);
   const knownAt = new Map<number, Known[]>();
