@@ -77,14 +77,27 @@ export function sameStackStore(f: Func): boolean {
     if (b.term.op === "ret") markEscaped(b.term.value);
   }
   const preds = predecessors(f);
-  const knownAt = new Map<number, Known[]>();
+  const heirs = new Map<number, number>(); // block -> successors that have it as their only predecessor
+  for (const [, p] of preds) if (p.length === 1) heirs.set(p[0]!, (heirs.get(p[0]!) ?? 0) + 1);
+  // slot -> offset -> what a store left there (stores are at most 8 bytes wide).
+  type Contents = Map<number, Map<number, Known>>;
+  const knownAt = new Map<number, Contents>();
+  const clone = (c: Contents | undefined): Contents => new Map([...(c ?? [])].map(([k, m]) => [k, new Map(m)] as const));
   let changed = false;
   for (const bid of order) {
     const b = byId.get(bid)!;
     const p = preds.get(bid) ?? [];
-    let known: Known[] = p.length === 1 ? [...(knownAt.get(p[0]!) ?? [])] : [];
-    const forgetSlot = (slot: number): void => void (known = known.filter((k) => k.slot !== slot));
-    const forgetEscaped = (): void => void (known = known.filter((k) => !escaped.has(k.slot)));
+    // The last block to inherit a predecessor's contents takes them over; earlier ones copy.
+    let known: Contents = new Map();
+    if (p.length === 1) {
+      const left = (heirs.get(p[0]!) ?? 1) - 1;
+      heirs.set(p[0]!, left);
+      known = left > 0 ? clone(knownAt.get(p[0]!)) : (knownAt.get(p[0]!) ?? new Map());
+    }
+    const forgetSlot = (slot: number): void => void known.delete(slot);
+    const forgetEscaped = (): void => {
+      for (const slot of known.keys()) if (escaped.has(slot)) known.delete(slot);
+    };
     const write = (base: Operand, off: number, width: number): Place | undefined => {
       const pl = placeOf(base);
       if (!pl) {
@@ -96,7 +109,12 @@ export function sameStackStore(f: Func): boolean {
         return undefined;
       }
       const at = pl.off + off;
-      known = known.filter((k) => k.slot !== pl.slot || k.off + k.width <= at || at + width <= k.off);
+      const m = known.get(pl.slot);
+      if (m)
+        for (let o = at - 7; o < at + width; o++) {
+          const k = m.get(o);
+          if (k && k.off + k.width > at && at + width > k.off) m.delete(o);
+        }
       return { slot: pl.slot, off: at };
     };
     b.insts = b.insts.filter((i: Inst) => {
@@ -105,17 +123,21 @@ export function sameStackStore(f: Func): boolean {
         if (pl && pl.off !== undefined) {
           const at = pl.off + i.offset;
           const v = opKey(i.value);
-          if (known.some((k) => k.slot === pl.slot && k.off === at && k.width === i.width && k.value === v)) {
+          const k = known.get(pl.slot)?.get(at);
+          if (k && k.width === i.width && k.value === v) {
             changed = true;
             return false;
           }
         }
         const w = write(i.base, i.offset, i.width);
-        if (w) known.push({ slot: w.slot, off: w.off!, width: i.width, value: opKey(i.value) });
+        if (w) {
+          if (!known.has(w.slot)) known.set(w.slot, new Map());
+          known.get(w.slot)!.set(w.off!, { slot: w.slot, off: w.off!, width: i.width, value: opKey(i.value) });
+        }
       } else if (i.op === "atomic" || i.op === "atomic_add") {
         write(i.base, i.offset, i.width);
       } else if (i.op === "callfn") {
-        known = [];
+        known.clear();
       } else if (i.op === "call") {
         forgetEscaped();
         if (!READS_ONLY.has(i.helper))
