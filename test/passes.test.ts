@@ -1081,6 +1081,7 @@ describe("passes on random functions", () => {
     "same-stack-store",
     "fill-in-place",
     "bit-fold",
+    "hoist-common",
   ].map((n) => [n, passesByName.get(n)!] as const);
 
   it.each(single)("%s keeps the IR valid and the behaviour unchanged", (_name, pass) => {

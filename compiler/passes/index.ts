@@ -8,7 +8,8 @@
 // clean and returns are merged (identical tails then also end in the same blocks); load-cse after
 // it, since reusing a predecessor's load would make otherwise identical tails differ, and cse once
 // more for what computes on the reused loads (`ntohs(udp.dest)` twice).
-// suffix-merge right after tail-merge shares the common ends tail-merge's whole-block test misses;
+// suffix-merge right after tail-merge shares the common ends tail-merge's whole-block test misses,
+// and hoist-common then computes once above a branch what several arms compute alike;
 // fill-in-place before dead-stack-store (whose zeroing stores it makes dead), same-stack-store after;
 // eq-prop and bit-fold last, then const-fold/simplify-cfg/dce once more for what the known
 // constants fold (eq-prop needs load-cse's reuse of an already tested load).
@@ -33,6 +34,7 @@ import { eqProp } from "./eq-prop.js";
 import { sameStackStore } from "./same-stack-store.js";
 import { fillInPlace } from "./fill-in-place.js";
 import { bitFold } from "./bit-fold.js";
+import { hoistCommon } from "./hoist-common.js";
 
 export const constFoldPass: Pass = { name: "const-fold", run: constFold };
 export const dcePass: Pass = { name: "dce", run: dce };
@@ -53,6 +55,7 @@ export const eqPropPass: Pass = { name: "eq-prop", run: eqProp };
 export const sameStackStorePass: Pass = { name: "same-stack-store", run: sameStackStore };
 export const fillInPlacePass: Pass = { name: "fill-in-place", run: fillInPlace };
 export const bitFoldPass: Pass = { name: "bit-fold", run: bitFold };
+export const hoistCommonPass: Pass = { name: "hoist-common", run: hoistCommon };
 
 /** Every pass by name, for CLI options that pick passes. */
 export const passesByName: ReadonlyMap<string, Pass> = new Map(
@@ -76,6 +79,7 @@ export const passesByName: ReadonlyMap<string, Pass> = new Map(
     sameStackStorePass,
     fillInPlacePass,
     bitFoldPass,
+    hoistCommonPass,
   ].map((p) => [p.name, p] as const),
 );
 
@@ -94,6 +98,7 @@ export const defaultPipeline: readonly Pass[] = [
   mergeReturnsPass,
   tailMergePass,
   suffixMergePass,
+  hoistCommonPass,
   simplifyCfgPass,
   addrFoldPass,
   narrowStorePass,
