@@ -26,6 +26,7 @@ export const PASSES = [
   "same-stack-store",
   "fill-in-place",
   "bit-fold",
+  "hoist-common",
 ];
 
 interface Totals {
