@@ -206,4 +206,30 @@ b4:
 }`,
     );
   });
+
+  it("never lets two different maps meet in one register (the verifier would stop inlining the lookups)", () => {
+    const text = `func f(%0:ptr, %1:i32) slots [s0: 8 align 8] {
+b0:
+  %2:ptr = stackaddr s0
+  store.4 %2, 0, %1
+  cbr eq.32 %1, 6 -> b1, b2
+b1:
+  %3:ptr = mapaddr @tcp_hits
+  %4:ptr = call 1 (%3, %2)
+  cbr ne.64 %4, 0 -> b3, b5
+b3:
+  atomic.add.8 %4, 0, 1
+  br b5
+b2:
+  %5:ptr = mapaddr @udp_hits
+  %6:ptr = call 1 (%5, %2)
+  cbr ne.64 %6, 0 -> b4, b5
+b4:
+  atomic.add.8 %6, 0, 1
+  br b5
+b5:
+  ret 2
+}`;
+    expectPass(suffixMerge, text, text);
+  });
 });

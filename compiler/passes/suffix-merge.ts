@@ -13,8 +13,10 @@
 // redo (const, stackaddr, mapaddr, globaladdr, funcaddr) may be left out of the pairing on either side.
 // The paired instructions are the suffix. Operands of the suffix and region must match one for one:
 // equal, or values defined at the same position in the suffix/region, or (the only difference allowed)
-// different values or immediates coming in from outside, each of which becomes a phi; two copies of the
-// same constant-like definition are redone in the merged block instead of getting a phi. Values the
+// different values or immediates coming in from outside, each of which becomes a phi (never two
+// different maps or subprograms: the verifier inlines a map lookup only when one known map reaches
+// it); two copies of the same constant-like definition are redone in the merged block instead of
+// getting a phi. Values the
 // suffix or region defines may be used nowhere else, and the phis of the blocks they finally reach
 // must take corresponding values from both sides.
 //
@@ -254,6 +256,11 @@ function check(a: Block, b: Block, sa: number[], sb: number[], env: Env): Plan |
       const dx = isImm(x) ? undefined : env.defs.get(x.id);
       const dy = isImm(y) ? undefined : env.defs.get(y.id);
       const remat = dx && dy && rematerializable(dx) && shape(dx) === shape(dy) ? dx : undefined;
+      // Two different maps (or subprograms) must not meet in one register: the verifier inlines a
+      // map lookup only when one map reaches the call (a phi of map pointers makes every lookup
+      // through it a real helper call: 6 -> 16 ns per packet on proto_counters), and wants a known
+      // callback.
+      if (!remat && [dx, dy].some((d) => d?.op === "mapaddr" || d?.op === "funcaddr")) return false;
       diffs.push({ a: x, b: y, ty: t, remat });
       k = diffs.length - 1;
     }
