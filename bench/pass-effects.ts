@@ -14,7 +14,21 @@ import { funcSymbols } from "./elf.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 /** The passes measured (each occurrence in the pipeline is removed). */
-export const PASSES = ["range-fold", "licm", "addr-fold", "narrow-store", "iv-merge", "dead-stack-store", "loop-sr"];
+export const PASSES = [
+  "range-fold",
+  "licm",
+  "addr-fold",
+  "narrow-store",
+  "iv-merge",
+  "dead-stack-store",
+  "suffix-merge",
+  "eq-prop",
+  "same-stack-store",
+  "fill-in-place",
+  "bit-fold",
+  "hoist-common",
+  "loop-sr",
+];
 
 interface Totals {
   slots: number;

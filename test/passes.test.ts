@@ -1079,6 +1079,12 @@ describe("passes on random functions", () => {
     "loop-sr",
     "loop-preheader",
     "redundant-phi",
+    "suffix-merge",
+    "eq-prop",
+    "same-stack-store",
+    "fill-in-place",
+    "bit-fold",
+    "hoist-common",
   ].map((n) => [n, passesByName.get(n)!] as const);
 
   it.each(single)("%s keeps the IR valid and the behaviour unchanged", (_name, pass) => {
@@ -1209,6 +1215,97 @@ describe("tail-merge on random duplicated tails", () => {
   });
 });
 
+describe("suffix-merge on random twins that differ at the start", () => {
+  // b0 branches to b1 and b2. Each computes its own prefix (an add of a different or equal immediate),
+  // stores a key (a different or equal immediate) into a stack slot, then runs the same random body
+  // with a helper call seeing the slot, and branches on the last value to an exclusive block (the
+  // same random ops again) or to the join b3, whose phi takes the last body value from both sides.
+  const op = fc.record({
+    kind: fc.constantFrom(...BIN_OPS),
+    a: fc.nat(9),
+    b: fc.nat(9),
+    imm: fc.bigInt({ min: -5n, max: 70n }),
+    useImm: fc.boolean(),
+  });
+  const arbTwins = fc.record({
+    body: fc.array(op, { minLength: 1, maxLength: 5 }),
+    region: fc.array(op, { minLength: 0, maxLength: 3 }),
+    prefix: fc.tuple(fc.bigInt({ min: 0n, max: 9n }), fc.bigInt({ min: 0n, max: 9n })),
+    key: fc.tuple(fc.bigInt({ min: 0n, max: 3n }), fc.bigInt({ min: 0n, max: 3n })),
+    regionDiffers: fc.boolean(),
+  });
+  type Twins = typeof arbTwins extends fc.Arbitrary<infer T> ? T : never;
+  const build = (o: Twins): string => {
+    let next = 3;
+    const side = (n: 0 | 1, blk: string, region: string): { text: string[]; last: string; regionLast: string } => {
+      const pre = `%${next++}`;
+      const slot = `%${next++}`;
+      const lines = [
+        `${blk}:`,
+        `  ${pre}:i64 = add %1, ${o.prefix[n]}`,
+        `  ${slot}:ptr = stackaddr s0`,
+        `  store.8 ${slot}, 0, ${o.key[n]}`,
+      ];
+      const vals = [pre, "%1", "%2"];
+      const emit = (ops: Twins["body"], into: string[]): void => {
+        for (const x of ops) {
+          const a = vals[x.a % vals.length]!;
+          const b = x.useImm ? `${x.imm}` : vals[x.b % vals.length]!;
+          const d = `%${next++}`;
+          into.push(`  ${d}:i64 = ${x.kind} ${a}, ${b}`);
+          vals.push(d);
+        }
+      };
+      emit(o.body, lines);
+      const c = `%${next++}`;
+      lines.push(`  ${c}:i64 = call 7 (${slot}, ${vals[vals.length - 1]})`);
+      vals.push(c);
+      const last = vals[vals.length - 1]!;
+      lines.push(`  cbr ugt.64 ${last}, 1000 -> ${region}, b3`);
+      const r: string[] = [`${region}:`];
+      emit(o.region, r);
+      // A different exclusive block on one side keeps the two apart.
+      if (n === 1 && o.regionDiffers) r.push(`  %${next++}:i64 = xor ${vals[vals.length - 1]}, 1`);
+      const regionLast = vals[vals.length - 1]!;
+      r.push(`  br b3`);
+      return { text: [...lines, ...r], last, regionLast };
+    };
+    const one = side(0, "b1", "b4");
+    const two = side(1, "b2", "b5");
+    const phi = `%${next++}`;
+    return [
+      "func f(%0:ptr, %1:i64, %2:i64) slots [s0: 8 align 8] {",
+      "b0:",
+      "  cbr ugt.64 %1, %2 -> b1, b2",
+      ...one.text,
+      ...two.text,
+      "b3:",
+      `  ${phi}:i64 = phi [b1: ${one.last}], [b4: ${one.regionLast}], [b2: ${two.last}], [b5: ${two.regionLast}]`,
+      `  ret ${phi}`,
+      "}",
+    ].join("\n");
+  };
+
+  it("shares the common end when allowed, keeps the IR valid and the behaviour unchanged", () => {
+    let merged = 0;
+    fc.assert(
+      fc.property(arbTwins, (o) => {
+        const text = build(o);
+        const f = parseFunc(text);
+        expect(checkFunc(f)).toEqual([]);
+        const before = interpret(parseFunc(text));
+        const changed = passesByName.get("suffix-merge")!.run(f);
+        expect(checkFunc(f)).toEqual([]);
+        sameBehaviour(before, interpret(f));
+        if (o.regionDiffers) expect(changed).toBe(false);
+        if (changed) merged++;
+      }),
+      { numRuns: 300 },
+    );
+    expect(merged).toBeGreaterThan(100);
+  });
+});
+
 describe("pass manager", () => {
   const text = `func f(%0:ptr, %1:i64) {
 b0:
@@ -1252,7 +1349,10 @@ b0:
       dumpAfter: new Set(["input", "const-fold"]),
       dump: (name, t) => dumps.push([name, t]),
     });
-    expect(dumps.map((d) => d[0])).toEqual(["input", "const-fold", "const-fold"]);
+    // One dump per occurrence of const-fold in the pipeline.
+    const constFolds = defaultPipeline.filter((p) => p.name === "const-fold").map((p) => p.name);
+    expect(constFolds.length).toBeGreaterThan(1);
+    expect(dumps.map((d) => d[0])).toEqual(["input", ...constFolds]);
     expect(dumps[0]![1]).toBe(norm(text));
     expect(dumps[1]![1]).toBe(norm(`func f(%0:ptr, %1:i64) {\nb0:\n  %2:i64 = copy %1\n  ret %1\n}`));
     const all: string[] = [];
@@ -1646,7 +1746,7 @@ b0:
   %3:i64 = call 14 ()
   store.4 %1, 0, 7
   store.4 %1, 4, 9
-  %4:i64 = call 16 (%2, 8)
+  %4:i64 = call 6 (%2, 8)
   store.8 %2, 0, %3
   %5:ptr = ptradd %1, 8
   store.2 %5, 0, 1
@@ -1666,7 +1766,7 @@ b0:
   %3:i64 = call 14 ()
   store.4 %1, 0, 7
   store.4 %1, 4, 9
-  %4:i64 = call 16 (%2, 8)
+  %4:i64 = call 6 (%2, 8)
   store.8 %2, 0, %3
   %5:ptr = ptradd %1, 8
   store.2 %5, 0, 1

@@ -10,7 +10,8 @@
 // What counts as a read of slot S:
 //   - a load or atomic through S's address (or S's address plus a constant);
 //   - a helper call with a pointer into S among its arguments (helpers see only memory passed to
-//     them);
+//     them), except bpf_get_current_comm's buffer, which the helper writes in full and never reads
+//     (stores to those bytes before it are dead);
 //   - anything that may see memory through an unknown pointer — a load, store or atomic through a
 //     pointer not known to be a stack slot, a bpf-to-bpf call, a helper given such a pointer — reads
 //     every slot whose address escapes (is used other than as the base of a load/store or as a
@@ -128,13 +129,24 @@ export function deadStackStore(f: Func): boolean {
           else readEscaped();
           break;
         }
-        case "call":
+        case "call": {
+          // bpf_get_current_comm writes all of its buffer (the name, zero-padded; zeros on failure)
+          // and reads none of it: earlier stores to those bytes are dead.
+          const buf = i.helper === 16 ? placeOf(i.args[0]!) : undefined;
+          const n = i.args[1];
+          if (buf && buf.off !== undefined && n !== undefined && isImm(n)) {
+            const d = dead.get(buf.slot) ?? new Set<number>();
+            for (let k = 0; k < Number(n.imm); k++) d.add(buf.off + k);
+            dead.set(buf.slot, d);
+            break;
+          }
           for (const a of i.args) {
             const p = placeOf(a);
             if (p) read(p.slot);
             else if (isValue(a) && a.ty === "ptr") readEscaped();
           }
           break;
+        }
         case "callfn":
           readEscaped();
           for (const a of i.args) {

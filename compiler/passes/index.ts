@@ -8,6 +8,11 @@
 // clean and returns are merged (identical tails then also end in the same blocks); load-cse after
 // it, since reusing a predecessor's load would make otherwise identical tails differ, and cse once
 // more for what computes on the reused loads (`ntohs(udp.dest)` twice).
+// suffix-merge right after tail-merge shares the common ends tail-merge's whole-block test misses,
+// and hoist-common then computes once above a branch what several arms compute alike;
+// fill-in-place before dead-stack-store (whose zeroing stores it makes dead), same-stack-store after;
+// eq-prop and bit-fold last, then const-fold/simplify-cfg/dce once more for what the known
+// constants fold (eq-prop needs load-cse's reuse of an already tested load).
 
 import { constFold } from "./const-fold.js";
 import { dce } from "./dce.js";
@@ -27,6 +32,12 @@ import { deadStackStore } from "./dead-stack-store.js";
 import { loopSr } from "./loop-sr.js";
 import { loopPreheader } from "./loop-preheader.js";
 import { redundantPhi } from "./redundant-phi.js";
+import { suffixMerge } from "./suffix-merge.js";
+import { eqProp } from "./eq-prop.js";
+import { sameStackStore } from "./same-stack-store.js";
+import { fillInPlace } from "./fill-in-place.js";
+import { bitFold } from "./bit-fold.js";
+import { hoistCommon } from "./hoist-common.js";
 
 export const constFoldPass: Pass = { name: "const-fold", run: constFold };
 export const dcePass: Pass = { name: "dce", run: dce };
@@ -45,6 +56,12 @@ export const deadStackStorePass: Pass = { name: "dead-stack-store", run: deadSta
 export const loopSrPass: Pass = { name: "loop-sr", run: loopSr };
 export const loopPreheaderPass: Pass = { name: "loop-preheader", run: loopPreheader };
 export const redundantPhiPass: Pass = { name: "redundant-phi", run: redundantPhi };
+export const suffixMergePass: Pass = { name: "suffix-merge", run: suffixMerge };
+export const eqPropPass: Pass = { name: "eq-prop", run: eqProp };
+export const sameStackStorePass: Pass = { name: "same-stack-store", run: sameStackStore };
+export const fillInPlacePass: Pass = { name: "fill-in-place", run: fillInPlace };
+export const bitFoldPass: Pass = { name: "bit-fold", run: bitFold };
+export const hoistCommonPass: Pass = { name: "hoist-common", run: hoistCommon };
 
 /** Every pass by name, for CLI options that pick passes. */
 export const passesByName: ReadonlyMap<string, Pass> = new Map(
@@ -66,6 +83,12 @@ export const passesByName: ReadonlyMap<string, Pass> = new Map(
     loopSrPass,
     loopPreheaderPass,
     redundantPhiPass,
+    suffixMergePass,
+    eqPropPass,
+    sameStackStorePass,
+    fillInPlacePass,
+    bitFoldPass,
+    hoistCommonPass,
   ].map((p) => [p.name, p] as const),
 );
 
@@ -86,12 +109,22 @@ export const defaultPipeline: readonly Pass[] = [
   simplifyCfgPass,
   mergeReturnsPass,
   tailMergePass,
+  suffixMergePass,
+  hoistCommonPass,
   simplifyCfgPass,
   addrFoldPass,
   narrowStorePass,
+  fillInPlacePass,
   deadStackStorePass,
+  sameStackStorePass,
   loadCsePass,
   csePass,
+  dcePass,
+  eqPropPass,
+  constFoldPass,
+  bitFoldPass,
+  constFoldPass,
+  simplifyCfgPass,
   dcePass,
 ];
 
