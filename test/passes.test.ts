@@ -1791,4 +1791,16 @@ b0:
 }`;
     expectPass(deadStackStore, text, text);
   });
+
+  it("does not fail on a get_current_comm call without arguments (found by the random-function property, seed -2063129558)", () => {
+    const text = `func f(%0:ptr) slots [s0: 8 align 8] {
+b0:
+  %1:ptr = stackaddr s0
+  store.8 %1, 0, 0
+  %2:i64 = call 16 ()
+  %3:i64 = load.8 %1, 0
+  ret %3
+}`;
+    expectPass(deadStackStore, text, text);
+  });
 });
