@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { GENERATED, helperRows, helperTable, regenerate } from "../compiler/tools/docs-tables.js";
+import { PROGRAM_KIND_DOCS, PROGRAM_KINDS } from "../compiler/frontend/program-kinds.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const DOC = join(ROOT, "docs", "language.md");
@@ -28,13 +29,23 @@ describe("generated docs tables", () => {
     }
   });
 
+  it("every program kind has a docs entry, and a grouped one names a documented row", () => {
+    for (const name of Object.keys(PROGRAM_KINDS)) {
+      const d = PROGRAM_KIND_DOCS[name];
+      expect(d, name).toBeDefined();
+      if ("with" in d) expect("call" in PROGRAM_KIND_DOCS[d.with], `${name} -> ${d.with}`).toBe(true);
+      if ("call" in d) expect(d.call, name).toContain(`\`${name}`);
+    }
+    expect(Object.keys(PROGRAM_KIND_DOCS).sort()).toEqual(Object.keys(PROGRAM_KINDS).sort());
+  });
+
   it("rewrites a stale region and refuses a file without the markers", () => {
     const text = readFileSync(DOC, "utf8");
     const stale = text.replace("| `ktimeGetNs` |", "| `ktimeGetNsOld` |");
     expect(stale).not.toBe(text);
     expect(regenerate(stale)).toBe(text);
     expect(() => regenerate("# no tables here\n")).toThrow(/no generated region 'helpers'/);
-    expect(Object.keys(GENERATED)).toEqual(["helpers", "map-kinds"]);
+    expect(Object.keys(GENERATED)).toEqual(["helpers", "map-kinds", "program-kinds"]);
     // A pipe in a description would split the cell; it is escaped.
     expect(helperTable()).toContain("<< 32 \\| thread id");
   });

@@ -1,7 +1,9 @@
 // One record per program wrapper in stdlib: its libbpf section (built from the wrapper's string
 // arguments), how the body sees its context, and the context's readable/writable fields (offset and
-// size as the kernel's uapi headers lay them out). Adding a program kind touches this file only
-// (plus its declaration in stdlib/bpf.d.ts).
+// size as the kernel's uapi headers lay them out), and its docs row (PROGRAM_KIND_DOCS, written into
+// docs/language.md by `npm run docs:gen`). Adding a program kind touches this file and its
+// declaration in stdlib/bpf.d.ts; the runtime's section table (common/program-types.ts) too when
+// libbpf does not know the section.
 
 import { INT_TYPES, type CInt, type CStruct, type CType } from "../../common/ctypes.js";
 import type { ProgTypeName } from "../../common/program-types.js";
@@ -452,3 +454,182 @@ export function ctxFields(k: ProgramKind): Record<string, CtxField> {
 
 /** The "kind" of a subprogram that takes no context: no fields, no packet access. */
 export const NO_CONTEXT: ProgramKind = simple("", undefined, ".text", "(no context)", { kind: "fields", fields: {} });
+
+/**
+ * The program-kind table of docs/language.md ("Other program kinds"), one entry per wrapper, written
+ * into the docs by `npm run docs:gen`: a wrapper documented in another's row names it in `with`; xdp
+ * and socketFilter have their own sections. test/docs-tables.test.ts checks every kind has an entry.
+ */
+export type ProgramKindDoc = { call: string; section: string; context: string; notes: string } | { with: string } | { ownSection: true };
+
+export const PROGRAM_KIND_DOCS: Record<string, ProgramKindDoc> = {
+  xdp: { ownSection: true },
+  socketFilter: { ownSection: true },
+  tc: {
+    call: "`tc((ctx) => ...)`",
+    section: "`tc`",
+    context: "`TcContext`",
+    notes:
+      "TC classifier (clsact, direct action); returns a `TcAction` (`OK`, `SHOT`, `REDIRECT`, ...). Fields as for socket filters plus `vlan_proto`, `tc_index`, `tc_classid`; `mark`, `priority`, `queue_mapping`, `tc_index` and `tc_classid` are writable. Both `ctx.header<T>(off)` (from the MAC header) and `ctx.load<T>(off, start?)`.",
+  },
+  cgroupSkb: {
+    call: '`cgroupSkb("ingress" \\| "egress", (ctx) => ...)`',
+    section: "`cgroup_skb/<dir>`",
+    context: "`CgroupSkbContext`",
+    notes:
+      "read-only `len`, `pkt_type`, `mark`, `protocol`, `priority`, `ingress_ifindex`, `ifindex`, `hash`; return 1 to allow, 0 to drop.",
+  },
+  tracepoint: {
+    call: "`tracepoint<T>(category, name, (ctx) => ...)`",
+    section: "`tp/<category>/<name>`",
+    context: "`T`",
+    notes:
+      "`T` is an interface you declare, describing the record as in `/sys/kernel/tracing/events/<category>/<name>/format`, common header included; its fields are read as `ctx.field`.",
+  },
+  rawTracepoint: {
+    call: "`rawTracepoint(name, ...)`, `tpBtf(name, ...)`",
+    section: "`raw_tp/<name>`, `tp_btf/<name>`",
+    context: "`ArgsContext`",
+    notes: "`ctx.arg(i)`: the i-th raw argument as `u64`",
+  },
+  tpBtf: { with: "rawTracepoint" },
+  fentry: {
+    call: "`fentry(fn, ...)`, `fexit(fn, ...)`",
+    section: "`fentry/<fn>`, `fexit/<fn>`",
+    context: "`ArgsContext`",
+    notes: "`ctx.arg(i)`; `fexit` sees the return value as the argument after the function's own",
+  },
+  fexit: { with: "fentry" },
+  lsm: {
+    call: "`lsm(hook, ...)`",
+    section: "`lsm/<hook>`",
+    context: "`ArgsContext`",
+    notes: "`ctx.arg(i)`; return 0 to allow, a negative errno to deny",
+  },
+  iter: {
+    call: "`iter(target, ...)`",
+    section: "`iter/<target>` (`task`, `bpf_map_elem`, `tcp`, ...)",
+    context: "`ArgsContext`, or typed arguments",
+    notes:
+      "a BPF iterator (TRACING, attach type `TRACE_ITER`): called for each object the target walks and once more with the object null at the end; with a `vmlinux.d.ts` (`tsbpf vmlinux --only bpf_iter_task`) the callback takes `bpf_iter_<target>`'s arguments (`(meta, task) => ...`) and writes its output with `seqPrintf(meta.seq, fmt, ...args)` (up to 12 arguments, the format checked as `bpfPrintk`'s) and `seqWrite(meta.seq, value)` (TSBPF2170, TSBPF2171). Return 0. Run it from user space with `attachIterator(prog)` and `readIterator(link)`. Tested here: a task iterator lists every task (`seqPrintf` and `seqWrite`, checked against `/proc`); this kernel refuses a `bpf_map_elem` iterator at load (EPERM), which `loadObject` reports as a refusal before verification.",
+  },
+  kprobe: {
+    call: "`kprobe(fn, ...)`, `kretprobe(fn, ...)`",
+    section: "`kprobe/<fn>`, `kretprobe/<fn>`",
+    context: "`PtRegsContext`",
+    notes: "`ctx.arg(i)` for `i` in 0..5 (x86-64 argument registers), `ctx.ret()` (the return value, in kretprobes)",
+  },
+  kretprobe: { with: "kprobe" },
+  uprobe: {
+    call: "`uprobe(path, fn, ...)`, `uretprobe(path, fn, ...)`",
+    section: "`uprobe/<path>:<fn>`, `uretprobe/<path>:<fn>`",
+    context: "`PtRegsContext`",
+    notes: "as for kprobes, on function `fn` of the executable or library at `path`",
+  },
+  uretprobe: { with: "uprobe" },
+  cgroupSockAddr4: {
+    call: "`cgroupSockAddr4(hook, ...)`",
+    section: "`cgroup/<hook>`: `connect4`, `bind4`, `recvmsg4`, `getpeername4`, `getsockname4`",
+    context: "`SockAddr4Context`",
+    notes:
+      "`struct bpf_sock_addr` of an IPv4 socket call: `user_ip4` and `user_port` (network order; writable: rewrite to redirect), read-only `user_family`, `family`, `type`, `protocol`; return 1 to allow, 0 to refuse (EPERM). Example: [connect4-policy](../examples/connect4-policy/README.md).",
+  },
+  cgroupSockAddr6: {
+    call: "`cgroupSockAddr6(hook, ...)`",
+    section: "`cgroup/<hook>`: `connect6`, `bind6`, `recvmsg6`, `getpeername6`, `getsockname6`",
+    context: "`SockAddr6Context`",
+    notes: "as above with the IPv6 address as `user_ip6_0` .. `user_ip6_3` (network-order words)",
+  },
+  cgroupSendmsg4: {
+    call: "`cgroupSendmsg4(...)`, `cgroupSendmsg6(...)`",
+    section: "`cgroup/sendmsg4`, `cgroup/sendmsg6`",
+    context: "`Sendmsg4Context`, `Sendmsg6Context`",
+    notes: "UDP `sendmsg()`: the destination as above plus the writable source `msg_src_ip4` / `msg_src_ip6_0..3`",
+  },
+  cgroupSendmsg6: { with: "cgroupSendmsg4" },
+  cgroupSock: {
+    call: "`cgroupSock(hook, ...)`",
+    section: "`cgroup/sock_create`, `cgroup/sock_release`",
+    context: "`SockContext`",
+    notes:
+      "`struct bpf_sock` at `socket()` / close: read-only `family`, `type`, `protocol`, writable `bound_dev_if`, `mark`, `priority`; return 0 to make `socket()` fail (EPERM)",
+  },
+  cgroupPostBind4: {
+    call: "`cgroupPostBind4(...)`, `cgroupPostBind6(...)`",
+    section: "`cgroup/post_bind4`, `cgroup/post_bind6`",
+    context: "`PostBind4Context`, `PostBind6Context`",
+    notes:
+      "after `bind()`: read-only socket fields plus `src_ip4` / `src_ip6_0..3` (network order) and `src_port` (host order); return 0 to make `bind()` fail",
+  },
+  cgroupPostBind6: { with: "cgroupPostBind4" },
+  sockOps: {
+    call: "`sockOps(...)`",
+    section: "`sockops`",
+    context: "`SockOpsContext`",
+    notes:
+      "`struct bpf_sock_ops`: TCP events of the cgroup's sockets (`op`: a `SockOpsOp` such as `TCP_CONNECT_CB`, `ACTIVE_ESTABLISHED_CB`, `STATE_CB`), addresses, ports and TCP state (`snd_cwnd`, `srtt_us`, ...); writable `reply` and `sk_txhash`; `ctx.setCbFlags(SockOpsCbFlags.STATE \\| ...)` asks for more events (`bpf_sock_ops_cb_flags_set`); return 1. Attach with `attachCgroup`.",
+  },
+  cgroupSysctl: {
+    call: "`cgroupSysctl(...)`",
+    section: "`cgroup/sysctl`",
+    context: "`SysctlContext`",
+    notes:
+      "a sysctl access: `write` (1 for writes), writable `file_pos`; return 0 to refuse (EPERM). Reading the sysctl's name and value needs helpers not offered yet.",
+  },
+  xdpFrags: {
+    call: "`xdpFrags(...)`",
+    section: "`xdp.frags`",
+    context: "`XdpContext`",
+    notes: "an XDP program that accepts multi-buffer packets (jumbo frames, GRO); `ctx.header` reaches the first buffer",
+  },
+  perfEvent: {
+    call: "`perfEvent(...)`",
+    section: "`perf_event`",
+    context: "`PerfEventContext`",
+    notes:
+      "runs on each sample of a perf event: `sample_period`, `addr` (the registers are not exposed yet). Attach with the runtime's `attachPerfEvent(prog, { type, config, samplePeriod, pid, cpu })` (a software CPU clock of this process by default in the test).",
+  },
+  skSkb: {
+    call: "`skSkb(hook, ...)`",
+    section:
+      '`sk_skb/stream_parser`, `sk_skb/stream_verdict`, `sk_skb` (hook `"verdict"`, Linux 5.13: libbpf 1.1 knows no `sk_skb/verdict`)',
+    context: "`SkSkbContext`",
+    notes:
+      "programs on the received data of a `SockMap`/`SockHash`'s sockets: `__sk_buff` without `mark`/`tc_classid` (`ctx.len` is `__sk_buff.len`, the whole message, unlike XDP's bounds difference), writable `priority` and `tc_index`, `ctx.header<T>(off)`, `loadBytes`, `storeBytes`; the parser returns the next message's length, the verdicts an `SkAction` (`skRedirectMap`/`skRedirectHash` send the data to another socket). Attach with the runtime's `attachSockMap(prog, map)`.",
+  },
+  skLookup: {
+    call: "`skLookup(...)`",
+    section: "`sk_lookup`",
+    context: "`SkLookupContext`",
+    notes:
+      "`struct bpf_sk_lookup` (Linux 5.9): runs when the network namespace looks up a listening TCP or unconnected UDP socket for an incoming packet: `family`, `protocol`, `local_ip4`/`local_ip6_0..3`, `local_port` (host order), `remote_*` (`remote_port` in network order), `ingress_ifindex`; `skAssign(sk)` picks the socket (a `SockMap`/`SockHash` lookup); returns an `SkAction`. Attach with the runtime's `attachNetns(prog)`. Example: [sk-lookup-ports](../examples/sk-lookup-ports/README.md).",
+  },
+  skMsg: {
+    call: "`skMsg(...)`",
+    section: "`sk_msg`",
+    context: "`SkMsgContext`",
+    notes:
+      "`struct sk_msg_md` of a `sendmsg()` on a socket of a `SockMap`/`SockHash`: addresses, ports, `size`; returns an `SkAction` (`msgRedirectMap`/`msgRedirectHash` send the message to another socket). No packet access yet (its data pointers are 64-bit fields). Attach with `attachSockMap(prog, map)`.",
+  },
+  flowDissector: {
+    call: "`flowDissector(...)`",
+    section: "`flow_dissector`",
+    context: "`FlowDissectorContext`",
+    notes:
+      "replaces the kernel's flow dissector in a network namespace: parse the packet with `ctx.header<T>(off)` (offsets from the data start; the network header is at `ctx.flow_keys.nhoff`) or `ctx.loadBytes` (real traffic only: under `BPF_PROG_TEST_RUN` the kernel's helper has no `sk_buff` and fails), fill `ctx.flow_keys` (a `BpfFlowKeys`, `struct bpf_flow_keys`, written in place: `nhoff`, `thoff`, `addr_proto`, `ip_proto`, `n_proto`, `sport`, `dport`, `ipv4_src`/`ipv4_dst` or `ipv6_src`/`ipv6_dst` (a C union), `is_frag`, ...), return a `FlowDissectorAction` (`OK`, `DROP`, `CONTINUE`: use the kernel's own). Attach with `attachFlowDissector(prog, netnsPath)`; `prog.run({ data })` returns the filled keys as its output. Tested here with test runs on IPv4/IPv6 TCP/UDP frames and attached to a namespace with RPS on `lo`.",
+  },
+  netfilter: {
+    call: "`netfilter(...)`",
+    section: "`netfilter`",
+    context: "`NetfilterContext`",
+    notes:
+      "runs at a netfilter hook chosen when attaching (`attachNetfilter(prog, { family, hook, priority })`, kernel 6.4), beside iptables/nftables; returns an `NfVerdict` (`ACCEPT`, `DROP`). `ctx.state` (`struct nf_hook_state`: `hook`, `pf`, devices) and `ctx.skb` (`struct sk_buff`) are trusted kernel pointers, read field by field with CO-RE once a `vmlinux.d.ts` (`tsbpf vmlinux --only sk_buff,nf_hook_state`) is imported; packet bytes through `probeReadKernel<T>(skb.head + skb.network_header)`. libbpf 1.1 does not know the section; the tsbpf runtime sets the program type itself. Tested here: dropping UDP to one port at IPv4 LOCAL_OUT in a namespace.",
+  },
+  cgroupDevice: {
+    call: "`cgroupDevice(...)`",
+    section: "`cgroup/dev`",
+    context: "`DeviceContext`",
+    notes:
+      "device access by the cgroup's processes: `access_type` (`(access << 16) \\| type`, access a `DeviceAccess` mask, type 1 block / 2 char), `major`, `minor`; return 0 to refuse (EPERM)",
+  },
+};

@@ -1,7 +1,7 @@
 // Writes the reference tables of docs/language.md from the compiler's tables, so that a new helper
 // or map kind is documented by its row: the helper catalogue (function, kernel helper, first kernel,
-// program kinds, description) from the intrinsics table, and the map kinds at a glance from
-// common/map-kinds.ts. Each table lives between a pair of markers in the docs; `npm run docs:gen`
+// program kinds, description) from the intrinsics table, the map kinds at a glance from
+// common/map-kinds.ts, and the program kinds from PROGRAM_KIND_DOCS beside PROGRAM_KINDS. Each table lives between a pair of markers in the docs; `npm run docs:gen`
 // rewrites them, `--check` exits 1 when the committed docs are stale (test/docs-tables.test.ts does
 // the same check in the test suite).
 
@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { MAP_KINDS, type MapKind } from "../../common/map-kinds.js";
 import { CTX_METHODS, INTRINSICS, type Intrinsic } from "../frontend/helpers-table.js";
-import { PROGRAM_KINDS } from "../frontend/program-kinds.js";
+import { PROGRAM_KIND_DOCS, PROGRAM_KINDS } from "../frontend/program-kinds.js";
 
 /** Every row that calls a kernel helper: free functions, then context methods (`ctx.name`), in table order. */
 export function helperRows(): [string, Intrinsic][] {
@@ -67,8 +67,23 @@ export function mapKindTable(): string {
   return lines.join("\n");
 }
 
+/** The program kinds documented in the table (xdp and socketFilter have sections of their own), grouped rows first-wrapper order. */
+export function programKindTable(): string {
+  const lines = ["| Wrapper | Section | Context | Notes |", "| --- | --- | --- | --- |"];
+  for (const name of Object.keys(PROGRAM_KINDS)) {
+    const d = PROGRAM_KIND_DOCS[name];
+    if (!d) throw new Error(`program kind '${name}' has no entry in PROGRAM_KIND_DOCS (compiler/frontend/program-kinds.ts)`);
+    if ("call" in d) lines.push(`| ${d.call} | ${d.section} | ${d.context} | ${d.notes} |`);
+  }
+  return lines.join("\n");
+}
+
 /** The generated regions: name -> contents. */
-export const GENERATED: Record<string, () => string> = { helpers: helperTable, "map-kinds": mapKindTable };
+export const GENERATED: Record<string, () => string> = {
+  helpers: helperTable,
+  "map-kinds": mapKindTable,
+  "program-kinds": programKindTable,
+};
 
 const begin = (name: string): string => `<!-- BEGIN GENERATED ${name}: npm run docs:gen writes this table from the compiler's tables -->`;
 const end = (name: string): string => `<!-- END GENERATED ${name} -->`;
