@@ -11,8 +11,8 @@ export interface BenchProgram {
   name: string;
   /** Folder relative to the repository root. */
   dir: string;
-  /** Packet programs are test-run (behaviour and ns/packet); tracing programs are only loaded. */
-  kind: "xdp" | "tc" | "socket" | "tracing";
+  /** Packet programs are test-run (behaviour and ns/packet); the others are only loaded (isLoadOnly). */
+  kind: "xdp" | "tc" | "socket" | "tracing" | "cgroup" | "sk_lookup";
   setup?: (obj: BpfObject) => void;
   /** Why this kernel refuses to load it (fentry/fexit/LSM: EPERM); it is compiled and counted only. */
   refusedHere?: string;
@@ -72,8 +72,13 @@ export const PROGRAMS: readonly BenchProgram[] = [
   // Three programs: the row sums them; the run time is the dispatcher's, tail calls included.
   { ...example("tail-call-dispatcher", "xdp"), entry: "dispatcher" },
   example("xdp-redirect", "xdp"),
-  example("connect4-policy", "tracing"),
-  example("sk-lookup-ports", "tracing"),
+  example("connect4-policy", "cgroup"),
+  example("sk-lookup-ports", "sk_lookup"),
   example("exec-tracer", "tracing"),
   { ...example("unlink-watch", "tracing"), refusedHere: "fexit: this kernel refuses trampoline programs (EPERM)" },
 ];
+
+/** Kinds BPF_PROG_TEST_RUN cannot run here: loaded and counted, not run. */
+export function isLoadOnly(kind: BenchProgram["kind"]): boolean {
+  return kind === "tracing" || kind === "cgroup" || kind === "sk_lookup";
+}

@@ -21,7 +21,7 @@ import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { compile } from "../compiler/compile.js";
 import { bpfAvailable, loadObject, VerifierError, type BpfObject } from "../runtime/index.js";
-import { PROGRAMS, type BenchProgram } from "./catalogue.js";
+import { isLoadOnly, PROGRAMS, type BenchProgram } from "./catalogue.js";
 import { funcSymbols } from "./elf.js";
 import { observe, TIMING_PACKET, timeRun } from "./twins.js";
 import { passEffectsTable } from "./pass-effects.js";
@@ -170,7 +170,7 @@ function loadSide(side: Side, p: BenchProgram, programs: string[]): BpfObject | 
     if (missing.length) throw new Error(`no program ${missing.join(", ")} in the object`);
     side.processed = sumOver(obj, programs, processedOf);
     side.stack = sumOver(obj, programs, stackOf);
-    if (p.kind !== "tracing") {
+    if (!isLoadOnly(p.kind)) {
       p.setup?.(obj);
       side.observed = observe(obj);
     }
@@ -245,7 +245,7 @@ function measure(p: BenchProgram, tmp: string, haveClang: boolean): Row {
       if (obj) objs.set(s, obj);
     }
     // Run time: the objects take turns, so drift in machine load hits them alike.
-    if (p.kind !== "tracing") {
+    if (!isLoadOnly(p.kind)) {
       const samples = new Map<SideName, number[]>();
       for (let round = 0; round < TIMING_ROUNDS; round++) {
         for (const [s, obj] of objs) {
@@ -265,7 +265,7 @@ const fmt = (n: number | null | undefined, digits = 0): string => (n === null ||
 const ratio = (a: number | null, b: number | null): string => (a === null || b === null || b === 0 ? "n/a" : (a / b).toFixed(2));
 
 function sameBehaviour(r: Row): string {
-  if (r.p.kind === "tracing") return "n/a (tracing: no test run)";
+  if (isLoadOnly(r.p.kind)) return `n/a (${r.p.kind}: no test run)`;
   const obs = SIDES.map((s) => r.sides[s].observed);
   if (obs.some((o) => o === null)) return "n/a";
   return obs.every((o) => o === obs[0]) ? "yes" : "**NO**";
@@ -326,7 +326,7 @@ function sizeTable(rows: Row[]): string {
       "**total**",
       "",
       (m, s) => total(rows, m, s),
-      `${rows.filter((r) => sameBehaviour(r) === "yes").length} of ${rows.filter((r) => r.p.kind !== "tracing").length} yes`,
+      `${rows.filter((r) => sameBehaviour(r) === "yes").length} of ${rows.filter((r) => !isLoadOnly(r.p.kind)).length} yes`,
     )
       .map((c, i) => (i >= 2 && i <= 12 && c !== "n/a" ? `**${c}**` : c))
       .join(" | ")} |`,
@@ -349,7 +349,7 @@ function totalsSummary(rows: Row[]): string {
 function runTimeTable(rows: Row[]): string {
   const head = ["program", "kind", "ns/packet tsbpf", "ns/packet clang v3", "ns/packet clang v4", "tsbpf vs v4"];
   const lines = [`| ${head.join(" | ")} |`, `|${head.map((_, i) => (i < 2 ? "---" : "---:")).join("|")}|`];
-  const timed = rows.filter((r) => r.p.kind !== "tracing");
+  const timed = rows.filter((r) => !isLoadOnly(r.p.kind));
   for (const r of timed) {
     const s = r.sides;
     lines.push(

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { compile } from "../compiler/compile.js";
 import { loadObject } from "../runtime/index.js";
-import { PROGRAMS, type BenchProgram } from "../bench/catalogue.js";
+import { isLoadOnly, PROGRAMS, type BenchProgram } from "../bench/catalogue.js";
 import { observe, TEST_PACKETS } from "../bench/twins.js";
 import { describeKernel } from "./kernel-env.js";
 
@@ -58,7 +58,7 @@ function observed(bytes: Uint8Array, p: BenchProgram): string {
   expect(obj.programs.size > 1, `${p.name}: ${obj.programs.size} programs`).toBe(p.entry !== undefined);
   if (p.entry) expect(obj.programs.has(p.entry), `${p.name}: entry ${p.entry}`).toBe(true);
   for (const prog of obj.programs.values()) expect(prog.fd).toBeGreaterThan(0);
-  if (p.kind === "tracing") return "";
+  if (isLoadOnly(p.kind)) return "";
   p.setup?.(obj);
   return observe(obj);
 }
@@ -78,7 +78,7 @@ describe("benchmark programs compile", () => {
 
 describeKernel("benchmark programs in the kernel", () => {
   for (const p of PROGRAMS) {
-    it(`${p.name} ${p.refusedHere ? "is refused by this kernel as expected" : "loads"}${p.kind === "tracing" ? "" : " and runs the test packets"}${hasClang && p.kind !== "tracing" ? " like its C twin" : ""}`, () => {
+    it(`${p.name} ${p.refusedHere ? "is refused by this kernel as expected" : "loads"}${isLoadOnly(p.kind) ? "" : " and runs the test packets"}${hasClang && !isLoadOnly(p.kind) ? " like its C twin" : ""}`, () => {
       if (p.refusedHere) {
         expect(() => observed(build(p), p)).toThrow(/EPERM|not permitted/i);
         return;
@@ -86,7 +86,7 @@ describeKernel("benchmark programs in the kernel", () => {
       const ours = observed(build(p), p);
       const ours4 = observed(build(p, "v4"), p);
       expect(ours4).toBe(ours);
-      if (p.kind === "tracing") return;
+      if (isLoadOnly(p.kind)) return;
       expect(ours.split("\n").filter((l) => l.includes(": returns ")).length).toBeGreaterThanOrEqual(TEST_PACKETS.length - 2);
       if (hasClang) expect(ours).toBe(observed(clangBuild(p), p));
     });
