@@ -40,7 +40,7 @@ describeKernel("differential: generated programs vs the reference evaluator", ()
 
   // ------------------------------------------------------------------------ regression cases
 
-  const PRELUDE = `import { xdp, XdpAction, ArrayMap, u8, u64 } from "tsbpf/bpf";
+  const PRELUDE = `import { xdp, XdpAction, ArrayMap, u8, u32, u64, i64 } from "tsbpf/bpf";
 interface In { x: u64; y: u8; }
 interface S { a: u8; b: u64; }
 const results = new ArrayMap<u64>(4);
@@ -134,5 +134,23 @@ ${LICENSE}`;
       9,
     );
     expect(r.results[0]).toBe(5000000000n);
+  });
+
+  // Found by \`npm run fuzz -- --runs 10000 --seed 20261204\` after 8,900 programs: the reference
+  // treated \`~9223372036854775808\` as an untyped literal that adapts to the i64 operand (signed %,
+  // giving 1); \`~\` has its operand's C type (docs/language.md, Literals), here u64, so % is
+  // unsigned and x = 1 + 0x7fff...f. The compiler was right; the reference is fixed.
+  it("regression: ~ of a u64 literal stays u64, so % with an i64 is unsigned", () => {
+    const r = runSource(
+      `  p.x += (~9223372036854775808) % (-i64(p.y));
+  const m: u32 = ~0;
+  results.update(0, p.x);
+  results.update(1, m);
+  return XdpAction.PASS;`,
+      1n,
+      1,
+    );
+    expect(r.results[0]).toBe(0x8000000000000000n);
+    expect(r.results[1]).toBe(0xffffffffn);
   });
 });

@@ -8,6 +8,7 @@
 //    operand's (promoted) type when its value fits there — in arithmetic, comparisons and ?:.
 //  - Operations whose operands are both untyped literals are exact (arbitrary precision, the
 //    result again an untyped literal); shift counts are masked to the width of the left operand.
+//  - `-lit` is an untyped literal; `~lit` is not: it has the literal's (promoted) C type, as in C.
 //  - x / 0 = 0 and x % 0 = x (BPF); signed division truncates; INT_MIN / -1 wraps.
 //  - Shifts: the result has the promoted left operand's type; the count is masked to its width;
 //    >> is arithmetic for signed types, >>> always logical.
@@ -144,11 +145,9 @@ class Interp {
       case "un": {
         const a = this.ty(e.a);
         if (e.op === "+") return a;
-        if (a.lit !== undefined) {
-          if (e.op === "-") return { t: literalType(-a.lit), lit: -a.lit };
-          const t = promote(a.t);
-          return { t, lit: wrap(t, ~a.lit) };
-        }
+        // `-` of an untyped constant is again one; `~` is not (as in C, it has the operand's promoted
+        // type and does not adapt: `~9223372036854775808` is the u64 0x7fff...f, and `% i64` is unsigned).
+        if (a.lit !== undefined && e.op === "-") return { t: literalType(-a.lit), lit: -a.lit };
         return { t: promote(a.t) };
       }
       case "bin": {
