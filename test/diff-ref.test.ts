@@ -40,9 +40,25 @@ it("~ of a small literal is an i32 and converts like C in mixed arithmetic; - of
   // u32a + ~0: ~0 is the i32 -1, the common type is u32, so u32a - 1 (wrapping).
   const p: Program = {
     body: [
-      { k: "expr", e: { k: "assign", lv: { k: "pfield", f: "u32a" }, op: "=", e: { k: "bin", op: "+", a: pf("u32a"), b: { k: "un", op: "~", a: lit(0n) } } } },
+      {
+        k: "expr",
+        e: {
+          k: "assign",
+          lv: { k: "pfield", f: "u32a" },
+          op: "=",
+          e: { k: "bin", op: "+", a: pf("u32a"), b: { k: "un", op: "~", a: lit(0n) } },
+        },
+      },
       // i64a = u32b / -2: -2 does not fit u32, so u32 / u32(-2): 0 for any u32b < 0xfffffffe.
-      { k: "expr", e: { k: "assign", lv: { k: "pfield", f: "i64a" }, op: "=", e: { k: "bin", op: "/", a: pf("u32b"), b: { k: "un", op: "-", a: lit(2n) } } } },
+      {
+        k: "expr",
+        e: {
+          k: "assign",
+          lv: { k: "pfield", f: "i64a" },
+          op: "=",
+          e: { k: "bin", op: "/", a: pf("u32b"), b: { k: "un", op: "-", a: lit(2n) } },
+        },
+      },
     ],
     ret: lit(0n),
   };
