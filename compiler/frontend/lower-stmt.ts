@@ -6,7 +6,7 @@ import { INT_TYPES, sizeOf, type CInt, type CType } from "../../common/ctypes.js
 import type { Operand, Ty } from "../ir/ir.js";
 import type { Func } from "../ir/ir.js";
 import { constEval } from "./const-eval.js";
-import { convert, irTy, literalType, wrapConst } from "./int-ops.js";
+import { commonType, convert, fits, irTy, literalType, promote, wrapConst } from "./int-ops.js";
 import { ExprLowerer, type LoweringTarget } from "./lower-expr.js";
 import { lowerCall } from "./lower-call.js";
 import type { ModuleInfo, ProgramInfo, SubprogramInfo } from "./module-scan.js";
@@ -640,9 +640,16 @@ function tripCount(
   checker: ts.TypeChecker,
 ): number | undefined {
   const counterLeft = ts.isIdentifier(cond.left) && symbolOf(cond.left) === counter;
-  const bound = constEval(counterLeft ? cond.right : cond.left, checker)!;
+  const raw = constEval(counterLeft ? cond.right : cond.left, checker)!;
+  // Compared as the lowering compares: the bound adapts to the counter's promoted type when it fits,
+  // else C's usual conversions apply (`y < -1` on a u32 compares with 0xffffffff: found by the
+  // hostile fuzzer, this counted 0 trips and the kernel gave up after 1M instructions).
+  const pt = promote(type);
+  const cmpT = fits(raw, pt) ? pt : commonType(pt, literalType(raw));
+  const bound = wrapConst(raw, cmpT);
   const op = cond.operatorToken.kind;
-  const holds = (i: bigint): boolean => {
+  const holds = (n: bigint): boolean => {
+    const i = wrapConst(n, cmpT);
     const [a, b] = counterLeft ? [i, bound] : [bound, i];
     switch (op) {
       case K.LessThanToken:
