@@ -1,7 +1,8 @@
 // Why: the kernel fixtures check hand-picked programs; this checks the compiler on programs nobody
 // thought of. fast-check generates random well-typed programs in the subset (integers of every
 // width and signedness, all operators and conversions, ?:, && ||, if/else, bounded loops with
-// break/continue, struct locals, packet field writes, ArrayMap and HashMap reads and writes; see
+// break/continue, struct locals, packet field writes, ArrayMap and HashMap reads and writes, calls of
+// inlined and @noinline functions with arguments, .bss/.data/.rodata globals; see
 // test/support/diff-gen.ts), an independent BigInt evaluator of the language's semantics
 // (test/support/diff-ref.ts) predicts what each one does on random packets, and the harness
 // (test/support/diff-harness.ts) runs them in the kernel and compares return value, maps and the

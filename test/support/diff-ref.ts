@@ -18,6 +18,7 @@
 
 import {
   BITS,
+  GLOBALS,
   HKEY_MASK,
   INPUT_FIELDS,
   isSigned,
@@ -26,6 +27,7 @@ import {
   type ArithOp,
   type Cond,
   type Expr,
+  type FuncDef,
   type InputVec,
   type IntName,
   type Lv,
@@ -57,6 +59,8 @@ export interface RefState {
   input: Map<string, bigint>;
   results: bigint[];
   hash: Map<bigint, Map<string, bigint>>;
+  /** Globals (diff-gen's GLOBALS), reset to their initial values before each run. */
+  globals: Map<string, bigint>;
 }
 
 export interface RefResult {
@@ -73,6 +77,7 @@ class Jump {
 
 const INPUT_T = new Map(INPUT_FIELDS.map(([n, t]) => [n, t]));
 const S_T = new Map(S_FIELDS.map(([n, t]) => [n, t]));
+const GLOBAL_T = new Map(GLOBALS.map(([n, t]) => [n, t]));
 
 type Loc = { t: IntName; get(): bigint; set(v: bigint): void };
 
@@ -85,7 +90,10 @@ class Interp {
   private readonly cells = new Map<string, number>();
   private steps = 0;
 
-  constructor(readonly st: RefState) {}
+  constructor(
+    readonly st: RefState,
+    private readonly funcs: ReadonlyMap<string, FuncDef> = new Map(),
+  ) {}
 
   // ------------------------------------------------------------------------------ locations
 
@@ -98,6 +106,8 @@ class Interp {
       }
       case "pfield":
         return this.field(this.st.input, INPUT_T.get(lv.f)!, lv.f);
+      case "global":
+        return this.field(this.st.globals, GLOBAL_T.get(lv.g)!, lv.g);
       case "sfield":
         return this.field(this.structs.get(lv.s)!, S_T.get(lv.f)!, lv.f);
       case "hfield":
@@ -119,6 +129,8 @@ class Interp {
         return this.locals.get(lv.name)!.t;
       case "pfield":
         return INPUT_T.get(lv.f)!;
+      case "global":
+        return GLOBAL_T.get(lv.g)!;
       case "sfield":
       case "hfield":
         return S_T.get(lv.f)!;
@@ -172,6 +184,8 @@ class Interp {
       case "assign":
       case "inc":
         return { t: this.lvType(e.lv) };
+      case "call":
+        return { t: this.funcs.get(e.fn)!.ret };
     }
   }
 
@@ -226,6 +240,15 @@ class Interp {
         const nv = wrap(l.t, this.arith(e.op === "++" ? "+" : "-", { t: l.t }, old, { t: "i32", lit: 1n }, 1n));
         l.set(nv);
         return e.prefix ? nv : old;
+      }
+      case "call": {
+        // Arguments left to right, each converted to its parameter's type as an assignment would;
+        // the body sees only the parameters; the result converts to the return type.
+        const f = this.funcs.get(e.fn)!;
+        const args = f.params.map((p, i) => wrap(p.t, this.eval(e.args[i]!)));
+        const sub = new Interp(this.st, this.funcs);
+        f.params.forEach((p, i) => sub.locals.set(p.name, { t: p.t, v: args[i]! }));
+        return wrap(f.ret, sub.eval(f.body));
       }
     }
   }
@@ -432,13 +455,14 @@ export function initialState(input: InputVec): RefState {
     input: new Map(INPUT_FIELDS.map(([n, t], i) => [n, wrap(t, input[i]!)])),
     results: Array.from({ length: NSLOTS }, () => POISON),
     hash: new Map(),
+    globals: new Map(GLOBALS.map(([n, , , v]) => [n, v])),
   };
 }
 
 /** Runs `p` on one packet from the harness's initial state (results poisoned, hash map empty). */
 export function evaluate(p: Program, input: InputVec): RefResult {
   const st = initialState(input);
-  const it = new Interp(st);
+  const it = new Interp(st, new Map((p.funcs ?? []).map((f) => [f.name, f])));
   let ret: bigint;
   try {
     it.block(p.body);
