@@ -154,4 +154,44 @@ ${LICENSE}`;
     expect(r.results[0]).toBe(0x8000000000000000n);
     expect(r.results[1]).toBe(0xffffffffn);
   });
+
+  // Found by the extended generator (npm run fuzz -- --runs 10000 --seed 20261204, after 2,568
+  // programs, shrunk): a constant argument for a parameter up to 32 bits (i16(2147483647) = -1) was
+  // loaded into r1 sign-extended to 64 bits, and the callee, which keeps i32 values zero-extended,
+  // returned u32(a0) with the high bits set: u64 % that gave 0xffffffff instead of 0.
+  it("regression: a constant -1 passed to an i16 parameter of a @noinline function arrives as 32 bits", () => {
+    const src = `${PRELUDE}/** @noinline */
+function f(a0: i16): u32 {
+  return u32(a0);
+}
+/** @noinline */
+function g(): i32 {
+  return -1;
+}
+export const prog = xdp((ctx) => {
+  const p = ctx.header<In>(0);
+  if (p === null) return XdpAction.ABORTED;
+  results.update(0, p.x % f(i16(2147483647)));
+  results.update(1, u64(u32(g())));
+  return XdpAction.PASS;
+});
+${LICENSE}`;
+    const res = compile(
+      "regress-call.bpf.ts",
+      src.replace('u32, u64, i64 } from "tsbpf/bpf";', 'u32, u64, i64, i16, i32 } from "tsbpf/bpf";'),
+      { checkIr: true },
+    );
+    expect(res.diagnostics.map((d) => `${d.code} ${d.line}:${d.col} ${d.message}`)).toEqual([]);
+    const obj = loadObject(res.object!);
+    try {
+      const data = new Uint8Array(64);
+      new DataView(data.buffer).setBigUint64(0, 0xffffffffn, true);
+      obj.programs.get("prog")!.run({ data });
+      const m = obj.maps.get("results")!;
+      expect(readU64(m.lookup(u32le(0))!)).toBe(0n);
+      expect(readU64(m.lookup(u32le(1))!)).toBe(0xffffffffn);
+    } finally {
+      obj.close();
+    }
+  });
 });

@@ -6,7 +6,7 @@ import { INT_TYPES, sizeOf, type CInt, type CType } from "../../common/ctypes.js
 import type { Operand, Ty } from "../ir/ir.js";
 import type { Func } from "../ir/ir.js";
 import { constEval } from "./const-eval.js";
-import { commonType, convert, fits, irTy, literalType, promote, wrapConst } from "./int-ops.js";
+import { commonType, convert, fits, irTy, literalType, narrowImm, promote, wrapConst } from "./int-ops.js";
 import { ExprLowerer, type LoweringTarget } from "./lower-expr.js";
 import { lowerCall } from "./lower-call.js";
 import type { ModuleInfo, ProgramInfo, SubprogramInfo } from "./module-scan.js";
@@ -274,7 +274,9 @@ export class FunctionLowerer extends ExprLowerer {
     }
     const v = convert(this.b, this.int(e), this.retType);
     if (this.loopBody) return this.retStopFlag(v.v, this.retType.size === 8 ? 64 : 32);
-    this.b.terminate({ op: "ret", value: v.v });
+    // A 32-bit result travels zero-extended in r0, as every i32 value is kept (isel): a constant
+    // such as -1 must not be loaded sign-extended into all 64 bits.
+    this.b.terminate({ op: "ret", value: narrowImm(v.v, this.retType) });
   }
 
   /** bpf_loop's verifier check wants r0 in [0, 1]: any non-zero result means "stop" and returns 1. */
