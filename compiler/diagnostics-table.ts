@@ -163,6 +163,10 @@ export const DIAGNOSTICS = {
     message: "'{0}' needs an estimated {1} verifier steps; the kernel stops at 1,000,000",
     hint: "shrink the loop's trip count or body, or move the loop into loop() (bpf_loop), which the verifier checks once",
   },
+  TSBPF2203: {
+    message: "'{0}' leaves about {1} undecided comparisons pending in one pass of this loop; the verifier stops at {2}",
+    hint: 'the verifier keeps the other side of every comparison it cannot decide until the path ends ("The sequence of 8193 jumps is too complex"): lower the trip count, compare less data per trip, or move the loop into loop() (bpf_loop)',
+  },
   // 2210-2219: what the kernel verifier would refuse, caught at compile time.
   TSBPF2210: {
     message: "bpf_{0} is a GPL-only kernel helper, and LICENSE {1} is not GPL-compatible",

@@ -1,7 +1,8 @@
 // Why: the kernel fixtures check hand-picked programs; this checks the compiler on programs nobody
 // thought of. fast-check generates random well-typed programs in the subset (integers of every
 // width and signedness, all operators and conversions, ?:, && ||, if/else, bounded loops with
-// break/continue, struct locals, packet field writes, ArrayMap and HashMap reads and writes; see
+// break/continue, struct locals, packet field writes, ArrayMap and HashMap reads and writes, calls of
+// inlined and @noinline functions with arguments, .bss/.data/.rodata globals; see
 // test/support/diff-gen.ts), an independent BigInt evaluator of the language's semantics
 // (test/support/diff-ref.ts) predicts what each one does on random packets, and the harness
 // (test/support/diff-harness.ts) runs them in the kernel and compares return value, maps and the
@@ -40,7 +41,7 @@ describeKernel("differential: generated programs vs the reference evaluator", ()
 
   // ------------------------------------------------------------------------ regression cases
 
-  const PRELUDE = `import { xdp, XdpAction, ArrayMap, u8, u64 } from "tsbpf/bpf";
+  const PRELUDE = `import { xdp, XdpAction, ArrayMap, u8, u32, u64, i64 } from "tsbpf/bpf";
 interface In { x: u64; y: u8; }
 interface S { a: u8; b: u64; }
 const results = new ArrayMap<u64>(4);
@@ -134,5 +135,63 @@ ${LICENSE}`;
       9,
     );
     expect(r.results[0]).toBe(5000000000n);
+  });
+
+  // Found by \`npm run fuzz -- --runs 10000 --seed 20261204\` after 8,900 programs: the reference
+  // treated \`~9223372036854775808\` as an untyped literal that adapts to the i64 operand (signed %,
+  // giving 1); \`~\` has its operand's C type (docs/language.md, Literals), here u64, so % is
+  // unsigned and x = 1 + 0x7fff...f. The compiler was right; the reference is fixed.
+  it("regression: ~ of a u64 literal stays u64, so % with an i64 is unsigned", () => {
+    const r = runSource(
+      `  p.x += (~9223372036854775808) % (-i64(p.y));
+  const m: u32 = ~0;
+  results.update(0, p.x);
+  results.update(1, m);
+  return XdpAction.PASS;`,
+      1n,
+      1,
+    );
+    expect(r.results[0]).toBe(0x8000000000000000n);
+    expect(r.results[1]).toBe(0xffffffffn);
+  });
+
+  // Found by the extended generator (npm run fuzz -- --runs 10000 --seed 20261204, after 2,568
+  // programs, shrunk): a constant argument for a parameter up to 32 bits (i16(2147483647) = -1) was
+  // loaded into r1 sign-extended to 64 bits, and the callee, which keeps i32 values zero-extended,
+  // returned u32(a0) with the high bits set: u64 % that gave 0xffffffff instead of 0.
+  it("regression: a constant -1 passed to an i16 parameter of a @noinline function arrives as 32 bits", () => {
+    const src = `${PRELUDE}/** @noinline */
+function f(a0: i16): u32 {
+  return u32(a0);
+}
+/** @noinline */
+function g(): i32 {
+  return -1;
+}
+export const prog = xdp((ctx) => {
+  const p = ctx.header<In>(0);
+  if (p === null) return XdpAction.ABORTED;
+  results.update(0, p.x % f(i16(2147483647)));
+  results.update(1, u64(u32(g())));
+  return XdpAction.PASS;
+});
+${LICENSE}`;
+    const res = compile(
+      "regress-call.bpf.ts",
+      src.replace('u32, u64, i64 } from "tsbpf/bpf";', 'u32, u64, i64, i16, i32 } from "tsbpf/bpf";'),
+      { checkIr: true },
+    );
+    expect(res.diagnostics.map((d) => `${d.code} ${d.line}:${d.col} ${d.message}`)).toEqual([]);
+    const obj = loadObject(res.object!);
+    try {
+      const data = new Uint8Array(64);
+      new DataView(data.buffer).setBigUint64(0, 0xffffffffn, true);
+      obj.programs.get("prog")!.run({ data });
+      const m = obj.maps.get("results")!;
+      expect(readU64(m.lookup(u32le(0))!)).toBe(0n);
+      expect(readU64(m.lookup(u32le(1))!)).toBe(0xffffffffn);
+    } finally {
+      obj.close();
+    }
   });
 });

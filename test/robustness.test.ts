@@ -297,7 +297,9 @@ describe("found by the hostile fuzzer", () => {
 });
 
 describe("verifier-cost estimate, regressions from the hostile fuzzer", () => {
-  it("a u32 loop bounded by -1 runs to 0xffffffff, so it is refused (TSBPF2202), not estimated at one trip", () => {
+  // First refused by the estimate (TSBPF2202); now the trip-count check compares as the lowering
+  // does (the bound converts to u32) and refuses it earlier and more precisely (TSBPF2026).
+  it("a u32 loop bounded by -1 runs to 0xffffffff, so it is refused (TSBPF2026), not counted at zero trips", () => {
     const src = `import { xdp, XdpAction, ArrayMap, type u32, type u64 } from "tsbpf/bpf";
 interface In { a: u32; c: u32 }
 const results = new ArrayMap<u64>(8);
@@ -315,6 +317,6 @@ export const LICENSE = "GPL";
 `;
     const r = compile("loop-minus-one.bpf.ts", src);
     expect(r.ok).toBe(false);
-    expect(r.diagnostics.map((d) => [d.code, d.line])).toEqual([["TSBPF2202", 8]]);
+    expect(r.diagnostics.map((d) => [d.code, d.line])).toEqual([["TSBPF2026", 8]]);
   });
 });

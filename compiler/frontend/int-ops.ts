@@ -108,3 +108,8 @@ export function parseIntLiteral(text: string): bigint | undefined {
   if (/^[0-9]+$/.test(t)) return BigInt(t);
   return undefined;
 }
+
+/** A constant of a type up to 32 bits as the zero-extended 32-bit pattern i32 registers hold (isel). */
+export function narrowImm(v: Operand, t: CInt): Operand {
+  return isImm(v) && t.size <= 4 ? { imm: BigInt.asUintN(32, v.imm) } : v;
+}

@@ -6,7 +6,7 @@ import { INT_TYPES, sizeOf, type CInt, type CType } from "../../common/ctypes.js
 import type { Operand, Ty } from "../ir/ir.js";
 import type { Func } from "../ir/ir.js";
 import { constEval } from "./const-eval.js";
-import { convert, irTy, literalType, wrapConst } from "./int-ops.js";
+import { commonType, convert, fits, irTy, literalType, narrowImm, promote, wrapConst } from "./int-ops.js";
 import { ExprLowerer, type LoweringTarget } from "./lower-expr.js";
 import { lowerCall } from "./lower-call.js";
 import type { ModuleInfo, ProgramInfo, SubprogramInfo } from "./module-scan.js";
@@ -275,7 +275,9 @@ export class FunctionLowerer extends ExprLowerer {
     }
     const v = convert(this.b, this.int(e), this.retType);
     if (this.loopBody) return this.retStopFlag(v.v, this.retType.size === 8 ? 64 : 32);
-    this.b.terminate({ op: "ret", value: v.v });
+    // A 32-bit result travels zero-extended in r0, as every i32 value is kept (isel): a constant
+    // such as -1 must not be loaded sign-extended into all 64 bits.
+    this.b.terminate({ op: "ret", value: narrowImm(v.v, this.retType) });
   }
 
   /** bpf_loop's verifier check wants r0 in [0, 1]: any non-zero result means "stop" and returns 1. */
@@ -641,9 +643,16 @@ function tripCount(
   checker: ts.TypeChecker,
 ): number | undefined {
   const counterLeft = ts.isIdentifier(cond.left) && symbolOf(cond.left) === counter;
-  const bound = constEval(counterLeft ? cond.right : cond.left, checker)!;
+  const raw = constEval(counterLeft ? cond.right : cond.left, checker)!;
+  // Compared as the lowering compares: the bound adapts to the counter's promoted type when it fits,
+  // else C's usual conversions apply (`y < -1` on a u32 compares with 0xffffffff: found by the
+  // hostile fuzzer, this counted 0 trips and the kernel gave up after 1M instructions).
+  const pt = promote(type);
+  const cmpT = fits(raw, pt) ? pt : commonType(pt, literalType(raw));
+  const bound = wrapConst(raw, cmpT);
   const op = cond.operatorToken.kind;
-  const holds = (i: bigint): boolean => {
+  const holds = (n: bigint): boolean => {
+    const i = wrapConst(n, cmpT);
     const [a, b] = counterLeft ? [i, bound] : [bound, i];
     switch (op) {
       case K.LessThanToken:

@@ -260,6 +260,11 @@ function scanMap(name: string, e: ts.NewExpression, checker: ts.TypeChecker, typ
   }
   // Limits the kernel enforces with E2BIG at load time (see MapKind.sizeRule).
   const hash = mc.sizeRule === "hash-buckets";
+  const sizeError = mapSizeError(mc, hash, shape === "kv" ? key : undefined, value);
+  if (sizeError) {
+    r.report("TSBPF2005", targs[targs.length - 1] ?? e, sizeError);
+    return undefined;
+  }
   if (max > 0x3fffffffn || (hash && max > 1n << 27n)) {
     const limit = hash ? "134217728 (2^27) for hash maps" : "1073741823";
     r.report("TSBPF2005", args[0] ?? e, `maxEntries ${max} is more than the kernel accepts (at most ${limit})`);
@@ -450,4 +455,30 @@ export function resolveStdlib(e: ts.Expression, checker: ts.TypeChecker, types: 
   let sym = checker.getSymbolAtLocation(e);
   if (sym && sym.flags & ts.SymbolFlags.Alias) sym = checker.getAliasedSymbol(sym);
   return sym && types.isStdlibSymbol(sym) ? sym.getName() : undefined;
+}
+
+/** The kernel's KMALLOC_MAX_SIZE on x86-64 (4 MiB), MAX_BPF_STACK and PCPU_MIN_UNIT_SIZE. */
+const KMALLOC_MAX = 4n << 20n;
+const MAX_BPF_STACK = 512n;
+const PCPU_UNIT = 32768n;
+
+/**
+ * Key and value sizes the kernel refuses at map creation (found by the hostile fuzzer: a
+ * `FixedArray<u32, 18446744073709551615>` value compiled, and the kernel said EINVAL). Every size
+ * is a u32 in BTF and at most INT_MAX in the map; hash maps keep keys on the BPF stack and values
+ * below KMALLOC_MAX_SIZE less the stack and an element header; per-CPU values fit a per-CPU unit.
+ */
+function mapSizeError(mc: MapKind, hash: boolean, key: CType | undefined, value: CType): string | undefined {
+  const ks = BigInt(Math.min(sizeOf(key ?? INT_TYPES.u32), Number.MAX_SAFE_INTEGER));
+  const vs = BigInt(Math.min(sizeOf(value), Number.MAX_SAFE_INTEGER));
+  const big = (what: string, n: bigint, limit: bigint) =>
+    `the ${what} is ${n >= BigInt(Number.MAX_SAFE_INTEGER) ? "over 2^53" : n} bytes, more than the kernel accepts here (at most ${limit})`;
+  const INT_MAX = 0x7fffffffn;
+  if (ks > INT_MAX) return big("key", ks, INT_MAX);
+  if (vs > INT_MAX) return big("value", vs, INT_MAX);
+  if (hash && ks > MAX_BPF_STACK) return big("key", ks, MAX_BPF_STACK);
+  // htab_map_alloc_check: value_size >= KMALLOC_MAX_SIZE - MAX_BPF_STACK - sizeof(struct htab_elem) (48).
+  if (hash && vs >= KMALLOC_MAX - MAX_BPF_STACK - 48n) return big("value", vs, KMALLOC_MAX - MAX_BPF_STACK - 49n);
+  if (mc.perCpu && ((vs + 7n) & ~7n) > PCPU_UNIT) return big("per-CPU value", vs, PCPU_UNIT);
+  return undefined;
 }

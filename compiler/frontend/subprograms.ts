@@ -5,7 +5,7 @@
 
 import { INT_TYPES, type CInt, type CType } from "../../common/ctypes.js";
 import type { Operand, Ty } from "../ir/ir.js";
-import { convert, irTy } from "./int-ops.js";
+import { convert, irTy, narrowImm } from "./int-ops.js";
 import type { ExprContext as ExprLowerer } from "./expr-context.js";
 import { PROGRAM_KINDS, type ProgramKind } from "./program-kinds.js";
 import { ts } from "./ts-adapter.js";
@@ -106,7 +106,9 @@ export function emitCall(x: ExprLowerer, decl: ts.FunctionDeclaration, call: ts.
   const args: Operand[] = call.arguments.map((a, i) => {
     const shape = shapes[i];
     const v = x.lower(a);
-    if (shape.kind === "int") return convert(x.b, x.asInt(v, a), shape.t).v;
+    // A constant argument for a parameter up to 32 bits is passed zero-extended, as the callee
+    // expects of an i32 value (found by the differential fuzzer: i16(-1) arrived as 64-bit -1).
+    if (shape.kind === "int") return narrowImm(convert(x.b, x.asInt(v, a), shape.t).v, shape.t);
     if (shape.kind === "ctx") {
       if (v.k !== "ctx") x.r.fail("TSBPF2015", a);
       return x.ctx;

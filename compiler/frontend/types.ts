@@ -2,7 +2,7 @@
 // interfaces and type literals to C-layout structs, FixedArray<T, N> to arrays. Results are cached
 // per ts.Type so every use of one interface shares one CStruct (and one BTF type).
 
-import { INT_TYPES, layoutStruct, type CType, type CInt, type IntName } from "../../common/ctypes.js";
+import { INT_TYPES, layoutStruct, sizeOf, type CType, type CInt, type IntName } from "../../common/ctypes.js";
 import { STDLIB_LAYOUTS } from "./program-kinds.js";
 import { ts } from "./ts-adapter.js";
 
@@ -47,7 +47,10 @@ export class TypeMapper {
       if (args.length === 2) {
         const elem = this.memType(args[0]);
         const len = args[1].isNumberLiteral() ? args[1].value : undefined;
-        if (elem && len !== undefined && Number.isInteger(len) && len > 0) result = { kind: "array", elem, len };
+        // BTF sizes are u32 and the kernel takes at most INT_MAX bytes anywhere (found by the hostile
+        // fuzzer: FixedArray<u32, 18446744073709551615> made a map the kernel refused, a global crashed).
+        if (elem && len !== undefined && Number.isInteger(len) && len > 0 && len * sizeOf(elem) <= 0x7fffffff)
+          result = { kind: "array", elem, len };
       }
     } else if (t.flags & ts.TypeFlags.Object && !(t.getCallSignatures().length > 0)) {
       const fields: { name: string; type: CType }[] = [];

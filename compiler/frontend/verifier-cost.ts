@@ -32,7 +32,19 @@ export interface CostEstimate {
   loopSteps: number;
   /** The loop that multiplies most, for the message. */
   hottest?: ts.Node;
+  /**
+   * Branch states the verifier leaves pending on one path through the worst loop: it pushes the
+   * other side of every comparison it cannot decide and walks on, so a loop of n trips with b such
+   * comparisons per trip stacks n x b states before the first is popped. Past
+   * BPF_COMPLEXITY_LIMIT_JMP_SEQ (8,192) the load fails: "The sequence of 8193 jumps is too complex".
+   */
+  pendingBranches: number;
+  /** The loop that leaves them. */
+  pendingLoop?: ts.Node;
 }
+
+/** The kernel's BPF_COMPLEXITY_LIMIT_JMP_SEQ (kernel/bpf/verifier.c). */
+export const VERIFIER_JMP_SEQ_LIMIT = 8192;
 
 /** Estimate for a program whose body is `fn` and whose final code has `insnCount` instructions. */
 export function estimateVerifierCost(fn: ts.ArrowFunction, checker: ts.TypeChecker, insnCount: number): CostEstimate {
@@ -41,7 +53,13 @@ export function estimateVerifierCost(fn: ts.ArrowFunction, checker: ts.TypeCheck
   const firm = new Walker(checker, 1);
   firm.body(fn.body, 1, 1);
   const scale = w.flatWeight > 0 ? insnCount / w.flatWeight : 1;
-  return { steps: Math.round(w.cost * scale), loopSteps: Math.round(firm.cost * scale), hottest: w.hottest };
+  return {
+    steps: Math.round(w.cost * scale),
+    loopSteps: Math.round(firm.cost * scale),
+    hottest: w.hottest,
+    pendingBranches: w.pending,
+    pendingLoop: w.pendingLoop,
+  };
 }
 
 class Walker {
@@ -49,6 +67,12 @@ class Walker {
   /** Weight at one path and one trip: what the instruction count scales against. */
   flatWeight = 0;
   hottest?: ts.Node;
+  pending = 0;
+  pendingLoop?: ts.Node;
+  /** Walks of what follows a loop whose trip count depends on data (one per possible exit). */
+  private tailMul = 1;
+  /** The firm walker: no states multiplying outside loops. */
+  private readonly firm: boolean;
   private hottestTrips = 1;
   private readonly active = new Set<ts.Node>();
   /** Inside a loop, states from every branch of the body already arrive: no more than this many. */
@@ -60,6 +84,7 @@ class Walker {
     outside: number,
   ) {
     this.cap = outside;
+    this.firm = outside !== Infinity;
   }
 
   /** Walks `node` with `paths` distinct states arriving and `trips` iterations; returns the paths leaving. */
@@ -85,8 +110,14 @@ class Walker {
       return Math.max(1, Math.min(p, this.cap));
     }
     if (ts.isForStatement(s) || ts.isWhileStatement(s) || ts.isDoStatement(s)) {
-      const n = tripCount(s, this.checker) ?? 1;
+      const lt = loopTrips(s, this.checker);
+      const n = lt?.trips ?? 1;
       if (ts.isForStatement(s) && s.initializer) this.expr(s.initializer, paths, trips);
+      const pending = n * openBranches(s, this.checker);
+      if (pending > this.pending) {
+        this.pending = pending;
+        this.pendingLoop = s;
+      }
       // Steady state: the states split by every branch of the body reach each iteration.
       const branches = countBranches(s.statement);
       const inner = paths + branches;
@@ -96,10 +127,16 @@ class Walker {
       }
       if (ts.isForStatement(s) && s.condition) this.expr(s.condition, inner, trips * n);
       if (ts.isForStatement(s) && s.incrementor) this.expr(s.incrementor, inner, trips * n);
+      if (!ts.isForStatement(s)) this.expr(s.expression, inner, trips * n);
       const saved = this.cap;
       this.cap = inner;
       this.body(s.statement, inner, trips * n);
       this.cap = saved;
+      // A trip count that depends on data: the loop may end after any trip, and the verifier walks
+      // the code after it from each of those exits (measured: 65,535 trips of `while (x > 0) x--`
+      // on a u16 from the packet process 15 instructions per trip, the loop being 4). The firm
+      // estimate counts that only past MAX_TRIPS, where the range analysis cannot be what limits it.
+      if (lt?.dataDependent && (!this.firm || n > MAX_TRIPS)) this.tailMul = Math.min(this.tailMul * n, 1e12);
       return Math.min(inner, saved);
     }
     if (ts.isSwitchStatement(s)) {
@@ -128,7 +165,7 @@ class Walker {
 
   private weigh(node: ts.Node, paths: number, trips: number): void {
     const w = nodeWeight(node);
-    this.cost += w * paths * trips;
+    this.cost += w * paths * trips * this.tailMul;
     this.flatWeight += w;
   }
 
@@ -205,31 +242,361 @@ function returns(s: ts.Statement): boolean {
   return false;
 }
 
-/** Iterations of `for (let i = A; i < N; i += S)` with constant A, N, S; undefined otherwise. */
-function tripCount(s: ts.IterationStatement, checker: ts.TypeChecker): number | undefined {
-  if (!ts.isForStatement(s) || !s.initializer || !s.condition || !ts.isVariableDeclarationList(s.initializer)) return undefined;
-  const d = s.initializer.declarations[0];
-  if (!d?.initializer || !ts.isBinaryExpression(s.condition)) return undefined;
-  const start = constEval(d.initializer, checker);
-  let end = constEval(s.condition.right, checker);
-  if (start === undefined || end === undefined) return undefined;
-  // The bound converts to the counter's type, as the comparison does: `y < -1` on a u32 runs to
-  // 0xffffffff (found by the hostile fuzzer: the kernel gave up, the estimate said one trip).
-  const width = d.type ? /^([ui])(8|16|32|64)$/.exec(d.type.getText()) : null;
-  if (width) end = width[1] === "u" ? BigInt.asUintN(Number(width[2]), end) : BigInt.asIntN(Number(width[2]), end);
-  let step = 1n;
-  const inc = s.incrementor;
-  if (
-    inc &&
-    ts.isBinaryExpression(inc) &&
-    (inc.operatorToken.kind === K.PlusEqualsToken || inc.operatorToken.kind === K.MinusEqualsToken)
-  ) {
-    step = constEval(inc.right, checker) ?? 1n;
+const K_REL = new Set([
+  K.LessThanToken,
+  K.LessThanEqualsToken,
+  K.GreaterThanToken,
+  K.GreaterThanEqualsToken,
+  K.ExclamationEqualsEqualsToken,
+  K.ExclamationEqualsToken,
+]);
+
+interface IntT {
+  signed: boolean;
+  bits: number;
+}
+const wrapT = (t: IntT, v: bigint): bigint => (t.signed ? BigInt.asIntN(t.bits, v) : BigInt.asUintN(t.bits, v));
+const minT = (t: IntT): bigint => (t.signed ? -(1n << BigInt(t.bits - 1)) : 0n);
+const maxT = (t: IntT): bigint => (t.signed ? (1n << BigInt(t.bits - 1)) - 1n : (1n << BigInt(t.bits)) - 1n);
+
+/** The integer type of a counter (`u32`, `i16`, ...), from its annotation or what tsc infers. */
+function intTypeOf(id: ts.Node, checker: ts.TypeChecker): IntT | undefined {
+  const m = /^([ui])(8|16|32|64)$/.exec(checker.typeToString(checker.getTypeAtLocation(id)));
+  return m ? { signed: m[1] === "i", bits: Number(m[2]) } : undefined;
+}
+
+/**
+ * The type a counter is compared in against a constant bound: the counter's promoted type when the
+ * bound fits there (literal adaptation), else C's usual conversions with the bound's literal type.
+ */
+function compareType(ct: IntT, bound: bigint): IntT {
+  const p: IntT = ct.bits < 32 ? { signed: true, bits: 32 } : ct;
+  if (bound >= minT(p) && bound <= maxT(p)) return p;
+  const lit: IntT =
+    bound >= -(1n << 31n) && bound < 1n << 31n
+      ? { signed: true, bits: 32 }
+      : bound < 1n << 63n
+        ? { signed: true, bits: 64 }
+        : { signed: false, bits: 64 };
+  if (lit.bits !== p.bits) return lit.bits > p.bits ? lit : p;
+  return p.signed ? lit : p;
+}
+
+/** Simulated iterations beyond which a loop counts as running its counter's whole range. */
+const SIM_CAP = 1 << 17;
+
+/**
+ * Iterations of a counted loop from `start` (the counter wraps in its type `ct` and is compared in
+ * `cmp`, counter on the left), at most SIM_CAP simulated, then the range over the step.
+ */
+function simulateTrips(start: bigint, step: bigint, bound: bigint, op: ts.SyntaxKind, ct: IntT, isDo: boolean): number {
+  const cmp = compareType(ct, bound);
+  const b = wrapT(cmp, bound);
+  const holds = (i: bigint): boolean => {
+    const a = wrapT(cmp, i);
+    if (op === K.LessThanToken) return a < b;
+    if (op === K.LessThanEqualsToken) return a <= b;
+    if (op === K.GreaterThanToken) return a > b;
+    if (op === K.GreaterThanEqualsToken) return a >= b;
+    return a !== b;
+  };
+  let i = wrapT(ct, start);
+  let n = 0;
+  if (isDo) {
+    n = 1;
+    i = wrapT(ct, i + step);
   }
-  if (step <= 0n) step = 1n;
-  const span = end > start ? end - start : start - end;
-  const op = s.condition.operatorToken.kind;
-  const inclusive = op === K.LessThanEqualsToken || op === K.GreaterThanEqualsToken ? 1n : 0n;
-  const n = (span + inclusive + step - 1n) / step;
-  return Number(n > 1_000_000n ? 1_000_000n : n);
+  while (holds(i)) {
+    if (++n > SIM_CAP) {
+      const span = maxT(ct) - minT(ct) + 1n;
+      const abs = step < 0n ? -step : step;
+      return Number(span / (abs === 0n ? 1n : abs));
+    }
+    i = wrapT(ct, i + step);
+  }
+  return n;
+}
+
+const FLIP: Partial<Record<ts.SyntaxKind, ts.SyntaxKind>> = {
+  [K.LessThanToken]: K.GreaterThanToken,
+  [K.LessThanEqualsToken]: K.GreaterThanEqualsToken,
+  [K.GreaterThanToken]: K.LessThanToken,
+  [K.GreaterThanEqualsToken]: K.LessThanEqualsToken,
+};
+
+/** `counter OP constant` (either way round), normalised to the counter on the left. */
+function counterCondition(
+  c: ts.Expression,
+  checker: ts.TypeChecker,
+): { id: ts.Identifier; sym: ts.Symbol; bound: bigint; op: ts.SyntaxKind } | undefined {
+  while (ts.isParenthesizedExpression(c)) c = c.expression;
+  if (!ts.isBinaryExpression(c) || !K_REL.has(c.operatorToken.kind)) return undefined;
+  const op = c.operatorToken.kind;
+  for (const [id, other, o] of [
+    [c.left, c.right, op],
+    [c.right, c.left, FLIP[op] ?? op],
+  ] as const) {
+    if (!ts.isIdentifier(id)) continue;
+    const bound = constEval(other, checker);
+    const sym = checker.getSymbolAtLocation(id);
+    if (bound !== undefined && sym) return { id, sym, bound, op: o };
+  }
+  return undefined;
+}
+
+const isCounterOf = (e: ts.Node, sym: ts.Symbol, checker: ts.TypeChecker): boolean =>
+  ts.isIdentifier(e) && checker.getSymbolAtLocation(e) === sym;
+
+/** The signed step of `i++`, `i--`, `i += k`, `i -= k` on `sym`; undefined for anything else. */
+function stepOf(e: ts.Expression, sym: ts.Symbol, checker: ts.TypeChecker): bigint | undefined {
+  if ((ts.isPostfixUnaryExpression(e) || ts.isPrefixUnaryExpression(e)) && isCounterOf(e.operand, sym, checker)) {
+    if (e.operator === K.PlusPlusToken) return 1n;
+    if (e.operator === K.MinusMinusToken) return -1n;
+  }
+  if (ts.isBinaryExpression(e) && isCounterOf(e.left, sym, checker)) {
+    const k = constEval(e.right, checker);
+    if (k === undefined) return undefined;
+    if (e.operatorToken.kind === K.PlusEqualsToken) return k;
+    if (e.operatorToken.kind === K.MinusEqualsToken) return -k;
+  }
+  return undefined;
+}
+
+/** Does `n` assign, increment or decrement `sym`? */
+function writes(n: ts.Node, sym: ts.Symbol, checker: ts.TypeChecker): boolean {
+  let found = false;
+  const stack: ts.Node[] = [n];
+  while (stack.length && !found) {
+    const x = stack.pop()!;
+    if (
+      ts.isBinaryExpression(x) &&
+      x.operatorToken.kind >= K.FirstAssignment &&
+      x.operatorToken.kind <= K.LastAssignment &&
+      isCounterOf(x.left, sym, checker)
+    )
+      found = true;
+    if (
+      (ts.isPrefixUnaryExpression(x) || ts.isPostfixUnaryExpression(x)) &&
+      (x.operator === K.PlusPlusToken || x.operator === K.MinusMinusToken) &&
+      isCounterOf(x.operand, sym, checker)
+    )
+      found = true;
+    ts.forEachChild(x, (c) => {
+      stack.push(c);
+    });
+  }
+  return found;
+}
+
+/** Loops the compiler accepts run at most this many times when it can count them (lower-stmt.ts). */
+const MAX_TRIPS = 65536;
+
+/**
+ * Iterations of a counted loop: `for (let i = A; i < N; i += S)` with constants, or a while/do loop
+ * stepping a local against a constant, from the counter's entry value when that is a constant, else
+ * from the worst start in the range the code before the loop allows (the verifier simulates every
+ * value of that range: `dataDependent`). Undefined when the loop has no such shape.
+ */
+function loopTrips(s: ts.IterationStatement, checker: ts.TypeChecker): { trips: number; dataDependent: boolean } | undefined {
+  if (ts.isForStatement(s)) {
+    if (!s.initializer || !s.condition || !s.incrementor || !ts.isVariableDeclarationList(s.initializer)) return undefined;
+    const d = s.initializer.declarations[0];
+    const cc = counterCondition(s.condition, checker);
+    if (!d?.initializer || !cc) return undefined;
+    const start = constEval(d.initializer, checker);
+    const step = stepOf(s.incrementor, cc.sym, checker);
+    const ct = intTypeOf(cc.id, checker) ?? { signed: true, bits: 32 };
+    if (start === undefined || step === undefined) return undefined;
+    return { trips: simulateTrips(start, step, cc.bound, cc.op, ct, false), dataDependent: false };
+  }
+  if (!ts.isWhileStatement(s) && !ts.isDoStatement(s)) return undefined;
+  const cc = counterCondition(s.expression, checker);
+  if (!cc) return undefined;
+  const ct = intTypeOf(cc.id, checker);
+  const body = ts.isBlock(s.statement) ? s.statement.statements : [s.statement];
+  let step = 0n;
+  for (const st of body) if (ts.isExpressionStatement(st)) step += stepOf(st.expression, cc.sym, checker) ?? 0n;
+  if (!ct || step === 0n) return undefined;
+  const isDo = ts.isDoStatement(s);
+  const [lo, hi] = entryRange(s, cc.sym, ct, checker);
+  const starts = [lo, hi, cc.bound, 0n, cc.bound - step, cc.bound + step].filter((v) => v >= lo && v <= hi);
+  const trips = Math.max(...starts.map((v) => simulateTrips(v, step, cc.bound, cc.op, ct, isDo)));
+  return { trips, dataDependent: lo !== hi };
+}
+
+type Range = [bigint, bigint];
+const typeRange = (t: IntT): Range => [minT(t), maxT(t)];
+const meet = (a: Range, b: Range): Range => {
+  const r: Range = [a[0] > b[0] ? a[0] : b[0], a[1] < b[1] ? a[1] : b[1]];
+  return r[0] <= r[1] ? r : a;
+};
+
+/** What the AST shows of an expression's values: constants, masks, remainders, shifts, narrow types. */
+function rangeOf(e: ts.Expression, checker: ts.TypeChecker, depth = 0): Range | undefined {
+  const c = constEval(e, checker);
+  if (c !== undefined) return [c, c];
+  if (depth > 8) return undefined;
+  while (ts.isParenthesizedExpression(e)) e = e.expression;
+  const t = intTypeOf(e, checker);
+  const own = t ? typeRange(t) : undefined;
+  if (ts.isBinaryExpression(e)) {
+    const op = e.operatorToken.kind;
+    const a = rangeOf(e.left, checker, depth + 1);
+    const b = rangeOf(e.right, checker, depth + 1);
+    let r: Range | undefined;
+    if (op === K.AmpersandToken) {
+      const m = [a, b].find((x) => x && x[0] === x[1] && x[0] >= 0n);
+      if (m) r = [0n, m[1]];
+    } else if (op === K.PercentToken && a && b && a[0] >= 0n && b[0] === b[1] && b[0] > 0n) r = [0n, b[0] - 1n];
+    else if (
+      (op === K.GreaterThanGreaterThanToken || op === K.GreaterThanGreaterThanGreaterThanToken) &&
+      a &&
+      b &&
+      a[0] >= 0n &&
+      b[0] === b[1] &&
+      b[0] >= 0n &&
+      b[0] < 64n
+    )
+      r = [a[0] >> b[0], a[1] >> b[0]];
+    if (r) return own ? meet(own, r) : r;
+  }
+  if (ts.isIdentifier(e)) {
+    // A const local: what its initializer allows.
+    const d = checker.getSymbolAtLocation(e)?.valueDeclaration;
+    if (d && ts.isVariableDeclaration(d) && d.initializer && ts.getCombinedNodeFlags(d) & ts.NodeFlags.Const) {
+      const r = rangeOf(d.initializer, checker, depth + 1);
+      if (r) return own ? meet(own, r) : r;
+    }
+  }
+  return own;
+}
+
+/** Narrows `r` by `counter OP constant` holding (or, with `neg`, failing). */
+function narrow(r: Range, c: ts.Expression, sym: ts.Symbol, neg: boolean, checker: ts.TypeChecker): Range {
+  while (ts.isParenthesizedExpression(c)) c = c.expression;
+  if (ts.isPrefixUnaryExpression(c) && c.operator === K.ExclamationToken) return narrow(r, c.operand, sym, !neg, checker);
+  if (ts.isBinaryExpression(c) && c.operatorToken.kind === (neg ? K.BarBarToken : K.AmpersandAmpersandToken))
+    return narrow(narrow(r, c.left, sym, neg, checker), c.right, sym, neg, checker);
+  const cc = counterCondition(c, checker);
+  if (!cc || cc.sym !== sym || cc.bound < r[0] - 1n || cc.bound > r[1] + 1n) return r;
+  const NEG: Partial<Record<ts.SyntaxKind, ts.SyntaxKind>> = {
+    [K.LessThanToken]: K.GreaterThanEqualsToken,
+    [K.LessThanEqualsToken]: K.GreaterThanToken,
+    [K.GreaterThanToken]: K.LessThanEqualsToken,
+    [K.GreaterThanEqualsToken]: K.LessThanToken,
+    [K.ExclamationEqualsEqualsToken]: K.EqualsEqualsEqualsToken,
+    [K.ExclamationEqualsToken]: K.EqualsEqualsEqualsToken,
+  };
+  const op = neg ? NEG[cc.op] : cc.op;
+  const b = cc.bound;
+  if (op === K.LessThanToken) return meet(r, [r[0], b - 1n]);
+  if (op === K.LessThanEqualsToken) return meet(r, [r[0], b]);
+  if (op === K.GreaterThanToken) return meet(r, [b + 1n, r[1]]);
+  if (op === K.GreaterThanEqualsToken) return meet(r, [b, r[1]]);
+  if (op === K.EqualsEqualsEqualsToken) return meet(r, [b, b]);
+  return r;
+}
+
+/**
+ * The values a while/do loop's counter may have on entry: from its declaration's initializer,
+ * narrowed by the conditions of enclosing ifs and by early exits (`if (n > 16) return ...;`) between
+ * the declaration and the loop; a write in between starts again from what it assigns.
+ */
+function entryRange(loop: ts.Statement, sym: ts.Symbol, ct: IntT, checker: ts.TypeChecker): Range {
+  const full = typeRange(ct);
+  const d = sym.valueDeclaration;
+  if (!d || !ts.isVariableDeclaration(d)) return full;
+  const declStmt = d.parent?.parent;
+  type Ev = { stmts: readonly ts.Statement[] } | { cond: ts.Expression; neg: boolean };
+  const events: Ev[] = [];
+  let at: ts.Node = loop;
+  let found = false;
+  while (at.parent && !ts.isFunctionLike(at.parent) && !found) {
+    const par: ts.Node = at.parent;
+    if (ts.isBlock(par) || ts.isSourceFile(par) || ts.isCaseClause(par) || ts.isDefaultClause(par)) {
+      const stmts = par.statements as readonly ts.Statement[];
+      const idx = stmts.indexOf(at as ts.Statement);
+      const di = stmts.indexOf(declStmt as ts.Statement);
+      found = di >= 0 && di < idx;
+      events.unshift({ stmts: stmts.slice(found ? di + 1 : 0, idx) });
+    } else if (ts.isIfStatement(par)) {
+      if (par.thenStatement === at) events.unshift({ cond: par.expression, neg: false });
+      else if (par.elseStatement === at) events.unshift({ cond: par.expression, neg: true });
+    } else if (ts.isIterationStatement(par, false) && writes(par, sym, checker)) return full;
+    at = par;
+  }
+  if (!found) return full;
+  let r = d.initializer ? meet(full, rangeOf(d.initializer, checker) ?? full) : ([0n, 0n] as Range);
+  for (const ev of events) {
+    if ("cond" in ev) {
+      r = narrow(r, ev.cond, sym, ev.neg, checker);
+      continue;
+    }
+    for (const st of ev.stmts) {
+      if (writes(st, sym, checker)) {
+        const e = ts.isExpressionStatement(st) ? st.expression : undefined;
+        const plain = e && ts.isBinaryExpression(e) && e.operatorToken.kind === K.EqualsToken && isCounterOf(e.left, sym, checker);
+        r = plain ? meet(full, rangeOf((e as ts.BinaryExpression).right, checker) ?? full) : full;
+      } else if (ts.isIfStatement(st) && !st.elseStatement && returns(st.thenStatement)) r = narrow(r, st.expression, sym, true, checker);
+    }
+  }
+  return r;
+}
+
+/**
+ * Comparisons in one trip of `loop` that the verifier cannot decide, so each pushes a pending state:
+ * conditions (if, ?:, &&, ||, case) that read anything but the enclosing loops' counters and
+ * constants. Nested loops count by their trips.
+ */
+function openBranches(loop: ts.IterationStatement, checker: ts.TypeChecker): number {
+  const counters = new Set<ts.Symbol>();
+  for (let n: ts.Node | undefined = loop; n && !ts.isFunctionLike(n); n = n.parent) {
+    if (ts.isForStatement(n) && n.initializer && ts.isVariableDeclarationList(n.initializer)) {
+      const d = n.initializer.declarations[0];
+      const sym = d && ts.isIdentifier(d.name) ? checker.getSymbolAtLocation(d.name) : undefined;
+      if (sym) counters.add(sym);
+    }
+  }
+  const decided = (e: ts.Node): boolean => {
+    let ok = true;
+    const stack: ts.Node[] = [e];
+    while (stack.length && ok) {
+      const x = stack.pop()!;
+      if (ts.isIdentifier(x)) {
+        const sym = checker.getSymbolAtLocation(x);
+        if (!sym || (!counters.has(sym) && constEval(x, checker) === undefined)) ok = false;
+      } else if (ts.isPropertyAccessExpression(x) || ts.isElementAccessExpression(x) || ts.isCallExpression(x)) {
+        if (constEval(x as ts.Expression, checker) === undefined) ok = false;
+      }
+      ts.forEachChild(x, (c) => {
+        stack.push(c);
+      });
+    }
+    return ok;
+  };
+  // The loop's own test is not counted: its back edge is the jump, so the verifier walks the exit
+  // first and pops the next trip, one pending state at a time (measured on this kernel).
+  let b = 0;
+  const stack: ts.Node[] = [loop.statement];
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (ts.isFunctionLike(n)) continue;
+    if (ts.isForStatement(n) || ts.isWhileStatement(n) || ts.isDoStatement(n)) {
+      b += (loopTrips(n, checker)?.trips ?? 1) * openBranches(n, checker);
+      continue;
+    }
+    if (ts.isIfStatement(n) && !decided(n.expression)) b++;
+    else if (ts.isConditionalExpression(n) && !decided(n.condition)) b++;
+    else if (ts.isCaseClause(n)) b++;
+    else if (
+      ts.isBinaryExpression(n) &&
+      (n.operatorToken.kind === K.AmpersandAmpersandToken || n.operatorToken.kind === K.BarBarToken) &&
+      !decided(n.left)
+    )
+      b++;
+    ts.forEachChild(n, (c) => {
+      stack.push(c);
+    });
+  }
+  return b;
 }

@@ -47,6 +47,13 @@ export const S_FIELDS: readonly (readonly [string, IntName])[] = [
   ["e", "i8"],
   ["f", "u32"],
 ];
+/** Module-level globals: name, type, section, initial value (.rodata is read-only). */
+export const GLOBALS: readonly (readonly [string, IntName, "bss" | "data" | "rodata", bigint])[] = [
+  ["gb", "u64", "bss", 0n],
+  ["gd", "i32", "data", -7n],
+  ["gw", "u16", "data", 0x1234n],
+  ["gr", "u32", "rodata", 0xdeadbeefn],
+];
 export const PACKET_SIZE = 64;
 /** Slots of the `results` ArrayMap<u64>. */
 export const NSLOTS = 12;
@@ -66,6 +73,7 @@ export type UnOp = "-" | "~" | "+";
 export type Lv =
   | { k: "local"; name: string }
   | { k: "pfield"; f: string }
+  | { k: "global"; g: string }
   | { k: "sfield"; s: string; f: string }
   | { k: "hfield"; h: string; f: string }
   | { k: "cell"; r: string };
@@ -78,6 +86,7 @@ export type Expr =
   | { k: "conv"; t: IntName; a: Expr }
   | { k: "cond"; c: Cond; a: Expr; b: Expr }
   | { k: "assign"; lv: Lv; op: AssignOp; e: Expr }
+  | { k: "call"; fn: string; args: Expr[] }
   | { k: "inc"; lv: Lv; op: "++" | "--"; prefix: boolean };
 
 export type Cond =
@@ -106,6 +115,17 @@ export type Stmt =
 export interface Program {
   body: Stmt[];
   ret: Expr;
+  /** Module-level functions the program calls (printed as `<program>_<name>`). */
+  funcs?: FuncDef[];
+}
+
+/** `function f(a0: T0, ...): R { return body; }`, inlined or `@noinline`; the body reads only its parameters. */
+export interface FuncDef {
+  name: string;
+  params: { name: string; t: IntName }[];
+  ret: IntName;
+  body: Expr;
+  noinline: boolean;
 }
 
 // ------------------------------------------------------------------------------------ raw AST
@@ -119,7 +139,9 @@ type RExpr =
   | { k: "conv"; t: IntName; a: RExpr }
   | { k: "cond"; c: RCond; a: RExpr; b: RExpr }
   | { k: "assign"; lv: RRef; op: AssignOp; e: RExpr }
-  | { k: "inc"; lv: RRef; op: "++" | "--"; prefix: boolean };
+  | { k: "inc"; lv: RRef; op: "++" | "--"; prefix: boolean }
+  | { k: "call"; fn: number; args: RExpr[] };
+type RFunc = { params: IntName[]; ret: IntName; body: RExpr; noinline: boolean };
 type RCond =
   | { k: "cmp"; op: CmpOp; a: RExpr; b: RExpr }
   | { k: "and" | "or"; a: RCond; b: RCond }
@@ -146,6 +168,7 @@ type RStmt =
 export interface RawProgram {
   body: RStmt[];
   ret: RExpr;
+  funcs?: RFunc[];
 }
 
 export interface GenOptions {
@@ -157,6 +180,8 @@ export interface GenOptions {
   maxStmts?: number;
   /** Allow assignments and ++/-- inside expressions (side effects in operands). */
   sideEffects?: boolean;
+  /** Generate module-level functions (inlined and @noinline) and calls of them. */
+  calls?: boolean;
 }
 
 const INTERESTING: bigint[] = [
@@ -202,12 +227,14 @@ const litArb: fc.Arbitrary<RExpr> = fc
   })
   .map(({ v, hex }) => ({ k: "lit" as const, v, hex }));
 
-// kind: 0 a local, 1 a packet field, 2 a struct local's field, 3 a map value (hash value field or result cell).
+// kind: 0 a local, 1 a packet field, 2 a struct local's field, 3 a map value (hash value field or
+// result cell), 4 a global.
 const refArb: fc.Arbitrary<RRef> = fc.record({
   kind: fc.oneof(
     { arbitrary: fc.constant(0), weight: 5 },
     { arbitrary: fc.constant(1), weight: 3 },
     { arbitrary: fc.constantFrom(2, 3), weight: 2 },
+    { arbitrary: fc.constant(4), weight: 1 },
   ),
   idx: fc.nat(31),
   f: fc.nat(15),
@@ -223,6 +250,7 @@ export function rawProgramArb(opts: GenOptions = {}): fc.Arbitrary<RawProgram> {
   const stmtDepth = opts.stmtDepth ?? 2;
   const maxStmts = opts.maxStmts ?? 8;
   const side = opts.sideEffects ?? true;
+  const calls = opts.calls ?? true;
 
   const exprs: fc.Arbitrary<RExpr>[] = [];
   const conds: fc.Arbitrary<RCond>[] = [];
@@ -259,6 +287,10 @@ export function rawProgramArb(opts: GenOptions = {}): fc.Arbitrary<RawProgram> {
           .record({ lv: refArb, op: fc.constantFrom<"++" | "--">("++", "--"), prefix: fc.boolean() })
           .map((x) => ({ k: "inc" as const, ...x })),
         weight: side ? 1 : 0,
+      },
+      {
+        arbitrary: fc.record({ fn: fc.nat(3), args: fc.array(sub, { maxLength: 3 }) }).map((x) => ({ k: "call" as const, ...x })),
+        weight: calls ? 2 : 0,
       },
     );
     exprs.push(e);
@@ -354,7 +386,17 @@ export function rawProgramArb(opts: GenOptions = {}): fc.Arbitrary<RawProgram> {
       ),
     );
   }
-  return fc.record({ body: fc.array(stmts[stmtDepth]!, { minLength: 1, maxLength: maxStmts }), ret: smallExpr });
+  const funcArb: fc.Arbitrary<RFunc> = fc.record({
+    params: fc.array(intNameArb, { minLength: 1, maxLength: 3 }),
+    ret: intNameArb,
+    body: smallExpr,
+    noinline: fc.boolean(),
+  });
+  return fc.record({
+    body: fc.array(stmts[stmtDepth]!, { minLength: 1, maxLength: maxStmts }),
+    ret: smallExpr,
+    funcs: fc.array(funcArb, { maxLength: calls ? 2 : 0 }),
+  });
 }
 
 // ------------------------------------------------------------------------------ TypeScript types
@@ -411,6 +453,10 @@ interface Scope {
   inLoop: boolean;
   /** A reference into the hash map is live: no updates or deletes of it now. */
   hashRef: boolean;
+  /** Functions that may be called here. */
+  funcs: FuncDef[];
+  /** Inside a function body: only its parameters may be read, nothing written, nothing called. */
+  inFunc?: boolean;
 }
 
 const pfieldTs = (f: string): TsType => brand(INPUT_FIELDS.find(([n]) => n === f)![1]);
@@ -423,9 +469,26 @@ class Resolver {
   }
 
   program(r: RawProgram): Program {
-    const scope: Scope = { locals: [], bools: [], structs: [], hvs: [], cells: [], inLoop: false, hashRef: false };
+    const funcs = (r.funcs ?? []).map((f, j) => this.func(f, j));
+    const scope: Scope = { locals: [], bools: [], structs: [], hvs: [], cells: [], inLoop: false, hashRef: false, funcs };
     const body = this.block(r.body, scope);
-    return { body, ret: this.retExpr(r.ret, scope) };
+    return { body, ret: this.retExpr(r.ret, scope), funcs };
+  }
+
+  private func(f: RFunc, j: number): FuncDef {
+    const params = f.params.map((t, i) => ({ name: `a${i}`, t }));
+    const scope: Scope = {
+      locals: params.map((p) => ({ name: p.name, ts: brand(p.t), mutable: false, c: p.t })),
+      bools: [],
+      structs: [],
+      hvs: [],
+      cells: [],
+      inLoop: false,
+      hashRef: false,
+      funcs: [],
+      inFunc: true,
+    };
+    return { name: `f${j}`, params, ret: f.ret, body: this.fit(this.expr(f.body, scope), brand(f.ret), f.ret), noinline: f.noinline };
   }
 
   private block(stmts: RStmt[], outer: Scope): Stmt[] {
@@ -450,6 +513,10 @@ class Resolver {
   }
 
   private lv(r: RRef, s: Scope, forWrite: boolean): { lv: Lv; ts: TsType; c: IntName | null } {
+    if (s.inFunc) {
+      const l = s.locals[r.idx % s.locals.length]!;
+      return { lv: { k: "local", name: l.name }, ts: l.ts, c: l.c };
+    }
     const pf = () => {
       const [f, t] = INPUT_FIELDS[r.f % INPUT_FIELDS.length]!;
       return { lv: { k: "pfield" as const, f }, ts: pfieldTs(f), c: t };
@@ -460,6 +527,11 @@ class Resolver {
         if (ls.length === 0) return pf();
         const l = ls[r.idx % ls.length]!;
         return { lv: { k: "local", name: l.name }, ts: l.ts, c: l.c };
+      }
+      case 4: {
+        const gs = GLOBALS.filter(([, , sec]) => !forWrite || sec !== "rodata");
+        const [g, t] = gs[r.idx % gs.length]!;
+        return { lv: { k: "global", g }, ts: brand(t), c: t };
       }
       case 2: {
         if (s.structs.length === 0) return pf();
@@ -524,7 +596,15 @@ class Resolver {
         const b = this.expr(r.b, s);
         return { e: { k: "cond", c, a: a.e, b: b.e }, ts: union(a.ts, b.ts) };
       }
+      case "call": {
+        const lit0: RExpr = { k: "lit", v: 0n, hex: false };
+        if (s.inFunc || s.funcs.length === 0) return this.expr(r.args[0] ?? lit0, s);
+        const f = s.funcs[r.fn % s.funcs.length]!;
+        const args = f.params.map((p, i) => this.fit(this.expr(r.args[i] ?? { k: "lit", v: BigInt(i), hex: false }, s), brand(p.t), p.t));
+        return { e: { k: "call", fn: f.name, args }, ts: brand(f.ret) };
+      }
       case "assign": {
+        if (s.inFunc) return this.expr(r.e, s);
         const { lv, ts, c } = this.lv(r.lv, s, true);
         const e = this.expr(r.e, s);
         const op = r.op;
@@ -534,6 +614,7 @@ class Resolver {
         return { e: { k: "assign", lv, op, e: rhs }, ts: rts };
       }
       case "inc": {
+        if (s.inFunc) return this.expr({ k: "ref", r: r.lv }, s);
         const { lv } = this.lv(r.lv, s, true);
         return { e: { k: "inc", lv, op: r.op, prefix: r.prefix }, ts: NUM };
       }
@@ -769,6 +850,8 @@ function printLv(lv: Lv): string {
       return lv.name;
     case "pfield":
       return `p.${lv.f}`;
+    case "global":
+      return lv.g;
     case "sfield":
       return `${lv.s}.${lv.f}`;
     case "hfield":
@@ -797,8 +880,13 @@ export function printExpr(e: Expr): string {
       return `(${printLv(e.lv)} ${e.op} ${printExpr(e.e)})`;
     case "inc":
       return e.prefix ? `(${e.op}${printLv(e.lv)})` : `(${printLv(e.lv)}${e.op})`;
+    case "call":
+      return `${fnPrefix}${e.fn}(${e.args.map(printExpr).join(", ")})`;
   }
 }
+
+/** Function names are per program: printProgramBody sets the program's prefix. */
+let fnPrefix = "";
 
 export function printCond(c: Cond): string {
   switch (c.k) {
@@ -927,6 +1015,7 @@ export function printPrelude(): string {
     ...S_FIELDS.map(([n, t]) => `  ${n}: ${t};`),
     `}`,
     ``,
+    ...GLOBALS.map(([g, t, sec, v]) => `${sec === "rodata" ? "const" : "let"} ${g}: ${t} = ${v};`),
     `const results = new ArrayMap<u64>(${NSLOTS});`,
     `const hm = new HashMap<u32, S>(${HASH_ENTRIES});`,
     ``,
@@ -936,6 +1025,13 @@ export function printPrelude(): string {
 /** One program as an exported XDP program named `name`. */
 export function printProgramBody(p: Program, name: string): string {
   const out: string[] = [];
+  fnPrefix = `${name}_`;
+  for (const f of p.funcs ?? []) {
+    if (f.noinline) out.push(`/** @noinline */`);
+    out.push(`function ${fnPrefix}${f.name}(${f.params.map((a) => `${a.name}: ${a.t}`).join(", ")}): ${f.ret} {`);
+    out.push(`  return ${printExpr(f.body)};`);
+    out.push(`}`);
+  }
   out.push(`export const ${name} = xdp((ctx) => {`);
   // `p` gets a non-nullable declared type: tsc's narrowing of a nullable `p` at each of its many
   // uses is quadratic in the size of the program and dominated compile time.

@@ -7,6 +7,7 @@ import { compile } from "../../compiler/compile.js";
 import { loadObject, readU64, u32le, type BpfObject } from "../../runtime/index.js";
 import {
   BITS,
+  GLOBALS,
   HKEY_MASK,
   INPUT_FIELDS,
   NSLOTS,
@@ -170,6 +171,13 @@ function compareRun(obj: BpfObject, retval: number, data: Uint8Array, ref: RefRe
     for (const [f] of S_FIELDS)
       if (got.get(f) !== want.get(f)) diffs.push(`hm[${k}].${f}: got ${hex(got.get(f)!)} want ${hex(want.get(f)!)}`);
   }
+  const vars = new Set(obj.globals.vars.map((v) => v.name));
+  for (const [g] of GLOBALS) {
+    if (!vars.has(g)) continue;
+    const got = BigInt(obj.globals.get(g) as number | bigint);
+    const want = ref.state.globals.get(g)!;
+    if (got !== want) diffs.push(`${g}: got ${hex(got)} want ${hex(want)}`);
+  }
   const pkt = decode(data, INPUT_FIELDS, INPUT_LAYOUT);
   for (const [f] of INPUT_FIELDS) {
     if (pkt.get(f) !== ref.state.input.get(f)) diffs.push(`p.${f}: got ${hex(pkt.get(f)!)} want ${hex(ref.state.input.get(f)!)}`);
@@ -184,6 +192,12 @@ function resetMaps(obj: BpfObject): void {
   for (let i = 0; i < NSLOTS; i++) results.update(u32le(i), poison);
   const hm = obj.maps.get("hm")!;
   for (let k = 0; k <= HKEY_MASK; k++) hm.delete(u32le(k));
+  // Globals the compiler kept (unused ones may be dropped) start from their initial values.
+  const vars = new Map(obj.globals.vars.map((v) => [v.name, v]));
+  for (const [g, t, sec, v] of GLOBALS) {
+    if (sec === "rodata" || !vars.has(g)) continue;
+    obj.globals.set(g, BITS[t] === 64 ? v : Number(v));
+  }
 }
 
 function diagText(d: { code: string; line: number; col: number; message: string }[]): string {

@@ -8,6 +8,7 @@
 //    operand's (promoted) type when its value fits there — in arithmetic, comparisons and ?:.
 //  - Operations whose operands are both untyped literals are exact (arbitrary precision, the
 //    result again an untyped literal); shift counts are masked to the width of the left operand.
+//  - `-lit` is an untyped literal; `~lit` is not: it has the literal's (promoted) C type, as in C.
 //  - x / 0 = 0 and x % 0 = x (BPF); signed division truncates; INT_MIN / -1 wraps.
 //  - Shifts: the result has the promoted left operand's type; the count is masked to its width;
 //    >> is arithmetic for signed types, >>> always logical.
@@ -17,6 +18,7 @@
 
 import {
   BITS,
+  GLOBALS,
   HKEY_MASK,
   INPUT_FIELDS,
   isSigned,
@@ -25,6 +27,7 @@ import {
   type ArithOp,
   type Cond,
   type Expr,
+  type FuncDef,
   type InputVec,
   type IntName,
   type Lv,
@@ -56,6 +59,8 @@ export interface RefState {
   input: Map<string, bigint>;
   results: bigint[];
   hash: Map<bigint, Map<string, bigint>>;
+  /** Globals (diff-gen's GLOBALS), reset to their initial values before each run. */
+  globals: Map<string, bigint>;
 }
 
 export interface RefResult {
@@ -72,6 +77,7 @@ class Jump {
 
 const INPUT_T = new Map(INPUT_FIELDS.map(([n, t]) => [n, t]));
 const S_T = new Map(S_FIELDS.map(([n, t]) => [n, t]));
+const GLOBAL_T = new Map(GLOBALS.map(([n, t]) => [n, t]));
 
 type Loc = { t: IntName; get(): bigint; set(v: bigint): void };
 
@@ -84,7 +90,10 @@ class Interp {
   private readonly cells = new Map<string, number>();
   private steps = 0;
 
-  constructor(readonly st: RefState) {}
+  constructor(
+    readonly st: RefState,
+    private readonly funcs: ReadonlyMap<string, FuncDef> = new Map(),
+  ) {}
 
   // ------------------------------------------------------------------------------ locations
 
@@ -97,6 +106,8 @@ class Interp {
       }
       case "pfield":
         return this.field(this.st.input, INPUT_T.get(lv.f)!, lv.f);
+      case "global":
+        return this.field(this.st.globals, GLOBAL_T.get(lv.g)!, lv.g);
       case "sfield":
         return this.field(this.structs.get(lv.s)!, S_T.get(lv.f)!, lv.f);
       case "hfield":
@@ -118,6 +129,8 @@ class Interp {
         return this.locals.get(lv.name)!.t;
       case "pfield":
         return INPUT_T.get(lv.f)!;
+      case "global":
+        return GLOBAL_T.get(lv.g)!;
       case "sfield":
       case "hfield":
         return S_T.get(lv.f)!;
@@ -144,11 +157,9 @@ class Interp {
       case "un": {
         const a = this.ty(e.a);
         if (e.op === "+") return a;
-        if (a.lit !== undefined) {
-          if (e.op === "-") return { t: literalType(-a.lit), lit: -a.lit };
-          const t = promote(a.t);
-          return { t, lit: wrap(t, ~a.lit) };
-        }
+        // `-` of an untyped constant is again one; `~` is not (as in C, it has the operand's promoted
+        // type and does not adapt: `~9223372036854775808` is the u64 0x7fff...f, and `% i64` is unsigned).
+        if (a.lit !== undefined && e.op === "-") return { t: literalType(-a.lit), lit: -a.lit };
         return { t: promote(a.t) };
       }
       case "bin": {
@@ -173,6 +184,8 @@ class Interp {
       case "assign":
       case "inc":
         return { t: this.lvType(e.lv) };
+      case "call":
+        return { t: this.funcs.get(e.fn)!.ret };
     }
   }
 
@@ -227,6 +240,15 @@ class Interp {
         const nv = wrap(l.t, this.arith(e.op === "++" ? "+" : "-", { t: l.t }, old, { t: "i32", lit: 1n }, 1n));
         l.set(nv);
         return e.prefix ? nv : old;
+      }
+      case "call": {
+        // Arguments left to right, each converted to its parameter's type as an assignment would;
+        // the body sees only the parameters; the result converts to the return type.
+        const f = this.funcs.get(e.fn)!;
+        const args = f.params.map((p, i) => wrap(p.t, this.eval(e.args[i]!)));
+        const sub = new Interp(this.st, this.funcs);
+        f.params.forEach((p, i) => sub.locals.set(p.name, { t: p.t, v: args[i]! }));
+        return wrap(f.ret, sub.eval(f.body));
       }
     }
   }
@@ -433,13 +455,14 @@ export function initialState(input: InputVec): RefState {
     input: new Map(INPUT_FIELDS.map(([n, t], i) => [n, wrap(t, input[i]!)])),
     results: Array.from({ length: NSLOTS }, () => POISON),
     hash: new Map(),
+    globals: new Map(GLOBALS.map(([n, , , v]) => [n, v])),
   };
 }
 
 /** Runs `p` on one packet from the harness's initial state (results poisoned, hash map empty). */
 export function evaluate(p: Program, input: InputVec): RefResult {
   const st = initialState(input);
-  const it = new Interp(st);
+  const it = new Interp(st, new Map((p.funcs ?? []).map((f) => [f.name, f])));
   let ret: bigint;
   try {
     it.block(p.body);
