@@ -210,7 +210,7 @@ describeKernel("verifier cost: data-dependent while loops and pending branches",
   );
 
   kernelTest(
-    "while (x > 0) x-- on a u16 from the packet, then more code: TSBPF3010, and the kernel refuses it",
+    "while (x > 0) x-- on a u16 from the packet, then more code: TSBPF3010 warns, and the kernel loads it (the rotated 4-instruction loop: 327,750 processed; 983,045 before loop rotation, refused)",
     () => {
       const r = compile(
         "h.bpf.ts",
@@ -219,7 +219,7 @@ describeKernel("verifier cost: data-dependent while loops and pending branches",
         ),
       );
       expect(codes(r)).toEqual(["TSBPF3010"]);
-      expect(kernelVerdict(r.object!)).toBe("BPF program is too large");
+      expect(kernelVerdict(r.object!)).toBe("loaded");
     },
     120_000,
   );
