@@ -45,7 +45,12 @@ function openNetns(path: string, prog: ProgramHandle, target: string): number {
  */
 export function attachFlowDissector(prog: ProgramHandle, netns = "/proc/self/ns/net"): Link {
   const target = `flow_dissector:${netns}`;
-  requireType(prog, [BPF_PROG_TYPE.FLOW_DISSECTOR], target, "only flow dissectors (section 'flow_dissector') attach to a network namespace");
+  requireType(
+    prog,
+    [BPF_PROG_TYPE.FLOW_DISSECTOR],
+    target,
+    "only flow dissectors (section 'flow_dissector') attach to a network namespace",
+  );
   const fd = loadedFd(prog);
   const nsFd = openNetns(netns, prog, target);
   try {

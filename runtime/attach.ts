@@ -482,7 +482,12 @@ function sockMapHint(errno: number): string {
  */
 export function attachNetns(prog: ProgramHandle, netns = "/proc/self/ns/net"): Link {
   const target = `netns:${netns}`;
-  requireType(prog, [BPF_PROG_TYPE.SK_LOOKUP], target, "only sk_lookup programs (flow dissectors: attachFlowDissector) (section 'sk_lookup') attach to network namespaces");
+  requireType(
+    prog,
+    [BPF_PROG_TYPE.SK_LOOKUP],
+    target,
+    "only sk_lookup programs (flow dissectors: attachFlowDissector) (section 'sk_lookup') attach to network namespaces",
+  );
   const progFd = loadedFd(prog);
   let nsFd: number;
   try {
