@@ -114,6 +114,32 @@ const counts = (obj: Parameters<typeof readMap>[0]) => {
   return [0, 1, 2, 3, 4, 5].map((i) => Number(m.get(i)));
 };
 
+const TC_SRC = `
+import { tc, TcAction, ETH_P_IP, IPPROTO_TCP, htons, skLookupTcp, skAssign, skRelease, zero } from "tsbpf/bpf";
+import type { EthHdr, Ipv4Hdr, TcpHdr, SockTuple4 } from "tsbpf/bpf";
+
+export const steer = tc((ctx) => {
+  const eth = ctx.header<EthHdr>(0);
+  if (eth === null || eth.h_proto !== htons(ETH_P_IP)) return TcAction.OK;
+  const ip = ctx.header<Ipv4Hdr>(14);
+  if (ip === null || ip.protocol !== IPPROTO_TCP) return TcAction.OK;
+  const tcp = ctx.header<TcpHdr>(34);
+  if (tcp === null) return TcAction.OK;
+  const t = zero<SockTuple4>();
+  t.saddr = ip.saddr;
+  t.daddr = ip.daddr;
+  t.sport = tcp.source;
+  t.dport = tcp.dest;
+  const sk = skLookupTcp(ctx, t);
+  if (sk === null) return TcAction.OK;
+  const rc = skAssign(sk);
+  skRelease(sk);
+  return rc === 0 ? TcAction.OK : TcAction.SHOT;
+});
+
+export const LICENSE = "GPL";
+`;
+
 describeKernel("skLookupTcp/skLookupUdp in XDP (BPF_PROG_TEST_RUN)", () => {
   it("finds a listening socket on 127.0.0.1 and not a closed port", async () => {
     const server = await listen();
@@ -168,5 +194,10 @@ describeKernel("skLookupTcp/skLookupUdp in XDP (BPF_PROG_TEST_RUN)", () => {
     } finally {
       await close(server);
     }
+  });
+
+  it("a tc program passes a looked-up socket to skAssign and the verifier accepts it", () => {
+    using obj = compileAndLoad(FILE, { source: TC_SRC });
+    expect(obj.programs.get("steer")).toBeDefined();
   });
 });
