@@ -259,7 +259,7 @@ export const DIAGNOSTICS = {
     hint: "call skRelease(sk) on every path after the null check, before returning (the verifier's 'Unreleased reference')",
   },
   TSBPF2114: {
-    message: "expected a socket from a SockMap/SockHash lookup, after its null check",
+    message: "expected a socket from a SockMap/SockHash lookup or skLookupTcp/skLookupUdp, after its null check",
     hint: "const sk = socks.lookup(0); if (sk === null) return SkAction.PASS; ... skRelease(sk);",
   },
   TSBPF2112: {

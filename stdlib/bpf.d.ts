@@ -1551,6 +1551,37 @@ export interface SockRef {
 /** bpf_sk_release (Linux 4.20): release a socket reference from a SockMap/SockHash lookup. */
 export declare function skRelease(sk: SockRef): void;
 
+/**
+ * The IPv4 half of struct bpf_sock_tuple (12 bytes), as the packet carries it: addresses and ports in
+ * network order. `saddr`/`sport` are the remote end, `daddr`/`dport` the local socket's address.
+ */
+export interface SockTuple4 {
+  saddr: u32;
+  daddr: u32;
+  sport: u16;
+  dport: u16;
+}
+
+/** The IPv6 half of struct bpf_sock_tuple (36 bytes): addresses as 16 bytes, ports in network order. */
+export interface SockTuple6 {
+  saddr: FixedArray<u8, 16>;
+  daddr: FixedArray<u8, 16>;
+  sport: u16;
+  dport: u16;
+}
+
+/**
+ * bpf_sk_lookup_tcp (kernel 4.20): the TCP socket (established, else listening) that a packet with
+ * `tuple` would reach, or null. `tuple` is a local (e.g. `zero<SockTuple4>()`), map value or global;
+ * its size says IPv4 or IPv6. `netns`: a network namespace id (default BPF_F_CURRENT_NETNS, the
+ * packet's or socket's own); `flags` must be 0. Like a SockMap lookup the result is a reference that
+ * must reach `skRelease(sk)` on every path after the null check (TSBPF2113); `skAssign` takes it.
+ */
+export declare function skLookupTcp(ctx: unknown, tuple: SockTuple4 | SockTuple6, netns?: u64, flags?: u64): SockRef | null;
+
+/** bpf_sk_lookup_udp (kernel 4.20): as skLookupTcp, for the UDP socket a datagram would reach. */
+export declare function skLookupUdp(ctx: unknown, tuple: SockTuple4 | SockTuple6, netns?: u64, flags?: u64): SockRef | null;
+
 /** Flags of the socket-map redirects (BPF_F_INGRESS): deliver to the target socket's receive queue instead of sending. */
 export declare const enum SkRedirectFlags {
   EGRESS = 0,

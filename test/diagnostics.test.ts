@@ -394,6 +394,14 @@ const CASES: Case[] = [
     ),
   },
   {
+    code: "TSBPF2113",
+    what: "socket reference from skLookupTcp not released on a path",
+    span: "skLookupTcp(ctx, t)",
+    src: mod(
+      `import { tc, TcAction, skLookupTcp, skRelease, type SockTuple4 } from "tsbpf/bpf";\nexport const p = tc((ctx) => {\n  const t = zero<SockTuple4>();\n  const sk = skLookupTcp(ctx, t); // error TSBPF2113\n  if (sk === null) return TcAction.OK;\n  if (sk.state === 10) return TcAction.SHOT;\n  skRelease(sk);\n  return TcAction.OK;\n});`,
+    ),
+  },
+  {
     code: "TSBPF2114",
     what: "skRelease of a struct that is not a looked-up socket",
     span: "fake",

@@ -12,6 +12,7 @@ import { BPF_PROG_TYPE, type ProgTypeName } from "../../common/program-types.js"
 import type { HelperName } from "./helper-ids.js";
 import * as K from "./lower-kernel.js";
 import * as L from "./lower-intrinsic.js";
+import { lowerSkLookup } from "./lower-sk-lookup.js";
 import { cgroupStorageGet, storageDelete, storageGet, type StorageOwner } from "./lower-storage.js";
 import { lowerPrintk } from "./printk.js";
 import * as S from "./seq-output.js";
@@ -121,6 +122,8 @@ const SK_RELEASE_KINDS = (Object.keys(BPF_PROG_TYPE) as ProgTypeName[]).filter(
       "NETFILTER",
     ].includes(k),
 );
+/** The program types whose func_proto tables offer bpf_sk_lookup_tcp/udp (net/core/filter.c). */
+const SK_LOOKUP_KINDS: readonly ProgTypeName[] = ["SCHED_CLS", "SCHED_ACT", "XDP", "SK_SKB", "CGROUP_SOCK_ADDR", "CGROUP_SKB"];
 
 // Local storage: get/delete rows for one map kind (lower-storage.ts); `kinds` as the kernel's func_proto tables list them.
 const storage = (
@@ -456,6 +459,20 @@ export const INTRINSICS: Record<string, Intrinsic> = {
     kinds: SK_RELEASE_KINDS,
     since: "4.20",
     doc: "releases a socket reference from a `SockMap`/`SockHash` lookup",
+  },
+  skLookupTcp: {
+    helper: "sk_lookup_tcp",
+    kinds: SK_LOOKUP_KINDS,
+    since: "4.20",
+    lower: lowerSkLookup,
+    doc: "the TCP socket (listening or established) a `SockTuple4`/`SockTuple6` reaches, as a socket reference to release, or `null`",
+  },
+  skLookupUdp: {
+    helper: "sk_lookup_udp",
+    kinds: SK_LOOKUP_KINDS,
+    since: "4.20",
+    lower: lowerSkLookup,
+    doc: "the UDP socket a `SockTuple4`/`SockTuple6` reaches, as a socket reference to release, or `null`",
   },
   // Local storage.
   skStorageGet: {

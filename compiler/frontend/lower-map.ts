@@ -38,7 +38,7 @@ export function spill(x: ExprLowerer, t: CType, e: ts.Expression, temps: number[
 }
 
 /** struct bpf_sock as a socket reference reads it (include/uapi/linux/bpf.h). */
-const BPF_SOCK: CType = {
+export const BPF_SOCK: CType = {
   kind: "struct",
   name: "bpf_sock",
   size: 80,

@@ -320,7 +320,9 @@ export class FunctionLowerer extends ExprLowerer {
         this.b.writeVar(sym, { imm: 0n });
         return;
       }
-      const slot = this.b.slot(sizeOf(t), Math.min(8, Math.max(1, t.kind === "struct" ? t.align : 8)));
+      // 8-aligned whatever T's alignment: zero() and copy() pick access widths from offsets within
+      // the slot, and the verifier refuses a misaligned stack access (a 36-byte SockTuple6 was one).
+      const slot = this.b.slot(sizeOf(t), 8);
       this.locals.set(sym, { kind: "stack", t, slot });
       const addr = this.b.value("ptr");
       this.b.emit({ op: "stackaddr", dst: addr, slot });
@@ -373,7 +375,7 @@ export class FunctionLowerer extends ExprLowerer {
 
   private stackStruct(sym: ts.Symbol, t: CType, init: ts.ObjectLiteralExpression): void {
     if (t.kind !== "struct") return;
-    const slot = this.b.slot(t.size, Math.min(8, t.align));
+    const slot = this.b.slot(t.size, 8); // 8-aligned: see the zero<T>() local above
     this.locals.set(sym, { kind: "stack", t, slot });
     const addr = this.b.value("ptr");
     this.b.emit({ op: "stackaddr", dst: addr, slot });
