@@ -6,6 +6,7 @@
 import { closeSync, openSync } from "node:fs";
 import { BPF_ATTACH_TYPE as A, BPF_PROG_TYPE, progTypesFor } from "../common/program-types.js";
 import { bpfSyscall, errnoFrom, lastErrno, libbpf, setNamespace } from "./libbpf.js";
+import { loadedFd, requireType } from "./attach.js";
 import { AttachError, Link } from "./link.js";
 import type { ProgramHandle } from "./types.js";
 
@@ -13,16 +14,6 @@ const EINVAL = 22;
 const EEXIST = 17;
 const CLONE_NEWNET = 0x40000000;
 const BPF_LINK_CREATE = 28;
-
-function loadedFd(prog: ProgramHandle): number {
-  if (prog.fd < 0) throw new Error(`program '${prog.name}' is not loaded (autoload was off), so it cannot be attached`);
-  return prog.fd;
-}
-
-function requireType(prog: ProgramHandle, types: number[], target: string, what: string): void {
-  if (!types.includes(prog.type))
-    throw new AttachError(prog.name, target, EINVAL, `; ${what} (program type is ${prog.type}, section '${prog.section}')`);
-}
 
 function openNetns(path: string, prog: ProgramHandle, target: string): number {
   try {
@@ -34,6 +25,22 @@ function openNetns(path: string, prog: ProgramHandle, target: string): number {
       (e as NodeJS.ErrnoException).errno ? -(e as NodeJS.ErrnoException).errno! : 2,
       `; cannot open ${path}`,
     );
+  }
+}
+
+/** A BPF link of `prog` to the network namespace file `netns` (BPF_LINK_CREATE with the namespace's fd). */
+function netnsLink(prog: ProgramHandle, netns: string, attachType: number, target: string, hint: (errno: number) => string): Link {
+  const fd = loadedFd(prog);
+  const nsFd = openNetns(netns, prog, target);
+  try {
+    const linkFd = libbpf().bpf_link_create(fd, nsFd, attachType, null);
+    if (linkFd < 0) {
+      const errno = errnoFrom(linkFd);
+      throw new AttachError(prog.name, target, errno, hint(errno));
+    }
+    return Link.fromFd(prog.name, target, linkFd);
+  } finally {
+    closeSync(nsFd); // the link keeps the namespace
   }
 }
 
@@ -51,18 +58,26 @@ export function attachFlowDissector(prog: ProgramHandle, netns = "/proc/self/ns/
     target,
     "only flow dissectors (section 'flow_dissector') attach to a network namespace",
   );
-  const fd = loadedFd(prog);
-  const nsFd = openNetns(netns, prog, target);
-  try {
-    const linkFd = libbpf().bpf_link_create(fd, nsFd, A.FLOW_DISSECTOR, null);
-    if (linkFd < 0) {
-      const errno = errnoFrom(linkFd);
-      throw new AttachError(prog.name, target, errno, errno === EEXIST ? "; the namespace already has a flow dissector" : "");
-    }
-    return Link.fromFd(prog.name, target, linkFd);
-  } finally {
-    closeSync(nsFd);
-  }
+  return netnsLink(prog, netns, A.FLOW_DISSECTOR, target, (errno) =>
+    errno === EEXIST ? "; the namespace already has a flow dissector" : "",
+  );
+}
+
+/**
+ * Attach an sk_lookup program (section 'sk_lookup') to a network namespace through a BPF link
+ * (BPF_SK_LOOKUP; Linux 5.9): it then runs on every socket lookup for incoming connections and
+ * datagrams there. `netns` is a path such as /proc/self/ns/net (the default: this process's
+ * namespace) or /run/netns/NAME.
+ */
+export function attachNetns(prog: ProgramHandle, netns = "/proc/self/ns/net"): Link {
+  const target = `netns:${netns}`;
+  requireType(
+    prog,
+    [BPF_PROG_TYPE.SK_LOOKUP],
+    target,
+    "only sk_lookup programs (section 'sk_lookup') attach with attachNetns; flow dissectors use attachFlowDissector",
+  );
+  return netnsLink(prog, netns, A.SK_LOOKUP, target, () => "");
 }
 
 /** Protocol families of netfilter hooks (NFPROTO_*). */

@@ -18,7 +18,7 @@ import {
   type LibbpfMessage,
   type Ptr,
 } from "./libbpf.js";
-import { BPF_ATTACH_TYPE as A, BPF_PROG_TYPE, progTypesFor, sectionType } from "../common/program-types.js";
+import { BPF_ATTACH_TYPE as A, progTypesFor, sectionType } from "../common/program-types.js";
 import { MAP_TYPE } from "../common/map-kinds.js";
 
 // ---- constants (linux/bpf.h, linux/if_link.h, asm-generic/socket.h) ----
@@ -75,7 +75,7 @@ export type TcDirection = "ingress" | "egress";
 
 // ---- helpers ----
 
-function loadedFd(prog: ProgramHandle): number {
+export function loadedFd(prog: ProgramHandle): number {
   const fd = prog.fd;
   if (fd < 0) throw new Error(`program '${prog.name}' is not loaded (autoload was off), so it cannot be attached`);
   return fd;
@@ -100,7 +100,7 @@ function viaLibbpf(prog: ProgramHandle, target: string, call: (p: Ptr) => Ptr | 
   });
 }
 
-function requireType(prog: ProgramHandle, types: number[], target: string, what: string): void {
+export function requireType(prog: ProgramHandle, types: number[], target: string, what: string): void {
   if (!types.includes(prog.type)) {
     throw new AttachError(prog.name, target, EINVAL, `; ${what} (program type is ${prog.type}, section '${prog.section}')`);
   }
@@ -473,37 +473,6 @@ function sockMapHint(errno: number): string {
 }
 
 // ---- network namespaces ----
-
-/**
- * Attach an sk_lookup program (section 'sk_lookup') to a network namespace through a BPF link
- * (BPF_LINK_CREATE with the namespace's fd, BPF_SK_LOOKUP; Linux 5.9): it then runs on every socket
- * lookup for incoming connections and datagrams there. `netns` is a path such as
- * /proc/self/ns/net (the default: this process's namespace) or /run/netns/NAME.
- */
-export function attachNetns(prog: ProgramHandle, netns = "/proc/self/ns/net"): Link {
-  const target = `netns:${netns}`;
-  requireType(
-    prog,
-    [BPF_PROG_TYPE.SK_LOOKUP],
-    target,
-    "only sk_lookup programs (flow dissectors: attachFlowDissector) (section 'sk_lookup') attach to network namespaces",
-  );
-  const progFd = loadedFd(prog);
-  let nsFd: number;
-  try {
-    nsFd = openSync(netns, "r");
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).errno;
-    throw new AttachError(prog.name, target, code ? -code : ENOENT, "; cannot open the network namespace");
-  }
-  try {
-    const linkFd = libbpf().bpf_link_create(progFd, nsFd, A.SK_LOOKUP, null);
-    if (linkFd < 0) throw new AttachError(prog.name, target, errnoFrom(linkFd));
-    return Link.fromFd(prog.name, target, linkFd);
-  } finally {
-    closeSync(nsFd); // the link keeps the namespace
-  }
-}
 
 /** A cgroup's id (the inode number of its cgroup v2 directory): the key of its CgroupStorage values, what bpf_get_current_cgroup_id returns. */
 export function cgroupId(cgroupPath: string): bigint {

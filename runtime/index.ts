@@ -39,7 +39,6 @@ export {
   attachAuto,
   attachSockMap,
   cgroupId,
-  attachNetns,
   SOCKMAP_ATTACH_TYPES,
   type SockMapAttachType,
   type SockMapTarget,
@@ -54,7 +53,7 @@ export {
   type KprobeOptions,
   type UprobeOptions,
 } from "./attach.js";
-export { attachFlowDissector, attachNetfilter, NF_FAMILY, NF_HOOK, type NetfilterOptions } from "./attach-net.js";
+export { attachFlowDissector, attachNetfilter, attachNetns, NF_FAMILY, NF_HOOK, type NetfilterOptions } from "./attach-net.js";
 export { attachIterator, readIterator } from "./iter.js";
 export { Link, AttachError } from "./link.js";
 export {

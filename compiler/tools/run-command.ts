@@ -13,7 +13,6 @@ import type { Link } from "../../runtime/link.js";
 import {
   attachAuto,
   attachCgroup,
-  attachNetns,
   attachRawTracepoint,
   attachTc,
   attachTracepoint,
@@ -21,7 +20,7 @@ import {
   attachXdp,
   type XdpMode,
 } from "../../runtime/attach.js";
-import { attachFlowDissector, attachNetfilter, NF_HOOK } from "../../runtime/attach-net.js";
+import { attachFlowDissector, attachNetfilter, attachNetns, NF_HOOK } from "../../runtime/attach-net.js";
 import { RingBuffer, type EventReader } from "../../runtime/ring-buffer.js";
 import { PerfBuffer } from "../../runtime/perf-buffer.js";
 import { watchRun } from "./watch.js";
