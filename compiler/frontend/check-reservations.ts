@@ -10,6 +10,7 @@
 
 import { MAP_HELPER } from "../../common/map-kinds.js";
 import { isValue, successors, type Block, type Func, type Inst, type Terminator } from "../ir/ir.js";
+import { HELPER } from "./helper-ids.js";
 import type { Reporter } from "./reporter.js";
 import type { ts } from "./ts-adapter.js";
 
@@ -24,7 +25,7 @@ interface Acquire {
 const acquireSites = new WeakMap<Inst, Acquire>();
 
 const RELEASE = new Set<number>([MAP_HELPER.ringbuf_submit, MAP_HELPER.ringbuf_discard]);
-const SK_RELEASE = new Set<number>([86]); // bpf_sk_release
+const SK_RELEASE = new Set<number>([HELPER.sk_release]);
 
 export function noteReserve(call: Inst, node: ts.Node): void {
   acquireSites.set(call, { node, release: RELEASE, code: "TSBPF2103" });

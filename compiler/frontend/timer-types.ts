@@ -2,9 +2,10 @@
 // declarations) and the timer lowerings (timers.ts), kept apart so neither imports the other.
 
 import type { CType } from "../../common/ctypes.js";
+import { MAP_TYPE } from "../../common/map-kinds.js";
 
-/** Map kinds whose values may hold a bpf_timer (kernel/bpf/syscall.c, map_check_btf): HASH, ARRAY, LRU_HASH. */
-export const TIMER_MAP_TYPES: ReadonlySet<number> = new Set([1, 2, 9]);
+/** Map kinds whose values may hold a bpf_timer (kernel/bpf/syscall.c, map_check_btf). */
+export const TIMER_MAP_TYPES: ReadonlySet<number> = new Set([MAP_TYPE.HASH, MAP_TYPE.ARRAY, MAP_TYPE.LRU_HASH]);
 
 /** Whether a memory type is or contains struct bpf_timer. */
 export function hasTimer(t: CType): boolean {

@@ -20,6 +20,7 @@
 //
 // Needs: valid SSA. Produces: valid SSA. Invalidates: nothing structural.
 
+import { HELPER } from "../frontend/helper-ids.js";
 import { instUses, isImm, isValue, termUses, type Func, type Inst, type Operand } from "../ir/ir.js";
 
 interface Place {
@@ -132,7 +133,7 @@ export function deadStackStore(f: Func): boolean {
         case "call": {
           // bpf_get_current_comm writes all of its buffer (the name, zero-padded; zeros on failure)
           // and reads none of it: earlier stores to those bytes are dead.
-          const buf = i.helper === 16 && i.args[0] !== undefined ? placeOf(i.args[0]) : undefined;
+          const buf = i.helper === HELPER.get_current_comm && i.args[0] !== undefined ? placeOf(i.args[0]) : undefined;
           const n = i.args[1];
           if (buf && buf.off !== undefined && n !== undefined && isImm(n)) {
             const d = dead.get(buf.slot) ?? new Set<number>();

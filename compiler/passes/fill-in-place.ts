@@ -11,10 +11,11 @@
 // Needs: valid SSA. Produces: valid SSA (one ptradd added before the call). Invalidates: nothing
 // structural.
 
+import { HELPER } from "../frontend/helper-ids.js";
 import { type Func, type Inst, instUses, isImm, isValue, newValue, type Operand, type Value } from "../ir/ir.js";
 
-/** Helpers that write arg0 for arg1 bytes and read no other pointer: get_current_comm. */
-const FILLS_ARG0 = new Set([16]);
+/** Helpers that write arg0 for arg1 bytes and read no other pointer. */
+const FILLS_ARG0 = new Set<number>([HELPER.get_current_comm]);
 
 export function fillInPlace(f: Func): boolean {
   // Stack places: value -> slot and constant offset (stackaddr, and ptradd of one by a constant).

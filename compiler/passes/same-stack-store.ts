@@ -17,11 +17,18 @@
 // Needs: valid SSA. Produces: valid SSA, fewer stores. Invalidates: nothing structural.
 
 import { computeDominators } from "../ir/dominators.js";
+import { HELPER } from "../frontend/helper-ids.js";
 import { type Func, type Inst, isImm, isValue, type Operand, predecessors } from "../ir/ir.js";
 
-/** Helpers whose pointer arguments are only read: map_lookup_elem, map_update_elem,
- *  map_delete_elem, perf_event_output, map_push_elem, ringbuf_output. */
-const READS_ONLY = new Set([1, 2, 3, 25, 87, 130]);
+/** Helpers whose pointer arguments are only read. */
+const READS_ONLY = new Set<number>([
+  HELPER.map_lookup_elem,
+  HELPER.map_update_elem,
+  HELPER.map_delete_elem,
+  HELPER.perf_event_output,
+  HELPER.map_push_elem,
+  HELPER.ringbuf_output,
+]);
 
 interface Place {
   slot: number;
