@@ -96,12 +96,13 @@ const noArgs = (helper: HelperName, ret: CInt, since: string, doc?: string): Int
 
 // Socket maps (SockMap, SockHash): redirects from sk_msg and sk_skb verdicts, inserts from sock_ops.
 // `byPointer`: the helper takes the key by address (hash keys, and both update helpers).
-const sockRow = (helper: HelperName, byPointer: boolean, kind: ProgTypeName, since: string): Intrinsic => ({
+const sockRow = (helper: HelperName, byPointer: boolean, kind: ProgTypeName, since: string, doc: string): Intrinsic => ({
   helper,
   args: [ctx, { k: "map" }, byPointer ? { k: "mapKey" } : u32Arg, { k: "const", t: u64, def: 0n }],
   ret: i64,
   kinds: [kind],
   since,
+  doc,
 });
 /** The program types whose func_proto tables offer bpf_sk_release (the ones that can hold socket references). */
 const SK_RELEASE_KINDS = (Object.keys(BPF_PROG_TYPE) as ProgTypeName[]).filter(
@@ -134,10 +135,11 @@ const storage = (
   owner: StorageOwner,
   kinds: readonly ProgTypeName[] | undefined,
   since: string,
+  docs: [get: string, del: string],
   delKinds = kinds,
 ): [Intrinsic, Intrinsic] => [
-  { helper: get, kinds, since, lower: (x, e, id) => storageGet(x, e, id, mapType, cls, owner) },
-  { helper: del, kinds: delKinds, since, lower: (x, e, id) => storageDelete(x, e, id, mapType, cls, owner) },
+  { helper: get, kinds, since, doc: docs[0], lower: (x, e, id) => storageGet(x, e, id, mapType, cls, owner) },
+  { helper: del, kinds: delKinds, since, doc: docs[1], lower: (x, e, id) => storageDelete(x, e, id, mapType, cls, owner) },
 ];
 const SK_STORAGE_KINDS: readonly ProgTypeName[] = [
   "CGROUP_SKB",
@@ -160,6 +162,10 @@ const [skStorageGet, skStorageDelete] = storage(
   "socket",
   SK_STORAGE_KINDS,
   "5.2",
+  [
+    "the `SkStorage` value of the context's socket, created from `init` with `StorageFlags.CREATE`, or `null`",
+    "deletes the context's socket's `SkStorage` value",
+  ],
   SK_STORAGE_KINDS.filter((k) => k !== "CGROUP_SOCK"),
 );
 
@@ -172,6 +178,7 @@ const [taskStorageGet, taskStorageDelete] = storage(
   "task",
   undefined,
   "5.11",
+  ["the `TaskStorage` value of a task (`getCurrentTask()`), optionally created, or `null`", "deletes a task's `TaskStorage` value"],
 );
 const [cgrpStorageGet, cgrpStorageDelete] = storage(
   "cgrp_storage_get",
@@ -181,6 +188,7 @@ const [cgrpStorageGet, cgrpStorageDelete] = storage(
   "cgroup",
   undefined,
   "6.2",
+  ["the `CgrpStorage` value of a cgroup, optionally created, or `null`", "deletes a cgroup's `CgrpStorage` value"],
 );
 const [inodeStorageGet, inodeStorageDelete] = storage(
   "inode_storage_get",
@@ -190,6 +198,7 @@ const [inodeStorageGet, inodeStorageDelete] = storage(
   "inode",
   ["LSM"],
   "5.10",
+  ["the `InodeStorage` value of an inode, optionally created, or `null`", "deletes an inode's `InodeStorage` value"],
 );
 
 export const INTRINSICS: Record<string, Intrinsic> = {
@@ -425,24 +434,18 @@ export const INTRINSICS: Record<string, Intrinsic> = {
     doc: "sends the packet out of (or, TC, into) another interface when the program returns",
   },
   // Socket maps.
-  msgRedirectMap: {
-    ...sockRow("msg_redirect_map", false, "SK_MSG", "4.17"),
-    doc: "sends the message to the socket in a `SockMap` slot (`SkAction.PASS` on success)",
-  },
-  msgRedirectHash: {
-    ...sockRow("msg_redirect_hash", true, "SK_MSG", "4.18"),
-    doc: "sends the message to the socket under a key of a `SockHash`",
-  },
-  skRedirectMap: { ...sockRow("sk_redirect_map", false, "SK_SKB", "4.14"), doc: "sends the stream data to the socket in a `SockMap` slot" },
-  skRedirectHash: {
-    ...sockRow("sk_redirect_hash", true, "SK_SKB", "4.18"),
-    doc: "sends the stream data to the socket under a key of a `SockHash`",
-  },
-  sockMapUpdate: { ...sockRow("sock_map_update", true, "SOCK_OPS", "4.14"), doc: "puts the context's socket into a `SockMap` slot" },
-  sockHashUpdate: {
-    ...sockRow("sock_hash_update", true, "SOCK_OPS", "4.18"),
-    doc: "puts the context's socket into a `SockHash` under a key",
-  },
+  msgRedirectMap: sockRow(
+    "msg_redirect_map",
+    false,
+    "SK_MSG",
+    "4.17",
+    "sends the message to the socket in a `SockMap` slot (`SkAction.PASS` on success)",
+  ),
+  msgRedirectHash: sockRow("msg_redirect_hash", true, "SK_MSG", "4.18", "sends the message to the socket under a key of a `SockHash`"),
+  skRedirectMap: sockRow("sk_redirect_map", false, "SK_SKB", "4.14", "sends the stream data to the socket in a `SockMap` slot"),
+  skRedirectHash: sockRow("sk_redirect_hash", true, "SK_SKB", "4.18", "sends the stream data to the socket under a key of a `SockHash`"),
+  sockMapUpdate: sockRow("sock_map_update", true, "SOCK_OPS", "4.14", "puts the context's socket into a `SockMap` slot"),
+  sockHashUpdate: sockRow("sock_hash_update", true, "SOCK_OPS", "4.18", "puts the context's socket into a `SockHash` under a key"),
   // Socket references (SockMap/SockHash lookups): steering and release.
   skAssign: {
     helper: "sk_assign",
@@ -475,17 +478,14 @@ export const INTRINSICS: Record<string, Intrinsic> = {
     doc: "the UDP socket a `SockTuple4`/`SockTuple6` reaches, as a socket reference to release, or `null`",
   },
   // Local storage.
-  skStorageGet: {
-    ...skStorageGet,
-    doc: "the `SkStorage` value of the context's socket, created from `init` with `StorageFlags.CREATE`, or `null`",
-  },
-  skStorageDelete: { ...skStorageDelete, doc: "deletes the context's socket's `SkStorage` value" },
-  taskStorageGet: { ...taskStorageGet, doc: "the `TaskStorage` value of a task (`getCurrentTask()`), optionally created, or `null`" },
-  taskStorageDelete: { ...taskStorageDelete, doc: "deletes a task's `TaskStorage` value" },
-  inodeStorageGet: { ...inodeStorageGet, doc: "the `InodeStorage` value of an inode, optionally created, or `null`" },
-  inodeStorageDelete: { ...inodeStorageDelete, doc: "deletes an inode's `InodeStorage` value" },
-  cgrpStorageGet: { ...cgrpStorageGet, doc: "the `CgrpStorage` value of a cgroup, optionally created, or `null`" },
-  cgrpStorageDelete: { ...cgrpStorageDelete, doc: "deletes a cgroup's `CgrpStorage` value" },
+  skStorageGet,
+  skStorageDelete,
+  taskStorageGet,
+  taskStorageDelete,
+  inodeStorageGet,
+  inodeStorageDelete,
+  cgrpStorageGet,
+  cgrpStorageDelete,
   getLocalStorage: {
     helper: "get_local_storage",
     since: "4.19",
