@@ -8,6 +8,7 @@
 // these rows (npm run docs:gen).
 
 import { INT_TYPES, type CInt } from "../../common/ctypes.js";
+import { MAP_TYPE } from "../../common/map-kinds.js";
 import { BPF_PROG_TYPE, type ProgTypeName } from "../../common/program-types.js";
 import type { HelperName } from "./helper-ids.js";
 import * as K from "./lower-kernel.js";
@@ -157,7 +158,7 @@ const SK_STORAGE_KINDS: readonly ProgTypeName[] = [
 const [skStorageGet, skStorageDelete] = storage(
   "sk_storage_get",
   "sk_storage_delete",
-  24,
+  MAP_TYPE.SK_STORAGE,
   "SkStorage",
   "socket",
   SK_STORAGE_KINDS,
@@ -173,7 +174,7 @@ const [skStorageGet, skStorageDelete] = storage(
 const [taskStorageGet, taskStorageDelete] = storage(
   "task_storage_get",
   "task_storage_delete",
-  29,
+  MAP_TYPE.TASK_STORAGE,
   "TaskStorage",
   "task",
   undefined,
@@ -183,7 +184,7 @@ const [taskStorageGet, taskStorageDelete] = storage(
 const [cgrpStorageGet, cgrpStorageDelete] = storage(
   "cgrp_storage_get",
   "cgrp_storage_delete",
-  32,
+  MAP_TYPE.CGRP_STORAGE,
   "CgrpStorage",
   "cgroup",
   undefined,
@@ -193,7 +194,7 @@ const [cgrpStorageGet, cgrpStorageDelete] = storage(
 const [inodeStorageGet, inodeStorageDelete] = storage(
   "inode_storage_get",
   "inode_storage_delete",
-  28,
+  MAP_TYPE.INODE_STORAGE,
   "InodeStorage",
   "inode",
   ["LSM"],
@@ -490,7 +491,7 @@ export const INTRINSICS: Record<string, Intrinsic> = {
     helper: "get_local_storage",
     since: "4.19",
     kinds: ["CGROUP_SKB", "CGROUP_SOCK", "SOCK_OPS", "CGROUP_DEVICE", "CGROUP_SOCK_ADDR", "CGROUP_SYSCTL", "CGROUP_SOCKOPT"],
-    lower: (x, e, id) => cgroupStorageGet(x, e, id, [19, 21]),
+    lower: (x, e, id) => cgroupStorageGet(x, e, id, [MAP_TYPE.CGROUP_STORAGE, MAP_TYPE.PERCPU_CGROUP_STORAGE]),
     doc: "the current cgroup's `CgroupStorage`/`PerCpuCgroupStorage` value for this program",
   },
 };
