@@ -366,6 +366,22 @@ describe("instruction selection", () => {
     expect(out).toHaveLength(4);
   });
 
+  it("truncates below 32 bits with the ALU32 mask alone: no zero-extending mov32 first", () => {
+    // `u16(ctx.user_port)`: was `w0 = w0; w0 &= 0xffff`; the and32 zero-extends by itself.
+    const b = new FB(["ptr"]);
+    const ctx = b.f.params[0];
+    const x = b.v("i32");
+    const t = b.v("i32");
+    b.block(
+      [
+        { op: "load", dst: x, base: ctx, offset: 24, width: 4 },
+        { op: "trunc", dst: t, a: x, to: 16 },
+      ],
+      { op: "ret", value: t },
+    );
+    expect(lower(b.f, true)).toEqual(["ldxw r0, [r1+24]", "and32 r0, 65535", "exit"]);
+  });
+
   it("puts the immediate of a commutative operation on the right", () => {
     const b = new FB(["i32"]);
     const x = b.f.params[0];

@@ -256,8 +256,9 @@ class Selector {
         const d = vreg(i.dst.id);
         if (isImm(i.a)) return this.constant(d, i.dst.ty, BigInt.asUintN(i.to, i.a.imm));
         const a = vreg(i.a.id);
-        // A narrowed value is zero-extended already: the truncation to 32 bits is a copy.
-        if (this.facts.narrow.has(i.a.id)) this.emit(copy(d, a));
+        // A narrowed value is zero-extended already: the truncation to 32 bits is a copy. Below 32
+        // bits the ALU32 mask zero-extends, so a plain (coalescable) copy precedes it.
+        if (this.facts.narrow.has(i.a.id) || i.to < 32) this.emit(copy(d, a));
         else this.emit(def(E.mov32(d, a), [d], [a]));
         if (i.to < 32) this.emit(def(E.aluK(false, ALU.AND, d, i.to === 8 ? 0xff : 0xffff), [d], [d]));
         return;
