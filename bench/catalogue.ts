@@ -74,6 +74,7 @@ export const PROGRAMS: readonly BenchProgram[] = [
   example("xdp-redirect", "xdp"),
   example("connect4-policy", "cgroup"),
   example("sk-lookup-ports", "sk_lookup"),
+  example("scan-guard", "xdp"),
   example("exec-tracer", "tracing"),
   { ...example("unlink-watch", "tracing"), refusedHere: "fexit: this kernel refuses trampoline programs (EPERM)" },
 ];

@@ -8,6 +8,7 @@ import { execFile, execFileSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
+import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
@@ -31,6 +32,7 @@ const EXAMPLES = [
   "sk-lookup-ports",
   "sockmap-redirect",
   "ip-sizes",
+  "scan-guard",
 ] as const;
 const userPath = (name: string): string => join(root, "examples", name, "user.ts");
 const tmp = mkdtempSync(join(tmpdir(), "tsbpf-user-"));
@@ -277,6 +279,42 @@ describeKernel("example user programs on a veth", () => {
       expect(hits["rule 3"]).toBe(0);
       expect(out.stdout).toMatch(/\ndetached\n$/);
       expect(net.hostLink()).not.toMatch(/xdp/);
+    });
+
+    it("scan-guard (prebuilt object): SYNs to closed ports are counted per source and dropped past --limit; listening ports stay open", async () => {
+      const { net } = makeNet("z");
+      const server = createServer((s) => s.end());
+      await new Promise<void>((ok) => server.listen(0, net.hostIp, ok));
+      const open = (server.address() as { port: number }).port;
+      /** Connect from the namespace: "connected", "refused" (RST: the SYN reached the stack) or "timeout" (dropped). */
+      const connect = async (port: number): Promise<string> => {
+        try {
+          await sh("ip", ["netns", "exec", net.ns, "timeout", "1", "bash", "-c", `echo > /dev/tcp/${net.hostIp}/${port}`]);
+          return "connected";
+        } catch (e) {
+          return (e as { code?: number }).code === 124 ? "timeout" : "refused";
+        }
+      };
+      try {
+        const args = [net.host, "--limit", "3", "--duration", "4", "--object", prebuilt("scan-guard")];
+        const out = await runUser("scan-guard", args, async () => {
+          const seen: string[] = [];
+          seen.push(await connect(open));
+          for (const port of [9, 10, 11, 12]) seen.push(await connect(port));
+          seen.push(await connect(open)); // a blocked source still reaches a listening port
+          expect(seen).toEqual(["connected", "refused", "refused", "refused", "timeout", "connected"]);
+        });
+        expect(out.stderr).toBe("");
+        expect(out.code).toBe(0);
+        expect(out.stdout).toMatch(/^attached scan_guard to xdp:\S+ \(generic\): a source's SYNs are dropped after 3 probes/);
+        const total = totalLine(out.stdout);
+        expect(total).toMatch(/^total {2}to listening ports 2 \| probes 3 \| dropped [1-9]\d* \| /);
+        expect(total).toContain(`${net.peerIp} 3 (blocked)`);
+        expect(out.stdout).toMatch(/\ndetached\n$/);
+        expect(net.hostLink()).not.toMatch(/xdp/);
+      } finally {
+        server.close();
+      }
     });
 
     it("firewall: bad arguments exit 2 with usage", async () => {
