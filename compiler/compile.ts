@@ -15,7 +15,7 @@
 
 import { dirname, join, relative, resolve } from "node:path";
 import type { Diagnostic } from "./diagnostic.js";
-import { DIAGNOSTICS } from "./diagnostics-table.js";
+import { DIAGNOSTICS, formatMessage } from "./diagnostics-table.js";
 import { generate } from "./backend/index.js";
 import { callChainStack, callGraph, MAX_CALL_FRAMES, MAX_CHAIN_STACK } from "./backend/call-graph.js";
 import { writeObject } from "./elf/write-object.js";
@@ -120,7 +120,13 @@ function compileFile(fileName: string, text: string, opts: CompileOptions): Comp
   let files = [fileName];
   const fail = (diagnostics: Diagnostic[]): CompileResult => ({ ok: false, diagnostics, programs: [], files });
 
-  // 0. nesting the recursive parser could not take
+  // 0. a name tsc would not read as TypeScript (it leaves such a root out of the program), and
+  // nesting the recursive parser could not take
+  if (!/\.([cm]?ts|tsx)$/i.test(fileName)) {
+    const d = DIAGNOSTICS.TSBPF1048;
+    const message = formatMessage("TSBPF1048", [fileName]);
+    return fail([{ code: "TSBPF1048", severity: "error", message, hint: d.hint, file: fileName, start: 0, length: 0, line: 1, col: 1 }]);
+  }
   const tooDeep = checkTokenNesting(fileName, text);
   if (tooDeep) return fail([tooDeep]);
 

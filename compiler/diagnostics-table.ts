@@ -89,6 +89,10 @@ export const DIAGNOSTICS = {
     hint: "declare every parameter with a type and pass every argument",
   },
   TSBPF1045: { message: "this file declares no program", hint: "export one, e.g. export const prog = xdp((ctx) => XdpAction.PASS);" },
+  TSBPF1048: {
+    message: "'{0}' is not a TypeScript file: tsbpf compiles .ts files",
+    hint: "name the source prog.bpf.ts (a pipe such as /dev/stdin: save it to a .bpf.ts file first)",
+  },
   TSBPF1070: {
     message: "'{0}' is declared in an imported module; maps, globals, programs and LICENSE belong in the entry file",
     hint: "move it to the .bpf.ts file you build; imported modules hold types, enums, constants and functions",

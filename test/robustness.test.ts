@@ -244,6 +244,24 @@ describe("the tsbpf command on bad input", () => {
     expect(run("build", example, "--cpu=v5")).toMatchObject({ status: 2, err: "error: unknown cpu 'v5', use v3 or v4\n" });
   });
 
+  it("build of a name TypeScript does not read as a source (/dev/stdin, no .ts): TSBPF1048, not an internal error", () => {
+    const src = fs.readFileSync(example, "utf8");
+    for (const name of ["/dev/stdin", "prog.bpf", "prog.c"]) {
+      const r = compile(name, src);
+      expect(r.ok).toBe(false);
+      expect(r.diagnostics.map((d) => [d.code, d.file, d.line, d.col])).toEqual([["TSBPF1048", name, 1, 1]]);
+      expect(r.diagnostics[0]!.message).toBe(`'${name}' is not a TypeScript file: tsbpf compiles .ts files`);
+    }
+    expect(compile("prog.mts", src).ok).toBe(true);
+    const copy = path.join(tmp, "prog.bpf");
+    fs.writeFileSync(copy, src);
+    const r = run("build", copy, "-o", path.join(tmp, "p.o"));
+    expect(r.status).toBe(1);
+    expect(r.err).toContain(`${copy}:1:1 - error TSBPF1048:`);
+    expect(r.err).not.toContain("internal");
+    expect(fs.existsSync(path.join(tmp, "p.o"))).toBe(false);
+  });
+
   it("build -o into a directory or a missing directory: exit 1 with 'cannot write'", () => {
     expect(run("build", example, "-o", tmp)).toMatchObject({ status: 1, err: `error: cannot write ${tmp}: is a directory, not a file\n` });
     expect(run("build", example, "-o", path.join(tmp, "no", "x.o"))).toMatchObject({
