@@ -85,6 +85,8 @@ export interface CompiledProgram {
   insnCount: number;
   stackSize: number;
   ir: Func;
+  /** The verifier-cost estimate (instructions the verifier processes), when this compile built the program. */
+  verifierSteps?: number;
 }
 
 export interface CompileResult {
@@ -266,6 +268,7 @@ function compileFile(fileName: string, text: string, opts: CompileOptions): Comp
       // The verifier walks loops iteration by iteration and comparisons path by path: say so here
       // when that adds up past its limit, rather than after the kernel refused the object.
       const cost = estimateVerifierCost(p.fn, checker, r.gen.insns.length);
+      programs[programs.length - 1]!.verifierSteps = cost.steps;
       if (cost.loopSteps > 2 * VERIFIER_INSN_LIMIT)
         reporter.report("TSBPF2202", cost.hottest ?? p.decl.name, p.name, cost.loopSteps.toLocaleString("en-US"));
       else if (cost.pendingBranches > VERIFIER_JMP_SEQ_LIMIT)

@@ -54,8 +54,8 @@ export function estimateVerifierCost(fn: ts.ArrowFunction, checker: ts.TypeCheck
   firm.body(fn.body, 1, 1);
   const scale = w.flatWeight > 0 ? insnCount / w.flatWeight : 1;
   return {
-    steps: Math.round(w.cost * scale),
-    loopSteps: Math.round(firm.cost * scale),
+    steps: Math.round(w.cost * scale + w.exitSteps),
+    loopSteps: Math.round(firm.cost * scale + firm.exitSteps),
     hottest: w.hottest,
     pendingBranches: w.pending,
     pendingLoop: w.pendingLoop,
@@ -71,6 +71,8 @@ class Walker {
   pendingLoop?: ts.Node;
   /** Walks of what follows a loop whose trip count depends on data (one per possible exit). */
   private tailMul = 1;
+  /** Instructions (not weight) of the exit paths of loops whose trip count depends on data. */
+  exitSteps = 0;
   /** The firm walker: no states multiplying outside loops. */
   private readonly firm: boolean;
   private hottestTrips = 1;
@@ -133,10 +135,19 @@ class Walker {
       this.body(s.statement, inner, trips * n);
       this.cap = saved;
       // A trip count that depends on data: the loop may end after any trip, and the verifier walks
-      // the code after it from each of those exits (measured: 65,535 trips of `while (x > 0) x--`
-      // on a u16 from the packet process 15 instructions per trip, the loop being 4). The firm
-      // estimate counts that only past MAX_TRIPS, where the range analysis cannot be what limits it.
-      if (lt?.dataDependent && (!this.firm || n > MAX_TRIPS)) this.tailMul = Math.min(this.tailMul * n, 1e12);
+      // the exit path from each of those exits up to a pruning point where the exit state matches
+      // one stored there. The back end makes every such exit a pruning point (a jump target: the
+      // loop guard, a `break`, or the `ja +0` of layout.ts's exitCheckpoints), so an exit costs a
+      // few instructions when the exits' states differ only in what later code never needs
+      // exactly. A variable the loop changes that later code compares, indexes with or passes as a
+      // key keeps every exit state distinct: then the whole rest of the program is walked once per
+      // trip. The firm estimate counts that only past MAX_TRIPS, where the range analysis cannot
+      // be what limits it.
+      if (lt?.dataDependent) {
+        this.exitSteps += Math.min(trips * n * paths * EXIT_WALK, 1e12);
+        if ((!this.firm && preciseAfter(s, lt.counter, this.checker)) || (this.firm && n > MAX_TRIPS))
+          this.tailMul = Math.min(this.tailMul * n, 1e12);
+      }
       return Math.min(inner, saved);
     }
     if (ts.isSwitchStatement(s)) {
@@ -397,7 +408,10 @@ const MAX_TRIPS = 65536;
  * from the worst start in the range the code before the loop allows (the verifier simulates every
  * value of that range: `dataDependent`). Undefined when the loop has no such shape.
  */
-function loopTrips(s: ts.IterationStatement, checker: ts.TypeChecker): { trips: number; dataDependent: boolean } | undefined {
+function loopTrips(
+  s: ts.IterationStatement,
+  checker: ts.TypeChecker,
+): { trips: number; dataDependent: boolean; counter?: ts.Symbol } | undefined {
   if (ts.isForStatement(s)) {
     if (!s.initializer || !s.condition || !s.incrementor || !ts.isVariableDeclarationList(s.initializer)) return undefined;
     const d = s.initializer.declarations[0];
@@ -421,7 +435,93 @@ function loopTrips(s: ts.IterationStatement, checker: ts.TypeChecker): { trips: 
   const [lo, hi] = entryRange(s, cc.sym, ct, checker);
   const starts = [lo, hi, cc.bound, 0n, cc.bound - step, cc.bound + step].filter((v) => v >= lo && v <= hi);
   const trips = Math.max(...starts.map((v) => simulateTrips(v, step, cc.bound, cc.op, ct, isDo)));
-  return { trips, dataDependent: lo !== hi };
+  return { trips, dataDependent: lo !== hi, counter: cc.sym };
+}
+
+/** Instructions the verifier walks per data-dependent loop exit before it prunes (the `ja +0`, the test). */
+const EXIT_WALK = 3;
+
+/**
+ * Does code after `loop` use, where the verifier needs its exact value (a condition, an index, a
+ * map key, a call argument), a variable the loop writes other than its counter? (The counter leaves
+ * every trip at the same value, its bound, except the first exit.)
+ */
+function preciseAfter(loop: ts.IterationStatement, counter: ts.Symbol | undefined, checker: ts.TypeChecker): boolean {
+  const written = new Set<ts.Symbol>();
+  const stack: ts.Node[] = [loop.statement];
+  while (stack.length) {
+    const x = stack.pop()!;
+    const target =
+      ts.isBinaryExpression(x) && x.operatorToken.kind >= K.FirstAssignment && x.operatorToken.kind <= K.LastAssignment
+        ? x.left
+        : (ts.isPrefixUnaryExpression(x) || ts.isPostfixUnaryExpression(x)) &&
+            (x.operator === K.PlusPlusToken || x.operator === K.MinusMinusToken)
+          ? x.operand
+          : ts.isVariableDeclaration(x)
+            ? x.name
+            : undefined;
+    const sym = target && ts.isIdentifier(target) ? checker.getSymbolAtLocation(target) : undefined;
+    if (sym && sym !== counter) written.add(sym);
+    ts.forEachChild(x, (c) => {
+      stack.push(c);
+    });
+  }
+  if (written.size === 0) return false;
+  const reads = (e: ts.Node | undefined): boolean => {
+    if (!e) return false;
+    let hit = false;
+    const st: ts.Node[] = [e];
+    while (st.length && !hit) {
+      const x = st.pop()!;
+      if (ts.isIdentifier(x)) {
+        const sym = checker.getSymbolAtLocation(x);
+        if (sym && written.has(sym)) hit = true;
+      }
+      ts.forEachChild(x, (c) => {
+        st.push(c);
+      });
+    }
+    return hit;
+  };
+  // Statements after the loop, in its block and every enclosing one up to the function.
+  const after: ts.Node[] = [];
+  for (let at: ts.Node = loop; at.parent && !ts.isFunctionLike(at); at = at.parent) {
+    const par = at.parent;
+    if (ts.isBlock(par) || ts.isCaseClause(par) || ts.isDefaultClause(par)) {
+      const stmts = par.statements as readonly ts.Node[];
+      after.push(...stmts.slice(stmts.indexOf(at) + 1));
+    } else if (ts.isIterationStatement(par, false)) after.push(par);
+  }
+  for (const a of after) {
+    const st: ts.Node[] = [a];
+    while (st.length) {
+      const x = st.pop()!;
+      if (ts.isIfStatement(x) || ts.isWhileStatement(x) || ts.isDoStatement(x) || ts.isSwitchStatement(x)) {
+        if (reads(x.expression)) return true;
+      } else if (ts.isForStatement(x)) {
+        if (reads(x.condition) || reads(x.initializer)) return true;
+      } else if (ts.isConditionalExpression(x)) {
+        if (reads(x.condition)) return true;
+      } else if (
+        ts.isBinaryExpression(x) &&
+        (x.operatorToken.kind === K.AmpersandAmpersandToken || x.operatorToken.kind === K.BarBarToken || K_REL.has(x.operatorToken.kind))
+      ) {
+        if (reads(x.left) || reads(x.right)) return true;
+      } else if (ts.isElementAccessExpression(x)) {
+        if (reads(x.argumentExpression)) return true;
+      } else if (ts.isCallExpression(x)) {
+        // A map key, a size, a helper's flags: all may have to be exact. Stored values need not be,
+        // but telling them apart takes the helper table: count every argument but a method call's
+        // second (the value of update/push).
+        const method = ts.isPropertyAccessExpression(x.expression);
+        if (x.arguments.some((arg, k) => !(method && k === 1) && reads(arg))) return true;
+      }
+      ts.forEachChild(x, (c) => {
+        st.push(c);
+      });
+    }
+  }
+  return false;
 }
 
 type Range = [bigint, bigint];
