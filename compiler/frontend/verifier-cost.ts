@@ -73,6 +73,8 @@ class Walker {
   private tailMul = 1;
   /** Instructions (not weight) of the exit paths of loops whose trip count depends on data. */
   exitSteps = 0;
+  /** Variables of a loop whose every exit walks the rest: each walk knows their values. */
+  private readonly decided = new Set<ts.Symbol>();
   /** The firm walker: no states multiplying outside loops. */
   private readonly firm: boolean;
   private hottestTrips = 1;
@@ -103,6 +105,12 @@ class Walker {
   private stmt(s: ts.Statement, paths: number, trips: number): number {
     if (ts.isIfStatement(s)) {
       let p = this.expr(s.expression, paths, trips);
+      if (this.decided.size > 0 && readsOnly(s.expression, this.decided, this.checker)) {
+        // Walked once per exit of a loop, from a state where this is decided: one side, no split.
+        const a = this.body(s.thenStatement, p, trips);
+        const b = s.elseStatement ? this.body(s.elseStatement, p, trips) : p;
+        return Math.max(1, Math.min(Math.max(returns(s.thenStatement) ? 0 : a, b), this.cap));
+      }
       const thenP = this.body(s.thenStatement, Math.max(1, p / 2), trips);
       const elseP = s.elseStatement ? this.body(s.elseStatement, Math.max(1, p / 2), trips) : p / 2;
       // A side that always returns sends no state on.
@@ -145,8 +153,13 @@ class Walker {
       // be what limits it.
       if (lt?.dataDependent) {
         this.exitSteps += Math.min(trips * n * paths * EXIT_WALK, 1e12);
-        if ((!this.firm && preciseAfter(s, lt.counter, this.checker)) || (this.firm && n > MAX_TRIPS))
+        if (preciseAfter(s, lt.counter, this.checker) || n > MAX_TRIPS) {
           this.tailMul = Math.min(this.tailMul * n, 1e12);
+          for (const v of loopWrites(s, this.checker)) this.decided.add(v);
+          // Each walk of the rest starts from one exit state, whose loop variables are as the
+          // trips left them: known values, not ranges, so their comparisons are decided.
+          return 1;
+        }
       }
       return Math.min(inner, saved);
     }
@@ -270,11 +283,37 @@ const wrapT = (t: IntT, v: bigint): bigint => (t.signed ? BigInt.asIntN(t.bits, 
 const minT = (t: IntT): bigint => (t.signed ? -(1n << BigInt(t.bits - 1)) : 0n);
 const maxT = (t: IntT): bigint => (t.signed ? (1n << BigInt(t.bits - 1)) - 1n : (1n << BigInt(t.bits)) - 1n);
 
-/** The integer type of a counter (`u32`, `i16`, ...), from its annotation or what tsc infers. */
-function intTypeOf(id: ts.Node, checker: ts.TypeChecker): IntT | undefined {
+/**
+ * The integer type of a counter (`u32`, `i16`, ...), from its annotation or what tsc infers. Where
+ * tsc only says `number` (`let x = u8(a) & 63`), the type the lowering gives it: C's usual
+ * conversions over the operands (below 32 bits promotes to i32), i32 for a bare number.
+ */
+function intTypeOf(id: ts.Node, checker: ts.TypeChecker, depth = 0): IntT | undefined {
   const m = /^([ui])(8|16|32|64)$/.exec(checker.typeToString(checker.getTypeAtLocation(id)));
-  return m ? { signed: m[1] === "i", bits: Number(m[2]) } : undefined;
+  if (m) return { signed: m[1] === "i", bits: Number(m[2]) };
+  if (depth > 8) return undefined;
+  let e: ts.Node = id;
+  while (ts.isParenthesizedExpression(e)) e = e.expression;
+  if (ts.isIdentifier(e)) {
+    const d = checker.getSymbolAtLocation(e)?.valueDeclaration;
+    if (d && ts.isVariableDeclaration(d) && !d.type && d.initializer) return intTypeOf(d.initializer, checker, depth + 1);
+    return undefined;
+  }
+  if (ts.isNumericLiteral(e)) return { signed: true, bits: 32 };
+  if (ts.isPrefixUnaryExpression(e)) return promote(intTypeOf(e.operand, checker, depth + 1));
+  if (ts.isBinaryExpression(e) && !K_REL.has(e.operatorToken.kind)) {
+    const a = promote(intTypeOf(e.left, checker, depth + 1));
+    const b = promote(intTypeOf(e.right, checker, depth + 1));
+    const op = e.operatorToken.kind;
+    // Shifts take the left operand's type.
+    if (op === K.LessThanLessThanToken || op === K.GreaterThanGreaterThanToken || op === K.GreaterThanGreaterThanGreaterThanToken) return a;
+    if (!a || !b) return a ?? b;
+    if (a.bits !== b.bits) return a.bits > b.bits ? a : b;
+    return a.signed ? b : a;
+  }
+  return undefined;
 }
+const promote = (t: IntT | undefined): IntT | undefined => (t && t.bits < 32 ? { signed: true, bits: 32 } : t);
 
 /**
  * The type a counter is compared in against a constant bound: the counter's promoted type when the
@@ -441,12 +480,8 @@ function loopTrips(
 /** Instructions the verifier walks per data-dependent loop exit before it prunes (the `ja +0`, the test). */
 const EXIT_WALK = 3;
 
-/**
- * Does code after `loop` use, where the verifier needs its exact value (a condition, an index, a
- * map key, a call argument), a variable the loop writes other than its counter? (The counter leaves
- * every trip at the same value, its bound, except the first exit.)
- */
-function preciseAfter(loop: ts.IterationStatement, counter: ts.Symbol | undefined, checker: ts.TypeChecker): boolean {
+/** Variables a loop assigns (its counter included). */
+function loopWrites(loop: ts.IterationStatement, checker: ts.TypeChecker): Set<ts.Symbol> {
   const written = new Set<ts.Symbol>();
   const stack: ts.Node[] = [loop.statement];
   while (stack.length) {
@@ -461,11 +496,42 @@ function preciseAfter(loop: ts.IterationStatement, counter: ts.Symbol | undefine
             ? x.name
             : undefined;
     const sym = target && ts.isIdentifier(target) ? checker.getSymbolAtLocation(target) : undefined;
-    if (sym && sym !== counter) written.add(sym);
+    if (sym) written.add(sym);
     ts.forEachChild(x, (c) => {
       stack.push(c);
     });
   }
+  return written;
+}
+
+/** Does `e` read nothing but `known` variables and constants (so the verifier can decide it)? */
+function readsOnly(e: ts.Node, known: ReadonlySet<ts.Symbol>, checker: ts.TypeChecker): boolean {
+  let ok = true;
+  const st: ts.Node[] = [e];
+  while (st.length && ok) {
+    const x = st.pop()!;
+    if (ts.isIdentifier(x)) {
+      const sym = checker.getSymbolAtLocation(x);
+      if (!sym || (!known.has(sym) && constEval(x, checker) === undefined)) ok = false;
+    } else if (ts.isPropertyAccessExpression(x) || ts.isElementAccessExpression(x) || ts.isCallExpression(x)) {
+      if (constEval(x as ts.Expression, checker) === undefined) ok = false;
+      continue;
+    }
+    ts.forEachChild(x, (c) => {
+      st.push(c);
+    });
+  }
+  return ok;
+}
+
+/**
+ * Does code after `loop` use, where the verifier needs its exact value (a condition, an index, a
+ * map key, a call argument), a variable the loop writes other than its counter? (The counter leaves
+ * every trip at the same value, its bound, except the first exit.)
+ */
+function preciseAfter(loop: ts.IterationStatement, counter: ts.Symbol | undefined, checker: ts.TypeChecker): boolean {
+  const written = loopWrites(loop, checker);
+  if (counter) written.delete(counter);
   if (written.size === 0) return false;
   const reads = (e: ts.Node | undefined): boolean => {
     if (!e) return false;
