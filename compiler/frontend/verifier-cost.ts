@@ -111,12 +111,25 @@ class Walker {
         const b = s.elseStatement ? this.body(s.elseStatement, p, trips) : p;
         return Math.max(1, Math.min(Math.max(returns(s.thenStatement) ? 0 : a, b), this.cap));
       }
+      const tm0 = this.tailMul;
       const thenP = this.body(s.thenStatement, Math.max(1, p / 2), trips);
+      const tm1 = this.tailMul;
       const elseP = s.elseStatement ? this.body(s.elseStatement, Math.max(1, p / 2), trips) : p / 2;
+      const tm2 = this.tailMul;
       // A side that always returns sends no state on.
-      const thenOn = returns(s.thenStatement) ? 0 : thenP;
-      const elseOn = s.elseStatement && returns(s.elseStatement) ? 0 : elseP;
-      p = thenOn + elseOn + (thenOn > 0 && elseOn > 0 ? 1 : 0);
+      let thenOn = returns(s.thenStatement) ? 0 : thenP;
+      let elseOn = s.elseStatement && returns(s.elseStatement) ? 0 : elseP;
+      let join = thenOn > 0 && elseOn > 0 ? 1 : 0;
+      // A loop in one side whose every exit walks on (tailMul) multiplies only that side's states:
+      // the other side's are walked once.
+      if (tm1 > tm0 && tm2 === tm1) {
+        elseOn /= tm1 / tm0;
+        join /= tm1 / tm0;
+      } else if (tm2 > tm1) {
+        thenOn /= tm2 / tm1;
+        join /= tm2 / tm1;
+      }
+      p = thenOn + elseOn + join;
       return Math.max(1, Math.min(p, this.cap));
     }
     if (ts.isForStatement(s) || ts.isWhileStatement(s) || ts.isDoStatement(s)) {
@@ -222,7 +235,7 @@ function nodeWeight(node: ts.Node): number {
     if (n !== node && (ts.isStatement(n) || ts.isFunctionLike(n) || ts.isTypeNode(n))) continue;
     if (
       ts.isBinaryExpression(n) ||
-      ts.isCallExpression(n) ||
+      (ts.isCallExpression(n) && !isIntCast(n)) ||
       ts.isPrefixUnaryExpression(n) ||
       ts.isPostfixUnaryExpression(n) ||
       ts.isPropertyAccessExpression(n) ||
@@ -239,6 +252,9 @@ function nodeWeight(node: ts.Node): number {
   }
   return Math.max(1, w);
 }
+
+/** `u32(x)`, `i16(x)`, ...: a conversion, at most a shift pair, mostly nothing. */
+const isIntCast = (n: ts.CallExpression): boolean => ts.isIdentifier(n.expression) && /^[ui](8|16|32|64)$/.test(n.expression.text);
 
 /** Conditional branches in `node` (if, ?:, &&, ||, switch cases, loop tests). */
 function countBranches(node: ts.Node): number {
@@ -575,12 +591,25 @@ function preciseAfter(loop: ts.IterationStatement, counter: ts.Symbol | undefine
         if (reads(x.left) || reads(x.right)) return true;
       } else if (ts.isElementAccessExpression(x)) {
         if (reads(x.argumentExpression)) return true;
-      } else if (ts.isCallExpression(x)) {
+      } else if (ts.isCallExpression(x) && !isIntCast(x)) {
         // A map key, a size, a helper's flags: all may have to be exact. Stored values need not be,
         // but telling them apart takes the helper table: count every argument but a method call's
         // second (the value of update/push).
         const method = ts.isPropertyAccessExpression(x.expression);
         if (x.arguments.some((arg, k) => !(method && k === 1) && reads(arg))) return true;
+      } else if (ts.isVariableDeclaration(x) && ts.isIdentifier(x.name) && reads(x.initializer)) {
+        // What is computed from them carries their differences on.
+        const sym = checker.getSymbolAtLocation(x.name);
+        if (sym) written.add(sym);
+      } else if (
+        ts.isBinaryExpression(x) &&
+        x.operatorToken.kind >= K.FirstAssignment &&
+        x.operatorToken.kind <= K.LastAssignment &&
+        ts.isIdentifier(x.left) &&
+        reads(x.right)
+      ) {
+        const sym = checker.getSymbolAtLocation(x.left);
+        if (sym) written.add(sym);
       }
       ts.forEachChild(x, (c) => {
         st.push(c);
