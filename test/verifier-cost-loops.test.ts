@@ -5,7 +5,10 @@
 // must not be below what the verifier processed ("processed N insns" at log level 4), nor more than
 // 4x above it; every program the kernel refuses must be refused at compile time (TSBPF2202/2203).
 
-import { expect } from "vitest";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { generate } from "../compiler/backend/index.js";
 import { compile } from "../compiler/compile.js";
 import { loadObject, VerifierError } from "../runtime/index.js";
 import { describeKernel, kernelTest } from "./kernel-env.js";
@@ -31,7 +34,11 @@ const SHAPES: { name: string; data: boolean; body: (t: T) => string }[] = [
   { name: "while from data", data: true, body: (t) => `  let x = ${t}(h.${FIELD[t]});\n  while (x > 0) { x--; s += 1; }` },
   { name: "while from data, bare", data: true, body: (t) => `  let x = ${t}(h.${FIELD[t]});\n  while (x > 0) { x--; }\n  s = u64(x);` },
   { name: "do/while from data", data: true, body: (t) => `  let x = ${t}(h.${FIELD[t]});\n  do { x--; } while (x > 0);\n  s = u64(x);` },
-  { name: "do/while from data, summing", data: true, body: (t) => `  let x = ${t}(h.${FIELD[t]});\n  do { x--; s += u64(x); } while (x > 0);` },
+  {
+    name: "do/while from data, summing",
+    data: true,
+    body: (t) => `  let x = ${t}(h.${FIELD[t]});\n  do { x--; s += u64(x); } while (x > 0);`,
+  },
   {
     name: "while from a masked start",
     data: false,
@@ -51,7 +58,10 @@ const SHAPES: { name: string; data: boolean; body: (t: T) => string }[] = [
 
 const TAILS: { name: string; code: string }[] = [
   { name: "stores the result", code: "  results.update(0, s);\n  results.update(1, s + 1);\n  results.update(2, s * 3);" },
-  { name: "compares the result", code: "  if (s > 5) results.update(1, 1);\n  if (s === 9) results.update(2, s);\n  results.update(0, s);" },
+  {
+    name: "compares the result",
+    code: "  if (s > 5) results.update(1, 1);\n  if (s === 9) results.update(2, s);\n  results.update(0, s);",
+  },
 ];
 
 function source(body: string): string {
@@ -136,4 +146,37 @@ function check(rows: Row[]): void {
 describeKernel("verifier-cost estimate against the verifier's count, per loop shape", () => {
   kernelTest("8- and 16-bit counters: every shape, both tails", () => check(measure(["u8", "i8", "u16", "i16"])), 300_000);
   kernelTest("32- and 64-bit counters: every shape, both tails", () => check(measure(["u32", "i32", "u64", "i64"])), 300_000);
+});
+
+// layout.ts's exitCheckpoints: a loop exit that is only the back edge's fall-through becomes a jump
+// target (`ja +0`) when the path from it would otherwise walk on past a few instructions.
+describe("loop exits as pruning points", () => {
+  const isJa = (i: { opcode: number }) => i.opcode === 0x05;
+  const backEdges = (src: string) => {
+    const r = compile("exits.bpf.ts", src);
+    expect(r.ok).toBe(true);
+    const insns = generate(r.programs[0]!.ir, { isProgram: true }).insns;
+    // Conditional jumps (class JMP/JMP32, not ja/call/exit) that go backwards, and what follows.
+    return insns.flatMap((x, k) => {
+      const cls = x.opcode & 7;
+      const op = x.opcode & 0xf0;
+      const cond = (cls === 5 || cls === 6) && op !== 0x00 && op !== 0x80 && op !== 0x90;
+      return cond && x.off < 0 ? [insns[k + 1]!] : [];
+    });
+  };
+
+  it("the i16 do/while followed by 32 straight instructions gets a ja +0 after its back edge", () => {
+    const src = readFileSync(join(import.meta.dirname, "fixtures", "verifier-cost", "do-while-i16-after-arith.bpf.ts"), "utf8");
+    const after = backEdges(src);
+    expect(after.length).toBe(1);
+    expect(isJa(after[0]!) && after[0]!.off === 0).toBe(true);
+  });
+
+  it("a do/while followed at once by a comparison does not (the conditional jump is the pruning point)", () => {
+    const after = backEdges(
+      source("  let x = u16(h.c);\n  do { x--; } while (x > 0);\n  if (h.a === 3) return XdpAction.DROP;\n  results.update(0, 1);"),
+    );
+    expect(after.length).toBe(1);
+    expect(isJa(after[0]!)).toBe(false);
+  });
 });
