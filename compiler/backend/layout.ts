@@ -105,7 +105,8 @@ export function layout(mf: MFunc): LaidOut {
       const at = exitCheckpoints(items, pos, target);
       if (at.length > 0) {
         for (const i of at.reverse()) {
-          const exitBlock = [...blockStart].find(([, idx]) => idx === i)![0];
+          const exitBlock = [...blockStart].find(([, idx]) => idx === i)?.[0];
+          if (exitBlock === undefined) continue;
           items.splice(i, 0, { insn: E.ja(), loc: items[i - 1]!.loc, toBlock: exitBlock, keep: true });
           for (const [id, idx] of blockStart) if (idx >= i) blockStart.set(id, idx + 1);
         }
