@@ -269,7 +269,8 @@ function compileFile(fileName: string, text: string, opts: CompileOptions): Comp
       // when that adds up past its limit, rather than after the kernel refused the object.
       const cost = estimateVerifierCost(p.fn, checker, r.gen.insns.length);
       programs[programs.length - 1]!.verifierSteps = cost.steps;
-      if (cost.loopSteps > 2 * VERIFIER_INSN_LIMIT)
+      if (cost.unbounded) reporter.report("TSBPF2204", cost.unbounded.loop, p.name, cost.unbounded.reason);
+      else if (cost.loopSteps > 2 * VERIFIER_INSN_LIMIT)
         reporter.report("TSBPF2202", cost.hottest ?? p.decl.name, p.name, cost.loopSteps.toLocaleString("en-US"));
       else if (cost.pendingBranches > VERIFIER_JMP_SEQ_LIMIT)
         reporter.report(
@@ -282,7 +283,8 @@ function compileFile(fileName: string, text: string, opts: CompileOptions): Comp
       else if (cost.steps > 0.9 * VERIFIER_INSN_LIMIT)
         reporter.report("TSBPF3010", cost.hottest ?? p.decl.name, p.name, cost.steps.toLocaleString("en-US"));
       const last = reporter.diagnostics[reporter.diagnostics.length - 1];
-      if (opts.keepCostRefused && last && (last.code === "TSBPF2202" || last.code === "TSBPF2203")) last.severity = "warning";
+      if (opts.keepCostRefused && last && (last.code === "TSBPF2202" || last.code === "TSBPF2203" || last.code === "TSBPF2204"))
+        last.severity = "warning";
       code.push({ name: p.name, section: p.section, insns: r.gen.insns, params: PROGRAM_PARAMS, ret: INT_TYPES.i32, lines: r.gen.lines });
       if (key && before && idx && reporter.diagnostics.length === before.diagnostics) {
         const c = storeProgram(idx, key.members, r.f, r.gen, mod, before, calls);

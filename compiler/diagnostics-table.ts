@@ -167,6 +167,10 @@ export const DIAGNOSTICS = {
     message: "'{0}' leaves about {1} undecided comparisons pending in one pass of this loop; the verifier stops at {2}",
     hint: 'the verifier keeps the other side of every comparison it cannot decide until the path ends ("The sequence of 8193 jumps is too complex"): lower the trip count, compare less data per trip, or move the loop into loop() (bpf_loop)',
   },
+  TSBPF2204: {
+    message: "'{0}': the verifier cannot see this loop end: {1}",
+    hint: 'the kernel walks the loop for every value the counter may hold and refuses it ("infinite loop detected" or "BPF program is too large"): bound the counter\'s start (a mask, a guard), use a non-negative or 32-bit counter, make the step reach the bound exactly, or use loop() (bpf_loop)',
+  },
   // 2210-2219: what the kernel verifier would refuse, caught at compile time.
   TSBPF2210: {
     message: "bpf_{0} is a GPL-only kernel helper, and LICENSE {1} is not GPL-compatible",

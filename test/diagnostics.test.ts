@@ -448,6 +448,12 @@ const CASES: Case[] = [
     src: xdpBody(`  for (let i = 10; i < 20; i--) { } // error TSBPF2026`),
   },
   {
+    code: "TSBPF2204",
+    what: "a loop whose counter from data wraps around, which the verifier can never see end",
+    span: "while (x > 0) { x -= 3; }",
+    src: xdpBody(`  let x: u32 = ctx.len & 0xffff;\n  while (x > 0) { x -= 3; } // error TSBPF2204`),
+  },
+  {
     code: "TSBPF2027",
     what: "atomic on a u8 field",
     span: "eth.h_dest[0]",

@@ -243,6 +243,32 @@ describeKernel("verifier cost: data-dependent while loops and pending branches",
     120_000,
   );
 
+  kernelTest(
+    "loops the verifier can never bound: TSBPF2204, and the kernel refuses them",
+    () => {
+      for (const [body, refusal] of [
+        // 1 - 3 wraps the u16 around: the state repeats.
+        ["  let x = h.c;\n  while (x > 0) { x -= 3; }\n  results.update(0, u64(x));", /infinite loop detected/],
+        // An i16 that may be negative: the sign extension loses its range every trip.
+        [
+          "  let x = h.d;\n  if (x < -10000) return XdpAction.DROP;\n  let s: u32 = 0;\n  while (x < 1000) { x++; s += 1; }\n  results.update(0, s);",
+          /BPF program is too large/,
+        ],
+      ] as const) {
+        const src = xdpBody(body);
+        expect(codes(compile("u.bpf.ts", src))).toEqual(["TSBPF2204"]);
+        let log = "";
+        try {
+          loadObject(compile("u.bpf.ts", src, { keepCostRefused: true }).object!).close();
+        } catch (e) {
+          log = e instanceof VerifierError ? e.log : String(e);
+        }
+        expect(log).toMatch(refusal);
+      }
+    },
+    120_000,
+  );
+
   kernelTest("a masked start, a guard or an enclosing if bounds the counter: no diagnostic, and the kernel loads them", () => {
     const bodies = [
       "  let n = h.a & 31;\n  let t: u32 = 0;\n  while (n > 0) { t += n; n--; }\n  results.update(0, t);",
