@@ -346,6 +346,12 @@ export const DIAGNOSTICS = {
     hint: "shrink the loop's trip count or the comparisons in its body, or use loop() (bpf_loop), which the verifier checks once",
     severity: "warning",
   },
+  TSBPF3011: {
+    message:
+      "'{0}': this loop's trip count depends on data and it runs inside another loop; the verifier may walk it once per trip of the enclosing loop's exits and stop at 1,000,000",
+    hint: "bound the inner loop's start tightly (a small mask or guard), give it a constant trip count with a `break`, or move the outer loop into loop() (bpf_loop), which the verifier checks once",
+    severity: "warning",
+  },
 
   TSBPF3020: {
     message: "'{0}' is marked @global but is compiled as a static subprogram: {1}",

@@ -615,6 +615,14 @@ const CASES: Case[] = [
     src: `import { tpBtf, seqPrintf } from "tsbpf/bpf";\nexport const t = tpBtf("sched_switch", (ctx) => {\n  seqPrintf(ctx, "x"); // error TSBPF2171\n  return 0;\n});\n${LICENSE}`,
   },
   {
+    code: "TSBPF3011",
+    what: "a loop that starts from data, nested in another loop",
+    span: "while (y > 0) { y--; }",
+    src: xdpBody(
+      `  let x: u32 = ctx.len & 7;\n  while (x > 0) {\n    x--;\n    let y: u32 = ctx.len & 63;\n    while (y > 0) { y--; } // error TSBPF3011\n  }`,
+    ),
+  },
+  {
     code: "TSBPF3020",
     what: "@global function that returns void",
     span: "mark",

@@ -269,6 +269,21 @@ describeKernel("verifier cost: data-dependent while loops and pending branches",
     120_000,
   );
 
+  kernelTest(
+    "a data-started while nested in another loop: TSBPF3011 warns; 7 outer trips of a 63-trip inner loop are refused, 3 load",
+    () => {
+      const nested = (outer: number) =>
+        xdpBody(`  let x = h.a & ${outer};\n  while (x > 0) { x--; let y = h.a & 63; while (y > 0) { y--; } }\n  results.update(0, 1);`);
+      const big = compile("n7.bpf.ts", nested(7));
+      expect(codes(big)).toEqual(["TSBPF3011"]);
+      expect(kernelVerdict(big.object!)).toBe("BPF program is too large");
+      const small = compile("n3.bpf.ts", nested(3));
+      expect(codes(small)).toEqual(["TSBPF3011"]);
+      expect(kernelVerdict(small.object!)).toBe("loaded");
+    },
+    120_000,
+  );
+
   kernelTest("a masked start, a guard or an enclosing if bounds the counter: no diagnostic, and the kernel loads them", () => {
     const bodies = [
       "  let n = h.a & 31;\n  let t: u32 = 0;\n  while (n > 0) { t += n; n--; }\n  results.update(0, t);",
