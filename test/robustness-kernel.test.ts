@@ -284,6 +284,34 @@ describeKernel("verifier cost: data-dependent while loops and pending branches",
     120_000,
   );
 
+  kernelTest(
+    "after a data-started loop, a value it made unknown is compared 50 times: the exits prune, no diagnostic, and the kernel loads it (TSBPF2202 before the keeps-range rule)",
+    () => {
+      const r = compile(
+        "k.bpf.ts",
+        xdpBody(
+          "  let x = h.c;\n  let s: u64 = 0;\n  while (x > 0) { x--; s ^= u64(x) * 3; }\n  for (let i = 0; i < 50; i++) { if (s > u64(i)) results.update(1, s); }",
+        ),
+      );
+      expect(codes(r)).toEqual([]);
+      expect(kernelVerdict(r.object!)).toBe("loaded");
+    },
+    120_000,
+  );
+
+  kernelTest(
+    "after a data-started u16 loop, a counter it stepped by 2 picks the map key: every exit walks on; estimated 1.2M, so TSBPF3010 warns (not TSBPF2202: a like estimate loads elsewhere), and the kernel refuses it",
+    () => {
+      const r = compile(
+        "l.bpf.ts",
+        xdpBody("  let x = h.c;\n  let t: u32 = 0;\n  while (x > 0) { x--; t = t + 2; }\n  const k = t & 7;\n  results.update(k, 1);"),
+      );
+      expect(codes(r)).toEqual(["TSBPF3010"]);
+      expect(kernelVerdict(r.object!)).toBe("BPF program is too large");
+    },
+    120_000,
+  );
+
   kernelTest("a masked start, a guard or an enclosing if bounds the counter: no diagnostic, and the kernel loads them", () => {
     const bodies = [
       "  let n = h.a & 31;\n  let t: u32 = 0;\n  while (n > 0) { t += n; n--; }\n  results.update(0, t);",
