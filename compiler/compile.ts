@@ -85,6 +85,8 @@ export interface CompiledProgram {
   insnCount: number;
   stackSize: number;
   ir: Func;
+  /** The verifier-cost estimate (instructions the verifier processes), when this compile built the program. */
+  verifierSteps?: number;
 }
 
 export interface CompileResult {
@@ -272,7 +274,9 @@ function compileFile(fileName: string, text: string, opts: CompileOptions): Comp
       // The verifier walks loops iteration by iteration and comparisons path by path: say so here
       // when that adds up past its limit, rather than after the kernel refused the object.
       const cost = estimateVerifierCost(p.fn, checker, r.gen.insns.length);
-      if (cost.loopSteps > 2 * VERIFIER_INSN_LIMIT)
+      programs[programs.length - 1]!.verifierSteps = cost.steps;
+      if (cost.unbounded) reporter.report("TSBPF2204", cost.unbounded.loop, p.name, cost.unbounded.reason);
+      else if (cost.loopSteps > 2 * VERIFIER_INSN_LIMIT)
         reporter.report("TSBPF2202", cost.hottest ?? p.decl.name, p.name, cost.loopSteps.toLocaleString("en-US"));
       else if (cost.pendingBranches > VERIFIER_JMP_SEQ_LIMIT)
         reporter.report(
@@ -284,8 +288,10 @@ function compileFile(fileName: string, text: string, opts: CompileOptions): Comp
         );
       else if (cost.steps > 0.9 * VERIFIER_INSN_LIMIT)
         reporter.report("TSBPF3010", cost.hottest ?? p.decl.name, p.name, cost.steps.toLocaleString("en-US"));
+      else if (cost.nestedDataLoop) reporter.report("TSBPF3011", cost.nestedDataLoop, p.name);
       const last = reporter.diagnostics[reporter.diagnostics.length - 1];
-      if (opts.keepCostRefused && last && (last.code === "TSBPF2202" || last.code === "TSBPF2203")) last.severity = "warning";
+      if (opts.keepCostRefused && last && (last.code === "TSBPF2202" || last.code === "TSBPF2203" || last.code === "TSBPF2204"))
+        last.severity = "warning";
       code.push({ name: p.name, section: p.section, insns: r.gen.insns, params: PROGRAM_PARAMS, ret: INT_TYPES.i32, lines: r.gen.lines });
       if (key && before && idx && reporter.diagnostics.length === before.diagnostics) {
         const c = storeProgram(idx, key.members, r.f, r.gen, mod, before, calls);

@@ -171,6 +171,10 @@ export const DIAGNOSTICS = {
     message: "'{0}' leaves about {1} undecided comparisons pending in one pass of this loop; the verifier stops at {2}",
     hint: 'the verifier keeps the other side of every comparison it cannot decide until the path ends ("The sequence of 8193 jumps is too complex"): lower the trip count, compare less data per trip, or move the loop into loop() (bpf_loop)',
   },
+  TSBPF2204: {
+    message: "'{0}': the verifier cannot see this loop end: {1}",
+    hint: 'the kernel walks the loop for every value the counter may hold and refuses it ("infinite loop detected" or "BPF program is too large"): bound the counter\'s start (a mask, a guard), use a non-negative or 32-bit counter, make the step reach the bound exactly, or use loop() (bpf_loop)',
+  },
   // 2210-2219: what the kernel verifier would refuse, caught at compile time.
   TSBPF2210: {
     message: "bpf_{0} is a GPL-only kernel helper, and LICENSE {1} is not GPL-compatible",
@@ -344,6 +348,12 @@ export const DIAGNOSTICS = {
   TSBPF3010: {
     message: "'{0}' may need about {1} verifier steps; the kernel stops at 1,000,000",
     hint: "shrink the loop's trip count or the comparisons in its body, or use loop() (bpf_loop), which the verifier checks once",
+    severity: "warning",
+  },
+  TSBPF3011: {
+    message:
+      "'{0}': this loop's trip count depends on data and it runs inside another loop; the verifier may walk it once per trip of the enclosing loop's exits and stop at 1,000,000",
+    hint: "bound the inner loop's start tightly (a small mask or guard), give it a constant trip count with a `break`, or move the outer loop into loop() (bpf_loop), which the verifier checks once",
     severity: "warning",
   },
 

@@ -448,6 +448,12 @@ const CASES: Case[] = [
     src: xdpBody(`  for (let i = 10; i < 20; i--) { } // error TSBPF2026`),
   },
   {
+    code: "TSBPF2204",
+    what: "a loop whose counter from data wraps around, which the verifier can never see end",
+    span: "while (x > 0) { x -= 3; }",
+    src: xdpBody(`  let x: u32 = ctx.len & 0xffff;\n  while (x > 0) { x -= 3; } // error TSBPF2204`),
+  },
+  {
     code: "TSBPF2027",
     what: "atomic on a u8 field",
     span: "eth.h_dest[0]",
@@ -607,6 +613,14 @@ const CASES: Case[] = [
     what: "seqPrintf outside an iterator",
     span: "seqPrintf",
     src: `import { tpBtf, seqPrintf } from "tsbpf/bpf";\nexport const t = tpBtf("sched_switch", (ctx) => {\n  seqPrintf(ctx, "x"); // error TSBPF2171\n  return 0;\n});\n${LICENSE}`,
+  },
+  {
+    code: "TSBPF3011",
+    what: "a loop that starts from data, nested in another loop",
+    span: "while (y > 0) { y--; }",
+    src: xdpBody(
+      `  let x: u32 = ctx.len & 7;\n  while (x > 0) {\n    x--;\n    let y: u32 = ctx.len & 63;\n    while (y > 0) { y--; } // error TSBPF3011\n  }`,
+    ),
   },
   {
     code: "TSBPF3020",

@@ -154,11 +154,30 @@ describeKernel("verifier cost: the hostile run's rejections", () => {
   );
 
   kernelTest(
-    "do/while on an i16 after the arithmetic fixture: TSBPF3010, and the kernel refuses it",
+    "do/while on an i16 after the arithmetic fixture: its exit is a pruning point (ja +0), so no diagnostic, the kernel loads it, and the estimate is not below the verifier's count",
     () => {
+      // Before: the exit fell through into 32 straight instructions, walked again after each of
+      // the 32,767 trips (37 processed per trip, refused at 1,000,001). Now 7 per trip.
       const r = compile("c.bpf.ts", fixture("do-while-i16-after-arith.bpf.ts"));
-      expect(codes(r)).toEqual(["TSBPF3010"]);
-      expect(kernelVerdict(r.object!)).toBe("BPF program is too large");
+      expect(codes(r)).toEqual([]);
+      const o = loadObject(r.object!, { logLevel: 4 });
+      const processed = Number(/processed (\d+) insns/.exec([...o.programs.values()][0]!.verifierLog)![1]);
+      o.close();
+      expect(processed).toBeLessThan(300_000);
+      expect(r.programs[0]!.verifierSteps).toBeGreaterThanOrEqual(processed);
+      expect(r.programs[0]!.verifierSteps).toBeLessThanOrEqual(4 * processed);
+    },
+    120_000,
+  );
+
+  kernelTest(
+    "the same do/while with a comparison of the loop's sum after it: every exit walks on, TSBPF2202, and the kernel refuses it",
+    () => {
+      const src = xdpBody(
+        "  let x = h.c;\n  let t: u32 = 0;\n  do { x--; t += 1; } while (x > 0);\n  if (t > 5) results.update(1, 1);\n  if (t === 9) results.update(2, t);\n  results.update(0, t);",
+      );
+      expect(codes(compile("c2.bpf.ts", src))).toEqual(["TSBPF2202"]);
+      expect(kernelVerdict(compile("c2.bpf.ts", src, { keepCostRefused: true }).object!)).toBe("BPF program is too large");
     },
     120_000,
   );
@@ -210,7 +229,7 @@ describeKernel("verifier cost: data-dependent while loops and pending branches",
   );
 
   kernelTest(
-    "while (x > 0) x-- on a u16 from the packet, then more code: TSBPF3010 warns, and the kernel loads it (the rotated 4-instruction loop: 327,750 processed; 983,045 before loop rotation, refused)",
+    "while (x > 0) x-- on a u16 from the packet, then more code: no diagnostic (each exit prunes at once), and the kernel loads it (the rotated 4-instruction loop: 327,750 processed; 983,045 before loop rotation, refused)",
     () => {
       const r = compile(
         "h.bpf.ts",
@@ -218,8 +237,77 @@ describeKernel("verifier cost: data-dependent while loops and pending branches",
           "  let x = h.c;\n  let t: u32 = h.a;\n  while (x > 0) { x--; }\n  results.update(0, x);\n  results.update(1, t);\n  results.update(2, t + 1);",
         ),
       );
-      expect(codes(r)).toEqual(["TSBPF3010"]);
+      expect(codes(r)).toEqual([]);
       expect(kernelVerdict(r.object!)).toBe("loaded");
+    },
+    120_000,
+  );
+
+  kernelTest(
+    "loops the verifier can never bound: TSBPF2204, and the kernel refuses them",
+    () => {
+      for (const [body, refusal] of [
+        // 1 - 3 wraps the u16 around: the state repeats.
+        ["  let x = h.c;\n  while (x > 0) { x -= 3; }\n  results.update(0, u64(x));", /infinite loop detected/],
+        // An i16 that may be negative: the sign extension loses its range every trip.
+        [
+          "  let x = h.d;\n  if (x < -10000) return XdpAction.DROP;\n  let s: u32 = 0;\n  while (x < 1000) { x++; s += 1; }\n  results.update(0, s);",
+          /BPF program is too large/,
+        ],
+      ] as const) {
+        const src = xdpBody(body);
+        expect(codes(compile("u.bpf.ts", src))).toEqual(["TSBPF2204"]);
+        let log = "";
+        try {
+          loadObject(compile("u.bpf.ts", src, { keepCostRefused: true }).object!).close();
+        } catch (e) {
+          log = e instanceof VerifierError ? e.log : String(e);
+        }
+        expect(log).toMatch(refusal);
+      }
+    },
+    120_000,
+  );
+
+  kernelTest(
+    "a data-started while nested in another loop: TSBPF3011 warns; 7 outer trips of a 63-trip inner loop are refused, 3 load",
+    () => {
+      const nested = (outer: number) =>
+        xdpBody(`  let x = h.a & ${outer};\n  while (x > 0) { x--; let y = h.a & 63; while (y > 0) { y--; } }\n  results.update(0, 1);`);
+      const big = compile("n7.bpf.ts", nested(7));
+      expect(codes(big)).toEqual(["TSBPF3011"]);
+      expect(kernelVerdict(big.object!)).toBe("BPF program is too large");
+      const small = compile("n3.bpf.ts", nested(3));
+      expect(codes(small)).toEqual(["TSBPF3011"]);
+      expect(kernelVerdict(small.object!)).toBe("loaded");
+    },
+    120_000,
+  );
+
+  kernelTest(
+    "after a data-started loop, a value it made unknown is compared 50 times: the exits prune, no diagnostic, and the kernel loads it (TSBPF2202 before the keeps-range rule)",
+    () => {
+      const r = compile(
+        "k.bpf.ts",
+        xdpBody(
+          "  let x = h.c;\n  let s: u64 = 0;\n  while (x > 0) { x--; s ^= u64(x) * 3; }\n  for (let i = 0; i < 50; i++) { if (s > u64(i)) results.update(1, s); }",
+        ),
+      );
+      expect(codes(r)).toEqual([]);
+      expect(kernelVerdict(r.object!)).toBe("loaded");
+    },
+    120_000,
+  );
+
+  kernelTest(
+    "after a data-started u16 loop, a counter it stepped by 2 picks the map key: every exit walks on; estimated 1.2M, so TSBPF3010 warns (not TSBPF2202: a like estimate loads elsewhere), and the kernel refuses it",
+    () => {
+      const r = compile(
+        "l.bpf.ts",
+        xdpBody("  let x = h.c;\n  let t: u32 = 0;\n  while (x > 0) { x--; t = t + 2; }\n  const k = t & 7;\n  results.update(k, 1);"),
+      );
+      expect(codes(r)).toEqual(["TSBPF3010"]);
+      expect(kernelVerdict(r.object!)).toBe("BPF program is too large");
     },
     120_000,
   );
