@@ -300,14 +300,16 @@ describeKernel("verifier cost: data-dependent while loops and pending branches",
   );
 
   kernelTest(
-    "after a data-started u16 loop, a counter it stepped by 2 picks the map key: every exit walks on; estimated 1.2M, so TSBPF3010 warns (not TSBPF2202: a like estimate loads elsewhere), and the kernel refuses it",
+    "after a data-started u16 loop, a counter it stepped by 2 picks the map key: every exit walks on; estimated 1.2M, so TSBPF3010 warns (not TSBPF2202: a like estimate loads elsewhere); the kernel loads it at 983,047 processed, just under its limit",
     () => {
       const r = compile(
         "l.bpf.ts",
         xdpBody("  let x = h.c;\n  let t: u32 = 0;\n  while (x > 0) { x--; t = t + 2; }\n  const k = t & 7;\n  results.update(k, 1);"),
       );
       expect(codes(r)).toEqual(["TSBPF3010"]);
-      expect(kernelVerdict(r.object!)).toBe("BPF program is too large");
+      // Refused ("too large") while a u16 truncation still emitted a zero-extending `w1 = w1` in the
+      // loop body: one instruction more per trip.
+      expect(kernelVerdict(r.object!)).toBe("loaded");
     },
     120_000,
   );
