@@ -8,7 +8,7 @@
 // the file to the object written (the 3 ms the watcher waits for a save's events to settle come
 // before that).
 
-import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, watch, writeSync, type FSWatcher } from "node:fs";
+import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, statSync, watch, writeSync, type FSWatcher } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import { compile, type IncrementalState } from "../compile.js";
 import { formatDiagnostic } from "../format-diagnostic.js";
@@ -17,10 +17,12 @@ const WARM_UPS = 8;
 /**
  * How long a save's events (truncate, write, rename: microseconds apart) may take to settle before
  * the file is read. Part of every rebuild's latency, so short; a file read empty in the middle of
- * a save is read again after EMPTY_RETRY_MS.
+ * a save is read again after EMPTY_RETRY_MS, one read shorter than the file is dropped (the rest of
+ * the save rebuilds), and errors wait ERROR_SETTLE_MS to be shown only if the file kept that text.
  */
 const DEBOUNCE_MS = 3;
 const EMPTY_RETRY_MS = 25;
+const ERROR_SETTLE_MS = 25;
 const USAGE = "usage: tsbpf build --watch <file.bpf.ts> [-o out.o] [--cpu=v3|v4]";
 
 export function watchCommand(args: string[]): Promise<number> | number {
@@ -73,12 +75,23 @@ export function watchCommand(args: string[]): Promise<number> | number {
     }
     last = text;
     const result = compile(file, text, { cpu, incremental: state });
-    for (const d of result.diagnostics) process.stderr.write(formatDiagnostic(d, text, color) + "\n");
-    if (!result.ok || !result.object) {
+    // Read in the middle of a save (the settle time is short): the rest of the save brings another
+    // event and build, so this one writes and says nothing.
+    if (why === "change" && !holds(file, text)) return;
+    const report = (): void => {
+      for (const d of result.diagnostics) process.stderr.write(formatDiagnostic(d, text, color) + "\n");
+      if (result.ok && result.object) return;
       const n = result.diagnostics.filter((d) => d.severity !== "warning").length;
       process.stderr.write(`${n} error${n === 1 ? "" : "s"}; no object written; watching for changes\n`);
+    };
+    if (!result.ok || !result.object) {
+      // A save still being written can also read as a broken file of the full size: errors are
+      // shown once the file has kept this text a moment longer (a good build does not wait).
+      if (why === "first") report();
+      else setTimeout(() => last === text && holds(file, text) && report(), ERROR_SETTLE_MS);
       return;
     }
+    report();
     try {
       // An unchanged object is not written again (unless it was removed meanwhile).
       if (!written || !sameBytes(written, result.object) || !existsSync(out)) overwrite(out, result.object);
@@ -157,6 +170,15 @@ function overwrite(path: string, bytes: Uint8Array): void {
     ftruncateSync(fd, bytes.length);
   } finally {
     closeSync(fd);
+  }
+}
+
+/** The file still has the length of `text` (a save in progress changes it). */
+function holds(file: string, text: string): boolean {
+  try {
+    return statSync(file).size === Buffer.byteLength(text);
+  } catch {
+    return false;
   }
 }
 
