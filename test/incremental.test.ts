@@ -152,4 +152,17 @@ describe("reuse rules", () => {
     same(file, named, state);
     expect(same(file, named.replace("ctx.len & 15", "ctx.len & 7"), state)).toMatchObject({ checked: "file" });
   });
+
+  it("survives edits that change the imports: the file emptied mid-save, an import added and removed", () => {
+    // tsc cannot keep the old program's structure after such edits and asks for the file twice; it
+    // used to be parsed incrementally twice (an internal error), and the next build read a broken tree.
+    const file = path.join(ROOT, "test", "incremental-imports.bpf.ts");
+    const text = RULES({ firstCalls: true, loopInFirst: false, printkIn: -1, extra: "", bad: false });
+    const state: IncrementalState = {};
+    same(file, text, state, "v3", true);
+    same(file, "", state, "v3", false);
+    same(file, text, state, "v3", true);
+    same(file, `import { ETH_P_IP } from "tsbpf/bpf";\n${text}`, state, "v3", true);
+    same(file, text, state, "v3", true);
+  });
 });

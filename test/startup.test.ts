@@ -99,6 +99,8 @@ describe("bin/tsbpf start-up snapshot", () => {
       const stale = run(LAUNCHER, ["build", FIREWALL, "-o", path.join(tmp, "stale.o")]);
       expect(stale.status).toBe(0);
       expect(stale.stderr).not.toContain(FROM_SNAPSHOT);
+      // Not silently: the launcher says why this build is slower.
+      expect(stale.stderr).toContain("start-up snapshot is older than dist/");
       fs.utimesSync(cli, new Date(), new Date(blobTime.getTime() - 5000));
       fs.writeFileSync(`${BLOB}.node`, "/nonexistent/node\n");
       const other = run(LAUNCHER, ["build", FIREWALL, "-o", path.join(tmp, "other.o")]);

@@ -70,7 +70,7 @@ describe("tsbpf build --watch", () => {
     fs.writeFileSync(file, source("XdpAction.PASS"));
     const child = spawn(process.execPath, [BIN, "build", "--watch", file, "-o", out], { env: { ...process.env, NO_COLOR: "1" } });
     const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
-    const { next } = follow(child);
+    const { next, lines } = follow(child);
     try {
       const first = await next(/^built prog\.o in [\d.]+ ms \(CPU [\d.]+ ms\); watching/);
       expect(first.some((l) => /^prog\.o: xdp prog: \d+ instructions/.test(l))).toBe(true);
@@ -89,6 +89,16 @@ describe("tsbpf build --watch", () => {
       fs.writeFileSync(file, source("XdpAction.TX"));
       await next(/^rebuilt prog\.o in [\d.]+ ms/);
       expect(Buffer.from(fs.readFileSync(out)).equals(Buffer.from(compile(file, source("XdpAction.TX")).object!))).toBe(true);
+
+      // A save the watcher may read half-written (two writes): no error shown, the full file's object.
+      const full = source("XdpAction.PASS");
+      const mark = lines.length;
+      fs.writeFileSync(file, full.slice(0, full.length >> 1));
+      fs.writeFileSync(file, full);
+      await next(/^rebuilt prog\.o in [\d.]+ ms/);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(lines.slice(mark).filter((l) => /error/.test(l))).toEqual([]);
+      expect(Buffer.from(fs.readFileSync(out)).equals(Buffer.from(compile(file, full).object!))).toBe(true);
     } finally {
       child.kill("SIGTERM");
     }

@@ -145,11 +145,33 @@ function coalesce(g: Graph, noSpill: Set<number>): Map<number, number> {
   };
   const adjOf = (r: number): Set<number> => g.adj.get(r) ?? new Set();
   const significant = (n: number): boolean => !isVirtual(n) || adjOf(n).size >= NUM_REGS;
-  /** Briggs' test, stopping at the K-th significant neighbour (a long-lived value has thousands). */
-  const briggs = (pa: Set<number>, pb: Set<number>): boolean => {
-    let k = 0;
-    for (const n of pa) if (significant(n) && ++k >= NUM_REGS) return false;
-    for (const n of pb) if (!pa.has(n) && significant(n) && ++k >= NUM_REGS) return false;
+  // The significant neighbours of every node, kept exact through the merges below. The tests then
+  // look at these (Briggs: at most 2K of them) instead of scanning all neighbours: a long-lived
+  // value has thousands, mostly insignificant, and scanning them made coalescing quadratic.
+  const sigNb = new Map<number, Set<number>>();
+  const sigOf = (n: number): Set<number> => {
+    let s = sigNb.get(n);
+    if (!s) sigNb.set(n, (s = new Set()));
+    return s;
+  };
+  for (const [n, nb] of g.adj) {
+    const s = sigOf(n);
+    for (const m of nb) if (significant(m)) s.add(m);
+  }
+  /** n's significance changed: its neighbours' sets follow. */
+  const flip = (n: number): void => {
+    const sig = significant(n);
+    for (const m of adjOf(n)) {
+      if (sig) sigOf(m).add(n);
+      else sigNb.get(m)?.delete(n);
+    }
+  };
+  /** Briggs' test: fewer than K significant neighbours of a and b together. */
+  const briggs = (a: number, b: number): boolean => {
+    const sa = sigOf(a);
+    let k = sa.size;
+    if (k >= NUM_REGS) return false;
+    for (const n of sigOf(b)) if (!sa.has(n) && ++k >= NUM_REGS) return false;
     return true;
   };
   const pairs: [number, number][] = [];
@@ -160,6 +182,9 @@ function coalesce(g: Graph, noSpill: Set<number>): Map<number, number> {
     (x, y) => Number(isVirtual(x[0]) && isVirtual(x[1])) - Number(isVirtual(y[0]) && isVirtual(y[1])) || x[0] - y[0] || x[1] - y[1],
   );
   const merge = (into: number, from: number): void => {
+    const around = [...adjOf(from)];
+    const wasSig = around.map(significant);
+    const intoWasSig = significant(into);
     rep.set(from, into);
     const into_ = adjOf(into);
     for (const n of adjOf(from)) {
@@ -172,6 +197,22 @@ function coalesce(g: Graph, noSpill: Set<number>): Map<number, number> {
     g.adj.set(into, into_);
     g.adj.delete(from);
     g.weight.set(into, (g.weight.get(into) ?? 0) + (g.weight.get(from) ?? 0));
+    // The significant-neighbour sets: `from` is gone, its edges moved to `into`, and the degree of
+    // `into` and of from's neighbours changed (which may flip their significance).
+    for (const n of around) sigNb.get(n)?.delete(from);
+    sigNb.delete(from);
+    const intoSig = significant(into);
+    const intoSet = sigOf(into);
+    for (const n of around) {
+      if (!isVirtual(n) && !isVirtual(into)) continue;
+      if (intoSig) sigOf(n).add(into);
+      if (significant(n)) intoSet.add(n);
+      else intoSet.delete(n);
+    }
+    around.forEach((n, i) => {
+      if (wasSig[i] !== significant(n)) flip(n);
+    });
+    if (intoWasSig !== intoSig) flip(into);
   };
   for (let changed = true; changed; ) {
     changed = false;
@@ -185,8 +226,8 @@ function coalesce(g: Graph, noSpill: Set<number>): Map<number, number> {
         // George: b's neighbours all interfere with a already, or are easy to colour.
         const pa = adjOf(a);
         let ok = true;
-        for (const t of adjOf(b)) {
-          if (isVirtual(t) && adjOf(t).size >= NUM_REGS && !pa.has(t)) {
+        for (const t of sigOf(b)) {
+          if (isVirtual(t) && !pa.has(t)) {
             ok = false;
             break;
           }
@@ -197,7 +238,7 @@ function coalesce(g: Graph, noSpill: Set<number>): Map<number, number> {
         // Spill temps must stay tiny: never merge one with a value that may be spilled.
         if (noSpill.has(a) !== noSpill.has(b)) continue;
         // Briggs: fewer than K significant neighbours after merging.
-        if (!briggs(adjOf(a), adjOf(b))) continue;
+        if (!briggs(a, b)) continue;
         merge(a, b);
       }
       changed = true;

@@ -63,11 +63,18 @@ export function createProgram(fileName: string, text: string, oldProgram?: ts.Pr
   // A rebuild parses only what the edit touched (the language service's incremental parse): the
   // old program is not used after this one is made, so its file may give up its nodes.
   const previous = oldProgram?.getSourceFile(rootName) ?? oldProgram?.getSourceFiles().find((f) => resolve(f.fileName) === rootName);
+  // tsc asks for the root file twice when the old program's structure cannot be kept (the edit
+  // changed the imports): the old file may be incrementally parsed only once, and the second
+  // update would fail (or, later, read a tree the first one took apart); the second ask gets the
+  // same file.
+  let root: ts.SourceFile | undefined;
   host.getSourceFile = (name, languageVersion, onError, shouldCreate) => {
     if (resolve(name) === rootName) {
+      if (root?.fileName === name) return root;
       if (previous?.fileName === name)
-        return previous.text === text ? previous : ts.updateSourceFile(previous, text, textChange(previous.text, text));
-      return ts.createSourceFile(name, text, languageVersion, true);
+        root = previous.text === text ? previous : ts.updateSourceFile(previous, text, textChange(previous.text, text));
+      else root = ts.createSourceFile(name, text, languageVersion, true);
+      return root;
     }
     // The stdlib declarations are parsed once per process: they dominate a small file's parse.
     const key = resolve(name);
