@@ -1,11 +1,12 @@
 // `tsbpf check`, `--format=json` and `--quiet` as users run them: bin/tsbpf.js over dist/ (built
 // once here), argument arrays, no shell.
 
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureDist } from "./support/dist.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const BIN = path.join(ROOT, "bin", "tsbpf.js");
@@ -38,10 +39,7 @@ const BAD = [
 const NO_LICENSE = [`import { xdp, XdpAction } from "tsbpf/bpf";`, `export const prog = xdp(() => XdpAction.PASS);`, ``].join("\n");
 
 beforeAll(() => {
-  execFileSync(process.execPath, [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], {
-    cwd: ROOT,
-    stdio: "pipe",
-  });
+  ensureDist();
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tsbpf-check-"));
   fs.writeFileSync(path.join(tmp, "bad.bpf.ts"), BAD);
   fs.writeFileSync(path.join(tmp, "nolicense.bpf.ts"), NO_LICENSE);

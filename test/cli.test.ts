@@ -1,11 +1,12 @@
 // The `tsbpf` command as users run it: bin/tsbpf.js over the compiled dist/ (built once here), with
 // argument arrays (no shell). Checks exit codes, what is written to disk, and the diagnostic format.
 
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureDist } from "./support/dist.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const BIN = path.join(ROOT, "bin", "tsbpf.js");
@@ -34,10 +35,7 @@ function tsbpf(...args: string[]): Run {
 }
 
 beforeAll(() => {
-  execFileSync(process.execPath, [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], {
-    cwd: ROOT,
-    stdio: "pipe",
-  });
+  ensureDist();
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tsbpf-cli-"));
 }, 300_000);
 

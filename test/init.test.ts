@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureDist } from "./support/dist.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const BIN = path.join(ROOT, "bin", "tsbpf.js");
@@ -16,10 +17,7 @@ const tsbpf = (args: string[], cwd = tmp) =>
   spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
 
 beforeAll(() => {
-  execFileSync(process.execPath, [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], {
-    cwd: ROOT,
-    stdio: "pipe",
-  });
+  ensureDist();
 }, 300_000);
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 

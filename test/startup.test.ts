@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureDist } from "./support/dist.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const FIREWALL = path.join(ROOT, "examples", "firewall", "firewall.bpf.ts");
@@ -28,10 +29,7 @@ function run(cmd: string, args: string[], env: Record<string, string> = {}) {
 
 beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), `tsbpf-startup-${process.pid}-`));
-  execFileSync(process.execPath, [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], {
-    cwd: ROOT,
-    stdio: "pipe",
-  });
+  ensureDist();
   PKG = path.join(tmp, "pkg");
   for (const part of ["bin", "dist", "stdlib", "package.json"]) {
     fs.cpSync(path.join(ROOT, part), path.join(PKG, part), {

@@ -2,7 +2,7 @@
 // compiler never emits such code) is loaded into the real kernel; the error must name the
 // TypeScript line of the failing instruction, the verifier's reason and a hint, and keep the log.
 
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -12,6 +12,7 @@ import { readElf } from "../common/read-elf.js";
 import { loadObject, VerifierError } from "../runtime/index.js";
 import { explainVerifierLog, readLineInfo, VERIFIER_HINTS } from "../runtime/verifier-log.js";
 import { describeKernel } from "./kernel-env.js";
+import { ensureDist } from "./support/dist.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const FILE = path.join(ROOT, "examples", "xdp-counter", "xdp-counter.bpf.ts");
@@ -122,10 +123,7 @@ describeKernel("verifier rejections point at TypeScript", () => {
   });
 
   it("tsbpf run prints the same TypeScript position, reason and hint (exit 1, no stack trace)", () => {
-    execFileSync(process.execPath, [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], {
-      cwd: ROOT,
-      stdio: "pipe",
-    });
+    ensureDist();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsbpf-vlog-"));
     try {
       const obj = path.join(dir, "bad.o");

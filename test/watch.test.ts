@@ -2,12 +2,13 @@
 // (same bytes as a fresh compile of the new text), an edit with an error (diagnostics, the object
 // left alone, still watching), the fix, and a clean exit on SIGTERM.
 
-import { execFileSync, spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compile } from "../compiler/compile.js";
+import { ensureDist } from "./support/dist.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const BIN = path.join(ROOT, "bin", "tsbpf.js");
@@ -26,10 +27,7 @@ let tmp: string;
 
 beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), `tsbpf-watch-${process.pid}-`));
-  execFileSync(process.execPath, [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], {
-    cwd: ROOT,
-    stdio: "pipe",
-  });
+  ensureDist();
 }, 120_000);
 
 afterAll(() => {
