@@ -3,6 +3,7 @@
 // reference on random packets. On a failure fast-check shrinks the batch to one minimal program.
 //
 //   npm run fuzz -- [--runs 5000] [--batch 25] [--seed N] [--inputs 4] [--no-side-effects] [--no-calls]
+//                   [--no-packet-loops]
 //                   [--expr-depth 3] [--stmt-depth 2] [--stmts 8] [--no-shrink] [--print N] [--strict]
 //
 // --runs counts programs. Reproduce a failure with the printed seed (and the same options).
@@ -12,7 +13,7 @@
 
 import fc from "fast-check";
 import { caseArb, printProgram, type GenOptions } from "../test/support/diff-gen.js";
-import { formatFailures, newStats, runBatch } from "../test/support/diff-harness.js";
+import { formatFailures, formatShapes, newStats, runBatch } from "../test/support/diff-harness.js";
 import { bpfAvailable } from "../runtime/index.js";
 
 function arg(name: string): string | undefined {
@@ -38,6 +39,7 @@ const opts: GenOptions = {
   maxStmts: num("stmts", 8),
   sideEffects: !flag("no-side-effects"),
   calls: !flag("no-calls"),
+  packetLoops: !flag("no-packet-loops"),
 };
 const print = arg("print");
 
@@ -60,6 +62,8 @@ const t0 = performance.now();
 let lastReport = t0;
 let shrinking = false;
 let tscRejects = 0;
+let costRefusals = 0;
+let costWarned = 0;
 /** A failure whose only diagnostics are tsc's own (TSnnnn), at the compile step. */
 const tscRejected = (f: { kind: string; detail: string }): boolean => {
   const diags = f.detail.split("\n").filter((l) => l.trim() !== "");
@@ -70,7 +74,7 @@ let steps = 0;
 const prop = fc.property(fc.array(caseArb(opts, inputs), { minLength: 1, maxLength: batch, size: "max" }), (cases) => {
   if (shrinking) steps++;
   else if (stats.programs >= runs) return; // enough programs: let the remaining runs pass idle
-  const failures = runBatch(cases, stats, { strict });
+  let failures = runBatch(cases, stats, { strict });
   const now = performance.now();
   if (now - lastReport > 10_000) {
     lastReport = now;
@@ -85,6 +89,16 @@ const prop = fc.property(fc.array(caseArb(opts, inputs), { minLength: 1, maxLeng
   if (!shrinking && failures.length && failures.every(tscRejected)) {
     tscRejects++;
     return;
+  }
+  // The verifier giving up on a program's size (a verifier-cost estimate that was too low) is a
+  // bug of its own kind: count it, keep the first few, and go on comparing the other programs.
+  if (!shrinking) {
+    for (const f of failures.filter((x) => x.kind === "cost")) {
+      costRefusals++;
+      if (f.detail.startsWith("compiler warned")) costWarned++;
+      if (costRefusals <= 3) console.log(`verifier refused a program for its cost (${costRefusals}):\n${formatFailures([f])}\n`);
+    }
+    failures = failures.filter((x) => x.kind !== "cost");
   }
   if (failures.length) {
     if (!shrinking) console.log(`found a failure after ${stats.programs} programs; shrinking...`);
@@ -108,3 +122,6 @@ if (result.failed) {
 console.log(
   `ok: ${stats.programs} programs, ${stats.runs} runs, ${stats.compiles} compiles (${stats.knownBugs} around known bugs), ${tscRejects} batches tsc rejected, 0 mismatches, ${secs} s, seed ${seed}`,
 );
+console.log(`  verifier refusals for cost: ${costRefusals} (${costWarned} after a compiler warning)`);
+console.log(`  programs per shape: ${formatShapes(stats.shapes)}`);
+console.log(`  runs per event: ${formatShapes(stats.events)}`);

@@ -194,4 +194,49 @@ ${LICENSE}`;
       obj.close();
     }
   });
+
+  // Found by the packet-loop generator (seed 11, first batch): a null-checked `ctx.header<u8>(k)` is
+  // a reference to an integer in the packet, and conditions treated it as a struct reference: `if (b)`
+  // was always true (it tested the pointer: 8 bytes counted, not the 4 non-zero ones) and `b > 1`,
+  // `b === 7` were TSBPF2018. Conditions and comparisons now load the integer.
+  it("regression: a null-checked ctx.header<u8>() tests and compares the byte, not the pointer", () => {
+    const src = `import { xdp, XdpAction, ArrayMap, type u8, type u16, type u32, type u64 } from "tsbpf/bpf";
+const results = new ArrayMap<u64>(4);
+export const prog = xdp((ctx) => {
+  let nz: u32 = 0;
+  let big: u32 = 0;
+  let sevens: u32 = 0;
+  let w: u32 = 0;
+  for (let k: u32 = 0; k < 8; k++) {
+    const b = ctx.header<u8>(k);
+    if (b === null) break;
+    if (b) nz++;
+    if (b > 1) big++;
+    if (7 === b) sevens++;
+    const h = ctx.header<u16>(k);
+    if (h !== null && h >= 0x700) w += h > 0x800 ? 1 : 0;
+  }
+  results.update(0, nz);
+  results.update(1, big);
+  results.update(2, sevens);
+  results.update(3, w);
+  return XdpAction.PASS;
+});
+${LICENSE}`;
+    const res = compile("regress-hdr.bpf.ts", src, { checkIr: true });
+    expect(res.diagnostics.map((d) => `${d.code} ${d.line}:${d.col} ${d.message}`)).toEqual([]);
+    const obj = loadObject(res.object!);
+    try {
+      const data = new Uint8Array(64);
+      data.set([0, 5, 1, 7, 0, 9, 0, 0]);
+      obj.programs.get("prog")!.run({ data });
+      const m = obj.maps.get("results")!;
+      // Bytes 5, 1, 7, 9 are non-zero; 5, 7, 9 exceed 1; one 7. The u16 words (little-endian) at
+      // 0..7 are 0x0500, 0x0105, 0x0701, 0x0007, 0x0900, 0x0009, 0, 0: 0x701 and 0x900 are >= 0x700,
+      // and only 0x900 is > 0x800.
+      expect([0, 1, 2, 3].map((i) => readU64(m.lookup(u32le(i))!))).toEqual([4n, 3n, 1n, 1n]);
+    } finally {
+      obj.close();
+    }
+  });
 });

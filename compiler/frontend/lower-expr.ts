@@ -614,7 +614,9 @@ export abstract class ExprLowerer extends LowererBase implements ExprContext {
     }
     const v = this.lower(e);
     if (v.k === "nullable") return this.branch("ne", 64, v.ptr, { imm: 0n }, t, f);
-    if (v.k === "ref") return this.b.jump(t);
+    // A checked reference to a struct is never null; one to an integer (`ctx.header<u8>(i)` after
+    // its null test) tests the integer it points at.
+    if (v.k === "ref" && v.t.kind !== "int") return this.b.jump(t);
     const i = this.asInt(v, e);
     return this.branch("ne", i.t.size === 8 ? 64 : 32, i.v, { imm: 0n }, t, f);
   }
@@ -622,7 +624,9 @@ export abstract class ExprLowerer extends LowererBase implements ExprContext {
   private compare(e: ts.BinaryExpression, cmp: { s: CondOp; u: CondOp }, t: number, f: number): void {
     const l = this.lower(e.left);
     const r = this.lower(e.right);
-    if (l.k === "nullable" || r.k === "nullable" || l.k === "ref" || r.k === "ref") {
+    // References to integers (a null-checked `ctx.header<u8>(i)`) compare by the integer's value.
+    const isRef = (v: Val) => v.k === "nullable" || (v.k === "ref" && v.t.kind !== "int");
+    if (isRef(l) || isRef(r)) {
       // Only comparisons with null make sense for references (tsc rejects the others).
       if (cmp.s !== "eq" && cmp.s !== "ne") this.r.fail("TSBPF2018", e);
       const isNull = (v: Val) => v.k === "nullable" && isImm(v.ptr) && v.ptr.imm === 0n;

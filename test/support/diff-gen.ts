@@ -54,7 +54,66 @@ export const GLOBALS: readonly (readonly [string, IntName, "bss" | "data" | "rod
   ["gw", "u16", "data", 0x1234n],
   ["gr", "u32", "rodata", 0xdeadbeefn],
 ];
+/** C layout of a struct of integer fields: each at its natural alignment. */
+export interface Layout {
+  offsets: Map<string, number>;
+  size: number;
+}
+export function layout(fields: readonly (readonly [string, IntName])[]): Layout {
+  const offsets = new Map<string, number>();
+  let off = 0;
+  let align = 1;
+  for (const [n, t] of fields) {
+    const sz = BITS[t] / 8;
+    off = Math.ceil(off / sz) * sz;
+    offsets.set(n, off);
+    off += sz;
+    align = Math.max(align, sz);
+  }
+  return { offsets, size: Math.ceil(off / align) * align };
+}
+export const INPUT_LAYOUT = layout(INPUT_FIELDS);
+export const S_LAYOUT = layout(S_FIELDS);
+
+/** Little-endian integer fields in a byte buffer (the layout of packets and map values). */
+export function writeField(dv: DataView, off: number, t: IntName, v: bigint): void {
+  const u = BigInt.asUintN(BITS[t], v);
+  switch (BITS[t]) {
+    case 8:
+      dv.setUint8(off, Number(u));
+      break;
+    case 16:
+      dv.setUint16(off, Number(u), true);
+      break;
+    case 32:
+      dv.setUint32(off, Number(u), true);
+      break;
+    default:
+      dv.setBigUint64(off, u, true);
+  }
+}
+export function readField(dv: DataView, off: number, t: IntName): bigint {
+  let u: bigint;
+  switch (BITS[t]) {
+    case 8:
+      u = BigInt(dv.getUint8(off));
+      break;
+    case 16:
+      u = BigInt(dv.getUint16(off, true));
+      break;
+    case 32:
+      u = BigInt(dv.getUint32(off, true));
+      break;
+    default:
+      u = dv.getBigUint64(off, true);
+  }
+  return isSigned(t) ? BigInt.asIntN(BITS[t], u) : u;
+}
+
 export const PACKET_SIZE = 64;
+/** Random packets are 14 (XDP test runs need an Ethernet header) to MAX_PACKET bytes long. */
+export const MIN_PACKET = 14;
+export const MAX_PACKET = 128;
 /** Slots of the `results` ArrayMap<u64>. */
 export const NSLOTS = 12;
 /** Hash keys are always `x & HKEY_MASK`. */
@@ -102,7 +161,7 @@ export type Stmt =
   | { k: "sdecl"; name: string; inits: Expr[] }
   | { k: "expr"; e: Expr }
   | { k: "if"; c: Cond; then: Stmt[]; else: Stmt[] | null }
-  | { k: "for"; name: string; ty: IntName | null; start: bigint; cond: Cond; update: Expr; body: Stmt[] }
+  | { k: "for"; name: string; ty: IntName | null; start: bigint; cond: Cond; update: Expr; body: Stmt[]; hdr?: PacketRead }
   | { k: "break" }
   | { k: "continue" }
   | { k: "ret"; e: Expr }
@@ -111,6 +170,17 @@ export type Stmt =
   | { k: "hupdate"; key: Expr; src: { k: "local"; name: string } | { k: "lit"; inits: Expr[] } }
   | { k: "hlookup"; name: string; key: Expr; then: Stmt[]; else: Stmt[] | null }
   | { k: "hdelete"; key: Expr };
+
+/**
+ * A packet loop's per-iteration read, printed at the top of its body:
+ * `const b = ctx.header<W>(off); if (b === null) break; if (stop) break;`
+ */
+export interface PacketRead {
+  b: string;
+  w: IntName;
+  off: Expr;
+  stop: Cond | null;
+}
 
 export interface Program {
   body: Stmt[];
@@ -149,6 +219,22 @@ type RCond =
   | { k: "truthy"; a: RExpr }
   | { k: "bvar"; idx: number };
 type RLoop = { ty: IntName | null; start: number; n: number; step: number; down: boolean; form: number };
+/** A loop over packet bytes (see Resolver.packetLoop). */
+type RPacketLoop = {
+  ty: IntName;
+  start: number;
+  n: number;
+  step: number;
+  w: IntName;
+  off: number;
+  varOff: RExpr | null;
+  limit: RExpr | null;
+  stop: { op: CmpOp; v: bigint } | null;
+  accT: IntName;
+  accInit: RExpr;
+  accOp: number;
+  slot: number;
+};
 type RStmt =
   | { k: "decl"; mut: boolean; ty: IntName | null; init: RExpr }
   | { k: "bdecl"; init: RCond }
@@ -157,6 +243,7 @@ type RStmt =
   | { k: "inc"; lv: RRef; op: "++" | "--"; prefix: boolean }
   | { k: "if"; c: RCond; then: RStmt[]; else: RStmt[] | null }
   | { k: "for"; loop: RLoop; body: RStmt[] }
+  | { k: "ploop"; pl: RPacketLoop; body: RStmt[] }
   | { k: "break" }
   | { k: "continue" }
   | { k: "ret"; e: RExpr }
@@ -182,6 +269,8 @@ export interface GenOptions {
   sideEffects?: boolean;
   /** Generate module-level functions (inlined and @noinline) and calls of them. */
   calls?: boolean;
+  /** Generate loops over packet bytes (`ctx.header<W>(off + k)` with bounds checks and breaks). */
+  packetLoops?: boolean;
 }
 
 const INTERESTING: bigint[] = [
@@ -251,6 +340,7 @@ export function rawProgramArb(opts: GenOptions = {}): fc.Arbitrary<RawProgram> {
   const maxStmts = opts.maxStmts ?? 8;
   const side = opts.sideEffects ?? true;
   const calls = opts.calls ?? true;
+  const ploops = opts.packetLoops ?? true;
 
   const exprs: fc.Arbitrary<RExpr>[] = [];
   const conds: fc.Arbitrary<RCond>[] = [];
@@ -356,6 +446,24 @@ export function rawProgramArb(opts: GenOptions = {}): fc.Arbitrary<RawProgram> {
     },
     { arbitrary: smallExpr.map((key) => ({ k: "hdelete" as const, key })), weight: 1 },
   ];
+  const packetLoopArb: fc.Arbitrary<RPacketLoop> = fc.record({
+    ty: fc.constantFrom<IntName>("u32", "i32", "u64", "u16"),
+    start: fc.nat(3),
+    n: fc.oneof(fc.nat(8), fc.integer({ min: 8, max: 40 })),
+    step: fc.integer({ min: 1, max: 4 }),
+    w: intNameArb,
+    off: fc.oneof(fc.nat(16), fc.integer({ min: 40, max: 80 })),
+    varOff: fc.option(smallExpr, { nil: null, freq: 3 }),
+    limit: fc.oneof({ arbitrary: fc.constant(null), weight: 2 }, { arbitrary: smallExpr, weight: 1 }),
+    stop: fc.oneof(
+      { arbitrary: fc.constant(null), weight: 2 },
+      { arbitrary: fc.record({ op: fc.constantFrom(...CMP_OPS), v: fc.constantFrom(0n, 1n, 7n, 0xffn, 0x80n, 0x7fn) }), weight: 1 },
+    ),
+    accT: intNameArb,
+    accInit: smallExpr,
+    accOp: fc.nat(4),
+    slot: fc.nat(NSLOTS - 1),
+  });
   const stmts: fc.Arbitrary<RStmt>[] = [];
   for (let d = 0; d <= stmtDepth; d++) {
     if (d === 0) {
@@ -371,6 +479,7 @@ export function rawProgramArb(opts: GenOptions = {}): fc.Arbitrary<RawProgram> {
           weight: 4,
         },
         { arbitrary: fc.record({ loop: loopArb, body: block }).map((x) => ({ k: "for" as const, ...x })), weight: 2 },
+        { arbitrary: fc.record({ pl: packetLoopArb, body: block }).map((x) => ({ k: "ploop" as const, ...x })), weight: ploops ? 2 : 0 },
         {
           arbitrary: fc
             .record({ slot: fc.nat(NSLOTS + 1), then: block, else: fc.option(block, { nil: null }) })
@@ -451,6 +560,8 @@ interface Scope {
   hvs: string[];
   cells: string[];
   inLoop: boolean;
+  /** The product of the enclosing loops' trip counts (kept small: the verifier walks every trip). */
+  trips?: number;
   /** A reference into the hash map is live: no updates or deletes of it now. */
   hashRef: boolean;
   /** Functions that may be called here. */
@@ -464,6 +575,7 @@ const sfieldTs = (f: string): TsType => brand(S_FIELDS.find(([n]) => n === f)![1
 
 class Resolver {
   private n = 0;
+
   fresh(prefix: string): string {
     return `${prefix}${this.n++}`;
   }
@@ -504,10 +616,11 @@ class Resolver {
     for (const s of stmts) {
       const r = this.stmt(s, scope);
       if (!r) continue;
-      out.push(r);
+      const rs = Array.isArray(r) ? r : [r];
+      out.push(...rs);
       // Nothing after a jump in the same block, or after an if/else that jumps on both arms: tsc
       // does not narrow in unreachable code (a later null-checked lookup would be TS18047).
-      if (alwaysJumps(r)) break;
+      if (rs.some(alwaysJumps)) break;
     }
     return out;
   }
@@ -656,7 +769,7 @@ class Resolver {
     return { k: "bin", op: "&", a: this.expr(r, s).e, b: { k: "lit", v: BigInt(HKEY_MASK), hex: false } };
   }
 
-  private stmt(r: RStmt, s: Scope): Stmt | undefined {
+  private stmt(r: RStmt, s: Scope): Stmt | Stmt[] | undefined {
     switch (r.k) {
       case "decl": {
         const init = this.expr(r.init, s);
@@ -692,6 +805,8 @@ class Resolver {
         return { k: "if", c: this.cond(r.c, s), then: this.block(r.then, s), else: r.else ? this.block(r.else, s) : null };
       case "for":
         return this.loop(r.loop, r.body, s);
+      case "ploop":
+        return s.inFunc ? undefined : this.packetLoop(r.pl, r.body, s);
       case "break":
       case "continue":
         return s.inLoop ? { k: r.k } : undefined;
@@ -736,6 +851,82 @@ class Resolver {
     }
   }
 
+  /**
+   * A loop over packet bytes, as three statements:
+   *
+   *   let acc: T = init;
+   *   for (let k: K = A; k < A + n*step; k += step) {
+   *     const b = ctx.header<W>(off + k);          // off: a constant, or a constant plus (e & 31)
+   *     if (b === null) break;                     // the per-iteration bounds check against data_end
+   *     if (b <op> V) break;                       // optional: stop on a byte value
+   *     if (k >= limit) break;                     // optional: a data-dependent trip count
+   *     acc = acc <op> b;                          // += ^= -= |= (b << (k & 7)), or acc * 31 + b
+   *     ...generated statements (they see k, b and acc)
+   *   }
+   *   results.update(slot, acc);
+   */
+  private packetLoop(raw: RPacketLoop, body: RStmt[], s: Scope): Stmt[] {
+    // Inside other loops the verifier walks trips x trips: keep the product near 64.
+    const l = { ...raw, n: Math.min(raw.n, Math.floor(64 / (s.trips ?? 1))) };
+    const lit = (v: bigint | number): Expr => ({ k: "lit", v: BigInt(v), hex: false });
+    const accInit = this.expr(l.accInit, s);
+    const acc = this.fresh("acc");
+    const decl: Stmt = { k: "decl", name: acc, mut: true, ty: l.accT, init: this.fit(accInit, brand(l.accT), l.accT) };
+    s.locals.push({ name: acc, ts: brand(l.accT), mutable: true, c: l.accT });
+    const k = this.fresh("k");
+    const b = this.fresh("b");
+    const kE: Expr = { k: "lv", lv: { k: "local", name: k } };
+    const bE: Expr = { k: "lv", lv: { k: "local", name: b } };
+    const accLv: Lv = { k: "local", name: acc };
+    const inner: Scope = {
+      ...s,
+      locals: [...s.locals, { name: k, ts: brand(l.ty), mutable: false, c: l.ty }, { name: b, ts: brand(l.w), mutable: false, c: l.w }],
+      inLoop: true,
+      trips: (s.trips ?? 1) * (l.n + 1),
+    };
+    let off: Expr = { k: "bin", op: "+", a: lit(l.off), b: kE };
+    if (l.varOff) off = { k: "bin", op: "+", a: { k: "bin", op: "&", a: this.expr(l.varOff, s).e, b: lit(31) }, b: off };
+    const stop: Cond | null = l.stop ? { k: "cmp", op: l.stop.op, a: bE, b: lit(l.stop.v) } : null;
+    const pre: Stmt[] = [];
+    if (l.limit)
+      pre.push({ k: "if", c: { k: "cmp", op: ">=", a: kE, b: this.expr(l.limit, inner).e }, then: [{ k: "break" }], else: null });
+    const accE: Expr = { k: "lv", lv: accLv };
+    switch (l.accOp) {
+      case 0:
+        pre.push({ k: "expr", e: { k: "assign", lv: accLv, op: "+=", e: bE } });
+        break;
+      case 1:
+        pre.push({ k: "expr", e: { k: "assign", lv: accLv, op: "^=", e: bE } });
+        break;
+      case 2:
+        pre.push({ k: "expr", e: { k: "assign", lv: accLv, op: "-=", e: bE } });
+        break;
+      case 3:
+        pre.push({
+          k: "expr",
+          e: { k: "assign", lv: accLv, op: "|=", e: { k: "bin", op: "<<", a: bE, b: { k: "bin", op: "&", a: kE, b: lit(7) } } },
+        });
+        break;
+      default: {
+        const h: Expr = { k: "bin", op: "+", a: { k: "bin", op: "*", a: accE, b: lit(31) }, b: bE };
+        pre.push({ k: "expr", e: { k: "assign", lv: accLv, op: "=", e: this.fit({ e: h, ts: NUM }, brand(l.accT), l.accT) } });
+      }
+    }
+    const start = BigInt(l.start);
+    const loop: Stmt = {
+      k: "for",
+      name: k,
+      ty: l.ty,
+      start,
+      cond: { k: "cmp", op: "<", a: kE, b: lit(start + BigInt(l.n * l.step)) },
+      update: { k: "assign", lv: { k: "local", name: k }, op: "+=", e: lit(l.step) },
+      body: [...pre, ...this.block(body, inner)],
+      hdr: { b, w: l.w, off, stop },
+    };
+    const res: Stmt = { k: "res", slot: lit(l.slot), e: this.fit({ e: accE, ts: brand(l.accT) }, brand("u64")) };
+    return [decl, loop, res];
+  }
+
   /** `for (let i = A; i <op> B; i += k)` with constants only, so the verifier can bound it. */
   private loop(l: RLoop, body: RStmt[], s: Scope): Stmt {
     const name = this.fresh("k"); // not "i": i8, i16... are conversion functions
@@ -761,7 +952,12 @@ class Resolver {
       if (op === ">=" && n === 0) cond = { k: "cmp", op: ">", a: i, b: lit(start) };
       update = k === 1 && l.form >= 3 ? { k: "inc", lv, op: "--", prefix: l.form === 4 } : { k: "assign", lv, op: "-=", e: lit(k) };
     }
-    const inner: Scope = { ...s, locals: [...s.locals, { name, ts: l.ty ? brand(l.ty) : NUM, mutable: false, c: l.ty }], inLoop: true };
+    const inner: Scope = {
+      ...s,
+      locals: [...s.locals, { name, ts: l.ty ? brand(l.ty) : NUM, mutable: false, c: l.ty }],
+      inLoop: true,
+      trips: (s.trips ?? 1) * (n + 1),
+    };
     return { k: "for", name, ty: l.ty, start: BigInt(start), cond, update, body: this.block(body, inner) };
   }
 }
@@ -811,9 +1007,45 @@ function fitsIn(t: IntName, v: bigint): boolean {
   return isSigned(t) ? v >= -(1n << BigInt(bits - 1)) && v < 1n << BigInt(bits - 1) : v >= 0n && v < 1n << BigInt(bits);
 }
 
+// ------------------------------------------------------------------------------------- shapes
+
+/** The shapes a program exercises (for the per-shape counts `npm run fuzz` prints). */
+export function shapesOf(p: Program): Set<string> {
+  const out = new Set<string>();
+  if (p.funcs?.length) out.add("calls");
+  const walk = (ss: Stmt[]): void => {
+    for (const st of ss) {
+      switch (st.k) {
+        case "for":
+          if (st.hdr) out.add("packet loops");
+          walk(st.body);
+          break;
+        case "if":
+        case "rlookup":
+        case "hlookup":
+          walk(st.then);
+          if (st.else) walk(st.else);
+          break;
+        default:
+          if (SHAPE_OF[st.k]) out.add(SHAPE_OF[st.k]!);
+      }
+    }
+  };
+  walk(p.body);
+  return out;
+}
+const SHAPE_OF: Partial<Record<Stmt["k"], string>> = {};
+
 // ------------------------------------------------------------------------------------- inputs
 
 export type InputVec = bigint[];
+/** One random packet: the Input fields, the bytes after them, and the packet's length. */
+export interface PacketIn {
+  v: InputVec;
+  /** MAX_PACKET - sizeof(Input) bytes following the Input fields (only the first len - sizeof(Input) are sent). */
+  tail: number[];
+  len: number;
+}
 
 function valueArb(t: IntName): fc.Arbitrary<bigint> {
   const bits = BigInt(BITS[t]);
@@ -827,16 +1059,43 @@ function valueArb(t: IntName): fc.Arbitrary<bigint> {
   );
 }
 
-/** One packet: a value for every INPUT_FIELDS entry. */
+/** The Input fields of one packet: a value for every INPUT_FIELDS entry. */
 export const inputArb: fc.Arbitrary<InputVec> = fc.tuple(...INPUT_FIELDS.map(([, t]) => valueArb(t)));
+
+/** Bytes after the Input fields: a few values often (so byte-value breaks fire), any byte otherwise. */
+const byteArb = fc.oneof({ arbitrary: fc.constantFrom(0, 1, 7, 0x7f, 0x80, 0xff), weight: 1 }, { arbitrary: fc.nat(255), weight: 2 });
+
+/**
+ * A packet: mostly PACKET_SIZE bytes or longer (up to MAX_PACKET), so packet loops run past the end
+ * at every offset; sometimes shorter than Input (the program returns ABORTED at its header check).
+ */
+export const packetArb: fc.Arbitrary<PacketIn> = fc.record({
+  v: inputArb,
+  tail: fc.array(byteArb, { minLength: MAX_PACKET - INPUT_LAYOUT.size, maxLength: MAX_PACKET - INPUT_LAYOUT.size }),
+  len: fc.oneof(
+    { arbitrary: fc.constant(PACKET_SIZE), weight: 3 },
+    { arbitrary: fc.integer({ min: INPUT_LAYOUT.size, max: MAX_PACKET }), weight: 10 },
+    { arbitrary: fc.integer({ min: MIN_PACKET, max: INPUT_LAYOUT.size - 1 }), weight: 1 },
+  ),
+});
+
+/** The packet's bytes: the Input fields little-endian in C layout, then the tail, cut at len. */
+export function packetBytes(p: PacketIn | InputVec): Uint8Array {
+  const pk: PacketIn = Array.isArray(p) ? { v: p, tail: [], len: PACKET_SIZE } : p;
+  const out = new Uint8Array(Math.max(MAX_PACKET, INPUT_LAYOUT.size));
+  const dv = new DataView(out.buffer);
+  INPUT_FIELDS.forEach(([n, t], i) => writeField(dv, INPUT_LAYOUT.offsets.get(n)!, t, pk.v[i]!));
+  for (let i = INPUT_LAYOUT.size; i < out.length; i++) out[i] = pk.tail[i - INPUT_LAYOUT.size] ?? i;
+  return out.slice(0, pk.len);
+}
 
 export interface Case {
   prog: Program;
-  inputs: InputVec[];
+  inputs: PacketIn[];
 }
 
 export const caseArb = (opts: GenOptions = {}, inputs = 3): fc.Arbitrary<Case> =>
-  fc.record({ prog: programArb(opts), inputs: fc.array(inputArb, { minLength: 1, maxLength: inputs }) });
+  fc.record({ prog: programArb(opts), inputs: fc.array(packetArb, { minLength: 1, maxLength: inputs }) });
 
 // ------------------------------------------------------------------------------------- printing
 
@@ -949,6 +1208,12 @@ function printStmt(s: Stmt, ind: string, out: string[]): void {
             : `${s.name}${upd.op}`
           : `${s.name} ${(upd as Extract<Expr, { k: "assign" }>).op} ${printExpr((upd as Extract<Expr, { k: "assign" }>).e)}`;
       out.push(`${ind}for (let ${s.name}${s.ty ? `: ${s.ty}` : ""} = ${s.start}; ${s.name} ${c.op} ${printExpr(c.b)}; ${updText}) {`);
+      if (s.hdr) {
+        const h = s.hdr;
+        out.push(`${ind}  const ${h.b} = ctx.header<${h.w}>(${unparen(printExpr(h.off))});`);
+        out.push(`${ind}  if (${h.b} === null) break;`);
+        if (h.stop) out.push(`${ind}  if ${printCondParen(h.stop)} break;`);
+      }
       printBlock(s.body, ind, out);
       out.push(`${ind}}`);
       return;

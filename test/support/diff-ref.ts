@@ -21,16 +21,22 @@ import {
   GLOBALS,
   HKEY_MASK,
   INPUT_FIELDS,
+  INPUT_LAYOUT,
   isSigned,
   NSLOTS,
+  packetBytes,
+  readField,
   S_FIELDS,
+  writeField,
   type ArithOp,
   type Cond,
   type Expr,
   type FuncDef,
   type InputVec,
   type IntName,
+  type PacketIn,
   type Lv,
+  type PacketRead,
   type Program,
   type Stmt,
 } from "./diff-gen.js";
@@ -56,11 +62,16 @@ interface Ty {
 }
 
 export interface RefState {
+  /** The packet's bytes (the program reads and writes the Input fields and loops over the bytes). */
+  packet: Uint8Array;
+  /** The Input fields decoded from `packet` (after a run: what the program left there). */
   input: Map<string, bigint>;
   results: bigint[];
   hash: Map<bigint, Map<string, bigint>>;
   /** Globals (diff-gen's GLOBALS), reset to their initial values before each run. */
   globals: Map<string, bigint>;
+  /** What the run went through, for the fuzzer's counts ("loop hit the packet end", ...). */
+  events: Set<string>;
 }
 
 export interface RefResult {
@@ -88,6 +99,12 @@ class Interp {
   /** Hash value references (null when the lookup missed) and result cells (slot numbers). */
   private readonly hvs = new Map<string, Map<string, bigint>>();
   private readonly cells = new Map<string, number>();
+  /**
+   * `const b = ctx.header<W>(off)` with an integer W is a view of the packet, as for structs
+   * (docs/language.md, Packet access): every use of b reads the packet then, and sees writes made
+   * since the call.
+   */
+  private readonly views = new Map<string, { t: IntName; off: number }>();
   private steps = 0;
 
   constructor(
@@ -100,12 +117,21 @@ class Interp {
   private loc(lv: Lv): Loc {
     switch (lv.k) {
       case "local": {
+        const view = this.views.get(lv.name);
+        if (view) {
+          const dv = new DataView(this.st.packet.buffer, this.st.packet.byteOffset, this.st.packet.byteLength);
+          return { t: view.t, get: () => readField(dv, view.off, view.t), set: () => {} };
+        }
         const l = this.locals.get(lv.name);
         if (!l) throw new Error(`ref: unknown local ${lv.name}`);
         return { t: l.t, get: () => l.v, set: (v) => (l.v = v) };
       }
-      case "pfield":
-        return this.field(this.st.input, INPUT_T.get(lv.f)!, lv.f);
+      case "pfield": {
+        const t = INPUT_T.get(lv.f)!;
+        const off = INPUT_LAYOUT.offsets.get(lv.f)!;
+        const dv = new DataView(this.st.packet.buffer, this.st.packet.byteOffset, this.st.packet.byteLength);
+        return { t, get: () => readField(dv, off, t), set: (v) => writeField(dv, off, t, v) };
+      }
       case "global":
         return this.field(this.st.globals, GLOBAL_T.get(lv.g)!, lv.g);
       case "sfield":
@@ -126,7 +152,7 @@ class Interp {
   private lvType(lv: Lv): IntName {
     switch (lv.k) {
       case "local":
-        return this.locals.get(lv.name)!.t;
+        return (this.views.get(lv.name) ?? this.locals.get(lv.name)!).t;
       case "pfield":
         return INPUT_T.get(lv.f)!;
       case "global":
@@ -310,6 +336,25 @@ class Interp {
     return m;
   }
 
+  /**
+   * `const b = ctx.header<W>(off); if (b === null) break; if (stop) break;`: null when the packet is
+   * shorter than off + sizeof(W) (the offset is compared unsigned, as a u32: the generator keeps it
+   * small and non-negative); b then reads little-endian, sign-extended for signed W, at each use.
+   */
+  private packetRead(h: PacketRead): void {
+    const off = wrap("u32", this.eval(h.off));
+    const size = BigInt(BITS[h.w] / 8);
+    if (off + size > BigInt(this.st.packet.length)) {
+      this.st.events.add("loop hit the packet end");
+      throw new Jump("break");
+    }
+    this.views.set(h.b, { t: h.w, off: Number(off) });
+    if (h.stop && this.cond(h.stop)) {
+      this.st.events.add("loop stopped on a byte");
+      throw new Jump("break");
+    }
+  }
+
   private stmt(s: Stmt): void {
     switch (s.k) {
       case "decl": {
@@ -337,6 +382,7 @@ class Interp {
         for (let iter = 0; this.cond(s.cond); iter++) {
           if (iter > 1000) throw new Error("ref: loop does not terminate (generator bug)");
           try {
+            if (s.hdr) this.packetRead(s.hdr);
             this.block(s.body);
           } catch (j) {
             if (!(j instanceof Jump) || j.kind === "return") throw j;
@@ -450,18 +496,36 @@ export function binOp(op: ArithOp, t: IntName, a: bigint, braw: bigint): bigint 
   }
 }
 
-export function initialState(input: InputVec): RefState {
+/** The Input fields in `packet` (a packet shorter than Input reads as if zero-padded). */
+export function decodeInput(packet: Uint8Array): Map<string, bigint> {
+  const padded = new Uint8Array(Math.max(packet.length, INPUT_LAYOUT.size));
+  padded.set(packet);
+  const dv = new DataView(padded.buffer);
+  return new Map(INPUT_FIELDS.map(([n, t]) => [n, readField(dv, INPUT_LAYOUT.offsets.get(n)!, t)]));
+}
+
+export function initialState(input: InputVec | PacketIn): RefState {
+  const packet = packetBytes(input);
   return {
-    input: new Map(INPUT_FIELDS.map(([n, t], i) => [n, wrap(t, input[i]!)])),
+    packet,
+    input: decodeInput(packet),
     results: Array.from({ length: NSLOTS }, () => POISON),
     hash: new Map(),
     globals: new Map(GLOBALS.map(([n, , , v]) => [n, v])),
+    events: new Set(),
   };
 }
 
-/** Runs `p` on one packet from the harness's initial state (results poisoned, hash map empty). */
-export function evaluate(p: Program, input: InputVec): RefResult {
+/**
+ * Runs `p` on one packet from the harness's initial state (results poisoned, hash map empty). A
+ * packet shorter than Input fails the program's header check: it returns XDP_ABORTED (0) at once.
+ */
+export function evaluate(p: Program, input: InputVec | PacketIn): RefResult {
   const st = initialState(input);
+  if (st.packet.length < INPUT_LAYOUT.size) {
+    st.events.add("packet shorter than Input");
+    return { retval: 0n, state: st };
+  }
   const it = new Interp(st, new Map((p.funcs ?? []).map((f) => [f.name, f])));
   let ret: bigint;
   try {
@@ -473,6 +537,7 @@ export function evaluate(p: Program, input: InputVec): RefResult {
     if (j.kind !== "return") throw new Error(`ref: ${j.kind} outside a loop`);
     ret = j.value;
   }
+  st.input = decodeInput(st.packet);
   return { retval: BigInt.asUintN(32, ret), state: st };
 }
 
