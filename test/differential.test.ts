@@ -2,7 +2,9 @@
 // thought of. fast-check generates random well-typed programs in the subset (integers of every
 // width and signedness, all operators and conversions, ?:, && ||, if/else, bounded loops with
 // break/continue, struct locals, packet field writes, ArrayMap and HashMap reads and writes, calls of
-// inlined and @noinline functions with arguments, .bss/.data/.rodata globals; see
+// inlined and @noinline functions with arguments, .bss/.data/.rodata globals, loops over packet bytes
+// on packets of 14-128 bytes, struct copies (whole, nested members, FixedArrays) between stack, map
+// and packet structs next to aliases; see
 // test/support/diff-gen.ts), an independent BigInt evaluator of the language's semantics
 // (test/support/diff-ref.ts) predicts what each one does on random packets, and the harness
 // (test/support/diff-harness.ts) runs them in the kernel and compares return value, maps and the
@@ -15,7 +17,7 @@ import { expect, it } from "vitest";
 import { compile } from "../compiler/compile.js";
 import { loadObject, readU64, u32le } from "../runtime/index.js";
 import { caseArb } from "./support/diff-gen.js";
-import { formatFailures, newStats, runBatch } from "./support/diff-harness.js";
+import { formatFailures, formatShapes, newStats, runBatch } from "./support/diff-harness.js";
 import { describeKernel } from "./kernel-env.js";
 
 const BATCH = 25;
@@ -35,8 +37,14 @@ describeKernel("differential: generated programs vs the reference evaluator", ()
     );
     expect(stats.programs).toBe(BATCH * BATCHES);
     console.log(
-      `differential: ${stats.programs} programs, ${stats.runs} runs, ${stats.compiles} compiles (${stats.knownBugs} around known bugs)`,
+      `differential: ${stats.programs} programs, ${stats.runs} runs, ${stats.compiles} compiles (${stats.knownBugs} around known bugs); ` +
+        `programs per shape: ${formatShapes(stats.shapes)}; runs per event: ${formatShapes(stats.events)}`,
     );
+    // The slice exercises every shape and the edges that matter for them (loops running off the
+    // packet, struct views past its end, short packets), not just the straight-line programs.
+    for (const shape of ["calls", "packet loops", "struct copies"]) expect(stats.shapes[shape] ?? 0, shape).toBeGreaterThan(20);
+    for (const ev of ["loop hit the packet end", "loop stopped on a byte", "packet shorter than Input", "struct view past the packet end"])
+      expect(stats.events[ev] ?? 0, ev).toBeGreaterThan(0);
   }, 240_000);
 
   // ------------------------------------------------------------------------ regression cases

@@ -110,6 +110,41 @@ export function readField(dv: DataView, off: number, t: IntName): bigint {
   return isSigned(t) ? BigInt.asIntN(BITS[t], u) : u;
 }
 
+/**
+ * The struct of the struct-copy shape: a nested struct and FixedArray members, with padding.
+ *   interface Inner { x: u16; y: i8; arr: FixedArray<u32, 3> }        // 16 bytes, align 4
+ *   interface T { a: u8; inner: Inner; b: i64; arr: FixedArray<i16, 4> }   // 40 bytes, align 8
+ * T_PATHS are its integer members (name as printed, type, offset); T_SUBS the members that are
+ * copied whole; T_ARRAYS the arrays (for run-time indices).
+ */
+export const T_SIZE = 40;
+export const T_PATHS: readonly (readonly [string, IntName, number])[] = [
+  ["a", "u8", 0],
+  ["inner.x", "u16", 4],
+  ["inner.y", "i8", 6],
+  ["inner.arr[0]", "u32", 8],
+  ["inner.arr[1]", "u32", 12],
+  ["inner.arr[2]", "u32", 16],
+  ["b", "i64", 24],
+  ["arr[0]", "i16", 32],
+  ["arr[1]", "i16", 34],
+  ["arr[2]", "i16", 36],
+  ["arr[3]", "i16", 38],
+];
+export const T_SUBS: readonly (readonly [string, number, number, string])[] = [
+  // path, offset, size, the zero<...>() of its type
+  ["inner", 4, 16, "zero<Inner>()"],
+  ["arr", 32, 8, "zero<FixedArray<i16, 4>>()"],
+  ["inner.arr", 8, 12, "zero<FixedArray<u32, 3>>()"],
+];
+export const T_ARRAYS: readonly (readonly [string, IntName, number, number])[] = [
+  // path, element type, offset, length
+  ["inner.arr", "u32", 8, 3],
+  ["arr", "i16", 32, 4],
+];
+/** Keys of the `tm` HashMap<u32, T> are `x & TKEY_MASK`. */
+export const TKEY_MASK = 3;
+
 export const PACKET_SIZE = 64;
 /** Random packets are 14 (XDP test runs need an Ethernet header) to MAX_PACKET bytes long. */
 export const MIN_PACKET = 14;
@@ -135,7 +170,9 @@ export type Lv =
   | { k: "global"; g: string }
   | { k: "sfield"; s: string; f: string }
   | { k: "hfield"; h: string; f: string }
-  | { k: "cell"; r: string };
+  | { k: "cell"; r: string }
+  /** An integer member of a T (T_PATHS), or an array element at a run-time index (`base.arr[idx]`, reads only). */
+  | { k: "tf"; base: string; path: string; idx?: Expr };
 
 export type Expr =
   | { k: "lit"; v: bigint; hex: boolean }
@@ -169,7 +206,23 @@ export type Stmt =
   | { k: "rlookup"; name: string; slot: number; then: Stmt[]; else: Stmt[] | null }
   | { k: "hupdate"; key: Expr; src: { k: "local"; name: string } | { k: "lit"; inits: Expr[] } }
   | { k: "hlookup"; name: string; key: Expr; then: Stmt[]; else: Stmt[] | null }
-  | { k: "hdelete"; key: Expr };
+  | { k: "hdelete"; key: Expr }
+  // The struct-copy shape (T): declarations, whole copies, member copies, aliases, map and packet bases.
+  | { k: "tdecl"; name: string; init: TInit | null }
+  | { k: "talias"; name: string; src: string }
+  | { k: "tcopy"; dst: string; src: string }
+  | { k: "tfcopy"; dst: string; src: string; sub: string }
+  | { k: "tupdate"; key: Expr; src: string }
+  | { k: "tlookup"; name: string; key: Expr; then: Stmt[]; else: Stmt[] | null }
+  | { k: "tview"; name: string; off: number; then: Stmt[]; else: Stmt[] | null };
+
+/** `{ a, inner, b, arr }` of a T local: integer expressions, and members from other Ts or zero (null). */
+export interface TInit {
+  a: Expr;
+  inner: string | null;
+  b: Expr;
+  arr: string | null;
+}
 
 /**
  * A packet loop's per-iteration read, printed at the top of its body:
@@ -235,6 +288,8 @@ type RPacketLoop = {
   accOp: number;
   slot: number;
 };
+/** After a copy or an alias: write a member of the source, then record the same member of the other side. */
+type TWrite = { f: number; e: RExpr; slot: number };
 type RStmt =
   | { k: "decl"; mut: boolean; ty: IntName | null; init: RExpr }
   | { k: "bdecl"; init: RCond }
@@ -251,7 +306,14 @@ type RStmt =
   | { k: "rlookup"; slot: number; then: RStmt[]; else: RStmt[] | null }
   | { k: "hupdate"; key: RExpr; src: number | RExpr[] }
   | { k: "hlookup"; key: RExpr; then: RStmt[]; else: RStmt[] | null }
-  | { k: "hdelete"; key: RExpr };
+  | { k: "hdelete"; key: RExpr }
+  | { k: "tdecl"; lit: boolean; a: RExpr; b: RExpr; inner: number | null; arr: number | null }
+  | { k: "talias"; src: number; w: TWrite }
+  | { k: "tcopy"; dst: number; src: number; w: TWrite }
+  | { k: "tfcopy"; dst: number; src: number; sub: number; w: TWrite }
+  | { k: "tupdate"; key: RExpr; src: number }
+  | { k: "tlookup"; key: RExpr; then: RStmt[]; else: RStmt[] | null }
+  | { k: "tview"; off: number; then: RStmt[]; else: RStmt[] | null };
 export interface RawProgram {
   body: RStmt[];
   ret: RExpr;
@@ -271,6 +333,8 @@ export interface GenOptions {
   calls?: boolean;
   /** Generate loops over packet bytes (`ctx.header<W>(off + k)` with bounds checks and breaks). */
   packetLoops?: boolean;
+  /** Generate struct copies (whole, member, nested, FixedArray) between stack, map and packet structs. */
+  structCopies?: boolean;
 }
 
 const INTERESTING: bigint[] = [
@@ -341,6 +405,7 @@ export function rawProgramArb(opts: GenOptions = {}): fc.Arbitrary<RawProgram> {
   const side = opts.sideEffects ?? true;
   const calls = opts.calls ?? true;
   const ploops = opts.packetLoops ?? true;
+  const tcopies = opts.structCopies ?? true;
 
   const exprs: fc.Arbitrary<RExpr>[] = [];
   const conds: fc.Arbitrary<RCond>[] = [];
@@ -406,6 +471,7 @@ export function rawProgramArb(opts: GenOptions = {}): fc.Arbitrary<RawProgram> {
     down: fc.boolean(),
     form: fc.nat(5),
   });
+  const twriteArb: fc.Arbitrary<TWrite> = fc.record({ f: fc.nat(31), e: smallExpr, slot: fc.nat(NSLOTS - 1) });
   const simple: { arbitrary: fc.Arbitrary<RStmt>; weight: number }[] = [
     {
       arbitrary: fc
@@ -445,6 +511,28 @@ export function rawProgramArb(opts: GenOptions = {}): fc.Arbitrary<RawProgram> {
       weight: 2,
     },
     { arbitrary: smallExpr.map((key) => ({ k: "hdelete" as const, key })), weight: 1 },
+    {
+      arbitrary: fc
+        .record({
+          lit: fc.boolean(),
+          a: smallExpr,
+          b: smallExpr,
+          inner: fc.option(fc.nat(15), { nil: null }),
+          arr: fc.option(fc.nat(15), { nil: null }),
+        })
+        .map((x) => ({ k: "tdecl" as const, ...x })),
+      weight: tcopies ? 3 : 0,
+    },
+    { arbitrary: fc.record({ src: fc.nat(15), w: twriteArb }).map((x) => ({ k: "talias" as const, ...x })), weight: tcopies ? 1 : 0 },
+    {
+      arbitrary: fc.record({ dst: fc.nat(15), src: fc.nat(15), w: twriteArb }).map((x) => ({ k: "tcopy" as const, ...x })),
+      weight: tcopies ? 2 : 0,
+    },
+    {
+      arbitrary: fc.record({ dst: fc.nat(15), src: fc.nat(15), sub: fc.nat(2), w: twriteArb }).map((x) => ({ k: "tfcopy" as const, ...x })),
+      weight: tcopies ? 2 : 0,
+    },
+    { arbitrary: fc.record({ key: smallExpr, src: fc.nat(15) }).map((x) => ({ k: "tupdate" as const, ...x })), weight: tcopies ? 1 : 0 },
   ];
   const packetLoopArb: fc.Arbitrary<RPacketLoop> = fc.record({
     ty: fc.constantFrom<IntName>("u32", "i32", "u64", "u16"),
@@ -480,6 +568,18 @@ export function rawProgramArb(opts: GenOptions = {}): fc.Arbitrary<RawProgram> {
         },
         { arbitrary: fc.record({ loop: loopArb, body: block }).map((x) => ({ k: "for" as const, ...x })), weight: 2 },
         { arbitrary: fc.record({ pl: packetLoopArb, body: block }).map((x) => ({ k: "ploop" as const, ...x })), weight: ploops ? 2 : 0 },
+        {
+          arbitrary: fc
+            .record({ key: smallExpr, then: block, else: fc.option(block, { nil: null }) })
+            .map((x) => ({ k: "tlookup" as const, ...x })),
+          weight: tcopies ? 1 : 0,
+        },
+        {
+          arbitrary: fc
+            .record({ off: fc.oneof(fc.nat(24), fc.integer({ min: 60, max: 100 })), then: block, else: fc.option(block, { nil: null }) })
+            .map((x) => ({ k: "tview" as const, ...x })),
+          weight: tcopies ? 1 : 0,
+        },
         {
           arbitrary: fc
             .record({ slot: fc.nat(NSLOTS + 1), then: block, else: fc.option(block, { nil: null }) })
@@ -564,10 +664,20 @@ interface Scope {
   trips?: number;
   /** A reference into the hash map is live: no updates or deletes of it now. */
   hashRef: boolean;
+  /** Ts in scope: stack locals (`own`: may be assigned whole), aliases, map values, packet views. */
+  tbases?: TBase[];
+  /** A reference into `tm` is live: no tm.update now. */
+  tRef?: boolean;
   /** Functions that may be called here. */
   funcs: FuncDef[];
   /** Inside a function body: only its parameters may be read, nothing written, nothing called. */
   inFunc?: boolean;
+}
+
+interface TBase {
+  name: string;
+  mem: "stack" | "map" | "packet";
+  own: boolean;
 }
 
 const pfieldTs = (f: string): TsType => brand(INPUT_FIELDS.find(([n]) => n === f)![1]);
@@ -609,6 +719,7 @@ class Resolver {
       locals: [...outer.locals],
       bools: [...outer.bools],
       structs: [...outer.structs],
+      tbases: [...(outer.tbases ?? [])],
       hvs: [...outer.hvs],
       cells: [...outer.cells],
     };
@@ -647,9 +758,23 @@ class Resolver {
         return { lv: { k: "global", g }, ts: brand(t), c: t };
       }
       case 2: {
-        if (s.structs.length === 0) return pf();
+        const tbs = s.tbases ?? [];
+        if (s.structs.length + tbs.length === 0) return pf();
+        const i = r.idx % (s.structs.length + tbs.length);
+        if (i >= s.structs.length) {
+          const base = tbs[i - s.structs.length]!;
+          if (r.f >= T_PATHS.length && !forWrite && base.mem !== "packet") {
+            // A run-time index (reads only; arrays in the packet take constant indices).
+            const [path, t] = T_ARRAYS[r.f % T_ARRAYS.length]!;
+            const [pfName] = INPUT_FIELDS[r.idx % INPUT_FIELDS.length]!;
+            const idx: Expr = { k: "bin", op: "&", a: { k: "lv", lv: { k: "pfield", f: pfName } }, b: { k: "lit", v: 7n, hex: false } };
+            return { lv: { k: "tf", base: base.name, path, idx }, ts: brand(t), c: t };
+          }
+          const [path, t] = T_PATHS[r.f % T_PATHS.length]!;
+          return { lv: { k: "tf", base: base.name, path }, ts: brand(t), c: t };
+        }
         const [f, t] = S_FIELDS[r.f % S_FIELDS.length]!;
-        return { lv: { k: "sfield", s: s.structs[r.idx % s.structs.length]!, f }, ts: sfieldTs(f), c: t };
+        return { lv: { k: "sfield", s: s.structs[i]!, f }, ts: sfieldTs(f), c: t };
       }
       case 3: {
         const n = s.hvs.length + s.cells.length;
@@ -842,6 +967,81 @@ class Resolver {
       case "hdelete":
         if (s.hashRef) return undefined;
         return { k: "hdelete", key: this.key(r.key, s) };
+      case "tdecl": {
+        const tbs = s.tbases ?? [];
+        const pick = (n: number | null): string | null => (n === null || tbs.length === 0 ? null : tbs[n % tbs.length]!.name);
+        const name = this.fresh("t");
+        const init: TInit | null = r.lit
+          ? {
+              a: this.fit(this.expr(r.a, s), brand("u8"), "u8"),
+              inner: pick(r.inner),
+              b: this.fit(this.expr(r.b, s), brand("i64"), "i64"),
+              arr: pick(r.arr),
+            }
+          : null;
+        s.tbases = [...tbs, { name, mem: "stack", own: true }];
+        return { k: "tdecl", name, init };
+      }
+      case "talias": {
+        const tbs = s.tbases ?? [];
+        if (tbs.length === 0) return undefined;
+        const src = tbs[r.src % tbs.length]!;
+        const name = this.fresh("r");
+        s.tbases = [...tbs, { name, mem: src.mem, own: false }];
+        // Written through the alias, then through the original, read through the alias: one memory.
+        return this.twrite(r.w, { k: "talias", name, src: src.name }, name, src.name, name, "", s);
+      }
+      case "tcopy": {
+        const tbs = s.tbases ?? [];
+        if (tbs.length === 0) return undefined;
+        const owns = tbs.filter((b) => b.own);
+        const pre: Stmt[] = [];
+        let dst = owns.length ? owns[r.dst % owns.length]!.name : "";
+        // Another T where there is one (a self-copy shows nothing); else a new local to copy into.
+        let others = tbs.filter((b) => b.name !== dst);
+        if (!dst || others.length === 0) {
+          dst = this.fresh("t");
+          pre.push({ k: "tdecl", name: dst, init: null });
+          others = tbs;
+          s.tbases = [...tbs, { name: dst, mem: "stack", own: true }];
+        }
+        const src = others[r.src % others.length]!.name;
+        // Written in the source before the copy and changed after it, read in the copy: a value.
+        return [...pre, ...this.twrite(r.w, { k: "tcopy", dst, src }, src, src, dst, "", s)];
+      }
+      case "tfcopy": {
+        const tbs = s.tbases ?? [];
+        if (tbs.length === 0) return undefined;
+        let dst = tbs[r.dst % tbs.length]!.name;
+        let others = tbs.filter((b) => b.name !== dst);
+        const pre: Stmt[] = [];
+        if (others.length === 0) {
+          dst = this.fresh("t");
+          pre.push({ k: "tdecl", name: dst, init: null });
+          others = tbs;
+          s.tbases = [...tbs, { name: dst, mem: "stack", own: true }];
+        }
+        const src = others[r.src % others.length]!.name;
+        const sub = T_SUBS[r.sub % T_SUBS.length]![0];
+        return [...pre, ...this.twrite(r.w, { k: "tfcopy", dst, src, sub }, src, src, dst, sub, s)];
+      }
+      case "tupdate": {
+        const tbs = s.tbases ?? [];
+        if (s.tRef || tbs.length === 0) return undefined;
+        const key: Expr = { k: "bin", op: "&", a: this.expr(r.key, s).e, b: { k: "lit", v: BigInt(TKEY_MASK), hex: false } };
+        return { k: "tupdate", key, src: tbs[r.src % tbs.length]!.name };
+      }
+      case "tlookup": {
+        const key: Expr = { k: "bin", op: "&", a: this.expr(r.key, s).e, b: { k: "lit", v: BigInt(TKEY_MASK), hex: false } };
+        const name = this.fresh("tv");
+        const inner: Scope = { ...s, tbases: [...(s.tbases ?? []), { name, mem: "map", own: false }], tRef: true };
+        return { k: "tlookup", name, key, then: this.block(r.then, inner), else: r.else ? this.block(r.else, s) : null };
+      }
+      case "tview": {
+        const name = this.fresh("pv");
+        const inner: Scope = { ...s, tbases: [...(s.tbases ?? []), { name, mem: "packet", own: false }] };
+        return { k: "tview", name, off: r.off, then: this.block(r.then, inner), else: r.else ? this.block(r.else, s) : null };
+      }
       case "hlookup": {
         const key = this.key(r.key, s);
         const name = this.fresh("h");
@@ -927,6 +1127,26 @@ class Resolver {
     return [decl, loop, res];
   }
 
+  /**
+   * Makes a copy or an alias observable, for a member m under `under` ("" for any):
+   * `before.m = e; <copy or alias>; after.m++; results.update(slot, u64(read.m));`
+   * (an alias: the write is seen; a copy: the value from before, whatever happened after).
+   */
+  private twrite(w: TWrite, op: Stmt, before: string, after: string, read: string, under: string, s: Scope): Stmt[] {
+    const paths = T_PATHS.filter(([p]) => under === "" || p.startsWith(`${under}.`) || p.startsWith(`${under}[`));
+    const [path, t] = paths[w.f % paths.length]!;
+    const e = this.fit(this.expr(w.e, s), brand(t), t);
+    const readE: Expr = { k: "lv", lv: { k: "tf", base: read, path } };
+    const set: Stmt = { k: "expr", e: { k: "assign", lv: { k: "tf", base: before, path }, op: "=", e } };
+    const bump: Stmt = { k: "expr", e: { k: "inc", lv: { k: "tf", base: after, path }, op: "++", prefix: false } };
+    const rec: Stmt = {
+      k: "res",
+      slot: { k: "lit", v: BigInt(w.slot), hex: false },
+      e: this.fit({ e: readE, ts: brand(t) }, brand("u64")),
+    };
+    return op.k === "talias" ? [op, set, bump, rec] : [set, op, bump, rec];
+  }
+
   /** `for (let i = A; i <op> B; i += k)` with constants only, so the verifier can bound it. */
   private loop(l: RLoop, body: RStmt[], s: Scope): Stmt {
     const name = this.fresh("k"); // not "i": i8, i16... are conversion functions
@@ -972,7 +1192,8 @@ export const programArb = (opts: GenOptions = {}): fc.Arbitrary<Program> => rawP
 /** Whether control never falls through `s` (every path returns, breaks or continues). */
 function alwaysJumps(s: Stmt): boolean {
   if (s.k === "ret" || s.k === "break" || s.k === "continue") return true;
-  if (s.k === "if" || s.k === "rlookup" || s.k === "hlookup") return !!s.else && s.then.some(alwaysJumps) && s.else.some(alwaysJumps);
+  if (s.k === "if" || s.k === "rlookup" || s.k === "hlookup" || s.k === "tlookup" || s.k === "tview")
+    return !!s.else && s.then.some(alwaysJumps) && s.else.some(alwaysJumps);
   return false;
 }
 
@@ -1023,6 +1244,9 @@ export function shapesOf(p: Program): Set<string> {
         case "if":
         case "rlookup":
         case "hlookup":
+        case "tlookup":
+        case "tview":
+          if (st.k === "tlookup" || st.k === "tview") out.add("struct copies");
           walk(st.then);
           if (st.else) walk(st.else);
           break;
@@ -1034,7 +1258,13 @@ export function shapesOf(p: Program): Set<string> {
   walk(p.body);
   return out;
 }
-const SHAPE_OF: Partial<Record<Stmt["k"], string>> = {};
+const SHAPE_OF: Partial<Record<Stmt["k"], string>> = {
+  tdecl: "struct copies",
+  talias: "struct copies",
+  tcopy: "struct copies",
+  tfcopy: "struct copies",
+  tupdate: "struct copies",
+};
 
 // ------------------------------------------------------------------------------------- inputs
 
@@ -1117,6 +1347,8 @@ function printLv(lv: Lv): string {
       return `${lv.h}.${lv.f}`;
     case "cell":
       return `${lv.r}.value`;
+    case "tf":
+      return lv.idx ? `${lv.base}.${lv.path}[${unparen(printExpr(lv.idx))}]` : `${lv.base}.${lv.path}`;
   }
 }
 
@@ -1259,6 +1491,38 @@ function printStmt(s: Stmt, ind: string, out: string[]): void {
     case "hdelete":
       out.push(`${ind}hm.delete(${printExpr(s.key)});`);
       return;
+    case "tdecl":
+      if (!s.init) out.push(`${ind}let ${s.name}: T = zero<T>();`);
+      else {
+        const i = s.init;
+        const inner = i.inner ? `${i.inner}.inner` : "zero<Inner>()";
+        const arr = i.arr ? `${i.arr}.arr` : "zero<FixedArray<i16, 4>>()";
+        out.push(`${ind}let ${s.name}: T = { a: ${printExpr(i.a)}, inner: ${inner}, b: ${printExpr(i.b)}, arr: ${arr} };`);
+      }
+      return;
+    case "talias":
+      out.push(`${ind}const ${s.name}: T = ${s.src};`);
+      return;
+    case "tcopy":
+      out.push(`${ind}${s.dst} = ${s.src};`);
+      return;
+    case "tfcopy":
+      out.push(`${ind}${s.dst}.${s.sub} = ${s.src}.${s.sub};`);
+      return;
+    case "tupdate":
+      out.push(`${ind}tm.update(${printExpr(s.key)}, ${s.src});`);
+      return;
+    case "tlookup":
+    case "tview":
+      out.push(`${ind}const ${s.name} = ${s.k === "tview" ? `ctx.header<T>(${s.off})` : `tm.lookup(${printExpr(s.key)})`};`);
+      out.push(`${ind}if (${s.name} !== null) {`);
+      printBlock(s.then, ind, out);
+      if (s.else) {
+        out.push(`${ind}} else {`);
+        printBlock(s.else, ind, out);
+      }
+      out.push(`${ind}}`);
+      return;
   }
 }
 
@@ -1270,7 +1534,7 @@ function printCondParen(c: Cond): string {
 /** The shared declarations every generated file starts with. */
 export function printPrelude(): string {
   return [
-    `import { xdp, XdpAction, ArrayMap, HashMap, u8, u16, u32, u64, i8, i16, i32, i64 } from "tsbpf/bpf";`,
+    `import { xdp, XdpAction, ArrayMap, HashMap, zero, u8, u16, u32, u64, i8, i16, i32, i64, type FixedArray } from "tsbpf/bpf";`,
     ``,
     `interface Input {`,
     ...INPUT_FIELDS.map(([n, t]) => `  ${n}: ${t};`),
@@ -1283,6 +1547,21 @@ export function printPrelude(): string {
     ...GLOBALS.map(([g, t, sec, v]) => `${sec === "rodata" ? "const" : "let"} ${g}: ${t} = ${v};`),
     `const results = new ArrayMap<u64>(${NSLOTS});`,
     `const hm = new HashMap<u32, S>(${HASH_ENTRIES});`,
+    ``,
+    `interface Inner {`,
+    `  x: u16;`,
+    `  y: i8;`,
+    `  arr: FixedArray<u32, 3>;`,
+    `}`,
+    ``,
+    `interface T {`,
+    `  a: u8;`,
+    `  inner: Inner;`,
+    `  b: i64;`,
+    `  arr: FixedArray<i16, 4>;`,
+    `}`,
+    ``,
+    `const tm = new HashMap<u32, T>(${TKEY_MASK + 1});`,
     ``,
   ].join("\n");
 }

@@ -18,6 +18,8 @@ import {
   S_FIELDS,
   S_LAYOUT,
   shapesOf,
+  T_PATHS,
+  TKEY_MASK,
   type Case,
   type InputVec,
   type IntName,
@@ -135,6 +137,23 @@ function compareRun(obj: BpfObject, retval: number, data: Uint8Array, ref: RefRe
     for (const [f] of S_FIELDS)
       if (got.get(f) !== want.get(f)) diffs.push(`hm[${k}].${f}: got ${hex(got.get(f)!)} want ${hex(want.get(f)!)}`);
   }
+  const tm = obj.maps.get("tm");
+  for (let k = 0n; k <= BigInt(TKEY_MASK); k++) {
+    const raw = tm?.lookup(u32le(Number(k)));
+    const want = ref.state.tmap.get(k);
+    if (!raw || !want) {
+      if (!!raw !== !!want) diffs.push(`tm[${k}]: ${raw ? "present" : "absent"}, want ${want ? "present" : "absent"}`);
+      continue;
+    }
+    // Members only: padding is not a value (a copy may or may not carry it).
+    const g = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+    const w = new DataView(want.buffer, want.byteOffset, want.byteLength);
+    for (const [path, t, off] of T_PATHS) {
+      const a = readField(g, off, t);
+      const b = readField(w, off, t);
+      if (a !== b) diffs.push(`tm[${k}].${path}: got ${hex(a)} want ${hex(b)}`);
+    }
+  }
   const vars = new Set(obj.globals.vars.map((v) => v.name));
   for (const [g] of GLOBALS) {
     if (!vars.has(g)) continue;
@@ -162,6 +181,8 @@ function resetMaps(obj: BpfObject): void {
   for (let i = 0; i < NSLOTS; i++) results.update(u32le(i), poison);
   const hm = obj.maps.get("hm")!;
   for (let k = 0; k <= HKEY_MASK; k++) hm.delete(u32le(k));
+  const tm = obj.maps.get("tm");
+  for (let k = 0; k <= TKEY_MASK; k++) tm?.delete(u32le(k));
   // Globals the compiler kept (unused ones may be dropped) start from their initial values.
   const vars = new Map(obj.globals.vars.map((v) => [v.name, v]));
   for (const [g, t, sec, v] of GLOBALS) {

@@ -27,6 +27,10 @@ import {
   packetBytes,
   readField,
   S_FIELDS,
+  T_ARRAYS,
+  T_PATHS,
+  T_SIZE,
+  T_SUBS,
   writeField,
   type ArithOp,
   type Cond,
@@ -68,6 +72,8 @@ export interface RefState {
   input: Map<string, bigint>;
   results: bigint[];
   hash: Map<bigint, Map<string, bigint>>;
+  /** The `tm` HashMap<u32, T>: key -> the value's 40 bytes. */
+  tmap: Map<bigint, Uint8Array>;
   /** Globals (diff-gen's GLOBALS), reset to their initial values before each run. */
   globals: Map<string, bigint>;
   /** What the run went through, for the fuzzer's counts ("loop hit the packet end", ...). */
@@ -105,6 +111,12 @@ class Interp {
    * since the call.
    */
   private readonly views = new Map<string, { t: IntName; off: number }>();
+  /**
+   * The struct-copy shape: each T name maps to bytes. A local owns 40 zeroed bytes; an alias
+   * (`const r: T = t`) shares its source's; a lookup shares the map value's; a packet view the
+   * packet's. Assignments of whole Ts and of their members copy bytes (value semantics).
+   */
+  private readonly tb = new Map<string, { buf: Uint8Array; off: number }>();
   private steps = 0;
 
   constructor(
@@ -142,7 +154,39 @@ class Interp {
         const slot = this.cells.get(lv.r)!;
         return { t: "u64", get: () => this.st.results[slot]!, set: (v) => (this.st.results[slot] = v) };
       }
+      case "tf": {
+        const m = this.tmem(lv.base);
+        const dv = new DataView(m.buf.buffer, m.buf.byteOffset, m.buf.byteLength);
+        if (lv.idx) {
+          // A run-time index is converted to u32 and checked: an element past the end reads 0.
+          const [, t, off, n] = T_ARRAYS.find(([p]) => p === lv.path)!;
+          const i = wrap("u32", this.eval(lv.idx));
+          if (i >= BigInt(n)) {
+            this.st.events.add("array index past the end");
+            return { t, get: () => 0n, set: () => {} };
+          }
+          const at = m.off + off + Number(i) * (BITS[t] / 8);
+          return { t, get: () => readField(dv, at, t), set: (v) => writeField(dv, at, t, v) };
+        }
+        const [, t, off] = T_PATHS.find(([p]) => p === lv.path)!;
+        return { t, get: () => readField(dv, m.off + off, t), set: (v) => writeField(dv, m.off + off, t, v) };
+      }
     }
+  }
+
+  /** Where a T lives: its own stack bytes, a map value's, or the packet's (aliases share them). */
+  private tmem(name: string): { buf: Uint8Array; off: number } {
+    const m = this.tb.get(name);
+    if (!m) throw new Error(`ref: unknown T ${name}`);
+    return m;
+  }
+
+  /** C struct assignment: the bytes of `size` at src (whatever aliases it) are copied to dst. */
+  private tcopyBytes(dst: string, src: string, off: number, size: number): void {
+    const d = this.tmem(dst);
+    const sm = this.tmem(src);
+    const bytes = sm.buf.slice(sm.off + off, sm.off + off + size);
+    d.buf.set(bytes, d.off + off);
   }
 
   private field(rec: Map<string, bigint>, t: IntName, f: string): Loc {
@@ -162,6 +206,8 @@ class Interp {
         return S_T.get(lv.f)!;
       case "cell":
         return "u64";
+      case "tf":
+        return lv.idx ? T_ARRAYS.find(([p]) => p === lv.path)![1] : T_PATHS.find(([p]) => p === lv.path)![1];
     }
   }
 
@@ -420,6 +466,55 @@ class Interp {
       case "hdelete":
         this.st.hash.delete(wrap("u32", this.eval(s.key)));
         return;
+      case "tdecl": {
+        const buf = new Uint8Array(T_SIZE);
+        this.tb.set(s.name, { buf, off: 0 });
+        if (s.init) {
+          // Zero-filled, then the members in the literal's order.
+          const dv = new DataView(buf.buffer);
+          writeField(dv, 0, "u8", this.eval(s.init.a));
+          if (s.init.inner) this.tcopyBytes(s.name, s.init.inner, 4, 16);
+          writeField(dv, 24, "i64", this.eval(s.init.b));
+          if (s.init.arr) this.tcopyBytes(s.name, s.init.arr, 32, 8);
+        }
+        return;
+      }
+      case "talias":
+        this.tb.set(s.name, this.tmem(s.src));
+        return;
+      case "tcopy":
+        this.tcopyBytes(s.dst, s.src, 0, T_SIZE);
+        return;
+      case "tfcopy": {
+        const [, off, size] = T_SUBS.find(([p]) => p === s.sub)!;
+        this.tcopyBytes(s.dst, s.src, off, size);
+        return;
+      }
+      case "tupdate": {
+        const key = wrap("u32", this.eval(s.key));
+        const m = this.tmem(s.src);
+        this.st.tmap.set(key, m.buf.slice(m.off, m.off + T_SIZE));
+        return;
+      }
+      case "tlookup":
+      case "tview": {
+        let mem: { buf: Uint8Array; off: number } | undefined;
+        if (s.k === "tlookup") {
+          const v = this.st.tmap.get(wrap("u32", this.eval(s.key)));
+          if (v) mem = { buf: v, off: 0 };
+        } else if (s.off + T_SIZE <= this.st.packet.length) {
+          mem = { buf: this.st.packet, off: s.off };
+        } else {
+          this.st.events.add("struct view past the packet end");
+        }
+        if (mem) {
+          this.tb.set(s.name, mem);
+          this.block(s.then);
+        } else if (s.else) {
+          this.block(s.else);
+        }
+        return;
+      }
       case "hlookup": {
         const key = wrap("u32", this.eval(s.key));
         const v = this.st.hash.get(key);
@@ -511,6 +606,7 @@ export function initialState(input: InputVec | PacketIn): RefState {
     input: decodeInput(packet),
     results: Array.from({ length: NSLOTS }, () => POISON),
     hash: new Map(),
+    tmap: new Map(),
     globals: new Map(GLOBALS.map(([n, , , v]) => [n, v])),
     events: new Set(),
   };
