@@ -3,17 +3,27 @@
 // reference on random packets. On a failure fast-check shrinks the batch to one minimal program.
 //
 //   npm run fuzz -- [--runs 5000] [--batch 25] [--seed N] [--inputs 4] [--no-side-effects] [--no-calls]
-//                   [--no-packet-loops]
+//                   [--no-packet-loops] [--no-struct-copies] [--tracing N]
 //                   [--expr-depth 3] [--stmt-depth 2] [--stmts 8] [--no-shrink] [--print N] [--strict]
 //
 // --runs counts programs. Reproduce a failure with the printed seed (and the same options).
+// --tracing N (default runs/5): N more programs compiled as tracepoint, raw_tp and tp_btf programs
+// reading their context, loaded but not run (the kernel cannot test-run those kinds).
 // --print N prints N generated programs for the seed and exits (no kernel needed).
 // --strict also fails on known, already-reported compiler bugs instead of compiling around them
 // (see HarnessOptions.strict in test/support/diff-harness.ts).
 
 import fc from "fast-check";
-import { caseArb, printProgram, type GenOptions } from "../test/support/diff-gen.js";
-import { formatFailures, formatShapes, newStats, runBatch } from "../test/support/diff-harness.js";
+import { caseArb, printProgram, programArb, TRACING_KINDS, type GenOptions } from "../test/support/diff-gen.js";
+import {
+  type Failure,
+  formatFailures,
+  formatShapes,
+  loadTracingBatch,
+  newStats,
+  newTracingStats,
+  runBatch,
+} from "../test/support/diff-harness.js";
 import { bpfAvailable } from "../runtime/index.js";
 
 function arg(name: string): string | undefined {
@@ -40,6 +50,7 @@ const opts: GenOptions = {
   sideEffects: !flag("no-side-effects"),
   calls: !flag("no-calls"),
   packetLoops: !flag("no-packet-loops"),
+  structCopies: !flag("no-struct-copies"),
 };
 const print = arg("print");
 
@@ -125,3 +136,25 @@ console.log(
 console.log(`  verifier refusals for cost: ${costRefusals} (${costWarned} after a compiler warning)`);
 console.log(`  programs per shape: ${formatShapes(stats.shapes)}`);
 console.log(`  runs per event: ${formatShapes(stats.events)}`);
+
+// Tracing kinds (tracepoint, raw_tp, tp_btf) cannot be test-run: the same generator's programs, with
+// every Input read taken from the context, must compile and load. A refusal is a bug like a mismatch.
+const tracing = num("tracing", Math.ceil(runs / 5));
+if (tracing > 0) {
+  const t1 = performance.now();
+  const tstats = newTracingStats();
+  const progs = fc.sample(programArb({ ...opts, tracing: true }), { numRuns: tracing, seed });
+  const tfails: Failure[] = [];
+  for (let i = 0; i < progs.length; i += batch) {
+    const kind = TRACING_KINDS[(i / batch) % TRACING_KINDS.length]!;
+    tfails.push(...loadTracingBatch(progs.slice(i, i + batch), kind, tstats, i));
+  }
+  const byKind = (k: string) => tfails.filter((f) => f.kind === k).length;
+  const tsecs = ((performance.now() - t1) / 1000).toFixed(1);
+  console.log(
+    `tracing (load-only): ${progs.length} programs, loaded ${formatShapes(tstats.loaded)}; ` +
+      `compile failures ${byKind("compile")}, verifier rejections ${byKind("load")}, refusals for cost ${byKind("cost")}; ${tstats.compiles} compiles, ${tsecs} s`,
+  );
+  for (const f of tfails.slice(0, 3)) console.log(formatFailures([f]));
+  if (tfails.length) process.exit(1);
+}

@@ -16,13 +16,22 @@ import fc from "fast-check";
 import { expect, it } from "vitest";
 import { compile } from "../compiler/compile.js";
 import { loadObject, readU64, u32le } from "../runtime/index.js";
-import { caseArb } from "./support/diff-gen.js";
-import { formatFailures, formatShapes, newStats, runBatch } from "./support/diff-harness.js";
+import { caseArb, programArb, TRACING_KINDS } from "./support/diff-gen.js";
+import {
+  type Failure,
+  formatFailures,
+  formatShapes,
+  loadTracingBatch,
+  newStats,
+  newTracingStats,
+  runBatch,
+} from "./support/diff-harness.js";
 import { describeKernel } from "./kernel-env.js";
 
 const BATCH = 25;
 const BATCHES = Number(process.env.DIFF_BATCHES ?? 12);
 const SEED = Number(process.env.DIFF_SEED ?? 20261124);
+const TRACING_BATCHES = Number(process.env.DIFF_TRACING_BATCHES ?? 3);
 
 describeKernel("differential: generated programs vs the reference evaluator", () => {
   it(`${BATCH * BATCHES} random programs agree with the reference (seed ${SEED})`, () => {
@@ -46,6 +55,20 @@ describeKernel("differential: generated programs vs the reference evaluator", ()
     for (const ev of ["loop hit the packet end", "loop stopped on a byte", "packet shorter than Input", "struct view past the packet end"])
       expect(stats.events[ev] ?? 0, ev).toBeGreaterThan(0);
   }, 240_000);
+
+  // Tracing kinds cannot be test-run: the same generator's programs, reading the tracepoint record's
+  // fields or the raw arguments wherever a packet field was read, must compile and pass the verifier.
+  it(`${TRACING_BATCHES * BATCH} random tracepoint, raw_tp and tp_btf programs compile and load (seed ${SEED})`, () => {
+    const stats = newTracingStats();
+    const progs = fc.sample(programArb({ maxStmts: 7, tracing: true }), { numRuns: TRACING_BATCHES * BATCH, seed: SEED });
+    const failures: Failure[] = [];
+    for (let i = 0; i < progs.length; i += BATCH) {
+      failures.push(...loadTracingBatch(progs.slice(i, i + BATCH), TRACING_KINDS[(i / BATCH) % TRACING_KINDS.length]!, stats, i));
+    }
+    if (failures.length) throw new Error(formatFailures(failures.slice(0, 2)));
+    for (const k of TRACING_KINDS) expect(stats.loaded[k], k).toBeGreaterThanOrEqual(BATCH);
+    console.log(`differential (tracing, load-only): loaded ${formatShapes(stats.loaded)} in ${stats.compiles} compiles`);
+  }, 120_000);
 
   // ------------------------------------------------------------------------ regression cases
 

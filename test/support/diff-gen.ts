@@ -335,6 +335,8 @@ export interface GenOptions {
   packetLoops?: boolean;
   /** Generate struct copies (whole, member, nested, FixedArray) between stack, map and packet structs. */
   structCopies?: boolean;
+  /** Programs for a tracing kind (printTracingProgram): no packet access (packet loops, packet views). */
+  tracing?: boolean;
 }
 
 const INTERESTING: bigint[] = [
@@ -406,6 +408,7 @@ export function rawProgramArb(opts: GenOptions = {}): fc.Arbitrary<RawProgram> {
   const calls = opts.calls ?? true;
   const ploops = opts.packetLoops ?? true;
   const tcopies = opts.structCopies ?? true;
+  const packet = !opts.tracing;
 
   const exprs: fc.Arbitrary<RExpr>[] = [];
   const conds: fc.Arbitrary<RCond>[] = [];
@@ -567,7 +570,10 @@ export function rawProgramArb(opts: GenOptions = {}): fc.Arbitrary<RawProgram> {
           weight: 4,
         },
         { arbitrary: fc.record({ loop: loopArb, body: block }).map((x) => ({ k: "for" as const, ...x })), weight: 2 },
-        { arbitrary: fc.record({ pl: packetLoopArb, body: block }).map((x) => ({ k: "ploop" as const, ...x })), weight: ploops ? 2 : 0 },
+        {
+          arbitrary: fc.record({ pl: packetLoopArb, body: block }).map((x) => ({ k: "ploop" as const, ...x })),
+          weight: ploops && packet ? 2 : 0,
+        },
         {
           arbitrary: fc
             .record({ key: smallExpr, then: block, else: fc.option(block, { nil: null }) })
@@ -578,7 +584,7 @@ export function rawProgramArb(opts: GenOptions = {}): fc.Arbitrary<RawProgram> {
           arbitrary: fc
             .record({ off: fc.oneof(fc.nat(24), fc.integer({ min: 60, max: 100 })), then: block, else: fc.option(block, { nil: null }) })
             .map((x) => ({ k: "tview" as const, ...x })),
-          weight: tcopies ? 1 : 0,
+          weight: tcopies && packet ? 1 : 0,
         },
         {
           arbitrary: fc
@@ -1358,7 +1364,7 @@ export function printExpr(e: Expr): string {
     case "lit":
       return printLit(e.v, e.hex);
     case "lv":
-      return printLv(e.lv);
+      return e.lv.k === "pfield" ? pfieldRead(e.lv.f) : printLv(e.lv);
     case "un":
       return `(${e.op}${printExpr(e.a)})`;
     case "bin":
@@ -1378,6 +1384,13 @@ export function printExpr(e: Expr): string {
 
 /** Function names are per program: printProgramBody sets the program's prefix. */
 let fnPrefix = "";
+/** Tracing programs return an i32: printTracingProgram converts returned values. */
+let retWrap = (e: string): string => e;
+/**
+ * Where a read of an Input field comes from: `p.f` (the packet), or in a tracing program an
+ * expression on the context (printTracingProgram), converted to the field's type.
+ */
+let pfieldRead = (f: string): string => `p.${f}`;
 
 export function printCond(c: Cond): string {
   switch (c.k) {
@@ -1455,7 +1468,7 @@ function printStmt(s: Stmt, ind: string, out: string[]): void {
       out.push(`${ind}${s.k};`);
       return;
     case "ret":
-      out.push(`${ind}return ${printExpr(s.e)};`);
+      out.push(`${ind}return ${retWrap(printExpr(s.e))};`);
       return;
     case "res":
       out.push(`${ind}results.update(${printExpr(s.slot)}, ${printExpr(s.e)});`);
@@ -1587,6 +1600,88 @@ export function printProgramBody(p: Program, name: string): string {
   if (p.body[p.body.length - 1]?.k !== "ret") out.push(`  return ${printExpr(p.ret)};`);
   out.push(`});`);
   return out.join("\n");
+}
+
+// ------------------------------------------------------------------------------ tracing kinds
+
+export type TracingKind = "tracepoint" | "rawTracepoint" | "tpBtf";
+export const TRACING_KINDS: readonly TracingKind[] = ["tracepoint", "rawTracepoint", "tpBtf"];
+
+/** /sys/kernel/tracing/events/sched/sched_switch/format, including the 8-byte common header. */
+const SCHED_SWITCH = `interface SchedSwitch {
+  common_type: u16;
+  common_flags: u8;
+  common_preempt_count: u8;
+  common_pid: i32;
+  prev_comm: FixedArray<u8, 16>;
+  prev_pid: i32;
+  prev_prio: i32;
+  prev_state: i64;
+  next_comm: FixedArray<u8, 16>;
+  next_pid: i32;
+  next_prio: i32;
+}`;
+
+/** Context reads per kind: the record's fields, or the raw arguments (tp_btf's arg 0 is a BTF pointer). */
+const CTX_READS: Record<TracingKind, readonly string[]> = {
+  // Not the common_* header: the kernel refuses tracepoint programs reading the record's first 8
+  // bytes ("invalid bpf_context access off=0"), which the compiler does not catch yet.
+  tracepoint: [
+    "ctx.prev_pid",
+    "ctx.prev_prio",
+    "ctx.prev_state",
+    "ctx.next_pid",
+    "ctx.next_prio",
+    "ctx.prev_comm[0]",
+    "ctx.next_comm[15]",
+    "ctx.prev_comm[7]",
+  ],
+  rawTracepoint: ["ctx.arg(0)", "ctx.arg(1)"],
+  tpBtf: ["ctx.arg(1)"],
+};
+
+/**
+ * One program as a tracing program (load-only: these kinds cannot be test-run). The generated body
+ * is the same; every read of an Input field is a read of the context (converted to the field's
+ * type), and `p` is a stack struct that takes the writes (contexts are read-only).
+ */
+export function printTracingProgram(progs: Program[], kind: TracingKind): string {
+  const reads = CTX_READS[kind];
+  const readOf = (f: string): string => {
+    const i = INPUT_FIELDS.findIndex(([n]) => n === f);
+    return `${INPUT_FIELDS[i]![1]}(${reads[i % reads.length]})`;
+  };
+  const open: Record<TracingKind, string> = {
+    tracepoint: `tracepoint<SchedSwitch>("sched", "sched_switch", (ctx) => {`,
+    rawTracepoint: `rawTracepoint("sys_enter", (ctx) => {`,
+    tpBtf: `tpBtf("sys_enter", (ctx) => {`,
+  };
+  const bodies = progs.map((p, n) => {
+    const name = `prog${n}`;
+    const out: string[] = [];
+    fnPrefix = `${name}_`;
+    for (const f of p.funcs ?? []) {
+      if (f.noinline) out.push(`/** @noinline */`);
+      out.push(`function ${fnPrefix}${f.name}(${f.params.map((a) => `${a.name}: ${a.t}`).join(", ")}): ${f.ret} {`);
+      out.push(`  return ${printExpr(f.body)};`);
+      out.push(`}`);
+    }
+    out.push(`export const ${name} = ${open[kind]}`);
+    out.push(`  const p: Input = { ${INPUT_FIELDS.map(([f]) => `${f}: ${readOf(f)}`).join(", ")} };`);
+    pfieldRead = readOf;
+    retWrap = (e) => `i32(${e})`;
+    try {
+      printStmts(p.body, "  ", out);
+      if (p.body[p.body.length - 1]?.k !== "ret") out.push(`  return ${retWrap(printExpr(p.ret))};`);
+    } finally {
+      pfieldRead = (f) => `p.${f}`;
+      retWrap = (e) => e;
+    }
+    out.push(`});`);
+    return `${out.join("\n")}\n`;
+  });
+  const prelude = printPrelude().replace(`import { xdp, XdpAction,`, `import { tracepoint, rawTracepoint, tpBtf,`);
+  return [prelude, SCHED_SWITCH, ``, ...bodies, `export const LICENSE = "GPL";`, ``].join("\n");
 }
 
 /** A whole `.bpf.ts` file with the programs named prog0, prog1, ... */

@@ -14,6 +14,7 @@ import {
   NSLOTS,
   packetBytes,
   printProgram,
+  printTracingProgram,
   readField,
   S_FIELDS,
   S_LAYOUT,
@@ -26,6 +27,7 @@ import {
   type Layout,
   type PacketIn,
   type Program,
+  type TracingKind,
 } from "./diff-gen.js";
 import { evaluate, POISON, type RefResult } from "./diff-ref.js";
 
@@ -277,3 +279,79 @@ export function formatFailures(fs: Failure[]): string {
 
 /** Source of a batch, for debugging. */
 export const batchSource = (progs: Program[]): string => printProgram(progs);
+
+// ------------------------------------------------------------------------------ tracing kinds
+
+export interface TracingStats {
+  /** Programs that compiled and passed the verifier, per kind. */
+  loaded: Record<string, number>;
+  compiles: number;
+}
+
+export const newTracingStats = (): TracingStats => ({ loaded: {}, compiles: 0 });
+
+/**
+ * Compiles generated programs as tracing programs of `kind` (diff-gen's printTracingProgram) and
+ * loads them: these kinds cannot be test-run, so the property is that every program compiles and
+ * passes the verifier. A batch that fails is split until the culprits are found alone.
+ */
+export function loadTracingBatch(progs: Program[], kind: TracingKind, stats: TracingStats, base = 0): Failure[] {
+  if (progs.length === 0) return [];
+  const split = (): Failure[] => {
+    const mid = Math.ceil(progs.length / 2);
+    return [...loadTracingBatch(progs.slice(0, mid), kind, stats, base), ...loadTracingBatch(progs.slice(mid), kind, stats, base + mid)];
+  };
+  const src = printTracingProgram(progs, kind);
+  const single = (): string => printTracingProgram([progs[0]!], kind);
+  stats.compiles++;
+  let res: ReturnType<typeof compile>;
+  try {
+    res = compile("trace.bpf.ts", src, { checkIr: true });
+  } catch (e) {
+    res = {
+      ok: false,
+      diagnostics: [
+        {
+          code: "THROW",
+          severity: "internal",
+          file: "trace.bpf.ts",
+          start: 0,
+          length: 0,
+          line: 0,
+          col: 0,
+          message: String((e as Error).stack ?? e),
+        },
+      ],
+      programs: [],
+    };
+  }
+  if (!res.ok || !res.object) {
+    if (progs.length > 1) return split();
+    return [{ kind: "compile", index: base, source: single(), detail: `${kind}: ${diagText(res.diagnostics)}` }];
+  }
+  let obj: BpfObject;
+  try {
+    obj = loadObject(res.object, { name: "difftrace" });
+  } catch (e) {
+    if (progs.length > 1) return split();
+    const msg = String((e as Error).message ?? e);
+    const log = (e as { log?: string }).log;
+    const warned = res.diagnostics.filter((d) => d.severity === "warning");
+    const detail =
+      `${kind}: ${warned.length ? `compiler warned: ${diagText(warned)}` : "no compiler warning"}\n` +
+      (log ? `${msg}\n${log.split("\n").slice(-30).join("\n")}` : msg);
+    return [{ kind: isCostRefusal(detail) ? "cost" : "load", index: base, source: single(), detail }];
+  }
+  try {
+    const missing = progs.flatMap((_, i) => (obj.programs.get(`prog${i}`) ? [] : [i]));
+    stats.loaded[kind] = (stats.loaded[kind] ?? 0) + progs.length - missing.length;
+    return missing.map((i) => ({
+      kind: "load" as const,
+      index: base + i,
+      source: printTracingProgram([progs[i]!], kind),
+      detail: `prog${i} missing`,
+    }));
+  } finally {
+    obj.close();
+  }
+}
