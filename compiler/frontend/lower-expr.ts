@@ -315,6 +315,9 @@ export abstract class ExprLowerer extends LowererBase implements ExprContext {
     const f = obj.t.fields.find((x) => x.name === name);
     if (!f) this.r.fail("TSBPF2015", node);
     const ref: RefVal = { ...obj, off: obj.off + f.offset, t: f.type };
+    // The verifier refuses a tracepoint program's reads of the record's common header (bytes 0-7:
+    // "invalid bpf_context access off=4 size=4" on Linux 6.18).
+    if (obj.region === "ctx" && this.prog.ctxType && f.type.kind === "int" && ref.off < 8) this.r.fail("TSBPF1046", node, name);
     if (f.type.kind === "int") return this.load(ref, f.type);
     return ref;
   }
