@@ -689,8 +689,12 @@ interface TBase {
 const pfieldTs = (f: string): TsType => brand(INPUT_FIELDS.find(([n]) => n === f)![1]);
 const sfieldTs = (f: string): TsType => brand(S_FIELDS.find(([n]) => n === f)![1]);
 
+/** T locals per program: 40 bytes of stack each, and the stack is 512 bytes over the call chain. */
+const MAX_TLOCALS = 4;
+
 class Resolver {
   private n = 0;
+  private tlocals = 0;
 
   fresh(prefix: string): string {
     return `${prefix}${this.n++}`;
@@ -976,6 +980,8 @@ class Resolver {
       case "tdecl": {
         const tbs = s.tbases ?? [];
         const pick = (n: number | null): string | null => (n === null || tbs.length === 0 ? null : tbs[n % tbs.length]!.name);
+        if (this.tlocals >= MAX_TLOCALS) return undefined;
+        this.tlocals++;
         const name = this.fresh("t");
         const init: TInit | null = r.lit
           ? {
@@ -1006,6 +1012,8 @@ class Resolver {
         // Another T where there is one (a self-copy shows nothing); else a new local to copy into.
         let others = tbs.filter((b) => b.name !== dst);
         if (!dst || others.length === 0) {
+          if (this.tlocals >= MAX_TLOCALS) return undefined;
+          this.tlocals++;
           dst = this.fresh("t");
           pre.push({ k: "tdecl", name: dst, init: null });
           others = tbs;
@@ -1022,6 +1030,8 @@ class Resolver {
         let others = tbs.filter((b) => b.name !== dst);
         const pre: Stmt[] = [];
         if (others.length === 0) {
+          if (this.tlocals >= MAX_TLOCALS) return undefined;
+          this.tlocals++;
           dst = this.fresh("t");
           pre.push({ k: "tdecl", name: dst, init: null });
           others = tbs;
