@@ -307,4 +307,37 @@ ${LICENSE}`;
       obj.close();
     }
   });
+
+  // Found while extending the generator (DIFF_SEED's batch, a packet loop whose limit wrote p.u64a):
+  // an integer ctx.header<T>() is a view, like a struct one, so a use after a write to those bytes
+  // reads the new value; a local copies it. The reference models this, and docs/language.md says so.
+  it("an integer ctx.header<u8>() reads the packet at each use; a local declared from it keeps the value", () => {
+    const src = `import { xdp, XdpAction, ArrayMap, type u8, type u64 } from "tsbpf/bpf";
+interface Two { a: u8; b: u8; }
+const results = new ArrayMap<u64>(4);
+export const prog = xdp((ctx) => {
+  const p = ctx.header<Two>(0);
+  if (p === null) return XdpAction.ABORTED;
+  const b = ctx.header<u8>(0);
+  if (b === null) return XdpAction.ABORTED;
+  const v: u8 = b;
+  p.a = 9;
+  results.update(0, v);
+  results.update(1, b);
+  return XdpAction.PASS;
+});
+${LICENSE}`;
+    const res = compile("view.bpf.ts", src, { checkIr: true });
+    expect(res.diagnostics.map((d) => `${d.code} ${d.line}:${d.col} ${d.message}`)).toEqual([]);
+    const obj = loadObject(res.object!);
+    try {
+      const data = new Uint8Array(64);
+      data[0] = 5;
+      obj.programs.get("prog")!.run({ data });
+      const m = obj.maps.get("results")!;
+      expect([0, 1].map((i) => readU64(m.lookup(u32le(i))!))).toEqual([5n, 9n]);
+    } finally {
+      obj.close();
+    }
+  });
 });
