@@ -340,4 +340,51 @@ ${LICENSE}`;
       obj.close();
     }
   });
+
+  // Found while checking the run-time-index semantics the struct-copy shape reads (docs/language.md,
+  // Fixed arrays): `a.arr[i] = rhs` and `a.arr[i] += rhs` ran rhs only for i in range, so its side
+  // effects vanished for i past the end, and the assignment's value was always 0. TypeScript runs the
+  // right-hand side whatever the index. Lowering it outside the bounds test then showed hoist-common
+  // moving `i * 4` and the element address above that test, which the verifier refuses ("invalid
+  // unbounded variable-offset read from stack"): hoist-common no longer moves a use of a value above
+  // the branch that tests it.
+  it("regression: an array element assignment at a run-time index runs its right-hand side whatever the index", () => {
+    const src = `import { xdp, XdpAction, ArrayMap, zero, type u32, type u64, type FixedArray } from "tsbpf/bpf";
+interface In { i: u32; y: u32; }
+interface A { arr: FixedArray<u32, 4>; }
+const results = new ArrayMap<u64>(4);
+export const prog = xdp((ctx) => {
+  const p = ctx.header<In>(0);
+  if (p === null) return XdpAction.ABORTED;
+  const a: A = zero<A>();
+  const v = (a.arr[p.i] = (p.y = 5));
+  a.arr[p.i] += (p.y += 1);
+  results.update(0, p.y);
+  results.update(1, v);
+  results.update(2, a.arr[p.i]);
+  results.update(3, a.arr[1]);
+  return XdpAction.PASS;
+});
+${LICENSE}`;
+    const res = compile("regress-index.bpf.ts", src, { checkIr: true });
+    expect(res.diagnostics.map((d) => `${d.code} ${d.line}:${d.col} ${d.message}`)).toEqual([]);
+    const obj = loadObject(res.object!);
+    try {
+      const m = obj.maps.get("results")!;
+      for (const [i, want] of [
+        [1, [6n, 5n, 11n, 11n]],
+        [9, [6n, 5n, 0n, 0n]],
+      ] as const) {
+        const data = new Uint8Array(64);
+        new DataView(data.buffer).setUint32(0, i, true);
+        obj.programs.get("prog")!.run({ data });
+        expect(
+          [0, 1, 2, 3].map((k) => readU64(m.lookup(u32le(k))!)),
+          `i = ${i}`,
+        ).toEqual(want);
+      }
+    } finally {
+      obj.close();
+    }
+  });
 });

@@ -497,8 +497,17 @@ export abstract class ExprLowerer extends LowererBase implements ExprContext {
         return convert(this.b, v, t);
       };
       if (r.kind === "const") return write(r.ref);
-      this.guarded(r, write);
-      return { k: "int", v: { imm: 0n }, t: INT_TYPES.i32 };
+      // A run-time index: the right-hand side runs whatever the index, as in TypeScript (it used to
+      // run only in range, skipping its side effects); an element past the end reads 0 and is not
+      // written, and the assignment's value is the converted right-hand side.
+      if (r.elem.kind !== "int") this.r.fail("TSBPF2015", target);
+      const t = r.elem;
+      const v = convert(this.b, this.asInt(compute(lazyInt(() => this.guarded(r, (ref) => this.load(ref, t), t))), node), t);
+      this.guarded(r, (ref) => {
+        this.store(ref, t, v);
+        return undefined;
+      });
+      return v;
     }
     if (ts.isPropertyAccessExpression(target)) {
       const obj = this.lower(target.expression);
