@@ -3,16 +3,27 @@
 // reference on random packets. On a failure fast-check shrinks the batch to one minimal program.
 //
 //   npm run fuzz -- [--runs 5000] [--batch 25] [--seed N] [--inputs 4] [--no-side-effects] [--no-calls]
+//                   [--no-packet-loops] [--no-struct-copies] [--tracing N]
 //                   [--expr-depth 3] [--stmt-depth 2] [--stmts 8] [--no-shrink] [--print N] [--strict]
 //
 // --runs counts programs. Reproduce a failure with the printed seed (and the same options).
+// --tracing N (default runs/5): N more programs compiled as tracepoint, raw_tp and tp_btf programs
+// reading their context, loaded but not run (the kernel cannot test-run those kinds).
 // --print N prints N generated programs for the seed and exits (no kernel needed).
 // --strict also fails on known, already-reported compiler bugs instead of compiling around them
 // (see HarnessOptions.strict in test/support/diff-harness.ts).
 
 import fc from "fast-check";
-import { caseArb, printProgram, type GenOptions } from "../test/support/diff-gen.js";
-import { formatFailures, newStats, runBatch } from "../test/support/diff-harness.js";
+import { caseArb, printProgram, programArb, TRACING_KINDS, type GenOptions } from "../test/support/diff-gen.js";
+import {
+  type Failure,
+  formatFailures,
+  formatShapes,
+  loadTracingBatch,
+  newStats,
+  newTracingStats,
+  runBatch,
+} from "../test/support/diff-harness.js";
 import { bpfAvailable } from "../runtime/index.js";
 
 function arg(name: string): string | undefined {
@@ -38,6 +49,8 @@ const opts: GenOptions = {
   maxStmts: num("stmts", 8),
   sideEffects: !flag("no-side-effects"),
   calls: !flag("no-calls"),
+  packetLoops: !flag("no-packet-loops"),
+  structCopies: !flag("no-struct-copies"),
 };
 const print = arg("print");
 
@@ -60,6 +73,8 @@ const t0 = performance.now();
 let lastReport = t0;
 let shrinking = false;
 let tscRejects = 0;
+let costRefusals = 0;
+let costWarned = 0;
 /** A failure whose only diagnostics are tsc's own (TSnnnn), at the compile step. */
 const tscRejected = (f: { kind: string; detail: string }): boolean => {
   const diags = f.detail.split("\n").filter((l) => l.trim() !== "");
@@ -70,7 +85,7 @@ let steps = 0;
 const prop = fc.property(fc.array(caseArb(opts, inputs), { minLength: 1, maxLength: batch, size: "max" }), (cases) => {
   if (shrinking) steps++;
   else if (stats.programs >= runs) return; // enough programs: let the remaining runs pass idle
-  const failures = runBatch(cases, stats, { strict });
+  let failures = runBatch(cases, stats, { strict });
   const now = performance.now();
   if (now - lastReport > 10_000) {
     lastReport = now;
@@ -85,6 +100,16 @@ const prop = fc.property(fc.array(caseArb(opts, inputs), { minLength: 1, maxLeng
   if (!shrinking && failures.length && failures.every(tscRejected)) {
     tscRejects++;
     return;
+  }
+  // The verifier giving up on a program's size (a verifier-cost estimate that was too low) is a
+  // bug of its own kind: count it, keep the first few, and go on comparing the other programs.
+  if (!shrinking) {
+    for (const f of failures.filter((x) => x.kind === "cost")) {
+      costRefusals++;
+      if (f.detail.startsWith("compiler warned")) costWarned++;
+      if (costRefusals <= 3) console.log(`verifier refused a program for its cost (${costRefusals}):\n${formatFailures([f])}\n`);
+    }
+    failures = failures.filter((x) => x.kind !== "cost");
   }
   if (failures.length) {
     if (!shrinking) console.log(`found a failure after ${stats.programs} programs; shrinking...`);
@@ -108,3 +133,28 @@ if (result.failed) {
 console.log(
   `ok: ${stats.programs} programs, ${stats.runs} runs, ${stats.compiles} compiles (${stats.knownBugs} around known bugs), ${tscRejects} batches tsc rejected, 0 mismatches, ${secs} s, seed ${seed}`,
 );
+console.log(`  verifier refusals for cost: ${costRefusals} (${costWarned} after a compiler warning)`);
+console.log(`  programs per shape: ${formatShapes(stats.shapes)}`);
+console.log(`  runs per event: ${formatShapes(stats.events)}`);
+
+// Tracing kinds (tracepoint, raw_tp, tp_btf) cannot be test-run: the same generator's programs, with
+// every Input read taken from the context, must compile and load. A refusal is a bug like a mismatch.
+const tracing = num("tracing", Math.ceil(runs / 5));
+if (tracing > 0) {
+  const t1 = performance.now();
+  const tstats = newTracingStats();
+  const progs = fc.sample(programArb({ ...opts, tracing: true }), { numRuns: tracing, seed });
+  const tfails: Failure[] = [];
+  for (let i = 0; i < progs.length; i += batch) {
+    const kind = TRACING_KINDS[(i / batch) % TRACING_KINDS.length]!;
+    tfails.push(...loadTracingBatch(progs.slice(i, i + batch), kind, tstats, i));
+  }
+  const byKind = (k: string) => tfails.filter((f) => f.kind === k).length;
+  const tsecs = ((performance.now() - t1) / 1000).toFixed(1);
+  console.log(
+    `tracing (load-only): ${progs.length} programs, loaded ${formatShapes(tstats.loaded)}; ` +
+      `compile failures ${byKind("compile")}, verifier rejections ${byKind("load")}, refusals for cost ${byKind("cost")}; ${tstats.compiles} compiles, ${tsecs} s`,
+  );
+  for (const f of tfails.slice(0, 3)) console.log(formatFailures([f]));
+  if (tfails.length) process.exit(1);
+}

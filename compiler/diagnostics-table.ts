@@ -89,6 +89,10 @@ export const DIAGNOSTICS = {
     hint: "declare every parameter with a type and pass every argument",
   },
   TSBPF1045: { message: "this file declares no program", hint: "export one, e.g. export const prog = xdp((ctx) => XdpAction.PASS);" },
+  TSBPF1046: {
+    message: "'{0}' is in the first 8 bytes of the tracepoint record, which tracepoint programs cannot read",
+    hint: "the kernel refuses reads of the common_* header; use getCurrentPidTgid() for the pid",
+  },
   TSBPF1048: {
     message: "'{0}' is not a TypeScript file: tsbpf compiles .ts files",
     hint: "name the source prog.bpf.ts (a pipe such as /dev/stdin: save it to a .bpf.ts file first)",

@@ -205,6 +205,14 @@ const CASES: Case[] = [
   },
   { code: "TSBPF1045", what: "a file without a program", span: "const A = 1;", src: `const A = 1; // error TSBPF1045\n${LICENSE}` },
   {
+    code: "TSBPF1046",
+    what: "a tracepoint reading its record's common header",
+    span: "ctx.common_pid",
+    src: mod(
+      `interface Rec { common_type: u16; common_flags: u8; common_preempt_count: u8; common_pid: u32; pid: u32; }\nexport const prog = tracepoint<Rec>("sched", "sched_process_exec", (ctx) => (ctx.common_pid === 1 ? 1 : 0)); // error TSBPF1046`,
+    ),
+  },
+  {
     code: "TSBPF2200",
     what: "a switch over an enum tsc deems exhaustive",
     span: "pick",

@@ -66,3 +66,33 @@ it("~ of a small literal is an i32 and converts like C in mixed arithmetic; - of
   expect(st.get("u32a")).toBe(0xffffffffn);
   expect(st.get("i64a")).toBe(0n);
 });
+
+// The struct-copy shape's reading of the language (docs/language.md, Structs): assigning a struct
+// local (`t2 = t0`) or a member copies bytes; `const r: T = t0` is another name for t0's memory.
+it("struct assignment copies; a const T initialised from a T aliases it", () => {
+  const tf = (base: string, path: string): Expr => ({ k: "lv", lv: { k: "tf", base, path } });
+  const set = (base: string, path: string, v: bigint) => ({
+    k: "expr" as const,
+    e: { k: "assign" as const, lv: { k: "tf" as const, base, path }, op: "=" as const, e: lit(v) },
+  });
+  const p: Program = {
+    body: [
+      { k: "tdecl", name: "t0", init: null },
+      set("t0", "b", 5n),
+      set("t0", "inner.arr[1]", 6n),
+      { k: "talias", name: "r1", src: "t0" },
+      { k: "tdecl", name: "t2", init: null },
+      { k: "tcopy", dst: "t2", src: "t0" },
+      { k: "tdecl", name: "t3", init: null },
+      { k: "tfcopy", dst: "t3", src: "t0", sub: "inner" },
+      set("r1", "b", 9n),
+      set("r1", "inner.arr[1]", 10n),
+      { k: "res", slot: lit(0n), e: tf("t2", "b") },
+      { k: "res", slot: lit(1n), e: tf("t0", "b") },
+      { k: "res", slot: lit(2n), e: tf("t3", "inner.arr[1]") },
+      { k: "res", slot: lit(3n), e: tf("t3", "b") },
+    ],
+    ret: lit(0n),
+  };
+  expect(evaluate(p, input({})).state.results.slice(0, 4)).toEqual([5n, 9n, 6n, 0n]);
+});

@@ -2,7 +2,9 @@
 // thought of. fast-check generates random well-typed programs in the subset (integers of every
 // width and signedness, all operators and conversions, ?:, && ||, if/else, bounded loops with
 // break/continue, struct locals, packet field writes, ArrayMap and HashMap reads and writes, calls of
-// inlined and @noinline functions with arguments, .bss/.data/.rodata globals; see
+// inlined and @noinline functions with arguments, .bss/.data/.rodata globals, loops over packet bytes
+// on packets of 14-128 bytes, struct copies (whole, nested members, FixedArrays) between stack, map
+// and packet structs next to aliases; see
 // test/support/diff-gen.ts), an independent BigInt evaluator of the language's semantics
 // (test/support/diff-ref.ts) predicts what each one does on random packets, and the harness
 // (test/support/diff-harness.ts) runs them in the kernel and compares return value, maps and the
@@ -14,13 +16,22 @@ import fc from "fast-check";
 import { expect, it } from "vitest";
 import { compile } from "../compiler/compile.js";
 import { loadObject, readU64, u32le } from "../runtime/index.js";
-import { caseArb } from "./support/diff-gen.js";
-import { formatFailures, newStats, runBatch } from "./support/diff-harness.js";
+import { caseArb, programArb, TRACING_KINDS } from "./support/diff-gen.js";
+import {
+  type Failure,
+  formatFailures,
+  formatShapes,
+  loadTracingBatch,
+  newStats,
+  newTracingStats,
+  runBatch,
+} from "./support/diff-harness.js";
 import { describeKernel } from "./kernel-env.js";
 
 const BATCH = 25;
 const BATCHES = Number(process.env.DIFF_BATCHES ?? 12);
 const SEED = Number(process.env.DIFF_SEED ?? 20261124);
+const TRACING_BATCHES = Number(process.env.DIFF_TRACING_BATCHES ?? 3);
 
 describeKernel("differential: generated programs vs the reference evaluator", () => {
   it(`${BATCH * BATCHES} random programs agree with the reference (seed ${SEED})`, () => {
@@ -35,9 +46,29 @@ describeKernel("differential: generated programs vs the reference evaluator", ()
     );
     expect(stats.programs).toBe(BATCH * BATCHES);
     console.log(
-      `differential: ${stats.programs} programs, ${stats.runs} runs, ${stats.compiles} compiles (${stats.knownBugs} around known bugs)`,
+      `differential: ${stats.programs} programs, ${stats.runs} runs, ${stats.compiles} compiles (${stats.knownBugs} around known bugs); ` +
+        `programs per shape: ${formatShapes(stats.shapes)}; runs per event: ${formatShapes(stats.events)}`,
     );
+    // The slice exercises every shape and the edges that matter for them (loops running off the
+    // packet, struct views past its end, short packets), not just the straight-line programs.
+    for (const shape of ["calls", "packet loops", "struct copies"]) expect(stats.shapes[shape] ?? 0, shape).toBeGreaterThan(20);
+    for (const ev of ["loop hit the packet end", "loop stopped on a byte", "packet shorter than Input", "struct view past the packet end"])
+      expect(stats.events[ev] ?? 0, ev).toBeGreaterThan(0);
   }, 240_000);
+
+  // Tracing kinds cannot be test-run: the same generator's programs, reading the tracepoint record's
+  // fields or the raw arguments wherever a packet field was read, must compile and pass the verifier.
+  it(`${TRACING_BATCHES * BATCH} random tracepoint, raw_tp and tp_btf programs compile and load (seed ${SEED})`, () => {
+    const stats = newTracingStats();
+    const progs = fc.sample(programArb({ maxStmts: 7, tracing: true }), { numRuns: TRACING_BATCHES * BATCH, seed: SEED });
+    const failures: Failure[] = [];
+    for (let i = 0; i < progs.length; i += BATCH) {
+      failures.push(...loadTracingBatch(progs.slice(i, i + BATCH), TRACING_KINDS[(i / BATCH) % TRACING_KINDS.length]!, stats, i));
+    }
+    if (failures.length) throw new Error(formatFailures(failures.slice(0, 2)));
+    for (const k of TRACING_KINDS) expect(stats.loaded[k], k).toBeGreaterThanOrEqual(BATCH);
+    console.log(`differential (tracing, load-only): loaded ${formatShapes(stats.loaded)} in ${stats.compiles} compiles`);
+  }, 120_000);
 
   // ------------------------------------------------------------------------ regression cases
 
@@ -190,6 +221,168 @@ ${LICENSE}`;
       const m = obj.maps.get("results")!;
       expect(readU64(m.lookup(u32le(0))!)).toBe(0n);
       expect(readU64(m.lookup(u32le(1))!)).toBe(0xffffffffn);
+    } finally {
+      obj.close();
+    }
+  });
+
+  // Found by the packet-loop generator (seed 11, first batch): a null-checked `ctx.header<u8>(k)` is
+  // a reference to an integer in the packet, and conditions treated it as a struct reference: `if (b)`
+  // was always true (it tested the pointer: 8 bytes counted, not the 4 non-zero ones) and `b > 1`,
+  // `b === 7` were TSBPF2018. Conditions and comparisons now load the integer.
+  it("regression: a null-checked ctx.header<u8>() tests and compares the byte, not the pointer", () => {
+    const src = `import { xdp, XdpAction, ArrayMap, type u8, type u16, type u32, type u64 } from "tsbpf/bpf";
+const results = new ArrayMap<u64>(4);
+export const prog = xdp((ctx) => {
+  let nz: u32 = 0;
+  let big: u32 = 0;
+  let sevens: u32 = 0;
+  let w: u32 = 0;
+  for (let k: u32 = 0; k < 8; k++) {
+    const b = ctx.header<u8>(k);
+    if (b === null) break;
+    if (b) nz++;
+    if (b > 1) big++;
+    if (7 === b) sevens++;
+    const h = ctx.header<u16>(k);
+    if (h !== null && h >= 0x700) w += h > 0x800 ? 1 : 0;
+  }
+  results.update(0, nz);
+  results.update(1, big);
+  results.update(2, sevens);
+  results.update(3, w);
+  return XdpAction.PASS;
+});
+${LICENSE}`;
+    const res = compile("regress-hdr.bpf.ts", src, { checkIr: true });
+    expect(res.diagnostics.map((d) => `${d.code} ${d.line}:${d.col} ${d.message}`)).toEqual([]);
+    const obj = loadObject(res.object!);
+    try {
+      const data = new Uint8Array(64);
+      data.set([0, 5, 1, 7, 0, 9, 0, 0]);
+      obj.programs.get("prog")!.run({ data });
+      const m = obj.maps.get("results")!;
+      // Bytes 5, 1, 7, 9 are non-zero; 5, 7, 9 exceed 1; one 7. The u16 words (little-endian) at
+      // 0..7 are 0x0500, 0x0105, 0x0701, 0x0007, 0x0900, 0x0009, 0, 0: 0x701 and 0x900 are >= 0x700,
+      // and only 0x900 is > 0x800.
+      expect([0, 1, 2, 3].map((i) => readU64(m.lookup(u32le(i))!))).toEqual([4n, 3n, 1n, 1n]);
+    } finally {
+      obj.close();
+    }
+  });
+
+  // Found by the packet-loop generator (seeds 22 and 23): range-fold knew that `15 / x` and
+  // `5 >>> x` are small and dropped the `& 31` and the `offset > 0xffff` test before the packet
+  // access, but the verifier forgets a value's range after a div, a mod or a shift by a register,
+  // so it refused the load ("math between pkt pointer and register with unbounded min value").
+  // range-fold now keeps only ranges the verifier tracks too.
+  it("regression: a packet offset masked after a division or a variable shift keeps its mask and loads", () => {
+    const src = `import { xdp, XdpAction, ArrayMap, u64, type u8, type u16, type u32 } from "tsbpf/bpf";
+interface In { x: u32; y: u64; }
+const results = new ArrayMap<u64>(4);
+export const prog = xdp((ctx) => {
+  const p = ctx.header<In>(0);
+  if (p === null) return XdpAction.ABORTED;
+  const a = ctx.header<u8>(((15 / p.x) & 31) + 16);
+  if (a !== null) results.update(0, a);
+  const b = ctx.header<u16>(((u64(5) >>> p.y) & 31) + 16);
+  if (b !== null) results.update(1, b);
+  const c = ctx.header<u8>(((200 % p.x) & 31) + 16);
+  if (c !== null) results.update(2, c);
+  return XdpAction.PASS;
+});
+${LICENSE}`;
+    const res = compile("regress-range.bpf.ts", src, { checkIr: true });
+    expect(res.diagnostics.map((d) => `${d.code} ${d.line}:${d.col} ${d.message}`)).toEqual([]);
+    const obj = loadObject(res.object!);
+    try {
+      const data = Uint8Array.from({ length: 64 }, (_, i) => i);
+      const dv = new DataView(data.buffer);
+      dv.setUint32(0, 4, true); // x = 4: 15 / 4 = 3, 200 % 4 = 0
+      dv.setBigUint64(8, 1n, true); // y = 1: 5 >>> 1 = 2
+      obj.programs.get("prog")!.run({ data });
+      const m = obj.maps.get("results")!;
+      expect([0, 1, 2].map((i) => readU64(m.lookup(u32le(i))!))).toEqual([19n, 18n | (19n << 8n), 16n]);
+    } finally {
+      obj.close();
+    }
+  });
+
+  // Found while extending the generator (DIFF_SEED's batch, a packet loop whose limit wrote p.u64a):
+  // an integer ctx.header<T>() is a view, like a struct one, so a use after a write to those bytes
+  // reads the new value; a local copies it. The reference models this, and docs/language.md says so.
+  it("an integer ctx.header<u8>() reads the packet at each use; a local declared from it keeps the value", () => {
+    const src = `import { xdp, XdpAction, ArrayMap, type u8, type u64 } from "tsbpf/bpf";
+interface Two { a: u8; b: u8; }
+const results = new ArrayMap<u64>(4);
+export const prog = xdp((ctx) => {
+  const p = ctx.header<Two>(0);
+  if (p === null) return XdpAction.ABORTED;
+  const b = ctx.header<u8>(0);
+  if (b === null) return XdpAction.ABORTED;
+  const v: u8 = b;
+  p.a = 9;
+  results.update(0, v);
+  results.update(1, b);
+  return XdpAction.PASS;
+});
+${LICENSE}`;
+    const res = compile("view.bpf.ts", src, { checkIr: true });
+    expect(res.diagnostics.map((d) => `${d.code} ${d.line}:${d.col} ${d.message}`)).toEqual([]);
+    const obj = loadObject(res.object!);
+    try {
+      const data = new Uint8Array(64);
+      data[0] = 5;
+      obj.programs.get("prog")!.run({ data });
+      const m = obj.maps.get("results")!;
+      expect([0, 1].map((i) => readU64(m.lookup(u32le(i))!))).toEqual([5n, 9n]);
+    } finally {
+      obj.close();
+    }
+  });
+
+  // Found while checking the run-time-index semantics the struct-copy shape reads (docs/language.md,
+  // Fixed arrays): `a.arr[i] = rhs` and `a.arr[i] += rhs` ran rhs only for i in range, so its side
+  // effects vanished for i past the end, and the assignment's value was always 0. TypeScript runs the
+  // right-hand side whatever the index. Lowering it outside the bounds test then showed hoist-common
+  // moving `i * 4` and the element address above that test, which the verifier refuses ("invalid
+  // unbounded variable-offset read from stack"): hoist-common no longer moves a use of a value above
+  // the branch that tests it.
+  it("regression: an array element assignment at a run-time index runs its right-hand side whatever the index", () => {
+    const src = `import { xdp, XdpAction, ArrayMap, zero, type u32, type u64, type FixedArray } from "tsbpf/bpf";
+interface In { i: u32; y: u32; }
+interface A { arr: FixedArray<u32, 4>; }
+const results = new ArrayMap<u64>(4);
+export const prog = xdp((ctx) => {
+  const p = ctx.header<In>(0);
+  if (p === null) return XdpAction.ABORTED;
+  const a: A = zero<A>();
+  const v = (a.arr[p.i] = (p.y = 5));
+  a.arr[p.i] += (p.y += 1);
+  results.update(0, p.y);
+  results.update(1, v);
+  results.update(2, a.arr[p.i]);
+  results.update(3, a.arr[1]);
+  return XdpAction.PASS;
+});
+${LICENSE}`;
+    const res = compile("regress-index.bpf.ts", src, { checkIr: true });
+    expect(res.diagnostics.map((d) => `${d.code} ${d.line}:${d.col} ${d.message}`)).toEqual([]);
+    const obj = loadObject(res.object!);
+    try {
+      const m = obj.maps.get("results")!;
+      for (const [i, want] of [
+        [1, [6n, 5n, 11n, 11n]],
+        [9, [6n, 5n, 0n, 0n]],
+      ] as const) {
+        const data = new Uint8Array(64);
+        new DataView(data.buffer).setUint32(0, i, true);
+        obj.programs.get("prog")!.run({ data });
+        expect(
+          [0, 1, 2, 3].map((k) => readU64(m.lookup(u32le(k))!)),
+          `i = ${i}`,
+        ).toEqual(want);
+      }
     } finally {
       obj.close();
     }

@@ -315,6 +315,9 @@ export abstract class ExprLowerer extends LowererBase implements ExprContext {
     const f = obj.t.fields.find((x) => x.name === name);
     if (!f) this.r.fail("TSBPF2015", node);
     const ref: RefVal = { ...obj, off: obj.off + f.offset, t: f.type };
+    // The verifier refuses a tracepoint program's reads of the record's common header (bytes 0-7:
+    // "invalid bpf_context access off=4 size=4" on Linux 6.18).
+    if (obj.region === "ctx" && this.prog.ctxType && f.type.kind === "int" && ref.off < 8) this.r.fail("TSBPF1046", node, name);
     if (f.type.kind === "int") return this.load(ref, f.type);
     return ref;
   }
@@ -494,8 +497,17 @@ export abstract class ExprLowerer extends LowererBase implements ExprContext {
         return convert(this.b, v, t);
       };
       if (r.kind === "const") return write(r.ref);
-      this.guarded(r, write);
-      return { k: "int", v: { imm: 0n }, t: INT_TYPES.i32 };
+      // A run-time index: the right-hand side runs whatever the index, as in TypeScript (it used to
+      // run only in range, skipping its side effects); an element past the end reads 0 and is not
+      // written, and the assignment's value is the converted right-hand side.
+      if (r.elem.kind !== "int") this.r.fail("TSBPF2015", target);
+      const t = r.elem;
+      const v = convert(this.b, this.asInt(compute(lazyInt(() => this.guarded(r, (ref) => this.load(ref, t), t))), node), t);
+      this.guarded(r, (ref) => {
+        this.store(ref, t, v);
+        return undefined;
+      });
+      return v;
     }
     if (ts.isPropertyAccessExpression(target)) {
       const obj = this.lower(target.expression);
@@ -614,7 +626,9 @@ export abstract class ExprLowerer extends LowererBase implements ExprContext {
     }
     const v = this.lower(e);
     if (v.k === "nullable") return this.branch("ne", 64, v.ptr, { imm: 0n }, t, f);
-    if (v.k === "ref") return this.b.jump(t);
+    // A checked reference to a struct is never null; one to an integer (`ctx.header<u8>(i)` after
+    // its null test) tests the integer it points at.
+    if (v.k === "ref" && v.t.kind !== "int") return this.b.jump(t);
     const i = this.asInt(v, e);
     return this.branch("ne", i.t.size === 8 ? 64 : 32, i.v, { imm: 0n }, t, f);
   }
@@ -622,7 +636,9 @@ export abstract class ExprLowerer extends LowererBase implements ExprContext {
   private compare(e: ts.BinaryExpression, cmp: { s: CondOp; u: CondOp }, t: number, f: number): void {
     const l = this.lower(e.left);
     const r = this.lower(e.right);
-    if (l.k === "nullable" || r.k === "nullable" || l.k === "ref" || r.k === "ref") {
+    // References to integers (a null-checked `ctx.header<u8>(i)`) compare by the integer's value.
+    const isRef = (v: Val) => v.k === "nullable" || (v.k === "ref" && v.t.kind !== "int");
+    if (isRef(l) || isRef(r)) {
       // Only comparisons with null make sense for references (tsc rejects the others).
       if (cmp.s !== "eq" && cmp.s !== "ne") this.r.fail("TSBPF2018", e);
       const isNull = (v: Val) => v.k === "nullable" && isImm(v.ptr) && v.ptr.imm === 0n;

@@ -10,7 +10,8 @@
 // register or a spill), and when D is not inside a loop the occurrences are not in (ensured by
 // requiring D's terminator to be a cbr whose targets lead to the occurrences, i.e. D dominates them
 // and every block from D down to them is acyclic here: blocks in loops are left alone). Repeated
-// until nothing moves, so `data + ihl * 4` follows `ihl * 4`.
+// until nothing moves, so `data + ihl * 4` follows `ihl * 4`. Nothing that uses a value D's branch
+// compares moves above that branch (the verifier's narrowed range of the value would not reach it).
 //
 // Needs: valid SSA. Produces: valid SSA. Invalidates: nothing structural.
 
@@ -74,6 +75,12 @@ function round(f: Func): boolean {
         // Operands available at the end of D.
         const ok = instUses(a.inst).every((o) => isImm(o) || defBlock.get(o.id) === undefined || dom.dominates(defBlock.get(o.id)!, d));
         if (!ok) continue;
+        // Not above the test of one of its operands: below it the verifier knows the operand's
+        // narrowed range, above it not, and it does not carry the range through a `mul` or a
+        // `zext` it has already done (`arr[i]` past a bounds test of i: "invalid unbounded
+        // variable-offset read from stack").
+        const tested = db.term.op === "cbr" ? [db.term.a, db.term.b].filter((o) => !isImm(o)).map((o) => (o as Value).id) : [];
+        if (instUses(a.inst).some((o) => !isImm(o) && tested.includes(o.id))) continue;
         // No call between D and either occurrence.
         const callBetween = (o: { block: Block; index: number }): boolean => {
           if (hasCall(o.block, o.index)) return true;

@@ -254,12 +254,15 @@ function rangeOfInst(i: Inst, ty: Ty, op: (o: Operand) => Range, any: (o: Operan
         }
         case "shl":
           return b.lo === b.hi && b.lo < BigInt(widthOf(ty)) ? fits(a.lo << b.lo, a.hi << b.lo) : full(ty);
+        // Only what the verifier tracks too: a mask or an offset test dropped on a range it cannot
+        // see leaves it an unbounded packet offset ("math between pkt pointer and register with
+        // unbounded min value"). It forgets everything after a shift by a register, and (Linux
+        // 6.18) after any div or mod: `(15 / x) & 31` must keep its mask.
         case "lshr":
-          return b.lo === b.hi && b.lo < BigInt(widthOf(ty)) ? { lo: a.lo >> b.lo, hi: a.hi >> b.lo } : { lo: 0n, hi: a.hi };
+          return b.lo === b.hi && b.lo < BigInt(widthOf(ty)) ? { lo: a.lo >> b.lo, hi: a.hi >> b.lo } : full(ty);
         case "udiv":
-          return b.lo > 0n ? { lo: a.lo / b.hi, hi: a.hi / b.lo } : { lo: 0n, hi: a.hi };
         case "umod":
-          return b.lo > 0n ? { lo: 0n, hi: a.hi < b.hi - 1n ? a.hi : b.hi - 1n } : { lo: 0n, hi: a.hi };
+          return full(ty);
         default:
           return full(ty);
       }

@@ -54,7 +54,101 @@ export const GLOBALS: readonly (readonly [string, IntName, "bss" | "data" | "rod
   ["gw", "u16", "data", 0x1234n],
   ["gr", "u32", "rodata", 0xdeadbeefn],
 ];
+/** C layout of a struct of integer fields: each at its natural alignment. */
+export interface Layout {
+  offsets: Map<string, number>;
+  size: number;
+}
+export function layout(fields: readonly (readonly [string, IntName])[]): Layout {
+  const offsets = new Map<string, number>();
+  let off = 0;
+  let align = 1;
+  for (const [n, t] of fields) {
+    const sz = BITS[t] / 8;
+    off = Math.ceil(off / sz) * sz;
+    offsets.set(n, off);
+    off += sz;
+    align = Math.max(align, sz);
+  }
+  return { offsets, size: Math.ceil(off / align) * align };
+}
+export const INPUT_LAYOUT = layout(INPUT_FIELDS);
+export const S_LAYOUT = layout(S_FIELDS);
+
+/** Little-endian integer fields in a byte buffer (the layout of packets and map values). */
+export function writeField(dv: DataView, off: number, t: IntName, v: bigint): void {
+  const u = BigInt.asUintN(BITS[t], v);
+  switch (BITS[t]) {
+    case 8:
+      dv.setUint8(off, Number(u));
+      break;
+    case 16:
+      dv.setUint16(off, Number(u), true);
+      break;
+    case 32:
+      dv.setUint32(off, Number(u), true);
+      break;
+    default:
+      dv.setBigUint64(off, u, true);
+  }
+}
+export function readField(dv: DataView, off: number, t: IntName): bigint {
+  let u: bigint;
+  switch (BITS[t]) {
+    case 8:
+      u = BigInt(dv.getUint8(off));
+      break;
+    case 16:
+      u = BigInt(dv.getUint16(off, true));
+      break;
+    case 32:
+      u = BigInt(dv.getUint32(off, true));
+      break;
+    default:
+      u = dv.getBigUint64(off, true);
+  }
+  return isSigned(t) ? BigInt.asIntN(BITS[t], u) : u;
+}
+
+/**
+ * The struct of the struct-copy shape: a nested struct and FixedArray members, with padding.
+ *   interface Inner { x: u16; y: i8; arr: FixedArray<u32, 3> }        // 16 bytes, align 4
+ *   interface T { a: u8; inner: Inner; b: i64; arr: FixedArray<i16, 4> }   // 40 bytes, align 8
+ * T_PATHS are its integer members (name as printed, type, offset); T_SUBS the members that are
+ * copied whole; T_ARRAYS the arrays (for run-time indices).
+ */
+export const T_SIZE = 40;
+export const T_PATHS: readonly (readonly [string, IntName, number])[] = [
+  ["a", "u8", 0],
+  ["inner.x", "u16", 4],
+  ["inner.y", "i8", 6],
+  ["inner.arr[0]", "u32", 8],
+  ["inner.arr[1]", "u32", 12],
+  ["inner.arr[2]", "u32", 16],
+  ["b", "i64", 24],
+  ["arr[0]", "i16", 32],
+  ["arr[1]", "i16", 34],
+  ["arr[2]", "i16", 36],
+  ["arr[3]", "i16", 38],
+];
+export const T_SUBS: readonly (readonly [string, number, number, string])[] = [
+  // path, offset, size, the zero<...>() of its type
+  ["inner", 4, 16, "zero<Inner>()"],
+  ["arr", 32, 8, "zero<FixedArray<i16, 4>>()"],
+  ["inner.arr", 8, 12, "zero<FixedArray<u32, 3>>()"],
+];
+export const T_ARRAYS: readonly (readonly [string, IntName, number, number])[] = [
+  // path, element type, offset, length
+  ["inner.arr", "u32", 8, 3],
+  ["arr", "i16", 32, 4],
+];
+/** Keys of the `tm` HashMap<u32, T> are `x & TKEY_MASK`. */
+export const TKEY_MASK = 3;
+
 export const PACKET_SIZE = 64;
+/** Random packets are 14 (XDP test runs need an Ethernet header) to MAX_PACKET bytes long. */
+export const MIN_PACKET = 14;
+export const MAX_PACKET = 128;
 /** Slots of the `results` ArrayMap<u64>. */
 export const NSLOTS = 12;
 /** Hash keys are always `x & HKEY_MASK`. */
@@ -76,7 +170,9 @@ export type Lv =
   | { k: "global"; g: string }
   | { k: "sfield"; s: string; f: string }
   | { k: "hfield"; h: string; f: string }
-  | { k: "cell"; r: string };
+  | { k: "cell"; r: string }
+  /** An integer member of a T (T_PATHS), or an array element at a run-time index (`base.arr[idx]`, reads only). */
+  | { k: "tf"; base: string; path: string; idx?: Expr };
 
 export type Expr =
   | { k: "lit"; v: bigint; hex: boolean }
@@ -102,7 +198,7 @@ export type Stmt =
   | { k: "sdecl"; name: string; inits: Expr[] }
   | { k: "expr"; e: Expr }
   | { k: "if"; c: Cond; then: Stmt[]; else: Stmt[] | null }
-  | { k: "for"; name: string; ty: IntName | null; start: bigint; cond: Cond; update: Expr; body: Stmt[] }
+  | { k: "for"; name: string; ty: IntName | null; start: bigint; cond: Cond; update: Expr; body: Stmt[]; hdr?: PacketRead }
   | { k: "break" }
   | { k: "continue" }
   | { k: "ret"; e: Expr }
@@ -110,7 +206,34 @@ export type Stmt =
   | { k: "rlookup"; name: string; slot: number; then: Stmt[]; else: Stmt[] | null }
   | { k: "hupdate"; key: Expr; src: { k: "local"; name: string } | { k: "lit"; inits: Expr[] } }
   | { k: "hlookup"; name: string; key: Expr; then: Stmt[]; else: Stmt[] | null }
-  | { k: "hdelete"; key: Expr };
+  | { k: "hdelete"; key: Expr }
+  // The struct-copy shape (T): declarations, whole copies, member copies, aliases, map and packet bases.
+  | { k: "tdecl"; name: string; init: TInit | null }
+  | { k: "talias"; name: string; src: string }
+  | { k: "tcopy"; dst: string; src: string }
+  | { k: "tfcopy"; dst: string; src: string; sub: string }
+  | { k: "tupdate"; key: Expr; src: string }
+  | { k: "tlookup"; name: string; key: Expr; then: Stmt[]; else: Stmt[] | null }
+  | { k: "tview"; name: string; off: number; then: Stmt[]; else: Stmt[] | null };
+
+/** `{ a, inner, b, arr }` of a T local: integer expressions, and members from other Ts or zero (null). */
+export interface TInit {
+  a: Expr;
+  inner: string | null;
+  b: Expr;
+  arr: string | null;
+}
+
+/**
+ * A packet loop's per-iteration read, printed at the top of its body:
+ * `const b = ctx.header<W>(off); if (b === null) break; if (stop) break;`
+ */
+export interface PacketRead {
+  b: string;
+  w: IntName;
+  off: Expr;
+  stop: Cond | null;
+}
 
 export interface Program {
   body: Stmt[];
@@ -149,6 +272,24 @@ type RCond =
   | { k: "truthy"; a: RExpr }
   | { k: "bvar"; idx: number };
 type RLoop = { ty: IntName | null; start: number; n: number; step: number; down: boolean; form: number };
+/** A loop over packet bytes (see Resolver.packetLoop). */
+type RPacketLoop = {
+  ty: IntName;
+  start: number;
+  n: number;
+  step: number;
+  w: IntName;
+  off: number;
+  varOff: RExpr | null;
+  limit: RExpr | null;
+  stop: { op: CmpOp; v: bigint } | null;
+  accT: IntName;
+  accInit: RExpr;
+  accOp: number;
+  slot: number;
+};
+/** After a copy or an alias: write a member of the source, then record the same member of the other side. */
+type TWrite = { f: number; e: RExpr; slot: number };
 type RStmt =
   | { k: "decl"; mut: boolean; ty: IntName | null; init: RExpr }
   | { k: "bdecl"; init: RCond }
@@ -157,6 +298,7 @@ type RStmt =
   | { k: "inc"; lv: RRef; op: "++" | "--"; prefix: boolean }
   | { k: "if"; c: RCond; then: RStmt[]; else: RStmt[] | null }
   | { k: "for"; loop: RLoop; body: RStmt[] }
+  | { k: "ploop"; pl: RPacketLoop; body: RStmt[] }
   | { k: "break" }
   | { k: "continue" }
   | { k: "ret"; e: RExpr }
@@ -164,7 +306,14 @@ type RStmt =
   | { k: "rlookup"; slot: number; then: RStmt[]; else: RStmt[] | null }
   | { k: "hupdate"; key: RExpr; src: number | RExpr[] }
   | { k: "hlookup"; key: RExpr; then: RStmt[]; else: RStmt[] | null }
-  | { k: "hdelete"; key: RExpr };
+  | { k: "hdelete"; key: RExpr }
+  | { k: "tdecl"; lit: boolean; a: RExpr; b: RExpr; inner: number | null; arr: number | null }
+  | { k: "talias"; src: number; w: TWrite }
+  | { k: "tcopy"; dst: number; src: number; w: TWrite }
+  | { k: "tfcopy"; dst: number; src: number; sub: number; w: TWrite }
+  | { k: "tupdate"; key: RExpr; src: number }
+  | { k: "tlookup"; key: RExpr; then: RStmt[]; else: RStmt[] | null }
+  | { k: "tview"; off: number; then: RStmt[]; else: RStmt[] | null };
 export interface RawProgram {
   body: RStmt[];
   ret: RExpr;
@@ -182,6 +331,12 @@ export interface GenOptions {
   sideEffects?: boolean;
   /** Generate module-level functions (inlined and @noinline) and calls of them. */
   calls?: boolean;
+  /** Generate loops over packet bytes (`ctx.header<W>(off + k)` with bounds checks and breaks). */
+  packetLoops?: boolean;
+  /** Generate struct copies (whole, member, nested, FixedArray) between stack, map and packet structs. */
+  structCopies?: boolean;
+  /** Programs for a tracing kind (printTracingProgram): no packet access (packet loops, packet views). */
+  tracing?: boolean;
 }
 
 const INTERESTING: bigint[] = [
@@ -251,6 +406,9 @@ export function rawProgramArb(opts: GenOptions = {}): fc.Arbitrary<RawProgram> {
   const maxStmts = opts.maxStmts ?? 8;
   const side = opts.sideEffects ?? true;
   const calls = opts.calls ?? true;
+  const ploops = opts.packetLoops ?? true;
+  const tcopies = opts.structCopies ?? true;
+  const packet = !opts.tracing;
 
   const exprs: fc.Arbitrary<RExpr>[] = [];
   const conds: fc.Arbitrary<RCond>[] = [];
@@ -316,6 +474,7 @@ export function rawProgramArb(opts: GenOptions = {}): fc.Arbitrary<RawProgram> {
     down: fc.boolean(),
     form: fc.nat(5),
   });
+  const twriteArb: fc.Arbitrary<TWrite> = fc.record({ f: fc.nat(31), e: smallExpr, slot: fc.nat(NSLOTS - 1) });
   const simple: { arbitrary: fc.Arbitrary<RStmt>; weight: number }[] = [
     {
       arbitrary: fc
@@ -355,7 +514,47 @@ export function rawProgramArb(opts: GenOptions = {}): fc.Arbitrary<RawProgram> {
       weight: 2,
     },
     { arbitrary: smallExpr.map((key) => ({ k: "hdelete" as const, key })), weight: 1 },
+    {
+      arbitrary: fc
+        .record({
+          lit: fc.boolean(),
+          a: smallExpr,
+          b: smallExpr,
+          inner: fc.option(fc.nat(15), { nil: null }),
+          arr: fc.option(fc.nat(15), { nil: null }),
+        })
+        .map((x) => ({ k: "tdecl" as const, ...x })),
+      weight: tcopies ? 3 : 0,
+    },
+    { arbitrary: fc.record({ src: fc.nat(15), w: twriteArb }).map((x) => ({ k: "talias" as const, ...x })), weight: tcopies ? 1 : 0 },
+    {
+      arbitrary: fc.record({ dst: fc.nat(15), src: fc.nat(15), w: twriteArb }).map((x) => ({ k: "tcopy" as const, ...x })),
+      weight: tcopies ? 2 : 0,
+    },
+    {
+      arbitrary: fc.record({ dst: fc.nat(15), src: fc.nat(15), sub: fc.nat(2), w: twriteArb }).map((x) => ({ k: "tfcopy" as const, ...x })),
+      weight: tcopies ? 2 : 0,
+    },
+    { arbitrary: fc.record({ key: smallExpr, src: fc.nat(15) }).map((x) => ({ k: "tupdate" as const, ...x })), weight: tcopies ? 1 : 0 },
   ];
+  const packetLoopArb: fc.Arbitrary<RPacketLoop> = fc.record({
+    ty: fc.constantFrom<IntName>("u32", "i32", "u64", "u16"),
+    start: fc.nat(3),
+    n: fc.oneof(fc.nat(8), fc.integer({ min: 8, max: 40 })),
+    step: fc.integer({ min: 1, max: 4 }),
+    w: intNameArb,
+    off: fc.oneof(fc.nat(16), fc.integer({ min: 40, max: 80 })),
+    varOff: fc.option(smallExpr, { nil: null, freq: 3 }),
+    limit: fc.oneof({ arbitrary: fc.constant(null), weight: 2 }, { arbitrary: smallExpr, weight: 1 }),
+    stop: fc.oneof(
+      { arbitrary: fc.constant(null), weight: 2 },
+      { arbitrary: fc.record({ op: fc.constantFrom(...CMP_OPS), v: fc.constantFrom(0n, 1n, 7n, 0xffn, 0x80n, 0x7fn) }), weight: 1 },
+    ),
+    accT: intNameArb,
+    accInit: smallExpr,
+    accOp: fc.nat(4),
+    slot: fc.nat(NSLOTS - 1),
+  });
   const stmts: fc.Arbitrary<RStmt>[] = [];
   for (let d = 0; d <= stmtDepth; d++) {
     if (d === 0) {
@@ -371,6 +570,22 @@ export function rawProgramArb(opts: GenOptions = {}): fc.Arbitrary<RawProgram> {
           weight: 4,
         },
         { arbitrary: fc.record({ loop: loopArb, body: block }).map((x) => ({ k: "for" as const, ...x })), weight: 2 },
+        {
+          arbitrary: fc.record({ pl: packetLoopArb, body: block }).map((x) => ({ k: "ploop" as const, ...x })),
+          weight: ploops && packet ? 2 : 0,
+        },
+        {
+          arbitrary: fc
+            .record({ key: smallExpr, then: block, else: fc.option(block, { nil: null }) })
+            .map((x) => ({ k: "tlookup" as const, ...x })),
+          weight: tcopies ? 1 : 0,
+        },
+        {
+          arbitrary: fc
+            .record({ off: fc.oneof(fc.nat(24), fc.integer({ min: 60, max: 100 })), then: block, else: fc.option(block, { nil: null }) })
+            .map((x) => ({ k: "tview" as const, ...x })),
+          weight: tcopies && packet ? 1 : 0,
+        },
         {
           arbitrary: fc
             .record({ slot: fc.nat(NSLOTS + 1), then: block, else: fc.option(block, { nil: null }) })
@@ -451,19 +666,36 @@ interface Scope {
   hvs: string[];
   cells: string[];
   inLoop: boolean;
+  /** The product of the enclosing loops' trip counts (kept small: the verifier walks every trip). */
+  trips?: number;
   /** A reference into the hash map is live: no updates or deletes of it now. */
   hashRef: boolean;
+  /** Ts in scope: stack locals (`own`: may be assigned whole), aliases, map values, packet views. */
+  tbases?: TBase[];
+  /** A reference into `tm` is live: no tm.update now. */
+  tRef?: boolean;
   /** Functions that may be called here. */
   funcs: FuncDef[];
   /** Inside a function body: only its parameters may be read, nothing written, nothing called. */
   inFunc?: boolean;
 }
 
+interface TBase {
+  name: string;
+  mem: "stack" | "map" | "packet";
+  own: boolean;
+}
+
 const pfieldTs = (f: string): TsType => brand(INPUT_FIELDS.find(([n]) => n === f)![1]);
 const sfieldTs = (f: string): TsType => brand(S_FIELDS.find(([n]) => n === f)![1]);
 
+/** T locals per program: 40 bytes of stack each, and the stack is 512 bytes over the call chain. */
+const MAX_TLOCALS = 4;
+
 class Resolver {
   private n = 0;
+  private tlocals = 0;
+
   fresh(prefix: string): string {
     return `${prefix}${this.n++}`;
   }
@@ -497,6 +729,7 @@ class Resolver {
       locals: [...outer.locals],
       bools: [...outer.bools],
       structs: [...outer.structs],
+      tbases: [...(outer.tbases ?? [])],
       hvs: [...outer.hvs],
       cells: [...outer.cells],
     };
@@ -504,10 +737,11 @@ class Resolver {
     for (const s of stmts) {
       const r = this.stmt(s, scope);
       if (!r) continue;
-      out.push(r);
+      const rs = Array.isArray(r) ? r : [r];
+      out.push(...rs);
       // Nothing after a jump in the same block, or after an if/else that jumps on both arms: tsc
       // does not narrow in unreachable code (a later null-checked lookup would be TS18047).
-      if (alwaysJumps(r)) break;
+      if (rs.some(alwaysJumps)) break;
     }
     return out;
   }
@@ -534,9 +768,23 @@ class Resolver {
         return { lv: { k: "global", g }, ts: brand(t), c: t };
       }
       case 2: {
-        if (s.structs.length === 0) return pf();
+        const tbs = s.tbases ?? [];
+        if (s.structs.length + tbs.length === 0) return pf();
+        const i = r.idx % (s.structs.length + tbs.length);
+        if (i >= s.structs.length) {
+          const base = tbs[i - s.structs.length]!;
+          if (r.f >= T_PATHS.length && !forWrite && base.mem !== "packet") {
+            // A run-time index (reads only; arrays in the packet take constant indices).
+            const [path, t] = T_ARRAYS[r.f % T_ARRAYS.length]!;
+            const [pfName] = INPUT_FIELDS[r.idx % INPUT_FIELDS.length]!;
+            const idx: Expr = { k: "bin", op: "&", a: { k: "lv", lv: { k: "pfield", f: pfName } }, b: { k: "lit", v: 7n, hex: false } };
+            return { lv: { k: "tf", base: base.name, path, idx }, ts: brand(t), c: t };
+          }
+          const [path, t] = T_PATHS[r.f % T_PATHS.length]!;
+          return { lv: { k: "tf", base: base.name, path }, ts: brand(t), c: t };
+        }
         const [f, t] = S_FIELDS[r.f % S_FIELDS.length]!;
-        return { lv: { k: "sfield", s: s.structs[r.idx % s.structs.length]!, f }, ts: sfieldTs(f), c: t };
+        return { lv: { k: "sfield", s: s.structs[i]!, f }, ts: sfieldTs(f), c: t };
       }
       case 3: {
         const n = s.hvs.length + s.cells.length;
@@ -656,7 +904,7 @@ class Resolver {
     return { k: "bin", op: "&", a: this.expr(r, s).e, b: { k: "lit", v: BigInt(HKEY_MASK), hex: false } };
   }
 
-  private stmt(r: RStmt, s: Scope): Stmt | undefined {
+  private stmt(r: RStmt, s: Scope): Stmt | Stmt[] | undefined {
     switch (r.k) {
       case "decl": {
         const init = this.expr(r.init, s);
@@ -692,6 +940,8 @@ class Resolver {
         return { k: "if", c: this.cond(r.c, s), then: this.block(r.then, s), else: r.else ? this.block(r.else, s) : null };
       case "for":
         return this.loop(r.loop, r.body, s);
+      case "ploop":
+        return s.inFunc ? undefined : this.packetLoop(r.pl, r.body, s);
       case "break":
       case "continue":
         return s.inLoop ? { k: r.k } : undefined;
@@ -727,6 +977,87 @@ class Resolver {
       case "hdelete":
         if (s.hashRef) return undefined;
         return { k: "hdelete", key: this.key(r.key, s) };
+      case "tdecl": {
+        const tbs = s.tbases ?? [];
+        const pick = (n: number | null): string | null => (n === null || tbs.length === 0 ? null : tbs[n % tbs.length]!.name);
+        if (this.tlocals >= MAX_TLOCALS) return undefined;
+        this.tlocals++;
+        const name = this.fresh("t");
+        const init: TInit | null = r.lit
+          ? {
+              a: this.fit(this.expr(r.a, s), brand("u8"), "u8"),
+              inner: pick(r.inner),
+              b: this.fit(this.expr(r.b, s), brand("i64"), "i64"),
+              arr: pick(r.arr),
+            }
+          : null;
+        s.tbases = [...tbs, { name, mem: "stack", own: true }];
+        return { k: "tdecl", name, init };
+      }
+      case "talias": {
+        const tbs = s.tbases ?? [];
+        if (tbs.length === 0) return undefined;
+        const src = tbs[r.src % tbs.length]!;
+        const name = this.fresh("r");
+        s.tbases = [...tbs, { name, mem: src.mem, own: false }];
+        // Written through the alias, then through the original, read through the alias: one memory.
+        return this.twrite(r.w, { k: "talias", name, src: src.name }, name, src.name, name, "", s);
+      }
+      case "tcopy": {
+        const tbs = s.tbases ?? [];
+        if (tbs.length === 0) return undefined;
+        const owns = tbs.filter((b) => b.own);
+        const pre: Stmt[] = [];
+        let dst = owns.length ? owns[r.dst % owns.length]!.name : "";
+        // Another T where there is one (a self-copy shows nothing); else a new local to copy into.
+        let others = tbs.filter((b) => b.name !== dst);
+        if (!dst || others.length === 0) {
+          if (this.tlocals >= MAX_TLOCALS) return undefined;
+          this.tlocals++;
+          dst = this.fresh("t");
+          pre.push({ k: "tdecl", name: dst, init: null });
+          others = tbs;
+          s.tbases = [...tbs, { name: dst, mem: "stack", own: true }];
+        }
+        const src = others[r.src % others.length]!.name;
+        // Written in the source before the copy and changed after it, read in the copy: a value.
+        return [...pre, ...this.twrite(r.w, { k: "tcopy", dst, src }, src, src, dst, "", s)];
+      }
+      case "tfcopy": {
+        const tbs = s.tbases ?? [];
+        if (tbs.length === 0) return undefined;
+        let dst = tbs[r.dst % tbs.length]!.name;
+        let others = tbs.filter((b) => b.name !== dst);
+        const pre: Stmt[] = [];
+        if (others.length === 0) {
+          if (this.tlocals >= MAX_TLOCALS) return undefined;
+          this.tlocals++;
+          dst = this.fresh("t");
+          pre.push({ k: "tdecl", name: dst, init: null });
+          others = tbs;
+          s.tbases = [...tbs, { name: dst, mem: "stack", own: true }];
+        }
+        const src = others[r.src % others.length]!.name;
+        const sub = T_SUBS[r.sub % T_SUBS.length]![0];
+        return [...pre, ...this.twrite(r.w, { k: "tfcopy", dst, src, sub }, src, src, dst, sub, s)];
+      }
+      case "tupdate": {
+        const tbs = s.tbases ?? [];
+        if (s.tRef || tbs.length === 0) return undefined;
+        const key: Expr = { k: "bin", op: "&", a: this.expr(r.key, s).e, b: { k: "lit", v: BigInt(TKEY_MASK), hex: false } };
+        return { k: "tupdate", key, src: tbs[r.src % tbs.length]!.name };
+      }
+      case "tlookup": {
+        const key: Expr = { k: "bin", op: "&", a: this.expr(r.key, s).e, b: { k: "lit", v: BigInt(TKEY_MASK), hex: false } };
+        const name = this.fresh("tv");
+        const inner: Scope = { ...s, tbases: [...(s.tbases ?? []), { name, mem: "map", own: false }], tRef: true };
+        return { k: "tlookup", name, key, then: this.block(r.then, inner), else: r.else ? this.block(r.else, s) : null };
+      }
+      case "tview": {
+        const name = this.fresh("pv");
+        const inner: Scope = { ...s, tbases: [...(s.tbases ?? []), { name, mem: "packet", own: false }] };
+        return { k: "tview", name, off: r.off, then: this.block(r.then, inner), else: r.else ? this.block(r.else, s) : null };
+      }
       case "hlookup": {
         const key = this.key(r.key, s);
         const name = this.fresh("h");
@@ -734,6 +1065,102 @@ class Resolver {
         return { k: "hlookup", name, key, then: this.block(r.then, inner), else: r.else ? this.block(r.else, s) : null };
       }
     }
+  }
+
+  /**
+   * A loop over packet bytes, as three statements:
+   *
+   *   let acc: T = init;
+   *   for (let k: K = A; k < A + n*step; k += step) {
+   *     const b = ctx.header<W>(off + k);          // off: a constant, or a constant plus (e & 31)
+   *     if (b === null) break;                     // the per-iteration bounds check against data_end
+   *     if (b <op> V) break;                       // optional: stop on a byte value
+   *     if (k >= limit) break;                     // optional: a data-dependent trip count
+   *     acc = acc <op> b;                          // += ^= -= |= (b << (k & 7)), or acc * 31 + b
+   *     ...generated statements (they see k, b and acc)
+   *   }
+   *   results.update(slot, acc);
+   */
+  private packetLoop(raw: RPacketLoop, body: RStmt[], s: Scope): Stmt[] {
+    // Inside other loops the verifier walks trips x trips: keep the product near 64.
+    const l = { ...raw, n: Math.min(raw.n, Math.floor(64 / (s.trips ?? 1))) };
+    const lit = (v: bigint | number): Expr => ({ k: "lit", v: BigInt(v), hex: false });
+    const accInit = this.expr(l.accInit, s);
+    const acc = this.fresh("acc");
+    const decl: Stmt = { k: "decl", name: acc, mut: true, ty: l.accT, init: this.fit(accInit, brand(l.accT), l.accT) };
+    s.locals.push({ name: acc, ts: brand(l.accT), mutable: true, c: l.accT });
+    const k = this.fresh("k");
+    const b = this.fresh("b");
+    const kE: Expr = { k: "lv", lv: { k: "local", name: k } };
+    const bE: Expr = { k: "lv", lv: { k: "local", name: b } };
+    const accLv: Lv = { k: "local", name: acc };
+    const inner: Scope = {
+      ...s,
+      locals: [...s.locals, { name: k, ts: brand(l.ty), mutable: false, c: l.ty }, { name: b, ts: brand(l.w), mutable: false, c: l.w }],
+      inLoop: true,
+      trips: (s.trips ?? 1) * (l.n + 1),
+    };
+    let off: Expr = { k: "bin", op: "+", a: lit(l.off), b: kE };
+    if (l.varOff) off = { k: "bin", op: "+", a: { k: "bin", op: "&", a: this.expr(l.varOff, s).e, b: lit(31) }, b: off };
+    const stop: Cond | null = l.stop ? { k: "cmp", op: l.stop.op, a: bE, b: lit(l.stop.v) } : null;
+    const pre: Stmt[] = [];
+    if (l.limit)
+      pre.push({ k: "if", c: { k: "cmp", op: ">=", a: kE, b: this.expr(l.limit, inner).e }, then: [{ k: "break" }], else: null });
+    const accE: Expr = { k: "lv", lv: accLv };
+    switch (l.accOp) {
+      case 0:
+        pre.push({ k: "expr", e: { k: "assign", lv: accLv, op: "+=", e: bE } });
+        break;
+      case 1:
+        pre.push({ k: "expr", e: { k: "assign", lv: accLv, op: "^=", e: bE } });
+        break;
+      case 2:
+        pre.push({ k: "expr", e: { k: "assign", lv: accLv, op: "-=", e: bE } });
+        break;
+      case 3:
+        pre.push({
+          k: "expr",
+          e: { k: "assign", lv: accLv, op: "|=", e: { k: "bin", op: "<<", a: bE, b: { k: "bin", op: "&", a: kE, b: lit(7) } } },
+        });
+        break;
+      default: {
+        const h: Expr = { k: "bin", op: "+", a: { k: "bin", op: "*", a: accE, b: lit(31) }, b: bE };
+        pre.push({ k: "expr", e: { k: "assign", lv: accLv, op: "=", e: this.fit({ e: h, ts: NUM }, brand(l.accT), l.accT) } });
+      }
+    }
+    const start = BigInt(l.start);
+    const loop: Stmt = {
+      k: "for",
+      name: k,
+      ty: l.ty,
+      start,
+      cond: { k: "cmp", op: "<", a: kE, b: lit(start + BigInt(l.n * l.step)) },
+      update: { k: "assign", lv: { k: "local", name: k }, op: "+=", e: lit(l.step) },
+      body: [...pre, ...this.block(body, inner)],
+      hdr: { b, w: l.w, off, stop },
+    };
+    const res: Stmt = { k: "res", slot: lit(l.slot), e: this.fit({ e: accE, ts: brand(l.accT) }, brand("u64")) };
+    return [decl, loop, res];
+  }
+
+  /**
+   * Makes a copy or an alias observable, for a member m under `under` ("" for any):
+   * `before.m = e; <copy or alias>; after.m++; results.update(slot, u64(read.m));`
+   * (an alias: the write is seen; a copy: the value from before, whatever happened after).
+   */
+  private twrite(w: TWrite, op: Stmt, before: string, after: string, read: string, under: string, s: Scope): Stmt[] {
+    const paths = T_PATHS.filter(([p]) => under === "" || p.startsWith(`${under}.`) || p.startsWith(`${under}[`));
+    const [path, t] = paths[w.f % paths.length]!;
+    const e = this.fit(this.expr(w.e, s), brand(t), t);
+    const readE: Expr = { k: "lv", lv: { k: "tf", base: read, path } };
+    const set: Stmt = { k: "expr", e: { k: "assign", lv: { k: "tf", base: before, path }, op: "=", e } };
+    const bump: Stmt = { k: "expr", e: { k: "inc", lv: { k: "tf", base: after, path }, op: "++", prefix: false } };
+    const rec: Stmt = {
+      k: "res",
+      slot: { k: "lit", v: BigInt(w.slot), hex: false },
+      e: this.fit({ e: readE, ts: brand(t) }, brand("u64")),
+    };
+    return op.k === "talias" ? [op, set, bump, rec] : [set, op, bump, rec];
   }
 
   /** `for (let i = A; i <op> B; i += k)` with constants only, so the verifier can bound it. */
@@ -761,7 +1188,12 @@ class Resolver {
       if (op === ">=" && n === 0) cond = { k: "cmp", op: ">", a: i, b: lit(start) };
       update = k === 1 && l.form >= 3 ? { k: "inc", lv, op: "--", prefix: l.form === 4 } : { k: "assign", lv, op: "-=", e: lit(k) };
     }
-    const inner: Scope = { ...s, locals: [...s.locals, { name, ts: l.ty ? brand(l.ty) : NUM, mutable: false, c: l.ty }], inLoop: true };
+    const inner: Scope = {
+      ...s,
+      locals: [...s.locals, { name, ts: l.ty ? brand(l.ty) : NUM, mutable: false, c: l.ty }],
+      inLoop: true,
+      trips: (s.trips ?? 1) * (n + 1),
+    };
     return { k: "for", name, ty: l.ty, start: BigInt(start), cond, update, body: this.block(body, inner) };
   }
 }
@@ -776,7 +1208,8 @@ export const programArb = (opts: GenOptions = {}): fc.Arbitrary<Program> => rawP
 /** Whether control never falls through `s` (every path returns, breaks or continues). */
 function alwaysJumps(s: Stmt): boolean {
   if (s.k === "ret" || s.k === "break" || s.k === "continue") return true;
-  if (s.k === "if" || s.k === "rlookup" || s.k === "hlookup") return !!s.else && s.then.some(alwaysJumps) && s.else.some(alwaysJumps);
+  if (s.k === "if" || s.k === "rlookup" || s.k === "hlookup" || s.k === "tlookup" || s.k === "tview")
+    return !!s.else && s.then.some(alwaysJumps) && s.else.some(alwaysJumps);
   return false;
 }
 
@@ -811,9 +1244,54 @@ function fitsIn(t: IntName, v: bigint): boolean {
   return isSigned(t) ? v >= -(1n << BigInt(bits - 1)) && v < 1n << BigInt(bits - 1) : v >= 0n && v < 1n << BigInt(bits);
 }
 
+// ------------------------------------------------------------------------------------- shapes
+
+/** The shapes a program exercises (for the per-shape counts `npm run fuzz` prints). */
+export function shapesOf(p: Program): Set<string> {
+  const out = new Set<string>();
+  if (p.funcs?.length) out.add("calls");
+  const walk = (ss: Stmt[]): void => {
+    for (const st of ss) {
+      switch (st.k) {
+        case "for":
+          if (st.hdr) out.add("packet loops");
+          walk(st.body);
+          break;
+        case "if":
+        case "rlookup":
+        case "hlookup":
+        case "tlookup":
+        case "tview":
+          if (st.k === "tlookup" || st.k === "tview") out.add("struct copies");
+          walk(st.then);
+          if (st.else) walk(st.else);
+          break;
+        default:
+          if (SHAPE_OF[st.k]) out.add(SHAPE_OF[st.k]!);
+      }
+    }
+  };
+  walk(p.body);
+  return out;
+}
+const SHAPE_OF: Partial<Record<Stmt["k"], string>> = {
+  tdecl: "struct copies",
+  talias: "struct copies",
+  tcopy: "struct copies",
+  tfcopy: "struct copies",
+  tupdate: "struct copies",
+};
+
 // ------------------------------------------------------------------------------------- inputs
 
 export type InputVec = bigint[];
+/** One random packet: the Input fields, the bytes after them, and the packet's length. */
+export interface PacketIn {
+  v: InputVec;
+  /** MAX_PACKET - sizeof(Input) bytes following the Input fields (only the first len - sizeof(Input) are sent). */
+  tail: number[];
+  len: number;
+}
 
 function valueArb(t: IntName): fc.Arbitrary<bigint> {
   const bits = BigInt(BITS[t]);
@@ -827,16 +1305,43 @@ function valueArb(t: IntName): fc.Arbitrary<bigint> {
   );
 }
 
-/** One packet: a value for every INPUT_FIELDS entry. */
+/** The Input fields of one packet: a value for every INPUT_FIELDS entry. */
 export const inputArb: fc.Arbitrary<InputVec> = fc.tuple(...INPUT_FIELDS.map(([, t]) => valueArb(t)));
+
+/** Bytes after the Input fields: a few values often (so byte-value breaks fire), any byte otherwise. */
+const byteArb = fc.oneof({ arbitrary: fc.constantFrom(0, 1, 7, 0x7f, 0x80, 0xff), weight: 1 }, { arbitrary: fc.nat(255), weight: 2 });
+
+/**
+ * A packet: mostly PACKET_SIZE bytes or longer (up to MAX_PACKET), so packet loops run past the end
+ * at every offset; sometimes shorter than Input (the program returns ABORTED at its header check).
+ */
+export const packetArb: fc.Arbitrary<PacketIn> = fc.record({
+  v: inputArb,
+  tail: fc.array(byteArb, { minLength: MAX_PACKET - INPUT_LAYOUT.size, maxLength: MAX_PACKET - INPUT_LAYOUT.size }),
+  len: fc.oneof(
+    { arbitrary: fc.constant(PACKET_SIZE), weight: 3 },
+    { arbitrary: fc.integer({ min: INPUT_LAYOUT.size, max: MAX_PACKET }), weight: 10 },
+    { arbitrary: fc.integer({ min: MIN_PACKET, max: INPUT_LAYOUT.size - 1 }), weight: 1 },
+  ),
+});
+
+/** The packet's bytes: the Input fields little-endian in C layout, then the tail, cut at len. */
+export function packetBytes(p: PacketIn | InputVec): Uint8Array {
+  const pk: PacketIn = Array.isArray(p) ? { v: p, tail: [], len: PACKET_SIZE } : p;
+  const out = new Uint8Array(Math.max(MAX_PACKET, INPUT_LAYOUT.size));
+  const dv = new DataView(out.buffer);
+  INPUT_FIELDS.forEach(([n, t], i) => writeField(dv, INPUT_LAYOUT.offsets.get(n)!, t, pk.v[i]!));
+  for (let i = INPUT_LAYOUT.size; i < out.length; i++) out[i] = pk.tail[i - INPUT_LAYOUT.size] ?? i;
+  return out.slice(0, pk.len);
+}
 
 export interface Case {
   prog: Program;
-  inputs: InputVec[];
+  inputs: PacketIn[];
 }
 
 export const caseArb = (opts: GenOptions = {}, inputs = 3): fc.Arbitrary<Case> =>
-  fc.record({ prog: programArb(opts), inputs: fc.array(inputArb, { minLength: 1, maxLength: inputs }) });
+  fc.record({ prog: programArb(opts), inputs: fc.array(packetArb, { minLength: 1, maxLength: inputs }) });
 
 // ------------------------------------------------------------------------------------- printing
 
@@ -858,6 +1363,8 @@ function printLv(lv: Lv): string {
       return `${lv.h}.${lv.f}`;
     case "cell":
       return `${lv.r}.value`;
+    case "tf":
+      return lv.idx ? `${lv.base}.${lv.path}[${unparen(printExpr(lv.idx))}]` : `${lv.base}.${lv.path}`;
   }
 }
 
@@ -867,7 +1374,7 @@ export function printExpr(e: Expr): string {
     case "lit":
       return printLit(e.v, e.hex);
     case "lv":
-      return printLv(e.lv);
+      return e.lv.k === "pfield" ? pfieldRead(e.lv.f) : printLv(e.lv);
     case "un":
       return `(${e.op}${printExpr(e.a)})`;
     case "bin":
@@ -887,6 +1394,13 @@ export function printExpr(e: Expr): string {
 
 /** Function names are per program: printProgramBody sets the program's prefix. */
 let fnPrefix = "";
+/** Tracing programs return an i32: printTracingProgram converts returned values. */
+let retWrap = (e: string): string => e;
+/**
+ * Where a read of an Input field comes from: `p.f` (the packet), or in a tracing program an
+ * expression on the context (printTracingProgram), converted to the field's type.
+ */
+let pfieldRead = (f: string): string => `p.${f}`;
 
 export function printCond(c: Cond): string {
   switch (c.k) {
@@ -949,6 +1463,12 @@ function printStmt(s: Stmt, ind: string, out: string[]): void {
             : `${s.name}${upd.op}`
           : `${s.name} ${(upd as Extract<Expr, { k: "assign" }>).op} ${printExpr((upd as Extract<Expr, { k: "assign" }>).e)}`;
       out.push(`${ind}for (let ${s.name}${s.ty ? `: ${s.ty}` : ""} = ${s.start}; ${s.name} ${c.op} ${printExpr(c.b)}; ${updText}) {`);
+      if (s.hdr) {
+        const h = s.hdr;
+        out.push(`${ind}  const ${h.b} = ctx.header<${h.w}>(${unparen(printExpr(h.off))});`);
+        out.push(`${ind}  if (${h.b} === null) break;`);
+        if (h.stop) out.push(`${ind}  if ${printCondParen(h.stop)} break;`);
+      }
       printBlock(s.body, ind, out);
       out.push(`${ind}}`);
       return;
@@ -958,7 +1478,7 @@ function printStmt(s: Stmt, ind: string, out: string[]): void {
       out.push(`${ind}${s.k};`);
       return;
     case "ret":
-      out.push(`${ind}return ${printExpr(s.e)};`);
+      out.push(`${ind}return ${retWrap(printExpr(s.e))};`);
       return;
     case "res":
       out.push(`${ind}results.update(${printExpr(s.slot)}, ${printExpr(s.e)});`);
@@ -994,6 +1514,38 @@ function printStmt(s: Stmt, ind: string, out: string[]): void {
     case "hdelete":
       out.push(`${ind}hm.delete(${printExpr(s.key)});`);
       return;
+    case "tdecl":
+      if (!s.init) out.push(`${ind}let ${s.name}: T = zero<T>();`);
+      else {
+        const i = s.init;
+        const inner = i.inner ? `${i.inner}.inner` : "zero<Inner>()";
+        const arr = i.arr ? `${i.arr}.arr` : "zero<FixedArray<i16, 4>>()";
+        out.push(`${ind}let ${s.name}: T = { a: ${printExpr(i.a)}, inner: ${inner}, b: ${printExpr(i.b)}, arr: ${arr} };`);
+      }
+      return;
+    case "talias":
+      out.push(`${ind}const ${s.name}: T = ${s.src};`);
+      return;
+    case "tcopy":
+      out.push(`${ind}${s.dst} = ${s.src};`);
+      return;
+    case "tfcopy":
+      out.push(`${ind}${s.dst}.${s.sub} = ${s.src}.${s.sub};`);
+      return;
+    case "tupdate":
+      out.push(`${ind}tm.update(${printExpr(s.key)}, ${s.src});`);
+      return;
+    case "tlookup":
+    case "tview":
+      out.push(`${ind}const ${s.name} = ${s.k === "tview" ? `ctx.header<T>(${s.off})` : `tm.lookup(${printExpr(s.key)})`};`);
+      out.push(`${ind}if (${s.name} !== null) {`);
+      printBlock(s.then, ind, out);
+      if (s.else) {
+        out.push(`${ind}} else {`);
+        printBlock(s.else, ind, out);
+      }
+      out.push(`${ind}}`);
+      return;
   }
 }
 
@@ -1005,7 +1557,7 @@ function printCondParen(c: Cond): string {
 /** The shared declarations every generated file starts with. */
 export function printPrelude(): string {
   return [
-    `import { xdp, XdpAction, ArrayMap, HashMap, u8, u16, u32, u64, i8, i16, i32, i64 } from "tsbpf/bpf";`,
+    `import { xdp, XdpAction, ArrayMap, HashMap, zero, u8, u16, u32, u64, i8, i16, i32, i64, type FixedArray } from "tsbpf/bpf";`,
     ``,
     `interface Input {`,
     ...INPUT_FIELDS.map(([n, t]) => `  ${n}: ${t};`),
@@ -1018,6 +1570,21 @@ export function printPrelude(): string {
     ...GLOBALS.map(([g, t, sec, v]) => `${sec === "rodata" ? "const" : "let"} ${g}: ${t} = ${v};`),
     `const results = new ArrayMap<u64>(${NSLOTS});`,
     `const hm = new HashMap<u32, S>(${HASH_ENTRIES});`,
+    ``,
+    `interface Inner {`,
+    `  x: u16;`,
+    `  y: i8;`,
+    `  arr: FixedArray<u32, 3>;`,
+    `}`,
+    ``,
+    `interface T {`,
+    `  a: u8;`,
+    `  inner: Inner;`,
+    `  b: i64;`,
+    `  arr: FixedArray<i16, 4>;`,
+    `}`,
+    ``,
+    `const tm = new HashMap<u32, T>(${TKEY_MASK + 1});`,
     ``,
   ].join("\n");
 }
@@ -1043,6 +1610,88 @@ export function printProgramBody(p: Program, name: string): string {
   if (p.body[p.body.length - 1]?.k !== "ret") out.push(`  return ${printExpr(p.ret)};`);
   out.push(`});`);
   return out.join("\n");
+}
+
+// ------------------------------------------------------------------------------ tracing kinds
+
+export type TracingKind = "tracepoint" | "rawTracepoint" | "tpBtf";
+export const TRACING_KINDS: readonly TracingKind[] = ["tracepoint", "rawTracepoint", "tpBtf"];
+
+/** /sys/kernel/tracing/events/sched/sched_switch/format, including the 8-byte common header. */
+const SCHED_SWITCH = `interface SchedSwitch {
+  common_type: u16;
+  common_flags: u8;
+  common_preempt_count: u8;
+  common_pid: i32;
+  prev_comm: FixedArray<u8, 16>;
+  prev_pid: i32;
+  prev_prio: i32;
+  prev_state: i64;
+  next_comm: FixedArray<u8, 16>;
+  next_pid: i32;
+  next_prio: i32;
+}`;
+
+/** Context reads per kind: the record's fields, or the raw arguments (tp_btf's arg 0 is a BTF pointer). */
+const CTX_READS: Record<TracingKind, readonly string[]> = {
+  // Not the common_* header: the kernel refuses tracepoint programs reading the record's first 8
+  // bytes ("invalid bpf_context access off=0"); found by this generator, now TSBPF1046.
+  tracepoint: [
+    "ctx.prev_pid",
+    "ctx.prev_prio",
+    "ctx.prev_state",
+    "ctx.next_pid",
+    "ctx.next_prio",
+    "ctx.prev_comm[0]",
+    "ctx.next_comm[15]",
+    "ctx.prev_comm[7]",
+  ],
+  rawTracepoint: ["ctx.arg(0)", "ctx.arg(1)"],
+  tpBtf: ["ctx.arg(1)"],
+};
+
+/**
+ * One program as a tracing program (load-only: these kinds cannot be test-run). The generated body
+ * is the same; every read of an Input field is a read of the context (converted to the field's
+ * type), and `p` is a stack struct that takes the writes (contexts are read-only).
+ */
+export function printTracingProgram(progs: Program[], kind: TracingKind): string {
+  const reads = CTX_READS[kind];
+  const readOf = (f: string): string => {
+    const i = INPUT_FIELDS.findIndex(([n]) => n === f);
+    return `${INPUT_FIELDS[i]![1]}(${reads[i % reads.length]})`;
+  };
+  const open: Record<TracingKind, string> = {
+    tracepoint: `tracepoint<SchedSwitch>("sched", "sched_switch", (ctx) => {`,
+    rawTracepoint: `rawTracepoint("sys_enter", (ctx) => {`,
+    tpBtf: `tpBtf("sys_enter", (ctx) => {`,
+  };
+  const bodies = progs.map((p, n) => {
+    const name = `prog${n}`;
+    const out: string[] = [];
+    fnPrefix = `${name}_`;
+    for (const f of p.funcs ?? []) {
+      if (f.noinline) out.push(`/** @noinline */`);
+      out.push(`function ${fnPrefix}${f.name}(${f.params.map((a) => `${a.name}: ${a.t}`).join(", ")}): ${f.ret} {`);
+      out.push(`  return ${printExpr(f.body)};`);
+      out.push(`}`);
+    }
+    out.push(`export const ${name} = ${open[kind]}`);
+    out.push(`  const p: Input = { ${INPUT_FIELDS.map(([f]) => `${f}: ${readOf(f)}`).join(", ")} };`);
+    pfieldRead = readOf;
+    retWrap = (e) => `i32(${e})`;
+    try {
+      printStmts(p.body, "  ", out);
+      if (p.body[p.body.length - 1]?.k !== "ret") out.push(`  return ${retWrap(printExpr(p.ret))};`);
+    } finally {
+      pfieldRead = (f) => `p.${f}`;
+      retWrap = (e) => e;
+    }
+    out.push(`});`);
+    return `${out.join("\n")}\n`;
+  });
+  const prelude = printPrelude().replace(`import { xdp, XdpAction,`, `import { tracepoint, rawTracepoint, tpBtf,`);
+  return [prelude, SCHED_SWITCH, ``, ...bodies, `export const LICENSE = "GPL";`, ``].join("\n");
 }
 
 /** A whole `.bpf.ts` file with the programs named prog0, prog1, ... */

@@ -10,80 +10,31 @@ import {
   GLOBALS,
   HKEY_MASK,
   INPUT_FIELDS,
+  INPUT_LAYOUT,
   NSLOTS,
-  PACKET_SIZE,
+  packetBytes,
   printProgram,
+  printTracingProgram,
+  readField,
   S_FIELDS,
+  S_LAYOUT,
+  shapesOf,
+  T_PATHS,
+  TKEY_MASK,
   type Case,
   type InputVec,
   type IntName,
+  type Layout,
+  type PacketIn,
   type Program,
+  type TracingKind,
 } from "./diff-gen.js";
-import { evaluate, POISON, wrap, type RefResult } from "./diff-ref.js";
+import { evaluate, POISON, type RefResult } from "./diff-ref.js";
 
 // ------------------------------------------------------------------------------------ layout
 
-interface Layout {
-  offsets: Map<string, number>;
-  size: number;
-}
-function layout(fields: readonly (readonly [string, IntName])[]): Layout {
-  const offsets = new Map<string, number>();
-  let off = 0;
-  let align = 1;
-  for (const [n, t] of fields) {
-    const sz = BITS[t] / 8;
-    off = Math.ceil(off / sz) * sz;
-    offsets.set(n, off);
-    off += sz;
-    align = Math.max(align, sz);
-  }
-  return { offsets, size: Math.ceil(off / align) * align };
-}
-const INPUT_LAYOUT = layout(INPUT_FIELDS);
-const S_LAYOUT = layout(S_FIELDS);
-
-function writeField(dv: DataView, off: number, t: IntName, v: bigint): void {
-  const u = BigInt.asUintN(BITS[t], v);
-  switch (BITS[t]) {
-    case 8:
-      dv.setUint8(off, Number(u));
-      break;
-    case 16:
-      dv.setUint16(off, Number(u), true);
-      break;
-    case 32:
-      dv.setUint32(off, Number(u), true);
-      break;
-    default:
-      dv.setBigUint64(off, u, true);
-  }
-}
-function readField(dv: DataView, off: number, t: IntName): bigint {
-  let u: bigint;
-  switch (BITS[t]) {
-    case 8:
-      u = BigInt(dv.getUint8(off));
-      break;
-    case 16:
-      u = BigInt(dv.getUint16(off, true));
-      break;
-    case 32:
-      u = BigInt(dv.getUint32(off, true));
-      break;
-    default:
-      u = dv.getBigUint64(off, true);
-  }
-  return wrap(t, u);
-}
-
-export function packInput(vec: InputVec): Uint8Array {
-  const out = new Uint8Array(PACKET_SIZE);
-  const dv = new DataView(out.buffer);
-  INPUT_FIELDS.forEach(([n, t], i) => writeField(dv, INPUT_LAYOUT.offsets.get(n)!, t, vec[i]!));
-  for (let i = INPUT_LAYOUT.size; i < PACKET_SIZE; i++) out[i] = i;
-  return out;
-}
+/** The bytes of a packet input (for the kernel run; the reference builds the same bytes). */
+export const packInput = (p: PacketIn | InputVec): Uint8Array => packetBytes(p);
 
 function decode(bytes: Uint8Array, fields: readonly (readonly [string, IntName])[], lay: Layout): Map<string, bigint> {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -92,7 +43,11 @@ function decode(bytes: Uint8Array, fields: readonly (readonly [string, IntName])
 
 // ------------------------------------------------------------------------------------ running
 
-export type FailureKind = "compile" | "load" | "run" | "mismatch" | "ref";
+/** "cost": the verifier gave up on a program's size or complexity (a verifier-cost estimate too low). */
+export type FailureKind = "compile" | "load" | "cost" | "run" | "mismatch" | "ref";
+
+/** The kernel's refusals for size and complexity (BPF_COMPLEXITY_LIMIT_INSNS / _JMP_SEQ). */
+export const isCostRefusal = (detail: string): boolean => /BPF program is too large|is too complex/.test(detail);
 
 export interface Failure {
   kind: FailureKind;
@@ -109,9 +64,20 @@ export interface BatchStats {
   compiles: number;
   /** Batches that hit a known, already-reported compiler bug and were compiled around it. */
   knownBugs: number;
+  /** Programs run per shape (diff-gen's shapesOf: packet loops, struct copies, calls). */
+  shapes: Record<string, number>;
+  /** Runs per event of the reference run (a loop hit the packet end, stopped on a byte, ...). */
+  events: Record<string, number>;
 }
 
-export const newStats = (): BatchStats => ({ programs: 0, runs: 0, compiles: 0, knownBugs: 0 });
+export const newStats = (): BatchStats => ({ programs: 0, runs: 0, compiles: 0, knownBugs: 0, shapes: {}, events: {} });
+
+/** "packet loops 120, struct copies 80, ..." */
+export const formatShapes = (s: Record<string, number>): string =>
+  Object.entries(s)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k} ${v}`)
+    .join(", ");
 
 export interface HarnessOptions {
   /**
@@ -147,7 +113,9 @@ function compileBatch(src: string, opts: HarnessOptions, stats: BatchStats): Ret
 }
 
 const hex = (v: bigint): string => (v < 0n ? `-0x${(-v).toString(16)}` : `0x${v.toString(16)}`);
-export const describeInput = (vec: InputVec): string => INPUT_FIELDS.map(([n], i) => `${n}=${vec[i]}`).join(" ");
+export const describeInput = (p: PacketIn): string =>
+  `len=${p.len} ${INPUT_FIELDS.map(([n], i) => `${n}=${p.v[i]}`).join(" ")}` +
+  (p.len > INPUT_LAYOUT.size ? ` tail=[${p.tail.slice(0, p.len - INPUT_LAYOUT.size).join(",")}]` : "");
 
 /** Compares one kernel run with the reference; returns the differences (empty when equal). */
 function compareRun(obj: BpfObject, retval: number, data: Uint8Array, ref: RefResult): string[] {
@@ -171,6 +139,23 @@ function compareRun(obj: BpfObject, retval: number, data: Uint8Array, ref: RefRe
     for (const [f] of S_FIELDS)
       if (got.get(f) !== want.get(f)) diffs.push(`hm[${k}].${f}: got ${hex(got.get(f)!)} want ${hex(want.get(f)!)}`);
   }
+  const tm = obj.maps.get("tm");
+  for (let k = 0n; k <= BigInt(TKEY_MASK); k++) {
+    const raw = tm?.lookup(u32le(Number(k)));
+    const want = ref.state.tmap.get(k);
+    if (!raw || !want) {
+      if (!!raw !== !!want) diffs.push(`tm[${k}]: ${raw ? "present" : "absent"}, want ${want ? "present" : "absent"}`);
+      continue;
+    }
+    // Members only: padding is not a value (a copy may or may not carry it).
+    const g = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+    const w = new DataView(want.buffer, want.byteOffset, want.byteLength);
+    for (const [path, t, off] of T_PATHS) {
+      const a = readField(g, off, t);
+      const b = readField(w, off, t);
+      if (a !== b) diffs.push(`tm[${k}].${path}: got ${hex(a)} want ${hex(b)}`);
+    }
+  }
   const vars = new Set(obj.globals.vars.map((v) => v.name));
   for (const [g] of GLOBALS) {
     if (!vars.has(g)) continue;
@@ -178,10 +163,16 @@ function compareRun(obj: BpfObject, retval: number, data: Uint8Array, ref: RefRe
     const want = ref.state.globals.get(g)!;
     if (got !== want) diffs.push(`${g}: got ${hex(got)} want ${hex(want)}`);
   }
-  const pkt = decode(data, INPUT_FIELDS, INPUT_LAYOUT);
-  for (const [f] of INPUT_FIELDS) {
-    if (pkt.get(f) !== ref.state.input.get(f)) diffs.push(`p.${f}: got ${hex(pkt.get(f)!)} want ${hex(ref.state.input.get(f)!)}`);
+  const want = ref.state.packet;
+  if (data.length !== want.length) diffs.push(`packet length: got ${data.length} want ${want.length}`);
+  else if (data.length >= INPUT_LAYOUT.size) {
+    const pkt = decode(data, INPUT_FIELDS, INPUT_LAYOUT);
+    for (const [f] of INPUT_FIELDS) {
+      if (pkt.get(f) !== ref.state.input.get(f)) diffs.push(`p.${f}: got ${hex(pkt.get(f)!)} want ${hex(ref.state.input.get(f)!)}`);
+    }
   }
+  for (let i = data.length >= INPUT_LAYOUT.size ? INPUT_LAYOUT.size : 0; i < Math.min(data.length, want.length); i++)
+    if (data[i] !== want[i]) diffs.push(`packet[${i}]: got ${data[i]} want ${want[i]}`);
   return diffs;
 }
 
@@ -192,6 +183,8 @@ function resetMaps(obj: BpfObject): void {
   for (let i = 0; i < NSLOTS; i++) results.update(u32le(i), poison);
   const hm = obj.maps.get("hm")!;
   for (let k = 0; k <= HKEY_MASK; k++) hm.delete(u32le(k));
+  const tm = obj.maps.get("tm");
+  for (let k = 0; k <= TKEY_MASK; k++) tm?.delete(u32le(k));
   // Globals the compiler kept (unused ones may be dropped) start from their initial values.
   const vars = new Map(obj.globals.vars.map((v) => [v.name, v]));
   for (const [g, t, sec, v] of GLOBALS) {
@@ -229,11 +222,16 @@ export function runBatch(cases: Case[], stats: BatchStats = newStats(), opts: Ha
     if (cases.length > 1) return split();
     const msg = String((e as Error).message ?? e);
     const log = (e as { log?: string }).log;
-    return [{ kind: "load", index: base, source: single(0), detail: log ? `${msg}\n${log.split("\n").slice(-30).join("\n")}` : msg }];
+    const warned = res.diagnostics.filter((d) => d.severity === "warning");
+    const detail =
+      (warned.length ? `compiler warned: ${diagText(warned)}\n` : "no compiler warning\n") +
+      (log ? `${msg}\n${log.split("\n").slice(-30).join("\n")}` : msg);
+    return [{ kind: isCostRefusal(detail) ? "cost" : "load", index: base, source: single(0), detail }];
   }
   try {
     cases.forEach((c, i) => {
       stats.programs++;
+      for (const sh of shapesOf(c.prog)) stats.shapes[sh] = (stats.shapes[sh] ?? 0) + 1;
       const prog = obj.programs.get(`prog${i}`);
       if (!prog) {
         failures.push({ kind: "load", index: base + i, source: single(i), detail: `program prog${i} missing from the object` });
@@ -249,9 +247,10 @@ export function runBatch(cases: Case[], stats: BatchStats = newStats(), opts: Ha
         }
         resetMaps(obj);
         stats.runs++;
+        for (const ev of ref.state.events) stats.events[ev] = (stats.events[ev] ?? 0) + 1;
         let out: { retval: number; data: Uint8Array };
         try {
-          out = prog.run({ data: packInput(input) });
+          out = prog.run({ data: packetBytes(input) });
         } catch (e) {
           failures.push({ kind: "run", index: base + i, source: single(i), detail: String(e) });
           return;
@@ -280,3 +279,79 @@ export function formatFailures(fs: Failure[]): string {
 
 /** Source of a batch, for debugging. */
 export const batchSource = (progs: Program[]): string => printProgram(progs);
+
+// ------------------------------------------------------------------------------ tracing kinds
+
+export interface TracingStats {
+  /** Programs that compiled and passed the verifier, per kind. */
+  loaded: Record<string, number>;
+  compiles: number;
+}
+
+export const newTracingStats = (): TracingStats => ({ loaded: {}, compiles: 0 });
+
+/**
+ * Compiles generated programs as tracing programs of `kind` (diff-gen's printTracingProgram) and
+ * loads them: these kinds cannot be test-run, so the property is that every program compiles and
+ * passes the verifier. A batch that fails is split until the culprits are found alone.
+ */
+export function loadTracingBatch(progs: Program[], kind: TracingKind, stats: TracingStats, base = 0): Failure[] {
+  if (progs.length === 0) return [];
+  const split = (): Failure[] => {
+    const mid = Math.ceil(progs.length / 2);
+    return [...loadTracingBatch(progs.slice(0, mid), kind, stats, base), ...loadTracingBatch(progs.slice(mid), kind, stats, base + mid)];
+  };
+  const src = printTracingProgram(progs, kind);
+  const single = (): string => printTracingProgram([progs[0]!], kind);
+  stats.compiles++;
+  let res: ReturnType<typeof compile>;
+  try {
+    res = compile("trace.bpf.ts", src, { checkIr: true });
+  } catch (e) {
+    res = {
+      ok: false,
+      diagnostics: [
+        {
+          code: "THROW",
+          severity: "internal",
+          file: "trace.bpf.ts",
+          start: 0,
+          length: 0,
+          line: 0,
+          col: 0,
+          message: String((e as Error).stack ?? e),
+        },
+      ],
+      programs: [],
+    };
+  }
+  if (!res.ok || !res.object) {
+    if (progs.length > 1) return split();
+    return [{ kind: "compile", index: base, source: single(), detail: `${kind}: ${diagText(res.diagnostics)}` }];
+  }
+  let obj: BpfObject;
+  try {
+    obj = loadObject(res.object, { name: "difftrace" });
+  } catch (e) {
+    if (progs.length > 1) return split();
+    const msg = String((e as Error).message ?? e);
+    const log = (e as { log?: string }).log;
+    const warned = res.diagnostics.filter((d) => d.severity === "warning");
+    const detail =
+      `${kind}: ${warned.length ? `compiler warned: ${diagText(warned)}` : "no compiler warning"}\n` +
+      (log ? `${msg}\n${log.split("\n").slice(-30).join("\n")}` : msg);
+    return [{ kind: isCostRefusal(detail) ? "cost" : "load", index: base, source: single(), detail }];
+  }
+  try {
+    const missing = progs.flatMap((_, i) => (obj.programs.get(`prog${i}`) ? [] : [i]));
+    stats.loaded[kind] = (stats.loaded[kind] ?? 0) + progs.length - missing.length;
+    return missing.map((i) => ({
+      kind: "load" as const,
+      index: base + i,
+      source: printTracingProgram([progs[i]!], kind),
+      detail: `prog${i} missing`,
+    }));
+  } finally {
+    obj.close();
+  }
+}

@@ -21,16 +21,26 @@ import {
   GLOBALS,
   HKEY_MASK,
   INPUT_FIELDS,
+  INPUT_LAYOUT,
   isSigned,
   NSLOTS,
+  packetBytes,
+  readField,
   S_FIELDS,
+  T_ARRAYS,
+  T_PATHS,
+  T_SIZE,
+  T_SUBS,
+  writeField,
   type ArithOp,
   type Cond,
   type Expr,
   type FuncDef,
   type InputVec,
   type IntName,
+  type PacketIn,
   type Lv,
+  type PacketRead,
   type Program,
   type Stmt,
 } from "./diff-gen.js";
@@ -56,11 +66,18 @@ interface Ty {
 }
 
 export interface RefState {
+  /** The packet's bytes (the program reads and writes the Input fields and loops over the bytes). */
+  packet: Uint8Array;
+  /** The Input fields decoded from `packet` (after a run: what the program left there). */
   input: Map<string, bigint>;
   results: bigint[];
   hash: Map<bigint, Map<string, bigint>>;
+  /** The `tm` HashMap<u32, T>: key -> the value's 40 bytes. */
+  tmap: Map<bigint, Uint8Array>;
   /** Globals (diff-gen's GLOBALS), reset to their initial values before each run. */
   globals: Map<string, bigint>;
+  /** What the run went through, for the fuzzer's counts ("loop hit the packet end", ...). */
+  events: Set<string>;
 }
 
 export interface RefResult {
@@ -88,6 +105,18 @@ class Interp {
   /** Hash value references (null when the lookup missed) and result cells (slot numbers). */
   private readonly hvs = new Map<string, Map<string, bigint>>();
   private readonly cells = new Map<string, number>();
+  /**
+   * `const b = ctx.header<W>(off)` with an integer W is a view of the packet, as for structs
+   * (docs/language.md, Packet access): every use of b reads the packet then, and sees writes made
+   * since the call.
+   */
+  private readonly views = new Map<string, { t: IntName; off: number }>();
+  /**
+   * The struct-copy shape: each T name maps to bytes. A local owns 40 zeroed bytes; an alias
+   * (`const r: T = t`) shares its source's; a lookup shares the map value's; a packet view the
+   * packet's. Assignments of whole Ts and of their members copy bytes (value semantics).
+   */
+  private readonly tb = new Map<string, { buf: Uint8Array; off: number }>();
   private steps = 0;
 
   constructor(
@@ -100,12 +129,21 @@ class Interp {
   private loc(lv: Lv): Loc {
     switch (lv.k) {
       case "local": {
+        const view = this.views.get(lv.name);
+        if (view) {
+          const dv = new DataView(this.st.packet.buffer, this.st.packet.byteOffset, this.st.packet.byteLength);
+          return { t: view.t, get: () => readField(dv, view.off, view.t), set: () => {} };
+        }
         const l = this.locals.get(lv.name);
         if (!l) throw new Error(`ref: unknown local ${lv.name}`);
         return { t: l.t, get: () => l.v, set: (v) => (l.v = v) };
       }
-      case "pfield":
-        return this.field(this.st.input, INPUT_T.get(lv.f)!, lv.f);
+      case "pfield": {
+        const t = INPUT_T.get(lv.f)!;
+        const off = INPUT_LAYOUT.offsets.get(lv.f)!;
+        const dv = new DataView(this.st.packet.buffer, this.st.packet.byteOffset, this.st.packet.byteLength);
+        return { t, get: () => readField(dv, off, t), set: (v) => writeField(dv, off, t, v) };
+      }
       case "global":
         return this.field(this.st.globals, GLOBAL_T.get(lv.g)!, lv.g);
       case "sfield":
@@ -116,7 +154,39 @@ class Interp {
         const slot = this.cells.get(lv.r)!;
         return { t: "u64", get: () => this.st.results[slot]!, set: (v) => (this.st.results[slot] = v) };
       }
+      case "tf": {
+        const m = this.tmem(lv.base);
+        const dv = new DataView(m.buf.buffer, m.buf.byteOffset, m.buf.byteLength);
+        if (lv.idx) {
+          // A run-time index is converted to u32 and checked: an element past the end reads 0.
+          const [, t, off, n] = T_ARRAYS.find(([p]) => p === lv.path)!;
+          const i = wrap("u32", this.eval(lv.idx));
+          if (i >= BigInt(n)) {
+            this.st.events.add("array index past the end");
+            return { t, get: () => 0n, set: () => {} };
+          }
+          const at = m.off + off + Number(i) * (BITS[t] / 8);
+          return { t, get: () => readField(dv, at, t), set: (v) => writeField(dv, at, t, v) };
+        }
+        const [, t, off] = T_PATHS.find(([p]) => p === lv.path)!;
+        return { t, get: () => readField(dv, m.off + off, t), set: (v) => writeField(dv, m.off + off, t, v) };
+      }
     }
+  }
+
+  /** Where a T lives: its own stack bytes, a map value's, or the packet's (aliases share them). */
+  private tmem(name: string): { buf: Uint8Array; off: number } {
+    const m = this.tb.get(name);
+    if (!m) throw new Error(`ref: unknown T ${name}`);
+    return m;
+  }
+
+  /** C struct assignment: the bytes of `size` at src (whatever aliases it) are copied to dst. */
+  private tcopyBytes(dst: string, src: string, off: number, size: number): void {
+    const d = this.tmem(dst);
+    const sm = this.tmem(src);
+    const bytes = sm.buf.slice(sm.off + off, sm.off + off + size);
+    d.buf.set(bytes, d.off + off);
   }
 
   private field(rec: Map<string, bigint>, t: IntName, f: string): Loc {
@@ -126,7 +196,7 @@ class Interp {
   private lvType(lv: Lv): IntName {
     switch (lv.k) {
       case "local":
-        return this.locals.get(lv.name)!.t;
+        return (this.views.get(lv.name) ?? this.locals.get(lv.name)!).t;
       case "pfield":
         return INPUT_T.get(lv.f)!;
       case "global":
@@ -136,6 +206,8 @@ class Interp {
         return S_T.get(lv.f)!;
       case "cell":
         return "u64";
+      case "tf":
+        return lv.idx ? T_ARRAYS.find(([p]) => p === lv.path)![1] : T_PATHS.find(([p]) => p === lv.path)![1];
     }
   }
 
@@ -310,6 +382,25 @@ class Interp {
     return m;
   }
 
+  /**
+   * `const b = ctx.header<W>(off); if (b === null) break; if (stop) break;`: null when the packet is
+   * shorter than off + sizeof(W) (the offset is compared unsigned, as a u32: the generator keeps it
+   * small and non-negative); b then reads little-endian, sign-extended for signed W, at each use.
+   */
+  private packetRead(h: PacketRead): void {
+    const off = wrap("u32", this.eval(h.off));
+    const size = BigInt(BITS[h.w] / 8);
+    if (off + size > BigInt(this.st.packet.length)) {
+      this.st.events.add("loop hit the packet end");
+      throw new Jump("break");
+    }
+    this.views.set(h.b, { t: h.w, off: Number(off) });
+    if (h.stop && this.cond(h.stop)) {
+      this.st.events.add("loop stopped on a byte");
+      throw new Jump("break");
+    }
+  }
+
   private stmt(s: Stmt): void {
     switch (s.k) {
       case "decl": {
@@ -337,6 +428,7 @@ class Interp {
         for (let iter = 0; this.cond(s.cond); iter++) {
           if (iter > 1000) throw new Error("ref: loop does not terminate (generator bug)");
           try {
+            if (s.hdr) this.packetRead(s.hdr);
             this.block(s.body);
           } catch (j) {
             if (!(j instanceof Jump) || j.kind === "return") throw j;
@@ -374,6 +466,55 @@ class Interp {
       case "hdelete":
         this.st.hash.delete(wrap("u32", this.eval(s.key)));
         return;
+      case "tdecl": {
+        const buf = new Uint8Array(T_SIZE);
+        this.tb.set(s.name, { buf, off: 0 });
+        if (s.init) {
+          // Zero-filled, then the members in the literal's order.
+          const dv = new DataView(buf.buffer);
+          writeField(dv, 0, "u8", this.eval(s.init.a));
+          if (s.init.inner) this.tcopyBytes(s.name, s.init.inner, 4, 16);
+          writeField(dv, 24, "i64", this.eval(s.init.b));
+          if (s.init.arr) this.tcopyBytes(s.name, s.init.arr, 32, 8);
+        }
+        return;
+      }
+      case "talias":
+        this.tb.set(s.name, this.tmem(s.src));
+        return;
+      case "tcopy":
+        this.tcopyBytes(s.dst, s.src, 0, T_SIZE);
+        return;
+      case "tfcopy": {
+        const [, off, size] = T_SUBS.find(([p]) => p === s.sub)!;
+        this.tcopyBytes(s.dst, s.src, off, size);
+        return;
+      }
+      case "tupdate": {
+        const key = wrap("u32", this.eval(s.key));
+        const m = this.tmem(s.src);
+        this.st.tmap.set(key, m.buf.slice(m.off, m.off + T_SIZE));
+        return;
+      }
+      case "tlookup":
+      case "tview": {
+        let mem: { buf: Uint8Array; off: number } | undefined;
+        if (s.k === "tlookup") {
+          const v = this.st.tmap.get(wrap("u32", this.eval(s.key)));
+          if (v) mem = { buf: v, off: 0 };
+        } else if (s.off + T_SIZE <= this.st.packet.length) {
+          mem = { buf: this.st.packet, off: s.off };
+        } else {
+          this.st.events.add("struct view past the packet end");
+        }
+        if (mem) {
+          this.tb.set(s.name, mem);
+          this.block(s.then);
+        } else if (s.else) {
+          this.block(s.else);
+        }
+        return;
+      }
       case "hlookup": {
         const key = wrap("u32", this.eval(s.key));
         const v = this.st.hash.get(key);
@@ -450,18 +591,37 @@ export function binOp(op: ArithOp, t: IntName, a: bigint, braw: bigint): bigint 
   }
 }
 
-export function initialState(input: InputVec): RefState {
+/** The Input fields in `packet` (a packet shorter than Input reads as if zero-padded). */
+export function decodeInput(packet: Uint8Array): Map<string, bigint> {
+  const padded = new Uint8Array(Math.max(packet.length, INPUT_LAYOUT.size));
+  padded.set(packet);
+  const dv = new DataView(padded.buffer);
+  return new Map(INPUT_FIELDS.map(([n, t]) => [n, readField(dv, INPUT_LAYOUT.offsets.get(n)!, t)]));
+}
+
+export function initialState(input: InputVec | PacketIn): RefState {
+  const packet = packetBytes(input);
   return {
-    input: new Map(INPUT_FIELDS.map(([n, t], i) => [n, wrap(t, input[i]!)])),
+    packet,
+    input: decodeInput(packet),
     results: Array.from({ length: NSLOTS }, () => POISON),
     hash: new Map(),
+    tmap: new Map(),
     globals: new Map(GLOBALS.map(([n, , , v]) => [n, v])),
+    events: new Set(),
   };
 }
 
-/** Runs `p` on one packet from the harness's initial state (results poisoned, hash map empty). */
-export function evaluate(p: Program, input: InputVec): RefResult {
+/**
+ * Runs `p` on one packet from the harness's initial state (results poisoned, hash map empty). A
+ * packet shorter than Input fails the program's header check: it returns XDP_ABORTED (0) at once.
+ */
+export function evaluate(p: Program, input: InputVec | PacketIn): RefResult {
   const st = initialState(input);
+  if (st.packet.length < INPUT_LAYOUT.size) {
+    st.events.add("packet shorter than Input");
+    return { retval: 0n, state: st };
+  }
   const it = new Interp(st, new Map((p.funcs ?? []).map((f) => [f.name, f])));
   let ret: bigint;
   try {
@@ -473,6 +633,7 @@ export function evaluate(p: Program, input: InputVec): RefResult {
     if (j.kind !== "return") throw new Error(`ref: ${j.kind} outside a loop`);
     ret = j.value;
   }
+  st.input = decodeInput(st.packet);
   return { retval: BigInt.asUintN(32, ret), state: st };
 }
 
