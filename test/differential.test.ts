@@ -308,6 +308,26 @@ ${LICENSE}`;
     }
   });
 
+  it("regression: an index tested after an earlier truncation of the same value keeps its own register and loads", () => {
+    // `npm run fuzz -- --runs 10000 --seed 20261204`, tracing case 411, minimised: cse gave
+    // `arr[x & 7]` (x known 0 there, so range-fold had dropped its bounds test) the `u32(x)`
+    // computed before the `x !== 0` test, whose register the verifier had not narrowed ("invalid
+    // variable-offset read from stack"). Raw tracepoint: context loads merge, packet loads do not.
+    const src = `import { rawTracepoint, ArrayMap, zero, u8, u16, u32, u64, type FixedArray } from "tsbpf/bpf";
+interface T { a: u32; arr: FixedArray<u32, 8>; }
+const results = new ArrayMap<u64>(16);
+export const prog = rawTracepoint("sys_enter", (ctx) => {
+  const t = zero<T>();
+  results.update(u32((u32(ctx.arg(0)) > 0x7f) ? 1 : u8(ctx.arg(0))) % 14, 1);
+  results.update(15, u64((u64(ctx.arg(0)) !== 0) ? u16(ctx.arg(0)) : t.arr[u64(ctx.arg(0)) & 7]));
+  return 0;
+});
+${LICENSE}`;
+    const res = compile("regress-cse.bpf.ts", src, { checkIr: true });
+    expect(res.diagnostics).toEqual([]);
+    loadObject(res.object!).close();
+  });
+
   // Found while extending the generator (DIFF_SEED's batch, a packet loop whose limit wrote p.u64a):
   // an integer ctx.header<T>() is a view, like a struct one, so a use after a write to those bytes
   // reads the new value; a local copies it. The reference models this, and docs/language.md says so.

@@ -10,6 +10,7 @@ import { defaultPipeline, passesByName } from "../compiler/passes/index.js";
 import { IrCheckError, type Pass, runPasses } from "../compiler/passes/pass-manager.js";
 import { simplifyCfg } from "../compiler/passes/simplify-cfg.js";
 import { tailMerge } from "../compiler/passes/tail-merge.js";
+import { cse } from "../compiler/passes/cse.js";
 import { loadCse } from "../compiler/passes/load-cse.js";
 import { threadNullChecks } from "../compiler/passes/thread-null-checks.js";
 import { rangeFold } from "../compiler/passes/range-fold.js";
@@ -627,6 +628,47 @@ b6:
   ret 1
 }`;
     expectPass(threadNullChecks, text, text);
+  });
+});
+
+describe("cse (textual)", () => {
+  it("replaces a pure instruction by the same one in a dominating block", () => {
+    expectPass(
+      cse,
+      `func f(%0:ptr, %1:i64) {
+b0:
+  %2:i32 = trunc.32 %1
+  cbr ugt.32 %2, 127 -> b1, b2
+b1:
+  %3:i32 = trunc.32 %1
+  ret %3
+b2:
+  ret 0
+}`,
+      `func f(%0:ptr, %1:i64) {
+b0:
+  %2:i32 = trunc.32 %1
+  cbr ugt.32 %2, 127 -> b1, b2
+b1:
+  ret %2
+b2:
+  ret 0
+}`,
+    );
+  });
+
+  it("keeps an instruction whose operand a branch since the earlier copy tested (the verifier narrowed only the new one)", () => {
+    const src = `func f(%0:ptr, %1:i64) {
+b0:
+  %2:i32 = trunc.32 %1
+  cbr ne.64 %1, 0 -> b1, b2
+b1:
+  ret 1
+b2:
+  %3:i32 = trunc.32 %1
+  ret %3
+}`;
+    expectPass(cse, src, src);
   });
 });
 

@@ -14,10 +14,16 @@
 // the register it compared and on every copy of it, so later accesses through the same value are
 // known safe without re-checking.
 //
+// The other way round, an instruction computed after a branch that tested one of its operands is not
+// merged into a copy computed before that branch: the verifier narrowed the operand's register, and
+// so the new result, but not the old result's register, and range-fold may already have dropped a
+// bounds check on the strength of the narrowed range (`x === 0 ? ... : arr[x & 7]` sharing an
+// earlier `trunc x` was an unbounded stack read).
+//
 // Needs: valid SSA. Produces: valid SSA, fewer instructions. Invalidates: nothing structural.
 
 import { computeDominators } from "../ir/dominators.js";
-import { instDst, isImm, mapAllOperands, type Func, type Inst, type Operand, type Value } from "../ir/ir.js";
+import { instDst, instUses, isImm, mapAllOperands, predecessors, type Func, type Inst, type Operand, type Value } from "../ir/ir.js";
 
 export function cse(f: Func): boolean {
   const dom = computeDominators(f);
@@ -27,34 +33,53 @@ export function cse(f: Func): boolean {
   // The values available at this point of the dominator-tree walk: for each key, one entry per
   // enclosing scope that defined it, innermost last (a scoped hash table: lookups do not walk the
   // scopes, which made long chains of blocks quadratic).
-  const avail = new Map<string, Value[]>();
+  const avail = new Map<string, { v: Value; depth: number }[]>();
+  const preds = predecessors(f);
+  /** Values a branch on the current dominator path narrowed, and the depth below which it did. */
+  const narrowed = new Map<number, number>();
+  const id = (o: Value): number => (replaced.get(o.id) ?? o).id;
 
-  const visit = (id: number) => {
+  const visit = (bid: number, depth: number) => {
     const defined = new Set<string>();
-    const b = blocks.get(id)!;
+    const b = blocks.get(bid)!;
     b.insts = b.insts.filter((i) => {
       const k = key(i, ctx);
       const d = instDst(i);
       if (!k || !d) return true;
       const stack = avail.get(k);
+      // The deepest branch that narrowed an operand: only copies made below it can stand in.
+      let after = -1;
+      for (const o of instUses(i)) if (!isImm(o)) after = Math.max(after, narrowed.get(id(o)) ?? -1);
       if (stack) {
         for (let s = stack.length - 1; s >= 0; s--) {
-          if (stack[s]!.ty === d.ty) {
-            replaced.set(d.id, stack[s]!);
+          if (stack[s]!.v.ty === d.ty && stack[s]!.depth >= after) {
+            replaced.set(d.id, stack[s]!.v);
             return false;
           }
         }
       }
       if (defined.has(k))
-        stack![stack!.length - 1] = d; // this scope's entry for k is replaced
+        stack![stack!.length - 1] = { v: d, depth }; // this scope's entry for k is replaced
       else {
         defined.add(k);
-        if (stack) stack.push(d);
-        else avail.set(k, [d]);
+        if (stack) stack.push({ v: d, depth });
+        else avail.set(k, [{ v: d, depth }]);
       }
       return true;
     });
-    for (const c of dom.children.get(id) ?? []) visit(c);
+    const t = b.term;
+    for (const c of dom.children.get(bid) ?? []) {
+      // A child entered only through this block's conditional branch sees its operands narrowed.
+      const tested: [number, number | undefined][] = [];
+      if (t.op === "cbr" && t.then !== t.else && (preds.get(c) ?? []).length === 1)
+        for (const o of [t.a, t.b]) if (!isImm(o)) tested.push([id(o), narrowed.get(id(o))]);
+      for (const [v] of tested) narrowed.set(v, depth + 1);
+      visit(c, depth + 1);
+      for (const [v, before] of tested.reverse()) {
+        if (before === undefined) narrowed.delete(v);
+        else narrowed.set(v, before);
+      }
+    }
     for (const k of defined) avail.get(k)!.pop();
   };
   // Keys use operand ids after replacement, so rewrite uses as we go: a replaced value's users are
@@ -100,7 +125,7 @@ export function cse(f: Func): boolean {
         return undefined;
     }
   }
-  visit(f.blocks[0].id);
+  visit(f.blocks[0].id, 0);
   if (replaced.size === 0) return false;
   mapAllOperands(f, (o) => (isImm(o) ? o : (replaced.get(o.id) ?? o)));
   return true;
