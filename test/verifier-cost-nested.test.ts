@@ -22,10 +22,16 @@ type Breaks = "packet" | "data" | "both";
  * into `t`, which is only stored); the outer loop reads the packet at `(acc & 31) + i` (with
  * `constOffset`, at `8 + i`).
  */
-function nested(outer: number, inner: number, breaks: Breaks, opts: { stored?: boolean; constOffset?: boolean } = {}): string {
+function nested(
+  outer: number,
+  inner: number,
+  breaks: Breaks,
+  opts: { stored?: boolean; constOffset?: boolean; use?: "compare" | "key" } = {},
+): string {
   const pkt = breaks !== "data" ? "const c = ctx.header<u8>(40 + j);\n      if (c === null) break;\n      " : "";
   const data = breaks !== "packet" ? "if (j >= h.b) break;\n      " : "";
-  const read = opts.constOffset ? "const b = ctx.header<u16>(8 + i);" : "const b = ctx.header<u16>((acc & 31) + i);";
+  const read = opts.constOffset || opts.use ? "const b = ctx.header<u16>(8 + i);" : "const b = ctx.header<u16>((acc & 31) + i);";
+  const use = opts.use === "compare" ? "if (acc > 100) results.update(2, 1);" : opts.use === "key" ? "results.update(acc & 7, 1);" : "";
   return `import { xdp, XdpAction, ArrayMap, u64, type u16, type u8, type u32 } from "tsbpf/bpf";
 interface In { a: u32; b: u32; c: u32 }
 const results = new ArrayMap<u64>(8);
@@ -37,6 +43,7 @@ export const p = xdp((ctx) => {
     ${read}
     if (b === null) break;
     acc += b;
+    ${use}
     let t: u32 = 0;
     for (let j: u32 = 0; j < ${inner}; j++) {
       ${pkt}${data}${opts.stored ? "t++;" : "acc--;"}
@@ -116,12 +123,16 @@ describeKernel("verifier cost: nested loops whose inner loop stops early on data
     );
 
   kernelTest(
-    "controls: the changed value only stored, or a constant packet offset: nothing multiplies, no diagnostic, all load",
+    "controls: the changed value only stored, compared, or a map key, or a constant packet offset: nothing multiplies, no diagnostic, all load",
     () => {
+      // A comparison the verifier cannot decide, or a key on the stack, does not make it track the
+      // value exactly, so the exits prune (measured: at most 75,286 processed for 8 x 16).
       const rows = OUTER.flatMap((o) =>
         INNER.flatMap((i) => [
           row(`${o} x ${i}, stored`, nested(o, i, "both", { stored: true })),
           row(`${o} x ${i}, constant offset`, nested(o, i, "both", { constOffset: true })),
+          row(`${o} x ${i}, compared`, nested(o, i, "both", { use: "compare" })),
+          row(`${o} x ${i}, map key`, nested(o, i, "both", { use: "key" })),
         ]),
       );
       check(rows);
