@@ -238,21 +238,22 @@ class Walker {
   /**
    * An inner loop that can end early (a `break` on data: a failed packet read, a comparison) leaves
    * one exit state per trip it ended after. When it writes a variable that the enclosing loop or
-   * later code needs exactly (a packet offset, an index, a comparison, a call argument: the
-   * verifier marks it precise), those states differ in that variable's range and do not prune each
-   * other at the enclosing loop's head, and each walks the rest of the enclosing loop, whose next
-   * inner loop splits it again: with E exit states, trip k of the enclosing loop is walked up to
-   * E^k times (the log of the fuzzer's seed-21 program: 7 exit values of `acc0`, 190 walks of a
-   * 4-trip outer loop's head). Measured (test/verifier-cost-nested.test.ts): the verifier's count
-   * grows per outer trip by about E early on, less later (states that repeat a sum prune), and never
-   * less than E/2 over the whole loop. Data-started inner loops are left to TSBPF3011.
+   * later code adds to a pointer (a packet offset, an array index: the verifier marks it precise),
+   * those states differ in that variable's range and do not prune each other at the enclosing
+   * loop's head, and each walks the rest of the enclosing loop, whose next inner loop splits it
+   * again: with E exit states, trip k of the enclosing loop is walked up to about E^k times (the log
+   * of the fuzzer's seed-21 program: `acc0` shifted by 0 to 6, 190 walks of a 4-trip outer loop's
+   * head). Measured (test/verifier-cost-nested.test.ts): the verifier's count grows per outer trip
+   * by about E - 1 with a break on a failed packet read, about E/2 with breaks on comparisons only,
+   * less in later trips (states that repeat a sum prune). The warning uses those rates, a refusal
+   * half of them. Data-started inner loops are left to TSBPF3011.
    */
   private noteExits(loop: ts.IterationStatement, lt: ReturnType<typeof loopTrips>, n: number): void {
     const outer = this.frames[this.frames.length - 1];
     if (!outer || outer.trips < 2 || !lt || lt.dataDependent || n < 2) return;
     const breaks = dataBreaks(loop, this.checker);
     if (breaks.all === 0) return;
-    const counter = forCounter(loop, this.checker);
+    const counter = forCounter(loop, this.checker) ?? lt.counter;
     // How the variables the enclosing loop needs exactly change: on every trip (n + 1 exit values),
     // under a condition on data (each exit may hold any count up to its trip: ~n^2/2 states), or only
     // under a condition on loop counters (a few values; measured: no blow-up, 8 x 16 trips load).
