@@ -286,7 +286,10 @@ function compileFile(fileName: string, text: string, opts: CompileOptions): Comp
           cost.pendingBranches.toLocaleString("en-US"),
           VERIFIER_JMP_SEQ_LIMIT.toLocaleString("en-US"),
         );
-      else if (cost.steps > 0.9 * VERIFIER_INSN_LIMIT)
+      else if (cost.steps > 0.9 * VERIFIER_INSN_LIMIT && cost.nestedExits) {
+        const x = cost.nestedExits;
+        reporter.report("TSBPF3012", x.loop, p.name, cost.steps.toLocaleString("en-US"), String(x.exits), String(x.outerTrips));
+      } else if (cost.steps > 0.9 * VERIFIER_INSN_LIMIT)
         reporter.report("TSBPF3010", cost.hottest ?? p.decl.name, p.name, cost.steps.toLocaleString("en-US"));
       else if (cost.nestedDataLoop) reporter.report("TSBPF3011", cost.nestedDataLoop, p.name);
       const last = reporter.diagnostics[reporter.diagnostics.length - 1];

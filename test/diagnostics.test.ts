@@ -631,6 +631,14 @@ const CASES: Case[] = [
     ),
   },
   {
+    code: "TSBPF3012",
+    what: "an inner loop that stops on a failed packet read and changes a value the outer loop uses in a packet offset",
+    span: "for (let j: u32 = 0; j < 6; j++) { const c = ctx.header<u8>(40 + j); if (c === null) break; acc--; }",
+    src: xdpBody(
+      `  let acc: u32 = ctx.len & 255;\n  for (let i: u32 = 0; i < 8; i++) {\n    const b = ctx.header<u16>((acc & 31) + i);\n    if (b === null) break;\n    acc += b;\n    for (let j: u32 = 0; j < 6; j++) { const c = ctx.header<u8>(40 + j); if (c === null) break; acc--; } // error TSBPF3012\n  }`,
+    ),
+  },
+  {
     code: "TSBPF3020",
     what: "@global function that returns void",
     span: "mark",
