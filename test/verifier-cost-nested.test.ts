@@ -202,4 +202,16 @@ describeKernel("verifier cost: nested loops whose inner loop stops early on data
     },
     120_000,
   );
+
+  kernelTest(
+    "a nested-exit estimate far over the limit only warns (TSBPF3012): this program of the differential run loads",
+    () => {
+      const src = readFileSync(join(import.meta.dirname, "fixtures", "verifier-cost", "nested-exits-loads.bpf.ts"), "utf8");
+      const r = compile("nested-exits-loads.bpf.ts", src);
+      // Was TSBPF2202 (an error, no object) while the refusal side counted the multiplication too.
+      expect(r.diagnostics.map((d) => `${d.severity} ${d.code}`)).toEqual(["warning TSBPF3012"]);
+      expect("processed" in verify(r.object!)).toBe(true);
+    },
+    120_000,
+  );
 });
