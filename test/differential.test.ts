@@ -12,6 +12,8 @@
 //
 // Bugs found so far are pinned below as regression cases (all fixed).
 
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import fc from "fast-check";
 import { expect, it } from "vitest";
 import { compile } from "../compiler/compile.js";
@@ -324,6 +326,13 @@ export const prog = rawTracepoint("sys_enter", (ctx) => {
 });
 ${LICENSE}`;
     const res = compile("regress-cse.bpf.ts", src, { checkIr: true });
+    expect(res.diagnostics).toEqual([]);
+    loadObject(res.object!).close();
+  });
+
+  it("regression: hoist-common leaves an occurrence in the common dominator alone (valid IR, loads)", () => {
+    const file = join(import.meta.dirname, "fixtures", "regressions", "hoist-common-case480.bpf.ts");
+    const res = compile("hoist-common-case480.bpf.ts", readFileSync(file, "utf8"), { checkIr: true });
     expect(res.diagnostics).toEqual([]);
     loadObject(res.object!).close();
   });

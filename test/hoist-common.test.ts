@@ -63,4 +63,24 @@ b4:
 }`,
     );
   });
+
+  it("does not move a use of a value above a branch between the common dominator and the use that tests it", () => {
+    // b3's `%2 * 4` sits below b1's test of %2; hoisting it to b0 would lose the verifier's narrowed
+    // range of %2 (the 10,000-program differential run: arr[i] past its bounds test).
+    const src = `func f(%0:ptr, %1:i64, %2:i64) {
+b0:
+  cbr eq.64 %1, 0 -> b1, b2
+b1:
+  cbr ult.64 %2, 8 -> b3, b4
+b2:
+  %6:i64 = mul %2, 4
+  ret %6
+b3:
+  %3:i64 = mul %2, 4
+  ret %3
+b4:
+  ret 0
+}`;
+    expectPass(hoistCommon, src, src);
+  });
 });

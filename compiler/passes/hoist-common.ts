@@ -79,8 +79,17 @@ function round(f: Func): boolean {
         // narrowed range, above it not, and it does not carry the range through a `mul` or a
         // `zext` it has already done (`arr[i]` past a bounds test of i: "invalid unbounded
         // variable-offset read from stack").
-        const tested = db.term.op === "cbr" ? [db.term.a, db.term.b].filter((o) => !isImm(o)).map((o) => (o as Value).id) : [];
-        if (instUses(a.inst).some((o) => !isImm(o) && tested.includes(o.id))) continue;
+        // Every branch from D down to either occurrence counts, not only D's.
+        const testsOperand = (o: { block: Block }): boolean => {
+          for (let b = dom.idom.get(o.block.id); b !== undefined; b = dom.idom.get(b)) {
+            const t = byId.get(b)!.term;
+            const tested = t.op === "cbr" ? [t.a, t.b].filter((x) => !isImm(x)).map((x) => (x as Value).id) : [];
+            if (instUses(a.inst).some((x) => !isImm(x) && tested.includes(x.id))) return true;
+            if (b === d) break;
+          }
+          return false;
+        };
+        if (testsOperand(a) || testsOperand(c)) continue;
         // No call between D and either occurrence.
         const callBetween = (o: { block: Block; index: number }): boolean => {
           if (hasCall(o.block, o.index)) return true;
@@ -94,7 +103,9 @@ function round(f: Func): boolean {
         db.insts.push(a.inst);
         const gone = new Map<number, Value>();
         for (const o of occ) {
-          if (o === a || !dom.dominates(d, o.block.id) || callBetween(o)) continue;
+          // An occurrence in D itself stays (the moved one is defined at D's end, after its uses);
+          // so do those below a branch that tested an operand (cse left them apart for that).
+          if (o === a || o.block.id === d || !dom.dominates(d, o.block.id) || callBetween(o) || testsOperand(o)) continue;
           o.block.insts = o.block.insts.filter((i) => i !== o.inst);
           gone.set(instDst(o.inst)!.id, keep);
         }
