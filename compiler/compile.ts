@@ -375,6 +375,8 @@ function compileFile(fileName: string, text: string, opts: CompileOptions): Comp
     return { ok: true, diagnostics: reporter.diagnostics, object: writeObject(model), programs, files };
   } catch (e) {
     if (e instanceof Bail) return fail(reporter.diagnostics);
+    // Out of stack in a pass (a deep dominator tree): compile() reports it as TSBPF1041.
+    if (e instanceof RangeError && /call stack/.test(e.message)) throw e;
     return fail([...reporter.diagnostics, internal(fileName, (e as Error).stack ?? String(e))]);
   }
 }

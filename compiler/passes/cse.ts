@@ -39,7 +39,8 @@ export function cse(f: Func): boolean {
   const narrowed = new Map<number, number>();
   const id = (o: Value): number => (replaced.get(o.id) ?? o).id;
 
-  const visit = (bid: number, depth: number) => {
+  /** One block's instructions, at dominator-tree depth `depth`; returns the keys it defined. */
+  const enter = (bid: number, depth: number): Set<string> => {
     const defined = new Set<string>();
     const b = blocks.get(bid)!;
     b.insts = b.insts.filter((i) => {
@@ -67,20 +68,40 @@ export function cse(f: Func): boolean {
       }
       return true;
     });
-    const t = b.term;
-    for (const c of dom.children.get(bid) ?? []) {
-      // A child entered only through this block's conditional branch sees its operands narrowed.
-      const tested: [number, number | undefined][] = [];
-      if (t.op === "cbr" && t.then !== t.else && (preds.get(c) ?? []).length === 1)
-        for (const o of [t.a, t.b]) if (!isImm(o)) tested.push([id(o), narrowed.get(id(o))]);
-      for (const [v] of tested) narrowed.set(v, depth + 1);
-      visit(c, depth + 1);
-      for (const [v, before] of tested.reverse()) {
-        if (before === undefined) narrowed.delete(v);
-        else narrowed.set(v, before);
+    return defined;
+  };
+  // The dominator-tree walk with an explicit stack (a chain of thousands of ifs is as deep): each
+  // block is entered, its children walked with the operands its branch tested narrowed, then left.
+  type Frame = { bid: number; depth: number; defined?: Set<string>; tested?: [number, number | undefined][] };
+  const walk = (): void => {
+    const work: Frame[] = [{ bid: f.blocks[0]!.id, depth: 0 }];
+    while (work.length > 0) {
+      const fr = work.pop()!;
+      if (fr.defined) {
+        // Leaving: undo the narrowing the parent's branch gave, and this block's definitions.
+        for (const [v, before] of (fr.tested ?? []).reverse()) {
+          if (before === undefined) narrowed.delete(v);
+          else narrowed.set(v, before);
+        }
+        for (const k of fr.defined) avail.get(k)!.pop();
+        continue;
+      }
+      // Entering: the branch into this block narrowed its operands (remember what they were).
+      fr.tested = (fr.tested ?? []).map(([v]) => [v, narrowed.get(v)]);
+      for (const [v] of fr.tested) narrowed.set(v, fr.depth);
+      fr.defined = enter(fr.bid, fr.depth);
+      work.push(fr);
+      const t = blocks.get(fr.bid)!.term;
+      const children = dom.children.get(fr.bid) ?? [];
+      for (let ci = children.length - 1; ci >= 0; ci--) {
+        const c = children[ci]!;
+        // A child entered only through this block's conditional branch sees its operands narrowed.
+        const tested: [number, number | undefined][] = [];
+        if (t.op === "cbr" && t.then !== t.else && (preds.get(c) ?? []).length === 1)
+          for (const o of [t.a, t.b]) if (!isImm(o)) tested.push([id(o), undefined]);
+        work.push({ bid: c, depth: fr.depth + 1, tested });
       }
     }
-    for (const k of defined) avail.get(k)!.pop();
   };
   // Keys use operand ids after replacement, so rewrite uses as we go: a replaced value's users are
   // visited later in dominator order and see the substitution through `op()`.
@@ -125,7 +146,7 @@ export function cse(f: Func): boolean {
         return undefined;
     }
   }
-  visit(f.blocks[0].id, 0);
+  walk();
   if (replaced.size === 0) return false;
   mapAllOperands(f, (o) => (isImm(o) ? o : (replaced.get(o.id) ?? o)));
   return true;
