@@ -1,20 +1,8 @@
-import { describe, expect, it } from "vitest";
-import { checkFunc } from "../compiler/ir/check.js";
-import type { Func } from "../compiler/ir/ir.js";
-import { parseFunc } from "../compiler/ir/parse.js";
-import { printFunc } from "../compiler/ir/print.js";
+import { describe, it } from "vitest";
 import { bitFold } from "../compiler/passes/bit-fold.js";
+import { expectPass } from "./support/ir-pass.js";
 
 // IR in, IR out for bit-fold (random functions through it, with an interpreter, are in passes.test.ts).
-const norm = (text: string) => printFunc(parseFunc(text));
-
-function expectPass(run: (f: Func) => unknown, input: string, expected: string): void {
-  const f = parseFunc(input);
-  expect(checkFunc(f)).toEqual([]);
-  run(f);
-  expect(checkFunc(f)).toEqual([]);
-  expect(printFunc(f)).toBe(norm(expected));
-}
 
 describe("bit-fold (textual)", () => {
   it("turns ~(byte | 0x100) into byte ^ 0xfeff, drops a mask a 16-bit load already satisfies, leaves unknown bits alone", () => {

@@ -1,20 +1,8 @@
-import { describe, expect, it } from "vitest";
-import { checkFunc } from "../compiler/ir/check.js";
-import type { Func } from "../compiler/ir/ir.js";
-import { parseFunc } from "../compiler/ir/parse.js";
-import { printFunc } from "../compiler/ir/print.js";
+import { describe, it } from "vitest";
 import { eqProp } from "../compiler/passes/eq-prop.js";
+import { expectPass } from "./support/ir-pass.js";
 
 // IR in, IR out for eq-prop (random functions through it, with an interpreter, are in passes.test.ts).
-const norm = (text: string) => printFunc(parseFunc(text));
-
-function expectPass(run: (f: Func) => unknown, input: string, expected: string): void {
-  const f = parseFunc(input);
-  expect(checkFunc(f)).toEqual([]);
-  run(f);
-  expect(checkFunc(f)).toEqual([]);
-  expect(printFunc(f)).toBe(norm(expected));
-}
 
 describe("eq-prop (textual)", () => {
   it("uses the constant a value was compared equal to, in the blocks the equal edge dominates and the phis it feeds", () => {

@@ -1,22 +1,10 @@
-import { describe, expect, it } from "vitest";
-import { checkFunc } from "../compiler/ir/check.js";
-import type { Func } from "../compiler/ir/ir.js";
-import { parseFunc } from "../compiler/ir/parse.js";
-import { printFunc } from "../compiler/ir/print.js";
+import { describe, it } from "vitest";
 import { deadStackStore } from "../compiler/passes/dead-stack-store.js";
 import { fillInPlace } from "../compiler/passes/fill-in-place.js";
+import { expectPass } from "./support/ir-pass.js";
 
 // IR in, IR out for fill-in-place (random functions through it, with an interpreter, are in
 // passes.test.ts).
-const norm = (text: string) => printFunc(parseFunc(text));
-
-function expectPass(run: (f: Func) => unknown, input: string, expected: string): void {
-  const f = parseFunc(input);
-  expect(checkFunc(f)).toEqual([]);
-  run(f);
-  expect(checkFunc(f)).toEqual([]);
-  expect(printFunc(f)).toBe(norm(expected));
-}
 
 describe("fill-in-place (textual)", () => {
   it("lets get_current_comm write straight into the struct field its temporary was copied to", () => {

@@ -1,21 +1,9 @@
-import { describe, expect, it } from "vitest";
-import { checkFunc } from "../compiler/ir/check.js";
-import type { Func } from "../compiler/ir/ir.js";
-import { parseFunc } from "../compiler/ir/parse.js";
-import { printFunc } from "../compiler/ir/print.js";
+import { describe, it } from "vitest";
 import { hoistCommon } from "../compiler/passes/hoist-common.js";
+import { expectPass } from "./support/ir-pass.js";
 
 // IR in, IR out for hoist-common (random functions through it, with an interpreter, are in
 // passes.test.ts).
-const norm = (text: string) => printFunc(parseFunc(text));
-
-function expectPass(run: (f: Func) => unknown, input: string, expected: string): void {
-  const f = parseFunc(input);
-  expect(checkFunc(f)).toEqual([]);
-  run(f);
-  expect(checkFunc(f)).toEqual([]);
-  expect(printFunc(f)).toBe(norm(expected));
-}
 
 describe("hoist-common (textual)", () => {
   it("computes the TCP and UDP header address once above the protocol tests, not past a helper call", () => {

@@ -1,20 +1,8 @@
-import { describe, expect, it } from "vitest";
-import { checkFunc } from "../compiler/ir/check.js";
-import type { Func } from "../compiler/ir/ir.js";
-import { parseFunc } from "../compiler/ir/parse.js";
-import { printFunc } from "../compiler/ir/print.js";
+import { describe, it } from "vitest";
 import { loadCse } from "../compiler/passes/load-cse.js";
+import { expectPass } from "./support/ir-pass.js";
 
 // IR in, IR out for load-cse (stores that cannot overlap a load; the rest is in passes.test.ts).
-const norm = (text: string) => printFunc(parseFunc(text));
-
-function expectPass(run: (f: Func) => unknown, input: string, expected: string): void {
-  const f = parseFunc(input);
-  expect(checkFunc(f)).toEqual([]);
-  run(f);
-  expect(checkFunc(f)).toEqual([]);
-  expect(printFunc(f)).toBe(norm(expected));
-}
 
 describe("load-cse across stores (textual)", () => {
   it("keeps a load across stores through the same base at other bytes, forgets it at overlapping bytes or another base", () => {

@@ -1,22 +1,9 @@
 // IR-in/IR-out tests of the loop passes that cut verifier cost per iteration (loop-sr).
-import { describe, expect, it } from "vitest";
-import { checkFunc } from "../compiler/ir/check.js";
-import type { Func } from "../compiler/ir/ir.js";
-import { parseFunc } from "../compiler/ir/parse.js";
-import { printFunc } from "../compiler/ir/print.js";
+import { describe, it } from "vitest";
 import { loopSr } from "../compiler/passes/loop-sr.js";
 import { loopPreheader } from "../compiler/passes/loop-preheader.js";
 import { redundantPhi } from "../compiler/passes/redundant-phi.js";
-
-const norm = (text: string) => printFunc(parseFunc(text));
-
-function expectPass(run: (f: Func) => unknown, input: string, expected: string): void {
-  const f = parseFunc(input);
-  expect(checkFunc(f)).toEqual([]);
-  run(f);
-  expect(checkFunc(f)).toEqual([]);
-  expect(printFunc(f)).toBe(norm(expected));
-}
+import { expectPass } from "./support/ir-pass.js";
 
 /** The payload loop as the front end and licm leave it: `ctx.header<u8>(42 + i)` for i < 64. */
 const payloadLoop = (bound: string, stepCall = "") => `func f(%0:ptr) {

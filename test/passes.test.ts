@@ -21,18 +21,9 @@ import { ivMerge } from "../compiler/passes/iv-merge.js";
 import { deadStackStore } from "../compiler/passes/dead-stack-store.js";
 import { refAlu32, refAlu64, refBswap, refCond, refNeg, refSext, refTrunc, refZext } from "./support/alu-ref.js";
 import { BIN_OPS, COND_OPS, Recipe, arbFuncBuilder } from "./support/ir-gen.js";
+import { expectPass, norm } from "./support/ir-pass.js";
 
 const U64 = (v: bigint) => BigInt.asUintN(64, v);
-const norm = (text: string) => printFunc(parseFunc(text));
-
-/** Run `pass` on the parsed input; the output must check clean and print as `expected`. */
-function expectPass(run: (f: Func) => unknown, input: string, expected: string): void {
-  const f = parseFunc(input);
-  expect(checkFunc(f)).toEqual([]);
-  run(f);
-  expect(checkFunc(f)).toEqual([]);
-  expect(printFunc(f)).toBe(norm(expected));
-}
 
 // ---------------------------------------------------------------------------------------------
 describe("const-fold evaluators match the reference ALU", () => {

@@ -10,8 +10,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { generate } from "../compiler/backend/index.js";
 import { compile } from "../compiler/compile.js";
-import { loadObject, VerifierError } from "../runtime/index.js";
 import { describeKernel, kernelTest } from "./kernel-env.js";
+import { verify } from "./support/verifier-verdict.js";
 
 const TYPES = ["u8", "i8", "u16", "i16", "u32", "i32", "u64", "i64"] as const;
 type T = (typeof TYPES)[number];
@@ -77,19 +77,6 @@ ${body}
 });
 export const LICENSE = "GPL";
 `;
-}
-
-/** The verifier's processed count, or why it refused. */
-function verify(object: Uint8Array): { processed: number } | { refused: string } {
-  try {
-    const o = loadObject(object, { logLevel: 4 });
-    const log = [...o.programs.values()][0]!.verifierLog;
-    o.close();
-    return { processed: Number(/processed (\d+) insns/.exec(log)![1]) };
-  } catch (e) {
-    if (!(e instanceof VerifierError)) throw e;
-    return { refused: /BPF program is too large|The sequence of \d+ jumps is too complex/.exec(e.log)?.[0] ?? e.log.split("\n")[0]! };
-  }
 }
 
 interface Row {

@@ -12,8 +12,8 @@ import { join } from "node:path";
 import { expect } from "vitest";
 import { compile } from "../compiler/compile.js";
 import { VERIFIER_INSN_LIMIT } from "../compiler/frontend/verifier-cost.js";
-import { loadObject, VerifierError } from "../runtime/index.js";
 import { describeKernel, kernelTest } from "./kernel-env.js";
+import { verify } from "./support/verifier-verdict.js";
 
 type Breaks = "packet" | "data" | "both";
 
@@ -65,19 +65,6 @@ export const p = xdp((ctx) => {
 });
 export const LICENSE = "GPL";
 `;
-}
-
-/** The verifier's processed count, or why it refused. */
-function verify(object: Uint8Array): { processed: number } | { refused: string } {
-  try {
-    const o = loadObject(object, { logLevel: 4 });
-    const log = [...o.programs.values()][0]!.verifierLog;
-    o.close();
-    return { processed: Number(/processed (\d+) insns/.exec(log)![1]) };
-  } catch (e) {
-    if (!(e instanceof VerifierError)) throw e;
-    return { refused: /BPF program is too large|The sequence of \d+ jumps is too complex/.exec(e.log)?.[0] ?? e.log.split("\n")[0]! };
-  }
 }
 
 const ERRORS = new Set(["TSBPF2202", "TSBPF2203", "TSBPF2204"]);
