@@ -288,7 +288,8 @@ function compileFile(fileName: string, text: string, opts: CompileOptions): Comp
         );
       else if (cost.steps > 0.9 * VERIFIER_INSN_LIMIT && cost.nestedExits) {
         const x = cost.nestedExits;
-        reporter.report("TSBPF3012", x.loop, p.name, cost.steps.toLocaleString("en-US"), String(x.exits), String(x.outerTrips));
+        if (x.self) reporter.report("TSBPF3013", x.loop, p.name, cost.steps.toLocaleString("en-US"), x.self, String(x.outerTrips));
+        else reporter.report("TSBPF3012", x.loop, p.name, cost.steps.toLocaleString("en-US"), String(x.exits), String(x.outerTrips));
       } else if (cost.steps > 0.9 * VERIFIER_INSN_LIMIT)
         reporter.report("TSBPF3010", cost.hottest ?? p.decl.name, p.name, cost.steps.toLocaleString("en-US"));
       else if (cost.nestedDataLoop) reporter.report("TSBPF3011", cost.nestedDataLoop, p.name);

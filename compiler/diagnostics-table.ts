@@ -366,6 +366,12 @@ export const DIAGNOSTICS = {
     hint: "count into a value that is only stored, keep the value this loop changes out of packet offsets and array indexes in the enclosing loop, cut the trip counts, or move the enclosing loop into loop() (bpf_loop), which the verifier checks once",
     severity: "warning",
   },
+  TSBPF3013: {
+    message:
+      "'{0}' may need about {1} verifier steps: this loop changes '{2}' only on some of its {3} trips, under a condition on data, and adds it to a packet offset or an index, so paths that changed it different numbers of times stay apart and may double with each trip; the kernel stops at 1,000,000",
+    hint: "keep the value in one range where you change it (`v = (v + 1) & 63` instead of `++v`: every path then holds the same range and they merge), cut the trip count, or move the loop into loop() (bpf_loop), which the verifier checks once",
+    severity: "warning",
+  },
 
   TSBPF3020: {
     message: "'{0}' is marked @global but is compiled as a static subprogram: {1}",

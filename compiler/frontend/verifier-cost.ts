@@ -50,7 +50,19 @@ export interface CostEstimate {
    * exits (see Walker.multiply): the inner loop, how many distinct exit states it leaves per trip of
    * the enclosing loop, and that loop's trip count.
    */
-  nestedExits?: { loop: ts.Node; exits: number; outerTrips: number };
+  nestedExits?: { loop: ts.Node; exits: number; outerTrips: number; self?: string };
+}
+
+/**
+ * A loop being walked: its trip count, the factor its states multiply by per trip, and the loop
+ * that multiplies them (an inner loop's exits, or the loop itself changing `self` on some trips).
+ */
+interface Frame {
+  trips: number;
+  factor: number;
+  inner?: ts.Node;
+  exits: number;
+  self?: string;
 }
 
 /** Where compile.ts starts warning (TSBPF3010/3012). */
@@ -103,10 +115,10 @@ class Walker {
   unbounded?: { loop: ts.Node; reason: string };
   /** Cost added by multiplied exit states (see multiply), and the inner loop that adds most. */
   multipliedCost = 0;
-  multiplied?: { loop: ts.Node; exits: number; outerTrips: number };
+  multiplied?: { loop: ts.Node; exits: number; outerTrips: number; self?: string };
   private multipliedMost = 0;
   /** The enclosing loops being walked: trip count, and the exit states their inner loops multiply by. */
-  private readonly frames: { trips: number; factor: number; inner?: ts.Node; exits: number }[] = [];
+  private readonly frames: Frame[] = [];
   /** Variables of a loop whose every exit walks the rest: each walk knows their values. */
   private readonly decided = new Set<ts.Symbol>();
   private hottestTrips = 1;
@@ -188,12 +200,24 @@ class Walker {
       if (!ts.isForStatement(s)) this.expr(s.expression, inner, trips * n);
       const saved = this.cap;
       this.cap = inner;
-      const frame = { trips: n, factor: 1, inner: undefined as ts.Node | undefined, exits: 1 };
+      const frame: Frame = { trips: n, factor: 1, inner: undefined, exits: 1 };
       this.frames.push(frame);
       const before = this.cost;
       this.body(s.statement, inner, trips * n);
       this.frames.pop();
       this.cap = saved;
+      if (!this.firm && n >= 2) {
+        // Warnings only, like noteExits: an upper estimate from measured shapes.
+        const own = selfExactFactor(s, lt?.counter ?? forCounter(s, this.checker), this.checker);
+        if (own.factor > 1) {
+          frame.factor = Math.min(frame.factor * own.factor, 1e6);
+          if (!frame.inner) {
+            frame.inner = s;
+            frame.exits = own.factor;
+            frame.self = own.name;
+          }
+        }
+      }
       this.multiply(frame, this.cost - before);
       this.noteExits(s, lt, n);
       // A trip count that depends on data: the loop may end after any trip, and the verifier walks
@@ -277,7 +301,7 @@ class Walker {
   }
 
   /** An enclosing loop's body cost `walked` (one walk per trip) becomes one walk per multiplied state. */
-  private multiply(frame: { trips: number; factor: number; inner?: ts.Node; exits: number }, walked: number): void {
+  private multiply(frame: Frame, walked: number): void {
     if (frame.factor <= 1 || frame.trips < 2 || !frame.inner) return;
     const f = frame.factor;
     const n = frame.trips;
@@ -287,7 +311,7 @@ class Walker {
     this.multipliedCost += extra;
     if (extra > this.multipliedMost) {
       this.multipliedMost = extra;
-      this.multiplied = { loop: frame.inner, exits: frame.exits, outerTrips: n };
+      this.multiplied = { loop: frame.inner, exits: frame.exits, outerTrips: n, self: frame.self };
     }
   }
 
@@ -737,6 +761,24 @@ function preciseAfter(
   // adds up (`s += u64(x)`) holds a different range at each exit and does not.
   for (const v of [...written]) if (!keepsRange(loop, v, checker)) written.delete(v);
   if (written.size === 0) return false;
+  // Statements after the loop, in its block and every enclosing one up to the function.
+  const after: ts.Node[] = [];
+  for (let at: ts.Node = loop; at.parent && !ts.isFunctionLike(at); at = at.parent) {
+    const par = at.parent;
+    if (ts.isBlock(par) || ts.isCaseClause(par) || ts.isDefaultClause(par)) {
+      const stmts = par.statements as readonly ts.Node[];
+      after.push(...stmts.slice(stmts.indexOf(at) + 1));
+    } else if (ts.isIterationStatement(par, false)) after.push(par);
+  }
+  return usesExactly(after, written, checker, offsets);
+}
+
+/**
+ * Does one of `nodes` use a variable of `written` (or a local computed from one) where the verifier
+ * needs its exact value: a condition, an index, a map key, a call argument; with `offsets`, only a
+ * packet offset or an index (pointer arithmetic). Grows `written` with those locals.
+ */
+function usesExactly(nodes: readonly ts.Node[], written: Set<ts.Symbol>, checker: ts.TypeChecker, offsets: boolean): boolean {
   const reads = (e: ts.Node | undefined): boolean => {
     if (!e) return false;
     let hit = false;
@@ -753,16 +795,7 @@ function preciseAfter(
     }
     return hit;
   };
-  // Statements after the loop, in its block and every enclosing one up to the function.
-  const after: ts.Node[] = [];
-  for (let at: ts.Node = loop; at.parent && !ts.isFunctionLike(at); at = at.parent) {
-    const par = at.parent;
-    if (ts.isBlock(par) || ts.isCaseClause(par) || ts.isDefaultClause(par)) {
-      const stmts = par.statements as readonly ts.Node[];
-      after.push(...stmts.slice(stmts.indexOf(at) + 1));
-    } else if (ts.isIterationStatement(par, false)) after.push(par);
-  }
-  for (const a of after) {
+  for (const a of nodes) {
     const st: ts.Node[] = [a];
     while (st.length) {
       const x = st.pop()!;
@@ -1111,4 +1144,81 @@ function writeKind(loop: ts.IterationStatement, sym: ts.Symbol, checker: ts.Type
     });
   }
   return kind ?? "every";
+}
+
+/**
+ * A loop that changes a variable only on some trips, under a condition on data, and adds it to a
+ * pointer in its own body (a packet offset, an index): the verifier marks it precise, so the paths
+ * that changed it a different number of times reach the next trip with different ranges and do not
+ * prune each other. They can (the verifier stores a state only every few jumps, so paths reaching
+ * one range by different routes are not all merged) multiply up to (1 + s) per trip, for s such write
+ * sites. Measured (test/verifier-cost-self.test.ts): `if (b > 128) ++v` with `v` used in the trip's
+ * packet offset grows the count about 1.4x per trip in a small body and 2x in the differential
+ * fuzzer's case 12; 2x per site is the upper estimate. Returns the factor and the variable; writes
+ * inside nested loops are TSBPF3012's (noteExits). A 32-bit variable that starts at its type's whole
+ * range stays there (the change wraps), so it is not counted.
+ */
+function selfExactFactor(
+  loop: ts.IterationStatement,
+  counter: ts.Symbol | undefined,
+  checker: ts.TypeChecker,
+): { factor: number; name?: string } {
+  const counters = loopCounters(loop, checker);
+  let factor = 1;
+  let name: string | undefined;
+  for (const v of loopWrites(loop, checker)) {
+    if (v === counter || counters.has(v)) continue;
+    const d = v.valueDeclaration;
+    if (!d || !ts.isVariableDeclaration(d) || (d.pos >= loop.pos && d.end <= loop.end)) continue;
+    if (!keepsRange(loop, v, checker)) continue;
+    const t = intTypeOf(d.name, checker);
+    const init = d.initializer ? rangeOf(d.initializer, checker) : undefined;
+    if (t && t.bits <= 32 && (!init || (init[0] <= minT(t) && init[1] >= maxT(t)))) continue;
+    const sites = dataWriteSites(loop, v, counters, checker);
+    if (sites === 0) continue;
+    if (!usesExactly([loop.statement], new Set([v]), checker, true)) continue;
+    factor = Math.min(factor * (1 + sites), 1e3);
+    name ??= v.name;
+  }
+  return { factor, name };
+}
+
+/** Writes of `sym` in `loop`'s body, outside loops nested in it, under a condition on data. */
+function dataWriteSites(loop: ts.IterationStatement, sym: ts.Symbol, counters: ReadonlySet<ts.Symbol>, checker: ts.TypeChecker): number {
+  let n = 0;
+  const stack: ts.Node[] = [loop.statement];
+  while (stack.length) {
+    const x = stack.pop()!;
+    if (ts.isIterationStatement(x, false) || ts.isFunctionLike(x)) continue;
+    const target =
+      ts.isBinaryExpression(x) && x.operatorToken.kind >= K.FirstAssignment && x.operatorToken.kind <= K.LastAssignment
+        ? x.left
+        : (ts.isPrefixUnaryExpression(x) || ts.isPostfixUnaryExpression(x)) &&
+            (x.operator === K.PlusPlusToken || x.operator === K.MinusMinusToken)
+          ? x.operand
+          : undefined;
+    if (target && isCounterOf(target, sym, checker)) {
+      for (let at: ts.Node = x; at !== loop.statement && at.parent; at = at.parent) {
+        const par = at.parent;
+        const cond =
+          ts.isIfStatement(par) && par.expression !== at
+            ? par.expression
+            : ts.isConditionalExpression(par) && par.condition !== at
+              ? par.condition
+              : ts.isBinaryExpression(par) &&
+                  (par.operatorToken.kind === K.AmpersandAmpersandToken || par.operatorToken.kind === K.BarBarToken) &&
+                  par.right === at
+                ? par.left
+                : undefined;
+        if (cond && !readsOnly(cond, counters, checker)) {
+          n++;
+          break;
+        }
+      }
+    }
+    ts.forEachChild(x, (c) => {
+      stack.push(c);
+    });
+  }
+  return n;
 }

@@ -1,0 +1,141 @@
+// A loop that changes a variable only on some trips, under a condition on data, and uses it in its
+// own packet offset, against the kernel. The verifier marks the variable precise, so paths that
+// changed it a different number of times reach the next trip with different ranges and do not
+// prune; they multiply (verifier-cost.ts, selfExactFactor: an upper estimate of 2x per trip, TSBPF3013).
+// The table: a small body, and the same with the offset chosen by a `?:` (2x per trip, like the
+// fuzzer's case 12); controls where nothing multiplies (the change masked to one range; a 32-bit
+// variable that starts at its type's whole range). Every program the kernel refuses must get a
+// diagnostic and none that loads an error; the warning is an upper estimate, so it may come early.
+
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { expect } from "vitest";
+import { compile } from "../compiler/compile.js";
+import { describeKernel, kernelTest } from "./kernel-env.js";
+import { verify } from "./support/verifier-verdict.js";
+
+interface Shape {
+  /** The offset is `(h.b > 5 ? (h.b | v) : 7) & 31` instead of `(h.b | v) & 31`. */
+  ternary?: boolean;
+  /** `v = (v + 1) & 255` instead of `++v`: every path holds the same range. */
+  masked?: boolean;
+  /** `v` starts from a u32 field (its whole range), so `++v` wraps and changes nothing the verifier sees. */
+  wholeRange?: boolean;
+}
+
+function selfLoop(trips: number, s: Shape = {}): string {
+  const base = s.ternary ? "(h.b > 5 ? (h.b | v) : 7)" : "(h.b | v)";
+  return `import { xdp, XdpAction, type u8, type u16, type u32 } from "tsbpf/bpf";
+interface H { a: u32; b: u16; c: u8 }
+export const prog = xdp((ctx) => {
+  const h = ctx.header<H>(0);
+  if (h === null) return XdpAction.PASS;
+  let v: u32 = ${s.wholeRange ? "h.a" : "h.c"};
+  let acc: u32 = 0;
+  for (let k: u32 = 0; k < ${trips}; k++) {
+    const b = ctx.header<u8>((${base} & 31) + 14 + k);
+    if (b === null) break;
+    acc += b;
+    if (b > 128) {
+      ${s.masked ? "v = (v + 1) & 255;" : "++v;"}
+    }
+  }
+  return acc > 7 ? XdpAction.DROP : XdpAction.PASS;
+});
+export const LICENSE = "GPL";
+`;
+}
+
+interface Row {
+  what: string;
+  codes: string[];
+  estimate: number;
+  verdict: { processed: number } | { refused: string };
+}
+
+function row(what: string, src: string): Row {
+  const r = compile("self.bpf.ts", src, { keepCostRefused: true });
+  expect(r.object, `${what}: ${r.diagnostics.map((d) => d.message).join("; ")}`).toBeDefined();
+  return { what, codes: r.diagnostics.map((d) => d.code), estimate: r.programs[0]!.verifierSteps!, verdict: verify(r.object!) };
+}
+
+const describe = (r: Row) => `${r.what}: estimate ${r.estimate}, ${JSON.stringify(r.verdict)}, ${r.codes.join(",") || "no diagnostic"}`;
+
+function check(rows: Row[]): void {
+  for (const r of rows) {
+    if ("refused" in r.verdict) {
+      expect(r.verdict.refused, describe(r)).toBe("BPF program is too large");
+      expect(r.codes, describe(r)).toEqual(["TSBPF3013"]);
+    } else
+      expect(
+        r.codes.filter((c) => c.startsWith("TSBPF2")),
+        describe(r),
+      ).toEqual([]);
+  }
+}
+
+describeKernel("verifier cost: a loop that changes the value of its own packet offset only on some trips", () => {
+  kernelTest(
+    "small body, 8 to 40 trips: every refused program is warned (the warning comes early: the count grows about 1.4x per trip here)",
+    () => {
+      const rows = [8, 16, 24, 32, 40].map((n) => row(`${n} trips`, selfLoop(n)));
+      check(rows);
+      // Measured on Linux 6.18: 8 trips 1,297 processed, 16 trips 16,989, 24 trips 301,911; 32 and
+      // 40 refused. The estimate (2x per trip) warns from 16 trips.
+      expect(rows.map((r) => "refused" in r.verdict)).toEqual([false, false, false, true, true]);
+      expect(rows[0]!.codes).toEqual([]);
+    },
+    300_000,
+  );
+
+  kernelTest(
+    "the offset chosen by ?:, 8 to 16 trips: the count grows about 2x per trip and the estimate follows it",
+    () => {
+      const rows = [8, 12, 14, 15, 16].map((n) => row(`${n} trips, ?: offset`, selfLoop(n, { ternary: true })));
+      check(rows);
+      // Measured: 8 trips 16,976, 12 trips 213,234, 14 trips 742,669 (all with no diagnostic); 15
+      // and 16 refused, and warned.
+      expect(rows.map((r) => "refused" in r.verdict)).toEqual([false, false, false, true, true]);
+      for (const r of rows.slice(0, 3)) {
+        expect(r.codes, describe(r)).toEqual([]);
+        const processed = (r.verdict as { processed: number }).processed;
+        expect(r.estimate, describe(r)).toBeGreaterThan(0.5 * processed);
+        expect(r.estimate, describe(r)).toBeLessThan(2 * processed);
+      }
+    },
+    300_000,
+  );
+
+  kernelTest(
+    "controls: the change masked to one range, or a u32 that starts at its whole range: nothing multiplies, no diagnostic, 64 trips load",
+    () => {
+      const rows = [
+        row("64 trips, masked", selfLoop(64, { masked: true })),
+        row("64 trips, whole range", selfLoop(64, { wholeRange: true })),
+      ];
+      for (const r of rows) {
+        expect(r.codes, describe(r)).toEqual([]);
+        expect((r.verdict as { processed: number }).processed, describe(r)).toBeLessThan(10_000);
+      }
+    },
+    120_000,
+  );
+
+  kernelTest(
+    "the differential fuzzer's case 12: TSBPF3013 at the loop, and the kernel refuses it; with 10 trips it loads with no diagnostic",
+    () => {
+      const src = readFileSync(join(import.meta.dirname, "fixtures", "verifier-cost", "self-exact-case12.bpf.ts"), "utf8");
+      const r = compile("self-exact-case12.bpf.ts", src);
+      expect(r.diagnostics.map((d) => `${d.severity} ${d.code}`)).toEqual(["warning TSBPF3013"]);
+      const d = r.diagnostics[0]!;
+      expect(src.slice(d.start, d.start + 34)).toBe("for (let k2: u64 = 3; k2 < 31; k2 ");
+      expect(d.message).toContain("changes 'v0' only on some of its 28 trips");
+      expect(verify(r.object!)).toEqual({ refused: "BPF program is too large" });
+      // Measured: 10 trips 505,308 processed, 11 trips 958,697 (estimated 887,647: no warning).
+      const ten = compile("ten.bpf.ts", src.replace("k2 < 31", "k2 < 13"));
+      expect(ten.diagnostics.map((x) => x.code)).toEqual([]);
+      expect("processed" in verify(ten.object!)).toBe(true);
+    },
+    120_000,
+  );
+});
