@@ -107,6 +107,22 @@ describeKernel("verifier cost: a loop that changes the value of its own packet o
   );
 
   kernelTest(
+    "the offset through a local computed from the value (declared before the read): still counted, refused and warned",
+    () => {
+      const src = selfLoop(16, { ternary: true }).replace(
+        "const b = ctx.header<u8>(((h.b > 5 ? (h.b | v) : 7) & 31) + 14 + k);",
+        "const o = h.b > 5 ? (h.b | v) : 7;\n    const b = ctx.header<u8>((o & 31) + 14 + k);",
+      );
+      expect(src).toContain("const o = ");
+      const r = row("16 trips, offset through a local", src);
+      check([r]);
+      expect(r.codes).toEqual(["TSBPF3013"]);
+      expect(r.verdict).toEqual({ refused: "BPF program is too large" });
+    },
+    120_000,
+  );
+
+  kernelTest(
     "controls: the change masked to one range, or a u32 that starts at its whole range: nothing multiplies, no diagnostic, 64 trips load",
     () => {
       const rows = [

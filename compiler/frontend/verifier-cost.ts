@@ -1176,7 +1176,9 @@ function selfExactFactor(
     if (t && t.bits <= 32 && (!init || (init[0] <= minT(t) && init[1] >= maxT(t)))) continue;
     const sites = dataWriteSites(loop, v, counters, checker);
     if (sites === 0) continue;
-    if (!usesExactly([loop.statement], new Set([v]), checker, true)) continue;
+    // Twice: a local computed from v may be declared after the scan met its use.
+    const from = new Set([v]);
+    if (!usesExactly([loop.statement], from, checker, true) && !usesExactly([loop.statement], from, checker, true)) continue;
     factor = Math.min(factor * (1 + sites), 1e3);
     name ??= v.name;
   }
