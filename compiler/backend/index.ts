@@ -6,6 +6,7 @@
 //   regalloc.ts    graph colouring over r0..r9, spilling to 8-byte stack slots
 //   (check-alloc.ts, optional self-check of the allocation)
 //   regalloc.ts    rewrite to physical registers, delete coalesced copies
+//   redundant-copies.ts  delete copies whose destination already holds the value
 //   spill-slots.ts spilled values with disjoint stack lifetimes share a slot
 //   frame.ts       stack slots and spill slots below r10 (<= 512 bytes)
 //   layout.ts      block order, branch offsets, line table
@@ -16,6 +17,7 @@ import { checkAllocation } from "./check-alloc.js";
 import { layoutFrame } from "./frame.js";
 import { select } from "./isel.js";
 import { type LineEntry, layout } from "./layout.js";
+import { removeRedundantCopies } from "./redundant-copies.js";
 import { allocateRegisters, rewriteRegisters } from "./regalloc.js";
 import { shareSpillSlots } from "./spill-slots.js";
 import { outOfSsa } from "./out-of-ssa.js";
@@ -52,6 +54,7 @@ export function generate(f: Func, opts: GenerateOptions): GeneratedCode {
     if (problems.length > 0) throw new Error(`internal: bad register allocation in ${f.name}:\n${problems.join("\n")}`);
   }
   rewriteRegisters(mf, alloc.assign);
+  removeRedundantCopies(mf);
   shareSpillSlots(mf);
   const frame = layoutFrame(mf);
   const { insns, lines } = layout(mf);
