@@ -368,8 +368,8 @@ export const DIAGNOSTICS = {
   },
   TSBPF3013: {
     message:
-      "'{0}' may need about {1} verifier steps: this loop changes '{2}' only on some of its {3} trips, under a condition on data, and adds it to a packet offset or an index, so paths that changed it different numbers of times stay apart and may double with each trip; the kernel stops at 1,000,000",
-    hint: "keep the value in one range where you change it (`v = (v + 1) & 63` instead of `++v`: every path then holds the same range and they merge), cut the trip count, or move the loop into loop() (bpf_loop), which the verifier checks once",
+      "'{0}' may need about {1} verifier steps: this loop changes '{2}' only on some of its {3} trips, under a condition on data, and the verifier needs its exact value (a packet offset, an index, or a comparison it can decide), so paths that changed it different numbers of times stay apart and multiply with each trip; the kernel stops at 1,000,000",
+    hint: "keep the value in one range where you change it (`v = (v + 1) & 63` instead of `++v`: every path then holds the same range and they merge), stop the loop at a small bound (`if (n >= 2) break;`), cut the trip count, or move the loop into loop() (bpf_loop), which the verifier checks once",
     severity: "warning",
   },
 
