@@ -40,6 +40,29 @@ export const nf6 = netfilter((ctx) => {
   stats.update(5, ip6.hop_limit);
   return NfVerdict.DROP;
 });
+/** 0: fragments seen (next header 44), 1: whole UDP datagrams to port 47014, 2: the length of the last one. */
+const frags = new ArrayMap<u64>(3);
+
+function bumpFrag(i: u32): void {
+  const c = frags.lookup(i);
+  if (c !== null) c.value += 1;
+}
+
+export const frag6 = netfilter((ctx) => {
+  const skb = ctx.skb;
+  const ip6 = probeReadKernel<Ipv6Hdr>(skb.head + skb.network_header);
+  if (ip6 === null) return NfVerdict.ACCEPT;
+  if (ip6.nexthdr === 44) {
+    bumpFrag(0);
+    return NfVerdict.ACCEPT;
+  }
+  if (ip6.nexthdr !== 17) return NfVerdict.ACCEPT;
+  const udp = probeReadKernel<UdpHdr>(skb.head + skb.network_header + 40);
+  if (udp === null || udp.dest !== htons(47014)) return NfVerdict.ACCEPT;
+  bumpFrag(1);
+  frags.update(2, skb.len);
+  return NfVerdict.ACCEPT;
+});
 export const LICENSE = "GPL";
 `;
 
@@ -56,6 +79,12 @@ beforeAll(() => {
   object = r.object!;
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Sends one UDP datagram of `size` bytes to [::1]:47014 from inside `ns`; "ok" or the error code. */
+function sendBig(ns: string, size: number): string {
+  const js = `const s=require("dgram").createSocket("udp6");s.send(Buffer.alloc(${size}),47014,"::1",(e)=>{console.log(e?e.code:"ok");s.close();});`;
+  return execFileSync("ip", ["netns", "exec", ns, process.execPath, "-e", js], { timeout: 10000 }).toString().trim();
+}
 
 /** Sends one UDP datagram (1 byte) to ADDR:port from inside `ns` with hop limit / TTL 7; "ok" or the error code. */
 function sendFrom(ns: string, family: "udp4" | "udp6", address: string, port: number): string {
@@ -100,5 +129,25 @@ describeKernel("netfilter over IPv6 in the kernel", () => {
     const seen = stat(0);
     expect(sendFrom(ns, "udp6", "::1", 47012)).toBe("ok");
     expect(stat(0)).toBe(seen);
+  });
+
+  it("at IPv6 PREROUTING, defrag: true hands the program the reassembled datagram instead of its fragments", () => {
+    const frag = (i: number) => new DataView(obj.maps.get("frags")!.lookup(u32le(i))!.buffer).getBigUint64(0, true);
+    // A 3,000-byte datagram over a 1,280-byte MTU leaves the sender in 3 fragments and is reassembled on input.
+    execFileSync("ip", ["-n", ns, "link", "set", "lo", "mtu", "1280"]);
+    const prog = obj.programs.get("frag6")!;
+    {
+      using _link = attachNetfilter(prog, { family: "ipv6", hook: "prerouting", priority: -100, netns: `/run/netns/${ns}` });
+      expect(sendBig(ns, 3000)).toBe("ok");
+      expect(frag(0)).toBe(3n); // the fragments, one by one
+      expect(frag(1)).toBe(0n);
+    }
+    {
+      using _link = attachNetfilter(prog, { family: "ipv6", hook: "prerouting", priority: -100, defrag: true, netns: `/run/netns/${ns}` });
+      expect(sendBig(ns, 3000)).toBe("ok");
+      expect(frag(0)).toBe(3n); // no fragment reached the program
+      expect(frag(1)).toBe(1n);
+      expect(frag(2)).toBe(3048n); // 40 + 8 + 3000: the whole datagram
+    }
   });
 });
