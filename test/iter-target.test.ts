@@ -6,8 +6,19 @@
 // at load here (EPERM), so their { map } path is only checked up to the syscall: the test loads one
 // where the kernel allows it. Bad parameters are typed AttachErrors, and no fd is left open.
 
-import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readdirSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  closeSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -26,6 +37,7 @@ import {
   type Link,
 } from "../runtime/index.js";
 import { describeKernel } from "./kernel-env.js";
+import { ensureDist } from "./support/dist.js";
 
 const SRC = `import { iter, seqPrintf, ArrayMap, type u64 } from "tsbpf/bpf";
 import type {} from "./vmlinux";
@@ -211,6 +223,26 @@ describeKernel("iterator target parameters in the kernel", () => {
       for (const d of [aa, b, a, top]) rmdirSync(d);
     }
   });
+
+  it("examples/proc-threads: user.ts --pid CHILD prints exactly the child's threads with their comm", () => {
+    ensureDist(); // user.ts imports tsbpf/runtime, which is dist/
+    const pid = child.pid!;
+    const user = join(import.meta.dirname, "..", "examples", "proc-threads", "user.ts");
+    const out = execFileSync(process.execPath, ["--import", "tsx", user, "--pid", String(pid)], {
+      cwd: join(import.meta.dirname, ".."),
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    expect(out).toMatch(new RegExp(`^attached to iter:task \\(pid=${pid}\\)$`, "m"));
+    const rows = out
+      .split("\n")
+      .filter((l) => /^\s+\d+  /.test(l))
+      .map((l) => l.trim().split(/\s+/));
+    const threads = readdirSync(`/proc/${pid}/task`).sort((a, b) => Number(a) - Number(b));
+    expect(rows.map((r) => r[0])).toEqual(threads);
+    for (const r of rows) expect(r[1]).toBe(readFileSync(`/proc/${pid}/task/${r[0]}/comm`, "utf8").trim().split(/\s+/)[0]);
+    expect(out).toMatch(new RegExp(`^${threads.length} threads of process ${pid}$`, "m"));
+  }, 60_000);
 
   it("bad target parameters are AttachErrors naming the problem, and leave no fd open", () => {
     const tasks = obj.programs.get("tasks")!;
