@@ -124,7 +124,7 @@ function encodeTarget(name: string, target: IteratorTarget | undefined, bad: (er
     if (spec?.required) throw bad(EINVAL, `a ${name} iterator needs target parameters: attachIterator(prog, ${USAGE[spec.kind]})`);
     return { info: null, what: "", opened: [] };
   }
-  if (given.length !== 1 || !(given[0]! in USAGE))
+  if (given.length !== 1 || !Object.hasOwn(USAGE, given[0]!))
     throw bad(EINVAL, `target parameters are one of ${Object.values(USAGE).join(", ")}; got { ${given.join(", ")} }`);
   const kind = given[0] as keyof typeof USAGE;
   if (!spec) throw bad(EINVAL, `iter/${name} takes no target parameters (got { ${kind} })`);

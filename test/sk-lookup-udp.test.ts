@@ -1,5 +1,5 @@
 // sk_lookup for UDP: a program steers datagrams for ports 7100-7109 to one bound UDP socket from a
-// SockMap. Node's dgram sockets do not expose their fd, so the socket is created and bound by the
+// SockMap (an IPv4 one and an IPv6 one, by the lookup's family). Node's dgram sockets do not expose their fd, so the socket is created and bound by the
 // runtime (bindUdpSocket: socket(2)/bind(2) through koffi), added to the map by fd, and adopted by a
 // Node dgram socket (bind({ fd })) that receives the datagrams. Runs in a fresh network namespace.
 
@@ -15,8 +15,8 @@ import { describeKernel } from "./kernel-env.js";
 
 const SRC = `import { skLookup, SockMap, ArrayMap, SkAction, skAssign, skRelease, atomicAdd, i64, u64, type u32 } from "tsbpf/bpf";
 
-/** Slot 0: the UDP socket that serves the range. */
-const target = new SockMap(1);
+/** Slot 0: the IPv4 UDP socket that serves the range, slot 1: the IPv6 one. */
+const target = new SockMap(2);
 /** 0: datagrams steered, 1: refused by skAssign, 2: TCP lookups in the range (left alone), 3: the last skAssign error. */
 const stats = new ArrayMap<u64>(4);
 
@@ -31,7 +31,7 @@ export const steer_udp = skLookup((ctx) => {
     count(2);
     return SkAction.PASS;
   }
-  const sk = target.lookup(0);
+  const sk = target.lookup(ctx.family === 10 ? 1 : 0);
   if (sk === null) return SkAction.PASS;
   const rc = skAssign(sk);
   skRelease(sk);
@@ -91,7 +91,7 @@ it("bindUdpSocket binds a UDP socket that a Node dgram socket adopts, and refuse
 });
 
 describeKernel("sk_lookup for UDP in the kernel", () => {
-  it("steers datagrams for ports 7100-7109 to one UDP socket from a SockMap; other ports and TCP are left alone", () => {
+  it("steers datagrams for ports 7100-7109 to one UDP socket from a SockMap, over IPv4 and IPv6; other ports and TCP are left alone", () => {
     const child = join(import.meta.dirname, "support", "sk-lookup-udp-child.ts");
     const out = execFileSync("unshare", ["-n", process.execPath, "--import", "tsx", child, objectPath], {
       encoding: "utf8",
@@ -113,8 +113,10 @@ describeKernel("sk_lookup for UDP in the kernel", () => {
     // Attached: the socket bound to its own port receives what was sent to 7100, 7105 and 7109, and
     // to its port directly; 7110 is outside the range and has no socket.
     expect(r.received.slice().sort()).toEqual(["to 7100", "to 7105", "to 7109", `to ${r.port}`].sort());
+    // The same over IPv6, to the IPv6 socket in slot 1.
+    expect(r.received6.slice().sort()).toEqual(["to 7100", "to 7109", `to ${r.port6}`].sort());
     // TCP to a port in the range is passed on: nothing listens, so the connection is refused.
     expect(r.tcp).toBe("ECONNREFUSED");
-    expect(r.stats).toEqual(["3", "0", "1", "0"]);
+    expect(r.stats).toEqual(["5", "0", "1", "0"]);
   }, 60_000);
 });
