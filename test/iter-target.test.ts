@@ -1,7 +1,8 @@
 // Iterator target parameters (attachIterator(prog, target): the kernel's union bpf_iter_link_info,
 // passed through BPF_LINK_CREATE's iter_info). On this kernel: a task iterator filtered to one
 // process (by pid, tid or pidfd) lists only that process's threads, the same lines the unfiltered
-// run has for it; a task_file iterator filtered to a child lists exactly its /proc/PID/fd; the
+// run has for it; a task_file iterator filtered to a child lists exactly its /proc/PID/fd, a task_vma
+// one exactly its /proc/PID/maps; the
 // cgroup iterator walks a test cgroup tree in each order. Map iterators (bpf_map_elem) are refused
 // at load here (EPERM), so their { map } path is only checked up to the syscall: the test loads one
 // where the kernel allows it. Bad parameters are typed AttachErrors, and no fd is left open.
@@ -62,6 +63,15 @@ export const files = iter("task_file", (meta, task, fd, file) => {
   return 0;
 });
 
+/** "start-end" per memory mapping of each process. */
+export const vmas = iter("task_vma", (meta, task, vma) => {
+  if (task === null || meta === null || vma === null) return 0;
+  const seq = meta.seq;
+  if (seq === null) return 0;
+  seqPrintf(seq, "%lx-%lx\\n", vma.vm_start, vma.vm_end);
+  return 0;
+});
+
 /** "id level" per cgroup walked. */
 export const cgroups = iter("cgroup", (meta, cgroup) => {
   if (cgroup === null || meta === null) return 0;
@@ -95,7 +105,11 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "tsbpf-iter-target-"));
   writeFileSync(
     join(dir, "vmlinux.d.ts"),
-    vmlinuxDts(DEFAULT_BTF, ["bpf_iter_task", "bpf_iter_task_file", "bpf_iter_cgroup", "bpf_iter_bpf_map_elem", "kernfs_node"], 1),
+    vmlinuxDts(
+      DEFAULT_BTF,
+      ["bpf_iter_task", "bpf_iter_task_file", "bpf_iter_task_vma", "bpf_iter_cgroup", "bpf_iter_bpf_map_elem", "kernfs_node"],
+      1,
+    ),
   );
   for (const [name, src] of [
     ["iters", SRC],
@@ -181,6 +195,34 @@ describeKernel("iterator target parameters in the kernel", () => {
         .map(Number)
         .sort((a, b) => a - b),
     );
+  });
+
+  it("a task_vma iterator filtered to a process lists exactly its mappings, as /proc/PID/maps does", async () => {
+    // sleep's mappings do not change while it sleeps (a Node process maps and unmaps as it runs).
+    const sleeper = spawn("sleep", ["30"], { stdio: "ignore" });
+    try {
+      const pid = sleeper.pid!;
+      const mapsOf = () =>
+        readFileSync(`/proc/${pid}/maps`, "utf8")
+          .trimEnd()
+          .split("\n")
+          .filter((l) => !l.endsWith("[vsyscall]")) // the gate page is not one of the process's mappings
+          .map((l) => l.split(" ")[0]!);
+      // Wait until exec has replaced the forked image with sleep's.
+      for (let i = 0; i < 100 && !readFileSync(`/proc/${pid}/maps`, "utf8").includes("sleep"); i++)
+        await new Promise((r) => setTimeout(r, 10));
+      using link = attachIterator(obj.programs.get("vmas")!, { task: { pid } });
+      const norm = (r: string) =>
+        r
+          .split("-")
+          .map((h) => BigInt(`0x${h}`))
+          .join("-");
+      const walked = lines(link).map(norm);
+      expect(walked.length).toBeGreaterThan(5); // the binary, libc, ld.so, stack, ...
+      expect(walked).toEqual(mapsOf().map(norm));
+    } finally {
+      sleeper.kill();
+    }
   });
 
   it("the cgroup iterator walks a test cgroup tree from a path, an id or an fd, in each order", (ctx) => {
