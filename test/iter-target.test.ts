@@ -344,6 +344,10 @@ describeKernel("iterator target parameters in the kernel", () => {
     e = err(() => attachIterator({ ...asMapIter, section: "iter/bpf_sk_storage_map" }, { map: stats }));
     expect(e.message).toMatch(/a bpf_sk_storage_map iterator walks SK_STORAGE maps; 'stats' is ARRAY/);
     expect(err(() => attachIterator(asMapIter, { map: -1 })).message).toMatch(/the map fd must be a positive integer/);
+    // A typed map (obj.typed.x) is taken through its map.
+    expect(err(() => attachIterator({ ...asMapIter, section: "iter/sockmap" }, { map: obj.typed.stats! })).message).toMatch(
+      /a sockmap iterator walks SOCKMAP, SOCKHASH maps; 'stats' is ARRAY/,
+    );
     expect(fdCount()).toBe(before);
   });
 
