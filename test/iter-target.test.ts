@@ -278,7 +278,7 @@ describeKernel("iterator target parameters in the kernel", () => {
     expect(out).toMatch(new RegExp(`^attached to iter:task \\(pid=${pid}\\)$`, "m"));
     const rows = out
       .split("\n")
-      .filter((l) => /^\s+\d+  /.test(l))
+      .filter((l) => /^\s+\d+ {2}/.test(l))
       .map((l) => l.trim().split(/\s+/));
     const threads = readdirSync(`/proc/${pid}/task`).sort((a, b) => Number(a) - Number(b));
     expect(rows.map((r) => r[0])).toEqual(threads);

@@ -99,9 +99,11 @@ describeKernel("sk_lookup for UDP in the kernel", () => {
     });
     const r = JSON.parse(out) as {
       port: number;
+      port6: number;
       cookie: string;
       receivedBefore: string[];
       received: string[];
+      received6: string[];
       tcp: string;
       stats: string[];
     };
