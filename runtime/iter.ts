@@ -21,7 +21,7 @@ const E2BIG = 7;
 const BPF_LINK_CREATE = 28;
 const BPF_ITER_CREATE = 33;
 
-/** Orders of a cgroup iterator walk (enum bpf_cgroup_iter_order; "children" is newer than Linux 6.18, which refuses it). */
+/** Orders of a cgroup iterator walk (enum bpf_cgroup_iter_order; "children" is in newer kernels only: Linux 6.18 refuses it). */
 export const CGROUP_ITER_ORDER = {
   self: 1,
   descendants_pre: 2,
@@ -221,7 +221,7 @@ function kernelHint(errno: number, name: string, target: IteratorTarget | undefi
   if (errno === E2BIG) return "; this kernel's union bpf_iter_link_info is smaller: these parameters need a newer kernel";
   if (errno === EINVAL && "task" in target) return "; task iterator parameters need Linux 6.1";
   if (errno === EINVAL && "cgroup" in target)
-    return "; the cgroup iterator needs Linux 6.1 (order 'children' a kernel newer than 6.18), and a cgroup v2 directory or id";
+    return "; the cgroup iterator needs Linux 6.1 (order 'children' a newer kernel than 6.18), and a cgroup v2 directory or id";
   if (errno === EBADF && "task" in target) return "; the pidFd is not an open pidfd";
   if (errno === EBADF && "map" in target) return "; the map fd is not an open BPF map";
   if (errno === EACCES && "map" in target) return `; the ${name} program reads past the map's key or value size`;
