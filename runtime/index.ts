@@ -54,7 +54,8 @@ export {
   type UprobeOptions,
 } from "./attach.js";
 export { attachFlowDissector, attachNetfilter, attachNetns, NF_FAMILY, NF_HOOK, type NetfilterOptions } from "./attach-net.js";
-export { attachIterator, readIterator } from "./iter.js";
+export { bindUdpSocket, type UdpSocketOptions } from "./udp-socket.js";
+export { attachIterator, CGROUP_ITER_ORDER, readIterator, type CgroupIterOrder, type IteratorTarget, type IterMap } from "./iter.js";
 export { Link, AttachError } from "./link.js";
 export {
   VERIFIER_HINTS,

@@ -105,6 +105,9 @@ interface LibcApi {
   if_nametoindex(name: string): number;
   setsockopt(fd: number, level: number, name: number, value: MemArg, len: number): number;
   close(fd: number): number;
+  // UDP sockets for socket maps (runtime/udp-socket.ts)
+  socket(domain: number, type: number, protocol: number): number;
+  bind(fd: number, addr: MemArg, len: number): number;
   // variadic: koffi takes (fixed args..., "type", value, "type", value, ...)
   syscall: (...args: unknown[]) => number;
   ioctl: (...args: unknown[]) => number;
@@ -117,6 +120,8 @@ const LIBC_SIGNATURES: Record<keyof LibcApi, string> = {
   if_nametoindex: "unsigned int if_nametoindex(const char *name)",
   setsockopt: "int setsockopt(int fd, int level, int name, const void *value, uint32_t len)",
   close: "int close(int fd)",
+  socket: "int socket(int domain, int type, int protocol)",
+  bind: "int bind(int fd, const void *addr, uint32_t len)",
   syscall: "long syscall(long number, ...)",
   ioctl: "int ioctl(int fd, unsigned long request, ...)",
 };
@@ -328,6 +333,16 @@ export function setSocketOption(fd: number, level: number, name: number, value: 
 /** close(2). */
 export function closeFd(fd: number): number {
   return libc().close(fd);
+}
+
+/** socket(2); the new fd, or -1 with errno set. */
+export function openSocket(domain: number, type: number, protocol: number): number {
+  return libc().socket(domain, type, protocol);
+}
+
+/** bind(2) with a `struct sockaddr_in`/`sockaddr_in6` as bytes; 0, or -1 with errno set. */
+export function bindSocket(fd: number, addr: Uint8Array): number {
+  return libc().bind(fd, addr, addr.length);
 }
 
 /** ioctl(2) with one int argument; returns -1 with errno set on failure. */

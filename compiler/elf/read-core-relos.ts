@@ -78,7 +78,7 @@ export function formatCoreRecord(btf: Btf, r: CoreRecord): string {
       if (cur.kind === "STRUCT" || cur.kind === "UNION") {
         const m = cur.members[step];
         if (!m) break;
-        if (m.name) names.push(m.name);
+        names.push(m.name || `<anon ${step}>`); // llvm-objdump's name for an anonymous member, by its index
         cur = btf.resolve(m.type);
       } else if (cur.kind === "ARRAY") {
         names.push(`[${step}]`);
