@@ -136,6 +136,7 @@ console.log(
 console.log(`  verifier refusals for cost: ${costRefusals} (${costWarned} after a compiler warning)`);
 console.log(`  programs per shape: ${formatShapes(stats.shapes)}`);
 console.log(`  runs per event: ${formatShapes(stats.events)}`);
+console.log(`  warnings on programs that loaded: ${formatShapes(stats.warnings) || "none"}`);
 
 // Tracing kinds (tracepoint, raw_tp, tp_btf) cannot be test-run: the same generator's programs, with
 // every Input read taken from the context, must compile and load. A refusal is a bug like a mismatch.

@@ -171,7 +171,7 @@ export type Lv =
   | { k: "sfield"; s: string; f: string }
   | { k: "hfield"; h: string; f: string }
   | { k: "cell"; r: string }
-  /** An integer member of a T (T_PATHS), or an array element at a run-time index (`base.arr[idx]`, reads only). */
+  /** An integer member of a T (T_PATHS), or an array element at a run-time index (`base.arr[idx]`). */
   | { k: "tf"; base: string; path: string; idx?: Expr };
 
 export type Expr =
@@ -773,8 +773,8 @@ class Resolver {
         const i = r.idx % (s.structs.length + tbs.length);
         if (i >= s.structs.length) {
           const base = tbs[i - s.structs.length]!;
-          if (r.f >= T_PATHS.length && !forWrite && base.mem !== "packet") {
-            // A run-time index (reads only; arrays in the packet take constant indices).
+          if (r.f >= T_PATHS.length && base.mem !== "packet") {
+            // A run-time index, read or written (arrays in the packet take constant indices).
             const [path, t] = T_ARRAYS[r.f % T_ARRAYS.length]!;
             const [pfName] = INPUT_FIELDS[r.idx % INPUT_FIELDS.length]!;
             const idx: Expr = { k: "bin", op: "&", a: { k: "lv", lv: { k: "pfield", f: pfName } }, b: { k: "lit", v: 7n, hex: false } };

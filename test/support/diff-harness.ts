@@ -68,9 +68,11 @@ export interface BatchStats {
   shapes: Record<string, number>;
   /** Runs per event of the reference run (a loop hit the packet end, stopped on a byte, ...). */
   events: Record<string, number>;
+  /** Warnings by code on batches that loaded (a cost warning on a program the kernel took is an overestimate). */
+  warnings: Record<string, number>;
 }
 
-export const newStats = (): BatchStats => ({ programs: 0, runs: 0, compiles: 0, knownBugs: 0, shapes: {}, events: {} });
+export const newStats = (): BatchStats => ({ programs: 0, runs: 0, compiles: 0, knownBugs: 0, shapes: {}, events: {}, warnings: {} });
 
 /** "packet loops 120, struct copies 80, ..." */
 export const formatShapes = (s: Record<string, number>): string =>
@@ -228,6 +230,7 @@ export function runBatch(cases: Case[], stats: BatchStats = newStats(), opts: Ha
       (log ? `${msg}\n${log.split("\n").slice(-30).join("\n")}` : msg);
     return [{ kind: isCostRefusal(detail) ? "cost" : "load", index: base, source: single(0), detail }];
   }
+  for (const d of res.diagnostics) if (d.severity === "warning") stats.warnings[d.code] = (stats.warnings[d.code] ?? 0) + 1;
   try {
     cases.forEach((c, i) => {
       stats.programs++;

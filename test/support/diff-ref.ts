@@ -163,10 +163,18 @@ class Interp {
           const i = wrap("u32", this.eval(lv.idx));
           if (i >= BigInt(n)) {
             this.st.events.add("array index past the end");
-            return { t, get: () => 0n, set: () => {} };
+            // A write there stores nothing (its right-hand side still runs).
+            return { t, get: () => 0n, set: () => this.st.events.add("array write past the end") };
           }
           const at = m.off + off + Number(i) * (BITS[t] / 8);
-          return { t, get: () => readField(dv, at, t), set: (v) => writeField(dv, at, t, v) };
+          return {
+            t,
+            get: () => readField(dv, at, t),
+            set: (v) => {
+              this.st.events.add("array write at a run-time index");
+              writeField(dv, at, t, v);
+            },
+          };
         }
         const [, t, off] = T_PATHS.find(([p]) => p === lv.path)!;
         return { t, get: () => readField(dv, m.off + off, t), set: (v) => writeField(dv, m.off + off, t, v) };
