@@ -23,11 +23,12 @@ export interface WatchTimes {
   error?: string;
 }
 
-export async function measureWatch(tmp: string, lines = 200): Promise<WatchTimes> {
+/** `root`: the tsbpf checkout whose bin/tsbpf.js runs (another build, for an A/B comparison). */
+export async function measureWatch(tmp: string, lines = 200, root = ROOT): Promise<WatchTimes> {
   const file = join(tmp, "watched.bpf.ts");
   const source = (k: number) => SHAPES.programs(lines).replace("let y: u32 = e.value ^", `let y: u32 = e.value + ${k} ^`);
   writeFileSync(file, source(0));
-  const child = spawn(process.execPath, [join(ROOT, "bin", "tsbpf.js"), "build", "--watch", file, "-o", join(tmp, "watched.o")], {
+  const child = spawn(process.execPath, [join(root, "bin", "tsbpf.js"), "build", "--watch", file, "-o", join(tmp, "watched.o")], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   const result: WatchTimes = { lines: source(0).split("\n").length, rebuilds: [], rebuildsCpu: [], saveToObject: [] };
