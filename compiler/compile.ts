@@ -173,7 +173,7 @@ function compileFile(fileName: string, text: string, opts: CompileOptions): Comp
 
   // 1b. tsc: semantics. Global diagnostics have no file; they are reported against the entry, once.
   // A rebuild after an edit of statements nothing else names checks only those.
-  const idx = inc ? new StatementIndex(sf) : undefined;
+  const idx = inc ? new StatementIndex(sf, prev?.refs) : undefined;
   const localsKey = locals.map((m) => `${m.fileName}\u0000${m.text}`).join("\u0000");
   const only = idx && changedStatements(prev, idx, localsKey);
   const seen = new Set<string>();
