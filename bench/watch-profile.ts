@@ -4,7 +4,7 @@
 // (compile.ts's `mark` option) and, with --cpu-prof, a CPU profile of the rebuilds summarised by
 // where the time goes (TypeScript, our compiler by directory, Node, GC) and by the heaviest
 // functions, self and inclusive.
-//   node --import tsx bench/watch-profile.ts [--runs N] [--idle-gc] [--cpu-prof] [--focus FUNCTION] [--top N] [--dist]
+//   node --import tsx bench/watch-profile.ts [--runs N] [--idle-gc] [--count-fs] [--cpu-prof] [--focus FUNCTION] [--top N] [--dist]
 
 import { readFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
@@ -14,6 +14,23 @@ import vm from "node:vm";
 import { join } from "node:path";
 import type { IncrementalState } from "../compiler/compile.js";
 import { SHAPES } from "./synthetic.js";
+
+/**
+ * --count-fs: count the synchronous fs calls of the timed rebuilds (TypeScript's compiler host goes
+ * through node:fs's CommonJS object, wrapped here before TypeScript is loaded).
+ */
+const fsCalls = new Map<string, number>();
+let countingFs = false;
+if (process.argv.includes("--count-fs")) {
+  const fs = (await import("node:fs")).default as unknown as Record<string, (...a: unknown[]) => unknown>;
+  for (const name of ["statSync", "lstatSync", "readFileSync", "existsSync", "realpathSync", "readdirSync", "openSync", "accessSync"]) {
+    const real = fs[name]!;
+    fs[name] = Object.assign((...a: unknown[]) => {
+      if (countingFs) fsCalls.set(`${name} ${String(a[0])}`, (fsCalls.get(`${name} ${String(a[0])}`) ?? 0) + 1);
+      return real(...a);
+    }, real);
+  }
+}
 
 // --dist: the compiled dist/ (what `tsbpf build --watch` runs, with its line numbers in the profile).
 const from = process.argv.includes("--dist") ? "../dist/compiler" : "../compiler";
@@ -88,6 +105,7 @@ const times = new Map<string, number[]>();
 const total: number[] = [];
 const cpu: number[] = [];
 const onCpu: number[] = [];
+countingFs = true;
 for (let k = 0; k < RUNS; k++) {
   const c0 = process.cpuUsage();
   const n0 = threadNs();
@@ -97,6 +115,7 @@ for (let k = 0; k < RUNS; k++) {
   cpu.push((c.user + c.system) / 1000);
   IDLE_GC?.({ type: "minor" });
 }
+countingFs = false;
 const last = state.last;
 console.log(
   `${RUNS} rebuilds (${JSON.stringify(last)}), load average ${os
@@ -107,6 +126,10 @@ console.log(
 console.log(
   `total: median ${median(total).toFixed(2)} ms, min ${Math.min(...total).toFixed(2)}, max ${Math.max(...total).toFixed(2)}; CPU median ${median(cpu).toFixed(2)} ms; main thread on a CPU median ${median(onCpu).toFixed(2)} ms, min ${Math.min(...onCpu).toFixed(2)}`,
 );
+if (fsCalls.size) {
+  console.log(`fs calls by TypeScript's host per rebuild (the watcher's own read, stat and write not included):`);
+  for (const [call, n] of fsCalls) console.log(`  ${(n / RUNS).toFixed(1)}  ${call}`);
+} else if (process.argv.includes("--count-fs")) console.log("fs calls by TypeScript's host per rebuild: none");
 for (const [stage, xs] of times)
   console.log(
     `  ${stage.padEnd(22)} median ${median(xs).toFixed(2).padStart(6)} ms  min ${Math.min(...xs)
