@@ -20,10 +20,11 @@ import { formatDiagnostic } from "../format-diagnostic.js";
 /**
  * Silent compiles after the first build, so that rebuilds run optimised code: whole-file compiles,
  * then rebuilds through a scratch state. V8 still optimised about three more functions per rebuild
- * after twenty rebuilds (--trace-opt), so the incremental path gets more of them.
+ * after twenty rebuilds (--trace-opt), so the incremental path gets more of them. The first file
+ * event ends the warm-up: a save must not wait behind it (the rebuilds then warm up themselves).
  */
-const COLD_WARM_UPS = 4;
-const INCREMENTAL_WARM_UPS = 28;
+const COLD_WARM_UPS = 2;
+const INCREMENTAL_WARM_UPS = 30;
 /**
  * How long a save's events (truncate, write, rename: microseconds apart) may take to settle before
  * the file is read. Part of every rebuild's latency, so short; a file read empty in the middle of
@@ -85,6 +86,9 @@ async function runWatcher(file: string, output: string | undefined, cpu: "v3" | 
   const idle = idleCollector();
   /** Counts builds, so that a build's late error report is dropped once another build has started. */
   let generation = 0;
+  /** Warm-up compiles done; whether the warm-up is over (done, or ended by a file event). */
+  let warmUps = 0;
+  let warmedUp = false;
   /** Set when an imported local module changed: the entry's text alone does not tell. */
   let importsChanged = false;
   const build = (why: "first" | "change", retried = false): void => {
@@ -160,6 +164,7 @@ async function runWatcher(file: string, output: string | undefined, cpu: "v3" | 
     const path = changed === null ? undefined : resolve(dir, changed);
     if (path !== undefined && !watched.has(path)) return;
     if (path !== entry) importsChanged = true;
+    warmedUp = true;
     // One save is often several events (truncate, write, rename); build once they stop, so a
     // half-written file is not compiled.
     clearTimeout(pending);
@@ -195,10 +200,13 @@ async function runWatcher(file: string, output: string | undefined, cpu: "v3" | 
   // JIT-compiled code instead of paying for the warm-up themselves: the whole file, then rebuilds
   // after small edits through a scratch incremental state (not `state`, which would reuse
   // everything and warm nothing; its results are dropped).
-  let warmUps = 0;
   const scratch: IncrementalState = {};
   const warmUp = (): void => {
-    if (warmUps >= COLD_WARM_UPS + INCREMENTAL_WARM_UPS || last === undefined) return idle(true);
+    if (warmedUp || last === undefined) return;
+    if (warmUps >= COLD_WARM_UPS + INCREMENTAL_WARM_UPS) {
+      warmedUp = true;
+      return idle(true);
+    }
     const text = warmUps % 2 ? blankLineInMiddle(last) : last;
     compile(file, text, { cpu, incremental: warmUps++ < COLD_WARM_UPS ? undefined : scratch });
     setImmediate(warmUp);
