@@ -4,7 +4,7 @@
 // (compile.ts's `mark` option) and, with --cpu-prof, a CPU profile of the rebuilds summarised by
 // where the time goes (TypeScript, our compiler by directory, Node, GC) and by the heaviest
 // functions, self and inclusive.
-//   node --import tsx bench/watch-profile.ts [--runs N] [--idle-gc] [--count-fs] [--cpu-prof] [--focus FUNCTION] [--top N] [--dist]
+//   node --import tsx bench/watch-profile.ts [--runs N] [--idle-gc] [--gap MS] [--count-fs] [--cpu-prof] [--focus FUNCTION] [--top N] [--dist]
 
 import { readFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
@@ -43,6 +43,8 @@ const arg = (name: string, dflt: number): number => {
 };
 const RUNS = arg("--runs", 20);
 const TOP = arg("--top", 25);
+/** --gap MS: wait this long between timed rebuilds, as between saves (caches cool down meanwhile). */
+const GAP = arg("--gap", 0);
 const PROFILE = process.argv.includes("--cpu-prof");
 /** --idle-gc: a young-generation collection after each rebuild, untimed, as the watcher does. */
 const IDLE_GC = process.argv.includes("--idle-gc")
@@ -114,6 +116,7 @@ for (let k = 0; k < RUNS; k++) {
   const c = process.cpuUsage(c0);
   cpu.push((c.user + c.system) / 1000);
   IDLE_GC?.({ type: "minor" });
+  if (GAP > 0) await new Promise((r) => setTimeout(r, GAP));
 }
 countingFs = false;
 const last = state.last;
