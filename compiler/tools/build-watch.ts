@@ -216,6 +216,7 @@ async function runWatcher(file: string, output: string | undefined, cpu: "v3" | 
     // Idempotent, and not `once`: Ctrl-C in a terminal reaches both a relaunched watcher and the
     // process that started it, which forwards it too.
     const stop = () => {
+      warmedUp = true;
       clearTimeout(pending);
       for (const w of dirs.values()) w.close();
       dirs.clear();
