@@ -6,7 +6,9 @@
 // type-checked again when nothing else names them, and only programs whose input changed are
 // compiled; an unchanged object is not written again. Each build reports its time, from reading
 // the file to the object written (the 3 ms the watcher waits for a save's events to settle come
-// before that).
+// before that). The local modules the entry imports are watched too. Garbage is collected between
+// rebuilds, in a young generation big enough for a whole rebuild (V8_FLAGS).
+// bench/watch-profile.ts shows where a rebuild's time goes.
 
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, statSync, watch, writeSync, type FSWatcher } from "node:fs";
@@ -37,8 +39,8 @@ const ERROR_SETTLE_MS = 25;
 /** Growth of the heap since the last full collection that makes the watcher run one while idle. */
 const FULL_GC_GROWTH = 24 * 1024 * 1024;
 /**
- * V8 flags the watcher runs with. They only take effect at start-up, so `tsbpf build --watch`
- * starts itself again with them (relaunch). A young generation of at least 16 MB: a rebuild
+ * V8 flags the watcher runs with. They only take effect at start-up: bin/tsbpf passes them, and a
+ * watcher started without them starts itself again with them (relaunch). A young generation of at least 16 MB: a rebuild
  * allocates about 4 MB, and after a pause between saves V8's memory reducer shrinks the young
  * generation to 1 MB, so that the next rebuild ran four scavenges (measured: 4-9 ms of a rebuild).
  */
