@@ -226,6 +226,12 @@ async function runWatcher(file: string, output: string | undefined, cpu: "v3" | 
     };
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
+    // Relaunched: the channel to the process that started this one closes when it ends, even by
+    // SIGKILL, which it cannot pass on; then this one stops too instead of watching on, orphaned.
+    if (process.env[RELAUNCHED] && process.channel) {
+      process.channel.unref();
+      process.once("disconnect", stop);
+    }
   });
 }
 
@@ -252,7 +258,10 @@ function relaunchArgv(args: string[]): string[] | undefined {
 /** Runs the watcher as a child with `argv`, passing on SIGINT and SIGTERM; `fallback` if it cannot start. */
 function relaunch(argv: string[], fallback: () => Promise<number>): Promise<number> {
   return new Promise<number>((done) => {
-    const child = spawn(process.execPath, argv, { stdio: "inherit", env: { ...process.env, [RELAUNCHED]: "1" } });
+    const child = spawn(process.execPath, argv, {
+      stdio: ["inherit", "inherit", "inherit", "ipc"],
+      env: { ...process.env, [RELAUNCHED]: "1" },
+    });
     const onInt = () => child.kill("SIGINT");
     const onTerm = () => child.kill("SIGTERM");
     process.on("SIGINT", onInt);
