@@ -23,11 +23,15 @@ export interface WatchTimes {
   error?: string;
 }
 
-export async function measureWatch(tmp: string, lines = 200): Promise<WatchTimes> {
+/**
+ * `root`: the tsbpf checkout whose bin/tsbpf.js runs (another build, for an A/B comparison);
+ * `gapMs`: the pause after each rebuild before the next save (a person pauses for seconds).
+ */
+export async function measureWatch(tmp: string, lines = 200, root = ROOT, gapMs = 50, edits = EDITS): Promise<WatchTimes> {
   const file = join(tmp, "watched.bpf.ts");
   const source = (k: number) => SHAPES.programs(lines).replace("let y: u32 = e.value ^", `let y: u32 = e.value + ${k} ^`);
   writeFileSync(file, source(0));
-  const child = spawn(process.execPath, [join(ROOT, "bin", "tsbpf.js"), "build", "--watch", file, "-o", join(tmp, "watched.o")], {
+  const child = spawn(process.execPath, [join(root, "bin", "tsbpf.js"), "build", "--watch", file, "-o", join(tmp, "watched.o")], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   const result: WatchTimes = { lines: source(0).split("\n").length, rebuilds: [], rebuildsCpu: [], saveToObject: [] };
@@ -57,7 +61,7 @@ export async function measureWatch(tmp: string, lines = 200): Promise<WatchTimes
     result.first = (await next(60_000))[0];
     // Let the watcher's silent warm-up compiles finish, as they do while a user reads the output.
     await new Promise((r) => setTimeout(r, 1500));
-    for (let k = 1; k <= EDITS; k++) {
+    for (let k = 1; k <= edits; k++) {
       const done = next(30_000);
       writeFileSync(file, source(k));
       const saved = performance.now();
@@ -65,7 +69,7 @@ export async function measureWatch(tmp: string, lines = 200): Promise<WatchTimes
       result.saveToObject.push(performance.now() - saved);
       result.rebuilds.push(ms);
       result.rebuildsCpu.push(cpuMs);
-      await new Promise((r) => setTimeout(r, 50)); // let a second event for the same save pass
+      await new Promise((r) => setTimeout(r, gapMs)); // let a second event for the same save pass
     }
   } catch (e) {
     result.error = (e as Error).message;

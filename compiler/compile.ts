@@ -68,6 +68,8 @@ export interface CompileOptions {
    * reported, as warnings): for tests that show the kernel refusing what the estimate refuses.
    */
   keepCostRefused?: boolean;
+  /** Called at the end of each stage with its name (bench/watch-profile.ts times them). */
+  mark?: (stage: string) => void;
 }
 
 export interface IncrementalState {
@@ -136,6 +138,7 @@ function compileFile(fileName: string, text: string, opts: CompileOptions): Comp
   // as it is; in watch mode the previous program is reused.
   const program = opts.program ?? createProgram(fileName, text, opts.incremental?.program as ts.Program | undefined);
   if (opts.incremental && !opts.program) opts.incremental.program = program;
+  opts.mark?.("tsc program");
   // Watch mode: the previous compile's checked statements and compiled programs (incremental.ts).
   // Until this compile's check is clean, the next one checks the whole file again.
   const inc = opts.incremental && !opts.program && !opts.dumpIr ? opts.incremental : undefined;
@@ -155,6 +158,7 @@ function compileFile(fileName: string, text: string, opts: CompileOptions): Comp
     const treeTooDeep = checkTreeDepth(f);
     if (treeTooDeep) return fail([treeTooDeep]);
   }
+  opts.mark?.("tsc syntax");
 
   // 2. subset, before tsc's semantic check: constructs outside the subset (generators, tagged
   // templates, decorators) otherwise surface as tsc errors about missing global types.
@@ -165,10 +169,11 @@ function compileFile(fileName: string, text: string, opts: CompileOptions): Comp
     checkImportedModule(m, subsetReporter);
   }
   if (subsetReporter.hasErrors) return fail(subsetReporter.diagnostics);
+  opts.mark?.("subset check");
 
   // 1b. tsc: semantics. Global diagnostics have no file; they are reported against the entry, once.
   // A rebuild after an edit of statements nothing else names checks only those.
-  const idx = inc ? new StatementIndex(sf) : undefined;
+  const idx = inc ? new StatementIndex(sf, prev?.refs) : undefined;
   const localsKey = locals.map((m) => `${m.fileName}\u0000${m.text}`).join("\u0000");
   const only = idx && changedStatements(prev, idx, localsKey);
   const seen = new Set<string>();
@@ -180,6 +185,7 @@ function compileFile(fileName: string, text: string, opts: CompileOptions): Comp
       return !seen.has(key) && !!seen.add(key);
     });
   if (inc) inc.last = { checked: only ? "statements" : "file", compiled: 0, reused: 0 };
+  opts.mark?.("tsc semantic");
   if (semantic.length) return fail(semantic);
   const reused = new Map<string, NonNullable<ReturnType<typeof storeProgram>>>();
   if (inc && idx) inc.reuse = nextState(idx, localsKey, true, reused);
@@ -192,6 +198,7 @@ function compileFile(fileName: string, text: string, opts: CompileOptions): Comp
     const types = new TypeMapper(checker);
     const mod = scanModule(sf, checker, types, reporter);
     if (mod.license === undefined) reporter.report("TSBPF3001", sf.statements[0] ?? sf);
+    opts.mark?.("module scan");
 
     // 4-6. each program, then each `@noinline` function the programs call (found while lowering)
     const programs: CompiledProgram[] = [];
@@ -302,6 +309,7 @@ function compileFile(fileName: string, text: string, opts: CompileOptions): Comp
         if (c) reused.set(key.key, c);
       }
     }
+    opts.mark?.("programs");
     const done = new Set<ts.FunctionDeclaration>();
     for (
       let pending = [...mod.subprograms.values()];
@@ -325,10 +333,11 @@ function compileFile(fileName: string, text: string, opts: CompileOptions): Comp
     markGlobals(mod, subprograms, reporter);
     // Whole-file checking: a function no program calls yet is lowered and compiled too (as if it
     // were a subprogram, into a scratch module so nothing it registers reaches the object).
-    const referenced = referencedFunctions(sf);
+    // (Walks the whole file: only done when there is a function it could be about.)
+    let referenced: Set<string> | undefined;
     for (const st of sf.statements) {
-      if (!ts.isFunctionDeclaration(st) || !st.body || !st.name || done.has(st) || mod.subprograms.has(st) || referenced.has(st.name.text))
-        continue;
+      if (!ts.isFunctionDeclaration(st) || !st.body || !st.name || done.has(st) || mod.subprograms.has(st)) continue;
+      if ((referenced ??= referencedFunctions(sf)).has(st.name.text)) continue;
       const scratch = { ...mod, subprograms: new Map(mod.subprograms) };
       const own = new Reporter(sf);
       build(
@@ -361,6 +370,7 @@ function compileFile(fileName: string, text: string, opts: CompileOptions): Comp
     // Said only when nothing else is wrong: an empty object is useless, but other errors come first.
     if (mod.programs.length === 0 && !reporter.hasErrors) reporter.report("TSBPF1045", sf.statements[0] ?? sf);
     if (reporter.hasErrors) return fail(reporter.diagnostics);
+    opts.mark?.("subprograms, checks");
 
     // 7. object
     const model: ObjectModel = {
@@ -373,7 +383,9 @@ function compileFile(fileName: string, text: string, opts: CompileOptions): Comp
       maps: [...mod.maps.values()].map((m) => m.def),
       globals: [...mod.globals.values()],
     };
-    return { ok: true, diagnostics: reporter.diagnostics, object: writeObject(model), programs, files };
+    const object = writeObject(model);
+    opts.mark?.("object");
+    return { ok: true, diagnostics: reporter.diagnostics, object, programs, files };
   } catch (e) {
     if (e instanceof Bail) return fail(reporter.diagnostics);
     // Out of stack in a pass (a deep dominator tree): compile() reports it as TSBPF1041.

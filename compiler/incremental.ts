@@ -32,6 +32,8 @@ export interface ReuseState {
   checkedClean: boolean;
   /** Compiled programs by input key (only those of the last compile are kept). */
   programs: Map<string, CachedProgram>;
+  /** The identifiers each statement text names (a function of the text alone), for the next index. */
+  refs: Map<string, Set<string>>;
 }
 
 interface RelLoc {
@@ -72,7 +74,14 @@ export class StatementIndex {
   private ambientList: number[] | undefined;
   private readonly lineStarts: readonly number[];
 
-  constructor(readonly sf: ts.SourceFile) {
+  /** The identifiers named by each statement text of this file. */
+  readonly refsByText = new Map<string, Set<string>>();
+
+  /** `known`: identifiers by statement text from the previous compile (unchanged statements are not walked again). */
+  constructor(
+    readonly sf: ts.SourceFile,
+    known?: ReadonlyMap<string, Set<string>>,
+  ) {
     const full = sf.text;
     this.lineStarts = sf.getLineStarts();
     for (const st of sf.statements) {
@@ -85,13 +94,19 @@ export class StatementIndex {
       this.names.push(names);
       for (const n of names) this.byName.set(n, this.byName.has(n) ? -1 : this.texts.length - 1);
     }
-    sf.statements.forEach((st) => {
-      const ids = new Set<string>();
-      const walk = (n: ts.Node): void => {
-        if (ts.isIdentifier(n)) ids.add(n.text);
-        else ts.forEachChild(n, walk);
-      };
-      walk(st);
+    sf.statements.forEach((st, i) => {
+      const text = this.texts[i]!;
+      let ids = known?.get(text) ?? this.refsByText.get(text);
+      if (!ids) {
+        const found = new Set<string>();
+        const walk = (n: ts.Node): void => {
+          if (ts.isIdentifier(n)) found.add(n.text);
+          else ts.forEachChild(n, walk);
+        };
+        walk(st);
+        ids = found;
+      }
+      this.refsByText.set(text, ids);
       this.refs.push(ids);
     });
   }
@@ -198,6 +213,7 @@ export function nextState(idx: StatementIndex, localsKey: string, checkedClean: 
     localsKey,
     checkedClean,
     programs,
+    refs: idx.refsByText,
   };
 }
 

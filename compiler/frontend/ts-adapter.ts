@@ -105,12 +105,24 @@ export function createProgram(fileName: string, text: string, oldProgram?: ts.Pr
 
 /** The span of `before` that `after` replaces: everything between their common prefix and suffix. */
 function textChange(before: string, after: string): ts.TextChangeRange {
-  const max = Math.min(before.length, after.length);
-  let p = 0;
-  while (p < max && before.charCodeAt(p) === after.charCodeAt(p)) p++;
-  let q = 0;
-  while (q < max - p && before.charCodeAt(before.length - 1 - q) === after.charCodeAt(after.length - 1 - q)) q++;
+  const p = commonPrefix(before, after);
+  const q = commonSuffix(before, after, Math.min(before.length, after.length) - p);
   return ts.createTextChangeRange(ts.createTextSpan(p, before.length - p - q), after.length - p - q);
+}
+
+// The scans are functions of their own: inlined in textChange, V8 compiled their hot loops with
+// on-stack replacement and then threw the code away at the call after them, on every rebuild.
+function commonPrefix(a: string, b: string): number {
+  const max = Math.min(a.length, b.length);
+  let p = 0;
+  while (p < max && a.charCodeAt(p) === b.charCodeAt(p)) p++;
+  return p;
+}
+
+function commonSuffix(a: string, b: string, max: number): number {
+  let q = 0;
+  while (q < max && a.charCodeAt(a.length - 1 - q) === b.charCodeAt(b.length - 1 - q)) q++;
+  return q;
 }
 
 /**
