@@ -13,6 +13,7 @@ import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { compile } from "../compiler/compile.js";
+import { V8_FLAGS } from "../compiler/tools/v8-flags.js";
 import { SHAPES, type Shape } from "./synthetic.js";
 import { measureWatch } from "./watch-time.js";
 
@@ -79,7 +80,15 @@ function coldStart(tmp: string): ColdRow[] {
                 {
                   what: "tsbpf build from the snapshot, NODE_EXTRA_CA_CERTS kept",
                   cmd: process.execPath,
-                  args: ["--snapshot-blob", join(ROOT, "dist", "snapshot", "tsbpf.blob"), "build", "firewall.bpf.ts", "-o", out],
+                  args: [
+                    ...V8_FLAGS,
+                    "--snapshot-blob",
+                    join(ROOT, "dist", "snapshot", "tsbpf.blob"),
+                    "build",
+                    "firewall.bpf.ts",
+                    "-o",
+                    out,
+                  ],
                 },
               ]
             : []),

@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { V8_FLAGS } from "../compiler/tools/v8-flags.js";
 import { ensureDist } from "./support/dist.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
@@ -63,6 +64,11 @@ describe("bin/tsbpf start-up snapshot", () => {
     expect(plain.stderr).not.toContain(FROM_SNAPSHOT);
     expect(fast.stdout.replace("fast.o", "plain.o")).toBe(plain.stdout);
     expect(fs.readFileSync(path.join(tmp, "fast.o")).equals(fs.readFileSync(path.join(tmp, "plain.o")))).toBe(true);
+  });
+
+  it("passes the V8 flags the snapshot was built under (compiler/tools/v8-flags.ts), so it starts from it", () => {
+    const launcher = fs.readFileSync(LAUNCHER, "utf8");
+    for (const f of V8_FLAGS) expect(launcher).toContain(`"$node" ${f} --snapshot-blob`);
   });
 
   it("reports diagnostics and exit codes like the plain entry", () => {

@@ -8,6 +8,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { V8_FLAGS } from "./v8-flags.js";
 
 const here = dirname(fileURLToPath(import.meta.url)); // dist/compiler/tools
 const outDir = resolve(here, "../../snapshot"); // dist/snapshot
@@ -60,14 +61,16 @@ async function buildSnapshot(): Promise<string> {
     logLevel: "error",
     plugins: [bundleTypescript],
   });
-  const r = spawnSync(process.execPath, ["--no-warnings", "--snapshot-blob", blob, "--build-snapshot", bundle], { encoding: "utf8" });
+  const r = spawnSync(process.execPath, [...V8_FLAGS, "--no-warnings", "--snapshot-blob", blob, "--build-snapshot", bundle], {
+    encoding: "utf8",
+  });
   if (r.status !== 0 || !existsSync(blob)) {
     rmSync(outDir, { recursive: true, force: true });
     return `failed (${r.error?.message ?? r.stderr.trim().split("\n").slice(-3).join(" | ")}); tsbpf starts without it`;
   }
   // A snapshot that cannot start would break `tsbpf build` (bin/tsbpf only falls back when node
   // refuses the blob outright), so try it once.
-  const probe = spawnSync(process.execPath, ["--snapshot-blob", blob, "help"], { encoding: "utf8" });
+  const probe = spawnSync(process.execPath, [...V8_FLAGS, "--snapshot-blob", blob, "help"], { encoding: "utf8" });
   if (probe.status !== 0 || !probe.stdout.includes("tsbpf build")) {
     rmSync(outDir, { recursive: true, force: true });
     return `failed: the snapshot does not start (${probe.stderr.trim().split("\n").slice(0, 2).join(" | ")}); tsbpf starts without it`;

@@ -10,6 +10,7 @@
 // rebuilds, in a young generation big enough for a whole rebuild (V8_FLAGS).
 // bench/watch-profile.ts shows where a rebuild's time goes.
 
+import { V8_FLAGS } from "./v8-flags.js";
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, statSync, watch, writeSync, type FSWatcher } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
@@ -38,13 +39,6 @@ const EMPTY_RETRY_MS = 25;
 const ERROR_SETTLE_MS = 25;
 /** Growth of the heap since the last full collection that makes the watcher run one while idle. */
 const FULL_GC_GROWTH = 24 * 1024 * 1024;
-/**
- * V8 flags the watcher runs with. They only take effect at start-up: bin/tsbpf passes them, and a
- * watcher started without them starts itself again with them (relaunch). A young generation of at least 16 MB: a rebuild
- * allocates about 4 MB, and after a pause between saves V8's memory reducer shrinks the young
- * generation to 1 MB, so that the next rebuild ran four scavenges (measured: 4-9 ms of a rebuild).
- */
-const V8_FLAGS = ["--min-semi-space-size=16"];
 /** Set in the relaunched watcher's environment. */
 const RELAUNCHED = "TSBPF_WATCH_RELAUNCHED";
 const USAGE = "usage: tsbpf build --watch <file.bpf.ts> [-o out.o] [--cpu=v3|v4]";
