@@ -1252,8 +1252,7 @@ function constantSteps(loop: ts.IterationStatement, sym: ts.Symbol, checker: ts.
 
 /**
  * Does the variable declared by `d` start in a range narrower than its type's (a constant, a mask, a
- * narrower field or conversion)? Where the AST cannot tell, a 64-bit variable counts as narrow (its
- * values mostly come from 32-bit or narrower data) and a narrower one does not.
+ * narrower field, a conversion from a narrower type)? With no initializer it starts at 0.
  */
 function narrowStart(d: ts.VariableDeclaration, t: IntT | undefined, checker: ts.TypeChecker): boolean {
   if (!d.initializer) return true;
@@ -1266,8 +1265,7 @@ function narrowStart(d: ts.VariableDeclaration, t: IntT | undefined, checker: ts
     if (inner && inner.bits < own.bits) return true;
   }
   const r = rangeOf(init, checker);
-  if (r && (r[0] > minT(own) || r[1] < maxT(own))) return true;
-  return own.bits === 64 && !r;
+  return !!r && (r[0] > minT(own) || r[1] < maxT(own));
 }
 
 /** Writes of `sym` in `loop`'s body, outside loops nested in it, under a condition on data. */
