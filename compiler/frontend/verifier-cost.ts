@@ -1252,7 +1252,9 @@ function constantSteps(loop: ts.IterationStatement, sym: ts.Symbol, checker: ts.
 
 /**
  * Does the variable declared by `d` start in a range narrower than its type's (a constant, a mask, a
- * narrower field, a conversion from a narrower type)? With no initializer it starts at 0.
+ * narrower field, a conversion from a narrower type)? With no initializer it starts at 0. A 64-bit
+ * variable whose initializer has no integer type the AST shows counts as narrow (its values mostly
+ * come from 32-bit or narrower data).
  */
 function narrowStart(d: ts.VariableDeclaration, t: IntT | undefined, checker: ts.TypeChecker): boolean {
   if (!d.initializer) return true;
@@ -1265,7 +1267,8 @@ function narrowStart(d: ts.VariableDeclaration, t: IntT | undefined, checker: ts
     if (inner && inner.bits < own.bits) return true;
   }
   const r = rangeOf(init, checker);
-  return !!r && (r[0] > minT(own) || r[1] < maxT(own));
+  if (r) return r[0] > minT(own) || r[1] < maxT(own);
+  return own.bits === 64;
 }
 
 /** Writes of `sym` in `loop`'s body, outside loops nested in it, under a condition on data. */
