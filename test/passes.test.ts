@@ -1433,6 +1433,30 @@ b2:
     );
   });
 
+  // Found by the random-function property above (seed -848138739): `zext -1` was read as 2^64 - 1,
+  // so the branch below went the wrong way and a call ran that should not have.
+  it("reads the immediate of a zext at 32 bits: zext -1 is 0xffffffff", () => {
+    expectPass(
+      rangeFold,
+      `func f(%0:ptr) {
+b0:
+  %1:i64 = zext -1
+  cbr ult.64 %1, 4294967296 -> b1, b2
+b1:
+  ret 1
+b2:
+  ret 0
+}`,
+      `func f(%0:ptr) {
+b0:
+  %1:i64 = zext -1
+  br b1
+b1:
+  ret 1
+}`,
+    );
+  });
+
   it("narrows a loop counter inside the loop (i < 64 makes 42 + i <= 105) but not after it", () => {
     expectPass(
       rangeFold,

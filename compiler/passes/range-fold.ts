@@ -226,8 +226,14 @@ function rangeOfInst(i: Inst, ty: Ty, op: (o: Operand) => Range, any: (o: Operan
       return i.width === 8 ? full(ty) : { lo: 0n, hi: (1n << BigInt(8 * i.width)) - 1n };
     case "copy":
       return op(i.a);
-    case "zext":
+    case "zext": {
+      // The operand is an i32: an immediate is read at 32 bits (`zext -1` is 0xffffffff, not 2^64 - 1).
+      if (isImm(i.a)) {
+        const v = BigInt.asUintN(32, i.a.imm);
+        return { lo: v, hi: v };
+      }
       return any(i.a);
+    }
     case "trunc": {
       const a = any(i.a);
       const m = (1n << BigInt(i.to)) - 1n;
