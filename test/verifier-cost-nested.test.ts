@@ -13,7 +13,7 @@ import { expect } from "vitest";
 import { compile } from "../compiler/compile.js";
 import { VERIFIER_INSN_LIMIT } from "../compiler/frontend/verifier-cost.js";
 import { describeKernel, kernelTest } from "./kernel-env.js";
-import { verify } from "./support/verifier-verdict.js";
+import { type CostRow as Row, costRow, showRow, verify } from "./support/verifier-verdict.js";
 
 type Breaks = "packet" | "data" | "both";
 
@@ -70,22 +70,11 @@ export const LICENSE = "GPL";
 const ERRORS = new Set(["TSBPF2202", "TSBPF2203", "TSBPF2204"]);
 const WARNINGS = new Set(["TSBPF3010", "TSBPF3011", "TSBPF3012"]);
 
-interface Row {
-  what: string;
-  codes: string[];
-  estimate: number;
-  verdict: { processed: number } | { refused: string };
-}
-
-function row(what: string, src: string): Row {
-  const r = compile("nested.bpf.ts", src, { keepCostRefused: true });
-  expect(r.object, `${what}: ${r.diagnostics.map((d) => d.message).join("; ")}`).toBeDefined();
-  return { what, codes: r.diagnostics.map((d) => d.code), estimate: r.programs[0]!.verifierSteps!, verdict: verify(r.object!) };
-}
+const row = (what: string, src: string): Row => costRow("nested.bpf.ts", what, src);
 
 function check(rows: Row[]): void {
   for (const r of rows) {
-    const what = `${r.what}: estimate ${r.estimate}, ${JSON.stringify(r.verdict)}, ${r.codes.join(",") || "no diagnostic"}`;
+    const what = showRow(r);
     if ("refused" in r.verdict) {
       expect(r.verdict.refused, what).toBe("BPF program is too large");
       expect(

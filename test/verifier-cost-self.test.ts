@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { expect } from "vitest";
 import { compile } from "../compiler/compile.js";
 import { describeKernel, kernelTest } from "./kernel-env.js";
-import { verify } from "./support/verifier-verdict.js";
+import { type CostRow as Row, costRow, showRow, verify } from "./support/verifier-verdict.js";
 
 interface Shape {
   /** The offset is `(h.b > 5 ? (h.b | v) : 7) & 31` instead of `(h.b | v) & 31`. */
@@ -64,30 +64,17 @@ export const LICENSE = "GPL";
 `;
 }
 
-interface Row {
-  what: string;
-  codes: string[];
-  estimate: number;
-  verdict: { processed: number } | { refused: string };
-}
-
-function row(what: string, src: string): Row {
-  const r = compile("self.bpf.ts", src, { keepCostRefused: true });
-  expect(r.object, `${what}: ${r.diagnostics.map((d) => d.message).join("; ")}`).toBeDefined();
-  return { what, codes: r.diagnostics.map((d) => d.code), estimate: r.programs[0]!.verifierSteps!, verdict: verify(r.object!) };
-}
-
-const describe = (r: Row) => `${r.what}: estimate ${r.estimate}, ${JSON.stringify(r.verdict)}, ${r.codes.join(",") || "no diagnostic"}`;
+const row = (what: string, src: string): Row => costRow("self.bpf.ts", what, src);
 
 function check(rows: Row[]): void {
   for (const r of rows) {
     if ("refused" in r.verdict) {
-      expect(r.verdict.refused, describe(r)).toBe("BPF program is too large");
-      expect(r.codes, describe(r)).toEqual(["TSBPF3013"]);
+      expect(r.verdict.refused, showRow(r)).toBe("BPF program is too large");
+      expect(r.codes, showRow(r)).toEqual(["TSBPF3013"]);
     } else
       expect(
         r.codes.filter((c) => c.startsWith("TSBPF2")),
-        describe(r),
+        showRow(r),
       ).toEqual([]);
   }
 }
@@ -115,10 +102,10 @@ describeKernel("verifier cost: a loop that changes the value of its own packet o
       // and 16 refused, and warned.
       expect(rows.map((r) => "refused" in r.verdict)).toEqual([false, false, false, true, true]);
       for (const r of rows.slice(0, 3)) {
-        expect(r.codes, describe(r)).toEqual([]);
+        expect(r.codes, showRow(r)).toEqual([]);
         const processed = (r.verdict as { processed: number }).processed;
-        expect(r.estimate, describe(r)).toBeGreaterThan(0.5 * processed);
-        expect(r.estimate, describe(r)).toBeLessThan(2 * processed);
+        expect(r.estimate, showRow(r)).toBeGreaterThan(0.5 * processed);
+        expect(r.estimate, showRow(r)).toBeLessThan(2 * processed);
       }
     },
     300_000,
@@ -148,8 +135,8 @@ describeKernel("verifier cost: a loop that changes the value of its own packet o
         row("64 trips, whole range", selfLoop(64, { wholeRange: true })),
       ];
       for (const r of rows) {
-        expect(r.codes, describe(r)).toEqual([]);
-        expect((r.verdict as { processed: number }).processed, describe(r)).toBeLessThan(10_000);
+        expect(r.codes, showRow(r)).toEqual([]);
+        expect((r.verdict as { processed: number }).processed, showRow(r)).toBeLessThan(10_000);
       }
     },
     120_000,
@@ -178,8 +165,8 @@ describeKernel("verifier cost: a loop that changes the value of its own packet o
       expect(two.codes).toEqual([]);
       expect((two.verdict as { processed: number }).processed).toBeLessThan(100_000);
       for (const r of [four, eight]) {
-        expect(r.verdict, describe(r)).toEqual({ refused: "BPF program is too large" });
-        expect(r.codes, describe(r)).toEqual(["TSBPF3013"]);
+        expect(r.verdict, showRow(r)).toEqual({ refused: "BPF program is too large" });
+        expect(r.codes, showRow(r)).toEqual(["TSBPF3013"]);
       }
     },
     120_000,

@@ -63,9 +63,9 @@ export function removeRedundantCopies(mf: MFunc): number {
   const queued = new Set(work);
   // States only shrink from top, so this ends; the cap is a guard, not a limit ever reached.
   let budget = mf.blocks.length * 64 + 64;
-  while (work.length) {
+  for (let head = 0; head < work.length; head++) {
     if (--budget < 0) return 0;
-    const id = work.shift()!;
+    const id = work[head]!;
     queued.delete(id);
     const b = byId.get(id)!;
     const state = inOf(b);

@@ -654,15 +654,7 @@ function loopWrites(loop: ts.IterationStatement, checker: ts.TypeChecker): Set<t
   const stack: ts.Node[] = [loop.statement];
   while (stack.length) {
     const x = stack.pop()!;
-    const target =
-      ts.isBinaryExpression(x) && x.operatorToken.kind >= K.FirstAssignment && x.operatorToken.kind <= K.LastAssignment
-        ? x.left
-        : (ts.isPrefixUnaryExpression(x) || ts.isPostfixUnaryExpression(x)) &&
-            (x.operator === K.PlusPlusToken || x.operator === K.MinusMinusToken)
-          ? x.operand
-          : ts.isVariableDeclaration(x)
-            ? x.name
-            : undefined;
+    const target = writeTarget(x) ?? (ts.isVariableDeclaration(x) ? x.name : undefined);
     const sym = target && ts.isIdentifier(target) ? checker.getSymbolAtLocation(target) : undefined;
     if (sym) written.add(sym);
     ts.forEachChild(x, (c) => {
@@ -670,6 +662,34 @@ function loopWrites(loop: ts.IterationStatement, checker: ts.TypeChecker): Set<t
     });
   }
   return written;
+}
+
+/** What an assignment, `++` or `--` at `x` writes; undefined for anything else. */
+function writeTarget(x: ts.Node): ts.Expression | undefined {
+  if (ts.isBinaryExpression(x) && x.operatorToken.kind >= K.FirstAssignment && x.operatorToken.kind <= K.LastAssignment) return x.left;
+  if (
+    (ts.isPrefixUnaryExpression(x) || ts.isPostfixUnaryExpression(x)) &&
+    (x.operator === K.PlusPlusToken || x.operator === K.MinusMinusToken)
+  )
+    return x.operand;
+  return undefined;
+}
+
+/** The conditions `x` runs under inside `loop`'s body: enclosing if, ?: and the left of && / ||. */
+function guards(x: ts.Node, loop: ts.IterationStatement): ts.Expression[] {
+  const out: ts.Expression[] = [];
+  for (let at: ts.Node = x; at !== loop.statement && at.parent; at = at.parent) {
+    const par = at.parent;
+    if (ts.isIfStatement(par) && par.expression !== at) out.push(par.expression);
+    else if (ts.isConditionalExpression(par) && par.condition !== at) out.push(par.condition);
+    else if (
+      ts.isBinaryExpression(par) &&
+      (par.operatorToken.kind === K.AmpersandAmpersandToken || par.operatorToken.kind === K.BarBarToken) &&
+      par.right === at
+    )
+      out.push(par.left);
+  }
+  return out;
 }
 
 /**
@@ -1114,29 +1134,10 @@ function writeKind(loop: ts.IterationStatement, sym: ts.Symbol, checker: ts.Type
   const stack: ts.Node[] = [loop.statement];
   while (stack.length) {
     const x = stack.pop()!;
-    const target =
-      ts.isBinaryExpression(x) && x.operatorToken.kind >= K.FirstAssignment && x.operatorToken.kind <= K.LastAssignment
-        ? x.left
-        : (ts.isPrefixUnaryExpression(x) || ts.isPostfixUnaryExpression(x)) &&
-            (x.operator === K.PlusPlusToken || x.operator === K.MinusMinusToken)
-          ? x.operand
-          : undefined;
+    const target = writeTarget(x);
     if (target && isCounterOf(target, sym, checker)) {
       let k: WriteKind = "every";
-      for (let at: ts.Node = x; at !== loop.statement && at.parent; at = at.parent) {
-        const par = at.parent;
-        const cond =
-          ts.isIfStatement(par) && par.expression !== at
-            ? par.expression
-            : ts.isConditionalExpression(par) && par.condition !== at
-              ? par.condition
-              : ts.isBinaryExpression(par) &&
-                  (par.operatorToken.kind === K.AmpersandAmpersandToken || par.operatorToken.kind === K.BarBarToken) &&
-                  par.right === at
-                ? par.left
-                : undefined;
-        if (cond) k = worse(k === "every" ? undefined : k, readsOnly(cond, counters, checker) ? "counter" : "data");
-      }
+      for (const cond of guards(x, loop)) k = worse(k === "every" ? undefined : k, readsOnly(cond, counters, checker) ? "counter" : "data");
       kind = kind === undefined ? k : worse(kind, k);
     }
     ts.forEachChild(x, (c) => {
@@ -1278,31 +1279,9 @@ function dataWriteSites(loop: ts.IterationStatement, sym: ts.Symbol, counters: R
   while (stack.length) {
     const x = stack.pop()!;
     if (ts.isIterationStatement(x, false) || ts.isFunctionLike(x)) continue;
-    const target =
-      ts.isBinaryExpression(x) && x.operatorToken.kind >= K.FirstAssignment && x.operatorToken.kind <= K.LastAssignment
-        ? x.left
-        : (ts.isPrefixUnaryExpression(x) || ts.isPostfixUnaryExpression(x)) &&
-            (x.operator === K.PlusPlusToken || x.operator === K.MinusMinusToken)
-          ? x.operand
-          : undefined;
+    const target = writeTarget(x);
     if (target && isCounterOf(target, sym, checker)) {
-      for (let at: ts.Node = x; at !== loop.statement && at.parent; at = at.parent) {
-        const par = at.parent;
-        const cond =
-          ts.isIfStatement(par) && par.expression !== at
-            ? par.expression
-            : ts.isConditionalExpression(par) && par.condition !== at
-              ? par.condition
-              : ts.isBinaryExpression(par) &&
-                  (par.operatorToken.kind === K.AmpersandAmpersandToken || par.operatorToken.kind === K.BarBarToken) &&
-                  par.right === at
-                ? par.left
-                : undefined;
-        if (cond && !readsOnly(cond, counters, checker)) {
-          n++;
-          break;
-        }
-      }
+      if (guards(x, loop).some((cond) => !readsOnly(cond, counters, checker))) n++;
     }
     ts.forEachChild(x, (c) => {
       stack.push(c);
