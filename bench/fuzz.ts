@@ -5,6 +5,7 @@
 //   npm run fuzz -- [--runs 5000] [--batch 25] [--seed N] [--inputs 4] [--no-side-effects] [--no-calls]
 //                   [--no-packet-loops] [--no-struct-copies] [--tracing N]
 //                   [--expr-depth 3] [--stmt-depth 2] [--stmts 8] [--no-shrink] [--print N] [--strict]
+//                   [--show-refusals 3]
 //
 // --runs counts programs. Reproduce a failure with the printed seed (and the same options).
 // --tracing N (default runs/5): N more programs compiled as tracepoint, raw_tp and tp_btf programs
@@ -69,6 +70,7 @@ if (!avail.ok) {
 console.log(`fuzz: ${runs} programs in batches of ${batch}, ${inputs} packets each, seed ${seed}, options ${JSON.stringify(opts)}`);
 const stats = newStats();
 const strict = flag("strict");
+const showRefusals = num("show-refusals", 3); // how many cost refusals to print in full
 const t0 = performance.now();
 let lastReport = t0;
 let shrinking = false;
@@ -107,7 +109,7 @@ const prop = fc.property(fc.array(caseArb(opts, inputs), { minLength: 1, maxLeng
     for (const f of failures.filter((x) => x.kind === "cost")) {
       costRefusals++;
       if (f.detail.startsWith("compiler warned")) costWarned++;
-      if (costRefusals <= 3) console.log(`verifier refused a program for its cost (${costRefusals}):\n${formatFailures([f])}\n`);
+      if (costRefusals <= showRefusals) console.log(`verifier refused a program for its cost (${costRefusals}):\n${formatFailures([f])}\n`);
     }
     failures = failures.filter((x) => x.kind !== "cost");
   }

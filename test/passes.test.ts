@@ -389,6 +389,38 @@ b3:
     );
   });
 
+  it("decides a value compared with itself (x < x is false, x <= x is true; a bit test is left)", () => {
+    expectPass(
+      constFold,
+      `func f(%0:ptr, %1:i64) {
+b0:
+  cbr slt.64 %1, %1 -> b1, b2
+b1:
+  ret 1
+b2:
+  cbr ule.32 %1, %1 -> b3, b4
+b3:
+  cbr set.64 %1, %1 -> b4, b5
+b4:
+  ret 2
+b5:
+  ret 3
+}`,
+      `func f(%0:ptr, %1:i64) {
+b0:
+  br b2
+b2:
+  br b3
+b3:
+  cbr set.64 %1, %1 -> b4, b5
+b4:
+  ret 2
+b5:
+  ret 3
+}`,
+    );
+  });
+
   it("simplifies loop phis that only see themselves and one value, and swaps constant compares", () => {
     expectPass(
       constFold,

@@ -152,6 +152,9 @@ export function evalCond(cond: CondOp, width: 32 | 64, a: bigint, b: bigint): bo
 }
 
 /** The condition c' with (b c' a) === (a c b). */
+/** Conditions that hold when both sides are the same value. */
+const SELF_TRUE: ReadonlySet<CondOp> = new Set<CondOp>(["eq", "uge", "ule", "sge", "sle"]);
+
 export const swappedCond: Record<CondOp, CondOp> = {
   eq: "eq",
   ne: "ne",
@@ -437,8 +440,11 @@ class Folder {
         const ca = this.constOf(t.a, t.a.ty);
         // An immediate is read at the compare width (a 64-bit compare sees all of it).
         const cb = this.constOf(t.b, isImm(t.b) ? (t.width === 32 ? "i32" : "i64") : t.a.ty);
-        if (ca !== undefined && cb !== undefined) {
-          const taken = evalCond(t.cond, t.width, ca, cb) ? t.then : t.else;
+        // A value compared with itself (`x < x`) is decided whatever x holds; left to the verifier, it
+        // walks both sides (the fuzzer's seed-20261205 program multiplied its states on the dead one).
+        const self = !isImm(t.b) && t.b.id === t.a.id && t.cond !== "set";
+        if (self || (ca !== undefined && cb !== undefined)) {
+          const taken = (self ? SELF_TRUE.has(t.cond) : evalCond(t.cond, t.width, ca!, cb!)) ? t.then : t.else;
           const dropped = taken === t.then ? t.else : t.then;
           const db = this.f.blocks.find((x) => x.id === dropped);
           if (db) for (const p of db.phis) p.incoming = p.incoming.filter((inc) => inc.block !== b.id);
