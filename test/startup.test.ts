@@ -2,7 +2,7 @@
 // snapshot built by compiler/tools/build-snapshot.ts, and falls back to bin/tsbpf.js whenever the
 // snapshot is missing, stale or for another node. Either way the output must be the same.
 
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -93,6 +93,39 @@ describe("bin/tsbpf start-up snapshot", () => {
     expect(off.status).toBe(0);
     expect(off.stderr).not.toContain(FROM_SNAPSHOT);
   });
+
+  it("a TERM sent to the launcher alone ends the watcher it started (no orphaned node process)", async () => {
+    const file = path.join(tmp, "watched.bpf.ts");
+    fs.copyFileSync(FIREWALL, file);
+    const child = spawn(LAUNCHER, ["build", "--watch", file, "-o", path.join(tmp, "watched.o")], {
+      cwd: tmp,
+      env: { ...process.env, NO_COLOR: "1", TSBPF_DEBUG: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout.setEncoding("utf8").on("data", (c: string) => (out += c));
+    const exited = new Promise<number | null>((res) => child.on("exit", (code) => res(code)));
+    for (let i = 0; i < 300 && !out.includes("watching"); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(out).toContain("watching");
+    // The launcher's children: the node process running the watcher from the snapshot.
+    const kids = () =>
+      fs
+        .readdirSync("/proc")
+        .filter((d) => /^\d+$/.test(d))
+        .filter((d) => {
+          try {
+            return fs.readFileSync(`/proc/${d}/stat`, "utf8").split(") ")[1]!.split(" ")[1] === String(child.pid);
+          } catch {
+            return false;
+          }
+        });
+    const node = kids();
+    expect(node).toHaveLength(1);
+    child.kill("SIGTERM");
+    await exited; // the watcher ends cleanly on TERM; the launcher passes its status on
+    for (let i = 0; i < 50 && fs.existsSync(`/proc/${node[0]}`); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(fs.existsSync(`/proc/${node[0]}`)).toBe(false);
+  }, 60_000);
 
   it("falls back to the plain entry when the snapshot is older than dist/ or was built by another node", () => {
     const cli = path.join(PKG, "dist", "compiler", "tools", "cli.js");
