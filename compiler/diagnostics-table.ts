@@ -372,6 +372,12 @@ export const DIAGNOSTICS = {
     hint: "keep the value in one range where you change it (`v = (v + 1) & 63` instead of `++v`: every path then holds the same range and they merge), stop the loop at a small bound (`if (n >= 2) break;`), cut the trip count, or move the loop into loop() (bpf_loop), which the verifier checks once",
     severity: "warning",
   },
+  TSBPF3014: {
+    message:
+      "'{0}' may need about {1} verifier steps: this loop reads the packet at offsets its counter moves and stops when a read fails, so each of its {2} exits knows a different packet length, and the code after it reads the packet, so the verifier walks that code once per exit; the kernel stops at 1,000,000",
+    hint: "check the furthest offset the loop reads once before it (`if (ctx.header<FixedArray<u8, 64>>(0) === null) return ...;`: the reads inside then change nothing the verifier knows), do the packet reads that follow before the loop, cut the trip count, or move the loop into loop() (bpf_loop), which the verifier checks once",
+    severity: "warning",
+  },
 
   TSBPF3020: {
     message: "'{0}' is marked @global but is compiled as a static subprogram: {1}",

@@ -647,6 +647,19 @@ const CASES: Case[] = [
     ),
   },
   {
+    code: "TSBPF3014",
+    what: "a loop reading the packet at offsets its counter moves, with a break on a failed read, then code reading a header",
+    span: "for (let i: u32 = 0; i < 32; i++) { const b = ctx.header<u8>(14 + i); if (b === null) break; s += b; }",
+    src: withEth(
+      `  let s: u32 = 0;
+  for (let i: u32 = 0; i < 32; i++) { const b = ctx.header<u8>(14 + i); if (b === null) break; s += b; } // error TSBPF3014
+  let t: u64 = 0;
+  for (let j: u32 = 0; j < 2000; j++) { t += eth.h_proto + j; out.update(j & 3, t); }
+  out.update(0, s);`,
+      "const out = new ArrayMap<u64>(4);",
+    ),
+  },
+  {
     code: "TSBPF3020",
     what: "@global function that returns void",
     span: "mark",

@@ -1,0 +1,87 @@
+// A loop that reads the packet at offsets its counter moves and stops when a read fails, against the
+// kernel. Each trip's check extends the packet length the verifier knows for every pointer to the
+// packet's start (the header pointer taken before the loop included), so the exits after different
+// trips differ; while the code after the loop reads the packet, they do not prune each other and
+// each walks that code (verifier-cost.ts, growsPacketRange: trips + 1 walks, TSBPF3014). Controls:
+// the header unused after the loop, and the furthest offset checked before it.
+
+import { expect } from "vitest";
+import { describeKernel, kernelTest } from "./kernel-env.js";
+import { type CostRow as Row, costRow, showRow } from "./support/verifier-verdict.js";
+
+type After = "header" | "unused" | "checkedBefore";
+
+/** A 16-byte header, `trips` byte reads at 16 + i with a break on a failed read, then `rest` trips of a loop. */
+function exitsLoop(trips: number, rest: number, after: After = "header"): string {
+  return `import { xdp, XdpAction, ArrayMap, type u8, type u16, type u32, type u64, type FixedArray } from "tsbpf/bpf";
+interface H { a: u32; b: u16; c: u16; d: u64 }
+const out = new ArrayMap<u64>(4);
+export const prog = xdp((ctx) => {
+  const h = ctx.header<H>(0);
+  if (h === null) return XdpAction.PASS;${after === "checkedBefore" ? "\n  if (ctx.header<FixedArray<u8, 64>>(0) === null) return XdpAction.PASS;" : ""}
+  let s: u32 = 0;
+  for (let i: u32 = 0; i < ${trips}; i++) {
+    const b = ctx.header<u8>(16 + i);
+    if (b === null) break;
+    s += b;
+  }
+  let t: u64 = 0;
+  for (let j: u32 = 0; j < ${rest}; j++) {
+    t += ${after === "unused" ? "j" : "h.a + j"};
+    out.update(j & 3, t);
+  }
+  out.update(0, s);
+  return XdpAction.PASS;
+});
+export const LICENSE = "GPL";
+`;
+}
+
+const row = (what: string, src: string): Row => costRow("exits.bpf.ts", what, src);
+const processed = (r: Row): number => (r.verdict as { processed: number }).processed;
+
+describeKernel("verifier cost: a loop whose exits know different packet lengths", () => {
+  kernelTest(
+    "4 to 32 trips then a 200-trip loop reading the header: one walk of it per exit, and the estimate follows",
+    () => {
+      const rows = [4, 16, 32].map((n) => row(`${n} trips`, exitsLoop(n, 200)));
+      // Measured on Linux 6.18: 16,077, 54,633 and 106,041 processed.
+      for (const r of rows) {
+        expect(r.codes, showRow(r)).toEqual([]);
+        expect(r.estimate, showRow(r)).toBeGreaterThan(0.7 * processed(r));
+        expect(r.estimate, showRow(r)).toBeLessThan(1.5 * processed(r));
+      }
+      expect(processed(rows[2]!)).toBeGreaterThan(5 * processed(rows[0]!));
+    },
+    120_000,
+  );
+
+  kernelTest(
+    "controls: the header unused after the loop, or the furthest offset checked before it: one walk, and the estimate says so",
+    () => {
+      const rows = [
+        row("32 trips, header unused", exitsLoop(32, 200, "unused")),
+        row("32 trips, checked before", exitsLoop(32, 200, "checkedBefore")),
+      ];
+      // Measured: 3,175 and 3,583 processed.
+      for (const r of rows) {
+        expect(r.codes, showRow(r)).toEqual([]);
+        expect(processed(r), showRow(r)).toBeLessThan(10_000);
+        expect(r.estimate, showRow(r)).toBeLessThan(10_000);
+      }
+    },
+    120_000,
+  );
+
+  kernelTest(
+    "a 2,000-trip loop after it: 24 and 28 trips load with no diagnostic, 32 are refused and warned (TSBPF3014)",
+    () => {
+      const rows = [24, 28, 32].map((n) => row(`${n} trips, 2,000 after`, exitsLoop(n, 2000)));
+      // Measured: 800,337 and 928,389 processed (estimates 743,486 and 862,444); 32 refused (981,402).
+      expect(rows.map((r) => "refused" in r.verdict)).toEqual([false, false, true]);
+      expect(rows.map((r) => r.codes)).toEqual([[], [], ["TSBPF3014"]]);
+      expect(rows[2]!.verdict, showRow(rows[2]!)).toEqual({ refused: "BPF program is too large" });
+    },
+    120_000,
+  );
+});
