@@ -85,6 +85,16 @@ it("compiles to iter/<target> sections of program type TRACING, attach type TRAC
   expect(sectionType("iter/task")).toMatchObject({ type: "TRACING", attach: "TRACE_ITER" });
 });
 
+it("a %s of a kernel array (task.comm) passes its address: seqPrintf reads it itself, no copy to the stack", () => {
+  const r = compile(join(dir, "iter.bpf.ts"), SRC);
+  const calls = r.programs
+    .find((p) => p.name === "tasks")!
+    .ir!.blocks.flatMap((b) => b.insts)
+    .flatMap((i) => (i.op === "call" ? [i.helper] : []));
+  expect(calls).toContain(126); // bpf_seq_printf
+  expect(calls).not.toContain(113); // bpf_probe_read_kernel
+});
+
 it("types the callback from bpf_iter_<target>: tsc refuses a field the kernel struct does not have", () => {
   const file = join(dir, "bad.bpf.ts");
   const src = SRC.replace("u32(task.pid) > m.value", "task.no_such_field > m.value");

@@ -90,6 +90,29 @@ export function kernelField(x: ExprLowerer, obj: RefVal | NullableVal, name: str
   return signExtend(x, raw, it);
 }
 
+/**
+ * The address of an array member of a kernel struct named through a local (`task.comm`), for a
+ * helper that reads the memory itself with copy_from_kernel_nofault (a `%s` of bpfPrintk or
+ * seqPrintf), as C's BPF_SEQ_PRINTF(seq, "%s", task->comm) passes it: no copy to the stack.
+ * Undefined for anything else (the caller lowers the expression as usual; lowering a local twice
+ * only leaves a dead copy).
+ */
+export function kernelArrayAddress(x: ExprLowerer, e: ts.Expression): Value | undefined {
+  if (!ts.isPropertyAccessExpression(e) || !ts.isIdentifier(e.expression)) return undefined;
+  const obj = kernelRef(x.lower(e.expression));
+  if (!obj || obj.k !== "ref") return undefined;
+  const kt = kernelTypes(x.checker);
+  const view = kt.viewOf(obj.t);
+  if (!view) return undefined;
+  const p = place(x, kt, view, e.name.text, e.name);
+  if (p.local.kind !== "array" || p.bits) return undefined;
+  const off = x.b.value("i64");
+  x.b.emit({ op: "coreoff", dst: off, value: BigInt(p.offset), relo: p.relo(CORE_KIND.FIELD_BYTE_OFFSET) });
+  const addr = x.b.value("ptr");
+  x.b.emit({ op: "ptradd", dst: addr, base: obj.base, offset: off });
+  return addr;
+}
+
 /** Finds member `name` of a view from its @btf tag and adds it (and any anonymous containers) locally. */
 function place(x: ExprLowerer, kt: KernelTypes, view: KernelView, name: string, node: ts.Node): Placed {
   const prop = x.checker.getPropertyOfType(view.ts, name);

@@ -8,6 +8,7 @@ import { INT_TYPES, sizeOf, type CInt } from "../../common/ctypes.js";
 import type { Operand } from "../ir/ir.js";
 import type { GlobalVar } from "../object/model.js";
 import { convert } from "./int-ops.js";
+import { kernelArrayAddress } from "./lower-kernel.js";
 import type { ExprContext as ExprLowerer } from "./expr-context.js";
 import type { ModuleInfo } from "./module-scan.js";
 import { ts } from "./ts-adapter.js";
@@ -119,6 +120,9 @@ export function lowerPrintk(x: ExprLowerer, e: ts.CallExpression, id: number): {
 }
 
 export function printkArg(x: ExprLowerer, c: Conversion, arg: ts.Expression): Operand {
+  // The helper reads a %s string itself (copy_from_kernel_nofault): a kernel array goes by address.
+  const direct = c.kind === "str" ? kernelArrayAddress(x, arg) : undefined;
+  if (direct) return direct;
   const v = x.lower(arg);
   const describe = () =>
     v.k === "int" ? v.t.name : v.k === "ref" ? x.checker.typeToString(x.checker.getTypeAtLocation(arg)) : "this value";
