@@ -11,6 +11,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { readElf } from "../common/read-elf.js";
 import { sectionType } from "../common/program-types.js";
 import { compile } from "../compiler/compile.js";
+import { disassembleObject } from "../compiler/elf/disasm-object.js";
 import { programKind } from "../compiler/tools/oci-image.js";
 import { DEFAULT_BTF, vmlinuxDts } from "../compiler/tools/vmlinux.js";
 import { attachIterator, loadObject, readIterator, u32le } from "../runtime/index.js";
@@ -93,6 +94,10 @@ it("a %s of a kernel array (task.comm) passes its address: seqPrintf reads it it
     .flatMap((i) => (i.op === "call" ? [i.helper] : []));
   expect(calls).toContain(126); // bpf_seq_printf
   expect(calls).not.toContain(113); // bpf_probe_read_kernel
+  // The address is the task pointer plus comm's relocated offset, added as an immediate that
+  // carries the CO-RE relocation (as clang emits `&task->comm`), not a mov of it first.
+  const text = disassembleObject(r.object!);
+  expect(text).toMatch(/r\d \+= 0x[0-9a-f]+\n\s+[0-9a-f]+:\s+CO-RE <byte_off> \[\d+\] struct task_struct::comm/);
 });
 
 it("types the callback from bpf_iter_<target>: tsc refuses a field the kernel struct does not have", () => {

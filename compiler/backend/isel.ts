@@ -142,6 +142,12 @@ interface Facts {
   stackAddrs: Map<number, number>;
   /** Stack addresses some use needs in a register. */
   stackAddrNeeded: Set<number>;
+  /**
+   * `coreoff` values whose one use is the offset of a `ptradd`: the add takes the relocated offset
+   * as its immediate (`r3 += 0x6d8` carrying the CO-RE relocation, as clang emits for `&task->comm`)
+   * instead of a `mov` of it first.
+   */
+  coreAdds: Map<number, Extract<Inst, { op: "coreoff" }>>;
 }
 
 const COMMUTATIVE: ReadonlySet<BinOp> = new Set(["add", "mul", "and", "or", "xor"]);
@@ -184,7 +190,16 @@ function analyse(f: Func): Facts {
     }
     for (const o of termUses(b.term)) need(o);
   }
-  return { narrow, stackAddrs, stackAddrNeeded };
+  const coreAdds = new Map<number, Extract<Inst, { op: "coreoff" }>>();
+  const coreOffs = new Map<number, Extract<Inst, { op: "coreoff" }>>();
+  for (const b of f.blocks) for (const i of b.insts) if (i.op === "coreoff") coreOffs.set(i.dst.id, i);
+  for (const b of f.blocks)
+    for (const i of b.insts)
+      if (i.op === "ptradd" && !isImm(i.offset) && i.base.id !== i.offset.id && allUses.get(i.offset.id) === 1) {
+        const c = coreOffs.get(i.offset.id);
+        if (c) coreAdds.set(c.dst.id, c);
+      }
+  return { narrow, stackAddrs, stackAddrNeeded, coreAdds };
 }
 
 class Selector {
@@ -271,6 +286,12 @@ class Selector {
       case "ptradd": {
         const d = vreg(i.dst.id);
         this.emit(copy(d, vreg(i.base.id)));
+        const core = isImm(i.offset) ? undefined : this.facts.coreAdds.get(i.offset.id);
+        if (core) {
+          const insn = E.aluK(true, ALU.ADD, d, Number(BigInt.asIntN(32, core.value)));
+          insn.reloc = { kind: "core", relo: core.relo };
+          return this.emit(def(insn, [d], [d]));
+        }
         return this.aluOperand(true, ALU.ADD, d, i.offset, "i64");
       }
       case "load": {
@@ -346,6 +367,7 @@ class Selector {
         return this.emit(def(ldFunc(d, i.func), [d], []));
       }
       case "coreoff": {
+        if (this.facts.coreAdds.has(i.dst.id)) return; // the ptradd that uses it carries it
         // `mov64 d, imm` carrying the CO-RE relocation, as clang emits for BPF_CORE_READ.
         const d = vreg(i.dst.id);
         const insn = E.aluK(true, ALU.MOV, d, Number(BigInt.asIntN(32, i.value)));
