@@ -4,6 +4,7 @@ import { checkFunc } from "../compiler/ir/check.js";
 import { type BinOp, type CondOp, type Func, type Inst, type Operand, type Ty, type Value, isImm } from "../compiler/ir/ir.js";
 import { parseFunc } from "../compiler/ir/parse.js";
 import { printFunc } from "../compiler/ir/print.js";
+import { mergeReturns } from "../compiler/passes/merge-returns.js";
 import { constFold, evalBin, evalBswap, evalCond, evalNeg, evalSext, evalTrunc, evalZext } from "../compiler/passes/const-fold.js";
 import { dce } from "../compiler/passes/dce.js";
 import { defaultPipeline, passesByName } from "../compiler/passes/index.js";
@@ -266,6 +267,38 @@ describe("const-fold on random constant expressions", () => {
 });
 
 // ---------------------------------------------------------------------------------------------
+describe("merge-returns (textual)", () => {
+  it("redirects bare returns of one constant to one block, and a block that returns it after other work jumps there", () => {
+    expectPass(
+      mergeReturns,
+      `func f(%0:ptr, %1:i64) {
+b0:
+  cbr eq.64 %1, 0 -> b1, b2
+b1:
+  ret 0
+b2:
+  cbr eq.64 %1, 1 -> b3, b4
+b3:
+  ret 0
+b4:
+  %2:i64 = call 1 (%0, %1)
+  ret 0
+}`,
+      `func f(%0:ptr, %1:i64) {
+b0:
+  cbr eq.64 %1, 0 -> b1, b2
+b1:
+  ret 0
+b2:
+  cbr eq.64 %1, 1 -> b1, b4
+b4:
+  %2:i64 = call 1 (%0, %1)
+  br b1
+}`,
+    );
+  });
+});
+
 describe("const-fold (textual)", () => {
   it("folds, propagates constants into immediates and keeps dead consts for dce", () => {
     expectPass(

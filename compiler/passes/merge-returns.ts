@@ -2,7 +2,8 @@
 //
 // Early returns like `if (eth === null) return XdpAction.PASS;` each make a block holding only
 // `ret 2`; every copy costs two instructions (mov, exit). Branches to such blocks are redirected to
-// the first block returning the same constant, as clang's tail merging does.
+// the first block returning the same constant, as clang's tail merging does; a block that ends in
+// returning one of those constants after other work jumps to that block instead.
 //
 // Needs: valid SSA. Produces: at most one phi-free, instruction-free `ret <imm>` block per constant.
 // Invalidates: CFG (the duplicates become unreachable and are removed).
@@ -19,8 +20,21 @@ export function mergeReturns(f: Func): boolean {
     if (c === undefined) canonical.set(v, b.id);
     else redirect.set(b.id, c);
   }
-  if (redirect.size === 0) return false;
   let changed = false;
+  // A block that does work and then returns a constant a bare block returns too ends in a jump
+  // there: `mov r0, C; exit` becomes one `ja`, or nothing when layout puts the bare block next
+  // (proc-threads: its last statement's `return 0` and the early returns share one exit).
+  for (const b of f.blocks) {
+    const t = b.term;
+    if (t.op !== "ret" || !isImm(t.value) || isBareReturn(b)) continue;
+    const c = canonical.get(t.value.imm);
+    if (c === undefined || c === b.id) continue;
+    const loc = f.locs?.get(t);
+    b.term = { op: "br", target: c };
+    if (loc) f.locs!.set(b.term, loc);
+    changed = true;
+  }
+  if (redirect.size === 0) return changed;
   for (const b of f.blocks) {
     const t = b.term;
     const to = (id: number) => redirect.get(id) ?? id;
