@@ -100,7 +100,7 @@ export function kernelField(x: ExprLowerer, obj: RefVal | NullableVal, name: str
 export function kernelArrayAddress(x: ExprLowerer, e: ts.Expression): Value | undefined {
   if (!ts.isPropertyAccessExpression(e) || !ts.isIdentifier(e.expression)) return undefined;
   const obj = kernelRef(x.lower(e.expression));
-  if (!obj || obj.k !== "ref") return undefined;
+  if (obj?.k !== "ref") return undefined;
   const kt = kernelTypes(x.checker);
   const view = kt.viewOf(obj.t);
   if (!view) return undefined;
