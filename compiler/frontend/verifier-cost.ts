@@ -1181,9 +1181,9 @@ function writeKind(loop: ts.IterationStatement, sym: ts.Symbol, checker: ts.Type
  * other, and each walks the rest of the program: measured (test/verifier-cost-exits.test.ts), a
  * header, then 32 trips of such reads, then a 200-trip loop reading the header: 106,041 processed,
  * 3,175 with the header unused after the loop, 3,583 with the furthest offset checked before it.
- * An offset with data in it is checked through a pointer of its own and changes no other. Counted
- * for loops outside other loops, in the warning estimate only; a read inside the range already
- * checked before the loop changes nothing, but is counted too (an upper estimate).
+ * An offset with data in it is checked through a pointer of its own and changes no other, and reads
+ * inside the length a constant-offset `header<T>()` checked before the loop change nothing: neither
+ * counts. Counted for loops outside other loops, in the warning estimate only.
  */
 function growsPacketRange(loop: ts.IterationStatement, checker: ts.TypeChecker): boolean {
   if (dataBreaks(loop, checker).packet === 0) return false;

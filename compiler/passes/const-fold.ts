@@ -151,10 +151,10 @@ export function evalCond(cond: CondOp, width: 32 | 64, a: bigint, b: bigint): bo
   }
 }
 
-/** The condition c' with (b c' a) === (a c b). */
 /** Conditions that hold when both sides are the same value. */
 const SELF_TRUE: ReadonlySet<CondOp> = new Set<CondOp>(["eq", "uge", "ule", "sge", "sle"]);
 
+/** The condition c' with (b c' a) === (a c b). */
 export const swappedCond: Record<CondOp, CondOp> = {
   eq: "eq",
   ne: "ne",
