@@ -5,7 +5,7 @@
 //   npm run fuzz -- [--runs 5000] [--batch 25] [--seed N] [--inputs 4] [--no-side-effects] [--no-calls]
 //                   [--no-packet-loops] [--no-struct-copies] [--tracing N]
 //                   [--expr-depth 3] [--stmt-depth 2] [--stmts 8] [--no-shrink] [--print N] [--strict]
-//                   [--show-refusals 3]
+//                   [--show-refusals 3] [--show-warned 0]
 //
 // --runs counts programs. Reproduce a failure with the printed seed (and the same options).
 // --tracing N (default runs/5): N more programs compiled as tracepoint, raw_tp and tp_btf programs
@@ -71,6 +71,7 @@ console.log(`fuzz: ${runs} programs in batches of ${batch}, ${inputs} packets ea
 const stats = newStats();
 const strict = flag("strict");
 const showRefusals = num("show-refusals", 3); // how many cost refusals to print in full
+const showWarned = num("show-warned", 0); // how many programs that loaded after a cost warning to print
 const t0 = performance.now();
 let lastReport = t0;
 let shrinking = false;
@@ -139,6 +140,7 @@ console.log(`  verifier refusals for cost: ${costRefusals} (${costWarned} after 
 console.log(`  programs per shape: ${formatShapes(stats.shapes)}`);
 console.log(`  runs per event: ${formatShapes(stats.events)}`);
 console.log(`  warnings on programs that loaded: ${formatShapes(stats.warnings) || "none"}`);
+for (const w of stats.warnedPrograms.slice(0, showWarned)) console.log(`\nloaded after ${w.code}:\n${w.source}`);
 
 // Tracing kinds (tracepoint, raw_tp, tp_btf) cannot be test-run: the same generator's programs, with
 // every Input read taken from the context, must compile and load. A refusal is a bug like a mismatch.

@@ -70,9 +70,20 @@ export interface BatchStats {
   events: Record<string, number>;
   /** Warnings by code on batches that loaded (a cost warning on a program the kernel took is an overestimate). */
   warnings: Record<string, number>;
+  /** The first programs that loaded after a verifier-cost warning (TSBPF301x), to see false alarms. */
+  warnedPrograms: { code: string; source: string }[];
 }
 
-export const newStats = (): BatchStats => ({ programs: 0, runs: 0, compiles: 0, knownBugs: 0, shapes: {}, events: {}, warnings: {} });
+export const newStats = (): BatchStats => ({
+  programs: 0,
+  runs: 0,
+  compiles: 0,
+  knownBugs: 0,
+  shapes: {},
+  events: {},
+  warnings: {},
+  warnedPrograms: [],
+});
 
 /** "packet loops 120, struct copies 80, ..." */
 export const formatShapes = (s: Record<string, number>): string =>
@@ -230,7 +241,13 @@ export function runBatch(cases: Case[], stats: BatchStats = newStats(), opts: Ha
       (log ? `${msg}\n${log.split("\n").slice(-30).join("\n")}` : msg);
     return [{ kind: isCostRefusal(detail) ? "cost" : "load", index: base, source: single(0), detail }];
   }
-  for (const d of res.diagnostics) if (d.severity === "warning") stats.warnings[d.code] = (stats.warnings[d.code] ?? 0) + 1;
+  for (const d of res.diagnostics) {
+    if (d.severity !== "warning") continue;
+    stats.warnings[d.code] = (stats.warnings[d.code] ?? 0) + 1;
+    const i = Number(/'prog(\d+)'/.exec(d.message)?.[1] ?? -1);
+    if (d.code.startsWith("TSBPF301") && i >= 0 && i < cases.length && stats.warnedPrograms.length < 50)
+      stats.warnedPrograms.push({ code: d.code, source: single(i) });
+  }
   try {
     cases.forEach((c, i) => {
       stats.programs++;
