@@ -77,7 +77,8 @@ describeKernel("verifier cost: a loop whose exits know different packet lengths"
     "a 2,000-trip loop after it: 24 and 28 trips load with no diagnostic, 32 are refused and warned (TSBPF3014)",
     () => {
       const rows = [24, 28, 32].map((n) => row(`${n} trips, 2,000 after`, exitsLoop(n, 2000)));
-      // Measured: 800,337 and 928,389 processed (estimates 743,486 and 862,444); 32 refused (981,402).
+      // Measured: 800,337 and 928,389 processed (estimates 714,890 and 829,273); 32 refused (943,656).
+      // At the edge: 30 trips load with 992,415 (estimate 886,464), 31 are refused (915,060, warned).
       expect(rows.map((r) => "refused" in r.verdict)).toEqual([false, false, true]);
       expect(rows.map((r) => r.codes)).toEqual([[], [], ["TSBPF3014"]]);
       expect(rows[2]!.verdict, showRow(rows[2]!)).toEqual({ refused: "BPF program is too large" });

@@ -259,7 +259,10 @@ class Walker {
         }
       }
       if (!this.firm && n >= 2 && this.frames.length === 0 && growsPacketRange(s, this.checker) && packetAfter(s, this.checker)) {
-        this.exitMul = Math.min(this.exitMul * (n + 1), 1e12);
+        // A second such loop does not multiply the first's walks: an exit of the second holds the
+        // larger of the two lengths, so most combinations repeat one (seed 20261205: 28 then 38
+        // trips load with 136,231, where a product put it at 1.2M).
+        this.exitMul = Math.max(this.exitMul, n + 1);
         this.exitWalked ??= { loop: s, trips: n };
       }
       return Math.min(inner, saved);
