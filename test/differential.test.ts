@@ -337,6 +337,13 @@ ${LICENSE}`;
     loadObject(res.object!).close();
   });
 
+  it("regression: licm keeps the arithmetic of a stack offset below the tests that bound it (tracing seed 20261206; loads)", () => {
+    const file = join(import.meta.dirname, "fixtures", "regressions", "licm-offset-seed20261206.bpf.ts");
+    const res = compile("licm-offset-seed20261206.bpf.ts", readFileSync(file, "utf8"), { checkIr: true });
+    expect(res.diagnostics).toEqual([]);
+    loadObject(res.object!).close();
+  });
+
   // Found while extending the generator (DIFF_SEED's batch, a packet loop whose limit wrote p.u64a):
   // an integer ctx.header<T>() is a view, like a struct one, so a use after a write to those bytes
   // reads the new value; a local copies it. The reference models this, and docs/language.md says so.

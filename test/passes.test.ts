@@ -1682,6 +1682,52 @@ b3:
     );
   });
 
+  it("keeps the arithmetic a pointer offset is computed from in the loop (the tests bounding it are there); the loaded value moves", () => {
+    expectPass(
+      licm,
+      `func f(%0:ptr, %1:ptr) {
+b0:
+  br b1
+b1:
+  %2:i32 = phi [b0: 0], [b3: %9]
+  cbr ult.32 %2, 8 -> b2, b4
+b2:
+  %3:i64 = load.8 %0, 8
+  %4:i32 = trunc.8 %3
+  %5:i64 = zext %4
+  %6:i64 = mul %5, 4
+  %7:ptr = ptradd %1, %6
+  %8:i32 = load.4 %7, 0
+  br b3
+b3:
+  %9:i32 = add %2, 1
+  br b1
+b4:
+  ret %2
+}`,
+      `func f(%0:ptr, %1:ptr) {
+b0:
+  %3:i64 = load.8 %0, 8
+  br b1
+b1:
+  %2:i32 = phi [b0: 0], [b3: %9]
+  cbr ult.32 %2, 8 -> b2, b4
+b2:
+  %4:i32 = trunc.8 %3
+  %5:i64 = zext %4
+  %6:i64 = mul %5, 4
+  %7:ptr = ptradd %1, %6
+  %8:i32 = load.4 %7, 0
+  br b3
+b3:
+  %9:i32 = add %2, 1
+  br b1
+b4:
+  ret %2
+}`,
+    );
+  });
+
   it("leaves loops with helper calls alone", () => {
     const text = `func f(%0:ptr) {
 b0:

@@ -7,6 +7,12 @@
 // preheader: context-field loads and `ctxptr`, and arithmetic (`bin`, `zext`, `trunc`, `ptradd`, ...)
 // on such values. Constants stay where they are (they become immediates anyway), and so does
 // `ptradd`: a packet pointer moved by an offset is only valid after the checks that bound the offset.
+// For the same reason the arithmetic an offset is computed from stays too (offsetInputs): the
+// verifier bounds an offset by the comparisons it sees on the registers it is computed from, so
+// `idx * 4` computed before the loop is not bounded by an `if (idx < 3)` (or a range-fold that
+// relied on one) inside it (the differential fuzzer's tracing seed 20261206: `arr[u8(x) & 7]` under
+// `x === 0` lost its mask to range-fold, then licm hoisted `u8(x) * 4` above the test, and the
+// kernel refused the variable stack offset).
 //
 // Only loops without helper or bpf-to-bpf calls are touched: a value hoisted out of such a loop
 // would have to survive the call in r6–r9 or on the stack, which costs more than it saves. A loop is
@@ -22,6 +28,7 @@ export function licm(f: Func): boolean {
   const dom = computeDominators(f);
   const blocks = new Map(f.blocks.map((b) => [b.id, b] as const));
   const ctx = f.params[0];
+  const feeds = offsetInputs(f);
   let changed = false;
 
   // Natural loops, innermost (smallest) first so an inner loop's invariants can move on outwards.
@@ -68,7 +75,7 @@ export function licm(f: Func): boolean {
     for (const id of order) {
       const b: Block = blocks.get(id)!;
       b.insts = b.insts.filter((i) => {
-        if (!movable(i, ctx?.id)) return true;
+        if (!movable(i, ctx?.id) || feeds.has(instDst(i)!.id)) return true;
         if (instUses(i).some((o) => !isImm(o) && inside.has(o.id))) return true;
         hoisted.push(i);
         inside.delete(instDst(i)!.id);
@@ -81,6 +88,24 @@ export function licm(f: Func): boolean {
     }
   }
   return changed;
+}
+
+/** Values a pointer offset is computed from: ptradd offsets and, through arithmetic, their inputs. */
+function offsetInputs(f: Func): Set<number> {
+  const defs = new Map<number, Inst>();
+  for (const b of f.blocks) for (const i of b.insts) if (instDst(i)) defs.set(instDst(i)!.id, i);
+  const feeds = new Set<number>();
+  const work: number[] = [];
+  for (const b of f.blocks) for (const i of b.insts) if (i.op === "ptradd" && !isImm(i.offset)) work.push(i.offset.id);
+  while (work.length > 0) {
+    const id = work.pop()!;
+    const d = defs.get(id);
+    // A loaded value may move: the comparisons in the loop then test the register it stays in.
+    if (feeds.has(id) || !d || d.op === "load" || d.op === "ctxptr" || d.op === "call" || d.op === "callfn") continue;
+    feeds.add(id);
+    for (const o of instUses(d)) if (!isImm(o)) work.push(o.id);
+  }
+  return feeds;
 }
 
 /** Pure and worth moving: context reads and arithmetic (not constants or addresses of maps/slots). */
