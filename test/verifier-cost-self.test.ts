@@ -189,6 +189,22 @@ describeKernel("verifier cost: a loop that changes the value of its own packet o
   );
 
   kernelTest(
+    "the differential fuzzer's seed-20261206 offset case (a start the estimate reads through | and a conversion): TSBPF3013, refused",
+    () => {
+      const src = readFileSync(join(import.meta.dirname, "fixtures", "verifier-cost", "self-exact-seed20261206.bpf.ts"), "utf8");
+      const r = compile("self-exact-seed20261206.bpf.ts", src);
+      expect(r.diagnostics.map((d) => `${d.severity} ${d.code}`)).toEqual(["warning TSBPF3013"]);
+      expect(r.diagnostics[0]!.message).toContain("changes 'acc2' only on some of its 27 trips");
+      expect(verify(r.object!)).toEqual({ refused: "BPF program is too large" });
+      // 7 trips load with 2,771 processed and no diagnostic (12: 13,846; 17: 50,459, already warned).
+      const seven = compile("seven.bpf.ts", src.replace("k3 < 111", "k3 < 31"));
+      expect(seven.diagnostics.map((x) => x.code)).toEqual([]);
+      expect("processed" in verify(seven.object!)).toBe(true);
+    },
+    120_000,
+  );
+
+  kernelTest(
     "the differential fuzzer's case 12: TSBPF3013 at the loop, and the kernel refuses it; with 10 trips it loads with no diagnostic",
     () => {
       const src = readFileSync(join(import.meta.dirname, "fixtures", "verifier-cost", "self-exact-case12.bpf.ts"), "utf8");

@@ -914,6 +914,10 @@ function rangeOf(e: ts.Expression, checker: ts.TypeChecker, depth = 0): Range | 
     if (op === K.AmpersandToken) {
       const m = [a, b].find((x) => x && x[0] === x[1] && x[0] >= 0n);
       if (m) r = [0n, m[1]];
+    } else if (op === K.BarToken && a && b && a[0] >= 0n && b[0] >= 0n) {
+      // Bits only add: at least the larger low end, at most all bits up to the larger high end.
+      const hi = a[1] > b[1] ? a[1] : b[1];
+      r = [a[0] > b[0] ? a[0] : b[0], (1n << BigInt(hi.toString(2).length)) - 1n];
     } else if (op === K.PercentToken && a && b && a[0] >= 0n && b[0] === b[1] && b[0] > 0n) r = [0n, b[0] - 1n];
     else if (
       (op === K.GreaterThanGreaterThanToken || op === K.GreaterThanGreaterThanGreaterThanToken) &&
@@ -926,6 +930,11 @@ function rangeOf(e: ts.Expression, checker: ts.TypeChecker, depth = 0): Range | 
     )
       r = [a[0] >> b[0], a[1] >> b[0]];
     if (r) return own ? meet(own, r) : r;
+  }
+  if (ts.isCallExpression(e) && isIntCast(e) && e.arguments.length === 1 && own) {
+    // A conversion keeps a value that fits its type.
+    const r = rangeOf(e.arguments[0]!, checker, depth + 1);
+    if (r && r[0] >= own[0] && r[1] <= own[1]) return r;
   }
   if (ts.isIdentifier(e)) {
     // A const local: what its initializer allows.
