@@ -809,7 +809,14 @@ function preciseAfter(
   // adds up (`s += u64(x)`) holds a different range at each exit and does not.
   for (const v of [...written]) if (!keepsRange(loop, v, checker)) written.delete(v);
   if (written.size === 0) return false;
-  // Statements after the loop, in its block and every enclosing one up to the function.
+  return usesExactly(statementsAfter(loop), written, checker, offsets);
+}
+
+/**
+ * What runs after `loop`: the statements after it in its block and every enclosing one up to the
+ * function, and the loops around it (their next trips).
+ */
+function statementsAfter(loop: ts.IterationStatement): ts.Node[] {
   const after: ts.Node[] = [];
   for (let at: ts.Node = loop; at.parent && !ts.isFunctionLike(at); at = at.parent) {
     const par = at.parent;
@@ -818,7 +825,14 @@ function preciseAfter(
       after.push(...stmts.slice(stmts.indexOf(at) + 1));
     } else if (ts.isIterationStatement(par, false)) after.push(par);
   }
-  return usesExactly(after, written, checker, offsets);
+  return after;
+}
+
+/** The function `node` is in. */
+function enclosingFunction(node: ts.Node): ts.Node | undefined {
+  let fn = node.parent;
+  while (fn && !ts.isFunctionLike(fn)) fn = fn.parent;
+  return fn;
 }
 
 /**
@@ -1025,14 +1039,7 @@ function entryRange(loop: ts.Statement, sym: ts.Symbol, ct: IntT, checker: ts.Ty
  * constants. Nested loops count by their trips.
  */
 function openBranches(loop: ts.IterationStatement, checker: ts.TypeChecker): number {
-  const counters = new Set<ts.Symbol>();
-  for (let n: ts.Node | undefined = loop; n && !ts.isFunctionLike(n); n = n.parent) {
-    if (ts.isForStatement(n) && n.initializer && ts.isVariableDeclarationList(n.initializer)) {
-      const d = n.initializer.declarations[0];
-      const sym = d && ts.isIdentifier(d.name) ? checker.getSymbolAtLocation(d.name) : undefined;
-      if (sym) counters.add(sym);
-    }
-  }
+  const counters = loopCounters(loop, checker);
   const decided = (e: ts.Node): boolean => {
     let ok = true;
     const stack: ts.Node[] = [e];
@@ -1089,11 +1096,7 @@ function forCounter(loop: ts.IterationStatement, checker: ts.TypeChecker): ts.Sy
  * the verifier cannot decide: anything but the enclosing loops' counters and constants.
  */
 function dataBreaks(loop: ts.IterationStatement, checker: ts.TypeChecker): { all: number; packet: number } {
-  const counters = new Set<ts.Symbol>();
-  for (let n: ts.Node | undefined = loop; n && !ts.isFunctionLike(n); n = n.parent) {
-    const c = ts.isIterationStatement(n, false) ? forCounter(n, checker) : undefined;
-    if (c) counters.add(c);
-  }
+  const counters = loopCounters(loop, checker);
   const breaksOut = (st: ts.Statement): boolean => {
     let hit = false;
     const stack: ts.Node[] = [st];
@@ -1269,8 +1272,7 @@ function headerSize(call: ts.CallExpression, types: TypeMapper, checker: ts.Type
 
 /** How far from the packet's start code before `loop` checked it: the furthest constant-offset `header<T>()` read. */
 function checkedBefore(loop: ts.IterationStatement, types: TypeMapper, checker: ts.TypeChecker): number {
-  let fn: ts.Node | undefined = loop.parent;
-  while (fn && !ts.isFunctionLike(fn)) fn = fn.parent;
+  const fn = enclosingFunction(loop);
   let most = 0;
   const visit = (x: ts.Node): void => {
     if (x.pos >= loop.pos) return;
@@ -1292,8 +1294,7 @@ const isHeaderRead = (x: ts.CallExpression): boolean => ts.isPropertyAccessExpre
  * that holds a header pointer (or one taken from such a variable)?
  */
 function packetAfter(loop: ts.IterationStatement, checker: ts.TypeChecker): boolean {
-  let fn: ts.Node | undefined = loop.parent;
-  while (fn && !ts.isFunctionLike(fn)) fn = fn.parent;
+  const fn = enclosingFunction(loop);
   if (!fn) return false;
   // Header pointers declared before the loop, in source order (an alias of one counts).
   const views = new Set<ts.Symbol>();
@@ -1324,14 +1325,8 @@ function packetAfter(loop: ts.IterationStatement, checker: ts.TypeChecker): bool
     const sym = ts.isIdentifier(d.name) ? checker.getSymbolAtLocation(d.name) : undefined;
     if (sym && readsView(d.initializer!)) views.add(sym);
   }
-  for (let at: ts.Node = loop; at.parent && !ts.isFunctionLike(at); at = at.parent) {
-    const par = at.parent;
-    if (ts.isBlock(par) || ts.isCaseClause(par) || ts.isDefaultClause(par)) {
-      const stmts = par.statements as readonly ts.Node[];
-      for (const st of stmts.slice(stmts.indexOf(at) + 1)) if (readsView(st)) return true;
-    }
-  }
-  return false;
+  // (Counted only for loops outside other loops: no enclosing loop is among these.)
+  return statementsAfter(loop).some(readsView);
 }
 
 /**
