@@ -205,6 +205,23 @@ describeKernel("verifier cost: a loop that changes the value of its own packet o
   );
 
   kernelTest(
+    "seed 20261207: a variable set to a constant before the loop, moved by ++ and a shift by a constant under a lookup's result, then a packet offset after it: TSBPF3013, refused; 16 trips load with no diagnostic",
+    () => {
+      const src = readFileSync(join(import.meta.dirname, "fixtures", "verifier-cost", "self-exact-seed20261207.bpf.ts"), "utf8");
+      const r = compile("self-exact-seed20261207.bpf.ts", src);
+      expect(r.diagnostics.map((d) => `${d.severity} ${d.code}`)).toEqual(["warning TSBPF3013"]);
+      expect(r.diagnostics[0]!.message).toContain("changes 'v0' only on some of its 30 trips");
+      expect(verify(r.object!)).toEqual({ refused: "BPF program is too large" });
+      // Measured: 16 trips 33,688 processed (estimated 163,906); 21 trips load with 412,620 and are
+      // already warned (estimated 1.7M).
+      const sixteen = compile("sixteen.bpf.ts", src.replace("k3 < 31", "k3 < 16"));
+      expect(sixteen.diagnostics.map((x) => x.code)).toEqual([]);
+      expect("processed" in verify(sixteen.object!)).toBe(true);
+    },
+    120_000,
+  );
+
+  kernelTest(
     "the differential fuzzer's case 12: TSBPF3013 at the loop, and the kernel refuses it; with 10 trips it loads with no diagnostic",
     () => {
       const src = readFileSync(join(import.meta.dirname, "fixtures", "verifier-cost", "self-exact-case12.bpf.ts"), "utf8");

@@ -722,10 +722,21 @@ function guards(x: ts.Node, loop: ts.IterationStatement): ts.Expression[] {
 
 /**
  * Does every write of `sym` in `loop` keep a range that grows or moves trip by trip (`++`, `--`,
- * `+=`, `-=`, `= sym + e`, `*=`/`<<=` by a constant, `= c`), so that each exit holds its own range?
+ * `+=`, `-=`, `= sym + e`, `*=`/`<<=` by a constant, `= c`; masks and shifts by a constant are
+ * neutral), so that each exit holds its own range?
  * Bit operations, products and shifts by variables, or a value loaded from data make it unknown
  * at every exit, and unknown values prune.
  */
+const NEUTRAL_OPS = new Set<ts.SyntaxKind>([
+  K.AmpersandEqualsToken,
+  K.BarEqualsToken,
+  K.CaretEqualsToken,
+  K.GreaterThanGreaterThanEqualsToken,
+  K.GreaterThanGreaterThanGreaterThanEqualsToken,
+  K.SlashEqualsToken,
+  K.PercentEqualsToken,
+]);
+
 function keepsRange(loop: ts.IterationStatement, sym: ts.Symbol, checker: ts.TypeChecker): boolean {
   const isSym = (e: ts.Expression) => ts.isIdentifier(e) && checker.getSymbolAtLocation(e) === sym;
   const isConst = (e: ts.Expression) => constEval(e, checker) !== undefined;
@@ -744,6 +755,9 @@ function keepsRange(loop: ts.IterationStatement, sym: ts.Symbol, checker: ts.Typ
       while (ts.isParenthesizedExpression(r)) r = r.expression;
       if (op === K.PlusEqualsToken || op === K.MinusEqualsToken) ok = true;
       else if (op === K.AsteriskEqualsToken || op === K.LessThanLessThanEqualsToken) ok = isConst(r);
+      // By a constant, a mask, shift or division maps each known value to a known value (the
+      // fuzzer's `v0 >>= 32768` beside a `v0++`, seed 20261207): it neither grows nor forgets.
+      else if (NEUTRAL_OPS.has(op)) ok = isConst(r);
       else if (op === K.EqualsToken)
         ok =
           isConst(r) ||
@@ -1355,7 +1369,8 @@ function selfExactFactor(
     if (!d || !ts.isVariableDeclaration(d) || (d.pos >= loop.pos && d.end <= loop.end)) continue;
     if (!keepsRange(loop, v, checker)) continue;
     const t = intTypeOf(d.name, checker);
-    const init = d.initializer ? rangeOf(d.initializer, checker) : undefined;
+    const start = startValue(loop, v, d, checker);
+    const init = start ? rangeOf(start, checker) : undefined;
     if (t && t.bits <= 32 && (!init || (init[0] <= minT(t) && init[1] >= maxT(t)))) continue;
     const sites = dataWriteSites(loop, v, counters, checker);
     if (sites === 0) continue;
@@ -1367,7 +1382,7 @@ function selfExactFactor(
     const compared =
       !offset &&
       constantSteps(loop, v, checker) &&
-      narrowStart(d, t, checker) &&
+      narrowStart(d, t, checker, start) &&
       (usesExactly([loop.statement], new Set([v]), checker, false) || preciseAfter(loop, counter, checker, false, v));
     if (!offset && !compared) continue;
     // A loop that stops once v passes a tiny bound (`if (n >= 2) break;`) leaves too few values of it
@@ -1411,7 +1426,7 @@ function exitBound(loop: ts.IterationStatement, sym: ts.Symbol, checker: ts.Type
   return best;
 }
 
-/** Does `loop` only move `sym` by constants (`++`, `--`, `+= 3`, `-= 1`) or set it to constants? */
+/** Does `loop` only change `sym` by constants (`++`, `+= 3`, `<<= 1`, `^= 4`) or set it to constants? */
 function constantSteps(loop: ts.IterationStatement, sym: ts.Symbol, checker: ts.TypeChecker): boolean {
   let ok = true;
   const stack: ts.Node[] = [loop.statement];
@@ -1423,8 +1438,9 @@ function constantSteps(loop: ts.IterationStatement, sym: ts.Symbol, checker: ts.
       x.operatorToken.kind <= K.LastAssignment &&
       isCounterOf(x.left, sym, checker)
     ) {
-      const op = x.operatorToken.kind;
-      ok = (op === K.PlusEqualsToken || op === K.MinusEqualsToken || op === K.EqualsToken) && constEval(x.right, checker) !== undefined;
+      // Any operator with a constant operand (`<<= 1`, `>>= 3`, `|= 4`): from a known start the
+      // value stays known on every path, and the paths differ in it.
+      ok = constEval(x.right, checker) !== undefined;
     }
     ts.forEachChild(x, (c) => {
       stack.push(c);
@@ -1439,9 +1455,9 @@ function constantSteps(loop: ts.IterationStatement, sym: ts.Symbol, checker: ts.
  * variable whose initializer has no integer type the AST shows counts as narrow (its values mostly
  * come from 32-bit or narrower data).
  */
-function narrowStart(d: ts.VariableDeclaration, t: IntT | undefined, checker: ts.TypeChecker): boolean {
-  if (!d.initializer) return true;
-  let init: ts.Expression = d.initializer;
+function narrowStart(d: ts.VariableDeclaration, t: IntT | undefined, checker: ts.TypeChecker, start = d.initializer): boolean {
+  if (!start) return true;
+  let init: ts.Expression = start;
   while (ts.isParenthesizedExpression(init)) init = init.expression;
   const own = t ?? intTypeOf(d.name, checker);
   if (!own) return false;
@@ -1454,6 +1470,32 @@ function narrowStart(d: ts.VariableDeclaration, t: IntT | undefined, checker: ts
   return own.bits === 64;
 }
 
+/**
+ * What `sym` holds when `loop` starts: the right side of the last `sym = e;` among the statements
+ * before the loop in its block (the fuzzer's `let v0 = …; v0 = u16(gr);`), else its initializer.
+ * Undefined (no initializer: 0) when the declaration is in another block and nothing is assigned.
+ */
+function startValue(
+  loop: ts.IterationStatement,
+  sym: ts.Symbol,
+  d: ts.VariableDeclaration,
+  checker: ts.TypeChecker,
+): ts.Expression | undefined {
+  const block = loop.parent;
+  if (ts.isBlock(block)) {
+    const stmts = block.statements;
+    for (let i = stmts.indexOf(loop as ts.Statement) - 1; i >= 0; i--) {
+      const st = stmts[i]!;
+      if (st.pos <= d.pos && d.end <= st.end) break;
+      if (!writes(st, sym, checker)) continue;
+      const e = ts.isExpressionStatement(st) ? st.expression : undefined;
+      if (e && ts.isBinaryExpression(e) && e.operatorToken.kind === K.EqualsToken && isCounterOf(e.left, sym, checker)) return e.right;
+      return d.initializer; // written some other way: the declaration says at least the type
+    }
+  }
+  return d.initializer;
+}
+
 /** Writes of `sym` in `loop`'s body, outside loops nested in it, under a condition on data. */
 function dataWriteSites(loop: ts.IterationStatement, sym: ts.Symbol, counters: ReadonlySet<ts.Symbol>, checker: ts.TypeChecker): number {
   let n = 0;
@@ -1462,7 +1504,9 @@ function dataWriteSites(loop: ts.IterationStatement, sym: ts.Symbol, counters: R
     const x = stack.pop()!;
     if (ts.isIterationStatement(x, false) || ts.isFunctionLike(x)) continue;
     const target = writeTarget(x);
-    if (target && isCounterOf(target, sym, checker)) {
+    // A mask or shift by a constant is idempotent or converges: it adds no value trip by trip.
+    const neutral = ts.isBinaryExpression(x) && NEUTRAL_OPS.has(x.operatorToken.kind) && constEval(x.right, checker) !== undefined;
+    if (target && !neutral && isCounterOf(target, sym, checker)) {
       if (guards(x, loop).some((cond) => !readsOnly(cond, counters, checker))) n++;
     }
     ts.forEachChild(x, (c) => {
