@@ -374,7 +374,7 @@ export const DIAGNOSTICS = {
   },
   TSBPF3014: {
     message:
-      "'{0}' may need about {1} verifier steps: this loop reads the packet at offsets its counter moves and stops when a read fails, so each of its {2} exits knows a different packet length, and the code after it reads the packet, so the verifier walks that code once per exit; the kernel stops at 1,000,000",
+      "'{0}' may need about {1} verifier steps: this loop reads the packet at offsets its counter moves and stops when a read fails, so its exits know different packet lengths ({2} distinct exit states), and the code after it reads the packet, so the verifier walks that code once per exit state; the kernel stops at 1,000,000",
     hint: "check the furthest offset the loop reads once before it (`if (ctx.header<FixedArray<u8, 64>>(0) === null) return ...;`: the reads inside then change nothing the verifier knows), do the packet reads that follow before the loop, cut the trip count, or move the loop into loop() (bpf_loop), which the verifier checks once",
     severity: "warning",
   },

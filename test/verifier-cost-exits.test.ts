@@ -5,9 +5,12 @@
 // each walks that code (verifier-cost.ts, growsPacketRange: trips + 1 walks, TSBPF3014). Controls:
 // the header unused after the loop, and the furthest offset checked before it.
 
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { expect } from "vitest";
+import { compile } from "../compiler/compile.js";
 import { describeKernel, kernelTest } from "./kernel-env.js";
-import { type CostRow as Row, costRow, showRow } from "./support/verifier-verdict.js";
+import { type CostRow as Row, costRow, showRow, verify } from "./support/verifier-verdict.js";
 
 type After = "header" | "unused" | "checkedBefore";
 
@@ -82,6 +85,24 @@ describeKernel("verifier cost: a loop whose exits know different packet lengths"
       expect(rows.map((r) => "refused" in r.verdict)).toEqual([false, false, true]);
       expect(rows.map((r) => r.codes)).toEqual([[], [], ["TSBPF3014"]]);
       expect(rows[2]!.verdict, showRow(rows[2]!)).toEqual({ refused: "BPF program is too large" });
+    },
+    120_000,
+  );
+  kernelTest(
+    "seed 20261206: the exits also hold a variable changed under a condition on data and compared after the loop: ~trips^2/2 walks, TSBPF3014, refused; 12 trips load with no diagnostic",
+    () => {
+      // `acc0 += b2` every trip and `acc0 -= 31` on one side of a ?:; after the loop `0x10 === acc0`
+      // is decided (the range excludes 0x10), so acc0 is precise and the exit after trip k holds one
+      // of k + 1 ranges of it.
+      const src = readFileSync(join(import.meta.dirname, "fixtures", "verifier-cost", "exits-data-changes-seed20261206.bpf.ts"), "utf8");
+      const r = compile("exits-data-changes-seed20261206.bpf.ts", src);
+      expect(r.diagnostics.map((d) => `${d.severity} ${d.code}`)).toEqual(["warning TSBPF3014"]);
+      expect(verify(r.object!)).toEqual({ refused: "BPF program is too large" });
+      // Measured: 12 trips 56,542 processed (estimate 879,229); 16 trips load with 168,546 and are
+      // already warned (1.47M): an upper estimate.
+      const twelve = compile("twelve.bpf.ts", src.replace("k1 < 35", "k1 < 15"));
+      expect(twelve.diagnostics.map((x) => x.code)).toEqual([]);
+      expect("processed" in verify(twelve.object!)).toBe(true);
     },
     120_000,
   );

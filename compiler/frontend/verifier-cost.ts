@@ -55,9 +55,9 @@ export interface CostEstimate {
   nestedExits?: { loop: ts.Node; exits: number; outerTrips: number; self?: string };
   /**
    * Set when `steps` passes the limit only because the code after a loop is walked once per exit
-   * of it (see growsPacketRange): the loop and its trip count.
+   * of it (see growsPacketRange): the loop and its number of distinct exit states.
    */
-  exitWalks?: { loop: ts.Node; trips: number };
+  exitWalks?: { loop: ts.Node; exits: number };
 }
 
 /**
@@ -114,7 +114,7 @@ class Walker {
   private exitMul = 1;
   /** Cost added by exitMul, and the first loop that set it. */
   exitWalkCost = 0;
-  exitWalked?: { loop: ts.Node; trips: number };
+  exitWalked?: { loop: ts.Node; exits: number };
   /** Instructions (not weight) of the exit paths of loops whose trip count depends on data. */
   exitSteps = 0;
   /**
@@ -251,7 +251,7 @@ class Walker {
       if (lt?.dataDependent) {
         this.exitSteps += Math.min(trips * n * paths * EXIT_WALK, 1e12);
         if (preciseAfter(s, lt.counter, this.checker) || n > MAX_TRIPS) {
-          this.tailMul = Math.min(this.tailMul * n, 1e12);
+          this.tailMul = Math.min(this.tailMul * (this.firm ? n : this.exitStates(s, lt.counter, n)), 1e12);
           for (const v of loopWrites(s, this.checker)) this.decided.add(v);
           // Each walk of the rest starts from one exit state, whose loop variables are as the
           // trips left them: known values, not ranges, so their comparisons are decided.
@@ -262,8 +262,9 @@ class Walker {
         // A second such loop does not multiply the first's walks: an exit of the second holds the
         // larger of the two lengths, so most combinations repeat one (seed 20261205: 28 then 38
         // trips load with 136,231, where a product put it at 1.2M).
-        this.exitMul = Math.max(this.exitMul, n + 1);
-        this.exitWalked ??= { loop: s, trips: n };
+        const exits = this.exitStates(s, lt?.counter ?? forCounter(s, this.checker), n) + 1;
+        this.exitMul = Math.max(this.exitMul, exits);
+        this.exitWalked ??= { loop: s, exits };
       }
       return Math.min(inner, saved);
     }
@@ -324,6 +325,19 @@ class Walker {
       outer.exits = exits;
       outer.inner = loop;
     }
+  }
+
+  /**
+   * Distinct exit states of a loop whose trip count depends on data, for the warning: one per trip,
+   * or, when a variable later code needs exactly is changed only under a condition on data (the
+   * fuzzer's `acc0 -= 31` on one side of a `?:`, seed 20261206, compared after the loop), one per
+   * trip and count of changes: ~n^2/2.
+   */
+  private exitStates(loop: ts.IterationStatement, counter: ts.Symbol | undefined, n: number): number {
+    for (const v of loopWrites(loop, this.checker))
+      if (v !== counter && preciseAfter(loop, counter, this.checker, false, v) && writeKind(loop, v, this.checker) === "data")
+        return ((n + 1) * (n + 2)) / 2;
+    return n;
   }
 
   /** An enclosing loop's body cost `walked` (one walk per trip) becomes one walk per multiplied state. */
@@ -761,6 +775,11 @@ function keepsRange(loop: ts.IterationStatement, sym: ts.Symbol, checker: ts.Typ
       else if (op === K.EqualsToken)
         ok =
           isConst(r) ||
+          // `x = (x -= 31)`: the inner write is looked at on its own.
+          (ts.isBinaryExpression(r) &&
+            r.operatorToken.kind >= K.FirstAssignment &&
+            r.operatorToken.kind <= K.LastAssignment &&
+            isSym(r.left)) ||
           (ts.isBinaryExpression(r) &&
             (r.operatorToken.kind === K.PlusToken || r.operatorToken.kind === K.MinusToken) &&
             (isSym(r.left) || isSym(r.right)));
