@@ -179,6 +179,16 @@ export const DIAGNOSTICS = {
     message: "'{0}': the verifier cannot see this loop end: {1}",
     hint: 'the kernel walks the loop for every value the counter may hold and refuses it ("infinite loop detected" or "BPF program is too large"): bound the counter\'s start (a mask, a guard), use a non-negative or 32-bit counter, make the step reach the bound exactly, or use loop() (bpf_loop)',
   },
+  // 2205-2206: `--verify` (build, check): the running kernel's verdict on the compiled object.
+  TSBPF2205: {
+    message: "the kernel's verifier refused '{0}': {1}",
+    hint: "--verify loaded the object into the running kernel and the verifier stopped here, so no object is written; the runtime's VerifierError.log holds the verifier's whole log (loadObject with logLevel 2)",
+  },
+  TSBPF2206: {
+    message: "'{0}' was not verified: {1}",
+    hint: "--verify loads the object into the running kernel without attaching it; this kernel could not load it for a reason other than the verifier's verdict",
+    severity: "warning",
+  },
   // 2210-2219: what the kernel verifier would refuse, caught at compile time.
   TSBPF2210: {
     message: "bpf_{0} is a GPL-only kernel helper, and LICENSE {1} is not GPL-compatible",

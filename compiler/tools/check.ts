@@ -6,10 +6,25 @@ import { compile } from "../compile.js";
 import type { Diagnostic } from "../diagnostic.js";
 import { DIAGNOSTICS, formatMessage } from "../diagnostics-table.js";
 import { asTyped, errorCount, printJson, printText, sourceCache, takeOutputFlags } from "./diag-output.js";
+import type { Verification } from "./verify-object.js";
 
-export const CHECK_USAGE = "  tsbpf check <file.bpf.ts>... [--cpu=v3|v4] [--format=text|json] [--quiet]";
+export const CHECK_USAGE = "  tsbpf check <file.bpf.ts>... [--cpu=v3|v4] [--verify] [--format=text|json] [--quiet]";
 
-export function checkCommand(args: string[]): number {
+/** Loads and verifies one compiled object (verify-object.ts, imported only for --verify). */
+type Verify = (file: string, text: string, object: Uint8Array) => Verification;
+
+export function checkCommand(args: string[]): number | Promise<number> {
+  if (args.includes("--verify"))
+    return import("./verify-object.js").then((m) =>
+      check(
+        args.filter((a) => a !== "--verify"),
+        m.verifyObject,
+      ),
+    );
+  return check(args);
+}
+
+function check(args: string[], verify?: Verify): number {
   const taken = takeOutputFlags(args);
   if ("error" in taken) {
     process.stderr.write(`error: ${taken.error}\n`);
@@ -51,7 +66,21 @@ export function checkCommand(args: string[]): number {
       continue;
     }
     texts[f] = text;
-    all.push(...asTyped(compile(f, text, { cpu }).diagnostics, [f]));
+    const r = compile(f, text, { cpu });
+    all.push(...asTyped(r.diagnostics, [f]));
+    if (verify && r.ok && r.object) {
+      const v = verify(f, text, r.object);
+      if (!v.ok && "unavailable" in v) {
+        process.stderr.write(`error: --verify needs the bpf() system call, and this process cannot use it: ${v.unavailable}\n`);
+        return 1;
+      }
+      if (!v.ok) all.push(...asTyped(v.diagnostics, [f]));
+      else if (opts.format === "text" && !opts.quiet)
+        for (const p of v.programs)
+          process.stdout.write(
+            `${f}: ${p.name} verified by the kernel: ${p.processed.toLocaleString("en-US")} instructions processed, ${p.states} states\n`,
+          );
+    }
   }
   const source = sourceCache(texts);
   if (opts.format === "json") printJson(all, source, opts);

@@ -3,14 +3,15 @@
 
 import { readFileSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
-import { compile } from "../compile.js";
+import { type CompileResult, compile } from "../compile.js";
 import { defaultPasses } from "../passes/index.js";
 import { CHECK_USAGE } from "./check.js";
-import { asTyped, errorCount, printJson, printText, sourceCache, takeOutputFlags } from "./diag-output.js";
+import { asTyped, errorCount, type OutputOptions, printJson, printText, sourceCache, takeOutputFlags } from "./diag-output.js";
 import { INIT_USAGE } from "./init.js";
+import type { Verification } from "./verify-object.js";
 
 const USAGE = `usage:
-  tsbpf build <file.bpf.ts> [-o out.o] [--cpu=v3|v4] [--dump-ir=<stage>[,<stage>...]] [--format=text|json] [--quiet]
+  tsbpf build <file.bpf.ts> [-o out.o] [--cpu=v3|v4] [--verify] [--dump-ir=<stage>[,<stage>...]] [--format=text|json] [--quiet]
   tsbpf build --watch <file.bpf.ts> [-o out.o] [--cpu=v3|v4]
 ${CHECK_USAGE}
   tsbpf disasm <file.o>
@@ -138,7 +139,7 @@ function dumpStages(): string[] {
   return ["input", "lower", ...new Set(defaultPasses.map((p) => p.name)), "all"];
 }
 
-function build(argv: string[]): number {
+function build(argv: string[]): number | Promise<number> {
   const taken = takeOutputFlags(argv);
   if ("error" in taken) {
     process.stderr.write(`error: ${taken.error}\n`);
@@ -149,9 +150,11 @@ function build(argv: string[]): number {
   let output: string | undefined;
   let dump: Set<string> | undefined;
   let cpu: "v3" | "v4" = "v3";
+  let verify = false;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    if (a === "-o") {
+    if (a === "--verify") verify = true;
+    else if (a === "-o") {
       output = args[++i];
       if (output === undefined || output === "") {
         process.stderr.write("error: -o needs a file name\n");
@@ -180,14 +183,31 @@ function build(argv: string[]): number {
   }
   const text = readInput(input).toString("utf8");
   const result = compile(input, text, { dumpIr: dump, cpu });
+  const file = input;
+  const out = output ?? input.replace(/(\.bpf)?\.ts$/, "") + ".bpf.o";
+  // Only the runtime (koffi, libbpf) verifies: loaded on demand, as `run` and `load` load it.
+  if (verify && result.ok && result.object)
+    return import("./verify-object.js").then(
+      (m) => finishBuild(file, text, out, result, out_, m.verifyObject(file, text, result.object!)),
+      (e: Error) => finishBuild(file, text, out, result, out_, { ok: false, unavailable: `tsbpf's runtime did not load (${e.message})` }),
+    );
+  return finishBuild(file, text, out, result, out_);
+}
+
+/** Prints the diagnostics (the compiler's and --verify's) and writes the object when there is no error. */
+function finishBuild(input: string, text: string, out: string, result: CompileResult, out_: OutputOptions, verdict?: Verification): number {
+  if (verdict && !verdict.ok && "unavailable" in verdict) {
+    process.stderr.write(`error: --verify needs the bpf() system call, and this process cannot use it: ${verdict.unavailable}\n`);
+    return 1;
+  }
+  const diagnostics = [...result.diagnostics, ...(verdict && !verdict.ok && "diagnostics" in verdict ? verdict.diagnostics : [])];
   const source = sourceCache({ [input]: text });
-  (out_.format === "json" ? printJson : printText)(asTyped(result.diagnostics, [input]), source, out_);
-  if (!result.ok || !result.object) {
-    const n = errorCount(result.diagnostics);
+  (out_.format === "json" ? printJson : printText)(asTyped(diagnostics, [input]), source, out_);
+  if (!result.ok || !result.object || errorCount(diagnostics) > 0) {
+    const n = errorCount(diagnostics);
     if (out_.format === "text" && !out_.quiet) process.stderr.write(`${n} error${n === 1 ? "" : "s"}; no object written\n`);
     return 1;
   }
-  const out = output ?? input.replace(/(\.bpf)?\.ts$/, "") + ".bpf.o";
   try {
     writeFileSync(out, result.object);
   } catch (e) {
@@ -196,8 +216,11 @@ function build(argv: string[]): number {
     process.stderr.write(`error: cannot write ${out}: ${why}\n`);
     return 1;
   }
+  const verified = new Map(verdict?.ok ? verdict.programs.map((v) => [v.name, v]) : []);
   for (const p of out_.format === "text" && !out_.quiet ? result.programs : []) {
-    process.stdout.write(`${basename(out)}: ${p.section} ${p.name}: ${p.insnCount} instructions, ${p.stackSize} bytes of stack\n`);
+    const v = verified.get(p.name);
+    const kernel = v ? `; verified by the kernel: ${v.processed.toLocaleString("en-US")} instructions processed, ${v.states} states` : "";
+    process.stdout.write(`${basename(out)}: ${p.section} ${p.name}: ${p.insnCount} instructions, ${p.stackSize} bytes of stack${kernel}\n`);
   }
   return 0;
 }
