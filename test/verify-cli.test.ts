@@ -3,7 +3,7 @@
 // error at the TypeScript line the kernel stopped at and no object is written. Without bpf() the flag
 // is an error that says why (run here as nobody with setpriv when the tests run as root).
 
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -90,6 +90,46 @@ describe("--verify", () => {
       expect(objects()).toEqual([]);
     },
     120_000,
+  );
+
+  kernelTest(
+    "build --watch --verify: each build is verified; a refused rebuild is TSBPF2205 and leaves the last object",
+    async () => {
+      fs.copyFileSync(path.join(tmp, "good.bpf.ts"), path.join(tmp, "watched.bpf.ts"));
+      const child = spawn(
+        process.execPath,
+        [path.join(ROOT, "bin", "tsbpf.js"), "build", "--watch", "--verify", "watched.bpf.ts", "-o", "watched.o"],
+        {
+          cwd: tmp,
+          env: { ...process.env, NO_COLOR: "1" },
+        },
+      );
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+      child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+      const until = async (what: () => boolean, ms: number): Promise<void> => {
+        for (const end = Date.now() + ms; !what(); ) {
+          if (Date.now() > end) throw new Error(`timed out; stdout: ${stdout}\nstderr: ${stderr}`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      };
+      try {
+        await until(() => /built watched\.o in/.test(stdout), 60_000);
+        expect(stdout).toMatch(
+          /watched\.o: xdp \w+: \d+ instructions, \d+ bytes of stack; verified by the kernel: \d+ instructions processed/,
+        );
+        const first = fs.readFileSync(path.join(tmp, "watched.o"));
+        fs.copyFileSync(path.join(tmp, "refused.bpf.ts"), path.join(tmp, "watched.bpf.ts"));
+        await until(() => /no object written; watching for changes/.test(stderr), 60_000);
+        expect(stderr).toContain("error TSBPF2205: the kernel's verifier refused 'prog0': BPF program is too large");
+        expect(fs.readFileSync(path.join(tmp, "watched.o")).equals(first)).toBe(true);
+      } finally {
+        child.kill("SIGTERM");
+        fs.rmSync(path.join(tmp, "watched.o"), { force: true });
+      }
+    },
+    150_000,
   );
 
   it("without bpf(): --verify is an error that says why, and no object is written", () => {

@@ -1,4 +1,4 @@
-// `tsbpf build --watch <file.bpf.ts> [-o out.o] [--cpu=v3|v4]`: build, then rebuild whenever the
+// `tsbpf build --watch <file.bpf.ts> [-o out.o] [--cpu=v3|v4] [--verify]`: build, then rebuild whenever the
 // file changes, until interrupted. A rebuild reuses what the process already has: TypeScript and the
 // compiler loaded and JIT-compiled, the stdlib parsed and bound (ts-adapter's shared SourceFiles),
 // the previous tsc program (old-program reuse of unchanged files and module resolutions), and the
@@ -41,16 +41,18 @@ const ERROR_SETTLE_MS = 25;
 const FULL_GC_GROWTH = 24 * 1024 * 1024;
 /** Set in the relaunched watcher's environment. */
 const RELAUNCHED = "TSBPF_WATCH_RELAUNCHED";
-const USAGE = "usage: tsbpf build --watch <file.bpf.ts> [-o out.o] [--cpu=v3|v4]";
+const USAGE = "usage: tsbpf build --watch <file.bpf.ts> [-o out.o] [--cpu=v3|v4] [--verify]";
 
 export function watchCommand(args: string[]): Promise<number> | number {
   let input: string | undefined;
   let output: string | undefined;
   let cpu: "v3" | "v4" = "v3";
+  let verify = false;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === "--watch") continue;
-    if (a === "-o") output = args[++i];
+    if (a === "--verify") verify = true;
+    else if (a === "-o") output = args[++i];
     else if (a === "--cpu=v3" || a === "--cpu=v4") cpu = a === "--cpu=v4" ? "v4" : "v3";
     else if (a.startsWith("-")) {
       process.stderr.write(`error: unknown option ${a} with --watch\n${USAGE}\n`);
@@ -66,12 +68,22 @@ export function watchCommand(args: string[]): Promise<number> | number {
     return 2;
   }
   const argv = relaunchArgv(args);
-  if (argv) return relaunch(argv, () => runWatcher(input, output, cpu));
-  return runWatcher(input, output, cpu);
+  if (argv) return relaunch(argv, () => runWatcher(input, output, cpu, verify));
+  return runWatcher(input, output, cpu, verify);
 }
 
-async function runWatcher(file: string, output: string | undefined, cpu: "v3" | "v4"): Promise<number> {
+async function runWatcher(file: string, output: string | undefined, cpu: "v3" | "v4", verify: boolean): Promise<number> {
   const { compile } = await import("../compile.js");
+  // --verify: every object is loaded into the running kernel before it is written (verify-object.ts).
+  const verifyObject = verify ? (await import("./verify-object.js")).verifyObject : undefined;
+  if (verify) {
+    const { bpfAvailable } = await import("../../runtime/index.js");
+    const avail = bpfAvailable();
+    if (!avail.ok) {
+      process.stderr.write(`error: --verify needs the bpf() system call, and this process cannot use it: ${avail.reason}\n`);
+      return 1;
+    }
+  }
   const out = output ?? file.replace(/(\.bpf)?\.ts$/, "") + ".bpf.o";
   const state: IncrementalState = {};
   const color = process.stderr.isTTY && !process.env.NO_COLOR;
@@ -128,6 +140,18 @@ async function runWatcher(file: string, output: string | undefined, cpu: "v3" | 
       return;
     }
     report();
+    const verdict = verifyObject?.(file, text, result.object);
+    if (verdict && !verdict.ok) {
+      const found = "diagnostics" in verdict ? verdict.diagnostics : [];
+      for (const d of found) process.stderr.write(formatDiagnostic(d, text, color) + "\n");
+      if ("unavailable" in verdict) process.stderr.write(`error: --verify: ${verdict.unavailable}\n`);
+      const n = found.filter((d) => d.severity !== "warning").length;
+      if (n > 0 || "unavailable" in verdict) {
+        process.stderr.write(`${n || 1} error${n > 1 ? "s" : ""}; no object written; watching for changes\n`);
+        return;
+      }
+    }
+    const verified = new Map(verdict?.ok ? verdict.programs.map((v) => [v.name, v]) : []);
     try {
       // An unchanged object is not written again (unless it was removed meanwhile).
       if (!written || !sameBytes(written, result.object) || !existsSync(out)) overwrite(out, result.object);
@@ -143,7 +167,13 @@ async function runWatcher(file: string, output: string | undefined, cpu: "v3" | 
     // One write: a line per program, then the summary.
     process.stdout.write(
       result.programs
-        .map((p) => `${basename(out)}: ${p.section} ${p.name}: ${p.insnCount} instructions, ${p.stackSize} bytes of stack\n`)
+        .map((p) => {
+          const v = verified.get(p.name);
+          const kernel = v
+            ? `; verified by the kernel: ${v.processed.toLocaleString("en-US")} instructions processed, ${v.states} states`
+            : "";
+          return `${basename(out)}: ${p.section} ${p.name}: ${p.insnCount} instructions, ${p.stackSize} bytes of stack${kernel}\n`;
+        })
         .join("") +
         `${why === "first" ? "built" : "rebuilt"} ${basename(out)} in ${ms.toFixed(1)} ms (CPU ${((used.user + used.system) / 1000).toFixed(1)} ms); watching ${file} for changes\n`,
     );

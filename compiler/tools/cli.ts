@@ -12,7 +12,7 @@ import type { Verification } from "./verify-object.js";
 
 const USAGE = `usage:
   tsbpf build <file.bpf.ts> [-o out.o] [--cpu=v3|v4] [--verify] [--dump-ir=<stage>[,<stage>...]] [--format=text|json] [--quiet]
-  tsbpf build --watch <file.bpf.ts> [-o out.o] [--cpu=v3|v4]
+  tsbpf build --watch <file.bpf.ts> [-o out.o] [--cpu=v3|v4] [--verify]
 ${CHECK_USAGE}
   tsbpf disasm <file.o>
   tsbpf run <file.bpf.ts|file.o> [--attach [PROG=]SPEC]... [--interval ms] [--duration s] [--raw] [--watch]
