@@ -734,13 +734,7 @@ function guards(x: ts.Node, loop: ts.IterationStatement): ts.Expression[] {
   return out;
 }
 
-/**
- * Does every write of `sym` in `loop` keep a range that grows or moves trip by trip (`++`, `--`,
- * `+=`, `-=`, `= sym + e`, `*=`/`<<=` by a constant, `= c`; masks and shifts by a constant are
- * neutral), so that each exit holds its own range?
- * Bit operations, products and shifts by variables, or a value loaded from data make it unknown
- * at every exit, and unknown values prune.
- */
+/** Compound assignments that, by a constant, map each known value to one known value and add none. */
 const NEUTRAL_OPS = new Set<ts.SyntaxKind>([
   K.AmpersandEqualsToken,
   K.BarEqualsToken,
@@ -751,6 +745,13 @@ const NEUTRAL_OPS = new Set<ts.SyntaxKind>([
   K.PercentEqualsToken,
 ]);
 
+/**
+ * Does every write of `sym` in `loop` keep a range that grows or moves trip by trip (`++`, `--`,
+ * `+=`, `-=`, `= sym + e`, `*=`/`<<=` by a constant, `= c`; masks and shifts by a constant are
+ * neutral), so that each exit holds its own range?
+ * Bit operations, products and shifts by variables, or a value loaded from data make it unknown
+ * at every exit, and unknown values prune.
+ */
 function keepsRange(loop: ts.IterationStatement, sym: ts.Symbol, checker: ts.TypeChecker): boolean {
   const isSym = (e: ts.Expression) => ts.isIdentifier(e) && checker.getSymbolAtLocation(e) === sym;
   const isConst = (e: ts.Expression) => constEval(e, checker) !== undefined;
@@ -1491,8 +1492,9 @@ function narrowStart(d: ts.VariableDeclaration, t: IntT | undefined, checker: ts
 
 /**
  * What `sym` holds when `loop` starts: the right side of the last `sym = e;` among the statements
- * before the loop in its block (the fuzzer's `let v0 = …; v0 = u16(gr);`), else its initializer.
- * Undefined (no initializer: 0) when the declaration is in another block and nothing is assigned.
+ * before the loop in its block (the fuzzer's `let v0 = …; v0 = u16(gr);`), else its initializer
+ * (undefined when it has none: it starts at 0). A write of another kind before the loop leaves the
+ * initializer as the best guess: this feeds a warning's upper estimate only.
  */
 function startValue(
   loop: ts.IterationStatement,
@@ -1509,7 +1511,7 @@ function startValue(
       if (!writes(st, sym, checker)) continue;
       const e = ts.isExpressionStatement(st) ? st.expression : undefined;
       if (e && ts.isBinaryExpression(e) && e.operatorToken.kind === K.EqualsToken && isCounterOf(e.left, sym, checker)) return e.right;
-      return d.initializer; // written some other way: the declaration says at least the type
+      return d.initializer;
     }
   }
   return d.initializer;

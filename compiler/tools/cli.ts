@@ -196,13 +196,13 @@ function build(argv: string[]): number | Promise<number> {
 
 /** Prints the diagnostics (the compiler's and --verify's) and writes the object when there is no error. */
 function finishBuild(input: string, text: string, out: string, result: CompileResult, out_: OutputOptions, verdict?: Verification): number {
+  const diagnostics = [...result.diagnostics, ...(verdict && !verdict.ok && "diagnostics" in verdict ? verdict.diagnostics : [])];
+  const source = sourceCache({ [input]: text });
+  (out_.format === "json" ? printJson : printText)(asTyped(diagnostics, [input]), source, out_);
   if (verdict && !verdict.ok && "unavailable" in verdict) {
     process.stderr.write(`error: --verify needs the bpf() system call, and this process cannot use it: ${verdict.unavailable}\n`);
     return 1;
   }
-  const diagnostics = [...result.diagnostics, ...(verdict && !verdict.ok && "diagnostics" in verdict ? verdict.diagnostics : [])];
-  const source = sourceCache({ [input]: text });
-  (out_.format === "json" ? printJson : printText)(asTyped(diagnostics, [input]), source, out_);
   if (!result.ok || !result.object || errorCount(diagnostics) > 0) {
     const n = errorCount(diagnostics);
     if (out_.format === "text" && !out_.quiet) process.stderr.write(`${n} error${n === 1 ? "" : "s"}; no object written\n`);
