@@ -313,7 +313,8 @@ class Walker {
     // under a condition on loop counters (a few values; measured: no blow-up, 8 x 16 trips load).
     let kind: WriteKind | undefined;
     for (const v of loopWrites(loop, this.checker))
-      if (v !== counter && preciseAfter(loop, counter, this.checker, true, v)) kind = worse(kind, writeKind(loop, v, this.checker));
+      if (v !== counter && !setsOnlyConstants(loop, v, this.checker) && preciseAfter(loop, counter, this.checker, true, v))
+        kind = worse(kind, writeKind(loop, v, this.checker));
     if (!kind || kind === "counter") return;
     const exits = kind === "data" ? ((n + 1) * (n + 2)) / 2 : n + 1;
     // Measured per outer trip: with a break on a failed packet read the count grows by about E - 1
@@ -843,21 +844,27 @@ function preciseAfter(
   // adds up (`s += u64(x)`) holds a different range at each exit and does not.
   for (const v of [...written]) if (!keepsRange(loop, v, checker)) written.delete(v);
   if (written.size === 0) return false;
-  return usesExactly(statementsAfter(loop), written, checker, offsets);
+  // One variable declared in a loop around this one is declared afresh at that loop's next trip:
+  // only the rest of the trip sees the value this loop leaves (the verifier finds it dead after).
+  return usesExactly(statementsAfter(loop, only?.valueDeclaration), written, checker, offsets);
 }
 
 /**
  * What runs after `loop`: the statements after it in its block and every enclosing one up to the
- * function, and the loops around it (their next trips).
+ * function, and the loops around it (their next trips). With `decl`, only where what it declares is
+ * in scope with the value `loop` leaves: not past the loop whose body declares it.
  */
-function statementsAfter(loop: ts.IterationStatement): ts.Node[] {
+function statementsAfter(loop: ts.IterationStatement, decl?: ts.Declaration): ts.Node[] {
   const after: ts.Node[] = [];
   for (let at: ts.Node = loop; at.parent && !ts.isFunctionLike(at); at = at.parent) {
     const par = at.parent;
     if (ts.isBlock(par) || ts.isCaseClause(par) || ts.isDefaultClause(par)) {
       const stmts = par.statements as readonly ts.Node[];
       after.push(...stmts.slice(stmts.indexOf(at) + 1));
-    } else if (ts.isIterationStatement(par, false)) after.push(par);
+    } else if (ts.isIterationStatement(par, false)) {
+      if (decl && decl.pos >= par.statement.pos && decl.end <= par.statement.end) break;
+      after.push(par);
+    }
   }
   return after;
 }
@@ -1444,6 +1451,26 @@ function exitBound(loop: ts.IterationStatement, sym: ts.Symbol, checker: ts.Type
   };
   visit(loop.statement);
   return best;
+}
+
+/**
+ * Does `loop` only set `sym` to constants (`acc0 = 0x68`)? Its exits then hold one of those values
+ * or the one it came in with, however many trips ran: nothing multiplies (the fuzzer's seed
+ * 20261210, warned by TSBPF3012 at 333M and processed in 2,267).
+ */
+function setsOnlyConstants(loop: ts.IterationStatement, sym: ts.Symbol, checker: ts.TypeChecker): boolean {
+  let only = true;
+  const stack: ts.Node[] = [loop.statement];
+  while (stack.length && only) {
+    const x = stack.pop()!;
+    const target = writeTarget(x);
+    if (target && isCounterOf(target, sym, checker))
+      only = ts.isBinaryExpression(x) && x.operatorToken.kind === K.EqualsToken && constEval(x.right, checker) !== undefined;
+    ts.forEachChild(x, (c) => {
+      stack.push(c);
+    });
+  }
+  return only;
 }
 
 /** Does `loop` only change `sym` by constants (`++`, `+= 3`, `<<= 1`, `^= 4`) or set it to constants? */
