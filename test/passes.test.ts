@@ -1572,7 +1572,7 @@ b6:
     );
   });
 
-  it("leaves compares the ranges cannot decide, signed compares and wrapping arithmetic alone", () => {
+  it("leaves compares the ranges cannot decide, signed compares of values that may be negative and wrapping arithmetic alone", () => {
     const text = `func f(%0:ptr, %1:ptr) {
 b0:
   %2:i32 = load.1 %1, 0
@@ -1582,7 +1582,7 @@ b0:
 b1:
   ret 0
 b2:
-  cbr slt.32 %2, 0 -> b3, b4
+  cbr slt.32 %3, 0 -> b3, b4
 b3:
   ret 1
 b4:
@@ -1591,6 +1591,83 @@ b5:
   ret 2
 }`;
     expectPass(rangeFold, text, text);
+  });
+});
+
+describe("range-fold reads loop phis and signed compares of non-negative values", () => {
+  it("a u16 counter below 100 needs no truncation after ++ (the verifier then sees it rise)", () => {
+    expectPass(
+      rangeFold,
+      `func f(%0:ptr, %1:ptr) {
+b0:
+  %2:i32 = load.2 %1, 0
+  br b1
+b1:
+  %3:i32 = phi [b0: %2], [b2: %5]
+  cbr slt.32 %3, 100 -> b2, b3
+b2:
+  %4:i32 = add %3, 1
+  %5:i32 = trunc.16 %4
+  br b1
+b3:
+  ret %3
+}`,
+      `func f(%0:ptr, %1:ptr) {
+b0:
+  %2:i32 = load.2 %1, 0
+  br b1
+b1:
+  %3:i32 = phi [b0: %2], [b2: %4]
+  cbr slt.32 %3, 100 -> b2, b3
+b2:
+  %4:i32 = add %3, 1
+  br b1
+b3:
+  ret %3
+}`,
+    );
+  });
+
+  it("a signed compare of a byte with 0 is decided; a phi with an unknown incoming keeps its truncation", () => {
+    expectPass(
+      rangeFold,
+      `func f(%0:ptr, %1:ptr) {
+b0:
+  %2:i32 = load.1 %1, 0
+  cbr slt.32 %2, 0 -> b1, b2
+b1:
+  ret 1
+b2:
+  %3:i32 = load.4 %1, 4
+  br b3
+b3:
+  %4:i32 = phi [b2: %3], [b4: %6]
+  cbr slt.32 %4, 100 -> b4, b5
+b4:
+  %5:i32 = add %4, 1
+  %6:i32 = trunc.16 %5
+  br b3
+b5:
+  ret %4
+}`,
+      `func f(%0:ptr, %1:ptr) {
+b0:
+  %2:i32 = load.1 %1, 0
+  br b2
+b2:
+  %3:i32 = load.4 %1, 4
+  br b3
+b3:
+  %4:i32 = phi [b2: %3], [b4: %6]
+  cbr slt.32 %4, 100 -> b4, b5
+b4:
+  %5:i32 = add %4, 1
+  %6:i32 = trunc.16 %5
+  br b3
+b5:
+  ret %4
+}`,
+    );
   });
 });
 

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { expect } from "vitest";
 import { compile } from "../compiler/compile.js";
 import { loadObject, VerifierError } from "../runtime/index.js";
+import { readMap, testRun } from "../testing/index.js";
 import { describeKernel, kernelTest } from "./kernel-env.js";
 
 function loopOfComparisons(n: number): string {
@@ -348,4 +349,43 @@ export const LICENSE = "GPL";
       } else expect(codes(r)[0]).toBe("TSBPF2005");
     }
   });
+  kernelTest(
+    "a u16 counter from the packet counted up to a constant (`while (x < 100) x++`) loads and computes max(x, 100) (hostile fuzzer, seed 1205)",
+    () => {
+      // Was refused, "infinite loop detected": the increment's `& 0xffff` made the verifier's range
+      // of the counter start at 0 again on every trip. range-fold now reads the loop's phi and the
+      // signed compare of non-negative values, and drops the truncation (x <= 99 inside the loop).
+      const src = `import { xdp, XdpAction, ArrayMap, type u16, type u64 } from "tsbpf/bpf";
+const out = new ArrayMap<u64>(1);
+export const prog = xdp((ctx) => {
+  const h = ctx.header<{ a: u16 }>(0);
+  if (h === null) return XdpAction.PASS;
+  let x: u16 = h.a;
+  while (x < 100) { x++; }
+  out.update(0, x);
+  return XdpAction.PASS;
+});
+export const LICENSE = "GPL";
+`;
+      const r = compile("u16-up.bpf.ts", src);
+      expect(r.diagnostics).toEqual([]);
+      const o = loadObject(r.object!);
+      try {
+        for (const [a, want] of [
+          [0, 100],
+          [99, 100],
+          [100, 100],
+          [0xfffe, 0xfffe],
+        ] as const) {
+          const pkt = new Uint8Array(64);
+          new DataView(pkt.buffer).setUint16(0, a, true);
+          expect(testRun(o.programs.get("prog")!, pkt).verdict).toBe("XDP_PASS");
+          expect(readMap<number, bigint>(o, "out").get(0), `x = ${a}`).toBe(BigInt(want));
+        }
+      } finally {
+        o.close();
+      }
+    },
+    120_000,
+  );
 });

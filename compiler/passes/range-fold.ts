@@ -11,8 +11,13 @@
 //     a bounded loop counter plus a constant): one instruction less per access, and per iteration.
 //   - `and x, m` with m = 2^k - 1 and x <= m becomes x (a 16-bit load needs no `& 0xffff`).
 //   - `trunc x` to t bits with x < 2^t becomes x.
-// Signed compares and phis are not analysed (a phi's range is the full range unless a branch narrows
-// it), which keeps the pass a single walk in dominator order.
+// A phi's range is the union of its incomings' where each is known without the phi: a value already
+// visited, a constant, or a definition whose range does not depend on its operands (a mask, a
+// narrow load), which covers a loop's back edge `x = (x + 1) & 0xffff`. A signed compare of values
+// that are both in [0, 2^(w-1)) is the unsigned one (`u16 x; while (x < 100) x++;`: inside the
+// loop x is in [0, 99], so the `& 0xffff` of the increment goes, and the verifier, whose range of
+// an `and` starts at 0, sees the counter rise and the loop end instead of "infinite loop detected").
+// Still one walk in dominator order.
 //
 // Needs: valid SSA. Produces: valid SSA; blocks a folded branch no longer reaches are deleted. Invalidates: the dominator tree when a branch folds.
 
@@ -110,8 +115,33 @@ export function rangeFold(f: Func): boolean {
   const defs = new Map<number, Inst>();
   for (const bb of f.blocks) for (const i of bb.insts) if ("dst" in i && i.dst) defs.set(i.dst.id, i);
 
+  /** A range of `o` known before its definition is visited: a constant, a mask or truncation, a narrow load. */
+  const early = (o: Operand, ty: Ty, facts: ReadonlyMap<number, Range>): Range => {
+    if (isImm(o) || defined.has(resolve(o).id) || facts.has(resolve(o).id)) return rangeIn(o, ty, facts);
+    const d = defs.get(o.id);
+    if (d?.op === "const") return rangeIn({ imm: d.value }, ty, facts);
+    if (d?.op === "load" && d.width < 8) return { lo: 0n, hi: (1n << BigInt(8 * d.width)) - 1n };
+    if (d?.op === "trunc") return { lo: 0n, hi: (1n << BigInt(d.to)) - 1n };
+    if (d?.op === "bin" && d.kind === "and") {
+      const m = isImm(d.b) ? d.b.imm : isImm(d.a) ? d.a.imm : undefined;
+      if (m !== undefined && m >= 0n) return { lo: 0n, hi: BigInt.asUintN(widthOf(ty), m) };
+    }
+    return full(ty);
+  };
+
   const visit = (id: number, facts: Map<number, Range>): void => {
     const b = blocks.get(id)!;
+    for (const p of b.phis) {
+      if (p.dst.ty === "ptr" || p.incoming.length === 0) continue;
+      let lo = maxOf(p.dst.ty);
+      let hi = 0n;
+      for (const inc of p.incoming) {
+        const r = early(inc.value, p.dst.ty, facts);
+        if (r.lo < lo) lo = r.lo;
+        if (r.hi > hi) hi = r.hi;
+      }
+      defined.set(p.dst.id, { lo, hi });
+    }
     const out: Inst[] = [];
     for (const i of b.insts)
       if (keep(i, facts)) out.push(i);
@@ -121,7 +151,7 @@ export function rangeFold(f: Func): boolean {
     if (t.op === "cbr" && t.a.ty !== "ptr" && (t.width === 64 || t.a.ty === "i32")) {
       const a = rangeIn(t.a, t.a.ty, facts);
       const bw = isImm(t.b) ? rangeIn(t.b, t.width === 32 ? "i32" : "i64", facts) : rangeIn(t.b, t.b.ty, facts);
-      const outcome = decide(t.cond, a, bw);
+      const outcome = decide(unsignedFor(t.cond, t.width, a, bw), a, bw);
       if (outcome !== undefined) {
         const taken = outcome ? t.then : t.else;
         const dropped = outcome ? t.else : t.then;
@@ -157,7 +187,8 @@ function narrowFor(
   if (t.a.ty === "ptr" || !isImm(t.b) || !(t.width === 64 || t.a.ty === "i32")) return facts;
   const k = BigInt.asUintN(t.width, t.b.imm);
   const cur = rangeIn(t.a, t.a.ty, facts);
-  const r = narrow(c === t.then ? t.cond : negate(t.cond), cur, k);
+  const cond = unsignedFor(t.cond, t.width, cur, { lo: k, hi: k });
+  const r = narrow(c === t.then ? cond : negate(cond), cur, k);
   if (!r) return facts;
   const next = new Map(facts);
   next.set(t.a.id, r);
@@ -165,6 +196,14 @@ function narrowFor(
 }
 
 const NEGATED: Partial<Record<CondOp, CondOp>> = { eq: "ne", ne: "eq", ult: "uge", uge: "ult", ule: "ugt", ugt: "ule" };
+const UNSIGNED: Partial<Record<CondOp, CondOp>> = { slt: "ult", sle: "ule", sgt: "ugt", sge: "uge" };
+
+/** A signed condition as the unsigned one when both sides are in [0, 2^(width-1)), where they agree. */
+function unsignedFor(cond: CondOp, width: number, a: Range, b: Range): CondOp {
+  const u = UNSIGNED[cond];
+  const top = (1n << BigInt(width - 1)) - 1n;
+  return u && a.hi <= top && b.hi <= top ? u : cond;
+}
 const negate = (c: CondOp): CondOp => NEGATED[c] ?? "set";
 
 /** `cur` intersected with { x | x cond k }, for the unsigned conditions; undefined when unknown or empty. */
