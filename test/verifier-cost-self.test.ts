@@ -222,6 +222,22 @@ describeKernel("verifier cost: a loop that changes the value of its own packet o
   );
 
   kernelTest(
+    "seed 20261211: a counter in a stack struct's field (`t6.inner.arr[2]++` in a packet offset, under a comparison on data): TSBPF3013, refused; 12 trips load with no diagnostic",
+    () => {
+      const src = readFileSync(join(import.meta.dirname, "fixtures", "verifier-cost", "field-counter-seed20261211.bpf.ts"), "utf8");
+      const r = compile("field-counter-seed20261211.bpf.ts", src);
+      expect(r.diagnostics.map((d) => `${d.severity} ${d.code}`)).toEqual(["warning TSBPF3013"]);
+      expect(r.diagnostics[0]!.message).toContain("changes 't6.inner.arr[2]' only on some of its 21 trips");
+      expect(verify(r.object!)).toEqual({ refused: "BPF program is too large" });
+      // Measured: 12 trips 43,659 processed (estimate 174,556); 16 trips 152,057, already warned (1.1M).
+      const twelve = compile("twelve.bpf.ts", src.replace("k10 < 43", "k10 < 25"));
+      expect(twelve.diagnostics.map((x) => x.code)).toEqual([]);
+      expect("processed" in verify(twelve.object!)).toBe(true);
+    },
+    120_000,
+  );
+
+  kernelTest(
     "the differential fuzzer's case 12: TSBPF3013 at the loop, and the kernel refuses it; with 10 trips it loads with no diagnostic",
     () => {
       const src = readFileSync(join(import.meta.dirname, "fixtures", "verifier-cost", "self-exact-case12.bpf.ts"), "utf8");
