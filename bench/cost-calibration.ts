@@ -116,7 +116,7 @@ console.log(
 );
 for (const e of otherLoadErrors.slice(0, 5)) console.log(`load error ${e}`);
 for (const r of refused) console.log(`refused #${r.i}: estimate ${r.estimate}, ${warned(r) ? r.codes.join(",") : "NO WARNING"}`);
-const worst = ratios.slice(-show).reverse();
+const worst = show > 0 ? ratios.slice(-show).reverse() : [];
 for (const { r, x } of worst) console.log(`underestimate #${r.i}: estimate ${r.estimate}, processed ${r.processed} (${x.toFixed(1)}x)`);
 for (const r of unwarned.slice(0, show)) console.log(`\n--- #${r.i} (refused with no warning):\n${sources.get(r.i)}`);
 process.exitCode = unwarned.length > 0 ? 1 : 0;
