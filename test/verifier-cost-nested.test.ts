@@ -209,4 +209,20 @@ describeKernel("verifier cost: nested loops whose inner loop stops early on data
     },
     120_000,
   );
+  kernelTest(
+    "seed 20261213's false alarms: a variable only set to a constant, a global (a map value, loaded unknown), a u8 that enters the loop at its whole range: no diagnostic, all load",
+    () => {
+      // Measured: warned at 10M (TSBPF3013), 3.6M (TSBPF3013) and 2.8M (TSBPF3012); processed 162, 1,900 and 918.
+      for (const name of ["constant-set-seed20261213.bpf.ts", "global-counter-seed20261213.bpf.ts", "whole-range-seed20261213.bpf.ts"]) {
+        const r = compile(name, readFileSync(join(import.meta.dirname, "fixtures", "verifier-cost", name), "utf8"));
+        expect(
+          r.diagnostics.map((d) => d.code),
+          name,
+        ).toEqual([]);
+        const v = verify(r.object!);
+        expect("processed" in v && v.processed, name).toBeLessThan(10_000);
+      }
+    },
+    120_000,
+  );
 });

@@ -313,7 +313,12 @@ class Walker {
     // under a condition on loop counters (a few values; measured: no blow-up, 8 x 16 trips load).
     let kind: WriteKind | undefined;
     for (const v of loopWrites(loop, this.checker))
-      if (v !== counter && !setsOnlyConstants(loop, v, this.checker) && preciseAfter(loop, counter, this.checker, true, v))
+      if (
+        v !== counter &&
+        !setsOnlyConstants(loop, v, this.checker) &&
+        !wholeRangeStart(loop, v, this.checker) &&
+        preciseAfter(loop, counter, this.checker, true, v)
+      )
         kind = worse(kind, writeKind(loop, v, this.checker));
     if (!kind || kind === "counter") return;
     const exits = kind === "data" ? ((n + 1) * (n + 2)) / 2 : n + 1;
@@ -1394,6 +1399,7 @@ function selfExactFactor(
     if (v === counter || counters.has(v)) continue;
     const d = v.valueDeclaration;
     if (!d || !ts.isVariableDeclaration(d) || (d.pos >= loop.pos && d.end <= loop.end)) continue;
+    if (isGlobal(d) || setsOnlyConstants(loop, v, checker)) continue;
     if (!keepsRange(loop, v, checker)) continue;
     const t = intTypeOf(d.name, checker);
     const start = startValue(loop, v, d, checker);
@@ -1528,6 +1534,31 @@ function exitBound(loop: ts.IterationStatement, sym: ts.Symbol, checker: ts.Type
   };
   visit(loop.statement);
   return best;
+}
+
+/**
+ * A module-level `let` lives in a global-data map: the verifier loads it as an unknown value at every
+ * read, so what a loop did to it makes no state differ (seed 20261213: `--gd` under a condition,
+ * compared later, warned at 3.6M and processed in 1,900).
+ */
+function isGlobal(d: ts.VariableDeclaration): boolean {
+  return ts.isVariableDeclarationList(d.parent) && ts.isVariableStatement(d.parent.parent) && ts.isSourceFile(d.parent.parent.parent);
+}
+
+/**
+ * Does a variable of 32 bits or fewer enter `loop` holding its type's whole range (or an unknown
+ * start)? Steps wrap and keep that range on every path, so the exits do not differ in it (seed
+ * 20261213: a u8 from a u16 field, `++v0` in an inner loop, warned by TSBPF3012 and processed in 918).
+ */
+function wholeRangeStart(loop: ts.IterationStatement, sym: ts.Symbol, checker: ts.TypeChecker): boolean {
+  const d = sym.valueDeclaration;
+  if (!d || !ts.isVariableDeclaration(d) || isGlobal(d)) return false;
+  const t = intTypeOf(d.name, checker);
+  if (!t || t.bits > 32) return false;
+  const start = startValue(loop, sym, d, checker);
+  if (!start) return false; // starts at 0
+  const r = rangeOf(start, checker);
+  return !r || (r[0] <= minT(t) && r[1] >= maxT(t));
 }
 
 /**
