@@ -238,6 +238,22 @@ describeKernel("verifier cost: a loop that changes the value of its own packet o
   );
 
   kernelTest(
+    "seed 20261214: a 32-bit variable an earlier loop left exact (`acc0 -= acc0`), moved by ++ under a lookup's result, in a packet offset: TSBPF3013, refused; 9 trips load with no diagnostic",
+    () => {
+      const src = readFileSync(join(import.meta.dirname, "fixtures", "verifier-cost", "rewritten-start-seed20261214.bpf.ts"), "utf8");
+      const r = compile("rewritten-start-seed20261214.bpf.ts", src);
+      expect(r.diagnostics.map((d) => `${d.severity} ${d.code}`)).toEqual(["warning TSBPF3013"]);
+      expect(r.diagnostics[0]!.message).toContain("changes 'acc0' only on some of its 27 trips");
+      expect(verify(r.object!)).toEqual({ refused: "BPF program is too large" });
+      // Measured: 9 trips 15,588 processed (estimate 142,450); 13 trips 31,042, already warned (2.2M).
+      const nine = compile("nine.bpf.ts", src.replace("k6 < 29", "k6 < 11"));
+      expect(nine.diagnostics.map((x) => x.code)).toEqual([]);
+      expect("processed" in verify(nine.object!)).toBe(true);
+    },
+    120_000,
+  );
+
+  kernelTest(
     "the differential fuzzer's case 12: TSBPF3013 at the loop, and the kernel refuses it; with 10 trips it loads with no diagnostic",
     () => {
       const src = readFileSync(join(import.meta.dirname, "fixtures", "verifier-cost", "self-exact-case12.bpf.ts"), "utf8");

@@ -1404,7 +1404,10 @@ function selfExactFactor(
     const t = intTypeOf(d.name, checker);
     const start = startValue(loop, v, d, checker);
     const init = start ? rangeOf(start, checker) : undefined;
-    if (t && t.bits <= 32 && (!init || (init[0] <= minT(t) && init[1] >= maxT(t)))) continue;
+    // Changed by earlier code in a way the start does not show (an earlier loop's `acc0 -= acc0`,
+    // seed 20261214): it may enter exact, so the whole-range rule below does not apply.
+    const rewritten = rewrittenBefore(loop, v, d, checker);
+    if (!rewritten && t && t.bits <= 32 && (!init || (init[0] <= minT(t) && init[1] >= maxT(t)))) continue;
     const sites = dataWriteSites(loop, v, counters, checker);
     if (sites === 0) continue;
     // Twice: a local computed from v may be declared after the scan met its use.
@@ -1415,7 +1418,7 @@ function selfExactFactor(
     const compared =
       !offset &&
       constantSteps(loop, v, checker) &&
-      narrowStart(d, t, checker, start) &&
+      (rewritten || narrowStart(d, t, checker, start)) &&
       (usesExactly([loop.statement], new Set([v]), checker, false) || preciseAfter(loop, counter, checker, false, v));
     if (!offset && !compared) continue;
     // A loop that stops once v passes a tiny bound (`if (n >= 2) break;`) leaves too few values of it
@@ -1555,6 +1558,7 @@ function wholeRangeStart(loop: ts.IterationStatement, sym: ts.Symbol, checker: t
   if (!d || !ts.isVariableDeclaration(d) || isGlobal(d)) return false;
   const t = intTypeOf(d.name, checker);
   if (!t || t.bits > 32) return false;
+  if (rewrittenBefore(loop, sym, d, checker)) return false;
   const start = startValue(loop, sym, d, checker);
   if (!start) return false; // starts at 0
   const r = rangeOf(start, checker);
@@ -1650,6 +1654,26 @@ function startValue(
     }
   }
   return d.initializer;
+}
+
+/**
+ * Is `sym` written between its declaration and `loop` (in `loop`'s block) other than by plain
+ * top-level assignments (which startValue reads): inside an earlier loop, an `if`, an expression?
+ */
+function rewrittenBefore(loop: ts.IterationStatement, sym: ts.Symbol, d: ts.VariableDeclaration, checker: ts.TypeChecker): boolean {
+  const block = loop.parent;
+  if (!ts.isBlock(block)) return false;
+  const stmts = block.statements;
+  for (let i = stmts.indexOf(loop as ts.Statement) - 1; i >= 0; i--) {
+    const st = stmts[i]!;
+    if (st.pos <= d.pos && d.end <= st.end) break;
+    if (!writes(st, sym, checker)) continue;
+    const e = ts.isExpressionStatement(st) ? st.expression : undefined;
+    // The last plain assignment is the start startValue reads; what came before it no longer counts.
+    if (e && ts.isBinaryExpression(e) && e.operatorToken.kind === K.EqualsToken && isCounterOf(e.left, sym, checker)) return false;
+    return true;
+  }
+  return false;
 }
 
 /** Writes of `sym` in `loop`'s body, outside loops nested in it, under a condition on data. */
