@@ -1402,11 +1402,10 @@ function selfExactFactor(
     if (isGlobal(d) || setsOnlyConstants(loop, v, checker)) continue;
     if (!keepsRange(loop, v, checker)) continue;
     const t = intTypeOf(d.name, checker);
-    const start = startValue(loop, v, d, checker);
-    const init = start ? rangeOf(start, checker) : undefined;
     // Changed by earlier code in a way the start does not show (an earlier loop's `acc0 -= acc0`,
     // seed 20261214): it may enter exact, so the whole-range rule below does not apply.
-    const rewritten = rewrittenBefore(loop, v, d, checker);
+    const { start, rewritten } = startOf(loop, v, d, checker);
+    const init = start ? rangeOf(start, checker) : undefined;
     if (!rewritten && t && t.bits <= 32 && (!init || (init[0] <= minT(t) && init[1] >= maxT(t)))) continue;
     const sites = dataWriteSites(loop, v, counters, checker);
     if (sites === 0) continue;
@@ -1558,9 +1557,8 @@ function wholeRangeStart(loop: ts.IterationStatement, sym: ts.Symbol, checker: t
   if (!d || !ts.isVariableDeclaration(d) || isGlobal(d)) return false;
   const t = intTypeOf(d.name, checker);
   if (!t || t.bits > 32) return false;
-  if (rewrittenBefore(loop, sym, d, checker)) return false;
-  const start = startValue(loop, sym, d, checker);
-  if (!start) return false; // starts at 0
+  const { start, rewritten } = startOf(loop, sym, d, checker);
+  if (rewritten || !start) return false; // may enter exact, or starts at 0
   const r = rangeOf(start, checker);
   return !r || (r[0] <= minT(t) && r[1] >= maxT(t));
 }
@@ -1632,15 +1630,16 @@ function narrowStart(d: ts.VariableDeclaration, t: IntT | undefined, checker: ts
 /**
  * What `sym` holds when `loop` starts: the right side of the last `sym = e;` among the statements
  * before the loop in its block (the fuzzer's `let v0 = …; v0 = u16(gr);`), else its initializer
- * (undefined when it has none: it starts at 0). A write of another kind before the loop leaves the
- * initializer as the best guess: this feeds a warning's upper estimate only.
+ * (undefined when it has none: it starts at 0). `rewritten` when the last write before the loop is
+ * of another kind (inside an earlier loop, an `if`, an expression): the initializer is then only a
+ * guess at the type's range, and the value may enter exact. This feeds a warning's estimate only.
  */
-function startValue(
+function startOf(
   loop: ts.IterationStatement,
   sym: ts.Symbol,
   d: ts.VariableDeclaration,
   checker: ts.TypeChecker,
-): ts.Expression | undefined {
+): { start: ts.Expression | undefined; rewritten: boolean } {
   const block = loop.parent;
   if (ts.isBlock(block)) {
     const stmts = block.statements;
@@ -1649,31 +1648,12 @@ function startValue(
       if (st.pos <= d.pos && d.end <= st.end) break;
       if (!writes(st, sym, checker)) continue;
       const e = ts.isExpressionStatement(st) ? st.expression : undefined;
-      if (e && ts.isBinaryExpression(e) && e.operatorToken.kind === K.EqualsToken && isCounterOf(e.left, sym, checker)) return e.right;
-      return d.initializer;
+      if (e && ts.isBinaryExpression(e) && e.operatorToken.kind === K.EqualsToken && isCounterOf(e.left, sym, checker))
+        return { start: e.right, rewritten: false };
+      return { start: d.initializer, rewritten: true };
     }
   }
-  return d.initializer;
-}
-
-/**
- * Is `sym` written between its declaration and `loop` (in `loop`'s block) other than by plain
- * top-level assignments (which startValue reads): inside an earlier loop, an `if`, an expression?
- */
-function rewrittenBefore(loop: ts.IterationStatement, sym: ts.Symbol, d: ts.VariableDeclaration, checker: ts.TypeChecker): boolean {
-  const block = loop.parent;
-  if (!ts.isBlock(block)) return false;
-  const stmts = block.statements;
-  for (let i = stmts.indexOf(loop as ts.Statement) - 1; i >= 0; i--) {
-    const st = stmts[i]!;
-    if (st.pos <= d.pos && d.end <= st.end) break;
-    if (!writes(st, sym, checker)) continue;
-    const e = ts.isExpressionStatement(st) ? st.expression : undefined;
-    // The last plain assignment is the start startValue reads; what came before it no longer counts.
-    if (e && ts.isBinaryExpression(e) && e.operatorToken.kind === K.EqualsToken && isCounterOf(e.left, sym, checker)) return false;
-    return true;
-  }
-  return false;
+  return { start: d.initializer, rewritten: false };
 }
 
 /** Writes of `sym` in `loop`'s body, outside loops nested in it, under a condition on data. */

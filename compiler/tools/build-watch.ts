@@ -19,6 +19,7 @@ import v8 from "node:v8";
 import vm from "node:vm";
 import type { IncrementalState } from "../compile.js";
 import { formatDiagnostic } from "../format-diagnostic.js";
+import { kernelVerdict, verifyUnavailable } from "./verify-report.js";
 
 /**
  * Silent compiles after the first build, so that rebuilds run optimised code: whole-file compiles,
@@ -80,7 +81,7 @@ async function runWatcher(file: string, output: string | undefined, cpu: "v3" | 
     const { bpfAvailable } = await import("../../runtime/index.js");
     const avail = bpfAvailable();
     if (!avail.ok) {
-      process.stderr.write(`error: --verify needs the bpf() system call, and this process cannot use it: ${avail.reason}\n`);
+      process.stderr.write(verifyUnavailable(avail.reason));
       return 1;
     }
   }
@@ -169,9 +170,7 @@ async function runWatcher(file: string, output: string | undefined, cpu: "v3" | 
       result.programs
         .map((p) => {
           const v = verified.get(p.name);
-          const kernel = v
-            ? `; verified by the kernel: ${v.processed.toLocaleString("en-US")} instructions processed, ${v.states} states`
-            : "";
+          const kernel = v ? `; ${kernelVerdict(v)}` : "";
           return `${basename(out)}: ${p.section} ${p.name}: ${p.insnCount} instructions, ${p.stackSize} bytes of stack${kernel}\n`;
         })
         .join("") +

@@ -7,6 +7,7 @@ import type { Diagnostic } from "../diagnostic.js";
 import { DIAGNOSTICS, formatMessage } from "../diagnostics-table.js";
 import { asTyped, errorCount, printJson, printText, sourceCache, takeOutputFlags } from "./diag-output.js";
 import type { Verification } from "./verify-object.js";
+import { kernelVerdict, verifyUnavailable } from "./verify-report.js";
 
 export const CHECK_USAGE = "  tsbpf check <file.bpf.ts>... [--cpu=v3|v4] [--verify] [--format=text|json] [--quiet]";
 
@@ -71,15 +72,12 @@ function check(args: string[], verify?: Verify): number {
     if (verify && r.ok && r.object) {
       const v = verify(f, text, r.object);
       if (!v.ok && "unavailable" in v) {
-        process.stderr.write(`error: --verify needs the bpf() system call, and this process cannot use it: ${v.unavailable}\n`);
+        process.stderr.write(verifyUnavailable(v.unavailable));
         return 1;
       }
       if (!v.ok) all.push(...asTyped(v.diagnostics, [f]));
       else if (opts.format === "text" && !opts.quiet)
-        for (const p of v.programs)
-          process.stdout.write(
-            `${f}: ${p.name} verified by the kernel: ${p.processed.toLocaleString("en-US")} instructions processed, ${p.states} states\n`,
-          );
+        for (const p of v.programs) process.stdout.write(`${f}: ${p.name} ${kernelVerdict(p)}\n`);
     }
   }
   const source = sourceCache(texts);

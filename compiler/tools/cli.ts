@@ -9,6 +9,7 @@ import { CHECK_USAGE } from "./check.js";
 import { asTyped, errorCount, type OutputOptions, printJson, printText, sourceCache, takeOutputFlags } from "./diag-output.js";
 import { INIT_USAGE } from "./init.js";
 import type { Verification } from "./verify-object.js";
+import { kernelVerdict, verifyUnavailable } from "./verify-report.js";
 
 const USAGE = `usage:
   tsbpf build <file.bpf.ts> [-o out.o] [--cpu=v3|v4] [--verify] [--dump-ir=<stage>[,<stage>...]] [--format=text|json] [--quiet]
@@ -200,7 +201,7 @@ function finishBuild(input: string, text: string, out: string, result: CompileRe
   const source = sourceCache({ [input]: text });
   (out_.format === "json" ? printJson : printText)(asTyped(diagnostics, [input]), source, out_);
   if (verdict && !verdict.ok && "unavailable" in verdict) {
-    process.stderr.write(`error: --verify needs the bpf() system call, and this process cannot use it: ${verdict.unavailable}\n`);
+    process.stderr.write(verifyUnavailable(verdict.unavailable));
     return 1;
   }
   if (!result.ok || !result.object || errorCount(diagnostics) > 0) {
@@ -219,7 +220,7 @@ function finishBuild(input: string, text: string, out: string, result: CompileRe
   const verified = new Map(verdict?.ok ? verdict.programs.map((v) => [v.name, v]) : []);
   for (const p of out_.format === "text" && !out_.quiet ? result.programs : []) {
     const v = verified.get(p.name);
-    const kernel = v ? `; verified by the kernel: ${v.processed.toLocaleString("en-US")} instructions processed, ${v.states} states` : "";
+    const kernel = v ? `; ${kernelVerdict(v)}` : "";
     process.stdout.write(`${basename(out)}: ${p.section} ${p.name}: ${p.insnCount} instructions, ${p.stackSize} bytes of stack${kernel}\n`);
   }
   return 0;
