@@ -61,8 +61,9 @@ export async function measureWatch(tmp: string, lines = 200, root = ROOT, gapMs 
     });
   try {
     result.first = (await next(60_000))[0];
-    // Let the watcher's silent warm-up compiles finish, as they do while a user reads the output.
-    await new Promise((r) => setTimeout(r, 1500));
+    // Let the watcher's silent warm-up compiles finish (at most 4 s: build-watch.ts's WARM_UP_MS),
+    // as they do while a user reads the output and goes back to the editor.
+    await new Promise((r) => setTimeout(r, 4500));
     for (let k = 1; k <= edits; k++) {
       const done = next(30_000);
       writeFileSync(file, source(k));

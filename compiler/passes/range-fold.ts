@@ -165,9 +165,13 @@ export function rangeFold(f: Func): boolean {
         changed = true;
       }
     }
-    for (const c of dom.children.get(id) ?? []) visit(c, narrowFor(b, c, dom, facts, rangeIn));
+    const children = dom.children.get(id) ?? [];
+    for (let k = children.length - 1; k >= 0; k--) work.push({ from: b, id: children[k]!, facts });
   };
-  visit(f.blocks[0]!.id, new Map());
+  // The dominator tree in pre-order with an explicit stack (a long straight-line program has a deep
+  // tree); a child's facts are derived when it is reached, after its earlier siblings' subtrees.
+  const work: { from?: Block; id: number; facts: Map<number, Range> }[] = [{ id: f.blocks[0]!.id, facts: new Map() }];
+  for (let w = work.pop(); w; w = work.pop()) visit(w.id, w.from ? narrowFor(w.from, w.id, dom, w.facts, rangeIn) : w.facts);
   if (replaced.size > 0) mapAllOperands(f, (o) => (isImm(o) ? o : (replaced.get(o.id) ?? o)));
   removeUnreachableBlocks(f);
   return changed;
