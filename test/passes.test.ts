@@ -729,6 +729,24 @@ b2:
 });
 
 describe("load-cse (textual)", () => {
+  it("walks a dominator tree 20,000 blocks deep without running out of stack", () => {
+    const n = 20000;
+    const lines = ["func f(%0:ptr, %1:ptr) {", "b0:", "  %2:i32 = load.1 %1, 9", "  br b1"];
+    // Every block loads the same byte again: each load is the first one's, 20,000 dominators down.
+    for (let k = 1; k <= n; k++)
+      lines.push(
+        `b${2 * k - 1}:`,
+        `  %${k + 2}:i32 = load.1 %1, 9`,
+        `  cbr eq.32 %${k + 2}, ${k} -> b${2 * k}, b${2 * k + 1}`,
+        `b${2 * k}:`,
+        `  ret %${k + 2}`,
+      );
+    lines.push(`b${2 * n + 1}:`, "  ret 0", "}");
+    const f = parseFunc(lines.join("\n"));
+    expect(loadCse(f)).toBe(true);
+    expect(printFunc(f).match(/load\.1/g)).toHaveLength(1);
+  });
+
   it("reuses a load within the block and from a single predecessor, never across a join or a store", () => {
     expectPass(
       loadCse,

@@ -71,9 +71,12 @@ export function loadCse(f: Func): boolean {
       keys.set(k, { base: id(i.base), offset: i.offset, width: i.width });
       return true;
     });
-    for (const c of dom.children.get(bid) ?? []) visit(c, loads, keys);
+    const children = dom.children.get(bid) ?? [];
+    for (let k = children.length - 1; k >= 0; k--) work.push([children[k]!, loads, keys]);
   };
-  visit(f.blocks[0].id, new Map(), new Map());
+  // Pre-order over the dominator tree with an explicit stack: a long program's tree is deep.
+  const work: [number, Map<string, Value>, Map<string, Range>][] = [[f.blocks[0].id, new Map(), new Map()]];
+  for (let w = work.pop(); w; w = work.pop()) visit(...w);
   if (replaced.size === 0) return false;
   mapAllOperands(f, (o) => (isImm(o) ? o : (replaced.get(o.id) ?? o)));
   return true;
