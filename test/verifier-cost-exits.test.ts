@@ -2,8 +2,8 @@
 // kernel. Each trip's check extends the packet length the verifier knows for every pointer to the
 // packet's start (the header pointer taken before the loop included), so the exits after different
 // trips differ; while the code after the loop reads the packet, they do not prune each other and
-// each walks that code (verifier-cost.ts, growsPacketRange: trips + 1 walks, TSBPF3014). Controls:
-// the header unused after the loop, and the furthest offset checked before it.
+// each walks that code (verifier-cost-packet.ts, growsPacketRange: trips + 1 walks, TSBPF3014).
+// Controls: the header unused after the loop, and the furthest offset checked before it.
 
 import { readFileSync } from "node:fs";
 import { join } from "node:path";

@@ -1,7 +1,8 @@
 // A loop that changes a variable only on some trips, under a condition on data, and needs it exactly
 // (in its own packet offset, or in a comparison the verifier can decide), against the kernel. The verifier marks the variable precise, so paths that
 // changed it a different number of times reach the next trip with different ranges and do not
-// prune; they multiply (verifier-cost.ts, selfExactFactor: an upper estimate of 2x per trip, TSBPF3013).
+// prune; they multiply (verifier-cost-precision.ts, selfExactFactor: an upper estimate of 2x per
+// trip, TSBPF3013).
 // The table: a small body, and the same with the offset chosen by a `?:` (2x per trip, like the
 // fuzzer's case 12); controls where nothing multiplies (the change masked to one range; a 32-bit
 // variable that starts at its type's whole range). Every program the kernel refuses must get a

@@ -1,0 +1,207 @@
+// Packet-range growth for the verifier-cost estimate (verifier-cost.ts): a loop whose trips check a
+// longer packet on each read leaves exits that each know a different length; while later code reads
+// the packet, each exit walks the rest of the program (TSBPF3014).
+
+import { sizeOf } from "../../common/ctypes.js";
+import { constEval } from "./const-eval.js";
+import { ts } from "./ts-adapter.js";
+import { TypeMapper } from "./types.js";
+import { loopCounters, readsOnly } from "./verifier-cost-writes.js";
+import { isIntCast } from "./verifier-cost-ranges.js";
+import { counterSpan } from "./verifier-cost-loops.js";
+import { statementsAfter } from "./verifier-cost-precision.js";
+
+const K = ts.SyntaxKind;
+
+/** The function `node` is in. */
+function enclosingFunction(node: ts.Node): ts.Node | undefined {
+  let fn = node.parent;
+  while (fn && !ts.isFunctionLike(fn)) fn = fn.parent;
+  return fn;
+}
+
+/**
+ * `if`s in `loop`'s body that `break` out of it (not out of a nested loop or switch) on a condition
+ * the verifier cannot decide: anything but the enclosing loops' counters and constants.
+ */
+export function dataBreaks(loop: ts.IterationStatement, checker: ts.TypeChecker): { all: number; packet: number } {
+  const counters = loopCounters(loop, checker);
+  const breaksOut = (st: ts.Statement): boolean => {
+    let hit = false;
+    const stack: ts.Node[] = [st];
+    while (stack.length && !hit) {
+      const x = stack.pop()!;
+      if (ts.isBreakStatement(x) && !x.label) hit = true;
+      else if (ts.isBreakStatement(x) && x.label && ts.isLabeledStatement(loop.parent) && loop.parent.label.text === x.label.text)
+        hit = true;
+      else if (!ts.isIterationStatement(x, false) && !ts.isSwitchStatement(x) && !ts.isFunctionLike(x))
+        ts.forEachChild(x, (c) => {
+          stack.push(c);
+        });
+    }
+    return hit;
+  };
+  const b = { all: 0, packet: 0 };
+  const stack: ts.Node[] = [loop.statement];
+  while (stack.length) {
+    const x = stack.pop()!;
+    if (ts.isIterationStatement(x, false) || ts.isSwitchStatement(x) || ts.isFunctionLike(x)) continue;
+    if (
+      ts.isIfStatement(x) &&
+      (breaksOut(x.thenStatement) || (x.elseStatement && breaksOut(x.elseStatement))) &&
+      !readsOnly(x.expression, counters, checker)
+    ) {
+      b.all++;
+      if (comparesNull(x.expression)) b.packet++;
+    }
+    ts.forEachChild(x, (c) => {
+      stack.push(c);
+    });
+  }
+  return b;
+}
+
+/** `x === null` or `x !== null` somewhere in `e`: the null check of a packet read (or a lookup). */
+function comparesNull(e: ts.Node): boolean {
+  let hit = false;
+  const stack: ts.Node[] = [e];
+  while (stack.length && !hit) {
+    const x = stack.pop()!;
+    if (ts.isBinaryExpression(x) && (x.left.kind === K.NullKeyword || x.right.kind === K.NullKeyword)) hit = true;
+    ts.forEachChild(x, (c) => {
+      stack.push(c);
+    });
+  }
+  return hit;
+}
+
+/**
+ * Does `loop` read the packet at an offset its counters alone move (`ctx.header<u8>(14 + k)`, no data
+ * in it) and stop when such a read fails? Each trip's check then tells the verifier the packet is
+ * longer (it extends the range of every pointer to the packet's start, the header pointers taken
+ * before the loop included), so the exit after each trip knows a different length. While code after
+ * the loop reads the packet (packetAfter), those pointers are live, the exits do not prune each
+ * other, and each walks the rest of the program: measured (test/verifier-cost-exits.test.ts), a
+ * header, then 32 trips of such reads, then a 200-trip loop reading the header: 106,041 processed,
+ * 3,175 with the header unused after the loop, 3,583 with the furthest offset checked before it.
+ * An offset with data in it is checked through a pointer of its own and changes no other, and reads
+ * inside the length a constant-offset `header<T>()` checked before the loop change nothing: neither
+ * counts. Counted for loops outside other loops, in the warning estimate only.
+ */
+export function growsPacketRange(loop: ts.IterationStatement, checker: ts.TypeChecker): boolean {
+  if (dataBreaks(loop, checker).packet === 0) return false;
+  const counters = loopCounters(loop, checker);
+  const span = ts.isForStatement(loop) ? counterSpan(loop, checker) : undefined;
+  const types = new TypeMapper(checker);
+  let checked: number | undefined;
+  let hit = false;
+  const stack: ts.Node[] = [loop.statement];
+  while (stack.length && !hit) {
+    const x = stack.pop()!;
+    if (ts.isFunctionLike(x)) continue;
+    if (ts.isCallExpression(x) && isHeaderRead(x) && x.arguments.length > 0) {
+      const off = x.arguments[0]!;
+      if (constEval(off, checker) === undefined && readsOnly(off, counters, checker)) {
+        // Reads that stay inside what the code before the loop checked grow nothing.
+        const reach = span && offsetAt(off, span, checker);
+        const size = headerSize(x, types, checker);
+        checked ??= checkedBefore(loop, types, checker);
+        hit = reach === undefined || size === undefined || reach + size > checked;
+      }
+    }
+    ts.forEachChild(x, (c) => {
+      stack.push(c);
+    });
+  }
+  return hit;
+}
+
+/** The largest value `e` takes at the counter's first and last values (sums, differences, products of constants). */
+function offsetAt(e: ts.Expression, span: { sym: ts.Symbol; values: bigint[] }, checker: ts.TypeChecker): number | undefined {
+  const at = (x: ts.Expression, v: bigint): bigint | undefined => {
+    while (ts.isParenthesizedExpression(x)) x = x.expression;
+    if (ts.isIdentifier(x) && checker.getSymbolAtLocation(x) === span.sym) return v;
+    const c = constEval(x, checker);
+    if (c !== undefined) return c;
+    if (ts.isCallExpression(x) && isIntCast(x) && x.arguments.length === 1) return at(x.arguments[0]!, v);
+    if (!ts.isBinaryExpression(x)) return undefined;
+    const a = at(x.left, v);
+    const b = at(x.right, v);
+    if (a === undefined || b === undefined) return undefined;
+    const op = x.operatorToken.kind;
+    return op === K.PlusToken ? a + b : op === K.MinusToken ? a - b : op === K.AsteriskToken ? a * b : undefined;
+  };
+  let most: bigint | undefined;
+  for (const v of span.values) {
+    const r = at(e, v);
+    if (r === undefined) return undefined;
+    if (most === undefined || r > most) most = r;
+  }
+  return most === undefined ? undefined : Number(most);
+}
+
+/** Bytes a `header<T>()` call reads (T's C size), when T has a layout. */
+function headerSize(call: ts.CallExpression, types: TypeMapper, checker: ts.TypeChecker): number | undefined {
+  const arg = call.typeArguments?.[0];
+  const t = arg && types.memType(checker.getTypeFromTypeNode(arg));
+  return t ? sizeOf(t) : undefined;
+}
+
+/** How far from the packet's start code before `loop` checked it: the furthest constant-offset `header<T>()` read. */
+function checkedBefore(loop: ts.IterationStatement, types: TypeMapper, checker: ts.TypeChecker): number {
+  const fn = enclosingFunction(loop);
+  let most = 0;
+  const visit = (x: ts.Node): void => {
+    if (x.pos >= loop.pos) return;
+    if (ts.isCallExpression(x) && isHeaderRead(x) && x.arguments.length > 0) {
+      const off = constEval(x.arguments[0]!, checker);
+      const size = headerSize(x, types, checker);
+      if (off !== undefined && size !== undefined) most = Math.max(most, Number(off) + size);
+    }
+    ts.forEachChild(x, visit);
+  };
+  if (fn) ts.forEachChild(fn, visit);
+  return most;
+}
+
+const isHeaderRead = (x: ts.CallExpression): boolean => ts.isPropertyAccessExpression(x.expression) && x.expression.name.text === "header";
+
+/**
+ * Does code after `loop` read the packet: a `header()` call, or a variable declared before the loop
+ * that holds a header pointer (or one taken from such a variable)?
+ */
+export function packetAfter(loop: ts.IterationStatement, checker: ts.TypeChecker): boolean {
+  const fn = enclosingFunction(loop);
+  if (!fn) return false;
+  // Header pointers declared before the loop, in source order (an alias of one counts).
+  const views = new Set<ts.Symbol>();
+  const readsView = (e: ts.Node): boolean => {
+    let hit = false;
+    const st: ts.Node[] = [e];
+    while (st.length && !hit) {
+      const x = st.pop()!;
+      if (ts.isCallExpression(x) && isHeaderRead(x)) hit = true;
+      else if (ts.isIdentifier(x)) {
+        const sym = checker.getSymbolAtLocation(x);
+        if (sym && views.has(sym)) hit = true;
+      }
+      ts.forEachChild(x, (c) => {
+        st.push(c);
+      });
+    }
+    return hit;
+  };
+  const decls: ts.VariableDeclaration[] = [];
+  const collect = (x: ts.Node): void => {
+    if (x.pos >= loop.pos) return;
+    if (ts.isVariableDeclaration(x) && x.initializer) decls.push(x);
+    ts.forEachChild(x, collect);
+  };
+  ts.forEachChild(fn, collect);
+  for (const d of decls.sort((a, b) => a.pos - b.pos)) {
+    const sym = ts.isIdentifier(d.name) ? checker.getSymbolAtLocation(d.name) : undefined;
+    if (sym && readsView(d.initializer!)) views.add(sym);
+  }
+  // (Counted only for loops outside other loops: no enclosing loop is among these.)
+  return statementsAfter(loop).some(readsView);
+}

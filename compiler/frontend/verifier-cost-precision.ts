@@ -1,0 +1,389 @@
+// Which values the verifier needs exactly, for the verifier-cost estimate (verifier-cost.ts):
+// code after a loop, or the loop itself, that compares, indexes or offsets with what the loop
+// changes keeps its exit states (or its trips' states) apart, so they do not prune but multiply.
+
+import { constEval } from "./const-eval.js";
+import { ts } from "./ts-adapter.js";
+import {
+  constantSteps,
+  dataWriteSites,
+  guards,
+  isCounterOf,
+  keepsRange,
+  loopCounters,
+  loopWrites,
+  readsOnly,
+  setsOnlyConstants,
+  writes,
+  writeTarget,
+} from "./verifier-cost-writes.js";
+import { counterCondition, type IntT, intTypeOf, isIntCast, K_REL, maxT, minT, rangeOf } from "./verifier-cost-ranges.js";
+
+const K = ts.SyntaxKind;
+
+/**
+ * Does code after `loop` use, where the verifier needs its exact value (a condition, an index, a
+ * map key, a call argument), a variable the loop writes other than its counter? (The counter leaves
+ * every trip at the same value, its bound, except the first exit.)
+ */
+export function preciseAfter(
+  loop: ts.IterationStatement,
+  counter: ts.Symbol | undefined,
+  checker: ts.TypeChecker,
+  offsets = false,
+  only?: ts.Symbol,
+): boolean {
+  const written = loopWrites(loop, checker);
+  if (counter) written.delete(counter);
+  // `only`: that one variable.
+  if (only) for (const v of [...written]) if (v !== only) written.delete(v);
+  // `offsets`: only uses the verifier surely marks precise, a packet offset or an index (pointer
+  // arithmetic); an undecided comparison or a map key on the stack does not make it track the
+  // value (measured: the nested-loop table with `acc` compared or used as a key loads with 4,000 to
+  // 75,000 processed). Variables declared in the loop do not outlive a trip.
+  if (offsets)
+    for (const v of [...written]) {
+      const d = v.valueDeclaration;
+      if (d && d.pos >= loop.pos && d.end <= loop.end) written.delete(v);
+    }
+  // A variable made unknown at every exit (`s ^= u64(x) * 3`) prunes against the first exit's:
+  // measured, 65,535 trips of that then 50 comparisons of s load with 532,587 processed. One that
+  // adds up (`s += u64(x)`) holds a different range at each exit and does not.
+  for (const v of [...written]) if (!keepsRange(loop, v, checker)) written.delete(v);
+  if (written.size === 0) return false;
+  // One variable declared in a loop around this one is declared afresh at that loop's next trip:
+  // only the rest of the trip sees the value this loop leaves (the verifier finds it dead after).
+  return usesExactly(statementsAfter(loop, only?.valueDeclaration), written, checker, offsets);
+}
+
+/**
+ * What runs after `loop`: the statements after it in its block and every enclosing one up to the
+ * function, and the loops around it (their next trips). With `decl`, only where what it declares is
+ * in scope with the value `loop` leaves: not past the loop whose body declares it.
+ */
+export function statementsAfter(loop: ts.IterationStatement, decl?: ts.Declaration): ts.Node[] {
+  const after: ts.Node[] = [];
+  for (let at: ts.Node = loop; at.parent && !ts.isFunctionLike(at); at = at.parent) {
+    const par = at.parent;
+    if (ts.isBlock(par) || ts.isCaseClause(par) || ts.isDefaultClause(par)) {
+      const stmts = par.statements as readonly ts.Node[];
+      after.push(...stmts.slice(stmts.indexOf(at) + 1));
+    } else if (ts.isIterationStatement(par, false)) {
+      if (decl && decl.pos >= par.statement.pos && decl.end <= par.statement.end) break;
+      after.push(par);
+    }
+  }
+  return after;
+}
+
+/**
+ * Does one of `nodes` use a variable of `written` (or a local computed from one) where the verifier
+ * needs its exact value: a condition, an index, a map key, a call argument; with `offsets`, only a
+ * packet offset or an index (pointer arithmetic). Grows `written` with those locals.
+ */
+function usesExactly(nodes: readonly ts.Node[], written: Set<ts.Symbol>, checker: ts.TypeChecker, offsets: boolean): boolean {
+  const reads = (e: ts.Node | undefined): boolean => {
+    if (!e) return false;
+    let hit = false;
+    const st: ts.Node[] = [e];
+    while (st.length && !hit) {
+      const x = st.pop()!;
+      if (ts.isIdentifier(x)) {
+        const sym = checker.getSymbolAtLocation(x);
+        if (sym && written.has(sym)) hit = true;
+      }
+      ts.forEachChild(x, (c) => {
+        st.push(c);
+      });
+    }
+    return hit;
+  };
+  for (const a of nodes) {
+    const st: ts.Node[] = [a];
+    while (st.length) {
+      const x = st.pop()!;
+      if (!offsets && (ts.isIfStatement(x) || ts.isWhileStatement(x) || ts.isDoStatement(x) || ts.isSwitchStatement(x))) {
+        if (reads(x.expression)) return true;
+      } else if (!offsets && ts.isForStatement(x)) {
+        if (reads(x.condition) || reads(x.initializer)) return true;
+      } else if (!offsets && ts.isConditionalExpression(x)) {
+        if (reads(x.condition)) return true;
+      } else if (
+        !offsets &&
+        ts.isBinaryExpression(x) &&
+        (x.operatorToken.kind === K.AmpersandAmpersandToken || x.operatorToken.kind === K.BarBarToken || K_REL.has(x.operatorToken.kind))
+      ) {
+        if (reads(x.left) || reads(x.right)) return true;
+      } else if (ts.isElementAccessExpression(x)) {
+        if (reads(x.argumentExpression)) return true;
+      } else if (offsets && ts.isCallExpression(x) && isPacketRead(x)) {
+        if (x.arguments.some((arg) => reads(arg))) return true;
+      } else if (!offsets && ts.isCallExpression(x) && !isIntCast(x)) {
+        // A map key, a size, a helper's flags: all may have to be exact. Stored values need not be,
+        // but telling them apart takes the helper table: count every argument but a method call's
+        // second (the value of update/push).
+        const method = ts.isPropertyAccessExpression(x.expression);
+        if (x.arguments.some((arg, k) => !(method && k === 1) && reads(arg))) return true;
+      } else if (ts.isVariableDeclaration(x) && ts.isIdentifier(x.name) && reads(x.initializer)) {
+        // What is computed from them carries their differences on.
+        const sym = checker.getSymbolAtLocation(x.name);
+        if (sym) written.add(sym);
+      } else if (
+        ts.isBinaryExpression(x) &&
+        x.operatorToken.kind >= K.FirstAssignment &&
+        x.operatorToken.kind <= K.LastAssignment &&
+        ts.isIdentifier(x.left) &&
+        reads(x.right)
+      ) {
+        const sym = checker.getSymbolAtLocation(x.left);
+        if (sym) written.add(sym);
+      }
+      ts.forEachChild(x, (c) => {
+        st.push(c);
+      });
+    }
+  }
+  return false;
+}
+
+/** `ctx.header<T>(offset)`, `ctx.load<T>(offset, start?)`: the offset is added to a packet pointer. */
+const isPacketRead = (x: ts.CallExpression): boolean =>
+  ts.isPropertyAccessExpression(x.expression) && (x.expression.name.text === "header" || x.expression.name.text === "load");
+
+/**
+ * A loop that changes a variable only on some trips, under a condition on data, while the verifier
+ * needs its exact value: the loop adds it to a pointer (a packet offset, an index), or a comparison
+ * the verifier can decide reads it in the loop or after it. The paths that changed it a different
+ * number of times reach the next trip with different ranges and do not prune each other, and (the
+ * verifier stores a state only every few jumps, so paths reaching one range by different routes are
+ * not all merged) they multiply up to (1 + s) per trip for s such write sites. Measured
+ * (test/verifier-cost-self.test.ts): through an offset about 1.4x per trip in a small body and 2x in
+ * the differential fuzzer's case 12, counted as 2x; through a comparison about 1.5x, counted as 1.6x.
+ * Returns the factor and the variable; writes inside nested loops are TSBPF3012's (noteExits). A
+ * 32-bit variable that starts at its type's whole range stays there (the change wraps): not counted.
+ */
+export function selfExactFactor(
+  loop: ts.IterationStatement,
+  counter: ts.Symbol | undefined,
+  checker: ts.TypeChecker,
+): { factor: number; name?: string } {
+  const counters = loopCounters(loop, checker);
+  let factor = 1;
+  let name: string | undefined;
+  for (const v of loopWrites(loop, checker)) {
+    if (v === counter || counters.has(v)) continue;
+    const d = v.valueDeclaration;
+    if (!d || !ts.isVariableDeclaration(d) || (d.pos >= loop.pos && d.end <= loop.end)) continue;
+    if (isGlobal(d) || setsOnlyConstants(loop, v, checker)) continue;
+    if (!keepsRange(loop, v, checker)) continue;
+    const t = intTypeOf(d.name, checker);
+    // Changed by earlier code in a way the start does not show (an earlier loop's `acc0 -= acc0`,
+    // seed 20261214): it may enter exact, so the whole-range rule below does not apply.
+    const { start, rewritten } = startOf(loop, v, d, checker);
+    const init = start ? rangeOf(start, checker) : undefined;
+    if (!rewritten && t && t.bits <= 32 && (!init || (init[0] <= minT(t) && init[1] >= maxT(t)))) continue;
+    const sites = dataWriteSites(loop, v, counters, checker);
+    if (sites === 0) continue;
+    // Twice: a local computed from v may be declared after the scan met its use.
+    const from = new Set([v]);
+    const offset = usesExactly([loop.statement], from, checker, true) || usesExactly([loop.statement], from, checker, true);
+    // A comparison the verifier can decide marks v precise too, in the loop or after it: v must
+    // start in a known range and move by constant steps, or its range is soon too wide to decide.
+    const compared =
+      !offset &&
+      constantSteps(loop, v, checker) &&
+      (rewritten || narrowStart(d, t, checker, start)) &&
+      (usesExactly([loop.statement], new Set([v]), checker, false) || preciseAfter(loop, counter, checker, false, v));
+    if (!offset && !compared) continue;
+    // A loop that stops once v passes a tiny bound (`if (n >= 2) break;`) leaves too few values of it
+    // to multiply (measured: 128 trips load with 18,180 processed). A bound of 4 does not stop the
+    // growth (144 trips load with 743,363, 160 are refused), nor does 8 (64 trips are refused).
+    if (exitBound(loop, v, checker) <= 4) continue;
+    // Measured per trip: 1.4x to 2x through an offset, about 1.5x through a comparison.
+    factor = Math.min(factor * (1 + sites * (offset ? 1 : 0.6)), 1e3);
+    name ??= v.name;
+  }
+  const fields = fieldCounters(loop, counters, checker);
+  if (fields.sites > 0) {
+    // Measured on seed 20261211's program: about 1.6x per trip (6 trips 3,355 processed, 12 trips 43,659).
+    factor = Math.min(factor * (1 + 0.6 * fields.sites), 1e3);
+    name ??= fields.name;
+  }
+  return { factor, name };
+}
+
+/** The variable a field access starts from (`t6` of `t6.inner.arr[2]`); stops at a computed index. */
+function rootOf(path: ts.Expression, checker: ts.TypeChecker): ts.Expression {
+  let root = path;
+  while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root)) {
+    if (ts.isElementAccessExpression(root) && constEval(root.argumentExpression, checker) === undefined) break;
+    root = root.expression;
+  }
+  return root;
+}
+
+/**
+ * Counters kept in a field of a struct on the stack (`t6.inner.arr[2]++` inside a packet offset,
+ * the fuzzer's seed 20261211, refused at 21 trips with an estimate of 9,988): the verifier tracks a
+ * constant stored on the stack exactly, as it does a variable's. Counts the writes that move such a
+ * field by a constant only under a condition on data, where the struct starts known (`zero<T>()` or
+ * a literal, declared before the loop) and the field is read in a packet offset in the loop.
+ */
+function fieldCounters(
+  loop: ts.IterationStatement,
+  counters: ReadonlySet<ts.Symbol>,
+  checker: ts.TypeChecker,
+): { sites: number; name?: string } {
+  const offsets: string[] = [];
+  const found: { x: ts.Node; path: ts.Expression }[] = [];
+  /** Fields the loop sets to something other than a constant step or a constant. */
+  const resets: ts.Expression[] = [];
+  const stack: ts.Node[] = [loop.statement];
+  while (stack.length) {
+    const x = stack.pop()!;
+    if (ts.isIterationStatement(x, false) || ts.isFunctionLike(x)) continue;
+    if (ts.isCallExpression(x) && isPacketRead(x)) for (const a of x.arguments) offsets.push(a.getText());
+    const target = writeTarget(x);
+    const step =
+      ts.isPrefixUnaryExpression(x) ||
+      ts.isPostfixUnaryExpression(x) ||
+      (ts.isBinaryExpression(x) &&
+        (x.operatorToken.kind === K.PlusEqualsToken || x.operatorToken.kind === K.MinusEqualsToken) &&
+        constEval(x.right, checker) !== undefined);
+    if (target && (ts.isPropertyAccessExpression(target) || ts.isElementAccessExpression(target))) {
+      if (step) found.push({ x, path: target });
+      else if (!(ts.isBinaryExpression(x) && constEval(x.right, checker) !== undefined)) resets.push(target);
+    }
+    ts.forEachChild(x, (c) => {
+      stack.push(c);
+    });
+  }
+  let sites = 0;
+  let name: string | undefined;
+  for (const { x, path } of found) {
+    const root = rootOf(path, checker);
+    if (!ts.isIdentifier(root)) continue;
+    const d = checker.getSymbolAtLocation(root)?.valueDeclaration;
+    if (!d || !ts.isVariableDeclaration(d) || d.end > loop.pos || !d.initializer) continue;
+    const init = d.initializer;
+    const known =
+      ts.isObjectLiteralExpression(init) ||
+      (ts.isCallExpression(init) && ts.isIdentifier(init.expression) && init.expression.text === "zero");
+    if (!known) continue;
+    if (!guards(x, loop).some((cond) => !readsOnly(cond, counters, checker))) continue;
+    // The same field set to data in the loop, maybe through an alias (`const r4: T = t0; r4.a = …`,
+    // seed 20261208: loads with 6,002 processed), is unknown at every trip's end: nothing multiplies.
+    const field = path.getText().slice(root.getText().length);
+    if (resets.some((r) => r.getText().slice(rootOf(r, checker).getText().length) === field)) continue;
+    const text = path.getText();
+    if (!offsets.some((o) => o.includes(text))) continue;
+    sites++;
+    name ??= text;
+  }
+  return { sites, name };
+}
+
+/**
+ * How many values `sym` can take before `loop` stops on it: an `if (sym >= C) break;` (or return)
+ * directly in the body, with sym starting at a constant; Infinity when there is no such exit.
+ */
+function exitBound(loop: ts.IterationStatement, sym: ts.Symbol, checker: ts.TypeChecker): number {
+  const d = sym.valueDeclaration;
+  const start = d && ts.isVariableDeclaration(d) && d.initializer ? constEval(d.initializer, checker) : undefined;
+  if (start === undefined || !ts.isBlock(loop.statement)) return Infinity;
+  let best = Infinity;
+  const visit = (st: ts.Statement): void => {
+    if (ts.isBlock(st)) for (const x of st.statements) visit(x);
+    else if (ts.isIfStatement(st)) {
+      const cc = counterCondition(st.expression, checker);
+      const stops = (x: ts.Statement): boolean =>
+        ts.isBreakStatement(x) ||
+        ts.isReturnStatement(x) ||
+        (ts.isBlock(x) && x.statements.length > 0 && stops(x.statements[x.statements.length - 1]!));
+      if (cc && cc.sym === sym && stops(st.thenStatement)) {
+        const span = cc.bound > start ? cc.bound - start : start - cc.bound;
+        best = Math.min(best, Number(span) + 2);
+      } else {
+        visit(st.thenStatement);
+        if (st.elseStatement) visit(st.elseStatement);
+      }
+    }
+  };
+  visit(loop.statement);
+  return best;
+}
+
+/**
+ * A module-level `let` lives in a global-data map: the verifier loads it as an unknown value at every
+ * read, so what a loop did to it makes no state differ (seed 20261213: `--gd` under a condition,
+ * compared later, warned at 3.6M and processed in 1,900).
+ */
+function isGlobal(d: ts.VariableDeclaration): boolean {
+  return ts.isVariableDeclarationList(d.parent) && ts.isVariableStatement(d.parent.parent) && ts.isSourceFile(d.parent.parent.parent);
+}
+
+/**
+ * Does a variable of 32 bits or fewer enter `loop` holding its type's whole range (or an unknown
+ * start)? Steps wrap and keep that range on every path, so the exits do not differ in it (seed
+ * 20261213: a u8 from a u16 field, `++v0` in an inner loop, warned by TSBPF3012 and processed in 918).
+ */
+export function wholeRangeStart(loop: ts.IterationStatement, sym: ts.Symbol, checker: ts.TypeChecker): boolean {
+  const d = sym.valueDeclaration;
+  if (!d || !ts.isVariableDeclaration(d) || isGlobal(d)) return false;
+  const t = intTypeOf(d.name, checker);
+  if (!t || t.bits > 32) return false;
+  const { start, rewritten } = startOf(loop, sym, d, checker);
+  if (rewritten || !start) return false; // may enter exact, or starts at 0
+  const r = rangeOf(start, checker);
+  return !r || (r[0] <= minT(t) && r[1] >= maxT(t));
+}
+
+/**
+ * Does the variable declared by `d` start in a range narrower than its type's (a constant, a mask, a
+ * narrower field, a conversion from a narrower type)? With no initializer it starts at 0. A 64-bit
+ * variable whose initializer has no integer type the AST shows counts as narrow (its values mostly
+ * come from 32-bit or narrower data).
+ */
+function narrowStart(d: ts.VariableDeclaration, t: IntT | undefined, checker: ts.TypeChecker, start = d.initializer): boolean {
+  if (!start) return true;
+  let init: ts.Expression = start;
+  while (ts.isParenthesizedExpression(init)) init = init.expression;
+  const own = t ?? intTypeOf(d.name, checker);
+  if (!own) return false;
+  if (ts.isCallExpression(init) && isIntCast(init) && init.arguments.length === 1) {
+    const inner = intTypeOf(init.arguments[0]!, checker);
+    if (inner && inner.bits < own.bits) return true;
+  }
+  const r = rangeOf(init, checker);
+  if (r) return r[0] > minT(own) || r[1] < maxT(own);
+  return own.bits === 64;
+}
+
+/**
+ * What `sym` holds when `loop` starts: the right side of the last `sym = e;` among the statements
+ * before the loop in its block (the fuzzer's `let v0 = …; v0 = u16(gr);`), else its initializer
+ * (undefined when it has none: it starts at 0). `rewritten` when the last write before the loop is
+ * of another kind (inside an earlier loop, an `if`, an expression): the initializer is then only a
+ * guess at the type's range, and the value may enter exact. This feeds a warning's estimate only.
+ */
+function startOf(
+  loop: ts.IterationStatement,
+  sym: ts.Symbol,
+  d: ts.VariableDeclaration,
+  checker: ts.TypeChecker,
+): { start: ts.Expression | undefined; rewritten: boolean } {
+  const block = loop.parent;
+  if (ts.isBlock(block)) {
+    const stmts = block.statements;
+    for (let i = stmts.indexOf(loop as ts.Statement) - 1; i >= 0; i--) {
+      const st = stmts[i]!;
+      if (st.pos <= d.pos && d.end <= st.end) break;
+      if (!writes(st, sym, checker)) continue;
+      const e = ts.isExpressionStatement(st) ? st.expression : undefined;
+      if (e && ts.isBinaryExpression(e) && e.operatorToken.kind === K.EqualsToken && isCounterOf(e.left, sym, checker))
+        return { start: e.right, rewritten: false };
+      return { start: d.initializer, rewritten: true };
+    }
+  }
+  return { start: d.initializer, rewritten: false };
+}

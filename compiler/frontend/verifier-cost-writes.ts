@@ -1,0 +1,272 @@
+// What a loop writes and how, for the verifier-cost estimate (verifier-cost.ts): which variables,
+// under which conditions (on loop counters or on data), by which kind of step. The lowest layer of
+// the estimate: plain questions about the AST that the other parts ask.
+
+import { constEval } from "./const-eval.js";
+import { ts } from "./ts-adapter.js";
+
+const K = ts.SyntaxKind;
+
+export const isCounterOf = (e: ts.Node, sym: ts.Symbol, checker: ts.TypeChecker): boolean =>
+  ts.isIdentifier(e) && checker.getSymbolAtLocation(e) === sym;
+
+/** Does `n` assign, increment or decrement `sym`? */
+export function writes(n: ts.Node, sym: ts.Symbol, checker: ts.TypeChecker): boolean {
+  let found = false;
+  const stack: ts.Node[] = [n];
+  while (stack.length && !found) {
+    const x = stack.pop()!;
+    if (
+      ts.isBinaryExpression(x) &&
+      x.operatorToken.kind >= K.FirstAssignment &&
+      x.operatorToken.kind <= K.LastAssignment &&
+      isCounterOf(x.left, sym, checker)
+    )
+      found = true;
+    if (
+      (ts.isPrefixUnaryExpression(x) || ts.isPostfixUnaryExpression(x)) &&
+      (x.operator === K.PlusPlusToken || x.operator === K.MinusMinusToken) &&
+      isCounterOf(x.operand, sym, checker)
+    )
+      found = true;
+    ts.forEachChild(x, (c) => {
+      stack.push(c);
+    });
+  }
+  return found;
+}
+
+/** Variables a loop assigns (its counter included). */
+export function loopWrites(loop: ts.IterationStatement, checker: ts.TypeChecker): Set<ts.Symbol> {
+  const written = new Set<ts.Symbol>();
+  const stack: ts.Node[] = [loop.statement];
+  while (stack.length) {
+    const x = stack.pop()!;
+    const target = writeTarget(x) ?? (ts.isVariableDeclaration(x) ? x.name : undefined);
+    const sym = target && ts.isIdentifier(target) ? checker.getSymbolAtLocation(target) : undefined;
+    if (sym) written.add(sym);
+    ts.forEachChild(x, (c) => {
+      stack.push(c);
+    });
+  }
+  return written;
+}
+
+/** What an assignment, `++` or `--` at `x` writes; undefined for anything else. */
+export function writeTarget(x: ts.Node): ts.Expression | undefined {
+  if (ts.isBinaryExpression(x) && x.operatorToken.kind >= K.FirstAssignment && x.operatorToken.kind <= K.LastAssignment) return x.left;
+  if (
+    (ts.isPrefixUnaryExpression(x) || ts.isPostfixUnaryExpression(x)) &&
+    (x.operator === K.PlusPlusToken || x.operator === K.MinusMinusToken)
+  )
+    return x.operand;
+  return undefined;
+}
+
+/** The conditions `x` runs under inside `loop`'s body: enclosing if, ?: and the left of && / ||. */
+export function guards(x: ts.Node, loop: ts.IterationStatement): ts.Expression[] {
+  const out: ts.Expression[] = [];
+  for (let at: ts.Node = x; at !== loop.statement && at.parent; at = at.parent) {
+    const par = at.parent;
+    if (ts.isIfStatement(par) && par.expression !== at) out.push(par.expression);
+    else if (ts.isConditionalExpression(par) && par.condition !== at) out.push(par.condition);
+    else if (
+      ts.isBinaryExpression(par) &&
+      (par.operatorToken.kind === K.AmpersandAmpersandToken || par.operatorToken.kind === K.BarBarToken) &&
+      par.right === at
+    )
+      out.push(par.left);
+  }
+  return out;
+}
+
+/** Compound assignments that, by a constant, map each known value to one known value and add none. */
+const NEUTRAL_OPS = new Set<ts.SyntaxKind>([
+  K.AmpersandEqualsToken,
+  K.BarEqualsToken,
+  K.CaretEqualsToken,
+  K.GreaterThanGreaterThanEqualsToken,
+  K.GreaterThanGreaterThanGreaterThanEqualsToken,
+  K.SlashEqualsToken,
+  K.PercentEqualsToken,
+]);
+
+/**
+ * Does every write of `sym` in `loop` keep a range that grows or moves trip by trip (`++`, `--`,
+ * `+=`, `-=`, `= sym + e`, `*=`/`<<=` by a constant, `= c`; masks and shifts by a constant are
+ * neutral), so that each exit holds its own range?
+ * Bit operations, products and shifts by variables, or a value loaded from data make it unknown
+ * at every exit, and unknown values prune.
+ */
+export function keepsRange(loop: ts.IterationStatement, sym: ts.Symbol, checker: ts.TypeChecker): boolean {
+  const isSym = (e: ts.Expression) => ts.isIdentifier(e) && checker.getSymbolAtLocation(e) === sym;
+  const isConst = (e: ts.Expression) => constEval(e, checker) !== undefined;
+  let ok = true;
+  const stack: ts.Node[] = [loop.statement];
+  while (stack.length && ok) {
+    const x = stack.pop()!;
+    if (
+      ts.isBinaryExpression(x) &&
+      x.operatorToken.kind >= K.FirstAssignment &&
+      x.operatorToken.kind <= K.LastAssignment &&
+      isSym(x.left)
+    ) {
+      const op = x.operatorToken.kind;
+      let r = x.right;
+      while (ts.isParenthesizedExpression(r)) r = r.expression;
+      if (op === K.PlusEqualsToken || op === K.MinusEqualsToken) ok = true;
+      else if (op === K.AsteriskEqualsToken || op === K.LessThanLessThanEqualsToken) ok = isConst(r);
+      // By a constant, a mask, shift or division maps each known value to a known value (the
+      // fuzzer's `v0 >>= 32768` beside a `v0++`, seed 20261207): it neither grows nor forgets.
+      else if (NEUTRAL_OPS.has(op)) ok = isConst(r);
+      else if (op === K.EqualsToken)
+        ok =
+          isConst(r) ||
+          // `x = (x -= 31)`: the inner write is looked at on its own.
+          (ts.isBinaryExpression(r) &&
+            r.operatorToken.kind >= K.FirstAssignment &&
+            r.operatorToken.kind <= K.LastAssignment &&
+            isSym(r.left)) ||
+          (ts.isBinaryExpression(r) &&
+            (r.operatorToken.kind === K.PlusToken || r.operatorToken.kind === K.MinusToken) &&
+            (isSym(r.left) || isSym(r.right)));
+      else ok = false;
+    }
+    ts.forEachChild(x, (c) => {
+      stack.push(c);
+    });
+  }
+  return ok;
+}
+
+/** Does `e` read nothing but `known` variables and constants (so the verifier can decide it)? */
+export function readsOnly(e: ts.Node, known: ReadonlySet<ts.Symbol>, checker: ts.TypeChecker): boolean {
+  let ok = true;
+  const st: ts.Node[] = [e];
+  while (st.length && ok) {
+    const x = st.pop()!;
+    if (ts.isIdentifier(x)) {
+      const sym = checker.getSymbolAtLocation(x);
+      if (!sym || (!known.has(sym) && constEval(x, checker) === undefined)) ok = false;
+    } else if (ts.isPropertyAccessExpression(x) || ts.isElementAccessExpression(x) || ts.isCallExpression(x)) {
+      if (constEval(x as ts.Expression, checker) === undefined) ok = false;
+      continue;
+    }
+    ts.forEachChild(x, (c) => {
+      st.push(c);
+    });
+  }
+  return ok;
+}
+
+/** The counter a `for` loop declares. */
+export function forCounter(loop: ts.IterationStatement, checker: ts.TypeChecker): ts.Symbol | undefined {
+  if (!ts.isForStatement(loop) || !loop.initializer || !ts.isVariableDeclarationList(loop.initializer)) return undefined;
+  const d = loop.initializer.declarations[0];
+  return d && ts.isIdentifier(d.name) ? checker.getSymbolAtLocation(d.name) : undefined;
+}
+
+export type WriteKind = "every" | "data" | "counter";
+export const worse = (a: WriteKind | undefined, b: WriteKind): WriteKind =>
+  a === "data" || b === "data" ? "data" : a === "every" || b === "every" ? "every" : "counter";
+
+/** The counters of `loop` and the loops around it. */
+export function loopCounters(loop: ts.Node, checker: ts.TypeChecker): Set<ts.Symbol> {
+  const counters = new Set<ts.Symbol>();
+  for (let n: ts.Node | undefined = loop; n && !ts.isFunctionLike(n); n = n.parent) {
+    const c = ts.isIterationStatement(n, false) ? forCounter(n, checker) : undefined;
+    if (c) counters.add(c);
+  }
+  return counters;
+}
+
+/**
+ * How `loop` writes `sym`: on every trip (a write not under a condition), only under conditions on
+ * loop counters and constants, or under a condition on data (the worst of its writes).
+ */
+export function writeKind(loop: ts.IterationStatement, sym: ts.Symbol, checker: ts.TypeChecker): WriteKind {
+  const counters = loopCounters(loop, checker);
+  let kind: WriteKind | undefined;
+  const stack: ts.Node[] = [loop.statement];
+  while (stack.length) {
+    const x = stack.pop()!;
+    const target = writeTarget(x);
+    if (target && isCounterOf(target, sym, checker)) {
+      let k: WriteKind = "every";
+      for (const cond of guards(x, loop)) k = worse(k === "every" ? undefined : k, readsOnly(cond, counters, checker) ? "counter" : "data");
+      kind = kind === undefined ? k : worse(kind, k);
+    }
+    ts.forEachChild(x, (c) => {
+      stack.push(c);
+    });
+  }
+  return kind ?? "every";
+}
+
+/**
+ * Does `loop` only set `sym` to constants (`acc0 = 0x68`)? Its exits then hold one of those values
+ * or the one it came in with, however many trips ran: nothing multiplies (the fuzzer's seed
+ * 20261210, warned by TSBPF3012 at 333M and processed in 2,267).
+ */
+export function setsOnlyConstants(loop: ts.IterationStatement, sym: ts.Symbol, checker: ts.TypeChecker): boolean {
+  let only = true;
+  const stack: ts.Node[] = [loop.statement];
+  while (stack.length && only) {
+    const x = stack.pop()!;
+    const target = writeTarget(x);
+    if (target && isCounterOf(target, sym, checker))
+      only = ts.isBinaryExpression(x) && x.operatorToken.kind === K.EqualsToken && constEval(x.right, checker) !== undefined;
+    ts.forEachChild(x, (c) => {
+      stack.push(c);
+    });
+  }
+  return only;
+}
+
+/** Does `loop` only change `sym` by constants (`++`, `+= 3`, `<<= 1`, `^= 4`) or set it to constants? */
+export function constantSteps(loop: ts.IterationStatement, sym: ts.Symbol, checker: ts.TypeChecker): boolean {
+  let ok = true;
+  const stack: ts.Node[] = [loop.statement];
+  while (stack.length && ok) {
+    const x = stack.pop()!;
+    if (
+      ts.isBinaryExpression(x) &&
+      x.operatorToken.kind >= K.FirstAssignment &&
+      x.operatorToken.kind <= K.LastAssignment &&
+      isCounterOf(x.left, sym, checker)
+    ) {
+      // Any operator with a constant operand (`<<= 1`, `>>= 3`, `|= 4`): from a known start the
+      // value stays known on every path, and the paths differ in it.
+      ok = constEval(x.right, checker) !== undefined;
+    }
+    ts.forEachChild(x, (c) => {
+      stack.push(c);
+    });
+  }
+  return ok;
+}
+
+/** Writes of `sym` in `loop`'s body, outside loops nested in it, under a condition on data. */
+export function dataWriteSites(
+  loop: ts.IterationStatement,
+  sym: ts.Symbol,
+  counters: ReadonlySet<ts.Symbol>,
+  checker: ts.TypeChecker,
+): number {
+  let n = 0;
+  const stack: ts.Node[] = [loop.statement];
+  while (stack.length) {
+    const x = stack.pop()!;
+    if (ts.isIterationStatement(x, false) || ts.isFunctionLike(x)) continue;
+    const target = writeTarget(x);
+    // A mask or shift by a constant is idempotent or converges: it adds no value trip by trip.
+    const neutral = ts.isBinaryExpression(x) && NEUTRAL_OPS.has(x.operatorToken.kind) && constEval(x.right, checker) !== undefined;
+    if (target && !neutral && isCounterOf(target, sym, checker)) {
+      if (guards(x, loop).some((cond) => !readsOnly(cond, counters, checker))) n++;
+    }
+    ts.forEachChild(x, (c) => {
+      stack.push(c);
+    });
+  }
+  return n;
+}
