@@ -27,13 +27,13 @@ const externalRuntime: Plugin = {
 };
 
 /** Build `entry` (SSR/library output, one ES module) into `<dir>/out`; the output file's path. */
-async function bundle(dir: string, entry: string): Promise<string> {
+async function bundle(dir: string, entry: string, opts: { verify?: boolean } = {}): Promise<string> {
   const outDir = join(dir, "out");
   const result = await build({
     root: dir,
     configFile: false,
     logLevel: "silent",
-    plugins: [tsbpf.vite({ runtime: RUNTIME }), externalRuntime],
+    plugins: [tsbpf.vite({ runtime: RUNTIME, ...opts }), externalRuntime],
     build: { ssr: join(dir, entry), outDir, write: true, emptyOutDir: true, minify: false },
   });
   const outputs = (Array.isArray(result) ? result : [result]) as { output: { type: string; fileName: string; isEntry?: boolean }[] }[];
@@ -107,6 +107,54 @@ export const LICENSE = "GPL";
     }
     expect(caught?.message).toContain("TSBPF2001");
     expect(caught?.stack).not.toMatch(/\n\s+at /);
+  });
+
+  it("verify: a process without bpf() fails the build saying so; a kernel warning becomes a bundler warning", () => {
+    const file = join(tmp, "bad", "ok.bpf.ts");
+    const text = readFileSync(COUNTER_SRC, "utf8");
+    expect(() => bpfModuleCode(file, text, { verify: true }, () => ({ ok: false, unavailable: "EPERM (not root, no CAP_BPF)" }))).toThrow(
+      /ok\.bpf\.ts: the tsbpf plugin's verify option needs the bpf\(\) system call, and this build process cannot use it: EPERM/,
+    );
+    const warned = bpfModuleCode(file, text, { verify: true }, (f, t) => ({
+      ok: false,
+      diagnostics: [
+        {
+          code: "TSBPF2206",
+          severity: "warning",
+          message: "the kernel did not load 'xdp_counter': EPERM",
+          hint: "",
+          file: f,
+          start: 0,
+          length: 1,
+          line: 1,
+          col: 1,
+        },
+      ],
+    }));
+    expect(warned.warnings.join("\n")).toContain("TSBPF2206");
+    expect(warned.code).toContain("__tsbpf_object");
+  });
+
+  describeKernel("verify: true loads each object into the kernel at build time", () => {
+    it("a program the kernel accepts builds", async () => {
+      const dir = project("verified", { "main.ts": `export { object } from "./prog.bpf.ts?bpf";\n` });
+      copyFileSync(COUNTER_SRC, join(dir, "prog.bpf.ts"));
+      const mod = (await import(pathToFileURL(await bundle(dir, "main.ts", { verify: true })).href)) as { object: Uint8Array };
+      expect([...mod.object.subarray(0, 4)]).toEqual([0x7f, 0x45, 0x4c, 0x46]);
+    }, 60_000);
+
+    it("a program the kernel refuses fails the build at its TypeScript line (TSBPF2205)", async () => {
+      // A fuzzer program the cost estimate misses: it compiles with no warning, and the kernel refuses it.
+      const dir = project("refused", { "main.ts": `export { object } from "./refused.bpf.ts?bpf";\n` });
+      copyFileSync(join(root, "test", "fixtures", "verifier-cost", "unwarned-seed20261206.bpf.ts"), join(dir, "refused.bpf.ts"));
+      const err = await bundle(dir, "main.ts", { verify: true }).then(
+        () => null,
+        (e: Error) => e,
+      );
+      expect(err).toBeInstanceOf(Error);
+      expect(err!.message).toMatch(/refused\.bpf\.ts:\d+:\d+ - error TSBPF2205: /);
+      expect(err!.message).toContain("the kernel refused");
+    }, 120_000);
   });
 
   describeKernel("the built module in the kernel", () => {

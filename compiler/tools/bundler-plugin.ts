@@ -17,6 +17,10 @@
 //
 // Compile errors fail the build with the diagnostics formatted like tsc
 // (`file:line:col - error TSBPFnnnn: ...` and a code frame); warnings become bundler warnings.
+// `verify: true` also loads each compiled object into the running kernel, as `tsbpf build
+// --verify` does: a verifier refusal fails the build (TSBPF2205), another load failure is a warning
+// (TSBPF2206), and a build process without bpf() fails saying so. The runtime (koffi, libbpf) is
+// imported only then.
 
 import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
@@ -26,6 +30,7 @@ import { compile, type CompileOptions } from "../compile.js";
 import { formatDiagnostic } from "../format-diagnostic.js";
 import { ts } from "../frontend/ts-adapter.js";
 import { skeletonFor } from "./skeleton.js";
+import type { Verification } from "./verify-object.js";
 
 export interface TsbpfPluginOptions {
   /** Module the generated code imports the runtime from; default "tsbpf/runtime". */
@@ -34,7 +39,12 @@ export interface TsbpfPluginOptions {
   query?: string;
   /** Instruction set level, as `tsbpf build --cpu`; default "v3". */
   cpu?: CompileOptions["cpu"];
+  /** Load every compiled object into the running kernel at build time, as `tsbpf build --verify`; needs bpf(). */
+  verify?: boolean;
 }
+
+/** The kernel check `verify` runs: verify-object.ts's verifyObject, passed in so this module does not load the runtime. */
+export type ObjectVerifier = (file: string, text: string, object: Uint8Array) => Verification;
 
 /** What a `?bpf` import's default export returns when no exact type is given: untyped names. */
 export interface BpfImportObject {
@@ -71,6 +81,7 @@ export function bpfModuleCode(
   file: string,
   text: string,
   opts: TsbpfPluginOptions = {},
+  verifier?: ObjectVerifier,
 ): { code: string; warnings: string[]; files: string[] } {
   const show = (f: string) => {
     const rel = relative(process.cwd(), f);
@@ -95,6 +106,20 @@ export function bpfModuleCode(
       `${render(result.diagnostics)}\n${errors.length} error${errors.length === 1 ? "" : "s"} in ${shown}`,
       result.files,
     );
+  }
+  if (opts.verify) {
+    if (!verifier) throw new Error("tsbpf bundler plugin: verify needs the kernel check (use the plugin, or pass verifyObject)");
+    const v = verifier(file, text, result.object);
+    if ("unavailable" in v)
+      throw new BuildError(
+        `${shown}: the tsbpf plugin's verify option needs the bpf() system call, and this build process cannot use it: ${v.unavailable}`,
+        result.files,
+      );
+    if (!v.ok) {
+      const refused = v.diagnostics.filter((d) => d.severity !== "warning");
+      if (refused.length > 0) throw new BuildError(`${render(v.diagnostics)}\nthe kernel refused ${shown}`, result.files);
+      warnings.push(...v.diagnostics);
+    }
   }
   const skel = skeletonFor(file, text, { runtimeImport: opts.runtime ?? "tsbpf/runtime" });
   if (skel.text === null) throw new BuildError(render(skel.mod.diagnostics));
@@ -151,7 +176,7 @@ export const tsbpf: UnpluginInstance<TsbpfPluginOptions | undefined, false> = cr
     loadInclude(id) {
       return id.startsWith(PREFIX);
     },
-    load(id) {
+    async load(id) {
       if (!id.startsWith(PREFIX)) return null;
       const file = id.slice(PREFIX.length, -query.length);
       this.addWatchFile(file);
@@ -165,7 +190,8 @@ export const tsbpf: UnpluginInstance<TsbpfPluginOptions | undefined, false> = cr
       }
       let built: ReturnType<typeof bpfModuleCode>;
       try {
-        built = bpfModuleCode(file, text, opts);
+        const verifier = opts.verify ? (await import("./verify-object.js")).verifyObject : undefined;
+        built = bpfModuleCode(file, text, opts, verifier);
       } catch (e) {
         // Rebuild when a local module it imports changes, also after an error there.
         for (const f of (e as BuildError).files ?? []) this.addWatchFile(f);
