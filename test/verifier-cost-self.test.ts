@@ -239,6 +239,23 @@ describeKernel("verifier cost: a loop that changes the value of its own packet o
   );
 
   kernelTest(
+    "seed 20261216: a u8 set to exactly 0 before the `if` that holds the loop (`v0 = (0 >>> v0) % v0`), moved by -- under a condition on data, compared: TSBPF3013, refused; 12 trips load with no diagnostic",
+    () => {
+      const src = readFileSync(join(import.meta.dirname, "fixtures", "verifier-cost", "start-before-if-seed20261216.bpf.ts"), "utf8");
+      const r = compile("start-before-if-seed20261216.bpf.ts", src);
+      expect(r.diagnostics.map((d) => `${d.severity} ${d.code}`)).toEqual(["warning TSBPF3013"]);
+      expect(r.diagnostics[0]!.message).toContain("changes 'v0' only on some of its 32 trips");
+      expect(verify(r.object!)).toEqual({ refused: "BPF program is too large" });
+      // Measured: 12 trips 19,413 processed (estimate 417,851); 16 trips 34,691, already warned
+      // (6.7M); 20 trips 303,699; 24 refused.
+      const twelve = compile("twelve.bpf.ts", src.replace("k3 < 35", "k3 < 15"));
+      expect(twelve.diagnostics.map((x) => x.code)).toEqual([]);
+      expect("processed" in verify(twelve.object!)).toBe(true);
+    },
+    120_000,
+  );
+
+  kernelTest(
     "seed 20261214: a 32-bit variable an earlier loop left exact (`acc0 -= acc0`), moved by ++ under a lookup's result, in a packet offset: TSBPF3013, refused; 9 trips load with no diagnostic",
     () => {
       const src = readFileSync(join(import.meta.dirname, "fixtures", "verifier-cost", "rewritten-start-seed20261214.bpf.ts"), "utf8");

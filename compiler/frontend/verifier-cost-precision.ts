@@ -372,18 +372,25 @@ function startOf(
   d: ts.VariableDeclaration,
   checker: ts.TypeChecker,
 ): { start: ts.Expression | undefined; rewritten: boolean } {
-  const block = loop.parent;
-  if (ts.isBlock(block)) {
-    const stmts = block.statements;
-    for (let i = stmts.indexOf(loop as ts.Statement) - 1; i >= 0; i--) {
+  // Back from the loop through the statements before it, then before each enclosing `if` or block
+  // (they run before the loop on every path to it; seed 20261216's `v0 = ...` precedes the `if`
+  // holding the loop), up to the declaration; not out of an enclosing loop or function.
+  let node: ts.Node = loop;
+  for (;;) {
+    let up = node.parent;
+    while (ts.isIfStatement(up)) (node = up), (up = up.parent);
+    if (!ts.isBlock(up)) break;
+    const stmts = up.statements;
+    for (let i = stmts.indexOf(node as ts.Statement) - 1; i >= 0; i--) {
       const st = stmts[i]!;
-      if (st.pos <= d.pos && d.end <= st.end) break;
+      if (st.pos <= d.pos && d.end <= st.end) return { start: d.initializer, rewritten: false };
       if (!writes(st, sym, checker)) continue;
       const e = ts.isExpressionStatement(st) ? st.expression : undefined;
       if (e && ts.isBinaryExpression(e) && e.operatorToken.kind === K.EqualsToken && isCounterOf(e.left, sym, checker))
         return { start: e.right, rewritten: false };
       return { start: d.initializer, rewritten: true };
     }
+    node = up;
   }
   return { start: d.initializer, rewritten: false };
 }

@@ -120,6 +120,17 @@ const meet = (a: Range, b: Range): Range => {
 };
 
 /** What the AST shows of an expression's values: constants, masks, remainders, shifts, narrow types. */
+/** Operators whose result is 0 when their left operand is 0. */
+const ZERO_LEFT: ReadonlySet<ts.SyntaxKind> = new Set([
+  K.AsteriskToken,
+  K.AmpersandToken,
+  K.SlashToken,
+  K.PercentToken,
+  K.LessThanLessThanToken,
+  K.GreaterThanGreaterThanToken,
+  K.GreaterThanGreaterThanGreaterThanToken,
+]);
+
 export function rangeOf(e: ts.Expression, checker: ts.TypeChecker, depth = 0): Range | undefined {
   const c = constEval(e, checker);
   if (c !== undefined) return [c, c];
@@ -132,7 +143,11 @@ export function rangeOf(e: ts.Expression, checker: ts.TypeChecker, depth = 0): R
     const a = rangeOf(e.left, checker, depth + 1);
     const b = rangeOf(e.right, checker, depth + 1);
     let r: Range | undefined;
-    if (op === K.AmpersandToken) {
+    const zero = (x: Range | undefined) => x !== undefined && x[0] === 0n && x[1] === 0n;
+    // Zero stays zero whatever the other side (x / 0 and x % 0 are 0 in BPF; seed 20261216's
+    // `v0 = (0 >>> v0) % v0` starts its counter at exactly 0).
+    if ((zero(a) && ZERO_LEFT.has(op)) || (zero(b) && (op === K.AsteriskToken || op === K.AmpersandToken))) r = [0n, 0n];
+    else if (op === K.AmpersandToken) {
       const m = [a, b].find((x) => x && x[0] === x[1] && x[0] >= 0n);
       if (m) r = [0n, m[1]];
     } else if (op === K.BarToken && a && b && a[0] >= 0n && b[0] >= 0n) {
