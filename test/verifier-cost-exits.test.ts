@@ -106,4 +106,22 @@ describeKernel("verifier cost: a loop whose exits know different packet lengths"
     },
     120_000,
   );
+
+  kernelTest(
+    "seed 20261216: acc0 reset to a masked value (`acc0 = 0x80 & ...`) on some trips and added to on every trip, used in a later loop's packet offset: TSBPF3014, refused; 20 trips load with no diagnostic",
+    () => {
+      // After the reset acc0 is small again and the adds grow it apart: the exit after trip k
+      // holds one of k + 1 ranges of it, and each walks the second loop.
+      const src = readFileSync(join(import.meta.dirname, "fixtures", "verifier-cost", "masked-reset-seed20261216.bpf.ts"), "utf8");
+      const r = compile("masked-reset-seed20261216.bpf.ts", src);
+      expect(r.diagnostics.map((d) => `${d.severity} ${d.code}`)).toEqual(["warning TSBPF3014"]);
+      expect(r.diagnostics[0]!.message).toContain("(497 distinct exit states)");
+      expect(verify(r.object!)).toEqual({ refused: "BPF program is too large" });
+      // Measured: 20 trips 621,708 processed (estimate 561,646); 10 trips 166,610 (162,446).
+      const twenty = compile("twenty.bpf.ts", src.replace("k1 < 121", "k1 < 81"));
+      expect(twenty.diagnostics.map((x) => x.code)).toEqual([]);
+      expect("processed" in verify(twenty.object!)).toBe(true);
+    },
+    120_000,
+  );
 });

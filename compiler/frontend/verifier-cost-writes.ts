@@ -101,11 +101,23 @@ const NEUTRAL_OPS = new Set<ts.SyntaxKind>([
 export function keepsRange(loop: ts.IterationStatement, sym: ts.Symbol, checker: ts.TypeChecker): boolean {
   const isSym = (e: ts.Expression) => ts.isIdentifier(e) && checker.getSymbolAtLocation(e) === sym;
   const isConst = (e: ts.Expression) => constEval(e, checker) !== undefined;
+  const bounded = (e: ts.Expression): boolean =>
+    ts.isBinaryExpression(e) &&
+    ((e.operatorToken.kind === K.AmpersandToken && (isConst(e.left) || isConst(e.right))) ||
+      (e.operatorToken.kind === K.PercentToken && isConst(e.right)));
   let ok = true;
+  let masked = false;
+  let grows = false;
   const stack: ts.Node[] = [loop.statement];
   while (stack.length && ok) {
     const x = stack.pop()!;
     if (
+      (ts.isPrefixUnaryExpression(x) || ts.isPostfixUnaryExpression(x)) &&
+      (x.operator === K.PlusPlusToken || x.operator === K.MinusMinusToken) &&
+      isSym(x.operand)
+    )
+      grows = true;
+    else if (
       ts.isBinaryExpression(x) &&
       x.operatorToken.kind >= K.FirstAssignment &&
       x.operatorToken.kind <= K.LastAssignment &&
@@ -114,7 +126,7 @@ export function keepsRange(loop: ts.IterationStatement, sym: ts.Symbol, checker:
       const op = x.operatorToken.kind;
       let r = x.right;
       while (ts.isParenthesizedExpression(r)) r = r.expression;
-      if (op === K.PlusEqualsToken || op === K.MinusEqualsToken) ok = true;
+      if (op === K.PlusEqualsToken || op === K.MinusEqualsToken) grows = true;
       else if (op === K.AsteriskEqualsToken || op === K.LessThanLessThanEqualsToken) ok = isConst(r);
       // By a constant, a mask, shift or division maps each known value to a known value (the
       // fuzzer's `v0 >>= 32768` beside a `v0++`, seed 20261207): it neither grows nor forgets.
@@ -122,6 +134,10 @@ export function keepsRange(loop: ts.IterationStatement, sym: ts.Symbol, checker:
       else if (op === K.EqualsToken)
         ok =
           isConst(r) ||
+          // A mask or remainder by a constant (`acc0 = 0x80 & (...)` beside `acc0 += b2`, seed
+          // 20261216): a small known range again, from which the adds grow apart (alone, as
+          // `v = (v + 1) & 255`, it keeps one range: checked below).
+          (bounded(r) && (masked = true)) ||
           // `x = (x -= 31)`: the inner write is looked at on its own.
           (ts.isBinaryExpression(r) &&
             r.operatorToken.kind >= K.FirstAssignment &&
@@ -136,7 +152,7 @@ export function keepsRange(loop: ts.IterationStatement, sym: ts.Symbol, checker:
       stack.push(c);
     });
   }
-  return ok;
+  return ok && (!masked || grows);
 }
 
 /** Does `e` read nothing but `known` variables and constants (so the verifier can decide it)? */
