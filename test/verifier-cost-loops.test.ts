@@ -171,3 +171,47 @@ describe("loop exits as pruning points", () => {
     expect(isJa(after[0]!)).toBe(false);
   });
 });
+
+describe("a break the compiler can decide ends the count of trips", () => {
+  const loop = (
+    brk: string,
+    counter = "u32",
+  ) => `import { xdp, XdpAction, ArrayMap, type u8, type u32, type i32, type u64 } from "tsbpf/bpf";
+const results = new ArrayMap<u64>(4);
+function zero(a: u8): u32 {
+  return 0;
+}
+export const prog = xdp((ctx) => {
+  let s: u64 = 0;
+  for (let k: ${counter} = 3; k < 67; k++) {
+    const b = ctx.header<u8>(14 + k);
+    if (b === null) break;
+    ${brk}
+    s += b;
+    results.update(1, s);
+  }
+  results.update(0, s);
+  return XdpAction.PASS;
+});
+export const LICENSE = "GPL";
+`;
+  const steps = (src: string) => {
+    const r = compile("t.bpf.ts", src);
+    expect(r.diagnostics.map((d) => d.code)).toEqual([]);
+    return r.programs[0]!.verifierSteps!;
+  };
+
+  it("`if (k >= zero(0)) break;` (a function that returns 0) ends the loop on its first trip", () => {
+    const full = steps(loop(""));
+    const one = steps(loop("if (k >= zero(0)) break;"));
+    expect(one * 20).toBeLessThan(full);
+  });
+
+  it("a bound the counter reaches later ends it then; one past the counter's type never does", () => {
+    const full = steps(loop(""));
+    const half = steps(loop("if (k === 35) break;"));
+    expect(half).toBeLessThan(full * 0.6);
+    expect(half).toBeGreaterThan(full * 0.4);
+    expect(steps(loop("if (k >= 4294967296) break;", "i32"))).toBeGreaterThanOrEqual(steps(loop("", "i32")));
+  });
+});

@@ -256,6 +256,24 @@ describeKernel("verifier cost: a loop that changes the value of its own packet o
   );
 
   kernelTest(
+    "seed 20261216: an i32 that starts at a function's constant 0, moved by -1 or -k1 under a lookup's result, then `(acc0 >>> 31) > 5` (decided by its type): TSBPF3013, refused; 12 trips load with no diagnostic",
+    () => {
+      // The two steps differ, so after k trips acc0 holds one of up to 2^k ranges, and the
+      // comparison after the loop, which [0, 1] against 5 decides, makes the verifier keep them apart.
+      const src = readFileSync(join(import.meta.dirname, "fixtures", "verifier-cost", "type-decided-seed20261216.bpf.ts"), "utf8");
+      const r = compile("type-decided-seed20261216.bpf.ts", src);
+      expect(r.diagnostics.map((d) => `${d.severity} ${d.code}`)).toEqual(["warning TSBPF3013"]);
+      expect(r.diagnostics[0]!.message).toContain("changes 'acc0' only on some of its 24 trips");
+      expect(verify(r.object!)).toEqual({ refused: "BPF program is too large" });
+      // Measured: 8 trips 20,556 processed (estimate 36,217); 12 trips 401,409 (698,314); 16 refused.
+      const twelve = compile("twelve.bpf.ts", src.replace("k1 < 48", "k1 < 24"));
+      expect(twelve.diagnostics.map((x) => x.code)).toEqual([]);
+      expect("processed" in verify(twelve.object!)).toBe(true);
+    },
+    120_000,
+  );
+
+  kernelTest(
     "seed 20261214: a 32-bit variable an earlier loop left exact (`acc0 -= acc0`), moved by ++ under a lookup's result, in a packet offset: TSBPF3013, refused; 9 trips load with no diagnostic",
     () => {
       const src = readFileSync(join(import.meta.dirname, "fixtures", "verifier-cost", "rewritten-start-seed20261214.bpf.ts"), "utf8");

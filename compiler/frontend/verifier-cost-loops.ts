@@ -5,7 +5,7 @@
 import { constEval } from "./const-eval.js";
 import { ts } from "./ts-adapter.js";
 import { forCounter, isCounterOf, loopCounters } from "./verifier-cost-writes.js";
-import { compareType, counterCondition, entryRange, type IntT, intTypeOf, maxT, minT, wrapT } from "./verifier-cost-ranges.js";
+import { compareType, counterCondition, entryRange, type IntT, intTypeOf, maxT, minT, rangeOf, wrapT } from "./verifier-cost-ranges.js";
 
 const K = ts.SyntaxKind;
 
@@ -16,6 +16,58 @@ const SIM_CAP = 1 << 17;
  * Iterations of a counted loop from `start` (the counter wraps in its type `ct` and is compared in
  * `cmp`, counter on the left), at most SIM_CAP simulated, then the range over the step.
  */
+/**
+ * The trip on which a `if (k >= X) break;` in the loop's body is sure to end it, X being a value the
+ * compiler knows (seed 20261213's `k5 >= prog0_f0(...)`, a function that returns 0: one trip), or
+ * `trips` when no such break is.
+ */
+function breakTrip(
+  s: ts.ForStatement,
+  sym: ts.Symbol,
+  start: bigint,
+  step: bigint,
+  ct: IntT,
+  trips: number,
+  checker: ts.TypeChecker,
+): number {
+  const body = ts.isBlock(s.statement) ? s.statement.statements : [s.statement];
+  let first = trips;
+  for (const st of body) {
+    if (!ts.isIfStatement(st) || st.elseStatement) continue;
+    const then =
+      ts.isBlock(st.thenStatement) && st.thenStatement.statements.length === 1 ? st.thenStatement.statements[0]! : st.thenStatement;
+    if (!ts.isBreakStatement(then) || then.label) continue;
+    let c = st.expression;
+    while (ts.isParenthesizedExpression(c)) c = c.expression;
+    if (!ts.isBinaryExpression(c)) continue;
+    const op = c.operatorToken.kind;
+    const left = isCounterOf(c.left, sym, checker);
+    if (!left && !isCounterOf(c.right, sym, checker)) continue;
+    const r = rangeOf(left ? c.right : c.left, checker);
+    if (!r || r[0] !== r[1]) continue;
+    // Compared as the counter's condition is (compareType: a constant past the counter's type
+    // widens the comparison, `k1 >= 4294967296` on an i32 never holds).
+    const cmp = compareType(ct, r[0]);
+    const x = wrapT(cmp, r[0]);
+    const holds = (k: bigint): boolean | undefined => {
+      const [a, b] = left ? [wrapT(cmp, k), x] : [x, wrapT(cmp, k)];
+      if (op === K.LessThanToken) return a < b;
+      if (op === K.LessThanEqualsToken) return a <= b;
+      if (op === K.GreaterThanToken) return a > b;
+      if (op === K.GreaterThanEqualsToken) return a >= b;
+      if (op === K.EqualsEqualsEqualsToken) return a === b;
+      if (op === K.ExclamationEqualsEqualsToken) return a !== b;
+      return undefined;
+    };
+    for (let j = 0; j < Math.min(first, SIM_CAP); j++)
+      if (holds(wrapT(ct, start + BigInt(j) * step))) {
+        first = j + 1;
+        break;
+      }
+  }
+  return first;
+}
+
 function simulateTrips(start: bigint, step: bigint, bound: bigint, op: ts.SyntaxKind, ct: IntT, isDo: boolean): number {
   const cmp = compareType(ct, bound);
   const b = wrapT(cmp, bound);
@@ -78,7 +130,8 @@ export function loopTrips(
     const step = stepOf(s.incrementor, cc.sym, checker);
     const ct = intTypeOf(cc.id, checker) ?? { signed: true, bits: 32 };
     if (start === undefined || step === undefined) return undefined;
-    return { trips: simulateTrips(start, step, cc.bound, cc.op, ct, false), dataDependent: false };
+    const trips = simulateTrips(start, step, cc.bound, cc.op, ct, false);
+    return { trips: Math.min(trips, breakTrip(s, cc.sym, start, step, ct, trips, checker)), dataDependent: false };
   }
   if (!ts.isWhileStatement(s) && !ts.isDoStatement(s)) return undefined;
   const cc = counterCondition(s.expression, checker);

@@ -57,6 +57,46 @@ export function preciseAfter(
 }
 
 /**
+ * Is there, among `nodes`, a comparison of an expression of `v` with a constant that the
+ * expression's range decides whatever v holds (`(v >>> 31) > 5`)? The verifier then needs v exactly.
+ */
+function decidedByType(nodes: readonly ts.Node[], v: ts.Symbol, checker: ts.TypeChecker): boolean {
+  const readsV = (e: ts.Node): boolean => {
+    let hit = false;
+    const st: ts.Node[] = [e];
+    while (st.length && !hit) {
+      const x = st.pop()!;
+      if (ts.isIdentifier(x) && checker.getSymbolAtLocation(x) === v) hit = true;
+      ts.forEachChild(x, (c) => {
+        st.push(c);
+      });
+    }
+    return hit;
+  };
+  const decided = (e: ts.Expression, c: bigint): boolean => {
+    while (ts.isParenthesizedExpression(e)) e = e.expression;
+    if (ts.isIdentifier(e) || !readsV(e)) return false;
+    const r = rangeOf(e, checker);
+    return r !== undefined && (c < r[0] || c > r[1]);
+  };
+  for (const n of nodes) {
+    const st: ts.Node[] = [n];
+    while (st.length) {
+      const x = st.pop()!;
+      if (ts.isBinaryExpression(x) && K_REL.has(x.operatorToken.kind)) {
+        const l = constEval(x.left, checker);
+        const r = constEval(x.right, checker);
+        if ((r !== undefined && decided(x.left, r)) || (l !== undefined && decided(x.right, l))) return true;
+      }
+      ts.forEachChild(x, (c) => {
+        st.push(c);
+      });
+    }
+  }
+  return false;
+}
+
+/**
  * What runs after `loop`: the statements after it in its block and every enclosing one up to the
  * function, and the loops around it (their next trips). With `decl`, only where what it declares is
  * in scope with the value `loop` leaves: not past the loop whose body declares it.
@@ -189,11 +229,14 @@ export function selfExactFactor(
     const offset = usesExactly([loop.statement], from, checker, true) || usesExactly([loop.statement], from, checker, true);
     // A comparison the verifier can decide marks v precise too, in the loop or after it: v must
     // start in a known range and move by constant steps, or its range is soon too wide to decide.
+    // Or, whatever its range, a comparison its type decides (`(acc0 >>> 31) > 5` on an i32, seed
+    // 20261218: [0, 1] against 5).
     const compared =
       !offset &&
-      constantSteps(loop, v, checker) &&
       (rewritten || narrowStart(d, t, checker, start)) &&
-      (usesExactly([loop.statement], new Set([v]), checker, false) || preciseAfter(loop, counter, checker, false, v));
+      ((constantSteps(loop, v, checker) &&
+        (usesExactly([loop.statement], new Set([v]), checker, false) || preciseAfter(loop, counter, checker, false, v))) ||
+        decidedByType([loop.statement, ...statementsAfter(loop, d)], v, checker));
     if (!offset && !compared) continue;
     // A loop that stops once v passes a tiny bound (`if (n >= 2) break;`) leaves too few values of it
     // to multiply (measured: 128 trips load with 18,180 processed). A bound of 4 does not stop the

@@ -165,7 +165,22 @@ export function rangeOf(e: ts.Expression, checker: ts.TypeChecker, depth = 0): R
       b[0] < 64n
     )
       r = [a[0] >> b[0], a[1] >> b[0]];
+    else if (op === K.GreaterThanGreaterThanGreaterThanToken && b && b[0] === b[1]) {
+      // An unsigned shift of any value of an n-bit type by c (taken mod n) is below 2^(n - c).
+      const lt = intTypeOf(e.left, checker);
+      if (lt) r = [0n, ((1n << BigInt(lt.bits)) - 1n) >> (b[0] & BigInt(lt.bits - 1))];
+    }
     if (r) return own ? meet(own, r) : r;
+  }
+  if (ts.isCallExpression(e) && ts.isIdentifier(e.expression) && !isIntCast(e)) {
+    // A module-level function that only returns an expression: what that allows (seed 20261218's
+    // `prog0_f1(0)`, whose body is `return 0 % (0 * a0)`: the counter starts at exactly 0).
+    const f = checker.getSymbolAtLocation(e.expression)?.valueDeclaration;
+    const only = f && ts.isFunctionDeclaration(f) && f.body?.statements.length === 1 ? f.body.statements[0] : undefined;
+    if (only && ts.isReturnStatement(only) && only.expression) {
+      const r = rangeOf(only.expression, checker, depth + 1);
+      if (r) return own ? meet(own, r) : r;
+    }
   }
   if (ts.isCallExpression(e) && isIntCast(e) && e.arguments.length === 1 && own) {
     // A conversion keeps a value that fits its type.
