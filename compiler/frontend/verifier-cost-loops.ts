@@ -13,10 +13,6 @@ const K = ts.SyntaxKind;
 const SIM_CAP = 1 << 17;
 
 /**
- * Iterations of a counted loop from `start` (the counter wraps in its type `ct` and is compared in
- * `cmp`, counter on the left), at most SIM_CAP simulated, then the range over the step.
- */
-/**
  * The trip on which a `if (k >= X) break;` in the loop's body is sure to end it, X being a value the
  * compiler knows (seed 20261213's `k5 >= prog0_f0(...)`, a function that returns 0: one trip), or
  * `trips` when no such break is.
@@ -68,6 +64,10 @@ function breakTrip(
   return first;
 }
 
+/**
+ * Iterations of a counted loop from `start` (the counter wraps in its type `ct` and is compared in
+ * `cmp`, counter on the left), at most SIM_CAP simulated, then the range over the step.
+ */
 function simulateTrips(start: bigint, step: bigint, bound: bigint, op: ts.SyntaxKind, ct: IntT, isDo: boolean): number {
   const cmp = compareType(ct, bound);
   const b = wrapT(cmp, bound);

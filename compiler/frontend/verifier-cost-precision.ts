@@ -230,7 +230,7 @@ export function selfExactFactor(
     // A comparison the verifier can decide marks v precise too, in the loop or after it: v must
     // start in a known range and move by constant steps, or its range is soon too wide to decide.
     // Or, whatever its range, a comparison its type decides (`(acc0 >>> 31) > 5` on an i32, seed
-    // 20261218: [0, 1] against 5).
+    // 20261216: [0, 1] against 5).
     const compared =
       !offset &&
       (rewritten || narrowStart(d, t, checker, start)) &&

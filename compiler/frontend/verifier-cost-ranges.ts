@@ -119,7 +119,6 @@ const meet = (a: Range, b: Range): Range => {
   return r[0] <= r[1] ? r : a;
 };
 
-/** What the AST shows of an expression's values: constants, masks, remainders, shifts, narrow types. */
 /** Operators whose result is 0 when their left operand is 0. */
 const ZERO_LEFT: ReadonlySet<ts.SyntaxKind> = new Set([
   K.AsteriskToken,
@@ -131,6 +130,7 @@ const ZERO_LEFT: ReadonlySet<ts.SyntaxKind> = new Set([
   K.GreaterThanGreaterThanGreaterThanToken,
 ]);
 
+/** What the AST shows of an expression's values: constants, masks, remainders, shifts, narrow types. */
 export function rangeOf(e: ts.Expression, checker: ts.TypeChecker, depth = 0): Range | undefined {
   const c = constEval(e, checker);
   if (c !== undefined) return [c, c];
@@ -173,7 +173,7 @@ export function rangeOf(e: ts.Expression, checker: ts.TypeChecker, depth = 0): R
     if (r) return own ? meet(own, r) : r;
   }
   if (ts.isCallExpression(e) && ts.isIdentifier(e.expression) && !isIntCast(e)) {
-    // A module-level function that only returns an expression: what that allows (seed 20261218's
+    // A module-level function that only returns an expression: what that allows (seed 20261216's
     // `prog0_f1(0)`, whose body is `return 0 % (0 * a0)`: the counter starts at exactly 0).
     const f = checker.getSymbolAtLocation(e.expression)?.valueDeclaration;
     const only = f && ts.isFunctionDeclaration(f) && f.body?.statements.length === 1 ? f.body.statements[0] : undefined;
