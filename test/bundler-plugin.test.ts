@@ -115,7 +115,7 @@ export const LICENSE = "GPL";
     expect(() => bpfModuleCode(file, text, { verify: true }, () => ({ ok: false, unavailable: "EPERM (not root, no CAP_BPF)" }))).toThrow(
       /ok\.bpf\.ts: the tsbpf plugin's verify option needs the bpf\(\) system call, and this build process cannot use it: EPERM/,
     );
-    const warned = bpfModuleCode(file, text, { verify: true }, (f, t) => ({
+    const warned = bpfModuleCode(file, text, { verify: true }, (f) => ({
       ok: false,
       diagnostics: [
         {
