@@ -7,6 +7,7 @@ import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { WARM_UP_MS } from "../compiler/tools/build-watch.js";
 import { SHAPES } from "./synthetic.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -61,9 +62,9 @@ export async function measureWatch(tmp: string, lines = 200, root = ROOT, gapMs 
     });
   try {
     result.first = (await next(60_000))[0];
-    // Let the watcher's silent warm-up compiles finish (at most 4 s: build-watch.ts's WARM_UP_MS),
-    // as they do while a user reads the output and goes back to the editor.
-    await new Promise((r) => setTimeout(r, 4500));
+    // Let the watcher's silent warm-up compiles finish, as they do while a user reads the output
+    // and goes back to the editor.
+    await new Promise((r) => setTimeout(r, WARM_UP_MS + 500));
     for (let k = 1; k <= edits; k++) {
       const done = next(30_000);
       writeFileSync(file, source(k));

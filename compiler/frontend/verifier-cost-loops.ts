@@ -12,6 +12,17 @@ const K = ts.SyntaxKind;
 /** Simulated iterations beyond which a loop counts as running its counter's whole range. */
 const SIM_CAP = 1 << 17;
 
+/** `a op b` for a relational or (strict) equality operator; undefined for any other. */
+function relation(op: ts.SyntaxKind, a: bigint, b: bigint): boolean | undefined {
+  if (op === K.LessThanToken) return a < b;
+  if (op === K.LessThanEqualsToken) return a <= b;
+  if (op === K.GreaterThanToken) return a > b;
+  if (op === K.GreaterThanEqualsToken) return a >= b;
+  if (op === K.EqualsEqualsEqualsToken) return a === b;
+  if (op === K.ExclamationEqualsEqualsToken) return a !== b;
+  return undefined;
+}
+
 /**
  * The trip on which a `if (k >= X) break;` in the loop's body is sure to end it, X being a value the
  * compiler knows (seed 20261213's `k5 >= prog0_f0(...)`, a function that returns 0: one trip), or
@@ -45,16 +56,7 @@ function breakTrip(
     // widens the comparison, `k1 >= 4294967296` on an i32 never holds).
     const cmp = compareType(ct, r[0]);
     const x = wrapT(cmp, r[0]);
-    const holds = (k: bigint): boolean | undefined => {
-      const [a, b] = left ? [wrapT(cmp, k), x] : [x, wrapT(cmp, k)];
-      if (op === K.LessThanToken) return a < b;
-      if (op === K.LessThanEqualsToken) return a <= b;
-      if (op === K.GreaterThanToken) return a > b;
-      if (op === K.GreaterThanEqualsToken) return a >= b;
-      if (op === K.EqualsEqualsEqualsToken) return a === b;
-      if (op === K.ExclamationEqualsEqualsToken) return a !== b;
-      return undefined;
-    };
+    const holds = (k: bigint): boolean | undefined => (left ? relation(op, wrapT(cmp, k), x) : relation(op, x, wrapT(cmp, k)));
     for (let j = 0; j < Math.min(first, SIM_CAP); j++)
       if (holds(wrapT(ct, start + BigInt(j) * step))) {
         first = j + 1;
@@ -71,14 +73,8 @@ function breakTrip(
 function simulateTrips(start: bigint, step: bigint, bound: bigint, op: ts.SyntaxKind, ct: IntT, isDo: boolean): number {
   const cmp = compareType(ct, bound);
   const b = wrapT(cmp, bound);
-  const holds = (i: bigint): boolean => {
-    const a = wrapT(cmp, i);
-    if (op === K.LessThanToken) return a < b;
-    if (op === K.LessThanEqualsToken) return a <= b;
-    if (op === K.GreaterThanToken) return a > b;
-    if (op === K.GreaterThanEqualsToken) return a >= b;
-    return a !== b;
-  };
+  // The counter's condition is an ordering, `!==` or `!=` (counterCondition: K_REL).
+  const holds = (i: bigint): boolean => relation(op, wrapT(cmp, i), b) ?? wrapT(cmp, i) !== b;
   let i = wrapT(ct, start);
   let n = 0;
   if (isDo) {

@@ -66,7 +66,7 @@ function decidedByType(nodes: readonly ts.Node[], v: ts.Symbol, checker: ts.Type
     const st: ts.Node[] = [e];
     while (st.length && !hit) {
       const x = st.pop()!;
-      if (ts.isIdentifier(x) && checker.getSymbolAtLocation(x) === v) hit = true;
+      if (isCounterOf(x, v, checker)) hit = true;
       ts.forEachChild(x, (c) => {
         st.push(c);
       });

@@ -99,7 +99,7 @@ const NEUTRAL_OPS = new Set<ts.SyntaxKind>([
  * at every exit, and unknown values prune.
  */
 export function keepsRange(loop: ts.IterationStatement, sym: ts.Symbol, checker: ts.TypeChecker): boolean {
-  const isSym = (e: ts.Expression) => ts.isIdentifier(e) && checker.getSymbolAtLocation(e) === sym;
+  const isSym = (e: ts.Expression) => isCounterOf(e, sym, checker);
   const isConst = (e: ts.Expression) => constEval(e, checker) !== undefined;
   const bounded = (e: ts.Expression): boolean =>
     ts.isBinaryExpression(e) &&

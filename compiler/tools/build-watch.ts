@@ -31,7 +31,7 @@ import { kernelVerdict, verifyUnavailable } from "./verify-report.js";
  */
 const COLD_WARM_UPS = 2;
 const INCREMENTAL_WARM_UPS = 400;
-const WARM_UP_MS = 4000;
+export const WARM_UP_MS = 4000;
 /**
  * How long a save's events (truncate, write, rename: microseconds apart) may take to settle before
  * the file is read. Part of every rebuild's latency, so short; a file read empty in the middle of
