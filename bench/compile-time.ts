@@ -3,6 +3,8 @@
 //      all alike): `tsbpf build` of examples/firewall through bin/tsbpf (the start-up snapshot, when
 //      `npm run prepare` built one), through bin/tsbpf.js (plain Node), and clang-19 -O2 on its C twin.
 //      Median wall time, and median CPU time (user + system, from GNU time) when /usr/bin/time exists.
+//      Floors beside them: Node alone, Node from an empty snapshot, and Node from a snapshot holding
+//      only TypeScript (what a build through the TypeScript compiler API costs before any work).
 //   2. Scaling: in-process compile() of synthetic programs (bench/synthetic.ts) of 500 to 10,000
 //      lines in three shapes, after a warm-up compile: ms and ms per 1,000 lines (wall and CPU).
 //   3. Watch: `tsbpf build --watch` rebuild time of a 200-line program after an edit, as it reports.
@@ -12,6 +14,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { buildSync } from "esbuild";
 import { compile } from "../compiler/compile.js";
 import { V8_FLAGS } from "../compiler/tools/v8-flags.js";
 import { SHAPES, type Shape } from "./synthetic.js";
@@ -132,6 +135,19 @@ function coldStart(tmp: string): ColdRow[] {
           },
         ]
       : []),
+    // Node started from a snapshot that holds TypeScript and nothing else, under tsbpf's V8 flags,
+    // and does no work: what any cold build through the TypeScript compiler API costs before it
+    // compiles a line.
+    ...(typescriptSnapshot(tmp)
+      ? [
+          {
+            what: "node --snapshot-blob <TypeScript only, no compile>",
+            cmd: process.execPath,
+            args: [...V8_FLAGS, "--snapshot-blob", join(tmp, "typescript.blob")],
+            env: withoutCaCerts(),
+          },
+        ]
+      : []),
   ];
   const result = rows.map((r) => ({ what: r.what, samples: [] as Sample[] }));
   for (let round = -1; round < COLD_RUNS; round++) {
@@ -158,6 +174,22 @@ function emptySnapshot(tmp: string): boolean {
   const entry = join(tmp, "empty.cjs");
   writeFileSync(entry, 'require("node:v8").startupSnapshot.setDeserializeMainFunction(() => {});\n');
   const r = spawnSync(process.execPath, ["--snapshot-blob", join(tmp, "empty.blob"), "--build-snapshot", entry], { stdio: "ignore" });
+  return r.status === 0;
+}
+
+/** A start-up snapshot holding TypeScript (bundled by esbuild) in tmp/typescript.blob; false if it cannot be built. */
+function typescriptSnapshot(tmp: string): boolean {
+  const bundle = join(tmp, "typescript.cjs");
+  const contents =
+    'const ts = require("typescript");\nrequire("node:v8").startupSnapshot.setDeserializeMainFunction(() => { if (!ts.version) process.exitCode = 1; });\n';
+  try {
+    buildSync({ stdin: { contents, resolveDir: ROOT }, bundle: true, platform: "node", minify: true, logLevel: "silent", outfile: bundle });
+  } catch {
+    return false;
+  }
+  const r = spawnSync(process.execPath, [...V8_FLAGS, "--snapshot-blob", join(tmp, "typescript.blob"), "--build-snapshot", bundle], {
+    stdio: "ignore",
+  });
   return r.status === 0;
 }
 
