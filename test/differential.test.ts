@@ -232,6 +232,64 @@ ${LICENSE}`;
   // a reference to an integer in the packet, and conditions treated it as a struct reference: `if (b)`
   // was always true (it tested the pointer: 8 bytes counted, not the 4 non-zero ones) and `b > 1`,
   // `b === 7` were TSBPF2018. Conditions and comparisons now load the integer.
+  // Found by `npm run fuzz -- --runs 10000 --seed 20261219` after 851 programs: `pv0.inner =
+  // pv1.inner` with pv0 = ctx.header<T>(2), pv1 = ctx.header<T>(0) copied chunk by chunk, so the
+  // first 8 bytes written overwrote source bytes not yet read. A copy is of the value before it.
+  it("regression: a struct copy between overlapping packet headers copies the source as it was", () => {
+    const src = `import { xdp, XdpAction, type u8, type u16, type u32, type FixedArray } from "tsbpf/bpf";
+interface Inner { x: u16; y: u8; arr: FixedArray<u32, 3> }
+interface T { a: u8; inner: Inner }
+/** @noinline */
+function moveField(to: T, from: T): void { to.inner = from.inner; }
+export const ahead = xdp((ctx) => {
+  const hi = ctx.header<T>(2);
+  const lo = ctx.header<T>(0);
+  if (hi === null || lo === null) return XdpAction.PASS;
+  hi.inner = lo.inner;
+  return XdpAction.PASS;
+});
+export const behind = xdp((ctx) => {
+  const hi = ctx.header<T>(2);
+  const lo = ctx.header<T>(0);
+  if (hi === null || lo === null) return XdpAction.PASS;
+  lo.inner = hi.inner;
+  return XdpAction.PASS;
+});
+export const sameBase = xdp((ctx) => {
+  const h = ctx.header<FixedArray<T, 2>>(0);
+  if (h === null) return XdpAction.PASS;
+  h[1].inner = h[0].inner;
+  return XdpAction.PASS;
+});
+export const viaCall = xdp((ctx) => {
+  const hi = ctx.header<T>(3);
+  const lo = ctx.header<T>(0);
+  if (hi === null || lo === null) return XdpAction.PASS;
+  moveField(hi, lo);
+  return XdpAction.PASS;
+});
+${LICENSE}`;
+    const res = compile("regress-overlap.bpf.ts", src, { checkIr: true });
+    expect(res.diagnostics.map((d) => `${d.code} ${d.line}:${d.col} ${d.message}`)).toEqual([]);
+    const obj = loadObject(res.object!);
+    try {
+      const data = Uint8Array.from({ length: 64 }, (_, i) => i);
+      // inner is 16 bytes at offset 4 of T: the bytes at from + 4 land at to + 4, as they were.
+      const moved = (to: number, from: number): number[] => {
+        const want = [...data];
+        want.splice(to + 4, 16, ...data.slice(from + 4, from + 20));
+        return want;
+      };
+      const out = (name: string) => [...obj.programs.get(name)!.run({ data }).data];
+      expect(out("ahead")).toEqual(moved(2, 0));
+      expect(out("behind")).toEqual(moved(0, 2));
+      expect(out("sameBase")).toEqual(moved(20, 0));
+      expect(out("viaCall")).toEqual(moved(3, 0));
+    } finally {
+      obj.close();
+    }
+  });
+
   it("regression: a null-checked ctx.header<u8>() tests and compares the byte, not the pointer", () => {
     const src = `import { xdp, XdpAction, ArrayMap, type u8, type u16, type u32, type u64 } from "tsbpf/bpf";
 const results = new ArrayMap<u64>(4);

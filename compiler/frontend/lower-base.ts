@@ -142,15 +142,45 @@ export class LowererBase {
     }
   }
 
+  /**
+   * Copies `size` bytes as a value: every byte written is the source's before the copy, also when
+   * the two overlap (`a.inner = b.inner` with a = ctx.header<T>(2), b = ctx.header<T>(0): seed
+   * 20261219 found the chunk-by-chunk copy smearing the first chunk forward). Where they may
+   * overlap with the destination after the source, all chunks are loaded before the first store.
+   */
   copy(dst: RefVal, src: RefVal, size: number): void {
+    const chunks: { o: number; w: 1 | 2 | 4 | 8; tmp: Value }[] = [];
     for (let o = 0; o < size; ) {
       const w = Math.min(chunk(dst.off + o, size - o), chunk(src.off + o, size - o)) as 1 | 2 | 4 | 8;
-      const tmp = this.b.value(w === 8 ? "i64" : "i32");
-      this.b.emit({ op: "load", dst: tmp, base: src.base, offset: src.off + o, width: w });
-      this.b.emit({ op: "store", base: dst.base, offset: dst.off + o, width: w, value: tmp });
+      chunks.push({ o, w, tmp: this.b.value(w === 8 ? "i64" : "i32") });
       o += w;
     }
+    const load = (c: (typeof chunks)[number]) => this.b.emit({ op: "load", dst: c.tmp, base: src.base, offset: src.off + c.o, width: c.w });
+    const store = (c: (typeof chunks)[number]) =>
+      this.b.emit({ op: "store", base: dst.base, offset: dst.off + c.o, width: c.w, value: c.tmp });
+    if (mayOverlapAhead(dst, src, size)) {
+      chunks.forEach(load);
+      chunks.forEach(store);
+    } else
+      for (const c of chunks) {
+        load(c);
+        store(c);
+      }
   }
+}
+
+/**
+ * Can `dst` overlap `src` (`size` bytes each) at a higher address, so that a chunk-by-chunk copy
+ * would read bytes it already wrote? Through one base the offsets decide. The function's own stack
+ * is apart from any other memory; a subprogram's pointer parameter may point into anything its
+ * caller has, and two packet pointers can be any bytes apart. Map values and globals of one type are
+ * either the same bytes or disjoint.
+ */
+function mayOverlapAhead(dst: RefVal, src: RefVal, size: number): boolean {
+  if (dst.base === src.base) return dst.off > src.off && dst.off < src.off + size;
+  if (dst.region === "stack" || src.region === "stack") return false;
+  if (dst.region === "param" || src.region === "param") return true;
+  return dst.region === "packet" && src.region === "packet";
 }
 
 /** Largest access width that is aligned at `off` and fits in `left` bytes. */
