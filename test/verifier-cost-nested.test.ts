@@ -225,4 +225,21 @@ describeKernel("verifier cost: nested loops whose inner loop stops early on data
     },
     120_000,
   );
+  kernelTest(
+    "seed 20261218 #389: a field of a stack struct as the inner loop's counter (`t0.a++`, `>> t0.a` on the way to a packet offset): TSBPF3012, refused; 5 outer trips load with no diagnostic",
+    () => {
+      // The verifier tracks `t0.a` on the stack like a local (an aligned spill of a known scalar),
+      // so the inner loop's exits hold different counts of it, as with `let a: u8`.
+      const src = readFileSync(join(import.meta.dirname, "fixtures", "verifier-cost", "field-counter-seed20261218.bpf.ts"), "utf8");
+      const r = compile("field-counter-seed20261218.bpf.ts", src);
+      expect(r.diagnostics.map((d) => `${d.severity} ${d.code}`)).toEqual(["warning TSBPF3012"]);
+      expect(verify(r.object!)).toEqual({ refused: "BPF program is too large" });
+      // Measured: 5 outer trips 50,892 processed (estimate 319,945); 6 trips are already warned
+      // (1.6M, 197,414 processed): an upper estimate.
+      const five = compile("five.bpf.ts", src.replace("k2 < 31", "k2 < 16"));
+      expect(five.diagnostics.map((x) => x.code)).toEqual([]);
+      expect("processed" in verify(five.object!)).toBe(true);
+    },
+    120_000,
+  );
 });

@@ -7,8 +7,36 @@ import { ts } from "./ts-adapter.js";
 
 const K = ts.SyntaxKind;
 
-export const isCounterOf = (e: ts.Node, sym: ts.Symbol, checker: ts.TypeChecker): boolean =>
-  ts.isIdentifier(e) && checker.getSymbolAtLocation(e) === sym;
+/**
+ * The variable `e` names: a local's or global's symbol, or, for a field of a struct local to the
+ * program (`t0.a`, `t0.inner.x` of `let t0: T = zero<T>()` or an object literal), the field's
+ * property symbol. The verifier tracks such a field on the stack exactly as it tracks a local (an
+ * aligned spill of a known scalar keeps its range), so a counter kept in one multiplies states the
+ * same way (seed 20261218 #389: `t0.a++` in an inner loop, `>> t0.a` feeding a packet offset).
+ * Two structs of one type share the field's symbol: the estimate treats them as one variable.
+ */
+export function varSymbol(e: ts.Node, checker: ts.TypeChecker): ts.Symbol | undefined {
+  if (ts.isIdentifier(e)) return checker.getSymbolAtLocation(e);
+  if (!ts.isPropertyAccessExpression(e)) return undefined;
+  let root: ts.Expression = e.expression;
+  while (ts.isPropertyAccessExpression(root)) root = root.expression;
+  if (!ts.isIdentifier(root)) return undefined;
+  const d = checker.getSymbolAtLocation(root)?.valueDeclaration;
+  if (!d || !ts.isVariableDeclaration(d) || !d.initializer || !isStackStruct(d.initializer)) return undefined;
+  // Not a module-level struct: that lives in a map (.bss/.data), whose loads the verifier does not track.
+  const list = d.parent;
+  if (ts.isVariableDeclarationList(list) && ts.isVariableStatement(list.parent) && ts.isSourceFile(list.parent.parent)) return undefined;
+  return checker.getSymbolAtLocation(e.name);
+}
+
+/** `zero<T>()` or `{ … }`: a struct on the program's stack (not a pointer into a map or the packet). */
+function isStackStruct(init: ts.Expression): boolean {
+  while (ts.isParenthesizedExpression(init)) init = init.expression;
+  if (ts.isObjectLiteralExpression(init)) return true;
+  return ts.isCallExpression(init) && ts.isIdentifier(init.expression) && init.expression.text === "zero";
+}
+
+export const isCounterOf = (e: ts.Node, sym: ts.Symbol, checker: ts.TypeChecker): boolean => varSymbol(e, checker) === sym;
 
 /** Does `n` assign, increment or decrement `sym`? */
 export function writes(n: ts.Node, sym: ts.Symbol, checker: ts.TypeChecker): boolean {
@@ -43,7 +71,7 @@ export function loopWrites(loop: ts.IterationStatement, checker: ts.TypeChecker)
   while (stack.length) {
     const x = stack.pop()!;
     const target = writeTarget(x) ?? (ts.isVariableDeclaration(x) ? x.name : undefined);
-    const sym = target && ts.isIdentifier(target) ? checker.getSymbolAtLocation(target) : undefined;
+    const sym = target ? varSymbol(target, checker) : undefined;
     if (sym) written.add(sym);
     ts.forEachChild(x, (c) => {
       stack.push(c);
