@@ -306,4 +306,25 @@ describeKernel("verifier cost: a loop that changes the value of its own packet o
     },
     120_000,
   );
+
+  kernelTest(
+    "seed 20261219: a counter that starts at a @noinline function's 0 and moves only on the trips past an `if (data) { continue; }`: TSBPF3013, refused; 10 trips load with no diagnostic",
+    () => {
+      // `acc4 = u32(prog0_f0(0))` with `return (a0 / a0) >> (0x21 / a0)`: 0 for the argument 0 (x / 0
+      // is 0), where the whole u32 range would have made acc4 exempt; and `acc11 = (acc4--)` after
+      // the `if` runs only on the trips that did not continue.
+      const src = readFileSync(join(import.meta.dirname, "fixtures", "verifier-cost", "continue-guard-seed20261219.bpf.ts"), "utf8");
+      const r = compile("continue-guard-seed20261219.bpf.ts", src);
+      expect(r.diagnostics.map((d) => `${d.severity} ${d.code}`)).toEqual(["warning TSBPF3013"]);
+      expect(r.diagnostics[0]!.message).toContain("changes 'acc4' only on some of its 30 trips");
+      expect(verify(r.object!)).toEqual({ refused: "BPF program is too large" });
+      // Measured: 10 trips 305,268 processed (estimate 111,315), 15 trips 417,502 (already warned:
+      // 3.3M), 20 trips refused. Most of the count is the first loop's 34 exits, each walking the
+      // second loop (about 7,800 each), which the estimate does not see.
+      const ten = compile("ten.bpf.ts", src.replace("k12 < 63", "k12 < 23"));
+      expect(ten.diagnostics.map((x) => x.code)).toEqual([]);
+      expect("processed" in verify(ten.object!)).toBe(true);
+    },
+    120_000,
+  );
 });

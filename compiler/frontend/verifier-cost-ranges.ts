@@ -130,23 +130,32 @@ const ZERO_LEFT: ReadonlySet<ts.SyntaxKind> = new Set([
   K.GreaterThanGreaterThanGreaterThanToken,
 ]);
 
-/** What the AST shows of an expression's values: constants, masks, remainders, shifts, narrow types. */
-export function rangeOf(e: ts.Expression, checker: ts.TypeChecker, depth = 0): Range | undefined {
+/**
+ * What the AST shows of an expression's values: constants, masks, remainders, shifts, narrow types.
+ * `args`: the ranges of a called function's parameters, while its body is read for a call.
+ */
+export function rangeOf(e: ts.Expression, checker: ts.TypeChecker, depth = 0, args?: ReadonlyMap<ts.Symbol, Range>): Range | undefined {
   const c = constEval(e, checker);
   if (c !== undefined) return [c, c];
   if (depth > 8) return undefined;
   while (ts.isParenthesizedExpression(e)) e = e.expression;
   const t = intTypeOf(e, checker);
   const own = t ? typeRange(t) : undefined;
+  if (args && ts.isIdentifier(e)) {
+    const sym = checker.getSymbolAtLocation(e);
+    const r = sym && args.get(sym);
+    if (r) return own ? meet(own, r) : r;
+  }
   if (ts.isBinaryExpression(e)) {
     const op = e.operatorToken.kind;
-    const a = rangeOf(e.left, checker, depth + 1);
-    const b = rangeOf(e.right, checker, depth + 1);
+    const a = rangeOf(e.left, checker, depth + 1, args);
+    const b = rangeOf(e.right, checker, depth + 1, args);
     let r: Range | undefined;
     const zero = (x: Range | undefined) => x !== undefined && x[0] === 0n && x[1] === 0n;
     // Zero stays zero whatever the other side (x / 0 and x % 0 are 0 in BPF; seed 20261216's
     // `v0 = (0 >>> v0) % v0` starts its counter at exactly 0).
-    if ((zero(a) && ZERO_LEFT.has(op)) || (zero(b) && (op === K.AsteriskToken || op === K.AmpersandToken))) r = [0n, 0n];
+    if ((zero(a) && ZERO_LEFT.has(op)) || (zero(b) && (op === K.AsteriskToken || op === K.AmpersandToken || op === K.SlashToken)))
+      r = [0n, 0n];
     else if (op === K.AmpersandToken) {
       const m = [a, b].find((x) => x && x[0] === x[1] && x[0] >= 0n);
       if (m) r = [0n, m[1]];
@@ -173,18 +182,26 @@ export function rangeOf(e: ts.Expression, checker: ts.TypeChecker, depth = 0): R
     if (r) return own ? meet(own, r) : r;
   }
   if (ts.isCallExpression(e) && ts.isIdentifier(e.expression) && !isIntCast(e)) {
-    // A module-level function that only returns an expression: what that allows (seed 20261216's
-    // `prog0_f1(0)`, whose body is `return 0 % (0 * a0)`: the counter starts at exactly 0).
+    // A module-level function that only returns an expression: what that allows for the call's
+    // arguments (seed 20261216's `prog0_f1(0)`, whose body is `return 0 % (0 * a0)`, and seed
+    // 20261219's `prog0_f0(0)`, `return (a0 / a0) >> (0x21 / a0)`: the counter starts at exactly 0).
     const f = checker.getSymbolAtLocation(e.expression)?.valueDeclaration;
     const only = f && ts.isFunctionDeclaration(f) && f.body?.statements.length === 1 ? f.body.statements[0] : undefined;
-    if (only && ts.isReturnStatement(only) && only.expression) {
-      const r = rangeOf(only.expression, checker, depth + 1);
+    if (f && ts.isFunctionDeclaration(f) && only && ts.isReturnStatement(only) && only.expression) {
+      const inner = new Map<ts.Symbol, Range>();
+      f.parameters.forEach((prm, k) => {
+        const arg = e.arguments[k];
+        const sym = ts.isIdentifier(prm.name) ? checker.getSymbolAtLocation(prm.name) : undefined;
+        const r = arg && sym ? rangeOf(arg, checker, depth + 1, args) : undefined;
+        if (sym && r) inner.set(sym, r);
+      });
+      const r = rangeOf(only.expression, checker, depth + 1, inner);
       if (r) return own ? meet(own, r) : r;
     }
   }
   if (ts.isCallExpression(e) && isIntCast(e) && e.arguments.length === 1 && own) {
     // A conversion keeps a value that fits its type.
-    const r = rangeOf(e.arguments[0]!, checker, depth + 1);
+    const r = rangeOf(e.arguments[0]!, checker, depth + 1, args);
     if (r && r[0] >= own[0] && r[1] <= own[1]) return r;
   }
   if (ts.isIdentifier(e)) {

@@ -91,11 +91,21 @@ export function writeTarget(x: ts.Node): ts.Expression | undefined {
   return undefined;
 }
 
-/** The conditions `x` runs under inside `loop`'s body: enclosing if, ?: and the left of && / ||. */
+/**
+ * The conditions `x` runs under inside `loop`'s body: enclosing if, ?: and the left of && / ||, and
+ * an earlier `if` in an enclosing block one of whose sides ends with `continue` (seed 20261219:
+ * `if (data) { continue; } else { … }` and then `acc4--`, changed only on the trips that go on).
+ */
 export function guards(x: ts.Node, loop: ts.IterationStatement): ts.Expression[] {
   const out: ts.Expression[] = [];
   for (let at: ts.Node = x; at !== loop.statement && at.parent; at = at.parent) {
     const par = at.parent;
+    if (ts.isBlock(par))
+      for (const prev of par.statements) {
+        if (prev === at) break;
+        if (ts.isIfStatement(prev) && (continues(prev.thenStatement) || (prev.elseStatement && continues(prev.elseStatement))))
+          out.push(prev.expression);
+      }
     if (ts.isIfStatement(par) && par.expression !== at) out.push(par.expression);
     else if (ts.isConditionalExpression(par) && par.condition !== at) out.push(par.condition);
     else if (
@@ -106,6 +116,13 @@ export function guards(x: ts.Node, loop: ts.IterationStatement): ts.Expression[]
       out.push(par.left);
   }
   return out;
+}
+
+/** Does `s` end its trip with `continue` (itself, or a block's last statement)? */
+function continues(s: ts.Statement): boolean {
+  if (ts.isContinueStatement(s)) return true;
+  const last = ts.isBlock(s) ? s.statements[s.statements.length - 1] : undefined;
+  return last !== undefined && ts.isContinueStatement(last);
 }
 
 /** Compound assignments that, by a constant, map each known value to one known value and add none. */
