@@ -11,6 +11,7 @@
 import { appendFileSync, writeFileSync } from "node:fs";
 import fc from "fast-check";
 import { compile } from "../compiler/compile.js";
+import { COST_WARNING_CODES } from "../compiler/diagnostics-table.js";
 import { bpfAvailable, loadObject, VerifierError } from "../runtime/index.js";
 import { caseArb, printProgram, type GenOptions } from "../test/support/diff-gen.js";
 
@@ -26,7 +27,6 @@ const show = num("show", 3);
 const out = arg("out");
 // The fuzzer's default generator options (bench/fuzz.ts), so a seed means the same programs there.
 const opts: GenOptions = { exprDepth: 3, stmtDepth: 2, maxStmts: 8, sideEffects: true, calls: true, packetLoops: true, structCopies: true };
-const COST_CODES = /^TSBPF301[0-4]$/;
 
 const print = arg("print");
 if (print !== undefined) {
@@ -78,7 +78,7 @@ for (let i = 0; i < progs.length; i++) {
   const r = compile("diff.bpf.ts", src);
   const codes = r.diagnostics.map((d) => d.code);
   if (!r.ok || !r.object) {
-    if (codes.some((c) => COST_CODES.test(c))) costErrors++;
+    if (codes.some((c) => COST_WARNING_CODES.has(c))) costErrors++;
     else compileErrors++;
     continue;
   }
@@ -94,7 +94,7 @@ for (let i = 0; i < progs.length; i++) {
   if ((i + 1) % 500 === 0) console.log(`  ${i + 1} programs, ${((performance.now() - t0) / 1000).toFixed(0)} s`);
 }
 
-const warned = (r: Row) => r.codes.some((c) => COST_CODES.test(c));
+const warned = (r: Row) => r.codes.some((c) => COST_WARNING_CODES.has(c));
 const refused = rows.filter((r) => r.refused !== undefined);
 const unwarned = refused.filter((r) => !warned(r));
 const loaded = rows.filter((r) => r.processed !== undefined);
@@ -103,7 +103,7 @@ const ratios = loaded.filter((r) => r.estimate > 0).map((r) => ({ r, x: r.proces
 ratios.sort((a, b) => a.x - b.x);
 const q = (p: number) => ratios[Math.min(ratios.length - 1, Math.floor(p * ratios.length))]?.x ?? Number.NaN;
 const byCode = new Map<string, number>();
-for (const r of falseAlarms) for (const c of r.codes.filter((c) => COST_CODES.test(c))) byCode.set(c, (byCode.get(c) ?? 0) + 1);
+for (const r of falseAlarms) for (const c of r.codes.filter((c) => COST_WARNING_CODES.has(c))) byCode.set(c, (byCode.get(c) ?? 0) + 1);
 
 console.log(
   `programs ${progs.length}: loaded ${loaded.length}, refused for their cost ${refused.length} (${refused.length - unwarned.length} after a warning, ${unwarned.length} with none), compile-time cost errors ${costErrors}, other compile errors ${compileErrors}, other load errors ${otherLoadErrors.length}; ${((performance.now() - t0) / 1000).toFixed(0)} s`,

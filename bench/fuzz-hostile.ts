@@ -10,11 +10,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import fc from "fast-check";
+import { COST_WARNING_CODES } from "../compiler/diagnostics-table.js";
 import { bpfAvailable, loadObject, VerifierError } from "../runtime/index.js";
 import { checkInput, hostileArb, seedSources } from "../test/support/hostile-gen.js";
-
-/** The verifier-cost warnings: a rejection after one of them was announced by the compiler. */
-const COST_WARNINGS = new Set(["TSBPF3010", "TSBPF3011", "TSBPF3012", "TSBPF3013", "TSBPF3014"]);
 
 const arg = (name: string): string | undefined => {
   const i = process.argv.indexOf(`--${name}`);
@@ -93,7 +91,7 @@ for (const input of chunks()) {
       } catch (e) {
         // fentry/fexit/LSM loads are refused with EPERM on kernels without trampolines: not a bug.
         if (/EPERM/.test((e as Error).message)) stats.unloadable++;
-        else if (e instanceof VerifierError && v.result.diagnostics.some((d) => COST_WARNINGS.has(d.code))) {
+        else if (e instanceof VerifierError && v.result.diagnostics.some((d) => COST_WARNING_CODES.has(d.code))) {
           // The compiler said so (a cost warning): "never rejected without saying so" holds.
           stats.warnedRejected++;
           save("warned-rejected", input.text, `${e.message}\n\n${e.log.slice(-4000)}`);
@@ -120,7 +118,7 @@ console.log(
   `inputs ${stats.inputs} (${Object.entries(stats.byKind)
     .map(([k, n]) => `${k} ${n}`)
     .join(", ")}), ${(stats.inputs / secs).toFixed(1)} inputs/s, ${secs.toFixed(0)} s\n` +
-    `objects ${stats.objects} (loaded ${stats.loaded}, verifier rejections ${stats.rejected} (and ${stats.warnedRejected} after a TSBPF3010-3014 cost warning), EPERM (program kinds this kernel refuses) ${stats.unloadable}, other load errors ${stats.loadErrors}), diagnostics ${stats.diagnostics}\n` +
+    `objects ${stats.objects} (loaded ${stats.loaded}, verifier rejections ${stats.rejected} (and ${stats.warnedRejected} after a TSBPF301x cost warning), EPERM (program kinds this kernel refuses) ${stats.unloadable}, other load errors ${stats.loadErrors}), diagnostics ${stats.diagnostics}\n` +
     `crashes ${stats.crashes}, over ${maxMs} ms ${stats.slow}, slowest ${stats.slowestMs.toFixed(0)} ms, seed ${seed}`,
 );
 process.exit(stats.crashes + stats.rejected + stats.loadErrors + stats.slow > 0 ? 1 : 0);

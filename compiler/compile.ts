@@ -299,7 +299,10 @@ function compileFile(fileName: string, text: string, opts: CompileOptions): Comp
         else reporter.report("TSBPF3012", x.loop, p.name, cost.steps.toLocaleString("en-US"), String(x.exits), String(x.outerTrips));
       } else if (cost.steps > 0.9 * VERIFIER_INSN_LIMIT && cost.exitWalks)
         reporter.report("TSBPF3014", cost.exitWalks.loop, p.name, cost.steps.toLocaleString("en-US"), String(cost.exitWalks.exits));
-      else if (cost.steps > 0.9 * VERIFIER_INSN_LIMIT)
+      else if (cost.steps > 0.9 * VERIFIER_INSN_LIMIT && cost.exactExits) {
+        const x = cost.exactExits;
+        reporter.report("TSBPF3015", x.loop, p.name, cost.steps.toLocaleString("en-US"), x.name, String(x.exits));
+      } else if (cost.steps > 0.9 * VERIFIER_INSN_LIMIT)
         reporter.report("TSBPF3010", cost.hottest ?? p.decl.name, p.name, cost.steps.toLocaleString("en-US"));
       else if (cost.nestedDataLoop) reporter.report("TSBPF3011", cost.nestedDataLoop, p.name);
       const last = reporter.diagnostics[reporter.diagnostics.length - 1];

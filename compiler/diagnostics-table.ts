@@ -388,6 +388,12 @@ export const DIAGNOSTICS = {
     hint: "check the furthest offset the loop reads once before it (`if (ctx.header<FixedArray<u8, 64>>(0) === null) return ...;`: the reads inside then change nothing the verifier knows), do the packet reads that follow before the loop, cut the trip count, or move the loop into loop() (bpf_loop), which the verifier checks once",
     severity: "warning",
   },
+  TSBPF3015: {
+    message:
+      "'{0}' may need about {1} verifier steps: this loop can stop early after any trip, and each exit leaves '{2}' at another known value ({3} exit states) that the code after the loop needs exactly (a comparison, an offset, an index or a key), so the verifier walks that code once per exit; the kernel stops at 1,000,000",
+    hint: "keep '{2}' out of later comparisons, offsets and keys (store it, or keep it in one range: `n = (n + 1) & 7`), make the checks the loop breaks on before it, cut the trip count, or move the loop into loop() (bpf_loop), which the verifier checks once",
+    severity: "warning",
+  },
 
   TSBPF3020: {
     message: "'{0}' is marked @global but is compiled as a static subprogram: {1}",
@@ -403,6 +409,9 @@ export const DIAGNOSTICS = {
 } satisfies Record<string, DiagnosticDef>;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTICS;
+
+/** The verifier-cost warnings (TSBPF301x): the compiler's word that the kernel may refuse a program for its size. */
+export const COST_WARNING_CODES: ReadonlySet<string> = new Set(Object.keys(DIAGNOSTICS).filter((c) => /^TSBPF301\d$/.test(c)));
 
 export function formatMessage(code: DiagnosticCode, args: (string | number)[]): string {
   return DIAGNOSTICS[code].message.replace(/\{(\d)\}/g, (_, i) => String(args[Number(i)] ?? ""));

@@ -660,6 +660,18 @@ const CASES: Case[] = [
     ),
   },
   {
+    code: "TSBPF3015",
+    what: "a loop with a break on a packet byte that leaves n at a different known value after each trip, then a loop comparing n",
+    span: "for (let i: u32 = 0; i < 72; i++) { const b = ctx.header<u8>((eth.h_proto & 15) + 14 + i); if (b === null) break; n = n * 3 + 1; }",
+    src: withEth(
+      `  let n: u32 = 1;
+  for (let i: u32 = 0; i < 72; i++) { const b = ctx.header<u8>((eth.h_proto & 15) + 14 + i); if (b === null) break; n = n * 3 + 1; } // error TSBPF3015
+  let t: u64 = 0;
+  for (let j: u32 = 0; j < 1000; j++) { if (n > j) t += j; out.update(j & 3, t); }`,
+      "const out = new ArrayMap<u64>(4);",
+    ),
+  },
+  {
     code: "TSBPF3020",
     what: "@global function that returns void",
     span: "mark",

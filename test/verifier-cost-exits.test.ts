@@ -3,7 +3,8 @@
 // packet's start (the header pointer taken before the loop included), so the exits after different
 // trips differ; while the code after the loop reads the packet, they do not prune each other and
 // each walks that code (verifier-cost-packet.ts, growsPacketRange: trips + 1 walks, TSBPF3014).
-// Controls: the header unused after the loop, and the furthest offset checked before it.
+// Controls: the header unused after the loop, and the furthest offset checked before it. Last, the
+// exits of a loop leaving a variable at different known values that later code compares (TSBPF3015).
 
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -121,6 +122,36 @@ describeKernel("verifier cost: a loop whose exits know different packet lengths"
       const twenty = compile("twenty.bpf.ts", src.replace("k1 < 121", "k1 < 81"));
       expect(twenty.diagnostics.map((x) => x.code)).toEqual([]);
       expect("processed" in verify(twenty.object!)).toBe(true);
+    },
+    120_000,
+  );
+
+  kernelTest(
+    "exits that leave a variable at different known values (n = n * 3 + 1, broken off by a packet byte), compared by a later 1,000-trip loop: 8 and 40 trips load with no diagnostic, 72 are refused and warned (TSBPF3015)",
+    () => {
+      // Measured: 8 trips 129,981 processed (estimate 185,898), 40 trips 611,677 (846,893), 64
+      // trips 972,949 (1.34M, warned), 72 trips refused (1.5M).
+      const src = readFileSync(join(import.meta.dirname, "fixtures", "verifier-cost", "exact-exits.bpf.ts"), "utf8");
+      const r = compile("exact-exits.bpf.ts", src);
+      expect(r.diagnostics.map((d) => `${d.severity} ${d.code}`)).toEqual(["warning TSBPF3015"]);
+      expect(r.diagnostics[0]!.message).toContain("each exit leaves 'n' at another known value (73 exit states)");
+      expect(verify(r.object!)).toEqual({ refused: "BPF program is too large" });
+      for (const trips of [8, 40]) {
+        const short = compile(`t${trips}.bpf.ts`, src.replace("i < 72", `i < ${trips}`));
+        expect(
+          short.diagnostics.map((x) => x.code),
+          `${trips} trips`,
+        ).toEqual([]);
+        expect("processed" in verify(short.object!), `${trips} trips`).toBe(true);
+      }
+      // Stored rather than compared, n leaves the exits free to prune: no warning, and it loads.
+      const storedSrc = src
+        .replace("if (n > j) t += j;", "t += j;")
+        .replace("return XdpAction.PASS;\n});", "out.update(1, n);\n  return XdpAction.PASS;\n});");
+      expect(storedSrc).toContain("out.update(1, n);");
+      const stored = compile("stored.bpf.ts", storedSrc);
+      expect(stored.diagnostics.map((x) => x.code)).toEqual([]);
+      expect("processed" in verify(stored.object!)).toBe(true);
     },
     120_000,
   );

@@ -20,7 +20,7 @@ import { ts } from "./ts-adapter.js";
 import { forCounter, loopWrites, readsOnly, setsOnlyConstants, worse, type WriteKind, writeKind } from "./verifier-cost-writes.js";
 import { isIntCast, returns } from "./verifier-cost-ranges.js";
 import { loopTrips, openBranches } from "./verifier-cost-loops.js";
-import { preciseAfter, selfExactFactor, wholeRangeStart } from "./verifier-cost-precision.js";
+import { exactExitVar, preciseAfter, selfExactFactor, wholeRangeStart } from "./verifier-cost-precision.js";
 import { dataBreaks, growsPacketRange, packetAfter } from "./verifier-cost-packet.js";
 
 /** The kernel's BPF_COMPLEXITY_LIMIT_INSNS. */
@@ -63,6 +63,11 @@ export interface CostEstimate {
    * of it (see growsPacketRange): the loop and its number of distinct exit states.
    */
   exitWalks?: { loop: ts.Node; exits: number };
+  /**
+   * Set when `steps` passes the limit only because the code after a loop with early exits is walked
+   * once per exit, each leaving `name` at another known value that code needs exactly.
+   */
+  exactExits?: { loop: ts.Node; exits: number; name: string };
 }
 
 /**
@@ -93,10 +98,12 @@ export function estimateVerifierCost(fn: ts.ArrowFunction, checker: ts.TypeCheck
   const steps = Math.round(w.cost * scale + w.exitSteps);
   const unmultiplied = Math.round((w.cost - w.multipliedCost) * scale + w.exitSteps);
   const unwalked = Math.round((w.cost - w.exitWalkCost) * scale + w.exitSteps);
+  const unexact = Math.round((w.cost - w.exactExitCost) * scale + w.exitSteps);
   return {
     steps,
     nestedExits: w.multiplied && unmultiplied <= NEAR_LIMIT ? w.multiplied : undefined,
     exitWalks: w.exitWalked && unwalked <= NEAR_LIMIT ? w.exitWalked : undefined,
+    exactExits: w.exactExited && unexact <= NEAR_LIMIT ? w.exactExited : undefined,
     loopSteps: Math.round(firm.cost * scale + firm.exitSteps),
     hottest: w.hottest,
     pendingBranches: w.pending,
@@ -120,6 +127,11 @@ class Walker {
   /** Cost added by exitMul, and the first loop that set it. */
   exitWalkCost = 0;
   exitWalked?: { loop: ts.Node; exits: number };
+  /** Cost added by walks of what follows a loop whose exits leave a variable at different known values. */
+  exactExitCost = 0;
+  exactExited?: { loop: ts.Node; exits: number; name: string };
+  /** Walks of what follows such loops (one per exit), up to the end of the last statement using the variable. */
+  private readonly exactMuls: { mul: number; until: number }[] = [];
   /** Instructions (not weight) of the exit paths of loops whose trip count depends on data. */
   exitSteps = 0;
   /**
@@ -270,6 +282,14 @@ class Walker {
         const exits = this.exitStates(s, lt?.counter ?? forCounter(s, this.checker), n) + 1;
         this.exitMul = Math.max(this.exitMul, exits);
         this.exitWalked ??= { loop: s, exits };
+      } else if (!this.firm && n >= 2 && this.frames.length === 0 && !lt?.dataDependent && dataBreaks(s, this.checker).all > 0) {
+        // Exits after different trips that leave a variable at different known values, which code
+        // after the loop needs exactly: each walks that code (exactExitVar). Warnings only.
+        const x = exactExitVar(s, lt?.counter ?? forCounter(s, this.checker), this.checker);
+        if (x) {
+          this.exactMuls.push({ mul: n + 1, until: x.until });
+          this.exactExited ??= { loop: s, exits: n + 1, name: x.name };
+        }
       }
       return Math.min(inner, saved);
     }
@@ -375,8 +395,11 @@ class Walker {
   private weigh(node: ts.Node, paths: number, trips: number): void {
     const w = nodeWeight(node);
     const walked = w * paths * trips * this.tailMul;
-    this.cost += walked * this.exitMul;
+    let exact = 1;
+    for (const m of this.exactMuls) if (node.pos < m.until) exact = Math.min(exact * m.mul, 1e12);
+    this.cost += walked * this.exitMul * exact;
     this.exitWalkCost += walked * (this.exitMul - 1);
+    this.exactExitCost += walked * this.exitMul * (exact - 1);
     this.flatWeight += w;
   }
 
