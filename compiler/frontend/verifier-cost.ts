@@ -132,6 +132,8 @@ class Walker {
   exactExited?: { loop: ts.Node; exits: number; name: string };
   /** Walks of what follows such loops (one per exit), up to the end of the last statement using the variable. */
   private readonly exactMuls: { mul: number; until: number }[] = [];
+  /** While a called function's body is walked: where the outermost call is (exactMuls go by it). */
+  private site?: number;
   /** Instructions (not weight) of the exit paths of loops whose trip count depends on data. */
   exitSteps = 0;
   /**
@@ -396,7 +398,8 @@ class Walker {
     const w = nodeWeight(node);
     const walked = w * paths * trips * this.tailMul;
     let exact = 1;
-    for (const m of this.exactMuls) if (node.pos < m.until) exact = Math.min(exact * m.mul, 1e12);
+    const at = this.site ?? node.pos;
+    for (const m of this.exactMuls) if (at < m.until) exact = Math.min(exact * m.mul, 1e12);
     this.cost += walked * this.exitMul * exact;
     this.exitWalkCost += walked * (this.exitMul - 1);
     this.exactExitCost += walked * this.exitMul * (exact - 1);
@@ -412,7 +415,10 @@ class Walker {
         const d = this.checker.getSymbolAtLocation(n.expression)?.valueDeclaration;
         if (d && ts.isFunctionDeclaration(d) && d.body && !this.active.has(d) && !d.getSourceFile().isDeclarationFile) {
           this.active.add(d);
+          const site = this.site;
+          this.site ??= n.pos;
           this.body(d.body, paths, trips);
+          this.site = site;
           this.active.delete(d);
         }
       }
