@@ -215,8 +215,8 @@ export function selfExactFactor(
     const d = v.valueDeclaration;
     if (!d || !ts.isVariableDeclaration(d) || (d.pos >= loop.pos && d.end <= loop.end)) continue;
     if (isGlobal(d) || setsOnlyConstants(loop, v, checker)) continue;
-    if (!keepsRange(loop, v, checker)) continue;
     const t = intTypeOf(d.name, checker);
+    if (!keepsRange(loop, v, checker, (r) => narrowerThan(r, t, checker))) continue;
     // Changed by earlier code in a way the start does not show (an earlier loop's `acc0 -= acc0`,
     // seed 20261214): it may enter exact, so the whole-range rule below does not apply.
     const { start, rewritten } = startOf(loop, v, d, checker);
@@ -253,6 +253,12 @@ export function selfExactFactor(
     name ??= fields.name;
   }
   return { factor, name };
+}
+
+/** Is every value of `e` non-negative and below the top bit of `t`? */
+function narrowerThan(e: ts.Expression, t: IntT | undefined, checker: ts.TypeChecker): boolean {
+  const r = t && rangeOf(e, checker);
+  return !!t && !!r && r[0] >= 0n && r[1] < 1n << BigInt(t.bits - 1);
 }
 
 /** The variable a field access starts from (`t6` of `t6.inner.arr[2]`); stops at a computed index. */

@@ -174,6 +174,7 @@ export function rangeOf(e: ts.Expression, checker: ts.TypeChecker, depth = 0, ar
       b[0] < 64n
     )
       r = [a[0] >> b[0], a[1] >> b[0]];
+    else if (op === K.LessThanLessThanToken && a && b && a[0] >= 0n && b[0] >= 0n && b[1] < 64n) r = [a[0] << b[0], a[1] << b[1]];
     else if (op === K.GreaterThanGreaterThanGreaterThanToken && b && b[0] === b[1]) {
       // An unsigned shift of any value of an n-bit type by c (taken mod n) is below 2^(n - c).
       const lt = intTypeOf(e.left, checker);

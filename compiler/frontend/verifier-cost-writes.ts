@@ -143,7 +143,12 @@ const NEUTRAL_OPS = new Set<ts.SyntaxKind>([
  * Bit operations, products and shifts by variables, or a value loaded from data make it unknown
  * at every exit, and unknown values prune.
  */
-export function keepsRange(loop: ts.IterationStatement, sym: ts.Symbol, checker: ts.TypeChecker): boolean {
+export function keepsRange(
+  loop: ts.IterationStatement,
+  sym: ts.Symbol,
+  checker: ts.TypeChecker,
+  keepsBits?: (operand: ts.Expression) => boolean,
+): boolean {
   const isSym = (e: ts.Expression) => isCounterOf(e, sym, checker);
   const isConst = (e: ts.Expression) => constEval(e, checker) !== undefined;
   const bounded = (e: ts.Expression): boolean =>
@@ -175,7 +180,10 @@ export function keepsRange(loop: ts.IterationStatement, sym: ts.Symbol, checker:
       else if (op === K.AsteriskEqualsToken || op === K.LessThanLessThanEqualsToken) ok = isConst(r);
       // By a constant, a mask, shift or division maps each known value to a known value (the
       // fuzzer's `v0 >>= 32768` beside a `v0++`, seed 20261207): it neither grows nor forgets.
-      else if (NEUTRAL_OPS.has(op)) ok = isConst(r);
+      else if (NEUTRAL_OPS.has(op))
+        // `|=` or `^=` of a value narrower than sym (`acc |= b << (k & 7)`, b a byte) leaves its high
+        // bits as they were, and the verifier tracks them: paths that differ there stay apart.
+        ok = isConst(r) || ((op === K.BarEqualsToken || op === K.CaretEqualsToken) && keepsBits?.(r) === true);
       else if (op === K.EqualsToken)
         ok =
           isConst(r) ||
