@@ -232,6 +232,39 @@ ${LICENSE}`;
   // a reference to an integer in the packet, and conditions treated it as a struct reference: `if (b)`
   // was always true (it tested the pointer: 8 bytes counted, not the 4 non-zero ones) and `b > 1`,
   // `b === 7` were TSBPF2018. Conditions and comparisons now load the integer.
+  // Found by `npm run fuzz -- --runs 8000 --seed 20261226 --stmt-depth 3 --stmts 10` and shrunk:
+  // narrow-store read the count of an i32 `<< 161` modulo 64 (33), so the `u8()` under it seemed
+  // needed only by the byte store and the shift took the sign-extended i8.
+  it("regression: the value of a u8() stored and then shifted by a constant of 32 or more is the byte", () => {
+    const src = `import { xdp, ArrayMap, u8, u64, type i8, type u32 } from "tsbpf/bpf";
+interface H { a: u64; b: u8 }
+const results = new ArrayMap<u64>(1);
+export const prog = xdp((ctx) => {
+  const p = ctx.header<H>(0);
+  if (p === null) return 0;
+  let acc: i8 = 0;
+  for (let k: u32 = 0; k < 8; k += 1) {
+    const b = ctx.header<u8>(k);
+    if (b === null) break;
+    acc += b;
+  }
+  results.update(0, u64(acc));
+  return (p.b = u8(acc)) << 161;
+});
+${LICENSE}`;
+    const res = compile("regress-shift.bpf.ts", src, { checkIr: true });
+    expect(res.diagnostics.map((d) => `${d.code} ${d.line}:${d.col} ${d.message}`)).toEqual([]);
+    const obj = loadObject(res.object!);
+    try {
+      // Eight bytes of 0xff: acc wraps to -8, u8(acc) is 248, and 248 << (161 mod 32) is 496.
+      const out = obj.programs.get("prog")!.run({ data: new Uint8Array(64).fill(0xff, 0, 8) });
+      expect(out.retval).toBe(0x1f0);
+      expect(out.data[8]).toBe(248);
+    } finally {
+      obj.close();
+    }
+  });
+
   // Found by `npm run fuzz -- --runs 10000 --seed 20261219` after 851 programs: `pv0.inner =
   // pv1.inner` with pv0 = ctx.header<T>(2), pv1 = ctx.header<T>(0) copied chunk by chunk, so the
   // first 8 bytes written overwrote source bytes not yet read. A copy is of the value before it.

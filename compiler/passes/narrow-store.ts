@@ -47,7 +47,9 @@ export function narrowStore(f: Func): boolean {
         demand(i.a, mine);
         demand(i.b, mine);
       } else if (i.op === "bin" && i.kind === "shl" && isImm(i.b)) {
-        demand(i.a, Math.max(0, mine - Number(i.b.imm & 63n)));
+        // The count is taken modulo the width, as the back end emits it (`x << 161` on an i32
+        // shifts by 1; masking by 63 read it as 33 and let `trunc.8` go: seed 20261226).
+        demand(i.a, Math.max(0, mine - Number(i.b.imm & (i.dst.ty === "i32" ? 31n : 63n))));
       } else if (i.op === "neg" || i.op === "copy") {
         demand(i.a, mine);
       } else if (i.op === "trunc") {
