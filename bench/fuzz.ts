@@ -97,13 +97,6 @@ const prop = fc.property(fc.array(caseArb(opts, inputs), { minLength: 1, maxLeng
       `  ${phase}: ${stats.programs} programs, ${stats.runs} runs, ${stats.compiles} compiles, ${((now - t0) / 1000).toFixed(0)} s`,
     );
   }
-  // A batch tsc itself rejects (the generator produced code tsc's narrowing refuses, e.g. a
-  // comparison with a local an earlier one narrowed to a literal) is not a compiler bug: count it,
-  // and compare nothing for it.
-  if (!shrinking && failures.length && failures.every(tscRejected)) {
-    tscRejects++;
-    return;
-  }
   // The verifier giving up on a program's size (a verifier-cost estimate that was too low) is a
   // bug of its own kind: count it, keep the first few, and go on comparing the other programs.
   if (!shrinking) {
@@ -113,6 +106,14 @@ const prop = fc.property(fc.array(caseArb(opts, inputs), { minLength: 1, maxLeng
       if (costRefusals <= showRefusals) console.log(`verifier refused a program for its cost (${costRefusals}):\n${formatFailures([f])}\n`);
     }
     failures = failures.filter((x) => x.kind !== "cost");
+  }
+  // A batch tsc itself rejects (the generator produced code tsc's narrowing refuses, e.g. a
+  // comparison with a local an earlier one narrowed to a literal) is not a compiler bug: count it,
+  // and compare nothing for it. After the cost refusals are set aside: a batch with both was taken
+  // for a failure and shrunk to the tsc rejection (seed 20261227 --expr-depth 5).
+  if (!shrinking && failures.length && failures.every(tscRejected)) {
+    tscRejects++;
+    return;
   }
   if (failures.length) {
     if (!shrinking) console.log(`found a failure after ${stats.programs} programs; shrinking...`);
