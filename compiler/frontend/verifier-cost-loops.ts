@@ -4,7 +4,7 @@
 
 import { constEval } from "./const-eval.js";
 import { ts } from "./ts-adapter.js";
-import { forCounter, isCounterOf, loopCounters } from "./verifier-cost-writes.js";
+import { forCounter, isCounterOf, loopCounters, soleStatement } from "./verifier-cost-writes.js";
 import { compareType, counterCondition, entryRange, type IntT, intTypeOf, maxT, minT, rangeOf, wrapT } from "./verifier-cost-ranges.js";
 
 const K = ts.SyntaxKind;
@@ -41,8 +41,7 @@ function breakTrip(
   let first = trips;
   for (const st of body) {
     if (!ts.isIfStatement(st) || st.elseStatement) continue;
-    const then =
-      ts.isBlock(st.thenStatement) && st.thenStatement.statements.length === 1 ? st.thenStatement.statements[0]! : st.thenStatement;
+    const then = soleStatement(st.thenStatement);
     if (!ts.isBreakStatement(then) || then.label) continue;
     let c = st.expression;
     while (ts.isParenthesizedExpression(c)) c = c.expression;

@@ -9,11 +9,14 @@ import {
   dataWriteSites,
   guards,
   isCounterOf,
+  isGlobal,
   keepsRange,
   loopCounters,
   loopWrites,
+  mentions,
   readsOnly,
   setsOnlyConstants,
+  soleStatement,
   writes,
   writeTarget,
 } from "./verifier-cost-writes.js";
@@ -61,21 +64,9 @@ export function preciseAfter(
  * expression's range decides whatever v holds (`(v >>> 31) > 5`)? The verifier then needs v exactly.
  */
 function decidedByType(nodes: readonly ts.Node[], v: ts.Symbol, checker: ts.TypeChecker): boolean {
-  const readsV = (e: ts.Node): boolean => {
-    let hit = false;
-    const st: ts.Node[] = [e];
-    while (st.length && !hit) {
-      const x = st.pop()!;
-      if (isCounterOf(x, v, checker)) hit = true;
-      ts.forEachChild(x, (c) => {
-        st.push(c);
-      });
-    }
-    return hit;
-  };
   const decided = (e: ts.Expression, c: bigint): boolean => {
     while (ts.isParenthesizedExpression(e)) e = e.expression;
-    if (ts.isIdentifier(e) || !readsV(e)) return false;
+    if (ts.isIdentifier(e) || !mentions(e, v, checker)) return false;
     const r = rangeOf(e, checker);
     return r !== undefined && (c < r[0] || c > r[1]);
   };
@@ -363,15 +354,6 @@ function exitBound(loop: ts.IterationStatement, sym: ts.Symbol, checker: ts.Type
 }
 
 /**
- * A module-level `let` lives in a global-data map: the verifier loads it as an unknown value at every
- * read, so what a loop did to it makes no state differ (seed 20261213: `--gd` under a condition,
- * compared later, warned at 3.6M and processed in 1,900).
- */
-function isGlobal(d: ts.VariableDeclaration): boolean {
-  return ts.isVariableDeclarationList(d.parent) && ts.isVariableStatement(d.parent.parent) && ts.isSourceFile(d.parent.parent.parent);
-}
-
-/**
  * Does a variable of 32 bits or fewer enter `loop` holding its type's whole range (or an unknown
  * start)? Steps wrap and keep that range on every path, so the exits do not differ in it (seed
  * 20261213: a u8 from a u16 field, `++v0` in an inner loop, warned by TSBPF3012 and processed in 918).
@@ -452,19 +434,6 @@ export function exactExitVar(
   return undefined;
 }
 
-/** Does `node` read or write `v`? */
-function mentions(node: ts.Node, v: ts.Symbol, checker: ts.TypeChecker): boolean {
-  const stack: ts.Node[] = [node];
-  while (stack.length) {
-    const x = stack.pop()!;
-    if (ts.isIdentifier(x) && checker.getSymbolAtLocation(x) === v) return true;
-    ts.forEachChild(x, (c) => {
-      stack.push(c);
-    });
-  }
-  return false;
-}
-
 /**
  * Locals a loop's body pins to one value for the rest of the trip: `if (x !== C) break;` (or
  * continue, return) at the top of the body (seed 20261219: `if (b2 !== 1) break;` before
@@ -475,8 +444,7 @@ function pinned(loop: ts.IterationStatement, checker: ts.TypeChecker): ts.Symbol
   const body = ts.isBlock(loop.statement) ? loop.statement.statements : [loop.statement];
   for (const st of body) {
     if (!ts.isIfStatement(st) || st.elseStatement) continue;
-    const then =
-      ts.isBlock(st.thenStatement) && st.thenStatement.statements.length === 1 ? st.thenStatement.statements[0]! : st.thenStatement;
+    const then = soleStatement(st.thenStatement);
     if (!ts.isBreakStatement(then) && !ts.isContinueStatement(then) && !ts.isReturnStatement(then)) continue;
     const cc = counterCondition(st.expression, checker);
     if (cc && (cc.op === K.ExclamationEqualsEqualsToken || cc.op === K.ExclamationEqualsToken)) out.push(cc.sym);
