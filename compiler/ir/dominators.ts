@@ -163,3 +163,24 @@ export function dominanceFrontiers(dt: DomTree): Map<number, Set<number>> {
   }
   return df;
 }
+
+/** Blocks on a cycle (a back edge's target and every block that reaches the source inside it). */
+export function loopBlocks(f: Func, dom: DomTree): Set<number> {
+  const out = new Set<number>();
+  const preds = dom.preds;
+  for (const b of f.blocks) {
+    for (const s of successors(b.term)) {
+      if (!dom.dominates(s, b.id)) continue;
+      // Natural loop of the back edge b -> s.
+      out.add(s);
+      const stack = [b.id];
+      while (stack.length > 0) {
+        const x = stack.pop()!;
+        if (out.has(x)) continue;
+        out.add(x);
+        for (const p of preds.get(x) ?? []) stack.push(p);
+      }
+    }
+  }
+  return out;
+}

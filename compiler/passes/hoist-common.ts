@@ -15,8 +15,8 @@
 //
 // Needs: valid SSA. Produces: valid SSA. Invalidates: nothing structural.
 
-import { computeDominators, type DomTree } from "../ir/dominators.js";
-import { type Block, type Func, type Inst, instDst, instUses, isImm, mapAllOperands, successors, type Value } from "../ir/ir.js";
+import { computeDominators, type DomTree, loopBlocks } from "../ir/dominators.js";
+import { type Block, type Func, type Inst, instDst, instUses, isImm, mapAllOperands, type Value } from "../ir/ir.js";
 
 const MAX_ROUNDS = 8;
 
@@ -130,25 +130,4 @@ function nearestCommon(dom: DomTree, a: number, b: number): number {
   let x = a;
   while (!dom.dominates(x, b)) x = dom.idom.get(x)!;
   return x;
-}
-
-/** Blocks on a cycle (a back edge's target and every block that reaches the source inside it). */
-function loopBlocks(f: Func, dom: DomTree): Set<number> {
-  const out = new Set<number>();
-  const preds = dom.preds;
-  for (const b of f.blocks) {
-    for (const s of successors(b.term)) {
-      if (!dom.dominates(s, b.id)) continue;
-      // Natural loop of the back edge b -> s.
-      out.add(s);
-      const stack = [b.id];
-      while (stack.length > 0) {
-        const x = stack.pop()!;
-        if (out.has(x)) continue;
-        out.add(x);
-        for (const p of preds.get(x) ?? []) stack.push(p);
-      }
-    }
-  }
-  return out;
 }

@@ -10,6 +10,7 @@
 // more for what computes on the reused loads (`ntohs(udp.dest)` twice).
 // suffix-merge right after tail-merge shares the common ends tail-merge's whole-block test misses,
 // and hoist-common then computes once above a branch what several arms compute alike;
+// if-convert before range-fold, so the guards of the packet offsets it changes are judged on the new code;
 // fill-in-place before dead-stack-store (whose zeroing stores it makes dead), same-stack-store after;
 // eq-prop and bit-fold last, then const-fold/simplify-cfg/dce once more for what the known
 // constants fold (eq-prop needs load-cse's reuse of an already tested load).
@@ -38,6 +39,7 @@ import { sameStackStore } from "./same-stack-store.js";
 import { fillInPlace } from "./fill-in-place.js";
 import { bitFold } from "./bit-fold.js";
 import { hoistCommon } from "./hoist-common.js";
+import { ifConvert } from "./if-convert.js";
 
 export const constFoldPass: Pass = { name: "const-fold", run: constFold };
 export const dcePass: Pass = { name: "dce", run: dce };
@@ -62,6 +64,7 @@ export const sameStackStorePass: Pass = { name: "same-stack-store", run: sameSta
 export const fillInPlacePass: Pass = { name: "fill-in-place", run: fillInPlace };
 export const bitFoldPass: Pass = { name: "bit-fold", run: bitFold };
 export const hoistCommonPass: Pass = { name: "hoist-common", run: hoistCommon };
+export const ifConvertPass: Pass = { name: "if-convert", run: ifConvert };
 
 /** Every pass by name, for CLI options that pick passes. */
 export const passesByName: ReadonlyMap<string, Pass> = new Map(
@@ -89,6 +92,7 @@ export const passesByName: ReadonlyMap<string, Pass> = new Map(
     fillInPlacePass,
     bitFoldPass,
     hoistCommonPass,
+    ifConvertPass,
   ].map((p) => [p.name, p] as const),
 );
 
@@ -100,6 +104,7 @@ export const defaultPipeline: readonly Pass[] = [
   simplifyCfgPass,
   csePass,
   ivMergePass,
+  ifConvertPass,
   rangeFoldPass,
   loopPreheaderPass,
   licmPass,
