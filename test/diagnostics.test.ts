@@ -640,10 +640,11 @@ const CASES: Case[] = [
   },
   {
     code: "TSBPF3013",
-    what: "a loop that changes the value of its own packet offset only when a read of data says so",
-    span: "for (let k: u32 = 0; k < 16; k++) { const b = ctx.header<u8>(((ctx.len > 5 ? (ctx.len | v) : 7) & 31) + 14 + k); if (b === null) break; if (b > 128) { ++v; } }",
+    what: "a loop that changes the value of its own packet offset only when a read of data says so (and stores it there, which keeps the branch)",
+    span: "for (let k: u32 = 0; k < 16; k++) { const b = ctx.header<u8>(((ctx.len > 5 ? (ctx.len | v) : 7) & 31) + 14 + k); if (b === null) break; if (b > 128) { ++v; out.update(0, v); } }",
     src: xdpBody(
-      `  let v: u32 = ctx.len & 255;\n  for (let k: u32 = 0; k < 16; k++) { const b = ctx.header<u8>(((ctx.len > 5 ? (ctx.len | v) : 7) & 31) + 14 + k); if (b === null) break; if (b > 128) { ++v; } } // error TSBPF3013`,
+      `  let v: u32 = ctx.len & 255;\n  for (let k: u32 = 0; k < 16; k++) { const b = ctx.header<u8>(((ctx.len > 5 ? (ctx.len | v) : 7) & 31) + 14 + k); if (b === null) break; if (b > 128) { ++v; out.update(0, v); } } // error TSBPF3013`,
+      "const out = new ArrayMap<u32>(1);",
     ),
   },
   {

@@ -6,19 +6,12 @@ import { sizeOf } from "../../common/ctypes.js";
 import { constEval } from "./const-eval.js";
 import { ts } from "./ts-adapter.js";
 import { TypeMapper } from "./types.js";
-import { loopCounters, readsOnly } from "./verifier-cost-writes.js";
+import { enclosingFunction, loopCounters, readsOnly } from "./verifier-cost-writes.js";
 import { isIntCast } from "./verifier-cost-ranges.js";
 import { counterSpan } from "./verifier-cost-loops.js";
 import { statementsAfter } from "./verifier-cost-precision.js";
 
 const K = ts.SyntaxKind;
-
-/** The function `node` is in. */
-function enclosingFunction(node: ts.Node): ts.Node | undefined {
-  let fn = node.parent;
-  while (fn && !ts.isFunctionLike(fn)) fn = fn.parent;
-  return fn;
-}
 
 /**
  * `if`s in `loop`'s body that `break` out of it (not out of a nested loop or switch) on a condition

@@ -3,10 +3,12 @@
 // changes keeps its exit states (or its trips' states) apart, so they do not prune but multiply.
 
 import { constEval } from "./const-eval.js";
+import { branchlessVar, branchlessWrite, isPacketRead } from "./verifier-cost-branchless.js";
 import { ts } from "./ts-adapter.js";
 import {
   constantSteps,
   dataWriteSites,
+  enclosingFunction,
   guards,
   isCounterOf,
   isGlobal,
@@ -177,10 +179,6 @@ function usesExactly(nodes: readonly ts.Node[], written: Set<ts.Symbol>, checker
   return false;
 }
 
-/** `ctx.header<T>(offset)`, `ctx.load<T>(offset, start?)`: the offset is added to a packet pointer. */
-const isPacketRead = (x: ts.CallExpression): boolean =>
-  ts.isPropertyAccessExpression(x.expression) && (x.expression.name.text === "header" || x.expression.name.text === "load");
-
 /**
  * A loop that changes a variable only on some trips, under a condition on data, while the verifier
  * needs its exact value: the loop adds it to a pointer (a packet offset, an index), or a comparison
@@ -213,7 +211,10 @@ export function selfExactFactor(
     const { start, rewritten } = startOf(loop, v, d, checker);
     const init = start ? rangeOf(start, checker) : undefined;
     if (!rewritten && t && t.bits <= 32 && (!init || (init[0] <= minT(t) && init[1] >= maxT(t)))) continue;
-    const sites = dataWriteSites(loop, v, counters, checker);
+    // Writes the if-convert pass computes without a branch leave one path: they do not multiply.
+    const fn = enclosingFunction(loop);
+    const branchless = fn !== undefined && branchlessVar(v, fn, checker);
+    const sites = dataWriteSites(loop, v, counters, checker, branchless ? branchlessWrite : undefined);
     if (sites === 0) continue;
     // Twice: a local computed from v may be declared after the scan met its use.
     const from = new Set([v]);

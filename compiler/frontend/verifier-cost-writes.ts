@@ -28,6 +28,13 @@ export function varSymbol(e: ts.Node, checker: ts.TypeChecker): ts.Symbol | unde
   return checker.getSymbolAtLocation(e.name);
 }
 
+/** The function `node` is in. */
+export function enclosingFunction(node: ts.Node): ts.Node | undefined {
+  let fn = node.parent;
+  while (fn && !ts.isFunctionLike(fn)) fn = fn.parent;
+  return fn;
+}
+
 /**
  * A module-level `let` lives in a global-data map: the verifier loads it as an unknown value at every
  * read, so what a loop did to it makes no state differ (seed 20261213: `--gd` under a condition,
@@ -347,6 +354,7 @@ export function dataWriteSites(
   sym: ts.Symbol,
   counters: ReadonlySet<ts.Symbol>,
   checker: ts.TypeChecker,
+  skip?: (write: ts.Node) => boolean,
 ): number {
   let n = 0;
   const stack: ts.Node[] = [loop.statement];
@@ -356,7 +364,7 @@ export function dataWriteSites(
     const target = writeTarget(x);
     // A mask or shift by a constant is idempotent or converges: it adds no value trip by trip.
     const neutral = ts.isBinaryExpression(x) && NEUTRAL_OPS.has(x.operatorToken.kind) && constEval(x.right, checker) !== undefined;
-    if (target && !neutral && isCounterOf(target, sym, checker)) {
+    if (target && !neutral && isCounterOf(target, sym, checker) && !skip?.(x)) {
       if (guards(x, loop).some((cond) => !readsOnly(cond, counters, checker))) n++;
     }
     ts.forEachChild(x, (c) => {

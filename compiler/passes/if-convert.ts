@@ -12,9 +12,12 @@
 // `c01 = (c ? 1 : 0) by arithmetic; m = -c01; v = y ^ ((x ^ y) & m)`, with T's and E's instructions
 // moved up (so both are computed). One path, one state per trip.
 //
+// A condition of `&&`/`||` (branches leading to more branches of pure instructions, entered only
+// from the condition) becomes one 0/1 value: whether control would reach the first of the two arms.
+//
 // Only where that is safe and worth it: the arms are single blocks of pure instructions (arithmetic,
-// width changes, loads through pointers defined before the branch, map/global addresses), at most
-// MAX_ARM each; the phis are scalars and the compared values too; the join is inside a loop; and
+// width changes, loads through pointers defined before the branch or the context, map/global
+// addresses), at most MAX_ARM each; the phis are scalars and the compared values too; the join is inside a loop; and
 // the phi's value, through arithmetic, reaches the offset of a ptradd on a packet pointer that a
 // compare of that same offset guards (the front end's `offset > 0xffff` test, which range-fold later
 // drops only if it can still prove the offset small: it runs after this pass, on the new code). Any
@@ -22,8 +25,12 @@
 // bounds from the two arms' values) keeps the branch, since the verifier sees the arithmetic's result
 // only as a range.
 //
-// Needs: valid SSA. Produces: valid SSA (the join keeps no phis from the diamond; simplify-cfg
-// merges the blocks). Invalidates: the dominator tree.
+// Nested `?:`s go from the inside out: the inner one's value passes through the outer one's phi
+// (a use that counts through what follows it), and its join is merged into its branch's block, so
+// the outer arm is one block again.
+//
+// Needs: valid SSA. Produces: valid SSA (the join, left with one predecessor, is merged into the
+// branch's block). Invalidates: the dominator tree.
 
 import { computeDominators, type DomTree, loopBlocks } from "../ir/dominators.js";
 import {
@@ -42,7 +49,7 @@ import {
 } from "../ir/ir.js";
 
 /** Instructions an arm may hold. */
-const MAX_ARM = 6;
+const MAX_ARM = 16;
 
 export function ifConvert(f: Func): boolean {
   const dom = computeDominators(f);
@@ -50,11 +57,12 @@ export function ifConvert(f: Func): boolean {
   const preds = predecessors(f);
   const byId = new Map(f.blocks.map((b) => [b.id, b] as const));
   const defs = new Map<number, { inst?: Inst; block: number }>();
-  const uses = new Map<number, { inst?: Inst; block: Block; term?: boolean; phi?: boolean }[]>();
+  for (const p of f.params) defs.set(p.id, { block: f.blocks[0]!.id }); // the context: good everywhere
+  const uses: Uses = new Map();
   for (const b of f.blocks) {
     for (const p of b.phis) {
       defs.set(p.dst.id, { block: b.id });
-      for (const x of p.incoming) if (isValue(x.value)) pushUse(uses, x.value.id, { block: b, phi: true });
+      for (const x of p.incoming) if (isValue(x.value)) pushUse(uses, x.value.id, { block: b, phi: p.dst });
     }
     for (const i of b.insts) {
       const d = instDst(i);
@@ -65,36 +73,88 @@ export function ifConvert(f: Func): boolean {
     const tu = t.op === "cbr" ? [t.a, t.b] : t.op === "ret" ? [t.value] : [];
     for (const u of tu) if (isValue(u)) pushUse(uses, u.id, { block: b, term: true });
   }
+  const scalarCbr = (b: Block): boolean => {
+    const t = b.term;
+    return t.op === "cbr" && t.a.ty !== "ptr" && !(isValue(t.b) && t.b.ty === "ptr") && t.then !== t.else;
+  };
   for (const c of [...f.blocks]) {
-    const t = c.term;
-    if (t.op !== "cbr" || t.a.ty === "ptr" || (isValue(t.b) && t.b.ty === "ptr") || t.then === t.else) continue;
-    const arm = (target: number): { block?: Block; end: number } | undefined => {
+    if (!scalarCbr(c)) continue;
+    const t = c.term as Extract<Block["term"], { op: "cbr" }>;
+    // The condition: c's branch and the branches it leads to that only compute more of it (`a || b`,
+    // `a && b`: blocks whose predecessors are all in it, with a compare and pure instructions).
+    const region: Block[] = [c];
+    const inRegion = new Set([c.id]);
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const r of [...region]) {
+        for (const s of [r.term.op === "cbr" ? r.term.then : -1, r.term.op === "cbr" ? r.term.else : -1]) {
+          const x = byId.get(s);
+          if (!x || inRegion.has(x.id) || x.phis.length > 0 || !scalarCbr(x) || x.insts.length > MAX_ARM) continue;
+          if (!(preds.get(x.id) ?? []).every((p) => inRegion.has(p))) continue;
+          if (!x.insts.every((i) => speculatable(i, x, defs))) continue;
+          region.push(x);
+          inRegion.add(x.id);
+          grew = true;
+        }
+      }
+    }
+    const exits = [
+      ...new Set(region.flatMap((r) => (r.term.op === "cbr" ? [r.term.then, r.term.else] : [])).filter((s) => !inRegion.has(s))),
+    ];
+    if (exits.length !== 2) continue;
+    // Each exit is an arm (one block of pure instructions, entered only from the condition, going
+    // to the join) or the join itself (then every edge to it must bring the same values).
+    const arm = (target: number): { block?: Block; ends: number[] } | undefined => {
       const b = byId.get(target);
       if (!b) return undefined;
-      if (b.phis.length > 0) return { end: c.id }; // the join itself: the edge is the arm
-      if ((preds.get(b.id) ?? []).length !== 1 || b.term.op !== "br" || b.insts.length > MAX_ARM) return undefined;
-      return b.insts.every((i) => speculatable(i, b, defs)) ? { block: b, end: b.id } : undefined;
+      const from = region.filter((r) => r.term.op === "cbr" && (r.term.then === target || r.term.else === target)).map((r) => r.id);
+      if (b.phis.length > 0) return { ends: from };
+      if (!(preds.get(b.id) ?? []).every((p) => inRegion.has(p)) || b.term.op !== "br" || b.insts.length > MAX_ARM) return undefined;
+      return b.insts.every((i) => speculatable(i, b, defs)) ? { block: b, ends: [b.id] } : undefined;
     };
-    const tArm = arm(t.then);
-    const eArm = arm(t.else);
+    const tArm = arm(exits[0]!);
+    const eArm = arm(exits[1]!);
     if (!tArm || !eArm) continue;
-    const joinId = tArm.block ? (tArm.block.term as { target: number }).target : t.then;
-    const eJoin = eArm.block ? (eArm.block.term as { target: number }).target : t.else;
+    const joinId = tArm.block ? (tArm.block.term as { target: number }).target : exits[0]!;
+    const eJoin = eArm.block ? (eArm.block.term as { target: number }).target : exits[1]!;
     const join = byId.get(joinId);
     if (!join || eJoin !== joinId || !inLoop.has(joinId) || join.phis.length === 0) continue;
-    if ((preds.get(joinId) ?? []).length !== 2 || tArm.end === eArm.end) continue;
-    if (!join.phis.every((p) => p.dst.ty !== "ptr")) continue;
+    if ((preds.get(joinId) ?? []).length !== tArm.ends.length + eArm.ends.length) continue;
+    const incoming = (p: (typeof join.phis)[number], ends: number[]) => {
+      const vals = ends.map((e) => p.incoming.find((i) => i.block === e)?.value);
+      const v = vals[0];
+      if (!v || !vals.every((w) => w && (isImm(v) ? isImm(w) && w.imm === v.imm : isValue(w) && w.id === v.id))) return undefined;
+      return v;
+    };
+    if (!join.phis.every((p) => p.dst.ty !== "ptr" && incoming(p, tArm.ends) && incoming(p, eArm.ends))) continue;
     if (!join.phis.some((p) => reachesGuardedPacketOffset(p.dst, uses, defs, dom, byId))) continue;
     if (!join.phis.every((p) => onlySafeUses(p.dst, uses, defs, dom, byId))) continue;
-    // Convert: the arms' instructions first, then the select of each phi.
-    const out: Inst[] = [...(tArm.block?.insts ?? []), ...(eArm.block?.insts ?? [])];
-    const c01 = condition01(f, out, t.cond, t.width, t.a, t.b);
+    // Convert: every instruction of the condition and the arms first, then whether control would
+    // reach the first exit, as 0 or 1, then the select of each phi.
+    const out: Inst[] = [...region.slice(1).flatMap((r) => r.insts), ...(tArm.block?.insts ?? []), ...(eArm.block?.insts ?? [])];
+    const memo = new Map<number, Value>();
+    const reach = (target: number): Value | 0n | 1n => {
+      if (target === exits[0]) return 1n;
+      if (target === exits[1]) return 0n;
+      const done = memo.get(target);
+      if (done) return done;
+      const r = byId.get(target)!;
+      const v = reachFrom(r);
+      memo.set(target, v);
+      return v;
+    };
+    const reachFrom = (r: Block): Value => {
+      const rt = r.term as Extract<Block["term"], { op: "cbr" }>;
+      const c01 = condition01(f, out, rt.cond, rt.width, rt.a, rt.b);
+      return select01(f, out, c01, reach(rt.then), reach(rt.else));
+    };
+    const c01 = reachFrom(c);
     const mask = newValue(f, "i64");
     out.push({ op: "neg", dst: mask, a: c01 });
     let mask32: Value | undefined;
     for (const p of join.phis) {
-      const x = p.incoming.find((i) => i.block === tArm.end)!.value;
-      const y = p.incoming.find((i) => i.block === eArm.end)!.value;
+      const x = incoming(p, tArm.ends)!;
+      const y = incoming(p, eArm.ends)!;
       let m: Value = mask;
       if (p.dst.ty === "i32") {
         mask32 ??= push(f, out, "i32", (d) => ({ op: "trunc", dst: d, a: mask, to: 32 }));
@@ -107,11 +167,13 @@ export function ifConvert(f: Func): boolean {
     }
     const loc = f.locs?.get(t);
     if (loc) for (const i of out) if (!f.locs!.has(i)) f.locs!.set(i, loc);
-    c.insts.push(...out);
-    c.term = { op: "br", target: joinId };
-    if (loc) f.locs!.set(c.term, loc);
-    join.phis = [];
-    f.blocks = f.blocks.filter((b) => b !== tArm.block && b !== eArm.block);
+    // The join has one predecessor now: it becomes the rest of the branch's block (so a `?:` around
+    // this one sees a single block as its arm).
+    c.insts.push(...out, ...join.insts);
+    c.term = join.term;
+    for (const b of f.blocks) for (const p of b.phis) for (const x of p.incoming) if (x.block === joinId) x.block = c.id;
+    const gone = new Set<Block | undefined>([...region.slice(1), tArm.block, eArm.block, join]);
+    f.blocks = f.blocks.filter((b) => !gone.has(b));
     ifConvert(f); // the structure changed: start again with fresh maps
     return true;
   }
@@ -128,6 +190,22 @@ function push(f: Func, out: Inst[], ty: "i32" | "i64", mk: (d: Value) => Inst): 
   const d = newValue(f, ty);
   out.push(mk(d));
   return d;
+}
+
+/** `c ? p : q` for 0/1 values (c a value, p and q values or constants), appended to `out`. */
+function select01(f: Func, out: Inst[], c: Value, p: Value | 0n | 1n, q: Value | 0n | 1n): Value {
+  const bin = (kind: "and" | "or" | "xor", a: Operand, b: Operand): Value =>
+    push(f, out, "i64", (d) => ({ op: "bin", kind, dst: d, a, b }));
+  const op = (x: Value | 0n | 1n): Operand => (typeof x === "bigint" ? { imm: x } : x);
+  if (p === 1n && q === 0n) return c;
+  const notC = (): Value => bin("xor", c, { imm: 1n });
+  if (p === 0n && q === 1n) return notC();
+  if (p === 1n) return bin("or", c, op(q));
+  if (p === 0n) return bin("and", notC(), op(q));
+  if (q === 1n) return bin("or", notC(), op(p));
+  if (q === 0n) return bin("and", c, op(p));
+  const neg = push(f, out, "i64", (d) => ({ op: "neg", dst: d, a: c }));
+  return bin("xor", q, bin("and", bin("xor", p, q), neg));
 }
 
 /** Can `i` run whether or not the branch goes to its arm `b`? */
@@ -157,24 +235,28 @@ function speculatable(i: Inst, b: Block, defs: Map<number, { inst?: Inst; block:
   }
 }
 
-type Uses = Map<number, { inst?: Inst; block: Block; term?: boolean; phi?: boolean }[]>;
+/** A use of a value: by an instruction, the block's terminator, or a phi (`phi` is its result). */
+interface Use {
+  inst?: Inst;
+  block: Block;
+  term?: boolean;
+  phi?: Value;
+}
+type Uses = Map<number, Use[]>;
 type Defs = Map<number, { inst?: Inst; block: number }>;
 
 /** Values computed from `v` by arithmetic (v included), in the order found. */
-function derived(v: Value, uses: Uses): { values: Value[]; others: { inst?: Inst; block: Block; term?: boolean; phi?: boolean }[] } {
+function derived(v: Value, uses: Uses): { values: Value[]; others: Use[] } {
   const values: Value[] = [v];
-  const others: { inst?: Inst; block: Block; term?: boolean; phi?: boolean }[] = [];
+  const others: Use[] = [];
   const seen = new Set<number>([v.id]);
   for (let k = 0; k < values.length; k++) {
     for (const u of uses.get(values[k]!.id) ?? []) {
       const i = u.inst;
-      const d = i ? instDst(i) : undefined;
-      if (
-        i &&
-        d &&
-        d.ty !== "ptr" &&
-        (i.op === "bin" || i.op === "neg" || i.op === "copy" || i.op === "zext" || i.op === "sext" || i.op === "trunc")
-      ) {
+      // A phi passes the value on (an enclosing `?:`, a loop's next trip): what follows it counts.
+      const d = i ? instDst(i) : u.phi;
+      const arith = i && (i.op === "bin" || i.op === "neg" || i.op === "copy" || i.op === "zext" || i.op === "sext" || i.op === "trunc");
+      if (d && d.ty !== "ptr" && (u.phi || arith)) {
         if (!seen.has(d.id)) {
           seen.add(d.id);
           values.push(d);
