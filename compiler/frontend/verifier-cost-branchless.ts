@@ -4,8 +4,8 @@
 // write (or a `?:`) when the condition and the written value are pure and the variable, and what is
 // computed from it, is used only in arithmetic, compares and packet offsets, one of which it reaches.
 // This side must not say "branchless" where the pass keeps the branch (the estimate would then miss
-// a refusal), so it asks for a little more: no `else`, no array index, no call but an integer
-// conversion or a packet read, no write to anything but locals.
+// a refusal), so it asks for a little more: no `else`, no `&&`/`||` or null check in the condition,
+// no array index, no call but an integer conversion or a packet read, no write to anything but locals.
 
 import { ts } from "./ts-adapter.js";
 import { isIntCast } from "./verifier-cost-ranges.js";
@@ -39,6 +39,20 @@ export function pureExpr(e: ts.Node): boolean {
   return true;
 }
 
+function mentionsNullOrLogic(e: ts.Node): boolean {
+  const st: ts.Node[] = [e];
+  while (st.length) {
+    const x = st.pop()!;
+    if (x.kind === K.NullKeyword) return true;
+    if (ts.isBinaryExpression(x) && (x.operatorToken.kind === K.AmpersandAmpersandToken || x.operatorToken.kind === K.BarBarToken))
+      return true;
+    ts.forEachChild(x, (c) => {
+      st.push(c);
+    });
+  }
+  return false;
+}
+
 /** Is the write `x` (an assignment or `++`/`--` of a local) the only statement of an `if` with a pure condition and no `else`? */
 export function branchlessWrite(x: ts.Node): boolean {
   const st = x.parent;
@@ -47,7 +61,9 @@ export function branchlessWrite(x: ts.Node): boolean {
   if (ts.isBlock(node.parent) && node.parent.statements.length === 1) node = node.parent;
   const iff = node.parent;
   if (!iff || !ts.isIfStatement(iff) || iff.thenStatement !== node || iff.elseStatement) return false;
-  if (!pureExpr(iff.expression)) return false;
+  // The pass keeps a branch on a pointer (a null check), and an `&&`/`||` whose later part reads
+  // the stack: here neither counts as branchless.
+  if (!pureExpr(iff.expression) || mentionsNullOrLogic(iff.expression)) return false;
   if (ts.isBinaryExpression(x)) return pureExpr(x.right);
   return ts.isPrefixUnaryExpression(x) || ts.isPostfixUnaryExpression(x);
 }
