@@ -45,6 +45,7 @@ import {
   newValue,
   type Operand,
   predecessors,
+  termUses,
   type Value,
 } from "../ir/ir.js";
 
@@ -52,11 +53,19 @@ import {
 const MAX_ARM = 16;
 
 export function ifConvert(f: Func): boolean {
+  let changed = false;
+  // Each conversion changes the blocks: the next one starts from fresh maps.
+  while (convertOne(f)) changed = true;
+  return changed;
+}
+
+/** Converts the first diamond (or condition region) that qualifies; false when there is none. */
+function convertOne(f: Func): boolean {
   const dom = computeDominators(f);
   const inLoop = loopBlocks(f, dom);
   const preds = predecessors(f);
   const byId = new Map(f.blocks.map((b) => [b.id, b] as const));
-  const defs = new Map<number, { inst?: Inst; block: number }>();
+  const defs: Defs = new Map();
   for (const p of f.params) defs.set(p.id, { block: f.blocks[0]!.id }); // the context: good everywhere
   const uses: Uses = new Map();
   for (const b of f.blocks) {
@@ -69,9 +78,7 @@ export function ifConvert(f: Func): boolean {
       if (d) defs.set(d.id, { inst: i, block: b.id });
       for (const u of instUses(i)) if (isValue(u)) pushUse(uses, u.id, { inst: i, block: b });
     }
-    const t = b.term;
-    const tu = t.op === "cbr" ? [t.a, t.b] : t.op === "ret" ? [t.value] : [];
-    for (const u of tu) if (isValue(u)) pushUse(uses, u.id, { block: b, term: true });
+    for (const u of termUses(b.term)) if (isValue(u)) pushUse(uses, u.id, { block: b, term: true });
   }
   const scalarCbr = (b: Block): boolean => {
     const t = b.term;
@@ -174,7 +181,6 @@ export function ifConvert(f: Func): boolean {
     for (const b of f.blocks) for (const p of b.phis) for (const x of p.incoming) if (x.block === joinId) x.block = c.id;
     const gone = new Set<Block | undefined>([...region.slice(1), tArm.block, eArm.block, join]);
     f.blocks = f.blocks.filter((b) => !gone.has(b));
-    ifConvert(f); // the structure changed: start again with fresh maps
     return true;
   }
   return false;
@@ -209,7 +215,7 @@ function select01(f: Func, out: Inst[], c: Value, p: Value | 0n | 1n, q: Value |
 }
 
 /** Can `i` run whether or not the branch goes to its arm `b`? */
-function speculatable(i: Inst, b: Block, defs: Map<number, { inst?: Inst; block: number }>): boolean {
+function speculatable(i: Inst, b: Block, defs: Defs): boolean {
   switch (i.op) {
     case "const":
     case "bin":
