@@ -257,3 +257,39 @@ const GPL_ONLY: readonly HelperName[] = [
 
 /** GPL-only helpers by kernel name -> helper id. */
 export const GPL_ONLY_HELPERS: Readonly<Record<string, number>> = Object.fromEntries(GPL_ONLY.map((n) => [n, HELPER[n]]));
+
+/**
+ * Helpers after which the verifier forgets every packet pointer (the kernel's
+ * bpf_helper_changes_pkt_data, net/core/filter.c): they may move, resize or rewrite the packet, so
+ * `data` and `data_end` read from the context before the call are stale after it. The passes that
+ * reuse a context read (cse, licm) read them again after such a call (ctx-clobbers.ts). A tail call
+ * is on the kernel's list because the program it jumps to may call any of the others.
+ */
+const PACKET_MOVING: readonly HelperName[] = [
+  "clone_redirect",
+  "l3_csum_replace",
+  "l4_csum_replace",
+  "lwt_push_encap",
+  "lwt_seg6_action",
+  "lwt_seg6_adjust_srh",
+  "lwt_seg6_store_bytes",
+  "msg_pop_data",
+  "msg_pull_data",
+  "msg_push_data",
+  "skb_adjust_room",
+  "skb_change_head",
+  "skb_change_proto",
+  "skb_change_tail",
+  "skb_pull_data",
+  "skb_store_bytes",
+  "skb_vlan_pop",
+  "skb_vlan_push",
+  "store_hdr_opt",
+  "xdp_adjust_head",
+  "xdp_adjust_meta",
+  "xdp_adjust_tail",
+  "tail_call",
+];
+
+/** Helper ids of PACKET_MOVING. */
+export const PACKET_MOVING_HELPERS: ReadonlySet<number> = new Set(PACKET_MOVING.map((n) => HELPER[n]));

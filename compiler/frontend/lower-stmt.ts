@@ -71,7 +71,12 @@ export class FunctionLowerer extends ExprLowerer {
     fl.loopBody = s.loopBody === true;
     s.ret = ret;
     s.params = s.decl.parameters.map((p, i) => ({ name: p.name.getText(), type: paramCType(shapes[i]) }));
-    return fl.lowerSubprogram(s.decl, shapes);
+    const f = fl.lowerSubprogram(s.decl, shapes);
+    // Only a context's loads are context reads for the passes (a struct parameter is memory the
+    // function may write).
+    const k = shapes.findIndex((sh) => sh.kind === "ctx");
+    if (k !== 0) f.ctxIndex = k;
+    return f;
   }
 
   private lowerSubprogram(decl: ts.FunctionDeclaration, shapes: ParamShape[]): Func {

@@ -156,6 +156,12 @@ export interface Func {
   name: string;
   /** Parameters, in r1..r5 order on entry. For a program, params[0] is the ctx pointer. */
   params: Value[];
+  /**
+   * Which parameter is the context, when not params[0]: a subprogram's context parameter may come
+   * later, and -1 says there is none (its first parameter is an integer or a pointer to ordinary
+   * memory, whose loads passes must not treat as context reads). See ctxParam.
+   */
+  ctxIndex?: number;
   /** blocks[0] is the entry block. Order is layout order; passes may reorder. */
   blocks: Block[];
   slots: StackSlot[];
@@ -163,6 +169,11 @@ export interface Func {
   nextId: number;
   /** Per-instruction source locations, keyed by the instruction object, for line_info and comments. */
   locs?: WeakMap<Inst | Terminator, SourceLoc>;
+}
+
+/** The context pointer whose loads passes may treat as context-field reads, if the function has one. */
+export function ctxParam(f: Func): Value | undefined {
+  return f.params[f.ctxIndex ?? 0];
 }
 
 export function newValue(f: Func, ty: Ty): Value {

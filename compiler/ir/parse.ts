@@ -428,6 +428,17 @@ function parseFuncAt(src: SourceLine[], start: number): [Func, number] {
     }
   }
   hdr.punct(")");
+  let ctxIndex: number | undefined;
+  const t = hdr.peek();
+  if (t?.k === "ident" && (t.s === "noctx" || t.s === "ctx")) {
+    hdr.ident();
+    if (t.s === "noctx") ctxIndex = -1;
+    else {
+      const v = hdr.value();
+      ctxIndex = params.findIndex((p) => p.id === v.id);
+      if (ctxIndex < 1) hdr.err(`'ctx' names a parameter after the first, not %${v.id}`);
+    }
+  }
   const slots: StackSlot[] = [];
   if (!hdr.isPunct("{")) {
     if (hdr.ident("'slots' or '{'") !== "slots") hdr.err("expected 'slots' or '{'");
@@ -446,7 +457,7 @@ function parseFuncAt(src: SourceLine[], start: number): [Func, number] {
   hdr.punct("{");
   hdr.end();
 
-  const f: Func = { name, params, blocks: [], slots, nextId: 0 };
+  const f: Func = { name, params, blocks: [], slots, nextId: 0, ...(ctxIndex !== undefined ? { ctxIndex } : {}) };
   const locs = new WeakMap<Inst | Terminator, SourceLoc>();
   let anyLoc = false;
   let cur: { b: Partial<Block> & { id: number; phis: Phi[]; insts: Inst[] }; line: number } | undefined;

@@ -3,6 +3,8 @@
 // Syntax (one item per line; `;` starts a comment the parser ignores):
 //
 //   func xdp_prog(%0:ptr, %1:i64) slots [s0: 8 align 8, s1: 16 align 4] {
+//   func helper(%0:ptr) noctx {               no parameter is a context (Func.ctxIndex)
+//   func helper(%0:i32, %1:ptr) ctx %1 {      the context is %1, not the first parameter
 //   b0: !3:1                                  block label, optional source loc of the block
 //     %2:i32 = const 5                        definitions carry their type
 //     %3:i32 = add %2, 7                      bin ops by name: add sub mul udiv sdiv umod smod
@@ -174,7 +176,9 @@ export function printFunc(f: Func): string {
   const lines: string[] = [];
   const params = f.params.map((v) => `%${v.id}:${v.ty}`).join(", ");
   const slots = f.slots.length > 0 ? ` slots [${f.slots.map((s) => `s${s.id}: ${s.size} align ${s.align}`).join(", ")}]` : "";
-  lines.push(`func ${printName(f.name)}(${params})${slots} {`);
+  const k = f.ctxIndex ?? 0;
+  const ctx = k === 0 ? "" : k < 0 || k >= f.params.length ? " noctx" : ` ctx %${f.params[k]!.id}`;
+  lines.push(`func ${printName(f.name)}(${params})${ctx}${slots} {`);
   for (const b of f.blocks) {
     lines.push(`b${b.id}:${b.loc ? ` !${b.loc.line}:${b.loc.col}` : ""}`);
     for (const ph of b.phis) lines.push("  " + p.phi(ph));

@@ -2,9 +2,9 @@
 //
 // A pure instruction whose operation and operands equal one in a dominating block (or earlier in
 // the same block) is replaced by that one's value. Pure here means: const, bin, neg, zext, sext,
-// trunc, bswap, ptradd, stackaddr, mapaddr, context field loads (the ctx struct is read-only for
-// the fields we read) and `ctxptr` — the packet pointers, which stay valid because no helper tsbpf
-// calls today moves packet data (bpf_xdp_adjust_head and friends would end their availability).
+// trunc, bswap, ptradd, stackaddr, mapaddr, context field loads and `ctxptr` (the packet pointers),
+// these two only when nothing on a path between the two reads may change the bytes they read: a
+// store to the field, a helper given the context, a packet-moving helper (ctx-clobbers.ts).
 // Loads from other memory are never merged: a store or helper may change it. `globaladdr` and
 // `funcaddr` are link-time constants and merge too. Never merged: helper calls, bpf-to-bpf calls
 // (`callfn`: the callee may store, call helpers or use atomics, so two calls with equal arguments
@@ -23,17 +23,30 @@
 // Needs: valid SSA. Produces: valid SSA, fewer instructions. Invalidates: nothing structural.
 
 import { computeDominators } from "../ir/dominators.js";
-import { instDst, instUses, isImm, mapAllOperands, predecessors, type Func, type Inst, type Operand, type Value } from "../ir/ir.js";
+import {
+  ctxParam,
+  instDst,
+  instUses,
+  isImm,
+  mapAllOperands,
+  predecessors,
+  type Func,
+  type Inst,
+  type Operand,
+  type Value,
+} from "../ir/ir.js";
+import { CtxClobbers, ctxReadOf } from "./ctx-clobbers.js";
 
 export function cse(f: Func): boolean {
   const dom = computeDominators(f);
-  const ctx = f.params[0];
+  const ctx = ctxParam(f);
+  const clobbers = CtxClobbers.of(f);
   const blocks = new Map(f.blocks.map((b) => [b.id, b]));
   const replaced = new Map<number, Value>();
   // The values available at this point of the dominator-tree walk: for each key, one entry per
   // enclosing scope that defined it, innermost last (a scoped hash table: lookups do not walk the
   // scopes, which made long chains of blocks quadratic).
-  const avail = new Map<string, { v: Value; depth: number }[]>();
+  const avail = new Map<string, { v: Value; depth: number; inst: Inst }[]>();
   const preds = predecessors(f);
   /** Values a branch on the current dominator path narrowed, and the depth below which it did. */
   const narrowed = new Map<number, number>();
@@ -51,8 +64,10 @@ export function cse(f: Func): boolean {
       // The deepest branch that narrowed an operand: only copies made below it can stand in.
       let after = -1;
       for (const o of instUses(i)) if (!isImm(o)) after = Math.max(after, narrowed.get(id(o)) ?? -1);
+      const read = clobbers && ctxReadOf(i, f);
       if (stack) {
         for (let s = stack.length - 1; s >= 0; s--) {
+          if (read && clobbers.between(read, stack[s]!.inst, i)) break;
           if (stack[s]!.v.ty === d.ty && stack[s]!.depth >= after) {
             replaced.set(d.id, stack[s]!.v);
             return false;
@@ -60,11 +75,11 @@ export function cse(f: Func): boolean {
         }
       }
       if (defined.has(k))
-        stack![stack!.length - 1] = { v: d, depth }; // this scope's entry for k is replaced
+        stack![stack!.length - 1] = { v: d, depth, inst: i }; // this scope's entry for k is replaced
       else {
         defined.add(k);
-        if (stack) stack.push({ v: d, depth });
-        else avail.set(k, [{ v: d, depth }]);
+        if (stack) stack.push({ v: d, depth, inst: i });
+        else avail.set(k, [{ v: d, depth, inst: i }]);
       }
       return true;
     });
@@ -106,7 +121,7 @@ export function cse(f: Func): boolean {
   // Keys use operand ids after replacement, so rewrite uses as we go: a replaced value's users are
   // visited later in dominator order and see the substitution through `op()`.
   const op = (o: Operand): string => (isImm(o) ? `#${o.imm}` : `%${(replaced.get(o.id) ?? o).id}`);
-  function key(i: Inst, ctxParam: Value | undefined): string | undefined {
+  function key(i: Inst, ctxValue: Value | undefined): string | undefined {
     switch (i.op) {
       case "const":
         return `const ${i.dst.ty} ${i.value}`;
@@ -139,9 +154,10 @@ export function cse(f: Func): boolean {
       case "store":
         return undefined;
       case "ctxptr":
-        return `ctxptr ${op(i.ctx)} ${i.offset}`;
+        // Only through the context, whose changes ctx-clobbers.ts knows.
+        return ctxValue && i.ctx.id === ctxValue.id ? `ctxptr ${i.offset}` : undefined;
       case "load":
-        return ctxParam && i.base.id === ctxParam.id ? `ctxload ${i.offset} ${i.width} ${i.dst.ty}` : undefined;
+        return ctxValue && i.base.id === ctxValue.id ? `ctxload ${i.offset} ${i.width} ${i.dst.ty}` : undefined;
       default:
         return undefined;
     }

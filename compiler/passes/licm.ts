@@ -14,6 +14,8 @@
 // `x === 0` lost its mask to range-fold, then licm hoisted `u8(x) * 4` above the test, and the
 // kernel refused the variable stack offset).
 //
+// A context read stays in a loop that may change what it reads (a store to the field: ctx-clobbers.ts).
+//
 // Only loops without helper or bpf-to-bpf calls are touched: a value hoisted out of such a loop
 // would have to survive the call in r6–r9 or on the stack, which costs more than it saves. A loop is
 // the natural loop of a back edge (latch -> header, the header dominating the latch); it needs a
@@ -22,12 +24,14 @@
 // Needs: valid SSA. Produces: valid SSA. Invalidates: nothing structural (no block is added).
 
 import { computeDominators } from "../ir/dominators.js";
-import { instDst, instUses, isImm, successors, type Block, type Func, type Inst } from "../ir/ir.js";
+import { ctxParam, instDst, instUses, isImm, successors, type Block, type Func, type Inst } from "../ir/ir.js";
+import { CtxClobbers, ctxReadOf } from "./ctx-clobbers.js";
 
 export function licm(f: Func): boolean {
   const dom = computeDominators(f);
   const blocks = new Map(f.blocks.map((b) => [b.id, b] as const));
-  const ctx = f.params[0];
+  const ctx = ctxParam(f);
+  const clobbers = CtxClobbers.of(f);
   const feeds = offsetInputs(f);
   let changed = false;
 
@@ -76,6 +80,8 @@ export function licm(f: Func): boolean {
       const b: Block = blocks.get(id)!;
       b.insts = b.insts.filter((i) => {
         if (!movable(i, ctx?.id) || feeds.has(instDst(i)!.id)) return true;
+        const read = clobbers && ctxReadOf(i, f);
+        if (read && clobbers.within(read, loop.body)) return true;
         if (instUses(i).some((o) => !isImm(o) && inside.has(o.id))) return true;
         hoisted.push(i);
         inside.delete(instDst(i)!.id);

@@ -7,7 +7,7 @@
 // when the child's single predecessor is that block), and no helper call or bpf-to-bpf call lies in
 // between (a helper may write map values, the packet or the stack: every earlier load is forgotten),
 // nor a store or atomic that may overlap it: one through the same base value at disjoint bytes
-// (`eth.d0 = eth.s0` before `icmp.type_code` is read again) keeps the load. Context loads are cse.ts's business (the ctx is read-only).
+// (`eth.d0 = eth.s0` before `icmp.type_code` is read again) keeps the load. Context loads are cse.ts's business (it knows what may change the context: ctx-clobbers.ts).
 //
 // Runs late, after tail-merge: merging identical tails first keeps blocks identical that reusing a
 // load from a predecessor would make different.
@@ -15,7 +15,7 @@
 // Needs: valid SSA. Produces: valid SSA, fewer loads. Invalidates: nothing structural.
 
 import { computeDominators } from "../ir/dominators.js";
-import { isImm, mapAllOperands, predecessors, type Func, type Inst, type Value } from "../ir/ir.js";
+import { ctxParam, isImm, mapAllOperands, predecessors, type Func, type Inst, type Value } from "../ir/ir.js";
 
 /** Instructions that may change memory: they end the availability of every earlier load. */
 function writesMemory(i: Inst): boolean {
@@ -38,7 +38,7 @@ export function loadCse(f: Func): boolean {
   if (f.blocks.length === 0) return false;
   const dom = computeDominators(f);
   const preds = predecessors(f);
-  const ctx = f.params[0];
+  const ctx = ctxParam(f);
   const blocks = new Map(f.blocks.map((b) => [b.id, b]));
   const replaced = new Map<number, Value>();
   const id = (v: Value): number => (replaced.get(v.id) ?? v).id;
