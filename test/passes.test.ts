@@ -685,6 +685,40 @@ b6:
 }`;
     expectPass(threadNullChecks, text, text);
   });
+
+  it("reads an i32 constant zero-extended in a 64-bit compare (found by the random-function property, seed 11)", () => {
+    // -651172963 is 0xd9295a9d as an i32: above 65535 as a 64-bit value, so b1 goes to b2 from b3.
+    expectPass(
+      threadNullChecks,
+      `func f(%0:ptr) {
+b0:
+  br b1
+b1:
+  %2:i32 = phi [b3: -651172963], [b0: 63]
+  cbr sgt.64 %2, 65535 -> b2, b3
+b2:
+  ret 1
+b3:
+  %3:i32 = load.4 %0, 0
+  cbr eq.32 %3, 0 -> b1, b4
+b4:
+  ret 0
+}`,
+      `func f(%0:ptr) {
+b0:
+  br b3
+b2:
+  %4:i32 = phi [b3: -651172963]
+  ret 1
+b3:
+  %5:i32 = phi [b0: 63]
+  %3:i32 = load.4 %0, 0
+  cbr eq.32 %3, 0 -> b2, b4
+b4:
+  ret 0
+}`,
+    );
+  });
 });
 
 describe("cse (textual)", () => {
@@ -1201,6 +1235,7 @@ describe("passes on random functions", () => {
     "fill-in-place",
     "bit-fold",
     "hoist-common",
+    "if-convert",
   ].map((n) => [n, passesByName.get(n)!] as const);
 
   it.each(single)("%s keeps the IR valid and the behaviour unchanged", (_name, pass) => {

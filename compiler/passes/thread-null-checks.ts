@@ -32,6 +32,7 @@ import {
   type Func,
   type Inst,
   type Operand,
+  type Ty,
   type Value,
 } from "../ir/ir.js";
 import { evalCond } from "./const-fold.js";
@@ -58,7 +59,8 @@ function tryThread(f: Func, b: Block, defs: Map<number, Inst>): boolean {
   if (!tested) return false;
   // Cheap test first: dominators cost O(blocks), and a chain of ifs has a candidate per block.
   const c = t.b.imm;
-  if (tested.incoming.some((i) => decide(t.cond, t.width, i.value, c, defs) === undefined)) return false;
+  const ty = tested.dst.ty;
+  if (tested.incoming.some((i) => decide(t.cond, t.width, i.value, c, defs, ty) === undefined)) return false;
   const dom = computeDominators(f);
   const preds = dom.preds.get(b.id) ?? [];
   if (preds.length === 0 || !dom.isReachable(b.id)) return false;
@@ -72,7 +74,7 @@ function tryThread(f: Func, b: Block, defs: Map<number, Inst>): boolean {
     if (p === b.id) return false;
     const inc = tested.incoming.find((i) => i.block === p);
     if (!inc) return false;
-    const d = decide(t.cond, t.width, inc.value, t.b.imm, defs);
+    const d = decide(t.cond, t.width, inc.value, t.b.imm, defs, ty);
     if (d === undefined) return false;
     route.set(p, d ? t.then : t.else);
   }
@@ -179,8 +181,10 @@ function nonNull(v: Value, defs: Map<number, Inst>, depth = 0): boolean {
   return false;
 }
 
-function decide(cond: CondOp, width: 32 | 64, v: Operand, c: bigint, defs: Map<number, Inst>): boolean | undefined {
-  if (isImm(v)) return evalCond(cond, width, v.imm, c);
+function decide(cond: CondOp, width: 32 | 64, v: Operand, c: bigint, defs: Map<number, Inst>, ty: Ty): boolean | undefined {
+  // An i32 value is its 32 bits zero-extended, also in a 64-bit compare (the random-function
+  // property: `phi i32 [-651172963]` tested with `sgt.64 .., 65535` was threaded as false).
+  if (isImm(v)) return evalCond(cond, width, ty === "i32" ? BigInt.asUintN(32, v.imm) : v.imm, c);
   if (c === 0n && (cond === "eq" || cond === "ne") && nonNull(v, defs)) return cond === "ne";
   return undefined;
 }
