@@ -53,6 +53,8 @@ export function checkFunc(f: Func): string[] {
     if (blockIds.has(b.id)) errs.push(`block b${b.id} appears more than once`);
     blockIds.add(b.id);
   }
+  if (f.ctxIndex !== undefined && f.ctxIndex !== -1 && f.params[f.ctxIndex]?.ty !== "ptr")
+    errs.push(`ctxIndex ${f.ctxIndex} names no pointer parameter`);
   const slotIds = new Set<number>();
   for (const s of f.slots) {
     if (slotIds.has(s.id)) errs.push(`stack slot s${s.id} declared more than once`);

@@ -182,7 +182,8 @@ export type Expr =
   | { k: "conv"; t: IntName; a: Expr }
   | { k: "cond"; c: Cond; a: Expr; b: Expr }
   | { k: "assign"; lv: Lv; op: AssignOp; e: Expr }
-  | { k: "call"; fn: string; args: Expr[] }
+  /** `sarg`: the stack struct passed to a function's struct parameter (FuncDef.sparam). */
+  | { k: "call"; fn: string; args: Expr[]; sarg?: string }
   | { k: "inc"; lv: Lv; op: "++" | "--"; prefix: boolean };
 
 export type Cond =
@@ -242,13 +243,18 @@ export interface Program {
   funcs?: FuncDef[];
 }
 
-/** `function f(a0: T0, ...): R { return body; }`, inlined or `@noinline`; the body reads only its parameters. */
+/**
+ * `function f(a0: T0, ...): R { return body; }`, inlined or `@noinline`; the body reads only its
+ * parameters. With `sparam`, `function f(s: S, a0: T0, ...)`: a caller's stack struct, by reference,
+ * whose fields the body may also write (`(s.c += a0) + s.c`).
+ */
 export interface FuncDef {
   name: string;
   params: { name: string; t: IntName }[];
   ret: IntName;
   body: Expr;
   noinline: boolean;
+  sparam?: boolean;
 }
 
 // ------------------------------------------------------------------------------------ raw AST
@@ -264,7 +270,8 @@ type RExpr =
   | { k: "assign"; lv: RRef; op: AssignOp; e: RExpr }
   | { k: "inc"; lv: RRef; op: "++" | "--"; prefix: boolean }
   | { k: "call"; fn: number; args: RExpr[] };
-type RFunc = { params: IntName[]; ret: IntName; body: RExpr; noinline: boolean };
+/** `upd`: with a struct parameter, the body starts by updating one of its fields and reading it back. */
+type RFunc = { params: IntName[]; ret: IntName; body: RExpr; noinline: boolean; sref: boolean; upd: { f: number; op: AssignOp; e: RExpr } };
 type RCond =
   | { k: "cmp"; op: CmpOp; a: RExpr; b: RExpr }
   | { k: "and" | "or"; a: RCond; b: RCond }
@@ -606,6 +613,8 @@ export function rawProgramArb(opts: GenOptions = {}): fc.Arbitrary<RawProgram> {
     ret: intNameArb,
     body: smallExpr,
     noinline: fc.boolean(),
+    sref: fc.boolean(),
+    upd: fc.record({ f: fc.nat(S_FIELDS.length - 1), op: assignOpArb, e: smallExpr }),
   });
   return fc.record({
     body: fc.array(stmts[stmtDepth]!, { minLength: 1, maxLength: maxStmts }),
@@ -676,7 +685,10 @@ interface Scope {
   tRef?: boolean;
   /** Functions that may be called here. */
   funcs: FuncDef[];
-  /** Inside a function body: only its parameters may be read, nothing written, nothing called. */
+  /**
+   * Inside a function body: only its parameters may be read, nothing called, nothing written but
+   * the fields of its struct parameter (`structs` is then `["s"]`).
+   */
   inFunc?: boolean;
 }
 
@@ -703,7 +715,14 @@ class Resolver {
   program(r: RawProgram): Program {
     const funcs = (r.funcs ?? []).map((f, j) => this.func(f, j));
     const scope: Scope = { locals: [], bools: [], structs: [], hvs: [], cells: [], inLoop: false, hashRef: false, funcs };
-    const body = this.block(r.body, scope);
+    // A struct for struct parameters from the start (calls of such functions need one in scope).
+    const first: Stmt[] = [];
+    if (funcs.some((f) => f.sparam)) {
+      const name = this.fresh("s");
+      first.push({ k: "sdecl", name, inits: S_FIELDS.map((_, i) => ({ k: "lit", v: BigInt(3 * i + 1), hex: false })) });
+      scope.structs.push(name);
+    }
+    const body = [...first, ...this.block(r.body, scope)];
     return { body, ret: this.retExpr(r.ret, scope), funcs };
   }
 
@@ -712,7 +731,7 @@ class Resolver {
     const scope: Scope = {
       locals: params.map((p) => ({ name: p.name, ts: brand(p.t), mutable: false, c: p.t })),
       bools: [],
-      structs: [],
+      structs: f.sref ? ["s"] : [],
       hvs: [],
       cells: [],
       inLoop: false,
@@ -720,7 +739,19 @@ class Resolver {
       funcs: [],
       inFunc: true,
     };
-    return { name: `f${j}`, params, ret: f.ret, body: this.fit(this.expr(f.body, scope), brand(f.ret), f.ret), noinline: f.noinline };
+    // `((s.F op= e) + s.F) ^ body`: a write through the parameter and a read of it after (a
+    // subprogram's first parameter was once taken for a context, whose reads passes merge).
+    const field: RRef = { kind: 2, idx: 0, f: f.upd.f };
+    const raw: RExpr = f.sref
+      ? {
+          k: "bin",
+          op: "^",
+          a: { k: "bin", op: "+", a: { k: "assign", lv: field, op: f.upd.op, e: f.upd.e }, b: { k: "ref", r: field } },
+          b: f.body,
+        }
+      : f.body;
+    const body = this.fit(this.expr(raw, scope), brand(f.ret), f.ret);
+    return { name: `f${j}`, params, ret: f.ret, body, noinline: f.noinline, ...(f.sref ? { sparam: true } : {}) };
   }
 
   private block(stmts: RStmt[], outer: Scope): Stmt[] {
@@ -748,6 +779,10 @@ class Resolver {
 
   private lv(r: RRef, s: Scope, forWrite: boolean): { lv: Lv; ts: TsType; c: IntName | null } {
     if (s.inFunc) {
+      if (s.structs.length > 0 && (forWrite || r.kind === 2)) {
+        const [f, t] = S_FIELDS[r.f % S_FIELDS.length]!;
+        return { lv: { k: "sfield", s: s.structs[0]!, f }, ts: sfieldTs(f), c: t };
+      }
       const l = s.locals[r.idx % s.locals.length]!;
       return { lv: { k: "local", name: l.name }, ts: l.ts, c: l.c };
     }
@@ -848,11 +883,14 @@ class Resolver {
         const lit0: RExpr = { k: "lit", v: 0n, hex: false };
         if (s.inFunc || s.funcs.length === 0) return this.expr(r.args[0] ?? lit0, s);
         const f = s.funcs[r.fn % s.funcs.length]!;
+        // A struct parameter takes one of the caller's stack structs; without one, no call.
+        if (f.sparam && s.structs.length === 0) return this.expr(r.args[0] ?? lit0, s);
+        const sarg = f.sparam ? { sarg: s.structs[(r.fn + r.args.length) % s.structs.length]! } : {};
         const args = f.params.map((p, i) => this.fit(this.expr(r.args[i] ?? { k: "lit", v: BigInt(i), hex: false }, s), brand(p.t), p.t));
-        return { e: { k: "call", fn: f.name, args }, ts: brand(f.ret) };
+        return { e: { k: "call", fn: f.name, args, ...sarg }, ts: brand(f.ret) };
       }
       case "assign": {
-        if (s.inFunc) return this.expr(r.e, s);
+        if (s.inFunc && s.structs.length === 0) return this.expr(r.e, s);
         const { lv, ts, c } = this.lv(r.lv, s, true);
         const e = this.expr(r.e, s);
         const op = r.op;
@@ -862,7 +900,7 @@ class Resolver {
         return { e: { k: "assign", lv, op, e: rhs }, ts: rts };
       }
       case "inc": {
-        if (s.inFunc) return this.expr({ k: "ref", r: r.lv }, s);
+        if (s.inFunc && s.structs.length === 0) return this.expr({ k: "ref", r: r.lv }, s);
         const { lv } = this.lv(r.lv, s, true);
         return { e: { k: "inc", lv, op: r.op, prefix: r.prefix }, ts: NUM };
       }
@@ -1250,6 +1288,7 @@ function fitsIn(t: IntName, v: bigint): boolean {
 export function shapesOf(p: Program): Set<string> {
   const out = new Set<string>();
   if (p.funcs?.length) out.add("calls");
+  if (p.funcs?.some((f) => f.sparam)) out.add("struct parameters");
   const walk = (ss: Stmt[]): void => {
     for (const st of ss) {
       switch (st.k) {
@@ -1388,7 +1427,7 @@ export function printExpr(e: Expr): string {
     case "inc":
       return e.prefix ? `(${e.op}${printLv(e.lv)})` : `(${printLv(e.lv)}${e.op})`;
     case "call":
-      return `${fnPrefix}${e.fn}(${e.args.map(printExpr).join(", ")})`;
+      return `${fnPrefix}${e.fn}(${[...(e.sarg ? [e.sarg] : []), ...e.args.map(printExpr)].join(", ")})`;
   }
 }
 
@@ -1589,16 +1628,22 @@ export function printPrelude(): string {
   ].join("\n");
 }
 
+/** The program's module functions (fnPrefix set). */
+function printFuncs(p: Program, out: string[]): void {
+  for (const f of p.funcs ?? []) {
+    if (f.noinline) out.push(`/** @noinline */`);
+    const params = [...(f.sparam ? ["s: S"] : []), ...f.params.map((a) => `${a.name}: ${a.t}`)];
+    out.push(`function ${fnPrefix}${f.name}(${params.join(", ")}): ${f.ret} {`);
+    out.push(`  return ${printExpr(f.body)};`);
+    out.push(`}`);
+  }
+}
+
 /** One program as an exported XDP program named `name`. */
 export function printProgramBody(p: Program, name: string): string {
   const out: string[] = [];
   fnPrefix = `${name}_`;
-  for (const f of p.funcs ?? []) {
-    if (f.noinline) out.push(`/** @noinline */`);
-    out.push(`function ${fnPrefix}${f.name}(${f.params.map((a) => `${a.name}: ${a.t}`).join(", ")}): ${f.ret} {`);
-    out.push(`  return ${printExpr(f.body)};`);
-    out.push(`}`);
-  }
+  printFuncs(p, out);
   out.push(`export const ${name} = xdp((ctx) => {`);
   // `p` gets a non-nullable declared type: tsc's narrowing of a nullable `p` at each of its many
   // uses is quadratic in the size of the program and dominated compile time.
@@ -1670,12 +1715,7 @@ export function printTracingProgram(progs: Program[], kind: TracingKind): string
     const name = `prog${n}`;
     const out: string[] = [];
     fnPrefix = `${name}_`;
-    for (const f of p.funcs ?? []) {
-      if (f.noinline) out.push(`/** @noinline */`);
-      out.push(`function ${fnPrefix}${f.name}(${f.params.map((a) => `${a.name}: ${a.t}`).join(", ")}): ${f.ret} {`);
-      out.push(`  return ${printExpr(f.body)};`);
-      out.push(`}`);
-    }
+    printFuncs(p, out);
     out.push(`export const ${name} = ${open[kind]}`);
     out.push(`  const p: Input = { ${INPUT_FIELDS.map(([f]) => `${f}: ${readOf(f)}`).join(", ")} };`);
     pfieldRead = readOf;

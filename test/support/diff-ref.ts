@@ -324,10 +324,12 @@ class Interp {
       case "call": {
         // Arguments left to right, each converted to its parameter's type as an assignment would;
         // the body sees only the parameters; the result converts to the return type.
+        // A struct parameter is the caller's struct itself (by reference: the body's writes stay).
         const f = this.funcs.get(e.fn)!;
         const args = f.params.map((p, i) => wrap(p.t, this.eval(e.args[i]!)));
         const sub = new Interp(this.st, this.funcs);
         f.params.forEach((p, i) => sub.locals.set(p.name, { t: p.t, v: args[i]! }));
+        if (e.sarg) sub.structs.set("s", this.structs.get(e.sarg)!);
         return wrap(f.ret, sub.eval(f.body));
       }
     }

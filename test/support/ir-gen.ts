@@ -11,8 +11,9 @@
 // Generated functions pass checkFunc: random CFGs (a spanning tree from the entry plus random extra
 // and back edges, never into the entry), phis with one incoming per predecessor, every instruction
 // kind and terminator (including callfn, globaladdr, funcaddr and every atomic form), uses only of
-// dominating definitions, immediates of every interesting size. (callfn targets are names only:
-// a single function does not pass checkModule's cross-function rules.)
+// dominating definitions, immediates of every interesting size, a context parameter that is the
+// first, a later one or none. (callfn targets are names only: a single function does not pass
+// checkModule's cross-function rules.)
 
 import fc from "fast-check";
 import { computeDominators } from "../../compiler/ir/dominators.js";
@@ -365,6 +366,12 @@ export function genFunc(nums: readonly number[], opts: GenOptions = {}): Func {
     }
   }
   if (r.chance(60)) f.locs = locs;
+  // Which parameter is the context (last, so older recipes still build the same code): mostly the
+  // first; sometimes none (loads through %0 are ordinary memory), or a later pointer.
+  const ctxPick = r.int(8);
+  const later = f.params.findIndex((p, k) => k > 0 && p.ty === "ptr");
+  if (ctxPick === 1) f.ctxIndex = -1;
+  else if (ctxPick === 2 && later > 0) f.ctxIndex = later;
   return f;
 }
 
