@@ -14,7 +14,8 @@
 //   a helper call given a context-derived pointer: every field, and `data`/`data_end` too when the
 //     helper moves the packet; a bpf-to-bpf call given one: everything.
 // A read is clobbered between two instructions when a clobber that meets it lies on some path from
-// the first to the second that does not run the first again (which would read anew).
+// the first to the second that does not run the first again (which would read anew); versions()
+// numbers the read's bytes like memory SSA to answer that in linear time.
 
 import { PACKET_MOVING_HELPERS } from "../frontend/helper-ids.js";
 import { ctxParam, instDst, isImm, successors, type Func, type Inst, type Operand } from "../ir/ir.js";
@@ -45,33 +46,87 @@ export function ctxReadOf(i: Inst, f: Func): CtxRead | undefined {
 }
 
 export class CtxClobbers {
-  private readonly pos = new Map<Inst, { block: number; idx: number }>();
-  private readonly succ: Map<number, readonly number[]>;
-  private readonly memo = new Map<string, Set<number>>();
+  /** The blocks as they were (cse removes instructions while it asks), their predecessors, an order. */
+  private readonly blocks: { id: number; insts: Inst[] }[];
+  private readonly preds = new Map<number, number[]>();
+  private readonly order: number[];
+  private readonly states = new Map<string, Map<Inst, number>>();
 
   private constructor(
     f: Func,
     private readonly clobbers: Clobber[],
   ) {
-    for (const b of f.blocks) b.insts.forEach((i, idx) => this.pos.set(i, { block: b.id, idx }));
-    this.succ = new Map(f.blocks.map((b) => [b.id, successors(b.term)] as const));
+    this.blocks = f.blocks.map((b) => ({ id: b.id, insts: [...b.insts] }));
+    for (const b of f.blocks) this.preds.set(b.id, []);
+    const succ = new Map(f.blocks.map((b) => [b.id, successors(b.term)] as const));
+    for (const [b, ss] of succ) for (const x of ss) this.preds.get(x)?.push(b);
+    // Reverse postorder from the entry (iterative: a chain of thousands of blocks is as deep).
+    const seen = new Set<number>();
+    const post: number[] = [];
+    const entry = f.blocks[0]?.id;
+    const work: { b: number; k: number }[] = entry === undefined ? [] : [{ b: entry, k: 0 }];
+    if (entry !== undefined) seen.add(entry);
+    while (work.length > 0) {
+      const top = work[work.length - 1]!;
+      const ss = succ.get(top.b) ?? [];
+      if (top.k < ss.length) {
+        const x = ss[top.k++]!;
+        if (!seen.has(x)) seen.add(x), work.push({ b: x, k: 0 });
+      } else post.push(work.pop()!.b);
+    }
+    this.order = post.reverse();
   }
 
-  /** Blocks reachable from `start` over at least one edge without entering `avoid`. */
-  private reach(start: number, avoid: number): Set<number> {
-    const k = `${start}/${avoid}`;
-    let seen = this.memo.get(k);
-    if (seen) return seen;
-    seen = new Set<number>();
-    const work = [...(this.succ.get(start) ?? [])];
-    while (work.length > 0) {
-      const x = work.pop()!;
-      if (x === avoid || seen.has(x)) continue;
-      seen.add(x);
-      work.push(...(this.succ.get(x) ?? []));
+  /**
+   * A version of `read`'s bytes at each instruction, as memory SSA numbers them: a clobber that meets
+   * the read starts a new version after it, a block whose predecessors end in different versions
+   * starts its own (solved optimistically around loops), and two points see the same bytes when their
+   * versions are equal. Linear in the function's size per distinct read.
+   */
+  private versions(read: CtxRead): Map<Inst, number> {
+    const key = `${read.packet} ${read.offset} ${read.width}`;
+    const memo = this.states.get(key);
+    if (memo) return memo;
+    const byId = new Map(this.blocks.map((b, n) => [b.id, { b, n }] as const));
+    const kills = new Map<Inst, number>();
+    this.clobbers.forEach((c, n) => {
+      if (meets(c, read)) kills.set(byId.get(c.block)!.b.insts[c.idx]!, n + 1);
+    });
+    const merged = (bid: number) => this.clobbers.length + 1 + byId.get(bid)!.n;
+    const entry = this.order[0];
+    const inV = new Map<number, number>();
+    const outV = new Map<number, number>();
+    const out = (bid: number, v: number): number => {
+      let last = v;
+      for (const i of byId.get(bid)!.b.insts) last = kills.get(i) ?? last;
+      return last;
+    };
+    for (let changed = true, rounds = 0; changed; rounds++) {
+      changed = false;
+      for (const bid of this.order) {
+        let v: number | undefined;
+        if (bid === entry) v = 0;
+        else if (inV.get(bid) === merged(bid) || rounds > 50) v = merged(bid);
+        else {
+          const ins = (this.preds.get(bid) ?? []).map((p) => outV.get(p)).filter((x) => x !== undefined);
+          v = ins.length === 0 ? undefined : ins.every((x) => x === ins[0]) ? ins[0] : merged(bid);
+        }
+        if (v === undefined || v === inV.get(bid)) continue;
+        inV.set(bid, v);
+        outV.set(bid, out(bid, v));
+        changed = true;
+      }
     }
-    this.memo.set(k, seen);
-    return seen;
+    const at = new Map<Inst, number>();
+    for (const b of this.blocks) {
+      let v = inV.get(b.id) ?? merged(b.id);
+      for (const i of b.insts) {
+        at.set(i, v);
+        v = kills.get(i) ?? v;
+      }
+    }
+    this.states.set(key, at);
+    return at;
   }
 
   /** The function's clobbers; undefined when it has none (or no context), the common case. */
@@ -119,18 +174,14 @@ export class CtxClobbers {
     return clobbers.length > 0 ? new CtxClobbers(f, clobbers) : undefined;
   }
 
-  /** May `read`'s bytes change on some path from instruction `from` to instruction `to`? */
+  /**
+   * May `read`'s bytes change between instruction `from` and instruction `to`, which it dominates (on
+   * a path that does not run `from` again)?
+   */
   between(read: CtxRead, from: Inst, to: Inst): boolean {
-    const d = this.pos.get(from);
-    const u = this.pos.get(to);
-    if (!d || !u) return true;
-    // Entering `from`'s block again runs `from` again, so paths that do are not counted.
-    return this.clobbers.some(
-      (c) =>
-        meets(c, read) &&
-        (c.block === d.block ? c.idx > d.idx : this.reach(d.block, d.block).has(c.block)) &&
-        ((c.block === u.block && u.idx > c.idx) || (u.block !== d.block && this.reach(c.block, d.block).has(u.block))),
-    );
+    const v = this.versions(read);
+    const d = v.get(from);
+    return d === undefined || d !== v.get(to);
   }
 
   /** May `read`'s bytes change inside these blocks (a loop body)? */

@@ -182,7 +182,7 @@ export type Expr =
   | { k: "conv"; t: IntName; a: Expr }
   | { k: "cond"; c: Cond; a: Expr; b: Expr }
   | { k: "assign"; lv: Lv; op: AssignOp; e: Expr }
-  /** `sarg`: the stack struct passed to a function's struct parameter (FuncDef.sparam). */
+  /** `sarg`: the stack struct or hash value passed to a function's struct parameter (FuncDef.sparam). */
   | { k: "call"; fn: string; args: Expr[]; sarg?: string }
   | { k: "inc"; lv: Lv; op: "++" | "--"; prefix: boolean };
 
@@ -245,8 +245,8 @@ export interface Program {
 
 /**
  * `function f(a0: T0, ...): R { return body; }`, inlined or `@noinline`; the body reads only its
- * parameters. With `sparam`, `function f(s: S, a0: T0, ...)`: a caller's stack struct, by reference,
- * whose fields the body may also write (`(s.c += a0) + s.c`).
+ * parameters. With `sparam`, `function f(s: S, a0: T0, ...)`: a caller's stack struct or hash map
+ * value, by reference, whose fields the body may also write (`(s.c += a0) + s.c`).
  */
 export interface FuncDef {
   name: string;
@@ -883,9 +883,11 @@ class Resolver {
         const lit0: RExpr = { k: "lit", v: 0n, hex: false };
         if (s.inFunc || s.funcs.length === 0) return this.expr(r.args[0] ?? lit0, s);
         const f = s.funcs[r.fn % s.funcs.length]!;
-        // A struct parameter takes one of the caller's stack structs; without one, no call.
-        if (f.sparam && s.structs.length === 0) return this.expr(r.args[0] ?? lit0, s);
-        const sarg = f.sparam ? { sarg: s.structs[(r.fn + r.args.length) % s.structs.length]! } : {};
+        // A struct parameter takes one of the caller's stack structs or hash map values (found by a
+        // lookup); without one, no call.
+        const sargs = [...s.hvs, ...s.structs];
+        if (f.sparam && sargs.length === 0) return this.expr(r.args[0] ?? lit0, s);
+        const sarg = f.sparam ? { sarg: sargs[(r.fn + r.args.length) % sargs.length]! } : {};
         const args = f.params.map((p, i) => this.fit(this.expr(r.args[i] ?? { k: "lit", v: BigInt(i), hex: false }, s), brand(p.t), p.t));
         return { e: { k: "call", fn: f.name, args, ...sarg }, ts: brand(f.ret) };
       }

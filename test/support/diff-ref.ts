@@ -329,7 +329,7 @@ class Interp {
         const args = f.params.map((p, i) => wrap(p.t, this.eval(e.args[i]!)));
         const sub = new Interp(this.st, this.funcs);
         f.params.forEach((p, i) => sub.locals.set(p.name, { t: p.t, v: args[i]! }));
-        if (e.sarg) sub.structs.set("s", this.structs.get(e.sarg)!);
+        if (e.sarg) sub.structs.set("s", this.structs.get(e.sarg) ?? this.hvs.get(e.sarg)!);
         return wrap(f.ret, sub.eval(f.body));
       }
     }
