@@ -177,6 +177,17 @@ describeKernel("language features in the kernel", () => {
     expect(acc[12] | (acc[13] << 8)).toBe(7);
   });
 
+  it("object literals passed to struct parameters are new stack structs (inlined and @noinline)", () => {
+    using obj = loadObject(build("object-args.bpf.ts"));
+    const prog = obj.programs.get("object_args")!;
+    const results = obj.maps.get("results")!;
+    for (const len of [14, 100]) {
+      expect(prog.run({ data: new Uint8Array(len) }).retval).toBe(2);
+      const got = [0, 1, 2].map((k) => readU64(results.lookup(u32le(k))!));
+      expect(got).toEqual([BigInt(len + 3 + 1), BigInt(2 + len), BigInt(3 + len)]);
+    }
+  });
+
   it("loop() runs a callback through bpf_loop with shared state and early stop", () => {
     using obj = loadObject(build("bpf-loop.bpf.ts"));
     const prog = obj.programs.get("bpf_loop")!;

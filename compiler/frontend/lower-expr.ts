@@ -108,7 +108,7 @@ export abstract class ExprLowerer extends LowererBase implements ExprContext {
       case K.ConditionalExpression:
         return this.conditional(e as ts.ConditionalExpression);
       case K.ObjectLiteralExpression:
-        return this.r.fail("TSBPF1015", e);
+        return this.objectLiteral(e as ts.ObjectLiteralExpression);
       default:
         this.r.fail("TSBPF1035", e);
     }
@@ -685,6 +685,22 @@ export abstract class ExprLowerer extends LowererBase implements ExprContext {
     const v = this.lower(e);
     if (v.k !== "ref" || sizeOf(v.t) !== sizeOf(t)) this.r.fail("TSBPF1015", e);
     this.copy(dst, v, sizeOf(t));
+  }
+
+  /**
+   * An object literal where tsc expects a struct (a function's struct parameter: `bump({ a: 5, b: 0 },
+   * 3)`) is a new stack struct, as `const tmp: S = { ... }` would make; elsewhere it is TSBPF1015.
+   */
+  private objectLiteral(e: ts.ObjectLiteralExpression): Val {
+    const ctxType = this.checker.getContextualType(e);
+    const t = ctxType && this.types.memType(ctxType);
+    if (t?.kind !== "struct") return this.r.fail("TSBPF1015", e);
+    const slot = this.b.slot(sizeOf(t), 8);
+    const addr = this.b.value("ptr");
+    this.b.emit({ op: "stackaddr", dst: addr, slot });
+    const dst: RefVal = { k: "ref", base: addr, off: 0, t, region: "stack" };
+    this.writeObject(dst, t, e);
+    return dst;
   }
 
   /** Zero-fills `dst` and stores the literal's fields (the verifier wants padding initialised too). */
