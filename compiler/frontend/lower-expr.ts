@@ -695,12 +695,21 @@ export abstract class ExprLowerer extends LowererBase implements ExprContext {
     const ctxType = this.checker.getContextualType(e);
     const t = ctxType && this.types.memType(ctxType);
     if (t?.kind !== "struct") return this.r.fail("TSBPF1015", e);
+    const { ref } = this.newStackValue(t);
+    this.writeObject(ref, t, e);
+    return ref;
+  }
+
+  /**
+   * A new stack slot for a value of type t and a reference to it. 8-aligned whatever t's alignment:
+   * zero() and copy() pick access widths from offsets within the slot, and the verifier refuses a
+   * misaligned stack access (a 36-byte SockTuple6 was one).
+   */
+  newStackValue(t: CType): { slot: number; ref: RefVal } {
     const slot = this.b.slot(sizeOf(t), 8);
     const addr = this.b.value("ptr");
     this.b.emit({ op: "stackaddr", dst: addr, slot });
-    const dst: RefVal = { k: "ref", base: addr, off: 0, t, region: "stack" };
-    this.writeObject(dst, t, e);
-    return dst;
+    return { slot, ref: { k: "ref", base: addr, off: 0, t, region: "stack" } };
   }
 
   /** Zero-fills `dst` and stores the literal's fields (the verifier wants padding initialised too). */

@@ -325,13 +325,9 @@ export class FunctionLowerer extends ExprLowerer {
         this.b.writeVar(sym, { imm: 0n });
         return;
       }
-      // 8-aligned whatever T's alignment: zero() and copy() pick access widths from offsets within
-      // the slot, and the verifier refuses a misaligned stack access (a 36-byte SockTuple6 was one).
-      const slot = this.b.slot(sizeOf(t), 8);
+      const { slot, ref } = this.newStackValue(t);
       this.locals.set(sym, { kind: "stack", t, slot });
-      const addr = this.b.value("ptr");
-      this.b.emit({ op: "stackaddr", dst: addr, slot });
-      this.zero({ k: "ref", base: addr, off: 0, t, region: "stack" }, sizeOf(t));
+      this.zero(ref, sizeOf(t));
       return;
     }
     if (ts.isObjectLiteralExpression(init)) {
@@ -380,11 +376,9 @@ export class FunctionLowerer extends ExprLowerer {
 
   private stackStruct(sym: ts.Symbol, t: CType, init: ts.ObjectLiteralExpression): void {
     if (t.kind !== "struct") return;
-    const slot = this.b.slot(t.size, 8); // 8-aligned: see the zero<T>() local above
+    const { slot, ref } = this.newStackValue(t);
     this.locals.set(sym, { kind: "stack", t, slot });
-    const addr = this.b.value("ptr");
-    this.b.emit({ op: "stackaddr", dst: addr, slot });
-    this.writeObject({ k: "ref", base: addr, off: 0, t, region: "stack" }, t, init);
+    this.writeObject(ref, t, init);
   }
 
   private ifStatement(s: ts.IfStatement): void {

@@ -29,7 +29,7 @@ export interface CtxRead {
 
 interface Clobber {
   block: number;
-  idx: number;
+  inst: Inst;
   /** Bytes written, when known; otherwise `fields`/`packet` say what it meets. */
   range?: [number, number];
   fields: boolean;
@@ -48,6 +48,8 @@ export function ctxReadOf(i: Inst, f: Func): CtxRead | undefined {
 export class CtxClobbers {
   /** The blocks as they were (cse removes instructions while it asks), their predecessors, an order. */
   private readonly blocks: { id: number; insts: Inst[] }[];
+  /** Each block and its position in `blocks`. */
+  private readonly byId: Map<number, { b: { id: number; insts: Inst[] }; n: number }>;
   private readonly preds = new Map<number, number[]>();
   private readonly order: number[];
   private readonly states = new Map<string, Map<Inst, number>>();
@@ -57,6 +59,7 @@ export class CtxClobbers {
     private readonly clobbers: Clobber[],
   ) {
     this.blocks = f.blocks.map((b) => ({ id: b.id, insts: [...b.insts] }));
+    this.byId = new Map(this.blocks.map((b, n) => [b.id, { b, n }] as const));
     for (const b of f.blocks) this.preds.set(b.id, []);
     const succ = new Map(f.blocks.map((b) => [b.id, successors(b.term)] as const));
     for (const [b, ss] of succ) for (const x of ss) this.preds.get(x)?.push(b);
@@ -87,10 +90,10 @@ export class CtxClobbers {
     const key = `${read.packet} ${read.offset} ${read.width}`;
     const memo = this.states.get(key);
     if (memo) return memo;
-    const byId = new Map(this.blocks.map((b, n) => [b.id, { b, n }] as const));
+    const byId = this.byId;
     const kills = new Map<Inst, number>();
     this.clobbers.forEach((c, n) => {
-      if (meets(c, read)) kills.set(byId.get(c.block)!.b.insts[c.idx]!, n + 1);
+      if (meets(c, read)) kills.set(c.inst, n + 1);
     });
     const merged = (bid: number) => this.clobbers.length + 1 + byId.get(bid)!.n;
     const entry = this.order[0];
@@ -159,8 +162,8 @@ export class CtxClobbers {
 
     const clobbers: Clobber[] = [];
     for (const b of f.blocks) {
-      b.insts.forEach((i, idx) => {
-        const at = { block: b.id, idx };
+      for (const i of b.insts) {
+        const at = { block: b.id, inst: i };
         if (i.op === "store" || i.op === "atomic" || i.op === "atomic_add") {
           if (i.base.id === ctx.id) clobbers.push({ ...at, range: [i.offset, i.offset + i.width], fields: false, packet: false });
           else if (derived.has(i.base.id) || escaped) clobbers.push({ ...at, fields: true, packet: true });
@@ -169,7 +172,7 @@ export class CtxClobbers {
         } else if (i.op === "callfn" && i.args.some(isDerived)) {
           clobbers.push({ ...at, fields: true, packet: true });
         }
-      });
+      }
     }
     return clobbers.length > 0 ? new CtxClobbers(f, clobbers) : undefined;
   }
