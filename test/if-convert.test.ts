@@ -130,7 +130,7 @@ describe("if-convert on IR", () => {
   });
 });
 
-/** The `?:`s tried: the fuzzer's (program 1126 of seed 20261230), one whose condition is `a || b`, a nested one. */
+/** The `?:`s tried: the fuzzer's (program 1126 of seed 20261230), one whose condition is `a || b`, a nested one, one of two constants (fuzz:cost seed 20261261 #5545). */
 const SHAPES = {
   plain: { ts: "(5 < acc) ? acc : u16(60)", js: (acc: number, _k: number) => (5 < acc ? acc : 60) },
   or: { ts: "(5 < acc || k > 60) ? acc : u16(60)", js: (acc: number, k: number) => (5 < acc || k > 60 ? acc : 60) },
@@ -138,6 +138,9 @@ const SHAPES = {
     ts: "(5 < acc) ? ((acc & 1) === 1 ? acc : u16(7)) : u16(60)",
     js: (acc: number, _k: number) => (5 < acc ? ((acc & 1) === 1 ? acc : 7) : 60),
   },
+  // Two constants: selected with an `and` of the negated 0/1 value, the verifier forked at the
+  // `and` (a [-1, 0] value and a constant) and processed 44,366 instructions.
+  constants: { ts: "(5 < acc) ? u16(30) : u16(2)", js: (acc: number, _k: number) => (5 < acc ? 30 : 2) },
 } as const;
 
 /** A loop reading the packet at an offset chosen by the `?:` of `shape` on a value the loop changes. */
@@ -169,7 +172,7 @@ function expected(pkt: Uint8Array, trips: number, shape: keyof typeof SHAPES): n
 
 describeKernel("if-convert in the kernel", () => {
   kernelTest(
-    "a ?: in a loop's packet offset (plain, with ||, nested): the same results as the branches would give, and a few thousand instructions for the verifier over 39 trips (with the branches: 25,062, 94,983 and 128,463)",
+    "a ?: in a loop's packet offset (plain, with ||, nested, of constants): the same results as the branches would give, and a few thousand instructions for the verifier over 39 trips (with the branches: 25,062, 94,983 and 128,463)",
     () => {
       for (const shape of Object.keys(SHAPES) as (keyof typeof SHAPES)[]) {
         const r = compile("ifconv.bpf.ts", SRC(39, shape));

@@ -9,8 +9,12 @@
 // instructions, and 1,021 after this pass (4 of the 10 programs four fuzzing seeds had the kernel
 // refuse for their size with no warning had this shape, and now load). Here the diamond
 // `cbr c -> T, E; T: x = ...; E: y = ...; J: v = phi(x, y)` becomes, in the branch's block,
-// `c01 = (c ? 1 : 0) by arithmetic; m = -c01; v = y ^ ((x ^ y) & m)`, with T's and E's instructions
+// `c01 = (c ? 1 : 0) by arithmetic; v = y ^ ((x ^ y) * c01)`, with T's and E's instructions
 // moved up (so both are computed). One path, one state per trip.
+// A multiply by the 0/1 value, not an `and` with its negation: the verifier (Linux 6.18,
+// maybe_fork_scalars) forks its state at an `and`/`or` of a [-1, 0] value with a constant, which
+// turned a `?:` between two constants back into a branch with an exact value on each side (fuzz:cost
+// seed 20261261 #5545: a 39-trip packet loop refused, 1M instructions; 1,360 with the multiply).
 //
 // A condition of `&&`/`||` (branches leading to more branches of pure instructions, entered only
 // from the condition) becomes one 0/1 value: whether control would reach the first of the two arms.
@@ -156,20 +160,18 @@ function convertOne(f: Func): boolean {
       return select01(f, out, c01, reach(rt.then), reach(rt.else));
     };
     const c01 = reachFrom(c);
-    const mask = newValue(f, "i64");
-    out.push({ op: "neg", dst: mask, a: c01 });
-    let mask32: Value | undefined;
+    let c01x32: Value | undefined;
     for (const p of join.phis) {
       const x = incoming(p, tArm.ends)!;
       const y = incoming(p, eArm.ends)!;
-      let m: Value = mask;
+      let m: Value = c01;
       if (p.dst.ty === "i32") {
-        mask32 ??= push(f, out, "i32", (d) => ({ op: "trunc", dst: d, a: mask, to: 32 }));
-        m = mask32;
+        c01x32 ??= push(f, out, "i32", (d) => ({ op: "trunc", dst: d, a: c01, to: 32 }));
+        m = c01x32;
       }
       const ty = p.dst.ty as "i32" | "i64";
       const xy = push(f, out, ty, (d) => ({ op: "bin", kind: "xor", dst: d, a: x, b: y }));
-      const sel = push(f, out, ty, (d) => ({ op: "bin", kind: "and", dst: d, a: xy, b: m }));
+      const sel = push(f, out, ty, (d) => ({ op: "bin", kind: "mul", dst: d, a: xy, b: m }));
       out.push({ op: "bin", kind: "xor", dst: p.dst, a: y, b: sel });
     }
     const loc = f.locs?.get(t);
@@ -210,8 +212,11 @@ function select01(f: Func, out: Inst[], c: Value, p: Value | 0n | 1n, q: Value |
   if (p === 0n) return bin("and", notC(), op(q));
   if (q === 1n) return bin("or", notC(), op(p));
   if (q === 0n) return bin("and", c, op(p));
-  const neg = push(f, out, "i64", (d) => ({ op: "neg", dst: d, a: c }));
-  return bin("xor", q, bin("and", bin("xor", p, q), neg));
+  return bin(
+    "xor",
+    q,
+    push(f, out, "i64", (d) => ({ op: "bin", kind: "mul", dst: d, a: bin("xor", p, q), b: c })),
+  );
 }
 
 /** Can `i` run whether or not the branch goes to its arm `b`? */
