@@ -28,7 +28,7 @@ import { checkSubset } from "./frontend/subset-check.js";
 import { checkTokenNesting, checkTreeDepth } from "./frontend/depth-guard.js";
 import { checkReservations } from "./frontend/check-reservations.js";
 import { checkImportedModule, localModules } from "./frontend/local-modules.js";
-import { estimateVerifierCost, VERIFIER_INSN_LIMIT, VERIFIER_JMP_SEQ_LIMIT } from "./frontend/verifier-cost.js";
+import { estimateVerifierCost, VERIFIER_INSN_LIMIT, VERIFIER_JMP_SEQ_LIMIT, WITHIN_ERROR } from "./frontend/verifier-cost.js";
 import { createProgram, fromTsDiagnostic, semanticDiagnostics, ts } from "./frontend/ts-adapter.js";
 import { TypeMapper } from "./frontend/types.js";
 import type { Func } from "./ir/ir.js";
@@ -304,7 +304,10 @@ function compileFile(fileName: string, text: string, opts: CompileOptions): Comp
         reporter.report("TSBPF3015", x.loop, p.name, cost.steps.toLocaleString("en-US"), x.name, String(x.exits));
       } else if (cost.steps > 0.9 * VERIFIER_INSN_LIMIT)
         reporter.report("TSBPF3010", cost.hottest ?? p.decl.name, p.name, cost.steps.toLocaleString("en-US"));
-      else if (cost.nestedDataLoop) reporter.report("TSBPF3011", cost.nestedDataLoop, p.name);
+      else if (cost.steps > WITHIN_ERROR && cost.exitWalksNear) {
+        const x = cost.exitWalksNear;
+        reporter.report("TSBPF3016", x.loop, p.name, cost.steps.toLocaleString("en-US"), String(x.exits));
+      } else if (cost.nestedDataLoop) reporter.report("TSBPF3011", cost.nestedDataLoop, p.name);
       const last = reporter.diagnostics[reporter.diagnostics.length - 1];
       if (opts.keepCostRefused && last && (last.code === "TSBPF2202" || last.code === "TSBPF2203" || last.code === "TSBPF2204"))
         last.severity = "warning";

@@ -394,6 +394,12 @@ export const DIAGNOSTICS = {
     hint: "keep '{2}' out of later comparisons, offsets and keys (store it, or keep it in one range: `n = (n + 1) & 7`), make the checks the loop breaks on before it, cut the trip count, or move the loop into loop() (bpf_loop), which the verifier checks once",
     severity: "warning",
   },
+  TSBPF3016: {
+    message:
+      "'{0}' may need about {1} verifier steps: under the kernel's limit of 1,000,000, but most of them are walks of the code after this loop, once for each of its {2} exit states, which the estimate counts low (by a tenth where it is measured, by half on some programs)",
+    hint: "build with --verify to have the running kernel's verifier judge it (a test that loads it does the same); to cut the walks, check the furthest offset the loop reads once before it, do the packet reads that follow before the loop, or cut the trip count",
+    severity: "warning",
+  },
 
   TSBPF3020: {
     message: "'{0}' is marked @global but is compiled as a static subprogram: {1}",

@@ -661,6 +661,19 @@ const CASES: Case[] = [
     ),
   },
   {
+    code: "TSBPF3016",
+    what: "the TSBPF3014 case with 24 trips: estimated at about 700,000 steps, mostly the 2,000-trip loop's walks once per exit",
+    span: "for (let i: u32 = 0; i < 24; i++) { const b = ctx.header<u8>(14 + i); if (b === null) break; s += b; }",
+    src: withEth(
+      `  let s: u32 = 0;
+  for (let i: u32 = 0; i < 24; i++) { const b = ctx.header<u8>(14 + i); if (b === null) break; s += b; } // error TSBPF3016
+  let t: u64 = 0;
+  for (let j: u32 = 0; j < 2000; j++) { t += eth.h_proto + j; out.update(j & 3, t); }
+  out.update(0, s);`,
+      "const out = new ArrayMap<u64>(4);",
+    ),
+  },
+  {
     code: "TSBPF3015",
     what: "a loop with a break on a packet byte that leaves n at a different known value after each trip, then a loop comparing n",
     span: "for (let i: u32 = 0; i < 72; i++) { const b = ctx.header<u8>((eth.h_proto & 15) + 14 + i); if (b === null) break; n = n * 3 + 1; }",

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
 import { compile } from "../compiler/compile.js";
+import { VERIFIER_INSN_LIMIT } from "../compiler/frontend/verifier-cost.js";
 import { loadObject, VerifierError } from "../runtime/index.js";
 import { readMap, testRun } from "../testing/index.js";
 import { describeKernel, kernelTest } from "./kernel-env.js";
@@ -60,6 +61,21 @@ describeKernel("verifier cost estimate", () => {
       }
       expect(err).toBeInstanceOf(VerifierError);
       expect((err as VerifierError).log).toMatch(/BPF program is too large\. Processed 1000001 insn/);
+    },
+    120_000,
+  );
+
+  kernelTest(
+    "near the limit: 80 comparisons are estimated within a few percent (no warning, loads); the differential fuzzer's seed-20261260 program, estimated at half the limit mostly for the walks of what follows a packet loop once per exit (a count that runs low), gets TSBPF3016, and the kernel refuses it",
+    () => {
+      const r80 = compile("cost80.bpf.ts", loopOfComparisons(80));
+      expect(r80.diagnostics).toEqual([]);
+      expect(kernelVerdict(r80.object!)).toBe("loaded");
+      const src = readFileSync(join(import.meta.dirname, "fixtures", "verifier-cost", "within-error-seed20261260.bpf.ts"), "utf8");
+      const r = compile("within-error.bpf.ts", src);
+      expect(r.diagnostics.map((d) => `${d.severity} ${d.code}`)).toEqual(["warning TSBPF3016"]);
+      expect(r.programs[0]!.verifierSteps!).toBeLessThan(0.9 * VERIFIER_INSN_LIMIT);
+      expect(kernelVerdict(r.object!)).toBe("BPF program is too large");
     },
     120_000,
   );

@@ -78,19 +78,20 @@ describeKernel("verifier cost: a loop whose exits know different packet lengths"
   );
 
   kernelTest(
-    "a 2,000-trip loop after it: 24 and 28 trips load with no diagnostic, 32 are refused and warned (TSBPF3014)",
+    "a 2,000-trip loop after it: 24 and 28 trips load, cautioned by TSBPF3016 (the exit walks are counted low), 32 are refused and warned (TSBPF3014)",
     () => {
       const rows = [24, 28, 32].map((n) => row(`${n} trips, 2,000 after`, exitsLoop(n, 2000)));
       // Measured: 800,337 and 928,389 processed (estimates 714,890 and 829,273); 32 refused (943,656).
       // At the edge: 30 trips load with 992,415 (estimate 886,464), 31 are refused (915,060, warned).
       expect(rows.map((r) => "refused" in r.verdict)).toEqual([false, false, true]);
-      expect(rows.map((r) => r.codes)).toEqual([[], [], ["TSBPF3014"]]);
+      // Under the limit by less than the exit walks' error: TSBPF3016 (before it, no diagnostic).
+      expect(rows.map((r) => r.codes)).toEqual([["TSBPF3016"], ["TSBPF3016"], ["TSBPF3014"]]);
       expect(rows[2]!.verdict, showRow(rows[2]!)).toEqual({ refused: "BPF program is too large" });
     },
     120_000,
   );
   kernelTest(
-    "seed 20261206: the exits also hold a variable changed under a condition on data and compared after the loop: ~trips^2/2 walks, TSBPF3014, refused; 12 trips load with no diagnostic",
+    "seed 20261206: the exits also hold a variable changed under a condition on data and compared after the loop: ~trips^2/2 walks, TSBPF3014, refused; 12 trips load, cautioned by TSBPF3016",
     () => {
       // `acc0 += b2` every trip and `acc0 -= 31` on one side of a ?:; after the loop `0x10 === acc0`
       // is decided (the range excludes 0x10), so acc0 is precise and the exit after trip k holds one
@@ -101,15 +102,17 @@ describeKernel("verifier cost: a loop whose exits know different packet lengths"
       expect(verify(r.object!)).toEqual({ refused: "BPF program is too large" });
       // Measured: 12 trips 56,542 processed (estimate 879,229); 16 trips load with 168,546 and are
       // already warned (1.47M): an upper estimate.
+      // Its estimate is in the band where exit walks have been refused (TSBPF3016): a caution the
+      // estimate cannot avoid here, where it is 15 times too high.
       const twelve = compile("twelve.bpf.ts", src.replace("k1 < 35", "k1 < 15"));
-      expect(twelve.diagnostics.map((x) => x.code)).toEqual([]);
+      expect(twelve.diagnostics.map((x) => x.code)).toEqual(["TSBPF3016"]);
       expect("processed" in verify(twelve.object!)).toBe(true);
     },
     120_000,
   );
 
   kernelTest(
-    "seed 20261216: acc0 reset to a masked value (`acc0 = 0x80 & ...`) on some trips and added to on every trip, used in a later loop's packet offset: TSBPF3014, refused; 20 trips load with no diagnostic",
+    "seed 20261216: acc0 reset to a masked value (`acc0 = 0x80 & ...`) on some trips and added to on every trip, used in a later loop's packet offset: TSBPF3014, refused; 20 trips load, cautioned by TSBPF3016",
     () => {
       // After the reset acc0 is small again and the adds grow it apart: the exit after trip k
       // holds one of k + 1 ranges of it, and each walks the second loop.
@@ -120,7 +123,7 @@ describeKernel("verifier cost: a loop whose exits know different packet lengths"
       expect(verify(r.object!)).toEqual({ refused: "BPF program is too large" });
       // Measured: 20 trips 621,708 processed (estimate 561,646); 10 trips 166,610 (162,446).
       const twenty = compile("twenty.bpf.ts", src.replace("k1 < 121", "k1 < 81"));
-      expect(twenty.diagnostics.map((x) => x.code)).toEqual([]);
+      expect(twenty.diagnostics.map((x) => x.code)).toEqual(["TSBPF3016"]);
       expect("processed" in verify(twenty.object!)).toBe(true);
     },
     120_000,
