@@ -5,7 +5,7 @@
 // trip, TSBPF3013).
 // The table: a small body, and the same with the offset chosen by a `?:` (2x per trip, like the
 // fuzzer's case 12, until the if-convert pass took that branch out); controls where nothing multiplies (the change masked to one range; a 32-bit
-// variable that starts at its type's whole range). Every program the kernel refuses must get a
+// variable that starts at its type's whole range, unless the loop compares it with a constant). Every program the kernel refuses must get a
 // diagnostic and none that loads an error; the warning is an upper estimate, so it may come early.
 
 import { readFileSync } from "node:fs";
@@ -365,5 +365,43 @@ describeKernel("verifier cost: a loop that changes the value of its own packet o
       expect("processed" in verify(ten.object!)).toBe(true);
     },
     120_000,
+  );
+
+  kernelTest(
+    "a u16 read from the packet (its whole range), incremented under a condition on data and compared with a constant in the loop: the comparison splits the range into pieces that move apart, TSBPF3013; without the comparison it multiplies nothing",
+    () => {
+      const src = (
+        trips: number,
+        compared: boolean,
+      ) => `import { xdp, XdpAction, ArrayMap, type u8, type u16, type u32, type u64 } from "tsbpf/bpf";
+interface H { a: u32; b: u16; c: u16 }
+const out = new ArrayMap<u64>(4);
+export const prog = xdp((ctx) => {
+  const h = ctx.header<H>(0);
+  if (h === null) return XdpAction.PASS;
+  let v: u16 = h.b;
+  let s: u64 = 0;
+  for (let i: u32 = 0; i < ${trips}; i++) {
+    const b = ctx.header<u8>(14 + i);
+    if (b === null) break;
+    if (b > 100) v++;
+    ${compared ? "if (v < 0x77) s += 1;" : "s += v;"}
+  }
+  out.update(0, s);
+  out.update(1, v);
+  return XdpAction.PASS;
+});
+export const LICENSE = "GPL";
+`;
+      const rows = [8, 16, 32, 64, 80].map((n) => costRow("split.bpf.ts", `${n} trips, compared`, src(n, true)));
+      // Measured on Linux 6.18: 1,517, 26,132, 327,210 and 956,344 processed; 80 trips refused. Before
+      // the whole-range rule looked for the comparison, none was warned (64 trips estimated at 4,595).
+      expect(rows.map((r) => "refused" in r.verdict)).toEqual([false, false, false, false, true]);
+      expect(rows.map((r) => r.codes)).toEqual([[], [], ["TSBPF3013"], ["TSBPF3013"], ["TSBPF3013"]]);
+      const plain = costRow("plain.bpf.ts", "64 trips, summed", src(64, false));
+      expect(plain.codes, showRow(plain)).toEqual([]);
+      expect("processed" in plain.verdict && plain.verdict.processed, showRow(plain)).toBeLessThan(10_000);
+    },
+    300_000,
   );
 });

@@ -210,7 +210,11 @@ export function selfExactFactor(
     // seed 20261214): it may enter exact, so the whole-range rule below does not apply.
     const { start, rewritten } = startOf(loop, v, d, checker);
     const init = start ? rangeOf(start, checker) : undefined;
-    if (!rewritten && t && t.bits <= 32 && (!init || (init[0] <= minT(t) && init[1] >= maxT(t)))) continue;
+    // A whole range moved by a step wraps to the whole range again, and those paths prune; but one
+    // that a comparison with a constant in the loop splits moves in pieces that differ (`if (b >
+    // 100) v++; if (v < 0x77) ...` on a u16 from the packet: 956,344 processed at 64 trips).
+    const split = splitByConstant(loop, v, checker);
+    if (!rewritten && !split && t && t.bits <= 32 && (!init || (init[0] <= minT(t) && init[1] >= maxT(t)))) continue;
     // Writes the if-convert pass computes without a branch leave one path: they do not multiply.
     const fn = enclosingFunction(loop);
     const branchless = fn !== undefined && branchlessVar(v, fn, checker);
@@ -225,7 +229,7 @@ export function selfExactFactor(
     // 20261216: [0, 1] against 5).
     const compared =
       !offset &&
-      (rewritten || narrowStart(d, t, checker, start)) &&
+      (rewritten || split || narrowStart(d, t, checker, start)) &&
       ((constantSteps(loop, v, checker) &&
         (usesExactly([loop.statement], new Set([v]), checker, false) || preciseAfter(loop, counter, checker, false, v))) ||
         decidedByType([loop.statement, ...statementsAfter(loop, d)], v, checker));
@@ -245,6 +249,31 @@ export function selfExactFactor(
     name ??= fields.name;
   }
   return { factor, name };
+}
+
+/** Orderings that split a range in two at a constant. */
+const ORDERINGS = new Set<ts.SyntaxKind>([K.LessThanToken, K.LessThanEqualsToken, K.GreaterThanToken, K.GreaterThanEqualsToken]);
+
+/** Does `loop` order `v` itself against a constant (`v < 0x77`, `0x77 > v`)? */
+function splitByConstant(loop: ts.IterationStatement, v: ts.Symbol, checker: ts.TypeChecker): boolean {
+  const isV = (e: ts.Expression): boolean => {
+    while (ts.isParenthesizedExpression(e)) e = e.expression;
+    return isCounterOf(e, v, checker);
+  };
+  const st: ts.Node[] = [loop.statement];
+  while (st.length) {
+    const x = st.pop()!;
+    if (
+      ts.isBinaryExpression(x) &&
+      ORDERINGS.has(x.operatorToken.kind) &&
+      ((isV(x.left) && constEval(x.right, checker) !== undefined) || (isV(x.right) && constEval(x.left, checker) !== undefined))
+    )
+      return true;
+    ts.forEachChild(x, (c) => {
+      st.push(c);
+    });
+  }
+  return false;
 }
 
 /** Is every value of `e` non-negative and below the top bit of `t`? */
@@ -357,7 +386,8 @@ function exitBound(loop: ts.IterationStatement, sym: ts.Symbol, checker: ts.Type
 /**
  * Does a variable of 32 bits or fewer enter `loop` holding its type's whole range (or an unknown
  * start)? Steps wrap and keep that range on every path, so the exits do not differ in it (seed
- * 20261213: a u8 from a u16 field, `++v0` in an inner loop, warned by TSBPF3012 and processed in 918).
+ * 20261213: a u8 from a u16 field, `++v0` in an inner loop, warned by TSBPF3012 and processed in 918)
+ * unless a comparison with a constant splits it (splitByConstant).
  */
 export function wholeRangeStart(loop: ts.IterationStatement, sym: ts.Symbol, checker: ts.TypeChecker): boolean {
   const d = sym.valueDeclaration;
@@ -367,7 +397,11 @@ export function wholeRangeStart(loop: ts.IterationStatement, sym: ts.Symbol, che
   const { start, rewritten } = startOf(loop, sym, d, checker);
   if (rewritten || !start) return false; // may enter exact, or starts at 0
   const r = rangeOf(start, checker);
-  return !r || (r[0] <= minT(t) && r[1] >= maxT(t));
+  if (r && (r[0] > minT(t) || r[1] < maxT(t))) return false;
+  // Unless a comparison with a constant, in this loop or one around it, splits the range in pieces.
+  for (let n: ts.Node | undefined = loop; n && !ts.isFunctionLike(n); n = n.parent)
+    if (ts.isIterationStatement(n, false) && splitByConstant(n, sym, checker)) return false;
+  return true;
 }
 
 /**
