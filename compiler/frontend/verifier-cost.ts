@@ -91,9 +91,9 @@ const NEAR_LIMIT = 0.9 * VERIFIER_INSN_LIMIT;
  * Where compile.ts warns (TSBPF3016) about a program whose estimate comes mostly from walks of the
  * code after a loop once per exit (exitWalks): that count runs low. In the kernel tests it is 10 to
  * 12% under (800,337 processed for 714,890 estimated), and on the fuzzer's programs the verifier
- * refused two of them estimated at 489,497 and 743,179 (fuzz:cost seed 20261262 #5508, the
- * differential run's seed 20261260), while 4 of 15,000 that loaded were estimated between 450,000 and
- * 900,000 (fuzz:cost seeds 20261261 and 20261262).
+ * refused two of them estimated at 489,497 and 743,179 (the differential run's seed 20261260, and
+ * fuzz:cost seed 20261262 #5508), while 4 of the 15,000 programs of fuzz:cost seeds 20261261 and
+ * 20261262 that loaded had estimates between 450,000 and 900,000.
  */
 export const WITHIN_ERROR = 0.45 * VERIFIER_INSN_LIMIT;
 
