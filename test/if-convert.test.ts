@@ -130,7 +130,7 @@ describe("if-convert on IR", () => {
   });
 });
 
-/** The `?:`s tried: the fuzzer's (program 1126 of seed 20261230), one whose condition is `a || b`, a nested one, one of two constants (fuzz:cost seed 20261261 #5545). */
+/** The `?:`s tried: the fuzzer's (program 1126 of seed 20261230), one whose condition is `a || b`, a nested one, one of two constants (fuzz:cost seed 20261261 #5545), one of a constant with all-ones low bits (the differential fuzzer's seed 20261264). */
 const SHAPES = {
   plain: { ts: "(5 < acc) ? acc : u16(60)", js: (acc: number, _k: number) => (5 < acc ? acc : 60) },
   or: { ts: "(5 < acc || k > 60) ? acc : u16(60)", js: (acc: number, k: number) => (5 < acc || k > 60 ? acc : 60) },
@@ -141,10 +141,14 @@ const SHAPES = {
   // Two constants: selected with an `and` of the negated 0/1 value, the verifier forked at the
   // `and` (a [-1, 0] value and a constant) and processed 44,366 instructions.
   constants: { ts: "(5 < acc) ? u16(30) : u16(2)", js: (acc: number, _k: number) => (5 < acc ? 30 : 2) },
+  // A constant whose low 32 bits are all ones: `c * K` is -1 or 0 there, and the mask forked the
+  // verifier until bit-fold moved it into the multiply (refused at 1M before; the JavaScript side
+  // gives K & 31 directly).
+  onesLow: { ts: "(5 < acc) ? u64(9223372036854775807) : u64(0)", js: (acc: number, _k: number) => (5 < acc ? 31 : 0) },
 } as const;
 
 /** A loop reading the packet at an offset chosen by the `?:` of `shape` on a value the loop changes. */
-const SRC = (trips: number, shape: keyof typeof SHAPES) => `import { xdp, XdpAction, ArrayMap, u16, type u32 } from "tsbpf/bpf";
+const SRC = (trips: number, shape: keyof typeof SHAPES) => `import { xdp, XdpAction, ArrayMap, u16, u64, type u32 } from "tsbpf/bpf";
 const results = new ArrayMap<u32>(1);
 export const prog = xdp((ctx) => {
   let acc: u32 = ctx.len & 7;
@@ -172,7 +176,7 @@ function expected(pkt: Uint8Array, trips: number, shape: keyof typeof SHAPES): n
 
 describeKernel("if-convert in the kernel", () => {
   kernelTest(
-    "a ?: in a loop's packet offset (plain, with ||, nested, of constants): the same results as the branches would give, and a few thousand instructions for the verifier over 39 trips (with the branches: 25,062, 94,983 and 128,463)",
+    "a ?: in a loop's packet offset (plain, with ||, nested, of constants, of a constant with all-ones low bits): the same results as the branches would give, and a few thousand instructions for the verifier over 39 trips (with the branches: 25,062, 94,983 and 128,463)",
     () => {
       for (const shape of Object.keys(SHAPES) as (keyof typeof SHAPES)[]) {
         const r = compile("ifconv.bpf.ts", SRC(39, shape));
