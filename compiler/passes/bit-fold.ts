@@ -52,7 +52,7 @@ export function bitFold(f: Func): boolean {
   /** The 0/1 factor and the constant of `mul c, K` defining `v` (used only once), if it is one. */
   const selectProduct = (v: Value, ty: Value["ty"]): { c: Value; k: bigint } | undefined => {
     const d = defs.get(v.id);
-    if (!d || d.op !== "bin" || d.kind !== "mul" || d.dst.ty !== ty || (uses.get(v.id) ?? 0) !== 1) return undefined;
+    if (d?.op !== "bin" || d.kind !== "mul" || d.dst.ty !== ty || (uses.get(v.id) ?? 0) !== 1) return undefined;
     for (const [c, k] of [
       [d.a, d.b],
       [d.b, d.a],
