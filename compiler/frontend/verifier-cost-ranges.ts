@@ -182,6 +182,23 @@ export function rangeOf(e: ts.Expression, checker: ts.TypeChecker, depth = 0, ar
     }
     if (r) return own ? meet(own, r) : r;
   }
+  if (ts.isPrefixUnaryExpression(e) && own && (e.operator === K.TildeToken || e.operator === K.MinusToken)) {
+    // `~x` is -x - 1 in a signed type and max - x in an unsigned one; `-x` is -x in a signed one
+    // (`~p.u16b`, promoted to i32, is [-65536, -1], not all of i32: seed 20261266 #4878, refused with
+    // no warning while its `++v1` on some trips was taken for a wrapping whole range).
+    const a = rangeOf(e.operand, checker, depth + 1, args);
+    if (a && a[0] >= own[0] && a[1] <= own[1]) {
+      const r: Range | undefined =
+        e.operator === K.TildeToken
+          ? own[0] < 0n
+            ? [-a[1] - 1n, -a[0] - 1n]
+            : [own[1] - a[1], own[1] - a[0]]
+          : own[0] < 0n && -a[1] >= own[0] && -a[0] <= own[1]
+            ? [-a[1], -a[0]]
+            : undefined;
+      if (r) return meet(own, r);
+    }
+  }
   if (ts.isCallExpression(e) && ts.isIdentifier(e.expression) && !isIntCast(e)) {
     // A module-level function that only returns an expression: what that allows for the call's
     // arguments (seed 20261216's `prog0_f1(0)`, whose body is `return 0 % (0 * a0)`, and seed
