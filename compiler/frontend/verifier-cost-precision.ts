@@ -256,19 +256,11 @@ const ORDERINGS = new Set<ts.SyntaxKind>([K.LessThanToken, K.LessThanEqualsToken
 
 /** Does `loop` order `v` itself against a constant (`v < 0x77`, `0x77 > v`)? */
 function splitByConstant(loop: ts.IterationStatement, v: ts.Symbol, checker: ts.TypeChecker): boolean {
-  const isV = (e: ts.Expression): boolean => {
-    while (ts.isParenthesizedExpression(e)) e = e.expression;
-    return isCounterOf(e, v, checker);
-  };
   const st: ts.Node[] = [loop.statement];
   while (st.length) {
     const x = st.pop()!;
-    if (
-      ts.isBinaryExpression(x) &&
-      ORDERINGS.has(x.operatorToken.kind) &&
-      ((isV(x.left) && constEval(x.right, checker) !== undefined) || (isV(x.right) && constEval(x.left, checker) !== undefined))
-    )
-      return true;
+    const cc = ts.isBinaryExpression(x) ? counterCondition(x, checker) : undefined;
+    if (cc && cc.sym === v && ORDERINGS.has(cc.op)) return true;
     ts.forEachChild(x, (c) => {
       st.push(c);
     });

@@ -92,8 +92,9 @@ export function bitFold(f: Func): boolean {
       }
       if (i.op === "const") {
         if (i.dst.ty !== "ptr") {
-          mask.set(i.dst.id, maskOf({ imm: i.value }, i.dst.ty));
-          consts.set(i.dst.id, maskOf({ imm: i.value }, i.dst.ty));
+          const v = maskOf({ imm: i.value }, i.dst.ty);
+          mask.set(i.dst.id, v);
+          consts.set(i.dst.id, v);
         }
         continue;
       }
