@@ -6,6 +6,7 @@ import { constEval } from "./const-eval.js";
 import { branchlessVar, branchlessWrite, isPacketRead } from "./verifier-cost-branchless.js";
 import { ts } from "./ts-adapter.js";
 import {
+  calleeOf,
   constantSteps,
   dataWriteSites,
   enclosingFunction,
@@ -115,7 +116,8 @@ export function statementsAfter(loop: ts.IterationStatement, decl?: ts.Declarati
  * packet offset or an index (pointer arithmetic). Grows `written` with those locals.
  */
 function usesExactly(nodes: readonly ts.Node[], written: Set<ts.Symbol>, checker: ts.TypeChecker, offsets: boolean): boolean {
-  const reads = (e: ts.Node | undefined): boolean => {
+  // `structs`: a struct passed to a module function counts as its fields (the result carries them).
+  const reads = (e: ts.Node | undefined, structs = true): boolean => {
     if (!e) return false;
     let hit = false;
     const st: ts.Node[] = [e];
@@ -124,6 +126,8 @@ function usesExactly(nodes: readonly ts.Node[], written: Set<ts.Symbol>, checker
       if (ts.isIdentifier(x)) {
         const sym = checker.getSymbolAtLocation(x);
         if (sym && written.has(sym)) hit = true;
+        // A struct passed to a function hands it the fields (varSymbol's field symbols).
+        else if (structs && ts.isCallExpression(x.parent) && x.parent.arguments.includes(x) && holdsField(x, written, checker)) hit = true;
       }
       ts.forEachChild(x, (c) => {
         st.push(c);
@@ -155,8 +159,11 @@ function usesExactly(nodes: readonly ts.Node[], written: Set<ts.Symbol>, checker
         // A map key, a size, a helper's flags: all may have to be exact. Stored values need not be,
         // but telling them apart takes the helper table: count every argument but a method call's
         // second (the value of update/push).
+        // A struct handed to a module function as such need not be exact: what it does with the
+        // fields is what counts, and its result is followed where it is used.
         const method = ts.isPropertyAccessExpression(x.expression);
-        if (x.arguments.some((arg, k) => !(method && k === 1) && reads(arg))) return true;
+        const own = calleeOf(x, checker) !== undefined;
+        if (x.arguments.some((arg, k) => !(method && k === 1) && reads(arg, !own))) return true;
       } else if (ts.isVariableDeclaration(x) && ts.isIdentifier(x.name) && reads(x.initializer)) {
         // What is computed from them carries their differences on.
         const sym = checker.getSymbolAtLocation(x.name);
@@ -171,10 +178,29 @@ function usesExactly(nodes: readonly ts.Node[], written: Set<ts.Symbol>, checker
         const sym = checker.getSymbolAtLocation(x.left);
         if (sym) written.add(sym);
       }
+      // In source order: a local computed from them is seen before its uses.
+      const kids: ts.Node[] = [];
       ts.forEachChild(x, (c) => {
-        st.push(c);
+        kids.push(c);
       });
+      for (let k = kids.length - 1; k >= 0; k--) st.push(kids[k]!);
     }
+  }
+  return false;
+}
+
+/** Does the struct `e` names have, at any depth, a field in `fields`? */
+function holdsField(e: ts.Expression, fields: ReadonlySet<ts.Symbol>, checker: ts.TypeChecker): boolean {
+  const types: ts.Type[] = [checker.getTypeAtLocation(e)];
+  for (let depth = 0; depth < 4 && types.length; depth++) {
+    const next: ts.Type[] = [];
+    for (const t of types)
+      for (const f of t.getProperties()) {
+        if (fields.has(f)) return true;
+        if (f.valueDeclaration && ts.isPropertySignature(f.valueDeclaration))
+          next.push(checker.getTypeOfSymbolAtLocation(f, f.valueDeclaration));
+      }
+    types.splice(0, types.length, ...next.filter((t) => t.getFlags() & ts.TypeFlags.Object));
   }
   return false;
 }

@@ -22,6 +22,9 @@ export function varSymbol(e: ts.Node, checker: ts.TypeChecker): ts.Symbol | unde
   while (ts.isPropertyAccessExpression(root)) root = root.expression;
   if (!ts.isIdentifier(root)) return undefined;
   const d = checker.getSymbolAtLocation(root)?.valueDeclaration;
+  // A struct parameter of a module function is the caller's struct, passed by reference: `s.b--`
+  // in it is a write of the caller's `s0.b` (seed 20261267 #4940 of fuzz:cost).
+  if (d && ts.isParameter(d) && ts.isFunctionDeclaration(d.parent)) return checker.getSymbolAtLocation(e.name);
   if (!d || !ts.isVariableDeclaration(d) || !d.initializer || !isStackStruct(d.initializer)) return undefined;
   // Not a module-level struct: that lives in a map (.bss/.data), whose loads the verifier does not track.
   if (isGlobal(d)) return undefined;
@@ -97,15 +100,101 @@ export function writes(n: ts.Node, sym: ts.Symbol, checker: ts.TypeChecker): boo
   return found;
 }
 
-/** Variables a loop assigns (its counter included). */
+/** The module function a call names, with a body to walk. */
+export function calleeOf(call: ts.CallExpression, checker: ts.TypeChecker): ts.FunctionDeclaration | undefined {
+  if (!ts.isIdentifier(call.expression)) return undefined;
+  const d = checker.getSymbolAtLocation(call.expression)?.valueDeclaration;
+  return d && ts.isFunctionDeclaration(d) && d.body && !d.getSourceFile().isDeclarationFile ? d : undefined;
+}
+
+const bodies = new WeakMap<ts.IterationStatement, ts.Node[]>();
+
+/**
+ * What one trip of `loop` runs: its body, then the bodies of the module functions it calls (and
+ * they call). Inlined or verified at each call, the verifier walks their writes within the trip.
+ */
+export function loopBody(loop: ts.IterationStatement, checker: ts.TypeChecker): readonly ts.Node[] {
+  const known = bodies.get(loop);
+  if (known) return known;
+  const roots: ts.Node[] = [loop.statement];
+  const seen = new Set<ts.Node>();
+  for (let i = 0; i < roots.length; i++) {
+    const stack: ts.Node[] = [roots[i]!];
+    while (stack.length) {
+      const x = stack.pop()!;
+      const d = ts.isCallExpression(x) ? calleeOf(x, checker) : undefined;
+      if (d?.body && !seen.has(d)) {
+        seen.add(d);
+        roots.push(d.body);
+      }
+      ts.forEachChild(x, (c) => {
+        if (!ts.isFunctionLike(c)) stack.push(c);
+      });
+    }
+  }
+  bodies.set(loop, roots);
+  return roots;
+}
+
+/** Is `sym` a local of a function `loop` calls (made afresh at each call)? */
+function calleeLocal(sym: ts.Symbol, loop: ts.IterationStatement): boolean {
+  const d = sym.valueDeclaration;
+  if (!d) return false;
+  const fn = enclosingFunction(d);
+  return fn !== undefined && fn !== enclosingFunction(loop);
+}
+
+/** Compound assignments that change nothing by 0. */
+const ZERO_NEUTRAL = new Set<ts.SyntaxKind>([
+  K.PlusEqualsToken,
+  K.MinusEqualsToken,
+  K.BarEqualsToken,
+  K.CaretEqualsToken,
+  K.LessThanLessThanEqualsToken,
+  K.GreaterThanGreaterThanEqualsToken,
+  K.GreaterThanGreaterThanGreaterThanEqualsToken,
+]);
+
+/**
+ * Is `x` a step by a parameter of a function `loop` calls (`s.a -= a0`) that every call in the
+ * loop passes as 0? It changes nothing (fuzz:cost seed 20261271 #3338: `prog0_f0(s0, 0)`, warned
+ * at 18 billion, processed 12,696).
+ */
+function zeroStep(x: ts.Node, loop: ts.IterationStatement, checker: ts.TypeChecker): boolean {
+  if (!ts.isBinaryExpression(x) || !ZERO_NEUTRAL.has(x.operatorToken.kind)) return false;
+  let r = x.right;
+  while (ts.isParenthesizedExpression(r)) r = r.expression;
+  const d = ts.isIdentifier(r) ? checker.getSymbolAtLocation(r)?.valueDeclaration : undefined;
+  if (!d || !ts.isParameter(d) || !ts.isFunctionDeclaration(d.parent) || !d.parent.name) return false;
+  const at = d.parent.parameters.indexOf(d);
+  const name = d.parent.name.text;
+  let calls = 0;
+  for (const root of loopBody(loop, checker)) {
+    const stack: ts.Node[] = [root];
+    while (stack.length) {
+      const c = stack.pop()!;
+      if (ts.isCallExpression(c) && ts.isIdentifier(c.expression) && c.expression.text === name) {
+        const arg = c.arguments[at];
+        if (!arg || constEval(arg, checker) !== 0n) return false;
+        calls++;
+      }
+      ts.forEachChild(c, (k) => {
+        stack.push(k);
+      });
+    }
+  }
+  return calls > 0;
+}
+
+/** Variables a loop assigns (its counter included), in its body or in a function it calls. */
 export function loopWrites(loop: ts.IterationStatement, checker: ts.TypeChecker): Set<ts.Symbol> {
   const written = new Set<ts.Symbol>();
-  const stack: ts.Node[] = [loop.statement];
+  const stack: ts.Node[] = [...loopBody(loop, checker)];
   while (stack.length) {
     const x = stack.pop()!;
     const target = writeTarget(x) ?? (ts.isVariableDeclaration(x) ? x.name : undefined);
     const sym = target ? varSymbol(target, checker) : undefined;
-    if (sym) written.add(sym);
+    if (sym && !calleeLocal(sym, loop) && !zeroStep(x, loop, checker)) written.add(sym);
     ts.forEachChild(x, (c) => {
       stack.push(c);
     });
@@ -132,6 +221,12 @@ export function writeTarget(x: ts.Node): ts.Expression | undefined {
 export function guards(x: ts.Node, loop: ts.IterationStatement): ts.Expression[] {
   const out: ts.Expression[] = [];
   for (let at: ts.Node = x; at !== loop.statement && at.parent; at = at.parent) {
+    // In a function the loop calls (loopBody): on to the conditions of the call in the loop.
+    if (ts.isFunctionDeclaration(at)) {
+      const site = at.name && callNamed(loop.statement, at.name.text);
+      if (!site) break;
+      at = site;
+    }
     const par = at.parent;
     if (ts.isBlock(par))
       for (const prev of par.statements) {
@@ -149,6 +244,19 @@ export function guards(x: ts.Node, loop: ts.IterationStatement): ts.Expression[]
       out.push(par.left);
   }
   return out;
+}
+
+/** The first call of the function named `name` in `node`. */
+function callNamed(node: ts.Node, name: string): ts.CallExpression | undefined {
+  const stack: ts.Node[] = [node];
+  while (stack.length) {
+    const x = stack.pop()!;
+    if (ts.isCallExpression(x) && ts.isIdentifier(x.expression) && x.expression.text === name) return x;
+    ts.forEachChild(x, (c) => {
+      stack.push(c);
+    });
+  }
+  return undefined;
 }
 
 /** Does `s` end its trip with `continue` (itself, or a block's last statement)? */
@@ -191,7 +299,7 @@ export function keepsRange(
   let ok = true;
   let masked = false;
   let grows = false;
-  const stack: ts.Node[] = [loop.statement];
+  const stack: ts.Node[] = [...loopBody(loop, checker)];
   while (stack.length && ok) {
     const x = stack.pop()!;
     if (
@@ -289,7 +397,7 @@ export function loopCounters(loop: ts.Node, checker: ts.TypeChecker): Set<ts.Sym
 export function writeKind(loop: ts.IterationStatement, sym: ts.Symbol, checker: ts.TypeChecker): WriteKind {
   const counters = loopCounters(loop, checker);
   let kind: WriteKind | undefined;
-  const stack: ts.Node[] = [loop.statement];
+  const stack: ts.Node[] = [...loopBody(loop, checker)];
   while (stack.length) {
     const x = stack.pop()!;
     const target = writeTarget(x);
@@ -312,7 +420,7 @@ export function writeKind(loop: ts.IterationStatement, sym: ts.Symbol, checker: 
  */
 export function setsOnlyConstants(loop: ts.IterationStatement, sym: ts.Symbol, checker: ts.TypeChecker): boolean {
   let only = true;
-  const stack: ts.Node[] = [loop.statement];
+  const stack: ts.Node[] = [...loopBody(loop, checker)];
   while (stack.length && only) {
     const x = stack.pop()!;
     const target = writeTarget(x);
@@ -328,7 +436,7 @@ export function setsOnlyConstants(loop: ts.IterationStatement, sym: ts.Symbol, c
 /** Does `loop` only change `sym` by constants (`++`, `+= 3`, `<<= 1`, `^= 4`) or set it to constants? */
 export function constantSteps(loop: ts.IterationStatement, sym: ts.Symbol, checker: ts.TypeChecker): boolean {
   let ok = true;
-  const stack: ts.Node[] = [loop.statement];
+  const stack: ts.Node[] = [...loopBody(loop, checker)];
   while (stack.length && ok) {
     const x = stack.pop()!;
     if (
