@@ -401,6 +401,18 @@ export const DIAGNOSTICS = {
     severity: "warning",
   },
 
+  TSBPF3017: {
+    message:
+      "'{0}' may need about {1} verifier steps: this loop adds a value read from data to '{2}' on each of its {3} trips and compares '{2}' with a constant, so each trip's comparison leaves it in other ranges than the last trip's, which the verifier keeps apart; the kernel stops at 1,000,000",
+    hint: "compare the sum once after the loop, cut the trip count, or move the loop into loop() (bpf_loop), which the verifier checks once",
+    severity: "warning",
+  },
+  TSBPF3018: {
+    message:
+      "'{0}' may need about {1} verifier steps: this loop calls a kernel helper on one side of a condition on data, on each of its {2} trips; inside a loop the verifier keeps few states, so the paths that skipped the call walk on through later trips before they prune, and those walks grow with every trip; the kernel stops at 1,000,000",
+    hint: "make the call on both sides of the condition or on none (count into a local and store it once after the loop), cut the trip count, or move the loop into loop() (bpf_loop), which the verifier checks once",
+    severity: "warning",
+  },
   TSBPF3020: {
     message: "'{0}' is marked @global but is compiled as a static subprogram: {1}",
     hint: "a global function is verified once from its BTF prototype: it takes integers, the context of an xdp, tc, socket or cgroup-skb program and struct references to writable memory (headers, map values, struct locals, globals), and returns an integer; drop @global to silence this",

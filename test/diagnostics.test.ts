@@ -686,6 +686,28 @@ const CASES: Case[] = [
     ),
   },
   {
+    code: "TSBPF3017",
+    what: "a 480-trip loop adding each packet byte to a sum and comparing the sum with a constant",
+    span: "for (let i: u32 = 0; i < 480; i++) { const b = ctx.header<u8>(14 + i); if (b === null) break; s += b; if (s > 1000) h.c++; }",
+    src: xdpBody(
+      `  const h = ctx.header<In>(0);
+  if (h === null) return XdpAction.DROP;
+  let s: u32 = h.a;
+  for (let i: u32 = 0; i < 480; i++) { const b = ctx.header<u8>(14 + i); if (b === null) break; s += b; if (s > 1000) h.c++; } // error TSBPF3017
+  out.update(0, s);`,
+      "interface In { a: u16; b: u32; c: u32 }\nconst out = new ArrayMap<u64>(4);",
+    ),
+  },
+  {
+    code: "TSBPF3018",
+    what: "a 700-trip loop that updates a map only for packet bytes above 100",
+    span: "for (let i: u32 = 0; i < 700; i++) { const b = ctx.header<u8>(14 + i); if (b === null) break; if (b > 100) out.update(1, 1); }",
+    src: xdpBody(
+      `  for (let i: u32 = 0; i < 700; i++) { const b = ctx.header<u8>(14 + i); if (b === null) break; if (b > 100) out.update(1, 1); } // error TSBPF3018`,
+      "const out = new ArrayMap<u64>(4);",
+    ),
+  },
+  {
     code: "TSBPF3020",
     what: "@global function that returns void",
     span: "mark",

@@ -235,3 +235,23 @@ export function counterSpan(loop: ts.ForStatement, checker: ts.TypeChecker): { s
   if (!sym || !lt || start === undefined || step === undefined) return undefined;
   return { sym, values: [start, start + step * BigInt(Math.max(0, lt.trips - 1))] };
 }
+
+/**
+ * Does every trip of `loop` end it: its body's last statement a `break` (unlabeled) or `return`,
+ * with no `continue` in the body that could skip it? The verifier walks such a loop once, whatever
+ * its bound (a fuzz:cost program with `break;` closing a 22-trip loop was counted 22 times).
+ */
+export function runsOnce(loop: ts.IterationStatement): boolean {
+  const body = loop.statement;
+  const last = ts.isBlock(body) ? body.statements[body.statements.length - 1] : body;
+  if (!last || !((ts.isBreakStatement(last) && !last.label) || ts.isReturnStatement(last))) return false;
+  const stack: ts.Node[] = [body];
+  while (stack.length) {
+    const x = stack.pop()!;
+    if (ts.isContinueStatement(x)) return false;
+    ts.forEachChild(x, (c) => {
+      if (!ts.isFunctionLike(c) && !ts.isIterationStatement(c, false)) stack.push(c);
+    });
+  }
+  return true;
+}

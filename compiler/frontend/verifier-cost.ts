@@ -19,9 +19,11 @@
 import { ts } from "./ts-adapter.js";
 import { forCounter, loopWrites, readsOnly, setsOnlyConstants, worse, type WriteKind, writeKind } from "./verifier-cost-writes.js";
 import { isIntCast, returns } from "./verifier-cost-ranges.js";
-import { loopTrips, openBranches } from "./verifier-cost-loops.js";
+import { loopTrips, openBranches, runsOnce } from "./verifier-cost-loops.js";
 import { exactExitVar, preciseAfter, selfExactFactor, wholeRangeStart } from "./verifier-cost-precision.js";
 import { dataBreaks, growsPacketRange, packetAfter } from "./verifier-cost-packet.js";
+import { oneSidedCallWalks } from "./verifier-cost-sides.js";
+import { runningSumWalks } from "./verifier-cost-sums.js";
 
 /** The kernel's BPF_COMPLEXITY_LIMIT_INSNS. */
 export const VERIFIER_INSN_LIMIT = 1_000_000;
@@ -57,7 +59,7 @@ export interface CostEstimate {
    * exits (see Walker.multiply): the inner loop, how many distinct exit states it leaves per trip of
    * the enclosing loop, and that loop's trip count.
    */
-  nestedExits?: { loop: ts.Node; exits: number; outerTrips: number; self?: string };
+  nestedExits?: { loop: ts.Node; exits: number; outerTrips: number; self?: string; sum?: string; sides?: boolean };
   /**
    * Set when `steps` passes the limit only because the code after a loop is walked once per exit
    * of it (see growsPacketRange): the loop and its number of distinct exit states.
@@ -82,6 +84,11 @@ interface Frame {
   inner?: ts.Node;
   exits: number;
   self?: string;
+  /**
+   * Walks of the body that grow faster than the trips, in the loop itself: a running sum's
+   * (runningSumWalks, `sum` its name) or a one-sided helper call's (oneSidedCallWalks).
+   */
+  quad?: { walks: number; loop: ts.Node; sum?: string };
 }
 
 /** Where compile.ts starts warning (TSBPF3010/3012). */
@@ -161,7 +168,7 @@ class Walker {
   unbounded?: { loop: ts.Node; reason: string };
   /** Cost added by multiplied exit states (see multiply), and the inner loop that adds most. */
   multipliedCost = 0;
-  multiplied?: { loop: ts.Node; exits: number; outerTrips: number; self?: string };
+  multiplied?: { loop: ts.Node; exits: number; outerTrips: number; self?: string; sum?: string; sides?: boolean };
   private multipliedMost = 0;
   /** The enclosing loops being walked: trip count, and the exit states their inner loops multiply by. */
   private readonly frames: Frame[] = [];
@@ -230,7 +237,7 @@ class Walker {
     }
     if (ts.isForStatement(s) || ts.isWhileStatement(s) || ts.isDoStatement(s)) {
       const lt = loopTrips(s, this.checker);
-      const n = lt?.trips ?? 1;
+      const n = runsOnce(s) ? 1 : (lt?.trips ?? 1);
       if (lt?.unbounded && !this.unbounded) this.unbounded = { loop: s, reason: lt.unbounded };
       if (lt?.dataDependent && trips > 1 && !this.nestedDataLoop) this.nestedDataLoop = s;
       if (ts.isForStatement(s) && s.initializer) this.expr(s.initializer, paths, trips);
@@ -268,6 +275,11 @@ class Walker {
             frame.self = own.name;
           }
         }
+        const sum = runningSumWalks(s, n, this.checker);
+        const sides = oneSidedCallWalks(s, n, this.checker) ?? 0;
+        if (sum && sum.walks > n && sum.walks >= sides) frame.quad = { walks: sum.walks, loop: s, sum: sum.name };
+        else if (sides > n) frame.quad = { walks: sides, loop: s };
+        if (frame.quad) frame.inner ??= s;
       }
       this.multiply(frame, this.cost - before);
       this.noteExits(s, lt, n);
@@ -388,16 +400,20 @@ class Walker {
 
   /** An enclosing loop's body cost `walked` (one walk per trip) becomes one walk per multiplied state. */
   private multiply(frame: Frame, walked: number): void {
-    if (frame.factor <= 1 || frame.trips < 2 || !frame.inner) return;
+    if ((frame.factor <= 1 && !frame.quad) || frame.trips < 2 || !frame.inner) return;
     const f = frame.factor;
     const n = frame.trips;
-    const walks = Math.min((f ** n - 1) / (f - 1), 1e12);
+    const grown = f > 1 ? Math.min((f ** n - 1) / (f - 1), 1e12) : n;
+    const quad = frame.quad && frame.quad.walks > grown ? frame.quad : undefined;
+    const walks = quad?.walks ?? grown;
     const extra = (walked / n) * (walks - n);
     this.cost += extra;
     this.multipliedCost += extra;
     if (extra > this.multipliedMost) {
       this.multipliedMost = extra;
-      this.multiplied = { loop: frame.inner, exits: frame.exits, outerTrips: n, self: frame.self };
+      this.multiplied = quad
+        ? { loop: quad.loop, exits: frame.exits, outerTrips: n, sum: quad.sum, sides: quad.sum === undefined }
+        : { loop: frame.inner, exits: frame.exits, outerTrips: n, self: frame.self };
     }
   }
 

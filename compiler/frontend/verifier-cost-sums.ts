@@ -1,0 +1,96 @@
+// Running sums, for the verifier-cost estimate (verifier-cost.ts): a loop that adds a value read
+// from data to a variable on every trip and orders the variable against a constant in the same
+// loop (`acc += b; if (acc > 1000) ...`). The comparison leaves the sum in two ranges, the next
+// step widens both by the step's range, and the ranges reached after different trips do not nest,
+// so they do not prune: the states at trip k grow with k. Nothing here is exact; it feeds a warning.
+
+import { constEval } from "./const-eval.js";
+import { ts } from "./ts-adapter.js";
+import { counterCondition, intTypeOf, rangeOf } from "./verifier-cost-ranges.js";
+import { isCounterOf, isGlobal, loopCounters, loopWrites, writeTarget } from "./verifier-cost-writes.js";
+
+const K = ts.SyntaxKind;
+
+/** The orderings, and those that bound the variable from above on their true side. */
+const ORDERINGS = new Set<ts.SyntaxKind>([K.LessThanToken, K.LessThanEqualsToken, K.GreaterThanToken, K.GreaterThanEqualsToken]);
+const BELOW = new Set<ts.SyntaxKind>([K.LessThanToken, K.LessThanEqualsToken]);
+
+/**
+ * Walks of `loop`'s body (n trips) that a running sum in it costs the verifier, and the sum's name;
+ * undefined when it has none. Fitted to Linux 6.18's counts (test/verifier-cost-sums.test.ts) on a
+ * small body with one comparison, in walks of the body as the estimate weighs it:
+ *   - `acc += b` (u32 acc, u8 b; or u64 and u32) with `acc > 1000`: n + n²/4.5 (400 trips
+ *     828,240 processed);
+ *   - unsigned `acc -= b` with `acc < 0x8b`: n + n³/24 (90 trips 751,482; 100 are refused): a
+ *     step below 0 wraps, and the true side is a small range again each trip;
+ *   - unsigned `acc -= b` with `acc >= 0x8b`: n + n²/1.5; signed, n + n²/3.
+ */
+export function runningSumWalks(
+  loop: ts.IterationStatement,
+  n: number,
+  checker: ts.TypeChecker,
+): { walks: number; name: string } | undefined {
+  const counters = loopCounters(loop, checker);
+  let best: { walks: number; name: string } | undefined;
+  for (const v of loopWrites(loop, checker)) {
+    if (counters.has(v)) continue;
+    const d = v.valueDeclaration;
+    if (!d || !ts.isVariableDeclaration(d) || (d.pos >= loop.pos && d.end <= loop.end) || isGlobal(d)) continue;
+    const t = intTypeOf(d.name, checker);
+    const steps = t && dataSteps(loop, v, t.bits, checker);
+    if (!t || !steps) continue;
+    const order = orderedAgainstConstant(loop, v, checker);
+    if (!order) continue;
+    const down = steps.down && !t.signed;
+    const walks = n + (down && order.below ? n ** 3 / 20 : down ? n ** 2 / 1.5 : steps.down ? n ** 2 / 3 : n ** 2 / 4.5);
+    if (!best || walks > best.walks) best = { walks, name: v.name };
+  }
+  return best;
+}
+
+/**
+ * Does every write of `v` in `loop` move it by a step (`+=`, `-=`, `++`, `--`), at least one by a
+ * value that is not constant but bounded well inside v's type (a byte added to a u32)? A step as
+ * wide as v makes the sum unknown at once, and unknown values prune. `down`: a step subtracts.
+ */
+function dataSteps(loop: ts.IterationStatement, v: ts.Symbol, bits: number, checker: ts.TypeChecker): { down: boolean } | undefined {
+  let ok = true;
+  let data = false;
+  let down = false;
+  const stack: ts.Node[] = [loop.statement];
+  while (stack.length && ok) {
+    const x = stack.pop()!;
+    const target = writeTarget(x);
+    if (target && isCounterOf(target, v, checker)) {
+      if (ts.isBinaryExpression(x)) {
+        const op = x.operatorToken.kind;
+        if (op !== K.PlusEqualsToken && op !== K.MinusEqualsToken) ok = false;
+        else if (constEval(x.right, checker) === undefined) {
+          const r = rangeOf(x.right, checker);
+          if (!r || r[0] < 0n || r[1] >= 1n << BigInt(bits - 1)) ok = false;
+          data = true;
+          down ||= op === K.MinusEqualsToken;
+        }
+      }
+    }
+    ts.forEachChild(x, (c) => {
+      stack.push(c);
+    });
+  }
+  return ok && data ? { down } : undefined;
+}
+
+/** Does `loop` order `v` against a constant, and is one such ordering's true side `v` below it? */
+function orderedAgainstConstant(loop: ts.IterationStatement, v: ts.Symbol, checker: ts.TypeChecker): { below: boolean } | undefined {
+  let found: { below: boolean } | undefined;
+  const st: ts.Node[] = [loop.statement];
+  while (st.length) {
+    const x = st.pop()!;
+    const cc = ts.isBinaryExpression(x) ? counterCondition(x, checker) : undefined;
+    if (cc && cc.sym === v && ORDERINGS.has(cc.op)) found = { below: (found?.below ?? false) || BELOW.has(cc.op) };
+    ts.forEachChild(x, (c) => {
+      st.push(c);
+    });
+  }
+  return found;
+}
