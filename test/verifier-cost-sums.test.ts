@@ -81,7 +81,7 @@ describeKernel("verifier cost: running sums compared with a constant in a packet
   );
 
   kernelTest(
-    "controls: the comparison after the loop, or a step as wide as the sum (u32 += u32: unknown at once), add nothing: no diagnostic, all load",
+    "controls: the comparison after the loop, a step as wide as the sum (u32 += u32: unknown at once), or a comparison that ends the loop, add nothing: no diagnostic, all load",
     () => {
       const after = sum(480, "u32", "u8", "+=", "false", "results.update(1, 1);").replace(
         "results.update(0, u64(acc));",
@@ -90,6 +90,8 @@ describeKernel("verifier cost: running sums compared with a constant in a packet
       const rows = [
         row("480 trips, compared after the loop", after),
         row("480 trips, u32 += u32, the comparison's side a packet store", sum(480, "u32", "u32", "+=", "acc > 1000", "h.c++;")),
+        // One side leaves the loop: one range goes on (4,342 processed).
+        row("480 trips, the loop stops when the sum passes 1000", sum(480, "u32", "u8", "+=", "acc > 1000", "break;")),
       ];
       check(rows);
       for (const r of rows) {

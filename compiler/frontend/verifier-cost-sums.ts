@@ -6,7 +6,7 @@
 
 import { constEval } from "./const-eval.js";
 import { ts } from "./ts-adapter.js";
-import { counterCondition, intTypeOf, rangeOf } from "./verifier-cost-ranges.js";
+import { counterCondition, intTypeOf, rangeOf, returns } from "./verifier-cost-ranges.js";
 import { isCounterOf, isGlobal, loopCounters, loopWrites, writeTarget } from "./verifier-cost-writes.js";
 
 const K = ts.SyntaxKind;
@@ -80,12 +80,21 @@ function dataSteps(loop: ts.IterationStatement, v: ts.Symbol, bits: number, chec
   return ok && data ? { down } : undefined;
 }
 
-/** Does `loop` order `v` against a constant, and is one such ordering's true side `v` below it? */
+/**
+ * Does `loop` order `v` against a constant, and is one such ordering's true side `v` below it? Not
+ * an `if` one of whose sides leaves the loop (`if (acc > 1000) break;`): one range goes on, and
+ * nothing grows (480 trips: 4,342 processed).
+ */
 function orderedAgainstConstant(loop: ts.IterationStatement, v: ts.Symbol, checker: ts.TypeChecker): { below: boolean } | undefined {
   let found: { below: boolean } | undefined;
   const st: ts.Node[] = [loop.statement];
   while (st.length) {
     const x = st.pop()!;
+    if (ts.isIfStatement(x) && (returns(x.thenStatement) || (x.elseStatement !== undefined && returns(x.elseStatement)))) {
+      st.push(x.thenStatement);
+      if (x.elseStatement) st.push(x.elseStatement);
+      continue;
+    }
     const cc = ts.isBinaryExpression(x) ? counterCondition(x, checker) : undefined;
     if (cc && cc.sym === v && ORDERINGS.has(cc.op)) found = { below: (found?.below ?? false) || BELOW.has(cc.op) };
     ts.forEachChild(x, (c) => {
