@@ -50,8 +50,9 @@ export function runningSumWalks(
 
 /**
  * Does every write of `v` in `loop` move it by a step (`+=`, `-=`, `++`, `--`), at least one by a
- * value that is not constant but bounded well inside v's type (a byte added to a u32)? A step as
- * wide as v makes the sum unknown at once, and unknown values prune. `down`: a step subtracts.
+ * value that is not constant but bounded well inside v's type (a byte added to a u32, an i8 to an
+ * i32)? A step as wide as v makes the sum unknown at once, and unknown values prune. `down`: a step
+ * subtracts (or may be negative).
  */
 function dataSteps(loop: ts.IterationStatement, v: ts.Symbol, bits: number, checker: ts.TypeChecker): { down: boolean } | undefined {
   let ok = true;
@@ -67,9 +68,10 @@ function dataSteps(loop: ts.IterationStatement, v: ts.Symbol, bits: number, chec
         if (op !== K.PlusEqualsToken && op !== K.MinusEqualsToken) ok = false;
         else if (constEval(x.right, checker) === undefined) {
           const r = rangeOf(x.right, checker);
-          if (!r || r[0] < 0n || r[1] >= 1n << BigInt(bits - 1)) ok = false;
+          const half = 1n << BigInt(bits - 1);
+          if (!r || r[0] <= -half || r[1] >= half || r[1] - r[0] >= half) ok = false;
           data = true;
-          down ||= op === K.MinusEqualsToken;
+          down ||= op === K.MinusEqualsToken || (r !== undefined && r[0] < 0n);
         }
       }
     }
@@ -91,6 +93,11 @@ function orderedAgainstConstant(loop: ts.IterationStatement, v: ts.Symbol, check
   while (st.length) {
     const x = st.pop()!;
     if (ts.isIfStatement(x) && (returns(x.thenStatement) || (x.elseStatement !== undefined && returns(x.elseStatement)))) {
+      // The condition itself splits nothing that goes on; a comparison inside it (a `?:`'s) does.
+      let c = x.expression;
+      while (ts.isParenthesizedExpression(c)) c = c.expression;
+      if (ts.isBinaryExpression(c) && counterCondition(c, checker)) st.push(c.left, c.right);
+      else st.push(c);
       st.push(x.thenStatement);
       if (x.elseStatement) st.push(x.elseStatement);
       continue;
