@@ -242,10 +242,10 @@ export function selfExactFactor(
     const split = splitByConstant(loop, v, checker);
     if (!rewritten && !split && t && t.bits <= 32 && (!init || (init[0] <= minT(t) && init[1] >= maxT(t)))) continue;
     // Also moved by a value read from data (`off += len` beside `off++`, a TCP options walk) and
-    // compared with nothing in the loop or after it: its range widens by the step's on every trip, and the paths
-    // a constant step sets apart overlap and prune (20 trips: 4,620 processed, warned at 99 billion;
-    // with `off += 2` instead, 92,344). Compared, it keeps them apart (seed 20261206's offset case,
-    // and seed 20261216's `(acc0 >>> 31) > 5` after the loop).
+    // compared with nothing in the loop or after it: its range widens by the step's on every trip,
+    // and the paths a constant step sets apart overlap and prune (20 trips: 4,620 processed, warned
+    // at 99 billion; with `off += 2` instead, 92,344). Compared, it keeps them apart (seed
+    // 20261206's offset case, and seed 20261216's `(acc0 >>> 31) > 5` after the loop).
     if (steppedByData(loop, v, counters, checker) && !inRelation([loop.statement, ...statementsAfter(loop, d)], v, checker)) continue;
     // Writes the if-convert pass computes without a branch leave one path: they do not multiply.
     const fn = enclosingFunction(loop);
