@@ -409,7 +409,7 @@ export const DIAGNOSTICS = {
   },
   TSBPF3018: {
     message:
-      "'{0}' may need about {1} verifier steps: this loop calls a kernel helper on one side of a condition on data, on each of its {2} trips; inside a loop the verifier keeps few states, so the paths that skipped the call walk on through later trips before they prune, and those walks grow with every trip; the kernel stops at 1,000,000",
+      "'{0}' may need about {1} verifier steps: this loop calls a map on one side of a condition on data, on each of its {2} trips; inside a loop the verifier keeps few states, so the paths that skipped the call (and its key and value on the stack) walk on through later trips before they prune, and those walks grow with every trip; the kernel stops at 1,000,000",
     hint: "make the call on both sides of the condition or on none (count into a local and store it once after the loop), cut the trip count, or move the loop into loop() (bpf_loop), which the verifier checks once",
     severity: "warning",
   },

@@ -1,27 +1,25 @@
-// Helper calls on one side of a condition on data in a long loop, for the verifier-cost estimate
+// Map calls on one side of a condition on data in a long loop, for the verifier-cost estimate
 // (verifier-cost.ts). Inside a loop still being walked the verifier stores a state only every 20
-// jumps or 100 instructions, and drops stored states that keep missing; a path that skipped the
-// call (its registers and stack differ from the calling path's) then walks on through later trips
-// before it meets a state it prunes against, and those walks grow with the trip. Measured on
-// Linux 6.18 (test/verifier-cost-sides.test.ts): a 480-trip loop reading a byte per trip with
-// `if (b > 100) results.update(1, 1);` processes 518,154 (700 trips are refused); the same with the
-// call on both sides, or on neither, about 10,000 to 38,000. Nothing here is exact; it feeds a warning.
+// jumps or 100 instructions, and drops stored states that keep missing. A map call writes its key
+// and value on the stack, so (the explanation that fits the measurements) a path that skipped it
+// holds another stack than the path that made it, walks on through later trips before it meets a
+// state it prunes against, and those walks grow with the trip. Measured on Linux 6.18 (test/verifier-cost-sides.test.ts): a 480-trip loop reading
+// a byte per trip with `if (b > 100) results.update(1, 1);` processes 518,154 (700 trips are
+// refused); with the call on both sides, on neither, or also made unconditionally in the trip, about
+// 10,000 to 54,000; a helper that takes nothing on the stack (`ktimeGetNs()`) alone in the side,
+// 27,015. Nothing here is exact; it feeds a warning.
 
 import { ts } from "./ts-adapter.js";
-import { isPacketRead } from "./verifier-cost-branchless.js";
-import { isIntCast, returns } from "./verifier-cost-ranges.js";
+import { returns } from "./verifier-cost-ranges.js";
 import { calleeOf, loopCounters, readsOnly } from "./verifier-cost-writes.js";
 
-/** Library functions the compiler expands inline: no helper call. */
-const INLINE = new Set(["sizeof", "htons", "ntohs", "htonl", "ntohl", "htonll", "ntohll", "zero"]);
-
 /**
- * Walks of `loop`'s body (n trips) when it calls a helper only inside `if`s on data with nothing on
+ * Walks of `loop`'s body (n trips) when it calls maps only inside `if`s on data with nothing on
  * their other side: about n + n²/11.5 in walks as the estimate weighs them (fitted to the
  * measurements above); undefined when it does not. Measured and not counted, because they load in
- * linear time (test/verifier-cost-sides.test.ts): an `else` with anything in it (`else n1++`, or
- * the call on both sides), and any other helper call in the trip (an unconditional
- * `results.update`, a map lookup with its null check before the `if`).
+ * linear time: an `else` with anything in it (`else n1++`, or the call on both sides), and any
+ * other map call in the trip (an unconditional `results.update`, a lookup with its null check
+ * before the `if`).
  */
 export function oneSidedCallWalks(loop: ts.IterationStatement, n: number, checker: ts.TypeChecker): number | undefined {
   const counters = loopCounters(loop, checker);
@@ -36,13 +34,13 @@ export function oneSidedCallWalks(loop: ts.IterationStatement, n: number, checke
       !readsOnly(x.expression, counters, checker) &&
       empty(x.elseStatement) &&
       !returns(x.thenStatement) &&
-      !callsHelper(x.expression, checker, new Set()) &&
-      callsHelper(x.thenStatement, checker, new Set())
+      !callsMap(x.expression, checker, new Set()) &&
+      callsMap(x.thenStatement, checker, new Set())
     ) {
       sides.add(x.thenStatement);
       continue;
     }
-    if (ts.isCallExpression(x) && callsHelper(x, checker, new Set(), true)) other = true;
+    if (ts.isCallExpression(x) && callsMap(x, checker, new Set(), true)) other = true;
     ts.forEachChild(x, (c) => {
       stack.push(c);
     });
@@ -54,28 +52,33 @@ export function oneSidedCallWalks(loop: ts.IterationStatement, n: number, checke
 const empty = (s: ts.Statement | undefined): boolean => s === undefined || (ts.isBlock(s) && s.statements.length === 0);
 
 /**
- * Does `node` call a kernel helper (a map or context method, a library helper, a function that
- * does)? `top`: only `node` itself, a call, not the calls in its arguments.
+ * Does `node` call a map's method (`results.update(k, v)`, `m.lookup(k)`: helpers that take the key
+ * and value by pointer, from the stack), directly or through a function it calls? `top`: only
+ * `node` itself, a call, not the calls in its arguments.
  */
-function callsHelper(node: ts.Node | undefined, checker: ts.TypeChecker, seen: Set<ts.Node>, top = false): boolean {
+function callsMap(node: ts.Node | undefined, checker: ts.TypeChecker, seen: Set<ts.Node>, top = false): boolean {
   if (!node) return false;
   const stack: ts.Node[] = [node];
   while (stack.length) {
     const x = stack.pop()!;
     if (top && x !== node) break;
-    if (ts.isCallExpression(x) && !isIntCast(x) && !isPacketRead(x)) {
-      if (ts.isPropertyAccessExpression(x.expression)) return true;
+    if (ts.isCallExpression(x)) {
+      if (ts.isPropertyAccessExpression(x.expression) && isMap(x.expression.expression, checker)) return true;
       const own = calleeOf(x, checker);
-      if (own?.body) {
-        if (!seen.has(own)) {
-          seen.add(own);
-          if (callsHelper(own.body, checker, seen)) return true;
-        }
-      } else if (ts.isIdentifier(x.expression) && !INLINE.has(x.expression.text)) return true;
+      if (own?.body && !seen.has(own)) {
+        seen.add(own);
+        if (callsMap(own.body, checker, seen)) return true;
+      }
     }
     ts.forEachChild(x, (c) => {
       if (!ts.isFunctionLike(c)) stack.push(c);
     });
   }
   return false;
+}
+
+/** Does `e` name a map (a module-level `const m = new HashMap<…>(…)`)? */
+function isMap(e: ts.Expression, checker: ts.TypeChecker): boolean {
+  const d = ts.isIdentifier(e) ? checker.getSymbolAtLocation(e)?.valueDeclaration : undefined;
+  return d !== undefined && ts.isVariableDeclaration(d) && d.initializer !== undefined && ts.isNewExpression(d.initializer);
 }
