@@ -54,6 +54,8 @@ describeKernel("verifier cost: a helper call on one side of a condition on data 
         row("700 trips, on a header field", scan(700, "if (h.b > 100) results.update(1, 1);")),
         // An unconditional helper that takes nothing on the stack does not help (refused).
         row("700 trips, ktimeGetNs() first", scan(700, "const t = ktimeGetNs(); if (b > 100) results.update(1, t);")),
+        // The call in the else, the then empty: the same shape (refused with no warning before).
+        row("700 trips, the call in the else", scan(700, "if (b <= 100) {} else { results.update(1, 1); }")),
       ];
       check([...update, ...others]);
       // Measured on Linux 6.18: 209,958 and 518,154 processed; 700 trips refused.

@@ -333,6 +333,53 @@ function splitByConstant(loop: ts.IterationStatement, v: ts.Symbol, checker: ts.
   return false;
 }
 
+/** The identifiers passed as call arguments in `e` (`s0` of `f(s0, 3) & 31`), into `out`. */
+function structsPassed(e: ts.Node, out: Set<string>): void {
+  const st: ts.Node[] = [e];
+  while (st.length) {
+    const x = st.pop()!;
+    if (ts.isCallExpression(x) && !isIntCast(x)) for (const a of x.arguments) if (ts.isIdentifier(a)) out.add(a.text);
+    ts.forEachChild(x, (c) => {
+      st.push(c);
+    });
+  }
+}
+
+/**
+ * Constant steps (`++s.b`, `s.a += 2`) that `fn`, called at `call`, makes to fields of a struct
+ * parameter, with the struct the call passes there (seed 20261273's case 8: `++s.b` in a function
+ * called in a packet offset and again under a lookup's result, refused at an estimate of 4,230).
+ */
+function paramSteps(
+  fn: ts.FunctionDeclaration,
+  call: ts.CallExpression,
+  checker: ts.TypeChecker,
+): { x: ts.Node; path: ts.Expression; root: ts.Identifier; site: ts.CallExpression }[] {
+  const out: { x: ts.Node; path: ts.Expression; root: ts.Identifier; site: ts.CallExpression }[] = [];
+  const st: ts.Node[] = fn.body ? [fn.body] : [];
+  while (st.length) {
+    const x = st.pop()!;
+    if (ts.isFunctionLike(x)) continue;
+    const target = writeTarget(x);
+    const step =
+      ts.isPrefixUnaryExpression(x) ||
+      ts.isPostfixUnaryExpression(x) ||
+      (ts.isBinaryExpression(x) &&
+        (x.operatorToken.kind === K.PlusEqualsToken || x.operatorToken.kind === K.MinusEqualsToken) &&
+        constEval(x.right, checker) !== undefined);
+    if (target && step && ts.isPropertyAccessExpression(target)) {
+      const base = rootOf(target, checker);
+      const d = ts.isIdentifier(base) ? checker.getSymbolAtLocation(base)?.valueDeclaration : undefined;
+      const arg = d && ts.isParameter(d) && d.parent === fn ? call.arguments[fn.parameters.indexOf(d)] : undefined;
+      if (arg && ts.isIdentifier(arg)) out.push({ x, path: target, root: arg, site: call });
+    }
+    ts.forEachChild(x, (c) => {
+      st.push(c);
+    });
+  }
+  return out;
+}
+
 /** Is every value of `e` non-negative and below the top bit of `t`? */
 function narrowerThan(e: ts.Expression, t: IntT | undefined, checker: ts.TypeChecker): boolean {
   const r = t && rangeOf(e, checker);
@@ -362,14 +409,23 @@ function fieldCounters(
   checker: ts.TypeChecker,
 ): { sites: number; name?: string } {
   const offsets: string[] = [];
-  const found: { x: ts.Node; path: ts.Expression }[] = [];
+  /** Structs handed to a function in a packet offset (`f(s0)`): it reads their fields there. */
+  const offsetStructs = new Set<string>();
+  /** Steps of fields; through a function's struct parameter, with the struct passed (`root`) and the call. */
+  const found: { x: ts.Node; path: ts.Expression; root?: ts.Identifier; site?: ts.CallExpression }[] = [];
   /** Fields the loop sets to something other than a constant step or a constant. */
   const resets: ts.Expression[] = [];
   const stack: ts.Node[] = [loop.statement];
   while (stack.length) {
     const x = stack.pop()!;
     if (ts.isIterationStatement(x, false) || ts.isFunctionLike(x)) continue;
-    if (ts.isCallExpression(x) && isPacketRead(x)) for (const a of x.arguments) offsets.push(a.getText());
+    if (ts.isCallExpression(x) && isPacketRead(x))
+      for (const a of x.arguments) {
+        offsets.push(a.getText());
+        structsPassed(a, offsetStructs);
+      }
+    const callee = ts.isCallExpression(x) ? calleeOf(x, checker) : undefined;
+    if (callee?.body && ts.isCallExpression(x)) found.push(...paramSteps(callee, x, checker));
     const target = writeTarget(x);
     const step =
       ts.isPrefixUnaryExpression(x) ||
@@ -387,8 +443,8 @@ function fieldCounters(
   }
   let sites = 0;
   let name: string | undefined;
-  for (const { x, path } of found) {
-    const root = rootOf(path, checker);
+  for (const { x, path, root: passed, site } of found) {
+    const root = passed ?? rootOf(path, checker);
     if (!ts.isIdentifier(root)) continue;
     const d = checker.getSymbolAtLocation(root)?.valueDeclaration;
     if (!d || !ts.isVariableDeclaration(d) || d.end > loop.pos || !d.initializer) continue;
@@ -397,13 +453,13 @@ function fieldCounters(
       ts.isObjectLiteralExpression(init) ||
       (ts.isCallExpression(init) && ts.isIdentifier(init.expression) && init.expression.text === "zero");
     if (!known) continue;
-    if (!guards(x, loop).some((cond) => !readsOnly(cond, counters, checker))) continue;
+    if (!guards(x, loop, site).some((cond) => !readsOnly(cond, counters, checker))) continue;
     // The same field set to data in the loop, maybe through an alias (`const r4: T = t0; r4.a = …`,
     // seed 20261208: loads with 6,002 processed), is unknown at every trip's end: nothing multiplies.
-    const field = path.getText().slice(root.getText().length);
+    const field = path.getText().slice(rootOf(path, checker).getText().length);
     if (resets.some((r) => r.getText().slice(rootOf(r, checker).getText().length) === field)) continue;
-    const text = path.getText();
-    if (!offsets.some((o) => o.includes(text))) continue;
+    const text = root.getText() + field;
+    if (!offsets.some((o) => o.includes(text)) && !offsetStructs.has(root.text)) continue;
     sites++;
     name ??= text;
   }

@@ -29,15 +29,23 @@ export function oneSidedCallWalks(loop: ts.IterationStatement, n: number, checke
   while (stack.length && !other) {
     const x = stack.pop()!;
     if (ts.isFunctionLike(x)) continue;
+    // The side that calls, the other one empty (`if (c) call;`, or `if (c) {} else call;`).
+    const side = !ts.isIfStatement(x)
+      ? undefined
+      : empty(x.elseStatement)
+        ? x.thenStatement
+        : empty(x.thenStatement)
+          ? x.elseStatement
+          : undefined;
     if (
+      side &&
       ts.isIfStatement(x) &&
       !readsOnly(x.expression, counters, checker) &&
-      empty(x.elseStatement) &&
-      !returns(x.thenStatement) &&
+      !returns(side) &&
       !callsMap(x.expression, checker, new Set()) &&
-      callsMap(x.thenStatement, checker, new Set())
+      callsMap(side, checker, new Set())
     ) {
-      sides.add(x.thenStatement);
+      sides.add(side);
       continue;
     }
     if (ts.isCallExpression(x) && callsMap(x, checker, new Set(), true)) other = true;

@@ -218,14 +218,16 @@ export function writeTarget(x: ts.Node): ts.Expression | undefined {
  * an earlier `if` in an enclosing block one of whose sides ends with `continue` (seed 20261219:
  * `if (data) { continue; } else { … }` and then `acc4--`, changed only on the trips that go on).
  */
-export function guards(x: ts.Node, loop: ts.IterationStatement): ts.Expression[] {
+export function guards(x: ts.Node, loop: ts.IterationStatement, site?: ts.CallExpression): ts.Expression[] {
   const out: ts.Expression[] = [];
   for (let at: ts.Node = x; at !== loop.statement && at.parent; at = at.parent) {
-    // In a function the loop calls (loopBody): on to the conditions of the call in the loop.
+    // In a function the loop calls (loopBody): on to the conditions of the call in the loop (`site`,
+    // or the first call of it there).
     if (ts.isFunctionDeclaration(at)) {
-      const site = at.name && callNamed(loop.statement, at.name.text);
-      if (!site) break;
-      at = site;
+      const call = site ?? (at.name && callNamed(loop.statement, at.name.text));
+      if (!call) break;
+      at = call;
+      site = undefined;
     }
     const par = at.parent;
     if (ts.isBlock(par))
