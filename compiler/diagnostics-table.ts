@@ -413,6 +413,12 @@ export const DIAGNOSTICS = {
     hint: "make the call on both sides of the condition or on none (count into a local and store it once after the loop), cut the trip count, or move the loop into loop() (bpf_loop), which the verifier checks once",
     severity: "warning",
   },
+  TSBPF3019: {
+    message:
+      "'{0}' may need about {1} verifier steps: this loop compares '{2}', a value from data it does not change, with its counter on each of its {3} trips, so each trip cuts off another range of '{2}' and the verifier keeps the pieces apart; the kernel stops at 1,000,000",
+    hint: "stop the loop at the value (`if (i >= len) break;`: only one piece goes on), clamp the value to a few bits before the loop, cut the trip count, or move the loop into loop() (bpf_loop), which the verifier checks once",
+    severity: "warning",
+  },
   TSBPF3020: {
     message: "'{0}' is marked @global but is compiled as a static subprogram: {1}",
     hint: "a global function is verified once from its BTF prototype: it takes integers, the context of an xdp, tc, socket or cgroup-skb program and struct references to writable memory (headers, map values, struct locals, globals), and returns an integer; drop @global to silence this",

@@ -708,6 +708,20 @@ const CASES: Case[] = [
     ),
   },
   {
+    code: "TSBPF3019",
+    what: "a 900-trip loop comparing a length read from the packet with its counter",
+    span: "for (let i: u32 = 0; i < 900; i++) { if (i < len) t += i; }",
+    src: xdpBody(
+      `  const h = ctx.header<In>(0);
+  if (h === null) return XdpAction.DROP;
+  let len: u32 = h.a;
+  let t: u64 = 0;
+  for (let i: u32 = 0; i < 900; i++) { if (i < len) t += i; } // error TSBPF3019
+  out.update(0, t);`,
+      "interface In { a: u16; b: u32; c: u32 }\nconst out = new ArrayMap<u64>(4);",
+    ),
+  },
+  {
     code: "TSBPF3020",
     what: "@global function that returns void",
     span: "mark",

@@ -23,6 +23,7 @@ import { loopTrips, openBranches, runsOnce } from "./verifier-cost-loops.js";
 import { exactExitVar, preciseAfter, selfExactFactor, wholeRangeStart } from "./verifier-cost-precision.js";
 import { dataBreaks, growsPacketRange, packetAfter } from "./verifier-cost-packet.js";
 import { oneSidedCallWalks } from "./verifier-cost-sides.js";
+import { counterSplitWalks } from "./verifier-cost-splits.js";
 import { runningSumWalks } from "./verifier-cost-sums.js";
 
 /** The kernel's BPF_COMPLEXITY_LIMIT_INSNS. */
@@ -59,7 +60,7 @@ export interface CostEstimate {
    * exits (see Walker.multiply): the inner loop, how many distinct exit states it leaves per trip of
    * the enclosing loop, and that loop's trip count.
    */
-  nestedExits?: { loop: ts.Node; exits: number; outerTrips: number; self?: string; sum?: string; sides?: boolean };
+  nestedExits?: { loop: ts.Node; exits: number; outerTrips: number; self?: string; sum?: string; split?: string; sides?: boolean };
   /**
    * Set when `steps` passes the limit only because the code after a loop is walked once per exit
    * of it (see growsPacketRange): the loop and its number of distinct exit states.
@@ -86,9 +87,10 @@ interface Frame {
   self?: string;
   /**
    * Walks of the body that grow faster than the trips, in the loop itself: a running sum's
-   * (runningSumWalks, `sum` its name) or a one-sided helper call's (oneSidedCallWalks).
+   * (runningSumWalks, `sum` its name), a value the counter splits (counterSplitWalks, `split`), or
+   * a one-sided map call's (oneSidedCallWalks, neither name).
    */
-  quad?: { walks: number; loop: ts.Node; sum?: string };
+  quad?: { walks: number; loop: ts.Node; sum?: string; split?: string };
 }
 
 /** Where compile.ts starts warning (TSBPF3010/3012). */
@@ -168,7 +170,7 @@ class Walker {
   unbounded?: { loop: ts.Node; reason: string };
   /** Cost added by multiplied exit states (see multiply), and the inner loop that adds most. */
   multipliedCost = 0;
-  multiplied?: { loop: ts.Node; exits: number; outerTrips: number; self?: string; sum?: string; sides?: boolean };
+  multiplied?: { loop: ts.Node; exits: number; outerTrips: number; self?: string; sum?: string; split?: string; sides?: boolean };
   private multipliedMost = 0;
   /** The enclosing loops being walked: trip count, and the exit states their inner loops multiply by. */
   private readonly frames: Frame[] = [];
@@ -276,9 +278,16 @@ class Walker {
           }
         }
         const sum = runningSumWalks(s, n, this.checker);
+        const split = counterSplitWalks(s, n, this.checker);
         const sides = oneSidedCallWalks(s, n, this.checker) ?? 0;
-        if (sum && sum.walks > n && sum.walks >= sides) frame.quad = { walks: sum.walks, loop: s, sum: sum.name };
-        else if (sides > n) frame.quad = { walks: sides, loop: s };
+        const most = Math.max(sum?.walks ?? 0, split?.walks ?? 0, sides);
+        if (most > n)
+          frame.quad =
+            sum && sum.walks === most
+              ? { walks: most, loop: s, sum: sum.name }
+              : split && split.walks === most
+                ? { walks: most, loop: s, split: split.name }
+                : { walks: most, loop: s };
         if (frame.quad) frame.inner ??= s;
       }
       this.multiply(frame, this.cost - before);
@@ -412,7 +421,7 @@ class Walker {
     if (extra > this.multipliedMost) {
       this.multipliedMost = extra;
       this.multiplied = quad
-        ? { loop: quad.loop, exits: frame.exits, outerTrips: n, sum: quad.sum, sides: quad.sum === undefined }
+        ? { loop: quad.loop, exits: frame.exits, outerTrips: n, sum: quad.sum, split: quad.split, sides: !quad.sum && !quad.split }
         : { loop: frame.inner, exits: frame.exits, outerTrips: n, self: frame.self };
     }
   }
