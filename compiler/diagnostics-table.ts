@@ -403,7 +403,7 @@ export const DIAGNOSTICS = {
 
   TSBPF3017: {
     message:
-      "'{0}' may need about {1} verifier steps: this loop adds a value read from data to '{2}' on each of its {3} trips and compares '{2}' with a constant, so each trip's comparison leaves it in other ranges than the last trip's, which the verifier keeps apart; the kernel stops at 1,000,000",
+      "'{0}' may need about {1} verifier steps: this loop adds a value read from data to '{2}' on each of its {3} trips and compares '{2}' with a constant or its counter, so each trip's comparison leaves it in other ranges than the last trip's, which the verifier keeps apart; the kernel stops at 1,000,000",
     hint: "compare the sum once after the loop, cut the trip count, or move the loop into loop() (bpf_loop), which the verifier checks once",
     severity: "warning",
   },
