@@ -507,7 +507,7 @@ export function wholeRangeStart(loop: ts.IterationStatement, sym: ts.Symbol, che
   if (!d || !ts.isVariableDeclaration(d) || isGlobal(d)) return false;
   const t = intTypeOf(d.name, checker);
   if (!t || t.bits > 32) return false;
-  const { start, rewritten } = startOf(loop, sym, d, checker);
+  const { start, rewritten } = startOf(loop, sym, d, checker, true);
   if (rewritten || !start) return false; // may enter exact, or starts at 0
   const r = rangeOf(start, checker);
   if (r && (r[0] > minT(t) || r[1] < maxT(t))) return false;
@@ -515,6 +515,27 @@ export function wholeRangeStart(loop: ts.IterationStatement, sym: ts.Symbol, che
   for (let n: ts.Node | undefined = loop; n && !ts.isFunctionLike(n); n = n.parent)
     if (ts.isIterationStatement(n, false) && splitByConstant(n, sym, checker)) return false;
   return true;
+}
+
+/** Is every write of `sym` in `st` a step by a constant (`++`, `--`, `+= 3`)? */
+function onlyConstantSteps(st: ts.Node, sym: ts.Symbol, checker: ts.TypeChecker): boolean {
+  let ok = true;
+  const stack: ts.Node[] = [st];
+  while (stack.length && ok) {
+    const x = stack.pop()!;
+    const target = writeTarget(x);
+    if (target && isCounterOf(target, sym, checker))
+      ok =
+        ts.isPrefixUnaryExpression(x) ||
+        ts.isPostfixUnaryExpression(x) ||
+        (ts.isBinaryExpression(x) &&
+          (x.operatorToken.kind === K.PlusEqualsToken || x.operatorToken.kind === K.MinusEqualsToken) &&
+          constEval(x.right, checker) !== undefined);
+    ts.forEachChild(x, (c) => {
+      stack.push(c);
+    });
+  }
+  return ok;
 }
 
 /**
@@ -612,6 +633,7 @@ function startOf(
   sym: ts.Symbol,
   d: ts.VariableDeclaration,
   checker: ts.TypeChecker,
+  wraps = false,
 ): { start: ts.Expression | undefined; rewritten: boolean } {
   // Back from the loop through the statements before it, then before each enclosing `if` or block
   // (they run before the loop on every path to it; seed 20261216's `v0 = ...` precedes the `if`
@@ -626,6 +648,8 @@ function startOf(
       const st = stmts[i]!;
       if (st.pos <= d.pos && d.end <= st.end) return { start: d.initializer, rewritten: false };
       if (!writes(st, sym, checker)) continue;
+      // `wraps`: constant steps (`-(acc1++)`) move a whole range around itself; look past them.
+      if (wraps && onlyConstantSteps(st, sym, checker)) continue;
       const e = ts.isExpressionStatement(st) ? st.expression : undefined;
       if (e && ts.isBinaryExpression(e) && e.operatorToken.kind === K.EqualsToken && isCounterOf(e.left, sym, checker))
         return { start: e.right, rewritten: false };
