@@ -1,6 +1,6 @@
 // Running sums, for the verifier-cost estimate (verifier-cost.ts): a loop that adds a value read
-// from data to a variable on every trip and orders the variable against a constant in the same
-// loop (`acc += b; if (acc > 1000) ...`). The comparison leaves the sum in two ranges, the next
+// from data to a variable on every trip and orders the variable against a constant or its counter
+// in the same loop (`acc += b; if (acc > 1000) ...`). The comparison leaves the sum in two ranges, the next
 // step widens both by the step's range, and the ranges reached after different trips do not nest,
 // so they do not prune: the states at trip k grow with k. Nothing here is exact; it feeds a warning.
 
@@ -21,7 +21,7 @@ const BELOW = new Set<ts.SyntaxKind>([K.LessThanToken, K.LessThanEqualsToken]);
  * small body with one comparison, in walks of the body as the estimate weighs it:
  *   - `acc += b` (u32 acc, u8 b; or u64 and u32) with `acc > 1000`: n + n²/4.5 (400 trips
  *     828,240 processed);
- *   - unsigned `acc -= b` with `acc < 0x8b`: n + n³/24 (90 trips 751,482; 100 are refused): a
+ *   - unsigned `acc -= b` with `acc < 0x8b`: n + n³/20 (90 trips 751,482; 100 are refused): a
  *     step below 0 wraps, and the true side is a small range again each trip;
  *   - unsigned `acc -= b` with `acc >= 0x8b`: n + n²/1.5; signed, n + n²/3;
  *   - otherwise against the loop's counter (`acc > i`, u32 and u8), erratic: 25 trips 18,526
