@@ -107,14 +107,20 @@ export function calleeOf(call: ts.CallExpression, checker: ts.TypeChecker): ts.F
   return d && ts.isFunctionDeclaration(d) && d.body && !d.getSourceFile().isDeclarationFile ? d : undefined;
 }
 
-const bodies = new WeakMap<ts.IterationStatement, ts.Node[]>();
+/**
+ * loopBody's answers, per checker: a watch-mode rebuild reuses unchanged AST nodes (a loop) while
+ * the functions it calls may be parsed afresh, so an answer is good for one compile only.
+ */
+const bodies = new WeakMap<ts.TypeChecker, WeakMap<ts.IterationStatement, ts.Node[]>>();
 
 /**
  * What one trip of `loop` runs: its body, then the bodies of the module functions it calls (and
  * they call). Inlined or verified at each call, the verifier walks their writes within the trip.
  */
 export function loopBody(loop: ts.IterationStatement, checker: ts.TypeChecker): readonly ts.Node[] {
-  const known = bodies.get(loop);
+  let cache = bodies.get(checker);
+  if (!cache) bodies.set(checker, (cache = new WeakMap()));
+  const known = cache.get(loop);
   if (known) return known;
   const roots: ts.Node[] = [loop.statement];
   const seen = new Set<ts.Node>();
@@ -132,7 +138,7 @@ export function loopBody(loop: ts.IterationStatement, checker: ts.TypeChecker): 
       });
     }
   }
-  bodies.set(loop, roots);
+  cache.set(loop, roots);
   return roots;
 }
 
