@@ -1,8 +1,8 @@
 // A map call on one side of a condition on data in a long loop, against the kernel
 // (verifier-cost-sides.ts). Inside a loop the verifier stores few states and drops those that keep
 // missing, so the paths that skipped the call (and its key and value on the stack) walk on through
-// later trips: its count grows with the square of the trips. Before TSBPF3018, 700 trips of a byte read and `if (b > 100)
-// results.update(1, 1)` were refused with no warning at an estimate of 31,027.
+// later trips: its count grows with the square of the trips. Before TSBPF3018, 700 trips of a byte
+// read and `if (b > 100) results.update(1, 1)` were refused with no warning at an estimate of 31,027.
 // Every refused program must be warned; a warned one that loads must be near the limit.
 
 import { expect } from "vitest";
@@ -44,7 +44,7 @@ function check(rows: CostRow[]): void {
   }
 }
 
-describeKernel("verifier cost: a helper call on one side of a condition on data in a long loop", () => {
+describeKernel("verifier cost: a map call on one side of a condition on data in a long loop", () => {
   kernelTest(
     "`if (b > 100) results.update(1, 1)`: 300 and 480 trips load with no diagnostic, 700 are refused after TSBPF3018; a map lookup, a header field as the condition, and an unconditional ktimeGetNs() beside it do the same",
     () => {
