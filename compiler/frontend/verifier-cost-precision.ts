@@ -7,6 +7,7 @@ import { branchlessVar, branchlessWrite, isPacketRead } from "./verifier-cost-br
 import { ts } from "./ts-adapter.js";
 import {
   calleeOf,
+  constantStep,
   constantSteps,
   dataWriteSites,
   enclosingFunction,
@@ -23,7 +24,7 @@ import {
   writes,
   writeTarget,
 } from "./verifier-cost-writes.js";
-import { counterCondition, type IntT, intTypeOf, isIntCast, K_REL, maxT, minT, rangeOf } from "./verifier-cost-ranges.js";
+import { counterCondition, type IntT, intTypeOf, isIntCast, K_REL, maxT, minT, ORDERINGS, rangeOf } from "./verifier-cost-ranges.js";
 
 const K = ts.SyntaxKind;
 
@@ -316,9 +317,6 @@ function inRelation(nodes: readonly ts.Node[], v: ts.Symbol, checker: ts.TypeChe
   return false;
 }
 
-/** Orderings that split a range in two at a constant. */
-const ORDERINGS = new Set<ts.SyntaxKind>([K.LessThanToken, K.LessThanEqualsToken, K.GreaterThanToken, K.GreaterThanEqualsToken]);
-
 /** Does `loop` order `v` itself against a constant (`v < 0x77`, `0x77 > v`)? */
 function splitByConstant(loop: ts.IterationStatement, v: ts.Symbol, checker: ts.TypeChecker): boolean {
   const st: ts.Node[] = [loop.statement];
@@ -361,13 +359,7 @@ function paramSteps(
     const x = st.pop()!;
     if (ts.isFunctionLike(x)) continue;
     const target = writeTarget(x);
-    const step =
-      ts.isPrefixUnaryExpression(x) ||
-      ts.isPostfixUnaryExpression(x) ||
-      (ts.isBinaryExpression(x) &&
-        (x.operatorToken.kind === K.PlusEqualsToken || x.operatorToken.kind === K.MinusEqualsToken) &&
-        constEval(x.right, checker) !== undefined);
-    if (target && step && ts.isPropertyAccessExpression(target)) {
+    if (target && constantStep(x, checker) && ts.isPropertyAccessExpression(target)) {
       const base = rootOf(target, checker);
       const d = ts.isIdentifier(base) ? checker.getSymbolAtLocation(base)?.valueDeclaration : undefined;
       const arg = d && ts.isParameter(d) && d.parent === fn ? call.arguments[fn.parameters.indexOf(d)] : undefined;
@@ -427,14 +419,8 @@ function fieldCounters(
     const callee = ts.isCallExpression(x) ? calleeOf(x, checker) : undefined;
     if (callee?.body && ts.isCallExpression(x)) found.push(...paramSteps(callee, x, checker));
     const target = writeTarget(x);
-    const step =
-      ts.isPrefixUnaryExpression(x) ||
-      ts.isPostfixUnaryExpression(x) ||
-      (ts.isBinaryExpression(x) &&
-        (x.operatorToken.kind === K.PlusEqualsToken || x.operatorToken.kind === K.MinusEqualsToken) &&
-        constEval(x.right, checker) !== undefined);
     if (target && (ts.isPropertyAccessExpression(target) || ts.isElementAccessExpression(target))) {
-      if (step) found.push({ x, path: target });
+      if (constantStep(x, checker)) found.push({ x, path: target });
       else if (!(ts.isBinaryExpression(x) && constEval(x.right, checker) !== undefined)) resets.push(target);
     }
     ts.forEachChild(x, (c) => {
@@ -524,13 +510,7 @@ function onlyConstantSteps(st: ts.Node, sym: ts.Symbol, checker: ts.TypeChecker)
   while (stack.length && ok) {
     const x = stack.pop()!;
     const target = writeTarget(x);
-    if (target && isCounterOf(target, sym, checker))
-      ok =
-        ts.isPrefixUnaryExpression(x) ||
-        ts.isPostfixUnaryExpression(x) ||
-        (ts.isBinaryExpression(x) &&
-          (x.operatorToken.kind === K.PlusEqualsToken || x.operatorToken.kind === K.MinusEqualsToken) &&
-          constEval(x.right, checker) !== undefined);
+    if (target && isCounterOf(target, sym, checker)) ok = constantStep(x, checker);
     ts.forEachChild(x, (c) => {
       stack.push(c);
     });

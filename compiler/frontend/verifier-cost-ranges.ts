@@ -28,6 +28,30 @@ export const K_REL = new Set([
   K.ExclamationEqualsToken,
 ]);
 
+/** Orderings: they split a range in two at the other operand's value. */
+export const ORDERINGS: ReadonlySet<ts.SyntaxKind> = new Set([
+  K.LessThanToken,
+  K.LessThanEqualsToken,
+  K.GreaterThanToken,
+  K.GreaterThanEqualsToken,
+]);
+
+/**
+ * For an `if` one of whose sides leaves the loop (`if (acc > 1000) break;`): the parts to search for
+ * orderings that split a value going on. An ordering that is the condition itself splits nothing
+ * that goes on (one side leaves), so only its operands count (a `?:` in them does), and the sides.
+ * Undefined for any other node.
+ */
+export function leavingIfParts(x: ts.Node): ts.Node[] | undefined {
+  if (!ts.isIfStatement(x) || !(returns(x.thenStatement) || (x.elseStatement !== undefined && returns(x.elseStatement)))) return undefined;
+  let c = x.expression;
+  while (ts.isParenthesizedExpression(c)) c = c.expression;
+  const parts: ts.Node[] = ts.isBinaryExpression(c) && ORDERINGS.has(c.operatorToken.kind) ? [c.left, c.right] : [c];
+  parts.push(x.thenStatement);
+  if (x.elseStatement) parts.push(x.elseStatement);
+  return parts;
+}
+
 export interface IntT {
   signed: boolean;
   bits: number;

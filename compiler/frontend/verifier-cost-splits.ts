@@ -6,12 +6,8 @@
 
 import { constEval } from "./const-eval.js";
 import { ts } from "./ts-adapter.js";
-import { rangeOf, returns } from "./verifier-cost-ranges.js";
+import { leavingIfParts, ORDERINGS, rangeOf } from "./verifier-cost-ranges.js";
 import { isGlobal, loopCounters, loopWrites, mentions, readsOnly } from "./verifier-cost-writes.js";
-
-const K = ts.SyntaxKind;
-
-const ORDERINGS = new Set<ts.SyntaxKind>([K.LessThanToken, K.LessThanEqualsToken, K.GreaterThanToken, K.GreaterThanEqualsToken]);
 
 /**
  * Walks of `loop`'s body (n trips) when it orders such a value against its counter, and the value's
@@ -33,14 +29,9 @@ export function counterSplitWalks(
   while (st.length) {
     const x = st.pop()!;
     if (ts.isFunctionLike(x)) continue;
-    if (ts.isIfStatement(x) && (returns(x.thenStatement) || (x.elseStatement !== undefined && returns(x.elseStatement)))) {
-      // The condition that leaves the loop splits nothing that goes on; a comparison inside it does.
-      let c = x.expression;
-      while (ts.isParenthesizedExpression(c)) c = c.expression;
-      if (ts.isBinaryExpression(c) && ORDERINGS.has(c.operatorToken.kind)) st.push(c.left, c.right);
-      else st.push(c);
-      st.push(x.thenStatement);
-      if (x.elseStatement) st.push(x.elseStatement);
+    const parts = leavingIfParts(x);
+    if (parts) {
+      st.push(...parts);
       continue;
     }
     if (ts.isBinaryExpression(x) && ORDERINGS.has(x.operatorToken.kind)) {

@@ -6,13 +6,12 @@
 
 import { constEval } from "./const-eval.js";
 import { ts } from "./ts-adapter.js";
-import { intTypeOf, rangeOf, returns } from "./verifier-cost-ranges.js";
+import { intTypeOf, leavingIfParts, ORDERINGS, rangeOf } from "./verifier-cost-ranges.js";
 import { isCounterOf, isGlobal, loopCounters, loopWrites, readsOnly, writeTarget } from "./verifier-cost-writes.js";
 
 const K = ts.SyntaxKind;
 
-/** The orderings, and those that bound the variable from above on their true side. */
-const ORDERINGS = new Set<ts.SyntaxKind>([K.LessThanToken, K.LessThanEqualsToken, K.GreaterThanToken, K.GreaterThanEqualsToken]);
+/** The orderings that bound the variable from above on their true side. */
 const BELOW = new Set<ts.SyntaxKind>([K.LessThanToken, K.LessThanEqualsToken]);
 
 /**
@@ -106,14 +105,9 @@ function orderedAgainstConstant(
   const st: ts.Node[] = [loop.statement];
   while (st.length) {
     const x = st.pop()!;
-    if (ts.isIfStatement(x) && (returns(x.thenStatement) || (x.elseStatement !== undefined && returns(x.elseStatement)))) {
-      // The condition itself splits nothing that goes on; a comparison inside it (a `?:`'s) does.
-      let c = x.expression;
-      while (ts.isParenthesizedExpression(c)) c = c.expression;
-      if (ts.isBinaryExpression(c) && ORDERINGS.has(c.operatorToken.kind)) st.push(c.left, c.right);
-      else st.push(c);
-      st.push(x.thenStatement);
-      if (x.elseStatement) st.push(x.elseStatement);
+    const parts = leavingIfParts(x);
+    if (parts) {
+      st.push(...parts);
       continue;
     }
     const o = ts.isBinaryExpression(x) ? ordering(x, v, counters, checker) : undefined;

@@ -111,17 +111,42 @@ export function calleeOf(call: ts.CallExpression, checker: ts.TypeChecker): ts.F
  * loopBody's answers, per checker: a watch-mode rebuild reuses unchanged AST nodes (a loop) while
  * the functions it calls may be parsed afresh, so an answer is good for one compile only.
  */
-const bodies = new WeakMap<ts.TypeChecker, WeakMap<ts.IterationStatement, ts.Node[]>>();
+const bodies = new WeakMap<ts.TypeChecker, WeakMap<ts.IterationStatement, { roots: ts.Node[]; calls?: ts.CallExpression[] }>>();
+
+function bodyOf(loop: ts.IterationStatement, checker: ts.TypeChecker): { roots: ts.Node[]; calls?: ts.CallExpression[] } {
+  let cache = bodies.get(checker);
+  if (!cache) bodies.set(checker, (cache = new WeakMap()));
+  let b = cache.get(loop);
+  if (!b) cache.set(loop, (b = { roots: walkBody(loop, checker) }));
+  return b;
+}
 
 /**
  * What one trip of `loop` runs: its body, then the bodies of the module functions it calls (and
  * they call). Inlined or verified at each call, the verifier walks their writes within the trip.
  */
 export function loopBody(loop: ts.IterationStatement, checker: ts.TypeChecker): readonly ts.Node[] {
-  let cache = bodies.get(checker);
-  if (!cache) bodies.set(checker, (cache = new WeakMap()));
-  const known = cache.get(loop);
-  if (known) return known;
+  return bodyOf(loop, checker).roots;
+}
+
+/** Every call in loopBody's roots, those in nested functions included. */
+function loopCalls(loop: ts.IterationStatement, checker: ts.TypeChecker): readonly ts.CallExpression[] {
+  const b = bodyOf(loop, checker);
+  if (b.calls) return b.calls;
+  const calls: ts.CallExpression[] = [];
+  const stack: ts.Node[] = [...b.roots];
+  while (stack.length) {
+    const x = stack.pop()!;
+    if (ts.isCallExpression(x)) calls.push(x);
+    ts.forEachChild(x, (c) => {
+      stack.push(c);
+    });
+  }
+  b.calls = calls;
+  return calls;
+}
+
+function walkBody(loop: ts.IterationStatement, checker: ts.TypeChecker): ts.Node[] {
   const roots: ts.Node[] = [loop.statement];
   const seen = new Set<ts.Node>();
   for (let i = 0; i < roots.length; i++) {
@@ -138,7 +163,6 @@ export function loopBody(loop: ts.IterationStatement, checker: ts.TypeChecker): 
       });
     }
   }
-  cache.set(loop, roots);
   return roots;
 }
 
@@ -148,6 +172,17 @@ function calleeLocal(sym: ts.Symbol, loop: ts.IterationStatement): boolean {
   if (!d) return false;
   const fn = enclosingFunction(d);
   return fn !== undefined && fn !== enclosingFunction(loop);
+}
+
+/** Is `x` a step by a constant: `++`, `--`, or `+=`/`-=` of a constant? */
+export function constantStep(x: ts.Node, checker: ts.TypeChecker): boolean {
+  return (
+    ts.isPrefixUnaryExpression(x) ||
+    ts.isPostfixUnaryExpression(x) ||
+    (ts.isBinaryExpression(x) &&
+      (x.operatorToken.kind === K.PlusEqualsToken || x.operatorToken.kind === K.MinusEqualsToken) &&
+      constEval(x.right, checker) !== undefined)
+  );
 }
 
 /** Compound assignments that change nothing by 0. */
@@ -170,26 +205,8 @@ function zeroStep(x: ts.Node, loop: ts.IterationStatement, checker: ts.TypeCheck
   if (!ts.isBinaryExpression(x) || !ZERO_NEUTRAL.has(x.operatorToken.kind)) return false;
   let r = x.right;
   while (ts.isParenthesizedExpression(r)) r = r.expression;
-  const d = ts.isIdentifier(r) ? checker.getSymbolAtLocation(r)?.valueDeclaration : undefined;
-  if (!d || !ts.isParameter(d) || !ts.isFunctionDeclaration(d.parent) || !d.parent.name) return false;
-  const at = d.parent.parameters.indexOf(d);
-  const name = d.parent.name.text;
-  let calls = 0;
-  for (const root of loopBody(loop, checker)) {
-    const stack: ts.Node[] = [root];
-    while (stack.length) {
-      const c = stack.pop()!;
-      if (ts.isCallExpression(c) && ts.isIdentifier(c.expression) && c.expression.text === name) {
-        const arg = c.arguments[at];
-        if (!arg || constEval(arg, checker) !== 0n) return false;
-        calls++;
-      }
-      ts.forEachChild(c, (k) => {
-        stack.push(k);
-      });
-    }
-  }
-  return calls > 0;
+  const args = ts.isIdentifier(r) ? argumentsFor(r, loop, checker) : undefined;
+  return args?.every((a) => a !== undefined && constEval(a, checker) === 0n) === true;
 }
 
 /**
@@ -202,27 +219,27 @@ function zeroStep(x: ts.Node, loop: ts.IterationStatement, checker: ts.TypeCheck
 function freshArgument(target: ts.Expression, loop: ts.IterationStatement, checker: ts.TypeChecker): boolean {
   let root = target;
   while (ts.isPropertyAccessExpression(root)) root = root.expression;
-  const d = ts.isIdentifier(root) ? checker.getSymbolAtLocation(root)?.valueDeclaration : undefined;
-  if (!d || !ts.isParameter(d) || !ts.isFunctionDeclaration(d.parent) || !d.parent.name) return false;
+  const args = ts.isIdentifier(root) ? argumentsFor(root, loop, checker) : undefined;
+  return (
+    args?.every((a) => {
+      const d = a && ts.isIdentifier(a) ? checker.getSymbolAtLocation(a)?.valueDeclaration : undefined;
+      return d !== undefined && ts.isVariableDeclaration(d) && madeInLoopAround(d, loop);
+    }) === true
+  );
+}
+
+/**
+ * When `id` names a parameter of a module function: what each call of that function in `loop`
+ * (loopBody's calls) passes for it; undefined when it names something else or the loop makes no
+ * such call.
+ */
+function argumentsFor(id: ts.Identifier, loop: ts.IterationStatement, checker: ts.TypeChecker): (ts.Expression | undefined)[] | undefined {
+  const d = checker.getSymbolAtLocation(id)?.valueDeclaration;
+  if (!d || !ts.isParameter(d) || !ts.isFunctionDeclaration(d.parent) || !d.parent.name) return undefined;
   const at = d.parent.parameters.indexOf(d);
   const name = d.parent.name.text;
-  let calls = 0;
-  for (const r of loopBody(loop, checker)) {
-    const stack: ts.Node[] = [r];
-    while (stack.length) {
-      const c = stack.pop()!;
-      if (ts.isCallExpression(c) && ts.isIdentifier(c.expression) && c.expression.text === name) {
-        const arg = c.arguments[at];
-        const ad = arg && ts.isIdentifier(arg) ? checker.getSymbolAtLocation(arg)?.valueDeclaration : undefined;
-        if (!ad || !ts.isVariableDeclaration(ad) || !madeInLoopAround(ad, loop)) return false;
-        calls++;
-      }
-      ts.forEachChild(c, (k) => {
-        stack.push(k);
-      });
-    }
-  }
-  return calls > 0;
+  const calls = loopCalls(loop, checker).filter((c) => ts.isIdentifier(c.expression) && c.expression.text === name);
+  return calls.length > 0 ? calls.map((c) => c.arguments[at]) : undefined;
 }
 
 /** Is `d` declared in the body of `loop` or of a loop around it? */
