@@ -20,7 +20,7 @@ import { ts } from "./ts-adapter.js";
 import { forCounter, loopWrites, readsOnly, setsOnlyConstants, worse, type WriteKind, writeKind } from "./verifier-cost-writes.js";
 import { isIntCast, returns } from "./verifier-cost-ranges.js";
 import { loopTrips, openBranches, runsOnce } from "./verifier-cost-loops.js";
-import { exactExitVar, preciseAfter, selfExactFactor, wholeRangeStart } from "./verifier-cost-precision.js";
+import { exactExitVar, exitCompared, preciseAfter, selfExactFactor, wholeRangeStart } from "./verifier-cost-precision.js";
 import { dataBreaks, growsPacketRange, packetAfter } from "./verifier-cost-packet.js";
 import { oneSidedCallWalks } from "./verifier-cost-sides.js";
 import { counterSplitWalks } from "./verifier-cost-splits.js";
@@ -88,9 +88,10 @@ interface Frame {
   /**
    * Walks of the body that grow faster than the trips, in the loop itself: a running sum's
    * (runningSumWalks, `sum` its name), a value the counter splits (counterSplitWalks, `split`), or
-   * a one-sided map call's (oneSidedCallWalks, neither name).
+   * a one-sided map call's (oneSidedCallWalks, neither name); or in an inner loop whose exits compare a
+   * reloaded value (noteExits: `exits`).
    */
-  quad?: { walks: number; loop: ts.Node; sum?: string; split?: string };
+  quad?: { walks: number; loop: ts.Node; sum?: string; split?: string; exits?: number };
 }
 
 /** Where compile.ts starts warning (TSBPF3010/3012). */
@@ -281,7 +282,7 @@ class Walker {
         const split = counterSplitWalks(s, n, this.checker);
         const sides = oneSidedCallWalks(s, n, this.checker) ?? 0;
         const most = Math.max(sum?.walks ?? 0, split?.walks ?? 0, sides);
-        if (most > n)
+        if (most > n && most > (frame.quad?.walks ?? 0))
           frame.quad =
             sum && sum.walks === most
               ? { walks: most, loop: s, sum: sum.name }
@@ -381,6 +382,14 @@ class Walker {
         preciseAfter(loop, counter, this.checker, true, v)
       )
         kind = worse(kind, writeKind(loop, v, this.checker));
+    // A value the exits compare with the counter (exitCompared): pinned, one per trip, like a
+    // variable changed on every trip; reloaded, about 1.3 walks of each later outer trip per inner trip.
+    const compared = exitCompared(loop, counter, this.checker);
+    if (compared && !compared.reloads) kind = worse(kind, "every");
+    else if (compared) {
+      const walks = outer.trips + (outer.trips - 1) * 1.3 * n;
+      if (walks > (outer.quad?.walks ?? 0)) outer.quad = { walks, loop, exits: n + 1 };
+    }
     if (!kind || kind === "counter") return;
     const exits = kind === "data" ? ((n + 1) * (n + 2)) / 2 : n + 1;
     // Measured per outer trip: with a break on a failed packet read the count grows by about E - 1
@@ -420,9 +429,11 @@ class Walker {
     this.multipliedCost += extra;
     if (extra > this.multipliedMost) {
       this.multipliedMost = extra;
-      this.multiplied = quad
-        ? { loop: quad.loop, exits: frame.exits, outerTrips: n, sum: quad.sum, split: quad.split, sides: !quad.sum && !quad.split }
-        : { loop: frame.inner, exits: frame.exits, outerTrips: n, self: frame.self };
+      this.multiplied = quad?.exits
+        ? { loop: quad.loop, exits: quad.exits, outerTrips: n }
+        : quad
+          ? { loop: quad.loop, exits: frame.exits, outerTrips: n, sum: quad.sum, split: quad.split, sides: !quad.sum && !quad.split }
+          : { loop: frame.inner, exits: frame.exits, outerTrips: n, self: frame.self };
     }
   }
 
