@@ -105,6 +105,38 @@ describeKernel("globals: load options and obj.globals", () => {
     expect(obj.globals.get("packets")).toBe(42n);
   });
 
+  it("a const struct set to zero<T>() is a .rodata global: zero by default, filled by user space before load", () => {
+    // Was TSBPF2016 ('pat' cannot be used in BPF code): the call initializer was taken for a program.
+    const src = `import { xdp, XdpAction, zero, type u8, type u32, type FixedArray } from "tsbpf/bpf";
+interface Pat { len: u32; b: FixedArray<u8, 8> }
+const pat: Pat = zero<Pat>();
+export const prefix = xdp((ctx) => {
+  for (let i: u32 = 0; i < 8; i++) {
+    if (i >= pat.len) break;
+    const c = ctx.header<u8>(i);
+    if (c === null) return XdpAction.PASS;
+    if (c !== pat.b[i]) return XdpAction.PASS;
+  }
+  return XdpAction.DROP;
+});
+export const LICENSE = "GPL";
+`;
+    const r = compile("prefix.bpf.ts", src);
+    expect(r.diagnostics).toEqual([]);
+    const get = new TextEncoder().encode("GET / HTTP/1.1");
+    const post = new TextEncoder().encode("POST / HTTP/1.1");
+    {
+      // len 0: every packet matches the empty prefix.
+      using obj = loadObject(r.object!);
+      expect(obj.globals.rodata("pat")).toEqual({ len: 0, b: new Uint8Array(8) });
+      expect(obj.programs.get("prefix")!.run({ data: post }).retval).toBe(DROP);
+    }
+    using obj = loadObject(r.object!, { rodata: { pat: { len: 4, b: [0x47, 0x45, 0x54, 0x20, 0, 0, 0, 0] } } });
+    const prog = obj.programs.get("prefix")!;
+    expect(prog.run({ data: get }).retval).toBe(DROP);
+    expect(prog.run({ data: post }).retval).toBe(PASS);
+  });
+
   it("unknown names and bad values fail before load, naming the variable, without leaking fds", () => {
     const bytes = object();
     const path = join(tmp, "bad.bpf.o");

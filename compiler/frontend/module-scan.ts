@@ -83,7 +83,9 @@ export function scanModule(sf: ts.SourceFile, checker: ts.TypeChecker, types: Ty
     const isConst = !!(st.declarationList.flags & ts.NodeFlags.Const);
     for (const d of st.declarationList.declarations) {
       if (!ts.isIdentifier(d.name)) continue;
-      if (!isConst || (d.type && !(d.initializer && isMapOrProgram(d.initializer)))) {
+      // `const cfg: Config = zero<Config>()` (or untyped: the type argument gives the type) is a
+      // .rodata global, not a program or a map.
+      if (!isConst || (d.initializer && isZero(d.initializer)) || (d.type && !(d.initializer && isMapOrProgram(d.initializer)))) {
         const g = scanGlobal(d, isConst, checker, types, r);
         const sym = checker.getSymbolAtLocation(d.name);
         if (g && sym) info.globals.set(sym, g);
@@ -136,6 +138,8 @@ export function scanModule(sf: ts.SourceFile, checker: ts.TypeChecker, types: Ty
   return info;
 }
 
+const isZero = (e: ts.Expression): boolean => ts.isCallExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === "zero";
+
 function isMapOrProgram(e: ts.Expression): boolean {
   return ts.isNewExpression(e) || ts.isCallExpression(e) || ts.isStringLiteral(e);
 }
@@ -172,7 +176,7 @@ function scanGlobal(
 
 /** Writes the constant value of `e` (of type t) into `out` at `off`, little-endian. */
 function encodeConst(e: ts.Expression, t: CType, off: number, out: Uint8Array, checker: ts.TypeChecker, r: Reporter): boolean {
-  if (ts.isCallExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === "zero") return true;
+  if (isZero(e)) return true;
   if (t.kind === "int") {
     const v = constEval(e, checker);
     if (v === undefined) {
