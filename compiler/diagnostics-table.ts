@@ -161,6 +161,10 @@ export const DIAGNOSTICS = {
     message: "loop() takes a module-level function and a struct local as its state",
     hint: "function body(i: u32, s: State): u32 { ... }  const s: State = { ... };  loop(n, body, s)",
   },
+  TSBPF2030: {
+    message: "an element at a run-time index is used whole; only its integer fields can be read and written (`arr[i].f`)",
+    hint: "copy the fields one by one, or index with a constant",
+  },
   TSBPF2200: { message: "'{0}' must return a value on every path", hint: "add a final return, or a default case that returns" },
   TSBPF2201: {
     message: "the expression {0} (= {1}) does not fit in {2}",

@@ -484,6 +484,15 @@ const CASES: Case[] = [
     src: xdpBody(`  const st: Pair = { a: 0, b: 0 };\n  loop(10, ktimeGetNs, st); // error TSBPF2029`, `interface Pair { a: u32; b: u32 }`),
   },
   {
+    code: "TSBPF2030",
+    what: "a struct element at a run-time index copied whole",
+    span: "t.slots[ctx.len & 3]",
+    src: xdpBody(
+      `  const t = zero<T>();\n  const s: S = t.slots[ctx.len & 3]; // error TSBPF2030\n  return s.a === 0 ? XdpAction.PASS : XdpAction.DROP;`,
+      `interface S { a: u32; b: u32 }\ninterface T { slots: FixedArray<S, 4> }`,
+    ),
+  },
+  {
     code: "TSBPF2021",
     what: "map in a local",
     span: "m = counts",

@@ -254,6 +254,31 @@ describeKernel("language features in the kernel", () => {
     expect([readU32(s, 4), readU32(s, 8), readU32(s, 16), readU32(s, 20)]).toEqual([77, 7, 77, 99]);
   });
 
+  it("arrays of structs at run-time indexes: fields read and written, nested, compound; past the end reads 0 and writes nothing", () => {
+    using obj = loadObject(build("struct-arrays.bpf.ts"));
+    const prog = obj.programs.get("struct_arrays")!;
+    const table = obj.maps.get("table")!;
+    const results = obj.maps.get("results")!;
+    const pkt = (i: number, j: number, key: number) => new Uint8Array([i, j, key & 0xff, key >> 8, ...new Array(60).fill(0)]);
+    // struct Slot { u32 key; u64 hits (8); struct Point at (16): { u16 x; u32 y (4) } } = 24 bytes
+    const slot = (n: number) => {
+      const v = table.lookup(u32le(0))!;
+      return { key: readU32(v, n * 24), hits: readU64(v.subarray(n * 24 + 8)), x: v[n * 24 + 16]! | (v[n * 24 + 17]! << 8) };
+    };
+    const result = (k: number) => readU64(results.lookup(u32le(k))!);
+    expect(prog.run({ data: pkt(2, 2, 0x1234) }).retval).toBe(2);
+    expect(slot(2)).toEqual({ key: 0x1234, hits: 1n, x: 2 });
+    expect([result(0), result(1)]).toEqual([0x1234n, 77n]);
+    prog.run({ data: pkt(2, 1, 0x1234) });
+    expect(slot(2)).toEqual({ key: 0x1234, hits: 2n, x: 1 });
+    expect([result(0), result(1)]).toEqual([0n, 7n]);
+    // Past the end: nothing written (the table is as before), reads give 0.
+    const before = table.lookup(u32le(0))!;
+    prog.run({ data: pkt(9, 200, 0x5555) });
+    expect(table.lookup(u32le(0))).toEqual(before);
+    expect([result(0), result(1)]).toEqual([0n, 0n]);
+  });
+
   it("raw_tp, tp_btf and uprobe programs attach and count this process's getpid calls", () => {
     using obj = loadObject(build("tracing-kinds.bpf.ts"), { rodata: { TARGET_TGID: process.pid } });
     const libc = koffi.load("libc.so.6");

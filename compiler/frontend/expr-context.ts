@@ -18,7 +18,14 @@ import type { LocalInfo, RefVal, Val } from "./values.js";
 export type ArithOp = "+" | "-" | "*" | "/" | "%" | "&" | "|" | "^" | "<<" | ">>" | ">>>";
 
 /** A constant-index element reference, or an element whose index is checked at run time. */
-export type ElementRef = { kind: "const"; ref: RefVal } | { kind: "var"; arr: RefVal; index: IntVal; elem: CType; len: number };
+/**
+ * An element at a constant index, or one at a run-time index to bounds-check. `stride` and `sub`: a
+ * field of a struct element (`arr[i].f`): the element's size and the field's offset in it, `elem` the
+ * field's type.
+ */
+export type ElementRef =
+  | { kind: "const"; ref: RefVal }
+  | { kind: "var"; arr: RefVal; index: IntVal; elem: CType; len: number; stride?: number; sub?: number };
 
 export interface ExprContext extends LowererBase {
   /** Calls of module-level functions (inlined or a bpf-to-bpf call). */

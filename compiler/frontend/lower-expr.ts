@@ -12,7 +12,7 @@ import { commonType, convert, fits, irTy, literalType, parseIntLiteral, promote,
 import { ctxFields } from "./program-kinds.js";
 import { ts } from "./ts-adapter.js";
 import type { LocalInfo, RefVal, Val } from "./values.js";
-import type { ExprContext } from "./expr-context.js";
+import type { ElementRef, ExprContext } from "./expr-context.js";
 import { ctxKernelPointer, kernelField, kernelRef } from "./lower-kernel.js";
 import { notePacketLocal, usePacketLocal } from "./packet-refs.js";
 import { LowererBase } from "./lower-base.js";
@@ -226,6 +226,12 @@ export abstract class ExprLowerer extends LowererBase implements ExprContext {
   private property(e: ts.PropertyAccessExpression): Val {
     const folded = constEval(e, this.checker);
     if (folded !== undefined) return this.constant(folded, e);
+    const vf = this.varField(e);
+    if (vf) {
+      const t = vf.elem;
+      if (t.kind !== "int") this.r.fail("TSBPF2030", e);
+      return this.guarded(vf, (ref) => this.load(ref, t), t);
+    }
     const obj = this.lower(e.expression);
     const name = e.name.text;
     if (obj.k === "ctx") {
@@ -257,7 +263,7 @@ export abstract class ExprLowerer extends LowererBase implements ExprContext {
     const r = this.elementRef(e);
     if (r.kind === "const") return r.ref.t.kind === "int" ? this.load(r.ref, r.ref.t) : r.ref;
     const t = r.elem;
-    if (t.kind !== "int") this.r.fail("TSBPF2015", e);
+    if (t.kind !== "int") this.r.fail("TSBPF2030", e);
     return this.guarded(r, (ref) => this.load(ref, t), t);
   }
 
@@ -279,8 +285,38 @@ export abstract class ExprLowerer extends LowererBase implements ExprContext {
     return { kind: "var", arr, index, elem: arr.t.elem, len: arr.t.len };
   }
 
+  /**
+   * `arr[i].f.g` with a run-time `i` into an array of structs: the field, bounds-checked like an
+   * element (a read past the end gives 0, a write there is dropped). Undefined for any other shape.
+   */
+  private varField(e: ts.PropertyAccessExpression): (ElementRef & { kind: "var" }) | undefined {
+    const names: string[] = [];
+    let x: ts.Expression = e;
+    while (ts.isPropertyAccessExpression(x) || ts.isParenthesizedExpression(x)) {
+      if (ts.isPropertyAccessExpression(x)) names.unshift(x.name.text);
+      x = x.expression;
+    }
+    if (!ts.isElementAccessExpression(x) || constEval(x.argumentExpression, this.checker) !== undefined) return undefined;
+    if (this.types.memType(this.checker.getTypeAtLocation(x))?.kind !== "struct") return undefined;
+    const r = this.elementRef(x);
+    if (r.kind !== "var") return undefined;
+    let t = r.elem;
+    let sub = 0;
+    for (const name of names) {
+      const f = t.kind === "struct" ? t.fields.find((y) => y.name === name) : undefined;
+      if (!f) this.r.fail("TSBPF2015", e);
+      sub += f.offset;
+      t = f.type;
+    }
+    return { ...r, elem: t, stride: sizeOf(r.elem), sub };
+  }
+
   /** Runs `body` on the element's reference only when the index is in range; 0 otherwise. */
-  guarded(r: { arr: RefVal; index: IntVal; elem: CType; len: number }, body: (ref: RefVal) => IntVal | undefined, t?: CInt): IntVal {
+  guarded(
+    r: { arr: RefVal; index: IntVal; elem: CType; len: number; stride?: number; sub?: number },
+    body: (ref: RefVal) => IntVal | undefined,
+    t?: CInt,
+  ): IntVal {
     const inB = this.b.newBlock();
     const outB = this.b.newBlock();
     const join = this.b.newBlock();
@@ -291,10 +327,10 @@ export abstract class ExprLowerer extends LowererBase implements ExprContext {
     const idx64 = this.b.value("i64");
     this.b.emit({ op: "zext", dst: idx64, a: r.index.v });
     const scaled = this.b.value("i64");
-    this.b.emit({ op: "bin", kind: "mul", dst: scaled, a: idx64, b: { imm: BigInt(sizeOf(r.elem)) } });
+    this.b.emit({ op: "bin", kind: "mul", dst: scaled, a: idx64, b: { imm: BigInt(r.stride ?? sizeOf(r.elem)) } });
     const p = this.b.value("ptr");
     this.b.emit({ op: "ptradd", dst: p, base: this.addOff(r.arr), offset: scaled });
-    const v = body({ ...r.arr, base: p, off: 0, t: r.elem });
+    const v = body({ ...r.arr, base: p, off: r.sub ?? 0, t: r.elem });
     this.b.jump(join);
     const inEnd = this.b.current;
     this.b.switchTo(outB);
@@ -485,8 +521,9 @@ export abstract class ExprLowerer extends LowererBase implements ExprContext {
       }
       this.r.fail("TSBPF2010", target, target.text);
     }
-    if (ts.isElementAccessExpression(target)) {
-      const r = this.elementRef(target);
+    const vf = ts.isPropertyAccessExpression(target) ? this.varField(target) : undefined;
+    if (ts.isElementAccessExpression(target) || vf) {
+      const r = vf ?? this.elementRef(target as ts.ElementAccessExpression);
       const region = r.kind === "const" ? r.ref.region : r.arr.region;
       if (region === "rodata" || region === "ctx") this.r.fail("TSBPF2010", target, target.getText());
       const write = (ref: RefVal): IntVal => {
@@ -500,7 +537,7 @@ export abstract class ExprLowerer extends LowererBase implements ExprContext {
       // A run-time index: the right-hand side runs whatever the index, as in TypeScript (it used to
       // run only in range, skipping its side effects); an element past the end reads 0 and is not
       // written, and the assignment's value is the converted right-hand side.
-      if (r.elem.kind !== "int") this.r.fail("TSBPF2015", target);
+      if (r.elem.kind !== "int") this.r.fail("TSBPF2030", target);
       const t = r.elem;
       const v = convert(this.b, this.asInt(compute(lazyInt(() => this.guarded(r, (ref) => this.load(ref, t), t))), node), t);
       this.guarded(r, (ref) => {
