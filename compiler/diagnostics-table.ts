@@ -428,6 +428,12 @@ export const DIAGNOSTICS = {
     hint: "a global function is verified once from its BTF prototype: it takes integers, the context of an xdp, tc, socket or cgroup-skb program and struct references to writable memory (headers, map values, struct locals, globals), and returns an integer; drop @global to silence this",
     severity: "warning",
   },
+  TSBPF3021: {
+    message:
+      "'{0}' may need about {1} verifier steps: this loop sets '{2}' to its counter under a condition on data, and '{2}' is then compared, used as a map key or as an index, so the verifier holds every earlier trip's value apart at each of its {3} trips; the kernel stops at 1,000,000",
+    hint: "cut the trip count, or move the loop into loop() (bpf_loop), which the verifier checks once",
+    severity: "warning",
+  },
 
   TSBPF9001: {
     message: "internal compiler error: {0}",

@@ -731,6 +731,18 @@ const CASES: Case[] = [
     ),
   },
   {
+    code: "TSBPF3021",
+    what: "a 256-byte packet loop that picks the last newline's position, then a map key",
+    span: "for (let i: u32 = 0; i < 256; i++) { const b = ctx.header<u8>(i); if (b === null) break; if (b === 10) at = i; }",
+    src: xdpBody(
+      `  let at: u32 = 0;
+  for (let i: u32 = 0; i < 256; i++) { const b = ctx.header<u8>(i); if (b === null) break; if (b === 10) at = i; } // error TSBPF3021
+  const r = out.lookup(at);
+  if (r !== null) r.value += 1;`,
+      "const out = new ArrayMap<u64>(256);",
+    ),
+  },
+  {
     code: "TSBPF3020",
     what: "@global function that returns void",
     span: "mark",

@@ -10,9 +10,8 @@
 // and 3 words of up to 32 bytes are refused while the estimate stays under 600,000.
 
 import { expect } from "vitest";
-import { VERIFIER_INSN_LIMIT } from "../compiler/frontend/verifier-cost.js";
 import { describeKernel, kernelTest } from "./kernel-env.js";
-import { type CostRow as Row, costRow, showRow } from "./support/verifier-verdict.js";
+import { checkCostRows, type CostRow as Row, costRow, refusedRows, showRow } from "./support/verifier-verdict.js";
 
 const HEAD = `import { xdp, XdpAction, ArrayMap, u64, u32, type u8 } from "tsbpf/bpf";
 interface Tl { t: u8; l: u8 }
@@ -82,26 +81,9 @@ const labels = (count: number, bytes: number): string => `${HEAD}
   results.update(0, u64(h));
 ${TAIL}`;
 
-const ERRORS = new Set(["TSBPF2202", "TSBPF2203", "TSBPF2204"]);
-
-function check(rows: Row[]): void {
-  for (const r of rows) {
-    const what = showRow(r);
-    if ("refused" in r.verdict) {
-      expect(r.verdict.refused, what).toBe("BPF program is too large");
-      expect(r.codes, what).toContain("TSBPF3012");
-    } else {
-      expect(
-        r.codes.some((c) => ERRORS.has(c)),
-        what,
-      ).toBe(false);
-      if (r.codes.length > 0) expect(r.verdict.processed, what).toBeGreaterThan(0.4 * VERIFIER_INSN_LIMIT);
-    }
-  }
-}
-
 const row = (what: string, src: string): Row => costRow("records.bpf.ts", what, src);
-const refused = (rows: Row[]): string[] => rows.filter((r) => "refused" in r.verdict).map((r) => r.what);
+const check = (rows: Row[]): void => checkCostRows(rows, "TSBPF3012");
+const refused = refusedRows;
 
 describeKernel("verifier cost: record parsers whose offset carries an inner loop's exit", () => {
   kernelTest(

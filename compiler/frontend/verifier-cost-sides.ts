@@ -86,7 +86,7 @@ function callsMap(node: ts.Node | undefined, checker: ts.TypeChecker, seen: Set<
 }
 
 /** Does `e` name a map (a module-level `const m = new HashMap<…>(…)`)? */
-function isMap(e: ts.Expression, checker: ts.TypeChecker): boolean {
+export function isMap(e: ts.Expression, checker: ts.TypeChecker): boolean {
   const d = ts.isIdentifier(e) ? checker.getSymbolAtLocation(e)?.valueDeclaration : undefined;
   return d !== undefined && ts.isVariableDeclaration(d) && d.initializer !== undefined && ts.isNewExpression(d.initializer);
 }

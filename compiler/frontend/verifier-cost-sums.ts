@@ -7,7 +7,7 @@
 import { constEval } from "./const-eval.js";
 import { ts } from "./ts-adapter.js";
 import { intTypeOf, leavingIfParts, ORDERINGS, rangeOf } from "./verifier-cost-ranges.js";
-import { isCounterOf, isGlobal, loopCounters, loopWrites, readsOnly, writeTarget } from "./verifier-cost-writes.js";
+import { carriedWrites, isCounterOf, loopCounters, readsOnly, writeTarget } from "./verifier-cost-writes.js";
 
 const K = ts.SyntaxKind;
 
@@ -32,12 +32,8 @@ export function runningSumWalks(
   n: number,
   checker: ts.TypeChecker,
 ): { walks: number; name: string } | undefined {
-  const counters = loopCounters(loop, checker);
   let best: { walks: number; name: string } | undefined;
-  for (const v of loopWrites(loop, checker)) {
-    if (counters.has(v)) continue;
-    const d = v.valueDeclaration;
-    if (!d || !ts.isVariableDeclaration(d) || (d.pos >= loop.pos && d.end <= loop.end) || isGlobal(d)) continue;
+  for (const { v, d } of carriedWrites(loop, checker)) {
     // A sum of 8 or 16 bits is truncated after every step (a mask or a pair of shifts), which
     // leaves it its type's whole range: the paths meet again (seed 20261275 #3408, an i16: warned
     // at 4.5M, processes 5,958).

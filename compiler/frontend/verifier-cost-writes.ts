@@ -271,6 +271,21 @@ export function loopWrites(loop: ts.IterationStatement, checker: ts.TypeChecker)
   return written;
 }
 
+/**
+ * The locals `loop` writes that are declared before it (not in it, not globals) and are no loop's
+ * counter: the values it carries from trip to trip.
+ */
+export function carriedWrites(loop: ts.IterationStatement, checker: ts.TypeChecker): { v: ts.Symbol; d: ts.VariableDeclaration }[] {
+  const counters = loopCounters(loop, checker);
+  const out: { v: ts.Symbol; d: ts.VariableDeclaration }[] = [];
+  for (const v of loopWrites(loop, checker)) {
+    const d = v.valueDeclaration;
+    if (counters.has(v) || !d || !ts.isVariableDeclaration(d) || (d.pos >= loop.pos && d.end <= loop.end) || isGlobal(d)) continue;
+    out.push({ v, d });
+  }
+  return out;
+}
+
 /** What an assignment, `++` or `--` at `x` writes; undefined for anything else. */
 export function writeTarget(x: ts.Node): ts.Expression | undefined {
   if (ts.isBinaryExpression(x) && x.operatorToken.kind >= K.FirstAssignment && x.operatorToken.kind <= K.LastAssignment) return x.left;

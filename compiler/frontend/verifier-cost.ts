@@ -22,6 +22,7 @@ import { isIntCast, returns } from "./verifier-cost-ranges.js";
 import { loopTrips, openBranches, runsOnce } from "./verifier-cost-loops.js";
 import { exactExitVar, exitCompared, preciseAfter, selfExactFactor, wholeRangeStart } from "./verifier-cost-precision.js";
 import { dataBreaks, growsPacketRange, packetAfter } from "./verifier-cost-packet.js";
+import { counterPickWalks } from "./verifier-cost-picks.js";
 import { oneSidedCallWalks } from "./verifier-cost-sides.js";
 import { counterSplitWalks } from "./verifier-cost-splits.js";
 import { runningSumWalks } from "./verifier-cost-sums.js";
@@ -60,7 +61,7 @@ export interface CostEstimate {
    * exits (see Walker.multiply): the inner loop, how many distinct exit states it leaves per trip of
    * the enclosing loop, and that loop's trip count.
    */
-  nestedExits?: { loop: ts.Node; exits: number; outerTrips: number; self?: string; sum?: string; split?: string; sides?: boolean };
+  nestedExits?: Multiplied;
   /**
    * Set when `steps` passes the limit only because the code after a loop is walked once per exit
    * of it (see growsPacketRange): the loop and its number of distinct exit states.
@@ -76,6 +77,23 @@ export interface CostEstimate {
 }
 
 /**
+ * What multiplied the states most: the loop to point at, its distinct exit states per trip of the
+ * enclosing loop and that loop's trip count; and which rule counted it (the diagnostic to report):
+ * a variable the loop changes itself (`self`), a running sum, a counter split, a picked position, a
+ * one-sided map call (`sides`), or else an inner loop's exits.
+ */
+export interface Multiplied {
+  loop: ts.Node;
+  exits: number;
+  outerTrips: number;
+  self?: string;
+  sum?: string;
+  split?: string;
+  pick?: string;
+  sides?: boolean;
+}
+
+/**
  * A loop being walked: its trip count, the factor its states multiply by per trip, and the loop
  * that multiplies them (an inner loop's exits, or the loop itself changing `self` on some trips).
  */
@@ -88,10 +106,11 @@ interface Frame {
   /**
    * Walks of the body that grow faster than the trips, in the loop itself: a running sum's
    * (runningSumWalks, `sum` its name), a value the counter splits (counterSplitWalks, `split`), or
-   * a one-sided map call's (oneSidedCallWalks, neither name); or in an inner loop whose exits compare a
+   * a picked position's (counterPickWalks, `pick`), a one-sided map call's (oneSidedCallWalks, no
+   * name); or in an inner loop whose exits compare a
    * reloaded value (noteExits: `exits`).
    */
-  quad?: { walks: number; loop: ts.Node; sum?: string; split?: string; exits?: number };
+  quad?: { walks: number; loop: ts.Node; sum?: string; split?: string; pick?: string; exits?: number };
 }
 
 /** Where compile.ts starts warning (TSBPF3010/3012). */
@@ -171,7 +190,7 @@ class Walker {
   unbounded?: { loop: ts.Node; reason: string };
   /** Cost added by multiplied exit states (see multiply), and the inner loop that adds most. */
   multipliedCost = 0;
-  multiplied?: { loop: ts.Node; exits: number; outerTrips: number; self?: string; sum?: string; split?: string; sides?: boolean };
+  multiplied?: Multiplied;
   private multipliedMost = 0;
   /** The enclosing loops being walked: trip count, and the exit states their inner loops multiply by. */
   private readonly frames: Frame[] = [];
@@ -281,14 +300,17 @@ class Walker {
         const sum = runningSumWalks(s, n, this.checker);
         const split = counterSplitWalks(s, n, this.checker);
         const sides = oneSidedCallWalks(s, n, this.checker) ?? 0;
-        const most = Math.max(sum?.walks ?? 0, split?.walks ?? 0, sides);
+        const pick = counterPickWalks(s, n, this.checker);
+        const most = Math.max(sum?.walks ?? 0, split?.walks ?? 0, pick?.walks ?? 0, sides);
         if (most > n && most > (frame.quad?.walks ?? 0))
           frame.quad =
             sum && sum.walks === most
               ? { walks: most, loop: s, sum: sum.name }
               : split && split.walks === most
                 ? { walks: most, loop: s, split: split.name }
-                : { walks: most, loop: s };
+                : pick && pick.walks === most
+                  ? { walks: most, loop: s, pick: pick.name }
+                  : { walks: most, loop: s };
         if (frame.quad) frame.inner ??= s;
       }
       this.multiply(frame, this.cost - before);
@@ -432,7 +454,15 @@ class Walker {
       this.multiplied = quad?.exits
         ? { loop: quad.loop, exits: quad.exits, outerTrips: n }
         : quad
-          ? { loop: quad.loop, exits: frame.exits, outerTrips: n, sum: quad.sum, split: quad.split, sides: !quad.sum && !quad.split }
+          ? {
+              loop: quad.loop,
+              exits: frame.exits,
+              outerTrips: n,
+              sum: quad.sum,
+              split: quad.split,
+              pick: quad.pick,
+              sides: !quad.sum && !quad.split && !quad.pick,
+            }
           : { loop: frame.inner, exits: frame.exits, outerTrips: n, self: frame.self };
     }
   }

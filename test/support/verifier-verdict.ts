@@ -35,3 +35,28 @@ export function costRow(file: string, what: string, src: string): CostRow {
 /** A row for an assertion message. */
 export const showRow = (r: CostRow): string =>
   `${r.what}: estimate ${r.estimate}, ${JSON.stringify(r.verdict)}, ${r.codes.join(",") || "no diagnostic"}`;
+
+const COST_ERRORS = new Set(["TSBPF2202", "TSBPF2203", "TSBPF2204"]);
+
+/**
+ * The verifier-cost tables' property: a program the kernel refuses for its size has `warning`; one
+ * that loads has no cost error, and any diagnostic only when its count is near the limit (40%).
+ */
+export function checkCostRows(rows: readonly CostRow[], warning: string): void {
+  for (const r of rows) {
+    const what = showRow(r);
+    if ("refused" in r.verdict) {
+      expect(r.verdict.refused, what).toBe("BPF program is too large");
+      expect(r.codes, what).toContain(warning);
+    } else {
+      expect(
+        r.codes.some((c) => COST_ERRORS.has(c)),
+        what,
+      ).toBe(false);
+      if (r.codes.length > 0) expect(r.verdict.processed, what).toBeGreaterThan(0.4 * 1_000_000);
+    }
+  }
+}
+
+/** The rows the kernel refused, by name. */
+export const refusedRows = (rows: readonly CostRow[]): string[] => rows.filter((r) => "refused" in r.verdict).map((r) => r.what);
