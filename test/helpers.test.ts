@@ -119,7 +119,7 @@ export const LICENSE = "GPL";
   it("bpfPrintk writes checked formats to the trace buffer", () => {
     using obj = loadObject(
       build(`
-import { xdp, bpfPrintk, getCurrentComm, XdpAction, type u32, type u64, type i32 } from "tsbpf/bpf";
+import { xdp, bpfPrintk, getCurrentComm, XdpAction, type u8, type u32, type u64, type i32 } from "tsbpf/bpf";
 interface Hdr { id: u32; neg: i32; big: u64; ip: u32; }
 export const say = xdp((ctx) => {
   const h = ctx.header<Hdr>(0);
@@ -128,6 +128,10 @@ export const say = xdp((ctx) => {
   bpfPrintk("tsbpf-printk %u: ip=%pI4 c=%c\\n", h.id, h.ip, 79);
   const comm = getCurrentComm();
   bpfPrintk("tsbpf-printk %u: comm=%s 100%%\\n", h.id, comm);
+  // A packet byte passed as read (a reference to a u8): its value (was TSBPF2153 "needs an integer, not u8").
+  const b = ctx.header<u8>(16);
+  if (b === null) return XdpAction.DROP;
+  bpfPrintk("tsbpf-printk %u: byte=%u\\n", h.id, b);
   return XdpAction.PASS;
 });
 export const LICENSE = "GPL";
@@ -146,10 +150,11 @@ export const LICENSE = "GPL";
       .split("\n")
       .filter((l) => l.includes(`tsbpf-printk ${id}:`))
       .map((l) => l.slice(l.indexOf("tsbpf-printk")));
-    expect(lines).toHaveLength(3);
+    expect(lines).toHaveLength(4);
     expect(lines[0]).toBe(`tsbpf-printk ${id}: big=123456789abcdef0 neg=-42`);
     expect(lines[1]).toBe(`tsbpf-printk ${id}: ip=192.0.2.7 c=O`);
     expect(lines[2]).toMatch(new RegExp(`^tsbpf-printk ${id}: comm=\\S.* 100%$`));
+    expect(lines[3]).toBe(`tsbpf-printk ${id}: byte=192`);
   });
 
   it("xdp adjustHead / adjustTail / adjustMeta move and resize the packet", () => {

@@ -123,7 +123,10 @@ export function printkArg(x: ExprLowerer, c: Conversion, arg: ts.Expression): Op
   // The helper reads a %s string itself (copy_from_kernel_nofault): a kernel array goes by address.
   const direct = c.kind === "str" ? kernelArrayAddress(x, arg) : undefined;
   if (direct) return direct;
-  const v = x.lower(arg);
+  const raw = x.lower(arg);
+  // A reference to an integer (a packet read's `ctx.header<u8>(i)`, narrowed from null) is its value,
+  // except for %p, which prints the address.
+  const v = c.kind !== "ptr" && raw.k === "ref" && raw.t.kind === "int" ? x.asInt(raw, arg) : raw;
   const describe = () =>
     v.k === "int" ? v.t.name : v.k === "ref" ? x.checker.typeToString(x.checker.getTypeAtLocation(arg)) : "this value";
   switch (c.kind) {
