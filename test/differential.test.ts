@@ -364,6 +364,39 @@ ${LICENSE}`;
     }
   });
 
+  // A TypeScript developer's `if (!b) break;` on a `u8 | null` stops at a zero byte as well as at the
+  // packet's end (both are falsy in TypeScript); it tested the pointer only, so 0 bytes were counted.
+  it("regression: `!b` and `b ?` on a ctx.header<u8>() not yet null-checked test null and zero, as in TypeScript", () => {
+    const src = `import { xdp, XdpAction, ArrayMap, u64, type u8, type u32 } from "tsbpf/bpf";
+const results = new ArrayMap<u64>(4);
+export const prog = xdp((ctx) => {
+  let n: u32 = 0;
+  for (let k: u32 = 0; k < 8; k++) {
+    const b = ctx.header<u8>(k);
+    if (!b) break;
+    n++;
+  }
+  const c = ctx.header<u8>(2);
+  results.update(0, u64(n));
+  results.update(1, c ? 1 : 0);
+  return XdpAction.PASS;
+});
+${LICENSE}`;
+    const res = compile("regress-truthy.bpf.ts", src, { checkIr: true });
+    expect(res.diagnostics.map((d) => `${d.code} ${d.line}:${d.col} ${d.message}`)).toEqual([]);
+    using obj = loadObject(res.object!);
+    const m = obj.maps.get("results")!;
+    const run = (bytes: number[]) => {
+      const data = new Uint8Array(64);
+      data.set(bytes);
+      obj.programs.get("prog")!.run({ data });
+      return [0, 1].map((i) => readU64(m.lookup(u32le(i))!));
+    };
+    expect(run([5, 6, 0, 7, 8, 9, 1, 2])).toEqual([2n, 0n]);
+    expect(run([5, 6, 3, 7, 8, 9, 1, 2])).toEqual([8n, 1n]);
+    expect(run([0])).toEqual([0n, 0n]);
+  });
+
   // Found by the packet-loop generator (seeds 22 and 23): range-fold knew that `15 / x` and
   // `5 >>> x` are small and dropped the `& 31` and the `offset > 0xffff` test before the packet
   // access, but the verifier forgets a value's range after a div, a mod or a shift by a register,

@@ -662,6 +662,16 @@ export abstract class ExprLowerer extends LowererBase implements ExprContext {
       if (cmp) return this.compare(e, cmp, t, f);
     }
     const v = this.lower(e);
+    if (v.k === "nullable" && v.t.kind === "int") {
+      // `u8 | null` (`ctx.header<u8>(i)`) is falsy when null and when 0, as in TypeScript: `if (!b)
+      // break;` stops at a zero byte too. The null test, then the value's.
+      const mid = this.b.newBlock();
+      this.branch("ne", 64, v.ptr, { imm: 0n }, mid, f);
+      this.b.seal(mid);
+      this.b.switchTo(mid);
+      const i = this.load({ k: "ref", base: this.materialize(v.ptr), off: 0, t: v.t, region: v.region }, v.t);
+      return this.branch("ne", i.t.size === 8 ? 64 : 32, i.v, { imm: 0n }, t, f);
+    }
     if (v.k === "nullable") return this.branch("ne", 64, v.ptr, { imm: 0n }, t, f);
     // A checked reference to a struct is never null; one to an integer (`ctx.header<u8>(i)` after
     // its null test) tests the integer it points at.
