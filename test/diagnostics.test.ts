@@ -795,7 +795,12 @@ const VARIANTS: Case[] = [
     src: mod(`export const prog = fentry("tcp_connect", (ctx) => {\n  const a = ctx.arg(99); // error TSBPF2022\n  return 0;\n});`),
   },
   { code: "TSBPF1005", what: "try", span: "try { } catch { }", src: xdpBody(`  try { } catch { } // error TSBPF1005`) },
-  { code: "TSBPF1010", what: "exponent literal", span: "1e3", src: xdpBody(`  const x: u32 = 1e3; // error TSBPF1010`) },
+  {
+    code: "TSBPF1010",
+    what: "exponent literal with a fraction left",
+    span: "1e-3",
+    src: xdpBody(`  const x: u32 = 1e-3; // error TSBPF1010`),
+  },
   { code: "TSBPF1011", what: "unknown", span: "unknown", src: xdpBody(`  let x: unknown = 0; // error TSBPF1011`) },
   { code: "TSBPF1017", what: "void operator", span: "void 0", src: xdpBody(`  const v = void 0; // error TSBPF1017`) },
   { code: "TSBPF1017", what: "||=", span: "||=", src: xdpBody(`  let a: u32 = 0;\n  a ||= 1; // error TSBPF1017`) },

@@ -106,7 +106,17 @@ export function parseIntLiteral(text: string): bigint | undefined {
   const t = text.replace(/_/g, "");
   if (/^0[xX][0-9a-fA-F]+$/.test(t) || /^0[bB][01]+$/.test(t) || /^0[oO][0-7]+$/.test(t)) return BigInt(t);
   if (/^[0-9]+$/.test(t)) return BigInt(t);
-  return undefined;
+  // Decimal notation whose exact value is an integer (`1e9`, `2.5e3`, `1.0`): that integer. What
+  // is left after the point (`1.5`, `1e-3`) is a float.
+  const m = /^([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?[0-9]+))?$/.exec(t);
+  if (!m || (m[1] === "" && !m[2])) return undefined;
+  const frac = (m[2] ?? "").replace(/0+$/, "");
+  const digits = BigInt(`${m[1]}${frac}` || "0");
+  const exp = Number(m[3] ?? "0") - frac.length;
+  if (digits === 0n) return 0n;
+  if (exp < 0) return undefined;
+  // Past 10^400 it is too large for any type all the same; do not compute `1e999999999`.
+  return digits * 10n ** BigInt(Math.min(exp, 400));
 }
 
 /** A constant of a type up to 32 bits as the zero-extended 32-bit pattern i32 registers hold (isel). */

@@ -6,6 +6,7 @@ import type { DiagnosticCode } from "../diagnostics-table.js";
 import type { Reporter } from "./reporter.js";
 import { STDLIB_MODULE, ts } from "./ts-adapter.js";
 import { isLocalSpecifier } from "./local-modules.js";
+import { parseIntLiteral } from "./int-ops.js";
 
 const K = ts.SyntaxKind;
 
@@ -141,7 +142,7 @@ function walk(node: ts.Node, r: Reporter): void {
   switch (node.kind) {
     case K.NumericLiteral: {
       const text = (node as ts.NumericLiteral).getText();
-      if (!/^0[xXoObB]/.test(text) && /[.eE]/.test(text)) r.report("TSBPF1010", node);
+      if (parseIntLiteral(text) === undefined) r.report("TSBPF1010", node);
       break;
     }
     case K.StringLiteral:
