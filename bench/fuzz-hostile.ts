@@ -118,7 +118,7 @@ console.log(
   `inputs ${stats.inputs} (${Object.entries(stats.byKind)
     .map(([k, n]) => `${k} ${n}`)
     .join(", ")}), ${(stats.inputs / secs).toFixed(1)} inputs/s, ${secs.toFixed(0)} s\n` +
-    `objects ${stats.objects} (loaded ${stats.loaded}, verifier rejections ${stats.rejected} (and ${stats.warnedRejected} after a TSBPF301x cost warning), EPERM (program kinds this kernel refuses) ${stats.unloadable}, other load errors ${stats.loadErrors}), diagnostics ${stats.diagnostics}\n` +
+    `objects ${stats.objects} (loaded ${stats.loaded}, verifier rejections ${stats.rejected} (and ${stats.warnedRejected} after a cost warning), EPERM (program kinds this kernel refuses) ${stats.unloadable}, other load errors ${stats.loadErrors}), diagnostics ${stats.diagnostics}\n` +
     `crashes ${stats.crashes}, over ${maxMs} ms ${stats.slow}, slowest ${stats.slowestMs.toFixed(0)} ms, seed ${seed}`,
 );
 process.exit(stats.crashes + stats.rejected + stats.loadErrors + stats.slow > 0 ? 1 : 0);

@@ -8,6 +8,8 @@ export interface DiagnosticDef {
   message: string;
   hint: string;
   severity?: "error" | "warning" | "internal";
+  /** A verifier-cost warning: the compiler's word that the kernel may refuse the program for its size. */
+  cost?: true;
 }
 
 export const DIAGNOSTICS = {
@@ -367,42 +369,49 @@ export const DIAGNOSTICS = {
     message: "'{0}' may need about {1} verifier steps; the kernel stops at 1,000,000",
     hint: "shrink the loop's trip count or the comparisons in its body, or use loop() (bpf_loop), which the verifier checks once",
     severity: "warning",
+    cost: true,
   },
   TSBPF3011: {
     message:
       "'{0}': this loop's trip count depends on data and it runs inside another loop; the verifier may walk it once per trip of the enclosing loop's exits and stop at 1,000,000",
     hint: "bound the inner loop's start tightly (a small mask or guard), give it a constant trip count with a `break`, or move the outer loop into loop() (bpf_loop), which the verifier checks once",
     severity: "warning",
+    cost: true,
   },
   TSBPF3012: {
     message:
       "'{0}' may need about {1} verifier steps: this loop can stop early after any trip, leaving up to {2} different states that the enclosing loop ({3} trips) needs exactly, so the verifier's states may multiply with each of its trips; the kernel stops at 1,000,000",
     hint: "count into a value that is only stored, keep the value this loop changes out of packet offsets and array indexes in the enclosing loop, cut the trip counts, or move the enclosing loop into loop() (bpf_loop), which the verifier checks once",
     severity: "warning",
+    cost: true,
   },
   TSBPF3013: {
     message:
       "'{0}' may need about {1} verifier steps: this loop changes '{2}' only on some of its {3} trips, under a condition on data, and the verifier needs its exact value (a packet offset, an index, or a comparison it can decide), so paths that changed it different numbers of times stay apart and multiply with each trip; the kernel stops at 1,000,000",
     hint: "keep the value in one range where you change it (`v = (v + 1) & 63` instead of `++v`: every path then holds the same range and they merge), stop the loop at a small bound (`if (n >= 2) break;`), cut the trip count, or move the loop into loop() (bpf_loop), which the verifier checks once",
     severity: "warning",
+    cost: true,
   },
   TSBPF3014: {
     message:
       "'{0}' may need about {1} verifier steps: this loop reads the packet at offsets its counter moves and stops when a read fails, so its exits know different packet lengths ({2} distinct exit states), and the code after it reads the packet, so the verifier walks that code once per exit state; the kernel stops at 1,000,000",
     hint: "check the furthest offset the loop reads once before it (`if (ctx.header<FixedArray<u8, 64>>(0) === null) return ...;`: the reads inside then change nothing the verifier knows), do the packet reads that follow before the loop, cut the trip count, or move the loop into loop() (bpf_loop), which the verifier checks once",
     severity: "warning",
+    cost: true,
   },
   TSBPF3015: {
     message:
       "'{0}' may need about {1} verifier steps: this loop can stop early after any trip, and each exit leaves '{2}' at another known value ({3} exit states) that the code after the loop needs exactly (a comparison, an offset, an index or a key), so the verifier walks that code once per exit; the kernel stops at 1,000,000",
     hint: "keep '{2}' out of later comparisons, offsets and keys (store it, or keep it in one range: `n = (n + 1) & 7`), make the checks the loop breaks on before it, cut the trip count, or move the loop into loop() (bpf_loop), which the verifier checks once",
     severity: "warning",
+    cost: true,
   },
   TSBPF3016: {
     message:
       "'{0}' may need about {1} verifier steps: under the kernel's limit of 1,000,000, but most of them are walks of the code after this loop, once for each of its {2} exit states, which the estimate counts low (by a tenth where it is measured, by half on some programs)",
     hint: "build with --verify to have the running kernel's verifier judge it (a test that loads it does the same); to cut the walks, check the furthest offset the loop reads once before it, do the packet reads that follow before the loop, or cut the trip count",
     severity: "warning",
+    cost: true,
   },
 
   TSBPF3017: {
@@ -410,18 +419,21 @@ export const DIAGNOSTICS = {
       "'{0}' may need about {1} verifier steps: this loop adds a value read from data to '{2}' on each of its {3} trips and compares '{2}' with a constant or its counter, so each trip's comparison leaves it in other ranges than the last trip's, which the verifier keeps apart; the kernel stops at 1,000,000",
     hint: "compare the sum once after the loop, cut the trip count, or move the loop into loop() (bpf_loop), which the verifier checks once",
     severity: "warning",
+    cost: true,
   },
   TSBPF3018: {
     message:
       "'{0}' may need about {1} verifier steps: this loop calls a map on one side of a condition on data, on each of its {2} trips; inside a loop the verifier keeps few states, so the paths that skipped the call (and its key and value on the stack) walk on through later trips before they prune, and those walks grow with every trip; the kernel stops at 1,000,000",
     hint: "make the call on both sides of the condition or on none (count into a local and store it once after the loop), cut the trip count, or move the loop into loop() (bpf_loop), which the verifier checks once",
     severity: "warning",
+    cost: true,
   },
   TSBPF3019: {
     message:
       "'{0}' may need about {1} verifier steps: this loop compares '{2}', a value from data it does not change, with its counter on each of its {3} trips, so each trip cuts off another range of '{2}' and the verifier keeps the pieces apart; the kernel stops at 1,000,000",
     hint: "stop the loop at the value (`if (i >= len) break;`: only one piece goes on), clamp the value to a few bits before the loop, cut the trip count, or move the loop into loop() (bpf_loop), which the verifier checks once",
     severity: "warning",
+    cost: true,
   },
   TSBPF3020: {
     message: "'{0}' is marked @global but is compiled as a static subprogram: {1}",
@@ -433,6 +445,7 @@ export const DIAGNOSTICS = {
       "'{0}' may need about {1} verifier steps: this loop sets '{2}' to its counter under a condition on data, and '{2}' is then compared, used as a map key or as an index, so the verifier holds every earlier trip's value apart at each of its {3} trips; the kernel stops at 1,000,000",
     hint: "cut the trip count, or move the loop into loop() (bpf_loop), which the verifier checks once",
     severity: "warning",
+    cost: true,
   },
 
   TSBPF9001: {
@@ -444,8 +457,12 @@ export const DIAGNOSTICS = {
 
 export type DiagnosticCode = keyof typeof DIAGNOSTICS;
 
-/** The verifier-cost warnings (TSBPF301x): the compiler's word that the kernel may refuse a program for its size. */
-export const COST_WARNING_CODES: ReadonlySet<string> = new Set(Object.keys(DIAGNOSTICS).filter((c) => /^TSBPF301\d$/.test(c)));
+/** The verifier-cost warnings (`cost: true`): the compiler's word that the kernel may refuse a program for its size. */
+export const COST_WARNING_CODES: ReadonlySet<string> = new Set(
+  Object.entries(DIAGNOSTICS as Record<string, DiagnosticDef>)
+    .filter(([, d]) => d.cost)
+    .map(([c]) => c),
+);
 
 export function formatMessage(code: DiagnosticCode, args: (string | number)[]): string {
   return DIAGNOSTICS[code].message.replace(/\{(\d)\}/g, (_, i) => String(args[Number(i)] ?? ""));

@@ -4,6 +4,7 @@
 // cost of a compile, so batching is what makes hundreds of cases fit in a test run.
 
 import { compile } from "../../compiler/compile.js";
+import { COST_WARNING_CODES } from "../../compiler/diagnostics-table.js";
 import { loadObject, readU64, u32le, type BpfObject } from "../../runtime/index.js";
 import {
   BITS,
@@ -70,7 +71,7 @@ export interface BatchStats {
   events: Record<string, number>;
   /** Warnings by code on batches that loaded (a cost warning on a program the kernel took is an overestimate). */
   warnings: Record<string, number>;
-  /** The first programs that loaded after a verifier-cost warning (TSBPF301x), to see false alarms. */
+  /** The first programs that loaded after a verifier-cost warning (COST_WARNING_CODES), to see false alarms. */
   warnedPrograms: { code: string; source: string }[];
 }
 
@@ -245,7 +246,7 @@ export function runBatch(cases: Case[], stats: BatchStats = newStats(), opts: Ha
     if (d.severity !== "warning") continue;
     stats.warnings[d.code] = (stats.warnings[d.code] ?? 0) + 1;
     const i = Number(/'prog(\d+)'/.exec(d.message)?.[1] ?? -1);
-    if (d.code.startsWith("TSBPF301") && i >= 0 && i < cases.length && stats.warnedPrograms.length < 50)
+    if (COST_WARNING_CODES.has(d.code) && i >= 0 && i < cases.length && stats.warnedPrograms.length < 50)
       stats.warnedPrograms.push({ code: d.code, source: single(i) });
   }
   try {
