@@ -297,6 +297,8 @@ function compileFile(fileName: string, text: string, opts: CompileOptions): Comp
         const x = cost.nestedExits;
         if (x.sum) reporter.report("TSBPF3017", x.loop, p.name, cost.steps.toLocaleString("en-US"), x.sum, String(x.outerTrips));
         else if (x.split) reporter.report("TSBPF3019", x.loop, p.name, cost.steps.toLocaleString("en-US"), x.split, String(x.outerTrips));
+        else if (x.extreme)
+          reporter.report("TSBPF3022", x.loop, p.name, cost.steps.toLocaleString("en-US"), x.extreme, String(x.outerTrips));
         else if (x.pick) reporter.report("TSBPF3021", x.loop, p.name, cost.steps.toLocaleString("en-US"), x.pick, String(x.outerTrips));
         else if (x.sides) reporter.report("TSBPF3018", x.loop, p.name, cost.steps.toLocaleString("en-US"), String(x.outerTrips));
         else if (x.self) reporter.report("TSBPF3013", x.loop, p.name, cost.steps.toLocaleString("en-US"), x.self, String(x.outerTrips));

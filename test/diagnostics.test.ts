@@ -743,6 +743,17 @@ const CASES: Case[] = [
     ),
   },
   {
+    code: "TSBPF3022",
+    what: "a strict running maximum of 400 packet bytes",
+    span: "for (let i: u32 = 0; i < 400; i++) { const b = ctx.header<u8>(i); if (b === null) break; if (b > mx) mx = b; }",
+    src: xdpBody(
+      `  let mx: u32 = 0;
+  for (let i: u32 = 0; i < 400; i++) { const b = ctx.header<u8>(i); if (b === null) break; if (b > mx) mx = b; } // error TSBPF3022
+  out.update(0, mx);`,
+      "const out = new ArrayMap<u32>(1);",
+    ),
+  },
+  {
     code: "TSBPF3020",
     what: "@global function that returns void",
     span: "mark",

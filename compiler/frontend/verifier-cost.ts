@@ -22,6 +22,7 @@ import { isIntCast, returns } from "./verifier-cost-ranges.js";
 import { loopTrips, openBranches, runsOnce } from "./verifier-cost-loops.js";
 import { exactExitVar, exitCompared, preciseAfter, selfExactFactor, wholeRangeStart } from "./verifier-cost-precision.js";
 import { dataBreaks, growsPacketRange, packetAfter } from "./verifier-cost-packet.js";
+import { runningExtremeWalks } from "./verifier-cost-extremes.js";
 import { counterPickWalks } from "./verifier-cost-picks.js";
 import { oneSidedCallWalks } from "./verifier-cost-sides.js";
 import { counterSplitWalks } from "./verifier-cost-splits.js";
@@ -80,7 +81,7 @@ export interface CostEstimate {
  * What multiplied the states most: the loop to point at, its distinct exit states per trip of the
  * enclosing loop and that loop's trip count; and which rule counted it (the diagnostic to report):
  * a variable the loop changes itself (`self`), a running sum, a counter split, a picked position, a
- * one-sided map call (`sides`), or else an inner loop's exits.
+ * running extreme, a one-sided map call (`sides`), or else an inner loop's exits.
  */
 export interface Multiplied {
   loop: ts.Node;
@@ -90,6 +91,7 @@ export interface Multiplied {
   sum?: string;
   split?: string;
   pick?: string;
+  extreme?: string;
   sides?: boolean;
 }
 
@@ -106,11 +108,12 @@ interface Frame {
   /**
    * Walks of the body that grow faster than the trips, in the loop itself: a running sum's
    * (runningSumWalks, `sum` its name), a value the counter splits (counterSplitWalks, `split`), or
-   * a picked position's (counterPickWalks, `pick`), a one-sided map call's (oneSidedCallWalks, no
+   * a picked position's (counterPickWalks, `pick`), a strict running extreme's
+   * (runningExtremeWalks, `extreme`), a one-sided map call's (oneSidedCallWalks, no
    * name); or in an inner loop whose exits compare a
    * reloaded value (noteExits: `exits`).
    */
-  quad?: { walks: number; loop: ts.Node; sum?: string; split?: string; pick?: string; exits?: number };
+  quad?: { walks: number; loop: ts.Node; sum?: string; split?: string; pick?: string; extreme?: string; exits?: number };
 }
 
 /** Where compile.ts starts warning (TSBPF3010/3012). */
@@ -301,7 +304,8 @@ class Walker {
         const split = counterSplitWalks(s, n, this.checker);
         const sides = oneSidedCallWalks(s, n, this.checker) ?? 0;
         const pick = counterPickWalks(s, n, this.checker);
-        const most = Math.max(sum?.walks ?? 0, split?.walks ?? 0, pick?.walks ?? 0, sides);
+        const extreme = runningExtremeWalks(s, n, this.checker);
+        const most = Math.max(sum?.walks ?? 0, split?.walks ?? 0, pick?.walks ?? 0, extreme?.walks ?? 0, sides);
         if (most > n && most > (frame.quad?.walks ?? 0))
           frame.quad =
             sum && sum.walks === most
@@ -310,7 +314,9 @@ class Walker {
                 ? { walks: most, loop: s, split: split.name }
                 : pick && pick.walks === most
                   ? { walks: most, loop: s, pick: pick.name }
-                  : { walks: most, loop: s };
+                  : extreme && extreme.walks === most
+                    ? { walks: most, loop: s, extreme: extreme.name }
+                    : { walks: most, loop: s };
         if (frame.quad) frame.inner ??= s;
       }
       this.multiply(frame, this.cost - before);
@@ -461,7 +467,8 @@ class Walker {
               sum: quad.sum,
               split: quad.split,
               pick: quad.pick,
-              sides: !quad.sum && !quad.split && !quad.pick,
+              extreme: quad.extreme,
+              sides: !quad.sum && !quad.split && !quad.pick && !quad.extreme,
             }
           : { loop: frame.inner, exits: frame.exits, outerTrips: n, self: frame.self };
     }
