@@ -33,7 +33,10 @@ export const DIAGNOSTICS = {
   TSBPF1011: { message: "'{0}' is not allowed in BPF code", hint: "give the value an integer, struct or map type" },
   TSBPF1012: { message: "dynamic property access is not supported", hint: "access fields by name: obj.field" },
   TSBPF1013: { message: "template literals are not supported", hint: "BPF code has no strings" },
-  TSBPF1014: { message: "array literals are not supported", hint: "declare a FixedArray field in a struct or a map" },
+  TSBPF1014: {
+    message: "array literals are not supported",
+    hint: "only as a typed global's initializer (const T: FixedArray<u8, 4> = [1, 2, 3, 4]); in a function, start from zero<FixedArray<T, N>>() and assign the elements",
+  },
   TSBPF1015: {
     message: "object literals are only supported as struct values with a known interface type",
     hint: "annotate the target: const v: Counter = { ... }",

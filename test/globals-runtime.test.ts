@@ -10,7 +10,7 @@ import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { compile } from "../compiler/compile.js";
 import { skeletonFor } from "../compiler/tools/skeleton.js";
-import { loadObject, type Globals, type LoadOptions } from "../runtime/index.js";
+import { loadObject, readU64, u32le, type Globals, type LoadOptions } from "../runtime/index.js";
 import { describeKernel } from "./kernel-env.js";
 
 const root = resolve(import.meta.dirname, "..");
@@ -135,6 +135,37 @@ export const LICENSE = "GPL";
     const prog = obj.programs.get("prefix")!;
     expect(prog.run({ data: get }).retval).toBe(DROP);
     expect(prog.run({ data: post }).retval).toBe(PASS);
+  });
+
+  it("a constant table given as an array literal (and one inside a struct literal) is .rodata, read at run-time indexes", () => {
+    // Was TSBPF1014 (array literals are not supported) for every array literal.
+    const src = `import { xdp, XdpAction, ArrayMap, u16, u64, type u8, type u32, type FixedArray } from "tsbpf/bpf";
+interface Ports { n: u32; list: FixedArray<u16, 4> }
+const WEIGHTS: FixedArray<u16, 4> = [10, 20, 30, 40];
+const PORTS: Ports = { n: 2, list: [80, 443, 0, 0] };
+const out = new ArrayMap<u64>(2);
+export const tables = xdp((ctx) => {
+  const h = ctx.header<u8>(0);
+  if (h === null) return XdpAction.ABORTED;
+  out.update(0, u64(WEIGHTS[h & 3]));
+  let hit: u32 = 0;
+  for (let i: u32 = 0; i < 4; i++) if (i < PORTS.n && PORTS.list[i] === u16(h) + 400) hit = 1;
+  out.update(1, u64(hit));
+  return XdpAction.PASS;
+});
+export const LICENSE = "GPL";
+`;
+    const r = compile("tables.bpf.ts", src);
+    expect(r.diagnostics).toEqual([]);
+    using obj = loadObject(r.object!);
+    const out = obj.maps.get("out")!;
+    const run = (b: number) => {
+      obj.programs.get("tables")!.run({ data: new Uint8Array([b, ...new Array(63).fill(0)]) });
+      return [0, 1].map((k) => readU64(out.lookup(u32le(k))!));
+    };
+    expect(run(2)).toEqual([30n, 0n]);
+    expect(run(43)).toEqual([40n, 1n]); // 43 & 3 = 3; 43 + 400 = 443
+    expect(obj.globals.rodata("PORTS")).toEqual({ n: 2, list: [80, 443, 0, 0] });
   });
 
   it("unknown names and bad values fail before load, naming the variable, without leaking fds", () => {

@@ -187,6 +187,15 @@ function encodeConst(e: ts.Expression, t: CType, off: number, out: Uint8Array, c
     for (let i = 0; i < t.size; i++, x >>= 8n) out[off + i] = Number(x & 0xffn);
     return true;
   }
+  if (t.kind === "array" && ts.isArrayLiteralExpression(e)) {
+    // A constant table: each element in turn, the rest zero (tsc has checked the length).
+    const size = sizeOf(t.elem);
+    if (e.elements.length > t.len) {
+      r.report("TSBPF2013", e, "a global's initial value");
+      return false;
+    }
+    return e.elements.every((el, k) => encodeConst(el, t.elem, off + k * size, out, checker, r));
+  }
   if (t.kind === "struct" && ts.isObjectLiteralExpression(e)) {
     for (const p of e.properties) {
       if (!ts.isPropertyAssignment(p)) {

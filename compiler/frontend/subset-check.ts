@@ -133,8 +133,32 @@ function checkModuleStatement(st: ts.Statement, r: Reporter): void {
   }
 }
 
+/**
+ * An array literal in a typed module-level variable's initializer (`const PREFIX: FixedArray<u8, 3> =
+ * [0x2f, 0x65, 0x74]`, also inside a struct literal there): a constant table module-scan encodes.
+ */
+function inGlobalInitializer(node: ts.Node): boolean {
+  let at = node;
+  while (
+    ts.isArrayLiteralExpression(at.parent) ||
+    ts.isObjectLiteralExpression(at.parent) ||
+    ts.isPropertyAssignment(at.parent) ||
+    ts.isParenthesizedExpression(at.parent)
+  )
+    at = at.parent;
+  const d = at.parent;
+  return (
+    ts.isVariableDeclaration(d) &&
+    d.initializer === at &&
+    d.type !== undefined &&
+    ts.isVariableDeclarationList(d.parent) &&
+    ts.isVariableStatement(d.parent.parent) &&
+    ts.isSourceFile(d.parent.parent.parent)
+  );
+}
+
 function walk(node: ts.Node, r: Reporter): void {
-  const bad = UNSUPPORTED_NODES[node.kind];
+  const bad = node.kind === K.ArrayLiteralExpression && inGlobalInitializer(node) ? undefined : UNSUPPORTED_NODES[node.kind];
   if (bad) {
     r.report(bad[0], node, ...(bad[1] ? [bad[1]] : []));
     return; // one diagnostic per construct, not one per nested node
