@@ -787,6 +787,12 @@ const VARIANTS: Case[] = [
   },
   {
     code: "TSBPF2001",
+    what: "while loop whose continue skips the step (one after the step is fine)",
+    span: "continue;",
+    src: xdpBody(`  let x: u32 = 0;\n  while (x < 3) { if (ctx.len > 5) continue; // error TSBPF2001\n    x++; }`),
+  },
+  {
+    code: "TSBPF2001",
     what: "do-while loop with a run-time bound",
     span: "x < ctx.len",
     src: xdpBody(`  let x: u32 = 0;\n  do { x++; } while (x < ctx.len); // error TSBPF2001`),

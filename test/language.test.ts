@@ -46,7 +46,10 @@ function controlFlowExpected(a: number, b: number, c: number, d: number): bigint
   else s = 999;
   const found = c < 16 ? Math.floor(c / 4) * 100 + (c % 4) : 0;
   const table = [0, 1, 7, 9, 16, 25, 36, 49];
-  return [sum, 1, s, found, d < 8 ? table[d] : 0].map(BigInt);
+  const skipped = a & 7;
+  const w = 55 - skipped;
+  const lab = b === 1 ? 1 : b === 2 ? 2 : 0;
+  return [sum, 1, s, found, d < 8 ? table[d] : 0, w * 10 + lab].map(BigInt);
 }
 
 describeKernel("language features in the kernel", () => {
@@ -66,7 +69,7 @@ describeKernel("language features in the kernel", () => {
       const pkt = new Uint8Array(64);
       pkt.set([a, b, c, d]);
       expect(prog.run({ data: pkt }).retval).toBe(2);
-      const got = [0, 1, 2, 3, 4].map((k) => readU64(results.lookup(u32le(k))!));
+      const got = [0, 1, 2, 3, 4, 5].map((k) => readU64(results.lookup(u32le(k))!));
       expect(got, `inputs ${[a, b, c, d]}`).toEqual(controlFlowExpected(a, b, c, d));
     }
   });

@@ -44,6 +44,13 @@ export function constEval(e: ts.Expression, checker: ts.TypeChecker, depth = 0):
     }
     return undefined;
   }
+  if (ts.isCallExpression(e) && ts.isIdentifier(e.expression) && e.arguments.length === 1) {
+    // Integer conversions and byte-order swaps of constants: `u16(443)`, `htons(80)` (a case label).
+    const name = stdlibName(e.expression, checker);
+    const fold = name ? CONST_CALLS[name] : undefined;
+    const v = fold ? rec(e.arguments[0]!) : undefined;
+    return fold && v !== undefined ? fold(v) : undefined;
+  }
   if (ts.isPrefixUnaryExpression(e)) {
     const v = rec(e.operand);
     if (v === undefined) return undefined;
@@ -88,6 +95,40 @@ export function constEval(e: ts.Expression, checker: ts.TypeChecker, depth = 0):
     }
   }
   return undefined;
+}
+
+/** The byte-swapped low `bits` of v. */
+function swap(v: bigint, bits: number): bigint {
+  let x = BigInt.asUintN(bits, v);
+  let out = 0n;
+  for (let i = 0; i < bits / 8; i++, x >>= 8n) out = (out << 8n) | (x & 0xffn);
+  return out;
+}
+
+/** The stdlib functions that fold on a constant: conversions wrap as at run time, swaps swap. */
+const CONST_CALLS: Record<string, (v: bigint) => bigint> = {
+  u8: (v) => BigInt.asUintN(8, v),
+  u16: (v) => BigInt.asUintN(16, v),
+  u32: (v) => BigInt.asUintN(32, v),
+  u64: (v) => BigInt.asUintN(64, v),
+  i8: (v) => BigInt.asIntN(8, v),
+  i16: (v) => BigInt.asIntN(16, v),
+  i32: (v) => BigInt.asIntN(32, v),
+  i64: (v) => BigInt.asIntN(64, v),
+  htons: (v) => swap(v, 16),
+  ntohs: (v) => swap(v, 16),
+  htonl: (v) => swap(v, 32),
+  ntohl: (v) => swap(v, 32),
+  htonll: (v) => swap(v, 64),
+  ntohll: (v) => swap(v, 64),
+};
+
+/** The name of the stdlib ("tsbpf/bpf") function `id` calls, if it calls one. */
+function stdlibName(id: ts.Identifier, checker: ts.TypeChecker): string | undefined {
+  let sym = checker.getSymbolAtLocation(id);
+  if (sym && sym.flags & ts.SymbolFlags.Alias) sym = checker.getAliasedSymbol(sym);
+  const d = sym?.declarations?.[0];
+  return d && /stdlib[\\/](bpf|globals)\.d\.ts$/.test(d.getSourceFile().fileName) ? sym!.getName() : undefined;
 }
 
 /** The object literal a module-level `const X = { ... }` (optionally `as const`) names. */

@@ -563,12 +563,15 @@ export class FunctionLowerer extends ExprLowerer {
     const body = ts.isBlock(s.statement) ? s.statement.statements : [s.statement];
     const steps = body.filter((st) => ts.isExpressionStatement(st) && this.isStep(st.expression, counter));
     if (steps.length === 0) fail();
-    const visit = (n: ts.Node): void => {
-      if (ts.isContinueStatement(n)) this.r.fail("TSBPF2001", n);
+    // A `continue` goes to the condition: only after every step (`i++; if (x) continue;`), or it would
+    // skip them. One of a nested loop (unlabeled) is that loop's.
+    const lastStep = Math.max(...steps.map((st) => body.indexOf(st)));
+    const visit = (n: ts.Node, nested: boolean, at: number): void => {
+      if (ts.isContinueStatement(n) && (!nested || n.label) && at < lastStep) this.r.fail("TSBPF2001", n);
       if (ts.isFunctionLike(n)) return;
-      ts.forEachChild(n, visit);
+      ts.forEachChild(n, (c) => visit(c, nested || ts.isIterationStatement(n, false), at));
     };
-    visit(s.statement);
+    body.forEach((st, i) => visit(st, false, i));
     for (const st of body) if (!steps.includes(st)) this.noWrites(st, counter);
   }
 

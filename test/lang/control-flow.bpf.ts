@@ -1,6 +1,7 @@
 // while, do-while, switch (with fall-through and default), labelled break/continue, FixedArray
-// indexing with constant and variable indices.
-import { xdp, XdpAction, ArrayMap, type u8, type u32, type u64, type FixedArray } from "tsbpf/bpf";
+// indexing with constant and variable indices, `continue` in a counted while after its step, case
+// labels folded from htons() and u8().
+import { xdp, XdpAction, ArrayMap, htons, u8, type u32, type u64, type FixedArray } from "tsbpf/bpf";
 
 interface In {
   a: u8;
@@ -75,6 +76,25 @@ export const control_flow = xdp((ctx) => {
     t.v[2] = 7;
     results.update(4, t.v[p.d]);
   }
+
+  // a counted while with a continue after its step; case labels that are constant calls
+  let k2: u32 = 0;
+  let w: u32 = 0;
+  while (k2 < 10) {
+    k2++;
+    if (k2 === (p.a & 7)) continue;
+    w += k2;
+  }
+  let lab: u32 = 0;
+  switch (htons(p.b)) {
+    case htons(1):
+      lab = 1;
+      break;
+    case htons(u8(258)):
+      lab = 2;
+      break;
+  }
+  results.update(5, w * 10 + lab);
   return XdpAction.PASS;
 });
 
