@@ -209,8 +209,8 @@ export const DIAGNOSTICS = {
     hint: "give loop() its own body function that calls '{0}', or drop @noinline so direct calls are inlined",
   },
   TSBPF2021: {
-    message: "unsupported type for a local: {0}",
-    hint: "locals hold integers, booleans, structs or references returned by lookups and headers",
+    message: "unsupported type for a local, parameter or result: {0}",
+    hint: "locals hold integers, booleans, structs or references returned by lookups and headers; write tsbpf's integer types (u32, i64, ...) rather than number",
   },
   // 2100-2149: map kinds (common/map-kinds.ts).
   TSBPF2100: { message: "{0} does not take map flags {1}", hint: "use the flags docs/language.md lists for this map kind (MapFlags)" },

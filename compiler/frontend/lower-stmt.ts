@@ -229,7 +229,12 @@ export class FunctionLowerer extends ExprLowerer {
     const retTs = this.checker.getReturnTypeOfSignature(this.checker.getSignatureFromDeclaration(decl)!);
     const isVoid = !!(retTs.flags & ts.TypeFlags.Void);
     const ret = isVoid ? undefined : this.types.intOf(retTs);
-    if (!isVoid && !ret) this.r.fail("TSBPF2021", decl.type ?? decl.name ?? decl, "a return type other than an integer, boolean or void");
+    if (!isVoid && !ret)
+      this.r.fail(
+        "TSBPF2021",
+        decl.type ?? decl.name ?? decl,
+        `${this.checker.typeToString(retTs)} as a result (results are integers, booleans or void)`,
+      );
     decl.parameters.forEach((p, i) => {
       if (!ts.isIdentifier(p.name)) this.r.fail("TSBPF1029", p.name);
       const sym = this.symbolOf(p.name)!;

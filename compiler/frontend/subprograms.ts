@@ -82,7 +82,12 @@ export function resultType(x: ExprLowerer, decl: ts.FunctionDeclaration): CInt |
   const ret = x.checker.getReturnTypeOfSignature(x.checker.getSignatureFromDeclaration(decl)!);
   if (ret.flags & ts.TypeFlags.Void) return undefined;
   const it = x.types.intOf(ret);
-  if (!it) x.r.fail("TSBPF2021", decl.type ?? decl.name ?? decl, "a return type other than an integer, boolean or void");
+  if (!it)
+    x.r.fail(
+      "TSBPF2021",
+      decl.type ?? decl.name ?? decl,
+      `${x.checker.typeToString(ret)} as a result (results are integers, booleans or void)`,
+    );
   return it;
 }
 
