@@ -494,6 +494,14 @@ const CASES: Case[] = [
   },
   {
     code: "TSBPF2021",
+    what: "a function declared to return number",
+    span: "number",
+    src: mod(
+      `function f(x: u32): number { // error TSBPF2021\n  return x + 1;\n}\nexport const prog = xdp((ctx) => (f(ctx.len) > 3 ? XdpAction.PASS : XdpAction.DROP));`,
+    ),
+  },
+  {
+    code: "TSBPF2021",
     what: "map in a local",
     span: "m = counts",
     src: xdpBody(`  const m = counts; // error TSBPF2021`, `const counts = new HashMap<u32, u64>(16);`),
