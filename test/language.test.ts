@@ -128,9 +128,10 @@ describeKernel("language features in the kernel", () => {
       pkt[12] = d;
       expect(prog.run({ data: pkt }).retval).toBe(2);
       const w = (a * 3 + b) >>> 0;
-      const expected = [BigInt.asUintN(64, BigInt(Math.max(-10, Math.min(10, c)))), BigInt(gcd(a, b)), BigInt(w), BigInt(gcd(w, d))];
+      const pair = BigInt(Math.min(a, b)) * 1000n + BigInt(Math.max(a, b));
+      const expected = [BigInt.asUintN(64, BigInt(Math.max(-10, Math.min(10, c)))), BigInt(gcd(a, b)), BigInt(w), BigInt(gcd(w, d)), pair];
       expect(
-        [0, 1, 2, 3].map((k) => readU64(results.lookup(u32le(k))!)),
+        [0, 1, 2, 3, 4].map((k) => readU64(results.lookup(u32le(k))!)),
         `inputs ${[a, b, c, d]}`,
       ).toEqual(expected);
     }

@@ -16,7 +16,7 @@ import { timerCallbackRet, timerCallbackShapes } from "./timers.js";
 import type { Reporter } from "./reporter.js";
 import { ts } from "./ts-adapter.js";
 import type { TypeMapper } from "./types.js";
-import type { LocalInfo, Val } from "./values.js";
+import type { LocalInfo, RefVal, Val } from "./values.js";
 import { checkPacketUses, notePacketLocal } from "./packet-refs.js";
 import { checkSpinLocks } from "./spin-locks.js";
 import { checkGplHelper } from "./gpl-helpers.js";
@@ -38,6 +38,8 @@ export class FunctionLowerer extends ExprLowerer {
   private readonly inlineFrames: {
     decl: ts.FunctionDeclaration;
     ret?: CInt;
+    /** A struct result: the caller's stack slot each `return` writes. */
+    out?: RefVal;
     join: number;
     incoming: { block: number; value: Operand }[];
   }[] = [];
@@ -188,7 +190,8 @@ export class FunctionLowerer extends ExprLowerer {
           if (e && frame.ret) {
             const v = convert(this.b, this.int(e), frame.ret).v;
             frame.incoming.push({ block: this.b.current, value: v });
-          } else if (e) this.lower(e);
+          } else if (e && frame.out) this.writeValue(frame.out, frame.out.t, e);
+          else if (e) this.lower(e);
           return this.b.jump(frame.join);
         }
         if (!e) this.r.fail("TSBPF2017", s);
@@ -229,11 +232,15 @@ export class FunctionLowerer extends ExprLowerer {
     const retTs = this.checker.getReturnTypeOfSignature(this.checker.getSignatureFromDeclaration(decl)!);
     const isVoid = !!(retTs.flags & ts.TypeFlags.Void);
     const ret = isVoid ? undefined : this.types.intOf(retTs);
-    if (!isVoid && !ret)
+    // A struct result (`function key(ip: Ipv4Hdr): FlowKey { return { ... }; }`) is written into a new
+    // stack slot of the caller's, and the call is a reference to it, as a struct local would be.
+    const st = isVoid || ret ? undefined : this.types.memType(retTs);
+    const out = st?.kind === "struct" ? this.newStackValue(st).ref : undefined;
+    if (!isVoid && !ret && !out)
       this.r.fail(
         "TSBPF2021",
         decl.type ?? decl.name ?? decl,
-        `${this.checker.typeToString(retTs)} as a result (results are integers, booleans or void)`,
+        `${this.checker.typeToString(retTs)} as a result (results are integers, booleans, structs or void)`,
       );
     decl.parameters.forEach((p, i) => {
       if (!ts.isIdentifier(p.name)) this.r.fail("TSBPF1029", p.name);
@@ -258,14 +265,15 @@ export class FunctionLowerer extends ExprLowerer {
       if ((arg.k === "ref" || arg.k === "nullable") && arg.region === "packet") notePacketLocal(this, sym);
     });
     const join = this.b.newBlock();
-    const frame = { decl, ret, join, incoming: [] as { block: number; value: Operand }[] };
+    const frame = { decl, ret, out, join, incoming: [] as { block: number; value: Operand }[] };
     const savedLoops = this.loops;
     const savedLoc = this.b.loc;
     this.loops = [];
     this.inlineFrames.push(frame);
     this.block(decl.body);
     if (!this.b.terminated) {
-      if (ret && this.b.openBlocks().includes(this.b.current)) this.r.fail("TSBPF2200", decl.name ?? decl, decl.name?.text ?? "function");
+      if ((ret || out) && this.b.openBlocks().includes(this.b.current))
+        this.r.fail("TSBPF2200", decl.name ?? decl, decl.name?.text ?? "function");
       this.b.jump(join);
     }
     this.inlineFrames.pop();
@@ -273,6 +281,7 @@ export class FunctionLowerer extends ExprLowerer {
     this.b.loc = savedLoc;
     this.b.seal(join);
     this.b.switchTo(join);
+    if (out) return out;
     if (!ret) return { k: "int", v: { imm: 0n }, t: INT_TYPES.i32 };
     const dst = this.b.phi(join, irTy(ret), frame.incoming);
     return { k: "int", v: dst, t: ret };

@@ -86,7 +86,7 @@ export function resultType(x: ExprLowerer, decl: ts.FunctionDeclaration): CInt |
     x.r.fail(
       "TSBPF2021",
       decl.type ?? decl.name ?? decl,
-      `${x.checker.typeToString(ret)} as a result (results are integers, booleans or void)`,
+      `${x.checker.typeToString(ret)} as a @noinline function's result (an integer, a boolean or void)`,
     );
   return it;
 }

@@ -1,5 +1,6 @@
-// Module-level functions: integer parameters and results, struct references as parameters, early
-// returns, loops inside functions, functions calling functions.
+// Module-level functions: integer parameters and results, struct references as parameters, struct
+// results (a new stack struct at each call), early returns, loops inside functions, functions
+// calling functions.
 import { xdp, XdpAction, ArrayMap, u64, type u8, type u32, type i32 } from "tsbpf/bpf";
 
 interface In {
@@ -31,6 +32,20 @@ function weight(p: In): u32 {
   return p.a * 3 + p.b;
 }
 
+interface Pair {
+  lo: u32;
+  hi: u32;
+}
+
+function ordered(x: u32, y: u32): Pair {
+  if (x <= y) return { lo: x, hi: y };
+  return { lo: y, hi: x };
+}
+
+function swapped(p: Pair): Pair {
+  return { lo: p.hi, hi: p.lo };
+}
+
 function record(slot: u32, v: u64): void {
   results.update(slot, v);
 }
@@ -42,6 +57,9 @@ export const functions = xdp((ctx) => {
   record(1, gcd(p.a, p.b));
   record(2, weight(p));
   record(3, gcd(weight(p), p.d));
+  const o = ordered(p.a, p.b);
+  const s = swapped(o);
+  record(4, u64(o.lo) * 1000 + u64(s.lo));
   return XdpAction.PASS;
 });
 
