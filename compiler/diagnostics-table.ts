@@ -170,6 +170,10 @@ export const DIAGNOSTICS = {
     message: "an element at a run-time index is used whole; only its integer fields can be read and written (`arr[i].f`)",
     hint: "copy the fields one by one, or index with a constant",
   },
+  TSBPF2031: {
+    message: "a ?: that chooses between references or structs is not supported; only integers and booleans",
+    hint: "choose with if/else and use each reference in its own branch, or pass the reference to a function from each branch",
+  },
   TSBPF2200: { message: "'{0}' must return a value on every path", hint: "add a final return, or a default case that returns" },
   TSBPF2201: {
     message: "the expression {0} (= {1}) does not fit in {2}",

@@ -287,7 +287,7 @@ const CASES: Case[] = [
     code: "TSBPF2014",
     what: "array reference used as a number",
     span: "eth.h_dest",
-    src: withEth(`  const x = ctx.len > 1 ? eth.h_dest : eth.h_source; // error TSBPF2014`),
+    src: withEth(`  const x = +eth.h_dest; // error TSBPF2014`),
   },
   {
     code: "TSBPF2015",
@@ -499,6 +499,12 @@ const CASES: Case[] = [
     src: mod(
       `function f(x: u32): number { // error TSBPF2021\n  return x + 1;\n}\nexport const prog = xdp((ctx) => (f(ctx.len) > 3 ? XdpAction.PASS : XdpAction.DROP));`,
     ),
+  },
+  {
+    code: "TSBPF2031",
+    what: "a ?: choosing between a header and null",
+    span: "ctx.len > 60 ? ctx.header<EthHdr>(0) : null",
+    src: xdpBody(`  const e = ctx.len > 60 ? ctx.header<EthHdr>(0) : null; // error TSBPF2031\n  if (e === null) return XdpAction.DROP;`),
   },
   {
     code: "TSBPF2021",

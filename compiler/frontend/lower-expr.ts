@@ -601,6 +601,15 @@ export abstract class ExprLowerer extends LowererBase implements ExprContext {
   }
 
   private conditional(e: ts.ConditionalExpression): Val {
+    // A choice between references or structs (`isV4 ? a : b`, `ok ? hdr : null`): no value to merge.
+    const type = this.checker.getTypeAtLocation(e);
+    const parts = type.isUnion() ? type.types : [type];
+    if (
+      parts.some(
+        (p) => p.flags & (ts.TypeFlags.Null | ts.TypeFlags.Undefined) || ["struct", "array"].includes(this.types.memType(p)?.kind ?? ""),
+      )
+    )
+      this.r.fail("TSBPF2031", e);
     const thenB = this.b.newBlock();
     const elseB = this.b.newBlock();
     const join = this.b.newBlock();
