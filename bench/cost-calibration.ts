@@ -12,7 +12,8 @@ import { appendFileSync, writeFileSync } from "node:fs";
 import fc from "fast-check";
 import { compile } from "../compiler/compile.js";
 import { COST_WARNING_CODES } from "../compiler/diagnostics-table.js";
-import { bpfAvailable, loadObject, VerifierError } from "../runtime/index.js";
+import { bpfAvailable } from "../runtime/index.js";
+import { verdict } from "./load-verdict.js";
 import { caseArb, printProgram, type GenOptions } from "../test/support/diff-gen.js";
 
 function arg(name: string): string | undefined {
@@ -48,20 +49,6 @@ interface Row {
   /** Processed count, or undefined when refused for its cost. */
   processed?: number;
   refused?: string;
-}
-
-type Verdict = { processed: number } | { refused: string } | { error: string };
-function verdict(object: Uint8Array): Verdict {
-  try {
-    const o = loadObject(object, { logLevel: 4 });
-    const log = [...o.programs.values()][0]?.verifierLog ?? "";
-    o.close();
-    return { processed: Number(/processed (\d+) insns/.exec(log)?.[1] ?? Number.NaN) };
-  } catch (e) {
-    if (!(e instanceof VerifierError)) return { error: (e as Error).message.split("\n")[0]! };
-    const cost = /BPF program is too large|The sequence of \d+ jumps is too complex/.exec(e.log)?.[0];
-    return cost ? { refused: cost } : { error: e.log.split("\n").slice(-2).join(" ") };
-  }
 }
 
 console.log(`fuzz:cost: ${runs} programs, seed ${seed}`);

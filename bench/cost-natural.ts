@@ -13,7 +13,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { compile } from "../compiler/compile.js";
 import { COST_WARNING_CODES } from "../compiler/diagnostics-table.js";
-import { bpfAvailable, loadObject, VerifierError } from "../runtime/index.js";
+import { bpfAvailable } from "../runtime/index.js";
+import { verdict } from "./load-verdict.js";
 
 const dir = join(import.meta.dirname, "natural");
 const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
@@ -23,20 +24,6 @@ const avail = bpfAvailable();
 if (!avail.ok) {
   console.error(`cost:natural needs a working bpf(): ${avail.reason}`);
   process.exit(2);
-}
-
-type Verdict = { processed: number } | { refused: string } | { error: string };
-function verdict(object: Uint8Array): Verdict {
-  try {
-    const o = loadObject(object, { logLevel: 4 });
-    const log = [...o.programs.values()][0]?.verifierLog ?? "";
-    o.close();
-    return { processed: Number(/processed (\d+) insns/.exec(log)?.[1] ?? Number.NaN) };
-  } catch (e) {
-    if (!(e instanceof VerifierError)) return { error: (e as Error).message.split("\n")[0]! };
-    const cost = /BPF program is too large|The sequence of \d+ jumps is too complex/.exec(e.log)?.[0];
-    return cost ? { refused: cost } : { error: e.log.split("\n").slice(-2).join(" ") };
-  }
 }
 
 /** The source with `const K = v;` set for each K of a size (`64`: N; `N=4,M=63`). */
