@@ -313,6 +313,9 @@ function compileFile(fileName: string, text: string, opts: CompileOptions): Comp
       else if (cost.steps > WITHIN_ERROR && cost.exitWalksNear) {
         const x = cost.exitWalksNear;
         reporter.report("TSBPF3016", x.loop, p.name, cost.steps.toLocaleString("en-US"), String(x.exits));
+      } else if (cost.steps > WITHIN_ERROR && cost.nestedExits?.records) {
+        const x = cost.nestedExits;
+        reporter.report("TSBPF3023", x.loop, p.name, cost.steps.toLocaleString("en-US"), String(x.outerTrips));
       } else if (cost.nestedDataLoop) reporter.report("TSBPF3011", cost.nestedDataLoop, p.name);
       const last = reporter.diagnostics[reporter.diagnostics.length - 1];
       if (opts.keepCostRefused && last && (last.code === "TSBPF2202" || last.code === "TSBPF2203" || last.code === "TSBPF2204"))

@@ -768,6 +768,24 @@ const CASES: Case[] = [
     ),
   },
   {
+    code: "TSBPF3023",
+    what: "3 TLVs of up to 28 bytes, each length pinned by the inner loop's exit and carried on by the offset",
+    span: "for (let j: u32 = 0; j < 28; j++) { if (j >= len) break; const c = ctx.header<u8>(off + 2 + j); if (c === null) break; sum += c; }",
+    src: xdpBody(
+      `  let off: u32 = 34;
+  let sum: u32 = 0;
+  for (let i: u32 = 0; i < 3; i++) {
+    const tl = ctx.header<u16>(off);
+    if (tl === null) break;
+    const len = tl & 255;
+    for (let j: u32 = 0; j < 28; j++) { if (j >= len) break; const c = ctx.header<u8>(off + 2 + j); if (c === null) break; sum += c; } // error TSBPF3023
+    off += 2 + len;
+  }
+  out.update(0, sum);`,
+      "const out = new ArrayMap<u32>(1);",
+    ),
+  },
+  {
     code: "TSBPF3020",
     what: "@global function that returns void",
     span: "mark",

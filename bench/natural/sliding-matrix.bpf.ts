@@ -1,5 +1,5 @@
 // A matrix filled from overlapping packet windows (each row one byte further).
-// sizes: 8 12 16
+// sizes: 8 12 16 20
 import { xdp, XdpAction, ArrayMap, HashMap, RingBuf, zero, u64, u32, u16, u8, ktimeGetNs, type i32, type i64, type FixedArray } from "tsbpf/bpf";
 const N = 8;
 interface In { a: u16; b: u32; c: u32 }

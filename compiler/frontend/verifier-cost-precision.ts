@@ -680,20 +680,18 @@ const REACHES: ReadonlyMap<ts.SyntaxKind, "left" | "right" | "either"> = new Map
 /**
  * A value an early exit of `loop` compares with its counter, which code after the loop adds to a
  * packet offset or an index: `if (j >= len) break;` with `len` a local read from data before the
- * loop and not changed in it, then `off += 2 + len` in the loop around. Its name, and whether it is
- * a packet reference's value, loaded afresh at each use (`const l = ctx.header<u8>(off)`).
- * - A local copy is pinned: the trips that go on learn `len > j`, so the exit after trip j knows
- *   `len === j`, one exact value per exit, and each walks the next trips of the loop around
- *   (measured: 3 TLVs of up to 16 bytes process 174,360; 3 of 32 are refused).
- * - A reload knows nothing of the comparison; still, each trip of the loop around costs about
- *   1.3 walks per inner trip (measured: 8 DNS labels of up to 63 bytes process 751,236, 16 are
- *   refused; 3 of up to 16 bytes 13,629).
+ * loop and not changed in it, then `off += 2 + len` in the loop around: its name. The trips that go
+ * on learn `len > j`, so the exit after trip j knows `len === j`, one exact value per exit, and each
+ * walks the next trips of the loop around (measured: 3 TLVs of up to 16 bytes process 44,024; 3 of
+ * 32, 911,369). A packet reference's value, loaded afresh at each use (`const l =
+ * ctx.header<u8>(off)`), knows nothing of the comparison and is not counted: since packet-rebase,
+ * 16 DNS labels of up to 63 bytes process 32,886 (before it, 8 processed 751,236 and 16 were refused).
  */
 export function exitCompared(
   loop: ts.IterationStatement,
   counter: ts.Symbol | undefined,
   checker: ts.TypeChecker,
-): { name: string; reloads: boolean } | undefined {
+): { name: string; symbol: ts.Symbol } | undefined {
   if (!counter) return undefined;
   const written = loopWrites(loop, checker);
   const body = ts.isBlock(loop.statement) ? loop.statement.statements : [loop.statement];
@@ -719,10 +717,10 @@ export function exitCompared(
       const d = v?.valueDeclaration;
       if (!v || !d || !ts.isVariableDeclaration(d) || !d.initializer || isGlobal(d) || written.has(v) || within(d, loop)) continue;
       const init = bare(d.initializer);
-      const reloads = ts.isCallExpression(init) && isPacketRead(init);
-      const r = reloads ? undefined : rangeOf(d.initializer, checker);
+      if (ts.isCallExpression(init) && isPacketRead(init)) continue;
+      const r = rangeOf(d.initializer, checker);
       if (r && r[0] === r[1]) continue;
-      if (exactlyAfter(loop, new Set([v]), d, checker, true)) return { name: v.name, reloads };
+      if (exactlyAfter(loop, new Set([v]), d, checker, true)) return { name: v.name, symbol: v };
     }
   }
   return undefined;

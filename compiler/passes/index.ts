@@ -13,7 +13,8 @@
 // if-convert before range-fold, so the guards of the packet offsets it changes are judged on the new code;
 // fill-in-place before dead-stack-store (whose zeroing stores it makes dead), same-stack-store after;
 // eq-prop and bit-fold last, then const-fold/simplify-cfg/dce once more for what the known
-// constants fold (eq-prop needs load-cse's reuse of an already tested load).
+// constants fold (eq-prop needs load-cse's reuse of an already tested load); packet-rebase after
+// the last cse, which would merge its fresh `data` reads back into the function's.
 
 import { constFold } from "./const-fold.js";
 import { dce } from "./dce.js";
@@ -40,6 +41,7 @@ import { fillInPlace } from "./fill-in-place.js";
 import { bitFold } from "./bit-fold.js";
 import { hoistCommon } from "./hoist-common.js";
 import { ifConvert } from "./if-convert.js";
+import { packetRebase } from "./packet-rebase.js";
 
 export const constFoldPass: Pass = { name: "const-fold", run: constFold };
 export const dcePass: Pass = { name: "dce", run: dce };
@@ -65,6 +67,7 @@ export const fillInPlacePass: Pass = { name: "fill-in-place", run: fillInPlace }
 export const bitFoldPass: Pass = { name: "bit-fold", run: bitFold };
 export const hoistCommonPass: Pass = { name: "hoist-common", run: hoistCommon };
 export const ifConvertPass: Pass = { name: "if-convert", run: ifConvert };
+export const packetRebasePass: Pass = { name: "packet-rebase", run: packetRebase };
 
 /** Every pass by name, for CLI options that pick passes. */
 export const passesByName: ReadonlyMap<string, Pass> = new Map(
@@ -93,6 +96,7 @@ export const passesByName: ReadonlyMap<string, Pass> = new Map(
     bitFoldPass,
     hoistCommonPass,
     ifConvertPass,
+    packetRebasePass,
   ].map((p) => [p.name, p] as const),
 );
 
@@ -129,6 +133,7 @@ export const defaultPipeline: readonly Pass[] = [
   constFoldPass,
   bitFoldPass,
   constFoldPass,
+  packetRebasePass,
   simplifyCfgPass,
   dcePass,
 ];
