@@ -157,6 +157,71 @@ function labelsModel(p: Uint8Array, n: number): [number, number] {
   return [h, off];
 }
 
+/** TLVs from byte 34 (a type byte, a length byte, the value), each value's bytes summed, up to m of them. */
+const tlvs = (n: number, m: number) => `${HEAD}
+  let off: u32 = 34;
+  let sum: u32 = 0;
+  for (let i: u32 = 0; i < ${n}; i++) {
+    const t = ctx.header<u8>(off);
+    const l = ctx.header<u8>(off + 1);
+    if (t === null || l === null) break;
+    const len = l;
+    for (let j: u32 = 0; j < ${m}; j++) {
+      if (j >= len) break;
+      const c = ctx.header<u8>(off + 2 + j);
+      if (c === null) break;
+      sum += c;
+    }
+    off += 2 + u32(len);
+  }
+  out.update(0, u64(sum));
+  out.update(1, u64(off));
+${TAIL}`;
+
+function tlvsModel(p: Uint8Array, n: number, m: number): [number, number] {
+  let off = 34;
+  let sum = 0;
+  for (let i = 0; i < n && off + 2 <= p.length; i++) {
+    const len = p[off + 1]!;
+    for (let j = 0; j < m && j < len && off + 2 + j < p.length; j++) sum += p[off + 2 + j]!;
+    off += 2 + len;
+  }
+  return [sum, off];
+}
+
+/** Words from byte 54 up to a space, each of up to m bytes; how many, and where the last ended. */
+const words = (n: number, m: number) => `${HEAD}
+  let off: u32 = 54;
+  let words: u32 = 0;
+  for (let i: u32 = 0; i < ${n}; i++) {
+    let len: u32 = 0;
+    for (let j: u32 = 0; j < ${m}; j++) {
+      const c = ctx.header<u8>(off + j);
+      if (c === null) break;
+      if (c === 32) break;
+      len++;
+    }
+    if (len === 0) break;
+    off += len + 1;
+    words++;
+  }
+  out.update(0, u64(words));
+  out.update(1, u64(off));
+${TAIL}`;
+
+function wordsModel(p: Uint8Array, n: number, m: number): [number, number] {
+  let off = 54;
+  let words = 0;
+  for (let i = 0; i < n; i++) {
+    let len = 0;
+    while (len < m && off + len < p.length && p[off + len] !== 32) len++;
+    if (len === 0) break;
+    off += len + 1;
+    words++;
+  }
+  return [words, off];
+}
+
 describeKernel("packet-rebase in the kernel", () => {
   kernelTest(
     "nested packet loops verify with a fraction of the work they took (windows, DNS labels)",
@@ -176,16 +241,21 @@ describeKernel("packet-rebase in the kernel", () => {
     120_000,
   );
 
-  kernelTest("the best window and the labels agree with a model of the source on packets of many lengths", () => {
+  kernelTest("the best window, labels, TLVs and words agree with a model of the source on packets of many lengths", () => {
     for (const [src, model] of [
       [bestWindow(8, 8), (p: Uint8Array) => bestWindowModel(p, 8, 8)],
       [labels(4), (p: Uint8Array) => labelsModel(p, 4)],
+      [tlvs(3, 8), (p: Uint8Array) => tlvsModel(p, 3, 8)],
+      [words(3, 8), (p: Uint8Array) => wordsModel(p, 3, 8)],
     ] as const) {
       using obj = compileAndLoad("rebase.bpf.ts", { source: src });
       const prog = obj.programs.get("p")!;
       for (let len = 14; len <= 96; len += 3) {
-        // From byte 54 on, every byte is 1 to 10: a label length wherever a label starts.
-        const p = Uint8Array.from({ length: len }, (_, k) => (k >= 54 ? 1 + ((k * 5 + len) % 10) : (k * 37 + len) & 0xff));
+        // From byte 34 on, every byte is 1 to 10 (a label or TLV length wherever one starts), and
+        // every seventh a space (words end there).
+        const p = Uint8Array.from({ length: len }, (_, k) =>
+          k >= 34 ? (k % 7 === 0 ? 32 : 1 + ((k * 5 + len) % 10)) : (k * 37 + len) & 0xff,
+        );
         expect(testRun(prog, p).verdict).toBe("XDP_PASS");
         const m = readMap<number, bigint | number>(obj, "out");
         expect([Number(m.get(0)), Number(m.get(1))], `length ${len}`).toEqual(model(p));
