@@ -295,7 +295,8 @@ function compileFile(fileName: string, text: string, opts: CompileOptions): Comp
         );
       else if (cost.steps > 0.9 * VERIFIER_INSN_LIMIT && cost.nestedExits) {
         const x = cost.nestedExits;
-        if (x.sum) reporter.report("TSBPF3017", x.loop, p.name, cost.steps.toLocaleString("en-US"), x.sum, String(x.outerTrips));
+        if (x.window) reporter.report("TSBPF3014", x.loop, p.name, cost.steps.toLocaleString("en-US"), String(x.exits));
+        else if (x.sum) reporter.report("TSBPF3017", x.loop, p.name, cost.steps.toLocaleString("en-US"), x.sum, String(x.outerTrips));
         else if (x.split) reporter.report("TSBPF3019", x.loop, p.name, cost.steps.toLocaleString("en-US"), x.split, String(x.outerTrips));
         else if (x.extreme)
           reporter.report("TSBPF3022", x.loop, p.name, cost.steps.toLocaleString("en-US"), x.extreme, String(x.outerTrips));
@@ -312,6 +313,9 @@ function compileFile(fileName: string, text: string, opts: CompileOptions): Comp
         reporter.report("TSBPF3010", cost.hottest ?? p.decl.name, p.name, cost.steps.toLocaleString("en-US"));
       else if (cost.steps > WITHIN_ERROR && cost.exitWalksNear) {
         const x = cost.exitWalksNear;
+        reporter.report("TSBPF3016", x.loop, p.name, cost.steps.toLocaleString("en-US"), String(x.exits));
+      } else if (cost.steps > WITHIN_ERROR && cost.nestedExits?.window) {
+        const x = cost.nestedExits;
         reporter.report("TSBPF3016", x.loop, p.name, cost.steps.toLocaleString("en-US"), String(x.exits));
       } else if (cost.steps > WITHIN_ERROR && cost.nestedExits?.records) {
         const x = cost.nestedExits;
