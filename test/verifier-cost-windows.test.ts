@@ -45,7 +45,7 @@ ${TAIL}`;
 
 /** `src` with a 4-byte header at 0 checked before the loops and read after them (or, `local`, read into a local before them). */
 function withHeader(src: string, local = false): string {
-  const first = /\n  let (s|best): u32 = 0;/.exec(src)!;
+  const first = /\n {2}let (s|best): u32 = 0;/.exec(src)!;
   const name = first[1]!;
   const decl = local
     ? "const hd0 = ctx.header<u32>(0);\n  if (hd0 === null) return XdpAction.PASS;\n  const hd: u32 = hd0;"
