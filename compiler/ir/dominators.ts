@@ -184,3 +184,32 @@ export function loopBlocks(f: Func, dom: DomTree): Set<number> {
   }
   return out;
 }
+
+/** A natural loop: its header and every block of it (the header's back edges merged). */
+export interface NaturalLoop {
+  header: number;
+  body: Set<number>;
+}
+
+/** The natural loops of `f`, one per header, in no particular order. */
+export function naturalLoops(f: Func, dom: DomTree): NaturalLoop[] {
+  const loops: NaturalLoop[] = [];
+  for (const b of f.blocks) {
+    if (!dom.isReachable(b.id)) continue;
+    for (const h of successors(b.term)) {
+      if (!dom.dominates(h, b.id)) continue;
+      const body = new Set<number>([h]);
+      const work = [b.id];
+      while (work.length > 0) {
+        const x = work.pop()!;
+        if (body.has(x)) continue;
+        body.add(x);
+        for (const p of dom.preds.get(x) ?? []) if (dom.isReachable(p)) work.push(p);
+      }
+      const same = loops.find((l) => l.header === h);
+      if (same) for (const x of body) same.body.add(x);
+      else loops.push({ header: h, body });
+    }
+  }
+  return loops;
+}

@@ -23,8 +23,8 @@
 //
 // Needs: valid SSA. Produces: valid SSA. Invalidates: nothing structural (no block is added).
 
-import { computeDominators } from "../ir/dominators.js";
-import { ctxParam, instDst, instUses, isImm, successors, type Block, type Func, type Inst } from "../ir/ir.js";
+import { computeDominators, naturalLoops } from "../ir/dominators.js";
+import { ctxParam, instDst, instUses, isImm, type Block, type Func, type Inst } from "../ir/ir.js";
 import { CtxClobbers, ctxReadOf } from "./ctx-clobbers.js";
 
 export function licm(f: Func): boolean {
@@ -36,24 +36,7 @@ export function licm(f: Func): boolean {
   let changed = false;
 
   // Natural loops, innermost (smallest) first so an inner loop's invariants can move on outwards.
-  const loops: { header: number; body: Set<number> }[] = [];
-  for (const b of f.blocks) {
-    if (!dom.isReachable(b.id)) continue;
-    for (const h of successors(b.term)) {
-      if (!dom.dominates(h, b.id)) continue;
-      const body = new Set<number>([h]);
-      const work = [b.id];
-      while (work.length > 0) {
-        const x = work.pop()!;
-        if (body.has(x)) continue;
-        body.add(x);
-        for (const p of dom.preds.get(x) ?? []) if (dom.isReachable(p)) work.push(p);
-      }
-      const same = loops.find((l) => l.header === h);
-      if (same) for (const x of body) same.body.add(x);
-      else loops.push({ header: h, body });
-    }
-  }
+  const loops = naturalLoops(f, dom);
   loops.sort((a, b) => a.body.size - b.body.size);
 
   for (const loop of loops) {

@@ -24,13 +24,8 @@
 //
 // Needs: valid SSA. Produces: valid SSA. Invalidates: nothing structural (no block is added).
 
-import { computeDominators } from "../ir/dominators.js";
-import { ctxParam, instDst, instUses, isImm, newValue, successors, type Func, type Inst, type Value } from "../ir/ir.js";
-
-interface Loop {
-  header: number;
-  body: Set<number>;
-}
+import { computeDominators, type NaturalLoop as Loop, naturalLoops } from "../ir/dominators.js";
+import { ctxParam, instDst, instUses, isImm, newValue, type Func, type Inst, type Value } from "../ir/ir.js";
 
 export function packetRebase(f: Func): boolean {
   const ctx = ctxParam(f);
@@ -48,24 +43,7 @@ export function packetRebase(f: Func): boolean {
       }
     }
   // Natural loops, outermost first.
-  const loops: Loop[] = [];
-  for (const b of f.blocks) {
-    if (!dom.isReachable(b.id)) continue;
-    for (const h of successors(b.term)) {
-      if (!dom.dominates(h, b.id)) continue;
-      const body = new Set<number>([h]);
-      const work = [b.id];
-      while (work.length > 0) {
-        const x = work.pop()!;
-        if (body.has(x)) continue;
-        body.add(x);
-        for (const p of dom.preds.get(x) ?? []) if (dom.isReachable(p)) work.push(p);
-      }
-      const same = loops.find((l) => l.header === h);
-      if (same) for (const x of body) same.body.add(x);
-      else loops.push({ header: h, body });
-    }
-  }
+  const loops = naturalLoops(f, dom);
   loops.sort((a, b) => b.body.size - a.body.size);
 
   // Phis by value, and the header each sits in: what an offset moves with.
