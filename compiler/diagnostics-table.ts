@@ -464,7 +464,7 @@ export const DIAGNOSTICS = {
 
   TSBPF3023: {
     message:
-      "'{0}' may need about {1} verifier steps: under the kernel's limit of 1,000,000, but this loop can stop early after any trip and the loop around it ({2} trips) carries each exit's length on to its next records, so the verifier's states multiply with each record, a count that swings from one size to the next by up to twice the estimate where it is measured",
+      "'{0}' may need about {1} verifier steps: under the kernel's limit of 1,000,000, but this loop can stop early after any trip and the loop around it ({2} trips) carries each exit's length on to its next records, so the verifier's states multiply with each record, a count that swings from one size to the next, to twice the estimate and more where it is measured",
     hint: "build with --verify to have the running kernel's verifier judge it (a test that loads it does the same); to cut the walks, cut the records or the bytes per record, or move the loop over records into loop() (bpf_loop), which the verifier checks once",
     severity: "warning",
     cost: true,
