@@ -4,7 +4,7 @@
 // at every byte past it, and the count grew with n^2 m^2 (24 x 24: 586,746 processed; 28 x 28
 // refused; the best window of 14 x 14 refused), all estimated under 10,000 with no warning. The
 // packet-rebase pass now reads `data` afresh in such loops: they all load with a small count, and the
-// estimate, which never counted the windows, is right to stay quiet.
+// estimate stays quiet (it counts windows only with a header pointer live through them, below).
 //
 // Costly again with a header pointer checked before the loops and read after them: the verifier
 // lengthens every packet pointer at a constant offset from `data` at each check (they share one id,
