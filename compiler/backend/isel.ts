@@ -29,6 +29,7 @@ import {
   isImm,
   termUses,
 } from "../ir/ir.js";
+import { failFirstChecks } from "./packet-check-order.js";
 import { atomic, atomicCmpxchg, atomicXchg, callPseudo, ldFunc } from "../isa/build.js";
 import { ALU, JMP } from "../isa/opcodes.js";
 import * as E from "./emit-helpers.js";
@@ -82,6 +83,7 @@ export function select(f: Func, opts: IselOptions): MFunc {
   const ctxParam = opts.isProgram ? f.params[0]?.id : undefined;
   if (f.params.length > 5) throw new Error(`internal: ${f.name} has more than 5 parameters`);
   const facts = analyse(f);
+  const failFirst = failFirstChecks(f);
 
   for (const [bi, b] of f.blocks.entries()) {
     const out: MInst[] = [];
@@ -108,6 +110,8 @@ export function select(f: Func, opts: IselOptions): MFunc {
     comment = describe(b.term);
     const mb: MBlock = { id: b.id, insns: out, termLoc: loc };
     cx.term(b.term, mb);
+    const fail = failFirst.get(b.id);
+    if (fail !== undefined) mb.walkFirst = fail;
     mf.blocks.push(mb);
   }
   return mf;

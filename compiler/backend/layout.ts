@@ -5,6 +5,8 @@
 //              block it falls into once all of that block's forward predecessors are placed (joins
 //              and shared returns come after the paths into them); jumps through empty blocks threaded to their final target;
 //              conditional jumps inverted when that turns the taken branch into the fall-through;
+//              a block's `walkFirst` successor placed next when it can be, else reached by a `ja`
+//              right after the inverted jump (the verifier walks the fall-through first);
 //              `ja` only where control does not fall through; unreachable blocks dropped (the
 //              verifier rejects unreachable instructions). Jump offsets count 8-byte slots from the
 //              next instruction (ld_imm64 takes two). Also the line table: an entry at each
@@ -64,7 +66,13 @@ export function layout(mf: MFunc): LaidOut {
       const T = cond.target!;
       const F = b.fall!;
       const inverse = E.invertJmpOp(cond.insn.opcode & 0xf0);
-      if (F === next) {
+      const first = b.walkFirst;
+      if (first !== undefined && first !== next && (first === F || inverse !== undefined)) {
+        // `if passes goto other; ja first`: the `ja` is the fall-through the verifier walks first.
+        if (first === T) cond.insn.opcode = (cond.insn.opcode & ~0xf0) | inverse!;
+        items.push({ insn: cond.insn, loc: cond.loc, toBlock: first === T ? F : T });
+        items.push({ insn: E.ja(), loc: b.termLoc, toBlock: first });
+      } else if (F === next) {
         items.push({ insn: cond.insn, loc: cond.loc, toBlock: T });
       } else if (T === next && inverse !== undefined) {
         cond.insn.opcode = (cond.insn.opcode & ~0xf0) | inverse;
@@ -181,11 +189,15 @@ function threadJumps(mf: MFunc, byId: Map<number, MBlock>): void {
   };
   for (const b of mf.blocks) {
     if (b.fall !== undefined) b.fall = resolve(b.fall);
+    if (b.walkFirst !== undefined) b.walkFirst = resolve(b.walkFirst);
     const last = b.insns[b.insns.length - 1];
     if (last?.target !== undefined) {
       last.target = resolve(last.target);
       // Both ways lead to the same place: the compare is pointless.
-      if (last.target === b.fall) b.insns.pop();
+      if (last.target === b.fall) {
+        b.insns.pop();
+        b.walkFirst = undefined;
+      }
     }
   }
 }
@@ -237,7 +249,7 @@ function chooseOrder(mf: MFunc, byId: Map<number, MBlock>): MBlock[] {
   while (cur) {
     placed.add(cur.id);
     order.push(cur);
-    let next: number | undefined = succs(cur).find(ready);
+    let next: number | undefined = cur.walkFirst !== undefined && ready(cur.walkFirst) ? cur.walkFirst : succs(cur).find(ready);
     next ??= rpo.find((id) => !placed.has(id));
     cur = next === undefined ? undefined : byId.get(next);
   }

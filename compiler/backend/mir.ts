@@ -47,6 +47,8 @@ export interface MBlock {
   fall?: number;
   /** Location of the IR terminator, for jumps layout adds. */
   termLoc?: SourceLoc;
+  /** The successor the verifier must walk first (a packet check's failing side, packet-check-order.ts): the fall-through. */
+  walkFirst?: number;
 }
 
 export interface MFunc {

@@ -29,6 +29,7 @@ export function rotateLoops(mf: MFunc, byId: Map<number, MBlock>): boolean {
     if (index.get(head.id)! > index.get(latch.id)!) continue; // a forward edge: it may fall through
     latch.insns.push({ ...test, insn: { ...test.insn }, defs: [...test.defs], uses: [...test.uses] });
     latch.fall = head.fall;
+    latch.walkFirst = head.walkFirst;
     latch.termLoc = head.termLoc ?? test.loc;
     changed = true;
   }

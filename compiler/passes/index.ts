@@ -14,7 +14,8 @@
 // fill-in-place before dead-stack-store (whose zeroing stores it makes dead), same-stack-store after;
 // eq-prop and bit-fold last, then const-fold/simplify-cfg/dce once more for what the known
 // constants fold (eq-prop needs load-cse's reuse of an already tested load); packet-rebase after
-// the last cse, which would merge its fresh `data` reads back into the function's.
+// the last cse, which would merge its fresh `data` reads back into the function's; hoist-packet-loads
+// after it, once the loops' own `data` uses are settled (it moves loads of the function's `data`).
 
 import { constFold } from "./const-fold.js";
 import { dce } from "./dce.js";
@@ -42,6 +43,7 @@ import { bitFold } from "./bit-fold.js";
 import { hoistCommon } from "./hoist-common.js";
 import { ifConvert } from "./if-convert.js";
 import { packetRebase } from "./packet-rebase.js";
+import { hoistPacketLoads } from "./hoist-packet-loads.js";
 
 export const constFoldPass: Pass = { name: "const-fold", run: constFold };
 export const dcePass: Pass = { name: "dce", run: dce };
@@ -68,6 +70,7 @@ export const bitFoldPass: Pass = { name: "bit-fold", run: bitFold };
 export const hoistCommonPass: Pass = { name: "hoist-common", run: hoistCommon };
 export const ifConvertPass: Pass = { name: "if-convert", run: ifConvert };
 export const packetRebasePass: Pass = { name: "packet-rebase", run: packetRebase };
+export const hoistPacketLoadsPass: Pass = { name: "hoist-packet-loads", run: hoistPacketLoads };
 
 /** Every pass by name, for CLI options that pick passes. */
 export const passesByName: ReadonlyMap<string, Pass> = new Map(
@@ -97,6 +100,7 @@ export const passesByName: ReadonlyMap<string, Pass> = new Map(
     hoistCommonPass,
     ifConvertPass,
     packetRebasePass,
+    hoistPacketLoadsPass,
   ].map((p) => [p.name, p] as const),
 );
 
@@ -134,6 +138,7 @@ export const defaultPipeline: readonly Pass[] = [
   bitFoldPass,
   constFoldPass,
   packetRebasePass,
+  hoistPacketLoadsPass,
   simplifyCfgPass,
   dcePass,
 ];

@@ -16,9 +16,9 @@
 // register is then not used in the loop and not live through it, so what a check proves dies with
 // the trip, the exits differ only in what the rest of the program does not read, and they prune
 // (24 x 24 windows: 16,373; 8 DNS labels: 44,300). Nothing else changes: each of those checks guards
-// the accesses of its own `ctx.header` read, which are rebased with it. Not helped: a header pointer
-// checked before the loops and read after them is live through them and still lengthened by every
-// check (test/verifier-cost-windows.test.ts, a known gap).
+// the accesses of its own `ctx.header` read, which are rebased with it. Not helped here: a header
+// pointer checked before the loops and read after them is live through them and still lengthened by
+// every check (hoist-packet-loads and packet-check-order.ts deal with that).
 //
 // Runs after the last cse (which would merge the new read into the function's).
 //
