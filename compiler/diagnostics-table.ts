@@ -401,8 +401,8 @@ export const DIAGNOSTICS = {
   },
   TSBPF3014: {
     message:
-      "'{0}' may need about {1} verifier steps: this loop reads the packet at offsets its counter moves and stops when a read fails, so its exits know different packet lengths ({2} distinct exit states), and the code after it reads the packet, so the verifier walks that code once per exit state; the kernel stops at 1,000,000",
-    hint: "check the furthest offset the loop reads once before it (`if (ctx.header<FixedArray<u8, 64>>(0) === null) return ...;`: the reads inside then change nothing the verifier knows), do the packet reads that follow before the loop, cut the trip count, or move the loop into loop() (bpf_loop), which the verifier checks once",
+      "'{0}' may need about {1} verifier steps: this loop reads the packet at offsets its counter moves and stops when a read fails, so its exits know different packet lengths and hold different ranges of what it changed ({2} distinct exit states); the code after it keeps a packet pointer and compares those values, so the verifier walks that code once per exit state; the kernel stops at 1,000,000",
+    hint: "read the header fields the code after the loop uses into locals before it (the compiler does that itself unless the function writes the packet or passes the context to a call), keep what the loop sums out of later comparisons, check the furthest offset it reads once before it (`if (ctx.header<FixedArray<u8, 64>>(0) === null) return ...;`), cut the trip count, or move the loop into loop() (bpf_loop), which the verifier checks once",
     severity: "warning",
     cost: true,
   },
@@ -416,7 +416,7 @@ export const DIAGNOSTICS = {
   TSBPF3016: {
     message:
       "'{0}' may need about {1} verifier steps: under the kernel's limit of 1,000,000, but most of them are walks of the code after this loop, once for each of its {2} exit states, which the estimate counts low (by a tenth where it is measured, by half on some programs)",
-    hint: "build with --verify to have the running kernel's verifier judge it (a test that loads it does the same); to cut the walks, check the furthest offset the loop reads once before it, do the packet reads that follow before the loop, or cut the trip count",
+    hint: "build with --verify to have the running kernel's verifier judge it (a test that loads it does the same); to cut the walks, read the header fields that follow into locals before the loop, keep what it sums out of later comparisons, or cut the trip count",
     severity: "warning",
     cost: true,
   },

@@ -239,14 +239,17 @@ describeKernel("verifier cost: a loop that changes the value of its own packet o
   );
 
   kernelTest(
-    "seed 20261211: a counter in a stack struct's field (`t6.inner.arr[2]++` in a packet offset, under a comparison on data): TSBPF3013, refused; 12 trips load with no diagnostic",
+    "seed 20261211: a counter in a stack struct's field (`t6.inner.arr[2]++` in a packet offset, under a comparison on data): TSBPF3013; refused until the failing side of packet checks was walked first, and now loads; 12 trips load with no diagnostic",
     () => {
       const src = readFileSync(join(import.meta.dirname, "fixtures", "verifier-cost", "field-counter-seed20261211.bpf.ts"), "utf8");
       const r = compile("field-counter-seed20261211.bpf.ts", src);
       expect(r.diagnostics.map((d) => `${d.severity} ${d.code}`)).toEqual(["warning TSBPF3013"]);
       expect(r.diagnostics[0]!.message).toContain("changes 't6.inner.arr[2]' only on some of its 21 trips");
-      expect(verify(r.object!)).toEqual({ refused: "BPF program is too large" });
-      // Measured: 12 trips 43,659 processed (estimate 174,556); 16 trips 152,057, already warned (1.1M).
+      // Measured: refused before packet-check-order.ts; now 624,347 processed, past the 40% of the
+      // limit where a warning is in place.
+      const v = verify(r.object!);
+      expect("processed" in v && v.processed).toBeGreaterThan(400_000);
+      // Measured: 12 trips 30,850 processed (estimate 175,007; 43,659 before).
       const twelve = compile("twelve.bpf.ts", src.replace("k10 < 43", "k10 < 25"));
       expect(twelve.diagnostics.map((x) => x.code)).toEqual([]);
       expect("processed" in verify(twelve.object!)).toBe(true);
@@ -292,14 +295,18 @@ describeKernel("verifier cost: a loop that changes the value of its own packet o
   );
 
   kernelTest(
-    "seed 20261214: a 32-bit variable an earlier loop left exact (`acc0 -= acc0`), moved by ++ under a lookup's result, in a packet offset: TSBPF3013, refused; 9 trips load with no diagnostic",
+    "seed 20261214: a 32-bit variable an earlier loop left exact (`acc0 -= acc0`), moved by ++ under a lookup's result, in a packet offset: TSBPF3013; refused until the failing side of packet checks was walked first, now loads with a small count (the warning stays, counted for the old order); 9 trips load with no diagnostic",
     () => {
       const src = readFileSync(join(import.meta.dirname, "fixtures", "verifier-cost", "rewritten-start-seed20261214.bpf.ts"), "utf8");
       const r = compile("rewritten-start-seed20261214.bpf.ts", src);
       expect(r.diagnostics.map((d) => `${d.severity} ${d.code}`)).toEqual(["warning TSBPF3013"]);
       expect(r.diagnostics[0]!.message).toContain("changes 'acc0' only on some of its 27 trips");
-      expect(verify(r.object!)).toEqual({ refused: "BPF program is too large" });
-      // Measured: 9 trips 15,588 processed (estimate 142,450); 13 trips 31,042, already warned (2.2M).
+      // Measured: refused before packet-check-order.ts, 9,703 processed after: the loop's exits (a
+      // failed read, `pv9 === null`) leave with the header `p` live, and each knew another packet
+      // length. A false alarm now: the rule cannot see the layout.
+      const v = verify(r.object!);
+      expect("processed" in v && v.processed).toBeLessThan(50_000);
+      // Measured: 9 trips 4,303 processed (estimate 145,949; 15,588 before).
       const nine = compile("nine.bpf.ts", src.replace("k6 < 29", "k6 < 11"));
       expect(nine.diagnostics.map((x) => x.code)).toEqual([]);
       expect("processed" in verify(nine.object!)).toBe(true);

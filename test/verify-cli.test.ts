@@ -15,10 +15,10 @@ import { ensureDist } from "./support/dist.js";
 const ROOT = path.resolve(import.meta.dirname, "..");
 const EXAMPLE = path.join(ROOT, "examples", "xdp-counter", "xdp-counter.bpf.ts");
 /**
- * A differential-fuzzer program (seed 20261206) that the compiler accepts with no cost warning and
- * the kernel refuses ("BPF program is too large"): a gap of the estimate --verify closes.
+ * A program the compiler accepts with no cost warning and the kernel refuses ("BPF program is too
+ * large"): a gap of the estimate --verify closes.
  */
-const REFUSED = path.join(ROOT, "test", "fixtures", "verifier-cost", "unwarned-seed20261206.bpf.ts");
+const REFUSED = path.join(ROOT, "test", "fixtures", "verifier-cost", "unwarned-compared-sum.bpf.ts");
 
 let tmp: string;
 

@@ -159,31 +159,9 @@ function checkedBefore(loop: ts.IterationStatement, types: TypeMapper, checker: 
 
 const isHeaderRead = (x: ts.CallExpression): boolean => ts.isPropertyAccessExpression(x.expression) && x.expression.name.text === "header";
 
-/**
- * Does code after `loop` read the packet: a `header()` call, or a variable declared before the loop
- * that holds a header pointer (or one taken from such a variable)?
- */
-export function packetAfter(loop: ts.IterationStatement, checker: ts.TypeChecker): boolean {
-  const fn = enclosingFunction(loop);
-  if (!fn) return false;
-  // Header pointers declared before the loop, in source order (an alias of one counts).
+/** Header pointers declared before `loop` in its function, in source order (an alias of one counts). */
+function headerViews(loop: ts.IterationStatement, fn: ts.Node, checker: ts.TypeChecker): Set<ts.Symbol> {
   const views = new Set<ts.Symbol>();
-  const readsView = (e: ts.Node): boolean => {
-    let hit = false;
-    const st: ts.Node[] = [e];
-    while (st.length && !hit) {
-      const x = st.pop()!;
-      if (ts.isCallExpression(x) && isHeaderRead(x)) hit = true;
-      else if (ts.isIdentifier(x)) {
-        const sym = checker.getSymbolAtLocation(x);
-        if (sym && views.has(sym)) hit = true;
-      }
-      ts.forEachChild(x, (c) => {
-        st.push(c);
-      });
-    }
-    return hit;
-  };
   const decls: ts.VariableDeclaration[] = [];
   const collect = (x: ts.Node): void => {
     if (x.pos >= loop.pos) return;
@@ -193,8 +171,96 @@ export function packetAfter(loop: ts.IterationStatement, checker: ts.TypeChecker
   ts.forEachChild(fn, collect);
   for (const d of decls.sort((a, b) => a.pos - b.pos)) {
     const sym = ts.isIdentifier(d.name) ? checker.getSymbolAtLocation(d.name) : undefined;
-    if (sym && readsView(d.initializer!)) views.add(sym);
+    if (sym && readsView(d.initializer!, views, checker)) views.add(sym);
   }
-  // (Counted only for loops outside other loops: no enclosing loop is among these.)
-  return statementsAfter(loop).some(readsView);
+  return views;
 }
+
+/** A `header()` call in `e`, or a variable of `views`. */
+function readsView(e: ts.Node, views: ReadonlySet<ts.Symbol>, checker: ts.TypeChecker): boolean {
+  let hit = false;
+  const st: ts.Node[] = [e];
+  while (st.length && !hit) {
+    const x = st.pop()!;
+    if (ts.isCallExpression(x) && isHeaderRead(x)) hit = true;
+    else if (ts.isIdentifier(x)) {
+      const sym = checker.getSymbolAtLocation(x);
+      if (sym && views.has(sym)) hit = true;
+    }
+    ts.forEachChild(x, (c) => {
+      st.push(c);
+    });
+  }
+  return hit;
+}
+
+/**
+ * Does code after `loop` read the packet: a `header()` call, or a variable declared before the loop
+ * that holds a header pointer (or one taken from such a variable)?
+ */
+export function packetAfter(loop: ts.IterationStatement, checker: ts.TypeChecker): boolean {
+  const fn = enclosingFunction(loop);
+  if (!fn) return false;
+  const views = headerViews(loop, fn, checker);
+  // (Counted only for loops outside other loops: no enclosing loop is among these.)
+  return statementsAfter(loop).some((x) => readsView(x, views, checker));
+}
+
+/**
+ * Will hoist-packet-loads read what code after `loop` reads of the packet before the loop, so that no
+ * packet pointer outlives it? When that code reads the packet only through fields of header pointers
+ * declared before the loop, at most HOISTED_READS of them, none in the loop itself, and nothing in the
+ * function writes the packet or passes the context to a call. (The pass decides on the IR; this
+ * follows its rules on the source, closely enough for an estimate.)
+ */
+export function headerReadsHoisted(loop: ts.IterationStatement, checker: ts.TypeChecker): boolean {
+  const fn = enclosingFunction(loop);
+  if (!fn || !ts.isFunctionLike(fn)) return false;
+  const views = headerViews(loop, fn, checker);
+  const ctx = fn.parameters[0] && ts.isIdentifier(fn.parameters[0].name) ? checker.getSymbolAtLocation(fn.parameters[0].name) : undefined;
+  const symbolOf = (x: ts.Node): ts.Symbol | undefined => (ts.isIdentifier(x) ? checker.getSymbolAtLocation(x) : undefined);
+  const isWrite = (x: ts.Node): boolean => {
+    const par = x.parent;
+    if (
+      ts.isBinaryExpression(par) &&
+      par.left === x &&
+      par.operatorToken.kind >= K.FirstAssignment &&
+      par.operatorToken.kind <= K.LastAssignment
+    )
+      return true;
+    return (
+      (ts.isPrefixUnaryExpression(par) || ts.isPostfixUnaryExpression(par)) &&
+      (par.operator === K.PlusPlusToken || par.operator === K.MinusMinusToken)
+    );
+  };
+  let ok = true;
+  let reads = 0;
+  const inLoop = (x: ts.Node): boolean => x.pos >= loop.pos && x.end <= loop.end;
+  const visit = (x: ts.Node): void => {
+    if (!ok) return;
+    if (ts.isCallExpression(x)) {
+      if (ctx && x.arguments.some((a) => symbolOf(a) === ctx)) ok = false;
+      if (x.pos >= loop.end && isHeaderRead(x)) ok = false;
+    }
+    const sym = ts.isIdentifier(x) && !ts.isVariableDeclaration(x.parent) ? symbolOf(x) : undefined;
+    const decl = sym?.valueDeclaration;
+    const pointer =
+      !!sym &&
+      (views.has(sym) || (!!decl && ts.isVariableDeclaration(decl) && !!decl.initializer && readsView(decl.initializer, views, checker)));
+    if (sym && pointer) {
+      // The whole access: `h`, `h.a`, `h.arr[2]`.
+      let top: ts.Node = x;
+      while ((ts.isPropertyAccessExpression(top.parent) || ts.isElementAccessExpression(top.parent)) && top.parent.expression === top)
+        top = top.parent;
+      if (top !== x && isWrite(top)) ok = false;
+      else if (views.has(sym) && inLoop(top)) ok = false;
+      else if (views.has(sym) && top.pos >= loop.end) reads++;
+    }
+    ts.forEachChild(x, visit);
+  };
+  ts.forEachChild(fn, visit);
+  return ok && reads <= HOISTED_READS;
+}
+
+/** hoist-packet-loads' MAX_HOISTED: the loads it moves per loop. */
+const HOISTED_READS = 4;

@@ -1,38 +1,35 @@
 // Packet windows that move with an enclosing loop, for the verifier-cost estimate (verifier-cost.ts),
 // when a header pointer stays live through them. packet-rebase reads `data` afresh in such loops, so
 // on their own they are cheap; but the verifier lengthens every packet pointer at a constant offset
-// from `data` at each check (they share one id), so a header checked before the loops and read in or
-// after them carries each exit's length again, and the windows' exits stop pruning. Nothing here is
-// exact; it feeds a warning.
+// from `data` at each check (they share one id), so a header checked before the loops and used in or
+// after them carries each exit's length again. hoist-packet-loads reads its fields before the loops
+// where it can, and the back end walks each check's failing side first (packet-check-order.ts), so the
+// exits that know less cover the others; what remains is the best window (its sum ordered against a
+// value carried over the trips), whose exits also differ in that sum. Nothing here is exact; it feeds
+// a warning.
 
 import { ts } from "./ts-adapter.js";
 import { isPacketRead } from "./verifier-cost-branchless.js";
 import { constEval } from "./const-eval.js";
-import { growsPacketRange } from "./verifier-cost-packet.js";
+import { growsPacketRange, headerReadsHoisted } from "./verifier-cost-packet.js";
 import { ORDERINGS } from "./verifier-cost-ranges.js";
 import { enclosingFunction, forCounter, isCounterOf, loopWrites, mentions, setsOnlyConstants } from "./verifier-cost-writes.js";
 
 /**
  * Does `loop`, nested in `outer`, read a window of the packet that `outer`'s counter moves
  * (`ctx.header<u8>(14 + i + j)`, or `i * 16 + j`; growsPacketRange), stopping at a failed read, while
- * `outer` goes on after a window read whole, and a header read at a constant offset before `outer` is
- * used in it or after it? Measured on Linux 6.18 (test/verifier-cost-windows.test.ts), n windows of m
- * bytes then `hd.a` read: about 1.3 n^2 m^2.5 processed (8 x 8: 14,144; 16 x 16: 290,167; 32 x 8:
- * 250,646; 8 x 32, 20 x 20 and 24 x 24 refused). Without the header, or with its field read into a
- * local before the loops, 24 x 24 process 16,373 and 23,290.
- * `orders`: the outer loop then orders what the window summed against a value it carries over its
- * trips (the best window: `if (s >= best) best = s;`): about n / 3 times more (8 x 16: 303,555;
- * 12 x 12 and 16 x 8 refused).
+ * `outer` goes on after a window read whole, orders what the window summed against a value it carries
+ * over its trips (the best window: `if (s >= best) best = s;`), and a header read at a constant offset
+ * before `outer` is used in it or after it in a way hoist-packet-loads cannot move (headerReadsHoisted)?
+ * Measured on Linux 6.18 (test/verifier-cost-windows.test.ts), the header also written at the end: the
+ * best of 12 windows of 6 bytes 156,485 processed, of 10 bytes 804,597, of 12 refused; 14 x 8 and
+ * 24 x 4 refused. With the header only read, or without the ordering, all process under 30,000.
  * A window whose whole read ends the outer loop (a substring search's `if (ok === 1) { found = i;
  * break; }`, `ok` a flag the window sets to constants) does not count.
  */
-export function slidingWindow(
-  loop: ts.IterationStatement,
-  outer: ts.IterationStatement,
-  checker: ts.TypeChecker,
-): { orders: boolean } | undefined {
+export function slidingWindow(loop: ts.IterationStatement, outer: ts.IterationStatement, checker: ts.TypeChecker): boolean {
   const i = forCounter(outer, checker);
-  if (!i || !growsPacketRange(loop, checker) || !headerLive(outer, checker)) return undefined;
+  if (!i || !growsPacketRange(loop, checker) || !headerLive(outer, checker) || headerReadsHoisted(outer, checker)) return false;
   let slides = false;
   const stack: ts.Node[] = [loop.statement];
   while (stack.length && !slides) {
@@ -43,10 +40,10 @@ export function slidingWindow(
       stack.push(c);
     });
   }
-  if (!slides) return undefined;
+  if (!slides) return false;
   const written = [...loopWrites(loop, checker)];
   const flags = written.filter((v) => setsOnlyConstants(loop, v, checker));
-  if (leaves(outer.statement, 0, (cond) => flags.some((v) => mentions(cond, v, checker)))) return undefined;
+  if (leaves(outer.statement, 0, (cond) => flags.some((v) => mentions(cond, v, checker)))) return false;
   const summed = written.filter((v) => !flags.includes(v) && v !== forCounter(loop, checker));
   const carried = [...loopWrites(outer, checker)].filter((v) => {
     const d = v.valueDeclaration;
@@ -65,7 +62,7 @@ export function slidingWindow(
     ts.forEachChild(x, visit);
   };
   visit(outer.statement);
-  return { orders: ordered };
+  return ordered;
 }
 
 /** A variable declared before `outer` from a header read at a constant offset, used in `outer` or after it. */

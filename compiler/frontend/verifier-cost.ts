@@ -21,7 +21,7 @@ import { forCounter, loopWrites, readsOnly, setsOnlyConstants, worse, type Write
 import { isIntCast, returns } from "./verifier-cost-ranges.js";
 import { loopTrips, openBranches, runsOnce } from "./verifier-cost-loops.js";
 import { exactExitVar, exitCompared, preciseAfter, selfExactFactor, wholeRangeStart } from "./verifier-cost-precision.js";
-import { dataBreaks, growsPacketRange, packetAfter } from "./verifier-cost-packet.js";
+import { dataBreaks, growsPacketRange, headerReadsHoisted, packetAfter } from "./verifier-cost-packet.js";
 import { runningExtremeWalks } from "./verifier-cost-extremes.js";
 import { counterPickWalks } from "./verifier-cost-picks.js";
 import { oneSidedCallWalks } from "./verifier-cost-sides.js";
@@ -356,7 +356,15 @@ class Walker {
           return 1;
         }
       }
-      if (!this.firm && n >= 2 && this.frames.length === 0 && growsPacketRange(s, this.checker) && packetAfter(s, this.checker)) {
+      if (
+        !this.firm &&
+        n >= 2 &&
+        this.frames.length === 0 &&
+        growsPacketRange(s, this.checker) &&
+        packetAfter(s, this.checker) &&
+        !headerReadsHoisted(s, this.checker) &&
+        preciseAfter(s, lt?.counter ?? forCounter(s, this.checker), this.checker)
+      ) {
         // A second such loop does not multiply the first's walks: an exit of the second holds the
         // larger of the two lengths, so most combinations repeat one (seed 20261205: 28 then 38
         // trips load with 136,231, where a product put it at 1.2M).
@@ -413,12 +421,12 @@ class Walker {
     if (!outer || outer.trips < 2 || !lt || lt.dataDependent || n < 2) return;
     const breaks = dataBreaks(loop, this.checker);
     if (breaks.all === 0) return;
-    const window = breaks.packet > 0 ? slidingWindow(loop, outer.node, this.checker) : undefined;
-    if (window) {
-      // n + n^2 m^1.5 / 12 walks of the enclosing body (about 1.3 n^2 m^2.5 processed), n / 3 times
-      // more when what the window sums is then ordered against a value carried over the trips.
+    if (breaks.packet > 0 && slidingWindow(loop, outer.node, this.checker)) {
+      // n + n^7.8 m^3.9 / 1e9 walks of the enclosing body: a threshold more than a rate, fitted to
+      // the best window with a header pointer live (verifier-cost-windows.ts), which goes from
+      // 156,485 processed at 12 x 6 to 804,597 at 12 x 10 and refused at 12 x 12.
       const o = outer.trips;
-      const walks = (o + (o * o * n ** 1.5) / WINDOW_WALKS) * (window.orders ? o / 3 : 1);
+      const walks = o + (o ** 7.8 * n ** 3.9) / WINDOW_WALKS;
       if (walks > (outer.quad?.walks ?? 0)) outer.quad = { walks, loop, window: n + 1 };
     }
     const counter = forCounter(loop, this.checker) ?? lt.counter;
@@ -625,8 +633,12 @@ function grownWalks(f: number, n: number, later: number): number {
  */
 const LATER_GROWTH = { pinned: 2.2, counted: 6 };
 
-/** Outer trips x inner trips^1.5 per extra walk of a sliding window's enclosing body (slidingWindow). */
-const WINDOW_WALKS = 12;
+/**
+ * Outer trips^7.8 x inner trips^3.9 per extra walk of a sliding window's enclosing body
+ * (slidingWindow): separates the best windows measured that load under 400,000 (16 x 4: 160,760;
+ * 12 x 6: 156,485; 10 x 12: 85,428) from those refused (14 x 8, 12 x 12, 24 x 4) by about 2 times.
+ */
+const WINDOW_WALKS = 1e9;
 
 /**
  * Walks per counted walk of records whose inner loop pins their length (see multiply): measured
