@@ -1,6 +1,7 @@
 // Packet-range growth for the verifier-cost estimate (verifier-cost.ts): a loop whose trips check a
-// longer packet on each read leaves exits that each know a different length; while later code reads
-// the packet, each exit walks the rest of the program (TSBPF3014).
+// longer packet on each read leaves exits that each know a different length; while later code keeps
+// a packet pointer and compares what the loop summed, each exit walks the rest of the program
+// (TSBPF3014).
 
 import { sizeOf } from "../../common/ctypes.js";
 import { constEval } from "./const-eval.js";
@@ -72,14 +73,15 @@ function comparesNull(e: ts.Node): boolean {
  * Does `loop` read the packet at an offset its counters alone move (`ctx.header<u8>(14 + k)`, no data
  * in it) and stop when such a read fails? Each trip's check then tells the verifier the packet is
  * longer (it extends the range of every pointer to the packet's start, the header pointers taken
- * before the loop included), so the exit after each trip knows a different length. While code after
- * the loop reads the packet (packetAfter), those pointers are live, the exits do not prune each
- * other, and each walks the rest of the program: measured (test/verifier-cost-exits.test.ts), a
- * header, then 32 trips of such reads, then a 200-trip loop reading the header: 106,041 processed,
- * 3,175 with the header unused after the loop, 3,583 with the furthest offset checked before it.
- * An offset with data in it is checked through a pointer of its own and changes no other, and reads
- * inside the length a constant-offset `header<T>()` checked before the loop change nothing: neither
- * counts. Counted for loops outside other loops, in the warning estimate only.
+ * before the loop included), so the exit after each trip knows a different length. The back end walks
+ * those exits shortest packet first, so they cover one another, unless they also differ in a value
+ * compared after the loop (the caller checks: packetAfter, headerReadsHoisted, preciseAfter).
+ * Measured (test/verifier-cost-exits.test.ts), a header, then 24 trips of such reads, then a
+ * 2,000-trip loop comparing their sum and reading the header, which is written at the end: refused;
+ * without the comparison, 32,337 processed. An offset with data in it is checked through a pointer of
+ * its own and changes no other, and reads inside the length a constant-offset `header<T>()` checked
+ * before the loop change nothing: neither counts. Counted for loops outside other loops, in the
+ * warning estimate only.
  */
 export function growsPacketRange(loop: ts.IterationStatement, checker: ts.TypeChecker): boolean {
   if (dataBreaks(loop, checker).packet === 0) return false;
