@@ -367,9 +367,9 @@ class Walker {
       ) {
         // Only while a packet pointer outlives the loop (nothing hoisted) and a value it sums is
         // compared after it: otherwise the exits walked failing side first cover one another
-        // (packet-check-order.ts). A second such loop does not multiply the first's walks: an exit of the second holds the
-        // larger of the two lengths, so most combinations repeat one (seed 20261205: 28 then 38
-        // trips load with 136,231, where a product put it at 1.2M).
+        // (packet-check-order.ts). A second such loop does not multiply the first's walks: an exit
+        // of the second holds the larger of the two lengths, so most combinations repeat one (seed
+        // 20261205: 28 then 38 trips load with 136,231, where a product put it at 1.2M).
         const exits = this.exitStates(s, lt?.counter ?? forCounter(s, this.checker), n) + 1;
         this.exitMul = Math.max(this.exitMul, exits);
         this.exitWalked ??= { loop: s, exits };
