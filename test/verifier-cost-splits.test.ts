@@ -48,6 +48,26 @@ describeKernel("verifier cost: a value from data compared with the loop's counte
   );
 
   kernelTest(
+    "with a map update every trip after the comparison: 200 and 300 trips load with no diagnostic, 400 are refused after TSBPF3019; the estimate follows the count",
+    () => {
+      const body = "if (len > i) t += i; out.update(i & 3, t);";
+      const rows = [200, 300, 400].map((n) => row(`${n} trips, update`, split(n, body)));
+      check(rows);
+      // Measured on Linux 6.18: 284,106 and 636,309 processed (estimates 345,470 and 771,904); 400
+      // refused. Before the call was counted (CALL_WALKS), 400 trips of the same loop with `n > j`
+      // were estimated at 687,125 and refused with no warning.
+      expect(rows.map((r) => "refused" in r.verdict)).toEqual([false, false, true]);
+      expect(rows.map((r) => r.codes)).toEqual([[], [], ["TSBPF3019"]]);
+      for (const r of rows.slice(0, 2)) {
+        const v = r.verdict as { processed: number };
+        expect(r.estimate / v.processed, showRow(r)).toBeGreaterThan(0.8);
+        expect(r.estimate / v.processed, showRow(r)).toBeLessThan(1.25);
+      }
+    },
+    300_000,
+  );
+
+  kernelTest(
     "controls at 900 trips: the loop stops at the value (`if (i >= len) break;`), the value read afresh each trip, or an exact value: no diagnostic, all load",
     () => {
       const rows = [
