@@ -103,11 +103,16 @@ describeKernel("verifier cost: a loop whose exits know different packet lengths"
   );
 
   kernelTest(
-    "the same with the sum compared in the later loop: the exits differ both ways (a longer packet, a wider sum) and each walks it: refused, and warned (TSBPF3014)",
+    "the same with the sum compared in the later loop: refused, and warned (each trip's comparison cuts the sum's range, TSBPF3019's count, and the exits differ both ways: a longer packet, a wider sum)",
     () => {
-      const rows = [24, 64].map((n) => row(`${n} trips, compared`, exitsLoop(n, 2000, "header", { write: true, compared: true })));
+      const rows = [4, 24].map((n) =>
+        row(`${n} trips, compared`, exitsLoop(n, n === 4 ? 200 : 2000, "header", { write: true, compared: true })),
+      );
+      // 4 trips then a 200-trip loop: refused, and estimated at 32,586 with no warning until the
+      // counter split counted a value an earlier loop wrote (its initializer is 0).
+      checkCostRows(rows, ["TSBPF3010", "TSBPF3014", "TSBPF3019"]);
       expect(rows.map((r) => r.verdict)).toEqual([{ refused: "BPF program is too large" }, { refused: "BPF program is too large" }]);
-      expect(rows.map((r) => r.codes)).toEqual([["TSBPF3014"], ["TSBPF3014"]]);
+      expect(rows.map((r) => r.codes)).toEqual([["TSBPF3019"], ["TSBPF3010"]]);
     },
     120_000,
   );

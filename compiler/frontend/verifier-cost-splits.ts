@@ -7,7 +7,7 @@
 import { constEval } from "./const-eval.js";
 import { ts } from "./ts-adapter.js";
 import { leavingIfParts, ORDERINGS, rangeOf } from "./verifier-cost-ranges.js";
-import { isGlobal, loopCounters, loopWrites, mentions, readsOnly } from "./verifier-cost-writes.js";
+import { enclosingFunction, isGlobal, loopCounters, loopWrites, mentions, readsOnly, writeTarget } from "./verifier-cost-writes.js";
 
 /**
  * Walks of `loop`'s body (n trips) when it orders such a value against its counter, and the value's
@@ -90,6 +90,29 @@ function splitValue(
   if (d.pos >= loop.pos && d.end <= loop.end) return undefined;
   if (constEval(other, checker) !== undefined || !readsOnly(other, counters, checker)) return undefined;
   if (![...counters].some((c) => mentions(other, c, checker))) return undefined;
+  // A value written again before the loop (by an earlier loop's sum) is not its initializer's.
+  if (writtenBetween(v, d, loop, checker)) return v.name;
   const r = rangeOf(d.initializer, checker);
   return r && r[0] === r[1] ? undefined : v.name;
+}
+
+/**
+ * Is `v` assigned between its declaration `d` and `loop` from data (an earlier loop's `s += b`)? A
+ * value computed from itself, counters and constants (`n = n * 3 + 1`) stays exact on each path.
+ */
+function writtenBetween(v: ts.Symbol, d: ts.Node, loop: ts.IterationStatement, checker: ts.TypeChecker): boolean {
+  let hit = false;
+  const visit = (x: ts.Node): void => {
+    if (hit || x.pos >= loop.pos || x.end <= d.end) return;
+    const t = writeTarget(x);
+    if (t && ts.isIdentifier(t) && checker.getSymbolAtLocation(t) === v && ts.isBinaryExpression(x)) {
+      const known = loopCounters(x, checker);
+      known.add(v);
+      if (!readsOnly(x.right, known, checker)) hit = true;
+    }
+    ts.forEachChild(x, visit);
+  };
+  const fn = enclosingFunction(loop);
+  if (fn) ts.forEachChild(fn, visit);
+  return hit;
 }
