@@ -678,7 +678,7 @@ const CASES: Case[] = [
       `  let s: u32 = 0;
   for (let i: u32 = 0; i < 32; i++) { const b = ctx.header<u8>(14 + i); if (b === null) break; s += b; } // error TSBPF3014
   let t: u64 = 0;
-  for (let j: u32 = 0; j < 2000; j++) { t += s > j ? eth.h_proto + j : j; out.update(j & 3, t); }
+  for (let j: u32 = 0; j < 2000; j++) { t += s > 1000 ? eth.h_proto + j : j; out.update(j & 3, t); }
   eth.h_proto = 0;`,
       "const out = new ArrayMap<u64>(4);",
     ),
@@ -691,7 +691,7 @@ const CASES: Case[] = [
       `  let s: u32 = 0;
   for (let i: u32 = 0; i < 8; i++) { const b = ctx.header<u8>(14 + i); if (b === null) break; s += b; } // error TSBPF3016
   let t: u64 = 0;
-  for (let j: u32 = 0; j < 2000; j++) { t += s > j ? eth.h_proto + j : j; out.update(j & 3, t); }
+  for (let j: u32 = 0; j < 2000; j++) { t += s > 1000 ? eth.h_proto + j : j; out.update(j & 3, t); }
   eth.h_proto = 0;`,
       "const out = new ArrayMap<u64>(4);",
     ),

@@ -22,9 +22,9 @@ type After = "header" | "unused" | "checkedBefore";
 /**
  * A 16-byte header, `trips` byte reads at 16 + i with a break on a failed read, then `rest` trips of
  * a loop. `write`: the header is also written at the end (no load is hoisted past that); `compared`:
- * the later loop compares the loop's sum (`s > j ? h.a + j : j`).
+ * the later loop compares the loop's sum with that (`s > 1000 ? h.a + j : j`).
  */
-function exitsLoop(trips: number, rest: number, after: After = "header", { write = false, compared = false } = {}): string {
+function exitsLoop(trips: number, rest: number, after: After = "header", { write = false, compared = "" } = {}): string {
   return `import { xdp, XdpAction, ArrayMap, type u8, type u16, type u32, type u64, type FixedArray } from "tsbpf/bpf";
 interface H { a: u32; b: u16; c: u16; d: u64 }
 const out = new ArrayMap<u64>(4);
@@ -39,7 +39,7 @@ export const prog = xdp((ctx) => {
   }
   let t: u64 = 0;
   for (let j: u32 = 0; j < ${rest}; j++) {
-    t += ${after === "unused" ? "j" : compared ? "s > j ? h.a + j : j" : "h.a + j"};
+    t += ${after === "unused" ? "j" : compared ? `s > ${compared} ? h.a + j : j` : "h.a + j"};
     out.update(j & 3, t);
   }
   out.update(0, s);${write ? "\n  h.c = 7;" : ""}
@@ -103,10 +103,22 @@ describeKernel("verifier cost: a loop whose exits know different packet lengths"
   );
 
   kernelTest(
-    "the same with the sum compared in the later loop: refused, and warned (each trip's comparison cuts the sum's range, TSBPF3019's count, and the exits differ both ways: a longer packet, a wider sum)",
+    "the same with the sum compared in the later loop: the exits differ both ways (a longer packet, a wider sum) and each walks it; 16 trips load near the limit, 32 are refused, both warned (TSBPF3014)",
+    () => {
+      const rows = [16, 32].map((n) => row(`${n} trips, s > 1000`, exitsLoop(n, 2000, "header", { write: true, compared: "1000" })));
+      // Measured: 16 trips 612,440 processed (estimate 1,037,013); 8 trips 340,176 (549,006, TSBPF3016).
+      checkCostRows(rows, ["TSBPF3014"]);
+      expect(rows.map((r) => r.codes)).toEqual([["TSBPF3014"], ["TSBPF3014"]]);
+      expect(rows[1]!.verdict).toEqual({ refused: "BPF program is too large" });
+    },
+    120_000,
+  );
+
+  kernelTest(
+    "compared with the later loop's counter instead (`s > j`): each trip also cuts the sum's range (TSBPF3019's count), refused from 4 trips, and warned",
     () => {
       const rows = [4, 24].map((n) =>
-        row(`${n} trips, compared`, exitsLoop(n, n === 4 ? 200 : 2000, "header", { write: true, compared: true })),
+        row(`${n} trips, s > j`, exitsLoop(n, n === 4 ? 200 : 2000, "header", { write: true, compared: "j" })),
       );
       // 4 trips then a 200-trip loop: refused, and estimated at 32,586 with no warning until the
       // counter split counted a value an earlier loop wrote (its initializer is 0).
