@@ -29,6 +29,15 @@ export const LICENSE = "GPL";
 const row = (what: string, src: string): CostRow => costRow("splits.bpf.ts", what, src);
 const check = (rows: CostRow[]): void => checkCostRows(rows, "TSBPF3019", { onlyWarning: true });
 
+/** Each row's estimate within 0.8 to 1.25 times the kernel's count. */
+function expectEstimateFollows(rows: CostRow[]): void {
+  for (const r of rows) {
+    const v = r.verdict as { processed: number };
+    expect(r.estimate / v.processed, showRow(r)).toBeGreaterThan(0.8);
+    expect(r.estimate / v.processed, showRow(r)).toBeLessThan(1.25);
+  }
+}
+
 describeKernel("verifier cost: a value from data compared with the loop's counter", () => {
   kernelTest(
     "`if (i < len) t += i`: 200 and 600 trips load with no diagnostic, 900 are refused after TSBPF3019; the estimate follows the count",
@@ -38,11 +47,7 @@ describeKernel("verifier cost: a value from data compared with the loop's counte
       // Measured on Linux 6.18: 61,058 and 543,258 processed; 800 trips 964,358 (warned); 900 refused.
       expect(rows.map((r) => "refused" in r.verdict)).toEqual([false, false, true]);
       expect(rows.map((r) => r.codes)).toEqual([[], [], ["TSBPF3019"]]);
-      for (const r of rows.slice(0, 2)) {
-        const v = r.verdict as { processed: number };
-        expect(r.estimate / v.processed, showRow(r)).toBeGreaterThan(0.8);
-        expect(r.estimate / v.processed, showRow(r)).toBeLessThan(1.25);
-      }
+      expectEstimateFollows(rows.slice(0, 2));
     },
     300_000,
   );
@@ -58,11 +63,7 @@ describeKernel("verifier cost: a value from data compared with the loop's counte
       // were estimated at 687,125 and refused with no warning.
       expect(rows.map((r) => "refused" in r.verdict)).toEqual([false, false, true]);
       expect(rows.map((r) => r.codes)).toEqual([[], [], ["TSBPF3019"]]);
-      for (const r of rows.slice(0, 2)) {
-        const v = r.verdict as { processed: number };
-        expect(r.estimate / v.processed, showRow(r)).toBeGreaterThan(0.8);
-        expect(r.estimate / v.processed, showRow(r)).toBeLessThan(1.25);
-      }
+      expectEstimateFollows(rows.slice(0, 2));
     },
     300_000,
   );

@@ -7,7 +7,8 @@ import { sizeOf } from "../../common/ctypes.js";
 import { constEval } from "./const-eval.js";
 import { ts } from "./ts-adapter.js";
 import { TypeMapper } from "./types.js";
-import { enclosingFunction, loopCounters, readsOnly } from "./verifier-cost-writes.js";
+import { enclosingFunction, loopCounters, readsOnly, writeTarget } from "./verifier-cost-writes.js";
+import { MAX_HOISTED } from "../passes/hoist-packet-loads.js";
 import { isIntCast } from "./verifier-cost-ranges.js";
 import { counterSpan } from "./verifier-cost-loops.js";
 import { statementsAfter } from "./verifier-cost-precision.js";
@@ -211,7 +212,7 @@ export function packetAfter(loop: ts.IterationStatement, checker: ts.TypeChecker
 /**
  * Will hoist-packet-loads read what code after `loop` reads of the packet before the loop, so that no
  * packet pointer outlives it? When that code reads the packet only through fields of header pointers
- * declared before the loop, at most HOISTED_READS of them, none in the loop itself, and nothing in the
+ * declared before the loop, at most MAX_HOISTED of them, none in the loop itself, and nothing in the
  * function writes the packet or passes the context to a call. (The pass decides on the IR; this
  * follows its rules on the source, closely enough for an estimate.)
  */
@@ -221,20 +222,6 @@ export function headerReadsHoisted(loop: ts.IterationStatement, checker: ts.Type
   const views = headerViews(loop, fn, checker);
   const ctx = fn.parameters[0] && ts.isIdentifier(fn.parameters[0].name) ? checker.getSymbolAtLocation(fn.parameters[0].name) : undefined;
   const symbolOf = (x: ts.Node): ts.Symbol | undefined => (ts.isIdentifier(x) ? checker.getSymbolAtLocation(x) : undefined);
-  const isWrite = (x: ts.Node): boolean => {
-    const par = x.parent;
-    if (
-      ts.isBinaryExpression(par) &&
-      par.left === x &&
-      par.operatorToken.kind >= K.FirstAssignment &&
-      par.operatorToken.kind <= K.LastAssignment
-    )
-      return true;
-    return (
-      (ts.isPrefixUnaryExpression(par) || ts.isPostfixUnaryExpression(par)) &&
-      (par.operator === K.PlusPlusToken || par.operator === K.MinusMinusToken)
-    );
-  };
   let ok = true;
   let reads = 0;
   const inLoop = (x: ts.Node): boolean => x.pos >= loop.pos && x.end <= loop.end;
@@ -254,15 +241,12 @@ export function headerReadsHoisted(loop: ts.IterationStatement, checker: ts.Type
       let top: ts.Node = x;
       while ((ts.isPropertyAccessExpression(top.parent) || ts.isElementAccessExpression(top.parent)) && top.parent.expression === top)
         top = top.parent;
-      if (top !== x && isWrite(top)) ok = false;
+      if (top !== x && writeTarget(top.parent) === top) ok = false;
       else if (views.has(sym) && inLoop(top)) ok = false;
       else if (views.has(sym) && top.pos >= loop.end) reads++;
     }
     ts.forEachChild(x, visit);
   };
   ts.forEachChild(fn, visit);
-  return ok && reads <= HOISTED_READS;
+  return ok && reads <= MAX_HOISTED;
 }
-
-/** hoist-packet-loads' MAX_HOISTED: the loads it moves per loop. */
-const HOISTED_READS = 4;

@@ -23,7 +23,7 @@ import { ctxParam, type Func, type Inst, instUses, isImm, successors, termUses, 
 import { definitions, isContextPointer, packetBase, packetCheck } from "../ir/packet-checks.js";
 
 /** At most this many loads move per loop: each is a value live through it, where one pointer was. */
-const MAX_HOISTED = 4;
+export const MAX_HOISTED = 4;
 
 export function hoistPacketLoads(f: Func): boolean {
   const ctx = ctxParam(f);
@@ -39,6 +39,8 @@ function hoistOnce(f: Func): boolean {
   const defs = definitions(f);
   const dom = computeDominators(f);
   const blocks = new Map(f.blocks.map((b) => [b.id, b] as const));
+  const defBlock = new Map<number, number>();
+  for (const b of f.blocks) for (const i of b.insts) if (i.op === "ctxptr") defBlock.set(i.dst.id, b.id);
   const loops = naturalLoops(f, dom);
   const checks = f.blocks.flatMap((b) => {
     const c = packetCheck(b.term, defs);
@@ -97,7 +99,7 @@ function hoistOnce(f: Func): boolean {
           continue;
         }
         const offset = base.offset + inst.offset;
-        const defAt = [...f.blocks].find((x) => x.insts.some((i) => i.op === "ctxptr" && i.dst.id === base.base.id))?.id;
+        const defAt = defBlock.get(base.base.id);
         if (
           defAt === undefined ||
           !dom.dominates(defAt, from.id) ||
