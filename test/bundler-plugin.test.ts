@@ -146,10 +146,7 @@ export const LICENSE = "GPL";
     it("a program the kernel refuses fails the build at its TypeScript line (TSBPF2205)", async () => {
       // A fuzzer program the cost estimate misses: it compiles with no warning, and the kernel refuses it.
       const dir = project("refused", { "main.ts": `export { object } from "./refused.bpf.ts?bpf";\n` });
-      copyFileSync(
-        join(root, "test", "fixtures", "verifier-cost", "unwarned-struct-param-seed20261290.bpf.ts"),
-        join(dir, "refused.bpf.ts"),
-      );
+      copyFileSync(join(root, "test", "fixtures", "verifier-cost", "unwarned-seed20261290-3067.bpf.ts"), join(dir, "refused.bpf.ts"));
       const err = await bundle(dir, "main.ts", { verify: true }).then(
         () => null,
         (e: Error) => e,

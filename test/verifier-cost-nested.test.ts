@@ -13,7 +13,7 @@ import { expect } from "vitest";
 import { compile } from "../compiler/compile.js";
 import { VERIFIER_INSN_LIMIT } from "../compiler/frontend/verifier-cost.js";
 import { describeKernel, kernelTest } from "./kernel-env.js";
-import { type CostRow as Row, costRow, showRow, verify } from "./support/verifier-verdict.js";
+import { checkRefusedFixture, type CostRow as Row, costRow, showRow, verify } from "./support/verifier-verdict.js";
 
 type Breaks = "packet" | "data" | "both";
 
@@ -275,6 +275,66 @@ describeKernel("verifier cost: nested loops whose inner loop stops early on data
         const v = verify(r.object!);
         expect("processed" in v && v.processed, name).toBeLessThan(100_000);
       }
+    },
+    120_000,
+  );
+  kernelTest(
+    "a counted call: the inner loop sets `acc` from a function that steps a field of the struct it is passed, and the enclosing loop reads the packet at an offset from acc; outer 4..10 trips: TSBPF3012 on the one refused, none on those that load",
+    () => {
+      const src = (
+        outer: number,
+      ) => `import { xdp, XdpAction, ArrayMap, u64, type u8, type u16, type u32, type i8, type i64 } from "tsbpf/bpf";
+interface In { a: u32; b: u32 }
+interface S { b: i64; d: u32 }
+const results = new ArrayMap<u64>(2);
+function step(s: S): u8 {
+  return ((s.d = (s.b -= 256)) + s.d) ^ 0;
+}
+export const p = xdp((ctx) => {
+  const h = ctx.header<In>(0);
+  if (h === null) return XdpAction.ABORTED;
+  const s0: S = { b: 4, d: 10 };
+  let acc: u32 = h.b;
+  for (let i: u32 = 1; i < ${outer + 1}; i++) {
+    const w = ctx.header<u16>((acc & 31) + 14 + i);
+    if (w === null) break;
+    acc -= w;
+    for (let j: u32 = 1; j < 9; j += 2) {
+      const c = ctx.header<i8>(3 + j);
+      if (c === null) break;
+      if (c !== 7) break;
+      acc = step(s0);
+    }
+  }
+  results.update(1, u64(acc));
+  return XdpAction.PASS;
+});
+export const LICENSE = "GPL";
+`;
+      const rows = [4, 8, 9, 10].map((o) => row(`${o} x 4, counted call`, src(o)));
+      check(rows);
+      // Measured on Linux 6.18: 4, 8 and 9 outer trips process 3,239, 71,991 and 462,801 (estimated
+      // 3,902, 251,881 and 712,474); 10 are refused (2.0M). Before the estimate followed the call (it
+      // read `acc = step(s0)` as making acc unknown), all four were estimated under 1,500.
+      expect(rows.map((r) => "refused" in r.verdict)).toEqual([false, false, false, true]);
+      expect(rows.slice(0, 3).map((r) => r.codes)).toEqual([[], [], []]);
+      expect(rows[3]!.codes).toEqual(["TSBPF3012"]);
+    },
+    300_000,
+  );
+  kernelTest(
+    "fuzz:cost seed 20261290 #5382: the same counted call in a random program (`acc1 = prog0_f0(s0, 0, 1)`): TSBPF3012, refused; 8 outer trips load with no diagnostic",
+    () => {
+      checkRefusedFixture("counted-call-seed20261290.bpf.ts", "TSBPF3012", [["k2 < 13", "k2 < 9"]]);
+    },
+    120_000,
+  );
+  kernelTest(
+    "fuzz:cost seed 20261300 #1140: a decided count (`if (k7 >= (--s0.a)) break;` in the inner loop, s0 from a literal): TSBPF3012, refused; 10 outer trips load with no diagnostic",
+    () => {
+      // Measured on Linux 6.18: 10 outer trips 192,904 processed (estimate 435,514), 11 trips 603,727
+      // (841,705), 12 refused (1.6M). The estimate counted only offsets and indexes, and put it at 7,590.
+      checkRefusedFixture("decided-count-seed20261300.bpf.ts", "TSBPF3012", [["k4 < 15", "k4 < 13"]]);
     },
     120_000,
   );

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { expect } from "vitest";
 import { compile } from "../compiler/compile.js";
 import { describeKernel, kernelTest } from "./kernel-env.js";
-import { type CostRow as Row, costRow, showRow, verify } from "./support/verifier-verdict.js";
+import { checkRefusedFixture, type CostRow as Row, costRow, showRow, verify } from "./support/verifier-verdict.js";
 
 interface Shape {
   /** The offset is `(h.b > 5 ? (h.b | v) : 7) & 31` instead of `(h.b | v) & 31`. */
@@ -488,6 +488,29 @@ export const LICENSE = "GPL";
       const sixteen = compile("sixteen.bpf.ts", src.replace("k2 < 28", "k2 < 16"));
       expect(sixteen.diagnostics.map((x) => x.code)).toEqual([]);
       expect("processed" in verify(sixteen.object!)).toBe(true);
+    },
+    120_000,
+  );
+  kernelTest(
+    "fuzz:cost seed 20261290 #5434: `acc1 += b3` on every trip and `acc1--` beside a failed packet read, then acc1 in a later loop's packet offset (`(58 / (acc1 <<= …)) & 31`): TSBPF3013, refused; 13 and 21 trips load with no diagnostic",
+    () => {
+      // The offset after the loop makes the verifier track acc1 exactly back into this loop, whatever
+      // its range: the paths that stepped it a different number of times stay apart. The estimate
+      // counted that only for offsets in the loop, and put the program at 7,026. Measured on Linux
+      // 6.18: 13 trips 15,806 processed, 21 trips 324,564 (estimated 36,459 and 524,484).
+      checkRefusedFixture("offset-after-seed20261290.bpf.ts", "TSBPF3013", [
+        ["k2 < 63", "k2 < 29"],
+        ["k2 < 63", "k2 < 45"],
+      ]);
+    },
+    120_000,
+  );
+  kernelTest(
+    "fuzz:cost seed 20261300 #5651: a struct field a called function decrements under a lookup's result, read after the loop into a later packet offset (`p.u32a ^= s0.a`): TSBPF3013, refused; 14 trips load with no diagnostic",
+    () => {
+      // Measured on Linux 6.18: 14 trips 274,545 processed (estimate 652,065), 18 refused. The
+      // estimate counted a field only in the loop's own offsets, and put it at 26,299.
+      checkRefusedFixture("field-after-seed20261300.bpf.ts", "TSBPF3013", [["k2 < 40", "k2 < 16"]]);
     },
     120_000,
   );

@@ -18,7 +18,7 @@ const EXAMPLE = path.join(ROOT, "examples", "xdp-counter", "xdp-counter.bpf.ts")
  * A program the compiler accepts with no cost warning and the kernel refuses ("BPF program is too
  * large"): a gap of the estimate --verify closes.
  */
-const REFUSED = path.join(ROOT, "test", "fixtures", "verifier-cost", "unwarned-struct-param-seed20261290.bpf.ts");
+const REFUSED = path.join(ROOT, "test", "fixtures", "verifier-cost", "unwarned-seed20261290-3067.bpf.ts");
 
 let tmp: string;
 

@@ -6,21 +6,25 @@ import { constEval } from "./const-eval.js";
 import { branchlessVar, branchlessWrite, isPacketRead } from "./verifier-cost-branchless.js";
 import { ts } from "./ts-adapter.js";
 import {
+  argumentsFor,
   calleeOf,
   constantStep,
   constantSteps,
+  countedCall,
   dataWriteSites,
   enclosingFunction,
   guards,
   isCounterOf,
   isGlobal,
   keepsRange,
+  loopBody,
   loopCounters,
   loopWrites,
   mentions,
   readsOnly,
   setsOnlyConstants,
   soleStatement,
+  varSymbol,
   writes,
   writeTarget,
 } from "./verifier-cost-writes.js";
@@ -287,25 +291,35 @@ export function selfExactFactor(
     // start in a known range and move by constant steps, or its range is soon too wide to decide.
     // Or, whatever its range, a comparison its type decides (`(acc0 >>> 31) > 5` on an i32, seed
     // 20261216: [0, 1] against 5).
+    // A packet offset or an index after the loop marks v precise whatever its range and steps (the
+    // verifier tracks a pointer's offset exactly, and follows the registers it came from back into
+    // the loop): fuzz:cost seed 20261290 #5434, `acc1 += b3` on every trip and `acc1--` beside a
+    // failed packet read, then `(58 / acc1) & 31` in a later loop's packet offset, grows about 1.45x
+    // per trip (13 trips 15,806 processed, 21 trips 324,564, 25 refused) and was estimated at 7,026.
+    const offsetAfter = !offset && usesExactly(statementsAfter(loop, d), new Set([v]), checker, true);
     const compared =
       !offset &&
-      (rewritten || split || narrowStart(d, t, checker, start)) &&
+      (offsetAfter || rewritten || split || narrowStart(d, t, checker, start)) &&
       ((constantSteps(loop, v, checker) &&
         (usesExactly([loop.statement], new Set([v]), checker, false) || preciseAfter(loop, counter, checker, false, v))) ||
+        offsetAfter ||
         decidedByType([loop.statement, ...statementsAfter(loop, d)], v, checker));
     if (!offset && !compared) continue;
     // A loop that stops once v passes a tiny bound (`if (n >= 2) break;`) leaves too few values of it
     // to multiply (measured: 128 trips load with 18,180 processed). A bound of 4 does not stop the
     // growth (144 trips load with 743,363, 160 are refused), nor does 8 (64 trips are refused).
     if (exitBound(loop, v, checker) <= 4) continue;
-    // Measured per trip: 1.4x to 2x through an offset, about 1.5x through a comparison.
-    factor = Math.min(factor * (1 + sites * (offset ? 1 : 0.6)), 1e3);
+    // Measured per trip: 1.4x to 2x through an offset, about 1.5x through a comparison, 1.45x
+    // through an offset after the loop (counted as 1.4x: the estimate starts high there).
+    factor = Math.min(factor * (1 + sites * (offset ? 1 : offsetAfter ? 0.4 : 0.6)), 1e3);
     name ??= v.name;
   }
   const fields = fieldCounters(loop, counters, checker);
-  if (fields.sites > 0) {
-    // Measured on seed 20261211's program: about 1.6x per trip (6 trips 3,355 processed, 12 trips 43,659).
-    factor = Math.min(factor * (1 + 0.6 * fields.sites), 1e3);
+  if (fields.sites + fields.after > 0) {
+    // Measured on seed 20261211's program: about 1.6x per trip (6 trips 3,355 processed, 12 trips
+    // 43,659); read after the loop, about 1.3x to 1.5x with two sites (seed 20261300 #5651: 6 trips
+    // 18,597, 10 trips 52,698, 14 trips 274,545), counted as 1.3x per site.
+    factor = Math.min(factor * (1 + 0.6 * fields.sites + 0.3 * fields.after), 1e3);
     name ??= fields.name;
   }
   return { factor, name };
@@ -426,7 +440,7 @@ function fieldCounters(
   loop: ts.IterationStatement,
   counters: ReadonlySet<ts.Symbol>,
   checker: ts.TypeChecker,
-): { sites: number; name?: string } {
+): { sites: number; after: number; name?: string } {
   const offsets: string[] = [];
   /** Structs handed to a function in a packet offset (`f(s0)`): it reads their fields there. */
   const offsetStructs = new Set<string>();
@@ -455,6 +469,7 @@ function fieldCounters(
     });
   }
   let sites = 0;
+  let after = 0;
   let name: string | undefined;
   for (const { x, path, root: passed, site } of found) {
     const root = passed ?? rootOf(path, checker);
@@ -472,11 +487,18 @@ function fieldCounters(
     const field = path.getText().slice(rootOf(path, checker).getText().length);
     if (resets.some((r) => r.getText().slice(rootOf(r, checker).getText().length) === field)) continue;
     const text = root.getText() + field;
-    if (!offsets.some((o) => o.includes(text)) && !offsetStructs.has(root.text)) continue;
-    sites++;
+    if (offsets.some((o) => o.includes(text)) || offsetStructs.has(root.text)) sites++;
+    else {
+      // Read in a packet offset or an index after the loop (through the locals computed from it):
+      // the verifier needs it exactly there too (fuzz:cost seed 20261300 #5651: `p.u32a ^= s0.a`
+      // into a later loop's packet offset; 14 trips process 274,545, 18 are refused).
+      const sym = varSymbol(path, checker);
+      if (!sym || !usesExactly(statementsAfter(loop), new Set([sym]), checker, true)) continue;
+      after++;
+    }
     name ??= text;
   }
-  return { sites, name };
+  return { sites, after, name };
 }
 
 /**
@@ -524,10 +546,112 @@ export function wholeRangeStart(loop: ts.IterationStatement, sym: ts.Symbol, che
   if (rewritten || !start) return false; // may enter exact, or starts at 0
   const r = rangeOf(start, checker);
   if (r && (r[0] > minT(t) || r[1] < maxT(t))) return false;
+  if (setsKnown(loop, sym, checker)) return false;
   // Unless a comparison with a constant, in this loop or one around it, splits the range in pieces.
   for (let n: ts.Node | undefined = loop; n && !ts.isFunctionLike(n); n = n.parent)
     if (ts.isIterationStatement(n, false) && splitByConstant(n, sym, checker)) return false;
   return true;
+}
+
+/**
+ * Does `loop` set `sym` (`=`) to a value built without it from constants, its counters and calls of
+ * functions that step a field of a struct they are passed (countedCall)? Such a value is known on each path, and a function that steps a field of the
+ * struct it is passed returns another value after each call (fuzz:cost seed 20261290 #5382: `acc1 =
+ * f(s0)` in an inner loop with data exits, `s.b -= 256` in f, acc1 in the enclosing loop's packet
+ * offset: refused with no warning). The whole range it came in with is gone.
+ */
+function setsKnown(loop: ts.IterationStatement, sym: ts.Symbol, checker: ts.TypeChecker): boolean {
+  const counters = loopCounters(loop, checker);
+  const stack: ts.Node[] = [...loopBody(loop, checker)];
+  while (stack.length) {
+    const x = stack.pop()!;
+    if (
+      ts.isBinaryExpression(x) &&
+      x.operatorToken.kind === K.EqualsToken &&
+      isCounterOf(x.left, sym, checker) &&
+      !mentions(x.right, sym, checker) &&
+      (readsOnly(x.right, counters, checker) || countedCall(x.right, checker))
+    )
+      return true;
+    ts.forEachChild(x, (c) => {
+      stack.push(c);
+    });
+  }
+  return false;
+}
+
+/**
+ * Does the loop around `loop` (`outer`) hold `v` at a known value on every path, and does `loop`
+ * order it against a constant or a loop counter? Both sides known, the verifier decides the
+ * comparison and needs v exactly, however wide the other values are: v starts at a constant (a
+ * local's initializer, or a field of a struct made from a literal or `zero<T>()` before `outer`),
+ * and every write of it in `outer` (the functions it calls included) is a constant step (fuzz:cost
+ * seed 20261300 #1140: `if (k7 >= (--s0.a)) break;` in an inner loop with a failed packet read's
+ * exit, refused at 12 outer trips with an estimate of 7,590).
+ */
+export function comparedExactly(loop: ts.IterationStatement, outer: ts.IterationStatement, v: ts.Symbol, checker: ts.TypeChecker): boolean {
+  if (!constantSteps(outer, v, checker) || !knownStart(outer, v, checker)) return false;
+  const counters = new Set([...loopCounters(loop, checker), ...loopCounters(outer, checker)]);
+  const isV = (e: ts.Expression): boolean => {
+    while (ts.isParenthesizedExpression(e) || ts.isPrefixUnaryExpression(e) || ts.isPostfixUnaryExpression(e))
+      e = ts.isParenthesizedExpression(e) ? e.expression : e.operand;
+    return isCounterOf(e, v, checker);
+  };
+  const st: ts.Node[] = [loop.statement];
+  while (st.length) {
+    const x = st.pop()!;
+    if (ts.isFunctionLike(x)) continue;
+    if (
+      ts.isBinaryExpression(x) &&
+      K_REL.has(x.operatorToken.kind) &&
+      ((isV(x.left) && readsOnly(x.right, counters, checker)) || (isV(x.right) && readsOnly(x.left, counters, checker)))
+    )
+      return true;
+    ts.forEachChild(x, (c) => {
+      st.push(c);
+    });
+  }
+  return false;
+}
+
+/**
+ * Does `v` enter `outer` at a known value: a local declared before it with a constant initializer
+ * (or none), or a field whose every write in `outer` is on a struct declared before it from a
+ * literal or `zero<T>()` (through a function's struct parameter: the structs its calls pass)?
+ */
+function knownStart(outer: ts.IterationStatement, v: ts.Symbol, checker: ts.TypeChecker): boolean {
+  const d = v.valueDeclaration;
+  const before = (x: ts.Node): boolean => x.end <= outer.pos;
+  if (d && ts.isVariableDeclaration(d))
+    return !isGlobal(d) && before(d) && (!d.initializer || constEval(d.initializer, checker) !== undefined);
+  if (!d || !ts.isPropertySignature(d)) return false;
+  const madeKnown = (id: ts.Expression | undefined): boolean => {
+    const decl = id && ts.isIdentifier(id) ? checker.getSymbolAtLocation(id)?.valueDeclaration : undefined;
+    if (!decl || !ts.isVariableDeclaration(decl) || isGlobal(decl) || !before(decl) || !decl.initializer) return false;
+    const init = decl.initializer;
+    return (
+      ts.isObjectLiteralExpression(init) ||
+      (ts.isCallExpression(init) && ts.isIdentifier(init.expression) && init.expression.text === "zero")
+    );
+  };
+  let roots = 0;
+  let ok = true;
+  const stack: ts.Node[] = [...loopBody(outer, checker)];
+  while (stack.length && ok) {
+    const x = stack.pop()!;
+    const target = writeTarget(x);
+    if (target && ts.isPropertyAccessExpression(target) && isCounterOf(target, v, checker)) {
+      let root: ts.Expression = target;
+      while (ts.isPropertyAccessExpression(root)) root = root.expression;
+      const passed = ts.isIdentifier(root) ? argumentsFor(root, outer, checker) : undefined;
+      ok = passed ? passed.every(madeKnown) : madeKnown(root);
+      roots++;
+    }
+    ts.forEachChild(x, (c) => {
+      stack.push(c);
+    });
+  }
+  return ok && roots > 0;
 }
 
 /** Is every write of `sym` in `st` a step by a constant (`++`, `--`, `+= 3`)? */

@@ -166,6 +166,56 @@ function walkBody(loop: ts.IterationStatement, checker: ts.TypeChecker): ts.Node
   return roots;
 }
 
+/**
+ * Is `e` a call of a module function that steps a field of a struct it is passed (`s.b -= 256` in
+ * `f(s: S)`, called as `f(s0)`)? The struct lives on the caller's stack, where the verifier tracks a
+ * stored constant exactly, so each call returns another known value.
+ */
+export function countedCall(e: ts.Expression, checker: ts.TypeChecker): boolean {
+  while (ts.isParenthesizedExpression(e)) e = e.expression;
+  const fn = ts.isCallExpression(e) ? calleeOf(e, checker) : undefined;
+  if (!fn?.body || !ts.isCallExpression(e)) return false;
+  const call = e;
+  const stack: ts.Node[] = [fn.body];
+  while (stack.length) {
+    const x = stack.pop()!;
+    if (ts.isFunctionLike(x)) continue;
+    const target = writeTarget(x);
+    if (target && ts.isPropertyAccessExpression(target) && constantStep(x, checker)) {
+      let root: ts.Expression = target;
+      while (ts.isPropertyAccessExpression(root)) root = root.expression;
+      const d = ts.isIdentifier(root) ? checker.getSymbolAtLocation(root)?.valueDeclaration : undefined;
+      if (d && ts.isParameter(d) && d.parent === fn && ts.isIdentifier(call.arguments[fn.parameters.indexOf(d)] ?? root)) return true;
+    }
+    ts.forEachChild(x, (c) => {
+      stack.push(c);
+    });
+  }
+  return false;
+}
+
+/**
+ * Is the last write of `sym` in `loop`'s body a statement of the body (under no `if`) setting it to
+ * a countedCall? Every trip then ends with `sym` known, and each exit holds the value the trips
+ * before it left, whatever other writes did before that statement.
+ */
+export function endsCounted(loop: ts.IterationStatement, sym: ts.Symbol, checker: ts.TypeChecker): boolean {
+  const body = ts.isBlock(loop.statement) ? loop.statement.statements : [loop.statement];
+  for (let i = body.length - 1; i >= 0; i--) {
+    const st = body[i]!;
+    if (!writes(st, sym, checker)) continue;
+    const e = ts.isExpressionStatement(st) ? st.expression : undefined;
+    return (
+      !!e &&
+      ts.isBinaryExpression(e) &&
+      e.operatorToken.kind === K.EqualsToken &&
+      isCounterOf(e.left, sym, checker) &&
+      countedCall(e.right, checker)
+    );
+  }
+  return false;
+}
+
 /** Is `sym` a local of a function `loop` calls (made afresh at each call)? */
 function calleeLocal(sym: ts.Symbol, loop: ts.IterationStatement): boolean {
   const d = sym.valueDeclaration;
@@ -233,7 +283,11 @@ function freshArgument(target: ts.Expression, loop: ts.IterationStatement, check
  * (loopBody's calls) passes for it; undefined when it names something else or the loop makes no
  * such call.
  */
-function argumentsFor(id: ts.Identifier, loop: ts.IterationStatement, checker: ts.TypeChecker): (ts.Expression | undefined)[] | undefined {
+export function argumentsFor(
+  id: ts.Identifier,
+  loop: ts.IterationStatement,
+  checker: ts.TypeChecker,
+): (ts.Expression | undefined)[] | undefined {
   const d = checker.getSymbolAtLocation(id)?.valueDeclaration;
   if (!d || !ts.isParameter(d) || !ts.isFunctionDeclaration(d.parent) || !d.parent.name) return undefined;
   const at = d.parent.parameters.indexOf(d);
@@ -376,6 +430,7 @@ export function keepsRange(
   checker: ts.TypeChecker,
   keepsBits?: (operand: ts.Expression) => boolean,
 ): boolean {
+  if (endsCounted(loop, sym, checker)) return true;
   const isSym = (e: ts.Expression) => isCounterOf(e, sym, checker);
   const isConst = (e: ts.Expression) => constEval(e, checker) !== undefined;
   const bounded = (e: ts.Expression): boolean =>

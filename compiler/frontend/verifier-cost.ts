@@ -17,10 +17,19 @@
 // verifier-cost-writes.ts, -ranges.ts, -loops.ts, -precision.ts and -packet.ts.
 
 import { ts } from "./ts-adapter.js";
-import { forCounter, loopWrites, readsOnly, setsOnlyConstants, worse, type WriteKind, writeKind } from "./verifier-cost-writes.js";
+import {
+  endsCounted,
+  forCounter,
+  loopWrites,
+  readsOnly,
+  setsOnlyConstants,
+  worse,
+  type WriteKind,
+  writeKind,
+} from "./verifier-cost-writes.js";
 import { isIntCast, returns } from "./verifier-cost-ranges.js";
 import { loopTrips, openBranches, runsOnce } from "./verifier-cost-loops.js";
-import { exactExitVar, exitCompared, preciseAfter, selfExactFactor, wholeRangeStart } from "./verifier-cost-precision.js";
+import { comparedExactly, exactExitVar, exitCompared, preciseAfter, selfExactFactor, wholeRangeStart } from "./verifier-cost-precision.js";
 import { dataBreaks, growsPacketRange, headerReadsHoisted, packetAfter } from "./verifier-cost-packet.js";
 import { runningExtremeWalks } from "./verifier-cost-extremes.js";
 import { counterPickWalks } from "./verifier-cost-picks.js";
@@ -438,26 +447,33 @@ class Walker {
     let kind: WriteKind | undefined;
     // Whether every variable counted is declared afresh at each trip of the enclosing loop.
     let fresh = true;
+    // The power of the exit states the growth takes when every variable counted holds a count (calls
+    // or steps so far), and fewer states stay apart: set by a call that steps a struct's field
+    // (endsCounted, COUNTED_GROWTH), or stepped by constants and compared exactly (comparedExactly,
+    // DECIDED_GROWTH); 1 otherwise.
+    let power = 0;
     const inOuter = (v: ts.Symbol): boolean => {
       const d = v.valueDeclaration;
       return !!d && d.pos >= outer.node.statement.pos && d.end <= outer.node.statement.end;
     };
-    for (const v of loopWrites(loop, this.checker))
-      if (
-        v !== counter &&
-        !setsOnlyConstants(loop, v, this.checker) &&
-        !wholeRangeStart(loop, v, this.checker) &&
-        preciseAfter(loop, counter, this.checker, true, v)
-      ) {
+    for (const v of loopWrites(loop, this.checker)) {
+      if (v === counter || setsOnlyConstants(loop, v, this.checker) || wholeRangeStart(loop, v, this.checker)) continue;
+      // Needed exactly: in a packet offset or an index after the loop, or in a comparison the
+      // verifier decides (a count held exactly, against a constant or a counter).
+      const decided = comparedExactly(loop, outer.node, v, this.checker);
+      if (decided || preciseAfter(loop, counter, this.checker, true, v)) {
         const k = writeKind(loop, v, this.checker);
         kind = worse(kind, k);
+        power = Math.max(power, decided ? DECIDED_GROWTH : endsCounted(loop, v, this.checker) ? COUNTED_GROWTH : 1);
         if (k !== "counter") fresh &&= inOuter(v);
       }
+    }
     // A value the exits compare with the counter (exitCompared): pinned, one per trip, like a
     // variable changed on every trip.
     const compared = exitCompared(loop, counter, this.checker);
     if (compared) {
       kind = worse(kind, "every");
+      power = 1;
       fresh &&= inOuter(compared.symbol);
       outer.pinned = true;
     }
@@ -466,7 +482,12 @@ class Walker {
     // Measured per outer trip: with a break on a failed packet read the count grows by about E - 1
     // (the inner trip count when every trip writes); with breaks on comparisons only, by about E/2
     // (more exits repeat a state).
-    const grow = breaks.packet > 0 ? exits - 1 : 1 + (exits - 1) / 2;
+    // Where the exits hold counts, fewer states stay apart than E - 1 per trip: measured for a
+    // counted call (fuzz:cost seed 20261290 #5382's shape, `acc1 = f(s0)` then acc1 in the enclosing
+    // loop's packet offset), about (E - 1)^0.75 per trip: 8 outer trips of 4 inner ones process
+    // 28,453, 10 of them 713,048 and 11 are refused; 8 of 8, 656,134.
+    const base = breaks.packet > 0 ? exits - 1 : 1 + (exits - 1) / 2;
+    const grow = base ** power;
     outer.factor = Math.min(outer.factor * grow, 1e6);
     outer.records = (outer.records ?? true) && fresh;
     if (exits > outer.exits) {
@@ -641,6 +662,16 @@ const LATER_GROWTH = { pinned: 2.2, counted: 6 };
  * 12 x 6: 156,485; 10 x 12: 85,428) from those refused (14 x 8, 12 x 12, 24 x 4) by about 2 times.
  */
 const WINDOW_WALKS = 1e9;
+
+/** The power of an inner loop's exit states that its enclosing loop's walks grow by, per trip, when a counted call sets what the exits differ in (noteExits). */
+const COUNTED_GROWTH = 0.75;
+
+/**
+ * The same when the exits differ in a count the inner loop steps and compares exactly: measured on
+ * fuzz:cost seed 20261300 #1140 (3 inner trips, `if (k7 >= (--s0.a)) break;`), about 2x per outer
+ * trip, 3^0.6: 4, 8, 10 and 11 outer trips process 3,476, 65,039, 192,904 and 603,727; 12 are refused.
+ */
+const DECIDED_GROWTH = 0.6;
 
 /**
  * Walks per counted walk of records whose inner loop pins their length (see multiply): measured

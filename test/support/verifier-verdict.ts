@@ -1,5 +1,7 @@
 // What the kernel verifier says of an object: its processed count, or why it refused (the verifier-cost tests).
 
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { expect } from "vitest";
 import { compile } from "../../compiler/compile.js";
 import { VERIFIER_INSN_LIMIT } from "../../compiler/frontend/verifier-cost.js";
@@ -70,3 +72,27 @@ export function checkCostRows(rows: readonly CostRow[], warning: string | readon
 
 /** The rows the kernel refused, by name. */
 export const refusedRows = (rows: readonly CostRow[]): string[] => rows.filter((r) => "refused" in r.verdict).map((r) => r.what);
+
+/**
+ * A verifier-cost fixture (test/fixtures/verifier-cost/`name`) that the kernel refuses for its size
+ * gets `code` as its only diagnostic, a warning; with each `[from, to]` of `cuts` applied to its
+ * source (fewer trips) it gets no diagnostic and loads.
+ */
+export function checkRefusedFixture(name: string, code: string, cuts: readonly (readonly [string, string])[]): void {
+  const src = readFileSync(join(import.meta.dirname, "..", "fixtures", "verifier-cost", name), "utf8");
+  const r = compile(name, src);
+  expect(
+    r.diagnostics.map((d) => `${d.severity} ${d.code}`),
+    name,
+  ).toEqual([`warning ${code}`]);
+  expect(verify(r.object!), name).toEqual({ refused: "BPF program is too large" });
+  for (const [from, to] of cuts) {
+    expect(src, name).toContain(from);
+    const cut = compile(name, src.replace(from, to));
+    expect(
+      cut.diagnostics.map((d) => d.code),
+      `${name} with ${to}`,
+    ).toEqual([]);
+    expect("processed" in verify(cut.object!), `${name} with ${to}`).toBe(true);
+  }
+}
