@@ -388,7 +388,7 @@ export const DIAGNOSTICS = {
   TSBPF3012: {
     message:
       "'{0}' may need about {1} verifier steps: this loop can stop early after any trip, leaving up to {2} different states that the enclosing loop ({3} trips) needs exactly, so the verifier's states may multiply with each of its trips; the kernel stops at 1,000,000",
-    hint: "count into a value that is only stored, keep the value this loop changes out of packet offsets and array indexes in the enclosing loop, cut the trip counts, or move the enclosing loop into loop() (bpf_loop), which the verifier checks once",
+    hint: "count into a value that is only stored, keep the value this loop changes out of packet offsets, array indexes and comparisons with constants or counters in the enclosing loop, cut the trip counts, or move the enclosing loop into loop() (bpf_loop), which the verifier checks once",
     severity: "warning",
     cost: true,
   },
