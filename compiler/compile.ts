@@ -301,6 +301,7 @@ function compileFile(fileName: string, text: string, opts: CompileOptions): Comp
         else if (x.extreme)
           reporter.report("TSBPF3022", x.loop, p.name, cost.steps.toLocaleString("en-US"), x.extreme, String(x.outerTrips));
         else if (x.pick) reporter.report("TSBPF3021", x.loop, p.name, cost.steps.toLocaleString("en-US"), x.pick, String(x.outerTrips));
+        else if (x.step) reporter.report("TSBPF3024", x.loop, p.name, cost.steps.toLocaleString("en-US"), x.step, String(x.outerTrips));
         else if (x.sides) reporter.report("TSBPF3018", x.loop, p.name, cost.steps.toLocaleString("en-US"), String(x.outerTrips));
         else if (x.self) reporter.report("TSBPF3013", x.loop, p.name, cost.steps.toLocaleString("en-US"), x.self, String(x.outerTrips));
         else reporter.report("TSBPF3012", x.loop, p.name, cost.steps.toLocaleString("en-US"), String(x.exits), String(x.outerTrips));

@@ -469,6 +469,13 @@ export const DIAGNOSTICS = {
     severity: "warning",
     cost: true,
   },
+  TSBPF3024: {
+    message:
+      "'{0}' may need about {1} verifier steps: this loop moves '{2}' by a constant on each of its {3} trips and orders it against a constant, so each trip's comparison cuts its range at another place; once a piece holds one value the comparisons on it are decided, the verifier tracks '{2}' exactly and keeps the pieces apart; the kernel stops at 1,000,000",
+    hint: "stop the loop at the value (`if (rem <= 0) break;`: one piece goes on), start it at a constant (every comparison is then decided), cut the trip count, or move the loop into loop() (bpf_loop), which the verifier checks once",
+    severity: "warning",
+    cost: true,
+  },
 
   TSBPF9001: {
     message: "internal compiler error: {0}",

@@ -786,6 +786,20 @@ const CASES: Case[] = [
     ),
   },
   {
+    code: "TSBPF3024",
+    what: "a 600-trip loop reading a packet byte per trip that steps a value from a header field and compares it with a constant",
+    span: "for (let i: u32 = 0; i < 600; i++) { const b = ctx.header<u8>(14 + i); if (b === null) break; if (rem > 0) t += b; rem--; }",
+    src: xdpBody(
+      `  const h = ctx.header<In>(0);
+  if (h === null) return XdpAction.DROP;
+  let rem: u32 = h.a;
+  let t: u32 = 0;
+  for (let i: u32 = 0; i < 600; i++) { const b = ctx.header<u8>(14 + i); if (b === null) break; if (rem > 0) t += b; rem--; } // error TSBPF3024
+  out.update(0, t);`,
+      "interface In { a: u16; b: u32; c: u32 }\nconst out = new ArrayMap<u32>(1);",
+    ),
+  },
+  {
     code: "TSBPF3020",
     what: "@global function that returns void",
     span: "mark",

@@ -655,7 +655,7 @@ function knownStart(outer: ts.IterationStatement, v: ts.Symbol, checker: ts.Type
 }
 
 /** Is every write of `sym` in `st` a step by a constant (`++`, `--`, `+= 3`)? */
-function onlyConstantSteps(st: ts.Node, sym: ts.Symbol, checker: ts.TypeChecker): boolean {
+export function onlyConstantSteps(st: ts.Node, sym: ts.Symbol, checker: ts.TypeChecker): boolean {
   let ok = true;
   const stack: ts.Node[] = [st];
   while (stack.length && ok) {

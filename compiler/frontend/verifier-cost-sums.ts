@@ -91,7 +91,7 @@ function dataSteps(loop: ts.IterationStatement, v: ts.Symbol, bits: number, chec
  * it? Not the condition of an `if` one of whose sides leaves the loop (`if (acc > 1000) break;`):
  * one range goes on, and nothing grows (480 trips: 4,342 processed).
  */
-function orderedAgainstConstant(
+export function orderedAgainstConstant(
   loop: ts.IterationStatement,
   v: ts.Symbol,
   checker: ts.TypeChecker,

@@ -35,6 +35,7 @@ import { runningExtremeWalks } from "./verifier-cost-extremes.js";
 import { counterPickWalks } from "./verifier-cost-picks.js";
 import { oneSidedCallWalks } from "./verifier-cost-sides.js";
 import { counterSplitWalks } from "./verifier-cost-splits.js";
+import { steppedCompareWalks } from "./verifier-cost-steps.js";
 import { runningSumWalks } from "./verifier-cost-sums.js";
 import { slidingWindow } from "./verifier-cost-windows.js";
 
@@ -102,6 +103,7 @@ export interface Multiplied {
   split?: string;
   pick?: string;
   extreme?: string;
+  step?: string;
   sides?: boolean;
   /** The exits know packet lengths that a header pointer carries into the next windows (slidingWindow). */
   window?: boolean;
@@ -135,7 +137,7 @@ interface Frame {
    * (runningExtremeWalks, `extreme`), or a one-sided map call's (oneSidedCallWalks, no name); or in
    * an inner loop reading a packet window this loop moves (slidingWindow: `window`, its exits).
    */
-  quad?: { walks: number; loop: ts.Node; sum?: string; split?: string; pick?: string; extreme?: string; window?: number };
+  quad?: { walks: number; loop: ts.Node; sum?: string; split?: string; pick?: string; extreme?: string; step?: string; window?: number };
 }
 
 /** Where compile.ts starts warning (TSBPF3010/3012). */
@@ -330,7 +332,8 @@ class Walker {
         const sides = oneSidedCallWalks(s, n, this.checker) ?? 0;
         const pick = counterPickWalks(s, n, this.checker);
         const extreme = runningExtremeWalks(s, n, this.checker);
-        const most = Math.max(sum?.walks ?? 0, split?.walks ?? 0, pick?.walks ?? 0, extreme?.walks ?? 0, sides);
+        const step = steppedCompareWalks(s, n, this.checker);
+        const most = Math.max(sum?.walks ?? 0, split?.walks ?? 0, pick?.walks ?? 0, extreme?.walks ?? 0, step?.walks ?? 0, sides);
         if (most > n && most > (frame.quad?.walks ?? 0))
           frame.quad =
             sum && sum.walks === most
@@ -341,7 +344,9 @@ class Walker {
                   ? { walks: most, loop: s, pick: pick.name }
                   : extreme && extreme.walks === most
                     ? { walks: most, loop: s, extreme: extreme.name }
-                    : { walks: most, loop: s };
+                    : step && step.walks === most
+                      ? { walks: most, loop: s, step: step.name }
+                      : { walks: most, loop: s };
         if (frame.quad) frame.inner ??= s;
       }
       this.multiply(frame, this.cost - before);
@@ -537,7 +542,8 @@ class Walker {
               split: quad.split,
               pick: quad.pick,
               extreme: quad.extreme,
-              sides: !quad.sum && !quad.split && !quad.pick && !quad.extreme,
+              step: quad.step,
+              sides: !quad.sum && !quad.split && !quad.pick && !quad.extreme && !quad.step,
             }
           : { loop: frame.inner, exits: frame.exits, outerTrips: n, self: frame.self, records: frame.records };
     }
