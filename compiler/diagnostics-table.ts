@@ -437,7 +437,7 @@ export const DIAGNOSTICS = {
   },
   TSBPF3019: {
     message:
-      "'{0}' may need about {1} verifier steps: this loop compares '{2}', a value from data it does not change, with its counter on each of its {3} trips, so each trip cuts off another range of '{2}' and the verifier keeps the pieces apart; the kernel stops at 1,000,000",
+      "'{0}' may need about {1} verifier steps: this loop compares '{2}', a value from data it does not change, with its counter (or a value that moves with it) on each of its {3} trips, so each trip cuts off another range of '{2}' and the verifier keeps the pieces apart; the kernel stops at 1,000,000",
     hint: "stop the loop at the value (`if (i >= len) break;`: only one piece goes on), clamp the value to a few bits before the loop, cut the trip count, or move the loop into loop() (bpf_loop), which the verifier checks once",
     severity: "warning",
     cost: true,

@@ -69,6 +69,21 @@ describeKernel("verifier cost: a value from data compared with the loop's counte
   );
 
   kernelTest(
+    "against a value that moves with the counter (`off += 2` from a constant, a 16-bit word read per trip): 64, 256 and 400 trips load with no diagnostic, 700 are refused after TSBPF3019; the estimate follows the count",
+    () => {
+      const body = "const w = ctx.header<u16>(14 + 2 * i); if (w === null) break; if (off < len) t += w; off += 2;";
+      const rows = [64, 256, 400, 700].map((n) => row(`${n} trips, off`, split(n, body, "let len: u32 = h.a;\n  let off: u32 = 14;")));
+      check(rows);
+      // Measured on Linux 6.18: 14,837, 231,848 and 563,984 processed; 700 refused. Before the
+      // estimate took `off` for a counter: 6,165 at 256 trips and 16,821 at 700, with no warning.
+      expect(rows.map((r) => "refused" in r.verdict)).toEqual([false, false, false, true]);
+      expect(rows.map((r) => r.codes)).toEqual([[], [], [], ["TSBPF3019"]]);
+      expectEstimateFollows(rows.slice(1, 3));
+    },
+    300_000,
+  );
+
+  kernelTest(
     "controls at 900 trips: the loop stops at the value (`if (i >= len) break;`), the value read afresh each trip, or an exact value: no diagnostic, all load",
     () => {
       const rows = [

@@ -6,8 +6,19 @@
 
 import { constEval } from "./const-eval.js";
 import { ts } from "./ts-adapter.js";
+import { onlyConstantSteps } from "./verifier-cost-precision.js";
 import { leavingIfParts, ORDERINGS, rangeOf } from "./verifier-cost-ranges.js";
-import { enclosingFunction, isGlobal, loopCounters, loopWrites, mentions, readsOnly, writeTarget } from "./verifier-cost-writes.js";
+import {
+  carriedWrites,
+  enclosingFunction,
+  isGlobal,
+  loopCounters,
+  loopWrites,
+  mentions,
+  readsOnly,
+  writeKind,
+  writeTarget,
+} from "./verifier-cost-writes.js";
 
 /**
  * Walks of `loop`'s body (n trips) when it orders such a value against its counter, and the value's
@@ -23,6 +34,29 @@ export function counterSplitWalks(
   checker: ts.TypeChecker,
 ): { walks: number; name: string } | undefined {
   const counters = loopCounters(loop, checker);
+  const own = counterSplit(loop, counters, checker);
+  if (own) return { walks: (n + n ** 2 / 3.5) * (callsEveryTrip(loop) ? CALL_WALKS : 1), name: own };
+  // A variable that starts at a constant and moves by a constant on every trip (`off += 2`) is a
+  // counter too, to the verifier: one known value per trip. Measured, `if (off < len) t += w; off
+  // += 2;` with len from the packet: 64 trips 14,837 processed, 256 trips 231,848, 400 trips 563,984,
+  // 700 refused (estimated at 6,165 and 16,821 before): about n²/9 walks, cheaper than the loop's own
+  // counter.
+  const derived = new Set(counters);
+  for (const { v, d } of carriedWrites(loop, checker))
+    if (
+      d.initializer &&
+      constEval(d.initializer, checker) !== undefined &&
+      onlyConstantSteps(loop.statement, v, checker) &&
+      writeKind(loop, v, checker) === "every"
+    )
+      derived.add(v);
+  const other = derived.size > counters.size ? counterSplit(loop, derived, checker) : undefined;
+  if (other) return { walks: (n + n ** 2 / 9) * (callsEveryTrip(loop) ? CALL_WALKS : 1), name: other };
+  return undefined;
+}
+
+/** The name of a value `loop` orders against an expression of `counters` (splitValue), if any. */
+function counterSplit(loop: ts.IterationStatement, counters: ReadonlySet<ts.Symbol>, checker: ts.TypeChecker): string | undefined {
   if (counters.size === 0) return undefined;
   const written = loopWrites(loop, checker);
   const st: ts.Node[] = [loop.statement];
@@ -37,7 +71,7 @@ export function counterSplitWalks(
     if (ts.isBinaryExpression(x) && ORDERINGS.has(x.operatorToken.kind)) {
       const v =
         splitValue(x.left, x.right, loop, counters, written, checker) ?? splitValue(x.right, x.left, loop, counters, written, checker);
-      if (v) return { walks: (n + n ** 2 / 3.5) * (callsEveryTrip(loop) ? CALL_WALKS : 1), name: v };
+      if (v) return v;
     }
     ts.forEachChild(x, (c) => {
       st.push(c);
