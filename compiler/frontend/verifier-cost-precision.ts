@@ -554,11 +554,11 @@ export function wholeRangeStart(loop: ts.IterationStatement, sym: ts.Symbol, che
 }
 
 /**
- * Does `loop` set `sym` (`=`) to a value built without it from constants, its counters and calls of
- * functions that step a field of a struct they are passed (countedCall)? Such a value is known on each path, and a function that steps a field of the
- * struct it is passed returns another value after each call (fuzz:cost seed 20261290 #5382: `acc1 =
- * f(s0)` in an inner loop with data exits, `s.b -= 256` in f, acc1 in the enclosing loop's packet
- * offset: refused with no warning). The whole range it came in with is gone.
+ * Does `loop` set `sym` (`=`) to a value built without it from constants and its counters, or to the
+ * result of a function that steps a field of the struct it is passed (countedCall: another known
+ * value after each call)? The whole range it came in with is gone, and each path knows it exactly
+ * (fuzz:cost seed 20261290 #5382: `acc1 = f(s0)` in an inner loop with data exits, `s.b -= 256` in
+ * f, acc1 in the enclosing loop's packet offset: refused with no warning).
  */
 function setsKnown(loop: ts.IterationStatement, sym: ts.Symbol, checker: ts.TypeChecker): boolean {
   const counters = loopCounters(loop, checker);

@@ -669,7 +669,10 @@ const LATER_GROWTH = { pinned: 2.2, counted: 6 };
  */
 const WINDOW_WALKS = 1e9;
 
-/** The power of an inner loop's exit states that its enclosing loop's walks grow by, per trip, when a counted call sets what the exits differ in (noteExits). */
+/**
+ * The power of an inner loop's exit states that its enclosing loop's walks grow by, per trip, when a
+ * counted call sets what the exits differ in (noteExits).
+ */
 const COUNTED_GROWTH = 0.75;
 
 /**

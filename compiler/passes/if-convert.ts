@@ -29,6 +29,10 @@
 // from the two arms' values) keeps the branch, since the verifier sees the arithmetic's result
 // only as a range.
 //
+// Also a count stepped on one bit of a value (`if ((b & (1 << j)) !== 0) n++`) that the loop carries
+// and compares (countedAndCompared): the compare makes the verifier track it exactly, and the
+// paths that counted differently never prune.
+//
 // Nested `?:`s go from the inside out: the inner one's value passes through the outer one's phi
 // (a use that counts through what follows it), and its join is merged into its branch's block, so
 // the outer arm is one block again.
