@@ -20,8 +20,8 @@
 // refused at 12 x 12.
 
 import { computeDominators, naturalLoops } from "../ir/dominators.js";
-import type { Func } from "../ir/ir.js";
-import { definitions, packetCheck, pointersLiveIn } from "../ir/packet-checks.js";
+import { definitions, type Func } from "../ir/ir.js";
+import { packetCheck, pointersLiveIn } from "../ir/packet-checks.js";
 
 /** Block id -> the successor its packet check fails to, for the checks to walk failing side first. */
 export function failFirstChecks(f: Func): Map<number, number> {

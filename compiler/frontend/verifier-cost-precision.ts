@@ -591,7 +591,8 @@ function setsKnown(loop: ts.IterationStatement, sym: ts.Symbol, checker: ts.Type
  */
 export function comparedExactly(loop: ts.IterationStatement, outer: ts.IterationStatement, v: ts.Symbol, checker: ts.TypeChecker): boolean {
   if (!constantSteps(outer, v, checker) || !knownStart(outer, v, checker)) return false;
-  const counters = new Set([...loopCounters(loop, checker), ...loopCounters(outer, checker)]);
+  // loopCounters goes up from `loop`: its counter, `outer`'s and those around them.
+  const counters = loopCounters(loop, checker);
   const isV = (e: ts.Expression): boolean => {
     while (ts.isParenthesizedExpression(e) || ts.isPrefixUnaryExpression(e) || ts.isPostfixUnaryExpression(e))
       e = ts.isParenthesizedExpression(e) ? e.expression : e.operand;

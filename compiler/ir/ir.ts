@@ -189,6 +189,17 @@ export function instDst(i: Inst): Value | undefined {
   return "dst" in i ? i.dst : undefined;
 }
 
+/** Every instruction of `f` by the value it defines. */
+export function definitions(f: Func): Map<number, Inst> {
+  const defs = new Map<number, Inst>();
+  for (const b of f.blocks)
+    for (const i of b.insts) {
+      const d = instDst(i);
+      if (d) defs.set(d.id, i);
+    }
+  return defs;
+}
+
 /** Every operand an instruction reads, in a fixed order. */
 export function instUses(i: Inst): Operand[] {
   switch (i.op) {

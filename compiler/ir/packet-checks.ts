@@ -14,17 +14,6 @@ export interface PacketCheck {
   strict: boolean;
 }
 
-/** Every instruction by the value it defines. */
-export function definitions(f: Func): Map<number, Inst> {
-  const defs = new Map<number, Inst>();
-  for (const b of f.blocks)
-    for (const i of b.insts) {
-      const d = instDst(i);
-      if (d) defs.set(d.id, i);
-    }
-  return defs;
-}
-
 /** `t` as a packet bounds check: a pointer computed by `ptradd` compared with a context pointer. */
 export function packetCheck(t: Terminator, defs: ReadonlyMap<number, Inst>): PacketCheck | undefined {
   if (t.op !== "cbr" || isImm(t.b) || t.a.ty !== "ptr" || t.b.ty !== "ptr") return undefined;

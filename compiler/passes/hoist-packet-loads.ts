@@ -19,15 +19,17 @@
 // Needs: valid SSA, preheaders (loop-preheader). Produces: valid SSA. Invalidates: nothing structural.
 
 import { computeDominators, naturalLoops } from "../ir/dominators.js";
-import { ctxParam, type Func, type Inst, instUses, isImm, successors, termUses, type Value } from "../ir/ir.js";
-import { definitions, isContextPointer, packetBase, packetCheck } from "../ir/packet-checks.js";
+import { ctxParam, definitions, type Func, type Inst, instUses, isImm, successors, termUses, type Value } from "../ir/ir.js";
+import { isContextPointer, packetBase, packetCheck } from "../ir/packet-checks.js";
 
 /** At most this many loads move per loop: each is a value live through it, where one pointer was. */
 export const MAX_HOISTED = 4;
 
 export function hoistPacketLoads(f: Func): boolean {
   const ctx = ctxParam(f);
-  if (!ctx || writesPacket(f, ctx, (o) => isContextPointer(o, definitions(f)))) return false;
+  if (!ctx) return false;
+  const defs = definitions(f);
+  if (writesPacket(f, ctx, (o) => isContextPointer(o, defs))) return false;
   // One loop at a time: moving loads may add a block, and the analyses are recomputed.
   let changed = false;
   for (let round = 0; round < 64 && hoistOnce(f); round++) changed = true;

@@ -36,6 +36,7 @@ import {
   type Terminator,
   type Ty,
   type Value,
+  definitions,
   instDst,
   instUses,
   isImm,
@@ -148,7 +149,7 @@ function mergeOne(f: Func): boolean {
   const preds = predecessors(f);
   const byId = new Map(f.blocks.map((b) => [b.id, b] as const));
   const usedIn = useBlocks(f);
-  const defs = defsOf(f);
+  const defs = definitions(f);
   const headers = loopHeaders(f, entry);
   const uses = new Map<number, number>();
   let retTy: Ty = "i64";
@@ -463,16 +464,6 @@ function useBlocks(f: Func): Map<number, Set<number>> {
     for (const i of b.insts) for (const o of instUses(i)) note(o, b.id);
     for (const o of termUses(b.term)) note(o, b.id);
   }
-  return m;
-}
-
-function defsOf(f: Func): Map<number, Inst> {
-  const m = new Map<number, Inst>();
-  for (const b of f.blocks)
-    for (const i of b.insts) {
-      const d = instDst(i);
-      if (d) m.set(d.id, i);
-    }
   return m;
 }
 

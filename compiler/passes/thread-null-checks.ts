@@ -20,7 +20,7 @@
 
 import { computeDominators } from "../ir/dominators.js";
 import {
-  instDst,
+  definitions,
   instUses,
   isImm,
   mapInstOperands,
@@ -160,17 +160,6 @@ function rewriteUses(blk: Block, m: Map<number, Value>): void {
   for (const p of blk.phis) for (const i of p.incoming) i.value = sub(i.value);
   for (const i of blk.insts) mapInstOperands(i, sub);
   mapTermOperands(blk.term, sub);
-}
-
-/** Value id -> defining instruction, to recognise pointers that cannot be null. */
-function definitions(f: Func): Map<number, Inst> {
-  const m = new Map<number, Inst>();
-  for (const b of f.blocks)
-    for (const i of b.insts) {
-      const d = instDst(i);
-      if (d) m.set(d.id, i);
-    }
-  return m;
 }
 
 function nonNull(v: Value, defs: Map<number, Inst>, depth = 0): boolean {
