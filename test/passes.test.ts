@@ -1236,6 +1236,7 @@ describe("passes on random functions", () => {
     "bit-fold",
     "hoist-common",
     "if-convert",
+    "step-floor",
   ].map((n) => [n, passesByName.get(n)!] as const);
 
   it.each(single)("%s keeps the IR valid and the behaviour unchanged", (_name, pass) => {

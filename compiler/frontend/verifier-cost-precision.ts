@@ -147,7 +147,7 @@ export function statementsAfter(loop: ts.IterationStatement, decl?: ts.Declarati
  * needs its exact value: a condition, an index, a map key, a call argument; with `offsets`, only a
  * packet offset or an index (pointer arithmetic). Grows `written` with those locals.
  */
-function usesExactly(nodes: readonly ts.Node[], written: Set<ts.Symbol>, checker: ts.TypeChecker, offsets: boolean): boolean {
+export function usesExactly(nodes: readonly ts.Node[], written: Set<ts.Symbol>, checker: ts.TypeChecker, offsets: boolean): boolean {
   // `structs`: a struct passed to a module function counts as its fields (the result carries them).
   const reads = (e: ts.Node | undefined, structs = true): boolean => {
     if (!e) return false;
@@ -278,7 +278,9 @@ export function selfExactFactor(
     // and the paths a constant step sets apart overlap and prune (20 trips: 4,620 processed, warned
     // at 99 billion; with `off += 2` instead, 92,344). Compared, it keeps them apart (seed
     // 20261206's offset case, and seed 20261216's `(acc0 >>> 31) > 5` after the loop).
-    if (steppedByData(loop, v, counters, checker) && !inRelation([loop.statement, ...statementsAfter(loop, d)], v, checker)) continue;
+    // A ceiling that leaves the loop (`if (off > 94) break;`) does not keep them apart the same way:
+    // ceilingStepWalks counts it (40 trips: 20,167 processed, warned here at 19 trillion).
+    if (steppedByData(loop, v, counters, checker) && !inRelation([loop.statement, ...statementsAfter(loop, d)], v, checker, true)) continue;
     // Writes the if-convert pass computes without a branch leave one path: they do not multiply.
     const fn = enclosingFunction(loop);
     const branchless = fn !== undefined && branchlessVar(v, fn, checker);
@@ -326,7 +328,12 @@ export function selfExactFactor(
 }
 
 /** Does `loop` add to or subtract from `v` a value read from data (`off += len`; not a counter)? */
-function steppedByData(loop: ts.IterationStatement, v: ts.Symbol, counters: ReadonlySet<ts.Symbol>, checker: ts.TypeChecker): boolean {
+export function steppedByData(
+  loop: ts.IterationStatement,
+  v: ts.Symbol,
+  counters: ReadonlySet<ts.Symbol>,
+  checker: ts.TypeChecker,
+): boolean {
   const st: ts.Node[] = [loop.statement];
   while (st.length) {
     const x = st.pop()!;
@@ -344,11 +351,19 @@ function steppedByData(loop: ts.IterationStatement, v: ts.Symbol, counters: Read
   return false;
 }
 
-/** Does one of `nodes` compare `v` (an operand of a relation mentions it)? */
-function inRelation(nodes: readonly ts.Node[], v: ts.Symbol, checker: ts.TypeChecker): boolean {
+/**
+ * Does one of `nodes` compare `v` (an operand of a relation mentions it)? With `ceilings`, not
+ * counting a ceiling that leaves the loop (`if (v > 94) break;`: ceilingStepWalks counts those).
+ */
+function inRelation(nodes: readonly ts.Node[], v: ts.Symbol, checker: ts.TypeChecker, ceilings = false): boolean {
   const st: ts.Node[] = [...nodes];
   while (st.length) {
     const x = st.pop()!;
+    if (ceilings && isCeiling(x, v, checker)) {
+      st.push(x.thenStatement);
+      if (x.elseStatement) st.push(x.elseStatement);
+      continue;
+    }
     if (ts.isBinaryExpression(x) && K_REL.has(x.operatorToken.kind) && (mentions(x.left, v, checker) || mentions(x.right, v, checker)))
       return true;
     ts.forEachChild(x, (c) => {
@@ -501,6 +516,19 @@ function fieldCounters(
   return { sites, after, name };
 }
 
+/** Is `x` an `if (v > C)` (or `>=`, either way round) whose then-branch leaves the loop? */
+export function isCeiling(x: ts.Node, v: ts.Symbol, checker: ts.TypeChecker): x is ts.IfStatement {
+  if (!ts.isIfStatement(x) || !stops(x.thenStatement)) return false;
+  const cc = counterCondition(x.expression, checker);
+  return cc !== undefined && cc.sym === v && (cc.op === K.GreaterThanToken || cc.op === K.GreaterThanEqualsToken);
+}
+
+/** Does `x` end in `break` or `return`? */
+const stops = (x: ts.Statement): boolean =>
+  ts.isBreakStatement(x) ||
+  ts.isReturnStatement(x) ||
+  (ts.isBlock(x) && x.statements.length > 0 && stops(x.statements[x.statements.length - 1]!));
+
 /**
  * How many values `sym` can take before `loop` stops on it: an `if (sym >= C) break;` (or return)
  * directly in the body, with sym starting at a constant; Infinity when there is no such exit.
@@ -514,10 +542,6 @@ function exitBound(loop: ts.IterationStatement, sym: ts.Symbol, checker: ts.Type
     if (ts.isBlock(st)) for (const x of st.statements) visit(x);
     else if (ts.isIfStatement(st)) {
       const cc = counterCondition(st.expression, checker);
-      const stops = (x: ts.Statement): boolean =>
-        ts.isBreakStatement(x) ||
-        ts.isReturnStatement(x) ||
-        (ts.isBlock(x) && x.statements.length > 0 && stops(x.statements[x.statements.length - 1]!));
       if (cc && cc.sym === sym && stops(st.thenStatement)) {
         const span = cc.bound > start ? cc.bound - start : start - cc.bound;
         best = Math.min(best, Number(span) + 2);

@@ -36,6 +36,8 @@ import { counterPickWalks } from "./verifier-cost-picks.js";
 import { oneSidedCallWalks } from "./verifier-cost-sides.js";
 import { counterSplitWalks } from "./verifier-cost-splits.js";
 import { steppedCompareWalks } from "./verifier-cost-steps.js";
+import { ceilingStepWalks } from "./verifier-cost-ceilings.js";
+import { halvingWalks } from "./verifier-cost-halving.js";
 import { runningSumWalks } from "./verifier-cost-sums.js";
 import { slidingWindow } from "./verifier-cost-windows.js";
 
@@ -134,10 +136,23 @@ interface Frame {
    * Walks of the body that grow faster than the trips, in the loop itself: a running sum's
    * (runningSumWalks, `sum` its name), a value the counter splits (counterSplitWalks, `split`), or
    * a picked position's (counterPickWalks, `pick`), a strict running extreme's
-   * (runningExtremeWalks, `extreme`), or a one-sided map call's (oneSidedCallWalks, no name); or in
+   * (runningExtremeWalks, `extreme`), a ceilinged offset's or a halving's (ceilingStepWalks,
+   * halvingWalks: `self`), or a one-sided
+   * map call's (oneSidedCallWalks, no name); or in
    * an inner loop reading a packet window this loop moves (slidingWindow: `window`, its exits).
    */
-  quad?: { walks: number; loop: ts.Node; sum?: string; split?: string; pick?: string; extreme?: string; step?: string; window?: number };
+  quad?: {
+    walks: number;
+    loop: ts.Node;
+    sum?: string;
+    split?: string;
+    pick?: string;
+    extreme?: string;
+    step?: string;
+    /** A value changed on some trips that the verifier needs exactly (TSBPF3013): ceilingStepWalks. */
+    self?: string;
+    window?: number;
+  };
 }
 
 /** Where compile.ts starts warning (TSBPF3010/3012). */
@@ -333,7 +348,16 @@ class Walker {
         const pick = counterPickWalks(s, n, this.checker);
         const extreme = runningExtremeWalks(s, n, this.checker);
         const step = steppedCompareWalks(s, n, this.checker);
-        const most = Math.max(sum?.walks ?? 0, split?.walks ?? 0, pick?.walks ?? 0, extreme?.walks ?? 0, step?.walks ?? 0, sides);
+        const ceiling = ceilingStepWalks(s, n, this.checker) ?? halvingWalks(s, n, this.checker);
+        const most = Math.max(
+          sum?.walks ?? 0,
+          split?.walks ?? 0,
+          pick?.walks ?? 0,
+          extreme?.walks ?? 0,
+          step?.walks ?? 0,
+          ceiling?.walks ?? 0,
+          sides,
+        );
         if (most > n && most > (frame.quad?.walks ?? 0))
           frame.quad =
             sum && sum.walks === most
@@ -346,7 +370,9 @@ class Walker {
                     ? { walks: most, loop: s, extreme: extreme.name }
                     : step && step.walks === most
                       ? { walks: most, loop: s, step: step.name }
-                      : { walks: most, loop: s };
+                      : ceiling && ceiling.walks === most
+                        ? { walks: most, loop: s, self: ceiling.name }
+                        : { walks: most, loop: s };
         if (frame.quad) frame.inner ??= s;
       }
       this.multiply(frame, this.cost - before);
@@ -543,7 +569,8 @@ class Walker {
               pick: quad.pick,
               extreme: quad.extreme,
               step: quad.step,
-              sides: !quad.sum && !quad.split && !quad.pick && !quad.extreme && !quad.step,
+              self: quad.self,
+              sides: !quad.sum && !quad.split && !quad.pick && !quad.extreme && !quad.step && !quad.self,
             }
           : { loop: frame.inner, exits: frame.exits, outerTrips: n, self: frame.self, records: frame.records };
     }

@@ -15,7 +15,8 @@
 // eq-prop and bit-fold last, then const-fold/simplify-cfg/dce once more for what the known
 // constants fold (eq-prop needs load-cse's reuse of an already tested load); packet-rebase after
 // the last cse, which would merge its fresh `data` reads back into the function's; hoist-packet-loads
-// after it, once the loops' own `data` uses are settled (it moves loads of the function's `data`).
+// after it, once the loops' own `data` uses are settled (it moves loads of the function's `data`);
+// step-floor after every fold, which would drop its masks as identities.
 
 import { constFold } from "./const-fold.js";
 import { dce } from "./dce.js";
@@ -44,6 +45,7 @@ import { hoistCommon } from "./hoist-common.js";
 import { ifConvert } from "./if-convert.js";
 import { packetRebase } from "./packet-rebase.js";
 import { hoistPacketLoads } from "./hoist-packet-loads.js";
+import { stepFloor } from "./step-floor.js";
 
 export const constFoldPass: Pass = { name: "const-fold", run: constFold };
 export const dcePass: Pass = { name: "dce", run: dce };
@@ -71,6 +73,7 @@ export const hoistCommonPass: Pass = { name: "hoist-common", run: hoistCommon };
 export const ifConvertPass: Pass = { name: "if-convert", run: ifConvert };
 export const packetRebasePass: Pass = { name: "packet-rebase", run: packetRebase };
 export const hoistPacketLoadsPass: Pass = { name: "hoist-packet-loads", run: hoistPacketLoads };
+export const stepFloorPass: Pass = { name: "step-floor", run: stepFloor };
 
 /** Every pass by name, for CLI options that pick passes. */
 export const passesByName: ReadonlyMap<string, Pass> = new Map(
@@ -101,6 +104,7 @@ export const passesByName: ReadonlyMap<string, Pass> = new Map(
     ifConvertPass,
     packetRebasePass,
     hoistPacketLoadsPass,
+    stepFloorPass,
   ].map((p) => [p.name, p] as const),
 );
 
@@ -139,6 +143,7 @@ export const defaultPipeline: readonly Pass[] = [
   constFoldPass,
   packetRebasePass,
   hoistPacketLoadsPass,
+  stepFloorPass,
   simplifyCfgPass,
   dcePass,
 ];
