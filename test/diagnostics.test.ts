@@ -746,24 +746,25 @@ const CASES: Case[] = [
   },
   {
     code: "TSBPF3021",
-    what: "a 256-byte packet loop that picks the last newline's position, then a map key",
+    what: "a 256-byte packet loop that picks the last newline's position, then an index",
     span: "for (let i: u32 = 0; i < 256; i++) { const b = ctx.header<u8>(i); if (b === null) break; if (b === 10) at = i; }",
     src: xdpBody(
       `  let at: u32 = 0;
   for (let i: u32 = 0; i < 256; i++) { const b = ctx.header<u8>(i); if (b === null) break; if (b === 10) at = i; } // error TSBPF3021
-  const r = out.lookup(at);
-  if (r !== null) r.value += 1;`,
-      "const out = new ArrayMap<u64>(256);",
+  const t = out.lookup(0);
+  if (t !== null) t.v[at & 255] += 1;`,
+      "interface T { v: FixedArray<u64, 256> }\nconst out = new ArrayMap<T>(1);",
     ),
   },
   {
     code: "TSBPF3022",
-    what: "a strict running maximum of 400 packet bytes",
-    span: "for (let i: u32 = 0; i < 400; i++) { const b = ctx.header<u8>(i); if (b === null) break; if (b > mx) mx = b; }",
+    what: "a strict running maximum of 400 packet bytes, its rises counted",
+    span: "for (let i: u32 = 0; i < 400; i++) { const b = ctx.header<u8>(i); if (b === null) break; if (b > mx) { mx = b; ups++; } }",
     src: xdpBody(
       `  let mx: u32 = 0;
-  for (let i: u32 = 0; i < 400; i++) { const b = ctx.header<u8>(i); if (b === null) break; if (b > mx) mx = b; } // error TSBPF3022
-  out.update(0, mx);`,
+  let ups: u32 = 0;
+  for (let i: u32 = 0; i < 400; i++) { const b = ctx.header<u8>(i); if (b === null) break; if (b > mx) { mx = b; ups++; } } // error TSBPF3022
+  out.update(0, mx + ups);`,
       "const out = new ArrayMap<u32>(1);",
     ),
   },

@@ -1,4 +1,5 @@
-// A binary search for a port in a sorted array map of N entries.
+// A binary search for a port in a sorted array map of N entries (65,536 were refused with the
+// branch; if-convert computes lo and hi without it).
 // sizes: N=16,T=5 N=256,T=9 N=4096,T=13 N=65536,T=17
 import { xdp, XdpAction, ArrayMap, u64, u32, u16 } from "tsbpf/bpf";
 const N = 256;

@@ -1,5 +1,6 @@
 // The longest run of zero bytes in the payload: the run length grows or resets under a condition on
-// data and is compared with the longest so far (TSBPF3013).
+// data and is compared with the longest so far (refused from 24 bytes with the branches; if-convert
+// computes both without them).
 // sizes: 8 12 16 24
 import { xdp, XdpAction, ArrayMap, u64, u32, u8 } from "tsbpf/bpf";
 const N = 8;

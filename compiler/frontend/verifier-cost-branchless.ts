@@ -2,14 +2,17 @@
 // branch, seen from the AST, so the verifier-cost estimate does not count them as states that
 // multiply per trip (selfExactFactor). The pass converts an `if` whose only statement is a simple
 // write (or a `?:`) when the condition and the written value are pure and the variable, and what is
-// computed from it, is used only in arithmetic, compares and packet offsets, one of which it reaches.
+// computed from it, is used only in arithmetic, compares and packet offsets, one of which it reaches;
+// or, for a count (`if (b === 10) n++;`), only in arithmetic, compares and stored values, one
+// compare at least.
 // This side must not say "branchless" where the pass keeps the branch (the estimate would then miss
 // a refusal), so it asks for a little more: no `else`, no `&&`/`||` or null check in the condition,
 // no array index, no call but an integer conversion or a packet read, no write to anything but locals.
 
 import { ts } from "./ts-adapter.js";
 import { isIntCast } from "./verifier-cost-ranges.js";
-import { isGlobal } from "./verifier-cost-writes.js";
+import { isMap } from "./verifier-cost-sides.js";
+import { enclosingFunction, isCounterOf, isGlobal, writeTarget } from "./verifier-cost-writes.js";
 
 const K = ts.SyntaxKind;
 
@@ -70,12 +73,14 @@ export function branchlessWrite(x: ts.Node): boolean {
 
 /**
  * Is every use of `sym` in `fn` (and of the locals computed from it) arithmetic, a compare or a
- * packet offset, with at least one packet offset?
+ * packet offset, with at least one packet offset? As a `count`: arithmetic, a compare or a value
+ * stored (a field, a map's `update` value), with at least one compare.
  */
-export function branchlessVar(sym: ts.Symbol, fn: ts.Node, checker: ts.TypeChecker): boolean {
+export function branchlessVar(sym: ts.Symbol, fn: ts.Node, checker: ts.TypeChecker, count = false): boolean {
   const todo: ts.Symbol[] = [sym];
   const seen = new Set<ts.Symbol>([sym]);
   let offset = false;
+  let compared = false;
   const follow = (s: ts.Symbol | undefined): boolean => {
     if (!s) return false;
     const d = s.valueDeclaration;
@@ -97,18 +102,29 @@ export function branchlessVar(sym: ts.Symbol, fn: ts.Node, checker: ts.TypeCheck
         if (p.operator === K.PlusPlusToken || p.operator === K.MinusMinusToken) return true; // a write of itself
         e = p;
       } else if (ts.isBinaryExpression(p)) {
-        if (!isAssignment(p.operatorToken.kind)) e = p;
-        else if (p.left === e) return ts.isIdentifier(e);
+        if (!isAssignment(p.operatorToken.kind)) {
+          if (COMPARES.has(p.operatorToken.kind)) compared = true;
+          e = p;
+        } else if (p.left === e) return ts.isIdentifier(e);
+        else if (count && p.operatorToken.kind === K.EqualsToken && ts.isPropertyAccessExpression(p.left)) return true;
         else return ts.isIdentifier(p.left) && follow(checker.getSymbolAtLocation(p.left));
       } else if (ts.isConditionalExpression(p)) {
         if (p.condition === e) return true;
         e = p;
       } else if (ts.isCallExpression(p)) {
         if (isIntCast(p)) e = p;
-        else if (isPacketRead(p) && p.arguments.includes(e as ts.Expression)) {
+        else if (!count && isPacketRead(p) && p.arguments.includes(e as ts.Expression)) {
           offset = true;
           return true;
-        } else return false;
+        }
+        // A map method's key or value is stored on the stack and passed by its address.
+        else
+          return (
+            count &&
+            p.arguments.includes(e as ts.Expression) &&
+            ts.isPropertyAccessExpression(p.expression) &&
+            isMap(p.expression.expression, checker)
+          );
       } else if (ts.isVariableDeclaration(p))
         return p.initializer === e && ts.isIdentifier(p.name) && follow(checker.getSymbolAtLocation(p.name));
       else if (ts.isIfStatement(p) || ts.isWhileStatement(p) || ts.isDoStatement(p)) return p.expression === e;
@@ -129,5 +145,119 @@ export function branchlessVar(sym: ts.Symbol, fn: ts.Node, checker: ts.TypeCheck
       });
     }
   }
-  return offset;
+  return count ? compared : offset;
+}
+
+/** Relations and equalities: a branch the verifier may decide. */
+const COMPARES: ReadonlySet<ts.SyntaxKind> = new Set([
+  K.LessThanToken,
+  K.LessThanEqualsToken,
+  K.GreaterThanToken,
+  K.GreaterThanEqualsToken,
+  K.EqualsEqualsEqualsToken,
+  K.ExclamationEqualsEqualsToken,
+  K.EqualsEqualsToken,
+  K.ExclamationEqualsToken,
+]);
+
+/** At most this many statements in a converted `if` (the pass takes arms of up to 16 instructions). */
+const MAX_COUNT_STATEMENTS = 6;
+
+/**
+ * Does the if-convert pass compute every write `loop` makes to `v` without a branch, as a count (or a
+ * running extreme, a pick, a halving) that goes only into arithmetic, compares and stored values?
+ * Each write must sit in an `if` of the loop whose condition is pure, with no `&&`, `||` or null
+ * check, whose then-side holds only simple writes of variables from before the loop and such `if`s
+ * with no `else`, each followed by another statement, and whose else-side, if any, only simple
+ * writes; and every variable such an `if` writes must be used that way.
+ */
+export function branchlessCount(v: ts.Symbol, loop: ts.IterationStatement, checker: ts.TypeChecker, innermost = false): boolean {
+  const fn = enclosingFunction(loop);
+  if (!fn) return false;
+  const written = new Set<ts.Symbol>();
+  let any = false;
+  const st: ts.Node[] = [loop.statement];
+  while (st.length) {
+    const x = st.pop()!;
+    if (ts.isFunctionLike(x)) continue;
+    const target = writeTarget(x);
+    if (target && isCounterOf(target, v, checker)) {
+      const top = countConstruct(x, loop, innermost);
+      if (!top) return false;
+      let statements = 0;
+      const ok = convertibleIf(top, false, checker, written, () => ++statements <= MAX_COUNT_STATEMENTS);
+      if (!ok) return false;
+      any = true;
+    }
+    ts.forEachChild(x, (c) => {
+      st.push(c);
+    });
+  }
+  if (!any) return false;
+  for (const w of written) {
+    const d = w.valueDeclaration;
+    if (!d || !ts.isVariableDeclaration(d) || (d.pos >= loop.pos && d.end <= loop.end) || isGlobal(d)) return false;
+    if (!branchlessVar(w, fn, checker, true)) return false;
+  }
+  return true;
+}
+
+/**
+ * The outermost `if` of the loop's body around the write `x`, through blocks and `if`s only; with
+ * `innermost`, the nearest one, which the pass converts first whatever is around it, if it has its
+ * own join (it is not the last statement of an enclosing `if`'s block).
+ */
+function countConstruct(x: ts.Node, loop: ts.IterationStatement, innermost = false): ts.IfStatement | undefined {
+  const stmt = x.parent;
+  if (!stmt || !ts.isExpressionStatement(stmt) || stmt.expression !== x) return undefined;
+  let top: ts.IfStatement | undefined;
+  for (let at: ts.Node = stmt; at !== loop.statement; at = at.parent) {
+    const par = at.parent;
+    if (!par) return undefined;
+    if (ts.isIfStatement(par)) {
+      if (par.expression === at) return undefined;
+      top = par;
+      if (innermost) {
+        const block = par.parent;
+        if (ts.isBlock(block) && block !== loop.statement && block.statements[block.statements.length - 1] === par) return undefined;
+        return par;
+      }
+    } else if (!ts.isBlock(par)) return undefined;
+  }
+  return top;
+}
+
+/** A write of a local (`v = e`, `v += e`, `v++`) with a pure value, as a statement. */
+function simpleWrite(s: ts.Statement, checker: ts.TypeChecker, written: Set<ts.Symbol>): boolean {
+  if (!ts.isExpressionStatement(s)) return false;
+  const e = s.expression;
+  const target = writeTarget(e);
+  if (!target || !ts.isIdentifier(target)) return false;
+  if (ts.isBinaryExpression(e) && !pureExpr(e.right)) return false;
+  const sym = checker.getSymbolAtLocation(target);
+  if (!sym) return false;
+  written.add(sym);
+  return true;
+}
+
+function convertibleIf(
+  iff: ts.IfStatement,
+  nested: boolean,
+  checker: ts.TypeChecker,
+  written: Set<ts.Symbol>,
+  count: () => boolean,
+): boolean {
+  if (!count() || !pureExpr(iff.expression) || mentionsNullOrLogic(iff.expression)) return false;
+  const arm = (s: ts.Statement, ifs: boolean): boolean => {
+    const list = ts.isBlock(s) ? [...s.statements] : [s];
+    if (list.length === 0) return false;
+    return list.every((x, k) => {
+      if (!count()) return false;
+      if (ifs && ts.isIfStatement(x)) return k < list.length - 1 && convertibleIf(x, true, checker, written, count);
+      return simpleWrite(x, checker, written);
+    });
+  };
+  if (!arm(iff.thenStatement, true)) return false;
+  if (!iff.elseStatement) return true;
+  return !nested && arm(iff.elseStatement, false);
 }

@@ -5,8 +5,9 @@
 // that trip count the paths stop merging. Nothing here is exact; it feeds a warning.
 
 import { ts } from "./ts-adapter.js";
+import { branchlessCount } from "./verifier-cost-branchless.js";
 import { intTypeOf, ORDERINGS } from "./verifier-cost-ranges.js";
-import { carriedWrites, isCounterOf, soleStatement, writeTarget } from "./verifier-cost-writes.js";
+import { carriedWrites, isCounterOf, writeTarget } from "./verifier-cost-writes.js";
 
 const K = ts.SyntaxKind;
 
@@ -25,7 +26,8 @@ export function runningExtremeWalks(
   let best: { walks: number; name: string } | undefined;
   for (const { v } of carriedWrites(loop, checker)) {
     const bits = extremeOf(loop, v, checker);
-    if (bits === undefined || bits > 16) continue;
+    // Computed without a branch (if-convert), the extreme is a range: one path.
+    if (bits === undefined || bits > 16 || branchlessCount(v, loop, checker)) continue;
     const values = 2 ** bits;
     if (n <= values) continue;
     const walks = n + 8 * (n - values) ** 2;
@@ -35,8 +37,9 @@ export function runningExtremeWalks(
 }
 
 /**
- * The bits of the data `loop` keeps `v` the strict extreme of: its only writes are `v = x` under an
- * `if` that orders x strictly against v (`x > v`, `v < x`, `x < v`, ...), x a local of the loop.
+ * The bits of the data `loop` keeps `v` the strict extreme of: its only writes are `v = x` in the
+ * then-side of an `if` that orders x strictly against v (`x > v`, `v < x`, `x < v`, ...), x a local
+ * of the loop.
  */
 function extremeOf(loop: ts.IterationStatement, v: ts.Symbol, checker: ts.TypeChecker): number | undefined {
   let bits: number | undefined;
@@ -50,10 +53,12 @@ function extremeOf(loop: ts.IterationStatement, v: ts.Symbol, checker: ts.TypeCh
       const from = checker.getSymbolAtLocation(x.right);
       const d = from?.valueDeclaration;
       if (!from || !d || d.pos < loop.pos || d.end > loop.end) return undefined;
+      // Other statements beside it (`{ mx = b; ups++; }`) keep the branch and change nothing here.
       const stmt = x.parent;
       const guard = ts.isExpressionStatement(stmt) ? stmt.parent : undefined;
-      const iff = guard && ts.isBlock(guard) && guard.statements.length === 1 ? guard.parent : guard;
-      if (!iff || !ts.isIfStatement(iff) || iff.elseStatement || soleStatement(iff.thenStatement) !== stmt) return undefined;
+      const iff = guard && ts.isBlock(guard) ? guard.parent : guard;
+      if (!iff || !ts.isIfStatement(iff) || iff.elseStatement || (iff.thenStatement !== stmt && iff.thenStatement !== guard))
+        return undefined;
       if (!strictlyOrders(iff.expression, v, from, checker)) return undefined;
       const t = intTypeOf(x.right, checker);
       if (!t) return undefined;

@@ -5,6 +5,7 @@
 // before it as the pick, and do not prune. Nothing here is exact; it feeds a warning.
 
 import { ts } from "./ts-adapter.js";
+import { branchlessCount } from "./verifier-cost-branchless.js";
 import { isPacketRead } from "./verifier-cost-branchless.js";
 import { dataBreaks } from "./verifier-cost-packet.js";
 import { isMap } from "./verifier-cost-sides.js";
@@ -41,7 +42,8 @@ export function counterPickWalks(
   const counters = loopCounters(loop, checker);
   let best: { walks: number; name: string } | undefined;
   for (const { v, d } of carriedWrites(loop, checker)) {
-    if (!picks(loop, v, counter, counters, checker)) continue;
+    // Computed without a branch (if-convert), the pick is a range: one path.
+    if (!picks(loop, v, counter, counters, checker) || branchlessCount(v, loop, checker)) continue;
     const use = exactUse([loop.statement, ...statementsAfter(loop, d)], v, checker);
     if (!use) continue;
     const c = use === "compare" ? 1.6 : dataBreaks(loop, checker).packet > 0 ? 4 : 12;
@@ -95,7 +97,8 @@ function secondPick(
 ): boolean {
   const withV = new Set([...counters, v]);
   for (const { v: g, d } of carriedWrites(loop, checker)) {
-    if (g === v || counters.has(g) || !picks(loop, g, counter, withV, checker)) continue;
+    // Computed without a branch in its own `if` (`if (i - last > gap) gap = i - last;`), it is a range.
+    if (g === v || counters.has(g) || !picks(loop, g, counter, withV, checker) || branchlessCount(g, loop, checker, true)) continue;
     if (exactUse([loop.statement, ...statementsAfter(loop, d)], g, checker) === "compare") return true;
   }
   return false;

@@ -3,7 +3,7 @@
 // changes keeps its exit states (or its trips' states) apart, so they do not prune but multiply.
 
 import { constEval } from "./const-eval.js";
-import { branchlessVar, branchlessWrite, isPacketRead } from "./verifier-cost-branchless.js";
+import { branchlessCount, branchlessVar, branchlessWrite, isPacketRead } from "./verifier-cost-branchless.js";
 import { ts } from "./ts-adapter.js";
 import {
   argumentsFor,
@@ -282,8 +282,9 @@ export function selfExactFactor(
     // ceilingStepWalks counts it (40 trips: 20,167 processed, warned here at 19 trillion).
     if (steppedByData(loop, v, counters, checker) && !inRelation([loop.statement, ...statementsAfter(loop, d)], v, checker, true)) continue;
     // Writes the if-convert pass computes without a branch leave one path: they do not multiply.
+    if (branchlessCount(v, loop, checker)) continue;
     const fn = enclosingFunction(loop);
-    const branchless = fn !== undefined && branchlessVar(v, fn, checker);
+    const branchless = fn !== undefined && (branchlessVar(v, fn, checker) || branchlessVar(v, fn, checker, true));
     const sites = dataWriteSites(loop, v, counters, checker, branchless ? branchlessWrite : undefined);
     if (sites === 0) continue;
     // Twice: a local computed from v may be declared after the scan met its use.

@@ -9,7 +9,7 @@
 // a warning.
 
 import { ts } from "./ts-adapter.js";
-import { isPacketRead } from "./verifier-cost-branchless.js";
+import { branchlessCount, isPacketRead } from "./verifier-cost-branchless.js";
 import { constEval } from "./const-eval.js";
 import { growsPacketRange, headerReadsHoisted } from "./verifier-cost-packet.js";
 import { ORDERINGS } from "./verifier-cost-ranges.js";
@@ -45,9 +45,11 @@ export function slidingWindow(loop: ts.IterationStatement, outer: ts.IterationSt
   const flags = written.filter((v) => setsOnlyConstants(loop, v, checker));
   if (leaves(outer.statement, 0, (cond) => flags.some((v) => mentions(cond, v, checker)))) return false;
   const summed = written.filter((v) => !flags.includes(v) && v !== forCounter(loop, checker));
+  // A best kept without a branch (if-convert: `if (s >= best) best = s;` alone) is a range: it
+  // orders nothing the exits keep apart.
   const carried = [...loopWrites(outer, checker)].filter((v) => {
     const d = v.valueDeclaration;
-    return !!d && (d.end <= outer.pos || d.pos >= outer.end);
+    return !!d && (d.end <= outer.pos || d.pos >= outer.end) && !branchlessCount(v, outer, checker);
   });
   const has = (x: ts.Expression, vs: ts.Symbol[]): boolean => vs.some((v) => mentions(x, v, checker));
   const orders = (e: ts.Expression): boolean => {
