@@ -456,8 +456,8 @@ export const DIAGNOSTICS = {
   },
   TSBPF3022: {
     message:
-      "'{0}' may need about {1} verifier steps: this loop keeps '{2}' as a strict running maximum or minimum over {3} trips, more than the values its data can take, so on some paths '{2}' reaches the type's end and the paths stop merging; the kernel stops at 1,000,000",
-    hint: "compare with >= (or <=) instead of > (or <): the extreme is the same and the paths merge; or cut the trip count to the number of values the data can take",
+      "'{0}' may need about {1} verifier steps: this loop keeps '{2}' as a strict running maximum or minimum over {3} trips, and each update raises the least value it can hold, so the paths stop merging once they reach the type's end (past as many trips as its data has values), or at once when '{2}' is an index after the loop; the kernel stops at 1,000,000",
+    hint: "compare with >= (or <=) instead of > (or <): the extreme is the same and the paths merge; or cut the trip count",
     severity: "warning",
     cost: true,
   },

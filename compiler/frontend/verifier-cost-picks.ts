@@ -128,7 +128,7 @@ const COMPARES = new Set([...K_REL, K.EqualsEqualsEqualsToken, K.EqualsEqualsTok
  * How `nodes` need `v` (or a local computed from it) exactly: in a comparison or as a map method's
  * key ("compare"), or only as an index ("index"). Packet offsets and stored values do not count.
  */
-function exactUse(nodes: readonly ts.Node[], v: ts.Symbol, checker: ts.TypeChecker): "compare" | "index" | undefined {
+export function exactUse(nodes: readonly ts.Node[], v: ts.Symbol, checker: ts.TypeChecker): "compare" | "index" | undefined {
   const from = new Set([v]);
   const reads = (e: ts.Node): boolean => [...from].some((s) => mentions(e, s, checker));
   let use: "compare" | "index" | undefined;
