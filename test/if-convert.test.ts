@@ -292,6 +292,15 @@ const CARRIED = {
       return [c, c > 30 ? 1 : 0];
     },
   },
+  digits: {
+    body: "if (b >= 48 && b <= 57) n++;",
+    after: "if (n > 8) out.update(1, 1);\n  out.update(0, u64(n));",
+    js: (p: Uint8Array, n: number): [number, number] => {
+      let c = 0;
+      for (let i = 0; i < n && 14 + i < p.length; i++) if (p[14 + i]! >= 48 && p[14 + i]! <= 57) c++;
+      return [c, c > 8 ? 1 : 0];
+    },
+  },
   max: {
     body: "if (b > n) n = b;",
     after: "out.update(0, u64(n));",
@@ -333,7 +342,7 @@ export const LICENSE = "GPL";
 
 describeKernel("if-convert of carried, compared values in the kernel", () => {
   kernelTest(
-    "a count (by 1 and by 3), a running maximum and a pick over 512 bytes verify in a few thousand instructions and give what JavaScript gives (with the branch: a count was refused from 26 bytes, a maximum from 400)",
+    "a count (by 1, by 3, under `a && b`), a running maximum and a pick over 512 bytes verify in a few thousand instructions and give what JavaScript gives (with the branch: a count was refused from 26 bytes, a maximum from 400)",
     () => {
       for (const shape of Object.keys(CARRIED) as (keyof typeof CARRIED)[]) {
         const r = compile("carried.bpf.ts", CARRIED_SRC(512, shape));
@@ -345,7 +354,7 @@ describeKernel("if-convert of carried, compared values in the kernel", () => {
           const prog = obj.programs.get("prog")!;
           const out = obj.maps.get("out")!;
           fc.assert(
-            fc.property(fc.uint8Array({ minLength: 14, maxLength: 600 }), fc.constantFrom(10, 20, 47, 200), (body, hot) => {
+            fc.property(fc.uint8Array({ minLength: 14, maxLength: 600 }), fc.constantFrom(10, 20, 47, 50, 200), (body, hot) => {
               // Bytes of interest often enough to count.
               const pkt = body.map((x, i) => (i % 5 === 0 ? hot : x));
               for (const k of [0, 1]) out.update(u32le(k), u64le(0n));

@@ -42,6 +42,18 @@ export function pureExpr(e: ts.Node): boolean {
   return true;
 }
 
+function mentionsNull(e: ts.Node): boolean {
+  const st: ts.Node[] = [e];
+  while (st.length) {
+    const x = st.pop()!;
+    if (x.kind === K.NullKeyword) return true;
+    ts.forEachChild(x, (c) => {
+      st.push(c);
+    });
+  }
+  return false;
+}
+
 function mentionsNullOrLogic(e: ts.Node): boolean {
   const st: ts.Node[] = [e];
   while (st.length) {
@@ -166,10 +178,11 @@ const MAX_COUNT_STATEMENTS = 6;
 /**
  * Does the if-convert pass compute every write `loop` makes to `v` without a branch, as a count (or a
  * running extreme, a pick, a halving) that goes only into arithmetic, compares and stored values?
- * Each write must sit in an `if` of the loop whose condition is pure, with no `&&`, `||` or null
- * check, whose then-side holds only simple writes of variables from before the loop and such `if`s
- * with no `else`, each followed by another statement, and whose else-side, if any, only simple
- * writes; and every variable such an `if` writes must be used that way.
+ * Each write must sit in an `if` of the loop whose condition is pure, with no null check (and no
+ * `&&` or `||` in a nested one), whose then-side holds only simple writes of variables from before
+ * the loop and such `if`s with no `else`, each followed by another statement, and whose else-side,
+ * if any, only simple writes (no `else if`); and every variable such an `if` writes must be used
+ * that way.
  */
 export function branchlessCount(v: ts.Symbol, loop: ts.IterationStatement, checker: ts.TypeChecker, innermost = false): boolean {
   const fn = enclosingFunction(loop);
@@ -247,7 +260,9 @@ function convertibleIf(
   written: Set<ts.Symbol>,
   count: () => boolean,
 ): boolean {
-  if (!count() || !pureExpr(iff.expression) || mentionsNullOrLogic(iff.expression)) return false;
+  // The outermost `if` may test `a && b` (the pass turns the compares into one 0/1 value); a nested
+  // one may not, since its arithmetic then becomes part of an arm, which the pass keeps short.
+  if (!count() || !pureExpr(iff.expression) || (nested ? mentionsNullOrLogic(iff.expression) : mentionsNull(iff.expression))) return false;
   const arm = (s: ts.Statement, ifs: boolean): boolean => {
     const list = ts.isBlock(s) ? [...s.statements] : [s];
     if (list.length === 0) return false;

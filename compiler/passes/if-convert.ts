@@ -29,11 +29,12 @@
 // from the two arms' values) keeps the branch, since the verifier sees the arithmetic's result
 // only as a range.
 //
-// Also a value the loop carries and compares, set under a one-compare condition: a count (`if (b ===
-// 10) n++`, `if ((b & (1 << j)) !== 0) n++`), a running extreme (`if (b > mx) mx = b`), a pick (`if
-// (b === 10) at = i`), a binary search's `lo`/`hi` (countedAndCompared). The compare makes the
-// verifier track it exactly, and the paths that set it differently never prune. A count becomes
-// `n + c` (c the condition as 0 or 1), anything else the select below.
+// Also a value the loop carries and compares, set under a condition on data: a count (`if (b ===
+// 10) n++`, `if ((b & (1 << j)) !== 0) n++`, `if (c >= 48 && c <= 57) digits++`), a running extreme
+// (`if (b > mx) mx = b`), a pick (`if (b === 10) at = i`), a binary search's `lo`/`hi`
+// (countedAndCompared). The compare makes the verifier track it exactly, and the paths that set it
+// differently never prune. A count becomes `n + c` (c the condition as 0 or 1), anything else the
+// select below.
 //
 // Nested `?:`s go from the inside out: the inner one's value passes through the outer one's phi
 // (a use that counts through what follows it), and its join is merged into its branch's block, so
@@ -148,9 +149,7 @@ function convertOne(f: Func): boolean {
       join.phis.some((p) => reachesGuardedPacketOffset(p.dst, uses, defs, dom, byId)) &&
       join.phis.every((p) => onlySafeUses(p.dst, uses, defs, dom, byId));
     const countCase =
-      !offsetCase &&
-      region.length === 1 &&
-      join.phis.every((p) => countedAndCompared(p.dst, [incoming(p, tArm.ends)!, incoming(p, eArm.ends)!], uses));
+      !offsetCase && join.phis.every((p) => countedAndCompared(p.dst, [incoming(p, tArm.ends)!, incoming(p, eArm.ends)!], uses));
     if (!offsetCase && !countCase) continue;
     // Convert: every instruction of the condition and the arms first, then whether control would
     // reach the first exit, as 0 or 1, then the select of each phi.
