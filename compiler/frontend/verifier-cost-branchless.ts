@@ -276,3 +276,29 @@ function convertibleIf(
   if (!iff.elseStatement) return true;
   return !nested && arm(iff.elseStatement, false);
 }
+
+/**
+ * The `if`s of `loop` that the pass converts on their own (the nearest one around each write of a
+ * carried value branchlessCount takes with `innermost`): their conditions become arithmetic, so a
+ * comparison there makes nothing exact.
+ */
+export function convertedIfs(loop: ts.IterationStatement, vars: readonly ts.Symbol[], checker: ts.TypeChecker): Set<ts.Node> {
+  const out = new Set<ts.Node>();
+  for (const v of vars) {
+    if (!branchlessCount(v, loop, checker, true)) continue;
+    const st: ts.Node[] = [loop.statement];
+    while (st.length) {
+      const x = st.pop()!;
+      if (ts.isFunctionLike(x)) continue;
+      const target = writeTarget(x);
+      if (target && isCounterOf(target, v, checker)) {
+        const top = countConstruct(x, loop, true);
+        if (top) out.add(top);
+      }
+      ts.forEachChild(x, (c) => {
+        st.push(c);
+      });
+    }
+  }
+  return out;
+}

@@ -5,7 +5,7 @@
 // before it as the pick, and do not prune. Nothing here is exact; it feeds a warning.
 
 import { ts } from "./ts-adapter.js";
-import { branchlessCount } from "./verifier-cost-branchless.js";
+import { branchlessCount, convertedIfs } from "./verifier-cost-branchless.js";
 import { isPacketRead } from "./verifier-cost-branchless.js";
 import { dataBreaks } from "./verifier-cost-packet.js";
 import { isMap } from "./verifier-cost-sides.js";
@@ -44,7 +44,12 @@ export function counterPickWalks(
   for (const { v, d } of carriedWrites(loop, checker)) {
     // Computed without a branch (if-convert), the pick is a range: one path.
     if (!picks(loop, v, counter, counters, checker) || branchlessCount(v, loop, checker)) continue;
-    const use = exactUse([loop.statement, ...statementsAfter(loop, d)], v, checker);
+    const converted = convertedIfs(
+      loop,
+      carriedWrites(loop, checker).map((x) => x.v),
+      checker,
+    );
+    const use = exactUse([loop.statement, ...statementsAfter(loop, d)], v, checker, converted);
     if (!use) continue;
     const c = use === "compare" ? 1.6 : dataBreaks(loop, checker).packet > 0 ? 4 : 12;
     const walks = n + (secondPick(loop, v, counter, counters, checker) ? Math.min(1.8 ** n / 2, 1e12) : n ** 3 / c);
@@ -126,9 +131,15 @@ const COMPARES = new Set([...K_REL, K.EqualsEqualsEqualsToken, K.EqualsEqualsTok
 
 /**
  * How `nodes` need `v` (or a local computed from it) exactly: in a comparison or as a map method's
- * key ("compare"), or only as an index ("index"). Packet offsets and stored values do not count.
+ * key ("compare"), or only as an index ("index"). Packet offsets and stored values do not count, nor
+ * the conditions of `converted` ifs (convertedIfs).
  */
-export function exactUse(nodes: readonly ts.Node[], v: ts.Symbol, checker: ts.TypeChecker): "compare" | "index" | undefined {
+export function exactUse(
+  nodes: readonly ts.Node[],
+  v: ts.Symbol,
+  checker: ts.TypeChecker,
+  converted: ReadonlySet<ts.Node> = new Set(),
+): "compare" | "index" | undefined {
   const from = new Set([v]);
   const reads = (e: ts.Node): boolean => [...from].some((s) => mentions(e, s, checker));
   let use: "compare" | "index" | undefined;
@@ -137,6 +148,12 @@ export function exactUse(nodes: readonly ts.Node[], v: ts.Symbol, checker: ts.Ty
     const x = st.pop()!;
     if (ts.isFunctionLike(x)) continue;
     if (ts.isCallExpression(x) && isPacketRead(x)) continue;
+    if (converted.has(x) && ts.isIfStatement(x)) {
+      // Its condition is arithmetic once converted: only what it sets is looked at.
+      if (x.elseStatement) st.push(x.elseStatement);
+      st.push(x.thenStatement);
+      continue;
+    }
     if (ts.isBinaryExpression(x) && COMPARES.has(x.operatorToken.kind) && reads(x)) use = "compare";
     else if (
       ts.isCallExpression(x) &&
