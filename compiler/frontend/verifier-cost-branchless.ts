@@ -175,14 +175,38 @@ const COMPARES: ReadonlySet<ts.SyntaxKind> = new Set([
 /** At most this many statements in a converted `if` (the pass takes arms of up to 16 instructions). */
 const MAX_COUNT_STATEMENTS = 6;
 
+/** At most this many operations (and field reads) in a written value of a converted `if`. */
+const MAX_WRITE_OPERATIONS = 4;
+
+/** Operators, casts and field reads in `e`: about the instructions it compiles to. */
+function operations(e: ts.Node): number {
+  let n = 0;
+  const st: ts.Node[] = [e];
+  while (st.length) {
+    const x = st.pop()!;
+    if (
+      ts.isBinaryExpression(x) ||
+      ts.isPrefixUnaryExpression(x) ||
+      ts.isCallExpression(x) ||
+      ts.isPropertyAccessExpression(x) ||
+      ts.isConditionalExpression(x)
+    )
+      n++;
+    ts.forEachChild(x, (c) => {
+      st.push(c);
+    });
+  }
+  return n;
+}
+
 /**
  * Does the if-convert pass compute every write `loop` makes to `v` without a branch, as a count (or a
  * running extreme, a pick, a halving) that goes only into arithmetic, compares and stored values?
  * Each write must sit in an `if` of the loop whose condition is pure, with no null check (and no
- * `&&` or `||` in a nested one), whose then-side holds only simple writes of variables from before
- * the loop and such `if`s with no `else`, each followed by another statement, and whose else-side,
- * if any, only simple writes (no `else if`); and every variable such an `if` writes must be used
- * that way.
+ * `&&` or `||` in a nested one), whose then-side holds only short simple writes of variables from
+ * before the loop and at most one such `if` with no `else`, followed by another statement, and whose
+ * else-side, if any, only short simple writes (no `else if`); and every variable such an `if` writes
+ * must be used that way.
  */
 export function branchlessCount(v: ts.Symbol, loop: ts.IterationStatement, checker: ts.TypeChecker, innermost = false): boolean {
   const fn = enclosingFunction(loop);
@@ -246,7 +270,8 @@ function simpleWrite(s: ts.Statement, checker: ts.TypeChecker, written: Set<ts.S
   const e = s.expression;
   const target = writeTarget(e);
   if (!target || !ts.isIdentifier(target)) return false;
-  if (ts.isBinaryExpression(e) && !pureExpr(e.right)) return false;
+  // A short value: the pass takes arms of up to 16 instructions (MAX_ARM).
+  if (ts.isBinaryExpression(e) && (!pureExpr(e.right) || operations(e.right) > MAX_WRITE_OPERATIONS)) return false;
   const sym = checker.getSymbolAtLocation(target);
   if (!sym) return false;
   written.add(sym);
@@ -263,12 +288,15 @@ function convertibleIf(
   // The outermost `if` may test `a && b` (the pass turns the compares into one 0/1 value); a nested
   // one may not, since its arithmetic then becomes part of an arm, which the pass keeps short.
   if (!count() || !pureExpr(iff.expression) || (nested ? mentionsNullOrLogic(iff.expression) : mentionsNull(iff.expression))) return false;
+  let sawNested = 0;
   const arm = (s: ts.Statement, ifs: boolean): boolean => {
     const list = ts.isBlock(s) ? [...s.statements] : [s];
     if (list.length === 0) return false;
     return list.every((x, k) => {
       if (!count()) return false;
-      if (ifs && ts.isIfStatement(x)) return k < list.length - 1 && convertibleIf(x, true, checker, written, count);
+      // One nested `if` at most: its converted arithmetic becomes part of this arm (MAX_ARM).
+      if (ifs && ts.isIfStatement(x))
+        return k < list.length - 1 && !nested && !sawNested++ && convertibleIf(x, true, checker, written, count);
       return simpleWrite(x, checker, written);
     });
   };
