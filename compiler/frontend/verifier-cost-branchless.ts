@@ -12,7 +12,7 @@
 import { ts } from "./ts-adapter.js";
 import { isIntCast } from "./verifier-cost-ranges.js";
 import { isMap } from "./verifier-cost-sides.js";
-import { enclosingFunction, isCounterOf, isGlobal, writeTarget } from "./verifier-cost-writes.js";
+import { enclosingFunction, isGlobal, writeTarget, writesOf } from "./verifier-cost-writes.js";
 
 const K = ts.SyntaxKind;
 
@@ -212,25 +212,14 @@ export function branchlessCount(v: ts.Symbol, loop: ts.IterationStatement, check
   const fn = enclosingFunction(loop);
   if (!fn) return false;
   const written = new Set<ts.Symbol>();
-  let any = false;
-  const st: ts.Node[] = [loop.statement];
-  while (st.length) {
-    const x = st.pop()!;
-    if (ts.isFunctionLike(x)) continue;
-    const target = writeTarget(x);
-    if (target && isCounterOf(target, v, checker)) {
-      const top = countConstruct(x, loop, innermost);
-      if (!top) return false;
-      let statements = 0;
-      const ok = convertibleIf(top, false, checker, written, () => ++statements <= MAX_COUNT_STATEMENTS);
-      if (!ok) return false;
-      any = true;
-    }
-    ts.forEachChild(x, (c) => {
-      st.push(c);
-    });
+  const writes = writesOf(loop, v, checker);
+  if (writes.length === 0) return false;
+  for (const x of writes) {
+    const top = countConstruct(x, loop, innermost);
+    if (!top) return false;
+    let statements = 0;
+    if (!convertibleIf(top, false, checker, written, () => ++statements <= MAX_COUNT_STATEMENTS)) return false;
   }
-  if (!any) return false;
   for (const w of written) {
     const d = w.valueDeclaration;
     if (!d || !ts.isVariableDeclaration(d) || (d.pos >= loop.pos && d.end <= loop.end) || isGlobal(d)) return false;
@@ -314,18 +303,9 @@ export function convertedIfs(loop: ts.IterationStatement, vars: readonly ts.Symb
   const out = new Set<ts.Node>();
   for (const v of vars) {
     if (!branchlessCount(v, loop, checker, true)) continue;
-    const st: ts.Node[] = [loop.statement];
-    while (st.length) {
-      const x = st.pop()!;
-      if (ts.isFunctionLike(x)) continue;
-      const target = writeTarget(x);
-      if (target && isCounterOf(target, v, checker)) {
-        const top = countConstruct(x, loop, true);
-        if (top) out.add(top);
-      }
-      ts.forEachChild(x, (c) => {
-        st.push(c);
-      });
+    for (const x of writesOf(loop, v, checker)) {
+      const top = countConstruct(x, loop, true);
+      if (top) out.add(top);
     }
   }
   return out;

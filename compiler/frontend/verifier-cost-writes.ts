@@ -622,3 +622,19 @@ export function dataWriteSites(
   }
   return n;
 }
+
+/** The writes (assignments, `++`, `--`) of `sym` in `loop`'s body, outside nested functions. */
+export function writesOf(loop: ts.IterationStatement, sym: ts.Symbol, checker: ts.TypeChecker): ts.Node[] {
+  const out: ts.Node[] = [];
+  const st: ts.Node[] = [loop.statement];
+  while (st.length) {
+    const x = st.pop()!;
+    if (ts.isFunctionLike(x)) continue;
+    const target = writeTarget(x);
+    if (target && isCounterOf(target, sym, checker)) out.push(x);
+    ts.forEachChild(x, (c) => {
+      st.push(c);
+    });
+  }
+  return out;
+}
