@@ -9,7 +9,7 @@
 import { constEval } from "./const-eval.js";
 import { ts } from "./ts-adapter.js";
 import { isCeiling, steppedByData, usesExactly } from "./verifier-cost-precision.js";
-import { carriedWrites, isCounterOf, loopCounters } from "./verifier-cost-writes.js";
+import { carriedWrites, loopCounters, writesOf } from "./verifier-cost-writes.js";
 
 const K = ts.SyntaxKind;
 
@@ -33,19 +33,13 @@ export function ceilingStepWalks(
   return undefined;
 }
 
-/** Does `loop` step `v` by a constant somewhere (`v++`, `v += 1`)? */
-function constantStep(loop: ts.IterationStatement, v: ts.Symbol, checker: ts.TypeChecker): boolean {
-  return some(loop.statement, (x) => {
-    if ((ts.isPrefixUnaryExpression(x) || ts.isPostfixUnaryExpression(x)) && x.operator === K.PlusPlusToken)
-      return isCounterOf(x.operand, v, checker);
-    return (
-      ts.isBinaryExpression(x) &&
-      x.operatorToken.kind === K.PlusEqualsToken &&
-      isCounterOf(x.left, v, checker) &&
-      constEval(x.right, checker) !== undefined
-    );
-  });
-}
+/** Does `loop` step `v` up by a constant somewhere (`v++`, `v += 1`)? */
+const constantStep = (loop: ts.IterationStatement, v: ts.Symbol, checker: ts.TypeChecker): boolean =>
+  writesOf(loop, v, checker).some((x) =>
+    ts.isPrefixUnaryExpression(x) || ts.isPostfixUnaryExpression(x)
+      ? x.operator === K.PlusPlusToken
+      : ts.isBinaryExpression(x) && x.operatorToken.kind === K.PlusEqualsToken && constEval(x.right, checker) !== undefined,
+  );
 
 /** Does `loop` leave once `v` passes a ceiling? */
 const ceiling = (loop: ts.IterationStatement, v: ts.Symbol, checker: ts.TypeChecker): boolean =>

@@ -28,9 +28,10 @@ const K = ts.SyntaxKind;
  * A pick on a path that leaves the loop (`{ at = i; break; }`) carries nothing to the next trip: not
  * counted (4,434 processed for the table scan with only that pick).
  * A packet offset does not need it exactly (64 trips, 1,406 processed): not counted.
- * A second pick computed from the first and compared (`if (i - last > gap) gap = i - last; last =
- * i;`, the longest gap between newlines) holds a pair per path, and the count grows by about 1.8x
- * per trip: 10 trips 5,666, 14 trips 52,793, 18 trips 446,248, 20 refused (1.8^n / 2 walks).
+ * A second pick computed from the first and compared (`if (i - last > gap) { gap = i - last; end =
+ * i; } last = i;`, the longest gap between newlines and where it ends) holds a pair per path, and
+ * the count grows by about 1.7x per trip: 12 trips 24,564, 16 trips 194,289, 18 trips 568,882, 20
+ * refused (1.8^n / 2 walks). The gap alone (`gap = i - last;`) is computed without a branch.
  */
 export function counterPickWalks(
   loop: ts.IterationStatement,
@@ -40,19 +41,21 @@ export function counterPickWalks(
   const counter = forCounter(loop, checker);
   if (!counter) return undefined;
   const counters = loopCounters(loop, checker);
+  const carried = carriedWrites(loop, checker);
+  let converted: Set<ts.Node> | undefined;
   let best: { walks: number; name: string } | undefined;
-  for (const { v, d } of carriedWrites(loop, checker)) {
+  for (const { v, d } of carried) {
     // Computed without a branch (if-convert), the pick is a range: one path.
     if (!picks(loop, v, counter, counters, checker) || branchlessCount(v, loop, checker)) continue;
-    const converted = convertedIfs(
+    converted ??= convertedIfs(
       loop,
-      carriedWrites(loop, checker).map((x) => x.v),
+      carried.map((x) => x.v),
       checker,
     );
     const use = exactUse([loop.statement, ...statementsAfter(loop, d)], v, checker, converted);
     if (!use) continue;
     const c = use === "compare" ? 1.6 : dataBreaks(loop, checker).packet > 0 ? 4 : 12;
-    const walks = n + (secondPick(loop, v, counter, counters, checker) ? Math.min(1.8 ** n / 2, 1e12) : n ** 3 / c);
+    const walks = n + (secondPick(loop, carried, v, counter, counters, checker) ? Math.min(1.8 ** n / 2, 1e12) : n ** 3 / c);
     if (!best || walks > best.walks) best = { walks, name: v.name };
   }
   return best;
@@ -95,13 +98,14 @@ function picks(
  */
 function secondPick(
   loop: ts.IterationStatement,
+  carried: readonly { v: ts.Symbol; d: ts.VariableDeclaration }[],
   v: ts.Symbol,
   counter: ts.Symbol,
   counters: ReadonlySet<ts.Symbol>,
   checker: ts.TypeChecker,
 ): boolean {
   const withV = new Set([...counters, v]);
-  for (const { v: g, d } of carriedWrites(loop, checker)) {
+  for (const { v: g, d } of carried) {
     // Computed without a branch in its own `if` (`if (i - last > gap) gap = i - last;`), it is a range.
     if (g === v || counters.has(g) || !picks(loop, g, counter, withV, checker) || branchlessCount(g, loop, checker, true)) continue;
     if (exactUse([loop.statement, ...statementsAfter(loop, d)], g, checker) === "compare") return true;

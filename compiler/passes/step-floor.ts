@@ -38,11 +38,12 @@ import {
 export function stepFloor(f: Func): boolean {
   const dom = computeDominators(f);
   const defs = definitions(f);
+  const offsets = offsetSources(defs, f);
   let changed = false;
   for (const loop of naturalLoops(f, dom)) {
     const header = blockById(f, loop.header);
     for (const phi of header.phis) {
-      if (phi.dst.ty === "ptr" || !reachesOffset(f, phi.dst)) continue;
+      if (phi.dst.ty === "ptr" || !offsets.has(phi.dst.id)) continue;
       const steps = carriedSteps(f, phi, loop.body, defs);
       if (!steps) continue;
       const variable = steps.filter((s) => s.inst !== undefined);
@@ -97,24 +98,21 @@ function carriedSteps(f: Func, phi: Phi, body: ReadonlySet<number>, defs: Map<nu
   return steps;
 }
 
-/** Does `v`, through copies, width changes and additions, reach the offset of a ptradd? */
-function reachesOffset(f: Func, v: Value): boolean {
-  const from = new Set([v.id]);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const b of f.blocks)
-      for (const i of b.insts) {
-        if (i.op === "ptradd" && isValue(i.offset) && from.has(i.offset.id)) return true;
-        const passes =
-          ((i.op === "copy" || i.op === "zext") && isValue(i.a) && from.has(i.a.id)) ||
-          (i.op === "bin" && i.kind === "add" && [i.a, i.b].some((o) => isValue(o) && from.has(o.id)));
-        if (passes && !from.has(i.dst.id)) {
-          from.add(i.dst.id);
-          grew = true;
-        }
-      }
+/** The values that reach the offset of a ptradd through copies, width changes and additions. */
+function offsetSources(defs: Map<number, Inst>, f: Func): Set<number> {
+  const out = new Set<number>();
+  const work: number[] = [];
+  for (const b of f.blocks) for (const i of b.insts) if (i.op === "ptradd" && isValue(i.offset)) work.push(i.offset.id);
+  while (work.length > 0) {
+    const id = work.pop()!;
+    if (out.has(id)) continue;
+    out.add(id);
+    const d = defs.get(id);
+    if (!d) continue;
+    if ((d.op === "copy" || d.op === "zext") && isValue(d.a)) work.push(d.a.id);
+    else if (d.op === "bin" && d.kind === "add") for (const o of [d.a, d.b]) if (isValue(o)) work.push(o.id);
   }
-  return false;
+  return out;
 }
 
 /** Puts `m = v & -1` before `add` and adds `m` in place of `v`; false if `v` is already such a mask. */
