@@ -172,9 +172,9 @@ function refusedType(errno: number, section: string | undefined, log: string): V
 }
 
 /** Reads the object's line info to explain a rejection; a failure here never hides the rejection. */
-function explain(src: string | Uint8Array, section: string | undefined, log: string): VerifierExplanation | undefined {
+function explain(src: string | Uint8Array, section: string | undefined, log: string, program: string): VerifierExplanation | undefined {
   try {
-    return explainVerifierLog(log, section, readLineInfo(typeof src === "string" ? readFileSync(src) : src));
+    return explainVerifierLog(log, section, readLineInfo(typeof src === "string" ? readFileSync(src) : src), program);
   } catch {
     return undefined;
   }
@@ -402,7 +402,7 @@ export function loadObject(src: string | Uint8Array, opts: LoadOptions = {}): Bp
             failed.name,
             failed.log,
             errno,
-            refusedType(errno, section, failed.log) ?? explain(src, section, failed.log),
+            refusedType(errno, section, failed.log) ?? explain(src, section, failed.log, failed.name),
           );
         }
         throw new Error(

@@ -94,6 +94,11 @@ export interface LineInfo {
   records: Map<string, LineRecord[]>;
   /** Instructions (8-byte slots) per code section. */
   sizes: Map<string, number>;
+  /**
+   * Each program's place in its section (instructions): several programs can share a section
+   * (`xdp`), and the kernel numbers a log's instructions from the program's own start.
+   */
+  programs?: Map<string, { section: string; start: number; size: number }>;
 }
 
 /** Parses the .BTF.ext line_info of an ELF object. */
@@ -101,7 +106,13 @@ export function readLineInfo(elfBytes: Uint8Array): LineInfo {
   const out = new Map<string, LineRecord[]>();
   const elf = readElf(elfBytes);
   const sizes = new Map(elf.sections.filter((s) => s.flags & 0x4).map((s) => [s.name, s.size / 8]));
-  const info = { records: out, sizes };
+  const programs = new Map<string, { section: string; start: number; size: number }>();
+  for (const sym of elf.symbols) {
+    const sec = elf.sections[sym.shndx];
+    if (sym.type === 2 && sym.bind === 1 && sec && sec.flags & 0x4)
+      programs.set(sym.name, { section: sec.name, start: sym.value / 8, size: sym.size / 8 });
+  }
+  const info = { records: out, sizes, programs };
   const btf = elf.sectionByName(".BTF")?.data;
   const ext = elf.sectionByName(".BTF.ext")?.data;
   if (!btf || !ext || btf.length < 24 || ext.length < 24) return info;
@@ -153,7 +164,7 @@ const NOISE =
  * message names), the one-line reason, the TypeScript position from line info, and a hint.
  * `section` is the program's ELF section; `lines` comes from readLineInfo.
  */
-export function explainVerifierLog(log: string, section: string | undefined, lines: LineInfo): VerifierExplanation {
+export function explainVerifierLog(log: string, section: string | undefined, lines: LineInfo, program?: string): VerifierExplanation {
   const all = log.split("\n").map((l) => l.trimEnd());
   let lastInsn = -1;
   let insn: number | undefined;
@@ -172,7 +183,7 @@ export function explainVerifierLog(log: string, section: string | undefined, lin
   if (insn === undefined && named) insn = Number(named[1]);
   const out: VerifierExplanation = { reason, insn };
   out.hint = VERIFIER_HINTS.find((h) => h.match.test(reason) || after.some((l) => h.match.test(l)))?.hint;
-  if (insn !== undefined) out.source = sourceOf(insn, section, lines, all.slice(0, lastInsn < 0 ? all.length : lastInsn + 1));
+  if (insn !== undefined) out.source = sourceOf(insn, section, lines, all.slice(0, lastInsn < 0 ? all.length : lastInsn + 1), program);
   return out;
 }
 
@@ -181,14 +192,23 @@ export function explainVerifierLog(log: string, section: string | undefined, lin
  * libbpf appended from .text; for those the kernel's own `; text @ file:line` comment (printed from
  * the same line info) says which line, and the .text records supply the column.
  */
-function sourceOf(insn: number, section: string | undefined, lines: LineInfo, logUpTo: string[]): VerifierExplanation["source"] {
+function sourceOf(
+  insn: number,
+  section: string | undefined,
+  lines: LineInfo,
+  logUpTo: string[],
+  program?: string,
+): VerifierExplanation["source"] {
   const own = section ? lines.records.get(section) : undefined;
+  const place = program ? lines.programs?.get(program) : undefined;
+  const start = place && place.section === section ? place.start : 0;
+  const size = place && place.section === section ? place.size : (lines.sizes.get(section!) ?? 0);
   const comment = [...logUpTo]
     .reverse()
     .map((l) => /^; (.*) @ (.+):(\d+)$/.exec(l))
     .find((m) => m);
-  if (own?.length && insn < (lines.sizes.get(section!) ?? 0)) {
-    const rec = [...own].reverse().find((r) => r.insn <= insn);
+  if (own?.length && insn < size) {
+    const rec = [...own].reverse().find((r) => r.insn <= start + insn);
     if (rec && rec.line > 0) return { file: rec.file, line: rec.line, col: rec.col, text: rec.text };
   }
   if (comment) {

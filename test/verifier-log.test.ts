@@ -122,6 +122,34 @@ describeKernel("verifier rejections point at TypeScript", () => {
     expect(err.message).toContain(`${FILE}:${use.line}:${use.col} - verifier: R`);
   });
 
+  it("the second of two programs in one section: the line in that program, not the first one's", () => {
+    const file = path.join(ROOT, "test", "vlog-two.bpf.ts");
+    const src = `import { xdp, XdpAction, HashMap, type u32, type u64 } from "tsbpf/bpf";
+interface C { n: u64 }
+const hits = new HashMap<u32, C>(4);
+export const first = xdp((ctx) => {
+  const c = hits.lookup(0);
+  if (c !== null) c.n += 1;
+  return XdpAction.PASS;
+});
+export const second = xdp((ctx) => {
+  const d = hits.lookup(1);
+  if (d !== null) d.n += 2;
+  return XdpAction.PASS;
+});
+export const LICENSE = "GPL";
+`;
+    const r = compile(file, src);
+    expect(r.diagnostics).toEqual([]);
+    const second = readElf(r.object!).symbols.find((s) => s.name === "second")!;
+    expect(readLineInfo(r.object!).programs?.get("second")).toMatchObject({ section: "xdp", start: second.value / 8 });
+    expect(second.value).toBeGreaterThan(0);
+    const err = rejection(dropCheck(r.object!, 0x15, second.value / 8).bytes);
+    expect(err.program).toBe("second");
+    expect(err.source).toMatchObject({ file, line: 11 });
+    expect(err.message).toContain("11 | if (d !== null) d.n += 2;");
+  });
+
   it("tsbpf run prints the same TypeScript position, reason and hint (exit 1, no stack trace)", () => {
     ensureDist();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsbpf-vlog-"));
