@@ -64,7 +64,7 @@ export const VERIFIER_HINTS: readonly { match: RegExp; hint: string }[] = [
   {
     match:
       /unknown func|program of this type cannot use helper|helper call is not allowed|not supported for prog type|func .* not supported/,
-    hint: "this helper is not available to this program kind: see the program kinds table in docs/language.md",
+    hint: "this helper is not available to this program kind: see the program kinds table in docs/language.md (some kernel builds also leave out helpers upstream allows)",
   },
   {
     match: /combined stack size|stack depth .* too large|exceeds 512|too deep/,

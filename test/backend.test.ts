@@ -1133,10 +1133,24 @@ function checkStructure(insns: Insn[]): void {
 type Cpu = "v3" | "v4";
 const CPUS: Cpu[] = ["v3", "v4"];
 
+/**
+ * generate, for functions that fit eBPF's 512-byte stack: a rare random function keeps more values
+ * live at once than 512 bytes hold, and the back end's refusal of its frame is right, so the case
+ * is dropped (a CI run met one).
+ */
+function generateFitting(f: Func, opts: Parameters<typeof generate>[1]): ReturnType<typeof generate> {
+  try {
+    return generate(f, opts);
+  } catch (e) {
+    fc.pre(!/^stack frame too large/.test(String((e as Error).message)));
+    throw e;
+  }
+}
+
 function differential(o: GenOptions & { seed: number; cpu?: Cpu }): void {
   const { f, args, ctx } = randomFunc(o.seed, o);
   const expected = runIr(f, { args, ctx });
-  const code = generate(f, { isProgram: o.program, checkAlloc: true, cpu: o.cpu });
+  const code = generateFitting(f, { isProgram: o.program, checkAlloc: true, cpu: o.cpu });
   if (o.cpu !== "v4") expect(v4Insns(code.insns)).toEqual([]);
   const got = runBpf(code.insns, { args, ctx });
   expect(got.r0).toBe(expected);
@@ -1192,12 +1206,12 @@ function differentialModule(o: GenOptions & { seed: number; subs: number; cpu?: 
 
   const irMem = gm.clone();
   const expected = runIr(f, { args, ctx, funcs: irFuncs, globals: irMem, maxSteps: 1_000_000 });
-  const code = generate(f, { isProgram: o.program, checkAlloc: true, cpu: o.cpu });
+  const code = generateFitting(f, { isProgram: o.program, checkAlloc: true, cpu: o.cpu });
   checkStructure(code.insns);
   const bpfFuncs = new Map<string, Insn[]>();
   const stack = new Map<string, number>([[f.name, code.stackSize]]);
   for (const s of subs) {
-    const c = generate(s, { isProgram: false, checkAlloc: true, cpu: o.cpu });
+    const c = generateFitting(s, { isProgram: false, checkAlloc: true, cpu: o.cpu });
     checkStructure(c.insns);
     bpfFuncs.set(s.name, c.insns);
     stack.set(s.name, c.stackSize);

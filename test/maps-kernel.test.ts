@@ -446,14 +446,16 @@ describeKernel("StackTraceMap", () => {
   it("getStackId stores the kernel and user stacks of a traced getpid()", () => {
     const src = `import { tracepoint, StackTraceMap, StackFlags, ArrayMap, getCurrentPidTgid, u32, type u8, type u16, type i32, type i64 } from "tsbpf/bpf";
 interface SysEnter { common_type: u16; common_flags: u8; common_preempt_count: u8; common_pid: i32; __syscall_nr: i32 }
+// Two maps: with REUSE_STACKID the user stack may take the kernel stack's bucket in a shared map.
 const stacks = new StackTraceMap(64, 32);
+const ustacks = new StackTraceMap(64, 32);
 /** 0: kernel stack id, 1: user stack id of the last getpid() of the target process. */
 const ids = new ArrayMap<i64>(2);
 let target: u32 = 0;
 export const on_getpid = tracepoint<SysEnter>("syscalls", "sys_enter_getpid", (ctx) => {
   if (u32(getCurrentPidTgid() >> 32) !== target) return 0;
   ids.update(0, stacks.getStackId(ctx, StackFlags.REUSE_STACKID));
-  ids.update(1, stacks.getStackId(ctx, StackFlags.USER_STACK | StackFlags.REUSE_STACKID));
+  ids.update(1, ustacks.getStackId(ctx, StackFlags.USER_STACK | StackFlags.REUSE_STACKID));
   return 0;
 });
 export const LICENSE = "GPL";`;
@@ -469,7 +471,7 @@ export const LICENSE = "GPL";`;
     expect(kernelId).toBeGreaterThanOrEqual(0n);
     expect(userId).toBeGreaterThanOrEqual(0n);
     const kernelStack = obj.typed.stacks!.get(Number(kernelId)) as bigint[];
-    const userStack = obj.typed.stacks!.get(Number(userId)) as bigint[];
+    const userStack = obj.typed.ustacks!.get(Number(userId)) as bigint[];
     expect(kernelStack).toHaveLength(32);
     // Kernel text is in the top half of the address space; user code in the bottom half.
     expect(kernelStack[0]! >= 0xffff800000000000n).toBe(true);
