@@ -123,12 +123,13 @@ using filtered = packetSocket(iface);
 using unfiltered = packetSocket(iface);
 {
   using _filter = attachSocketFilter(obj.programs.socket_filter_tcp, filtered.fd); // detached at the end of the block
-  console.log(`attached socket_filter_tcp to a packet socket on ${iface}; a second one stays unfiltered. Ctrl-C to stop`);
-  // Packets that arrived between socket() and the attach went through unfiltered: start afresh.
+  // Packets that arrived between socket() and the attach went through unfiltered: start afresh,
+  // before saying so (traffic started on that line must all be counted).
   drain(filtered);
   drain(unfiltered);
   filtered.seen.clear();
   unfiltered.seen.clear();
+  console.log(`attached socket_filter_tcp to a packet socket on ${iface}; a second one stays unfiltered. Ctrl-C to stop`);
 
   const stop = new AbortController();
   process.once("SIGINT", () => stop.abort());
