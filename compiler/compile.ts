@@ -28,6 +28,7 @@ import { checkSubset } from "./frontend/subset-check.js";
 import { checkTokenNesting, checkTreeDepth } from "./frontend/depth-guard.js";
 import { checkReservations } from "./frontend/check-reservations.js";
 import { checkImportedModule, localModules } from "./frontend/local-modules.js";
+import { branchSites, convertedSites } from "./frontend/verifier-cost-ir.js";
 import { estimateVerifierCost, VERIFIER_INSN_LIMIT, VERIFIER_JMP_SEQ_LIMIT, WITHIN_ERROR } from "./frontend/verifier-cost.js";
 import { createProgram, fromTsDiagnostic, semanticDiagnostics, ts } from "./frontend/ts-adapter.js";
 import { TypeMapper } from "./frontend/types.js";
@@ -277,10 +278,12 @@ function compileFile(fileName: string, text: string, opts: CompileOptions): Comp
         },
       );
       if (!r) continue;
+      const kept = branchSites(r.f);
+      const facts = kept && { kept, converted: convertedSites(r.f) };
       programs.push({ name: p.name, section: p.section, insnCount: r.gen.insns.length, stackSize: r.gen.stackSize, ir: r.f });
       // The verifier walks loops iteration by iteration and comparisons path by path: say so here
       // when that adds up past its limit, rather than after the kernel refused the object.
-      const cost = estimateVerifierCost(p.fn, checker, r.gen.insns.length);
+      const cost = estimateVerifierCost(p.fn, checker, r.gen.insns.length, facts);
       programs[programs.length - 1]!.verifierSteps = cost.steps;
       if (cost.unbounded) reporter.report("TSBPF2204", cost.unbounded.loop, p.name, cost.unbounded.reason);
       else if (cost.loopSteps > 2 * VERIFIER_INSN_LIMIT)

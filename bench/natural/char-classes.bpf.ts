@@ -1,6 +1,7 @@
 // Letters, digits and other bytes of the payload counted, then the ratio checked: an if / else-if
-// chain on `&&`/`||` conditions, which if-convert computes without branches (with them, 12 bytes
-// were refused); the estimate does not take such a chain as branchless and warns (a false alarm).
+// chain on `&&`/`||` conditions. if-convert computes the inner `else if` without branches (with
+// them, 12 bytes were refused) and keeps the outer test's; from 64 bytes the estimate takes the
+// letters count as compared exactly after the loop and warns (a false alarm).
 // sizes: 8 16 64 256
 import { xdp, XdpAction, ArrayMap, u64, u32, u8 } from "tsbpf/bpf";
 const N = 8;

@@ -5,14 +5,16 @@
 // computed from it, is used only in arithmetic, compares and packet offsets, one of which it reaches;
 // or, for a count (`if (b === 10) n++;`), only in arithmetic, compares and stored values, one
 // compare at least.
-// This side must not say "branchless" where the pass keeps the branch (the estimate would then miss
-// a refusal), so it asks for a little more: no `else`, no `&&`/`||` or null check in the condition,
+// When the compile says which `if`s the pass replaced (verifier-cost-ir.ts), that answers. Otherwise
+// this side guesses, and must not say "branchless" where the pass keeps the branch (the estimate
+// would then miss a refusal), so it asks for a little more: no `else`, no `&&`/`||` or null check in the condition,
 // no array index, no call but an integer conversion or a packet read, no write to anything but locals.
 
 import { ts } from "./ts-adapter.js";
 import { isIntCast } from "./verifier-cost-ranges.js";
 import { isMap } from "./verifier-cost-sides.js";
 import { enclosingFunction, isGlobal, writeTarget, writesOf } from "./verifier-cost-writes.js";
+import { writesUnbranched } from "./verifier-cost-ir.js";
 
 const K = ts.SyntaxKind;
 
@@ -214,6 +216,9 @@ export function branchlessCount(v: ts.Symbol, loop: ts.IterationStatement, check
   const written = new Set<ts.Symbol>();
   const writes = writesOf(loop, v, checker);
   if (writes.length === 0) return false;
+  // What the passes did, when the compile says: that, not the guess below.
+  const done = writesUnbranched(writes, loop, innermost);
+  if (done !== undefined) return done;
   for (const x of writes) {
     const top = countConstruct(x, loop, innermost);
     if (!top) return false;
@@ -304,9 +309,15 @@ export function convertedIfs(loop: ts.IterationStatement, vars: readonly ts.Symb
   for (const v of vars) {
     if (!branchlessCount(v, loop, checker, true)) continue;
     for (const x of writesOf(loop, v, checker)) {
-      const top = countConstruct(x, loop, true);
+      const top = writesUnbranched([x], loop, true) ? nearestIf(x, loop) : countConstruct(x, loop, true);
       if (top) out.add(top);
     }
   }
   return out;
+}
+
+/** The nearest `if` around `x` inside `loop`'s body. */
+function nearestIf(x: ts.Node, loop: ts.IterationStatement): ts.IfStatement | undefined {
+  for (let at = x.parent; at && at !== loop.statement; at = at.parent) if (ts.isIfStatement(at)) return at;
+  return undefined;
 }

@@ -40,6 +40,7 @@ import { ceilingStepWalks } from "./verifier-cost-ceilings.js";
 import { halvingWalks } from "./verifier-cost-halving.js";
 import { runningSumWalks } from "./verifier-cost-sums.js";
 import { slidingWindow } from "./verifier-cost-windows.js";
+import { type BranchFacts, withBranchFacts } from "./verifier-cost-ir.js";
 
 /** The kernel's BPF_COMPLEXITY_LIMIT_INSNS. */
 export const VERIFIER_INSN_LIMIT = 1_000_000;
@@ -174,7 +175,12 @@ export const WITHIN_ERROR = 0.45 * VERIFIER_INSN_LIMIT;
 export const VERIFIER_JMP_SEQ_LIMIT = 8192;
 
 /** Estimate for a program whose body is `fn` and whose final code has `insnCount` instructions. */
-export function estimateVerifierCost(fn: ts.ArrowFunction, checker: ts.TypeChecker, insnCount: number): CostEstimate {
+/** `facts`: which `if`s still branch after the IR passes (verifier-cost-ir.ts), when the compile knows. */
+export function estimateVerifierCost(fn: ts.ArrowFunction, checker: ts.TypeChecker, insnCount: number, facts?: BranchFacts): CostEstimate {
+  return withBranchFacts(facts, () => estimate(fn, checker, insnCount));
+}
+
+function estimate(fn: ts.ArrowFunction, checker: ts.TypeChecker, insnCount: number): CostEstimate {
   const w = new Walker(checker, Infinity, false);
   w.body(fn.body, 1, 1);
   const firm = new Walker(checker, 1, true);

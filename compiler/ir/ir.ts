@@ -169,6 +169,8 @@ export interface Func {
   nextId: number;
   /** Per-instruction source locations, keyed by the instruction object, for line_info and comments. */
   locs?: WeakMap<Inst | Terminator, SourceLoc>;
+  /** Where if-convert replaced a branch with arithmetic (the verifier-cost estimate asks). */
+  converted?: SourceLoc[];
 }
 
 /** The context pointer whose loads passes may treat as context-field reads, if the function has one. */

@@ -195,6 +195,10 @@ function convertOne(f: Func): boolean {
     }
     const loc = f.locs?.get(t);
     if (loc) for (const i of out) if (!f.locs!.has(i)) f.locs!.set(i, loc);
+    for (const b of [c, ...region.slice(1)]) {
+      const at = b && b.term.op === "cbr" ? f.locs?.get(b.term) : undefined;
+      if (at) (f.converted ??= []).push(at);
+    }
     // The join has one predecessor now: it becomes the rest of the branch's block (so a `?:` around
     // this one sees a single block as its arm).
     c.insts.push(...out, ...join.insts);
