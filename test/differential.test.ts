@@ -468,6 +468,20 @@ ${LICENSE}`;
     loadObject(res.object!).close();
   });
 
+  it("regression: hoist-packet-loads sees a store through a header pointer joined with null as a packet write (seed 20261320)", () => {
+    const file = join(import.meta.dirname, "fixtures", "regressions", "hoist-packet-loads-seed20261320.bpf.ts");
+    const res = compile("hoist-packet-loads-seed20261320.bpf.ts", readFileSync(file, "utf8"), { checkIr: true });
+    expect(res.diagnostics).toEqual([]);
+    const obj = loadObject(res.object!);
+    try {
+      obj.programs.get("prog0")!.run({ data: new Uint8Array(64) });
+      // arr[2] = -1 + 2, then ++: 2 at bytes 16..19, which p.u64b reads after the loop.
+      expect(readU64(obj.maps.get("results")!.lookup(u32le(0))!)).toBe(2n);
+    } finally {
+      obj.close();
+    }
+  });
+
   // Found while extending the generator (DIFF_SEED's batch, a packet loop whose limit wrote p.u64a):
   // an integer ctx.header<T>() is a view, like a struct one, so a use after a write to those bytes
   // reads the new value; a local copies it. The reference models this, and docs/language.md says so.

@@ -1,7 +1,7 @@
 // Packet bounds checks and packet pointers in the IR, for the passes and the back end that order or
 // move code around them (packet-check-order.ts, hoist-packet-loads.ts).
 
-import { type Func, type Inst, instDst, instUses, isImm, successors, type Terminator, termUses, type Value } from "./ir.js";
+import { ctxParam, type Func, type Inst, instDst, instUses, isImm, successors, type Terminator, termUses, type Value } from "./ir.js";
 
 export interface PacketCheck {
   /** The pointer checked (a `ptradd`) and the end it is compared with (a `ctxptr`). */
@@ -49,6 +49,58 @@ export function isContextPointer(v: Value, defs: ReadonlyMap<number, Inst>): boo
     if (d.op !== "ptradd") return false;
   }
   return false;
+}
+
+/**
+ * A test: can a store through a value write the packet? Unlike isContextPointer this follows phis and copies
+ * (a header pointer or null: `q !== null ? q : 0` joins as a phi), and answers yes for what it cannot
+ * place: only the stack, maps, globals, helper results and the context struct itself are known not
+ * to be the packet.
+ */
+export function mayPointIntoPacket(f: Func, defs: ReadonlyMap<number, Inst>): (v: Value) => boolean {
+  const phis = new Map<number, Value[]>();
+  for (const b of f.blocks)
+    for (const p of b.phis)
+      phis.set(
+        p.dst.id,
+        p.incoming.flatMap((x) => (isImm(x.value) ? [] : [x.value])),
+      );
+  const ctx = ctxParam(f);
+  const memo = new Map<number, boolean>();
+  const may = (x: Value, seen: Set<number>): boolean => {
+    const known = memo.get(x.id);
+    if (known !== undefined) return known;
+    if (seen.has(x.id)) return false; // a cycle through phis: its other inputs decide
+    seen.add(x.id);
+    const r = place(x, seen);
+    seen.delete(x.id);
+    if (seen.size === 0) memo.set(x.id, r);
+    return r;
+  };
+  const place = (x: Value, seen: Set<number>): boolean => {
+    const ins = phis.get(x.id);
+    if (ins) return ins.some((y) => may(y, seen));
+    const d = defs.get(x.id);
+    if (!d) return x.id !== ctx?.id;
+    switch (d.op) {
+      case "ctxptr":
+        return true;
+      case "ptradd":
+        return may(d.base, seen);
+      case "copy":
+        return !isImm(d.a) && may(d.a, seen);
+      case "stackaddr":
+      case "mapaddr":
+      case "globaladdr":
+      case "funcaddr":
+      case "call":
+      case "const":
+        return false;
+      default:
+        return true;
+    }
+  };
+  return (v) => may(v, new Set());
 }
 
 /** Per block: the context pointers (see isContextPointer) live at its start. */

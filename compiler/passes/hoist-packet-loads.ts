@@ -20,7 +20,7 @@
 
 import { computeDominators, naturalLoops } from "../ir/dominators.js";
 import { ctxParam, definitions, type Func, type Inst, instUses, isImm, successors, termUses, type Value } from "../ir/ir.js";
-import { isContextPointer, packetBase, packetCheck } from "../ir/packet-checks.js";
+import { isContextPointer, mayPointIntoPacket, packetBase, packetCheck } from "../ir/packet-checks.js";
 
 /** At most this many loads move per loop: each is a value live through it, where one pointer was. */
 export const MAX_HOISTED = 4;
@@ -29,7 +29,7 @@ export function hoistPacketLoads(f: Func): boolean {
   const ctx = ctxParam(f);
   if (!ctx) return false;
   const defs = definitions(f);
-  if (writesPacket(f, ctx, (o) => isContextPointer(o, defs))) return false;
+  if (writesPacket(f, ctx, mayPointIntoPacket(f, defs))) return false;
   // One loop at a time: moving loads may add a block, and the analyses are recomputed.
   let changed = false;
   for (let round = 0; round < 64 && hoistOnce(f); round++) changed = true;
@@ -158,8 +158,9 @@ function reachableFrom(f: Func, starts: number[]): Set<number> {
 }
 
 /**
- * Does anything in `f` write the packet: a store or atomic through a context pointer, or a call given
- * one or the context? Helpers that change the packet take the context, and ones that read into
+ * Does anything in `f` write the packet: a store or atomic through a pointer that may point into it
+ * (a header pointer joined with null by a phi too: fuzz seed 20261320 read a field before a loop
+ * that wrote it through such a pointer), or a call given one or the context? Helpers that change the packet take the context, and ones that read into
  * memory take the pointer; a `@noinline` function given the context may write through it.
  */
 function writesPacket(f: Func, ctx: Value, isPtr: (o: Value) => boolean): boolean {
