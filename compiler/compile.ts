@@ -313,6 +313,9 @@ function compileFile(fileName: string, text: string, opts: CompileOptions): Comp
       else if (cost.steps > 0.9 * VERIFIER_INSN_LIMIT && cost.exactExits) {
         const x = cost.exactExits;
         reporter.report("TSBPF3015", x.loop, p.name, cost.steps.toLocaleString("en-US"), x.name, String(x.exits));
+      } else if (cost.steps > 0.9 * VERIFIER_INSN_LIMIT && cost.outcomes) {
+        const x = cost.outcomes;
+        reporter.report("TSBPF3025", x.node, p.name, cost.steps.toLocaleString("en-US"), x.name, x.walks.toLocaleString("en-US"));
       } else if (cost.steps > 0.9 * VERIFIER_INSN_LIMIT)
         reporter.report("TSBPF3010", cost.hottest ?? p.decl.name, p.name, cost.steps.toLocaleString("en-US"));
       else if (cost.steps > WITHIN_ERROR && cost.exitWalksNear) {

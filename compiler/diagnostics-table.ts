@@ -476,6 +476,13 @@ export const DIAGNOSTICS = {
     severity: "warning",
     cost: true,
   },
+  TSBPF3025: {
+    message:
+      "'{0}' may need about {1} verifier steps: '{2}' is set here to one of several results of the function it calls, each its own range, and later code needs it exactly (a comparison the verifier decides, an offset or a key), so the verifier walks that code once per result, and once per combination with the values like it before ({3} walks); the kernel stops at 1,000,000",
+    hint: "look the value up in a table instead (a global `FixedArray` indexed by the byte holds one range), have the function compute it without `if`s, keep it out of comparisons until the values are combined, cut the trip count, or move the loop into loop() (bpf_loop), which the verifier checks once",
+    severity: "warning",
+    cost: true,
+  },
 
   TSBPF9001: {
     message: "internal compiler error: {0}",

@@ -801,6 +801,35 @@ const CASES: Case[] = [
     ),
   },
   {
+    code: "TSBPF3025",
+    what: "a base64 decoder over 64 groups: four calls of a 6-result function per group, their OR compared",
+    span: "sextet(q.d)",
+    src: xdpBody(
+      `  let sum: u32 = 0;
+  for (let i: u32 = 0; i < 64; i++) {
+    const q = ctx.header<Quad>(42 + i * 4);
+    if (q === null) break;
+    const a = sextet(q.a);
+    const b = sextet(q.b);
+    const c = sextet(q.c);
+    const d = sextet(q.d); // error TSBPF3025
+    if ((a | b | c | d) >= 64) break;
+    sum += (a << 18) | (b << 12) | (c << 6) | d;
+  }
+  out.update(0, sum);`,
+      `interface Quad { a: u8; b: u8; c: u8; d: u8 }
+const out = new ArrayMap<u32>(1);
+function sextet(c: u32): u32 {
+  if (c >= 65 && c <= 90) return c - 65;
+  if (c >= 97 && c <= 122) return c - 71;
+  if (c >= 48 && c <= 57) return c + 4;
+  if (c === 43) return 62;
+  if (c === 47) return 63;
+  return 64;
+}`,
+    ),
+  },
+  {
     code: "TSBPF3020",
     what: "@global function that returns void",
     span: "mark",

@@ -23,6 +23,7 @@ import {
   loopWrites,
   mentions,
   readsOnly,
+  setsConstantsCountsDown,
   setsOnlyConstants,
   soleStatement,
   varSymbol,
@@ -263,7 +264,7 @@ export function selfExactFactor(
     if (v === counter || counters.has(v)) continue;
     const d = v.valueDeclaration;
     if (!d || !ts.isVariableDeclaration(d) || (d.pos >= loop.pos && d.end <= loop.end)) continue;
-    if (isGlobal(d) || setsOnlyConstants(loop, v, checker)) continue;
+    if (isGlobal(d) || setsOnlyConstants(loop, v, checker) || setsConstantsCountsDown(loop, v, checker)) continue;
     const t = intTypeOf(d.name, checker);
     if (!keepsRange(loop, v, checker, (r) => narrowerThan(r, t, checker))) continue;
     // Changed by earlier code in a way the start does not show (an earlier loop's `acc0 -= acc0`,
@@ -282,7 +283,8 @@ export function selfExactFactor(
     // 20261206's offset case, and seed 20261216's `(acc0 >>> 31) > 5` after the loop).
     // A ceiling that leaves the loop (`if (off > 94) break;`) does not keep them apart the same way:
     // ceilingStepWalks counts it (40 trips: 20,167 processed, warned here at 19 trillion).
-    if (steppedByData(loop, v, counters, checker) && !inRelation([loop.statement, ...statementsAfter(loop, d)], v, checker, true)) continue;
+    if (steppedByData(loop, v, counters, checker) && !inRelation([loop.statement, ...statementsAfter(loop, d)], v, checker, true, loop))
+      continue;
     // Writes the if-convert pass computes without a branch leave one path: they do not multiply.
     // So do writes whose own `if` the passes took out, whatever branch is around it: the changed
     // value's range holds the unchanged one's (`n + c` with c in [0, 1], a select's union), so the
@@ -361,11 +363,17 @@ export function steppedByData(
  * Does one of `nodes` compare `v` (an operand of a relation mentions it)? With `ceilings`, not
  * counting a ceiling that leaves the loop (`if (v > 94) break;`: ceilingStepWalks counts those).
  */
-function inRelation(nodes: readonly ts.Node[], v: ts.Symbol, checker: ts.TypeChecker, ceilings = false): boolean {
+function inRelation(
+  nodes: readonly ts.Node[],
+  v: ts.Symbol,
+  checker: ts.TypeChecker,
+  ceilings = false,
+  loop?: ts.IterationStatement,
+): boolean {
   const st: ts.Node[] = [...nodes];
   while (st.length) {
     const x = st.pop()!;
-    if (ceilings && isCeiling(x, v, checker)) {
+    if (ceilings && (isCeiling(x, v, checker) || (loop !== undefined && isDataCeiling(x, v, loop, checker)))) {
       st.push(x.thenStatement);
       if (x.elseStatement) st.push(x.elseStatement);
       continue;
@@ -527,6 +535,42 @@ export function isCeiling(x: ts.Node, v: ts.Symbol, checker: ts.TypeChecker): x 
   if (!ts.isIfStatement(x) || !stops(x.thenStatement)) return false;
   const cc = counterCondition(x.expression, checker);
   return cc !== undefined && cc.sym === v && (cc.op === K.GreaterThanToken || cc.op === K.GreaterThanEqualsToken);
+}
+
+/**
+ * Is `x` an `if (v + c > b)` (or `>=`, `v > b - c`, either way round) whose then-branch leaves the
+ * loop, with `b` no constant and nothing `loop` writes (a length read before it: `if (off + 2 >
+ * end) break;` in an IPv4 options walk)?
+ */
+export function isDataCeiling(x: ts.Node, v: ts.Symbol, loop: ts.IterationStatement, checker: ts.TypeChecker): x is ts.IfStatement {
+  if (!ts.isIfStatement(x) || !stops(x.thenStatement)) return false;
+  let c = x.expression;
+  while (ts.isParenthesizedExpression(c)) c = c.expression;
+  if (!ts.isBinaryExpression(c)) return false;
+  const op = c.operatorToken.kind;
+  const written = loopWrites(loop, checker);
+  for (const [low, high, o] of [
+    [c.left, c.right, op],
+    [c.right, c.left, op === K.LessThanToken ? K.GreaterThanToken : op === K.LessThanEqualsToken ? K.GreaterThanEqualsToken : undefined],
+  ] as const) {
+    if (o !== K.GreaterThanToken && o !== K.GreaterThanEqualsToken) continue;
+    if (!movedBy(low, v, checker) || constEval(high, checker) !== undefined) continue;
+    if ([...written].some((w) => mentions(high, w, checker))) continue;
+    return true;
+  }
+  return false;
+}
+
+/** Is `e` `v`, or `v` plus or minus a constant? */
+function movedBy(e: ts.Expression, v: ts.Symbol, checker: ts.TypeChecker): boolean {
+  while (ts.isParenthesizedExpression(e)) e = e.expression;
+  if (ts.isIdentifier(e)) return checker.getSymbolAtLocation(e) === v;
+  return (
+    ts.isBinaryExpression(e) &&
+    (e.operatorToken.kind === K.PlusToken || e.operatorToken.kind === K.MinusToken) &&
+    constEval(e.right, checker) !== undefined &&
+    movedBy(e.left, v, checker)
+  );
 }
 
 /** Does `x` end in `break` or `return`? */

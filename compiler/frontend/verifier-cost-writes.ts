@@ -574,6 +574,44 @@ export function setsOnlyConstants(loop: ts.IterationStatement, sym: ts.Symbol, c
   return only;
 }
 
+/**
+ * Does `loop` set `sym` to constants, and otherwise only count it down by one inside an `if (sym >
+ * 0)` (or `!== 0`, `>= 1`)? A UTF-8 continuation count (`need = 3;` for a lead byte, `need--` for a
+ * continuation) holds a few values, and each constant forgets how it got there: measured linear
+ * (bench/natural/utf8-check.bpf.ts: 512 bytes 105,541 processed).
+ */
+export function setsConstantsCountsDown(loop: ts.IterationStatement, sym: ts.Symbol, checker: ts.TypeChecker): boolean {
+  let constants = 0;
+  for (const x of writesOf(loop, sym, checker)) {
+    if (ts.isBinaryExpression(x) && x.operatorToken.kind === K.EqualsToken && constEval(x.right, checker) !== undefined) constants++;
+    else if (!countsDownGuarded(x, sym, checker)) return false;
+  }
+  return constants > 0;
+}
+
+/** `sym--` (or `-= 1`) as a statement of an `if (sym > 0)`'s then-side. */
+function countsDownGuarded(x: ts.Node, sym: ts.Symbol, checker: ts.TypeChecker): boolean {
+  const down =
+    ((ts.isPrefixUnaryExpression(x) || ts.isPostfixUnaryExpression(x)) && x.operator === K.MinusMinusToken) ||
+    (ts.isBinaryExpression(x) && x.operatorToken.kind === K.MinusEqualsToken && constEval(x.right, checker) === 1n);
+  if (!down || !ts.isExpressionStatement(x.parent)) return false;
+  for (let at: ts.Node = x.parent; at.parent; at = at.parent) {
+    const par = at.parent;
+    if (ts.isBlock(par)) continue;
+    if (!ts.isIfStatement(par) || par.thenStatement !== at) return false;
+    let c = par.expression;
+    while (ts.isParenthesizedExpression(c)) c = c.expression;
+    if (!ts.isBinaryExpression(c) || !ts.isIdentifier(c.left) || checker.getSymbolAtLocation(c.left) !== sym) return false;
+    const bound = constEval(c.right, checker);
+    const op = c.operatorToken.kind;
+    return (
+      (bound === 0n && (op === K.GreaterThanToken || op === K.ExclamationEqualsEqualsToken || op === K.ExclamationEqualsToken)) ||
+      (bound === 1n && op === K.GreaterThanEqualsToken)
+    );
+  }
+  return false;
+}
+
 /** Does `loop` only change `sym` by constants (`++`, `+= 3`, `<<= 1`, `^= 4`) or set it to constants? */
 export function constantSteps(loop: ts.IterationStatement, sym: ts.Symbol, checker: ts.TypeChecker): boolean {
   let ok = true;

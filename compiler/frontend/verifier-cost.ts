@@ -29,7 +29,15 @@ import {
 } from "./verifier-cost-writes.js";
 import { isIntCast, returns } from "./verifier-cost-ranges.js";
 import { loopTrips, openBranches, runsOnce } from "./verifier-cost-loops.js";
-import { comparedExactly, exactExitVar, exitCompared, preciseAfter, selfExactFactor, wholeRangeStart } from "./verifier-cost-precision.js";
+import {
+  comparedExactly,
+  exactExitVar,
+  exitCompared,
+  preciseAfter,
+  selfExactFactor,
+  usesExactly,
+  wholeRangeStart,
+} from "./verifier-cost-precision.js";
 import { dataBreaks, growsPacketRange, headerReadsHoisted, packetAfter } from "./verifier-cost-packet.js";
 import { runningExtremeWalks } from "./verifier-cost-extremes.js";
 import { counterPickWalks } from "./verifier-cost-picks.js";
@@ -41,6 +49,7 @@ import { halvingWalks } from "./verifier-cost-halving.js";
 import { runningSumWalks } from "./verifier-cost-sums.js";
 import { slidingWindow } from "./verifier-cost-windows.js";
 import { type BranchFacts, withBranchFacts } from "./verifier-cost-ir.js";
+import { outcomesOf } from "./verifier-cost-outcomes.js";
 
 /** The kernel's BPF_COMPLEXITY_LIMIT_INSNS. */
 export const VERIFIER_INSN_LIMIT = 1_000_000;
@@ -89,6 +98,11 @@ export interface CostEstimate {
    * once per exit, each leaving `name` at another known value that code needs exactly.
    */
   exactExits?: { loop: ts.Node; exits: number; name: string };
+  /**
+   * Set when `steps` passes the limit only because code after values that are one of several
+   * (calls of multi-result functions) is walked once per combination: the value, and the walks.
+   */
+  outcomes?: { node: ts.Node; name: string; walks: number };
 }
 
 /**
@@ -159,6 +173,9 @@ interface Frame {
 /** Where compile.ts starts warning (TSBPF3010/3012). */
 const NEAR_LIMIT = 0.9 * VERIFIER_INSN_LIMIT;
 
+/** Trips of a loop over which the walks after multi-result values double (see weigh). */
+const OUTCOME_GROWTH = 8;
+
 /**
  * Where compile.ts warns (TSBPF3016) about a program whose estimate comes mostly from walks of the
  * code after a loop once per exit (exitWalks): that count runs low. In the kernel tests it is 10 to
@@ -190,12 +207,14 @@ function estimate(fn: ts.ArrowFunction, checker: ts.TypeChecker, insnCount: numb
   const unmultiplied = Math.round((w.cost - w.multipliedCost) * scale + w.exitSteps);
   const unwalked = Math.round((w.cost - w.exitWalkCost) * scale + w.exitSteps);
   const unexact = Math.round((w.cost - w.exactExitCost) * scale + w.exitSteps);
+  const unsplit = Math.round((w.cost - w.outcomeCost) * scale + w.exitSteps);
   return {
     steps,
     nestedExits: w.multiplied && unmultiplied <= NEAR_LIMIT ? w.multiplied : undefined,
     exitWalks: w.exitWalked && unwalked <= NEAR_LIMIT ? w.exitWalked : undefined,
     exitWalksNear: w.exitWalked && unwalked <= WITHIN_ERROR ? w.exitWalked : undefined,
     exactExits: w.exactExited && unexact <= NEAR_LIMIT ? w.exactExited : undefined,
+    outcomes: w.outcomesMost && unsplit <= NEAR_LIMIT ? w.outcomesMost : undefined,
     loopSteps: Math.round(firm.cost * scale + firm.exitSteps),
     hottest: w.hottest,
     pendingBranches: w.pending,
@@ -222,6 +241,11 @@ class Walker {
   /** Cost added by walks of what follows a loop whose exits leave a variable at different known values. */
   exactExitCost = 0;
   exactExited?: { loop: ts.Node; exits: number; name: string };
+  /** Walks of the rest of a block after values that leave a statement as one of several (verifier-cost-outcomes.ts). */
+  private outcomeMul = 1;
+  /** Cost added by outcomeMul, and the value that multiplied most. */
+  outcomeCost = 0;
+  outcomesMost?: { node: ts.Node; name: string; walks: number };
   /** Walks of what follows such loops (one per exit), up to the end of the last statement using the variable. */
   private readonly exactMuls: { mul: number; until: number }[] = [];
   /** While a called function's body is walked: where the outermost call is (exactMuls go by it). */
@@ -265,7 +289,20 @@ class Walker {
   body(node: ts.Node, paths: number, trips: number): number {
     if (ts.isBlock(node)) {
       let p = paths;
-      for (const s of node.statements) p = this.stmt(s, p, trips);
+      const saved = this.outcomeMul;
+      const list = node.statements;
+      for (let k = 0; k < list.length; k++) {
+        p = this.stmt(list[k]!, p, trips);
+        // Warnings only: a value that is one of several, needed exactly by what follows, walks the
+        // rest of the block once per value (times the values before it).
+        const o = this.firm ? undefined : outcomesOf(list[k]!, this.checker);
+        if (o && usesExactly(list.slice(k + 1), new Set([o.sym]), this.checker, false)) {
+          this.outcomeMul = Math.min(this.outcomeMul * o.count, 1e6);
+          if (this.outcomeMul > (this.outcomesMost?.walks ?? 1))
+            this.outcomesMost = { node: o.node, name: o.sym.name, walks: this.outcomeMul };
+        }
+      }
+      this.outcomeMul = saved;
       return p;
     }
     if (ts.isStatement(node)) return this.stmt(node, paths, trips);
@@ -590,11 +627,18 @@ class Walker {
 
   private weigh(node: ts.Node, paths: number, trips: number): void {
     const w = nodeWeight(node);
-    const walked = w * paths * trips * this.tailMul;
+    const base = w * paths * trips * this.tailMul;
+    // The walks per trip grow with the loop's first trips (base64-decode: 24,700 processed per trip
+    // for the first 4, 52,000 on average over 12), then level off (three calls: 5,600 per trip over
+    // 64 trips, 3,400 over 200): counted as twice the walks from 8 trips on.
+    const loopTrips = this.frames[this.frames.length - 1]?.trips ?? 0;
+    const grow = 1 + Math.min(loopTrips, OUTCOME_GROWTH) / OUTCOME_GROWTH;
+    const walked = this.outcomeMul > 1 ? base * this.outcomeMul * grow : base;
     let exact = 1;
     const at = this.site ?? node.pos;
     for (const m of this.exactMuls) if (at < m.until) exact = Math.min(exact * m.mul, 1e12);
     this.cost += walked * this.exitMul * exact;
+    this.outcomeCost += (walked - base) * this.exitMul * exact;
     this.exitWalkCost += walked * (this.exitMul - 1);
     this.exactExitCost += walked * this.exitMul * (exact - 1);
     this.flatWeight += w;
