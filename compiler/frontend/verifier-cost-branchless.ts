@@ -7,8 +7,9 @@
 // compare at least.
 // When the compile says which `if`s the pass replaced (verifier-cost-ir.ts), that answers. Otherwise
 // this side guesses, and must not say "branchless" where the pass keeps the branch (the estimate
-// would then miss a refusal), so it asks for a little more: no `else`, no `&&`/`||` or null check in the condition,
-// no array index, no call but an integer conversion or a packet read, no write to anything but locals.
+// would then miss a refusal), so it asks for a little more: no `else`, no `&&`/`||` or null check
+// in the condition, no array index, no call but an integer conversion or a packet read, no write to
+// anything but locals.
 
 import { ts } from "./ts-adapter.js";
 import { isIntCast } from "./verifier-cost-ranges.js";

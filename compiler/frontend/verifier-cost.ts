@@ -191,8 +191,10 @@ export const WITHIN_ERROR = 0.45 * VERIFIER_INSN_LIMIT;
 /** The kernel's BPF_COMPLEXITY_LIMIT_JMP_SEQ (kernel/bpf/verifier.c). */
 export const VERIFIER_JMP_SEQ_LIMIT = 8192;
 
-/** Estimate for a program whose body is `fn` and whose final code has `insnCount` instructions. */
-/** `facts`: which `if`s still branch after the IR passes (verifier-cost-ir.ts), when the compile knows. */
+/**
+ * Estimate for a program whose body is `fn` and whose final code has `insnCount` instructions;
+ * `facts`: which `if`s still branch after the IR passes (verifier-cost-ir.ts), when the compile knows.
+ */
 export function estimateVerifierCost(fn: ts.ArrowFunction, checker: ts.TypeChecker, insnCount: number, facts?: BranchFacts): CostEstimate {
   return withBranchFacts(facts, () => estimate(fn, checker, insnCount));
 }
