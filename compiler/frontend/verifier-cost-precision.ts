@@ -4,7 +4,7 @@
 
 import { constEval } from "./const-eval.js";
 import { branchlessCount, branchlessVar, branchlessWrite, isPacketRead } from "./verifier-cost-branchless.js";
-import { writesUnbranched } from "./verifier-cost-ir.js";
+import { branchKept, writesUnbranched } from "./verifier-cost-ir.js";
 import { ts } from "./ts-adapter.js";
 import {
   argumentsFor,
@@ -174,6 +174,13 @@ export function usesExactly(nodes: readonly ts.Node[], written: Set<ts.Symbol>, 
     const st: ts.Node[] = [a];
     while (st.length) {
       const x = st.pop()!;
+      // An `if` whose branch the passes replaced with arithmetic decides nothing (verifier-cost-ir.ts):
+      // its condition (pure: no call, no offset) is left out, its sides are not.
+      if (!offsets && ts.isIfStatement(x) && branchKept(x) === false) {
+        if (x.elseStatement) st.push(x.elseStatement);
+        st.push(x.thenStatement);
+        continue;
+      }
       if (!offsets && (ts.isIfStatement(x) || ts.isWhileStatement(x) || ts.isDoStatement(x) || ts.isSwitchStatement(x))) {
         if (reads(x.expression)) return true;
       } else if (!offsets && ts.isForStatement(x)) {
