@@ -201,8 +201,10 @@ function sourceOf(
 ): VerifierExplanation["source"] {
   const own = section ? lines.records.get(section) : undefined;
   const place = program ? lines.programs?.get(program) : undefined;
-  const start = place && place.section === section ? place.start : 0;
-  const size = place && place.section === section ? place.size : (lines.sizes.get(section!) ?? 0);
+  const mine = place !== undefined && place.section === section;
+  const start = mine ? place.start : 0;
+  // A symbol without a size (hand-made objects) runs to the end of its section.
+  const size = mine && place.size > 0 ? place.size : (lines.sizes.get(section!) ?? 0) - start;
   const comment = [...logUpTo]
     .reverse()
     .map((l) => /^; (.*) @ (.+):(\d+)$/.exec(l))

@@ -23,8 +23,8 @@ const SIDE_GROWTH = 8;
 /**
  * Walks of `loop`'s body (n trips) when it calls maps only inside `if`s on data with nothing on
  * their other side: about n + n²/SIDE_GROWTH in walks as the estimate weighs them (fitted to the
- * measurements above and below); undefined when it does not. Measured and not counted, because they load in
- * linear time: an `else` with anything in it (`else n1++`, or the call on both sides), and any
+ * measurements above and below); undefined when it does not. Measured and not counted, because they
+ * load in linear time: an `else` with anything in it (`else n1++`, or the call on both sides), and any
  * other map call in the trip (an unconditional `results.update`, a lookup with its null check
  * before the `if`).
  */
