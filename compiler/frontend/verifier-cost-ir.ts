@@ -12,7 +12,7 @@
 // splits the verifier's paths. A function whose branches do not all carry a position gives none.
 
 import type { Func } from "../ir/ir.js";
-import { ts } from "./ts-adapter.js";
+import { lineCol, ts } from "./ts-adapter.js";
 
 /** `file:line:col` of the statements with a conditional branch in `f`, or undefined if one has no position. */
 export function branchSites(f: Func): Set<string> | undefined {
@@ -21,15 +21,17 @@ export function branchSites(f: Func): Set<string> | undefined {
     if (b.term.op !== "cbr") continue;
     const loc = f.locs?.get(b.term);
     if (!loc?.file) return undefined;
-    out.add(`${loc.file}:${loc.line}:${loc.col}`);
+    out.add(siteKey(loc.file, loc));
   }
   return out;
 }
 
 /** `file:line:col` of the branches if-convert replaced in `f`. */
 export function convertedSites(f: Func): Set<string> {
-  return new Set((f.converted ?? []).filter((l) => l.file).map((l) => `${l.file}:${l.line}:${l.col}`));
+  return new Set((f.converted ?? []).flatMap((l) => (l.file ? [siteKey(l.file, l)] : [])));
 }
+
+const siteKey = (file: string, at: { line: number; col: number }): string => `${file}:${at.line}:${at.col}`;
 
 /** A program's branch sites after the passes, and those if-convert replaced. */
 export interface BranchFacts {
@@ -50,10 +52,10 @@ export function withBranchFacts<T>(facts: BranchFacts | undefined, run: () => T)
   }
 }
 
+/** The position the lowerer gives the statement's code (lower-base.ts, setLoc). */
 function siteOf(s: ts.Statement): string {
   const sf = s.getSourceFile();
-  const { line, character } = sf.getLineAndCharacterOfPosition(s.getStart(sf));
-  return `${sf.fileName}:${line + 1}:${character + 1}`;
+  return siteKey(sf.fileName, lineCol(sf, s.getStart(sf)));
 }
 
 /**

@@ -555,13 +555,14 @@ export function isDataCeiling(x: ts.Node, v: ts.Symbol, loop: ts.IterationStatem
   while (ts.isParenthesizedExpression(c)) c = c.expression;
   if (!ts.isBinaryExpression(c)) return false;
   const op = c.operatorToken.kind;
-  const written = loopWrites(loop, checker);
+  let written: Set<ts.Symbol> | undefined;
   for (const [low, high, o] of [
     [c.left, c.right, op],
     [c.right, c.left, op === K.LessThanToken ? K.GreaterThanToken : op === K.LessThanEqualsToken ? K.GreaterThanEqualsToken : undefined],
   ] as const) {
     if (o !== K.GreaterThanToken && o !== K.GreaterThanEqualsToken) continue;
     if (!movedBy(low, v, checker) || constEval(high, checker) !== undefined) continue;
+    written ??= loopWrites(loop, checker);
     if ([...written].some((w) => mentions(high, w, checker))) continue;
     return true;
   }
