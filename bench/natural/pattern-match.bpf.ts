@@ -3,8 +3,10 @@
 // starts with no warning (an open gap): 5 starts process 2,595, 6 15,171, 8 920,643, about 8x per
 // start. Only with 4 bytes compared (5 to 16: about 2,000 at 8 starts), only with the map call
 // before the `break` (recording the start and calling the map after the loop: 44,091 at 64), and
-// only with no packet read at the window's start (one there: 1,223 at 8): it looks like the
-// verifier storing states every so many jumps and missing the outer loop's head.
+// only with no packet read at the window's start (one there: 1,223 at 8). The verifier drops a
+// stored state after 3 + 3 x hits differing arrivals; a start's first exit walks all later starts
+// before its other exits return, so their match is gone. One instruction more where the exits meet
+// (any register cleared) takes 8 starts to 1,298: docs/language.md has the measurements.
 // sizes: 4 6 8 16
 import { xdp, XdpAction, ArrayMap, u64, u32, u8, type FixedArray } from "tsbpf/bpf";
 const N = 6;
