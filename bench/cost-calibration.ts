@@ -6,7 +6,7 @@
 // unwarned refusals in full and lists the N worst underestimates; --print I prints program I.
 // Exit status 1 when a program was refused for its cost with no warning.
 //
-//   npm run fuzz:cost -- [--seed N] [--runs 2000] [--show 3] [--out file.jsonl] [--print I]
+//   npm run fuzz:cost -- [--seed N] [--runs 2000] [--show 3] [--out file.jsonl] [--print I] [--no-switches] [--no-while]
 
 import { appendFileSync, writeFileSync } from "node:fs";
 import fc from "fast-check";
@@ -27,7 +27,19 @@ const runs = num("runs", 2000);
 const show = num("show", 3);
 const out = arg("out");
 // The fuzzer's default generator options (bench/fuzz.ts), so a seed means the same programs there.
-const opts: GenOptions = { exprDepth: 3, stmtDepth: 2, maxStmts: 8, sideEffects: true, calls: true, packetLoops: true, structCopies: true };
+// Seeds quoted before switches and while loops joined the generator give the same programs with
+// --no-switches --no-while.
+const opts: GenOptions = {
+  exprDepth: 3,
+  stmtDepth: 2,
+  maxStmts: 8,
+  sideEffects: true,
+  calls: true,
+  packetLoops: true,
+  structCopies: true,
+  switches: !process.argv.includes("--no-switches"),
+  whileLoops: !process.argv.includes("--no-while"),
+};
 
 const print = arg("print");
 if (print !== undefined) {

@@ -3,11 +3,13 @@
 // reference on random packets. On a failure fast-check shrinks the batch to one minimal program.
 //
 //   npm run fuzz -- [--runs 5000] [--batch 25] [--seed N] [--inputs 4] [--no-side-effects] [--no-calls]
-//                   [--no-packet-loops] [--no-struct-copies] [--tracing N]
+//                   [--no-packet-loops] [--no-struct-copies] [--no-switches] [--no-while] [--tracing N]
 //                   [--expr-depth 3] [--stmt-depth 2] [--stmts 8] [--no-shrink] [--print N] [--strict]
 //                   [--show-refusals 3] [--show-warned 0]
 //
-// --runs counts programs. Reproduce a failure with the printed seed (and the same options).
+// --runs counts programs. Reproduce a failure with the printed seed (and the same options). Seeds
+// quoted before switches and while loops joined the generator (December 2026) give the same
+// programs as then with --no-switches --no-while.
 // --tracing N (default runs/5): N more programs compiled as tracepoint, raw_tp and tp_btf programs
 // reading their context, loaded but not run (the kernel cannot test-run those kinds).
 // --print N prints N generated programs for the seed and exits (no kernel needed).
@@ -52,6 +54,8 @@ const opts: GenOptions = {
   calls: !flag("no-calls"),
   packetLoops: !flag("no-packet-loops"),
   structCopies: !flag("no-struct-copies"),
+  switches: !flag("no-switches"),
+  whileLoops: !flag("no-while"),
 };
 const print = arg("print");
 

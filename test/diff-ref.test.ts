@@ -96,3 +96,71 @@ it("struct assignment copies; a const T initialised from a T aliases it", () => 
   };
   expect(evaluate(p, input({})).state.results.slice(0, 4)).toEqual([5n, 9n, 6n, 0n]);
 });
+
+// The switch and while shapes (docs/language.md, Control flow): a switch enters at the matching
+// case, else at `default` wherever it stands, and falls through until a `break`, which leaves the
+// switch, not the loop around it; a `continue` there goes on with the loop. A `do` body runs once
+// before its test.
+it("switch falls through from its entry to a break; default anywhere; continue inside goes to the loop", () => {
+  const res = (slot: number, e: Expr) => ({ k: "res" as const, slot: lit(BigInt(slot)), e });
+  const local = (name: string): Expr => ({ k: "lv", lv: { k: "local", name } });
+  const bump = (slot: number): Expr => ({
+    k: "bin",
+    op: "+",
+    a: { k: "lit", v: 1n, hex: false },
+    b: { k: "lv", lv: { k: "local", name: `c${slot}` } },
+  });
+  // for k in 0..5: switch (k & 7) { case 1: c0++; default: c1++; case 3: c2++; continue; case 4: c3++; break; } c4++
+  const count = (slot: number) => ({
+    k: "expr" as const,
+    e: { k: "assign" as const, lv: { k: "local" as const, name: `c${slot}` }, op: "=" as const, e: bump(slot) },
+  });
+  const p: Program = {
+    body: [
+      ...[0, 1, 2, 3, 4].map((n) => ({ k: "decl" as const, name: `c${n}`, mut: true, ty: "u64" as const, init: lit(0n) })),
+      {
+        k: "for",
+        name: "k",
+        ty: "u32",
+        start: 0n,
+        cond: { k: "cmp", op: "<", a: local("k"), b: lit(6n) },
+        update: { k: "inc", lv: { k: "local", name: "k" }, op: "++", prefix: false },
+        body: [
+          {
+            k: "switch",
+            e: { k: "bin", op: "&", a: local("k"), b: lit(7n) },
+            cases: [
+              { label: 1n, body: [count(0)] },
+              { label: null, body: [count(1)] },
+              { label: 3n, body: [count(2), { k: "continue" }] },
+              { label: 4n, body: [count(3), { k: "break" }] },
+            ],
+          },
+          count(4),
+        ],
+      },
+      ...[0, 1, 2, 3, 4].map((n) => res(n, local(`c${n}`))),
+    ],
+    ret: lit(0n),
+  };
+  // k=1: c0 c1 c2 (continue); k=0,2,5: default, c1 c2 (continue); k=3: c2 (continue); k=4: c3, break, c4.
+  expect(evaluate(p, input({})).state.results.slice(0, 5)).toEqual([1n, 4n, 5n, 1n, 1n]);
+});
+
+it("a do/while body runs before its test; a while test comes first", () => {
+  const local = (name: string): Expr => ({ k: "lv", lv: { k: "local", name } });
+  const loop = (doWhile: boolean, slot: number) => [
+    { k: "decl" as const, name: `w${slot}`, mut: true, ty: "u32" as const, init: lit(5n) },
+    {
+      k: "while" as const,
+      cond: { k: "cmp" as const, op: "<" as const, a: local(`w${slot}`), b: lit(5n) },
+      body: [
+        { k: "expr" as const, e: { k: "inc" as const, lv: { k: "local" as const, name: `w${slot}` }, op: "++" as const, prefix: false } },
+      ],
+      doWhile,
+    },
+    { k: "res" as const, slot: lit(BigInt(slot)), e: local(`w${slot}`) },
+  ];
+  const p: Program = { body: [...loop(false, 0), ...loop(true, 1)], ret: lit(0n) };
+  expect(evaluate(p, input({})).state.results.slice(0, 2)).toEqual([5n, 6n]);
+});

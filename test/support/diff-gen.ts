@@ -200,6 +200,11 @@ export type Stmt =
   | { k: "expr"; e: Expr }
   | { k: "if"; c: Cond; then: Stmt[]; else: Stmt[] | null }
   | { k: "for"; name: string; ty: IntName | null; start: bigint; cond: Cond; update: Expr; body: Stmt[]; hdr?: PacketRead }
+  // `while (cond) body` or `do body while (cond)`: the counter is declared before it and counted in `cond`.
+  | { k: "while"; cond: Cond; body: Stmt[]; doWhile: boolean }
+  // C-style: control enters at the matching case (else `default`, else skips) and falls through
+  // the following cases until a `break`. `label: null` is `default`.
+  | { k: "switch"; e: Expr; cases: { label: bigint | null; body: Stmt[] }[] }
   | { k: "break" }
   | { k: "continue" }
   | { k: "ret"; e: Expr }
@@ -305,6 +310,13 @@ type RStmt =
   | { k: "inc"; lv: RRef; op: "++" | "--"; prefix: boolean }
   | { k: "if"; c: RCond; then: RStmt[]; else: RStmt[] | null }
   | { k: "for"; loop: RLoop; body: RStmt[] }
+  | { k: "while"; loop: RLoop; body: RStmt[]; doWhile: boolean }
+  | {
+      k: "switch";
+      e: RExpr;
+      cases: { label: number; body: RStmt[]; brk: boolean }[];
+      def: { at: number; body: RStmt[]; brk: boolean } | null;
+    }
   | { k: "ploop"; pl: RPacketLoop; body: RStmt[] }
   | { k: "break" }
   | { k: "continue" }
@@ -342,6 +354,10 @@ export interface GenOptions {
   packetLoops?: boolean;
   /** Generate struct copies (whole, member, nested, FixedArray) between stack, map and packet structs. */
   structCopies?: boolean;
+  /** Generate `while` and `do`/`while` loops (a counter stepped by the body's first statement). Default off. */
+  whileLoops?: boolean;
+  /** Generate `switch` statements (fall-through, `default` anywhere, `break` and `continue` inside). Default off. */
+  switches?: boolean;
   /** Programs for a tracing kind (printTracingProgram): no packet access (packet loops, packet views). */
   tracing?: boolean;
 }
@@ -415,6 +431,9 @@ export function rawProgramArb(opts: GenOptions = {}): fc.Arbitrary<RawProgram> {
   const calls = opts.calls ?? true;
   const ploops = opts.packetLoops ?? true;
   const tcopies = opts.structCopies ?? true;
+  // Off unless asked: an older seed then still gives the programs it gave before these existed.
+  const whiles = opts.whileLoops ?? false;
+  const switches = opts.switches ?? false;
   const packet = !opts.tracing;
 
   const exprs: fc.Arbitrary<RExpr>[] = [];
@@ -578,6 +597,20 @@ export function rawProgramArb(opts: GenOptions = {}): fc.Arbitrary<RawProgram> {
         },
         { arbitrary: fc.record({ loop: loopArb, body: block }).map((x) => ({ k: "for" as const, ...x })), weight: 2 },
         {
+          arbitrary: fc.record({ loop: loopArb, body: block, doWhile: fc.boolean() }).map((x) => ({ k: "while" as const, ...x })),
+          weight: whiles ? 1 : 0,
+        },
+        {
+          arbitrary: fc
+            .record({
+              e: smallExpr,
+              cases: fc.array(fc.record({ label: fc.nat(9), body: block, brk: fc.boolean() }), { minLength: 1, maxLength: 4 }),
+              def: fc.option(fc.record({ at: fc.nat(4), body: block, brk: fc.boolean() }), { nil: null }),
+            })
+            .map((x) => ({ k: "switch" as const, ...x })),
+          weight: switches ? 1 : 0,
+        },
+        {
           arbitrary: fc.record({ pl: packetLoopArb, body: block }).map((x) => ({ k: "ploop" as const, ...x })),
           weight: ploops && packet ? 2 : 0,
         },
@@ -675,6 +708,8 @@ interface Scope {
   hvs: string[];
   cells: string[];
   inLoop: boolean;
+  /** Inside a `switch` (nearer than any loop): `break` leaves the switch. */
+  inSwitch?: boolean;
   /** The product of the enclosing loops' trip counts (kept small: the verifier walks every trip). */
   trips?: number;
   /** A reference into the hash map is live: no updates or deletes of it now. */
@@ -980,9 +1015,14 @@ class Resolver {
         return { k: "if", c: this.cond(r.c, s), then: this.block(r.then, s), else: r.else ? this.block(r.else, s) : null };
       case "for":
         return this.loop(r.loop, r.body, s);
+      case "while":
+        return this.whileLoop(r.loop, r.body, r.doWhile, s);
+      case "switch":
+        return this.switchStmt(r, s);
       case "ploop":
         return s.inFunc ? undefined : this.packetLoop(r.pl, r.body, s);
       case "break":
+        return s.inLoop || s.inSwitch ? { k: r.k } : undefined;
       case "continue":
         return s.inLoop ? { k: r.k } : undefined;
       case "ret":
@@ -1232,9 +1272,76 @@ class Resolver {
       ...s,
       locals: [...s.locals, { name, ts: l.ty ? brand(l.ty) : NUM, mutable: false, c: l.ty }],
       inLoop: true,
+      inSwitch: false,
       trips: (s.trips ?? 1) * (n + 1),
     };
     return { k: "for", name, ty: l.ty, start: BigInt(start), cond, update, body: this.block(body, inner) };
+  }
+
+  /**
+   * `let k = A; while (k < B) { k += step; body }` or `do { k += step; body } while (k < B)` (or
+   * counting down): the compiler's counted shape, the step the body's first statement, so a
+   * `continue` after it is allowed. The counter meets the bound exactly (no wrap past it).
+   */
+  private whileLoop(raw: RLoop, body: RStmt[], doWhile: boolean, s: Scope): Stmt[] {
+    const l = { ...raw, n: Math.min(raw.n, Math.floor(64 / (s.trips ?? 1))) };
+    const name = this.fresh("k");
+    const lit = (v: number): Expr => ({ k: "lit", v: BigInt(v), hex: false });
+    const i: Expr = { k: "lv", lv: { k: "local", name } };
+    const lv: Lv = { k: "local", name };
+    const step = l.step;
+    const bump: Stmt = {
+      k: "expr",
+      e:
+        step === 1 && l.form >= 3
+          ? { k: "inc", lv, op: l.down ? "--" : "++", prefix: l.form === 4 }
+          : { k: "assign", lv, op: l.down ? "-=" : "+=", e: lit(step) },
+    };
+    // A `do` body steps before the first test: one step more to the bound.
+    const steps = l.n + (doWhile ? 1 : 0);
+    let start: number;
+    let cond: Cond;
+    if (!l.down) {
+      start = l.start;
+      let op: CmpOp = l.form % 2 === 0 ? "<" : "<=";
+      let bound = start + steps * step - (op === "<=" ? 1 : 0);
+      if (bound < 0) [op, bound] = ["<", start];
+      cond = { k: "cmp", op, a: i, b: lit(bound) };
+    } else {
+      const low = l.start % 3;
+      start = low + steps * step;
+      const op: CmpOp = l.form % 2 === 0 ? ">" : ">=";
+      cond = { k: "cmp", op, a: i, b: lit(op === ">=" ? low + 1 : low) };
+    }
+    const decl: Stmt = { k: "decl", name, mut: true, ty: l.ty, init: lit(start) };
+    s.locals.push({ name, ts: l.ty ? brand(l.ty) : NUM, mutable: false, c: l.ty });
+    const inner: Scope = { ...s, inLoop: true, inSwitch: false, trips: (s.trips ?? 1) * (steps + 1) };
+    return [decl, { k: "while", cond, body: [bump, ...this.block(body, inner)], doWhile }];
+  }
+
+  /** `switch (u32(e) & 7)` over distinct labels 0..9, a `default` at `def`, each case in braces. */
+  private switchStmt(r: Extract<RStmt, { k: "switch" }>, s: Scope): Stmt {
+    const e: Expr = {
+      k: "bin",
+      op: "&",
+      a: { k: "conv", t: "u32", a: this.expr(r.e, s).e },
+      b: { k: "lit", v: 7n, hex: false },
+    };
+    const inner: Scope = { ...s, inSwitch: true };
+    const seen = new Set<number>();
+    const cases: { label: bigint | null; body: Stmt[] }[] = [];
+    const caseBody = (raw: RStmt[], brk: boolean): Stmt[] => {
+      const body = this.block(raw, inner);
+      if (brk && !body.some(alwaysJumps)) body.push({ k: "break" });
+      return body;
+    };
+    for (const c of r.cases) {
+      if (seen.has(c.label)) continue;
+      seen.add(c.label);
+      cases.push({ label: BigInt(c.label), body: caseBody(c.body, c.brk) });
+    }
+    if (r.def !== null) cases.splice(r.def.at % (cases.length + 1), 0, { label: null, body: caseBody(r.def.body, r.def.brk) });
+    return { k: "switch", e, cases };
   }
 }
 
@@ -1248,9 +1355,32 @@ export const programArb = (opts: GenOptions = {}): fc.Arbitrary<Program> => rawP
 /** Whether control never falls through `s` (every path returns, breaks or continues). */
 function alwaysJumps(s: Stmt): boolean {
   if (s.k === "ret" || s.k === "break" || s.k === "continue") return true;
+  // With a `default` and no `break` of its own, a switch is left only by falling off its last case.
+  if (s.k === "switch")
+    return (
+      s.cases.some((c) => c.label === null) &&
+      !s.cases.some((c) => jumpsOut(c.body, "break")) &&
+      (s.cases.at(-1)?.body.some(alwaysJumps) ?? false)
+    );
+  // A `do` body that ends in a return, with no `break` or `continue` (which goes to the test).
+  if (s.k === "while") return s.doWhile && s.body.at(-1)?.k === "ret" && !jumpsOut(s.body, "break") && !jumpsOut(s.body, "continue");
   if (s.k === "if" || s.k === "rlookup" || s.k === "hlookup" || s.k === "tlookup" || s.k === "tview")
     return !!s.else && s.then.some(alwaysJumps) && s.else.some(alwaysJumps);
   return false;
+}
+
+/**
+ * Whether a `break` (or `continue`) in `ss` reaches past the statements holding `ss`: not one in a
+ * nested loop, nor a `break` in a nested switch.
+ */
+function jumpsOut(ss: Stmt[], k: "break" | "continue"): boolean {
+  return ss.some((s) => {
+    if (s.k === k) return true;
+    if (s.k === "if" || s.k === "rlookup" || s.k === "hlookup" || s.k === "tlookup" || s.k === "tview")
+      return jumpsOut(s.then, k) || (s.else !== null && jumpsOut(s.else, k));
+    if (s.k === "switch" && k === "continue") return s.cases.some((c) => jumpsOut(c.body, k));
+    return false;
+  });
 }
 
 function isConstExpr(e: Expr): boolean {
@@ -1297,6 +1427,14 @@ export function shapesOf(p: Program): Set<string> {
         case "for":
           if (st.hdr) out.add("packet loops");
           walk(st.body);
+          break;
+        case "while":
+          out.add("while loops");
+          walk(st.body);
+          break;
+        case "switch":
+          out.add("switches");
+          for (const c of st.cases) walk(c.body);
           break;
         case "if":
         case "rlookup":
@@ -1514,6 +1652,26 @@ function printStmt(s: Stmt, ind: string, out: string[]): void {
       out.push(`${ind}}`);
       return;
     }
+    case "while":
+      if (s.doWhile) {
+        out.push(`${ind}do {`);
+        printBlock(s.body, ind, out);
+        out.push(`${ind}} while ${printCondParen(s.cond)};`);
+      } else {
+        out.push(`${ind}while ${printCondParen(s.cond)} {`);
+        printBlock(s.body, ind, out);
+        out.push(`${ind}}`);
+      }
+      return;
+    case "switch":
+      out.push(`${ind}switch (${unparen(printExpr(s.e))}) {`);
+      for (const c of s.cases) {
+        out.push(`${ind}  ${c.label === null ? "default" : `case ${c.label}`}: {`);
+        printBlock(c.body, `${ind}  `, out);
+        out.push(`${ind}  }`);
+      }
+      out.push(`${ind}}`);
+      return;
     case "break":
     case "continue":
       out.push(`${ind}${s.k};`);

@@ -448,6 +448,31 @@ class Interp {
         }
         return;
       }
+      case "while": {
+        // A `do` body runs before the first test; `continue` goes to the test, `break` past it.
+        for (let iter = 0, first = s.doWhile; first || this.cond(s.cond); iter++, first = false) {
+          if (iter > 1000) throw new Error("ref: loop does not terminate (generator bug)");
+          try {
+            this.block(s.body);
+          } catch (j) {
+            if (!(j instanceof Jump) || j.kind === "return") throw j;
+            if (j.kind === "break") break;
+          }
+        }
+        return;
+      }
+      case "switch": {
+        const v = this.eval(s.e);
+        let at = s.cases.findIndex((c) => c.label === v);
+        if (at < 0) at = s.cases.findIndex((c) => c.label === null);
+        if (at < 0) return;
+        try {
+          for (const c of s.cases.slice(at)) this.block(c.body);
+        } catch (j) {
+          if (!(j instanceof Jump) || j.kind !== "break") throw j;
+        }
+        return;
+      }
       case "break":
       case "continue":
         throw new Jump(s.k);
