@@ -3,7 +3,7 @@
 // compiler was the one following the documented rule (docs/language.md, "Literals").
 
 import { expect, it } from "vitest";
-import type { Expr, InputVec, Program } from "./support/diff-gen.js";
+import type { Expr, InputVec, Program, Stmt } from "./support/diff-gen.js";
 import { INPUT_FIELDS } from "./support/diff-gen.js";
 import { evaluate } from "./support/diff-ref.js";
 
@@ -163,4 +163,45 @@ it("a do/while body runs before its test; a while test comes first", () => {
   ];
   const p: Program = { body: [...loop(false, 0), ...loop(true, 1)], ret: lit(0n) };
   expect(evaluate(p, input({})).state.results.slice(0, 2)).toEqual([5n, 6n]);
+});
+
+it("a labelled break or continue goes to its loop through inner loops and switches", () => {
+  const local = (name: string): Expr => ({ k: "lv", lv: { k: "local", name } });
+  const count: Stmt = {
+    k: "expr",
+    e: { k: "assign", lv: { k: "local", name: "c" }, op: "+=", e: lit(1n) },
+  };
+  const loop = (name: string, n: bigint, body: Stmt[], label?: string): Stmt => ({
+    k: "for",
+    name,
+    ty: "u32",
+    start: 0n,
+    cond: { k: "cmp", op: "<", a: local(name), b: lit(n) },
+    update: { k: "inc", lv: { k: "local", name }, op: "++", prefix: false },
+    body,
+    ...(label ? { label } : {}),
+  });
+  const run = (jump: Stmt): bigint => {
+    // Lo: for o < 3 { for i < 3 { switch (i & 7) { case 1: <jump> } c++ } c += 100 }
+    const inner = loop("i", 3n, [
+      { k: "switch", e: { k: "bin", op: "&", a: local("i"), b: lit(7n) }, cases: [{ label: 1n, body: [jump] }] },
+      count,
+    ]);
+    const p: Program = {
+      body: [
+        { k: "decl", name: "c", mut: true, ty: "u64", init: lit(0n) },
+        loop("o", 3n, [inner, { k: "expr", e: { k: "assign", lv: { k: "local", name: "c" }, op: "+=", e: lit(100n) } }], "Lo"),
+        { k: "res", slot: lit(0n), e: local("c") },
+      ],
+      ret: lit(0n),
+    };
+    return evaluate(p, input({})).state.results[0]!;
+  };
+  // break (the switch): every i counts, then +100: 3 x 103. continue (the inner loop): i = 1 skips
+  // its count: 3 x 102. continue Lo: i = 0 counts, then the outer loop goes on without +100: 3.
+  // break Lo: i = 0 counts, then both loops end: 1.
+  expect(run({ k: "break" })).toBe(309n);
+  expect(run({ k: "continue" })).toBe(306n);
+  expect(run({ k: "continue", label: "Lo" })).toBe(3n);
+  expect(run({ k: "break", label: "Lo" })).toBe(1n);
 });

@@ -199,14 +199,25 @@ export type Stmt =
   | { k: "sdecl"; name: string; inits: Expr[] }
   | { k: "expr"; e: Expr }
   | { k: "if"; c: Cond; then: Stmt[]; else: Stmt[] | null }
-  | { k: "for"; name: string; ty: IntName | null; start: bigint; cond: Cond; update: Expr; body: Stmt[]; hdr?: PacketRead }
+  | {
+      k: "for";
+      name: string;
+      ty: IntName | null;
+      start: bigint;
+      cond: Cond;
+      update: Expr;
+      body: Stmt[];
+      hdr?: PacketRead;
+      label?: string;
+    }
   // `while (cond) body` or `do body while (cond)`: the counter is declared before it and counted in `cond`.
-  | { k: "while"; cond: Cond; body: Stmt[]; doWhile: boolean }
+  | { k: "while"; cond: Cond; body: Stmt[]; doWhile: boolean; label?: string }
   // C-style: control enters at the matching case (else `default`, else skips) and falls through
   // the following cases until a `break`. `label: null` is `default`.
   | { k: "switch"; e: Expr; cases: { label: bigint | null; body: Stmt[] }[] }
-  | { k: "break" }
-  | { k: "continue" }
+  // With a label: the enclosing loop of that label (through inner loops and switches).
+  | { k: "break"; label?: string }
+  | { k: "continue"; label?: string }
   | { k: "ret"; e: Expr }
   | { k: "res"; slot: Expr; e: Expr }
   | { k: "rlookup"; name: string; slot: number; then: Stmt[]; else: Stmt[] | null }
@@ -309,8 +320,8 @@ type RStmt =
   | { k: "assign"; lv: RRef; op: AssignOp; e: RExpr }
   | { k: "inc"; lv: RRef; op: "++" | "--"; prefix: boolean }
   | { k: "if"; c: RCond; then: RStmt[]; else: RStmt[] | null }
-  | { k: "for"; loop: RLoop; body: RStmt[] }
-  | { k: "while"; loop: RLoop; body: RStmt[]; doWhile: boolean }
+  | { k: "for"; loop: RLoop; body: RStmt[]; labeled?: boolean }
+  | { k: "while"; loop: RLoop; body: RStmt[]; doWhile: boolean; labeled?: boolean }
   | {
       k: "switch";
       e: RExpr;
@@ -318,8 +329,8 @@ type RStmt =
       def: { at: number; body: RStmt[]; brk: boolean } | null;
     }
   | { k: "ploop"; pl: RPacketLoop; body: RStmt[] }
-  | { k: "break" }
-  | { k: "continue" }
+  | { k: "break"; lab?: number | null }
+  | { k: "continue"; lab?: number | null }
   | { k: "ret"; e: RExpr }
   | { k: "res"; slot: number | RExpr; e: RExpr }
   | { k: "rlookup"; slot: number; then: RStmt[]; else: RStmt[] | null }
@@ -358,6 +369,8 @@ export interface GenOptions {
   whileLoops?: boolean;
   /** Generate `switch` statements (fall-through, `default` anywhere, `break` and `continue` inside). Default off. */
   switches?: boolean;
+  /** Label some loops and aim some `break`/`continue` at an outer one (`break k3;`). Default off. */
+  labels?: boolean;
   /** Programs for a tracing kind (printTracingProgram): no packet access (packet loops, packet views). */
   tracing?: boolean;
 }
@@ -434,6 +447,7 @@ export function rawProgramArb(opts: GenOptions = {}): fc.Arbitrary<RawProgram> {
   // Off unless asked: an older seed then still gives the programs it gave before these existed.
   const whiles = opts.whileLoops ?? false;
   const switches = opts.switches ?? false;
+  const labels = opts.labels ?? false;
   const packet = !opts.tracing;
 
   const exprs: fc.Arbitrary<RExpr>[] = [];
@@ -522,7 +536,12 @@ export function rawProgramArb(opts: GenOptions = {}): fc.Arbitrary<RawProgram> {
         .map((x) => ({ k: "inc" as const, ...x })),
       weight: 1,
     },
-    { arbitrary: fc.constantFrom({ k: "break" as const }, { k: "continue" as const }), weight: 1 },
+    {
+      arbitrary: labels
+        ? fc.record({ k: fc.constantFrom<"break" | "continue">("break", "continue"), lab: fc.option(fc.nat(3), { nil: null }) })
+        : fc.constantFrom({ k: "break" as const }, { k: "continue" as const }),
+      weight: labels ? 3 : 1,
+    },
     { arbitrary: expr.map((e) => ({ k: "ret" as const, e })), weight: 1 },
     {
       arbitrary: fc
@@ -595,9 +614,16 @@ export function rawProgramArb(opts: GenOptions = {}): fc.Arbitrary<RawProgram> {
           arbitrary: fc.record({ c: cond, then: block, else: fc.option(block, { nil: null }) }).map((x) => ({ k: "if" as const, ...x })),
           weight: 4,
         },
-        { arbitrary: fc.record({ loop: loopArb, body: block }).map((x) => ({ k: "for" as const, ...x })), weight: 2 },
         {
-          arbitrary: fc.record({ loop: loopArb, body: block, doWhile: fc.boolean() }).map((x) => ({ k: "while" as const, ...x })),
+          arbitrary: labels
+            ? fc.record({ loop: loopArb, body: block, labeled: fc.boolean() }).map((x) => ({ k: "for" as const, ...x }))
+            : fc.record({ loop: loopArb, body: block }).map((x) => ({ k: "for" as const, ...x })),
+          weight: 2,
+        },
+        {
+          arbitrary: fc
+            .record({ loop: loopArb, body: block, doWhile: fc.boolean(), labeled: fc.boolean() })
+            .map((x) => ({ k: "while" as const, ...x, labeled: labels && x.labeled })),
           weight: whiles ? 1 : 0,
         },
         {
@@ -710,6 +736,8 @@ interface Scope {
   inLoop: boolean;
   /** Inside a `switch` (nearer than any loop): `break` leaves the switch. */
   inSwitch?: boolean;
+  /** Labels of the enclosing labelled loops (innermost last). */
+  labels?: string[];
   /** The product of the enclosing loops' trip counts (kept small: the verifier walks every trip). */
   trips?: number;
   /** A reference into the hash map is live: no updates or deletes of it now. */
@@ -1014,17 +1042,19 @@ class Resolver {
       case "if":
         return { k: "if", c: this.cond(r.c, s), then: this.block(r.then, s), else: r.else ? this.block(r.else, s) : null };
       case "for":
-        return this.loop(r.loop, r.body, s);
+        return this.loop(r.loop, r.body, s, r.labeled ?? false);
       case "while":
-        return this.whileLoop(r.loop, r.body, r.doWhile, s);
+        return this.whileLoop(r.loop, r.body, r.doWhile, s, r.labeled ?? false);
       case "switch":
         return this.switchStmt(r, s);
       case "ploop":
         return s.inFunc ? undefined : this.packetLoop(r.pl, r.body, s);
       case "break":
-        return s.inLoop || s.inSwitch ? { k: r.k } : undefined;
-      case "continue":
-        return s.inLoop ? { k: r.k } : undefined;
+      case "continue": {
+        const ls = s.labels ?? [];
+        if (r.lab !== undefined && r.lab !== null && ls.length > 0) return { k: r.k, label: ls[r.lab % ls.length]! };
+        return s.inLoop || (r.k === "break" && s.inSwitch) ? { k: r.k } : undefined;
+      }
       case "ret":
         return { k: "ret", e: this.retExpr(r.e, s) };
       case "res": {
@@ -1244,7 +1274,7 @@ class Resolver {
   }
 
   /** `for (let i = A; i <op> B; i += k)` with constants only, so the verifier can bound it. */
-  private loop(l: RLoop, body: RStmt[], s: Scope): Stmt {
+  private loop(l: RLoop, body: RStmt[], s: Scope, labeled: boolean): Stmt {
     const name = this.fresh("k"); // not "i": i8, i16... are conversion functions
     const lit = (v: number): Expr => ({ k: "lit", v: BigInt(v), hex: false });
     const i: Expr = { k: "lv", lv: { k: "local", name } };
@@ -1274,8 +1304,10 @@ class Resolver {
       inLoop: true,
       inSwitch: false,
       trips: (s.trips ?? 1) * (n + 1),
+      labels: labeled ? [...(s.labels ?? []), `L${name}`] : s.labels,
     };
-    return { k: "for", name, ty: l.ty, start: BigInt(start), cond, update, body: this.block(body, inner) };
+    const loop: Stmt = { k: "for", name, ty: l.ty, start: BigInt(start), cond, update, body: this.block(body, inner) };
+    return labeled ? { ...loop, label: `L${name}` } : loop;
   }
 
   /**
@@ -1283,7 +1315,7 @@ class Resolver {
    * counting down): the compiler's counted shape, the step the body's first statement, so a
    * `continue` after it is allowed. The counter meets the bound exactly (no wrap past it).
    */
-  private whileLoop(raw: RLoop, body: RStmt[], doWhile: boolean, s: Scope): Stmt[] {
+  private whileLoop(raw: RLoop, body: RStmt[], doWhile: boolean, s: Scope, labeled: boolean): Stmt[] {
     const l = { ...raw, n: Math.min(raw.n, Math.floor(64 / (s.trips ?? 1))) };
     const name = this.fresh("k");
     const lit = (v: number): Expr => ({ k: "lit", v: BigInt(v), hex: false });
@@ -1315,8 +1347,15 @@ class Resolver {
     }
     const decl: Stmt = { k: "decl", name, mut: true, ty: l.ty, init: lit(start) };
     s.locals.push({ name, ts: l.ty ? brand(l.ty) : NUM, mutable: false, c: l.ty });
-    const inner: Scope = { ...s, inLoop: true, inSwitch: false, trips: (s.trips ?? 1) * (steps + 1) };
-    return [decl, { k: "while", cond, body: [bump, ...this.block(body, inner)], doWhile }];
+    const label = labeled ? `L${name}` : undefined;
+    const inner: Scope = {
+      ...s,
+      inLoop: true,
+      inSwitch: false,
+      trips: (s.trips ?? 1) * (steps + 1),
+      labels: label ? [...(s.labels ?? []), label] : s.labels,
+    };
+    return [decl, { k: "while", cond, body: [bump, ...this.block(body, inner)], doWhile, ...(label ? { label } : {}) }];
   }
 
   /** `switch (u32(e) & 7)` over distinct labels 0..9, a `default` at `def`, each case in braces. */
@@ -1359,26 +1398,31 @@ function alwaysJumps(s: Stmt): boolean {
   if (s.k === "switch")
     return (
       s.cases.some((c) => c.label === null) &&
-      !s.cases.some((c) => jumpsOut(c.body, "break")) &&
+      !s.cases.some((c) => jumpsOut(c.body, "break", undefined, false)) &&
       (s.cases.at(-1)?.body.some(alwaysJumps) ?? false)
     );
   // A `do` body that ends in a return, with no `break` or `continue` (which goes to the test).
-  if (s.k === "while") return s.doWhile && s.body.at(-1)?.k === "ret" && !jumpsOut(s.body, "break") && !jumpsOut(s.body, "continue");
+  if (s.k === "while")
+    return (
+      s.doWhile && s.body.at(-1)?.k === "ret" && !jumpsOut(s.body, "break", s.label, true) && !jumpsOut(s.body, "continue", s.label, true)
+    );
   if (s.k === "if" || s.k === "rlookup" || s.k === "hlookup" || s.k === "tlookup" || s.k === "tview")
     return !!s.else && s.then.some(alwaysJumps) && s.else.some(alwaysJumps);
   return false;
 }
 
 /**
- * Whether a `break` (or `continue`) in `ss` reaches past the statements holding `ss`: not one in a
- * nested loop, nor a `break` in a nested switch.
+ * Whether a `break` (or `continue`) in `ss` goes to the statement holding `ss` (a loop when `loop`,
+ * else a switch): one without a label, not in a nested loop (nor a `break` in a nested switch), or
+ * one with that loop's `label` anywhere inside.
  */
-function jumpsOut(ss: Stmt[], k: "break" | "continue"): boolean {
+function jumpsOut(ss: Stmt[], k: "break" | "continue", label: string | undefined, loop: boolean, nested = false): boolean {
   return ss.some((s) => {
-    if (s.k === k) return true;
+    if (s.k === k) return s.label === undefined ? !nested : s.label === label;
     if (s.k === "if" || s.k === "rlookup" || s.k === "hlookup" || s.k === "tlookup" || s.k === "tview")
-      return jumpsOut(s.then, k) || (s.else !== null && jumpsOut(s.else, k));
-    if (s.k === "switch" && k === "continue") return s.cases.some((c) => jumpsOut(c.body, k));
+      return jumpsOut(s.then, k, label, loop, nested) || (s.else !== null && jumpsOut(s.else, k, label, loop, nested));
+    if (s.k === "switch") return s.cases.some((c) => jumpsOut(c.body, k, label, loop, nested || k === "break" || !loop));
+    if (s.k === "for" || s.k === "while") return jumpsOut(s.body, k, label, loop, true);
     return false;
   });
 }
@@ -1426,10 +1470,12 @@ export function shapesOf(p: Program): Set<string> {
       switch (st.k) {
         case "for":
           if (st.hdr) out.add("packet loops");
+          if (st.label) out.add("labelled loops");
           walk(st.body);
           break;
         case "while":
           out.add("while loops");
+          if (st.label) out.add("labelled loops");
           walk(st.body);
           break;
         case "switch":
@@ -1641,7 +1687,9 @@ function printStmt(s: Stmt, ind: string, out: string[]): void {
             ? `${upd.op}${s.name}`
             : `${s.name}${upd.op}`
           : `${s.name} ${(upd as Extract<Expr, { k: "assign" }>).op} ${printExpr((upd as Extract<Expr, { k: "assign" }>).e)}`;
-      out.push(`${ind}for (let ${s.name}${s.ty ? `: ${s.ty}` : ""} = ${s.start}; ${s.name} ${c.op} ${printExpr(c.b)}; ${updText}) {`);
+      out.push(
+        `${ind}${s.label ? `${s.label}: ` : ""}for (let ${s.name}${s.ty ? `: ${s.ty}` : ""} = ${s.start}; ${s.name} ${c.op} ${printExpr(c.b)}; ${updText}) {`,
+      );
       if (s.hdr) {
         const h = s.hdr;
         out.push(`${ind}  const ${h.b} = ctx.header<${h.w}>(${unparen(printExpr(h.off))});`);
@@ -1654,11 +1702,11 @@ function printStmt(s: Stmt, ind: string, out: string[]): void {
     }
     case "while":
       if (s.doWhile) {
-        out.push(`${ind}do {`);
+        out.push(`${ind}${s.label ? `${s.label}: ` : ""}do {`);
         printBlock(s.body, ind, out);
         out.push(`${ind}} while ${printCondParen(s.cond)};`);
       } else {
-        out.push(`${ind}while ${printCondParen(s.cond)} {`);
+        out.push(`${ind}${s.label ? `${s.label}: ` : ""}while ${printCondParen(s.cond)} {`);
         printBlock(s.body, ind, out);
         out.push(`${ind}}`);
       }
@@ -1674,7 +1722,7 @@ function printStmt(s: Stmt, ind: string, out: string[]): void {
       return;
     case "break":
     case "continue":
-      out.push(`${ind}${s.k};`);
+      out.push(`${ind}${s.k}${s.label ? ` ${s.label}` : ""};`);
       return;
     case "ret":
       out.push(`${ind}return ${retWrap(printExpr(s.e))};`);

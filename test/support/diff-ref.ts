@@ -89,8 +89,13 @@ class Jump {
   constructor(
     readonly kind: "break" | "continue" | "return",
     readonly value = 0n,
+    /** A labelled break/continue: only the loop of that label takes it. */
+    readonly label?: string,
   ) {}
 }
+
+/** Whether a loop labelled `label` takes jump `j` (a break or continue), or lets it go outwards. */
+const takes = (j: Jump, label: string | undefined): boolean => j.label === undefined || j.label === label;
 
 const INPUT_T = new Map(INPUT_FIELDS.map(([n, t]) => [n, t]));
 const S_T = new Map(S_FIELDS.map(([n, t]) => [n, t]));
@@ -441,7 +446,7 @@ class Interp {
             if (s.hdr) this.packetRead(s.hdr);
             this.block(s.body);
           } catch (j) {
-            if (!(j instanceof Jump) || j.kind === "return") throw j;
+            if (!(j instanceof Jump) || j.kind === "return" || !takes(j, s.label)) throw j;
             if (j.kind === "break") break;
           }
           this.eval(s.update);
@@ -455,7 +460,7 @@ class Interp {
           try {
             this.block(s.body);
           } catch (j) {
-            if (!(j instanceof Jump) || j.kind === "return") throw j;
+            if (!(j instanceof Jump) || j.kind === "return" || !takes(j, s.label)) throw j;
             if (j.kind === "break") break;
           }
         }
@@ -469,13 +474,13 @@ class Interp {
         try {
           for (const c of s.cases.slice(at)) this.block(c.body);
         } catch (j) {
-          if (!(j instanceof Jump) || j.kind !== "break") throw j;
+          if (!(j instanceof Jump) || j.kind !== "break" || j.label !== undefined) throw j;
         }
         return;
       }
       case "break":
       case "continue":
-        throw new Jump(s.k);
+        throw new Jump(s.k, 0n, s.label);
       case "ret":
         throw new Jump("return", wrap("i32", this.eval(s.e)));
       case "res": {
