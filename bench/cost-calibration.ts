@@ -6,7 +6,7 @@
 // unwarned refusals in full and lists the N worst underestimates; --print I prints program I.
 // Exit status 1 when a program was refused for its cost with no warning.
 //
-//   npm run fuzz:cost -- [--seed N] [--runs 2000] [--show 3] [--out file.jsonl] [--print I] [--no-switches] [--no-while] [--no-labels]
+//   npm run fuzz:cost -- [--seed N] [--runs 2000] [--show 3] [--out file.jsonl] [--print I] [--no-switches] [--no-while] [--no-labels] [--no-atomics]
 
 import { appendFileSync, writeFileSync } from "node:fs";
 import fc from "fast-check";
@@ -27,8 +27,8 @@ const runs = num("runs", 2000);
 const show = num("show", 3);
 const out = arg("out");
 // The fuzzer's default generator options (bench/fuzz.ts), so a seed means the same programs there.
-// Seeds quoted before switches, while loops and labels joined the generator give the same programs
-// with --no-switches --no-while --no-labels.
+// Seeds quoted before switches, while loops, labels and atomics joined the generator give the same
+// programs with --no-switches --no-while --no-labels --no-atomics.
 const opts: GenOptions = {
   exprDepth: 3,
   stmtDepth: 2,
@@ -40,6 +40,7 @@ const opts: GenOptions = {
   switches: !process.argv.includes("--no-switches"),
   whileLoops: !process.argv.includes("--no-while"),
   labels: !process.argv.includes("--no-labels"),
+  atomics: !process.argv.includes("--no-atomics"),
 };
 
 const print = arg("print");

@@ -205,3 +205,28 @@ it("a labelled break or continue goes to its loop through inner loops and switch
   expect(run({ k: "continue", label: "Lo" })).toBe(3n);
   expect(run({ k: "break", label: "Lo" })).toBe(1n);
 });
+
+it("atomics: one read-modify-write at the target's width after the arguments; fetch forms give the old value", () => {
+  const g = (name: string): Expr => ({ k: "lv", lv: { k: "global", g: name } });
+  const at = (op: "add" | "xor" | "xchg" | "cmpxchg", e: Expr, e2?: Expr): Expr => ({
+    k: "atomic",
+    op,
+    fetch: true,
+    lv: { k: "global", g: "gd" },
+    e,
+    ...(e2 ? { e2 } : {}),
+  });
+  const p: Program = {
+    body: [
+      // gd (i32) starts at -7.
+      { k: "res", slot: lit(0n), e: { k: "conv", t: "u64", a: at("add", lit(0x100000003n)) } }, // old -7; gd = -4 (wraps at 32 bits)
+      { k: "res", slot: lit(1n), e: { k: "conv", t: "u64", a: at("cmpxchg", lit(5n), lit(9n)) } }, // -4 != 5: unchanged
+      { k: "res", slot: lit(2n), e: { k: "conv", t: "u64", a: at("cmpxchg", { k: "un", op: "-", a: lit(4n) }, lit(9n)) } }, // -4: set 9
+      { k: "res", slot: lit(3n), e: { k: "conv", t: "u64", a: at("xchg", lit(0x1ffffffffn)) } }, // old 9; gd = -1
+      { k: "res", slot: lit(4n), e: { k: "conv", t: "u64", a: g("gd") } },
+    ],
+    ret: lit(0n),
+  };
+  const m = (v: bigint) => BigInt.asUintN(64, v);
+  expect(evaluate(p, input({})).state.results.slice(0, 5)).toEqual([m(-7n), m(-4n), m(-4n), 9n, m(-1n)]);
+});

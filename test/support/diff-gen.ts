@@ -184,7 +184,13 @@ export type Expr =
   | { k: "assign"; lv: Lv; op: AssignOp; e: Expr }
   /** `sarg`: the stack struct or hash value passed to a function's struct parameter (FuncDef.sparam). */
   | { k: "call"; fn: string; args: Expr[]; sarg?: string }
-  | { k: "inc"; lv: Lv; op: "++" | "--"; prefix: boolean };
+  | { k: "inc"; lv: Lv; op: "++" | "--"; prefix: boolean }
+  // `atomicAdd(lv, e)` (no value: only as a statement), `atomicFetchAdd(lv, e)`, `atomicXchg(lv, e)`,
+  // `atomicCmpXchg(lv, e, e2)`: lv a 32- or 64-bit field of a stack struct or map value, or a global.
+  | { k: "atomic"; op: AtomicOp; fetch: boolean; lv: Lv; e: Expr; e2?: Expr };
+
+export type AtomicOp = "add" | "or" | "and" | "xor" | "xchg" | "cmpxchg";
+const ATOMIC_OPS: readonly AtomicOp[] = ["add", "or", "and", "xor", "xchg", "cmpxchg"];
 
 export type Cond =
   | { k: "cmp"; op: CmpOp; a: Expr; b: Expr }
@@ -285,7 +291,8 @@ type RExpr =
   | { k: "cond"; c: RCond; a: RExpr; b: RExpr }
   | { k: "assign"; lv: RRef; op: AssignOp; e: RExpr }
   | { k: "inc"; lv: RRef; op: "++" | "--"; prefix: boolean }
-  | { k: "call"; fn: number; args: RExpr[] };
+  | { k: "call"; fn: number; args: RExpr[] }
+  | { k: "atomic"; op: number; lv: RRef; e: RExpr; e2: RExpr };
 /** `upd`: with a struct parameter, the body starts by updating one of its fields and reading it back. */
 type RFunc = { params: IntName[]; ret: IntName; body: RExpr; noinline: boolean; sref: boolean; upd: { f: number; op: AssignOp; e: RExpr } };
 type RCond =
@@ -329,6 +336,7 @@ type RStmt =
       def: { at: number; body: RStmt[]; brk: boolean } | null;
     }
   | { k: "ploop"; pl: RPacketLoop; body: RStmt[] }
+  | { k: "atomic"; op: number; lv: RRef; e: RExpr; e2: RExpr; fetch: boolean }
   | { k: "break"; lab?: number | null }
   | { k: "continue"; lab?: number | null }
   | { k: "ret"; e: RExpr }
@@ -371,6 +379,8 @@ export interface GenOptions {
   switches?: boolean;
   /** Label some loops and aim some `break`/`continue` at an outer one (`break k3;`). Default off. */
   labels?: boolean;
+  /** Atomic operations (`atomicAdd`, `atomicFetchXor`, `atomicCmpXchg`, ...) on 32/64-bit fields and globals. Default off. */
+  atomics?: boolean;
   /** Programs for a tracing kind (printTracingProgram): no packet access (packet loops, packet views). */
   tracing?: boolean;
 }
@@ -448,6 +458,7 @@ export function rawProgramArb(opts: GenOptions = {}): fc.Arbitrary<RawProgram> {
   const whiles = opts.whileLoops ?? false;
   const switches = opts.switches ?? false;
   const labels = opts.labels ?? false;
+  const atomics = opts.atomics ?? false;
   const packet = !opts.tracing;
 
   const exprs: fc.Arbitrary<RExpr>[] = [];
@@ -489,6 +500,10 @@ export function rawProgramArb(opts: GenOptions = {}): fc.Arbitrary<RawProgram> {
       {
         arbitrary: fc.record({ fn: fc.nat(3), args: fc.array(sub, { maxLength: 3 }) }).map((x) => ({ k: "call" as const, ...x })),
         weight: calls ? 2 : 0,
+      },
+      {
+        arbitrary: fc.record({ op: fc.nat(5), lv: refArb, e: sub, e2: sub }).map((x) => ({ k: "atomic" as const, ...x })),
+        weight: atomics && side ? 1 : 0,
       },
     );
     exprs.push(e);
@@ -543,6 +558,12 @@ export function rawProgramArb(opts: GenOptions = {}): fc.Arbitrary<RawProgram> {
       weight: labels ? 3 : 1,
     },
     { arbitrary: expr.map((e) => ({ k: "ret" as const, e })), weight: 1 },
+    {
+      arbitrary: fc
+        .record({ op: fc.nat(5), lv: refArb, e: smallExpr, e2: smallExpr, fetch: fc.boolean() })
+        .map((x) => ({ k: "atomic" as const, ...x })),
+      weight: atomics ? 2 : 0,
+    },
     {
       arbitrary: fc
         .record({ slot: fc.oneof({ arbitrary: fc.nat(NSLOTS - 1), weight: 4 }, { arbitrary: smallExpr, weight: 1 }), e: expr })
@@ -942,6 +963,10 @@ class Resolver {
         const b = this.expr(r.b, s);
         return { e: { k: "cond", c, a: a.e, b: b.e }, ts: union(a.ts, b.ts) };
       }
+      case "atomic": {
+        if (s.inFunc) return this.expr(r.e, s);
+        return this.atomic(r, s, true);
+      }
       case "call": {
         const lit0: RExpr = { k: "lit", v: 0n, hex: false };
         if (s.inFunc || s.funcs.length === 0) return this.expr(r.args[0] ?? lit0, s);
@@ -1049,6 +1074,12 @@ class Resolver {
         return this.switchStmt(r, s);
       case "ploop":
         return s.inFunc ? undefined : this.packetLoop(r.pl, r.body, s);
+      case "atomic": {
+        if (s.inFunc) return undefined;
+        // The void forms (add/or/and/xor) or any fetch form with its value dropped.
+        const op = r.fetch ? r.op : r.op % 4;
+        return { k: "expr", e: this.atomic({ ...r, op }, s, r.fetch).e };
+      }
       case "break":
       case "continue": {
         const ls = s.labels ?? [];
@@ -1311,6 +1342,37 @@ class Resolver {
   }
 
   /**
+   * An atomic operation on a 32- or 64-bit field of a stack struct or hash map value, a result
+   * cell or a writable global (`r.kind` picks which, falling back to the globals). The value
+   * arguments are plain `number`s to tsc; a constant expression gets the target's conversion.
+   */
+  private atomic(r: { op: number; lv: RRef; e: RExpr; e2: RExpr }, s: Scope, fetch: boolean): { e: Expr; ts: TsType } {
+    const fields = S_FIELDS.filter(([, t]) => BITS[t] >= 32);
+    let lv: Lv;
+    let t: IntName;
+    const kind = r.lv.kind % 4;
+    if (kind === 0 && s.structs.length > 0) {
+      [, t] = fields[r.lv.f % fields.length]!;
+      lv = { k: "sfield", s: s.structs[r.lv.idx % s.structs.length]!, f: fields[r.lv.f % fields.length]![0] };
+    } else if (kind === 1 && s.hvs.length > 0) {
+      [, t] = fields[r.lv.f % fields.length]!;
+      lv = { k: "hfield", h: s.hvs[r.lv.idx % s.hvs.length]!, f: fields[r.lv.f % fields.length]![0] };
+    } else if (kind === 2 && s.cells.length > 0) {
+      t = "u64";
+      lv = { k: "cell", r: s.cells[r.lv.idx % s.cells.length]! };
+    } else {
+      const gs = GLOBALS.filter(([, gt, sec]) => sec !== "rodata" && BITS[gt] >= 32);
+      const [g, gt] = gs[r.lv.idx % gs.length]!;
+      t = gt;
+      lv = { k: "global", g };
+    }
+    const op = ATOMIC_OPS[fetch ? r.op % ATOMIC_OPS.length : r.op % 4]!;
+    const e = this.fit(this.expr(r.e, s), NUM, t);
+    const e2 = op === "cmpxchg" ? { e2: this.fit(this.expr(r.e2, s), NUM, t) } : {};
+    return { e: { k: "atomic", op, fetch, lv, e, ...e2 }, ts: brand(t) };
+  }
+
+  /**
    * `let k = A; while (k < B) { k += step; body }` or `do { k += step; body } while (k < B)` (or
    * counting down): the compiler's counted shape, the step the body's first statement, so a
    * `continue` after it is allowed. The counter meets the bound exactly (no wrap past it).
@@ -1497,6 +1559,7 @@ export function shapesOf(p: Program): Set<string> {
     }
   };
   walk(p.body);
+  if (JSON.stringify(p.body, (_k, v) => (typeof v === "bigint" ? 0 : v)).includes('"k":"atomic"')) out.add("atomics");
   return out;
 }
 const SHAPE_OF: Partial<Record<Stmt["k"], string>> = {
@@ -1614,8 +1677,19 @@ export function printExpr(e: Expr): string {
       return e.prefix ? `(${e.op}${printLv(e.lv)})` : `(${printLv(e.lv)}${e.op})`;
     case "call":
       return `${fnPrefix}${e.fn}(${[...(e.sarg ? [e.sarg] : []), ...e.args.map(printExpr)].join(", ")})`;
+    case "atomic":
+      return `${ATOMIC_NAME[e.op][e.fetch ? 1 : 0]}(${[printLv(e.lv), printExpr(e.e), ...(e.e2 ? [printExpr(e.e2)] : [])].join(", ")})`;
   }
 }
+
+const ATOMIC_NAME: Record<AtomicOp, [string, string]> = {
+  add: ["atomicAdd", "atomicFetchAdd"],
+  or: ["atomicOr", "atomicFetchOr"],
+  and: ["atomicAnd", "atomicFetchAnd"],
+  xor: ["atomicXor", "atomicFetchXor"],
+  xchg: ["atomicXchg", "atomicXchg"],
+  cmpxchg: ["atomicCmpXchg", "atomicCmpXchg"],
+};
 
 /** Function names are per program: printProgramBody sets the program's prefix. */
 let fnPrefix = "";
@@ -1939,10 +2013,18 @@ export function printTracingProgram(progs: Program[], kind: TracingKind): string
     return `${out.join("\n")}\n`;
   });
   const prelude = printPrelude().replace(`import { xdp, XdpAction,`, `import { tracepoint, rawTracepoint, tpBtf,`);
-  return [prelude, SCHED_SWITCH, ``, ...bodies, `export const LICENSE = "GPL";`, ``].join("\n");
+  return withAtomicImports([prelude, SCHED_SWITCH, ``, ...bodies, `export const LICENSE = "GPL";`, ``].join("\n"));
 }
 
 /** A whole `.bpf.ts` file with the programs named prog0, prog1, ... */
 export function printProgram(progs: Program[]): string {
-  return [printPrelude(), ...progs.map((p, i) => printProgramBody(p, `prog${i}`) + "\n"), `export const LICENSE = "GPL";`, ``].join("\n");
+  return withAtomicImports(
+    [printPrelude(), ...progs.map((p, i) => printProgramBody(p, `prog${i}`) + "\n"), `export const LICENSE = "GPL";`, ``].join("\n"),
+  );
+}
+
+/** A second import line for the atomic functions a file calls (none: the file as it was). */
+function withAtomicImports(src: string): string {
+  const used = [...new Set(src.match(/\batomic[A-Z]\w*(?=\()/g) ?? [])].sort();
+  return used.length === 0 ? src : `import { ${used.join(", ")} } from "tsbpf/bpf";\n${src}`;
 }

@@ -33,6 +33,7 @@ import {
   T_SUBS,
   writeField,
   type ArithOp,
+  type AtomicOp,
   type Cond,
   type Expr,
   type FuncDef,
@@ -268,6 +269,7 @@ class Interp {
       }
       case "assign":
       case "inc":
+      case "atomic":
         return { t: this.lvType(e.lv) };
       case "call":
         return { t: this.funcs.get(e.fn)!.ret };
@@ -336,6 +338,24 @@ class Interp {
         f.params.forEach((p, i) => sub.locals.set(p.name, { t: p.t, v: args[i]! }));
         if (e.sarg) sub.structs.set("s", this.structs.get(e.sarg) ?? this.hvs.get(e.sarg)!);
         return wrap(f.ret, sub.eval(f.body));
+      }
+      case "atomic": {
+        // The arguments first (a call's), then one read-modify-write of the target at its width;
+        // the fetch forms give the value before it.
+        const l = this.loc(e.lv);
+        const v = wrap(l.t, this.eval(e.e));
+        const v2 = e.e2 ? wrap(l.t, this.eval(e.e2)) : 0n;
+        const old = l.get();
+        const nv: Record<AtomicOp, () => bigint> = {
+          add: () => old + v,
+          or: () => old | v,
+          and: () => old & v,
+          xor: () => old ^ v,
+          xchg: () => v,
+          cmpxchg: () => (old === v ? v2 : old),
+        };
+        l.set(wrap(l.t, nv[e.op]()));
+        return old;
       }
     }
   }
