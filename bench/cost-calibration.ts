@@ -7,6 +7,7 @@
 // Exit status 1 when a program was refused for its cost with no warning.
 //
 //   npm run fuzz:cost -- [--seed N] [--runs 2000] [--show 3] [--out file.jsonl] [--print I] [--no-switches] [--no-while] [--no-labels] [--no-atomics]
+//                       [--no-byte-order]
 
 import { appendFileSync, writeFileSync } from "node:fs";
 import fc from "fast-check";
@@ -27,8 +28,9 @@ const runs = num("runs", 2000);
 const show = num("show", 3);
 const out = arg("out");
 // The fuzzer's default generator options (bench/fuzz.ts), so a seed means the same programs there.
-// Seeds quoted before switches, while loops, labels and atomics joined the generator give the same
-// programs with --no-switches --no-while --no-labels --no-atomics.
+// Seeds quoted before switches, while loops, labels, atomics and byte-order functions joined the
+// generator give the same programs with --no-switches --no-while --no-labels --no-atomics
+// --no-byte-order.
 const opts: GenOptions = {
   exprDepth: 3,
   stmtDepth: 2,
@@ -41,6 +43,7 @@ const opts: GenOptions = {
   whileLoops: !process.argv.includes("--no-while"),
   labels: !process.argv.includes("--no-labels"),
   atomics: !process.argv.includes("--no-atomics"),
+  byteOrder: !process.argv.includes("--no-byte-order"),
 };
 
 const print = arg("print");

@@ -230,3 +230,16 @@ it("atomics: one read-modify-write at the target's width after the arguments; fe
   const m = (v: bigint) => BigInt.asUintN(64, v);
   expect(evaluate(p, input({})).state.results.slice(0, 5)).toEqual([m(-7n), m(-4n), m(-4n), 9n, m(-1n)]);
 });
+
+it("byte-order functions reverse the bytes of their argument at their own width", () => {
+  const sw = (fn: "htons" | "ntohl" | "htonll", a: Expr): Expr => ({ k: "conv", t: "u64", a: { k: "bswap", fn, a } });
+  const p: Program = {
+    body: [
+      { k: "res", slot: lit(0n), e: sw("htons", { k: "conv", t: "u16", a: lit(0x123456n) }) },
+      { k: "res", slot: lit(1n), e: sw("ntohl", { k: "conv", t: "u32", a: { k: "un", op: "-", a: lit(2n) } }) },
+      { k: "res", slot: lit(2n), e: sw("htonll", lit(0x0102030405060708n)) },
+    ],
+    ret: lit(0n),
+  };
+  expect(evaluate(p, input({})).state.results.slice(0, 3)).toEqual([0x5634n, 0xfeffffffn, 0x0807060504030201n]);
+});

@@ -2,7 +2,8 @@
 // thought of. fast-check generates random well-typed programs in the subset (integers of every
 // width and signedness, all operators and conversions, ?:, && ||, if/else, bounded for, while and
 // do/while loops with break/continue (also labelled, to an outer loop), switches (fall through,
-// default anywhere), atomics on struct fields, map values and globals, struct locals, packet field writes, ArrayMap and HashMap reads and writes, calls of
+// default anywhere), atomics on struct fields, map values and globals, byte-order functions, struct
+// locals, packet field writes, ArrayMap and HashMap reads and writes, calls of
 // inlined and @noinline functions with arguments, .bss/.data/.rodata globals, loops over packet bytes
 // on packets of 14-128 bytes, struct copies (whole, nested members, FixedArrays) between stack, map
 // and packet structs next to aliases; see
@@ -41,7 +42,7 @@ describeKernel("differential: generated programs vs the reference evaluator", ()
     const stats = newStats();
     fc.assert(
       fc.property(
-        fc.array(caseArb({ maxStmts: 7, switches: true, whileLoops: true, labels: true, atomics: true }, 3), {
+        fc.array(caseArb({ maxStmts: 7, switches: true, whileLoops: true, labels: true, atomics: true, byteOrder: true }, 3), {
           minLength: BATCH,
           maxLength: BATCH,
         }),
@@ -61,7 +62,7 @@ describeKernel("differential: generated programs vs the reference evaluator", ()
     // The slice exercises every shape and the edges that matter for them (loops running off the
     // packet, struct views past its end, short packets), not just the straight-line programs.
     for (const shape of ["calls", "packet loops", "struct copies"]) expect(stats.shapes[shape] ?? 0, shape).toBeGreaterThan(20);
-    for (const shape of ["switches", "while loops", "labelled loops", "atomics"])
+    for (const shape of ["switches", "while loops", "labelled loops", "atomics", "byte order"])
       expect(stats.shapes[shape] ?? 0, shape).toBeGreaterThan(10);
     for (const ev of ["loop hit the packet end", "loop stopped on a byte", "packet shorter than Input", "struct view past the packet end"])
       expect(stats.events[ev] ?? 0, ev).toBeGreaterThan(0);

@@ -187,7 +187,20 @@ export type Expr =
   | { k: "inc"; lv: Lv; op: "++" | "--"; prefix: boolean }
   // `atomicAdd(lv, e)` (no value: only as a statement), `atomicFetchAdd(lv, e)`, `atomicXchg(lv, e)`,
   // `atomicCmpXchg(lv, e, e2)`: lv a 32- or 64-bit field of a stack struct or map value, or a global.
-  | { k: "atomic"; op: AtomicOp; fetch: boolean; lv: Lv; e: Expr; e2?: Expr };
+  | { k: "atomic"; op: AtomicOp; fetch: boolean; lv: Lv; e: Expr; e2?: Expr }
+  // `htons(a)`, `ntohl(a)`, `htonll(a)`, ...: the bytes of `a` (of the function's width) reversed.
+  | { k: "bswap"; fn: ByteOrderFn; a: Expr };
+
+export type ByteOrderFn = "htons" | "ntohs" | "htonl" | "ntohl" | "htonll" | "ntohll";
+export const BYTE_ORDER_T: Record<ByteOrderFn, IntName> = {
+  htons: "u16",
+  ntohs: "u16",
+  htonl: "u32",
+  ntohl: "u32",
+  htonll: "u64",
+  ntohll: "u64",
+};
+const BYTE_ORDER_FNS = Object.keys(BYTE_ORDER_T) as ByteOrderFn[];
 
 export type AtomicOp = "add" | "or" | "and" | "xor" | "xchg" | "cmpxchg";
 const ATOMIC_OPS: readonly AtomicOp[] = ["add", "or", "and", "xor", "xchg", "cmpxchg"];
@@ -292,7 +305,8 @@ type RExpr =
   | { k: "assign"; lv: RRef; op: AssignOp; e: RExpr }
   | { k: "inc"; lv: RRef; op: "++" | "--"; prefix: boolean }
   | { k: "call"; fn: number; args: RExpr[] }
-  | { k: "atomic"; op: number; lv: RRef; e: RExpr; e2: RExpr };
+  | { k: "atomic"; op: number; lv: RRef; e: RExpr; e2: RExpr }
+  | { k: "bswap"; fn: number; a: RExpr };
 /** `upd`: with a struct parameter, the body starts by updating one of its fields and reading it back. */
 type RFunc = { params: IntName[]; ret: IntName; body: RExpr; noinline: boolean; sref: boolean; upd: { f: number; op: AssignOp; e: RExpr } };
 type RCond =
@@ -381,6 +395,8 @@ export interface GenOptions {
   labels?: boolean;
   /** Atomic operations (`atomicAdd`, `atomicFetchXor`, `atomicCmpXchg`, ...) on 32/64-bit fields and globals. Default off. */
   atomics?: boolean;
+  /** Byte-order conversions (`htons`, `ntohl`, `htonll`, ...) in expressions. Default off. */
+  byteOrder?: boolean;
   /** Programs for a tracing kind (printTracingProgram): no packet access (packet loops, packet views). */
   tracing?: boolean;
 }
@@ -459,6 +475,7 @@ export function rawProgramArb(opts: GenOptions = {}): fc.Arbitrary<RawProgram> {
   const switches = opts.switches ?? false;
   const labels = opts.labels ?? false;
   const atomics = opts.atomics ?? false;
+  const byteOrder = opts.byteOrder ?? false;
   const packet = !opts.tracing;
 
   const exprs: fc.Arbitrary<RExpr>[] = [];
@@ -505,6 +522,7 @@ export function rawProgramArb(opts: GenOptions = {}): fc.Arbitrary<RawProgram> {
         arbitrary: fc.record({ op: fc.nat(5), lv: refArb, e: sub, e2: sub }).map((x) => ({ k: "atomic" as const, ...x })),
         weight: atomics && side ? 1 : 0,
       },
+      { arbitrary: fc.record({ fn: fc.nat(5), a: sub }).map((x) => ({ k: "bswap" as const, ...x })), weight: byteOrder ? 2 : 0 },
     );
     exprs.push(e);
     conds.push(
@@ -966,6 +984,11 @@ class Resolver {
       case "atomic": {
         if (s.inFunc) return this.expr(r.e, s);
         return this.atomic(r, s, true);
+      }
+      case "bswap": {
+        const fn = BYTE_ORDER_FNS[r.fn % BYTE_ORDER_FNS.length]!;
+        const t = BYTE_ORDER_T[fn];
+        return { e: { k: "bswap", fn, a: this.fit(this.expr(r.a, s), brand(t), t) }, ts: brand(t) };
       }
       case "call": {
         const lit0: RExpr = { k: "lit", v: 0n, hex: false };
@@ -1559,7 +1582,9 @@ export function shapesOf(p: Program): Set<string> {
     }
   };
   walk(p.body);
-  if (JSON.stringify(p.body, (_k, v) => (typeof v === "bigint" ? 0 : v)).includes('"k":"atomic"')) out.add("atomics");
+  const text = JSON.stringify(p.body, (_k, v) => (typeof v === "bigint" ? 0 : v));
+  if (text.includes('"k":"atomic"')) out.add("atomics");
+  if (text.includes('"k":"bswap"')) out.add("byte order");
   return out;
 }
 const SHAPE_OF: Partial<Record<Stmt["k"], string>> = {
@@ -1677,6 +1702,8 @@ export function printExpr(e: Expr): string {
       return e.prefix ? `(${e.op}${printLv(e.lv)})` : `(${printLv(e.lv)}${e.op})`;
     case "call":
       return `${fnPrefix}${e.fn}(${[...(e.sarg ? [e.sarg] : []), ...e.args.map(printExpr)].join(", ")})`;
+    case "bswap":
+      return `${e.fn}(${unparen(printExpr(e.a))})`;
     case "atomic":
       return `${ATOMIC_NAME[e.op][e.fetch ? 1 : 0]}(${[printLv(e.lv), printExpr(e.e), ...(e.e2 ? [printExpr(e.e2)] : [])].join(", ")})`;
   }
@@ -2023,8 +2050,8 @@ export function printProgram(progs: Program[]): string {
   );
 }
 
-/** A second import line for the atomic functions a file calls (none: the file as it was). */
+/** A second import line for the atomic and byte-order functions a file calls (none: the file as it was). */
 function withAtomicImports(src: string): string {
-  const used = [...new Set(src.match(/\batomic[A-Z]\w*(?=\()/g) ?? [])].sort();
+  const used = [...new Set(src.match(/\b(atomic[A-Z]\w*|hton(s|l|ll)|ntoh(s|l|ll))(?=\()/g) ?? [])].sort();
   return used.length === 0 ? src : `import { ${used.join(", ")} } from "tsbpf/bpf";\n${src}`;
 }

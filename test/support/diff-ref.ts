@@ -18,6 +18,7 @@
 
 import {
   BITS,
+  BYTE_ORDER_T,
   GLOBALS,
   HKEY_MASK,
   INPUT_FIELDS,
@@ -271,6 +272,8 @@ class Interp {
       case "inc":
       case "atomic":
         return { t: this.lvType(e.lv) };
+      case "bswap":
+        return { t: BYTE_ORDER_T[e.fn] };
       case "call":
         return { t: this.funcs.get(e.fn)!.ret };
     }
@@ -338,6 +341,14 @@ class Interp {
         f.params.forEach((p, i) => sub.locals.set(p.name, { t: p.t, v: args[i]! }));
         if (e.sarg) sub.structs.set("s", this.structs.get(e.sarg) ?? this.hvs.get(e.sarg)!);
         return wrap(f.ret, sub.eval(f.body));
+      }
+      case "bswap": {
+        // The argument at the function's width, its bytes reversed (the host is little-endian).
+        const t = BYTE_ORDER_T[e.fn];
+        let v = wrap(t, this.eval(e.a));
+        let out = 0n;
+        for (let i = 0; i < BITS[t] / 8; i++, v >>= 8n) out = (out << 8n) | (v & 0xffn);
+        return out;
       }
       case "atomic": {
         // The arguments first (a call's), then one read-modify-write of the target at its width;
