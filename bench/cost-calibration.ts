@@ -7,7 +7,7 @@
 // Exit status 1 when a program was refused for its cost with no warning.
 //
 //   npm run fuzz:cost -- [--seed N] [--runs 2000] [--show 3] [--out file.jsonl] [--print I] [--no-switches] [--no-while] [--no-labels] [--no-atomics]
-//                       [--no-byte-order]
+//                       [--no-byte-order] [--no-bpf-loop]
 
 import { appendFileSync, writeFileSync } from "node:fs";
 import fc from "fast-check";
@@ -28,9 +28,9 @@ const runs = num("runs", 2000);
 const show = num("show", 3);
 const out = arg("out");
 // The fuzzer's default generator options (bench/fuzz.ts), so a seed means the same programs there.
-// Seeds quoted before switches, while loops, labels, atomics and byte-order functions joined the
-// generator give the same programs with --no-switches --no-while --no-labels --no-atomics
-// --no-byte-order.
+// Seeds quoted before switches, while loops, labels, atomics, byte-order functions and loop() joined
+// the generator give the same programs with --no-switches --no-while --no-labels --no-atomics
+// --no-byte-order --no-bpf-loop.
 const opts: GenOptions = {
   exprDepth: 3,
   stmtDepth: 2,
@@ -44,6 +44,7 @@ const opts: GenOptions = {
   labels: !process.argv.includes("--no-labels"),
   atomics: !process.argv.includes("--no-atomics"),
   byteOrder: !process.argv.includes("--no-byte-order"),
+  bpfLoops: !process.argv.includes("--no-bpf-loop"),
 };
 
 const print = arg("print");

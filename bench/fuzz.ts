@@ -4,15 +4,15 @@
 //
 //   npm run fuzz -- [--runs 5000] [--batch 25] [--seed N] [--inputs 4] [--no-side-effects] [--no-calls]
 //                   [--no-packet-loops] [--no-struct-copies] [--no-switches] [--no-while] [--no-labels] [--no-atomics]
-//                   [--no-byte-order]
+//                   [--no-byte-order] [--no-bpf-loop]
 //                   [--tracing N]
 //                   [--expr-depth 3] [--stmt-depth 2] [--stmts 8] [--no-shrink] [--print N] [--strict]
 //                   [--show-refusals 3] [--show-warned 0]
 //
 // --runs counts programs. Reproduce a failure with the printed seed (and the same options). Seeds
-// quoted before switches, while loops, labels, atomics and byte-order functions joined the generator
-// (December 2026) give the same programs as then with --no-switches --no-while --no-labels
-// --no-atomics --no-byte-order.
+// quoted before switches, while loops, labels, atomics, byte-order functions and loop() joined the
+// generator (December 2026) give the same programs as then with --no-switches --no-while
+// --no-labels --no-atomics --no-byte-order --no-bpf-loop.
 // --tracing N (default runs/5): N more programs compiled as tracepoint, raw_tp and tp_btf programs
 // reading their context, loaded but not run (the kernel cannot test-run those kinds).
 // --print N prints N generated programs for the seed and exits (no kernel needed).
@@ -62,6 +62,7 @@ const opts: GenOptions = {
   labels: !flag("no-labels"),
   atomics: !flag("no-atomics"),
   byteOrder: !flag("no-byte-order"),
+  bpfLoops: !flag("no-bpf-loop"),
 };
 const print = arg("print");
 

@@ -2,8 +2,8 @@
 // thought of. fast-check generates random well-typed programs in the subset (integers of every
 // width and signedness, all operators and conversions, ?:, && ||, if/else, bounded for, while and
 // do/while loops with break/continue (also labelled, to an outer loop), switches (fall through,
-// default anywhere), atomics on struct fields, map values and globals, byte-order functions, struct
-// locals, packet field writes, ArrayMap and HashMap reads and writes, calls of
+// default anywhere), atomics on struct fields, map values and globals, byte-order functions, loop()
+// (bpf_loop) bodies updating a stack struct, struct locals, packet field writes, ArrayMap and HashMap reads and writes, calls of
 // inlined and @noinline functions with arguments, .bss/.data/.rodata globals, loops over packet bytes
 // on packets of 14-128 bytes, struct copies (whole, nested members, FixedArrays) between stack, map
 // and packet structs next to aliases; see
@@ -42,10 +42,13 @@ describeKernel("differential: generated programs vs the reference evaluator", ()
     const stats = newStats();
     fc.assert(
       fc.property(
-        fc.array(caseArb({ maxStmts: 7, switches: true, whileLoops: true, labels: true, atomics: true, byteOrder: true }, 3), {
-          minLength: BATCH,
-          maxLength: BATCH,
-        }),
+        fc.array(
+          caseArb({ maxStmts: 7, switches: true, whileLoops: true, labels: true, atomics: true, byteOrder: true, bpfLoops: true }, 3),
+          {
+            minLength: BATCH,
+            maxLength: BATCH,
+          },
+        ),
         (cases) => {
           const failures = runBatch(cases, stats);
           if (failures.length) throw new Error(`${formatFailures(failures.slice(0, 2))}\n(shrink with: npm run fuzz -- --seed ${SEED})`);
@@ -62,7 +65,7 @@ describeKernel("differential: generated programs vs the reference evaluator", ()
     // The slice exercises every shape and the edges that matter for them (loops running off the
     // packet, struct views past its end, short packets), not just the straight-line programs.
     for (const shape of ["calls", "packet loops", "struct copies"]) expect(stats.shapes[shape] ?? 0, shape).toBeGreaterThan(20);
-    for (const shape of ["switches", "while loops", "labelled loops", "atomics", "byte order"])
+    for (const shape of ["switches", "while loops", "labelled loops", "atomics", "byte order", "bpf_loop"])
       expect(stats.shapes[shape] ?? 0, shape).toBeGreaterThan(10);
     for (const ev of ["loop hit the packet end", "loop stopped on a byte", "packet shorter than Input", "struct view past the packet end"])
       expect(stats.events[ev] ?? 0, ev).toBeGreaterThan(0);
@@ -487,6 +490,20 @@ ${LICENSE}`;
       obj.programs.get("prog0")!.run({ data: new Uint8Array(64) });
       // arr[2] = -1 + 2, then ++: 2 at bytes 16..19, which p.u64b reads after the loop.
       expect(readU64(obj.maps.get("results")!.lookup(u32le(0))!)).toBe(2n);
+    } finally {
+      obj.close();
+    }
+  });
+
+  it("regression: loop() with a count that folds to 0 makes no call, so the kernel has no unwalked body to drop (seed 81)", () => {
+    const file = join(import.meta.dirname, "fixtures", "regressions", "loop-zero-count-seed81.bpf.ts");
+    const res = compile("loop-zero-count-seed81.bpf.ts", readFileSync(file, "utf8"), { checkIr: true });
+    expect(res.diagnostics).toEqual([]);
+    const obj = loadObject(res.object!);
+    try {
+      obj.programs.get("prog")!.run({ data: new Uint8Array(64) });
+      // no trip (0) + the state untouched (5) + twice(3) (6)
+      expect(readU64(obj.maps.get("results")!.lookup(u32le(0))!)).toBe(11n);
     } finally {
       obj.close();
     }

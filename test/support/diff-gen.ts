@@ -189,7 +189,10 @@ export type Expr =
   // `atomicCmpXchg(lv, e, e2)`: lv a 32- or 64-bit field of a stack struct or map value, or a global.
   | { k: "atomic"; op: AtomicOp; fetch: boolean; lv: Lv; e: Expr; e2?: Expr }
   // `htons(a)`, `ntohl(a)`, `htonll(a)`, ...: the bytes of `a` (of the function's width) reversed.
-  | { k: "bswap"; fn: ByteOrderFn; a: Expr };
+  | { k: "bswap"; fn: ByteOrderFn; a: Expr }
+  // `loop(count, fn, state)` (bpf_loop): fn (a FuncDef with `cb`) runs for i = 0.. count-1 on the
+  // stack struct `state`, stopping after a trip that returns 1; the value is the trips run.
+  | { k: "bpfloop"; count: Expr; fn: string; state: string };
 
 export type ByteOrderFn = "htons" | "ntohs" | "htonl" | "ntohl" | "htonll" | "ntohll";
 export const BYTE_ORDER_T: Record<ByteOrderFn, IntName> = {
@@ -290,6 +293,8 @@ export interface FuncDef {
   body: Expr;
   noinline: boolean;
   sparam?: boolean;
+  /** A `loop()` body: `(a0: u32, s: S)`, the struct second; its value is 0 or 1. */
+  cb?: boolean;
 }
 
 // ------------------------------------------------------------------------------------ raw AST
@@ -306,7 +311,8 @@ type RExpr =
   | { k: "inc"; lv: RRef; op: "++" | "--"; prefix: boolean }
   | { k: "call"; fn: number; args: RExpr[] }
   | { k: "atomic"; op: number; lv: RRef; e: RExpr; e2: RExpr }
-  | { k: "bswap"; fn: number; a: RExpr };
+  | { k: "bswap"; fn: number; a: RExpr }
+  | { k: "bpfloop"; fn: number; count: RExpr; st: number };
 /** `upd`: with a struct parameter, the body starts by updating one of its fields and reading it back. */
 type RFunc = { params: IntName[]; ret: IntName; body: RExpr; noinline: boolean; sref: boolean; upd: { f: number; op: AssignOp; e: RExpr } };
 type RCond =
@@ -370,6 +376,8 @@ export interface RawProgram {
   body: RStmt[];
   ret: RExpr;
   funcs?: RFunc[];
+  /** `loop()` bodies (GenOptions.bpfLoops). */
+  cbs?: RFunc[];
 }
 
 export interface GenOptions {
@@ -397,6 +405,8 @@ export interface GenOptions {
   atomics?: boolean;
   /** Byte-order conversions (`htons`, `ntohl`, `htonll`, ...) in expressions. Default off. */
   byteOrder?: boolean;
+  /** `loop()` (bpf_loop) with module-level bodies that update a stack struct. Default off. */
+  bpfLoops?: boolean;
   /** Programs for a tracing kind (printTracingProgram): no packet access (packet loops, packet views). */
   tracing?: boolean;
 }
@@ -476,6 +486,7 @@ export function rawProgramArb(opts: GenOptions = {}): fc.Arbitrary<RawProgram> {
   const labels = opts.labels ?? false;
   const atomics = opts.atomics ?? false;
   const byteOrder = opts.byteOrder ?? false;
+  const bpfLoops = opts.bpfLoops ?? false;
   const packet = !opts.tracing;
 
   const exprs: fc.Arbitrary<RExpr>[] = [];
@@ -523,6 +534,10 @@ export function rawProgramArb(opts: GenOptions = {}): fc.Arbitrary<RawProgram> {
         weight: atomics && side ? 1 : 0,
       },
       { arbitrary: fc.record({ fn: fc.nat(5), a: sub }).map((x) => ({ k: "bswap" as const, ...x })), weight: byteOrder ? 2 : 0 },
+      {
+        arbitrary: fc.record({ fn: fc.nat(3), count: sub, st: fc.nat(3) }).map((x) => ({ k: "bpfloop" as const, ...x })),
+        weight: bpfLoops ? 1 : 0,
+      },
     );
     exprs.push(e);
     conds.push(
@@ -714,11 +729,13 @@ export function rawProgramArb(opts: GenOptions = {}): fc.Arbitrary<RawProgram> {
     sref: fc.boolean(),
     upd: fc.record({ f: fc.nat(S_FIELDS.length - 1), op: assignOpArb, e: smallExpr }),
   });
-  return fc.record({
+  const base = {
     body: fc.array(stmts[stmtDepth]!, { minLength: 1, maxLength: maxStmts }),
     ret: smallExpr,
     funcs: fc.array(funcArb, { maxLength: calls ? 2 : 0 }),
-  });
+  };
+  // Only with the option: the record's keys are part of the random stream an older seed relied on.
+  return bpfLoops ? fc.record({ ...base, cbs: fc.array(funcArb, { minLength: 1, maxLength: 2 }) }) : fc.record(base);
 }
 
 // ------------------------------------------------------------------------------ TypeScript types
@@ -787,6 +804,8 @@ interface Scope {
   tRef?: boolean;
   /** Functions that may be called here. */
   funcs: FuncDef[];
+  /** `loop()` bodies. */
+  cbs?: FuncDef[];
   /**
    * Inside a function body: only its parameters may be read, nothing called, nothing written but
    * the fields of its struct parameter (`structs` is then `["s"]`).
@@ -816,16 +835,24 @@ class Resolver {
 
   program(r: RawProgram): Program {
     const funcs = (r.funcs ?? []).map((f, j) => this.func(f, j));
-    const scope: Scope = { locals: [], bools: [], structs: [], hvs: [], cells: [], inLoop: false, hashRef: false, funcs };
+    const cbs = (r.cbs ?? []).map((f, j) => this.callback(f, j));
+    const scope: Scope = { locals: [], bools: [], structs: [], hvs: [], cells: [], inLoop: false, hashRef: false, funcs, cbs };
     // A struct for struct parameters from the start (calls of such functions need one in scope).
     const first: Stmt[] = [];
-    if (funcs.some((f) => f.sparam)) {
+    if (funcs.some((f) => f.sparam) || cbs.length > 0) {
       const name = this.fresh("s");
       first.push({ k: "sdecl", name, inits: S_FIELDS.map((_, i) => ({ k: "lit", v: BigInt(3 * i + 1), hex: false })) });
       scope.structs.push(name);
     }
     const body = [...first, ...this.block(r.body, scope)];
-    return { body, ret: this.retExpr(r.ret, scope), funcs };
+    return { body, ret: this.retExpr(r.ret, scope), funcs: [...funcs, ...cbs] };
+  }
+
+  /** A `loop()` body: `function c0(a0: u32, s: S): i64 { return (<update of s> ^ body) & 1; }`. */
+  private callback(f: RFunc, j: number): FuncDef {
+    const d = this.func({ ...f, params: ["u32"], ret: "i64", sref: true }, j);
+    const body: Expr = { k: "bin", op: "&", a: d.body, b: { k: "lit", v: 1n, hex: false } };
+    return { ...d, name: `c${j}`, body, cb: true };
   }
 
   private func(f: RFunc, j: number): FuncDef {
@@ -984,6 +1011,21 @@ class Resolver {
       case "atomic": {
         if (s.inFunc) return this.expr(r.e, s);
         return this.atomic(r, s, true);
+      }
+      case "bpfloop": {
+        const cbs = s.cbs ?? [];
+        if (s.inFunc || cbs.length === 0 || s.structs.length === 0) return this.expr(r.count, s);
+        // A trip count of at most 63 (the verifier checks the body once; the reference runs it).
+        const count: Expr = {
+          k: "bin",
+          op: "&",
+          a: { k: "conv", t: "u32", a: this.expr(r.count, s).e },
+          b: { k: "lit", v: 63n, hex: false },
+        };
+        return {
+          e: { k: "bpfloop", count, fn: cbs[r.fn % cbs.length]!.name, state: s.structs[r.st % s.structs.length]! },
+          ts: brand("i64"),
+        };
       }
       case "bswap": {
         const fn = BYTE_ORDER_FNS[r.fn % BYTE_ORDER_FNS.length]!;
@@ -1585,6 +1627,7 @@ export function shapesOf(p: Program): Set<string> {
   const text = JSON.stringify(p.body, (_k, v) => (typeof v === "bigint" ? 0 : v));
   if (text.includes('"k":"atomic"')) out.add("atomics");
   if (text.includes('"k":"bswap"')) out.add("byte order");
+  if (text.includes('"k":"bpfloop"')) out.add("bpf_loop");
   return out;
 }
 const SHAPE_OF: Partial<Record<Stmt["k"], string>> = {
@@ -1704,6 +1747,8 @@ export function printExpr(e: Expr): string {
       return `${fnPrefix}${e.fn}(${[...(e.sarg ? [e.sarg] : []), ...e.args.map(printExpr)].join(", ")})`;
     case "bswap":
       return `${e.fn}(${unparen(printExpr(e.a))})`;
+    case "bpfloop":
+      return `loop(${unparen(printExpr(e.count))}, ${fnPrefix}${e.fn}, ${e.state})`;
     case "atomic":
       return `${ATOMIC_NAME[e.op][e.fetch ? 1 : 0]}(${[printLv(e.lv), printExpr(e.e), ...(e.e2 ? [printExpr(e.e2)] : [])].join(", ")})`;
   }
@@ -1941,7 +1986,8 @@ export function printPrelude(): string {
 function printFuncs(p: Program, out: string[]): void {
   for (const f of p.funcs ?? []) {
     if (f.noinline) out.push(`/** @noinline */`);
-    const params = [...(f.sparam ? ["s: S"] : []), ...f.params.map((a) => `${a.name}: ${a.t}`)];
+    const own = f.params.map((a) => `${a.name}: ${a.t}`);
+    const params = f.cb ? [...own, "s: S"] : [...(f.sparam ? ["s: S"] : []), ...own];
     out.push(`function ${fnPrefix}${f.name}(${params.join(", ")}): ${f.ret} {`);
     out.push(`  return ${printExpr(f.body)};`);
     out.push(`}`);
@@ -2052,6 +2098,6 @@ export function printProgram(progs: Program[]): string {
 
 /** A second import line for the atomic and byte-order functions a file calls (none: the file as it was). */
 function withAtomicImports(src: string): string {
-  const used = [...new Set(src.match(/\b(atomic[A-Z]\w*|hton(s|l|ll)|ntoh(s|l|ll))(?=\()/g) ?? [])].sort();
+  const used = [...new Set(src.match(/\b(atomic[A-Z]\w*|hton(s|l|ll)|ntoh(s|l|ll)|loop)(?=\()/g) ?? [])].sort();
   return used.length === 0 ? src : `import { ${used.join(", ")} } from "tsbpf/bpf";\n${src}`;
 }

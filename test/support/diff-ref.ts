@@ -274,6 +274,8 @@ class Interp {
         return { t: this.lvType(e.lv) };
       case "bswap":
         return { t: BYTE_ORDER_T[e.fn] };
+      case "bpfloop":
+        return { t: "i64" };
       case "call":
         return { t: this.funcs.get(e.fn)!.ret };
     }
@@ -341,6 +343,20 @@ class Interp {
         f.params.forEach((p, i) => sub.locals.set(p.name, { t: p.t, v: args[i]! }));
         if (e.sarg) sub.structs.set("s", this.structs.get(e.sarg) ?? this.hvs.get(e.sarg)!);
         return wrap(f.ret, sub.eval(f.body));
+      }
+      case "bpfloop": {
+        // bpf_loop: body(i, state) for i = 0.. count-1, the state by reference; a body returning 1
+        // ends it after that trip; the value is the number of trips run.
+        const count = wrap("u32", this.eval(e.count));
+        const f = this.funcs.get(e.fn)!;
+        const state = this.structs.get(e.state)!;
+        for (let i = 0n; i < count; i++) {
+          const sub = new Interp(this.st, this.funcs);
+          sub.locals.set(f.params[0]!.name, { t: "u32", v: i });
+          sub.structs.set("s", state);
+          if (wrap(f.ret, sub.eval(f.body)) === 1n) return i + 1n;
+        }
+        return count;
       }
       case "bswap": {
         // The argument at the function's width, its bytes reversed (the host is little-endian).
