@@ -182,7 +182,7 @@ export const DIAGNOSTICS = {
   TSBPF2300: { message: "cannot read {0}: {1}", hint: "check the path; tsbpf check takes .bpf.ts files" },
   TSBPF2202: {
     message: "'{0}' needs an estimated {1} verifier steps; the kernel stops at 1,000,000",
-    hint: "shrink the loop's trip count or body, or move the loop into loop() (bpf_loop), which the verifier checks once",
+    hint: "shrink the loop's trip count or body, or move the loop into loop() (bpf_loop), whose body the verifier checks per call, not per trip",
   },
   TSBPF2203: {
     message: "'{0}' leaves about {1} undecided comparisons pending in one pass of this loop; the verifier stops at {2}",
@@ -374,42 +374,42 @@ export const DIAGNOSTICS = {
 
   TSBPF3010: {
     message: "'{0}' may need about {1} verifier steps; the kernel stops at 1,000,000",
-    hint: "shrink the loop's trip count or the comparisons in its body, or use loop() (bpf_loop), which the verifier checks once",
+    hint: "shrink the loop's trip count or the comparisons in its body, or use loop() (bpf_loop), whose body the verifier checks per call, not per trip",
     severity: "warning",
     cost: true,
   },
   TSBPF3011: {
     message:
       "'{0}': this loop's trip count depends on data and it runs inside another loop; the verifier may walk it once per trip of the enclosing loop's exits and stop at 1,000,000",
-    hint: "bound the inner loop's start tightly (a small mask or guard), give it a constant trip count with a `break`, or move the outer loop into loop() (bpf_loop), which the verifier checks once",
+    hint: "bound the inner loop's start tightly (a small mask or guard), give it a constant trip count with a `break`, or move the outer loop into loop() (bpf_loop), whose body the verifier checks per call, not per trip",
     severity: "warning",
     cost: true,
   },
   TSBPF3012: {
     message:
       "'{0}' may need about {1} verifier steps: this loop can stop early after any trip, leaving up to {2} different states that the enclosing loop ({3} trips) needs exactly, so the verifier's states may multiply with each of its trips; the kernel stops at 1,000,000",
-    hint: "count into a value that is only stored, keep the value this loop changes out of packet offsets, array indexes and comparisons with constants or counters in the enclosing loop, cut the trip counts, or move the enclosing loop into loop() (bpf_loop), which the verifier checks once",
+    hint: "count into a value that is only stored, keep the value this loop changes out of packet offsets, array indexes and comparisons with constants or counters in the enclosing loop, cut the trip counts, or move the enclosing loop into loop() (bpf_loop), whose body the verifier checks per call, not per trip",
     severity: "warning",
     cost: true,
   },
   TSBPF3013: {
     message:
       "'{0}' may need about {1} verifier steps: this loop changes '{2}' only on some of its {3} trips, under a condition on data, and the verifier needs its exact value (a packet offset, an index, or a comparison it can decide), so paths that changed it different numbers of times stay apart and multiply with each trip; the kernel stops at 1,000,000",
-    hint: "keep the value in one range where you change it (`v = (v + 1) & 63` instead of `++v`: every path then holds the same range and they merge), stop the loop at a small bound (`if (n >= 2) break;`), cut the trip count, or move the loop into loop() (bpf_loop), which the verifier checks once",
+    hint: "keep the value in one range where you change it (`v = (v + 1) & 63` instead of `++v`: every path then holds the same range and they merge), stop the loop at a small bound (`if (n >= 2) break;`), cut the trip count, or move the loop into loop() (bpf_loop), whose body the verifier checks per call, not per trip",
     severity: "warning",
     cost: true,
   },
   TSBPF3014: {
     message:
       "'{0}' may need about {1} verifier steps: this loop reads the packet at offsets its counter moves and stops when a read fails, so its exits know different packet lengths and hold different ranges of what it changed ({2} distinct exit states); the code after it keeps a packet pointer and compares those values, so the verifier walks that code once per exit state; the kernel stops at 1,000,000",
-    hint: "read the header fields the code after the loop uses into locals before it (the compiler does that itself unless the function writes the packet or passes the context to a call), keep what the loop sums out of later comparisons, check the furthest offset it reads once before it (`if (ctx.header<FixedArray<u8, 64>>(0) === null) return ...;`), cut the trip count, or move the loop into loop() (bpf_loop), which the verifier checks once",
+    hint: "read the header fields the code after the loop uses into locals before it (the compiler does that itself unless the function writes the packet or passes the context to a call), keep what the loop sums out of later comparisons, check the furthest offset it reads once before it (`if (ctx.header<FixedArray<u8, 64>>(0) === null) return ...;`), cut the trip count, or move the loop into loop() (bpf_loop), whose body the verifier checks per call, not per trip",
     severity: "warning",
     cost: true,
   },
   TSBPF3015: {
     message:
       "'{0}' may need about {1} verifier steps: this loop can stop early after any trip, and each exit leaves '{2}' at another known value ({3} exit states) that the code after the loop needs exactly (a comparison, an offset, an index or a key), so the verifier walks that code once per exit; the kernel stops at 1,000,000",
-    hint: "keep '{2}' out of later comparisons, offsets and keys (store it, or keep it in one range: `n = (n + 1) & 7`), make the checks the loop breaks on before it, cut the trip count, or move the loop into loop() (bpf_loop), which the verifier checks once",
+    hint: "keep '{2}' out of later comparisons, offsets and keys (store it, or keep it in one range: `n = (n + 1) & 7`), make the checks the loop breaks on before it, cut the trip count, or move the loop into loop() (bpf_loop), whose body the verifier checks per call, not per trip",
     severity: "warning",
     cost: true,
   },
@@ -424,21 +424,21 @@ export const DIAGNOSTICS = {
   TSBPF3017: {
     message:
       "'{0}' may need about {1} verifier steps: this loop adds a value read from data to '{2}' on each of its {3} trips and compares '{2}' with a constant or its counter, so each trip's comparison leaves it in other ranges than the last trip's, which the verifier keeps apart; the kernel stops at 1,000,000",
-    hint: "compare the sum once after the loop, cut the trip count, or move the loop into loop() (bpf_loop), which the verifier checks once",
+    hint: "compare the sum once after the loop, cut the trip count, or move the loop into loop() (bpf_loop), whose body the verifier checks per call, not per trip",
     severity: "warning",
     cost: true,
   },
   TSBPF3018: {
     message:
       "'{0}' may need about {1} verifier steps: this loop calls a map on one side of a condition on data, on each of its {2} trips; inside a loop the verifier keeps few states, so the paths that skipped the call (and its key and value on the stack) walk on through later trips before they prune, and those walks grow with every trip; the kernel stops at 1,000,000",
-    hint: "make the call on both sides of the condition or on none (count into a local and store it once after the loop), cut the trip count, or move the loop into loop() (bpf_loop), which the verifier checks once",
+    hint: "make the call on both sides of the condition or on none (count into a local and store it once after the loop), cut the trip count, or move the loop into loop() (bpf_loop), whose body the verifier checks per call, not per trip",
     severity: "warning",
     cost: true,
   },
   TSBPF3019: {
     message:
       "'{0}' may need about {1} verifier steps: this loop compares '{2}', a value from data it does not change, with its counter (or a value that moves with it) on each of its {3} trips, so each trip cuts off another range of '{2}' and the verifier keeps the pieces apart; the kernel stops at 1,000,000",
-    hint: "stop the loop at the value (`if (i >= len) break;`: only one piece goes on), clamp the value to a few bits before the loop, cut the trip count, or move the loop into loop() (bpf_loop), which the verifier checks once",
+    hint: "stop the loop at the value (`if (i >= len) break;`: only one piece goes on), clamp the value to a few bits before the loop, cut the trip count, or move the loop into loop() (bpf_loop), whose body the verifier checks per call, not per trip",
     severity: "warning",
     cost: true,
   },
@@ -450,7 +450,7 @@ export const DIAGNOSTICS = {
   TSBPF3021: {
     message:
       "'{0}' may need about {1} verifier steps: this loop sets '{2}' to its counter under a condition on data, and '{2}' is then compared, used as a map key or as an index, so the verifier holds every earlier trip's value apart at each of its {3} trips; the kernel stops at 1,000,000",
-    hint: "cut the trip count, or move the loop into loop() (bpf_loop), which the verifier checks once",
+    hint: "cut the trip count, or move the loop into loop() (bpf_loop), whose body the verifier checks per call, not per trip",
     severity: "warning",
     cost: true,
   },
@@ -465,21 +465,21 @@ export const DIAGNOSTICS = {
   TSBPF3023: {
     message:
       "'{0}' may need about {1} verifier steps: under the kernel's limit of 1,000,000, but this loop can stop early after any trip and the loop around it ({2} trips) carries each exit's length on to its next records, so the verifier's states multiply with each record, a count that swings from one size to the next, to twice the estimate and more where it is measured",
-    hint: "build with --verify to have the running kernel's verifier judge it (a test that loads it does the same); to cut the walks, cut the records or the bytes per record, or move the loop over records into loop() (bpf_loop), which the verifier checks once",
+    hint: "build with --verify to have the running kernel's verifier judge it (a test that loads it does the same); to cut the walks, cut the records or the bytes per record, or move the loop over records into loop() (bpf_loop), whose body the verifier checks per call, not per trip",
     severity: "warning",
     cost: true,
   },
   TSBPF3024: {
     message:
       "'{0}' may need about {1} verifier steps: this loop moves '{2}' by a constant on each of its {3} trips and orders it against a constant, so each trip's comparison cuts its range at another place; once a piece holds one value the comparisons on it are decided, the verifier tracks '{2}' exactly and keeps the pieces apart; the kernel stops at 1,000,000",
-    hint: "stop the loop at the value (`if (rem <= 0) break;`: one piece goes on), start it at a constant (every comparison is then decided), cut the trip count, or move the loop into loop() (bpf_loop), which the verifier checks once",
+    hint: "stop the loop at the value (`if (rem <= 0) break;`: one piece goes on), start it at a constant (every comparison is then decided), cut the trip count, or move the loop into loop() (bpf_loop), whose body the verifier checks per call, not per trip",
     severity: "warning",
     cost: true,
   },
   TSBPF3025: {
     message:
       "'{0}' may need about {1} verifier steps: '{2}' is set here to one of several results of the function it calls, each its own range, and later code needs it exactly (a comparison the verifier decides, an offset or a key), so the verifier walks that code once per result, and once per combination with the values like it before ({3} walks); the kernel stops at 1,000,000",
-    hint: "look the value up in a table instead (a global `FixedArray` indexed by the byte holds one range), have the function compute it without `if`s, keep it out of comparisons until the values are combined, cut the trip count, or move the loop into loop() (bpf_loop), which the verifier checks once",
+    hint: "look the value up in a table instead (a global `FixedArray` indexed by the byte holds one range), have the function compute it without `if`s, keep it out of comparisons until the values are combined, cut the trip count, or move the loop into loop() (bpf_loop), whose body the verifier checks per call, not per trip",
     severity: "warning",
     cost: true,
   },

@@ -838,8 +838,8 @@ export declare function atomicCmpXchg<T extends number>(target: T, expected: num
 /**
  * bpf_loop (kernel 5.17+): calls `body(i, state)` for i = 0, 1, ... count-1 (count at most 1 << 23),
  * stopping early when `body` returns 1. `body` must be a module-level function; `state` is a struct
- * local it shares with the caller (by reference). The verifier checks `body` once, however large
- * `count` is. Returns the number of iterations run, or a negative errno.
+ * local it shares with the caller (by reference). The verifier checks `body` at each call, however
+ * large `count` is. Returns the number of iterations run, or a negative errno.
  */
 export declare function loop<S>(count: number, body: (index: u32, state: S) => number, state: S): i64;
 

@@ -363,7 +363,7 @@ export const INTRINSICS: Record<string, Intrinsic> = {
   loop: {
     helper: "loop",
     since: "5.17",
-    doc: "calls a module function up to `count` times, verified once; `i64` iterations run",
+    doc: "calls a module function up to `count` times, verified per call, not per trip; `i64` iterations run",
     lower: L.bpfLoop,
   },
 
