@@ -243,3 +243,43 @@ it("byte-order functions reverse the bytes of their argument at their own width"
   };
   expect(evaluate(p, input({})).state.results.slice(0, 3)).toEqual([0x5634n, 0xfeffffffn, 0x0807060504030201n]);
 });
+
+it("loop(): the body runs per trip on the caller's struct and a 1 ends it after that trip", () => {
+  // c0(a0, s) = ((s.f += 1) & 0) + (a0 === 2 ? 1 : 0): counts its trips in s.f, asks to stop at 2.
+  const cb = {
+    name: "c0",
+    params: [{ name: "a0", t: "u32" as const }],
+    ret: "i64" as const,
+    body: {
+      k: "bin" as const,
+      op: "+" as const,
+      a: {
+        k: "bin" as const,
+        op: "&" as const,
+        a: { k: "assign" as const, lv: { k: "sfield" as const, s: "s", f: "f" }, op: "+=" as const, e: lit(1n) },
+        b: lit(0n),
+      },
+      b: {
+        k: "cond" as const,
+        c: { k: "cmp" as const, op: "===" as const, a: { k: "lv" as const, lv: { k: "local" as const, name: "a0" } }, b: lit(2n) },
+        a: lit(1n),
+        b: lit(0n),
+      },
+    },
+    noinline: false,
+    sparam: true,
+    cb: true,
+  };
+  const p: Program = {
+    body: [
+      { k: "sdecl", name: "s0", inits: [1n, 4n, 7n, 10n, 13n, 16n].map(lit) },
+      { k: "res", slot: lit(0n), e: { k: "conv", t: "u64", a: { k: "bpfloop", count: lit(5n), fn: "c0", state: "s0" } } },
+      { k: "res", slot: lit(1n), e: { k: "lv", lv: { k: "sfield", s: "s0", f: "f" } } },
+      { k: "res", slot: lit(2n), e: { k: "conv", t: "u64", a: { k: "bpfloop", count: lit(0n), fn: "c0", state: "s0" } } },
+    ],
+    ret: lit(0n),
+    funcs: [cb],
+  };
+  // Trips 0, 1, 2 (the 1 at i = 2 ends it): 3 trips, s0.f 16 + 3; no trip for a count of 0.
+  expect(evaluate(p, input({})).state.results.slice(0, 3)).toEqual([3n, 19n, 0n]);
+});

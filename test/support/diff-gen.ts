@@ -232,7 +232,8 @@ export type Stmt =
       hdr?: PacketRead;
       label?: string;
     }
-  // `while (cond) body` or `do body while (cond)`: the counter is declared before it and counted in `cond`.
+  // `while (cond) body` or `do body while (cond)`: the counter is declared before it, the body's
+  // first statement steps it and `cond` compares it with a constant.
   | { k: "while"; cond: Cond; body: Stmt[]; doWhile: boolean; label?: string }
   // C-style: control enters at the matching case (else `default`, else skips) and falls through
   // the following cases until a `break`. `label: null` is `default`.
@@ -399,7 +400,7 @@ export interface GenOptions {
   whileLoops?: boolean;
   /** Generate `switch` statements (fall-through, `default` anywhere, `break` and `continue` inside). Default off. */
   switches?: boolean;
-  /** Label some loops and aim some `break`/`continue` at an outer one (`break k3;`). Default off. */
+  /** Label some loops and aim some `break`/`continue` at an outer one (`break Lk3;`). Default off. */
   labels?: boolean;
   /** Atomic operations (`atomicAdd`, `atomicFetchXor`, `atomicCmpXchg`, ...) on 32/64-bit fields and globals. Default off. */
   atomics?: boolean;
