@@ -4,7 +4,7 @@
 // function (bpf_loop). Each hook checks its own arguments; `id` is the row's helper id.
 
 import { INT_TYPES, sizeOf, type CInt, type CType } from "../../common/ctypes.js";
-import type { AtomicKind } from "../ir/ir.js";
+import { type AtomicKind, isImm, type Operand } from "../ir/ir.js";
 import { expectArgs, filledSlot, nullableJoin, typeArg } from "./call-utils.js";
 import { convert, irTy, type IntVal } from "./int-ops.js";
 import type { ExprContext as ExprLowerer } from "./expr-context.js";
@@ -79,10 +79,26 @@ export function bpfLoop(x: ExprLowerer, e: ts.CallExpression, id: number): Val {
   info.loopBody = true;
   // One subprogram serves both uses, so a direct caller would see the 0/1 stop flag (lower-stmt.ts).
   if (info.calledDirectly && resultType(x, decl)) x.r.report("TSBPF2211", bodyArg, decl.name.text);
-  const fn = x.b.value("ptr");
-  x.b.emit({ op: "funcaddr", dst: fn, func: decl.name.text });
-  const dst = x.b.value("i64");
-  x.b.emit({ op: "call", helper: id, args: [count.v, fn, x.addOff(state), { imm: 0n }], dst });
+  const body = decl.name.text;
+  const call = (): Operand => {
+    const fn = x.b.value("ptr");
+    x.b.emit({ op: "funcaddr", dst: fn, func: body });
+    const dst = x.b.value("i64");
+    x.b.emit({ op: "call", helper: id, args: [count.v, fn, x.addOff(state), { imm: 0n }], dst });
+    return dst;
+  };
+  // No call for a count of 0 (bpf_loop's result is then 0). The verifier never walks the body of a
+  // call it knows runs no trip and removes it as dead code; with the body's address still loaded,
+  // Linux 6.18 then refuses a program that has another subprogram as a verifier bug ("No program
+  // to jit", EFAULT). Behind this test the address is dead on such a path too.
+  const cv = count.v;
+  if (isImm(cv)) return { k: "int", v: BigInt.asUintN(32, cv.imm) === 0n ? { imm: 0n } : call(), t: INT_TYPES.i64 };
+  const dst = x.b.diamond(
+    "i64",
+    (t, f) => x.b.terminate({ op: "cbr", cond: "eq", width: 32, a: cv, b: { imm: 0n }, then: t, else: f }),
+    () => ({ imm: 0n }),
+    call,
+  );
   return { k: "int", v: dst, t: INT_TYPES.i64 };
 }
 

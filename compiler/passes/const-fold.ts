@@ -26,7 +26,6 @@ import {
   removeUnreachableBlocks,
 } from "../ir/ir.js";
 import { computeDominators } from "../ir/dominators.js";
-import { HELPER } from "../frontend/helper-ids.js";
 
 // ---- eBPF ALU semantics on exact integers ----
 
@@ -357,14 +356,6 @@ class Folder {
       case "ptradd":
         if (isImm(i.offset) && i.offset.imm === 0n) this.toOperand(b, k, i.dst, i.base);
         return;
-      case "call": {
-        // loop(0, body, state) runs no trip and returns 0. Left as a call, the verifier never walks
-        // the body, removes it as dead code and (Linux 6.18, with another subprogram) refuses the
-        // program as a verifier bug: "No program to jit" (differential fuzzer, seed 81).
-        const count = i.helper === HELPER.loop && i.dst ? this.constOf(i.args[0]!, "i64") : undefined;
-        if (count !== undefined && BigInt.asUintN(32, count) === 0n) this.toConst(b, k, i.dst!, 0n);
-        return;
-      }
       default:
         return;
     }
