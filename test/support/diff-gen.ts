@@ -379,6 +379,8 @@ export interface RawProgram {
   funcs?: RFunc[];
   /** `loop()` bodies (GenOptions.bpfLoops). */
   cbs?: RFunc[];
+  /** Generated with one of the later shapes on (switches, while loops, labels, atomics, byte order, loop()). */
+  later?: boolean;
 }
 
 export interface GenOptions {
@@ -736,7 +738,11 @@ export function rawProgramArb(opts: GenOptions = {}): fc.Arbitrary<RawProgram> {
     funcs: fc.array(funcArb, { maxLength: calls ? 2 : 0 }),
   };
   // Only with the option: the record's keys are part of the random stream an older seed relied on.
-  return bpfLoops ? fc.record({ ...base, cbs: fc.array(funcArb, { minLength: 1, maxLength: 2 }) }) : fc.record(base);
+  const raw: fc.Arbitrary<RawProgram> = bpfLoops
+    ? fc.record({ ...base, cbs: fc.array(funcArb, { minLength: 1, maxLength: 2 }) })
+    : fc.record(base);
+  const later = whiles || switches || labels || atomics || byteOrder || bpfLoops;
+  return later ? raw.map((r) => ({ ...r, later: true })) : raw;
 }
 
 // ------------------------------------------------------------------------------ TypeScript types
@@ -825,16 +831,27 @@ const sfieldTs = (f: string): TsType => brand(S_FIELDS.find(([n]) => n === f)![1
 
 /** T locals per program: 40 bytes of stack each, and the stack is 512 bytes over the call chain. */
 const MAX_TLOCALS = 4;
+/**
+ * With the later shapes: S locals per program (24 bytes each) and T locals (MAX_TLOCALS is 4
+ * before): their programs are longer, and with a tracing program's 48-byte Input, struct literals
+ * and spills, 6 S and 4 T locals reached a 552-byte frame (seed 20261335, tracing case 1897).
+ */
+const MAX_SLOCALS = 4;
+const MAX_TLOCALS_LATER = 3;
 
 class Resolver {
   private n = 0;
   private tlocals = 0;
+  private slocals = 0;
+  /** Bound S locals too (MAX_SLOCALS): only for programs with the later shapes, so older seeds' programs stay as they were. */
+  private boundStructs = false;
 
   fresh(prefix: string): string {
     return `${prefix}${this.n++}`;
   }
 
   program(r: RawProgram): Program {
+    this.boundStructs = r.later === true;
     const funcs = (r.funcs ?? []).map((f, j) => this.func(f, j));
     const cbs = (r.cbs ?? []).map((f, j) => this.callback(f, j));
     const scope: Scope = { locals: [], bools: [], structs: [], hvs: [], cells: [], inLoop: false, hashRef: false, funcs, cbs };
@@ -1118,6 +1135,8 @@ class Resolver {
         return { k: "bdecl", name, init };
       }
       case "sdecl": {
+        if (this.boundStructs && this.slocals >= MAX_SLOCALS) return undefined;
+        this.slocals++;
         const inits = r.inits.map((x, i) => this.fit(this.expr(x, s), sfieldTs(S_FIELDS[i]![0]), S_FIELDS[i]![1]));
         const name = this.fresh("s");
         s.structs.push(name);
@@ -1187,7 +1206,7 @@ class Resolver {
       case "tdecl": {
         const tbs = s.tbases ?? [];
         const pick = (n: number | null): string | null => (n === null || tbs.length === 0 ? null : tbs[n % tbs.length]!.name);
-        if (this.tlocals >= MAX_TLOCALS) return undefined;
+        if (this.tlocals >= (this.boundStructs ? MAX_TLOCALS_LATER : MAX_TLOCALS)) return undefined;
         this.tlocals++;
         const name = this.fresh("t");
         const init: TInit | null = r.lit
@@ -1219,7 +1238,7 @@ class Resolver {
         // Another T where there is one (a self-copy shows nothing); else a new local to copy into.
         let others = tbs.filter((b) => b.name !== dst);
         if (!dst || others.length === 0) {
-          if (this.tlocals >= MAX_TLOCALS) return undefined;
+          if (this.tlocals >= (this.boundStructs ? MAX_TLOCALS_LATER : MAX_TLOCALS)) return undefined;
           this.tlocals++;
           dst = this.fresh("t");
           pre.push({ k: "tdecl", name: dst, init: null });
@@ -1237,7 +1256,7 @@ class Resolver {
         let others = tbs.filter((b) => b.name !== dst);
         const pre: Stmt[] = [];
         if (others.length === 0) {
-          if (this.tlocals >= MAX_TLOCALS) return undefined;
+          if (this.tlocals >= (this.boundStructs ? MAX_TLOCALS_LATER : MAX_TLOCALS)) return undefined;
           this.tlocals++;
           dst = this.fresh("t");
           pre.push({ k: "tdecl", name: dst, init: null });
@@ -1591,8 +1610,9 @@ function fitsIn(t: IntName, v: bigint): boolean {
 /** The shapes a program exercises (for the per-shape counts `npm run fuzz` prints). */
 export function shapesOf(p: Program): Set<string> {
   const out = new Set<string>();
-  if (p.funcs?.length) out.add("calls");
-  if (p.funcs?.some((f) => f.sparam)) out.add("struct parameters");
+  const called = (p.funcs ?? []).filter((f) => !f.cb);
+  if (called.length) out.add("calls");
+  if (called.some((f) => f.sparam)) out.add("struct parameters");
   const walk = (ss: Stmt[]): void => {
     for (const st of ss) {
       switch (st.k) {
