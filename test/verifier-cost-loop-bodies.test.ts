@@ -43,3 +43,27 @@ describeKernel("verifier cost: loop() bodies", () => {
     }
   });
 });
+
+describeKernel("verifier cost: loop() bodies that step a compared field", () => {
+  // docs/language.md (Large loops): the verifier does not end its walk of a loop() body on the
+  // body's `return 1`, so a field the body compares and steps on the path that stops takes a new
+  // value at every walk: the body is walked once per trip the count allows. Stepping it only where
+  // the body goes on converges. The estimate does not model the first shape yet (no warning).
+  kernelTest("stepping on the stopping path costs a walk per possible trip; stepping after the test does not", () => {
+    const processed = (body: string, count: string): number | "refused" => {
+      const src = program(body, 1).replace("loop(ctx.len & 63,", `loop(${count},`);
+      const v = costRow("loop-step.bpf.ts", `${body} / ${count}`, src).verdict;
+      return "processed" in v ? v.processed : "refused";
+    };
+    const onStop = "if (s.n++ > 10) return 1; return 0;";
+    const after = "if (s.n > 10) return 1; s.n++; return 0;";
+    const a63 = processed(onStop, "ctx.len & 63");
+    const a1023 = processed(onStop, "ctx.len & 1023");
+    expect(typeof a63 === "number" && typeof a1023 === "number" && a1023 > 10 * a63).toBe(true);
+    expect(processed(onStop, "ctx.len")).toBe("refused");
+    for (const count of ["ctx.len & 63", "ctx.len & 1023", "ctx.len"]) {
+      const p = processed(after, count);
+      expect(typeof p === "number" && p < 1000, `${after} / ${count}: ${p}`).toBe(true);
+    }
+  });
+});
