@@ -15,7 +15,7 @@ import { compile } from "../compiler/compile.js";
 import { COST_WARNING_CODES } from "../compiler/diagnostics-table.js";
 import { bpfAvailable } from "../runtime/index.js";
 import { verdict } from "./load-verdict.js";
-import { caseArb, printProgram, type GenOptions } from "../test/support/diff-gen.js";
+import { caseArb, laterShapes, printProgram, type GenOptions } from "../test/support/diff-gen.js";
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -39,12 +39,7 @@ const opts: GenOptions = {
   calls: true,
   packetLoops: true,
   structCopies: true,
-  switches: !process.argv.includes("--no-switches"),
-  whileLoops: !process.argv.includes("--no-while"),
-  labels: !process.argv.includes("--no-labels"),
-  atomics: !process.argv.includes("--no-atomics"),
-  byteOrder: !process.argv.includes("--no-byte-order"),
-  bpfLoops: !process.argv.includes("--no-bpf-loop"),
+  ...laterShapes((f) => process.argv.includes(f)),
 };
 
 const print = arg("print");

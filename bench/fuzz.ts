@@ -20,7 +20,7 @@
 // (see HarnessOptions.strict in test/support/diff-harness.ts).
 
 import fc from "fast-check";
-import { caseArb, printProgram, programArb, TRACING_KINDS, type GenOptions } from "../test/support/diff-gen.js";
+import { caseArb, laterShapes, printProgram, programArb, TRACING_KINDS, type GenOptions } from "../test/support/diff-gen.js";
 import {
   type Failure,
   formatFailures,
@@ -57,12 +57,7 @@ const opts: GenOptions = {
   calls: !flag("no-calls"),
   packetLoops: !flag("no-packet-loops"),
   structCopies: !flag("no-struct-copies"),
-  switches: !flag("no-switches"),
-  whileLoops: !flag("no-while"),
-  labels: !flag("no-labels"),
-  atomics: !flag("no-atomics"),
-  byteOrder: !flag("no-byte-order"),
-  bpfLoops: !flag("no-bpf-loop"),
+  ...laterShapes((f) => process.argv.includes(f)),
 };
 const print = arg("print");
 

@@ -481,33 +481,22 @@ ${LICENSE}`;
     loadObject(res.object!).close();
   });
 
-  it("regression: hoist-packet-loads sees a store through a header pointer joined with null as a packet write (seed 20261320)", () => {
-    const file = join(import.meta.dirname, "fixtures", "regressions", "hoist-packet-loads-seed20261320.bpf.ts");
-    const res = compile("hoist-packet-loads-seed20261320.bpf.ts", readFileSync(file, "utf8"), { checkIr: true });
-    expect(res.diagnostics).toEqual([]);
-    const obj = loadObject(res.object!);
-    try {
-      obj.programs.get("prog0")!.run({ data: new Uint8Array(64) });
-      // arr[2] = -1 + 2, then ++: 2 at bytes 16..19, which p.u64b reads after the loop.
-      expect(readU64(obj.maps.get("results")!.lookup(u32le(0))!)).toBe(2n);
-    } finally {
-      obj.close();
-    }
-  });
-
-  // Linux 6.18 refuses a loop() call whose count the verifier knows to be 0 as a verifier bug when
-  // the program has another subprogram; the compiler puts the call behind a test of the count.
-  for (const [name, want, why] of [
-    ["loop-zero-count-seed81", 11n, "no trip (0) + the state untouched (5) + twice(3) (6)"],
-    ["loop-verifier-zero-seed20261335", 5n, "no trip (0) + s.n (5): the first loop() cleared s.a"],
+  // Regression fixtures run in the kernel on 64 zero bytes, each with the results[0] it must leave.
+  // hoist-packet-loads: a store through a header pointer joined with null is a packet write.
+  // loop-*: Linux 6.18 refuses a loop() call whose count the verifier knows to be 0 as a verifier
+  // bug when the program has another subprogram; the compiler puts the call behind a test of the count.
+  for (const [name, prog, want, why] of [
+    ["hoist-packet-loads-seed20261320", "prog0", 2n, "arr[2] = -1 + 2, then ++: 2 at bytes 16..19, which p.u64b reads after the loop"],
+    ["loop-zero-count-seed81", "prog", 11n, "no trip (0) + the state untouched (5) + twice(3) (6)"],
+    ["loop-verifier-zero-seed20261335", "prog", 5n, "no trip (0) + s.n (5): the first loop() cleared s.a"],
   ] as const) {
-    it(`regression: loop() with a count the verifier knows to be 0 loads and runs no trip (${name})`, () => {
+    it(`regression: ${name} loads and leaves ${want} in results[0]`, () => {
       const file = join(import.meta.dirname, "fixtures", "regressions", `${name}.bpf.ts`);
       const res = compile(`${name}.bpf.ts`, readFileSync(file, "utf8"), { checkIr: true });
       expect(res.diagnostics).toEqual([]);
       const obj = loadObject(res.object!);
       try {
-        obj.programs.get("prog")!.run({ data: new Uint8Array(64) });
+        obj.programs.get(prog)!.run({ data: new Uint8Array(64) });
         expect(readU64(obj.maps.get("results")!.lookup(u32le(0))!), why).toBe(want);
       } finally {
         obj.close();

@@ -124,7 +124,7 @@ const CONST_CALLS: Record<string, (v: bigint) => bigint> = {
 };
 
 /** The name of the stdlib ("tsbpf/bpf") function `id` calls, if it calls one. */
-function stdlibName(id: ts.Identifier, checker: ts.TypeChecker): string | undefined {
+export function stdlibName(id: ts.Identifier, checker: ts.TypeChecker): string | undefined {
   let sym = checker.getSymbolAtLocation(id);
   if (sym && sym.flags & ts.SymbolFlags.Alias) sym = checker.getAliasedSymbol(sym);
   const d = sym?.declarations?.[0];

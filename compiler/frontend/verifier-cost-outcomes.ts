@@ -8,6 +8,7 @@
 // 1,296 walks of the tail), and 16 groups 858,647; clang's code for the C twin, 603,054.
 
 import { ts } from "./ts-adapter.js";
+import { calleeOf } from "./verifier-cost-writes.js";
 
 /** The local a statement sets from calls of multi-result functions, and how many results it may hold. */
 export interface Outcomes {
@@ -35,10 +36,8 @@ export function outcomesOf(s: ts.Statement, checker: ts.TypeChecker): Outcomes |
   const st: ts.Node[] = [value];
   while (st.length) {
     const x = st.pop()!;
-    if (ts.isCallExpression(x) && ts.isIdentifier(x.expression)) {
-      const d = checker.getSymbolAtLocation(x.expression)?.valueDeclaration;
-      if (d && ts.isFunctionDeclaration(d) && d.body && !d.getSourceFile().isDeclarationFile) count *= distinctReturns(d.body);
-    }
+    const d = ts.isCallExpression(x) ? calleeOf(x, checker) : undefined;
+    if (d?.body) count *= distinctReturns(d.body);
     ts.forEachChild(x, (c) => {
       if (!ts.isFunctionLike(c)) st.push(c);
     });

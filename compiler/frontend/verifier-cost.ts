@@ -18,6 +18,7 @@
 
 import { ts } from "./ts-adapter.js";
 import {
+  calleeOf,
   endsCounted,
   forCounter,
   loopWrites,
@@ -50,6 +51,7 @@ import { runningSumWalks } from "./verifier-cost-sums.js";
 import { slidingWindow } from "./verifier-cost-windows.js";
 import { type BranchFacts, withBranchFacts } from "./verifier-cost-ir.js";
 import { outcomesOf } from "./verifier-cost-outcomes.js";
+import { stdlibName } from "./const-eval.js";
 
 /** The kernel's BPF_COMPLEXITY_LIMIT_INSNS. */
 export const VERIFIER_INSN_LIMIT = 1_000_000;
@@ -655,11 +657,10 @@ class Walker {
     const stack: ts.Node[] = [node];
     while (stack.length) {
       const n = stack.pop()!;
-      if (ts.isCallExpression(n) && ts.isIdentifier(n.expression)) {
-        const callee = this.checker.getSymbolAtLocation(n.expression)?.valueDeclaration;
-        const cb = loopBody(n, this.checker);
-        const d = cb ?? callee;
-        if (d && ts.isFunctionDeclaration(d) && d.body && !this.active.has(d) && !d.getSourceFile().isDeclarationFile) {
+      if (ts.isCallExpression(n)) {
+        const cb = loopCallBody(n, this.checker);
+        const d = cb ?? calleeOf(n, this.checker);
+        if (d?.body && !this.active.has(d)) {
           this.active.add(d);
           const site = this.site;
           this.site ??= n.pos;
@@ -679,14 +680,11 @@ class Walker {
 const LOOP_BODY_WALKS = 8;
 
 /** The body function of a `loop(count, body, state)` call of the standard library's loop(). */
-function loopBody(call: ts.CallExpression, checker: ts.TypeChecker): ts.Declaration | undefined {
-  let sym = checker.getSymbolAtLocation(call.expression);
-  if (sym && sym.flags & ts.SymbolFlags.Alias) sym = checker.getAliasedSymbol(sym);
-  const callee = sym?.valueDeclaration;
-  if (!callee || !ts.isFunctionDeclaration(callee) || callee.name?.text !== "loop" || !callee.getSourceFile().isDeclarationFile)
-    return undefined;
+function loopCallBody(call: ts.CallExpression, checker: ts.TypeChecker): ts.FunctionDeclaration | undefined {
+  if (!ts.isIdentifier(call.expression) || stdlibName(call.expression, checker) !== "loop") return undefined;
   const arg = call.arguments[1];
-  return arg && ts.isIdentifier(arg) ? checker.getSymbolAtLocation(arg)?.valueDeclaration : undefined;
+  const d = arg && ts.isIdentifier(arg) ? checker.getSymbolAtLocation(arg)?.valueDeclaration : undefined;
+  return d && ts.isFunctionDeclaration(d) && d.body ? d : undefined;
 }
 
 /** Expression nodes that become instructions, in `node` without the statements nested in it. */

@@ -206,7 +206,16 @@ export const BYTE_ORDER_T: Record<ByteOrderFn, IntName> = {
 const BYTE_ORDER_FNS = Object.keys(BYTE_ORDER_T) as ByteOrderFn[];
 
 export type AtomicOp = "add" | "or" | "and" | "xor" | "xchg" | "cmpxchg";
-const ATOMIC_OPS: readonly AtomicOp[] = ["add", "or", "and", "xor", "xchg", "cmpxchg"];
+/** Each operation's function without and with the fetch (the first four also come without). */
+const ATOMIC_NAME: Record<AtomicOp, [string, string]> = {
+  add: ["atomicAdd", "atomicFetchAdd"],
+  or: ["atomicOr", "atomicFetchOr"],
+  and: ["atomicAnd", "atomicFetchAnd"],
+  xor: ["atomicXor", "atomicFetchXor"],
+  xchg: ["atomicXchg", "atomicXchg"],
+  cmpxchg: ["atomicCmpXchg", "atomicCmpXchg"],
+};
+const ATOMIC_OPS = Object.keys(ATOMIC_NAME) as AtomicOp[];
 
 export type Cond =
   | { k: "cmp"; op: CmpOp; a: Expr; b: Expr }
@@ -474,6 +483,21 @@ const assignOpArb: fc.Arbitrary<AssignOp> = fc.oneof(
   { arbitrary: fc.constant("=" as AssignOp), weight: 3 },
   { arbitrary: fc.constantFrom(...ARITH_OPS.map((o) => `${o}=` as AssignOp)), weight: 2 },
 );
+
+/**
+ * The later shapes for the fuzzers' command lines (bench/fuzz.ts, bench/cost-calibration.ts): each
+ * on unless `off` says its `--no-...` flag was given.
+ */
+export function laterShapes(off: (flag: string) => boolean): GenOptions {
+  return {
+    switches: !off("--no-switches"),
+    whileLoops: !off("--no-while"),
+    labels: !off("--no-labels"),
+    atomics: !off("--no-atomics"),
+    byteOrder: !off("--no-byte-order"),
+    bpfLoops: !off("--no-bpf-loop"),
+  };
+}
 
 export function rawProgramArb(opts: GenOptions = {}): fc.Arbitrary<RawProgram> {
   const exprDepth = opts.exprDepth ?? 3;
@@ -1775,15 +1799,6 @@ export function printExpr(e: Expr): string {
   }
 }
 
-const ATOMIC_NAME: Record<AtomicOp, [string, string]> = {
-  add: ["atomicAdd", "atomicFetchAdd"],
-  or: ["atomicOr", "atomicFetchOr"],
-  and: ["atomicAnd", "atomicFetchAnd"],
-  xor: ["atomicXor", "atomicFetchXor"],
-  xchg: ["atomicXchg", "atomicXchg"],
-  cmpxchg: ["atomicCmpXchg", "atomicCmpXchg"],
-};
-
 /** Function names are per program: printProgramBody sets the program's prefix. */
 let fnPrefix = "";
 /** Tracing programs return an i32: printTracingProgram converts returned values. */
@@ -2107,18 +2122,18 @@ export function printTracingProgram(progs: Program[], kind: TracingKind): string
     return `${out.join("\n")}\n`;
   });
   const prelude = printPrelude().replace(`import { xdp, XdpAction,`, `import { tracepoint, rawTracepoint, tpBtf,`);
-  return withAtomicImports([prelude, SCHED_SWITCH, ``, ...bodies, `export const LICENSE = "GPL";`, ``].join("\n"));
+  return withExtraImports([prelude, SCHED_SWITCH, ``, ...bodies, `export const LICENSE = "GPL";`, ``].join("\n"));
 }
 
 /** A whole `.bpf.ts` file with the programs named prog0, prog1, ... */
 export function printProgram(progs: Program[]): string {
-  return withAtomicImports(
+  return withExtraImports(
     [printPrelude(), ...progs.map((p, i) => printProgramBody(p, `prog${i}`) + "\n"), `export const LICENSE = "GPL";`, ``].join("\n"),
   );
 }
 
 /** A second import line for the atomic and byte-order functions a file calls (none: the file as it was). */
-function withAtomicImports(src: string): string {
+function withExtraImports(src: string): string {
   const used = [...new Set(src.match(/\b(atomic[A-Z]\w*|hton(s|l|ll)|ntoh(s|l|ll)|loop)(?=\()/g) ?? [])].sort();
   return used.length === 0 ? src : `import { ${used.join(", ")} } from "tsbpf/bpf";\n${src}`;
 }
