@@ -79,7 +79,10 @@ for (let i = 0; i < progs.length; i++) {
   const codes = r.diagnostics.map((d) => d.code);
   if (!r.ok || !r.object) {
     if (codes.some((c) => COST_WARNING_CODES.has(c))) costErrors++;
-    else compileErrors++;
+    else {
+      compileErrors++;
+      console.log(`  #${i} did not compile: ${r.diagnostics.map((d) => `${d.code} ${d.message}`).join("; ")}`);
+    }
     continue;
   }
   const v = verdict(r.object);

@@ -316,6 +316,9 @@ function compileFile(fileName: string, text: string, opts: CompileOptions): Comp
       } else if (cost.steps > 0.9 * VERIFIER_INSN_LIMIT && cost.outcomes) {
         const x = cost.outcomes;
         reporter.report("TSBPF3025", x.node, p.name, cost.steps.toLocaleString("en-US"), x.name, x.walks.toLocaleString("en-US"));
+      } else if (cost.steps > 0.9 * VERIFIER_INSN_LIMIT && cost.steppedState) {
+        const x = cost.steppedState;
+        reporter.report("TSBPF3026", x.call, p.name, cost.steps.toLocaleString("en-US"), x.body, x.field, x.walks.toLocaleString("en-US"));
       } else if (cost.steps > 0.9 * VERIFIER_INSN_LIMIT)
         reporter.report("TSBPF3010", cost.hottest ?? p.decl.name, p.name, cost.steps.toLocaleString("en-US"));
       else if (cost.steps > WITHIN_ERROR && cost.exitWalksNear) {

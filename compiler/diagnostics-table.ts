@@ -483,6 +483,13 @@ export const DIAGNOSTICS = {
     severity: "warning",
     cost: true,
   },
+  TSBPF3026: {
+    message:
+      "'{0}' may need about {1} verifier steps: the loop() body '{2}' steps '{3}' by a constant and needs it exactly (a comparison or its result), and the verifier does not end its walk on the body's `return 1`, so each walk starts from a new value: it walks the body once per trip the count allows (up to {4}) and the code after the call once per walk; the kernel stops at 1,000,000",
+    hint: "step the field only where the body goes on, after a test of it that stops (`if (s.n >= 10) return 1; s.n++;`), keep it out of comparisons and the result, mask the count smaller, or make fewer such calls",
+    severity: "warning",
+    cost: true,
+  },
 
   TSBPF9001: {
     message: "internal compiler error: {0}",

@@ -801,6 +801,22 @@ const CASES: Case[] = [
     ),
   },
   {
+    code: "TSBPF3026",
+    what: "a loop() body that steps a state field on the path that stops, over a count of ctx.len",
+    span: "loop(ctx.len, body, s)",
+    src: xdpBody(
+      `  const s: St = { n: 0 };
+  loop(ctx.len, body, s); // error TSBPF3026
+  out.update(0, s.n);`,
+      `interface St { n: u64 }
+const out = new ArrayMap<u64>(1);
+function body(i: u32, s: St): u32 {
+  if (s.n++ > 10) return 1;
+  return 0;
+}`,
+    ),
+  },
+  {
     code: "TSBPF3025",
     what: "a base64 decoder over 64 groups: four calls of a 6-result function per group, their OR compared",
     span: "sextet(q.d)",

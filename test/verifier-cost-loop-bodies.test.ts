@@ -6,7 +6,7 @@
 
 import { expect } from "vitest";
 import { describeKernel, kernelTest } from "./kernel-env.js";
-import { costRow, showRow } from "./support/verifier-verdict.js";
+import { checkCostRows, costRow, refusedRows, showRow } from "./support/verifier-verdict.js";
 
 const BODIES = [
   "s.n += 1; return 0;",
@@ -44,26 +44,70 @@ describeKernel("verifier cost: loop() bodies", () => {
   });
 });
 
-describeKernel("verifier cost: loop() bodies that step a compared field", () => {
+describeKernel("verifier cost: loop() bodies that step a field they need exactly (TSBPF3026)", () => {
   // docs/language.md (Large loops): the verifier does not end its walk of a loop() body on the
-  // body's `return 1`, so a field the body compares and steps on the path that stops takes a new
-  // value at every walk: the body is walked once per trip the count allows. Stepping it only where
-  // the body goes on converges. The estimate does not model the first shape yet (no warning).
-  kernelTest("stepping on the stopping path costs a walk per possible trip; stepping after the test does not", () => {
-    const processed = (body: string, count: string): number | "refused" => {
-      const src = program(body, 1).replace("loop(ctx.len & 63,", `loop(${count},`);
-      const v = costRow("loop-step.bpf.ts", `${body} / ${count}`, src).verdict;
-      return "processed" in v ? v.processed : "refused";
-    };
-    const onStop = "if (s.n++ > 10) return 1; return 0;";
-    const after = "if (s.n > 10) return 1; s.n++; return 0;";
-    const a63 = processed(onStop, "ctx.len & 63");
-    const a1023 = processed(onStop, "ctx.len & 1023");
-    expect(typeof a63 === "number" && typeof a1023 === "number" && a1023 > 10 * a63).toBe(true);
-    expect(processed(onStop, "ctx.len")).toBe("refused");
-    for (const count of ["ctx.len & 63", "ctx.len & 1023", "ctx.len"]) {
-      const p = processed(after, count);
-      expect(typeof p === "number" && p < 1000, `${after} / ${count}: ${p}`).toBe(true);
-    }
+  // body's `return 1`, so a field the body steps by a constant and compares (or returns) takes a new
+  // value at every walk: the body is walked once per trip the count allows, and the code after the
+  // call once per walk; a second such call walks its body that often from each of those states.
+  const calls = (body: string, count: string, n: number) =>
+    program(body, 1).replace(/ {2}for \(let k[^\n]*\n/, `${"  loop(COUNT, body, s);\n".repeat(n)}`.replaceAll("COUNT", count));
+  const row = (what: string, src: string) => costRow("loop-step.bpf.ts", what, src);
+  const RET = "return i64((++s.n) & 1);";
+  const ON_STOP = "if (s.n++ > 10) return 1; return 0;";
+
+  kernelTest("the body's and the rest's walks are counted: estimates near the kernel's counts, and every refusal warned", () => {
+    const rows = [
+      ...[1, 2, 3, 4, 5].map((n) => row(`${n} call(s) of { ${RET} } over ctx.len & 15`, calls(RET, "ctx.len & 15", n))),
+      ...["ctx.len & 63", "ctx.len & 1023", "ctx.len"].map((c) => row(`{ ${ON_STOP} } over ${c}`, calls(ON_STOP, c, 1))),
+    ];
+    checkCostRows(rows, "TSBPF3026");
+    // Measured on Linux 6.18: 320, 4,979, 49,015, 392,765, refused; 1,232, 19,472, refused. Before
+    // TSBPF3026 all were estimated at 69 to 199 and the refusals had no warning.
+    expect(refusedRows(rows)).toEqual([rows[4]!.what, rows[7]!.what]);
+    for (const r of rows)
+      if ("processed" in r.verdict && r.verdict.processed > 1000) {
+        expect(r.estimate, showRow(r)).toBeGreaterThanOrEqual(r.verdict.processed * 0.4);
+        expect(r.estimate, showRow(r)).toBeLessThanOrEqual(r.verdict.processed * 2.5);
+      }
   });
+
+  kernelTest(
+    "shapes that converge are not counted: a step after the test that stops, a field whose stack slot another store shares, a field set from data",
+    () => {
+      const after = "if (s.n > 10) return 1; s.n++; return 0;";
+      const rows = ["ctx.len & 63", "ctx.len & 1023", "ctx.len"].map((c) => row(`{ ${after} } over ${c}`, calls(after, c, 1)));
+      // `c` shares its 8-byte slot with `d`, which the struct's initializer stores after it: the
+      // verifier forgets c's value there and reads it as any u16.
+      const shared = `import { xdp, XdpAction, ArrayMap, loop, u64, u32, u16, i32, i64 } from "tsbpf/bpf";
+interface Sh { c: u16; d: i32 }
+const results = new ArrayMap<u64>(4);
+function body(i: u32, s: Sh): i64 { return i64((++s.c) & 1); }
+export const prog = xdp((ctx) => {
+  const s: Sh = { c: 7, d: 10 };
+  loop(ctx.len, body, s);
+  loop(ctx.len, body, s);
+  results.update(0, u64(s.c));
+  return XdpAction.PASS;
+});
+export const LICENSE = "GPL";
+`;
+      rows.push(row("a u16 sharing its slot, 2 calls over ctx.len", shared));
+      rows.push(
+        row(
+          "the same with d = 0 (not stored), 2 calls over ctx.len & 15",
+          shared.replace("d: 10", "d: 0").replaceAll("loop(ctx.len,", "loop(ctx.len & 15,"),
+        ),
+      );
+      const fromData = calls(RET, "ctx.len", 2).replace("  loop(", "  s.n = u64(ctx.len) * 0x10001;\n  loop(");
+      rows.push(row("a field set from data, 2 calls over ctx.len", fromData));
+      for (const r of rows.slice(0, 4).concat(rows.slice(5))) {
+        expect("processed" in r.verdict && r.verdict.processed < 1000, showRow(r)).toBe(true);
+        expect(r.codes, showRow(r)).toEqual([]);
+      }
+      // The control: with d at 0 the slot holds c alone, and c's walks are counted (2 calls: W x W).
+      const control = rows[4]!;
+      expect("processed" in control.verdict && control.verdict.processed > 3000, showRow(control)).toBe(true);
+      expect(control.estimate, showRow(control)).toBeGreaterThan(2000);
+    },
+  );
 });

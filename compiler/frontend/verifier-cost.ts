@@ -51,7 +51,7 @@ import { runningSumWalks } from "./verifier-cost-sums.js";
 import { slidingWindow } from "./verifier-cost-windows.js";
 import { type BranchFacts, withBranchFacts } from "./verifier-cost-ir.js";
 import { outcomesOf } from "./verifier-cost-outcomes.js";
-import { stdlibName } from "./const-eval.js";
+import { LOOP_BODY_WALKS, loopCallBody, otherSides, type SteppedState, steppedState } from "./verifier-cost-loop-bodies.js";
 
 /** The kernel's BPF_COMPLEXITY_LIMIT_INSNS. */
 export const VERIFIER_INSN_LIMIT = 1_000_000;
@@ -105,6 +105,12 @@ export interface CostEstimate {
    * (calls of multi-result functions) is walked once per combination: the value, and the walks.
    */
   outcomes?: { node: ts.Node; name: string; walks: number };
+  /**
+   * Set when `steps` passes the limit only because a loop() body steps a field of its state that it
+   * needs exactly, so it is walked once per trip its count allows (verifier-cost-loop-bodies.ts):
+   * the call, the body's name, the field, and the walks per call.
+   */
+  steppedState?: { call: ts.Node; body: string; field: string; walks: number };
 }
 
 /**
@@ -212,6 +218,7 @@ function estimate(fn: ts.ArrowFunction, checker: ts.TypeChecker, insnCount: numb
   const unwalked = Math.round((w.cost - w.exitWalkCost) * scale + w.exitSteps);
   const unexact = Math.round((w.cost - w.exactExitCost) * scale + w.exitSteps);
   const unsplit = Math.round((w.cost - w.outcomeCost) * scale + w.exitSteps);
+  const unstepped = Math.round((w.cost - w.steppedCost) * scale + w.exitSteps);
   return {
     steps,
     nestedExits: w.multiplied && unmultiplied <= NEAR_LIMIT ? w.multiplied : undefined,
@@ -219,6 +226,7 @@ function estimate(fn: ts.ArrowFunction, checker: ts.TypeChecker, insnCount: numb
     exitWalksNear: w.exitWalked && unwalked <= WITHIN_ERROR ? w.exitWalked : undefined,
     exactExits: w.exactExited && unexact <= NEAR_LIMIT ? w.exactExited : undefined,
     outcomes: w.outcomesMost && unsplit <= NEAR_LIMIT ? w.outcomesMost : undefined,
+    steppedState: w.stepped && unstepped <= NEAR_LIMIT ? w.stepped : undefined,
     loopSteps: Math.round(firm.cost * scale + firm.exitSteps),
     hottest: w.hottest,
     pendingBranches: w.pending,
@@ -252,6 +260,16 @@ class Walker {
   outcomesMost?: { node: ts.Node; name: string; walks: number };
   /** Walks of what follows such loops (one per exit), up to the end of the last statement using the variable. */
   private readonly exactMuls: { mul: number; until: number }[] = [];
+  /**
+   * Walks of what follows loop() calls whose body steps its state (steppedCall), from `from` to
+   * `until` (positions, as exactMuls); the cost they add and the call that adds most.
+   */
+  private readonly steppedMuls: { mul: number; from: number; until: number; skip: readonly (readonly [number, number])[] }[] = [];
+  steppedCost = 0;
+  stepped?: { call: ts.Node; body: string; field: string; walks: number };
+  private steppedMost = 0;
+  /** loop() calls whose body steps its state met so far on the walk. */
+  private steppedCalls = 0;
   /** While a called function's body is walked: where the outermost call is (exactMuls go by it). */
   private site?: number;
   /** Instructions (not weight) of the exit paths of loops whose trip count depends on data. */
@@ -623,6 +641,44 @@ class Walker {
     }
   }
 
+  /**
+   * A loop() call whose body steps a field of its state that it needs exactly (steppedState): each
+   * walk of the body starts from a new value, so it is walked W times per call (W the count's
+   * largest value plus one), and what follows once per walk. A second such call on the path walks
+   * its body W times from each of those states, and what follows once per walk again; later ones
+   * about W/1.6 times (measured: verifier-cost-loop-bodies.ts). A call inside a loop is one such
+   * call per trip. What follows excludes the other sides of the `if`s and `switch`es the call is
+   * in. Warnings only (the firm estimate keeps LOOP_BODY_WALKS).
+   */
+  private steppedCall(call: ts.CallExpression, body: ts.Block, st: SteppedState, paths: number, trips: number, nested: boolean): void {
+    const w = st.walks;
+    const outer = this.frames[0];
+    const calls = outer && !nested ? Math.max(1, Math.min(Math.round(trips), 1000)) : 1;
+    // m: walks of the body at the j-th call here, and of what follows it, per walk of what came
+    // before these calls: W at the first two such calls on the path, W/1.6 at later ones.
+    let m = 1;
+    let bodyWalks = 0;
+    for (let j = 0; j < calls && m < 1e12; j++) {
+      m = Math.min(m * (this.steppedCalls + j < 2 ? w : steppedGrowth(w)), 1e12);
+      bodyWalks += m;
+    }
+    this.steppedCalls += calls;
+    const before = this.cost;
+    this.body(body, paths, (trips / calls) * bodyWalks);
+    const walked = this.cost - before;
+    this.steppedCost += walked * Math.max(0, 1 - (LOOP_BODY_WALKS * calls) / bodyWalks);
+    const skip = nested ? [] : otherSides(call);
+    if (calls > 1 && outer) {
+      // The rest of the enclosing loop's trips: walked once per trip already, m times more in all.
+      this.steppedMuls.push({ mul: bodyWalks / calls, from: call.end, until: outer.node.end, skip });
+      this.steppedMuls.push({ mul: m, from: outer.node.end, until: Infinity, skip });
+    } else this.steppedMuls.push({ mul: m, from: nested ? -Infinity : call.end, until: Infinity, skip });
+    if (walked > this.steppedMost) {
+      this.steppedMost = walked;
+      this.stepped = { call, body: call.arguments[1]!.getText(), field: st.field, walks: st.walks };
+    }
+  }
+
   private expr(e: ts.Node, paths: number, trips: number): number {
     this.weigh(e, paths, trips);
     this.calls(e, paths, trips);
@@ -641,7 +697,12 @@ class Walker {
     let exact = 1;
     const at = this.site ?? node.pos;
     for (const m of this.exactMuls) if (at < m.until) exact = Math.min(exact * m.mul, 1e12);
-    this.cost += walked * this.exitMul * exact;
+    let stepped = 1;
+    for (const m of this.steppedMuls)
+      if (at >= m.from && at < m.until && !m.skip.some(([a, b]) => at >= a && at < b)) stepped = Math.min(stepped * m.mul, 1e12);
+    const both = Math.min(exact * stepped, 1e12);
+    this.steppedCost += walked * this.exitMul * (both - exact);
+    this.cost += walked * this.exitMul * both;
     this.outcomeCost += (walked - base) * this.exitMul * exact;
     this.exitWalkCost += walked * (this.exitMul - 1);
     this.exactExitCost += walked * this.exitMul * (exact - 1);
@@ -664,7 +725,9 @@ class Walker {
           this.active.add(d);
           const site = this.site;
           this.site ??= n.pos;
-          this.body(d.body, paths, trips * (cb ? LOOP_BODY_WALKS : 1));
+          const stepped = cb && !this.firm ? steppedState(n, cb, this.checker) : undefined;
+          if (stepped) this.steppedCall(n, d.body, stepped, paths, trips, site !== undefined);
+          else this.body(d.body, paths, trips * (cb ? LOOP_BODY_WALKS : 1));
           this.site = site;
           this.active.delete(d);
         }
@@ -676,16 +739,8 @@ class Walker {
   }
 }
 
-/** How many times the verifier walks a loop() body per call site (Linux 6.18: 4 to 13 measured). */
-const LOOP_BODY_WALKS = 8;
-
-/** The body function of a `loop(count, body, state)` call of the standard library's loop(). */
-function loopCallBody(call: ts.CallExpression, checker: ts.TypeChecker): ts.FunctionDeclaration | undefined {
-  if (!ts.isIdentifier(call.expression) || stdlibName(call.expression, checker) !== "loop") return undefined;
-  const arg = call.arguments[1];
-  const d = arg && ts.isIdentifier(arg) ? checker.getSymbolAtLocation(arg)?.valueDeclaration : undefined;
-  return d && ts.isFunctionDeclaration(d) && d.body ? d : undefined;
-}
+/** How much the walks of what follows grow per further loop() call whose body steps its state (steppedCall). */
+const steppedGrowth = (walks: number): number => Math.max(2, walks / 1.6);
 
 /** Expression nodes that become instructions, in `node` without the statements nested in it. */
 function nodeWeight(node: ts.Node): number {

@@ -1,0 +1,487 @@
+// loop() (bpf_loop) bodies, for the verifier-cost estimate (verifier-cost.ts). The verifier checks a
+// body at each call, walking it until the state it starts from repeats. It does not end that walk
+// on the body's `return 1`, so a state field the body steps by a constant and needs exactly (a
+// comparison, the result) takes a new value at every walk: the body is then walked once per trip
+// the count allows, and the code after the call once per walk. Measured on Linux 6.18
+// (test/verifier-cost-loop-bodies.test.ts), `return i64((++s.n) & 1);` over a count of `ctx.len &
+// M`, k calls one after another: M = 15 processes 320, 4,979, 49,015 and 392,765 for k = 1 to 4;
+// M = 31, 624, 19,667 and 392,463, refused at 4; M = 7, 168 to 76,108 at k = 5. The second call
+// is walked about W x W times (W the count's largest value plus one), each later one about W/1.6
+// times as often as the one before: states that arrive with different values of the field prune
+// against one another only in part.
+
+import { type CType, sizeOf } from "../../common/ctypes.js";
+import { constEval, stdlibName } from "./const-eval.js";
+import { ts } from "./ts-adapter.js";
+import { TypeMapper } from "./types.js";
+import { intTypeOf, rangeOf } from "./verifier-cost-ranges.js";
+
+const K = ts.SyntaxKind;
+
+/** How many times the verifier walks a loop() body per call when its state converges (Linux 6.18: 4 to 13 measured). */
+export const LOOP_BODY_WALKS = 8;
+
+/** The kernel's BPF_MAX_LOOPS: bpf_loop refuses larger counts at run time, the verifier does not. */
+const MAX_LOOPS = 1 << 23;
+
+/** The body function of a `loop(count, body, state)` call of the standard library's loop(). */
+export function loopCallBody(call: ts.CallExpression, checker: ts.TypeChecker): ts.FunctionDeclaration | undefined {
+  if (!ts.isIdentifier(call.expression) || stdlibName(call.expression, checker) !== "loop") return undefined;
+  const arg = call.arguments[1];
+  const d = arg && ts.isIdentifier(arg) ? checker.getSymbolAtLocation(arg)?.valueDeclaration : undefined;
+  return d && ts.isFunctionDeclaration(d) && d.body ? d : undefined;
+}
+
+/**
+ * The source ranges after `call` that a path through it never reaches: the `else` of each `if` whose
+ * `then` holds it, and the clauses of each `switch` after the one its clause ends in (it falls
+ * through the clauses that do not end in a `break`, `continue` or `return`).
+ */
+export function otherSides(call: ts.Node): [number, number][] {
+  const out: [number, number][] = [];
+  for (let x: ts.Node = call; x.parent && !ts.isFunctionLike(x.parent); x = x.parent) {
+    const p = x.parent;
+    if (ts.isIfStatement(p) && x === p.thenStatement && p.elseStatement) out.push([p.elseStatement.pos, p.elseStatement.end]);
+    if (ts.isCaseBlock(p) && ts.isCaseOrDefaultClause(x)) {
+      let k = p.clauses.indexOf(x);
+      while (k < p.clauses.length - 1 && !endsClause(p.clauses[k]!.statements)) k++;
+      const later = p.clauses.slice(k + 1);
+      if (later.length > 0) out.push([later[0]!.pos, later[later.length - 1]!.end]);
+    }
+    if (ts.isConditionalExpression(p) && x === p.whenTrue) out.push([p.whenFalse.pos, p.whenFalse.end]);
+  }
+  return out;
+}
+
+/** Whether a switch clause's statements end in a jump (no fall-through). */
+function endsClause(list: readonly ts.Statement[]): boolean {
+  const last = list[list.length - 1];
+  if (!last) return false;
+  if (ts.isBlock(last)) return endsClause(last.statements);
+  return ts.isBreakStatement(last) || ts.isContinueStatement(last) || ts.isReturnStatement(last);
+}
+
+/** A loop() call whose body keeps stepping a field of its state: the field, and the body's walks per call. */
+export interface SteppedState {
+  field: string;
+  walks: number;
+}
+
+/**
+ * When `body` (the body of `call`) steps a field of its state by a constant on a path no comparison
+ * of that field guards, and a comparison or its result depends on the field in a way the verifier
+ * can decide (every value in it known: constants and fields it tracks, not the index or data), or
+ * the calling function needs the field so (a decided comparison, a later loop() count):
+ * the field and the walks, the count's largest value, or fewer when the field's type wraps sooner.
+ * Deciding is what makes the verifier keep the field's exact value (it marks it precise); a
+ * comparison it cannot decide explores both sides and leaves the field imprecise, and the walks
+ * converge. Not counted: a field also set another way (from the index, an atomic), a step under a
+ * test of the field (`if (s.n < 10) s.n++`) or after an exit on one (`if (s.n > 10) return 1; s.n++;`).
+ */
+export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclaration, checker: ts.TypeChecker): SteppedState | undefined {
+  const prm = body.parameters[1];
+  const state = prm && ts.isIdentifier(prm.name) ? checker.getSymbolAtLocation(prm.name) : undefined;
+  const count = call.arguments[0];
+  if (!state || !count || !body.body) return undefined;
+  const elsewhere = elsewhereOf(call, body, checker);
+  const layout = new TypeMapper(checker).memType(checker.getTypeAtLocation(prm));
+  if (!elsewhere || !layout) return undefined;
+  // values: what other writes store (undefined where unknown: an atomic).
+  const fields = new Map<
+    string,
+    { step?: bigint; bits: number; unguarded: boolean; values: (ts.Expression | undefined)[]; uses: ts.Node[] }
+  >();
+  const stack: ts.Node[] = [body.body];
+  while (stack.length) {
+    const n = stack.pop()!;
+    ts.forEachChild(n, (c) => {
+      if (!ts.isFunctionLike(c)) stack.push(c);
+    });
+    if (!ts.isPropertyAccessExpression(n) || ts.isPropertyAccessExpression(n.parent)) continue;
+    const path = fieldPath(n, state, checker);
+    if (!path) continue;
+    const f = fields.get(path) ?? { bits: intTypeOf(n, checker)?.bits ?? 64, unguarded: false, values: [], uses: [] };
+    fields.set(path, f);
+    const step = stepOf(n, path, state, checker);
+    if (typeof step === "object") f.values.push(step.value);
+    else if (step !== undefined) {
+      f.step ??= step;
+      if (!guarded(n, path, body.body, state, checker)) f.unguarded = true;
+    }
+    // The step's own value counts where it is used (`if (s.n++ > 10)`), a plain statement's does not.
+    if (step === undefined || !ts.isExpressionStatement(n.parent.parent ?? n.parent)) {
+      const d = decidedBy(n, body.body);
+      if (d) f.uses.push(d);
+    }
+  }
+  const written = initWrites(call.arguments[2], checker);
+  // The verifier keeps a value stored on the stack only where it starts an 8-byte slot (the state
+  // struct's are 8-aligned), and a store of another field into that slot (the struct's initializer
+  // makes one) forgets it: the field is then read as any value. The fuzzer's `{ a: u8; b: i64; c:
+  // u16; d: i32; ... }` stepping `a` processes 1,491 for a count of `ctx.len & 63`, `b` 1,239, `c`
+  // (d shares its slot) 57. A field the caller (or another function given the state) sets from
+  // data may hold any value too.
+  const stored = (x: string) =>
+    written.has(x) || elsewhere.writes.has(x) || fields.get(x)?.step !== undefined || (fields.get(x)?.values.length ?? 0) > 0;
+  const kept = new Set([...fields.keys()].filter((x) => elsewhere.writes.get(x) !== "data" && aloneInSlot(layout, x, stored)));
+  const tracked = (x: string): boolean => kept.has(x);
+  // A field the body sets from anything but known values holds a value the verifier does not know
+  // (and makes the fields set from it so): drop those until none is left.
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const x of kept)
+      if (fields.get(x)!.values.some((v) => v === undefined || !knownValue(v, state, tracked, checker))) {
+        kept.delete(x);
+        changed = true;
+      }
+  }
+  const known = (e: ts.Node, sym = state): boolean => knownValue(e as ts.Expression, sym, tracked, checker);
+  // Uses after the call, or in other functions given the state: a decided comparison there, or a
+  // loop() count, needs the field exactly too.
+  const usedElsewhere = (x: string): boolean => elsewhere.uses.some((u) => u.path === x && (u.count || known(u.node, u.sym)));
+  const hi = rangeOf(count, checker)?.[1] ?? BigInt(MAX_LOOPS);
+  for (const [field, f] of fields) {
+    // Only a field the body changes by its steps alone: another store (`s.a >>>= 9`) resets it.
+    if (
+      !f.unguarded ||
+      f.step === undefined ||
+      f.values.length > 0 ||
+      !tracked(field) ||
+      !(f.uses.some((u) => known(u)) || usedElsewhere(field))
+    )
+      continue;
+    const mod = 1n << BigInt(f.bits);
+    const s = ((f.step % mod) + mod) % mod;
+    if (s === 0n) continue;
+    // The field's values repeat after 2^bits / gcd(step, 2^bits) steps.
+    let period = mod;
+    for (let x = s; (x & 1n) === 0n; x >>= 1n) period >>= 1n;
+    const walks = Number([hi + 1n, period, BigInt(MAX_LOOPS)].reduce((a, b) => (a < b ? a : b)));
+    if (walks >= 2) return { field, walks };
+  }
+  return undefined;
+}
+
+/**
+ * Whether the verifier knows `e`'s value at each walk: constants, and fields of the state it tracks
+ * (`tracked`), through operators, conversions and byte-order functions; not the index, data or
+ * other calls.
+ */
+function knownValue(e: ts.Expression, state: ts.Symbol, tracked: (path: string) => boolean, checker: ts.TypeChecker): boolean {
+  const rec = (x: ts.Expression): boolean => knownValue(x, state, tracked, checker);
+  e = skipParens(e);
+  if (constEval(e, checker) !== undefined) return true;
+  if (ts.isPropertyAccessExpression(e)) {
+    const path = fieldPath(e, state, checker);
+    return path !== undefined && tracked(path);
+  }
+  if (ts.isBinaryExpression(e)) {
+    const op = e.operatorToken.kind;
+    // An assignment's value is its right side's (for `s.f op= x`, both sides').
+    if (op === K.EqualsToken) return rec(e.right);
+    return rec(e.left) && rec(e.right);
+  }
+  if (ts.isPrefixUnaryExpression(e) || ts.isPostfixUnaryExpression(e)) return rec(e.operand);
+  if (ts.isConditionalExpression(e)) {
+    const c = constCondition(e.condition, checker);
+    if (c !== undefined) return rec(c ? e.whenTrue : e.whenFalse);
+    return rec(e.condition) && rec(e.whenTrue) && rec(e.whenFalse);
+  }
+  if (ts.isCallExpression(e) && ts.isIdentifier(e.expression)) {
+    const name = stdlibName(e.expression, checker) ?? "";
+    if (/^([ui](8|16|32|64)|hton[sl]l?|ntoh[sl]l?)$/.test(name)) return e.arguments.every((a) => rec(a));
+  }
+  return false;
+}
+
+/** A condition's value when it is a constant or compares constants (the compiler folds the other side away). */
+function constCondition(e: ts.Expression, checker: ts.TypeChecker): boolean | undefined {
+  e = skipParens(e);
+  const c = constEval(e, checker);
+  if (c !== undefined) return c !== 0n;
+  if (!ts.isBinaryExpression(e) || !COMPARISONS.has(e.operatorToken.kind)) return undefined;
+  const a = constEval(e.left, checker);
+  const b = constEval(e.right, checker);
+  if (a === undefined || b === undefined) return undefined;
+  switch (e.operatorToken.kind) {
+    case K.LessThanToken:
+      return a < b;
+    case K.LessThanEqualsToken:
+      return a <= b;
+    case K.GreaterThanToken:
+      return a > b;
+    case K.GreaterThanEqualsToken:
+      return a >= b;
+    case K.EqualsEqualsEqualsToken:
+    case K.EqualsEqualsToken:
+      return a === b;
+    default:
+      return a !== b;
+  }
+}
+
+/**
+ * The expression whose value decides a branch or is the body's result, which `n` is part of: the
+ * comparison it is an operand of, the operand of `&&`/`||` or `!`, a condition, or the returned value.
+ */
+function decidedBy(n: ts.Node, top: ts.Node): ts.Node | undefined {
+  for (let x: ts.Node = n; x !== top; x = x.parent) {
+    const p = x.parent;
+    if (ts.isReturnStatement(p)) return x;
+    if ((ts.isIfStatement(p) || ts.isWhileStatement(p) || ts.isDoStatement(p)) && p.expression === x) return x;
+    if (ts.isForStatement(p) && p.condition === x) return x;
+    if (ts.isConditionalExpression(p) && p.condition === x) return x;
+    if (ts.isSwitchStatement(p) && p.expression === x) return x;
+    if (ts.isCaseClause(p) && p.expression === x) return x;
+    if (ts.isBinaryExpression(p) && COMPARISONS.has(p.operatorToken.kind)) return p;
+    if (ts.isBinaryExpression(p) && (p.operatorToken.kind === K.AmpersandAmpersandToken || p.operatorToken.kind === K.BarBarToken))
+      return x;
+    if (ts.isStatement(p) || ts.isBlock(p)) return undefined;
+  }
+  return undefined;
+}
+
+/** Where the calling function and the other functions given the state store and use its fields. */
+interface Elsewhere {
+  /**
+   * "const" when only constants are stored, "data" otherwise; stores after the call, outside any
+   * loop around it, do not count (the walks at the call come before them).
+   */
+  writes: Map<string, "const" | "data">;
+  /**
+   * Expressions that decide a branch on a field (see decidedBy), or a loop() call's count, that can
+   * come after the call (what comes before it needs the values before the walks).
+   */
+  uses: { path: string; node: ts.Node; sym: ts.Symbol; count: boolean }[];
+}
+
+/**
+ * The stores and uses of `call`'s state's fields in the calling function other than in the state's
+ * declaration, and in the functions it passes the state to other than `body` (undefined when one is
+ * unknown).
+ */
+function elsewhereOf(call: ts.CallExpression, body: ts.FunctionDeclaration, checker: ts.TypeChecker): Elsewhere | undefined {
+  const out: Elsewhere = { writes: new Map(), uses: [] };
+  const arg = call.arguments[2];
+  const state = arg && ts.isIdentifier(arg) ? checker.getSymbolAtLocation(arg) : undefined;
+  let fn: ts.Node | undefined = call.parent;
+  while (fn && !ts.isFunctionLike(fn)) fn = fn.parent;
+  if (!state || !fn) return undefined;
+  const seen = new Set<ts.Node>([body]);
+  // Whether a node `at` of the calling function can run before (or after) the call: it comes
+  // before (after) it, or a loop holds both.
+  const inLoop = (at: ts.Node): boolean => {
+    for (let x: ts.Node = call; x !== fn; x = x.parent)
+      if (ts.isIterationStatement(x, false) && at.pos < x.end && at.pos >= x.pos) return true;
+    return false;
+  };
+  const before = (at: ts.Node): boolean => at.pos < call.pos || inLoop(at);
+  const after = (at: ts.Node): boolean => at.pos >= call.end || inLoop(at);
+  const scan = (root: ts.Node, sym: ts.Symbol, site?: ts.Node): boolean => {
+    const stack: ts.Node[] = [root];
+    while (stack.length) {
+      const n = stack.pop()!;
+      ts.forEachChild(n, (c) => {
+        if (!ts.isFunctionLike(c)) stack.push(c);
+      });
+      if (ts.isPropertyAccessExpression(n) && !ts.isPropertyAccessExpression(n.parent)) {
+        const path = fieldPath(n, sym, checker);
+        const w = path ? writeOf(n, checker) : undefined;
+        if (path && w && before(site ?? n)) out.writes.set(path, w === "const" && out.writes.get(path) !== "data" ? "const" : "data");
+        const d = path && after(site ?? n) ? decidedBy(n, root) : undefined;
+        if (path && d) out.uses.push({ path, node: d, sym, count: false });
+        // bpf_loop's count: the verifier keeps it exact (it stops walking the body at its largest value).
+        for (let x: ts.Node = n; path && after(site ?? n) && x !== root; x = x.parent)
+          if (ts.isCallExpression(x.parent) && x.parent.arguments[0] === x && loopCallBody(x.parent, checker)) {
+            out.uses.push({ path, node: n, sym, count: true });
+            break;
+          }
+      }
+      if (!ts.isCallExpression(n)) continue;
+      const k = n.arguments.findIndex((a) => ts.isIdentifier(a) && checker.getSymbolAtLocation(a) === sym);
+      if (k < 0) continue;
+      const cb = loopCallBody(n, checker);
+      const d = cb ?? (ts.isIdentifier(n.expression) ? checker.getSymbolAtLocation(n.expression)?.valueDeclaration : undefined);
+      if (!d || !ts.isFunctionDeclaration(d) || !d.body) return false;
+      const prm = d.parameters[cb ? 1 : k];
+      const psym = prm && ts.isIdentifier(prm.name) ? checker.getSymbolAtLocation(prm.name) : undefined;
+      if (!psym) return false;
+      if (seen.has(d)) continue;
+      seen.add(d);
+      if (!scan(d.body, psym, site ?? n)) return false;
+    }
+    return true;
+  };
+  return scan(fn, state) ? out : undefined;
+}
+
+/** How a field access writes its field: with constants only (a known value stays known), anything else, or not at all. */
+function writeOf(n: ts.PropertyAccessExpression, checker: ts.TypeChecker): "const" | "data" | undefined {
+  const p = n.parent;
+  if ((ts.isPrefixUnaryExpression(p) || ts.isPostfixUnaryExpression(p)) && p.operand === n)
+    return p.operator === K.PlusPlusToken || p.operator === K.MinusMinusToken ? "const" : undefined;
+  if (
+    ts.isCallExpression(p) &&
+    p.arguments[0] === n &&
+    ts.isIdentifier(p.expression) &&
+    /^atomic/.test(stdlibName(p.expression, checker) ?? "")
+  )
+    return "data";
+  if (!ts.isBinaryExpression(p) || p.left !== n) return undefined;
+  const op = p.operatorToken.kind;
+  if (op >= K.FirstAssignment && op <= K.LastAssignment) return constEval(p.right, checker) !== undefined ? "const" : "data";
+  return undefined;
+}
+
+/**
+ * The fields the state's declaration stores one by one: those its object literal sets to anything
+ * but a constant 0 (the rest are zeroed a slot at a time).
+ */
+function initWrites(arg: ts.Expression | undefined, checker: ts.TypeChecker): Set<string> {
+  const out = new Set<string>();
+  const d = arg && ts.isIdentifier(arg) ? checker.getSymbolAtLocation(arg)?.valueDeclaration : undefined;
+  const walk = (e: ts.Expression, prefix: string): void => {
+    e = skipParens(e);
+    if (!ts.isObjectLiteralExpression(e)) return;
+    for (const p of e.properties) {
+      if (!ts.isPropertyAssignment(p) || !(ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))) continue;
+      const path = prefix ? `${prefix}.${p.name.text}` : p.name.text;
+      const v = skipParens(p.initializer);
+      if (ts.isObjectLiteralExpression(v)) walk(v, path);
+      else if (ts.isCallExpression(v) && ts.isIdentifier(v.expression) && stdlibName(v.expression, checker) === "zero") continue;
+      else if (constEval(v, checker) !== 0n) out.add(path);
+    }
+  };
+  if (d && ts.isVariableDeclaration(d) && d.initializer) walk(d.initializer, "");
+  return out;
+}
+
+/**
+ * Whether the integer field at `path` starts an 8-byte slot of struct `t` in which no other field
+ * is stored (`stored`).
+ */
+function aloneInSlot(t: CType, path: string, stored: (path: string) => boolean): boolean {
+  const leaves: { path: string; off: number; size: number }[] = [];
+  const walk = (x: CType, prefix: string, off: number): void => {
+    if (x.kind === "struct") for (const f of x.fields) walk(f.type, prefix ? `${prefix}.${f.name}` : f.name, off + f.offset);
+    else leaves.push({ path: prefix, off, size: sizeOf(x) });
+  };
+  walk(t, "", 0);
+  const me = leaves.find((l) => l.path === path);
+  if (!me || me.off % 8 !== 0) return false;
+  return leaves.every((l) => l === me || l.off + l.size <= me.off || l.off >= me.off + 8 || !stored(l.path));
+}
+
+/** `s.a.b` for an access through the state parameter, undefined for anything else. */
+function fieldPath(e: ts.PropertyAccessExpression, state: ts.Symbol, checker: ts.TypeChecker): string | undefined {
+  const names: string[] = [];
+  let x: ts.Expression = e;
+  while (ts.isPropertyAccessExpression(x)) {
+    names.unshift(x.name.text);
+    x = x.expression;
+  }
+  return ts.isIdentifier(x) && checker.getSymbolAtLocation(x) === state ? names.join(".") : undefined;
+}
+
+/**
+ * The constant a use of field `path` steps it by; for any other write, the value it stores
+ * (undefined when unknown); undefined for a read.
+ */
+function stepOf(
+  n: ts.PropertyAccessExpression,
+  path: string,
+  state: ts.Symbol,
+  checker: ts.TypeChecker,
+): bigint | { value: ts.Expression | undefined } | undefined {
+  const p = n.parent;
+  if ((ts.isPrefixUnaryExpression(p) || ts.isPostfixUnaryExpression(p)) && p.operand === n) {
+    if (p.operator === K.PlusPlusToken) return 1n;
+    if (p.operator === K.MinusMinusToken) return -1n;
+    return undefined;
+  }
+  // An atomic's memory operand is written with a value the verifier does not track.
+  if (
+    ts.isCallExpression(p) &&
+    p.arguments[0] === n &&
+    ts.isIdentifier(p.expression) &&
+    /^atomic/.test(stdlibName(p.expression, checker) ?? "")
+  )
+    return { value: undefined };
+  if (!ts.isBinaryExpression(p) || p.left !== n) return undefined;
+  const op = p.operatorToken.kind;
+  if (op === K.PlusEqualsToken || op === K.MinusEqualsToken) {
+    const c = constEval(p.right, checker);
+    return c === undefined ? { value: p } : op === K.PlusEqualsToken ? c : -c;
+  }
+  if (op === K.EqualsToken) {
+    // `s.n = s.n + c`
+    const r = skipParens(p.right);
+    if (ts.isBinaryExpression(r) && (r.operatorToken.kind === K.PlusToken || r.operatorToken.kind === K.MinusToken)) {
+      const same = ts.isPropertyAccessExpression(r.left) && fieldPath(r.left, state, checker) === path;
+      const c = constEval(r.right, checker);
+      if (same && c !== undefined) return r.operatorToken.kind === K.PlusToken ? c : -c;
+    }
+    return { value: p.right };
+  }
+  return op >= K.FirstCompoundAssignment && op <= K.LastCompoundAssignment ? { value: p } : undefined;
+}
+
+const skipParens = (e: ts.Expression): ts.Expression => (ts.isParenthesizedExpression(e) ? skipParens(e.expression) : e);
+
+/** Comparison operators: a branch on one is decided when both sides are known. */
+const COMPARISONS = new Set([
+  K.LessThanToken,
+  K.LessThanEqualsToken,
+  K.GreaterThanToken,
+  K.GreaterThanEqualsToken,
+  K.EqualsEqualsEqualsToken,
+  K.ExclamationEqualsEqualsToken,
+  K.EqualsEqualsToken,
+  K.ExclamationEqualsToken,
+]);
+
+/**
+ * Whether a step at `n` only runs under a test of the field: inside a side of an `if` or `?:`, or
+ * the right of `&&`/`||`, whose condition reads it, or after an `if` on it whose side leaves the
+ * body (`if (s.n > 10) return 1;`) in the same block.
+ */
+function guarded(n: ts.Node, path: string, top: ts.Node, state: ts.Symbol, checker: ts.TypeChecker): boolean {
+  const reads = (c: ts.Node): boolean => {
+    let found = false;
+    const st: ts.Node[] = [c];
+    while (st.length && !found) {
+      const y = st.pop()!;
+      if (ts.isPropertyAccessExpression(y) && fieldPath(y, state, checker) === path) found = true;
+      ts.forEachChild(y, (z) => {
+        st.push(z);
+      });
+    }
+    return found;
+  };
+  for (let x: ts.Node = n; x !== top && x.parent; x = x.parent) {
+    const p = x.parent;
+    if (ts.isIfStatement(p) && x !== p.expression && reads(p.expression)) return true;
+    if (ts.isConditionalExpression(p) && x !== p.condition && reads(p.condition)) return true;
+    if (
+      ts.isBinaryExpression(p) &&
+      x === p.right &&
+      (p.operatorToken.kind === K.AmpersandAmpersandToken || p.operatorToken.kind === K.BarBarToken) &&
+      reads(p.left)
+    )
+      return true;
+    if (ts.isBlock(p) && ts.isStatement(x)) {
+      for (const s of p.statements) {
+        if (s === x) break;
+        if (ts.isIfStatement(s) && reads(s.expression) && leaves(s)) return true;
+      }
+    }
+  }
+  return false;
+}
+
+/** An `if` one of whose sides returns. */
+function leaves(s: ts.IfStatement): boolean {
+  const ends = (x: ts.Statement | undefined): boolean =>
+    x !== undefined && (ts.isReturnStatement(x) || (ts.isBlock(x) && x.statements.some((y) => ts.isReturnStatement(y))));
+  return ends(s.thenStatement) || ends(s.elseStatement);
+}
