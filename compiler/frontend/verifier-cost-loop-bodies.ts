@@ -121,9 +121,17 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
   // u16; d: i32; ... }` stepping `a` processes 1,491 for a count of `ctx.len & 63`, `b` 1,239, `c`
   // (d shares its slot) 57. A field the caller (or another function given the state) sets from
   // data may hold any value too.
-  const stored = (x: string) =>
-    written.has(x) || elsewhere.writes.has(x) || fields.get(x)?.step !== undefined || (fields.get(x)?.values.length ?? 0) > 0;
-  const kept = new Set([...fields.keys()].filter((x) => elsewhere.writes.get(x) !== "data" && aloneInSlot(layout, x, stored)));
+  // A field the body itself sets (`(s.e = 7) + s.e`) is known where it is read after that unless
+  // the body stores another field of its slot.
+  const storedInBody = (x: string) => fields.get(x)?.step !== undefined || (fields.get(x)?.values.length ?? 0) > 0;
+  const stored = (x: string) => written.has(x) || elsewhere.writes.has(x) || storedInBody(x);
+  const kept = new Set(
+    [...fields.keys()].filter(
+      (x) =>
+        (elsewhere.writes.get(x) !== "data" && aloneInSlot(layout, x, stored)) ||
+        (fields.get(x)!.values.length > 0 && fields.get(x)!.step === undefined && aloneInSlot(layout, x, storedInBody)),
+    ),
+  );
   const tracked = (x: string): boolean => kept.has(x);
   // A field the body sets from anything but known values holds a value the verifier does not know
   // (and makes the fields set from it so): drop those until none is left.
