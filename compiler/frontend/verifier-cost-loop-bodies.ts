@@ -128,7 +128,7 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
   const kept = new Set(
     [...fields.keys()].filter(
       (x) =>
-        (elsewhere.writes.get(x) !== "data" && aloneInSlot(layout, x, stored)) ||
+        (elsewhere.writes.get(x) !== "data" && written.get(x) !== "data" && aloneInSlot(layout, x, stored)) ||
         (fields.get(x)!.values.length > 0 && fields.get(x)!.step === undefined && aloneInSlot(layout, x, storedInBody)),
     ),
   );
@@ -147,7 +147,9 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
   // Uses after the call, or in other functions given the state: a decided comparison there, or a
   // loop() count, needs the field exactly too.
   const usedElsewhere = (x: string): boolean => elsewhere.uses.some((u) => u.path === x && (u.count || known(u.node, u.sym)));
-  const hi = rangeOf(count, checker)?.[1] ?? BigInt(MAX_LOOPS);
+  const range = rangeOf(count, checker)?.[1] ?? BigInt(MAX_LOOPS);
+  const bits = possibleBits(count, checker);
+  const hi = bits !== undefined && bits < range ? bits : range;
   for (const [field, f] of fields) {
     // Only a field the body changes by its steps alone: another store (`s.a >>>= 9`) resets it.
     if (
@@ -168,6 +170,51 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
     if (walks >= 2) return { field, walks };
   }
   return undefined;
+}
+
+/**
+ * The bits `e` may have set, where the AST shows some are always clear (`(0x40 & x) & 63` is 0,
+ * `htons(u8(x)) & 63` too: the verifier tracks such bits, and a count it knows is 0 calls nothing).
+ */
+function possibleBits(e: ts.Expression, checker: ts.TypeChecker, depth = 0): bigint | undefined {
+  e = skipParens(e);
+  const c = constEval(e, checker);
+  if (c !== undefined) return c >= 0n ? c : undefined;
+  const t = intTypeOf(e, checker);
+  const all = t && !t.signed ? (1n << BigInt(t.bits)) - 1n : undefined;
+  if (depth > 8) return all;
+  const rec = (x: ts.Expression) => possibleBits(x, checker, depth + 1);
+  let r: bigint | undefined;
+  if (ts.isBinaryExpression(e)) {
+    const a = rec(e.left);
+    const b = rec(e.right);
+    const op = e.operatorToken.kind;
+    if (op === K.AmpersandToken) r = a === undefined ? b : b === undefined ? a : a & b;
+    else if ((op === K.BarToken || op === K.CaretToken) && a !== undefined && b !== undefined) r = a | b;
+    else if (op === K.AsteriskToken && all !== undefined) {
+      // A product keeps the low zero bits of both factors.
+      const tz = (x: bigint | undefined) => (x !== undefined && x > 0n ? BigInt((x & -x).toString(2).length - 1) : 0n);
+      const z = tz(a) + tz(b);
+      r = (all >> z) << z;
+    } else if (op === K.LessThanLessThanToken && a !== undefined) {
+      const k = constEval(e.right, checker);
+      if (k !== undefined && k >= 0n && k < 64n) r = all === undefined ? a << k : (a << k) & all;
+    }
+  } else if (ts.isConditionalExpression(e)) {
+    const a = rec(e.whenTrue);
+    const b = rec(e.whenFalse);
+    if (a !== undefined && b !== undefined) r = a | b;
+  } else if (ts.isIdentifier(e)) {
+    const d = checker.getSymbolAtLocation(e)?.valueDeclaration;
+    if (d && ts.isVariableDeclaration(d) && d.initializer && ts.getCombinedNodeFlags(d) & ts.NodeFlags.Const) r = rec(d.initializer);
+    if (r !== undefined && all !== undefined) r &= all;
+  } else if (ts.isCallExpression(e) && ts.isIdentifier(e.expression) && e.arguments.length === 1) {
+    const name = stdlibName(e.expression, checker) ?? "";
+    const a = rec(e.arguments[0]!);
+    if (/^u(8|16|32|64)$/.test(name) && a !== undefined && all !== undefined) r = a & all;
+    else if ((name === "htons" || name === "ntohs") && a !== undefined) r = ((a & 0xffn) << 8n) | ((a >> 8n) & 0xffn);
+  }
+  return r ?? all;
 }
 
 /**
@@ -343,10 +390,10 @@ function writeOf(n: ts.PropertyAccessExpression, checker: ts.TypeChecker): "cons
 
 /**
  * The fields the state's declaration stores one by one: those its object literal sets to anything
- * but a constant 0 (the rest are zeroed a slot at a time).
+ * but a constant 0 (the rest are zeroed a slot at a time), "data" where not to a constant.
  */
-function initWrites(arg: ts.Expression | undefined, checker: ts.TypeChecker): Set<string> {
-  const out = new Set<string>();
+function initWrites(arg: ts.Expression | undefined, checker: ts.TypeChecker): Map<string, "const" | "data"> {
+  const out = new Map<string, "const" | "data">();
   const d = arg && ts.isIdentifier(arg) ? checker.getSymbolAtLocation(arg)?.valueDeclaration : undefined;
   const walk = (e: ts.Expression, prefix: string): void => {
     e = skipParens(e);
@@ -357,7 +404,11 @@ function initWrites(arg: ts.Expression | undefined, checker: ts.TypeChecker): Se
       const v = skipParens(p.initializer);
       if (ts.isObjectLiteralExpression(v)) walk(v, path);
       else if (ts.isCallExpression(v) && ts.isIdentifier(v.expression) && stdlibName(v.expression, checker) === "zero") continue;
-      else if (constEval(v, checker) !== 0n) out.add(path);
+      else {
+        const c = constEval(v, checker);
+        if (c === undefined) out.set(path, "data");
+        else if (c !== 0n) out.set(path, "const");
+      }
     }
   };
   if (d && ts.isVariableDeclaration(d) && d.initializer) walk(d.initializer, "");

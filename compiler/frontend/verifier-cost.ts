@@ -213,7 +213,8 @@ function estimate(fn: ts.ArrowFunction, checker: ts.TypeChecker, insnCount: numb
   const firm = new Walker(checker, 1, true);
   firm.body(fn.body, 1, 1);
   const scale = w.flatWeight > 0 ? insnCount / w.flatWeight : 1;
-  const steps = Math.round(w.cost * scale + w.exitSteps);
+  // Past 10^12 the count says only "far too many": keep it a number a message can print.
+  const steps = Math.round(Math.min(w.cost * scale + w.exitSteps, 1e12));
   const unmultiplied = Math.round((w.cost - w.multipliedCost) * scale + w.exitSteps);
   const unwalked = Math.round((w.cost - w.exitWalkCost) * scale + w.exitSteps);
   const unexact = Math.round((w.cost - w.exactExitCost) * scale + w.exitSteps);
