@@ -113,6 +113,8 @@ export const LICENSE = "GPL";
       );
       const fromData = calls(RET, "ctx.len", 2).replace("  loop(", "  s.n = u64(ctx.len) * 0x10001;\n  loop(");
       rows.push(row("a field set from data, 2 calls over ctx.len", fromData));
+      // The verifier knows bit 6 is the only one `ctx.len & 0x40` may hold: `& 63` leaves a count of 0.
+      rows.push(row("5 calls over a count with no bit left, (ctx.len & 0x40) & 63", calls(RET, "(ctx.len & 0x40) & 63", 5)));
       for (const r of rows.slice(0, 4).concat(rows.slice(5))) {
         expect("processed" in r.verdict && r.verdict.processed < 1000, showRow(r)).toBe(true);
         expect(r.codes, showRow(r)).toEqual([]);
