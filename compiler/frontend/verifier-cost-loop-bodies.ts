@@ -125,23 +125,26 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
   // the body stores another field of its slot.
   const storedInBody = (x: string) => fields.get(x)?.step !== undefined || (fields.get(x)?.values.length ?? 0) > 0;
   const stored = (x: string) => written.has(x) || elsewhere.writes.has(x) || storedInBody(x);
-  const kept = new Set(
+  const whole = (x: string) => elsewhere.writes.get(x) !== "data" && written.get(x) !== "data" && aloneInSlot(layout, x, stored);
+  // Set in the body only: its value there must not come from its own (forgotten) one.
+  const setHere = new Set(
     [...fields.keys()].filter(
-      (x) =>
-        (elsewhere.writes.get(x) !== "data" && written.get(x) !== "data" && aloneInSlot(layout, x, stored)) ||
-        (fields.get(x)!.values.length > 0 && fields.get(x)!.step === undefined && aloneInSlot(layout, x, storedInBody)),
+      (x) => !whole(x) && fields.get(x)!.values.length > 0 && fields.get(x)!.step === undefined && aloneInSlot(layout, x, storedInBody),
     ),
   );
+  const kept = new Set([...fields.keys()].filter((x) => whole(x) || setHere.has(x)));
   const tracked = (x: string): boolean => kept.has(x);
   // A field the body sets from anything but known values holds a value the verifier does not know
   // (and makes the fields set from it so): drop those until none is left.
   for (let changed = true; changed; ) {
     changed = false;
-    for (const x of kept)
-      if (fields.get(x)!.values.some((v) => v === undefined || !knownValue(v, state, tracked, checker))) {
+    for (const x of kept) {
+      const from = setHere.has(x) ? (y: string) => y !== x && tracked(y) : tracked;
+      if (fields.get(x)!.values.some((v) => v === undefined || !knownValue(v, state, from, checker))) {
         kept.delete(x);
         changed = true;
       }
+    }
   }
   const known = (e: ts.Node, sym = state): boolean => knownValue(e as ts.Expression, sym, tracked, checker);
   // Uses after the call, or in other functions given the state: a decided comparison there, or a
