@@ -14,6 +14,7 @@ import { type CType, sizeOf } from "../../common/ctypes.js";
 import { constEval, stdlibName } from "./const-eval.js";
 import { ts } from "./ts-adapter.js";
 import { TypeMapper } from "./types.js";
+import { decidedBy, fieldPath, knownValue, possibleBits, skipParens } from "./verifier-cost-known.js";
 import { intTypeOf, rangeOf } from "./verifier-cost-ranges.js";
 
 const K = ts.SyntaxKind;
@@ -175,130 +176,6 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
   return undefined;
 }
 
-/**
- * The bits `e` may have set, where the AST shows some are always clear (`(0x40 & x) & 63` is 0,
- * `htons(u8(x)) & 63` too: the verifier tracks such bits, and a count it knows is 0 calls nothing).
- */
-function possibleBits(e: ts.Expression, checker: ts.TypeChecker, depth = 0): bigint | undefined {
-  e = skipParens(e);
-  const c = constEval(e, checker);
-  if (c !== undefined) return c >= 0n ? c : undefined;
-  const t = intTypeOf(e, checker);
-  const all = t && !t.signed ? (1n << BigInt(t.bits)) - 1n : undefined;
-  if (depth > 8) return all;
-  const rec = (x: ts.Expression) => possibleBits(x, checker, depth + 1);
-  let r: bigint | undefined;
-  if (ts.isBinaryExpression(e)) {
-    const a = rec(e.left);
-    const b = rec(e.right);
-    const op = e.operatorToken.kind;
-    if (op === K.AmpersandToken) r = a === undefined ? b : b === undefined ? a : a & b;
-    else if ((op === K.BarToken || op === K.CaretToken) && a !== undefined && b !== undefined) r = a | b;
-    else if (op === K.AsteriskToken && all !== undefined) {
-      // A product keeps the low zero bits of both factors.
-      const tz = (x: bigint | undefined) => (x !== undefined && x > 0n ? BigInt((x & -x).toString(2).length - 1) : 0n);
-      const z = tz(a) + tz(b);
-      r = (all >> z) << z;
-    } else if (op === K.LessThanLessThanToken && a !== undefined) {
-      const k = constEval(e.right, checker);
-      if (k !== undefined && k >= 0n && k < 64n) r = all === undefined ? a << k : (a << k) & all;
-    }
-  } else if (ts.isConditionalExpression(e)) {
-    const a = rec(e.whenTrue);
-    const b = rec(e.whenFalse);
-    if (a !== undefined && b !== undefined) r = a | b;
-  } else if (ts.isIdentifier(e)) {
-    const d = checker.getSymbolAtLocation(e)?.valueDeclaration;
-    if (d && ts.isVariableDeclaration(d) && d.initializer && ts.getCombinedNodeFlags(d) & ts.NodeFlags.Const) r = rec(d.initializer);
-    if (r !== undefined && all !== undefined) r &= all;
-  } else if (ts.isCallExpression(e) && ts.isIdentifier(e.expression) && e.arguments.length === 1) {
-    const name = stdlibName(e.expression, checker) ?? "";
-    const a = rec(e.arguments[0]!);
-    if (/^u(8|16|32|64)$/.test(name) && a !== undefined && all !== undefined) r = a & all;
-    else if ((name === "htons" || name === "ntohs") && a !== undefined) r = ((a & 0xffn) << 8n) | ((a >> 8n) & 0xffn);
-  }
-  return r ?? all;
-}
-
-/**
- * Whether the verifier knows `e`'s value at each walk: constants, and fields of the state it tracks
- * (`tracked`), through operators, conversions and byte-order functions; not the index, data or
- * other calls.
- */
-function knownValue(e: ts.Expression, state: ts.Symbol, tracked: (path: string) => boolean, checker: ts.TypeChecker): boolean {
-  const rec = (x: ts.Expression): boolean => knownValue(x, state, tracked, checker);
-  e = skipParens(e);
-  if (constEval(e, checker) !== undefined) return true;
-  if (ts.isPropertyAccessExpression(e)) {
-    const path = fieldPath(e, state, checker);
-    return path !== undefined && tracked(path);
-  }
-  if (ts.isBinaryExpression(e)) {
-    const op = e.operatorToken.kind;
-    // An assignment's value is its right side's (for `s.f op= x`, both sides').
-    if (op === K.EqualsToken) return rec(e.right);
-    return rec(e.left) && rec(e.right);
-  }
-  if (ts.isPrefixUnaryExpression(e) || ts.isPostfixUnaryExpression(e)) return rec(e.operand);
-  if (ts.isConditionalExpression(e)) {
-    const c = constCondition(e.condition, checker);
-    if (c !== undefined) return rec(c ? e.whenTrue : e.whenFalse);
-    return rec(e.condition) && rec(e.whenTrue) && rec(e.whenFalse);
-  }
-  if (ts.isCallExpression(e) && ts.isIdentifier(e.expression)) {
-    const name = stdlibName(e.expression, checker) ?? "";
-    if (/^([ui](8|16|32|64)|hton[sl]l?|ntoh[sl]l?)$/.test(name)) return e.arguments.every((a) => rec(a));
-  }
-  return false;
-}
-
-/** A condition's value when it is a constant or compares constants (the compiler folds the other side away). */
-function constCondition(e: ts.Expression, checker: ts.TypeChecker): boolean | undefined {
-  e = skipParens(e);
-  const c = constEval(e, checker);
-  if (c !== undefined) return c !== 0n;
-  if (!ts.isBinaryExpression(e) || !COMPARISONS.has(e.operatorToken.kind)) return undefined;
-  const a = constEval(e.left, checker);
-  const b = constEval(e.right, checker);
-  if (a === undefined || b === undefined) return undefined;
-  switch (e.operatorToken.kind) {
-    case K.LessThanToken:
-      return a < b;
-    case K.LessThanEqualsToken:
-      return a <= b;
-    case K.GreaterThanToken:
-      return a > b;
-    case K.GreaterThanEqualsToken:
-      return a >= b;
-    case K.EqualsEqualsEqualsToken:
-    case K.EqualsEqualsToken:
-      return a === b;
-    default:
-      return a !== b;
-  }
-}
-
-/**
- * The expression whose value decides a branch or is the body's result, which `n` is part of: the
- * comparison it is an operand of, the operand of `&&`/`||` or `!`, a condition, or the returned value.
- */
-function decidedBy(n: ts.Node, top: ts.Node): ts.Node | undefined {
-  for (let x: ts.Node = n; x !== top; x = x.parent) {
-    const p = x.parent;
-    if (ts.isReturnStatement(p)) return x;
-    if ((ts.isIfStatement(p) || ts.isWhileStatement(p) || ts.isDoStatement(p)) && p.expression === x) return x;
-    if (ts.isForStatement(p) && p.condition === x) return x;
-    if (ts.isConditionalExpression(p) && p.condition === x) return x;
-    if (ts.isSwitchStatement(p) && p.expression === x) return x;
-    if (ts.isCaseClause(p) && p.expression === x) return x;
-    if (ts.isBinaryExpression(p) && COMPARISONS.has(p.operatorToken.kind)) return p;
-    if (ts.isBinaryExpression(p) && (p.operatorToken.kind === K.AmpersandAmpersandToken || p.operatorToken.kind === K.BarBarToken))
-      return x;
-    if (ts.isStatement(p) || ts.isBlock(p)) return undefined;
-  }
-  return undefined;
-}
-
 /** Where the calling function and the other functions given the state store and use its fields. */
 interface Elsewhere {
   /**
@@ -434,17 +311,6 @@ function aloneInSlot(t: CType, path: string, stored: (path: string) => boolean):
   return leaves.every((l) => l === me || l.off + l.size <= me.off || l.off >= me.off + 8 || !stored(l.path));
 }
 
-/** `s.a.b` for an access through the state parameter, undefined for anything else. */
-function fieldPath(e: ts.PropertyAccessExpression, state: ts.Symbol, checker: ts.TypeChecker): string | undefined {
-  const names: string[] = [];
-  let x: ts.Expression = e;
-  while (ts.isPropertyAccessExpression(x)) {
-    names.unshift(x.name.text);
-    x = x.expression;
-  }
-  return ts.isIdentifier(x) && checker.getSymbolAtLocation(x) === state ? names.join(".") : undefined;
-}
-
 /**
  * The constant a use of field `path` steps it by; for any other write, the value it stores
  * (undefined when unknown); undefined for a read.
@@ -487,20 +353,6 @@ function stepOf(
   }
   return op >= K.FirstCompoundAssignment && op <= K.LastCompoundAssignment ? { value: p } : undefined;
 }
-
-const skipParens = (e: ts.Expression): ts.Expression => (ts.isParenthesizedExpression(e) ? skipParens(e.expression) : e);
-
-/** Comparison operators: a branch on one is decided when both sides are known. */
-const COMPARISONS = new Set([
-  K.LessThanToken,
-  K.LessThanEqualsToken,
-  K.GreaterThanToken,
-  K.GreaterThanEqualsToken,
-  K.EqualsEqualsEqualsToken,
-  K.ExclamationEqualsEqualsToken,
-  K.EqualsEqualsToken,
-  K.ExclamationEqualsToken,
-]);
 
 /**
  * Whether a step at `n` only runs under a test of the field: inside a side of an `if` or `?:`, or
