@@ -72,8 +72,9 @@ export interface SteppedState {
  * When `body` (the body of `call`) steps a field of its state by a constant on a path no comparison
  * of that field guards, and a comparison or its result depends on the field in a way the verifier
  * can decide (every value in it known: constants and fields it tracks, not the index or data), or
- * the calling function needs the field so (a decided comparison, a later loop() count):
- * the field and the walks, the count's largest value, or fewer when the field's type wraps sooner.
+ * the calling function needs the field so after the call (a decided comparison, a loop() count):
+ * the field and the walks, the count's largest value plus one, or fewer when the field's type
+ * wraps sooner.
  * Deciding is what makes the verifier keep the field's exact value (it marks it precise); a
  * comparison it cannot decide explores both sides and leaves the field imprecise, and the walks
  * converge. Not counted: a field also set another way (from the index, an atomic), a step under a
