@@ -85,7 +85,7 @@ export const LICENSE = "GPL";
   });
 
   kernelTest(
-    "shapes that converge are not counted: a step after the test that stops, a field whose stack slot another store shares, a field set from data",
+    "shapes that converge are not counted: a step after the test that stops, a field whose stack slot another store shares, a field set from data, a count with no bit left",
     () => {
       const after = "if (s.n > 10) return 1; s.n++; return 0;";
       const rows = ["ctx.len & 63", "ctx.len & 1023", "ctx.len"].map((c) => row(`{ ${after} } over ${c}`, calls(after, c, 1)));
