@@ -73,9 +73,16 @@ ${"  loop(ctx.len & 15, body, s);\n".repeat(n)}  results.update(0, u64(s.b));
 export const LICENSE = "GPL";
 `;
     rows.push(...[2, 4].map((n) => row(`${n} calls of a body that sets a shared field before reading it`, setFirst(n))));
+    // A call on a path that returns multiplies nothing after the `if` (before: estimated 16x over).
+    const returning = calls(RET, "ctx.len & 15", 4).replace(
+      "  loop(",
+      "  if (ctx.len > 100) {\n    loop(ctx.len & 15, body, s);\n    return XdpAction.DROP;\n  }\n  loop(",
+    );
+    rows.push(row("a call on a path that returns, then 4 calls", returning));
     checkCostRows(rows, "TSBPF3026");
     // Measured on Linux 6.18: 320, 4,979, 49,015, 392,765, refused; 1,232, 19,472, refused; 6,511
-    // and 516,367. Before TSBPF3026 all were estimated at 69 to 199 and the refusals had no warning.
+    // and 516,367; 392,927. Before TSBPF3026 all were estimated at 69 to 199 and the refusals had no
+    // warning.
     expect(refusedRows(rows)).toEqual([rows[4]!.what, rows[7]!.what]);
     for (const r of rows)
       if ("processed" in r.verdict && r.verdict.processed > 1000) {

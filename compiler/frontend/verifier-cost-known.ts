@@ -125,7 +125,7 @@ function constCondition(e: ts.Expression, checker: ts.TypeChecker): boolean | un
 
 /**
  * The expression whose value decides a branch or is the body's result, which `n` is part of: the
- * comparison it is an operand of, the operand of `&&`/`||` or `!`, a condition, or the returned value.
+ * comparison it is an operand of, the operand of `&&`/`||`, a condition, or the returned value.
  */
 export function decidedBy(n: ts.Node, top: ts.Node): ts.Node | undefined {
   for (let x: ts.Node = n; x !== top; x = x.parent) {

@@ -54,6 +54,19 @@ export function otherSides(call: ts.Node): [number, number][] {
   return out;
 }
 
+/**
+ * Where the paths through `call` end in a `return` (the end of the innermost statement around it
+ * that always returns: `return loop(...)`, an `if` side ending in `return`); Infinity otherwise.
+ */
+export function returnsAfter(call: ts.Node): number {
+  const ends = (s: ts.Statement): boolean =>
+    ts.isReturnStatement(s) ||
+    (ts.isBlock(s) && s.statements.length > 0 && ends(s.statements[s.statements.length - 1]!)) ||
+    (ts.isIfStatement(s) && s.elseStatement !== undefined && ends(s.thenStatement) && ends(s.elseStatement));
+  for (let x: ts.Node = call; x.parent && !ts.isFunctionLike(x); x = x.parent) if (ts.isStatement(x) && ends(x)) return x.end;
+  return Infinity;
+}
+
 /** Whether a switch clause's statements end in a jump (no fall-through). */
 function endsClause(list: readonly ts.Statement[]): boolean {
   const last = list[list.length - 1];

@@ -51,7 +51,7 @@ import { runningSumWalks } from "./verifier-cost-sums.js";
 import { slidingWindow } from "./verifier-cost-windows.js";
 import { type BranchFacts, withBranchFacts } from "./verifier-cost-ir.js";
 import { outcomesOf } from "./verifier-cost-outcomes.js";
-import { LOOP_BODY_WALKS, loopCallBody, otherSides, type SteppedState, steppedState } from "./verifier-cost-loop-bodies.js";
+import { LOOP_BODY_WALKS, loopCallBody, otherSides, returnsAfter, type SteppedState, steppedState } from "./verifier-cost-loop-bodies.js";
 
 /** The kernel's BPF_COMPLEXITY_LIMIT_INSNS. */
 export const VERIFIER_INSN_LIMIT = 1_000_000;
@@ -269,8 +269,8 @@ class Walker {
   steppedCost = 0;
   stepped?: { call: ts.Node; body: string; field: string; walks: number };
   private steppedMost = 0;
-  /** loop() calls whose body steps its state met so far on the walk. */
-  private steppedCalls = 0;
+  /** loop() calls whose body steps its state met so far on the walk, and the code on their paths after them. */
+  private readonly steppedSites: { calls: number; from: number; until: number; skip: readonly (readonly [number, number])[] }[] = [];
   /** While a called function's body is walked: where the outermost call is (exactMuls go by it). */
   private site?: number;
   /** Instructions (not weight) of the exit paths of loops whose trip count depends on data. */
@@ -649,7 +649,7 @@ class Walker {
    * its body W times from each of those states, and what follows once per walk again; later ones
    * about W/1.6 times (measured: verifier-cost-loop-bodies.ts). A call inside a loop is one such
    * call per trip. What follows excludes the other sides of the `if`s and `switch`es the call is
-   * in. Warnings only (the firm estimate keeps LOOP_BODY_WALKS).
+   * in, and ends where the call's path returns. Warnings only (the firm estimate keeps LOOP_BODY_WALKS).
    */
   private steppedCall(call: ts.CallExpression, body: ts.Block, st: SteppedState, paths: number, trips: number, nested: boolean): void {
     const w = st.walks;
@@ -657,23 +657,28 @@ class Walker {
     const calls = outer && !nested ? Math.max(1, Math.min(Math.round(trips), 1000)) : 1;
     // m: walks of the body at the j-th call here, and of what follows it, per walk of what came
     // before these calls: W at the first two such calls on the path, W/1.6 at later ones.
+    const at = this.site ?? call.pos;
+    const onPath = (x: { from: number; until: number; skip: readonly (readonly [number, number])[] }) =>
+      at >= x.from && at < x.until && !x.skip.some(([a, b]) => at >= a && at < b);
+    const prior = this.steppedSites.filter(onPath).reduce((n, x) => n + x.calls, 0);
     let m = 1;
     let bodyWalks = 0;
     for (let j = 0; j < calls && m < 1e12; j++) {
-      m = Math.min(m * (this.steppedCalls + j < 2 ? w : steppedGrowth(w)), 1e12);
+      m = Math.min(m * (prior + j < 2 ? w : steppedGrowth(w)), 1e12);
       bodyWalks += m;
     }
-    this.steppedCalls += calls;
     const before = this.cost;
     this.body(body, paths, (trips / calls) * bodyWalks);
     const walked = this.cost - before;
     this.steppedCost += walked * Math.max(0, 1 - (LOOP_BODY_WALKS * calls) / bodyWalks);
     const skip = nested ? [] : otherSides(call);
+    const stop = nested ? Infinity : returnsAfter(call);
+    this.steppedSites.push({ calls, from: nested ? -Infinity : call.end, until: stop, skip });
     if (calls > 1 && outer) {
       // The rest of the enclosing loop's trips: walked once per trip already, m times more in all.
-      this.steppedMuls.push({ mul: bodyWalks / calls, from: call.end, until: outer.node.end, skip });
-      this.steppedMuls.push({ mul: m, from: outer.node.end, until: Infinity, skip });
-    } else this.steppedMuls.push({ mul: m, from: nested ? -Infinity : call.end, until: Infinity, skip });
+      this.steppedMuls.push({ mul: bodyWalks / calls, from: call.end, until: Math.min(outer.node.end, stop), skip });
+      this.steppedMuls.push({ mul: m, from: outer.node.end, until: stop, skip });
+    } else this.steppedMuls.push({ mul: m, from: nested ? -Infinity : call.end, until: stop, skip });
     if (walked > this.steppedMost) {
       this.steppedMost = walked;
       this.stepped = { call, body: call.arguments[1]!.getText(), field: st.field, walks: st.walks };
