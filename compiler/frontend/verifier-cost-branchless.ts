@@ -12,7 +12,7 @@
 // anything but locals.
 
 import { ts } from "./ts-adapter.js";
-import { isIntCast } from "./verifier-cost-ranges.js";
+import { COMPARISONS, isIntCast } from "./verifier-cost-ranges.js";
 import { isMap } from "./verifier-cost-sides.js";
 import { enclosingFunction, isGlobal, writeTarget, writesOf } from "./verifier-cost-writes.js";
 import { writesUnbranched } from "./verifier-cost-ir.js";
@@ -118,7 +118,7 @@ export function branchlessVar(sym: ts.Symbol, fn: ts.Node, checker: ts.TypeCheck
         e = p;
       } else if (ts.isBinaryExpression(p)) {
         if (!isAssignment(p.operatorToken.kind)) {
-          if (COMPARES.has(p.operatorToken.kind)) compared = true;
+          if (COMPARISONS.has(p.operatorToken.kind)) compared = true;
           e = p;
         } else if (p.left === e) return ts.isIdentifier(e);
         else if (count && p.operatorToken.kind === K.EqualsToken && ts.isPropertyAccessExpression(p.left)) return true;
@@ -162,18 +162,6 @@ export function branchlessVar(sym: ts.Symbol, fn: ts.Node, checker: ts.TypeCheck
   }
   return count ? compared : offset;
 }
-
-/** Relations and equalities: a branch the verifier may decide. */
-const COMPARES: ReadonlySet<ts.SyntaxKind> = new Set([
-  K.LessThanToken,
-  K.LessThanEqualsToken,
-  K.GreaterThanToken,
-  K.GreaterThanEqualsToken,
-  K.EqualsEqualsEqualsToken,
-  K.ExclamationEqualsEqualsToken,
-  K.EqualsEqualsToken,
-  K.ExclamationEqualsToken,
-]);
 
 /** At most this many statements in a converted `if` (the pass takes arms of up to 16 instructions). */
 const MAX_COUNT_STATEMENTS = 6;

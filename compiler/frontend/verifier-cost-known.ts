@@ -4,21 +4,9 @@
 
 import { constEval, stdlibName } from "./const-eval.js";
 import { ts } from "./ts-adapter.js";
-import { intTypeOf } from "./verifier-cost-ranges.js";
+import { COMPARISONS, intTypeOf, relation } from "./verifier-cost-ranges.js";
 
 const K = ts.SyntaxKind;
-
-/** Comparison operators: a branch on one is decided when both sides are known. */
-const COMPARISONS = new Set([
-  K.LessThanToken,
-  K.LessThanEqualsToken,
-  K.GreaterThanToken,
-  K.GreaterThanEqualsToken,
-  K.EqualsEqualsEqualsToken,
-  K.ExclamationEqualsEqualsToken,
-  K.EqualsEqualsToken,
-  K.ExclamationEqualsToken,
-]);
 
 /**
  * The bits `e` may have set, where the AST shows some are always clear (`(0x40 & x) & 63` is 0,
@@ -106,21 +94,11 @@ function constCondition(e: ts.Expression, checker: ts.TypeChecker): boolean | un
   const a = constEval(e.left, checker);
   const b = constEval(e.right, checker);
   if (a === undefined || b === undefined) return undefined;
-  switch (e.operatorToken.kind) {
-    case K.LessThanToken:
-      return a < b;
-    case K.LessThanEqualsToken:
-      return a <= b;
-    case K.GreaterThanToken:
-      return a > b;
-    case K.GreaterThanEqualsToken:
-      return a >= b;
-    case K.EqualsEqualsEqualsToken:
-    case K.EqualsEqualsToken:
-      return a === b;
-    default:
-      return a !== b;
-  }
+  // Loose and strict equality agree on integers.
+  const op = e.operatorToken.kind;
+  const strict =
+    op === K.EqualsEqualsToken ? K.EqualsEqualsEqualsToken : op === K.ExclamationEqualsToken ? K.ExclamationEqualsEqualsToken : op;
+  return relation(strict, a, b);
 }
 
 /**

@@ -15,7 +15,8 @@ import { constEval, stdlibName } from "./const-eval.js";
 import { ts } from "./ts-adapter.js";
 import { TypeMapper } from "./types.js";
 import { decidedBy, fieldPath, knownValue, possibleBits, skipParens } from "./verifier-cost-known.js";
-import { intTypeOf, rangeOf } from "./verifier-cost-ranges.js";
+import { intTypeOf, rangeOf, returns } from "./verifier-cost-ranges.js";
+import { calleeOf, enclosingFunction } from "./verifier-cost-writes.js";
 
 const K = ts.SyntaxKind;
 
@@ -39,13 +40,14 @@ export function loopCallBody(call: ts.CallExpression, checker: ts.TypeChecker): 
  * through the clauses that do not end in a `break`, `continue` or `return`).
  */
 export function otherSides(call: ts.Node): [number, number][] {
+  const endsInJump = (list: readonly ts.Statement[]) => list.length > 0 && returns(list[list.length - 1]!);
   const out: [number, number][] = [];
   for (let x: ts.Node = call; x.parent && !ts.isFunctionLike(x.parent); x = x.parent) {
     const p = x.parent;
     if (ts.isIfStatement(p) && x === p.thenStatement && p.elseStatement) out.push([p.elseStatement.pos, p.elseStatement.end]);
     if (ts.isCaseBlock(p) && ts.isCaseOrDefaultClause(x)) {
       let k = p.clauses.indexOf(x);
-      while (k < p.clauses.length - 1 && !endsClause(p.clauses[k]!.statements)) k++;
+      while (k < p.clauses.length - 1 && !endsInJump(p.clauses[k]!.statements)) k++;
       const later = p.clauses.slice(k + 1);
       if (later.length > 0) out.push([later[0]!.pos, later[later.length - 1]!.end]);
     }
@@ -65,14 +67,6 @@ export function returnsAfter(call: ts.Node): number {
     (ts.isIfStatement(s) && s.elseStatement !== undefined && ends(s.thenStatement) && ends(s.elseStatement));
   for (let x: ts.Node = call; x.parent && !ts.isFunctionLike(x); x = x.parent) if (ts.isStatement(x) && ends(x)) return x.end;
   return Infinity;
-}
-
-/** Whether a switch clause's statements end in a jump (no fall-through). */
-function endsClause(list: readonly ts.Statement[]): boolean {
-  const last = list[list.length - 1];
-  if (!last) return false;
-  if (ts.isBlock(last)) return endsClause(last.statements);
-  return ts.isBreakStatement(last) || ts.isContinueStatement(last) || ts.isReturnStatement(last);
 }
 
 /** A loop() call whose body keeps stepping a field of its state: the field, and the body's walks per call. */
@@ -213,8 +207,7 @@ function elsewhereOf(call: ts.CallExpression, body: ts.FunctionDeclaration, chec
   const out: Elsewhere = { writes: new Map(), uses: [] };
   const arg = call.arguments[2];
   const state = arg && ts.isIdentifier(arg) ? checker.getSymbolAtLocation(arg) : undefined;
-  let fn: ts.Node | undefined = call.parent;
-  while (fn && !ts.isFunctionLike(fn)) fn = fn.parent;
+  const fn = enclosingFunction(call);
   if (!state || !fn) return undefined;
   const seen = new Set<ts.Node>([body]);
   // Whether a node `at` of the calling function can run before (or after) the call: it comes
@@ -250,8 +243,8 @@ function elsewhereOf(call: ts.CallExpression, body: ts.FunctionDeclaration, chec
       const k = n.arguments.findIndex((a) => ts.isIdentifier(a) && checker.getSymbolAtLocation(a) === sym);
       if (k < 0) continue;
       const cb = loopCallBody(n, checker);
-      const d = cb ?? (ts.isIdentifier(n.expression) ? checker.getSymbolAtLocation(n.expression)?.valueDeclaration : undefined);
-      if (!d || !ts.isFunctionDeclaration(d) || !d.body) return false;
+      const d = cb ?? calleeOf(n, checker);
+      if (!d?.body) return false;
       const prm = d.parameters[cb ? 1 : k];
       const psym = prm && ts.isIdentifier(prm.name) ? checker.getSymbolAtLocation(prm.name) : undefined;
       if (!psym) return false;

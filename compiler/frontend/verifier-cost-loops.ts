@@ -5,23 +5,23 @@
 import { constEval } from "./const-eval.js";
 import { ts } from "./ts-adapter.js";
 import { forCounter, isCounterOf, loopCounters, soleStatement } from "./verifier-cost-writes.js";
-import { compareType, counterCondition, entryRange, type IntT, intTypeOf, maxT, minT, rangeOf, wrapT } from "./verifier-cost-ranges.js";
+import {
+  compareType,
+  counterCondition,
+  entryRange,
+  type IntT,
+  intTypeOf,
+  maxT,
+  minT,
+  rangeOf,
+  relation,
+  wrapT,
+} from "./verifier-cost-ranges.js";
 
 const K = ts.SyntaxKind;
 
 /** Simulated iterations beyond which a loop counts as running its counter's whole range. */
 const SIM_CAP = 1 << 17;
-
-/** `a op b` for a relational or (strict) equality operator; undefined for any other. */
-function relation(op: ts.SyntaxKind, a: bigint, b: bigint): boolean | undefined {
-  if (op === K.LessThanToken) return a < b;
-  if (op === K.LessThanEqualsToken) return a <= b;
-  if (op === K.GreaterThanToken) return a > b;
-  if (op === K.GreaterThanEqualsToken) return a >= b;
-  if (op === K.EqualsEqualsEqualsToken) return a === b;
-  if (op === K.ExclamationEqualsEqualsToken) return a !== b;
-  return undefined;
-}
 
 /**
  * The trip on which a `if (k >= X) break;` in the loop's body is sure to end it, X being a value the

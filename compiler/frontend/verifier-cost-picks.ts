@@ -11,7 +11,7 @@ import { dataBreaks } from "./verifier-cost-packet.js";
 import { isMap } from "./verifier-cost-sides.js";
 import { statementsAfter } from "./verifier-cost-precision.js";
 import { constEval } from "./const-eval.js";
-import { isIntCast, K_REL } from "./verifier-cost-ranges.js";
+import { COMPARISONS, isIntCast } from "./verifier-cost-ranges.js";
 import { carriedWrites, forCounter, guards, isCounterOf, loopCounters, mentions, readsOnly, writeTarget } from "./verifier-cost-writes.js";
 
 const K = ts.SyntaxKind;
@@ -131,7 +131,6 @@ function leaving(x: ts.Node, loop: ts.IterationStatement): boolean {
 }
 
 /** Comparisons, equality included. */
-const COMPARES = new Set([...K_REL, K.EqualsEqualsEqualsToken, K.EqualsEqualsToken]);
 
 /**
  * How `nodes` need `v` (or a local computed from it) exactly: in a comparison or as a map method's
@@ -158,7 +157,7 @@ export function exactUse(
       st.push(x.thenStatement);
       continue;
     }
-    if (ts.isBinaryExpression(x) && COMPARES.has(x.operatorToken.kind) && reads(x)) use = "compare";
+    if (ts.isBinaryExpression(x) && COMPARISONS.has(x.operatorToken.kind) && reads(x)) use = "compare";
     else if (
       ts.isCallExpression(x) &&
       ts.isPropertyAccessExpression(x.expression) &&

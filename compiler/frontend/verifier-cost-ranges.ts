@@ -28,6 +28,20 @@ export const K_REL = new Set([
   K.ExclamationEqualsToken,
 ]);
 
+/** Relations and equalities: a branch on one is decided when the verifier knows both sides. */
+export const COMPARISONS: ReadonlySet<ts.SyntaxKind> = new Set([...K_REL, K.EqualsEqualsEqualsToken, K.EqualsEqualsToken]);
+
+/** `a op b` for a relational or (strict) equality operator; undefined for any other. */
+export function relation(op: ts.SyntaxKind, a: bigint, b: bigint): boolean | undefined {
+  if (op === K.LessThanToken) return a < b;
+  if (op === K.LessThanEqualsToken) return a <= b;
+  if (op === K.GreaterThanToken) return a > b;
+  if (op === K.GreaterThanEqualsToken) return a >= b;
+  if (op === K.EqualsEqualsEqualsToken) return a === b;
+  if (op === K.ExclamationEqualsEqualsToken) return a !== b;
+  return undefined;
+}
+
 /** Orderings: they split a range in two at the other operand's value. */
 export const ORDERINGS: ReadonlySet<ts.SyntaxKind> = new Set([
   K.LessThanToken,

@@ -265,12 +265,12 @@ class Walker {
    * Walks of what follows loop() calls whose body steps its state (steppedCall), from `from` to
    * `until` (positions, as exactMuls); the cost they add and the call that adds most.
    */
-  private readonly steppedMuls: { mul: number; from: number; until: number; skip: readonly (readonly [number, number])[] }[] = [];
+  private readonly steppedMuls: (PathSpan & { mul: number })[] = [];
   steppedCost = 0;
   stepped?: { call: ts.Node; body: string; field: string; walks: number };
   private steppedMost = 0;
   /** loop() calls whose body steps its state met so far on the walk, and the code on their paths after them. */
-  private readonly steppedSites: { calls: number; from: number; until: number; skip: readonly (readonly [number, number])[] }[] = [];
+  private readonly steppedSites: (PathSpan & { calls: number })[] = [];
   /** While a called function's body is walked: where the outermost call is (exactMuls go by it). */
   private site?: number;
   /** Instructions (not weight) of the exit paths of loops whose trip count depends on data. */
@@ -655,12 +655,10 @@ class Walker {
     const w = st.walks;
     const outer = this.frames[0];
     const calls = outer && !nested ? Math.max(1, Math.min(Math.round(trips), 1000)) : 1;
+    const at = this.site ?? call.pos;
+    const prior = this.steppedSites.filter((x) => onPath(x, at)).reduce((n, x) => n + x.calls, 0);
     // m: walks of the body at the j-th call here, and of what follows it, per walk of what came
     // before these calls: W at the first two such calls on the path, W/1.6 at later ones.
-    const at = this.site ?? call.pos;
-    const onPath = (x: { from: number; until: number; skip: readonly (readonly [number, number])[] }) =>
-      at >= x.from && at < x.until && !x.skip.some(([a, b]) => at >= a && at < b);
-    const prior = this.steppedSites.filter(onPath).reduce((n, x) => n + x.calls, 0);
     let m = 1;
     let bodyWalks = 0;
     for (let j = 0; j < calls && m < 1e12; j++) {
@@ -673,12 +671,13 @@ class Walker {
     this.steppedCost += walked * Math.max(0, 1 - (LOOP_BODY_WALKS * calls) / bodyWalks);
     const skip = nested ? [] : otherSides(call);
     const stop = nested ? Infinity : returnsAfter(call);
-    this.steppedSites.push({ calls, from: nested ? -Infinity : call.end, until: stop, skip });
+    const from = nested ? -Infinity : call.end;
+    this.steppedSites.push({ calls, from, until: stop, skip });
     if (calls > 1 && outer) {
       // The rest of the enclosing loop's trips: walked once per trip already, m times more in all.
-      this.steppedMuls.push({ mul: bodyWalks / calls, from: call.end, until: Math.min(outer.node.end, stop), skip });
+      this.steppedMuls.push({ mul: bodyWalks / calls, from, until: Math.min(outer.node.end, stop), skip });
       this.steppedMuls.push({ mul: m, from: outer.node.end, until: stop, skip });
-    } else this.steppedMuls.push({ mul: m, from: nested ? -Infinity : call.end, until: stop, skip });
+    } else this.steppedMuls.push({ mul: m, from, until: stop, skip });
     if (walked > this.steppedMost) {
       this.steppedMost = walked;
       this.stepped = { call, body: call.arguments[1]!.getText(), field: st.field, walks: st.walks };
@@ -704,8 +703,7 @@ class Walker {
     const at = this.site ?? node.pos;
     for (const m of this.exactMuls) if (at < m.until) exact = Math.min(exact * m.mul, 1e12);
     let stepped = 1;
-    for (const m of this.steppedMuls)
-      if (at >= m.from && at < m.until && !m.skip.some(([a, b]) => at >= a && at < b)) stepped = Math.min(stepped * m.mul, 1e12);
+    for (const m of this.steppedMuls) if (onPath(m, at)) stepped = Math.min(stepped * m.mul, 1e12);
     const both = Math.min(exact * stepped, 1e12);
     this.steppedCost += walked * this.exitMul * (both - exact);
     this.cost += walked * this.exitMul * both;
@@ -744,6 +742,15 @@ class Walker {
     }
   }
 }
+
+/** Source positions after a loop() call on the paths through it: `from` to `until`, less the `skip` ranges (otherSides). */
+interface PathSpan {
+  from: number;
+  until: number;
+  skip: readonly (readonly [number, number])[];
+}
+
+const onPath = (x: PathSpan, at: number): boolean => at >= x.from && at < x.until && !x.skip.some(([a, b]) => at >= a && at < b);
 
 /** How much the walks of what follows grow per further loop() call whose body steps its state (steppedCall). */
 const steppedGrowth = (walks: number): number => Math.max(2, walks / 1.6);
