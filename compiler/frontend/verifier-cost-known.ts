@@ -58,8 +58,14 @@ export function possibleBits(e: ts.Expression, checker: ts.TypeChecker, depth = 
  * (`tracked`), through operators, conversions and byte-order functions; not the index, data or
  * other calls.
  */
-export function knownValue(e: ts.Expression, state: ts.Symbol, tracked: (path: string) => boolean, checker: ts.TypeChecker): boolean {
-  const rec = (x: ts.Expression): boolean => knownValue(x, state, tracked, checker);
+export function knownValue(
+  e: ts.Expression,
+  state: ts.Symbol,
+  tracked: (path: string) => boolean,
+  checker: ts.TypeChecker,
+  fixed?: (path: string) => bigint | undefined,
+): boolean {
+  const rec = (x: ts.Expression): boolean => knownValue(x, state, tracked, checker, fixed);
   e = skipParens(e);
   if (constEval(e, checker) !== undefined) return true;
   if (ts.isPropertyAccessExpression(e)) {
@@ -74,8 +80,10 @@ export function knownValue(e: ts.Expression, state: ts.Symbol, tracked: (path: s
   }
   if (ts.isPrefixUnaryExpression(e) || ts.isPostfixUnaryExpression(e)) return rec(e.operand);
   if (ts.isConditionalExpression(e)) {
-    const c = constCondition(e.condition, checker);
+    const c = constCondition(e.condition, checker, fixed && ((x) => fixedValue(x, state, fixed, checker)));
     if (c !== undefined) return rec(c ? e.whenTrue : e.whenFalse);
+    // Constant sides: each path the verifier walks holds one (the compiler branches).
+    if (constEval(e.whenTrue, checker) !== undefined && constEval(e.whenFalse, checker) !== undefined) return true;
     return rec(e.condition) && rec(e.whenTrue) && rec(e.whenFalse);
   }
   if (ts.isCallExpression(e) && ts.isIdentifier(e.expression)) {
@@ -85,20 +93,41 @@ export function knownValue(e: ts.Expression, state: ts.Symbol, tracked: (path: s
   return false;
 }
 
-/** A condition's value when it is a constant or compares constants (the compiler folds the other side away). */
-function constCondition(e: ts.Expression, checker: ts.TypeChecker): boolean | undefined {
+/**
+ * A condition's value when it is a constant or compares constants (the compiler folds the other
+ * side away), or, with `value`, values the verifier holds exactly (it decides the branch).
+ */
+function constCondition(
+  e: ts.Expression,
+  checker: ts.TypeChecker,
+  value: (e: ts.Expression) => bigint | undefined = (x) => constEval(x, checker),
+): boolean | undefined {
   e = skipParens(e);
-  const c = constEval(e, checker);
+  const c = value(e);
   if (c !== undefined) return c !== 0n;
   if (!ts.isBinaryExpression(e) || !COMPARISONS.has(e.operatorToken.kind)) return undefined;
-  const a = constEval(e.left, checker);
-  const b = constEval(e.right, checker);
+  const a = value(e.left);
+  const b = value(e.right);
   if (a === undefined || b === undefined) return undefined;
   // Loose and strict equality agree on integers.
   const op = e.operatorToken.kind;
   const strict =
     op === K.EqualsEqualsToken ? K.EqualsEqualsEqualsToken : op === K.ExclamationEqualsToken ? K.ExclamationEqualsEqualsToken : op;
   return relation(strict, a, b);
+}
+
+/** A constant, or a state field with a `fixed` value: what a condition on it compares. */
+function fixedValue(
+  e: ts.Expression,
+  state: ts.Symbol,
+  fixed: (path: string) => bigint | undefined,
+  checker: ts.TypeChecker,
+): bigint | undefined {
+  e = skipParens(e);
+  const c = constEval(e, checker);
+  if (c !== undefined) return c;
+  const path = ts.isPropertyAccessExpression(e) ? fieldPath(e, state, checker) : undefined;
+  return path === undefined ? undefined : fixed(path);
 }
 
 /**

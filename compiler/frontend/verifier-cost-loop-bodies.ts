@@ -73,6 +73,8 @@ export function returnsAfter(call: ts.Node): number {
 export interface SteppedState {
   field: string;
   walks: number;
+  /** Walks of the body when its step forks each walk (about 2^(walks - 1)); what follows is walked `walks` times. */
+  bodyWalks?: number;
 }
 
 /**
@@ -98,7 +100,7 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
   // values: what other writes store (undefined where unknown: an atomic).
   const fields = new Map<
     string,
-    { step?: bigint; bits: number; unguarded: boolean; values: (ts.Expression | undefined)[]; uses: ts.Node[] }
+    { step?: bigint; forks?: ts.Expression; bits: number; unguarded: boolean; values: (ts.Expression | undefined)[]; uses: ts.Node[] }
   >();
   const stack: ts.Node[] = [body.body];
   while (stack.length) {
@@ -115,6 +117,9 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
     if (typeof step === "object") f.values.push(step.value);
     else if (step !== undefined) {
       f.step ??= step;
+      // The step is one of two constants (eitherConst): the condition that picks it.
+      const r = ts.isBinaryExpression(n.parent) ? skipParens(n.parent.right) : undefined;
+      if (r && ts.isConditionalExpression(r) && constEval(r, checker) === undefined) f.forks = r.condition;
       if (!guarded(n, path, body.body, state, checker)) f.unguarded = true;
     }
     // The step's own value counts where it is used (`if (s.n++ > 10)`), a plain statement's does not.
@@ -131,14 +136,20 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
   // (d shares its slot) 57. A field the caller (or another function given the state) sets from
   // data may hold any value too.
   // A field the body itself sets (`(s.e = 7) + s.e`) is known where it is read after that unless
-  // the body stores another field of its slot.
+  // the body stores another field of its slot. A store of 0 is known wherever it is: the verifier
+  // marks each byte it writes as zero (`s.f = 0` at offset 28 of the fuzzer's struct, then `--s.b`
+  // returned: refused for a count of `ctx.len & 15`; `s.f = 5`: 657 processed).
   const storedInBody = (x: string) => fields.get(x)?.step !== undefined || (fields.get(x)?.values.length ?? 0) > 0;
   const stored = (x: string) => written.has(x) || elsewhere.writes.has(x) || storedInBody(x);
   const whole = (x: string) => elsewhere.writes.get(x) !== "data" && written.get(x) !== "data" && aloneInSlot(layout, x, stored);
   // Set in the body only: its value there must not come from its own (forgotten) one.
   const setHere = new Set(
     [...fields.keys()].filter(
-      (x) => !whole(x) && fields.get(x)!.values.length > 0 && fields.get(x)!.step === undefined && aloneInSlot(layout, x, storedInBody),
+      (x) =>
+        !whole(x) &&
+        fields.get(x)!.values.length > 0 &&
+        fields.get(x)!.step === undefined &&
+        (aloneInSlot(layout, x, storedInBody) || fields.get(x)!.values.every((v) => v !== undefined && constEval(v, checker) === 0n)),
     ),
   );
   const kept = new Set([...fields.keys()].filter((x) => whole(x) || setHere.has(x)));
@@ -155,7 +166,15 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
       }
     }
   }
-  const known = (e: ts.Node, sym = state): boolean => knownValue(e as ts.Expression, sym, tracked, checker);
+  // A field nothing changes before or in the body holds its declaration's constant (a condition on
+  // it is decided, and takes one side).
+  const init = initValues(call.arguments[2], checker);
+  const fixed = (x: string): bigint | undefined =>
+    fields.get(x)?.step === undefined && !fields.get(x)?.values.length && !elsewhere.writes.has(x) && (init.get(x) === 0n || whole(x))
+      ? init.get(x)
+      : undefined;
+  const known = (e: ts.Node, sym = state): boolean =>
+    knownValue(e as ts.Expression, sym, tracked, checker, sym === state ? fixed : undefined);
   // Uses after the call, or in other functions given the state: a decided comparison there, or a
   // loop() count, needs the field exactly too.
   const usedElsewhere = (x: string): boolean => elsewhere.uses.some((u) => u.path === x && (u.count || known(u.node, u.sym)));
@@ -179,7 +198,13 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
     let period = mod;
     for (let x = s; (x & 1n) === 0n; x >>= 1n) period >>= 1n;
     const walks = Number([hi + 1n, period, BigInt(MAX_LOOPS)].reduce((a, b) => (a < b ? a : b)));
-    if (walks >= 2) return { field, walks };
+    // A step of one of two constants by a condition the verifier cannot decide (`s.n -= i ? 123 :
+    // 188`) forks each walk, and the paths do not prune: the count doubles with each trip the count
+    // allows (Linux 6.18, over `ctx.len & M`: M = 3 processes 286, 7 2,148, 11 30,498, 15 484,098;
+    // a single constant step 411 at M = 15), about 2^(W-1) walks of the body. What follows is not
+    // walked once per path.
+    const forked = f.forks && !known(f.forks) ? Math.max(walks, Math.min(2 ** (walks - 1), 1e12)) : undefined;
+    if (walks >= 2) return { field, walks, bodyWalks: forked };
   }
   return undefined;
 }
@@ -302,6 +327,37 @@ function initWrites(arg: ts.Expression | undefined, checker: ts.TypeChecker): Ma
   return out;
 }
 
+/** The constant each field of `arg`'s declaration starts at (all 0 for `zero<T>()`), where it is one. */
+function initValues(arg: ts.Expression | undefined, checker: ts.TypeChecker): Map<string, bigint> {
+  const out = new Map<string, bigint>();
+  const d = arg && ts.isIdentifier(arg) ? checker.getSymbolAtLocation(arg)?.valueDeclaration : undefined;
+  const isZero = (v: ts.Expression) =>
+    ts.isCallExpression(v) && ts.isIdentifier(v.expression) && stdlibName(v.expression, checker) === "zero";
+  const layout = (d && new TypeMapper(checker).memType(checker.getTypeAtLocation(d))) || undefined;
+  const zeroAll = (t: CType | undefined, prefix: string): void => {
+    if (t?.kind === "struct") for (const f of t.fields) zeroAll(f.type, prefix ? `${prefix}.${f.name}` : f.name);
+    else if (t?.kind === "int") out.set(prefix, 0n);
+  };
+  const fieldType = (path: string): CType | undefined =>
+    path
+      .split(".")
+      .reduce<CType | undefined>((t, n) => (t?.kind === "struct" ? t.fields.find((f) => f.name === n)?.type : undefined), layout);
+  const walk = (e: ts.Expression, prefix: string): void => {
+    e = skipParens(e);
+    if (isZero(e)) return zeroAll(prefix ? fieldType(prefix) : layout, prefix);
+    if (!ts.isObjectLiteralExpression(e)) return;
+    for (const p of e.properties) {
+      if (!ts.isPropertyAssignment(p) || !(ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))) continue;
+      const path = prefix ? `${prefix}.${p.name.text}` : p.name.text;
+      const c = constEval(skipParens(p.initializer), checker);
+      if (c !== undefined) out.set(path, c);
+      else walk(p.initializer, path);
+    }
+  };
+  if (d && ts.isVariableDeclaration(d) && d.initializer) walk(d.initializer, "");
+  return out;
+}
+
 /**
  * Whether the integer field at `path` starts an 8-byte slot of struct `t` in which no other field
  * is stored (`stored`).
@@ -345,7 +401,7 @@ function stepOf(
   if (!ts.isBinaryExpression(p) || p.left !== n) return undefined;
   const op = p.operatorToken.kind;
   if (op === K.PlusEqualsToken || op === K.MinusEqualsToken) {
-    const c = constEval(p.right, checker);
+    const c = constEval(p.right, checker) ?? eitherConst(p.right, checker);
     return c === undefined ? { value: p } : op === K.PlusEqualsToken ? c : -c;
   }
   if (op === K.EqualsToken) {
@@ -359,6 +415,24 @@ function stepOf(
     return { value: p.right };
   }
   return op >= K.FirstCompoundAssignment && op <= K.LastCompoundAssignment ? { value: p } : undefined;
+}
+
+/**
+ * For `c ? k1 : k2` with constant sides, the one with fewer low zero bits (its steps take the most
+ * values before they repeat): the verifier walks each side with its constant.
+ */
+function eitherConst(e: ts.Expression, checker: ts.TypeChecker): bigint | undefined {
+  e = skipParens(e);
+  if (!ts.isConditionalExpression(e)) return undefined;
+  const a = constEval(e.whenTrue, checker);
+  const b = constEval(e.whenFalse, checker);
+  if (a === undefined || b === undefined) return undefined;
+  const zeros = (x: bigint): number => {
+    let n = 0;
+    for (x = x < 0n ? -x : x; x !== 0n && (x & 1n) === 0n; x >>= 1n) n++;
+    return x === 0n ? 64 : n;
+  };
+  return zeros(a) <= zeros(b) ? a : b;
 }
 
 /**

@@ -666,6 +666,8 @@ class Walker {
       bodyWalks += m;
     }
     const before = this.cost;
+    // A forking step walks the body more often than it leaves states (SteppedState.bodyWalks).
+    bodyWalks *= (st.bodyWalks ?? w) / w;
     this.body(body, paths, (trips / calls) * bodyWalks);
     const walked = this.cost - before;
     this.steppedCost += walked * Math.max(0, 1 - (LOOP_BODY_WALKS * calls) / bodyWalks);
