@@ -330,6 +330,10 @@ function compileFile(fileName: string, text: string, opts: CompileOptions): Comp
       } else if (cost.steps > WITHIN_ERROR && cost.nestedExits?.records) {
         const x = cost.nestedExits;
         reporter.report("TSBPF3023", x.loop, p.name, cost.steps.toLocaleString("en-US"), String(x.outerTrips));
+      } else if (cost.loopCallInLoop) {
+        const x = cost.loopCallInLoop;
+        const line = x.loop.getSourceFile().getLineAndCharacterOfPosition(x.loop.getStart()).line + 1;
+        reporter.report("TSBPF3027", x.call, p.name, String(x.trips), String(line), cost.steps.toLocaleString("en-US"));
       } else if (cost.nestedDataLoop) reporter.report("TSBPF3011", cost.nestedDataLoop, p.name);
       const last = reporter.diagnostics[reporter.diagnostics.length - 1];
       if (opts.keepCostRefused && last && (last.code === "TSBPF2202" || last.code === "TSBPF2203" || last.code === "TSBPF2204"))

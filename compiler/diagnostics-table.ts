@@ -490,6 +490,13 @@ export const DIAGNOSTICS = {
     severity: "warning",
     cost: true,
   },
+  TSBPF3027: {
+    message:
+      "'{0}': this loop() call runs inside loops the verifier walks trip by trip ({1} trips, from line {2}); once it has walked the call, the kernel compares that loop's states by every value they hold, dead or not, so paths that carry different values through the trips stop merging and may multiply past its limit of 1,000,000, which the estimate ({3} steps) does not model",
+    hint: "move the loop() call out of the loop, or make the loop itself a loop() (bpf_loop) whose body holds the call; build with --verify to have the running kernel's verifier judge it",
+    severity: "warning",
+    cost: true,
+  },
 
   TSBPF9001: {
     message: "internal compiler error: {0}",

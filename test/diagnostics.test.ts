@@ -817,6 +817,27 @@ function body(i: u32, s: St): u32 {
     ),
   },
   {
+    code: "TSBPF3027",
+    what: "a loop() call at the top of each trip of a 16-trip packet loop",
+    span: "loop(4, body, s)",
+    src: xdpBody(
+      `  const s: St = { n: 0 };
+  let acc: u32 = 0;
+  for (let k: u32 = 0; k < 16; k++) {
+    loop(4, body, s); // error TSBPF3027
+    const p = ctx.header<u8>(k);
+    if (p === null) break;
+    if (p > 20) acc += p; else acc ^= 1;
+  }
+  out.update(0, acc);`,
+      `interface St { n: u64 }
+const out = new ArrayMap<u32>(1);
+function body(i: u32, s: St): u32 {
+  return 0;
+}`,
+    ),
+  },
+  {
     code: "TSBPF3025",
     what: "a base64 decoder over 64 groups: four calls of a 6-result function per group, their OR compared",
     span: "sextet(q.d)",
