@@ -192,12 +192,17 @@ const NEAR_LIMIT = 0.9 * VERIFIER_INSN_LIMIT;
  * call's body has been walked to where its state repeats, the kernel (6.16 on) counts its liveness
  * marks for that loop incomplete until every path through it is done, so it compares even dead and
  * imprecise values by range, and paths that carry different values through the trips stop merging.
- * Measured on Linux 6.18, a packet loop with one `if` that adds a byte to a sum or flips its low
- * bit: 514 processed over 16 trips without the call, 13,908 over 14 trips with `loop(4, ...)` at the
- * top of each, 683,078 over 16. On the fuzzer's programs (fuzz:cost seeds 20261340-43, 16,000
- * programs), 13 of the 18 refusals the estimate missed had a loop() call inside 20 to 116 trips;
- * most such programs load, at 10,000 processed and more. How far the states multiply depends on
- * the order of the walk and on which states the kernel drops, so it is not estimated.
+ * The verifier walks on past a call as if its body ran no time and walks the body when it comes
+ * back to the call's pending state; from then on the loop's other pending sides re-walk the rest of
+ * the loop without pruning against the states it stored before (the kernel's log shows no pruning
+ * at the `if`'s join). Measured on Linux 6.18, a packet loop with one `if` that adds a byte to a sum
+ * or flips its low bit: 514 processed over 16 trips without the call, 13,908 over 14 trips with
+ * `loop(4, ...)` at the top of each, 683,078 over 16; the call on the first trip only, whose body is
+ * walked last: 606; on the last trip only: 6,066. On the fuzzer's programs (fuzz:cost seeds
+ * 20261340-43, 16,000 programs), 15 of the 18 refusals the estimate missed had a loop() call inside
+ * 20 to 186 trips; most such programs load, at 8,000 processed and more. How far the states
+ * multiply depends on the order of the walk and on which states the kernel drops, so it is not
+ * estimated.
  */
 const LOOP_CALL_TRIPS = 16;
 
