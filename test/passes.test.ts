@@ -1237,6 +1237,7 @@ describe("passes on random functions", () => {
     "hoist-common",
     "if-convert",
     "step-floor",
+    "sign-mask",
   ].map((n) => [n, passesByName.get(n)!] as const);
 
   it.each(single)("%s keeps the IR valid and the behaviour unchanged", (_name, pass) => {

@@ -16,7 +16,8 @@
 // constants fold (eq-prop needs load-cse's reuse of an already tested load); packet-rebase after
 // the last cse, which would merge its fresh `data` reads back into the function's; hoist-packet-loads
 // after it, once the loops' own `data` uses are settled (it moves loads of the function's `data`);
-// step-floor after every fold, which would drop its masks as identities.
+// step-floor after every fold, which would drop its masks as identities; sign-mask too, which would
+// turn its multiplies back into masks.
 
 import { constFold } from "./const-fold.js";
 import { dce } from "./dce.js";
@@ -46,6 +47,7 @@ import { ifConvert } from "./if-convert.js";
 import { packetRebase } from "./packet-rebase.js";
 import { hoistPacketLoads } from "./hoist-packet-loads.js";
 import { stepFloor } from "./step-floor.js";
+import { signMask } from "./sign-mask.js";
 
 export const constFoldPass: Pass = { name: "const-fold", run: constFold };
 export const dcePass: Pass = { name: "dce", run: dce };
@@ -74,6 +76,7 @@ export const ifConvertPass: Pass = { name: "if-convert", run: ifConvert };
 export const packetRebasePass: Pass = { name: "packet-rebase", run: packetRebase };
 export const hoistPacketLoadsPass: Pass = { name: "hoist-packet-loads", run: hoistPacketLoads };
 export const stepFloorPass: Pass = { name: "step-floor", run: stepFloor };
+export const signMaskPass: Pass = { name: "sign-mask", run: signMask };
 
 /** Every pass by name, for CLI options that pick passes. */
 export const passesByName: ReadonlyMap<string, Pass> = new Map(
@@ -105,6 +108,7 @@ export const passesByName: ReadonlyMap<string, Pass> = new Map(
     packetRebasePass,
     hoistPacketLoadsPass,
     stepFloorPass,
+    signMaskPass,
   ].map((p) => [p.name, p] as const),
 );
 
@@ -144,6 +148,7 @@ export const defaultPipeline: readonly Pass[] = [
   packetRebasePass,
   hoistPacketLoadsPass,
   stepFloorPass,
+  signMaskPass,
   simplifyCfgPass,
   dcePass,
 ];
