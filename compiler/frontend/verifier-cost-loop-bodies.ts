@@ -405,8 +405,18 @@ function stepOf(
     return c === undefined ? { value: p } : op === K.PlusEqualsToken ? c : -c;
   }
   if (op === K.EqualsToken) {
-    // `s.n = s.n + c`
     const r = skipParens(p.right);
+    // `s.n = ++s.n` (or `--s.n`, `s.n += c`): the inner step is the change, counted where it is.
+    const inner = ts.isPrefixUnaryExpression(r) ? r.operand : ts.isBinaryExpression(r) ? r.left : undefined;
+    if (
+      inner &&
+      ts.isPropertyAccessExpression(skipParens(inner)) &&
+      fieldPath(skipParens(inner) as ts.PropertyAccessExpression, state, checker) === path
+    ) {
+      const s = stepOf(skipParens(inner) as ts.PropertyAccessExpression, path, state, checker);
+      if (typeof s === "bigint") return s;
+    }
+    // `s.n = s.n + c`
     if (ts.isBinaryExpression(r) && (r.operatorToken.kind === K.PlusToken || r.operatorToken.kind === K.MinusToken)) {
       const same = ts.isPropertyAccessExpression(r.left) && fieldPath(r.left, state, checker) === path;
       const c = constEval(r.right, checker);
