@@ -67,7 +67,9 @@ export function signMask(f: Func): boolean {
       let replacement: Inst;
       if (i.op === "bin" && i.kind === "or") {
         const y = other;
-        const y1 = isImm(y) ? imm(y.imm + 1n) : push(dst.ty, (d) => ({ op: "bin", kind: "add", dst: d, a: y, b: imm(1) }));
+        const y1 = isImm(y)
+          ? imm(BigInt.asUintN(widthOf(dst.ty), y.imm + 1n))
+          : push(dst.ty, (d) => ({ op: "bin", kind: "add", dst: d, a: y, b: imm(1) }));
         const t = push(dst.ty, (d) => ({ op: "bin", kind: "mul", dst: d, a: b, b: y1 }));
         const yv = isImm(y) ? push(dst.ty, (d) => ({ op: "const", dst: d, value: y.imm })) : y;
         replacement = { op: "bin", kind: "sub", dst, a: yv, b: t };
