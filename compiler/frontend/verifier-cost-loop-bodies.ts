@@ -128,7 +128,10 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
       if (d) f.uses.push(d);
     }
   }
-  const written = initWrites(call.arguments[2], checker);
+  const init = initOf(call.arguments[2], layout, checker);
+  // Stored one by one: the fields the declaration sets to anything but a constant 0 (the rest are
+  // zeroed a slot at a time).
+  const written = (x: string) => init.has(x) && init.get(x) !== 0n;
   // The verifier keeps a value stored on the stack only where it starts an 8-byte slot (the state
   // struct's are 8-aligned), and a store of another field into that slot (the struct's initializer
   // makes one) forgets it: the field is then read as any value. The fuzzer's `{ a: u8; b: i64; c:
@@ -140,8 +143,8 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
   // marks each byte it writes as zero (`s.f = 0` at offset 28 of the fuzzer's struct, then `--s.b`
   // returned: refused for a count of `ctx.len & 15`; `s.f = 5`: 657 processed).
   const storedInBody = (x: string) => fields.get(x)?.step !== undefined || (fields.get(x)?.values.length ?? 0) > 0;
-  const stored = (x: string) => written.has(x) || elsewhere.writes.has(x) || storedInBody(x);
-  const whole = (x: string) => elsewhere.writes.get(x) !== "data" && written.get(x) !== "data" && aloneInSlot(layout, x, stored);
+  const stored = (x: string) => written(x) || elsewhere.writes.has(x) || storedInBody(x);
+  const whole = (x: string) => elsewhere.writes.get(x) !== "data" && init.get(x) !== "data" && aloneInSlot(layout, x, stored);
   // Set in the body only: its value there must not come from its own (forgotten) one.
   const setHere = new Set(
     [...fields.keys()].filter(
@@ -168,11 +171,11 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
   }
   // A field nothing changes before or in the body holds its declaration's constant (a condition on
   // it is decided, and takes one side).
-  const init = initValues(call.arguments[2], checker);
-  const fixed = (x: string): bigint | undefined =>
-    fields.get(x)?.step === undefined && !fields.get(x)?.values.length && !elsewhere.writes.has(x) && (init.get(x) === 0n || whole(x))
-      ? init.get(x)
-      : undefined;
+  const fixed = (x: string): bigint | undefined => {
+    const v = init.get(x);
+    const unchanged = fields.get(x)?.step === undefined && !fields.get(x)?.values.length && !elsewhere.writes.has(x);
+    return typeof v === "bigint" && unchanged && (v === 0n || whole(x)) ? v : undefined;
+  };
   const known = (e: ts.Node, sym = state): boolean =>
     knownValue(e as ts.Expression, sym, tracked, checker, sym === state ? fixed : undefined);
   // Uses after the call, or in other functions given the state: a decided comparison there, or a
@@ -195,8 +198,7 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
     const s = ((f.step % mod) + mod) % mod;
     if (s === 0n) continue;
     // The field's values repeat after 2^bits / gcd(step, 2^bits) steps.
-    let period = mod;
-    for (let x = s; (x & 1n) === 0n; x >>= 1n) period >>= 1n;
+    const period = mod >> BigInt(lowZeros(s));
     const walks = Number([hi + 1n, period, BigInt(MAX_LOOPS)].reduce((a, b) => (a < b ? a : b)));
     // A step of one of two constants by a condition the verifier cannot decide (`s.n -= i ? 123 :
     // 188`) forks each walk, and the paths do not prune: the count doubles with each trip the count
@@ -301,39 +303,12 @@ function writeOf(n: ts.PropertyAccessExpression, checker: ts.TypeChecker): "cons
 }
 
 /**
- * The fields the state's declaration stores one by one: those its object literal sets to anything
- * but a constant 0 (the rest are zeroed a slot at a time), "data" where not to a constant.
+ * What the state's declaration sets each field to: its constant (0 for the fields of a
+ * `zero<T>()`), or "data" where it is not a constant.
  */
-function initWrites(arg: ts.Expression | undefined, checker: ts.TypeChecker): Map<string, "const" | "data"> {
-  const out = new Map<string, "const" | "data">();
+function initOf(arg: ts.Expression | undefined, layout: CType, checker: ts.TypeChecker): Map<string, bigint | "data"> {
+  const out = new Map<string, bigint | "data">();
   const d = arg && ts.isIdentifier(arg) ? checker.getSymbolAtLocation(arg)?.valueDeclaration : undefined;
-  const walk = (e: ts.Expression, prefix: string): void => {
-    e = skipParens(e);
-    if (!ts.isObjectLiteralExpression(e)) return;
-    for (const p of e.properties) {
-      if (!ts.isPropertyAssignment(p) || !(ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))) continue;
-      const path = prefix ? `${prefix}.${p.name.text}` : p.name.text;
-      const v = skipParens(p.initializer);
-      if (ts.isObjectLiteralExpression(v)) walk(v, path);
-      else if (ts.isCallExpression(v) && ts.isIdentifier(v.expression) && stdlibName(v.expression, checker) === "zero") continue;
-      else {
-        const c = constEval(v, checker);
-        if (c === undefined) out.set(path, "data");
-        else if (c !== 0n) out.set(path, "const");
-      }
-    }
-  };
-  if (d && ts.isVariableDeclaration(d) && d.initializer) walk(d.initializer, "");
-  return out;
-}
-
-/** The constant each field of `arg`'s declaration starts at (all 0 for `zero<T>()`), where it is one. */
-function initValues(arg: ts.Expression | undefined, checker: ts.TypeChecker): Map<string, bigint> {
-  const out = new Map<string, bigint>();
-  const d = arg && ts.isIdentifier(arg) ? checker.getSymbolAtLocation(arg)?.valueDeclaration : undefined;
-  const isZero = (v: ts.Expression) =>
-    ts.isCallExpression(v) && ts.isIdentifier(v.expression) && stdlibName(v.expression, checker) === "zero";
-  const layout = (d && new TypeMapper(checker).memType(checker.getTypeAtLocation(d))) || undefined;
   const zeroAll = (t: CType | undefined, prefix: string): void => {
     if (t?.kind === "struct") for (const f of t.fields) zeroAll(f.type, prefix ? `${prefix}.${f.name}` : f.name);
     else if (t?.kind === "int") out.set(prefix, 0n);
@@ -344,15 +319,15 @@ function initValues(arg: ts.Expression | undefined, checker: ts.TypeChecker): Ma
       .reduce<CType | undefined>((t, n) => (t?.kind === "struct" ? t.fields.find((f) => f.name === n)?.type : undefined), layout);
   const walk = (e: ts.Expression, prefix: string): void => {
     e = skipParens(e);
-    if (isZero(e)) return zeroAll(prefix ? fieldType(prefix) : layout, prefix);
-    if (!ts.isObjectLiteralExpression(e)) return;
-    for (const p of e.properties) {
-      if (!ts.isPropertyAssignment(p) || !(ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))) continue;
-      const path = prefix ? `${prefix}.${p.name.text}` : p.name.text;
-      const c = constEval(skipParens(p.initializer), checker);
-      if (c !== undefined) out.set(path, c);
-      else walk(p.initializer, path);
+    if (ts.isCallExpression(e) && ts.isIdentifier(e.expression) && stdlibName(e.expression, checker) === "zero")
+      return zeroAll(prefix ? fieldType(prefix) : layout, prefix);
+    if (!ts.isObjectLiteralExpression(e)) {
+      if (prefix) out.set(prefix, constEval(e, checker) ?? "data");
+      return;
     }
+    for (const p of e.properties)
+      if (ts.isPropertyAssignment(p) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)))
+        walk(p.initializer, prefix ? `${prefix}.${p.name.text}` : p.name.text);
   };
   if (d && ts.isVariableDeclaration(d) && d.initializer) walk(d.initializer, "");
   return out;
@@ -437,12 +412,14 @@ function eitherConst(e: ts.Expression, checker: ts.TypeChecker): bigint | undefi
   const a = constEval(e.whenTrue, checker);
   const b = constEval(e.whenFalse, checker);
   if (a === undefined || b === undefined) return undefined;
-  const zeros = (x: bigint): number => {
-    let n = 0;
-    for (x = x < 0n ? -x : x; x !== 0n && (x & 1n) === 0n; x >>= 1n) n++;
-    return x === 0n ? 64 : n;
-  };
-  return zeros(a) <= zeros(b) ? a : b;
+  return lowZeros(a) <= lowZeros(b) ? a : b;
+}
+
+/** The low zero bits of `x` (64 for 0). */
+function lowZeros(x: bigint): number {
+  let n = 0;
+  for (x = x < 0n ? -x : x; x !== 0n && (x & 1n) === 0n; x >>= 1n) n++;
+  return x === 0n ? 64 : n;
 }
 
 /**
