@@ -55,8 +55,8 @@ export function possibleBits(e: ts.Expression, checker: ts.TypeChecker, depth = 
 
 /**
  * Whether the verifier knows `e`'s value at each walk: constants, and fields of the state it tracks
- * (`tracked`), through operators, conversions and byte-order functions; not the index, data or
- * other calls.
+ * (`tracked`), through operators, conversions and byte-order functions; not the index (unless
+ * `pinned`: a test pins it on some path, see pinnedIndex), data or other calls.
  */
 export function knownValue(
   e: ts.Expression,
@@ -64,10 +64,12 @@ export function knownValue(
   tracked: (path: string) => boolean,
   checker: ts.TypeChecker,
   fixed?: (path: string) => bigint | undefined,
+  pinned?: ts.Symbol,
 ): boolean {
-  const rec = (x: ts.Expression): boolean => knownValue(x, state, tracked, checker, fixed);
+  const rec = (x: ts.Expression): boolean => knownValue(x, state, tracked, checker, fixed, pinned);
   e = skipParens(e);
   if (constEval(e, checker) !== undefined) return true;
+  if (pinned && ts.isIdentifier(e)) return checker.getSymbolAtLocation(e) === pinned;
   if (ts.isPropertyAccessExpression(e)) {
     const path = fieldPath(e, state, checker);
     return path !== undefined && tracked(path);
@@ -82,9 +84,9 @@ export function knownValue(
   if (ts.isConditionalExpression(e)) {
     const c = constCondition(e.condition, checker, fixed && ((x) => fixedValue(x, state, fixed, checker)));
     if (c !== undefined) return rec(c ? e.whenTrue : e.whenFalse);
-    // Constant sides: each path the verifier walks holds one (the compiler branches).
-    if (constEval(e.whenTrue, checker) !== undefined && constEval(e.whenFalse, checker) !== undefined) return true;
-    return rec(e.condition) && rec(e.whenTrue) && rec(e.whenFalse);
+    // The compiler branches: the path through a known side holds a known value, and one path
+    // that decides a comparison makes the verifier keep the values it came from exactly.
+    return rec(e.whenTrue) || rec(e.whenFalse);
   }
   if (ts.isCallExpression(e) && ts.isIdentifier(e.expression)) {
     const name = stdlibName(e.expression, checker) ?? "";
@@ -106,13 +108,17 @@ function constCondition(
   const c = value(e);
   if (c !== undefined) return c !== 0n;
   if (!ts.isBinaryExpression(e) || !COMPARISONS.has(e.operatorToken.kind)) return undefined;
-  const a = value(e.left);
-  const b = value(e.right);
-  if (a === undefined || b === undefined) return undefined;
   // Loose and strict equality agree on integers.
   const op = e.operatorToken.kind;
   const strict =
     op === K.EqualsEqualsToken ? K.EqualsEqualsEqualsToken : op === K.ExclamationEqualsToken ? K.ExclamationEqualsEqualsToken : op;
+  // A variable against itself (`a0 < a0`): the compiler folds it.
+  const l = skipParens(e.left);
+  const r = skipParens(e.right);
+  if (ts.isIdentifier(l) && ts.isIdentifier(r) && l.text === r.text) return relation(strict, 0n, 0n);
+  const a = value(e.left);
+  const b = value(e.right);
+  if (a === undefined || b === undefined) return undefined;
   return relation(strict, a, b);
 }
 

@@ -156,6 +156,7 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
     ),
   );
   const kept = new Set([...fields.keys()].filter((x) => whole(x) || setHere.has(x)));
+  const pinned = pinnedIndex(body, checker);
   const tracked = (x: string): boolean => kept.has(x);
   // A field the body sets from anything but known values holds a value the verifier does not know
   // (and makes the fields set from it so): drop those until none is left.
@@ -163,7 +164,7 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
     changed = false;
     for (const x of kept) {
       const from = setHere.has(x) ? (y: string) => y !== x && tracked(y) : tracked;
-      if (fields.get(x)!.values.some((v) => v === undefined || !knownValue(v, state, from, checker))) {
+      if (fields.get(x)!.values.some((v) => v === undefined || !knownValue(v, state, from, checker, undefined, pinned))) {
         kept.delete(x);
         changed = true;
       }
@@ -177,7 +178,7 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
     return typeof v === "bigint" && unchanged && (v === 0n || whole(x)) ? v : undefined;
   };
   const known = (e: ts.Node, sym = state): boolean =>
-    knownValue(e as ts.Expression, sym, tracked, checker, sym === state ? fixed : undefined);
+    knownValue(e as ts.Expression, sym, tracked, checker, sym === state ? fixed : undefined, sym === state ? pinned : undefined);
   // Uses after the call, or in other functions given the state: a decided comparison there, or a
   // loop() count, needs the field exactly too.
   const usedElsewhere = (x: string): boolean => elsewhere.uses.some((u) => u.path === x && (u.count || known(u.node, u.sym)));
@@ -205,7 +206,11 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
     // allows (Linux 6.18, over `ctx.len & M`: M = 3 processes 286, 7 2,148, 11 30,498, 15 484,098;
     // a single constant step 411 at M = 15), about 2^(W-1) walks of the body. What follows is not
     // walked once per path.
-    const forked = f.forks && !known(f.forks) ? Math.max(walks, Math.min(2 ** (walks - 1), 1e12)) : undefined;
+    // (The index a test pins is known after the test, not in it.)
+    const forked =
+      f.forks && !knownValue(f.forks as ts.Expression, state, tracked, checker, fixed)
+        ? Math.max(walks, Math.min(2 ** (walks - 1), 1e12))
+        : undefined;
     if (walks >= 2) return { field, walks, bodyWalks: forked };
   }
   return undefined;
@@ -246,7 +251,10 @@ function elsewhereOf(call: ts.CallExpression, body: ts.FunctionDeclaration, chec
   };
   const before = (at: ts.Node): boolean => at.pos < call.pos || inLoop(at);
   const after = (at: ts.Node): boolean => at.pos >= call.end || inLoop(at);
-  const scan = (root: ts.Node, sym: ts.Symbol, site?: ts.Node): boolean => {
+  // skipped: the function scanned is (or is called from) a loop() body. The verifier walks on past
+  // a loop() call first, as if its body ran no time, and walks the body later: the state past the
+  // call keeps the field's known value, and later paths that hold any value for it are walked too.
+  const scan = (root: ts.Node, sym: ts.Symbol, site?: ts.Node, skipped = false): boolean => {
     const stack: ts.Node[] = [root];
     while (stack.length) {
       const n = stack.pop()!;
@@ -256,7 +264,12 @@ function elsewhereOf(call: ts.CallExpression, body: ts.FunctionDeclaration, chec
       if (ts.isPropertyAccessExpression(n) && !ts.isPropertyAccessExpression(n.parent)) {
         const path = fieldPath(n, sym, checker);
         const w = path ? writeOf(n, checker) : undefined;
-        if (path && w && before(site ?? n)) out.writes.set(path, w === "const" && out.writes.get(path) !== "data" ? "const" : "data");
+        // A store of data there is counted as a store of a constant. (A store of data on one side
+        // of an `if` is not: the verifier walks the side that stores first, and prunes the other
+        // at the join against the state that holds any value. `if (ctx.len > 1000) s.n =
+        // ctx.len * 3` before two stepping calls: 86 processed.)
+        const kind = w === "data" && skipped ? "const" : w;
+        if (path && kind && before(site ?? n)) out.writes.set(path, kind === "const" && out.writes.get(path) !== "data" ? "const" : "data");
         const d = path && after(site ?? n) ? decidedBy(n, root) : undefined;
         if (path && d) out.uses.push({ path, node: d, sym, count: false });
         // bpf_loop's count: the verifier keeps it exact (it stops walking the body at its largest value).
@@ -270,6 +283,9 @@ function elsewhereOf(call: ts.CallExpression, body: ts.FunctionDeclaration, chec
       const k = n.arguments.findIndex((a) => ts.isIdentifier(a) && checker.getSymbolAtLocation(a) === sym);
       if (k < 0) continue;
       const cb = loopCallBody(n, checker);
+      // A method of the library's maps and contexts (update, push, output, storeBytes) reads the
+      // struct it is given: the helper copies it.
+      if (!cb && stdlibMethod(n, checker)) continue;
       const d = cb ?? calleeOf(n, checker);
       if (!d?.body) return false;
       const prm = d.parameters[cb ? 1 : k];
@@ -277,11 +293,63 @@ function elsewhereOf(call: ts.CallExpression, body: ts.FunctionDeclaration, chec
       if (!psym) return false;
       if (seen.has(d)) continue;
       seen.add(d);
-      if (!scan(d.body, psym, site ?? n)) return false;
+      if (!scan(d.body, psym, site ?? n, skipped || cb !== undefined)) return false;
     }
     return true;
   };
   return scan(fn, state) ? out : undefined;
+}
+
+/**
+ * The body's index when a test of it against a constant (`i ? x : y`, `if (i === 3) { ... }`) lets
+ * the path where they are equal go on: the verifier knows the index there, so what it computes
+ * from it and the state is known on that path (`s.b *= i ? i : s.a++` then `(s.b ^ (i - 62)) & 1`
+ * returned: 5,149 processed for a count of `ctx.prev_prio & 63`).
+ */
+function pinnedIndex(body: ts.FunctionDeclaration, checker: ts.TypeChecker): ts.Symbol | undefined {
+  const prm = body.parameters[0];
+  const sym = prm && ts.isIdentifier(prm.name) ? checker.getSymbolAtLocation(prm.name) : undefined;
+  if (!sym || !body.body) return undefined;
+  const isIndex = (e: ts.Expression): boolean => ts.isIdentifier(e) && checker.getSymbolAtLocation(e) === sym;
+  // The side of `cond` on which the index equals a constant: true, false, or undefined (none).
+  const equalSide = (cond: ts.Expression): boolean | undefined => {
+    cond = skipParens(cond);
+    if (isIndex(cond)) return false;
+    if (ts.isPrefixUnaryExpression(cond) && cond.operator === K.ExclamationToken) {
+      const s = equalSide(cond.operand);
+      return s === undefined ? undefined : !s;
+    }
+    if (!ts.isBinaryExpression(cond)) return undefined;
+    const op = cond.operatorToken.kind;
+    const eq = op === K.EqualsEqualsEqualsToken || op === K.EqualsEqualsToken;
+    if (!eq && op !== K.ExclamationEqualsEqualsToken && op !== K.ExclamationEqualsToken) return undefined;
+    const l = skipParens(cond.left);
+    const r = skipParens(cond.right);
+    const pins = (isIndex(l) && constEval(r, checker) !== undefined) || (isIndex(r) && constEval(l, checker) !== undefined);
+    return pins ? eq : undefined;
+  };
+  const stack: ts.Node[] = [body.body];
+  while (stack.length) {
+    const n = stack.pop()!;
+    ts.forEachChild(n, (c) => {
+      if (!ts.isFunctionLike(c)) stack.push(c);
+    });
+    if (ts.isConditionalExpression(n) && equalSide(n.condition) !== undefined) return sym;
+    if (ts.isIfStatement(n)) {
+      const side = equalSide(n.expression);
+      const s = side === undefined ? undefined : side ? n.thenStatement : n.elseStatement;
+      // No else: the equal path goes on past the if.
+      if (side !== undefined && (s === undefined || !returns(s))) return sym;
+    }
+  }
+  return undefined;
+}
+
+/** Whether `n` calls a method declared by the library (`tsbpf/bpf`), not the program. */
+function stdlibMethod(n: ts.CallExpression, checker: ts.TypeChecker): boolean {
+  if (!ts.isPropertyAccessExpression(n.expression) || !ts.isIdentifier(n.expression.name)) return false;
+  const d = checker.getSymbolAtLocation(n.expression.name)?.declarations?.[0];
+  return d !== undefined && (ts.isMethodDeclaration(d) || ts.isMethodSignature(d)) && stdlibName(n.expression.name, checker) !== undefined;
 }
 
 /** How a field access writes its field: with constants only (a known value stays known), anything else, or not at all. */
