@@ -234,10 +234,12 @@ export const LICENSE = "GPL";
       expect(r.estimate, showRow(r)).toBeLessThanOrEqual(p * 2.5);
     }
     // The controls converge and are not counted: a data store on one side of an `if` (the verifier
-    // walks that side first and prunes the other against it), no known side.
+    // walks that side first and prunes the other against it), no known side, a `?:` the compiler
+    // folds (no branch, so no path where `i` is 0).
     const converging = [
       row("a data store under an if first", prog(RET, "  if (ctx.len > 1000) s.n = i64(ctx.len) * 3;\n")),
       row("{ return i64(((i > 3 ? i : i + 1) + ++s.n) & 1); }", prog("return i64(((i > 3 ? i : i + 1) + ++s.n) & 1);")),
+      row("{ return i64(((++s.n) ^ (i ? i : i)) & 1); }", prog("return i64(((++s.n) ^ (i ? i : i)) & 1);")),
     ];
     for (const r of converging) {
       expect("processed" in r.verdict && r.verdict.processed < 1000, showRow(r)).toBe(true);

@@ -334,7 +334,8 @@ function pinnedIndex(body: ts.FunctionDeclaration, checker: ts.TypeChecker): ts.
     ts.forEachChild(n, (c) => {
       if (!ts.isFunctionLike(c)) stack.push(c);
     });
-    if (ts.isConditionalExpression(n) && equalSide(n.condition) !== undefined) return sym;
+    // (`i ? i : i` is folded to `i`: no branch.)
+    if (ts.isConditionalExpression(n) && equalSide(n.condition) !== undefined && n.whenTrue.getText() !== n.whenFalse.getText()) return sym;
     if (ts.isIfStatement(n)) {
       const side = equalSide(n.expression);
       const s = side === undefined ? undefined : side ? n.thenStatement : n.elseStatement;
