@@ -113,8 +113,11 @@ const prop = fc.property(fc.array(caseArb(opts, inputs), { minLength: 1, maxLeng
   if (!shrinking) {
     for (const f of failures.filter((x) => x.kind === "cost")) {
       costRefusals++;
-      if (f.detail.startsWith("compiler warned")) costWarned++;
-      if (costRefusals <= showRefusals) console.log(`verifier refused a program for its cost (${costRefusals}):\n${formatFailures([f])}\n`);
+      const warned = f.detail.startsWith("compiler warned");
+      if (warned) costWarned++;
+      // The first few refusals with no warning are shown whatever --show-refusals says: they fail the run.
+      if (costRefusals <= showRefusals || (!warned && costRefusals - costWarned <= 3))
+        console.log(`verifier refused a program for its cost (${costRefusals}):\n${formatFailures([f])}\n`);
     }
     failures = failures.filter((x) => x.kind !== "cost");
   }

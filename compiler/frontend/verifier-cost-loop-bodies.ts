@@ -145,6 +145,7 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
   const storedInBody = (x: string) => fields.get(x)?.step !== undefined || (fields.get(x)?.values.length ?? 0) > 0;
   const stored = (x: string) => written(x) || elsewhere.writes.has(x) || storedInBody(x);
   const whole = (x: string) => elsewhere.writes.get(x) !== "data" && init.get(x) !== "data" && aloneInSlot(layout, x, stored);
+  const pinned = pinnedIndex(body, checker);
   // Set in the body only: its value there must not come from its own (forgotten) one.
   const setHere = new Set(
     [...fields.keys()].filter(
@@ -152,11 +153,10 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
         !whole(x) &&
         fields.get(x)!.values.length > 0 &&
         fields.get(x)!.step === undefined &&
-        (aloneInSlot(layout, x, storedInBody) || fields.get(x)!.values.every((v) => v !== undefined && constEval(v, checker) === 0n)),
+        (aloneInSlot(layout, x, storedInBody) || fields.get(x)!.values.every((v) => v !== undefined && zeroOnAPath(v, pinned, checker))),
     ),
   );
   const kept = new Set([...fields.keys()].filter((x) => whole(x) || setHere.has(x)));
-  const pinned = pinnedIndex(body, checker);
   const tracked = (x: string): boolean => kept.has(x);
   // A field the body sets from anything but known values holds a value the verifier does not know
   // (and makes the fields set from it so): drop those until none is left.
@@ -164,7 +164,7 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
     changed = false;
     for (const x of kept) {
       const from = setHere.has(x) ? (y: string) => y !== x && tracked(y) : tracked;
-      if (fields.get(x)!.values.some((v) => v === undefined || !knownValue(v, state, from, checker, undefined, pinned))) {
+      if (fields.get(x)!.values.some((v) => v === undefined || !knownValue(v, state, from, checker, undefined, pinned?.sym))) {
         kept.delete(x);
         changed = true;
       }
@@ -178,7 +178,7 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
     return typeof v === "bigint" && unchanged && (v === 0n || whole(x)) ? v : undefined;
   };
   const known = (e: ts.Node, sym = state): boolean =>
-    knownValue(e as ts.Expression, sym, tracked, checker, sym === state ? fixed : undefined, sym === state ? pinned : undefined);
+    knownValue(e as ts.Expression, sym, tracked, checker, sym === state ? fixed : undefined, sym === state ? pinned?.sym : undefined);
   // Uses after the call, or in other functions given the state: a decided comparison there, or a
   // loop() count, needs the field exactly too.
   const usedElsewhere = (x: string): boolean => elsewhere.uses.some((u) => u.path === x && (u.count || known(u.node, u.sym)));
@@ -306,27 +306,37 @@ function elsewhereOf(call: ts.CallExpression, body: ts.FunctionDeclaration, chec
  * from it and the state is known on that path (`s.b *= i ? i : s.a++` then `(s.b ^ (i - 62)) & 1`
  * returned: 5,149 processed for a count of `ctx.prev_prio & 63`).
  */
-function pinnedIndex(body: ts.FunctionDeclaration, checker: ts.TypeChecker): ts.Symbol | undefined {
+function pinnedIndex(body: ts.FunctionDeclaration, checker: ts.TypeChecker): Pinned | undefined {
   const prm = body.parameters[0];
   const sym = prm && ts.isIdentifier(prm.name) ? checker.getSymbolAtLocation(prm.name) : undefined;
   if (!sym || !body.body) return undefined;
   const isIndex = (e: ts.Expression): boolean => ts.isIdentifier(e) && checker.getSymbolAtLocation(e) === sym;
-  // The side of `cond` on which the index equals a constant: true, false, or undefined (none).
-  const equalSide = (cond: ts.Expression): boolean | undefined => {
+  // The side of `cond` on which the index equals a constant (true or false), and the constant.
+  type Pin = { side: boolean; value: bigint } | undefined;
+  const equalSide = (cond: ts.Expression): Pin => {
     cond = skipParens(cond);
-    if (isIndex(cond)) return false;
+    if (isIndex(cond)) return { side: false, value: 0n };
     if (ts.isPrefixUnaryExpression(cond) && cond.operator === K.ExclamationToken) {
       const s = equalSide(cond.operand);
-      return s === undefined ? undefined : !s;
+      return s && { side: !s.side, value: s.value };
     }
     if (!ts.isBinaryExpression(cond)) return undefined;
     const op = cond.operatorToken.kind;
+    // `a || b` is false where both are (`i || i`), `a && b` true where both are.
+    if (op === K.BarBarToken || op === K.AmpersandAmpersandToken) {
+      const side = op === K.AmpersandAmpersandToken;
+      return [equalSide(cond.left), equalSide(cond.right)].find((x) => x?.side === side);
+    }
     const eq = op === K.EqualsEqualsEqualsToken || op === K.EqualsEqualsToken;
     if (!eq && op !== K.ExclamationEqualsEqualsToken && op !== K.ExclamationEqualsToken) return undefined;
     const l = skipParens(cond.left);
     const r = skipParens(cond.right);
-    const pins = (isIndex(l) && constEval(r, checker) !== undefined) || (isIndex(r) && constEval(l, checker) !== undefined);
-    return pins ? eq : undefined;
+    const value = isIndex(l) ? constEval(r, checker) : isIndex(r) ? constEval(l, checker) : undefined;
+    return value === undefined ? undefined : { side: eq, value };
+  };
+  let zero: boolean | undefined;
+  const pin = (p: Pin) => {
+    if (p) zero = zero === true || p.value === 0n;
   };
   const stack: ts.Node[] = [body.body];
   while (stack.length) {
@@ -335,15 +345,36 @@ function pinnedIndex(body: ts.FunctionDeclaration, checker: ts.TypeChecker): ts.
       if (!ts.isFunctionLike(c)) stack.push(c);
     });
     // (`i ? i : i` is folded to `i`: no branch.)
-    if (ts.isConditionalExpression(n) && equalSide(n.condition) !== undefined && n.whenTrue.getText() !== n.whenFalse.getText()) return sym;
+    if (ts.isConditionalExpression(n) && n.whenTrue.getText() !== n.whenFalse.getText()) pin(equalSide(n.condition));
     if (ts.isIfStatement(n)) {
-      const side = equalSide(n.expression);
-      const s = side === undefined ? undefined : side ? n.thenStatement : n.elseStatement;
+      const p = equalSide(n.expression);
+      const s = p && (p.side ? n.thenStatement : n.elseStatement);
       // No else: the equal path goes on past the if.
-      if (side !== undefined && (s === undefined || !returns(s))) return sym;
+      if (p && (s === undefined || !returns(s))) pin(p);
     }
   }
-  return undefined;
+  return zero === undefined ? undefined : { sym, zero };
+}
+
+/** The index a test pins to a constant on some path (pinnedIndex); zero: to 0 on one. */
+interface Pinned {
+  sym: ts.Symbol;
+  zero: boolean;
+}
+
+/**
+ * Whether `v` is 0 on some path the verifier walks: a constant 0, the index where a test pins it
+ * to 0, a side of a `?:`, through an integer conversion. A store of 0 there marks the field's
+ * bytes zero: known wherever it sits in its slot.
+ */
+function zeroOnAPath(v: ts.Expression, pinned: Pinned | undefined, checker: ts.TypeChecker): boolean {
+  v = skipParens(v);
+  if (constEval(v, checker) === 0n) return true;
+  if (ts.isIdentifier(v)) return pinned?.zero === true && checker.getSymbolAtLocation(v) === pinned.sym;
+  if (ts.isConditionalExpression(v)) return zeroOnAPath(v.whenTrue, pinned, checker) || zeroOnAPath(v.whenFalse, pinned, checker);
+  if (ts.isCallExpression(v) && ts.isIdentifier(v.expression) && v.arguments.length === 1)
+    return /^[ui](8|16|32|64)$/.test(stdlibName(v.expression, checker) ?? "") && zeroOnAPath(v.arguments[0]!, pinned, checker);
+  return false;
 }
 
 /** Whether `n` calls a method declared by the library (`tsbpf/bpf`), not the program. */
