@@ -32,6 +32,7 @@ import { isIntCast, returns } from "./verifier-cost-ranges.js";
 import { loopTrips, openBranches, runsOnce } from "./verifier-cost-loops.js";
 import {
   comparedExactly,
+  counterCompared,
   exactExitVar,
   exitCompared,
   preciseAfter,
@@ -586,7 +587,7 @@ class Walker {
       // Needed exactly: in a packet offset or an index after the loop, or in a comparison the
       // verifier decides (a count held exactly, against a constant or a counter).
       const decided = comparedExactly(loop, outer.node, v, this.checker);
-      if (decided || preciseAfter(loop, counter, this.checker, true, v)) {
+      if (decided || preciseAfter(loop, counter, this.checker, true, v) || counterCompared(loop, outer.node, v, counter, this.checker)) {
         const k = writeKind(loop, v, this.checker);
         kind = worse(kind, k);
         power = Math.max(power, decided ? DECIDED_GROWTH : endsCounted(loop, v, this.checker) ? COUNTED_GROWTH : 1);
