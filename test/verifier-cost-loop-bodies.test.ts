@@ -265,5 +265,33 @@ export const LICENSE = "GPL";
     );
     expect("processed" in seven.verdict && seven.verdict.processed < 1000, showRow(seven)).toBe(true);
     expect(seven.estimate, showRow(seven)).toBeLessThan(1000);
+    // A field the verifier needs exactly that the body changes by one of two constants under a
+    // condition it cannot decide forks every walk, as a forking step does, when another field steps
+    // (differential seed 20261347 #1127 of fuzz:cost: refused with no warning). Measured: 6,232,
+    // 91,558 and 630,129 processed over `ctx.len & 7`, `& 11` and `& 15`; with the forked field left
+    // out of the result (`s.m` not read there), 4,538 over `& 63`.
+    const FORKS = "return i64(((s.m ^= (i !== 256 ? 107 : 15)) + s.m + (i > 65535 ? ++s.n : s.n - i)) & 1);";
+    const forks = [7, 11, 15].map((m) =>
+      row(
+        `{ ${FORKS} } over ctx.len & ${m}`,
+        prog(FORKS)
+          .replaceAll("ctx.len & 15", `ctx.len & ${m}`)
+          .replace(/\n {2}loop\([^\n]*\n/, "\n"),
+      ),
+    );
+    for (const r of forks) {
+      expect("processed" in r.verdict, showRow(r)).toBe(true);
+      const p = (r.verdict as { processed: number }).processed;
+      expect(r.estimate, showRow(r)).toBeGreaterThanOrEqual(p * 0.25);
+      expect(r.estimate, showRow(r)).toBeLessThanOrEqual(p * 2.5);
+    }
+    const unread = row(
+      "s.m forked but not read, over ctx.len & 63",
+      prog("s.m ^= i > 100 ? 107 : 15; return i64((i > 100 ? ++s.n : s.n) & 1);")
+        .replaceAll("ctx.len & 15", "ctx.len & 63")
+        .replace(/\n {2}loop\([^\n]*\n/, "\n"),
+    );
+    expect("processed" in unread.verdict && unread.verdict.processed < 10000, showRow(unread)).toBe(true);
+    expect(unread.estimate, showRow(unread)).toBeLessThan(10000);
   });
 });

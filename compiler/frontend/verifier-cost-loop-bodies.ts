@@ -114,8 +114,13 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
     const f = fields.get(path) ?? { bits: intTypeOf(n, checker)?.bits ?? 64, unguarded: false, values: [], uses: [] };
     fields.set(path, f);
     const step = stepOf(n, path, state, checker);
-    if (typeof step === "object") f.values.push(step.value);
-    else if (step !== undefined) {
+    if (typeof step === "object") {
+      f.values.push(step.value);
+      // Another operator with one of two constants (`s.m ^= i !== 256 ? 107 : 15`) forks as a step does.
+      const p = n.parent;
+      if (ts.isBinaryExpression(p) && p.left === n && p.operatorToken.kind !== K.EqualsToken && eitherConst(p.right, checker) !== undefined)
+        f.forks ??= (skipParens(p.right) as ts.ConditionalExpression).condition;
+    } else if (step !== undefined) {
       f.step ??= step;
       // The step is one of two constants (eitherConst): the condition that picks it.
       const r = ts.isBinaryExpression(n.parent) ? skipParens(n.parent.right) : undefined;
@@ -206,11 +211,14 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
     // allows (Linux 6.18, over `ctx.len & M`: M = 3 processes 286, 7 2,148, 11 30,498, 15 484,098;
     // a single constant step 411 at M = 15), about 2^(W-1) walks of the body. What follows is not
     // walked once per path.
-    // (The index a test pins is known after the test, not in it.)
-    const forked =
-      f.forks && !knownValue(f.forks as ts.Expression, state, tracked, checker, fixed)
-        ? Math.max(walks, Math.min(2 ** (walks - 1), 1e12))
-        : undefined;
+    // (The index a test pins is known after the test, not in it.) A fork of another field the
+    // verifier needs exactly doubles the walks too: `((s.m ^= (i !== 256 ? 107 : 15)) + s.m + (i >
+    // 65535 ? ++s.n : s.n - i)) & 1` returned processes 630,129 over `ctx.len & 15`.
+    const forks = (g: typeof f): boolean => g.forks !== undefined && !knownValue(g.forks as ts.Expression, state, tracked, checker, fixed);
+    const otherForks = [...fields].some(
+      ([x, g]) => x !== field && tracked(x) && forks(g) && (g.uses.some((u) => known(u)) || usedElsewhere(x)),
+    );
+    const forked = forks(f) || otherForks ? Math.max(walks, Math.min(2 ** (walks - 1), 1e12)) : undefined;
     if (walks >= 2) return { field, walks, bodyWalks: forked };
   }
   return undefined;
