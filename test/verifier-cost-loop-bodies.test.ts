@@ -197,9 +197,11 @@ export const LICENSE = "GPL";
     },
   );
 
-  kernelTest("a store of data in another loop() body, a map call given the state, a path that pins the index or takes a known side", () => {
-    const prog = (body: string, pre = "", extra = "", decl = "interface St { n: i64; m: u32 }", init = "{ n: 0, m: 1 }") =>
-      `import { xdp, XdpAction, ArrayMap, HashMap, loop, u64, u32, i64 } from "tsbpf/bpf";
+  kernelTest(
+    "a store of data in another loop() body, a map call given the state, a path that pins the index or takes a known side, a division, another field's fork",
+    () => {
+      const prog = (body: string, pre = "", extra = "", decl = "interface St { n: i64; m: u32 }", init = "{ n: 0, m: 1 }") =>
+        `import { xdp, XdpAction, ArrayMap, HashMap, loop, u64, u32, i64 } from "tsbpf/bpf";
 ${decl}
 const results = new ArrayMap<u64>(4);
 const saved = new HashMap<u32, St>(4);
@@ -214,84 +216,85 @@ ${pre}  loop(ctx.len & 15, body, s);
 });
 export const LICENSE = "GPL";
 `;
-    // The verifier walks on past a loop() call first, as if its body ran no time: the state past
-    // it keeps n's value. A map call reads the state it is given. On the path where `i` is 0, or
-    // through the `?:`'s constant side, the verifier knows the body's result.
-    const counted = [
-      row(
-        "a data store in another loop() body first",
-        prog(RET, "  loop(ctx.len & 3, setter, s);\n", "function setter(i: u32, s: St): i64 { s.n = i64(i) * 3; return 0; }"),
-      ),
-      row("the state handed to a map update first", prog(RET, "  saved.update(0, s);\n")),
-      row("{ return i64((i ? i : ++s.n) & 1); }", prog("return i64((i ? i : ++s.n) & 1);")),
-      row("{ return i64(((i > 3 ? i : 7) + ++s.n) & 1); }", prog("return i64(((i > 3 ? i : 7) + ++s.n) & 1);")),
-    ];
-    // Measured on Linux 6.18: 5,052, 4,732, 7,275, 8,771. Before, all were estimated at 100 to 160.
-    for (const r of counted) {
-      expect("processed" in r.verdict && r.verdict.processed > 3000, showRow(r)).toBe(true);
-      const p = (r.verdict as { processed: number }).processed;
-      expect(r.estimate, showRow(r)).toBeGreaterThanOrEqual(p * 0.4);
-      expect(r.estimate, showRow(r)).toBeLessThanOrEqual(p * 2.5);
-    }
-    // The controls converge and are not counted: a data store on one side of an `if` (the verifier
-    // walks that side first and prunes the other against it), no known side, a `?:` the compiler
-    // folds (no branch, so no path where `i` is 0).
-    const converging = [
-      row("a data store under an if first", prog(RET, "  if (ctx.len > 1000) s.n = i64(ctx.len) * 3;\n")),
-      row("{ return i64(((i > 3 ? i : i + 1) + ++s.n) & 1); }", prog("return i64(((i > 3 ? i : i + 1) + ++s.n) & 1);")),
-      row("{ return i64(((++s.n) ^ (i ? i : i)) & 1); }", prog("return i64(((++s.n) ^ (i ? i : i)) & 1);")),
-      // The verifier does not follow a division or a remainder (with `* 3`: 5,235 processed).
-      row("{ return i64(((++s.n) / 3) & 1); }", prog("return i64(((++s.n) / 3) & 1);")),
-      row("{ return i64(((++s.n) % 3) & 1); }", prog("return i64(((++s.n) % 3) & 1);")),
-    ];
-    for (const r of converging) {
-      expect("processed" in r.verdict && r.verdict.processed < 1000, showRow(r)).toBe(true);
-      expect(r.estimate, showRow(r)).toBeLessThan(1000);
-    }
-    // A store of the index where a test pins it to 0 marks the field's bytes zero, wherever it sits
-    // in its slot (`z` at offset 12; the 5 stored on the other side is forgotten). Measured: 21,056
-    // processed, estimated 4,078 (the kernel keeps both sides' states apart: counted low); with 5
-    // and 7 on the sides, 182.
-    const Z = ["interface St { n: i64; pad: u32; z: u32 }", "{ n: 0, pad: 7, z: 3 }"] as const;
-    const zero = row(
-      "{ s.z = i ? 5 : i, then ++s.n returned }",
-      prog("return i64(((s.z = (i ? 5 : i)) + s.z + (++s.n)) & 1);", "", "", ...Z),
-    );
-    expect("processed" in zero.verdict && zero.verdict.processed > 10000, showRow(zero)).toBe(true);
-    expect(zero.estimate, showRow(zero)).toBeGreaterThanOrEqual((zero.verdict as { processed: number }).processed * 0.15);
-    const seven = row(
-      "{ s.z = i ? 5 : 7, then ++s.n returned }",
-      prog("return i64(((s.z = (i ? 5 : 7)) + s.z + (++s.n)) & 1);", "", "", ...Z),
-    );
-    expect("processed" in seven.verdict && seven.verdict.processed < 1000, showRow(seven)).toBe(true);
-    expect(seven.estimate, showRow(seven)).toBeLessThan(1000);
-    // A field the verifier needs exactly that the body changes by one of two constants under a
-    // condition it cannot decide forks every walk, as a forking step does, when another field steps
-    // (differential seed 20261347 #1127 of fuzz:cost: refused with no warning). Measured: 6,232,
-    // 91,558 and 630,129 processed over `ctx.len & 7`, `& 11` and `& 15`; with the forked field left
-    // out of the result (`s.m` not read there), 4,538 over `& 63`.
-    const FORKS = "return i64(((s.m ^= (i !== 256 ? 107 : 15)) + s.m + (i > 65535 ? ++s.n : s.n - i)) & 1);";
-    const forks = [7, 11, 15].map((m) =>
-      row(
-        `{ ${FORKS} } over ctx.len & ${m}`,
-        prog(FORKS)
-          .replaceAll("ctx.len & 15", `ctx.len & ${m}`)
+      // The verifier walks on past a loop() call first, as if its body ran no time: the state past
+      // it keeps n's value. A map call reads the state it is given. On the path where `i` is 0, or
+      // through the `?:`'s constant side, the verifier knows the body's result.
+      const counted = [
+        row(
+          "a data store in another loop() body first",
+          prog(RET, "  loop(ctx.len & 3, setter, s);\n", "function setter(i: u32, s: St): i64 { s.n = i64(i) * 3; return 0; }"),
+        ),
+        row("the state handed to a map update first", prog(RET, "  saved.update(0, s);\n")),
+        row("{ return i64((i ? i : ++s.n) & 1); }", prog("return i64((i ? i : ++s.n) & 1);")),
+        row("{ return i64(((i > 3 ? i : 7) + ++s.n) & 1); }", prog("return i64(((i > 3 ? i : 7) + ++s.n) & 1);")),
+      ];
+      // Measured on Linux 6.18: 5,052, 4,732, 7,275, 8,771. Before, all were estimated at 100 to 160.
+      for (const r of counted) {
+        expect("processed" in r.verdict && r.verdict.processed > 3000, showRow(r)).toBe(true);
+        const p = (r.verdict as { processed: number }).processed;
+        expect(r.estimate, showRow(r)).toBeGreaterThanOrEqual(p * 0.4);
+        expect(r.estimate, showRow(r)).toBeLessThanOrEqual(p * 2.5);
+      }
+      // The controls converge and are not counted: a data store on one side of an `if` (the verifier
+      // walks that side first and prunes the other against it), no known side, a `?:` the compiler
+      // folds (no branch, so no path where `i` is 0).
+      const converging = [
+        row("a data store under an if first", prog(RET, "  if (ctx.len > 1000) s.n = i64(ctx.len) * 3;\n")),
+        row("{ return i64(((i > 3 ? i : i + 1) + ++s.n) & 1); }", prog("return i64(((i > 3 ? i : i + 1) + ++s.n) & 1);")),
+        row("{ return i64(((++s.n) ^ (i ? i : i)) & 1); }", prog("return i64(((++s.n) ^ (i ? i : i)) & 1);")),
+        // The verifier does not follow a division or a remainder (with `* 3`: 5,235 processed).
+        row("{ return i64(((++s.n) / 3) & 1); }", prog("return i64(((++s.n) / 3) & 1);")),
+        row("{ return i64(((++s.n) % 3) & 1); }", prog("return i64(((++s.n) % 3) & 1);")),
+      ];
+      for (const r of converging) {
+        expect("processed" in r.verdict && r.verdict.processed < 1000, showRow(r)).toBe(true);
+        expect(r.estimate, showRow(r)).toBeLessThan(1000);
+      }
+      // A store of the index where a test pins it to 0 marks the field's bytes zero, wherever it sits
+      // in its slot (`z` at offset 12; the 5 stored on the other side is forgotten). Measured: 21,056
+      // processed, estimated 4,078 (the kernel keeps both sides' states apart: counted low); with 5
+      // and 7 on the sides, 182.
+      const Z = ["interface St { n: i64; pad: u32; z: u32 }", "{ n: 0, pad: 7, z: 3 }"] as const;
+      const zero = row(
+        "{ s.z = i ? 5 : i, then ++s.n returned }",
+        prog("return i64(((s.z = (i ? 5 : i)) + s.z + (++s.n)) & 1);", "", "", ...Z),
+      );
+      expect("processed" in zero.verdict && zero.verdict.processed > 10000, showRow(zero)).toBe(true);
+      expect(zero.estimate, showRow(zero)).toBeGreaterThanOrEqual((zero.verdict as { processed: number }).processed * 0.15);
+      const seven = row(
+        "{ s.z = i ? 5 : 7, then ++s.n returned }",
+        prog("return i64(((s.z = (i ? 5 : 7)) + s.z + (++s.n)) & 1);", "", "", ...Z),
+      );
+      expect("processed" in seven.verdict && seven.verdict.processed < 1000, showRow(seven)).toBe(true);
+      expect(seven.estimate, showRow(seven)).toBeLessThan(1000);
+      // A field the verifier needs exactly that the body changes by one of two constants under a
+      // condition it cannot decide forks every walk, as a forking step does, when another field steps
+      // (differential seed 20261347 #1127 of fuzz:cost: refused with no warning). Measured: 6,232,
+      // 91,558 and 630,129 processed over `ctx.len & 7`, `& 11` and `& 15`; with the forked field left
+      // out of the result (`s.m` not read there), 4,538 over `& 63`.
+      const FORKS = "return i64(((s.m ^= (i !== 256 ? 107 : 15)) + s.m + (i > 65535 ? ++s.n : s.n - i)) & 1);";
+      const forks = [7, 11, 15].map((m) =>
+        row(
+          `{ ${FORKS} } over ctx.len & ${m}`,
+          prog(FORKS)
+            .replaceAll("ctx.len & 15", `ctx.len & ${m}`)
+            .replace(/\n {2}loop\([^\n]*\n/, "\n"),
+        ),
+      );
+      for (const r of forks) {
+        expect("processed" in r.verdict, showRow(r)).toBe(true);
+        const p = (r.verdict as { processed: number }).processed;
+        expect(r.estimate, showRow(r)).toBeGreaterThanOrEqual(p * 0.25);
+        expect(r.estimate, showRow(r)).toBeLessThanOrEqual(p * 2.5);
+      }
+      const unread = row(
+        "s.m forked but not read, over ctx.len & 63",
+        prog("s.m ^= i > 100 ? 107 : 15; return i64((i > 100 ? ++s.n : s.n) & 1);")
+          .replaceAll("ctx.len & 15", "ctx.len & 63")
           .replace(/\n {2}loop\([^\n]*\n/, "\n"),
-      ),
-    );
-    for (const r of forks) {
-      expect("processed" in r.verdict, showRow(r)).toBe(true);
-      const p = (r.verdict as { processed: number }).processed;
-      expect(r.estimate, showRow(r)).toBeGreaterThanOrEqual(p * 0.25);
-      expect(r.estimate, showRow(r)).toBeLessThanOrEqual(p * 2.5);
-    }
-    const unread = row(
-      "s.m forked but not read, over ctx.len & 63",
-      prog("s.m ^= i > 100 ? 107 : 15; return i64((i > 100 ? ++s.n : s.n) & 1);")
-        .replaceAll("ctx.len & 15", "ctx.len & 63")
-        .replace(/\n {2}loop\([^\n]*\n/, "\n"),
-    );
-    expect("processed" in unread.verdict && unread.verdict.processed < 10000, showRow(unread)).toBe(true);
-    expect(unread.estimate, showRow(unread)).toBeLessThan(10000);
-  });
+      );
+      expect("processed" in unread.verdict && unread.verdict.processed < 10000, showRow(unread)).toBe(true);
+      expect(unread.estimate, showRow(unread)).toBeLessThan(10000);
+    },
+  );
 });
