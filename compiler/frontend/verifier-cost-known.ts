@@ -80,7 +80,8 @@ export function knownValue(
   if (ts.isBinaryExpression(e)) {
     const op = e.operatorToken.kind;
     // An assignment's value is its right side's (for `s.f op= x`, both sides').
-    if (op === K.EqualsToken) return rec(e.right);
+    // A store into a field no wider than the value's clear low bits stores 0 (clearLowBits).
+    if (op === K.EqualsToken) return rec(e.right) || clearLowBits(e.right, checker) >= (intTypeOf(e.left, checker)?.bits ?? 64);
     // The verifier (Linux 6.18) does not follow a division or a remainder: the result is any value
     // (`((++s.n) / 3) & 1` returned: 134 processed for two calls over `ctx.len & 15`; `* 3`: 5,235).
     if (DIVISIONS.has(op)) return false;
@@ -175,3 +176,38 @@ export function fieldPath(e: ts.PropertyAccessExpression, state: ts.Symbol, chec
 }
 
 export const skipParens = (e: ts.Expression): ts.Expression => (ts.isParenthesizedExpression(e) ? skipParens(e.expression) : e);
+
+/**
+ * How many low bits of `v` are 0 whatever its operands: a shift left by a constant, a product or
+ * mask with a constant. Stored into a field no wider, it is a store of 0 (the verifier's bit
+ * tracking sees the same: `s.e = (k * i) << 11` into an i8 field, then a step returned, was refused).
+ */
+export function clearLowBits(v: ts.Expression, checker: ts.TypeChecker, depth = 0): number {
+  v = skipParens(v);
+  const c = constEval(v, checker);
+  if (c !== undefined) return lowZeros(c);
+  if (depth > 8) return 0;
+  // A conversion keeps the low bits.
+  if (
+    ts.isCallExpression(v) &&
+    ts.isIdentifier(v.expression) &&
+    v.arguments.length === 1 &&
+    /^[ui](8|16|32|64)$/.test(stdlibName(v.expression, checker) ?? "")
+  )
+    return clearLowBits(v.arguments[0]!, checker, depth + 1);
+  if (!ts.isBinaryExpression(v)) return 0;
+  const op = v.operatorToken.kind;
+  const r = constEval(v.right, checker);
+  if (op === K.LessThanLessThanToken && r !== undefined && r >= 0n && r < 64n)
+    return Math.min(64, Number(r) + clearLowBits(v.left, checker, depth + 1));
+  if (op === K.AsteriskToken) return Math.min(64, clearLowBits(v.left, checker, depth + 1) + clearLowBits(v.right, checker, depth + 1));
+  if (op === K.AmpersandToken) return Math.max(clearLowBits(v.left, checker, depth + 1), clearLowBits(v.right, checker, depth + 1));
+  return 0;
+}
+
+/** The low zero bits of `x` (64 for 0). */
+export function lowZeros(x: bigint): number {
+  let n = 0;
+  for (x = x < 0n ? -x : x; x !== 0n && (x & 1n) === 0n; x >>= 1n) n++;
+  return x === 0n ? 64 : n;
+}

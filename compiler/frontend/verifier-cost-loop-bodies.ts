@@ -14,7 +14,7 @@ import { type CType, sizeOf } from "../../common/ctypes.js";
 import { constEval, stdlibName } from "./const-eval.js";
 import { ts } from "./ts-adapter.js";
 import { TypeMapper } from "./types.js";
-import { decidedBy, fieldPath, knownValue, possibleBits, skipParens } from "./verifier-cost-known.js";
+import { clearLowBits, decidedBy, fieldPath, knownValue, lowZeros, possibleBits, skipParens } from "./verifier-cost-known.js";
 import { intTypeOf, rangeOf, returns } from "./verifier-cost-ranges.js";
 import { calleeOf, enclosingFunction } from "./verifier-cost-writes.js";
 
@@ -158,7 +158,8 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
         !whole(x) &&
         fields.get(x)!.values.length > 0 &&
         fields.get(x)!.step === undefined &&
-        (aloneInSlot(layout, x, storedInBody) || fields.get(x)!.values.every((v) => v !== undefined && zeroOnAPath(v, pinned, checker))),
+        (aloneInSlot(layout, x, storedInBody) ||
+          fields.get(x)!.values.every((v) => v !== undefined && zeroOnAPath(v, pinned, checker, fields.get(x)!.bits))),
     ),
   );
   const kept = new Set([...fields.keys()].filter((x) => whole(x) || setHere.has(x)));
@@ -169,7 +170,10 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
     changed = false;
     for (const x of kept) {
       const from = setHere.has(x) ? (y: string) => y !== x && tracked(y) : tracked;
-      if (fields.get(x)!.values.some((v) => v === undefined || !knownValue(v, state, from, checker, undefined, pinned?.sym))) {
+      const bits = fields.get(x)!.bits;
+      const knownHere = (v: ts.Expression) =>
+        knownValue(v, state, from, checker, undefined, pinned?.sym) || zeroOnAPath(v, pinned, checker, bits);
+      if (fields.get(x)!.values.some((v) => v === undefined || !knownHere(v))) {
         kept.delete(x);
         changed = true;
       }
@@ -375,9 +379,9 @@ interface Pinned {
  * to 0, a side of a `?:`, through an integer conversion. A store of 0 there marks the field's
  * bytes zero: known wherever it sits in its slot.
  */
-function zeroOnAPath(v: ts.Expression, pinned: Pinned | undefined, checker: ts.TypeChecker): boolean {
+function zeroOnAPath(v: ts.Expression, pinned: Pinned | undefined, checker: ts.TypeChecker, bits = 64): boolean {
   v = skipParens(v);
-  if (constEval(v, checker) === 0n) return true;
+  if (constEval(v, checker) === 0n || clearLowBits(v, checker) >= bits) return true;
   if (ts.isIdentifier(v)) return pinned?.zero === true && checker.getSymbolAtLocation(v) === pinned.sym;
   if (ts.isConditionalExpression(v)) return zeroOnAPath(v.whenTrue, pinned, checker) || zeroOnAPath(v.whenFalse, pinned, checker);
   if (ts.isCallExpression(v) && ts.isIdentifier(v.expression) && v.arguments.length === 1)
@@ -521,13 +525,6 @@ function eitherConst(e: ts.Expression, checker: ts.TypeChecker): bigint | undefi
   const b = constEval(e.whenFalse, checker);
   if (a === undefined || b === undefined) return undefined;
   return lowZeros(a) <= lowZeros(b) ? a : b;
-}
-
-/** The low zero bits of `x` (64 for 0). */
-function lowZeros(x: bigint): number {
-  let n = 0;
-  for (x = x < 0n ? -x : x; x !== 0n && (x & 1n) === 0n; x >>= 1n) n++;
-  return x === 0n ? 64 : n;
 }
 
 /**
