@@ -4,7 +4,7 @@
 
 import { constEval, stdlibName } from "./const-eval.js";
 import { ts } from "./ts-adapter.js";
-import { COMPARISONS, intTypeOf, relation } from "./verifier-cost-ranges.js";
+import { COMPARISONS, intTypeOf, isIntCast, relation } from "./verifier-cost-ranges.js";
 
 const K = ts.SyntaxKind;
 
@@ -188,13 +188,7 @@ export function clearLowBits(v: ts.Expression, checker: ts.TypeChecker, depth = 
   if (c !== undefined) return lowZeros(c);
   if (depth > 8) return 0;
   // A conversion keeps the low bits.
-  if (
-    ts.isCallExpression(v) &&
-    ts.isIdentifier(v.expression) &&
-    v.arguments.length === 1 &&
-    /^[ui](8|16|32|64)$/.test(stdlibName(v.expression, checker) ?? "")
-  )
-    return clearLowBits(v.arguments[0]!, checker, depth + 1);
+  if (ts.isCallExpression(v) && isIntCast(v) && v.arguments.length === 1) return clearLowBits(v.arguments[0]!, checker, depth + 1);
   if (!ts.isBinaryExpression(v)) return 0;
   const op = v.operatorToken.kind;
   const r = constEval(v.right, checker);

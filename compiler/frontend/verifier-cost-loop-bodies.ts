@@ -15,7 +15,7 @@ import { constEval, stdlibName } from "./const-eval.js";
 import { ts } from "./ts-adapter.js";
 import { TypeMapper } from "./types.js";
 import { clearLowBits, decidedBy, fieldPath, knownValue, lowZeros, possibleBits, skipParens } from "./verifier-cost-known.js";
-import { intTypeOf, rangeOf, returns } from "./verifier-cost-ranges.js";
+import { intTypeOf, isIntCast, rangeOf, returns } from "./verifier-cost-ranges.js";
 import { calleeOf, enclosingFunction } from "./verifier-cost-writes.js";
 
 const K = ts.SyntaxKind;
@@ -384,8 +384,7 @@ function zeroOnAPath(v: ts.Expression, pinned: Pinned | undefined, checker: ts.T
   if (constEval(v, checker) === 0n || clearLowBits(v, checker) >= bits) return true;
   if (ts.isIdentifier(v)) return pinned?.zero === true && checker.getSymbolAtLocation(v) === pinned.sym;
   if (ts.isConditionalExpression(v)) return zeroOnAPath(v.whenTrue, pinned, checker) || zeroOnAPath(v.whenFalse, pinned, checker);
-  if (ts.isCallExpression(v) && ts.isIdentifier(v.expression) && v.arguments.length === 1)
-    return /^[ui](8|16|32|64)$/.test(stdlibName(v.expression, checker) ?? "") && zeroOnAPath(v.arguments[0]!, pinned, checker);
+  if (ts.isCallExpression(v) && isIntCast(v) && v.arguments.length === 1) return zeroOnAPath(v.arguments[0]!, pinned, checker);
   return false;
 }
 

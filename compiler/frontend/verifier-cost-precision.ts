@@ -5,6 +5,7 @@
 import { constEval } from "./const-eval.js";
 import { branchlessCount, branchlessVar, branchlessWrite, isPacketRead } from "./verifier-cost-branchless.js";
 import { branchKept, writesUnbranched } from "./verifier-cost-ir.js";
+import { skipParens } from "./verifier-cost-known.js";
 import { ts } from "./ts-adapter.js";
 import {
   argumentsFor,
@@ -721,8 +722,8 @@ export function counterCompared(
     if (ts.isFunctionLike(x)) continue;
     if (ts.isCallExpression(x) && isPacketRead(x) && x.arguments.some((a) => mentions(a, counter, checker))) offsets = true;
     if (ts.isBinaryExpression(x) && K_REL.has(x.operatorToken.kind)) {
-      const l = skipParensOnly(x.left);
-      const r = skipParensOnly(x.right);
+      const l = skipParens(x.left);
+      const r = skipParens(x.right);
       if ((isCounterOf(l, counter, checker) && mentions(r, v, checker)) || (isCounterOf(r, counter, checker) && mentions(l, v, checker)))
         compared = true;
     }
@@ -732,8 +733,6 @@ export function counterCompared(
   }
   return offsets && compared;
 }
-
-const skipParensOnly = (e: ts.Expression): ts.Expression => (ts.isParenthesizedExpression(e) ? skipParensOnly(e.expression) : e);
 
 /**
  * Does `v` enter `outer` at a known value: a local declared before it with a constant initializer
