@@ -531,4 +531,13 @@ export const LICENSE = "GPL";
     },
     120_000,
   );
+  kernelTest(
+    "differential seed 20261349: a struct field a called function steps, compared through its result in the loop's break test (`k2 >= 191 << f0(s0)`) and stepped again in one case of a `switch` on data: TSBPF3013, refused; 10 trips load with no diagnostic",
+    () => {
+      // Measured on Linux 6.18: 10 trips 11,040 processed (estimated 126,819), 28 refused. The
+      // estimate counted a field only in packet offsets, and put the 39 trips at 17,403.
+      checkRefusedFixture("field-compared-seed20261349.bpf.ts", "TSBPF3013", [["k2 < 78", "k2 < 20"]]);
+    },
+    120_000,
+  );
 });

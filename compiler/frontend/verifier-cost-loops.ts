@@ -227,9 +227,11 @@ export function openBranches(loop: ts.IterationStatement, checker: ts.TypeChecke
 
 /** The first and last values of a `for` loop's counter over its trips. */
 export function counterSpan(loop: ts.ForStatement, checker: ts.TypeChecker): { sym: ts.Symbol; values: bigint[] } | undefined {
+  // `for (i = 0; ...)` assigns a variable declared before: no declaration to read the start from.
+  if (!loop.initializer || !ts.isVariableDeclarationList(loop.initializer)) return undefined;
   const sym = forCounter(loop, checker);
   const lt = loopTrips(loop, checker);
-  const d = (loop.initializer as ts.VariableDeclarationList).declarations[0];
+  const d = loop.initializer.declarations[0];
   const start = d?.initializer ? constEval(d.initializer, checker) : undefined;
   const step = sym && loop.incrementor ? stepOf(loop.incrementor, sym, checker) : undefined;
   if (!sym || !lt || start === undefined || step === undefined) return undefined;

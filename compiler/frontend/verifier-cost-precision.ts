@@ -333,11 +333,13 @@ export function selfExactFactor(
     name ??= v.name;
   }
   const fields = fieldCounters(loop, counters, checker);
-  if (fields.sites + fields.after > 0) {
+  if (fields.sites + fields.after + fields.compared > 0) {
     // Measured on seed 20261211's program: about 1.6x per trip (6 trips 3,355 processed, 12 trips
     // 43,659); read after the loop, about 1.3x to 1.5x with two sites (seed 20261300 #5651: 6 trips
-    // 18,597, 10 trips 52,698, 14 trips 274,545), counted as 1.3x per site.
-    factor = Math.min(factor * (1 + 0.6 * fields.sites + 0.3 * fields.after), 1e3);
+    // 18,597, 10 trips 52,698, 14 trips 274,545), counted as 1.3x per site. Compared: 1.3x to 1.8x
+    // per trip with one or two sites (seed 20261349's case: 15 trips 29,363 processed, 18 trips
+    // 88,793, 21 trips 497,390, 28 refused), counted as 1.45x per site.
+    factor = Math.min(factor * (1 + 0.6 * fields.sites + 0.3 * fields.after + 0.45 * fields.compared), 1e3);
     name ??= fields.name;
   }
   return { factor, name };
@@ -477,7 +479,7 @@ function fieldCounters(
   loop: ts.IterationStatement,
   counters: ReadonlySet<ts.Symbol>,
   checker: ts.TypeChecker,
-): { sites: number; after: number; name?: string } {
+): { sites: number; after: number; compared: number; name?: string } {
   const offsets: string[] = [];
   /** Structs handed to a function in a packet offset (`f(s0)`): it reads their fields there. */
   const offsetStructs = new Set<string>();
@@ -485,6 +487,9 @@ function fieldCounters(
   const found: { x: ts.Node; path: ts.Expression; root?: ts.Identifier; site?: ts.CallExpression }[] = [];
   /** Fields the loop sets to something other than a constant step or a constant. */
   const resets: ts.Expression[] = [];
+  /** Operands of the loop's comparisons, and the structs handed to functions in them (`k >= 191 << f(s0)`). */
+  const compared: string[] = [];
+  const comparedStructs = new Set<string>();
   const stack: ts.Node[] = [loop.statement];
   while (stack.length) {
     const x = stack.pop()!;
@@ -493,6 +498,11 @@ function fieldCounters(
       for (const a of x.arguments) {
         offsets.push(a.getText());
         structsPassed(a, offsetStructs);
+      }
+    if (ts.isBinaryExpression(x) && K_REL.has(x.operatorToken.kind))
+      for (const side of [x.left, x.right]) {
+        compared.push(side.getText());
+        structsPassed(side, comparedStructs);
       }
     const callee = ts.isCallExpression(x) ? calleeOf(x, checker) : undefined;
     if (callee?.body && ts.isCallExpression(x)) found.push(...paramSteps(callee, x, checker));
@@ -507,6 +517,7 @@ function fieldCounters(
   }
   let sites = 0;
   let after = 0;
+  let cmp = 0;
   let name: string | undefined;
   for (const { x, path, root: passed, site } of found) {
     const root = passed ?? rootOf(path, checker);
@@ -525,6 +536,11 @@ function fieldCounters(
     if (resets.some((r) => r.getText().slice(rootOf(r, checker).getText().length) === field)) continue;
     const text = root.getText() + field;
     if (offsets.some((o) => o.includes(text)) || offsetStructs.has(root.text)) sites++;
+    // Compared, or handed to a function whose result is (seed 20261349: `if (k2 >= 191 << f0(s0))
+    // break;` where f0 does `s.a *= (s.b++) & -4`, stepped again on one side of a `switch` on data):
+    // the verifier decides the comparison from the exact field, so each count of steps is a state
+    // of its own. 5 to 25 trips: 838, 3,361, 12,190, 36,622, 130,281, 344,027 processed, 29 refused.
+    else if (compared.some((o) => o.includes(text)) || comparedStructs.has(root.text)) cmp++;
     else {
       // Read in a packet offset or an index after the loop (through the locals computed from it):
       // the verifier needs it exactly there too (fuzz:cost seed 20261300 #5651: `p.u32a ^= s0.a`
@@ -535,7 +551,7 @@ function fieldCounters(
     }
     name ??= text;
   }
-  return { sites, after, name };
+  return { sites, after, compared: cmp, name };
 }
 
 /** Is `x` an `if (v > C)` (or `>=`, either way round) whose then-branch leaves the loop? */

@@ -375,6 +375,7 @@ export function guards(x: ts.Node, loop: ts.IterationStatement, site?: ts.CallEx
           out.push(prev.expression);
       }
     if (ts.isIfStatement(par) && par.expression !== at) out.push(par.expression);
+    else if (ts.isCaseOrDefaultClause(par)) out.push(par.parent.parent.expression);
     else if (ts.isConditionalExpression(par) && par.condition !== at) out.push(par.condition);
     else if (
       ts.isBinaryExpression(par) &&
