@@ -334,6 +334,9 @@ function compileFile(fileName: string, text: string, opts: CompileOptions): Comp
         const x = cost.loopCallInLoop;
         const line = x.loop.getSourceFile().getLineAndCharacterOfPosition(x.loop.getStart()).line + 1;
         reporter.report("TSBPF3027", x.call, p.name, String(x.trips), String(line), cost.steps.toLocaleString("en-US"));
+      } else if (cost.forkedCeiling) {
+        const x = cost.forkedCeiling;
+        reporter.report("TSBPF3028", x.fork, p.name, String(x.before), String(x.after), cost.steps.toLocaleString("en-US"));
       } else if (cost.nestedDataLoop) reporter.report("TSBPF3011", cost.nestedDataLoop, p.name);
       const last = reporter.diagnostics[reporter.diagnostics.length - 1];
       if (opts.keepCostRefused && last && (last.code === "TSBPF2202" || last.code === "TSBPF2203" || last.code === "TSBPF2204"))

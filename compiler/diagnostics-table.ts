@@ -497,6 +497,13 @@ export const DIAGNOSTICS = {
     severity: "warning",
     cost: true,
   },
+  TSBPF3028: {
+    message:
+      "'{0}': this condition on data forks the loop into a side that stops at a constant bound of its counter ({1} trips before the bound, {2} after) and a side that stops on data, in a loop that calls a helper and reads the packet at its counter; the verifier walks the side it set aside past the fork through the later trips, and how far depends on where it stored states, from a few thousand steps to past its limit of 1,000,000, which the estimate ({3} steps) does not model",
+    hint: "build with --verify to have the running kernel's verifier judge it; to make it safe, move the helper call out of the loop (keep what it stores in a local and call it once after), cut the trip count, or move the loop into loop() (bpf_loop), whose body the verifier checks per call, not per trip",
+    severity: "warning",
+    cost: true,
+  },
 
   TSBPF9001: {
     message: "internal compiler error: {0}",

@@ -838,6 +838,24 @@ function body(i: u32, s: St): u32 {
     ),
   },
   {
+    code: "TSBPF3028",
+    what: "a 33-trip packet loop with a map update, forking on data into a side that stops at a bound of its counter and one that stops on data",
+    span: "if (acc <= q.y) { if (k >= 55) break; } else if (b > 300) break;",
+    src: xdpBody(
+      `  const q = ctx.header<In>(0);
+  if (q === null) return XdpAction.DROP;
+  let acc: u64 = q.z;
+  for (let k: u32 = 2; k < 134; k += 4) {
+    const b = ctx.header<u16>(66 + k);
+    if (b === null) break;
+    if (acc <= q.y) { if (k >= 55) break; } else if (b > 300) break; // error TSBPF3028
+    acc ^= b;
+    out.update(3, 5);
+  }`,
+      "interface In { x: u64; y: u64; z: u16 }\nconst out = new ArrayMap<u64>(8);",
+    ),
+  },
+  {
     code: "TSBPF3025",
     what: "a base64 decoder over 64 groups: four calls of a 6-result function per group, their OR compared",
     span: "sextet(q.d)",

@@ -52,6 +52,7 @@ import { runningSumWalks } from "./verifier-cost-sums.js";
 import { slidingWindow } from "./verifier-cost-windows.js";
 import { type BranchFacts, withBranchFacts } from "./verifier-cost-ir.js";
 import { outcomesOf } from "./verifier-cost-outcomes.js";
+import { type ForkedCeiling, forkedCeiling } from "./verifier-cost-forks.js";
 import { LOOP_BODY_WALKS, loopCallBody, otherSides, returnsAfter, type SteppedState, steppedState } from "./verifier-cost-loop-bodies.js";
 
 /** The kernel's BPF_COMPLEXITY_LIMIT_INSNS. */
@@ -117,6 +118,8 @@ export interface CostEstimate {
    * all: the call, the outermost such loop and the trips. Not modelled: a warning (see LOOP_CALL_TRIPS).
    */
   loopCallInLoop?: { call: ts.Node; loop: ts.Node; trips: number };
+  /** A forked ceiling (verifier-cost-forks.ts): the loop, its fork, and the trips before and after the bound. Not modelled: a warning. */
+  forkedCeiling?: ForkedCeiling & { loop: ts.Node };
 }
 
 /**
@@ -261,6 +264,7 @@ function estimate(fn: ts.ArrowFunction, checker: ts.TypeChecker, insnCount: numb
     unbounded: w.unbounded,
     nestedDataLoop: w.nestedDataLoop,
     loopCallInLoop: w.loopCallInLoop,
+    forkedCeiling: w.forkedCeiling,
   };
 }
 
@@ -312,6 +316,8 @@ class Walker {
   nestedDataLoop?: ts.Node;
   /** The loop() call inside the most loop trips (see LOOP_CALL_TRIPS). */
   loopCallInLoop?: { call: ts.Node; loop: ts.Node; trips: number };
+  /** The first forked ceiling met (verifier-cost-forks.ts). */
+  forkedCeiling?: ForkedCeiling & { loop: ts.Node };
   /** The first loop the verifier can never see end, and why. */
   unbounded?: { loop: ts.Node; reason: string };
   /** Cost added by multiplied exit states (see multiply), and the inner loop that adds most. */
@@ -425,6 +431,10 @@ class Walker {
       this.body(s.statement, inner, trips * n);
       this.frames.pop();
       this.cap = saved;
+      if (!this.firm && !this.forkedCeiling) {
+        const f = forkedCeiling(s, this.checker);
+        if (f) this.forkedCeiling = { ...f, loop: s };
+      }
       if (!this.firm && n >= 2) {
         // Warnings only, like noteExits: an upper estimate from measured shapes.
         const own = selfExactFactor(s, lt?.counter ?? forCounter(s, this.checker), this.checker);
