@@ -378,4 +378,54 @@ export const LICENSE = "GPL";
     },
     300_000,
   );
+  kernelTest(
+    "a one-trip inner loop that compares its counter with a value the enclosing loop carries from a narrow start (`j >= ((acc += 1000003) | -s0.a)`, acc an i32 from a u16, plus a byte per outer trip): TSBPF3012 at 26 outer trips, refused; 10 to 22 load with no diagnostic",
+    () => {
+      // Differential seed 20261349: 33 outer trips of such a loop were refused at an estimate of
+      // 5,130 with no warning. A one-trip loop was not counted at all; its two exits (the read
+      // failed, or acc stepped) grow the states about 1.43x per outer trip (ONE_TRIP_GROWTH). The
+      // range acc starts in moves with each step, so the paths hold ranges none of which holds
+      // another, as known values would.
+      const src = (n: number, cond: string) => `import { xdp, XdpAction, ArrayMap, u8, u16, u64, i32 } from "tsbpf/bpf";
+interface S { a: u8; b: u64 }
+const results = new ArrayMap<u64>(12);
+export const prog = xdp((ctx) => {
+  const s0: S = { a: 1, b: 4 };
+  const h = ctx.header<u16>(0);
+  if (h === null) return XdpAction.ABORTED;
+  let acc: i32 = h;
+  for (let k: i32 = 0; k < ${n * 3}; k += 3) {
+    const b = ctx.header<u8>(7 + k);
+    if (b === null) break;
+    acc += b;
+    for (let j: u64 = 0; j < 1; j++) {
+      const w = ctx.header<i32>(((s0.a % 57) & 31) + 52 + j);
+      if (w === null) break;
+      if (${cond}) break;
+    }
+  }
+  results.update(3, u64(acc));
+  return XdpAction.PASS;
+});
+export const LICENSE = "GPL";
+`;
+      const COND = "j >= ((acc += 1000003) | -s0.a)";
+      const rows = [10, 14, 18, 22, 26].map((n) => row(`${n} x 1, counter against acc`, src(n, COND)));
+      // Measured on Linux 6.18: 5,275, 10,211, 19,738 and 335,437 processed, then refused.
+      expect(rows.map((r) => "refused" in r.verdict)).toEqual([false, false, false, false, true]);
+      expect(rows[4]!.codes).toEqual(["TSBPF3012"]);
+      for (const r of rows.slice(0, 4)) {
+        expect(r.codes, showRow(r)).toEqual([]);
+        const p = (r.verdict as { processed: number }).processed;
+        expect(r.estimate, showRow(r)).toBeGreaterThanOrEqual(p * 0.4);
+        expect(r.estimate, showRow(r)).toBeLessThanOrEqual(p * 4);
+      }
+      // Control: the packet value, not the counter, on the other side: acc is not kept exact (2,993
+      // processed at 26 outer trips).
+      const r = row("26 x 1, data against acc", src(26, "w >= ((acc += 1000003) | -s0.a)"));
+      expect("processed" in r.verdict && r.verdict.processed < 5000, showRow(r)).toBe(true);
+      expect(r.codes, showRow(r)).toEqual([]);
+    },
+    300_000,
+  );
 });

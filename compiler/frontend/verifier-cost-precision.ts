@@ -729,7 +729,10 @@ export function counterCompared(
   counter: ts.Symbol | undefined,
   checker: ts.TypeChecker,
 ): boolean {
-  if (!counter || !constantSteps(outer, v, checker) || !knownStart(outer, v, checker)) return false;
+  // Moved by adds of data too (`acc2 += b4` on each trip beside the compared `acc2 += C`): the
+  // ranges the paths hold start at different places and none holds another (33 outer trips refused).
+  if (!counter || !(constantSteps(outer, v, checker) || addsOnly(outer, v, checker))) return false;
+  if (!(knownStart(outer, v, checker) || narrowDeclared(outer, v, checker))) return false;
   let offsets = false;
   let compared = false;
   const st: ts.Node[] = [loop.statement];
@@ -748,6 +751,24 @@ export function counterCompared(
     });
   }
   return offsets && compared;
+}
+
+/** Is every assignment to `v` in `loop` an add or a subtract (`+=`, `-=`; `++` and `--` are no assignment)? */
+function addsOnly(loop: ts.IterationStatement, v: ts.Symbol, checker: ts.TypeChecker): boolean {
+  return writesOf(loop, v, checker).every(
+    (x) => !ts.isBinaryExpression(x) || x.operatorToken.kind === K.PlusEqualsToken || x.operatorToken.kind === K.MinusEqualsToken,
+  );
+}
+
+/**
+ * Is `v` a local declared before `outer` in a range narrower than its type (`let acc: i32 =
+ * u16(p.x)`)? A constant step moves that range to another, which holds no earlier one: the steps
+ * keep the states apart as known values do (differential seed 20261349: 33 outer trips of a
+ * one-trip inner loop breaking on `k6 >= ((acc2 += C) | -s0.a)`, refused with no warning).
+ */
+function narrowDeclared(outer: ts.IterationStatement, v: ts.Symbol, checker: ts.TypeChecker): boolean {
+  const d = v.valueDeclaration;
+  return d !== undefined && ts.isVariableDeclaration(d) && !isGlobal(d) && d.end <= outer.pos && narrowStart(d, undefined, checker);
 }
 
 /**

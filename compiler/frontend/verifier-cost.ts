@@ -565,7 +565,13 @@ class Walker {
     // Warnings only: the rates are fitted to measured shapes, and the 10,000-program differential
     // run found a program they put at 4.5M that the kernel loads; a refusal must be sure.
     if (this.firm) return;
-    if (!outer || outer.trips < 2 || !lt || lt.dataDependent || n < 2) return;
+    if (!outer || outer.trips < 2 || !lt || lt.dataDependent || n < 1) return;
+    const counter = forCounter(loop, this.checker) ?? lt.counter;
+    // A one-trip loop counts only when its counter's comparison keeps a carried value exact (the
+    // shape measured: ONE_TRIP_GROWTH); the other rules were fitted to loops of 2 trips and more
+    // (fuzz:cost seed 20261344 #1096, a one-trip loop stepping a field a later offset reads through
+    // an atomic, processes 5,290).
+    if (n < 2 && ![...loopWrites(loop, this.checker)].some((v) => counterCompared(loop, outer.node, v, counter, this.checker))) return;
     const breaks = dataBreaks(loop, this.checker);
     if (breaks.all === 0) return;
     if (breaks.packet > 0 && slidingWindow(loop, outer.node, this.checker)) {
@@ -576,7 +582,6 @@ class Walker {
       const walks = o + (o ** 7.8 * n ** 3.9) / WINDOW_WALKS;
       if (walks > (outer.quad?.walks ?? 0)) outer.quad = { walks, loop, window: n + 1 };
     }
-    const counter = forCounter(loop, this.checker) ?? lt.counter;
     // How the variables the enclosing loop needs exactly change: on every trip (n + 1 exit values),
     // under a condition on data (each exit may hold any count up to its trip: ~n^2/2 states), or only
     // under a condition on loop counters (a few values; measured: no blow-up, 8 x 16 trips load).
@@ -622,7 +627,11 @@ class Walker {
     // counted call (fuzz:cost seed 20261290 #5382's shape, `acc1 = f(s0)` then acc1 in the enclosing
     // loop's packet offset), about (E - 1)^0.75 per trip: 8 outer trips of 4 inner ones process
     // 28,453, 10 of them 713,048 and 11 are refused; 8 of 8, 656,134.
-    const base = breaks.packet > 0 ? exits - 1 : 1 + (exits - 1) / 2;
+    // A one-trip inner loop (an `if` with a packet read) leaves 2 exit states per outer trip, and
+    // the growth is not 1 but about 1.43x per outer trip (differential seed 20261349: 33 outer trips
+    // of a one-trip loop stepping a narrow i32 it compares with its counter, refused; 13 trips
+    // process 8,272, 19 trips 67,265, 25 trips 635,067).
+    const base = breaks.packet > 0 ? Math.max(exits - 1, ONE_TRIP_GROWTH) : 1 + (exits - 1) / 2;
     const grow = base ** power;
     outer.factor = Math.min(outer.factor * grow, 1e6);
     outer.records = (outer.records ?? true) && fresh;
@@ -875,6 +884,9 @@ function grownWalks(f: number, n: number, later: number): number {
  * rather than multiplied.
  */
 const LATER_GROWTH = { pinned: 2.2, counted: 6 };
+
+/** Growth per outer trip from a one-trip inner loop's two exit states (noteExits). */
+const ONE_TRIP_GROWTH = 1.43;
 
 /**
  * Outer trips^7.8 x inner trips^3.9 per extra walk of a sliding window's enclosing body
