@@ -315,4 +315,34 @@ export const LICENSE = "GPL";
       expect(shifted.estimate, showRow(shifted)).toBeGreaterThanOrEqual((shifted.verdict as { processed: number }).processed * 0.4);
     },
   );
+  kernelTest(
+    "a field the body sets from the stepped one (`s.c = ~(s.a++)`) and the next call takes as its count (`loop(u32(s0.c) & 63, body, s0)` in a loop): TSBPF3026 at 4 trips, refused; 1 and 2 trips load with no diagnostic",
+    () => {
+      // Differential seed 20261349: such calls in a 4-trip loop were refused at an estimate of 5,307
+      // with no warning. The count is compared with 0 before the call, so the verifier needs s0.c
+      // exactly, and through the store it needs s.a too. The estimate counts it as a stepped field
+      // needed exactly: an upper estimate, early at 3 trips (1,075 processed, warned).
+      const src = (n: number) => `import { xdp, XdpAction, ArrayMap, loop, u8, u16, u32, u64, i64 } from "tsbpf/bpf";
+interface S { a: u8; b: i64; c: u16; d: u64 }
+const results = new ArrayMap<u64>(8);
+/** @noinline */
+function body(i: u32, s: S): i64 {
+  return (((s.c = ~(s.a++)) + s.c) ^ i) & 1;
+}
+export const prog = xdp((ctx) => {
+  const s0: S = { a: 1, b: 4, c: 6, d: 0 };
+  for (let k: u32 = 0; k < ${n}; k++) {
+    results.update(k & 7, u64(loop(u32(s0.c) & 63, body, s0)));
+  }
+  return XdpAction.PASS;
+});
+export const LICENSE = "GPL";
+`;
+      const rows = [1, 2, 4].map((n) => costRow("loop-feeds.bpf.ts", `${n} trip(s)`, src(n)));
+      // Measured on Linux 6.18: 79 and 298 processed, then refused.
+      expect(rows.map((r) => "refused" in r.verdict)).toEqual([false, false, true]);
+      expect(rows.map((r) => r.codes)).toEqual([[], [], ["TSBPF3026"]]);
+    },
+    120_000,
+  );
 });

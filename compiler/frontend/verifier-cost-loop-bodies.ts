@@ -191,6 +191,17 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
   // Uses after the call, or in other functions given the state: a decided comparison there, or a
   // loop() count, needs the field exactly too.
   const usedElsewhere = (x: string): boolean => elsewhere.uses.some((u) => u.path === x && (u.count || known(u.node, u.sym)));
+  // A field the body sets from the stepped one (`s.c = ~(s.a++)`) hands the need on: the verifier
+  // follows the value back through the store (differential seed 20261349: s0.c then the count of the
+  // next call, in a 4-trip loop, refused with no warning).
+  const feedsNeeded = (x: string): boolean =>
+    [...fields].some(
+      ([y, g]) =>
+        y !== x &&
+        tracked(y) &&
+        g.values.some((v) => v !== undefined && readsField(v, x, state, checker)) &&
+        (g.uses.some((u) => known(u)) || usedElsewhere(y)),
+    );
   const range = rangeOf(count, checker)?.[1] ?? BigInt(MAX_LOOPS);
   const bits = possibleBits(count, checker);
   const hi = bits !== undefined && bits < range ? bits : range;
@@ -201,7 +212,7 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
       f.step === undefined ||
       f.values.length > 0 ||
       !tracked(field) ||
-      !(f.uses.some((u) => known(u)) || usedElsewhere(field))
+      !(f.uses.some((u) => known(u)) || usedElsewhere(field) || feedsNeeded(field))
     )
       continue;
     const mod = 1n << BigInt(f.bits);
@@ -226,6 +237,19 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
     if (walks >= 2) return { field, walks, bodyWalks: forked };
   }
   return undefined;
+}
+
+/** Does `e` read the state's field `path` (`s.a` in `~(s.a++)`)? */
+function readsField(e: ts.Expression, path: string, state: ts.Symbol, checker: ts.TypeChecker): boolean {
+  const st: ts.Node[] = [e];
+  while (st.length) {
+    const x = st.pop()!;
+    if (ts.isPropertyAccessExpression(x) && !ts.isPropertyAccessExpression(x.parent) && fieldPath(x, state, checker) === path) return true;
+    ts.forEachChild(x, (c) => {
+      if (!ts.isFunctionLike(c)) st.push(c);
+    });
+  }
+  return false;
 }
 
 /** Where the calling function and the other functions given the state store and use its fields. */
