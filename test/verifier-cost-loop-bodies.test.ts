@@ -345,4 +345,44 @@ export const LICENSE = "GPL";
     },
     120_000,
   );
+  kernelTest(
+    "a body that steps a field and stores it into another (`s.c &= ++s.a`) that its result reads (`((s.c + s.c) ^ 0) & 1`), called on each trip of a loop: TSBPF3026 at 3 trips, refused; 1 and 2 trips load with no diagnostic, and without the step nothing multiplies",
+    () => {
+      // Reduced from differential seed 20261350's program, whose struct is the fuzzer's: there c
+      // shares its 8-byte slot with d, the estimate takes c for forgotten, and the program (5 trips,
+      // refused) is still estimated at 4,333 with no warning. Here c has its slot to itself.
+      const src = (n: number, step: string) => `import { xdp, XdpAction, ArrayMap, loop, u8, u16, u32, u64, i64 } from "tsbpf/bpf";
+interface S { a: u8; b: i64; c: u16; d: u64 }
+const results = new ArrayMap<u64>(8);
+/** @noinline */
+function body(i: u32, s: S): i64 {
+  return (((s.c &= ${step}) + s.c) ^ 0) & 1;
+}
+export const prog = xdp((ctx) => {
+  const h = ctx.header<u8>(0);
+  if (h === null) return XdpAction.ABORTED;
+  const s0: S = { a: 1, b: 4, c: 7, d: 0 };
+  for (let k: u32 = 0; k < ${n}; k++) {
+    results.update(k & 7, u64(loop(u32(h) & 63, body, s0)));
+  }
+  return XdpAction.PASS;
+});
+export const LICENSE = "GPL";
+`;
+      const rows = [1, 2, 3].map((n) => costRow("loop-in-loop-step.bpf.ts", `${n} trip(s)`, src(n, "++s.a")));
+      // Measured on Linux 6.18: 1,686 and 112,002 processed (estimated 1,067 and 67,639), then refused.
+      expect(rows.map((r) => "refused" in r.verdict)).toEqual([false, false, true]);
+      expect(rows.map((r) => r.codes)).toEqual([[], [], ["TSBPF3026"]]);
+      for (const r of rows.slice(0, 2)) {
+        const p = (r.verdict as { processed: number }).processed;
+        expect(r.estimate, showRow(r)).toBeGreaterThanOrEqual(p * 0.4);
+        expect(r.estimate, showRow(r)).toBeLessThanOrEqual(p * 2.5);
+      }
+      // Control: `s.c &= s.a` steps nothing (8 trips: 1,553 processed).
+      const still = costRow("loop-in-loop-step.bpf.ts", "8 trips, no step", src(8, "s.a"));
+      expect(still.codes, showRow(still)).toEqual([]);
+      expect("processed" in still.verdict && still.verdict.processed < 5000, showRow(still)).toBe(true);
+    },
+    120_000,
+  );
 });
