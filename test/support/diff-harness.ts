@@ -50,6 +50,13 @@ export type FailureKind = "compile" | "load" | "cost" | "run" | "mismatch" | "re
 /** The kernel's refusals for size and complexity (BPF_COMPLEXITY_LIMIT_INSNS / _JMP_SEQ). */
 export const isCostRefusal = (detail: string): boolean => /BPF program is too large|is too complex/.test(detail);
 
+/**
+ * Did the compiler warn of the cost before a refusal (a failure's detail: "compiler warned: ...",
+ * after the program kind for the tracing kinds, "tracepoint: compiler warned: ...")? Only the
+ * verifier-cost warnings count (COST_WARNING_CODES).
+ */
+export const costWarned = (detail: string): boolean => /^(?:[\w-]+: )?compiler warned: /.test(detail);
+
 export interface Failure {
   kind: FailureKind;
   /** Index of the case in the batch. */
@@ -236,7 +243,7 @@ export function runBatch(cases: Case[], stats: BatchStats = newStats(), opts: Ha
     if (cases.length > 1) return split();
     const msg = String((e as Error).message ?? e);
     const log = (e as { log?: string }).log;
-    const warned = res.diagnostics.filter((d) => d.severity === "warning");
+    const warned = res.diagnostics.filter((d) => d.severity === "warning" && COST_WARNING_CODES.has(d.code));
     const detail =
       (warned.length ? `compiler warned: ${diagText(warned)}\n` : "no compiler warning\n") +
       (log ? `${msg}\n${log.split("\n").slice(-30).join("\n")}` : msg);
@@ -357,7 +364,7 @@ export function loadTracingBatch(progs: Program[], kind: TracingKind, stats: Tra
     if (progs.length > 1) return split();
     const msg = String((e as Error).message ?? e);
     const log = (e as { log?: string }).log;
-    const warned = res.diagnostics.filter((d) => d.severity === "warning");
+    const warned = res.diagnostics.filter((d) => d.severity === "warning" && COST_WARNING_CODES.has(d.code));
     const detail =
       `${kind}: ${warned.length ? `compiler warned: ${diagText(warned)}` : "no compiler warning"}\n` +
       (log ? `${msg}\n${log.split("\n").slice(-30).join("\n")}` : msg);

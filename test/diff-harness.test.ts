@@ -1,0 +1,17 @@
+// The differential harness's own bookkeeping (test/support/diff-harness.ts), without the kernel.
+
+import { expect, it } from "vitest";
+import { costWarned, isCostRefusal } from "./support/diff-harness.js";
+
+it("a refusal's detail says whether the compiler warned of the cost, with or without the program kind in front", () => {
+  // The tracing kinds put the kind first: differential seed 20261350's warned tracepoint refusal was
+  // counted as one with no warning when only "compiler warned" at the start was read.
+  const refused = "verifier rejected program 'prog0' (E2BIG): BPF program is too large. Processed 1000001 insn";
+  expect(costWarned(`compiler warned: TSBPF3026 79:34 'prog0' may need ...\n${refused}`)).toBe(true);
+  expect(costWarned(`tracepoint: compiler warned: TSBPF3026 79:34 'prog0' may need ...\n${refused}`)).toBe(true);
+  expect(costWarned(`rawTracepoint: compiler warned: TSBPF3013 ...\n${refused}`)).toBe(true);
+  expect(costWarned(`no compiler warning\n${refused}`)).toBe(false);
+  expect(costWarned(`tpBtf: no compiler warning\n${refused}`)).toBe(false);
+  expect(isCostRefusal(refused)).toBe(true);
+  expect(isCostRefusal("verifier rejected program 'prog0': R1 invalid mem access")).toBe(false);
+});
