@@ -57,6 +57,20 @@ export const isCostRefusal = (detail: string): boolean => /BPF program is too la
  */
 export const costWarned = (detail: string): boolean => /^(?:[\w-]+: )?compiler warned: /.test(detail);
 
+/**
+ * A failure whose only diagnostics are tsc's own (TSnnnn), at the compile step: the generator's
+ * code tsc's narrowing refuses, not a compiler bug. A tsc message may go on over indented lines
+ * (`Type '32' is not assignable ...`): those belong to the one above. The tracing kinds put the
+ * kind first ("rawTracepoint: TS2367 ...").
+ */
+export const tscRejected = (f: { kind: string; detail: string }): boolean => {
+  const diags = f.detail
+    .replace(/^[\w-]+: /, "")
+    .split("\n")
+    .filter((l) => l.trim() !== "" && !/^\s/.test(l));
+  return f.kind === "compile" && diags.length > 0 && diags.every((l) => /^TS\d+ /.test(l));
+};
+
 export interface Failure {
   kind: FailureKind;
   /** Index of the case in the batch. */
