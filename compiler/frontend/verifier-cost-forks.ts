@@ -19,14 +19,13 @@
 // estimate.
 
 import { constEval } from "./const-eval.js";
-import { INTRINSICS } from "./helpers-table.js";
 import { ts } from "./ts-adapter.js";
 import { counterSpan, loopTrips } from "./verifier-cost-loops.js";
 import { skipParens } from "./verifier-cost-known.js";
 import { usesExactly } from "./verifier-cost-precision.js";
 import { isIntCast } from "./verifier-cost-ranges.js";
-import { isMap } from "./verifier-cost-sides.js";
-import { calleeOf, loopCounters, readsOnly } from "./verifier-cost-writes.js";
+import { callsHelper } from "./verifier-cost-sides.js";
+import { loopCounters, readsOnly } from "./verifier-cost-writes.js";
 
 const K = ts.SyntaxKind;
 
@@ -48,13 +47,14 @@ export interface ForkedCeiling {
 /** The first forked ceiling in `loop` (a `for` of known trips) with enough trips on both sides of its bound. */
 export function forkedCeiling(loop: ts.IterationStatement, checker: ts.TypeChecker): ForkedCeiling | undefined {
   if (!ts.isForStatement(loop)) return undefined;
+  // The trip count first: it rules out most loops before the walks over the body.
+  const trips = loopTrips(loop, checker)?.trips ?? 0;
+  if (trips < MIN_BEFORE + MIN_AFTER) return undefined;
   const span = counterSpan(loop, checker);
   if (!span || !usesExactly([loop.statement], new Set([span.sym]), checker, true) || !callsHelper(loop.statement, checker))
     return undefined;
   const counters = loopCounters(loop, checker);
-  const trips = loopTrips(loop, checker)?.trips ?? 0;
   const [first, last] = span.values as [bigint, bigint];
-  if (trips < MIN_BEFORE + MIN_AFTER) return undefined;
   const step = (last - first) / BigInt(trips - 1);
   const stack: ts.Node[] = [loop.statement];
   while (stack.length) {
@@ -170,24 +170,3 @@ const stopsLoop = (s: ts.Statement): boolean =>
   (ts.isBreakStatement(s) && !s.label) ||
   ts.isReturnStatement(s) ||
   (ts.isBlock(s) && s.statements.length > 0 && stopsLoop(s.statements[s.statements.length - 1]!));
-
-/** Does `node` call a kernel helper (a map method or a stdlib helper), directly, in a nested loop, or through a function it calls? */
-function callsHelper(node: ts.Node, checker: ts.TypeChecker, seen = new Set<ts.Node>()): boolean {
-  const stack: ts.Node[] = [node];
-  while (stack.length) {
-    const x = stack.pop()!;
-    if (ts.isCallExpression(x)) {
-      if (ts.isPropertyAccessExpression(x.expression) && isMap(x.expression.expression, checker)) return true;
-      if (ts.isIdentifier(x.expression) && INTRINSICS[x.expression.text]?.helper) return true;
-      const own = calleeOf(x, checker);
-      if (own?.body && !seen.has(own)) {
-        seen.add(own);
-        if (callsHelper(own.body, checker, seen)) return true;
-      }
-    }
-    ts.forEachChild(x, (c) => {
-      if (!ts.isFunctionLike(c)) stack.push(c);
-    });
-  }
-  return false;
-}

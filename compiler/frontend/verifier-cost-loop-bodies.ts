@@ -239,14 +239,14 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
   return undefined;
 }
 
-/** Does `e` read the state's field `path` (`s.a` in `~(s.a++)`)? */
-function readsField(e: ts.Expression, path: string, state: ts.Symbol, checker: ts.TypeChecker): boolean {
+/** Does `e` read the state's field `path` (`s.a` in `~(s.a++)`; `path` a field, not a struct in it)? */
+function readsField(e: ts.Node, path: string, state: ts.Symbol, checker: ts.TypeChecker): boolean {
   const st: ts.Node[] = [e];
   while (st.length) {
     const x = st.pop()!;
-    if (ts.isPropertyAccessExpression(x) && !ts.isPropertyAccessExpression(x.parent) && fieldPath(x, state, checker) === path) return true;
+    if (ts.isPropertyAccessExpression(x) && fieldPath(x, state, checker) === path) return true;
     ts.forEachChild(x, (c) => {
-      if (!ts.isFunctionLike(c)) st.push(c);
+      st.push(c);
     });
   }
   return false;
@@ -556,18 +556,7 @@ function eitherConst(e: ts.Expression, checker: ts.TypeChecker): bigint | undefi
  * body (`if (s.n > 10) return 1;`) in the same block.
  */
 function guarded(n: ts.Node, path: string, top: ts.Node, state: ts.Symbol, checker: ts.TypeChecker): boolean {
-  const reads = (c: ts.Node): boolean => {
-    let found = false;
-    const st: ts.Node[] = [c];
-    while (st.length && !found) {
-      const y = st.pop()!;
-      if (ts.isPropertyAccessExpression(y) && fieldPath(y, state, checker) === path) found = true;
-      ts.forEachChild(y, (z) => {
-        st.push(z);
-      });
-    }
-    return found;
-  };
+  const reads = (c: ts.Node): boolean => readsField(c, path, state, checker);
   for (let x: ts.Node = n; x !== top && x.parent; x = x.parent) {
     const p = x.parent;
     if (ts.isIfStatement(p) && x !== p.expression && reads(p.expression)) return true;

@@ -9,6 +9,7 @@
 // 10,000 to 54,000; a helper that takes nothing on the stack (`ktimeGetNs()`) alone in the side,
 // 27,015. Nothing here is exact; it feeds a warning.
 
+import { INTRINSICS } from "./helpers-table.js";
 import { ts } from "./ts-adapter.js";
 import { returns } from "./verifier-cost-ranges.js";
 import { calleeOf, loopCounters, readsOnly } from "./verifier-cost-writes.js";
@@ -66,12 +67,15 @@ export function oneSidedCallWalks(loop: ts.IterationStatement, n: number, checke
 /** No statement, or an empty block. */
 const empty = (s: ts.Statement | undefined): boolean => s === undefined || (ts.isBlock(s) && s.statements.length === 0);
 
+/** Does `node` call a kernel helper (a map method or a stdlib helper such as `ktimeGetNs()`), directly or through a function it calls? */
+export const callsHelper = (node: ts.Node, checker: ts.TypeChecker): boolean => callsMap(node, checker, new Set(), false, true);
+
 /**
  * Does `node` call a map's method (`results.update(k, v)`, `m.lookup(k)`: helpers that take the key
  * and value by pointer, from the stack), directly or through a function it calls? `top`: only
- * `node` itself, a call, not the calls in its arguments.
+ * `node` itself, a call, not the calls in its arguments. `helpers`: any other kernel helper too.
  */
-function callsMap(node: ts.Node | undefined, checker: ts.TypeChecker, seen: Set<ts.Node>, top = false): boolean {
+function callsMap(node: ts.Node | undefined, checker: ts.TypeChecker, seen: Set<ts.Node>, top = false, helpers = false): boolean {
   if (!node) return false;
   const stack: ts.Node[] = [node];
   while (stack.length) {
@@ -79,10 +83,11 @@ function callsMap(node: ts.Node | undefined, checker: ts.TypeChecker, seen: Set<
     if (top && x !== node) break;
     if (ts.isCallExpression(x)) {
       if (ts.isPropertyAccessExpression(x.expression) && isMap(x.expression.expression, checker)) return true;
+      if (helpers && ts.isIdentifier(x.expression) && INTRINSICS[x.expression.text]?.helper) return true;
       const own = calleeOf(x, checker);
       if (own?.body && !seen.has(own)) {
         seen.add(own);
-        if (callsMap(own.body, checker, seen)) return true;
+        if (callsMap(own.body, checker, seen, false, helpers)) return true;
       }
     }
     ts.forEachChild(x, (c) => {
