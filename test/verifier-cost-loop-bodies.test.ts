@@ -385,4 +385,80 @@ export const LICENSE = "GPL";
     },
     120_000,
   );
+  kernelTest(
+    "a step that forks on the field's equality with the index (`s.b -= s.b === i ? i * i : C`) is counted as a fork; compared with another field it converges",
+    () => {
+      // Differential seed 20261352: two such calls were refused with no warning (estimated 462). On
+      // the path where the index equals the field both sides hold known values, and the comparison
+      // hands the result's precision back to the field.
+      const src = (m: number, cond: string) => `import { xdp, XdpAction, ArrayMap, loop, u8, u16, u32, u64, i8, i32, i64 } from "tsbpf/bpf";
+interface S { a: u8; b: i64; c: u16; d: i32; e: i8; f: u32 }
+const results = new ArrayMap<u64>(4);
+function body(i: u32, s: S): i64 {
+  return ((((s.b -= ((${cond}) ? (i * i) : (2 + 4294967296))) + s.b) ^ ((-i) >>> (i ? i : 0xea))) & 1);
+}
+export const prog = xdp((ctx) => {
+  const s0: S = { a: 1, b: 4, c: 7, d: 10, e: 13, f: 16 };
+  const x = loop(u32(ctx.len) & ${m}, body, s0);
+  const y = loop(u32(ctx.len >> 3) & ${m}, body, s0);
+  results.update(0, u64(x + y));
+  return XdpAction.PASS;
+});
+export const LICENSE = "GPL";
+`;
+      const rows = [3, 7, 15].map((m) => costRow("index-fork.bpf.ts", `s.b === i, & ${m}`, src(m, "s.b === i")));
+      // Measured on Linux 6.18: 665 and 16,475 processed (estimated 690 and 16,939), then refused.
+      expect(rows.map((r) => "refused" in r.verdict)).toEqual([false, false, true]);
+      expect(rows.map((r) => r.codes)).toEqual([[], [], ["TSBPF3026"]]);
+      for (const r of rows.slice(0, 2)) {
+        const p = (r.verdict as { processed: number }).processed;
+        expect(r.estimate, showRow(r)).toBeGreaterThanOrEqual(p * 0.4);
+        expect(r.estimate, showRow(r)).toBeLessThanOrEqual(p * 2.5);
+      }
+      // Control: compared with f, which nothing changes (291 processed at every mask).
+      const other = costRow("index-fork.bpf.ts", "s.f === i, & 15", src(15, "s.f === i"));
+      expect("processed" in other.verdict && other.verdict.processed < 1000, showRow(other)).toBe(true);
+      expect(other.codes, showRow(other)).toEqual([]);
+    },
+    120_000,
+  );
+  kernelTest(
+    "a local the function only sets and steps by constants is known: a field a loop() body steps, compared after the loop through it (`s0.b ^= k`), is needed exactly",
+    () => {
+      // Differential seed 20261352: `let k10 = 9; do { k10 -= 3; } while (k10 >= 1);` then `switch
+      // (u32(s0.b ^= k10) & 7)` after calls in a 6-trip loop, refused with no warning (estimated
+      // 19,730): the estimate took k10 for data.
+      const src = (n: number) => `import { xdp, XdpAction, ArrayMap, loop, u8, u16, u32, u64, i8, i16, i32, i64 } from "tsbpf/bpf";
+interface S { a: u8; b: i64; c: u16; d: i32; e: i8; f: u32 }
+const results = new ArrayMap<u64>(12);
+function body(a0: u32, s: S): i64 {
+  return ((((s.f %= a0) + s.f) ^ (s.b--)) & 1);
+}
+export const prog = xdp((ctx) => {
+  const s0: S = { a: 1, b: 4, c: 7, d: 10, e: 13, f: 16 };
+  for (let k: i16 = 3; k < ${n}; k += 2) {
+    const e = loop(u32(k) & 63, body, s0);
+  }
+  let k10 = -3;
+  switch (u32(s0.b ^= k10) & 7) {
+    case 7: {
+      results.update(2, 1);
+      break;
+    }
+    case 3: {
+      results.update(3, 1);
+      break;
+    }
+  }
+  return XdpAction.PASS;
+});
+export const LICENSE = "GPL";
+`;
+      const rows = [5, 13].map((n) => costRow("constant-local.bpf.ts", `trips to ${n}`, src(n)));
+      // Measured on Linux 6.18: 144 processed, then refused (before: estimated 595, no warning).
+      expect(rows.map((r) => "refused" in r.verdict)).toEqual([false, true]);
+      expect(rows.map((r) => r.codes)).toEqual([[], ["TSBPF3026"]]);
+    },
+    120_000,
+  );
 });

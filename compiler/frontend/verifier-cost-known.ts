@@ -5,6 +5,7 @@
 import { constEval, stdlibName } from "./const-eval.js";
 import { ts } from "./ts-adapter.js";
 import { COMPARISONS, intTypeOf, isIntCast, relation } from "./verifier-cost-ranges.js";
+import { enclosingFunction, writeTarget } from "./verifier-cost-writes.js";
 
 const K = ts.SyntaxKind;
 
@@ -72,7 +73,7 @@ export function knownValue(
   const rec = (x: ts.Expression): boolean => knownValue(x, state, tracked, checker, fixed, pinned);
   e = skipParens(e);
   if (constEval(e, checker) !== undefined) return true;
-  if (pinned && ts.isIdentifier(e)) return checker.getSymbolAtLocation(e) === pinned;
+  if (ts.isIdentifier(e)) return (pinned !== undefined && checker.getSymbolAtLocation(e) === pinned) || constantLocal(e, checker);
   if (ts.isPropertyAccessExpression(e)) {
     const path = fieldPath(e, state, checker);
     return path !== undefined && tracked(path);
@@ -100,6 +101,32 @@ export function knownValue(
     if (/^([ui](8|16|32|64)|hton[sl]l?|ntoh[sl]l?)$/.test(name)) return e.arguments.every((a) => rec(a));
   }
   return false;
+}
+
+/**
+ * Whether `id` is a local its function sets to constants and changes only by constants (`let k =
+ * -3;`, `k -= 3` in a loop): the verifier holds it exactly on every path (differential seed
+ * 20261352: `s0.b ^= k10` compared after loop() calls stepping `s.b`, refused with no warning).
+ */
+function constantLocal(id: ts.Identifier, checker: ts.TypeChecker): boolean {
+  const sym = checker.getSymbolAtLocation(id);
+  const d = sym?.valueDeclaration;
+  if (!sym || !d || !ts.isVariableDeclaration(d) || !d.initializer || constEval(d.initializer, checker) === undefined) return false;
+  const fn = enclosingFunction(d);
+  if (!fn || !ts.isVariableDeclarationList(d.parent)) return false;
+  const stack: ts.Node[] = [fn];
+  while (stack.length) {
+    const x = stack.pop()!;
+    const t = writeTarget(x);
+    if (t && ts.isIdentifier(skipParens(t)) && checker.getSymbolAtLocation(skipParens(t)) === sym) {
+      const byConstant = !ts.isBinaryExpression(x) || (!DIVISIONS.has(x.operatorToken.kind) && constEval(x.right, checker) !== undefined);
+      if (!byConstant) return false;
+    }
+    ts.forEachChild(x, (c) => {
+      stack.push(c);
+    });
+  }
+  return true;
 }
 
 /**

@@ -98,9 +98,19 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
   const layout = new TypeMapper(checker).memType(checker.getTypeAtLocation(prm));
   if (!elsewhere || !layout) return undefined;
   // values: what other writes store (undefined where unknown: an atomic).
+  const index = indexSymbol(body, checker);
   const fields = new Map<
     string,
-    { step?: bigint; forks?: ts.Expression; bits: number; unguarded: boolean; values: (ts.Expression | undefined)[]; uses: ts.Node[] }
+    {
+      step?: bigint;
+      forks?: ts.Expression;
+      /** The computed sides of steps that fork on the field's equality with the index (indexFork). */
+      pinnedSides?: ts.Expression[];
+      bits: number;
+      unguarded: boolean;
+      values: (ts.Expression | undefined)[];
+      uses: ts.Node[];
+    }
   >();
   const stack: ts.Node[] = [body.body];
   while (stack.length) {
@@ -113,7 +123,9 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
     if (!path) continue;
     const f = fields.get(path) ?? { bits: intTypeOf(n, checker)?.bits ?? 64, unguarded: false, values: [], uses: [] };
     fields.set(path, f);
-    const step = stepOf(n, path, state, checker);
+    const pinFork = index && indexFork(n, path, state, index, checker);
+    const step = pinFork ? pinFork.step : stepOf(n, path, state, checker);
+    if (pinFork) (f.pinnedSides ??= []).push(pinFork.other);
     if (typeof step === "object") {
       f.values.push(step.value);
       // Another operator with one of two constants (`s.m ^= i !== 256 ? 107 : 15`) forks as a step does.
@@ -205,14 +217,18 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
   const range = rangeOf(count, checker)?.[1] ?? BigInt(MAX_LOOPS);
   const bits = possibleBits(count, checker);
   const hi = bits !== undefined && bits < range ? bits : range;
+  // With the index pinned to the field's value (indexFork): known there.
+  const knownPinned = (e: ts.Node): boolean => index !== undefined && knownValue(e as ts.Expression, state, tracked, checker, fixed, index);
   for (const [field, f] of fields) {
+    const pins = f.pinnedSides;
+    if (pins && !pins.every(knownPinned)) continue;
     // Only a field the body changes by its steps alone: another store (`s.a >>>= 9`) resets it.
     if (
       !f.unguarded ||
       f.step === undefined ||
       f.values.length > 0 ||
       !tracked(field) ||
-      !(f.uses.some((u) => known(u)) || usedElsewhere(field) || feedsNeeded(field))
+      !(f.uses.some((u) => known(u) || (pins !== undefined && knownPinned(u))) || usedElsewhere(field) || feedsNeeded(field))
     )
       continue;
     const mod = 1n << BigInt(f.bits);
@@ -536,6 +552,53 @@ function stepOf(
   }
   return op >= K.FirstCompoundAssignment && op <= K.LastCompoundAssignment ? { value: p } : undefined;
 }
+
+/** The body's index parameter (its first). */
+function indexSymbol(body: ts.FunctionDeclaration, checker: ts.TypeChecker): ts.Symbol | undefined {
+  const prm = body.parameters[0];
+  return prm && ts.isIdentifier(prm.name) ? checker.getSymbolAtLocation(prm.name) : undefined;
+}
+
+/**
+ * A step of field `path` at `n` by one of a constant and a computed value, picked by the field's
+ * equality with the index (`s.b -= s.b === i ? i * i : 7`): the constant (the step), the condition
+ * and the computed side. The compiler lays the computed side out as the fall-through, which the
+ * verifier walks first, on the path where the index equals the field: it holds a known value there,
+ * and the comparison hands the precision the result needs back to the field. Each walk forks into
+ * two known values (Linux 6.18, two calls over `ctx.len & M`: M = 3 processes 665, M = 7 16,475, M =
+ * 15 refused). Both constant, the constant of the true side is laid out first and the walks converge
+ * (420 at every M); compared with another field, they converge too (291).
+ */
+function indexFork(
+  n: ts.PropertyAccessExpression,
+  path: string,
+  state: ts.Symbol,
+  index: ts.Symbol,
+  checker: ts.TypeChecker,
+): { step: bigint; cond: ts.Expression; other: ts.Expression } | undefined {
+  const p = n.parent;
+  if (!ts.isBinaryExpression(p) || p.left !== n) return undefined;
+  const op = p.operatorToken.kind;
+  if (op !== K.PlusEqualsToken && op !== K.MinusEqualsToken) return undefined;
+  const r = skipParens(p.right);
+  if (!ts.isConditionalExpression(r)) return undefined;
+  const c = skipParens(r.condition);
+  if (!ts.isBinaryExpression(c) || !EQUALITIES.has(c.operatorToken.kind)) return undefined;
+  const isIndex = (e: ts.Expression) => ts.isIdentifier(skipParens(e)) && checker.getSymbolAtLocation(skipParens(e)) === index;
+  const isField = (e: ts.Expression) => {
+    const x = skipParens(e);
+    return ts.isPropertyAccessExpression(x) && fieldPath(x, state, checker) === path;
+  };
+  if (!((isIndex(c.left) && isField(c.right)) || (isIndex(c.right) && isField(c.left)))) return undefined;
+  // The computed side is the one where the index equals the field.
+  const equal = c.operatorToken.kind === K.EqualsEqualsEqualsToken || c.operatorToken.kind === K.EqualsEqualsToken;
+  const [other, konst] = equal ? [r.whenTrue, r.whenFalse] : [r.whenFalse, r.whenTrue];
+  const k = constEval(konst, checker);
+  if (k === undefined || constEval(other, checker) !== undefined) return undefined;
+  return { step: op === K.PlusEqualsToken ? k : -k, cond: r.condition, other };
+}
+
+const EQUALITIES = new Set([K.EqualsEqualsEqualsToken, K.EqualsEqualsToken, K.ExclamationEqualsEqualsToken, K.ExclamationEqualsToken]);
 
 /**
  * For `c ? k1 : k2` with constant sides, the one with fewer low zero bits (its steps take the most
