@@ -47,6 +47,17 @@ describeKernel("verifier cost: a loop() call inside a loop walked trip by trip (
     expect(processed(none.verdict), showRow(none)).toBeLessThan(2_000);
   });
 
+  kernelTest("from 14 trips: the call in each of 14 trips is warned, 13 are not", () => {
+    // Differential seed 20261353 had loop() calls inside 14 and 15 trips (with map calls and packet
+    // reads) refused with no warning when the warning started at 16.
+    const row = costRow("loop-in-loop.bpf.ts", "loop(4) at the top of each of 14 trips", program(14, "top"));
+    expect(row.codes, showRow(row)).toEqual(["TSBPF3027"]);
+    // Measured on Linux 6.18: 13,908 processed, 50 times the 16 trips' count without the call.
+    expect(processed(row.verdict), showRow(row)).toBeGreaterThan(5_000);
+    const below = costRow("loop-in-loop.bpf.ts", "loop(4) at the top of each of 13 trips", program(13, "top"));
+    expect(below.codes, showRow(below)).toEqual([]);
+  });
+
   kernelTest("the same call after the loop, or in a loop of 4 trips, is neither costly nor warned", () => {
     const after = costRow("loop-in-loop.bpf.ts", "loop(4) after the 16 trips", program(16, "after"));
     expect(after.codes, showRow(after)).toEqual([]);
