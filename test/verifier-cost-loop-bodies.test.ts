@@ -461,4 +461,43 @@ export const LICENSE = "GPL";
     },
     120_000,
   );
+  kernelTest(
+    "a step by multiplication forks like an added one (`s.b *= i ? C : 63`); a result known only where the fork pins the index grows faster",
+    () => {
+      // Differential seed 20261353: `s.b *= htonll(a0 ? C : 0x3f)`, `^ a0` in the result, refused in a
+      // 4-trip loop with no warning (a multiplication was not counted as a step).
+      const src = (
+        m: number,
+        step: string,
+        tail: string,
+      ) => `import { xdp, XdpAction, ArrayMap, loop, u8, u16, u32, u64, i8, i32, i64 } from "tsbpf/bpf";
+interface S { a: u8; b: i64; c: u16; d: i32; e: i8; f: u32 }
+const results = new ArrayMap<u64>(4);
+function body(a0: u32, s: S): i64 {
+  return ((((s.b ${step}) + s.b) ^ ${tail}) & 1);
+}
+export const prog = xdp((ctx) => {
+  const s0: S = { a: 1, b: 4, c: 7, d: 10, e: 13, f: 16 };
+  results.update(0, u64(loop(u32(ctx.len) & ${m}, body, s0)));
+  return XdpAction.PASS;
+});
+export const LICENSE = "GPL";
+`;
+      const MUL = "*= (a0 ? 2894816615782256578 : 0x3f)";
+      const rows = [
+        ...[9, 13, 15].map((m) => costRow("mul-fork.bpf.ts", `s.b ${MUL}, ^ a0, & ${m}`, src(m, MUL, "a0"))),
+        costRow("mul-fork.bpf.ts", "s.b -= (a0 ? 123 : 188), ^ a0, & 13", src(13, "-= (a0 ? 123 : 188)", "a0")),
+        costRow("mul-fork.bpf.ts", `s.b ${MUL}, ^ 0, & 13`, src(13, MUL, "0")),
+      ];
+      // Measured on Linux 6.18: 9,903 and 488,094 processed, then refused; 544,964; 161,331.
+      expect(rows.map((r) => "refused" in r.verdict)).toEqual([false, false, true, false, false]);
+      expect(rows.map((r) => r.codes)).toEqual([[], [], ["TSBPF3026"], [], []]);
+      for (const r of [rows[0]!, rows[1]!, rows[3]!, rows[4]!]) {
+        const p = (r.verdict as { processed: number }).processed;
+        expect(r.estimate, showRow(r)).toBeGreaterThanOrEqual(p * 0.4);
+        expect(r.estimate, showRow(r)).toBeLessThanOrEqual(p * 2.5);
+      }
+    },
+    120_000,
+  );
 });

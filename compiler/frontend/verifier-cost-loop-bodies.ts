@@ -103,6 +103,8 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
     string,
     {
       step?: bigint;
+      /** A step by multiplication (`s.b *= 63`): the factor, "any" where it is one of two (mulStep). */
+      factor?: bigint | "any";
       forks?: ts.Expression;
       /** The computed sides of steps that fork on the field's equality with the index (indexFork). */
       pinnedSides?: ts.Expression[];
@@ -124,9 +126,14 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
     const f = fields.get(path) ?? { bits: intTypeOf(n, checker)?.bits ?? 64, unguarded: false, values: [], uses: [] };
     fields.set(path, f);
     const pinFork = index && indexFork(n, path, state, index, checker);
-    const step = pinFork ? pinFork.step : stepOf(n, path, state, checker);
+    const mul = mulStep(n, checker);
+    const step = pinFork ? pinFork.step : mul ? undefined : stepOf(n, path, state, checker);
     if (pinFork) (f.pinnedSides ??= []).push(pinFork.other);
-    if (typeof step === "object") {
+    if (mul) {
+      f.factor = f.factor === undefined || f.factor === mul.factor ? mul.factor : "any";
+      if (mul.cond) f.forks ??= mul.cond;
+      if (!guarded(n, path, body.body, state, checker)) f.unguarded = true;
+    } else if (typeof step === "object") {
       f.values.push(step.value);
       // Another operator with one of two constants (`s.m ^= i !== 256 ? 107 : 15`) forks as a step does.
       const p = n.parent;
@@ -140,7 +147,7 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
       if (!guarded(n, path, body.body, state, checker)) f.unguarded = true;
     }
     // The step's own value counts where it is used (`if (s.n++ > 10)`), a plain statement's does not.
-    if (step === undefined || !ts.isExpressionStatement(n.parent.parent ?? n.parent)) {
+    if ((step === undefined && !mul) || !ts.isExpressionStatement(n.parent.parent ?? n.parent)) {
       const d = decidedBy(n, body.body);
       if (d) f.uses.push(d);
     }
@@ -159,7 +166,8 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
   // the body stores another field of its slot. A store of 0 is known wherever it is: the verifier
   // marks each byte it writes as zero (`s.f = 0` at offset 28 of the fuzzer's struct, then `--s.b`
   // returned: refused for a count of `ctx.len & 15`; `s.f = 5`: 657 processed).
-  const storedInBody = (x: string) => fields.get(x)?.step !== undefined || (fields.get(x)?.values.length ?? 0) > 0;
+  const storedInBody = (x: string) =>
+    fields.get(x)?.step !== undefined || fields.get(x)?.factor !== undefined || (fields.get(x)?.values.length ?? 0) > 0;
   const stored = (x: string) => written(x) || elsewhere.writes.has(x) || storedInBody(x);
   const whole = (x: string) => elsewhere.writes.get(x) !== "data" && init.get(x) !== "data" && aloneInSlot(layout, x, stored);
   const pinned = pinnedIndex(body, checker);
@@ -170,6 +178,7 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
         !whole(x) &&
         fields.get(x)!.values.length > 0 &&
         fields.get(x)!.step === undefined &&
+        fields.get(x)!.factor === undefined &&
         (aloneInSlot(layout, x, storedInBody) ||
           fields.get(x)!.values.every((v) => v !== undefined && zeroOnAPath(v, pinned, checker, fields.get(x)!.bits))),
     ),
@@ -195,7 +204,8 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
   // it is decided, and takes one side).
   const fixed = (x: string): bigint | undefined => {
     const v = init.get(x);
-    const unchanged = fields.get(x)?.step === undefined && !fields.get(x)?.values.length && !elsewhere.writes.has(x);
+    const unchanged =
+      fields.get(x)?.step === undefined && fields.get(x)?.factor === undefined && !fields.get(x)?.values.length && !elsewhere.writes.has(x);
     return typeof v === "bigint" && unchanged && (v === 0n || whole(x)) ? v : undefined;
   };
   const known = (e: ts.Node, sym = state): boolean =>
@@ -225,17 +235,15 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
     // Only a field the body changes by its steps alone: another store (`s.a >>>= 9`) resets it.
     if (
       !f.unguarded ||
-      f.step === undefined ||
+      (f.step === undefined && f.factor === undefined) ||
       f.values.length > 0 ||
       !tracked(field) ||
       !(f.uses.some((u) => known(u) || (pins !== undefined && knownPinned(u))) || usedElsewhere(field) || feedsNeeded(field))
     )
       continue;
     const mod = 1n << BigInt(f.bits);
-    const s = ((f.step % mod) + mod) % mod;
-    if (s === 0n) continue;
-    // The field's values repeat after 2^bits / gcd(step, 2^bits) steps.
-    const period = mod >> BigInt(lowZeros(s));
+    const period = f.step !== undefined ? stepPeriod(f.step, mod) : factorPeriod(f.factor!, mod, f.bits);
+    if (period === undefined) continue;
     const walks = Number([hi + 1n, period, BigInt(MAX_LOOPS)].reduce((a, b) => (a < b ? a : b)));
     // A step of one of two constants by a condition the verifier cannot decide (`s.n -= i ? 123 :
     // 188`) forks each walk, and the paths do not prune: the count doubles with each trip the count
@@ -249,7 +257,14 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
     const otherForks = [...fields].some(
       ([x, g]) => x !== field && tracked(x) && forks(g) && (g.uses.some((u) => known(u)) || usedElsewhere(x)),
     );
-    const forked = forks(f) || otherForks ? Math.max(walks, Math.min(2 ** (walks - 1), 1e12)) : undefined;
+    // A result the verifier knows only where the fork's test pins the index (`(s.b *= i ? C : 63) ...
+    // ^ i` returned) leaves the other side's result undecided, and that side's states multiply too:
+    // about 0.09 x 2.7^(W-1) walks (Linux 6.18, one call over `ctx.len & M`, with `*=` and with `-=`:
+    // 9,903, 64,837 to 72,377 and 488,094 to 544,964 processed for M = 9, 11 and 13; known on both
+    // sides, 40,371 and 161,331 for M = 11 and 13, the 2^(W-1) above).
+    const pinOnly = f.uses.length > 0 && f.uses.every((u) => !knownValue(u as ts.Expression, state, tracked, checker, fixed));
+    const grows = forks(f) && pinOnly ? (w: number) => 0.09 * 2.7 ** (w - 1) : (w: number) => 2 ** (w - 1);
+    const forked = forks(f) || otherForks ? Math.max(walks, Math.min(grows(walks), 1e12)) : undefined;
     if (walks >= 2) return { field, walks, bodyWalks: forked };
   }
   return undefined;
@@ -551,6 +566,50 @@ function stepOf(
     return { value: p.right };
   }
   return op >= K.FirstCompoundAssignment && op <= K.LastCompoundAssignment ? { value: p } : undefined;
+}
+
+/** Steps of `step` before the field's values repeat: 2^bits / gcd(step, 2^bits); undefined for 0. */
+function stepPeriod(step: bigint, mod: bigint): bigint | undefined {
+  const s = ((step % mod) + mod) % mod;
+  return s === 0n ? undefined : mod >> BigInt(lowZeros(s));
+}
+
+/**
+ * Multiplications by `factor` before the field's values repeat: an odd factor permutes the values
+ * (its order divides 2^(bits-2)), an even one reaches 0 within bits / (its low zero bits), a factor
+ * of 0 or 1 changes nothing after the first; "any" (one of two, or through a conversion): as odd.
+ */
+function factorPeriod(factor: bigint | "any", mod: bigint, bits: number): bigint | undefined {
+  if (factor === "any") return mod >> 2n;
+  const f = ((factor % mod) + mod) % mod;
+  if (f === 0n || f === 1n) return undefined;
+  if (f & 1n) return bits > 2 ? mod >> 2n : 2n;
+  return BigInt(Math.ceil(bits / lowZeros(f)) + 1);
+}
+
+/**
+ * A step by multiplication with a constant, or with one of two constants by a condition (through a
+ * byte-order function or an integer conversion: \`s.b *= htonll(i ? C : 63)\`): the factor ("any" when
+ * it is one of two) and the condition. Every value stays known, and a new one at each walk.
+ * Differential seed 20261353: \`s.b *= htonll(a0 ? C : 0x3f)\` returned with \`^ a0\` (known where the
+ * index is 0) in a 4-trip loop, refused with no warning; measured on Linux 6.18 over \`ctx.len & M\`,
+ * one call: M = 3 processes 194, 7 2,135, 15 refused.
+ */
+function mulStep(n: ts.PropertyAccessExpression, checker: ts.TypeChecker): { factor: bigint | "any"; cond?: ts.Expression } | undefined {
+  const p = n.parent;
+  if (!ts.isBinaryExpression(p) || p.left !== n || p.operatorToken.kind !== K.AsteriskEqualsToken) return undefined;
+  const c = constEval(p.right, checker);
+  if (c !== undefined) return { factor: c };
+  let x = skipParens(p.right);
+  while (ts.isCallExpression(x) && x.arguments.length === 1 && (isIntCast(x) || isByteOrder(x, checker))) x = skipParens(x.arguments[0]!);
+  if (!ts.isConditionalExpression(x) || constEval(x.whenTrue, checker) === undefined || constEval(x.whenFalse, checker) === undefined)
+    return undefined;
+  return { factor: "any", cond: x.condition };
+}
+
+/** A call of the standard library's byte-order functions (`htonll(x)`). */
+function isByteOrder(call: ts.CallExpression, checker: ts.TypeChecker): boolean {
+  return ts.isIdentifier(call.expression) && /^(hton|ntoh)(s|l|ll)$/.test(stdlibName(call.expression, checker) ?? "");
 }
 
 /** The body's index parameter (its first). */
