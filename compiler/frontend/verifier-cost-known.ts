@@ -110,8 +110,18 @@ export function knownValue(
  */
 function constantLocal(id: ts.Identifier, checker: ts.TypeChecker): boolean {
   const sym = checker.getSymbolAtLocation(id);
-  const d = sym?.valueDeclaration;
-  if (!sym || !d || !ts.isVariableDeclaration(d) || !d.initializer || constEval(d.initializer, checker) === undefined) return false;
+  if (!sym) return false;
+  let v = constantLocals.get(sym);
+  if (v === undefined) constantLocals.set(sym, (v = localOfConstants(sym, checker)));
+  return v;
+}
+
+/** constantLocal's answers: it walks the whole function, and knownValue asks for every read. */
+const constantLocals = new WeakMap<ts.Symbol, boolean>();
+
+function localOfConstants(sym: ts.Symbol, checker: ts.TypeChecker): boolean {
+  const d = sym.valueDeclaration;
+  if (!d || !ts.isVariableDeclaration(d) || !d.initializer || constEval(d.initializer, checker) === undefined) return false;
   const fn = enclosingFunction(d);
   if (!fn || !ts.isVariableDeclarationList(d.parent)) return false;
   const stack: ts.Node[] = [fn];

@@ -262,7 +262,7 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
     // about 0.09 x 2.7^(W-1) walks (Linux 6.18, one call over `ctx.len & M`, with `*=` and with `-=`:
     // 9,903, 64,837 to 72,377 and 488,094 to 544,964 processed for M = 9, 11 and 13; known on both
     // sides, 40,371 and 161,331 for M = 11 and 13, the 2^(W-1) above).
-    const pinOnly = f.uses.length > 0 && f.uses.every((u) => !knownValue(u as ts.Expression, state, tracked, checker, fixed));
+    const pinOnly = f.uses.some((u) => known(u)) && f.uses.every((u) => !knownValue(u as ts.Expression, state, tracked, checker, fixed));
     const grows = forks(f) && pinOnly ? (w: number) => 0.09 * 2.7 ** (w - 1) : (w: number) => 2 ** (w - 1);
     const forked = forks(f) || otherForks ? Math.max(walks, Math.min(grows(walks), 1e12)) : undefined;
     if (walks >= 2) return { field, walks, bodyWalks: forked };
@@ -589,10 +589,10 @@ function factorPeriod(factor: bigint | "any", mod: bigint, bits: number): bigint
 
 /**
  * A step by multiplication with a constant, or with one of two constants by a condition (through a
- * byte-order function or an integer conversion: \`s.b *= htonll(i ? C : 63)\`): the factor ("any" when
+ * byte-order function or an integer conversion: `s.b *= htonll(i ? C : 63)`): the factor ("any" when
  * it is one of two) and the condition. Every value stays known, and a new one at each walk.
- * Differential seed 20261353: \`s.b *= htonll(a0 ? C : 0x3f)\` returned with \`^ a0\` (known where the
- * index is 0) in a 4-trip loop, refused with no warning; measured on Linux 6.18 over \`ctx.len & M\`,
+ * Differential seed 20261353: `s.b *= htonll(a0 ? C : 0x3f)` returned with `^ a0` (known where the
+ * index is 0) in a 4-trip loop, refused with no warning; measured on Linux 6.18 over `ctx.len & M`,
  * one call: M = 3 processes 194, 7 2,135, 15 refused.
  */
 function mulStep(n: ts.PropertyAccessExpression, checker: ts.TypeChecker): { factor: bigint | "any"; cond?: ts.Expression } | undefined {
