@@ -4,10 +4,20 @@
 import { parseIntLiteral } from "./int-ops.js";
 import { ts } from "./ts-adapter.js";
 
-export function constEval(e: ts.Expression, checker: ts.TypeChecker, depth = 0): bigint | undefined {
+/**
+ * `pick`, when given, evaluates a `?:` as the side it picks (the value on one path: a verifier-cost
+ * question, where both sides are walked).
+ */
+export function constEval(
+  e: ts.Expression,
+  checker: ts.TypeChecker,
+  depth = 0,
+  pick?: (c: ts.ConditionalExpression) => ts.Expression,
+): bigint | undefined {
   if (depth > 32) return undefined;
-  const rec = (x: ts.Expression) => constEval(x, checker, depth + 1);
+  const rec = (x: ts.Expression) => constEval(x, checker, depth + 1, pick);
   if (ts.isParenthesizedExpression(e)) return rec(e.expression);
+  if (pick && ts.isConditionalExpression(e)) return rec(pick(e));
   if (ts.isNumericLiteral(e)) return parseIntLiteral(e.getText());
   if (e.kind === ts.SyntaxKind.TrueKeyword) return 1n;
   if (e.kind === ts.SyntaxKind.FalseKeyword) return 0n;

@@ -128,7 +128,10 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
     const pinFork = index && indexFork(n, path, state, index, checker);
     const mul = mulStep(n, checker);
     const step = pinFork ? pinFork.step : mul ? undefined : stepOf(n, path, state, checker);
-    if (pinFork) (f.pinnedSides ??= []).push(pinFork.other);
+    if (pinFork) {
+      (f.pinnedSides ??= []).push(pinFork.other);
+      f.forks = pinFork.cond;
+    }
     if (mul) {
       f.factor = f.factor === undefined || f.factor === mul.factor ? mul.factor : "any";
       if (mul.cond) f.forks ??= mul.cond;
@@ -137,13 +140,14 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
       f.values.push(step.value);
       // Another operator with one of two constants (`s.m ^= i !== 256 ? 107 : 15`) forks as a step does.
       const p = n.parent;
-      if (ts.isBinaryExpression(p) && p.left === n && p.operatorToken.kind !== K.EqualsToken && eitherConst(p.right, checker) !== undefined)
-        f.forks ??= (skipParens(p.right) as ts.ConditionalExpression).condition;
+      const fork =
+        ts.isBinaryExpression(p) && p.left === n && p.operatorToken.kind !== K.EqualsToken ? forkOf(p.right, checker) : undefined;
+      if (fork?.cond) f.forks ??= fork.cond;
     } else if (step !== undefined) {
       f.step ??= step;
       // The step is one of two constants (eitherConst): the condition that picks it.
-      const r = ts.isBinaryExpression(n.parent) ? skipParens(n.parent.right) : undefined;
-      if (r && ts.isConditionalExpression(r) && constEval(r, checker) === undefined) f.forks = r.condition;
+      const fork = ts.isBinaryExpression(n.parent) && !pinFork ? forkOf(n.parent.right, checker) : undefined;
+      if (fork?.cond) f.forks = fork.cond;
       if (!guarded(n, path, body.body, state, checker)) f.unguarded = true;
     }
     // The step's own value counts where it is used (`if (s.n++ > 10)`), a plain statement's does not.
@@ -664,12 +668,32 @@ const EQUALITIES = new Set([K.EqualsEqualsEqualsToken, K.EqualsEqualsToken, K.Ex
  * values before they repeat): the verifier walks each side with its constant.
  */
 function eitherConst(e: ts.Expression, checker: ts.TypeChecker): bigint | undefined {
-  e = skipParens(e);
-  if (!ts.isConditionalExpression(e)) return undefined;
-  const a = constEval(e.whenTrue, checker);
-  const b = constEval(e.whenFalse, checker);
+  return forkOf(e, checker)?.value;
+}
+
+/**
+ * A value that is one of two constants by a condition: a `?:` with constant sides, also inside
+ * constant arithmetic (`(i ? 0x7f : C) & 0x129`: differential seed 20261354, refused with no
+ * warning): the value with fewer low zero bits (eitherConst), and the condition (none when both
+ * sides give the same value). Undefined when more than one `?:` picks.
+ */
+function forkOf(e: ts.Expression, checker: ts.TypeChecker): { value: bigint; cond?: ts.Expression } | undefined {
+  const forks: ts.ConditionalExpression[] = [];
+  const st: ts.Node[] = [e];
+  while (st.length) {
+    const x = st.pop()!;
+    if (ts.isConditionalExpression(x)) forks.push(x);
+    else
+      ts.forEachChild(x, (c) => {
+        st.push(c);
+      });
+  }
+  if (forks.length !== 1 || constEval(forks[0]!.condition, checker) !== undefined) return undefined;
+  const a = constEval(e, checker, 0, (c) => c.whenTrue);
+  const b = constEval(e, checker, 0, (c) => c.whenFalse);
   if (a === undefined || b === undefined) return undefined;
-  return lowZeros(a) <= lowZeros(b) ? a : b;
+  // Equal sides pick nothing: no fork.
+  return { value: lowZeros(a) <= lowZeros(b) ? a : b, cond: a === b ? undefined : forks[0]!.condition };
 }
 
 /**
