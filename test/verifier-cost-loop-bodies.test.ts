@@ -6,7 +6,7 @@
 
 import { expect } from "vitest";
 import { describeKernel, kernelTest } from "./kernel-env.js";
-import { checkCostRows, costRow, refusedRows, showRow } from "./support/verifier-verdict.js";
+import { checkCostRows, costRow, expectEstimateNear, refusedRows, showRow } from "./support/verifier-verdict.js";
 
 const BODIES = [
   "s.n += 1; return 0;",
@@ -175,9 +175,7 @@ export const LICENSE = "GPL";
       // Before, all were estimated at 80 to 159 (the last was not counted: a store of the field).
       for (const r of counted) {
         expect("processed" in r.verdict, showRow(r)).toBe(true);
-        const p = (r.verdict as { processed: number }).processed;
-        expect(r.estimate, showRow(r)).toBeGreaterThanOrEqual(p * 0.4);
-        expect(r.estimate, showRow(r)).toBeLessThanOrEqual(p * 2.5);
+        expectEstimateNear(r, 0.4, 2.5);
       }
       // The controls converge and are not counted: z = 5, and the condition taking the index (s.m > 266).
       const converging = [
@@ -231,9 +229,7 @@ export const LICENSE = "GPL";
       // Measured on Linux 6.18: 5,052, 4,732, 7,275, 8,771. Before, all were estimated at 100 to 160.
       for (const r of counted) {
         expect("processed" in r.verdict && r.verdict.processed > 3000, showRow(r)).toBe(true);
-        const p = (r.verdict as { processed: number }).processed;
-        expect(r.estimate, showRow(r)).toBeGreaterThanOrEqual(p * 0.4);
-        expect(r.estimate, showRow(r)).toBeLessThanOrEqual(p * 2.5);
+        expectEstimateNear(r, 0.4, 2.5);
       }
       // The controls converge and are not counted: a data store on one side of an `if` (the verifier
       // walks that side first and prunes the other against it), no known side, a `?:` the compiler
@@ -283,9 +279,7 @@ export const LICENSE = "GPL";
       );
       for (const r of forks) {
         expect("processed" in r.verdict, showRow(r)).toBe(true);
-        const p = (r.verdict as { processed: number }).processed;
-        expect(r.estimate, showRow(r)).toBeGreaterThanOrEqual(p * 0.25);
-        expect(r.estimate, showRow(r)).toBeLessThanOrEqual(p * 2.5);
+        expectEstimateNear(r, 0.25, 2.5);
       }
       const unread = row(
         "s.m forked but not read, over ctx.len & 63",
@@ -373,11 +367,7 @@ export const LICENSE = "GPL";
       // Measured on Linux 6.18: 1,686 and 112,002 processed (estimated 1,067 and 67,639), then refused.
       expect(rows.map((r) => "refused" in r.verdict)).toEqual([false, false, true]);
       expect(rows.map((r) => r.codes)).toEqual([[], [], ["TSBPF3026"]]);
-      for (const r of rows.slice(0, 2)) {
-        const p = (r.verdict as { processed: number }).processed;
-        expect(r.estimate, showRow(r)).toBeGreaterThanOrEqual(p * 0.4);
-        expect(r.estimate, showRow(r)).toBeLessThanOrEqual(p * 2.5);
-      }
+      for (const r of rows.slice(0, 2)) expectEstimateNear(r, 0.4, 2.5);
       // Control: `s.c &= s.a` steps nothing (8 trips: 1,553 processed).
       const still = costRow("loop-in-loop-step.bpf.ts", "8 trips, no step", src(8, "s.a"));
       expect(still.codes, showRow(still)).toEqual([]);
@@ -410,11 +400,7 @@ export const LICENSE = "GPL";
       // Measured on Linux 6.18: 665 and 16,475 processed (estimated 403 and 12,567), then refused.
       expect(rows.map((r) => "refused" in r.verdict)).toEqual([false, false, true]);
       expect(rows.map((r) => r.codes)).toEqual([[], [], ["TSBPF3026"]]);
-      for (const r of rows.slice(0, 2)) {
-        const p = (r.verdict as { processed: number }).processed;
-        expect(r.estimate, showRow(r)).toBeGreaterThanOrEqual(p * 0.4);
-        expect(r.estimate, showRow(r)).toBeLessThanOrEqual(p * 2.5);
-      }
+      for (const r of rows.slice(0, 2)) expectEstimateNear(r, 0.4, 2.5);
       // Control: compared with f, which nothing changes (291 processed at every mask).
       const other = costRow("index-fork.bpf.ts", "s.f === i, & 15", src(15, "s.f === i"));
       expect("processed" in other.verdict && other.verdict.processed < 1000, showRow(other)).toBe(true);
@@ -497,11 +483,7 @@ export const LICENSE = "GPL";
       // then refused.
       expect(rows.map((r) => "refused" in r.verdict)).toEqual([false, false, true, false, false, false, true]);
       expect(rows.map((r) => r.codes)).toEqual([[], [], ["TSBPF3026"], [], [], [], ["TSBPF3026"]]);
-      for (const r of [rows[0]!, rows[1]!, rows[3]!, rows[4]!, rows[5]!]) {
-        const p = (r.verdict as { processed: number }).processed;
-        expect(r.estimate, showRow(r)).toBeGreaterThanOrEqual(p * 0.4);
-        expect(r.estimate, showRow(r)).toBeLessThanOrEqual(p * 2.5);
-      }
+      for (const r of [rows[0]!, rows[1]!, rows[3]!, rows[4]!, rows[5]!]) expectEstimateNear(r, 0.4, 2.5);
     },
     120_000,
   );

@@ -145,7 +145,7 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
       if (fork?.cond) f.forks ??= fork.cond;
     } else if (step !== undefined) {
       f.step ??= step;
-      // The step is one of two constants (eitherConst): the condition that picks it.
+      // The step is one of two constants (forkOf): the condition that picks it.
       const fork = ts.isBinaryExpression(n.parent) && !pinFork ? forkOf(n.parent.right, checker) : undefined;
       if (fork?.cond) f.forks = fork.cond;
       if (!guarded(n, path, body.body, state, checker)) f.unguarded = true;
@@ -546,7 +546,7 @@ function stepOf(
   if (!ts.isBinaryExpression(p) || p.left !== n) return undefined;
   const op = p.operatorToken.kind;
   if (op === K.PlusEqualsToken || op === K.MinusEqualsToken) {
-    const c = constEval(p.right, checker) ?? eitherConst(p.right, checker);
+    const c = constEval(p.right, checker) ?? forkOf(p.right, checker)?.value;
     return c === undefined ? { value: p } : op === K.PlusEqualsToken ? c : -c;
   }
   if (op === K.EqualsToken) {
@@ -592,9 +592,10 @@ function factorPeriod(factor: bigint | "any", mod: bigint, bits: number): bigint
 }
 
 /**
- * A step by multiplication with a constant, or with one of two constants by a condition (through a
- * byte-order function or an integer conversion: `s.b *= htonll(i ? C : 63)`): the factor ("any" when
- * it is one of two) and the condition. Every value stays known, and a new one at each walk.
+ * A step by multiplication with a constant, or with one of two constants by a condition (forkOf:
+ * also through a byte-order function or an integer conversion, `s.b *= htonll(i ? C : 63)`): the
+ * factor ("any" when it is one of two) and the condition. Every value stays known, and a new one at
+ * each walk.
  * Differential seed 20261353: `s.b *= htonll(a0 ? C : 0x3f)` returned with `^ a0` (known where the
  * index is 0) in a 4-trip loop, refused with no warning; measured on Linux 6.18 over `ctx.len & M`,
  * one call: M = 3 processes 194, 7 2,135, 15 refused.
@@ -604,16 +605,8 @@ function mulStep(n: ts.PropertyAccessExpression, checker: ts.TypeChecker): { fac
   if (!ts.isBinaryExpression(p) || p.left !== n || p.operatorToken.kind !== K.AsteriskEqualsToken) return undefined;
   const c = constEval(p.right, checker);
   if (c !== undefined) return { factor: c };
-  let x = skipParens(p.right);
-  while (ts.isCallExpression(x) && x.arguments.length === 1 && (isIntCast(x) || isByteOrder(x, checker))) x = skipParens(x.arguments[0]!);
-  if (!ts.isConditionalExpression(x) || constEval(x.whenTrue, checker) === undefined || constEval(x.whenFalse, checker) === undefined)
-    return undefined;
-  return { factor: "any", cond: x.condition };
-}
-
-/** A call of the standard library's byte-order functions (`htonll(x)`). */
-function isByteOrder(call: ts.CallExpression, checker: ts.TypeChecker): boolean {
-  return ts.isIdentifier(call.expression) && /^(hton|ntoh)(s|l|ll)$/.test(stdlibName(call.expression, checker) ?? "");
+  const fork = forkOf(p.right, checker);
+  return fork && { factor: fork.cond ? "any" : fork.value, cond: fork.cond };
 }
 
 /** The body's index parameter (its first). */
@@ -664,18 +657,11 @@ function indexFork(
 const EQUALITIES = new Set([K.EqualsEqualsEqualsToken, K.EqualsEqualsToken, K.ExclamationEqualsEqualsToken, K.ExclamationEqualsToken]);
 
 /**
- * For `c ? k1 : k2` with constant sides, the one with fewer low zero bits (its steps take the most
- * values before they repeat): the verifier walks each side with its constant.
- */
-function eitherConst(e: ts.Expression, checker: ts.TypeChecker): bigint | undefined {
-  return forkOf(e, checker)?.value;
-}
-
-/**
  * A value that is one of two constants by a condition: a `?:` with constant sides, also inside
  * constant arithmetic (`(i ? 0x7f : C) & 0x129`: differential seed 20261354, refused with no
- * warning): the value with fewer low zero bits (eitherConst), and the condition (none when both
- * sides give the same value). Undefined when more than one `?:` picks.
+ * warning): the value with fewer low zero bits (its steps take the most values before they repeat:
+ * the verifier walks each side with its own), and the condition (none when both sides give the
+ * same value). Undefined when more than one `?:` picks.
  */
 function forkOf(e: ts.Expression, checker: ts.TypeChecker): { value: bigint; cond?: ts.Expression } | undefined {
   const forks: ts.ConditionalExpression[] = [];

@@ -35,6 +35,13 @@ export function costRow(file: string, what: string, src: string): CostRow {
   return { what, codes: r.diagnostics.map((d) => d.code), estimate: r.programs[0]!.verifierSteps!, verdict: verify(r.object!) };
 }
 
+/** Asserts the row loaded and its estimate is within `lo` to `hi` times the kernel's processed count. */
+export function expectEstimateNear(r: CostRow, lo: number, hi: number): void {
+  const p = "processed" in r.verdict ? r.verdict.processed : Number.NaN;
+  expect(r.estimate, showRow(r)).toBeGreaterThanOrEqual(p * lo);
+  expect(r.estimate, showRow(r)).toBeLessThanOrEqual(p * hi);
+}
+
 /** A row for an assertion message. */
 export const showRow = (r: CostRow): string =>
   `${r.what}: estimate ${r.estimate}, ${JSON.stringify(r.verdict)}, ${r.codes.join(",") || "no diagnostic"}`;
