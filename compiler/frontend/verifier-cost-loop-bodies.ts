@@ -75,6 +75,11 @@ export interface SteppedState {
   walks: number;
   /** Walks of the body when its step forks each walk (about 2^(walks - 1)); what follows is walked `walks` times. */
   bodyWalks?: number;
+  /**
+   * The body needs the field on one side of a test it cannot decide only (oneSided), or steps it on
+   * one side of such a test and needs it elsewhere than in that step (`if (i) s.b--; return s.b & 1`).
+   */
+  partial?: boolean;
 }
 
 /**
@@ -110,6 +115,8 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
       pinnedSides?: ts.Expression[];
       /** A step by one of two constants picked by the field's inequality with the index (indexEquality). */
       pinnedConstants?: boolean;
+      /** Where the body steps it by a constant. */
+      steps?: ts.Node[];
       bits: number;
       unguarded: boolean;
       values: (ts.Expression | undefined)[];
@@ -147,6 +154,7 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
       if (fork?.cond) f.forks ??= fork.cond;
     } else if (step !== undefined) {
       f.step ??= step;
+      (f.steps ??= []).push(n);
       // The step is one of two constants (forkOf): the condition that picks it.
       const fork = ts.isBinaryExpression(n.parent) && !pinFork ? forkOf(n.parent.right, checker) : undefined;
       const pin = fork?.cond && index ? indexEquality(fork.cond, path, state, index, checker) : undefined;
@@ -278,9 +286,70 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
           ? (w: number) => 0.09 * 2.7 ** (w - 1)
           : (w: number) => 2 ** (w - 1);
     const forked = forks(f) || otherForks ? Math.max(walks, Math.min(grows(walks), 1e12)) : undefined;
-    if (walks >= 2) return { field, walks, bodyWalks: forked };
+    if (walks < 2) continue;
+    const decided = (c: ts.Expression) => knownValue(c, state, tracked, checker, fixed);
+    const needed = f.uses.filter((u) => known(u));
+    const partial =
+      needed.some((u) => oneSided(u, field, body.body!, state, checker, decided)) ||
+      (f.steps ?? []).some((st) => undecidedSide(st, body.body!, decided) && needed.some((u) => st.pos < u.pos || st.end > u.end));
+    return { field, walks, bodyWalks: forked, ...(partial && { partial }) };
   }
   return undefined;
+}
+
+/**
+ * Whether a use `u` of field `path` needs it on one side of a test the verifier cannot decide only:
+ * a `?:` in it whose one side reads the field and the other does not (`(i ? s.b-- : 0) & 1`
+ * returned), or a return under an `if` on such a test while another return does not read it (`if
+ * (i) return s.b-- & 1; return 0;`). The verifier then holds the field exact on some paths and not
+ * on others, and a loop around the call that walks it trip by trip multiplies those states (see
+ * LOOP_CALL_TRIPS in verifier-cost.ts).
+ */
+function oneSided(
+  u: ts.Node,
+  path: string,
+  top: ts.Block,
+  state: ts.Symbol,
+  checker: ts.TypeChecker,
+  known: (e: ts.Expression) => boolean,
+): boolean {
+  const reads = (e: ts.Node): boolean => readsField(e, path, state, checker);
+  const st: ts.Node[] = [u];
+  while (st.length) {
+    const x = st.pop()!;
+    if (ts.isConditionalExpression(x) && !known(x.condition) && reads(x.whenTrue) !== reads(x.whenFalse)) return true;
+    ts.forEachChild(x, (c) => {
+      st.push(c);
+    });
+  }
+  let under: ts.IfStatement | undefined;
+  for (let x: ts.Node = u; x !== top && x.parent; x = x.parent)
+    if (ts.isIfStatement(x.parent) && x !== x.parent.expression && !known(x.parent.expression)) under = x.parent;
+  if (!under || !ts.isReturnStatement(ts.findAncestor(u, (y) => ts.isReturnStatement(y) || y === top) ?? top)) return false;
+  const fromUnder = (r: ts.Node) => ts.findAncestor(r, (y) => y === under || y === top) === under;
+  const other: ts.ReturnStatement[] = [];
+  const walk = (n: ts.Node): void => {
+    if (ts.isReturnStatement(n) && !fromUnder(n)) other.push(n);
+    if (!ts.isFunctionLike(n)) ts.forEachChild(n, walk);
+  };
+  ts.forEachChild(top, walk);
+  return other.some((r) => r.expression !== undefined && !reads(r.expression));
+}
+
+/**
+ * Whether `n` runs on one side of a test the verifier cannot decide: a side of an `if` or `?:`, or
+ * the right of `&&`/`||`.
+ */
+function undecidedSide(n: ts.Node, top: ts.Node, decided: (e: ts.Expression) => boolean): boolean {
+  for (let x: ts.Node = n; x !== top && x.parent; x = x.parent) {
+    const p = x.parent;
+    if (ts.isIfStatement(p) && x !== p.expression && !decided(p.expression)) return true;
+    if (ts.isConditionalExpression(p) && x !== p.condition && !decided(p.condition)) return true;
+    const k = ts.isBinaryExpression(p) ? p.operatorToken.kind : undefined;
+    if (ts.isBinaryExpression(p) && x === p.right && (k === K.AmpersandAmpersandToken || k === K.BarBarToken) && !decided(p.left))
+      return true;
+  }
+  return false;
 }
 
 /** Does `e` read the state's field `path` (`s.a` in `~(s.a++)`; `path` a field, not a struct in it)? */

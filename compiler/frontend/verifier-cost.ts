@@ -210,6 +210,21 @@ const NEAR_LIMIT = 0.9 * VERIFIER_INSN_LIMIT;
  */
 const LOOP_CALL_TRIPS = 14;
 
+/**
+ * Where a loop() call in fewer trips is warned too (TSBPF3027): its body steps a field it needs on
+ * one side of a test it cannot decide only (`(i ? s.b-- : 0) & 1` returned: SteppedState.partial),
+ * and W^T reaches this (W the body's walks, T the trips). Alone, such a call is cheap (413 processed
+ * over `& 13`); in a loop the states where the field is exact and those where it is not multiply,
+ * unevenly with the count's bits. Measured on Linux 6.18 (differential seed 20261353, reduced): 2
+ * trips over `& 13`, `& 15`, `& 17` process 27,450, 12,585, 16,792 and `& 19` is refused; 3 trips
+ * over `& 7`, `& 11`, `& 13` 9,870, 178,493, 438,097; 4 trips over `& 5`, `& 7` 18,138 and 142,324;
+ * 5 over `& 3`, `& 5` 9,136 and 833,805. With the field set from the stepped one on one side (`s.a =
+ * i ? s.b-- : 0`, then both read) 2 trips over `& 11`, `& 12`, `& 13` process 38,232, 159,042 and
+ * 351,871 (153,761 in another program, where `& 15` is refused); 3 over `& 7` 48,388, 4 over `& 5`
+ * 37,032, 5 over `& 3` 34,555.
+ */
+const ONE_SIDED_WALKS = { twoTrips: 169, more: 2500 };
+
 /** Trips of a loop over which the walks after multi-result values double (see weigh). */
 const OUTCOME_GROWTH = 8;
 
@@ -734,11 +749,19 @@ class Walker {
     }
   }
 
-  /** A loop() call inside loops walked trip by trip: keep the one inside the most trips (LOOP_CALL_TRIPS). */
-  private noteLoopCall(call: ts.Node): void {
+  /**
+   * A loop() call inside loops walked trip by trip: keep the one inside the most trips, from
+   * LOOP_CALL_TRIPS, or from fewer where its body needs a stepped field on one side only (ONE_SIDED_WALKS).
+   */
+  private noteLoopCall(call: ts.CallExpression, body: ts.FunctionDeclaration): void {
     const walked = this.frames.filter((f) => f.trips > 1);
     const trips = walked.reduce((n, f) => Math.min(n * f.trips, 1e12), 1);
-    if (trips >= LOOP_CALL_TRIPS && trips > (this.loopCallInLoop?.trips ?? 0)) this.loopCallInLoop = { call, loop: walked[0]!.node, trips };
+    if (trips <= (this.loopCallInLoop?.trips ?? 0) || trips < 2) return;
+    const oneSided = (): boolean => {
+      const st = steppedState(call, body, this.checker);
+      return st?.partial === true && st.walks ** trips >= (trips === 2 ? ONE_SIDED_WALKS.twoTrips : ONE_SIDED_WALKS.more);
+    };
+    if (trips >= LOOP_CALL_TRIPS || oneSided()) this.loopCallInLoop = { call, loop: walked[0]!.node, trips };
   }
 
   private expr(e: ts.Node, paths: number, trips: number): number {
@@ -781,7 +804,7 @@ class Walker {
       const n = stack.pop()!;
       if (ts.isCallExpression(n)) {
         const cb = loopCallBody(n, this.checker);
-        if (cb) this.noteLoopCall(n);
+        if (cb) this.noteLoopCall(n, cb);
         const d = cb ?? calleeOf(n, this.checker);
         if (d?.body && !this.active.has(d)) {
           this.active.add(d);
