@@ -529,4 +529,51 @@ export const LICENSE = "GPL";
     },
     120_000,
   );
+  kernelTest(
+    "a field the body steps but does not need, ordered after the calls against a loop's counter, walks that loop once per state the calls leave",
+    () => {
+      // Differential seed 20261355: two calls stepping `s.a`, then `if (k8 >= (s0.a ^ f(...)))
+      // break;` in an 18-trip loop, refused with no warning (estimated 4,155).
+      const src = (
+        cond: string,
+        second: string,
+      ) => `import { xdp, XdpAction, ArrayMap, loop, u8, u16, u32, u64, i8, i32, i64 } from "tsbpf/bpf";
+interface S { a: u8; b: i64; c: u16; d: i32; e: i8; f: u32 }
+interface Input { x: u32; y: u32 }
+const results = new ArrayMap<u64>(4);
+function body(i: u32, s: S): i64 {
+  return ((~i ^ (++s.a)) & 1);
+}
+export const prog = xdp((ctx) => {
+  const p = ctx.header<Input>(0);
+  if (p === null) return XdpAction.ABORTED;
+  const s0: S = { a: 1, b: 4, c: 7, d: 10, e: 13, f: 16 };
+  const n = loop(p.x & 63, body, s0) + ${second};
+  let acc: u32 = 0;
+  for (let k: i32 = 0; k < 36; k += 2) {
+    if (${cond}) break;
+    acc += 3;
+  }
+  results.update(0, u64(acc + n));
+  return XdpAction.PASS;
+});
+export const LICENSE = "GPL";
+`;
+      const order = "k >= (s0.a ^ p.y)";
+      // Measured on Linux 6.18: one call 10,601 processed, two 691,893.
+      const one = costRow("counter-order.bpf.ts", "one call", src(order, "0"));
+      const two = costRow("counter-order.bpf.ts", "two calls", src(order, "loop(p.y & 63, body, s0)"));
+      expectEstimateNear(one, 0.5, 2);
+      expectEstimateNear(two, 0.5, 2);
+      expect(one.codes, showRow(one)).toEqual([]);
+      expect(two.codes, showRow(two)).toEqual(["TSBPF3026"]);
+      // Controls, two calls each: an equality with the field (290), an order against data (258).
+      for (const cond of ["(s0.a ^ p.y) === 7", "k >= p.y"]) {
+        const r = costRow("counter-order.bpf.ts", cond, src(cond, "loop(p.y & 63, body, s0)"));
+        expect(r.codes, showRow(r)).toEqual([]);
+        expect("processed" in r.verdict && r.verdict.processed < 1000 && r.estimate < 2000, showRow(r)).toBe(true);
+      }
+    },
+    120_000,
+  );
 });
