@@ -1604,6 +1604,14 @@ function isConstExpr(e: Expr): boolean {
   if (e.k === "bin") return isConstExpr(e.a) && isConstExpr(e.b);
   return false;
 }
+/** Whether a literal-only expression may fold to a negative value. */
+function mayBeNegative(e: Expr): boolean {
+  if (e.k === "lit") return e.v < 0n;
+  if (e.k === "un") return e.op !== "+" || mayBeNegative(e.a);
+  if (e.k === "bin") return e.op === "-" || mayBeNegative(e.a) || mayBeNegative(e.b);
+  return true;
+}
+
 /** An upper bound of |value| of a literal-only expression, as the compiler folds it exactly. */
 function constBound(e: Expr): bigint {
   if (e.k === "lit") return e.v < 0n ? -e.v : e.v;
@@ -1618,6 +1626,8 @@ function constBound(e: Expr): bigint {
     case "*":
       return a * b;
     case "<<":
+      // The count is taken modulo 64: a negative one (`<< (-2)`) shifts by up to 63 (seed 20261356).
+      if (mayBeNegative(e.b)) return a << 63n;
       return b >= 64n ? 1n << 64n : a << b;
     default:
       return 2n * (a > b ? a : b) + 1n;
