@@ -69,8 +69,9 @@ export function knownValue(
   checker: ts.TypeChecker,
   fixed?: (path: string) => bigint | undefined,
   pinned?: ts.Symbol,
+  slotStart?: (path: string) => boolean,
 ): boolean {
-  const rec = (x: ts.Expression): boolean => knownValue(x, state, tracked, checker, fixed, pinned);
+  const rec = (x: ts.Expression): boolean => knownValue(x, state, tracked, checker, fixed, pinned, slotStart);
   e = skipParens(e);
   if (constEval(e, checker) !== undefined) return true;
   if (ts.isIdentifier(e)) return (pinned !== undefined && checker.getSymbolAtLocation(e) === pinned) || constantLocal(e, checker);
@@ -86,6 +87,19 @@ export function knownValue(
     // The verifier (Linux 6.18) does not follow a division or a remainder: the result is any value
     // (`((++s.n) / 3) & 1` returned: 134 processed for two calls over `ctx.len & 15`; `* 3`: 5,235).
     if (DIVISIONS.has(op)) return false;
+    // A mask keeps only the low bits: known where those are (`((i << 1) ^ --s.b) & 1`).
+    if (op === K.AmpersandToken) {
+      const l = constEval(e.left, checker);
+      const r = constEval(e.right, checker);
+      const mask = r ?? l;
+      // A read right after a store into a field that starts its 8-byte slot gets the stored value back.
+      const respilled = (x: ts.Expression): boolean => {
+        const path = ts.isPropertyAccessExpression(x) ? fieldPath(x, state, checker) : undefined;
+        return path !== undefined && slotStart?.(path) === true;
+      };
+      if (mask !== undefined && mask > 0n)
+        return knownLowBits(r !== undefined ? e.left : e.right, mask.toString(2).length, rec, respilled, checker);
+    }
     return rec(e.left) && rec(e.right);
   }
   if (ts.isPrefixUnaryExpression(e) || ts.isPostfixUnaryExpression(e)) return rec(e.operand);
@@ -102,6 +116,70 @@ export function knownValue(
   }
   return false;
 }
+
+/**
+ * Whether the verifier knows the low `n` bits of `e`: it knows `e` (`known`), or they are clear
+ * (clearLowBits), or they come from operands whose low `n` bits it knows through operators that
+ * carry upward only (`^ | & + - *`, conversions). Linux 6.18: `((i << 1) ^ (--s.b)) & 1` returned
+ * processes 3,198 for two calls over `ctx.len & 15` (the step needed exactly), `((i + i) ^ (--s.b))
+ * & 1` 145 (the verifier does not see `i + i` as even).
+ */
+function knownLowBits(
+  e: ts.Expression,
+  n: number,
+  known: (x: ts.Expression) => boolean,
+  respilled: (x: ts.Expression) => boolean,
+  checker: ts.TypeChecker,
+  depth = 0,
+): boolean {
+  e = skipParens(e);
+  if (known(e) || clearLowBits(e, checker) >= n) return true;
+  if (depth > 8) return false;
+  const rec = (x: ts.Expression) => knownLowBits(x, n, known, respilled, checker, depth + 1);
+  if (ts.isBinaryExpression(e)) {
+    const op = e.operatorToken.kind;
+    if (op === K.EqualsToken) return rec(e.right);
+    // `(s.e = v) + s.e`: the read gets back the value just stored (the verifier follows the spill
+    // where the field starts its slot: `s.z = 5` at offset 12 is forgotten, 122 processed).
+    const l = skipParens(e.left);
+    if (
+      LOW_CARRY.has(op) &&
+      ts.isBinaryExpression(l) &&
+      l.operatorToken.kind === K.EqualsToken &&
+      sameAccess(l.left, e.right) &&
+      respilled(skipParens(l.left))
+    )
+      return rec(l.right);
+    if (LOW_CARRY.has(op)) return rec(e.left) && rec(e.right);
+    return false;
+  }
+  if (ts.isPrefixUnaryExpression(e) && (e.operator === K.TildeToken || e.operator === K.MinusToken)) return rec(e.operand);
+  if (ts.isCallExpression(e) && isIntCast(e) && e.arguments.length === 1) return rec(e.arguments[0]!);
+  return false;
+}
+
+/** The same chain of property reads (`s.e` and `s.e`). */
+function sameAccess(a: ts.Expression, b: ts.Expression): boolean {
+  a = skipParens(a);
+  b = skipParens(b);
+  if (ts.isIdentifier(a) && ts.isIdentifier(b)) return a.text === b.text;
+  return (
+    ts.isPropertyAccessExpression(a) &&
+    ts.isPropertyAccessExpression(b) &&
+    a.name.text === b.name.text &&
+    sameAccess(a.expression, b.expression)
+  );
+}
+
+/** Operators whose low result bits depend only on their operands' low bits. */
+const LOW_CARRY: ReadonlySet<ts.SyntaxKind> = new Set([
+  K.CaretToken,
+  K.BarToken,
+  K.AmpersandToken,
+  K.PlusToken,
+  K.MinusToken,
+  K.AsteriskToken,
+]);
 
 /**
  * Whether `id` is a local its function sets to constants and changes only by constants (`let k =

@@ -75,6 +75,8 @@ export interface SteppedState {
   walks: number;
   /** Walks of the body when its step forks each walk (about 2^(walks - 1)); what follows is walked `walks` times. */
   bodyWalks?: number;
+  /** The caller reads the packet at an offset computed from the field after the call (verifier-cost.ts: OFFSET_GROWTH). */
+  offset?: boolean;
   /**
    * The body needs the field on one side of a test it cannot decide only (oneSided), or steps it on
    * one side of such a test and needs it elsewhere than in that step (`if (i) s.b--; return s.b & 1`).
@@ -117,6 +119,9 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
       pinnedConstants?: boolean;
       /** Where the body steps it by a constant. */
       steps?: ts.Node[];
+      /** The widest amount, in bits, of steps by a value the verifier knows only a range of (rangeStepBits). */
+      rangeStep?: number;
+      rangeSteps?: ts.Node[];
       bits: number;
       unguarded: boolean;
       values: (ts.Expression | undefined)[];
@@ -147,6 +152,12 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
       if (!guarded(n, path, body.body, state, checker)) f.unguarded = true;
     } else if (typeof step === "object") {
       f.values.push(step.value);
+      const amount = rangeStepBits(n, f.bits, checker);
+      if (amount !== undefined) {
+        f.rangeStep = Math.max(f.rangeStep ?? 0, amount);
+        (f.rangeSteps ??= []).push(n);
+        if (!guarded(n, path, body.body, state, checker)) f.unguarded = true;
+      }
       // Another operator with one of two constants (`s.m ^= i !== 256 ? 107 : 15`) forks as a step does.
       const p = n.parent;
       const fork =
@@ -224,8 +235,17 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
       fields.get(x)?.step === undefined && fields.get(x)?.factor === undefined && !fields.get(x)?.values.length && !elsewhere.writes.has(x);
     return typeof v === "bigint" && unchanged && (v === 0n || whole(x)) ? v : undefined;
   };
+  const startsSlot = (x: string): boolean => fieldOffset(layout, x) % 8 === 0;
   const known = (e: ts.Node, sym = state): boolean =>
-    knownValue(e as ts.Expression, sym, tracked, checker, sym === state ? fixed : undefined, sym === state ? pinned?.sym : undefined);
+    knownValue(
+      e as ts.Expression,
+      sym,
+      tracked,
+      checker,
+      sym === state ? fixed : undefined,
+      sym === state ? pinned?.sym : undefined,
+      sym === state ? startsSlot : undefined,
+    );
   // Uses after the call, or in other functions given the state: a decided comparison there, or a
   // loop() count, needs the field exactly too.
   const usedElsewhere = (x: string): boolean => elsewhere.uses.some((u) => u.path === x && (u.count || known(u.node, u.sym)));
@@ -253,6 +273,26 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
   // With the index pinned to the field's value (indexFork): known there.
   const knownPinned = (e: ts.Node): boolean => index !== undefined && knownValue(e as ts.Expression, state, tracked, checker, fixed, index);
   for (const [field, f] of fields) {
+    // Stepped only by values of a narrower type than the field that the verifier does not know (`s.b
+    // -= (--s.f)`, f read as any u32): the field's range widens by the amount's every walk and never
+    // falls within an earlier one, so where the caller needs it exactly (a packet offset, a count)
+    // the walks do not converge until the range could wrap (Linux 6.18, `s.b -= s.f` then
+    // `ctx.header<u32>((u8(s0.b) & 31) + 12)`: 1,860 processed over `& 63`; in 2 trips over `& 15`
+    // 10,058; differential seed 20261354 had it in a 6-trip loop, refused with no warning).
+    if (
+      f.rangeStep !== undefined &&
+      f.rangeSteps?.length === f.values.length &&
+      f.step === undefined &&
+      f.factor === undefined &&
+      f.unguarded &&
+      whole(field) &&
+      !tracked(field) &&
+      elsewhere.uses.some((u) => u.path === field && u.count)
+    ) {
+      const wrap = 2n ** BigInt(Math.max(0, f.bits - 1 - f.rangeStep));
+      const walks = Number([hi + 1n, wrap, BigInt(MAX_LOOPS)].reduce((a, b) => (a < b ? a : b)));
+      if (walks >= 2) return { field, walks };
+    }
     const pins = f.pinnedSides;
     if (pins && !pins.every(knownPinned)) continue;
     // Only a field the body changes by its steps alone: another store (`s.a >>>= 9`) resets it.
@@ -310,7 +350,8 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
     const partial =
       needed.some((u) => oneSided(u, field, body.body!, state, checker, decided)) ||
       (f.steps ?? []).some((st) => undecidedSide(st, body.body!, decided) && needed.some((u) => st.pos < u.pos || st.end > u.end));
-    return { field, walks, bodyWalks: afterOnly ? LOOP_BODY_WALKS : forked, ...(partial && { partial }) };
+    const offset = elsewhere.uses.some((u) => u.path === field && u.offset);
+    return { field, walks, bodyWalks: afterOnly ? LOOP_BODY_WALKS : forked, ...(partial && { partial }), ...(offset && { offset }) };
   }
   return undefined;
 }
@@ -370,6 +411,23 @@ function undecidedSide(n: ts.Node, top: ts.Node, decided: (e: ts.Expression) => 
   return false;
 }
 
+/**
+ * The width in bits of the amount of a step `s.f += x` (or `-=`) at `n` whose amount is not a
+ * constant and is of a narrower integer type than the field (`fieldBits`).
+ */
+function rangeStepBits(n: ts.PropertyAccessExpression, fieldBits: number, checker: ts.TypeChecker): number | undefined {
+  const p = n.parent;
+  if (!ts.isBinaryExpression(p) || p.left !== n) return undefined;
+  const op = p.operatorToken.kind;
+  if (op !== K.PlusEqualsToken && op !== K.MinusEqualsToken) return undefined;
+  if (constEval(p.right, checker) !== undefined || forkOf(p.right, checker) !== undefined) return undefined;
+  const bits = intTypeOf(p.right, checker)?.bits;
+  return bits !== undefined && bits < fieldBits ? bits : undefined;
+}
+
+/** `ctx.header<T>(offset)`: a packet read at an offset. */
+const isHeaderRead = (x: ts.CallExpression): boolean => ts.isPropertyAccessExpression(x.expression) && x.expression.name.text === "header";
+
 /** An order (`<`, `>=`, ...) of something against the counter of a `for` loop around it. */
 function orderedWithCounter(n: ts.Node, checker: ts.TypeChecker): boolean {
   if (!ts.isBinaryExpression(n)) return false;
@@ -410,7 +468,7 @@ interface Elsewhere {
    * Expressions that decide a branch on a field (see decidedBy), or a loop() call's count, that can
    * come after the call (what comes before it needs the values before the walks).
    */
-  uses: { path: string; node: ts.Node; sym: ts.Symbol; count: boolean }[];
+  uses: { path: string; node: ts.Node; sym: ts.Symbol; count: boolean; offset?: boolean }[];
 }
 
 /**
@@ -455,10 +513,13 @@ function elsewhereOf(call: ts.CallExpression, body: ts.FunctionDeclaration, chec
         if (path && kind && before(site ?? n)) out.writes.set(path, kind === "const" && out.writes.get(path) !== "data" ? "const" : "data");
         const d = path && after(site ?? n) ? decidedBy(n, root) : undefined;
         if (path && d) out.uses.push({ path, node: d, sym, count: false });
-        // bpf_loop's count: the verifier keeps it exact (it stops walking the body at its largest value).
+        // bpf_loop's count: the verifier keeps it exact (it stops walking the body at its largest
+        // value). A packet offset too: the pointer's offset is part of each state (`ctx.header<u32>(
+        // (u8(s0.b) & 31) + 12)` after a call stepping `s.b`, over `& 63`: 1,800 processed; in a
+        // 2-trip loop, refused).
         for (let x: ts.Node = n; path && after(site ?? n) && x !== root; x = x.parent)
-          if (ts.isCallExpression(x.parent) && x.parent.arguments[0] === x && loopCallBody(x.parent, checker)) {
-            out.uses.push({ path, node: n, sym, count: true });
+          if (ts.isCallExpression(x.parent) && x.parent.arguments[0] === x && (loopCallBody(x.parent, checker) || isHeaderRead(x.parent))) {
+            out.uses.push({ path, node: n, sym, count: true, ...(isHeaderRead(x.parent) && { offset: true }) });
             break;
           }
       }
@@ -619,6 +680,20 @@ function initOf(arg: ts.Expression | undefined, layout: CType, checker: ts.TypeC
  * Whether the integer field at `path` starts an 8-byte slot of struct `t` in which no other field
  * is stored (`stored`).
  */
+/** The offset of field `path` in `t` (-1 when it is not one). */
+function fieldOffset(t: CType, path: string): number {
+  let off = 0;
+  let x: CType = t;
+  for (const name of path.split(".")) {
+    if (x.kind !== "struct") return -1;
+    const f = x.fields.find((g) => g.name === name);
+    if (!f) return -1;
+    off += f.offset;
+    x = f.type;
+  }
+  return off;
+}
+
 function aloneInSlot(t: CType, path: string, stored: (path: string) => boolean): boolean {
   const leaves: { path: string; off: number; size: number }[] = [];
   const walk = (x: CType, prefix: string, off: number): void => {
