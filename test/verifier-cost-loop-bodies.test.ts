@@ -671,4 +671,32 @@ export const LICENSE = "GPL";
       }
     },
   );
+  kernelTest("a step of a constant or 0 (`s.a = s.a - (i ? 0x7f : i)`) forks, about 1.53x per walk", () => {
+    // Differential seed 20261356: two such calls, refused with no warning (the `= s.a -` form and
+    // the index as the 0 were not read as a fork).
+    const src = (mask: number, ret: string) => `import { xdp, XdpAction, ArrayMap, loop, u8, u16, u32, u64, i8, i32, i64 } from "tsbpf/bpf";
+interface S { a: u8; b: i64; c: u16; d: i32; e: i8; f: u32 }
+const results = new ArrayMap<u64>(4);
+function body(i: u32, s: S): i64 {
+  return ${ret};
+}
+export const prog = xdp((ctx) => {
+  const s0: S = { a: 1, b: 4, c: 7, d: 10, e: 13, f: 16 };
+  const x = loop(u32(ctx.len) & ${mask}, body, s0);
+  const y = loop(u32(ctx.len >> 3) & ${mask}, body, s0);
+  results.update(0, u64(x + y));
+  return XdpAction.PASS;
+});
+export const LICENSE = "GPL";
+`;
+    const ret = "((((s.a = (s.a - (i ? 0x7f : i))) + s.a) ^ 0) & 1)";
+    // Measured on Linux 6.18: 6,051, 33,784 and 239,545 processed; & 31 refused.
+    const rows = [7, 11, 15, 31].map((m) => costRow("zero-fork.bpf.ts", `${ret}, & ${m}`, src(m, ret)));
+    for (const r of rows.slice(0, 3)) {
+      expect(r.codes, showRow(r)).toEqual([]);
+      expectEstimateNear(r, 0.5, 2);
+    }
+    expect(rows[3]!.codes, showRow(rows[3]!)).toEqual(["TSBPF3026"]);
+    checkCostRows(rows, "TSBPF3026");
+  });
 });
