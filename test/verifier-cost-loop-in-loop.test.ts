@@ -123,4 +123,40 @@ export const LICENSE = "GPL";
     },
     120_000,
   );
+  kernelTest(
+    "a body that sets a field it needs from known values a test of the index forks is warned in loops, as a one-sided step is",
+    () => {
+      // Differential seed 20261356: `s.a -= (s.a |= 0x13) | (i ? 125 : i)` called in a 4-trip loop,
+      // refused with no warning.
+      const src = (
+        trips: number,
+        mask: number,
+      ) => `import { xdp, XdpAction, ArrayMap, loop, u8, u16, u32, u64, i8, i32, i64 } from "tsbpf/bpf";
+interface S { a: u8; b: i64; c: u16; d: i32; e: i8; f: u32 }
+interface Input { x: u32; y: u32 }
+const results = new ArrayMap<u64>(4);
+function body(i: u32, s: S): i64 {
+  return ((((s.a -= ((s.a |= 0x13) | (i ? 125 : i))) + s.a) ^ 4294967295) & 1);
+}
+export const prog = xdp((ctx) => {
+  const p = ctx.header<Input>(0);
+  if (p === null) return XdpAction.ABORTED;
+  const s0: S = { a: 1, b: 4, c: 7, d: 10, e: 13, f: 16 };
+  for (let k: u32 = 0; k < ${trips}; k++) {
+    results.update(k & 3, u64(loop((p.x >> k) & ${mask}, body, s0)));
+  }
+  return XdpAction.PASS;
+});
+export const LICENSE = "GPL";
+`;
+      const rows = [
+        [1, 63],
+        [2, 63],
+        [4, 3],
+      ].map(([t, m]) => costRow("forked-store.bpf.ts", `${t} trips, & ${m}`, src(t!, m!)));
+      expect(rows.map((r) => r.codes)).toEqual([[], ["TSBPF3027"], []]);
+      for (const r of [rows[0]!, rows[2]!]) expect(processed(r.verdict), showRow(r)).toBeLessThan(100_000);
+      expect(processed(rows[1]!.verdict), showRow(rows[1]!)).toBeGreaterThan(400_000);
+    },
+  );
 });

@@ -75,6 +75,8 @@ export interface SteppedState {
   walks: number;
   /** Walks of the body when its step forks each walk (about 2^(walks - 1)); what follows is walked `walks` times. */
   bodyWalks?: number;
+  /** Not a step: the field is set from known values a test of the index forks; only warned in loops (SteppedState.partial). */
+  storeOnly?: boolean;
   /** The caller reads the packet at an offset computed from the field after the call (verifier-cost.ts: OFFSET_GROWTH). */
   offset?: boolean;
   /**
@@ -275,6 +277,7 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
   const hi = bits !== undefined && bits < range ? bits : range;
   // With the index pinned to the field's value (indexFork): known there.
   const knownPinned = (e: ts.Node): boolean => index !== undefined && knownValue(e as ts.Expression, state, tracked, checker, fixed, index);
+  let forkedStore: SteppedState | undefined;
   for (const [field, f] of fields) {
     // Stepped only by values of a narrower type than the field that the verifier does not know (`s.b
     // -= (--s.f)`, f read as any u32): the field's range widens by the amount's every walk and never
@@ -296,6 +299,20 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
       const walks = Number([hi + 1n, wrap, BigInt(MAX_LOOPS)].reduce((a, b) => (a < b ? a : b)));
       if (walks >= 2) return { field, walks };
     }
+    // Set from known values that a test of the index forks (`s.a -= (s.a |= 0x13) | (i ? 125 : i)`)
+    // and needed: not estimated (the values may soon repeat), but in a loop the verifier walks trip
+    // by trip the forked states multiply like a one-sided step's (verifier-cost.ts: ONE_SIDED_WALKS;
+    // differential seed 20261356: such a call in a 4-trip loop, refused with no warning).
+    if (
+      !forkedStore &&
+      f.values.length > 0 &&
+      f.step === undefined &&
+      f.factor === undefined &&
+      tracked(field) &&
+      f.values.some((v) => v !== undefined && undecidedFork(v, (c) => knownValue(c, state, tracked, checker, fixed))) &&
+      f.uses.some((u) => known(u))
+    )
+      forkedStore = { field, walks: Number(hi + 1n < BigInt(MAX_LOOPS) ? hi + 1n : BigInt(MAX_LOOPS)), partial: true, storeOnly: true };
     const pins = f.pinnedSides;
     if (pins && !pins.every(knownPinned)) continue;
     // Only a field the body changes by its steps alone: another store (`s.a >>>= 9`) resets it.
@@ -361,7 +378,20 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
     const offset = elsewhere.uses.some((u) => u.path === field && u.offset);
     return { field, walks, bodyWalks: afterOnly ? LOOP_BODY_WALKS : forked, ...(partial && { partial }), ...(offset && { offset }) };
   }
-  return undefined;
+  return forkedStore;
+}
+
+/** Whether `e` holds a `?:` whose test the verifier cannot decide (`decided`) and whose sides differ. */
+function undecidedFork(e: ts.Node, decided: (c: ts.Expression) => boolean): boolean {
+  const st: ts.Node[] = [e];
+  while (st.length) {
+    const x = st.pop()!;
+    if (ts.isConditionalExpression(x) && !decided(x.condition) && x.whenTrue.getText() !== x.whenFalse.getText()) return true;
+    ts.forEachChild(x, (c) => {
+      st.push(c);
+    });
+  }
+  return false;
 }
 
 /**

@@ -822,7 +822,7 @@ class Walker {
           const site = this.site;
           this.site ??= n.pos;
           const stepped = cb && !this.firm ? steppedState(n, cb, this.checker) : undefined;
-          if (stepped) this.steppedCall(n, d.body, stepped, paths, trips, site !== undefined);
+          if (stepped && !stepped.storeOnly) this.steppedCall(n, d.body, stepped, paths, trips, site !== undefined);
           else this.body(d.body, paths, trips * (cb ? LOOP_BODY_WALKS : 1));
           this.site = site;
           this.active.delete(d);
