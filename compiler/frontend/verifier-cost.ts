@@ -221,7 +221,9 @@ const LOOP_CALL_TRIPS = 14;
  * 5 over `& 3`, `& 5` 9,136 and 833,805. With the field set from the stepped one on one side (`s.a =
  * i ? s.b-- : 0`, then both read) 2 trips over `& 11`, `& 12`, `& 13` process 38,232, 159,042 and
  * 351,871 (153,761 in another program, where `& 15` is refused); 3 over `& 7` 48,388, 4 over `& 5`
- * 37,032, 5 over `& 3` 34,555.
+ * 37,032, 5 over `& 3` 34,555. The same for a field set from known values a test of the index forks
+ * (SteppedState.storeOnly): `s.a -= (s.a |= 0x13) | (i ? 125 : i)` in 2 trips over `& 63` is
+ * refused, in 4 over `& 7` processes 593,259.
  */
 const ONE_SIDED_WALKS = { twoTrips: 169, more: 2500 };
 
