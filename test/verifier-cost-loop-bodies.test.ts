@@ -6,6 +6,7 @@
 
 import { expect } from "vitest";
 import { describeKernel, kernelTest } from "./kernel-env.js";
+import { stateProgram } from "./support/state-programs.js";
 import { checkCostRows, costRow, expectEstimateNear, refusedRows, showRow } from "./support/verifier-verdict.js";
 
 const BODIES = [
@@ -381,21 +382,13 @@ export const LICENSE = "GPL";
       // Differential seed 20261352: two such calls were refused with no warning (estimated 462). On
       // the path where the index equals the field both sides hold known values, and the comparison
       // hands the result's precision back to the field.
-      const src = (m: number, cond: string) => `import { xdp, XdpAction, ArrayMap, loop, u8, u16, u32, u64, i8, i32, i64 } from "tsbpf/bpf";
-interface S { a: u8; b: i64; c: u16; d: i32; e: i8; f: u32 }
-const results = new ArrayMap<u64>(4);
-function body(i: u32, s: S): i64 {
-  return ((((s.b -= ((${cond}) ? (i * i) : (2 + 4294967296))) + s.b) ^ ((-i) >>> (i ? i : 0xea))) & 1);
-}
-export const prog = xdp((ctx) => {
-  const s0: S = { a: 1, b: 4, c: 7, d: 10, e: 13, f: 16 };
-  const x = loop(u32(ctx.len) & ${m}, body, s0);
+      const src = (m: number, cond: string) =>
+        stateProgram(
+          `return ((((s.b -= ((${cond}) ? (i * i) : (2 + 4294967296))) + s.b) ^ ((-i) >>> (i ? i : 0xea))) & 1);`,
+          `const x = loop(u32(ctx.len) & ${m}, body, s0);
   const y = loop(u32(ctx.len >> 3) & ${m}, body, s0);
-  results.update(0, u64(x + y));
-  return XdpAction.PASS;
-});
-export const LICENSE = "GPL";
-`;
+  results.update(0, u64(x + y));`,
+        );
       const rows = [3, 7, 15].map((m) => costRow("index-fork.bpf.ts", `s.b === i, & ${m}`, src(m, "s.b === i")));
       // Measured on Linux 6.18: 665 and 16,475 processed (estimated 403 and 12,567), then refused.
       expect(rows.map((r) => "refused" in r.verdict)).toEqual([false, false, true]);
@@ -414,21 +407,13 @@ export const LICENSE = "GPL";
       // `s.b -= s.b === i ? 5 : C` was warned at M = 15 and processes 420: the compiler branches over
       // the false side's constant, so the verifier walks the unequal path first. With `!==` the equal
       // path comes first and the walks fork.
-      const src = (m: number, step: string) => `import { xdp, XdpAction, ArrayMap, loop, u8, u16, u32, u64, i8, i32, i64 } from "tsbpf/bpf";
-interface S { a: u8; b: i64; c: u16; d: i32; e: i8; f: u32 }
-const results = new ArrayMap<u64>(4);
-function body(i: u32, s: S): i64 {
-  return ((((${step}) + s.b) ^ ((-i) >>> (i ? i : 0xea))) & 1);
-}
-export const prog = xdp((ctx) => {
-  const s0: S = { a: 1, b: 4, c: 7, d: 10, e: 13, f: 16 };
-  const x = loop(u32(ctx.len) & ${m}, body, s0);
+      const src = (m: number, step: string) =>
+        stateProgram(
+          `return ((((${step}) + s.b) ^ ((-i) >>> (i ? i : 0xea))) & 1);`,
+          `const x = loop(u32(ctx.len) & ${m}, body, s0);
   const y = loop(u32(ctx.len >> 3) & ${m}, body, s0);
-  results.update(0, u64(x + y));
-  return XdpAction.PASS;
-});
-export const LICENSE = "GPL";
-`;
+  results.update(0, u64(x + y));`,
+        );
       const equal = ["s.b -= ((s.b === i) ? 5 : (2 + 4294967296))", "s.b += ((i == s.b) ? (2 + 4294967296) : 5)"].map((step) =>
         costRow("index-equal.bpf.ts", `${step}, & 15`, src(15, step)),
       );
@@ -534,31 +519,18 @@ export const LICENSE = "GPL";
     () => {
       // Differential seed 20261355: two calls stepping `s.a`, then `if (k8 >= (s0.a ^ f(...)))
       // break;` in an 18-trip loop, refused with no warning (estimated 4,155).
-      const src = (
-        cond: string,
-        second: string,
-      ) => `import { xdp, XdpAction, ArrayMap, loop, u8, u16, u32, u64, i8, i32, i64 } from "tsbpf/bpf";
-interface S { a: u8; b: i64; c: u16; d: i32; e: i8; f: u32 }
-interface Input { x: u32; y: u32 }
-const results = new ArrayMap<u64>(4);
-function body(i: u32, s: S): i64 {
-  return ((~i ^ (++s.a)) & 1);
-}
-export const prog = xdp((ctx) => {
-  const p = ctx.header<Input>(0);
-  if (p === null) return XdpAction.ABORTED;
-  const s0: S = { a: 1, b: 4, c: 7, d: 10, e: 13, f: 16 };
-  const n = loop(p.x & 63, body, s0) + ${second};
+      const src = (cond: string, second: string) =>
+        stateProgram(
+          `return ((~i ^ (++s.a)) & 1);`,
+          `const n = loop(p.x & 63, body, s0) + ${second};
   let acc: u32 = 0;
   for (let k: i32 = 0; k < 36; k += 2) {
     if (${cond}) break;
     acc += 3;
   }
-  results.update(0, u64(acc + n));
-  return XdpAction.PASS;
-});
-export const LICENSE = "GPL";
-`;
+  results.update(0, u64(acc + n));`,
+          { input: true },
+        );
       const order = "k >= (s0.a ^ p.y)";
       // Measured on Linux 6.18: one call 10,601 processed, two 691,893.
       const one = costRow("counter-order.bpf.ts", "one call", src(order, "0"));
@@ -581,32 +553,19 @@ export const LICENSE = "GPL";
     () => {
       // Differential seed 20261354: a packet read at an offset from `s0.b` (through a @noinline
       // function) in a 6-trip loop with a call stepping `s.b`, refused with no warning.
-      const src = (
-        trips: number,
-        mask: number,
-      ) => `import { xdp, XdpAction, ArrayMap, loop, u8, u16, u32, u64, i8, i32, i64 } from "tsbpf/bpf";
-interface S { a: u8; b: i64; c: u16; d: i32; e: i8; f: u32 }
-interface Input { x: u32; y: u32 }
-const results = new ArrayMap<u64>(4);
-function body(i: u32, s: S): i64 {
-  return (((s.b -= 1) ^ i) & 1);
-}
-export const prog = xdp((ctx) => {
-  const p = ctx.header<Input>(0);
-  if (p === null) return XdpAction.ABORTED;
-  const s0: S = { a: 1, b: 4, c: 7, d: 10, e: 13, f: 16 };
-  let acc: u64 = 0;
+      const src = (trips: number, mask: number) =>
+        stateProgram(
+          `return (((s.b -= 1) ^ i) & 1);`,
+          `let acc: u64 = 0;
   for (let k: u32 = 0; k < ${trips}; k++) {
     loop(p.x & ${mask}, body, s0);
     const b3 = ctx.header<u32>((u8(s0.b) & 31) + 12 + k);
     if (b3 === null) break;
     acc += b3;
   }
-  results.update(0, acc);
-  return XdpAction.PASS;
-});
-export const LICENSE = "GPL";
-`;
+  results.update(0, acc);`,
+          { input: true },
+        );
       // Measured on Linux 6.18: one trip over & 63 1,800; two over & 7 and & 15 2,185 and 44,927;
       // three over & 7 23,252; two over & 31 refused (estimated 185 to 350 before).
       const rows = [
@@ -637,21 +596,13 @@ export const LICENSE = "GPL";
   kernelTest(
     "a masked result is known where the bits the mask keeps are: clear low bits, or a field read right after the body stored it",
     () => {
-      const src = (ret: string) => `import { xdp, XdpAction, ArrayMap, loop, u8, u16, u32, u64, i8, i32, i64 } from "tsbpf/bpf";
-interface S { a: u8; b: i64; c: u16; d: i32; e: i8; f: u32 }
-const results = new ArrayMap<u64>(4);
-function body(i: u32, s: S): i64 {
-  return ${ret};
-}
-export const prog = xdp((ctx) => {
-  const s0: S = { a: 1, b: 4, c: 7, d: 10, e: 13, f: 16 };
-  const x = loop(u32(ctx.len) & 15, body, s0);
+      const src = (ret: string) =>
+        stateProgram(
+          `return ${ret};`,
+          `const x = loop(u32(ctx.len) & 15, body, s0);
   const y = loop(u32(ctx.len >> 3) & 15, body, s0);
-  results.update(0, u64(x + y));
-  return XdpAction.PASS;
-});
-export const LICENSE = "GPL";
-`;
+  results.update(0, u64(x + y));`,
+        );
       // Measured on Linux 6.18: 3,198, 6,014, 3,198 and 4,990 processed (estimated 176 to 215
       // before). The last: differential seed 20261350, `s.c &= ++s.a` in a loop, refused with no warning.
       for (const ret of [
@@ -674,21 +625,13 @@ export const LICENSE = "GPL";
   kernelTest("a step of a constant or 0 (`s.a = s.a - (i ? 0x7f : i)`) forks, about 1.53x per walk", () => {
     // Differential seed 20261356: two such calls, refused with no warning (the `= s.a -` form and
     // the index as the 0 were not read as a fork).
-    const src = (mask: number, ret: string) => `import { xdp, XdpAction, ArrayMap, loop, u8, u16, u32, u64, i8, i32, i64 } from "tsbpf/bpf";
-interface S { a: u8; b: i64; c: u16; d: i32; e: i8; f: u32 }
-const results = new ArrayMap<u64>(4);
-function body(i: u32, s: S): i64 {
-  return ${ret};
-}
-export const prog = xdp((ctx) => {
-  const s0: S = { a: 1, b: 4, c: 7, d: 10, e: 13, f: 16 };
-  const x = loop(u32(ctx.len) & ${mask}, body, s0);
+    const src = (mask: number, ret: string) =>
+      stateProgram(
+        `return ${ret};`,
+        `const x = loop(u32(ctx.len) & ${mask}, body, s0);
   const y = loop(u32(ctx.len >> 3) & ${mask}, body, s0);
-  results.update(0, u64(x + y));
-  return XdpAction.PASS;
-});
-export const LICENSE = "GPL";
-`;
+  results.update(0, u64(x + y));`,
+      );
     const ret = "((((s.a = (s.a - (i ? 0x7f : i))) + s.a) ^ 0) & 1)";
     // Measured on Linux 6.18: 6,051, 33,784 and 239,545 processed; & 31 refused.
     const rows = [7, 11, 15, 31].map((m) => costRow("zero-fork.bpf.ts", `${ret}, & ${m}`, src(m, ret)));

@@ -7,6 +7,7 @@
 
 import { expect } from "vitest";
 import { describeKernel, kernelTest } from "./kernel-env.js";
+import { stateProgram } from "./support/state-programs.js";
 import { costRow, showRow } from "./support/verifier-verdict.js";
 
 /** A packet loop of `trips` trips with one `if` on the byte; `call`: where a loop() call goes. */
@@ -72,26 +73,14 @@ describeKernel("verifier cost: a loop() call inside a loop walked trip by trip (
     () => {
       // Differential seed 20261353: `k >= loop(...)` in a 2-trip loop, the body `s.a = i ? s.b-- :
       // ...` then both read, refused with no warning. The kernel's count swings with the count's bits.
-      const stepped = (
-        body: string,
-        trips: number,
-        mask: number,
-      ) => `import { xdp, XdpAction, ArrayMap, loop, u8, u16, u32, u64, i8, i32, i64 } from "tsbpf/bpf";
-interface S { a: u8; b: i64; c: u16; d: i32; e: i8; f: u32 }
-const results = new ArrayMap<u64>(4);
-function body(i: u32, s: S): i64 {
-  ${body}
-}
-export const prog = xdp((ctx) => {
-  const s0: S = { a: 1, b: 4, c: 7, d: 10, e: 13, f: 16 };
-  for (let k: u32 = 2; k < ${2 + 2 * trips}; k += 2) {
+      const stepped = (body: string, trips: number, mask: number) =>
+        stateProgram(
+          body,
+          `for (let k: u32 = 2; k < ${2 + 2 * trips}; k += 2) {
     if (k >= loop(u32(ctx.len) & ${mask}, body, s0)) break;
   }
-  results.update(0, u64(s0.b));
-  return XdpAction.PASS;
-});
-export const LICENSE = "GPL";
-`;
+  results.update(0, u64(s0.b));`,
+        );
       const row = (body: string, trips: number, mask: number) =>
         costRow("loop-one-sided.bpf.ts", `${body} in ${trips} trips, & ${mask}`, stepped(body, trips, mask));
       const stepOnOneSide = "if (i) s.b--; return u64(s.b) & 1;";
@@ -128,27 +117,14 @@ export const LICENSE = "GPL";
     () => {
       // Differential seed 20261356: `s.a -= (s.a |= 0x13) | (i ? 125 : i)` called in a 4-trip loop,
       // refused with no warning.
-      const src = (
-        trips: number,
-        mask: number,
-      ) => `import { xdp, XdpAction, ArrayMap, loop, u8, u16, u32, u64, i8, i32, i64 } from "tsbpf/bpf";
-interface S { a: u8; b: i64; c: u16; d: i32; e: i8; f: u32 }
-interface Input { x: u32; y: u32 }
-const results = new ArrayMap<u64>(4);
-function body(i: u32, s: S): i64 {
-  return ((((s.a -= ((s.a |= 0x13) | (i ? 125 : i))) + s.a) ^ 4294967295) & 1);
-}
-export const prog = xdp((ctx) => {
-  const p = ctx.header<Input>(0);
-  if (p === null) return XdpAction.ABORTED;
-  const s0: S = { a: 1, b: 4, c: 7, d: 10, e: 13, f: 16 };
-  for (let k: u32 = 0; k < ${trips}; k++) {
+      const src = (trips: number, mask: number) =>
+        stateProgram(
+          `return ((((s.a -= ((s.a |= 0x13) | (i ? 125 : i))) + s.a) ^ 4294967295) & 1);`,
+          `for (let k: u32 = 0; k < ${trips}; k++) {
     results.update(k & 3, u64(loop((p.x >> k) & ${mask}, body, s0)));
-  }
-  return XdpAction.PASS;
-});
-export const LICENSE = "GPL";
-`;
+  }`,
+          { input: true },
+        );
       const rows = [
         [1, 63],
         [2, 63],
