@@ -310,7 +310,15 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
       f.step === undefined &&
       f.factor === undefined &&
       tracked(field) &&
-      f.values.some((v) => v !== undefined && undecidedFork(v, (c) => knownValue(c, state, tracked, checker, fixed))) &&
+      f.values.some(
+        (v) =>
+          v !== undefined &&
+          undecidedFork(
+            v,
+            (c) => knownValue(c, state, tracked, checker, fixed),
+            (x) => knownValue(x, state, tracked, checker, fixed, pinned?.sym),
+          ),
+      ) &&
       f.uses.some((u) => known(u))
     )
       forkedStore = { field, walks: Number(hi + 1n < BigInt(MAX_LOOPS) ? hi + 1n : BigInt(MAX_LOOPS)), partial: true, storeOnly: true };
