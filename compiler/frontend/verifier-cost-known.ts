@@ -330,6 +330,13 @@ export function clearLowBits(v: ts.Expression, checker: ts.TypeChecker, depth = 
   if (depth > 8) return 0;
   // A conversion keeps the low bits.
   if (ts.isCallExpression(v) && isIntCast(v) && v.arguments.length === 1) return clearLowBits(v.arguments[0]!, checker, depth + 1);
+  // A byte swap moves a narrow value's bytes to the top: `ntohll(u8(i))` has its low 56 bits clear
+  // (differential seed 20261357: `^ ntohll(u8(i))` in a result that needed a stepped field).
+  if (ts.isCallExpression(v) && ts.isIdentifier(v.expression) && v.arguments.length === 1) {
+    const width = BYTE_SWAPS[stdlibName(v.expression, checker) ?? ""];
+    const bits = possibleBits(v.arguments[0]!, checker);
+    if (width !== undefined && bits !== undefined) return Math.max(0, width - 8 * Math.ceil(bits.toString(2).length / 8));
+  }
   if (!ts.isBinaryExpression(v)) return 0;
   const op = v.operatorToken.kind;
   const r = constEval(v.right, checker);
@@ -339,6 +346,9 @@ export function clearLowBits(v: ts.Expression, checker: ts.TypeChecker, depth = 
   if (op === K.AmpersandToken) return Math.max(clearLowBits(v.left, checker, depth + 1), clearLowBits(v.right, checker, depth + 1));
   return 0;
 }
+
+/** The byte-order functions and the width they swap. */
+const BYTE_SWAPS: Readonly<Record<string, number>> = { htons: 16, ntohs: 16, htonl: 32, ntohl: 32, htonll: 64, ntohll: 64 };
 
 /** The low zero bits of `x` (64 for 0). */
 export function lowZeros(x: bigint): number {

@@ -8,7 +8,7 @@
  */
 export function stateProgram(body: string, main: string, { input = false } = {}): string {
   const read = input ? "  const p = ctx.header<Input>(0);\n  if (p === null) return XdpAction.ABORTED;\n" : "";
-  return `import { xdp, XdpAction, ArrayMap, loop, u8, u16, u32, u64, i8, i32, i64 } from "tsbpf/bpf";
+  return `import { xdp, XdpAction, ArrayMap, loop, ntohs, ntohl, ntohll, u8, u16, u32, u64, i8, i32, i64 } from "tsbpf/bpf";
 interface S { a: u8; b: i64; c: u16; d: i32; e: i8; f: u32 }
 interface Input { x: u32; y: u32 }
 const results = new ArrayMap<u64>(4);
