@@ -605,24 +605,28 @@ export const LICENSE = "GPL";
         );
       // Measured on Linux 6.18: 3,198, 6,014, 3,198, 4,990 and 4,990 processed (estimated 176 to 215
       // before). The fourth: differential seed 20261350, `s.c &= ++s.a` in a loop, refused with no
-      // warning; the last, a byte swap of a byte (seed 20261357, `^ ntohll(u8(i))`, the same).
+      // warning; the fifth, a byte swap of a byte (seed 20261357, `^ ntohll(u8(i))`, the same); the
+      // last, `s.f *= 0` a store of 0 (seed 20261357), 7,008.
       for (const ret of [
         "(((i << 1) ^ (--s.b)) & 1)",
         "((((s.e = i8(u64(i) << 3)) + s.e) ^ (--s.b)) & 1)",
         "(((i & 2) ^ (--s.b)) & 1)",
         "((((s.c &= (+(++s.a))) + s.c) ^ 0) & 1)",
         "((((s.a -= 3) + s.a) ^ ntohs(u8(i))) & 1)",
+        "((((s.f *= 0) + s.f) ^ ((s.c === 0x1f) ? (i << i) : (s.b++))) & 1)",
       ]) {
         const r = costRow("masked-low.bpf.ts", ret, src(ret));
         expectEstimateNear(r, 0.5, 2);
       }
       // Controls: the mask keeps a bit the shift leaves unknown (189), `i + i` (145), the index
-      // masked with a stepped field that is not stored (203), a byte swap of a full word (161): not counted.
+      // masked with a stepped field that is not stored (203), a byte swap of a full word (161), `s.f *=
+      // 3` (205): not counted.
       for (const ret of [
         "(((i << 1) ^ (--s.b)) & 3)",
         "(((i + i) ^ (--s.b)) & 1)",
         "(((i & (++s.a)) ^ 5) & 1)",
         "((((s.a -= 3) + s.a) ^ ntohl(i)) & 1)",
+        "((((s.f *= 3) + s.f) ^ ((s.c === 0x1f) ? (i << i) : (s.b++))) & 1)",
       ]) {
         const r = costRow("masked-low.bpf.ts", ret, src(ret));
         expect("processed" in r.verdict && r.verdict.processed < 1000 && r.estimate < 1000, showRow(r)).toBe(true);

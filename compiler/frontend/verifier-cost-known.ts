@@ -338,7 +338,8 @@ export function clearLowBits(v: ts.Expression, checker: ts.TypeChecker, depth = 
     if (width !== undefined && bits !== undefined) return Math.max(0, width - 8 * Math.ceil(bits.toString(2).length / 8));
   }
   if (!ts.isBinaryExpression(v)) return 0;
-  const op = v.operatorToken.kind;
+  // A compound assignment's value is its operation's (`s.f *= 0` stores 0).
+  const op = COMPOUND_OPS.get(v.operatorToken.kind) ?? v.operatorToken.kind;
   const r = constEval(v.right, checker);
   if (op === K.LessThanLessThanToken && r !== undefined && r >= 0n && r < 64n)
     return Math.min(64, Number(r) + clearLowBits(v.left, checker, depth + 1));
@@ -346,6 +347,13 @@ export function clearLowBits(v: ts.Expression, checker: ts.TypeChecker, depth = 
   if (op === K.AmpersandToken) return Math.max(clearLowBits(v.left, checker, depth + 1), clearLowBits(v.right, checker, depth + 1));
   return 0;
 }
+
+/** The operation of a compound assignment clearLowBits follows. */
+const COMPOUND_OPS: ReadonlyMap<ts.SyntaxKind, ts.SyntaxKind> = new Map([
+  [K.AsteriskEqualsToken, K.AsteriskToken],
+  [K.LessThanLessThanEqualsToken, K.LessThanLessThanToken],
+  [K.AmpersandEqualsToken, K.AmpersandToken],
+]);
 
 /** The byte-order functions and the width they swap. */
 const BYTE_SWAPS: Readonly<Record<string, number>> = { htons: 16, ntohs: 16, htonl: 32, ntohl: 32, htonll: 64, ntohll: 64 };

@@ -738,6 +738,8 @@ function mulStep(n: ts.PropertyAccessExpression, checker: ts.TypeChecker): { fac
   const p = n.parent;
   if (!ts.isBinaryExpression(p) || p.left !== n || p.operatorToken.kind !== K.AsteriskEqualsToken) return undefined;
   const c = constEval(p.right, checker);
+  // `s.f *= 0` stores 0: a store, not a step (differential seed 20261357).
+  if (c === 0n) return undefined;
   if (c !== undefined) return { factor: c };
   const fork = forkOf(p.right, checker);
   return fork && { factor: fork.cond ? "any" : fork.value, cond: fork.cond };
