@@ -37,7 +37,7 @@ export function undecidedFork(e: ts.Node, decided: (c: ts.Expression) => boolean
  * returned), or a return under an `if` on such a test while another return does not read it (`if
  * (i) return s.b-- & 1; return 0;`). The verifier then holds the field exact on some paths and not
  * on others, and a loop around the call that walks it trip by trip multiplies those states (see
- * LOOP_CALL_TRIPS in verifier-cost.ts).
+ * ONE_SIDED_WALKS in verifier-cost.ts).
  */
 export function oneSided(
   u: ts.Node,

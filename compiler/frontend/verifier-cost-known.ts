@@ -333,7 +333,7 @@ export function clearLowBits(v: ts.Expression, checker: ts.TypeChecker, depth = 
   // A byte swap moves a narrow value's bytes to the top: `ntohll(u8(i))` has its low 56 bits clear
   // (differential seed 20261357: `^ ntohll(u8(i))` in a result that needed a stepped field).
   if (ts.isCallExpression(v) && ts.isIdentifier(v.expression) && v.arguments.length === 1) {
-    const width = BYTE_SWAPS[stdlibName(v.expression, checker) ?? ""];
+    const width = BYTE_SWAPS.get(stdlibName(v.expression, checker) ?? "");
     const bits = possibleBits(v.arguments[0]!, checker);
     if (width !== undefined && bits !== undefined) return Math.max(0, width - 8 * Math.ceil(bits.toString(2).length / 8));
   }
@@ -356,7 +356,14 @@ const COMPOUND_OPS: ReadonlyMap<ts.SyntaxKind, ts.SyntaxKind> = new Map([
 ]);
 
 /** The byte-order functions and the width they swap. */
-const BYTE_SWAPS: Readonly<Record<string, number>> = { htons: 16, ntohs: 16, htonl: 32, ntohl: 32, htonll: 64, ntohll: 64 };
+const BYTE_SWAPS: ReadonlyMap<string, number> = new Map([
+  ["htons", 16],
+  ["ntohs", 16],
+  ["htonl", 32],
+  ["ntohl", 32],
+  ["htonll", 64],
+  ["ntohll", 64],
+]);
 
 /** The low zero bits of `x` (64 for 0). */
 export function lowZeros(x: bigint): number {
