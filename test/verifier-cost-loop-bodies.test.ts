@@ -619,13 +619,15 @@ export const LICENSE = "GPL";
         expectEstimateNear(r, 0.5, 2);
       }
       // Controls: the mask keeps a bit the shift leaves unknown (189), `i + i` (145), the index
-      // masked with a stepped field that is not stored (203), a byte swap of a full word (161), `s.f *=
-      // 3` (205): not counted.
+      // masked with a stepped field that is not stored (203), a byte swap of a full word (161), of the
+      // index, which the verifier takes for any 64-bit value (169; fuzz:cost seed 20261344 #985),
+      // `s.f *= 3` (205): not counted.
       for (const ret of [
         "(((i << 1) ^ (--s.b)) & 3)",
         "(((i + i) ^ (--s.b)) & 1)",
         "(((i & (++s.a)) ^ 5) & 1)",
         "((((s.a -= 3) + s.a) ^ ntohl(i)) & 1)",
+        "((((s.a -= 3) + s.a) ^ ntohll(i)) & 1)",
         "((((s.f *= 3) + s.f) ^ ((s.c === 0x1f) ? (i << i) : (s.b++))) & 1)",
       ]) {
         const r = costRow("masked-low.bpf.ts", ret, src(ret));

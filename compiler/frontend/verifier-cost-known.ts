@@ -331,10 +331,12 @@ export function clearLowBits(v: ts.Expression, checker: ts.TypeChecker, depth = 
   // A conversion keeps the low bits.
   if (ts.isCallExpression(v) && isIntCast(v) && v.arguments.length === 1) return clearLowBits(v.arguments[0]!, checker, depth + 1);
   // A byte swap moves a narrow value's bytes to the top: `ntohll(u8(i))` has its low 56 bits clear
-  // (differential seed 20261357: `^ ntohll(u8(i))` in a result that needed a stepped field).
+  // (differential seed 20261357: `^ ntohll(u8(i))` in a result that needed a stepped field). Only
+  // where the code narrows it (`u8()`, `u16()`, a mask): the verifier takes the loop() index, typed
+  // u32, for any 64-bit value (fuzz:cost seed 20261344 #985, `u32(ntohll(i))`: 484 processed).
   if (ts.isCallExpression(v) && ts.isIdentifier(v.expression) && v.arguments.length === 1) {
     const width = BYTE_SWAPS.get(stdlibName(v.expression, checker) ?? "");
-    const bits = possibleBits(v.arguments[0]!, checker);
+    const bits = narrowed(v.arguments[0]!, checker) ? possibleBits(v.arguments[0]!, checker) : undefined;
     if (width !== undefined && bits !== undefined) return Math.max(0, width - 8 * Math.ceil(bits.toString(2).length / 8));
   }
   if (!ts.isBinaryExpression(v)) return 0;
@@ -346,6 +348,17 @@ export function clearLowBits(v: ts.Expression, checker: ts.TypeChecker, depth = 
   if (op === K.AsteriskToken) return Math.min(64, clearLowBits(v.left, checker, depth + 1) + clearLowBits(v.right, checker, depth + 1));
   if (op === K.AmpersandToken) return Math.max(clearLowBits(v.left, checker, depth + 1), clearLowBits(v.right, checker, depth + 1));
   return 0;
+}
+
+/** Whether the code narrows `e` itself to zero-extended bytes: `u8(x)`, `u16(x)`, or `x & C`. */
+function narrowed(e: ts.Expression, checker: ts.TypeChecker): boolean {
+  e = skipParens(e);
+  if (ts.isCallExpression(e) && ts.isIdentifier(e.expression)) return /^u(8|16)$/.test(stdlibName(e.expression, checker) ?? "");
+  return (
+    ts.isBinaryExpression(e) &&
+    e.operatorToken.kind === K.AmpersandToken &&
+    (constEval(e.left, checker) !== undefined || constEval(e.right, checker) !== undefined)
+  );
 }
 
 /** The operation of a compound assignment clearLowBits follows. */
