@@ -150,10 +150,10 @@ function knownLowBits(
   };
   // The value an assignment stores (`s.c &= v` stores `s.c & v`).
   const stored = (x: ts.BinaryExpression): boolean | undefined => {
-    const op = x.operatorToken.kind;
-    if (op === K.EqualsToken) return rec(x.right);
-    if (op === K.AmpersandEqualsToken) return and(x.left, x.right, true);
-    return COMPOUND_CARRY.has(op) ? rec(x.left) && rec(x.right) : undefined;
+    if (x.operatorToken.kind === K.EqualsToken) return rec(x.right);
+    const op = COMPOUND_OPS.get(x.operatorToken.kind);
+    if (op === K.AmpersandToken) return and(x.left, x.right, true);
+    return op !== undefined && LOW_CARRY.has(op) ? rec(x.left) && rec(x.right) : undefined;
   };
   if (ts.isBinaryExpression(e)) {
     const op = e.operatorToken.kind;
@@ -187,15 +187,6 @@ function sameAccess(a: ts.Expression, b: ts.Expression): boolean {
     sameAccess(a.expression, b.expression)
   );
 }
-
-/** Compound assignments whose stored low bits depend only on their operands' low bits (`&=` apart). */
-const COMPOUND_CARRY: ReadonlySet<ts.SyntaxKind> = new Set([
-  K.CaretEqualsToken,
-  K.BarEqualsToken,
-  K.PlusEqualsToken,
-  K.MinusEqualsToken,
-  K.AsteriskEqualsToken,
-]);
 
 /** Operators whose low result bits depend only on their operands' low bits. */
 const LOW_CARRY: ReadonlySet<ts.SyntaxKind> = new Set([
@@ -361,11 +352,15 @@ function narrowed(e: ts.Expression, checker: ts.TypeChecker): boolean {
   );
 }
 
-/** The operation of a compound assignment clearLowBits follows. */
+/** The operation of a compound assignment (`s.f *= 0` stores `s.f * 0`). */
 const COMPOUND_OPS: ReadonlyMap<ts.SyntaxKind, ts.SyntaxKind> = new Map([
+  [K.CaretEqualsToken, K.CaretToken],
+  [K.BarEqualsToken, K.BarToken],
+  [K.PlusEqualsToken, K.PlusToken],
+  [K.MinusEqualsToken, K.MinusToken],
   [K.AsteriskEqualsToken, K.AsteriskToken],
-  [K.LessThanLessThanEqualsToken, K.LessThanLessThanToken],
   [K.AmpersandEqualsToken, K.AmpersandToken],
+  [K.LessThanLessThanEqualsToken, K.LessThanLessThanToken],
 ]);
 
 /** The byte-order functions and the width they swap. */

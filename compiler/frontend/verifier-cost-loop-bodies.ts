@@ -126,7 +126,8 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
       steps?: ts.Node[];
       /** The widest amount, in bits, of steps by a value the verifier knows only a range of (rangeStepBits). */
       rangeStep?: number;
-      rangeSteps?: ts.Node[];
+      /** How many of its stores are such steps. */
+      rangeSteps?: number;
       bits: number;
       unguarded: boolean;
       values: (ts.Expression | undefined)[];
@@ -160,7 +161,7 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
       const amount = rangeStepBits(n, f.bits, checker);
       if (amount !== undefined) {
         f.rangeStep = Math.max(f.rangeStep ?? 0, amount);
-        (f.rangeSteps ??= []).push(n);
+        f.rangeSteps = (f.rangeSteps ?? 0) + 1;
         if (!guarded(n, path, body.body, state, checker)) f.unguarded = true;
       }
       // Another operator with one of two constants (`s.m ^= i !== 256 ? 107 : 15`) forks as a step does.
@@ -278,6 +279,10 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
   const hi = bits !== undefined && bits < range ? bits : range;
   // With the index pinned to the field's value (indexFork): known there.
   const knownPinned = (e: ts.Node): boolean => index !== undefined && knownValue(e as ts.Expression, state, tracked, checker, fixed, index);
+  // What the verifier knows on every path (no index pinned by a test).
+  const decided = (e: ts.Node): boolean => knownValue(e as ts.Expression, state, tracked, checker, fixed);
+  // Walks of a body: the count's largest value plus one, or fewer (`cap`: where the field's values repeat).
+  const walksUpTo = (cap: bigint): number => Number([hi + 1n, cap, BigInt(MAX_LOOPS)].reduce((a, b) => (a < b ? a : b)));
   let forkedStore: SteppedState | undefined;
   for (const [field, f] of fields) {
     // Stepped only by values of a narrower type than the field that the verifier does not know (`s.b
@@ -288,7 +293,7 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
     // 10,058; differential seed 20261354 had it in a 6-trip loop, refused with no warning).
     if (
       f.rangeStep !== undefined &&
-      f.rangeSteps?.length === f.values.length &&
+      f.rangeSteps === f.values.length &&
       f.step === undefined &&
       f.factor === undefined &&
       f.unguarded &&
@@ -296,8 +301,7 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
       !tracked(field) &&
       elsewhere.uses.some((u) => u.path === field && u.count)
     ) {
-      const wrap = 2n ** BigInt(Math.max(0, f.bits - 1 - f.rangeStep));
-      const walks = Number([hi + 1n, wrap, BigInt(MAX_LOOPS)].reduce((a, b) => (a < b ? a : b)));
+      const walks = walksUpTo(2n ** BigInt(Math.max(0, f.bits - 1 - f.rangeStep)));
       if (walks >= 2) return { field, walks };
     }
     // Set from known values that a test of the index forks (`s.a -= (s.a |= 0x13) | (i ? 125 : i)`)
@@ -311,43 +315,24 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
       f.factor === undefined &&
       tracked(field) &&
       f.values.some(
-        (v) =>
-          v !== undefined &&
-          undecidedFork(
-            v,
-            (c) => knownValue(c, state, tracked, checker, fixed),
-            (x) => knownValue(x, state, tracked, checker, fixed, pinned?.sym),
-          ),
+        (v) => v !== undefined && undecidedFork(v, decided, (x) => knownValue(x, state, tracked, checker, fixed, pinned?.sym)),
       ) &&
       f.uses.some((u) => known(u))
     )
-      forkedStore = { field, walks: Number(hi + 1n < BigInt(MAX_LOOPS) ? hi + 1n : BigInt(MAX_LOOPS)), partial: true, storeOnly: true };
+      forkedStore = { field, walks: walksUpTo(BigInt(MAX_LOOPS)), partial: true, storeOnly: true };
     const pins = f.pinnedSides;
     if (pins && !pins.every(knownPinned)) continue;
     // Only a field the body changes by its steps alone: another store (`s.a >>>= 9`) resets it.
-    if (
-      !f.unguarded ||
-      (f.step === undefined && f.factor === undefined) ||
-      f.values.length > 0 ||
-      !tracked(field) ||
-      !(
-        f.uses.some((u) => known(u) || (pins !== undefined && knownPinned(u))) ||
-        usedElsewhere(field) ||
-        feedsNeeded(field) ||
-        counterOrdered(field)
-      )
-    )
-      continue;
+    if (!f.unguarded || (f.step === undefined && f.factor === undefined) || f.values.length > 0 || !tracked(field)) continue;
+    const neededExactly =
+      f.uses.some((u) => known(u) || (pins !== undefined && knownPinned(u))) || usedElsewhere(field) || feedsNeeded(field);
     // Needed only by an order against a later loop's counter: the body's walks converge, what follows does not.
-    const afterOnly = !(
-      f.uses.some((u) => known(u) || (pins !== undefined && knownPinned(u))) ||
-      usedElsewhere(field) ||
-      feedsNeeded(field)
-    );
+    const afterOnly = !neededExactly;
+    if (afterOnly && !counterOrdered(field)) continue;
     const mod = 1n << BigInt(f.bits);
     const period = f.step !== undefined ? stepPeriod(f.step, mod) : factorPeriod(f.factor!, mod, f.bits);
     if (period === undefined) continue;
-    const walks = Number([hi + 1n, period, BigInt(MAX_LOOPS)].reduce((a, b) => (a < b ? a : b)));
+    const walks = walksUpTo(period);
     // A step of one of two constants by a condition the verifier cannot decide (`s.n -= i ? 123 :
     // 188`) forks each walk, and the paths do not prune: the count doubles with each trip the count
     // allows (Linux 6.18, over `ctx.len & M`: M = 3 processes 286, 7 2,148, 11 30,498, 15 484,098;
@@ -356,7 +341,7 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
     // (The index a test pins is known after the test, not in it.) A fork of another field the
     // verifier needs exactly doubles the walks too: `((s.m ^= (i !== 256 ? 107 : 15)) + s.m + (i >
     // 65535 ? ++s.n : s.n - i)) & 1` returned processes 630,129 over `ctx.len & 15`.
-    const forks = (g: typeof f): boolean => g.forks !== undefined && !knownValue(g.forks as ts.Expression, state, tracked, checker, fixed);
+    const forks = (g: typeof f): boolean => g.forks !== undefined && !decided(g.forks);
     const otherForks = [...fields].some(
       ([x, g]) => x !== field && tracked(x) && forks(g) && (g.uses.some((u) => known(u)) || usedElsewhere(x)),
     );
@@ -365,7 +350,7 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
     // about 0.09 x 2.7^(W-1) walks (Linux 6.18, one call over `ctx.len & M`, with `*=` and with `-=`:
     // 9,903, 64,837 to 72,377 and 488,094 to 544,964 processed for M = 9, 11 and 13; known on both
     // sides, 40,371 and 161,331 for M = 11 and 13, the 2^(W-1) above).
-    const pinOnly = f.uses.some((u) => known(u)) && f.uses.every((u) => !knownValue(u as ts.Expression, state, tracked, checker, fixed));
+    const pinOnly = f.uses.some((u) => known(u)) && f.uses.every((u) => !decided(u));
     // A step by a constant or 0 (`s.a = s.a - (i ? 0x7f : i)`, a u8) grows about 1.53x per walk:
     // 6,051, 33,784 and 239,545 processed for two calls over `ctx.len & 7`, `& 11`, `& 15`; `s.b -=
     // i ? 5 : 0` (an i64) barely grows (4,153 and 7,249 at `& 11` and `& 15`).
@@ -379,7 +364,6 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
             : (w: number) => 2 ** (w - 1);
     const forked = forks(f) || otherForks ? Math.max(walks, Math.min(grows(walks), 1e12)) : undefined;
     if (walks < 2) continue;
-    const decided = (c: ts.Expression) => knownValue(c, state, tracked, checker, fixed);
     const needed = f.uses.filter((u) => known(u));
     const partial =
       needed.some((u) => oneSided(u, field, body.body!, state, checker, decided)) ||

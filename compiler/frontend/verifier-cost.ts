@@ -766,12 +766,12 @@ class Walker {
    * A loop() call inside loops walked trip by trip: keep the one inside the most trips, from
    * LOOP_CALL_TRIPS, or from fewer where its body needs a stepped field on one side only (ONE_SIDED_WALKS).
    */
-  private noteLoopCall(call: ts.CallExpression, body: ts.FunctionDeclaration): void {
+  private noteLoopCall(call: ts.CallExpression, stepped: () => SteppedState | undefined): void {
     const walked = this.frames.filter((f) => f.trips > 1);
     const trips = walked.reduce((n, f) => Math.min(n * f.trips, 1e12), 1);
     if (trips <= (this.loopCallInLoop?.trips ?? 0) || trips < 2) return;
     const oneSided = (): boolean => {
-      const st = steppedState(call, body, this.checker);
+      const st = stepped();
       return st?.partial === true && st.walks ** trips >= (trips === 2 ? ONE_SIDED_WALKS.twoTrips : ONE_SIDED_WALKS.more);
     };
     if (trips >= LOOP_CALL_TRIPS || oneSided()) this.loopCallInLoop = { call, loop: walked[0]!.node, trips };
@@ -817,14 +817,17 @@ class Walker {
       const n = stack.pop()!;
       if (ts.isCallExpression(n)) {
         const cb = loopCallBody(n, this.checker);
-        if (cb) this.noteLoopCall(n, cb);
+        // steppedState walks the body and its caller: once per call, and only where asked.
+        let st: SteppedState | undefined | null = null;
+        const stepped = (): SteppedState | undefined => (st === null ? (st = cb && steppedState(n, cb, this.checker)) : st);
+        if (cb) this.noteLoopCall(n, stepped);
         const d = cb ?? calleeOf(n, this.checker);
         if (d?.body && !this.active.has(d)) {
           this.active.add(d);
           const site = this.site;
           this.site ??= n.pos;
-          const stepped = cb && !this.firm ? steppedState(n, cb, this.checker) : undefined;
-          if (stepped && !stepped.storeOnly) this.steppedCall(n, d.body, stepped, paths, trips, site !== undefined);
+          const s = cb && !this.firm ? stepped() : undefined;
+          if (s && !s.storeOnly) this.steppedCall(n, d.body, s, paths, trips, site !== undefined);
           else this.body(d.body, paths, trips * (cb ? LOOP_BODY_WALKS : 1));
           this.site = site;
           this.active.delete(d);
