@@ -135,4 +135,27 @@ describeKernel("verifier cost: a loop() call inside a loop walked trip by trip (
       expect(processed(rows[1]!.verdict), showRow(rows[1]!)).toBeGreaterThan(400_000);
     },
   );
+  kernelTest("a body that steps a field on one side of a test of the index and resets it on the other is warned in loops", () => {
+    // Differential seed 20261357: `s.b = i ? ++s.b : -i` in a 4-trip loop over `& 63`, refused with
+    // no warning. Alone, 56,216 processed over `& 63` (reset to 0) and 5,285 (to 7); in 2 trips over
+    // `& 31`, 262,485; in 3 over `& 15` (reset to 7) refused.
+    const src = (reset: number, trips: number, mask: number) =>
+      stateProgram(
+        `s.b = i ? ++s.b : ${reset}; return s.b & 1;`,
+        `for (let k: u32 = 0; k < ${trips}; k++) {
+    results.update(k & 3, u64(loop((p.x >> k) & ${mask}, body, s0)));
+  }`,
+        { input: true },
+      );
+    const rows = [
+      [0, 1, 63],
+      [0, 2, 31],
+      [7, 3, 7],
+      [7, 3, 15],
+    ].map(([r, t, m]) => costRow("reset-fork.bpf.ts", `reset ${r}, ${t} trips, & ${m}`, src(r!, t!, m!)));
+    expect(rows.map((r) => r.codes)).toEqual([[], ["TSBPF3027"], [], ["TSBPF3027"]]);
+    for (const r of [rows[0]!, rows[2]!]) expect(processed(r.verdict), showRow(r)).toBeLessThan(100_000);
+    expect(processed(rows[1]!.verdict), showRow(rows[1]!)).toBeGreaterThan(100_000);
+    expect(rows[3]!.verdict, showRow(rows[3]!)).toEqual({ refused: "BPF program is too large" });
+  });
 });

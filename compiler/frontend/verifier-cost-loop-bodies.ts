@@ -307,11 +307,14 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
     // Set from known values that a test of the index forks (`s.a -= (s.a |= 0x13) | (i ? 125 : i)`)
     // and needed: not estimated (the values may soon repeat), but in a loop the verifier walks trip
     // by trip the forked states multiply like a one-sided step's (verifier-cost.ts: ONE_SIDED_WALKS;
-    // differential seed 20261356: such a call in a 4-trip loop, refused with no warning).
+    // differential seed 20261356: such a call in a 4-trip loop, refused with no warning). A step on
+    // one side of the fork is part of the value (`s.b = i ? ++s.b : 0`: differential seed 20261357,
+    // in a 4-trip loop over `& 63`, refused with no warning).
+    const inValues = (st: ts.Node) => f.values.some((v) => v !== undefined && v.pos <= st.pos && st.end <= v.end);
     if (
       !forkedStore &&
       f.values.length > 0 &&
-      f.step === undefined &&
+      (f.steps ?? []).every(inValues) &&
       f.factor === undefined &&
       tracked(field) &&
       f.values.some(
