@@ -15,6 +15,7 @@ import { constEval, stdlibName } from "./const-eval.js";
 import { ts } from "./ts-adapter.js";
 import { TypeMapper } from "./types.js";
 import { clearLowBits, decidedBy, fieldPath, knownValue, lowZeros, possibleBits, skipParens } from "./verifier-cost-known.js";
+import { loopTrips } from "./verifier-cost-loops.js";
 import { intTypeOf, isIntCast, rangeOf, returns } from "./verifier-cost-ranges.js";
 import { calleeOf, enclosingFunction } from "./verifier-cost-writes.js";
 import { isHeaderRead, oneSided, orderedWithCounter, readsField, undecidedFork, undecidedSide } from "./verifier-cost-field-uses.js";
@@ -433,8 +434,10 @@ function elsewhereOf(call: ts.CallExpression, body: ts.FunctionDeclaration, chec
     const stack: ts.Node[] = [root];
     while (stack.length) {
       const n = stack.pop()!;
+      // A loop that never runs (`for (let k = 4; k !== 4; k += 3)`) stores and uses nothing: the
+      // compiler drops it (fuzz:cost seed 20261345 #996).
       ts.forEachChild(n, (c) => {
-        if (!ts.isFunctionLike(c)) stack.push(c);
+        if (!ts.isFunctionLike(c) && !(ts.isForStatement(c) && loopTrips(c, checker)?.trips === 0)) stack.push(c);
       });
       if (ts.isPropertyAccessExpression(n) && !ts.isPropertyAccessExpression(n.parent)) {
         const path = fieldPath(n, sym, checker);
@@ -456,6 +459,7 @@ function elsewhereOf(call: ts.CallExpression, body: ts.FunctionDeclaration, chec
             out.uses.push({ path, node: n, sym, count: true, ...(isHeaderRead(x.parent) && { offset: true }) });
             break;
           }
+        if (path && after(site ?? n) && zeroIntoStruct(n, checker)) out.uses.push({ path, node: n, sym, count: true });
       }
       if (!ts.isCallExpression(n)) continue;
       const k = n.arguments.findIndex((a) => ts.isIdentifier(a) && checker.getSymbolAtLocation(a) === sym);
@@ -575,8 +579,75 @@ function writeOf(n: ts.PropertyAccessExpression, checker: ts.TypeChecker): "cons
     return "data";
   if (!ts.isBinaryExpression(p) || p.left !== n) return undefined;
   const op = p.operatorToken.kind;
-  if (op >= K.FirstAssignment && op <= K.LastAssignment) return constEval(p.right, checker) !== undefined ? "const" : "data";
+  if (op >= K.FirstAssignment && op <= K.LastAssignment)
+    return constEval(p.right, checker) !== undefined || constantArgument(p.right, checker) ? "const" : "data";
   return undefined;
+}
+
+/**
+ * Whether field read `n` is shifted right by 32 or more (0 for the small values a step gives) into a
+ * field of an object literal narrower than 8 bytes (`{ ..., f: u32(s0.b >> 33) }`): the verifier
+ * writes a known 0 narrower than a stack slot as zero bytes and marks the value precise for it, so
+ * the field is needed exactly (fuzz:cost seed 20261345 #2369, three stepping calls before it,
+ * refused with no warning). Linux 6.18, three calls then `saved.update(1, { ..., f: u32(s0.b >>
+ * 33) })`, over `& 7`, `& 15`, `& 31`: 13,929, 82,015, 831,815 processed, `& 63` refused; `>> 3`
+ * (not 0), 1,191; into the 8-byte field `b`, 279.
+ */
+function zeroIntoStruct(n: ts.Node, checker: ts.TypeChecker): boolean {
+  const up = (x: ts.Node): ts.Node => {
+    let y = x;
+    while (ts.isParenthesizedExpression(y.parent) || (ts.isCallExpression(y.parent) && isIntCast(y.parent) && y.parent.arguments[0] === y))
+      y = y.parent;
+    return y;
+  };
+  const shift = up(n).parent;
+  if (
+    !ts.isBinaryExpression(shift) ||
+    skipParens(shift.left) !== n ||
+    (shift.operatorToken.kind !== K.GreaterThanGreaterThanToken && shift.operatorToken.kind !== K.GreaterThanGreaterThanGreaterThanToken)
+  )
+    return false;
+  const by = constEval(shift.right, checker);
+  if (by === undefined || (by & 63n) < 32n) return false;
+  let v = up(shift);
+  // Through assignments (`f: (p.u32b = s0.b >> 33)`): the assignment's value is the shift's.
+  while (ts.isBinaryExpression(v.parent) && v.parent.operatorToken.kind === K.EqualsToken && v.parent.right === v) v = up(v.parent);
+  if (!ts.isPropertyAssignment(v.parent) || v.parent.initializer !== v || !ts.isObjectLiteralExpression(v.parent.parent)) return false;
+  // An 8-byte field is a spill of the register, which keeps its value without marking it.
+  const type = checker.getContextualType(v as ts.Expression);
+  const field = type && new TypeMapper(checker).memType(type);
+  return field != null && sizeOf(field) < 8;
+}
+
+/**
+ * Whether `e` is a parameter of a function that every call in its file passes a constant (outside
+ * loops that never run): the verifier walks a called function with its caller's registers, so it
+ * knows the value (fuzz:cost seed 20261345 #996: `s.a >>>= a1` in a function always called with 1
+ * for a1, before calls that step `s.a`, refused with no warning).
+ */
+function constantArgument(e: ts.Expression, checker: ts.TypeChecker): boolean {
+  const x = skipParens(e);
+  const d = ts.isIdentifier(x) ? checker.getSymbolAtLocation(x)?.valueDeclaration : undefined;
+  const prm = d && ts.isParameter(d) ? d : undefined;
+  const fn = prm?.parent;
+  if (!prm || !fn || !ts.isFunctionDeclaration(fn) || !fn.name || prm.initializer || prm.dotDotDotToken) return false;
+  const k = fn.parameters.indexOf(prm);
+  const sym = checker.getSymbolAtLocation(fn.name);
+  let calls = 0;
+  let constant = true;
+  const visit = (n: ts.Node): void => {
+    if (!constant) return;
+    if (ts.isIdentifier(n) && n !== fn.name && checker.getSymbolAtLocation(n) === sym) {
+      const call = n.parent;
+      const arg = ts.isCallExpression(call) && call.expression === n ? call.arguments[k] : undefined;
+      if (arg && constEval(arg, checker) !== undefined) calls++;
+      else constant = false;
+    }
+    // A loop that never runs calls nothing (see elsewhereOf).
+    if (!(ts.isForStatement(n) && loopTrips(n, checker)?.trips === 0)) ts.forEachChild(n, visit);
+  };
+  visit(fn.getSourceFile());
+  return constant && calls > 0;
 }
 
 /**
@@ -682,11 +753,12 @@ function stepOf(
       const s = stepOf(skipParens(inner) as ts.PropertyAccessExpression, path, state, checker);
       if (typeof s === "bigint") return s;
     }
-    // `s.n = s.n + c`
+    // `s.n = s.n + c`, `s.n = c + s.n` (fuzz:cost seed 20261345 #996: `s.a = (i ? 0x11e : i) + s.a`)
     if (ts.isBinaryExpression(r) && (r.operatorToken.kind === K.PlusToken || r.operatorToken.kind === K.MinusToken)) {
-      const same = ts.isPropertyAccessExpression(r.left) && fieldPath(r.left, state, checker) === path;
-      const c = constEval(r.right, checker) ?? forkOf(r.right, checker)?.value;
-      if (same && c !== undefined) return r.operatorToken.kind === K.PlusToken ? c : -c;
+      const same = (e: ts.Expression) => ts.isPropertyAccessExpression(e) && fieldPath(e, state, checker) === path;
+      const amount = same(r.left) ? r.right : r.operatorToken.kind === K.PlusToken && same(r.right) ? r.left : undefined;
+      const c = amount && (constEval(amount, checker) ?? forkOf(amount, checker)?.value);
+      if (c !== undefined) return r.operatorToken.kind === K.PlusToken ? c : -c;
     }
     return { value: p.right };
   }
@@ -802,7 +874,7 @@ function indexEquality(
 
 const EQUALITIES = new Set([K.EqualsEqualsEqualsToken, K.EqualsEqualsToken, K.ExclamationEqualsEqualsToken, K.ExclamationEqualsToken]);
 
-/** The amount of a step at assignment `p`: its right side (`s.n -= x`), or `x` in `s.n = s.n - x`. */
+/** The amount of a step at assignment `p`: its right side (`s.n -= x`), or `x` in `s.n = s.n - x` and `s.n = x + s.n`. */
 function stepAmount(p: ts.BinaryExpression): ts.Expression {
   const r = skipParens(p.right);
   if (
@@ -810,7 +882,7 @@ function stepAmount(p: ts.BinaryExpression): ts.Expression {
     ts.isBinaryExpression(r) &&
     (r.operatorToken.kind === K.PlusToken || r.operatorToken.kind === K.MinusToken)
   )
-    return r.right;
+    return r.operatorToken.kind === K.PlusToken && ts.isPropertyAccessExpression(skipParens(r.right)) ? r.left : r.right;
   return p.right;
 }
 
