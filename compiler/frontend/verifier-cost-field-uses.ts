@@ -2,8 +2,12 @@
 // which tests the verifier cannot decide, which uses need a field on one side only, which reads
 // are packet offsets or orders against a loop's counter.
 
-import { fieldPath, skipParens } from "./verifier-cost-known.js";
+import { sizeOf } from "../../common/ctypes.js";
+import { constEval } from "./const-eval.js";
 import { ts } from "./ts-adapter.js";
+import { TypeMapper } from "./types.js";
+import { fieldPath, skipParens } from "./verifier-cost-known.js";
+import { isIntCast } from "./verifier-cost-ranges.js";
 
 const K = ts.SyntaxKind;
 
@@ -117,4 +121,39 @@ export function readsField(e: ts.Node, path: string, state: ts.Symbol, checker: 
     });
   }
   return false;
+}
+
+/**
+ * Whether field read `n` is shifted right by 32 or more (0 for the small values a step gives) into a
+ * field of an object literal narrower than 8 bytes (`{ ..., f: u32(s0.b >> 33) }`): the verifier
+ * writes a known 0 narrower than a stack slot as zero bytes and marks the value precise for it, so
+ * the field is needed exactly (fuzz:cost seed 20261345 #2369, three stepping calls before it,
+ * refused with no warning). Linux 6.18, three calls then `saved.update(1, { ..., f: u32(s0.b >>
+ * 33) })`, over `& 7`, `& 15`, `& 31`: 13,929, 82,015, 831,815 processed, `& 63` refused; `>> 3`
+ * (not 0), 1,191; into the 8-byte field `b`, 279.
+ */
+export function zeroIntoStruct(n: ts.Node, checker: ts.TypeChecker): boolean {
+  const up = (x: ts.Node): ts.Node => {
+    let y = x;
+    while (ts.isParenthesizedExpression(y.parent) || (ts.isCallExpression(y.parent) && isIntCast(y.parent) && y.parent.arguments[0] === y))
+      y = y.parent;
+    return y;
+  };
+  const shift = up(n).parent;
+  if (
+    !ts.isBinaryExpression(shift) ||
+    skipParens(shift.left) !== n ||
+    (shift.operatorToken.kind !== K.GreaterThanGreaterThanToken && shift.operatorToken.kind !== K.GreaterThanGreaterThanGreaterThanToken)
+  )
+    return false;
+  const by = constEval(shift.right, checker);
+  if (by === undefined || (by & 63n) < 32n) return false;
+  let v = up(shift);
+  // Through assignments (`f: (p.u32b = s0.b >> 33)`): the assignment's value is the shift's.
+  while (ts.isBinaryExpression(v.parent) && v.parent.operatorToken.kind === K.EqualsToken && v.parent.right === v) v = up(v.parent);
+  if (!ts.isPropertyAssignment(v.parent) || v.parent.initializer !== v || !ts.isObjectLiteralExpression(v.parent.parent)) return false;
+  // An 8-byte field is a spill of the register, which keeps its value without marking it.
+  const type = checker.getContextualType(v as ts.Expression);
+  const field = type && new TypeMapper(checker).memType(type);
+  return field != null && sizeOf(field) < 8;
 }

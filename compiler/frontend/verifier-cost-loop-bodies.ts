@@ -18,7 +18,16 @@ import { clearLowBits, decidedBy, fieldPath, knownValue, lowZeros, possibleBits,
 import { loopTrips } from "./verifier-cost-loops.js";
 import { intTypeOf, isIntCast, rangeOf, returns } from "./verifier-cost-ranges.js";
 import { calleeOf, enclosingFunction } from "./verifier-cost-writes.js";
-import { isHeaderRead, oneSided, orderedWithCounter, readsField, undecidedFork, undecidedSide } from "./verifier-cost-field-uses.js";
+import { constantArgument } from "./verifier-cost-call-args.js";
+import {
+  isHeaderRead,
+  oneSided,
+  orderedWithCounter,
+  readsField,
+  undecidedFork,
+  undecidedSide,
+  zeroIntoStruct,
+} from "./verifier-cost-field-uses.js";
 
 const K = ts.SyntaxKind;
 
@@ -582,72 +591,6 @@ function writeOf(n: ts.PropertyAccessExpression, checker: ts.TypeChecker): "cons
   if (op >= K.FirstAssignment && op <= K.LastAssignment)
     return constEval(p.right, checker) !== undefined || constantArgument(p.right, checker) ? "const" : "data";
   return undefined;
-}
-
-/**
- * Whether field read `n` is shifted right by 32 or more (0 for the small values a step gives) into a
- * field of an object literal narrower than 8 bytes (`{ ..., f: u32(s0.b >> 33) }`): the verifier
- * writes a known 0 narrower than a stack slot as zero bytes and marks the value precise for it, so
- * the field is needed exactly (fuzz:cost seed 20261345 #2369, three stepping calls before it,
- * refused with no warning). Linux 6.18, three calls then `saved.update(1, { ..., f: u32(s0.b >>
- * 33) })`, over `& 7`, `& 15`, `& 31`: 13,929, 82,015, 831,815 processed, `& 63` refused; `>> 3`
- * (not 0), 1,191; into the 8-byte field `b`, 279.
- */
-function zeroIntoStruct(n: ts.Node, checker: ts.TypeChecker): boolean {
-  const up = (x: ts.Node): ts.Node => {
-    let y = x;
-    while (ts.isParenthesizedExpression(y.parent) || (ts.isCallExpression(y.parent) && isIntCast(y.parent) && y.parent.arguments[0] === y))
-      y = y.parent;
-    return y;
-  };
-  const shift = up(n).parent;
-  if (
-    !ts.isBinaryExpression(shift) ||
-    skipParens(shift.left) !== n ||
-    (shift.operatorToken.kind !== K.GreaterThanGreaterThanToken && shift.operatorToken.kind !== K.GreaterThanGreaterThanGreaterThanToken)
-  )
-    return false;
-  const by = constEval(shift.right, checker);
-  if (by === undefined || (by & 63n) < 32n) return false;
-  let v = up(shift);
-  // Through assignments (`f: (p.u32b = s0.b >> 33)`): the assignment's value is the shift's.
-  while (ts.isBinaryExpression(v.parent) && v.parent.operatorToken.kind === K.EqualsToken && v.parent.right === v) v = up(v.parent);
-  if (!ts.isPropertyAssignment(v.parent) || v.parent.initializer !== v || !ts.isObjectLiteralExpression(v.parent.parent)) return false;
-  // An 8-byte field is a spill of the register, which keeps its value without marking it.
-  const type = checker.getContextualType(v as ts.Expression);
-  const field = type && new TypeMapper(checker).memType(type);
-  return field != null && sizeOf(field) < 8;
-}
-
-/**
- * Whether `e` is a parameter of a function that every call in its file passes a constant (outside
- * loops that never run): the verifier walks a called function with its caller's registers, so it
- * knows the value (fuzz:cost seed 20261345 #996: `s.a >>>= a1` in a function always called with 1
- * for a1, before calls that step `s.a`, refused with no warning).
- */
-function constantArgument(e: ts.Expression, checker: ts.TypeChecker): boolean {
-  const x = skipParens(e);
-  const d = ts.isIdentifier(x) ? checker.getSymbolAtLocation(x)?.valueDeclaration : undefined;
-  const prm = d && ts.isParameter(d) ? d : undefined;
-  const fn = prm?.parent;
-  if (!prm || !fn || !ts.isFunctionDeclaration(fn) || !fn.name || prm.initializer || prm.dotDotDotToken) return false;
-  const k = fn.parameters.indexOf(prm);
-  const sym = checker.getSymbolAtLocation(fn.name);
-  let calls = 0;
-  let constant = true;
-  const visit = (n: ts.Node): void => {
-    if (!constant) return;
-    if (ts.isIdentifier(n) && n !== fn.name && checker.getSymbolAtLocation(n) === sym) {
-      const call = n.parent;
-      const arg = ts.isCallExpression(call) && call.expression === n ? call.arguments[k] : undefined;
-      if (arg && constEval(arg, checker) !== undefined) calls++;
-      else constant = false;
-    }
-    // A loop that never runs calls nothing (see elsewhereOf).
-    if (!(ts.isForStatement(n) && loopTrips(n, checker)?.trips === 0)) ts.forEachChild(n, visit);
-  };
-  visit(fn.getSourceFile());
-  return constant && calls > 0;
 }
 
 /**

@@ -1,0 +1,51 @@
+// Parameters the verifier knows, for the verifier-cost estimate of loop() states
+// (verifier-cost-loop-bodies.ts): the verifier walks a called (static) function with its caller's
+// registers, so a parameter every call gives a constant is that constant there.
+
+import { constEval } from "./const-eval.js";
+import { ts } from "./ts-adapter.js";
+import { skipParens } from "./verifier-cost-known.js";
+import { loopTrips } from "./verifier-cost-loops.js";
+
+/** Per parameter: whether every call passes a constant (a file is scanned once per parameter). */
+const constantParams = new WeakMap<ts.ParameterDeclaration, boolean>();
+
+/**
+ * Whether `e` is a parameter of a function, not exported, that every call in its file passes a
+ * constant (outside loops that never run): the verifier walks a called function with its caller's
+ * registers, so it knows the value (fuzz:cost seed 20261345 #996: `s.a >>>= a1` in a function always called with 1
+ * for a1, before calls that step `s.a`, refused with no warning).
+ */
+export function constantArgument(e: ts.Expression, checker: ts.TypeChecker): boolean {
+  const x = skipParens(e);
+  const d = ts.isIdentifier(x) ? checker.getSymbolAtLocation(x)?.valueDeclaration : undefined;
+  const prm = d && ts.isParameter(d) ? d : undefined;
+  const fn = prm?.parent;
+  if (!prm || !fn || !ts.isFunctionDeclaration(fn) || !fn.name || prm.initializer || prm.dotDotDotToken) return false;
+  // Another file may call an exported function with anything.
+  if (fn.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) return false;
+  const cached = constantParams.get(prm);
+  if (cached !== undefined) return cached;
+  const k = fn.parameters.indexOf(prm);
+  const sym = checker.getSymbolAtLocation(fn.name);
+  let calls = 0;
+  let constant = true;
+  // An explicit stack: the file may nest deeply.
+  const stack: ts.Node[] = [fn.getSourceFile()];
+  while (stack.length && constant) {
+    const n = stack.pop()!;
+    if (ts.isIdentifier(n) && n !== fn.name && checker.getSymbolAtLocation(n) === sym) {
+      const call = n.parent;
+      const arg = ts.isCallExpression(call) && call.expression === n ? call.arguments[k] : undefined;
+      if (arg && constEval(arg, checker) !== undefined) calls++;
+      else constant = false;
+    }
+    // A loop that never runs calls nothing (see elsewhereOf).
+    if (!(ts.isForStatement(n) && loopTrips(n, checker)?.trips === 0))
+      ts.forEachChild(n, (c) => {
+        stack.push(c);
+      });
+  }
+  constantParams.set(prm, constant && calls > 0);
+  return constant && calls > 0;
+}
