@@ -540,4 +540,54 @@ export const LICENSE = "GPL";
     },
     120_000,
   );
+  kernelTest(
+    "a local pinned by `if (b !== 255) break;` is a known step: a sum of it stepped back beside a lookup is tracked exactly",
+    () => {
+      // Differential seed 20261358: `acc5 += b7` with b7 pinned so, and `acc5--` where a lookup found
+      // an entry, in a 25-trip loop, then acc5 in a later loop's packet offset: refused with no warning
+      // (the estimate took the sum for a step by data, whose paths prune). Measured on Linux 6.18: 10
+      // and 16 trips process 5,200 and 39,756; 28 are refused. Without the pin, 2,613 at 28 trips.
+      const src = (
+        trips: number,
+        pin: boolean,
+      ) => `import { xdp, XdpAction, ArrayMap, HashMap, u32, type u8, type u16, type u64 } from "tsbpf/bpf";
+interface In { a: u64; b: u64 }
+const results = new ArrayMap<u64>(4);
+const seen = new HashMap<u32, u32>(4);
+export const prog = xdp((ctx) => {
+  const p = ctx.header<In>(0);
+  if (p === null) return XdpAction.PASS;
+  let acc: u16 = 45;
+  for (let k: u16 = 1; k < ${trips}; k++) {
+    const b = ctx.header<u8>((p.a & 31) + 42 + k);
+    if (b === null) break;
+    ${pin ? "if (b !== 255) break;" : ""}
+    acc += b;
+    if (seen.lookup(u32(acc / p.b) & 3) !== null) acc--;
+  }
+  if (acc > 700) results.update(2, 1);
+  return XdpAction.PASS;
+});
+export const LICENSE = "GPL";
+`;
+      const rows = (
+        [
+          [10, true],
+          [16, true],
+          [28, true],
+          [28, false],
+        ] as const
+      ).map(([t, pin]) => costRow("pinned-sum.bpf.ts", `${t} trips${pin ? "" : ", no pin"}`, src(t, pin)));
+      expect(rows.map((r) => r.codes)).toEqual([[], [], ["TSBPF3013"], []]);
+      expect(rows[2]!.verdict, showRow(rows[2]!)).toEqual({ refused: "BPF program is too large" });
+      for (const r of [rows[0]!, rows[1]!]) {
+        expect("processed" in r.verdict, showRow(r)).toBe(true);
+        // Within 0.5x to 2x of the kernel's count.
+        const n = (r.verdict as { processed: number }).processed;
+        expect(r.estimate >= 0.5 * n && r.estimate <= 2 * n, showRow(r)).toBe(true);
+      }
+      // The control: a step by data, whose paths prune.
+      expect("processed" in rows[3]!.verdict && rows[3]!.verdict.processed < 10_000, showRow(rows[3]!)).toBe(true);
+    },
+  );
 });

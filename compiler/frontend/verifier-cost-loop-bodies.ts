@@ -696,16 +696,30 @@ function stepOf(
       const s = stepOf(skipParens(inner) as ts.PropertyAccessExpression, path, state, checker);
       if (typeof s === "bigint") return s;
     }
-    // `s.n = s.n + c`, `s.n = c + s.n` (fuzz:cost seed 20261345 #996: `s.a = (i ? 0x11e : i) + s.a`)
-    if (ts.isBinaryExpression(r) && (r.operatorToken.kind === K.PlusToken || r.operatorToken.kind === K.MinusToken)) {
-      const same = (e: ts.Expression) => ts.isPropertyAccessExpression(e) && fieldPath(e, state, checker) === path;
-      const amount = same(r.left) ? r.right : r.operatorToken.kind === K.PlusToken && same(r.right) ? r.left : undefined;
+    // `s.n = s.n + c`, `s.n = c + s.n` (fuzz:cost seed 20261345 #996: `s.a = (i ? 0x11e : i) + s.a`),
+    // also under a shift by a multiple of 64, which the compiler drops (differential seed 20261359:
+    // `s.b = (0x100000000 + s.b) >>> htonll(0xd9)`).
+    const sum = unshifted(r, checker);
+    if (ts.isBinaryExpression(sum) && (sum.operatorToken.kind === K.PlusToken || sum.operatorToken.kind === K.MinusToken)) {
+      const same = (e: ts.Expression) =>
+        ts.isPropertyAccessExpression(skipParens(e)) && fieldPath(skipParens(e) as ts.PropertyAccessExpression, state, checker) === path;
+      const amount = same(sum.left) ? sum.right : sum.operatorToken.kind === K.PlusToken && same(sum.right) ? sum.left : undefined;
       const c = amount && (constEval(amount, checker) ?? forkOf(amount, checker)?.value);
-      if (c !== undefined) return r.operatorToken.kind === K.PlusToken ? c : -c;
+      if (c !== undefined) return sum.operatorToken.kind === K.PlusToken ? c : -c;
     }
     return { value: p.right };
   }
   return op >= K.FirstCompoundAssignment && op <= K.LastCompoundAssignment ? { value: p } : undefined;
+}
+
+const SHIFTS = new Set([K.LessThanLessThanToken, K.GreaterThanGreaterThanToken, K.GreaterThanGreaterThanGreaterThanToken]);
+
+/** `e` without shifts by a constant multiple of 64 (no shift at all once the compiler masks the amount). */
+function unshifted(e: ts.Expression, checker: ts.TypeChecker): ts.Expression {
+  let x = skipParens(e);
+  while (ts.isBinaryExpression(x) && SHIFTS.has(x.operatorToken.kind) && (constEval(x.right, checker) ?? 1n) % 64n === 0n)
+    x = skipParens(x.left);
+  return x;
 }
 
 /** Steps of `step` before the field's values repeat: 2^bits / gcd(step, 2^bits); undefined for 0. */

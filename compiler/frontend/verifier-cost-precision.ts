@@ -266,6 +266,11 @@ export function selfExactFactor(
   checker: ts.TypeChecker,
 ): { factor: number; name?: string } {
   const counters = loopCounters(loop, checker);
+  // A local a test at the top of the body pins (`if (b !== 255) break;`) is a known value for the
+  // rest of the trip: a step by it is a step by a constant (differential seed 20261358: `acc += b`
+  // with b pinned so, and `acc--` beside a map lookup, in a 25-trip loop, refused with no warning).
+  const pins = new Set(pinned(loop, checker));
+  const knownHere = new Set([...counters, ...pins]);
   let factor = 1;
   let name: string | undefined;
   for (const v of loopWrites(loop, checker)) {
@@ -291,7 +296,7 @@ export function selfExactFactor(
     // 20261206's offset case, and seed 20261216's `(acc0 >>> 31) > 5` after the loop).
     // A ceiling that leaves the loop (`if (off > 94) break;`) does not keep them apart the same way:
     // ceilingStepWalks counts it (40 trips: 20,167 processed, warned here at 19 trillion).
-    if (steppedByData(loop, v, counters, checker) && !inRelation([loop.statement, ...statementsAfter(loop, d)], v, checker, true, loop))
+    if (steppedByData(loop, v, knownHere, checker) && !inRelation([loop.statement, ...statementsAfter(loop, d)], v, checker, true, loop))
       continue;
     // Writes the if-convert pass computes without a branch leave one path: they do not multiply.
     // So do writes whose own `if` the passes took out, whatever branch is around it: the changed
@@ -318,7 +323,7 @@ export function selfExactFactor(
     const compared =
       !offset &&
       (offsetAfter || rewritten || split || narrowStart(d, t, checker, start)) &&
-      ((constantSteps(loop, v, checker) &&
+      ((constantSteps(loop, v, checker, pins) &&
         (usesExactly([loop.statement], new Set([v]), checker, false) || preciseAfter(loop, counter, checker, false, v))) ||
         offsetAfter ||
         decidedByType([loop.statement, ...statementsAfter(loop, d)], v, checker));

@@ -614,7 +614,12 @@ function countsDownGuarded(x: ts.Node, sym: ts.Symbol, checker: ts.TypeChecker):
 }
 
 /** Does `loop` only change `sym` by constants (`++`, `+= 3`, `<<= 1`, `^= 4`) or set it to constants? */
-export function constantSteps(loop: ts.IterationStatement, sym: ts.Symbol, checker: ts.TypeChecker): boolean {
+export function constantSteps(
+  loop: ts.IterationStatement,
+  sym: ts.Symbol,
+  checker: ts.TypeChecker,
+  known: ReadonlySet<ts.Symbol> = new Set(),
+): boolean {
   let ok = true;
   const stack: ts.Node[] = [...loopBody(loop, checker)];
   while (stack.length && ok) {
@@ -627,7 +632,7 @@ export function constantSteps(loop: ts.IterationStatement, sym: ts.Symbol, check
     ) {
       // Any operator with a constant operand (`<<= 1`, `>>= 3`, `|= 4`): from a known start the
       // value stays known on every path, and the paths differ in it.
-      ok = constEval(x.right, checker) !== undefined;
+      ok = constEval(x.right, checker) !== undefined || (known.size > 0 && readsOnly(x.right, known, checker));
     }
     ts.forEachChild(x, (c) => {
       stack.push(c);
