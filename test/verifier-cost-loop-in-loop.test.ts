@@ -135,6 +135,28 @@ describeKernel("verifier cost: a loop() call inside a loop walked trip by trip (
       expect(processed(rows[1]!.verdict), showRow(rows[1]!)).toBeGreaterThan(400_000);
     },
   );
+  kernelTest("a body that steps a field on one side of a test of the index and stores any value on the other is warned in loops", () => {
+    // `s.e` shares its slot with `s.f`, which the struct's initializer stores: the verifier reads
+    // it as any value, so `s.b` is exact on the step's paths only. Measured on Linux 6.18: alone,
+    // 2,691 processed over `& 63`; 3 trips over `& 7` 27,138; 3 over `& 15` 193,962; 4 over `& 15`
+    // refused (estimated 644 with no warning before).
+    const src = (trips: number, mask: number) =>
+      stateProgram(
+        "return ((((s.b = ((i >= 5) ? (++s.b) : (s.e--))) + s.b) ^ (-76)) & 1);",
+        `for (let k: u32 = 0; k < ${trips}; k++) {
+    results.update(k & 3, u64(loop((p.x >> k) & ${mask}, body, s0)));
+  }`,
+        { input: true },
+      );
+    const rows = [
+      [1, 63],
+      [3, 7],
+      [4, 15],
+    ].map(([t, m]) => costRow("step-or-any.bpf.ts", `${t} trips, & ${m}`, src(t!, m!)));
+    expect(rows.map((r) => r.codes)).toEqual([[], [], ["TSBPF3027"]]);
+    for (const r of [rows[0]!, rows[1]!]) expect(processed(r.verdict), showRow(r)).toBeLessThan(100_000);
+    expect(rows[2]!.verdict, showRow(rows[2]!)).toEqual({ refused: "BPF program is too large" });
+  });
   kernelTest("a body that steps a field on one side of a test of the index and resets it on the other is warned in loops", () => {
     // Differential seed 20261357: `s.b = i ? ++s.b : -i` in a 4-trip loop over `& 63`, refused with
     // no warning. Alone, 56,216 processed over `& 63` (reset to 0) and 5,285 (to 7); in 2 trips over

@@ -4,8 +4,9 @@
 
 import { constEval } from "./const-eval.js";
 import { ts } from "./ts-adapter.js";
-import { skipParens } from "./verifier-cost-known.js";
+import { fieldPath, skipParens } from "./verifier-cost-known.js";
 import { loopTrips } from "./verifier-cost-loops.js";
+import { isIntCast } from "./verifier-cost-ranges.js";
 
 /** Per parameter: whether every call passes a constant (a file is scanned once per parameter). */
 const constantParams = new WeakMap<ts.ParameterDeclaration, boolean>();
@@ -48,4 +49,31 @@ export function constantArgument(e: ts.Expression, checker: ts.TypeChecker): boo
   }
   constantParams.set(prm, constant && calls > 0);
   return constant && calls > 0;
+}
+
+/**
+ * Whether `e` reads only constants, parameters every call gives a constant, and fields of the state
+ * (`sym`) that `known` accepts, through arithmetic and integer conversions.
+ */
+export function readsKnownFields(e: ts.Expression, sym: ts.Symbol, known: (path: string) => boolean, checker: ts.TypeChecker): boolean {
+  const st: ts.Node[] = [e];
+  while (st.length) {
+    const x = st.pop()!;
+    if (ts.isPropertyAccessExpression(x)) {
+      const path = fieldPath(x, sym, checker);
+      if (path ? !known(path) : constEval(x, checker) === undefined) return false;
+      continue;
+    }
+    if (ts.isIdentifier(x) && constEval(x, checker) === undefined && !constantArgument(x, checker)) return false;
+    if (ts.isCallExpression(x)) {
+      if (!isIntCast(x)) return false;
+      st.push(...x.arguments);
+      continue;
+    }
+    if (ts.isElementAccessExpression(x)) return false;
+    ts.forEachChild(x, (c) => {
+      st.push(c);
+    });
+  }
+  return true;
 }

@@ -157,3 +157,41 @@ export function zeroIntoStruct(n: ts.Node, checker: ts.TypeChecker): boolean {
   const field = type && new TypeMapper(checker).memType(type);
   return field != null && sizeOf(field) < 8;
 }
+
+/** The fields of `state` that the `return`s of the function whose body is `top` read, but not those it sets with `=`. */
+export function returnedFields(
+  top: ts.Node,
+  state: ts.Symbol,
+  checker: ts.TypeChecker,
+): { path: string; node: ts.PropertyAccessExpression }[] {
+  const out: { path: string; node: ts.PropertyAccessExpression }[] = [];
+  const stack: ts.Node[] = [top];
+  const returns: ts.Node[] = [];
+  // Fields the function sets with `=` hold what it stored there, not the caller's value.
+  const set = new Set<string>();
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (ts.isReturnStatement(n) && n.expression) returns.push(n.expression);
+    if (ts.isBinaryExpression(n) && n.operatorToken.kind === K.EqualsToken && ts.isPropertyAccessExpression(n.left)) {
+      const path = fieldPath(n.left, state, checker);
+      if (path) set.add(path);
+    }
+    ts.forEachChild(n, (c) => {
+      if (!ts.isFunctionLike(c)) stack.push(c);
+    });
+  }
+  for (const r of returns) {
+    const st: ts.Node[] = [r];
+    while (st.length) {
+      const x = st.pop()!;
+      if (ts.isPropertyAccessExpression(x) && !ts.isPropertyAccessExpression(x.parent)) {
+        const path = fieldPath(x, state, checker);
+        if (path && !set.has(path)) out.push({ path, node: x });
+      }
+      ts.forEachChild(x, (c) => {
+        st.push(c);
+      });
+    }
+  }
+  return out;
+}

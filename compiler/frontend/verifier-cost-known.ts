@@ -379,3 +379,44 @@ export function lowZeros(x: bigint): number {
   for (x = x < 0n ? -x : x; x !== 0n && (x & 1n) === 0n; x >>= 1n) n++;
   return x === 0n ? 64 : n;
 }
+
+/**
+ * The side of `c` the compiler drops when its condition compares a value with itself (`i >= i`,
+ * always true; `i > i`, never: differential seed 20261359, `s.b = (a0 >= a0) ? ++s.b : s.e--`,
+ * which the compiler makes `++s.b`).
+ */
+export function deadSide(c: ts.ConditionalExpression, checker: ts.TypeChecker): ts.Expression | undefined {
+  const cond = skipParens(c.condition);
+  if (!ts.isBinaryExpression(cond)) return undefined;
+  const l = skipParens(cond.left);
+  const r = skipParens(cond.right);
+  if (!ts.isIdentifier(l) || !ts.isIdentifier(r) || checker.getSymbolAtLocation(l) !== checker.getSymbolAtLocation(r)) return undefined;
+  const k = cond.operatorToken.kind;
+  if (SELF_TRUE.has(k)) return c.whenFalse;
+  if (SELF_FALSE.has(k)) return c.whenTrue;
+  return undefined;
+}
+
+const SELF_TRUE = new Set([K.GreaterThanEqualsToken, K.LessThanEqualsToken, K.EqualsEqualsEqualsToken, K.EqualsEqualsToken]);
+const SELF_FALSE = new Set([K.GreaterThanToken, K.LessThanToken, K.ExclamationEqualsEqualsToken, K.ExclamationEqualsToken]);
+
+/** `e` without parentheses and the `?:` sides deadSide drops. */
+export function liveValue(e: ts.Expression, checker: ts.TypeChecker): ts.Expression {
+  let x = skipParens(e);
+  for (let dead = ts.isConditionalExpression(x) ? deadSide(x, checker) : undefined; dead; ) {
+    const c = x as ts.ConditionalExpression;
+    x = skipParens(dead === c.whenTrue ? c.whenFalse : c.whenTrue);
+    dead = ts.isConditionalExpression(x) ? deadSide(x, checker) : undefined;
+  }
+  return x;
+}
+
+const SHIFTS = new Set([K.LessThanLessThanToken, K.GreaterThanGreaterThanToken, K.GreaterThanGreaterThanGreaterThanToken]);
+
+/** `e` without shifts by a constant multiple of 64 (no shift at all once the compiler masks the amount). */
+export function unshifted(e: ts.Expression, checker: ts.TypeChecker): ts.Expression {
+  let x = skipParens(e);
+  while (ts.isBinaryExpression(x) && SHIFTS.has(x.operatorToken.kind) && (constEval(x.right, checker) ?? 1n) % 64n === 0n)
+    x = skipParens(x.left);
+  return x;
+}

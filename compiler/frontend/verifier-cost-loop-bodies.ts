@@ -14,16 +14,28 @@ import { type CType, sizeOf } from "../../common/ctypes.js";
 import { constEval, stdlibName } from "./const-eval.js";
 import { ts } from "./ts-adapter.js";
 import { TypeMapper } from "./types.js";
-import { clearLowBits, decidedBy, fieldPath, knownValue, lowZeros, possibleBits, skipParens } from "./verifier-cost-known.js";
+import {
+  clearLowBits,
+  decidedBy,
+  deadSide,
+  fieldPath,
+  knownValue,
+  liveValue,
+  lowZeros,
+  possibleBits,
+  skipParens,
+  unshifted,
+} from "./verifier-cost-known.js";
 import { loopTrips } from "./verifier-cost-loops.js";
 import { intTypeOf, isIntCast, rangeOf, returns } from "./verifier-cost-ranges.js";
 import { calleeOf, enclosingFunction } from "./verifier-cost-writes.js";
-import { constantArgument } from "./verifier-cost-call-args.js";
+import { constantArgument, readsKnownFields } from "./verifier-cost-call-args.js";
 import {
   isHeaderRead,
   oneSided,
   orderedWithCounter,
   readsField,
+  returnedFields,
   undecidedFork,
   undecidedSide,
   zeroIntoStruct,
@@ -147,8 +159,10 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
   const stack: ts.Node[] = [body.body];
   while (stack.length) {
     const n = stack.pop()!;
+    // The side of a `?:` on a comparison of a value with itself that the compiler drops is not walked.
+    const dead = ts.isConditionalExpression(n) ? deadSide(n, checker) : undefined;
     ts.forEachChild(n, (c) => {
-      if (!ts.isFunctionLike(c)) stack.push(c);
+      if (!ts.isFunctionLike(c) && c !== dead) stack.push(c);
     });
     if (!ts.isPropertyAccessExpression(n) || ts.isPropertyAccessExpression(n.parent)) continue;
     const path = fieldPath(n, state, checker);
@@ -333,6 +347,30 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
       f.uses.some((u) => known(u))
     )
       forkedStore = { field, walks: walksUpTo(BigInt(MAX_LOOPS)), partial: true, storeOnly: true };
+    // A step on one side and any value on the other (`s.b = i >= 5 ? ++s.b : s.e--`, e read as any
+    // value): exact on the step's paths only, the field's states multiply in loops the same way
+    // (Linux 6.18, that body returning `((s.b + s.b) ^ -76) & 1`: 3 trips over `& 15` 193,962
+    // processed, 4 over `& 7` 220,218; estimated 487 and 644 before).
+    const knownWithField = (e: ts.Node) =>
+      knownValue(e as ts.Expression, state, (x) => x === field || tracked(x), checker, fixed, pinned?.sym);
+    const stepFork = (v: ts.Expression) => {
+      const c = liveValue(v, checker);
+      return (
+        ts.isConditionalExpression(c) &&
+        !decided(c.condition) &&
+        [c.whenTrue, c.whenFalse].some((side) => (f.steps ?? []).some((st) => side.pos <= st.pos && st.end <= side.end))
+      );
+    };
+    if (
+      !forkedStore &&
+      (f.steps?.length ?? 0) > 0 &&
+      (f.steps ?? []).every(inValues) &&
+      f.factor === undefined &&
+      whole(field) &&
+      f.values.some((v) => v !== undefined && stepFork(v)) &&
+      f.uses.some((u) => knownWithField(u))
+    )
+      forkedStore = { field, walks: walksUpTo(BigInt(MAX_LOOPS)), partial: true, storeOnly: true };
     const pins = f.pinnedSides;
     if (pins && !pins.every(knownPinned)) continue;
     // Only a field the body changes by its steps alone: another store (`s.a >>>= 9`) resets it.
@@ -401,6 +439,14 @@ function rangeStepBits(n: ts.PropertyAccessExpression, fieldBits: number, checke
   return bits !== undefined && bits < fieldBits ? bits : undefined;
 }
 
+/** The loop() call or packet read whose count or offset (its first argument) holds `n`, below `top`. */
+function countArgument(n: ts.Node, top: ts.Node, checker: ts.TypeChecker): ts.CallExpression | undefined {
+  for (let x: ts.Node = n; x !== top && x.parent; x = x.parent)
+    if (ts.isCallExpression(x.parent) && x.parent.arguments[0] === x && (loopCallBody(x.parent, checker) || isHeaderRead(x.parent)))
+      return x.parent;
+  return undefined;
+}
+
 /** Where the calling function and the other functions given the state store and use its fields. */
 interface Elsewhere {
   /**
@@ -427,6 +473,8 @@ function elsewhereOf(call: ts.CallExpression, body: ts.FunctionDeclaration, chec
   const fn = enclosingFunction(call);
   if (!state || !fn) return undefined;
   const seen = new Set<ts.Node>([body]);
+  // The stores counted as data: what they store (undefined for an atomic), to look at again below.
+  const dataWrites: { path: string; rhs: ts.Expression | undefined; sym: ts.Symbol }[] = [];
   // Whether a node `at` of the calling function can run before (or after) the call: it comes
   // before (after) it, or a loop holds both.
   const inLoop = (at: ts.Node): boolean => {
@@ -457,17 +505,19 @@ function elsewhereOf(call: ts.CallExpression, body: ts.FunctionDeclaration, chec
         // ctx.len * 3` before two stepping calls: 86 processed.)
         const kind = w === "data" && skipped ? "const" : w;
         if (path && kind && before(site ?? n)) out.writes.set(path, kind === "const" && out.writes.get(path) !== "data" ? "const" : "data");
+        if (path && kind === "data" && before(site ?? n)) {
+          const p = n.parent;
+          const rhs = ts.isBinaryExpression(p) && p.left === n ? p.right : undefined;
+          dataWrites.push({ path, rhs, sym });
+        }
         const d = path && after(site ?? n) ? decidedBy(n, root) : undefined;
         if (path && d) out.uses.push({ path, node: d, sym, count: false });
         // bpf_loop's count: the verifier keeps it exact (it stops walking the body at its largest
         // value). A packet offset too: the pointer's offset is part of each state (`ctx.header<u32>(
         // (u8(s0.b) & 31) + 12)` after a call stepping `s.b`, over `& 63`: 1,800 processed; in a
         // 2-trip loop, refused).
-        for (let x: ts.Node = n; path && after(site ?? n) && x !== root; x = x.parent)
-          if (ts.isCallExpression(x.parent) && x.parent.arguments[0] === x && (loopCallBody(x.parent, checker) || isHeaderRead(x.parent))) {
-            out.uses.push({ path, node: n, sym, count: true, ...(isHeaderRead(x.parent) && { offset: true }) });
-            break;
-          }
+        const counted = path && after(site ?? n) ? countArgument(n, root, checker) : undefined;
+        if (path && counted) out.uses.push({ path, node: n, sym, count: true, ...(isHeaderRead(counted) && { offset: true }) });
         if (path && after(site ?? n) && zeroIntoStruct(n, checker)) out.uses.push({ path, node: n, sym, count: true });
       }
       if (!ts.isCallExpression(n)) continue;
@@ -482,13 +532,36 @@ function elsewhereOf(call: ts.CallExpression, body: ts.FunctionDeclaration, chec
       const prm = d.parameters[cb ? 1 : k];
       const psym = prm && ts.isIdentifier(prm.name) ? checker.getSymbolAtLocation(prm.name) : undefined;
       if (!psym) return false;
+      // Through the function's result: `loop(u32(f(s0)) & 63, ...)` where f returns a value computed
+      // from a field (differential seed 20261359: `f(s0, 68)` returning `(s.b += ++s.f) + s.b`).
+      const viaResult = !cb && after(site ?? n) ? countArgument(site ?? n, site ? fn : root, checker) : undefined;
+      if (viaResult)
+        for (const r of returnedFields(d.body, psym, checker))
+          out.uses.push({ path: r.path, node: r.node, sym: psym, count: true, ...(isHeaderRead(viaResult) && { offset: true }) });
       if (seen.has(d)) continue;
       seen.add(d);
       if (!scan(d.body, psym, site ?? n, skipped || cb !== undefined)) return false;
     }
     return true;
   };
-  return scan(fn, state) ? out : undefined;
+  if (!scan(fn, state)) return undefined;
+  // A store of a value computed from constants and from fields only constants change (`s.b +=
+  // ++s.f`) stores a known value too (differential seed 20261359, in a function called in a loop).
+  const layout = new TypeMapper(checker).memType(checker.getTypeAtLocation(arg));
+  const init = layout ? initOf(arg, layout, checker) : new Map<string, bigint | "data">();
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const [path, kind] of out.writes) {
+      if (kind !== "data") continue;
+      const mine = dataWrites.filter((w) => w.path === path);
+      const knownField = (x: string) => x !== path && out.writes.get(x) !== "data" && typeof init.get(x) === "bigint";
+      if (mine.length > 0 && mine.every((w) => w.rhs !== undefined && readsKnownFields(w.rhs, w.sym, knownField, checker))) {
+        out.writes.set(path, "const");
+        changed = true;
+      }
+    }
+  }
+  return out;
 }
 
 /**
@@ -685,7 +758,7 @@ function stepOf(
     return c === undefined ? { value: p } : op === K.PlusEqualsToken ? c : -c;
   }
   if (op === K.EqualsToken) {
-    const r = skipParens(p.right);
+    const r = liveValue(p.right, checker);
     // `s.n = ++s.n` (or `--s.n`, `s.n += c`): the inner step is the change, counted where it is.
     const inner = ts.isPrefixUnaryExpression(r) ? r.operand : ts.isBinaryExpression(r) ? r.left : undefined;
     if (
@@ -710,16 +783,6 @@ function stepOf(
     return { value: p.right };
   }
   return op >= K.FirstCompoundAssignment && op <= K.LastCompoundAssignment ? { value: p } : undefined;
-}
-
-const SHIFTS = new Set([K.LessThanLessThanToken, K.GreaterThanGreaterThanToken, K.GreaterThanGreaterThanGreaterThanToken]);
-
-/** `e` without shifts by a constant multiple of 64 (no shift at all once the compiler masks the amount). */
-function unshifted(e: ts.Expression, checker: ts.TypeChecker): ts.Expression {
-  let x = skipParens(e);
-  while (ts.isBinaryExpression(x) && SHIFTS.has(x.operatorToken.kind) && (constEval(x.right, checker) ?? 1n) % 64n === 0n)
-    x = skipParens(x.left);
-  return x;
 }
 
 /** Steps of `step` before the field's values repeat: 2^bits / gcd(step, 2^bits); undefined for 0. */
