@@ -324,6 +324,9 @@ function compileFile(fileName: string, text: string, opts: CompileOptions): Comp
       else if (cost.steps > WITHIN_ERROR && cost.exitWalksNear) {
         const x = cost.exitWalksNear;
         reporter.report("TSBPF3016", x.loop, p.name, cost.steps.toLocaleString("en-US"), String(x.exits));
+      } else if (cost.steps > WITHIN_ERROR && cost.steppedStateNear) {
+        const x = cost.steppedStateNear;
+        reporter.report("TSBPF3026", x.call, p.name, cost.steps.toLocaleString("en-US"), x.body, x.field, x.walks.toLocaleString("en-US"));
       } else if (cost.steps > WITHIN_ERROR && cost.nestedExits?.window) {
         const x = cost.nestedExits;
         reporter.report("TSBPF3016", x.loop, p.name, cost.steps.toLocaleString("en-US"), String(x.exits));

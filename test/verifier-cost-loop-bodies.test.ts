@@ -509,7 +509,9 @@ export const LICENSE = "GPL";
       // Measured on Linux 6.18: 9,903 and 488,094 processed, then refused; 544,964; 161,331; 87,457,
       // then refused.
       expect(rows.map((r) => "refused" in r.verdict)).toEqual([false, false, true, false, false, false, true]);
-      expect(rows.map((r) => r.codes)).toEqual([[], [], ["TSBPF3026"], [], [], [], ["TSBPF3026"]]);
+      // 488,094 and 544,964 processed are warned too: estimates of this kind run 0.5x to 2x, so the
+      // warning starts at 450,000 (verifier-cost.ts: steppedStateNear).
+      expect(rows.map((r) => r.codes)).toEqual([[], ["TSBPF3026"], ["TSBPF3026"], ["TSBPF3026"], [], [], ["TSBPF3026"]]);
       for (const r of [rows[0]!, rows[1]!, rows[3]!, rows[4]!, rows[5]!]) expectEstimateNear(r, 0.4, 2.5);
     },
     120_000,
