@@ -1,8 +1,9 @@
 // The verifier-cost estimate of loop() calls that step a field of their state, where what else
 // reads and writes that state decides whether the verifier needs the field exactly: forms of the
-// step, stores in functions given constants, loops that never run, and a known 0 stored into a
-// struct. Each case was a refusal of the fuzzer's programs with no warning; the controls show what
-// the kernel walks once.
+// step (the field on the right, under a shift by 64, under a `?:` on `i >= i`), stores in functions
+// given constants or computed from fields only constants change, loops that never run, a count a
+// function computes from the state, and a known 0 stored into a struct. Each case was a refusal of
+// the fuzzer's programs with no warning; the controls show what the kernel walks once.
 
 import { expect } from "vitest";
 import { describeKernel, kernelTest } from "./kernel-env.js";

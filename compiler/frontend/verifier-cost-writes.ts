@@ -613,7 +613,10 @@ function countsDownGuarded(x: ts.Node, sym: ts.Symbol, checker: ts.TypeChecker):
   return false;
 }
 
-/** Does `loop` only change `sym` by constants (`++`, `+= 3`, `<<= 1`, `^= 4`) or set it to constants? */
+/**
+ * Does `loop` only change `sym` by constants (`++`, `+= 3`, `<<= 1`, `^= 4`) or set it to constants?
+ * `known`: locals that count as constants too (a local pinned for the trip: `if (b !== 255) break;`).
+ */
 export function constantSteps(
   loop: ts.IterationStatement,
   sym: ts.Symbol,
