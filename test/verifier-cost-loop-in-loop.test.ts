@@ -37,6 +37,16 @@ export const LICENSE = "GPL";
 
 const processed = (v: { processed: number } | { refused: string }): number => ("processed" in v ? v.processed : Infinity);
 
+/** A call of `body` (its text) on each of `trips` trips, over `(p.x >> k) & mask`. */
+const callsInLoop = (body: string, trips: number, mask: number) =>
+  stateProgram(
+    body,
+    `for (let k: u32 = 0; k < ${trips}; k++) {
+    results.update(k & 3, u64(loop((p.x >> k) & ${mask}, body, s0)));
+  }`,
+    { input: true },
+  );
+
 describeKernel("verifier cost: a loop() call inside a loop walked trip by trip (TSBPF3027)", () => {
   kernelTest("the call in each of 16 trips multiplies the loop's states, and is warned", () => {
     const row = costRow("loop-in-loop.bpf.ts", "loop(4) at the top of each of 16 trips", program(16, "top"));
@@ -118,13 +128,7 @@ describeKernel("verifier cost: a loop() call inside a loop walked trip by trip (
       // Differential seed 20261356: `s.a -= (s.a |= 0x13) | (i ? 125 : i)` called in a 4-trip loop,
       // refused with no warning.
       const src = (trips: number, mask: number) =>
-        stateProgram(
-          `return ((((s.a -= ((s.a |= 0x13) | (i ? 125 : i))) + s.a) ^ 4294967295) & 1);`,
-          `for (let k: u32 = 0; k < ${trips}; k++) {
-    results.update(k & 3, u64(loop((p.x >> k) & ${mask}, body, s0)));
-  }`,
-          { input: true },
-        );
+        callsInLoop(`return ((((s.a -= ((s.a |= 0x13) | (i ? 125 : i))) + s.a) ^ 4294967295) & 1);`, trips, mask);
       const rows = [
         [1, 63],
         [2, 63],
@@ -141,13 +145,7 @@ describeKernel("verifier cost: a loop() call inside a loop walked trip by trip (
     // 2,691 processed over `& 63`; 3 trips over `& 7` 27,138; 3 over `& 15` 193,962; 4 over `& 15`
     // refused (estimated 644 with no warning before).
     const src = (trips: number, mask: number) =>
-      stateProgram(
-        "return ((((s.b = ((i >= 5) ? (++s.b) : (s.e--))) + s.b) ^ (-76)) & 1);",
-        `for (let k: u32 = 0; k < ${trips}; k++) {
-    results.update(k & 3, u64(loop((p.x >> k) & ${mask}, body, s0)));
-  }`,
-        { input: true },
-      );
+      callsInLoop("return ((((s.b = ((i >= 5) ? (++s.b) : (s.e--))) + s.b) ^ (-76)) & 1);", trips, mask);
     const rows = [
       [1, 63],
       [3, 7],
@@ -161,14 +159,7 @@ describeKernel("verifier cost: a loop() call inside a loop walked trip by trip (
     // Differential seed 20261357: `s.b = i ? ++s.b : -i` in a 4-trip loop over `& 63`, refused with
     // no warning. Alone, 56,216 processed over `& 63` (reset to 0) and 5,285 (to 7); in 2 trips over
     // `& 31`, 262,485; in 3 over `& 15` (reset to 7) refused.
-    const src = (reset: number, trips: number, mask: number) =>
-      stateProgram(
-        `s.b = i ? ++s.b : ${reset}; return s.b & 1;`,
-        `for (let k: u32 = 0; k < ${trips}; k++) {
-    results.update(k & 3, u64(loop((p.x >> k) & ${mask}, body, s0)));
-  }`,
-        { input: true },
-      );
+    const src = (reset: number, trips: number, mask: number) => callsInLoop(`s.b = i ? ++s.b : ${reset}; return s.b & 1;`, trips, mask);
     const rows = [
       [0, 1, 63],
       [0, 2, 31],

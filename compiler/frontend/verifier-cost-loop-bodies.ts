@@ -126,9 +126,8 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
   const state = prm && ts.isIdentifier(prm.name) ? checker.getSymbolAtLocation(prm.name) : undefined;
   const count = call.arguments[0];
   if (!state || !count || !body.body) return undefined;
-  const elsewhere = elsewhereOf(call, body, checker);
   const layout = new TypeMapper(checker).memType(checker.getTypeAtLocation(prm));
-  if (!elsewhere || !layout) return undefined;
+  if (!layout) return undefined;
   // values: what other writes store (undefined where unknown: an atomic).
   const index = indexSymbol(body, checker);
   const fields = new Map<
@@ -211,6 +210,8 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
     }
   }
   const init = initOf(call.arguments[2], layout, checker);
+  const elsewhere = elsewhereOf(call, body, init, checker);
+  if (!elsewhere) return undefined;
   // Stored one by one: the fields the declaration sets to anything but a constant 0 (the rest are
   // zeroed a slot at a time).
   const written = (x: string) => init.has(x) && init.get(x) !== 0n;
@@ -335,24 +336,16 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
     // one side of the fork is part of the value (`s.b = i ? ++s.b : 0`: differential seed 20261357,
     // in a 4-trip loop over `& 63`, refused with no warning).
     const inValues = (st: ts.Node) => f.values.some((v) => v !== undefined && v.pos <= st.pos && st.end <= v.end);
-    if (
-      !forkedStore &&
-      f.values.length > 0 &&
-      (f.steps ?? []).every(inValues) &&
-      f.factor === undefined &&
+    // Or a step on one side and any value on the other (`s.b = i >= 5 ? ++s.b : s.e--`, e read as
+    // any value): exact on the step's paths only, the field's states multiply in loops the same way
+    // (Linux 6.18, that body returning `((s.b + s.b) ^ -76) & 1`: 3 trips over `& 15` 193,962
+    // processed, 4 over `& 7` 220,218; estimated 487 and 644 before).
+    const knownFork = () =>
       tracked(field) &&
       f.values.some(
         (v) => v !== undefined && undecidedFork(v, decided, (x) => knownValue(x, state, tracked, checker, fixed, pinned?.sym)),
       ) &&
-      f.uses.some((u) => known(u))
-    )
-      forkedStore = { field, walks: walksUpTo(BigInt(MAX_LOOPS)), partial: true, storeOnly: true };
-    // A step on one side and any value on the other (`s.b = i >= 5 ? ++s.b : s.e--`, e read as any
-    // value): exact on the step's paths only, the field's states multiply in loops the same way
-    // (Linux 6.18, that body returning `((s.b + s.b) ^ -76) & 1`: 3 trips over `& 15` 193,962
-    // processed, 4 over `& 7` 220,218; estimated 487 and 644 before).
-    const knownWithField = (e: ts.Node) =>
-      knownValue(e as ts.Expression, state, (x) => x === field || tracked(x), checker, fixed, pinned?.sym);
+      f.uses.some((u) => known(u));
     const stepFork = (v: ts.Expression) => {
       const c = liveValue(v, checker);
       return (
@@ -361,15 +354,11 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
         [c.whenTrue, c.whenFalse].some((side) => (f.steps ?? []).some((st) => side.pos <= st.pos && st.end <= side.end))
       );
     };
-    if (
-      !forkedStore &&
-      (f.steps?.length ?? 0) > 0 &&
-      (f.steps ?? []).every(inValues) &&
-      f.factor === undefined &&
+    const stepOrAny = () =>
       whole(field) &&
       f.values.some((v) => v !== undefined && stepFork(v)) &&
-      f.uses.some((u) => knownWithField(u))
-    )
+      f.uses.some((u) => knownValue(u as ts.Expression, state, (x) => x === field || tracked(x), checker, fixed, pinned?.sym));
+    if (!forkedStore && f.values.length > 0 && (f.steps ?? []).every(inValues) && f.factor === undefined && (knownFork() || stepOrAny()))
       forkedStore = { field, walks: walksUpTo(BigInt(MAX_LOOPS)), partial: true, storeOnly: true };
     const pins = f.pinnedSides;
     if (pins && !pins.every(knownPinned)) continue;
@@ -466,7 +455,12 @@ interface Elsewhere {
  * declaration, and in the functions it passes the state to other than `body` (undefined when one is
  * unknown).
  */
-function elsewhereOf(call: ts.CallExpression, body: ts.FunctionDeclaration, checker: ts.TypeChecker): Elsewhere | undefined {
+function elsewhereOf(
+  call: ts.CallExpression,
+  body: ts.FunctionDeclaration,
+  init: ReadonlyMap<string, bigint | "data">,
+  checker: ts.TypeChecker,
+): Elsewhere | undefined {
   const out: Elsewhere = { writes: new Map(), uses: [] };
   const arg = call.arguments[2];
   const state = arg && ts.isIdentifier(arg) ? checker.getSymbolAtLocation(arg) : undefined;
@@ -547,8 +541,6 @@ function elsewhereOf(call: ts.CallExpression, body: ts.FunctionDeclaration, chec
   if (!scan(fn, state)) return undefined;
   // A store of a value computed from constants and from fields only constants change (`s.b +=
   // ++s.f`) stores a known value too (differential seed 20261359, in a function called in a loop).
-  const layout = new TypeMapper(checker).memType(checker.getTypeAtLocation(arg));
-  const init = layout ? initOf(arg, layout, checker) : new Map<string, bigint | "data">();
   for (let changed = true; changed; ) {
     changed = false;
     for (const [path, kind] of out.writes) {
