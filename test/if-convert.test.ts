@@ -131,7 +131,7 @@ describe("if-convert on IR", () => {
   });
 });
 
-/** The `?:`s tried: the fuzzer's (program 1126 of seed 20261230), one whose condition is `a || b`, a nested one, one of two constants (fuzz:cost seed 20261261 #5545), one of a constant with all-ones low bits (the differential fuzzer's seed 20261264). */
+/** The `?:`s tried: the fuzzer's (program 1126 of seed 20261230), one whose condition is `a || b`, a nested one, one of two constants (fuzz:cost seed 20261261 #5545), one of a constant with all-ones low bits (the differential fuzzer's seed 20261264), one under a byte swap (seed 20261360). */
 const SHAPES = {
   plain: { ts: "(5 < acc) ? acc : u16(60)", js: (acc: number, _k: number) => (5 < acc ? acc : 60) },
   or: { ts: "(5 < acc || k > 60) ? acc : u16(60)", js: (acc: number, k: number) => (5 < acc || k > 60 ? acc : 60) },
@@ -146,10 +146,13 @@ const SHAPES = {
   // verifier until bit-fold moved it into the multiply (refused at 1M before; the JavaScript side
   // gives K & 31 directly).
   onesLow: { ts: "(5 < acc) ? u64(9223372036854775807) : u64(0)", js: (acc: number, _k: number) => (5 < acc ? 31 : 0) },
+  // Through a byte swap (differential seed 20261360: `ntohs(c ? 167 : C) & 31`): the pass did not
+  // follow `bswap`, and with more in the body the branches were refused at 24 trips.
+  swapped: { ts: "ntohs((5 < acc) ? u16(4096) : u16(768))", js: (acc: number, _k: number) => (5 < acc ? 16 : 3) },
 } as const;
 
 /** A loop reading the packet at an offset chosen by the `?:` of `shape` on a value the loop changes. */
-const SRC = (trips: number, shape: keyof typeof SHAPES) => `import { xdp, XdpAction, ArrayMap, u16, u64, type u32 } from "tsbpf/bpf";
+const SRC = (trips: number, shape: keyof typeof SHAPES) => `import { xdp, XdpAction, ArrayMap, ntohs, u16, u64, type u32 } from "tsbpf/bpf";
 const results = new ArrayMap<u32>(1);
 export const prog = xdp((ctx) => {
   let acc: u32 = ctx.len & 7;
@@ -177,7 +180,7 @@ function expected(pkt: Uint8Array, trips: number, shape: keyof typeof SHAPES): n
 
 describeKernel("if-convert in the kernel", () => {
   kernelTest(
-    "a ?: in a loop's packet offset (plain, with ||, nested, of constants, of a constant with all-ones low bits): the same results as the branches would give, and a few thousand instructions for the verifier over 39 trips (with the branches: 25,062, 94,983 and 128,463)",
+    "a ?: in a loop's packet offset (plain, with ||, nested, of constants, of a constant with all-ones low bits, through a byte swap): the same results as the branches would give, and a few thousand instructions for the verifier over 39 trips (with the branches: 25,062, 94,983, 128,463 and, byte-swapped, 67,057)",
     () => {
       for (const shape of Object.keys(SHAPES) as (keyof typeof SHAPES)[]) {
         const r = compile("ifconv.bpf.ts", SRC(39, shape));

@@ -22,7 +22,7 @@
 // Only where that is safe and worth it: the arms are single blocks of pure instructions (arithmetic,
 // width changes, loads through pointers defined before the branch or the context, map/global
 // addresses), at most MAX_ARM each; the phis are scalars and the compared values too; the join is
-// inside a loop; and the phi's value, through arithmetic and phis, reaches the offset of a ptradd on a packet pointer that a
+// inside a loop; and the phi's value, through arithmetic, byte swaps and phis, reaches the offset of a ptradd on a packet pointer that a
 // compare of that same offset guards (the front end's `offset > 0xffff` test, which range-fold later
 // drops only if it can still prove the offset small: it runs after this pass, on the new code). Any
 // other use (a store, a call argument, a return, an array index the front end proved in bounds
@@ -279,7 +279,7 @@ interface Use {
 type Uses = Map<number, Use[]>;
 type Defs = Map<number, { inst?: Inst; block: number }>;
 
-/** Values computed from `v` by arithmetic (v included), in the order found. */
+/** Values computed from `v` by arithmetic and byte swaps (v included), in the order found. */
 function derived(v: Value, uses: Uses): { values: Value[]; others: Use[] } {
   const values: Value[] = [v];
   const others: Use[] = [];
@@ -289,7 +289,9 @@ function derived(v: Value, uses: Uses): { values: Value[]; others: Use[] } {
       const i = u.inst;
       // A phi passes the value on (an enclosing `?:`, a loop's next trip): what follows it counts.
       const d = i ? instDst(i) : u.phi;
-      const arith = i && (i.op === "bin" || i.op === "neg" || i.op === "copy" || i.op === "zext" || i.op === "sext" || i.op === "trunc");
+      const arith =
+        i &&
+        (i.op === "bin" || i.op === "neg" || i.op === "copy" || i.op === "zext" || i.op === "sext" || i.op === "trunc" || i.op === "bswap");
       if (d && d.ty !== "ptr" && (u.phi || arith)) {
         if (!seen.has(d.id)) {
           seen.add(d.id);
