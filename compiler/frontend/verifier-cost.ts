@@ -51,6 +51,7 @@ import { halvingWalks } from "./verifier-cost-halving.js";
 import { runningSumWalks } from "./verifier-cost-sums.js";
 import { slidingWindow } from "./verifier-cost-windows.js";
 import { type BranchFacts, withBranchFacts } from "./verifier-cost-ir.js";
+import { carriedForks } from "./verifier-cost-carried.js";
 import { outcomesOf } from "./verifier-cost-outcomes.js";
 import { type ForkedCeiling, forkedCeiling } from "./verifier-cost-forks.js";
 import { LOOP_BODY_WALKS, loopCallBody, otherSides, returnsAfter, type SteppedState, steppedState } from "./verifier-cost-loop-bodies.js";
@@ -232,6 +233,19 @@ const LOOP_CALL_TRIPS = 14;
  * refused, in 4 over `& 7` processes 593,259.
  */
 const ONE_SIDED_WALKS = { twoTrips: 169, more: 2500 };
+
+/**
+ * Where a loop() call in fewer trips is warned too (TSBPF3027): the loops around it run this many
+ * carried forks in all (carriedForks: an `if` on data that leaves a value from before the loop
+ * different on its sides; F per trip over T trips, F x T). Each walks on as states of its own once
+ * the call puts the loop's states under exact comparison. Measured on Linux 6.18, a packet loop with
+ * `loop(4, ...)` at the top and F `if`s on the byte (`if (b > 20) a0 += b; else a0 ^= 1;`, a
+ * threshold each): F = 3 over 10 and 12 trips 95,300 and 232,084 processed; 4 over 6, 8, 10, 12
+ * trips 38,297, 274,893, 700,657 and refused; 5 over 6 and 7 117,241 and 500,907; 6 over 4, 5, 6, 8
+ * 21,484, 92,971, 606,409 and refused; 8 over 4 and 5 64,254 and 410,369. Without the call: 1,193
+ * processed (4 over 12 trips). Builds of a struct from such tests, stored, not carried, cost little.
+ */
+const CARRIED_FORK_RUNS = 32;
 
 /**
  * How many times more a later stepping loop() call on the path walks what follows, where the caller
@@ -781,7 +795,14 @@ class Walker {
       const st = stepped();
       return st?.partial === true && st.walks ** trips >= (trips === 2 ? ONE_SIDED_WALKS.twoTrips : ONE_SIDED_WALKS.more);
     };
-    if (trips >= LOOP_CALL_TRIPS || oneSided()) this.loopCallInLoop = { call, loop: walked[0]!.node, trips };
+    // Each trip runs the carried forks of every loop around it (the outer ones' once per their trip).
+    let runs = 1;
+    let forks = 0;
+    for (const f of walked) {
+      runs = Math.min(runs * f.trips, 1e12);
+      forks += runs * carriedForks(f.node, this.checker);
+    }
+    if (trips >= LOOP_CALL_TRIPS || oneSided() || forks >= CARRIED_FORK_RUNS) this.loopCallInLoop = { call, loop: walked[0]!.node, trips };
   }
 
   private expr(e: ts.Node, paths: number, trips: number): number {
