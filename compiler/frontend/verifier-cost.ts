@@ -235,17 +235,20 @@ const LOOP_CALL_TRIPS = 14;
 const ONE_SIDED_WALKS = { twoTrips: 169, more: 2500 };
 
 /**
- * Where a loop() call in fewer trips is warned too (TSBPF3027): the loops around it run this many
- * carried forks in all (carriedForks: an `if` on data that leaves a value from before the loop
- * different on its sides; F per trip over T trips, F x T). Each walks on as states of its own once
- * the call puts the loop's states under exact comparison. Measured on Linux 6.18, a packet loop with
- * `loop(4, ...)` at the top and F `if`s on the byte (`if (b > 20) a0 += b; else a0 ^= 1;`, a
- * threshold each): F = 3 over 10 and 12 trips 95,300 and 232,084 processed; 4 over 6, 8, 10, 12
- * trips 38,297, 274,893, 700,657 and refused; 5 over 6 and 7 117,241 and 500,907; 6 over 4, 5, 6, 8
- * 21,484, 92,971, 606,409 and refused; 8 over 4 and 5 64,254 and 410,369. Without the call: 1,193
- * processed (4 over 12 trips). Builds of a struct from such tests, stored, not carried, cost little.
+ * Where a loop() call in fewer trips is warned too (TSBPF3027): the loops around it run carried
+ * forks (carriedForks: `if`s on data that leave a value from before the loop different on their
+ * sides) whose paths reach 2^this: T x log2(F + 1) for F such `if`s (on one byte, F + 1 outcomes)
+ * in each of T trips. Each walks on as states of its own once the call puts the loop's states under
+ * exact comparison. Measured on Linux 6.18, a packet loop with `loop(4, ...)` and F `if`s on the
+ * byte (`if (b > 20) a0 += b; else a0 ^= 1;`, a threshold each); the call at the end of the trip:
+ * F = 2 over 10, 11, 12 trips 44,793, 160,720 and refused; 3 over 8, 9, 10 64,779, 220,365, 538,907;
+ * 4 over 6, 7, 8 52,999, 108,553, 280,378; 6 over 4, 5 29,986, 110,872. At the top: 3 over 10, 12
+ * 95,300, 232,084; 4 over 6, 8, 12 38,297, 274,893, refused; 6 over 6 606,409; 8 over 4, 5 64,254,
+ * 410,369. Refusals start near 19 to 22; from 15 the warning leaves a margin. Without the call, 4
+ * such `if`s over 12 trips process 1,193; tests that pick values stored in a map, not carried, cost
+ * little (6 over 10 trips: 1,763).
  */
-const CARRIED_FORK_RUNS = 32;
+const CARRIED_FORK_BITS = 15;
 
 /**
  * How many times more a later stepping loop() call on the path walks what follows, where the caller
@@ -797,12 +800,12 @@ class Walker {
     };
     // Each trip runs the carried forks of every loop around it (the outer ones' once per their trip).
     let runs = 1;
-    let forks = 0;
+    let bits = 0;
     for (const f of walked) {
       runs = Math.min(runs * f.trips, 1e12);
-      forks += runs * carriedForks(f.node, this.checker);
+      bits += runs * Math.log2(1 + carriedForks(f.node, this.checker));
     }
-    if (trips >= LOOP_CALL_TRIPS || oneSided() || forks >= CARRIED_FORK_RUNS) this.loopCallInLoop = { call, loop: walked[0]!.node, trips };
+    if (trips >= LOOP_CALL_TRIPS || oneSided() || bits >= CARRIED_FORK_BITS) this.loopCallInLoop = { call, loop: walked[0]!.node, trips };
   }
 
   private expr(e: ts.Node, paths: number, trips: number): number {
