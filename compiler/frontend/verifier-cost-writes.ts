@@ -374,8 +374,12 @@ export function guards(x: ts.Node, loop: ts.IterationStatement, site?: ts.CallEx
         if (ts.isIfStatement(prev) && (continues(prev.thenStatement) || (prev.elseStatement && continues(prev.elseStatement))))
           out.push(prev.expression);
       }
-    if (ts.isIfStatement(par) && par.expression !== at) out.push(par.expression);
-    else if (ts.isCaseOrDefaultClause(par)) out.push(par.parent.parent.expression);
+    if (ts.isIfStatement(par) && par.expression !== at) {
+      // The other side leaves the loop (`if (p !== null) { ++v; } else { return 0; }`): every path
+      // that goes on in the loop ran `x`.
+      const other = par.thenStatement === at ? par.elseStatement : par.thenStatement;
+      if (!other || !leavesLoop(other, par, loop)) out.push(par.expression);
+    } else if (ts.isCaseOrDefaultClause(par)) out.push(par.parent.parent.expression);
     else if (ts.isConditionalExpression(par) && par.condition !== at) out.push(par.condition);
     else if (
       ts.isBinaryExpression(par) &&
@@ -398,6 +402,25 @@ function callNamed(node: ts.Node, name: string): ts.CallExpression | undefined {
     });
   }
   return undefined;
+}
+
+/**
+ * Does `s`, a side of `iff` in `loop`, leave the loop: a `return`, or a `break` of `loop`, itself or
+ * a block's last statement?
+ */
+function leavesLoop(s: ts.Statement, iff: ts.IfStatement, loop: ts.IterationStatement): boolean {
+  const last = ts.isBlock(s) ? s.statements[s.statements.length - 1] : s;
+  if (!last || !(ts.isReturnStatement(last) || ts.isBreakStatement(last))) return false;
+  // Not in a function the loop calls (there a `return` ends the call, not the loop), and a `break`
+  // with no label leaves the innermost loop or switch around it.
+  let inner = false;
+  for (let n: ts.Node | undefined = iff.parent; n !== loop; n = n.parent) {
+    if (!n || ts.isFunctionLike(n)) return false;
+    if (ts.isIterationStatement(n, false) || ts.isSwitchStatement(n)) inner = true;
+  }
+  if (ts.isReturnStatement(last)) return true;
+  if (last.label) return ts.isLabeledStatement(loop.parent) && loop.parent.label.text === last.label.text;
+  return !inner;
 }
 
 /** Does `s` end its trip with `continue` (itself, or a block's last statement)? */
