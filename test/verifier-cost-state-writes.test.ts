@@ -2,8 +2,9 @@
 // reads and writes that state decides whether the verifier needs the field exactly: forms of the
 // step (the field on the right, under a shift by 64, under a `?:` on `i >= i`), stores in functions
 // given constants or computed from fields only constants change, loops that never run, a count a
-// function computes from the state, and a known 0 stored into a struct. Each case was a refusal of
-// the fuzzer's programs with no warning; the controls show what the kernel walks once.
+// function computes from the state, a known 0 stored into a struct, and a store of `0 & x`. Each
+// case was a refusal of the fuzzer's programs with no warning; the controls show what the kernel
+// walks once.
 
 import { expect } from "vitest";
 import { describeKernel, kernelTest } from "./kernel-env.js";
@@ -159,5 +160,25 @@ describeKernel("verifier cost: what else reads and writes a stepped loop() state
       expect(r.codes, showRow(r)).toEqual([]);
       expect(processed(r.verdict) < 5_000 && r.estimate < 5_000, showRow(r)).toBe(true);
     }
+  });
+
+  kernelTest("a store of `0 & x` or `x * 0` stores a known 0, as `= 0` does", () => {
+    // Differential seed 20261361: `s0.a = 0 & (data)` under a test, then calls stepping `s.a` with
+    // `s.b *= (s.a++)` returned, refused with no warning (the store read as data: estimated 477
+    // where 20,612 are processed over & 31). Measured on Linux 6.18: over & 15, & 31 6,276 and
+    // 20,612 processed, the same as with `s0.a = 0`; with a store of data 1,487 and 1,871.
+    const body = "function body(i: u32, s: S): i64 { return ((((s.b *= (s.a++)) + s.b) ^ (~0)) & 1); }";
+    const main = (set: string, m: number) => `if (ctx.len > 40) { ${set} }
+  const x = loop(u32(ctx.len) & ${m}, body, s0);
+  const y = loop(u32(ctx.len >> 3) & ${m}, body, s0);
+  results.update(0, u64(x + y));`;
+    for (const set of ["s0.a = 0 & u8(ctx.len);", "s0.a = u8(ctx.len) * 0;", "s0.a = 0;"])
+      for (const m of [15, 31]) {
+        const r = costRow("zero-by-operand.bpf.ts", `${set} & ${m}`, program(body, main(set, m)));
+        expect(r.codes, showRow(r)).toEqual([]);
+        expectEstimateNear(r, 0.5, 2.5);
+      }
+    const data = costRow("zero-by-operand.bpf.ts", "data & 31", program(body, main("s0.a = u8(ctx.len);", 31)));
+    expect(processed(data.verdict), showRow(data)).toBeLessThan(5_000);
   });
 });

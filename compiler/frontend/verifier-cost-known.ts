@@ -73,7 +73,7 @@ export function knownValue(
 ): boolean {
   const rec = (x: ts.Expression): boolean => knownValue(x, state, tracked, checker, fixed, pinned, slotStart);
   e = skipParens(e);
-  if (constEval(e, checker) !== undefined) return true;
+  if (constEval(e, checker) !== undefined || zeroByOperand(e, checker)) return true;
   if (ts.isIdentifier(e)) return (pinned !== undefined && checker.getSymbolAtLocation(e) === pinned) || constantLocal(e, checker);
   if (ts.isPropertyAccessExpression(e)) {
     const path = fieldPath(e, state, checker);
@@ -308,6 +308,21 @@ export function fieldPath(e: ts.PropertyAccessExpression, state: ts.Symbol, chec
 }
 
 export const skipParens = (e: ts.Expression): ts.Expression => (ts.isParenthesizedExpression(e) ? skipParens(e.expression) : e);
+
+/**
+ * `x & 0`, `0 & x`, `x * 0` or `0 * x` (through parentheses and integer conversions): 0 whatever x
+ * is, and the verifier computes it so (differential seed 20261361: `s0.a = 0 & (data)` before a
+ * call stepping `s.a` made the field look unknown, and the refusal went unwarned). Not folded by
+ * constEval, which the lowering also uses: x may have effects.
+ */
+export function zeroByOperand(e: ts.Expression, checker: ts.TypeChecker): boolean {
+  e = skipParens(e);
+  while (ts.isCallExpression(e) && isIntCast(e) && e.arguments.length === 1) e = skipParens(e.arguments[0]!);
+  if (!ts.isBinaryExpression(e)) return false;
+  const op = e.operatorToken.kind;
+  if (op !== K.AmpersandToken && op !== K.AsteriskToken) return false;
+  return constEval(e.left, checker) === 0n || constEval(e.right, checker) === 0n;
+}
 
 /**
  * How many low bits of `v` are 0 whatever its operands: a shift left by a constant, a product or

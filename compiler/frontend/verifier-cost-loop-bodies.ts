@@ -25,6 +25,7 @@ import {
   possibleBits,
   skipParens,
   unshifted,
+  zeroByOperand,
 } from "./verifier-cost-known.js";
 import { loopTrips } from "./verifier-cost-loops.js";
 import { intTypeOf, isIntCast, rangeOf, returns } from "./verifier-cost-ranges.js";
@@ -654,7 +655,9 @@ function writeOf(n: ts.PropertyAccessExpression, checker: ts.TypeChecker): "cons
   if (!ts.isBinaryExpression(p) || p.left !== n) return undefined;
   const op = p.operatorToken.kind;
   if (op >= K.FirstAssignment && op <= K.LastAssignment)
-    return constEval(p.right, checker) !== undefined || constantArgument(p.right, checker) ? "const" : "data";
+    return constEval(p.right, checker) !== undefined || constantArgument(p.right, checker) || zeroByOperand(p.right, checker)
+      ? "const"
+      : "data";
   return undefined;
 }
 
