@@ -2,13 +2,13 @@
 // reads and writes that state decides whether the verifier needs the field exactly: forms of the
 // step (the field on the right, under a shift by 64, under a `?:` on `i >= i`), stores in functions
 // given constants or computed from fields only constants change, loops that never run, a count a
-// function computes from the state, a known 0 stored into a struct, and a store of `0 & x`. Each
-// case was a refusal of the fuzzer's programs with no warning; the controls show what the kernel
-// walks once.
+// function computes from the state, a known 0 stored into a struct, stores of `0 & x`, `x ^ x` and
+// `0 << x`, and a count masked by a loop's counter. Each case was a refusal of the fuzzer's programs
+// with no warning; the controls show what the kernel walks once.
 
 import { expect } from "vitest";
 import { describeKernel, kernelTest } from "./kernel-env.js";
-import { checkCostRows, costRow, expectEstimateNear, showRow } from "./support/verifier-verdict.js";
+import { checkCostRows, checkRefusedFixture, costRow, expectEstimateNear, showRow } from "./support/verifier-verdict.js";
 
 const program = (
   fns: string,
@@ -181,4 +181,38 @@ describeKernel("verifier cost: what else reads and writes a stepped loop() state
     const data = costRow("zero-by-operand.bpf.ts", "data & 31", program(body, main("s0.a = u8(ctx.len);", 31)));
     expect(processed(data.verdict), showRow(data)).toBeLessThan(5_000);
   });
+
+  kernelTest(
+    "a field set to a known 0 by `x ^ x` or `0 << x` makes the body's result known, and a count masked by a loop's counter is at most its value",
+    () => {
+      // fuzz:cost seed 20261348 #3629: `s.d *= htonll(a0 ^ a0)` beside `s.a--` in the returned value,
+      // called with `loop(u32(s0.c & k1) & 63, ...)` in each trip of a 6-trip loop: refused, estimated
+      // at 2,508 with no warning (the estimate took s.d, then the result, for unknown; and counted 64
+      // walks per call, not k1 + 1). Measured on Linux 6.18: 2, 3, 4 trips process 779, 5,776 and
+      // 50,464 (estimated 900, 8,094 and 95,719; before, 322 to 637), 6 trips are refused. A factor the
+      // verifier does not know (`htonll(a0 + 1)`): 973.
+      const src = (zero: string, n: number) =>
+        program(
+          `function body(a0: u32, s: S): i64 { return ((((s.d *= ${zero}) + s.d) ^ (s.a--)) & 1); }`,
+          `for (let k: u8 = 3; k < ${n}; k += 2) {
+    results.update(0, u64(i32(loop(u32(s0.c & k) & 63, body, s0))));
+  }`,
+        );
+      for (const zero of ["htonll(a0 ^ a0)", "(0 << a0)"]) {
+        const rows = [7, 9, 11].map((n) => costRow("known-zero.bpf.ts", `${zero}, k < ${n}`, src(zero, n)));
+        for (const r of rows) {
+          expect(r.codes, showRow(r)).toEqual([]);
+          expectEstimateNear(r, 0.5, 2.5);
+        }
+        const refused = costRow("known-zero.bpf.ts", `${zero}, k < 15`, src(zero, 15));
+        expect(refused.codes, showRow(refused)).toEqual(["TSBPF3026"]);
+        expect(refused.verdict, showRow(refused)).toEqual({ refused: "BPF program is too large" });
+      }
+      const unknown = costRow("known-zero.bpf.ts", "htonll(a0 + 1), k < 15", src("htonll(a0 + 1)", 15));
+      expect(unknown.codes, showRow(unknown)).toEqual([]);
+      expect(processed(unknown.verdict), showRow(unknown)).toBeLessThan(5_000);
+      // The fuzzer's program, and with 3 trips: it loads with no warning.
+      checkRefusedFixture("counter-mask-seed20261348.bpf.ts", "TSBPF3026", [["k1 < 15", "k1 < 9"]]);
+    },
+  );
 });

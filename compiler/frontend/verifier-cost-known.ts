@@ -6,6 +6,7 @@ import { constEval, stdlibName } from "./const-eval.js";
 import { ts } from "./ts-adapter.js";
 import { COMPARISONS, intTypeOf, isIntCast, relation } from "./verifier-cost-ranges.js";
 import { enclosingFunction, writeTarget } from "./verifier-cost-writes.js";
+import { pureExpr } from "./verifier-cost-branchless.js";
 
 const K = ts.SyntaxKind;
 
@@ -73,7 +74,7 @@ export function knownValue(
 ): boolean {
   const rec = (x: ts.Expression): boolean => knownValue(x, state, tracked, checker, fixed, pinned, slotStart);
   e = skipParens(e);
-  if (constEval(e, checker) !== undefined || zeroByOperand(e, checker)) return true;
+  if (constEval(e, checker) !== undefined || knownZero(e, checker)) return true;
   if (ts.isIdentifier(e)) return (pinned !== undefined && checker.getSymbolAtLocation(e) === pinned) || constantLocal(e, checker);
   if (ts.isPropertyAccessExpression(e)) {
     const path = fieldPath(e, state, checker);
@@ -310,18 +311,49 @@ export function fieldPath(e: ts.PropertyAccessExpression, state: ts.Symbol, chec
 export const skipParens = (e: ts.Expression): ts.Expression => (ts.isParenthesizedExpression(e) ? skipParens(e.expression) : e);
 
 /**
- * `x & 0`, `0 & x`, `x * 0` or `0 * x` (through parentheses and integer conversions): 0 whatever x
- * is, and the verifier computes it so (differential seed 20261361: `s0.a = 0 & (data)` before a
- * call stepping `s.a` made the field look unknown, and the refusal went unwarned). Not folded by
+ * A value that is 0 whatever its operands hold, as the verifier computes it: `x & 0`, `x * 0` (and
+ * `&=`, `*=` by such a value), `0 << x` (and the other shifts, divisions and remainders of 0), `x ^
+ * x` and `x - x` of one expression, through parentheses, integer conversions and byte-order
+ * functions. Differential seed 20261361 set `s0.a = 0 & (data)`
+ * before calls stepping `s.a`, and fuzz:cost seed 20261348 #3629 had `s.d *= htonll(a0 ^ a0)` beside
+ * the step: each made a known field look unknown, and the refusals went unwarned. Not folded by
  * constEval, which the lowering also uses: x may have effects.
  */
-export function zeroByOperand(e: ts.Expression, checker: ts.TypeChecker): boolean {
+export function knownZero(e: ts.Expression, checker: ts.TypeChecker, depth = 0): boolean {
   e = skipParens(e);
-  while (ts.isCallExpression(e) && isIntCast(e) && e.arguments.length === 1) e = skipParens(e.arguments[0]!);
+  if (constEval(e, checker) === 0n) return true;
+  if (depth > 8) return false;
+  const rec = (x: ts.Expression): boolean => knownZero(x, checker, depth + 1);
+  if (ts.isCallExpression(e) && e.arguments.length === 1 && ts.isIdentifier(e.expression)) {
+    const name = stdlibName(e.expression, checker) ?? "";
+    return /^([ui](8|16|32|64)|hton[sl]l?|ntoh[sl]l?)$/.test(name) && rec(e.arguments[0]!);
+  }
   if (!ts.isBinaryExpression(e)) return false;
   const op = e.operatorToken.kind;
-  if (op !== K.AmpersandToken && op !== K.AsteriskToken) return false;
-  return constEval(e.left, checker) === 0n || constEval(e.right, checker) === 0n;
+  if (op === K.AmpersandEqualsToken || op === K.AsteriskEqualsToken) return rec(e.right);
+  if (op === K.AmpersandToken || op === K.AsteriskToken) return rec(e.left) || rec(e.right);
+  // 0 shifted, or divided (BPF's division by 0 gives 0, its remainder the dividend).
+  if (SHIFTS_AND_DIVISIONS.has(op)) return rec(e.left);
+  if (op === K.CaretToken || op === K.MinusToken) return sameValue(e.left, e.right);
+  return false;
+}
+
+const SHIFTS_AND_DIVISIONS: ReadonlySet<ts.SyntaxKind> = new Set([
+  K.LessThanLessThanToken,
+  K.GreaterThanGreaterThanToken,
+  K.GreaterThanGreaterThanGreaterThanToken,
+  K.SlashToken,
+  K.PercentToken,
+]);
+
+/**
+ * Are `a` and `b` one expression with no effects (pureExpr), written alike in one place (`a0 >> a0`
+ * twice)? The compiler computes it once, and `x ^ x` of one value is 0.
+ */
+function sameValue(a: ts.Expression, b: ts.Expression): boolean {
+  a = skipParens(a);
+  b = skipParens(b);
+  return pureExpr(a) && a.getText() === b.getText();
 }
 
 /**

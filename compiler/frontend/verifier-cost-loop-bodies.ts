@@ -25,9 +25,10 @@ import {
   possibleBits,
   skipParens,
   unshifted,
-  zeroByOperand,
+  knownZero,
 } from "./verifier-cost-known.js";
-import { loopTrips } from "./verifier-cost-loops.js";
+import { counterSpan, loopTrips } from "./verifier-cost-loops.js";
+import { pureExpr } from "./verifier-cost-branchless.js";
 import { intTypeOf, isIntCast, rangeOf, returns } from "./verifier-cost-ranges.js";
 import { calleeOf, enclosingFunction } from "./verifier-cost-writes.js";
 import { constantArgument, readsKnownFields } from "./verifier-cost-call-args.js";
@@ -302,7 +303,22 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
   const counterOrdered = (x: string): boolean => elsewhere.uses.some((u) => u.path === x && orderedWithCounter(u.node, checker));
   const range = rangeOf(count, checker)?.[1] ?? BigInt(MAX_LOOPS);
   const bits = possibleBits(count, checker);
-  const hi = bits !== undefined && bits < range ? bits : range;
+  // A count masked by a loop's counter or a field nothing changes (`loop(u32(s0.c & k) & 63, ...)`)
+  // is at most its value, as the verifier sees it (fuzz:cost seed 20261348 #3629: k from 3 to 13
+  // there, 4 to 14 walks per call, not 64; counted as 14 on every trip).
+  const arg = call.arguments[2];
+  const argSym = arg && ts.isIdentifier(skipParens(arg)) ? checker.getSymbolAtLocation(skipParens(arg)) : undefined;
+  const ceiling =
+    argSym &&
+    maskCeiling(
+      count,
+      (e) => {
+        const path = fieldPath(e, argSym, checker);
+        return path === undefined ? undefined : fixed(path);
+      },
+      checker,
+    );
+  const hi = [range, ...(bits !== undefined ? [bits] : []), ...(ceiling !== undefined ? [ceiling] : [])].reduce((a, b) => (a < b ? a : b));
   // With the index pinned to the field's value (indexFork): known there.
   const knownPinned = (e: ts.Node): boolean => index !== undefined && knownValue(e as ts.Expression, state, tracked, checker, fixed, index);
   // What the verifier knows on every path (no index pinned by a test).
@@ -505,8 +521,12 @@ function elsewhereOf(
           const rhs = ts.isBinaryExpression(p) && p.left === n ? p.right : undefined;
           dataWrites.push({ path, rhs, sym });
         }
-        const d = path && after(site ?? n) ? decidedBy(n, root) : undefined;
-        if (path && d) out.uses.push({ path, node: d, sym, count: false });
+        const d = path && after(site ?? n) && !unusedValue(n, checker) ? decidedBy(n, root) : undefined;
+        // A function's result decides nothing by itself, but a loop() body's does (the verifier
+        // checks it): fuzz:cost seed 20261348 #2292 counted `(s.a = -(a0 - a0)) + s.a` returned by a
+        // function given the state as a need of `s.a`.
+        const decides = d !== undefined && (skipped || root === fn || !ts.isReturnStatement(d.parent));
+        if (path && d && decides) out.uses.push({ path, node: d, sym, count: false });
         // bpf_loop's count: the verifier keeps it exact (it stops walking the body at its largest
         // value). A packet offset too: the pointer's offset is part of each state (`ctx.header<u32>(
         // (u8(s0.b) & 31) + 12)` after a call stepping `s.b`, over `& 63`: 1,800 processed; in a
@@ -626,11 +646,68 @@ interface Pinned {
  */
 function zeroOnAPath(v: ts.Expression, pinned: Pinned | undefined, checker: ts.TypeChecker, bits = 64): boolean {
   v = skipParens(v);
-  if (constEval(v, checker) === 0n || clearLowBits(v, checker) >= bits) return true;
+  if (knownZero(v, checker) || clearLowBits(v, checker) >= bits) return true;
   if (ts.isIdentifier(v)) return pinned?.zero === true && checker.getSymbolAtLocation(v) === pinned.sym;
   if (ts.isConditionalExpression(v)) return zeroOnAPath(v.whenTrue, pinned, checker) || zeroOnAPath(v.whenFalse, pinned, checker);
   if (ts.isCallExpression(v) && isIntCast(v) && v.arguments.length === 1) return zeroOnAPath(v.arguments[0]!, pinned, checker);
   return false;
+}
+
+/**
+ * The largest value of `e`, an `&` of operands one of which is a constant, a field `fieldValue`
+ * gives or a loop's counter, through parentheses and integer conversions; undefined when none is.
+ */
+function maskCeiling(
+  e: ts.Expression,
+  fieldValue: (e: ts.PropertyAccessExpression) => bigint | undefined,
+  checker: ts.TypeChecker,
+): bigint | undefined {
+  e = skipParens(e);
+  while (ts.isCallExpression(e) && isIntCast(e) && e.arguments.length === 1) e = skipParens(e.arguments[0]!);
+  const c = constEval(e, checker);
+  if (c !== undefined) return c >= 0n ? c : undefined;
+  // A `for` loop's counter: its largest value over the trips.
+  const d = ts.isIdentifier(e) ? checker.getSymbolAtLocation(e)?.valueDeclaration : undefined;
+  const loop = d && ts.isVariableDeclaration(d) && ts.isVariableDeclarationList(d.parent) ? d.parent.parent : undefined;
+  if (loop && ts.isForStatement(loop) && loop.initializer === d!.parent) {
+    const values = counterSpan(loop, checker)?.values;
+    return values?.every((v) => v >= 0n) ? values.reduce((a, b) => (a > b ? a : b)) : undefined;
+  }
+  if (ts.isPropertyAccessExpression(e)) {
+    const v = fieldValue(e);
+    return v !== undefined && v >= 0n ? v : undefined;
+  }
+  if (!ts.isBinaryExpression(e) || e.operatorToken.kind !== K.AmpersandToken) return undefined;
+  const l = maskCeiling(e.left, fieldValue, checker);
+  const r = maskCeiling(e.right, fieldValue, checker);
+  return l === undefined ? r : r === undefined || l < r ? l : r;
+}
+
+/**
+ * Is `n` in the value of a local nothing reads, computed with no effects (pureExpr)? The compiler
+ * drops it (fuzz:cost seed 20261348 #861: `const b8 = (p.u16b - p.u16b) >= (c ? v3 : s0.b);`
+ * counted as a use of `s0.b`).
+ */
+function unusedValue(n: ts.Node, checker: ts.TypeChecker): boolean {
+  let x: ts.Node = n;
+  while (!ts.isVariableDeclaration(x)) {
+    if (ts.isStatement(x) || ts.isFunctionLike(x) || !x.parent) return false;
+    x = x.parent;
+  }
+  const d = x;
+  if (!d.initializer || !ts.isIdentifier(d.name) || !pureExpr(d.initializer)) return false;
+  const sym = checker.getSymbolAtLocation(d.name);
+  const fn = enclosingFunction(d);
+  if (!sym || !fn) return false;
+  const stack: ts.Node[] = [fn];
+  while (stack.length) {
+    const y = stack.pop()!;
+    if (ts.isIdentifier(y) && y !== d.name && checker.getSymbolAtLocation(y) === sym) return false;
+    ts.forEachChild(y, (c) => {
+      stack.push(c);
+    });
+  }
+  return true;
 }
 
 /** Whether `n` calls a method declared by the library (`tsbpf/bpf`), not the program. */
@@ -655,7 +732,7 @@ function writeOf(n: ts.PropertyAccessExpression, checker: ts.TypeChecker): "cons
   if (!ts.isBinaryExpression(p) || p.left !== n) return undefined;
   const op = p.operatorToken.kind;
   if (op >= K.FirstAssignment && op <= K.LastAssignment)
-    return constEval(p.right, checker) !== undefined || constantArgument(p.right, checker) || zeroByOperand(p.right, checker)
+    return constEval(p.right, checker) !== undefined || constantArgument(p.right, checker) || knownZero(p.right, checker)
       ? "const"
       : "data";
   return undefined;
