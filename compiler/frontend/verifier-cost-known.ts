@@ -314,10 +314,10 @@ export const skipParens = (e: ts.Expression): ts.Expression => (ts.isParenthesiz
  * A value that is 0 whatever its operands hold, as the verifier computes it: `x & 0`, `x * 0` (and
  * `&=`, `*=` by such a value), `0 << x` (and the other shifts, divisions and remainders of 0), `x ^
  * x` and `x - x` of one expression, through parentheses, integer conversions and byte-order
- * functions. Differential seed 20261361 set `s0.a = 0 & (data)`
- * before calls stepping `s.a`, and fuzz:cost seed 20261348 #3629 had `s.d *= htonll(a0 ^ a0)` beside
- * the step: each made a known field look unknown, and the refusals went unwarned. Not folded by
- * constEval, which the lowering also uses: x may have effects.
+ * functions. Differential seed 20261361 set `s0.a = 0 & (data)` before calls stepping `s.a`, and
+ * fuzz:cost seed 20261348 #3629 had `s.d *= htonll(a0 ^ a0)` beside the step: each made a known
+ * field look unknown, and the refusals went unwarned. Not folded by constEval, which the lowering
+ * also uses: x may have effects.
  */
 export function knownZero(e: ts.Expression, checker: ts.TypeChecker, depth = 0): boolean {
   e = skipParens(e);
