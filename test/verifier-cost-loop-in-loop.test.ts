@@ -126,6 +126,45 @@ describeKernel("verifier cost: a loop() call inside a loop walked trip by trip (
     expect(processed(stored.verdict), showRow(stored)).toBeLessThan(5_000);
   });
 
+  kernelTest("a loop beside the call in the loop around it counts its trips too: 4 x 8 are refused and warned", () => {
+    // Differential seed 20261363: a loop() call in a 6-trip loop that also runs an 8-trip packet
+    // loop forking on data, refused with no warning (the rule counted the 6 trips only). Measured on
+    // Linux 6.18, two carried tests per inner trip: 2 x 8 trips 97,586 processed, 3 x 8 401,363, 4 x
+    // 8 refused; without the call, 6 x 8 process 3,125.
+    const src = (outer: number, call: boolean) => `import { xdp, XdpAction, ArrayMap, loop, u64, u32, u8, i64 } from "tsbpf/bpf";
+interface St { n: u64 }
+const results = new ArrayMap<u64>(4);
+function body(i: u32, s: St): i64 { return 0; }
+export const prog = xdp((ctx) => {
+  const s: St = { n: 0 };
+  let a: u32 = 0;
+  let c: u32 = 0;
+  for (let k: u32 = 0; k < ${outer}; k++) {
+    ${call ? "loop(4, body, s);" : ""}
+    for (let j: u32 = 0; j < 8; j++) {
+      const p = ctx.header<u8>(k * 8 + j);
+      if (p === null) break;
+      const b: u32 = p;
+      if (b > 20) { a += b; } else { a ^= 1; }
+      if (b > 60) { c += b; } else { c ^= 2; }
+    }
+  }
+  results.update(0, u64(a + c));
+  return XdpAction.PASS;
+});
+export const LICENSE = "GPL";
+`;
+    const refused = costRow("beside.bpf.ts", "4 x 8 trips", src(4, true));
+    expect(refused.codes, showRow(refused)).toEqual(["TSBPF3027"]);
+    expect(refused.verdict, showRow(refused)).toEqual({ refused: "BPF program is too large" });
+    const loads = costRow("beside.bpf.ts", "2 x 8 trips", src(2, true));
+    expect(loads.codes, showRow(loads)).toEqual(["TSBPF3027"]);
+    expect(processed(loads.verdict), showRow(loads)).toBeGreaterThan(20_000);
+    const none = costRow("beside.bpf.ts", "6 x 8 trips, no call", src(6, false));
+    expect(none.codes, showRow(none)).toEqual([]);
+    expect(processed(none.verdict), showRow(none)).toBeLessThan(10_000);
+  });
+
   kernelTest("the same call after the loop, or in a loop of 4 trips, is neither costly nor warned", () => {
     const after = costRow("loop-in-loop.bpf.ts", "loop(4) after the 16 trips", program(16, "after"));
     expect(after.codes, showRow(after)).toEqual([]);

@@ -805,7 +805,27 @@ class Walker {
       runs = Math.min(runs * f.trips, 1e12);
       bits += runs * Math.log2(1 + carriedForks(f.node, this.checker));
     }
-    if (trips >= LOOP_CALL_TRIPS || oneSided() || bits >= CARRIED_FORK_BITS) this.loopCallInLoop = { call, loop: walked[0]!.node, trips };
+    // The loops beside the call in the outermost one run under the same exact comparison: count
+    // their trips where they fork on data other than to break out (differential seed 20261363: a
+    // call in 6 trips beside an 8-trip packet loop, refused with no warning; 2 carried tests per
+    // inner trip: 2 x 8 process 97,586, 4 x 8 are refused, 6 x 8 without the call 3,125).
+    const outer = walked[0]!.node;
+    let beside = 0;
+    const stack: ts.Node[] = [outer.statement];
+    while (stack.length) {
+      const x = stack.pop()!;
+      if (ts.isFunctionLike(x)) continue;
+      if (ts.isIterationStatement(x, false) && !(x.pos <= call.pos && call.end <= x.end)) {
+        if (openBranches(x, this.checker) > dataBreaks(x, this.checker).all) beside += loopTrips(x, this.checker)?.trips ?? 0;
+        continue;
+      }
+      ts.forEachChild(x, (c) => {
+        stack.push(c);
+      });
+    }
+    const all = Math.min(trips * (1 + beside), 1e12);
+    if (all >= LOOP_CALL_TRIPS || oneSided() || bits >= CARRIED_FORK_BITS)
+      this.loopCallInLoop = { call, loop: walked[0]!.node, trips: all };
   }
 
   private expr(e: ts.Node, paths: number, trips: number): number {
