@@ -5,6 +5,8 @@
 // such fork's sides walk on as states of their own.
 
 import { branchKept } from "./verifier-cost-ir.js";
+import { loopTrips, openBranches } from "./verifier-cost-loops.js";
+import { dataBreaks } from "./verifier-cost-packet.js";
 import { isGlobal, loopCounters, readsOnly, writeTarget } from "./verifier-cost-writes.js";
 import { ts } from "./ts-adapter.js";
 
@@ -33,6 +35,30 @@ export function carriedForks(loop: ts.IterationStatement, checker: ts.TypeChecke
     });
   }
   return n;
+}
+
+/**
+ * The trips of the loops inside `outer` beside `call` (not around it) that fork on data other than
+ * to break out: once the call puts `outer`'s states under exact comparison, theirs are compared
+ * the same way (differential seed 20261363: a call in 6 trips beside an 8-trip packet loop, refused
+ * with no warning; 2 carried tests per inner trip: 2 x 8 process 97,586, 4 x 8 are refused, 6 x 8
+ * without the call 3,125).
+ */
+export function besideLoopTrips(outer: ts.IterationStatement, call: ts.Node, checker: ts.TypeChecker): number {
+  let trips = 0;
+  const stack: ts.Node[] = [outer.statement];
+  while (stack.length) {
+    const x = stack.pop()!;
+    if (ts.isFunctionLike(x)) continue;
+    if (ts.isIterationStatement(x, false) && !(x.pos <= call.pos && call.end <= x.end)) {
+      if (openBranches(x, checker) > dataBreaks(x, checker).all) trips += loopTrips(x, checker)?.trips ?? 0;
+      continue;
+    }
+    ts.forEachChild(x, (c) => {
+      stack.push(c);
+    });
+  }
+  return trips;
 }
 
 /** Does a side of `iff` return, or break out of `loop` (a `break` not inside a nested loop or switch, or labelled)? */

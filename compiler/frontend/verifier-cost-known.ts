@@ -55,6 +55,9 @@ export function possibleBits(e: ts.Expression, checker: ts.TypeChecker, depth = 
   return r ?? all;
 }
 
+/** Integer conversions and byte-order functions: the verifier follows their value through. */
+const VALUE_FUNCTIONS = /^([ui](8|16|32|64)|hton[sl]l?|ntoh[sl]l?)$/;
+
 /** Operators whose result the verifier does not follow (see knownValue). */
 const DIVISIONS: ReadonlySet<ts.SyntaxKind> = new Set([K.SlashToken, K.PercentToken, K.SlashEqualsToken, K.PercentEqualsToken]);
 
@@ -113,7 +116,7 @@ export function knownValue(
   }
   if (ts.isCallExpression(e) && ts.isIdentifier(e.expression)) {
     const name = stdlibName(e.expression, checker) ?? "";
-    if (/^([ui](8|16|32|64)|hton[sl]l?|ntoh[sl]l?)$/.test(name)) return e.arguments.every((a) => rec(a));
+    if (VALUE_FUNCTIONS.test(name)) return e.arguments.every((a) => rec(a));
   }
   return false;
 }
@@ -326,7 +329,7 @@ export function knownZero(e: ts.Expression, checker: ts.TypeChecker, depth = 0):
   const rec = (x: ts.Expression): boolean => knownZero(x, checker, depth + 1);
   if (ts.isCallExpression(e) && e.arguments.length === 1 && ts.isIdentifier(e.expression)) {
     const name = stdlibName(e.expression, checker) ?? "";
-    return /^([ui](8|16|32|64)|hton[sl]l?|ntoh[sl]l?)$/.test(name) && rec(e.arguments[0]!);
+    return VALUE_FUNCTIONS.test(name) && rec(e.arguments[0]!);
   }
   if (!ts.isBinaryExpression(e)) return false;
   const op = e.operatorToken.kind;

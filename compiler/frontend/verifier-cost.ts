@@ -51,7 +51,7 @@ import { halvingWalks } from "./verifier-cost-halving.js";
 import { runningSumWalks } from "./verifier-cost-sums.js";
 import { slidingWindow } from "./verifier-cost-windows.js";
 import { type BranchFacts, withBranchFacts } from "./verifier-cost-ir.js";
-import { carriedForks } from "./verifier-cost-carried.js";
+import { besideLoopTrips, carriedForks } from "./verifier-cost-carried.js";
 import { outcomesOf } from "./verifier-cost-outcomes.js";
 import { type ForkedCeiling, forkedCeiling } from "./verifier-cost-forks.js";
 import { LOOP_BODY_WALKS, loopCallBody, otherSides, returnsAfter, type SteppedState, steppedState } from "./verifier-cost-loop-bodies.js";
@@ -805,24 +805,8 @@ class Walker {
       runs = Math.min(runs * f.trips, 1e12);
       bits += runs * Math.log2(1 + carriedForks(f.node, this.checker));
     }
-    // The loops beside the call in the outermost one run under the same exact comparison: count
-    // their trips where they fork on data other than to break out (differential seed 20261363: a
-    // call in 6 trips beside an 8-trip packet loop, refused with no warning; 2 carried tests per
-    // inner trip: 2 x 8 process 97,586, 4 x 8 are refused, 6 x 8 without the call 3,125).
-    const outer = walked[0]!.node;
-    let beside = 0;
-    const stack: ts.Node[] = [outer.statement];
-    while (stack.length) {
-      const x = stack.pop()!;
-      if (ts.isFunctionLike(x)) continue;
-      if (ts.isIterationStatement(x, false) && !(x.pos <= call.pos && call.end <= x.end)) {
-        if (openBranches(x, this.checker) > dataBreaks(x, this.checker).all) beside += loopTrips(x, this.checker)?.trips ?? 0;
-        continue;
-      }
-      ts.forEachChild(x, (c) => {
-        stack.push(c);
-      });
-    }
+    // The loops beside the call in the outermost one run under the same exact comparison.
+    const beside = besideLoopTrips(walked[0]!.node, call, this.checker);
     const all = Math.min(trips * (1 + beside), 1e12);
     if (all >= LOOP_CALL_TRIPS || oneSided() || bits >= CARRIED_FORK_BITS)
       this.loopCallInLoop = { call, loop: walked[0]!.node, trips: all };
