@@ -3,8 +3,9 @@
 // step (the field on the right, under a shift by 64, under a `?:` on `i >= i`), stores in functions
 // given constants or computed from fields only constants change, loops that never run, a count a
 // function computes from the state, a known 0 stored into a struct, stores of `0 & x`, `x ^ x` and
-// `0 << x`, and a count masked by a loop's counter. Each case was a refusal of the fuzzer's programs
-// with no warning; the controls show what the kernel walks once.
+// `0 << x`, a count masked by a loop's counter, and a comparison in a function a call gives a
+// constant. Each case was a refusal of the fuzzer's programs with no warning; the controls show
+// what the kernel walks once.
 
 import { expect } from "vitest";
 import { describeKernel, kernelTest } from "./kernel-env.js";
@@ -215,4 +216,50 @@ describeKernel("verifier cost: what else reads and writes a stepped loop() state
       checkRefusedFixture("counter-mask-seed20261348.bpf.ts", "TSBPF3026", [["k1 < 15", "k1 < 9"]]);
     },
   );
+  kernelTest("a comparison in a function a call gives a constant, after a call stepping the field, needs the field exactly", () => {
+    // Differential seed 20261363: `f1(s0, 127, 1)` compared `a0 !== s.a` after a call stepping
+    // `s.a`, in a 6-trip packet loop, while another call passed data for a0: refused, estimated at
+    // 14,106 with no warning (a parameter read as unknown). Measured on Linux 6.18: 1 trip 4,097
+    // processed, 2 trips refused; with data for a0 at that call, 2 and 6 trips 1,002 and 5,417.
+    const src = (end: number, arg: string, before = "") => `import { atomicOr, loop } from "tsbpf/bpf";
+import { xdp, XdpAction, ArrayMap, u8, u16, u32, u64, i8, i32, i64 } from "tsbpf/bpf";
+interface Input { a: u64; b: u32; c: i8 }
+interface S { a: u8; b: i64; c: u16; d: i32; e: i8; f: u32 }
+let gd: i64 = -7;
+const results = new ArrayMap<u64>(4);
+function step(i: u32, s: S): i64 { return (((s.d = ++s.a) + s.d) ^ i) & 1; }
+function pick(s: S, a0: u16, a1: u64): u64 { return ((s.e = ((a0 !== s.a) ? a1 : a0) >>> ~a1) + s.e) ^ 0x8ba634962cbecf7e; }
+export const prog = xdp((ctx) => {
+  const p = ctx.header<Input>(0);
+  if (p === null) return XdpAction.ABORTED;
+  const s0: S = { a: 1, b: 4, c: 7, d: 10, e: 13, f: 16 };
+  ${before}
+  for (let k: u64 = 3; k < ${end}; k += 3) {
+    const h = ctx.header<u16>(((p.b ? 0x104 : p.a) & 31) + (1 + k));
+    if (k >= loop(u32(p.b) & 63, step, s0)) {
+    }
+    if (h || p.a) atomicOr(gd, i64(pick(s0, ${arg}, 1)));
+  }
+  return XdpAction.PASS;
+});
+export const LICENSE = "GPL";
+`;
+    const once = costRow("constant-given.bpf.ts", "1 trip", src(6, "127"));
+    expect(once.codes, showRow(once)).toEqual([]);
+    expectEstimateNear(once, 0.5, 4);
+    const rows = [
+      costRow("constant-given.bpf.ts", "2 trips", src(9, "127")),
+      costRow("constant-given.bpf.ts", "2 trips, data at another call", src(9, "127", "results.update(0, pick(s0, u16(ctx.len), 5));")),
+    ];
+    for (const r of rows) {
+      expect(r.codes, showRow(r)).toEqual(["TSBPF3026"]);
+      expect(r.verdict, showRow(r)).toEqual({ refused: "BPF program is too large" });
+    }
+    // Control: data for a0 there decides nothing, and the walks converge.
+    for (const end of [9, 21]) {
+      const data = costRow("data-given.bpf.ts", `${(end - 3) / 3} trips`, src(end, "u16(ctx.len)"));
+      expect(data.codes, showRow(data)).toEqual([]);
+      expect(processed(data.verdict), showRow(data)).toBeLessThan(20_000);
+    }
+  });
 });

@@ -7,6 +7,7 @@ import { ts } from "./ts-adapter.js";
 import { fieldPath, skipParens } from "./verifier-cost-known.js";
 import { loopTrips } from "./verifier-cost-loops.js";
 import { isIntCast } from "./verifier-cost-ranges.js";
+import { writeTarget } from "./verifier-cost-writes.js";
 
 /** Per parameter: whether every call passes a constant (a file is scanned once per parameter). */
 const constantParams = new WeakMap<ts.ParameterDeclaration, boolean>();
@@ -49,6 +50,35 @@ export function constantArgument(e: ts.Expression, checker: ts.TypeChecker): boo
   }
   constantParams.set(prm, constant && calls > 0);
   return constant && calls > 0;
+}
+
+/**
+ * The parameters of `fn` that `call` gives a constant (or leaves to a constant default) and `fn`
+ * never changes: the verifier knows them where it walks `fn` from this call (differential seed
+ * 20261363: `f1(s0, 127, 1)` compared `a0 !== s.a` after a loop() call stepping `s.a`, in a 6-trip
+ * loop, while another call passed data for a0; refused with no warning).
+ */
+export function constantsGiven(call: ts.CallExpression, fn: ts.FunctionDeclaration, checker: ts.TypeChecker): ReadonlySet<ts.Symbol> {
+  const out = new Set<ts.Symbol>();
+  fn.parameters.forEach((p, k) => {
+    const arg = call.arguments[k] ?? p.initializer;
+    const sym = ts.isIdentifier(p.name) && !p.dotDotDotToken ? checker.getSymbolAtLocation(p.name) : undefined;
+    if (sym && arg && constEval(arg, checker) !== undefined) out.add(sym);
+  });
+  if (out.size === 0 || !fn.body) return out;
+  const stack: ts.Node[] = [fn.body];
+  while (stack.length) {
+    const n = stack.pop()!;
+    const t = writeTarget(n);
+    if (t && ts.isIdentifier(skipParens(t))) {
+      const sym = checker.getSymbolAtLocation(skipParens(t));
+      if (sym) out.delete(sym);
+    }
+    ts.forEachChild(n, (c) => {
+      stack.push(c);
+    });
+  }
+  return out;
 }
 
 /**

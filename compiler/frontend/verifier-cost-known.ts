@@ -64,7 +64,8 @@ const DIVISIONS: ReadonlySet<ts.SyntaxKind> = new Set([K.SlashToken, K.PercentTo
 /**
  * Whether the verifier knows `e`'s value at each walk: constants, and fields of the state it tracks
  * (`tracked`), through operators, conversions and byte-order functions; not the index (unless
- * `pinned`: a test pins it on some path, see pinnedIndex), data or other calls.
+ * `pinned`: a test pins it on some path, see pinnedIndex), data or other calls. `pinned` may also
+ * be the parameters a call gives constants (constantsGiven), for a function walked from that call.
  */
 export function knownValue(
   e: ts.Expression,
@@ -72,13 +73,17 @@ export function knownValue(
   tracked: (path: string) => boolean,
   checker: ts.TypeChecker,
   fixed?: (path: string) => bigint | undefined,
-  pinned?: ts.Symbol,
+  pinned?: ts.Symbol | ReadonlySet<ts.Symbol>,
   slotStart?: (path: string) => boolean,
 ): boolean {
   const rec = (x: ts.Expression): boolean => knownValue(x, state, tracked, checker, fixed, pinned, slotStart);
   e = skipParens(e);
   if (constEval(e, checker) !== undefined || knownZero(e, checker)) return true;
-  if (ts.isIdentifier(e)) return (pinned !== undefined && checker.getSymbolAtLocation(e) === pinned) || constantLocal(e, checker);
+  if (ts.isIdentifier(e)) {
+    const sym = checker.getSymbolAtLocation(e);
+    const here = pinned instanceof Set ? sym !== undefined && pinned.has(sym) : pinned !== undefined && sym === pinned;
+    return here || constantLocal(e, checker);
+  }
   if (ts.isPropertyAccessExpression(e)) {
     const path = fieldPath(e, state, checker);
     return path !== undefined && tracked(path);

@@ -31,7 +31,7 @@ import { counterSpan, loopTrips } from "./verifier-cost-loops.js";
 import { pureExpr } from "./verifier-cost-branchless.js";
 import { intTypeOf, isIntCast, rangeOf, returns } from "./verifier-cost-ranges.js";
 import { calleeOf, enclosingFunction } from "./verifier-cost-writes.js";
-import { constantArgument, readsKnownFields } from "./verifier-cost-call-args.js";
+import { constantArgument, constantsGiven, readsKnownFields } from "./verifier-cost-call-args.js";
 import {
   isHeaderRead,
   oneSided,
@@ -270,19 +270,19 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
     return typeof v === "bigint" && unchanged && (v === 0n || whole(x)) ? v : undefined;
   };
   const startsSlot = (x: string): boolean => fieldOffset(layout, x) % 8 === 0;
-  const known = (e: ts.Node, sym = state): boolean =>
+  const known = (e: ts.Node, sym = state, given?: ReadonlySet<ts.Symbol>): boolean =>
     knownValue(
       e as ts.Expression,
       sym,
       tracked,
       checker,
       sym === state ? fixed : undefined,
-      sym === state ? pinned?.sym : undefined,
+      sym === state ? pinned?.sym : given,
       sym === state ? startsSlot : undefined,
     );
   // Uses after the call, or in other functions given the state: a decided comparison there, or a
   // loop() count, needs the field exactly too.
-  const usedElsewhere = (x: string): boolean => elsewhere.uses.some((u) => u.path === x && (u.count || known(u.node, u.sym)));
+  const usedElsewhere = (x: string): boolean => elsewhere.uses.some((u) => u.path === x && (u.count || known(u.node, u.sym, u.given)));
   // A field the body sets from the stepped one (`s.c = ~(s.a++)`) hands the need on: the verifier
   // follows the value back through the store (differential seed 20261349: s0.c then the count of the
   // next call, in a 4-trip loop, refused with no warning).
@@ -462,9 +462,10 @@ interface Elsewhere {
   writes: Map<string, "const" | "data">;
   /**
    * Expressions that decide a branch on a field (see decidedBy), or a loop() call's count, that can
-   * come after the call (what comes before it needs the values before the walks).
+   * come after the call (what comes before it needs the values before the walks). `given`: the
+   * parameters that the call `node`'s function is walked from gives constants (constantsGiven).
    */
-  uses: { path: string; node: ts.Node; sym: ts.Symbol; count: boolean; offset?: boolean }[];
+  uses: { path: string; node: ts.Node; sym: ts.Symbol; count: boolean; offset?: boolean; given?: ReadonlySet<ts.Symbol> }[];
 }
 
 /**
@@ -483,7 +484,7 @@ function elsewhereOf(
   const state = arg && ts.isIdentifier(arg) ? checker.getSymbolAtLocation(arg) : undefined;
   const fn = enclosingFunction(call);
   if (!state || !fn) return undefined;
-  const seen = new Set<ts.Node>([body]);
+  const seen = new Map<ts.Node, Set<string>>([[body, new Set([""])]]);
   // The stores counted as data: what they store (undefined for an atomic), to look at again below.
   const dataWrites: { path: string; rhs: ts.Expression | undefined; sym: ts.Symbol }[] = [];
   // Whether a node `at` of the calling function can run before (or after) the call: it comes
@@ -498,7 +499,7 @@ function elsewhereOf(
   // skipped: the function scanned is (or is called from) a loop() body. The verifier walks on past
   // a loop() call first, as if its body ran no time, and walks the body later: the state past the
   // call keeps the field's known value, and later paths that hold any value for it are walked too.
-  const scan = (root: ts.Node, sym: ts.Symbol, site?: ts.Node, skipped = false): boolean => {
+  const scan = (root: ts.Node, sym: ts.Symbol, site?: ts.Node, skipped = false, given?: ReadonlySet<ts.Symbol>): boolean => {
     const stack: ts.Node[] = [root];
     while (stack.length) {
       const n = stack.pop()!;
@@ -526,7 +527,7 @@ function elsewhereOf(
         // checks it): fuzz:cost seed 20261348 #2292 counted `(s.a = -(a0 - a0)) + s.a` returned by a
         // function given the state as a need of `s.a`.
         const decides = d !== undefined && (skipped || root === fn || !ts.isReturnStatement(d.parent));
-        if (path && d && decides) out.uses.push({ path, node: d, sym, count: false });
+        if (path && d && decides) out.uses.push({ path, node: d, sym, count: false, ...(given && { given }) });
         // bpf_loop's count: the verifier keeps it exact (it stops walking the body at its largest
         // value). A packet offset too: the pointer's offset is part of each state (`ctx.header<u32>(
         // (u8(s0.b) & 31) + 12)` after a call stepping `s.b`, over `& 63`: 1,800 processed; in a
@@ -553,9 +554,12 @@ function elsewhereOf(
       if (viaResult)
         for (const r of returnedFields(d.body, psym, checker))
           out.uses.push({ path: r.path, node: r.node, sym: psym, count: true, ...(isHeaderRead(viaResult) && { offset: true }) });
-      if (seen.has(d)) continue;
-      seen.add(d);
-      if (!scan(d.body, psym, site ?? n, skipped || cb !== undefined)) return false;
+      // Walked again from a call that gives other parameters constants.
+      const passed = cb ? undefined : constantsGiven(n, d, checker);
+      const key = [...(passed ?? [])].map((x) => x.name).join();
+      if (seen.get(d)?.has(key)) continue;
+      seen.set(d, (seen.get(d) ?? new Set()).add(key));
+      if (!scan(d.body, psym, site ?? n, skipped || cb !== undefined, passed)) return false;
     }
     return true;
   };
