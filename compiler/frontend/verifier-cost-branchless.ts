@@ -71,8 +71,20 @@ function mentionsNullOrLogic(e: ts.Node): boolean {
   return false;
 }
 
-/** Is the write `x` (an assignment or `++`/`--` of a local) the only statement of an `if` with a pure condition and no `else`? */
+/**
+ * Is the write `x` (an assignment or `++`/`--` of a local) the only statement of an `if` with a pure
+ * condition and no `else`, or a side of a `?:` with a pure condition and a pure other side whose
+ * value goes into a packet offset (`ctx.header<u8>(((c) ? acc-- : acc * acc) & 31) + k)`: the pass
+ * computes both sides and selects)?
+ */
 export function branchlessWrite(x: ts.Node): boolean {
+  const q = conditionalOf(x);
+  if (q) {
+    const other = skipParensUp(x) === q.whenTrue ? q.whenFalse : q.whenTrue;
+    if (!pureExpr(q.condition) || mentionsNullOrLogic(q.condition) || !pureExpr(other) || !intoPacketOffset(q)) return false;
+    if (ts.isBinaryExpression(x)) return x.operatorToken.kind !== K.EqualsToken && pureExpr(x.right);
+    return ts.isPrefixUnaryExpression(x) || ts.isPostfixUnaryExpression(x);
+  }
   const st = x.parent;
   if (!st || !ts.isExpressionStatement(st)) return false;
   let node: ts.Node = st;
@@ -86,10 +98,37 @@ export function branchlessWrite(x: ts.Node): boolean {
   return ts.isPrefixUnaryExpression(x) || ts.isPostfixUnaryExpression(x);
 }
 
+/** `x` with the parentheses around it. */
+function skipParensUp(x: ts.Node): ts.Node {
+  while (x.parent && ts.isParenthesizedExpression(x.parent)) x = x.parent;
+  return x;
+}
+
+/** The `?:` whose side `x` is (through parentheses). */
+function conditionalOf(x: ts.Node): ts.ConditionalExpression | undefined {
+  const side = skipParensUp(x);
+  const q = side.parent;
+  return q && ts.isConditionalExpression(q) && (q.whenTrue === side || q.whenFalse === side) ? q : undefined;
+}
+
+/** Does `e`'s value go, through arithmetic, conversions and parentheses only, into a packet read's offset? */
+function intoPacketOffset(e: ts.Node): boolean {
+  for (let x = e; x.parent; x = x.parent) {
+    const p = x.parent;
+    if (ts.isCallExpression(p)) {
+      if (isPacketRead(p)) return p.arguments[0] === x;
+      if (!isIntCast(p)) return false;
+    } else if (ts.isBinaryExpression(p)) {
+      if (isAssignment(p.operatorToken.kind) || COMPARISONS.has(p.operatorToken.kind)) return false;
+    } else if (!ts.isParenthesizedExpression(p) && !ts.isPrefixUnaryExpression(p)) return false;
+  }
+  return false;
+}
+
 /**
- * Is every use of `sym` in `fn` (and of the locals computed from it) arithmetic, a compare or a
- * packet offset, with at least one packet offset? As a `count`: arithmetic, a compare or a value
- * stored (a field, a map's `update` value), with at least one compare.
+ * Is every use of `sym` in `fn` (and of the locals computed from it) arithmetic, a compare, a
+ * packet offset or a value stored (a field, a map's `update` value), with at least one packet
+ * offset? As a `count`: the same, with at least one compare.
  */
 export function branchlessVar(sym: ts.Symbol, fn: ts.Node, checker: ts.TypeChecker, count = false): boolean {
   const todo: ts.Symbol[] = [sym];
@@ -114,14 +153,17 @@ export function branchlessVar(sym: ts.Symbol, fn: ts.Node, checker: ts.TypeCheck
       if (!p) return false;
       if (ts.isParenthesizedExpression(p) || ts.isAsExpression(p) || ts.isNonNullExpression(p)) e = p;
       else if (ts.isPrefixUnaryExpression(p) || ts.isPostfixUnaryExpression(p)) {
-        if (p.operator === K.PlusPlusToken || p.operator === K.MinusMinusToken) return true; // a write of itself
+        // A write of itself; its value, where used (`c ? acc-- : y` in an offset), goes on.
+        const unused = ts.isExpressionStatement(p.parent) || (ts.isForStatement(p.parent) && p.parent.incrementor === p);
+        if ((p.operator === K.PlusPlusToken || p.operator === K.MinusMinusToken) && unused) return true;
         e = p;
       } else if (ts.isBinaryExpression(p)) {
         if (!isAssignment(p.operatorToken.kind)) {
           if (COMPARISONS.has(p.operatorToken.kind)) compared = true;
           e = p;
         } else if (p.left === e) return ts.isIdentifier(e);
-        else if (count && p.operatorToken.kind === K.EqualsToken && ts.isPropertyAccessExpression(p.left)) return true;
+        else if (p.operatorToken.kind === K.EqualsToken && (ts.isPropertyAccessExpression(p.left) || ts.isElementAccessExpression(p.left)))
+          return true;
         else return ts.isIdentifier(p.left) && follow(checker.getSymbolAtLocation(p.left));
       } else if (ts.isConditionalExpression(p)) {
         if (p.condition === e) return true;
@@ -135,12 +177,13 @@ export function branchlessVar(sym: ts.Symbol, fn: ts.Node, checker: ts.TypeCheck
         // A map method's key or value is stored on the stack and passed by its address.
         else
           return (
-            count &&
             p.arguments.includes(e as ts.Expression) &&
             ts.isPropertyAccessExpression(p.expression) &&
             isMap(p.expression.expression, checker)
           );
-      } else if (ts.isVariableDeclaration(p))
+      } else if (ts.isPropertyAssignment(p) && ts.isObjectLiteralExpression(p.parent))
+        return p.initializer === e; // a field stored
+      else if (ts.isVariableDeclaration(p))
         return p.initializer === e && ts.isIdentifier(p.name) && follow(checker.getSymbolAtLocation(p.name));
       else if (ts.isIfStatement(p) || ts.isWhileStatement(p) || ts.isDoStatement(p)) return p.expression === e;
       else if (ts.isForStatement(p)) return p.condition === e;

@@ -27,6 +27,7 @@ import {
   worse,
   type WriteKind,
   writeKind,
+  writesOf,
 } from "./verifier-cost-writes.js";
 import { isIntCast, returns } from "./verifier-cost-ranges.js";
 import { loopTrips, openBranches, runsOnce } from "./verifier-cost-loops.js";
@@ -50,7 +51,7 @@ import { ceilingStepWalks } from "./verifier-cost-ceilings.js";
 import { halvingWalks } from "./verifier-cost-halving.js";
 import { runningSumWalks } from "./verifier-cost-sums.js";
 import { slidingWindow } from "./verifier-cost-windows.js";
-import { type BranchFacts, withBranchFacts } from "./verifier-cost-ir.js";
+import { type BranchFacts, withBranchFacts, writesUnbranched } from "./verifier-cost-ir.js";
 import { besideLoopTrips, carriedForks } from "./verifier-cost-carried.js";
 import { outcomesOf } from "./verifier-cost-outcomes.js";
 import { type ForkedCeiling, forkedCeiling } from "./verifier-cost-forks.js";
@@ -650,6 +651,8 @@ class Walker {
     };
     for (const v of loopWrites(loop, this.checker)) {
       if (v === counter || setsOnlyConstants(loop, v, this.checker) || wholeRangeStart(loop, v, this.checker)) continue;
+      // Changed with no branch (the if-convert pass's `acc - c`): its exits hold overlapping ranges.
+      if (writesUnbranched(writesOf(loop, v, this.checker), loop, true)) continue;
       // Needed exactly: in a packet offset or an index after the loop, or in a comparison the
       // verifier decides (a count held exactly, against a constant or a counter).
       const decided = comparedExactly(loop, outer.node, v, this.checker);

@@ -24,10 +24,11 @@
 // addresses), at most MAX_ARM each; the phis are scalars and the compared values too; the join is
 // inside a loop; and the phi's value, through arithmetic, byte swaps and phis, reaches the offset of a ptradd on a packet pointer that a
 // compare of that same offset guards (the front end's `offset > 0xffff` test, which range-fold later
-// drops only if it can still prove the offset small: it runs after this pass, on the new code). Any
-// other use (a store, a call argument, a return, an array index the front end proved in bounds
-// from the two arms' values) keeps the branch, since the verifier sees the arithmetic's result
-// only as a range.
+// drops only if it can still prove the offset small: it runs after this pass, on the new code).
+// A value stored (a map's value, a field) needs no exact value either: differential seed 20261364's
+// `(c ? --acc : acc * acc) & 31` in a 28-trip loop, acc stored after it, kept two phis (the pick and
+// acc) and was refused. Any other use (a call argument, a return) keeps the branch, since the
+// verifier sees the arithmetic's result only as a range, where a helper may need one of two values.
 //
 // Also a value the loop carries and compares, set under a condition on data: a count (`if (b ===
 // 10) n++`, `if ((b & (1 << j)) !== 0) n++`, `if (c >= 48 && c <= 57) digits++`), a running extreme
@@ -350,7 +351,8 @@ function onlySafeUses(v: Value, uses: Uses, defs: Defs, dom: DomTree, byId: Map<
     const i = u.inst;
     if (i?.op === "ptradd" && isValue(i.offset) && mine.has(i.offset.id) && !mine.has(i.base.id))
       return packetPointer(i.base, defs) && guarded(i.offset, u.block, uses, dom, byId);
-    return false;
+    // A value stored (not an address), as countedAndCompared allows.
+    return i?.op === "store" && isValue(i.value) && mine.has(i.value.id) && !mine.has(i.base.id);
   });
 }
 
