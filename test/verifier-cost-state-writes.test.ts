@@ -3,9 +3,10 @@
 // step (the field on the right, under a shift by 64, under a `?:` on `i >= i`), stores in functions
 // given constants or computed from fields only constants change, loops that never run, a count a
 // function computes from the state, a known 0 stored into a struct, stores of `0 & x`, `x ^ x` and
-// `0 << x`, a count masked by a loop's counter, and a comparison in a function a call gives a
-// constant. Each case was a refusal of the fuzzer's programs with no warning; the controls show
-// what the kernel walks once.
+// `0 << x`, a count masked by a loop's counter, a comparison in a function a call gives a
+// constant, a field stepped by a range compared after the call, and the low bits `|=` keeps. Each
+// case was a refusal of the fuzzer's programs with no warning; the controls show what the kernel
+// walks once.
 
 import { expect } from "vitest";
 import { describeKernel, kernelTest } from "./kernel-env.js";
@@ -262,4 +263,72 @@ export const LICENSE = "GPL";
       expect(processed(data.verdict), showRow(data)).toBeLessThan(20_000);
     }
   });
+  kernelTest("a field stepped by a range the verifier does not know, only compared after the call in a loop, multiplies too", () => {
+    // Differential seed 20261365: `s.b += i16(a0 / a0)` (a division: any i16) in the body, then
+    // `(k2 !== s0.b) || ...` in the packet loop around the call: refused, estimated at 2,339 with no
+    // warning (only a count or an offset was taken as a need). Measured on Linux 6.18: 2 and 3 trips
+    // 14,223 and 260,410 processed, 4 refused; any comparison of s0.b there does the same (with a
+    // constant 13,901 and 255,549, with data 14,867 and 270,132); with none, 929 at 4 trips.
+    const src = (trips: number, cmp: string) => `import { loop } from "tsbpf/bpf";
+import { xdp, XdpAction, u8, u16, u32, u64, i8, i16, i32, i64 } from "tsbpf/bpf";
+interface Input { u32b: u32; i32a: i32; i16b: i16; u16a: u16 }
+interface S { a: u8; b: i64; c: u16; d: i32; e: i8; f: u32 }
+function c0(a0: u32, s: S): i64 { return ((((s.b += i16((a0 / a0))) + s.b) ^ (s.d = i32(a0))) & 1); }
+export const prog0 = xdp((ctx) => {
+  const p = ctx.header<Input>(0);
+  if (p === null) return XdpAction.ABORTED;
+  const s0: S = { a: 1, b: 4, c: 7, d: 10, e: 13, f: 16 };
+  let acc1: i16 = i16(p.i32a);
+  for (let k2: u32 = 3; k2 < ${3 + 3 * trips}; k2 += 3) {
+    const b3 = ctx.header<u32>(46 + k2);
+    if (b3 === null) break;
+    if (k2 >= u64(acc1 - p.i32a)) {
+      const x = loop(u32(b3) & 63, c0, s0);
+      p.u32b = u32(x);
+    }
+    if (${cmp}) acc1--;
+  }
+  return XdpAction.PASS;
+});
+export const LICENSE = "GPL";
+`;
+    const rows = [2, 3].map((t) => costRow("range-compared.bpf.ts", `${t} trips`, src(t, "(k2 !== s0.b) || p.i16b")));
+    for (const r of rows) {
+      expect(r.codes, showRow(r)).toEqual([]);
+      expectEstimateNear(r, 0.5, 2);
+    }
+    const refused = costRow("range-compared.bpf.ts", "4 trips", src(4, "(k2 !== s0.b) || p.i16b"));
+    expect(refused.codes, showRow(refused)).toEqual(["TSBPF3026"]);
+    expect(refused.verdict, showRow(refused)).toEqual({ refused: "BPF program is too large" });
+    // Control: not compared, the walks converge.
+    const none = costRow("range-uncompared.bpf.ts", "4 trips", src(4, "p.i16b"));
+    expect(none.codes, showRow(none)).toEqual([]);
+    expect(processed(none.verdict), showRow(none)).toBeLessThan(5_000);
+  });
+  kernelTest(
+    "a field only `|=` changes keeps its start's low bits: `(s.a |= i) + s.a` from 1 is even, and the result decides on the stepped s.b",
+    () => {
+      // Differential seed 20261365: `(((s.a |= (a0 << (a0 ^ a0))) + s.a) ^ (s.b--)) & 1` returned,
+      // called in a 4-trip loop: refused, estimated at 3,505 with no warning (s.a read as any value,
+      // so the result as unknown). The verifier keeps the u8's known bits where it starts its slot.
+      // Measured on Linux 6.18: 2 trips 214,895 processed, 4 refused; with s0.a = 2 first, 769 at 4.
+      const src = (trips: number, before = "") =>
+        program(
+          "function body(a0: u32, s: S): i64 { return ((((s.a |= (a0 << (a0 ^ a0))) + s.a) ^ (s.b--)) & 1); }",
+          `${before}for (let k1 = ${trips + 2}; k1 >= 3; --k1) {
+    results.update(0, u64(i8(loop(u32(((ctx.len > 7 ? k1 : 0xb) << (ctx.len + 3))) & 63, body, s0))));
+  }`,
+        );
+      const two = costRow("or-only.bpf.ts", "2 trips", src(2));
+      expect(two.codes, showRow(two)).toEqual([]);
+      expectEstimateNear(two, 0.5, 3);
+      const four = costRow("or-only.bpf.ts", "4 trips", src(4));
+      expect(four.codes, showRow(four)).toEqual(["TSBPF3026"]);
+      expect(four.verdict, showRow(four)).toEqual({ refused: "BPF program is too large" });
+      // Control: set to 2 before the calls, s.a's low bit is unknown after `|= i`, and the walks converge.
+      const even = costRow("or-even.bpf.ts", "4 trips, s0.a = 2", src(4, "s0.a = 2;\n  "));
+      expect(even.codes, showRow(even)).toEqual([]);
+      expect(processed(even.verdict), showRow(even)).toBeLessThan(5_000);
+    },
+  );
 });

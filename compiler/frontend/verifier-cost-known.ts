@@ -75,8 +75,9 @@ export function knownValue(
   fixed?: (path: string) => bigint | undefined,
   pinned?: ts.Symbol | ReadonlySet<ts.Symbol>,
   slotStart?: (path: string) => boolean,
+  lowOnes?: (path: string) => number,
 ): boolean {
-  const rec = (x: ts.Expression): boolean => knownValue(x, state, tracked, checker, fixed, pinned, slotStart);
+  const rec = (x: ts.Expression): boolean => knownValue(x, state, tracked, checker, fixed, pinned, slotStart, lowOnes);
   e = skipParens(e);
   if (constEval(e, checker) !== undefined || knownZero(e, checker)) return true;
   if (ts.isIdentifier(e)) {
@@ -106,8 +107,14 @@ export function knownValue(
         const path = ts.isPropertyAccessExpression(x) ? fieldPath(x, state, checker) : undefined;
         return path !== undefined && slotStart?.(path) === true;
       };
-      if (mask !== undefined && mask > 0n)
-        return knownLowBits(r !== undefined ? e.left : e.right, mask.toString(2).length, rec, respilled, checker);
+      if (mask !== undefined && mask > 0n) {
+        // A field whose low bits stay ones (its start's, kept by `|=` alone: lowOnes).
+        const ones = (x: ts.Expression, n: number): boolean => {
+          const path = ts.isPropertyAccessExpression(x) ? fieldPath(x, state, checker) : undefined;
+          return path !== undefined && (lowOnes?.(path) ?? 0) >= n;
+        };
+        return knownLowBits(r !== undefined ? e.left : e.right, mask.toString(2).length, rec, respilled, checker, ones);
+      }
     }
     return rec(e.left) && rec(e.right);
   }
@@ -129,9 +136,10 @@ export function knownValue(
 /**
  * Whether the verifier knows the low `n` bits of `e`: it knows `e` (`known`), or they are clear
  * (clearLowBits), or they come from operands whose low `n` bits it knows through operators that
- * carry upward only (`^ | & + - *`, conversions). Linux 6.18: `((i << 1) ^ (--s.b)) & 1` returned
- * processes 3,198 for two calls over `ctx.len & 15` (the step needed exactly), `((i + i) ^ (--s.b))
- * & 1` 145 (the verifier does not see `i + i` as even).
+ * carry upward only (`^ | & + - *`, conversions), or they are known ones (`fieldOnes`: fields whose
+ * low bits stay set). Linux 6.18: `((i << 1) ^ (--s.b)) & 1` returned processes 3,198 for two calls
+ * over `ctx.len & 15` (the step needed exactly), `((i + i) ^ (--s.b)) & 1` 145 (the verifier does not
+ * see `i + i` as even).
  */
 function knownLowBits(
   e: ts.Expression,
@@ -139,13 +147,24 @@ function knownLowBits(
   known: (x: ts.Expression) => boolean,
   respilled: (x: ts.Expression) => boolean,
   checker: ts.TypeChecker,
+  fieldOnes: (x: ts.Expression, n: number) => boolean = () => false,
   depth = 0,
 ): boolean {
   e = skipParens(e);
-  if (known(e) || clearLowBits(e, checker) >= n) return true;
+  if (known(e) || clearLowBits(e, checker) >= n || fieldOnes(e, n)) return true;
   if (depth > 8) return false;
-  const rec = (x: ts.Expression) => knownLowBits(x, n, known, respilled, checker, depth + 1);
+  const rec = (x: ts.Expression) => knownLowBits(x, n, known, respilled, checker, fieldOnes, depth + 1);
   const low = (1n << BigInt(n)) - 1n;
+  // `a | b`: known where either side's low bits are known ones (a constant's, or a field's that
+  // only `|=` changes from a start with them set: differential seed 20261365, `(s.a |= i) + s.a`
+  // from `a: 1` is even, and the result `^ (s.b--)` decides on s.b).
+  const or = (a: ts.Expression, b: ts.Expression): boolean => {
+    const ones = (x: ts.Expression) => {
+      const c = constEval(x, checker);
+      return c !== undefined ? (c & low) === low : fieldOnes(skipParens(x), n);
+    };
+    return ones(a) || ones(b) || (rec(a) && rec(b));
+  };
   // `a & b`: known where either side's low bits are known zeros: a constant's (`(i & 2) ^ --s.b`:
   // 3,198 processed), or, stored into a field (`stored`), a known value's on the walks where it has
   // them (`(s.c &= ++s.a) + s.c` returned: 4,990, where `(i & ++s.a) ^ 5` converges, 203;
@@ -162,6 +181,7 @@ function knownLowBits(
     if (x.operatorToken.kind === K.EqualsToken) return rec(x.right);
     const op = COMPOUND_OPS.get(x.operatorToken.kind);
     if (op === K.AmpersandToken) return and(x.left, x.right, true);
+    if (op === K.BarToken) return or(x.left, x.right);
     return op !== undefined && LOW_CARRY.has(op) ? rec(x.left) && rec(x.right) : undefined;
   };
   if (ts.isBinaryExpression(e)) {
@@ -176,6 +196,7 @@ function knownLowBits(
       if (v !== undefined) return v;
     }
     if (op === K.AmpersandToken) return and(e.left, e.right);
+    if (op === K.BarToken) return or(e.left, e.right);
     if (LOW_CARRY.has(op)) return rec(e.left) && rec(e.right);
     return false;
   }

@@ -30,7 +30,7 @@ import {
 import { counterSpan, loopTrips } from "./verifier-cost-loops.js";
 import { pureExpr } from "./verifier-cost-branchless.js";
 import { intTypeOf, isIntCast, rangeOf, returns } from "./verifier-cost-ranges.js";
-import { calleeOf, enclosingFunction } from "./verifier-cost-writes.js";
+import { calleeOf, enclosingFunction, writeTarget } from "./verifier-cost-writes.js";
 import { constantArgument, constantsGiven, readsKnownFields } from "./verifier-cost-call-args.js";
 import {
   isHeaderRead,
@@ -93,6 +93,9 @@ export function returnsAfter(call: ts.Node): number {
   for (let x: ts.Node = call; x.parent && !ts.isFunctionLike(x); x = x.parent) if (ts.isStatement(x) && ends(x)) return x.end;
   return Infinity;
 }
+
+/** How many times fewer walks a field stepped by a range and only compared after the call takes (steppedState). */
+const RANGE_COMPARED_SHARE = 3.5;
 
 /** A loop() call whose body keeps stepping a field of its state: the field, and the body's walks per call. */
 export interface SteppedState {
@@ -270,6 +273,16 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
     return typeof v === "bigint" && unchanged && (v === 0n || whole(x)) ? v : undefined;
   };
   const startsSlot = (x: string): boolean => fieldOffset(layout, x) % 8 === 0;
+  // The low bits a field keeps set: its start's, where only the body's `|=` changes it and the
+  // verifier keeps what it knows of the field's bits (alone in its slot, at the slot's start).
+  const orOnly = orOnlyFields(body.body, state, checker);
+  const lowOnes = (x: string): number => {
+    const v = init.get(x);
+    if (typeof v !== "bigint" || !orOnly.has(x) || elsewhere.writes.has(x) || !whole(x) || !startsSlot(x)) return 0;
+    let k = 0;
+    while (k < 64 && ((v >> BigInt(k)) & 1n) === 1n) k++;
+    return k;
+  };
   const known = (e: ts.Node, sym = state, given?: ReadonlySet<ts.Symbol>): boolean =>
     knownValue(
       e as ts.Expression,
@@ -279,6 +292,7 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
       sym === state ? fixed : undefined,
       sym === state ? pinned?.sym : given,
       sym === state ? startsSlot : undefined,
+      sym === state ? lowOnes : undefined,
     );
   // Uses after the call, or in other functions given the state: a decided comparison there, or a
   // loop() count, needs the field exactly too.
@@ -341,10 +355,18 @@ export function steppedState(call: ts.CallExpression, body: ts.FunctionDeclarati
       f.unguarded &&
       whole(field) &&
       !tracked(field) &&
-      elsewhere.uses.some((u) => u.path === field && u.count)
+      elsewhere.uses.some((u) => u.path === field && (u.count || u.sym === argSym))
     ) {
       const walks = walksUpTo(2n ** BigInt(Math.max(0, f.bits - 1 - f.rangeStep)));
-      if (walks >= 2) return { field, walks };
+      // Compared only, by the caller (`k !== s0.b`, `p.i32a !== s0.b` after the call; not another
+      // loop() body's result, fuzz:cost seed 20261344 #3104), not a count or an offset:
+      // the states apart grow more slowly, about W / 3.5 per call in a loop (differential seed
+      // 20261365: `s.b += i16(a0 / a0)` then `(k2 !== s0.b) || ...` in a packet loop, refused with
+      // no warning. Linux 6.18, that call in 2, 3, 4 trips: over `& 63` 14,223, 260,410, refused;
+      // `& 15` 2,841, 20,103, 58,323; `& 7` 1,480, 6,550, 16,884; with no comparison, 929 at 4).
+      const counted = elsewhere.uses.some((u) => u.path === field && u.count);
+      const w = counted ? walks : Math.round(walks / RANGE_COMPARED_SHARE);
+      if (w >= 2) return { field, walks: w };
     }
     // Set from known values that a test of the index forks (`s.a -= (s.a |= 0x13) | (i ? 125 : i)`)
     // and needed: not estimated (the values may soon repeat), but in a loop the verifier walks trip
@@ -579,6 +601,26 @@ function elsewhereOf(
     }
   }
   return out;
+}
+
+/** The fields of `state` that `body` writes, and only with `|=`. */
+function orOnlyFields(body: ts.Block, state: ts.Symbol, checker: ts.TypeChecker): Set<string> {
+  const ors = new Set<string>();
+  const others = new Set<string>();
+  const stack: ts.Node[] = [body];
+  while (stack.length) {
+    const n = stack.pop()!;
+    ts.forEachChild(n, (c) => {
+      if (!ts.isFunctionLike(c)) stack.push(c);
+    });
+    const t = writeTarget(n);
+    const x = t && skipParens(t);
+    const path = x && ts.isPropertyAccessExpression(x) ? fieldPath(x, state, checker) : undefined;
+    if (path === undefined) continue;
+    if (ts.isBinaryExpression(n) && n.operatorToken.kind === K.BarEqualsToken) ors.add(path);
+    else others.add(path);
+  }
+  return new Set([...ors].filter((x) => !others.has(x)));
 }
 
 /**
