@@ -1,10 +1,10 @@
 // Which conditional writes the if-convert pass (compiler/passes/if-convert.ts) computes without a
 // branch, seen from the AST, so the verifier-cost estimate does not count them as states that
 // multiply per trip (selfExactFactor). The pass converts an `if` whose only statement is a simple
-// write (or a `?:`) when the condition and the written value are pure and the variable, and what is
-// computed from it, is used only in arithmetic, compares and packet offsets, one of which it reaches;
-// or, for a count (`if (b === 10) n++;`), only in arithmetic, compares and stored values, one
-// compare at least.
+// write (or a `?:`, whose side may write the variable) when the condition and the written value are
+// pure and the variable, and what is computed from it, is used only in arithmetic, compares, stored
+// values and packet offsets, one of which it reaches; or, for a count (`if (b === 10) n++;`), the
+// same with one compare at least.
 // When the compile says which `if`s the pass replaced (verifier-cost-ir.ts), that answers. Otherwise
 // this side guesses, and must not say "branchless" where the pass keeps the branch (the estimate
 // would then miss a refusal), so it asks for a little more: no `else`, no `&&`/`||` or null check
@@ -74,7 +74,7 @@ function mentionsNullOrLogic(e: ts.Node): boolean {
 /**
  * Is the write `x` (an assignment or `++`/`--` of a local) the only statement of an `if` with a pure
  * condition and no `else`, or a side of a `?:` with a pure condition and a pure other side whose
- * value goes into a packet offset (`ctx.header<u8>(((c) ? acc-- : acc * acc) & 31) + k)`: the pass
+ * value goes into a packet offset (`ctx.header<u8>(((c ? acc-- : acc * acc) & 31) + k)`: the pass
  * computes both sides and selects)?
  */
 export function branchlessWrite(x: ts.Node): boolean {
