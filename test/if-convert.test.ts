@@ -186,6 +186,22 @@ function expected(pkt: Uint8Array, trips: number, shape: keyof typeof SHAPES): n
   return acc;
 }
 
+/** Loads `object`, runs its program `prog` on each packet in turn, and reads `results[0]` (a u32) after each run. */
+function resultsAfterRuns(object: Uint8Array, packets: readonly Uint8Array[]): number[] {
+  const obj = loadObject(object);
+  try {
+    const prog = obj.programs.get("prog")!;
+    const results = obj.maps.get("results")!;
+    return packets.map((pkt) => {
+      prog.run({ data: pkt });
+      const cell = results.lookup(new Uint8Array(4))!;
+      return new DataView(cell.buffer, cell.byteOffset).getUint32(0, true);
+    });
+  } finally {
+    obj.close();
+  }
+}
+
 describeKernel("if-convert in the kernel", () => {
   kernelTest(
     "a ?: in a loop's packet offset (plain, with ||, nested, of constants, of a constant with all-ones low bits, through a byte swap): the same results as the branches would give, and a few thousand instructions for the verifier over 39 trips (with the branches: 25,062, 94,983, 128,463 and, byte-swapped, 67,057)",
@@ -195,26 +211,17 @@ describeKernel("if-convert in the kernel", () => {
         expect(r.diagnostics).toEqual([]);
         const v = verify(r.object!);
         expect("processed" in v && v.processed < 10_000, `${shape}: ${JSON.stringify(v)}`).toBe(true);
-        const obj = loadObject(r.object!);
-        try {
-          const prog = obj.programs.get("prog")!;
-          const results = obj.maps.get("results")!;
-          for (const [len, seed] of [
+        const packets = (
+          [
             [64, 1],
             [180, 7],
             [30, 3],
             [200, 11],
             [150, 5],
-          ] as const) {
-            const pkt = new Uint8Array(len).map((_, i) => (i * 37 + seed * 101) & 255);
-            prog.run({ data: pkt });
-            const cell = results.lookup(new Uint8Array(4))!;
-            const got = new DataView(cell.buffer, cell.byteOffset).getUint32(0, true);
-            expect(got, `${shape}, packet of ${len}`).toBe(expected(pkt, 39, shape));
-          }
-        } finally {
-          obj.close();
-        }
+          ] as const
+        ).map(([len, seed]) => new Uint8Array(len).map((_, i) => (i * 37 + seed * 101) & 255));
+        const got = resultsAfterRuns(r.object!, packets);
+        packets.forEach((pkt, k) => expect(got[k], `${shape}, packet of ${pkt.length}`).toBe(expected(pkt, 39, shape)));
       }
     },
     60_000,
@@ -267,27 +274,21 @@ describeKernel("if-convert of a side that writes a local in the kernel", () => {
       expect(r.diagnostics).toEqual([]);
       const v = verify(r.object!);
       expect("processed" in v && v.processed < 5_000, JSON.stringify(v)).toBe(true);
-      const obj = loadObject(r.object!);
-      try {
-        const prog = obj.programs.get("prog")!;
-        const results = obj.maps.get("results")!;
-        for (const [len, first] of [
+      const packets = (
+        [
           [64, 7],
           [180, 200],
           [30, 101],
           [200, 50],
           [150, 1000],
-        ] as const) {
-          const pkt = new Uint8Array(len).map((_, i) => (i * 37 + len * 11) & 255);
-          new DataView(pkt.buffer).setUint32(0, first, true);
-          prog.run({ data: pkt });
-          const cell = results.lookup(new Uint8Array(4))!;
-          const got = new DataView(cell.buffer, cell.byteOffset).getUint32(0, true);
-          expect(got, `packet of ${len}, h = ${first}`).toBe(expectedWrites(pkt, 39));
-        }
-      } finally {
-        obj.close();
-      }
+        ] as const
+      ).map(([len, first]) => {
+        const pkt = new Uint8Array(len).map((_, i) => (i * 37 + len * 11) & 255);
+        new DataView(pkt.buffer).setUint32(0, first, true);
+        return pkt;
+      });
+      const got = resultsAfterRuns(r.object!, packets);
+      packets.forEach((pkt, k) => expect(got[k], `packet of ${pkt.length}`).toBe(expectedWrites(pkt, 39)));
     },
     60_000,
   );

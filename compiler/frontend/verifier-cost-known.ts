@@ -102,19 +102,19 @@ export function knownValue(
       const l = constEval(e.left, checker);
       const r = constEval(e.right, checker);
       const mask = r ?? l;
+      const pathOf = (x: ts.Expression) => (ts.isPropertyAccessExpression(x) ? fieldPath(x, state, checker) : undefined);
       // A read right after a store into a field that starts its 8-byte slot gets the stored value back.
       const respilled = (x: ts.Expression): boolean => {
-        const path = ts.isPropertyAccessExpression(x) ? fieldPath(x, state, checker) : undefined;
+        const path = pathOf(x);
         return path !== undefined && slotStart?.(path) === true;
       };
-      if (mask !== undefined && mask > 0n) {
-        // A field whose low bits stay ones (its start's, kept by `|=` alone: lowOnes).
-        const ones = (x: ts.Expression, n: number): boolean => {
-          const path = ts.isPropertyAccessExpression(x) ? fieldPath(x, state, checker) : undefined;
-          return path !== undefined && (lowOnes?.(path) ?? 0) >= n;
-        };
+      // A field whose low bits stay ones (its start's, kept by `|=` alone: lowOnes).
+      const ones = (x: ts.Expression, n: number): boolean => {
+        const path = pathOf(x);
+        return path !== undefined && (lowOnes?.(path) ?? 0) >= n;
+      };
+      if (mask !== undefined && mask > 0n)
         return knownLowBits(r !== undefined ? e.left : e.right, mask.toString(2).length, rec, respilled, checker, ones);
-      }
     }
     return rec(e.left) && rec(e.right);
   }
